@@ -1,0 +1,133 @@
+/**
+ * The deterministic virtual clock. Virtual time is derived from retired
+ * instructions only (never from the host's wall clock), so a run with the
+ * same inputs gives the same output, and a restored snapshot continues
+ * identically.
+ *
+ * One retired instruction advances virtual time by `nsPerInstruction`
+ * nanoseconds (default 1: a 1 GHz virtual CPU). When the vCPU halts, the
+ * machine skips time forward to the next timer deadline.
+ *
+ * @module
+ */
+
+/** A timer scheduled on the virtual clock. */
+export interface Timer {
+  /** Virtual time (ns) at which it fires. */
+  readonly deadline: number;
+  /** Cancel it; harmless if it already fired. */
+  cancel(): void;
+}
+
+/** Callback run when a timer fires; `now` is the virtual time in ns. */
+export type TimerCallback = (now: number) => void;
+
+interface TimerEntry {
+  deadline: number;
+  seq: number;
+  callback: TimerCallback;
+  cancelled: boolean;
+  owner: string;
+}
+
+/** The virtual clock that plugins see. */
+export class VirtualClock {
+  /** Virtual nanoseconds per retired instruction. */
+  readonly nsPerInstruction: number;
+  #now = 0;
+  #seq = 0;
+  #timers: TimerEntry[] = [];
+  /** Earliest pending deadline (Infinity when none); read by the run loop. */
+  nextDeadline = Infinity;
+
+  /** Create a clock. */
+  constructor(nsPerInstruction = 1) {
+    if (!(nsPerInstruction > 0)) throw new RangeError("nsPerInstruction must be positive");
+    this.nsPerInstruction = nsPerInstruction;
+  }
+
+  /** Current virtual time in nanoseconds. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /**
+   * Schedule `callback` at absolute virtual time `deadline` (ns). Timers with
+   * equal deadlines fire in scheduling order.
+   */
+  schedule(deadline: number, callback: TimerCallback, owner = "anonymous"): Timer {
+    const entry: TimerEntry = {
+      deadline: Math.max(deadline, this.#now),
+      seq: this.#seq++,
+      callback,
+      cancelled: false,
+      owner,
+    };
+    this.#insert(entry);
+    return {
+      deadline: entry.deadline,
+      cancel: () => {
+        if (entry.cancelled) return;
+        entry.cancelled = true;
+        const i = this.#timers.indexOf(entry);
+        if (i >= 0) this.#timers.splice(i, 1);
+        this.#refreshDeadline();
+      },
+    };
+  }
+
+  /** Schedule `callback` `delay` ns from now. */
+  after(delay: number, callback: TimerCallback, owner?: string): Timer {
+    return this.schedule(this.#now + delay, callback, owner);
+  }
+
+  /** Number of pending timers (for diagnostics and tests). */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Owners of pending timers (for diagnostics). */
+  owners(): string[] {
+    return this.#timers.map((t) => t.owner);
+  }
+
+  /**
+   * Advance virtual time to `time` (ns), firing every timer due on the way in
+   * deadline order. Called by the run loop; time never goes backwards.
+   */
+  advanceTo(time: number): void {
+    if (time < this.#now) return;
+    while (this.#timers.length > 0 && this.#timers[0].deadline <= time) {
+      const t = this.#timers.shift()!;
+      this.#now = t.deadline;
+      this.#refreshDeadline();
+      t.callback(this.#now);
+    }
+    this.#now = time;
+    this.#refreshDeadline();
+  }
+
+  /** Set the time directly (snapshot restore); pending timers are dropped. */
+  restore(time: number): void {
+    this.#now = time;
+    this.#timers = [];
+    this.nextDeadline = Infinity;
+  }
+
+  #insert(entry: TimerEntry): void {
+    let i = this.#timers.length;
+    while (i > 0) {
+      const prev = this.#timers[i - 1];
+      if (prev.deadline < entry.deadline || (prev.deadline === entry.deadline && prev.seq < entry.seq)) {
+        break;
+      }
+      i--;
+    }
+    this.#timers.splice(i, 0, entry);
+    this.#refreshDeadline();
+  }
+
+  #refreshDeadline(): void {
+    this.nextDeadline = this.#timers.length > 0 ? this.#timers[0].deadline : Infinity;
+  }
+}

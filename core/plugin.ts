@@ -1,0 +1,215 @@
+/**
+ * The plugin contract. A plugin declares who it is and what it needs, and
+ * receives typed capabilities in `setup(ctx)`; it never sees the Machine.
+ *
+ * @example A port-mapped device
+ * ```ts
+ * import type { Plugin } from "./plugin.ts";
+ * const scratch: Plugin = {
+ *   name: "scratch",
+ *   version: "1.0.0",
+ *   apiVersion: 1,
+ *   setup(ctx) {
+ *     let value = 0;
+ *     ctx.ports.register(0x80, 1, {
+ *       read: () => value,
+ *       write: (_off, _size, v) => { value = v & 0xff; },
+ *     });
+ *   },
+ * };
+ * ```
+ *
+ * @module
+ */
+
+import type { ExitDisposition, Level, VmExit } from "./vmexit.ts";
+import type { Vcpu } from "./vcpu.ts";
+import type { VirtualClock } from "./clock.ts";
+
+/** The plugin API version this core implements. */
+export const PLUGIN_API_VERSION = 1;
+/** Plugin API versions this core accepts. */
+export const SUPPORTED_PLUGIN_API_VERSIONS: readonly number[] = [1];
+
+/** Handlers for a port range or an MMIO range. Offsets are relative to the range base. */
+export interface IoHandler {
+  /** Read `size` bytes at `offset`; return the value (low 32 bits). */
+  read(offset: number, size: 1 | 2 | 4): number;
+  /** Write `size` bytes of `value` at `offset`. */
+  write(offset: number, size: 1 | 2 | 4, value: number): void;
+}
+
+/** Port-I/O registration. */
+export interface PortSpace {
+  /** Claim ports [base, base+count). Throws a {@link PluginConflictError} on overlap. */
+  register(base: number, count: number, handler: IoHandler): void;
+}
+
+/** MMIO registration: 8-byte accesses are split into two 4-byte ones. */
+export interface MmioSpace {
+  /** Claim guest-physical [base, base+size). Throws a {@link PluginConflictError} on overlap. */
+  register(base: number, size: number, handler: IoHandler): MmioRegistration;
+}
+
+/** A registered MMIO range that can be moved (e.g. the LAPIC on an APIC_BASE write). */
+export interface MmioRegistration {
+  /** Move the range to a new base. */
+  move(newBase: number): void;
+  /** Remove the range. */
+  remove(): void;
+}
+
+/** A handler for exits of a kind. */
+export type ExitHandler<E extends VmExit = VmExit> = (exit: E) => ExitDisposition;
+
+/** Registration of exit handlers and interceptors. */
+export interface ExitSpace {
+  /**
+   * Handle exits of `kind`. Handlers of one kind are tried in registration
+   * order until one does not `pass`.
+   */
+  on<K extends VmExit["kind"]>(kind: K, handler: ExitHandler<Extract<VmExit, { kind: K }>>): void;
+  /**
+   * Intercept exits before any owner sees them (the VMX plugin uses this to
+   * decide whether L1 or L0 handles an L2 exit). `levels` limits which
+   * levels are offered (default: both).
+   */
+  intercept(handler: ExitHandler, levels?: readonly Level[]): void;
+  /** Ask the CPU to raise `exception` exits for these vectors at level 1. */
+  watchExceptions(vectors: readonly number[]): void;
+}
+
+/** One interrupt request line. */
+export interface IrqLine {
+  /** Drive the line to `level` (true = asserted). */
+  set(level: boolean): void;
+  /** Assert then deassert (an edge). */
+  pulse(): void;
+}
+
+/** An interrupt controller: receives line changes for the lines it owns. */
+export interface IrqChip {
+  /** Called when line `irq` changes level. */
+  setIrq(irq: number, level: boolean): void;
+}
+
+/** IRQ lines and chips. */
+export interface IrqSpace {
+  /** Get the line for ISA/GSI interrupt `irq`. */
+  line(irq: number): IrqLine;
+  /** Become a receiver of line changes (PIC and IOAPIC both register). */
+  addChip(chip: IrqChip): void;
+}
+
+/** Structured logging scoped to the plugin. */
+export interface Logger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+/** Why a plugin asked the machine to stop. */
+export type StopRequest =
+  | { readonly kind: "exit"; readonly status: number }
+  | { readonly kind: "shutdown" }
+  | { readonly kind: "reset" };
+
+/** Typed services that plugins offer each other (a registry keyed by token). */
+export interface ServiceSpace {
+  /** Offer a service under `token`. */
+  provide<T>(token: ServiceToken<T>, impl: T): void;
+  /** Get a service; throws a {@link PluginMissingError} if nobody provides it. */
+  get<T>(token: ServiceToken<T>): T;
+  /** Get a service if present. */
+  find<T>(token: ServiceToken<T>): T | undefined;
+}
+
+/** A typed key for a service. */
+export interface ServiceToken<T> {
+  readonly id: string;
+  /** Phantom field carrying the type; never set. */
+  readonly _type?: T;
+}
+
+/** Create a service token. */
+export function serviceToken<T>(id: string): ServiceToken<T> {
+  return { id };
+}
+
+/** Everything a plugin receives in setup. */
+export interface PluginContext {
+  readonly ports: PortSpace;
+  readonly mmio: MmioSpace;
+  readonly exits: ExitSpace;
+  readonly irq: IrqSpace;
+  readonly clock: VirtualClock;
+  /** Guest physical memory (see `mm/`). */
+  readonly memory: import("../mm/types.ts").GuestMemory;
+  /** The boot vCPU. */
+  readonly vcpu: Vcpu;
+  readonly services: ServiceSpace;
+  readonly log: Logger;
+  /** Options given on the command line (`--plugin x.ts,key=value`) or in the API. */
+  readonly options: Readonly<Record<string, string>>;
+  /** Ask the machine to stop after the current instruction. */
+  stop(request: StopRequest): void;
+}
+
+/** A plugin's saved state: versioned, JSON-compatible data. */
+export interface PluginState {
+  readonly version: number;
+  readonly data: unknown;
+}
+
+/** A nestvm plugin. */
+export interface Plugin {
+  /** Unique name, e.g. "uart16550@0x3f8". */
+  readonly name: string;
+  /** The plugin's own version (semver). */
+  readonly version: string;
+  /** Plugin API version targeted. */
+  readonly apiVersion: number;
+  /** Names of plugins or service ids that must be set up first. */
+  readonly requires?: readonly string[];
+  /** Claim resources. */
+  setup(ctx: PluginContext): void;
+  /** Return to power-on state. */
+  reset?(): void;
+  /** Save state for a snapshot. */
+  saveState?(): PluginState;
+  /** Restore state saved by saveState (after setup). */
+  loadState?(state: PluginState): void;
+  /** Release everything (pins, timers). */
+  dispose?(): void;
+}
+
+/** A factory that builds a plugin from options (what `--plugin` modules export as default). */
+export type PluginFactory = (options: Readonly<Record<string, string>>) => Plugin;
+
+/** Two plugins claimed the same resource. */
+export class PluginConflictError extends Error {
+  /** Create the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "PluginConflictError";
+  }
+}
+
+/** A requirement is missing. */
+export class PluginMissingError extends Error {
+  /** Create the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "PluginMissingError";
+  }
+}
+
+/** A plugin targets an API version this core does not support. */
+export class PluginVersionError extends Error {
+  /** Create the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "PluginVersionError";
+  }
+}

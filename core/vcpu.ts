@@ -1,0 +1,166 @@
+/**
+ * The view of a virtual CPU that plugins get: architectural state that a
+ * hypervisor (the VMX plugin), snapshots and interrupt controllers need to
+ * read and write. The CPU engine (`cpu/`) implements it.
+ *
+ * Representation rules (fixed, so every module agrees):
+ * - General registers are 64-bit, kept as unsigned 32-bit halves in
+ *   `gpr` (`gpr[2*i]` = low half, `gpr[2*i+1]` = high half of register i,
+ *   RAX=0 ... R15=15).
+ * - Control registers, RIP, RFLAGS, segment bases, descriptor-table bases
+ *   are JS numbers. Linear addresses (RIP, bases) hold the canonical value,
+ *   sign-extended (so 0xffff8000_00000000 is -2^47). CR3 and physical
+ *   addresses are unsigned and below 2^52.
+ * - Arbitrary 64-bit MSR values cross the cold API as bigint.
+ *
+ * @module
+ */
+
+import type { ExitDisposition, VmExit } from "./vmexit.ts";
+
+/** Segment register indices, in the SDM's encoding order. */
+export const enum Seg {
+  ES = 0,
+  CS = 1,
+  SS = 2,
+  DS = 3,
+  FS = 4,
+  GS = 5,
+  LDTR = 6,
+  TR = 7,
+}
+
+/**
+ * A segment register with its hidden descriptor cache. `attrs` uses the VMX
+ * access-rights format (SDM Vol. 3C 25.4.1): bits 3:0 type, 4 S, 6:5 DPL,
+ * 7 P, 12 AVL, 13 L, 14 D/B, 15 G, 16 segment unusable.
+ */
+export interface SegmentRegister {
+  selector: number;
+  base: number;
+  limit: number;
+  attrs: number;
+}
+
+/** GDTR or IDTR. */
+export interface TableRegister {
+  base: number;
+  limit: number;
+}
+
+/** Activity state, as VMX encodes it (SDM 25.4.2). */
+export type ActivityState = "active" | "hlt" | "shutdown" | "wait-for-sipi";
+
+/** Bits of the interruptibility state (SDM Table 25-3). */
+export const enum Interruptibility {
+  STI = 1,
+  MOV_SS = 2,
+  SMI = 4,
+  NMI = 8,
+}
+
+/** An event the CPU delivers before the next instruction (VM-entry injection, or a pending exception). */
+export interface PendingEvent {
+  /** 0 external interrupt, 2 NMI, 3 hardware exception, 4 software interrupt, 5 privileged software exception, 6 software exception. */
+  type: 0 | 2 | 3 | 4 | 5 | 6;
+  vector: number;
+  /** Error code, or -1 if none is delivered. */
+  errorCode: number;
+  /** Instruction length for software events (RIP advanced past the instruction). */
+  instructionLength: number;
+}
+
+/** Source of maskable interrupts for the vCPU (the PIC or the LAPIC). */
+export interface InterruptSource {
+  /** True if an interrupt is pending and deliverable, ignoring RFLAGS.IF. */
+  hasInterrupt(): boolean;
+  /** Acknowledge the highest pending interrupt and return its vector (INTA cycle). */
+  acknowledge(): number;
+}
+
+/**
+ * Hook used by the VMX plugin while the vCPU is in VMX non-root operation.
+ * The CPU asks it before executing an instruction or delivering an event
+ * that may cause a VM exit; `reflected` means a VM exit to L1 took place and
+ * the CPU must abandon the current instruction/event.
+ */
+export interface NonRootHook {
+  /** Offer an exit-capable event in non-root operation. */
+  onExit(exit: VmExit): ExitDisposition;
+  /**
+   * Translate an L2 guest-physical address to an L1 guest-physical address
+   * (EPT), or return -1 after having performed an EPT-violation or
+   * misconfiguration VM exit. `access`: 1 read, 2 write, 4 execute; `linear`
+   * is the guest-linear address or NaN when there is none (page walks).
+   */
+  translateGpa?(gpa: number, access: number, linear: number, isPageWalk: boolean): number;
+}
+
+/** The architectural state of one virtual CPU. */
+export interface Vcpu {
+  /** GPRs as 32-bit halves: index 2*r is low, 2*r+1 high. */
+  readonly gpr: Uint32Array;
+  /** RIP (canonical linear value for 64-bit code; offset in CS otherwise). */
+  rip: number;
+  /** RFLAGS (materialized from lazy flags on read; writes replace it). */
+  rflags: number;
+  cr0: number;
+  cr2: number;
+  cr3: number;
+  cr4: number;
+  /** CR8 (task priority, 4 bits). */
+  cr8: number;
+  /** IA32_EFER. */
+  efer: number;
+  /** DR0-DR3, DR6, DR7 at indices 0-3, 6, 7. */
+  readonly dr: Float64Array;
+  /** ES, CS, SS, DS, FS, GS, LDTR, TR (see {@link Seg}). */
+  readonly seg: readonly SegmentRegister[];
+  readonly gdtr: TableRegister;
+  readonly idtr: TableRegister;
+  /** Current privilege level (CS.DPL, or 0/3 per mode rules). */
+  readonly cpl: number;
+  /** Execution mode as the decoder sees it. */
+  readonly mode: "real" | "v86" | "protected16" | "protected32" | "compat16" | "compat32" | "long64";
+  activity: ActivityState;
+  /** Interruptibility state bits (see {@link Interruptibility}). */
+  interruptibility: number;
+  /** Instructions retired since reset. */
+  readonly retired: number;
+  /** True while the vCPU executes in VMX non-root operation (runs L2). */
+  nonRoot: boolean;
+  /** Set by the VMX plugin on VM entry; cleared on VM exit. */
+  nonRootHook: NonRootHook | null;
+  /** Time stamp counter as seen by the guest at this level, excluding offsets. */
+  readTsc(): bigint;
+  /** Read an MSR the CPU implements itself (undefined if it does not). */
+  readMsr(index: number): bigint | undefined;
+  /** Write an MSR the CPU implements itself; false if it does not own it, or the value is invalid. */
+  writeMsr(index: number, value: bigint): boolean;
+  /** Read a 64-bit GPR (cold path). */
+  getGpr64(reg: number): bigint;
+  /** Write a 64-bit GPR (cold path). */
+  setGpr64(reg: number, value: bigint): void;
+  /**
+   * Call after replacing control registers, EFER, segment caches or RFLAGS
+   * wholesale (VM entry/exit, snapshot restore): recomputes mode and CPL and
+   * flushes the TLB and decode caches as needed.
+   */
+  stateChanged(): void;
+  /** Flush all TLB entries (including global). */
+  flushTlb(): void;
+  /** Queue an event for delivery before the next instruction (VM-entry injection). */
+  injectEvent(event: PendingEvent): void;
+  /** Raise an exception from inside an exit handler; the instruction is not retired. */
+  raiseException(vector: number, errorCode?: number): never;
+  /** Read guest memory through the current paging mode (no permission checks beyond translation); throws a CPU exception on fault. */
+  readLinear(linear: number, size: 1 | 2 | 4 | 8, segment: number, dataHi?: { hi: number }): number;
+  /** Write guest memory through the current paging mode with full checks; throws a CPU exception on fault. */
+  writeLinear(linear: number, size: 1 | 2 | 4 | 8, lo: number, hi: number, segment: number): void;
+  /** Assert NMI. */
+  nmi(): void;
+  /** Set the maskable-interrupt source (PIC or LAPIC). */
+  setInterruptSource(source: InterruptSource | null): void;
+  /** Tell the CPU that the interrupt source's state changed (wake from HLT, re-check). */
+  interruptStateChanged(): void;
+}

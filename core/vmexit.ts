@@ -1,0 +1,267 @@
+/**
+ * The typed VM exits that the CPU engine raises for everything it does not
+ * own, modelled on what a hypervisor sees. Every exit names the
+ * virtualization level that raised it: 1 for the guest hypervisor (L1, or a
+ * plain guest), 2 for a nested guest running in VMX non-root operation.
+ *
+ * Exits are plain objects; handlers fill in the result fields (`value`,
+ * `eax`..`edx`, `lo`/`hi`) and return an {@link ExitDisposition}.
+ *
+ * Numbers: port numbers, sizes and 32-bit data are JS numbers. 64-bit data
+ * is split in `lo`/`hi` unsigned 32-bit halves so that no BigInt is needed.
+ * Guest-physical addresses are numbers (below 2^52, so exact); guest-linear
+ * addresses are numbers holding the canonical (sign-extended) value.
+ *
+ * @module
+ */
+
+/** Virtualization level of the code that caused an exit. */
+export type Level = 1 | 2;
+
+/** Access size in bytes of a port or MMIO access. */
+export type AccessSize = 1 | 2 | 4 | 8;
+
+/** The VMX instructions, as the CPU decodes them. */
+export type VmxInstruction =
+  | "vmxon"
+  | "vmxoff"
+  | "vmclear"
+  | "vmptrld"
+  | "vmptrst"
+  | "vmread"
+  | "vmwrite"
+  | "vmlaunch"
+  | "vmresume"
+  | "vmcall"
+  | "invept"
+  | "invvpid"
+  | "vmfunc";
+
+/**
+ * How a VMX instruction's operands were encoded, enough to evaluate them and
+ * to build the VM-exit instruction-information field (SDM Vol. 3C 28.2.5).
+ */
+export interface VmxOperands {
+  /** Memory operand, when the instruction has one (linear address computed). */
+  readonly mem?: {
+    /** Effective (offset) address after address-size truncation. */
+    readonly offset: number;
+    /** Linear address = segment base + offset (canonical in 64-bit mode). */
+    readonly linear: number;
+    /** Segment register index (0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS). */
+    readonly segment: number;
+    /** Address size in bits. */
+    readonly addressSize: 16 | 32 | 64;
+    /** Base register number, or -1. */
+    readonly base: number;
+    /** Index register number, or -1. */
+    readonly index: number;
+    /** Scale as the log2 of the factor (0-3). */
+    readonly scale: number;
+    /** Displacement (sign-extended), reported as the exit qualification. */
+    readonly displacement: number;
+  };
+  /** Register operand in ModRM.rm for register forms (VMREAD/VMWRITE), or -1. */
+  readonly rmReg: number;
+  /** Register operand in ModRM.reg (VMREAD/VMWRITE/INVEPT/INVVPID), or -1. */
+  readonly regReg: number;
+  /** Operand size in bits used by VMREAD/VMWRITE (32 or 64). */
+  readonly operandSize: 32 | 64;
+}
+
+/** Direction of a port or MMIO access. */
+export type Direction = "in" | "out";
+
+/**
+ * A VM exit: one event that the CPU hands to the plugin bus. Result fields
+ * are written by the handler.
+ */
+export type VmExit =
+  | IoExit
+  | MmioExit
+  | CpuidExit
+  | MsrReadExit
+  | MsrWriteExit
+  | HltExit
+  | VmxInstructionExit
+  | ExceptionExit
+  | TripleFaultExit
+  | CrAccessExit
+  | DrAccessExit
+  | SimpleInstructionExit
+  | InvlpgExit
+  | DescriptorTableExit
+  | ExternalInterruptExit
+  | WindowExit;
+
+/** Fields every exit carries. */
+interface ExitBase {
+  /** Level of the guest that caused the exit. */
+  readonly level: Level;
+  /** Length of the instruction causing the exit (0 for events). */
+  readonly instructionLength: number;
+}
+
+/**
+ * Port I/O (IN/OUT and, with `string`, INS/OUTS one element at a time).
+ * For `in`, the handler sets `value`.
+ */
+export interface IoExit extends ExitBase {
+  readonly kind: "io";
+  readonly port: number;
+  readonly size: 1 | 2 | 4;
+  readonly direction: Direction;
+  /** Data written (out) or read (in, set by the handler). */
+  value: number;
+  /** Set for INS/OUTS: the REP prefix and the linear address of the element. */
+  readonly string?: { readonly rep: boolean; readonly linear: number };
+  /** True when the port came from DX, false for the immediate form. */
+  readonly dxForm: boolean;
+}
+
+/** An access to guest-physical MMIO that a plugin owns. */
+export interface MmioExit extends ExitBase {
+  readonly kind: "mmio";
+  readonly gpa: number;
+  readonly size: AccessSize;
+  readonly direction: Direction;
+  /** Low 32 bits of data written or (set by handler) read. */
+  value: number;
+  /** High 32 bits for 8-byte accesses. */
+  valueHi: number;
+}
+
+/** CPUID: the handler sets `eax`..`edx` (pre-filled with the CPU model's answer). */
+export interface CpuidExit extends ExitBase {
+  readonly kind: "cpuid";
+  readonly leaf: number;
+  readonly subleaf: number;
+  eax: number;
+  ebx: number;
+  ecx: number;
+  edx: number;
+}
+
+/** RDMSR of an MSR the CPU does not implement itself; the handler sets lo/hi. */
+export interface MsrReadExit extends ExitBase {
+  readonly kind: "rdmsr";
+  readonly msr: number;
+  lo: number;
+  hi: number;
+}
+
+/** WRMSR of an MSR the CPU does not implement itself. */
+export interface MsrWriteExit extends ExitBase {
+  readonly kind: "wrmsr";
+  readonly msr: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** HLT (seen by plugins only at level 2 or when asked for). */
+export interface HltExit extends ExitBase {
+  readonly kind: "hlt";
+}
+
+/** A VMX instruction (VMXON ... VMFUNC). */
+export interface VmxInstructionExit extends ExitBase {
+  readonly kind: "vmx";
+  readonly instruction: VmxInstruction;
+  readonly operands: VmxOperands;
+}
+
+/** An exception or NMI about to be delivered (only where someone asked). */
+export interface ExceptionExit extends ExitBase {
+  readonly kind: "exception";
+  readonly vector: number;
+  /** Error code, or -1 when the exception has none. */
+  readonly errorCode: number;
+  /** Exception class: hardware exception, NMI, software exception (INT3/INTO), INT n. */
+  readonly type: "hardware" | "nmi" | "software-exception" | "software-interrupt" | "privileged-software";
+  /** Faulting linear address for #PF (CR2 value). */
+  readonly faultAddress: number;
+}
+
+/** Triple fault: the CPU shuts down unless a plugin turns it into a VM exit. */
+export interface TripleFaultExit extends ExitBase {
+  readonly kind: "triple-fault";
+}
+
+/** MOV to/from CR0/CR3/CR4/CR8, CLTS and LMSW (SDM Table 28-3). */
+export interface CrAccessExit extends ExitBase {
+  readonly kind: "cr";
+  readonly cr: 0 | 3 | 4 | 8;
+  readonly access: "mov-to" | "mov-from" | "clts" | "lmsw";
+  /** GPR number for MOV forms, -1 otherwise. */
+  readonly gpr: number;
+  /** New value (low 32 bits) for mov-to and lmsw (source data). */
+  readonly valueLo: number;
+  /** New value (high 32 bits) for mov-to. */
+  readonly valueHi: number;
+  /** For LMSW with a memory operand: its linear address, else -1. */
+  readonly lmswLinear: number;
+}
+
+/** MOV to/from a debug register. */
+export interface DrAccessExit extends ExitBase {
+  readonly kind: "dr";
+  readonly dr: number;
+  readonly direction: "to" | "from";
+  readonly gpr: number;
+}
+
+/** Instructions with no operands worth reporting beyond their kind. */
+export interface SimpleInstructionExit extends ExitBase {
+  readonly kind:
+    | "rdtsc"
+    | "rdtscp"
+    | "rdpmc"
+    | "invd"
+    | "wbinvd"
+    | "getsec"
+    | "xsetbv"
+    | "pause"
+    | "monitor"
+    | "mwait"
+    | "rsm"
+    | "rdrand"
+    | "rdseed";
+}
+
+/** INVLPG / INVPCID. */
+export interface InvlpgExit extends ExitBase {
+  readonly kind: "invlpg" | "invpcid";
+  /** Linear address (INVLPG) or the descriptor's linear address (INVPCID). */
+  readonly linear: number;
+  /** INVPCID type register value, else 0. */
+  readonly invpcidType: number;
+  /** VMX instruction-information operands for the memory operand. */
+  readonly operands: VmxOperands;
+}
+
+/** LGDT/LIDT/SGDT/SIDT and LLDT/LTR/SLDT/STR. */
+export interface DescriptorTableExit extends ExitBase {
+  readonly kind: "gdtr-idtr" | "ldtr-tr";
+  readonly instruction: "sgdt" | "sidt" | "lgdt" | "lidt" | "sldt" | "str" | "lldt" | "ltr";
+  readonly operands: VmxOperands;
+}
+
+/** An external interrupt or NMI arriving while the guest runs. */
+export interface ExternalInterruptExit extends ExitBase {
+  readonly kind: "external-interrupt" | "nmi";
+}
+
+/** Interrupt window / NMI window open, monitor trap flag, preemption timer. */
+export interface WindowExit extends ExitBase {
+  readonly kind: "interrupt-window" | "nmi-window" | "monitor-trap" | "preemption-timer";
+}
+
+/**
+ * What a handler did with an exit.
+ * - `handled`: the exit is complete; result fields are set; the CPU retires
+ *   the instruction.
+ * - `reflected`: an interceptor turned it into a VM exit to L1; the vCPU
+ *   state was replaced and the instruction must not be retired.
+ * - `pass`: not mine; offer it to the next handler (or the CPU's default).
+ */
+export type ExitDisposition = "handled" | "reflected" | "pass";
