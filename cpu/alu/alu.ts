@@ -1,0 +1,624 @@
+/**
+ * The integer ALU of one vCPU with lazy arithmetic flags.
+ *
+ * Value conventions (the same for every method):
+ * - `size` is the operand size in bytes: 1, 2, 4 or 8.
+ * - Operands of 1, 2 and 4 bytes are plain unsigned numbers already
+ *   truncated to their size (`0 <= v <= 0xff / 0xffff / 0xffffffff`); the
+ *   `...Hi` arguments are then ignored (pass 0).
+ * - 64-bit operands are given as unsigned 32-bit halves `lo`, `hi`.
+ * - A method returns the low 32 bits of its result (the whole result below
+ *   64 bits); for 64-bit operations the high half is left in {@link Alu.hi}.
+ *   Extra outputs (the rDX half of MUL, quotient/remainder of DIV) go into
+ *   other documented fields.
+ * - No method allocates or uses BigInt.
+ *
+ * Flags are lazy: a flag-producing operation records its kind, size,
+ * operands and result; {@link Alu.getFlags}, {@link Alu.cf} and
+ * {@link Alu.cond} compute only what is asked for. Where the SDM leaves a
+ * flag undefined, the ALU reproduces what the recording CPU did (see
+ * `tools/alu-vectors/` and `tests/data/alu_vectors.meta.json`).
+ *
+ * @module
+ */
+
+import { AF, ARITH_FLAGS, CF, evalCond, MASK, OF, PARITY, SF, ZF } from "./flags.ts";
+import * as shifts from "./shift.ts";
+import * as muldiv from "./muldiv.ts";
+import * as bits from "./bits.ts";
+import * as decimal from "./decimal.ts";
+
+/** Lazy-state kinds (internal). */
+const K_EAGER = 0; // all six flags are in `fx`
+const K_ADD = 1; // ADD/ADC: res = a + b (+ carry), unmasked
+const K_SUB = 2; // SUB/CMP/NEG without borrow-in: res = a - b, unmasked
+const K_SBB = 3; // SBB with borrow-in 1: res = a - b - 1
+const K_INC = 4; // like K_ADD with b = 1, CF kept in fx
+const K_DEC = 5; // like K_SUB with b = 1, CF kept in fx
+const K_LOGIC = 6; // ZF/SF/PF from res (masked); CF/AF/OF in fx
+
+/** Bit index of the sign bit, by size (8 uses the high half, bit 31). */
+const SIGN_BIT = new Int32Array([0, 7, 15, 0, 31, 0, 0, 0, 31]);
+/** Left shift that moves a size-bit value's sign bit to bit 31 (for signed compares). */
+const SIGN_SHL = new Int32Array([0, 24, 16, 0, 0, 0, 0, 0, 0]);
+
+/** The AF value AND/OR/XOR/TEST leave (undefined by the SDM; the recording CPU clears it). */
+const LOGIC_AF = 0;
+
+/**
+ * The ALU of one vCPU: arithmetic, logic, shifts, multiply/divide, bit
+ * operations and BCD adjustment, with lazily evaluated status flags.
+ */
+export class Alu {
+  /** High 32 bits of the last 64-bit result (set by every method that returns a 64-bit value). */
+  hi = 0;
+  /** One-operand MUL/IMUL: upper half of the product (AH, DX, EDX, or low 32 bits of RDX). */
+  dx = 0;
+  /** One-operand 64-bit MUL/IMUL: high 32 bits of RDX. */
+  dxHi = 0;
+  /** DIV/IDIV: quotient (low 32 bits for 64-bit). */
+  quot = 0;
+  /** DIV/IDIV 64-bit: high 32 bits of the quotient. */
+  quotHi = 0;
+  /** DIV/IDIV: remainder (low 32 bits for 64-bit). */
+  rem = 0;
+  /** DIV/IDIV 64-bit: high 32 bits of the remainder. */
+  remHi = 0;
+
+  // ---- lazy flag state (internal) ----
+  private kind = K_EAGER;
+  private size = 4;
+  private a = 0;
+  private b = 0;
+  private res = 0;
+  private aH = 0;
+  private bH = 0;
+  private resH = 0;
+  /** Eager flags (K_EAGER), CF (K_INC/K_DEC) or CF|AF|OF (K_LOGIC). */
+  private fx = 0;
+
+  // =====================================================================
+  // Flag access
+  // =====================================================================
+
+  /**
+   * The six arithmetic flags as RFLAGS bits (CF 0, PF 2, AF 4, ZF 6, SF 7,
+   * OF 11); all other bits are 0.
+   */
+  getFlags(): number {
+    const k = this.kind;
+    if (k === K_EAGER) return this.fx;
+    const size = this.size;
+    const res = this.res;
+    let f = PARITY[res & 0xff];
+    let hr: number;
+    if (size !== 8) {
+      hr = res;
+      if ((res & MASK[size]) === 0) f |= ZF;
+    } else {
+      hr = this.resH;
+      if (((res | 0) | (hr | 0)) === 0) f |= ZF;
+    }
+    const sb = SIGN_BIT[size];
+    if (((hr >>> sb) & 1) !== 0) f |= SF;
+    if (k === K_LOGIC) return f | this.fx;
+    const a = this.a;
+    const b = this.b;
+    f |= (a ^ b ^ res) & AF;
+    const ha = size === 8 ? this.aH : a;
+    const hb = size === 8 ? this.bH : b;
+    if (k === K_ADD || k === K_INC) {
+      if ((((ha ^ hr) & (hb ^ hr)) >>> sb & 1) !== 0) f |= OF;
+      if (k === K_INC) f |= this.fx & CF;
+      else if (hr > MASK[size]) f |= CF;
+    } else {
+      if ((((ha ^ hb) & (ha ^ hr)) >>> sb & 1) !== 0) f |= OF;
+      if (k === K_DEC) f |= this.fx & CF;
+      else if (hr < 0) f |= CF;
+    }
+    return f;
+  }
+
+  /**
+   * Replace the six arithmetic flags (POPF, SAHF, IRET, RSM, VM entry...).
+   * Bits outside {@link ARITH_FLAGS} are ignored.
+   */
+  setFlags(bits: number): void {
+    this.kind = K_EAGER;
+    this.fx = bits & ARITH_FLAGS;
+  }
+
+  /** The carry flag as 0 or 1, computed cheaply from the lazy state. */
+  cf(): number {
+    switch (this.kind) {
+      case K_ADD:
+        return (this.size === 8 ? this.resH > 0xffffffff : this.res > MASK[this.size]) ? 1 : 0;
+      case K_SUB:
+      case K_SBB:
+        return (this.size === 8 ? this.resH : this.res) < 0 ? 1 : 0;
+      default:
+        return this.fx & CF;
+    }
+  }
+
+  /**
+   * Evaluate condition code `cc` (0..15: O NO B AE E NE BE A S NS P NP L GE
+   * LE G, the low nibble of Jcc/SETcc/CMOVcc), computing only what it needs.
+   */
+  cond(cc: number): boolean {
+    const k = this.kind;
+    const size = this.size;
+    if (k === K_SUB && size !== 8) {
+      // Flags of a - b with no borrow-in: compare the operands directly.
+      const a = this.a;
+      const b = this.b;
+      switch (cc) {
+        case 2:
+          return a < b;
+        case 3:
+          return a >= b;
+        case 4:
+          return a === b;
+        case 5:
+          return a !== b;
+        case 6:
+          return a <= b;
+        case 7:
+          return a > b;
+        case 12:
+          return (a << SIGN_SHL[size]) < (b << SIGN_SHL[size]);
+        case 13:
+          return (a << SIGN_SHL[size]) >= (b << SIGN_SHL[size]);
+        case 14:
+          return (a << SIGN_SHL[size]) <= (b << SIGN_SHL[size]);
+        case 15:
+          return (a << SIGN_SHL[size]) > (b << SIGN_SHL[size]);
+      }
+    } else if (k === K_LOGIC) {
+      const res = this.res;
+      const zero = size === 8 ? ((res | 0) | (this.resH | 0)) === 0 : res === 0;
+      switch (cc) {
+        case 4:
+          return zero;
+        case 5:
+          return !zero;
+        case 8:
+        case 9: {
+          const s = (((size === 8 ? this.resH : res) >>> SIGN_BIT[size]) & 1) !== 0;
+          return cc === 8 ? s : !s;
+        }
+      }
+    }
+    return evalCond(this.getFlags(), cc);
+  }
+
+  // =====================================================================
+  // Recording helpers for the other ALU modules (not for the engine)
+  // =====================================================================
+
+  /**
+   * Record a result whose ZF/SF/PF follow from the value and whose CF, AF and
+   * OF are given in `cfAfOf` (used by logic ops, shifts, bit counts).
+   * Internal to the ALU modules.
+   */
+  setResult(size: number, lo: number, hi: number, cfAfOf: number): void {
+    this.kind = K_LOGIC;
+    this.size = size;
+    this.res = lo;
+    this.resH = hi;
+    this.fx = cfAfOf;
+  }
+
+  // =====================================================================
+  // ADD ADC SUB SBB CMP NEG INC DEC
+  // =====================================================================
+
+  /** ADD: returns a + b; sets all six flags. */
+  add(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    const s = aLo + bLo;
+    this.kind = K_ADD;
+    this.size = size;
+    this.a = aLo;
+    this.b = bLo;
+    this.res = s;
+    if (size === 4) return s >>> 0;
+    if (size !== 8) return s & MASK[size];
+    const h = aHi + bHi + (s > 0xffffffff ? 1 : 0);
+    this.aH = aHi;
+    this.bH = bHi;
+    this.resH = h;
+    this.hi = h >>> 0;
+    return s >>> 0;
+  }
+
+  /** ADC: returns a + b + CF; sets all six flags. */
+  adc(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    const s = aLo + bLo + this.cf();
+    this.kind = K_ADD;
+    this.size = size;
+    this.a = aLo;
+    this.b = bLo;
+    this.res = s;
+    if (size === 4) return s >>> 0;
+    if (size !== 8) return s & MASK[size];
+    const h = aHi + bHi + (s > 0xffffffff ? 1 : 0);
+    this.aH = aHi;
+    this.bH = bHi;
+    this.resH = h;
+    this.hi = h >>> 0;
+    return s >>> 0;
+  }
+
+  /** SUB: returns a - b; sets all six flags. */
+  sub(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    const s = aLo - bLo;
+    this.kind = K_SUB;
+    this.size = size;
+    this.a = aLo;
+    this.b = bLo;
+    this.res = s;
+    if (size === 4) return s >>> 0;
+    if (size !== 8) return s & MASK[size];
+    const h = aHi - bHi - (s < 0 ? 1 : 0);
+    this.aH = aHi;
+    this.bH = bHi;
+    this.resH = h;
+    this.hi = h >>> 0;
+    return s >>> 0;
+  }
+
+  /** CMP: sets flags as SUB a - b; returns nothing (the engine writes no result). */
+  cmp(size: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
+    this.kind = K_SUB;
+    this.size = size;
+    this.a = aLo;
+    this.b = bLo;
+    const s = aLo - bLo;
+    this.res = s;
+    if (size === 8) {
+      this.aH = aHi;
+      this.bH = bHi;
+      this.resH = aHi - bHi - (s < 0 ? 1 : 0);
+    }
+  }
+
+  /** SBB: returns a - b - CF; sets all six flags. */
+  sbb(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    const c = this.cf();
+    const s = aLo - bLo - c;
+    this.kind = c !== 0 ? K_SBB : K_SUB;
+    this.size = size;
+    this.a = aLo;
+    this.b = bLo;
+    this.res = s;
+    if (size === 4) return s >>> 0;
+    if (size !== 8) return s & MASK[size];
+    const h = aHi - bHi - (s < 0 ? 1 : 0);
+    this.aH = aHi;
+    this.bH = bHi;
+    this.resH = h;
+    this.hi = h >>> 0;
+    return s >>> 0;
+  }
+
+  /** NEG: returns 0 - a; CF = (a != 0), other flags as SUB 0 - a. */
+  neg(size: number, aLo: number, aHi: number): number {
+    return this.sub(size, 0, 0, aLo, aHi);
+  }
+
+  /** INC: returns a + 1; CF unchanged, other flags as ADD. */
+  inc(size: number, aLo: number, aHi: number): number {
+    const c = this.cf();
+    const s = aLo + 1;
+    this.kind = K_INC;
+    this.fx = c;
+    this.size = size;
+    this.a = aLo;
+    this.b = 1;
+    this.res = s;
+    if (size === 4) return s >>> 0;
+    if (size !== 8) return s & MASK[size];
+    const h = aHi + (s > 0xffffffff ? 1 : 0);
+    this.aH = aHi;
+    this.bH = 0;
+    this.resH = h;
+    this.hi = h >>> 0;
+    return s >>> 0;
+  }
+
+  /** DEC: returns a - 1; CF unchanged, other flags as SUB. */
+  dec(size: number, aLo: number, aHi: number): number {
+    const c = this.cf();
+    const s = aLo - 1;
+    this.kind = K_DEC;
+    this.fx = c;
+    this.size = size;
+    this.a = aLo;
+    this.b = 1;
+    this.res = s;
+    if (size === 4) return s >>> 0;
+    if (size !== 8) return s & MASK[size];
+    const h = aHi - (s < 0 ? 1 : 0);
+    this.aH = aHi;
+    this.bH = 0;
+    this.resH = h;
+    this.hi = h >>> 0;
+    return s >>> 0;
+  }
+
+  // =====================================================================
+  // AND OR XOR TEST NOT
+  // =====================================================================
+
+  /** AND: returns a & b; CF = OF = 0, AF as the recording CPU (0). */
+  and(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    const r = (aLo & bLo) >>> 0;
+    this.kind = K_LOGIC;
+    this.fx = LOGIC_AF;
+    this.size = size;
+    this.res = r;
+    if (size === 8) this.hi = this.resH = (aHi & bHi) >>> 0;
+    return r;
+  }
+
+  /** OR: returns a | b; CF = OF = 0, AF as the recording CPU (0). */
+  or(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    const r = (aLo | bLo) >>> 0;
+    this.kind = K_LOGIC;
+    this.fx = LOGIC_AF;
+    this.size = size;
+    this.res = r;
+    if (size === 8) this.hi = this.resH = (aHi | bHi) >>> 0;
+    return r;
+  }
+
+  /** XOR: returns a ^ b; CF = OF = 0, AF as the recording CPU (0). */
+  xor(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    const r = (aLo ^ bLo) >>> 0;
+    this.kind = K_LOGIC;
+    this.fx = LOGIC_AF;
+    this.size = size;
+    this.res = r;
+    if (size === 8) this.hi = this.resH = (aHi ^ bHi) >>> 0;
+    return r;
+  }
+
+  /** TEST: sets flags as AND; returns nothing. */
+  test(size: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
+    this.kind = K_LOGIC;
+    this.fx = LOGIC_AF;
+    this.size = size;
+    this.res = (aLo & bLo) >>> 0;
+    if (size === 8) this.resH = (aHi & bHi) >>> 0;
+  }
+
+  /** NOT: returns ~a; flags unchanged. */
+  not(size: number, aLo: number, aHi: number): number {
+    if (size === 8) {
+      this.hi = ~aHi >>> 0;
+      return ~aLo >>> 0;
+    }
+    return (~aLo & MASK[size]) >>> 0;
+  }
+
+  // =====================================================================
+  // Multiply and divide (muldiv.ts)
+  // =====================================================================
+
+  /**
+   * One-operand MUL: unsigned a * b (a is AL/AX/EAX/RAX). Returns the low
+   * half (AL/AX/EAX/low 32 of RAX; high 32 of RAX in {@link Alu.hi}); the
+   * upper half goes to {@link Alu.dx} / {@link Alu.dxHi} (AH/DX/EDX/RDX).
+   * CF = OF = (upper half != 0); SF/ZF/AF/PF as the recording CPU.
+   */
+  mul(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    return muldiv.mul(this, size, aLo, aHi, bLo, bHi, false);
+  }
+
+  /**
+   * One-operand IMUL: signed a * b, outputs as {@link Alu.mul}. CF = OF =
+   * (the product does not fit the low half sign-extended).
+   */
+  imul1(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    return muldiv.mul(this, size, aLo, aHi, bLo, bHi, true);
+  }
+
+  /**
+   * Two/three-operand IMUL: the signed product truncated to `size` (high 32
+   * bits in {@link Alu.hi} for 64-bit). CF = OF = (truncation changed the value).
+   */
+  imul(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    return muldiv.imul(this, size, aLo, aHi, bLo, bHi);
+  }
+
+  /**
+   * DIV: unsigned (d:a) / s where `a` is AL/AX/EAX/RAX and `d` is
+   * AH/DX/EDX/RDX (each `size` wide). Returns 0 on success with the quotient
+   * in {@link Alu.quot}/{@link Alu.quotHi} and the remainder in
+   * {@link Alu.rem}/{@link Alu.remHi}; returns 1 if the engine must raise
+   * #DE (divisor 0 or quotient too large), leaving registers and flags alone.
+   * Flags after a successful divide are as the recording CPU leaves them.
+   */
+  div(
+    size: number,
+    aLo: number,
+    aHi: number,
+    dLo: number,
+    dHi: number,
+    sLo: number,
+    sHi: number,
+  ): number {
+    return muldiv.div(this, size, aLo, aHi, dLo, dHi, sLo, sHi, false);
+  }
+
+  /** IDIV: signed version of {@link Alu.div}; same outputs, 1 = raise #DE. */
+  idiv(
+    size: number,
+    aLo: number,
+    aHi: number,
+    dLo: number,
+    dHi: number,
+    sLo: number,
+    sHi: number,
+  ): number {
+    return muldiv.div(this, size, aLo, aHi, dLo, dHi, sLo, sHi, true);
+  }
+
+  // =====================================================================
+  // Shifts and rotates (shift.ts). `count` is the raw count (CL or imm8);
+  // it is masked here (5 bits, 6 for 64-bit). A masked count of 0 leaves
+  // all flags unchanged and returns the operand.
+  // =====================================================================
+
+  /** SHL/SAL. */
+  shl(size: number, aLo: number, aHi: number, count: number): number {
+    return shifts.shl(this, size, aLo, aHi, count);
+  }
+
+  /** SHR. */
+  shr(size: number, aLo: number, aHi: number, count: number): number {
+    return shifts.shr(this, size, aLo, aHi, count);
+  }
+
+  /** SAR. */
+  sar(size: number, aLo: number, aHi: number, count: number): number {
+    return shifts.sar(this, size, aLo, aHi, count);
+  }
+
+  /** ROL (only CF and OF change). */
+  rol(size: number, aLo: number, aHi: number, count: number): number {
+    return shifts.rol(this, size, aLo, aHi, count);
+  }
+
+  /** ROR (only CF and OF change). */
+  ror(size: number, aLo: number, aHi: number, count: number): number {
+    return shifts.ror(this, size, aLo, aHi, count);
+  }
+
+  /** RCL: rotate through CF; the masked count is taken mod 9 / 17 for 8 / 16-bit. */
+  rcl(size: number, aLo: number, aHi: number, count: number): number {
+    return shifts.rcl(this, size, aLo, aHi, count);
+  }
+
+  /** RCR: rotate through CF; the masked count is taken mod 9 / 17 for 8 / 16-bit. */
+  rcr(size: number, aLo: number, aHi: number, count: number): number {
+    return shifts.rcr(this, size, aLo, aHi, count);
+  }
+
+  /** SHLD dst, src, count: dst shifted left, filled from the top of src (size 2, 4, 8). */
+  shld(
+    size: number,
+    aLo: number,
+    aHi: number,
+    bLo: number,
+    bHi: number,
+    count: number,
+  ): number {
+    return shifts.shld(this, size, aLo, aHi, bLo, bHi, count);
+  }
+
+  /** SHRD dst, src, count: dst shifted right, filled from the bottom of src (size 2, 4, 8). */
+  shrd(
+    size: number,
+    aLo: number,
+    aHi: number,
+    bLo: number,
+    bHi: number,
+    count: number,
+  ): number {
+    return shifts.shrd(this, size, aLo, aHi, bLo, bHi, count);
+  }
+
+  // =====================================================================
+  // Bit operations (bits.ts)
+  // =====================================================================
+
+  /** BT (register/value form): CF = bit (`bit` mod operand width) of a. */
+  bt(size: number, aLo: number, aHi: number, bit: number): void {
+    bits.bt(this, size, aLo, aHi, bit);
+  }
+
+  /** BTS: CF = old bit, returns a with the bit set. */
+  bts(size: number, aLo: number, aHi: number, bit: number): number {
+    return bits.btx(this, size, aLo, aHi, bit, 1);
+  }
+
+  /** BTR: CF = old bit, returns a with the bit cleared. */
+  btr(size: number, aLo: number, aHi: number, bit: number): number {
+    return bits.btx(this, size, aLo, aHi, bit, 2);
+  }
+
+  /** BTC: CF = old bit, returns a with the bit complemented. */
+  btc(size: number, aLo: number, aHi: number, bit: number): number {
+    return bits.btx(this, size, aLo, aHi, bit, 3);
+  }
+
+  /**
+   * BSF: index of the lowest set bit, ZF = 0. If the source is zero returns
+   * -1 and sets ZF = 1: the engine must then leave the destination register
+   * entirely unchanged (no zero-extension of a 32-bit destination).
+   */
+  bsf(size: number, aLo: number, aHi: number): number {
+    return bits.bsf(this, size, aLo, aHi);
+  }
+
+  /** BSR: index of the highest set bit; -1 on zero source, as {@link Alu.bsf}. */
+  bsr(size: number, aLo: number, aHi: number): number {
+    return bits.bsr(this, size, aLo, aHi);
+  }
+
+  /** TZCNT: trailing zero count (operand width if zero); CF = (src == 0), ZF = (result == 0). */
+  tzcnt(size: number, aLo: number, aHi: number): number {
+    return bits.tzcnt(this, size, aLo, aHi);
+  }
+
+  /** LZCNT: leading zero count (operand width if zero); CF = (src == 0), ZF = (result == 0). */
+  lzcnt(size: number, aLo: number, aHi: number): number {
+    return bits.lzcnt(this, size, aLo, aHi);
+  }
+
+  /** POPCNT: number of set bits; ZF = (src == 0), CF/OF/SF/AF/PF = 0. */
+  popcnt(size: number, aLo: number, aHi: number): number {
+    return bits.popcnt(this, size, aLo, aHi);
+  }
+
+  /** BSWAP (size 4 or 8; size 2 gives what the recording CPU gives). Flags unchanged. */
+  bswap(size: number, aLo: number, aHi: number): number {
+    return bits.bswap(this, size, aLo, aHi);
+  }
+
+  // =====================================================================
+  // BCD adjustment (decimal.ts), legacy modes only (#UD in 64-bit mode is
+  // the engine's business). They read AF/CF from the current flags.
+  // =====================================================================
+
+  /** DAA: returns the adjusted AL. */
+  daa(al: number): number {
+    return decimal.daa(this, al);
+  }
+
+  /** DAS: returns the adjusted AL. */
+  das(al: number): number {
+    return decimal.das(this, al);
+  }
+
+  /** AAA: takes AX, returns the adjusted AX. */
+  aaa(ax: number): number {
+    return decimal.aaa(this, ax);
+  }
+
+  /** AAS: takes AX, returns the adjusted AX. */
+  aas(ax: number): number {
+    return decimal.aas(this, ax);
+  }
+
+  /** AAM imm8: takes AL, returns the new AX, or -1 if imm8 is 0 (the engine raises #DE). */
+  aam(al: number, imm: number): number {
+    return decimal.aam(this, al, imm);
+  }
+
+  /** AAD imm8: takes AX, returns the new AX (AH = 0). */
+  aad(ax: number, imm: number): number {
+    return decimal.aad(this, ax, imm);
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * The nestvm integer ALU: arithmetic, logic, shifts, multiply/divide, bit
+ * operations and BCD adjustment with lazily evaluated status flags, checked
+ * against vectors recorded on real x86-64 hardware.
+ *
+ * @module
+ */
+export { Alu } from "./alu.ts";
+export { AF, ARITH_FLAGS, CF, evalCond, OF, PARITY, PF, SF, ZF } from "./flags.ts";
