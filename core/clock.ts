@@ -39,6 +39,8 @@ export class VirtualClock {
   #timers: TimerEntry[] = [];
   /** Earliest pending deadline (Infinity when none); read by the run loop. */
   nextDeadline = Infinity;
+  /** Called when a newly scheduled timer becomes the earliest deadline. */
+  onDeadlineChanged: () => void = () => {};
 
   /** Create a clock. */
   constructor(nsPerInstruction = 1) {
@@ -124,7 +126,9 @@ export class VirtualClock {
       i--;
     }
     this.#timers.splice(i, 0, entry);
+    const before = this.nextDeadline;
     this.#refreshDeadline();
+    if (this.nextDeadline < before) this.onDeadlineChanged();
   }
 
   #refreshDeadline(): void {

@@ -1,0 +1,408 @@
+/**
+ * Command-line parsing. Double-dash options are primary; the QEMU spellings
+ * of the same subset are accepted so that `qemu-system-x86_64` command lines
+ * work unchanged. Parsing returns a value: options or a usage error.
+ *
+ * @module
+ */
+
+import { parseIntOption } from "../plugins/spec.ts";
+
+/** Parsed command line. */
+export interface CliOptions {
+  kernel?: string;
+  memoryMiB: number;
+  serial: string;
+  devices: string[];
+  cpu?: string;
+  plugins: string[];
+  append: string;
+  initrd?: string;
+  loads: { addr: number; file: string }[];
+  entry?: number;
+  mode: "real" | "protected32" | "long64";
+  maxInstructions?: number;
+  stats: boolean;
+  trace: boolean;
+  demo: boolean;
+  help: boolean;
+  version: boolean;
+  snapshotAt?: number;
+  snapshotFile?: string;
+  restore?: string;
+  /** Warnings for QEMU options accepted but ignored (printed once each). */
+  warnings: string[];
+}
+
+/** A parse result. */
+export type ParseResult =
+  | { readonly ok: true; readonly options: CliOptions }
+  | { readonly ok: false; readonly error: string };
+
+type Kind = "string" | "flag";
+
+interface OptionDef {
+  readonly names: readonly string[];
+  readonly kind: Kind;
+  readonly apply: (o: CliOptions, value: string) => string | undefined;
+  readonly help: string;
+  readonly arg?: string;
+}
+
+/** Parse a size like `512`, `512M`, `2G` (QEMU's -m: MiB by default). */
+export function parseMemorySize(text: string): number | undefined {
+  const m = /^(\d+)([kKmMgGtT]?)[bB]?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2].toUpperCase();
+  const mib = unit === "K" ? n / 1024 : unit === "G" ? n * 1024 : unit === "T" ? n * 1024 * 1024 : n;
+  return Number.isInteger(mib) && mib > 0 ? mib : undefined;
+}
+
+function count(value: string, what: string): number | string {
+  const n = parseIntOption(value.replaceAll("_", ""));
+  return n === undefined ? `${what} must be a non-negative integer, got "${value}"` : n;
+}
+
+const IGNORED_QEMU: ReadonlySet<string> = new Set([
+  "-nographic",
+  "-nodefaults",
+  "-no-reboot",
+  "-no-shutdown",
+  "-enable-kvm:error",
+]);
+
+const IGNORED_QEMU_WITH_ARG: Readonly<Record<string, (v: string) => string | undefined>> = {
+  "-display": (v) => v === "none" ? undefined : `-display ${v} is not supported (only "none")`,
+  "-vnc": (v) => v === "none" ? undefined : `-vnc ${v} is not supported (only "none")`,
+  "-machine": () => undefined,
+  "-M": () => undefined,
+  "-accel": (v) => v.startsWith("tcg") ? undefined : `-accel ${v} is not supported (nestvm is its own accelerator)`,
+  "-smp": (v) => /^1(,|$)/.test(v) || /^cpus=1(,|$)/.test(v) ? undefined : `-smp ${v}: only one vCPU is supported`,
+  "-name": () => undefined,
+  "-monitor": (v) => v === "none" ? undefined : `-monitor ${v} is not supported`,
+};
+
+/** The option table (documents the CLI; `--help` is generated from it). */
+export const OPTIONS: readonly OptionDef[] = [
+  {
+    names: ["--kernel", "-kernel"],
+    kind: "string",
+    arg: "FILE",
+    help: "Multiboot v1 kernel (ELF32/ELF64 or a.out kludge) to boot",
+    apply: (o, v) => {
+      o.kernel = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--memory", "-m"],
+    kind: "string",
+    arg: "SIZE",
+    help: "guest RAM, MiB by default (e.g. 256, 512M, 4G; default 128)",
+    apply: (o, v) => {
+      const mib = parseMemorySize(v.replace(/^size=/, ""));
+      if (mib === undefined || mib > 65536) return `invalid memory size "${v}"`;
+      o.memoryMiB = mib;
+      return undefined;
+    },
+  },
+  {
+    names: ["--serial", "-serial"],
+    kind: "string",
+    arg: "stdio|file:PATH|none",
+    help: "where COM1 output goes (default stdio)",
+    apply: (o, v) => {
+      if (v !== "stdio" && v !== "none" && !v.startsWith("file:")) {
+        return `--serial must be stdio, none or file:PATH, got "${v}"`;
+      }
+      o.serial = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--device", "-device"],
+    kind: "string",
+    arg: "NAME[,k=v...]",
+    help: "add or configure a device (e.g. isa-debug-exit,iobase=0xf4,iosize=4)",
+    apply: (o, v) => {
+      o.devices.push(v);
+      return undefined;
+    },
+  },
+  {
+    names: ["--cpu", "-cpu"],
+    kind: "string",
+    arg: "MODEL[,+feat,-feat]",
+    help: "CPU model and feature switches (e.g. max,-vmx)",
+    apply: (o, v) => {
+      o.cpu = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--plugin"],
+    kind: "string",
+    arg: "SPECIFIER[,k=v...]",
+    help: "load a plugin module (path, URL, npm: or jsr:) with options",
+    apply: (o, v) => {
+      o.plugins.push(v);
+      return undefined;
+    },
+  },
+  {
+    names: ["--append", "-append"],
+    kind: "string",
+    arg: "STRING",
+    help: "kernel command line (multiboot cmdline)",
+    apply: (o, v) => {
+      o.append = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--initrd", "-initrd"],
+    kind: "string",
+    arg: "FILE[,FILE...]",
+    help: "multiboot modules, comma separated (each may carry an argument string after a space)",
+    apply: (o, v) => {
+      o.initrd = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--load"],
+    kind: "string",
+    arg: "ADDR:FILE",
+    help: "load a flat binary at a guest-physical address (repeatable)",
+    apply: (o, v) => {
+      const i = v.indexOf(":");
+      const addr = i > 0 ? parseIntOption(v.slice(0, i)) : undefined;
+      if (addr === undefined || i === v.length - 1) return `--load expects ADDR:FILE, got "${v}"`;
+      o.loads.push({ addr, file: v.slice(i + 1) });
+      return undefined;
+    },
+  },
+  {
+    names: ["--entry"],
+    kind: "string",
+    arg: "ADDR",
+    help: "entry point for --load",
+    apply: (o, v) => {
+      const n = parseIntOption(v);
+      if (n === undefined) return `--entry expects an address, got "${v}"`;
+      o.entry = n;
+      return undefined;
+    },
+  },
+  {
+    names: ["--mode"],
+    kind: "string",
+    arg: "real|protected32|long64",
+    help: "CPU mode at --entry (default protected32)",
+    apply: (o, v) => {
+      if (v !== "real" && v !== "protected32" && v !== "long64") {
+        return `--mode must be real, protected32 or long64, got "${v}"`;
+      }
+      o.mode = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--max-instructions"],
+    kind: "string",
+    arg: "N",
+    help: "stop after N retired instructions",
+    apply: (o, v) => {
+      const n = count(v, "--max-instructions");
+      if (typeof n === "string") return n;
+      o.maxInstructions = n;
+      return undefined;
+    },
+  },
+  {
+    names: ["--stats"],
+    kind: "flag",
+    help: "print instructions, MIPS and VM exits by reason and level on stderr at the end",
+    apply: (o) => {
+      o.stats = true;
+      return undefined;
+    },
+  },
+  {
+    names: ["--trace"],
+    kind: "flag",
+    help: "log every VM exit on stderr",
+    apply: (o) => {
+      o.trace = true;
+      return undefined;
+    },
+  },
+  {
+    names: ["--snapshot-at"],
+    kind: "string",
+    arg: "N",
+    help: "stop after N retired instructions and save a snapshot to --snapshot-file",
+    apply: (o, v) => {
+      const n = count(v, "--snapshot-at");
+      if (typeof n === "string") return n;
+      o.snapshotAt = n;
+      return undefined;
+    },
+  },
+  {
+    names: ["--snapshot-file"],
+    kind: "string",
+    arg: "PATH",
+    help: "snapshot file written by --snapshot-at",
+    apply: (o, v) => {
+      o.snapshotFile = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--restore"],
+    kind: "string",
+    arg: "PATH",
+    help: "continue a machine from a snapshot file",
+    apply: (o, v) => {
+      o.restore = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--demo"],
+    kind: "flag",
+    help: "run the nested-virtualization demo (L1 hypervisor launching an L2)",
+    apply: (o) => {
+      o.demo = true;
+      return undefined;
+    },
+  },
+  {
+    names: ["--help", "-h", "-help"],
+    kind: "flag",
+    help: "show this help",
+    apply: (o) => {
+      o.help = true;
+      return undefined;
+    },
+  },
+  {
+    names: ["--version", "-version"],
+    kind: "flag",
+    help: "print the version",
+    apply: (o) => {
+      o.version = true;
+      return undefined;
+    },
+  },
+];
+
+const BY_NAME = new Map<string, OptionDef>();
+for (const d of OPTIONS) for (const n of d.names) BY_NAME.set(n, d);
+
+/** Default options. */
+export function defaultOptions(): CliOptions {
+  return {
+    memoryMiB: 128,
+    serial: "stdio",
+    devices: [],
+    plugins: [],
+    append: "",
+    loads: [],
+    mode: "protected32",
+    stats: false,
+    trace: false,
+    demo: false,
+    help: false,
+    version: false,
+    warnings: [],
+  };
+}
+
+/** Parse `args` (without the program name). */
+export function parseArgs(args: readonly string[]): ParseResult {
+  const o = defaultOptions();
+  const warned = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    let arg = args[i];
+    let inline: string | undefined;
+    if (arg.startsWith("--") && arg.includes("=")) {
+      inline = arg.slice(arg.indexOf("=") + 1);
+      arg = arg.slice(0, arg.indexOf("="));
+    }
+    const def = BY_NAME.get(arg);
+    if (def) {
+      if (def.kind === "flag") {
+        if (inline !== undefined) return { ok: false, error: `option ${arg} takes no value` };
+        def.apply(o, "");
+        continue;
+      }
+      const value = inline ?? args[++i];
+      if (value === undefined) return { ok: false, error: `option ${arg} needs a value (${def.arg})` };
+      const err = def.apply(o, value);
+      if (err) return { ok: false, error: err };
+      continue;
+    }
+    if (arg === "-enable-kvm") {
+      return { ok: false, error: "-enable-kvm is not supported: nestvm emulates the CPU (and VMX) itself" };
+    }
+    if (IGNORED_QEMU.has(arg)) {
+      if (!warned.has(arg)) o.warnings.push(`warning: ignoring QEMU option ${arg}`);
+      warned.add(arg);
+      continue;
+    }
+    const withArg = IGNORED_QEMU_WITH_ARG[arg];
+    if (withArg) {
+      const value = args[++i];
+      if (value === undefined) return { ok: false, error: `option ${arg} needs a value` };
+      const err = withArg(value);
+      if (err) return { ok: false, error: err };
+      if (!warned.has(arg)) o.warnings.push(`warning: ignoring QEMU option ${arg} ${value}`);
+      warned.add(arg);
+      continue;
+    }
+    return {
+      ok: false,
+      error: arg.startsWith("-") ? `unknown option ${arg}` : `unexpected argument "${arg}"`,
+    };
+  }
+  if (o.snapshotAt !== undefined && o.snapshotFile === undefined) {
+    return { ok: false, error: "--snapshot-at needs --snapshot-file" };
+  }
+  if (o.loads.length > 0 && o.kernel) {
+    return { ok: false, error: "--load and --kernel cannot be combined" };
+  }
+  if (o.loads.length > 0 && o.entry === undefined) {
+    return { ok: false, error: "--load needs --entry" };
+  }
+  return { ok: true, options: o };
+}
+
+/** The `--help` text. */
+export function helpText(): string {
+  const lines = [
+    "nestvm — x86-64 emulator with nested VMX",
+    "",
+    "usage: nestvm [options]            (deno run -A cli.ts [options])",
+    "",
+    "options:",
+  ];
+  for (const d of OPTIONS) {
+    const head = d.names.join(", ") + (d.arg ? " " + d.arg : "");
+    lines.push(`  ${head.padEnd(40)} ${d.help}`);
+  }
+  lines.push(
+    "",
+    "QEMU options accepted and ignored (one warning each): -nographic, -display none,",
+    "  -vnc none, -nodefaults, -no-reboot, -no-shutdown, -machine ..., -smp 1, -name ...,",
+    "  -monitor none, -accel tcg",
+    "",
+    "exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it used that device;",
+    "  0 orderly shutdown; 2 usage error; 4 triple fault; 6 instruction budget spent;",
+    "  8 halted with no wake-up source; 10 unhandled exit; 12 plugin error; 14 reset;",
+    "  16 bad kernel/snapshot image",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { helpText, parseArgs, parseMemorySize } from "./args.ts";
+
+Deno.test("args: QEMU spellings parse like the double-dash ones", () => {
+  const r = parseArgs([
+    "-kernel", "k.elf", "-m", "256", "-append", "console=ttyS0", "-serial", "stdio",
+    "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-cpu", "max,-vmx", "-smp", "1",
+    "-nographic", "-display", "none", "-no-reboot", "-machine", "q35",
+  ]);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  assert.equal(r.options.kernel, "k.elf");
+  assert.equal(r.options.memoryMiB, 256);
+  assert.equal(r.options.append, "console=ttyS0");
+  assert.deepEqual(r.options.devices, ["isa-debug-exit,iobase=0xf4,iosize=4"]);
+  assert.equal(r.options.cpu, "max,-vmx");
+  assert.equal(r.options.warnings.length, 5);
+  const r2 = parseArgs(["--kernel=k.elf", "--memory", "1G", "--stats", "--max-instructions", "1_000"]);
+  assert.ok(r2.ok && r2.options.memoryMiB === 1024 && r2.options.stats && r2.options.maxInstructions === 1000);
+});
+
+Deno.test("args: unknown options and bad values are errors that name them", () => {
+  const cases: [string[], RegExp][] = [
+    [["--bogus"], /unknown option --bogus/],
+    [["-m", "lots"], /invalid memory size "lots"/],
+    [["--serial", "tcp:1"], /--serial must be/],
+    [["--kernel"], /needs a value/],
+    [["-smp", "4"], /only one vCPU/],
+    [["-enable-kvm"], /not supported/],
+    [["--max-instructions", "-3"], /non-negative integer/],
+    [["--snapshot-at", "5"], /needs --snapshot-file/],
+    [["--load", "0x1000"], /ADDR:FILE/],
+    [["stray"], /unexpected argument "stray"/],
+    [["--stats=yes"], /takes no value/],
+  ];
+  for (const [args, re] of cases) {
+    const r = parseArgs(args);
+    assert.equal(r.ok, false, args.join(" "));
+    if (!r.ok) assert.match(r.error, re);
+  }
+});
+
+Deno.test("args: memory sizes and help", () => {
+  assert.equal(parseMemorySize("4G"), 4096);
+  assert.equal(parseMemorySize("512M"), 512);
+  assert.equal(parseMemorySize("0"), undefined);
+  assert.match(helpText(), /--kernel, -kernel FILE/);
+  assert.match(helpText(), /exit status/);
+});

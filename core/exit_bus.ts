@@ -1,0 +1,227 @@
+/**
+ * The exit bus: routes each {@link VmExit} first to interceptors (the VMX
+ * plugin deciding L1 vs L0), then to the owner of the port or to the
+ * handlers registered for its kind. Handler exceptions are caught here and
+ * turned into a plugin error that stops the machine with the faulting
+ * instruction not retired.
+ *
+ * @module
+ */
+
+import type { ExitDisposition, IoExit, Level, VmExit } from "./vmexit.ts";
+import type { ExitHandler, IoHandler } from "./plugin.ts";
+import { PluginConflictError } from "./plugin.ts";
+
+/** A failure inside a plugin, captured with the exit being handled. */
+export interface PluginFault {
+  readonly plugin: string;
+  readonly exit: string;
+  readonly error: unknown;
+}
+
+interface PortOwner {
+  readonly plugin: string;
+  readonly base: number;
+  readonly handler: IoHandler;
+}
+
+interface Interceptor {
+  readonly plugin: string;
+  readonly handler: ExitHandler;
+  readonly levels: number; // bit 1 = level 1, bit 2 = level 2
+}
+
+interface KindHandler {
+  readonly plugin: string;
+  readonly handler: ExitHandler;
+}
+
+/** Describe an exit in one line (for errors and traces). */
+export function describeExit(exit: VmExit): string {
+  const lvl = `L${exit.level}`;
+  switch (exit.kind) {
+    case "io":
+      return `${lvl} io ${exit.direction} port 0x${exit.port.toString(16)} size ${exit.size}` +
+        (exit.direction === "out" ? ` value 0x${(exit.value >>> 0).toString(16)}` : "");
+    case "mmio":
+      return `${lvl} mmio ${exit.direction} 0x${exit.gpa.toString(16)} size ${exit.size}`;
+    case "cpuid":
+      return `${lvl} cpuid leaf 0x${exit.leaf.toString(16)} subleaf 0x${exit.subleaf.toString(16)}`;
+    case "rdmsr":
+    case "wrmsr":
+      return `${lvl} ${exit.kind} 0x${exit.msr.toString(16)}`;
+    case "vmx":
+      return `${lvl} ${exit.instruction}`;
+    case "exception":
+      return `${lvl} exception vector ${exit.vector}` +
+        (exit.errorCode >= 0 ? ` error code 0x${exit.errorCode.toString(16)}` : "");
+    case "cr":
+      return `${lvl} ${exit.access} cr${exit.cr}`;
+    default:
+      return `${lvl} ${exit.kind}`;
+  }
+}
+
+/** Routes exits to plugins. One per machine. */
+export class ExitBus {
+  #ports: (PortOwner | undefined)[] = new Array(0x10000);
+  #interceptors: Interceptor[] = [];
+  #interceptMask = 0;
+  #handlers = new Map<string, KindHandler[]>();
+  /** Set when a plugin threw; the machine stops with a plugin error. */
+  fault: PluginFault | undefined;
+  /** Set when `strict` is on and nobody handled an exit. */
+  unhandled: VmExit | undefined;
+  /** When true, an exit that every handler passes on stops the machine. */
+  strict = false;
+  /** Called when the bus needs the CPU to stop at the next boundary. */
+  onStop: () => void = () => {};
+  /** Exit counters by `L<level> <kind>` (cheap: one map bump per exit). */
+  readonly counts = new Map<string, number>();
+  /** Kinds that the CPU handles architecturally when every handler passes. */
+  static readonly defaultedKinds: ReadonlySet<string> = new Set([
+    "io",
+    "cpuid",
+    "rdmsr",
+    "wrmsr",
+    "vmx",
+    "hlt",
+    "exception",
+    "triple-fault",
+    "cr",
+    "dr",
+    "rdtsc",
+    "rdtscp",
+    "rdpmc",
+    "invd",
+    "wbinvd",
+    "getsec",
+    "xsetbv",
+    "pause",
+    "monitor",
+    "mwait",
+    "rsm",
+    "rdrand",
+    "rdseed",
+    "invlpg",
+    "invpcid",
+    "gdtr-idtr",
+    "ldtr-tr",
+    "external-interrupt",
+    "nmi",
+    "interrupt-window",
+    "nmi-window",
+    "monitor-trap",
+    "preemption-timer",
+  ]);
+
+  /** Claim ports [base, base+count) for `plugin`. */
+  registerPorts(plugin: string, base: number, count: number, handler: IoHandler): void {
+    if (!Number.isInteger(base) || !Number.isInteger(count) || base < 0 || count <= 0 || base + count > 0x10000) {
+      throw new RangeError(`${plugin}: invalid port range base=0x${base.toString(16)} count=${count}`);
+    }
+    for (let p = base; p < base + count; p++) {
+      const other = this.#ports[p];
+      if (other) {
+        throw new PluginConflictError(
+          `port 0x${p.toString(16)} is claimed by both "${other.plugin}" and "${plugin}"`,
+        );
+      }
+    }
+    const owner: PortOwner = { plugin, base, handler };
+    for (let p = base; p < base + count; p++) this.#ports[p] = owner;
+  }
+
+  /** Name of the plugin owning `port`, if any. */
+  portOwner(port: number): string | undefined {
+    return this.#ports[port]?.plugin;
+  }
+
+  /** Register a handler for exits of `kind`. */
+  on(plugin: string, kind: string, handler: ExitHandler): void {
+    let list = this.#handlers.get(kind);
+    if (!list) this.#handlers.set(kind, list = []);
+    list.push({ plugin, handler });
+  }
+
+  /** Register an interceptor for the given levels. */
+  intercept(plugin: string, handler: ExitHandler, levels: readonly Level[] = [1, 2]): void {
+    let mask = 0;
+    for (const l of levels) mask |= 1 << l;
+    this.#interceptors.push({ plugin, handler, levels: mask });
+    this.#interceptMask |= mask;
+  }
+
+  /**
+   * Dispatch one exit. "pass" means nobody took it and the CPU applies its
+   * architectural default. A throwing plugin yields "reflected" (the
+   * instruction is abandoned, not retired) and stops the machine.
+   */
+  dispatch(exit: VmExit): ExitDisposition {
+    const key = `L${exit.level} ${exit.kind}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (this.#interceptMask & (1 << exit.level)) {
+      for (const i of this.#interceptors) {
+        if (!(i.levels & (1 << exit.level))) continue;
+        const d = this.#call(i.plugin, i.handler, exit);
+        if (d !== "pass") return d;
+      }
+    }
+    if (exit.kind === "io") {
+      const owner = this.#ports[exit.port];
+      if (owner) return this.#io(owner, exit);
+    } else {
+      const list = this.#handlers.get(exit.kind);
+      if (list) {
+        for (const h of list) {
+          const d = this.#call(h.plugin, h.handler, exit);
+          if (d !== "pass") return d;
+        }
+      }
+    }
+    if (this.strict || !ExitBus.defaultedKinds.has(exit.kind)) {
+      this.unhandled = exit;
+      this.onStop();
+      return "reflected";
+    }
+    return "pass";
+  }
+
+  #io(owner: PortOwner, exit: IoExit): ExitDisposition {
+    try {
+      if (exit.direction === "in") {
+        exit.value = owner.handler.read(exit.port - owner.base, exit.size) >>> 0;
+      } else {
+        owner.handler.write(exit.port - owner.base, exit.size, exit.value >>> 0);
+      }
+      return "handled";
+    } catch (error) {
+      return this.#failed(owner.plugin, exit, error);
+    }
+  }
+
+  #call(plugin: string, handler: ExitHandler, exit: VmExit): ExitDisposition {
+    try {
+      return handler(exit);
+    } catch (error) {
+      if (isCpuFault(error)) throw error; // a guest exception raised on purpose
+      return this.#failed(plugin, exit, error);
+    }
+  }
+
+  #failed(plugin: string, exit: VmExit, error: unknown): ExitDisposition {
+    if (isCpuFault(error)) throw error;
+    this.fault ??= { plugin, exit: describeExit(exit), error };
+    this.onStop();
+    return "reflected";
+  }
+}
+
+/**
+ * Guest exceptions raised by `vcpu.raiseException` unwind through plugin
+ * code on purpose; they carry `isCpuFault = true`.
+ */
+export function isCpuFault(error: unknown): boolean {
+  return typeof error === "object" && error !== null &&
+    (error as { isCpuFault?: unknown }).isCpuFault === true;
+}

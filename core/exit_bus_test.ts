@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { ExitBus } from "./exit_bus.ts";
+import { PluginConflictError } from "./plugin.ts";
+import type { CpuidExit, IoExit } from "./vmexit.ts";
+
+function ioIn(port: number, level: 1 | 2 = 1): IoExit {
+  return { kind: "io", level, instructionLength: 1, port, size: 1, direction: "in", value: 0, dxForm: true };
+}
+
+Deno.test("bus: overlapping port claims name both plugins", () => {
+  const bus = new ExitBus();
+  bus.registerPorts("uart16550@0x3f8", 0x3f8, 8, { read: () => 0, write: () => {} });
+  assert.throws(
+    () => bus.registerPorts("other", 0x3fc, 2, { read: () => 0, write: () => {} }),
+    (e: unknown) =>
+      e instanceof PluginConflictError && /0x3fc/.test(e.message) &&
+      /uart16550@0x3f8/.test(e.message) && /other/.test(e.message),
+  );
+});
+
+Deno.test("bus: port reads reach the owner with a relative offset", () => {
+  const bus = new ExitBus();
+  const seen: number[] = [];
+  bus.registerPorts("dev", 0x100, 4, {
+    read: (off) => {
+      seen.push(off);
+      return 0x40 + off;
+    },
+    write: () => {},
+  });
+  const e = ioIn(0x102);
+  assert.equal(bus.dispatch(e), "handled");
+  assert.equal(e.value, 0x42);
+  assert.deepEqual(seen, [2]);
+  assert.equal(bus.dispatch(ioIn(0x200)), "pass");
+});
+
+Deno.test("bus: interceptors see level-2 exits before owners", () => {
+  const bus = new ExitBus();
+  const order: string[] = [];
+  bus.registerPorts("uart", 0x3f8, 8, {
+    read: () => {
+      order.push("owner");
+      return 0;
+    },
+    write: () => {},
+  });
+  bus.intercept("vmx", (e) => {
+    order.push(`vmx L${e.level}`);
+    return e.level === 2 && e.kind === "io" && e.port === 0x3f9 ? "reflected" : "pass";
+  }, [2]);
+  assert.equal(bus.dispatch(ioIn(0x3f8, 1)), "handled");
+  assert.equal(bus.dispatch(ioIn(0x3f8, 2)), "handled");
+  assert.equal(bus.dispatch(ioIn(0x3f9, 2)), "reflected");
+  assert.deepEqual(order, ["owner", "vmx L2", "owner", "vmx L2"]);
+});
+
+Deno.test("bus: a throwing plugin becomes a fault naming the plugin and the exit", () => {
+  const bus = new ExitBus();
+  let stops = 0;
+  bus.onStop = () => stops++;
+  bus.on("bad", "cpuid", () => {
+    throw new TypeError("boom");
+  });
+  const e: CpuidExit = {
+    kind: "cpuid",
+    level: 1,
+    instructionLength: 2,
+    leaf: 1,
+    subleaf: 0,
+    eax: 0,
+    ebx: 0,
+    ecx: 0,
+    edx: 0,
+  };
+  assert.equal(bus.dispatch(e), "reflected");
+  assert.equal(stops, 1);
+  assert.equal(bus.fault?.plugin, "bad");
+  assert.match(bus.fault?.exit ?? "", /cpuid leaf 0x1/);
+});
+
+Deno.test("bus: strict mode turns a passed exit into an unhandled exit", () => {
+  const bus = new ExitBus();
+  bus.strict = true;
+  assert.equal(bus.dispatch(ioIn(0x80)), "reflected");
+  assert.equal(bus.unhandled?.kind, "io");
+  bus.strict = false;
+  assert.equal(bus.dispatch(ioIn(0x80)), "pass");
+});
+
+Deno.test("bus: rejects bad port ranges and counts exits", () => {
+  const bus = new ExitBus();
+  assert.throws(() => bus.registerPorts("x", 0xffff, 2, { read: () => 0, write: () => {} }), RangeError);
+  bus.dispatch(ioIn(1));
+  bus.dispatch(ioIn(1, 2));
+  bus.dispatch(ioIn(1, 2));
+  assert.equal(bus.counts.get("L1 io"), 1);
+  assert.equal(bus.counts.get("L2 io"), 2);
+});

@@ -1,0 +1,289 @@
+/**
+ * The Machine: one vCPU, guest memory, a virtual clock, the exit bus and the
+ * plugins set up on it, plus the run loop.
+ *
+ * @example
+ * ```ts ignore
+ * import { Machine } from "./machine.ts";
+ * const m = new Machine({ memoryMiB: 64, plugins: [] });
+ * const result = m.run({ maxInstructions: 1_000_000 });
+ * console.log(result.reason.kind);
+ * m.dispose();
+ * ```
+ *
+ * @module
+ */
+
+import { VirtualClock } from "./clock.ts";
+import { describeExit, ExitBus } from "./exit_bus.ts";
+import { IrqRouter } from "./irq.ts";
+import { ServiceRegistry } from "./services.ts";
+import type { Logger, Plugin, PluginContext, PluginState, StopRequest } from "./plugin.ts";
+import { orderPlugins } from "./plugin_order.ts";
+import type { RunResult, StopReason } from "./run_result.ts";
+import { Cpu, type CpuModelOptions } from "../cpu/mod.ts";
+import { PhysicalMemory } from "../mm/mod.ts";
+
+/** A named set of plugins (e.g. the `pc` board). */
+export interface Board {
+  readonly name: string;
+  readonly plugins: readonly Plugin[];
+}
+
+/** Log levels, lowest first. */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+/** Options for a new Machine. */
+export interface MachineOptions {
+  /** Guest RAM in MiB (default 128). */
+  readonly memoryMiB?: number;
+  /** A board preset; its plugins are set up before `plugins`. */
+  readonly board?: Board;
+  /** Extra plugins. */
+  readonly plugins?: readonly Plugin[];
+  /** CPU model options (CPUID features). */
+  readonly cpu?: CpuModelOptions;
+  /** Virtual ns per retired instruction (default 1). */
+  readonly nsPerInstruction?: number;
+  /** Stop with `unhandled-exit` when every handler passes on an exit. */
+  readonly strictExits?: boolean;
+  /** Plugin log level (default "warn"). */
+  readonly logLevel?: LogLevel;
+  /** Where plugin logs go (default: stderr). */
+  readonly logSink?: (line: string) => void;
+}
+
+/** Options for one run. */
+export interface RunOptions {
+  /** Stop after this many more retired instructions. */
+  readonly maxInstructions?: number;
+}
+
+const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+
+/** Stop the machine at most this many instructions after a timer is due. */
+const SLICE = 1 << 20;
+
+/** A virtual PC. */
+export class Machine {
+  /** Guest physical memory. */
+  readonly memory: PhysicalMemory;
+  /** The virtual clock. */
+  readonly clock: VirtualClock;
+  /** The exit bus. */
+  readonly bus: ExitBus;
+  /** IRQ lines. */
+  readonly irq: IrqRouter;
+  /** Services offered by plugins. */
+  readonly services: ServiceRegistry;
+  /** The boot vCPU. */
+  readonly cpu: Cpu;
+  /** Plugins in setup order. */
+  readonly plugins: readonly Plugin[];
+  #idleNs = 0;
+  #stop: StopRequest | undefined;
+  #disposed = false;
+  readonly #ns: number;
+  readonly #logLevel: number;
+  readonly #logSink: (line: string) => void;
+
+  /** Build a machine and set up its plugins. Throws on plugin conflicts or missing requirements. */
+  constructor(options: MachineOptions = {}) {
+    const mib = options.memoryMiB ?? 128;
+    if (!Number.isFinite(mib) || mib < 1 || mib > 65536) {
+      throw new RangeError(`memory size ${mib} MiB is out of range (1..65536)`);
+    }
+    this.#ns = options.nsPerInstruction ?? 1;
+    this.#logLevel = LEVELS[options.logLevel ?? "warn"];
+    this.#logSink = options.logSink ?? ((line) => console.error(line));
+    this.memory = new PhysicalMemory({ ramSize: mib * 1024 * 1024 });
+    this.clock = new VirtualClock(this.#ns);
+    this.bus = new ExitBus();
+    this.bus.strict = options.strictExits ?? false;
+    this.irq = new IrqRouter(24);
+    this.services = new ServiceRegistry();
+    this.cpu = new Cpu({
+      memory: this.memory,
+      exits: (exit) => this.bus.dispatch(exit),
+      now: () => this.virtualNs,
+      model: options.cpu,
+    });
+    this.bus.onStop = () => this.cpu.requestStop();
+    this.clock.onDeadlineChanged = () => this.cpu.requestStop();
+    this.plugins = orderPlugins([...(options.board?.plugins ?? []), ...(options.plugins ?? [])]);
+    for (const p of this.plugins) {
+      try {
+        p.setup(this.#context(p));
+      } catch (error) {
+        this.#disposePlugins();
+        throw error;
+      }
+    }
+  }
+
+  /** Virtual time in ns: retired instructions plus time skipped while halted. */
+  get virtualNs(): number {
+    return this.cpu.retired * this.#ns + this.#idleNs;
+  }
+
+  /** Instructions retired since creation. */
+  get retired(): number {
+    return this.cpu.retired;
+  }
+
+  /** Run until the guest stops or the budget is spent. */
+  run(options: RunOptions = {}): RunResult {
+    if (this.#disposed) throw new Error("machine is disposed");
+    const start = this.cpu.retired;
+    const t0 = performance.now();
+    const budgetEnd = options.maxInstructions === undefined
+      ? Infinity
+      : start + Math.max(0, Math.floor(options.maxInstructions));
+    const reason = this.#loop(budgetEnd);
+    return {
+      reason,
+      instructions: this.cpu.retired - start,
+      totalInstructions: this.cpu.retired,
+      wallMs: performance.now() - t0,
+      virtualNs: this.virtualNs,
+    };
+  }
+
+  #loop(budgetEnd: number): StopReason {
+    for (;;) {
+      const pending = this.#pendingStop();
+      if (pending) return pending;
+      if (this.cpu.retired >= budgetEnd) return { kind: "budget" };
+      let limit = Math.min(budgetEnd, this.cpu.retired + SLICE);
+      const deadline = this.clock.nextDeadline;
+      if (deadline !== Infinity) {
+        const untilDeadline = Math.ceil((deadline - this.virtualNs) / this.#ns);
+        limit = Math.min(limit, this.cpu.retired + Math.max(1, untilDeadline));
+      }
+      const stop = this.cpu.run(limit);
+      this.clock.advanceTo(this.virtualNs);
+      if (stop === "shutdown") {
+        return this.#pendingStop() ?? { kind: "triple-fault" };
+      }
+      if (stop === "halted") {
+        const again = this.#pendingStop();
+        if (again) return again;
+        if (this.clock.nextDeadline === Infinity) return { kind: "halted" };
+        // Skip idle time to the next timer; it may raise an interrupt that wakes the vCPU.
+        this.#idleNs += Math.max(0, this.clock.nextDeadline - this.virtualNs);
+        this.clock.advanceTo(this.virtualNs);
+      }
+    }
+  }
+
+  #pendingStop(): StopReason | undefined {
+    const fault = this.bus.fault;
+    if (fault) {
+      this.bus.fault = undefined;
+      const message = fault.error instanceof Error ? fault.error.message : String(fault.error);
+      return { kind: "plugin-error", plugin: fault.plugin, exit: fault.exit, message };
+    }
+    const unhandled = this.bus.unhandled;
+    if (unhandled) {
+      this.bus.unhandled = undefined;
+      return { kind: "unhandled-exit", exit: unhandled, description: describeExit(unhandled) };
+    }
+    const req = this.#stop;
+    if (req) {
+      this.#stop = undefined;
+      return req.kind === "exit" ? { kind: "exit", status: req.status } : { kind: req.kind };
+    }
+    return undefined;
+  }
+
+  /** Reset the vCPU and every plugin to power-on state. */
+  reset(): void {
+    this.cpu.reset();
+    for (const p of this.plugins) p.reset?.();
+  }
+
+  /** Save every plugin's state, keyed by plugin name. */
+  savePluginStates(): Record<string, PluginState> {
+    const out: Record<string, PluginState> = {};
+    for (const p of this.plugins) {
+      if (p.saveState) out[p.name] = p.saveState();
+    }
+    return out;
+  }
+
+  /** Restore plugin states saved by {@link savePluginStates}. */
+  loadPluginStates(states: Record<string, PluginState>): void {
+    for (const p of this.plugins) {
+      const s = states[p.name];
+      if (s && p.loadState) p.loadState(s);
+    }
+  }
+
+  /** Time skipped while halted (for snapshots). */
+  get idleNs(): number {
+    return this.#idleNs;
+  }
+
+  /** Restore the idle-time counter (snapshot restore). */
+  set idleNs(value: number) {
+    this.#idleNs = value;
+  }
+
+  /** Dispose every plugin (releasing pins and timers). Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#disposePlugins();
+  }
+
+  #disposePlugins(): void {
+    for (const p of [...this.plugins].reverse()) {
+      try {
+        p.dispose?.();
+      } catch (error) {
+        this.#log(p.name, "error", `dispose failed: ${error}`);
+      }
+    }
+  }
+
+  #log(plugin: string, level: LogLevel, msg: string): void {
+    if (LEVELS[level] < this.#logLevel) return;
+    this.#logSink(`[${plugin}] ${level}: ${msg}`);
+  }
+
+  #context(p: Plugin): PluginContext {
+    const name = p.name;
+    const log: Logger = {
+      debug: (m) => this.#log(name, "debug", m),
+      info: (m) => this.#log(name, "info", m),
+      warn: (m) => this.#log(name, "warn", m),
+      error: (m) => this.#log(name, "error", m),
+    };
+    return {
+      ports: { register: (base, count, handler) => this.bus.registerPorts(name, base, count, handler) },
+      mmio: {
+        register: (base, size, handler) => this.memory.registerMmio(name, base, size, handler),
+      },
+      exits: {
+        on: (kind, handler) => this.bus.on(name, kind, handler as never),
+        intercept: (handler, levels) => this.bus.intercept(name, handler, levels),
+        watchExceptions: (vectors) => this.cpu.watchExceptions(vectors),
+      },
+      irq: { line: (n) => this.irq.line(n), addChip: (chip) => this.irq.addChip(chip) },
+      clock: this.clock,
+      memory: this.memory,
+      vcpu: this.cpu,
+      services: {
+        provide: (token, impl) => this.services.provide(name, token, impl),
+        get: (token) => this.services.get(token, name),
+        find: (token) => this.services.find(token),
+      },
+      log,
+      options: {},
+      stop: (req) => {
+        this.#stop ??= req;
+        this.cpu.requestStop();
+      },
+    };
+  }
+}

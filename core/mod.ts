@@ -1,0 +1,16 @@
+/**
+ * The nestvm microkernel: the Machine and its run loop, the typed VM exits,
+ * the plugin contract and bus, IRQ lines and the deterministic virtual clock.
+ *
+ * @module
+ */
+
+export * from "./vmexit.ts";
+export * from "./vcpu.ts";
+export * from "./plugin.ts";
+export * from "./clock.ts";
+export * from "./exit_bus.ts";
+export * from "./irq.ts";
+export * from "./services.ts";
+export * from "./run_result.ts";
+export * from "./machine.ts";

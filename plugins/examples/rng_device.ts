@@ -1,0 +1,98 @@
+/**
+ * Example third-party plugin: a port-mapped random-number device.
+ *
+ * Written only against nestvm's public API, as the template plugin authors
+ * copy. The guest reads 32-bit pseudo-random numbers from `port` (default
+ * 0x5ec); writing a 32-bit value to `port` reseeds the generator; reading
+ * `port + 4` returns how many numbers were drawn. The generator is a
+ * deterministic xorshift32, so runs are reproducible, and its state is saved
+ * in snapshots.
+ *
+ * Load it from the CLI:
+ * `deno run -A cli.ts --kernel k.elf --plugin ./plugins/examples/rng_device.ts,port=0x5ec,seed=42`
+ *
+ * @module
+ */
+
+import type { Plugin, PluginContext, PluginState } from "../../mod.ts";
+
+/** Options of the rng device (all optional). */
+export interface RngOptions {
+  /** First of the two 32-bit ports (default 0x5ec). */
+  readonly port?: number;
+  /** Initial seed (non-zero; default 0x2545f491). */
+  readonly seed?: number;
+}
+
+/** The rng plugin, with a method the host can call to peek at the count. */
+export interface RngPlugin extends Plugin {
+  /** Numbers drawn by the guest so far. */
+  readonly drawn: number;
+}
+
+function parse(value: string | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw new RangeError(`rng: ${what} must be an integer 0..0xffffffff, got "${value}"`);
+  }
+  return n;
+}
+
+/**
+ * Create the device. Accepts typed options from the API or the string map
+ * that `--plugin file.ts,port=0x5ec,seed=1` passes.
+ */
+export default function createRng(options: RngOptions | Record<string, string> = {}): RngPlugin {
+  const o = options as Record<string, unknown>;
+  const port = typeof o.port === "number" ? o.port : parse(o.port as string | undefined, 0x5ec, "port");
+  const seed0 = typeof o.seed === "number" ? o.seed : parse(o.seed as string | undefined, 0x2545f491, "seed");
+  let state = seed0 >>> 0 || 1;
+  let drawn = 0;
+
+  const next = (): number => {
+    // xorshift32 (Marsaglia 2003)
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    drawn++;
+    return state;
+  };
+
+  return {
+    name: `rng@0x${port.toString(16)}`,
+    version: "1.0.0",
+    apiVersion: 1,
+    get drawn() {
+      return drawn;
+    },
+    setup(ctx: PluginContext): void {
+      ctx.ports.register(port, 8, {
+        read(offset, size) {
+          const value = offset < 4 ? next() : drawn;
+          const shift = (offset & 3) * 8;
+          const mask = size === 4 ? 0xffffffff : (1 << (size * 8)) - 1;
+          return (value >>> shift) & mask;
+        },
+        write(offset, _size, value) {
+          if (offset === 0) state = value >>> 0 || 1;
+        },
+      });
+      ctx.log.debug(`rng at port 0x${port.toString(16)}, seed ${seed0}`);
+    },
+    reset(): void {
+      state = seed0 >>> 0 || 1;
+      drawn = 0;
+    },
+    saveState(): PluginState {
+      return { version: 1, data: { state, drawn } };
+    },
+    loadState(saved: PluginState): void {
+      if (saved.version !== 1) throw new Error(`rng: unsupported state version ${saved.version}`);
+      const d = saved.data as { state: number; drawn: number };
+      state = d.state >>> 0;
+      drawn = d.drawn;
+    },
+  };
+}

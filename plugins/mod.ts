@@ -1,0 +1,9 @@
+/**
+ * Loading plugins by module specifier, spec parsing for `--device` and
+ * `--plugin`, and board presets.
+ *
+ * @module
+ */
+
+export * from "./spec.ts";
+export * from "./loader.ts";
