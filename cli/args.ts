@@ -55,7 +55,13 @@ export function parseMemorySize(text: string): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = m[2].toUpperCase();
-  const mib = unit === "K" ? n / 1024 : unit === "G" ? n * 1024 : unit === "T" ? n * 1024 * 1024 : n;
+  const mib = unit === "K"
+    ? n / 1024
+    : unit === "G"
+    ? n * 1024
+    : unit === "T"
+    ? n * 1024 * 1024
+    : n;
   return Number.isInteger(mib) && mib > 0 ? mib : undefined;
 }
 
@@ -77,8 +83,14 @@ const IGNORED_QEMU_WITH_ARG: Readonly<Record<string, (v: string) => string | und
   "-vnc": (v) => v === "none" ? undefined : `-vnc ${v} is not supported (only "none")`,
   "-machine": () => undefined,
   "-M": () => undefined,
-  "-accel": (v) => v.startsWith("tcg") ? undefined : `-accel ${v} is not supported (nestvm is its own accelerator)`,
-  "-smp": (v) => /^1(,|$)/.test(v) || /^cpus=1(,|$)/.test(v) ? undefined : `-smp ${v}: only one vCPU is supported`,
+  "-accel": (v) =>
+    v.startsWith("tcg")
+      ? undefined
+      : `-accel ${v} is not supported (nestvm is its own accelerator)`,
+  "-smp": (v) =>
+    /^1(,|$)/.test(v) || /^cpus=1(,|$)/.test(v)
+      ? undefined
+      : `-smp ${v}: only one vCPU is supported`,
   "-name": () => undefined,
   "-monitor": (v) => v === "none" ? undefined : `-monitor ${v} is not supported`,
 };
@@ -340,13 +352,18 @@ export function parseArgs(args: readonly string[]): ParseResult {
         continue;
       }
       const value = inline ?? args[++i];
-      if (value === undefined) return { ok: false, error: `option ${arg} needs a value (${def.arg})` };
+      if (value === undefined) {
+        return { ok: false, error: `option ${arg} needs a value (${def.arg})` };
+      }
       const err = def.apply(o, value);
       if (err) return { ok: false, error: err };
       continue;
     }
     if (arg === "-enable-kvm") {
-      return { ok: false, error: "-enable-kvm is not supported: nestvm emulates the CPU (and VMX) itself" };
+      return {
+        ok: false,
+        error: "-enable-kvm is not supported: nestvm emulates the CPU (and VMX) itself",
+      };
     }
     if (IGNORED_QEMU.has(arg)) {
       if (!warned.has(arg)) o.warnings.push(`warning: ignoring QEMU option ${arg}`);

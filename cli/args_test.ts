@@ -3,9 +3,26 @@ import { helpText, parseArgs, parseMemorySize } from "./args.ts";
 
 Deno.test("args: QEMU spellings parse like the double-dash ones", () => {
   const r = parseArgs([
-    "-kernel", "k.elf", "-m", "256", "-append", "console=ttyS0", "-serial", "stdio",
-    "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-cpu", "max,-vmx", "-smp", "1",
-    "-nographic", "-display", "none", "-no-reboot", "-machine", "q35",
+    "-kernel",
+    "k.elf",
+    "-m",
+    "256",
+    "-append",
+    "console=ttyS0",
+    "-serial",
+    "stdio",
+    "-device",
+    "isa-debug-exit,iobase=0xf4,iosize=4",
+    "-cpu",
+    "max,-vmx",
+    "-smp",
+    "1",
+    "-nographic",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-machine",
+    "q35",
   ]);
   assert.ok(r.ok);
   if (!r.ok) return;
@@ -15,8 +32,18 @@ Deno.test("args: QEMU spellings parse like the double-dash ones", () => {
   assert.deepEqual(r.options.devices, ["isa-debug-exit,iobase=0xf4,iosize=4"]);
   assert.equal(r.options.cpu, "max,-vmx");
   assert.equal(r.options.warnings.length, 5);
-  const r2 = parseArgs(["--kernel=k.elf", "--memory", "1G", "--stats", "--max-instructions", "1_000"]);
-  assert.ok(r2.ok && r2.options.memoryMiB === 1024 && r2.options.stats && r2.options.maxInstructions === 1000);
+  const r2 = parseArgs([
+    "--kernel=k.elf",
+    "--memory",
+    "1G",
+    "--stats",
+    "--max-instructions",
+    "1_000",
+  ]);
+  assert.ok(
+    r2.ok && r2.options.memoryMiB === 1024 && r2.options.stats &&
+      r2.options.maxInstructions === 1000,
+  );
 });
 
 Deno.test("args: unknown options and bad values are errors that name them", () => {

@@ -120,7 +120,9 @@ export class VirtualClock {
     let i = this.#timers.length;
     while (i > 0) {
       const prev = this.#timers[i - 1];
-      if (prev.deadline < entry.deadline || (prev.deadline === entry.deadline && prev.seq < entry.seq)) {
+      if (
+        prev.deadline < entry.deadline || (prev.deadline === entry.deadline && prev.seq < entry.seq)
+      ) {
         break;
       }
       i--;

@@ -117,8 +117,13 @@ export class ExitBus {
 
   /** Claim ports [base, base+count) for `plugin`. */
   registerPorts(plugin: string, base: number, count: number, handler: IoHandler): void {
-    if (!Number.isInteger(base) || !Number.isInteger(count) || base < 0 || count <= 0 || base + count > 0x10000) {
-      throw new RangeError(`${plugin}: invalid port range base=0x${base.toString(16)} count=${count}`);
+    if (
+      !Number.isInteger(base) || !Number.isInteger(count) || base < 0 || count <= 0 ||
+      base + count > 0x10000
+    ) {
+      throw new RangeError(
+        `${plugin}: invalid port range base=0x${base.toString(16)} count=${count}`,
+      );
     }
     for (let p = base; p < base + count; p++) {
       const other = this.#ports[p];

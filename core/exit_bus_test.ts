@@ -4,7 +4,16 @@ import { PluginConflictError } from "./plugin.ts";
 import type { CpuidExit, IoExit } from "./vmexit.ts";
 
 function ioIn(port: number, level: 1 | 2 = 1): IoExit {
-  return { kind: "io", level, instructionLength: 1, port, size: 1, direction: "in", value: 0, dxForm: true };
+  return {
+    kind: "io",
+    level,
+    instructionLength: 1,
+    port,
+    size: 1,
+    direction: "in",
+    value: 0,
+    dxForm: true,
+  };
 }
 
 Deno.test("bus: overlapping port claims name both plugins", () => {
@@ -90,7 +99,10 @@ Deno.test("bus: strict mode turns a passed exit into an unhandled exit", () => {
 
 Deno.test("bus: rejects bad port ranges and counts exits", () => {
   const bus = new ExitBus();
-  assert.throws(() => bus.registerPorts("x", 0xffff, 2, { read: () => 0, write: () => {} }), RangeError);
+  assert.throws(
+    () => bus.registerPorts("x", 0xffff, 2, { read: () => 0, write: () => {} }),
+    RangeError,
+  );
   bus.dispatch(ioIn(1));
   bus.dispatch(ioIn(1, 2));
   bus.dispatch(ioIn(1, 2));

@@ -260,7 +260,9 @@ export class Machine {
       error: (m) => this.#log(name, "error", m),
     };
     return {
-      ports: { register: (base, count, handler) => this.bus.registerPorts(name, base, count, handler) },
+      ports: {
+        register: (base, count, handler) => this.bus.registerPorts(name, base, count, handler),
+      },
       mmio: {
         register: (base, size, handler) => this.memory.registerMmio(name, base, size, handler),
       },

@@ -46,7 +46,9 @@ export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
   const visiting = new Set<Plugin>();
   const visit = (p: Plugin) => {
     if (done.has(p)) return;
-    if (visiting.has(p)) throw new PluginMissingError(`plugin "${p.name}" has a circular requirement`);
+    if (visiting.has(p)) {
+      throw new PluginMissingError(`plugin "${p.name}" has a circular requirement`);
+    }
     visiting.add(p);
     for (const req of p.requires ?? []) {
       for (const q of plugins) if (q !== p && matches(req, q)) visit(q);

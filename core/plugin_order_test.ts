@@ -11,7 +11,12 @@ const p = (name: string, requires: string[] = [], apiVersion = 1): Plugin => ({
 });
 
 Deno.test("order: requirements come first; name@instance matches the bare name", () => {
-  const out = orderPlugins([p("lapic", ["pic"]), p("uart16550@0x3f8"), p("pic"), p("log", ["uart16550"])]);
+  const out = orderPlugins([
+    p("lapic", ["pic"]),
+    p("uart16550@0x3f8"),
+    p("pic"),
+    p("log", ["uart16550"]),
+  ]);
   const names = out.map((x) => x.name);
   assert.ok(names.indexOf("pic") < names.indexOf("lapic"));
   assert.ok(names.indexOf("uart16550@0x3f8") < names.indexOf("log"));
@@ -22,14 +27,17 @@ Deno.test("order: a missing requirement names the plugin and what is missing", (
   assert.throws(
     () => orderPlugins([p("vmx", ["mm-pinning"])]),
     (e: unknown) =>
-      e instanceof PluginMissingError && e.message.includes('"vmx"') && e.message.includes('"mm-pinning"'),
+      e instanceof PluginMissingError && e.message.includes('"vmx"') &&
+      e.message.includes('"mm-pinning"'),
   );
 });
 
 Deno.test("order: an API version mismatch says which versions are supported", () => {
   assert.throws(
     () => orderPlugins([p("future", [], 7)]),
-    (e: unknown) => e instanceof PluginVersionError && /version 7/.test(e.message) && /supports 1/.test(e.message),
+    (e: unknown) =>
+      e instanceof PluginVersionError && /version 7/.test(e.message) &&
+      /supports 1/.test(e.message),
   );
 });
 

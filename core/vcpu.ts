@@ -121,7 +121,14 @@ export interface Vcpu {
   /** Current privilege level (CS.DPL, or 0/3 per mode rules). */
   readonly cpl: number;
   /** Execution mode as the decoder sees it. */
-  readonly mode: "real" | "v86" | "protected16" | "protected32" | "compat16" | "compat32" | "long64";
+  readonly mode:
+    | "real"
+    | "v86"
+    | "protected16"
+    | "protected32"
+    | "compat16"
+    | "compat32"
+    | "long64";
   activity: ActivityState;
   /** Interruptibility state bits (see {@link Interruptibility}). */
   interruptibility: number;

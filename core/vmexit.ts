@@ -177,7 +177,12 @@ export interface ExceptionExit extends ExitBase {
   /** Error code, or -1 when the exception has none. */
   readonly errorCode: number;
   /** Exception class: hardware exception, NMI, software exception (INT3/INTO), INT n. */
-  readonly type: "hardware" | "nmi" | "software-exception" | "software-interrupt" | "privileged-software";
+  readonly type:
+    | "hardware"
+    | "nmi"
+    | "software-exception"
+    | "software-interrupt"
+    | "privileged-software";
   /** Faulting linear address for #PF (CR2 value). */
   readonly faultAddress: number;
 }

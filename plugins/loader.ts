@@ -51,7 +51,9 @@ export async function loadPlugin(spec: string, cwd: string): Promise<Plugin> {
       plugin = (candidate as PluginFactory)(options);
     } catch (error) {
       throw new PluginLoadError(
-        `plugin factory in "${specifier}" failed: ${error instanceof Error ? error.message : error}`,
+        `plugin factory in "${specifier}" failed: ${
+          error instanceof Error ? error.message : error
+        }`,
         { cause: error },
       );
     }

@@ -7,7 +7,10 @@ Deno.test("spec: name, options, doubled commas, bare keys", () => {
     name: "isa-debug-exit",
     options: { iobase: "0xf4", iosize: "4" },
   });
-  assert.deepEqual(parseSpec("x,path=a,,b,verbose"), { name: "x", options: { path: "a,b", verbose: "on" } });
+  assert.deepEqual(parseSpec("x,path=a,,b,verbose"), {
+    name: "x",
+    options: { path: "a,b", verbose: "on" },
+  });
   assert.throws(() => parseSpec(",a=1"), SyntaxError);
 });
 

@@ -45,8 +45,12 @@ function parse(value: string | undefined, fallback: number, what: string): numbe
  */
 export default function createRng(options: RngOptions | Record<string, string> = {}): RngPlugin {
   const o = options as Record<string, unknown>;
-  const port = typeof o.port === "number" ? o.port : parse(o.port as string | undefined, 0x5ec, "port");
-  const seed0 = typeof o.seed === "number" ? o.seed : parse(o.seed as string | undefined, 0x2545f491, "seed");
+  const port = typeof o.port === "number"
+    ? o.port
+    : parse(o.port as string | undefined, 0x5ec, "port");
+  const seed0 = typeof o.seed === "number"
+    ? o.seed
+    : parse(o.seed as string | undefined, 0x2545f491, "seed");
   let state = seed0 >>> 0 || 1;
   let drawn = 0;
 
