@@ -1,0 +1,61 @@
+/**
+ * `isa-debug-exit`: a write of `v` to its port range stops the machine with
+ * exit status `(v << 1) | 1`, the convention of QEMU's device that test
+ * harnesses (kvm-unit-tests among them) rely on. Reads return 0.
+ *
+ * @module
+ */
+
+import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
+import { PLUGIN_API_VERSION } from "../core/plugin.ts";
+import { checkKnownKeys, checkRange, hex, parseIntOption, type StringOptions } from "./options.ts";
+
+/** Typed options of isa-debug-exit. */
+export interface DebugExitOptions {
+  /** First port (QEMU's default is 0x501; our `pc` board uses 0xf4). */
+  iobase?: number;
+  /** Number of ports (QEMU's default 2; our board uses 4). */
+  iosize?: number;
+}
+
+/** Parse `--device isa-debug-exit,iobase=..,iosize=..`. */
+export function parseDebugExitOptions(opts: StringOptions): DebugExitOptions {
+  const d = "isa-debug-exit";
+  checkKnownKeys(d, opts, ["iobase", "iosize"]);
+  return {
+    iobase: checkRange(d, "iobase", parseIntOption(d, "iobase", opts.iobase, 0x501), 0, 0xffff),
+    iosize: checkRange(d, "iosize", parseIntOption(d, "iosize", opts.iosize, 2), 1, 4),
+  };
+}
+
+/** Create an isa-debug-exit plugin. */
+export function createDebugExit(options: DebugExitOptions = {}): Plugin {
+  const iobase = options.iobase ?? 0x501;
+  const iosize = options.iosize ?? 2;
+  if (iobase + iosize > 0x10000) throw new RangeError("isa-debug-exit: ports beyond 0xffff");
+  let ctx: PluginContext | null = null;
+  return {
+    name: `isa-debug-exit@${hex(iobase)}`,
+    version: "1.0.0",
+    apiVersion: PLUGIN_API_VERSION,
+    setup(c: PluginContext): void {
+      ctx = c;
+      c.ports.register(iobase, iosize, {
+        read: () => 0,
+        write: (_offset, size, value) => {
+          const v = size === 4 ? value >>> 0 : value & ((1 << (8 * size)) - 1);
+          // (v << 1) | 1 computed without 32-bit overflow.
+          ctx?.stop({ kind: "exit", status: v * 2 + 1 });
+        },
+      });
+    },
+    reset(): void {},
+    saveState(): PluginState {
+      return { version: 1, data: {} };
+    },
+    loadState(): void {},
+    dispose(): void {
+      ctx = null;
+    },
+  };
+}
