@@ -11,6 +11,7 @@
 import type { ExitDisposition, IoExit, Level, VmExit } from "./vmexit.ts";
 import type { ExitHandler, IoHandler } from "./plugin.ts";
 import { PluginConflictError } from "./plugin.ts";
+import { Abandon, CpuFault } from "../cpu/fault.ts";
 
 /** A failure inside a plugin, captured with the exit being handled. */
 export interface PluginFault {
@@ -223,10 +224,10 @@ export class ExitBus {
 }
 
 /**
- * Guest exceptions raised by `vcpu.raiseException` unwind through plugin
- * code on purpose; they carry `isCpuFault = true`.
+ * Guest exceptions raised by `vcpu.raiseException` (and the CPU's
+ * "abandon this instruction" token) unwind through plugin code on purpose;
+ * they are not plugin failures.
  */
 export function isCpuFault(error: unknown): boolean {
-  return typeof error === "object" && error !== null &&
-    (error as { isCpuFault?: unknown }).isCpuFault === true;
+  return error instanceof CpuFault || error instanceof Abandon;
 }

@@ -21,8 +21,10 @@ import { ServiceRegistry } from "./services.ts";
 import type { Logger, Plugin, PluginContext, PluginState, StopRequest } from "./plugin.ts";
 import { orderPlugins } from "./plugin_order.ts";
 import type { RunResult, StopReason } from "./run_result.ts";
-import { Cpu, type CpuModelOptions } from "../cpu/mod.ts";
-import { PhysicalMemory } from "../mm/mod.ts";
+import { Cpu } from "../cpu/cpu.ts";
+import { type CpuModel, defaultModel, modelFromSpec } from "../cpu/model.ts";
+import { PhysicalMemory } from "../mm/physical.ts";
+import { addPcRam, registerMmio } from "./memory_layout.ts";
 
 /** A named set of plugins (e.g. the `pc` board). */
 export interface Board {
@@ -41,8 +43,8 @@ export interface MachineOptions {
   readonly board?: Board;
   /** Extra plugins. */
   readonly plugins?: readonly Plugin[];
-  /** CPU model options (CPUID features). */
-  readonly cpu?: CpuModelOptions;
+  /** CPU model: a spec such as "max,-vmx" (features switched on/off) or a model object. */
+  readonly cpu?: string | CpuModel;
   /** Virtual ns per retired instruction (default 1). */
   readonly nsPerInstruction?: number;
   /** Stop with `unhandled-exit` when every handler passes on an exit. */
@@ -81,6 +83,7 @@ export class Machine {
   /** Plugins in setup order. */
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
+  readonly #watched = new Set<number>();
   #stop: StopRequest | undefined;
   #disposed = false;
   readonly #ns: number;
@@ -96,7 +99,10 @@ export class Machine {
     this.#ns = options.nsPerInstruction ?? 1;
     this.#logLevel = LEVELS[options.logLevel ?? "warn"];
     this.#logSink = options.logSink ?? ((line) => console.error(line));
-    this.memory = new PhysicalMemory({ ramSize: mib * 1024 * 1024 });
+    const model = typeof options.cpu === "string" ? modelFromSpec(options.cpu) : options.cpu ?? defaultModel();
+    if (typeof model === "string") throw new RangeError(`--cpu: ${model}`);
+    this.memory = new PhysicalMemory();
+    addPcRam(this.memory, mib * 1024 * 1024);
     this.clock = new VirtualClock(this.#ns);
     this.bus = new ExitBus();
     this.bus.strict = options.strictExits ?? false;
@@ -106,7 +112,7 @@ export class Machine {
       memory: this.memory,
       exits: (exit) => this.bus.dispatch(exit),
       now: () => this.virtualNs,
-      model: options.cpu,
+      model,
     });
     this.bus.onStop = () => this.cpu.requestStop();
     this.clock.onDeadlineChanged = () => this.cpu.requestStop();
@@ -264,12 +270,14 @@ export class Machine {
         register: (base, count, handler) => this.bus.registerPorts(name, base, count, handler),
       },
       mmio: {
-        register: (base, size, handler) => this.memory.registerMmio(name, base, size, handler),
+        register: (base, size, handler) => registerMmio(this.memory, name, base, size, handler),
       },
       exits: {
         on: (kind, handler) => this.bus.on(name, kind, handler as never),
         intercept: (handler, levels) => this.bus.intercept(name, handler, levels),
-        watchExceptions: (vectors) => this.cpu.watchExceptions(vectors),
+        watchExceptions: (vectors) => {
+          for (const v of vectors) this.#watched.add(v);
+        },
       },
       irq: { line: (n) => this.irq.line(n), addChip: (chip) => this.irq.addChip(chip) },
       clock: this.clock,
