@@ -25,6 +25,7 @@ import { Cpu } from "../cpu/cpu.ts";
 import { type CpuModel, defaultModel, modelFromSpec } from "../cpu/model.ts";
 import { PhysicalMemory } from "../mm/physical.ts";
 import { addPcRam, registerMmio } from "./memory_layout.ts";
+import { restoreMachine, saveMachine } from "./snapshot/machine_snapshot.ts";
 
 /** A named set of plugins (e.g. the `pc` board). */
 export interface Board {
@@ -233,6 +234,23 @@ export class Machine {
   /** Restore the idle-time counter (snapshot restore). */
   set idleNs(value: number) {
     this.#idleNs = value;
+  }
+
+  /**
+   * Save a snapshot of the whole machine (see `core/snapshot/`). With
+   * `incremental`, only pages written since this machine's previous
+   * snapshot are included (a delta).
+   */
+  save(options: { incremental?: boolean } = {}): Promise<Uint8Array> {
+    return saveMachine(this, options);
+  }
+
+  /**
+   * Restore a machine from a snapshot (or a full snapshot and its deltas),
+   * building it with `options` (same memory and plugins as when saved).
+   */
+  static restore(snapshot: Uint8Array | readonly Uint8Array[], options: MachineOptions = {}): Promise<Machine> {
+    return restoreMachine(snapshot, () => new Machine(options));
   }
 
   /** Dispose every plugin (releasing pins and timers). Idempotent. */

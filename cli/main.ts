@@ -1,0 +1,211 @@
+/**
+ * The command-line program: parse options, build the machine, boot, run,
+ * report. Returns the process exit status instead of exiting, so tests can
+ * call it.
+ *
+ * @module
+ */
+
+import { defaultOptions, helpText, parseArgs } from "./args.ts";
+import type { CliOptions } from "./args.ts";
+import { EXIT_CODES, exitCodeFor } from "../core/run_result.ts";
+import { describeStop } from "../core/run_result.ts";
+import type { Machine } from "../core/machine.ts";
+import type { Plugin } from "../core/plugin.ts";
+import { loadPlugin, PluginLoadError } from "../plugins/loader.ts";
+import { bootFlat, BootError, bootKernel, createMachine } from "../plugins/machine_builder.ts";
+import { createTracePlugin } from "./trace_plugin.ts";
+import { formatStats } from "./stats.ts";
+import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
+import { SnapshotError } from "../core/snapshot/format.ts";
+
+/** Version printed by `--version`. */
+export const VERSION = "0.1.0";
+
+/** Where the CLI writes: injectable for tests. */
+export interface CliIo {
+  /** Guest serial output (stdout by default). */
+  stdout(bytes: Uint8Array): void;
+  /** Diagnostics (stderr by default). */
+  stderr(text: string): void;
+  /** Working directory for relative paths. */
+  cwd: string;
+}
+
+const enc = new TextEncoder();
+
+function writeAll(fd: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += fd.writeSync(bytes.subarray(off));
+}
+
+/** The default I/O: the process's stdout/stderr. */
+export function processIo(): CliIo {
+  return {
+    stdout: (b) => writeAll(Deno.stdout, b),
+    stderr: (t) => writeAll(Deno.stderr, enc.encode(t.endsWith("\n") ? t : t + "\n")),
+    cwd: Deno.cwd(),
+  };
+}
+
+/** The demo's L1 hypervisor image, shipped with the package. */
+export const DEMO_IMAGE: URL = new URL("../guests/build/demo.elf", import.meta.url);
+
+function resolvePath(path: string, cwd: string): string {
+  return path.startsWith("/") ? path : `${cwd}/${path}`;
+}
+
+async function readFileNamed(path: string, cwd: string, what: string): Promise<Uint8Array | string> {
+  try {
+    return await Deno.readFile(resolvePath(path, cwd));
+  } catch (error) {
+    return `cannot read ${what} "${path}": ${error instanceof Error ? error.message : error}`;
+  }
+}
+
+function serialSink(o: CliOptions, io: CliIo): ((b: Uint8Array) => void) | string {
+  if (o.serial === "none") return () => {};
+  if (o.serial === "stdio") return io.stdout;
+  const path = resolvePath(o.serial.slice("file:".length), io.cwd);
+  try {
+    const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    return (b) => writeAll(file, b);
+  } catch (error) {
+    return `cannot open serial file "${path}": ${error instanceof Error ? error.message : error}`;
+  }
+}
+
+/** Run the CLI with `args`; resolves to the process exit status. */
+export async function main(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const parsed = parseArgs(args);
+  if (!parsed.ok) {
+    io.stderr(`nestvm: ${parsed.error}\nTry --help.`);
+    return EXIT_CODES.usage;
+  }
+  const o = parsed.options;
+  if (o.help) {
+    io.stderr(helpText());
+    return 0;
+  }
+  if (o.version) {
+    io.stderr(`nestvm ${VERSION}`);
+    return 0;
+  }
+  for (const w of o.warnings) io.stderr(`nestvm: ${w}`);
+  const sink = serialSink(o, io);
+  if (typeof sink === "string") {
+    io.stderr(`nestvm: ${sink}`);
+    return EXIT_CODES.usage;
+  }
+
+  const plugins: Plugin[] = [];
+  for (const spec of o.plugins) {
+    try {
+      plugins.push(await loadPlugin(spec, io.cwd));
+    } catch (error) {
+      io.stderr(`nestvm: ${error instanceof PluginLoadError ? error.message : String(error)}`);
+      return EXIT_CODES.usage;
+    }
+  }
+  if (o.trace) plugins.unshift(createTracePlugin(io.stderr));
+
+  let machine: Machine;
+  const build = () =>
+    createMachine({
+      memoryMiB: o.memoryMiB,
+      serial: sink,
+      cpu: o.cpu,
+      devices: o.devices,
+      plugins,
+    });
+  try {
+    if (o.restore) {
+      const bytes = await readFileNamed(o.restore, io.cwd, "snapshot");
+      if (typeof bytes === "string") {
+        io.stderr(`nestvm: ${bytes}`);
+        return EXIT_CODES.badImage;
+      }
+      machine = await restoreMachine(bytes, build);
+    } else {
+      machine = build();
+      const booted = await boot(machine, o, io);
+      if (booted !== 0) {
+        machine.dispose();
+        return booted;
+      }
+    }
+  } catch (error) {
+    const known = error instanceof BootError || error instanceof SnapshotError;
+    io.stderr(`nestvm: ${error instanceof Error ? error.message : String(error)}`);
+    return known ? EXIT_CODES.badImage : EXIT_CODES.usage;
+  }
+
+  let budget = o.maxInstructions;
+  if (o.snapshotAt !== undefined) {
+    const left = Math.max(0, o.snapshotAt - machine.retired);
+    budget = budget === undefined ? left : Math.min(budget, left);
+  }
+  const result = machine.run({ maxInstructions: budget });
+  let status = exitCodeFor(result.reason);
+  if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
+    const bytes = await saveMachine(machine);
+    await Deno.writeFile(resolvePath(o.snapshotFile, io.cwd), bytes);
+    io.stderr(`nestvm: snapshot at instruction ${machine.retired} written to ${o.snapshotFile} (${bytes.length} bytes)`);
+    status = 0;
+  } else if (result.reason.kind !== "exit" && result.reason.kind !== "shutdown") {
+    io.stderr(`nestvm: ${describeStop(result.reason)}`);
+  }
+  if (o.stats || o.demo) {
+    const text = formatStats(machine, result);
+    if (o.demo) io.stdout(enc.encode("\n" + text + "\n"));
+    else io.stderr(text);
+  }
+  machine.dispose();
+  return status;
+}
+
+async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number> {
+  if (o.demo || o.kernel) {
+    let image: Uint8Array;
+    if (o.kernel) {
+      const r = await readFileNamed(o.kernel, io.cwd, "kernel");
+      if (typeof r === "string") {
+        io.stderr(`nestvm: ${r}`);
+        return EXIT_CODES.badImage;
+      }
+      image = r;
+    } else {
+      image = await Deno.readFile(DEMO_IMAGE);
+    }
+    const modules = [];
+    for (const entry of (o.initrd ?? "").split(",").filter((s) => s !== "")) {
+      const path = entry.split(" ")[0];
+      const data = await readFileNamed(path, io.cwd, "module");
+      if (typeof data === "string") {
+        io.stderr(`nestvm: ${data}`);
+        return EXIT_CODES.badImage;
+      }
+      modules.push({ name: entry, data });
+    }
+    bootKernel(machine, image, { cmdline: o.append, modules });
+    return 0;
+  }
+  if (o.loads.length > 0) {
+    const files = [];
+    for (const l of o.loads) {
+      const data = await readFileNamed(l.file, io.cwd, "binary");
+      if (typeof data === "string") {
+        io.stderr(`nestvm: ${data}`);
+        return EXIT_CODES.badImage;
+      }
+      files.push({ addr: l.addr, data, name: l.file });
+    }
+    bootFlat(machine, files, o.entry!, o.mode);
+    return 0;
+  }
+  io.stderr("nestvm: nothing to run: give --kernel, --load, --restore or --demo (see --help)");
+  return EXIT_CODES.usage;
+}
+
+/** Defaults, for tests. */
+export { defaultOptions };
