@@ -15,10 +15,7 @@ export function createTracePlugin(log: (line: string) => void): Plugin {
     version: "1.0.0",
     apiVersion: 1,
     setup(ctx) {
-      ctx.exits.intercept((exit) => {
-        log(`exit ${describeExit(exit)} rip=0x${ctx.vcpu.rip.toString(16)}`);
-        return "pass";
-      });
+      ctx.exits.observe((exit) => log(`exit ${describeExit(exit)} rip=0x${ctx.vcpu.rip.toString(16)}`));
     },
   };
 }

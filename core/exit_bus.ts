@@ -67,6 +67,7 @@ export function describeExit(exit: VmExit): string {
 export class ExitBus {
   #ports: (PortOwner | undefined)[] = new Array(0x10000);
   #interceptors: Interceptor[] = [];
+  #observers: { plugin: string; observer: (exit: VmExit) => void }[] = [];
   #interceptMask = 0;
   #handlers = new Map<string, KindHandler[]>();
   /** Set when a plugin threw; the machine stops with a plugin error. */
@@ -150,6 +151,11 @@ export class ExitBus {
     list.push({ plugin, handler });
   }
 
+  /** Register an observer that sees every exit first. */
+  observe(plugin: string, observer: (exit: VmExit) => void): void {
+    this.#observers.push({ plugin, observer });
+  }
+
   /** Register an interceptor for the given levels. */
   intercept(plugin: string, handler: ExitHandler, levels: readonly Level[] = [1, 2]): void {
     let mask = 0;
@@ -166,6 +172,13 @@ export class ExitBus {
   dispatch(exit: VmExit): ExitDisposition {
     const key = `L${exit.level} ${exit.kind}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    for (const o of this.#observers) {
+      try {
+        o.observer(exit);
+      } catch (error) {
+        return this.#failed(o.plugin, exit, error);
+      }
+    }
     if (this.#interceptMask & (1 << exit.level)) {
       for (const i of this.#interceptors) {
         if (!(i.levels & (1 << exit.level))) continue;

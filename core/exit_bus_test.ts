@@ -109,3 +109,13 @@ Deno.test("bus: rejects bad port ranges and counts exits", () => {
   assert.equal(bus.counts.get("L1 io"), 1);
   assert.equal(bus.counts.get("L2 io"), 2);
 });
+
+Deno.test("bus: observers see every exit first and cannot change its fate", () => {
+  const bus = new ExitBus();
+  const seen: string[] = [];
+  bus.observe("count", (e) => seen.push(`${e.kind}@L${e.level}`));
+  bus.intercept("vmx", () => "reflected", [2]);
+  assert.equal(bus.dispatch(ioIn(0x80, 2)), "reflected");
+  assert.equal(bus.dispatch(ioIn(0x80, 1)), "pass");
+  assert.deepEqual(seen, ["io@L2", "io@L1"]);
+});

@@ -293,6 +293,7 @@ export class Machine {
       exits: {
         on: (kind, handler) => this.bus.on(name, kind, handler as never),
         intercept: (handler, levels) => this.bus.intercept(name, handler, levels),
+        observe: (observer) => this.bus.observe(name, observer),
         watchExceptions: (vectors) => {
           for (const v of vectors) this.#watched.add(v);
         },

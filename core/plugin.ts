@@ -75,6 +75,11 @@ export interface ExitSpace {
    * levels are offered (default: both).
    */
   intercept(handler: ExitHandler, levels?: readonly Level[]): void;
+  /**
+   * Observe every exit before interceptors and owners see it (tracing,
+   * counting). Observers cannot change what happens to the exit.
+   */
+  observe(observer: (exit: VmExit) => void): void;
   /** Ask the CPU to raise `exception` exits for these vectors at level 1. */
   watchExceptions(vectors: readonly number[]): void;
 }
