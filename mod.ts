@@ -7,14 +7,16 @@
  *
  * @example Boot a Multiboot kernel and run it
  * ```ts ignore
- * import { createMachine, bootKernel } from "@nestvm/nestvm";
- * const machine = createMachine({ memoryMiB: 64 });
+ * import { bootKernel, createMachine } from "@nestvm/nestvm";
+ * const machine = createMachine({ memoryMiB: 64, serial: (b) => Deno.stdout.writeSync(b) });
  * bootKernel(machine, await Deno.readFile("kernel.elf"));
  * const result = machine.run({ maxInstructions: 50_000_000 });
  * console.log(result.reason);
+ * machine.dispose();
  * ```
  *
  * @module
  */
 
 export * from "./core/mod.ts";
+export * from "./plugins/mod.ts";

@@ -7,3 +7,4 @@
 
 export * from "./spec.ts";
 export * from "./loader.ts";
+export * from "./machine_builder.ts";
