@@ -1,0 +1,54 @@
+/** The command line, run in-process with captured output. */
+import assert from "node:assert/strict";
+import { main } from "../cli/main.ts";
+
+const RNG_PROGRAM = [0x66, 0xba, 0xec, 0x05, 0xed, 0x89, 0xc3, 0xed, 0xb0, 0x05, 0xe6, 0xf4, 0xf4];
+
+async function run(args: string[]): Promise<{ status: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const dec = new TextDecoder();
+  const status = await main(args, {
+    stdout: (b) => (out += dec.decode(b)),
+    stderr: (t) => (err += t + "\n"),
+    cwd: Deno.cwd(),
+  });
+  return { status, out, err };
+}
+
+Deno.test("cli: unknown option is exit status 2 naming it", async () => {
+  const r = await run(["--frobnicate"]);
+  assert.equal(r.status, 2);
+  assert.match(r.err, /unknown option --frobnicate/);
+});
+
+Deno.test("cli: nothing to run is a usage error; --help documents exit codes", async () => {
+  assert.equal((await run([])).status, 2);
+  const h = await run(["--help"]);
+  assert.equal(h.status, 0);
+  assert.match(h.err, /--max-instructions/);
+  assert.match(h.err, /triple fault/);
+});
+
+Deno.test("cli: loads a plugin by specifier with options and passes the guest's exit status", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/rng.bin`;
+  await Deno.writeFile(bin, new Uint8Array(RNG_PROGRAM));
+  const r = await run([
+    "--load", `0x1000:${bin}`, "--entry", "0x1000", "--mode", "protected32",
+    "--plugin", "./plugins/examples/rng_device.ts,seed=42", "-m", "16", "--stats",
+  ]);
+  assert.equal(r.status, 11, r.err);
+  assert.match(r.err, /instructions retired: 6/);
+  assert.match(r.err, /io/);
+  const missing = await run(["--load", `0x1000:${bin}`, "--entry", "0x1000", "--plugin", "./nope/missing.ts"]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.err, /cannot load plugin module "\.\/nope\/missing\.ts"/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: a missing kernel file is a clear error", async () => {
+  const r = await run(["-kernel", "/nonexistent/k.elf"]);
+  assert.equal(r.status, 16);
+  assert.match(r.err, /cannot read kernel "\/nonexistent\/k.elf"/);
+});

@@ -1,0 +1,126 @@
+/**
+ * Machine-level behaviour of the core: stop reasons, plugin errors,
+ * unhandled exits, the example plugin, all with tiny flat guests.
+ */
+import assert from "node:assert/strict";
+import { Machine } from "../core/machine.ts";
+import type { Plugin } from "../core/plugin.ts";
+import { PluginConflictError, PluginMissingError, PluginVersionError } from "../core/plugin.ts";
+import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
+import createRng from "../plugins/examples/rng_device.ts";
+import { assertNoPins } from "../mm/testing.ts";
+
+const BASE = 0x1000;
+
+/** Build a `pc` machine running `code` at 0x1000 in 32-bit protected mode. */
+function flatMachine(code: number[], plugins: Plugin[] = [], strictExits = false): Machine {
+  const m = createMachine({ memoryMiB: 16, plugins, strictExits, vmx: false });
+  bootFlat(m, [{ addr: BASE, data: new Uint8Array(code) }], BASE, "protected32");
+  return m;
+}
+
+function xorshift(seed: number, n: number): number[] {
+  let s = seed >>> 0;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out.push(s);
+  }
+  return out;
+}
+
+// mov dx,0x5ec; in eax,dx; mov ebx,eax; in eax,dx; mov al,5; out 0xf4,al; hlt
+const RNG_PROGRAM = [0x66, 0xba, 0xec, 0x05, 0xed, 0x89, 0xc3, 0xed, 0xb0, 0x05, 0xe6, 0xf4, 0xf4];
+
+Deno.test("machine: guest exit through isa-debug-exit, example rng plugin answers", () => {
+  const rng = createRng({ seed: 42 });
+  const m = flatMachine(RNG_PROGRAM, [rng]);
+  const r = m.run({ maxInstructions: 1000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: (5 << 1) | 1 });
+  assert.equal(r.instructions, 6);
+  const [first, second] = xorshift(42, 2);
+  assert.equal(m.cpu.gpr[2 * 3], first);
+  assert.equal(m.cpu.gpr[0] & 0xffffff00, second & 0xffffff00);
+  assert.equal(rng.drawn, 2);
+  m.dispose();
+  assertNoPins(m.memory);
+});
+
+Deno.test("machine: instruction budget, halted with no wake-up source", () => {
+  const spin = flatMachine([0xeb, 0xfe]); // jmp $
+  const r = spin.run({ maxInstructions: 12345 });
+  assert.equal(r.reason.kind, "budget");
+  assert.equal(r.instructions, 12345);
+  spin.dispose();
+  const halt = flatMachine([0xfa, 0xf4]); // cli; hlt
+  assert.equal(halt.run({ maxInstructions: 1000 }).reason.kind, "halted");
+  halt.dispose();
+});
+
+Deno.test("machine: a throwing plugin stops the run, names plugin and exit, does not retire", () => {
+  const bad: Plugin = {
+    name: "flaky",
+    version: "0.0.1",
+    apiVersion: 1,
+    setup(ctx) {
+      ctx.ports.register(0x80, 1, {
+        read: () => 0,
+        write: () => {
+          throw new TypeError("flaky exploded");
+        },
+      });
+    },
+  };
+  // mov al,1; out 0x80,al; hlt
+  const m = flatMachine([0xb0, 0x01, 0xe6, 0x80, 0xf4], [bad]);
+  const r = m.run({ maxInstructions: 100 });
+  assert.equal(r.reason.kind, "plugin-error");
+  if (r.reason.kind !== "plugin-error") return;
+  assert.equal(r.reason.plugin, "flaky");
+  assert.match(r.reason.exit, /io out port 0x80/);
+  assert.match(r.reason.message, /flaky exploded/);
+  assert.equal(r.instructions, 1, "the OUT is not retired");
+  assert.equal(m.cpu.rip, BASE + 2, "RIP still points at the OUT");
+  m.dispose();
+});
+
+Deno.test("machine: strict mode reports an unhandled exit instead of crashing", () => {
+  // in al,0x99; hlt
+  const m = flatMachine([0xe4, 0x99, 0xf4], [], true);
+  const r = m.run({ maxInstructions: 100 });
+  assert.equal(r.reason.kind, "unhandled-exit");
+  if (r.reason.kind === "unhandled-exit") assert.match(r.reason.description, /io in port 0x99/);
+  m.dispose();
+  // Without strict mode an unowned port reads all ones (PC bus behaviour).
+  const pc = flatMachine([0xe4, 0x99, 0xf4]);
+  pc.run({ maxInstructions: 100 });
+  assert.equal(pc.cpu.gpr[0] & 0xff, 0xff);
+  pc.dispose();
+});
+
+Deno.test("machine: setup errors name the plugins involved", () => {
+  const port80 = (name: string): Plugin => ({
+    name,
+    version: "1.0.0",
+    apiVersion: 1,
+    setup(ctx) {
+      ctx.ports.register(0x80, 1, { read: () => 0, write: () => {} });
+    },
+  });
+  assert.throws(
+    () => new Machine({ memoryMiB: 4, plugins: [port80("a"), port80("b")] }),
+    (e: unknown) => e instanceof PluginConflictError && /"a"/.test(e.message) && /"b"/.test(e.message),
+  );
+  assert.throws(
+    () => new Machine({ memoryMiB: 4, plugins: [{ ...port80("needy"), requires: ["pic"] }] }),
+    (e: unknown) => e instanceof PluginMissingError && /needy/.test(e.message) && /pic/.test(e.message),
+  );
+  assert.throws(
+    () => new Machine({ memoryMiB: 4, plugins: [{ ...port80("old"), apiVersion: 0 }] }),
+    PluginVersionError,
+  );
+  assert.throws(() => new Machine({ memoryMiB: 0 }), RangeError);
+});
