@@ -1,0 +1,243 @@
+/**
+ * Extended page tables (for the VMX plugin): the walk from an L2
+ * guest-physical address to an L1 physical address through L1's EPT
+ * paging structures (SDM Vol. 3C 29.3 "EPT"; chapter numbers differ by one
+ * between SDM editions: 28.x in older ones).
+ *
+ * - 4-level and 5-level EPT (EPTP bits 5:3 = walk length - 1), 2 MiB and
+ *   1 GiB pages when advertised.
+ * - EPT misconfiguration (29.3.3.1): a present entry (any of bits 2:0 set)
+ *   with write-without-read, execute-only when not advertised, reserved
+ *   bits (address bits above MAXPHYADDR; bits 7:3 of non-leaf entries;
+ *   bit 7 of PML4E/PML5E; large-page address bits; a large page that is
+ *   not advertised), or a leaf memory type of 2, 3 or 7.
+ * - EPT violation (29.3.3.2): a not-present entry, or an access the
+ *   translation does not allow, with the exit qualification of Table 29-7
+ *   (older: 28-7): bits 2:0 the access (read, write, fetch), bits 5:3 the
+ *   AND of the R/W/X bits of the entries walked, bit 7 guest-linear
+ *   address valid, bit 8 the access was the translation of the linear
+ *   address (1) or a guest paging-structure access (0). Bits 6 and 9-12
+ *   are left to the VMX plugin (0 here: no MBEC, no advanced information).
+ * - With EPTP bit 6 (A/D enable), accessed flags (bit 8) are set on every
+ *   entry used and the dirty flag (bit 9) on the leaf for writes, and
+ *   accesses to guest paging structures count as writes (29.3.3.2, 29.3.5).
+ *
+ * @module
+ */
+
+import type { WalkMemory } from "./walk.ts";
+
+/** EPT access: data read (qualification bit 0). */
+export const EPT_READ = 1;
+/** EPT access: data write (qualification bit 1). */
+export const EPT_WRITE = 2;
+/** EPT access: instruction fetch (qualification bit 2). */
+export const EPT_EXEC = 4;
+/** Walk flag and qualification bit 7: a guest-linear address exists for this access. */
+export const EPT_QUAL_LINEAR_VALID = 0x80;
+/** Walk flag and qualification bit 8: the access is the translation of the linear address (not a paging-structure access). */
+export const EPT_QUAL_TRANSLATED = 0x100;
+/** Walk flag (not a qualification bit): the access reads/updates a guest paging-structure entry. */
+export const EPT_PAGING_STRUCTURE = 0x10000;
+
+/** EPT walk outcome: success. */
+export const EPT_OK = 0;
+/** EPT walk outcome: EPT violation (exit reason 48). */
+export const EPT_VIOLATION = 1;
+/** EPT walk outcome: EPT misconfiguration (exit reason 49). */
+export const EPT_MISCONFIG = 2;
+
+/** What the (virtual) processor advertises in IA32_VMX_EPT_VPID_CAP. */
+export interface EptCaps {
+  /** Execute-only translations (cap bit 0). */
+  readonly executeOnly: boolean;
+  /** 4-level walk length (cap bit 6). Always true here. */
+  readonly fourLevel: boolean;
+  /** 5-level walk length (cap bit 7). */
+  readonly fiveLevel: boolean;
+  /** 2 MiB pages (cap bit 16). */
+  readonly page2M: boolean;
+  /** 1 GiB pages (cap bit 17). */
+  readonly page1G: boolean;
+  /** Accessed/dirty flags (cap bit 21). */
+  readonly accessDirty: boolean;
+  /** Write-back EPTP memory type (cap bit 14); uncacheable is cap bit 8. */
+  readonly memTypeWB: boolean;
+  /** MAXPHYADDR (reserved-bit checks). */
+  readonly maxPhysAddr: number;
+}
+
+/** The capabilities nestvm advertises by default. */
+export const DEFAULT_EPT_CAPS: EptCaps = Object.freeze({
+  executeOnly: true,
+  fourLevel: true,
+  fiveLevel: true,
+  page2M: true,
+  page1G: true,
+  accessDirty: true,
+  memTypeWB: true,
+  maxPhysAddr: 46,
+});
+
+/** Result of one EPT walk, written in place. */
+export class EptResult {
+  /** EPT_OK, EPT_VIOLATION or EPT_MISCONFIG. */
+  fault: number = EPT_OK;
+  /** Translated (L1-physical) address of the accessed byte. */
+  hpa: number = 0;
+  /** Exit qualification for an EPT violation (0 otherwise). */
+  qualification: number = 0;
+  /** AND of the R/W/X bits of the entries walked (bits 2:0). */
+  perm: number = 0;
+  /** log2 of the page size (12, 21, 30). */
+  pageShift: number = 12;
+  /** Memory type of the leaf (bits 5:3). */
+  memType: number = 0;
+  /** Level of the last entry read (5..1). */
+  level: number = 0;
+  /** Physical address of the last entry read (diagnostics for misconfigurations). */
+  entryAddr: number = 0;
+  /** The leaf's dirty flag was set when the walk finished (or A/D are off). */
+  dirty: boolean = false;
+}
+
+const TWO32 = 0x1_0000_0000;
+const entryAddrs = new Float64Array(6);
+
+/**
+ * Check an EPTP value (as VM entry does, SDM 27.2.1.1): memory type UC(0)
+ * or WB(6) as advertised, supported walk length, A/D bit only if
+ * advertised, bits 11:7 zero, no address bits beyond MAXPHYADDR.
+ * `lo`/`hi` are the 32-bit halves.
+ */
+export function eptpValid(lo: number, hi: number, caps: EptCaps = DEFAULT_EPT_CAPS): boolean {
+  const type = lo & 7;
+  if (type !== 0 && !(type === 6 && caps.memTypeWB)) return false;
+  const len = (lo >>> 3) & 7;
+  if (!((len === 3 && caps.fourLevel) || (len === 4 && caps.fiveLevel))) return false;
+  if ((lo & 0x40) && !caps.accessDirty) return false;
+  if (lo & 0xf80) return false;
+  return (hi >>> 0) < 2 ** (caps.maxPhysAddr - 32);
+}
+
+/**
+ * Translate L2 guest-physical `gpa` through the EPT rooted by `eptp`
+ * (a number below 2^52) for `access` (EPT_READ/WRITE/EXEC, one of them),
+ * writing the outcome to `out`; true on success. `flags` carries
+ * EPT_QUAL_LINEAR_VALID / EPT_QUAL_TRANSLATED (copied into the
+ * qualification) and EPT_PAGING_STRUCTURE.
+ */
+export function eptWalk(
+  mem: WalkMemory,
+  eptp: number,
+  gpa: number,
+  access: number,
+  out: EptResult,
+  caps: EptCaps = DEFAULT_EPT_CAPS,
+  flags: number = 0,
+): boolean {
+  const lo = gpa >>> 0;
+  const hi = Math.floor(gpa / TWO32);
+  const eptpLo = eptp >>> 0;
+  const ad = (eptpLo & 0x40) !== 0;
+  let acc = access & 7;
+  if ((flags & EPT_PAGING_STRUCTURE) && ad) acc |= EPT_WRITE | EPT_READ;
+  out.fault = EPT_OK;
+  out.qualification = 0;
+  out.dirty = false;
+  const addrHiMask = (1 << (caps.maxPhysAddr - 32)) - 1;
+  const rsvdHi = (0xfffff & ~addrHiMask) >>> 0;
+  const len = ((eptpLo >>> 3) & 7) + 1;
+  out.level = len;
+  out.entryAddr = 0;
+  if (!(len === 4 || (len === 5 && caps.fiveLevel))) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+  let table = (eptpLo >>> 12) * 4096 + (Math.floor(eptp / TWO32) & addrHiMask) * TWO32;
+  let permAnd = 7;
+  let n = 0;
+  let level = len;
+  let leafLo = 0;
+  let base = 0;
+  let shift = 12;
+  for (;;) {
+    let idx: number;
+    switch (level) {
+      case 5:
+        idx = (hi >>> 16) & 511;
+        break;
+      case 4:
+        idx = (hi >>> 7) & 511;
+        break;
+      case 3:
+        idx = ((lo >>> 30) | ((hi & 0x7f) << 2)) & 511;
+        break;
+      case 2:
+        idx = (lo >>> 21) & 511;
+        break;
+      default:
+        idx = (lo >>> 12) & 511;
+    }
+    const ea = table + idx * 8;
+    const elo = mem.read32(ea);
+    const ehi = mem.read32(ea + 4);
+    out.level = level;
+    out.entryAddr = ea;
+    const rwx = elo & 7;
+    permAnd &= rwx;
+    if (rwx === 0) return fail(out, EPT_VIOLATION, acc, 0, flags);
+    if ((rwx & 3) === 2) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+    if (rwx === 4 && !caps.executeOnly) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+    if (ehi & rsvdHi) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+    const ps = (elo & 0x80) !== 0;
+    let leaf = level === 1;
+    if (level >= 4) {
+      if (elo & 0xf8) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+    } else if (level === 3 || level === 2) {
+      if (ps) {
+        if (level === 3 ? !caps.page1G : !caps.page2M) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+        if (elo & (level === 3 ? 0x3ffff000 : 0x1ff000)) {
+          return fail(out, EPT_MISCONFIG, 0, 0, 0);
+        }
+        leaf = true;
+      } else if (elo & 0xf8) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+    }
+    entryAddrs[n++] = ea;
+    base = (elo >>> 12) * 4096 + (ehi & addrHiMask) * TWO32;
+    if (leaf) {
+      const mt = (elo >>> 3) & 7;
+      if (mt === 2 || mt === 3 || mt === 7) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+      out.memType = mt;
+      leafLo = elo;
+      shift = level === 1 ? 12 : level === 2 ? 21 : 30;
+      break;
+    }
+    table = base;
+    level--;
+  }
+  if (acc & ~permAnd & 7) return fail(out, EPT_VIOLATION, acc, permAnd, flags);
+  if (ad) {
+    for (let i = 0; i < n; i++) {
+      const ea = entryAddrs[i];
+      const cur = mem.read32(ea);
+      const want = i === n - 1 && (acc & EPT_WRITE) ? 0x300 : 0x100;
+      if ((cur & want) !== want) {
+        mem.write32(ea, (cur | want) >>> 0);
+        if (i === n - 1) leafLo |= want;
+      }
+    }
+  }
+  out.dirty = !ad || (leafLo & 0x200) !== 0;
+  out.perm = permAnd;
+  out.pageShift = shift;
+  const size = 2 ** shift;
+  out.hpa = base - (base % size) + (gpa % size);
+  return true;
+}
+
+function fail(out: EptResult, kind: number, acc: number, perm: number, flags: number): boolean {
+  out.fault = kind;
+  out.perm = perm;
+  out.qualification = kind === EPT_VIOLATION
+    ? (acc & 7) | ((perm & 7) << 3) | (flags & (EPT_QUAL_LINEAR_VALID | EPT_QUAL_TRANSLATED))
+    : 0;
+  return false;
+}

@@ -1,0 +1,115 @@
+/**
+ * Region descriptors and region-map result values for guest-physical memory.
+ *
+ * A guest-physical address space is a set of non-overlapping regions: RAM,
+ * ROM and MMIO ranges owned by a named plugin. Whatever no region covers is a
+ * hole (reads return all ones, writes are dropped, as on a PC bus).
+ *
+ * @module
+ */
+
+import type { IoHandler } from "../core/plugin.ts";
+
+/** What a region is. */
+export type RegionKind = "ram" | "rom" | "mmio";
+
+/** Public description of a region (returned by {@link RegionResult} and `regions()`). */
+export interface RegionInfo {
+  /** Stable id, used to remove or move the region. */
+  readonly id: number;
+  /** RAM, ROM or MMIO. */
+  readonly kind: RegionKind;
+  /** Name of the region; for MMIO, the owning plugin. */
+  readonly name: string;
+  /** Guest-physical base address. */
+  readonly base: number;
+  /** Size in bytes. */
+  readonly size: number;
+}
+
+/** Why a region-map change was refused. */
+export type RegionError =
+  | {
+    /** The range overlaps an existing region. */
+    readonly kind: "overlap";
+    readonly base: number;
+    readonly size: number;
+    /** Name of the region it collides with. */
+    readonly other: string;
+  }
+  | {
+    /** RAM and ROM must be 4 KiB aligned with a size that is a multiple of 4 KiB; sizes must be > 0. */
+    readonly kind: "misaligned";
+    readonly base: number;
+    readonly size: number;
+  }
+  | {
+    /** The range does not fit below the physical-address limit. */
+    readonly kind: "out-of-range";
+    readonly base: number;
+    readonly size: number;
+  }
+  | {
+    /** Pages of the region are pinned; `holders` names who holds them. */
+    readonly kind: "pinned";
+    readonly holders: readonly string[];
+    readonly message: string;
+  }
+  | {
+    /** No region has this id. */
+    readonly kind: "not-found";
+    readonly id: number;
+  };
+
+/** Result of adding, moving or removing a region. */
+export type RegionResult =
+  | { readonly ok: true; readonly region: RegionInfo }
+  | { readonly ok: false; readonly error: RegionError };
+
+/** Internal region record (mutable base for moves). */
+export class Region implements RegionInfo {
+  /** Create a region record. */
+  constructor(
+    /** Region id. */
+    readonly id: number,
+    /** RAM, ROM or MMIO. */
+    readonly kind: RegionKind,
+    /** Name or owner. */
+    readonly name: string,
+    /** Current base. */
+    public base: number,
+    /** Size in bytes. */
+    readonly size: number,
+    /** MMIO handler (null for RAM/ROM). */
+    readonly handler: IoHandler | null,
+  ) {}
+
+  /** A frozen public snapshot. */
+  info(): RegionInfo {
+    return Object.freeze({
+      id: this.id,
+      kind: this.kind,
+      name: this.name,
+      base: this.base,
+      size: this.size,
+    });
+  }
+}
+
+/** Trace hook for accesses to holes (unbacked addresses). */
+export type HoleTrace = (addr: number, size: number, write: boolean, value: number) => void;
+
+/**
+ * A PC-style placement of `ramBytes` of RAM: low RAM from 0 up to
+ * `lowLimit` (default 0xE0000000, below the PCI/APIC MMIO window at
+ * 0xFEC00000), the rest from 4 GiB up. Returned ranges are [base, size].
+ * The board (core/plugins) decides the final layout; this is a helper.
+ */
+export function pcRamLayout(
+  ramBytes: number,
+  lowLimit = 0xE000_0000,
+): Array<readonly [number, number]> {
+  const size = Math.ceil(Math.max(0, ramBytes) / 4096) * 4096;
+  if (size <= lowLimit) return size > 0 ? [[0, size]] : [];
+  return [[0, lowLimit], [0x1_0000_0000, size - lowLimit]];
+}
