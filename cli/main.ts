@@ -110,14 +110,13 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   if (o.trace) plugins.unshift(createTracePlugin(io.stderr));
 
   let machine: Machine;
-  const build = () =>
-    createMachine({
-      memoryMiB: o.memoryMiB,
-      serial: sink,
-      cpu: o.cpu,
-      devices: o.devices,
-      plugins,
-    });
+  // The machine options travel inside snapshots so `--restore` rebuilds the
+  // same machine; plugin modules given with --plugin must be given again.
+  const config: SavedConfig = { memoryMiB: o.memoryMiB, cpu: o.cpu, devices: o.devices };
+  const build = (saved?: unknown) => {
+    const c = isSavedConfig(saved) ? saved : config;
+    return createMachine({ memoryMiB: c.memoryMiB, serial: sink, cpu: c.cpu, devices: c.devices, plugins });
+  };
   try {
     if (o.restore) {
       const bytes = await readFileNamed(o.restore, io.cwd, "snapshot");
@@ -148,7 +147,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   const result = machine.run({ maxInstructions: budget });
   let status = exitCodeFor(result.reason);
   if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
-    const bytes = await saveMachine(machine);
+    const bytes = await saveMachine(machine, { meta: config });
     await Deno.writeFile(resolvePath(o.snapshotFile, io.cwd), bytes);
     io.stderr(`nestvm: snapshot at instruction ${machine.retired} written to ${o.snapshotFile} (${bytes.length} bytes)`);
     status = 0;
@@ -162,6 +161,18 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   machine.dispose();
   return status;
+}
+
+/** Machine options stored in snapshots written by the CLI. */
+interface SavedConfig {
+  memoryMiB: number;
+  cpu?: string;
+  devices: string[];
+}
+
+function isSavedConfig(x: unknown): x is SavedConfig {
+  return typeof x === "object" && x !== null && typeof (x as SavedConfig).memoryMiB === "number" &&
+    Array.isArray((x as SavedConfig).devices);
 }
 
 async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number> {

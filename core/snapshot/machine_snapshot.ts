@@ -30,6 +30,8 @@ interface MachineState {
   cpu: unknown;
   pluginStates: Record<string, PluginState>;
   irq: number[];
+  /** Opaque data the saver attached (the CLI stores its machine options). */
+  meta?: unknown;
 }
 
 const lastIds = new WeakMap<Machine, string>();
@@ -60,8 +62,9 @@ function* ramPages(machine: Machine, only?: readonly number[]): Generator<[numbe
   }
 }
 
-function machineState(machine: Machine, parent: string | null): MachineState {
+function machineState(machine: Machine, parent: string | null, meta: unknown): MachineState {
   return {
+    meta,
     schema: STATE_SCHEMA,
     parent,
     ramBytes: machine.memory.ramSize,
@@ -80,11 +83,14 @@ function machineState(machine: Machine, parent: string | null): MachineState {
  * written since this machine's previous snapshot (a full one is written if
  * there is none).
  */
-export async function saveMachine(machine: Machine, options: { incremental?: boolean } = {}): Promise<Uint8Array> {
+export async function saveMachine(
+  machine: Machine,
+  options: { incremental?: boolean; meta?: unknown } = {},
+): Promise<Uint8Array> {
   const parent = lastIds.get(machine);
   const delta = options.incremental === true && parent !== undefined;
   // Plugins write back caches (vmcs12) in saveState, so collect state before pages.
-  const state = machineState(machine, delta ? parent! : null);
+  const state = machineState(machine, delta ? parent! : null, options.meta);
   const dirty = machine.memory.getAndClearDirty();
   const pages = [...ramPages(machine, delta ? dirty : undefined)];
   const bytes = await encodeSnapshot(delta ? "delta" : "full", state as unknown as Record<string, unknown>, pages);
@@ -106,11 +112,11 @@ function checkState(s: Record<string, unknown>): MachineState {
 /**
  * Restore a machine from a full snapshot followed by zero or more deltas.
  * `build` creates a machine with the same memory size and plugins as the
- * one saved. Throws {@link SnapshotError}; never returns a half-built machine.
+ * one saved; it receives the `meta` data given to {@link saveMachine}. Throws {@link SnapshotError}; never returns a half-built machine.
  */
 export async function restoreMachine(
   files: Uint8Array | readonly Uint8Array[],
-  build: () => Machine,
+  build: (meta: unknown) => Machine,
 ): Promise<Machine> {
   const list = files instanceof Uint8Array ? [files] : files;
   if (list.length === 0) throw new SnapshotError("no snapshot given");
@@ -126,7 +132,7 @@ export async function restoreMachine(
   }
   const last = checkState(chain[chain.length - 1].state);
   checkState(chain[0].state);
-  const machine = build();
+  const machine = build(last.meta);
   try {
     if (machine.memory.ramSize !== last.ramBytes) {
       throw new SnapshotError(
