@@ -189,6 +189,7 @@ export class FakeMachine {
         on: (kind, handler) =>
           void this.#exits.push({ kind, handler: handler as (e: VmExit) => ExitDisposition }),
         intercept: () => {},
+        observe: () => {},
         watchExceptions: () => {},
       },
       irq: {
