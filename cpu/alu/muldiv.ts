@@ -1,44 +1,344 @@
 /**
- * MUL, IMUL (all forms), DIV, IDIV for {@link Alu}.
+ * MUL, IMUL (one-, two- and three-operand forms), DIV and IDIV for
+ * {@link Alu}, on 32-bit halves without BigInt. SDM Vol. 2A "MUL", "IMUL",
+ * "DIV", "IDIV".
+ *
+ * Flags the SDM leaves undefined, as the recording CPU (AMD family 19h) sets
+ * them (verified by tests/alu_vectors_test.ts):
+ * - MUL/IMUL: SF, ZF, AF, PF unchanged.
+ * - DIV/IDIV: CF and OF unchanged, SF = ZF = PF = 0, AF = 1.
  *
  * @module
  */
 import type { Alu } from "./alu.ts";
+import { AF, CF, OF } from "./flags.ts";
 
-/** One-operand MUL/IMUL. */
+// Scratch outputs of the helpers (module-level: no allocation per call).
+let w0 = 0;
+let w1 = 0;
+let w2 = 0;
+let w3 = 0;
+
+/** Unsigned 32x32 -> 64: low half returned, high half in `w1`. */
+function mulU32(a: number, b: number): number {
+  const al = a & 0xffff;
+  const ah = a >>> 16;
+  const bl = b & 0xffff;
+  const bh = b >>> 16;
+  const ll = al * bl;
+  const lh = al * bh;
+  const hl = ah * bl;
+  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  w1 = (ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
+  return (((mid & 0xffff) << 16) | (ll & 0xffff)) >>> 0;
+}
+
+/** Unsigned 64x64 -> 128 into w0..w3 (least significant first). */
+function mulU64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+  const p0l = mulU32(aLo, bLo);
+  const p0h = w1;
+  const p1l = mulU32(aLo, bHi);
+  const p1h = w1;
+  const p2l = mulU32(aHi, bLo);
+  const p2h = w1;
+  const p3l = mulU32(aHi, bHi);
+  const p3h = w1;
+  let t = p0h + p1l + p2l;
+  const r1 = t >>> 0;
+  t = p1h + p2h + p3l + Math.floor(t / 0x100000000);
+  const r2 = t >>> 0;
+  const r3 = (p3h + Math.floor(t / 0x100000000)) >>> 0;
+  w0 = p0l;
+  w1 = r1;
+  w2 = r2;
+  w3 = r3;
+}
+
+/** Set CF and OF to `c`, keep SF/ZF/AF/PF (recorded MUL/IMUL behaviour). */
+function setMulFlags(alu: Alu, c: boolean): void {
+  alu.setFlags((alu.getFlags() & ~(CF | OF)) | (c ? CF | OF : 0));
+}
+
+/**
+ * One-operand MUL (`signed` false) or IMUL (true): returns the low half,
+ * upper half in alu.dx / alu.dxHi, 64-bit low half's high word in alu.hi.
+ */
 export function mul(
-  _alu: Alu,
-  _size: number,
-  _aLo: number,
-  _aHi: number,
-  _bLo: number,
-  _bHi: number,
-  _signed: boolean,
+  alu: Alu,
+  size: number,
+  aLo: number,
+  aHi: number,
+  bLo: number,
+  bHi: number,
+  signed: boolean,
 ): number {
-  return 0; // TODO
+  let lo: number;
+  let over: boolean;
+  if (size === 1 || size === 2) {
+    const bits = size * 8;
+    const sh = 32 - bits;
+    const p = signed ? ((aLo << sh) >> sh) * ((bLo << sh) >> sh) : aLo * bLo;
+    const m = size === 1 ? 0xff : 0xffff;
+    lo = p & m;
+    const up = (p >> bits) & m;
+    alu.dx = up;
+    alu.dxHi = 0;
+    over = signed ? ((lo << sh) >> sh) !== p : up !== 0;
+  } else if (size === 4) {
+    lo = mulU32(aLo, bLo);
+    let up = w1;
+    if (signed) {
+      if ((aLo | 0) < 0) up -= bLo;
+      if ((bLo | 0) < 0) up -= aLo;
+      up >>>= 0;
+      over = up !== ((lo | 0) < 0 ? 0xffffffff : 0);
+    } else {
+      over = up !== 0;
+    }
+    alu.dx = up;
+    alu.dxHi = 0;
+  } else {
+    mulU64(aLo, aHi, bLo, bHi);
+    lo = w0;
+    const hi = w1;
+    let upL = w2;
+    let upH = w3;
+    if (signed) {
+      if ((aHi | 0) < 0) {
+        // upper -= b
+        const t = upL - bLo;
+        upL = t >>> 0;
+        upH = (upH - bHi - (t < 0 ? 1 : 0)) >>> 0;
+      }
+      if ((bHi | 0) < 0) {
+        const t = upL - aLo;
+        upL = t >>> 0;
+        upH = (upH - aHi - (t < 0 ? 1 : 0)) >>> 0;
+      }
+      const ext = (hi | 0) < 0 ? 0xffffffff : 0;
+      over = upL !== ext || upH !== ext;
+    } else {
+      over = (upL | upH) !== 0;
+    }
+    alu.hi = hi;
+    alu.dx = upL;
+    alu.dxHi = upH;
+  }
+  setMulFlags(alu, over);
+  return lo;
 }
-/** Two/three-operand IMUL. */
+
+/** Two/three-operand IMUL: truncated signed product (high word of 64-bit in alu.hi). */
 export function imul(
-  _alu: Alu,
-  _size: number,
-  _aLo: number,
-  _aHi: number,
-  _bLo: number,
-  _bHi: number,
+  alu: Alu,
+  size: number,
+  aLo: number,
+  aHi: number,
+  bLo: number,
+  bHi: number,
 ): number {
-  return 0;
+  return mul(alu, size, aLo, aHi, bLo, bHi, true);
 }
-/** DIV/IDIV: 0 ok, 1 #DE. */
+
+/** Unsigned (d:a) / s for 32-bit d, a, s with d < s, by 16-bit digits; quotient returned, remainder in w1. */
+function divU64by32(d: number, a: number, s: number): number {
+  let r = d;
+  let x = r * 0x10000 + (a >>> 16);
+  const q1 = Math.floor(x / s);
+  r = x - q1 * s;
+  x = r * 0x10000 + (a & 0xffff);
+  const q0 = Math.floor(x / s);
+  w1 = x - q0 * s;
+  return ((q1 << 16) | q0) >>> 0;
+}
+
+/** Unsigned compare of 64-bit values: aHi:aLo < bHi:bLo. */
+function lt64(aLo: number, aHi: number, bLo: number, bHi: number): boolean {
+  return aHi < bHi || (aHi === bHi && aLo < bLo);
+}
+
+/**
+ * Unsigned 128/64 division (d:a) / s with d < s (checked by the caller):
+ * quotient into w0 (lo), w1 (hi), remainder into w2 (lo), w3 (hi).
+ */
+function divU128by64(
+  aLo: number,
+  aHi: number,
+  dLo: number,
+  dHi: number,
+  sLo: number,
+  sHi: number,
+): void {
+  if (sHi === 0) {
+    // d < s < 2^32, so dHi = 0: four 16-bit digits at a time stay exact in doubles.
+    const qh = divU64by32(dLo, aHi, sLo);
+    const ql = divU64by32(w1, aLo, sLo);
+    const r = w1;
+    w0 = ql;
+    w1 = qh;
+    w2 = r;
+    w3 = 0;
+    return;
+  }
+  // Shift-subtract over the 64 quotient bits; the remainder r (65 bits at
+  // most before the subtraction) is kept as rH:rL plus a carry-out bit.
+  let rL = dLo;
+  let rH = dHi;
+  let qL = 0;
+  let qH = 0;
+  for (let i = 63; i >= 0; i--) {
+    const top = rH >>> 31;
+    const inBit = i >= 32 ? (aHi >>> (i - 32)) & 1 : (aLo >>> i) & 1;
+    rH = ((rH << 1) | (rL >>> 31)) >>> 0;
+    rL = ((rL << 1) | inBit) >>> 0;
+    if (top !== 0 || !lt64(rL, rH, sLo, sHi)) {
+      const t = rL - sLo;
+      rL = t >>> 0;
+      rH = (rH - sHi - (t < 0 ? 1 : 0)) >>> 0;
+      if (i >= 32) qH |= 1 << (i - 32);
+      else qL |= 1 << i;
+    }
+  }
+  w0 = qL >>> 0;
+  w1 = qH >>> 0;
+  w2 = rL;
+  w3 = rH;
+}
+
+/** Flags after a successful DIV/IDIV on the recording CPU: CF/OF kept, SF=ZF=PF=0, AF=1. */
+function setDivFlags(alu: Alu): void {
+  alu.setFlags((alu.getFlags() & (CF | OF)) | AF);
+}
+
+/**
+ * DIV/IDIV: (d:a) / s. Returns 0 with the quotient in alu.quot/quotHi and the
+ * remainder in alu.rem/remHi, or 1 (#DE: divisor zero or quotient overflow).
+ */
 export function div(
-  _alu: Alu,
-  _size: number,
-  _aLo: number,
-  _aHi: number,
-  _dLo: number,
-  _dHi: number,
-  _sLo: number,
-  _sHi: number,
-  _signed: boolean,
+  alu: Alu,
+  size: number,
+  aLo: number,
+  aHi: number,
+  dLo: number,
+  dHi: number,
+  sLo: number,
+  sHi: number,
+  signed: boolean,
 ): number {
-  return 1;
+  if (size === 8 ? (sLo | sHi) === 0 : sLo === 0) return 1;
+  if (size !== 8) {
+    const bits = size * 8;
+    if (size !== 4) {
+      const dv = dLo * (1 << bits) + aLo;
+      let q: number;
+      let r: number;
+      if (signed) {
+        const sd = size === 1 ? (dv << 16) >> 16 : dv | 0;
+        const sh = 32 - bits;
+        const ss = (sLo << sh) >> sh;
+        q = Math.trunc(sd / ss);
+        r = sd - q * ss;
+        if (q < -(1 << (bits - 1)) || q > (1 << (bits - 1)) - 1) return 1;
+      } else {
+        q = Math.floor(dv / sLo);
+        r = dv - q * sLo;
+        if (q >= 1 << bits) return 1;
+      }
+      const m = size === 1 ? 0xff : 0xffff;
+      alu.quot = q & m;
+      alu.rem = r & m;
+    } else if (!signed) {
+      if (dLo >= sLo) return 1;
+      alu.quot = divU64by32(dLo, aLo, sLo);
+      alu.rem = w1;
+    } else {
+      // 64/32 signed: divide magnitudes, then fix signs.
+      const negD = (dLo | 0) < 0;
+      let mLo = aLo;
+      let mHi = dLo;
+      if (negD) {
+        mLo = (-aLo) >>> 0;
+        mHi = (~dLo + (mLo === 0 ? 1 : 0)) >>> 0;
+      }
+      const negS = (sLo | 0) < 0;
+      const ms = negS ? (-sLo) >>> 0 : sLo;
+      if (mHi >= ms) return 1;
+      const q = divU64by32(mHi, mLo, ms);
+      const r = w1;
+      const negQ = negD !== negS;
+      if (negQ ? q > 0x80000000 : q > 0x7fffffff) return 1;
+      alu.quot = negQ ? (-q) >>> 0 : q;
+      alu.rem = negD ? (-r) >>> 0 : r;
+    }
+    alu.quotHi = 0;
+    alu.remHi = 0;
+    setDivFlags(alu);
+    return 0;
+  }
+  if (!signed) {
+    if (!lt64(dLo, dHi, sLo, sHi)) return 1;
+    divU128by64(aLo, aHi, dLo, dHi, sLo, sHi);
+    alu.quot = w0;
+    alu.quotHi = w1;
+    alu.rem = w2;
+    alu.remHi = w3;
+    setDivFlags(alu);
+    return 0;
+  }
+  // 128/64 signed.
+  const negD = (dHi | 0) < 0;
+  let m0 = aLo;
+  let m1 = aHi;
+  let m2 = dLo;
+  let m3 = dHi;
+  if (negD) {
+    // two's complement negate of the 128-bit dividend
+    m0 = ~m0 >>> 0;
+    m1 = ~m1 >>> 0;
+    m2 = ~m2 >>> 0;
+    m3 = ~m3 >>> 0;
+    let c = 1;
+    let t = m0 + c;
+    m0 = t >>> 0;
+    c = t > 0xffffffff ? 1 : 0;
+    t = m1 + c;
+    m1 = t >>> 0;
+    c = t > 0xffffffff ? 1 : 0;
+    t = m2 + c;
+    m2 = t >>> 0;
+    c = t > 0xffffffff ? 1 : 0;
+    m3 = (m3 + c) >>> 0;
+  }
+  const negS = (sHi | 0) < 0;
+  let sl = sLo;
+  let sh = sHi;
+  if (negS) {
+    sl = (-sLo) >>> 0;
+    sh = (~sHi + (sl === 0 ? 1 : 0)) >>> 0;
+  }
+  if (!lt64(m2, m3, sl, sh)) return 1;
+  divU128by64(m0, m1, m2, m3, sl, sh);
+  let qL = w0;
+  let qH = w1;
+  let rL = w2;
+  let rH = w3;
+  const negQ = negD !== negS;
+  // |q| must fit: <= 2^63 - 1, or 2^63 when negative.
+  if (negQ) {
+    if (qH > 0x80000000 || (qH === 0x80000000 && qL !== 0)) return 1;
+    const t = (-qL) >>> 0;
+    qH = (~qH + (t === 0 ? 1 : 0)) >>> 0;
+    qL = t;
+  } else if (qH > 0x7fffffff) return 1;
+  if (negD) {
+    const t = (-rL) >>> 0;
+    rH = (~rH + (t === 0 ? 1 : 0)) >>> 0;
+    rL = t;
+  }
+  alu.quot = qL;
+  alu.quotHi = qH;
+  alu.rem = rL;
+  alu.remHi = rH;
+  setDivFlags(alu);
+  return 0;
 }

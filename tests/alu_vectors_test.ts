@@ -1,0 +1,327 @@
+/**
+ * Replays every vector recorded on real hardware (tests/data/alu_vectors.txt,
+ * recorder in tools/alu-vectors/) through cpu/alu and compares results and
+ * flags.
+ *
+ * Two checks per vector:
+ * 1. architectural: results and every flag the SDM defines; flags listed by
+ *    `undefinedFlags` (cpu/alu/undefined_flags.ts, a documented table) are
+ *    excluded, as are results the SDM leaves undefined (`undefinedResult`).
+ * 2. same CPU: when the vectors were recorded on the CPU family the ALU
+ *    models (AMD family 25), everything is compared, undefined flags and
+ *    undefined results included.
+ * Also checks `cond()` against the materialized flags for all 16 conditions.
+ */
+import assert from "node:assert/strict";
+import { Alu } from "../cpu/alu/alu.ts";
+import { ARITH_FLAGS, evalCond } from "../cpu/alu/flags.ts";
+import { type AluMnemonic, undefinedFlags, undefinedResult } from "../cpu/alu/undefined_flags.ts";
+import { type AluVector, loadAluVectors } from "./data/alu_vectors.ts";
+
+/** Result of replaying one vector, in the recorder's register terms. */
+interface Outcome {
+  r1Lo: number;
+  r1Hi: number;
+  r2Lo: number;
+  r2Hi: number;
+  flags: number;
+  /** cond(cc) disagreed with evalCond(getFlags(), cc) for this cc, or -1. */
+  badCond: number;
+}
+
+const FLAG_NAMES: [number, string][] = [
+  [0x1, "CF"],
+  [0x4, "PF"],
+  [0x10, "AF"],
+  [0x40, "ZF"],
+  [0x80, "SF"],
+  [0x800, "OF"],
+];
+
+function flagNames(m: number): string {
+  return FLAG_NAMES.filter(([b]) => (m & b) !== 0).map(([, n]) => n).join("|");
+}
+
+/** Write a `size`-byte result into a 64-bit register value the way x86-64 does. */
+function writeReg(
+  size: number,
+  oldLo: number,
+  oldHi: number,
+  lo: number,
+  hi: number,
+): [number, number] {
+  if (size === 8) return [lo >>> 0, hi >>> 0];
+  if (size === 4) return [lo >>> 0, 0];
+  const m = size === 1 ? 0xff : 0xffff;
+  return [((oldLo & ~m) | (lo & m)) >>> 0, oldHi];
+}
+
+function replay(alu: Alu, v: AluVector): Outcome {
+  const { size, aLo, aHi, bLo, bHi, cLo } = v;
+  alu.setFlags(v.fin);
+  let r1Lo = 0;
+  let r1Hi = 0;
+  let r2Lo = 0;
+  let r2Hi = 0;
+  const hiOf = (): number => (size === 8 ? alu.hi : 0);
+  switch (v.op) {
+    case "add":
+    case "adc":
+    case "sub":
+    case "sbb":
+    case "and":
+    case "or":
+    case "xor":
+    case "imul": {
+      r1Lo = alu[v.op](size, aLo, aHi, bLo, bHi);
+      r1Hi = hiOf();
+      break;
+    }
+    case "cmp":
+    case "test":
+      alu[v.op](size, aLo, aHi, bLo, bHi);
+      r1Lo = aLo;
+      r1Hi = aHi;
+      break;
+    case "inc":
+    case "dec":
+    case "neg":
+    case "not":
+      r1Lo = alu[v.op](size, aLo, aHi);
+      r1Hi = hiOf();
+      break;
+    case "shl":
+    case "shr":
+    case "sar":
+    case "rol":
+    case "ror":
+    case "rcl":
+    case "rcr":
+      r1Lo = alu[v.op](size, aLo, aHi, cLo);
+      r1Hi = hiOf();
+      break;
+    case "shld":
+    case "shrd":
+      r1Lo = alu[v.op](size, aLo, aHi, bLo, bHi, cLo);
+      r1Hi = hiOf();
+      break;
+    case "mul":
+    case "imul1":
+      r1Lo = alu[v.op](size, aLo, aHi, cLo, v.cHi);
+      r1Hi = hiOf();
+      r2Lo = alu.dx;
+      r2Hi = size === 8 ? alu.dxHi : 0;
+      break;
+    case "div":
+    case "idiv": {
+      const st = alu[v.op](size, aLo, aHi, bLo, bHi, cLo, v.cHi);
+      if (st !== 0) {
+        r1Lo =
+          r1Hi =
+          r2Lo =
+          r2Hi =
+            -1;
+      } else {
+        r1Lo = alu.quot;
+        r1Hi = size === 8 ? alu.quotHi : 0;
+        r2Lo = alu.rem;
+        r2Hi = size === 8 ? alu.remHi : 0;
+      }
+      break;
+    }
+    case "bt":
+      alu.bt(size, aLo, aHi, bLo);
+      r1Lo = aLo;
+      r1Hi = aHi;
+      break;
+    case "bts":
+    case "btr":
+    case "btc":
+      r1Lo = alu[v.op](size, aLo, aHi, bLo);
+      r1Hi = hiOf();
+      break;
+    case "bsf":
+    case "bsr":
+    case "tzcnt":
+    case "lzcnt":
+    case "popcnt": {
+      const r = alu[v.op](size, aLo, aHi);
+      if (r === -1) {
+        r1Lo = bLo;
+        r1Hi = bHi;
+      } else {
+        [r1Lo, r1Hi] = writeReg(size, bLo, bHi, r, 0);
+      }
+      break;
+    }
+    case "bswap": {
+      const r = alu.bswap(size, aLo, aHi);
+      [r1Lo, r1Hi] = writeReg(size, aLo, aHi, r, hiOf());
+      break;
+    }
+    case "daa":
+    case "das": {
+      const al = alu[v.op](aLo & 0xff);
+      r1Lo = (aLo & 0xff00) | al;
+      break;
+    }
+    case "aaa":
+    case "aas":
+      r1Lo = alu[v.op](aLo & 0xffff);
+      break;
+    case "aam":
+      r1Lo = alu.aam(aLo & 0xff, bLo);
+      break;
+    case "aad":
+      r1Lo = alu.aad(aLo & 0xffff, bLo) & 0xff;
+      break;
+    default:
+      throw new Error(`unknown op ${v.op} at line ${v.line}`);
+  }
+  let badCond = -1;
+  const f = alu.getFlags();
+  for (let cc = 0; cc < 16; cc++) {
+    if (alu.cond(cc) !== evalCond(f, cc)) {
+      badCond = cc;
+      break;
+    }
+  }
+  return { r1Lo, r1Hi, r2Lo, r2Hi, flags: alu.getFlags(), badCond };
+}
+
+const file = loadAluVectors();
+const vectors = file.vectors;
+/** The ALU models undefined flags of this CPU family (AMD family 19h = 25). */
+const sameCpu = file.cpu["vendor_id"] === "AuthenticAMD" && file.cpu["cpu family"] === "25";
+
+function hex(lo: number, hi: number): string {
+  return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, "0");
+}
+
+/** Run all vectors; collect up to a few failures per (op, kind) group. */
+function check(strict: boolean): { failures: string[]; groups: Map<string, number>; n: number } {
+  const alu = new Alu();
+  const failures: string[] = [];
+  const groups = new Map<string, number>();
+  let n = 0;
+  for (const v of vectors) {
+    const o = replay(alu, v);
+    n++;
+    const op = v.op as AluMnemonic;
+    const count = v.op === "shld" || v.op === "shrd" || v.op.length === 3 && v.op[0] === "r" ||
+        v.op === "shl" || v.op === "shr" || v.op === "sar"
+      ? v.cLo
+      : 0;
+    const mask = strict ? ARITH_FLAGS : ARITH_FLAGS & ~undefinedFlags(op, v.size, count);
+    const resUndef = !strict && undefinedResult(op, v.size, count, v.aLo | v.aHi);
+    const problems: string[] = [];
+    if (
+      !resUndef &&
+      (o.r1Lo !== v.r1Lo || o.r1Hi !== v.r1Hi || o.r2Lo !== v.r2Lo || o.r2Hi !== v.r2Hi)
+    ) {
+      problems.push(
+        `result ${hex(o.r1Lo, o.r1Hi)},${hex(o.r2Lo, o.r2Hi)} want ${hex(v.r1Lo, v.r1Hi)},${
+          hex(v.r2Lo, v.r2Hi)
+        }`,
+      );
+      groups.set(`${v.op}/${v.size} result`, (groups.get(`${v.op}/${v.size} result`) ?? 0) + 1);
+    }
+    const diff = (o.flags ^ v.fout) & mask;
+    if (diff !== 0) {
+      problems.push(
+        `flags ${o.flags.toString(16)} want ${v.fout.toString(16)} (${flagNames(diff)})`,
+      );
+      const key = `${v.op}/${v.size} ${flagNames(diff)}`;
+      groups.set(key, (groups.get(key) ?? 0) + 1);
+    }
+    if (o.badCond >= 0) {
+      problems.push(`cond(${o.badCond}) disagrees with the flags`);
+      groups.set(`${v.op} cond`, (groups.get(`${v.op} cond`) ?? 0) + 1);
+    }
+    if (problems.length > 0 && failures.length < 40) {
+      failures.push(
+        `line ${v.line}: ${v.op} size ${v.size} fin ${v.fin.toString(16)} a ${
+          hex(v.aLo, v.aHi)
+        } b ${hex(v.bLo, v.bHi)} c ${hex(v.cLo, v.cHi)}: ${problems.join("; ")}`,
+      );
+    }
+  }
+  return { failures, groups, n };
+}
+
+function report(r: { failures: string[]; groups: Map<string, number> }): string {
+  const g = [...r.groups].sort((a, b) => b[1] - a[1]).map(([k, c]) => `  ${k}: ${c}`);
+  return `mismatch groups:\n${g.join("\n")}\nfirst failures:\n${r.failures.join("\n")}`;
+}
+
+Deno.test("alu vectors: file is present and large", () => {
+  assert.ok(vectors.length > 50000, `only ${vectors.length} vectors`);
+  assert.ok(file.cpu["vendor_id"], "missing # cpu: header");
+});
+
+Deno.test("alu vectors: results and SDM-defined flags match the hardware", () => {
+  const r = check(false);
+  assert.equal(r.groups.size, 0, report(r));
+});
+
+Deno.test({
+  name: "alu vectors: undefined flags and results match the recording CPU",
+  ignore: !sameCpu,
+  fn: () => {
+    const r = check(true);
+    assert.equal(r.groups.size, 0, report(r));
+  },
+});
+
+Deno.test("alu vectors: every instruction and size is covered", () => {
+  const seen = new Set(vectors.map((v) => `${v.op}/${v.size}`));
+  const want: [string, number[]][] = [
+    ["add", [1, 2, 4, 8]],
+    ["adc", [1, 2, 4, 8]],
+    ["sub", [1, 2, 4, 8]],
+    ["sbb", [1, 2, 4, 8]],
+    ["cmp", [1, 2, 4, 8]],
+    ["and", [1, 2, 4, 8]],
+    ["or", [1, 2, 4, 8]],
+    ["xor", [1, 2, 4, 8]],
+    ["test", [1, 2, 4, 8]],
+    ["inc", [1, 2, 4, 8]],
+    ["dec", [1, 2, 4, 8]],
+    ["neg", [1, 2, 4, 8]],
+    ["not", [1, 2, 4, 8]],
+    ["mul", [1, 2, 4, 8]],
+    ["imul1", [1, 2, 4, 8]],
+    ["imul", [2, 4, 8]],
+    ["div", [1, 2, 4, 8]],
+    ["idiv", [1, 2, 4, 8]],
+    ["shl", [1, 2, 4, 8]],
+    ["shr", [1, 2, 4, 8]],
+    ["sar", [1, 2, 4, 8]],
+    ["rol", [1, 2, 4, 8]],
+    ["ror", [1, 2, 4, 8]],
+    ["rcl", [1, 2, 4, 8]],
+    ["rcr", [1, 2, 4, 8]],
+    ["shld", [2, 4, 8]],
+    ["shrd", [2, 4, 8]],
+    ["bt", [2, 4, 8]],
+    ["bts", [2, 4, 8]],
+    ["btr", [2, 4, 8]],
+    ["btc", [2, 4, 8]],
+    ["bsf", [2, 4, 8]],
+    ["bsr", [2, 4, 8]],
+    ["tzcnt", [2, 4, 8]],
+    ["lzcnt", [2, 4, 8]],
+    ["popcnt", [2, 4, 8]],
+    ["bswap", [2, 4, 8]],
+    ["daa", [1]],
+    ["das", [1]],
+    ["aaa", [1]],
+    ["aas", [1]],
+    ["aam", [1]],
+    ["aad", [1]],
+  ];
+  const missing = want.flatMap(([op, sizes]) =>
+    sizes.filter((s) => !seen.has(`${op}/${s}`)).map((s) => `${op}/${s}`)
+  );
+  assert.deepEqual(missing, []);
+});
