@@ -128,8 +128,11 @@ function decodeCore(mode: DecodeMode, o: DecodedInsn): number {
     if (k === 7) rex = b;
     else {
       rex = 0; // REX counts only immediately before the opcode
-      if (k === 1) seg = PREFIX_SEG[b];
-      else if (k === 2) p66 = 1;
+      if (k === 1) {
+        // 64-bit mode ignores ES/CS/SS/DS overrides: they do not displace an FS/GS one
+        const s = PREFIX_SEG[b];
+        if (mode !== 64 || s >= 4 || seg < 4) seg = s;
+      } else if (k === 2) p66 = 1;
       else if (k === 3) p67 = 1;
       else if (k === 4) lock = 1;
       else rep = k === 6 ? 1 : 2;
@@ -284,9 +287,12 @@ export function modrmByte(o: DecodedInsn, mode: number, m: number): void {
   let base: number;
   if (rm === 4) {
     const sib = rd();
-    o.scale = sib >> 6;
     const ix = ((sib >> 3) & 7) | ((rex & 2) << 2);
-    o.index = ix === 4 ? -1 : ix;
+    if (ix === 4) o.index = -1; // no index: the scale is meaningless, report 0
+    else {
+      o.index = ix;
+      o.scale = sib >> 6;
+    }
     const bs = sib & 7;
     base = bs === 5 && mod === 0 ? -1 : bs | ((rex & 1) << 3);
     if (base < 0) {
@@ -306,9 +312,9 @@ export function modrmByte(o: DecodedInsn, mode: number, m: number): void {
   else if (mod === 2) dispN(o, 4);
 }
 
-// 16-bit addressing (SDM Vol. 2 Table 2-1): base, index per rm.
-const RM16_BASE = new Int8Array([3, 3, 5, 5, -1, -1, 5, 3]);
-const RM16_INDEX = new Int8Array([6, 7, 6, 7, 6, 7, -1, -1]);
+// 16-bit addressing (SDM Vol. 2 Table 2-1): base, index per rm ([SI], [DI] count as bases).
+const RM16_BASE = new Int8Array([3, 3, 5, 5, 6, 7, 5, 3]);
+const RM16_INDEX = new Int8Array([6, 7, 6, 7, -1, -1, -1, -1]);
 
 function modrm16(o: DecodedInsn, mod: number, rm: number): void {
   if (mod === 0 && rm === 6) {

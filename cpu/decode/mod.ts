@@ -8,3 +8,4 @@
 export { decode, decodeBytes } from "./decode.ts";
 export { BYTE_REG_HIGH, DecodedInsn, Op, OpMap, Rep } from "./types.ts";
 export type { CodeFetch, DecodeMode } from "./types.ts";
+export { describe, mnemonic, OP_NAMES } from "./describe.ts";

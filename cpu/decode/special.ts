@@ -182,8 +182,13 @@ function group7(o: DecodedInsn, mode: number): number {
   }
   const op = GRP7R[m - 0xc0];
   if (op === Op.INVALID || (op === Op.SWAPGS && mode !== 64)) return -1;
-  // 0F 01 with F2/F3 in the register space belongs to other extensions (CET, ...)
-  if (o.rep !== 0 && op !== Op.SMSW && op !== Op.LMSW) return -1;
+  // The VMX, XGETBV/XSETBV, MONITOR/MWAIT, CLAC/STAC encodings are defined without
+  // 66/F2/F3 ("NP"); with one they belong to other (or no) instructions: #UD.
+  if (
+    mandatory(o) !== 0 && op !== Op.SMSW && op !== Op.LMSW && op !== Op.RDTSCP && op !== Op.SWAPGS
+  ) {
+    return -1;
+  }
   o.op = op;
   return 0;
 }
