@@ -18,7 +18,7 @@ export const PIN_HOLDER = "vmx";
 export const PIN_PURPOSE_CURRENT = "current vmcs12";
 
 /** "No pointer": the all-ones 64-bit value, kept as -1 in a number. */
-export const NO_POINTER = -1;
+export const NO_POINTER: number = -1;
 
 /** The current VMCS: its address, its pin, and the accessor over it. */
 export interface CurrentVmcs {
@@ -66,6 +66,12 @@ export class VmxState {
     if (!r.ok) return r.error;
     this.current = { ptr, page: r.page, vmcs: Vmcs12.fromPage(r.page) };
     return null;
+  }
+
+  /** Make an already pinned page the current VMCS (the previous one must be released). */
+  adoptCurrent(ptr: number, page: PinnedPage): void {
+    if (this.current !== null) throw new Error("vmx: adoptCurrent with a current VMCS");
+    this.current = { ptr, page, vmcs: Vmcs12.fromPage(page) };
   }
 
   /**

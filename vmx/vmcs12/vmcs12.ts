@@ -30,7 +30,9 @@ import {
 
 /** A 64-bit value as unsigned 32-bit halves (reused, never allocated per access). */
 export interface U64Halves {
+  /** Bits 31:0, unsigned. */
   lo: number;
+  /** Bits 63:32, unsigned. */
   hi: number;
 }
 

@@ -1,0 +1,108 @@
+/**
+ * The VMX feature set nestvm advertises to L1: the one place that says
+ * which controls and capabilities exist. The capability MSRs (`msrs.ts`)
+ * are computed from it, and VM entry (part 2) checks controls against it,
+ * so what L1 is told and what is implemented cannot drift apart.
+ *
+ * To add a feature: implement it, then add its bit here.
+ *
+ * @module
+ */
+
+import { ENTRY, EPT_CAP, EXIT, MISC, PIN, PROC, PROC2 } from "./controls.ts";
+
+/** The advertised VMX feature set. */
+export interface VmxFeatures {
+  /** Pin-based controls that may be 1 (beyond the default1 bits). */
+  readonly pin: number;
+  /** Primary processor-based controls that may be 1. */
+  readonly proc: number;
+  /** Secondary processor-based controls that may be 1. */
+  readonly proc2: number;
+  /** VM-exit controls that may be 1. */
+  readonly exit: number;
+  /** VM-entry controls that may be 1. */
+  readonly entry: number;
+  /**
+   * Default1 controls that the TRUE_* MSRs allow to be 0 (because we
+   * implement them as real controls).
+   */
+  readonly trueAllowed0: {
+    readonly pin: number;
+    readonly proc: number;
+    readonly exit: number;
+    readonly entry: number;
+  };
+  /** IA32_VMX_EPT_VPID_CAP, low and high halves. */
+  readonly eptVpidCapLo: number;
+  /** High half of IA32_VMX_EPT_VPID_CAP. */
+  readonly eptVpidCapHi: number;
+  /** VM functions (IA32_VMX_VMFUNC), meaningful only with ENABLE_VM_FUNCTIONS. */
+  readonly vmfunc: number;
+  /** Preemption timer rate: the timer counts TSC >> rate. */
+  readonly preemptionTimerRate: number;
+  /** Activity states beyond "active" (MISC bits 8:6 as a mask already shifted). */
+  readonly activityStates: number;
+  /** Number of CR3-target values (0-256; SDM: at most 4 are in the VMCS). */
+  readonly cr3TargetCount: number;
+  /** MSR-list size code N: lists may hold 512 * (N + 1) entries. */
+  readonly msrListCode: number;
+  /** Whether VMWRITE may write read-only exit-information fields (MISC bit 29). */
+  readonly vmwriteAnyField: boolean;
+  /** Whether VM entry injects software events with length 0 (MISC bit 30). */
+  readonly zeroLengthInjection: boolean;
+  /** Bits that must be 1 in CR0 in VMX operation. */
+  readonly cr0Fixed0: number;
+  /** Bits that may be 1 in CR0 in VMX operation. */
+  readonly cr0Fixed1: number;
+  /** Bits that must be 1 in CR4 in VMX operation. */
+  readonly cr4Fixed0: number;
+  /** Bits that may be 1 in CR4 in VMX operation. */
+  readonly cr4Fixed1: number;
+}
+
+/** The feature set of this version of nestvm. */
+export const VMX_FEATURES: VmxFeatures = Object.freeze({
+  pin: PIN.EXTERNAL_INTERRUPT_EXITING | PIN.NMI_EXITING | PIN.VIRTUAL_NMIS |
+    PIN.PREEMPTION_TIMER,
+  proc: (PROC.INTERRUPT_WINDOW_EXITING | PROC.USE_TSC_OFFSETTING | PROC.HLT_EXITING |
+    PROC.INVLPG_EXITING | PROC.MWAIT_EXITING | PROC.RDPMC_EXITING | PROC.RDTSC_EXITING |
+    PROC.CR3_LOAD_EXITING | PROC.CR3_STORE_EXITING | PROC.CR8_LOAD_EXITING |
+    PROC.CR8_STORE_EXITING | PROC.NMI_WINDOW_EXITING | PROC.MOV_DR_EXITING |
+    PROC.UNCONDITIONAL_IO_EXITING | PROC.USE_IO_BITMAPS | PROC.MONITOR_TRAP_FLAG |
+    PROC.USE_MSR_BITMAPS | PROC.MONITOR_EXITING | PROC.PAUSE_EXITING |
+    PROC.ACTIVATE_SECONDARY_CONTROLS) >>> 0,
+  proc2: PROC2.ENABLE_EPT | PROC2.DESCRIPTOR_TABLE_EXITING | PROC2.ENABLE_RDTSCP |
+    PROC2.ENABLE_VPID | PROC2.WBINVD_EXITING | PROC2.ENABLE_INVPCID,
+  exit: EXIT.SAVE_DEBUG_CONTROLS | EXIT.HOST_ADDRESS_SPACE_SIZE |
+    EXIT.ACKNOWLEDGE_INTERRUPT_ON_EXIT | EXIT.SAVE_IA32_PAT | EXIT.LOAD_IA32_PAT |
+    EXIT.SAVE_IA32_EFER | EXIT.LOAD_IA32_EFER | EXIT.SAVE_PREEMPTION_TIMER,
+  entry: ENTRY.LOAD_DEBUG_CONTROLS | ENTRY.IA32E_MODE_GUEST | ENTRY.LOAD_IA32_PAT |
+    ENTRY.LOAD_IA32_EFER,
+  trueAllowed0: Object.freeze({
+    pin: 0,
+    proc: PROC.CR3_LOAD_EXITING | PROC.CR3_STORE_EXITING,
+    exit: EXIT.SAVE_DEBUG_CONTROLS,
+    entry: ENTRY.LOAD_DEBUG_CONTROLS,
+  }),
+  eptVpidCapLo: EPT_CAP.EXECUTE_ONLY | EPT_CAP.PAGE_WALK_4 | EPT_CAP.MEMTYPE_UC |
+    EPT_CAP.MEMTYPE_WB | EPT_CAP.PAGE_2M | EPT_CAP.PAGE_1G | EPT_CAP.INVEPT |
+    EPT_CAP.INVEPT_SINGLE_CONTEXT | EPT_CAP.INVEPT_ALL_CONTEXT,
+  eptVpidCapHi: EPT_CAP.INVVPID | EPT_CAP.INVVPID_INDIVIDUAL_ADDRESS |
+    EPT_CAP.INVVPID_SINGLE_CONTEXT | EPT_CAP.INVVPID_ALL_CONTEXT |
+    EPT_CAP.INVVPID_SINGLE_CONTEXT_RETAIN_GLOBALS,
+  vmfunc: 0,
+  preemptionTimerRate: 5,
+  activityStates: MISC.ACTIVITY_HLT,
+  cr3TargetCount: 4,
+  msrListCode: 0,
+  vmwriteAnyField: false,
+  zeroLengthInjection: false,
+  // PE, NE, PG (no unrestricted guest).
+  cr0Fixed0: 0x80000021,
+  cr0Fixed1: 0xffffffff,
+  // VMXE.
+  cr4Fixed0: 0x00002000,
+  // VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT VMXE FSGSBASE PCIDE SMEP SMAP.
+  cr4Fixed1: 0x003327ff,
+});

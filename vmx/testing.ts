@@ -1,0 +1,294 @@
+/**
+ * Test helpers for the VMX plugin: a fake {@link Vcpu} whose linear memory
+ * is identity-mapped onto a {@link GuestMemory}, with configurable faulting
+ * pages, and a minimal pin-counting {@link GuestMemory}.
+ *
+ * Not part of the public API (excluded from publishing with the tests).
+ *
+ * @module
+ */
+
+import type {
+  ActivityState,
+  InterruptSource,
+  NonRootHook,
+  PendingEvent,
+  SegmentRegister,
+  TableRegister,
+  Vcpu,
+} from "../core/vcpu.ts";
+import type { GuestMemory, GuestPhysAddr, PinnedPage, PinResult } from "../mm/types.ts";
+
+/** A guest exception thrown by the fake vCPU's `raiseException` and memory accessors. */
+export class FakeGuestFault {
+  /** Vector. */
+  readonly vector: number;
+  /** Error code or -1. */
+  readonly errorCode: number;
+  /** Create one. */
+  constructor(vector: number, errorCode: number) {
+    this.vector = vector;
+    this.errorCode = errorCode;
+  }
+}
+
+/**
+ * A flat RAM of `size` bytes at guest-physical 0 implementing
+ * {@link GuestMemory}, counting pins.
+ */
+export class FakeMemory implements GuestMemory {
+  /** The RAM bytes. */
+  readonly ram: Uint8Array;
+  readonly #view: DataView;
+  /** Pins currently held. */
+  readonly pins: Set<PinnedPage> = new Set();
+  /** Pages released with dirty=true. */
+  readonly dirtyReleases: number[] = [];
+
+  /** Create `size` bytes of RAM. */
+  constructor(size = 1 << 20) {
+    this.ram = new Uint8Array(size);
+    this.#view = new DataView(this.ram.buffer);
+  }
+
+  /** RAM size. */
+  get ramSize(): number {
+    return this.ram.length;
+  }
+
+  #inRam(addr: number, size: number): boolean {
+    return addr >= 0 && addr + size <= this.ram.length;
+  }
+
+  /** Read (holes read as all ones). */
+  read(addr: number, size: 1 | 2 | 4): number {
+    if (!this.#inRam(addr, size)) return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    if (size === 1) return this.#view.getUint8(addr);
+    if (size === 2) return this.#view.getUint16(addr, true);
+    return this.#view.getUint32(addr, true);
+  }
+
+  /** Write (holes drop writes). */
+  write(addr: number, size: 1 | 2 | 4, value: number): void {
+    if (!this.#inRam(addr, size)) return;
+    if (size === 1) this.#view.setUint8(addr, value);
+    else if (size === 2) this.#view.setUint16(addr, value, true);
+    else this.#view.setUint32(addr, value >>> 0, true);
+  }
+
+  /** Read 8 bytes. */
+  read64(addr: number): bigint {
+    return BigInt(this.read(addr, 4)) | (BigInt(this.read(addr + 4, 4)) << 32n);
+  }
+
+  /** Write 8 bytes. */
+  write64(addr: number, value: bigint): void {
+    this.write(addr, 4, Number(value & 0xffffffffn));
+    this.write(addr + 4, 4, Number((value >> 32n) & 0xffffffffn));
+  }
+
+  /** Copy out. */
+  readBytes(addr: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.read(addr + i, 1);
+    return out;
+  }
+
+  /** Copy in. */
+  writeBytes(addr: number, data: Uint8Array): void {
+    for (let i = 0; i < data.length; i++) this.write(addr + i, 1, data[i]);
+  }
+
+  /** Pin the page containing `addr`. */
+  pin(addr: number, holder: string, purpose: string): PinResult {
+    const base = Math.floor(addr / 4096) * 4096;
+    if (!this.#inRam(base, 4096)) {
+      return { ok: false, error: { kind: "unbacked", gpa: base as GuestPhysAddr } };
+    }
+    const bytes = this.ram.subarray(base, base + 4096);
+    const page: PinnedPage = {
+      gpa: base as GuestPhysAddr,
+      bytes,
+      view: new DataView(this.ram.buffer, base, 4096),
+      holder,
+      purpose,
+    };
+    this.pins.add(page);
+    return { ok: true, page };
+  }
+
+  /** Release a pin; throws on a double release (a test bug). */
+  release(page: PinnedPage, options: { dirty: boolean }): void {
+    if (!this.pins.delete(page)) throw new Error("release of a page that is not pinned");
+    if (options.dirty) this.dirtyReleases.push(page.gpa);
+  }
+}
+
+function seg(attrs: number): SegmentRegister {
+  return { selector: 0, base: 0, limit: 0xffffffff, attrs };
+}
+
+/** Options for {@link FakeVcpu}. */
+export interface FakeVcpuOptions {
+  /** Execution mode (default long64). */
+  mode?: Vcpu["mode"];
+  /** CPL (default 0). */
+  cpl?: number;
+}
+
+/**
+ * A fake vCPU: 64-bit flat segments by default, identity paging onto
+ * `memory`, pages in {@link faultPages} raise #PF on access.
+ */
+export class FakeVcpu implements Vcpu {
+  /** GPR halves. */
+  readonly gpr: Uint32Array = new Uint32Array(32);
+  /** RIP. */
+  rip = 0x1000;
+  /** RFLAGS (bit 1 always set). */
+  rflags = 0x2;
+  /** CR0: PE, NE, PG set. */
+  cr0 = 0x80000031;
+  /** CR2. */
+  cr2 = 0;
+  /** CR3. */
+  cr3 = 0;
+  /** CR4: PAE, VMXE. */
+  cr4 = 0x2020;
+  /** CR8. */
+  cr8 = 0;
+  /** EFER: LME, LMA. */
+  efer = 0x500;
+  /** Debug registers. */
+  readonly dr: Float64Array = new Float64Array(8);
+  /** Segments (flat, present, writable data; CS is a 64-bit code segment). */
+  readonly seg: SegmentRegister[] = [
+    seg(0xc093),
+    seg(0xa09b),
+    seg(0xc093),
+    seg(0xc093),
+    seg(0xc093),
+    seg(0xc093),
+    seg(0x10000),
+    seg(0x8b),
+  ];
+  /** GDTR. */
+  readonly gdtr: TableRegister = { base: 0, limit: 0xffff };
+  /** IDTR. */
+  readonly idtr: TableRegister = { base: 0, limit: 0xfff };
+  /** CPL. */
+  cpl: number;
+  /** Mode. */
+  mode: Vcpu["mode"];
+  /** Activity state. */
+  activity: ActivityState = "active";
+  /** Interruptibility. */
+  interruptibility = 0;
+  /** Retired count. */
+  retired = 0;
+  /** Non-root flag. */
+  nonRoot = false;
+  /** Non-root hook. */
+  nonRootHook: NonRootHook | null = null;
+  /** Page numbers (linear >> 12) whose access raises #PF. */
+  readonly faultPages: Set<number> = new Set();
+  /** Events injected. */
+  readonly injected: PendingEvent[] = [];
+  /** Extra MSRs the CPU "implements". */
+  readonly msrs: Map<number, bigint> = new Map();
+  /** Guest memory behind linear addresses (identity-mapped). */
+  readonly memory: GuestMemory;
+
+  /** Create a fake vCPU over `memory`. */
+  constructor(memory: GuestMemory, options: FakeVcpuOptions = {}) {
+    this.memory = memory;
+    this.mode = options.mode ?? "long64";
+    this.cpl = options.cpl ?? 0;
+  }
+
+  /** Read a TSC. */
+  readTsc(): bigint {
+    return BigInt(this.retired);
+  }
+  /** Read an MSR. */
+  readMsr(index: number): bigint | undefined {
+    return this.msrs.get(index);
+  }
+  /** Write an MSR. */
+  writeMsr(index: number, value: bigint): boolean {
+    if (!this.msrs.has(index)) return false;
+    this.msrs.set(index, value);
+    return true;
+  }
+  /** 64-bit GPR read. */
+  getGpr64(reg: number): bigint {
+    return BigInt(this.gpr[2 * reg]) | (BigInt(this.gpr[2 * reg + 1]) << 32n);
+  }
+  /** 64-bit GPR write. */
+  setGpr64(reg: number, value: bigint): void {
+    this.gpr[2 * reg] = Number(value & 0xffffffffn);
+    this.gpr[2 * reg + 1] = Number((value >> 32n) & 0xffffffffn);
+  }
+  /** No-op. */
+  stateChanged(): void {}
+  /** No-op. */
+  flushTlb(): void {}
+  /** Record. */
+  injectEvent(event: PendingEvent): void {
+    this.injected.push(event);
+  }
+  /** Throw a {@link FakeGuestFault}. */
+  raiseException(vector: number, errorCode = -1): never {
+    throw new FakeGuestFault(vector, errorCode);
+  }
+  #translate(linear: number, size: number): number {
+    // Identity paging; the physical address is the low 52 bits.
+    for (const l of [linear, linear + size - 1]) {
+      if (this.faultPages.has(Math.floor(l / 4096))) {
+        this.cr2 = l;
+        throw new FakeGuestFault(14, 0);
+      }
+    }
+    return linear < 0 ? linear + 2 ** 64 : linear;
+  }
+  /** Read through identity paging. */
+  readLinear(
+    linear: number,
+    size: 1 | 2 | 4 | 8,
+    _segment: number,
+    dataHi?: { hi: number },
+  ): number {
+    const pa = this.#translate(linear, size);
+    if (size === 8) {
+      if (dataHi) dataHi.hi = this.memory.read(pa + 4, 4);
+      return this.memory.read(pa, 4);
+    }
+    return this.memory.read(pa, size);
+  }
+  /** Write through identity paging. */
+  writeLinear(linear: number, size: 1 | 2 | 4 | 8, lo: number, hi: number, _segment: number): void {
+    const pa = this.#translate(linear, size);
+    if (size === 8) {
+      this.memory.write(pa, 4, lo);
+      this.memory.write(pa + 4, 4, hi);
+    } else {
+      this.memory.write(pa, size, lo);
+    }
+  }
+  /** No-op. */
+  nmi(): void {}
+  /** No-op. */
+  setInterruptSource(_source: InterruptSource | null): void {}
+  /** No-op. */
+  interruptStateChanged(): void {}
+
+  /** Set a 64-bit GPR from a number (test convenience). */
+  setReg(reg: number, value: number): void {
+    this.gpr[2 * reg] = value >>> 0;
+    this.gpr[2 * reg + 1] = Math.floor(value / 0x100000000) >>> 0;
+  }
+  /** A 64-bit GPR as a number (test convenience; exact below 2^53). */
+  reg(reg: number): number {
+    return this.gpr[2 * reg + 1] * 0x100000000 + this.gpr[2 * reg];
+  }
+}
