@@ -10,7 +10,7 @@
  * @module
  */
 import type { Alu } from "./alu.ts";
-import { AF, CF, OF, PARITY, SF, ZF } from "./flags.ts";
+import { AF, CF, OF, PARITY, ZF } from "./flags.ts";
 
 /** SF, ZF, PF of an 8-bit value. */
 function szp8(v: number): number {
@@ -61,38 +61,28 @@ export function das(alu: Alu, al: number): number {
   return r;
 }
 
-/** AAA: ASCII adjust after addition; takes and returns AX. */
+/**
+ * AAA: ASCII adjust after addition; takes and returns AX. CF = AF = adjust.
+ * The undefined OF/SF/ZF/PF are, on the recording CPU, those of the 16-bit
+ * ADD AX + (adjust ? 0x106 : 0) before AL is masked to its low nibble.
+ */
 export function aaa(alu: Alu, ax: number): number {
-  const f = alu.getFlags();
-  let r: number;
-  let cfaf = 0;
-  if ((ax & 0xf) > 9 || (f & AF) !== 0) {
-    r = (ax + 0x106) & 0xffff;
-    cfaf = CF | AF;
-  } else {
-    r = ax;
-  }
-  r &= 0xff0f;
-  alu.setFlags(szp8(r & 0xff) | cfaf);
-  return r;
+  const adjust = (ax & 0xf) > 9 || (alu.getFlags() & AF) !== 0;
+  const r = alu.add(2, ax, 0, adjust ? 0x106 : 0, 0);
+  alu.setFlags((alu.getFlags() & ~(CF | AF)) | (adjust ? CF | AF : 0));
+  return r & 0xff0f;
 }
 
-/** AAS: ASCII adjust after subtraction; takes and returns AX. */
+/**
+ * AAS: ASCII adjust after subtraction; takes and returns AX (AX = AX - 6,
+ * AH = AH - 1 when adjusting, i.e. AX - 0x106). CF = AF = adjust; OF/SF/ZF/PF
+ * as the 16-bit SUB AX - (adjust ? 0x106 : 0) on the recording CPU.
+ */
 export function aas(alu: Alu, ax: number): number {
-  const f = alu.getFlags();
-  let r: number;
-  let cfaf = 0;
-  if ((ax & 0xf) > 9 || (f & AF) !== 0) {
-    const al = (ax - 6) & 0xff;
-    const ah = ((ax >>> 8) - 1) & 0xff;
-    r = (ah << 8) | al;
-    cfaf = CF | AF;
-  } else {
-    r = ax;
-  }
-  r &= 0xff0f;
-  alu.setFlags(szp8(r & 0xff) | cfaf);
-  return r;
+  const adjust = (ax & 0xf) > 9 || (alu.getFlags() & AF) !== 0;
+  const r = alu.sub(2, ax, 0, adjust ? 0x106 : 0, 0);
+  alu.setFlags((alu.getFlags() & ~(CF | AF)) | (adjust ? CF | AF : 0));
+  return r & 0xff0f;
 }
 
 /** AAM imm8: AH = AL / imm, AL = AL % imm; -1 if imm is 0 (#DE). SF/ZF/PF from AL; CF/AF/OF = 0. */

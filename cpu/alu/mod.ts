@@ -7,3 +7,4 @@
  */
 export { Alu } from "./alu.ts";
 export { AF, ARITH_FLAGS, CF, evalCond, OF, PARITY, PF, SF, ZF } from "./flags.ts";
+export { type AluMnemonic, undefinedFlags, undefinedResult } from "./undefined_flags.ts";

@@ -257,7 +257,9 @@ export function rcr(alu: Alu, size: number, aLo: number, aHi: number, count: num
   else if (size === 2) n %= 17;
   const c = alu.cf();
   if (n === 0) {
-    if ((count & 31) !== 0) setCfOf(alu, c, msb(size, aLo, aHi) ^ c);
+    if ((count & 31) !== 0) {
+      setCfOf(alu, c, msb(size, aLo, aHi) ^ ((aLo >>> (size * 8 - 2)) & 1));
+    }
     alu.hi = aHi;
     return aLo;
   }
@@ -301,7 +303,7 @@ export function rcr(alu: Alu, size: number, aLo: number, aHi: number, count: num
 /**
  * SHLD: a shifted left by n, filled from the top of b. For 16-bit operands
  * with n > 16 (undefined in the SDM) the recording CPU shifts the 48-bit
- * value a:b:a, which is what this does.
+ * value a:b:b, which is what this does.
  */
 export function shld(
   alu: Alu,
@@ -332,22 +334,25 @@ export function shld(
     cf = (aLo >>> (32 - n)) & 1;
     r = ((aLo << n) | (bLo >>> (32 - n))) >>> 0;
   } else {
-    // 16-bit: shift the 48-bit string a:b:a left by n (n < 32), keep the top 16.
-    const s = n; // 1..31
-    const w = aLo * 0x100000000 + bLo * 0x10000 + aLo; // a:b:a (48 bits, exact)
-    // bit index of the result's LSB inside w after shifting left by s: 32 - s
-    r = Math.floor(w / 2 ** (32 - s)) % 0x10000;
-    cf = Math.floor(w / 2 ** (48 - s)) % 2;
+    // 16-bit: shift the 48-bit string a:b:b left by n (n < 32) and keep the
+    // top 16 bits. For n <= 16 this is the SDM's definition; for n > 16 (result
+    // undefined in the SDM) it is what the recording CPU produces.
+    const w = aLo * 0x100000000 + bLo * 0x10001; // a:b:b, 48 bits (exact in a double)
+    r = Math.floor(w / 2 ** (32 - n)) % 0x10000;
+    cf = n > 16 ? 0 : Math.floor(w / 2 ** (48 - n)) % 2;
   }
-  const of = (msb(size, r, rh) ^ msb(size, aLo, aHi)) !== 0 ? OF : 0;
+  // OF: sign change for count 1; for larger counts the recording CPU gives
+  // MSB(result) XOR CF, except for 16-bit operands: OF = CF at count 16 and
+  // CF = OF = 0 above 16.
+  const of = (size === 2 && n >= 16 ? cf : msb(size, r, rh) ^ cf) !== 0 ? OF : 0;
   alu.setResult(size, r, rh, cf | SHIFT_AF | of);
   return r;
 }
 
 /**
  * SHRD: a shifted right by n, filled from the bottom of b. For 16-bit
- * operands with n > 16 the recording CPU shifts the 48-bit value a:b:a
- * right (b:a:b viewed from the top), which is what this does.
+ * operands with n > 16 the recording CPU shifts the 48-bit value b:b:a
+ * right, which is what this does.
  */
 export function shrd(
   alu: Alu,
@@ -378,14 +383,17 @@ export function shrd(
     cf = (aLo >>> (n - 1)) & 1;
     r = ((aLo >>> n) | (bLo << (32 - n))) >>> 0;
   } else {
-    const w = aLo * 0x100000000 + bLo * 0x10000 + aLo; // a:b:a, 48 bits, the 16-bit value a is bits 0..15
-    // shifting right by n brings bits n..n+15 into the result; bits above 16 come from b then a.
-    const x = bLo * 0x100000000 + aLo * 0x10000 + bLo; // b:a:b; a sits at bits 16..31
-    r = Math.floor(x / 2 ** (16 + n)) % 0x10000;
-    cf = Math.floor(x / 2 ** (15 + n)) % 2;
-    void w;
+    // 16-bit: bits n..n+15 of the 48-bit string b:b:a (see shld).
+    const x = bLo * 0x100010000 + aLo; // b:b:a
+    r = Math.floor(x / 2 ** n) % 0x10000;
+    cf = n > 16 ? 0 : Math.floor(x / 2 ** (n - 1)) % 2; // CF = 0 above 16 on the recording CPU
   }
-  const of = (msb(size, r, rh) ^ msb(size, aLo, aHi)) !== 0 ? OF : 0;
+  // OF: sign change for count 1; for larger counts the recording CPU gives
+  // MSB(result) XOR the bit below it.
+  const bits = size * 8;
+  const top = msb(size, r, rh);
+  const next = size === 8 ? (rh >>> 30) & 1 : (r >>> (bits - 2)) & 1;
+  const of = (top ^ next) !== 0 ? OF : 0;
   alu.setResult(size, r, rh, cf | SHIFT_AF | of);
   return r;
 }
