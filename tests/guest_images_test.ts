@@ -1,0 +1,52 @@
+/**
+ * Reproducibility check: when gcc, ld and objcopy are present, rebuild every
+ * guest image into a temporary directory and require it to be
+ * byte-identical to the committed image in guests/build/. Without a
+ * toolchain the test is skipped with a message (it checks that the
+ * committed binaries match their sources, not guest behaviour).
+ */
+import assert from "node:assert/strict";
+import { buildGuests, IMAGES, repoRoot, toolchainAvailable } from "../guests/build.ts";
+
+const haveToolchain = await toolchainAvailable();
+if (!haveToolchain) {
+  console.log("guest_images_test: gcc/ld/objcopy not found, skipping the rebuild check");
+}
+
+Deno.test({
+  name: "committed guest images are byte-identical to a fresh rebuild",
+  ignore: !haveToolchain,
+  permissions: { read: true, write: true, run: true, env: true },
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "nestvm-rebuild-" });
+    try {
+      const r = await buildGuests(tmp);
+      if (!r.ok) assert.fail(r.error);
+      assert.equal(r.built.length, IMAGES.length);
+      const mismatched: string[] = [];
+      for (const name of r.built) {
+        const fresh = await Deno.readFile(`${tmp}/${name}`);
+        let committed: Uint8Array;
+        try {
+          committed = await Deno.readFile(`${repoRoot()}/guests/build/${name}`);
+        } catch {
+          mismatched.push(`${name} (not committed)`);
+          continue;
+        }
+        if (fresh.length !== committed.length || fresh.some((b, i) => b !== committed[i])) {
+          mismatched.push(name);
+        }
+      }
+      assert.deepEqual(mismatched, [], "run `deno task guests` and commit guests/build/");
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test("every committed guest image is listed in guests/build.ts", async () => {
+  const listed = new Set(IMAGES.map((s) => s.out));
+  for await (const e of Deno.readDir(`${repoRoot()}/guests/build`)) {
+    if (e.isFile) assert.ok(listed.has(e.name), `${e.name} is not built by guests/build.ts`);
+  }
+});
