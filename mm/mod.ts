@@ -12,6 +12,12 @@ export * from "./types.ts";
 export * from "./regions.ts";
 export * from "./pins.ts";
 export * from "./physical.ts";
+export {
+  type CodeWriteListener,
+  type FrameInvalidateListener,
+  FrameStore,
+  type FrameStoreOptions,
+} from "./frame_store.ts";
 export * from "./paging_types.ts";
 export * from "./walk.ts";
 export * from "./tlb.ts";

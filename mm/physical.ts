@@ -37,43 +37,27 @@ import type { GuestMemory, PinnedPage, PinResult } from "./types.ts";
 import { gpa } from "./types.ts";
 import { type HoleTrace, Region, type RegionInfo, type RegionResult } from "./regions.ts";
 import { type PinInfo, PinTable } from "./pins.ts";
-
-const CHUNK_SHIFT = 16;
-const CHUNK_SIZE = 1 << CHUNK_SHIFT;
-const CHUNK_MASK = CHUNK_SIZE - 1;
-const FRAMES_PER_CHUNK = CHUNK_SIZE >>> 12;
-const TWO32 = 0x1_0000_0000;
-/** Highest physical address + 1 that a region may cover. */
-const ADDR_LIMIT = 2 ** 43;
-
-const K_HOLE = 0;
-const K_RAM = 1;
-const K_ROM = 2;
-const K_MMIO = 3;
-/** The frame is partly covered by a region smaller than a page: look regions up. */
-const K_MIXED = 4;
-
-/** Not plain RAM: the write must go to the slow path. */
-const WF_NOT_RAM = 1;
-/** Dirty logging is on and the frame is not in the log yet. */
-const WF_LOG = 2;
-/** The frame holds decoded code; a write must notify. */
-const WF_CODE = 4;
-/** The RAM chunk is not allocated yet. */
-const WF_UNALLOC = 8;
-
-const ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
-
-/** Listener for writes to pages marked with {@link PhysicalMemory.markCode}. */
-export type CodeWriteListener = (frame: number) => void;
-/** Listener for revoked direct frame views (see the module doc). */
-export type FrameInvalidateListener = (frame: number, writeOnly: boolean) => void;
+import {
+  ADDR_LIMIT,
+  CHUNK_MASK,
+  CHUNK_SIZE,
+  FRAMES_PER_CHUNK,
+  FrameStore,
+  type FrameStoreOptions,
+  K_HOLE,
+  K_MIXED,
+  K_MMIO,
+  K_RAM,
+  K_ROM,
+  ONES,
+  TWO32,
+  WF_LOG,
+  WF_NOT_RAM,
+  WF_UNALLOC,
+} from "./frame_store.ts";
 
 /** Options for {@link PhysicalMemory}. */
-export interface PhysicalMemoryOptions {
-  /** Start with the dirty log enabled (default true). */
-  readonly dirtyLog?: boolean;
-}
+export interface PhysicalMemoryOptions extends FrameStoreOptions {}
 
 /**
  * Guest-physical memory (implements {@link GuestMemory}). Create it empty,
@@ -87,42 +71,16 @@ export interface PhysicalMemoryOptions {
  * if (mem.read32(0x1000) !== 0xdeadbeef) throw new Error("broken");
  * ```
  */
-export class PhysicalMemory implements GuestMemory {
-  // ---- per 4 KiB frame ----
-  /** Frame kind (K_*). */
-  private kind: Uint8Array = new Uint8Array(0);
-  /** Write flags (WF_*); 0 = a plain store is all a write needs. */
-  private wflag: Uint8Array = new Uint8Array(0);
-  /** Dirty-log bit. */
-  private dirty: Uint8Array = new Uint8Array(0);
-  /** Code mark. */
-  private code: Uint8Array = new Uint8Array(0);
-  /** A write view of the frame was handed out since the last revocation. */
-  private handed: Uint8Array = new Uint8Array(0);
-  // ---- per 64 KiB chunk ----
-  /** Backing bytes of RAM/ROM chunks (undefined until allocated). */
-  private store: (Uint8Array | undefined)[] = [];
-  /** Same as `store`, but only where every frame of the chunk is RAM or ROM (fast reads). */
-  private rfast: (Uint8Array | undefined)[] = [];
-  /** Cached 4 KiB views per chunk. */
-  private views: (Uint8Array[] | undefined)[] = [];
-
-  private frames = 0;
+export class PhysicalMemory extends FrameStore implements GuestMemory {
   private regionList: Region[] = [];
   private nextId = 1;
   private pinTable = new PinTable();
-  private dirtyList: number[] = [];
-  private logging: boolean;
-  private anyHanded = false;
-  private codeListeners: CodeWriteListener[] = [];
-  private frameListeners: FrameInvalidateListener[] = [];
   private holeTrace: HoleTrace | null = null;
   private ram = 0;
 
   /** Create an empty address space (all hole) covering at least 4 GiB. */
   constructor(options: PhysicalMemoryOptions = {}) {
-    this.logging = options.dirtyLog ?? true;
-    this.grow(TWO32 / 4096);
+    super(options);
   }
 
   /** Total bytes of RAM regions. */
@@ -279,30 +237,6 @@ export class PhysicalMemory implements GuestMemory {
 
   /** Make the per-frame tables cover `frames` frames. */
   /** Internal helper. */
-  private grow(frames: number): void {
-    if (frames <= this.frames) return;
-    frames = Math.ceil(frames / FRAMES_PER_CHUNK) * FRAMES_PER_CHUNK;
-    const up = (a: Uint8Array, fill: number): Uint8Array => {
-      const b = new Uint8Array(frames);
-      b.set(a);
-      if (fill) b.fill(fill, a.length);
-      return b;
-    };
-    this.kind = up(this.kind, 0);
-    this.wflag = up(this.wflag, WF_NOT_RAM);
-    this.dirty = up(this.dirty, 0);
-    this.code = up(this.code, 0);
-    this.handed = up(this.handed, 0);
-    const chunks = frames / FRAMES_PER_CHUNK;
-    for (let c = this.store.length; c < chunks; c++) {
-      this.store.push(undefined);
-      this.rfast.push(undefined);
-      this.views.push(undefined);
-    }
-    this.frames = frames;
-  }
-
-  /** Internal helper. */
   private mapRegion(r: Region, data: Uint8Array | null): void {
     const end = r.base + r.size;
     this.grow(Math.ceil(end / 4096));
@@ -379,18 +313,6 @@ export class PhysicalMemory implements GuestMemory {
 
   /** Recompute the fast-read entry of chunk `c`. */
   /** Internal helper. */
-  private refreshChunk(c: number): void {
-    const s = this.store[c];
-    let all = s !== undefined;
-    for (let f = c * FRAMES_PER_CHUNK; all && f < (c + 1) * FRAMES_PER_CHUNK; f++) {
-      const k = this.kind[f];
-      if (k !== K_RAM && k !== K_ROM) all = false;
-    }
-    this.rfast[c] = all ? s : undefined;
-  }
-
-  /** After a map change: notify code listeners for the range and revoke all views. */
-  /** Internal helper. */
   private changed(base: number, size: number): void {
     const first = Math.floor(base / 4096);
     const last = Math.ceil((base + size) / 4096);
@@ -415,186 +337,6 @@ export class PhysicalMemory implements GuestMemory {
   }
 
   /** Allocate the chunk containing frame `f` (RAM/ROM). */
-  /** Internal helper. */
-  private allocChunk(c: number): Uint8Array {
-    let s = this.store[c];
-    if (!s) {
-      s = new Uint8Array(CHUNK_SIZE);
-      this.store[c] = s;
-      for (let f = c * FRAMES_PER_CHUNK; f < (c + 1) * FRAMES_PER_CHUNK; f++) {
-        this.wflag[f] &= ~WF_UNALLOC;
-      }
-      this.refreshChunk(c);
-    }
-    return s;
-  }
-
-  /** The (allocated) 4 KiB view of a RAM/ROM frame. */
-  /** Internal helper. */
-  private frameBytes(f: number): Uint8Array {
-    const c = f >>> 4;
-    const s = this.store[c] ?? this.allocChunk(c);
-    let v = this.views[c];
-    if (!v) {
-      v = [];
-      this.views[c] = v;
-    }
-    const i = f & 15;
-    let page = v[i];
-    if (!page) {
-      page = s.subarray(i * 4096, i * 4096 + 4096);
-      v[i] = page;
-    }
-    return page;
-  }
-
-  // ------------------------------------------------------------------
-  // Dirty log and code marks
-  // ------------------------------------------------------------------
-
-  /** True while the dirty log records writes. */
-  get dirtyLogEnabled(): boolean {
-    return this.logging;
-  }
-
-  /** Start recording written pages (the log starts empty). */
-  enableDirtyLog(): void {
-    if (this.logging) return;
-    this.logging = true;
-    this.dirtyList = [];
-    this.dirty.fill(0);
-    for (let f = 0; f < this.frames; f++) {
-      if (this.kind[f] === K_RAM) this.wflag[f] |= WF_LOG;
-    }
-    this.revokeWriteViews();
-  }
-
-  /** Stop recording; the log is discarded. */
-  disableDirtyLog(): void {
-    if (!this.logging) return;
-    this.logging = false;
-    for (const f of this.dirtyList) this.dirty[f] = 0;
-    this.dirtyList = [];
-    for (let f = 0; f < this.frames; f++) this.wflag[f] &= ~WF_LOG;
-  }
-
-  /** Whether page `frame` is in the dirty log. */
-  isDirty(frame: number): boolean {
-    return this.dirty[frame] === 1;
-  }
-
-  /**
-   * Return the page numbers (gpa / 4096) written since the last call, in
-   * ascending order, and start a new log. Empty while logging is off.
-   */
-  getAndClearDirty(): number[] {
-    const list = this.dirtyList;
-    this.dirtyList = [];
-    for (const f of list) {
-      this.dirty[f] = 0;
-      if (this.kind[f] === K_RAM && this.logging) this.wflag[f] |= WF_LOG;
-    }
-    list.sort((a, b) => a - b);
-    this.revokeWriteViews();
-    return list;
-  }
-
-  /** Put page `frame` in the dirty log (no-op when logging is off). */
-  markDirty(frame: number): void {
-    if (!this.logging || this.dirty[frame] === 1 || frame >= this.frames) return;
-    this.dirty[frame] = 1;
-    this.dirtyList.push(frame);
-    this.wflag[frame] &= ~WF_LOG;
-  }
-
-  /**
-   * Mark RAM frame `frame` as holding decoded code. The next write to it by
-   * any path calls the code-write listeners once and clears the mark; a
-   * write view handed out earlier is revoked now.
-   */
-  markCode(frame: number): void {
-    if (frame >= this.frames || frame < 0 || this.kind[frame] !== K_RAM) return;
-    if (this.code[frame] === 1) return;
-    this.code[frame] = 1;
-    this.wflag[frame] |= WF_CODE;
-    if (this.handed[frame] === 1) {
-      this.handed[frame] = 0;
-      for (const l of this.frameListeners) l(frame, true);
-    }
-  }
-
-  /** Whether `frame` carries a code mark. */
-  isCode(frame: number): boolean {
-    return this.code[frame] === 1;
-  }
-
-  /** Register a code-write listener; returns a function that unregisters it. */
-  onCodeWrite(listener: CodeWriteListener): () => void {
-    this.codeListeners.push(listener);
-    return () => {
-      this.codeListeners = this.codeListeners.filter((l) => l !== listener);
-    };
-  }
-
-  /** Register a frame-view revocation listener (a TLB); returns an unregister function. */
-  onFrameInvalidate(listener: FrameInvalidateListener): () => void {
-    this.frameListeners.push(listener);
-    return () => {
-      this.frameListeners = this.frameListeners.filter((l) => l !== listener);
-    };
-  }
-
-  /** Internal helper. */
-  private codeWritten(f: number): void {
-    this.code[f] = 0;
-    this.wflag[f] &= ~WF_CODE;
-    for (const l of this.codeListeners) l(f);
-  }
-
-  /** Internal helper. */
-  private revokeWriteViews(): void {
-    if (!this.anyHanded) return;
-    this.handed.fill(0);
-    this.anyHanded = false;
-    for (const l of this.frameListeners) l(-1, true);
-  }
-
-  /** Bookkeeping of a write to RAM frame `f`: allocate, log, code notify. */
-  /** Internal helper. */
-  private touch(f: number): void {
-    const w = this.wflag[f];
-    if (w & WF_UNALLOC) this.allocChunk(f >>> 4);
-    if (w & WF_LOG) this.markDirty(f);
-    if (w & WF_CODE) this.codeWritten(f);
-  }
-
-  // ------------------------------------------------------------------
-  // Direct frame access (CPU TLB)
-  // ------------------------------------------------------------------
-
-  /**
-   * A 4 KiB view of RAM (or, for reads, ROM) frame `frame` (= gpa / 4096),
-   * or null for MMIO, holes, ROM when `forWrite`, and RAM never written
-   * when `!forWrite` (read it through {@link read8} etc., which return 0).
-   * The same view object is returned on every call. Taking a write view
-   * performs the write bookkeeping (see the module doc); the holder must
-   * drop the view when told through {@link onFrameInvalidate}.
-   */
-  ramFrame(frame: number, forWrite: boolean): Uint8Array | null {
-    if (!(frame >= 0 && frame < this.frames)) return null;
-    const k = this.kind[frame];
-    if (k === K_RAM) {
-      if (forWrite) {
-        if (this.wflag[frame] !== 0) this.touch(frame);
-        this.handed[frame] = 1;
-        this.anyHanded = true;
-      } else if (this.wflag[frame] & WF_UNALLOC) return null;
-      return this.frameBytes(frame);
-    }
-    if (k === K_ROM && !forWrite) return this.frameBytes(frame);
-    return null;
-  }
-
   // ------------------------------------------------------------------
   // Hot accessors
   // ------------------------------------------------------------------
@@ -771,7 +513,7 @@ export class PhysicalMemory implements GuestMemory {
   /** Internal helper. */
   private splitRead(addr: number, size: number): number {
     let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + this.readSlow(addr + i, 1);
+    for (let i = 0, mul = 1; i < size; i++, mul *= 256) v += this.readSlow(addr + i, 1) * mul;
     return v;
   }
 
