@@ -290,7 +290,8 @@ tpl([Op.CMPXCHG8B, Op.JMPF_M, Op.CALLF_M, Op.SGDT, Op.SIDT, Op.LGDT, Op.LIDT, Op
 tpl([Op.VMPTRLD, Op.VMCLEAR, Op.VMXON, Op.VMPTRST, Op.CLFLUSH], ["M"]);
 tpl([Op.BSWAP], ["Rv"]);
 tpl([Op.SETCC], ["Eb"]);
-tpl([Op.PUSH_I, Op.INT, Op.AAM, Op.AAD], null); // checked via mnemonic; immediate widths vary
+tpl([Op.PUSH_I], ["Iv"]);
+tpl([Op.INT, Op.AAM, Op.AAD], ["I8"]);
 tpl([Op.PUSH_SEG, Op.POP_SEG], ["S2"]);
 tpl([Op.ENTER], ["I16", "I2"]);
 tpl([Op.JCC, Op.JMP_REL, Op.CALL_REL, Op.LOOP, Op.LOOPE, Op.LOOPNE, Op.JRCXZ], ["J"]);
@@ -319,10 +320,13 @@ tpl([Op.LAR, Op.LSL], ["Gv", "Ev"]);
 tpl([Op.INVPCID, Op.INVEPT, Op.INVVPID], ["Gv", "M"]);
 tpl([Op.VMREAD], ["Ev", "Gv"]);
 tpl([Op.VMWRITE], ["Gv", "Ev"]);
-tpl([Op.NOP, Op.XLAT, Op.MONITOR, Op.RET_NEAR, Op.RET_FAR], null);
+tpl([Op.NOP, Op.XLAT, Op.MONITOR], null); // hint forms / implicit memory operands
 
 /** Our operands rendered like {@link icedOperands}, or null if not compared. */
 function expectedOperands(o: DecodedInsn): string[] | null {
+  if (o.op === Op.RET_NEAR || o.op === Op.RET_FAR) {
+    return (o.opcode & 1) === 0 ? ["imm16:" + o.imm.toString(16)] : [];
+  }
   const t = TEMPLATES[o.op];
   if (t === undefined) return [];
   if (t === null) return null;
@@ -626,12 +630,20 @@ function compare(
   if (isClass(o)) return; // length-only classes
   const m = mnemonic(o);
   const im = icedMnemonic(ins);
-  // Reserved-NOP/prefetch hints are NOPs for us; F3 0F 09 is WBNOINVD where enumerated
-  // and executes as WBINVD on a CPU without it (SDM Vol. 2 WBNOINVD).
-  const alias = (m === "nop" && /^(reservednop|prefetch)/.test(im)) ||
+  // Reserved-NOP/prefetch hints are NOPs for us, as are CLDEMOTE (0F 1C /0) and RDSSP
+  // (F3 0F 1E /1), which sit in the hint-NOP space and execute as NOPs on a CPU without
+  // CLDEMOTE / with CET disabled; F3 0F 09 is WBNOINVD where enumerated and executes as
+  // WBINVD on a CPU without it (SDM Vol. 2 WBNOINVD).
+  const alias = (m === "nop" && /^(reservednop|prefetch|cldemote|rdssp)/.test(im)) ||
     (m === "wbinvd" && im === "wbnoinvd");
   if (m !== im && !alias) {
     fail(`mnemonic ${m} vs ${im} ` + where());
+    return;
+  }
+  const lock = ins.hasLockPrefix ? 1 : 0;
+  const rep = ins.hasRepePrefix ? 1 : ins.hasRepnePrefix ? 2 : 0;
+  if (lock !== o.lock || (ins.isStringInstruction && rep !== o.rep)) {
+    fail(`prefix lock ${o.lock}/${lock} rep ${o.rep}/${rep} ` + where());
     return;
   }
   const exp = expectedOperands(o);

@@ -20,6 +20,7 @@ import {
   F_IMM,
   F_MEMONLY,
   F_MODRM,
+  F_NO66,
   F_REGONLY,
   F_REGOP,
   F_SPECIAL,
@@ -204,6 +205,7 @@ function decodeCore(mode: DecodeMode, o: DecodedInsn): number {
   // ---- operand size ----
   let os: number;
   if ((fl & F_FIXED) !== 0) os = mode === 64 ? 64 : 32;
+  else if ((fl & F_NO66) !== 0) os = (rex & 8) !== 0 ? 64 : 32;
   else if (mode === 64) {
     os = (fl & F_F64) !== 0 || (rex & 8) !== 0 ? 64 : p66 ? 16 : (fl & F_D64) !== 0 ? 64 : 32;
   } else os = p66 ? 48 - mode : mode;

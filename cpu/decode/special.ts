@@ -8,7 +8,7 @@
  * @module
  */
 import { curPos, modrm, modrmByte, rd } from "./decode.ts";
-import { F_FIXED, F_MEMONLY, F_REGOP, I_IBU } from "./tables.ts";
+import { F_FIXED, F_MEMONLY, F_NO66, F_REGOP, I_IBU } from "./tables.ts";
 import { type DecodedInsn, Op } from "./types.ts";
 
 /** Mandatory-prefix class: 0 none, 1 66, 2 F3, 3 F2 (F2/F3 take precedence over 66). */
@@ -46,7 +46,8 @@ export function decodeSpecial(o: DecodedInsn, idx: number, mode: number): number
       return 0;
     }
     case 0x90:
-      if ((o.rex & 1) !== 0) {
+      // F3 90 is PAUSE even with REX.B; otherwise REX.B makes 90 XCHG r8, rAX
+      if ((o.rex & 1) !== 0 && o.rep !== 1) {
         o.op = Op.XCHG_EvGv;
         return F_REGOP;
       }
@@ -243,6 +244,7 @@ function group15(o: DecodedInsn, mode: number): number {
   if (mp === 0 && r >= 5) o.op = Op.FENCE;
   else if (mp === 2 && r < 4 && mode === 64) {
     o.op = Op.RDFSBASE + r;
+    return F_NO66; // operand size 32 or 64 (REX.W); 66 has no effect
   } else return -1;
   return 0;
 }

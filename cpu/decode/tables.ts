@@ -62,6 +62,9 @@ export const F_REGONLY = 1 << 14;
 /** Operand size fixed: 64 in 64-bit mode, else 32 (MOV CR/DR, VMREAD/VMWRITE, INVEPT). */
 export const F_FIXED = 1 << 15;
 
+/** Only returned by special cases (not in FLAGS): 66 is ignored, size is 32 or 64 by REX.W. */
+export const F_NO66 = 1 << 16;
+
 /** Flags per opcode: [0..255] one-byte map, [256..511] 0F map. */
 export const FLAGS: Uint16Array = new Uint16Array(512);
 /** Op id (or group number when F_GROUP) per opcode, same indexing as FLAGS. */
