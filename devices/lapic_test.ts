@@ -1,0 +1,290 @@
+import assert from "node:assert/strict";
+import { APIC_DEFAULT_BASE, createLapic, MSR_APIC_BASE, MSR_TSC_DEADLINE } from "./lapic.ts";
+import { createPic } from "./pic.ts";
+import { FakeMachine } from "./testing.ts";
+import { apicTimerDivisor } from "./lapic_timer.ts";
+
+const B = APIC_DEFAULT_BASE;
+
+function setup() {
+  const lapic = createLapic();
+  const m = new FakeMachine().load(lapic);
+  const enable = () => m.write(B + 0xf0, 0x1ff); // SVR: enabled, spurious 0xff
+  return { m, lapic, enable };
+}
+
+function rd(m: FakeMachine, msr: number): bigint {
+  const r = m.rdmsr(msr);
+  assert.equal(r.kind, "ok", `rdmsr ${msr.toString(16)}: ${r.kind}`);
+  return (r as { value: bigint }).value;
+}
+
+Deno.test("lapic: power-up state (ID, version, SVR, LVT masked, APIC_BASE)", () => {
+  const { m, lapic } = setup();
+  assert.equal(lapic.mode, "xapic");
+  assert.equal(rd(m, MSR_APIC_BASE), 0xfee00900n);
+  assert.equal(m.read(B + 0x20), 0);
+  assert.equal(m.read(B + 0x30), 0x00050014);
+  assert.equal(m.read(B + 0xf0), 0xff);
+  assert.equal(m.read(B + 0xe0), 0xffffffff);
+  assert.equal(m.read(B + 0x320), 0x10000);
+  assert.equal(m.read(B + 0x350), 0x700, "virtual-wire LINT0");
+  assert.equal(m.read(B + 0x360), 0x10000);
+  assert.equal(m.cpu.setSourceCalls, 1);
+});
+
+Deno.test("lapic: register read-back and read-only registers", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x80, 0x45);
+  assert.equal(m.read(B + 0x80), 0x45);
+  assert.equal(m.read(B + 0xa0), 0x45, "PPR = TPR with nothing in service");
+  m.write(B + 0xd0, 0x03000000);
+  assert.equal(m.read(B + 0xd0), 0x03000000);
+  m.write(B + 0xe0, 0x0);
+  assert.equal(m.read(B + 0xe0), 0x0fffffff, "DFR model bits only");
+  m.write(B + 0x20, 0x05000000);
+  assert.equal(m.read(B + 0x20), 0x05000000);
+  m.write(B + 0x30, 0x12345678);
+  assert.equal(m.read(B + 0x30), 0x00050014);
+  m.write(B + 0x3e0, 0xb);
+  assert.equal(m.read(B + 0x3e0), 0xb);
+  m.write(B + 0x310, 0xab000000);
+  assert.equal(m.read(B + 0x310), 0xab000000);
+});
+
+Deno.test("lapic: self-IPI, priority, EOI and spurious vector", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x300, 0x40040 | 0x40); // shorthand self, fixed, vector 0x40
+  assert.equal(m.read(B + 0x300) & 0x1000, 0, "delivery status idle");
+  assert.equal(m.read(B + 0x200 + 0x20), 1, "IRR bit 0x40");
+  assert.equal(m.intr(), true);
+  m.write(B + 0x80, 0x40); // TPR class 4 blocks vector 0x40
+  assert.equal(m.intr(), false);
+  assert.equal(m.inta(), 0xff, "spurious");
+  m.write(B + 0x80, 0);
+  assert.equal(m.inta(), 0x40);
+  assert.equal(m.read(B + 0x100 + 0x20), 1, "ISR bit 0x40");
+  assert.equal(m.read(B + 0xa0), 0x40, "PPR = ISR class");
+  m.write(B + 0x300, 0x40000 | 0x30); // lower priority than in-service
+  assert.equal(m.intr(), false);
+  m.write(B + 0x300, 0x40000 | 0x80);
+  assert.equal(m.inta(), 0x80, "higher class preempts");
+  m.write(B + 0xb0, 0);
+  m.write(B + 0xb0, 0);
+  assert.equal(m.inta(), 0x30);
+  m.write(B + 0xb0, 0);
+  assert.equal(m.read(B + 0x100 + 0x10), 0);
+});
+
+Deno.test("lapic: illegal vectors set ESR; ESR write latches", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x300, 0x40000 | 0x05);
+  assert.equal(m.read(B + 0x280), 0, "not visible until written");
+  m.write(B + 0x280, 0);
+  assert.equal(m.read(B + 0x280), 0x20, "send illegal vector");
+  m.write(B + 0x280, 0);
+  assert.equal(m.read(B + 0x280), 0);
+});
+
+Deno.test("lapic: INIT and SIPI to another CPU are accepted, delivery status clears", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x310, 0x01000000);
+  m.write(B + 0x300, 0x00004500); // INIT assert
+  assert.equal(m.read(B + 0x300) & 0x1000, 0);
+  m.write(B + 0x300, 0x00000608); // SIPI vector 8
+  assert.equal(m.read(B + 0x300) & 0x1000, 0);
+  m.write(B + 0x300, 0x000c4500); // INIT all-but-self
+  assert.equal(m.read(B + 0x300) & 0x1000, 0);
+  assert.equal(m.intr(), false);
+  m.write(B + 0x300, 0x00040400); // NMI to self
+  assert.equal(m.cpu.nmis, 1);
+});
+
+Deno.test("lapic: software disable masks LVTs and ignores unmasking", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x370, 0x33);
+  assert.equal(m.read(B + 0x370), 0x33);
+  m.write(B + 0xf0, 0xff);
+  assert.equal(m.read(B + 0x370), 0x10033);
+  m.write(B + 0x370, 0x33);
+  assert.equal(m.read(B + 0x370), 0x10033);
+});
+
+Deno.test("lapic: timer one-shot and periodic on the virtual clock", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x3e0, 0x3); // divide by 16
+  m.write(B + 0x320, 0x30); // one-shot, vector 0x30
+  m.write(B + 0x380, 1000); // 16000 ns
+  m.advance(8000);
+  assert.equal(m.read(B + 0x390), 500);
+  assert.equal(m.intr(), false);
+  m.advance(8000);
+  assert.equal(m.intr(), true);
+  assert.equal(m.inta(), 0x30);
+  m.write(B + 0xb0, 0);
+  assert.equal(m.read(B + 0x390), 0);
+  assert.equal(m.clock.pending, 0);
+  m.write(B + 0x320, 0x20031); // periodic
+  m.write(B + 0x380, 100); // 1600 ns
+  let n = 0;
+  for (let i = 0; i < 100; i++) {
+    m.advance(160);
+    if (m.intr()) {
+      assert.equal(m.inta(), 0x31);
+      m.write(B + 0xb0, 0);
+      n++;
+    }
+  }
+  assert.equal(n, 10);
+  m.write(B + 0x380, 0);
+  assert.equal(m.clock.pending, 0);
+  assert.deepEqual(
+    [1, 2, 4, 8, 16, 32, 64, 128],
+    [0xb, 0, 1, 2, 3, 8, 9, 0xa].map(apicTimerDivisor),
+  );
+});
+
+Deno.test("lapic: masked timer counts but does not interrupt", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x3e0, 0xb);
+  m.write(B + 0x320, 0x10030);
+  m.write(B + 0x380, 100);
+  m.advance(200);
+  assert.equal(m.intr(), false);
+});
+
+Deno.test("lapic: TSC-deadline mode", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x320, 0x40040);
+  m.write(B + 0x380, 1000);
+  assert.equal(m.read(B + 0x380), 0, "initial count ignored in TSC-deadline mode");
+  assert.equal(m.wrmsr(MSR_TSC_DEADLINE, 5000n).kind, "ok");
+  assert.equal(rd(m, MSR_TSC_DEADLINE), 5000n);
+  m.advance(4999);
+  assert.equal(m.intr(), false);
+  m.advance(1);
+  assert.equal(m.inta(), 0x40);
+  assert.equal(rd(m, MSR_TSC_DEADLINE), 0n, "disarmed after firing");
+  m.write(B + 0xb0, 0);
+  m.wrmsr(MSR_TSC_DEADLINE, 1n); // in the past: fires at once
+  m.advance(0);
+  assert.equal(m.intr(), true);
+  m.write(B + 0x320, 0x40); // leave deadline mode
+  assert.equal(rd(m, MSR_TSC_DEADLINE), 0n);
+});
+
+Deno.test("lapic: x2APIC transitions, MSR access and #GP rules", () => {
+  const { m, lapic } = setup();
+  assert.equal(m.rdmsr(0x802).kind, "gp", "x2APIC MSRs #GP in xAPIC mode");
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00000n | 0x400n).kind, "gp", "EN=0 EXTD=1 is invalid");
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00d00n).kind, "ok");
+  assert.equal(lapic.mode, "x2apic");
+  assert.equal(m.hasMmio(B), false, "no MMIO in x2APIC mode");
+  assert.equal(rd(m, 0x802), 0n);
+  assert.equal(rd(m, 0x80d), 0x1n, "LDR derived from ID");
+  assert.equal(m.wrmsr(0x80d, 5n).kind, "gp", "LDR read-only");
+  assert.equal(m.rdmsr(0x80e).kind, "gp", "no DFR");
+  assert.equal(m.rdmsr(0x80b).kind, "gp", "EOI write-only");
+  assert.equal(m.wrmsr(0x80b, 1n).kind, "gp", "EOI non-zero");
+  assert.equal(m.wrmsr(0x808, 1n << 32n).kind, "gp", "high half reserved");
+  assert.equal(m.wrmsr(0x80f, 0x1ffn).kind, "ok");
+  assert.equal(m.wrmsr(0x83f, 0x55n).kind, "ok", "SELF IPI");
+  assert.equal(m.inta(), 0x55);
+  m.wrmsr(0x80b, 0n);
+  assert.equal(m.wrmsr(0x830, 0x40066n).kind, "ok", "ICR self");
+  assert.equal(m.inta(), 0x66);
+  assert.equal(m.wrmsr(0x830, 0x2000n).kind, "gp", "ICR reserved bit");
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00900n).kind, "gp", "x2APIC -> xAPIC is illegal");
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00100n).kind, "ok", "x2APIC -> disabled");
+  assert.equal(lapic.mode, "disabled");
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00d00n).kind, "gp", "disabled -> x2APIC is illegal");
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0x1fee00900n << 20n).kind, "gp", "above MAXPHYADDR");
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00901n).kind, "gp", "reserved low bits");
+});
+
+Deno.test("lapic: disable via APIC_BASE then re-enable resets registers (keeps ID)", () => {
+  const { m, lapic, enable } = setup();
+  enable();
+  m.write(B + 0x20, 0x07000000);
+  m.write(B + 0x80, 0x20);
+  m.write(B + 0x320, 0x20031);
+  m.write(B + 0x380, 1000);
+  m.write(B + 0x300, 0x40050);
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00100n).kind, "ok");
+  assert.equal(m.hasMmio(B), false);
+  assert.equal(m.intr(), false);
+  assert.equal(m.clock.pending, 0, "timer stopped");
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00900n).kind, "ok");
+  assert.equal(lapic.mode, "xapic");
+  assert.equal(m.read(B + 0xf0), 0xff);
+  assert.equal(m.read(B + 0x20), 0x07000000, "APIC ID preserved");
+  assert.equal(m.read(B + 0x80), 0);
+  assert.equal(m.read(B + 0x320), 0x10000);
+  assert.equal(m.read(B + 0x350), 0x10000, "LINT0 masked after re-enable");
+  assert.equal(m.read(B + 0x200 + 0x20), 0, "IRR cleared");
+  // Enable again and things work.
+  enable();
+  m.write(B + 0x300, 0x40050);
+  assert.equal(m.inta(), 0x50);
+});
+
+Deno.test("lapic: relocating APIC_BASE moves the MMIO page", () => {
+  const { m } = setup();
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfed00900n).kind, "ok");
+  assert.equal(m.hasMmio(B), false);
+  assert.equal(m.read(0xfed00030), 0x00050014);
+});
+
+Deno.test("lapic+pic: ExtINT through LINT0, straight INTR when APIC disabled, blocked when LINT0 masked", () => {
+  const lapic = createLapic();
+  const pic = createPic();
+  const m = new FakeMachine().load(lapic, pic);
+  assert.equal(m.cpu.setSourceCalls, 1, "exactly one source");
+  for (
+    const [p, v] of [[0x20, 0x11], [0x21, 0x20], [0x21, 4], [0x21, 1], [0xa0, 0x11], [0xa1, 0x28], [
+      0xa1,
+      2,
+    ], [0xa1, 1]]
+  ) {
+    m.out(p, v);
+  }
+  m.setIrq(1, true);
+  assert.equal(m.intr(), true);
+  assert.equal(m.inta(), 0x21);
+  m.out(0x20, 0x20);
+  m.write(B + 0x350, 0x10700); // mask LINT0
+  m.setIrq(1, false);
+  m.setIrq(1, true);
+  assert.equal(m.intr(), false);
+  m.wrmsr(MSR_APIC_BASE, 0xfee00100n); // disable: LINT0 becomes INTR
+  assert.equal(m.intr(), true);
+  assert.equal(m.inta(), 0x21);
+});
+
+Deno.test("lapic: state round-trip", () => {
+  const { m, lapic, enable } = setup();
+  enable();
+  m.write(B + 0x80, 0x10);
+  m.write(B + 0x3e0, 0xb);
+  m.write(B + 0x320, 0x20031);
+  m.write(B + 0x380, 1000);
+  m.advance(300);
+  const s = JSON.parse(JSON.stringify(lapic.saveState!()));
+  const other = setup();
+  other.m.advance(300);
+  other.lapic.loadState!(s);
+  assert.equal(other.m.read(B + 0x80), 0x10);
+  assert.equal(other.m.read(B + 0x390), m.read(B + 0x390));
+  other.m.advance(700);
+  assert.equal(other.m.intr(), true);
+  lapic.dispose!();
+  assert.equal(m.clock.pending, 0);
+});
