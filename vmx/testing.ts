@@ -292,3 +292,233 @@ export class FakeVcpu implements Vcpu {
     return this.gpr[2 * reg + 1] * 0x100000000 + this.gpr[2 * reg];
   }
 }
+
+// ---------------------------------------------------------------------------
+// A harness: fake plugin context + the VMX plugin + helpers to execute VMX
+// instructions and classify their outcome.
+
+import type { ExitDisposition, VmExit, VmxInstruction, VmxOperands } from "../core/vmexit.ts";
+import type { ExitHandler, Plugin, PluginContext, ServiceToken } from "../core/plugin.ts";
+import { VirtualClock } from "../core/clock.ts";
+import { createVmxPlugin } from "./plugin.ts";
+import type { NestedOpsFactory } from "./context.ts";
+import { VMCS12_REVISION_ID } from "./vmcs12/layout.ts";
+
+/** Outcome of one VMX instruction, as a guest would observe it. */
+export type Outcome =
+  | { readonly kind: "succeed"; readonly disposition: ExitDisposition }
+  | { readonly kind: "failInvalid" }
+  | { readonly kind: "failValid"; readonly error: number }
+  | { readonly kind: "fault"; readonly vector: number; readonly errorCode: number }
+  | { readonly kind: "pass" }
+  | { readonly kind: "reflected" };
+
+/** A fake plugin context that records handlers and dispatches exits to them. */
+export class FakePluginContext {
+  /** Handlers by kind. */
+  readonly handlers: Map<string, ExitHandler[]> = new Map();
+  /** Interceptors. */
+  readonly interceptors: ExitHandler[] = [];
+  /** The context handed to plugins. */
+  readonly ctx: PluginContext;
+
+  /** Build one around a vCPU and memory. */
+  constructor(vcpu: Vcpu, memory: GuestMemory, options: Record<string, string> = {}) {
+    const services = new Map<string, unknown>();
+    this.ctx = {
+      ports: { register() {} },
+      mmio: {
+        register() {
+          return { move() {}, remove() {} };
+        },
+      },
+      exits: {
+        on: (kind, handler) => {
+          const list = this.handlers.get(kind) ?? [];
+          list.push(handler as ExitHandler);
+          this.handlers.set(kind, list);
+        },
+        intercept: (handler) => {
+          this.interceptors.push(handler);
+        },
+        observe() {},
+        watchExceptions() {},
+      },
+      irq: { line: () => ({ set() {}, pulse() {} }), addChip() {} },
+      clock: new VirtualClock(),
+      memory,
+      vcpu,
+      services: {
+        provide: <T>(token: ServiceToken<T>, impl: T) => {
+          services.set(token.id, impl);
+        },
+        get: <T>(token: ServiceToken<T>): T => {
+          if (!services.has(token.id)) throw new Error(`missing service ${token.id}`);
+          return services.get(token.id) as T;
+        },
+        find: <T>(token: ServiceToken<T>): T | undefined => services.get(token.id) as T | undefined,
+      },
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      options,
+      stop() {},
+    };
+  }
+
+  /** Offer an exit to the handlers of its kind, like the exit bus. */
+  dispatch(exit: VmExit): ExitDisposition {
+    for (const h of this.interceptors) {
+      const d = h(exit);
+      if (d !== "pass") return d;
+    }
+    for (const h of this.handlers.get(exit.kind) ?? []) {
+      const d = h(exit);
+      if (d !== "pass") return d;
+    }
+    return "pass";
+  }
+}
+
+/** Everything a VMX test needs. */
+export interface VmxHarness {
+  /** Guest memory. */
+  readonly memory: FakeMemory;
+  /** The vCPU. */
+  readonly vcpu: FakeVcpu;
+  /** The plugin under test. */
+  readonly plugin: Plugin;
+  /** Its fake context. */
+  readonly host: FakePluginContext;
+  /** Execute a VMX instruction and classify the outcome. */
+  exec(instruction: VmxInstruction, operands?: Partial<VmxOperands>): Outcome;
+  /** VMXON with a fresh region at `gpa` (written with our revision id). */
+  vmxon(gpa?: number): Outcome;
+  /** Write a VMCS region header with our revision id at `gpa`. */
+  prepareRegion(gpa: number, revision?: number): void;
+  /** Store a 64-bit value at guest-physical `gpa` (for memory operands). */
+  poke64(gpa: number, value: number): void;
+  /** RDMSR through the plugin: the value or a fault outcome. */
+  rdmsr(msr: number): { lo: number; hi: number } | Outcome;
+  /** WRMSR through the plugin. */
+  wrmsr(msr: number, lo: number, hi?: number): Outcome;
+}
+
+/** A memory operand at linear `linear` through `segment` (default DS). */
+export function memOperand(linear: number, segment = 3, offset = linear): VmxOperands["mem"] {
+  return {
+    offset,
+    linear,
+    segment,
+    addressSize: 64,
+    base: -1,
+    index: -1,
+    scale: 0,
+    displacement: linear,
+  };
+}
+
+/** Build a harness with the plugin set up (feature control locked by default). */
+export function vmxHarness(
+  options: Record<string, string> = { featureControl: "locked" },
+  nested?: NestedOpsFactory,
+  memorySize = 1 << 20,
+): VmxHarness {
+  const memory = new FakeMemory(memorySize);
+  const vcpu = new FakeVcpu(memory);
+  const host = new FakePluginContext(vcpu, memory, options);
+  const plugin = createVmxPlugin(options, nested);
+  plugin.setup(host.ctx);
+  const classify = (run: () => ExitDisposition): Outcome => {
+    const before = vcpu.rflags;
+    let d: ExitDisposition;
+    try {
+      d = run();
+    } catch (e) {
+      if (e instanceof FakeGuestFault) {
+        if (vcpu.rflags !== before) throw new Error("flags changed by a faulting instruction");
+        return { kind: "fault", vector: e.vector, errorCode: e.errorCode };
+      }
+      throw e;
+    }
+    if (d === "pass") return { kind: "pass" };
+    if (d === "reflected") return { kind: "reflected" };
+    const f = vcpu.rflags & 0x8d5;
+    if (f === 0x1) return { kind: "failInvalid" };
+    if (f === 0x40) {
+      const ptr = (plugin.saveState!().data as { currentPtr: number }).currentPtr;
+      return { kind: "failValid", error: memory.read(ptr + errorOffset(), 4) };
+    }
+    if (f === 0) return { kind: "succeed", disposition: d };
+    throw new Error(`unexpected RFLAGS after VMX instruction: 0x${vcpu.rflags.toString(16)}`);
+  };
+  const h: VmxHarness = {
+    memory,
+    vcpu,
+    plugin,
+    host,
+    exec(instruction, operands = {}) {
+      const exit: VmExit = {
+        kind: "vmx",
+        level: vcpu.nonRoot ? 2 : 1,
+        instructionLength: 3,
+        instruction,
+        operands: {
+          rmReg: -1,
+          regReg: -1,
+          operandSize: vcpu.mode === "long64" ? 64 : 32,
+          ...operands,
+        },
+      };
+      // Pre-set arithmetic flags so that clearing them is observable.
+      vcpu.rflags = (vcpu.rflags & ~0x8d5) | 0x894;
+      return classify(() => host.dispatch(exit));
+    },
+    vmxon(gpa = 0x10000) {
+      h.prepareRegion(gpa);
+      h.poke64(0x800, gpa);
+      return h.exec("vmxon", { mem: memOperand(0x800) });
+    },
+    prepareRegion(gpa, revision = VMCS12_REVISION_ID) {
+      memory.write(gpa, 4, revision);
+    },
+    poke64(gpa, value) {
+      memory.write(gpa, 4, value >>> 0);
+      memory.write(gpa + 4, 4, Math.floor(value / 0x100000000) >>> 0);
+    },
+    rdmsr(msr) {
+      const exit = {
+        kind: "rdmsr" as const,
+        level: 1 as const,
+        instructionLength: 2,
+        msr,
+        lo: 0,
+        hi: 0,
+      };
+      const o = classifyPlain(() => host.dispatch(exit));
+      return o ?? { lo: exit.lo, hi: exit.hi };
+    },
+    wrmsr(msr, lo, hi = 0) {
+      const exit = { kind: "wrmsr" as const, level: 1 as const, instructionLength: 2, msr, lo, hi };
+      return classifyPlain(() => host.dispatch(exit)) ??
+        { kind: "succeed", disposition: "handled" };
+    },
+  };
+  return h;
+}
+
+function classifyPlain(run: () => ExitDisposition): Outcome | null {
+  try {
+    const d = run();
+    return d === "pass" ? { kind: "pass" } : null;
+  } catch (e) {
+    if (e instanceof FakeGuestFault) {
+      return { kind: "fault", vector: e.vector, errorCode: e.errorCode };
+    }
+    throw e;
+  }
+}
+
+import { fieldOffset } from "./vmcs12/layout.ts";
+import { F } from "./vmcs12/fields.ts";
+function errorOffset(): number {
+  return fieldOffset(F.VM_INSTRUCTION_ERROR);
+}

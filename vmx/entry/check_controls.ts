@@ -9,7 +9,7 @@
  */
 
 import { DEFAULT1, ENTRY, EPT_CAP, EXIT, PIN, PROC, PROC2 } from "../controls.ts";
-import { FEATURES, type VmxFeatures } from "../features.ts";
+import { VMX_FEATURES, type VmxFeatures } from "../features.ts";
 import { O, physOk, r32, rhi } from "./offsets.ts";
 
 /** Allowed settings of one control field: bits that must be 1, bits that may be 1. */
@@ -45,7 +45,7 @@ export function controlCaps(f: VmxFeatures): ControlCaps {
 }
 
 /** The caps of nestvm's feature set. */
-export const CAPS: ControlCaps = controlCaps(FEATURES);
+export const CAPS: ControlCaps = controlCaps(VMX_FEATURES);
 
 function fits(v: number, a: AllowedSettings): boolean {
   return (v & a.must1) === a.must1 && (v & ~a.may1) === 0;
@@ -73,12 +73,12 @@ function msrListOk(d: DataView, addrOff: number, count: number): boolean {
 }
 
 /** Maximum number of entries of an MSR list (IA32_VMX_MISC bits 27:25). */
-export function msrListMax(f: VmxFeatures = FEATURES): number {
+export function msrListMax(f: VmxFeatures = VMX_FEATURES): number {
   return 512 * (f.msrListCode + 1);
 }
 
 /** True if an EPTP value (lo/hi) is valid for our EPT capabilities (SDM 27.2.1.1). */
-export function eptpValid(lo: number, hi: number, f: VmxFeatures = FEATURES): boolean {
+export function eptpValid(lo: number, hi: number, f: VmxFeatures = VMX_FEATURES): boolean {
   const memType = lo & 7;
   if (memType === 0) {
     if ((f.eptVpidCapLo & EPT_CAP.MEMTYPE_UC) === 0) return false;
@@ -98,7 +98,7 @@ export function eptpValid(lo: number, hi: number, f: VmxFeatures = FEATURES): bo
 export function checkControls(
   d: DataView,
   caps: ControlCaps = CAPS,
-  f: VmxFeatures = FEATURES,
+  f: VmxFeatures = VMX_FEATURES,
 ): string | null {
   const pin = r32(d, O.PIN_BASED_VM_EXEC_CONTROL);
   const proc = r32(d, O.CPU_BASED_VM_EXEC_CONTROL);

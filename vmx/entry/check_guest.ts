@@ -11,7 +11,7 @@
 
 import type { GuestMemory } from "../../mm/types.ts";
 import { ENTRY, PIN, PROC2 } from "../controls.ts";
-import { FEATURES, type VmxFeatures } from "../features.ts";
+import { VMX_FEATURES, type VmxFeatures } from "../features.ts";
 import { VMCS12_REVISION_ID } from "../vmcs12/layout.ts";
 import { EntryFailQual } from "../exit/reasons.ts";
 import { eferReservedOk, fixedOk, patValid } from "./check_host.ts";
@@ -98,7 +98,7 @@ const DEBUGCTL_VALID = 0xffc3;
 export function checkGuest(
   d: DataView,
   mem: GuestMemory,
-  f: VmxFeatures = FEATURES,
+  f: VmxFeatures = VMX_FEATURES,
 ): GuestCheckResult {
   const entry = r32(d, O.VM_ENTRY_CONTROLS);
   const pin = r32(d, O.PIN_BASED_VM_EXEC_CONTROL);

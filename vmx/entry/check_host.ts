@@ -6,7 +6,7 @@
  */
 
 import { ENTRY, EXIT } from "../controls.ts";
-import { FEATURES, type VmxFeatures } from "../features.ts";
+import { VMX_FEATURES, type VmxFeatures } from "../features.ts";
 import { canonical, O, physOk, r16, r32, rhi } from "./offsets.ts";
 
 /** IA32_EFER.LME / LMA. */
@@ -52,7 +52,7 @@ export function fixedOk(lo: number, hi: number, fixed0: number, fixed1: number):
 export function checkHost(
   d: DataView,
   hostInLongMode: boolean,
-  f: VmxFeatures = FEATURES,
+  f: VmxFeatures = VMX_FEATURES,
 ): string | null {
   const exit = r32(d, O.VM_EXIT_CONTROLS);
   const entry = r32(d, O.VM_ENTRY_CONTROLS);

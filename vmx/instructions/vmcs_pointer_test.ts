@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { memOperand, type VmxHarness, vmxHarness } from "../testing.ts";
+import { F } from "../vmcs12/fields.ts";
+import { fieldOffset, OFF_LAUNCH_STATE, VMCS12_REVISION_ID } from "../vmcs12/layout.ts";
+
+const OK = { kind: "succeed", disposition: "handled" };
+const GP0 = { kind: "fault", vector: 13, errorCode: 0 };
+const UD = { kind: "fault", vector: 6, errorCode: -1 };
+
+const VMXON = 0x10000;
+const A = 0x20000;
+const B = 0x21000;
+const OP = 0x800;
+
+function ready(): VmxHarness {
+  const h = vmxHarness();
+  assert.deepEqual(h.vmxon(VMXON), OK);
+  h.prepareRegion(A);
+  h.prepareRegion(B);
+  return h;
+}
+
+function ptrOp(h: VmxHarness, instr: "vmclear" | "vmptrld", gpa: number) {
+  h.poke64(OP, gpa);
+  return h.exec(instr, { mem: memOperand(OP) });
+}
+
+function currentPtr(h: VmxHarness): number {
+  return (h.plugin.saveState!().data as { currentPtr: number }).currentPtr;
+}
+
+function vmptrst(h: VmxHarness): number {
+  h.poke64(0x900, 0);
+  assert.deepEqual(h.exec("vmptrst", { mem: memOperand(0x900) }), OK);
+  return h.memory.read(0x900, 4) + h.memory.read(0x904, 4) * 2 ** 32;
+}
+
+Deno.test("VMPTRLD makes a VMCS current (pinned); VMPTRST stores it or all ones", () => {
+  const h = ready();
+  vmptrst(h);
+  assert.equal(h.memory.read(0x900, 4), 0xffffffff);
+  assert.equal(h.memory.read(0x904, 4), 0xffffffff);
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  assert.equal(currentPtr(h), A);
+  assert.equal(vmptrst(h), A);
+  assert.equal(h.memory.pins.size, 1);
+  // Loading it again keeps one pin.
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  assert.equal(h.memory.pins.size, 1);
+});
+
+Deno.test("VMPTRLD errors 9 (invalid address), 10 (VMXON pointer), 11 (revision)", () => {
+  const h = ready();
+  // Without a current VMCS these are VMfailInvalid.
+  assert.deepEqual(ptrOp(h, "vmptrld", A + 4), { kind: "failInvalid" });
+  assert.deepEqual(ptrOp(h, "vmptrld", VMXON), { kind: "failInvalid" });
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  assert.deepEqual(ptrOp(h, "vmptrld", B + 0x800), { kind: "failValid", error: 9 });
+  assert.deepEqual(ptrOp(h, "vmptrld", 2 ** 40), { kind: "failValid", error: 9 });
+  assert.deepEqual(ptrOp(h, "vmptrld", VMXON), { kind: "failValid", error: 10 });
+  h.prepareRegion(B, VMCS12_REVISION_ID ^ 1);
+  assert.deepEqual(ptrOp(h, "vmptrld", B), { kind: "failValid", error: 11 });
+  h.prepareRegion(B, (VMCS12_REVISION_ID | 0x80000000) >>> 0);
+  assert.deepEqual(ptrOp(h, "vmptrld", B), { kind: "failValid", error: 11 }, "no VMCS shadowing");
+  assert.deepEqual(ptrOp(h, "vmptrld", 0xfee00000), { kind: "failValid", error: 11 }, "not RAM");
+  assert.equal(currentPtr(h), A, "a failed VMPTRLD leaves the current VMCS");
+  assert.equal(h.memory.pins.size, 1, "failed VMPTRLDs leave no pin behind");
+  // Reloading the current VMCS after its revision was overwritten fails too.
+  h.prepareRegion(A, 0);
+  assert.deepEqual(ptrOp(h, "vmptrld", A), { kind: "failValid", error: 11 });
+});
+
+Deno.test("VMPTRLD of another VMCS releases the previous pin", () => {
+  const h = ready();
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  assert.deepEqual(ptrOp(h, "vmptrld", B), OK);
+  assert.equal(h.memory.pins.size, 1);
+  assert.deepEqual(h.memory.dirtyReleases, [A]);
+  assert.equal(currentPtr(h), B);
+});
+
+Deno.test("VMCLEAR errors 2 (invalid address) and 3 (VMXON pointer)", () => {
+  const h = ready();
+  assert.deepEqual(ptrOp(h, "vmclear", A + 1), { kind: "failInvalid" });
+  assert.deepEqual(ptrOp(h, "vmclear", VMXON), { kind: "failInvalid" });
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  assert.deepEqual(ptrOp(h, "vmclear", A + 0x10), { kind: "failValid", error: 2 });
+  assert.deepEqual(ptrOp(h, "vmclear", 2 ** 45), { kind: "failValid", error: 2 });
+  assert.deepEqual(ptrOp(h, "vmclear", VMXON), { kind: "failValid", error: 3 });
+});
+
+Deno.test("VMCLEAR of the current VMCS: launch state clear, pointer all ones, pin released", () => {
+  const h = ready();
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  h.memory.write(A + OFF_LAUNCH_STATE, 4, 1); // as if VMLAUNCH had succeeded
+  assert.deepEqual(ptrOp(h, "vmclear", A), OK);
+  assert.equal(h.memory.read(A + OFF_LAUNCH_STATE, 4), 0);
+  assert.equal(currentPtr(h), -1);
+  assert.equal(h.memory.pins.size, 0);
+  // VMREAD now has no current VMCS: VMfailInvalid.
+  h.vcpu.setReg(1, F.GUEST_RIP);
+  assert.deepEqual(h.exec("vmread", { regReg: 1, rmReg: 0 }), { kind: "failInvalid" });
+});
+
+Deno.test("VMCLEAR of a non-current VMCS clears its launch state and keeps the current one", () => {
+  const h = ready();
+  h.memory.write(B + OFF_LAUNCH_STATE, 4, 1);
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  assert.deepEqual(ptrOp(h, "vmclear", B), OK);
+  assert.equal(h.memory.read(B + OFF_LAUNCH_STATE, 4), 0);
+  assert.equal(currentPtr(h), A);
+  assert.equal(h.memory.pins.size, 1);
+  // VMCLEAR of an address outside RAM succeeds (nothing to clear there).
+  assert.deepEqual(ptrOp(h, "vmclear", 0x8000_0000), OK);
+});
+
+Deno.test("VMCLEAR/VMPTRLD/VMPTRST: #UD outside VMX operation and for register operands, #GP at CPL>0", () => {
+  const h = vmxHarness();
+  assert.deepEqual(ptrOp(h, "vmclear", A), UD);
+  assert.deepEqual(ptrOp(h, "vmptrld", A), UD);
+  assert.deepEqual(h.exec("vmptrst", { mem: memOperand(0x900) }), UD);
+  assert.deepEqual(h.vmxon(VMXON), OK);
+  assert.deepEqual(h.exec("vmptrld", { rmReg: 3 }), UD);
+  assert.deepEqual(h.exec("vmclear", { rmReg: 3 }), UD);
+  assert.deepEqual(h.exec("vmptrst", { rmReg: 3 }), UD);
+  h.vcpu.cpl = 3;
+  h.prepareRegion(A);
+  assert.deepEqual(ptrOp(h, "vmptrld", A), GP0);
+  assert.deepEqual(ptrOp(h, "vmclear", A), GP0);
+  assert.deepEqual(h.exec("vmptrst", { mem: memOperand(0x900) }), GP0);
+  h.vcpu.cpl = 0;
+  h.vcpu.mode = "compat32";
+  assert.deepEqual(ptrOp(h, "vmptrld", A), UD);
+});
+
+Deno.test("VMPTRST writes through paging with write checks", () => {
+  const h = ready();
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  h.vcpu.faultPages.add(0x3);
+  assert.deepEqual(h.exec("vmptrst", { mem: memOperand(0x3ffc) }), {
+    kind: "fault",
+    vector: 14,
+    errorCode: 0,
+  });
+  // 32-bit protected mode: a read-only data segment cannot be written.
+  h.vcpu.mode = "protected32";
+  h.vcpu.seg[0].attrs = 0xc091; // ES: read-only data
+  assert.deepEqual(h.exec("vmptrst", { mem: memOperand(0x900, 0) }), GP0);
+  h.vcpu.seg[2].limit = 0x8ff; // SS limit below the operand
+  assert.deepEqual(h.exec("vmptrst", { mem: memOperand(0x900, 2) }), {
+    kind: "fault",
+    vector: 12,
+    errorCode: 0,
+  });
+  assert.deepEqual(h.exec("vmptrst", { mem: memOperand(0x900, 3) }), OK);
+  assert.equal(h.memory.read(0x900, 4), A);
+});
+
+Deno.test("VMWRITE data lands in the region in guest memory (no cache)", () => {
+  const h = ready();
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  h.vcpu.setReg(1, F.GUEST_RSP);
+  h.vcpu.setReg(2, 0x7000);
+  assert.deepEqual(h.exec("vmwrite", { regReg: 1, rmReg: 2 }), OK);
+  assert.equal(h.memory.read(A + fieldOffset(F.GUEST_RSP), 4), 0x7000);
+});
