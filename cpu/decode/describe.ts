@@ -387,12 +387,14 @@ function memText(o: DecodedInsn): string {
 }
 
 /**
- * One line for traces: mnemonic, then the ModRM operands (reg, r/m or memory),
+ * One line for traces: mnemonic, then the ModRM operands (r/m or memory, then reg),
  * immediate and branch displacement when present, and the length.
  */
 export function describe(o: DecodedInsn): string {
   const ops: string[] = [];
-  if (o.hasModrm) ops.push(o.isMem ? memText(o) : "r" + o.rm, "r" + o.reg);
+  // Operand order is r/m then reg, registers named at the operand size (byte forms
+  // included): enough to follow a trace, not an assembler-exact rendering.
+  if (o.hasModrm) ops.push(o.isMem ? memText(o) : gpr(o.rm, o.opSize), gpr(o.reg, o.opSize));
   else if (o.isMem) ops.push(memText(o));
   if (o.imm !== 0 || o.immHi !== 0) {
     ops.push(

@@ -429,80 +429,80 @@ export const enum Op {
  */
 export class DecodedInsn {
   /** Length in bytes (1-15). For INVALID it is the length decoded so far (at least 1); TOO_LONG gives 15. */
-  len = 0;
+  len: number = 0;
   /** Operation id ({@link Op}). */
-  op = 0;
+  op: number = 0;
   /** Last opcode byte (e.g. 0xAF for 0F AF). */
-  opcode = 0;
+  opcode: number = 0;
   /** Opcode map ({@link OpMap}). */
-  map = 0;
+  map: number = 0;
   /** Decoding mode (16, 32, 64). */
-  mode = 32;
+  mode: number = 32;
   /** Effective operand size in bits (16/32/64), after 66/REX.W and default-64 rules. Byte forms still report the v size. */
-  opSize = 32;
+  opSize: number = 32;
   /** Effective address size in bits (16/32/64), after 67. */
-  addrSize = 32;
+  addrSize: number = 32;
   /** Last segment-override prefix (0 ES .. 5 GS), or -1; raw, also in 64-bit mode. */
-  segOverride = -1;
+  segOverride: number = -1;
   /**
    * Segment to use for the memory operand (and the string source): the
    * override if any (in 64-bit mode only FS/GS overrides count), else
    * `defaultSeg`.
    */
-  seg = 3;
+  seg: number = 3;
   /** Default segment of the memory operand: 2 (SS) for rBP/rSP-based addressing, else 3 (DS). */
-  defaultSeg = 3;
+  defaultSeg: number = 3;
   /** 1 if a LOCK prefix is present (already validated: LOCK is legal here). */
-  lock = 0;
+  lock: number = 0;
   /** REP state ({@link Rep}): last of F3/F2. */
-  rep = 0;
+  rep: number = 0;
   /** 1 if an operand-size (66) prefix is present. */
-  p66 = 0;
+  p66: number = 0;
   /** 1 if an address-size (67) prefix is present. */
-  p67 = 0;
+  p67: number = 0;
   /** The effective REX byte (0x40-0x4F) or 0: bit 3 W, 2 R, 1 X, 0 B. */
-  rex = 0;
+  rex: number = 0;
   /** 1 if the instruction has a ModRM byte. */
-  hasModrm = 0;
+  hasModrm: number = 0;
   /** ModRM.mod (0-3; 3 = register operand). */
-  mod = 0;
+  mod: number = 0;
   /**
    * ModRM.reg extended by REX.R (0-15): the G operand, or the /digit for
    * group opcodes (low 3 bits), or CR/DR number, or segment register.
    */
-  reg = 0;
+  reg: number = 0;
   /** ModRM.rm extended by REX.B (0-15) for register operands; also the opcode-embedded register. */
-  rm = 0;
+  rm: number = 0;
   /** `reg` as a byte register (see {@link BYTE_REG_HIGH}). */
-  reg8 = 0;
+  reg8: number = 0;
   /** `rm` as a byte register (see {@link BYTE_REG_HIGH}). */
-  rm8 = 0;
+  rm8: number = 0;
   /** 1 if the E operand is memory (then see base/index/scale/disp). */
-  isMem = 0;
+  isMem: number = 0;
   /** Base register (0-15), or -1 for none. */
-  base = -1;
+  base: number = -1;
   /** Index register (0-15), or -1 for none (RSP as index means none). */
-  index = -1;
+  index: number = -1;
   /** log2 of the SIB scale (0-3). */
-  scale = 0;
+  scale: number = 0;
   /** Displacement as a signed 32-bit integer (16-bit displacements sign-extended). */
-  disp = 0;
+  disp: number = 0;
   /** High 32 bits (unsigned) of the displacement: the sign extension of `disp`, except 64-bit moffs. */
-  dispHi = 0;
+  dispHi: number = 0;
   /** 1 if the address is RIP-relative (64-bit mode): add the address of the next instruction. */
-  ripRel = 0;
+  ripRel: number = 0;
   /** Immediate: low 32 bits as unsigned, extended to 64 bits as the instruction defines. */
-  imm = 0;
+  imm: number = 0;
   /** Immediate: high 32 bits (unsigned): sign extension, or the high half of a MOV imm64. */
-  immHi = 0;
+  immHi: number = 0;
   /** Second immediate: ENTER nesting level, far-pointer selector. */
-  imm2 = 0;
+  imm2: number = 0;
   /** Branch displacement relative to the next instruction (signed, rel8/16/32 sign-extended). */
-  rel = 0;
+  rel: number = 0;
   /** Condition code 0-15 for Jcc/SETcc/CMOVcc. */
-  cc = 0;
+  cc: number = 0;
   /** Segment register operand for PUSH/POP Sreg and LDS-family (0 ES .. 5 GS). */
-  seg2 = 0;
+  seg2: number = 0;
 }
 
 /**
