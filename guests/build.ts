@@ -43,6 +43,7 @@ export const IMAGES: readonly ImageSpec[] = [
   { out: "hello64.elf", arch: 64, sources: ["guests/src/hello/hello.c"] },
   { out: "hello64-elf64.elf", arch: 64, sources: ["guests/src/hello/hello.c"], form: "elf64" },
   { out: "hello32.elf", arch: 32, sources: ["guests/src/hello/hello.c"] },
+  { out: "demo.elf", arch: 64, sources: ["guests/src/demo/demo.c"], vmx: true },
   {
     out: "hello32-aout.bin",
     arch: 32,
