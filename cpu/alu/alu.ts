@@ -147,49 +147,65 @@ export class Alu {
    */
   cond(cc: number): boolean {
     const k = this.kind;
-    const size = this.size;
-    if (k === K_SUB && size !== 8) {
-      // Flags of a - b with no borrow-in: compare the operands directly.
-      const a = this.a;
-      const b = this.b;
+    if (k === K_SUB && this.size !== 8) return this.condCmp(cc);
+    if (k !== K_EAGER) {
       switch (cc) {
         case 2:
-          return a < b;
+          return this.cf() !== 0;
         case 3:
-          return a >= b;
+          return this.cf() === 0;
         case 4:
-          return a === b;
+          return this.isZero();
         case 5:
-          return a !== b;
-        case 6:
-          return a <= b;
-        case 7:
-          return a > b;
-        case 12:
-          return (a << SIGN_SHL[size]) < (b << SIGN_SHL[size]);
-        case 13:
-          return (a << SIGN_SHL[size]) >= (b << SIGN_SHL[size]);
-        case 14:
-          return (a << SIGN_SHL[size]) <= (b << SIGN_SHL[size]);
-        case 15:
-          return (a << SIGN_SHL[size]) > (b << SIGN_SHL[size]);
-      }
-    } else if (k === K_LOGIC) {
-      const res = this.res;
-      const zero = size === 8 ? ((res | 0) | (this.resH | 0)) === 0 : res === 0;
-      switch (cc) {
-        case 4:
-          return zero;
-        case 5:
-          return !zero;
+          return !this.isZero();
         case 8:
-        case 9: {
-          const s = (((size === 8 ? this.resH : res) >>> SIGN_BIT[size]) & 1) !== 0;
-          return cc === 8 ? s : !s;
-        }
+          return this.isNeg();
+        case 9:
+          return !this.isNeg();
       }
     }
     return evalCond(this.getFlags(), cc);
+  }
+
+  /** Conditions after CMP/SUB/NEG (no borrow-in) below 64 bits: compare the operands directly. */
+  private condCmp(cc: number): boolean {
+    const a = this.a;
+    const b = this.b;
+    switch (cc) {
+      case 2:
+        return a < b;
+      case 3:
+        return a >= b;
+      case 4:
+        return a === b;
+      case 5:
+        return a !== b;
+      case 6:
+        return a <= b;
+      case 7:
+        return a > b;
+      case 12:
+        return (a << SIGN_SHL[this.size]) < (b << SIGN_SHL[this.size]);
+      case 13:
+        return (a << SIGN_SHL[this.size]) >= (b << SIGN_SHL[this.size]);
+      case 14:
+        return (a << SIGN_SHL[this.size]) <= (b << SIGN_SHL[this.size]);
+      case 15:
+        return (a << SIGN_SHL[this.size]) > (b << SIGN_SHL[this.size]);
+    }
+    return evalCond(this.getFlags(), cc);
+  }
+
+  /** ZF of the lazy result (kind != K_EAGER). */
+  private isZero(): boolean {
+    const res = this.res;
+    return this.size !== 8 ? (res & MASK[this.size]) === 0 : ((res | 0) | (this.resH | 0)) === 0;
+  }
+
+  /** SF of the lazy result (kind != K_EAGER). */
+  private isNeg(): boolean {
+    const size = this.size;
+    return (((size === 8 ? this.resH : this.res) >>> SIGN_BIT[size]) & 1) !== 0;
   }
 
   // =====================================================================

@@ -85,16 +85,14 @@ export function mul(
     alu.dxHi = 0;
     over = signed ? ((lo << sh) >> sh) !== p : up !== 0;
   } else if (size === 4) {
-    lo = mulU32(aLo, bLo);
-    let up = w1;
-    if (signed) {
-      if ((aLo | 0) < 0) up -= bLo;
-      if ((bLo | 0) < 0) up -= aLo;
-      up >>>= 0;
-      over = up !== ((lo | 0) < 0 ? 0xffffffff : 0);
-    } else {
-      over = up !== 0;
-    }
+    // The double product is exact below 2^53 and within 2^11 of the true
+    // value above; the low half is exact from Math.imul, so rounding
+    // (p - lo) / 2^32 recovers the exact upper half.
+    lo = Math.imul(aLo, bLo) >>> 0;
+    const p = signed ? (aLo | 0) * (bLo | 0) : aLo * bLo;
+    const upS = Math.round((p - lo) / 0x100000000);
+    const up = upS >>> 0;
+    over = signed ? up !== ((lo | 0) < 0 ? 0xffffffff : 0) : up !== 0;
     alu.dx = up;
     alu.dxHi = 0;
   } else {
