@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { deviceFactories, deviceFromSpec, pcBoard, pcBoardDevices } from "./board_pc.ts";
+import { FakeMachine } from "./testing.ts";
+import { PluginConflictError } from "../core/plugin.ts";
+
+Deno.test("pc board: noApic leaves out LAPIC and IOAPIC", () => {
+  const d = pcBoardDevices({ noApic: true });
+  assert.equal(d.lapic, undefined);
+  const m = new FakeMachine().load(...pcBoard({ noApic: true }));
+  assert.equal(m.hasMmio(0xfee00000), false);
+  assert.equal(m.cpu.setSourceCalls, 1);
+});
+
+Deno.test("pc board: loads together, one interrupt source, serial wired", () => {
+  const out: number[] = [];
+  const m = new FakeMachine().load(...pcBoard({ serial: (b) => out.push(...b) }));
+  assert.equal(m.cpu.setSourceCalls, 1);
+  for (
+    const port of [
+      0x3f8,
+      0x20,
+      0xa0,
+      0x4d0,
+      0x40,
+      0x61,
+      0x70,
+      0x92,
+      0xf4,
+      0xf7,
+      0xe9,
+      0x510,
+      0xe0,
+      0x2000,
+    ]
+  ) {
+    assert.ok(m.hasPort(port), `port ${port.toString(16)}`);
+  }
+  assert.ok(m.hasMmio(0xfee00000) && m.hasMmio(0xfec00000) && m.hasMmio(0xff000000));
+  m.out(0x3f8, 0x41);
+  m.out(0xe9, 0x42);
+  assert.deepEqual(out, [0x41, 0x42]);
+  m.out(0xf4, 3);
+  assert.deepEqual(m.stops, [{ kind: "exit", status: 7 }]);
+  const names = m.plugins.map((p) => p.name);
+  assert.equal(new Set(names).size, names.length, "unique names");
+  m.dispose();
+  assert.equal(m.clock.pending, 0, "no timers after dispose");
+});
+
+Deno.test("pc board: PIT IRQ0 via PIC, then via IOAPIC when the PIC is masked", () => {
+  const m = new FakeMachine().load(...pcBoard());
+  for (
+    const [p, v] of [
+      [0x20, 0x11],
+      [0x21, 0x20],
+      [0x21, 4],
+      [0x21, 1],
+      [0xa0, 0x11],
+      [0xa1, 0x28],
+      [0xa1, 2],
+      [0xa1, 1],
+      [0x21, 0xfe],
+      [0xa1, 0xff],
+    ]
+  ) {
+    m.out(p, v);
+  }
+  m.out(0x43, 0x34);
+  m.out(0x40, 0xa9);
+  m.out(0x40, 0x04); // 1193: ~1 kHz
+  m.advance(1.1e6);
+  assert.equal(m.inta(), 0x20);
+  m.out(0x20, 0x20);
+  // Switch to the APIC path: mask the PIC, program IOAPIC pin 2, enable LAPIC.
+  m.out(0x21, 0xff);
+  m.write(0xfee000f0, 0x1ff);
+  m.write(0xfec00000, 0x14);
+  m.write(0xfec00010, 0x40);
+  m.advance(1.1e6);
+  assert.equal(m.inta(), 0x40);
+});
+
+Deno.test("deviceFromSpec: QEMU-style names and options; errors are clear", () => {
+  const p = deviceFromSpec("isa-debug-exit,iobase=0xf4,iosize=4");
+  assert.equal(p.name, "isa-debug-exit@0xf4");
+  assert.equal(deviceFromSpec("isa-serial,iobase=0x2f8,irq=3").name, "uart16550@0x2f8");
+  assert.throws(() => deviceFromSpec("nope"), /unknown device "nope"/);
+  assert.throws(() => deviceFromSpec("isa-debug-exit,iobase=zz"), /not an integer/);
+  assert.throws(() => deviceFromSpec("pc-testdev,x=1"), /unknown option/);
+  for (const [name, f] of Object.entries(deviceFactories)) {
+    const plugin = f({});
+    const m = new FakeMachine().load(plugin);
+    assert.ok(m.plugins.length === 1, name);
+    plugin.reset?.();
+    const s = plugin.saveState?.();
+    if (s) plugin.loadState?.(JSON.parse(JSON.stringify(s)));
+    plugin.dispose?.();
+    assert.equal(m.clock.pending, 0, `${name} leaves no timers`);
+  }
+});
+
+Deno.test("loading the same device twice on the same ports is a conflict naming both", () => {
+  const m = new FakeMachine().load(deviceFromSpec("isa-debug-exit,iobase=0xf4,iosize=4"));
+  assert.throws(
+    () => m.load(deviceFromSpec("isa-debug-exit,iobase=0xf6,iosize=2")),
+    (e: Error) =>
+      e instanceof PluginConflictError && /isa-debug-exit@0xf6/.test(e.message) &&
+      /isa-debug-exit@0xf4/.test(e.message),
+  );
+});

@@ -1,0 +1,25 @@
+/**
+ * PC device plugins: 16550A UART, 8259A PIC pair, 8254 PIT, CMOS RTC, local
+ * APIC (xAPIC/x2APIC), I/O APIC, isa-debug-exit, the port 0xE9 console,
+ * fw_cfg, pc-testdev, ports 0x61 and 0x92, the interrupt-delivery services
+ * that connect the controllers to the vCPU, and the `pc` board preset.
+ *
+ * @module
+ */
+
+export * from "./options.ts";
+export * from "./interrupts.ts";
+export * from "./uart16550.ts";
+export * from "./pic.ts";
+export * from "./pit.ts";
+export * from "./port61.ts";
+export * from "./port92.ts";
+export * from "./rtc.ts";
+export * from "./lapic.ts";
+export * from "./lapic_timer.ts";
+export * from "./ioapic.ts";
+export * from "./debug_exit.ts";
+export * from "./debugcon.ts";
+export * from "./fw_cfg.ts";
+export * from "./pc_testdev.ts";
+export * from "./board_pc.ts";
