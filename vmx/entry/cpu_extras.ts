@@ -1,0 +1,94 @@
+/**
+ * Optional fast fields of the CPU engine (`cpu/Cpu`) that VM entry and exit
+ * use when present, so that the round trip needs no BigInt MSR calls. A
+ * vCPU that lacks them is driven through the plain {@link Vcpu} API.
+ *
+ * @module
+ */
+
+import type { InterruptSource, Vcpu } from "../../core/vcpu.ts";
+
+/** Fields of `cpu/Cpu` beyond the {@link Vcpu} contract that the VMX plugin may use. */
+export interface CpuExtras {
+  /** IA32_SYSENTER_CS. */
+  sysenterCs?: number;
+  /** IA32_SYSENTER_ESP (canonical number). */
+  sysenterEsp?: number;
+  /** IA32_SYSENTER_EIP (canonical number). */
+  sysenterEip?: number;
+  /** TSC = virtual time + tscOffset. */
+  tscOffset?: number;
+  /** Window requests: bit 0 interrupt window, bit 1 NMI window, bit 2 monitor trap flag. */
+  windowRequests?: number;
+  /** The maskable-interrupt source (for acknowledge-on-exit). */
+  intSource?: InterruptSource | null;
+  /** RIP of the instruction being executed. */
+  ip0?: number;
+}
+
+/** A vCPU seen with its optional extras. */
+export type VcpuX = Vcpu & CpuExtras;
+
+/** IA32_SYSENTER_CS / ESP / EIP, PAT, EFER, DEBUGCTL MSR numbers. */
+export const enum Msr {
+  SYSENTER_CS = 0x174,
+  SYSENTER_ESP = 0x175,
+  SYSENTER_EIP = 0x176,
+  DEBUGCTL = 0x1d9,
+  PAT = 0x277,
+  EFER = 0xc0000080,
+  FS_BASE = 0xc0000100,
+  GS_BASE = 0xc0000101,
+  TSC = 0x10,
+  SMBASE = 0x9e,
+  SMM_MONITOR_CTL = 0x9b,
+  MC_BASE = 0x400,
+}
+
+/** Combine halves into a bigint (cold path). */
+export function big(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** Low 32 bits of a bigint. */
+export function loOf(v: bigint): number {
+  return Number(v & 0xffffffffn);
+}
+
+/** High 32 bits of a bigint (of its 64-bit two's complement). */
+export function hiOf(v: bigint): number {
+  return Number((v >> 32n) & 0xffffffffn);
+}
+
+/** Write the SYSENTER MSRs (fast fields when present). */
+export function setSysenter(v: VcpuX, cs: number, espLin: number, eipLin: number): void {
+  if (v.sysenterCs !== undefined) {
+    v.sysenterCs = cs;
+    v.sysenterEsp = espLin;
+    v.sysenterEip = eipLin;
+    return;
+  }
+  v.writeMsr(Msr.SYSENTER_CS, BigInt(cs >>> 0));
+  v.writeMsr(Msr.SYSENTER_ESP, BigInt.asUintN(64, BigInt(espLin)));
+  v.writeMsr(Msr.SYSENTER_EIP, BigInt.asUintN(64, BigInt(eipLin)));
+}
+
+/** Out-parameter for {@link getSysenter}. */
+export interface SysenterOut {
+  cs: number;
+  esp: number;
+  eip: number;
+}
+
+/** Read the SYSENTER MSRs into `out` (fast fields when present). */
+export function getSysenter(v: VcpuX, out: SysenterOut): void {
+  if (v.sysenterCs !== undefined) {
+    out.cs = v.sysenterCs;
+    out.esp = v.sysenterEsp ?? 0;
+    out.eip = v.sysenterEip ?? 0;
+    return;
+  }
+  out.cs = Number((v.readMsr(Msr.SYSENTER_CS) ?? 0n) & 0xffffffffn);
+  out.esp = Number(BigInt.asIntN(64, v.readMsr(Msr.SYSENTER_ESP) ?? 0n));
+  out.eip = Number(BigInt.asIntN(64, v.readMsr(Msr.SYSENTER_EIP) ?? 0n));
+}

@@ -1,0 +1,158 @@
+/**
+ * VMLAUNCH and VMRESUME (SDM Vol. 3C 31.3 "VMLAUNCH/VMRESUME", chapter 27
+ * "VM Entries"), from "current-VMCS pointer not valid" on; part 1 did the
+ * #UD/#GP and non-root checks.
+ *
+ * Order: VMfailInvalid without a current VMCS; VMfailValid(26) with MOV-SS
+ * blocking; launch state (4 / 5); control checks (7); host-state checks
+ * (8); then the entry is committed: guest-state checks (exit 33),
+ * guest-state loading, MSR-load list (exit 34), event injection, and L2
+ * runs.
+ *
+ * @module
+ */
+
+import type { ExitDisposition } from "../../core/vmexit.ts";
+import { Interruptibility } from "../../core/vcpu.ts";
+import { PIN, PROC, PROC2 } from "../controls.ts";
+import { vmFailInvalid, vmFailValid, vmSucceed, VmxError } from "../instructions/conventions.ts";
+import { entryFailure, performVmExit } from "../exit/vmexit.ts";
+import { Reason } from "../exit/reasons.ts";
+import type { Nested } from "../nonroot/session.ts";
+import { checkControls } from "./check_controls.ts";
+import { checkHost } from "./check_host.ts";
+import { checkGuest } from "./check_guest.ts";
+import { Injected, injectOnEntry } from "./inject.ts";
+import { loadGuestState } from "./load_guest.ts";
+import { loadMsrList } from "./msr_list.ts";
+import { O, r32, rhi } from "./offsets.ts";
+import { startEpt } from "../ept/nested_ept.ts";
+
+/** The rule that made the last entry fail with VMfailValid(7/8) (diagnostics). */
+export let lastEntryFailure = "";
+
+/**
+ * Run VMLAUNCH (`launch`) or VMRESUME. Returns "handled" for a VMfail
+ * (flags and error field set; L1 continues after the instruction), or
+ * "reflected" when the vCPU state was replaced (L2 runs, or L1 continues
+ * at HOST_RIP after an entry-failure exit).
+ */
+export function vmentry(n: Nested, launch: boolean): ExitDisposition {
+  const v = n.vcpu;
+  const cur = n.state.current;
+  if (cur === null) {
+    vmFailInvalid(v);
+    return "handled";
+  }
+  const vmcs = cur.vmcs;
+  const d = vmcs.view;
+  if ((v.interruptibility & Interruptibility.MOV_SS) !== 0) {
+    n.stats.failedEntries++;
+    vmFailValid(v, vmcs, VmxError.ENTRY_EVENTS_BLOCKED_BY_MOV_SS);
+    return "handled";
+  }
+  if (launch && vmcs.launched) {
+    n.stats.failedEntries++;
+    vmFailValid(v, vmcs, VmxError.VMLAUNCH_NONCLEAR_VMCS);
+    return "handled";
+  }
+  if (!launch && !vmcs.launched) {
+    n.stats.failedEntries++;
+    vmFailValid(v, vmcs, VmxError.VMRESUME_NONLAUNCHED_VMCS);
+    return "handled";
+  }
+  const ctl = checkControls(d, undefined, n.features);
+  if (ctl !== null) {
+    lastEntryFailure = ctl;
+    n.stats.failedEntries++;
+    vmFailValid(v, vmcs, VmxError.ENTRY_INVALID_CONTROL_FIELD);
+    return "handled";
+  }
+  const host = checkHost(d, (v.efer & 0x400) !== 0, n.features);
+  if (host !== null) {
+    lastEntryFailure = host;
+    n.stats.failedEntries++;
+    vmFailValid(v, vmcs, VmxError.ENTRY_INVALID_HOST_STATE_FIELD);
+    return "handled";
+  }
+  // The entry is committed: from here on failures are VM exits to L1.
+  n.vmcs = vmcs;
+  n.d = d;
+  // The flags of a successful VMLAUNCH/VMRESUME are those of VMsucceed; a
+  // failed entry reports through the exit, and VM exits set RFLAGS to 2.
+  vmSucceed(v);
+  const qual = checkGuest(d, n.mem, n.features);
+  if (qual >= 0) {
+    entryFailure(n, Reason.ENTRY_FAIL_GUEST_STATE, qual);
+    return "reflected";
+  }
+  const entryCtl = r32(d, O.VM_ENTRY_CONTROLS);
+  loadGuestState(v, d);
+  n.debugctlLoaded = (entryCtl & 4) !== 0;
+  const loadCount = r32(d, O.VM_ENTRY_MSR_LOAD_COUNT);
+  if (loadCount !== 0) {
+    const addr = rhi(d, O.VM_ENTRY_MSR_LOAD_ADDR) * 0x100000000 + r32(d, O.VM_ENTRY_MSR_LOAD_ADDR);
+    const bad = loadMsrList(v, n.mem, addr, loadCount);
+    if (bad !== 0) {
+      entryFailure(n, Reason.ENTRY_FAIL_MSR_LOADING, bad);
+      return "reflected";
+    }
+  }
+  if (launch) vmcs.launched = true;
+  // Enter non-root operation.
+  const pin = r32(d, O.PIN_BASED_VM_EXEC_CONTROL);
+  const proc = r32(d, O.CPU_BASED_VM_EXEC_CONTROL);
+  const proc2 = (proc & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0
+    ? r32(d, O.SECONDARY_VM_EXEC_CONTROL)
+    : 0;
+  n.inL2 = true;
+  n.stats.entries++;
+  v.nonRoot = true;
+  n.ept = (proc2 & PROC2.ENABLE_EPT) !== 0 ? startEpt(n) : null;
+  v.nonRootHook = n.ept !== null ? n.hookEpt : n.hook;
+  // TSC offsetting (SDM 26.6.5 / 25.6.5): L2's TSC = L1's TSC + offset.
+  if (v.tscOffset !== undefined) {
+    n.l1TscOffset = v.tscOffset;
+    n.l2TscDelta = (proc & PROC.USE_TSC_OFFSETTING) !== 0
+      ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET)
+      : 0;
+    v.tscOffset = n.l1TscOffset + n.l2TscDelta;
+  }
+  if (v.windowRequests !== undefined) {
+    v.windowRequests = ((proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0 ? 1 : 0) |
+      ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? 2 : 0) |
+      ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? 4 : 0);
+  }
+  v.stateChanged();
+  n.entryRetired = v.retired;
+  const inj = injectOnEntry(v, d, n.injected);
+  n.injectedPending = inj === Injected.EVENT;
+  if (inj === Injected.PENDING_MTF) {
+    // A pending MTF VM exit is delivered before any L2 instruction (27.6.2).
+    n.info.begin(Reason.MONITOR_TRAP_FLAG);
+    performVmExit(n, v.rip);
+    return "reflected";
+  }
+  if ((pin & PIN.PREEMPTION_TIMER) !== 0) armPreemptionTimer(n);
+  if (v.interruptStateChanged !== undefined) v.interruptStateChanged();
+  return "reflected";
+}
+
+/**
+ * Arm the VMX-preemption timer on the virtual clock: it counts down at the
+ * TSC rate (1 GHz virtual) divided by 2^rate and causes a VM exit at zero
+ * (SDM 26.5.1). A value of 0 exits before the first L2 instruction.
+ */
+function armPreemptionTimer(n: Nested): void {
+  const clock = n.clock;
+  const value = r32(n.d, O.VMX_PREEMPTION_TIMER_VALUE);
+  const delay = value * 2 ** n.features.preemptionTimerRate;
+  if (clock === null) return;
+  n.timerDeadline = clock.now + delay;
+  n.timer = clock.schedule(n.timerDeadline, () => {
+    n.timer = null;
+    if (!n.inL2) return;
+    n.info.begin(Reason.PREEMPTION_TIMER);
+    performVmExit(n, n.vcpu.rip);
+  }, "vmx preemption timer");
+}

@@ -1,0 +1,8 @@
+/**
+ * Nested EPT (through mm/'s EPT walker) and INVEPT/INVVPID.
+ *
+ * @module
+ */
+
+export * from "./invalidate.ts";
+export * from "./nested_ept.ts";

@@ -1,0 +1,148 @@
+/**
+ * The VM exit from L2 to L1 (SDM Vol. 3C chapter 28), the VM-entry failure
+ * exit (27.8) and the VMX abort (28.7).
+ *
+ * @module
+ */
+
+import { EXIT, PIN } from "../controls.ts";
+import { loadMsrList, storeMsrList } from "../entry/msr_list.ts";
+import { O, r32, w32 } from "../entry/offsets.ts";
+import type { Nested } from "../nonroot/session.ts";
+import { OFF_ABORT } from "../vmcs12/layout.ts";
+import { loadHostState } from "./load_host.ts";
+import { AbortCode, EXIT_REASON_ENTRY_FAILURE, intrInfo, Reason } from "./reasons.ts";
+import { saveGuestState, writeExitInfo } from "./save_guest.ts";
+
+/** Stop L2 bookkeeping on the vCPU: timer, windows, TSC offset, hook. */
+function leaveNonRoot(n: Nested): void {
+  const v = n.vcpu;
+  if (n.timer !== null) {
+    n.timer.cancel();
+    n.timer = null;
+  }
+  if (v.windowRequests !== undefined) v.windowRequests = 0;
+  if (v.tscOffset !== undefined && n.inL2) v.tscOffset = n.l1TscOffset;
+  v.nonRoot = false;
+  v.nonRootHook = null;
+  n.inL2 = false;
+  n.ept = null;
+  n.injectedPending = false;
+}
+
+/** TSC as L1 sees it (IA32_TSC in the MSR-store list is stored without L2's offset). */
+function l1Tsc(n: Nested): bigint {
+  return n.vcpu.readTsc() - BigInt(Math.trunc(n.inL2 ? n.l2TscDelta : 0));
+}
+
+/**
+ * Perform a VM exit to L1 with the exit information in `n.info`; `rip` is
+ * the guest RIP to save. Afterwards the vCPU runs L1 at HOST_RIP (or is
+ * shut down after a VMX abort).
+ */
+export function performVmExit(n: Nested, rip: number): void {
+  const v = n.vcpu;
+  const d = n.d;
+  const info = n.info;
+  // An exit during delivery of the event injected at entry reports it as
+  // IDT-vectoring information (SDM 28.2.4).
+  if (
+    n.injectedPending && info.idtInfo === 0 && v.retired === n.entryRetired &&
+    (info.reason === Reason.EXCEPTION_NMI || info.reason === Reason.EPT_VIOLATION ||
+      info.reason === Reason.EPT_MISCONFIG || info.reason === Reason.TRIPLE_FAULT)
+  ) {
+    const e = n.injected;
+    info.idtInfo = intrInfo(e.vector, e.type, e.errorCode >= 0);
+    info.idtError = e.errorCode >= 0 ? e.errorCode : 0;
+    if (e.type >= 4) info.instrLen = e.instructionLength;
+  }
+  const exitCtl = r32(d, O.VM_EXIT_CONTROLS);
+  // 28.2 exit information, 28.3 guest state.
+  writeExitInfo(d, info);
+  saveGuestState(v, d, rip);
+  if ((exitCtl & EXIT.SAVE_PREEMPTION_TIMER) !== 0) {
+    w32(d, O.VMX_PREEMPTION_TIMER_VALUE, preemptionRemaining(n));
+  }
+  // 28.4 MSR-store list.
+  const storeCount = r32(d, O.VM_EXIT_MSR_STORE_COUNT);
+  if (storeCount !== 0) {
+    const addr = r32(d, O.VM_EXIT_MSR_STORE_ADDR) +
+      d.getUint32(O.VM_EXIT_MSR_STORE_ADDR + 4, true) * 0x100000000;
+    if (storeMsrList(v, n.mem, addr, storeCount, () => l1Tsc(n)) !== 0) {
+      leaveNonRoot(n);
+      vmxAbort(n, AbortCode.SAVE_GUEST_MSRS);
+      return;
+    }
+  }
+  const nmiExit = info.reason === Reason.EXCEPTION_NMI && ((info.intrInfo >>> 8) & 7) === 2;
+  const pin = r32(d, O.PIN_BASED_VM_EXEC_CONTROL);
+  leaveNonRoot(n);
+  n.stats.count("l2-l1", info.reason);
+  finishToHost(n, nmiExit && (pin & PIN.VIRTUAL_NMIS) === 0);
+}
+
+/** Remaining preemption-timer value (in timer ticks) at this moment. */
+function preemptionRemaining(n: Nested): number {
+  if (n.timer === null || n.clock === null) return 0;
+  const left = n.timerDeadline - n.clock.now;
+  if (left <= 0) return 0;
+  return Math.min(0xffffffff, Math.floor(left / 2 ** n.features.preemptionTimerRate));
+}
+
+/**
+ * 28.5 load host state, 28.6 host MSR-load list, then leave non-root
+ * operation for good (VMX abort on failure).
+ */
+function finishToHost(n: Nested, nmiBlocked: boolean): void {
+  const v = n.vcpu;
+  const d = n.d;
+  const abort = loadHostState(v, d, n.mem, n.debugctlLoaded);
+  n.debugctlLoaded = false;
+  v.interruptibility = nmiBlocked ? 8 : 0;
+  if (abort !== 0) {
+    vmxAbort(n, abort);
+    return;
+  }
+  const loadCount = r32(d, O.VM_EXIT_MSR_LOAD_COUNT);
+  if (loadCount !== 0) {
+    const addr = r32(d, O.VM_EXIT_MSR_LOAD_ADDR) +
+      d.getUint32(O.VM_EXIT_MSR_LOAD_ADDR + 4, true) * 0x100000000;
+    if (loadMsrList(v, n.mem, addr, loadCount) !== 0) {
+      vmxAbort(n, AbortCode.LOAD_HOST_MSRS);
+      return;
+    }
+  }
+  v.stateChanged();
+}
+
+/**
+ * VM-entry failure after the guest-state checks or while loading MSRs
+ * (SDM 27.8): no guest state is saved; exit reason `reason` with bit 31
+ * set and qualification `qual`; host state is loaded as for a VM exit.
+ */
+export function entryFailure(n: Nested, reason: number, qual: number): void {
+  const d = n.d;
+  const info = n.info.begin((reason | EXIT_REASON_ENTRY_FAILURE) >>> 0).qual(qual);
+  w32(d, O.VM_EXIT_REASON, info.reason);
+  d.setUint32(O.EXIT_QUALIFICATION, info.qualLo, true);
+  d.setUint32(O.EXIT_QUALIFICATION + 4, info.qualHi, true);
+  // The VM-exit interruption information is invalid after a failed entry.
+  w32(d, O.VM_EXIT_INTR_INFO, 0);
+  n.stats.failedEntries++;
+  leaveNonRoot(n);
+  finishToHost(n, false);
+}
+
+/**
+ * VMX abort (SDM 28.7): write the indicator into the VMCS region and put
+ * the logical processor into the shutdown state.
+ */
+export function vmxAbort(n: Nested, code: number): void {
+  const v = n.vcpu;
+  n.d.setUint32(OFF_ABORT, code >>> 0, true);
+  v.nonRoot = false;
+  v.nonRootHook = null;
+  v.activity = "shutdown";
+  v.stateChanged();
+  n.onShutdown();
+}

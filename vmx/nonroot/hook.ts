@@ -1,0 +1,307 @@
+/**
+ * The non-root hook: for every exit-capable event of L2, decide from
+ * vmcs12's controls whether L1 gets a VM exit ("reflected", after
+ * performing it) or nestvm handles the event itself ("pass": offered to
+ * nestvm's plugins or the CPU's default). SDM Vol. 3C 26.1-26.2
+ * ("Instructions that cause VM exits", "Other causes of VM exits").
+ *
+ * @module
+ */
+
+import type { NonRootHook } from "../../core/vcpu.ts";
+import type { CrAccessExit, ExceptionExit, ExitDisposition, VmExit } from "../../core/vmexit.ts";
+import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
+import { O, r32 } from "../entry/offsets.ts";
+import { performVmExit } from "../exit/vmexit.ts";
+import { INTR_INFO_ERROR_CODE, intrInfo, IntrType, Reason } from "../exit/reasons.ts";
+import { basicReasonOf } from "../stats.ts";
+import { ioExits, msrExits } from "./bitmaps.ts";
+import { crAccess } from "./cr.ts";
+import { addrSizeCode, descriptorInstrInfo, displacementQual, vmxInstrInfo } from "./instr_info.ts";
+import type { Nested } from "./session.ts";
+
+/** Build the hooks of a nested session: plain, and with EPT translation. */
+export function createHooks(n: Nested): { plain: NonRootHook; ept: NonRootHook } {
+  const onExit = (exit: VmExit): ExitDisposition => onL2Exit(n, exit);
+  const plain: NonRootHook = { onExit };
+  const ept: NonRootHook = {
+    onExit,
+    translateGpa: (gpa, access, linear, isPageWalk) =>
+      n.ept === null ? gpa : n.ept.translateGpa(gpa, access, linear, isPageWalk),
+  };
+  return { plain, ept };
+}
+
+/** Decide on one L2 event; counts it under L2->L1 or L2->L0. */
+export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
+  if (!n.inL2) return "pass";
+  const r = decide(n, exit);
+  if (r !== "reflected") n.stats.count("l2-l0", basicReasonOf(exit));
+  return r;
+}
+
+/** The RIP to save for an exit caused by an instruction of `len` bytes (0: an event). */
+function ripOf(n: Nested, len: number): number {
+  const v = n.vcpu;
+  if (len === 0) return v.rip;
+  if (v.ip0 !== undefined) return v.ip0;
+  const r = v.rip - len;
+  return v.mode === "long64" ? r : r >>> 0;
+}
+
+/** Perform the exit prepared in n.info for an instruction of length `len`. */
+function reflect(n: Nested, len: number): "reflected" {
+  n.info.instrLen = len;
+  performVmExit(n, ripOf(n, len));
+  return "reflected";
+}
+
+const VMX_REASONS: Readonly<Record<string, number>> = {
+  vmcall: Reason.VMCALL,
+  vmclear: Reason.VMCLEAR,
+  vmlaunch: Reason.VMLAUNCH,
+  vmptrld: Reason.VMPTRLD,
+  vmptrst: Reason.VMPTRST,
+  vmread: Reason.VMREAD,
+  vmresume: Reason.VMRESUME,
+  vmwrite: Reason.VMWRITE,
+  vmxoff: Reason.VMXOFF,
+  vmxon: Reason.VMXON,
+  invept: Reason.INVEPT,
+  invvpid: Reason.INVVPID,
+};
+
+function decide(n: Nested, exit: VmExit): ExitDisposition {
+  const d = n.d;
+  const info = n.info;
+  const v = n.vcpu;
+  const proc = r32(d, O.CPU_BASED_VM_EXEC_CONTROL);
+  switch (exit.kind) {
+    case "cpuid":
+      info.begin(Reason.CPUID);
+      return reflect(n, exit.instructionLength);
+    case "getsec":
+      info.begin(Reason.GETSEC);
+      return reflect(n, exit.instructionLength);
+    case "invd":
+      info.begin(Reason.INVD);
+      return reflect(n, exit.instructionLength);
+    case "xsetbv":
+      info.begin(Reason.XSETBV);
+      return reflect(n, exit.instructionLength);
+    case "io": {
+      if (!ioExits(d, n.mem, exit.port, exit.size)) return "pass";
+      const s = exit.string;
+      info.begin(Reason.IO_INSTRUCTION).qual(
+        (exit.size - 1) | (exit.direction === "in" ? 8 : 0) | (s !== undefined ? 16 : 0) |
+          (s?.rep ? 32 : 0) | (exit.dxForm ? 0 : 64) | ((exit.port & 0xffff) * 0x10000),
+      );
+      if (s !== undefined) {
+        info.guestLinear = s.linear;
+        // INS/OUTS information (IA32_VMX_BASIC[54]): address size from the
+        // mode, segment ES for INS and DS for OUTS (no override known here).
+        const asz = v.mode === "long64"
+          ? 64
+          : v.mode === "protected32" || v.mode === "compat32"
+          ? 32
+          : 16;
+        info.instrInfo = (addrSizeCode(asz) << 7) | ((exit.direction === "in" ? 0 : 3) << 15);
+      }
+      return reflect(n, exit.instructionLength);
+    }
+    case "rdmsr":
+    case "wrmsr":
+      if (!msrExits(d, n.mem, exit.msr, exit.kind === "wrmsr")) return "pass";
+      info.begin(exit.kind === "rdmsr" ? Reason.RDMSR : Reason.WRMSR);
+      return reflect(n, exit.instructionLength);
+    case "hlt":
+      if ((proc & PROC.HLT_EXITING) === 0) return "pass";
+      info.begin(Reason.HLT);
+      return reflect(n, exit.instructionLength);
+    case "vmx": {
+      if (exit.instruction === "vmfunc") return v.raiseException(6); // VM functions not enabled
+      info.begin(VMX_REASONS[exit.instruction] ?? Reason.VMCALL);
+      if (
+        exit.instruction !== "vmcall" && exit.instruction !== "vmlaunch" &&
+        exit.instruction !== "vmresume" && exit.instruction !== "vmxoff"
+      ) {
+        info.qual(displacementQual(exit.operands));
+        info.instrInfo = vmxInstrInfo(exit.operands);
+      }
+      return reflect(n, exit.instructionLength);
+    }
+    case "exception":
+      return exception(n, exit);
+    case "nmi":
+      if ((r32(d, O.PIN_BASED_VM_EXEC_CONTROL) & PIN.NMI_EXITING) === 0) return "pass";
+      info.begin(Reason.EXCEPTION_NMI);
+      info.intrInfo = intrInfo(2, IntrType.NMI, false);
+      return reflect(n, 0);
+    case "triple-fault":
+      info.begin(Reason.TRIPLE_FAULT);
+      return reflect(n, 0);
+    case "cr":
+      return crExit(n, exit, proc);
+    case "dr":
+      if ((proc & PROC.MOV_DR_EXITING) === 0) return "pass";
+      info.begin(Reason.DR_ACCESS).qual(
+        (exit.dr & 7) | (exit.direction === "from" ? 16 : 0) | ((exit.gpr & 15) << 8),
+      );
+      return reflect(n, exit.instructionLength);
+    case "rdtsc":
+      if ((proc & PROC.RDTSC_EXITING) === 0) return "pass";
+      info.begin(Reason.RDTSC);
+      return reflect(n, exit.instructionLength);
+    case "rdtscp":
+      if ((proc2Of(d, proc) & PROC2.ENABLE_RDTSCP) === 0) return v.raiseException(6);
+      if ((proc & PROC.RDTSC_EXITING) === 0) return "pass";
+      info.begin(Reason.RDTSCP);
+      return reflect(n, exit.instructionLength);
+    case "rdpmc":
+      return simple(n, exit.instructionLength, (proc & PROC.RDPMC_EXITING) !== 0, Reason.RDPMC);
+    case "wbinvd":
+      return simple(
+        n,
+        exit.instructionLength,
+        (proc2Of(d, proc) & PROC2.WBINVD_EXITING) !== 0,
+        Reason.WBINVD,
+      );
+    case "pause":
+      return simple(n, exit.instructionLength, (proc & PROC.PAUSE_EXITING) !== 0, Reason.PAUSE);
+    case "monitor":
+      return simple(n, exit.instructionLength, (proc & PROC.MONITOR_EXITING) !== 0, Reason.MONITOR);
+    case "mwait":
+      return simple(n, exit.instructionLength, (proc & PROC.MWAIT_EXITING) !== 0, Reason.MWAIT);
+    case "rdrand":
+      return simple(
+        n,
+        exit.instructionLength,
+        (proc2Of(d, proc) & PROC2.RDRAND_EXITING) !== 0,
+        Reason.RDRAND,
+      );
+    case "rdseed":
+      return simple(
+        n,
+        exit.instructionLength,
+        (proc2Of(d, proc) & PROC2.RDSEED_EXITING) !== 0,
+        Reason.RDSEED,
+      );
+    case "rsm":
+      return "pass";
+    case "invlpg":
+      if ((proc & PROC.INVLPG_EXITING) === 0) return "pass";
+      info.begin(Reason.INVLPG).qual(exit.linear);
+      return reflect(n, exit.instructionLength);
+    case "invpcid":
+      if ((proc2Of(d, proc) & PROC2.ENABLE_INVPCID) === 0) return v.raiseException(6);
+      if ((proc & PROC.INVLPG_EXITING) === 0) return "pass";
+      info.begin(Reason.INVPCID).qual(displacementQual(exit.operands));
+      info.instrInfo = vmxInstrInfo(exit.operands);
+      return reflect(n, exit.instructionLength);
+    case "gdtr-idtr":
+    case "ldtr-tr": {
+      if ((proc2Of(d, proc) & PROC2.DESCRIPTOR_TABLE_EXITING) === 0) return "pass";
+      info.begin(exit.kind === "gdtr-idtr" ? Reason.GDTR_IDTR : Reason.LDTR_TR)
+        .qual(displacementQual(exit.operands));
+      info.instrInfo = descriptorInstrInfo(
+        exit.instruction,
+        exit.operands,
+        exit.operands.operandSize !== 32 ? false : true,
+      );
+      return reflect(n, exit.instructionLength);
+    }
+    case "external-interrupt": {
+      if ((r32(d, O.PIN_BASED_VM_EXEC_CONTROL) & PIN.EXTERNAL_INTERRUPT_EXITING) === 0) {
+        return "pass";
+      }
+      info.begin(Reason.EXTERNAL_INTERRUPT);
+      if ((r32(d, O.VM_EXIT_CONTROLS) & EXIT.ACKNOWLEDGE_INTERRUPT_ON_EXIT) !== 0) {
+        const src = v.intSource;
+        if (src !== undefined && src !== null && src.hasInterrupt()) {
+          info.intrInfo = intrInfo(src.acknowledge(), IntrType.EXTERNAL, false);
+        }
+      }
+      return reflect(n, 0);
+    }
+    case "interrupt-window":
+      return simple(n, 0, (proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0, Reason.INTERRUPT_WINDOW);
+    case "nmi-window":
+      return simple(n, 0, (proc & PROC.NMI_WINDOW_EXITING) !== 0, Reason.NMI_WINDOW);
+    case "monitor-trap":
+      return simple(n, 0, (proc & PROC.MONITOR_TRAP_FLAG) !== 0, Reason.MONITOR_TRAP_FLAG);
+    case "preemption-timer":
+      return simple(
+        n,
+        0,
+        (r32(d, O.PIN_BASED_VM_EXEC_CONTROL) & PIN.PREEMPTION_TIMER) !== 0,
+        Reason.PREEMPTION_TIMER,
+      );
+    case "mmio":
+      return "pass";
+    default:
+      return "pass";
+  }
+}
+
+function simple(n: Nested, len: number, exits: boolean, reason: number): ExitDisposition {
+  if (!exits) return "pass";
+  n.info.begin(reason);
+  return reflect(n, len);
+}
+
+function proc2Of(d: DataView, proc: number): number {
+  return (proc & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0 ? r32(d, O.SECONDARY_VM_EXEC_CONTROL) : 0;
+}
+
+const EXC_TYPE: Readonly<Record<ExceptionExit["type"], number>> = {
+  "hardware": IntrType.HARDWARE_EXCEPTION,
+  "nmi": IntrType.NMI,
+  "software-exception": IntrType.SOFTWARE_EXCEPTION,
+  "software-interrupt": IntrType.SOFTWARE_INTERRUPT,
+  "privileged-software": IntrType.PRIVILEGED_SOFTWARE_EXCEPTION,
+};
+
+/**
+ * Exceptions and NMIs (SDM 26.2): NMIs by "NMI exiting"; INT n never
+ * exits; other exceptions by the exception bitmap, #PF refined by the
+ * error-code mask and match.
+ */
+function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
+  const d = n.d;
+  const info = n.info;
+  const type = EXC_TYPE[exit.type];
+  if (type === IntrType.NMI) {
+    if ((r32(d, O.PIN_BASED_VM_EXEC_CONTROL) & PIN.NMI_EXITING) === 0) return "pass";
+    info.begin(Reason.EXCEPTION_NMI);
+    info.intrInfo = intrInfo(2, IntrType.NMI, false);
+    return reflect(n, 0);
+  }
+  if (type === IntrType.SOFTWARE_INTERRUPT) return "pass";
+  const vector = exit.vector & 31;
+  const bitmap = r32(d, O.EXCEPTION_BITMAP);
+  let exits = ((bitmap >>> vector) & 1) !== 0;
+  if (vector === 14) {
+    const ec = exit.errorCode >= 0 ? exit.errorCode : 0;
+    const matches =
+      (ec & r32(d, O.PAGE_FAULT_ERROR_CODE_MASK)) === r32(d, O.PAGE_FAULT_ERROR_CODE_MATCH);
+    exits = exits ? matches : !matches;
+  }
+  if (!exits) return "pass";
+  info.begin(Reason.EXCEPTION_NMI);
+  if (vector === 14) info.qual(exit.faultAddress);
+  const hasEc = exit.errorCode >= 0 && type === IntrType.HARDWARE_EXCEPTION;
+  info.intrInfo = intrInfo(exit.vector, type, hasEc);
+  if (hasEc) info.intrError = exit.errorCode >>> 0;
+  // Software exceptions (INT3, INTO) and ICEBP report their length.
+  const len = type === IntrType.HARDWARE_EXCEPTION ? 0 : exit.instructionLength;
+  return reflect(n, len);
+}
+
+void INTR_INFO_ERROR_CODE;
+
+/** Control-register accesses (SDM 26.1.3, qualification Table 28-3). */
+function crExit(n: Nested, exit: CrAccessExit, proc: number): ExitDisposition {
+  const r = crAccess(n, exit, proc);
+  if (r !== "exit") return r;
+  return reflect(n, exit.instructionLength);
+}

@@ -1,0 +1,85 @@
+/**
+ * Per-vCPU state of nested execution: what VM entry set up and VM exit
+ * tears down (the current vmcs12 while L2 runs, L1's TSC offset, the
+ * preemption timer, the event injected at entry, nested EPT) plus the
+ * reusable exit-information record and the statistics.
+ *
+ * @module
+ */
+
+import type { Timer, VirtualClock } from "../../core/clock.ts";
+import type { NonRootHook, PendingEvent } from "../../core/vcpu.ts";
+import type { GuestMemory } from "../../mm/types.ts";
+import type { VmxFeatures } from "../features.ts";
+import type { VmxState } from "../state.ts";
+import type { Vmcs12 } from "../vmcs12/vmcs12.ts";
+import type { VcpuX } from "../entry/cpu_extras.ts";
+import { ExitInfo } from "../exit/exit_info.ts";
+import { VmxStats } from "../stats.ts";
+import type { NestedEpt } from "../ept/nested_ept.ts";
+
+/** Everything one vCPU needs for VM entries, L2 execution and VM exits. */
+export class Nested {
+  /** The vCPU (with the CPU engine's optional fast fields). */
+  readonly vcpu: VcpuX;
+  /** L1's physical memory (L0 guest-physical). */
+  readonly mem: GuestMemory;
+  /** The virtual clock (preemption timer), when the machine has one. */
+  readonly clock: VirtualClock | null;
+  /** Part 1's per-vCPU VMX state. */
+  readonly state: VmxState;
+  /** Advertised feature set. */
+  readonly features: VmxFeatures;
+  /** Exit statistics. */
+  readonly stats: VmxStats;
+  /** Called when a VMX abort shuts the vCPU down. */
+  onShutdown: () => void = () => {};
+
+  /** The vmcs12 that controls L2 (valid while {@link inL2}). */
+  vmcs: Vmcs12 | null = null;
+  /** Its DataView (a dummy when none). */
+  d: DataView = new DataView(new ArrayBuffer(4096));
+  /** True while L2 runs (between a VM entry and the VM exit). */
+  inL2 = false;
+  /** L1's TSC offset, restored at VM exit. */
+  l1TscOffset = 0;
+  /** TSC offset added while L2 runs (as a number). */
+  l2TscDelta = 0;
+  /** The preemption timer, while armed. */
+  timer: Timer | null = null;
+  /** Virtual time (ns) at which the preemption timer expires. */
+  timerDeadline = 0;
+  /** The event injected at the last entry (for IDT-vectoring information). */
+  readonly injected: PendingEvent = { type: 0, vector: 0, errorCode: -1, instructionLength: 0 };
+  /** An event was injected at the last entry and not yet known delivered. */
+  injectedPending = false;
+  /** Instructions retired at the last VM entry. */
+  entryRetired = 0;
+  /** VM entry loaded IA32_DEBUGCTL (so VM exit must clear it). */
+  debugctlLoaded = false;
+  /** Nested EPT while L2 runs with "enable EPT", else null. */
+  ept: NestedEpt | null = null;
+  /** The reusable exit-information record. */
+  readonly info: ExitInfo = new ExitInfo();
+  /** The hook installed on the vCPU while L2 runs (set by the hook module). */
+  hook: NonRootHook = { onExit: () => "pass" };
+  /** The hook with EPT translation (installed when L2 runs with "enable EPT"). */
+  hookEpt: NonRootHook = { onExit: () => "pass" };
+
+  /** Create the nested state of one vCPU. */
+  constructor(
+    vcpu: VcpuX,
+    mem: GuestMemory,
+    clock: VirtualClock | null,
+    state: VmxState,
+    features: VmxFeatures,
+    stats: VmxStats = new VmxStats(),
+  ) {
+    this.vcpu = vcpu;
+    this.mem = mem;
+    this.clock = clock;
+    this.state = state;
+    this.features = features;
+    this.stats = stats;
+  }
+}
