@@ -145,7 +145,7 @@ export function createIoapic(options: IoapicOptions = {}): Plugin {
     const pin = (select - 0x10) >> 1;
     if (select < 0x10 || pin >= PINS) return;
     if (select & 1) {
-      hi[pin] = v & 0xff000000;
+      hi[pin] = (v & 0xff000000) >>> 0;
       return;
     }
     const wasLevel = (lo[pin] & RTE_LEVEL) !== 0;
@@ -214,7 +214,7 @@ export function createIoapic(options: IoapicOptions = {}): Plugin {
       const inp = nums(d, "inputs");
       for (let i = 0; i < PINS; i++) {
         lo[i] = (l[i] ?? RTE_MASKED) & (RTE_WRITABLE_LO | RTE_REMOTE_IRR);
-        hi[i] = (h[i] ?? 0) & 0xff000000;
+        hi[i] = ((h[i] ?? 0) & 0xff000000) >>> 0;
         inputs[i] = inp[i] === 1;
       }
     },

@@ -406,7 +406,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
         return true;
       case R_LDR:
         if (x2()) return false;
-        ldr = value & 0xff000000;
+        ldr = (value & 0xff000000) >>> 0;
         return true;
       case R_DFR:
         if (x2()) return false;
@@ -432,7 +432,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
         return true;
       case R_ICR2:
         if (x2()) return false;
-        icrHi = value & 0xff000000;
+        icrHi = (value & 0xff000000) >>> 0;
         return true;
       case R_TIMER_INIT:
         timer.setInitialCount(value);
@@ -649,7 +649,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
       if ((flags & BASE_EXTD) && !(flags & BASE_EN)) flags &= ~BASE_EXTD;
       xapicId = num(d, "xapicId", id) & 0xff;
       tpr = num(d, "tpr") & 0xff;
-      ldr = num(d, "ldr") & 0xff000000;
+      ldr = (num(d, "ldr") & 0xff000000) >>> 0;
       dfr = (num(d, "dfr", 0xffffffff) | 0x0fffffff) >>> 0;
       svr = num(d, "svr", 0xff) & 0x3ff;
       for (const [arr, key] of [[irr, "irr"], [isr, "isr"], [tmr, "tmr"]] as const) {
