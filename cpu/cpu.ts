@@ -1,0 +1,425 @@
+/**
+ * The vCPU: architectural state, the run loop and the {@link Vcpu} view
+ * that plugins use. Instruction semantics live in `exec_*.ts`, memory
+ * access in `memory.ts`, segmentation in `segment.ts`, event delivery in
+ * `interrupt.ts`.
+ *
+ * @module
+ */
+
+import type {
+  ActivityState,
+  InterruptSource,
+  NonRootHook,
+  PendingEvent,
+  SegmentRegister,
+  TableRegister,
+  Vcpu,
+} from "../core/vcpu.ts";
+import type { ExitDisposition, VmExit } from "../core/vmexit.ts";
+import { Alu } from "./alu/mod.ts";
+import { ABANDON, CpuFault } from "./fault.ts";
+import { type CpuModel, defaultModel } from "./model.ts";
+import { dropWriteFrame, type PhysMem, TLB_SIZE } from "./memory.ts";
+import { PagingContext, WalkResult } from "../mm/paging_types.ts";
+import { checkEvents, deliverFault } from "./interrupt.ts";
+import { fetchInsn, type Insn } from "./icache.ts";
+import { recomputeMode, resetState } from "./state.ts";
+import { readMsrCore, writeMsrCore } from "./msr.ts";
+import { getGpr64, setGpr64 } from "./regs.ts";
+
+/** Options for constructing a {@link Cpu}. */
+export interface CpuOptions {
+  /** Guest physical memory (from `mm/`). */
+  memory: PhysMem;
+  /** The plugin bus: offered every exit the CPU does not own. */
+  exits: (exit: VmExit) => ExitDisposition;
+  /** Virtual time in ns (TSC = ns, a 1 GHz clock). */
+  now: () => number;
+  /** CPUID model (default: {@link defaultModel}). */
+  model?: CpuModel;
+}
+
+/** Why {@link Cpu.run} returned. */
+export type CpuStop = "limit" | "halted" | "stop-requested" | "shutdown";
+
+/** Execution mode names (as {@link Vcpu.mode}). */
+export type CpuMode = Vcpu["mode"];
+
+/** The x86-64 virtual CPU. */
+export class Cpu implements Vcpu {
+  /** GPRs as 32-bit halves (2*r low, 2*r+1 high). */
+  readonly gpr: Uint32Array = new Uint32Array(32);
+  /** RIP. While an instruction executes it already points past it. */
+  rip = 0;
+  /** RFLAGS bits other than the six arithmetic flags (bit 1 always set). */
+  fl = 2;
+  /** The ALU and lazy arithmetic flags. */
+  readonly alu: Alu = new Alu();
+  /** CR0. */
+  cr0 = 0x60000010;
+  /** CR2. */
+  cr2 = 0;
+  /** CR3. */
+  cr3 = 0;
+  /** CR4. */
+  cr4 = 0;
+  /** CR8 (TPR). */
+  cr8 = 0;
+  /** IA32_EFER. */
+  efer = 0;
+  /** Debug registers. */
+  readonly dr: Float64Array = new Float64Array(8);
+  /** Segment registers with hidden caches. */
+  readonly seg: SegmentRegister[] = [];
+  /** GDTR. */
+  readonly gdtr: TableRegister = { base: 0, limit: 0xffff };
+  /** IDTR. */
+  readonly idtr: TableRegister = { base: 0, limit: 0xffff };
+  /** Current privilege level. */
+  cpl = 0;
+  /** Execution mode. */
+  mode: CpuMode = "real";
+  /** Default code size in bits: 16, 32 or 64. */
+  codeBits: 16 | 32 | 64 = 16;
+  /** Stack address size in bits (SS.B, or 64 in 64-bit mode). */
+  stackBits: 16 | 32 | 64 = 16;
+  /** True in 64-bit mode. */
+  is64 = false;
+  /** Activity state. */
+  activity: ActivityState = "active";
+  /** Interruptibility bits (STI=1, MOV_SS=2, SMI=4, NMI=8). */
+  interruptibility = 0;
+  /** Instructions retired since reset. */
+  retired = 0;
+  /** True in VMX non-root operation. */
+  nonRoot = false;
+  /** VMX plugin's hook while in non-root operation. */
+  nonRootHook: NonRootHook | null = null;
+  /**
+   * Window requests from the VMX plugin: bit 0 interrupt window, bit 1 NMI
+   * window (offered as exits in non-root operation when the window opens).
+   * Call {@link interruptStateChanged} after setting.
+   */
+  windowRequests = 0;
+  /**
+   * Exception vectors (bit mask of 0-31) for which the CPU raises
+   * "exception" exits at level 1 too (ExitSpace.watchExceptions).
+   */
+  watchedExceptions = 0;
+
+  // ---- segmentation caches (derived from `seg`) ----
+  /** Segment bases (0 for ES/CS/SS/DS in 64-bit mode). */
+  readonly sbase: Float64Array = new Float64Array(8);
+  /** Lowest valid offset. */
+  readonly smin: Float64Array = new Float64Array(8);
+  /** Highest valid offset. */
+  readonly smax: Float64Array = new Float64Array(8);
+  /** Access bits: 1 readable, 2 writable, 4 usable. */
+  readonly sok: Uint8Array = new Uint8Array(8);
+
+  // ---- MSR state ----
+  /** IA32_STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE. */
+  star = 0n;
+  lstar = 0;
+  cstar = 0;
+  sfmask = 0;
+  kernelGsBase = 0;
+  sysenterCs = 0;
+  sysenterEsp = 0;
+  sysenterEip = 0;
+  apicBase = 0xfee00900;
+  pat = 0x0007040600070406n;
+  miscEnable = 1;
+  tscAux = 0;
+  /** TSC = now() + tscOffset. */
+  tscOffset = 0;
+  /** XCR0. */
+  xcr0 = 1;
+
+  // ---- external interfaces ----
+  /** Guest physical memory. */
+  readonly memory: PhysMem;
+  /** The plugin bus. */
+  readonly exits: (exit: VmExit) => ExitDisposition;
+  /** Virtual time source. */
+  readonly now: () => number;
+  /** CPUID model. */
+  model: CpuModel;
+  /** Interrupt source (PIC/LAPIC). */
+  intSource: InterruptSource | null = null;
+
+  // ---- run-loop internals ----
+  /** RIP of the instruction being executed (fault restart point). */
+  ip0 = 0;
+  /** The instruction being executed. */
+  cur: Insn | null = null;
+  /** Loop bound: runLimit, or 0 when events need attention. */
+  loopLimit = 0;
+  /** The `limit` given to run(). */
+  runLimit = 0;
+  /** Something needs checking at the next boundary. */
+  eventPending = true;
+  /** requestStop() was called. */
+  stopReq = false;
+  /** Pending injected events (VM-entry injection). */
+  injected: PendingEvent[] = [];
+  /** NMI latched. */
+  nmiPending = false;
+  /** Retired count until which the STI/MOV SS shadow lasts. */
+  shadowUntil = 0;
+  /** Event currently being delivered (for double-fault classification), -1 none. */
+  delivering = -1;
+  /** Scratch for 64-bit results (high half). */
+  hi = 0;
+
+  // ---- TLB fast path (see memory.ts) ----
+  /** Read TLB: linear page base tags (NaN = empty). */
+  readonly rTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
+  /** Read TLB: backing byte arrays. */
+  readonly rMem: Uint8Array[] = [];
+  /** Write TLB tags. */
+  readonly wTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
+  /** Write TLB backing arrays. */
+  readonly wMem: Uint8Array[] = [];
+  /** Write TLB: physical frame of each entry (to drop it when the frame holds code). */
+  readonly wFrame: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
+  /** CPL class the fast TLB was filled for (true = user). */
+  tlbUser = false;
+  /** Paging context (mm) built from CR0/CR3/CR4/EFER. */
+  readonly pctx: PagingContext = new PagingContext();
+  /** Reused walk result. */
+  readonly walkRes: WalkResult = new WalkResult();
+
+  // ---- decoded-instruction cache (see icache.ts) ----
+  /** Linear address of the current code page (NaN = none). */
+  codeLin = NaN;
+  /** Decoded instructions of the current code page, by page offset. */
+  codePage: (Insn | undefined)[] = [];
+  /** Cached pages: key = frame * 4 + mode index. */
+  readonly pages: Map<number, (Insn | undefined)[]> = new Map();
+  /** Frames that hold cached code. */
+  readonly codeFrames: Set<number> = new Set();
+
+  /** Create a vCPU in its power-on state. */
+  constructor(opts: CpuOptions) {
+    this.memory = opts.memory;
+    this.exits = opts.exits;
+    this.now = opts.now;
+    this.model = opts.model ?? defaultModel();
+    for (let i = 0; i < 8; i++) this.seg.push({ selector: 0, base: 0, limit: 0xffff, attrs: 0x93 });
+    for (let i = 0; i < TLB_SIZE; i++) {
+      this.rMem.push(EMPTY);
+      this.wMem.push(EMPTY);
+    }
+    const mem = this.memory;
+    if (mem.onCodeWrite !== undefined) mem.onCodeWrite((f) => this.codeWritten(f));
+    if (mem.onFrameInvalidate !== undefined) {
+      mem.onFrameInvalidate((f, writeOnly) => {
+        if (f >= 0) dropWriteFrame(this, f);
+        else if (writeOnly) {
+          this.wTag.fill(NaN);
+          this.wFrame.fill(NaN);
+        } else {
+          this.flushTlb();
+          this.pages.clear();
+          this.codeFrames.clear();
+        }
+      });
+    }
+    this.reset();
+  }
+
+  /** RFLAGS, materialized. */
+  get rflags(): number {
+    return ((this.fl & ~0x8d5) | this.alu.getFlags() | 2) >>> 0;
+  }
+  set rflags(v: number) {
+    this.alu.setFlags(v & 0x8d5);
+    this.fl = ((v & ~0x8d5) | 2) >>> 0;
+  }
+
+  /** Power-on state (SDM Vol. 3A 10.1.1). */
+  reset(): void {
+    resetState(this);
+  }
+
+  /**
+   * Execute until `retired >= limit`, a halt, shutdown or requestStop().
+   * Never throws for anything the guest does.
+   */
+  run(limit: number): CpuStop {
+    this.runLimit = limit;
+    this.loopLimit = 0;
+    this.eventPending = true;
+    for (;;) {
+      if (this.eventPending || this.stopReq) {
+        const r = checkEvents(this);
+        if (r !== null) return r;
+      }
+      if (this.retired >= limit) return "limit";
+      try {
+        this.loop();
+      } catch (e) {
+        this.onThrow(e);
+      }
+    }
+  }
+
+  /** The hot loop: fetch from the decoded cache, dispatch, retire. */
+  private loop(): void {
+    while (this.retired < this.loopLimit) {
+      const ip = this.rip;
+      this.ip0 = ip;
+      const off = this.sbase[1] + ip - this.codeLin;
+      let i: Insn | undefined;
+      if (off >= 0 && off < 4096) {
+        i = this.codePage[off];
+        if (i === undefined) i = fetchInsn(this);
+      } else {
+        i = fetchInsn(this);
+      }
+      this.cur = i;
+      this.rip = this.is64 ? ip + i.len : (ip + i.len) & i.ipMask;
+      i.h(this, i);
+      this.retired++;
+    }
+  }
+
+  private onThrow(e: unknown): void {
+    if (e instanceof CpuFault) {
+      this.rip = this.ip0;
+      deliverFault(this, e.vector, e.errorCode);
+    } else if (e === ABANDON) {
+      // A VM exit replaced the state; nothing to do.
+      this.eventPending = true;
+      this.loopLimit = 0;
+    } else {
+      throw e;
+    }
+  }
+
+  /** Return from run() at the next instruction boundary. */
+  requestStop(): void {
+    this.stopReq = true;
+    this.loopLimit = 0;
+  }
+
+  /** Something changed that the run loop must look at before the next instruction. */
+  poke(): void {
+    this.eventPending = true;
+    this.loopLimit = 0;
+  }
+
+  /** Save the complete state as JSON-compatible data. */
+  saveState(): CpuSnapshot {
+    return saveSnapshot(this);
+  }
+
+  /** Restore state saved by {@link saveState}. */
+  loadState(s: CpuSnapshot): void {
+    loadSnapshot(this, s);
+  }
+
+  // ---- Vcpu API ----
+
+  /** TSC as the guest sees it at this level. */
+  readTsc(): bigint {
+    return BigInt(Math.floor(this.now() + this.tscOffset));
+  }
+  /** Read a CPU-owned MSR. */
+  readMsr(index: number): bigint | undefined {
+    return readMsrCore(this, index);
+  }
+  /** Write a CPU-owned MSR. */
+  writeMsr(index: number, value: bigint): boolean {
+    try {
+      return writeMsrCore(this, index, value);
+    } catch (e) {
+      if (e instanceof CpuFault) return false;
+      throw e;
+    }
+  }
+  /** Read a 64-bit GPR. */
+  getGpr64(reg: number): bigint {
+    return getGpr64(this, reg);
+  }
+  /** Write a 64-bit GPR. */
+  setGpr64(reg: number, value: bigint): void {
+    setGpr64(this, reg, value);
+  }
+  /** Recompute mode/CPL/caches after a wholesale state change. */
+  stateChanged(): void {
+    recomputeMode(this);
+    this.cpl = this.computeCpl();
+    this.flushTlb();
+    this.poke();
+  }
+  private computeCpl(): number {
+    if ((this.cr0 & 1) === 0) return 0;
+    if (this.fl & 0x20000) return 3;
+    return (this.seg[2].attrs >> 5) & 3;
+  }
+  /** Flush every TLB entry and the current code page mapping. */
+  flushTlb(): void {
+    this.rTag.fill(NaN);
+    this.wTag.fill(NaN);
+    this.wFrame.fill(NaN);
+    this.codeLin = NaN;
+    this.tlbUser = this.cpl === 3;
+  }
+  /** Queue an event for delivery before the next instruction. */
+  injectEvent(event: PendingEvent): void {
+    this.injected.push({ ...event });
+    this.poke();
+  }
+  /** Raise a guest exception from an exit handler. */
+  raiseException(vector: number, errorCode = -1): never {
+    throw new CpuFault(vector, errorCode);
+  }
+  /** Read memory through the current paging mode. */
+  readLinear(
+    linear: number,
+    size: 1 | 2 | 4 | 8,
+    segment: number,
+    dataHi?: { hi: number },
+  ): number {
+    void segment;
+    const v = readLinearApi(this, linear, size);
+    if (dataHi) dataHi.hi = size === 8 ? this.hi : 0;
+    return v;
+  }
+  /** Write memory through the current paging mode. */
+  writeLinear(linear: number, size: 1 | 2 | 4 | 8, lo: number, hi: number, segment: number): void {
+    void segment;
+    writeLinearApi(this, linear, size, lo, hi);
+  }
+  /** Assert NMI. */
+  nmi(): void {
+    this.nmiPending = true;
+    this.poke();
+  }
+  /** Set the maskable interrupt source. */
+  setInterruptSource(source: InterruptSource | null): void {
+    this.intSource = source;
+    this.poke();
+  }
+  /** The interrupt source changed. */
+  interruptStateChanged(): void {
+    this.poke();
+  }
+
+  /** mm tells us a frame holding cached code was written. */
+  codeWritten(frame: number): void {
+    if (!this.codeFrames.has(frame)) return;
+    this.codeFrames.delete(frame);
+    for (let m = 0; m < 4; m++) this.pages.delete(frame * 4 + m);
+    this.codeLin = NaN;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+import { type CpuSnapshot, loadSnapshot, saveSnapshot } from "./snapshot.ts";
+import { readLinearApi, writeLinearApi } from "./memory.ts";
+export type { CpuSnapshot };

@@ -1,0 +1,232 @@
+/**
+ * Handlers: string instructions (MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS)
+ * with REP/REPE/REPNE in every address size, and port I/O (IN/OUT) as
+ * "io" exits after the I/O permission checks (SDM Vol. 1 19.5).
+ *
+ * A REP instruction runs at most {@link REP_CHUNK} iterations per
+ * execution and then restarts itself, so interrupts are taken between
+ * iterations and faults leave consistent registers.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import type { Insn } from "./icache.ts";
+import type { IoExit } from "../core/vmexit.ts";
+import { ABANDON, gp } from "./fault.ts";
+import { la, lr16, lr32, lr64, lr8, lw16, lw32, lw64, lw8, probeWrite, sysRead } from "./memory.ts";
+import { getReg, setR8, setReg } from "./regs.ts";
+
+/** Iterations of a REP string instruction per execution. */
+export const REP_CHUNK = 1024;
+const TWO32 = 4294967296;
+
+function getIdx(c: Cpu, r: number, as: number): number {
+  const g = c.gpr;
+  if (as === 64) return (g[(r << 1) + 1] | 0) * TWO32 + g[r << 1];
+  return as === 32 ? g[r << 1] : g[r << 1] & 0xffff;
+}
+
+function addIdx(c: Cpu, r: number, as: number, d: number): void {
+  const g = c.gpr;
+  const x = r << 1;
+  if (as === 64) {
+    const v = g[x] + d;
+    g[x] = v >>> 0;
+    if (v >= TWO32) g[x + 1] = (g[x + 1] + 1) >>> 0;
+    else if (v < 0) g[x + 1] = (g[x + 1] - 1) >>> 0;
+  } else if (as === 32) {
+    g[x] = (g[x] + d) >>> 0;
+    if (c.is64) g[x + 1] = 0;
+  } else g[x] = (g[x] & 0xffff0000) | ((g[x] + d) & 0xffff);
+}
+
+function rd(c: Cpu, lin: number, s: number): number {
+  return s === 1 ? lr8(c, lin) : s === 2 ? lr16(c, lin) : s === 4 ? lr32(c, lin) : lr64(c, lin);
+}
+
+function wr(c: Cpu, lin: number, s: number, lo: number, hi: number): void {
+  if (s === 1) lw8(c, lin, lo);
+  else if (s === 2) lw16(c, lin, lo);
+  else if (s === 4) lw32(c, lin, lo);
+  else lw64(c, lin, lo, hi);
+}
+
+function accRead(c: Cpu, s: number): number {
+  return s === 1 ? c.gpr[0] & 0xff : getReg(c, 0, s);
+}
+
+function accWrite(c: Cpu, s: number, lo: number, hi: number): void {
+  if (s === 1) setR8(c, 0, lo);
+  else setReg(c, 0, s, lo, hi);
+}
+
+/**
+ * The string handler. i.x: 0 MOVS, 1 CMPS, 2 STOS, 3 LODS, 4 SCAS,
+ * 5 INS, 6 OUTS; i.y = 1 for the byte form.
+ */
+export function strop(c: Cpu, i: Insn): void {
+  const s = i.y === 1 ? 1 : i.osz;
+  const as = i.addrSize;
+  const k = i.x;
+  const rep = i.rep;
+  const d = (c.fl & 0x400) !== 0 ? -s : s;
+  const g = c.gpr;
+  if (k >= 5) ioCheck(c, g[4] & 0xffff, s);
+  let n = REP_CHUNK;
+  for (;;) {
+    if (rep !== 0) {
+      if (getIdx(c, 1, as) === 0) return;
+    }
+    switch (k) {
+      case 0: {
+        const v = rd(c, la(c, i.seg, getIdx(c, 6, as), s, 1), s);
+        wr(c, la(c, 0, getIdx(c, 7, as), s, 2), s, v, c.hi);
+        addIdx(c, 6, as, d);
+        addIdx(c, 7, as, d);
+        break;
+      }
+      case 1: {
+        const a = rd(c, la(c, i.seg, getIdx(c, 6, as), s, 1), s);
+        const ah = c.hi;
+        const b = rd(c, la(c, 0, getIdx(c, 7, as), s, 1), s);
+        c.alu.cmp(s, a, s === 8 ? ah : 0, b, s === 8 ? c.hi : 0);
+        addIdx(c, 6, as, d);
+        addIdx(c, 7, as, d);
+        break;
+      }
+      case 2: {
+        const v = accRead(c, s);
+        wr(c, la(c, 0, getIdx(c, 7, as), s, 2), s, v, s === 8 ? g[1] : 0);
+        addIdx(c, 7, as, d);
+        break;
+      }
+      case 3: {
+        const v = rd(c, la(c, i.seg, getIdx(c, 6, as), s, 1), s);
+        accWrite(c, s, v, c.hi);
+        addIdx(c, 6, as, d);
+        break;
+      }
+      case 4: {
+        const b = rd(c, la(c, 0, getIdx(c, 7, as), s, 1), s);
+        const bh = c.hi;
+        const a = accRead(c, s);
+        c.alu.cmp(s, a, s === 8 ? g[1] : 0, b, s === 8 ? bh : 0);
+        addIdx(c, 7, as, d);
+        break;
+      }
+      case 5: {
+        const lin = la(c, 0, getIdx(c, 7, as), s, 2);
+        probeWrite(c, lin); // check the destination before the port read (SDM INS)
+        const v = portIn(c, g[4] & 0xffff, s, i, lin, rep !== 0);
+        wr(c, lin, s, v, 0);
+        addIdx(c, 7, as, d);
+        break;
+      }
+      default: {
+        const lin = la(c, i.seg, getIdx(c, 6, as), s, 1);
+        const v = rd(c, lin, s);
+        portOut(c, g[4] & 0xffff, s, v, i, lin, rep !== 0);
+        addIdx(c, 6, as, d);
+      }
+    }
+    if (rep === 0) return;
+    addIdx(c, 1, as, -1);
+    if ((k === 1 || k === 4) && c.alu.cond(4) !== (rep === 1)) return; // REPE stops on NE, REPNE on E
+    if (getIdx(c, 1, as) === 0) return;
+    if (--n === 0) {
+      c.rip = c.ip0; // continue later (interrupt window)
+      return;
+    }
+  }
+}
+
+// =====================================================================
+// Port I/O
+// =====================================================================
+
+/** I/O permission check: CPL > IOPL (or v86) consults the TSS I/O bitmap. */
+export function ioCheck(c: Cpu, port: number, size: number): void {
+  if ((c.cr0 & 1) === 0) return;
+  const v86 = (c.fl & 0x20000) !== 0;
+  if (!v86 && c.cpl <= ((c.fl >> 12) & 3)) return;
+  const tr = c.seg[7];
+  const type = tr.attrs & 0xf;
+  if ((type !== 9 && type !== 11) || tr.limit < 0x67) gp(0);
+  const base = sysRead(c, tr.base + 0x66, 2);
+  const at = base + (port >>> 3);
+  if (at + 1 > tr.limit) gp(0);
+  const bits = sysRead(c, tr.base + at, 2);
+  const mask = ((1 << size) - 1) << (port & 7);
+  if ((bits & mask) !== 0) gp(0);
+}
+
+function makeIo(
+  c: Cpu,
+  port: number,
+  size: number,
+  dir: "in" | "out",
+  value: number,
+  i: Insn,
+  lin: number,
+  rep: boolean,
+  str: boolean,
+): IoExit {
+  const e: IoExit = {
+    kind: "io",
+    level: c.nonRoot ? 2 : 1,
+    instructionLength: i.len,
+    port,
+    size: size as 1 | 2 | 4,
+    direction: dir,
+    value,
+    dxForm: !i.isImmPort,
+    ...(str ? { string: { rep, linear: lin } } : {}),
+  };
+  return e;
+}
+
+/** Read a port through the exit bus ("pass": all ones). */
+export function portIn(c: Cpu, port: number, size: number, i: Insn, lin = 0, rep = false): number {
+  const e = makeIo(c, port, size, "in", 0, i, lin, rep, i.x >= 5 && i.isString);
+  const r = c.exits(e);
+  if (r === "reflected") throw ABANDON;
+  const ones = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
+  if (r === "pass") return ones;
+  return (e.value & ones) >>> 0;
+}
+
+/** Write a port through the exit bus ("pass": dropped). */
+export function portOut(
+  c: Cpu,
+  port: number,
+  size: number,
+  v: number,
+  i: Insn,
+  lin = 0,
+  rep = false,
+): void {
+  const e = makeIo(c, port, size, "out", v >>> 0, i, lin, rep, i.x >= 5 && i.isString);
+  const r = c.exits(e);
+  if (r === "reflected") throw ABANDON;
+}
+
+/** IN AL/eAX, imm8 / DX (i.y: 1 byte; i.isImmPort for the imm8 form). */
+export function inOp(c: Cpu, i: Insn): void {
+  const s = i.y === 1 ? 1 : i.osz === 2 ? 2 : 4;
+  const port = i.isImmPort ? i.imm & 0xff : c.gpr[4] & 0xffff;
+  ioCheck(c, port, s);
+  const v = portIn(c, port, s, i);
+  if (s === 1) setR8(c, 0, v);
+  else setReg(c, 0, s, v, 0);
+}
+
+/** OUT imm8 / DX, AL/eAX. */
+export function outOp(c: Cpu, i: Insn): void {
+  const s = i.y === 1 ? 1 : i.osz === 2 ? 2 : 4;
+  const port = i.isImmPort ? i.imm & 0xff : c.gpr[4] & 0xffff;
+  ioCheck(c, port, s);
+  const g = c.gpr;
+  const v = s === 1 ? g[0] & 0xff : s === 2 ? g[0] & 0xffff : g[0];
+  portOut(c, port, s, v, i);
+}

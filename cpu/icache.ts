@@ -1,0 +1,124 @@
+/**
+ * The decoded-instruction cache: instructions are decoded once per
+ * (physical frame, code size) and kept in a per-page array indexed by the
+ * page offset. The run loop looks up the current page directly; this file
+ * handles misses, page switches and instructions that cross a page.
+ *
+ * Invalidation: a write to a cached frame (slow write path, or mm's
+ * code-write notification) drops the frame; any TLB flush or mode change
+ * drops the current-page mapping.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import { decode, DecodedInsn } from "./decode/mod.ts";
+import { CpuFault, Vec } from "./fault.ts";
+import { Acc, dropWriteFrame } from "./memory.ts";
+import { translate } from "./paging.ts";
+import { selectHandler } from "./dispatch.ts";
+
+/** An instruction handler: executes `i` on `cpu` (RIP already points past it). */
+export type Handler = (cpu: Cpu, i: Insn) => void;
+
+/** A cached decoded instruction with its handler. */
+export class Insn extends DecodedInsn {
+  /** The handler chosen for this op and operand form. */
+  h: Handler = nop;
+  /** Mask applied to the next IP outside 64-bit mode (0xffff or 0xffffffff). */
+  ipMask = 0xffffffff;
+  /** Operand size in bytes (2, 4, 8). */
+  osz = 4;
+  /** 64-bit displacement as a signed number (disp with dispHi). */
+  d64 = 0;
+  /** Handler-specific operation index (e.g. which ALU operation). */
+  x = 0;
+  /** Handler-specific form index (e.g. immediate vs register source). */
+  y = 0;
+  /** IN/OUT with an immediate port. */
+  isImmPort = false;
+  /** INS/OUTS (string I/O). */
+  isString = false;
+}
+
+function nop(): void {}
+
+// Fetch state for the decoder callback (no closure allocation per decode).
+let fCpu: Cpu | null = null;
+let fLin = 0;
+let fPa = 0;
+let fLimit = 0;
+
+function fetchByte(k: number): number {
+  const cpu = fCpu!;
+  const lin = fLin + k;
+  if (k > fLimit) throw new CpuFault(Vec.GP, 0);
+  if ((lin & 0xfff) === 0 && k > 0) {
+    // Crossed into the next page.
+    fPa = translate(cpu, lin, Acc.EXEC, cpu.cpl === 3) - k;
+  }
+  return cpu.memory.read8(fPa + k);
+}
+
+const MODE_IDX = { 16: 0, 32: 1, 64: 2 } as const;
+
+/**
+ * Cache miss or page switch: find (or decode) the instruction at CS:RIP.
+ * Throws #GP (limit, non-canonical RIP) or #PF (fetch).
+ */
+export function fetchInsn(cpu: Cpu): Insn {
+  const ip = cpu.rip;
+  const lin = cpu.sbase[1] + ip;
+  let limit = 14;
+  if (cpu.is64) {
+    if (lin >= 0x800000000000 || lin < -0x800000000000) throw new CpuFault(Vec.GP, 0);
+  } else {
+    const room = cpu.smax[1] - ip;
+    if (room < 0) throw new CpuFault(Vec.GP, 0);
+    if (room < limit) limit = room;
+  }
+  const o = lin & 0xfff;
+  const pageLin = lin - o;
+  const pa = translate(cpu, lin, Acc.EXEC, cpu.cpl === 3);
+  const frame = Math.floor(pa / 4096);
+  const bits = cpu.codeBits;
+  const key = frame * 4 + MODE_IDX[bits];
+  let page = cpu.pages.get(key);
+  if (page === undefined) {
+    page = new Array(4096);
+    cpu.pages.set(key, page);
+    if (!cpu.codeFrames.has(frame)) {
+      cpu.codeFrames.add(frame);
+      dropWriteFrame(cpu, frame);
+      const m = cpu.memory as { markCode?: (frame: number) => void };
+      if (typeof m.markCode === "function") m.markCode(frame);
+    }
+  }
+  cpu.codeLin = pageLin;
+  cpu.codePage = page;
+  let i = page[o];
+  if (i !== undefined) return i;
+  i = new Insn();
+  fCpu = cpu;
+  fLin = lin;
+  fPa = pa - o + o;
+  fLimit = limit;
+  try {
+    decode(fetchByte, bits, i);
+  } finally {
+    fCpu = null;
+  }
+  prepare(i, bits);
+  if (o + i.len <= 4096) page[o] = i;
+  else cpu.codeLin = NaN; // crossing instructions are never cached
+  return i;
+}
+
+/** Fill the engine's derived fields and choose the handler. */
+export function prepare(i: Insn, bits: number): void {
+  i.ipMask = bits === 16 ? 0xffff : 0xffffffff;
+  i.osz = i.opSize >> 3;
+  const hi = i.dispHi | 0;
+  i.d64 = hi === (i.disp >> 31) ? i.disp : hi * 4294967296 + (i.disp >>> 0);
+  i.h = selectHandler(i);
+}

@@ -1,0 +1,465 @@
+/**
+ * Event delivery: exceptions, software interrupts, NMI and external
+ * interrupts through the real-mode IVT or the protected/long-mode IDT
+ * (SDM Vol. 3A chapter 6), the double- and triple-fault rules (6.15,
+ * Table 6-5), and the per-boundary event check of the run loop.
+ *
+ * @module
+ */
+
+import type { Cpu, CpuStop } from "./cpu.ts";
+import type { ExceptionExit } from "../core/vmexit.ts";
+import { ABANDON, CpuFault, hasErrorCode, Vec } from "./fault.ts";
+import { Acc, writePhys } from "./memory.ts";
+import { translate } from "./paging.ts";
+import { sysRead } from "./memory.ts";
+import {
+  dAttrs,
+  descHi,
+  loadCsDesc,
+  loadInnerSs,
+  loadSegReal,
+  readDesc,
+  setSeg,
+  tssIst,
+  tssStack,
+} from "./segment.ts";
+import { recomputeMode } from "./state.ts";
+
+/** Event types (VMX interruption-information encoding). */
+export const enum Ev {
+  EXT = 0,
+  NMI = 2,
+  HW = 3,
+  SWINT = 4,
+  PRIV = 5,
+  SWEXC = 6,
+}
+
+const TYPE_NAMES: ExceptionExit["type"][] = [
+  "hardware",
+  "hardware",
+  "nmi",
+  "hardware",
+  "software-interrupt",
+  "privileged-software",
+  "software-exception",
+];
+
+/** 0 benign, 1 contributory, 2 page fault (SDM Table 6-4). */
+function klass(v: number): number {
+  if (v === 14) return 2;
+  if (v === 0 || (v >= 10 && v <= 13)) return 1;
+  return 0;
+}
+
+/** Deliver a fault raised by the current instruction (RIP = its start). */
+export function deliverFault(cpu: Cpu, vector: number, errorCode: number): void {
+  guarded(cpu, vector, errorCode, Ev.HW, cpu.ip0);
+}
+
+/** Deliver an event, catching ABANDON (a VM exit happened during delivery). */
+export function guarded(cpu: Cpu, vector: number, err: number, type: number, retIp: number): void {
+  try {
+    deliverEvent(cpu, vector, err, type, retIp);
+  } catch (e) {
+    if (e !== ABANDON) throw e;
+  }
+  cpu.poke();
+}
+
+/**
+ * Deliver an event with the double/triple-fault rules. `retIp` is the RIP
+ * pushed (the faulting instruction for faults, the next one for traps and
+ * software interrupts).
+ */
+export function deliverEvent(
+  cpu: Cpu,
+  vector: number,
+  err: number,
+  type: number,
+  retIp: number,
+): void {
+  let v = vector;
+  let e = err;
+  let t = type;
+  let ip = retIp;
+  for (;;) {
+    if (t === Ev.HW && v === Vec.PF) void 0;
+    if (t !== Ev.EXT && offerException(cpu, v, e, t, ip)) return;
+    try {
+      cpu.delivering = v;
+      deliverOnce(cpu, v, e, t, ip);
+      cpu.delivering = -1;
+      if (cpu.activity === "hlt") cpu.activity = "active";
+      return;
+    } catch (x) {
+      cpu.delivering = -1;
+      if (!(x instanceof CpuFault)) throw x;
+      const first = t === Ev.HW ? klass(v) : 0;
+      if (t === Ev.HW && v === Vec.DF) {
+        tripleFault(cpu);
+        return;
+      }
+      const second = klass(x.vector);
+      if ((first === 1 && second === 1) || (first === 2 && second !== 0)) {
+        v = Vec.DF;
+        e = 0;
+      } else {
+        v = x.vector;
+        e = x.errorCode;
+      }
+      t = Ev.HW;
+      ip = cpu.ip0;
+      cpu.rip = cpu.ip0;
+    }
+  }
+}
+
+/** Offer an exception exit (non-root, or watched vectors). True if reflected. */
+function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): boolean {
+  const hook = cpu.nonRootHook;
+  const watched = v < 32 && ((cpu.watchedExceptions >>> v) & 1) !== 0;
+  if (!(cpu.nonRoot && hook !== null) && !watched) return false;
+  const exit: ExceptionExit = {
+    kind: "exception",
+    level: cpu.nonRoot ? 2 : 1,
+    instructionLength: t === Ev.SWINT || t === Ev.SWEXC || t === Ev.PRIV ? ip - cpu.ip0 : 0,
+    vector: v,
+    errorCode: hasErrorCode(v) && t === Ev.HW ? e : -1,
+    type: TYPE_NAMES[t],
+    faultAddress: v === Vec.PF ? cpu.cr2 : 0,
+  };
+  const r = cpu.nonRoot && hook !== null ? hook.onExit(exit) : cpu.exits(exit);
+  return r === "reflected";
+}
+
+/** Triple fault: a "triple-fault" exit in non-root operation, else shutdown. */
+export function tripleFault(cpu: Cpu): void {
+  const hook = cpu.nonRootHook;
+  if (cpu.nonRoot && hook !== null) {
+    const r = hook.onExit({ kind: "triple-fault", level: 2, instructionLength: 0 });
+    if (r === "reflected") return;
+  }
+  cpu.activity = "shutdown";
+  cpu.poke();
+}
+
+// =====================================================================
+// Frame writes (privilege of the new CPL)
+// =====================================================================
+
+function put(cpu: Cpu, lin: number, size: number, lo: number, hi: number, user: boolean): void {
+  if ((lin & 0xfff) + size > 4096) {
+    for (let k = 0; k < size; k++) {
+      const b = k < 4 ? (lo >>> (8 * k)) & 0xff : (hi >>> (8 * (k - 4))) & 0xff;
+      put(cpu, lin + k, 1, b, 0, user);
+    }
+    return;
+  }
+  const pa = translate(cpu, lin, Acc.WRITE, user);
+  if (size === 8) {
+    writePhys(cpu, pa, 4, lo);
+    writePhys(cpu, pa + 4, 4, hi);
+  } else writePhys(cpu, pa, size, lo);
+}
+
+function getRsp(cpu: Cpu): number {
+  return (cpu.gpr[9] | 0) * 4294967296 + cpu.gpr[8];
+}
+
+function setRsp64(cpu: Cpu, v: number): void {
+  cpu.gpr[8] = v >>> 0;
+  cpu.gpr[9] = Math.floor(v / 4294967296) >>> 0;
+}
+
+// =====================================================================
+// One delivery attempt
+// =====================================================================
+
+function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number): void {
+  const ext = t === Ev.EXT || t === Ev.NMI || t === Ev.HW ? 1 : 0;
+  const pushErr = t === Ev.HW && hasErrorCode(v) && e >= 0;
+  if ((cpu.cr0 & 1) === 0) {
+    realMode(cpu, v, ip);
+    return;
+  }
+  const flags = cpu.rflags;
+  if ((flags & 0x20000) !== 0 && t === Ev.SWINT && ((flags >> 12) & 3) < 3) {
+    throw new CpuFault(Vec.GP, 0); // INT n in v86 with IOPL < 3 (no VME)
+  }
+  const long = (cpu.efer & 0x400) !== 0;
+  const gsz = long ? 16 : 8;
+  const idtErr = v * 8 + 2 + ext;
+  if (v * gsz + gsz - 1 > cpu.idtr.limit) throw new CpuFault(Vec.GP, idtErr);
+  const ga = cpu.idtr.base + v * gsz;
+  const lo = sysRead(cpu, ga, 4);
+  const hi = sysRead(cpu, ga + 4, 4);
+  const type = (hi >>> 8) & 0x1f;
+  const gdpl = (hi >>> 13) & 3;
+  let gate32 = true;
+  if (long) {
+    if (type !== 0xe && type !== 0xf) throw new CpuFault(Vec.GP, idtErr);
+  } else if (type === 0x6 || type === 0x7) gate32 = false;
+  else if (type !== 0xe && type !== 0xf) throw new CpuFault(Vec.GP, idtErr); // task gates unsupported
+  if ((t === Ev.SWINT || t === Ev.SWEXC || t === Ev.PRIV && false) && gdpl < cpu.cpl) {
+    throw new CpuFault(Vec.GP, v * 8 + 2);
+  }
+  if ((hi & 0x8000) === 0) throw new CpuFault(Vec.NP, idtErr);
+  const trap = (type & 1) === 1;
+  const sel = lo >>> 16;
+  let off = ((lo & 0xffff) | (hi & 0xffff0000)) >>> 0;
+  if (long) {
+    const hi2 = sysRead(cpu, ga + 8, 4);
+    off = (hi2 | 0) * 4294967296 + off;
+  } else if (!gate32) off &= 0xffff;
+  // Target code segment (SDM 6.12.1.1).
+  if ((sel & 0xfffc) === 0) throw new CpuFault(Vec.GP, ext);
+  if (!readDesc(cpu, sel)) throw new CpuFault(Vec.GP, (sel & 0xfffc) + ext);
+  const ca = dAttrs(descHi);
+  const cdpl = (ca >> 5) & 3;
+  if ((ca & 0x18) !== 0x18 || cdpl > cpu.cpl) throw new CpuFault(Vec.GP, (sel & 0xfffc) + ext);
+  if (long && ((ca & 0x2000) === 0 || (ca & 0x4000) !== 0)) {
+    throw new CpuFault(Vec.GP, (sel & 0xfffc) + ext);
+  }
+  if ((ca & 0x80) === 0) throw new CpuFault(Vec.NP, (sel & 0xfffc) + ext);
+  const conforming = (ca & 0x4) !== 0;
+  const newCpl = conforming ? cpu.cpl : cdpl;
+  const oldCpl = cpu.cpl;
+  const v86 = (flags & 0x20000) !== 0;
+  if (v86 && newCpl !== 0) throw new CpuFault(Vec.GP, (sel & 0xfffc) + ext);
+  const user = newCpl === 3;
+  const csSel = cpu.seg[1].selector;
+  const ssSel = cpu.seg[2].selector;
+  const codeDescLo = 0;
+  void codeDescLo;
+
+  if (long) {
+    const ist = hi & 7;
+    let rsp: number;
+    if (ist !== 0) rsp = tssIst(cpu, ist);
+    else if (newCpl < oldCpl) rsp = tssStack(cpu, newCpl).sp;
+    else rsp = getRsp(cpu);
+    if (rsp >= 0x800000000000 || rsp < -0x800000000000) throw new CpuFault(Vec.SS, 0);
+    const oldRsp = getRsp(cpu);
+    rsp -= ((rsp % 16) + 16) % 16;
+    const n = pushErr ? 6 : 5;
+    const base = rsp - n * 8;
+    let p = base;
+    if (pushErr) {
+      put(cpu, p, 8, e >>> 0, 0, user);
+      p += 8;
+    }
+    put(cpu, p, 8, ip >>> 0, Math.floor(ip / 4294967296) >>> 0, user);
+    put(cpu, p + 8, 8, csSel, 0, user);
+    put(cpu, p + 16, 8, flags >>> 0, 0, user);
+    put(cpu, p + 24, 8, oldRsp >>> 0, Math.floor(oldRsp / 4294967296) >>> 0, user);
+    put(cpu, p + 32, 8, ssSel, 0, user);
+    // Commit.
+    readDesc(cpu, sel);
+    if (newCpl < oldCpl) {
+      const r = cpu.seg[2];
+      r.selector = newCpl;
+      r.base = 0;
+      r.limit = 0;
+      r.attrs = 0x10000 | (newCpl << 5);
+    }
+    loadCsDesc(cpu, sel, newCpl);
+    setRsp64(cpu, base);
+    cpu.rip = off;
+  } else {
+    const sz = gate32 ? 4 : 2;
+    let ss = ssSel;
+    let sp: number;
+    let ssBase: number;
+    let stack32: boolean;
+    const inner = newCpl < oldCpl;
+    if (inner) {
+      const st = tssStack(cpu, newCpl);
+      // Validate and load the new SS into a scratch copy (restored on fault below).
+      const saved = { ...cpu.seg[2] };
+      try {
+        loadInnerSs(cpu, st.ss, newCpl);
+      } catch (x) {
+        Object.assign(cpu.seg[2], saved);
+        throw x;
+      }
+      const nss = { ...cpu.seg[2] };
+      Object.assign(cpu.seg[2], saved);
+      ss = st.ss;
+      sp = st.sp;
+      ssBase = nss.base;
+      stack32 = (nss.attrs & 0x4000) !== 0;
+      const words = (v86 ? 9 : 5) + (pushErr ? 1 : 0);
+      sp = stack32 ? (sp - words * sz) >>> 0 : (sp - words * sz) & 0xffff;
+      let p = sp;
+      const w = (val: number) => {
+        put(cpu, ssBase + p, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
+        p += sz;
+      };
+      if (pushErr) w(e);
+      w(ip);
+      w(csSel);
+      w(flags);
+      w(cpu.gpr[8]);
+      w(ssSel);
+      if (v86) {
+        w(cpu.seg[0].selector);
+        w(cpu.seg[3].selector);
+        w(cpu.seg[4].selector);
+        w(cpu.seg[5].selector);
+      }
+      // Commit.
+      Object.assign(cpu.seg[2], nss);
+      cpu.seg[2].selector = ss;
+      if (v86) {
+        for (const s of [0, 3, 4, 5]) setSeg(cpu, s, 0, 0, 0, 0x10000);
+      }
+    } else {
+      stack32 = (cpu.seg[2].attrs & 0x4000) !== 0;
+      ssBase = cpu.seg[2].base;
+      const words = pushErr ? 4 : 3;
+      const cur = stack32 ? cpu.gpr[8] : cpu.gpr[8] & 0xffff;
+      sp = stack32 ? (cur - words * sz) >>> 0 : (cur - words * sz) & 0xffff;
+      let p = sp;
+      const w = (val: number) => {
+        put(cpu, ssBase + p, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
+        p += sz;
+      };
+      if (pushErr) w(e);
+      w(ip);
+      w(csSel);
+      w(flags);
+    }
+    readDesc(cpu, sel);
+    if (stack32) cpu.gpr[8] = sp;
+    else cpu.gpr[8] = (cpu.gpr[8] & 0xffff0000) | sp;
+    cpu.fl &= ~0x20000;
+    loadCsDesc(cpu, sel, newCpl);
+    cpu.rip = off;
+  }
+  // Flags: clear TF, NT, RF, VM (and IF for interrupt gates) (SDM 6.12.1.3).
+  cpu.fl &= ~(0x100 | 0x4000 | 0x10000 | 0x20000);
+  if (!trap) cpu.fl &= ~0x200;
+  if (v === Vec.NMI && t === Ev.NMI) cpu.interruptibility |= 8;
+  recomputeMode(cpu);
+}
+
+function realMode(cpu: Cpu, v: number, ip: number): void {
+  if (v * 4 + 3 > cpu.idtr.limit) throw new CpuFault(Vec.GP, 0);
+  const a = cpu.idtr.base + v * 4;
+  const off = sysRead(cpu, a, 2);
+  const sel = sysRead(cpu, a + 2, 2);
+  const flags = cpu.rflags & 0xffff;
+  const ssBase = cpu.seg[2].base;
+  const stack32 = (cpu.seg[2].attrs & 0x4000) !== 0;
+  const cur = stack32 ? cpu.gpr[8] : cpu.gpr[8] & 0xffff;
+  const sp = stack32 ? (cur - 6) >>> 0 : (cur - 6) & 0xffff;
+  if (!stack32 && cur < 6 && cur !== 0) throw new CpuFault(Vec.SS, 0);
+  put(cpu, ssBase + sp, 2, ip & 0xffff, 0, false);
+  put(cpu, ssBase + sp + 2, 2, cpu.seg[1].selector, 0, false);
+  put(cpu, ssBase + sp + 4, 2, flags, 0, false);
+  if (stack32) cpu.gpr[8] = sp;
+  else cpu.gpr[8] = (cpu.gpr[8] & 0xffff0000) | sp;
+  cpu.fl &= ~(0x100 | 0x200 | 0x40000);
+  loadSegReal(cpu, 1, sel);
+  cpu.rip = off;
+}
+
+// =====================================================================
+// The event check at instruction boundaries
+// =====================================================================
+
+/**
+ * Called by the run loop when `eventPending` or a stop is set. Delivers
+ * what is deliverable and returns a stop reason, or null to keep running.
+ */
+export function checkEvents(cpu: Cpu): CpuStop | null {
+  if (cpu.stopReq) {
+    cpu.stopReq = false;
+    return "stop-requested";
+  }
+  if (cpu.activity === "shutdown") return "shutdown";
+  let busy = false;
+  if ((cpu.interruptibility & 3) !== 0) {
+    if (cpu.retired >= cpu.shadowUntil) cpu.interruptibility &= ~3;
+    else busy = true;
+  }
+  const hook = cpu.nonRoot ? cpu.nonRootHook : null;
+  const ifl = (cpu.fl & 0x200) !== 0;
+  if (cpu.injected.length > 0) {
+    const ev = cpu.injected.shift()!;
+    const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
+    const ip = soft ? cpu.rip + ev.instructionLength : cpu.rip;
+    cpu.ip0 = cpu.rip;
+    cpu.activity = "active";
+    try {
+      deliverOnceGuarded(cpu, ev.vector, ev.errorCode, ev.type, ip);
+    } catch (e) {
+      if (e !== ABANDON) throw e;
+    }
+    busy = true;
+  } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
+    let go = true;
+    if (hook !== null) {
+      const r = hook.onExit({ kind: "nmi", level: 2, instructionLength: 0 });
+      if (r === "reflected") go = false;
+    }
+    cpu.nmiPending = false;
+    if (go) {
+      cpu.ip0 = cpu.rip;
+      cpu.activity = "active";
+      guarded(cpu, Vec.NMI, -1, Ev.NMI, cpu.rip);
+    }
+    busy = true;
+  } else if (
+    ifl && (cpu.interruptibility & 3) === 0 && cpu.intSource !== null &&
+    cpu.intSource.hasInterrupt()
+  ) {
+    let go = true;
+    if (hook !== null) {
+      const r = hook.onExit({ kind: "external-interrupt", level: 2, instructionLength: 0 });
+      if (r === "reflected") go = false;
+    }
+    if (go) {
+      const vec = cpu.intSource.acknowledge() & 0xff;
+      cpu.ip0 = cpu.rip;
+      cpu.activity = "active";
+      guarded(cpu, vec, -1, Ev.EXT, cpu.rip);
+    }
+    busy = true;
+  } else if (hook !== null && cpu.windowRequests !== 0) {
+    if ((cpu.windowRequests & 1) !== 0 && ifl && (cpu.interruptibility & 3) === 0) {
+      hook.onExit({ kind: "interrupt-window", level: 2, instructionLength: 0 });
+      busy = true;
+    } else if ((cpu.windowRequests & 2) !== 0 && (cpu.interruptibility & 8) === 0) {
+      hook.onExit({ kind: "nmi-window", level: 2, instructionLength: 0 });
+      busy = true;
+    }
+  }
+  if ((cpu.activity as string) === "shutdown") return "shutdown";
+  if (cpu.stopReq) {
+    cpu.stopReq = false;
+    return "stop-requested";
+  }
+  if (cpu.activity !== "active") {
+    cpu.eventPending = true;
+    cpu.loopLimit = 0;
+    return "halted";
+  }
+  cpu.eventPending = busy;
+  cpu.loopLimit = busy ? cpu.retired + 1 : cpu.runLimit;
+  return null;
+}
+
+function deliverOnceGuarded(cpu: Cpu, v: number, e: number, type: number, ip: number): void {
+  deliverEvent(cpu, v, e, type, ip);
+}
+
+/** Used by snapshots: the stack pointer as a signed number. */
+export function rsp64(cpu: Cpu): number {
+  return getRsp(cpu);
+}
+
+/** Keep recomputeMode referenced for callers that change CR0 mid-delivery. */
+export const _modeHook = recomputeMode;

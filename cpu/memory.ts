@@ -1,0 +1,356 @@
+/**
+ * Guest memory access from the CPU: segmentation (limits, rights,
+ * canonical checks), linear-to-physical translation through `paging.ts`,
+ * and a direct-mapped software TLB whose hits read and write guest RAM
+ * bytes directly (no allocation, no call into mm).
+ *
+ * Fast entries are filled only for RAM pages, for the current privilege
+ * class (user when CPL = 3), and never for writes to frames that hold
+ * decoded code (those go through the slow path, which drops the decode
+ * cache of the frame).
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import { CpuFault, Vec } from "./fault.ts";
+import { translate } from "./paging.ts";
+
+/**
+ * What the CPU needs from guest physical memory (mm's `PhysicalMemory`
+ * satisfies it). `ramPage` gives direct access to the RAM frame holding
+ * `pa` for the TLB fast path, or null (MMIO, ROM, hole).
+ */
+export interface PhysMem {
+  /** Read a byte. */
+  read8(pa: number): number;
+  /** Read 16 bits. */
+  read16(pa: number): number;
+  /** Read 32 bits (unsigned). */
+  read32(pa: number): number;
+  /** Write a byte. */
+  write8(pa: number, v: number): void;
+  /** Write 16 bits. */
+  write16(pa: number, v: number): void;
+  /** Write 32 bits. */
+  write32(pa: number, v: number): void;
+  /**
+   * A 4 KiB view of RAM frame `frame` for direct access, or null (MMIO,
+   * ROM for writes, hole). Taking a write view does the write bookkeeping
+   * (dirty log, code-write notification).
+   */
+  ramFrame?(frame: number, forWrite: boolean): Uint8Array | null;
+  /** Register a listener for writes to frames marked as code. */
+  onCodeWrite?(listener: (frame: number) => void): unknown;
+  /** Register a listener for revoked frame views (frame, writeOnly); frame -1 = all. */
+  onFrameInvalidate?(listener: (frame: number, writeOnly: boolean) => void): unknown;
+  /** Mark a RAM frame as holding decoded code. */
+  markCode?(frame: number): void;
+}
+
+/** Number of TLB entries (direct mapped). */
+export const TLB_SIZE = 512;
+const TMASK = TLB_SIZE - 1;
+
+/** Access kinds for translation. */
+export const enum Acc {
+  READ = 0,
+  WRITE = 1,
+  EXEC = 2,
+}
+
+// =====================================================================
+// Segmentation
+// =====================================================================
+
+/** Raise the segment fault for segment `s` (#SS for SS, #GP otherwise). */
+export function segFault(s: number): never {
+  throw new CpuFault(s === 2 ? Vec.SS : Vec.GP, 0);
+}
+
+/**
+ * Segmented address → linear address for a data access of `size` bytes;
+ * `need` is 1 for read, 2 for write. Throws #GP/#SS.
+ */
+export function la(cpu: Cpu, s: number, off: number, size: number, need: number): number {
+  if (cpu.is64) {
+    const lin = off + cpu.sbase[s];
+    if (lin >= 0x800000000000 || lin < -0x800000000000) return canonFix(lin, s);
+    return lin;
+  }
+  if (off < cpu.smin[s] || off + size - 1 > cpu.smax[s] || (cpu.sok[s] & need) === 0) {
+    segFault(s);
+  }
+  return (off + cpu.sbase[s]) % 4294967296;
+}
+
+function canonFix(lin: number, s: number): number {
+  // Wrap a sum that left the signed 64-bit range, then check canonicality.
+  if (lin >= 9223372036854775808) lin -= 18446744073709551616;
+  else if (lin < -9223372036854775808) lin += 18446744073709551616;
+  if (lin >= 0x800000000000 || lin < -0x800000000000) segFault(s);
+  return lin;
+}
+
+/** Canonical check for a linear address in 64-bit mode (#GP(0)). */
+export function canonical(lin: number): boolean {
+  return lin < 0x800000000000 && lin >= -0x800000000000;
+}
+
+// =====================================================================
+// Linear access: fast TLB path
+// =====================================================================
+
+/** Read a byte at a linear address (current privilege). */
+export function lr8(cpu: Cpu, lin: number): number {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.rTag[x] === lin - o) return cpu.rMem[x][o];
+  return slowRead(cpu, lin, 1, false);
+}
+
+/** Read 16 bits at a linear address. */
+export function lr16(cpu: Cpu, lin: number): number {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.rTag[x] === lin - o && o < 0xfff) {
+    const m = cpu.rMem[x];
+    const p = o;
+    return m[p] | (m[p + 1] << 8);
+  }
+  return slowRead(cpu, lin, 2, false);
+}
+
+/** Read 32 bits at a linear address (unsigned). */
+export function lr32(cpu: Cpu, lin: number): number {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.rTag[x] === lin - o && o < 0xffd) {
+    const m = cpu.rMem[x];
+    const p = o;
+    return (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0;
+  }
+  return slowRead(cpu, lin, 4, false);
+}
+
+/** Read 64 bits: returns the low half, high half in `cpu.hi`. */
+export function lr64(cpu: Cpu, lin: number): number {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.rTag[x] === lin - o && o < 0xff9) {
+    const m = cpu.rMem[x];
+    const p = o;
+    cpu.hi = (m[p + 4] | (m[p + 5] << 8) | (m[p + 6] << 16) | (m[p + 7] << 24)) >>> 0;
+    return (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0;
+  }
+  const lo = lr32(cpu, lin);
+  const hi = lr32(cpu, lin + 4);
+  cpu.hi = hi;
+  return lo;
+}
+
+/** Write a byte at a linear address. */
+export function lw8(cpu: Cpu, lin: number, v: number): void {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.wTag[x] === lin - o) {
+    cpu.wMem[x][o] = v;
+    return;
+  }
+  slowWrite(cpu, lin, 1, v);
+}
+
+/** Write 16 bits at a linear address. */
+export function lw16(cpu: Cpu, lin: number, v: number): void {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.wTag[x] === lin - o && o < 0xfff) {
+    const m = cpu.wMem[x];
+    const p = o;
+    m[p] = v;
+    m[p + 1] = v >>> 8;
+    return;
+  }
+  slowWrite(cpu, lin, 2, v);
+}
+
+/** Write 32 bits at a linear address. */
+export function lw32(cpu: Cpu, lin: number, v: number): void {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.wTag[x] === lin - o && o < 0xffd) {
+    const m = cpu.wMem[x];
+    const p = o;
+    m[p] = v;
+    m[p + 1] = v >>> 8;
+    m[p + 2] = v >>> 16;
+    m[p + 3] = v >>> 24;
+    return;
+  }
+  slowWrite(cpu, lin, 4, v);
+}
+
+/** Write 64 bits at a linear address (both pages checked before any byte is written). */
+export function lw64(cpu: Cpu, lin: number, lo: number, hi: number): void {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.wTag[x] === lin - o && o < 0xff9) {
+    const m = cpu.wMem[x];
+    const p = o;
+    m[p] = lo;
+    m[p + 1] = lo >>> 8;
+    m[p + 2] = lo >>> 16;
+    m[p + 3] = lo >>> 24;
+    m[p + 4] = hi;
+    m[p + 5] = hi >>> 8;
+    m[p + 6] = hi >>> 16;
+    m[p + 7] = hi >>> 24;
+    return;
+  }
+  if (o > 0xff8) probeWrite(cpu, lin + 7);
+  lw32(cpu, lin, lo);
+  lw32(cpu, lin + 4, hi);
+}
+
+/** Read through write permission (for read-modify-write): checks the page is writable first. */
+export function probeWrite(cpu: Cpu, lin: number): void {
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & TMASK;
+  if (cpu.wTag[x] === lin - o) return;
+  translateFor(cpu, lin, Acc.WRITE, cpu.cpl === 3);
+}
+
+/** Read `size` bytes (1, 2, 4) at a linear address. */
+export function lrN(cpu: Cpu, lin: number, size: number): number {
+  return size === 4 ? lr32(cpu, lin) : size === 1 ? lr8(cpu, lin) : lr16(cpu, lin);
+}
+
+/** Write `size` bytes (1, 2, 4) at a linear address. */
+export function lwN(cpu: Cpu, lin: number, size: number, v: number): void {
+  if (size === 4) lw32(cpu, lin, v);
+  else if (size === 1) lw8(cpu, lin, v);
+  else lw16(cpu, lin, v);
+}
+
+// =====================================================================
+// Slow paths
+// =====================================================================
+
+/** Translate, applying EPT when in non-root operation. Throws #PF or ABANDON. */
+export function translateFor(cpu: Cpu, lin: number, acc: number, user: boolean): number {
+  return translate(cpu, lin, acc, user);
+}
+
+function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
+  const mem = cpu.memory;
+  if (mem.ramFrame === undefined) return;
+  if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
+  const frame = Math.floor(pa / 4096);
+  if (write && cpu.codeFrames.has(frame)) return;
+  const r = mem.ramFrame(frame, write);
+  if (r === null) return;
+  const x = (lin >>> 12) & TMASK;
+  const page = lin - (lin & 0xfff);
+  if (write) {
+    cpu.wTag[x] = page;
+    cpu.wMem[x] = r;
+    cpu.wFrame[x] = frame;
+  }
+  cpu.rTag[x] = page;
+  cpu.rMem[x] = r;
+}
+
+/** Drop the fast entries (CPL class change). */
+export function flushFast(cpu: Cpu): void {
+  cpu.rTag.fill(NaN);
+  cpu.wTag.fill(NaN);
+  cpu.wFrame.fill(NaN);
+  cpu.tlbUser = cpu.cpl === 3;
+}
+
+/** Drop write entries that point at `frame` (it now holds cached code). */
+export function dropWriteFrame(cpu: Cpu, frame: number): void {
+  const wf = cpu.wFrame;
+  for (let i = 0; i < TLB_SIZE; i++) {
+    if (wf[i] === frame) {
+      cpu.wTag[i] = NaN;
+      wf[i] = NaN;
+    }
+  }
+}
+
+function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
+  const o = lin & 0xfff;
+  if (o + size > 4096) {
+    // Crosses a page: byte by byte (each byte translated).
+    let v = 0;
+    for (let k = 0; k < size; k++) {
+      v |= (sys ? sysRead(cpu, lin + k, 1) : lr8(cpu, lin + k)) << (8 * k);
+    }
+    return v >>> 0;
+  }
+  const user = !sys && cpu.cpl === 3;
+  const pa = translate(cpu, lin, Acc.READ, user);
+  if (!sys) fill(cpu, lin, pa, false);
+  const mem = cpu.memory;
+  return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
+}
+
+function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
+  const o = lin & 0xfff;
+  if (o + size > 4096) {
+    // Check both pages before writing any byte.
+    probeWrite(cpu, lin);
+    probeWrite(cpu, lin + size - 1);
+    for (let k = 0; k < size; k++) lw8(cpu, lin + k, (v >>> (8 * k)) & 0xff);
+    return;
+  }
+  const pa = translate(cpu, lin, Acc.WRITE, cpu.cpl === 3);
+  writePhys(cpu, pa, size, v);
+  fill(cpu, lin, pa, true);
+}
+
+/** Write physical memory from the CPU, dropping decoded code of the frame. */
+export function writePhys(cpu: Cpu, pa: number, size: number, v: number): void {
+  const frame = Math.floor(pa / 4096);
+  if (cpu.codeFrames.has(frame)) cpu.codeWritten(frame);
+  const mem = cpu.memory;
+  if (size === 4) mem.write32(pa, v >>> 0);
+  else if (size === 1) mem.write8(pa, v & 0xff);
+  else mem.write16(pa, v & 0xffff);
+}
+
+/**
+ * Supervisor ("implicit") read of system structures (GDT, LDT, IDT, TSS):
+ * privilege checks as CPL 0 (SDM 4.6.1).
+ */
+export function sysRead(cpu: Cpu, lin: number, size: number): number {
+  const o = lin & 0xfff;
+  if (o + size > 4096) return slowRead(cpu, lin, size, true);
+  const pa = translate(cpu, lin, Acc.READ, false);
+  const mem = cpu.memory;
+  return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
+}
+
+/** Supervisor write of system structures (descriptor accessed/busy bits, TSS). */
+export function sysWrite(cpu: Cpu, lin: number, size: number, v: number): void {
+  const o = lin & 0xfff;
+  if (o + size > 4096) {
+    for (let k = 0; k < size; k++) sysWrite(cpu, lin + k, 1, (v >>> (8 * k)) & 0xff);
+    return;
+  }
+  const pa = translate(cpu, lin, Acc.WRITE, false);
+  writePhys(cpu, pa, size, v);
+}
+
+/** Vcpu.readLinear: read with the current privilege (size 8 puts the high half in cpu.hi). */
+export function readLinearApi(cpu: Cpu, lin: number, size: number): number {
+  if (size === 8) return lr64(cpu, lin);
+  return lrN(cpu, lin, size);
+}
+
+/** Vcpu.writeLinear. */
+export function writeLinearApi(cpu: Cpu, lin: number, size: number, lo: number, hi: number): void {
+  if (size === 8) lw64(cpu, lin, lo >>> 0, hi >>> 0);
+  else lwN(cpu, lin, size, lo);
+}

@@ -1,0 +1,204 @@
+/**
+ * The CPUID model: a configurable description of the processor the guest
+ * sees. Features are named and can be switched off ("-vmx") or on.
+ * No x87/SSE are advertised: the engine does not implement them.
+ *
+ * @module
+ */
+
+/** A CPUID answer (four 32-bit registers). */
+export interface CpuidRegs {
+  eax: number;
+  ebx: number;
+  ecx: number;
+  edx: number;
+}
+
+/** The CPU model: vendor, family/model/stepping, named features. */
+export interface CpuModel {
+  /** 12-character vendor string. */
+  vendor: string;
+  /** Brand string (up to 48 characters). */
+  brand: string;
+  /** Family, model, stepping as in CPUID.1:EAX. */
+  family: number;
+  model: number;
+  stepping: number;
+  /** Enabled feature names (see {@link FEATURES}). */
+  features: Set<string>;
+  /** Physical / linear address widths reported in leaf 0x80000008. */
+  physBits: number;
+  linBits: number;
+}
+
+/** Where a feature bit lives: [leaf, subleaf, register, bit]. */
+type FeatureLoc = readonly [number, number, "eax" | "ebx" | "ecx" | "edx", number];
+
+/** Features the engine can advertise, with their CPUID location. */
+export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
+  // Leaf 1 EDX
+  vme: [1, 0, "edx", 1],
+  de: [1, 0, "edx", 2],
+  pse: [1, 0, "edx", 3],
+  tsc: [1, 0, "edx", 4],
+  msr: [1, 0, "edx", 5],
+  pae: [1, 0, "edx", 6],
+  cx8: [1, 0, "edx", 8],
+  apic: [1, 0, "edx", 9],
+  sep: [1, 0, "edx", 11],
+  pge: [1, 0, "edx", 13],
+  cmov: [1, 0, "edx", 15],
+  pat: [1, 0, "edx", 16],
+  pse36: [1, 0, "edx", 17],
+  clflush: [1, 0, "edx", 19],
+  // Leaf 1 ECX
+  vmx: [1, 0, "ecx", 5],
+  cx16: [1, 0, "ecx", 13],
+  pcid: [1, 0, "ecx", 17],
+  x2apic: [1, 0, "ecx", 21],
+  movbe: [1, 0, "ecx", 22],
+  popcnt: [1, 0, "ecx", 23],
+  "tsc-deadline": [1, 0, "ecx", 24],
+  rdrand: [1, 0, "ecx", 30],
+  hypervisor: [1, 0, "ecx", 31],
+  // Leaf 7 EBX
+  fsgsbase: [7, 0, "ebx", 0],
+  bmi1: [7, 0, "ebx", 3],
+  smep: [7, 0, "ebx", 7],
+  bmi2: [7, 0, "ebx", 8],
+  erms: [7, 0, "ebx", 9],
+  invpcid: [7, 0, "ebx", 10],
+  rdseed: [7, 0, "ebx", 18],
+  smap: [7, 0, "ebx", 20],
+  // Leaf 7 ECX
+  la57: [7, 0, "ecx", 16],
+  // Extended leaf 0x80000001
+  lahf_lm: [0x80000001, 0, "ecx", 0],
+  abm: [0x80000001, 0, "ecx", 5],
+  syscall: [0x80000001, 0, "edx", 11],
+  nx: [0x80000001, 0, "edx", 20],
+  pdpe1gb: [0x80000001, 0, "edx", 26],
+  rdtscp: [0x80000001, 0, "edx", 27],
+  lm: [0x80000001, 0, "edx", 29],
+};
+
+/** The default model: a 64-bit integer-only core with VMX. */
+export function defaultModel(): CpuModel {
+  return {
+    vendor: "GenuineIntel",
+    brand: "nestvm virtual CPU",
+    family: 6,
+    model: 0x3a,
+    stepping: 9,
+    features: new Set([
+      "de",
+      "pse",
+      "tsc",
+      "msr",
+      "pae",
+      "cx8",
+      "apic",
+      "sep",
+      "pge",
+      "cmov",
+      "pat",
+      "pse36",
+      "clflush",
+      "vmx",
+      "cx16",
+      "popcnt",
+      "fsgsbase",
+      "bmi1",
+      "smep",
+      "erms",
+      "invpcid",
+      "pcid",
+      "lahf_lm",
+      "abm",
+      "syscall",
+      "nx",
+      "rdtscp",
+      "lm",
+    ]),
+    physBits: 40,
+    linBits: 48,
+  };
+}
+
+/**
+ * Build a model from a spec like "-vmx,+x2apic" applied to the default
+ * model. Unknown names are errors (returned as a message).
+ */
+export function modelFromSpec(spec: string): CpuModel | string {
+  const m = defaultModel();
+  for (const raw of spec.split(",")) {
+    const s = raw.trim();
+    if (s === "") continue;
+    const on = s[0] !== "-";
+    const name = s[0] === "-" || s[0] === "+" ? s.slice(1) : s;
+    if (!(name in FEATURES)) return `unknown CPU feature "${name}"`;
+    if (on) m.features.add(name);
+    else m.features.delete(name);
+  }
+  return m;
+}
+
+function strRegs(s: string, at: number): number {
+  let v = 0;
+  for (let i = 0; i < 4; i++) v |= (s.charCodeAt(at + i) & 0xff) << (8 * i);
+  return v >>> 0;
+}
+
+/** Compute the model's CPUID answer for (leaf, subleaf). `apicId` goes in leaf 1 EBX. */
+export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: CpuidRegs): void {
+  out.eax =
+    out.ebx =
+    out.ecx =
+    out.edx =
+      0;
+  const maxBasic = 0xd;
+  const maxExt = 0x80000008;
+  if (leaf > maxBasic && leaf < 0x80000000) leaf = maxBasic; // SDM: highest basic leaf's data
+  if (leaf > maxExt) leaf = maxBasic;
+  const v = m.vendor.padEnd(12, " ");
+  switch (leaf) {
+    case 0:
+      out.eax = maxBasic;
+      out.ebx = strRegs(v, 0);
+      out.edx = strRegs(v, 4);
+      out.ecx = strRegs(v, 8);
+      break;
+    case 1:
+      out.eax = ((m.family & 0xf) << 8) | ((m.model & 0xf) << 4) | (m.stepping & 0xf) |
+        (((m.model >> 4) & 0xf) << 16) | ((Math.max(0, m.family - 15) & 0xff) << 20);
+      out.ebx = (8 << 8) | (1 << 16); // CLFLUSH line 64 bytes, 1 logical processor
+      break;
+    case 0x80000000:
+      out.eax = maxExt;
+      break;
+    case 0x80000002:
+    case 0x80000003:
+    case 0x80000004: {
+      const b = m.brand.padEnd(48, "\0");
+      const at = (leaf - 0x80000002) * 16;
+      out.eax = strRegs(b, at);
+      out.ebx = strRegs(b, at + 4);
+      out.ecx = strRegs(b, at + 8);
+      out.edx = strRegs(b, at + 12);
+      break;
+    }
+    case 0x80000008:
+      out.eax = (m.physBits & 0xff) | ((m.linBits & 0xff) << 8);
+      break;
+  }
+  for (const f of m.features) {
+    const loc = FEATURES[f];
+    if (loc === undefined || loc[0] !== leaf || (leaf === 7 && subleaf !== 0)) continue;
+    out[loc[2]] = (out[loc[2]] | (1 << loc[3])) >>> 0;
+  }
+}
+
+/** True when the model advertises `feature`. */
+export function hasFeature(m: CpuModel, feature: string): boolean {
+  return m.features.has(feature);
+}

@@ -1,0 +1,187 @@
+/**
+ * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
+ * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE and the
+ * SYSENTER MSRs. Every other MSR goes to the plugin bus as an exit.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import { gp } from "./fault.ts";
+import { reloadPaging } from "./paging.ts";
+import { recomputeMode, refreshSeg } from "./state.ts";
+
+/** MSR numbers. */
+export const enum Msr {
+  TSC = 0x10,
+  APIC_BASE = 0x1b,
+  SYSENTER_CS = 0x174,
+  SYSENTER_ESP = 0x175,
+  SYSENTER_EIP = 0x176,
+  MISC_ENABLE = 0x1a0,
+  PAT = 0x277,
+  EFER = 0xc0000080,
+  STAR = 0xc0000081,
+  LSTAR = 0xc0000082,
+  CSTAR = 0xc0000083,
+  FMASK = 0xc0000084,
+  FS_BASE = 0xc0000100,
+  GS_BASE = 0xc0000101,
+  KERNEL_GS_BASE = 0xc0000102,
+  TSC_AUX = 0xc0000103,
+}
+
+const TWO32 = 4294967296;
+
+function n2b(v: number): bigint {
+  return BigInt.asUintN(64, BigInt(v));
+}
+
+function b2canon(v: bigint): number {
+  const s = BigInt.asIntN(64, v);
+  if (s >= 0x800000000000n || s < -0x800000000000n) gp(0);
+  return Number(s);
+}
+
+/** True if `index` is an MSR the CPU owns. */
+export function ownsMsr(index: number): boolean {
+  switch (index) {
+    case Msr.TSC:
+    case Msr.APIC_BASE:
+    case Msr.SYSENTER_CS:
+    case Msr.SYSENTER_ESP:
+    case Msr.SYSENTER_EIP:
+    case Msr.MISC_ENABLE:
+    case Msr.PAT:
+    case Msr.EFER:
+    case Msr.STAR:
+    case Msr.LSTAR:
+    case Msr.CSTAR:
+    case Msr.FMASK:
+    case Msr.FS_BASE:
+    case Msr.GS_BASE:
+    case Msr.KERNEL_GS_BASE:
+    case Msr.TSC_AUX:
+      return true;
+  }
+  return false;
+}
+
+/** Read a CPU-owned MSR (undefined if not owned). */
+export function readMsrCore(c: Cpu, index: number): bigint | undefined {
+  switch (index) {
+    case Msr.TSC:
+      return c.readTsc();
+    case Msr.APIC_BASE:
+      return n2b(c.apicBase);
+    case Msr.SYSENTER_CS:
+      return n2b(c.sysenterCs);
+    case Msr.SYSENTER_ESP:
+      return n2b(c.sysenterEsp);
+    case Msr.SYSENTER_EIP:
+      return n2b(c.sysenterEip);
+    case Msr.MISC_ENABLE:
+      return n2b(c.miscEnable);
+    case Msr.PAT:
+      return c.pat;
+    case Msr.EFER:
+      return n2b(c.efer);
+    case Msr.STAR:
+      return c.star;
+    case Msr.LSTAR:
+      return n2b(c.lstar);
+    case Msr.CSTAR:
+      return n2b(c.cstar);
+    case Msr.FMASK:
+      return n2b(c.sfmask);
+    case Msr.FS_BASE:
+      return n2b(c.seg[4].base);
+    case Msr.GS_BASE:
+      return n2b(c.seg[5].base);
+    case Msr.KERNEL_GS_BASE:
+      return n2b(c.kernelGsBase);
+    case Msr.TSC_AUX:
+      return n2b(c.tscAux);
+  }
+  return undefined;
+}
+
+/**
+ * Write a CPU-owned MSR. Returns false if not owned; throws #GP(0) for
+ * invalid values (reserved bits, non-canonical addresses).
+ */
+export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
+  v = BigInt.asUintN(64, v);
+  const lo = Number(v & 0xffffffffn);
+  const hi = Number(v >> 32n);
+  switch (index) {
+    case Msr.TSC:
+      c.tscOffset = Number(v) - c.now();
+      return true;
+    case Msr.APIC_BASE:
+      if ((lo & 0x2ff) !== 0 || hi > 0xff) gp(0);
+      c.apicBase = hi * TWO32 + lo;
+      return true;
+    case Msr.SYSENTER_CS:
+      c.sysenterCs = lo & 0xffff;
+      return true;
+    case Msr.SYSENTER_ESP:
+      c.sysenterEsp = b2canon(v);
+      return true;
+    case Msr.SYSENTER_EIP:
+      c.sysenterEip = b2canon(v);
+      return true;
+    case Msr.MISC_ENABLE:
+      c.miscEnable = lo;
+      return true;
+    case Msr.PAT: {
+      for (let k = 0n; k < 64n; k += 8n) {
+        const t = Number((v >> k) & 0xffn);
+        if (t === 2 || t === 3 || t > 7) gp(0);
+      }
+      c.pat = v;
+      return true;
+    }
+    case Msr.EFER: {
+      const allowed = 0x1 | 0x100 | 0x400 | 0x800;
+      if (hi !== 0 || (lo & ~allowed) !== 0) gp(0);
+      if ((lo & 0x800) !== 0 && !c.model.features.has("nx")) gp(0);
+      if ((lo & 0x100) !== 0 && !c.model.features.has("lm")) gp(0);
+      const paging = (c.cr0 & 0x80000000) !== 0;
+      if (paging && ((lo ^ c.efer) & 0x100) !== 0) gp(0); // LME cannot change while paging
+      const lma = c.efer & 0x400; // LMA is read-only here
+      c.efer = (lo & ~0x400) | lma;
+      reloadPaging(c, false);
+      recomputeMode(c);
+      return true;
+    }
+    case Msr.STAR:
+      c.star = v;
+      return true;
+    case Msr.LSTAR:
+      c.lstar = b2canon(v);
+      return true;
+    case Msr.CSTAR:
+      c.cstar = b2canon(v);
+      return true;
+    case Msr.FMASK:
+      c.sfmask = lo;
+      return true;
+    case Msr.FS_BASE:
+      c.seg[4].base = b2canon(v);
+      refreshSeg(c, 4);
+      return true;
+    case Msr.GS_BASE:
+      c.seg[5].base = b2canon(v);
+      refreshSeg(c, 5);
+      return true;
+    case Msr.KERNEL_GS_BASE:
+      c.kernelGsBase = b2canon(v);
+      return true;
+    case Msr.TSC_AUX:
+      if (hi !== 0) gp(0);
+      c.tscAux = lo;
+      return true;
+  }
+  return false;
+}

@@ -1,0 +1,153 @@
+/**
+ * CPU snapshots: the complete architectural state as JSON-compatible data
+ * (lazy flags materialized, pending events, interrupt shadow, MSRs, the
+ * VMX non-root flag). 64-bit MSR values are decimal strings.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import type { ActivityState, PendingEvent, SegmentRegister } from "../core/vcpu.ts";
+import { reloadPaging } from "./paging.ts";
+
+/** Version of the snapshot layout. */
+export const CPU_SNAPSHOT_VERSION = 1;
+
+/** Saved CPU state. */
+export interface CpuSnapshot {
+  version: number;
+  gpr: number[];
+  rip: number;
+  rflags: number;
+  cr: {
+    cr0: number;
+    cr2: number;
+    cr3: number;
+    cr4: number;
+    cr8: number;
+    efer: number;
+    xcr0: number;
+  };
+  dr: number[];
+  seg: SegmentRegister[];
+  gdtr: { base: number; limit: number };
+  idtr: { base: number; limit: number };
+  cpl: number;
+  activity: ActivityState;
+  interruptibility: number;
+  /** Instructions left in the STI/MOV SS shadow (0 or 1). */
+  shadowLeft: number;
+  retired: number;
+  nonRoot: boolean;
+  injected: PendingEvent[];
+  nmiPending: boolean;
+  windowRequests: number;
+  watchedExceptions: number;
+  msr: {
+    star: string;
+    lstar: number;
+    cstar: number;
+    sfmask: number;
+    kernelGsBase: number;
+    sysenterCs: number;
+    sysenterEsp: number;
+    sysenterEip: number;
+    apicBase: number;
+    pat: string;
+    miscEnable: number;
+    tscAux: number;
+    tscOffset: number;
+  };
+  pdpte: number[];
+}
+
+/** Capture the state. */
+export function saveSnapshot(c: Cpu): CpuSnapshot {
+  return {
+    version: CPU_SNAPSHOT_VERSION,
+    gpr: Array.from(c.gpr),
+    rip: c.rip,
+    rflags: c.rflags,
+    cr: { cr0: c.cr0, cr2: c.cr2, cr3: c.cr3, cr4: c.cr4, cr8: c.cr8, efer: c.efer, xcr0: c.xcr0 },
+    dr: Array.from(c.dr),
+    seg: c.seg.map((s) => ({ ...s })),
+    gdtr: { ...c.gdtr },
+    idtr: { ...c.idtr },
+    cpl: c.cpl,
+    activity: c.activity,
+    interruptibility: c.interruptibility,
+    shadowLeft: (c.interruptibility & 3) !== 0 ? Math.max(0, c.shadowUntil - c.retired) : 0,
+    retired: c.retired,
+    nonRoot: c.nonRoot,
+    injected: c.injected.map((e) => ({ ...e })),
+    nmiPending: c.nmiPending,
+    windowRequests: c.windowRequests,
+    watchedExceptions: c.watchedExceptions,
+    msr: {
+      star: c.star.toString(),
+      lstar: c.lstar,
+      cstar: c.cstar,
+      sfmask: c.sfmask,
+      kernelGsBase: c.kernelGsBase,
+      sysenterCs: c.sysenterCs,
+      sysenterEsp: c.sysenterEsp,
+      sysenterEip: c.sysenterEip,
+      apicBase: c.apicBase,
+      pat: c.pat.toString(),
+      miscEnable: c.miscEnable,
+      tscAux: c.tscAux,
+      tscOffset: c.tscOffset,
+    },
+    pdpte: Array.from(c.pctx.pdpte),
+  };
+}
+
+/** Restore a snapshot (throws a RangeError on a wrong version). */
+export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
+  if (s.version !== CPU_SNAPSHOT_VERSION) {
+    throw new RangeError(`CPU snapshot version ${s.version} is not supported`);
+  }
+  c.gpr.set(s.gpr);
+  c.rip = s.rip;
+  c.cr0 = s.cr.cr0;
+  c.cr2 = s.cr.cr2;
+  c.cr3 = s.cr.cr3;
+  c.cr4 = s.cr.cr4;
+  c.cr8 = s.cr.cr8;
+  c.efer = s.cr.efer;
+  c.xcr0 = s.cr.xcr0;
+  c.dr.set(s.dr);
+  s.seg.forEach((x, k) => Object.assign(c.seg[k], x));
+  Object.assign(c.gdtr, s.gdtr);
+  Object.assign(c.idtr, s.idtr);
+  c.rflags = s.rflags;
+  c.activity = s.activity;
+  c.interruptibility = s.interruptibility;
+  c.retired = s.retired;
+  c.shadowUntil = s.retired + s.shadowLeft;
+  c.nonRoot = s.nonRoot;
+  c.injected = s.injected.map((e) => ({ ...e }));
+  c.nmiPending = s.nmiPending;
+  c.windowRequests = s.windowRequests;
+  c.watchedExceptions = s.watchedExceptions;
+  const m = s.msr;
+  c.star = BigInt(m.star);
+  c.lstar = m.lstar;
+  c.cstar = m.cstar;
+  c.sfmask = m.sfmask;
+  c.kernelGsBase = m.kernelGsBase;
+  c.sysenterCs = m.sysenterCs;
+  c.sysenterEsp = m.sysenterEsp;
+  c.sysenterEip = m.sysenterEip;
+  c.apicBase = m.apicBase;
+  c.pat = BigInt(m.pat);
+  c.miscEnable = m.miscEnable;
+  c.tscAux = m.tscAux;
+  c.tscOffset = m.tscOffset;
+  c.pages.clear();
+  c.codeFrames.clear();
+  reloadPaging(c, false);
+  c.pctx.pdpte.set(s.pdpte);
+  c.stateChanged();
+  c.cpl = s.cpl;
+}

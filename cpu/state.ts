@@ -1,0 +1,123 @@
+/**
+ * Derived state: execution mode, code/stack sizes and the segmentation
+ * caches the memory fast path uses; and the power-on state.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import { flushFast } from "./memory.ts";
+
+/** Recompute the segment cache of segment register `s` (0-7). */
+export function refreshSeg(cpu: Cpu, s: number): void {
+  const r = cpu.seg[s];
+  const a = r.attrs;
+  cpu.sbase[s] = r.base;
+  if ((cpu.cr0 & 1) === 0 || (cpu.fl & 0x20000) !== 0) {
+    // Real / virtual-8086 mode: any type is readable and writable.
+    cpu.smin[s] = 0;
+    cpu.smax[s] = r.limit >>> 0;
+    cpu.sok[s] = 7;
+  } else if ((a & 0x10000) !== 0 || (a & 0x80) === 0) {
+    cpu.smin[s] = 0;
+    cpu.smax[s] = -1;
+    cpu.sok[s] = 0;
+  } else if ((a & 0x8) !== 0) {
+    // Code segment: readable if type bit 1; never writable.
+    cpu.smin[s] = 0;
+    cpu.smax[s] = r.limit >>> 0;
+    cpu.sok[s] = 4 | ((a & 2) !== 0 ? 1 : 0);
+  } else if ((a & 0x4) !== 0) {
+    // Expand-down data segment: valid offsets are limit+1 .. 0xffff/0xffffffff.
+    cpu.smin[s] = (r.limit >>> 0) + 1;
+    cpu.smax[s] = (a & 0x4000) !== 0 ? 0xffffffff : 0xffff;
+    cpu.sok[s] = 5 | ((a & 2) !== 0 ? 2 : 0);
+  } else {
+    cpu.smin[s] = 0;
+    cpu.smax[s] = r.limit >>> 0;
+    cpu.sok[s] = 5 | ((a & 2) !== 0 ? 2 : 0);
+  }
+  if (cpu.is64 && s < 4) cpu.sbase[s] = 0;
+}
+
+/** Recompute mode, code/stack size and every segment cache. */
+export function recomputeMode(cpu: Cpu): void {
+  const cs = cpu.seg[1].attrs;
+  cpu.is64 = false;
+  if ((cpu.cr0 & 1) === 0) {
+    cpu.mode = "real";
+    cpu.codeBits = (cs & 0x4000) !== 0 ? 32 : 16;
+  } else if ((cpu.fl & 0x20000) !== 0) {
+    cpu.mode = "v86";
+    cpu.codeBits = 16;
+  } else if ((cpu.efer & 0x400) !== 0 && (cs & 0x2000) !== 0) {
+    cpu.mode = "long64";
+    cpu.codeBits = 64;
+    cpu.is64 = true;
+  } else {
+    const d = (cs & 0x4000) !== 0;
+    cpu.codeBits = d ? 32 : 16;
+    if ((cpu.efer & 0x400) !== 0) cpu.mode = d ? "compat32" : "compat16";
+    else cpu.mode = d ? "protected32" : "protected16";
+  }
+  cpu.stackBits = cpu.is64 ? 64 : (cpu.seg[2].attrs & 0x4000) !== 0 ? 32 : 16;
+  for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
+  cpu.codeLin = NaN;
+  if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
+}
+
+/** Power-on/RESET state (SDM Vol. 3A 10.1.1, Table 10-1). */
+export function resetState(cpu: Cpu): void {
+  cpu.gpr.fill(0);
+  cpu.gpr[4] = 0x600 | ((cpu.model.model & 0xf) << 4) | (cpu.model.stepping & 0xf); // EDX
+  cpu.rip = 0xfff0;
+  cpu.rflags = 2;
+  cpu.cr0 = 0x60000010;
+  cpu.cr2 =
+    cpu.cr3 =
+    cpu.cr4 =
+    cpu.cr8 =
+      0;
+  cpu.efer = 0;
+  cpu.xcr0 = 1;
+  cpu.dr.fill(0);
+  cpu.dr[6] = 0xffff0ff0;
+  cpu.dr[7] = 0x400;
+  for (let s = 0; s < 6; s++) {
+    const r = cpu.seg[s];
+    r.selector = 0;
+    r.base = 0;
+    r.limit = 0xffff;
+    r.attrs = 0x93;
+  }
+  cpu.seg[1].selector = 0xf000;
+  cpu.seg[1].base = 0xffff0000;
+  cpu.seg[1].attrs = 0x9b;
+  Object.assign(cpu.seg[6], { selector: 0, base: 0, limit: 0xffff, attrs: 0x82 });
+  Object.assign(cpu.seg[7], { selector: 0, base: 0, limit: 0xffff, attrs: 0x8b });
+  cpu.gdtr.base = 0;
+  cpu.gdtr.limit = 0xffff;
+  cpu.idtr.base = 0;
+  cpu.idtr.limit = 0xffff;
+  cpu.cpl = 0;
+  cpu.activity = "active";
+  cpu.interruptibility = 0;
+  cpu.injected.length = 0;
+  cpu.nmiPending = false;
+  cpu.delivering = -1;
+  cpu.star = 0n;
+  cpu.lstar =
+    cpu.cstar =
+    cpu.sfmask =
+    cpu.kernelGsBase =
+      0;
+  cpu.sysenterCs = cpu.sysenterEsp = cpu.sysenterEip = 0;
+  cpu.apicBase = 0xfee00900;
+  cpu.pat = 0x0007040600070406n;
+  cpu.tscAux = 0;
+  cpu.pages.clear();
+  cpu.codeFrames.clear();
+  recomputeMode(cpu);
+  cpu.flushTlb();
+  cpu.poke();
+}
