@@ -109,11 +109,13 @@ export function decodeBytes(
   out: DecodedInsn,
   more?: CodeFetch,
 ): number {
-  srcBytes = bytes;
+  // Pointer stores into module state cost a write barrier: skip them when unchanged.
+  if (srcBytes !== bytes) srcBytes = bytes;
   srcBase = offset;
   const n = bytes.length - offset;
   srcAvail = n < 0 ? 0 : n > 15 ? 15 : n;
-  srcMore = more ?? null;
+  const m = more ?? null;
+  if (srcMore !== m) srcMore = m;
   return decodeCore(mode, out);
 }
 
