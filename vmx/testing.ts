@@ -403,7 +403,11 @@ export interface VmxHarness {
 }
 
 /** A memory operand at linear `linear` through `segment` (default DS). */
-export function memOperand(linear: number, segment = 3, offset = linear): VmxOperands["mem"] {
+export function memOperand(
+  linear: number,
+  segment = 3,
+  offset = linear,
+): NonNullable<VmxOperands["mem"]> {
   return {
     offset,
     linear,
