@@ -147,7 +147,7 @@ export class Alu {
    */
   cond(cc: number): boolean {
     const k = this.kind;
-    if (k === K_SUB && this.size !== 8) return this.condCmp(cc);
+    if (k === K_SUB) return this.size !== 8 ? this.condCmp(cc) : this.condCmp64(cc);
     if (k !== K_EAGER) {
       switch (cc) {
         case 2:
@@ -192,6 +192,37 @@ export class Alu {
         return (a << SIGN_SHL[this.size]) <= (b << SIGN_SHL[this.size]);
       case 15:
         return (a << SIGN_SHL[this.size]) > (b << SIGN_SHL[this.size]);
+    }
+    return evalCond(this.getFlags(), cc);
+  }
+
+  /** Conditions after a 64-bit CMP/SUB/NEG without borrow-in. */
+  private condCmp64(cc: number): boolean {
+    const a = this.a;
+    const b = this.b;
+    const ah = this.aH;
+    const bh = this.bH;
+    switch (cc) {
+      case 2:
+        return ah < bh || (ah === bh && a < b);
+      case 3:
+        return ah > bh || (ah === bh && a >= b);
+      case 4:
+        return a === b && ah === bh;
+      case 5:
+        return a !== b || ah !== bh;
+      case 6:
+        return ah < bh || (ah === bh && a <= b);
+      case 7:
+        return ah > bh || (ah === bh && a > b);
+      case 12:
+        return (ah | 0) < (bh | 0) || (ah === bh && a < b);
+      case 13:
+        return (ah | 0) > (bh | 0) || (ah === bh && a >= b);
+      case 14:
+        return (ah | 0) < (bh | 0) || (ah === bh && a <= b);
+      case 15:
+        return (ah | 0) > (bh | 0) || (ah === bh && a > b);
     }
     return evalCond(this.getFlags(), cc);
   }
