@@ -48,7 +48,7 @@ export function controlCaps(f: VmxFeatures): ControlCaps {
 export const CAPS: ControlCaps = controlCaps(VMX_FEATURES);
 
 function fits(v: number, a: AllowedSettings): boolean {
-  return (v & a.must1) === a.must1 && (v & ~a.may1) === 0;
+  return ((v & a.must1) >>> 0) === a.must1 && (v & ~a.may1) === 0;
 }
 
 /**

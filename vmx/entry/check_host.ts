@@ -42,7 +42,7 @@ export function eferReservedOk(lo: number, hi: number): boolean {
 
 /** True if a CR0/CR4 value satisfies the fixed-bit MSRs (bits 63:32 must be 0). */
 export function fixedOk(lo: number, hi: number, fixed0: number, fixed1: number): boolean {
-  return hi === 0 && (lo & fixed0) === fixed0 && (lo & ~fixed1) === 0;
+  return hi === 0 && ((lo & fixed0) >>> 0) === fixed0 >>> 0 && (lo & ~fixed1) === 0;
 }
 
 /**

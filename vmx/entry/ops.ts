@@ -49,7 +49,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       return "pass";
     }, [1]);
   }
-  return {
+  const ops: NestedOps = {
     vmentry(_exit: VmxInstructionExit, launch: boolean): ExitDisposition {
       return vmentry(n, launch);
     },
@@ -92,7 +92,13 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       n.timer = null;
     },
   };
+  OPS_SESSIONS.set(ops, n);
+  return ops;
 }
 
-/** Expose the session of an ops object built here (tests, benchmarks). */
-export type { Nested };
+const OPS_SESSIONS = new WeakMap<NestedOps, Nested>();
+
+/** The session behind operations built by {@link createNestedOps} (tests, benchmarks, API). */
+export function nestedOfOps(ops: NestedOps): Nested | undefined {
+  return OPS_SESSIONS.get(ops);
+}

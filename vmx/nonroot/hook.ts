@@ -283,7 +283,7 @@ function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
   if (vector === 14) {
     const ec = exit.errorCode >= 0 ? exit.errorCode : 0;
     const matches =
-      (ec & r32(d, O.PAGE_FAULT_ERROR_CODE_MASK)) === r32(d, O.PAGE_FAULT_ERROR_CODE_MATCH);
+      ((ec & r32(d, O.PAGE_FAULT_ERROR_CODE_MASK)) >>> 0) === r32(d, O.PAGE_FAULT_ERROR_CODE_MATCH);
     exits = exits ? matches : !matches;
   }
   if (!exits) return "pass";
