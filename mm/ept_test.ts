@@ -286,7 +286,7 @@ Deno.test("EptTranslator: a cached read does not allow a write before D is set",
 });
 
 Deno.test("two-dimensional walk: Mmu under EPT, violations during the guest walk and at the end", () => {
-  const { mem, alloc } = setup(32);
+  const { mem } = setup(32);
   // Guest page tables live in guest-physical space; EPT maps guest x -> host x + 16 MiB.
   const HOST = 0x100_0000;
   const eroot = 0x80000;
