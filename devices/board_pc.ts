@@ -36,8 +36,8 @@ import { createFwCfg, parseFwCfgOptions } from "./fw_cfg.ts";
 import { createPcTestdev, parsePcTestdevOptions } from "./pc_testdev.ts";
 import { DeviceOptionError } from "./options.ts";
 
-/** Options of the `pc` board. */
-export interface PcBoardOptions {
+/** Options of the `pc` board (also handed to device factories). */
+export interface BoardOptions {
   /** Where COM1 output goes (default: dropped). */
   serial?: (bytes: Uint8Array) => void;
   /** Where port 0xE9 output goes (default: same as `serial`). */
@@ -46,7 +46,18 @@ export interface PcBoardOptions {
   rtcEpoch?: number;
   /** Leave out the LAPIC and IOAPIC (a PIC-only PC). */
   noApic?: boolean;
+  /** Guest RAM in MiB (informational: devices read the size from `ctx.memory`). */
+  memoryMiB?: number;
+  /**
+   * `--device` options for board devices, keyed by a name in
+   * {@link PC_BOARD_DEVICES}: the board builds that device with them
+   * instead of its defaults (e.g. `isa-debug-exit,iobase=0xf4,iosize=4`).
+   */
+  configure?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
+
+/** Former name of {@link BoardOptions}. */
+export type PcBoardOptions = BoardOptions;
 
 /** The devices of the `pc` board, by role. */
 export interface PcBoardDevices {
@@ -76,41 +87,85 @@ export interface PcBoardDevices {
   readonly pcTestdev: Plugin;
 }
 
+/** Names (and aliases) of the `pc` board's devices that `--device` configures rather than adds. */
+export const PC_BOARD_DEVICES: readonly string[] = [
+  "i8259",
+  "pic",
+  "i8254",
+  "pit",
+  "mc146818rtc",
+  "rtc",
+  "lapic",
+  "apic",
+  "ioapic",
+  "port61",
+  "port92",
+  "isa-debug-exit",
+  "isa-debugcon",
+  "debugcon",
+  "fw_cfg",
+  "fw_cfg_io",
+  "pc-testdev",
+];
+
 /** Create the `pc` board's devices, by role (the UART is there for `input`). */
-export function pcBoardDevices(options: PcBoardOptions = {}): PcBoardDevices {
+export function pcBoardDevices(options: BoardOptions = {}): PcBoardDevices {
+  const conf = (...names: string[]): Readonly<Record<string, string>> | undefined => {
+    for (const n of names) {
+      const c = options.configure?.get(n);
+      if (c !== undefined) return c;
+    }
+    return undefined;
+  };
+  const build = (names: string[], fallback: () => Plugin): Plugin => {
+    const c = conf(...names);
+    return c === undefined ? fallback() : deviceFactories[names[0]](c, options);
+  };
+  const withApic = !options.noApic;
   return {
     uart: createUart16550({ output: options.serial }),
-    pic: createPic(),
-    pit: createPit(),
-    rtc: createRtc(options.rtcEpoch === undefined ? {} : { epoch: options.rtcEpoch }),
-    ...(options.noApic ? {} : { lapic: createLapic(), ioapic: createIoapic() }),
-    port61: createPort61(),
-    port92: createPort92(),
-    debugExit: createDebugExit({ iobase: 0xf4, iosize: 4 }),
-    debugcon: createDebugcon({ output: options.debugcon ?? options.serial }),
-    fwCfg: createFwCfg(),
-    pcTestdev: createPcTestdev(),
+    pic: build(["i8259", "pic"], () => createPic()),
+    pit: build(["i8254", "pit"], () => createPit()),
+    rtc: build(
+      ["mc146818rtc", "rtc"],
+      () => createRtc(options.rtcEpoch === undefined ? {} : { epoch: options.rtcEpoch }),
+    ),
+    ...(withApic
+      ? {
+        lapic: build(["lapic", "apic"], () => createLapic()),
+        ioapic: build(["ioapic"], () => createIoapic()),
+      }
+      : {}),
+    port61: build(["port61"], () => createPort61()),
+    port92: build(["port92"], () => createPort92()),
+    debugExit: build(["isa-debug-exit"], () => createDebugExit({ iobase: 0xf4, iosize: 4 })),
+    debugcon: build(
+      ["isa-debugcon", "debugcon"],
+      () => createDebugcon({ output: options.debugcon ?? options.serial }),
+    ),
+    fwCfg: build(["fw_cfg", "fw_cfg_io"], () => createFwCfg()),
+    pcTestdev: build(["pc-testdev"], () => createPcTestdev()),
   };
 }
 
 /** The plugins of the default `pc` board. */
-export function pcBoard(options: PcBoardOptions = {}): Plugin[] {
+export function pcBoard(options: BoardOptions = {}): Plugin[] {
   return Object.values(pcBoardDevices(options)).filter((p): p is Plugin => p !== undefined);
 }
 
-/** Host-side I/O a device factory may be given (not expressible as strings). */
-export interface DeviceIo {
-  /** Output sink for character devices (uart, debugcon). */
-  output?: (bytes: Uint8Array) => void;
-}
-
-/** A factory for `--device name,key=value`: string options, optional host I/O. */
-export type DeviceFactory = (opts: Readonly<Record<string, string>>, io?: DeviceIo) => Plugin;
+/**
+ * A factory for `--device name,key=value`: string options, plus the board
+ * options for host-side wiring that strings cannot express (output sinks).
+ */
+export type DeviceFactory = (
+  opts: Readonly<Record<string, string>>,
+  board?: BoardOptions,
+) => Plugin;
 
 /** Device factories keyed by QEMU-style names (aliases included). */
 export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
-  "isa-serial": (o, io) => createUart16550({ ...parseUartOptions(o), output: io?.output }),
-  "uart16550": (o, io) => createUart16550({ ...parseUartOptions(o), output: io?.output }),
+  "isa-serial": (o, b) => createUart16550({ ...parseUartOptions(o), output: b?.serial }),
+  "uart16550": (o, b) => createUart16550({ ...parseUartOptions(o), output: b?.serial }),
   "i8259": (o) => createPic(parsePicOptions(o)),
   "pic": (o) => createPic(parsePicOptions(o)),
   "i8254": (o) => createPit(parsePitOptions(o)),
@@ -123,8 +178,10 @@ export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
   "port61": (o) => (parsePort61Options(o), createPort61()),
   "port92": (o) => (parsePort92Options(o), createPort92()),
   "isa-debug-exit": (o) => createDebugExit(parseDebugExitOptions(o)),
-  "isa-debugcon": (o, io) => createDebugcon({ ...parseDebugconOptions(o), output: io?.output }),
-  "debugcon": (o, io) => createDebugcon({ ...parseDebugconOptions(o), output: io?.output }),
+  "isa-debugcon": (o, b) =>
+    createDebugcon({ ...parseDebugconOptions(o), output: b?.debugcon ?? b?.serial }),
+  "debugcon": (o, b) =>
+    createDebugcon({ ...parseDebugconOptions(o), output: b?.debugcon ?? b?.serial }),
   "fw_cfg": (o) => createFwCfg(parseFwCfgOptions(o)),
   "fw_cfg_io": (o) => createFwCfg(parseFwCfgOptions(o)),
   "pc-testdev": (o) => (parsePcTestdevOptions(o), createPcTestdev()),
@@ -135,7 +192,7 @@ export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
  * `isa-debug-exit,iobase=0xf4,iosize=4`. Unknown names and bad options
  * throw a {@link DeviceOptionError} with a clear message.
  */
-export function deviceFromSpec(spec: string, io?: DeviceIo): Plugin {
+export function deviceFromSpec(spec: string, board?: BoardOptions): Plugin {
   const [name, ...rest] = spec.split(",");
   const factory = Object.hasOwn(deviceFactories, name) ? deviceFactories[name] : undefined;
   if (factory === undefined) {
@@ -150,5 +207,5 @@ export function deviceFromSpec(spec: string, io?: DeviceIo): Plugin {
     const key = (eq < 0 ? kv : kv.slice(0, eq)).trim().toLowerCase();
     opts[key] = eq < 0 ? "on" : kv.slice(eq + 1);
   }
-  return factory(opts, io);
+  return factory(opts, board);
 }

@@ -108,3 +108,13 @@ Deno.test("loading the same device twice on the same ports is a conflict naming 
       /isa-debug-exit@0xf4/.test(e.message),
   );
 });
+
+Deno.test("pc board: configure replaces a board device's options", () => {
+  const m = new FakeMachine().load(
+    ...pcBoard({ configure: new Map([["isa-debug-exit", { iobase: "0x501", iosize: "2" }]]) }),
+  );
+  assert.ok(m.hasPort(0x501));
+  assert.equal(m.hasPort(0xf4), false);
+  m.out(0x501, 1);
+  assert.deepEqual(m.stops, [{ kind: "exit", status: 3 }]);
+});

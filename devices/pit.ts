@@ -104,9 +104,15 @@ interface Channel {
   status: number; // -1 when none
 }
 
+/**
+ * Power-on state of a channel. The datasheet leaves it undefined; we start
+ * in mode 3 with no count loaded, so OUT is high and the first control word
+ * a guest writes (mode 2/3: OUT stays high; mode 0: OUT falls) never makes
+ * a spurious IRQ0 edge.
+ */
 function newChannel(gate: boolean): Channel {
   return {
-    mode: 0,
+    mode: 3,
     bcd: false,
     access: 3,
     reload: 0,
@@ -495,7 +501,10 @@ export function createPit(options: PitOptions = {}): PitPlugin {
         },
       });
       c.services.provide(PIT_CHANNEL2, channel2);
-      c.irq.line(irq).set(false);
+      // Drive IRQ0 with channel 0's power-on OUT (high) so the first
+      // control word makes no spurious edge.
+      irqLevel = outAt(chans[0], now());
+      c.irq.line(irq).set(irqLevel);
     },
     reset: resetState,
     saveState(): PluginState {

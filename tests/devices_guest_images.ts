@@ -1,0 +1,61 @@
+/**
+ * Tiny 32-bit guests for the device tests, assembled from tests/data/devices/*.S
+ * by tests/data/devices/build.sh (GNU as/ld/objcopy), loaded at 0x100000.
+ *
+ * @module
+ */
+
+/** A flat guest image and the address of its interrupt handler. */
+export interface DeviceGuest {
+  /** Bytes to load at 0x100000. */
+  readonly code: Uint8Array;
+  /** Linear address of the interrupt handler. */
+  readonly handler: number;
+}
+
+function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(hex.match(/../g)!.map((b) => parseInt(b, 16)));
+}
+
+/** Guest pitpic.S. */
+export const pitpic: DeviceGuest = {
+  code: fromHex(
+    "bc000017000f011d70001000b011e620b020e621b004e621b001e621b011e6a0b028e6a1b002e6a1" +
+      "b001e6a1b0fee621b0ffe6a1b034e643b09ce640b02ee640c7050010180000000000fbf4833d0010" +
+      "18000a72f6faa100101800e6f4f4ebfdff050010180050b020e62058cf8d7600ff0700001800" + "",
+  ),
+  handler: 0x00100060,
+};
+
+/** Guest lapic.S. */
+export const lapic: DeviceGuest = {
+  code: fromHex(
+    "bc000017000f011d78001000b0ffe621b0ffe6a1c705f000e0feff010000c705e003e0fe0b000000" +
+      "c7052003e0fe30000200c7058003e0fe40420f00c7050010180000000000fbf4833d001018000a72" +
+      "f6fac7058003e0fe00000000a100101800e6f4f4ebfdff0500101800c705b000e0fe00000000cf90" +
+      "ff0700001800" + "",
+  ),
+  handler: 0x00100066,
+};
+
+/** Guest ioapic.S. */
+export const ioapic: DeviceGuest = {
+  code: fromHex(
+    "bc000017000f011d70001000b0ffe621b0ffe6a1c705f000e0feff010000c7050000c0fe14000000" +
+      "c7051000c0fe31000000b034e643b09ce640b02ee640c7050010180000000000fbf4833d00101800" +
+      "0a72f6faa100101800e6f4f4ebfdff0500101800c705b000e0fe00000000cf90ff0700001800" + "",
+  ),
+  handler: 0x0010005e,
+};
+
+/** Guest uart.S. */
+export const uart: DeviceGuest = {
+  code: fromHex(
+    "bc000017000f011db4001000b011e620b020e621b004e621b001e621b011e6a0b028e6a1b002e6a1" +
+      "b001e6a1b0efe621b0ffe6a166bafb03b080ee66baf803b001ee66baf903b000ee66bafb03b003ee" +
+      "66bafa03b0c7ee66bafc03b00bee66baf903b001eec7050010180000000000fbf4833d0010180003" +
+      "72f6fa66baf803b021eeb00aeea100101800e6f4f4ebfd505266bafd03eca801741066baf803ec2c" +
+      "20eeff0500101800ebe7b020e6205a58cf8d7600ff0700001800" + "",
+  ),
+  handler: 0x0010008f,
+};
