@@ -38,11 +38,25 @@ const RT64 = [`${RT}/entry64.S`, `${RT}/isr64.S`, ...RT_COMMON];
 const RT32 = [`${RT}/entry32.S`, `${RT}/isr32.S`, ...RT_COMMON];
 const RT_VMX = [`${RT}/vmx_asm.S`, `${RT}/vmcs.c`, `${RT}/ept.c`];
 
+const CPU_TEST = [
+  "guests/src/cpu/cpu_tests.c",
+  "guests/src/cpu/checksums.c",
+  "guests/src/cpu/cpu_sys.S",
+];
+
 /** Every image `deno task guests` builds. */
 export const IMAGES: readonly ImageSpec[] = [
   { out: "hello64.elf", arch: 64, sources: ["guests/src/hello/hello.c"] },
   { out: "hello64-elf64.elf", arch: 64, sources: ["guests/src/hello/hello.c"], form: "elf64" },
   { out: "hello32.elf", arch: 32, sources: ["guests/src/hello/hello.c"] },
+  {
+    out: "cpu64.elf",
+    arch: 64,
+    sources: CPU_TEST,
+    needsExpected: true,
+    cflags: ["-fcf-protection=full"],
+  },
+  { out: "cpu32.elf", arch: 32, sources: CPU_TEST, needsExpected: true },
   { out: "demo.elf", arch: 64, sources: ["guests/src/demo/demo.c"], vmx: true },
   {
     out: "hello32-aout.bin",

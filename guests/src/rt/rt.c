@@ -10,6 +10,8 @@ uint8_t rt_tss[104] __attribute__((aligned(16)));
 uint8_t rt_tss[104] __attribute__((aligned(16)));
 #endif
 static uint8_t rt_ist_stack[8192] __attribute__((aligned(16)));
+/* Stack for interrupts and exceptions taken at CPL3 (must not be the kernel stack in use). */
+static uint8_t rt_ring0_stack[16384] __attribute__((aligned(16)));
 
 static void tss_init(void) {
   uintptr_t base = (uintptr_t)rt_tss;
@@ -20,11 +22,11 @@ static void tss_init(void) {
 #ifdef __x86_64__
   d[2] = (uint32_t)(base >> 32);
   d[3] = 0;
-  *(uint64_t *)(rt_tss + 4) = (uint64_t)(uintptr_t)rt_stack_top;          /* RSP0 */
+  *(uint64_t *)(rt_tss + 4) = (uint64_t)(uintptr_t)(rt_ring0_stack + sizeof rt_ring0_stack); /* RSP0 */
   *(uint64_t *)(rt_tss + 0x24) = (uint64_t)(uintptr_t)(rt_ist_stack + sizeof rt_ist_stack); /* IST1 */
   *(uint16_t *)(rt_tss + 0x66) = sizeof(rt_tss);                          /* no I/O bitmap */
 #else
-  *(uint32_t *)(rt_tss + 4) = (uint32_t)(uintptr_t)rt_stack_top;          /* ESP0 */
+  *(uint32_t *)(rt_tss + 4) = (uint32_t)(uintptr_t)(rt_ring0_stack + sizeof rt_ring0_stack); /* ESP0 */
   *(uint32_t *)(rt_tss + 8) = SEL_KDATA;                                  /* SS0 */
   *(uint16_t *)(rt_tss + 0x66) = sizeof(rt_tss);
   (void)rt_ist_stack;
