@@ -47,6 +47,7 @@ import {
 } from "./tables.ts";
 import { type CodeFetch, type DecodedInsn, type DecodeMode, Op } from "./types.ts";
 import { decodeSpecial } from "./special.ts";
+import { sseDefined } from "./sse.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -190,6 +191,12 @@ function decodeCore(mode: DecodeMode, o: DecodedInsn): number {
     op = o.op;
   } else if ((fl & F_MODRM) !== 0) {
     modrm(o, mode);
+    // MMX/SSE rows (op ids, not group numbers): is this prefix/operand combination defined?
+    if (
+      op === Op.SSE && (fl & F_GROUP) === 0 && !sseDefined(o, rep === 1 ? 2 : rep === 2 ? 3 : p66)
+    ) {
+      return invalid(o);
+    }
   }
   if ((fl & F_GROUP) !== 0) {
     const g = op * 8 + (o.reg & 7);

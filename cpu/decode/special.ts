@@ -9,6 +9,7 @@
  */
 import { curPos, modrm, modrmByte, rd } from "./decode.ts";
 import { F_FIXED, F_MEMONLY, F_NO66, F_REGOP } from "./tables.ts";
+import { sseDefined } from "./sse.ts";
 import { type DecodedInsn, Op } from "./types.ts";
 
 /** Mandatory-prefix class: 0 none, 1 66, 2 F3, 3 F2 (F2/F3 take precedence over 66). */
@@ -115,7 +116,7 @@ export function decodeSpecial(o: DecodedInsn, idx: number, mode: number): number
       o.map = 3;
       modrm(o, mode);
       rd(); // imm8
-      if (MAP3A_DEFINED[b] === 0) return -1;
+      if (!sseDefined(o, mandatory(o))) return -1;
       o.op = Op.SSE;
       return 0;
     }
@@ -269,43 +270,10 @@ function map38(o: DecodedInsn, mode: number): number {
     o.op = b <= 0xf1 || b === 0xf6 ? Op.UNSUPPORTED : Op.INVALID;
     return o.op === Op.INVALID ? -1 : 0;
   }
-  if (MAP38_DEFINED[b] === 0) return -1;
+  if (!sseDefined(o, mp)) return -1;
   o.op = Op.SSE;
   return 0;
 }
-
-/** Rows of the 0F 38 map with a legacy (non-VEX) encoding, any prefix (SDM Vol. 2 Table A-4). */
-const MAP38_DEFINED = new Uint8Array(256);
-/** Rows of the 0F 3A map with a legacy (non-VEX) encoding, any prefix (SDM Vol. 2 Table A-5). */
-const MAP3A_DEFINED = new Uint8Array(256);
-function defineRows(t: Uint8Array, ranges: number[][]): void {
-  for (const [a, b] of ranges) for (let i = a; i <= (b ?? a); i++) t[i] = 1;
-}
-defineRows(MAP38_DEFINED, [
-  [0x00, 0x0b], // SSSE3
-  [0x10],
-  [0x14, 0x15],
-  [0x17],
-  [0x1c, 0x1e],
-  [0x20, 0x25], // PMOVSX
-  [0x28, 0x2b],
-  [0x30, 0x35], // PMOVZX
-  [0x37, 0x41],
-  [0xc8, 0xcd], // SHA
-  [0xcf], // GF2P8MULB
-  [0xdb, 0xdf], // AES
-]);
-defineRows(MAP3A_DEFINED, [
-  [0x08, 0x0f],
-  [0x14, 0x17],
-  [0x20, 0x22],
-  [0x40, 0x42],
-  [0x44],
-  [0x60, 0x63],
-  [0xcc],
-  [0xce, 0xcf],
-  [0xdf],
-]);
 
 /**
  * VEX (kind 2 = C5, 3 = C4) or EVEX (kind 4 = 62): decode the length and
