@@ -199,7 +199,27 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
     return (((id >>> 4) << 16) | (1 << (id & 0xf))) >>> 0;
   }
 
+  /**
+   * TPR, kept coherent with CR8: in 64-bit mode MOV to CR8 writes TPR[7:4]
+   * and clears TPR[3:0] (SDM Vol. 3A 11.8.6.1). The CPU owns CR8; we read it
+   * back lazily (not while L2 runs, whose CR8 is its own).
+   */
+  function getTpr(): number {
+    const v = ctx?.vcpu;
+    if (v !== undefined && !v.nonRoot && typeof v.cr8 === "number" && (v.cr8 & 0xf) !== tpr >> 4) {
+      tpr = (v.cr8 & 0xf) << 4;
+    }
+    return tpr;
+  }
+
+  function setTpr(value: number): void {
+    tpr = value & 0xff;
+    const v = ctx?.vcpu;
+    if (v !== undefined && !v.nonRoot && typeof v.cr8 === "number") v.cr8 = tpr >> 4;
+  }
+
   function ppr(): number {
+    const tpr = getTpr();
     const isrv = highestBit(isr);
     const isrClass = isrv < 0 ? 0 : isrv & 0xf0;
     return (tpr & 0xf0) >= isrClass ? tpr & 0xff : isrClass;
@@ -352,7 +372,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
       case R_VER:
         return VERSION;
       case R_TPR:
-        return tpr;
+        return getTpr();
       case R_APR:
         return x2() ? undefined : 0;
       case R_PPR:
@@ -397,7 +417,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
         xapicId = value >>> 24;
         return true;
       case R_TPR:
-        tpr = value & 0xff;
+        setTpr(value);
         changed();
         return true;
       case R_EOI:
@@ -452,7 +472,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
 
   /** Power-up register state; the APIC ID survives (SDM 11.12.5.1). */
   function resetRegisters(): void {
-    tpr = 0;
+    setTpr(0);
     ldr = 0;
     dfr = 0xffffffff;
     svr = 0xff;
@@ -626,7 +646,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
           base,
           flags,
           xapicId,
-          tpr,
+          tpr: getTpr(),
           ldr,
           dfr,
           svr,
@@ -648,7 +668,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
       flags = num(d, "flags", BASE_BSP | BASE_EN) & (BASE_BSP | BASE_EXTD | BASE_EN);
       if ((flags & BASE_EXTD) && !(flags & BASE_EN)) flags &= ~BASE_EXTD;
       xapicId = num(d, "xapicId", id) & 0xff;
-      tpr = num(d, "tpr") & 0xff;
+      setTpr(num(d, "tpr") & 0xff);
       ldr = (num(d, "ldr") & 0xff000000) >>> 0;
       dfr = (num(d, "dfr", 0xffffffff) | 0x0fffffff) >>> 0;
       svr = num(d, "svr", 0xff) & 0x3ff;

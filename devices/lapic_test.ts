@@ -288,3 +288,16 @@ Deno.test("lapic: state round-trip", () => {
   lapic.dispose!();
   assert.equal(m.clock.pending, 0);
 });
+
+Deno.test("lapic: TPR and CR8 stay coherent", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x80, 0x57);
+  assert.equal(m.vcpu.cr8, 5);
+  m.vcpu.cr8 = 2; // MOV to CR8: TPR[7:4] = 2, TPR[3:0] = 0
+  assert.equal(m.read(B + 0x80), 0x20);
+  m.write(B + 0x300, 0x40000 | 0x25);
+  assert.equal(m.intr(), false, "class 2 is blocked by TPR class 2");
+  m.vcpu.cr8 = 1;
+  assert.equal(m.inta(), 0x25);
+});

@@ -93,6 +93,8 @@ export class FakeMachine {
     };
     this.cpu = cpu;
     const partial: Partial<Vcpu> = {
+      cr8: 0,
+      nonRoot: false,
       setInterruptSource(source: InterruptSource | null): void {
         cpu.source = source;
         cpu.setSourceCalls++;
