@@ -349,3 +349,43 @@ Deno.test("a reused object carries no stale state", () => {
     [Op.NOP, 0, 0, -1, 0, 0, 0, -1, 0],
   );
 });
+
+Deno.test("property: any bytes decode to a well-formed result, never a host error", async () => {
+  const fc = (await import("fast-check")).default;
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 20 }),
+      fc.constantFrom(16, 32, 64),
+      fc.boolean(),
+      (bytes: Uint8Array, mode: number, viaFetch: boolean) => {
+        const m = mode as DecodeMode;
+        if (viaFetch) {
+          const padded = new Uint8Array(16);
+          padded.set(bytes.subarray(0, 16));
+          decode((i) => padded[i], m, o);
+        } else decodeBytes(bytes, 0, m, o);
+        assert.ok(o.op >= 0 && o.op < Op.COUNT);
+        assert.ok(o.len >= 0 && o.len <= 15);
+        if (o.op === Op.TRUNCATED) {
+          assert.ok(!viaFetch && bytes.length < 15);
+          return;
+        }
+        assert.ok(o.len >= 1);
+        if (!viaFetch) assert.ok(o.len <= bytes.length);
+        assert.ok(o.reg >= 0 && o.reg < 16 && o.rm >= 0 && o.rm < 16);
+        assert.ok(o.reg8 >= 0 && o.reg8 < 20 && o.rm8 >= 0 && o.rm8 < 20);
+        assert.ok(o.base >= -1 && o.base < 16 && o.index >= -1 && o.index < 16);
+        assert.ok(o.seg >= 0 && o.seg < 6);
+        assert.ok(o.imm >= 0 && o.imm <= 0xffffffff && o.immHi >= 0 && o.immHi <= 0xffffffff);
+        assert.ok([16, 32, 64].includes(o.opSize) && [16, 32, 64].includes(o.addrSize));
+        if (o.op !== Op.INVALID && o.op !== Op.TOO_LONG) {
+          // the same bytes decode the same way again, also through a fetch callback
+          const len = o.len, op = o.op;
+          decode((i) => bytes[i], m, o);
+          assert.deepEqual([o.op, o.len], [op, len]);
+        }
+      },
+    ),
+    { seed: 1234, numRuns: 20000 },
+  );
+});

@@ -17,6 +17,23 @@
  *   six forms each, so `(op - Op.ADD_EbGb) / 6 | 0` is the ModRM /digit and
  *   `(op - Op.ADD_EbGb) % 6` the form. Shifts: ROL ROR RCL RCR SHL SHR SAR,
  *   four forms each (EbI, EvI, EbCL, EvCL); `/6` (SAL) decodes as SHL.
+ * - Operand sizes the engine must derive: IN/OUT/INS/OUTS move 1 byte in
+ *   the byte forms, else min(`opSize`, 32) (REX.W has no effect); MOVSXD
+ *   reads min(`opSize`, 32) bits; CMPXCHG8B is CMPXCHG16B iff `opSize` is
+ *   64; MOV CR/DR, VMREAD/VMWRITE, INVEPT/INVVPID/INVPCID have `opSize` 64
+ *   in 64-bit mode and 32 otherwise (66 ignored); RDFSBASE & co are 32 or 64
+ *   (REX.W, 66 ignored); near branches, near RET and LOOP/JrCXZ are 64 in
+ *   64-bit mode (66 ignored, as on Intel); PUSH/POP/ENTER/LEAVE/PUSHF/POPF
+ *   default to 64 there (66 selects 16).
+ * - `mod` is 3 when there is no ModRM byte; moffs forms set `isMem` with
+ *   `mod` 0. MOV Sreg forms put the segment number in `reg` and `seg2`.
+ * - Classes decoded for length only: `X87` (all of D8-DF), `SSE` (legacy
+ *   MMX/SSE encodings, exact per mandatory prefix and operand form, see
+ *   `sse.ts`; also FXSAVE/FXRSTOR/LDMXCSR/STMXCSR/EMMS), `VEX` (C4/C5/62
+ *   VEX/EVEX), `UNSUPPORTED` (defined by the SDM, not implemented here:
+ *   XSAVE family, CLAC/STAC, RTM XEND/XTEST, RDPKRU/WRPKRU, RDPID, GETSEC,
+ *   MOVBE, CRC32, ADCX/ADOX). All of them are #UD (or #NM for x87/SSE per
+ *   CR0) in an engine that does not advertise the extension.
  *
  * @module
  */
