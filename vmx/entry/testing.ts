@@ -44,8 +44,8 @@ export interface EntryFixture {
   launch(resume?: boolean): Outcome;
 }
 
-/** Build the fixture. `memorySize` defaults to 8 MiB. */
-export function entryFixture(memorySize = 8 << 20): EntryFixture {
+/** Build the fixture. `memorySize` defaults to 1 MiB. */
+export function entryFixture(memorySize = 1 << 20): EntryFixture {
   let ops: NestedOps | null = null;
   const h = vmxHarness({ featureControl: "locked" }, (vmx: VmxContext) => {
     ops = createNestedOps(vmx);
