@@ -13,7 +13,7 @@ import { describeStop } from "../core/run_result.ts";
 import type { Machine } from "../core/machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { loadPlugin, PluginLoadError } from "../plugins/loader.ts";
-import { bootFlat, BootError, bootKernel, createMachine } from "../plugins/machine_builder.ts";
+import { BootError, bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { createTracePlugin } from "./trace_plugin.ts";
 import { formatStats } from "./stats.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
@@ -55,7 +55,11 @@ function resolvePath(path: string, cwd: string): string {
   return path.startsWith("/") ? path : `${cwd}/${path}`;
 }
 
-async function readFileNamed(path: string, cwd: string, what: string): Promise<Uint8Array | string> {
+async function readFileNamed(
+  path: string,
+  cwd: string,
+  what: string,
+): Promise<Uint8Array | string> {
   try {
     return await Deno.readFile(resolvePath(path, cwd));
   } catch (error) {
@@ -115,7 +119,13 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   const config: SavedConfig = { memoryMiB: o.memoryMiB, cpu: o.cpu, devices: o.devices };
   const build = (saved?: unknown) => {
     const c = isSavedConfig(saved) ? saved : config;
-    return createMachine({ memoryMiB: c.memoryMiB, serial: sink, cpu: c.cpu, devices: c.devices, plugins });
+    return createMachine({
+      memoryMiB: c.memoryMiB,
+      serial: sink,
+      cpu: c.cpu,
+      devices: c.devices,
+      plugins,
+    });
   };
   try {
     if (o.restore) {
@@ -149,7 +159,9 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
     const bytes = await saveMachine(machine, { meta: config });
     await Deno.writeFile(resolvePath(o.snapshotFile, io.cwd), bytes);
-    io.stderr(`nestvm: snapshot at instruction ${machine.retired} written to ${o.snapshotFile} (${bytes.length} bytes)`);
+    io.stderr(
+      `nestvm: snapshot at instruction ${machine.retired} written to ${o.snapshotFile} (${bytes.length} bytes)`,
+    );
     status = 0;
   } else if (result.reason.kind !== "exit" && result.reason.kind !== "shutdown") {
     io.stderr(`nestvm: ${describeStop(result.reason)}`);

@@ -11,7 +11,9 @@ import { VMX_STATS } from "../vmx/stats.ts";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join("  "));
+  return rows.map((r) =>
+    r.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join("  ")
+  );
 }
 
 /** Format the statistics of a finished run. */
@@ -23,18 +25,22 @@ export function formatStats(machine: Machine, result: RunResult): string {
     `wall time: ${result.wallMs.toFixed(1)} ms   MIPS: ${mips.toFixed(1)}`,
     `virtual time: ${(result.virtualNs / 1e6).toFixed(3)} ms`,
   ];
-  const busRows = [...machine.bus.counts.entries()]
+  const vmx = machine.services.find(VMX_STATS);
+  if (vmx) {
+    // The VMX plugin counts every exit by basic reason and path.
+    lines.push("VM exits by basic reason and level:");
+    lines.push(...vmx.format().split("\n").map((l) => "  " + l));
+    return lines.join("\n");
+  }
+  const rows = [...machine.bus.counts.entries()]
     .map(([key, n]) => {
       const [level, kind] = key.split(" ");
       return [kind, level === "L2" ? "L2->L0" : "L1->L0", String(n)];
     })
     .sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]));
-  const vmx = machine.services.find(VMX_STATS);
-  const vmxRows = vmx ? vmx.rows() : [];
-  const rows = [...vmxRows.map((r) => [r.reason, r.level, String(r.count)]), ...busRows];
   if (rows.length > 0) {
-    lines.push("VM exits by reason and level:");
-    lines.push(...table([["reason", "level", "count"], ...rows]).map((l) => "  " + l));
+    lines.push("VM exits by kind and level:");
+    lines.push(...table([["kind", "level", "count"], ...rows]).map((l) => "  " + l));
   } else {
     lines.push("VM exits: none");
   }

@@ -15,7 +15,9 @@ export function createTracePlugin(log: (line: string) => void): Plugin {
     version: "1.0.0",
     apiVersion: 1,
     setup(ctx) {
-      ctx.exits.observe((exit) => log(`exit ${describeExit(exit)} rip=0x${ctx.vcpu.rip.toString(16)}`));
+      ctx.exits.observe((exit) =>
+        log(`exit ${describeExit(exit)} rip=0x${ctx.vcpu.rip.toString(16)}`)
+      );
     },
   };
 }

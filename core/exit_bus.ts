@@ -16,7 +16,10 @@ import { Abandon, CpuFault } from "../cpu/fault.ts";
 /** A failure inside a plugin, captured with the exit being handled. */
 export interface PluginFault {
   readonly plugin: string;
+  /** One-line description of the exit being handled. */
   readonly exit: string;
+  /** The exit itself. */
+  readonly raw: VmExit;
   readonly error: unknown;
 }
 
@@ -230,7 +233,7 @@ export class ExitBus {
 
   #failed(plugin: string, exit: VmExit, error: unknown): ExitDisposition {
     if (isCpuFault(error)) throw error;
-    this.fault ??= { plugin, exit: describeExit(exit), error };
+    this.fault ??= { plugin, exit: describeExit(exit), raw: exit, error };
     this.onStop();
     return "reflected";
   }

@@ -16,6 +16,7 @@
 
 import { VirtualClock } from "./clock.ts";
 import { describeExit, ExitBus } from "./exit_bus.ts";
+import type { VmExit } from "./vmexit.ts";
 import { IrqRouter } from "./irq.ts";
 import { ServiceRegistry } from "./services.ts";
 import type { Logger, Plugin, PluginContext, PluginState, StopRequest } from "./plugin.ts";
@@ -100,7 +101,9 @@ export class Machine {
     this.#ns = options.nsPerInstruction ?? 1;
     this.#logLevel = LEVELS[options.logLevel ?? "warn"];
     this.#logSink = options.logSink ?? ((line) => console.error(line));
-    const model = typeof options.cpu === "string" ? modelFromSpec(options.cpu) : options.cpu ?? defaultModel();
+    const model = typeof options.cpu === "string"
+      ? modelFromSpec(options.cpu)
+      : options.cpu ?? defaultModel();
     if (typeof model === "string") throw new RangeError(`--cpu: ${model}`);
     this.memory = new PhysicalMemory();
     addPcRam(this.memory, mib * 1024 * 1024);
@@ -187,12 +190,14 @@ export class Machine {
     const fault = this.bus.fault;
     if (fault) {
       this.bus.fault = undefined;
+      this.#rewind(fault.raw);
       const message = fault.error instanceof Error ? fault.error.message : String(fault.error);
       return { kind: "plugin-error", plugin: fault.plugin, exit: fault.exit, message };
     }
     const unhandled = this.bus.unhandled;
     if (unhandled) {
       this.bus.unhandled = undefined;
+      this.#rewind(unhandled);
       return { kind: "unhandled-exit", exit: unhandled, description: describeExit(unhandled) };
     }
     const req = this.#stop;
@@ -201,6 +206,14 @@ export class Machine {
       return req.kind === "exit" ? { kind: "exit", status: req.status } : { kind: req.kind };
     }
     return undefined;
+  }
+
+  /**
+   * An instruction whose exit failed was abandoned without retiring; point
+   * RIP back at it so the state is consistent (and a resumed run retries it).
+   */
+  #rewind(exit: VmExit): void {
+    if (exit.instructionLength > 0) this.cpu.rip = this.cpu.ip0;
   }
 
   /** Reset the vCPU and every plugin to power-on state. */
@@ -249,7 +262,10 @@ export class Machine {
    * Restore a machine from a snapshot (or a full snapshot and its deltas),
    * building it with `options` (same memory and plugins as when saved).
    */
-  static restore(snapshot: Uint8Array | readonly Uint8Array[], options: MachineOptions = {}): Promise<Machine> {
+  static restore(
+    snapshot: Uint8Array | readonly Uint8Array[],
+    options: MachineOptions = {},
+  ): Promise<Machine> {
     return restoreMachine(snapshot, () => new Machine(options));
   }
 

@@ -29,7 +29,9 @@ function check(r: RegionResult, who: string): number {
   switch (e.kind) {
     case "overlap":
       throw new PluginConflictError(
-        `MMIO range 0x${e.base.toString(16)}+0x${e.size.toString(16)} of "${who}" overlaps "${e.other}"`,
+        `MMIO range 0x${e.base.toString(16)}+0x${
+          e.size.toString(16)
+        } of "${who}" overlaps "${e.other}"`,
       );
     case "pinned":
       throw new PluginConflictError(e.message);

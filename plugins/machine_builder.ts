@@ -10,7 +10,12 @@
 import { Machine, type MachineOptions } from "../core/machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { PluginMissingError } from "../core/plugin.ts";
-import { type BoardOptions, deviceFactories, PC_BOARD_DEVICES, pcBoard } from "../devices/board_pc.ts";
+import {
+  type BoardOptions,
+  deviceFactories,
+  PC_BOARD_DEVICES,
+  pcBoard,
+} from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
 import { parseSpec } from "./spec.ts";
 import {
@@ -18,9 +23,9 @@ import {
   type BootModule,
   describeLoadError,
   type EntryMode,
-  type LoadResult,
   loadFlat,
   loadMultiboot,
+  type LoadResult,
 } from "../boot/mod.ts";
 
 /** Options of {@link createMachine}. */
@@ -53,14 +58,19 @@ function vmxWanted(o: CreateMachineOptions): boolean {
 /** Build a machine with the `pc` board, VMX and the given devices and plugins. */
 export function createMachine(options: CreateMachineOptions = {}): Machine {
   const board = options.board ?? "pc";
-  const boardOptions: BoardOptions = { serial: options.serial, memoryMiB: options.memoryMiB ?? 128 };
+  const boardOptions: BoardOptions = {
+    serial: options.serial,
+    memoryMiB: options.memoryMiB ?? 128,
+  };
   const extra: Plugin[] = [];
   const configure = new Map<string, Record<string, string>>();
   for (const { name, options: devOptions } of (options.devices ?? []).map(parseSpec)) {
     const factory = deviceFactories[name];
     if (!factory) {
       throw new PluginMissingError(
-        `unknown device "${name}"; known devices: ${Object.keys(deviceFactories).sort().join(", ")}`,
+        `unknown device "${name}"; known devices: ${
+          Object.keys(deviceFactories).sort().join(", ")
+        }`,
       );
     }
     // A --device naming a device the board already has configures it (QEMU
@@ -108,7 +118,10 @@ function enter(machine: Machine, r: LoadResult): void {
 
 /** Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}. */
 export function bootKernel(machine: Machine, image: Uint8Array, options: BootOptions = {}): void {
-  enter(machine, loadMultiboot(image, machine.memory, { cmdline: options.cmdline, modules: options.modules }));
+  enter(
+    machine,
+    loadMultiboot(image, machine.memory, { cmdline: options.cmdline, modules: options.modules }),
+  );
 }
 
 /** Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}. */

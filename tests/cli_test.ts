@@ -35,13 +35,29 @@ Deno.test("cli: loads a plugin by specifier with options and passes the guest's 
   const bin = `${dir}/rng.bin`;
   await Deno.writeFile(bin, new Uint8Array(RNG_PROGRAM));
   const r = await run([
-    "--load", `0x1000:${bin}`, "--entry", "0x1000", "--mode", "protected32",
-    "--plugin", "./plugins/examples/rng_device.ts,seed=42", "-m", "16", "--stats",
+    "--load",
+    `0x100000:${bin}`,
+    "--entry",
+    "0x100000",
+    "--mode",
+    "protected32",
+    "--plugin",
+    "./plugins/examples/rng_device.ts,seed=42",
+    "-m",
+    "16",
+    "--stats",
   ]);
   assert.equal(r.status, 11, r.err);
   assert.match(r.err, /instructions retired: 6/);
   assert.match(r.err, /io/);
-  const missing = await run(["--load", `0x1000:${bin}`, "--entry", "0x1000", "--plugin", "./nope/missing.ts"]);
+  const missing = await run([
+    "--load",
+    `0x100000:${bin}`,
+    "--entry",
+    "0x100000",
+    "--plugin",
+    "./nope/missing.ts",
+  ]);
   assert.equal(missing.status, 2);
   assert.match(missing.err, /cannot load plugin module "\.\/nope\/missing\.ts"/);
   await Deno.remove(dir, { recursive: true });

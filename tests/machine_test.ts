@@ -10,7 +10,7 @@ import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import createRng from "../plugins/examples/rng_device.ts";
 import { assertNoPins } from "../mm/testing.ts";
 
-const BASE = 0x1000;
+const BASE = 0x100000;
 
 /** Build a `pc` machine running `code` at 0x1000 in 32-bit protected mode. */
 function flatMachine(code: number[], plugins: Plugin[] = [], strictExits = false): Machine {
@@ -112,11 +112,13 @@ Deno.test("machine: setup errors name the plugins involved", () => {
   });
   assert.throws(
     () => new Machine({ memoryMiB: 4, plugins: [port80("a"), port80("b")] }),
-    (e: unknown) => e instanceof PluginConflictError && /"a"/.test(e.message) && /"b"/.test(e.message),
+    (e: unknown) =>
+      e instanceof PluginConflictError && /"a"/.test(e.message) && /"b"/.test(e.message),
   );
   assert.throws(
     () => new Machine({ memoryMiB: 4, plugins: [{ ...port80("needy"), requires: ["pic"] }] }),
-    (e: unknown) => e instanceof PluginMissingError && /needy/.test(e.message) && /pic/.test(e.message),
+    (e: unknown) =>
+      e instanceof PluginMissingError && /needy/.test(e.message) && /pic/.test(e.message),
   );
   assert.throws(
     () => new Machine({ memoryMiB: 4, plugins: [{ ...port80("old"), apiVersion: 0 }] }),

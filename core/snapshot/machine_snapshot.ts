@@ -14,7 +14,13 @@
 
 import type { Machine } from "../machine.ts";
 import type { PluginState } from "../plugin.ts";
-import { decodeSnapshot, encodeSnapshot, PAGE_SIZE, type SnapshotContents, SnapshotError } from "./format.ts";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  PAGE_SIZE,
+  type SnapshotContents,
+  SnapshotError,
+} from "./format.ts";
 
 /** Identifies the machine-state schema inside the JSON section. */
 const STATE_SCHEMA = "nestvm-machine/1";
@@ -93,8 +99,12 @@ export async function saveMachine(
   const state = machineState(machine, delta ? parent! : null, options.meta);
   const dirty = machine.memory.getAndClearDirty();
   const pages = [...ramPages(machine, delta ? dirty : undefined)];
-  const bytes = await encodeSnapshot(delta ? "delta" : "full", state as unknown as Record<string, unknown>, pages);
-  lastIds.set(machine, (await decodeId(bytes)));
+  const bytes = await encodeSnapshot(
+    delta ? "delta" : "full",
+    state as unknown as Record<string, unknown>,
+    pages,
+  );
+  lastIds.set(machine, await decodeId(bytes));
   return bytes;
 }
 
@@ -104,7 +114,9 @@ async function decodeId(bytes: Uint8Array): Promise<string> {
 
 function checkState(s: Record<string, unknown>): MachineState {
   if (s.schema !== STATE_SCHEMA) {
-    throw new SnapshotError(`snapshot machine state is "${String(s.schema)}", expected "${STATE_SCHEMA}"`);
+    throw new SnapshotError(
+      `snapshot machine state is "${String(s.schema)}", expected "${STATE_SCHEMA}"`,
+    );
   }
   return s as unknown as MachineState;
 }
@@ -122,12 +134,20 @@ export async function restoreMachine(
   if (list.length === 0) throw new SnapshotError("no snapshot given");
   const chain: SnapshotContents[] = [];
   for (const f of list) chain.push(await decodeSnapshot(f));
-  if (chain[0].kind !== "full") throw new SnapshotError("the first snapshot of a chain must be a full snapshot, got a delta");
+  if (chain[0].kind !== "full") {
+    throw new SnapshotError("the first snapshot of a chain must be a full snapshot, got a delta");
+  }
   for (let i = 1; i < chain.length; i++) {
     const st = checkState(chain[i].state);
-    if (chain[i].kind !== "delta") throw new SnapshotError(`snapshot ${i} of the chain is a full snapshot, expected a delta`);
+    if (chain[i].kind !== "delta") {
+      throw new SnapshotError(`snapshot ${i} of the chain is a full snapshot, expected a delta`);
+    }
     if (st.parent !== chain[i - 1].id) {
-      throw new SnapshotError(`delta ${i} does not follow snapshot ${i - 1} (its parent is ${String(st.parent).slice(0, 12)}…)`);
+      throw new SnapshotError(
+        `delta ${i} does not follow snapshot ${i - 1} (its parent is ${
+          String(st.parent).slice(0, 12)
+        }…)`,
+      );
     }
   }
   const last = checkState(chain[chain.length - 1].state);
@@ -136,13 +156,17 @@ export async function restoreMachine(
   try {
     if (machine.memory.ramSize !== last.ramBytes) {
       throw new SnapshotError(
-        `snapshot has ${last.ramBytes / 1048576} MiB of RAM, this machine ${machine.memory.ramSize / 1048576} MiB`,
+        `snapshot has ${last.ramBytes / 1048576} MiB of RAM, this machine ${
+          machine.memory.ramSize / 1048576
+        } MiB`,
       );
     }
     const have = machine.plugins.map((p) => `${p.name}@${p.version}`).join(", ");
     const want = last.plugins.map((p) => `${p.name}@${p.version}`).join(", ");
     if (have !== want) {
-      throw new SnapshotError(`snapshot was taken with plugins [${want}], this machine has [${have}]`);
+      throw new SnapshotError(
+        `snapshot was taken with plugins [${want}], this machine has [${have}]`,
+      );
     }
     for (const s of chain) {
       for (const [frame, bytes] of s.pages) {
@@ -160,6 +184,8 @@ export async function restoreMachine(
   } catch (error) {
     machine.dispose();
     if (error instanceof SnapshotError) throw error;
-    throw new SnapshotError(`snapshot could not be applied: ${error instanceof Error ? error.message : error}`);
+    throw new SnapshotError(
+      `snapshot could not be applied: ${error instanceof Error ? error.message : error}`,
+    );
   }
 }
