@@ -9,10 +9,6 @@
  * of virtual time, computed from virtual nanoseconds. Counters are evaluated
  * lazily when read; only channel 0 schedules timers (at its OUT edges).
  *
- * Simplification: a new count written while a channel counts takes effect
- * at the next clock (the datasheet defers it to the end of the period in
- * modes 2 and 3).
- *
  * @module
  */
 
@@ -102,6 +98,10 @@ interface Channel {
   latchMsbNext: boolean;
   latchBytes: number;
   status: number; // -1 when none
+  /** Modes 2/3: tick at which a newly written count takes over (-1 none). */
+  switchTick: number;
+  /** The count that takes over at switchTick. */
+  nextCount: number;
 }
 
 /**
@@ -131,7 +131,18 @@ function newChannel(gate: boolean): Channel {
     latchMsbNext: false,
     latchBytes: 0,
     status: -1,
+    switchTick: -1,
+    nextCount: 0,
   };
+}
+
+/** Apply a pending count change once its reload boundary has passed. */
+function settle(ch: Channel, t: number): void {
+  if (ch.switchTick >= 0 && t >= ch.switchTick) {
+    ch.startTick = ch.switchTick;
+    ch.startCount = ch.nextCount;
+    ch.switchTick = -1;
+  }
 }
 
 function modulus(ch: Channel): number {
@@ -160,6 +171,7 @@ function eff(ch: Channel, count: number): number {
 
 /** Counting-element value (decimal) at tick `t`. */
 function countAt(ch: Channel, t: number): number {
+  settle(ch, t);
   if (!ch.running || t < ch.startTick) {
     return ch.running ? ch.startCount : (ch.loaded ? initial(ch) % modulus(ch) : 0);
   }
@@ -186,6 +198,7 @@ function countAt(ch: Channel, t: number): number {
 
 /** OUT at tick `t`. */
 function outAt(ch: Channel, t: number): boolean {
+  settle(ch, t);
   switch (ch.mode) {
     case 0:
       if (!ch.loaded) return false;
@@ -209,6 +222,12 @@ function outAt(ch: Channel, t: number): boolean {
 
 /** The next tick after `t` at which OUT may change, or Infinity. */
 function nextEdge(ch: Channel, t: number): number {
+  settle(ch, t);
+  const edge = edgeWithin(ch, t);
+  return ch.switchTick >= 0 ? Math.min(edge, ch.switchTick) : edge;
+}
+
+function edgeWithin(ch: Channel, t: number): number {
   if (!ch.running) return Infinity;
   if (t < ch.startTick) return ch.startTick;
   const e = t - ch.startTick;
@@ -300,6 +319,9 @@ export function createPit(options: PitOptions = {}): PitPlugin {
   function loadCount(c: number): void {
     const ch = chans[c];
     const t = now();
+    const first = !ch.loaded;
+    settle(ch, t);
+    ch.switchTick = -1;
     ch.loaded = true;
     ch.nullCount = false;
     ch.terminal = false;
@@ -311,6 +333,12 @@ export function createPit(options: PitOptions = {}): PitPlugin {
         ch.startCount = n % modulus(ch);
       }
       // A new count during a triggered cycle applies at the next trigger.
+    } else if (!first && (ch.mode === 2 || ch.mode === 3) && ch.running && t >= ch.startTick) {
+      // Modes 2 and 3: a new count takes effect at the end of the current
+      // period (82C54 datasheet, mode descriptions).
+      const p = (t - ch.startTick) % ch.startCount;
+      ch.switchTick = t - p + ch.startCount;
+      ch.nextCount = n < 2 ? 2 : n;
     } else if (ch.gate || ch.mode === 0 || ch.mode === 4) {
       start(ch, t + 1, ch.mode === 2 || ch.mode === 3 ? n : n % modulus(ch));
       if (!ch.gate) pause(ch, t + 1);
@@ -333,6 +361,7 @@ export function createPit(options: PitOptions = {}): PitPlugin {
       case 2:
       case 3:
         if (!ch.loaded) break;
+        ch.switchTick = -1;
         if (level) start(ch, t + 1, initial(ch));
         else ch.running = false;
         break;
@@ -392,6 +421,7 @@ export function createPit(options: PitOptions = {}): PitPlugin {
     ch.readMsbNext = false;
     ch.latched = -1;
     ch.status = -1;
+    ch.switchTick = -1;
     if (sc === 0) updateIrq();
   }
 
@@ -473,6 +503,8 @@ export function createPit(options: PitOptions = {}): PitPlugin {
     "latched",
     "latchBytes",
     "status",
+    "switchTick",
+    "nextCount",
   ] as const;
   const flags = [
     "bcd",

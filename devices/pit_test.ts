@@ -225,3 +225,49 @@ Deno.test("pit: dispose cancels timers; state round-trips", () => {
   pit.dispose!();
   assert.equal(m.clock.pending, 0);
 });
+
+Deno.test("pit: mode 2 reprogrammed while running switches at the end of the period", () => {
+  const { m, pit } = setup();
+  m.out(0x43, 0x34);
+  m.out(0x40, 100);
+  m.out(0x40, 0); // period 100
+  m.advance(TICK_NS * 31); // in the first period
+  m.out(0x40, 40);
+  m.out(0x40, 0); // new period 40, from the next reload
+  m.out(0x43, 0x00);
+  const v = m.in(0x40) | (m.in(0x40) << 8);
+  assert.ok(v > 60 && v <= 71, `old count keeps running (${v})`);
+  // First IRQ edge at the end of the old period (~101 ticks), then every 40.
+  const edgesAt: number[] = [];
+  let last = pit.output(0);
+  for (let i = 0; i < 300; i++) {
+    m.advance(TICK_NS);
+    const o = pit.output(0);
+    if (o && !last) edgesAt.push(Math.round(m.clock.now / TICK_NS));
+    last = o;
+  }
+  assert.ok(edgesAt.length >= 6, `edges ${edgesAt}`);
+  assert.ok(Math.abs(edgesAt[0] - 101) <= 1, `first edge at ${edgesAt[0]}`);
+  assert.equal(edgesAt[1] - edgesAt[0], 40);
+  assert.equal(edgesAt[2] - edgesAt[1], 40);
+});
+
+Deno.test("pit: a pending period change survives save/load", () => {
+  const { m, pit } = setup();
+  m.out(0x43, 0x34);
+  m.out(0x40, 100);
+  m.out(0x40, 0);
+  m.advance(TICK_NS * 31);
+  m.out(0x40, 40);
+  m.out(0x40, 0);
+  const s = JSON.parse(JSON.stringify(pit.saveState!()));
+  const m2 = new FakeMachine().load(createPit());
+  m2.advance(m.clock.now);
+  m2.plugins[0].loadState!(s);
+  m.advance(TICK_NS * 100);
+  m2.advance(TICK_NS * 100);
+  m.out(0x43, 0);
+  m2.out(0x43, 0);
+  assert.equal(m2.in(0x40), m.in(0x40));
+  assert.equal(m2.in(0x40), m.in(0x40));
+});
