@@ -59,6 +59,12 @@ export const IMAGES: readonly ImageSpec[] = [
   { out: "cpu32.elf", arch: 32, sources: CPU_TEST, needsExpected: true },
   { out: "demo.elf", arch: 64, sources: ["guests/src/demo/demo.c"], vmx: true },
   {
+    out: "vmx_basic.elf",
+    arch: 64,
+    sources: ["tests/vmx/vmx_basic.c", "tests/vmx/vmx_user.S", "guests/src/cpu/cpu_sys.S"],
+    vmx: true,
+  },
+  {
     out: "hello32-aout.bin",
     arch: 32,
     sources: ["guests/src/hello/hello.c"],

@@ -33,10 +33,17 @@ static inline struct vmx_result vmx_result_from(uint64_t fl) {
   return r;
 }
 
+/*
+ * Every wrapper first sets SF ZF AF PF CF (MOV $0xd5, %ah; SAHF) so that a
+ * VMsucceed visibly clears them and a VMfail visibly clears all but CF or ZF.
+ */
+#define VMX_PRESET "movb $0xd5, %%ah; sahf; "
+
 #define VMX_MEM_OP(name, insn)                                                     \
   static inline struct vmx_result name(uint64_t pa) {                             \
     uint64_t fl;                                                                  \
-    __asm__ volatile(insn " %1; pushfq; popq %0" : "=r"(fl) : "m"(pa) : "cc", "memory"); \
+    __asm__ volatile(VMX_PRESET insn " %1; pushfq; popq %0"                       \
+                     : "=r"(fl) : "m"(pa) : "rax", "cc", "memory");               \
     return vmx_result_from(fl);                                                   \
   }
 VMX_MEM_OP(vmxon, "vmxon")
@@ -46,26 +53,26 @@ VMX_MEM_OP(vmptrld, "vmptrld")
 
 static inline struct vmx_result vmxoff(void) {
   uint64_t fl;
-  __asm__ volatile("vmxoff; pushfq; popq %0" : "=r"(fl)::"cc", "memory");
+  __asm__ volatile(VMX_PRESET "vmxoff; pushfq; popq %0" : "=r"(fl)::"rax", "cc", "memory");
   return vmx_result_from(fl);
 }
 
 static inline struct vmx_result vmptrst(uint64_t *pa) {
   uint64_t fl;
-  __asm__ volatile("vmptrst %1; pushfq; popq %0" : "=r"(fl), "=m"(*pa)::"cc", "memory");
+  __asm__ volatile(VMX_PRESET "vmptrst %1; pushfq; popq %0" : "=r"(fl), "=m"(*pa)::"rax", "cc", "memory");
   return vmx_result_from(fl);
 }
 
 static inline struct vmx_result vmread(uint64_t field, uint64_t *value) {
   uint64_t fl, v = 0;
-  __asm__ volatile("vmread %2, %1; pushfq; popq %0" : "=r"(fl), "+r"(v) : "r"(field) : "cc");
+  __asm__ volatile(VMX_PRESET "vmread %2, %1; pushfq; popq %0" : "=r"(fl), "+r"(v) : "r"(field) : "rax", "cc");
   *value = v;
   return vmx_result_from(fl);
 }
 
 static inline struct vmx_result vmwrite(uint64_t field, uint64_t value) {
   uint64_t fl;
-  __asm__ volatile("vmwrite %1, %2; pushfq; popq %0" : "=r"(fl) : "r"(value), "r"(field) : "cc");
+  __asm__ volatile(VMX_PRESET "vmwrite %1, %2; pushfq; popq %0" : "=r"(fl) : "r"(value), "r"(field) : "rax", "cc");
   return vmx_result_from(fl);
 }
 
@@ -85,13 +92,13 @@ struct invvpid_desc {
 static inline struct vmx_result invept(uint64_t type, uint64_t eptp) {
   struct invept_desc d = {eptp, 0};
   uint64_t fl;
-  __asm__ volatile("invept %1, %2; pushfq; popq %0" : "=r"(fl) : "m"(d), "r"(type) : "cc", "memory");
+  __asm__ volatile(VMX_PRESET "invept %1, %2; pushfq; popq %0" : "=r"(fl) : "m"(d), "r"(type) : "rax", "cc", "memory");
   return vmx_result_from(fl);
 }
 static inline struct vmx_result invvpid(uint64_t type, uint16_t vpid, uint64_t linear) {
   struct invvpid_desc d = {vpid, linear};
   uint64_t fl;
-  __asm__ volatile("invvpid %1, %2; pushfq; popq %0" : "=r"(fl) : "m"(d), "r"(type) : "cc", "memory");
+  __asm__ volatile(VMX_PRESET "invvpid %1, %2; pushfq; popq %0" : "=r"(fl) : "m"(d), "r"(type) : "rax", "cc", "memory");
   return vmx_result_from(fl);
 }
 

@@ -1,0 +1,203 @@
+/*
+ * VMX conformance guest, part 1 (issue 7 items 3 and 6): VMXON/VMXOFF
+ * checks (#UD, #GP, VMfailInvalid, VMfailValid(15)), VMCLEAR, VMPTRLD,
+ * VMPTRST, VMREAD and VMWRITE with their VM-instruction error numbers and
+ * field-width rules. One TAP check per rule, each asserting the outcome,
+ * the arithmetic flags (the wrappers preset SF ZF AF PF CF so a success
+ * must clear them) and, for VMfailValid, the error field.
+ */
+#include "vmx.h"
+
+static struct fault_info fi;
+static uint64_t arg_pa;
+static uint64_t vmxon_pa, vmcs_a, vmcs_b, bad_rev;
+static uint32_t maxphys;
+
+static const char *kind_name(enum vmx_kind k) {
+  return k == VMX_OK ? "VMsucceed" : k == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid";
+}
+
+/* One check: outcome kind, exact arithmetic flags, and the error number for VMfailValid. */
+static void expect(struct vmx_result r, enum vmx_kind kind, uint32_t error, const char *what) {
+  uint64_t want = kind == VMX_OK ? 0 : kind == VMX_FAIL_INVALID ? FLAGS_CF : FLAGS_ZF;
+  bool good = r.kind == kind && (r.flags & VMX_ARITH_FLAGS) == want &&
+              (kind != VMX_FAIL_VALID || r.error == error);
+  if (kind == VMX_FAIL_VALID)
+    ok(good, "%s: VMfailValid(%u) (got %s, error %u, flags 0x%lx)", what, error, kind_name(r.kind),
+       r.error, (unsigned long)r.flags);
+  else
+    ok(good, "%s: %s (got %s, error %u, flags 0x%lx)", what, kind_name(kind), kind_name(r.kind), r.error,
+       (unsigned long)r.flags);
+}
+
+static void do_vmxon(void *a) { (void)vmxon(*(uint64_t *)a); }
+static void do_vmxoff(void *a) { (void)vmxoff(); }
+static void do_clear_vmxe(void *a) { write_cr4(read_cr4() & ~(uint64_t)CR4_VMXE); }
+
+static void expect_fault(void (*fn)(void *), void *arg, int vector, const char *what) {
+  memset(&fi, 0, sizeof fi);
+  int v = rt_try(fn, arg, &fi);
+  bool good = v == vector && (vector != 13 || fi.error_code == 0);
+  ok(good, "%s: %s (got vector %d, error 0x%llx)", what, vector == 6 ? "#UD" : "#GP(0)", v,
+     (unsigned long long)fi.error_code);
+}
+
+extern char user_vmxon_code[], user_vmxon_insn[];
+extern uint64_t vmxon_user_ptr;
+uint64_t user_roundtrip(void *user_fn, void *user_stack);
+static uint8_t user_stack[4096] __attribute__((aligned(16)));
+static void run_user_vmxon(void *a) { user_roundtrip(user_vmxon_code, user_stack + sizeof user_stack); }
+
+static void vmxon_tests(void) {
+  uint64_t cr4 = read_cr4();
+  write_cr4(cr4 & ~(uint64_t)CR4_VMXE);
+  arg_pa = vmxon_pa;
+  expect_fault(do_vmxon, &arg_pa, 6, "VMXON with CR4.VMXE=0");
+  expect_fault(do_vmxoff, 0, 6, "VMXOFF outside VMX operation");
+  write_cr4(cr4 | CR4_VMXE);
+  ok(read_cr4() & CR4_VMXE, "CR4.VMXE can be set (CPUID.1:ECX.VMX=1)");
+
+  uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+  if (!(fc & FEATURE_CONTROL_LOCK)) {
+    expect_fault(do_vmxon, &arg_pa, 13, "VMXON with IA32_FEATURE_CONTROL unlocked");
+    wrmsr(MSR_IA32_FEATURE_CONTROL, FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+  } else {
+    ok(true, "# SKIP IA32_FEATURE_CONTROL already locked by firmware");
+  }
+  fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+  ok((fc & 5) == 5, "IA32_FEATURE_CONTROL locked with VMX outside SMX (0x%llx)", (unsigned long long)fc);
+
+  /* CR0 must satisfy IA32_VMX_CR0_FIXED0: clearing NE (fixed to 1) makes VMXON #GP. */
+  if (rdmsr(MSR_VMX_CR0_FIXED0) & CR0_NE) {
+    write_cr0(read_cr0() & ~(uint64_t)CR0_NE);
+    expect_fault(do_vmxon, &arg_pa, 13, "VMXON with CR0.NE=0 (violates CR0_FIXED0)");
+    write_cr0(read_cr0() | CR0_NE);
+  } else {
+    ok(true, "# SKIP CR0_FIXED0 does not require NE");
+  }
+  vmxon_user_ptr = vmxon_pa;
+  memset(&fi, 0, sizeof fi);
+  int v = rt_try(run_user_vmxon, 0, &fi);
+  ok(v == 13 && fi.error_code == 0 && fi.rip == (uintptr_t)user_vmxon_insn,
+     "VMXON at CPL3: #GP(0) (got vector %d)", v);
+
+  expect(vmxon(vmxon_pa + 8), VMX_FAIL_INVALID, 0, "VMXON with a pointer not 4 KiB aligned");
+  expect(vmxon(1ull << maxphys), VMX_FAIL_INVALID, 0, "VMXON with a pointer beyond MAXPHYADDR");
+  expect(vmxon(bad_rev), VMX_FAIL_INVALID, 0, "VMXON with a wrong revision identifier");
+  expect(vmxon(vmxon_pa), VMX_OK, 0, "VMXON");
+  expect(vmxon(vmxon_pa), VMX_FAIL_INVALID, 0, "VMXON in VMX root operation without a current VMCS");
+  expect_fault(do_clear_vmxe, 0, 13, "clearing CR4.VMXE in VMX operation");
+}
+
+static void no_current_vmcs_tests(void) {
+  uint64_t p = 0;
+  expect(vmptrst(&p), VMX_OK, 0, "VMPTRST without a current VMCS");
+  ok(p == ~0ull, "VMPTRST stores FFFFFFFF_FFFFFFFFH when there is no current VMCS (0x%llx)",
+     (unsigned long long)p);
+  uint64_t val;
+  expect(vmread(GUEST_RIP, &val), VMX_FAIL_INVALID, 0, "VMREAD without a current VMCS");
+  expect(vmwrite(GUEST_RIP, 1), VMX_FAIL_INVALID, 0, "VMWRITE without a current VMCS");
+  expect(vmclear(vmcs_a + 1), VMX_FAIL_INVALID, 0, "VMCLEAR of a misaligned address without a current VMCS");
+  expect(vmptrld(vmcs_a + 1), VMX_FAIL_INVALID, 0, "VMPTRLD of a misaligned address without a current VMCS");
+}
+
+static void current_vmcs_tests(void) {
+  expect(vmclear(vmcs_a), VMX_OK, 0, "VMCLEAR of a VMCS region");
+  expect(vmptrld(vmcs_a), VMX_OK, 0, "VMPTRLD of a cleared VMCS");
+  uint64_t p = 0;
+  expect(vmptrst(&p), VMX_OK, 0, "VMPTRST");
+  ok(p == vmcs_a, "VMPTRST stores the current-VMCS pointer (0x%llx)", (unsigned long long)p);
+
+  expect(vmxon(vmxon_pa), VMX_FAIL_VALID, 15, "VMXON in VMX root operation");
+  expect(vmclear(vmcs_b + 0x10), VMX_FAIL_VALID, 2, "VMCLEAR of a misaligned address");
+  expect(vmclear(1ull << maxphys), VMX_FAIL_VALID, 2, "VMCLEAR of an address beyond MAXPHYADDR");
+  expect(vmclear(vmxon_pa), VMX_FAIL_VALID, 3, "VMCLEAR of the VMXON pointer");
+  expect(vmptrld(vmcs_b + 0x10), VMX_FAIL_VALID, 9, "VMPTRLD of a misaligned address");
+  expect(vmptrld(1ull << maxphys), VMX_FAIL_VALID, 9, "VMPTRLD of an address beyond MAXPHYADDR");
+  expect(vmptrld(vmxon_pa), VMX_FAIL_VALID, 10, "VMPTRLD of the VMXON pointer");
+  expect(vmptrld(bad_rev), VMX_FAIL_VALID, 11, "VMPTRLD of a region with a wrong revision identifier");
+  p = 0;
+  vmptrst(&p);
+  ok(p == vmcs_a, "failed VMPTRLDs leave the current VMCS unchanged");
+
+  uint64_t v = 0;
+  expect(vmread(0x7ffe, &v), VMX_FAIL_VALID, 12, "VMREAD of an unsupported field");
+  expect(vmwrite(0x7ffe, 1), VMX_FAIL_VALID, 12, "VMWRITE of an unsupported field");
+  expect(vmread(0xffffffff00000000ull | GUEST_RIP, &v), VMX_FAIL_VALID, 12,
+         "VMREAD with bits 63:32 of the field encoding set");
+  bool misc29 = (rdmsr(MSR_VMX_MISC) >> 29) & 1;
+  if (!misc29)
+    expect(vmwrite(EXIT_REASON, 1), VMX_FAIL_VALID, 13, "VMWRITE of a read-only field (exit reason)");
+  else
+    ok(true, "# SKIP IA32_VMX_MISC[29]: exit-information fields are writable");
+  expect(vmread(VM_INSTRUCTION_ERROR, &v), VMX_OK, 0, "VMREAD of the VM-instruction error field");
+  ok(v == 13 || (misc29 && v == 12), "VM-instruction error field holds the last error (%llu)",
+     (unsigned long long)v);
+
+  /* widths: 16-bit, 32-bit, 64-bit (full and high), natural */
+  expect(vmwrite(GUEST_ES_SEL, 0x12345), VMX_OK, 0, "VMWRITE of a 16-bit field");
+  vmread(GUEST_ES_SEL, &v);
+  ok(v == 0x2345, "16-bit field keeps the low 16 bits of the source (0x%llx)", (unsigned long long)v);
+  vmwrite(GUEST_ES_LIMIT, 0xfffffffffeedbeefull);
+  vmread(GUEST_ES_LIMIT, &v);
+  ok(v == 0xfeedbeef, "32-bit field keeps the low 32 bits, VMREAD zero-extends (0x%llx)",
+     (unsigned long long)v);
+  vmwrite(TSC_OFFSET, 0x1122334455667788ull);
+  vmread(TSC_OFFSET, &v);
+  ok(v == 0x1122334455667788ull, "64-bit field full access");
+  vmread(TSC_OFFSET + 1, &v);
+  ok(v == 0x11223344, "64-bit field high access reads bits 63:32 (0x%llx)", (unsigned long long)v);
+  expect(vmwrite(TSC_OFFSET + 1, 0xaabbccdd), VMX_OK, 0, "VMWRITE of a 64-bit field's high half");
+  vmread(TSC_OFFSET, &v);
+  ok(v == 0xaabbccdd55667788ull, "high access writes bits 63:32 only (0x%llx)", (unsigned long long)v);
+  vmwrite(GUEST_RIP, 0xffffffff80001234ull);
+  vmread(GUEST_RIP, &v);
+  ok(v == 0xffffffff80001234ull, "natural-width field holds 64 bits in 64-bit mode");
+
+  /* VMCLEAR of the current VMCS makes it not current; launch state is clear. */
+  expect(vmclear(vmcs_a), VMX_OK, 0, "VMCLEAR of the current VMCS");
+  p = 0;
+  vmptrst(&p);
+  ok(p == ~0ull, "VMCLEAR of the current VMCS invalidates the current-VMCS pointer");
+  expect(vmptrld(vmcs_a), VMX_OK, 0, "VMPTRLD again after VMCLEAR");
+  vmread(TSC_OFFSET, &v);
+  ok(v == 0xaabbccdd55667788ull, "VMCS contents survive VMCLEAR + VMPTRLD");
+  expect(vmptrld(vmcs_b), VMX_OK, 0, "VMPTRLD of a second VMCS");
+  vmptrst(&p);
+  ok(p == vmcs_b, "the second VMCS is current");
+}
+
+static void vmxoff_tests(void) {
+  expect(vmxoff(), VMX_OK, 0, "VMXOFF");
+  expect_fault(do_vmxoff, 0, 6, "VMXOFF after leaving VMX operation");
+  write_cr4(read_cr4() & ~(uint64_t)CR4_VMXE);
+  ok(!(read_cr4() & CR4_VMXE), "CR4.VMXE can be cleared after VMXOFF");
+}
+
+int kmain(uint32_t magic, uint32_t mbi) {
+  printf("# nestvm VMX conformance: VMX operation and VMCS management\n");
+  if (!(cpuid(1, 0).ecx & (1u << 5))) {
+    printf("1..0 # SKIP CPUID.1:ECX.VMX is clear\n");
+    rt_exit(EXIT_PASS);
+  }
+  maxphys = cpuid(0x80000008, 0).eax & 0xff;
+  if (maxphys < 32 || maxphys > 52) maxphys = 36;
+  extern char syscall_entry[];
+  wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+  wrmsr(MSR_STAR, ((uint64_t)0x18 << 48) | ((uint64_t)SEL_KCODE << 32));
+  wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
+  wrmsr(MSR_FMASK, FLAGS_IF | FLAGS_TF | FLAGS_DF);
+  vmxon_pa = (uintptr_t)vmx_alloc_region();
+  vmcs_a = (uintptr_t)vmx_alloc_region();
+  vmcs_b = (uintptr_t)vmx_alloc_region();
+  uint32_t *bad = vmx_alloc_region();
+  bad[0] ^= 0x5a5a;
+  bad_rev = (uintptr_t)bad;
+  vmxon_tests();
+  no_current_vmcs_tests();
+  current_vmcs_tests();
+  vmxoff_tests();
+  (void)magic;
+  (void)mbi;
+  done();
+}
