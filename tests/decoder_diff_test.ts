@@ -457,6 +457,8 @@ interface Stats {
   bothValid: number;
   bothInvalid: number;
   operandChecked: number;
+  /** Implicit string operands compared (address size, segment). */
+  stringChecked: number;
   excluded: Map<string, number>;
   /** iced CPUID features of the samples excluded as "extension-not-ours". */
   features: Map<string, number>;
@@ -531,6 +533,20 @@ function icedOperands(ins: Instruction, bits: number): string[] {
   return out;
 }
 
+const SEG_NAMES = ["es", "cs", "ss", "ds", "fs", "gs"];
+/** Address size implied by iced's implicit string-operand kinds. */
+const STRING_KIND_SIZE = new Map<number, number>([
+  [OpKind.MemorySegSI, 16],
+  [OpKind.MemorySegESI, 32],
+  [OpKind.MemorySegRSI, 64],
+  [OpKind.MemorySegDI, 16],
+  [OpKind.MemorySegEDI, 32],
+  [OpKind.MemorySegRDI, 64],
+  [OpKind.MemoryESDI, 16],
+  [OpKind.MemoryESEDI, 32],
+  [OpKind.MemoryESRDI, 64],
+]);
+
 const IMM_WIDTH = new Map<number, number>([
   [OpKind.Immediate8, 8],
   [OpKind.Immediate8_2nd, 8],
@@ -565,6 +581,7 @@ function runMode(mode: 16 | 32 | 64, n: number, seed: number): Stats {
     bothValid: 0,
     bothInvalid: 0,
     operandChecked: 0,
+    stringChecked: 0,
     excluded: new Map(),
     features: new Map(),
     mismatches: [],
@@ -667,6 +684,20 @@ function compare(
     fail(`prefix lock ${o.lock}/${lock} rep ${o.rep}/${rep} ` + where());
     return;
   }
+  // Implicit string operands: address size (SI/ESI/RSI...) and the source segment.
+  for (let k = 0; k < ins.opCount; k++) {
+    const as = STRING_KIND_SIZE.get(ins.opKind(k));
+    if (as === undefined) continue;
+    const srcSeg = ins.opKind(k) <= OpKind.MemorySegRDI ? ins.memorySegment : Register.ES;
+    const ourSeg = ins.opKind(k) <= OpKind.MemorySegRDI
+      ? (o.segOverride >= 0 ? o.segOverride : o.seg)
+      : 0;
+    if (as !== o.addrSize || Register[srcSeg].toLowerCase() !== SEG_NAMES[ourSeg]) {
+      fail(`string operand a${as} ${Register[srcSeg]} vs a${o.addrSize} seg ${ourSeg} ` + where());
+      return;
+    }
+    st.stringChecked++;
+  }
   const exp = expectedOperands(o);
   if (exp === null) return;
   const got = icedOperands(ins, mode);
@@ -680,7 +711,8 @@ function report(mode: number, st: Stats): void {
   const ex = [...st.excluded].map(([k, v]) => `${k}=${v}`).join(", ");
   console.log(
     `decoder diff mode ${mode}: ${st.samples} samples, ${st.bothValid} both valid ` +
-      `(${st.operandChecked} operand-checked), ${st.bothInvalid} both invalid, ` +
+      `(${st.operandChecked} operand-checked, ${st.stringChecked} string operands), ` +
+      `${st.bothInvalid} both invalid, ` +
       `${st.mismatchCount} mismatches; excluded: ${ex || "none"}`,
   );
   const fs = [...st.features].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`);
