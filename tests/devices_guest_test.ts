@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
-import type { Machine } from "../core/machine.ts";
+import { Machine } from "../core/machine.ts";
+import { pcBoard } from "../devices/board_pc.ts";
 import type { UartPlugin } from "../devices/uart16550.ts";
 import { type DeviceGuest, ioapic, lapic, pitpic, uart } from "./devices_guest_images.ts";
 
@@ -76,4 +77,25 @@ Deno.test("guest: UART with no input halts with interrupts enabled until input a
   assert.deepEqual(r.reason, { kind: "exit", status: 7 });
   assert.equal(new TextDecoder().decode(new Uint8Array(out)), "XYZ!\n");
   m.dispose();
+});
+
+Deno.test("guest: a snapshot taken mid-run (PIT+PIC) restores into a new machine and continues identically", async () => {
+  const straight = boot(pitpic);
+  const full = straight.run({ maxInstructions: 1_000_000 });
+  straight.dispose();
+
+  const first = boot(pitpic);
+  const part = first.run({ maxInstructions: 60 }); // a few interrupts in
+  assert.equal(part.reason.kind, "budget");
+  const count = first.memory.read(COUNT, 4);
+  assert.ok(count > 0 && count < 10, `count at snapshot ${count}`);
+  const snap = await first.save();
+  first.dispose();
+
+  const second = await Machine.restore(snap, { memoryMiB: 16, plugins: pcBoard() });
+  const rest = second.run({ maxInstructions: 1_000_000 });
+  assert.deepEqual(rest.reason, full.reason);
+  assert.equal(rest.virtualNs, full.virtualNs);
+  assert.equal(rest.totalInstructions, full.totalInstructions);
+  second.dispose();
 });
