@@ -53,7 +53,7 @@ Deno.test("guest: PIT through IOAPIC pin 2 and the LAPIC (PIC masked)", () => {
   m.dispose();
 });
 
-Deno.test("guest: UART receive interrupts read host input arriving at 1 ms, echo goes to the sink", () => {
+Deno.test("guest: UART RX interrupts read host input arriving at 1 ms; echo and THR-empty-interrupt output reach the sink", () => {
   const out: number[] = [];
   const m = boot(uart, out);
   const com1 = m.plugins.find((p) => p.name === "uart16550@0x3f8") as UartPlugin;
