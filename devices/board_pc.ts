@@ -187,6 +187,21 @@ export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
   "pc-testdev": (o) => (parsePcTestdevOptions(o), createPcTestdev()),
 };
 
+/** True if `plugin` is a UART (it has the host-side `input` method). */
+export function isUartPlugin(plugin: Plugin): plugin is UartPlugin {
+  return plugin.name.startsWith("uart16550@") &&
+    typeof (plugin as Partial<UartPlugin>).input === "function";
+}
+
+/**
+ * Find the UART at `iobase` (default COM1) among a machine's plugins, e.g.
+ * to feed it host input: `uartOf(machine.plugins)?.input(bytes)`.
+ */
+export function uartOf(plugins: readonly Plugin[], iobase = 0x3f8): UartPlugin | undefined {
+  const name = `uart16550@0x${iobase.toString(16)}`;
+  return plugins.find((p): p is UartPlugin => p.name === name && isUartPlugin(p));
+}
+
 /**
  * Build a device from a `--device` argument such as
  * `isa-debug-exit,iobase=0xf4,iosize=4`. Unknown names and bad options

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { deviceFactories, deviceFromSpec, pcBoard, pcBoardDevices } from "./board_pc.ts";
+import { deviceFactories, deviceFromSpec, pcBoard, pcBoardDevices, uartOf } from "./board_pc.ts";
 import { FakeMachine } from "./testing.ts";
 import { PluginConflictError } from "../core/plugin.ts";
 
@@ -117,4 +117,14 @@ Deno.test("pc board: configure replaces a board device's options", () => {
   assert.equal(m.hasPort(0xf4), false);
   m.out(0x501, 1);
   assert.deepEqual(m.stops, [{ kind: "exit", status: 3 }]);
+});
+
+Deno.test("uartOf finds COM1 for host input", () => {
+  const plugins = pcBoard();
+  const m = new FakeMachine().load(...plugins);
+  const com1 = uartOf(plugins);
+  assert.ok(com1 !== undefined);
+  assert.equal(uartOf(plugins, 0x2f8), undefined);
+  com1.input(new Uint8Array([0x31]));
+  assert.equal(m.in(0x3f8), 0x31);
 });

@@ -4,6 +4,26 @@
  * fw_cfg, pc-testdev, ports 0x61 and 0x92, the interrupt-delivery services
  * that connect the controllers to the vCPU, and the `pc` board preset.
  *
+ * Every device is a plugin built by a `createX(options)` factory (typed
+ * options with defaults) or from `--device` strings through
+ * {@link deviceFactories}; each registers only through its `PluginContext`,
+ * loads on its own, and has `reset`, `saveState`/`loadState` and `dispose`.
+ *
+ * @example The `pc` board with COM1 on stdout, plus host input
+ * ```ts ignore
+ * import { Machine } from "../core/mod.ts";
+ * import { pcBoard, uartOf } from "./mod.ts";
+ * const m = new Machine({ plugins: pcBoard({ serial: (b) => Deno.stdout.writeSync(b) }) });
+ * uartOf(m.plugins)?.input(new TextEncoder().encode("hello\n"));
+ * ```
+ *
+ * @example One device from a `--device` string
+ * ```ts
+ * import { deviceFromSpec } from "./mod.ts";
+ * const exit = deviceFromSpec("isa-debug-exit,iobase=0xf4,iosize=4");
+ * console.log(exit.name); // "isa-debug-exit@0xf4"
+ * ```
+ *
  * @module
  */
 
