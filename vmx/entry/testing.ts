@@ -11,7 +11,13 @@ import { createNestedOps, nestedOfOps } from "./ops.ts";
 import { ENTRY, EXIT } from "../controls.ts";
 import { F, type FieldName } from "../vmcs12/fields.ts";
 import type { Vmcs12 } from "../vmcs12/vmcs12.ts";
-import { memOperand, type Outcome, type VmxHarness, vmxHarness } from "../testing.ts";
+import {
+  HarnessMemory,
+  memOperand,
+  type Outcome,
+  type VmxHarness,
+  vmxHarness,
+} from "../testing.ts";
 import type { Nested } from "../nonroot/session.ts";
 import type { NestedOps, VmxContext } from "../context.ts";
 
@@ -50,7 +56,7 @@ export function entryFixture(memorySize = 1 << 20): EntryFixture {
   const h = vmxHarness({ featureControl: "locked" }, (vmx: VmxContext) => {
     ops = createNestedOps(vmx);
     return ops;
-  }, memorySize);
+  }, new HarnessMemory(memorySize));
   if (h.vmxon(0x10000).kind !== "succeed") throw new Error("fixture: VMXON failed");
   h.prepareRegion(VMCS_GPA);
   h.poke64(0x900, VMCS_GPA);

@@ -8,7 +8,12 @@ const EPT_ROOT = 0x80000;
 const EPTP = EPT_ROOT | (3 << 3) | 6; // WB, 4-level
 
 /** Map L2 GPA page `gpa` to `hpa` with permissions `rwx` in the fixture's EPT. */
-function map(mem: { write(a: number, s: 4, v: number): void; read(a: number, s: 4): number }, gpa: number, hpa: number, rwx: number): void {
+function map(
+  mem: { write(a: number, s: 4, v: number): void; read(a: number, s: 4): number },
+  gpa: number,
+  hpa: number,
+  rwx: number,
+): void {
   // Tables at fixed addresses: PDPT 0x81000, PD 0x82000, PT 0x83000 (gpa < 2 MiB).
   mem.write(EPT_ROOT, 4, 0x81000 | 7);
   mem.write(0x81000, 4, 0x82000 | 7);
@@ -81,27 +86,45 @@ Deno.test("INVEPT/INVVPID operand checks: VMfail(28) for bad types, bad EPTP, VP
   h.poke64(0xc00, EPTP);
   h.poke64(0xc08, 0);
   h.vcpu.setReg(1, 3);
-  assert.deepEqual(h.exec("invept", { regReg: 1, mem: memOperand(0xc00) }), { kind: "failValid", error: 28 });
+  assert.deepEqual(h.exec("invept", { regReg: 1, mem: memOperand(0xc00) }), {
+    kind: "failValid",
+    error: 28,
+  });
   h.vcpu.setReg(1, 1);
   h.poke64(0xc00, 0x80001); // memory type 1
-  assert.deepEqual(h.exec("invept", { regReg: 1, mem: memOperand(0xc00) }), { kind: "failValid", error: 28 });
+  assert.deepEqual(h.exec("invept", { regReg: 1, mem: memOperand(0xc00) }), {
+    kind: "failValid",
+    error: 28,
+  });
   h.vcpu.setReg(1, 2);
   assert.equal(h.exec("invept", { regReg: 1, mem: memOperand(0xc00) }).kind, "succeed");
   // INVVPID: single-context with VPID 0 fails; all-context succeeds; type 0 needs a canonical address.
   h.poke64(0xd00, 0);
   h.poke64(0xd08, 0);
   h.vcpu.setReg(2, 1);
-  assert.deepEqual(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }), { kind: "failValid", error: 28 });
+  assert.deepEqual(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }), {
+    kind: "failValid",
+    error: 28,
+  });
   h.vcpu.setReg(2, 2);
   assert.equal(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }).kind, "succeed");
   h.poke64(0xd00, 5);
   h.vcpu.setReg(2, 0);
   h.memory.write(0xd0c, 4, 0x00010000); // address bits 63:32 = 0x10000: not canonical
-  assert.deepEqual(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }), { kind: "failValid", error: 28 });
+  assert.deepEqual(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }), {
+    kind: "failValid",
+    error: 28,
+  });
   h.memory.write(0xd0c, 4, 0);
   assert.equal(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }).kind, "succeed");
   h.memory.write(0xd02, 2, 1); // reserved descriptor bits
-  assert.deepEqual(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }), { kind: "failValid", error: 28 });
+  assert.deepEqual(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }), {
+    kind: "failValid",
+    error: 28,
+  });
   h.vcpu.setReg(2, 4);
-  assert.deepEqual(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }), { kind: "failValid", error: 28 });
+  assert.deepEqual(h.exec("invvpid", { regReg: 2, mem: memOperand(0xd00) }), {
+    kind: "failValid",
+    error: 28,
+  });
 });
