@@ -21,7 +21,7 @@
 
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import type { NestedOpsFactory, VmxContext } from "./context.ts";
-import { createFallbackNestedOps } from "./fallback.ts";
+import { createNestedOps } from "./entry/ops.ts";
 import { VMX_FEATURES, type VmxFeatures } from "./features.ts";
 import { handleVmxInstruction } from "./instructions/dispatch.ts";
 import { leaveVmxOperation } from "./instructions/vmxon.ts";
@@ -92,12 +92,13 @@ function isPtr(v: unknown): v is number {
 }
 
 /**
- * Create the VMX plugin. `nested` builds part 2 (VM entry/exit); without
- * it, VM entries fail with VMfail(7).
+ * Create the VMX plugin. `nested` builds part 2 (VM entry/exit; default:
+ * `entry/ops.ts`); tests may pass `createFallbackNestedOps` to exercise
+ * VMCS management alone.
  */
 export function createVmxPlugin(
   options: Readonly<Record<string, string>> = {},
-  nested: NestedOpsFactory = createFallbackNestedOps,
+  nested: NestedOpsFactory = createNestedOps,
   features: VmxFeatures = VMX_FEATURES,
 ): Plugin {
   const parsed = parseOptions(options);

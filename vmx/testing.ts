@@ -1,7 +1,8 @@
 /**
  * Test helpers for the VMX plugin: a fake {@link Vcpu} whose linear memory
  * is identity-mapped onto a {@link GuestMemory}, with configurable faulting
- * pages, and a minimal pin-counting {@link GuestMemory}.
+ * pages; guest memory over mm/'s PhysicalMemory; a fake plugin context and a
+ * harness that runs VMX instructions through the plugin.
  *
  * Not part of the public API (excluded from publishing with the tests).
  *
@@ -17,7 +18,8 @@ import type {
   TableRegister,
   Vcpu,
 } from "../core/vcpu.ts";
-import type { GuestMemory, GuestPhysAddr, PinnedPage, PinResult } from "../mm/types.ts";
+import type { GuestMemory, PinnedPage, PinResult } from "../mm/types.ts";
+import { PhysicalMemory } from "../mm/physical.ts";
 
 /** A guest exception thrown by the fake vCPU's `raiseException` and memory accessors. */
 export class FakeGuestFault {
@@ -33,93 +35,59 @@ export class FakeGuestFault {
 }
 
 /**
- * A flat RAM of `size` bytes at guest-physical 0 implementing
- * {@link GuestMemory}, counting pins.
+ * Guest memory for tests: a real {@link PhysicalMemory} with `size` bytes of
+ * RAM at 0, recording which pages were released dirty.
  */
-export class FakeMemory implements GuestMemory {
-  /** The RAM bytes. */
-  readonly ram: Uint8Array;
-  readonly #view: DataView;
-  /** Pins currently held. */
-  readonly pins: Set<PinnedPage> = new Set();
-  /** Pages released with dirty=true. */
+export class HarnessMemory implements GuestMemory {
+  /** The real guest memory underneath (use with `assertNoPins`). */
+  readonly phys: PhysicalMemory = new PhysicalMemory();
+  /** Guest-physical addresses of pages released with dirty=true, in order. */
   readonly dirtyReleases: number[] = [];
 
-  /** Create `size` bytes of RAM. */
+  /** Create `size` bytes of RAM at guest-physical 0. */
   constructor(size = 1 << 20) {
-    this.ram = new Uint8Array(size);
-    this.#view = new DataView(this.ram.buffer);
+    this.phys.addRam(0, size);
   }
 
+  /** Number of pins currently held. */
+  get pinned(): number {
+    return this.phys.pins().length;
+  }
   /** RAM size. */
   get ramSize(): number {
-    return this.ram.length;
+    return this.phys.ramSize;
   }
-
-  #inRam(addr: number, size: number): boolean {
-    return addr >= 0 && addr + size <= this.ram.length;
-  }
-
-  /** Read (holes read as all ones). */
+  /** Read. */
   read(addr: number, size: 1 | 2 | 4): number {
-    if (!this.#inRam(addr, size)) return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
-    if (size === 1) return this.#view.getUint8(addr);
-    if (size === 2) return this.#view.getUint16(addr, true);
-    return this.#view.getUint32(addr, true);
+    return this.phys.read(addr, size);
   }
-
-  /** Write (holes drop writes). */
+  /** Write. */
   write(addr: number, size: 1 | 2 | 4, value: number): void {
-    if (!this.#inRam(addr, size)) return;
-    if (size === 1) this.#view.setUint8(addr, value);
-    else if (size === 2) this.#view.setUint16(addr, value, true);
-    else this.#view.setUint32(addr, value >>> 0, true);
+    this.phys.write(addr, size, value);
   }
-
   /** Read 8 bytes. */
   read64(addr: number): bigint {
-    return BigInt(this.read(addr, 4)) | (BigInt(this.read(addr + 4, 4)) << 32n);
+    return this.phys.read64(addr);
   }
-
   /** Write 8 bytes. */
   write64(addr: number, value: bigint): void {
-    this.write(addr, 4, Number(value & 0xffffffffn));
-    this.write(addr + 4, 4, Number((value >> 32n) & 0xffffffffn));
+    this.phys.write64(addr, value);
   }
-
   /** Copy out. */
   readBytes(addr: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = this.read(addr + i, 1);
-    return out;
+    return this.phys.readBytes(addr, length);
   }
-
   /** Copy in. */
   writeBytes(addr: number, data: Uint8Array): void {
-    for (let i = 0; i < data.length; i++) this.write(addr + i, 1, data[i]);
+    this.phys.writeBytes(addr, data);
   }
-
-  /** Pin the page containing `addr`. */
+  /** Pin. */
   pin(addr: number, holder: string, purpose: string): PinResult {
-    const base = Math.floor(addr / 4096) * 4096;
-    if (!this.#inRam(base, 4096)) {
-      return { ok: false, error: { kind: "unbacked", gpa: base as GuestPhysAddr } };
-    }
-    const bytes = this.ram.subarray(base, base + 4096);
-    const page: PinnedPage = {
-      gpa: base as GuestPhysAddr,
-      bytes,
-      view: new DataView(this.ram.buffer, base, 4096),
-      holder,
-      purpose,
-    };
-    this.pins.add(page);
-    return { ok: true, page };
+    return this.phys.pin(addr, holder, purpose);
   }
-
-  /** Release a pin; throws on a double release (a test bug). */
+  /** Release; throws on a double release (a plugin bug the tests must see). */
   release(page: PinnedPage, options: { dirty: boolean }): void {
-    if (!this.pins.delete(page)) throw new Error("release of a page that is not pinned");
+    if (!this.phys.release(page, options)) throw new Error("release of a page that is not pinned");
     if (options.dirty) this.dirtyReleases.push(page.gpa);
   }
 }
@@ -381,7 +349,7 @@ export class FakePluginContext {
 /** Everything a VMX test needs. */
 export interface VmxHarness {
   /** Guest memory. */
-  readonly memory: FakeMemory;
+  readonly memory: HarnessMemory;
   /** The vCPU. */
   readonly vcpu: FakeVcpu;
   /** The plugin under test. */
@@ -420,13 +388,15 @@ export function memOperand(
   };
 }
 
-/** Build a harness with the plugin set up (feature control locked by default). */
+/**
+ * Build a harness with the plugin set up (feature control locked by
+ * default). `memory` may be reused between harnesses (it must hold no pins).
+ */
 export function vmxHarness(
   options: Record<string, string> = { featureControl: "locked" },
   nested?: NestedOpsFactory,
-  memorySize = 1 << 20,
+  memory: HarnessMemory = new HarnessMemory(),
 ): VmxHarness {
-  const memory = new FakeMemory(memorySize);
   const vcpu = new FakeVcpu(memory);
   const host = new FakePluginContext(vcpu, memory, options);
   const plugin = createVmxPlugin(options, nested);

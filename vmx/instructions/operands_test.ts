@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { FakeGuestFault, FakeMemory, FakeVcpu, memOperand } from "../testing.ts";
+import { FakeGuestFault, FakeVcpu, HarnessMemory, memOperand } from "../testing.ts";
 import { checkMemAccess, readMem, readReg, writeMem, writeReg } from "./operands.ts";
 
 function vcpu32(): FakeVcpu {
-  const v = new FakeVcpu(new FakeMemory(1 << 16), { mode: "protected32" });
+  const v = new FakeVcpu(new HarnessMemory(1 << 16), { mode: "protected32" });
   v.efer = 0;
   return v;
 }
@@ -63,7 +63,7 @@ Deno.test("segment checks: unusable, not present, code and read-only segments", 
 });
 
 Deno.test("64-bit mode: canonical checks only (#SS through SS)", () => {
-  const v = new FakeVcpu(new FakeMemory(1 << 16));
+  const v = new FakeVcpu(new HarnessMemory(1 << 16));
   v.seg[3].limit = 0; // ignored in 64-bit mode
   assert.equal(outcome(() => checkMemAccess(v, memOperand(0x10, 3), 8, true)), "ok");
   assert.equal(outcome(() => checkMemAccess(v, memOperand(2 ** 47 - 8, 3), 8, true)), "ok");
@@ -73,7 +73,7 @@ Deno.test("64-bit mode: canonical checks only (#SS through SS)", () => {
 });
 
 Deno.test("readMem/writeMem and register operand sizes", () => {
-  const v = new FakeVcpu(new FakeMemory(1 << 16));
+  const v = new FakeVcpu(new HarnessMemory(1 << 16));
   writeMem(v, memOperand(0x100), 8, 0x11223344, 0x55667788);
   const out = { lo: 0, hi: 9 };
   readMem(v, memOperand(0x100), 8, out);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertNoPins } from "../../mm/testing.ts";
 import { memOperand, type VmxHarness, vmxHarness } from "../testing.ts";
 import { F } from "../vmcs12/fields.ts";
 import { fieldOffset, OFF_LAUNCH_STATE, VMCS12_REVISION_ID } from "../vmcs12/layout.ts";
@@ -43,10 +44,10 @@ Deno.test("VMPTRLD makes a VMCS current (pinned); VMPTRST stores it or all ones"
   assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
   assert.equal(currentPtr(h), A);
   assert.equal(vmptrst(h), A);
-  assert.equal(h.memory.pins.size, 1);
+  assert.equal(h.memory.pinned, 1);
   // Loading it again keeps one pin.
   assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
-  assert.equal(h.memory.pins.size, 1);
+  assert.equal(h.memory.pinned, 1);
 });
 
 Deno.test("VMPTRLD errors 9 (invalid address), 10 (VMXON pointer), 11 (revision)", () => {
@@ -64,7 +65,7 @@ Deno.test("VMPTRLD errors 9 (invalid address), 10 (VMXON pointer), 11 (revision)
   assert.deepEqual(ptrOp(h, "vmptrld", B), { kind: "failValid", error: 11 }, "no VMCS shadowing");
   assert.deepEqual(ptrOp(h, "vmptrld", 0xfee00000), { kind: "failValid", error: 11 }, "not RAM");
   assert.equal(currentPtr(h), A, "a failed VMPTRLD leaves the current VMCS");
-  assert.equal(h.memory.pins.size, 1, "failed VMPTRLDs leave no pin behind");
+  assert.equal(h.memory.pinned, 1, "failed VMPTRLDs leave no pin behind");
   // Reloading the current VMCS after its revision was overwritten fails too.
   h.prepareRegion(A, 0);
   assert.deepEqual(ptrOp(h, "vmptrld", A), { kind: "failValid", error: 11 });
@@ -74,7 +75,7 @@ Deno.test("VMPTRLD of another VMCS releases the previous pin", () => {
   const h = ready();
   assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
   assert.deepEqual(ptrOp(h, "vmptrld", B), OK);
-  assert.equal(h.memory.pins.size, 1);
+  assert.equal(h.memory.pinned, 1);
   assert.deepEqual(h.memory.dirtyReleases, [A]);
   assert.equal(currentPtr(h), B);
 });
@@ -96,7 +97,7 @@ Deno.test("VMCLEAR of the current VMCS: launch state clear, pointer all ones, pi
   assert.deepEqual(ptrOp(h, "vmclear", A), OK);
   assert.equal(h.memory.read(A + OFF_LAUNCH_STATE, 4), 0);
   assert.equal(currentPtr(h), -1);
-  assert.equal(h.memory.pins.size, 0);
+  assertNoPins(h.memory.phys);
   // VMREAD now has no current VMCS: VMfailInvalid.
   h.vcpu.setReg(1, F.GUEST_RIP);
   assert.deepEqual(h.exec("vmread", { regReg: 1, rmReg: 0 }), { kind: "failInvalid" });
@@ -109,7 +110,7 @@ Deno.test("VMCLEAR of a non-current VMCS clears its launch state and keeps the c
   assert.deepEqual(ptrOp(h, "vmclear", B), OK);
   assert.equal(h.memory.read(B + OFF_LAUNCH_STATE, 4), 0);
   assert.equal(currentPtr(h), A);
-  assert.equal(h.memory.pins.size, 1);
+  assert.equal(h.memory.pinned, 1);
   // VMCLEAR of an address outside RAM succeeds (nothing to clear there).
   assert.deepEqual(ptrOp(h, "vmclear", 0x8000_0000), OK);
 });

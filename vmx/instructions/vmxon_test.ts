@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertNoPins } from "../../mm/testing.ts";
 import { memOperand, vmxHarness } from "../testing.ts";
 import { VMCS12_REVISION_ID } from "../vmcs12/layout.ts";
 
@@ -13,7 +14,7 @@ Deno.test("VMXON succeeds with a valid region and enters VMX operation", () => {
   assert.equal(s.vmxon, true);
   assert.equal(s.vmxonPtr, 0x10000);
   assert.equal(s.currentPtr, -1);
-  assert.equal(h.memory.pins.size, 0, "the VMXON region is not pinned");
+  assertNoPins(h.memory.phys);
 });
 
 Deno.test("VMXON #UD: CR4.VMXE=0, register operand, real, v86 and compatibility mode", () => {
@@ -133,12 +134,12 @@ Deno.test("VMXOFF leaves VMX operation, releases the current VMCS; #UD outside",
   h.prepareRegion(0x12000);
   h.poke64(0x808, 0x12000);
   assert.deepEqual(h.exec("vmptrld", { mem: memOperand(0x808) }), OK);
-  assert.equal(h.memory.pins.size, 1);
+  assert.equal(h.memory.pinned, 1);
   h.vcpu.cpl = 1;
   assert.deepEqual(h.exec("vmxoff"), GP0);
   h.vcpu.cpl = 0;
   assert.deepEqual(h.exec("vmxoff"), OK);
-  assert.equal(h.memory.pins.size, 0);
+  assertNoPins(h.memory.phys);
   assert.deepEqual(h.memory.dirtyReleases, [0x12000]);
   assert.deepEqual(h.exec("vmxoff"), UD);
   assert.deepEqual(h.exec("vmptrst", { mem: memOperand(0x900) }), UD);
