@@ -229,18 +229,12 @@ function decodeCore(mode: DecodeMode, o: DecodedInsn): number {
   if (lock !== 0 && (LOCKABLE[op] === 0 || o.isMem === 0)) return invalid(o);
 
   o.op = op;
-  finish(o);
-  return o.len;
-}
-
-/** Complete the derived fields and the length. */
-function finish(o: DecodedInsn): void {
-  const rex = o.rex;
-  o.reg8 = rex !== 0 || o.reg < 4 || o.reg > 7 ? o.reg : o.reg + 12;
-  o.rm8 = rex !== 0 || o.rm < 4 || o.rm > 7 ? o.rm : o.rm + 12;
-  const ov = o.segOverride;
-  o.seg = ov < 0 || (o.mode === 64 && ov < 4) ? o.defaultSeg : ov;
-  o.len = pos;
+  // derived fields (inline: locals instead of reloading from `o`)
+  const reg = o.reg, rm = o.rm;
+  o.reg8 = rex !== 0 || reg < 4 || reg > 7 ? reg : reg + 12;
+  o.rm8 = rex !== 0 || rm < 4 || rm > 7 ? rm : rm + 12;
+  o.seg = seg < 0 || (mode === 64 && seg < 4) ? o.defaultSeg : seg;
+  return (o.len = pos);
 }
 
 function finishErr(o: DecodedInsn): number {
