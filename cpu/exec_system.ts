@@ -219,10 +219,11 @@ function crExit(
   lo: number,
   hi: number,
   lmswLinear = -1,
+  level: 1 | 2 = 2,
 ): VmExit {
   return {
     kind: "cr",
-    level: 2,
+    level,
     instructionLength: i.len,
     cr,
     access,
@@ -242,6 +243,11 @@ export function movToCr(c: Cpu, i: Insn): void {
   const n = i.reg;
   if (n !== 0 && n !== 2 && n !== 3 && n !== 4 && n !== 8) ud();
   if (nr(c) && n !== 2 && offerNonRoot(c, crExit(i, n as 0 | 3 | 4 | 8, "mov-to", lo, hi))) return;
+  if (!c.nonRoot && (n === 0 || n === 4)) {
+    // Offered to plugins at level 1: the VMX plugin raises #GP when the
+    // write violates IA32_VMX_CR0/CR4_FIXED0/1 in VMX operation (SDM 24.8).
+    if (c.exits(crExit(i, n, "mov-to", lo, hi, -1, 1)) === "reflected") throw ABANDON;
+  }
   switch (n) {
     case 0:
       if (hi !== 0) gp(0);
