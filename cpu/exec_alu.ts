@@ -98,7 +98,7 @@ export function aluEdst(c: Cpu, i: Insn): void {
     b = readG(c, i, s);
     bh = s === 8 ? c.hi : 0;
   } else {
-    b = i.imm & M[s];
+    b = (i.imm & M[s]) >>> 0;
     bh = i.immHi;
   }
   if (k === 7) {
@@ -156,7 +156,7 @@ export function test(c: Cpu, i: Insn): void {
     b = readG(c, i, s);
     bh = s === 8 ? c.hi : 0;
   } else {
-    b = i.imm & M[s];
+    b = (i.imm & M[s]) >>> 0;
     bh = i.immHi;
   }
   c.alu.test(s, a, ah, b, bh);
@@ -237,7 +237,7 @@ export function imul2(c: Cpu, i: Insn): void {
   const ah = s === 8 ? c.hi : 0;
   let b: number, bh: number;
   if (i.y === 1) {
-    b = i.imm & M[s];
+    b = (i.imm & M[s]) >>> 0;
     bh = i.immHi;
   } else {
     b = readG(c, i, s);
