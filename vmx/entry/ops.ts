@@ -44,10 +44,14 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
   const n = createNested(vmx, stats);
   if (ctx !== undefined) {
     n.onShutdown = () => ctx.stop({ kind: "shutdown" });
+    // L2 events that the CPU hands to the exit bus (CPUID, I/O, MSRs, VMX
+    // instructions, ...) reach the non-root hook first; L1's exits are
+    // only counted.
     ctx.exits?.intercept((exit) => {
-      if (exit.level === 1 && !vmx.vcpu.nonRoot) stats.countL1(exit);
+      if (exit.level === 2) return vmx.vcpu.nonRoot ? onL2Exit(n, exit) : "pass";
+      if (!vmx.vcpu.nonRoot) stats.countL1(exit);
       return "pass";
-    }, [1]);
+    });
   }
   const ops: NestedOps = {
     vmentry(_exit: VmxInstructionExit, launch: boolean): ExitDisposition {
