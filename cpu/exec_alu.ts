@@ -338,7 +338,9 @@ export function bitop(c: Cpu, i: Insn): void {
   if (i.y === 1) bit = i.imm & (bits - 1);
   else {
     bit = readG(c, i, s);
-    if (s === 8) bit = (c.hi | 0) * 4294967296 + bit;
+    // Register forms use only the low bits; combining the halves in a double
+    // loses them once |offset| >= 2^53 (found by tests/alu_engine_test.ts).
+    if (s === 8 && i.isMem !== 0) bit = (c.hi | 0) * 4294967296 + bit;
     else if (s === 4) bit = bit | 0;
     else bit = (bit << 16) >> 16;
   }
