@@ -6,7 +6,7 @@
  *    long mode, entry32.S stays in protected mode) call
  *    `int kmain(uint32_t magic, uint32_t mbi)`; its return value becomes the
  *    exit status.
- *  - Console: COM1 (0x3f8), polled; every byte is mirrored to port 0xE9.
+ *  - Console: COM1 (0x3f8), polled; with rt_debugcon set, also port 0xE9.
  *  - Exit: `rt_exit(status)` writes `status` to isa-debug-exit (port 0xf4),
  *    so the emulator (like QEMU) exits with (status << 1) | 1. Status 0 means
  *    "all checks passed" (process exit code 1), 1 means "some failed"
@@ -37,6 +37,7 @@ __attribute__((noreturn)) void rt_exit(int status);
 void serial_init(void);
 void serial_putc(char c);
 void serial_puts(const char *s);
+extern bool rt_debugcon; /* also write console bytes to port 0xE9 */
 
 /* formatted output: %d %i %u %x %X %p %s %c %%, with l/ll/z, width, 0 and - flags */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

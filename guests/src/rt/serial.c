@@ -1,9 +1,14 @@
-/* COM1 console (16550, polled) mirrored to the 0xE9 debug port. */
+/*
+ * COM1 console (16550, polled). Set rt_debugcon to also copy every byte to
+ * the 0xE9 debug port (off by default: emulators often send both to stdout).
+ */
 #include "rt.h"
 #include "io.h"
 
 #define COM1 0x3f8
 #define LSR_THRE 0x20
+
+bool rt_debugcon;
 
 void serial_init(void) {
   outb(COM1 + 1, 0x00); /* IER: no interrupts */
@@ -19,7 +24,7 @@ void serial_putc(char c) {
   for (int spins = 0; spins < 100000; spins++)
     if (inb(COM1 + 5) & LSR_THRE) break;
   outb(COM1, (uint8_t)c);
-  outb(0xe9, (uint8_t)c);
+  if (rt_debugcon) outb(0xe9, (uint8_t)c);
 }
 
 void serial_puts(const char *s) {
