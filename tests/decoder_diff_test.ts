@@ -9,9 +9,14 @@
  * every sample that falls under one is counted and reported, never dropped
  * silently.
  *
- * `deno test -A tests/decoder_diff_test.ts` runs a fixed-seed share;
- * `NESTVM_FUZZ=long` runs 1M samples per mode (set NESTVM_FUZZ_N to
- * change), with the seed from NESTVM_FUZZ_SEED if given.
+ * Real code too: the executable sections of our committed guest images
+ * (guests/build/*.elf) are swept in all three modes; with NESTVM_FUZZ=long
+ * also host binaries (NESTVM_DECODER_ELF, colon-separated; default bash,
+ * ls, perl, as from /usr/bin when present).
+ *
+ * `deno test -A tests/decoder_diff_test.ts` runs a fixed-seed share (50k
+ * samples per mode); `NESTVM_FUZZ=long` (`deno task fuzz:decoder`) runs 1M
+ * samples per mode (NESTVM_FUZZ_N to change), seed from NESTVM_FUZZ_SEED.
  */
 import assert from "node:assert/strict";
 import {
@@ -575,8 +580,8 @@ function icedMnemonic(ins: Instruction): string {
   return ALIASES[m] ?? m;
 }
 
-function runMode(mode: 16 | 32 | 64, n: number, seed: number): Stats {
-  const st: Stats = {
+function newStats(): Stats {
+  return {
     samples: 0,
     bothValid: 0,
     bothInvalid: 0,
@@ -587,6 +592,10 @@ function runMode(mode: 16 | 32 | 64, n: number, seed: number): Stats {
     mismatches: [],
     mismatchCount: 0,
   };
+}
+
+function runMode(mode: 16 | 32 | 64, n: number, seed: number): Stats {
+  const st = newStats();
   const r = rng(seed ^ mode);
   const BATCH = 4096;
   const data = new Uint8Array(BATCH * 16);
@@ -730,6 +739,102 @@ for (const mode of [16, 32, 64] as const) {
     assert.deepEqual(st.mismatches, []);
   });
 }
+
+// ---------------------------------------------------------------- real code
+
+/** Executable sections (file bytes) of an ELF32/ELF64 image; [] if it is not one. */
+function elfCode(data: Uint8Array): Uint8Array[] {
+  if (data.length < 0x40 || data[0] !== 0x7f || data[1] !== 0x45 || data[2] !== 0x4c) return [];
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const is64 = data[4] === 2;
+  const shoff = is64 ? Number(dv.getBigUint64(0x28, true)) : dv.getUint32(0x20, true);
+  const entsize = dv.getUint16(is64 ? 0x3a : 0x2e, true);
+  const num = dv.getUint16(is64 ? 0x3c : 0x30, true);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < num; i++) {
+    const sh = shoff + i * entsize;
+    if (sh + entsize > data.length) break;
+    const type = dv.getUint32(sh + 4, true);
+    const flags = is64 ? Number(dv.getBigUint64(sh + 8, true)) : dv.getUint32(sh + 8, true);
+    const off = is64 ? Number(dv.getBigUint64(sh + 0x18, true)) : dv.getUint32(sh + 0x10, true);
+    const size = is64 ? Number(dv.getBigUint64(sh + 0x20, true)) : dv.getUint32(sh + 0x14, true);
+    if (type === 8 || (flags & 4) === 0 || off + size > data.length) continue; // NOBITS / not exec
+    out.push(data.subarray(off, off + size));
+  }
+  return out;
+}
+
+/**
+ * Linear sweep of `code` with both decoders in lockstep (advancing by iced's
+ * length, or 1 byte where iced finds no instruction). The bytes need not be
+ * meant for `mode`: both decoders see the same bytes in the same mode.
+ */
+function sweep(st: Stats, mode: 16 | 32 | 64, code: Uint8Array): void {
+  const padded = new Uint8Array(code.length + 16);
+  padded.set(code);
+  const o = new DecodedInsn();
+  const ins = new Instruction();
+  const dec = new Decoder(mode, padded, DecoderOptions.None);
+  const fail = (msg: string): void => {
+    st.mismatchCount++;
+    if (st.mismatches.length < 30) st.mismatches.push(msg);
+  };
+  try {
+    let p = 0;
+    while (p < code.length) {
+      dec.position = p;
+      dec.ip = 0n;
+      dec.decodeOut(ins);
+      decodeBytes(padded, p, mode, o);
+      st.samples++;
+      compare(st, mode, padded.subarray(p, p + 16), ins, o, fail);
+      p += ins.code !== Code.INVALID ? ins.length : 1;
+    }
+  } finally {
+    dec.free();
+    ins.free();
+  }
+}
+
+/** Our committed guest images, plus host binaries listed in NESTVM_DECODER_ELF (long runs). */
+function realImages(): string[] {
+  const files: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(new URL("../guests/build/", import.meta.url))) {
+      if (e.isFile && e.name.endsWith(".elf")) {
+        files.push(new URL("../guests/build/" + e.name, import.meta.url).pathname);
+      }
+    }
+  } catch {
+    // no guest images in this checkout
+  }
+  const extra = Deno.env.get("NESTVM_DECODER_ELF") ??
+    (LONG ? "/usr/bin/bash:/usr/bin/ls:/usr/bin/perl:/usr/bin/as" : "");
+  for (const f of extra.split(":")) if (f) files.push(f);
+  return files.sort();
+}
+
+Deno.test("decoder matches iced-x86 on real code (guest images; host ELF files when long)", () => {
+  let sections = 0;
+  for (const mode of [16, 32, 64] as const) {
+    const st = newStats();
+    for (const f of realImages()) {
+      let data: Uint8Array;
+      try {
+        data = Deno.readFileSync(f);
+      } catch {
+        continue; // optional host binary not present
+      }
+      for (const code of elfCode(data)) {
+        sections++;
+        sweep(st, mode, code);
+      }
+    }
+    report(mode, st);
+    assert.deepEqual(st.mismatches, []);
+  }
+  assert.ok(sections > 0, "no executable sections found");
+});
 
 Deno.test("every op id was exercised and agreed on with iced", () => {
   // Ops that are not reachable as a valid instruction, or that iced never reports as
