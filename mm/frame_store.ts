@@ -1,24 +1,18 @@
 /**
  * Frame-level storage behind {@link PhysicalMemory}: per-4 KiB-frame tables
- * (kind, write flags, dirty log, code marks), lazily allocated 64 KiB chunks
- * of RAM/ROM bytes with cached 4 KiB views, the dirty log, code-write
- * notification and direct frame views. See physical.ts for the model.
+ * (kind, write flags, dirty log, code marks), RAM/ROM pages allocated on
+ * first write (each page a 4 KiB view carved out of 1 MiB host slabs, so
+ * scattered touches cost 4 KiB each), the dirty log, code-write notification
+ * and direct frame views. See physical.ts for the model.
  *
  * @module
  */
 
-/** Internal constant. */
-export const CHUNK_SHIFT = 16;
-/** Internal constant. */
-export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
-/** Internal constant. */
-export const CHUNK_MASK = CHUNK_SIZE - 1;
-/** Internal constant. */
-export const FRAMES_PER_CHUNK = CHUNK_SIZE >>> 12;
+/** Pages per host slab: page storage is carved out of 1 MiB ArrayBuffers. */
+export const SLAB_PAGES = 256;
 /** Internal constant. */
 export const TWO32 = 0x1_0000_0000;
 /** Highest physical address + 1 that a region may cover. */
-/** Internal constant. */
 export const ADDR_LIMIT = 2 ** 43;
 
 /** Internal constant. */
@@ -30,20 +24,15 @@ export const K_ROM = 2;
 /** Internal constant. */
 export const K_MMIO = 3;
 /** The frame is partly covered by a region smaller than a page: look regions up. */
-/** Internal constant. */
 export const K_MIXED = 4;
 
 /** Not plain RAM: the write must go to the slow path. */
-/** Internal constant. */
 export const WF_NOT_RAM = 1;
 /** Dirty logging is on and the frame is not in the log yet. */
-/** Internal constant. */
 export const WF_LOG = 2;
 /** The frame holds decoded code; a write must notify. */
-/** Internal constant. */
 export const WF_CODE = 4;
-/** The RAM chunk is not allocated yet. */
-/** Internal constant. */
+/** The RAM page is not allocated yet. */
 export const WF_UNALLOC = 8;
 
 /** Internal constant. */
@@ -54,13 +43,24 @@ export type CodeWriteListener = (frame: number) => void;
 /** Listener for revoked direct frame views (see the module doc). */
 export type FrameInvalidateListener = (frame: number, writeOnly: boolean) => void;
 
+/** 512 page slots (2 MiB of guest-physical space). */
+export type PageLeaf = (Uint8Array | undefined)[];
+
+/** A leaf with `p` at index `i`. */
+function newLeaf(i: number, p: Uint8Array): PageLeaf {
+  const leaf: PageLeaf = [];
+  for (let j = 0; j < 512; j++) leaf.push(undefined);
+  leaf[i] = p;
+  return leaf;
+}
+
 /** Options for {@link FrameStore}. */
 export interface FrameStoreOptions {
   /** Start with the dirty log enabled (default true). */
   readonly dirtyLog?: boolean;
 }
 
-/** Frame tables, chunk storage, dirty log and code marks (base of PhysicalMemory). */
+/** Frame tables, page storage, dirty log and code marks (base of PhysicalMemory). */
 export class FrameStore {
   // ---- per 4 KiB frame ----
   /** Frame kind (K_*). */
@@ -73,13 +73,22 @@ export class FrameStore {
   protected code: Uint8Array = new Uint8Array(0);
   /** A write view of the frame was handed out since the last revocation. */
   protected handed: Uint8Array = new Uint8Array(0);
-  // ---- per 64 KiB chunk ----
-  /** Backing bytes of RAM/ROM chunks (undefined until allocated). */
-  protected store: (Uint8Array | undefined)[] = [];
-  /** Same as `store`, but only where every frame of the chunk is RAM or ROM (fast reads). */
-  protected rfast: (Uint8Array | undefined)[] = [];
-  /** Cached 4 KiB views per chunk. */
-  protected views: (Uint8Array[] | undefined)[] = [];
+  /**
+   * Bytes of each allocated RAM/ROM page, two-level: `pdir[f >>> 9][f & 511]`
+   * (a leaf of 512 pages = 2 MiB is created on first use, so tables for a
+   * large address space cost nothing up front).
+   */
+  protected pdir: (PageLeaf | undefined)[] = [];
+  /** Same shape: the page where `wflag[f] === 0` (a write is a plain store), else undefined. */
+  protected wdir: (PageLeaf | undefined)[] = [];
+  /** The slab pages are being carved from. */
+  private slab: Uint8Array | null = null;
+  /** Pages used in the current slab. */
+  private slabUsed = SLAB_PAGES;
+  /** Zeroed pages returned by removed regions, reused first. */
+  private freePages: Uint8Array[] = [];
+  /** Pages currently backing RAM/ROM. */
+  protected pagesInUse = 0;
 
   /** Frames covered by the tables. */
   protected frames = 0;
@@ -100,10 +109,9 @@ export class FrameStore {
     this.grow(TWO32 / 4096);
   }
 
-  /** Internal helper. */
+  /** Make the per-frame tables cover `frames` frames. */
   protected grow(frames: number): void {
     if (frames <= this.frames) return;
-    frames = Math.ceil(frames / FRAMES_PER_CHUNK) * FRAMES_PER_CHUNK;
     const up = (a: Uint8Array, fill: number): Uint8Array => {
       const b = new Uint8Array(frames);
       b.set(a);
@@ -115,59 +123,63 @@ export class FrameStore {
     this.dirty = up(this.dirty, 0);
     this.code = up(this.code, 0);
     this.handed = up(this.handed, 0);
-    const chunks = frames / FRAMES_PER_CHUNK;
-    for (let c = this.store.length; c < chunks; c++) {
-      this.store.push(undefined);
-      this.rfast.push(undefined);
-      this.views.push(undefined);
+    // Grown with push so V8 keeps fast (not dictionary) elements.
+    for (let d = this.pdir.length; d < Math.ceil(frames / 512); d++) {
+      this.pdir.push(undefined);
+      this.wdir.push(undefined);
     }
     this.frames = frames;
   }
 
-  /** Internal helper. */
-  protected refreshChunk(c: number): void {
-    const s = this.store[c];
-    let all = s !== undefined;
-    for (let f = c * FRAMES_PER_CHUNK; all && f < (c + 1) * FRAMES_PER_CHUNK; f++) {
-      const k = this.kind[f];
-      if (k !== K_RAM && k !== K_ROM) all = false;
-    }
-    this.rfast[c] = all ? s : undefined;
+  /** Set the write flags of frame `f` and keep `wfast` in step. */
+  protected setFlags(f: number, flags: number): void {
+    this.wflag[f] = flags;
+    const p = flags === 0 ? this.page(f) : undefined;
+    const leaf = this.wdir[f >>> 9];
+    if (leaf !== undefined) leaf[f & 511] = p;
+    else if (p !== undefined) this.wdir[f >>> 9] = newLeaf(f & 511, p);
   }
 
-  /** After a map change: notify code listeners for the range and revoke all views. */
+  /** The page of frame `f`, if allocated. */
+  protected page(f: number): Uint8Array | undefined {
+    const leaf = this.pdir[f >>> 9];
+    return leaf === undefined ? undefined : leaf[f & 511];
+  }
 
-  /** Internal helper. */
-  protected allocChunk(c: number): Uint8Array {
-    let s = this.store[c];
-    if (!s) {
-      s = new Uint8Array(CHUNK_SIZE);
-      this.store[c] = s;
-      for (let f = c * FRAMES_PER_CHUNK; f < (c + 1) * FRAMES_PER_CHUNK; f++) {
-        this.wflag[f] &= ~WF_UNALLOC;
+  /** Allocate (zeroed) storage for RAM/ROM frame `f`. */
+  protected allocPage(f: number): Uint8Array {
+    let p = this.freePages.pop();
+    if (!p) {
+      if (this.slabUsed === SLAB_PAGES) {
+        this.slab = new Uint8Array(SLAB_PAGES * 4096);
+        this.slabUsed = 0;
       }
-      this.refreshChunk(c);
+      const o = this.slabUsed++ * 4096;
+      p = this.slab!.subarray(o, o + 4096);
     }
-    return s;
+    const leaf = this.pdir[f >>> 9];
+    if (leaf !== undefined) leaf[f & 511] = p;
+    else this.pdir[f >>> 9] = newLeaf(f & 511, p);
+    this.pagesInUse++;
+    this.setFlags(f, this.wflag[f] & ~WF_UNALLOC);
+    return p;
+  }
+
+  /** Release the storage of frame `f` (region removed): zeroed and kept for reuse. */
+  protected freePage(f: number): void {
+    const p = this.page(f);
+    if (!p) return;
+    p.fill(0);
+    this.freePages.push(p);
+    this.pdir[f >>> 9]![f & 511] = undefined;
+    const w = this.wdir[f >>> 9];
+    if (w !== undefined) w[f & 511] = undefined;
+    this.pagesInUse--;
   }
 
   /** The (allocated) 4 KiB view of a RAM/ROM frame. */
-  /** Internal helper. */
   protected frameBytes(f: number): Uint8Array {
-    const c = f >>> 4;
-    const s = this.store[c] ?? this.allocChunk(c);
-    let v = this.views[c];
-    if (!v) {
-      v = [];
-      this.views[c] = v;
-    }
-    const i = f & 15;
-    let page = v[i];
-    if (!page) {
-      page = s.subarray(i * 4096, i * 4096 + 4096);
-      v[i] = page;
-    }
-    return page;
+    return this.page(f) ?? this.allocPage(f);
   }
 
   // ------------------------------------------------------------------
@@ -186,7 +198,7 @@ export class FrameStore {
     this.dirtyList = [];
     this.dirty.fill(0);
     for (let f = 0; f < this.frames; f++) {
-      if (this.kind[f] === K_RAM) this.wflag[f] |= WF_LOG;
+      if (this.kind[f] === K_RAM) this.setFlags(f, this.wflag[f] | WF_LOG);
     }
     this.revokeWriteViews();
   }
@@ -197,7 +209,9 @@ export class FrameStore {
     this.logging = false;
     for (const f of this.dirtyList) this.dirty[f] = 0;
     this.dirtyList = [];
-    for (let f = 0; f < this.frames; f++) this.wflag[f] &= ~WF_LOG;
+    for (let f = 0; f < this.frames; f++) {
+      if (this.wflag[f] & WF_LOG) this.setFlags(f, this.wflag[f] & ~WF_LOG);
+    }
   }
 
   /** Whether page `frame` is in the dirty log. */
@@ -214,7 +228,7 @@ export class FrameStore {
     this.dirtyList = [];
     for (const f of list) {
       this.dirty[f] = 0;
-      if (this.kind[f] === K_RAM && this.logging) this.wflag[f] |= WF_LOG;
+      if (this.kind[f] === K_RAM && this.logging) this.setFlags(f, this.wflag[f] | WF_LOG);
     }
     list.sort((a, b) => a - b);
     this.revokeWriteViews();
@@ -226,7 +240,7 @@ export class FrameStore {
     if (!this.logging || this.dirty[frame] === 1 || frame >= this.frames) return;
     this.dirty[frame] = 1;
     this.dirtyList.push(frame);
-    this.wflag[frame] &= ~WF_LOG;
+    this.setFlags(frame, this.wflag[frame] & ~WF_LOG);
   }
 
   /**
@@ -238,7 +252,7 @@ export class FrameStore {
     if (frame >= this.frames || frame < 0 || this.kind[frame] !== K_RAM) return;
     if (this.code[frame] === 1) return;
     this.code[frame] = 1;
-    this.wflag[frame] |= WF_CODE;
+    this.setFlags(frame, this.wflag[frame] | WF_CODE);
     if (this.handed[frame] === 1) {
       this.handed[frame] = 0;
       for (const l of this.frameListeners) l(frame, true);
@@ -269,7 +283,7 @@ export class FrameStore {
   /** Internal helper. */
   protected codeWritten(f: number): void {
     this.code[f] = 0;
-    this.wflag[f] &= ~WF_CODE;
+    this.setFlags(f, this.wflag[f] & ~WF_CODE);
     for (const l of this.codeListeners) l(f);
   }
 
@@ -282,10 +296,9 @@ export class FrameStore {
   }
 
   /** Bookkeeping of a write to RAM frame `f`: allocate, log, code notify. */
-  /** Internal helper. */
   protected touch(f: number): void {
     const w = this.wflag[f];
-    if (w & WF_UNALLOC) this.allocChunk(f >>> 4);
+    if (w & WF_UNALLOC) this.allocPage(f);
     if (w & WF_LOG) this.markDirty(f);
     if (w & WF_CODE) this.codeWritten(f);
   }

@@ -3,18 +3,20 @@
  * RAM allocation, page pinning, a dirty-page log and code-write notification.
  *
  * ## Storage
- * RAM and ROM bytes live in 64 KiB chunks allocated on first write (reads of
- * untouched RAM return 0 and allocate nothing), so a 4 GiB guest costs only
- * what it touches. Per 4 KiB frame the memory keeps a kind byte and a
- * "write flags" byte that is 0 exactly when a plain store into the chunk is
- * all a write has to do (RAM, allocated, already in the dirty log or the log
- * is off, not marked as holding code). The hot accessors test that byte and
- * fall back to a slow path otherwise.
+ * RAM and ROM bytes live in 4 KiB pages allocated on first write (reads of
+ * untouched RAM return 0 and allocate nothing), carved out of 1 MiB host
+ * slabs, so a 4 GiB guest costs only the pages it touches (plus ~5 bytes of
+ * tables per guest page). Per frame the memory keeps a kind byte and a
+ * "write flags" byte that is 0 exactly when a plain store into the page is
+ * all a write has to do (RAM, allocated, already in the dirty log or the
+ * log is off, not marked as holding code); the hot accessors look the page
+ * up in a two-level table that only holds pages whose flags are 0 and fall
+ * back to a slow path otherwise.
  *
  * ## Direct frame references (for the CPU's TLB)
  * {@link PhysicalMemory.ramFrame} returns a cached 4 KiB `Uint8Array` view
  * of a RAM page. Taking a view *for write* does the bookkeeping of a write
- * up front: it allocates the chunk, marks the page in the dirty log, and
+ * up front: it allocates the page, marks it in the dirty log, and
  * fires the code-write listeners if the page held decoded code. Afterwards
  * the holder may store into the view freely, until the memory revokes it
  * through the frame-invalidation listeners (see
@@ -39,9 +41,6 @@ import { type HoleTrace, Region, type RegionInfo, type RegionResult } from "./re
 import { type PinInfo, PinTable } from "./pins.ts";
 import {
   ADDR_LIMIT,
-  CHUNK_MASK,
-  CHUNK_SIZE,
-  FRAMES_PER_CHUNK,
   FrameStore,
   type FrameStoreOptions,
   K_HOLE,
@@ -91,7 +90,7 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
   /** Bytes of host memory allocated for RAM/ROM contents (for diagnostics). */
   get allocatedBytes(): number {
     let n = 0;
-    for (const c of this.store) if (c) n += CHUNK_SIZE;
+    n = this.pagesInUse * 4096;
     return n;
   }
 
@@ -246,14 +245,13 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
       if (r.kind === "mmio") {
         const whole = f * 4096 >= r.base && (f + 1) * 4096 <= end && this.kind[f] === K_HOLE;
         this.kind[f] = whole ? K_MMIO : K_MIXED;
-        this.wflag[f] = WF_NOT_RAM;
+        this.setFlags(f, WF_NOT_RAM);
       } else if (r.kind === "ram") {
         this.kind[f] = K_RAM;
-        const c = f >>> 4;
-        this.wflag[f] = (this.store[c] ? 0 : WF_UNALLOC) | (this.logging ? WF_LOG : 0);
+        this.setFlags(f, (this.page(f) ? 0 : WF_UNALLOC) | (this.logging ? WF_LOG : 0));
       } else {
         this.kind[f] = K_ROM;
-        this.wflag[f] = WF_NOT_RAM;
+        this.setFlags(f, WF_NOT_RAM);
       }
     }
     if (data) {
@@ -268,7 +266,6 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
         }
       }
     }
-    for (let c = first >>> 4; c <= (last - 1) >>> 4; c++) this.refreshChunk(c);
   }
 
   /** Internal helper. */
@@ -284,35 +281,18 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
     const last = Math.ceil((base + size) / 4096);
     for (let f = first; f < last && f < this.frames; f++) {
       const k = this.kind[f];
-      if (k === K_RAM || k === K_ROM) {
-        const s = this.store[f >>> 4];
-        if (s) s.fill(0, (f & 15) * 4096, (f & 15) * 4096 + 4096);
-      }
+      if (k === K_RAM || k === K_ROM) this.freePage(f);
       // A frame shared with another small MMIO region stays mixed.
       const other = this.regionList.some((r) =>
         r !== skip && r.base < (f + 1) * 4096 && f * 4096 < r.base + r.size
       );
       this.kind[f] = other ? K_MIXED : K_HOLE;
-      this.wflag[f] = WF_NOT_RAM;
+      this.setFlags(f, WF_NOT_RAM);
       if (this.code[f]) this.codeWritten(f);
-    }
-    for (let c = first >>> 4; c <= (last - 1) >>> 4 && c < this.store.length; c++) {
-      // Free a chunk when no RAM/ROM frame is left in it.
-      let keep = false;
-      for (let f = c * FRAMES_PER_CHUNK; f < (c + 1) * FRAMES_PER_CHUNK; f++) {
-        const k = this.kind[f];
-        if (k === K_RAM || k === K_ROM) keep = true;
-      }
-      if (!keep) {
-        this.store[c] = undefined;
-        this.views[c] = undefined;
-      }
-      this.refreshChunk(c);
     }
   }
 
-  /** Recompute the fast-read entry of chunk `c`. */
-  /** Internal helper. */
+  /** After a map change: notify code listeners for the range and revoke all views. */
   private changed(base: number, size: number): void {
     const first = Math.floor(base / 4096);
     const last = Math.ceil((base + size) / 4096);
@@ -336,7 +316,6 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
     return undefined;
   }
 
-  /** Allocate the chunk containing frame `f` (RAM/ROM). */
   // ------------------------------------------------------------------
   // Hot accessors
   // ------------------------------------------------------------------
@@ -344,19 +323,21 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
   /** Read one byte. */
   read8(addr: number): number {
     if (addr < TWO32) {
-      const c = this.rfast[addr >>> 16];
-      if (c !== undefined) return c[addr & CHUNK_MASK];
+      const d = this.pdir[addr >>> 21];
+      const p = d === undefined ? undefined : d[(addr >>> 12) & 511];
+      if (p !== undefined) return p[addr & 0xfff];
     }
     return this.readSlow(addr, 1);
   }
 
   /** Read 2 bytes, little-endian. */
   read16(addr: number): number {
-    if (addr < TWO32 && (addr & CHUNK_MASK) <= CHUNK_MASK - 1) {
-      const c = this.rfast[addr >>> 16];
-      if (c !== undefined) {
-        const o = addr & CHUNK_MASK;
-        return c[o] | (c[o + 1] << 8);
+    if (addr < TWO32 && (addr & 0xfff) <= 0xffe) {
+      const d = this.pdir[addr >>> 21];
+      const p = d === undefined ? undefined : d[(addr >>> 12) & 511];
+      if (p !== undefined) {
+        const o = addr & 0xfff;
+        return p[o] | (p[o + 1] << 8);
       }
     }
     return this.readSlow(addr, 2);
@@ -364,11 +345,12 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
 
   /** Read 4 bytes, little-endian, unsigned. */
   read32(addr: number): number {
-    if (addr < TWO32 && (addr & CHUNK_MASK) <= CHUNK_MASK - 3) {
-      const c = this.rfast[addr >>> 16];
-      if (c !== undefined) {
-        const o = addr & CHUNK_MASK;
-        return (c[o] | (c[o + 1] << 8) | (c[o + 2] << 16) | (c[o + 3] << 24)) >>> 0;
+    if (addr < TWO32 && (addr & 0xfff) <= 0xffc) {
+      const d = this.pdir[addr >>> 21];
+      const p = d === undefined ? undefined : d[(addr >>> 12) & 511];
+      if (p !== undefined) {
+        const o = addr & 0xfff;
+        return (p[o] | (p[o + 1] << 8) | (p[o + 2] << 16) | (p[o + 3] << 24)) >>> 0;
       }
     }
     return this.readSlow(addr, 4);
@@ -376,35 +358,45 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
 
   /** Write one byte. */
   write8(addr: number, value: number): void {
-    if (addr < TWO32 && this.wflag[addr >>> 12] === 0) {
-      this.store[addr >>> 16]![addr & CHUNK_MASK] = value;
-      return;
+    if (addr < TWO32) {
+      const d = this.wdir[addr >>> 21];
+      const p = d === undefined ? undefined : d[(addr >>> 12) & 511];
+      if (p !== undefined) {
+        p[addr & 0xfff] = value;
+        return;
+      }
     }
     this.writeSlow(addr, 1, value);
   }
 
   /** Write 2 bytes, little-endian. */
   write16(addr: number, value: number): void {
-    if (addr < TWO32 && (addr & 0xfff) <= 0xffe && this.wflag[addr >>> 12] === 0) {
-      const c = this.store[addr >>> 16]!;
-      const o = addr & CHUNK_MASK;
-      c[o] = value;
-      c[o + 1] = value >>> 8;
-      return;
+    if (addr < TWO32 && (addr & 0xfff) <= 0xffe) {
+      const d = this.wdir[addr >>> 21];
+      const p = d === undefined ? undefined : d[(addr >>> 12) & 511];
+      if (p !== undefined) {
+        const o = addr & 0xfff;
+        p[o] = value;
+        p[o + 1] = value >>> 8;
+        return;
+      }
     }
     this.writeSlow(addr, 2, value);
   }
 
   /** Write 4 bytes, little-endian. */
   write32(addr: number, value: number): void {
-    if (addr < TWO32 && (addr & 0xfff) <= 0xffc && this.wflag[addr >>> 12] === 0) {
-      const c = this.store[addr >>> 16]!;
-      const o = addr & CHUNK_MASK;
-      c[o] = value;
-      c[o + 1] = value >>> 8;
-      c[o + 2] = value >>> 16;
-      c[o + 3] = value >>> 24;
-      return;
+    if (addr < TWO32 && (addr & 0xfff) <= 0xffc) {
+      const d = this.wdir[addr >>> 21];
+      const p = d === undefined ? undefined : d[(addr >>> 12) & 511];
+      if (p !== undefined) {
+        const o = addr & 0xfff;
+        p[o] = value;
+        p[o + 1] = value >>> 8;
+        p[o + 2] = value >>> 16;
+        p[o + 3] = value >>> 24;
+        return;
+      }
     }
     this.writeSlow(addr, 4, value);
   }
@@ -445,8 +437,8 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
       const n = Math.min(4096 - off, out.length - i);
       const k = f >= 0 && f < this.frames ? this.kind[f] : K_HOLE;
       if ((k === K_RAM || k === K_ROM) && Number.isInteger(a)) {
-        const s = this.store[f >>> 4];
-        if (s) out.set(s.subarray((f & 15) * 4096 + off, (f & 15) * 4096 + off + n), i);
+        const p = this.page(f);
+        if (p) out.set(p.subarray(off, off + n), i);
         i += n;
       } else {
         for (let j = 0; j < n; j++) out[i + j] = this.readSlow(a + j, 1);
@@ -467,7 +459,7 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
       const k = f >= 0 && f < this.frames ? this.kind[f] : K_HOLE;
       if (k === K_RAM && Number.isInteger(a)) {
         if (this.wflag[f] !== 0) this.touch(f);
-        this.store[f >>> 4]!.set(data.subarray(i, i + n), (f & 15) * 4096 + off);
+        this.page(f)!.set(data.subarray(i, i + n), off);
         i += n;
       } else {
         for (let j = 0; j < n; j++) this.writeSlow(a + j, 1, data[i + j]);
@@ -490,11 +482,10 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
     if (off + size > 4096) return this.splitRead(addr, size);
     const k = f < this.frames ? this.kind[f] : K_HOLE;
     if (k === K_RAM || k === K_ROM) {
-      const s = this.store[f >>> 4];
-      if (!s) return 0;
-      const o = (f & 15) * 4096 + off;
+      const p = this.page(f);
+      if (!p) return 0;
       let v = 0;
-      for (let i = size - 1; i >= 0; i--) v = v * 256 + s[o + i];
+      for (let i = size - 1; i >= 0; i--) v = v * 256 + p[off + i];
       return v;
     }
     if (k === K_HOLE) return this.hole(addr, size, false, 0);
@@ -532,9 +523,8 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
     const k = f < this.frames ? this.kind[f] : K_HOLE;
     if (k === K_RAM) {
       this.touch(f);
-      const s = this.store[f >>> 4]!;
-      const o = (f & 15) * 4096 + off;
-      for (let i = 0; i < size; i++) s[o + i] = value >>> (8 * i);
+      const p = this.page(f)!;
+      for (let i = 0; i < size; i++) p[off + i] = value >>> (8 * i);
       return;
     }
     if (k === K_ROM) return;

@@ -72,7 +72,9 @@ Deno.test("RAM is allocated lazily: reads of untouched RAM are 0 and allocate no
   assert.equal(m.ramFrame(0x12345, false), null);
   assert.equal(m.allocatedBytes, 0);
   m.write8(0x1234_5678, 1);
-  assert.equal(m.allocatedBytes, 65536);
+  assert.equal(m.allocatedBytes, 4096);
+  m.write8(0x2000_0000, 1); // far away: one more page, not a chunk
+  assert.equal(m.allocatedBytes, 8192);
   assert.equal(m.read8(0x1234_5678), 1);
 });
 
