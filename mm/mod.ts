@@ -17,6 +17,7 @@ export {
   type FrameInvalidateListener,
   FrameStore,
   type FrameStoreOptions,
+  type PageLeaf,
 } from "./frame_store.ts";
 export * from "./paging_types.ts";
 export * from "./walk.ts";
