@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { Alu } from "../cpu/alu/alu.ts";
 import { ARITH_FLAGS, evalCond } from "../cpu/alu/flags.ts";
 import { type AluMnemonic, undefinedFlags, undefinedResult } from "../cpu/alu/undefined_flags.ts";
-import { type AluVector, loadAluVectors } from "./data/alu_vectors.ts";
+import { type AluVector, loadAluVectors, parseAluVectors } from "./data/alu_vectors.ts";
 
 /** Result of replaying one vector, in the recorder's register terms. */
 interface Outcome {
@@ -199,12 +199,15 @@ function hex(lo: number, hi: number): string {
 }
 
 /** Run all vectors; collect up to a few failures per (op, kind) group. */
-function check(strict: boolean): { failures: string[]; groups: Map<string, number>; n: number } {
+function check(
+  strict: boolean,
+  list: AluVector[] = vectors,
+): { failures: string[]; groups: Map<string, number>; n: number } {
   const alu = new Alu();
   const failures: string[] = [];
   const groups = new Map<string, number>();
   let n = 0;
-  for (const v of vectors) {
+  for (const v of list) {
     const o = replay(alu, v);
     n++;
     const op = v.op as AluMnemonic;
@@ -324,4 +327,47 @@ Deno.test("alu vectors: every instruction and size is covered", () => {
     sizes.filter((s) => !seen.has(`${op}/${s}`)).map((s) => `${op}/${s}`)
   );
   assert.deepEqual(missing, []);
+});
+
+function gccWorks(): boolean {
+  try {
+    return new Deno.Command("gcc", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+const canRecord = Deno.build.os === "linux" && Deno.build.arch === "x86_64" && gccWorks();
+
+Deno.test({
+  name: "alu vectors: re-recording on this machine reproduces the committed data",
+  ignore: !canRecord,
+  fn: () => {
+    const dir = Deno.makeTempDirSync();
+    try {
+      const out = `${dir}/alu_vectors.txt`;
+      const script = new URL("../tools/alu-vectors/record.sh", import.meta.url).pathname;
+      const r = new Deno.Command("sh", { args: [script, out], stdout: "piped", stderr: "piped" })
+        .outputSync();
+      assert.ok(r.success, new TextDecoder().decode(r.stderr));
+      const text = Deno.readTextFileSync(out);
+      const fresh = parseAluVectors(text);
+      assert.equal(fresh.vectors.length, vectors.length, "same inputs, same number of vectors");
+      const here = `${fresh.cpu["vendor_id"]}/${fresh.cpu["cpu family"]}/${fresh.cpu["model"]}`;
+      const there = `${file.cpu["vendor_id"]}/${file.cpu["cpu family"]}/${file.cpu["model"]}`;
+      if (here === there) {
+        // Same CPU model: every output must be identical.
+        const body = (t: string) => t.split("\n").filter((l) => !l.startsWith("#")).join("\n");
+        const committed = Deno.readTextFileSync(new URL("./data/alu_vectors.txt", import.meta.url));
+        assert.ok(body(text) === body(committed), `re-recorded vectors differ on ${here}`);
+      } else {
+        // Another CPU: the architecturally defined part must still match the ALU.
+        const c = check(false, fresh.vectors);
+        assert.equal(c.groups.size, 0, `on ${here}: ` + report(c));
+      }
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
 });

@@ -37,7 +37,11 @@ function split(hex: string): [number, number] {
 
 /** Read and parse the committed vector file. */
 export function loadAluVectors(): AluVectorFile {
-  const text = Deno.readTextFileSync(new URL("./alu_vectors.txt", import.meta.url));
+  return parseAluVectors(Deno.readTextFileSync(new URL("./alu_vectors.txt", import.meta.url)));
+}
+
+/** Parse the text of a vector file (as written by tools/alu-vectors/record.c). */
+export function parseAluVectors(text: string): AluVectorFile {
   const cpu: Record<string, string> = {};
   const vectors: AluVector[] = [];
   const lines = text.split("\n");
