@@ -1,0 +1,89 @@
+/**
+ * The VMX plugin on a real Machine (pc board, CPU engine, mm): the
+ * `tests/vmx/vmx_basic.c` conformance guest (VMXON/VMXOFF, VMCLEAR,
+ * VMPTRLD, VMPTRST, VMREAD, VMWRITE with their error numbers) must pass
+ * every TAP check, leave no pin behind, and give the same output when
+ * snapshotted inside VMX operation (current VMCS pinned) and restored into
+ * a new machine.
+ */
+import assert from "node:assert/strict";
+import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
+import type { Machine } from "../core/machine.ts";
+import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
+import { assertNoPins } from "../mm/testing.ts";
+
+const IMAGE = new URL("../guests/build/vmx_basic.elf", import.meta.url);
+const image = await Deno.readFile(IMAGE).catch(() => null);
+const dec = new TextDecoder();
+
+function build(out: number[]): Machine {
+  return createMachine({ memoryMiB: 32, serial: (b) => out.push(...b) });
+}
+
+function tap(text: string): { plan: number; ok: number; notOk: string[] } {
+  const lines = text.split("\n");
+  const plan = lines.map((l) => /^1\.\.(\d+)/.exec(l)).find((m) => m !== null);
+  return {
+    plan: plan ? Number(plan[1]) : -1,
+    ok: lines.filter((l) => /^ok \d+/.test(l)).length,
+    notOk: lines.filter((l) => /^not ok/.test(l)),
+  };
+}
+
+function vmxData(m: Machine): { vmxon: boolean; currentPtr: number } {
+  return m.savePluginStates().vmx.data as { vmxon: boolean; currentPtr: number };
+}
+
+Deno.test({
+  name: "machine: vmx_basic conformance guest passes every check",
+  ignore: image === null,
+  fn() {
+    const out: number[] = [];
+    const m = build(out);
+    bootKernel(m, image!);
+    const r = m.run({ maxInstructions: 20_000_000 });
+    const text = dec.decode(new Uint8Array(out));
+    const t = tap(text);
+    assert.deepEqual(t.notOk, []);
+    assert.ok(t.plan >= 50, `plan ${t.plan}`);
+    assert.equal(t.ok, t.plan, text);
+    assert.deepEqual(r.reason, { kind: "exit", status: 1 });
+    m.dispose();
+    assertNoPins(m.memory);
+  },
+});
+
+Deno.test({
+  name:
+    "machine: snapshot inside VMX operation (current VMCS pinned) restores and continues identically",
+  ignore: image === null,
+  async fn() {
+    const fullOut: number[] = [];
+    const full = build(fullOut);
+    bootKernel(full, image!);
+    const total = full.run({ maxInstructions: 20_000_000 }).instructions;
+    full.dispose();
+    const expected = dec.decode(new Uint8Array(fullOut));
+
+    let insideVmcs = 0;
+    for (const at of [0.72, 0.8, 0.92].map((f) => Math.floor(total * f))) {
+      const out: number[] = [];
+      const a = build(out);
+      bootKernel(a, image!);
+      const r = a.run({ maxInstructions: at });
+      assert.equal(r.reason.kind, "budget");
+      const s = vmxData(a);
+      if (s.vmxon && s.currentPtr !== -1) insideVmcs++;
+      const bytes = await saveMachine(a);
+      a.dispose();
+      assertNoPins(a.memory);
+      const b = await restoreMachine(bytes, () => build(out));
+      assert.deepEqual(vmxData(b), s, "VMX state restored");
+      b.run({ maxInstructions: 20_000_000 });
+      b.dispose();
+      assertNoPins(b.memory);
+      assert.equal(dec.decode(new Uint8Array(out)), expected, `snapshot at ${at}`);
+    }
+    assert.ok(insideVmcs >= 1, "at least one snapshot taken with a current VMCS");
+  },
+});
