@@ -293,12 +293,9 @@ tpl([Op.TEST_EvGv, Op.XCHG_EvGv, Op.MOV_EvGv, Op.XADD_EvGv, Op.CMPXCHG_EvGv], ["
 tpl([Op.BT_EvGv, Op.BTS_EvGv, Op.BTR_EvGv, Op.BTC_EvGv], ["Ev", "Gv"]);
 tpl([Op.TEST_EbIb, Op.MOV_EbIb], ["Eb", "I8"]);
 tpl([Op.TEST_EvIz, Op.MOV_EvIv], ["Ev", "Iv"]);
-tpl([Op.NOT_Eb, Op.NEG_Eb, Op.MUL_Eb, Op.IMUL_Eb, Op.DIV_Eb, Op.IDIV_Eb, Op.INC_Eb, Op.DEC_Eb], [
-  "Eb",
-]);
-tpl([Op.NOT_Ev, Op.NEG_Ev, Op.MUL_Ev, Op.IMUL_Ev, Op.DIV_Ev, Op.IDIV_Ev, Op.INC_Ev, Op.DEC_Ev], [
-  "Ev",
-]);
+const EB = ["Eb"], EV = ["Ev"];
+tpl([Op.NOT_Eb, Op.NEG_Eb, Op.MUL_Eb, Op.IMUL_Eb, Op.DIV_Eb, Op.IDIV_Eb, Op.INC_Eb, Op.DEC_Eb], EB);
+tpl([Op.NOT_Ev, Op.NEG_Ev, Op.MUL_Ev, Op.IMUL_Ev, Op.DIV_Ev, Op.IDIV_Ev, Op.INC_Ev, Op.DEC_Ev], EV);
 tpl([Op.PUSH_Ev, Op.POP_Ev, Op.JMP_Ev, Op.CALL_Ev, Op.SLDT, Op.STR, Op.SMSW], ["Ev"]);
 tpl([Op.RDFSBASE, Op.RDGSBASE, Op.WRFSBASE, Op.WRGSBASE, Op.RDRAND, Op.RDSEED], ["Ev"]);
 tpl([Op.IMUL_GvEvI], ["Gv", "Ev", "Iv"]);
@@ -377,46 +374,14 @@ const isClass = (o: DecodedInsn): boolean =>
  * features is in this set (i.e. it belongs to an extension we do not
  * implement, such as SSE, AVX, 3DNow!, XOP, SGX, SVM, CET shadow stacks, RTM).
  */
-const OUR_FEATURES = new Set([
-  "INTEL8086",
-  "INTEL8086_ONLY",
-  "INTEL186",
-  "INTEL286",
-  "INTEL286_ONLY",
-  "INTEL386",
-  "INTEL386_ONLY",
-  "INTEL486",
-  "INTEL486_A_ONLY",
-  "X64",
-  "CPUID",
-  "TSC",
-  "MSR",
-  "CX8",
-  "CMPXCHG16B",
-  "CMOV",
-  "SEP",
-  "SYSCALL",
-  "RDTSCP",
-  "VMX",
-  "INVEPT",
-  "INVVPID",
-  "INVPCID",
-  "FSGSBASE",
-  "RDRAND",
-  "RDSEED",
-  "XSAVE",
-  "MONITOR",
-  "POPCNT",
-  "LZCNT",
-  "BMI1",
-  "PAUSE",
-  "MULTIBYTENOP",
-  "CET_IBT",
-  "SMM",
-  "CLFSH",
-  "CLFLUSHOPT",
-  "CLWB",
-]);
+const OUR_FEATURES = new Set(
+  (
+    "INTEL8086 INTEL8086_ONLY INTEL186 INTEL286 INTEL286_ONLY INTEL386 INTEL386_ONLY " +
+    "INTEL486 INTEL486_A_ONLY X64 CPUID TSC MSR CX8 CMPXCHG16B CMOV SEP SYSCALL RDTSCP VMX " +
+    "INVEPT INVVPID INVPCID FSGSBASE RDRAND RDSEED XSAVE MONITOR POPCNT LZCNT BMI1 PAUSE " +
+    "MULTIBYTENOP CET_IBT SMM CLFSH CLFLUSHOPT CLWB"
+  ).split(" "),
+);
 
 /** The documented exclusions; each counts its hits. */
 const EXCLUSIONS: Exclusion[] = [
@@ -474,24 +439,12 @@ interface Stats {
 const hexb = (b: Uint8Array, n: number): string =>
   [...b.subarray(0, n)].map((x) => x.toString(16).padStart(2, "0")).join(" ");
 
-const SKIP_KINDS = new Set<number>([
-  OpKind.MemorySegSI,
-  OpKind.MemorySegESI,
-  OpKind.MemorySegRSI,
-  OpKind.MemorySegDI,
-  OpKind.MemorySegEDI,
-  OpKind.MemorySegRDI,
-  OpKind.MemoryESDI,
-  OpKind.MemoryESEDI,
-  OpKind.MemoryESRDI,
-]);
-
 /** Render iced's explicit operands in our canonical text form. */
-function icedOperands(ins: Instruction, bits: number): string[] {
+function icedOperands(ins: Instruction): string[] {
   const out: string[] = [];
   for (let i = 0; i < ins.opCount; i++) {
     const k = ins.opKind(i);
-    if (SKIP_KINDS.has(k)) continue;
+    if (STRING_KIND_SIZE.has(k)) continue; // implicit string operands: checked separately
     switch (k) {
       case OpKind.Register:
         out.push(Register[ins.opRegister(i)].toLowerCase());
@@ -534,7 +487,6 @@ function icedOperands(ins: Instruction, bits: number): string[] {
       }
     }
   }
-  void bits;
   return out;
 }
 
@@ -580,6 +532,14 @@ function icedMnemonic(ins: Instruction): string {
   return ALIASES[m] ?? m;
 }
 
+/** Mismatch recorder: counts all, keeps the first 30 messages. */
+function failer(st: Stats): (msg: string) => void {
+  return (msg) => {
+    st.mismatchCount++;
+    if (st.mismatches.length < 30) st.mismatches.push(msg);
+  };
+}
+
 function newStats(): Stats {
   return {
     samples: 0,
@@ -601,10 +561,7 @@ function runMode(mode: 16 | 32 | 64, n: number, seed: number): Stats {
   const data = new Uint8Array(BATCH * 16);
   const o = new DecodedInsn();
   const ins = new Instruction();
-  const fail = (msg: string): void => {
-    st.mismatchCount++;
-    if (st.mismatches.length < 30) st.mismatches.push(msg);
-  };
+  const fail = failer(st);
   try {
     for (let done = 0; done < n; done += BATCH) {
       const cnt = Math.min(BATCH, n - done);
@@ -709,7 +666,7 @@ function compare(
   }
   const exp = expectedOperands(o);
   if (exp === null) return;
-  const got = icedOperands(ins, mode);
+  const got = icedOperands(ins);
   st.operandChecked++;
   if (exp.join(" ") !== got.join(" ")) {
     fail(`operands ours [${exp.join(" ")}] iced [${got.join(" ")}] ` + where());
@@ -775,10 +732,7 @@ function sweep(st: Stats, mode: 16 | 32 | 64, code: Uint8Array): void {
   const o = new DecodedInsn();
   const ins = new Instruction();
   const dec = new Decoder(mode, padded, DecoderOptions.None);
-  const fail = (msg: string): void => {
-    st.mismatchCount++;
-    if (st.mismatches.length < 30) st.mismatches.push(msg);
-  };
+  const fail = failer(st);
   try {
     let p = 0;
     while (p < code.length) {
