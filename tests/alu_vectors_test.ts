@@ -353,12 +353,17 @@ Deno.test({
       assert.ok(r.success, new TextDecoder().decode(r.stderr));
       const text = Deno.readTextFileSync(out);
       const fresh = parseAluVectors(text);
-      assert.equal(fresh.vectors.length, vectors.length, "same inputs, same number of vectors");
+      // Without 32-bit compatibility mode (ia32_emulation=0) the recorder skips the BCD ops.
+      const noBcd = text.includes("# note: no 32-bit compatibility mode");
+      const bcd = (l: string) => /^(daa|das|aaa|aas|aam|aad) /.test(l);
+      const want = noBcd ? vectors.filter((v) => !bcd(v.op + " ")).length : vectors.length;
+      assert.equal(fresh.vectors.length, want, "same inputs, same number of vectors");
       const here = `${fresh.cpu["vendor_id"]}/${fresh.cpu["cpu family"]}/${fresh.cpu["model"]}`;
       const there = `${file.cpu["vendor_id"]}/${file.cpu["cpu family"]}/${file.cpu["model"]}`;
       if (here === there) {
         // Same CPU model: every output must be identical.
-        const body = (t: string) => t.split("\n").filter((l) => !l.startsWith("#")).join("\n");
+        const body = (t: string) =>
+          t.split("\n").filter((l) => !l.startsWith("#") && !(noBcd && bcd(l))).join("\n");
         const committed = Deno.readTextFileSync(new URL("./data/alu_vectors.txt", import.meta.url));
         assert.ok(body(text) === body(committed), `re-recorded vectors differ on ${here}`);
       } else {
