@@ -52,8 +52,6 @@ export const APIC_DEFAULT_BASE = 0xfee00000;
 const BASE_BSP = 0x100;
 const BASE_EXTD = 0x400;
 const BASE_EN = 0x800;
-/** Guest physical address width assumed for reserved-bit checks of APIC_BASE. */
-const MAXPHYADDR = 46;
 
 // Register indices (MMIO offset >> 4, or x2APIC MSR - 0x800).
 const R_ID = 0x02;
@@ -97,6 +95,8 @@ export interface LapicOptions {
   busHz?: number;
   /** TSC frequency in Hz for TSC-deadline mode (default 1 GHz: nestvm's TSC counts virtual ns). */
   tscHz?: number;
+  /** Physical address width (MAXPHYADDR) for reserved bits of IA32_APIC_BASE (default 40, as the CPU model). */
+  physBits?: number;
   /**
    * Leave LINT0 programmed as ExtINT after power-up (virtual-wire mode, as
    * firmware sets it up), so a kernel booted without firmware still gets
@@ -108,7 +108,7 @@ export interface LapicOptions {
 /** Parse `--device lapic,...` options. */
 export function parseLapicOptions(opts: StringOptions): LapicOptions {
   const d = "lapic";
-  checkKnownKeys(d, opts, ["id", "bushz", "tschz", "virtualwire"]);
+  checkKnownKeys(d, opts, ["id", "bushz", "tschz", "virtualwire", "physbits"]);
   const out: LapicOptions = {};
   if (opts.id !== undefined) {
     out.id = checkRange(d, "id", parseIntOption(d, "id", opts.id, 0), 0, 0xfe);
@@ -118,6 +118,15 @@ export function parseLapicOptions(opts: StringOptions): LapicOptions {
   }
   if (opts.tschz !== undefined) {
     out.tscHz = checkRange(d, "tschz", parseIntOption(d, "tschz", opts.tschz, 1e9), 1, 1e11);
+  }
+  if (opts.physbits !== undefined) {
+    out.physBits = checkRange(
+      d,
+      "physbits",
+      parseIntOption(d, "physbits", opts.physbits, 40),
+      36,
+      52,
+    );
   }
   if (opts.virtualwire !== undefined) {
     out.virtualWire = parseBoolOption(d, "virtualwire", opts.virtualwire, true);
@@ -157,6 +166,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
   const busHz = options.busHz ?? 1e9;
   const tscHz = options.tscHz ?? 1e9;
   const virtualWire = options.virtualWire ?? true;
+  const physBits = options.physBits ?? 40;
 
   let ctx: PluginContext | null = null;
   let pins: CpuInterruptPins | null = null;
@@ -526,7 +536,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
 
   function writeApicBase(value: bigint, gp: () => never): void {
     const reservedMask =
-      ~((((1n << BigInt(MAXPHYADDR)) - 1n) & ~0xfffn) | BigInt(BASE_BSP | BASE_EXTD | BASE_EN));
+      ~((((1n << BigInt(physBits)) - 1n) & ~0xfffn) | BigInt(BASE_BSP | BASE_EXTD | BASE_EN));
     if (value & reservedMask) gp();
     const newFlags = Number(value & 0xfffn) & (BASE_EXTD | BASE_EN);
     const newBase = Number(value & ~0xfffn);
@@ -546,7 +556,13 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
       ldr = 0;
     }
     placeMmio();
+    mirrorToCpu();
     changed();
+  }
+
+  /** Keep the CPU's own copy of IA32_APIC_BASE (CPUID's APIC bit follows it) in step. */
+  function mirrorToCpu(): void {
+    ctx?.vcpu.writeMsr(MSR_APIC_BASE, BigInt(base) | BigInt(flags));
   }
 
   function onRdmsr(exit: MsrReadExit): "handled" | "pass" {
@@ -622,6 +638,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
     resetRegisters();
     if (virtualWire) lvt[3] = 0x700; // LINT0: ExtINT, unmasked
     placeMmio();
+    mirrorToCpu();
     changed();
   }
 
@@ -684,6 +701,7 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
       for (let i = 0; i < 6; i++) lvt[i] = (l[i] ?? LVT_MASKED) & LVT_MASKS[i];
       timer.load(d.timer);
       placeMmio();
+      mirrorToCpu();
       changed();
     },
     dispose(): void {

@@ -109,6 +109,7 @@ export class FakeMachine {
         throw new FakeCpuException(vector, errorCode);
       },
       readTsc: (): bigint => cpu.tsc(),
+      writeMsr: (): boolean => true,
     };
     this.vcpu = partial as Vcpu;
     const fail = (): never => {

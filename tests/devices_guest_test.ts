@@ -10,7 +10,7 @@ import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { Machine } from "../core/machine.ts";
 import { pcBoard } from "../devices/board_pc.ts";
 import type { UartPlugin } from "../devices/uart16550.ts";
-import { type DeviceGuest, ioapic, lapic, pitpic, uart } from "./devices_guest_images.ts";
+import { type DeviceGuest, ioapic, lapic, pitpic, uart, x2apic } from "./devices_guest_images.ts";
 
 const IDT = 0x180000;
 const COUNT = 0x181000;
@@ -41,6 +41,15 @@ Deno.test("guest: LAPIC timer periodic 1 ms, 10 interrupts take 10 ms", () => {
   const m = boot(lapic);
   const r = m.run({ maxInstructions: 1_000_000 });
   assert.deepEqual(r.reason, { kind: "exit", status: (10 << 1) | 1 });
+  assert.ok(r.virtualNs > 9.9e6 && r.virtualNs < 10.2e6, `virtual ns ${r.virtualNs}`);
+  m.dispose();
+});
+
+Deno.test("guest: APIC disabled and re-enabled via IA32_APIC_BASE, then x2APIC timer through MSRs", () => {
+  const m = boot(x2apic);
+  const r = m.run({ maxInstructions: 1_000_000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: (10 << 1) | 1 });
+  assert.equal(m.memory.read(COUNT + 12, 4), 0xfee00900, "APIC_BASE at boot: BSP, enabled, 0xfee00000");
   assert.ok(r.virtualNs > 9.9e6 && r.virtualNs < 10.2e6, `virtual ns ${r.virtualNs}`);
   m.dispose();
 });
