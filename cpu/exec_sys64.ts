@@ -101,7 +101,9 @@ export function rdmsr(c: Cpu, i: Insn): void {
   let hi = 0;
   let done = false;
   const own = ownsMsr(idx);
-  if (c.nonRoot || !own) {
+  // IA32_APIC_BASE is offered to the bus first: the LAPIC plugin owns it
+  // when loaded (mode transitions, MMIO placement); else the CPU answers.
+  if (c.nonRoot || !own || idx === 0x1b) {
     const e: MsrReadExit = {
       kind: "rdmsr",
       level: c.nonRoot ? 2 : 1,
@@ -136,7 +138,7 @@ export function wrmsr(c: Cpu, i: Insn): void {
   const lo = g[0];
   const hi = g[4];
   const own = ownsMsr(idx);
-  if (c.nonRoot || !own) {
+  if (c.nonRoot || !own || idx === 0x1b) {
     const e: MsrWriteExit = {
       kind: "wrmsr",
       level: c.nonRoot ? 2 : 1,
