@@ -49,7 +49,11 @@ Deno.test("guest: APIC disabled and re-enabled via IA32_APIC_BASE, then x2APIC t
   const m = boot(x2apic);
   const r = m.run({ maxInstructions: 1_000_000 });
   assert.deepEqual(r.reason, { kind: "exit", status: (10 << 1) | 1 });
-  assert.equal(m.memory.read(COUNT + 12, 4), 0xfee00900, "APIC_BASE at boot: BSP, enabled, 0xfee00000");
+  assert.equal(
+    m.memory.read(COUNT + 12, 4),
+    0xfee00900,
+    "APIC_BASE at boot: BSP, enabled, 0xfee00000",
+  );
   assert.ok(r.virtualNs > 9.9e6 && r.virtualNs < 10.2e6, `virtual ns ${r.virtualNs}`);
   m.dispose();
 });
