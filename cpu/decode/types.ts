@@ -25,6 +25,11 @@
  *   (REX.W, 66 ignored); near branches, near RET and LOOP/JrCXZ are 64 in
  *   64-bit mode (66 ignored, as on Intel); PUSH/POP/ENTER/LEAVE/PUSHF/POPF
  *   default to 64 there (66 selects 16).
+ * - Mode checks left to the engine: SYSCALL/SYSRET decode in every mode
+ *   (Intel raises #UD outside 64-bit mode; AMD allows them), as do
+ *   SYSENTER/SYSEXIT, the VMX instructions and all privileged ones. The
+ *   decoder itself rejects what is undefined by encoding: SWAPGS and
+ *   RDFSBASE & co outside 64-bit mode, the I64 opcodes inside it.
  * - `mod` is 3 when there is no ModRM byte; moffs forms set `isMem` with
  *   `mod` 0. MOV Sreg forms put the segment number in `reg` and `seg2`.
  * - Classes decoded for length only: `X87` (all of D8-DF), `SSE` (legacy
