@@ -1,0 +1,49 @@
+/** The demo image (`deno task demo`) run through the API and the CLI. */
+import assert from "node:assert/strict";
+import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
+import { VMX_STATS } from "../vmx/stats.ts";
+import { main } from "../cli/main.ts";
+import { assertNoPins } from "../mm/testing.ts";
+
+const DEMO = new URL("../guests/build/demo.elf", import.meta.url);
+
+Deno.test("demo: L1 launches L2, handles its exits, fixes an EPT violation, exits cleanly", async () => {
+  let out = "";
+  const dec = new TextDecoder();
+  const m = createMachine({ memoryMiB: 128, serial: (b) => (out += dec.decode(b)) });
+  bootKernel(m, await Deno.readFile(DEMO));
+  const r = m.run({ maxInstructions: 50_000_000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: 1 }, out);
+  assert.match(out, /^1\.\.13$/m);
+  assert.doesNotMatch(out, /not ok/);
+  assert.match(out, /L2: hello from the nested guest/);
+  assert.match(out, /L2: read 0x600dcafe from a page L1 mapped on demand/);
+  assert.match(out, /ok 13 - CR4.VMXE cleared after VMXOFF/);
+  const stats = m.services.get(VMX_STATS, "test");
+  const s = stats.snapshot();
+  assert.equal(s.l2ToL1[10], 2, "two CPUID exits reflected to L1");
+  assert.equal(s.l2ToL1[12], 1, "HLT");
+  assert.equal(s.l2ToL1[16], 1, "RDTSC");
+  assert.equal(s.l2ToL1[18], 1, "VMCALL");
+  assert.equal(s.l2ToL1[48], 1, "EPT violation");
+  assert.ok((s.l2ToL0[30] ?? 0) > 0, "L2's UART output handled by L0");
+  assert.equal(s.l1ToL0[20], 1, "one VMLAUNCH");
+  assert.equal(s.entries, 6);
+  m.dispose();
+  assertNoPins(m.memory);
+});
+
+Deno.test("demo: the CLI prints the exit table and exits 0", async () => {
+  let out = "";
+  const dec = new TextDecoder();
+  const status = await main(["--demo"], {
+    stdout: (b) => (out += dec.decode(b)),
+    stderr: () => {},
+    cwd: Deno.cwd(),
+  });
+  assert.equal(status, 0);
+  assert.match(out, /VM exits by basic reason and level/);
+  assert.match(out, /48 EPT violation\s+1\s+0\s+0/);
+  assert.match(out, /instructions retired: [\d,]+/);
+  assert.match(out, /MIPS: [\d.]+/);
+});
