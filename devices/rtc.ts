@@ -17,6 +17,7 @@ import {
   bool,
   checkKnownKeys,
   checkRange,
+  DeviceOptionError,
   expectState,
   hex,
   num,
@@ -58,17 +59,24 @@ export interface RtcOptions {
   irq?: number;
 }
 
-/** Parse `--device mc146818rtc,base=...` options (`base` or `epoch` in Unix seconds). */
+/**
+ * Parse `--device mc146818rtc,base=...` options: `base` or `epoch` as Unix
+ * seconds, an ISO date (`2000-01-01`), or `host` for the host's time now.
+ */
 export function parseRtcOptions(opts: StringOptions): RtcOptions {
   const d = "rtc";
   checkKnownKeys(d, opts, ["epoch", "base", "iobase", "irq"]);
   const out: RtcOptions = {};
   const e = opts.epoch ?? opts.base;
   if (e !== undefined) {
-    const parsed = /^\d{4}-\d\d-\d\d/.test(e)
+    // "host" (or QEMU's "utc"/"localtime") reads the host clock once, at
+    // creation: an explicit opt-out of reproducible runs.
+    const parsed = ["host", "utc", "localtime"].includes(e)
+      ? Math.floor(Date.now() / 1000)
+      : /^\d{4}-\d\d-\d\d/.test(e)
       ? Math.floor(Date.parse(e) / 1000)
       : parseIntOption(d, "epoch", e, 0);
-    if (!Number.isSafeInteger(parsed)) throw new RangeError(`rtc: bad epoch ${e}`);
+    if (!Number.isSafeInteger(parsed)) throw new DeviceOptionError(`rtc: bad epoch ${e}`);
     out.epoch = checkRange(d, "epoch", parsed, 0, 4102444799);
   }
   if (opts.iobase !== undefined) {

@@ -130,5 +130,7 @@ Deno.test("rtc: state round-trip and options", () => {
   assert.equal(other.rd(4), rd(4));
   assert.equal(parseRtcOptions({ base: "2000-01-01" }).epoch, 946684800);
   assert.throws(() => parseRtcOptions({ epoch: "x" }));
+  const host = parseRtcOptions({ base: "host" }).epoch!;
+  assert.ok(Math.abs(host - Date.now() / 1000) < 60);
   rtc.dispose!();
 });
