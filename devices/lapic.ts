@@ -498,15 +498,30 @@ export function createLapic(options: LapicOptions = {}): LapicPlugin {
     changed();
   }
 
+  /** Where the MMIO page is mapped now (-1: not mapped). */
+  let mappedAt = -1;
+
+  /**
+   * Map the xAPIC page at `base` while in xAPIC mode. A guest may move
+   * IA32_APIC_BASE onto an address another device or RAM owns; then the
+   * page stays unmapped (logged), never a host error.
+   */
   function placeMmio(): void {
     const want = enabled() && !x2();
-    if (!want) {
-      mmio?.remove();
+    if (mmio !== null && (!want || mappedAt !== base)) {
+      mmio.remove();
       mmio = null;
-    } else if (mmio === null) {
-      if (ctx !== null) mmio = ctx.mmio.register(base, 0x1000, mmioHandler);
-    } else {
-      mmio.move(base);
+      mappedAt = -1;
+    }
+    if (want && mmio === null && ctx !== null) {
+      try {
+        mmio = ctx.mmio.register(base, 0x1000, mmioHandler);
+        mappedAt = base;
+      } catch (e) {
+        ctx.log.warn(
+          `APIC page at 0x${base.toString(16)} not mapped: ${e instanceof Error ? e.message : e}`,
+        );
+      }
     }
   }
 

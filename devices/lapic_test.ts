@@ -301,3 +301,21 @@ Deno.test("lapic: TPR and CR8 stay coherent", () => {
   m.vcpu.cr8 = 1;
   assert.equal(m.inta(), 0x25);
 });
+
+Deno.test("lapic: relocating APIC_BASE onto another owner leaves the page unmapped, no host error", () => {
+  const { m, lapic } = setup();
+  m.load({
+    name: "blocker",
+    version: "1.0.0",
+    apiVersion: 1,
+    setup: (ctx) =>
+      void ctx.mmio.register(0x100000, 0x1000, { read: () => 0x1234, write: () => {} }),
+  });
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0x100900n).kind, "ok");
+  assert.equal(lapic.mode, "xapic");
+  assert.equal(m.read(0x100030), 0x1234, "the other owner keeps its range");
+  assert.equal(m.hasMmio(B), false);
+  assert.ok(m.logs.some((l) => l.startsWith("warn: lapic: APIC page at 0x100000 not mapped")));
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00900n).kind, "ok");
+  assert.equal(m.read(B + 0x30), 0x00050014, "mapped again at the default base");
+});
