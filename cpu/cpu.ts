@@ -27,6 +27,9 @@ import { fetchInsn, type Insn } from "./icache.ts";
 import { recomputeMode, resetState } from "./state.ts";
 import { readMsrCore, writeMsrCore } from "./msr.ts";
 import { getGpr64, setGpr64 } from "./regs.ts";
+import * as A from "./exec_alu.ts";
+import * as C from "./exec_control.ts";
+import * as D from "./exec_data.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -152,8 +155,6 @@ export class Cpu implements Vcpu {
   // ---- run-loop internals ----
   /** RIP of the instruction being executed (fault restart point). */
   ip0 = 0;
-  /** The instruction being executed. */
-  cur: Insn | null = null;
   /** Loop bound: runLimit, or 0 when events need attention. */
   loopLimit = 0;
   /** The `limit` given to run(). */
@@ -192,8 +193,8 @@ export class Cpu implements Vcpu {
   readonly walkRes: WalkResult = new WalkResult();
 
   // ---- decoded-instruction cache (see icache.ts) ----
-  /** Linear address of the current code page (NaN = none). */
-  codeLin = NaN;
+  /** RIP value at the start of the current code page (NaN = none). */
+  codeIp = NaN;
   /** Decoded instructions of the current code page, by page offset. */
   codePage: (Insn | undefined)[] = [];
   /** Cached pages: key = frame * 4 + mode index. */
@@ -271,7 +272,7 @@ export class Cpu implements Vcpu {
     while (this.retired < this.loopLimit) {
       const ip = this.rip;
       this.ip0 = ip;
-      const off = this.sbase[1] + ip - this.codeLin;
+      const off = ip - this.codeIp;
       let i: Insn | undefined;
       if (off >= 0 && off < 4096) {
         i = this.codePage[off];
@@ -279,9 +280,66 @@ export class Cpu implements Vcpu {
       } else {
         i = fetchInsn(this);
       }
-      this.cur = i;
-      this.rip = this.is64 ? ip + i.len : (ip + i.len) & i.ipMask;
-      i.h(this, i);
+      this.rip = this.is64 ? ip + i.len : ((ip + i.len) & i.ipMask) >>> 0;
+      // Hot handlers are called directly (inlinable); the rest through the table.
+      switch (i.f) {
+        case 1:
+          A.aluRegDst(this, i);
+          break;
+        case 2:
+          D.movRR(this, i);
+          break;
+        case 3:
+          D.movGM(this, i);
+          break;
+        case 4:
+          D.movMG(this, i);
+          break;
+        case 5:
+          C.jcc(this, i);
+          break;
+        case 6:
+          A.aluEdst(this, i);
+          break;
+        case 7:
+          A.aluGdst(this, i);
+          break;
+        case 8:
+          D.lea(this, i);
+          break;
+        case 9:
+          A.shiftRegImm(this, i);
+          break;
+        case 10:
+          A.test(this, i);
+          break;
+        case 11:
+          A.imul2(this, i);
+          break;
+        case 12:
+          D.pushR(this, i);
+          break;
+        case 13:
+          D.popR(this, i);
+          break;
+        case 14:
+          C.callRel(this, i);
+          break;
+        case 15:
+          C.retNear(this, i);
+          break;
+        case 16:
+          C.jmpRel(this, i);
+          break;
+        case 17:
+          D.movEI(this, i);
+          break;
+        case 18:
+          D.movx(this, i);
+          break;
+        default:
+          i.h(this, i);
+      }
       this.retired++;
     }
   }
@@ -365,7 +423,7 @@ export class Cpu implements Vcpu {
     this.rTag.fill(NaN);
     this.wTag.fill(NaN);
     this.wFrame.fill(NaN);
-    this.codeLin = NaN;
+    this.codeIp = NaN;
     this.tlbUser = this.cpl === 3;
   }
   /** Queue an event for delivery before the next instruction. */
@@ -414,7 +472,7 @@ export class Cpu implements Vcpu {
     if (!this.codeFrames.has(frame)) return;
     this.codeFrames.delete(frame);
     for (let m = 0; m < 4; m++) this.pages.delete(frame * 4 + m);
-    this.codeLin = NaN;
+    this.codeIp = NaN;
   }
 }
 

@@ -510,3 +510,32 @@ export function selectHandler(i: Insn): Handler {
   }
   return Y.undef;
 }
+
+/** Hot handlers with a direct call in the run loop, by their dispatch id. */
+const HOT: Handler[] = [
+  Y.undef,
+  A.aluRegDst,
+  D.movRR,
+  D.movGM,
+  D.movMG,
+  C.jcc,
+  A.aluEdst,
+  A.aluGdst,
+  D.lea,
+  A.shiftRegImm,
+  A.test,
+  A.imul2,
+  D.pushR,
+  D.popR,
+  C.callRel,
+  C.retNear,
+  C.jmpRel,
+  D.movEI,
+  D.movx,
+];
+
+/** The run loop's direct-dispatch id for handler `h` (0 if it is not hot). */
+export function hotId(h: Handler): number {
+  const k = HOT.indexOf(h);
+  return k > 0 ? k : 0;
+}

@@ -84,10 +84,40 @@ export function movEI(c: Cpu, i: Insn): void {
 /** LEA Gv, M. */
 export function lea(c: Cpu, i: Insn): void {
   if (i.isMem === 0) ud();
-  const a = ea(c, i);
   const s = i.osz;
-  if (s === 8) setReg(c, i.reg, 8, a >>> 0, Math.floor(a / 4294967296) >>> 0);
-  else setReg(c, i.reg, s, s === 2 ? a & 0xffff : a >>> 0, 0);
+  if (i.addrSize === 64) {
+    // Exact 64-bit sum in 32-bit halves: LEA is often plain arithmetic on
+    // values beyond 2^53, where a double-precision address would round.
+    const g = c.gpr;
+    let lo = i.d64 >>> 0;
+    let hi = i.d64 < 0 ? 0xffffffff : 0;
+    let blo = 0, bhi = 0;
+    if (i.base >= 0) {
+      blo = g[i.base << 1];
+      bhi = g[(i.base << 1) + 1];
+    } else if (i.ripRel !== 0) {
+      blo = c.rip >>> 0;
+      bhi = Math.floor(c.rip / 4294967296) >>> 0;
+    }
+    let t = lo + blo;
+    lo = t >>> 0;
+    hi = (hi + bhi + (t > 0xffffffff ? 1 : 0)) >>> 0;
+    if (i.index >= 0) {
+      const sc = i.scale;
+      const xlo = g[i.index << 1];
+      const xhi = g[(i.index << 1) + 1];
+      const slo = sc === 0 ? xlo : (xlo << sc) >>> 0;
+      const shi = sc === 0 ? xhi : ((xhi << sc) | (xlo >>> (32 - sc))) >>> 0;
+      t = lo + slo;
+      lo = t >>> 0;
+      hi = (hi + shi + (t > 0xffffffff ? 1 : 0)) >>> 0;
+    }
+    if (s === 8) setReg(c, i.reg, 8, lo, hi);
+    else setReg(c, i.reg, s, s === 2 ? lo & 0xffff : lo, 0);
+    return;
+  }
+  const a = ea(c, i);
+  setReg(c, i.reg, s, s === 2 ? a & 0xffff : a >>> 0, 0);
 }
 
 /** MOVZX/MOVSX (i.x: 0 zx byte, 1 zx word, 2 sx byte, 3 sx word) and MOVSXD (4). */

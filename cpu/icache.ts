@@ -16,7 +16,7 @@ import { decode, DecodedInsn } from "./decode/mod.ts";
 import { CpuFault, Vec } from "./fault.ts";
 import { Acc, dropWriteFrame } from "./memory.ts";
 import { translate } from "./paging.ts";
-import { selectHandler } from "./dispatch.ts";
+import { hotId, selectHandler } from "./dispatch.ts";
 
 /** An instruction handler: executes `i` on `cpu` (RIP already points past it). */
 export type Handler = (cpu: Cpu, i: Insn) => void;
@@ -31,6 +31,8 @@ export class Insn extends DecodedInsn {
   osz = 4;
   /** 64-bit displacement as a signed number (disp with dispHi). */
   d64 = 0;
+  /** Direct-dispatch id of hot handlers in the run loop (0 = call `h`). */
+  f = 0;
   /** Handler-specific operation index (e.g. which ALU operation). */
   x = 0;
   /** Handler-specific form index (e.g. immediate vs register source). */
@@ -94,7 +96,7 @@ export function fetchInsn(cpu: Cpu): Insn {
       if (typeof m.markCode === "function") m.markCode(frame);
     }
   }
-  cpu.codeLin = pageLin;
+  cpu.codeIp = ip - o;
   cpu.codePage = page;
   let i = page[o];
   if (i !== undefined) return i;
@@ -110,7 +112,7 @@ export function fetchInsn(cpu: Cpu): Insn {
   }
   prepare(i, bits);
   if (o + i.len <= 4096) page[o] = i;
-  else cpu.codeLin = NaN; // crossing instructions are never cached
+  else cpu.codeIp = NaN; // crossing instructions are never cached
   return i;
 }
 
@@ -121,4 +123,5 @@ export function prepare(i: Insn, bits: number): void {
   const hi = i.dispHi | 0;
   i.d64 = hi === (i.disp >> 31) ? i.disp : hi * 4294967296 + (i.disp >>> 0);
   i.h = selectHandler(i);
+  i.f = hotId(i.h);
 }
