@@ -7,7 +7,7 @@
  * a new machine.
  */
 import assert from "node:assert/strict";
-import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
+import { bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import type { Machine } from "../core/machine.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { assertNoPins } from "../mm/testing.ts";
@@ -86,4 +86,62 @@ Deno.test({
     }
     assert.ok(insideVmcs >= 1, "at least one snapshot taken with a current VMCS");
   },
+});
+
+/** 64-bit code: exit status = CPUID.1:ECX.VMX. */
+const CPUID_VMX = new Uint8Array([
+  0xb8,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x0f,
+  0xa2,
+  0x89,
+  0xc8,
+  0xc1,
+  0xe8,
+  0x05, //
+  0x83,
+  0xe0,
+  0x01,
+  0xe6,
+  0xf4,
+  0xf4,
+]);
+/** 64-bit code: set CR4.VMXE, then exit with 5 (a #GP without an IDT shuts down). */
+const SET_VMXE = new Uint8Array([
+  0x0f,
+  0x20,
+  0xe0,
+  0x48,
+  0x0d,
+  0x00,
+  0x20,
+  0x00,
+  0x00,
+  0x0f,
+  0x22,
+  0xe0, //
+  0xb0,
+  0x05,
+  0xe6,
+  0xf4,
+  0xf4,
+]);
+
+function runFlat(code: Uint8Array, cpu?: string): unknown {
+  const m = createMachine({ memoryMiB: 8, ...(cpu ? { cpu } : {}) });
+  bootFlat(m, [{ addr: 0x200000, data: code }], 0x200000, "long64");
+  const r = m.run({ maxInstructions: 1000 });
+  m.dispose();
+  assertNoPins(m.memory);
+  return r.reason;
+}
+
+Deno.test("machine: VMX is advertised by default and absent with -vmx", () => {
+  assert.deepEqual(runFlat(CPUID_VMX), { kind: "exit", status: (1 << 1) | 1 });
+  assert.deepEqual(runFlat(SET_VMXE), { kind: "exit", status: (5 << 1) | 1 });
+  assert.deepEqual(runFlat(CPUID_VMX, "-vmx"), { kind: "exit", status: 1 });
+  assert.deepEqual(runFlat(SET_VMXE, "-vmx"), { kind: "triple-fault" }, "#GP, no IDT");
 });
