@@ -21,7 +21,10 @@ export function formatStats(machine: Machine, result: RunResult): string {
   const mips = result.wallMs > 0 ? result.instructions / result.wallMs / 1000 : 0;
   const lines = [
     "── nestvm statistics ──",
-    `instructions retired: ${result.instructions.toLocaleString("en-US")}`,
+    `instructions retired: ${result.instructions.toLocaleString("en-US")}` +
+    (result.totalInstructions !== result.instructions
+      ? ` (total since boot: ${result.totalInstructions.toLocaleString("en-US")})`
+      : ""),
     `wall time: ${result.wallMs.toFixed(1)} ms   MIPS: ${mips.toFixed(1)}`,
     `virtual time: ${(result.virtualNs / 1e6).toFixed(3)} ms`,
   ];

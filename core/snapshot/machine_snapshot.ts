@@ -97,8 +97,11 @@ export async function saveMachine(
   const delta = options.incremental === true && parent !== undefined;
   // Plugins write back caches (vmcs12) in saveState, so collect state before pages.
   const state = machineState(machine, delta ? parent! : null, options.meta);
-  const dirty = machine.memory.getAndClearDirty();
-  const pages = [...ramPages(machine, delta ? dirty : undefined)];
+  // Pinned pages are written through their views, behind the dirty log's
+  // back (the log learns of them at release): a delta always includes them.
+  const dirty = new Set(machine.memory.getAndClearDirty());
+  for (const pin of machine.memory.pins()) dirty.add(pin.gpa / PAGE_SIZE);
+  const pages = [...ramPages(machine, delta ? [...dirty].sort((a, b) => a - b) : undefined)];
   const bytes = await encodeSnapshot(
     delta ? "delta" : "full",
     state as unknown as Record<string, unknown>,
