@@ -44,6 +44,8 @@ const CPU_TEST = [
   "guests/src/cpu/cpu_sys.S",
 ];
 
+const BENCH = ["guests/src/bench/bench.c", "guests/src/bench/loop.S"];
+
 /** Every image `deno task guests` builds. */
 export const IMAGES: readonly ImageSpec[] = [
   { out: "hello64.elf", arch: 64, sources: ["guests/src/hello/hello.c"] },
@@ -64,6 +66,8 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: ["tests/vmx/vmx_basic.c", "tests/vmx/vmx_user.S", "guests/src/cpu/cpu_sys.S"],
     vmx: true,
   },
+  { out: "bench64.elf", arch: 64, sources: BENCH },
+  { out: "bench32.elf", arch: 32, sources: BENCH },
   {
     out: "hello32-aout.bin",
     arch: 32,
