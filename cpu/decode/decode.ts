@@ -21,7 +21,6 @@ import {
   F_MEMONLY,
   F_MODRM,
   F_NO66,
-  F_REGONLY,
   F_REGOP,
   F_SPECIAL,
   F_VALID,
@@ -78,11 +77,6 @@ function rdSlow(i: number): number {
     return 0;
   }
   return srcMore(i) & 0xff;
-}
-
-/** Current read offset (number of bytes consumed so far). */
-export function curPos(): number {
-  return pos;
 }
 
 /**
@@ -205,7 +199,6 @@ function decodeCore(mode: DecodeMode, o: DecodedInsn): number {
     if (op === Op.INVALID) return invalid(o);
   }
   if ((fl & F_MEMONLY) !== 0 && o.isMem === 0) return invalid(o);
-  if ((fl & F_REGONLY) !== 0 && o.isMem !== 0) return invalid(o);
   if ((fl & F_REGOP) !== 0) {
     o.rm = (b & 7) | ((rex & 1) << 3);
   }
@@ -412,9 +405,4 @@ function immediate(o: DecodedInsn, ik: number, os: number): void {
       o.imm = 1;
       return;
   }
-}
-
-/** Read an imm8 (zero-extended) into `o.imm` (for special cases). */
-export function readImm8(o: DecodedInsn): void {
-  o.imm = rd();
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { curPos, modrm, modrmByte, rd } from "./decode.ts";
+import { modrm, modrmByte, rd } from "./decode.ts";
 import { F_FIXED, F_MEMONLY, F_NO66, F_REGOP } from "./tables.ts";
 import { sseDefined } from "./sse.ts";
 import { type DecodedInsn, Op } from "./types.ts";
@@ -297,7 +297,7 @@ function vex(o: DecodedInsn, kind: number, mode: number, first: number): number 
   o.map = 4;
   if (!(kind === 2 && op === 0x77) && !(map === 1 && op === 0x77 && kind === 3)) modrm(o, mode);
   if (map === 3 || (map === 1 && IB_VEX0F[op] === 1)) rd();
-  if (curPos() > 15 || o.lock !== 0 || o.p66 !== 0 || o.rep !== 0 || o.rex !== 0) return -1;
+  if (o.lock !== 0 || o.p66 !== 0 || o.rep !== 0 || o.rex !== 0) return -1;
   if (map < 1 || map > 3) return -1;
   o.op = Op.VEX;
   return 0;

@@ -56,8 +56,6 @@ export const F_MEMONLY = 1 << 11;
 export const F_ACC = 1 << 12;
 /** Instruction is a row we only length-decode; no further checks. */
 export const F_VALID = 1 << 13;
-/** ModRM must be a register (mod != 3 is #UD). */
-export const F_REGONLY = 1 << 14;
 
 /** Operand size fixed: 64 in 64-bit mode, else 32 (MOV CR/DR, VMREAD/VMWRITE, INVEPT). */
 export const F_FIXED = 1 << 15;
@@ -149,7 +147,7 @@ function buildOneByte(): void {
     set(0x48 + r, Op.DEC_Ev, F_REGOP);
     set(0x50 + r, Op.PUSH_Ev, F_REGOP | F_D64);
     set(0x58 + r, Op.POP_Ev, F_REGOP | F_D64);
-    set(0x91 + r - 1, r === 0 ? Op.NOP : Op.XCHG_EvGv, F_REGOP);
+    if (r > 0) set(0x90 + r, Op.XCHG_EvGv, F_REGOP); // 90 itself is special (NOP/PAUSE/XCHG r8)
     set(0xb0 + r, Op.MOV_EbIb, F_REGOP | I_IBS);
     set(0xb8 + r, Op.MOV_EvIv, F_REGOP | I_IV);
     set(0xc8 + r + 0x100, Op.BSWAP, F_REGOP); // 0F C8+r
