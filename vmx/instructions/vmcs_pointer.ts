@@ -25,6 +25,7 @@ const scratch: U64Halves = { lo: 0, hi: 0 };
 
 /** VMCLEAR m64. */
 export function vmclear(vmx: VmxContext, exit: VmxInstructionExit): ExitDisposition {
+  requireMem(vmx, exit); // a register operand is an invalid encoding: #UD first
   const early = commonChecks(vmx, exit);
   if (early !== null) return early;
   const vcpu = vmx.vcpu;
@@ -54,6 +55,7 @@ export function vmclear(vmx: VmxContext, exit: VmxInstructionExit): ExitDisposit
 
 /** VMPTRLD m64. */
 export function vmptrld(vmx: VmxContext, exit: VmxInstructionExit): ExitDisposition {
+  requireMem(vmx, exit);
   const early = commonChecks(vmx, exit);
   if (early !== null) return early;
   const vcpu = vmx.vcpu;
@@ -110,9 +112,9 @@ function revisionOk(vmx: VmxContext, word: number): boolean {
 
 /** VMPTRST m64. */
 export function vmptrst(vmx: VmxContext, exit: VmxInstructionExit): ExitDisposition {
+  const mem = requireMem(vmx, exit);
   const early = commonChecks(vmx, exit);
   if (early !== null) return early;
-  const mem = requireMem(vmx, exit);
   const c = vmx.state.current;
   if (c === null) {
     writeMem(vmx.vcpu, mem, 8, 0xffffffff, 0xffffffff);

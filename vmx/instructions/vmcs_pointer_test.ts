@@ -65,7 +65,7 @@ Deno.test("VMPTRLD errors 9 (invalid address), 10 (VMXON pointer), 11 (revision)
   assert.deepEqual(ptrOp(h, "vmptrld", B), { kind: "failValid", error: 11 }, "no VMCS shadowing");
   assert.deepEqual(ptrOp(h, "vmptrld", 0xfee00000), { kind: "failValid", error: 11 }, "not RAM");
   assert.equal(currentPtr(h), A, "a failed VMPTRLD leaves the current VMCS");
-  assert.equal(h.memory.pinned, 1, "failed VMPTRLDs leave no pin behind");
+  assert.deepEqual(h.memory.phys.pins().map((p) => p.gpa), [A], "failed VMPTRLDs leave no pin");
   // Reloading the current VMCS after its revision was overwritten fails too.
   h.prepareRegion(A, 0);
   assert.deepEqual(ptrOp(h, "vmptrld", A), { kind: "failValid", error: 11 });
@@ -75,7 +75,7 @@ Deno.test("VMPTRLD of another VMCS releases the previous pin", () => {
   const h = ready();
   assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
   assert.deepEqual(ptrOp(h, "vmptrld", B), OK);
-  assert.equal(h.memory.pinned, 1);
+  assert.deepEqual(h.memory.phys.pins().map((p) => [p.gpa, p.holder]), [[B, "vmx"]]);
   assert.deepEqual(h.memory.dirtyReleases, [A]);
   assert.equal(currentPtr(h), B);
 });
@@ -124,6 +124,9 @@ Deno.test("VMCLEAR/VMPTRLD/VMPTRST: #UD outside VMX operation and for register o
   assert.deepEqual(h.exec("vmptrld", { rmReg: 3 }), UD);
   assert.deepEqual(h.exec("vmclear", { rmReg: 3 }), UD);
   assert.deepEqual(h.exec("vmptrst", { rmReg: 3 }), UD);
+  h.vcpu.nonRoot = true; // the invalid register form is #UD even in non-root operation
+  assert.deepEqual(h.exec("vmptrld", { rmReg: 3 }), UD);
+  h.vcpu.nonRoot = false;
   h.vcpu.cpl = 3;
   h.prepareRegion(A);
   assert.deepEqual(ptrOp(h, "vmptrld", A), GP0);
