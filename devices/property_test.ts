@@ -38,7 +38,17 @@ interface Target {
   ports: number[];
   mmio: number[];
   msrs: number[];
+  /** Device-specific invariants, checked on saved state after every operation. */
+  invariant?: (state: Record<string, unknown>, m: FakeMachine) => void;
 }
+
+/** The saved state of the first plugin, as plain data. */
+function stateOf(p: Plugin): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(p.saveState!().data));
+}
+
+const inByte = (v: unknown): boolean =>
+  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xff;
 
 const size = fc.constantFrom<1 | 2 | 4>(1, 1, 1, 2, 4);
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -133,6 +143,7 @@ function run(t: Target, seq: Op[]): void {
         break;
     }
     assert.ok(m.clock.pending <= 8, `timers bounded (${m.clock.owners().join(",")})`);
+    if (t.invariant) t.invariant(stateOf(plugins[0]), m);
   }
   // Snapshots round-trip through JSON into fresh devices.
   const fresh = t.make();
@@ -180,7 +191,21 @@ const targets: Target[] = [
     mmio: [],
     msrs: [],
   },
-  { name: "rtc", make: () => [createRtc()], ports: [0x70, 0x71], mmio: [], msrs: [] },
+  {
+    name: "rtc",
+    make: () => [createRtc()],
+    ports: [0x70, 0x71],
+    mmio: [],
+    msrs: [],
+    invariant: (s) => {
+      const ram = s.ram as number[];
+      assert.equal(ram.length, 128);
+      assert.ok(ram.every(inByte));
+      assert.equal(ram[0x0d], 0x80, "register D: valid RAM and time");
+      assert.equal(ram[0x0a] & 0x80, 0, "UIP is never stored");
+      assert.equal(ram[0x0c] & 0x0f, 0, "register C low bits are 0");
+    },
+  },
   {
     name: "lapic",
     make: () => [createLapic()],
