@@ -19,7 +19,8 @@ import { applyEntryState } from "../boot/entry_state.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
 import { VMX_STATS } from "../vmx/stats.ts";
 
-const L1_CODE = "48c7c40000130048c7c70000110048c7070000000048b8ffff0000009aaf004889470848b8ffff00000092cf00488947" +
+const L1_CODE =
+  "48c7c40000130048c7c70000110048c7070000000048b8ffff0000009aaf004889470848b8ffff00000092cf00488947" +
   "1048b867000001118900004889471848c747200000000066c74730270048c74732000011000f0157306a08488d050300" +
   "00005048cb66b810008ed88ec08ed08ee08ee866b818000f00d80f20e0480d002000000f22e00f20c04883c8200f22c0" +
   "b93a0000000f32a9010000007509b80500000031d20f30b9800400000f32890425000012008904250010120048c70425" +
@@ -66,7 +67,10 @@ export interface RoundTripResult {
 
 /** Boot the L1 hypervisor and run `n` CPUID round trips. */
 export function roundTrips(n: number): RoundTripResult {
-  const m = new Machine({ memoryMiB: 16, plugins: [createVmxPlugin({ featureControl: "locked" })] });
+  const m = new Machine({
+    memoryMiB: 16,
+    plugins: [createVmxPlugin({ featureControl: "locked" })],
+  });
   const r = loadFlat([{ addr: LOAD, data: bytes(L1_CODE) }], m.memory, {
     entry: LOAD,
     mode: "long64",
@@ -82,7 +86,11 @@ export function roundTrips(n: number): RoundTripResult {
   const ms = performance.now() - t0;
   const status = m.memory.read(PARAMS + 8, 4);
   if (status !== 1) {
-    throw new Error(`L1 did not finish (status ${status}, run ${JSON.stringify(res)}, rip 0x${m.cpu.rip.toString(16)})`);
+    throw new Error(
+      `L1 did not finish (status ${status}, run ${JSON.stringify(res)}, rip 0x${
+        m.cpu.rip.toString(16)
+      })`,
+    );
   }
   const stats = m.services.find(VMX_STATS);
   const trips = stats ? stats.l2ToL1[10] : n;
@@ -100,7 +108,11 @@ if (import.meta.main) {
     rates.push(r.roundTrips / (r.ms / 1000));
   }
   rates.sort((a, b) => a - b);
-  console.log(`nested CPUID round trips: ${Math.round(rates[2]).toLocaleString("en-US")}/s (median of 5 x ${n})`);
+  console.log(
+    `nested CPUID round trips: ${
+      Math.round(rates[2]).toLocaleString("en-US")
+    }/s (median of 5 x ${n})`,
+  );
 } else {
   Deno.bench("vmx: 20000 L2 CPUID -> L1 -> VMRESUME round trips", () => {
     roundTrips(20000);

@@ -152,21 +152,37 @@ export const REASON_NAMES: Readonly<Record<number, string>> = {
   61: "RDSEED",
 };
 
-const VMX_REASON: Readonly<Record<string, number>> = {
-  vmcall: Reason.VMCALL,
-  vmclear: Reason.VMCLEAR,
-  vmlaunch: Reason.VMLAUNCH,
-  vmptrld: Reason.VMPTRLD,
-  vmptrst: Reason.VMPTRST,
-  vmread: Reason.VMREAD,
-  vmresume: Reason.VMRESUME,
-  vmwrite: Reason.VMWRITE,
-  vmxoff: Reason.VMXOFF,
-  vmxon: Reason.VMXON,
-  invept: Reason.INVEPT,
-  invvpid: Reason.INVVPID,
-  vmfunc: Reason.VMFUNC,
-};
+/** Basic exit reason of a VMX instruction (a switch: no keyed lookups on the hot path). */
+export function vmxInstructionReason(instruction: string): number {
+  switch (instruction) {
+    case "vmcall":
+      return Reason.VMCALL;
+    case "vmclear":
+      return Reason.VMCLEAR;
+    case "vmlaunch":
+      return Reason.VMLAUNCH;
+    case "vmptrld":
+      return Reason.VMPTRLD;
+    case "vmptrst":
+      return Reason.VMPTRST;
+    case "vmread":
+      return Reason.VMREAD;
+    case "vmresume":
+      return Reason.VMRESUME;
+    case "vmwrite":
+      return Reason.VMWRITE;
+    case "vmxoff":
+      return Reason.VMXOFF;
+    case "vmxon":
+      return Reason.VMXON;
+    case "invept":
+      return Reason.INVEPT;
+    case "invvpid":
+      return Reason.INVVPID;
+    default:
+      return Reason.VMFUNC;
+  }
+}
 
 const SIMPLE_REASON: Readonly<Record<string, number>> = {
   rdtsc: Reason.RDTSC,
@@ -203,7 +219,7 @@ export function basicReasonOf(exit: VmExit): number {
     case "hlt":
       return Reason.HLT;
     case "vmx":
-      return VMX_REASON[exit.instruction] ?? Reason.VMCALL;
+      return vmxInstructionReason(exit.instruction);
     case "exception":
       return Reason.EXCEPTION_NMI;
     case "triple-fault":

@@ -11,12 +11,9 @@ import { SEG_FIELDS } from "../entry/check_guest.ts";
 import { O, r32, w16, w32, w64, wnum } from "../entry/offsets.ts";
 import type { ExitInfo } from "./exit_info.ts";
 
-const ACTIVITY_CODE: Record<string, number> = {
-  "active": 0,
-  "hlt": 1,
-  "shutdown": 2,
-  "wait-for-sipi": 3,
-};
+function activityCode(a: string): number {
+  return a === "active" ? 0 : a === "hlt" ? 1 : a === "shutdown" ? 2 : 3;
+}
 
 const sys: SysenterOut = { cs: 0, esp: 0, eip: 0 };
 
@@ -66,7 +63,7 @@ export function saveGuestState(v: VcpuX, d: DataView, rip: number): void {
   wnum(d, O.GUEST_RIP, rip);
   w64(d, O.GUEST_RSP, v.gpr[8], v.gpr[9]);
   w64(d, O.GUEST_RFLAGS, v.rflags, 0);
-  w32(d, O.GUEST_ACTIVITY_STATE, ACTIVITY_CODE[v.activity] ?? 0);
+  w32(d, O.GUEST_ACTIVITY_STATE, activityCode(v.activity));
   w32(d, O.GUEST_INTERRUPTIBILITY_INFO, v.interruptibility & 0xf);
   w64(d, O.GUEST_PENDING_DBG_EXCEPTIONS, 0, 0);
 }

@@ -14,7 +14,7 @@ import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import { O, r32 } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { INTR_INFO_ERROR_CODE, intrInfo, IntrType, Reason } from "../exit/reasons.ts";
-import { basicReasonOf } from "../stats.ts";
+import { basicReasonOf, vmxInstructionReason } from "../stats.ts";
 import { ioExits, msrExits } from "./bitmaps.ts";
 import { crAccess } from "./cr.ts";
 import { addrSizeCode, descriptorInstrInfo, displacementQual, vmxInstrInfo } from "./instr_info.ts";
@@ -55,21 +55,6 @@ function reflect(n: Nested, len: number): "reflected" {
   performVmExit(n, ripOf(n, len));
   return "reflected";
 }
-
-const VMX_REASONS: Readonly<Record<string, number>> = {
-  vmcall: Reason.VMCALL,
-  vmclear: Reason.VMCLEAR,
-  vmlaunch: Reason.VMLAUNCH,
-  vmptrld: Reason.VMPTRLD,
-  vmptrst: Reason.VMPTRST,
-  vmread: Reason.VMREAD,
-  vmresume: Reason.VMRESUME,
-  vmwrite: Reason.VMWRITE,
-  vmxoff: Reason.VMXOFF,
-  vmxon: Reason.VMXON,
-  invept: Reason.INVEPT,
-  invvpid: Reason.INVVPID,
-};
 
 function decide(n: Nested, exit: VmExit): ExitDisposition {
   const d = n.d;
@@ -120,7 +105,7 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       return reflect(n, exit.instructionLength);
     case "vmx": {
       if (exit.instruction === "vmfunc") return v.raiseException(6); // VM functions not enabled
-      info.begin(VMX_REASONS[exit.instruction] ?? Reason.VMCALL);
+      info.begin(vmxInstructionReason(exit.instruction));
       if (
         exit.instruction !== "vmcall" && exit.instruction !== "vmlaunch" &&
         exit.instruction !== "vmresume" && exit.instruction !== "vmxoff"
