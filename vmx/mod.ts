@@ -1,7 +1,16 @@
 /**
  * Nested VMX for nestvm: the plugin that lets a guest (L1) use Intel VMX to
- * run its own guests (L2). vmcs12 layout and accessors, capability MSRs,
- * the VMX instructions, and the per-vCPU nested state.
+ * run its own guests (L2).
+ *
+ * - Part 1 (VMX operation and VMCS management): the vmcs12 field table,
+ *   layout and accessors (`vmcs12/`), the capability MSRs (`msrs.ts`) built
+ *   from the advertised feature set (`features.ts`, `controls.ts`), the VMX
+ *   instructions VMXON, VMXOFF, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE
+ *   (`instructions/`), the per-vCPU nested state (`state.ts`) and the plugin
+ *   factory {@link createVmxPlugin}.
+ * - Part 2 (VM entry/exit, non-root execution, nested EPT) plugs in through
+ *   {@link NestedOps} (`context.ts`); its statistics service is
+ *   {@link VMX_STATS}.
  *
  * @module
  */
@@ -15,3 +24,5 @@ export * from "./msrs.ts";
 export * from "./plugin.ts";
 export * from "./state.ts";
 export * from "./vmcs12/mod.ts";
+export * from "./stats.ts";
+export { createNestedOps } from "./entry/ops.ts";
