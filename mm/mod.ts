@@ -1,9 +1,21 @@
 /**
- * Guest memory and address translation: guest-physical memory with
- * regions, lazy RAM, pinning, dirty log and code-write notification
- * ({@link PhysicalMemory}); the x86 page walker ({@link walk}), a per-vCPU
- * TLB ({@link Tlb}) and MMU ({@link Mmu}); EPT ({@link eptWalk},
- * {@link EptTranslator}).
+ * Guest memory and address translation.
+ *
+ * - {@link PhysicalMemory}: regions (RAM, ROM, MMIO owned by a plugin,
+ *   holes reading all ones), lazy 4 KiB page storage, hot accessors
+ *   `read8/16/32`, `write8/16/32`, direct frame views (`ramFrame`), pinning
+ *   (`pin`/`release`/`pins`/`releaseAll`), the dirty log
+ *   (`getAndClearDirty`) and code-write notification (`markCode`,
+ *   `onCodeWrite`). Region changes are values ({@link RegionResult}).
+ * - {@link walk}: the x86 page walker for every paging mode, writing into a
+ *   reusable {@link WalkResult}; {@link loadPdptes} for PAE.
+ * - {@link Tlb} and {@link Mmu}: a per-vCPU TLB whose hit test the CPU
+ *   inlines (see tlb.ts), and the SDM's flush rules for MOV CR0/CR3/CR4,
+ *   INVLPG and INVPCID.
+ * - {@link eptWalk}, {@link EptTranslator}: EPT for the VMX plugin, with
+ *   violation qualifications, misconfigurations, A/D flags, INVEPT, and
+ *   {@link EptTranslator.gpaTranslator} for the two-dimensional walk.
+ * - `mm/testing.ts`: {@link assertNoPins} for tests that tear machines down.
  *
  * @module
  */

@@ -610,6 +610,33 @@ export class PhysicalMemory extends FrameStore implements GuestMemory {
     return this.pinTable.list();
   }
 
+  /**
+   * Release every pin held by `holder` (plugin disposal, vCPU teardown);
+   * `dirty` as for {@link release}. Returns how many pins were released.
+   */
+  releaseAll(holder: string, options: { dirty: boolean }): number {
+    const held = this.pinTable.heldBy(holder);
+    for (const p of held) this.release(p, options);
+    return held.length;
+  }
+
+  /**
+   * Frame numbers of RAM pages that have storage (were ever written), in
+   * ascending order: the pages a full snapshot needs (all others read 0).
+   */
+  touchedFrames(): number[] {
+    const out: number[] = [];
+    for (let d = 0; d < this.pdir.length; d++) {
+      const leaf = this.pdir[d];
+      if (leaf === undefined) continue;
+      for (let i = 0; i < 512; i++) {
+        const f = d * 512 + i;
+        if (leaf[i] !== undefined && this.kind[f] === K_RAM) out.push(f);
+      }
+    }
+    return out;
+  }
+
   /** Reference count of pins on the page containing `addr`. */
   pinCount(addr: number): number {
     return this.pinTable.count(Math.floor(addr / 4096));

@@ -302,3 +302,20 @@ Deno.test("assertNoPins rejects objects that cannot list pins", () => {
   assert.ok(r.ok);
   assert.throws(() => assertNoPins({ memory: m }), /cpu1 @0x0 \(vmxon\)/);
 });
+
+Deno.test("releaseAll drops a holder's pins; touchedFrames lists written RAM pages", () => {
+  const m = ram(4);
+  m.addRom(0xffff0000, new Uint8Array([1]), "bios");
+  const a = m.pin(0x1000, "cpu0", "vmxon");
+  const b = m.pin(0x2000, "cpu0", "vmcs12");
+  const c = m.pin(0x2000, "vmx", "vmcs12");
+  assert.ok(a.ok && b.ok && c.ok);
+  m.getAndClearDirty();
+  assert.equal(m.releaseAll("cpu0", { dirty: true }), 2);
+  assert.deepEqual(m.pins(), [{ gpa: 0x2000, holder: "vmx", purpose: "vmcs12" }]);
+  assert.deepEqual(m.getAndClearDirty(), [1, 2]);
+  assert.equal(m.releaseAll("nobody", { dirty: false }), 0);
+  m.write8(0x3f_f000, 1);
+  m.read8(0x20_0000);
+  assert.deepEqual(m.touchedFrames(), [1, 2, 0x3ff]); // pinned pages have storage; ROM excluded
+});

@@ -63,6 +63,15 @@ export class PinTable {
     return [...holders].sort();
   }
 
+  /** The pinned pages held by `holder`. */
+  heldBy(holder: string): PinnedPage[] {
+    const out: PinnedPage[] = [];
+    for (const list of this.#byFrame.values()) {
+      for (const p of list) if (p.holder === holder) out.push(p);
+    }
+    return out;
+  }
+
   /** Every pin, sorted by address then holder. */
   list(): PinInfo[] {
     const out: PinInfo[] = [];
