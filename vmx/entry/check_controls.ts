@@ -22,10 +22,15 @@ export interface AllowedSettings {
 
 /** Allowed settings of every control field, derived from a feature set (TRUE_* MSR view). */
 export interface ControlCaps {
+  /** Pin-based VM-execution controls. */
   readonly pin: AllowedSettings;
+  /** Primary processor-based VM-execution controls. */
   readonly proc: AllowedSettings;
+  /** Secondary processor-based VM-execution controls. */
   readonly proc2: AllowedSettings;
+  /** VM-exit controls. */
   readonly exit: AllowedSettings;
+  /** VM-entry controls. */
   readonly entry: AllowedSettings;
 }
 

@@ -75,8 +75,11 @@ export function setSysenter(v: VcpuX, cs: number, espLin: number, eipLin: number
 
 /** Out-parameter for {@link getSysenter}. */
 export interface SysenterOut {
+  /** IA32_SYSENTER_CS. */
   cs: number;
+  /** IA32_SYSENTER_ESP. */
   esp: number;
+  /** IA32_SYSENTER_EIP. */
   eip: number;
 }
 

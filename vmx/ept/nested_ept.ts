@@ -86,6 +86,7 @@ export class NestedEpt {
     return -1;
   }
 
+  /** Perform the EPT-violation or misconfiguration VM exit for a failed walk. */
   private fault(r: EptResult, gpa: number, linear: number): void {
     const n = this.n;
     const v = n.vcpu;

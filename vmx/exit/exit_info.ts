@@ -15,9 +15,9 @@ export class ExitInfo {
   /** Exit qualification, high half. */
   qualHi = 0;
   /** Guest-linear address, or NaN when the exit defines none. */
-  guestLinear = NaN;
+  guestLinear: number = NaN;
   /** Guest-physical address, or -1 when the exit defines none. */
-  guestPhys = -1;
+  guestPhys: number = -1;
   /** VM-exit interruption information (0 = invalid). */
   intrInfo = 0;
   /** VM-exit interruption error code. */
