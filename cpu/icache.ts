@@ -80,7 +80,6 @@ export function fetchInsn(cpu: Cpu): Insn {
     if (room < limit) limit = room;
   }
   const o = lin & 0xfff;
-  const pageLin = lin - o;
   const pa = translate(cpu, lin, Acc.EXEC, cpu.cpl === 3);
   const frame = Math.floor(pa / 4096);
   const bits = cpu.codeBits;
@@ -96,7 +95,8 @@ export function fetchInsn(cpu: Cpu): Insn {
       if (typeof m.markCode === "function") m.markCode(frame);
     }
   }
-  cpu.codeIp = ip - o;
+  // The page-relative fast path is used only when the whole page is inside the CS limit.
+  cpu.codeIp = cpu.is64 || ip - o + 4095 <= cpu.smax[1] ? ip - o : NaN;
   cpu.codePage = page;
   let i = page[o];
   if (i !== undefined) return i;

@@ -176,3 +176,60 @@ export function runToHlt(t: TestCpu, limit = 1_000_000): string {
 export function r64(t: TestCpu, r: number): bigint {
   return t.cpu.getGpr64(r);
 }
+
+/** Address of the exception stubs installed by {@link installIdt}. */
+export const STUBS = 0x5000;
+
+/**
+ * Install an IDT whose vector v handler is `mov r15d, v; hlt` (64-bit) or
+ * `mov edi, v; hlt` (32-bit), through interrupt gates with DPL 3.
+ * `ist` optionally gives an IST index per vector (64-bit).
+ */
+export function installIdt(t: TestCpu, long: boolean, ist: Record<number, number> = {}): void {
+  const { mem } = t;
+  for (let v = 0; v < 256; v++) {
+    const stub = STUBS + v * 16;
+    if (long) {
+      mem.writeBytes(stub, new Uint8Array([0x41, 0xbf, v, 0, 0, 0, 0xf4]));
+      const e = LAYOUT.idt + v * 16;
+      mem.write32(e, ((stub & 0xffff) | (0x18 << 16)) >>> 0);
+      mem.write32(e + 4, ((stub & 0xffff0000) | 0xee00 | (ist[v] ?? 0)) >>> 0);
+      mem.write32(e + 8, 0);
+      mem.write32(e + 12, 0);
+    } else {
+      mem.writeBytes(stub, new Uint8Array([0xbf, v, 0, 0, 0, 0xf4]));
+      const e = LAYOUT.idt + v * 8;
+      mem.write32(e, ((stub & 0xffff) | (0x08 << 16)) >>> 0);
+      mem.write32(e + 4, ((stub & 0xffff0000) | 0xee00) >>> 0);
+    }
+  }
+}
+
+/** Run code in fresh 64-bit long mode until HLT; `init` runs before the code starts. */
+export function exec64(code: string, init?: (t: TestCpu) => void): TestCpu {
+  const t = makeCpu();
+  enter64(t);
+  installIdt(t, true);
+  init?.(t);
+  load(t, code);
+  const r = runToHlt(t);
+  if (r !== "halted") throw new Error(`expected halted, got ${r}`);
+  return t;
+}
+
+/** Run code in fresh flat 32-bit protected mode until HLT. */
+export function exec32(code: string, init?: (t: TestCpu) => void): TestCpu {
+  const t = makeCpu();
+  enter32(t);
+  installIdt(t, false);
+  init?.(t);
+  load(t, code);
+  const r = runToHlt(t);
+  if (r !== "halted") throw new Error(`expected halted, got ${r}`);
+  return t;
+}
+
+/** The arithmetic flags of RFLAGS (CF PF AF ZF SF OF). */
+export function aflags(t: TestCpu): number {
+  return t.cpu.rflags & 0x8d5;
+}

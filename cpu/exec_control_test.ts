@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { exec32, exec64, r64 } from "./testing.ts";
+
+Deno.test("jcc both ways, call/ret, indirect jmp/call", () => {
+  const t = exec64(
+    "31 c0 83 f8 01 7c 05 b8 63 00 00 00 e8 1b 00 00 00 83 c0 0a 48 8d 1d 07 00 00 00 ff e3 b8 4d 00 00 00 48 8d 0d 07 00 00 00 ff d1 f4 83 c0 01 c3 83 c0 64 c3", /* xor eax, eax; cmp eax, 1; jl 1f; mov eax, 99; 1: call 2f; add eax, 10; lea rbx, [rip + 3f]; jmp rbx; mov eax, 77; 3: lea rcx, [rip + 4f]; call rcx; hlt; 2: add eax, 1; ret; 4: add eax, 100; ret */
+  );
+  assert.equal(t.cpu.gpr[0], 111);
+});
+
+Deno.test("loop/loope/loopne/jrcxz", () => {
+  const t = exec64(
+    "b9 05 00 00 00 31 c0 ff c0 e2 fc b9 00 00 00 00 e3 05 b8 00 00 00 00 b9 0a 00 00 00 bb 00 00 00 00 ff c3 83 fb 03 e0 f9 f4", /* mov ecx, 5; xor eax, eax; 1: inc eax; loop 1b; mov ecx, 0; jrcxz 2f; mov eax, 0; 2: mov ecx, 10; mov ebx, 0; 3: inc ebx; cmp ebx, 3; loopne 3b; hlt */
+  );
+  assert.equal(t.cpu.gpr[0], 5);
+  assert.equal(t.cpu.gpr[6], 3);
+  assert.equal(t.cpu.gpr[2], 7);
+});
+
+Deno.test("ret imm16 releases stack bytes", () => {
+  const t = exec32(
+    "6a 01 6a 02 e8 01 00 00 00 f4 c2 08 00", /* push 1; push 2; call 1f; hlt; 1: ret 8 */
+  );
+  assert.equal(t.cpu.gpr[8], 0x80000);
+});
+
+Deno.test("INT n through a 64-bit interrupt gate and IRETQ back", () => {
+  // The gate for vector 0x40 points at a handler that sets ebx and returns with iretq.
+  const t = exec64(
+    "b8 01 00 00 00 cd 40 83 c0 01 f4", /* mov eax, 1; int 0x40; add eax, 1; hlt */
+    (x) => {
+      const h = 0x6000;
+      x.mem.writeBytes(h, new Uint8Array([0xbb, 0x2a, 0, 0, 0, 0x48, 0xcf])); // mov ebx, 42; iretq
+      const e = 0x2000 + 0x40 * 16;
+      x.mem.write32(e, (h & 0xffff) | (0x18 << 16));
+      x.mem.write32(e + 4, (h & 0xffff0000) | 0xee00);
+    },
+  );
+  assert.equal(t.cpu.gpr[6], 42);
+  assert.equal(t.cpu.gpr[0], 2);
+  assert.equal(t.cpu.gpr[8], 0x80000);
+});
+
+Deno.test("far jmp to a 32-bit code segment in compatibility mode and far ret back", () => {
+  // jmp far [m16:32] to compat code (selector 0x08, 32-bit), which does retf to 64-bit code.
+  const t = exec64(
+    "c7 04 25 00 00 20 00 00 01 10 00 66 c7 04 25 04 00 20 00 08 00 48 8d 05 16 00 00 00 48 83 ec 08 89 04 24 c7 44 24 04 18 00 00 00 ff 2c 25 00 00 20 00 bb 05 00 00 00 f4", /* mov dword ptr [0x200000], 0x100100; mov word ptr [0x200004], 0x08; lea rax, [rip + 1f]; sub rsp, 8; mov [rsp], eax; mov dword ptr [rsp + 4], 0x18; jmp fword ptr [0x200000]; 1: mov ebx, 5; hlt */
+    (x) => {
+      x.mem.writeBytes(0x100100, new Uint8Array([0xb9, 0x07, 0, 0, 0, 0xcb])); // mov ecx, 7; retf (32-bit)
+    },
+  );
+  assert.equal(t.cpu.gpr[2], 7);
+  assert.equal(t.cpu.gpr[6], 5);
+  assert.equal(t.cpu.mode, "long64");
+});
