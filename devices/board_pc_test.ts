@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { deviceFactories, deviceFromSpec, pcBoard, pcBoardDevices, uartOf } from "./board_pc.ts";
 import { FakeMachine } from "./testing.ts";
 import { PluginConflictError } from "../core/plugin.ts";
+import { createDebugExit } from "./debug_exit.ts";
+import { createUart16550 } from "./uart16550.ts";
+import { createPit } from "./pit.ts";
+import { createPcTestdev } from "./pc_testdev.ts";
 
 Deno.test("pc board: noApic leaves out LAPIC and IOAPIC", () => {
   const d = pcBoardDevices({ noApic: true });
@@ -127,4 +131,12 @@ Deno.test("uartOf finds COM1 for host input", () => {
   assert.equal(uartOf(plugins, 0x2f8), undefined);
   com1.input(new Uint8Array([0x31]));
   assert.equal(m.in(0x3f8), 0x31);
+});
+
+Deno.test("factories accept typed options or the --device string map", () => {
+  assert.equal(createDebugExit({ iobase: "0xf4", iosize: "4" }).name, "isa-debug-exit@0xf4");
+  assert.equal(createDebugExit({ iobase: 0xf4, iosize: 4 }).name, "isa-debug-exit@0xf4");
+  assert.equal(createUart16550({ iobase: "0x2f8", irq: "3" }).name, "uart16550@0x2f8");
+  assert.throws(() => createPit({ iobase: "nope" }), /not an integer/);
+  assert.throws(() => createPcTestdev({ what: "1" }), /unknown option/);
 });

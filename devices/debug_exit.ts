@@ -8,7 +8,14 @@
 
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { checkKnownKeys, checkRange, hex, parseIntOption, type StringOptions } from "./options.ts";
+import {
+  checkKnownKeys,
+  checkRange,
+  hex,
+  parseIntOption,
+  type StringOptions,
+  typedOptions,
+} from "./options.ts";
 
 /** Typed options of isa-debug-exit. */
 export interface DebugExitOptions {
@@ -29,7 +36,8 @@ export function parseDebugExitOptions(opts: StringOptions): DebugExitOptions {
 }
 
 /** Create an isa-debug-exit plugin. */
-export function createDebugExit(options: DebugExitOptions = {}): Plugin {
+export function createDebugExit(given: DebugExitOptions | StringOptions = {}): Plugin {
+  const options: DebugExitOptions = typedOptions(given, parseDebugExitOptions);
   const iobase = options.iobase ?? 0x501;
   const iosize = options.iosize ?? 2;
   if (iobase + iosize > 0x10000) throw new RangeError("isa-debug-exit: ports beyond 0xffff");

@@ -7,7 +7,14 @@
 
 import type { Plugin, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { checkKnownKeys, checkRange, hex, parseIntOption, type StringOptions } from "./options.ts";
+import {
+  checkKnownKeys,
+  checkRange,
+  hex,
+  parseIntOption,
+  type StringOptions,
+  typedOptions,
+} from "./options.ts";
 
 /** Typed options of the debug console. */
 export interface DebugconOptions {
@@ -27,7 +34,8 @@ export function parseDebugconOptions(opts: StringOptions): DebugconOptions {
 }
 
 /** Create a debug-console plugin. */
-export function createDebugcon(options: DebugconOptions = {}): Plugin {
+export function createDebugcon(given: DebugconOptions | StringOptions = {}): Plugin {
+  const options: DebugconOptions = typedOptions(given, parseDebugconOptions);
   const iobase = options.iobase ?? 0xe9;
   const sink = options.output;
   return {

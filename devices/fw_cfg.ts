@@ -20,6 +20,7 @@ import {
   num,
   parseIntOption,
   type StringOptions,
+  typedOptions,
 } from "./options.ts";
 
 /** Well-known fw_cfg selectors. */
@@ -85,7 +86,8 @@ function le(value: number, bytes: number): Uint8Array {
 }
 
 /** Create the fw_cfg plugin. */
-export function createFwCfg(options: FwCfgOptions = {}): Plugin {
+export function createFwCfg(given: FwCfgOptions | StringOptions = {}): Plugin {
+  const options: FwCfgOptions = typedOptions(given, parseFwCfgOptions);
   const iobase = options.iobase ?? 0x510;
   const cpus = options.cpus ?? 1;
   if (!(cpus >= 1)) throw new RangeError("fw_cfg: the CPU count must be at least 1");

@@ -26,6 +26,7 @@ import {
   parseBoolOption,
   parseIntOption,
   type StringOptions,
+  typedOptions,
 } from "./options.ts";
 
 /** Default MMIO base of the I/O APIC. */
@@ -75,7 +76,8 @@ export function parseIoapicOptions(opts: StringOptions): IoapicOptions {
 }
 
 /** Create the I/O APIC plugin. */
-export function createIoapic(options: IoapicOptions = {}): Plugin {
+export function createIoapic(given: IoapicOptions | StringOptions = {}): Plugin {
+  const options: IoapicOptions = typedOptions(given, parseIoapicOptions);
   const mmioBase = options.base ?? IOAPIC_DEFAULT_BASE;
   const irq0ToPin2 = options.irq0ToPin2 ?? true;
   let ioapicId = (options.id ?? 0) & 0xf;

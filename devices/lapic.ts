@@ -40,6 +40,7 @@ import {
   parseBoolOption,
   parseIntOption,
   type StringOptions,
+  typedOptions,
 } from "./options.ts";
 
 /** IA32_APIC_BASE. */
@@ -161,7 +162,8 @@ export interface LapicPlugin extends Plugin {
 }
 
 /** Create the local APIC plugin. */
-export function createLapic(options: LapicOptions = {}): LapicPlugin {
+export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlugin {
+  const options: LapicOptions = typedOptions(given, parseLapicOptions);
   const id = options.id ?? 0;
   const busHz = options.busHz ?? 1e9;
   const tscHz = options.tscHz ?? 1e9;

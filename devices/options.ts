@@ -129,3 +129,19 @@ export function nums(data: Record<string, unknown>, key: string): number[] {
   const v = data[key];
   return Array.isArray(v) ? v.map((x) => (typeof x === "number" ? x : 0)) : [];
 }
+
+/**
+ * Accept either typed options or the string map of `--device name,k=v`:
+ * a map whose values are strings is parsed with `parse`; anything else is
+ * taken as typed options.
+ */
+export function typedOptions<T extends object>(
+  options: T | StringOptions | undefined,
+  parse: (opts: StringOptions) => T,
+): T {
+  if (options === undefined) return {} as T;
+  const values = Object.values(options);
+  return values.length > 0 && values.every((v) => typeof v === "string")
+    ? parse(options as StringOptions)
+    : options as T;
+}

@@ -25,7 +25,8 @@ export function parsePcTestdevOptions(opts: StringOptions): Record<string, never
 }
 
 /** Create the pc-testdev plugin. */
-export function createPcTestdev(): Plugin {
+export function createPcTestdev(options: StringOptions = {}): Plugin {
+  parsePcTestdevOptions(options);
   let scratch = 0;
   const levels = new Array<boolean>(IRQ_PORTS).fill(false);
   const window = new Uint8Array(TESTDEV_MMIO_SIZE);

@@ -15,7 +15,7 @@
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import { type CpuInterruptPins, cpuInterruptPins, type ExtIntSource } from "./interrupts.ts";
-import { checkKnownKeys, expectState, num, type StringOptions } from "./options.ts";
+import { checkKnownKeys, expectState, num, type StringOptions, typedOptions } from "./options.ts";
 
 /** Typed options of the PIC (none yet beyond the defaults of a PC). */
 export interface PicOptions {
@@ -108,7 +108,8 @@ export function parsePicOptions(opts: StringOptions): PicOptions {
 }
 
 /** Create the 8259A pair plugin. */
-export function createPic(options: PicOptions = {}): Plugin & ExtIntSource {
+export function createPic(given: PicOptions | StringOptions = {}): Plugin & ExtIntSource {
+  const options: PicOptions = typedOptions(given, parsePicOptions);
   const withElcr = options.elcr ?? true;
   // Per the PIIX ELCR, IRQ 0, 1, 2, 8 and 13 are always edge triggered.
   const chips: [Chip, Chip] = [newChip(0xf8), newChip(0xde)];

@@ -24,6 +24,7 @@ import {
   num,
   parseIntOption,
   type StringOptions,
+  typedOptions,
 } from "./options.ts";
 
 /** The 8254 input clock in Hz. */
@@ -266,7 +267,8 @@ export interface PitPlugin extends Plugin {
 }
 
 /** Create an 8254 PIT plugin. */
-export function createPit(options: PitOptions = {}): PitPlugin {
+export function createPit(given: PitOptions | StringOptions = {}): PitPlugin {
+  const options: PitOptions = typedOptions(given, parsePitOptions);
   const iobase = options.iobase ?? 0x40;
   const irq = options.irq ?? 0;
   const chans: Channel[] = [newChannel(true), newChannel(true), newChannel(false)];

@@ -24,7 +24,8 @@ export function parsePort61Options(opts: StringOptions): Record<string, never> {
 }
 
 /** Create the port 0x61 plugin. */
-export function createPort61(): Plugin {
+export function createPort61(options: StringOptions = {}): Plugin {
+  parsePort61Options(options);
   let ctx: PluginContext | null = null;
   let control = 0; // bits 3:0 as written
 

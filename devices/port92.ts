@@ -18,7 +18,8 @@ export function parsePort92Options(opts: StringOptions): Record<string, never> {
 }
 
 /** Create the port 0x92 plugin. */
-export function createPort92(): Plugin {
+export function createPort92(options: StringOptions = {}): Plugin {
+  parsePort92Options(options);
   let value = 0x02; // A20 enabled at reset
   let ctx: PluginContext | null = null;
   return {

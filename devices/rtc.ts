@@ -24,6 +24,7 @@ import {
   nums,
   parseIntOption,
   type StringOptions,
+  typedOptions,
 } from "./options.ts";
 
 /** Default epoch: 2025-01-01T00:00:00Z, in Unix seconds. */
@@ -95,7 +96,8 @@ export interface RtcPlugin extends Plugin {
 }
 
 /** Create the CMOS RTC plugin. */
-export function createRtc(options: RtcOptions = {}): RtcPlugin {
+export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
+  const options: RtcOptions = typedOptions(given, parseRtcOptions);
   const epoch = options.epoch ?? DEFAULT_RTC_EPOCH;
   const iobase = options.iobase ?? 0x70;
   const irq = options.irq ?? 8;

@@ -22,6 +22,7 @@ import {
   parseBoolOption,
   parseIntOption,
   type StringOptions,
+  typedOptions,
 } from "./options.ts";
 
 /** Standard PC COM port bases and IRQs (COM1..COM4). */
@@ -102,7 +103,8 @@ export function parseUartOptions(opts: StringOptions): UartOptions {
 }
 
 /** Create a 16550A UART plugin. */
-export function createUart16550(options: UartOptions = {}): UartPlugin {
+export function createUart16550(given: UartOptions | StringOptions = {}): UartPlugin {
+  const options: UartOptions = typedOptions(given, parseUartOptions);
   const com = COM_PORTS[(options.com ?? 1) - 1] ?? COM_PORTS[0];
   const iobase = options.iobase ?? com.base;
   const irq = options.irq ?? com.irq;
