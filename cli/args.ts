@@ -10,25 +10,45 @@ import { parseIntOption } from "../plugins/spec.ts";
 
 /** Parsed command line. */
 export interface CliOptions {
+  /** Multiboot kernel path (--kernel). */
   kernel?: string;
+  /** Guest RAM in MiB (--memory). */
   memoryMiB: number;
+  /** COM1 destination: stdio, none or file:PATH. */
   serial: string;
+  /** --device specs, in order. */
   devices: string[];
+  /** CPU model spec (--cpu). */
   cpu?: string;
+  /** --plugin specs, in order. */
   plugins: string[];
+  /** Kernel command line (--append). */
   append: string;
+  /** Comma-separated module list (--initrd). */
   initrd?: string;
+  /** Flat binaries (--load ADDR:FILE). */
   loads: { addr: number; file: string }[];
+  /** Entry address for --load. */
   entry?: number;
+  /** CPU mode at --entry. */
   mode: "real" | "protected32" | "long64";
+  /** Instruction budget (--max-instructions). */
   maxInstructions?: number;
+  /** Print statistics at the end (--stats). */
   stats: boolean;
+  /** Log every VM exit (--trace). */
   trace: boolean;
+  /** Run the nested-virtualization demo (--demo). */
   demo: boolean;
+  /** Show help (--help). */
   help: boolean;
+  /** Print the version (--version). */
   version: boolean;
+  /** Instruction count at which to snapshot (--snapshot-at). */
   snapshotAt?: number;
+  /** Snapshot output path (--snapshot-file). */
   snapshotFile?: string;
+  /** Snapshot to restore (--restore). */
   restore?: string;
   /** Warnings for QEMU options accepted but ignored (printed once each). */
   warnings: string[];
@@ -45,6 +65,7 @@ interface OptionDef {
   readonly names: readonly string[];
   readonly kind: Kind;
   readonly apply: (o: CliOptions, value: string) => string | undefined;
+  /** Show help (--help). */
   readonly help: string;
   readonly arg?: string;
 }
@@ -101,6 +122,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--kernel", "-kernel"],
     kind: "string",
     arg: "FILE",
+    /** Show help (--help). */
     help: "Multiboot v1 kernel (ELF32/ELF64 or a.out kludge) to boot",
     apply: (o, v) => {
       o.kernel = v;
@@ -111,6 +133,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--memory", "-m"],
     kind: "string",
     arg: "SIZE",
+    /** Show help (--help). */
     help: "guest RAM, MiB by default (e.g. 256, 512M, 4G; default 128)",
     apply: (o, v) => {
       const mib = parseMemorySize(v.replace(/^size=/, ""));
@@ -123,6 +146,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--serial", "-serial"],
     kind: "string",
     arg: "stdio|file:PATH|none",
+    /** Show help (--help). */
     help: "where COM1 output goes (default stdio)",
     apply: (o, v) => {
       if (v !== "stdio" && v !== "none" && !v.startsWith("file:")) {
@@ -136,6 +160,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--device", "-device"],
     kind: "string",
     arg: "NAME[,k=v...]",
+    /** Show help (--help). */
     help: "add or configure a device (e.g. isa-debug-exit,iobase=0xf4,iosize=4)",
     apply: (o, v) => {
       o.devices.push(v);
@@ -146,6 +171,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--cpu", "-cpu"],
     kind: "string",
     arg: "MODEL[,+feat,-feat]",
+    /** Show help (--help). */
     help: "CPU model and feature switches (e.g. max,-vmx)",
     apply: (o, v) => {
       o.cpu = v;
@@ -156,6 +182,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--plugin"],
     kind: "string",
     arg: "SPECIFIER[,k=v...]",
+    /** Show help (--help). */
     help: "load a plugin module (path, URL, npm: or jsr:) with options",
     apply: (o, v) => {
       o.plugins.push(v);
@@ -166,6 +193,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--append", "-append"],
     kind: "string",
     arg: "STRING",
+    /** Show help (--help). */
     help: "kernel command line (multiboot cmdline)",
     apply: (o, v) => {
       o.append = v;
@@ -176,6 +204,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--initrd", "-initrd"],
     kind: "string",
     arg: "FILE[,FILE...]",
+    /** Show help (--help). */
     help: "multiboot modules, comma separated (each may carry an argument string after a space)",
     apply: (o, v) => {
       o.initrd = v;
@@ -186,6 +215,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--load"],
     kind: "string",
     arg: "ADDR:FILE",
+    /** Show help (--help). */
     help: "load a flat binary at a guest-physical address (repeatable)",
     apply: (o, v) => {
       const i = v.indexOf(":");
@@ -199,6 +229,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--entry"],
     kind: "string",
     arg: "ADDR",
+    /** Show help (--help). */
     help: "entry point for --load",
     apply: (o, v) => {
       const n = parseIntOption(v);
@@ -211,6 +242,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--mode"],
     kind: "string",
     arg: "real|protected32|long64",
+    /** Show help (--help). */
     help: "CPU mode at --entry (default protected32)",
     apply: (o, v) => {
       if (v !== "real" && v !== "protected32" && v !== "long64") {
@@ -224,6 +256,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--max-instructions"],
     kind: "string",
     arg: "N",
+    /** Show help (--help). */
     help: "stop after N retired instructions",
     apply: (o, v) => {
       const n = count(v, "--max-instructions");
@@ -235,6 +268,7 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--stats"],
     kind: "flag",
+    /** Show help (--help). */
     help: "print instructions, MIPS and VM exits by reason and level on stderr at the end",
     apply: (o) => {
       o.stats = true;
@@ -244,6 +278,7 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--trace"],
     kind: "flag",
+    /** Show help (--help). */
     help: "log every VM exit on stderr",
     apply: (o) => {
       o.trace = true;
@@ -254,6 +289,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--snapshot-at"],
     kind: "string",
     arg: "N",
+    /** Show help (--help). */
     help: "stop after N retired instructions and save a snapshot to --snapshot-file",
     apply: (o, v) => {
       const n = count(v, "--snapshot-at");
@@ -266,6 +302,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--snapshot-file"],
     kind: "string",
     arg: "PATH",
+    /** Show help (--help). */
     help: "snapshot file written by --snapshot-at",
     apply: (o, v) => {
       o.snapshotFile = v;
@@ -276,6 +313,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--restore"],
     kind: "string",
     arg: "PATH",
+    /** Show help (--help). */
     help: "continue a machine from a snapshot file",
     apply: (o, v) => {
       o.restore = v;
@@ -285,6 +323,7 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--demo"],
     kind: "flag",
+    /** Show help (--help). */
     help: "run the nested-virtualization demo (L1 hypervisor launching an L2)",
     apply: (o) => {
       o.demo = true;
@@ -294,6 +333,7 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--help", "-h", "-help"],
     kind: "flag",
+    /** Show help (--help). */
     help: "show this help",
     apply: (o) => {
       o.help = true;
@@ -303,6 +343,7 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--version", "-version"],
     kind: "flag",
+    /** Show help (--help). */
     help: "print the version",
     apply: (o) => {
       o.version = true;
@@ -317,17 +358,29 @@ for (const d of OPTIONS) for (const n of d.names) BY_NAME.set(n, d);
 /** Default options. */
 export function defaultOptions(): CliOptions {
   return {
+    /** Guest RAM in MiB (--memory). */
     memoryMiB: 128,
+    /** COM1 destination: stdio, none or file:PATH. */
     serial: "stdio",
+    /** --device specs, in order. */
     devices: [],
+    /** --plugin specs, in order. */
     plugins: [],
+    /** Kernel command line (--append). */
     append: "",
+    /** Flat binaries (--load ADDR:FILE). */
     loads: [],
+    /** CPU mode at --entry. */
     mode: "protected32",
+    /** Print statistics at the end (--stats). */
     stats: false,
+    /** Log every VM exit (--trace). */
     trace: false,
+    /** Run the nested-virtualization demo (--demo). */
     demo: false,
+    /** Show help (--help). */
     help: false,
+    /** Print the version (--version). */
     version: false,
     warnings: [],
   };
@@ -361,7 +414,9 @@ export function parseArgs(args: readonly string[]): ParseResult {
     }
     if (arg === "-enable-kvm") {
       return {
+        /** True when parsing succeeded. */
         ok: false,
+        /** What is wrong with the command line. */
         error: "-enable-kvm is not supported: nestvm emulates the CPU (and VMX) itself",
       };
     }
@@ -381,7 +436,9 @@ export function parseArgs(args: readonly string[]): ParseResult {
       continue;
     }
     return {
+      /** True when parsing succeeded. */
       ok: false,
+      /** What is wrong with the command line. */
       error: arg.startsWith("-") ? `unknown option ${arg}` : `unexpected argument "${arg}"`,
     };
   }

@@ -38,7 +38,7 @@ export class VirtualClock {
   #seq = 0;
   #timers: TimerEntry[] = [];
   /** Earliest pending deadline (Infinity when none); read by the run loop. */
-  nextDeadline = Infinity;
+  nextDeadline: number = Infinity;
   /** Called when a newly scheduled timer becomes the earliest deadline. */
   onDeadlineChanged: () => void = () => {};
 

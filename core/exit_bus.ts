@@ -15,11 +15,13 @@ import { Abandon, CpuFault } from "../cpu/fault.ts";
 
 /** A failure inside a plugin, captured with the exit being handled. */
 export interface PluginFault {
+  /** Name of the plugin that threw. */
   readonly plugin: string;
   /** One-line description of the exit being handled. */
   readonly exit: string;
   /** The exit itself. */
   readonly raw: VmExit;
+  /** What it threw. */
   readonly error: unknown;
 }
 

@@ -30,7 +30,9 @@ import { restoreMachine, saveMachine } from "./snapshot/machine_snapshot.ts";
 
 /** A named set of plugins (e.g. the `pc` board). */
 export interface Board {
+  /** Preset name (e.g. "pc"). */
   readonly name: string;
+  /** The preset's plugins. */
   readonly plugins: readonly Plugin[];
 }
 

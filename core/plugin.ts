@@ -108,9 +108,13 @@ export interface IrqSpace {
 
 /** Structured logging scoped to the plugin. */
 export interface Logger {
+  /** Log a debug message. */
   debug(msg: string): void;
+  /** Log an informational message. */
   info(msg: string): void;
+  /** Log a warning. */
   warn(msg: string): void;
+  /** Log an error. */
   error(msg: string): void;
 }
 
@@ -132,6 +136,7 @@ export interface ServiceSpace {
 
 /** A typed key for a service. */
 export interface ServiceToken<T> {
+  /** Unique id of the service. */
   readonly id: string;
   /** Phantom field carrying the type; never set. */
   readonly _type?: T;
@@ -144,16 +149,23 @@ export function serviceToken<T>(id: string): ServiceToken<T> {
 
 /** Everything a plugin receives in setup. */
 export interface PluginContext {
+  /** Port-I/O registration. */
   readonly ports: PortSpace;
+  /** MMIO registration. */
   readonly mmio: MmioSpace;
+  /** Exit handlers, interceptors and observers. */
   readonly exits: ExitSpace;
+  /** IRQ lines and interrupt-controller registration. */
   readonly irq: IrqSpace;
+  /** The deterministic virtual clock. */
   readonly clock: VirtualClock;
   /** Guest physical memory (see `mm/`). */
   readonly memory: import("../mm/types.ts").GuestMemory;
   /** The boot vCPU. */
   readonly vcpu: Vcpu;
+  /** Typed services offered by plugins. */
   readonly services: ServiceSpace;
+  /** Logger scoped to this plugin. */
   readonly log: Logger;
   /** Options given on the command line (`--plugin x.ts,key=value`) or in the API. */
   readonly options: Readonly<Record<string, string>>;
@@ -163,7 +175,9 @@ export interface PluginContext {
 
 /** A plugin's saved state: versioned, JSON-compatible data. */
 export interface PluginState {
+  /** Version of the state's layout (checked by loadState). */
   readonly version: number;
+  /** JSON-compatible state data. */
   readonly data: unknown;
 }
 

@@ -24,6 +24,7 @@ export type StopReason =
 
 /** Result of `Machine.run`. */
 export interface RunResult {
+  /** Why the run stopped. */
   readonly reason: StopReason;
   /** Instructions retired in this run. */
   readonly instructions: number;

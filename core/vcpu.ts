@@ -36,15 +36,21 @@ export const enum Seg {
  * 7 P, 12 AVL, 13 L, 14 D/B, 15 G, 16 segment unusable.
  */
 export interface SegmentRegister {
+  /** Visible selector. */
   selector: number;
+  /** Base address (linear, canonical). */
   base: number;
+  /** Limit in bytes minus one (byte granular, after G scaling). */
   limit: number;
+  /** Access rights in VMX format (bit 16: unusable). */
   attrs: number;
 }
 
 /** GDTR or IDTR. */
 export interface TableRegister {
+  /** Base address (linear, canonical). */
   base: number;
+  /** Limit in bytes minus one (byte granular, after G scaling). */
   limit: number;
 }
 
@@ -63,6 +69,7 @@ export const enum Interruptibility {
 export interface PendingEvent {
   /** 0 external interrupt, 2 NMI, 3 hardware exception, 4 software interrupt, 5 privileged software exception, 6 software exception. */
   type: 0 | 2 | 3 | 4 | 5 | 6;
+  /** Vector number. */
   vector: number;
   /** Error code, or -1 if none is delivered. */
   errorCode: number;
@@ -104,9 +111,13 @@ export interface Vcpu {
   rip: number;
   /** RFLAGS (materialized from lazy flags on read; writes replace it). */
   rflags: number;
+  /** CR0. */
   cr0: number;
+  /** CR2 (page-fault linear address). */
   cr2: number;
+  /** CR3 (page-table base and PCID). */
   cr3: number;
+  /** CR4. */
   cr4: number;
   /** CR8 (task priority, 4 bits). */
   cr8: number;
@@ -116,7 +127,9 @@ export interface Vcpu {
   readonly dr: Float64Array;
   /** ES, CS, SS, DS, FS, GS, LDTR, TR (see {@link Seg}). */
   readonly seg: readonly SegmentRegister[];
+  /** Global descriptor table register. */
   readonly gdtr: TableRegister;
+  /** Interrupt descriptor table register. */
   readonly idtr: TableRegister;
   /** Current privilege level (CS.DPL, or 0/3 per mode rules). */
   readonly cpl: number;
@@ -129,6 +142,7 @@ export interface Vcpu {
     | "compat16"
     | "compat32"
     | "long64";
+  /** Activity state (HLT, shutdown, wait-for-SIPI). */
   activity: ActivityState;
   /** Interruptibility state bits (see {@link Interruptibility}). */
   interruptibility: number;

@@ -95,7 +95,7 @@ export type VmExit =
   | WindowExit;
 
 /** Fields every exit carries. */
-interface ExitBase {
+export interface ExitBase {
   /** Level of the guest that caused the exit. */
   readonly level: Level;
   /** Length of the instruction causing the exit (0 for events). */
@@ -107,9 +107,13 @@ interface ExitBase {
  * For `in`, the handler sets `value`.
  */
 export interface IoExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "io";
+  /** I/O port number (0-0xffff). */
   readonly port: number;
+  /** Access size in bytes. */
   readonly size: 1 | 2 | 4;
+  /** Whether data goes into the guest (in/read) or out of it (out/write). */
   readonly direction: Direction;
   /** Data written (out) or read (in, set by the handler). */
   value: number;
@@ -121,9 +125,13 @@ export interface IoExit extends ExitBase {
 
 /** An access to guest-physical MMIO that a plugin owns. */
 export interface MmioExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "mmio";
+  /** Guest-physical address of the access. */
   readonly gpa: number;
+  /** Access size in bytes. */
   readonly size: AccessSize;
+  /** Whether data goes into the guest (in/read) or out of it (out/write). */
   readonly direction: Direction;
   /** Low 32 bits of data written or (set by handler) read. */
   value: number;
@@ -133,46 +141,67 @@ export interface MmioExit extends ExitBase {
 
 /** CPUID: the handler sets `eax`..`edx` (pre-filled with the CPU model's answer). */
 export interface CpuidExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "cpuid";
+  /** CPUID leaf (EAX on entry). */
   readonly leaf: number;
+  /** CPUID subleaf (ECX on entry). */
   readonly subleaf: number;
+  /** Result EAX (pre-filled with the CPU model's answer). */
   eax: number;
+  /** Result EBX (pre-filled with the CPU model's answer). */
   ebx: number;
+  /** Result ECX (pre-filled with the CPU model's answer). */
   ecx: number;
+  /** Result EDX (pre-filled with the CPU model's answer). */
   edx: number;
 }
 
 /** RDMSR of an MSR the CPU does not implement itself; the handler sets lo/hi. */
 export interface MsrReadExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "rdmsr";
+  /** MSR index (ECX). */
   readonly msr: number;
+  /** Low 32 bits of the MSR value (EAX). */
   lo: number;
+  /** High 32 bits of the MSR value (EDX). */
   hi: number;
 }
 
 /** WRMSR of an MSR the CPU does not implement itself. */
 export interface MsrWriteExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "wrmsr";
+  /** MSR index (ECX). */
   readonly msr: number;
+  /** Low 32 bits of the MSR value (EAX). */
   readonly lo: number;
+  /** High 32 bits of the MSR value (EDX). */
   readonly hi: number;
 }
 
 /** HLT (seen by plugins only at level 2 or when asked for). */
 export interface HltExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "hlt";
 }
 
 /** A VMX instruction (VMXON ... VMFUNC). */
 export interface VmxInstructionExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "vmx";
+  /** Which instruction. */
   readonly instruction: VmxInstruction;
+  /** Operand encoding, for evaluation and the VM-exit instruction-information field. */
   readonly operands: VmxOperands;
 }
 
 /** An exception or NMI about to be delivered (only where someone asked). */
 export interface ExceptionExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "exception";
+  /** Exception vector (0-31) or interrupt vector. */
   readonly vector: number;
   /** Error code, or -1 when the exception has none. */
   readonly errorCode: number;
@@ -189,13 +218,17 @@ export interface ExceptionExit extends ExitBase {
 
 /** Triple fault: the CPU shuts down unless a plugin turns it into a VM exit. */
 export interface TripleFaultExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "triple-fault";
 }
 
 /** MOV to/from CR0/CR3/CR4/CR8, CLTS and LMSW (SDM Table 28-3). */
 export interface CrAccessExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "cr";
+  /** Control register number. */
   readonly cr: 0 | 3 | 4 | 8;
+  /** Access type (SDM Vol. 3C Table 28-3). */
   readonly access: "mov-to" | "mov-from" | "clts" | "lmsw";
   /** GPR number for MOV forms, -1 otherwise. */
   readonly gpr: number;
@@ -209,14 +242,19 @@ export interface CrAccessExit extends ExitBase {
 
 /** MOV to/from a debug register. */
 export interface DrAccessExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "dr";
+  /** Debug register number. */
   readonly dr: number;
+  /** Whether data goes into the guest (in/read) or out of it (out/write). */
   readonly direction: "to" | "from";
+  /** General register number (RAX=0 ... R15=15). */
   readonly gpr: number;
 }
 
 /** Instructions with no operands worth reporting beyond their kind. */
 export interface SimpleInstructionExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind:
     | "rdtsc"
     | "rdtscp"
@@ -235,6 +273,7 @@ export interface SimpleInstructionExit extends ExitBase {
 
 /** INVLPG / INVPCID. */
 export interface InvlpgExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "invlpg" | "invpcid";
   /** Linear address (INVLPG) or the descriptor's linear address (INVPCID). */
   readonly linear: number;
@@ -246,18 +285,23 @@ export interface InvlpgExit extends ExitBase {
 
 /** LGDT/LIDT/SGDT/SIDT and LLDT/LTR/SLDT/STR. */
 export interface DescriptorTableExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "gdtr-idtr" | "ldtr-tr";
+  /** Which instruction. */
   readonly instruction: "sgdt" | "sidt" | "lgdt" | "lidt" | "sldt" | "str" | "lldt" | "ltr";
+  /** Operand encoding, for evaluation and the VM-exit instruction-information field. */
   readonly operands: VmxOperands;
 }
 
 /** An external interrupt or NMI arriving while the guest runs. */
 export interface ExternalInterruptExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "external-interrupt" | "nmi";
 }
 
 /** Interrupt window / NMI window open, monitor trap flag, preemption timer. */
 export interface WindowExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
   readonly kind: "interrupt-window" | "nmi-window" | "monitor-trap" | "preemption-timer";
 }
 

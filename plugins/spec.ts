@@ -7,7 +7,9 @@
 
 /** A parsed spec: the leading name and its options. */
 export interface Spec {
+  /** The leading name (device type or module specifier). */
   readonly name: string;
+  /** The key=value options. */
   readonly options: Readonly<Record<string, string>>;
 }
 

@@ -45,10 +45,16 @@ Deno.test("machine snapshot: refusals dispose the half-built machine", async () 
   m.dispose();
 
   const other = counter("other");
-  await refused(() => restoreMachine(full, () => new Machine({ memoryMiB: 8, plugins: [other] })), /plugins \[counter@1\.0\.0\]/);
+  await refused(
+    () => restoreMachine(full, () => new Machine({ memoryMiB: 8, plugins: [other] })),
+    /plugins \[counter@1\.0\.0\]/,
+  );
   assert.equal(other.disposed, 1, "the refused machine was disposed");
   const small = counter();
-  await refused(() => restoreMachine(full, () => new Machine({ memoryMiB: 4, plugins: [small] })), /8 MiB of RAM, this machine 4 MiB/);
+  await refused(
+    () => restoreMachine(full, () => new Machine({ memoryMiB: 4, plugins: [small] })),
+    /8 MiB of RAM, this machine 4 MiB/,
+  );
   assert.equal(small.disposed, 1);
   const build = () => new Machine({ memoryMiB: 8, plugins: [counter()] });
   await refused(() => restoreMachine([delta], build), /must be a full snapshot/);
