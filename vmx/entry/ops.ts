@@ -13,7 +13,9 @@ import { createHooks, onL2Exit } from "../nonroot/hook.ts";
 import { Nested } from "../nonroot/session.ts";
 import { VMX_STATS, VmxStats } from "../stats.ts";
 import type { VcpuX } from "./cpu_extras.ts";
-import { vmentry } from "./vmentry.ts";
+import { rearmPreemptionTimer, vmentry } from "./vmentry.ts";
+import { PROC, PROC2 } from "../controls.ts";
+import { startEpt } from "../ept/nested_ept.ts";
 
 /** Create the nested session of a VMX context (hooks installed, no service registration). */
 export function createNested(vmx: VmxContext, stats: VmxStats = new VmxStats()): Nested {
@@ -78,18 +80,21 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       vmx.vcpu.nonRootHook = null;
     },
     saveState(): unknown {
-      // L2 state lives in the vCPU and vmcs12 (guest RAM); record whether L2 runs.
-      return { inL2: n.inL2 };
+      // L2's registers live in the vCPU and vmcs12 lives in guest RAM; what
+      // is only here is the bookkeeping of the current L2 run.
+      const data: NestedSnapshot = {
+        inL2: n.inL2,
+        l1TscOffset: n.l1TscOffset,
+        l2TscDelta: n.l2TscDelta,
+        timerLeft: n.timer !== null && n.clock !== null
+          ? Math.max(0, n.timerDeadline - n.clock.now)
+          : -1,
+        debugctlLoaded: n.debugctlLoaded,
+      };
+      return data;
     },
     loadState(data: unknown): void {
-      const d = data as { inL2?: unknown } | null;
-      if (d !== null && typeof d === "object" && d.inL2 === true && vmx.state.current !== null) {
-        n.vmcs = vmx.state.current.vmcs;
-        n.d = n.vmcs.view;
-        n.inL2 = true;
-        vmx.vcpu.nonRoot = true;
-        vmx.vcpu.nonRootHook = n.hook;
-      }
+      restoreNested(n, vmx, data);
     },
     dispose(): void {
       if (n.timer !== null) n.timer.cancel();
@@ -98,6 +103,50 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
   };
   OPS_SESSIONS.set(ops, n);
   return ops;
+}
+
+/** Part 2's snapshot data. */
+export interface NestedSnapshot {
+  /** L2 was running (VMX non-root operation). */
+  readonly inL2: boolean;
+  /** L1's TSC offset to restore at the next VM exit. */
+  readonly l1TscOffset: number;
+  /** vmcs12's TSC offset applied while L2 runs. */
+  readonly l2TscDelta: number;
+  /** Virtual ns left on the preemption timer, or -1 when not armed. */
+  readonly timerLeft: number;
+  /** VM entry loaded IA32_DEBUGCTL. */
+  readonly debugctlLoaded: boolean;
+}
+
+function num(v: unknown, dflt: number): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : dflt;
+}
+
+/** Restore the L2 bookkeeping saved by saveState (malformed data: stays in root operation). */
+function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
+  const d = data as Partial<NestedSnapshot> | null;
+  if (n.timer !== null) n.timer.cancel();
+  n.timer = null;
+  n.inL2 = false;
+  if (d === null || typeof d !== "object" || d.inL2 !== true || vmx.state.current === null) return;
+  const vmcs = vmx.state.current.vmcs;
+  n.vmcs = vmcs;
+  n.d = vmcs.view;
+  n.inL2 = true;
+  n.l1TscOffset = num(d.l1TscOffset, 0);
+  n.l2TscDelta = num(d.l2TscDelta, 0);
+  n.debugctlLoaded = d.debugctlLoaded === true;
+  n.injectedPending = false;
+  const proc = vmcs.procControls;
+  const proc2 = vmcs.procControls2;
+  n.ept = (proc & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0 && (proc2 & PROC2.ENABLE_EPT) !== 0
+    ? startEpt(n)
+    : null;
+  vmx.vcpu.nonRoot = true;
+  vmx.vcpu.nonRootHook = n.ept !== null ? n.hookEpt : n.hook;
+  const left = num(d.timerLeft, -1);
+  if (left >= 0) rearmPreemptionTimer(n, left);
 }
 
 const OPS_SESSIONS = new WeakMap<NestedOps, Nested>();

@@ -144,9 +144,13 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
  * (SDM 26.5.1). A value of 0 exits before the first L2 instruction.
  */
 function armPreemptionTimer(n: Nested): void {
-  const clock = n.clock;
   const value = r32(n.d, O.VMX_PREEMPTION_TIMER_VALUE);
-  const delay = value * 2 ** n.features.preemptionTimerRate;
+  rearmPreemptionTimer(n, value * 2 ** n.features.preemptionTimerRate);
+}
+
+/** Arm the preemption timer to expire `delay` virtual ns from now (entry, snapshot restore). */
+export function rearmPreemptionTimer(n: Nested, delay: number): void {
+  const clock = n.clock;
   if (clock === null) return;
   n.timerDeadline = clock.now + delay;
   n.timer = clock.schedule(n.timerDeadline, () => {

@@ -668,3 +668,22 @@ Deno.test("IDT-vectoring information when an exit interrupts delivery of the inj
   assert.equal(f.get("IDT_VECTORING_INFO"), 0x80000b0d);
   assert.equal(f.get("IDT_VECTORING_ERROR_CODE"), 0);
 });
+
+Deno.test("snapshot of part 2 while L2 runs: restored session keeps hook, TSC offset and timer", () => {
+  const f = entryFixture();
+  f.set("PIN_BASED_VM_EXEC_CONTROL", CAPS.pin.must1 | PIN.PREEMPTION_TIMER);
+  f.set("VMX_PREEMPTION_TIMER_VALUE", 10);
+  f.launch();
+  const saved = f.h.plugin.saveState!();
+  const g = entryFixture();
+  // Same RAM contents (vmcs12 lives there) and the same current VMCS.
+  g.h.memory.writeBytes(0, f.h.memory.readBytes(0, 0x30000));
+  g.h.plugin.loadState!(saved);
+  assert.equal(g.h.vcpu.nonRoot, true);
+  assert.notEqual(g.h.vcpu.nonRootHook, null);
+  assert.equal(g.n.inL2, true);
+  assert.equal(g.n.clock!.pending, 1, "preemption timer re-armed");
+  g.n.clock!.advanceTo(g.n.clock!.now + 10 * 32);
+  assert.equal(g.h.vcpu.nonRoot, false);
+  assert.equal(g.get("VM_EXIT_REASON"), 52);
+});
