@@ -319,3 +319,37 @@ Deno.test("lapic: relocating APIC_BASE onto another owner leaves the page unmapp
   assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00900n).kind, "ok");
   assert.equal(m.read(B + 0x30), 0x00050014, "mapped again at the default base");
 });
+
+Deno.test("lapic: logical destinations (flat and cluster) for IOAPIC-style messages", async () => {
+  const { LOCAL_APIC } = await import("./interrupts.ts");
+  const { m, enable } = setup();
+  enable();
+  const svc = (() => {
+    let found: import("./interrupts.ts").LocalApicBus | undefined;
+    m.load({
+      name: "probe",
+      version: "1.0.0",
+      apiVersion: 1,
+      setup: (ctx) => void (found = ctx.services.find(LOCAL_APIC)),
+    });
+    return found!;
+  })();
+  m.write(B + 0xd0, 0x02000000); // logical ID 0x02
+  const msg = (destination: number, logical: boolean) => ({
+    vector: 0x40,
+    deliveryMode: 0,
+    destination,
+    logical,
+    levelTriggered: false,
+  });
+  assert.equal(svc.deliver(msg(0x01, true)), false, "flat: bit 0 is not ours");
+  assert.equal(svc.deliver(msg(0x06, true)), true, "flat: bit 1 matches");
+  assert.equal(svc.deliver(msg(0x00, false)), true, "physical ID 0");
+  assert.equal(svc.deliver(msg(0x01, false)), false, "physical ID 1");
+  assert.equal(svc.deliver(msg(0xff, false)), true, "physical broadcast");
+  m.write(B + 0xe0, 0x0fffffff); // cluster model
+  m.write(B + 0xd0, 0x32000000); // cluster 3, member bit 1
+  assert.equal(svc.deliver(msg(0x32, true)), true);
+  assert.equal(svc.deliver(msg(0x22, true)), false, "other cluster");
+  assert.equal(svc.deliver(msg(0x31, true)), false, "other member");
+});

@@ -271,3 +271,73 @@ Deno.test("pit: a pending period change survives save/load", () => {
   assert.equal(m2.in(0x40), m.in(0x40));
   assert.equal(m2.in(0x40), m.in(0x40));
 });
+
+Deno.test("pit: mode 1 (hardware one-shot) waits for a gate edge, retriggers", () => {
+  const { m, pit } = setup();
+  m.out(0x43, 0xb2); // ch2 lsb/msb mode 1
+  m.out(0x42, 10);
+  m.out(0x42, 0);
+  m.advance(TICK_NS * 50);
+  assert.equal(pit.output(2), true, "OUT high until triggered");
+  m.out(0x61, 1); // gate rising edge: trigger
+  m.advance(TICK_NS * 5);
+  assert.equal(pit.output(2), false, "OUT low while counting");
+  m.out(0x61, 0);
+  m.out(0x61, 1); // retrigger restarts the count
+  m.advance(TICK_NS * 9);
+  assert.equal(pit.output(2), false);
+  m.advance(TICK_NS * 3);
+  assert.equal(pit.output(2), true, "OUT high at terminal count");
+  assert.equal(m.in(0x61) & 0x20, 0x20);
+});
+
+Deno.test("pit: mode 4 (software strobe) pulses OUT low for one clock", () => {
+  const { m, pit } = setup();
+  m.out(0x43, 0x38); // ch0 lsb/msb mode 4
+  m.out(0x40, 20);
+  m.out(0x40, 0);
+  const lows: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    m.advance(TICK_NS);
+    if (!pit.output(0)) lows.push(i);
+  }
+  assert.equal(lows.length, 1, `one low clock (${lows})`);
+  assert.ok(Math.abs(lows[0] - 20) <= 1, `strobe after N+1 clocks (${lows})`);
+});
+
+Deno.test("pit: mode 5 (hardware strobe) strobes N clocks after the gate edge", () => {
+  const { m, pit } = setup();
+  m.out(0x43, 0xba); // ch2 lsb/msb mode 5
+  m.out(0x42, 10);
+  m.out(0x42, 0);
+  m.advance(TICK_NS * 30);
+  assert.equal(pit.output(2), true, "no strobe without trigger");
+  m.out(0x61, 1);
+  const lows: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    m.advance(TICK_NS);
+    if (!pit.output(2)) lows.push(i);
+  }
+  assert.equal(lows.length, 1, `one strobe (${lows})`);
+  assert.ok(Math.abs(lows[0] - 10) <= 1, `strobe at ${lows}`);
+});
+
+Deno.test("pit: mode 2 gate low forces OUT high and stops; rising gate reloads", () => {
+  const { m, pit } = setup();
+  m.out(0x61, 1);
+  m.out(0x43, 0xb4); // ch2 mode 2
+  m.out(0x42, 50);
+  m.out(0x42, 0);
+  m.advance(TICK_NS * 20.5);
+  m.out(0x43, 0x80);
+  const before = m.in(0x42) | (m.in(0x42) << 8);
+  assert.ok(before >= 29 && before <= 31, `count ${before}`);
+  m.out(0x61, 0);
+  assert.equal(pit.output(2), true);
+  m.advance(TICK_NS * 100);
+  m.out(0x61, 1);
+  m.advance(TICK_NS * 1.5);
+  m.out(0x43, 0x80);
+  const after = m.in(0x42) | (m.in(0x42) << 8);
+  assert.ok(after >= 49 && after <= 50, `reloaded ${after}`);
+});
