@@ -26,21 +26,22 @@ function build(output: { text: string }, plugins: Plugin[] = []): Machine {
   return createMachine({ memoryMiB: 128, serial: (b) => (output.text += dec.decode(b)), plugins });
 }
 
-async function reference(image: Uint8Array): Promise<Reference> {
+function reference(image: Uint8Array): Reference {
   const out = { text: "" };
   const l2Exits: number[] = [];
-  let m: Machine | undefined;
+  const holder: { m?: Machine } = {};
   const spy: Plugin = {
     name: "l2-exit-spy",
     version: "1.0.0",
     apiVersion: 1,
     setup(ctx) {
       ctx.exits.observe((e) => {
-        if (e.level === 2 && m) l2Exits.push(m.retired);
+        if (e.level === 2 && holder.m) l2Exits.push(holder.m.retired);
       });
     },
   };
-  m = build(out, [spy]);
+  const m = build(out, [spy]);
+  holder.m = m;
   bootKernel(m, image);
   const r = m.run({ maxInstructions: 100_000_000 });
   assert.equal(r.reason.kind, "exit");
@@ -63,9 +64,9 @@ async function restoreInFreshProcess(
 for (const name of IMAGES) {
   Deno.test(`snapshot replay: ${name} restored in a fresh process matches the uninterrupted run`, async () => {
     const image = await Deno.readFile(new URL(`../guests/build/${name}`, import.meta.url));
-    const ref = await reference(image);
+    const ref = reference(image);
     // Two identical runs: determinism.
-    const again = await reference(image);
+    const again = reference(image);
     assert.equal(again.output, ref.output);
     assert.equal(again.total, ref.total);
 
@@ -109,7 +110,7 @@ for (const name of IMAGES) {
 
 Deno.test("snapshot: incremental deltas restore as one", async () => {
   const image = await Deno.readFile(new URL("../guests/build/demo.elf", import.meta.url));
-  const ref = await reference(image);
+  const ref = reference(image);
   const out = { text: "" };
   const m = build(out);
   bootKernel(m, image);
