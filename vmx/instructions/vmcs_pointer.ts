@@ -46,7 +46,13 @@ export function vmclear(vmx: VmxContext, exit: VmxInstructionExit): ExitDisposit
     state.current.vmcs.launched = false;
     state.releaseCurrent(vmx.memory); // current-VMCS pointer := all ones
   } else {
-    vmx.memory.write(ptr + OFF_LAUNCH_STATE, 4, LAUNCH_STATE_CLEAR);
+    // Only RAM holds VMCS data: an MMIO or unbacked address is left alone
+    // (a plain write there would reach a device register).
+    const p = vmx.memory.pin(ptr, PIN_HOLDER, "vmclear");
+    if (p.ok) {
+      p.page.view.setUint32(OFF_LAUNCH_STATE, LAUNCH_STATE_CLEAR, true);
+      vmx.memory.release(p.page, { dirty: true });
+    }
   }
   vmx.nested.onVmcsReleased?.(ptr);
   vmSucceed(vcpu);

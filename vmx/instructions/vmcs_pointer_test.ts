@@ -168,3 +168,28 @@ Deno.test("VMWRITE data lands in the region in guest memory (no cache)", () => {
   assert.deepEqual(h.exec("vmwrite", { regReg: 1, rmReg: 2 }), OK);
   assert.equal(h.memory.read(A + fieldOffset(F.GUEST_RSP), 4), 0x7000);
 });
+
+Deno.test("VMXON/VMCLEAR/VMPTRLD of an MMIO address never touch the device", () => {
+  const h = vmxHarness();
+  const accesses: string[] = [];
+  h.memory.phys.addMmio(0x200000, 0x1000, "probe", {
+    read: (off) => {
+      accesses.push(`r${off}`);
+      return 0;
+    },
+    write: (off) => {
+      accesses.push(`w${off}`);
+    },
+  });
+  h.poke64(OP, 0x200000);
+  assert.deepEqual(h.exec("vmxon", { mem: memOperand(OP) }), { kind: "failInvalid" });
+  assert.deepEqual(h.vmxon(VMXON), OK);
+  assert.deepEqual(ptrOp(h, "vmclear", 0x200000), OK);
+  assert.deepEqual(
+    ptrOp(h, "vmptrld", 0x200000),
+    { kind: "failInvalid" },
+    "VMfail(11), no current",
+  );
+  assert.deepEqual(accesses, []);
+  assertNoPins(h.memory.phys);
+});

@@ -7,7 +7,7 @@
 import type { ExitDisposition, VmxInstructionExit } from "../../core/vmexit.ts";
 import type { VmxContext } from "../context.ts";
 import { crAllowedInVmx, FEATURE_CONTROL } from "../msrs.ts";
-import { NO_POINTER } from "../state.ts";
+import { NO_POINTER, PIN_HOLDER } from "../state.ts";
 import { VMCS12_REVISION_ID } from "../vmcs12/layout.ts";
 import type { U64Halves } from "../vmcs12/vmcs12.ts";
 import { commonChecks, isValidPointer, pointerValue, readPointerOperand } from "./common.ts";
@@ -47,8 +47,10 @@ export function vmxon(vmx: VmxContext, exit: VmxInstructionExit): ExitDispositio
     return "handled";
   }
   const ptr = pointerValue(scratch);
-  // Revision id must match with bit 31 clear (holes read as all ones).
-  if (vmx.memory.read(ptr, 4) !== VMCS12_REVISION_ID) {
+  // Revision id must match with bit 31 clear. The region must be RAM: a hole
+  // or MMIO cannot hold it (and reading a device register could have side
+  // effects), so it fails like a wrong revision.
+  if (readRamWord(vmx, ptr) !== VMCS12_REVISION_ID) {
     vmFailInvalid(vcpu);
     return "handled";
   }
@@ -57,6 +59,15 @@ export function vmxon(vmx: VmxContext, exit: VmxInstructionExit): ExitDispositio
   state.releaseCurrent(vmx.memory); // current-VMCS pointer := all ones
   vmSucceed(vcpu);
   return "handled";
+}
+
+/** The 32-bit word at `gpa` if it is in RAM, else -1 (never touches MMIO). */
+function readRamWord(vmx: VmxContext, gpa: number): number {
+  const p = vmx.memory.pin(gpa, PIN_HOLDER, "vmxon region");
+  if (!p.ok) return -1;
+  const v = p.page.view.getUint32(gpa & 0xfff, true);
+  vmx.memory.release(p.page, { dirty: false });
+  return v;
 }
 
 /** VMXOFF. */
