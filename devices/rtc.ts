@@ -339,6 +339,11 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
     ram[0x5c] = (top >> 8) & 0xff;
     ram[0x5d] = (top >> 16) & 0xff;
     ram[0x14] = 0x06; // equipment: math coprocessor, EGA/VGA
+    // 0x2e/0x2f: checksum (big-endian sum of bytes 0x10-0x2d), as PC firmware keeps it.
+    let sum = 0;
+    for (let i = 0x10; i <= 0x2d; i++) sum += ram[i];
+    ram[0x2e] = (sum >> 8) & 0xff;
+    ram[0x2f] = sum & 0xff;
     storeTime(baseSeconds);
   }
 

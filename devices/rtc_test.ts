@@ -112,6 +112,9 @@ Deno.test("rtc: CMOS RAM, memory size bytes and register D", () => {
   assert.equal(rd(0x17) | (rd(0x18) << 8), 0xffff);
   assert.equal(rd(0x34) | (rd(0x35) << 8), (256 - 16) * 16);
   assert.equal(rd(0x0d), 0x80);
+  let sum = 0;
+  for (let i = 0x10; i <= 0x2d; i++) sum += rd(i);
+  assert.equal((rd(0x2e) << 8) | rd(0x2f), sum, "CMOS checksum");
   wr(0x0c, 0xff);
   assert.equal(rd(0x0c) & 0x0f, 0);
   m.out(0x70, 0x8f);
