@@ -11,6 +11,7 @@ import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
   checkKnownKeys,
   checkRange,
+  DeviceOptionError,
   hex,
   parseIntOption,
   type StringOptions,
@@ -40,7 +41,7 @@ export function createDebugExit(given: DebugExitOptions | StringOptions = {}): P
   const options: DebugExitOptions = typedOptions(given, parseDebugExitOptions);
   const iobase = options.iobase ?? 0x501;
   const iosize = options.iosize ?? 2;
-  if (iobase + iosize > 0x10000) throw new RangeError("isa-debug-exit: ports beyond 0xffff");
+  if (iobase + iosize > 0x10000) throw new DeviceOptionError("isa-debug-exit: ports beyond 0xffff");
   let ctx: PluginContext | null = null;
   return {
     name: `isa-debug-exit@${hex(iobase)}`,

@@ -15,6 +15,7 @@ import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
   checkKnownKeys,
   checkRange,
+  DeviceOptionError,
   expectState,
   hex,
   num,
@@ -90,12 +91,12 @@ export function createFwCfg(given: FwCfgOptions | StringOptions = {}): Plugin {
   const options: FwCfgOptions = typedOptions(given, parseFwCfgOptions);
   const iobase = options.iobase ?? 0x510;
   const cpus = options.cpus ?? 1;
-  if (!(cpus >= 1)) throw new RangeError("fw_cfg: the CPU count must be at least 1");
+  if (!(cpus >= 1)) throw new DeviceOptionError("fw_cfg: the CPU count must be at least 1");
   const maxCpus = Math.max(options.maxCpus ?? cpus, cpus);
   const files = Object.entries(options.files ?? {});
   for (const [name] of files) {
     if (name.length === 0 || name.length > 55) {
-      throw new RangeError(`fw_cfg: bad file name "${name}"`);
+      throw new DeviceOptionError(`fw_cfg: bad file name "${name}"`);
     }
   }
   const items = new Map<number, Uint8Array>();
