@@ -66,6 +66,7 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: ["tests/vmx/vmx_basic.c", "tests/vmx/vmx_user.S", "guests/src/cpu/cpu_sys.S"],
     vmx: true,
   },
+  { out: "devices64.elf", arch: 64, sources: ["guests/src/devices/devices.c"] },
   { out: "bench64.elf", arch: 64, sources: BENCH },
   { out: "bench32.elf", arch: 32, sources: BENCH },
   {
