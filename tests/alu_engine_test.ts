@@ -172,6 +172,11 @@ function instruction(op: string, size: number): Instruction {
       return Instruction.createRegRegReg(code(`${N}_rm${b}_r${b}_CL`), a, REG.d[size], Register.CL);
     case "bswap":
       return Instruction.createReg(code(`Bswap_r${b}`), a);
+    case "xadd":
+      return Instruction.createRegReg(code(`Xadd_rm${b}_r${b}`), a, c);
+    case "cmpxchg":
+      // cmpxchg rcx, rdx (the accumulator is rAX)
+      return Instruction.createRegReg(code(`Cmpxchg_rm${b}_r${b}`), c, REG.d[size]);
   }
   throw new Error(`no encoding for ${op}`);
 }
@@ -214,6 +219,8 @@ interface Setup {
   rdx: R64;
   wantRax: R64;
   wantRdx: R64;
+  /** Expected RCX, when the instruction writes it (XADD, CMPXCHG). */
+  wantRcx: R64 | null;
 }
 
 /** Registers before and after for a 64-bit-mode vector. */
@@ -224,6 +231,7 @@ function setup(v: AluVector): Setup {
   let rcx: R64 = [0x13572468, 0x24681357];
   let wantRax: R64;
   let wantRdx: R64 = rdx;
+  let wantRcx: R64 | null = null;
   switch (v.op) {
     case "cmp":
     case "test":
@@ -294,6 +302,26 @@ function setup(v: AluVector): Setup {
       rax = [v.aLo, v.aHi];
       wantRax = [v.r1Lo, v.r1Hi];
       break;
+    case "xadd":
+      rax = withGarbage(s, v.aLo, v.aHi);
+      rcx = withGarbage(s, v.bLo, v.bHi);
+      wantRax = written(s, rax, v.r1Lo, v.r1Hi);
+      wantRcx = written(s, rcx, v.r2Lo, v.r2Hi);
+      break;
+    case "cmpxchg": {
+      // dst in rcx, src in rdx, accumulator in rax
+      rax = withGarbage(s, v.cLo, v.cHi);
+      rcx = withGarbage(s, v.aLo, v.aHi);
+      const d = withGarbage(s, v.bLo, v.bHi);
+      rdx[0] = d[0];
+      rdx[1] = d[1];
+      const equal = (v.fout & 0x40) !== 0;
+      // SDM: the destination is always written (with itself on mismatch) and
+      // the accumulator only on mismatch, each by the operand-size rules.
+      wantRcx = written(s, rcx, v.r1Lo, v.r1Hi);
+      wantRax = equal ? rax : written(s, rax, v.r2Lo, v.r2Hi);
+      break;
+    }
     case "inc":
     case "dec":
     case "neg":
@@ -306,7 +334,7 @@ function setup(v: AluVector): Setup {
       rcx = withGarbage(s, v.bLo, v.bHi);
       wantRax = written(s, rax, v.r1Lo, v.r1Hi);
   }
-  return { rax, rcx, rdx, wantRax, wantRdx };
+  return { rax, rcx, rdx, wantRax, wantRdx, wantRcx };
 }
 
 function hex(r: R64): string {
@@ -336,7 +364,7 @@ Deno.test("alu engine: 64-bit ALU instructions replay the hardware vectors", () 
   let next = CODE;
   const failures: string[] = [];
   const groups = new Map<string, number>();
-  const todo = sample((v) => !BCD.has(v.op));
+  const todo = sample((v) => !BCD.has(v.op) && v.op !== "setcc");
   for (const v of todo) {
     const key = `${v.op}/${v.size}`;
     let at = addr.get(key);
@@ -368,6 +396,8 @@ Deno.test("alu engine: 64-bit ALU instructions replay the hardware vectors", () 
         problem = `rax ${hex(rax)} want ${hex(st.wantRax)}`;
       } else if (rdx[0] !== st.wantRdx[0] || rdx[1] !== st.wantRdx[1]) {
         problem = `rdx ${hex(rdx)} want ${hex(st.wantRdx)}`;
+      } else if (st.wantRcx !== null && (g[2] !== st.wantRcx[0] || g[3] !== st.wantRcx[1])) {
+        problem = `rcx ${hex([g[2], g[3]])} want ${hex(st.wantRcx)}`;
       } else if (f !== v.fout) {
         problem = `flags ${f.toString(16)} want ${v.fout.toString(16)}`;
       }
@@ -584,6 +614,12 @@ function memInstruction(v: AluVector): Instruction | null {
   if (SRC_RM.has(v.op)) {
     return Instruction.createRegMem(code(`${N}_r${b}_rm${b}`), REG.a[s], memOperand());
   }
+  if (v.op === "xadd") {
+    return Instruction.createMemReg(code(`Xadd_rm${b}_r${b}`), memOperand(), REG.c[s]);
+  }
+  if (v.op === "cmpxchg") {
+    return Instruction.createMemReg(code(`Cmpxchg_rm${b}_r${b}`), memOperand(), REG.d[s]);
+  }
   return null;
 }
 
@@ -612,7 +648,7 @@ function replayForm(form: "imm" | "mem"): void {
   const failures: string[] = [];
   const groups = new Map<string, number>();
   let n = 0;
-  for (const v of sample((v) => !BCD.has(v.op) && v.op !== "bswap")) {
+  for (const v of sample((v) => !BCD.has(v.op) && v.op !== "bswap" && v.op !== "setcc")) {
     const insn = form === "imm" ? immInstruction(v) : memInstruction(v);
     if (insn === null) continue;
     const at = next;
@@ -637,8 +673,17 @@ function replayForm(form: "imm" | "mem"): void {
       [g[0], g[1]] = old;
       wantRax = written(s, old, v.r1Lo, v.r1Hi);
     }
+    let wantRcx: R64 = [g[2], g[3]];
     if (form === "mem") {
-      if (DEST_RM.has(v.op)) {
+      if (v.op === "xadd") {
+        writeMem(mem, s, v.aLo, v.aHi); // xadd [rbx], rcx
+        wantMem = [v.r1Lo, s === 8 ? v.r1Hi : 0];
+        wantRax = [g[0], g[1]];
+        wantRcx = written(s, [g[2], g[3]], v.r2Lo, v.r2Hi);
+      } else if (v.op === "cmpxchg") {
+        writeMem(mem, s, v.aLo, v.aHi); // cmpxchg [rbx], rdx with the accumulator in rax
+        wantMem = [v.r1Lo, s === 8 ? v.r1Hi : 0];
+      } else if (DEST_RM.has(v.op)) {
         writeMem(mem, s, v.aLo, v.aHi);
         const unchanged = v.op === "cmp" || v.op === "test" || v.op === "bt";
         wantMem = unchanged ? [v.aLo, s === 8 ? v.aHi : 0] : [v.r1Lo, s === 8 ? v.r1Hi : 0];
@@ -666,6 +711,8 @@ function replayForm(form: "imm" | "mem"): void {
         problem = `rax ${hex(rax)} want ${hex(wantRax)}`;
       } else if (rdx[0] !== st.wantRdx[0] || rdx[1] !== st.wantRdx[1]) {
         problem = `rdx ${hex(rdx)} want ${hex(st.wantRdx)}`;
+      } else if (g[2] !== wantRcx[0] || g[3] !== wantRcx[1]) {
+        problem = `rcx ${hex([g[2], g[3]])} want ${hex(wantRcx)}`;
       } else if (m !== null && wantMem !== null && (m[0] !== wantMem[0] || m[1] !== wantMem[1])) {
         problem = `mem ${hex(m)} want ${hex(wantMem)}`;
       } else if (f !== v.fout) {
@@ -701,3 +748,72 @@ function replayForm(form: "imm" | "mem"): void {
 Deno.test("alu engine: immediate forms replay the hardware vectors", () => replayForm("imm"));
 
 Deno.test("alu engine: memory operand forms replay the hardware vectors", () => replayForm("mem"));
+
+Deno.test("alu engine: SETcc, Jcc and CMOVcc agree with the hardware for all 16 conditions x 64 flag sets", () => {
+  const { cpu, mem } = makeCpu(true);
+  const CC = [
+    "o",
+    "no",
+    "b",
+    "ae",
+    "e",
+    "ne",
+    "be",
+    "a",
+    "s",
+    "ns",
+    "p",
+    "np",
+    "l",
+    "ge",
+    "le",
+    "g",
+  ];
+  const bad: string[] = [];
+  let n = 0;
+  for (const v of vectors) {
+    if (v.op !== "setcc") continue;
+    const cc = CC[v.aLo];
+    // setcc al; cmovcc ecx, edx; jcc +3 (over "lea ebx, [rbx+1]"); lea; hlt
+    const parts = [
+      Instruction.createReg(code(`Set${cc}_rm8`), Register.AL),
+      Instruction.createRegReg(code(`Cmov${cc}_r32_rm32`), Register.ECX, Register.EDX),
+    ];
+    const at = CODE + v.aLo * 64;
+    let p = at;
+    for (const insn of parts) {
+      const bytes = encode(64, insn, p);
+      for (let i = 0; i < bytes.length; i++) mem.write8(p + i, bytes[i]);
+      p += bytes.length;
+    }
+    // jcc rel8 +3 (0x70 + cc), lea ebx, [rbx+1] (flags untouched), hlt
+    for (const b of [0x70 + v.aLo, 3, 0x8d, 0x5b, 0x01, 0xf4]) mem.write8(p++, b);
+    const g = cpu.gpr;
+    g.fill(0);
+    g[0] = 0xffffff55;
+    g[2] = 0x11111111;
+    g[3] = 0x22222222;
+    g[4] = 0x33333333;
+    g[5] = 0x44444444;
+    cpu.rflags = v.fin | 2;
+    cpu.rip = at;
+    cpu.activity = "active";
+    try {
+      cpu.run(cpu.retired + 4);
+      const taken = v.r1Lo === 1;
+      const al = g[0] & 0xff;
+      const rcx = taken ? 0x33333333 : 0x11111111; // CMOVcc r32 zero-extends even when not taken
+      const rbx = taken ? 0 : 1;
+      if (al !== v.r1Lo) bad.push(`set${cc} flags ${v.fin.toString(16)}: al ${al} want ${v.r1Lo}`);
+      else if (g[2] !== rcx || g[3] !== 0) {
+        bad.push(`cmov${cc} flags ${v.fin.toString(16)}: rcx ${hex([g[2], g[3]])}`);
+      } else if (g[6] !== rbx) bad.push(`j${cc} flags ${v.fin.toString(16)}: taken ${g[6] === 0}`);
+      else if ((cpu.rflags & 0x8d5) !== v.fin) bad.push(`${cc}: flags changed`);
+    } catch (e) {
+      bad.push(`${cc}: host exception ${e instanceof Error ? e.message : String(e)}`);
+    }
+    n++;
+  }
+  assert.equal(n, 1024);
+  assert.deepEqual(bad.slice(0, 20), []);
+});

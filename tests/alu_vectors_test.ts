@@ -159,6 +159,28 @@ function replay(alu: Alu, v: AluVector): Outcome {
       [r1Lo, r1Hi] = writeReg(size, aLo, aHi, r, hiOf());
       break;
     }
+    case "xadd":
+      // XADD dst, src: dst = dst + src, src = old dst (flags of the ADD)
+      r1Lo = alu.add(size, aLo, aHi, bLo, bHi);
+      r1Hi = hiOf();
+      r2Lo = aLo;
+      r2Hi = size === 8 ? aHi : 0;
+      break;
+    case "cmpxchg": {
+      // CMPXCHG dst, src with the accumulator in c: flags of CMP acc, dst
+      alu.cmp(size, cLo, v.cHi, aLo, aHi);
+      const equal = alu.cond(4);
+      r1Lo = equal ? bLo : aLo;
+      r1Hi = size === 8 ? (equal ? bHi : aHi) : 0;
+      r2Lo = aLo; // the accumulator ends up equal to dst either way
+      r2Hi = size === 8 ? aHi : 0;
+      break;
+    }
+    case "setcc":
+      // SETcc: the flags are the input; compare cond() and evalCond() with the hardware
+      r1Lo = alu.cond(aLo) ? 1 : 0;
+      if (evalCond(v.fin, aLo) !== (r1Lo === 1)) r1Lo = 2; // force a mismatch
+      break;
     case "daa":
     case "das": {
       const al = alu[v.op](aLo & 0xff);
@@ -316,6 +338,9 @@ Deno.test("alu vectors: every instruction and size is covered", () => {
     ["lzcnt", [2, 4, 8]],
     ["popcnt", [2, 4, 8]],
     ["bswap", [2, 4, 8]],
+    ["xadd", [1, 2, 4, 8]],
+    ["cmpxchg", [1, 2, 4, 8]],
+    ["setcc", [1]],
     ["daa", [1]],
     ["das", [1]],
     ["aaa", [1]],

@@ -10,7 +10,7 @@
  *
  * | instruction | undefined flags | undefined result |
  * |---|---|---|
- * | ADD ADC SUB SBB CMP NEG INC DEC | none | - |
+ * | ADD ADC SUB SBB CMP NEG INC DEC XADD CMPXCHG | none | - |
  * | AND OR XOR TEST | AF | - |
  * | MUL, IMUL (all forms) | SF ZF AF PF | - |
  * | DIV IDIV | CF OF SF ZF AF PF | - |
@@ -33,6 +33,8 @@ import { AF, CF, OF, PF, SF, ZF } from "./flags.ts";
 /** Mnemonics covered by the table (lower case; `imul1` is one-operand IMUL). */
 export type AluMnemonic =
   | "add"
+  | "xadd"
+  | "cmpxchg"
   | "adc"
   | "sub"
   | "sbb"

@@ -166,6 +166,55 @@ DSH(shld) DSH(shrd)
 	static thunk_t OP##_t[9] = {0, OP##_1, OP##_2, 0, OP##_4, 0, 0, 0, OP##_8};
 MD(mul, "mul") MD(imul1, "imul") MD(udiv, "div") MD(idiv, "idiv")
 
+/* xadd y, x: x = x + y, y = old x */
+#define XADD1(NAME, SFX, MOD)                                                     \
+	static void NAME(u64 *x, u64 *y, u64 c, u64 *f)                           \
+	{                                                                         \
+		u64 X = *x, Y = *y, FL = *f;                                      \
+		(void)c;                                                          \
+		asm volatile(PRE "xadd" SFX " %" MOD "[Y], %" MOD "[X]" POST      \
+			     : [X] "+r"(X), [Y] "+r"(Y), [fl] "+r"(FL)            \
+			     :                                                    \
+			     : "cc");                                             \
+		*x = X;                                                           \
+		*y = Y;                                                           \
+		*f = FL;                                                          \
+	}
+XADD1(xadd_1, "b", "b") XADD1(xadd_2, "w", "w") XADD1(xadd_4, "l", "k") XADD1(xadd_8, "q", "q")
+static thunk_t xadd_t[9] = {0, xadd_1, xadd_2, 0, xadd_4, 0, 0, 0, xadd_8};
+
+/* cmpxchg y, x with the accumulator in *acc (passed as c in, returned in *y's slot by caller) */
+#define CX1(NAME, SFX, MOD)                                                       \
+	static void NAME(u64 *x, u64 *y, u64 c, u64 *f)                           \
+	{                                                                         \
+		u64 X = *x, Y = *y, A = c, FL = *f;                               \
+		asm volatile(PRE "cmpxchg" SFX " %" MOD "[Y], %" MOD "[X]" POST   \
+			     : [X] "+r"(X), "+a"(A), [fl] "+r"(FL)                \
+			     : [Y] "r"(Y)                                         \
+			     : "cc");                                             \
+		*x = X;                                                           \
+		*y = A;                                                           \
+		*f = FL;                                                          \
+	}
+CX1(cmpxchg_1, "b", "b") CX1(cmpxchg_2, "w", "w") CX1(cmpxchg_4, "l", "k") CX1(cmpxchg_8, "q", "q")
+static thunk_t cmpxchg_t[9] = {0, cmpxchg_1, cmpxchg_2, 0, cmpxchg_4, 0, 0, 0, cmpxchg_8};
+
+/* setcc: returns the byte SETcc writes for flags f */
+#define SETCC(CC)                                                                 \
+	static u64 set_##CC(u64 fl)                                               \
+	{                                                                         \
+		u64 r = 0;                                                        \
+		asm volatile("push %[fl]\n\tpopfq\n\tset" #CC " %b[r]"            \
+			     : [r] "+q"(r)                                        \
+			     : [fl] "r"(fl)                                       \
+			     : "cc");                                             \
+		return r;                                                         \
+	}
+SETCC(o) SETCC(no) SETCC(b) SETCC(ae) SETCC(e) SETCC(ne) SETCC(be) SETCC(a)
+SETCC(s) SETCC(ns) SETCC(p) SETCC(np) SETCC(l) SETCC(ge) SETCC(le) SETCC(g)
+static u64 (*const setcc_t[16])(u64) = {set_o, set_no, set_b, set_ae, set_e, set_ne, set_be, set_a,
+					set_s, set_ns, set_p, set_np, set_l, set_ge, set_le, set_g};
+
 /* bswap (16-bit form encoded by hand: 66 0F C8 = bswap ax) */
 static void bswap_2(u64 *x, u64 *y, u64 c, u64 *f)
 {
@@ -469,6 +518,51 @@ static void gen_bswap(void)
 	}
 }
 
+/* XADD: a = dst, b = src; r1 = dst after (sum), r2 = src after (old dst) */
+static void gen_xadd(int nrand)
+{
+	for (int si = 0; si < 4; si++) {
+		int sz = SIZES[si];
+		u64 e[32];
+		int n = edges(sz, e);
+		for (int i = 0; i < n * n + nrand; i++) {
+			u64 a = i < n * n ? e[i / n] : rndval(sz), b = i < n * n ? e[i % n] : rndval(sz);
+			u64 fin = FINS[i & 1];
+			run("xadd", xadd_t[sz], sz, fin, a, b, 0, 1);
+		}
+	}
+}
+
+/* CMPXCHG: a = dst, b = src, c = accumulator; r1 = dst after, r2 = accumulator after */
+static void gen_cmpxchg(int nrand)
+{
+	for (int si = 0; si < 4; si++) {
+		int sz = SIZES[si];
+		u64 e[32];
+		int n = edges(sz, e);
+		for (int i = 0; i < n * n + nrand; i++) {
+			u64 a = i < n * n ? e[i / n] : rndval(sz), b = i < n * n ? e[i % n] : rndval(sz);
+			u64 acc = (i % 3 == 0) ? a : (i < n * n ? e[(i * 7 + 3) % n] : rndval(sz));
+			u64 x = a, y = b, f = FINS[(i >> 1) & 1] | FL_BASE;
+			cmpxchg_t[sz](&x, &y, acc, &f);
+			emit("cmpxchg", sz, FINS[(i >> 1) & 1], a, b, acc, x, y, f);
+		}
+	}
+}
+
+/* SETcc: a = condition code 0..15, fin = every combination of the six flags; r1 = byte written */
+static void gen_setcc(void)
+{
+	static const u64 BIT[6] = {0x1, 0x4, 0x10, 0x40, 0x80, 0x800};
+	for (int cc = 0; cc < 16; cc++)
+		for (int m = 0; m < 64; m++) {
+			u64 fin = 0;
+			for (int k = 0; k < 6; k++)
+				if (m & (1 << k)) fin |= BIT[k];
+			emit("setcc", 1, fin, cc, 0, 0, setcc_t[cc](fin | FL_BASE), 0, fin);
+		}
+}
+
 /* ---------------------------------------------------------------------
  * BCD ops in 32-bit compatibility mode.
  * call32(code, eax, flags, out): far-returns into `code` (CS=0x23), which
@@ -639,6 +733,9 @@ int main(int argc, char **argv)
 	gen_scan("lzcnt", lzcnt_t, 72);
 	gen_scan("popcnt", popcnt_t, 72);
 	gen_bswap();
+	gen_xadd(16);
+	gen_cmpxchg(16);
+	gen_setcc();
 	gen_bcd();
 	fprintf(stderr, "record: %ld vectors\n", nvec);
 	if (out != stdout) fclose(out);
