@@ -9,18 +9,13 @@
 import type { PhysicalMemory } from "../mm/physical.ts";
 import type { IoHandler, MmioRegistration } from "./plugin.ts";
 import { PluginConflictError } from "./plugin.ts";
-import type { RegionResult } from "../mm/regions.ts";
+import { pcRamLayout, type RegionResult } from "../mm/regions.ts";
 
-/** RAM below 4 GiB ends here; the rest of the space up to 4 GiB is MMIO/holes (as QEMU's pc). */
-export const LOW_RAM_LIMIT = 0xc0000000;
-/** Where RAM beyond {@link LOW_RAM_LIMIT} continues. */
-export const HIGH_RAM_BASE = 0x100000000;
-
-/** Add `bytes` of RAM in the PC layout. */
+/** Add `bytes` of RAM in the PC layout (mm's `pcRamLayout`: low RAM, the rest above 4 GiB). */
 export function addPcRam(memory: PhysicalMemory, bytes: number): void {
-  const low = Math.min(bytes, LOW_RAM_LIMIT);
-  check(memory.addRam(0, low, "ram-low"), "ram");
-  if (bytes > low) check(memory.addRam(HIGH_RAM_BASE, bytes - low, "ram-high"), "ram");
+  for (const [base, size] of pcRamLayout(bytes)) {
+    check(memory.addRam(base, size, base === 0 ? "ram-low" : "ram-high"), "ram");
+  }
 }
 
 function check(r: RegionResult, who: string): number {

@@ -57,14 +57,10 @@ function* ramPages(machine: Machine, only?: readonly number[]): Generator<[numbe
     }
     return;
   }
-  for (const r of mem.regions()) {
-    if (r.kind !== "ram") continue;
-    const first = r.base / PAGE_SIZE;
-    const count = r.size / PAGE_SIZE;
-    for (let f = first; f < first + count; f++) {
-      const bytes = mem.ramFrame(f, false);
-      if (bytes && !isZeroPage(bytes)) yield [f, bytes.slice()];
-    }
+  // Only pages that ever got storage can be non-zero.
+  for (const f of mem.touchedFrames()) {
+    const bytes = mem.ramFrame(f, false);
+    if (bytes && !isZeroPage(bytes)) yield [f, bytes.slice()];
   }
 }
 
