@@ -2,9 +2,15 @@
  * A 16550A UART (NS16550A datasheet): receive/transmit holding registers
  * with 16-byte FIFOs, IER, IIR/FCR, LCR with the divisor latch (DLAB), MCR
  * with loopback, LSR, MSR and the scratch register. Transmission is
- * instantaneous (bytes go to the output sink when written); host input is
- * queued and fed into the receive FIFO as the guest drains it, so no host
- * byte is lost to an overrun.
+ * instantaneous (bytes go to the output sink when written).
+ *
+ * Host input is flow-controlled: `input()` queues bytes, and they move into
+ * the receive FIFO when the guest is listening — when it reads RBR, LSR or
+ * IIR, or has receive interrupts enabled — as far as the FIFO has room. So
+ * no host byte is lost to an overrun, or to the FIFO reset a driver does
+ * while initialising the port; a guest cannot tell the difference from
+ * bytes that arrived just before it looked. Loopback mode disconnects the
+ * host line.
  *
  * @module
  */
@@ -162,8 +168,15 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
     }
   }
 
+  /** Move queued host bytes into the receive FIFO (the guest is listening). */
   function refill(): void {
+    if (mcr & MCR_LOOP) return;
     while (backlog.length > 0 && rx.length < rxCapacity()) rx.push(backlog.shift()!);
+  }
+
+  /** Refill when receive interrupts are enabled (the guest waits for them). */
+  function refillIfInterrupting(): void {
+    if (ier & IER_RDA) refill();
   }
 
   function receive(byte: number): void {
@@ -186,14 +199,16 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
     switch (offset) {
       case 0: {
         if (lcr & 0x80) return dll;
+        if (rx.length === 0) refill();
         const byte = rx.length > 0 ? rx.shift()! : 0;
-        refill();
+        refillIfInterrupting();
         update();
         return byte;
       }
       case 1:
         return lcr & 0x80 ? dlm : ier;
       case 2: {
+        refill();
         const id = pendingId();
         if (id === 0x02) thrInterrupt = false; // reading IIR clears THRE source
         update();
@@ -204,6 +219,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
       case 4:
         return mcr;
       case 5: {
+        refill();
         let v = LSR_THRE | LSR_TEMT | lsrErrors;
         if (rx.length > 0) v |= LSR_DR;
         if (fifoEnabled() && lsrErrors & 0x1e) v |= LSR_FIFOERR;
@@ -235,6 +251,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
           // Enabling THRE interrupts while THR is empty raises one at once.
           if ((value & IER_THRE) && !(ier & IER_THRE)) thrInterrupt = true;
           ier = value & 0x0f;
+          refillIfInterrupting();
         }
         break;
       case 2: {
@@ -242,7 +259,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
         fcr = value & 0xc9;
         if ((value & 0x02) || fifoEnabled() !== wasEnabled) {
           rx.length = 0;
-          refill();
+          refillIfInterrupting();
         }
         break;
       }
@@ -259,6 +276,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
         if (changed & 0x20) msrDeltas |= 0x02;
         if ((before & 0x40) && !(after & 0x40)) msrDeltas |= 0x04;
         if (changed & 0x80) msrDeltas |= 0x08;
+        refillIfInterrupting(); // leaving loopback reconnects the host line
         break;
       }
       case 5:
@@ -283,7 +301,6 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
     fcr = 0;
     thrInterrupt = false;
     rx.length = 0;
-    refill();
     update();
   }
 
@@ -352,7 +369,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
     },
     input(bytes: Uint8Array): void {
       for (const b of bytes) backlog.push(b);
-      refill();
+      refillIfInterrupting();
       update();
     },
     get pendingInput(): number {

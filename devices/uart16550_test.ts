@@ -78,7 +78,9 @@ Deno.test("uart: host input beyond the FIFO waits in the backlog", () => {
   const { m, uart } = setup();
   m.out(0x3fa, 0x01);
   uart.input(new Uint8Array(20).map((_, i) => i));
-  assert.equal(uart.pendingInput, 4);
+  assert.equal(uart.pendingInput, 20, "nothing moves until the guest looks");
+  assert.equal(m.in(0x3fd) & 1, 1);
+  assert.equal(uart.pendingInput, 4, "the FIFO takes 16");
   const got: number[] = [];
   while (m.in(0x3fd) & 1) got.push(m.in(0x3f8));
   assert.deepEqual(got, [...Array(20).keys()]);
@@ -139,4 +141,25 @@ Deno.test("uart: save/load state round-trips and reset clears", () => {
   assert.equal(m.in(0x3ff), 0);
   assert.equal(m.lineLevels.get(4), false);
   assert.throws(() => uart.loadState!({ version: 99, data: {} }), /version/);
+});
+
+Deno.test("uart: host input queued before the driver resets the FIFO is not lost", () => {
+  const { m, uart } = setup();
+  uart.input(new TextEncoder().encode("hi"));
+  m.out(0x3fa, 0xc7); // FIFO enable + clear RX/TX, as drivers do at init
+  m.out(0x3f9, 0x01);
+  assert.equal(m.lineLevels.get(4), true);
+  assert.equal(m.in(0x3f8), 0x68);
+  assert.equal(m.in(0x3f8), 0x69);
+  assert.equal(m.in(0x3fd) & 1, 0);
+});
+
+Deno.test("uart: loopback disconnects the host line", () => {
+  const { m, uart } = setup();
+  m.out(0x3fc, 0x10);
+  uart.input(new Uint8Array([1, 2]));
+  assert.equal(m.in(0x3fd) & 1, 0, "host bytes wait while in loopback");
+  m.out(0x3fc, 0x00);
+  assert.equal(m.in(0x3fd) & 1, 1);
+  assert.equal(m.in(0x3f8), 1);
 });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { Machine } from "../core/machine.ts";
-import { pcBoard } from "../devices/board_pc.ts";
+import { pcBoard, uartOf } from "../devices/board_pc.ts";
 import type { UartPlugin } from "../devices/uart16550.ts";
 import { type DeviceGuest, ioapic, lapic, pitpic, uart, x2apic } from "./devices_guest_images.ts";
 
@@ -72,6 +72,16 @@ Deno.test("guest: UART RX interrupts read host input arriving at 1 ms; echo and 
   const com1 = m.plugins.find((p) => p.name === "uart16550@0x3f8") as UartPlugin;
   // Input arrives after the guest set the UART up (its FIFO reset drops earlier bytes, as on hardware).
   m.clock.after(1e6, () => com1.input(new TextEncoder().encode("abc")));
+  const r = m.run({ maxInstructions: 1_000_000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: (3 << 1) | 1 });
+  assert.equal(new TextDecoder().decode(new Uint8Array(out)), "ABC!\n");
+  m.dispose();
+});
+
+Deno.test("guest: UART input queued before boot survives the driver's FIFO reset", () => {
+  const out: number[] = [];
+  const m = boot(uart, out);
+  uartOf(m.plugins)!.input(new TextEncoder().encode("abc"));
   const r = m.run({ maxInstructions: 1_000_000 });
   assert.deepEqual(r.reason, { kind: "exit", status: (3 << 1) | 1 });
   assert.equal(new TextDecoder().decode(new Uint8Array(out)), "ABC!\n");
