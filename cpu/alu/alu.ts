@@ -17,7 +17,8 @@
  * operands and result; {@link Alu.getFlags}, {@link Alu.cf} and
  * {@link Alu.cond} compute only what is asked for. Where the SDM leaves a
  * flag undefined, the ALU reproduces what the recording CPU did (see
- * `tools/alu-vectors/` and `tests/data/alu_vectors.meta.json`).
+ * `tools/alu-vectors/README.md`; the recording CPU is named in the header of
+ * `tests/data/alu_vectors.txt`).
  *
  * @module
  */
