@@ -43,7 +43,7 @@ export const COM_PORTS: readonly { readonly base: number; readonly irq: number }
 export interface UartOptions {
   /** I/O base (default 0x3f8, or the base of `com`). */
   iobase?: number;
-  /** IRQ line (default 4, or the IRQ of `com`). */
+  /** IRQ line (default: the standard IRQ of the COM port at `iobase`, else of `com`, else 4). */
   irq?: number;
   /** COM port number 1-4 choosing iobase and irq. */
   com?: number;
@@ -113,7 +113,8 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
   const options: UartOptions = typedOptions(given, parseUartOptions);
   const com = COM_PORTS[(options.com ?? 1) - 1] ?? COM_PORTS[0];
   const iobase = options.iobase ?? com.base;
-  const irq = options.irq ?? com.irq;
+  // Without an explicit IRQ, a standard COM base gets that port's IRQ.
+  const irq = options.irq ?? COM_PORTS.find((c) => c.base === iobase)?.irq ?? com.irq;
   const sink = options.output;
   const out2Gates = options.out2GatesIrq ?? false;
 

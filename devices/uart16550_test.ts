@@ -111,6 +111,9 @@ Deno.test("uart: COM2 options and string parsing", () => {
   assert.deepEqual(parseUartOptions({ iobase: "0x2f8", irq: "3" }), { iobase: 0x2f8, irq: 3 });
   assert.throws(() => parseUartOptions({ iobase: "zz" }), /not an integer/);
   assert.throws(() => parseUartOptions({ bogus: "1" }), /unknown option/);
+  const byBase = new FakeMachine().load(createUart16550({ iobase: 0x2f8 }));
+  byBase.out(0x2f9, 0x02);
+  assert.equal(byBase.lineLevels.get(3), true, "0x2f8 gets COM2's IRQ 3");
   const uart = createUart16550({ com: 2 });
   assert.equal(uart.name, "uart16550@0x2f8");
   const m = new FakeMachine().load(uart);
