@@ -1,0 +1,227 @@
+/**
+ * VM entry/exit on the real CPU engine inside a Machine, driven by the
+ * mini L1 hypervisor of `testing_cpu.ts`. L2 snippets were assembled with
+ * GNU as (source in each comment).
+ */
+import assert from "node:assert/strict";
+import { MINI, runMini } from "./testing_cpu.ts";
+import { CAPS } from "./check_controls.ts";
+import { EXIT, PIN, PROC } from "../controls.ts";
+import type { Plugin } from "../../core/plugin.ts";
+import { VMX_STATS } from "../stats.ts";
+
+const VMCALL = 18;
+
+Deno.test("real CPU: L2 CPUID exits to L1 with length 2, L2 resumes past it, VMCALL ends", () => {
+  // mov eax,0; mov ebx,0x1234; cpuid; mov r8,rbx; vmcall
+  const r = runMini({ l2: "b800000000bb341200000fa24989d80f01c1" });
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.exits.map((e) => e.reason), [10, VMCALL]);
+  assert.equal(r.exits[0].len, 2);
+  assert.equal(r.exits[0].rip, MINI.l2Code + 10);
+  assert.equal(r.exits[1].rip, MINI.l2Code + 15);
+  assert.equal(r.exits[1].len, 3);
+  // VM exits do not switch GPRs: L1 clobbered RBX (with the instruction length, 2)
+  // before resuming, and L2 copied it to R8.
+  assert.equal(r.m.cpu.gpr[16], 2, "R8 = RBX as L1 left it");
+  const stats = r.m.services.find(VMX_STATS)!;
+  assert.equal(stats.l2ToL1[10], 1);
+  assert.equal(stats.l2ToL1[VMCALL], 1);
+  assert.equal(stats.entries, 2);
+  r.m.dispose();
+});
+
+function portSpy(log: number[]): Plugin {
+  return {
+    name: "port-spy",
+    version: "1.0.0",
+    apiVersion: 1,
+    setup(ctx) {
+      ctx.ports.register(0xe9, 1, { read: () => 0, write: (_o, _s, v) => log.push(0xe900 | v) });
+      ctx.ports.register(0x80, 1, { read: () => 0, write: (_o, _s, v) => log.push(0x8000 | v) });
+    },
+  };
+}
+
+Deno.test("real CPU: L2 port I/O goes to L0's devices unless L1 asks for I/O exits", () => {
+  // mov dx,0xe9; mov al,0x41; out dx,al; out 0x80,al; vmcall
+  const l2 = "66bae900b041eee6800f01c1";
+  const seen: number[] = [];
+  const r = runMini({ l2, plugins: [portSpy(seen)] });
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.exits.map((e) => e.reason), [VMCALL]);
+  assert.deepEqual(seen, [0xe941, 0x8041]);
+  assert.equal(r.m.services.find(VMX_STATS)!.l2ToL0[30], 2);
+  r.m.dispose();
+  const seen2: number[] = [];
+  const x = runMini({
+    l2,
+    plugins: [portSpy(seen2)],
+    fields: { CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.UNCONDITIONAL_IO_EXITING },
+  });
+  assert.deepEqual(x.exits.map((e) => e.reason), [30, 30, VMCALL]);
+  assert.equal(x.exits[0].qual, 0xe90000 | 0 /* size 1 */ | 0 /* out */);
+  assert.equal(x.exits[0].len, 1);
+  assert.equal(x.exits[1].qual, 0x800000 | 0x40 /* immediate */);
+  assert.equal(x.exits[1].len, 2);
+  assert.deepEqual(seen2, [], "L1 skipped the instructions; nothing reached L0's devices");
+  x.m.dispose();
+});
+
+Deno.test("real CPU: TSC offsetting — L2's RDTSC = L1's TSC + offset", () => {
+  // rdtsc; shl rdx,32; or rax,rdx; mov [0x170000],rax; vmcall
+  const offset = 0x10000000000;
+  const r = runMini({
+    l2: "0f3148c1e2204809d048890425000017000f01c1",
+    fields: {
+      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TSC_OFFSETTING,
+      TSC_OFFSET: offset,
+    },
+  });
+  assert.equal(r.status, 1);
+  const tsc = r.m.memory.read(MINI.l2Data, 4) + r.m.memory.read(MINI.l2Data + 4, 4) * 0x100000000;
+  const l1Now = r.m.virtualNs;
+  assert.ok(tsc > offset && tsc < offset + l1Now, `tsc 0x${tsc.toString(16)}`);
+  // After the exit, L1 sees its own TSC again.
+  assert.equal(r.m.cpu.tscOffset, 0);
+  r.m.dispose();
+  const x = runMini({
+    l2: "0f3148c1e2204809d048890425000017000f01c1",
+    fields: { CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.RDTSC_EXITING },
+  });
+  assert.deepEqual(x.exits.map((e) => [e.reason, e.len]), [[16, 2], [VMCALL, 3]]);
+  x.m.dispose();
+});
+
+Deno.test("real CPU: CR0/CR4 read shadows and guest/host masks", () => {
+  // mov rax,cr0; mov [0x170008],rax; mov rax,cr4; mov [0x170010],rax;
+  // mov cr4,rax; or rax,0x2000; mov cr4,rax; vmcall
+  const r = runMini({
+    l2: "0f20c048890425080017000f20e048890425100017000f22e0480d002000000f22e00f01c1",
+    fields: {
+      CR0_GUEST_HOST_MASK: 0x20,
+      CR0_READ_SHADOW: 0,
+      CR4_GUEST_HOST_MASK: 0x2000,
+      CR4_READ_SHADOW: 0,
+    },
+  });
+  assert.equal(r.status, 1);
+  const cr0 = r.m.memory.read(MINI.l2Data + 8, 4);
+  const cr4 = r.m.memory.read(MINI.l2Data + 16, 4);
+  assert.equal(cr0 & 0x20, 0, "CR0.NE reads from the shadow");
+  assert.equal((cr0 & 0x80000001) >>> 0, 0x80000001);
+  assert.equal(cr4 & 0x2000, 0, "CR4.VMXE reads from the shadow");
+  assert.ok((cr4 & 0x20) !== 0);
+  // The first MOV to CR4 matched the shadow: no exit. The second set VMXE: exit 28.
+  assert.deepEqual(r.exits.map((e) => e.reason), [28, VMCALL]);
+  assert.equal(r.exits[0].qual, 4 /* CR4, MOV to, RAX */);
+  assert.equal(r.exits[0].len, 3);
+  r.m.dispose();
+});
+
+Deno.test("real CPU: #UD by exception bitmap; without it an L2 with no IDT triple-faults (exit 2)", () => {
+  const r = runMini({ l2: "0f0b0f01c1", fields: { EXCEPTION_BITMAP: 1 << 6 }, maxExits: 1 });
+  assert.equal(r.exits[0].reason, 0);
+  assert.equal(r.exits[0].intrInfo, 0x80000306);
+  assert.equal(r.exits[0].rip, MINI.l2Code);
+  assert.equal(r.exits[0].len, 0);
+  r.m.dispose();
+  const t = runMini({ l2: "0f0b0f01c1", maxExits: 1 });
+  assert.equal(t.exits[0].reason, 2);
+  t.m.dispose();
+});
+
+Deno.test("real CPU: injected software interrupt is delivered through L2's IDT", () => {
+  // nop; nop; vmcall; handler: vmcall  (handler at +5)
+  const r = runMini({
+    l2: "90900f01c10f01c1",
+    fields: {
+      GUEST_IDTR_BASE: MINI.l2Idt,
+      GUEST_IDTR_LIMIT: 0xfff,
+      VM_ENTRY_INTR_INFO: 0x80000480,
+      VM_ENTRY_INSTRUCTION_LEN: 2,
+    },
+    setup(m) {
+      const h = MINI.l2Code + 5;
+      const g = MINI.l2Idt + 0x80 * 16;
+      m.memory.write(g, 4, (h & 0xffff) | (0x08 << 16));
+      m.memory.write(g + 4, 4, ((h & 0xffff0000) | 0x8e00) >>> 0);
+      m.memory.write(g + 8, 4, 0);
+      m.memory.write(g + 12, 4, 0);
+    },
+  });
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.exits.map((e) => e.reason), [VMCALL]);
+  assert.equal(r.exits[0].rip, MINI.l2Code + 5, "VMCALL in the handler");
+  // The interrupt frame's return RIP is past the 2-byte "instruction".
+  const sp = MINI.l2Stack - 40;
+  assert.equal(r.m.memory.read(sp, 4), MINI.l2Code + 2);
+  r.m.dispose();
+});
+
+Deno.test("real CPU: interrupt-window exiting after STI's shadow", () => {
+  // sti; nop; nop; vmcall
+  const r = runMini({
+    l2: "fb90900f01c1",
+    fields: { CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.INTERRUPT_WINDOW_EXITING },
+    maxExits: 1,
+  });
+  assert.equal(r.exits[0].reason, 7);
+  assert.equal(r.exits[0].rip, MINI.l2Code + 2);
+  r.m.dispose();
+});
+
+Deno.test("real CPU: VMX-preemption timer exit from an L2 busy loop", () => {
+  const r = runMini({
+    l2: "ebfe",
+    fields: {
+      PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | PIN.PREEMPTION_TIMER,
+      VMX_PREEMPTION_TIMER_VALUE: 20,
+      VM_EXIT_CONTROLS: CAPS.exit.must1 | EXIT.HOST_ADDRESS_SPACE_SIZE | EXIT.SAVE_PREEMPTION_TIMER,
+    },
+    maxExits: 1,
+  });
+  assert.equal(r.status, 1);
+  assert.equal(r.exits[0].reason, 52);
+  assert.equal(r.exits[0].rip, MINI.l2Code);
+  r.m.dispose();
+});
+
+Deno.test("real CPU: external interrupt with exiting and acknowledge-on-exit reaches L1 with its vector", () => {
+  let pending = true;
+  const r = runMini({
+    l2: "ebfe",
+    fields: {
+      PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | PIN.EXTERNAL_INTERRUPT_EXITING,
+      VM_EXIT_CONTROLS: CAPS.exit.must1 | EXIT.HOST_ADDRESS_SPACE_SIZE |
+        EXIT.ACKNOWLEDGE_INTERRUPT_ON_EXIT,
+      GUEST_RFLAGS: 0x202,
+    },
+    maxExits: 1,
+    setup(m) {
+      m.cpu.setInterruptSource({
+        hasInterrupt: () => pending && m.cpu.nonRoot,
+        acknowledge: () => {
+          pending = false;
+          return 0x42;
+        },
+      });
+    },
+  });
+  assert.equal(r.status, 1);
+  assert.equal(r.exits[0].reason, 1);
+  assert.equal(r.exits[0].intrInfo, 0x80000042);
+  assert.equal(pending, false, "acknowledged by the VM exit");
+  r.m.dispose();
+});
+
+Deno.test("real CPU: VMLAUNCH failures seen by L1: VMfailValid(7) and the entry-failure exit 33", () => {
+  const f = runMini({ l2: "ebfe", fields: { PIN_BASED_VM_EXEC_CONTROL: 0 } });
+  assert.equal(f.status, 3);
+  assert.equal(f.error, 7);
+  f.m.dispose();
+  const g = runMini({ l2: "ebfe", fields: { GUEST_RFLAGS: 0 } });
+  assert.equal(g.status, 1);
+  assert.equal(g.exits[0].reason, (0x80000000 | 33) >>> 0);
+  g.m.dispose();
+});
