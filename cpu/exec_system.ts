@@ -187,6 +187,8 @@ export function movFromCr(c: Cpu, i: Insn): void {
   let v: number;
   switch (n) {
     case 0:
+      // Non-root: bits owned by L1 read from the CR0 read shadow (SDM 26.3).
+      if (nr(c) && offerNonRoot(c, crExit(i, 0, "mov-from", 0, 0))) return;
       v = c.cr0;
       break;
     case 2:
@@ -199,6 +201,7 @@ export function movFromCr(c: Cpu, i: Insn): void {
       }
       break;
     case 4:
+      if (nr(c) && offerNonRoot(c, crExit(i, 4, "mov-from", 0, 0))) return;
       v = c.cr4;
       break;
     case 8:
