@@ -189,7 +189,7 @@ function writeMem(mem: PhysicalMemory, size: number, lo: number, hi: number): vo
 }
 
 function replayForm(form: "imm" | "mem"): void {
-  const { cpu, mem } = makeCpu(true);
+  const { cpu, mem } = makeCpu("long64");
   let next = CODE;
   const failures: string[] = [];
   const groups = new Map<string, number>();

@@ -3,7 +3,7 @@
  * through the real execution engine: each instruction is encoded with
  * iced-x86 (register operands: RAX-family destination, RCX-family source /
  * CL count, RDX for SHLD/SHRD sources and MUL/DIV), run for one instruction
- * in a 64-bit (or, for the BCD instructions, 32-bit protected mode) Cpu with
+ * in a 64-bit (for the BCD instructions: 32-bit protected and real mode) Cpu with
  * the registers and RFLAGS set from the vector, and the full 64-bit
  * registers and the arithmetic flags are compared with what the hardware
  * produced. Registers are pre-filled with garbage in the bits the
@@ -29,7 +29,7 @@ import {
 } from "./data/alu_vectors_engine.ts";
 
 Deno.test("alu engine: 64-bit ALU instructions replay the hardware vectors", () => {
-  const { cpu, mem } = makeCpu(true);
+  const { cpu, mem } = makeCpu("long64");
   assert.equal(cpu.mode, "long64", "test setup must reach 64-bit mode");
   const addr = new Map<string, number>();
   let next = CODE;
@@ -92,9 +92,11 @@ Deno.test("alu engine: 64-bit ALU instructions replay the hardware vectors", () 
   assert.equal(groups.size, 0, `of ${todo.length} replayed:\n${summary}\n${failures.join("\n")}`);
 });
 
-Deno.test("alu engine: BCD instructions in 32-bit protected mode replay the hardware vectors", () => {
-  const { cpu, mem } = makeCpu(false);
-  assert.equal(cpu.mode, "protected32", "test setup must reach 32-bit protected mode");
+function replayBcd(mode: "protected32" | "real"): void {
+  const { cpu, mem } = makeCpu(mode);
+  assert.equal(cpu.mode, mode, `test setup must reach ${mode} mode`);
+  // 16-bit code cannot reach CODE; real mode runs below 64 KiB (CS base 0).
+  const base = mode === "real" ? 0x8000 : CODE;
   const OPC: Record<string, number> = {
     daa: 0x27,
     das: 0x2f,
@@ -112,7 +114,7 @@ Deno.test("alu engine: BCD instructions in 32-bit protected mode replay the hard
     const key = `${v.op}/${v.bLo}`;
     let at = addr.get(key);
     if (at === undefined) {
-      at = CODE + addr.size * 16;
+      at = base + addr.size * 16;
       addr.set(key, at);
       mem.write8(at, OPC[v.op]);
       mem.write8(at + 1, imm ? v.bLo : 0xf4);
@@ -145,11 +147,19 @@ Deno.test("alu engine: BCD instructions in 32-bit protected mode replay the hard
     }
   }
   assert.ok(todo.length > 1000, `only ${todo.length} vectors replayed`);
-  assert.equal(bad, 0, `${bad} of ${todo.length} failed:\n${failures.join("\n")}`);
+  assert.equal(bad, 0, `${bad} of ${todo.length} failed in ${mode}:\n${failures.join("\n")}`);
+}
+
+Deno.test("alu engine: BCD instructions in 32-bit protected mode replay the hardware vectors", () => {
+  replayBcd("protected32");
+});
+
+Deno.test("alu engine: BCD instructions in real mode (16-bit code) replay the hardware vectors", () => {
+  replayBcd("real");
 });
 
 Deno.test("alu engine: SETcc, Jcc and CMOVcc agree with the hardware for all 16 conditions x 64 flag sets", () => {
-  const { cpu, mem } = makeCpu(true);
+  const { cpu, mem } = makeCpu("long64");
   const CC = [
     "o",
     "no",

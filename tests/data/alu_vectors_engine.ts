@@ -30,10 +30,13 @@ function segment(selector: number, attrs: number): SegmentRegister {
   return { selector, base: 0, limit: 0xffffffff, attrs };
 }
 
-export function makeCpu(long: boolean): { cpu: Cpu; mem: PhysicalMemory } {
+export function makeCpu(
+  mode: "long64" | "protected32" | "real",
+): { cpu: Cpu; mem: PhysicalMemory } {
   const mem = new PhysicalMemory();
   mem.addRam(0, 8 << 20);
   const cpu = new Cpu({ memory: mem, exits: () => "handled", now: () => 0 });
+  const long = mode === "long64";
   if (long) {
     // PML4 -> PDPT -> PD with 2 MiB pages identity-mapping the first 8 MiB.
     mem.write32(PML4, 0x2003);
@@ -44,17 +47,19 @@ export function makeCpu(long: boolean): { cpu: Cpu; mem: PhysicalMemory } {
     cpu.efer = 0x500; // LME | LMA
     cpu.cr0 = 0x80000011; // PG | ET | PE
   } else {
-    cpu.cr0 = 0x11; // PE | ET
+    cpu.cr0 = mode === "real" ? 0x10 : 0x11; // ET (| PE)
     cpu.efer = 0;
   }
-  const code = long ? 0xa09b : 0xc09b; // P S type=code/read/accessed; L (long) or D+G
-  const data = 0xc093;
+  // P S type=code/read/accessed with L (long), D+G (32-bit) or neither (real);
+  // data: P S type=data/write/accessed.
+  const code = long ? 0xa09b : mode === "real" ? 0x9b : 0xc09b;
+  const data = mode === "real" ? 0x93 : 0xc093;
   const segs = cpu.seg as SegmentRegister[];
   for (let s = 0; s < 6; s++) {
     const v = s === 1 ? segment(0x8, code) : segment(0x10, data);
-    segs[s].selector = v.selector;
+    segs[s].selector = mode === "real" ? 0 : v.selector;
     segs[s].base = v.base;
-    segs[s].limit = v.limit;
+    segs[s].limit = mode === "real" ? 0xffff : v.limit;
     segs[s].attrs = v.attrs;
   }
   cpu.rflags = 2;
