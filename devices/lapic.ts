@@ -279,10 +279,9 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
     const v = highestBit(isr);
     if (v < 0) return;
     setBit(isr, v, false);
-    if (testBit(tmr, v)) {
-      setBit(tmr, v, false);
-      ctx?.services.find(EOI_LISTENERS)?.broadcast(v);
-    }
+    // Level-triggered (TMR set at acceptance): broadcast the EOI to the
+    // I/O APICs (SDM Vol. 3A 11.8.5). TMR itself changes only on acceptance.
+    if (testBit(tmr, v)) ctx?.services.find(EOI_LISTENERS)?.broadcast(v);
     changed();
   }
 
@@ -309,7 +308,7 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
     return (dest >> 4) === (myLogical >> 4) && (dest & myLogical & 0xf) !== 0;
   }
 
-  /** Deliver a message addressed to this APIC (delivery mode per SDM Table 11-?). */
+  /** Act on a message addressed to this APIC (delivery modes: SDM Vol. 3A 11.6.1). */
   function deliverLocal(mode: number, vector: number, level: boolean): void {
     switch (mode) {
       case 0: // fixed
