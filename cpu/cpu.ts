@@ -101,7 +101,9 @@ export class Cpu implements Vcpu {
   nonRootHook: NonRootHook | null = null;
   /**
    * Window requests from the VMX plugin: bit 0 interrupt window, bit 1 NMI
-   * window (offered as exits in non-root operation when the window opens).
+   * window (offered as exits in non-root operation when the window opens),
+   * bit 2 monitor trap flag (not offered yet), bit 3 external-interrupt
+   * exiting (pending interrupts are offered even with RFLAGS.IF=0).
    * Call {@link interruptStateChanged} after setting.
    */
   windowRequests = 0;

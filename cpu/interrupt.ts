@@ -413,8 +413,9 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     }
     busy = true;
   } else if (
-    ifl && (cpu.interruptibility & 3) === 0 && cpu.intSource !== null &&
-    cpu.intSource.hasInterrupt()
+    // Bit 3 of windowRequests: "external-interrupt exiting" (RFLAGS.IF ignored, SDM 26.2).
+    (ifl || (hook !== null && (cpu.windowRequests & 8) !== 0)) &&
+    (cpu.interruptibility & 3) === 0 && cpu.intSource !== null && cpu.intSource.hasInterrupt()
   ) {
     let go = true;
     if (hook !== null) {
