@@ -18,7 +18,7 @@ export interface CpuExtras {
   sysenterEip?: number;
   /** TSC = virtual time + tscOffset. */
   tscOffset?: number;
-  /** Window requests: bit 0 interrupt window, bit 1 NMI window, bit 2 monitor trap flag. */
+  /** Window requests: bit 0 interrupt window, bit 1 NMI window, bit 2 monitor trap flag, bit 3 external-interrupt exiting. */
   windowRequests?: number;
   /** The maskable-interrupt source (for acknowledge-on-exit). */
   intSource?: InterruptSource | null;

@@ -225,3 +225,44 @@ Deno.test("real CPU: VMLAUNCH failures seen by L1: VMfailValid(7) and the entry-
   assert.equal(g.exits[0].reason, (0x80000000 | 33) >>> 0);
   g.m.dispose();
 });
+
+Deno.test("real CPU: external-interrupt exiting ignores L2's RFLAGS.IF; without exiting L1 waits", () => {
+  let pending = true;
+  const src = (m: { cpu: { nonRoot: boolean } }) => ({
+    hasInterrupt: () => pending && m.cpu.nonRoot,
+    acknowledge: () => {
+      pending = false;
+      return 0x43;
+    },
+  });
+  const r = runMini({
+    l2: "ebfe",
+    fields: {
+      PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | PIN.EXTERNAL_INTERRUPT_EXITING,
+      GUEST_RFLAGS: 2,
+    },
+    maxExits: 1,
+    setup(m) {
+      m.cpu.setInterruptSource(src(m));
+    },
+  });
+  assert.equal(r.status, 1);
+  assert.equal(r.exits[0].reason, 1);
+  assert.equal(r.exits[0].intrInfo, 0, "not acknowledged without acknowledge-on-exit");
+  assert.equal(pending, true);
+  r.m.dispose();
+  // Without external-interrupt exiting, an L2 with IF=0 keeps running (budget ends the run).
+  pending = true;
+  const x = runMini({
+    l2: "ebfe",
+    maxExits: 1,
+    budget: 5000,
+    setup(m) {
+      m.cpu.setInterruptSource(src(m));
+    },
+  });
+  assert.equal(x.status, 0);
+  assert.equal(x.exits.length, 0);
+  assert.equal(x.m.cpu.nonRoot, true);
+  x.m.dispose();
+});

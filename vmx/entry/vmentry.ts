@@ -121,7 +121,8 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   if (v.windowRequests !== undefined) {
     v.windowRequests = ((proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0 ? 1 : 0) |
       ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? 2 : 0) |
-      ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? 4 : 0);
+      ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? 4 : 0) |
+      ((pin & PIN.EXTERNAL_INTERRUPT_EXITING) !== 0 ? 8 : 0);
   }
   v.stateChanged();
   n.entryRetired = v.retired;
