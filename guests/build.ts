@@ -70,6 +70,12 @@ export const IMAGES: readonly ImageSpec[] = [
   { out: "bench64.elf", arch: 64, sources: BENCH },
   { out: "bench32.elf", arch: 32, sources: BENCH },
   {
+    out: "vmx_exits.elf",
+    arch: 64,
+    sources: ["tests/vmx/vmx_exits.c", "tests/vmx/vmx_exits_l2.S"],
+    vmx: true,
+  },
+  {
     out: "hello32-aout.bin",
     arch: 32,
     sources: ["guests/src/hello/hello.c"],

@@ -1,0 +1,41 @@
+/**
+ * Runs the VMX conformance guest tests/vmx/vmx_exits.c (built into
+ * guests/build/vmx_exits.elf): a 64-bit L1 checks each L2 exit's reason,
+ * RIP, instruction length, qualification and information, then the
+ * VMLAUNCH/VMRESUME error numbers and VM-entry failure reasons. Every TAP
+ * line must be "ok".
+ */
+import assert from "node:assert/strict";
+import { bootKernel, createMachine } from "../../plugins/machine_builder.ts";
+
+function run(name: string, cpu?: string): { output: string; status: number } {
+  const image = Deno.readFileSync(new URL(`../../guests/build/${name}`, import.meta.url));
+  let output = "";
+  const dec = new TextDecoder();
+  const m = createMachine({ serial: (b) => (output += dec.decode(b, { stream: true })), cpu });
+  try {
+    bootKernel(m, image);
+    const r = m.run({ maxInstructions: 100_000_000 });
+    return { output, status: r.reason.kind === "exit" ? r.reason.status : -1 };
+  } finally {
+    m.dispose?.();
+  }
+}
+
+Deno.test("vmx_exits guest: every exit, entry error and entry failure check passes", () => {
+  const { output, status } = run("vmx_exits.elf");
+  const lines = output.split("\n");
+  const plan = lines.find((l) => /^1\.\.\d+$/.test(l));
+  assert.ok(plan, output);
+  const failing = lines.filter((l) => l.startsWith("not ok"));
+  assert.deepEqual(failing, []);
+  assert.equal(lines.filter((l) => /^ok \d+/.test(l)).length, Number(plan.slice(3)));
+  assert.ok(lines.some((l) => l.includes("read of an EPT hole: reason 48")));
+  assert.equal(status, 1, "isa-debug-exit status 0");
+});
+
+Deno.test("vmx_basic guest skips cleanly when VMX is switched off (-vmx)", () => {
+  const { output, status } = run("vmx_basic.elf", "-vmx");
+  assert.match(output, /1\.\.0 # SKIP CPUID\.1:ECX\.VMX is clear/);
+  assert.equal(status, 1);
+});
