@@ -104,7 +104,7 @@ export class Machine {
     this.#logLevel = LEVELS[options.logLevel ?? "warn"];
     this.#logSink = options.logSink ?? ((line) => console.error(line));
     const model = typeof options.cpu === "string"
-      ? modelFromSpec(options.cpu)
+      ? modelFromSpec(stripModelName(options.cpu))
       : options.cpu ?? defaultModel();
     if (typeof model === "string") throw new RangeError(`--cpu: ${model}`);
     this.memory = new PhysicalMemory();
@@ -333,4 +333,17 @@ export class Machine {
       },
     };
   }
+}
+
+/**
+ * CPU model names accepted at the head of a `-cpu` spec. nestvm has one
+ * model (all the features it implements); QEMU's common names select it so
+ * that QEMU command lines work.
+ */
+export const CPU_MODEL_NAMES: readonly string[] = ["max", "host", "nestvm", "qemu64", "base"];
+
+/** Drop a leading model name from a spec like "max,-vmx". */
+function stripModelName(spec: string): string {
+  const [head, ...rest] = spec.split(",");
+  return CPU_MODEL_NAMES.includes(head.trim()) ? rest.join(",") : spec;
 }

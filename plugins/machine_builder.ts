@@ -85,10 +85,13 @@ export function createMachine(options: CreateMachineOptions = {}): Machine {
   const plugins = [...boardPlugins, ...extra];
   if (vmxWanted(options)) plugins.push(createVmxPlugin({}));
   plugins.push(...(options.plugins ?? []));
+  // Without the VMX plugin the CPU must not advertise VMX either (CPUID.1:ECX.VMX
+  // clear, CR4.VMXE reserved), so the guest sees a consistent CPU.
+  const cpu = vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(",");
   return new Machine({
     memoryMiB: options.memoryMiB,
     plugins,
-    cpu: options.cpu,
+    cpu,
     strictExits: options.strictExits,
     logLevel: options.logLevel,
   });

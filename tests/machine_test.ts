@@ -126,3 +126,20 @@ Deno.test("machine: setup errors name the plugins involved", () => {
   );
   assert.throws(() => new Machine({ memoryMiB: 0 }), RangeError);
 });
+
+Deno.test("machine: QEMU model names in -cpu; without the VMX plugin CPUID.1:ECX.VMX is clear", () => {
+  // mov eax,1; cpuid; mov al,0; out 0xf4,al
+  const code = [0xb8, 1, 0, 0, 0, 0x0f, 0xa2, 0xb0, 0x00, 0xe6, 0xf4];
+  for (
+    const [opts, vmx] of [[{ cpu: "max" }, true], [{ cpu: "max,-vmx" }, false], [
+      { vmx: false },
+      false,
+    ]] as const
+  ) {
+    const m = createMachine({ memoryMiB: 16, ...opts });
+    bootFlat(m, [{ addr: BASE, data: new Uint8Array(code) }], BASE, "protected32");
+    assert.equal(m.run({ maxInstructions: 100 }).reason.kind, "exit");
+    assert.equal((m.cpu.gpr[2] >>> 5) & 1, vmx ? 1 : 0, JSON.stringify(opts));
+    m.dispose();
+  }
+});
