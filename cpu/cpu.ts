@@ -102,7 +102,7 @@ export class Cpu implements Vcpu {
   /**
    * Window requests from the VMX plugin: bit 0 interrupt window, bit 1 NMI
    * window (offered as exits in non-root operation when the window opens),
-   * bit 2 monitor trap flag (not offered yet), bit 3 external-interrupt
+   * bit 2 monitor trap flag (offered at every boundary), bit 3 external-interrupt
    * exiting (pending interrupts are offered even with RFLAGS.IF=0).
    * Call {@link interruptStateChanged} after setting.
    */

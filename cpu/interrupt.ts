@@ -436,6 +436,10 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     } else if ((cpu.windowRequests & 2) !== 0 && (cpu.interruptibility & 8) === 0) {
       hook.onExit({ kind: "nmi-window", level: 2, instructionLength: 0 });
       busy = true;
+    } else if ((cpu.windowRequests & 4) !== 0) {
+      // Monitor trap flag: offered at every boundary (single-stepping L2).
+      hook.onExit({ kind: "monitor-trap", level: 2, instructionLength: 0 });
+      busy = true;
     }
   }
   if ((cpu.activity as string) === "shutdown") return "shutdown";
