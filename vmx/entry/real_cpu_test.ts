@@ -266,3 +266,18 @@ Deno.test("real CPU: external-interrupt exiting ignores L2's RFLAGS.IF; without 
   assert.equal(x.m.cpu.nonRoot, true);
   x.m.dispose();
 });
+
+Deno.test("real CPU: monitor trap flag exits after each L2 instruction", () => {
+  // nop; nop; vmcall
+  const r = runMini({
+    l2: "90900f01c1",
+    fields: { CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.MONITOR_TRAP_FLAG },
+    maxExits: 3,
+  });
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.exits.map((e) => [e.reason, e.rip - MINI.l2Code]), [[37, 1], [37, 2], [
+    VMCALL,
+    2,
+  ]]);
+  r.m.dispose();
+});

@@ -35,6 +35,11 @@ export function createHooks(n: Nested): { plain: NonRootHook; ept: NonRootHook }
 /** Decide on one L2 event; counts it under L2->L1 or L2->L0. */
 export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
   if (!n.inL2) return "pass";
+  // An MTF VM exit follows an instruction (or an event delivery) of L2,
+  // never the VM entry itself (SDM 26.5.2).
+  if (exit.kind === "monitor-trap" && n.vcpu.retired === n.entryRetired && !n.injectedPending) {
+    return "pass";
+  }
   const r = decide(n, exit);
   if (r !== "reflected") n.stats.count("l2-l0", basicReasonOf(exit));
   return r;
