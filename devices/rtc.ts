@@ -117,7 +117,12 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
   let periodicK = 0;
 
   const now = (): number => ctx?.clock.now ?? 0;
-  const seconds = (t: number): number => baseSeconds + Math.floor((t - baseNs) / 1e9);
+  /** The seconds count held while the divider is in reset (-1: running). */
+  let frozenSeconds = -1;
+  const seconds = (t: number): number =>
+    frozenSeconds >= 0 ? frozenSeconds : baseSeconds + Math.floor((t - baseNs) / 1e9);
+  /** Register A divider bits 6-4 = 11x hold the divider chain in reset: the clock stops. */
+  const dividerReset = (): boolean => (ram[REG_A] & 0x60) === 0x60;
 
   const binary = (): boolean => (ram[REG_B] & B_DM) !== 0;
   const enc = (v: number): number => (binary() ? v : ((Math.floor(v / 10) % 10) << 4) | (v % 10));
@@ -161,7 +166,7 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
 
   function periodNs(): number {
     const rate = ram[REG_A] & 0x0f;
-    if (rate === 0) return 0;
+    if (rate === 0 || dividerReset()) return 0;
     // 32.768 kHz time base: rates 1 and 2 give 256 and 128 Hz, rate r >= 3
     // gives 65536 >> r Hz (MC146818A Table 5).
     const hz = rate <= 2 ? 256 >> (rate - 1) : 65536 >> rate;
@@ -223,7 +228,7 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
   function scheduleUpdate(): void {
     updateTimer?.cancel();
     updateTimer = null;
-    if (ctx === null || setMode() || !(ram[REG_B] & (B_UIE | B_AIE))) return;
+    if (ctx === null || setMode() || dividerReset() || !(ram[REG_B] & (B_UIE | B_AIE))) return;
     const c = ctx;
     const t = now();
     const next = baseNs + (Math.floor((t - baseNs) / 1e9) + 1) * 1e9;
@@ -247,7 +252,7 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
       case REG_A: {
         const t = now();
         const inSecond = (((t - baseNs) % 1e9) + 1e9) % 1e9;
-        const uip = !setMode() && inSecond >= 1e9 - UIP_NS;
+        const uip = !setMode() && !dividerReset() && inSecond >= 1e9 - UIP_NS;
         return (ram[REG_A] & 0x7f) | (uip ? 0x80 : 0);
       }
       case REG_C: {
@@ -282,24 +287,40 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
       storeTime(seconds(t));
       ram[i] = v;
       const phase = (((t - baseNs) % 1e9) + 1e9) % 1e9;
-      baseSeconds = loadTime();
-      baseNs = t - phase;
+      if (frozenSeconds >= 0) frozenSeconds = loadTime();
+      else {
+        baseSeconds = loadTime();
+        baseNs = t - phase;
+      }
       scheduleUpdate();
       return;
     }
     switch (i) {
-      case REG_A:
+      case REG_A: {
+        const wasReset = dividerReset();
         ram[REG_A] = v & 0x7f;
+        if (!wasReset && dividerReset()) frozenSeconds = seconds(now());
+        if (wasReset && !dividerReset()) {
+          // Leaving reset: the first update comes 500 ms later (MC146818A).
+          baseSeconds = frozenSeconds;
+          baseNs = now() - 5e8;
+          frozenSeconds = -1;
+        }
         schedulePeriodic();
+        scheduleUpdate();
         return;
+      }
       case REG_B: {
         const wasSet = setMode();
         if (!wasSet && (v & B_SET)) storeTime(seconds(now())); // freeze the fields
         if (v & B_SET) v &= ~B_UIE; // SET clears UIE (datasheet)
         ram[REG_B] = v;
         if (wasSet && !(v & B_SET)) {
-          baseSeconds = loadTime();
-          baseNs = now();
+          if (frozenSeconds >= 0) frozenSeconds = loadTime();
+          else {
+            baseSeconds = loadTime();
+            baseNs = now();
+          }
         }
         schedulePeriodic();
         scheduleUpdate();
@@ -348,6 +369,7 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
   }
 
   function resetState(): void {
+    frozenSeconds = -1;
     baseSeconds = epoch;
     baseNs = now();
     lastCheckNs = now();
@@ -383,7 +405,15 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
     saveState(): PluginState {
       return {
         version: 1,
-        data: { ram: Array.from(ram), index, nmiMasked, baseSeconds, baseNs, lastCheckNs },
+        data: {
+          ram: Array.from(ram),
+          index,
+          nmiMasked,
+          baseSeconds,
+          baseNs,
+          lastCheckNs,
+          frozenSeconds,
+        },
       };
     },
     loadState(state: PluginState): void {
@@ -395,6 +425,7 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
       baseSeconds = num(d, "baseSeconds", epoch);
       baseNs = num(d, "baseNs");
       lastCheckNs = num(d, "lastCheckNs");
+      frozenSeconds = dividerReset() ? num(d, "frozenSeconds", baseSeconds) : -1;
       irqLevel = !(ram[REG_C] & C_IRQF);
       updateIrq();
       schedulePeriodic();

@@ -137,3 +137,18 @@ Deno.test("rtc: state round-trip and options", () => {
   assert.ok(Math.abs(host - Date.now() / 1000) < 60);
   rtc.dispose!();
 });
+
+Deno.test("rtc: divider reset (register A 11x) stops the clock; the first update follows 500 ms after release", () => {
+  const { m, rd, wr } = setup();
+  m.advance(0.25e9);
+  wr(0x0a, 0x66); // divider in reset
+  assert.equal(rd(0x0a) & 0x70, 0x60);
+  m.advance(5e9);
+  assert.equal(rd(0), 0x58, "held");
+  wr(0, 0x10); // set seconds while held
+  wr(0x0a, 0x26);
+  m.advance(0.49e9);
+  assert.equal(rd(0), 0x10);
+  m.advance(0.02e9);
+  assert.equal(rd(0), 0x11);
+});
