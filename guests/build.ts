@@ -217,6 +217,20 @@ async function buildImage(spec: ImageSpec, root: string, tmp: string, outDir: st
   return await run("objcopy", ["-O", "elf32-i386", linked, dest], root);
 }
 
+/** File in the build directory recording the toolchain versions the images were built with. */
+export const TOOLCHAIN_FILE = "toolchain.txt";
+
+/** First version line of gcc, ld and objcopy, one per line. */
+export async function toolchainVersions(): Promise<string> {
+  const lines: string[] = [];
+  for (const tool of ["gcc", "ld", "objcopy"]) {
+    const o = await new Deno.Command(tool, { args: ["--version"], stdout: "piped", stderr: "null" })
+      .output();
+    lines.push(decoder.decode(o.stdout).split("\n")[0].trim());
+  }
+  return lines.join("\n") + "\n";
+}
+
 /** Build every image (or those whose name is in `only`) into `outDir`. */
 export async function buildGuests(outDir: string, only?: readonly string[]): Promise<BuildResult> {
   const root = repoRoot();
@@ -234,6 +248,7 @@ export async function buildGuests(outDir: string, only?: readonly string[]): Pro
       if (err) return { ok: false, error: `${spec.out}: ${err}` };
       built.push(spec.out);
     }
+    await Deno.writeTextFile(`${outDir}/${TOOLCHAIN_FILE}`, await toolchainVersions());
     return { ok: true, built };
   } finally {
     await Deno.remove(tmp, { recursive: true });
