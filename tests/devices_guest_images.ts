@@ -73,3 +73,14 @@ export const x2apic: DeviceGuest = {
   ),
   handler: 0x00100094,
 };
+
+/** Guest rtc.S. */
+export const rtc: DeviceGuest = {
+  code: fromHex(
+    "bc000017000f011d8c001000b011e620b020e621b004e621b001e621b011e6a0b028e6a1b002e6a1" +
+      "b001e6a1b0fbe621b0fee6a1b08ae670b026e671b08be670e4710c4088c4b08be67088e0e671b00c" +
+      "e670e471c7050010180000000000fa833d001018000a7304fbf4ebf2a100101800e6f4f4ebfd50ff" +
+      "0500101800b00ce670e471b020e6a0e62058cf90ff0700001800" + "",
+  ),
+  handler: 0x00100076,
+};

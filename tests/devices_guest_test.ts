@@ -10,7 +10,15 @@ import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { Machine } from "../core/machine.ts";
 import { pcBoard, uartOf } from "../devices/board_pc.ts";
 import type { UartPlugin } from "../devices/uart16550.ts";
-import { type DeviceGuest, ioapic, lapic, pitpic, uart, x2apic } from "./devices_guest_images.ts";
+import {
+  type DeviceGuest,
+  ioapic,
+  lapic,
+  pitpic,
+  rtc,
+  uart,
+  x2apic,
+} from "./devices_guest_images.ts";
 
 const IDT = 0x180000;
 const COUNT = 0x181000;
@@ -34,6 +42,15 @@ Deno.test("guest: PIT mode 2 at 100 Hz through the PIC, 10 interrupts in a HLT l
   assert.equal(m.memory.read(COUNT, 4), 10);
   assert.ok(r.virtualNs > 99e6 && r.virtualNs < 101e6, `virtual ns ${r.virtualNs}`);
   assert.ok(r.instructions < 10_000, `HLT idles (${r.instructions} instructions)`);
+  m.dispose();
+});
+
+Deno.test("guest: RTC periodic 1024 Hz on IRQ8 through the slave PIC and cascade", () => {
+  const m = boot(rtc);
+  const r = m.run({ maxInstructions: 1_000_000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: (10 << 1) | 1 });
+  const period = 1e9 / 1024;
+  assert.ok(r.virtualNs > 9.5 * period && r.virtualNs < 10.5 * period, `virtual ns ${r.virtualNs}`);
   m.dispose();
 });
 
