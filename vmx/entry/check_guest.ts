@@ -79,6 +79,10 @@ export const SEG_FIELDS: {
 } = Object.freeze({ sel: SEL, base: BASE, limit: LIMIT, ar: AR });
 
 const AR_UNUSABLE = 1 << 16;
+/** ES, SS, DS (32-bit bases when usable). */
+const ES_SS_DS = [0, 2, 3];
+/** ES, DS, FS, GS (data-segment checks). */
+const DATA_SEGS = [0, 3, 4, 5];
 
 /** The granularity rule for a limit/G pair (SDM 27.3.1.2). */
 function granularityOk(limit: number, ar: number): boolean {
@@ -163,7 +167,7 @@ export function checkGuest(
   }
   if (ldtrUsable && !canonical(rhi(d, BASE[6]))) return fail("guest LDTR base canonical");
   if (rhi(d, BASE[1]) !== 0) return fail("guest CS base bits 63:32");
-  for (const i of [0, 2, 3]) {
+  for (const i of ES_SS_DS) {
     if ((r32(d, AR[i]) & AR_UNUSABLE) === 0 && rhi(d, BASE[i]) !== 0) {
       return fail("guest ES/SS/DS base bits 63:32");
     }
@@ -361,7 +365,7 @@ function checkProtectedSegments(
   if (!ug && ssDpl !== (r16(d, SEL[2]) & 3)) return "guest SS.DPL != SS.RPL";
   if ((csType === 3 || (cr0 & 1) === 0) && ssDpl !== 0) return "guest SS.DPL in real mode";
   // DS, ES, FS, GS.
-  for (const i of [0, 3, 4, 5]) {
+  for (const i of DATA_SEGS) {
     const ar = r32(d, AR[i]);
     if ((ar & AR_UNUSABLE) !== 0) continue;
     const t = ar & 0xf;

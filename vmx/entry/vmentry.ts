@@ -135,7 +135,6 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     return "reflected";
   }
   if ((pin & PIN.PREEMPTION_TIMER) !== 0) armPreemptionTimer(n);
-  if (v.interruptStateChanged !== undefined) v.interruptStateChanged();
   return "reflected";
 }
 

@@ -13,6 +13,13 @@ import { O, r32, rhi } from "../entry/offsets.ts";
 import { Reason } from "../exit/reasons.ts";
 import type { Nested } from "./session.ts";
 
+const CR3_TARGETS = [
+  O.CR3_TARGET_VALUE0,
+  O.CR3_TARGET_VALUE1,
+  O.CR3_TARGET_VALUE2,
+  O.CR3_TARGET_VALUE3,
+];
+
 /** Qualification access types (bits 5:4). */
 const MOV_TO = 0, MOV_FROM = 1, CLTS = 2, LMSW = 3;
 
@@ -38,14 +45,11 @@ export function crAccess(n: Nested, exit: CrAccessExit, proc: number): ExitDispo
     if ((proc & PROC.CR3_LOAD_EXITING) === 0) return "pass";
     // No exit when the value equals one of the first CR3_TARGET_COUNT targets.
     const count = Math.min(r32(d, O.CR3_TARGET_COUNT), 4);
-    const targets = [
-      O.CR3_TARGET_VALUE0,
-      O.CR3_TARGET_VALUE1,
-      O.CR3_TARGET_VALUE2,
-      O.CR3_TARGET_VALUE3,
-    ];
     for (let i = 0; i < count; i++) {
-      if (r32(d, targets[i]) === exit.valueLo >>> 0 && rhi(d, targets[i]) === exit.valueHi >>> 0) {
+      if (
+        r32(d, CR3_TARGETS[i]) === exit.valueLo >>> 0 &&
+        rhi(d, CR3_TARGETS[i]) === exit.valueHi >>> 0
+      ) {
         return "pass";
       }
     }
