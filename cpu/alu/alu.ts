@@ -245,6 +245,27 @@ export class Alu {
   // =====================================================================
 
   /**
+   * Replace some of CF, AF, OF (`mask`, a subset of CF|AF|OF) by `bits`,
+   * keeping every other flag, without materializing ZF/SF/PF: they stay
+   * lazy on the previous result (MUL/IMUL, rotates, BT). Internal to the
+   * ALU modules.
+   */
+  overlayFlags(mask: number, bits: number): void {
+    const k = this.kind;
+    if (k === K_EAGER || k === K_LOGIC) {
+      this.fx = (this.fx & ~mask) | bits;
+      return;
+    }
+    // Arithmetic kinds: freeze the kept CF/AF/OF, leave ZF/SF/PF on the
+    // (possibly unmasked) result, which K_LOGIC reads the same way.
+    const keep = mask === (CF | OF)
+      ? (this.a ^ this.b ^ this.res) & AF
+      : this.getFlags() & (CF | AF | OF) & ~mask;
+    this.fx = keep | bits;
+    this.kind = K_LOGIC;
+  }
+
+  /**
    * Record a result whose ZF/SF/PF follow from the value and whose CF, AF and
    * OF are given in `cfAfOf` (used by logic ops, shifts, bit counts).
    * Internal to the ALU modules.
@@ -476,6 +497,13 @@ export class Alu {
    * bits in {@link Alu.hi} for 64-bit). CF = OF = (truncation changed the value).
    */
   imul(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+    if (size === 4) {
+      // The double product is exact whenever it fits in 53 bits, and when it
+      // does not it cannot equal the 32-bit truncation: so this is OF.
+      const lo = Math.imul(aLo, bLo);
+      this.overlayFlags(CF | OF, (aLo | 0) * (bLo | 0) !== lo ? CF | OF : 0);
+      return lo >>> 0;
+    }
     return muldiv.imul(this, size, aLo, aHi, bLo, bHi);
   }
 

@@ -98,3 +98,68 @@ Deno.test("Alu: BCD helpers", () => {
   assert.equal(alu.aam(5, 0), -1);
   assert.equal(alu.aad(0x0503, 10), 0x35);
 });
+
+Deno.test("Alu: flag overlays (MUL/IMUL, rotates, BT) on a lazy result equal the eager computation", () => {
+  const vals = [
+    0,
+    1,
+    0x7f,
+    0x80,
+    0xff,
+    0x8000,
+    0xffff,
+    0x7fffffff,
+    0x80000000,
+    0xfffffffe,
+    0xffffffff,
+  ];
+  type Op = (alu: Alu, s: number, a: number, b: number) => void;
+  const first: Op[] = [
+    (alu, s, a, b) => alu.add(s, a, b, b, a),
+    (alu, s, a, b) => alu.adc(s, a, b, b, a),
+    (alu, s, a, b) => alu.sub(s, a, b, b, a),
+    (alu, s, a, b) => alu.sbb(s, a, a, b, b),
+    (alu, s, a, b) => alu.cmp(s, a, b, b, a),
+    (alu, s, a) => alu.inc(s, a, a),
+    (alu, s, a) => alu.dec(s, a, a),
+    (alu, s, a) => alu.neg(s, a, a),
+    (alu, s, a, b) => alu.xor(s, a, b, b, a),
+    (alu, s, a, b) => alu.shr(s, a, b, b),
+  ];
+  const second: Op[] = [
+    (alu, s, a, b) => alu.imul(s === 1 ? 2 : s, a & 0xffff, 0, b, 0),
+    (alu, s, a, b) => alu.mul(s, a, b, b, a),
+    (alu, s, a, b) => alu.imul1(s, a, b, b, a),
+    (alu, s, a, b) => alu.rol(s, a, b, b),
+    (alu, s, a, b) => alu.rcr(s, a, b, b + 1),
+    (alu, s, a, b) => alu.bt(s, a, b, b),
+    (alu, s, a, b) => alu.btc(s, a, b, b),
+  ];
+  const lazy = new Alu();
+  const eager = new Alu();
+  for (const size of [1, 2, 4, 8]) {
+    const m = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
+    for (const f1 of first) {
+      for (const f2 of second) {
+        for (const a0 of vals) {
+          for (const b0 of vals) {
+            const a = (a0 & m) >>> 0;
+            const b = (b0 & m) >>> 0;
+            const fin = (a ^ b) & 1 ? 0x8d5 : 0;
+            lazy.setFlags(fin);
+            eager.setFlags(fin);
+            f1(lazy, size, a, b);
+            f1(eager, size, a, b);
+            eager.setFlags(eager.getFlags()); // force the eager path
+            f2(lazy, size, a, b);
+            f2(eager, size, a, b);
+            const want = eager.getFlags();
+            assert.equal(lazy.getFlags(), want);
+            for (let cc = 0; cc < 16; cc++) assert.equal(lazy.cond(cc), evalCond(want, cc));
+            assert.equal(lazy.cf(), want & CF);
+          }
+        }
+      }
+    }
+  }
+});

@@ -19,7 +19,7 @@ import { CF, OF, PARITY, ZF } from "./flags.ts";
 export function bt(alu: Alu, size: number, aLo: number, aHi: number, bit: number): void {
   const i = bit & (size * 8 - 1);
   const b = i < 32 ? (aLo >>> i) & 1 : (aHi >>> (i - 32)) & 1;
-  alu.setFlags((alu.getFlags() & ~CF) | b);
+  alu.overlayFlags(CF, b);
 }
 
 /** BTS (op 1), BTR (op 2), BTC (op 3): CF = old bit, returns the modified value (hi in alu.hi). */
@@ -44,7 +44,7 @@ export function btx(
     b = (hi >>> (i - 32)) & 1;
     hi = (op === 1 ? hi | m : op === 2 ? hi & ~m : hi ^ m) >>> 0;
   }
-  alu.setFlags((alu.getFlags() & ~CF) | b);
+  alu.overlayFlags(CF, b);
   alu.hi = hi;
   return lo;
 }

@@ -56,7 +56,7 @@ function mulU64(aLo: number, aHi: number, bLo: number, bHi: number): void {
 
 /** Set CF and OF to `c`, keep SF/ZF/AF/PF (recorded MUL/IMUL behaviour). */
 function setMulFlags(alu: Alu, c: boolean): void {
-  alu.setFlags((alu.getFlags() & ~(CF | OF)) | (c ? CF | OF : 0));
+  alu.overlayFlags(CF | OF, c ? CF | OF : 0);
 }
 
 /**

@@ -135,7 +135,7 @@ export function sar(alu: Alu, size: number, aLo: number, aHi: number, count: num
 
 /** Replace CF and OF only, keeping the other flags (rotates). */
 function setCfOf(alu: Alu, cf: number, of: number): void {
-  alu.setFlags((alu.getFlags() & ~(CF | OF)) | cf | (of !== 0 ? OF : 0));
+  alu.overlayFlags(CF | OF, cf | (of !== 0 ? OF : 0));
 }
 
 /** ROL. CF = LSB(result); OF = MSB(result) XOR CF. */
