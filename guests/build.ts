@@ -75,6 +75,12 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: ["tests/vmx/vmx_exits.c", "tests/vmx/vmx_exits_l2.S"],
     vmx: true,
   },
+  ...["vmx_instr_exits"].map((name): ImageSpec => ({
+    out: `${name}.elf`,
+    arch: 64,
+    sources: [`tests/vmx/${name}.c`, "tests/vmx/harness.c"],
+    vmx: true,
+  })),
   {
     out: "hello32-aout.bin",
     arch: 32,

@@ -43,6 +43,12 @@ static void expect_fault(void (*fn)(void *), void *arg, int vector, const char *
 }
 
 extern char user_vmxon_code[], user_vmxon_insn[];
+extern char compat_vmxon_insn[], probe_vmptrst_at_insn[], probe_vmptrld_noncanon_insn[];
+void compat_vmxon(void *ptr);
+void probe_vmptrst_at(void *dest);
+void probe_vmptrld_noncanon(void *unused);
+uint64_t vmptrld_fs_disp(uint64_t base, uint64_t index);
+extern uint64_t rt_pd[];
 extern uint64_t vmxon_user_ptr;
 uint64_t user_roundtrip(void *user_fn, void *user_stack);
 static uint8_t user_stack[4096] __attribute__((aligned(16)));
@@ -80,6 +86,11 @@ static void vmxon_tests(void) {
   int v = rt_try(run_user_vmxon, 0, &fi);
   ok(v == 13 && fi.error_code == 0 && fi.rip == (uintptr_t)user_vmxon_insn,
      "VMXON at CPL3: #GP(0) (got vector %d)", v);
+
+  memset(&fi, 0, sizeof fi);
+  v = rt_try(compat_vmxon, &vmxon_pa, &fi);
+  ok(v == 6 && fi.rip == (uintptr_t)compat_vmxon_insn && fi.cs == 0x40,
+     "VMXON in compatibility mode: #UD (got vector %d, cs 0x%x)", v, fi.cs);
 
   expect(vmxon(vmxon_pa + 8), VMX_FAIL_INVALID, 0, "VMXON with a pointer not 4 KiB aligned");
   expect(vmxon(1ull << maxphys), VMX_FAIL_INVALID, 0, "VMXON with a pointer beyond MAXPHYADDR");
@@ -167,6 +178,37 @@ static void current_vmcs_tests(void) {
   ok(p == vmcs_b, "the second VMCS is current");
 }
 
+/* Memory operands: paging faults, canonical checks, segment override with base, SIB + disp. */
+static void operand_tests(void) {
+  const uintptr_t va = 0x40000000;
+  volatile uint64_t *pde = &rt_pd[va >> 21];
+  uint64_t saved = *pde;
+  *pde = 0; /* not present */
+  invlpg(va);
+  memset(&fi, 0, sizeof fi);
+  int v = rt_try(probe_vmptrst_at, (void *)(va + 0x18), &fi);
+  ok(v == 14 && fi.error_code == 2 && fi.cr2 == va + 0x18 && fi.rip == (uintptr_t)probe_vmptrst_at_insn,
+     "VMPTRST to a not-present page: #PF, write error code, CR2 (got %d err 0x%llx cr2 0x%llx)", v,
+     (unsigned long long)fi.error_code, (unsigned long long)fi.cr2);
+  *pde = saved;
+  invlpg(va);
+  memset(&fi, 0, sizeof fi);
+  v = rt_try(probe_vmptrld_noncanon, 0, &fi);
+  ok(v == 13 && fi.error_code == 0 && fi.rip == (uintptr_t)probe_vmptrld_noncanon_insn,
+     "VMPTRLD with a non-canonical memory operand: #GP(0) (got %d)", v);
+  /* FS base + base + index*4 + 8 addresses a qword holding vmcs_a */
+  static uint64_t slots[8];
+  slots[5] = vmcs_a;
+  uint64_t fsbase = rdmsr(MSR_FS_BASE);
+  wrmsr(MSR_FS_BASE, (uintptr_t)slots - 0x1000);
+  uint64_t fl = vmptrld_fs_disp(0x1000 - 8 + 8 * 5 - 4 * 2, 2);
+  wrmsr(MSR_FS_BASE, fsbase);
+  uint64_t p = 0;
+  vmptrst(&p);
+  ok((fl & VMX_ARITH_FLAGS & (FLAGS_CF | FLAGS_ZF)) == 0 && p == vmcs_a,
+     "VMPTRLD %%fs:8(base,index,4) uses the FS base and SIB addressing (current 0x%llx)", (unsigned long long)p);
+}
+
 static void vmxoff_tests(void) {
   expect(vmxoff(), VMX_OK, 0, "VMXOFF");
   expect_fault(do_vmxoff, 0, 6, "VMXOFF after leaving VMX operation");
@@ -196,6 +238,7 @@ int kmain(uint32_t magic, uint32_t mbi) {
   vmxon_tests();
   no_current_vmcs_tests();
   current_vmcs_tests();
+  operand_tests();
   vmxoff_tests();
   (void)magic;
   (void)mbi;
