@@ -41,6 +41,8 @@ export interface LocalApicPins {
   hasInterrupt(): boolean;
   /** INTA from the LAPIC: move the highest IRR bit to ISR and return its vector. */
   acknowledge(): number;
+  /** The CPU took an ExtINT vector from the PIC (ends an ExtINT message's request). */
+  extIntTaken?(): void;
 }
 
 /** The single interrupt source on the vCPU, combining PIC and LAPIC. */
@@ -97,8 +99,10 @@ class Pins implements CpuInterruptPins, InterruptSource {
     // ExtINT is taken first: its vector comes from the PIC, not from the APIC's
     // priority logic (SDM Vol. 3A 11.6.1, delivery mode ExtINT).
     let vector: number;
-    if (this.#extPending()) vector = this.#ext!.acknowledge();
-    else if (this.#apic !== null) vector = this.#apic.acknowledge();
+    if (this.#extPending()) {
+      vector = this.#ext!.acknowledge();
+      this.#apic?.extIntTaken?.();
+    } else if (this.#apic !== null) vector = this.#apic.acknowledge();
     else if (this.#ext !== null) vector = this.#ext.acknowledge();
     else vector = 0xff;
     this.#last = this.pending();
@@ -180,6 +184,42 @@ export function eoiListeners(ctx: PluginContext): EoiListeners {
     },
   };
   ctx.services.provide(EOI_LISTENERS, impl);
+  return impl;
+}
+
+/**
+ * Listeners of the PIC's INTR output. On a PC the PIC's INTR also reaches
+ * I/O APIC pin 0 (free, as ISA IRQ0 is routed to pin 2), which lets an
+ * ExtINT redirection entry carry PIC interrupts ("virtual wire" through the
+ * I/O APIC, MP specification 3.6.2.2).
+ */
+export interface PicIntrListeners {
+  /** Add a listener called with the new INTR level on every change. */
+  add(listener: (level: boolean) => void): void;
+  /** Remove a listener. */
+  remove(listener: (level: boolean) => void): void;
+  /** Announce a new INTR level (called by the PIC). */
+  broadcast(level: boolean): void;
+}
+
+/** Token of the {@link PicIntrListeners} service. */
+export const PIC_INTR_LISTENERS: ServiceToken<PicIntrListeners> = serviceToken<PicIntrListeners>(
+  "nestvm.devices.pic-intr-listeners",
+);
+
+/** Get the PIC INTR listener service, creating it if nobody has yet. */
+export function picIntrListeners(ctx: PluginContext): PicIntrListeners {
+  const existing = ctx.services.find(PIC_INTR_LISTENERS);
+  if (existing !== undefined) return existing;
+  const set = new Set<(level: boolean) => void>();
+  const impl: PicIntrListeners = {
+    add: (l) => void set.add(l),
+    remove: (l) => void set.delete(l),
+    broadcast: (level) => {
+      for (const l of [...set]) l(level);
+    },
+  };
+  ctx.services.provide(PIC_INTR_LISTENERS, impl);
   return impl;
 }
 

@@ -8,14 +8,22 @@
  * {@link EOI_LISTENERS}.
  *
  * ISA IRQs are routed as on a PC with the usual ACPI interrupt source
- * override: ISA IRQ0 (the PIT) arrives on pin 2; other lines n on pin n.
+ * override: ISA IRQ0 (the PIT) arrives on pin 2; other lines n on pin n;
+ * pin 0 follows the PIC's INTR output (an ExtINT entry there is "virtual
+ * wire mode" through the I/O APIC).
  *
  * @module
  */
 
 import type { MmioRegistration, Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { type EoiListeners, eoiListeners, LOCAL_APIC } from "./interrupts.ts";
+import {
+  type EoiListeners,
+  eoiListeners,
+  LOCAL_APIC,
+  type PicIntrListeners,
+  picIntrListeners,
+} from "./interrupts.ts";
 import {
   checkKnownKeys,
   checkRange,
@@ -89,6 +97,8 @@ export function createIoapic(given: IoapicOptions | StringOptions = {}): Plugin 
   let ctx: PluginContext | null = null;
   let mmio: MmioRegistration | null = null;
   let eoi: EoiListeners | null = null;
+  let picIntr: PicIntrListeners | null = null;
+  const onPicIntr = (level: boolean): void => setPin(0, level);
 
   /** Is the pin's input active, after polarity? */
   const active = (pin: number): boolean => inputs[pin] !== ((lo[pin] & RTE_POLARITY_LOW) !== 0);
@@ -199,6 +209,10 @@ export function createIoapic(given: IoapicOptions | StringOptions = {}): Plugin 
       });
       eoi = eoiListeners(c);
       eoi.add(onEoi);
+      if (irq0ToPin2) {
+        picIntr = picIntrListeners(c);
+        picIntr.add(onPicIntr);
+      }
     },
     reset: resetState,
     saveState(): PluginState {
@@ -223,6 +237,8 @@ export function createIoapic(given: IoapicOptions | StringOptions = {}): Plugin 
     dispose(): void {
       eoi?.remove(onEoi);
       eoi = null;
+      picIntr?.remove(onPicIntr);
+      picIntr = null;
       mmio?.remove();
       mmio = null;
       ctx = null;

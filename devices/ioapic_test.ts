@@ -116,3 +116,31 @@ Deno.test("ioapic: unmasking an asserted level pin delivers; state round-trip", 
   other.m.write(IO, 0x10 + 18);
   assert.equal(other.m.read(IO + 0x10), 0xc060);
 });
+
+Deno.test("ioapic: PIC INTR on pin 0 as ExtINT (virtual wire through the I/O APIC)", async () => {
+  const { createPic } = await import("./pic.ts");
+  const m = new FakeMachine().load(createPic(), createLapic(), createIoapic());
+  for (
+    const [p, v] of [[0x20, 0x11], [0x21, 0x20], [0x21, 4], [0x21, 1], [0xa0, 0x11], [0xa1, 0x28], [
+      0xa1,
+      2,
+    ], [0xa1, 1]]
+  ) {
+    m.out(p, v);
+  }
+  m.write(LA + 0xf0, 0x1ff);
+  m.write(LA + 0x350, 0x10700); // LINT0 masked: no direct path
+  m.write(IO, 0x10);
+  m.write(IO + 0x10, 0x10700); // pin 0: ExtINT, edge, masked for now
+  m.setIrq(3, true);
+  assert.equal(m.intr(), false, "LINT0 masked and pin 0 masked");
+  m.out(0x21, 0xff); // mask at the PIC: INTR falls
+  m.write(IO + 0x10, 0x700); // unmask pin 0
+  m.out(0x21, 0x00); // INTR rises: an ExtINT message
+  assert.equal(m.intr(), true);
+  assert.equal(m.inta(), 0x23, "the PIC supplies the vector");
+  assert.equal(m.intr(), false, "one INTA per ExtINT message");
+  m.out(0x20, 0x20);
+  m.setIrq(5, true);
+  assert.equal(m.inta(), 0x25);
+});

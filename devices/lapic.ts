@@ -285,8 +285,12 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
     changed();
   }
 
+  /** An ExtINT message (from an I/O APIC entry) asks for one INTA from the PIC. */
+  let extIntRequested = false;
+
   function acceptsExtInt(): boolean {
     if (!enabled()) return true; // LINT0 is the plain INTR pin
+    if (extIntRequested) return true;
     const l = lvt[3];
     return !(l & LVT_MASKED) && ((l >> 8) & 7) === 7;
   }
@@ -320,6 +324,7 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
         ctx?.vcpu.nmi();
         return;
       case 7: // ExtINT: the PIC supplies the vector through the pins
+        extIntRequested = true;
         changed();
         return;
       default: // SMI (2), INIT (5), SIPI (6): no SMM, and INIT/SIPI to self are not modelled
@@ -483,6 +488,7 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
 
   /** Power-up register state; the APIC ID survives (SDM 11.12.5.1). */
   function resetRegisters(): void {
+    extIntRequested = false;
     setTpr(0);
     ldr = 0;
     dfr = 0xffffffff;
@@ -638,7 +644,12 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
     return "handled";
   }
 
-  const pinsImpl: LocalApicPins = { acceptsExtInt, hasInterrupt, acknowledge };
+  const pinsImpl: LocalApicPins = {
+    acceptsExtInt,
+    hasInterrupt,
+    acknowledge,
+    extIntTaken: () => void (extIntRequested = false),
+  };
   const bus: LocalApicBus = {
     deliver(message: ApicMessage): boolean {
       if (!enabled() || !matches(message.destination, message.logical)) return false;
@@ -692,6 +703,7 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
           icrHi,
           lvt: [...lvt],
           timer: timer.save(),
+          extIntRequested,
         },
       };
     },
@@ -716,6 +728,7 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
       const l = nums(d, "lvt");
       for (let i = 0; i < 6; i++) lvt[i] = (l[i] ?? LVT_MASKED) & LVT_MASKS[i];
       timer.load(d.timer);
+      extIntRequested = d.extIntRequested === true;
       placeMmio();
       mirrorToCpu();
       changed();

@@ -14,7 +14,13 @@
 
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { type CpuInterruptPins, cpuInterruptPins, type ExtIntSource } from "./interrupts.ts";
+import {
+  type CpuInterruptPins,
+  cpuInterruptPins,
+  type ExtIntSource,
+  type PicIntrListeners,
+  picIntrListeners,
+} from "./interrupts.ts";
 import { checkKnownKeys, expectState, num, type StringOptions, typedOptions } from "./options.ts";
 
 /** Typed options of the PIC (none yet beyond the defaults of a PC). */
@@ -115,8 +121,18 @@ export function createPic(given: PicOptions | StringOptions = {}): Plugin & ExtI
   const chips: [Chip, Chip] = [newChip(0xf8), newChip(0xde)];
   let pins: CpuInterruptPins | null = null;
 
+  let intrListeners: PicIntrListeners | null = null;
+  let lastIntr = false;
+
   function changed(): void {
     pins?.changed();
+    if (intrListeners !== null) {
+      const now = pendingIrq(chips[0]) >= 0;
+      if (now !== lastIntr) {
+        lastIntr = now;
+        intrListeners.broadcast(now);
+      }
+    }
   }
 
   function setInput(c: number, irq: number, level: boolean): void {
@@ -338,6 +354,7 @@ export function createPic(given: PicOptions | StringOptions = {}): Plugin & ExtI
       });
       pins = cpuInterruptPins(ctx);
       pins.setExtInt(plugin);
+      intrListeners = picIntrListeners(ctx);
     },
     reset: resetState,
     saveState(): PluginState {
@@ -390,6 +407,7 @@ export function createPic(given: PicOptions | StringOptions = {}): Plugin & ExtI
     },
     dispose(): void {
       pins?.setExtInt(null);
+      intrListeners = null;
       pins = null;
     },
     intr,
