@@ -81,6 +81,7 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: [`tests/vmx/${name}.c`, "tests/vmx/harness.c"],
     vmx: true,
   })),
+  { out: "vmx32.elf", arch: 32, sources: ["tests/vmx/vmx32.c"] },
   {
     out: "hello32-aout.bin",
     arch: 32,

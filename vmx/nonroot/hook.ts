@@ -82,9 +82,11 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
     case "io": {
       if (!ioExits(d, n.mem, exit.port, exit.size)) return "pass";
       const s = exit.string;
+      // Table 28-5: port in bits 31:16, bits 63:32 clear (`>>> 0`: a port
+      // >= 0x8000 must not sign-extend into the high half).
       info.begin(Reason.IO_INSTRUCTION).qual(
-        (exit.size - 1) | (exit.direction === "in" ? 8 : 0) | (s !== undefined ? 16 : 0) |
-          (s?.rep ? 32 : 0) | (exit.dxForm ? 0 : 64) | ((exit.port & 0xffff) * 0x10000),
+        ((exit.size - 1) | (exit.direction === "in" ? 8 : 0) | (s !== undefined ? 16 : 0) |
+          (s?.rep ? 32 : 0) | (exit.dxForm ? 0 : 64) | ((exit.port & 0xffff) << 16)) >>> 0,
       );
       if (s !== undefined) {
         info.guestLinear = s.linear;

@@ -1,0 +1,109 @@
+/**
+ * The issue-8 VMX conformance guests (`tests/vmx/vmx_*.c` on the shared
+ * harness `tests/vmx/harness.c`): each 64-bit L1 launches an L2 and prints
+ * TAP. Every image must print a plan, number its checks 1..N without gaps,
+ * have no `not ok` line except those marked `# TODO` (TAP: allowed to
+ * fail), exit through isa-debug-exit with status 0, and leave no pinned
+ * page behind after dispose. Where a guest's exits are countable, the VMX
+ * statistics service must agree with what L1 saw.
+ */
+import assert from "node:assert/strict";
+import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
+import type { Machine } from "../core/machine.ts";
+import { VMX_STATS } from "../vmx/stats.ts";
+import { assertNoPins } from "../mm/testing.ts";
+
+const dec = new TextDecoder();
+
+/** A parsed TAP stream. */
+interface Tap {
+  plan: number;
+  lines: { ok: boolean; n: number; text: string; todo: boolean; skip: boolean }[];
+}
+
+function parseTap(text: string): Tap {
+  const plan = /^1\.\.(\d+)/m.exec(text);
+  const lines = [];
+  for (const l of text.split("\n")) {
+    const m = /^(not )?ok (\d+)(?: - (.*))?$/.exec(l);
+    if (m === null) continue;
+    const rest = m[3] ?? "";
+    lines.push({
+      ok: m[1] === undefined,
+      n: Number(m[2]),
+      text: rest,
+      todo: /# TODO\b/i.test(rest),
+      skip: /^# SKIP\b/i.test(rest),
+    });
+  }
+  return { plan: plan ? Number(plan[1]) : -1, lines };
+}
+
+/** Boot an image, run it to its exit, return output, machine and TAP summary (machine not disposed). */
+function runImage(
+  name: string,
+  maxInstructions = 60_000_000,
+): { out: string; m: Machine; tap: Tap } {
+  const image = Deno.readFileSync(new URL(`../guests/build/${name}`, import.meta.url));
+  let out = "";
+  const m = createMachine({
+    memoryMiB: 64,
+    serial: (b) => (out += dec.decode(b, { stream: true })),
+  });
+  bootKernel(m, image);
+  const r = m.run({ maxInstructions });
+  assert.deepEqual(r.reason, { kind: "exit", status: 1 }, `${name} exits with status 0\n${out}`);
+  return { out, m, tap: parseTap(out) };
+}
+
+/** TAP rules: plan present, 1..N in order, every non-TODO line ok. */
+function assertTap(name: string, out: string, tap: Tap, minPlan: number): void {
+  assert.ok(tap.plan >= minPlan, `${name}: plan ${tap.plan} >= ${minPlan}\n${out}`);
+  assert.deepEqual(
+    tap.lines.map((l) => l.n),
+    Array.from({ length: tap.plan }, (_, i) => i + 1),
+    `${name}: checks numbered 1..${tap.plan}\n${out}`,
+  );
+  const failing = tap.lines.filter((l) => !l.ok && !l.todo).map((l) => `not ok ${l.n} - ${l.text}`);
+  assert.deepEqual(failing, [], `${name}: failing checks`);
+}
+
+/** Counts by kind, for the summary line of each guest. */
+function summary(tap: Tap): { pass: number; skip: number; todo: number } {
+  return {
+    pass: tap.lines.filter((l) => l.ok && !l.skip && !l.todo).length,
+    skip: tap.lines.filter((l) => l.skip).length,
+    todo: tap.lines.filter((l) => l.todo).length,
+  };
+}
+
+function dispose(m: Machine): void {
+  m.dispose();
+  assertNoPins(m.memory);
+}
+
+Deno.test("vmx conformance: TAP parser sees failures, TODOs, skips and gaps", () => {
+  const t = parseTap("1..4\nok 1 - a\nnot ok 2 - b # TODO gap\nok 3 - # SKIP x\nnot ok 4 - c\n");
+  assert.equal(t.plan, 4);
+  assert.deepEqual(summary(t), { pass: 1, skip: 1, todo: 1 });
+  assert.throws(() => assertTap("t", "", t, 1));
+  const gap = parseTap("1..3\nok 1 - a\nok 3 - c\n");
+  assert.throws(() => assertTap("t", "", gap, 1));
+});
+
+Deno.test("vmx conformance: instruction exits (vmx_instr_exits)", () => {
+  const { out, m, tap } = runImage("vmx_instr_exits.elf");
+  assertTap("vmx_instr_exits", out, tap, 70);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[10], 1, "one CPUID exit reflected");
+  assert.equal(s.l2ToL1[13], 1, "one INVD exit");
+  assert.equal(
+    s.l2ToL1[28],
+    10,
+    "10 control-register exits (CR3 3, CR8 2, CR0 1, CLTS 1, LMSW 2, CR4 1)",
+  );
+  assert.equal(s.l2ToL1[30], 7, "7 I/O exits");
+  assert.ok((s.l2ToL0[30] ?? 0) >= 1, "port 0x61 (bit clear in the I/O bitmap) handled by L0");
+  assert.equal(s.l1ToL0[20], 1, "one VMLAUNCH");
+  dispose(m);
+});
