@@ -113,6 +113,8 @@ export const CAP: Record<string, string> = {
   lzcnt: "Lzcnt",
   popcnt: "Popcnt",
   bswap: "Bswap",
+  xadd: "Xadd",
+  cmpxchg: "Cmpxchg",
 };
 
 export function code(name: string): Code {
