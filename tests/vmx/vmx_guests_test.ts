@@ -1,9 +1,10 @@
 /**
- * Runs the VMX conformance guest tests/vmx/vmx_exits.c (built into
- * guests/build/vmx_exits.elf): a 64-bit L1 checks each L2 exit's reason,
- * RIP, instruction length, qualification and information, then the
- * VMLAUNCH/VMRESUME error numbers and VM-entry failure reasons. Every TAP
- * line must be "ok".
+ * Runs the VMX conformance guests built from tests/vmx/ (guests/build/):
+ * vmx_exits (a 64-bit L1 checks each L2 exit's reason, RIP, instruction
+ * length, qualification and information, then the VMLAUNCH/VMRESUME error
+ * numbers and VM-entry failure reasons) and vmx32 (operand-size rules of
+ * VMREAD/VMWRITE in 32-bit protected mode). Every TAP line must be "ok".
+ * (vmx_basic runs in tests/vmx_machine_test.ts.)
  */
 import assert from "node:assert/strict";
 import { bootKernel, createMachine } from "../../plugins/machine_builder.ts";
@@ -21,6 +22,22 @@ function run(name: string, cpu?: string): { output: string; status: number } {
     m.dispose?.();
   }
 }
+
+function assertAllOk(name: string): string {
+  const { output, status } = run(name);
+  const lines = output.split("\n");
+  const plan = lines.find((l) => /^1\.\.\d+$/.test(l));
+  assert.ok(plan, output);
+  assert.deepEqual(lines.filter((l) => l.startsWith("not ok")), []);
+  assert.equal(lines.filter((l) => /^ok \d+/.test(l)).length, Number(plan.slice(3)));
+  assert.equal(status, 1, "isa-debug-exit status 0");
+  return output;
+}
+
+Deno.test("vmx32 guest: VMREAD/VMWRITE operand sizes outside 64-bit mode", () => {
+  const output = assertAllOk("vmx32.elf");
+  assert.match(output, /clears bits 63:32 of a 64-bit field/);
+});
 
 Deno.test("vmx_exits guest: every exit, entry error and entry failure check passes", () => {
   const { output, status } = run("vmx_exits.elf");
