@@ -182,13 +182,24 @@ export function loadMultiboot(
     modules,
     memoryMap: opts.memoryMap ?? defaultMemoryMap(ram),
   };
-  const infoAddr = alignUp(highestEnd(placed), 4096);
-  const infoRange = { what: "multiboot info", addr: infoAddr, size: multibootInfoSize(inputs) };
-  const infoErr = place(placed, infoRange, ram);
-  if (infoErr) return fail(infoErr);
-  if (infoAddr + infoRange.size > 0x100000000) {
-    return fail({ kind: "outside-memory", ...infoRange, ramSize: ram });
+  // The info block goes after everything placed; if that does not fit
+  // (a kernel loaded at the top of RAM), into low memory at 0x1000.
+  const infoSize = multibootInfoSize(inputs);
+  let infoAddr = alignUp(highestEnd(placed), 4096);
+  let infoErr: LoadError | null = null;
+  for (const candidate of [infoAddr, 0x1000]) {
+    const range = { what: "multiboot info", addr: candidate, size: infoSize };
+    if (candidate + infoSize > 0x100000000) {
+      infoErr = { kind: "outside-memory", ...range, ramSize: ram };
+      continue;
+    }
+    infoErr = place(placed, range, ram);
+    if (!infoErr) {
+      infoAddr = candidate;
+      break;
+    }
   }
+  if (infoErr) return fail(infoErr);
   const info = buildMultibootInfo(infoAddr, inputs);
 
   // Everything validated: write guest memory.

@@ -327,3 +327,22 @@ Deno.test("errors: overlapping modules, module over the kernel, module outside m
   // nothing was written by a failed load
   assert.equal(mem.bytes[0x100000], 0);
 });
+
+Deno.test("info block falls back to low memory when the kernel ends at the top of RAM", () => {
+  const mem = new ArrayMemory(2 * MiB);
+  const img = makeElf({
+    bits: 32,
+    entry: 0x100000n,
+    segments: [{ paddr: 0x100000, data: pattern(16), memsz: MiB }],
+  });
+  const r = expectOk(loadMultiboot(img, mem, { cmdline: "low" }));
+  assert.equal(r.layout.infoAddr, 0x1000);
+  assert.equal(cstring(mem, u32(mem, 0x1000 + 16)), "low");
+  // and a kernel that also covers low memory leaves no room at all
+  const img2 = makeElf({
+    bits: 32,
+    entry: 0x100000n,
+    segments: [{ paddr: 0, data: pattern(16), memsz: 2 * MiB }],
+  });
+  expectError(loadMultiboot(img2, new ArrayMemory(2 * MiB)), "overlap");
+});
