@@ -67,8 +67,16 @@ export interface RoundTripResult {
   readonly lastReason: number;
 }
 
-/** Boot the L1 hypervisor and run `n` CPUID round trips. */
-export function roundTrips(n: number): RoundTripResult {
+/** A machine with the L1 hypervisor loaded, ready to run `n` round trips. */
+export interface PreparedRun {
+  /** Run to completion and measure. */
+  run(): RoundTripResult;
+  /** Release the machine. */
+  dispose(): void;
+}
+
+/** Build the machine and load L1 (not timed). */
+export function prepare(n: number): PreparedRun {
   const m = new Machine({
     memoryMiB: 16,
     plugins: [createVmxPlugin({ featureControl: "locked" })],
@@ -83,25 +91,41 @@ export function roundTrips(n: number): RoundTripResult {
   // The loader may leave CR0 as a negative int32; MOV from CR0 would then sign-extend it.
   m.cpu.cr0 = m.cpu.cr0 >>> 0;
   m.memory.write(PARAMS, 4, n);
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const res = m.run({ maxInstructions: 100 * n + 100000 });
-  const ms = performance.now() - t0;
-  const c1 = process.cpuUsage(c0);
-  const cpuMs = (c1.user + c1.system) / 1000;
-  const status = m.memory.read(PARAMS + 8, 4);
-  if (status !== 1) {
-    throw new Error(
-      `L1 did not finish (status ${status}, run ${JSON.stringify(res)}, rip 0x${
-        m.cpu.rip.toString(16)
-      })`,
-    );
+  return {
+    run(): RoundTripResult {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const res = m.run({ maxInstructions: 100 * n + 100000 });
+      const ms = performance.now() - t0;
+      const c1 = process.cpuUsage(c0);
+      const cpuMs = (c1.user + c1.system) / 1000;
+      const status = m.memory.read(PARAMS + 8, 4);
+      if (status !== 1) {
+        throw new Error(
+          `L1 did not finish (status ${status}, run ${JSON.stringify(res)}, rip 0x${
+            m.cpu.rip.toString(16)
+          })`,
+        );
+      }
+      const stats = m.services.find(VMX_STATS);
+      const trips = stats ? stats.l2ToL1[10] : n;
+      const lastReason = m.memory.read(PARAMS + 32, 4);
+      return { roundTrips: trips, ms, cpuMs, lastReason };
+    },
+    dispose(): void {
+      m.dispose();
+    },
+  };
+}
+
+/** Boot the L1 hypervisor and run `n` CPUID round trips. */
+export function roundTrips(n: number): RoundTripResult {
+  const p = prepare(n);
+  try {
+    return p.run();
+  } finally {
+    p.dispose();
   }
-  const stats = m.services.find(VMX_STATS);
-  const trips = stats ? stats.l2ToL1[10] : n;
-  const lastReason = m.memory.read(PARAMS + 32, 4);
-  m.dispose();
-  return { roundTrips: trips, ms, cpuMs, lastReason };
 }
 
 if (import.meta.main) {
@@ -122,8 +146,12 @@ if (import.meta.main) {
       `(median of 5 x ${n}; best wall ${fmt(rates[4])}/s)`,
   );
 } else {
-  Deno.bench("vmx: 20000 L2 CPUID -> L1 -> VMRESUME round trips", () => {
-    roundTrips(20000);
+  Deno.bench("vmx: 20000 L2 CPUID -> L1 -> VMRESUME round trips", (b) => {
+    const p = prepare(20000);
+    b.start();
+    p.run();
+    b.end();
+    p.dispose();
   });
 }
 
