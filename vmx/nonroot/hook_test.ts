@@ -688,3 +688,78 @@ Deno.test("snapshot of part 2 while L2 runs: restored session keeps hook, TSC of
   assert.equal(g.h.vcpu.nonRoot, false);
   assert.equal(g.get("VM_EXIT_REASON"), 52);
 });
+
+const cpuidExit = (): VmExit => ({
+  ...base,
+  kind: "cpuid",
+  instructionLength: 2,
+  leaf: 0,
+  subleaf: 0,
+  eax: 0,
+  ebx: 0,
+  ecx: 0,
+  edx: 0,
+});
+
+Deno.test("VM-exit MSR-store list (IA32_TSC without L2's offset) and MSR-load list", () => {
+  const f = entryFixture();
+  const v = f.h.vcpu;
+  const mem = f.h.memory;
+  v.msrs.set(0x277, 0x0007040600070406n);
+  mem.write(0x6000, 4, 0x10); // IA32_TSC
+  mem.write(0x6010, 4, 0x277); // PAT
+  mem.write(0x7000, 4, 0x277);
+  mem.write(0x7008, 4, 0x06060606);
+  f.set("VM_EXIT_MSR_STORE_COUNT", 2);
+  f.set("VM_EXIT_MSR_STORE_ADDR", 0x6000);
+  f.set("VM_EXIT_MSR_LOAD_COUNT", 1);
+  f.set("VM_EXIT_MSR_LOAD_ADDR", 0x7000);
+  f.launch();
+  v.retired = 1234;
+  v.nonRootHook!.onExit(cpuidExit());
+  assert.equal(v.nonRoot, false);
+  assert.equal(mem.read(0x6008, 4), 1234, "TSC stored");
+  assert.equal(mem.read(0x6018, 4), 0x00070406, "PAT stored (low)");
+  assert.equal(mem.read(0x601c, 4), 0x00070406, "PAT stored (high)");
+  assert.equal(v.msrs.get(0x277), 0x06060606n, "host MSR-load list applied");
+});
+
+Deno.test("VMX abort: a failing VM-exit MSR-load entry writes abort indicator 4 and shuts down", () => {
+  const f = entryFixture();
+  const mem = f.h.memory;
+  mem.write(0x7000, 4, 0xc0000100); // FS_BASE may not be loaded from a list
+  f.set("VM_EXIT_MSR_LOAD_COUNT", 1);
+  f.set("VM_EXIT_MSR_LOAD_ADDR", 0x7000);
+  f.launch();
+  const v = f.h.vcpu;
+  v.nonRootHook!.onExit(cpuidExit());
+  assert.equal(f.vmcs.abortIndicator, 4);
+  assert.equal(v.activity, "shutdown");
+  assert.equal(v.nonRoot, false);
+});
+
+Deno.test("VMX abort: MSR-store failure (1) and host PDPTE failure (2)", () => {
+  const f = entryFixture();
+  f.h.memory.write(0x6000, 4, 0x12345); // not an MSR the CPU implements
+  f.set("VM_EXIT_MSR_STORE_COUNT", 1);
+  f.set("VM_EXIT_MSR_STORE_ADDR", 0x6000);
+  f.launch();
+  f.h.vcpu.nonRootHook!.onExit(cpuidExit());
+  assert.equal(f.vmcs.abortIndicator, 1);
+  assert.equal(f.h.vcpu.activity, "shutdown");
+  // A 32-bit PAE host whose PDPT has a reserved bit set.
+  const g = entryFixture();
+  g.h.vcpu.efer = 0;
+  g.set("VM_EXIT_CONTROLS", CAPS.exit.must1);
+  g.set("VM_ENTRY_CONTROLS", CAPS.entry.must1);
+  g.set("GUEST_CS_AR_BYTES", 0xc09b);
+  g.set("GUEST_RIP", 0x1000);
+  g.set("GUEST_CR3", 0x50000);
+  g.set("HOST_CR3", 0x51000);
+  g.h.memory.write(0x51000, 4, 0x60001 | 0x4);
+  assert.deepEqual(g.launch(), { kind: "reflected" });
+  assert.equal(g.h.vcpu.nonRoot, true);
+  g.h.vcpu.nonRootHook!.onExit(cpuidExit());
+  assert.equal(g.vmcs.abortIndicator, 2);
+  assert.equal(g.h.vcpu.activity, "shutdown");
+});
