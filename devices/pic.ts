@@ -43,6 +43,8 @@ interface Chip {
   levelMode: boolean; // ICW1.LTIM
   vectorBase: number;
   autoEoi: boolean;
+  /** ICW4 bit 4: special fully nested mode (used on the master). */
+  sfnm: boolean;
   rotateOnAutoEoi: boolean;
   /** The IRQ with the lowest priority is (lowestPriority); highest is lowestPriority+1. */
   lowestPriority: number;
@@ -66,6 +68,7 @@ function newChip(elcrMask: number): Chip {
     levelMode: false,
     vectorBase: 0,
     autoEoi: false,
+    sfnm: false,
     rotateOnAutoEoi: false,
     lowestPriority: 7,
     readIsr: false,
@@ -103,6 +106,9 @@ function pendingIrq(chip: Chip): number {
   // In special mask mode, masked in-service levels do not block others.
   const inService = chip.specialMask ? chip.isr & ~chip.imr : chip.isr;
   const cur = highest(chip, inService);
+  // Special fully nested mode: a request from the cascade input may
+  // interrupt its own in-service level (a higher-priority slave IRQ).
+  if (cur === req && chip.sfnm && req === 2) return req;
   if (cur >= 0 && rank(chip, cur) <= rank(chip, req)) return -1;
   return req;
 }
@@ -230,6 +236,7 @@ export function createPic(given: PicOptions | StringOptions = {}): Plugin & ExtI
       chip.readIsr = false;
       chip.poll = false;
       chip.autoEoi = false;
+      chip.sfnm = false;
       chip.rotateOnAutoEoi = false;
       // Inputs still asserted are requests again for level-triggered IRQs.
       for (let irq = 0; irq < 8; irq++) {
@@ -286,6 +293,7 @@ export function createPic(given: PicOptions | StringOptions = {}): Plugin & ExtI
         return;
       case 4:
         chip.autoEoi = (v & 0x02) !== 0;
+        chip.sfnm = (v & 0x10) !== 0;
         chip.initStep = 0;
         return;
       default:
@@ -393,6 +401,7 @@ export function createPic(given: PicOptions | StringOptions = {}): Plugin & ExtI
             "single",
             "levelMode",
             "autoEoi",
+            "sfnm",
             "rotateOnAutoEoi",
             "readIsr",
             "specialMask",

@@ -197,3 +197,22 @@ Deno.test("pic: state round-trip and reset", () => {
   assert.equal(m.in(0x21), 0);
   assert.equal(m.intr(), false);
 });
+
+Deno.test("pic: special fully nested mode lets a higher slave IRQ through while IRQ2 is in service", () => {
+  for (const sfnm of [false, true]) {
+    const m = new FakeMachine().load(createPic());
+    m.out(0x20, 0x11);
+    m.out(0x21, 0x20);
+    m.out(0x21, 4);
+    m.out(0x21, sfnm ? 0x11 : 0x01);
+    m.out(0xa0, 0x11);
+    m.out(0xa1, 0x28);
+    m.out(0xa1, 2);
+    m.out(0xa1, 1);
+    m.setIrq(12, true);
+    assert.equal(m.inta(), 0x2c);
+    m.setIrq(9, true); // higher priority than 12 on the slave
+    assert.equal(m.intr(), sfnm, `sfnm=${sfnm}`);
+    if (sfnm) assert.equal(m.inta(), 0x29);
+  }
+});
