@@ -128,7 +128,8 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
   let dll = 0x0c; // 9600 baud
   let dlm = 0;
   let fcr = 0; // last FCR write (bit0 FIFO enable, 7:6 trigger)
-  let thrInterrupt = false; // THRE interrupt pending (cleared by IIR read or THR write)
+  let thrInterrupt = false;
+  let lastRx = 0; // THRE interrupt pending (cleared by IIR read or THR write)
   const rx: number[] = [];
   const backlog: number[] = [];
   let ctx: PluginContext | null = null;
@@ -201,7 +202,9 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
       case 0: {
         if (lcr & 0x80) return dll;
         if (rx.length === 0) refill();
-        const byte = rx.length > 0 ? rx.shift()! : 0;
+        // An empty RBR reads back the last character received.
+        if (rx.length > 0) lastRx = rx.shift()!;
+        const byte = lastRx;
         refillIfInterrupting();
         update();
         return byte;
@@ -301,6 +304,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
     dlm = 0;
     fcr = 0;
     thrInterrupt = false;
+    lastRx = 0;
     rx.length = 0;
     update();
   }
@@ -331,6 +335,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
       return {
         version: 1,
         data: {
+          lastRx,
           ier,
           lcr,
           mcr,
@@ -358,6 +363,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
       dlm = num(d, "dlm") & 0xff;
       fcr = num(d, "fcr") & 0xc9;
       thrInterrupt = bool(d, "thrInterrupt");
+      lastRx = num(d, "lastRx") & 0xff;
       rx.length = 0;
       for (const b of nums(d, "rx").slice(0, FIFO_SIZE)) rx.push(b & 0xff);
       backlog.length = 0;

@@ -47,6 +47,7 @@ Deno.test("uart: receive interrupt raises and lowers IRQ4", () => {
   assert.equal(m.lineLevels.get(4), true);
   assert.equal(m.in(0x3f8), 0x42);
   assert.equal(m.lineLevels.get(4), false);
+  assert.equal(m.in(0x3f8), 0x42, "an empty RBR reads the last character again");
   assert.equal(m.in(0x3fd) & 1, 0);
   assert.equal(m.in(0x3fa), 0x01);
 });
