@@ -43,6 +43,7 @@ const CPU_TEST = [
   "guests/src/cpu/checksums.c",
   "guests/src/cpu/cpu_sys.S",
 ];
+const CPU_TEST64 = [...CPU_TEST, "guests/src/cpu/isa64.S"];
 
 const BENCH = ["guests/src/bench/bench.c", "guests/src/bench/loop.S"];
 
@@ -54,7 +55,7 @@ export const IMAGES: readonly ImageSpec[] = [
   {
     out: "cpu64.elf",
     arch: 64,
-    sources: CPU_TEST,
+    sources: CPU_TEST64,
     needsExpected: true,
     cflags: ["-fcf-protection=full"],
   },
@@ -75,7 +76,7 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: ["tests/vmx/vmx_exits.c", "tests/vmx/vmx_exits_l2.S"],
     vmx: true,
   },
-  ...["vmx_instr_exits"].map((name): ImageSpec => ({
+  ...["vmx_instr_exits", "vmx_entry_errors"].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,
     sources: [`tests/vmx/${name}.c`, "tests/vmx/harness.c"],
@@ -168,6 +169,7 @@ async function buildExpected(root: string, tmp: string): Promise<string | null> 
     exe,
     "guests/src/cpu/checksums.c",
     "guests/src/cpu/checksums_host.c",
+    "guests/src/cpu/isa64.S",
   ], root);
   if (err) return err;
   const out = await new Deno.Command(exe, { stdout: "piped", stderr: "piped" }).output();
