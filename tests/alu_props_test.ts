@@ -48,6 +48,8 @@ function operand(size: number): fc.Arbitrary<bigint> {
     fc.constantFrom(0n, 1n, 2n, m, m - 1n, top, top - 1n, top + 1n, 0x10n & m, 0xfn & m),
     fc.bigInt(0n, 0xffn),
     fc.bigInt(0n, 64n).map((k) => (m >> k)),
+    // sign-extended narrower values (e.g. int32 in a 64-bit register)
+    fc.integer({ min: -0x80000000, max: 0x7fffffff }).map((x) => BigInt(x) & m),
   );
 }
 

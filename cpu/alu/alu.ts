@@ -504,6 +504,14 @@ export class Alu {
       this.overlayFlags(CF | OF, (aLo | 0) * (bLo | 0) !== lo ? CF | OF : 0);
       return lo >>> 0;
     }
+    if (size === 8 && (aHi | 0) === (aLo | 0) >> 31 && (bHi | 0) === (bLo | 0) >> 31) {
+      // Both operands are sign-extended 32-bit values: the product fits in 64
+      // bits (no overflow); its high half is recovered as in the 32-bit MUL.
+      const lo = Math.imul(aLo, bLo) >>> 0;
+      this.hi = Math.round(((aLo | 0) * (bLo | 0) - lo) / 0x100000000) >>> 0;
+      this.overlayFlags(CF | OF, 0);
+      return lo;
+    }
     return muldiv.imul(this, size, aLo, aHi, bLo, bHi);
   }
 

@@ -19,18 +19,15 @@ let w1 = 0;
 let w2 = 0;
 let w3 = 0;
 
-/** Unsigned 32x32 -> 64: low half returned, high half in `w1`. */
+/**
+ * Unsigned 32x32 -> 64: low half returned, high half in `w1`. The low half is
+ * exact from Math.imul; the double product a*b is within 2^10 of the true
+ * value, so rounding (a*b - lo) / 2^32 gives the exact high half.
+ */
 function mulU32(a: number, b: number): number {
-  const al = a & 0xffff;
-  const ah = a >>> 16;
-  const bl = b & 0xffff;
-  const bh = b >>> 16;
-  const ll = al * bl;
-  const lh = al * bh;
-  const hl = ah * bl;
-  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  w1 = (ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
-  return (((mid & 0xffff) << 16) | (ll & 0xffff)) >>> 0;
+  const lo = Math.imul(a, b) >>> 0;
+  w1 = Math.round((a * b - lo) / 0x100000000) >>> 0;
+  return lo;
 }
 
 /** Unsigned 64x64 -> 128 into w0..w3 (least significant first). */
