@@ -89,6 +89,8 @@ export function deliverEvent(
     if (t !== Ev.EXT && offerException(cpu, v, e, t, ip)) return;
     try {
       cpu.delivering = v;
+      cpu.deliveringType = t;
+      cpu.deliveringError = t === Ev.HW && hasErrorCode(v) ? e : -1;
       deliverOnce(cpu, v, e, t, ip);
       cpu.delivering = -1;
       if (cpu.activity === "hlt") cpu.activity = "active";
