@@ -16,7 +16,7 @@ import { EPT_CAP } from "../controls.ts";
 import type { VmxFeatures } from "../features.ts";
 import { O, PHYS_BITS, r32, rhi } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
-import { Reason } from "../exit/reasons.ts";
+import { intrInfo, Reason } from "../exit/reasons.ts";
 import type { Nested } from "../nonroot/session.ts";
 
 /** mm/'s EPT capabilities matching what we advertise in IA32_VMX_EPT_VPID_CAP. */
@@ -99,8 +99,21 @@ export class NestedEpt {
     info.guestPhys = gpa;
     if (linear === linear && r.fault !== EPT_MISCONFIG) info.guestLinear = linear;
     // Fault-like: RIP of the instruction (or the boundary during event delivery).
-    const x = v as { ip0?: number; delivering?: number };
-    const rip = x.delivering !== undefined && x.delivering >= 0 ? v.rip : x.ip0 ?? v.rip;
+    const x = v as {
+      ip0?: number;
+      delivering?: number;
+      deliveringType?: number;
+      deliveringError?: number;
+    };
+    const delivering = x.delivering !== undefined && x.delivering >= 0;
+    const rip = delivering ? v.rip : x.ip0 ?? v.rip;
+    if (delivering) {
+      // The violation interrupted the delivery of an event through L2's IDT:
+      // report it as IDT-vectoring information so that L1 can re-inject it (SDM 28.2.4).
+      const err = x.deliveringError ?? -1;
+      info.idtInfo = intrInfo(x.delivering!, x.deliveringType ?? 3, err >= 0);
+      info.idtError = err >= 0 ? err : 0;
+    }
     performVmExit(n, rip);
   }
 }

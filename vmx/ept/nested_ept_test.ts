@@ -128,3 +128,20 @@ Deno.test("INVEPT/INVVPID operand checks: VMfail(28) for bad types, bad EPTP, VP
     error: 28,
   });
 });
+
+Deno.test("EPT violation during event delivery reports IDT-vectoring information", () => {
+  const f = eptFixture();
+  f.launch();
+  const v = f.h.vcpu as unknown as {
+    delivering: number;
+    deliveringType: number;
+    deliveringError: number;
+  };
+  v.delivering = 14;
+  v.deliveringType = 3;
+  v.deliveringError = 2;
+  assert.equal(f.h.vcpu.nonRootHook!.translateGpa!(0x7008, 2, NaN, false), -1);
+  assert.equal(f.get("VM_EXIT_REASON"), 48);
+  assert.equal(f.get("IDT_VECTORING_INFO"), 0x80000b0e);
+  assert.equal(f.get("IDT_VECTORING_ERROR_CODE"), 2);
+});
