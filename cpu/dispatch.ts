@@ -16,6 +16,7 @@ import * as C from "./exec_control.ts";
 import * as S from "./exec_string.ts";
 import * as Y from "./exec_system.ts";
 import * as Z from "./exec_sys64.ts";
+import * as F from "./exec_fast.ts";
 
 /** Choose the handler for `i` and set `i.x`/`i.y`. */
 export function selectHandler(i: Insn): Handler {
@@ -30,12 +31,12 @@ export function selectHandler(i: Insn): Handler {
     const form = k % 6;
     switch (form) {
       case 1: // Ev, Gv
-        if (reg) return A.aluRegDst;
+        if (reg) return F.fastAlu(i.x, false, i.osz) ?? A.aluRegDst;
         i.y = 0;
         return A.aluEdst;
       case 5: // Ev, Iz
         i.y = 1;
-        if (reg) return A.aluRegDst;
+        if (reg) return F.fastAlu(i.x, true, i.osz) ?? A.aluRegDst;
         return A.aluEdst;
       case 0: // Eb, Gb
         i.y = 2;
@@ -532,6 +533,30 @@ const HOT: Handler[] = [
   C.jmpRel,
   D.movEI,
   D.movx,
+  F.addRR32,
+  F.addRI32,
+  F.addRR64,
+  F.addRI64,
+  F.orRR32,
+  F.orRI32,
+  F.orRR64,
+  F.orRI64,
+  F.andRR32,
+  F.andRI32,
+  F.andRR64,
+  F.andRI64,
+  F.subRR32,
+  F.subRI32,
+  F.subRR64,
+  F.subRI64,
+  F.xorRR32,
+  F.xorRI32,
+  F.xorRR64,
+  F.xorRI64,
+  F.cmpRR32,
+  F.cmpRI32,
+  F.cmpRR64,
+  F.cmpRI64,
 ];
 
 /** The run loop's direct-dispatch id for handler `h` (0 if it is not hot). */

@@ -31,7 +31,7 @@ import {
   writeE,
   writeG,
 } from "./regs.ts";
-import { la, lr8, probeWrite } from "./memory.ts";
+import { la, lr32, lr8, lw32, probeWrite } from "./memory.ts";
 import { loadSeg } from "./segment.ts";
 
 const M = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
@@ -55,6 +55,13 @@ export function movRR(c: Cpu, i: Insn): void {
 /** MOV Gv, Ev (memory source). */
 export function movGM(c: Cpu, i: Insn): void {
   const s = i.osz;
+  const g = c.gpr;
+  const r = i.reg << 1;
+  if (s === 4) {
+    g[r] = lr32(c, la(c, i.seg, ea(c, i), 4, 1));
+    g[r + 1] = 0;
+    return;
+  }
   const v = memRead(c, eaLin(c, i, s, 1), s);
   setReg(c, i.reg, s, v, c.hi);
 }
@@ -64,6 +71,10 @@ export function movMG(c: Cpu, i: Insn): void {
   const s = i.osz;
   const g = c.gpr;
   const r = i.reg << 1;
+  if (s === 4) {
+    lw32(c, la(c, i.seg, ea(c, i), 4, 2), g[r]);
+    return;
+  }
   memWrite(c, eaLin(c, i, s, 2), s, s === 2 ? g[r] & 0xffff : g[r], g[r + 1]);
 }
 

@@ -33,6 +33,8 @@ export class Insn extends DecodedInsn {
   d64 = 0;
   /** Direct-dispatch id of hot handlers in the run loop (0 = call `h`). */
   f = 0;
+  /** Effective-address shape: 0 generic, 1 64-bit base only, 2 32-bit base(+index), 3 RIP-relative. */
+  eaMode = 0;
   /** Handler-specific operation index (e.g. which ALU operation). */
   x = 0;
   /** Handler-specific form index (e.g. immediate vs register source). */
@@ -96,8 +98,10 @@ export function fetchInsn(cpu: Cpu): Insn {
     }
   }
   // The page-relative fast path is used only when the whole page is inside the CS limit.
-  cpu.codeIp = cpu.is64 || ip - o + 4095 <= cpu.smax[1] ? ip - o : NaN;
-  cpu.codePage = page;
+  if (cpu.is64 || ip - o + 4095 <= cpu.smax[1]) {
+    cpu.codeIp = ip - o;
+    cpu.codePage = page;
+  } else cpu.dropCodePage();
   let i = page[o];
   if (i !== undefined) return i;
   i = new Insn();
@@ -112,7 +116,7 @@ export function fetchInsn(cpu: Cpu): Insn {
   }
   prepare(i, bits);
   if (o + i.len <= 4096) page[o] = i;
-  else cpu.codeIp = NaN; // crossing instructions are never cached
+  else cpu.dropCodePage(); // crossing instructions are never cached
   return i;
 }
 
@@ -122,6 +126,12 @@ export function prepare(i: Insn, bits: number): void {
   i.osz = i.opSize >> 3;
   const hi = i.dispHi | 0;
   i.d64 = hi === (i.disp >> 31) ? i.disp : hi * 4294967296 + (i.disp >>> 0);
+  i.eaMode = 0;
+  if (i.isMem !== 0) {
+    if (i.addrSize === 64 && i.base >= 0 && i.index < 0) i.eaMode = 1;
+    else if (i.addrSize === 32 && i.base >= 0 && i.ripRel === 0) i.eaMode = 2;
+    else if (i.addrSize === 64 && i.ripRel !== 0 && i.index < 0) i.eaMode = 3;
+  }
   i.h = selectHandler(i);
   i.f = hotId(i.h);
 }

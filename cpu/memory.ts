@@ -44,6 +44,8 @@ export interface PhysMem {
   onCodeWrite?(listener: (frame: number) => void): unknown;
   /** Register a listener for revoked frame views (frame, writeOnly); frame -1 = all. */
   onFrameInvalidate?(listener: (frame: number, writeOnly: boolean) => void): unknown;
+  /** The region covering `pa` (its kind tells RAM from ROM/MMIO). */
+  regionAt?(pa: number): { readonly kind: string } | undefined;
   /** Mark a RAM frame as holding decoded code. */
   markCode?(frame: number): void;
 }
@@ -81,7 +83,8 @@ export function la(cpu: Cpu, s: number, off: number, size: number, need: number)
   if (off < cpu.smin[s] || off + size - 1 > cpu.smax[s] || (cpu.sok[s] & need) === 0) {
     segFault(s);
   }
-  return (off + cpu.sbase[s]) % 4294967296;
+  const lin = off + cpu.sbase[s];
+  return lin >= 4294967296 ? lin - 4294967296 : lin;
 }
 
 function canonFix(lin: number, s: number): number {
@@ -247,7 +250,12 @@ function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
   if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
   const frame = Math.floor(pa / 4096);
   if (write && cpu.codeFrames.has(frame)) return;
-  const r = mem.ramFrame(frame, write);
+  let r = mem.ramFrame(frame, write);
+  if (r === null && !write && mem.regionAt?.(pa)?.kind === "ram") {
+    // RAM never written has no backing yet: allocate it so reads hit the fast path
+    // (the page then counts as dirty for the dirty log: a safe over-approximation).
+    r = mem.ramFrame(frame, true);
+  }
   if (r === null) return;
   const x = (lin >>> 12) & TMASK;
   const page = lin - (lin & 0xfff);

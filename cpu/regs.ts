@@ -92,6 +92,22 @@ export function setReg64n(cpu: Cpu, r: number, v: number): void {
 /** The effective address (offset) of `i`'s memory operand, truncated to the address size. */
 export function ea(cpu: Cpu, i: Insn): number {
   const g = cpu.gpr;
+  switch (i.eaMode) {
+    case 1: {
+      // 64-bit, base register only.
+      const b = i.base << 1;
+      return (g[b + 1] | 0) * TWO32 + g[b] + i.d64;
+    }
+    case 2: {
+      // 32-bit, base (+ index).
+      let a = g[i.base << 1] + i.disp;
+      if (i.index >= 0) a += g[i.index << 1] << i.scale;
+      return a >>> 0;
+    }
+    case 3:
+      // 64-bit RIP-relative.
+      return cpu.rip + i.d64;
+  }
   const as = i.addrSize;
   if (as === 64) {
     let a = i.d64;

@@ -62,7 +62,7 @@ export function recomputeMode(cpu: Cpu): void {
   }
   cpu.stackBits = cpu.is64 ? 64 : (cpu.seg[2].attrs & 0x4000) !== 0 ? 32 : 16;
   for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
-  cpu.codeIp = NaN;
+  cpu.dropCodePage();
   if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
 }
 
