@@ -2,7 +2,9 @@
  * A 16550A UART (NS16550A datasheet): receive/transmit holding registers
  * with 16-byte FIFOs, IER, IIR/FCR, LCR with the divisor latch (DLAB), MCR
  * with loopback, LSR, MSR and the scratch register. Transmission is
- * instantaneous (bytes go to the output sink when written).
+ * instantaneous (bytes go to the output sink when written); the receive
+ * character timeout (IIR 0x0C) follows the programmed baud rate and frame
+ * on the virtual clock.
  *
  * Host input is flow-controlled: `input()` queues bytes, and they move into
  * the receive FIFO when the guest is listening — when it reads RBR, LSR or
@@ -16,6 +18,7 @@
  */
 
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
+import type { Timer } from "../core/clock.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
   bool,
@@ -129,6 +132,9 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
   let dlm = 0;
   let fcr = 0; // last FCR write (bit0 FIFO enable, 7:6 trigger)
   let thrInterrupt = false;
+  /** Virtual time of the last character into the RX FIFO or read from it. */
+  let rxActivityNs = 0;
+  let timeoutTimer: Timer | null = null;
   let lastRx = 0; // THRE interrupt pending (cleared by IIR read or THR write)
   const rx: number[] = [];
   const backlog: number[] = [];
@@ -148,13 +154,29 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
   }
 
   /** The interrupt identification: 1 = none, else the IIR code. */
+  const nowNs = (): number => ctx?.clock.now ?? 0;
+
+  /** One character time in ns at the programmed divisor and frame (1.8432 MHz clock, x16). */
+  function charNs(): number {
+    const divisor = ((dlm << 8) | dll) || 0x10000;
+    const data = (lcr & 3) + 5;
+    const stop = lcr & 4 ? (data === 5 ? 1.5 : 2) : 1;
+    const bits = 1 + data + (lcr & 8 ? 1 : 0) + stop;
+    return (bits * divisor * 16 * 1e9) / 1843200;
+  }
+
+  /** FIFO data below the trigger level waits for the character timeout. */
+  const belowTrigger = (): boolean =>
+    fifoEnabled() && rx.length > 0 && rx.length < TRIGGER_LEVELS[fcr >> 6];
+
+  /** When the character timeout is due: four character times without RX activity. */
+  const timeoutDue = (): number => rxActivityNs + 4 * charNs();
+
   function pendingId(): number {
     if ((ier & IER_RLS) && (lsrErrors & (LSR_OE | 0x0c | LSR_BI))) return 0x06;
     if ((ier & IER_RDA) && rx.length > 0) {
       if (!fifoEnabled() || rx.length >= TRIGGER_LEVELS[fcr >> 6]) return 0x04;
-      // Character timeout: data sits below the trigger level. We report it
-      // at once rather than after four character times (no baud timing).
-      return 0x0c;
+      if (nowNs() >= timeoutDue()) return 0x0c; // character timeout
     }
     if ((ier & IER_THRE) && thrInterrupt) return 0x02;
     if ((ier & IER_MS) && msrDeltas) return 0x00;
@@ -168,11 +190,30 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
       lineLevel = level;
       ctx?.irq.line(irq).set(level);
     }
+    scheduleTimeout();
+  }
+
+  /** Keep one clock timer for a character timeout that is still to come. */
+  function scheduleTimeout(): void {
+    const c = ctx;
+    if (c === null || !(ier & IER_RDA) || !belowTrigger() || nowNs() >= timeoutDue()) {
+      timeoutTimer?.cancel();
+      timeoutTimer = null;
+      return;
+    }
+    const due = timeoutDue();
+    if (timeoutTimer !== null && timeoutTimer.deadline === due) return;
+    timeoutTimer?.cancel();
+    timeoutTimer = c.clock.schedule(due, () => {
+      timeoutTimer = null;
+      update();
+    }, "uart-timeout");
   }
 
   /** Move queued host bytes into the receive FIFO (the guest is listening). */
   function refill(): void {
     if (mcr & MCR_LOOP) return;
+    if (backlog.length > 0 && rx.length < rxCapacity()) rxActivityNs = nowNs();
     while (backlog.length > 0 && rx.length < rxCapacity()) rx.push(backlog.shift()!);
   }
 
@@ -188,6 +229,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
       return;
     }
     rx.push(byte);
+    rxActivityNs = nowNs();
   }
 
   function transmit(byte: number): void {
@@ -203,7 +245,10 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
         if (lcr & 0x80) return dll;
         if (rx.length === 0) refill();
         // An empty RBR reads back the last character received.
-        if (rx.length > 0) lastRx = rx.shift()!;
+        if (rx.length > 0) {
+          lastRx = rx.shift()!;
+          rxActivityNs = nowNs();
+        }
         const byte = lastRx;
         refillIfInterrupting();
         update();
@@ -336,6 +381,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
         version: 1,
         data: {
           lastRx,
+          rxActivityNs,
           ier,
           lcr,
           mcr,
@@ -364,6 +410,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
       fcr = num(d, "fcr") & 0xc9;
       thrInterrupt = bool(d, "thrInterrupt");
       lastRx = num(d, "lastRx") & 0xff;
+      rxActivityNs = num(d, "rxActivityNs");
       rx.length = 0;
       for (const b of nums(d, "rx").slice(0, FIFO_SIZE)) rx.push(b & 0xff);
       backlog.length = 0;
@@ -371,6 +418,8 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
       update();
     },
     dispose(): void {
+      timeoutTimer?.cancel();
+      timeoutTimer = null;
       if (lineLevel) ctx?.irq.line(irq).set(false);
       ctx = null;
     },

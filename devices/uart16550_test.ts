@@ -67,8 +67,19 @@ Deno.test("uart: FIFO trigger level and timeout indication", () => {
   const { m, uart } = setup();
   m.out(0x3fa, 0x81); // FIFO on, trigger 8
   m.out(0x3f9, 0x01);
+  m.out(0x3fb, 0x03); // 8N1
   uart.input(new Uint8Array([1, 2, 3]));
-  assert.equal(m.in(0x3fa), 0xcc); // FIFO bits + timeout
+  assert.equal(m.in(0x3fa), 0xc1, "below the trigger: no interrupt yet");
+  // 9600 baud 8N1 (divisor 12): 10 bits = 1.0417 ms; timeout after 4 characters.
+  m.advance(4.1e6);
+  assert.equal(m.lineLevels.get(4), false);
+  m.advance(0.1e6);
+  assert.equal(m.lineLevels.get(4), true);
+  assert.equal(m.in(0x3fa), 0xcc, "FIFO bits + character timeout");
+  assert.equal(m.in(0x3f8), 1);
+  assert.equal(m.lineLevels.get(4), false, "a read restarts the timeout");
+  m.advance(4.2e6);
+  assert.equal(m.in(0x3fa), 0xcc);
   uart.input(new Uint8Array([4, 5, 6, 7, 8]));
   assert.equal(m.in(0x3fa), 0xc4); // trigger reached
   m.out(0x3fa, 0x83); // clear RX FIFO
@@ -152,6 +163,7 @@ Deno.test("uart: host input queued before the driver resets the FIFO is not lost
   uart.input(new TextEncoder().encode("hi"));
   m.out(0x3fa, 0xc7); // FIFO enable + clear RX/TX, as drivers do at init
   m.out(0x3f9, 0x01);
+  m.advance(5e6); // below trigger 14: the character timeout reports the data
   assert.equal(m.lineLevels.get(4), true);
   assert.equal(m.in(0x3f8), 0x68);
   assert.equal(m.in(0x3f8), 0x69);
