@@ -212,10 +212,23 @@ static uint64_t cs_sieve(void) {
   return (count << 32) | (sum & 0xffffffffu);
 }
 
+#ifdef __x86_64__
+/* Instruction-semantics workloads in isa64.S (run natively by the host too). */
+uint64_t isa_strings(void);
+uint64_t isa_atomics(void);
+uint64_t isa_muldiv(void);
+uint64_t isa_flags(void);
+#endif
+
 const struct checksum checksums[] = {
     {"crc32", cs_crc32},   {"mul_mix", cs_mul_mix},     {"div", cs_div},
     {"bits", cs_bits},     {"sort", cs_sort},           {"switch", cs_switch},
     {"recursion", cs_recursion}, {"string", cs_string}, {"bytes", cs_bytes},
     {"sieve", cs_sieve},
+#ifdef __x86_64__
+    /* 64-bit only: keep these last so the 32-bit list is a prefix. */
+    {"isa_strings", isa_strings}, {"isa_atomics", isa_atomics},
+    {"isa_muldiv", isa_muldiv},   {"isa_flags", isa_flags},
+#endif
 };
 const int checksum_count = sizeof checksums / sizeof checksums[0];
