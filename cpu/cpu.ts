@@ -30,6 +30,7 @@ import { getGpr64, setGpr64 } from "./regs.ts";
 import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
 import * as D from "./exec_data.ts";
+import * as F from "./exec_fast.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -199,10 +200,14 @@ export class Cpu implements Vcpu {
   readonly walkRes: WalkResult = new WalkResult();
 
   // ---- decoded-instruction cache (see icache.ts) ----
-  /** RIP value at the start of the current code page (NaN = none). */
-  codeIp = NaN;
+  /**
+   * RIP value at the start of the current code page. When there is no
+   * current page, `codePage` is {@link NO_PAGE} (all holes), so a lookup
+   * misses; codeIp stays an integer to keep the fetch arithmetic in int32.
+   */
+  codeIp = 0;
   /** Decoded instructions of the current code page, by page offset. */
-  codePage: (Insn | undefined)[] = [];
+  codePage: (Insn | undefined)[] = NO_PAGE;
   /** Cached pages: key = frame * 4 + mode index. */
   readonly pages: Map<number, (Insn | undefined)[]> = new Map();
   /** Frames that hold cached code. */
@@ -343,6 +348,78 @@ export class Cpu implements Vcpu {
         case 18:
           D.movx(this, i);
           break;
+        case 19:
+          F.addRR32(this, i);
+          break;
+        case 20:
+          F.addRI32(this, i);
+          break;
+        case 21:
+          F.addRR64(this, i);
+          break;
+        case 22:
+          F.addRI64(this, i);
+          break;
+        case 23:
+          F.orRR32(this, i);
+          break;
+        case 24:
+          F.orRI32(this, i);
+          break;
+        case 25:
+          F.orRR64(this, i);
+          break;
+        case 26:
+          F.orRI64(this, i);
+          break;
+        case 27:
+          F.andRR32(this, i);
+          break;
+        case 28:
+          F.andRI32(this, i);
+          break;
+        case 29:
+          F.andRR64(this, i);
+          break;
+        case 30:
+          F.andRI64(this, i);
+          break;
+        case 31:
+          F.subRR32(this, i);
+          break;
+        case 32:
+          F.subRI32(this, i);
+          break;
+        case 33:
+          F.subRR64(this, i);
+          break;
+        case 34:
+          F.subRI64(this, i);
+          break;
+        case 35:
+          F.xorRR32(this, i);
+          break;
+        case 36:
+          F.xorRI32(this, i);
+          break;
+        case 37:
+          F.xorRR64(this, i);
+          break;
+        case 38:
+          F.xorRI64(this, i);
+          break;
+        case 39:
+          F.cmpRR32(this, i);
+          break;
+        case 40:
+          F.cmpRI32(this, i);
+          break;
+        case 41:
+          F.cmpRR64(this, i);
+          break;
+        case 42:
+          F.cmpRI64(this, i);
+          break;
         default:
           i.h(this, i);
       }
@@ -429,7 +506,7 @@ export class Cpu implements Vcpu {
     this.rTag.fill(NaN);
     this.wTag.fill(NaN);
     this.wFrame.fill(NaN);
-    this.codeIp = NaN;
+    this.dropCodePage();
     this.tlbUser = this.cpl === 3;
   }
   /** Queue an event for delivery before the next instruction. */
@@ -473,16 +550,24 @@ export class Cpu implements Vcpu {
     this.poke();
   }
 
+  /** Forget the current code page (the next fetch looks it up again). */
+  dropCodePage(): void {
+    this.codePage = NO_PAGE;
+    this.codeIp = 0;
+  }
+
   /** mm tells us a frame holding cached code was written. */
   codeWritten(frame: number): void {
     if (!this.codeFrames.has(frame)) return;
     this.codeFrames.delete(frame);
     for (let m = 0; m < 4; m++) this.pages.delete(frame * 4 + m);
-    this.codeIp = NaN;
+    this.dropCodePage();
   }
 }
 
 const EMPTY = new Uint8Array(0);
+/** A code page with no decoded instructions (used when there is no current page). */
+const NO_PAGE: (Insn | undefined)[] = new Array(4096);
 
 import { type CpuSnapshot, loadSnapshot, saveSnapshot } from "./snapshot.ts";
 import { readLinearApi, writeLinearApi } from "./memory.ts";
