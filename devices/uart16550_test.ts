@@ -80,8 +80,8 @@ Deno.test("uart: FIFO trigger level and timeout indication", () => {
   assert.equal(m.lineLevels.get(4), false, "a read restarts the timeout");
   m.advance(4.2e6);
   assert.equal(m.in(0x3fa), 0xcc);
-  uart.input(new Uint8Array([4, 5, 6, 7, 8]));
-  assert.equal(m.in(0x3fa), 0xc4); // trigger reached
+  uart.input(new Uint8Array([4, 5, 6, 7, 8, 9])); // 2 + 6 = 8
+  assert.equal(m.in(0x3fa), 0xc4, "trigger level reached: data available at once");
   m.out(0x3fa, 0x83); // clear RX FIFO
   assert.equal(m.in(0x3fd) & 1, 0);
 });
