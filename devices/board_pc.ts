@@ -4,19 +4,19 @@
  *
  * Placement of the default `pc` board (one table, as a PC has it):
  *
- * | device          | ports / MMIO                 | IRQ            |
- * | --------------- | ---------------------------- | -------------- |
- * | uart16550 COM1  | 0x3f8-0x3ff                  | 4              |
- * | pic (8259 pair) | 0x20-0x21, 0xa0-0xa1, 0x4d0-1| (receives)     |
- * | pit (8254)      | 0x40-0x43                    | 0 (IOAPIC pin 2)|
- * | rtc (CMOS)      | 0x70-0x71                    | 8              |
- * | lapic           | 0xfee00000 (+ x2APIC MSRs)   | -              |
- * | ioapic          | 0xfec00000                   | (receives)     |
- * | port61, port92  | 0x61, 0x92                   | -              |
- * | isa-debug-exit  | 0xf4-0xf7                    | -              |
- * | debugcon        | 0xe9                         | -              |
- * | fw_cfg          | 0x510-0x511                  | -              |
- * | pc-testdev      | 0xe0-0xe7, 0x2000-0x2017, 0xff000000 | drives 0-23 |
+ * | device          | ports / MMIO                          | IRQ / wiring                        |
+ * | --------------- | ------------------------------------- | ----------------------------------- |
+ * | uart16550 COM1  | 0x3f8-0x3ff                           | 4                                   |
+ * | pic (8259 pair) | 0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1     | INTR to LAPIC LINT0, IOAPIC pin 0   |
+ * | pit (8254)      | 0x40-0x43                             | 0 (PIC IRQ0, IOAPIC pin 2)          |
+ * | rtc (CMOS)      | 0x70-0x71                             | 8                                   |
+ * | lapic           | 0xfee00000, MSRs 0x1b, 0x800-0x8ff, 0x6e0 | INTR/NMI of the vCPU            |
+ * | ioapic          | 0xfec00000                            | pins 0-23 to the LAPIC              |
+ * | port61, port92  | 0x61, 0x92                            | PIT channel 2 gate/output; reset    |
+ * | isa-debug-exit  | 0xf4-0xf7                             | -                                   |
+ * | debugcon        | 0xe9                                  | -                                   |
+ * | fw_cfg          | 0x510-0x511                           | -                                   |
+ * | pc-testdev      | 0xe0-0xe7, 0x2000-0x2017, 0xff000000  | drives lines 0-23                   |
  *
  * @module
  */
