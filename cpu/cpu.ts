@@ -123,6 +123,11 @@ export class Cpu implements Vcpu {
   readonly smax: Float64Array = new Float64Array(8);
   /** Access bits: 1 readable, 2 writable, 4 usable. */
   readonly sok: Uint8Array = new Uint8Array(8);
+  /**
+   * Flat-segment bits (1 read, 2 write): the segment adds no base and needs
+   * no limit check (64-bit mode ES/CS/SS/DS, or base 0 with a 4 GiB limit).
+   */
+  readonly sflat: Uint8Array = new Uint8Array(8);
 
   // ---- MSR state ----
   /** IA32_STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE. */

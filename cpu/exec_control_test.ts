@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exec32, exec64, r64 } from "./testing.ts";
+import { exec32, exec64 } from "./testing.ts";
 
 Deno.test("jcc both ways, call/ret, indirect jmp/call", () => {
   const t = exec64(

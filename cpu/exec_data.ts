@@ -58,7 +58,7 @@ export function movGM(c: Cpu, i: Insn): void {
   const g = c.gpr;
   const r = i.reg << 1;
   if (s === 4) {
-    g[r] = lr32(c, la(c, i.seg, ea(c, i), 4, 1));
+    g[r] = lr32(c, eaLin(c, i, 4, 1));
     g[r + 1] = 0;
     return;
   }
@@ -72,7 +72,7 @@ export function movMG(c: Cpu, i: Insn): void {
   const g = c.gpr;
   const r = i.reg << 1;
   if (s === 4) {
-    lw32(c, la(c, i.seg, ea(c, i), 4, 2), g[r]);
+    lw32(c, eaLin(c, i, 4, 2), g[r]);
     return;
   }
   memWrite(c, eaLin(c, i, s, 2), s, s === 2 ? g[r] & 0xffff : g[r], g[r + 1]);

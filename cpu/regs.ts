@@ -125,8 +125,28 @@ export function ea(cpu: Cpu, i: Insn): number {
   return as === 32 ? a >>> 0 : a & 0xffff;
 }
 
-/** Linear address of the memory operand for a `size`-byte access (need: 1 read, 2 write). */
+/**
+ * Linear address of the memory operand for a `size`-byte access (need: 1
+ * read, 2 write, 3 both). Flat segments (64-bit mode, or base 0 with a
+ * 4 GiB expand-up limit) with a simple address shape take an integer-only
+ * path; everything else goes through {@link la} with its checks.
+ */
 export function eaLin(cpu: Cpu, i: Insn, size: number, need: number): number {
+  if ((cpu.sflat[i.seg] & need) === need) {
+    const g = cpu.gpr;
+    const m = i.eaMode;
+    if (m === 1) {
+      const b = i.base << 1;
+      if (g[b + 1] === 0) {
+        const lo = g[b];
+        if (lo < 0x7fff0000) return lo + i.disp;
+      }
+    } else if (m === 2) {
+      let a = g[i.base << 1] + i.disp;
+      if (i.index >= 0) a += g[i.index << 1] << i.scale;
+      return a >>> 0;
+    }
+  }
   return la(cpu, i.seg, ea(cpu, i), size, need);
 }
 
@@ -227,7 +247,7 @@ export function push(cpu: Cpu, s: number, lo: number, hi: number): void {
       nhi = (nhi - 1) >>> 0;
     }
     if (((nhi + 0x8000) >>> 16) !== 0 && ((nhi + 0x8000) >>> 0) !== 0) ss0();
-    const lin = (nhi | 0) * TWO32 + nlo;
+    const lin = nhi === 0 ? nlo : (nhi | 0) * TWO32 + nlo;
     if (s === 8) lw64(cpu, lin, lo, hi);
     else lw16(cpu, lin, lo);
     g[8] = nlo;
@@ -285,7 +305,7 @@ export function pop(cpu: Cpu, s: number): number {
   const g = cpu.gpr;
   let v: number;
   if (cpu.stackBits === 64) {
-    const lin = (g[9] | 0) * TWO32 + g[8];
+    const lin = g[9] === 0 ? g[8] : (g[9] | 0) * TWO32 + g[8];
     if (s === 8) v = lr64(cpu, lin);
     else v = lr16(cpu, lin);
   } else {

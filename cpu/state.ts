@@ -38,6 +38,16 @@ export function refreshSeg(cpu: Cpu, s: number): void {
     cpu.sok[s] = 5 | ((a & 2) !== 0 ? 2 : 0);
   }
   if (cpu.is64 && s < 4) cpu.sbase[s] = 0;
+  // Flat: no base, no limit to check (64-bit mode ignores limits; FS/GS only with base 0).
+  let flat = 0;
+  if (cpu.is64) flat = cpu.sbase[s] === 0 ? 3 : 0;
+  else if (
+    cpu.mode !== "real" && cpu.mode !== "v86" && cpu.sbase[s] === 0 && cpu.smin[s] === 0 &&
+    cpu.smax[s] === 0xffffffff
+  ) {
+    flat = cpu.sok[s] & 3;
+  }
+  cpu.sflat[s] = flat;
 }
 
 /** Recompute mode, code/stack size and every segment cache. */
