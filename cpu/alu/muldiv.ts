@@ -13,42 +13,33 @@
 import type { Alu } from "./alu.ts";
 import { AF, CF, OF } from "./flags.ts";
 
-// Scratch outputs of the helpers (module-level: no allocation per call).
-let w0 = 0;
-let w1 = 0;
-let w2 = 0;
-let w3 = 0;
+// Scratch outputs of the helpers. A typed array, not module-level `let`s:
+// storing a non-Smi number into a context slot allocates a heap number.
+const W = new Uint32Array(4);
 
 /**
- * Unsigned 32x32 -> 64: low half returned, high half in `w1`. The low half is
- * exact from Math.imul; the double product a*b is within 2^10 of the true
- * value, so rounding (a*b - lo) / 2^32 gives the exact high half.
+ * Unsigned 64x64 -> 128 into W[0..3] (least significant first). Each 32x32
+ * partial product: the low half is exact from Math.imul; the double product
+ * is within 2^10 of the true value, so rounding (a*b - lo) / 2^32 gives the
+ * exact high half.
  */
-function mulU32(a: number, b: number): number {
-  const lo = Math.imul(a, b) >>> 0;
-  w1 = Math.round((a * b - lo) / 0x100000000) >>> 0;
-  return lo;
-}
-
-/** Unsigned 64x64 -> 128 into w0..w3 (least significant first). */
 function mulU64(aLo: number, aHi: number, bLo: number, bHi: number): void {
-  const p0l = mulU32(aLo, bLo);
-  const p0h = w1;
-  const p1l = mulU32(aLo, bHi);
-  const p1h = w1;
-  const p2l = mulU32(aHi, bLo);
-  const p2h = w1;
-  const p3l = mulU32(aHi, bHi);
-  const p3h = w1;
-  let t = p0h + p1l + p2l;
-  const r1 = t >>> 0;
-  t = p1h + p2h + p3l + Math.floor(t / 0x100000000);
-  const r2 = t >>> 0;
-  const r3 = (p3h + Math.floor(t / 0x100000000)) >>> 0;
-  w0 = p0l;
-  w1 = r1;
-  w2 = r2;
-  w3 = r3;
+  const p0l = Math.imul(aLo, bLo) >>> 0;
+  const p0h = Math.round((aLo * bLo - p0l) / 0x100000000);
+  const p1l = Math.imul(aLo, bHi) >>> 0;
+  const p1h = Math.round((aLo * bHi - p1l) / 0x100000000);
+  const p2l = Math.imul(aHi, bLo) >>> 0;
+  const p2h = Math.round((aHi * bLo - p2l) / 0x100000000);
+  const p3l = Math.imul(aHi, bHi) >>> 0;
+  const p3h = Math.round((aHi * bHi - p3l) / 0x100000000);
+  const t1 = p0h + p1l + p2l; // < 3 * 2^32
+  const c1 = t1 >= 0x200000000 ? 2 : t1 >= 0x100000000 ? 1 : 0;
+  const t2 = p1h + p2h + p3l + c1;
+  const c2 = t2 >= 0x200000000 ? 2 : t2 >= 0x100000000 ? 1 : 0;
+  W[0] = p0l;
+  W[1] = t1;
+  W[2] = t2;
+  W[3] = p3h + c2;
 }
 
 /** Set CF and OF to `c`, keep SF/ZF/AF/PF (recorded MUL/IMUL behaviour). */
@@ -94,10 +85,10 @@ export function mul(
     alu.dxHi = 0;
   } else {
     mulU64(aLo, aHi, bLo, bHi);
-    lo = w0;
-    const hi = w1;
-    let upL = w2;
-    let upH = w3;
+    lo = W[0];
+    const hi = W[1];
+    let upL = W[2];
+    let upH = W[3];
     if (signed) {
       if ((aHi | 0) < 0) {
         // upper -= b
@@ -135,7 +126,7 @@ export function imul(
   return mul(alu, size, aLo, aHi, bLo, bHi, true);
 }
 
-/** Unsigned (d:a) / s for 32-bit d, a, s with d < s, by 16-bit digits; quotient returned, remainder in w1. */
+/** Unsigned (d:a) / s for 32-bit d, a, s with d < s, by 16-bit digits; quotient returned, remainder in W[1]. */
 function divU64by32(d: number, a: number, s: number): number {
   let r = d;
   let x = r * 0x10000 + (a >>> 16);
@@ -143,7 +134,7 @@ function divU64by32(d: number, a: number, s: number): number {
   r = x - q1 * s;
   x = r * 0x10000 + (a & 0xffff);
   const q0 = Math.floor(x / s);
-  w1 = x - q0 * s;
+  W[1] = x - q0 * s;
   return ((q1 << 16) | q0) >>> 0;
 }
 
@@ -154,7 +145,7 @@ function lt64(aLo: number, aHi: number, bLo: number, bHi: number): boolean {
 
 /**
  * Unsigned 128/64 division (d:a) / s with d < s (checked by the caller):
- * quotient into w0 (lo), w1 (hi), remainder into w2 (lo), w3 (hi).
+ * quotient into W[0] (lo), W[1] (hi), remainder into W[2] (lo), W[3] (hi).
  */
 function divU128by64(
   aLo: number,
@@ -167,12 +158,12 @@ function divU128by64(
   if (sHi === 0) {
     // d < s < 2^32, so dHi = 0: four 16-bit digits at a time stay exact in doubles.
     const qh = divU64by32(dLo, aHi, sLo);
-    const ql = divU64by32(w1, aLo, sLo);
-    const r = w1;
-    w0 = ql;
-    w1 = qh;
-    w2 = r;
-    w3 = 0;
+    const ql = divU64by32(W[1], aLo, sLo);
+    const r = W[1];
+    W[0] = ql;
+    W[1] = qh;
+    W[2] = r;
+    W[3] = 0;
     return;
   }
   // Shift-subtract over the 64 quotient bits; the remainder r (65 bits at
@@ -194,10 +185,10 @@ function divU128by64(
       else qL |= 1 << i;
     }
   }
-  w0 = qL >>> 0;
-  w1 = qH >>> 0;
-  w2 = rL;
-  w3 = rH;
+  W[0] = qL;
+  W[1] = qH;
+  W[2] = rL;
+  W[3] = rH;
 }
 
 /** Flags after a successful DIV/IDIV on the recording CPU: CF/OF kept, SF=ZF=PF=0, AF=1. */
@@ -245,7 +236,7 @@ export function div(
     } else if (!signed) {
       if (dLo >= sLo) return 1;
       alu.quot = divU64by32(dLo, aLo, sLo);
-      alu.rem = w1;
+      alu.rem = W[1];
     } else {
       // 64/32 signed: divide magnitudes, then fix signs.
       const negD = (dLo | 0) < 0;
@@ -259,7 +250,7 @@ export function div(
       const ms = negS ? (-sLo) >>> 0 : sLo;
       if (mHi >= ms) return 1;
       const q = divU64by32(mHi, mLo, ms);
-      const r = w1;
+      const r = W[1];
       const negQ = negD !== negS;
       if (negQ ? q > 0x80000000 : q > 0x7fffffff) return 1;
       alu.quot = negQ ? (-q) >>> 0 : q;
@@ -273,10 +264,10 @@ export function div(
   if (!signed) {
     if (!lt64(dLo, dHi, sLo, sHi)) return 1;
     divU128by64(aLo, aHi, dLo, dHi, sLo, sHi);
-    alu.quot = w0;
-    alu.quotHi = w1;
-    alu.rem = w2;
-    alu.remHi = w3;
+    alu.quot = W[0];
+    alu.quotHi = W[1];
+    alu.rem = W[2];
+    alu.remHi = W[3];
     setDivFlags(alu);
     return 0;
   }
@@ -313,10 +304,10 @@ export function div(
   }
   if (!lt64(m2, m3, sl, sh)) return 1;
   divU128by64(m0, m1, m2, m3, sl, sh);
-  let qL = w0;
-  let qH = w1;
-  let rL = w2;
-  let rH = w3;
+  let qL = W[0];
+  let qH = W[1];
+  let rL = W[2];
+  let rH = W[3];
   const negQ = negD !== negS;
   // |q| must fit: <= 2^63 - 1, or 2^63 when negative.
   if (negQ) {
