@@ -100,6 +100,70 @@ function immInstruction(v: AluVector): Instruction | null {
   return null;
 }
 
+/** Encode the memory-destination immediate form ([rbx], imm), or null. */
+function memImmInstruction(v: AluVector): Instruction | null {
+  const s = v.size;
+  const b = s * 8;
+  const N = CAP[v.op];
+  if (ARITH_OPS.has(v.op)) {
+    const { i8, fits } = immOf(s, v.bLo, v.bHi);
+    if (!fits) return null;
+    if (i8 && s !== 1 && v.op !== "test") {
+      return Instruction.createMemI32(code(`${N}_rm${b}_imm8`), memOperand(), (v.bLo << 24) >> 24);
+    }
+    const w = s === 8 ? 32 : b;
+    return s === 8
+      ? Instruction.createMemI32(code(`${N}_rm${b}_imm${w}`), memOperand(), v.bLo | 0)
+      : Instruction.createMemU32(code(`${N}_rm${b}_imm${w}`), memOperand(), v.bLo);
+  }
+  if (SHIFT_OPS.has(v.op)) {
+    if (v.cLo === 1 && (v.line & 1) === 0) {
+      return Instruction.createMemU32(code(`${N}_rm${b}_1`), memOperand(), 1);
+    }
+    return Instruction.createMemU32(code(`${N}_rm${b}_imm8`), memOperand(), v.cLo & 0xff);
+  }
+  if (v.op === "shld" || v.op === "shrd") {
+    return Instruction.createMemRegU32(
+      code(`${N}_rm${b}_r${b}_imm8`),
+      memOperand(),
+      REG.d[s],
+      v.cLo & 0xff,
+    );
+  }
+  // an immediate bit offset is taken modulo the operand size, also for memory
+  if (BT_OPS.has(v.op)) {
+    return Instruction.createMemU32(code(`${N}_rm${b}_imm8`), memOperand(), v.bLo & 0xff);
+  }
+  if (v.op === "imul") {
+    // imul rax, [rbx], imm with [rbx] = a
+    const { i8, fits } = immOf(s, v.bLo, v.bHi);
+    if (!fits) return null;
+    if (i8) {
+      return Instruction.createRegMemI32(
+        code(`Imul_r${b}_rm${b}_imm8`),
+        REG.a[s],
+        memOperand(),
+        (v.bLo << 24) >> 24,
+      );
+    }
+    const w = s === 8 ? 32 : b;
+    return s === 8
+      ? Instruction.createRegMemI32(
+        code(`Imul_r${b}_rm${b}_imm${w}`),
+        REG.a[s],
+        memOperand(),
+        v.bLo | 0,
+      )
+      : Instruction.createRegMemU32(
+        code(`Imul_r${b}_rm${b}_imm${w}`),
+        REG.a[s],
+        memOperand(),
+        v.bLo,
+      );
+  }
+  return null;
+}
+
 /** Ops whose r/m operand is the destination (memory form writes [rbx]). */
 const DEST_RM = new Set([
   ...ARITH_OPS,
@@ -188,14 +252,18 @@ function writeMem(mem: PhysicalMemory, size: number, lo: number, hi: number): vo
   }
 }
 
-function replayForm(form: "imm" | "mem"): void {
+function replayForm(form: "imm" | "mem" | "memimm"): void {
   const { cpu, mem } = makeCpu("long64");
   let next = CODE;
   const failures: string[] = [];
   const groups = new Map<string, number>();
   let n = 0;
   for (const v of sample((v) => !BCD.has(v.op) && v.op !== "bswap" && v.op !== "setcc")) {
-    const insn = form === "imm" ? immInstruction(v) : memInstruction(v);
+    const insn = form === "imm"
+      ? immInstruction(v)
+      : form === "mem"
+      ? memInstruction(v)
+      : memImmInstruction(v);
     if (insn === null) continue;
     const at = next;
     next += 16;
@@ -218,6 +286,17 @@ function replayForm(form: "imm" | "mem"): void {
       const old = withGarbage(s, 0x5a5a5a5a, 0x5a5a5a5a);
       [g[0], g[1]] = old;
       wantRax = written(s, old, v.r1Lo, v.r1Hi);
+    }
+    if (form === "memimm" && v.op === "imul") {
+      writeMem(mem, s, v.aLo, v.aHi); // imul rax, [rbx], imm: rax = garbage dest
+      const old = withGarbage(s, 0x5a5a5a5a, 0x5a5a5a5a);
+      [g[0], g[1]] = old;
+      wantRax = written(s, old, v.r1Lo, v.r1Hi);
+    } else if (form === "memimm") {
+      writeMem(mem, s, v.aLo, v.aHi);
+      const unchanged = v.op === "cmp" || v.op === "test" || v.op === "bt";
+      wantMem = unchanged ? [v.aLo, s === 8 ? v.aHi : 0] : [v.r1Lo, s === 8 ? v.r1Hi : 0];
+      wantRax = [g[0], g[1]];
     }
     let wantRcx: R64 = [g[2], g[3]];
     if (form === "mem") {
@@ -294,6 +373,10 @@ function replayForm(form: "imm" | "mem"): void {
 Deno.test("alu engine: immediate forms replay the hardware vectors", () => replayForm("imm"));
 
 Deno.test("alu engine: memory operand forms replay the hardware vectors", () => replayForm("mem"));
+
+Deno.test("alu engine: memory-destination immediate forms replay the hardware vectors", () => {
+  replayForm("memimm");
+});
 
 /**
  * The legacy high-byte registers (AH, CH without REX): 8-bit vectors run as
