@@ -384,7 +384,13 @@ export function int1(c: Cpu): void {
 /** IRET/IRETD/IRETQ. */
 export function iret(c: Cpu, i: Insn): void {
   const s = i.osz;
-  c.interruptibility &= ~8; // IRET unblocks NMIs
+  if ((c.interruptibility & 8) !== 0) {
+    // IRET unblocks NMIs; a pending NMI (or, in VMX non-root operation, an
+    // NMI-window VM exit, SDM Vol. 3C 26.7.6) is due at the very next
+    // instruction boundary, so make the run loop look at events.
+    c.interruptibility &= ~8;
+    c.poke();
+  }
   if ((c.cr0 & 1) === 0) {
     const ip = peek(c, 0, s);
     const cs = peek(c, s, s) & 0xffff;

@@ -118,3 +118,15 @@ Deno.test("vmx conformance: VMLAUNCH/VMRESUME errors and entry failures (vmx_ent
   assert.equal(s.l2ToL1[18], 3, "three VMCALL exits after good entries");
   dispose(m);
 });
+
+Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (vmx_events)", () => {
+  const { out, m, tap } = runImage("vmx_events.elf");
+  assertTap("vmx_events", out, tap, 36);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[1], 2, "two external-interrupt exits");
+  assert.equal(s.l2ToL1[2], 1, "one triple fault");
+  assert.equal(s.l2ToL1[8], 2, "two NMI-window exits");
+  assert.equal(s.l2ToL1[37], 2, "two MTF exits");
+  assert.equal(s.l2ToL1[52], 3, "three preemption-timer exits");
+  dispose(m);
+});

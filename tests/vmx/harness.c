@@ -168,6 +168,9 @@ void l2_record_vector(int vector) { idt_set_handler(vector, record); }
 static inline void lapic_w(unsigned reg, uint32_t v) { mmio_write32(LAPIC_BASE + reg, v); }
 
 void lapic_enable(void) {
+  /* Mask the 8259 PICs: only the LAPIC delivers interrupts to these guests. */
+  outb(0x21, 0xff);
+  outb(0xa1, 0xff);
   wrmsr(MSR_IA32_APIC_BASE, (rdmsr(MSR_IA32_APIC_BASE) | (1u << 11)));
   lapic_w(0xf0, 0x1ff); /* SVR: APIC software enable, spurious vector 0xff */
   lapic_w(0x80, 0);     /* TPR 0 */
