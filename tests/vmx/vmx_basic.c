@@ -178,6 +178,103 @@ static void current_vmcs_tests(void) {
   ok(p == vmcs_b, "the second VMCS is current");
 }
 
+/*
+ * Every VMCS field of vmx.h the advertised controls can use: VMWRITE then
+ * VMREAD returns the value truncated to the field's width; read-only
+ * (exit-information) fields read successfully and refuse VMWRITE with 13
+ * (unless IA32_VMX_MISC[29]). Fields tied to a feature are only checked
+ * when the capability MSRs allow that feature.
+ */
+static const uint32_t rw_fields[] = {
+    GUEST_ES_SEL, GUEST_CS_SEL, GUEST_SS_SEL, GUEST_DS_SEL, GUEST_FS_SEL, GUEST_GS_SEL, GUEST_LDTR_SEL,
+    GUEST_TR_SEL, HOST_ES_SEL, HOST_CS_SEL, HOST_SS_SEL, HOST_DS_SEL, HOST_FS_SEL, HOST_GS_SEL, HOST_TR_SEL,
+    IO_BITMAP_A, IO_BITMAP_B, MSR_BITMAP, EXIT_MSR_STORE_ADDR, EXIT_MSR_LOAD_ADDR, ENTRY_MSR_LOAD_ADDR,
+    TSC_OFFSET, VMCS_LINK_POINTER, GUEST_DEBUGCTL, PIN_CONTROLS, PROC_CONTROLS, EXCEPTION_BITMAP,
+    PF_ERROR_MASK, PF_ERROR_MATCH, CR3_TARGET_COUNT, EXIT_CONTROLS, EXIT_MSR_STORE_COUNT,
+    EXIT_MSR_LOAD_COUNT, ENTRY_CONTROLS, ENTRY_MSR_LOAD_COUNT, ENTRY_INTR_INFO, ENTRY_EXCEPTION_ERROR,
+    ENTRY_INSTRUCTION_LEN, TPR_THRESHOLD, GUEST_ES_LIMIT, GUEST_CS_LIMIT, GUEST_SS_LIMIT, GUEST_DS_LIMIT,
+    GUEST_FS_LIMIT, GUEST_GS_LIMIT, GUEST_LDTR_LIMIT, GUEST_TR_LIMIT, GUEST_GDTR_LIMIT, GUEST_IDTR_LIMIT,
+    GUEST_INTERRUPTIBILITY, GUEST_ACTIVITY, GUEST_SMBASE, GUEST_SYSENTER_CS, HOST_SYSENTER_CS, CR0_MASK,
+    CR4_MASK, CR0_SHADOW, CR4_SHADOW, CR3_TARGET0, CR3_TARGET0 + 2, CR3_TARGET0 + 4, CR3_TARGET0 + 6,
+    GUEST_CR0, GUEST_CR3, GUEST_CR4, GUEST_ES_BASE, GUEST_CS_BASE, GUEST_SS_BASE, GUEST_DS_BASE,
+    GUEST_FS_BASE, GUEST_GS_BASE, GUEST_LDTR_BASE, GUEST_TR_BASE, GUEST_GDTR_BASE, GUEST_IDTR_BASE,
+    GUEST_DR7, GUEST_RSP, GUEST_RIP, GUEST_RFLAGS, GUEST_PENDING_DBG, GUEST_SYSENTER_ESP,
+    GUEST_SYSENTER_EIP, HOST_CR0, HOST_CR3, HOST_CR4, HOST_FS_BASE, HOST_GS_BASE, HOST_TR_BASE,
+    HOST_GDTR_BASE, HOST_IDTR_BASE, HOST_SYSENTER_ESP, HOST_SYSENTER_EIP, HOST_RSP, HOST_RIP,
+};
+static const uint32_t ro_fields[] = {
+    VM_INSTRUCTION_ERROR, EXIT_REASON, EXIT_INTR_INFO, EXIT_INTR_ERROR, IDT_VECTORING_INFO,
+    IDT_VECTORING_ERROR, EXIT_INSTRUCTION_LEN, EXIT_INSTRUCTION_INFO, EXIT_QUALIFICATION,
+    GUEST_LINEAR_ADDRESS, GUEST_PHYSICAL_ADDRESS,
+};
+
+static uint64_t width_mask(uint32_t field) {
+  switch ((field >> 13) & 3) {
+  case 0: return 0xffff;
+  case 2: return 0xffffffffu;
+  default: return ~0ull; /* 64-bit and natural width in 64-bit mode */
+  }
+}
+
+static unsigned check_rw(uint32_t field, unsigned bad) {
+  uint64_t pattern = 0x5a5aa5a5c3c33c3cull ^ ((uint64_t)field << 20), v = 0;
+  struct vmx_result w = vmwrite(field, pattern);
+  struct vmx_result r = vmread(field, &v);
+  if (w.kind != VMX_OK || r.kind != VMX_OK || v != (pattern & width_mask(field))) {
+    diag("field 0x%x: write %d read %d value 0x%llx", field, w.kind, r.kind, (unsigned long long)v);
+    return bad + 1;
+  }
+  return bad;
+}
+
+static void field_sweep(void) {
+  bool t = vmx_has_true_ctls();
+  uint32_t proc1 = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_PROCBASED_CTLS : MSR_VMX_PROCBASED_CTLS) >> 32);
+  uint32_t proc2 = (proc1 & PROC_SECONDARY) ? (uint32_t)(rdmsr(MSR_VMX_PROCBASED_CTLS2) >> 32) : 0;
+  uint32_t pin = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS) >> 32);
+  uint32_t exit1 = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_EXIT_CTLS : MSR_VMX_EXIT_CTLS) >> 32);
+  uint32_t entry1 = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_ENTRY_CTLS : MSR_VMX_ENTRY_CTLS) >> 32);
+  unsigned bad = 0, n = 0;
+  for (unsigned i = 0; i < sizeof rw_fields / sizeof rw_fields[0]; i++, n++) bad = check_rw(rw_fields[i], bad);
+  /* access rights: a valid value with the reserved bits (11:8, 31:17) clear */
+  for (uint32_t f = GUEST_ES_AR; f <= GUEST_TR_AR; f += 2, n++) {
+    uint64_t v = 0;
+    struct vmx_result w = vmwrite(f, 0xc09b), r = vmread(f, &v);
+    if (w.kind != VMX_OK || r.kind != VMX_OK || v != 0xc09b) bad++;
+  }
+  if (proc2 & PROC2_ENABLE_VPID) bad = check_rw(VPID, bad), n++;
+  if (proc2 & PROC2_ENABLE_EPT) bad = check_rw(EPT_POINTER, bad), n++;
+  if (pin & PIN_PREEMPTION_TIMER) bad = check_rw(PREEMPTION_TIMER, bad), n++;
+  if (entry1 & ENTRY_LOAD_PAT) bad = check_rw(GUEST_PAT, bad), n++;
+  if (exit1 & EXIT_LOAD_PAT) bad = check_rw(HOST_PAT, bad), n++;
+  if (entry1 & ENTRY_LOAD_EFER) bad = check_rw(GUEST_EFER, bad), n++;
+  if (exit1 & EXIT_LOAD_EFER) bad = check_rw(HOST_EFER, bad), n++;
+  ok(bad == 0, "%u read/write VMCS fields keep the value written, truncated to their width (%u wrong)", n, bad);
+  /* 64-bit fields: the high access encoding (bit 0 set) addresses bits 63:32 */
+  vmwrite(VMCS_LINK_POINTER + 1, 0x12345678);
+  uint64_t v = 0;
+  vmread(VMCS_LINK_POINTER, &v);
+  ok((v >> 32) == 0x12345678, "VMWRITE of the link pointer's high half (0x%llx)", (unsigned long long)v);
+  vmwrite(VMCS_LINK_POINTER, ~0ull);
+  bool misc29 = (rdmsr(MSR_VMX_MISC) >> 29) & 1;
+  unsigned ro_bad = 0;
+  for (unsigned i = 0; i < sizeof ro_fields / sizeof ro_fields[0]; i++) {
+    struct vmx_result r = vmread(ro_fields[i], &v);
+    struct vmx_result w = vmwrite(ro_fields[i], 0);
+    bool good = r.kind == VMX_OK &&
+                (misc29 ? w.kind == VMX_OK : (w.kind == VMX_FAIL_VALID && w.error == 13));
+    if (!good) {
+      diag("read-only field 0x%x: read %d write %d/%u", ro_fields[i], r.kind, w.kind, w.error);
+      ro_bad++;
+    }
+  }
+  ok(ro_bad == 0, "%u read-only exit-information fields: VMREAD succeeds, VMWRITE %s",
+     (unsigned)(sizeof ro_fields / sizeof ro_fields[0]), misc29 ? "allowed (MISC[29])" : "fails with 13");
+  uint64_t enum_msr = rdmsr(MSR_VMX_VMCS_ENUM);
+  ok(((enum_msr >> 1) & 0x1ff) >= 0x17, "IA32_VMX_VMCS_ENUM: highest field index %u",
+     (unsigned)((enum_msr >> 1) & 0x1ff));
+}
+
 /* Memory operands: paging faults, canonical checks, segment override with base, SIB + disp. */
 static void operand_tests(void) {
   const uintptr_t va = 0x40000000;
@@ -238,6 +335,7 @@ int kmain(uint32_t magic, uint32_t mbi) {
   vmxon_tests();
   no_current_vmcs_tests();
   current_vmcs_tests();
+  field_sweep();
   operand_tests();
   vmxoff_tests();
   (void)magic;
