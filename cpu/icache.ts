@@ -33,7 +33,7 @@ export class Insn extends DecodedInsn {
   d64 = 0;
   /** Direct-dispatch id of hot handlers in the run loop (0 = call `h`). */
   f = 0;
-  /** Effective-address shape: 0 generic, 1 64-bit base only, 2 32-bit base(+index), 3 RIP-relative. */
+  /** Effective-address shape: 0 generic, 1 64-bit base only, 2 32-bit base(+index), 3 RIP-relative, 4 64-bit base+index. */
   eaMode = 0;
   /** Handler-specific operation index (e.g. which ALU operation). */
   x = 0;
@@ -131,6 +131,7 @@ export function prepare(i: Insn, bits: number): void {
     if (i.addrSize === 64 && i.base >= 0 && i.index < 0) i.eaMode = 1;
     else if (i.addrSize === 32 && i.base >= 0 && i.ripRel === 0) i.eaMode = 2;
     else if (i.addrSize === 64 && i.ripRel !== 0 && i.index < 0) i.eaMode = 3;
+    else if (i.addrSize === 64 && i.base >= 0 && i.index >= 0) i.eaMode = 4;
   }
   i.h = selectHandler(i);
   i.f = hotId(i.h);

@@ -107,6 +107,16 @@ export function ea(cpu: Cpu, i: Insn): number {
     case 3:
       // 64-bit RIP-relative.
       return cpu.rip + i.d64;
+    case 4: {
+      // 64-bit base + index, both in the low 4 GiB (else the generic path).
+      const b = i.base << 1;
+      const x = i.index << 1;
+      if ((g[b + 1] | g[x + 1]) === 0) {
+        const lo = g[b];
+        const xi = g[x];
+        if (lo < 0x40000000 && xi < 0x08000000) return lo + (xi << i.scale) + i.disp;
+      }
+    }
   }
   const as = i.addrSize;
   if (as === 64) {
@@ -145,6 +155,14 @@ export function eaLin(cpu: Cpu, i: Insn, size: number, need: number): number {
       let a = g[i.base << 1] + i.disp;
       if (i.index >= 0) a += g[i.index << 1] << i.scale;
       return a >>> 0;
+    } else if (m === 4) {
+      const b = i.base << 1;
+      const x = i.index << 1;
+      if ((g[b + 1] | g[x + 1]) === 0) {
+        const lo = g[b];
+        const xi = g[x];
+        if (lo < 0x40000000 && xi < 0x08000000) return lo + (xi << i.scale) + i.disp;
+      }
     }
   }
   return la(cpu, i.seg, ea(cpu, i), size, need);
