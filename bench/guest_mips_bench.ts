@@ -52,8 +52,11 @@ for (const bits of [64, 32] as const) {
           `bench${bits}: checksum ${r.checksum?.toString(16)} != expected ${expected.toString(16)}`,
         );
       }
-      if (r.retired < ITERATIONS * INSTRUCTIONS_PER_ITERATION) {
-        throw new Error(`bench${bits}: only ${r.retired} instructions retired`);
+      // The loop retires exactly 34 per iteration; boot, printf and exit add a
+      // small constant (about 9k instructions in 32-bit, 31k in 64-bit mode).
+      const overhead = r.retired - ITERATIONS * INSTRUCTIONS_PER_ITERATION;
+      if (overhead < 0 || overhead > 100_000) {
+        throw new Error(`bench${bits}: ${r.retired} instructions retired, overhead ${overhead}`);
       }
       if (!reported) {
         reported = true;
