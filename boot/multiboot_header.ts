@@ -54,6 +54,8 @@ export function findMultibootHeader(image: Uint8Array): HeaderResult {
   const limit = Math.min(MULTIBOOT_SEARCH, image.length);
   for (let off = 0; off + 4 <= limit; off += 4) {
     if (dv.getUint32(off, true) !== MULTIBOOT_HEADER_MAGIC) continue;
+    // The header must lie completely within the first 8192 bytes.
+    if (off + 12 > MULTIBOOT_SEARCH) continue;
     if (off + 12 > image.length) {
       return {
         ok: false,

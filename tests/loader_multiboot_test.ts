@@ -346,3 +346,9 @@ Deno.test("info block falls back to low memory when the kernel ends at the top o
   });
   expectError(loadMultiboot(img2, new ArrayMemory(2 * MiB)), "overlap");
 });
+
+Deno.test("a header that would straddle the 8 KiB boundary is not a header", () => {
+  const img = new Uint8Array(9000);
+  img.set(mbHeader(0), 8188);
+  expectError(loadMultiboot(img, new ArrayMemory(4 * MiB)), "bad-magic");
+});
