@@ -31,6 +31,7 @@ import {
   type LocalApicPins,
 } from "./interrupts.ts";
 import { ApicTimer } from "./lapic_timer.ts";
+import { type DeviceTime, deviceTime } from "./time.ts";
 import {
   checkKnownKeys,
   checkRange,
@@ -195,8 +196,10 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
   const x2 = (): boolean => (flags & BASE_EXTD) !== 0;
   const swEnabled = (): boolean => (svr & 0x100) !== 0;
 
+  let time: DeviceTime | null = null;
   const timer = new ApicTimer({
     clock: () => ctx?.clock ?? null,
+    now: () => (time === null ? 0 : time()),
     readTsc: () => ctx?.vcpu.readTsc() ?? 0n,
     busHz,
     tscHz,
@@ -675,6 +678,7 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
     apiVersion: PLUGIN_API_VERSION,
     setup(c: PluginContext): void {
       ctx = c;
+      time = deviceTime(c);
       c.exits.on("rdmsr", onRdmsr);
       c.exits.on("wrmsr", onWrmsr);
       c.services.provide(LOCAL_APIC, bus);

@@ -14,6 +14,8 @@ import type { Timer, VirtualClock } from "../core/clock.ts";
 export interface ApicTimerHost {
   /** The virtual clock (null before setup). */
   clock(): VirtualClock | null;
+  /** Precise virtual time in ns (see `time.ts`). */
+  now(): number;
   /** The guest's TSC now. */
   readTsc(): bigint;
   /** Timer input clock in Hz. */
@@ -56,7 +58,7 @@ export class ApicTimer {
   }
 
   #now(): number {
-    return this.#host.clock()?.now ?? 0;
+    return this.#host.now();
   }
 
   #cancel(): void {

@@ -28,6 +28,7 @@
  */
 
 export * from "./options.ts";
+export * from "./time.ts";
 export * from "./interrupts.ts";
 export * from "./uart16550.ts";
 export * from "./pic.ts";

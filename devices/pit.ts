@@ -16,6 +16,7 @@ import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import type { Timer } from "../core/clock.ts";
 import { PIT_CHANNEL2, type PitChannel2 } from "./interrupts.ts";
+import { type DeviceTime, deviceTime } from "./time.ts";
 import {
   checkKnownKeys,
   checkRange,
@@ -276,7 +277,8 @@ export function createPit(given: PitOptions | StringOptions = {}): PitPlugin {
   let timer: Timer | null = null;
   let irqLevel = false;
 
-  const now = (): number => (ctx === null ? 0 : pitTickAt(ctx.clock.now));
+  let time: DeviceTime | null = null;
+  const now = (): number => (time === null ? 0 : pitTickAt(time()));
 
   /** Freeze the running count of modes 0/4 (used when GATE falls). */
   function pause(ch: Channel, t: number): void {
@@ -527,6 +529,7 @@ export function createPit(given: PitOptions | StringOptions = {}): PitPlugin {
     apiVersion: PLUGIN_API_VERSION,
     setup(c: PluginContext): void {
       ctx = c;
+      time = deviceTime(c);
       c.ports.register(iobase, 4, {
         read: (offset) => (offset === 3 ? 0xff : readCounter(offset)),
         write: (offset, _size, value) => {

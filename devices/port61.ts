@@ -12,6 +12,7 @@
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import { PIT_CHANNEL2 } from "./interrupts.ts";
+import { type DeviceTime, deviceTime } from "./time.ts";
 import { checkKnownKeys, expectState, num, type StringOptions } from "./options.ts";
 
 /** Half-period of the refresh toggle in ns. */
@@ -27,6 +28,7 @@ export function parsePort61Options(opts: StringOptions): Record<string, never> {
 export function createPort61(options: StringOptions = {}): Plugin {
   parsePort61Options(options);
   let ctx: PluginContext | null = null;
+  let time: DeviceTime | null = null;
   let control = 0; // bits 3:0 as written
 
   const plugin: Plugin = {
@@ -35,10 +37,11 @@ export function createPort61(options: StringOptions = {}): Plugin {
     apiVersion: PLUGIN_API_VERSION,
     setup(c: PluginContext): void {
       ctx = c;
+      time = deviceTime(c);
       c.ports.register(0x61, 1, {
         read: () => {
           const pit = ctx?.services.find(PIT_CHANNEL2);
-          const refresh = ctx === null ? 0 : Math.floor(ctx.clock.now / REFRESH_TOGGLE_NS) & 1;
+          const refresh = time === null ? 0 : Math.floor(time() / REFRESH_TOGGLE_NS) & 1;
           let v = control & 0x0f;
           if (pit !== undefined) v = (v & ~1) | (pit.gate() ? 1 : 0) | (pit.output() ? 0x20 : 0);
           return v | (refresh << 4);

@@ -13,6 +13,7 @@
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import type { Timer } from "../core/clock.ts";
+import { type DeviceTime, deviceTime } from "./time.ts";
 import {
   bool,
   checkKnownKeys,
@@ -116,7 +117,8 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
   let periodicBase = 0;
   let periodicK = 0;
 
-  const now = (): number => ctx?.clock.now ?? 0;
+  let time: DeviceTime | null = null;
+  const now = (): number => (time === null ? 0 : time());
   /** The seconds count held while the divider is in reset (-1: running). */
   let frozenSeconds = -1;
   const seconds = (t: number): number =>
@@ -396,6 +398,7 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
           } else writeData(value & 0xff);
         },
       });
+      time = deviceTime(c);
       baseNs = c.clock.now;
       lastCheckNs = c.clock.now;
       initRam();

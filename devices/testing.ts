@@ -57,6 +57,8 @@ export interface FakeVcpuState {
   nmis: number;
   stateChangedCalls: number;
   tsc: () => bigint;
+  /** Instructions retired (tests bump it to model a run slice). */
+  retired: number;
 }
 
 /** A fake machine that loads plugins and lets tests poke them. */
@@ -90,9 +92,13 @@ export class FakeMachine {
       nmis: 0,
       stateChangedCalls: 0,
       tsc: () => BigInt(Math.floor(this.clock.now)),
+      retired: 0,
     };
     this.cpu = cpu;
-    const partial: Partial<Vcpu> = {
+    const partial: Partial<Vcpu> & { readonly retired: number } = {
+      get retired(): number {
+        return cpu.retired;
+      },
       cr8: 0,
       nonRoot: false,
       setInterruptSource(source: InterruptSource | null): void {

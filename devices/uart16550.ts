@@ -19,6 +19,7 @@
 
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import type { Timer } from "../core/clock.ts";
+import { type DeviceTime, deviceTime } from "./time.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
   bool,
@@ -154,7 +155,8 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
   }
 
   /** The interrupt identification: 1 = none, else the IIR code. */
-  const nowNs = (): number => ctx?.clock.now ?? 0;
+  let time: DeviceTime | null = null;
+  const nowNs = (): number => (time === null ? 0 : time());
 
   /** One character time in ns at the programmed divisor and frame (1.8432 MHz clock, x16). */
   function charNs(): number {
@@ -360,6 +362,7 @@ export function createUart16550(given: UartOptions | StringOptions = {}): UartPl
     apiVersion: PLUGIN_API_VERSION,
     setup(c: PluginContext): void {
       ctx = c;
+      time = deviceTime(c);
       c.ports.register(iobase, 8, {
         read: (offset, size) => {
           let v = readReg(offset & 7);
