@@ -71,7 +71,10 @@ export function guarded(cpu: Cpu, vector: number, err: number, type: number, ret
 /**
  * Deliver an event with the double/triple-fault rules. `retIp` is the RIP
  * pushed (the faulting instruction for faults, the next one for traps and
- * software interrupts).
+ * software interrupts). `injected`: the event comes from VM-entry event
+ * injection, which never causes a VM exit itself (SDM Vol. 3C 27.6.1.2:
+ * no exception-bitmap or NMI-exiting exit for it); exceptions raised while
+ * delivering it are offered as usual.
  */
 export function deliverEvent(
   cpu: Cpu,
@@ -79,14 +82,16 @@ export function deliverEvent(
   err: number,
   type: number,
   retIp: number,
+  injected = false,
 ): void {
   let v = vector;
   let e = err;
   let t = type;
   let ip = retIp;
+  let offer = !injected;
   for (;;) {
-    if (t === Ev.HW && v === Vec.PF) void 0;
-    if (t !== Ev.EXT && offerException(cpu, v, e, t, ip)) return;
+    if (t !== Ev.EXT && offer && offerException(cpu, v, e, t, ip)) return;
+    offer = true;
     try {
       cpu.delivering = v;
       cpu.deliveringType = t;
@@ -460,7 +465,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
 }
 
 function deliverOnceGuarded(cpu: Cpu, v: number, e: number, type: number, ip: number): void {
-  deliverEvent(cpu, v, e, type, ip);
+  deliverEvent(cpu, v, e, type, ip, true);
 }
 
 /** Used by snapshots: the stack pointer as a signed number. */

@@ -130,3 +130,11 @@ Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (v
   assert.equal(s.l2ToL1[52], 3, "three preemption-timer exits");
   dispose(m);
 });
+
+Deno.test("vmx conformance: event injection of each type (vmx_inject)", () => {
+  const { out, m, tap } = runImage("vmx_inject.elf");
+  assertTap("vmx_inject", out, tap, 14);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[0] ?? 0, 1, "only the #GP raised while delivering an injected event exits");
+  dispose(m);
+});
