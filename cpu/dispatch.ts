@@ -60,6 +60,7 @@ export function selectHandler(i: Insn): Handler {
     if (form === 1 && reg && i.opSize === 32 && (i.x === 0 || i.x === 1 || i.x >= 4)) {
       return A.shiftRegImm;
     }
+    if (form === 1 && reg && i.opSize === 64 && i.x >= 4) return F.shiftR64I;
     return A.shift;
   }
   switch (op) {
@@ -80,12 +81,15 @@ export function selectHandler(i: Insn): Handler {
       i.y = 2;
       return A.test;
     case Op.TEST_EvGv:
+      if (reg && i.opSize === 32) return F.testRR32;
+      if (reg && i.opSize === 64) return F.testRR64;
       return A.test;
     case Op.TEST_EbIb:
       i.y = 3;
       return A.test;
     case Op.TEST_EvIz:
       i.y = 1;
+      if (reg && i.opSize === 32) return F.testRI32;
       return A.test;
     case Op.NOT_Eb:
     case Op.NOT_Ev:
@@ -104,6 +108,10 @@ export function selectHandler(i: Insn): Handler {
         : op === Op.NOT_Eb || op === Op.NOT_Ev
         ? 2
         : 3;
+      if (reg && !byte && i.x < 2 && (i.opSize === 32 || i.opSize === 64)) {
+        if (i.opSize === 32) return i.x === 0 ? F.incR32 : F.decR32;
+        return i.x === 0 ? F.incR64 : F.decR64;
+      }
       return A.unary;
     }
     case Op.MUL_Eb:
@@ -557,6 +565,14 @@ const HOT: Handler[] = [
   F.cmpRI32,
   F.cmpRR64,
   F.cmpRI64,
+  F.incR32,
+  F.decR32,
+  F.incR64,
+  F.decR64,
+  F.testRR32,
+  F.testRI32,
+  F.testRR64,
+  F.shiftR64I,
 ];
 
 /** The run loop's direct-dispatch id for handler `h` (0 if it is not hot). */

@@ -255,3 +255,70 @@ export function fastAlu(k: number, imm: boolean, size: number): ((c: Cpu, i: Ins
   }
   return null;
 }
+
+/** INC r32. */
+export function incR32(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const d = i.rm << 1;
+  g[d] = c.alu.inc(4, g[d], 0);
+  g[d + 1] = 0;
+}
+
+/** DEC r32. */
+export function decR32(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const d = i.rm << 1;
+  g[d] = c.alu.dec(4, g[d], 0);
+  g[d + 1] = 0;
+}
+
+/** INC r64. */
+export function incR64(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const d = i.rm << 1;
+  g[d] = c.alu.inc(8, g[d], g[d + 1]);
+  g[d + 1] = c.alu.hi;
+}
+
+/** DEC r64. */
+export function decR64(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const d = i.rm << 1;
+  g[d] = c.alu.dec(8, g[d], g[d + 1]);
+  g[d + 1] = c.alu.hi;
+}
+
+/** TEST r32, r32. */
+export function testRR32(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  c.alu.test(4, g[i.rm << 1], 0, g[i.reg << 1], 0);
+}
+
+/** TEST r32, imm. */
+export function testRI32(c: Cpu, i: Insn): void {
+  c.alu.test(4, c.gpr[i.rm << 1], 0, i.imm, 0);
+}
+
+/** TEST r64, r64. */
+export function testRR64(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const d = i.rm << 1;
+  const r = i.reg << 1;
+  c.alu.test(8, g[d], g[d + 1], g[r], g[r + 1]);
+}
+
+/** SHL/SHR/SAR r64, imm (i.x: 4 shl, 5 shr, 6 sar). */
+export function shiftR64I(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const d = i.rm << 1;
+  const n = i.imm & 0x3f;
+  if (n === 0) return;
+  const alu = c.alu;
+  const k = i.x;
+  g[d] = k === 4
+    ? alu.shl(8, g[d], g[d + 1], n)
+    : k === 5
+    ? alu.shr(8, g[d], g[d + 1], n)
+    : alu.sar(8, g[d], g[d + 1], n);
+  g[d + 1] = alu.hi;
+}
