@@ -76,7 +76,14 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: ["tests/vmx/vmx_exits.c", "tests/vmx/vmx_exits_l2.S"],
     vmx: true,
   },
-  ...["vmx_instr_exits", "vmx_entry_errors", "vmx_events", "vmx_inject"].map((name): ImageSpec => ({
+  ...[
+    "vmx_instr_exits",
+    "vmx_entry_errors",
+    "vmx_events",
+    "vmx_inject",
+    "vmx_ept_faults",
+    "vmx_io_l0",
+  ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,
     sources: [`tests/vmx/${name}.c`, "tests/vmx/harness.c"],

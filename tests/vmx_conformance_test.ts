@@ -138,3 +138,36 @@ Deno.test("vmx conformance: event injection of each type (vmx_inject)", () => {
   assert.equal(s.l2ToL1[0] ?? 0, 1, "only the #GP raised while delivering an injected event exits");
   dispose(m);
 });
+
+Deno.test("vmx conformance: EPT violations fixed up by L1, misconfigurations, INVEPT/INVVPID (vmx_ept_faults)", () => {
+  const { out, m, tap } = runImage("vmx_ept_faults.elf");
+  assertTap("vmx_ept_faults", out, tap, 26);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(
+    s.l2ToL1[48],
+    5,
+    "five EPT violations (read, write, fetch, execute-only read, page walk)",
+  );
+  assert.equal(s.l2ToL1[49], 2, "two EPT misconfigurations");
+  assert.equal(s.l2ToL1[50], 1, "INVEPT in L2");
+  assert.equal(s.l2ToL1[53], 1, "INVVPID in L2");
+  dispose(m);
+});
+
+Deno.test("vmx conformance: L2's port I/O goes to L0's UART, L1 sees only CPUID (vmx_io_l0)", () => {
+  const { out, m, tap } = runImage("vmx_io_l0.elf");
+  assertTap("vmx_io_l0", out, tap, 5);
+  assert.match(out, /^L2: this line went from L2's OUT instructions straight to nestvm's UART$/m);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[10], 5, "five CPUID exits reflected to L1");
+  assert.equal(s.l2ToL1[30] ?? 0, 0, "no I/O exit reflected to L1");
+  assert.ok(
+    (s.l2ToL0[30] ?? 0) >= 72 * 2,
+    "L2's UART accesses (LSR polls and THR writes) handled by L0",
+  );
+  const reflected = Object.entries(s.l2ToL1).filter(([, n]) => (n ?? 0) > 0).map(([r]) =>
+    Number(r)
+  );
+  assert.deepEqual(reflected.sort((a, b) => a - b), [10, 18], "only CPUID and the final VMCALL");
+  dispose(m);
+});
