@@ -130,18 +130,29 @@ export class Cpu implements Vcpu {
   readonly sflat: Uint8Array = new Uint8Array(8);
 
   // ---- MSR state ----
-  /** IA32_STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE. */
-  star = 0n;
+  /** IA32_STAR. */
+  star: bigint = 0n;
+  /** IA32_LSTAR (canonical). */
   lstar = 0;
+  /** IA32_CSTAR (canonical). */
   cstar = 0;
+  /** IA32_FMASK (low 32 bits). */
   sfmask = 0;
+  /** IA32_KERNEL_GS_BASE (canonical). */
   kernelGsBase = 0;
+  /** IA32_SYSENTER_CS. */
   sysenterCs = 0;
+  /** IA32_SYSENTER_ESP. */
   sysenterEsp = 0;
+  /** IA32_SYSENTER_EIP. */
   sysenterEip = 0;
+  /** IA32_APIC_BASE. */
   apicBase = 0xfee00900;
-  pat = 0x0007040600070406n;
+  /** IA32_PAT. */
+  pat: bigint = 0x0007040600070406n;
+  /** IA32_MISC_ENABLE (low 32 bits). */
   miscEnable = 1;
+  /** IA32_TSC_AUX. */
   tscAux = 0;
   /** TSC = now() + tscOffset. */
   tscOffset = 0;
@@ -178,11 +189,11 @@ export class Cpu implements Vcpu {
   /** Retired count until which the STI/MOV SS shadow lasts. */
   shadowUntil = 0;
   /** Event currently being delivered (for double-fault classification), -1 none. */
-  delivering = -1;
+  delivering: number = -1;
   /** Interruption type (VMX encoding) of the event in {@link delivering} (IDT-vectoring information). */
   deliveringType = 0;
   /** Error code of the event in {@link delivering}, or -1. */
-  deliveringError = -1;
+  deliveringError: number = -1;
   /** Scratch for 64-bit results (high half). */
   hi = 0;
 
@@ -465,6 +476,7 @@ export class Cpu implements Vcpu {
     }
   }
 
+  /** Handle what escaped the hot loop: guest faults and abandoned instructions. */
   private onThrow(e: unknown): void {
     if (e instanceof CpuFault) {
       this.rip = this.ip0;
@@ -538,6 +550,7 @@ export class Cpu implements Vcpu {
     this.flushTlb();
     this.poke();
   }
+  /** CPL from the current mode and SS.DPL (the VMX convention). */
   private computeCpl(): number {
     if ((this.cr0 & 1) === 0) return 0;
     if (this.fl & 0x20000) return 3;

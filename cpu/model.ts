@@ -8,9 +8,13 @@
 
 /** A CPUID answer (four 32-bit registers). */
 export interface CpuidRegs {
+  /** EAX. */
   eax: number;
+  /** EBX. */
   ebx: number;
+  /** ECX. */
   ecx: number;
+  /** EDX. */
   edx: number;
 }
 
@@ -20,19 +24,22 @@ export interface CpuModel {
   vendor: string;
   /** Brand string (up to 48 characters). */
   brand: string;
-  /** Family, model, stepping as in CPUID.1:EAX. */
+  /** Family as in CPUID.1:EAX. */
   family: number;
+  /** Model as in CPUID.1:EAX. */
   model: number;
+  /** Stepping as in CPUID.1:EAX. */
   stepping: number;
   /** Enabled feature names (see {@link FEATURES}). */
   features: Set<string>;
-  /** Physical / linear address widths reported in leaf 0x80000008. */
+  /** Physical address width reported in leaf 0x80000008. */
   physBits: number;
+  /** Linear address width reported in leaf 0x80000008. */
   linBits: number;
 }
 
 /** Where a feature bit lives: [leaf, subleaf, register, bit]. */
-type FeatureLoc = readonly [number, number, "eax" | "ebx" | "ecx" | "edx", number];
+export type FeatureLoc = readonly [number, number, "eax" | "ebx" | "ecx" | "edx", number];
 
 /** Features the engine can advertise, with their CPUID location. */
 export const FEATURES: Readonly<Record<string, FeatureLoc>> = {

@@ -274,7 +274,7 @@ export function push(cpu: Cpu, s: number, lo: number, hi: number): void {
   }
   if (sb === 32) {
     const sp = (g[8] - s) >>> 0;
-    const lin = la(cpu, 2, sp, s, 2);
+    const lin = (cpu.sflat[2] & 2) !== 0 ? sp : la(cpu, 2, sp, s, 2);
     if (s === 4) lw32(cpu, lin, lo);
     else lw16(cpu, lin, lo);
     g[8] = sp;
@@ -296,7 +296,10 @@ export function stackLin(cpu: Cpu, off: number, s: number): number {
     if (lin >= 0x800000000000 || lin < -0x800000000000) ss0();
     return lin;
   }
-  if (sb === 32) return la(cpu, 2, (g[8] + off) >>> 0, s, 1);
+  if (sb === 32) {
+    const sp = (g[8] + off) >>> 0;
+    return (cpu.sflat[2] & 1) !== 0 ? sp : la(cpu, 2, sp, s, 1);
+  }
   return la(cpu, 2, (g[8] + off) & 0xffff, s, 1);
 }
 

@@ -15,49 +15,89 @@ export const CPU_SNAPSHOT_VERSION = 1;
 
 /** Saved CPU state. */
 export interface CpuSnapshot {
+  /** version. */
   version: number;
+  /** gpr. */
   gpr: number[];
+  /** rip. */
   rip: number;
+  /** rflags. */
   rflags: number;
+  /** cr. */
   cr: {
+    /** cr0. */
     cr0: number;
+    /** cr2. */
     cr2: number;
+    /** cr3. */
     cr3: number;
+    /** cr4. */
     cr4: number;
+    /** cr8. */
     cr8: number;
+    /** efer. */
     efer: number;
+    /** xcr0. */
     xcr0: number;
   };
+  /** dr. */
   dr: number[];
+  /** seg. */
   seg: SegmentRegister[];
+  /** gdtr. */
   gdtr: { base: number; limit: number };
+  /** idtr. */
   idtr: { base: number; limit: number };
+  /** cpl. */
   cpl: number;
+  /** activity. */
   activity: ActivityState;
+  /** interruptibility. */
   interruptibility: number;
   /** Instructions left in the STI/MOV SS shadow (0 or 1). */
   shadowLeft: number;
+  /** retired. */
   retired: number;
+  /** nonRoot. */
   nonRoot: boolean;
+  /** injected. */
   injected: PendingEvent[];
+  /** nmiPending. */
   nmiPending: boolean;
+  /** windowRequests. */
   windowRequests: number;
+  /** watchedExceptions. */
   watchedExceptions: number;
+  /** msr. */
   msr: {
+    /** star. */
     star: string;
+    /** lstar. */
     lstar: number;
+    /** cstar. */
     cstar: number;
+    /** sfmask. */
     sfmask: number;
+    /** kernelGsBase. */
     kernelGsBase: number;
+    /** sysenterCs. */
     sysenterCs: number;
+    /** sysenterEsp. */
     sysenterEsp: number;
+    /** sysenterEip. */
     sysenterEip: number;
+    /** apicBase. */
     apicBase: number;
+    /** pat. */
     pat: string;
+    /** miscEnable. */
     miscEnable: number;
+    /** tscAux. */
     tscAux: number;
+    /** tscOffset. */
     tscOffset: number;
   };
+  /** pdpte. */
   pdpte: number[];
 }
 
