@@ -24,6 +24,20 @@ export interface CpuExtras {
   intSource?: InterruptSource | null;
   /** RIP of the instruction being executed. */
   ip0?: number;
+  /** The CPU's paging context: its PAE PDPTE registers are loaded by VM entry/exit (SDM 27.3.2.4, 28.5.4). */
+  pctx?: { readonly pdpte: Float64Array };
+}
+
+/**
+ * Load the four PAE PDPTE registers (values as numbers, lo + hi * 2^32)
+ * when the CPU exposes them, then flush its TLB. Called after
+ * `stateChanged()` for a PAE guest or host outside IA-32e mode.
+ */
+export function loadPdpteRegisters(v: VcpuX, read: (i: number) => number): void {
+  const p = v.pctx?.pdpte;
+  if (p === undefined) return;
+  for (let i = 0; i < 4; i++) p[i] = read(i);
+  v.flushTlb();
 }
 
 /** A vCPU seen with its optional extras. */

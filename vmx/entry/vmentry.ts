@@ -26,6 +26,9 @@ import { Injected, injectOnEntry } from "./inject.ts";
 import { loadGuestState } from "./load_guest.ts";
 import { loadMsrList } from "./msr_list.ts";
 import { O, r32, rhi } from "./offsets.ts";
+import { loadPdpteRegisters } from "./cpu_extras.ts";
+
+const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 import { startEpt } from "../ept/nested_ept.ts";
 
 /** The rule that made the last entry fail with VMfailValid(7/8) (diagnostics). */
@@ -125,6 +128,23 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
       ((pin & PIN.EXTERNAL_INTERRUPT_EXITING) !== 0 ? 8 : 0);
   }
   v.stateChanged();
+  // PAE paging outside IA-32e mode: the PDPTEs come from the VMCS fields with
+  // EPT, from guest memory at CR3 otherwise (checked above; SDM 27.3.2.4).
+  if ((v.cr0 & 0x80000000) !== 0 && (v.cr4 & 0x20) !== 0 && (v.efer & 0x400) === 0) {
+    if (n.ept !== null) {
+      loadPdpteRegisters(
+        v,
+        (i) => r32(d, PDPTE_FIELDS[i]) + (rhi(d, PDPTE_FIELDS[i]) & 0xfffff) * 0x100000000,
+      );
+    } else {
+      const base = (v.cr3 % 0x100000000) & 0xffffffe0;
+      const mem = n.mem;
+      loadPdpteRegisters(
+        v,
+        (i) => mem.read(base + 8 * i, 4) + (mem.read(base + 8 * i + 4, 4) & 0xfffff) * 0x100000000,
+      );
+    }
+  }
   n.entryRetired = v.retired;
   const inj = injectOnEntry(v, d, n.injected);
   n.injectedPending = inj === Injected.EVENT;

@@ -410,3 +410,19 @@ Deno.test("pending MTF injection (type 7) exits with reason 37 before any L2 ins
   assert.equal(f.h.vcpu.rip, HOST_RIP);
   assert.equal(f.get("VM_ENTRY_INTR_INFO") >>> 31, 0, "valid bit cleared by the exit");
 });
+
+Deno.test("PAE guest: VM entry loads the PDPTE registers (from CR3 without EPT)", () => {
+  const f = entryFixture();
+  f.set("VM_ENTRY_CONTROLS", CAPS.entry.must1);
+  f.set("GUEST_CS_AR_BYTES", 0xc09b);
+  f.set("GUEST_CR3", 0x50000);
+  f.set("GUEST_RIP", 0x1000);
+  f.h.memory.write(0x50000, 4, 0x60001);
+  f.h.memory.write(0x50018, 4, 0x63001);
+  f.h.memory.write(0x5001c, 4, 0x12);
+  const pdpte = new Float64Array(4);
+  (f.h.vcpu as unknown as { pctx: { pdpte: Float64Array } }).pctx = { pdpte };
+  f.h.vcpu.efer = 0x500;
+  assert.deepEqual(f.launch(), { kind: "reflected" });
+  assert.deepEqual([...pdpte], [0x60001, 0, 0, 0x12 * 2 ** 32 + 0x63001]);
+});

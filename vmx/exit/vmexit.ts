@@ -7,6 +7,7 @@
 
 import { EXIT, PIN } from "../controls.ts";
 import { loadMsrList, storeMsrList } from "../entry/msr_list.ts";
+import { loadPdpteRegisters } from "../entry/cpu_extras.ts";
 import { O, r32, w32 } from "../entry/offsets.ts";
 import type { Nested } from "../nonroot/session.ts";
 import { OFF_ABORT } from "../vmcs12/layout.ts";
@@ -113,6 +114,15 @@ function finishToHost(n: Nested, nmiBlocked: boolean): void {
     }
   }
   v.stateChanged();
+  // A PAE host outside IA-32e mode gets its PDPTEs from CR3 (checked in loadHostState).
+  if ((v.cr0 & 0x80000000) !== 0 && (v.cr4 & 0x20) !== 0 && (v.efer & 0x400) === 0) {
+    const base = (v.cr3 % 0x100000000) & 0xffffffe0;
+    const mem = n.mem;
+    loadPdpteRegisters(
+      v,
+      (i) => mem.read(base + 8 * i, 4) + (mem.read(base + 8 * i + 4, 4) & 0xfffff) * 0x100000000,
+    );
+  }
 }
 
 /**
