@@ -10,7 +10,17 @@ import type { Plugin } from "../core/plugin.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { Machine } from "../core/machine.ts";
 
-const IMAGES = ["demo.elf", "vmx_basic.elf", "cpu64.elf"];
+const IMAGES = [
+  "demo.elf",
+  "vmx_basic.elf",
+  "cpu64.elf",
+  "vmx_instr_exits.elf",
+  "vmx_entry_errors.elf",
+  "vmx_events.elf",
+  "vmx_inject.elf",
+  "vmx_ept_faults.elf",
+  "vmx_io_l0.elf",
+];
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
 
