@@ -41,6 +41,13 @@ export class VirtualClock {
   nextDeadline: number = Infinity;
   /** Called when a newly scheduled timer becomes the earliest deadline. */
   onDeadlineChanged: () => void = () => {};
+  /**
+   * The machine's live virtual time (retired instructions plus idle time).
+   * Between the run loop's updates `now` follows it, so a device read in the
+   * middle of a run slice sees time move instruction by instruction.
+   */
+  source: (() => number) | null = null;
+  #firing = false;
 
   /** Create a clock. */
   constructor(nsPerInstruction = 1) {
@@ -48,9 +55,15 @@ export class VirtualClock {
     this.nsPerInstruction = nsPerInstruction;
   }
 
-  /** Current virtual time in nanoseconds. */
+  /**
+   * Current virtual time in nanoseconds: exact at every instruction boundary
+   * (it follows {@link VirtualClock.source}); inside a timer callback it is
+   * that timer's deadline.
+   */
   get now(): number {
-    return this.#now;
+    if (this.#firing || this.source === null) return this.#now;
+    const live = this.source();
+    return live > this.#now ? live : this.#now;
   }
 
   /**
@@ -59,7 +72,7 @@ export class VirtualClock {
    */
   schedule(deadline: number, callback: TimerCallback, owner = "anonymous"): Timer {
     const entry: TimerEntry = {
-      deadline: Math.max(deadline, this.#now),
+      deadline: Math.max(deadline, this.now),
       seq: this.#seq++,
       callback,
       cancelled: false,
@@ -80,7 +93,7 @@ export class VirtualClock {
 
   /** Schedule `callback` `delay` ns from now. */
   after(delay: number, callback: TimerCallback, owner?: string): Timer {
-    return this.schedule(this.#now + delay, callback, owner);
+    return this.schedule(this.now + delay, callback, owner);
   }
 
   /** Number of pending timers (for diagnostics and tests). */
@@ -103,7 +116,12 @@ export class VirtualClock {
       const t = this.#timers.shift()!;
       this.#now = t.deadline;
       this.#refreshDeadline();
-      t.callback(this.#now);
+      this.#firing = true;
+      try {
+        t.callback(this.#now);
+      } finally {
+        this.#firing = false;
+      }
     }
     this.#now = time;
     this.#refreshDeadline();

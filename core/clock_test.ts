@@ -55,3 +55,21 @@ Deno.test("clock: an earlier deadline notifies the run loop", () => {
 Deno.test("clock rejects a non-positive rate", () => {
   assert.throws(() => new VirtualClock(0), RangeError);
 });
+
+Deno.test("clock: now follows the live source between updates, and is the deadline inside callbacks", () => {
+  const c = new VirtualClock();
+  let live = 0;
+  c.source = () => live;
+  live = 500;
+  assert.equal(c.now, 500);
+  const seen: number[] = [];
+  c.schedule(700, () => seen.push(c.now));
+  const t = c.after(100, () => {});
+  assert.equal(t.deadline, 600, "relative timers start from the live time");
+  assert.equal(c.schedule(10, () => {}).deadline, 500, "no timer in the past");
+  live = 800;
+  c.advanceTo(live);
+  assert.deepEqual(seen, [700], "callbacks see their deadline as now");
+  live = 400; // the clock never goes backwards
+  assert.equal(c.now, 800);
+});

@@ -122,6 +122,7 @@ export class Machine {
     });
     this.bus.onStop = () => this.cpu.requestStop();
     this.clock.onDeadlineChanged = () => this.cpu.requestStop();
+    this.clock.source = () => this.virtualNs;
     this.plugins = orderPlugins([...(options.board?.plugins ?? []), ...(options.plugins ?? [])]);
     for (const p of this.plugins) {
       try {

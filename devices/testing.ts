@@ -83,6 +83,7 @@ export class FakeMachine {
   readonly #chips: IrqChip[] = [];
   readonly #services = new Map<string, unknown>();
   readonly #memory: GuestMemory;
+  #idleNs = 0;
 
   /** Create a machine with `ramSize` bytes of (pretend) RAM. */
   constructor(ramSize = 128 * 1024 * 1024) {
@@ -95,6 +96,8 @@ export class FakeMachine {
       retired: 0,
     };
     this.cpu = cpu;
+    // As in the real machine: virtual time = retired instructions + idle time.
+    this.clock.source = () => this.#idleNs + cpu.retired * this.clock.nsPerInstruction;
     const partial: Partial<Vcpu> & { readonly retired: number } = {
       get retired(): number {
         return cpu.retired;
@@ -324,7 +327,8 @@ export class FakeMachine {
 
   /** Advance virtual time by `ns`, firing timers. */
   advance(ns: number): void {
-    this.clock.advanceTo(this.clock.now + ns);
+    this.#idleNs += ns;
+    this.clock.advanceTo(this.clock.now);
   }
 
   /** True if the installed interrupt source has an interrupt pending. */
