@@ -35,11 +35,9 @@ export function formatStats(machine: Machine, result: RunResult): string {
     lines.push(...vmx.format().split("\n").map((l) => "  " + l));
     return lines.join("\n");
   }
-  const rows = [...machine.bus.counts.entries()]
-    .map(([key, n]) => {
-      const [level, kind] = key.split(" ");
-      return [kind, level === "L2" ? "L2->L0" : "L1->L0", String(n)];
-    })
+  const rows = [1, 2].flatMap((level) =>
+    [...machine.bus.counts[level].entries()].map(([kind, n]) => [kind, `L${level}->L0`, String(n)])
+  )
     .sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]));
   if (rows.length > 0) {
     lines.push("VM exits by kind and level:");

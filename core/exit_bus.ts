@@ -83,8 +83,8 @@ export class ExitBus {
   strict = false;
   /** Called when the bus needs the CPU to stop at the next boundary. */
   onStop: () => void = () => {};
-  /** Exit counters by `L<level> <kind>` (cheap: one map bump per exit). */
-  readonly counts = new Map<string, number>();
+  /** Exit counters by level (index 1 and 2) and kind: one map bump per exit, no allocation. */
+  readonly counts: readonly Map<string, number>[] = [new Map(), new Map(), new Map()];
   /** Kinds that the CPU handles architecturally when every handler passes. */
   static readonly defaultedKinds: ReadonlySet<string> = new Set([
     "io",
@@ -175,8 +175,8 @@ export class ExitBus {
    * instruction is abandoned, not retired) and stops the machine.
    */
   dispatch(exit: VmExit): ExitDisposition {
-    const key = `L${exit.level} ${exit.kind}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const counts = this.counts[exit.level];
+    counts.set(exit.kind, (counts.get(exit.kind) ?? 0) + 1);
     for (const o of this.#observers) {
       try {
         o.observer(exit);

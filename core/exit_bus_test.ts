@@ -106,8 +106,8 @@ Deno.test("bus: rejects bad port ranges and counts exits", () => {
   bus.dispatch(ioIn(1));
   bus.dispatch(ioIn(1, 2));
   bus.dispatch(ioIn(1, 2));
-  assert.equal(bus.counts.get("L1 io"), 1);
-  assert.equal(bus.counts.get("L2 io"), 2);
+  assert.equal(bus.counts[1].get("io"), 1);
+  assert.equal(bus.counts[2].get("io"), 2);
 });
 
 Deno.test("bus: observers see every exit first and cannot change its fate", () => {
