@@ -281,10 +281,13 @@ export function xgetbv(c: Cpu, i: Insn): void {
   setReg(c, 2, 4, 0, 0);
 }
 
-/** MONITOR/MWAIT/RDRAND/RDSEED/RSM/GETSEC: not advertised, #UD (offered in non-root first). */
-export function unadvertised(c: Cpu, i: Insn): void {
-  const kinds = ["monitor", "mwait", "rdrand", "rdseed", "rsm", "getsec"] as const;
-  if (simpleExit(c, i, kinds[i.x])) return;
+/**
+ * MONITOR/MWAIT/RDRAND/RDSEED/RSM/GETSEC: not advertised (CPUID clear, CR4.SMXE
+ * cannot be set, no SMM), so #UD, also in VMX non-root operation: an
+ * invalid-opcode exception has priority over the VM exit these would
+ * otherwise cause (SDM Vol. 3C 26.1.1; GETSEC is #UD when CR4.SMXE = 0).
+ */
+export function unadvertised(_c: Cpu, _i: Insn): void {
   ud();
 }
 

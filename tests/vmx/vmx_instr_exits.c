@@ -20,6 +20,11 @@ static bool at_vmcall(const struct xit *x, const void *rip) {
   return good;
 }
 
+static struct xit resume_at_label(const char *rip) {
+  vw(GUEST_RIP, (uintptr_t)rip);
+  return h_run();
+}
+
 static bool expect(const struct xit *x, uint32_t reason, const void *rip, uint32_t len, uint64_t qual) {
   bool good = xit_is(x, reason, rip) && x->len == len && x->qual == qual;
   if (!good) xit_diag("unexpected", x);
@@ -68,6 +73,25 @@ L2_ASM("l2_invd: invd\n l2_invd_end: vmcall\n jmp l2_invd_end\n"
        "l2_monitor: monitor\n l2_monitor_end: vmcall\n jmp l2_monitor_end\n"
        "l2_mwait: mwait\n l2_mwait_end: vmcall\n jmp l2_mwait_end");
 
+X(l2_getsec[], l2_getsec_end[]);
+L2_ASM("l2_getsec: getsec\n l2_getsec_end: vmcall\n jmp l2_getsec_end");
+
+/* Two checks: an instruction the CPU does not implement is #UD in L2 even with its exiting control. */
+static void undefined_in_l2(const char *name, uint32_t proc, const char *start, const char *end) {
+  h_controls(0, proc, 0);
+  vw(EXCEPTION_BITMAP, 1u << 6);
+  memset(&g, 0, sizeof g);
+  struct xit x = h_enter(start, 2);
+  t_ok(xit_is(&x, EXIT_EXCEPTION_NMI, start) && x.intr == 0x80000306,
+       "%s (not implemented) in L2 with its exiting control: #UD, exception exit 0x%x, not an "
+       "instruction exit (reason %u)",
+       name, x.intr, x.reason);
+  vw(EXCEPTION_BITMAP, 0);
+  x = resume_at_label(end);
+  t_ok(xit_is(&x, EXIT_VMCALL, end), "%s: L1 resumed L2 after it", name);
+  h_controls(0, 0, 0);
+}
+
 /* Two checks: the exit, then the VMCALL after resuming past it. */
 static void simple(const char *name, bool advertised, uint32_t pin, uint32_t proc, uint32_t proc2,
                    const char *start, const char *end, uint32_t reason) {
@@ -104,8 +128,20 @@ static void test_simple(void) {
   simple("PAUSE", can_proc(PROC_PAUSE_EXITING), 0, PROC_PAUSE_EXITING, 0, l2_pause, l2_pause_end,
          EXIT_PAUSE);
   bool mon = (cpuid(1, 0).ecx >> 3) & 1;
-  simple("MONITOR", mon && can_proc(PROC_MONITOR_EXITING), 0, PROC_MONITOR_EXITING, 0, l2_monitor,
-         l2_monitor_end, EXIT_MONITOR);
+  if (mon) {
+    simple("MONITOR", can_proc(PROC_MONITOR_EXITING), 0, PROC_MONITOR_EXITING, 0, l2_monitor,
+           l2_monitor_end, EXIT_MONITOR);
+  } else {
+    /* Not implemented (CPUID.1:ECX.MONITOR = 0): #UD, which has priority over the exit (26.1.1). */
+    undefined_in_l2("MONITOR", PROC_MONITOR_EXITING, l2_monitor, l2_monitor_end);
+    undefined_in_l2("MWAIT", PROC_MWAIT_EXITING, l2_mwait, l2_mwait_end);
+  }
+  if (!(rdmsr(MSR_VMX_CR4_FIXED1) & (1u << 14))) {
+    /* CR4.SMXE cannot be set in VMX operation: GETSEC is #UD instead of exiting. */
+    undefined_in_l2("GETSEC", 0, l2_getsec, l2_getsec_end);
+  } else {
+    t_skip(2, "GETSEC: CR4.SMXE may be set (SMX not exercised here)");
+  }
   if (mon && can_proc(PROC_MWAIT_EXITING)) {
     /* The MWAIT qualification reports whether a monitor is armed (bit 0): not asserted. */
     h_controls(0, PROC_MWAIT_EXITING, 0);
@@ -116,8 +152,8 @@ static void test_simple(void) {
     x = h_skip_run();
     t_ok(at_vmcall(&x, l2_mwait_end), "MWAIT: resumed past it");
     h_controls(0, 0, 0);
-  } else {
-    t_skip(2, "MWAIT exiting or MONITOR/MWAIT not advertised");
+  } else if (mon) {
+    t_skip(2, "MWAIT exiting not advertised");
   }
   bool xsave = (cpuid(1, 0).ecx >> 26) & 1;
   if (!xsave) t_skip(1, "XSETBV: CPUID.1:ECX.XSAVE is 0 (XSETBV is #UD, no exit)");
@@ -571,7 +607,7 @@ static void test_tsc_offset(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(72);
+  t_plan(74);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_cpuid();
   test_simple();
