@@ -66,6 +66,8 @@ function assertTap(name: string, out: string, tap: Tap, minPlan: number): void {
   );
   const failing = tap.lines.filter((l) => !l.ok && !l.todo).map((l) => `not ok ${l.n} - ${l.text}`);
   assert.deepEqual(failing, [], `${name}: failing checks`);
+  const s = summary(tap);
+  console.log(`${name}: ${tap.plan} checks, ${s.pass} pass, ${s.skip} skip, ${s.todo} todo`);
 }
 
 /** Counts by kind, for the summary line of each guest. */
