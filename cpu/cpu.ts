@@ -194,6 +194,8 @@ export class Cpu implements Vcpu {
   deliveringType = 0;
   /** Error code of the event in {@link delivering}, or -1. */
   deliveringError: number = -1;
+  /** Vector whose delivery raised the exception being offered now, or -1 (IDT-vectoring information). */
+  vectoring: number = -1;
   /** Scratch for 64-bit results (high half). */
   hi = 0;
 

@@ -89,6 +89,7 @@ export function deliverEvent(
   let t = type;
   let ip = retIp;
   let offer = !injected;
+  cpu.vectoring = -1;
   for (;;) {
     if (t !== Ev.EXT && offer && offerException(cpu, v, e, t, ip)) return;
     offer = true;
@@ -103,6 +104,9 @@ export function deliverEvent(
     } catch (x) {
       cpu.delivering = -1;
       if (!(x instanceof CpuFault)) throw x;
+      // The exception below is offered as occurring during delivery of `v`
+      // (VMX IDT-vectoring information; type/error still in delivering*).
+      cpu.vectoring = v;
       const first = t === Ev.HW ? klass(v) : 0;
       if (t === Ev.HW && v === Vec.DF) {
         tripleFault(cpu);
