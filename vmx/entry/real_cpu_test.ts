@@ -9,6 +9,8 @@ import { CAPS } from "./check_controls.ts";
 import { EXIT, PIN, PROC } from "../controls.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { VMX_STATS } from "../stats.ts";
+import { fieldOffset } from "../vmcs12/layout.ts";
+import { F } from "../vmcs12/fields.ts";
 
 const VMCALL = 18;
 
@@ -279,5 +281,21 @@ Deno.test("real CPU: monitor trap flag exits after each L2 instruction", () => {
     VMCALL,
     2,
   ]]);
+  r.m.dispose();
+});
+
+Deno.test("real CPU: an exception raised while delivering INT n exits with IDT-vectoring information", () => {
+  // int 0x80 (an all-zero gate has an invalid type: #GP(0x402)); vmcall
+  const r = runMini({
+    l2: "cd800f01c1",
+    fields: { GUEST_IDTR_BASE: MINI.l2Idt, GUEST_IDTR_LIMIT: 0xfff, EXCEPTION_BITMAP: 1 << 13 },
+    maxExits: 1,
+  });
+  assert.equal(r.status, 1);
+  assert.equal(r.exits[0].reason, 0);
+  assert.equal(r.exits[0].intrInfo, 0x80000b0d);
+  const vmcs = 0x121000;
+  assert.equal(r.m.memory.read(vmcs + fieldOffset(F.VM_EXIT_INTR_ERROR_CODE), 4), 0x402);
+  assert.equal(r.m.memory.read(vmcs + fieldOffset(F.IDT_VECTORING_INFO), 4), 0x80000480);
   r.m.dispose();
 });

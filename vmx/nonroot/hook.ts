@@ -281,6 +281,13 @@ function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
   if (!exits) return "pass";
   info.begin(Reason.EXCEPTION_NMI);
   if (vector === 14) info.qual(exit.faultAddress);
+  // Raised while delivering another event through L2's IDT: IDT-vectoring information.
+  const x = n.vcpu as { vectoring?: number; deliveringType?: number; deliveringError?: number };
+  if (x.vectoring !== undefined && x.vectoring >= 0) {
+    const err = x.deliveringError ?? -1;
+    info.idtInfo = intrInfo(x.vectoring, x.deliveringType ?? IntrType.HARDWARE_EXCEPTION, err >= 0);
+    info.idtError = err >= 0 ? err : 0;
+  }
   const hasEc = exit.errorCode >= 0 && type === IntrType.HARDWARE_EXCEPTION;
   info.intrInfo = intrInfo(exit.vector, type, hasEc);
   if (hasEc) info.intrError = exit.errorCode >>> 0;
