@@ -83,6 +83,7 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_inject",
     "vmx_ept_faults",
     "vmx_io_l0",
+    "vmx_l2_modes",
   ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,

@@ -20,6 +20,7 @@ const IMAGES = [
   "vmx_inject.elf",
   "vmx_ept_faults.elf",
   "vmx_io_l0.elf",
+  "vmx_l2_modes.elf",
 ];
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const dec = new TextDecoder();

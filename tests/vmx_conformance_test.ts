@@ -175,3 +175,12 @@ Deno.test("vmx conformance: L2's port I/O goes to L0's UART, L1 sees only CPUID 
   assert.deepEqual(reflected.sort((a, b) => a - b), [10, 18], "only CPUID and the final VMCALL");
   dispose(m);
 });
+
+Deno.test("vmx conformance: 32-bit and PAE L2 under a 64-bit L1 (vmx_l2_modes)", () => {
+  const { out, m, tap } = runImage("vmx_l2_modes.elf");
+  assertTap("vmx_l2_modes", out, tap, 11);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[10], 2, "CPUID exits from the 32-bit and the 64-bit L2");
+  assert.equal(s.failedEntries, 1, "one PDPTE entry failure");
+  dispose(m);
+});
