@@ -33,8 +33,9 @@ static bool expect(const struct xit *x, uint32_t reason, const void *rip, uint32
 
 /* ---- CPUID (unconditional), L2 state across VMRESUME ---- */
 X(l2_cpuid[], l2_cpuid_x[], l2_cpuid_end[]);
-L2_ASM("l2_cpuid: mov $0x5a5a, %r12\n"
+L2_ASM("l2_cpuid: mov $0x5a5a, %r12\n std\n stc\n"
        "l2_cpuid_x: cpuid\n"
+       "pushfq\n pop %r15\n cld\n"
        "add %rax, %r12\n"
        "push %r12\n pop %r13\n"
        "l2_cpuid_end: vmcall\n jmp l2_cpuid_end");
@@ -48,6 +49,8 @@ static void test_cpuid(void) {
   t_ok(expect(&x, EXIT_CPUID, l2_cpuid_x, 2, 0) && g.rax == 0x40000000 && g.rcx == 7 &&
            g.r12 == 0x5a5a && x.rsp == L2_STACK_TOP,
        "CPUID: exit 10, length 2, qualification 0, RIP at CPUID, L2's EAX/ECX/R12/RSP visible");
+  t_ok((x.rflags & 0xcd5) == (FLAGS_DF | FLAGS_CF), "CPUID: L2's RFLAGS saved with DF and CF set (0x%lx)",
+       (unsigned long)x.rflags);
   g.rax = 0x1000;
   g.rbx = 0xb0b;
   g.rcx = 0xc0c;
@@ -55,8 +58,8 @@ static void test_cpuid(void) {
   x = h_skip_run();
   t_ok(at_vmcall(&x, l2_cpuid_end) && g.r12 == 0x5a5a + 0x1000 && g.r13 == g.r12 &&
            g.rbx == 0xb0b && g.rdx == 0xd0d && g.r14 == 0x1122334455667788ull &&
-           x.rsp == L2_STACK_TOP,
-       "CPUID: L2 resumed after it with L1's EAX..EDX, its other registers and stack intact");
+           x.rsp == L2_STACK_TOP && (g.r15 & 0xcd5) == (FLAGS_DF | FLAGS_CF),
+       "CPUID: L2 resumed after it with L1's EAX..EDX, its other registers, flags and stack intact");
 }
 
 /* ---- simple unconditional / single-control exits ---- */
@@ -607,7 +610,7 @@ static void test_tsc_offset(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(74);
+  t_plan(75);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_cpuid();
   test_simple();
