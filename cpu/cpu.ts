@@ -194,6 +194,8 @@ export class Cpu implements Vcpu {
   deliveringType = 0;
   /** Error code of the event in {@link delivering}, or -1. */
   deliveringError: number = -1;
+  /** Instruction length of the software event in {@link delivering} (0 for other events). */
+  deliveringLength: number = 0;
   /** Vector whose delivery raised the exception being offered now, or -1 (IDT-vectoring information). */
   vectoring: number = -1;
   /** Scratch for 64-bit results (high half). */
@@ -465,6 +467,9 @@ export class Cpu implements Vcpu {
             break;
           case 50:
             F.shiftR64I(this, i);
+            break;
+          case 51:
+            F.testRI8(this, i);
             break;
           default:
             this.retired = n;

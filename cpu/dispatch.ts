@@ -60,7 +60,7 @@ export function selectHandler(i: Insn): Handler {
     if (form === 1 && reg && i.opSize === 32 && (i.x === 0 || i.x === 1 || i.x >= 4)) {
       return A.shiftRegImm;
     }
-    if (form === 1 && reg && i.opSize === 64 && i.x >= 4) return F.shiftR64I;
+    if (form === 1 && reg && i.opSize === 64 && (i.x >= 4 || i.x < 2)) return F.shiftR64I;
     return A.shift;
   }
   switch (op) {
@@ -86,6 +86,7 @@ export function selectHandler(i: Insn): Handler {
       return A.test;
     case Op.TEST_EbIb:
       i.y = 3;
+      if (reg) return F.testRI8;
       return A.test;
     case Op.TEST_EvIz:
       i.y = 1;
@@ -573,6 +574,7 @@ const HOT: Handler[] = [
   F.testRI32,
   F.testRR64,
   F.shiftR64I,
+  F.testRI8,
 ];
 
 /** The run loop's direct-dispatch id for handler `h` (0 if it is not hot). */

@@ -31,7 +31,7 @@ import {
   writeE,
   writeG,
 } from "./regs.ts";
-import { la, lr32, lr8, lw32, probeWrite } from "./memory.ts";
+import { la, lr32, lr64, lr8, lw32, lw64, probeWrite } from "./memory.ts";
 import { loadSeg } from "./segment.ts";
 
 const M = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
@@ -62,6 +62,12 @@ export function movGM(c: Cpu, i: Insn): void {
     g[r + 1] = 0;
     return;
   }
+  if (s === 8) {
+    const lo = lr64(c, eaLin(c, i, 8, 1));
+    g[r] = lo;
+    g[r + 1] = c.hi;
+    return;
+  }
   const v = memRead(c, eaLin(c, i, s, 1), s);
   setReg(c, i.reg, s, v, c.hi);
 }
@@ -73,6 +79,10 @@ export function movMG(c: Cpu, i: Insn): void {
   const r = i.reg << 1;
   if (s === 4) {
     lw32(c, eaLin(c, i, 4, 2), g[r]);
+    return;
+  }
+  if (s === 8) {
+    lw64(c, eaLin(c, i, 8, 2), g[r], g[r + 1]);
     return;
   }
   memWrite(c, eaLin(c, i, s, 2), s, s === 2 ? g[r] & 0xffff : g[r], g[r + 1]);

@@ -307,7 +307,7 @@ export function testRR64(c: Cpu, i: Insn): void {
   c.alu.test(8, g[d], g[d + 1], g[r], g[r + 1]);
 }
 
-/** SHL/SHR/SAR r64, imm (i.x: 4 shl, 5 shr, 6 sar). */
+/** ROL/ROR/SHL/SHR/SAR r64, imm (i.x: 0 rol, 1 ror, 4 shl, 5 shr, 6 sar). */
 export function shiftR64I(c: Cpu, i: Insn): void {
   const g = c.gpr;
   const d = i.rm << 1;
@@ -319,6 +319,17 @@ export function shiftR64I(c: Cpu, i: Insn): void {
     ? alu.shl(8, g[d], g[d + 1], n)
     : k === 5
     ? alu.shr(8, g[d], g[d + 1], n)
-    : alu.sar(8, g[d], g[d + 1], n);
+    : k === 6
+    ? alu.sar(8, g[d], g[d + 1], n)
+    : k === 0
+    ? alu.rol(8, g[d], g[d + 1], n)
+    : alu.ror(8, g[d], g[d + 1], n);
   g[d + 1] = alu.hi;
+}
+
+/** TEST r8, imm8 (low byte registers AL..R15B and AH..BH). */
+export function testRI8(c: Cpu, i: Insn): void {
+  const r = i.rm8;
+  const v = r < 16 ? c.gpr[r << 1] & 0xff : (c.gpr[(r - 16) << 1] >>> 8) & 0xff;
+  c.alu.test(1, v, 0, i.imm & 0xff, 0);
 }
