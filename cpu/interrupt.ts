@@ -97,6 +97,7 @@ export function deliverEvent(
       cpu.delivering = v;
       cpu.deliveringType = t;
       cpu.deliveringError = t === Ev.HW && hasErrorCode(v) ? e : -1;
+      cpu.deliveringLength = t === Ev.SWINT || t === Ev.SWEXC || t === Ev.PRIV ? ip - cpu.ip0 : 0;
       deliverOnce(cpu, v, e, t, ip);
       cpu.delivering = -1;
       if (cpu.activity === "hlt") cpu.activity = "active";
