@@ -468,6 +468,9 @@ export class Cpu implements Vcpu {
           case 50:
             F.shiftR64I(this, i);
             break;
+          case 51:
+            F.testRI8(this, i);
+            break;
           default:
             this.retired = n;
             i.h(this, i);
