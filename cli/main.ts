@@ -15,6 +15,8 @@ import type { Plugin } from "../core/plugin.ts";
 import { loadPlugin, PluginLoadError } from "../plugins/loader.ts";
 import { BootError, bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { createTracePlugin } from "./trace_plugin.ts";
+import { streamInput } from "./host_input.ts";
+import { uartOf } from "../devices/board_pc.ts";
 import { formatStats } from "./stats.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError } from "../core/snapshot/format.ts";
@@ -30,6 +32,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** Working directory for relative paths. */
   cwd: string;
+  /** Host input for COM1 with `--serial stdio` (none in tests). */
+  stdin?: ReadableStream<Uint8Array>;
 }
 
 const enc = new TextEncoder();
@@ -45,6 +49,7 @@ export function processIo(): CliIo {
     stdout: (b) => writeAll(Deno.stdout, b),
     stderr: (t) => writeAll(Deno.stderr, enc.encode(t.endsWith("\n") ? t : t + "\n")),
     cwd: Deno.cwd(),
+    stdin: Deno.stdin.readable,
   };
 }
 
@@ -154,7 +159,9 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     const left = Math.max(0, o.snapshotAt - machine.retired);
     budget = budget === undefined ? left : Math.min(budget, left);
   }
-  const result = machine.run({ maxInstructions: budget });
+  const uart = uartOf(machine.plugins);
+  const input = io.stdin && o.serial === "stdio" && uart ? streamInput(io.stdin, uart) : undefined;
+  const result = await machine.runAsync({ maxInstructions: budget, input });
   let status = exitCodeFor(result.reason);
   if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
     const bytes = await saveMachine(machine, { meta: config });

@@ -67,6 +67,17 @@ export interface RunOptions {
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
+/** Instructions between yields to the event loop in {@link Machine.runAsync}. */
+const ASYNC_SLICE = 1 << 22;
+
+/** A source of host input that {@link Machine.runAsync} can wait for. */
+export interface HostInput {
+  /** False once the input has ended (EOF). */
+  readonly open: boolean;
+  /** Resolves when new input was delivered (or the input ended). */
+  wait(): Promise<void>;
+}
+
 /** Stop the machine at most this many instructions after a timer is due. */
 const SLICE = 1 << 20;
 
@@ -149,10 +160,43 @@ export class Machine {
     if (this.#disposed) throw new Error("machine is disposed");
     const start = this.cpu.retired;
     const t0 = performance.now();
-    const budgetEnd = options.maxInstructions === undefined
+    const reason = this.#loop(this.#budgetEnd(options));
+    return this.#result(reason, start, t0);
+  }
+
+  /**
+   * Run like {@link Machine.run}, but yield to the event loop between slices
+   * of instructions so host input (e.g. stdin for the UART) can arrive; and
+   * while the guest waits in HLT with interrupts enabled and `input` is
+   * still open, wait for input instead of stopping as halted.
+   */
+  async runAsync(options: RunOptions & { readonly input?: HostInput } = {}): Promise<RunResult> {
+    if (this.#disposed) throw new Error("machine is disposed");
+    const start = this.cpu.retired;
+    const t0 = performance.now();
+    const budgetEnd = this.#budgetEnd(options);
+    for (;;) {
+      const reason = this.#loop(Math.min(budgetEnd, this.cpu.retired + ASYNC_SLICE));
+      if (reason.kind === "budget" && this.cpu.retired < budgetEnd) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        continue;
+      }
+      const input = options.input;
+      if (reason.kind === "halted" && input?.open && (this.cpu.rflags & 0x200) !== 0) {
+        await input.wait();
+        continue;
+      }
+      return this.#result(reason, start, t0);
+    }
+  }
+
+  #budgetEnd(options: RunOptions): number {
+    return options.maxInstructions === undefined
       ? Infinity
-      : start + Math.max(0, Math.floor(options.maxInstructions));
-    const reason = this.#loop(budgetEnd);
+      : this.cpu.retired + Math.max(0, Math.floor(options.maxInstructions));
+  }
+
+  #result(reason: StopReason, start: number, t0: number): RunResult {
     return {
       reason,
       instructions: this.cpu.retired - start,

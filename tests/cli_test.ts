@@ -68,3 +68,55 @@ Deno.test("cli: a missing kernel file is a clear error", async () => {
   assert.equal(r.status, 16);
   assert.match(r.err, /cannot read kernel "\/nonexistent\/k.elf"/);
 });
+
+Deno.test("cli: stdin reaches COM1 (the uart guest echoes upper-cased input)", async () => {
+  const { uart } = await import("./devices_guest_images.ts");
+  const { createMachine, bootFlat } = await import("../plugins/machine_builder.ts");
+  // The guest expects the host to fill its IDT at 0x180000 (see tests/data/devices/uart.S).
+  const probe = createMachine({ memoryMiB: 16, vmx: false });
+  bootFlat(probe, [{ addr: 0x100000, data: uart.code }], 0x100000, "protected32");
+  const cs = probe.cpu.seg[1].selector;
+  probe.dispose();
+  const idt = new Uint8Array(256 * 8);
+  const dv = new DataView(idt.buffer);
+  for (let v = 0; v < 256; v++) {
+    dv.setUint32(v * 8, ((cs << 16) | (uart.handler & 0xffff)) >>> 0, true);
+    dv.setUint32(v * 8 + 4, ((uart.handler & 0xffff0000) | 0x8e00) >>> 0, true);
+  }
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/uart.bin`, uart.code);
+  await Deno.writeFile(`${dir}/idt.bin`, idt);
+  let out = "";
+  const dec = new TextDecoder();
+  const status = await main(
+    [
+      "--load",
+      `0x100000:${dir}/uart.bin`,
+      "--load",
+      `0x180000:${dir}/idt.bin`,
+      "--entry",
+      "0x100000",
+      "-m",
+      "16",
+      "-cpu",
+      "max,-vmx",
+    ],
+    {
+      stdout: (b) => (out += dec.decode(b)),
+      stderr: () => {},
+      cwd: Deno.cwd(),
+      stdin: new ReadableStream({
+        start(c) {
+          // Input arrives while the guest already waits in HLT for it.
+          setTimeout(() => {
+            c.enqueue(new TextEncoder().encode("abc"));
+            c.close();
+          }, 50);
+        },
+      }),
+    },
+  );
+  await Deno.remove(dir, { recursive: true });
+  assert.equal(out, "ABC!\n");
+  assert.equal(status, (3 << 1) | 1);
+});
