@@ -104,6 +104,7 @@ export class NestedEpt {
       delivering?: number;
       deliveringType?: number;
       deliveringError?: number;
+      deliveringLength?: number;
     };
     const delivering = x.delivering !== undefined && x.delivering >= 0;
     const rip = delivering ? v.rip : x.ip0 ?? v.rip;
@@ -113,6 +114,7 @@ export class NestedEpt {
       const err = x.deliveringError ?? -1;
       info.idtInfo = intrInfo(x.delivering!, x.deliveringType ?? 3, err >= 0);
       info.idtError = err >= 0 ? err : 0;
+      if ((x.deliveringType ?? 3) >= 4) info.instrLen = x.deliveringLength ?? 0;
     }
     performVmExit(n, rip);
   }

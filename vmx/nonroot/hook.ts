@@ -54,9 +54,12 @@ function ripOf(n: Nested, len: number): number {
   return v.mode === "long64" ? r : r >>> 0;
 }
 
-/** Perform the exit prepared in n.info for an instruction of length `len`. */
-function reflect(n: Nested, len: number): "reflected" {
-  n.info.instrLen = len;
+/**
+ * Perform the exit prepared in n.info for an instruction of length `len`
+ * (`reported`: the VM-exit instruction length, when it differs).
+ */
+function reflect(n: Nested, len: number, reported: number = len): "reflected" {
+  n.info.instrLen = reported;
   performVmExit(n, ripOf(n, len));
   return "reflected";
 }
@@ -282,18 +285,27 @@ function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
   info.begin(Reason.EXCEPTION_NMI);
   if (vector === 14) info.qual(exit.faultAddress);
   // Raised while delivering another event through L2's IDT: IDT-vectoring information.
-  const x = n.vcpu as { vectoring?: number; deliveringType?: number; deliveringError?: number };
+  const x = n.vcpu as {
+    vectoring?: number;
+    deliveringType?: number;
+    deliveringError?: number;
+    deliveringLength?: number;
+  };
+  let reported = -1;
   if (x.vectoring !== undefined && x.vectoring >= 0) {
     const err = x.deliveringError ?? -1;
-    info.idtInfo = intrInfo(x.vectoring, x.deliveringType ?? IntrType.HARDWARE_EXCEPTION, err >= 0);
+    const t = x.deliveringType ?? IntrType.HARDWARE_EXCEPTION;
+    info.idtInfo = intrInfo(x.vectoring, t, err >= 0);
     info.idtError = err >= 0 ? err : 0;
+    // Software events report their instruction length (SDM 28.2.4).
+    if (t >= IntrType.SOFTWARE_INTERRUPT) reported = x.deliveringLength ?? 0;
   }
   const hasEc = exit.errorCode >= 0 && type === IntrType.HARDWARE_EXCEPTION;
   info.intrInfo = intrInfo(exit.vector, type, hasEc);
   if (hasEc) info.intrError = exit.errorCode >>> 0;
   // Software exceptions (INT3, INTO) and ICEBP report their length.
   const len = type === IntrType.HARDWARE_EXCEPTION ? 0 : exit.instructionLength;
-  return reflect(n, len);
+  return reflect(n, len, reported >= 0 ? reported : len);
 }
 
 void INTR_INFO_ERROR_CODE;
