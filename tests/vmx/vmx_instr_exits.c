@@ -524,6 +524,47 @@ static void test_vmx_insns(void) {
        "VMCALL: exit 18, length 3; L2 resumed with L1's VMREAD result");
 }
 
+/* Every VMX instruction exits from L2 (SDM 26.1.2), with its own basic reason. */
+X(l2_vmxall[], l2_va_clear[], l2_va_ptrld[], l2_va_launch[], l2_va_resume[], l2_va_write[],
+  l2_va_off[], l2_va_on[], l2_va_end[]);
+L2_ASM("l2_vmxall: lea vmx_scratch(%rip), %rbx\n"
+       "l2_va_clear: vmclear 8(%rbx)\n"
+       "l2_va_ptrld: vmptrld 16(%rbx)\n"
+       "l2_va_launch: vmlaunch\n"
+       "l2_va_resume: vmresume\n"
+       "l2_va_write: vmwrite %rax, %rcx\n"
+       "l2_va_off: vmxoff\n"
+       "l2_va_on: vmxon 24(%rbx)\n"
+       "l2_va_end: vmcall\n jmp l2_va_end");
+static void test_vmx_all(void) {
+  static const struct {
+    const char *name;
+    const char *at, *next;
+    uint32_t reason;
+    uint64_t qual; /* ~0: not defined (no memory operand) */
+  } v[] = {
+      {"VMCLEAR", l2_va_clear, l2_va_ptrld, EXIT_VMCLEAR, 8},
+      {"VMPTRLD", l2_va_ptrld, l2_va_launch, EXIT_VMPTRLD, 16},
+      {"VMLAUNCH", l2_va_launch, l2_va_resume, EXIT_VMLAUNCH, ~0ull},
+      {"VMRESUME", l2_va_resume, l2_va_write, EXIT_VMRESUME, ~0ull},
+      {"VMWRITE", l2_va_write, l2_va_off, EXIT_VMWRITE, ~0ull},
+      {"VMXOFF", l2_va_off, l2_va_on, EXIT_VMXOFF, ~0ull},
+      {"VMXON", l2_va_on, l2_va_end, EXIT_VMXON, 24},
+  };
+  h_controls(0, 0, 0);
+  memset(&g, 0, sizeof g);
+  struct xit x = h_enter(l2_vmxall, 2);
+  for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++) {
+    uint32_t len = (uint32_t)(v[i].next - v[i].at);
+    bool good = xit_is(&x, v[i].reason, v[i].at) && x.len == len && (v[i].qual == ~0ull || x.qual == v[i].qual);
+    if (!good) xit_diag(v[i].name, &x);
+    t_ok(good, "%s in L2: exit %u, length %u%s", v[i].name, v[i].reason, len,
+         v[i].qual == ~0ull ? "" : ", qualification = displacement");
+    x = h_skip_run();
+  }
+  t_ok(at_vmcall(&x, l2_va_end), "VMX instructions in L2: L1 still in VMX operation, L2 resumed");
+}
+
 /* ---- descriptor-table exits (Tables 28-10, 28-11) ---- */
 X(l2_dt[], l2_dt_sgdt[], l2_dt_lidt[], l2_dt_sldt[], l2_dt_ltr[], l2_dt_end[]);
 L2_ASM("l2_dt: lea vmx_scratch(%rip), %rbx\n mov %rbx, %rax\n mov $1, %ecx\n"
@@ -610,7 +651,7 @@ static void test_tsc_offset(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(75);
+  t_plan(83);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_cpuid();
   test_simple();
@@ -622,6 +663,7 @@ int kmain(uint32_t magic, uint32_t mbi) {
   test_io();
   test_msr();
   test_vmx_insns();
+  test_vmx_all();
   test_desc();
   test_invpcid();
   test_tsc_offset();
