@@ -76,7 +76,9 @@ L2_ASM("l2_invd: invd\n l2_invd_end: vmcall\n jmp l2_invd_end\n"
        "l2_monitor: monitor\n l2_monitor_end: vmcall\n jmp l2_monitor_end\n"
        "l2_mwait: mwait\n l2_mwait_end: vmcall\n jmp l2_mwait_end");
 
-X(l2_getsec[], l2_getsec_end[]);
+X(l2_getsec[], l2_getsec_end[], l2_xsetbv[], l2_xsetbv_end[]);
+L2_ASM("l2_xsetbv: xsetbv\n"
+       "l2_xsetbv_end: vmcall\n jmp l2_xsetbv_end");
 L2_ASM("l2_getsec: getsec\n l2_getsec_end: vmcall\n jmp l2_getsec_end");
 
 /* Two checks: an instruction the CPU does not implement is #UD in L2 even with its exiting control. */
@@ -158,9 +160,12 @@ static void test_simple(void) {
   } else if (mon) {
     t_skip(2, "MWAIT exiting not advertised");
   }
-  bool xsave = (cpuid(1, 0).ecx >> 26) & 1;
-  if (!xsave) t_skip(1, "XSETBV: CPUID.1:ECX.XSAVE is 0 (XSETBV is #UD, no exit)");
-  else t_skip(1, "XSETBV: CR4.OSXSAVE is not allowed by IA32_VMX_CR4_FIXED1");
+  if (!(rdmsr(MSR_VMX_CR4_FIXED1) & (1u << 18))) {
+    /* CR4.OSXSAVE cannot be set: XSETBV is #UD, which has priority over its unconditional exit. */
+    undefined_in_l2("XSETBV", 0, l2_xsetbv, l2_xsetbv_end);
+  } else {
+    t_skip(2, "XSETBV: CR4.OSXSAVE may be set (XSAVE state not exercised here)");
+  }
 }
 
 /* ---- RDTSCP without "enable RDTSCP": #UD in L2 (SDM 26.3, 25.6.2) ---- */
@@ -622,7 +627,9 @@ static void test_invpcid(void) {
 }
 
 /* ---- TSC offsetting (SDM 26.3, 25.6.5): L2's RDTSC = L1's TSC + offset ---- */
-X(l2_tsc[], l2_tsc_end[]);
+X(l2_tsc[], l2_tsc_end[], l2_tscp[], l2_tscp_end[]);
+L2_ASM("l2_tscp: rdtscp\n shl $32, %rdx\n or %rax, %rdx\n mov %rdx, %r8\n"
+       "l2_tscp_end: vmcall\n jmp l2_tscp_end");
 L2_ASM("l2_tsc: rdtsc\n shl $32, %rdx\n or %rax, %rdx\n mov %rdx, %r8\n"
        "l2_tsc_end: vmcall\n jmp l2_tsc_end");
 static void test_tsc_offset(void) {
@@ -646,12 +653,27 @@ static void test_tsc_offset(void) {
   t1 = rdtsc();
   t_ok(at_vmcall(&x, l2_tsc_end) && g.r8 + half >= t0 && g.r8 + half <= t1,
        "negative TSC offset: L2's RDTSC minus the offset lies within L1's TSC bounds");
+  bool rdtscp = ((cpuid(0x80000001, 0).edx >> 27) & 1) && can_proc2(PROC2_RDTSCP);
+  if (rdtscp) {
+    /* RDTSCP without RDTSC exiting: offset TSC in EDX:EAX, IA32_TSC_AUX in ECX (SDM 26.3). */
+    wrmsr(0xc0000103, 0x42);
+    h_controls(0, PROC_TSC_OFFSETTING, PROC2_RDTSCP);
+    vw(TSC_OFFSET, off);
+    t0 = rdtsc();
+    x = h_enter(l2_tscp, 2);
+    t1 = rdtsc();
+    t_ok(at_vmcall(&x, l2_tscp_end) && g.r8 >= t0 + off && g.r8 <= t1 + off && g.rcx == 0x42,
+         "RDTSCP with TSC offsetting: offset TSC within bounds, ECX = IA32_TSC_AUX (0x%lx)",
+         (unsigned long)g.rcx);
+  } else {
+    t_skip(1, "RDTSCP not advertised");
+  }
   vw(TSC_OFFSET, 0);
   h_controls(0, 0, 0);
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(83);
+  t_plan(85);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_cpuid();
   test_simple();
