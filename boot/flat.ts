@@ -191,7 +191,7 @@ export function loadFlat(
       gprs: gprsWith({ [Reg.RSP]: stack }),
       rip: opts.entry,
       rflags: 0x2,
-      cr0: CR0_PE | CR0_ET | (long ? CR0_PG : 0),
+      cr0: (CR0_PE | CR0_ET | (long ? CR0_PG : 0)) >>> 0,
       cr3: long ? sysBase + 4096 : 0,
       cr4: long ? CR4_PAE : 0,
       efer: long ? EFER_LME | EFER_LMA : 0,

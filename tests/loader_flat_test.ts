@@ -141,3 +141,17 @@ Deno.test("applyEntryState writes GPR halves, segments, CRs and calls stateChang
   assert.equal(v.interruptibility, 0);
   assert.equal(v.changed, 1);
 });
+
+Deno.test("flat loader: long64 entry state has CR0 as an unsigned value (PG set)", async () => {
+  const { loadFlat } = await import("../boot/flat.ts");
+  const { ArrayMemory } = await import("../boot/array_memory.ts");
+  const mem = new ArrayMemory(16 * 1024 * 1024);
+  const r = loadFlat([{ addr: 0x100000, data: new Uint8Array([0xf4]) }], mem, {
+    entry: 0x100000,
+    mode: "long64",
+  });
+  if (!r.ok) throw new Error("load failed");
+  if (r.entry.cr0 < 0 || (r.entry.cr0 & 0x80000001) >>> 0 !== 0x80000001) {
+    throw new Error(`cr0 = ${r.entry.cr0}`);
+  }
+});
