@@ -21,6 +21,15 @@ import { hotId, selectHandler } from "./dispatch.ts";
 /** An instruction handler: executes `i` on `cpu` (RIP already points past it). */
 export type Handler = (cpu: Cpu, i: Insn) => void;
 
+/**
+ * Fields that can hold numbers outside the small-integer range (immediates,
+ * displacements). They are given a generic representation when an Insn is
+ * created, so a later store of a large value never changes the object's
+ * hidden class: otherwise earlier Insns keep deprecated shapes and every
+ * property access in the handlers turns polymorphic.
+ */
+const WIDE_FIELDS = ["imm", "immHi", "imm2", "disp", "dispHi", "rel", "d64"] as const;
+
 /** A cached decoded instruction with its handler. */
 export class Insn extends DecodedInsn {
   /** The handler chosen for this op and operand form. */
@@ -39,6 +48,15 @@ export class Insn extends DecodedInsn {
   x = 0;
   /** Handler-specific form index (e.g. immediate vs register source). */
   y = 0;
+  /** Create an empty instruction with stable field representations. */
+  constructor() {
+    super();
+    const t = this as unknown as Record<string, unknown>;
+    for (const k of WIDE_FIELDS) {
+      t[k] = undefined;
+      t[k] = 0;
+    }
+  }
   /** IN/OUT with an immediate port. */
   isImmPort = false;
   /** INS/OUTS (string I/O). */
