@@ -84,6 +84,7 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_ept_faults",
     "vmx_io_l0",
     "vmx_l2_modes",
+    "vmx_host_state",
   ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,

@@ -21,6 +21,7 @@ const IMAGES = [
   "vmx_ept_faults.elf",
   "vmx_io_l0.elf",
   "vmx_l2_modes.elf",
+  "vmx_host_state.elf",
 ];
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const dec = new TextDecoder();

@@ -184,3 +184,12 @@ Deno.test("vmx conformance: 32-bit and PAE L2 under a 64-bit L1 (vmx_l2_modes)",
   assert.equal(s.failedEntries, 1, "one PDPTE entry failure");
   dispose(m);
 });
+
+Deno.test("vmx conformance: host state loaded by VM exits, guest MSRs/state saved (vmx_host_state)", () => {
+  const { out, m, tap } = runImage("vmx_host_state.elf");
+  assertTap("vmx_host_state", out, tap, 13);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[18], 2, "two VMCALL exits");
+  assert.equal(s.l2ToL1[31] ?? 0, 0, "no RDMSR exit through the all-clear MSR bitmap");
+  dispose(m);
+});
