@@ -379,8 +379,6 @@ static void test_mtf(void) {
 }
 
 /* ---- IDT-vectoring information for L2's own events (SDM 28.2.4) ---- */
-/* Recorded by nestvm only for injected events and EPT exits so far. */
-#define IDT_VEC_TODO "IDT-vectoring info for exits during delivery of L2's own events not yet recorded"
 X(l2_int60[], l2_int60_end[]);
 L2_ASM("l2_int60: int $0x60\n l2_int60_end: vmcall\n jmp l2_int60_end");
 static void test_idt_vectoring(void) {
@@ -391,22 +389,19 @@ static void test_idt_vectoring(void) {
   bool good = xit_is(&x, EXIT_EXCEPTION_NMI, l2_int60) && x.intr == 0x80000b0d && x.intr_err == 0x302 &&
               x.idt == 0x80000460u;
   if (!good) xit_diag("INT 0x60 delivery", &x);
-  t_todo(good, IDT_VEC_TODO,
-         "#GP(0x302) while delivering L2's INT 0x60: IDT-vectoring information 0x80000460 (got 0x%x)",
-         x.idt);
+  t_ok(good, "#GP(0x302) while delivering L2's INT 0x60: IDT-vectoring information 0x80000460 (got 0x%x)",
+       x.idt);
   /* SDM 28.2.5: the VM-exit instruction length is saved for exits during delivery of a software
      interrupt, software exception or privileged software exception (IDT-vectoring types 4-6). */
-  t_todo(x.len == 2, "vmx/nonroot/hook.ts reports length 0 for exceptions raised while delivering INT n",
-         "exit during delivery of INT 0x60: VM-exit instruction length 2 (got %u)", x.len);
+  t_ok(x.len == 2, "exit during delivery of INT 0x60: VM-exit instruction length 2 (got %u)", x.len);
   vw(GUEST_IDTR_LIMIT, 6 * 16 - 1); /* #UD's gate is beyond the limit */
   vw(EXCEPTION_BITMAP, 1u << 13);
   x = h_enter(l2_ud, 2);
   good = xit_is(&x, EXIT_EXCEPTION_NMI, l2_ud) && x.intr == 0x80000b0d && x.intr_err == 0x33 &&
          x.idt == 0x80000306u;
   if (!good) xit_diag("#UD delivery", &x);
-  t_todo(good, IDT_VEC_TODO,
-         "#GP(0x33: IDT, EXT) while delivering L2's #UD: IDT-vectoring information 0x80000306 (got 0x%x)",
-         x.idt);
+  t_ok(good, "#GP(0x33: IDT, EXT) while delivering L2's #UD: IDT-vectoring information 0x80000306 (got 0x%x)",
+       x.idt);
   vw(GUEST_IDTR_LIMIT, limit);
   vw(EXCEPTION_BITMAP, 0);
   x = h_enter(l2_ei, 2);
