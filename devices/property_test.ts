@@ -21,6 +21,7 @@ import { createDebugcon } from "./debugcon.ts";
 import { createFwCfg } from "./fw_cfg.ts";
 import { createPcTestdev } from "./pc_testdev.ts";
 import { pcBoard } from "./board_pc.ts";
+import { fuzzRuns } from "../tests/fuzz_scale.ts";
 
 type Op =
   | { k: "out"; port: number; size: 1 | 2 | 4; value: number }
@@ -261,6 +262,6 @@ const targets: Target[] = [
 
 for (const t of targets) {
   Deno.test(`property: random register traffic on ${t.name} never throws and keeps invariants`, () => {
-    fc.assert(fc.property(ops(t), (seq) => run(t, seq)), { seed: 0x5eed, numRuns: 150 });
+    fc.assert(fc.property(ops(t), (seq) => run(t, seq)), { seed: 0x5eed, numRuns: fuzzRuns(150) });
   });
 }

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { PhysicalMemory } from "./physical.ts";
+import { fuzzRuns } from "../tests/fuzz_scale.ts";
 
 const RAM_END = 0x6000; // RAM [0, 0x6000)
 const ROM_BASE = 0x8000; // ROM [0x8000, 0x9000)
@@ -124,6 +125,6 @@ function check(ops: Op[]): void {
 Deno.test("property: PhysicalMemory matches a byte-array model; dirty log is exact", () => {
   fc.assert(fc.property(fc.array(opArb, { maxLength: 60 }), check), {
     seed: 0xc0ffee,
-    numRuns: 500,
+    numRuns: fuzzRuns(500),
   });
 });

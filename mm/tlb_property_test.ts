@@ -29,6 +29,7 @@ import {
 } from "./paging_types.ts";
 import { linearPage } from "./tlb.ts";
 import { walk } from "./walk.ts";
+import { fuzzRuns } from "../tests/fuzz_scale.ts";
 
 const LINEAR = [
   0x5000,
@@ -202,7 +203,7 @@ Deno.test("property: TLB-backed translation equals a fresh walk after edits and 
     fc.property(fc.array(opArb, { minLength: 1, maxLength: 200 }), (ops) => {
       total += run(ops);
     }),
-    { seed: 0x5eed, numRuns: 1000 },
+    { seed: 0x5eed, numRuns: fuzzRuns(1000) },
   );
   assert.ok(total > 2000, `too few comparisons: ${total}`);
 });

@@ -9,9 +9,10 @@ import fc from "fast-check";
 import { Alu } from "../cpu/alu/alu.ts";
 import { ARITH_FLAGS, evalCond } from "../cpu/alu/flags.ts";
 import { type AluMnemonic, undefinedFlags } from "../cpu/alu/undefined_flags.ts";
+import { fuzzRuns } from "./fuzz_scale.ts";
 
 const SEED = 0x5eeda1;
-const RUNS = 1500;
+const RUNS = fuzzRuns(1500);
 const params = { seed: SEED, numRuns: RUNS };
 
 const CF = 0x1n;

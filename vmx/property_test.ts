@@ -11,6 +11,7 @@ import type { VmxInstruction } from "../core/vmexit.ts";
 import { HarnessMemory, memOperand, type Outcome, vmxHarness } from "./testing.ts";
 import { FIELD_TABLE } from "./vmcs12/fields.ts";
 import { VMCS12_REVISION_ID } from "./vmcs12/layout.ts";
+import { fuzzRuns } from "../tests/fuzz_scale.ts";
 
 const INSTRUCTIONS: VmxInstruction[] = [
   "vmxon",
@@ -171,7 +172,7 @@ Deno.test("property: random VMX instructions end in an architectural outcome", (
         return seen.length === steps.length;
       },
     ),
-    { seed: 0x5eed, numRuns: 400 },
+    { seed: 0x5eed, numRuns: fuzzRuns(400) },
   );
   if (Deno.env.get("VMX_PROPERTY_STATS")) console.log(JSON.stringify([...total]));
   for (const k of ["succeed", "failInvalid", "fault", "failValid9", "failValid11", "failValid12"]) {
@@ -201,7 +202,7 @@ Deno.test("property: the random instruction mix reaches every outcome kind", () 
       h.plugin.dispose!();
       return true;
     }),
-    { seed: 7, numRuns: 200 },
+    { seed: 7, numRuns: fuzzRuns(200) },
   );
   for (const k of ["succeed", "failValid12", "failValid13", "fault", "failValid1"]) {
     assert.ok(kinds.has(k), `never saw ${k}: ${[...kinds].join(",")}`);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { runMini } from "./testing_cpu.ts";
 import { FIELD_TABLE, FieldType } from "../vmcs12/fields.ts";
+import { fuzzRuns } from "../../tests/fuzz_scale.ts";
 
 // Fields L1 may VMWRITE (read-only exit-information fields are refused by VMWRITE).
 const WRITABLE = FIELD_TABLE.filter((f) =>
@@ -42,7 +43,7 @@ Deno.test("property (real CPU): random vmcs12 edits never raise a host exception
         }
       },
     ),
-    { seed: 0x1e2, numRuns: 200 },
+    { seed: 0x1e2, numRuns: fuzzRuns(200) },
   );
   assert.ok(seen.has("vmfail") && seen.has("ran") && seen.has("entry-failure"), [...seen].join());
 });

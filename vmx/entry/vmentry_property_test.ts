@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { entryFixture, HOST_RIP } from "./testing.ts";
 import { FIELD_TABLE } from "../vmcs12/fields.ts";
 import { LAYOUT_END, OFF_FIELDS } from "../vmcs12/layout.ts";
+import { fuzzRuns } from "../../tests/fuzz_scale.ts";
 
 type Outcome = "failValid" | "failInvalid" | "entry-failure" | "running";
 
@@ -40,7 +41,7 @@ Deno.test("property: random field values at VMLAUNCH end in VMfail, an entry-fai
         }
       },
     ),
-    { seed: 0x5eed, numRuns: 150 },
+    { seed: 0x5eed, numRuns: fuzzRuns(150) },
   );
   assert.ok(
     seen.has("failValid") && seen.has("running") && seen.has("entry-failure"),
@@ -59,6 +60,6 @@ Deno.test("property: a region of random bytes at VMLAUNCH never throws in the ho
         classify(f, o);
       },
     ),
-    { seed: 0xbad, numRuns: 40 },
+    { seed: 0xbad, numRuns: fuzzRuns(40) },
   );
 });
