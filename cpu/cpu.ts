@@ -186,6 +186,10 @@ export class Cpu implements Vcpu {
   injected: PendingEvent[] = [];
   /** NMI latched. */
   nmiPending = false;
+  /** A single-step #DB is due once an instruction retires after {@link tfAt}. */
+  tfArmed = false;
+  /** Retired count when single-stepping was armed. */
+  tfAt = 0;
   /** Retired count until which the STI/MOV SS shadow lasts. */
   shadowUntil = 0;
   /** Event currently being delivered (for double-fault classification), -1 none. */

@@ -463,7 +463,7 @@ export function writeFlags(c: Cpu, v: number, mask: number): void {
   const old = c.rflags;
   const nf = ((old & ~mask) | (v & mask)) & ~0x10000;
   c.rflags = nf;
-  if ((nf & 0x200) !== 0 && (old & 0x200) === 0) c.poke();
+  if ((nf & 0x300 & ~old) !== 0) c.poke(); // IF or TF rose: re-check events
   if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000) !== 0) c.flushTlb(); // SMAP depends on AC
 }
 

@@ -352,6 +352,7 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number): voi
   }
   // Flags: clear TF, NT, RF, VM (and IF for interrupt gates) (SDM 6.12.1.3).
   cpu.fl &= ~(0x100 | 0x4000 | 0x10000 | 0x20000);
+  cpu.tfArmed = false;
   if (!trap) cpu.fl &= ~0x200;
   if (v === Vec.NMI && t === Ev.NMI) cpu.interruptibility |= 8;
   recomputeMode(cpu);
@@ -374,6 +375,7 @@ function realMode(cpu: Cpu, v: number, ip: number): void {
   if (stack32) cpu.gpr[8] = sp;
   else cpu.gpr[8] = (cpu.gpr[8] & 0xffff0000) | sp;
   cpu.fl &= ~(0x100 | 0x200 | 0x40000);
+  cpu.tfArmed = false;
   loadSegReal(cpu, 1, sel);
   cpu.rip = off;
 }
@@ -396,6 +398,22 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   if ((cpu.interruptibility & 3) !== 0) {
     if (cpu.retired >= cpu.shadowUntil) cpu.interruptibility &= ~3;
     else busy = true;
+  }
+  // Single-step (RFLAGS.TF): a #DB trap after each instruction that began
+  // with TF = 1 (SDM Vol. 3B 18.3.1.4); POPF/IRET setting TF trap after the
+  // following instruction.
+  if (cpu.tfArmed && cpu.retired > cpu.tfAt) {
+    cpu.tfArmed = false;
+    cpu.dr[6] = (cpu.dr[6] | 0x4000) >>> 0; // DR6.BS
+    cpu.ip0 = cpu.rip;
+    cpu.activity = "active";
+    guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
+    busy = true;
+  }
+  if ((cpu.fl & 0x100) !== 0 && !cpu.tfArmed) {
+    cpu.tfArmed = true;
+    cpu.tfAt = cpu.retired;
+    busy = true;
   }
   const hook = cpu.nonRoot ? cpu.nonRootHook : null;
   const ifl = (cpu.fl & 0x200) !== 0;

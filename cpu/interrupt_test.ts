@@ -165,3 +165,16 @@ Deno.test("real-mode INT goes through the IVT and IRET returns", () => {
   assert.equal(t.cpu.gpr[0] & 0xffff, 8);
   assert.equal(t.cpu.gpr[8] & 0xffff, 0x7000);
 });
+
+Deno.test("single-step: POPF setting TF traps (#DB) after the following instruction", () => {
+  const t = exec64(
+    "9c 48 81 0c 24 00 01 00 00 9d 90 90 f4", /* pushfq; or qword ptr [rsp], 0x100; popfq; nop; nop; hlt */
+    (x) => {
+      x.cpu.gpr[30] = 0xff;
+    },
+  );
+  assert.equal(t.cpu.gpr[30], 1);
+  assert.equal(t.mem.read32(t.cpu.gpr[8]), 0x10000b); // RIP of the second NOP
+  assert.equal(t.cpu.dr[6] & 0x4000, 0x4000);
+  assert.equal(t.cpu.rflags & 0x100, 0); // delivery cleared TF
+});

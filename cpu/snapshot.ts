@@ -64,6 +64,8 @@ export interface CpuSnapshot {
   injected: PendingEvent[];
   /** nmiPending. */
   nmiPending: boolean;
+  /** Single-step trap armed: instructions to retire before the #DB (absent = not armed). */
+  singleStep?: number;
   /** windowRequests. */
   windowRequests: number;
   /** watchedExceptions. */
@@ -121,6 +123,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
     nonRoot: c.nonRoot,
     injected: c.injected.map((e) => ({ ...e })),
     nmiPending: c.nmiPending,
+    ...(c.tfArmed ? { singleStep: Math.max(0, c.tfAt - c.retired) } : {}),
     windowRequests: c.windowRequests,
     watchedExceptions: c.watchedExceptions,
     msr: {
@@ -168,6 +171,8 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.nonRoot = s.nonRoot;
   c.injected = s.injected.map((e) => ({ ...e }));
   c.nmiPending = s.nmiPending;
+  c.tfArmed = s.singleStep !== undefined;
+  c.tfAt = s.retired + (s.singleStep ?? 0);
   c.windowRequests = s.windowRequests;
   c.watchedExceptions = s.watchedExceptions;
   const m = s.msr;
