@@ -64,6 +64,12 @@ export class Cpu implements Vcpu {
   cr0 = 0x60000010;
   /** CR2. */
   cr2 = 0;
+  /**
+   * Linear address of the last #PF raised by a page walk. It reaches CR2
+   * only when that #PF is delivered: a #PF that causes a VM exit leaves CR2
+   * alone (SDM Vol. 3C 27.1).
+   */
+  pfLinear = 0;
   /** CR3. */
   cr3 = 0;
   /** CR4. */

@@ -93,6 +93,8 @@ export function deliverEvent(
   for (;;) {
     if (t !== Ev.EXT && offer && offerException(cpu, v, e, t, ip)) return;
     offer = true;
+    // A #PF being delivered loads CR2 now, not when the walk failed (27.1).
+    if (t === Ev.HW && v === Vec.PF) cpu.cr2 = cpu.pfLinear;
     try {
       cpu.delivering = v;
       cpu.deliveringType = t;
@@ -117,6 +119,7 @@ export function deliverEvent(
       if ((first === 1 && second === 1) || (first === 2 && second !== 0)) {
         v = Vec.DF;
         e = 0;
+        if (x.vector === Vec.PF) cpu.cr2 = cpu.pfLinear;
       } else {
         v = x.vector;
         e = x.errorCode;
@@ -140,7 +143,7 @@ function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): 
     vector: v,
     errorCode: hasErrorCode(v) && t === Ev.HW ? e : -1,
     type: TYPE_NAMES[t],
-    faultAddress: v === Vec.PF ? cpu.cr2 : 0,
+    faultAddress: v === Vec.PF ? cpu.pfLinear : 0,
   };
   const r = cpu.nonRoot && hook !== null ? hook.onExit(exit) : cpu.exits(exit);
   return r === "reflected";

@@ -38,7 +38,7 @@ export function translate(cpu: Cpu, lin: number, acc: number, user: boolean): nu
   const res: WalkResult = cpu.walkRes;
   if (!walk(cpu.memory, ctx, lin, access, res, xl as never)) {
     if (res.fault === FAULT_NESTED) throw ABANDON;
-    cpu.cr2 = lin;
+    cpu.pfLinear = lin;
     throw new CpuFault(Vec.PF, res.errorCode);
   }
   return res.phys;

@@ -68,12 +68,16 @@ static void test_exceptions(void) {
   vw(EXCEPTION_BITMAP, 1u << 14);
   vw(PF_ERROR_MASK, 2);
   vw(PF_ERROR_MATCH, 2);
+  write_cr2(0x1111000);
   x = h_enter(l2_pfw, 2);
+  uint64_t cr2 = read_cr2();
   t_ok(xit_is(&x, EXIT_EXCEPTION_NMI, l2_pfw_x) && x.intr == 0x80000b0e && x.intr_err == 2 &&
            x.qual == 0x140000000ull,
        "#PF write (error 2 matches mask/match 2/2): exit, intr info 0x%x, error 0x%x, qualification = "
        "linear address 0x%lx",
        x.intr, x.intr_err, (unsigned long)x.qual);
+  /* SDM 27.1: a #PF that causes a VM exit does not load CR2 (L1 delivers it with CR2 if it wants). */
+  t_ok(cr2 == 0x1111000, "the #PF exit left CR2 unchanged (0x%lx)", (unsigned long)cr2);
   memset((void *)&l2_ev, 0, sizeof l2_ev);
   l2_resume_at = (uintptr_t)l2_pfr_end;
   x = resume_at(l2_pfr);
@@ -253,9 +257,15 @@ static void l1_iret(void) {
                    "lea 1f(%%rip), %%rax\n push %%rax\n iretq\n 1:" ::: "rax", "memory");
 }
 
+static volatile int nmi_count;
+static void nmi_record(struct irq_frame *f) {
+  (void)f;
+  nmi_count++;
+}
+
 static void test_nmi(void) {
   if (!can_pin(PIN_NMI_EXITING)) {
-    t_skip(5, "NMI exiting not advertised");
+    t_skip(6, "NMI exiting not advertised");
     return;
   }
   h_controls(PIN_NMI_EXITING, 0, 0);
@@ -266,7 +276,17 @@ static void test_nmi(void) {
        "self-NMI in L2 with NMI exiting: exit 0, interruption info 0x80000202 (got 0x%x), RIP after "
        "the ICR write",
        x.intr);
+  /* With "virtual NMIs" 0, an NMI exit leaves NMIs blocked in L1 until it executes IRET. */
+  idt_set_handler(2, nmi_record);
+  nmi_count = 0;
+  lapic_self_nmi();
+  __asm__ volatile("nop; nop");
+  int before = nmi_count;
   l1_iret();
+  __asm__ volatile("nop; nop");
+  t_ok(before == 0 && nmi_count == 1,
+       "after the NMI exit L1's own NMI stays blocked until L1's IRET (%d before, %d after)", before,
+       nmi_count);
   x = h_run();
   t_ok(at_vmcall(&x, l2_nmi_end), "NMI exit: L2 resumed where it was interrupted");
   if (!can_pin(PIN_VIRTUAL_NMIS) || !can_proc(PROC_NMI_WINDOW)) {
@@ -423,7 +443,7 @@ static void test_triple_fault(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(44);
+  t_plan(46);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_exceptions();
   test_external();
