@@ -95,7 +95,7 @@ Deno.test("vmx conformance: TAP parser sees failures, TODOs, skips and gaps", ()
 
 Deno.test("vmx conformance: instruction exits (vmx_instr_exits)", () => {
   const { out, m, tap } = runImage("vmx_instr_exits.elf");
-  assertTap("vmx_instr_exits", out, tap, 85);
+  assertTap("vmx_instr_exits", out, tap, 88);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[10], 1, "one CPUID exit reflected");
   assert.equal(s.l2ToL1[13], 1, "one INVD exit");
