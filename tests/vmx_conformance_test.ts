@@ -106,7 +106,7 @@ Deno.test("vmx conformance: instruction exits (vmx_instr_exits)", () => {
     10,
     "10 control-register exits (CR3 3, CR8 2, CR0 1, CLTS 1, LMSW 2, CR4 1)",
   );
-  assert.equal(s.l2ToL1[30], 7, "7 I/O exits");
+  assert.equal(s.l2ToL1[30], 9, "9 I/O exits");
   assert.ok((s.l2ToL0[30] ?? 0) >= 1, "port 0x61 (bit clear in the I/O bitmap) handled by L0");
   assert.equal(s.l1ToL0[20], 1, "one VMLAUNCH");
   dispose(m);
