@@ -39,51 +39,64 @@ function target(i: Insn, t: number): number {
   return os === 64 ? t : os === 32 ? t >>> 0 : t & 0xffff;
 }
 
+/**
+ * Check a near-branch target: beyond the CS limit (or non-canonical in
+ * 64-bit mode) is #GP(0) at the branch itself (SDM Vol. 2 JMP/CALL/RET/Jcc).
+ */
+function check(c: Cpu, t: number): number {
+  if (c.is64) {
+    if (t >= 0x800000000000 || t < -0x800000000000) gp(0);
+  } else if (t > c.smax[1]) gp(0);
+  return t;
+}
+
 /** Jcc rel. */
 export function jcc(c: Cpu, i: Insn): void {
   if (c.alu.cond(i.cc)) {
     const t = c.rip + i.rel;
     const os = i.opSize;
-    c.rip = os === 64 ? t : os === 32 ? t >>> 0 : t & 0xffff;
+    c.rip = check(c, os === 64 ? t : os === 32 ? t >>> 0 : t & 0xffff);
   }
 }
 
 /** JMP rel. */
 export function jmpRel(c: Cpu, i: Insn): void {
-  c.rip = target(i, c.rip + i.rel);
+  c.rip = check(c, target(i, c.rip + i.rel));
 }
 
 /** CALL rel. */
 export function callRel(c: Cpu, i: Insn): void {
   const r = c.rip;
   const s = i.osz;
+  const t = check(c, target(i, r + i.rel));
   push(c, s, r >>> 0, s === 8 ? Math.floor(r / TWO32) >>> 0 : 0);
-  c.rip = target(i, r + i.rel);
+  c.rip = t;
 }
 
 /** JMP r/m. */
 export function jmpE(c: Cpu, i: Insn): void {
   const s = i.osz;
   const v = readE(c, i, s);
-  c.rip = s === 8 ? (c.hi | 0) * TWO32 + v : v;
+  c.rip = check(c, s === 8 ? (c.hi | 0) * TWO32 + v : v);
 }
 
 /** CALL r/m. */
 export function callE(c: Cpu, i: Insn): void {
   const s = i.osz;
   const v = readE(c, i, s);
-  const h = c.hi;
+  const t = check(c, s === 8 ? (c.hi | 0) * TWO32 + v : v);
   const r = c.rip;
   push(c, s, r >>> 0, s === 8 ? Math.floor(r / TWO32) >>> 0 : 0);
-  c.rip = s === 8 ? (h | 0) * TWO32 + v : v;
+  c.rip = t;
 }
 
 /** RET near [imm16]. */
 export function retNear(c: Cpu, i: Insn): void {
   const s = i.osz;
-  const v = pop(c, s);
-  c.rip = s === 8 ? (c.hi | 0) * TWO32 + v : v;
-  if (i.imm !== 0) spAdd(c, i.imm & 0xffff);
+  const v = peek(c, 0, s);
+  const t = check(c, s === 8 ? (c.hi | 0) * TWO32 + v : v);
+  spAdd(c, s + (i.imm & 0xffff));
+  c.rip = t;
 }
 
 /** LOOP/LOOPE/LOOPNE/JrCXZ (i.x: 0 loopne, 1 loope, 2 loop, 3 jrcxz). */
@@ -93,7 +106,7 @@ export function loop(c: Cpu, i: Insn): void {
   let zero: boolean;
   if (i.x === 3) {
     zero = as === 64 ? (g[2] | g[3]) === 0 : as === 32 ? g[2] === 0 : (g[2] & 0xffff) === 0;
-    if (zero) c.rip = target(i, c.rip + i.rel);
+    if (zero) c.rip = check(c, target(i, c.rip + i.rel));
     return;
   }
   if (as === 64) {
@@ -113,7 +126,7 @@ export function loop(c: Cpu, i: Insn): void {
     const zf = c.alu.cond(4);
     take = i.x === 1 ? zf : !zf;
   }
-  if (take) c.rip = target(i, c.rip + i.rel);
+  if (take) c.rip = check(c, target(i, c.rip + i.rel));
 }
 
 // =====================================================================

@@ -53,3 +53,18 @@ Deno.test("far jmp to a 32-bit code segment in compatibility mode and far ret ba
   assert.equal(t.cpu.gpr[6], 5);
   assert.equal(t.cpu.mode, "long64");
 });
+
+Deno.test("near branch beyond the CS limit or to a non-canonical address is #GP(0) at the branch", () => {
+  const t = exec32("b8 00 20 10 00 ff e0 f4", /* mov eax, 0x102000; jmp eax; hlt */ (x) => {
+    x.cpu.seg[1].limit = 0x101fff;
+    x.cpu.stateChanged();
+  });
+  assert.equal(t.cpu.gpr[14], 13);
+  assert.equal(t.mem.read32(t.cpu.gpr[8] + 4), 0x100005); // EIP of the JMP
+  const u = exec64(
+    "48 b8 00 00 00 00 00 80 00 00 ff d0 f4", /* mov rax, 0x800000000000; call rax; hlt */
+  );
+  assert.equal(u.cpu.gpr[30], 13);
+  assert.equal(u.mem.read32(u.cpu.gpr[8] + 8), 0x10000a); // RIP of the CALL
+  assert.equal(u.cpu.gpr[8], 0x80000 - 48); // nothing was pushed by the CALL
+});
