@@ -117,8 +117,17 @@ export interface IoExit extends ExitBase {
   readonly direction: Direction;
   /** Data written (out) or read (in, set by the handler). */
   value: number;
-  /** Set for INS/OUTS: the REP prefix and the linear address of the element. */
-  readonly string?: { readonly rep: boolean; readonly linear: number };
+  /**
+   * Set for INS/OUTS: the REP prefix, the linear address of the element,
+   * and (for the VM-exit instruction information) the instruction's address
+   * size and segment register (0 ES .. 5 GS; ES for INS).
+   */
+  readonly string?: {
+    readonly rep: boolean;
+    readonly linear: number;
+    readonly addressSize?: 16 | 32 | 64;
+    readonly segment?: number;
+  };
   /** True when the port came from DX, false for the immediate form. */
   readonly dxForm: boolean;
 }

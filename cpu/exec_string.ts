@@ -181,7 +181,16 @@ function makeIo(
     direction: dir,
     value,
     dxForm: !i.isImmPort,
-    ...(str ? { string: { rep, linear: lin } } : {}),
+    ...(str
+      ? {
+        string: {
+          rep,
+          linear: lin,
+          addressSize: i.addrSize as 16 | 32 | 64,
+          segment: dir === "in" ? 0 : i.seg,
+        },
+      }
+      : {}),
   };
   return e;
 }

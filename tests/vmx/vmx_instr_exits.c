@@ -408,14 +408,12 @@ static void test_io_string_info(void) {
   memset(&g, 0, sizeof g);
   g.rsi = (uintptr_t)&io_buf[4];
   struct xit x = h_enter(l2_ios, 2);
-  t_todo(xit_is(&x, EXIT_IO, l2_ios_a32) && (x.info & 0x380) == 0x080 && x.len == 2,
-         "the CPU's I/O exit does not carry the address size; vmx/nonroot/hook.ts uses the mode's",
-         "OUTSB with an address-size prefix in 64-bit mode: information 0x%x reports 32-bit (1 << 7)",
-         x.info);
+  t_ok(xit_is(&x, EXIT_IO, l2_ios_a32) && (x.info & 0x380) == 0x080 && x.len == 2,
+       "OUTSB with an address-size prefix in 64-bit mode: information 0x%x reports 32-bit (1 << 7)",
+       x.info);
   x = h_skip_run();
-  t_todo(xit_is(&x, EXIT_IO, l2_ios_fs) && (x.info & 0x38000) == (4u << 15) && x.len == 2,
-         "the CPU's I/O exit does not carry the segment; vmx/nonroot/hook.ts reports DS",
-         "OUTSB with an FS override: information 0x%x reports segment FS (4 << 15)", x.info);
+  t_ok(xit_is(&x, EXIT_IO, l2_ios_fs) && (x.info & 0x38000) == (4u << 15) && x.len == 2,
+       "OUTSB with an FS override: information 0x%x reports segment FS (4 << 15)", x.info);
   x = h_skip_run();
   t_ok(at_vmcall(&x, l2_ios_end), "INS/OUTS information: resumed");
   h_controls(0, 0, 0);

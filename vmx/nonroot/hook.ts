@@ -93,14 +93,13 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       );
       if (s !== undefined) {
         info.guestLinear = s.linear;
-        // INS/OUTS information (IA32_VMX_BASIC[54]): address size from the
-        // mode, segment ES for INS and DS for OUTS (no override known here).
-        const asz = v.mode === "long64"
-          ? 64
-          : v.mode === "protected32" || v.mode === "compat32"
-          ? 32
-          : 16;
-        info.instrInfo = (addrSizeCode(asz) << 7) | ((exit.direction === "in" ? 0 : 3) << 15);
+        // INS/OUTS information (IA32_VMX_BASIC[54], Table 28-8): the
+        // instruction's address size and segment (ES for INS); the mode's
+        // defaults if the CPU did not report them.
+        const asz = s.addressSize ??
+          (v.mode === "long64" ? 64 : v.mode === "protected32" || v.mode === "compat32" ? 32 : 16);
+        const seg = s.segment ?? (exit.direction === "in" ? 0 : 3);
+        info.instrInfo = (addrSizeCode(asz) << 7) | ((seg & 7) << 15);
       }
       return reflect(n, exit.instructionLength);
     }
