@@ -145,12 +145,12 @@ Deno.test("vmx conformance: event injection of each type (vmx_inject)", () => {
 
 Deno.test("vmx conformance: EPT violations fixed up by L1, misconfigurations, INVEPT/INVVPID (vmx_ept_faults)", () => {
   const { out, m, tap } = runImage("vmx_ept_faults.elf");
-  assertTap("vmx_ept_faults", out, tap, 26);
+  assertTap("vmx_ept_faults", out, tap, 28);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(
     s.l2ToL1[48],
-    5,
-    "five EPT violations (read, write, fetch, execute-only read, page walk)",
+    6,
+    "six EPT violations (read, write, fetch, execute-only read, page walk, IDT gate)",
   );
   assert.equal(s.l2ToL1[49], 2, "two EPT misconfigurations");
   assert.equal(s.l2ToL1[50], 1, "INVEPT in L2");

@@ -126,6 +126,34 @@ static void test_walk(void) {
   vw(GUEST_CR3, read_cr3());
 }
 
+/* An EPT violation while delivering L2's INT 0x41 (its IDT gate is unmapped): IDT-vectoring info. */
+X(l2_swint[], l2_swint_end[]);
+L2_ASM("l2_swint: int $0x41\n l2_swint_end: vmcall\n jmp l2_swint_end");
+static void test_delivery(void) {
+  struct dtr idt;
+  sidt(&idt);
+  uint64_t gate = idt.base + 0x41 * 16, page = gate & ~0xfffull;
+  l2_record_vector(0x41);
+  memset((void *)&l2_ev, 0, sizeof l2_ev);
+  ept_unmap_4k(&ept, page);
+  flush();
+  memset(&g, 0, sizeof g);
+  struct xit x = h_enter(l2_swint, 2);
+  bool good = xit_is(&x, EXIT_EPT_VIOLATION, l2_swint) && (x.qual & 0x187) == 0x181 && x.gpa == gate &&
+              x.idt == 0x80000441u && x.len == 2 && l2_ev.count == 0;
+  if (!good) xit_diag("INT 0x41 delivery", &x);
+  t_ok(good,
+       "EPT violation reading the IDT gate of L2's INT 0x41: GPA = the gate (0x%lx), IDT-vectoring "
+       "0x%x (software interrupt), length %u, RIP at the INT",
+       (unsigned long)x.gpa, x.idt, x.len);
+  ept_map_4k(&ept, page, page, EPT_RWX);
+  flush();
+  x = h_run(); /* RIP is the INT itself: resuming delivers it again */
+  t_ok(at_vmcall(&x, l2_swint_end) && l2_ev.count == 1 && l2_ev.vector == 0x41 &&
+           l2_ev.rip == (uintptr_t)l2_swint_end,
+       "L1 mapped the IDT page and resumed: L2's handler got vector 0x41, returning after the INT");
+}
+
 static void test_misconfig(void) {
   uint64_t page = (uintptr_t)epage;
   uint64_t *leaf = ept_leaf(&ept, page);
@@ -196,10 +224,10 @@ static void test_invept_invvpid(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(26);
+  t_plan(28);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   if (!can_proc2(PROC2_ENABLE_EPT)) {
-    t_skip(25, "EPT not advertised");
+    t_skip(27, "EPT not advertised");
     t_done();
   }
   caps = rdmsr(MSR_VMX_EPT_VPID_CAP);
@@ -208,6 +236,7 @@ int kmain(uint32_t magic, uint32_t mbi) {
   vw(EPT_POINTER, ept.eptp);
   test_violations();
   test_walk();
+  test_delivery();
   test_misconfig();
   test_invept_invvpid();
   (void)magic;

@@ -107,7 +107,10 @@ export class NestedEpt {
       deliveringLength?: number;
     };
     const delivering = x.delivering !== undefined && x.delivering >= 0;
-    const rip = delivering ? v.rip : x.ip0 ?? v.rip;
+    // During delivery of a software event (INT n, INT3, INTO, INT1) the saved
+    // RIP is that of the instruction itself (SDM 28.3.3), not the next one.
+    const soft = delivering && (x.deliveringType ?? 3) >= 4;
+    const rip = delivering && !soft ? v.rip : x.ip0 ?? v.rip;
     if (delivering) {
       // The violation interrupted the delivery of an event through L2's IDT:
       // report it as IDT-vectoring information so that L1 can re-inject it (SDM 28.2.4).
