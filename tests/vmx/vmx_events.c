@@ -315,7 +315,7 @@ L2_ASM("l2_iw: nop\n l2_iw_sti: sti\n l2_iw_shadow: nop\n l2_iw_open: nop\n cli\
        "l2_iw_end: vmcall\n jmp l2_iw_end");
 static void test_intr_window(void) {
   if (!can_proc(PROC_INTR_WINDOW)) {
-    t_skip(3, "interrupt-window exiting not advertised");
+    t_skip(4, "interrupt-window exiting not advertised");
     return;
   }
   h_controls(0, PROC_INTR_WINDOW, 0);
@@ -327,6 +327,12 @@ static void test_intr_window(void) {
        (unsigned long)x.rip, (unsigned long)x.rflags);
   x = h_enter(l2_iw_open, 0x202);
   t_ok(xit_is(&x, EXIT_INTR_WINDOW, l2_iw_open), "interrupt-window exiting with IF=1: exit 7 at once");
+  /* Blocking by STI loaded from the interruptibility state delays the window by one instruction. */
+  vw(GUEST_INTERRUPTIBILITY, 1);
+  x = h_enter(l2_iw_shadow, 0x202);
+  t_ok(xit_is(&x, EXIT_INTR_WINDOW, l2_iw_open) && x.interruptibility == 0,
+       "entry with blocking by STI: the window opens after one L2 instruction (RIP 0x%lx)",
+       (unsigned long)x.rip);
   h_controls(0, 0, 0);
   x = h_run();
   t_ok(at_vmcall(&x, l2_iw_end), "interrupt window: resumed");
@@ -337,7 +343,7 @@ X(l2_count[], l2_count_end[]);
 L2_ASM("l2_count: inc %r8\n cmp $100, %r8\n jb l2_count\n l2_count_end: vmcall\n jmp l2_count_end");
 static void test_preemption(void) {
   if (!can_pin(PIN_PREEMPTION_TIMER)) {
-    t_skip(4, "preemption timer not advertised");
+    t_skip(5, "preemption timer not advertised");
     return;
   }
   h_controls(PIN_PREEMPTION_TIMER, 0, 0);
@@ -352,6 +358,15 @@ static void test_preemption(void) {
   x = h_run();
   t_ok(x.fail == 0 && x.reason == EXIT_PREEMPTION_TIMER && x.len == 0,
        "preemption timer value 1 with L2 spinning: exit 52 (reason %u)", x.reason);
+  /* Entry in the HLT activity state: the timer still counts and the exit saves HLT. */
+  vw(PREEMPTION_TIMER, 50);
+  vw(GUEST_ACTIVITY, 1);
+  x = h_enter(l2_count, 2);
+  t_ok(xit_is(&x, EXIT_PREEMPTION_TIMER, l2_count) && x.activity == 1 && g.r8 == 0,
+       "entry in HLT activity state: the preemption timer ends it with exit 52, activity HLT saved "
+       "(%u), no L2 instruction ran",
+       x.activity);
+  vw(GUEST_ACTIVITY, 0);
   bool save = can_exit(EXIT_SAVE_PREEMPTION);
   if (save) {
     vw(EXIT_CONTROLS, base_ctl.exit | EXIT_SAVE_PREEMPTION);
@@ -443,7 +458,7 @@ static void test_triple_fault(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(46);
+  t_plan(48);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_exceptions();
   test_external();

@@ -78,4 +78,12 @@ export function loadGuestState(v: VcpuX, d: DataView): void {
   // Non-register state (27.3.2.5).
   v.activity = ACTIVITY[r32(d, O.GUEST_ACTIVITY_STATE) & 3];
   v.interruptibility = r32(d, O.GUEST_INTERRUPTIBILITY_INFO) & 0xf;
+  // Blocking by STI / MOV SS loaded by the entry covers L2's first
+  // instruction (SDM 27.3.2.5, 27.7): the CPU engine ends a shadow when its
+  // retired count reaches `shadowUntil`, and a successful VMLAUNCH/VMRESUME
+  // leaves the instruction loop without retiring (the state was replaced).
+  const cpu = v as { shadowUntil?: number };
+  if ((v.interruptibility & 3) !== 0 && cpu.shadowUntil !== undefined) {
+    cpu.shadowUntil = v.retired + 1;
+  }
 }
