@@ -216,10 +216,14 @@ export class Cpu implements Vcpu {
   readonly rTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
   /** Read TLB: backing byte arrays. */
   readonly rMem: Uint8Array[] = [];
+  /** Read TLB: the same frames as 32-bit words (aligned fast path). */
+  readonly rMem32: Uint32Array[] = [];
   /** Write TLB tags. */
   readonly wTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
   /** Write TLB backing arrays. */
   readonly wMem: Uint8Array[] = [];
+  /** Write TLB: the same frames as 32-bit words. */
+  readonly wMem32: Uint32Array[] = [];
   /** Write TLB: physical frame of each entry (to drop it when the frame holds code). */
   readonly wFrame: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
   /** CPL class the fast TLB was filled for (true = user). */
@@ -253,6 +257,8 @@ export class Cpu implements Vcpu {
     for (let i = 0; i < TLB_SIZE; i++) {
       this.rMem.push(EMPTY);
       this.wMem.push(EMPTY);
+      this.rMem32.push(EMPTY32);
+      this.wMem32.push(EMPTY32);
     }
     const mem = this.memory;
     if (mem.onCodeWrite !== undefined) mem.onCodeWrite((f) => this.codeWritten(f));
@@ -638,6 +644,7 @@ export class Cpu implements Vcpu {
 }
 
 const EMPTY = new Uint8Array(0);
+const EMPTY32 = new Uint32Array(0);
 /** A code page with no decoded instructions (used when there is no current page). */
 const NO_PAGE: (Insn | undefined)[] = new Array(4096);
 

@@ -129,6 +129,7 @@ export function lr32(cpu: Cpu, lin: number): number {
   const o = lin & 0xfff;
   const x = (lin >>> 12) & TMASK;
   if (cpu.rTag[x] === lin - o && o < 0xffd) {
+    if ((o & 3) === 0) return cpu.rMem32[x][o >> 2];
     const m = cpu.rMem[x];
     const p = o;
     return (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0;
@@ -141,6 +142,11 @@ export function lr64(cpu: Cpu, lin: number): number {
   const o = lin & 0xfff;
   const x = (lin >>> 12) & TMASK;
   if (cpu.rTag[x] === lin - o && o < 0xff9) {
+    if ((o & 7) === 0) {
+      const m32 = cpu.rMem32[x];
+      cpu.hi = m32[(o >> 2) + 1];
+      return m32[o >> 2];
+    }
     const m = cpu.rMem[x];
     const p = o;
     cpu.hi = (m[p + 4] | (m[p + 5] << 8) | (m[p + 6] << 16) | (m[p + 7] << 24)) >>> 0;
@@ -182,6 +188,10 @@ export function lw32(cpu: Cpu, lin: number, v: number): void {
   const o = lin & 0xfff;
   const x = (lin >>> 12) & TMASK;
   if (cpu.wTag[x] === lin - o && o < 0xffd) {
+    if ((o & 3) === 0) {
+      cpu.wMem32[x][o >> 2] = v;
+      return;
+    }
     const m = cpu.wMem[x];
     const p = o;
     m[p] = v;
@@ -198,6 +208,12 @@ export function lw64(cpu: Cpu, lin: number, lo: number, hi: number): void {
   const o = lin & 0xfff;
   const x = (lin >>> 12) & TMASK;
   if (cpu.wTag[x] === lin - o && o < 0xff9) {
+    if ((o & 7) === 0) {
+      const m32 = cpu.wMem32[x];
+      m32[o >> 2] = lo;
+      m32[(o >> 2) + 1] = hi;
+      return;
+    }
     const m = cpu.wMem[x];
     const p = o;
     m[p] = lo;
@@ -259,13 +275,28 @@ function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
   if (r === null) return;
   const x = (lin >>> 12) & TMASK;
   const page = lin - (lin & 0xfff);
+  const r32 = view32(r);
   if (write) {
     cpu.wTag[x] = page;
     cpu.wMem[x] = r;
+    cpu.wMem32[x] = r32;
     cpu.wFrame[x] = frame;
   }
   cpu.rTag[x] = page;
   cpu.rMem[x] = r;
+  cpu.rMem32[x] = r32;
+}
+
+/** 32-bit views of frame views (little-endian hosts: aligned accesses become one load). */
+const VIEWS32 = new WeakMap<Uint8Array, Uint32Array>();
+
+function view32(r: Uint8Array): Uint32Array {
+  let v = VIEWS32.get(r);
+  if (v === undefined) {
+    v = new Uint32Array(r.buffer, r.byteOffset, r.byteLength >>> 2);
+    VIEWS32.set(r, v);
+  }
+  return v;
 }
 
 /** Drop the fast entries (CPL class change). */
