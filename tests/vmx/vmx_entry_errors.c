@@ -82,6 +82,14 @@ static struct vmx_result raw_vmlaunch(void) {
   return vmx_result_from(fl);
 }
 
+/* VMLAUNCH right after MOV SS: events are blocked by MOV SS, VMfailValid(26) (SDM 31.3, 31.4). */
+static struct vmx_result vmlaunch_after_mov_ss(void) {
+  uint64_t fl;
+  __asm__ volatile("mov %%ss, %%ecx; movb $0xd5, %%ah; sahf; mov %%ecx, %%ss; vmlaunch; pushfq; popq %0"
+                   : "=r"(fl)::"rax", "rcx", "cc", "memory");
+  return vmx_result_from(fl);
+}
+
 static void control_errors(void) {
   bool t = vmx_has_true_ctls();
   uint32_t pin_must1 = (uint32_t)rdmsr(t ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS);
@@ -166,6 +174,9 @@ static void control_errors(void) {
   }
   struct fw w7[] = {{ENTRY_MSR_LOAD_COUNT, 1}, {ENTRY_MSR_LOAD_ADDR, (uintptr_t)load_list + 4}};
   fail_valid("VM-entry MSR-load address not 16-byte aligned", 7, w7, 2);
+  struct vmx_result r = vmlaunch_after_mov_ss();
+  t_ok(r.kind == VMX_FAIL_VALID && r.error == 26,
+       "VMLAUNCH in the MOV SS shadow: VMfailValid(26) (got kind %d error %u)", r.kind, r.error);
 }
 
 static void host_errors(void) {
@@ -224,6 +235,14 @@ static void guest_failures(void) {
   entry_fail("guest interruptibility with STI and MOV-SS blocking", 33, 0, h, 1);
   struct fw i[] = {{ENTRY_INTR_INFO, 0x80000040u}, {GUEST_RFLAGS, 2}};
   entry_fail("external-interrupt injection with guest RFLAGS.IF = 0", 33, 0, i, 2);
+  if (can_pin(PIN_VIRTUAL_NMIS)) {
+    struct fw w[] = {{PIN_CONTROLS, base_ctl.pin | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS},
+                     {GUEST_INTERRUPTIBILITY, 8},
+                     {ENTRY_INTR_INFO, 0x80000202u}};
+    entry_fail("NMI injection with virtual-NMI blocking", 33, 0, w, 3);
+  } else {
+    t_skip(1, "virtual NMIs not advertised");
+  }
   struct fw j[] = {{GUEST_RIP, canon_bad}};
   vw(GUEST_RIP, (uintptr_t)l2_ok);
   struct xit x = run_with(j, 1);
@@ -311,7 +330,7 @@ static void good_entry(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(55);
+  t_plan(57);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   vw(GUEST_RIP, (uintptr_t)l2_ok);
   struct vmx_result r = vmx_run(&g, true);
