@@ -125,7 +125,7 @@ Deno.test("vmx conformance: VMLAUNCH/VMRESUME errors and entry failures (vmx_ent
 
 Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (vmx_events)", () => {
   const { out, m, tap } = runImage("vmx_events.elf");
-  assertTap("vmx_events", out, tap, 48);
+  assertTap("vmx_events", out, tap, 51);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[1], 4, "four external-interrupt exits (two self-IPIs, two LAPIC timer)");
   assert.equal(s.l2ToL1[2], 1, "one triple fault");
@@ -137,7 +137,7 @@ Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (v
 
 Deno.test("vmx conformance: event injection of each type (vmx_inject)", () => {
   const { out, m, tap } = runImage("vmx_inject.elf");
-  assertTap("vmx_inject", out, tap, 14);
+  assertTap("vmx_inject", out, tap, 16);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[0] ?? 0, 1, "only the #GP raised while delivering an injected event exits");
   dispose(m);

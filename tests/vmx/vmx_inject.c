@@ -46,8 +46,38 @@ static bool got(int vector, uint64_t error_code, const void *rip) {
 
 #define NO_EC (~0ull)
 
+/* An L2 NMI handler that VMCALLs before its IRET (to look at virtual-NMI blocking). */
+static volatile int nmi_in_handler;
+static void nmi_vmcall(struct irq_frame *f) {
+  (void)f;
+  nmi_in_handler++;
+  __asm__ volatile("vmcall" ::: "memory");
+}
+
+/* Virtual NMIs: an injected NMI blocks virtual NMIs until L2's IRET (SDM 25.3, 27.6.1.2). */
+static void test_virtual_nmi_blocking(void) {
+  if (!can_pin(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS)) {
+    t_skip(2, "virtual NMIs not advertised");
+    return;
+  }
+  h_controls(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, 0, 0);
+  idt_set_handler(2, nmi_vmcall);
+  nmi_in_handler = 0;
+  struct xit x = inject(0x80000202u, 0, 0, l2_call, 2);
+  t_ok(x.fail == 0 && x.reason == EXIT_VMCALL && x.rip != (uintptr_t)l2_call && nmi_in_handler == 1 &&
+           (x.interruptibility & 8),
+       "injected NMI with virtual NMIs: VMCALL from inside L2's NMI handler saves virtual-NMI "
+       "blocking (interruptibility 0x%x)",
+       x.interruptibility);
+  x = h_skip_run();
+  t_ok(at_vmcall(&x, l2_call) && !(x.interruptibility & 8),
+       "after the handler's IRET the blocking is gone (interruptibility 0x%x)", x.interruptibility);
+  l2_record_vector(2);
+  h_controls(0, 0, 0);
+}
+
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(14);
+  t_plan(16);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   outb(0x21, 0xff); /* mask the 8259s: L2 runs with IF=1 here */
   outb(0xa1, 0xff);
@@ -121,6 +151,7 @@ int kmain(uint32_t magic, uint32_t mbi) {
   x = inject(0, 0, 0, l2_call, 2);
   t_ok(at_vmcall(&x, l2_call) && l2_ev.count == 0,
        "no injection when the valid bit is clear: L2's handlers did not run");
+  test_virtual_nmi_blocking();
   (void)magic;
   (void)mbi;
   t_done();
