@@ -355,11 +355,12 @@ static void test_intr_window(void) {
 }
 
 /* ---- VMX-preemption timer ---- */
-X(l2_count[], l2_count_end[]);
+X(l2_count[], l2_count_end[], l2_inc[]);
+L2_ASM("l2_inc: inc %r8\n jmp l2_inc");
 L2_ASM("l2_count: inc %r8\n cmp $100, %r8\n jb l2_count\n l2_count_end: vmcall\n jmp l2_count_end");
 static void test_preemption(void) {
   if (!can_pin(PIN_PREEMPTION_TIMER)) {
-    t_skip(5, "preemption timer not advertised");
+    t_skip(6, "preemption timer not advertised");
     return;
   }
   h_controls(PIN_PREEMPTION_TIMER, 0, 0);
@@ -374,9 +375,21 @@ static void test_preemption(void) {
   x = h_run();
   t_ok(x.fail == 0 && x.reason == EXIT_PREEMPTION_TIMER && x.len == 0,
        "preemption timer value 1 with L2 spinning: exit 52 (reason %u)", x.reason);
+  /* A larger timer value lets L2 run longer (the timer counts down with the TSC). */
+  uint64_t ran[2];
+  for (int i = 0; i < 2; i++) {
+    vw(PREEMPTION_TIMER, i == 0 ? 200 : 400);
+    g.r8 = 0;
+    x = h_enter(l2_inc, 2);
+    ran[i] = x.reason == EXIT_PREEMPTION_TIMER ? g.r8 : 0;
+  }
+  t_ok(ran[0] > 0 && ran[1] > ran[0] + ran[0] / 2,
+       "preemption timer 200 vs 400: L2 ran %lu vs %lu loop iterations before exit 52",
+       (unsigned long)ran[0], (unsigned long)ran[1]);
   /* Entry in the HLT activity state: the timer still counts and the exit saves HLT. */
   vw(PREEMPTION_TIMER, 50);
   vw(GUEST_ACTIVITY, 1);
+  g.r8 = 0;
   x = h_enter(l2_count, 2);
   t_ok(xit_is(&x, EXIT_PREEMPTION_TIMER, l2_count) && x.activity == 1 && g.r8 == 0,
        "entry in HLT activity state: the preemption timer ends it with exit 52, activity HLT saved "
@@ -474,7 +487,7 @@ static void test_triple_fault(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(51);
+  t_plan(52);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_exceptions();
   test_external();
