@@ -178,3 +178,18 @@ Deno.test("single-step: POPF setting TF traps (#DB) after the following instruct
   assert.equal(t.cpu.dr[6] & 0x4000, 0x4000);
   assert.equal(t.cpu.rflags & 0x100, 0); // delivery cleared TF
 });
+
+Deno.test("a supervisor-only page cached by kernel accesses still faults for user code (#PF, U=1 P=1)", () => {
+  // Page directory entry 2 (4-6 MiB) becomes supervisor-only; the kernel reads it first.
+  const t = exec64(
+    "8b 04 25 00 00 40 00 6a 2b 68 00 00 07 00 6a 02 6a 33 68 00 08 10 00 48 cf", /* mov eax, [0x400000]; push 0x2b; push 0x70000; push 2; push 0x33; push 0x100800; iretq */
+    (x) => {
+      x.mem.write32(LAYOUT.pd + 2 * 8, 0x400000 | 0x83);
+      x.mem.write32(LAYOUT.tss + 4, 0x88000);
+      x.mem.writeBytes(0x100800, new Uint8Array([0x8b, 0x1c, 0x25, 0, 0, 0x40, 0, 0xf4])); // mov ebx, [0x400000]
+    },
+  );
+  assert.equal(t.cpu.gpr[30], 14);
+  assert.equal(t.cpu.cr2, 0x400000);
+  assert.equal(t.mem.read32(t.cpu.gpr[8]), 5); // user | present
+});
