@@ -70,6 +70,12 @@ export class Cpu implements Vcpu {
    * alone (SDM Vol. 3C 27.1).
    */
   pfLinear = 0;
+  /**
+   * DR6 bits (B0-B3, BD, BS) of the #DB being raised. They reach DR6 only
+   * when that #DB is delivered; a #DB that causes a VM exit reports them in
+   * the exit qualification instead (SDM Vol. 3C 27.1, 28.2.1).
+   */
+  dbPending = 0;
   /** CR3. */
   cr3 = 0;
   /** CR4. */

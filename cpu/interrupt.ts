@@ -93,8 +93,13 @@ export function deliverEvent(
   for (;;) {
     if (t !== Ev.EXT && offer && offerException(cpu, v, e, t, ip)) return;
     offer = true;
-    // A #PF being delivered loads CR2 now, not when the walk failed (27.1).
+    // A #PF being delivered loads CR2 now, not when the walk failed, and a
+    // #DB its DR6 bits (27.1).
     if (t === Ev.HW && v === Vec.PF) cpu.cr2 = cpu.pfLinear;
+    if (t === Ev.HW && v === Vec.DB && cpu.dbPending !== 0) {
+      cpu.dr[6] = (cpu.dr[6] | cpu.dbPending) >>> 0;
+      cpu.dbPending = 0;
+    }
     try {
       cpu.delivering = v;
       cpu.deliveringType = t;
@@ -407,7 +412,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   // following instruction.
   if (cpu.tfArmed && cpu.retired > cpu.tfAt) {
     cpu.tfArmed = false;
-    cpu.dr[6] = (cpu.dr[6] | 0x4000) >>> 0; // DR6.BS
+    cpu.dbPending = 0x4000; // DR6.BS, written when the #DB is delivered
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);

@@ -283,6 +283,13 @@ function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
   if (!exits) return "pass";
   info.begin(Reason.EXCEPTION_NMI);
   if (vector === 14) info.qual(exit.faultAddress);
+  // #DB: the DR6 bits it would have set (B0-B3, BD, BS) go to the
+  // qualification; DR6 itself is left alone (SDM 27.1, Table 28-1).
+  if (vector === 1 && type === IntrType.HARDWARE_EXCEPTION) {
+    const cpu = n.vcpu as { dbPending?: number };
+    info.qual((cpu.dbPending ?? 0) & 0x600f);
+    if (cpu.dbPending !== undefined) cpu.dbPending = 0;
+  }
   // Raised while delivering another event through L2's IDT: IDT-vectoring information.
   const x = n.vcpu as {
     vectoring?: number;
