@@ -85,6 +85,7 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_io_l0",
     "vmx_l2_modes",
     "vmx_host_state",
+    "vmx_cpl3",
   ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,

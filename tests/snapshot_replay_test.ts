@@ -22,6 +22,7 @@ const IMAGES = [
   "vmx_io_l0.elf",
   "vmx_l2_modes.elf",
   "vmx_host_state.elf",
+  "vmx_cpl3.elf",
 ];
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const dec = new TextDecoder();

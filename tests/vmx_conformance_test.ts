@@ -193,3 +193,13 @@ Deno.test("vmx conformance: host state loaded by VM exits, guest MSRs/state save
   assert.equal(s.l2ToL1[31] ?? 0, 0, "no RDMSR exit through the all-clear MSR bitmap");
   dispose(m);
 });
+
+Deno.test("vmx conformance: L2 at CPL 3, privilege faults before VM exits (vmx_cpl3)", () => {
+  const { out, m, tap } = runImage("vmx_cpl3.elf");
+  assertTap("vmx_cpl3", out, tap, 16);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[0], 10, "ten #GP(0) exception exits");
+  assert.equal(s.l2ToL1[12] ?? 0, 0, "no HLT exit");
+  assert.equal(s.l2ToL1[30] ?? 0, 0, "no I/O exit");
+  dispose(m);
+});
