@@ -7,6 +7,7 @@
 
 import {
   type Plugin,
+  PluginConflictError,
   PluginMissingError,
   PluginVersionError,
   SUPPORTED_PLUGIN_API_VERSIONS,
@@ -27,7 +28,9 @@ export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
       );
     }
     if (names.has(p.name)) {
-      throw new PluginMissingError(`plugin "${p.name}" is loaded twice`);
+      throw new PluginConflictError(
+        `plugin "${p.name}" is loaded twice (two instances claiming the same resources)`,
+      );
     }
     names.add(p.name);
   }
