@@ -324,9 +324,8 @@ export class Cpu implements Vcpu {
   private loop(): void {
     // The retired count lives in a local while hot handlers run; it is written
     // back before any other handler (which may read it) and when leaving.
-    let n = this.retired;
-    try {
-      while (n < this.loopLimit) {
+    {
+      while (this.retired < this.loopLimit) {
         const ip = this.rip;
         this.ip0 = ip;
         const off = ip - this.codeIp;
@@ -494,14 +493,10 @@ export class Cpu implements Vcpu {
             F.testRI8(this, i);
             break;
           default:
-            this.retired = n;
             i.h(this, i);
-            n = this.retired;
         }
-        n++;
+        this.retired++;
       }
-    } finally {
-      this.retired = n;
     }
   }
 
