@@ -68,3 +68,49 @@ Deno.test("near branch beyond the CS limit or to a non-canonical address is #GP(
   assert.equal(u.mem.read32(u.cpu.gpr[8] + 8), 0x10000a); // RIP of the CALL
   assert.equal(u.cpu.gpr[8], 0x80000 - 48); // nothing was pushed by the CALL
 });
+
+Deno.test("32-bit call gate from CPL 3 to CPL 0 copies parameters; RETF n returns to the outer level", () => {
+  const t = exec32(
+    "6a 2b 68 00 00 07 00 6a 02 6a 23 68 00 08 10 00 cf", /* push 0x2b; push 0x70000; push 2; push 0x23; push 0x100800; iretd */
+    (x) => {
+      x.mem.write32(0x3000 + 4, 0x88000); // TSS ESP0
+      x.mem.write32(0x3000 + 8, 0x10); // TSS SS0
+      x.mem.write32(0x1000 + 9 * 8, 0x00080900); // call gate 0x4b -> 0x08:0x100900
+      x.mem.write32(0x1000 + 9 * 8 + 4, 0x0010ec01); // P, DPL 3, 32-bit call gate, 1 parameter
+      // user: push 0x1234; call far 0x4b:0; hlt
+      x.mem.writeBytes(
+        0x100800,
+        new Uint8Array([0x68, 0x34, 0x12, 0, 0, 0x9a, 0, 0, 0, 0, 0x4b, 0, 0xf4]),
+      );
+      // kernel: mov eax, [esp+8]; mov ebx, cs; mov ecx, esp; retf 4
+      x.mem.writeBytes(
+        0x100900,
+        new Uint8Array([0x8b, 0x44, 0x24, 0x08, 0x8c, 0xcb, 0x89, 0xe1, 0xca, 0x04, 0x00]),
+      );
+    },
+  );
+  assert.equal(t.cpu.gpr[0], 0x1234); // parameter copied to the inner stack
+  assert.equal(t.cpu.gpr[6] & 0xffff, 0x08); // ran at CPL 0
+  assert.equal(t.cpu.gpr[2], 0x88000 - 20); // inner stack: SS, ESP, param, CS, EIP
+  assert.equal(t.cpu.gpr[14], 13); // then HLT at CPL 3 -> #GP
+  const sp = t.cpu.gpr[8];
+  assert.equal(t.mem.read32(sp + 8), 0x23); // faulting CS: back at CPL 3
+  assert.equal(t.mem.read32(sp + 16), 0x70000); // user ESP after RETF 4 released the parameter
+});
+
+Deno.test("LLDT and a data segment loaded from the LDT", () => {
+  const t = exec32(
+    "66 b8 50 00 0f 00 d0 66 b8 07 00 8e e0 64 a1 10 00 00 00 f4", /* mov ax, 0x50; lldt ax; mov ax, 0x07; mov fs, ax; mov eax, fs:[0x10]; hlt */
+    (x) => {
+      // GDT 10 (0x50): LDT at 0x4000, limit 0x17; LDT entry 0: data base 0x200000, limit 0xfff, DPL 3.
+      x.mem.write32(0x1000 + 10 * 8, 0x40000017);
+      x.mem.write32(0x1000 + 10 * 8 + 4, 0x00008200);
+      x.mem.write32(0x4000, 0x00000fff);
+      x.mem.write32(0x4004, 0x0040f320);
+      x.mem.write32(0x200010, 0xcafe);
+    },
+  );
+  assert.equal(t.cpu.seg[6].selector, 0x50);
+  assert.equal(t.cpu.seg[4].base, 0x200000);
+  assert.equal(t.cpu.gpr[0], 0xcafe);
+});
