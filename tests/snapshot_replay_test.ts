@@ -68,6 +68,7 @@ async function restoreInFreshProcess(
 ): Promise<{ stdout: string; stderr: string; code: number }> {
   const p = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, "--restore", file, "--stats"],
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
