@@ -250,6 +250,8 @@ export class Cpu implements Vcpu {
   codePage: (Insn | undefined)[] = NO_PAGE;
   /** Cached pages: key = frame * 4 + mode index. */
   readonly pages: Map<number, (Insn | undefined)[]> = new Map();
+  /** Frames holding the tail of a page-crossing cached instruction → page keys to drop with them. */
+  readonly crossFrames: Map<number, number[]> = new Map();
   /** Frames that hold cached code. */
   readonly codeFrames: Set<number> = new Set();
 
@@ -278,6 +280,7 @@ export class Cpu implements Vcpu {
           this.flushTlb();
           this.pages.clear();
           this.codeFrames.clear();
+          this.crossFrames.clear();
         }
       });
     }
@@ -640,6 +643,11 @@ export class Cpu implements Vcpu {
     if (!this.codeFrames.has(frame)) return;
     this.codeFrames.delete(frame);
     for (let m = 0; m < 4; m++) this.pages.delete(frame * 4 + m);
+    const cross = this.crossFrames.get(frame);
+    if (cross !== undefined) {
+      this.crossFrames.delete(frame);
+      for (const k of cross) this.pages.delete(k);
+    }
     this.dropCodePage();
   }
 }

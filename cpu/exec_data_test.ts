@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { aflags, exec32, exec64, r64 } from "./testing.ts";
+import { aflags, enter64, exec32, exec64, hex, installIdt, makeCpu, r64 } from "./testing.ts";
 
 Deno.test("mov forms, movzx/movsx/movsxd, lea, 32-bit zero extension", () => {
   const t = exec64(
@@ -91,4 +91,26 @@ Deno.test("popf at CPL 0 may set IOPL and IF", () => {
     "48 c7 c0 02 32 00 00 50 9d 9c 5b f4", /* mov rax, 0x3202; push rax; popfq; pushfq; pop rbx; hlt */
   );
   assert.equal(t.cpu.gpr[6] & 0x3200, 0x3200);
+});
+
+Deno.test("an instruction crossing a page boundary is cached, and a write to its tail is seen", () => {
+  const t = makeCpu();
+  enter64(t);
+  installIdt(t, true);
+  // 0xffff0: mov ecx, 100; xor ebx, ebx; top: 6 x nop; 0xffffd: mov eax, 0x44332211 (crosses
+  // into the next page); add ebx, eax; dec ecx; jnz top; hlt
+  t.mem.writeBytes(
+    0xffff0,
+    hex("b9 64 00 00 00 31 db 90 90 90 90 90 90 b8 11 22 33 44 01 c3 ff c9 75 ef f4"),
+  );
+  t.cpu.rip = 0xffff0;
+  assert.equal(t.cpu.run(10000), "halted");
+  assert.equal(t.cpu.gpr[6], Math.imul(0x44332211, 100) >>> 0);
+  const page = t.cpu.pages.get(0xff * 4 + 2);
+  assert.equal(page?.[0xffd]?.frame2, 0x100); // cached once, with the frame of its tail
+  t.mem.write8(0x100000, 0x00); // imm byte 0x33 -> 0x00, in the second page
+  t.cpu.rip = 0xffff0;
+  t.cpu.activity = "active";
+  assert.equal(t.cpu.run(t.cpu.retired + 10000), "halted");
+  assert.equal(t.cpu.gpr[6], Math.imul(0x44002211, 100) >>> 0);
 });

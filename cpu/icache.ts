@@ -40,6 +40,8 @@ export class Insn extends DecodedInsn {
   osz = 4;
   /** 64-bit displacement as a signed number (disp with dispHi). */
   d64 = 0;
+  /** Physical frame of the bytes in the next page for a page-crossing instruction, else -1. */
+  frame2 = -1;
   /** Direct-dispatch id of hot handlers in the run loop (0 = call `h`). */
   f = 0;
   /** Effective-address shape: 0 generic, 1 64-bit base only, 2 32-bit base(+index), 3 RIP-relative, 4 64-bit base+index. */
@@ -121,7 +123,12 @@ export function fetchInsn(cpu: Cpu): Insn {
     cpu.codePage = page;
   } else cpu.dropCodePage();
   let i = page[o];
-  if (i !== undefined) return i;
+  if (i !== undefined) {
+    if (i.frame2 < 0) return i;
+    // Crosses into the next page: valid while that page maps the same frame.
+    const pa2 = translate(cpu, lin - o + 4096, Acc.EXEC, cpu.cpl === 3);
+    if (Math.floor(pa2 / 4096) === i.frame2) return i;
+  }
   i = new Insn();
   fCpu = cpu;
   fLin = lin;
@@ -133,8 +140,19 @@ export function fetchInsn(cpu: Cpu): Insn {
     fCpu = null;
   }
   prepare(i, bits);
-  if (o + i.len <= 4096) page[o] = i;
-  else cpu.dropCodePage(); // crossing instructions are never cached
+  if (o + i.len > 4096) {
+    // Cache it with the frame of its tail; a write to that frame drops this page too.
+    const f2 = Math.floor((fPa + (4096 - o)) / 4096);
+    i.frame2 = f2;
+    cpu.crossFrames.set(f2, [...(cpu.crossFrames.get(f2) ?? []), key]);
+    if (!cpu.codeFrames.has(f2)) {
+      cpu.codeFrames.add(f2);
+      dropWriteFrame(cpu, f2);
+      const m = cpu.memory as { markCode?: (frame: number) => void };
+      if (typeof m.markCode === "function") m.markCode(f2);
+    }
+  }
+  page[o] = i;
   return i;
 }
 

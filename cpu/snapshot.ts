@@ -191,6 +191,7 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.tscOffset = m.tscOffset;
   c.pages.clear();
   c.codeFrames.clear();
+  c.crossFrames.clear();
   reloadPaging(c, false);
   c.pctx.pdpte.set(s.pdpte);
   c.stateChanged();

@@ -127,6 +127,7 @@ export function resetState(cpu: Cpu): void {
   cpu.tscAux = 0;
   cpu.pages.clear();
   cpu.codeFrames.clear();
+  cpu.crossFrames.clear();
   recomputeMode(cpu);
   cpu.flushTlb();
   cpu.poke();
