@@ -30,6 +30,7 @@ import { deliverEvent, Ev } from "./interrupt.ts";
 import { writeFlags } from "./exec_data.ts";
 import { sysRead } from "./memory.ts";
 import { recomputeMode } from "./state.ts";
+import { TaskSource, taskSwitch } from "./task.ts";
 
 const TWO32 = 4294967296;
 
@@ -189,8 +190,14 @@ export function farTransfer(c: Cpu, sel: number, off: number, call: boolean, s: 
     callGate(c, sel, a, call, type === 0xc);
     return;
   }
-  // Task gates and TSS descriptors (hardware task switching) are not supported.
-  gp(sel & 0xfffc);
+  // Hardware task switch: a 32-bit TSS or a task gate (not in IA-32e mode).
+  if ((c.efer & 0x400) !== 0) gp(sel & 0xfffc);
+  const dpl = (a >> 5) & 3;
+  if (dpl < c.cpl || dpl < (sel & 3)) gp(sel & 0xfffc);
+  if ((a & 0x80) === 0) throw new CpuFault(Vec.NP, sel & 0xfffc);
+  const tss = type === 0x5 ? descLo >>> 16 : sel;
+  if (type !== 0x5 && type !== 0x9) gp(sel & 0xfffc);
+  taskSwitch(c, tss, call ? TaskSource.CALL : TaskSource.JMP, c.rip);
 }
 
 function callGate(c: Cpu, sel: number, a: number, call: boolean, gate32: boolean): void {
@@ -427,7 +434,9 @@ export function iret(c: Cpu, i: Insn): void {
   }
   if ((c.fl & 0x4000) !== 0) {
     if ((c.efer & 0x400) !== 0) gp(0);
-    gp(c.seg[7].selector & 0xfffc); // nested task return: task switching not supported
+    // Nested task: return to the task in the back link (SDM 9.3, 9.4).
+    taskSwitch(c, sysRead(c, c.seg[7].base, 2), TaskSource.IRET, c.rip);
+    return;
   }
   const ipLo = peek(c, 0, s);
   const ip = s === 8 ? (c.hi | 0) * TWO32 + ipLo : ipLo;

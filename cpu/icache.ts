@@ -41,7 +41,7 @@ export class Insn extends DecodedInsn {
   /** 64-bit displacement as a signed number (disp with dispHi). */
   d64 = 0;
   /** Physical frame of the bytes in the next page for a page-crossing instruction, else -1. */
-  frame2 = -1;
+  frame2: number = -1;
   /** Direct-dispatch id of hot handlers in the run loop (0 = call `h`). */
   f = 0;
   /** Effective-address shape: 0 generic, 1 64-bit base only, 2 32-bit base(+index), 3 RIP-relative, 4 64-bit base+index. */

@@ -25,6 +25,7 @@ import {
   tssStack,
 } from "./segment.ts";
 import { recomputeMode } from "./state.ts";
+import { TaskSource, taskSwitch } from "./task.ts";
 
 /** Event types (VMX interruption-information encoding). */
 export const enum Ev {
@@ -221,11 +222,17 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number): voi
   if (long) {
     if (type !== 0xe && type !== 0xf) throw new CpuFault(Vec.GP, idtErr);
   } else if (type === 0x6 || type === 0x7) gate32 = false;
-  else if (type !== 0xe && type !== 0xf) throw new CpuFault(Vec.GP, idtErr); // task gates unsupported
+  else if (type !== 0xe && type !== 0xf && type !== 0x5) throw new CpuFault(Vec.GP, idtErr);
   if ((t === Ev.SWINT || t === Ev.SWEXC || t === Ev.PRIV && false) && gdpl < cpu.cpl) {
     throw new CpuFault(Vec.GP, v * 8 + 2);
   }
   if ((hi & 0x8000) === 0) throw new CpuFault(Vec.NP, idtErr);
+  if (type === 0x5) {
+    // Task gate: switch tasks; the error code goes on the new task's stack (SDM 6.12.2).
+    taskSwitch(cpu, lo >>> 16, TaskSource.INT, ip, pushErr ? e : -1);
+    if (v === Vec.NMI && t === Ev.NMI) cpu.interruptibility |= 8;
+    return;
+  }
   const trap = (type & 1) === 1;
   const sel = lo >>> 16;
   let off = ((lo & 0xffff) | (hi & 0xffff0000)) >>> 0;

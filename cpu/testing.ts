@@ -85,7 +85,7 @@ export function writeGdt(mem: PhysicalMemory, long: boolean): void {
   gdtEntry(mem, 4, 0, 0xfffff, 0xfb, 0xc);
   gdtEntry(mem, 5, 0, 0xfffff, 0xf3, 0xc);
   gdtEntry(mem, 6, 0, 0xfffff, 0xfb, 0xa);
-  gdtEntry(mem, 7, LAYOUT.tss, 0x67, 0x89, 0);
+  gdtEntry(mem, 7, LAYOUT.tss, 0x67, 0x8b, 0); // busy: TR is loaded with it
   if (long) {
     mem.write32(LAYOUT.gdt + 64, 0);
     mem.write32(LAYOUT.gdt + 68, 0);
