@@ -98,7 +98,6 @@ export class Machine {
   /** Plugins in setup order. */
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
-  readonly #watched = new Set<number>();
   #stop: StopRequest | undefined;
   #disposed = false;
   readonly #ns: number;
@@ -358,7 +357,12 @@ export class Machine {
         intercept: (handler, levels) => this.bus.intercept(name, handler, levels),
         observe: (observer) => this.bus.observe(name, observer),
         watchExceptions: (vectors) => {
-          for (const v of vectors) this.#watched.add(v);
+          for (const v of vectors) {
+            if (!Number.isInteger(v) || v < 0 || v > 31) {
+              throw new RangeError(`${name}: exception vector ${v} is not 0..31`);
+            }
+            this.cpu.watchedExceptions |= 1 << v;
+          }
         },
       },
       irq: { line: (n) => this.irq.line(n), addChip: (chip) => this.irq.addChip(chip) },

@@ -137,7 +137,11 @@ export function deliverEvent(
   }
 }
 
-/** Offer an exception exit (non-root, or watched vectors). True if reflected. */
+/**
+ * Offer an exception exit (non-root, or watched vectors). True if the event
+ * must not be delivered: reflected to L1, or handled by a plugin that
+ * watched the vector (it then owns RIP and the state).
+ */
 function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): boolean {
   const hook = cpu.nonRootHook;
   const watched = v < 32 && ((cpu.watchedExceptions >>> v) & 1) !== 0;
@@ -152,7 +156,7 @@ function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): 
     faultAddress: v === Vec.PF ? cpu.pfLinear : 0,
   };
   const r = cpu.nonRoot && hook !== null ? hook.onExit(exit) : cpu.exits(exit);
-  return r === "reflected";
+  return r !== "pass";
 }
 
 /** Triple fault: a "triple-fault" exit in non-root operation, else shutdown. */

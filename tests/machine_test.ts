@@ -143,3 +143,26 @@ Deno.test("machine: QEMU model names in -cpu; without the VMX plugin CPUID.1:ECX
     m.dispose();
   }
 });
+
+Deno.test("machine: a plugin that watches #UD sees the exception exit and can handle it", () => {
+  const seen: number[] = [];
+  const watcher: Plugin = {
+    name: "ud-watcher",
+    version: "1.0.0",
+    apiVersion: 1,
+    setup(ctx) {
+      ctx.exits.watchExceptions([6]);
+      ctx.exits.on("exception", (e) => {
+        seen.push(e.vector);
+        ctx.vcpu.rip += 2; // skip the UD2 and carry on
+        return "handled";
+      });
+    },
+  };
+  // ud2; mov al,2; out 0xf4,al
+  const m = flatMachine([0x0f, 0x0b, 0xb0, 0x02, 0xe6, 0xf4], [watcher]);
+  const r = m.run({ maxInstructions: 100 });
+  assert.deepEqual(seen, [6]);
+  assert.deepEqual(r.reason, { kind: "exit", status: 5 });
+  m.dispose();
+});
