@@ -390,7 +390,8 @@ export function defaultOptions(): CliOptions {
 export function parseArgs(args: readonly string[]): ParseResult {
   const o = defaultOptions();
   const warned = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
+  // `deno task run -- ...` passes the separator through: skip a leading one.
+  for (let i = args[0] === "--" ? 1 : 0; i < args.length; i++) {
     let arg = args[i];
     let inline: string | undefined;
     if (arg.startsWith("--") && arg.includes("=")) {

@@ -74,3 +74,8 @@ Deno.test("args: memory sizes and help", () => {
   assert.match(helpText(), /--kernel, -kernel FILE/);
   assert.match(helpText(), /exit status/);
 });
+
+Deno.test("args: a leading -- (from deno task run -- ...) is skipped", () => {
+  const r = parseArgs(["--", "--kernel", "k.elf"]);
+  assert.ok(r.ok && r.options.kernel === "k.elf");
+});
