@@ -116,6 +116,33 @@ const IGNORED_QEMU_WITH_ARG: Readonly<Record<string, (v: string) => string | und
   "-monitor": (v) => v === "none" ? undefined : `-monitor ${v} is not supported`,
 };
 
+type StringKey = "kernel" | "cpu" | "append" | "initrd" | "snapshotFile" | "restore";
+type FlagKey = "stats" | "trace" | "demo" | "help" | "version";
+
+/** An option that stores its value. */
+function setString(key: StringKey): OptionDef["apply"] {
+  return (o, v) => {
+    o[key] = v;
+    return undefined;
+  };
+}
+
+/** A flag that turns a boolean on. */
+function setFlag(key: FlagKey): OptionDef["apply"] {
+  return (o) => {
+    o[key] = true;
+    return undefined;
+  };
+}
+
+/** A repeatable option collecting its values. */
+function append(key: "devices" | "plugins"): OptionDef["apply"] {
+  return (o, v) => {
+    o[key].push(v);
+    return undefined;
+  };
+}
+
 /** The option table (documents the CLI; `--help` is generated from it). */
 export const OPTIONS: readonly OptionDef[] = [
   {
@@ -124,10 +151,7 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "FILE",
     /** Show help (--help). */
     help: "Multiboot v1 kernel (ELF32/ELF64 or a.out kludge) to boot",
-    apply: (o, v) => {
-      o.kernel = v;
-      return undefined;
-    },
+    apply: setString("kernel"),
   },
   {
     names: ["--memory", "-m"],
@@ -162,10 +186,7 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "NAME[,k=v...]",
     /** Show help (--help). */
     help: "add or configure a device (e.g. isa-debug-exit,iobase=0xf4,iosize=4)",
-    apply: (o, v) => {
-      o.devices.push(v);
-      return undefined;
-    },
+    apply: append("devices"),
   },
   {
     names: ["--cpu", "-cpu"],
@@ -173,10 +194,7 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "MODEL[,+feat,-feat]",
     /** Show help (--help). */
     help: "CPU model and feature switches (e.g. max,-vmx)",
-    apply: (o, v) => {
-      o.cpu = v;
-      return undefined;
-    },
+    apply: setString("cpu"),
   },
   {
     names: ["--plugin"],
@@ -184,10 +202,7 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "SPECIFIER[,k=v...]",
     /** Show help (--help). */
     help: "load a plugin module (path, URL, npm: or jsr:) with options",
-    apply: (o, v) => {
-      o.plugins.push(v);
-      return undefined;
-    },
+    apply: append("plugins"),
   },
   {
     names: ["--append", "-append"],
@@ -195,10 +210,7 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "STRING",
     /** Show help (--help). */
     help: "kernel command line (multiboot cmdline)",
-    apply: (o, v) => {
-      o.append = v;
-      return undefined;
-    },
+    apply: setString("append"),
   },
   {
     names: ["--initrd", "-initrd"],
@@ -206,10 +218,7 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "FILE[,FILE...]",
     /** Show help (--help). */
     help: "multiboot modules, comma separated (each may carry an argument string after a space)",
-    apply: (o, v) => {
-      o.initrd = v;
-      return undefined;
-    },
+    apply: setString("initrd"),
   },
   {
     names: ["--load"],
@@ -270,20 +279,14 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: "flag",
     /** Show help (--help). */
     help: "print instructions, MIPS and VM exits by reason and level on stderr at the end",
-    apply: (o) => {
-      o.stats = true;
-      return undefined;
-    },
+    apply: setFlag("stats"),
   },
   {
     names: ["--trace"],
     kind: "flag",
     /** Show help (--help). */
     help: "log every VM exit on stderr",
-    apply: (o) => {
-      o.trace = true;
-      return undefined;
-    },
+    apply: setFlag("trace"),
   },
   {
     names: ["--snapshot-at"],
@@ -304,10 +307,7 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "PATH",
     /** Show help (--help). */
     help: "snapshot file written by --snapshot-at",
-    apply: (o, v) => {
-      o.snapshotFile = v;
-      return undefined;
-    },
+    apply: setString("snapshotFile"),
   },
   {
     names: ["--restore"],
@@ -315,40 +315,28 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "PATH",
     /** Show help (--help). */
     help: "continue a machine from a snapshot file",
-    apply: (o, v) => {
-      o.restore = v;
-      return undefined;
-    },
+    apply: setString("restore"),
   },
   {
     names: ["--demo"],
     kind: "flag",
     /** Show help (--help). */
     help: "run the nested-virtualization demo (L1 hypervisor launching an L2)",
-    apply: (o) => {
-      o.demo = true;
-      return undefined;
-    },
+    apply: setFlag("demo"),
   },
   {
     names: ["--help", "-h", "-help"],
     kind: "flag",
     /** Show help (--help). */
     help: "show this help",
-    apply: (o) => {
-      o.help = true;
-      return undefined;
-    },
+    apply: setFlag("help"),
   },
   {
     names: ["--version", "-version"],
     kind: "flag",
     /** Show help (--help). */
     help: "print the version",
-    apply: (o) => {
-      o.version = true;
-      return undefined;
-    },
+    apply: setFlag("version"),
   },
 ];
 
