@@ -31,6 +31,7 @@ import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
 import * as D from "./exec_data.ts";
 import * as F from "./exec_fast.ts";
+import * as H from "./exec_hot.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -349,10 +350,10 @@ export class Cpu implements Vcpu {
             D.movRR(this, i);
             break;
           case 3:
-            D.movGM(this, i);
+            H.movGMf(this, i);
             break;
           case 4:
-            D.movMG(this, i);
+            H.movMGf(this, i);
             break;
           case 5:
             C.jcc(this, i);
@@ -367,13 +368,13 @@ export class Cpu implements Vcpu {
             D.lea(this, i);
             break;
           case 9:
-            A.shiftRegImm(this, i);
+            H.shiftR32I(this, i);
             break;
           case 10:
             A.test(this, i);
             break;
           case 11:
-            A.imul2(this, i);
+            H.imulR(this, i);
             break;
           case 12:
             D.pushR(this, i);
@@ -490,7 +491,7 @@ export class Cpu implements Vcpu {
             F.testRR64(this, i);
             break;
           case 50:
-            F.shiftR64I(this, i);
+            H.shiftR64I(this, i);
             break;
           case 51:
             F.testRI8(this, i);

@@ -17,6 +17,7 @@ import * as S from "./exec_string.ts";
 import * as Y from "./exec_system.ts";
 import * as Z from "./exec_sys64.ts";
 import * as F from "./exec_fast.ts";
+import * as H from "./exec_hot.ts";
 
 /** Choose the handler for `i` and set `i.x`/`i.y`. */
 export function selectHandler(i: Insn): Handler {
@@ -58,9 +59,9 @@ export function selectHandler(i: Insn): Handler {
     const form = k & 3;
     i.y = (form & 2 ? 1 : 0) | (form & 1 ? 0 : 2);
     if (form === 1 && reg && i.opSize === 32 && (i.x === 0 || i.x === 1 || i.x >= 4)) {
-      return A.shiftRegImm;
+      return H.shiftR32I;
     }
-    if (form === 1 && reg && i.opSize === 64 && (i.x >= 4 || i.x < 2)) return F.shiftR64I;
+    if (form === 1 && reg && i.opSize === 64 && (i.x >= 4 || i.x < 2)) return H.shiftR64I;
     return A.shift;
   }
   switch (op) {
@@ -130,19 +131,19 @@ export function selectHandler(i: Insn): Handler {
     }
     case Op.IMUL_GvEvI:
       i.y = 1;
-      return A.imul2;
+      return reg && i.opSize >= 32 ? H.imulR : A.imul2;
     case Op.IMUL_GvEv:
-      return A.imul2;
+      return reg && i.opSize >= 32 ? H.imulR : A.imul2;
     // ---- data movement ----
     case Op.MOV_EvGv:
       if (reg) return D.movRR;
-      return D.movMG;
+      return H.movMGf;
     case Op.MOV_GvEv:
       if (reg) {
         i.y = 1;
         return D.movRR;
       }
-      return D.movGM;
+      return H.movGMf;
     case Op.MOV_EbGb:
       return D.movB;
     case Op.MOV_GbEb:
@@ -526,15 +527,15 @@ const HOT: Handler[] = [
   Y.undef,
   A.aluRegDst,
   D.movRR,
-  D.movGM,
-  D.movMG,
+  H.movGMf,
+  H.movMGf,
   C.jcc,
   A.aluEdst,
   A.aluGdst,
   D.lea,
-  A.shiftRegImm,
+  H.shiftR32I,
   A.test,
-  A.imul2,
+  H.imulR,
   D.pushR,
   D.popR,
   C.callRel,
@@ -573,7 +574,7 @@ const HOT: Handler[] = [
   F.testRR32,
   F.testRI32,
   F.testRR64,
-  F.shiftR64I,
+  H.shiftR64I,
   F.testRI8,
 ];
 

@@ -10,7 +10,7 @@
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import { CpuFault, gp, ud, Vec } from "./fault.ts";
-import { memRead, peek, pop, push, readE, setReg64n, spAdd } from "./regs.ts";
+import { memRead, peek, push, readE, setReg64n, spAdd } from "./regs.ts";
 import { eaLin } from "./regs.ts";
 import {
   checkDirectCode,

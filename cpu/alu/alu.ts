@@ -29,14 +29,20 @@ import * as muldiv from "./muldiv.ts";
 import * as bits from "./bits.ts";
 import * as decimal from "./decimal.ts";
 
-/** Lazy-state kinds (internal). */
-const K_EAGER = 0; // all six flags are in `fx`
-const K_ADD = 1; // ADD/ADC: res = a + b (+ carry), unmasked
-const K_SUB = 2; // SUB/CMP/NEG without borrow-in: res = a - b, unmasked
-const K_SBB = 3; // SBB with borrow-in 1: res = a - b - 1
-const K_INC = 4; // like K_ADD with b = 1, CF kept in fx
-const K_DEC = 5; // like K_SUB with b = 1, CF kept in fx
-const K_LOGIC = 6; // ZF/SF/PF from res (masked); CF/AF/OF in fx
+/** Lazy-state kind: all six flags are in `fx`. */
+export const K_EAGER = 0;
+/** Lazy-state kind: ADD/ADC, res = a + b (+ carry), unmasked. */
+export const K_ADD = 1;
+/** Lazy-state kind: SUB/CMP/NEG without borrow-in, res = a - b, unmasked. */
+export const K_SUB = 2;
+/** Lazy-state kind: SBB with borrow-in 1, res = a - b - 1. */
+const K_SBB = 3;
+/** Lazy-state kind: like K_ADD with b = 1, CF kept in fx. */
+export const K_INC = 4;
+/** Lazy-state kind: like K_SUB with b = 1, CF kept in fx. */
+export const K_DEC = 5;
+/** Lazy-state kind: ZF/SF/PF from res (masked); CF/AF/OF in fx. */
+export const K_LOGIC = 6;
 
 /** Bit index of the sign bit, by size (8 uses the high half, bit 31). */
 const SIGN_BIT = new Int32Array([0, 7, 15, 0, 31, 0, 0, 0, 31]);
@@ -66,17 +72,25 @@ export class Alu {
   /** DIV/IDIV 64-bit: high 32 bits of the remainder. */
   remHi = 0;
 
-  // ---- lazy flag state (internal) ----
-  private kind = K_EAGER;
-  private size = 4;
-  private a = 0;
-  private b = 0;
-  private res = 0;
-  private aH = 0;
-  private bH = 0;
-  private resH = 0;
+  // ---- lazy flag state: written directly only by the engine's fast handlers (exec_fast.ts) ----
+  /** Lazy-state kind (K_EAGER, K_ADD, ...). */
+  kind: number = K_EAGER;
+  /** Operand size in bytes of the recorded operation. */
+  size = 4;
+  /** First operand (low half for 64-bit). */
+  a = 0;
+  /** Second operand (low half for 64-bit). */
+  b = 0;
+  /** Unmasked result (low half for 64-bit). */
+  res = 0;
+  /** First operand, high half (64-bit). */
+  aH = 0;
+  /** Second operand, high half (64-bit). */
+  bH = 0;
+  /** Unmasked result, high half (64-bit). */
+  resH = 0;
   /** Eager flags (K_EAGER), CF (K_INC/K_DEC) or CF|AF|OF (K_LOGIC). */
-  private fx = 0;
+  fx = 0;
 
   // =====================================================================
   // Flag access

@@ -42,6 +42,40 @@ function mulU64(aLo: number, aHi: number, bLo: number, bHi: number): void {
   W[3] = p3h + c2;
 }
 
+/** Low 64 bits (lo, hi) of the last {@link imul64Over} product. */
+export const MUL_LO: Uint32Array = new Uint32Array(2);
+
+/**
+ * Signed 64x64 multiply for the engine's IMUL fast path, operands as int32
+ * halves (small integers: no heap numbers cross the call). The low 64 bits
+ * of the product go to {@link MUL_LO}; returns true when the product does
+ * not fit in 64 signed bits (CF = OF = 1). Flags are not touched.
+ */
+export function imul64Over(aL: number, aH: number, bL: number, bH: number): boolean {
+  const aLo = aL >>> 0;
+  const aHi = aH >>> 0;
+  const bLo = bL >>> 0;
+  const bHi = bH >>> 0;
+  mulU64(aLo, aHi, bLo, bHi);
+  const hi = W[1];
+  let upL = W[2];
+  let upH = W[3];
+  if (aH < 0) {
+    const t = upL - bLo;
+    upL = t >>> 0;
+    upH = (upH - bHi - (t < 0 ? 1 : 0)) >>> 0;
+  }
+  if (bH < 0) {
+    const t = upL - aLo;
+    upL = t >>> 0;
+    upH = (upH - aHi - (t < 0 ? 1 : 0)) >>> 0;
+  }
+  MUL_LO[0] = W[0];
+  MUL_LO[1] = hi;
+  const ext = (hi | 0) < 0 ? 0xffffffff : 0;
+  return upL !== ext || upH !== ext;
+}
+
 /** Set CF and OF to `c`, keep SF/ZF/AF/PF (recorded MUL/IMUL behaviour). */
 function setMulFlags(alu: Alu, c: boolean): void {
   alu.overlayFlags(CF | OF, c ? CF | OF : 0);
