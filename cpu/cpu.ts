@@ -365,7 +365,7 @@ export class Cpu implements Vcpu {
             A.aluGdst(this, i);
             break;
           case 8:
-            D.lea(this, i);
+            H.leaF(this, i);
             break;
           case 9:
             H.shiftR32I(this, i);
@@ -495,6 +495,9 @@ export class Cpu implements Vcpu {
             break;
           case 51:
             F.testRI8(this, i);
+            break;
+          case 52:
+            H.movzxR8(this, i);
             break;
           default:
             i.h(this, i);

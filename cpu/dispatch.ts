@@ -159,14 +159,14 @@ export function selectHandler(i: Insn): Handler {
     case Op.MOV_SwEw:
       return D.movToSeg;
     case Op.LEA:
-      return D.lea;
+      return H.leaF;
     case Op.XCHG_EbGb:
       i.y = 1;
       return D.xchg;
     case Op.XCHG_EvGv:
       return D.xchg;
     case Op.MOVZX_GvEb:
-      return D.movx;
+      return reg ? H.movzxR8 : D.movx;
     case Op.MOVZX_GvEw:
       i.x = 1;
       return D.movx;
@@ -532,7 +532,7 @@ const HOT: Handler[] = [
   C.jcc,
   A.aluEdst,
   A.aluGdst,
-  D.lea,
+  H.leaF,
   H.shiftR32I,
   A.test,
   H.imulR,
@@ -576,6 +576,7 @@ const HOT: Handler[] = [
   F.testRR64,
   H.shiftR64I,
   F.testRI8,
+  H.movzxR8,
 ];
 
 /** The run loop's direct-dispatch id for handler `h` (0 if it is not hot). */

@@ -20,7 +20,7 @@ import { K_LOGIC } from "./alu/alu.ts";
 import { imul64Over, MUL_LO } from "./alu/muldiv.ts";
 import { lr32, lr64, lw32, lw64, TLB_SIZE } from "./memory.ts";
 import { eaLin } from "./regs.ts";
-import { movGM, movMG } from "./exec_data.ts";
+import { lea, movGM, movMG, movx } from "./exec_data.ts";
 
 const TMASK = TLB_SIZE - 1;
 /** Shift AF (undefined in the SDM; set on the recording CPU, see alu/shift.ts). */
@@ -260,4 +260,59 @@ export function movMGf(c: Cpu, i: Insn): void {
     return;
   }
   movMG(c, i);
+}
+
+/** LEA with a 32-bit result from a 32-bit address, or a 64-bit one from a 64-bit address (no RIP base). */
+export function leaF(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const s = i.osz;
+  const r = i.reg << 1;
+  if (i.eaMode === 2 && s === 4) {
+    let a = g[i.base << 1] + i.disp;
+    if (i.index >= 0) a += g[i.index << 1] << i.scale;
+    g[r] = a;
+    g[r + 1] = 0;
+    return;
+  }
+  if (i.isMem !== 0 && i.addrSize === 64 && s === 8 && i.ripRel === 0) {
+    // Exact 64-bit sum in 32-bit halves.
+    const d = i.d64;
+    let lo = d >>> 0;
+    let hi = d < 0 ? 0xffffffff : 0;
+    if (i.base >= 0) {
+      const b = i.base << 1;
+      const t = lo + g[b];
+      lo = t >>> 0;
+      hi = hi + g[b + 1] + (t > 0xffffffff ? 1 : 0);
+    }
+    if (i.index >= 0) {
+      const sc = i.scale;
+      const x = i.index << 1;
+      const xlo = g[x];
+      const xhi = g[x + 1];
+      const slo = sc === 0 ? xlo : (xlo << sc) >>> 0;
+      const shi = sc === 0 ? xhi : ((xhi << sc) | (xlo >>> (32 - sc))) >>> 0;
+      const t = lo + slo;
+      lo = t >>> 0;
+      hi = hi + shi + (t > 0xffffffff ? 1 : 0);
+    }
+    g[r] = lo;
+    g[r + 1] = hi;
+    return;
+  }
+  lea(c, i);
+}
+
+/** MOVZX Gv, Eb with a register source and a 32/64-bit destination (else the general form). */
+export function movzxR8(c: Cpu, i: Insn): void {
+  if (i.isMem !== 0 || i.osz === 2) {
+    movx(c, i);
+    return;
+  }
+  const g = c.gpr;
+  const e = i.rm8;
+  const v = e < 16 ? g[e << 1] & 0xff : (g[(e - 16) << 1] >>> 8) & 0xff;
+  const r = i.reg << 1;
+  g[r] = v;
+  g[r + 1] = 0;
 }

@@ -56,10 +56,22 @@ export function imul64Over(aL: number, aH: number, bL: number, bH: number): bool
   const aHi = aH >>> 0;
   const bLo = bL >>> 0;
   const bHi = bH >>> 0;
-  mulU64(aLo, aHi, bLo, bHi);
-  const hi = W[1];
-  let upL = W[2];
-  let upH = W[3];
+  // mulU64 written out: a call would box its operands (uint32 doubles).
+  const p0l = Math.imul(aLo, bLo) >>> 0;
+  const p0h = Math.round((aLo * bLo - p0l) / 0x100000000);
+  const p1l = Math.imul(aLo, bHi) >>> 0;
+  const p1h = Math.round((aLo * bHi - p1l) / 0x100000000);
+  const p2l = Math.imul(aHi, bLo) >>> 0;
+  const p2h = Math.round((aHi * bLo - p2l) / 0x100000000);
+  const p3l = Math.imul(aHi, bHi) >>> 0;
+  const p3h = Math.round((aHi * bHi - p3l) / 0x100000000);
+  const t1 = p0h + p1l + p2l;
+  const c1 = t1 >= 0x200000000 ? 2 : t1 >= 0x100000000 ? 1 : 0;
+  const t2 = p1h + p2h + p3l + c1;
+  const c2 = t2 >= 0x200000000 ? 2 : t2 >= 0x100000000 ? 1 : 0;
+  const hi = t1 >>> 0;
+  let upL = t2 >>> 0;
+  let upH = (p3h + c2) >>> 0;
   if (aH < 0) {
     const t = upL - bLo;
     upL = t >>> 0;
@@ -70,7 +82,7 @@ export function imul64Over(aL: number, aH: number, bL: number, bH: number): bool
     upL = t >>> 0;
     upH = (upH - aHi - (t < 0 ? 1 : 0)) >>> 0;
   }
-  MUL_LO[0] = W[0];
+  MUL_LO[0] = p0l;
   MUL_LO[1] = hi;
   const ext = (hi | 0) < 0 ? 0xffffffff : 0;
   return upL !== ext || upH !== ext;
