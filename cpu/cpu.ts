@@ -326,184 +326,209 @@ export class Cpu implements Vcpu {
 
   /** The hot loop: fetch from the decoded cache, dispatch, retire. */
   private loop(): void {
-    // The retired count lives in a local while hot handlers run; it is written
-    // back before any other handler (which may read it) and when leaving.
-    {
-      while (this.retired < this.loopLimit) {
-        const ip = this.rip;
-        this.ip0 = ip;
-        const off = ip - this.codeIp;
-        let i: Insn | undefined;
-        if (off >= 0 && off < 4096) {
-          i = this.codePage[off];
-          if (i === undefined) i = fetchInsn(this);
-        } else {
-          i = fetchInsn(this);
+    // Straight-line fetch: while RIP is where the previous instruction left
+    // it and the code page is unchanged, the next instruction's page offset
+    // is the previous one plus its length (integer arithmetic in a local).
+    // Anything else (branch, page switch, drop, wrap) takes the general
+    // lookup from RIP.
+    let page = NO_PAGE;
+    let off = 0;
+    let expect = NaN;
+    while (this.retired < this.loopLimit) {
+      const ip = this.rip;
+      this.ip0 = ip;
+      let i: Insn | undefined;
+      if (ip === expect && page === this.codePage && off < 4096) {
+        i = page[off];
+      } else {
+        page = this.codePage;
+        const o = ip - this.codeIp;
+        if (o >= 0 && o < 4096) {
+          off = o | 0;
+          i = page[off];
         }
-        this.rip = this.is64 ? ip + i.len : ((ip + i.len) & i.ipMask) >>> 0;
-        // Hot handlers are called directly (inlinable); the rest through the table.
-        switch (i.f) {
-          case 1:
-            A.aluRegDst(this, i);
-            break;
-          case 2:
-            D.movRR(this, i);
-            break;
-          case 3:
-            H.movGMf(this, i);
-            break;
-          case 4:
-            H.movMGf(this, i);
-            break;
-          case 5:
-            C.jcc(this, i);
-            break;
-          case 6:
-            A.aluEdst(this, i);
-            break;
-          case 7:
-            A.aluGdst(this, i);
-            break;
-          case 8:
-            H.leaF(this, i);
-            break;
-          case 9:
-            H.shiftR32I(this, i);
-            break;
-          case 10:
-            A.test(this, i);
-            break;
-          case 11:
-            H.imulR(this, i);
-            break;
-          case 12:
-            D.pushR(this, i);
-            break;
-          case 13:
-            D.popR(this, i);
-            break;
-          case 14:
-            C.callRel(this, i);
-            break;
-          case 15:
-            C.retNear(this, i);
-            break;
-          case 16:
-            C.jmpRel(this, i);
-            break;
-          case 17:
-            D.movEI(this, i);
-            break;
-          case 18:
-            D.movx(this, i);
-            break;
-          case 19:
-            F.addRR32(this, i);
-            break;
-          case 20:
-            F.addRI32(this, i);
-            break;
-          case 21:
-            F.addRR64(this, i);
-            break;
-          case 22:
-            F.addRI64(this, i);
-            break;
-          case 23:
-            F.orRR32(this, i);
-            break;
-          case 24:
-            F.orRI32(this, i);
-            break;
-          case 25:
-            F.orRR64(this, i);
-            break;
-          case 26:
-            F.orRI64(this, i);
-            break;
-          case 27:
-            F.andRR32(this, i);
-            break;
-          case 28:
-            F.andRI32(this, i);
-            break;
-          case 29:
-            F.andRR64(this, i);
-            break;
-          case 30:
-            F.andRI64(this, i);
-            break;
-          case 31:
-            F.subRR32(this, i);
-            break;
-          case 32:
-            F.subRI32(this, i);
-            break;
-          case 33:
-            F.subRR64(this, i);
-            break;
-          case 34:
-            F.subRI64(this, i);
-            break;
-          case 35:
-            F.xorRR32(this, i);
-            break;
-          case 36:
-            F.xorRI32(this, i);
-            break;
-          case 37:
-            F.xorRR64(this, i);
-            break;
-          case 38:
-            F.xorRI64(this, i);
-            break;
-          case 39:
-            F.cmpRR32(this, i);
-            break;
-          case 40:
-            F.cmpRI32(this, i);
-            break;
-          case 41:
-            F.cmpRR64(this, i);
-            break;
-          case 42:
-            F.cmpRI64(this, i);
-            break;
-          case 43:
-            F.incR32(this, i);
-            break;
-          case 44:
-            F.decR32(this, i);
-            break;
-          case 45:
-            F.incR64(this, i);
-            break;
-          case 46:
-            F.decR64(this, i);
-            break;
-          case 47:
-            F.testRR32(this, i);
-            break;
-          case 48:
-            F.testRI32(this, i);
-            break;
-          case 49:
-            F.testRR64(this, i);
-            break;
-          case 50:
-            H.shiftR64I(this, i);
-            break;
-          case 51:
-            F.testRI8(this, i);
-            break;
-          case 52:
-            H.movzxR8(this, i);
-            break;
-          default:
-            i.h(this, i);
-        }
-        this.retired++;
       }
+      if (i === undefined) {
+        i = fetchInsn(this);
+        page = this.codePage;
+        const o = ip - this.codeIp;
+        off = o >= 0 && o < 4096 ? o | 0 : 4096;
+      }
+      const len = i.len;
+      const m = i.ipMask;
+      const n = ip + len;
+      if (m === 0) {
+        this.rip = n;
+        expect = n;
+        off += len;
+      } else {
+        const w = (n & m) >>> 0;
+        this.rip = w;
+        expect = w;
+        off = w === n ? off + len : 4096;
+      }
+      // Hot handlers are called directly (inlinable); the rest through the table.
+      switch (i.f) {
+        case 1:
+          A.aluRegDst(this, i);
+          break;
+        case 2:
+          D.movRR(this, i);
+          break;
+        case 3:
+          H.movGMf(this, i);
+          break;
+        case 4:
+          H.movMGf(this, i);
+          break;
+        case 5:
+          C.jcc(this, i);
+          break;
+        case 6:
+          A.aluEdst(this, i);
+          break;
+        case 7:
+          A.aluGdst(this, i);
+          break;
+        case 8:
+          H.leaF(this, i);
+          break;
+        case 9:
+          H.shiftR32I(this, i);
+          break;
+        case 10:
+          A.test(this, i);
+          break;
+        case 11:
+          H.imulR(this, i);
+          break;
+        case 12:
+          D.pushR(this, i);
+          break;
+        case 13:
+          D.popR(this, i);
+          break;
+        case 14:
+          C.callRel(this, i);
+          break;
+        case 15:
+          C.retNear(this, i);
+          break;
+        case 16:
+          C.jmpRel(this, i);
+          break;
+        case 17:
+          D.movEI(this, i);
+          break;
+        case 18:
+          D.movx(this, i);
+          break;
+        case 19:
+          F.addRR32(this, i);
+          break;
+        case 20:
+          F.addRI32(this, i);
+          break;
+        case 21:
+          F.addRR64(this, i);
+          break;
+        case 22:
+          F.addRI64(this, i);
+          break;
+        case 23:
+          F.orRR32(this, i);
+          break;
+        case 24:
+          F.orRI32(this, i);
+          break;
+        case 25:
+          F.orRR64(this, i);
+          break;
+        case 26:
+          F.orRI64(this, i);
+          break;
+        case 27:
+          F.andRR32(this, i);
+          break;
+        case 28:
+          F.andRI32(this, i);
+          break;
+        case 29:
+          F.andRR64(this, i);
+          break;
+        case 30:
+          F.andRI64(this, i);
+          break;
+        case 31:
+          F.subRR32(this, i);
+          break;
+        case 32:
+          F.subRI32(this, i);
+          break;
+        case 33:
+          F.subRR64(this, i);
+          break;
+        case 34:
+          F.subRI64(this, i);
+          break;
+        case 35:
+          F.xorRR32(this, i);
+          break;
+        case 36:
+          F.xorRI32(this, i);
+          break;
+        case 37:
+          F.xorRR64(this, i);
+          break;
+        case 38:
+          F.xorRI64(this, i);
+          break;
+        case 39:
+          F.cmpRR32(this, i);
+          break;
+        case 40:
+          F.cmpRI32(this, i);
+          break;
+        case 41:
+          F.cmpRR64(this, i);
+          break;
+        case 42:
+          F.cmpRI64(this, i);
+          break;
+        case 43:
+          F.incR32(this, i);
+          break;
+        case 44:
+          F.decR32(this, i);
+          break;
+        case 45:
+          F.incR64(this, i);
+          break;
+        case 46:
+          F.decR64(this, i);
+          break;
+        case 47:
+          F.testRR32(this, i);
+          break;
+        case 48:
+          F.testRI32(this, i);
+          break;
+        case 49:
+          F.testRR64(this, i);
+          break;
+        case 50:
+          H.shiftR64I(this, i);
+          break;
+        case 51:
+          F.testRI8(this, i);
+          break;
+        case 52:
+          H.movzxR8(this, i);
+          break;
+        default:
+          i.h(this, i);
+      }
+      this.retired++;
     }
   }
 

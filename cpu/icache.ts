@@ -34,8 +34,11 @@ const WIDE_FIELDS = ["imm", "immHi", "imm2", "disp", "dispHi", "rel", "d64"] as 
 export class Insn extends DecodedInsn {
   /** The handler chosen for this op and operand form. */
   h: Handler = nop;
-  /** Mask applied to the next IP outside 64-bit mode (0xffff or 0xffffffff). */
-  ipMask = 0xffffffff;
+  /**
+   * Mask applied to the next IP: 0xffff (16-bit code), -1 (32-bit code, the
+   * next IP is taken mod 2^32) or 0 (64-bit code: no wrap).
+   */
+  ipMask: number = -1;
   /** Operand size in bytes (2, 4, 8). */
   osz = 4;
   /** 64-bit displacement as a signed number (disp with dispHi). */
@@ -158,7 +161,7 @@ export function fetchInsn(cpu: Cpu): Insn {
 
 /** Fill the engine's derived fields and choose the handler. */
 export function prepare(i: Insn, bits: number): void {
-  i.ipMask = bits === 16 ? 0xffff : 0xffffffff;
+  i.ipMask = bits === 16 ? 0xffff : bits === 32 ? -1 : 0;
   i.osz = i.opSize >> 3;
   const hi = i.dispHi | 0;
   i.d64 = hi === (i.disp >> 31) ? i.disp : hi * 4294967296 + (i.disp >>> 0);
