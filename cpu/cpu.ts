@@ -382,7 +382,7 @@ export class Cpu implements Vcpu {
           H.movMGf(this, i);
           break;
         case 5:
-          C.jcc(this, i);
+          H.jccF(this, i);
           break;
         case 6:
           A.aluEdst(this, i);

@@ -234,7 +234,7 @@ export function selectHandler(i: Insn): Handler {
       return D.leave;
     // ---- control flow ----
     case Op.JCC:
-      return C.jcc;
+      return H.jccF;
     case Op.JMP_REL:
       return C.jmpRel;
     case Op.CALL_REL:
@@ -529,7 +529,7 @@ const HOT: Handler[] = [
   D.movRR,
   H.movGMf,
   H.movMGf,
-  C.jcc,
+  H.jccF,
   A.aluEdst,
   A.aluGdst,
   H.leaF,

@@ -16,11 +16,12 @@
 
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
-import { K_LOGIC } from "./alu/alu.ts";
+import { K_EAGER, K_LOGIC, K_SUB } from "./alu/alu.ts";
 import { imul64Over, MUL_LO } from "./alu/muldiv.ts";
 import { lr32, lr64, lw32, lw64, TLB_SIZE } from "./memory.ts";
 import { eaLin } from "./regs.ts";
 import { lea, movGM, movMG, movx } from "./exec_data.ts";
+import { jcc } from "./exec_control.ts";
 
 const TMASK = TLB_SIZE - 1;
 /** Shift AF (undefined in the SDM; set on the recording CPU, see alu/shift.ts). */
@@ -315,4 +316,52 @@ export function movzxR8(c: Cpu, i: Insn): void {
   const r = i.reg << 1;
   g[r] = v;
   g[r + 1] = 0;
+}
+
+/**
+ * Jcc rel: ZF conditions on any lazy result and the unsigned conditions
+ * after CMP/SUB are evaluated here from the ALU's recorded operands (the
+ * rest through `Alu.cond`); a taken branch whose target fails the CS
+ * limit / canonical check goes through the general handler, which faults.
+ */
+export function jccF(c: Cpu, i: Insn): void {
+  const u = c.alu;
+  const cc = i.cc;
+  const k = u.kind;
+  let taken: boolean;
+  if ((cc & 0xe) === 4 && k !== K_EAGER) {
+    const sz = u.size;
+    const z = sz === 8
+      ? ((u.res | 0) | (u.resH | 0)) === 0
+      : sz === 4
+      ? (u.res | 0) === 0
+      : (u.res & (sz === 1 ? 0xff : 0xffff)) === 0;
+    taken = (cc & 1) === 0 ? z : !z;
+  } else if ((cc & 0xe) === 2 && k === K_SUB) {
+    const a = u.a;
+    const b = u.b;
+    let below: boolean;
+    if (u.size === 8) {
+      const ah = u.aH;
+      const bh = u.bH;
+      below = ah < bh || (ah === bh && a < b);
+    } else below = a < b;
+    taken = (cc & 1) === 0 ? below : !below;
+  } else taken = u.cond(cc);
+  if (!taken) return;
+  const t = c.rip + i.rel;
+  const os = i.opSize;
+  if (os === 64) {
+    if (t < 0x800000000000 && t >= -0x800000000000) {
+      c.rip = t;
+      return;
+    }
+  } else {
+    const v = os === 32 ? t >>> 0 : t & 0xffff;
+    if (!c.is64 && v <= c.smax[1]) {
+      c.rip = v;
+      return;
+    }
+  }
+  jcc(c, i);
 }
