@@ -14,12 +14,26 @@ import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import type { IoExit } from "../core/vmexit.ts";
 import { ABANDON, gp } from "./fault.ts";
-import { la, lr16, lr32, lr64, lr8, lw16, lw32, lw64, lw8, probeWrite, sysRead } from "./memory.ts";
+import {
+  la,
+  lr16,
+  lr32,
+  lr64,
+  lr8,
+  lw16,
+  lw32,
+  lw64,
+  lw8,
+  probeWrite,
+  sysRead,
+  TLB_SIZE,
+} from "./memory.ts";
 import { getReg, setR8, setReg } from "./regs.ts";
 
 /** Iterations of a REP string instruction per execution. */
 export const REP_CHUNK = 1024;
 const TWO32 = 4294967296;
+const TMASK = TLB_SIZE - 1;
 
 function getIdx(c: Cpu, r: number, as: number): number {
   const g = c.gpr;
@@ -62,6 +76,39 @@ function accWrite(c: Cpu, s: number, lo: number, hi: number): void {
 }
 
 /**
+ * REP STOSB/STOSD forward through a flat ES: whole runs within a page that
+ * hits the write TLB are filled at once (same registers, memory and
+ * bookkeeping as element by element). Stops at a TLB miss, leaving the
+ * rest to the element loop. Returns the iterations left in this chunk.
+ */
+function stosBulk(c: Cpu, s: number, as: number, n: number): number {
+  const g = c.gpr;
+  const v = g[0];
+  while (n > 0) {
+    const cnt = getIdx(c, 1, as);
+    if (cnt === 0) return n;
+    const lin = getIdx(c, 7, as);
+    if (as === 64 && (lin < 0 || lin >= 0x800000000000)) return n;
+    const o = lin & 0xfff;
+    const x = (lin >>> 12) & TMASK;
+    if (c.wTag[x] !== lin - o) return n;
+    let m: number;
+    if (s === 1) {
+      m = Math.min(cnt, 4096 - o, n);
+      c.wMem[x].fill(v & 0xff, o, o + m);
+    } else {
+      if ((o & 3) !== 0) return n;
+      m = Math.min(cnt, (4096 - o) >> 2, n);
+      c.wMem32[x].fill(v, o >> 2, (o >> 2) + m);
+    }
+    addIdx(c, 7, as, m * s);
+    addIdx(c, 1, as, -m);
+    n -= m;
+  }
+  return n;
+}
+
+/**
  * The string handler. i.x: 0 MOVS, 1 CMPS, 2 STOS, 3 LODS, 4 SCAS,
  * 5 INS, 6 OUTS; i.y = 1 for the byte form.
  */
@@ -74,6 +121,15 @@ export function strop(c: Cpu, i: Insn): void {
   const g = c.gpr;
   if (k >= 5) ioCheck(c, g[4] & 0xffff, s);
   let n = REP_CHUNK;
+  const bulk = k === 2 && rep !== 0 && d > 0 && (s === 1 || s === 4) && as !== 16 &&
+    (c.sflat[0] & 2) !== 0;
+  if (bulk) {
+    n = stosBulk(c, s, as, n);
+    if (n === 0) {
+      c.rip = c.ip0; // continue later (interrupt window)
+      return;
+    }
+  }
   for (;;) {
     if (rep !== 0) {
       if (getIdx(c, 1, as) === 0) return;
@@ -137,6 +193,14 @@ export function strop(c: Cpu, i: Insn): void {
     if (--n === 0) {
       c.rip = c.ip0; // continue later (interrupt window)
       return;
+    }
+    if (bulk) {
+      // The element just written filled the TLB: the rest of the page goes at once.
+      n = stosBulk(c, s, as, n);
+      if (n === 0) {
+        c.rip = c.ip0;
+        return;
+      }
     }
   }
 }
