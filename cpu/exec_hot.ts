@@ -189,6 +189,24 @@ export function imulR(c: Cpu, i: Insn): void {
     g[dst + 1] = Math.round((aL * bL - (lo >>> 0)) / 0x100000000);
     g[dst] = lo;
     over = false;
+  } else if (bH === bL >> 31) {
+    // 64 x sign-extended 32 (the immediate forms). Low 64 bits exactly from
+    // 32-bit pieces; overflow from the double product where it is clear
+    // (relative error below 2^-50), exactly otherwise.
+    const aLu = aL >>> 0;
+    const bLu = bL >>> 0;
+    const lo = Math.imul(aL, bL);
+    const mh = Math.round((aLu * bLu - (lo >>> 0)) / 0x100000000);
+    g[dst] = lo;
+    g[dst + 1] = mh + Math.imul(aL, bH) + Math.imul(aH, bL);
+    const pd = Math.abs((aH * 0x100000000 + aLu) * bL);
+    if (pd < 0x4000000000000000) over = false;
+    else if (pd >= 0x10000000000000000) over = true;
+    else {
+      over = imul64Over(aL, aH, bL, bH);
+      g[dst] = MUL_LO[0];
+      g[dst + 1] = MUL_LO[1];
+    }
   } else {
     over = imul64Over(aL, aH, bL, bH);
     g[dst] = MUL_LO[0];
