@@ -525,6 +525,9 @@ export class Cpu implements Vcpu {
         case 52:
           H.movzxR8(this, i);
           break;
+        case 53:
+          // NOP, ENDBR, fences: nothing to do.
+          break;
         default:
           i.h(this, i);
       }

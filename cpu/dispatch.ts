@@ -577,6 +577,7 @@ const HOT: Handler[] = [
   H.shiftR64I,
   F.testRI8,
   H.movzxR8,
+  Y.nop,
 ];
 
 /** The run loop's direct-dispatch id for handler `h` (0 if it is not hot). */
