@@ -375,7 +375,6 @@ export class Machine {
         find: (token) => this.services.find(token),
       },
       log,
-      options: {},
       stop: (req) => {
         this.#stop ??= req;
         this.cpu.requestStop();

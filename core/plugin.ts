@@ -167,8 +167,6 @@ export interface PluginContext {
   readonly services: ServiceSpace;
   /** Logger scoped to this plugin. */
   readonly log: Logger;
-  /** Options given on the command line (`--plugin x.ts,key=value`) or in the API. */
-  readonly options: Readonly<Record<string, string>>;
   /** Ask the machine to stop after the current instruction. */
   stop(request: StopRequest): void;
 }

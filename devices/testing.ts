@@ -234,7 +234,6 @@ export class FakeMachine {
           this.#services.get(token.id) as T | undefined,
       },
       log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
-      options: {},
       stop: (request) => void this.stops.push(request),
     };
   }

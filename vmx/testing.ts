@@ -291,7 +291,7 @@ export class FakePluginContext {
   readonly ctx: PluginContext;
 
   /** Build one around a vCPU and memory. */
-  constructor(vcpu: Vcpu, memory: GuestMemory, options: Record<string, string> = {}) {
+  constructor(vcpu: Vcpu, memory: GuestMemory) {
     const services = new Map<string, unknown>();
     this.ctx = {
       ports: { register() {} },
@@ -327,7 +327,6 @@ export class FakePluginContext {
         find: <T>(token: ServiceToken<T>): T | undefined => services.get(token.id) as T | undefined,
       },
       log: { debug() {}, info() {}, warn() {}, error() {} },
-      options,
       stop() {},
     };
   }
@@ -398,7 +397,7 @@ export function vmxHarness(
   memory: HarnessMemory = new HarnessMemory(),
 ): VmxHarness {
   const vcpu = new FakeVcpu(memory);
-  const host = new FakePluginContext(vcpu, memory, options);
+  const host = new FakePluginContext(vcpu, memory);
   const plugin = createVmxPlugin(options, nested);
   plugin.setup(host.ctx);
   const classify = (run: () => ExitDisposition): Outcome => {
