@@ -298,25 +298,24 @@ export class Alu {
 
   /** ADD: returns a + b; sets all six flags. */
   add(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
-    const s = aLo + bLo;
-    this.kind = K_ADD;
-    this.size = size;
-    this.a = aLo;
-    this.b = bLo;
-    this.res = s;
-    if (size === 4) return s >>> 0;
-    if (size !== 8) return s & MASK[size];
-    const h = aHi + bHi + (s > 0xffffffff ? 1 : 0);
-    this.aH = aHi;
-    this.bH = bHi;
-    this.resH = h;
-    this.hi = h >>> 0;
-    return s >>> 0;
+    return this.addCarry(size, aLo, aHi, bLo, bHi, 0);
   }
 
   /** ADC: returns a + b + CF; sets all six flags. */
   adc(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
-    const s = aLo + bLo + this.cf();
+    return this.addCarry(size, aLo, aHi, bLo, bHi, this.cf());
+  }
+
+  /** a + b + carry (0 or 1), recorded as an ADD for the lazy flags. */
+  private addCarry(
+    size: number,
+    aLo: number,
+    aHi: number,
+    bLo: number,
+    bHi: number,
+    carry: number,
+  ): number {
+    const s = aLo + bLo + carry;
     this.kind = K_ADD;
     this.size = size;
     this.a = aLo;
