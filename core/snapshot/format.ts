@@ -113,6 +113,15 @@ export async function encodeSnapshot(
   return out;
 }
 
+/**
+ * The identity of an encoded snapshot (hex SHA-256 of its payload, as the
+ * header stores it), without decoding it.
+ */
+export function snapshotId(file: Uint8Array): string {
+  if (file.length < HEADER_SIZE) throw new SnapshotError("snapshot is shorter than its header");
+  return hex(file.subarray(32, 64));
+}
+
 /** Decode and verify a snapshot; throws {@link SnapshotError} naming the problem. */
 export async function decodeSnapshot(file: Uint8Array): Promise<SnapshotContents> {
   if (file.length < HEADER_SIZE) {

@@ -20,6 +20,7 @@ import {
   PAGE_SIZE,
   type SnapshotContents,
   SnapshotError,
+  snapshotId,
 } from "./format.ts";
 
 /** Identifies the machine-state schema inside the JSON section. */
@@ -103,12 +104,8 @@ export async function saveMachine(
     state as unknown as Record<string, unknown>,
     pages,
   );
-  lastIds.set(machine, await decodeId(bytes));
+  lastIds.set(machine, snapshotId(bytes));
   return bytes;
-}
-
-async function decodeId(bytes: Uint8Array): Promise<string> {
-  return (await decodeSnapshot(bytes)).id;
 }
 
 function checkState(s: Record<string, unknown>): MachineState {
