@@ -17,6 +17,7 @@ import type {
   Vcpu,
 } from "../core/vcpu.ts";
 import type { ExitDisposition, VmExit } from "../core/vmexit.ts";
+import type { CpuEngine } from "../core/engine.ts";
 import { Alu } from "./alu/mod.ts";
 import { ABANDON, CpuFault } from "./fault.ts";
 import { type CpuModel, defaultModel } from "./model.ts";
@@ -52,7 +53,7 @@ export type CpuStop = "limit" | "halted" | "stop-requested" | "shutdown";
 export type CpuMode = Vcpu["mode"];
 
 /** The x86-64 virtual CPU. */
-export class Cpu implements Vcpu {
+export class Cpu implements CpuEngine {
   /** GPRs as 32-bit halves (2*r low, 2*r+1 high). */
   readonly gpr: Uint32Array = new Uint32Array(32);
   /** RIP. While an instruction executes it already points past it. */
@@ -553,6 +554,11 @@ export class Cpu implements Vcpu {
   requestStop(): void {
     this.stopReq = true;
     this.loopLimit = 0;
+  }
+
+  /** Abandon the current instruction without retiring it (a failed exit handler). */
+  abandonInstruction(): never {
+    throw ABANDON;
   }
 
   /** Something changed that the run loop must look at before the next instruction. */

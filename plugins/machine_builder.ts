@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Machine, type MachineOptions } from "../core/machine.ts";
+import type { MachineOptions } from "../core/machine.ts";
+import { newPcMachine, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { PluginMissingError } from "../core/plugin.ts";
 import {
@@ -56,7 +57,7 @@ function vmxWanted(o: CreateMachineOptions): boolean {
 }
 
 /** Build a machine with the `pc` board, VMX and the given devices and plugins. */
-export function createMachine(options: CreateMachineOptions = {}): Machine {
+export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   const board = options.board ?? "pc";
   const boardOptions: BoardOptions = {
     serial: options.serial,
@@ -88,7 +89,7 @@ export function createMachine(options: CreateMachineOptions = {}): Machine {
   // Without the VMX plugin the CPU must not advertise VMX either (CPUID.1:ECX.VMX
   // clear, CR4.VMXE reserved), so the guest sees a consistent CPU.
   const cpu = vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(",");
-  return new Machine({
+  return newPcMachine({
     memoryMiB: options.memoryMiB,
     plugins,
     cpu,
@@ -114,13 +115,13 @@ export class BootError extends Error {
   }
 }
 
-function enter(machine: Machine, r: LoadResult): void {
+function enter(machine: PcMachine, r: LoadResult): void {
   if (!r.ok) throw new BootError(describeLoadError(r.error));
   applyEntryState(machine.cpu, r.entry);
 }
 
 /** Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}. */
-export function bootKernel(machine: Machine, image: Uint8Array, options: BootOptions = {}): void {
+export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootOptions = {}): void {
   enter(
     machine,
     loadMultiboot(image, machine.memory, { cmdline: options.cmdline, modules: options.modules }),
@@ -129,7 +130,7 @@ export function bootKernel(machine: Machine, image: Uint8Array, options: BootOpt
 
 /** Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}. */
 export function bootFlat(
-  machine: Machine,
+  machine: PcMachine,
   files: readonly { addr: number; data: Uint8Array; name?: string }[],
   entry: number,
   mode: EntryMode,

@@ -3,7 +3,7 @@
  * unhandled exits, the example plugin, all with tiny flat guests.
  */
 import assert from "node:assert/strict";
-import { Machine } from "../core/machine.ts";
+import { newPcMachine, type PcMachine } from "../plugins/pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { PluginConflictError, PluginMissingError, PluginVersionError } from "../core/plugin.ts";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
@@ -13,7 +13,7 @@ import { assertNoPins } from "../mm/testing.ts";
 const BASE = 0x100000;
 
 /** Build a `pc` machine running `code` at 0x1000 in 32-bit protected mode. */
-function flatMachine(code: number[], plugins: Plugin[] = [], strictExits = false): Machine {
+function flatMachine(code: number[], plugins: Plugin[] = [], strictExits = false): PcMachine {
   const m = createMachine({ memoryMiB: 16, plugins, strictExits, vmx: false });
   bootFlat(m, [{ addr: BASE, data: new Uint8Array(code) }], BASE, "protected32");
   return m;
@@ -111,20 +111,20 @@ Deno.test("machine: setup errors name the plugins involved", () => {
     },
   });
   assert.throws(
-    () => new Machine({ memoryMiB: 4, plugins: [port80("a"), port80("b")] }),
+    () => newPcMachine({ memoryMiB: 4, plugins: [port80("a"), port80("b")] }),
     (e: unknown) =>
       e instanceof PluginConflictError && /"a"/.test(e.message) && /"b"/.test(e.message),
   );
   assert.throws(
-    () => new Machine({ memoryMiB: 4, plugins: [{ ...port80("needy"), requires: ["pic"] }] }),
+    () => newPcMachine({ memoryMiB: 4, plugins: [{ ...port80("needy"), requires: ["pic"] }] }),
     (e: unknown) =>
       e instanceof PluginMissingError && /needy/.test(e.message) && /pic/.test(e.message),
   );
   assert.throws(
-    () => new Machine({ memoryMiB: 4, plugins: [{ ...port80("old"), apiVersion: 0 }] }),
+    () => newPcMachine({ memoryMiB: 4, plugins: [{ ...port80("old"), apiVersion: 0 }] }),
     PluginVersionError,
   );
-  assert.throws(() => new Machine({ memoryMiB: 0 }), RangeError);
+  assert.throws(() => newPcMachine({ memoryMiB: 0 }), RangeError);
 });
 
 Deno.test("machine: QEMU model names in -cpu; without the VMX plugin CPUID.1:ECX.VMX is clear", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { Machine } from "../machine.ts";
-import type { Plugin } from "../plugin.ts";
-import { restoreMachine, saveMachine } from "./machine_snapshot.ts";
-import { SnapshotError } from "./format.ts";
+import { newPcMachine } from "../plugins/pc_machine.ts";
+import type { Plugin } from "../core/plugin.ts";
+import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
+import { SnapshotError } from "../core/snapshot/format.ts";
 
 const counter = (name = "counter"): Plugin & { disposed: number } => {
   const p = {
@@ -23,13 +23,13 @@ async function refused(run: () => Promise<unknown>, re: RegExp): Promise<void> {
 }
 
 Deno.test("machine snapshot: RAM contents and CPU registers survive a round trip", async () => {
-  const m = new Machine({ memoryMiB: 8, plugins: [counter()] });
+  const m = newPcMachine({ memoryMiB: 8, plugins: [counter()] });
   m.memory.write32(0x2000, 0xfeedf00d);
   m.memory.write32(0x7f0000, 0x12345678);
   m.cpu.gpr[6] = 0xabcdef01;
   const snap = await saveMachine(m);
   m.dispose();
-  const r = await restoreMachine(snap, () => new Machine({ memoryMiB: 8, plugins: [counter()] }));
+  const r = await restoreMachine(snap, () => newPcMachine({ memoryMiB: 8, plugins: [counter()] }));
   assert.equal(r.memory.read32(0x2000), 0xfeedf00d);
   assert.equal(r.memory.read32(0x7f0000), 0x12345678);
   assert.equal(r.cpu.gpr[6], 0xabcdef01);
@@ -37,7 +37,7 @@ Deno.test("machine snapshot: RAM contents and CPU registers survive a round trip
 });
 
 Deno.test("machine snapshot: refusals dispose the half-built machine", async () => {
-  const m = new Machine({ memoryMiB: 8, plugins: [counter()] });
+  const m = newPcMachine({ memoryMiB: 8, plugins: [counter()] });
   const full = await saveMachine(m);
   m.memory.write8(0x3000, 1);
   const delta = await saveMachine(m, { incremental: true });
@@ -46,17 +46,17 @@ Deno.test("machine snapshot: refusals dispose the half-built machine", async () 
 
   const other = counter("other");
   await refused(
-    () => restoreMachine(full, () => new Machine({ memoryMiB: 8, plugins: [other] })),
+    () => restoreMachine(full, () => newPcMachine({ memoryMiB: 8, plugins: [other] })),
     /plugins \[counter@1\.0\.0\]/,
   );
   assert.equal(other.disposed, 1, "the refused machine was disposed");
   const small = counter();
   await refused(
-    () => restoreMachine(full, () => new Machine({ memoryMiB: 4, plugins: [small] })),
+    () => restoreMachine(full, () => newPcMachine({ memoryMiB: 4, plugins: [small] })),
     /8 MiB of RAM, this machine 4 MiB/,
   );
   assert.equal(small.disposed, 1);
-  const build = () => new Machine({ memoryMiB: 8, plugins: [counter()] });
+  const build = () => newPcMachine({ memoryMiB: 8, plugins: [counter()] });
   await refused(() => restoreMachine([delta], build), /must be a full snapshot/);
   await refused(() => restoreMachine([full, delta2], build), /does not follow/);
   await refused(() => restoreMachine([full, full], build), /expected a delta/);
