@@ -181,7 +181,7 @@ export class Cpu implements CpuEngine {
   /** Virtual time source. */
   readonly now: () => number;
   /** CPUID model. */
-  model: CpuModel;
+  readonly model: CpuModel;
   /** Interrupt source (PIC/LAPIC). */
   intSource: InterruptSource | null = null;
 
@@ -263,6 +263,10 @@ export class Cpu implements CpuEngine {
     this.exits = opts.exits;
     this.now = opts.now;
     this.model = opts.model ?? defaultModel();
+    // The model is the one source of MAXPHYADDR and 1 GiB page support for
+    // the page walker (reserved bits; PS in a PDPTE), as for CPUID.
+    this.pctx.maxPhysAddr = this.model.physBits;
+    this.pctx.page1G = this.model.features.has("pdpe1gb");
     for (let i = 0; i < 8; i++) this.seg.push({ selector: 0, base: 0, limit: 0xffff, attrs: 0x93 });
     for (let i = 0; i < TLB_SIZE; i++) {
       this.rMem.push(EMPTY);

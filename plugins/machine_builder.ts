@@ -8,7 +8,7 @@
  */
 
 import type { MachineOptions } from "../core/machine.ts";
-import { newPcMachine, type PcMachine } from "./pc_machine.ts";
+import { newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { PluginMissingError } from "../core/plugin.ts";
 import {
@@ -18,6 +18,8 @@ import {
   pcBoard,
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
+import { createNestedOps } from "../vmx/entry/ops.ts";
+import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
 import {
   applyEntryState,
@@ -84,11 +86,21 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   }
   const boardPlugins = board === "pc" ? pcBoard({ ...boardOptions, configure }) : [];
   const plugins = [...boardPlugins, ...extra];
-  if (vmxWanted(options)) plugins.push(createVmxPlugin({}));
-  plugins.push(...(options.plugins ?? []));
   // Without the VMX plugin the CPU must not advertise VMX either (CPUID.1:ECX.VMX
   // clear, CR4.VMXE reserved), so the guest sees a consistent CPU.
-  const cpu = vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(",");
+  const cpu = pcCpuModel(
+    vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(","),
+  );
+  if (vmxWanted(options)) {
+    // The CPU model is the one source of MAXPHYADDR and 1 GiB pages: the VMX
+    // capability MSRs, VM-entry and EPT checks follow it.
+    const features = vmxFeaturesFor({
+      physBits: cpu.physBits,
+      page1G: cpu.features.has("pdpe1gb"),
+    });
+    plugins.push(createVmxPlugin({}, createNestedOps, features));
+  }
+  plugins.push(...(options.plugins ?? []));
   return newPcMachine({
     memoryMiB: options.memoryMiB,
     plugins,
