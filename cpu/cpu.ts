@@ -223,25 +223,25 @@ export class Cpu implements CpuEngine {
 
   // ---- paging and the TLB: mm's Mmu (see memory.ts for the inlined hit test) ----
   /** The MMU: paging context, walker, TLB and its invalidation rules. */
-  readonly mmu: Mmu;
+  declare readonly mmu: Mmu;
   /** The MMU's TLB (entries are filled for one CPL class: `owner` 1 = CPL 3). */
-  readonly tlb: Tlb;
+  declare readonly tlb: Tlb;
   /** The TLB's read tags (the same array as `tlb.rTag`, a field for the inlined hit test). */
-  readonly rTag: Float64Array;
+  declare readonly rTag: Float64Array;
   /** The TLB's read frames (`tlb.rMem`). */
-  readonly rMem: Uint8Array[];
+  declare readonly rMem: Uint8Array[];
   /** The TLB's read frames as 32-bit words (`tlb.rMem32`). */
-  readonly rMem32: Uint32Array[];
+  declare readonly rMem32: Uint32Array[];
   /** The TLB's write tags (`tlb.wTag`). */
-  readonly wTag: Float64Array;
+  declare readonly wTag: Float64Array;
   /** The TLB's write frames (`tlb.wMem`). */
-  readonly wMem: Uint8Array[];
+  declare readonly wMem: Uint8Array[];
   /** The TLB's write frames as 32-bit words (`tlb.wMem32`). */
-  readonly wMem32: Uint32Array[];
+  declare readonly wMem32: Uint32Array[];
   /** Paging context (the MMU's) built from CR0/CR3/CR4/EFER. */
-  readonly pctx: PagingContext;
+  declare readonly pctx: PagingContext;
   /** The MMU's walk result. */
-  readonly walkRes: WalkResult;
+  declare readonly walkRes: WalkResult;
 
   // ---- decoded-instruction cache (see icache.ts) ----
   /**
