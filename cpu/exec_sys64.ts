@@ -22,7 +22,8 @@ import { eaLin, memRead, reg64, rmwRead, rmwWrite, setReg, setReg64n } from "./r
 import { canonical } from "./memory.ts";
 import { setSeg } from "./segment.ts";
 import { refreshSeg } from "./state.ts";
-import { nr, offerNonRoot, vmxOperands } from "./exec_system.ts";
+import { vmxOperands } from "./exec_system.ts";
+import { offerSimple } from "./exits.ts";
 
 const TWO32 = 4294967296;
 const regs: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
@@ -71,8 +72,7 @@ function simpleExit(
     | "rsm"
     | "getsec",
 ): boolean {
-  if (!nr(c)) return false;
-  return offerNonRoot(c, { kind, level: 2, instructionLength: i.len } as VmExit);
+  return offerSimple(c, kind, i.len);
 }
 
 /** RDTSC / RDTSCP (i.x = 1). */

@@ -1,47 +1,24 @@
 /**
- * Optional fast fields of the CPU engine (`cpu/Cpu`) that VM entry and exit
- * use when present, so that the round trip needs no BigInt MSR calls. A
- * vCPU that lacks them is driven through the plain {@link Vcpu} API.
+ * Helpers over the vCPU contract for VM entry and exit: the PAE PDPTE
+ * registers, the SYSENTER MSRs (as numbers, so that the round trip needs
+ * no BigInt MSR calls), MSR numbers and bigint conversions for the cold
+ * MSR paths.
  *
  * @module
  */
 
-import type { InterruptSource, Vcpu } from "../../core/vcpu.ts";
-
-/** Fields of `cpu/Cpu` beyond the {@link Vcpu} contract that the VMX plugin may use. */
-export interface CpuExtras {
-  /** IA32_SYSENTER_CS. */
-  sysenterCs?: number;
-  /** IA32_SYSENTER_ESP (canonical number). */
-  sysenterEsp?: number;
-  /** IA32_SYSENTER_EIP (canonical number). */
-  sysenterEip?: number;
-  /** TSC = virtual time + tscOffset. */
-  tscOffset?: number;
-  /** Window requests: bit 0 interrupt window, bit 1 NMI window, bit 2 monitor trap flag, bit 3 external-interrupt exiting. */
-  windowRequests?: number;
-  /** The maskable-interrupt source (for acknowledge-on-exit). */
-  intSource?: InterruptSource | null;
-  /** RIP of the instruction being executed. */
-  ip0?: number;
-  /** The CPU's paging context: its PAE PDPTE registers are loaded by VM entry/exit (SDM 27.3.2.4, 28.5.4). */
-  pctx?: { readonly pdpte: Float64Array };
-}
+import type { Vcpu } from "../../core/vcpu.ts";
 
 /**
- * Load the four PAE PDPTE registers (values as numbers, lo + hi * 2^32)
- * when the CPU exposes them, then flush its TLB. Called after
- * `stateChanged()` for a PAE guest or host outside IA-32e mode.
+ * Load the four PAE PDPTE registers (values as numbers, lo + hi * 2^32),
+ * then flush the TLB. Called after `stateChanged()` for a PAE guest or
+ * host outside IA-32e mode (SDM 27.3.2.4, 28.5.4).
  */
-export function loadPdpteRegisters(v: VcpuX, read: (i: number) => number): void {
-  const p = v.pctx?.pdpte;
-  if (p === undefined) return;
+export function loadPdpteRegisters(v: Vcpu, read: (i: number) => number): void {
+  const p = v.pdpte;
   for (let i = 0; i < 4; i++) p[i] = read(i);
   v.flushTlb();
 }
-
-/** A vCPU seen with its optional extras. */
-export type VcpuX = Vcpu & CpuExtras;
 
 /** IA32_SYSENTER_CS / ESP / EIP, PAT, EFER, DEBUGCTL MSR numbers. */
 export const enum Msr {
@@ -74,17 +51,11 @@ export function hiOf(v: bigint): number {
   return Number((v >> 32n) & 0xffffffffn);
 }
 
-/** Write the SYSENTER MSRs (fast fields when present). */
-export function setSysenter(v: VcpuX, cs: number, espLin: number, eipLin: number): void {
-  if (v.sysenterCs !== undefined) {
-    v.sysenterCs = cs;
-    v.sysenterEsp = espLin;
-    v.sysenterEip = eipLin;
-    return;
-  }
-  v.writeMsr(Msr.SYSENTER_CS, BigInt(cs >>> 0));
-  v.writeMsr(Msr.SYSENTER_ESP, BigInt.asUintN(64, BigInt(espLin)));
-  v.writeMsr(Msr.SYSENTER_EIP, BigInt.asUintN(64, BigInt(eipLin)));
+/** Write the SYSENTER MSRs. */
+export function setSysenter(v: Vcpu, cs: number, espLin: number, eipLin: number): void {
+  v.sysenterCs = cs;
+  v.sysenterEsp = espLin;
+  v.sysenterEip = eipLin;
 }
 
 /** Out-parameter for {@link getSysenter}. */
@@ -97,15 +68,9 @@ export interface SysenterOut {
   eip: number;
 }
 
-/** Read the SYSENTER MSRs into `out` (fast fields when present). */
-export function getSysenter(v: VcpuX, out: SysenterOut): void {
-  if (v.sysenterCs !== undefined) {
-    out.cs = v.sysenterCs;
-    out.esp = v.sysenterEsp ?? 0;
-    out.eip = v.sysenterEip ?? 0;
-    return;
-  }
-  out.cs = Number((v.readMsr(Msr.SYSENTER_CS) ?? 0n) & 0xffffffffn);
-  out.esp = Number(BigInt.asIntN(64, v.readMsr(Msr.SYSENTER_ESP) ?? 0n));
-  out.eip = Number(BigInt.asIntN(64, v.readMsr(Msr.SYSENTER_EIP) ?? 0n));
+/** Read the SYSENTER MSRs into `out`. */
+export function getSysenter(v: Vcpu, out: SysenterOut): void {
+  out.cs = v.sysenterCs;
+  out.esp = v.sysenterEsp;
+  out.eip = v.sysenterEip;
 }
