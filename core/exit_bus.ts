@@ -65,6 +65,12 @@ export function describeExit(exit: VmExit): string {
         (exit.errorCode >= 0 ? ` error code 0x${exit.errorCode.toString(16)}` : "");
     case "cr":
       return `${lvl} ${exit.access} cr${exit.cr}`;
+    case "ept-violation":
+    case "ept-misconfig":
+      return `${lvl} ${exit.kind} gpa 0x${exit.gpa.toString(16)}` +
+        (exit.kind === "ept-violation"
+          ? ` qualification 0x${exit.qualification.toString(16)}`
+          : "");
     default:
       return `${lvl} ${exit.kind}`;
   }
