@@ -15,9 +15,9 @@ import * as D from "./exec_data.ts";
 import * as C from "./exec_control.ts";
 import * as S from "./exec_string.ts";
 import * as Y from "./exec_system.ts";
-import * as Z from "./exec_sys64.ts";
-import * as F from "./exec_fast.ts";
-import * as H from "./exec_hot.ts";
+import * as Z from "./exec_cpuid_msr.ts";
+import * as F from "./hot_alu.ts";
+import * as H from "./hot_mov_shift_jcc.ts";
 
 /** Choose the handler for `i` and set `i.x`/`i.y`. */
 export function selectHandler(i: Insn): Handler {

@@ -8,7 +8,7 @@
 import type { Vcpu } from "../../core/vcpu.ts";
 import type { ActivityState } from "../../core/vcpu.ts";
 import { ENTRY } from "../controls.ts";
-import { big, Msr, setSysenter } from "./cpu_extras.ts";
+import { big, Msr, setSysenter } from "./vcpu_access.ts";
 import { SEG_FIELDS } from "./check_guest.ts";
 import { O, r16, r32, rhi, rlin, ru64 } from "./offsets.ts";
 

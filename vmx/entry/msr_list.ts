@@ -10,7 +10,7 @@
 import type { Vcpu } from "../../core/vcpu.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { msrListMax } from "./check_controls.ts";
-import { big, hiOf, loOf, Msr } from "./cpu_extras.ts";
+import { big, hiOf, loOf, Msr } from "./vcpu_access.ts";
 
 /** MSRs that an MSR-load list may never write (SDM 27.4, 28.6). */
 function forbiddenForLoad(index: number): boolean {

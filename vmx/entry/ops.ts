@@ -9,7 +9,7 @@
 import type { ExitDisposition, VmxInstructionExit } from "../../core/vmexit.ts";
 import type { NestedOps, VmxContext } from "../context.ts";
 import { invept, invvpid } from "../ept/invalidate.ts";
-import { onL2Exit } from "../nonroot/hook.ts";
+import { onL2Exit } from "../nonroot/exit_decision.ts";
 import { Nested } from "../nonroot/session.ts";
 import { VMX_STATS, VmxStats } from "../stats.ts";
 import { rearmPreemptionTimer, vmentry } from "./vmentry.ts";

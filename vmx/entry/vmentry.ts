@@ -27,7 +27,7 @@ import { Injected, injectOnEntry } from "./inject.ts";
 import { loadGuestState } from "./load_guest.ts";
 import { loadMsrList } from "./msr_list.ts";
 import { O, r32, rhi } from "./offsets.ts";
-import { loadPdpteRegisters } from "./cpu_extras.ts";
+import { loadPdpteRegisters } from "./vcpu_access.ts";
 
 const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 import { startEpt } from "../ept/nested_ept.ts";

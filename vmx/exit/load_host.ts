@@ -8,7 +8,7 @@
 import type { Vcpu } from "../../core/vcpu.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { EXIT } from "../controls.ts";
-import { big, Msr, setSysenter } from "../entry/cpu_extras.ts";
+import { big, Msr, setSysenter } from "../entry/vcpu_access.ts";
 import { pdpteOk } from "../entry/check_guest.ts";
 import { O, r16, r32, rhi, rlin, ru64 } from "../entry/offsets.ts";
 import { AbortCode } from "./reasons.ts";

@@ -7,7 +7,7 @@
 
 import type { Vcpu } from "../../core/vcpu.ts";
 import { ENTRY, EXIT } from "../controls.ts";
-import { getSysenter, hiOf, loOf, Msr, type SysenterOut } from "../entry/cpu_extras.ts";
+import { getSysenter, hiOf, loOf, Msr, type SysenterOut } from "../entry/vcpu_access.ts";
 import { SEG_FIELDS } from "../entry/check_guest.ts";
 import { O, r32, w16, w32, w64, wnum } from "../entry/offsets.ts";
 import type { ExitInfo } from "./exit_info.ts";

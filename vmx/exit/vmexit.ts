@@ -7,7 +7,7 @@
 
 import { EXIT, PIN } from "../controls.ts";
 import { loadMsrList, storeMsrList } from "../entry/msr_list.ts";
-import { loadPdpteRegisters } from "../entry/cpu_extras.ts";
+import { loadPdpteRegisters } from "../entry/vcpu_access.ts";
 import { O, r32, w32 } from "../entry/offsets.ts";
 import type { Nested } from "../nonroot/session.ts";
 import { OFF_ABORT } from "../vmcs12/layout.ts";
