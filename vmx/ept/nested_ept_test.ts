@@ -91,7 +91,6 @@ Deno.test("EPT misconfiguration (write without read) → exit 49 with the guest-
   const f = eptFixture();
   map(f.h.memory, 0x6000, 0xa000, 2);
   f.launch();
-  const v = f.h.vcpu;
   assert.equal(xlate(f.h, 0x6010, 1, 0x6010, false), -1);
   assert.equal(f.get("VM_EXIT_REASON"), 49);
   assert.equal(f.get64("GUEST_PHYSICAL_ADDRESS"), 0x6010);
