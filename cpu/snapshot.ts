@@ -9,6 +9,7 @@
 import type { Cpu } from "./cpu.ts";
 import type { ActivityState, PendingEvent, SegmentRegister } from "../core/vcpu.ts";
 import { reloadPaging } from "./paging.ts";
+import type { FpuState } from "./fpu/state.ts";
 
 /** Version of the snapshot layout. */
 export const CPU_SNAPSHOT_VERSION = 1;
@@ -101,6 +102,8 @@ export interface CpuSnapshot {
   };
   /** pdpte. */
   pdpte: number[];
+  /** x87/MMX/SSE registers as a hex image of {@link FpuState.save} (absent in older snapshots: reset state). */
+  fpu?: string;
 }
 
 /** Capture the state. */
@@ -142,6 +145,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       tscOffset: c.tscOffset,
     },
     pdpte: Array.from(c.pctx.pdpte),
+    fpu: c.fpu.save().toHex(),
   };
 }
 
@@ -189,6 +193,8 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.miscEnable = m.miscEnable;
   c.tscAux = m.tscAux;
   c.tscOffset = m.tscOffset;
+  if (s.fpu === undefined) c.fpu.reset();
+  else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.pages.clear();
   c.codeFrames.clear();
   c.crossFrames.clear();
