@@ -9,7 +9,6 @@
 import type { Cpu } from "./cpu.ts";
 import type { ActivityState, PendingEvent, SegmentRegister } from "../core/vcpu.ts";
 import { reloadPaging } from "./paging.ts";
-import type { FpuState } from "./fpu/state.ts";
 
 /** Version of the snapshot layout. */
 export const CPU_SNAPSHOT_VERSION = 1;
@@ -102,7 +101,7 @@ export interface CpuSnapshot {
   };
   /** pdpte. */
   pdpte: number[];
-  /** x87/MMX/SSE registers as a hex image of {@link FpuState.save} (absent in older snapshots: reset state). */
+  /** x87/MMX/SSE registers as a hex image of `FpuState.save()` (absent in older snapshots: reset state). */
   fpu?: string;
 }
 
