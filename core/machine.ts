@@ -365,7 +365,7 @@ export class Machine {
           }
         },
       },
-      irq: { line: (n) => this.irq.line(n), addChip: (chip) => this.irq.addChip(chip) },
+      irq: { line: (n) => this.irq.line(n, name), addChip: (chip) => this.irq.addChip(chip) },
       clock: this.clock,
       memory: this.memory,
       vcpu: this.cpu,

@@ -24,7 +24,7 @@ import {
 } from "./format.ts";
 
 /** Identifies the machine-state schema inside the JSON section. */
-const STATE_SCHEMA = "nestvm-machine/1";
+const STATE_SCHEMA = "nestvm-machine/2";
 
 interface MachineState {
   schema: string;
@@ -36,7 +36,8 @@ interface MachineState {
   virtualNs: number;
   cpu: unknown;
   pluginStates: Record<string, PluginState>;
-  irq: number[];
+  /** Keys of the IRQ drivers asserting their line (`owner#irq`). */
+  irq: string[];
   /** Opaque data the saver attached (the CLI stores its machine options). */
   meta?: unknown;
 }
