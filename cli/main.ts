@@ -20,6 +20,7 @@ import { uartOf } from "../devices/board_pc.ts";
 import { formatStats } from "./stats.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError } from "../core/snapshot/format.ts";
+import { PluginError } from "../core/plugin.ts";
 
 /** Version printed by `--version`. */
 export const VERSION = "0.1.0";
@@ -149,8 +150,9 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       }
     }
   } catch (error) {
-    const known = error instanceof BootError || error instanceof SnapshotError;
     io.stderr(`nestvm: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof PluginError) return EXIT_CODES.pluginError;
+    const known = error instanceof BootError || error instanceof SnapshotError;
     return known ? EXIT_CODES.badImage : EXIT_CODES.usage;
   }
 

@@ -120,3 +120,28 @@ Deno.test("cli: stdin reaches COM1 (the uart guest echoes upper-cased input)", a
   assert.equal(out, "ABC!\n");
   assert.equal(status, (3 << 1) | 1);
 });
+
+Deno.test("cli: a plugin that throws in setup is a plugin error (12) naming the plugin", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/hlt.bin`;
+  await Deno.writeFile(bin, new Uint8Array([0xf4]));
+  const write = async (file: string, body: string) => {
+    await Deno.writeTextFile(
+      `${dir}/${file}`,
+      `export default () => ({ name: "${file}", version: "1.0.0", apiVersion: 1, setup(ctx) { ${body} } });`,
+    );
+    return `${dir}/${file}`;
+  };
+  const load = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16"];
+  const kaboom = await run([
+    ...load,
+    "--plugin",
+    await write("kaboom.ts", 'throw new Error("kaboom");'),
+  ]);
+  assert.equal(kaboom.status, 12, kaboom.err);
+  assert.match(kaboom.err, /plugin "kaboom\.ts" failed in setup: kaboom/);
+  const irq = await run([...load, "--plugin", await write("irq99.ts", "ctx.irq.line(99);")]);
+  assert.equal(irq.status, 12, irq.err);
+  assert.match(irq.err, /plugin "irq99\.ts" failed in setup: IRQ 99 does not exist \(0\.\.23\)/);
+  await Deno.remove(dir, { recursive: true });
+});
