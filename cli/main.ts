@@ -19,7 +19,7 @@ import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
 import { formatStats } from "./stats.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
-import { SnapshotError } from "../core/snapshot/format.ts";
+import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
 import { PluginError } from "../core/plugin.ts";
 
 /** Version printed by `--version`. */
@@ -152,6 +152,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   } catch (error) {
     io.stderr(`nestvm: ${error instanceof Error ? error.message : String(error)}`);
     if (error instanceof PluginError) return EXIT_CODES.pluginError;
+    if (error instanceof SnapshotMismatchError) return EXIT_CODES.snapshotMismatch;
     const known = error instanceof BootError || error instanceof SnapshotError;
     return known ? EXIT_CODES.badImage : EXIT_CODES.usage;
   }
@@ -174,6 +175,11 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     status = 0;
   } else if (result.reason.kind !== "exit" && result.reason.kind !== "shutdown") {
     io.stderr(`nestvm: ${describeStop(result.reason)}`);
+  }
+  if (o.snapshotAt !== undefined && machine.retired < o.snapshotAt) {
+    io.stderr(
+      `nestvm: the run ended at instruction ${machine.retired}, before --snapshot-at ${o.snapshotAt}; no snapshot written`,
+    );
   }
   // The demo's L1 reports success as isa-debug-exit status 0, i.e. (0 << 1) | 1.
   if (o.demo && result.reason.kind === "exit" && result.reason.status === 1) status = 0;

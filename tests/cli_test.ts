@@ -145,3 +145,37 @@ Deno.test("cli: a plugin that throws in setup is a plugin error (12) naming the 
   assert.match(irq.err, /plugin "irq99\.ts" failed in setup: IRQ 99 does not exist \(0\.\.23\)/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli: --restore takes observers (--trace); a stateful plugin more is a mismatch (20)", async () => {
+  const dir = await Deno.makeTempDir();
+  const snap = `${dir}/s.snap`;
+  const kernel = "guests/build/hello64.elf";
+  const saved = await run(["-kernel", kernel, "--snapshot-at", "2000", "--snapshot-file", snap]);
+  assert.equal(saved.status, 0, saved.err);
+  const late = await run([
+    "-kernel",
+    kernel,
+    "--snapshot-at",
+    "1000000000",
+    "--snapshot-file",
+    `${dir}/x`,
+  ]);
+  assert.equal(late.status, 1, late.err);
+  assert.match(late.err, /before --snapshot-at 1000000000; no snapshot written/);
+  await assert.rejects(() => Deno.stat(`${dir}/x`), Deno.errors.NotFound);
+  const traced = await run(["--restore", snap, "--trace"]);
+  assert.equal(traced.status, 1, traced.err); // hello64 exits through isa-debug-exit with 0
+  assert.match(traced.err, /exit L1 io out port 0xf4/); // the trace observer saw the rest of the run
+  const extra = await run([
+    "--restore",
+    snap,
+    "--plugin",
+    "./plugins/examples/rng_device.ts",
+  ]);
+  assert.equal(extra.status, 20, extra.err);
+  assert.match(
+    extra.err,
+    /^nestvm: snapshot does not fit this machine: plugin "rng@0x5ec" holds state but was not in the snapshot$/m,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
