@@ -12,7 +12,7 @@ import { EXIT_CODES, exitCodeFor } from "../core/run_result.ts";
 import { describeStop } from "../core/run_result.ts";
 import type { Machine } from "../core/machine.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { loadPlugin, PluginLoadError } from "../plugins/loader.ts";
+import { loadPlugin, pluginHelp, PluginLoadError } from "../plugins/loader.ts";
 import { BootError, bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
@@ -111,6 +111,11 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   const plugins: Plugin[] = [];
   for (const spec of o.plugins) {
     try {
+      const help = await pluginHelp(spec, io.cwd);
+      if (help !== null) {
+        io.stderr(help);
+        return 0;
+      }
       plugins.push(await loadPlugin(spec, io.cwd));
     } catch (error) {
       io.stderr(`nestvm: ${error instanceof PluginLoadError ? error.message : String(error)}`);

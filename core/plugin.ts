@@ -201,8 +201,13 @@ export interface Plugin {
   dispose?(): void;
 }
 
-/** A factory that builds a plugin from options (what `--plugin` modules export as default). */
-export type PluginFactory = (options: Readonly<Record<string, string>>) => Plugin;
+/**
+ * A factory that builds a plugin from options (what `--plugin` modules
+ * export as default). It receives the command line's strings, or, when its
+ * module exports an `optionsSchema`, the typed values parsed from them
+ * (`OptionsOf<typeof optionsSchema>`, see `core/options_schema.ts`).
+ */
+export type PluginFactory<O = Readonly<Record<string, string>>> = (options: O) => Plugin;
 
 /**
  * Base of every error that is a plugin's doing or a plugin set's (conflicts,

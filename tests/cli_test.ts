@@ -179,3 +179,16 @@ Deno.test("cli: --restore takes observers (--trace); a stateful plugin more is a
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli: plugin options are checked by the module's schema; ,help lists them", async () => {
+  const base = ["--load", "0x100000:/dev/null", "--entry", "0x100000", "--plugin"];
+  const typo = await run([...base, "./plugins/examples/rng_device.ts,prot=0x530"]);
+  assert.equal(typo.status, 2, typo.err);
+  assert.match(typo.err, /unknown option "prot" \(known: port, seed\)/);
+  const help = await run([...base, "./plugins/examples/rng_device.ts,help"]);
+  assert.equal(help.status, 0, help.err);
+  assert.match(
+    help.err,
+    /seed=<integer 1\.\.0xffffffff>  initial xorshift32 seed \(default 0x2545f491\)/,
+  );
+});
