@@ -209,6 +209,14 @@ function isSavedConfig(x: unknown): x is SavedConfig {
     Array.isArray((x as SavedConfig).devices);
 }
 
+/** A file shipped with the package, whether it runs from a checkout (file:) or a remote module. */
+async function readBundled(url: URL): Promise<Uint8Array> {
+  if (url.protocol === "file:") return await Deno.readFile(url);
+  const response = await fetch(url);
+  if (!response.ok) throw new BootError(`cannot fetch ${url.href}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number> {
   if (o.demo || o.kernel) {
     let image: Uint8Array;
@@ -220,7 +228,7 @@ async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number>
       }
       image = r;
     } else {
-      image = await Deno.readFile(DEMO_IMAGE);
+      image = await readBundled(DEMO_IMAGE);
     }
     const modules = [];
     for (const entry of (o.initrd ?? "").split(",").filter((s) => s !== "")) {
