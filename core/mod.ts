@@ -10,6 +10,7 @@ export * from "./vcpu.ts";
 export * from "./vcpu_vmx.ts";
 export * from "./fault.ts";
 export * from "./plugin.ts";
+export * from "./options_schema.ts";
 export * from "./clock.ts";
 export * from "./exit_bus.ts";
 export * from "./irq.ts";
