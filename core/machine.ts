@@ -25,16 +25,18 @@ import { describeExit, ExitBus } from "./exit_bus.ts";
 import type { MmioExit, VmExit } from "./vmexit.ts";
 import { IrqRouter } from "./irq.ts";
 import { ServiceRegistry } from "./services.ts";
-import type {
-  IoHandler,
-  Logger,
-  MmioRegistration,
-  Plugin,
-  PluginContext,
-  PluginState,
-  StopRequest,
+import {
+  type IoHandler,
+  type Logger,
+  type MmioRegistration,
+  type Plugin,
+  PluginConflictError,
+  type PluginContext,
+  PluginError,
+  PluginFailedError,
+  type PluginState,
+  type StopRequest,
 } from "./plugin.ts";
-import { PluginConflictError } from "./plugin.ts";
 import { orderPlugins } from "./plugin_order.ts";
 import type { RunResult, StopReason } from "./run_result.ts";
 import type { CpuEngine, EngineFactory } from "./engine.ts";
@@ -152,7 +154,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         p.setup(this.#context(p));
       } catch (error) {
         this.#disposePlugins();
-        throw error;
+        throw error instanceof PluginError ? error : new PluginFailedError(p.name, "setup", error);
       }
     }
   }
@@ -284,7 +286,13 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   /** Reset the vCPU and every plugin to power-on state. */
   reset(): void {
     this.cpu.reset();
-    for (const p of this.plugins) p.reset?.();
+    for (const p of this.plugins) {
+      try {
+        p.reset?.();
+      } catch (error) {
+        throw new PluginFailedError(p.name, "reset", error);
+      }
+    }
   }
 
   /** Save every plugin's state, keyed by plugin name. */
@@ -477,7 +485,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
           }
         },
       },
-      irq: { line: (n) => this.irq.line(n), addChip: (chip) => this.irq.addChip(chip) },
+      irq: { line: (n) => this.irq.line(n, name), addChip: (chip) => this.irq.addChip(chip) },
       clock: this.clock,
       memory: this.memory,
       vcpu: this.cpu,

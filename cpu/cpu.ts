@@ -7,10 +7,10 @@
  * @module
  */
 
+import type { GuestPhysicalTranslator } from "../core/vcpu_vmx.ts";
 import type {
   ActivityState,
   InterruptSource,
-  NonRootHook,
   PendingEvent,
   SegmentRegister,
   TableRegister,
@@ -19,6 +19,7 @@ import type {
 import type { ExitDisposition, VmExit } from "../core/vmexit.ts";
 import type { CpuEngine } from "../core/engine.ts";
 import { Alu } from "./alu/mod.ts";
+import { FpuState } from "./fpu/state.ts";
 import { ABANDON, CpuFault } from "./fault.ts";
 import { type CpuModel, defaultModel } from "./model.ts";
 import type { PhysMem } from "./memory.ts";
@@ -33,8 +34,8 @@ import { getGpr64, setGpr64 } from "./regs.ts";
 import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
 import * as D from "./exec_data.ts";
-import * as F from "./exec_fast.ts";
-import * as H from "./exec_hot.ts";
+import * as F from "./hot_alu.ts";
+import * as H from "./hot_mov_shift_jcc.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -114,8 +115,8 @@ export class Cpu implements CpuEngine {
   retired = 0;
   /** True in VMX non-root operation. */
   nonRoot = false;
-  /** VMX plugin's hook while in non-root operation. */
-  nonRootHook: NonRootHook | null = null;
+  /** Translator of L2 guest-physical addresses (nested EPT) in non-root operation. */
+  guestPhysical: GuestPhysicalTranslator | null = null;
   /**
    * Window requests from the VMX plugin: bit 0 interrupt window, bit 1 NMI
    * window (offered as exits in non-root operation when the window opens),
@@ -174,6 +175,8 @@ export class Cpu implements CpuEngine {
   tscOffset = 0;
   /** XCR0. */
   xcr0 = 1;
+  /** x87, MMX and SSE registers (FXSAVE/XSAVE components 0 and 1). */
+  readonly fpu: FpuState = new FpuState();
 
   // ---- external interfaces ----
   /** Guest physical memory. */
@@ -242,6 +245,10 @@ export class Cpu implements CpuEngine {
   declare readonly pctx: PagingContext;
   /** The MMU's walk result. */
   declare readonly walkRes: WalkResult;
+  /** The PAE PDPTE registers (those of the paging context). */
+  get pdpte(): Float64Array {
+    return this.pctx.pdpte;
+  }
 
   // ---- decoded-instruction cache (see icache.ts) ----
   /**
