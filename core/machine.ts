@@ -125,6 +125,17 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   #running = false;
   readonly #mmio = new MmioOwnerTable();
   readonly #mmioRouted = new Set<string>();
+  readonly #mmioRecord: { -readonly [K in keyof MmioExit]: MmioExit[K] } = {
+    kind: "mmio",
+    level: 1,
+    instructionLength: 0,
+    gpa: 0,
+    size: 1,
+    direction: "in",
+    value: 0,
+    valueHi: 0,
+  };
+  #mmioBusy = false;
   readonly #ns: number;
   readonly #logLevel: number;
   readonly #logSink: (line: string) => void;
@@ -402,20 +413,31 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     };
   }
 
-  /** The handler the memory calls for `range`: the access becomes an `mmio` exit on the bus. */
+  /**
+   * The handler the memory calls for `range`: the access becomes an `mmio`
+   * exit on the bus. One record is reused (an exit is valid only while it
+   * is dispatched); a nested MMIO access from inside a handler gets its own.
+   */
   #mmioBridge(range: MmioRange): IoHandler {
     const exit = (offset: number, size: 1 | 2 | 4, direction: "in" | "out", value: number) => {
-      const e: MmioExit = {
-        kind: "mmio",
-        level: this.cpu.nonRoot ? 2 : 1,
-        instructionLength: 0,
-        gpa: range.base + offset,
-        size,
-        direction,
-        value,
-        valueHi: 0,
-      };
-      if (this.bus.dispatch(e) === "reflected") this.#mmioFailed();
+      const reuse = !this.#mmioBusy;
+      const e = reuse ? this.#mmioRecord : { ...this.#mmioRecord };
+      e.level = this.cpu.nonRoot ? 2 : 1;
+      e.gpa = range.base + offset;
+      e.size = size;
+      e.direction = direction;
+      e.value = value;
+      e.valueHi = 0;
+      let d;
+      if (reuse) {
+        this.#mmioBusy = true;
+        try {
+          d = this.bus.dispatch(e);
+        } finally {
+          this.#mmioBusy = false;
+        }
+      } else d = this.bus.dispatch(e);
+      if (d === "reflected") this.#mmioFailed();
       return e.value;
     };
     return {
