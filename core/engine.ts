@@ -34,7 +34,11 @@ export interface CpuEngine extends Vcpu {
   abandonInstruction(): never;
   /** The engine's state as JSON-compatible data (snapshots). */
   saveState(): unknown;
-  /** Restore state saved by {@link saveState}. */
+  /**
+   * Restore state saved by {@link saveState}. The parameter is the engine's
+   * own state type (only data from the same engine's `saveState` is given
+   * back), hence `never` here: any engine's `loadState` fits.
+   */
   loadState(state: never): void;
 }
 
