@@ -221,6 +221,7 @@ Deno.test("machine: MMIO handlers answer through the bus; overlapping MMIO claim
     (e: unknown) =>
       e instanceof PluginConflictError && /"ram-low"/.test(e.message) && /"dev-c"/.test(e.message),
   );
+});
 
 Deno.test("machine: two plugins driving one IRQ line share it wired-OR", () => {
   const lines: Record<string, import("../core/plugin.ts").IrqLine> = {};
@@ -242,7 +243,7 @@ Deno.test("machine: two plugins driving one IRQ line share it wired-OR", () => {
       ctx.irq.addChip({ setIrq: (irq, level) => irq === 5 && seen.push(level) });
     },
   };
-  const m = new Machine({ memoryMiB: 4, plugins: [driver("a"), driver("b"), chip] });
+  const m = newPcMachine({ memoryMiB: 4, plugins: [driver("a"), driver("b"), chip] });
   lines.a.set(true);
   lines.b.set(false);
   assert.equal(m.irq.level(5), true, "B deasserting must not lower a line A holds");
