@@ -50,7 +50,11 @@ export interface EngineEnvironment<M> {
   exits(exit: VmExit): ExitDisposition;
   /** Virtual time in ns. */
   now(): number;
+  /** This vCPU's index in the machine (its APIC id; 0 is the boot vCPU). */
+  readonly index: number;
+  /** Number of vCPUs in the machine. */
+  readonly count: number;
 }
 
-/** Builds the vCPU of a machine (a board decides which engine and CPU model). */
+/** Builds a vCPU of a machine, once per vCPU (a board decides which engine and CPU model). */
 export type EngineFactory<C extends CpuEngine, M> = (env: EngineEnvironment<M>) => C;

@@ -94,6 +94,15 @@ export class ExitBus {
   strict = false;
   /** Called when the bus needs the CPU to stop at the next boundary. */
   onStop: () => void = () => {};
+  /**
+   * Index of the vCPU that runs now (set by the machine before each vCPU's
+   * turn): the vCPU every exit dispatched meanwhile comes from.
+   */
+  vcpu = 0;
+  /** Number of vCPUs of the machine. */
+  vcpuCount = 1;
+  /** Exits dispatched per vCPU (index = vCPU). */
+  readonly vcpuExits: Float64Array = new Float64Array(64);
   /** Exit counters by level (index 1 and 2) and kind: one map bump per exit, no allocation. */
   readonly counts: readonly Map<string, number>[] = [new Map(), new Map(), new Map()];
   /** Kinds that have an owner (a device or MSR implementation); see {@link strict}. */
@@ -137,6 +146,7 @@ export class ExitBus {
     "nmi-window",
     "monitor-trap",
     "preemption-timer",
+    "init-signal",
   ]);
 
   /** Claim ports [base, base+count) for `plugin`. */
@@ -193,6 +203,7 @@ export class ExitBus {
    */
   dispatch(exit: VmExit): ExitDisposition {
     const counts = this.counts[exit.level];
+    this.vcpuExits[this.vcpu]++;
     counts.set(exit.kind, (counts.get(exit.kind) ?? 0) + 1);
     for (const o of this.#observers) {
       try {

@@ -1,6 +1,6 @@
 /**
- * The Machine: one vCPU, guest memory, a virtual clock, the exit bus and the
- * plugins set up on it, plus the run loop.
+ * The Machine: one or more vCPUs, guest memory, a virtual clock, the exit
+ * bus and the plugins set up on it, plus the run loop.
  *
  * The machine is composed, not hard-wired: it receives its CPU engine and
  * its guest memory through factories ({@link MachineOptions.engine},
@@ -43,6 +43,7 @@ import type { CpuEngine, EngineFactory } from "./engine.ts";
 import type { MachineMemory, RegionResult } from "./guest_memory.ts";
 import { MmioOwnerTable, type MmioRange } from "./mmio_owners.ts";
 import { restoreMachine, saveMachine } from "./snapshot/machine_snapshot.ts";
+import { SmpScheduler } from "./smp_scheduler.ts";
 
 /** A named set of plugins (e.g. the `pc` board). */
 export interface Board {
@@ -65,8 +66,16 @@ export interface MachineOptions<
 > {
   /** Builds the guest memory (RAM map included). */
   readonly memory: () => M;
-  /** Builds the vCPU over that memory. */
+  /** Builds each vCPU over that memory (called once per vCPU, with its index). */
   readonly engine: EngineFactory<C, M>;
+  /** Number of vCPUs (default 1, at most {@link MAX_VCPUS}). */
+  readonly vcpus?: number;
+  /**
+   * Instructions a vCPU runs before the next one gets its turn (default
+   * {@link DEFAULT_QUANTUM}; only used with several vCPUs). See
+   * `core/smp_scheduler.ts`.
+   */
+  readonly quantum?: number;
   /** A board preset; its plugins are set up before `plugins`. */
   readonly board?: Board;
   /** Extra plugins. */
@@ -103,7 +112,12 @@ export interface HostInput {
 /** Stop the machine at most this many instructions after a timer is due. */
 const SLICE = 1 << 20;
 
-/** A virtual machine: one vCPU of engine type `C` over guest memory `M`. */
+/** Most vCPUs a machine may have (APIC ids 0..MAX_VCPUS-1 stay below the xAPIC broadcast id). */
+export const MAX_VCPUS = 64;
+/** Default scheduling quantum in instructions (several vCPUs). */
+export const DEFAULT_QUANTUM = 1000;
+
+/** A virtual machine: vCPUs of engine type `C` over guest memory `M`. */
 export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = MachineMemory> {
   /** Guest physical memory. */
   readonly memory: M;
@@ -115,8 +129,12 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   readonly irq: IrqRouter;
   /** Services offered by plugins. */
   readonly services: ServiceRegistry;
-  /** The boot vCPU. */
+  /** The boot vCPU (`cpus[0]`). */
   readonly cpu: C;
+  /** Every vCPU; the index is the APIC id. */
+  readonly cpus: readonly C[];
+  /** The multiprocessor scheduler (undefined with one vCPU: the loop below runs it alone). */
+  readonly scheduler: SmpScheduler<C> | undefined;
   /** Plugins in setup order. */
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
@@ -142,6 +160,10 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
 
   /** Build a machine and set up its plugins. Throws on plugin conflicts or missing requirements. */
   constructor(options: MachineOptions<C, M>) {
+    const count = options.vcpus ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_VCPUS) {
+      throw new RangeError(`the vCPU count ${count} is out of range (1..${MAX_VCPUS})`);
+    }
     this.#ns = options.nsPerInstruction ?? 1;
     this.#logLevel = LEVELS[options.logLevel ?? "warn"];
     this.#logSink = options.logSink ?? ((line) => console.error(line));
@@ -151,13 +173,30 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     this.bus.strict = options.strictExits ?? false;
     this.irq = new IrqRouter(24);
     this.services = new ServiceRegistry();
-    this.cpu = options.engine({
-      memory: this.memory,
-      exits: (exit) => this.bus.dispatch(exit),
-      now: () => this.virtualNs,
-    });
-    this.bus.onStop = () => this.cpu.requestStop();
-    this.clock.onDeadlineChanged = () => this.cpu.requestStop();
+    const cpus: C[] = [];
+    for (let index = 0; index < count; index++) {
+      cpus.push(options.engine({
+        memory: this.memory,
+        exits: (exit) => this.bus.dispatch(exit),
+        now: () => this.virtualNs,
+        index,
+        count,
+      }));
+    }
+    this.cpus = cpus;
+    this.cpu = cpus[0];
+    this.bus.vcpuCount = count;
+    this.scheduler = count > 1
+      ? new SmpScheduler(cpus, this.bus, options.quantum ?? DEFAULT_QUANTUM)
+      : undefined;
+    if (this.scheduler === undefined) {
+      this.bus.onStop = () => this.cpu.requestStop();
+      this.clock.onDeadlineChanged = () => this.cpu.requestStop();
+    } else {
+      const sched = this.scheduler;
+      this.bus.onStop = () => sched.current.requestStop();
+      this.clock.onDeadlineChanged = () => sched.current.requestStop();
+    }
     this.clock.source = () => this.virtualNs;
     this.plugins = orderPlugins([...(options.board?.plugins ?? []), ...(options.plugins ?? [])]);
     for (const p of this.plugins) {
@@ -170,22 +209,26 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     }
   }
 
-  /** Virtual time in ns: retired instructions plus time skipped while halted. */
+  /**
+   * Virtual time in ns: instructions retired by all vCPUs plus time skipped
+   * while every vCPU was halted (see `core/smp_scheduler.ts` for why the
+   * sum).
+   */
   get virtualNs(): number {
-    return this.cpu.retired * this.#ns + this.#idleNs;
+    return this.retired * this.#ns + this.#idleNs;
   }
 
-  /** Instructions retired since creation. */
+  /** Instructions retired since creation, by all vCPUs. */
   get retired(): number {
-    return this.cpu.retired;
+    return this.scheduler === undefined ? this.cpu.retired : this.scheduler.retired();
   }
 
   /** Run until the guest stops or the budget is spent. */
   run(options: RunOptions = {}): RunResult {
     if (this.#disposed) throw new Error("machine is disposed");
-    const start = this.cpu.retired;
+    const start = this.retired;
     const t0 = performance.now();
-    const reason = this.#loop(this.#budgetEnd(options));
+    const reason = this.#run(this.#budgetEnd(options));
     return this.#result(reason, start, t0);
   }
 
@@ -197,12 +240,12 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
    */
   async runAsync(options: RunOptions & { readonly input?: HostInput } = {}): Promise<RunResult> {
     if (this.#disposed) throw new Error("machine is disposed");
-    const start = this.cpu.retired;
+    const start = this.retired;
     const t0 = performance.now();
     const budgetEnd = this.#budgetEnd(options);
     for (;;) {
-      const reason = this.#loop(Math.min(budgetEnd, this.cpu.retired + ASYNC_SLICE));
-      if (reason.kind === "budget" && this.cpu.retired < budgetEnd) {
+      const reason = this.#run(Math.min(budgetEnd, this.retired + ASYNC_SLICE));
+      if (reason.kind === "budget" && this.retired < budgetEnd) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         continue;
       }
@@ -218,17 +261,34 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   #budgetEnd(options: RunOptions): number {
     return options.maxInstructions === undefined
       ? Infinity
-      : this.cpu.retired + Math.max(0, Math.floor(options.maxInstructions));
+      : this.retired + Math.max(0, Math.floor(options.maxInstructions));
   }
 
   #result(reason: StopReason, start: number, t0: number): RunResult {
     return {
       reason,
-      instructions: this.cpu.retired - start,
-      totalInstructions: this.cpu.retired,
+      instructions: this.retired - start,
+      totalInstructions: this.retired,
       wallMs: performance.now() - t0,
       virtualNs: this.virtualNs,
     };
+  }
+
+  /** The run loop: the one-vCPU loop below, or the scheduler's with several. */
+  #run(budgetEnd: number): StopReason {
+    if (this.scheduler === undefined) return this.#loop(budgetEnd);
+    return this.scheduler.loop(budgetEnd, {
+      pendingStop: () => this.#pendingStop(),
+      clock: this.clock,
+      ns: this.#ns,
+      virtualNs: () => this.virtualNs,
+      skipIdle: (ns) => {
+        this.#idleNs += ns;
+      },
+      running: (on) => {
+        this.#running = on;
+      },
+    });
   }
 
   #loop(budgetEnd: number): StopReason {
@@ -291,12 +351,14 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
    * RIP back at it so the state is consistent (and a resumed run retries it).
    */
   #rewind(exit: VmExit): void {
-    if (exit.instructionLength > 0 || exit.kind === "mmio") this.cpu.rip = this.cpu.ip0;
+    const cpu = this.scheduler === undefined ? this.cpu : this.scheduler.current;
+    if (exit.instructionLength > 0 || exit.kind === "mmio") cpu.rip = cpu.ip0;
   }
 
-  /** Reset the vCPU and every plugin to power-on state. */
+  /** Reset every vCPU and every plugin to power-on state. */
   reset(): void {
-    this.cpu.reset();
+    for (const cpu of this.cpus) cpu.reset();
+    this.scheduler?.reset();
     for (const p of this.plugins) {
       try {
         p.reset?.();
@@ -422,7 +484,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     const exit = (offset: number, size: 1 | 2 | 4, direction: "in" | "out", value: number) => {
       const reuse = !this.#mmioBusy;
       const e = reuse ? this.#mmioRecord : { ...this.#mmioRecord };
-      e.level = this.cpu.nonRoot ? 2 : 1;
+      e.level = (this.scheduler === undefined ? this.cpu : this.scheduler.current).nonRoot ? 2 : 1;
       e.gpa = range.base + offset;
       e.size = size;
       e.direction = direction;
@@ -464,7 +526,9 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
    * instruction is abandoned unretired; a host-side access gets the error.
    */
   #mmioFailed(): never {
-    if (this.#running) this.cpu.abandonInstruction();
+    if (this.#running) {
+      (this.scheduler === undefined ? this.cpu : this.scheduler.current).abandonInstruction();
+    }
     const fault = this.bus.fault;
     this.bus.fault = undefined;
     const unhandled = this.bus.unhandled;
@@ -503,7 +567,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
             if (!Number.isInteger(v) || v < 0 || v > 31) {
               throw new RangeError(`${name}: exception vector ${v} is not 0..31`);
             }
-            this.cpu.watchedExceptions |= 1 << v;
+            for (const cpu of this.cpus) cpu.watchedExceptions |= 1 << v;
           }
         },
       },
@@ -511,6 +575,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       clock: this.clock,
       memory: this.memory,
       vcpu: this.cpu,
+      vcpus: this.cpus,
+      currentVcpu: () => this.bus.vcpu,
       services: {
         provide: (token, impl) => this.services.provide(name, token, impl),
         get: (token) => this.services.get(token, name),
@@ -519,7 +585,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       log,
       stop: (req) => {
         this.#stop ??= req;
-        this.cpu.requestStop();
+        (this.scheduler === undefined ? this.cpu : this.scheduler.current).requestStop();
       },
     };
   }

@@ -164,8 +164,19 @@ export interface PluginContext {
   readonly clock: VirtualClock;
   /** Guest physical memory (the contract in `guest_memory.ts`). */
   readonly memory: GuestMemory;
-  /** The boot vCPU. */
+  /**
+   * The vCPU this context is about: the boot vCPU (index 0) in the context a
+   * plugin's `setup` receives, vCPU `i` in `vcpuScope(ctx, i)`'s.
+   */
   readonly vcpu: Vcpu;
+  /** Every vCPU of the machine; the index is the vCPU's APIC id. */
+  readonly vcpus: readonly Vcpu[];
+  /**
+   * Index (in {@link vcpus}) of the vCPU that raised the exit being
+   * dispatched, or that runs now; 0 outside a run. Reading it allocates
+   * nothing (a field read in the machine).
+   */
+  currentVcpu(): number;
   /** Typed services offered by plugins. */
   readonly services: ServiceSpace;
   /** Logger scoped to this plugin. */

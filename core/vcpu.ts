@@ -163,6 +163,13 @@ export interface Vcpu extends VcpuVirtualization {
   writeLinear(linear: number, size: 1 | 2 | 4 | 8, lo: number, hi: number, segment: number): void;
   /** Assert NMI. */
   nmi(): void;
+  /**
+   * Latch an INIT signal (an INIT IPI): taken at the next instruction
+   * boundary, blocked in VMX root operation, a VM exit in non-root operation.
+   */
+  signalInit(): void;
+  /** Latch a startup IPI with `vector`; acted on only in the wait-for-SIPI state. */
+  signalStartup(vector: number): void;
   /** Set the maskable-interrupt source (PIC or LAPIC). */
   setInterruptSource(source: InterruptSource | null): void;
   /** Tell the CPU that the interrupt source's state changed (wake from HLT, re-check). */

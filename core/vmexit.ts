@@ -312,10 +312,20 @@ export interface ExternalInterruptExit extends ExitBase {
   readonly kind: "external-interrupt" | "nmi";
 }
 
-/** Interrupt window / NMI window open, monitor trap flag, preemption timer. */
+/**
+ * Interrupt window / NMI window open, monitor trap flag, preemption timer;
+ * and an INIT signal arriving (`init-signal`: "handled" keeps it latched,
+ * as VMX root operation blocks INIT; "pass" lets the CPU perform the INIT
+ * reset).
+ */
 export interface WindowExit extends ExitBase {
   /** Discriminant: what caused the exit. */
-  readonly kind: "interrupt-window" | "nmi-window" | "monitor-trap" | "preemption-timer";
+  readonly kind:
+    | "interrupt-window"
+    | "nmi-window"
+    | "monitor-trap"
+    | "preemption-timer"
+    | "init-signal";
 }
 
 /**

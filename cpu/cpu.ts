@@ -47,6 +47,10 @@ export interface CpuOptions {
   now: () => number;
   /** CPUID model (default: {@link defaultModel}). */
   model?: CpuModel;
+  /** APIC id (the vCPU's index; default 0, the boot vCPU). Other vCPUs power up waiting for a SIPI. */
+  apicId?: number;
+  /** vCPUs in the machine (CPUID topology; default 1). */
+  cpuCount?: number;
 }
 
 /** Why {@link Cpu.run} returned. */
@@ -189,6 +193,14 @@ export class Cpu implements CpuEngine {
   readonly model: CpuModel;
   /** Interrupt source (PIC/LAPIC). */
   intSource: InterruptSource | null = null;
+  /** Initial APIC id (CPUID.1:EBX[31:24], leaf 0xB EDX); 0 is the boot vCPU. */
+  readonly apicId: number;
+  /** vCPUs in the machine (CPUID topology). */
+  readonly cpuCount: number;
+  /** An INIT signal is latched (taken at the next boundary; blocked in VMX root operation). */
+  initPending = false;
+  /** Vector of a latched startup IPI, or -1. */
+  sipiVector = -1;
 
   // ---- run-loop internals ----
   /** RIP of the instruction being executed (fault restart point). */
@@ -272,6 +284,8 @@ export class Cpu implements CpuEngine {
     this.exits = opts.exits;
     this.now = opts.now;
     this.model = opts.model ?? defaultModel();
+    this.apicId = opts.apicId ?? 0;
+    this.cpuCount = opts.cpuCount ?? 1;
     // The model is the one source of MAXPHYADDR and 1 GiB page support for
     // the page walker (reserved bits; PS in a PDPTE), as for CPUID.
     this.mmu = new Mmu(opts.memory as MmuMemory, {
@@ -314,9 +328,12 @@ export class Cpu implements CpuEngine {
     this.fl = ((v & ~0x8d5) | 2) >>> 0;
   }
 
-  /** Power-on state (SDM Vol. 3A 10.1.1). */
+  /** Power-on state (SDM Vol. 3A 10.1.1); a vCPU other than the boot vCPU waits for a SIPI. */
   reset(): void {
     resetState(this);
+    this.initPending = false;
+    this.sipiVector = -1;
+    if (this.apicId !== 0) this.activity = "wait-for-sipi";
   }
 
   /**
@@ -668,6 +685,16 @@ export class Cpu implements CpuEngine {
   writeLinear(linear: number, size: 1 | 2 | 4 | 8, lo: number, hi: number, segment: number): void {
     void segment;
     writeLinearApi(this, linear, size, lo, hi);
+  }
+  /** Latch an INIT signal (taken at the next instruction boundary). */
+  signalInit(): void {
+    this.initPending = true;
+    this.poke();
+  }
+  /** Latch a startup IPI with `vector` (acted on only in wait-for-SIPI). */
+  signalStartup(vector: number): void {
+    this.sipiVector = vector & 0xff;
+    this.poke();
   }
   /** Assert NMI. */
   nmi(): void {

@@ -13,6 +13,7 @@ import { ABANDON, CpuFault, hasErrorCode, Vec } from "./fault.ts";
 import { Acc, writePhys } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { offerEvent } from "./exits.ts";
+import { takeSignals } from "./init_sipi.ts";
 import { sysRead } from "./memory.ts";
 import {
   dAttrs,
@@ -410,7 +411,14 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.stopReq = false;
     return "stop-requested";
   }
+  if (cpu.initPending || cpu.sipiVector >= 0) takeSignals(cpu);
   if (cpu.activity === "shutdown") return "shutdown";
+  if (cpu.activity === "wait-for-sipi") {
+    // Interrupts and NMIs are not taken while waiting for a SIPI (SDM Vol. 3A 9.4.2).
+    cpu.eventPending = true;
+    cpu.loopLimit = 0;
+    return "halted";
+  }
   let busy = false;
   if ((cpu.interruptibility & 3) !== 0) {
     if (cpu.retired >= cpu.shadowUntil) cpu.interruptibility &= ~3;

@@ -217,6 +217,8 @@ export class FakeMachine {
       clock: this.clock,
       memory: this.#memory,
       vcpu: this.vcpu,
+      vcpus: [this.vcpu],
+      currentVcpu: () => 0,
       services: {
         provide: <T>(token: ServiceToken<T>, impl: T) => {
           if (this.#services.has(token.id)) {

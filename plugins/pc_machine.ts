@@ -71,7 +71,15 @@ export function pcMemory(bytes: number): PhysicalMemory {
 
 /** The `cpu/` interpreter with `model`, as the machine's engine factory. */
 export function interpreterEngine(model: CpuModel): EngineFactory<Cpu, PhysicalMemory> {
-  return (env) => new Cpu({ memory: env.memory, exits: env.exits, now: env.now, model });
+  return (env) =>
+    new Cpu({
+      memory: env.memory,
+      exits: env.exits,
+      now: env.now,
+      model,
+      apicId: env.index,
+      cpuCount: env.count,
+    });
 }
 
 /** The {@link Machine} options of a PC: PC RAM map, the interpreter with the spec's CPU model. */

@@ -275,6 +275,10 @@ export class FakeVcpu implements Vcpu {
   }
   /** No-op. */
   nmi(): void {}
+  /** No-op. */
+  signalInit(): void {}
+  /** No-op. */
+  signalStartup(): void {}
   /** Record the source. */
   setInterruptSource(source: InterruptSource | null): void {
     this.intSource = source;
@@ -348,6 +352,8 @@ export class FakePluginContext {
       clock: new VirtualClock(),
       memory,
       vcpu,
+      vcpus: [vcpu],
+      currentVcpu: () => 0,
       services: {
         provide: <T>(token: ServiceToken<T>, impl: T) => {
           services.set(token.id, impl);

@@ -47,7 +47,11 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
     // are only counted.
     ctx.exits?.intercept((exit) => {
       if (exit.level === 2) return vmx.vcpu.nonRoot ? onL2Exit(n, exit) : "pass";
-      if (!vmx.vcpu.nonRoot) stats.countL1(exit);
+      if (!vmx.vcpu.nonRoot) {
+        stats.countL1(exit);
+        // INIT is blocked in VMX root operation: it stays latched (SDM Vol. 3C 24.8).
+        if (exit.kind === "init-signal" && vmx.state.vmxon) return "handled";
+      }
       return "pass";
     });
   }
