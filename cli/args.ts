@@ -20,6 +20,10 @@ export interface CliOptions {
   devices: string[];
   /** CPU model spec (--cpu). */
   cpu?: string;
+  /** vCPUs and their topology (--smp). */
+  smp: SmpTopology;
+  /** Scheduling quantum in instructions (--quantum; several vCPUs). */
+  quantum?: number;
   /** --plugin specs, in order. */
   plugins: string[];
   /** Kernel command line (--append). */
@@ -108,10 +112,6 @@ const IGNORED_QEMU_WITH_ARG: Readonly<Record<string, (v: string) => string | und
     v.startsWith("tcg")
       ? undefined
       : `-accel ${v} is not supported (nestvm is its own accelerator)`,
-  "-smp": (v) =>
-    /^1(,|$)/.test(v) || /^cpus=1(,|$)/.test(v)
-      ? undefined
-      : `-smp ${v}: only one vCPU is supported`,
   "-name": () => undefined,
   "-monitor": (v) => v === "none" ? undefined : `-monitor ${v} is not supported`,
 };
@@ -141,6 +141,58 @@ function append(key: "devices" | "plugins"): OptionDef["apply"] {
     o[key].push(v);
     return undefined;
   };
+}
+
+/** vCPU count and topology (`-smp`); APIC id = vCPU index. */
+export interface SmpTopology {
+  /** vCPUs. */
+  readonly cpus: number;
+  /** Sockets. */
+  readonly sockets: number;
+  /** Cores per socket. */
+  readonly cores: number;
+  /** Threads per core. */
+  readonly threads: number;
+}
+
+/** Most vCPUs `--smp` accepts (the machine's limit). */
+export const SMP_MAX = 64;
+
+/**
+ * Parse a `-smp` value as QEMU spells it: `N`, `cpus=N`, and any of
+ * `sockets=`, `cores=`, `threads=`, `maxcpus=` (`N` may lead, the rest
+ * follow). Missing counts are derived: cpus = sockets x cores x threads,
+ * cores = cpus / (sockets x threads). Returns the topology or an error.
+ */
+export function parseSmp(text: string): SmpTopology | string {
+  const fields: Record<string, number> = {};
+  const parts = text.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  if (parts.length === 0) return `-smp needs a CPU count`;
+  for (const [i, part] of parts.entries()) {
+    const eq = part.indexOf("=");
+    const key = eq < 0 && i === 0 ? "cpus" : part.slice(0, eq);
+    const value = eq < 0 ? part : part.slice(eq + 1);
+    if (!["cpus", "sockets", "cores", "threads", "maxcpus", "dies"].includes(key)) {
+      return `-smp: unknown field "${part}" (cpus, sockets, cores, threads, maxcpus)`;
+    }
+    const n = parseIntOption(value);
+    if (n === undefined || n < 1) return `-smp: ${key} must be a positive integer, got "${value}"`;
+    fields[key] = n;
+  }
+  if ((fields.dies ?? 1) !== 1) return "-smp: only dies=1 is supported";
+  const threads = fields.threads ?? 1;
+  const sockets = fields.sockets ?? 1;
+  const cpus = fields.cpus ?? fields.maxcpus ??
+    sockets * (fields.cores ?? 1) * threads;
+  const cores = fields.cores ?? Math.max(1, Math.ceil(cpus / (sockets * threads)));
+  if (cpus > SMP_MAX) return `-smp: ${cpus} vCPUs are more than nestvm supports (${SMP_MAX})`;
+  if (sockets * cores * threads < cpus) {
+    return `-smp: sockets (${sockets}) x cores (${cores}) x threads (${threads}) < cpus (${cpus})`;
+  }
+  if (fields.maxcpus !== undefined && fields.maxcpus !== cpus) {
+    return `-smp: maxcpus must equal cpus (CPU hotplug is not supported)`;
+  }
+  return { cpus, sockets, cores, threads };
 }
 
 /** The option table (documents the CLI; `--help` is generated from it). */
@@ -195,6 +247,31 @@ export const OPTIONS: readonly OptionDef[] = [
     /** Show help (--help). */
     help: "CPU model, feature switches and MAXPHYADDR (e.g. max,-vmx or max,phys-bits=36)",
     apply: setString("cpu"),
+  },
+  {
+    names: ["--smp", "-smp"],
+    kind: "string",
+    arg: "N[,sockets=S,cores=C,threads=T]",
+    help: `vCPUs (1-${SMP_MAX}, default 1) and their topology, as QEMU's -smp (also cpus=N)`,
+    apply: (o, v) => {
+      const t = parseSmp(v);
+      if (typeof t === "string") return t;
+      o.smp = t;
+      return undefined;
+    },
+  },
+  {
+    names: ["--quantum"],
+    kind: "string",
+    arg: "N",
+    help: "instructions a vCPU runs before the next vCPU's turn (default 1000)",
+    apply: (o, v) => {
+      const n = count(v, "--quantum");
+      if (typeof n === "string") return n;
+      if (n < 1 || n > 1e9) return `--quantum must be 1..1000000000, got ${n}`;
+      o.quantum = n;
+      return undefined;
+    },
   },
   {
     names: ["--plugin"],
@@ -352,6 +429,8 @@ export function defaultOptions(): CliOptions {
     serial: "stdio",
     /** --device specs, in order. */
     devices: [],
+    /** One vCPU. */
+    smp: { cpus: 1, sockets: 1, cores: 1, threads: 1 },
     /** --plugin specs, in order. */
     plugins: [],
     /** Kernel command line (--append). */
@@ -459,7 +538,7 @@ export function helpText(): string {
   lines.push(
     "",
     "QEMU options accepted and ignored (one warning each): -nographic, -display none,",
-    "  -vnc none, -nodefaults, -no-reboot, -no-shutdown, -machine ..., -smp 1, -name ...,",
+    "  -vnc none, -nodefaults, -no-reboot, -no-shutdown, -machine ..., -name ...,",
     "  -monitor none, -accel tcg",
     "",
     "exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it used that device;",

@@ -7,7 +7,7 @@
  */
 
 import { defaultOptions, helpText, parseArgs } from "./args.ts";
-import type { CliOptions } from "./args.ts";
+import type { CliOptions, SmpTopology } from "./args.ts";
 import { EXIT_CODES, exitCodeFor } from "../core/run_result.ts";
 import { describeStop } from "../core/run_result.ts";
 import type { PcMachine } from "../plugins/pc_machine.ts";
@@ -136,7 +136,13 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   let machine: PcMachine;
   // The machine options travel inside snapshots so `--restore` rebuilds the
   // same machine; plugin modules given with --plugin must be given again.
-  const config: SavedConfig = { memoryMiB: o.memoryMiB, cpu: o.cpu, devices: o.devices };
+  const config: SavedConfig = {
+    memoryMiB: o.memoryMiB,
+    cpu: o.cpu,
+    devices: o.devices,
+    smp: o.smp,
+    quantum: o.quantum,
+  };
   const build = (saved?: unknown) => {
     const c = isSavedConfig(saved) ? saved : config;
     return createMachine({
@@ -144,6 +150,8 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       serial: sink,
       cpu: c.cpu,
       devices: c.devices,
+      smp: c.smp,
+      quantum: c.quantum,
       plugins,
     });
   };
@@ -211,6 +219,8 @@ interface SavedConfig {
   memoryMiB: number;
   cpu?: string;
   devices: string[];
+  smp?: SmpTopology;
+  quantum?: number;
 }
 
 function isSavedConfig(x: unknown): x is SavedConfig {

@@ -51,6 +51,10 @@ export interface CpuOptions {
   apicId?: number;
   /** vCPUs in the machine (CPUID topology; default 1). */
   cpuCount?: number;
+  /** Threads per core (CPUID leaf 0xB; default 1). */
+  threadsPerCore?: number;
+  /** Cores per socket (CPUID leaf 0xB; default: every vCPU). */
+  coresPerSocket?: number;
 }
 
 /** Why {@link Cpu.run} returned. */
@@ -197,6 +201,10 @@ export class Cpu implements CpuEngine {
   readonly apicId: number;
   /** vCPUs in the machine (CPUID topology). */
   readonly cpuCount: number;
+  /** Threads per core (CPUID leaf 0xB). */
+  readonly threadsPerCore: number;
+  /** Cores per socket (CPUID leaf 0xB). */
+  readonly coresPerSocket: number;
   /** An INIT signal is latched (taken at the next boundary; blocked in VMX root operation). */
   initPending = false;
   /** Vector of a latched startup IPI, or -1. */
@@ -286,6 +294,8 @@ export class Cpu implements CpuEngine {
     this.model = opts.model ?? defaultModel();
     this.apicId = opts.apicId ?? 0;
     this.cpuCount = opts.cpuCount ?? 1;
+    this.threadsPerCore = opts.threadsPerCore ?? 1;
+    this.coresPerSocket = opts.coresPerSocket ?? Math.ceil(this.cpuCount / this.threadsPerCore);
     // The model is the one source of MAXPHYADDR and 1 GiB page support for
     // the page walker (reserved bits; PS in a PDPTE), as for CPUID.
     this.mmu = new Mmu(opts.memory as MmuMemory, {

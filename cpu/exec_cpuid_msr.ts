@@ -18,6 +18,47 @@ import { offerSimple } from "./exits.ts";
 const TWO32 = 4294967296;
 const regs: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
 
+/** Bits needed to number `n` items (ceil(log2 n)). */
+function bitsFor(n: number): number {
+  return n <= 1 ? 0 : 32 - Math.clz32(n - 1);
+}
+
+/**
+ * Leaf 1 topology: EBX[31:24] the initial APIC id, EBX[23:16] addressable
+ * logical processors per package, EDX[28] HTT when that is more than one.
+ */
+function cpuidTopology1(c: Cpu, r: CpuidRegs): void {
+  const perPackage = 1 << (bitsFor(c.threadsPerCore) + bitsFor(c.coresPerSocket));
+  r.ebx = ((r.ebx & 0xffff) | ((Math.min(perPackage, 255) & 0xff) << 16) |
+    ((c.apicId & 0xff) << 24)) >>> 0;
+  if (perPackage > 1) r.edx = (r.edx | (1 << 28)) >>> 0;
+}
+
+/**
+ * Leaf 0xB (extended topology, SDM Vol. 2A CPUID): subleaf 0 the SMT level,
+ * 1 the core level, others invalid; EAX the x2APIC id shift to the next
+ * level, EBX the logical processors at this level, ECX level number and
+ * type, EDX the x2APIC id.
+ */
+function cpuidTopologyB(c: Cpu, sub: number, r: CpuidRegs): void {
+  const smtBits = bitsFor(c.threadsPerCore);
+  const coreBits = bitsFor(c.coresPerSocket);
+  r.edx = c.apicId >>> 0;
+  if (sub === 0) {
+    r.eax = smtBits;
+    r.ebx = c.threadsPerCore;
+    r.ecx = (1 << 8) | 0;
+  } else if (sub === 1) {
+    r.eax = smtBits + coreBits;
+    r.ebx = c.threadsPerCore * c.coresPerSocket;
+    r.ecx = (2 << 8) | 1;
+  } else {
+    r.eax = 0;
+    r.ebx = 0;
+    r.ecx = sub & 0xff;
+  }
+}
+
 /** CPUID: the model's answer, offered to the bus (plugins may override). */
 export function cpuid(c: Cpu, i: Insn): void {
   const g = c.gpr;
@@ -28,7 +69,8 @@ export function cpuid(c: Cpu, i: Insn): void {
     if ((c.cr4 & 0x40000) !== 0) regs.ecx |= 1 << 27; // OSXSAVE
     if ((c.apicBase & 0x800) === 0) regs.edx &= ~(1 << 9);
     regs.ecx >>>= 0;
-  }
+    cpuidTopology1(c, regs);
+  } else if (leaf === 0xb) cpuidTopologyB(c, sub, regs);
   const e: CpuidExit = {
     kind: "cpuid",
     level: c.nonRoot ? 2 : 1,

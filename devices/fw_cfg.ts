@@ -44,7 +44,7 @@ export interface FwCfgOptions {
   iobase?: number;
   /** RAM size in bytes (default: the machine's RAM). */
   ramSize?: number;
-  /** CPU count reported (default 1; 0 is rejected). */
+  /** CPU count reported (default: the machine's vCPU count; 0 is rejected). */
   cpus?: number;
   /** Maximum CPU count (default = cpus). */
   maxCpus?: number;
@@ -55,7 +55,7 @@ export interface FwCfgOptions {
 /** `--device fw_cfg` options (`-device fw_cfg,help` lists them). */
 export const fwCfgOptionsSchema: OptionsSchema = {
   iobase: { type: "int", min: 0, max: 0xfffe, doc: "selector port; data at +1 (default 0x510)" },
-  cpus: { type: "int", min: 1, max: 255, doc: "CPU count reported (default 1)" },
+  cpus: { type: "int", min: 1, max: 255, doc: "CPU count reported (default: the machine's vCPUs)" },
   maxcpus: { type: "int", min: 1, max: 255, doc: "maximum CPU count reported (default cpus)" },
 };
 
@@ -80,9 +80,9 @@ function le(value: number, bytes: number): Uint8Array {
 export function createFwCfg(given: FwCfgOptions | StringOptions = {}): Plugin {
   const options: FwCfgOptions = typedOptions(given, parseFwCfgOptions);
   const iobase = options.iobase ?? 0x510;
-  const cpus = options.cpus ?? 1;
-  if (!(cpus >= 1)) throw new DeviceOptionError("fw_cfg: the CPU count must be at least 1");
-  const maxCpus = Math.max(options.maxCpus ?? cpus, cpus);
+  if (options.cpus !== undefined && !(options.cpus >= 1)) {
+    throw new DeviceOptionError("fw_cfg: the CPU count must be at least 1");
+  }
   const files = Object.entries(options.files ?? {});
   for (const [name] of files) {
     if (name.length === 0 || name.length > 55) {
@@ -93,7 +93,10 @@ export function createFwCfg(given: FwCfgOptions | StringOptions = {}): Plugin {
   let selector = 0;
   let offset = 0;
 
-  function build(ramSize: number): void {
+  /** The items, for `ramSize` bytes of RAM and `vcpus` vCPUs (the `cpus` option overrides). */
+  function build(ramSize: number, vcpus: number): void {
+    const cpus = options.cpus ?? vcpus;
+    const maxCpus = Math.max(options.maxCpus ?? cpus, cpus);
     items.clear();
     items.set(FwCfgKey.SIGNATURE, new TextEncoder().encode("QEMU"));
     items.set(FwCfgKey.ID, le(1, 4)); // bit 0: traditional interface; no DMA
@@ -123,7 +126,7 @@ export function createFwCfg(given: FwCfgOptions | StringOptions = {}): Plugin {
     version: "1.0.0",
     apiVersion: PLUGIN_API_VERSION,
     setup(ctx: PluginContext): void {
-      build(options.ramSize ?? ctx.memory.ramSize);
+      build(options.ramSize ?? ctx.memory.ramSize, ctx.vcpus.length);
       ctx.ports.register(iobase, 2, {
         read: (off, size) => {
           if (off === 0) return 0; // the selector port reads as 0

@@ -118,15 +118,23 @@ class Pins implements CpuInterruptPins, InterruptSource {
   }
 }
 
+/** Pins of the vCPUs other than the boot vCPU (whose pins are the service). */
+const PINS_OF_VCPU = new WeakMap<Vcpu, Pins>();
+
 /**
- * Get the machine's interrupt pins, creating them (and installing them as
- * the vCPU's interrupt source) if no plugin has done so yet.
+ * Get the interrupt pins of `ctx.vcpu` (the boot vCPU's, unless `ctx` is a
+ * vCPU's scoped context), creating them (and installing them as that
+ * vCPU's interrupt source) if no plugin has done so yet. The boot vCPU's
+ * pins are the {@link CPU_INTERRUPT_PINS} service, where the PIC's INTR
+ * arrives.
  */
 export function cpuInterruptPins(ctx: PluginContext): CpuInterruptPins {
-  const existing = ctx.services.find(CPU_INTERRUPT_PINS);
+  const boot = ctx.vcpu === (ctx.vcpus[0] ?? ctx.vcpu);
+  const existing = boot ? ctx.services.find(CPU_INTERRUPT_PINS) : PINS_OF_VCPU.get(ctx.vcpu);
   if (existing !== undefined) return existing;
   const pins = new Pins(ctx.vcpu);
-  ctx.services.provide(CPU_INTERRUPT_PINS, pins);
+  if (boot) ctx.services.provide(CPU_INTERRUPT_PINS, pins);
+  else PINS_OF_VCPU.set(ctx.vcpu, pins);
   ctx.vcpu.setInterruptSource(pins);
   return pins;
 }

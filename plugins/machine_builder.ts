@@ -8,7 +8,7 @@
  */
 
 import type { MachineOptions } from "../core/machine.ts";
-import { newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
+import { newPcMachine, pcCpuModel, type PcMachine, type VcpuTopology } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { PluginMissingError } from "../core/plugin.ts";
 import {
@@ -47,6 +47,13 @@ export interface CreateMachineOptions {
   readonly plugins?: readonly Plugin[];
   /** Load the nested-VMX plugin (default: true unless the CPU spec has -vmx). */
   readonly vmx?: boolean;
+  /**
+   * vCPUs: a count, or a count with its topology (sockets x cores x threads,
+   * reported by CPUID leaf 0xB). Default 1.
+   */
+  readonly smp?: number | VcpuTopology;
+  /** Scheduling quantum in instructions (several vCPUs; see `core/smp_scheduler.ts`). */
+  readonly quantum?: number;
   /** Passed to {@link Machine}. */
   readonly strictExits?: boolean;
   /** Passed to {@link Machine}. */
@@ -105,6 +112,8 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     memoryMiB: options.memoryMiB,
     plugins,
     cpu,
+    smp: options.smp,
+    quantum: options.quantum,
     strictExits: options.strictExits,
     logLevel: options.logLevel,
   });

@@ -33,6 +33,18 @@ export interface PcMachineOptions
   readonly memoryMiB?: number;
   /** CPU model: a `-cpu` spec such as "max,-vmx,phys-bits=36", or a model object. */
   readonly cpu?: string | CpuModel;
+  /** vCPUs: a count (cores of one socket) or a count with its topology. Default 1. */
+  readonly smp?: number | VcpuTopology;
+}
+
+/** vCPU count and topology (CPUID leaf 0xB); the APIC id is the vCPU index. */
+export interface VcpuTopology {
+  /** vCPUs. */
+  readonly cpus: number;
+  /** Threads per core (default 1). */
+  readonly threads?: number;
+  /** Cores per socket (default: all vCPUs in one socket). */
+  readonly cores?: number;
 }
 
 /**
@@ -70,7 +82,10 @@ export function pcMemory(bytes: number): PhysicalMemory {
 }
 
 /** The `cpu/` interpreter with `model`, as the machine's engine factory. */
-export function interpreterEngine(model: CpuModel): EngineFactory<Cpu, PhysicalMemory> {
+export function interpreterEngine(
+  model: CpuModel,
+  topology?: VcpuTopology,
+): EngineFactory<Cpu, PhysicalMemory> {
   return (env) =>
     new Cpu({
       memory: env.memory,
@@ -79,6 +94,8 @@ export function interpreterEngine(model: CpuModel): EngineFactory<Cpu, PhysicalM
       model,
       apicId: env.index,
       cpuCount: env.count,
+      threadsPerCore: topology?.threads ?? 1,
+      coresPerSocket: topology?.cores ?? Math.ceil(env.count / (topology?.threads ?? 1)),
     });
 }
 
@@ -86,7 +103,8 @@ export function interpreterEngine(model: CpuModel): EngineFactory<Cpu, PhysicalM
 export function pcMachineOptions(
   options: PcMachineOptions = {},
 ): MachineOptions<Cpu, PhysicalMemory> {
-  const { memoryMiB, cpu, ...rest } = options;
+  const { memoryMiB, cpu, smp, ...rest } = options;
+  const topology: VcpuTopology = typeof smp === "number" ? { cpus: smp } : smp ?? { cpus: 1 };
   const mib = memoryMiB ?? 128;
   if (!Number.isFinite(mib) || mib < 1 || mib > 65536) {
     throw new RangeError(`memory size ${mib} MiB is out of range (1..65536)`);
@@ -95,7 +113,8 @@ export function pcMachineOptions(
   return {
     ...rest,
     memory: () => pcMemory(mib * 1024 * 1024),
-    engine: interpreterEngine(model),
+    engine: interpreterEngine(model, topology),
+    vcpus: rest.vcpus ?? topology.cpus,
   };
 }
 
