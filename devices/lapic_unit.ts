@@ -573,13 +573,18 @@ export function createLapicUnit(
     if (ext && !en) gp(); // the invalid state
     if (oldX2 && en && !ext) gp(); // x2APIC -> xAPIC
     if (!oldEn && en && ext) gp(); // disabled -> x2APIC
+    // The CPU refuses EXTD when its model has no x2APIC (CPUID.1:ECX[21] clear).
+    if (ext && !oldX2 && ctx?.vcpu.writeMsr(MSR_APIC_BASE, value) === false) gp();
     flags = (flags & BASE_BSP) | newFlags;
     base = newBase;
     // Disabling resets all registers but the APIC ID (SDM 11.12.5.1).
     if (oldEn && !en) resetRegisters();
     if (!oldX2 && ext) {
-      // Entering x2APIC mode: the logical ID is derived from the x2APIC ID.
+      // Entering x2APIC mode: the logical ID is derived from the x2APIC ID,
+      // and the ID is the initial one again (its low byte is what xAPIC mode
+      // shows after x2APIC -> disabled -> xAPIC, SDM 11.12.5.1).
       ldr = 0;
+      xapicId = id & 0xff;
     }
     placeMmio();
     mirrorToCpu();

@@ -35,6 +35,7 @@ import {
   vmxCapabilityMsr,
 } from "./msrs.ts";
 import { NO_POINTER, VmxState } from "./state.ts";
+import { vcpuScope } from "../core/vcpu_scope.ts";
 
 /** Version of the plugin's snapshot data. */
 export const VMX_STATE_VERSION = 1;
@@ -116,11 +117,12 @@ export function createVmxPlugin(
   if (parsed.physBits !== undefined) {
     features = Object.freeze({ ...features, physBits: parsed.physBits });
   }
-  let vmx: VmxContext | null = null;
+  /** One VMX context per vCPU (its VMXON region, current VMCS, L2 session), by vCPU index. */
+  const contexts: VmxContext[] = [];
 
-  const need = (): VmxContext => {
-    if (vmx === null) throw new Error("vmx: plugin used before setup");
-    return vmx;
+  const need = (): VmxContext[] => {
+    if (contexts.length === 0) throw new Error("vmx: plugin used before setup");
+    return contexts;
   };
 
   return {
@@ -129,136 +131,167 @@ export function createVmxPlugin(
     apiVersion: 1,
 
     setup(ctx: PluginContext): void {
-      const v: VmxContext = {
-        plugin: ctx,
-        vcpu: ctx.vcpu,
-        memory: ctx.memory,
-        state: new VmxState(),
-        features,
-        physBits: features.physBits,
-        featureControl: parsed.featureControl,
-        nested: FALLBACK_UNTIL_BUILT,
-      };
-      v.nested = nested(v);
-      vmx = v;
-
-      ctx.exits.on("vmx", (exit) => handleVmxInstruction(v, exit));
-
-      ctx.exits.on("cpuid", (exit) => {
-        if (exit.leaf !== 1) return "pass";
-        exit.ecx = (exit.ecx | (1 << 5)) >>> 0; // CPUID.1:ECX.VMX[bit 5]
-        return "handled";
-      });
-
-      ctx.exits.on("rdmsr", (exit) => {
-        if (exit.msr === MSR.IA32_FEATURE_CONTROL) {
-          exit.lo = v.featureControl >>> 0;
-          exit.hi = 0;
-          return "handled";
-        }
-        if (!isVmxCapabilityMsr(exit.msr)) return "pass";
-        const value = vmxCapabilityMsr(exit.msr, v.features);
-        if (value === null) return v.vcpu.raiseException(13, 0);
-        exit.lo = value.lo;
-        exit.hi = value.hi;
-        return "handled";
-      });
-
-      ctx.exits.on("wrmsr", (exit) => {
-        if (exit.msr === MSR.IA32_FEATURE_CONTROL) {
-          // Writable until locked; reserved bits and SMX bits #GP (SDM Vol. 4 Table 2-2).
-          if (
-            (v.featureControl & FEATURE_CONTROL.LOCK) !== 0 || exit.hi !== 0 ||
-            (exit.lo & ~FEATURE_CONTROL_WRITABLE) !== 0
-          ) {
-            return v.vcpu.raiseException(13, 0);
-          }
-          v.featureControl = exit.lo >>> 0;
-          return "handled";
-        }
-        // The capability MSRs are read-only.
-        if (isVmxCapabilityMsr(exit.msr)) return v.vcpu.raiseException(13, 0);
-        return "pass";
-      });
-
-      // In VMX operation CR0 and CR4 must stay within the FIXED0/FIXED1
-      // MSRs (SDM Vol. 3C 24.8): e.g. MOV CR4 clearing VMXE raises #GP(0).
-      // Requires the CPU to offer level-1 MOV-to-CR0/CR4 and LMSW as "cr"
-      // exits; "pass" lets the CPU apply the write.
-      ctx.exits.on("cr", (exit) => {
-        if (exit.level !== 1 || !v.state.vmxon || v.vcpu.nonRoot) return "pass";
-        const vcpu = v.vcpu;
-        let cr0 = vcpu.cr0;
-        let cr4 = vcpu.cr4;
-        if (exit.access === "mov-to" && exit.cr === 0) cr0 = exit.valueLo >>> 0;
-        else if (exit.access === "mov-to" && exit.cr === 4) cr4 = exit.valueLo >>> 0;
-        else if (exit.access === "lmsw" && exit.cr === 0) {
-          // LMSW loads bits 3:0 but cannot clear PE.
-          cr0 = ((cr0 & ~0xe) | (exit.valueLo & 0xf)) >>> 0;
-        } else return "pass";
-        if (exit.valueHi !== 0 && exit.access === "mov-to") return "pass"; // CPU's reserved-bit #GP
-        if (!crAllowedInVmx(cr0, cr4, v.features)) return vcpu.raiseException(13, 0);
-        return "pass";
-      });
+      // Each vCPU has its own VMX state, set up in its scoped context: the
+      // handlers below see only that vCPU's exits (SDM Vol. 3C 24.1: VMX
+      // operation, the VMXON region and the current-VMCS pointer are per
+      // logical processor).
+      for (let i = 0; i < ctx.vcpus.length; i++) {
+        contexts.push(setupVcpu(vcpuScope(ctx, i)));
+      }
     },
 
     reset(): void {
-      const v = vmx;
-      if (v === null) return;
-      leaveVmxOperation(v);
-      v.featureControl = parsed.featureControl;
-      v.nested.reset?.();
+      for (const v of contexts) {
+        leaveVmxOperation(v);
+        v.featureControl = parsed.featureControl;
+        v.nested.reset?.();
+      }
     },
 
     saveState(): PluginState {
-      const v = need();
-      // vmcs12 data lives in guest RAM already (no cache to write back).
-      const s = v.state.save();
-      const data: VmxPluginData = {
-        vmxon: s.vmxon,
-        vmxonPtr: s.vmxonPtr,
-        currentPtr: s.currentPtr,
-        featureControl: v.featureControl,
-        nested: v.nested.saveState?.(),
-      };
+      const list = need().map(saveOne);
+      // One vCPU: the layout of one-vCPU snapshots is kept.
+      const data = list.length === 1 ? list[0] : { vcpus: list };
       return { version: VMX_STATE_VERSION, data };
     },
 
     loadState(saved: PluginState): void {
-      const v = need();
+      const list = need();
       if (saved.version !== VMX_STATE_VERSION) {
         throw new Error(`vmx: unsupported snapshot version ${saved.version}`);
       }
-      const d = saved.data as Partial<VmxPluginData> | null;
-      if (
-        d === null || typeof d !== "object" || typeof d.vmxon !== "boolean" ||
-        !isPtr(d.vmxonPtr) || !isPtr(d.currentPtr) || typeof d.featureControl !== "number" ||
-        (!d.vmxon && (d.vmxonPtr !== NO_POINTER || d.currentPtr !== NO_POINTER))
-      ) {
-        throw new Error("vmx: malformed snapshot data");
+      if (list.length === 1) {
+        loadOne(list[0], saved.data);
+        return;
       }
-      const state = v.state;
-      state.leave(v.memory);
-      state.vmxon = d.vmxon;
-      state.vmxonPtr = d.vmxonPtr;
-      v.featureControl = d.featureControl >>> 0;
-      if (d.currentPtr !== NO_POINTER) {
-        const err = state.makeCurrent(v.memory, d.currentPtr);
-        if (err !== null) {
-          state.leave(v.memory);
-          throw new Error(
-            `vmx: cannot re-pin the current VMCS at 0x${d.currentPtr.toString(16)} (${err.kind})`,
-          );
-        }
+      const d = saved.data as { vcpus?: unknown } | null;
+      const per = d !== null && typeof d === "object" && Array.isArray(d.vcpus) ? d.vcpus : [];
+      if (per.length !== list.length) {
+        throw new Error(
+          `vmx: the snapshot has VMX state of ${per.length} vCPUs, not ${list.length}`,
+        );
       }
-      if (d.nested !== undefined) v.nested.loadState?.(d.nested);
+      list.forEach((v, i) => loadOne(v, per[i]));
     },
 
     dispose(): void {
-      const v = vmx;
-      if (v === null) return;
-      v.state.leave(v.memory);
-      v.nested.dispose?.();
+      for (const v of contexts) {
+        v.state.leave(v.memory);
+        v.nested.dispose?.();
+      }
     },
   };
+
+  /** Build one vCPU's VMX context and register its handlers in its scoped context. */
+  function setupVcpu(ctx: PluginContext): VmxContext {
+    const v: VmxContext = {
+      plugin: ctx,
+      vcpu: ctx.vcpu,
+      memory: ctx.memory,
+      state: new VmxState(),
+      features,
+      physBits: features.physBits,
+      featureControl: parsed.featureControl,
+      nested: FALLBACK_UNTIL_BUILT,
+    };
+    v.nested = nested(v);
+
+    ctx.exits.on("vmx", (exit) => handleVmxInstruction(v, exit));
+
+    ctx.exits.on("cpuid", (exit) => {
+      if (exit.leaf !== 1) return "pass";
+      exit.ecx = (exit.ecx | (1 << 5)) >>> 0; // CPUID.1:ECX.VMX[bit 5]
+      return "handled";
+    });
+
+    ctx.exits.on("rdmsr", (exit) => {
+      if (exit.msr === MSR.IA32_FEATURE_CONTROL) {
+        exit.lo = v.featureControl >>> 0;
+        exit.hi = 0;
+        return "handled";
+      }
+      if (!isVmxCapabilityMsr(exit.msr)) return "pass";
+      const value = vmxCapabilityMsr(exit.msr, v.features);
+      if (value === null) return v.vcpu.raiseException(13, 0);
+      exit.lo = value.lo;
+      exit.hi = value.hi;
+      return "handled";
+    });
+
+    ctx.exits.on("wrmsr", (exit) => {
+      if (exit.msr === MSR.IA32_FEATURE_CONTROL) {
+        // Writable until locked; reserved bits and SMX bits #GP (SDM Vol. 4 Table 2-2).
+        if (
+          (v.featureControl & FEATURE_CONTROL.LOCK) !== 0 || exit.hi !== 0 ||
+          (exit.lo & ~FEATURE_CONTROL_WRITABLE) !== 0
+        ) {
+          return v.vcpu.raiseException(13, 0);
+        }
+        v.featureControl = exit.lo >>> 0;
+        return "handled";
+      }
+      // The capability MSRs are read-only.
+      if (isVmxCapabilityMsr(exit.msr)) return v.vcpu.raiseException(13, 0);
+      return "pass";
+    });
+
+    // In VMX operation CR0 and CR4 must stay within the FIXED0/FIXED1
+    // MSRs (SDM Vol. 3C 24.8): e.g. MOV CR4 clearing VMXE raises #GP(0).
+    // Requires the CPU to offer level-1 MOV-to-CR0/CR4 and LMSW as "cr"
+    // exits; "pass" lets the CPU apply the write.
+    ctx.exits.on("cr", (exit) => {
+      if (exit.level !== 1 || !v.state.vmxon || v.vcpu.nonRoot) return "pass";
+      const vcpu = v.vcpu;
+      let cr0 = vcpu.cr0;
+      let cr4 = vcpu.cr4;
+      if (exit.access === "mov-to" && exit.cr === 0) cr0 = exit.valueLo >>> 0;
+      else if (exit.access === "mov-to" && exit.cr === 4) cr4 = exit.valueLo >>> 0;
+      else if (exit.access === "lmsw" && exit.cr === 0) {
+        // LMSW loads bits 3:0 but cannot clear PE.
+        cr0 = ((cr0 & ~0xe) | (exit.valueLo & 0xf)) >>> 0;
+      } else return "pass";
+      if (exit.valueHi !== 0 && exit.access === "mov-to") return "pass"; // CPU's reserved-bit #GP
+      if (!crAllowedInVmx(cr0, cr4, v.features)) return vcpu.raiseException(13, 0);
+      return "pass";
+    });
+    return v;
+  }
+
+  function saveOne(v: VmxContext): VmxPluginData {
+    // vmcs12 data lives in guest RAM already (no cache to write back).
+    const s = v.state.save();
+    return {
+      vmxon: s.vmxon,
+      vmxonPtr: s.vmxonPtr,
+      currentPtr: s.currentPtr,
+      featureControl: v.featureControl,
+      nested: v.nested.saveState?.(),
+    };
+  }
+
+  function loadOne(v: VmxContext, data: unknown): void {
+    const d = data as Partial<VmxPluginData> | null;
+    if (
+      d === null || typeof d !== "object" || typeof d.vmxon !== "boolean" ||
+      !isPtr(d.vmxonPtr) || !isPtr(d.currentPtr) || typeof d.featureControl !== "number" ||
+      (!d.vmxon && (d.vmxonPtr !== NO_POINTER || d.currentPtr !== NO_POINTER))
+    ) {
+      throw new Error("vmx: malformed snapshot data");
+    }
+    const state = v.state;
+    state.leave(v.memory);
+    state.vmxon = d.vmxon;
+    state.vmxonPtr = d.vmxonPtr;
+    v.featureControl = d.featureControl >>> 0;
+    if (d.currentPtr !== NO_POINTER) {
+      const err = state.makeCurrent(v.memory, d.currentPtr);
+      if (err !== null) {
+        state.leave(v.memory);
+        throw new Error(
+          `vmx: cannot re-pin the current VMCS at 0x${d.currentPtr.toString(16)} (${err.kind})`,
+        );
+      }
+    }
+    if (d.nested !== undefined) v.nested.loadState?.(d.nested);
+  }
 }

@@ -90,4 +90,6 @@ export function leaveVmxOperation(vmx: VmxContext): void {
   state.leave(vmx.memory);
   if (ptr !== NO_POINTER) vmx.nested.onVmcsReleased?.(ptr);
   vmx.nested.onVmxoff?.();
+  // An INIT latched while in VMX root operation is taken now (it was blocked).
+  vmx.vcpu.interruptStateChanged();
 }
