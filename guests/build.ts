@@ -68,6 +68,11 @@ export const IMAGES: readonly ImageSpec[] = [
     vmx: true,
   },
   { out: "devices64.elf", arch: 64, sources: ["guests/src/devices/devices.c"] },
+  {
+    out: "smp64.elf",
+    arch: 64,
+    sources: ["guests/src/smp/smp.c", "guests/src/smp/smp_tramp.S"],
+  },
   { out: "bench64.elf", arch: 64, sources: BENCH },
   { out: "bench32.elf", arch: 32, sources: BENCH },
   {

@@ -14,6 +14,7 @@
 
 import type { Machine } from "../machine.ts";
 import type { PluginState } from "../plugin.ts";
+import type { SchedulerState } from "../smp_scheduler.ts";
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -36,6 +37,10 @@ interface MachineState {
   idleNs: number;
   virtualNs: number;
   cpu: unknown;
+  /** vCPUs 1..N-1 (vCPU 0 is `cpu`); absent in one-vCPU snapshots. */
+  aps?: unknown[];
+  /** The scheduler's position (several vCPUs). */
+  sched?: SchedulerState;
   pluginStates: Record<string, PluginState>;
   /** Keys of the IRQ drivers asserting their line (`owner#irq`). */
   irq: string[];
@@ -78,6 +83,12 @@ function machineState(machine: Machine, parent: string | null, meta: unknown): M
     idleNs: machine.idleNs,
     virtualNs: machine.virtualNs,
     cpu: machine.cpu.saveState(),
+    ...(machine.cpus.length > 1
+      ? {
+        aps: machine.cpus.slice(1).map((c) => c.saveState()),
+        sched: machine.scheduler?.save(),
+      }
+      : {}),
     pluginStates: machine.savePluginStates(),
     irq: machine.irq.save(),
   };
@@ -117,6 +128,10 @@ export async function saveMachine(
  */
 function machineDifferences(machine: Machine, saved: MachineState): string[] {
   const out: string[] = [];
+  const savedVcpus = 1 + (Array.isArray(saved.aps) ? saved.aps.length : 0);
+  if (savedVcpus !== machine.cpus.length) {
+    out.push(`the snapshot has ${savedVcpus} vCPUs, this machine ${machine.cpus.length}`);
+  }
   if (machine.memory.ramSize !== saved.ramBytes) {
     out.push(
       `RAM is ${saved.ramBytes / 1048576} MiB in the snapshot, ${
@@ -198,6 +213,8 @@ export async function restoreMachine<T extends Machine>(
     machine.clock.restore(last.virtualNs);
     machine.idleNs = last.idleNs;
     machine.cpu.loadState(last.cpu as never);
+    machine.cpus.slice(1).forEach((c, i) => c.loadState(last.aps![i] as never));
+    if (last.sched !== undefined) machine.scheduler?.load(last.sched);
     machine.irq.load(last.irq);
     machine.loadPluginStates(last.pluginStates);
     machine.memory.getAndClearDirty();
