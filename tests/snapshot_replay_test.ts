@@ -10,7 +10,10 @@ import type { Plugin } from "../core/plugin.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import type { PcMachine } from "../plugins/pc_machine.ts";
 
+/** Guest images, and how many vCPUs each runs with (1 unless given after a colon). */
 const IMAGES = [
+  "smp64.elf:2",
+  "smp64.elf:4",
   "demo.elf",
   "vmx_basic.elf",
   "cpu64.elf",
@@ -35,11 +38,16 @@ interface Reference {
   l2Exits: number[];
 }
 
-function build(output: { text: string }, plugins: Plugin[] = []): PcMachine {
-  return createMachine({ memoryMiB: 128, serial: (b) => (output.text += dec.decode(b)), plugins });
+function build(output: { text: string }, plugins: Plugin[] = [], smp = 1): PcMachine {
+  return createMachine({
+    memoryMiB: 128,
+    serial: (b) => (output.text += dec.decode(b)),
+    plugins,
+    smp,
+  });
 }
 
-function reference(image: Uint8Array): Reference {
+function reference(image: Uint8Array, smp: number): Reference {
   const out = { text: "" };
   const l2Exits: number[] = [];
   const holder: { m?: PcMachine } = {};
@@ -53,7 +61,7 @@ function reference(image: Uint8Array): Reference {
       });
     },
   };
-  const m = build(out, [spy]);
+  const m = build(out, [spy], smp);
   holder.m = m;
   bootKernel(m, image);
   const r = m.run({ maxInstructions: 100_000_000 });
@@ -75,12 +83,14 @@ async function restoreInFreshProcess(
   return { stdout: dec.decode(p.stdout), stderr: dec.decode(p.stderr), code: p.code };
 }
 
-for (const name of IMAGES) {
-  Deno.test(`snapshot replay: ${name} restored in a fresh process matches the uninterrupted run`, async () => {
+for (const entry of IMAGES) {
+  const [name, vcpus] = entry.split(":");
+  const smp = Number(vcpus ?? 1);
+  Deno.test(`snapshot replay: ${name} (${smp} vCPU) restored in a fresh process matches the uninterrupted run`, async () => {
     const image = await Deno.readFile(new URL(`../guests/build/${name}`, import.meta.url));
-    const ref = reference(image);
+    const ref = reference(image, smp);
     // Two identical runs: determinism.
-    const again = reference(image);
+    const again = reference(image, smp);
     assert.equal(again.output, ref.output);
     assert.equal(again.total, ref.total);
 
@@ -99,12 +109,17 @@ for (const name of IMAGES) {
     try {
       for (const at of points) {
         const out = { text: "" };
-        const m = build(out);
+        const m = build(out, [], smp);
         bootKernel(m, image);
         const first = m.run({ maxInstructions: at });
         assert.equal(first.reason.kind, "budget", `${name} @${at}`);
         const file = `${dir}/s${at}.snap`;
-        await Deno.writeFile(file, await saveMachine(m, { meta: { memoryMiB: 128, devices: [] } }));
+        const meta = {
+          memoryMiB: 128,
+          devices: [],
+          smp: { cpus: smp, sockets: 1, cores: smp, threads: 1 },
+        };
+        await Deno.writeFile(file, await saveMachine(m, { meta }));
         m.dispose();
         const rest = await restoreInFreshProcess(file);
         assert.equal(
@@ -124,7 +139,7 @@ for (const name of IMAGES) {
 
 Deno.test("snapshot: incremental deltas restore as one", async () => {
   const image = await Deno.readFile(new URL("../guests/build/demo.elf", import.meta.url));
-  const ref = reference(image);
+  const ref = reference(image, 1);
   const out = { text: "" };
   const m = build(out);
   bootKernel(m, image);
