@@ -31,7 +31,8 @@ Deno.test("args: QEMU spellings parse like the double-dash ones", () => {
   assert.equal(r.options.append, "console=ttyS0");
   assert.deepEqual(r.options.devices, ["isa-debug-exit,iobase=0xf4,iosize=4"]);
   assert.equal(r.options.cpu, "max,-vmx");
-  assert.equal(r.options.warnings.length, 5);
+  assert.equal(r.options.warnings.length, 4);
+  assert.deepEqual(r.options.smp, { cpus: 1, sockets: 1, cores: 1, threads: 1 });
   const r2 = parseArgs([
     "--kernel=k.elf",
     "--memory",
@@ -52,7 +53,12 @@ Deno.test("args: unknown options and bad values are errors that name them", () =
     [["-m", "lots"], /invalid memory size "lots"/],
     [["--serial", "tcp:1"], /--serial must be/],
     [["--kernel"], /needs a value/],
-    [["-smp", "4"], /only one vCPU/],
+    [["-smp", "65"], /more than nestvm supports \(64\)/],
+    [["-smp", "0"], /positive integer/],
+    [["-smp", "2,sockets=1,cores=1"], /< cpus/],
+    [["-smp", "4,bogus=1"], /unknown field/],
+    [["-smp", "4,maxcpus=8"], /hotplug/],
+    [["--quantum", "0"], /1\.\.1000000000/],
     [["-enable-kvm"], /not supported/],
     [["--max-instructions", "-3"], /non-negative integer/],
     [["--snapshot-at", "5"], /needs --snapshot-file/],
@@ -64,6 +70,24 @@ Deno.test("args: unknown options and bad values are errors that name them", () =
     const r = parseArgs(args);
     assert.equal(r.ok, false, args.join(" "));
     if (!r.ok) assert.match(r.error, re);
+  }
+});
+
+Deno.test("args: -smp as QEMU spells it", () => {
+  const cases: [string, object][] = [
+    ["4", { cpus: 4, sockets: 1, cores: 4, threads: 1 }],
+    ["cpus=3", { cpus: 3, sockets: 1, cores: 3, threads: 1 }],
+    ["sockets=2,cores=2,threads=2", { cpus: 8, sockets: 2, cores: 2, threads: 2 }],
+    ["4,sockets=2", { cpus: 4, sockets: 2, cores: 2, threads: 1 }],
+    ["6,maxcpus=6,threads=2", { cpus: 6, sockets: 1, cores: 3, threads: 2 }],
+  ];
+  for (const [text, want] of cases) {
+    const r = parseArgs(["-smp", text, "--quantum", "250"]);
+    assert.ok(r.ok, text);
+    if (r.ok) {
+      assert.deepEqual(r.options.smp, want, text);
+      assert.equal(r.options.quantum, 250);
+    }
   }
 });
 

@@ -1,6 +1,7 @@
 /**
- * The `--stats` report: instructions retired, MIPS, wall time, and VM exits
- * by reason and level.
+ * The `--stats` report: instructions retired, MIPS, wall time, per-vCPU
+ * instructions, exits and state (several vCPUs), and VM exits by reason
+ * and level.
  *
  * @module
  */
@@ -16,6 +17,20 @@ function table(rows: string[][]): string[] {
   );
 }
 
+/** One row per vCPU: instructions retired since boot, exits dispatched, activity state. */
+function perVcpu(machine: Machine): string[] {
+  const rows = machine.cpus.map((c, i) => [
+    `vCPU ${i}`,
+    c.retired.toLocaleString("en-US"),
+    machine.bus.vcpuExits[i].toLocaleString("en-US"),
+    c.nonRoot ? "L2" : c.activity,
+  ]);
+  return [
+    `vCPUs: ${machine.cpus.length}`,
+    ...table([["", "instructions", "exits", "state"], ...rows]).map((l) => "  " + l),
+  ];
+}
+
 /** Format the statistics of a finished run. */
 export function formatStats(machine: Machine, result: RunResult): string {
   const mips = result.wallMs > 0 ? result.instructions / result.wallMs / 1000 : 0;
@@ -28,6 +43,7 @@ export function formatStats(machine: Machine, result: RunResult): string {
     `wall time: ${result.wallMs.toFixed(1)} ms   MIPS: ${mips.toFixed(1)}`,
     `virtual time: ${(result.virtualNs / 1e6).toFixed(3)} ms`,
   ];
+  if (machine.cpus.length > 1) lines.push(...perVcpu(machine));
   const vmx = machine.services.find(VMX_STATS);
   if (vmx) {
     // The VMX plugin counts every exit by basic reason and path.

@@ -68,3 +68,27 @@ Deno.test("smp: APs power up waiting for a SIPI; each vCPU has its own state and
   assert.equal(r.instructions, 1);
   m.dispose();
 });
+
+Deno.test("smp: the CLI runs -smp 4 and --stats reports every vCPU", async () => {
+  const { main } = await import("../cli/main.ts");
+  let out = "";
+  let err = "";
+  const status = await main(
+    [
+      "-kernel",
+      new URL("../guests/build/smp64.elf", import.meta.url).pathname,
+      "-smp",
+      "4",
+      "--stats",
+    ],
+    {
+      stdout: (b) => (out += dec.decode(b)),
+      stderr: (t) => (err += t + "\n"),
+      cwd: Deno.cwd(),
+    },
+  );
+  assert.equal(status, 1, err);
+  assertTap(out, { plan: 14 }, "smp64 via the CLI");
+  assert.match(err, /vCPUs: 4/);
+  for (let i = 0; i < 4; i++) assert.match(err, new RegExp(`vCPU ${i} +[\\d,]+ +[\\d,]+ +\\w+`));
+});
