@@ -16,6 +16,12 @@ export interface CliOptions {
   memoryMiB: number;
   /** COM1 destination: stdio, none or file:PATH. */
   serial: string;
+  /** True when --serial was given (with --nodefaults, only then is there a COM1). */
+  serialGiven?: boolean;
+  /** Port 0xE9 console destination (--debugcon); absent = no 0xE9 console, as in QEMU. */
+  debugcon?: string;
+  /** Leave out the board's default devices (--nodefaults, as QEMU). */
+  nodefaults?: boolean;
   /** --device specs, in order. */
   devices: string[];
   /** CPU model spec (--cpu). */
@@ -93,7 +99,6 @@ function count(value: string, what: string): number | string {
 
 const IGNORED_QEMU: ReadonlySet<string> = new Set([
   "-nographic",
-  "-nodefaults",
   "-no-reboot",
   "-no-shutdown",
   "-enable-kvm:error",
@@ -177,6 +182,32 @@ export const OPTIONS: readonly OptionDef[] = [
         return `--serial must be stdio, none or file:PATH, got "${v}"`;
       }
       o.serial = v;
+      o.serialGiven = true;
+      return undefined;
+    },
+  },
+  {
+    names: ["--debugcon", "-debugcon"],
+    kind: "string",
+    arg: "stdio|file:PATH|none",
+    /** Show help (--help). */
+    help: "add the port 0xE9 debug console writing there (none by default, as in QEMU)",
+    apply: (o, v) => {
+      if (v !== "stdio" && v !== "none" && !v.startsWith("file:")) {
+        return `--debugcon must be stdio, none or file:PATH, got "${v}"`;
+      }
+      o.debugcon = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--nodefaults", "-nodefaults"],
+    kind: "flag",
+    /** Show help (--help). */
+    help:
+      "leave out the default devices (COM1 unless --serial is given, isa-debug-exit, pc-testdev)",
+    apply: (o) => {
+      o.nodefaults = true;
       return undefined;
     },
   },
@@ -459,7 +490,7 @@ export function helpText(): string {
   lines.push(
     "",
     "QEMU options accepted and ignored (one warning each): -nographic, -display none,",
-    "  -vnc none, -nodefaults, -no-reboot, -no-shutdown, -machine ..., -smp 1, -name ...,",
+    "  -vnc none, -no-reboot, -no-shutdown, -machine ..., -smp 1, -name ...,",
     "  -monitor none, -accel tcg",
     "",
     "exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it used that device;",

@@ -74,15 +74,20 @@ async function readFileNamed(
   }
 }
 
-function serialSink(o: CliOptions, io: CliIo): ((b: Uint8Array) => void) | string {
-  if (o.serial === "none") return () => {};
-  if (o.serial === "stdio") return io.stdout;
-  const path = resolvePath(o.serial.slice("file:".length), io.cwd);
+/** A character sink for `stdio`, `none` or `file:PATH`, or an error message. */
+function charSink(
+  spec: string,
+  what: string,
+  io: CliIo,
+): ((b: Uint8Array) => void) | string {
+  if (spec === "none") return () => {};
+  if (spec === "stdio") return io.stdout;
+  const path = resolvePath(spec.slice("file:".length), io.cwd);
   try {
     const file = Deno.openSync(path, { write: true, create: true, truncate: true });
     return (b) => writeAll(file, b);
   } catch (error) {
-    return `cannot open serial file "${path}": ${error instanceof Error ? error.message : error}`;
+    return `cannot open ${what} file "${path}": ${error instanceof Error ? error.message : error}`;
   }
 }
 
@@ -103,11 +108,15 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     return 0;
   }
   for (const w of o.warnings) io.stderr(`nestvm: ${w}`);
-  const sink = serialSink(o, io);
-  if (typeof sink === "string") {
-    io.stderr(`nestvm: ${sink}`);
-    return EXIT_CODES.usage;
+  const sink = charSink(o.serial, "serial", io);
+  const debugconSink = o.debugcon === undefined ? undefined : charSink(o.debugcon, "debugcon", io);
+  for (const s of [sink, debugconSink]) {
+    if (typeof s === "string") {
+      io.stderr(`nestvm: ${s}`);
+      return EXIT_CODES.usage;
+    }
   }
+  if (typeof sink === "string" || typeof debugconSink === "string") return EXIT_CODES.usage;
 
   for (const spec of o.devices) {
     const help = deviceHelp(spec);
@@ -136,12 +145,22 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   let machine: PcMachine;
   // The machine options travel inside snapshots so `--restore` rebuilds the
   // same machine; plugin modules given with --plugin must be given again.
-  const config: SavedConfig = { memoryMiB: o.memoryMiB, cpu: o.cpu, devices: o.devices };
+  const config: SavedConfig = {
+    memoryMiB: o.memoryMiB,
+    cpu: o.cpu,
+    devices: o.devices,
+    noDefaults: o.nodefaults === true,
+    serial: !o.nodefaults || o.serialGiven === true,
+    debugcon: debugconSink !== undefined,
+  };
   const build = (saved?: unknown) => {
     const c = isSavedConfig(saved) ? saved : config;
     return createMachine({
       memoryMiB: c.memoryMiB,
-      serial: sink,
+      serial: c.serial === false ? undefined : sink,
+      // A restored machine gets the 0xE9 console it was saved with (writing where asked now).
+      debugcon: c.debugcon === true ? debugconSink ?? sink : undefined,
+      noDefaults: c.noDefaults === true,
       cpu: c.cpu,
       devices: c.devices,
       plugins,
@@ -211,6 +230,12 @@ interface SavedConfig {
   memoryMiB: number;
   cpu?: string;
   devices: string[];
+  /** -nodefaults (absent in older snapshots: false). */
+  noDefaults?: boolean;
+  /** Whether the machine has COM1 (absent: true). */
+  serial?: boolean;
+  /** Whether the machine has the -debugcon console (absent: false). */
+  debugcon?: boolean;
 }
 
 function isSavedConfig(x: unknown): x is SavedConfig {

@@ -37,8 +37,14 @@ export interface CreateMachineOptions {
   readonly memoryMiB?: number;
   /** Board preset: "pc" (default) or "none" (no devices at all). */
   readonly board?: "pc" | "none";
-  /** Sink for COM1 and the 0xE9 debug console (default: discard). */
+  /** Sink for COM1 (default: discard; with `noDefaults`, no COM1 unless given). */
   readonly serial?: (bytes: Uint8Array) => void;
+  /** Sink of a port 0xE9 console; without it there is none (as QEMU without -debugcon). */
+  readonly debugcon?: (bytes: Uint8Array) => void;
+  /** Leave out the board's default devices (QEMU's -nodefaults): COM1 unless `serial` is given, isa-debug-exit, pc-testdev. */
+  readonly noDefaults?: boolean;
+  /** Board devices to leave out by name (e.g. "isa-serial" to put a plugin of your own there). */
+  readonly omitBoardDevices?: readonly string[];
   /** CPU model spec, e.g. "max,-vmx". Without `vmx` the VMX plugin is not loaded. */
   readonly cpu?: string;
   /** `--device` specs: configure a board device of the same type, or add one. */
@@ -63,6 +69,9 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   const board = options.board ?? "pc";
   const boardOptions: BoardOptions = {
     serial: options.serial,
+    debugcon: options.debugcon,
+    noDefaults: options.noDefaults,
+    omit: options.omitBoardDevices,
     memoryMiB: options.memoryMiB ?? 128,
   };
   const extra: Plugin[] = [];

@@ -242,3 +242,35 @@ Deno.test("cli: -device help and -device NAME,help print and exit 0; a typo in a
   assert.equal(typo.status, 2, typo.err);
   assert.match(typo.err, /isa-debug-exit: unknown option "iobse" \(known: iobase, iosize\)/);
 });
+
+Deno.test("cli: 0xE9 console only with -debugcon (as QEMU); -nodefaults drops COM1 and isa-debug-exit", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/both.bin`;
+  // mov dx,0x3f8; mov al,'S'; out dx,al; mov al,'D'; out 0xe9,al; mov al,0; out 0xf4,al; hlt
+  await Deno.writeFile(bin, Uint8Array.fromHex("66baf803b053eeb044e6e9b000e6f4f4"));
+  const load = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16"];
+  const plain = await run(load);
+  assert.equal(plain.status, 1, plain.err);
+  assert.equal(plain.out, "S", "no console claims 0xE9 by default");
+  const both = await run([...load, "-debugcon", "stdio"]);
+  assert.equal(both.out, "SD");
+  const file = `${dir}/e9.txt`;
+  const split = await run([...load, "-debugcon", `file:${file}`]);
+  assert.equal(split.out, "S");
+  assert.equal(await Deno.readTextFile(file), "D");
+  const bare = await run([...load, "-nodefaults"]);
+  assert.equal(bare.status, 8, "no isa-debug-exit: the guest halts");
+  assert.equal(bare.out, "", "no COM1 without -serial under -nodefaults");
+  const kut = await run([
+    ...load,
+    "-nodefaults",
+    "-serial",
+    "stdio",
+    "-device",
+    "isa-debug-exit,iobase=0xf4,iosize=4",
+  ]);
+  assert.equal(kut.status, 1, kut.err);
+  assert.equal(kut.out, "S");
+  assert.equal((await run([...load, "-debugcon", "tty"])).status, 2);
+  await Deno.remove(dir, { recursive: true });
+});
