@@ -20,6 +20,7 @@ import { uartOf } from "../devices/board_pc.ts";
 import { formatStats } from "./stats.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError } from "../core/snapshot/format.ts";
+import { runWithGdb } from "../debug/gdb/server.ts";
 
 /** Version printed by `--version`. */
 export const VERSION = "0.1.0";
@@ -161,7 +162,14 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   const uart = uartOf(machine.plugins);
   const input = io.stdin && o.serial === "stdio" && uart ? streamInput(io.stdin, uart) : undefined;
-  const result = await machine.runAsync({ maxInstructions: budget, input });
+  const result = o.gdb
+    ? await runWithGdb(machine, {
+      host: o.gdb.host,
+      port: o.gdb.port,
+      startStopped: o.startStopped,
+      log: io.stderr,
+    })
+    : await machine.runAsync({ maxInstructions: budget, input });
   let status = exitCodeFor(result.reason);
   if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
     const bytes = await saveMachine(machine, { meta: config });

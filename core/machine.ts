@@ -99,6 +99,7 @@ export class Machine {
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
   #stop: StopRequest | undefined;
+  #debugBreak = false;
   #disposed = false;
   readonly #ns: number;
   readonly #logLevel: number;
@@ -246,6 +247,10 @@ export class Machine {
       this.#rewind(unhandled);
       return { kind: "unhandled-exit", exit: unhandled, description: describeExit(unhandled) };
     }
+    if (this.#debugBreak) {
+      this.#debugBreak = false;
+      return { kind: "debug" };
+    }
     const req = this.#stop;
     if (req) {
       this.#stop = undefined;
@@ -260,6 +265,15 @@ export class Machine {
    */
   #rewind(exit: VmExit): void {
     if (exit.instructionLength > 0) this.cpu.rip = this.cpu.ip0;
+  }
+
+  /**
+   * Make the current run return at the next instruction boundary with the
+   * stop reason "debug" (for debugger stubs: breakpoint and watchpoint hits).
+   */
+  breakRun(): void {
+    this.#debugBreak = true;
+    this.cpu.requestStop();
   }
 
   /** Reset the vCPU and every plugin to power-on state. */
