@@ -101,6 +101,12 @@ export interface NonRootHook {
    * is the guest-linear address or NaN when there is none (page walks).
    */
   translateGpa?(gpa: number, access: number, linear: number, isPageWalk: boolean): number;
+  /**
+   * Translate an L2 guest-physical address to an L1 guest-physical address
+   * without side effects (no accessed/dirty updates, no VM exit, no cache
+   * fill), for debuggers; -1 if it is not mapped for reading.
+   */
+  peekGpa?(gpa: number): number;
 }
 
 /** The architectural state of one virtual CPU. */

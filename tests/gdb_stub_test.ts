@@ -23,34 +23,44 @@ if (!hasGdb) console.error(`SKIP tests/gdb_stub_test.ts: ${GDB} is not installed
 const ROOT = new URL("..", import.meta.url).pathname;
 const KERNEL = "guests/build/hello64-elf64.elf";
 
-/** Symbol value and file bytes of an ELF64 image (enough for the checks). */
-function elf64(image: Uint8Array) {
+/** Symbol values and file bytes of an ELF32 or ELF64 image (enough for the checks). */
+function elfInfo(image: Uint8Array) {
   const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
-  const u64 = (o: number) => Number(dv.getBigUint64(o, true));
-  const shoff = u64(0x28);
-  const shentsize = dv.getUint16(0x3a, true);
-  const shnum = dv.getUint16(0x3c, true);
+  const is64 = image[4] === 2;
+  const word = (o: number) => is64 ? Number(dv.getBigUint64(o, true)) : dv.getUint32(o, true);
+  const shoff = word(is64 ? 0x28 : 0x20);
+  const shentsize = dv.getUint16(is64 ? 0x3a : 0x2e, true);
+  const shnum = dv.getUint16(is64 ? 0x3c : 0x30, true);
   const sections = [...Array(shnum).keys()].map((i) => {
     const b = shoff + i * shentsize;
-    return {
-      type: dv.getUint32(b + 4, true),
-      addr: u64(b + 0x10),
-      offset: u64(b + 0x18),
-      size: u64(b + 0x20),
-      link: dv.getUint32(b + 0x28, true),
-    };
+    return is64
+      ? {
+        type: dv.getUint32(b + 4, true),
+        addr: word(b + 0x10),
+        offset: word(b + 0x18),
+        size: word(b + 0x20),
+        link: dv.getUint32(b + 0x28, true),
+      }
+      : {
+        type: dv.getUint32(b + 4, true),
+        addr: word(b + 0x0c),
+        offset: word(b + 0x10),
+        size: word(b + 0x14),
+        link: dv.getUint32(b + 0x18, true),
+      };
   });
   const symtab = sections.find((s) => s.type === 2)!;
   const strtab = sections[symtab.link];
   const symbols = new Map<string, number>();
-  for (let o = symtab.offset; o < symtab.offset + symtab.size; o += 24) {
+  const entSize = is64 ? 24 : 16;
+  for (let o = symtab.offset; o < symtab.offset + symtab.size; o += entSize) {
     let p = strtab.offset + dv.getUint32(o, true);
     let name = "";
     while (image[p] !== 0) name += String.fromCharCode(image[p++]);
-    if (name) symbols.set(name, u64(o + 8));
+    if (name) symbols.set(name, word(o + (is64 ? 8 : 4)));
   }
   return {
-    entry: u64(0x18),
+    entry: word(0x18),
     symbol: (name: string) => {
       const v = symbols.get(name);
       if (v === undefined) throw new Error(`no symbol ${name}`);
@@ -73,7 +83,7 @@ function freePort(): number {
 }
 
 /** Run the CLI with `args` and gdb with `script` against it; both outputs and the exit status. */
-async function withGdb(args: string[], script: string) {
+async function withGdb(args: string[], script: string, kernel = KERNEL, before: string[] = []) {
   const port = freePort();
   let listening!: () => void;
   const ready = new Promise<void>((r) => listening = r);
@@ -89,7 +99,17 @@ async function withGdb(args: string[], script: string) {
   });
   await Promise.race([ready, status]);
   const gdb = await new Deno.Command(GDB, {
-    args: ["-nx", "-batch", "-ex", `target remote 127.0.0.1:${port}`, "-x", script, KERNEL],
+    args: [
+      "-nx",
+      "-batch",
+      ...before.flatMap((c) => ["-ex", c]),
+      "-ex",
+      `file ${kernel}`,
+      "-ex",
+      `target remote 127.0.0.1:${port}`,
+      "-x",
+      script,
+    ],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
@@ -115,7 +135,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const elf = elf64(await Deno.readFile(ROOT + KERNEL));
+    const elf = elfInfo(await Deno.readFile(ROOT + KERNEL));
     const { status, out, stdout } = await withGdb(
       ["--kernel", KERNEL],
       ROOT + "tests/gdb/hello64.gdb",
@@ -170,7 +190,7 @@ Deno.test({
       await main(["--kernel", KERNEL, "--snapshot-at", "2000", "--snapshot-file", snap], quiet),
       0,
     );
-    const elf = elf64(await Deno.readFile(ROOT + KERNEL));
+    const elf = elfInfo(await Deno.readFile(ROOT + KERNEL));
     const { status, out } = await withGdb(["--restore", snap], ROOT + "tests/gdb/restore.gdb");
     const kmain = elf.symbol("kmain");
     match(
@@ -180,5 +200,33 @@ Deno.test({
     match(part(out, "finish"), /exited with code 01/);
     equal(status, 1);
     await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "gdb stub: monitor level l2 stops in the demo's L2 guest and reads its memory through EPT",
+  ignore: !hasGdb,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const demo = "guests/build/demo.elf";
+    const elf = elfInfo(await Deno.readFile(ROOT + demo));
+    const { status, out } = await withGdb(
+      ["--demo"],
+      ROOT + "tests/gdb/demo_l2.gdb",
+      demo,
+      ["set architecture i386:x86-64"],
+    );
+    const l2main = elf.symbol("l2_main");
+    match(out, new RegExp(`stopped in L2 \\(breakpoint at ${hex(l2main)}\\)`));
+    match(out, /stopped in L2 \(single step\)/);
+    const l2 = part(out, "l2");
+    const pcs = [...l2.matchAll(/\$\d+ = (0x[0-9a-f]+)/g)].map((m) => Number(m[1]));
+    equal(pcs[0], l2main);
+    ok(pcs[1] > l2main && pcs[1] <= l2main + 15, `stepi in L2 went to ${hex(pcs[1])}`);
+    const shown = [...l2.matchAll(/0x([0-9a-f]{2})(?=\s|$)/g)].map((m) => parseInt(m[1], 16));
+    equal(shown.join(","), [...elf.bytesAt(l2main, 8)].join(","));
+    match(part(out, "finish"), /exited with code 01/);
+    equal(status, 0); // the demo maps its L1's success to 0
   },
 });

@@ -6,17 +6,17 @@
  * effects). Writes go to RAM only and notify the decoded-instruction cache
  * like any other write to guest memory.
  *
- * In L2 with EPT the final guest-physical address would need L1's EPT; the
- * VMX plugin offers no side-effect-free lookup yet, so those accesses are
- * refused (a translation through its hook could perform an EPT-violation
- * VM exit).
+ * In L2 with EPT every guest-physical address (paging-structure entries and
+ * the final one) goes through L1's EPT with the VMX plugin's side-effect-free
+ * lookup (`NonRootHook.peekGpa`); without that lookup L2 memory is refused
+ * (translating through `translateGpa` could perform an EPT-violation exit).
  *
  * @module
  */
 
 import type { Cpu } from "../../cpu/cpu.ts";
 import { walk, type WalkMemory } from "../../mm/walk.ts";
-import { ACCESS_AC, WalkResult } from "../../mm/paging_types.ts";
+import { ACCESS_AC, type GpaTranslator, WalkResult } from "../../mm/paging_types.ts";
 
 /** The memory operations the debugger needs (PhysicalMemory provides them). */
 export interface DebugPhysMemory {
@@ -48,12 +48,15 @@ function readOnly(mem: DebugPhysMemory): WalkMemory {
  */
 export function peekTranslate(cpu: Cpu, mem: DebugPhysMemory, lin: number): number | string {
   const hook = cpu.nonRoot ? cpu.nonRootHook : null;
+  let xlate: GpaTranslator | null = null;
   if (hook !== null && hook.translateGpa !== undefined) {
-    return "L2 memory under EPT is not readable by the debugger";
+    const peek = hook.peekGpa;
+    if (peek === undefined) return "L2 memory under EPT has no side-effect-free lookup";
+    xlate = { translateGpa: (gpa) => peek.call(hook, gpa) };
   }
   // Permissions are the debugger's, not the guest's: a supervisor read with
   // EFLAGS.AC semantics (no SMAP refusal), so write-protected pages can be patched too.
-  if (!walk(readOnly(mem), cpu.pctx, lin, ACCESS_AC, result, null)) {
+  if (!walk(readOnly(mem), cpu.pctx, lin, ACCESS_AC, result, xlate)) {
     return `linear 0x${lin.toString(16)} is not mapped`;
   }
   return result.phys;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { EPT_MISCONFIG, type EptCaps, type EptResult } from "../../mm/ept.ts";
+import { EPT_MISCONFIG, EPT_READ, type EptCaps, EptResult, eptWalk } from "../../mm/ept.ts";
 import { EptTranslator } from "../../mm/ept_cache.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { EPT_CAP } from "../controls.ts";
@@ -84,6 +84,18 @@ export class NestedEpt {
     if (h >= 0) return h;
     this.fault(this.t.result, gpa, linear);
     return -1;
+  }
+
+  /**
+   * Translate for reading without side effects (a debugger's look): the
+   * walk's accessed/dirty writes are dropped, nothing is cached and no VM
+   * exit is made. Returns the L1 physical address or -1.
+   */
+  peek(gpa: number): number {
+    const mem = this.n.mem;
+    const quiet = { read32: (a: number) => mem.read(a, 4), write32: () => {} };
+    const r = new EptResult();
+    return eptWalk(quiet, this.eptp, gpa, EPT_READ, r, eptCapsOf(this.n.features)) ? r.hpa : -1;
   }
 
   /** Perform the EPT-violation or misconfiguration VM exit for a failed walk. */
