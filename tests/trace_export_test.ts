@@ -9,8 +9,6 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { main } from "../cli/main.ts";
 import type { StatsJson } from "../cli/stats.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-
 interface ChromeEvent {
   ph: string;
   tid?: number;

@@ -26,7 +26,7 @@ import type { Plugin, PluginContext } from "../../core/plugin.ts";
 import type { VmExit } from "../../core/vmexit.ts";
 import { describeExit } from "../../core/exit_bus.ts";
 import { basicReasonOf, REASON_NAMES, VMX_STATS, type VmxStats } from "../../vmx/stats.ts";
-import type { ExitPath, TraceSink, Track } from "./events.ts";
+import type { TraceSink, Track } from "./events.ts";
 
 /** Counter period in virtual ns. */
 const COUNTER_PERIOD_NS = 10_000;
