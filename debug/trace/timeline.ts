@@ -3,8 +3,9 @@
  * and exits are counted but not kept) and draws them as one self-contained
  * SVG: a track per guest level (and one for interrupt lines if any
  * changed), run spans as bars nested by depth, VM exits as ticks coloured
- * by basic reason (L2->L1 exits reach above their track), a virtual-time
- * axis and a legend with counts.
+ * by basic reason (L2->L1 exits reach above their track; exits on the same
+ * half pixel with the same reason share a tick whose tooltip counts them),
+ * a virtual-time axis and a legend with counts.
  *
  * @module
  */
@@ -37,13 +38,25 @@ const PALETTE = [
   "#393b79",
   "#637939",
   "#843c39",
+  "#7b4173",
+  "#e7ba52",
+  "#3182bd",
+  "#31a354",
+  "#e6550d",
+  "#756bb1",
+  "#636363",
+  "#9c9ede",
+  "#cedb9c",
+  "#e7969c",
+  "#6baed6",
+  "#fd8d3c",
 ];
 const OTHER = "#7f7f7f";
 
 const SPAN_FILL: Readonly<Record<string, string>> = {
   "L1": "#dbe9f6",
   "L2 run": "#fde2c4",
-  "in L2": "#f3f3f3",
+  "in L2": "#e4e4e4",
 };
 
 function esc(s: string): string {
@@ -129,7 +142,7 @@ export class TimelineCollector implements TraceSink {
         `viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
       `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
       `<text x="${LEFT}" y="22" font-size="16" font-weight="bold">nestvm timeline</text>`,
-      `<text x="${LEFT}" y="40" fill="#444">${this.#exits.length + this.#dropped} events kept: ` +
+      `<text x="${LEFT}" y="40" fill="#444">` +
         `${[...this.#reasonCounts.values()].reduce((a, b) => a + b, 0)} VM exits, ` +
         `${this.#entries} VM entries, virtual time ${f((t1 - t0) / 1000)} µs` +
         (this.#dropped > 0 ? ` (${this.#dropped} not drawn)` : "") + `</text>`,
@@ -143,7 +156,9 @@ export class TimelineCollector implements TraceSink {
         }</text>`,
       );
     }
-    for (const s of this.#spans) {
+    // Outer spans first (they close last, so they arrive last).
+    const spans = [...this.#spans].sort((a, b) => a.depth - b.depth);
+    for (const s of spans) {
       const y = trackY(s.track) + 6 + s.depth * 10;
       const h = TRACK_H - 12 - s.depth * 20;
       const fill = SPAN_FILL[s.name] ?? "#d9f0d3";
@@ -155,16 +170,25 @@ export class TimelineCollector implements TraceSink {
           } µs virtual, ${f(s.wallEnd - s.wallStart)} ms wall</title></rect>`,
       );
     }
+    // Exits that fall on the same half pixel with the same reason and path share one tick.
+    const ticks = new Map<string, { e: ExitEvent; px: number; n: number }>();
     for (const e of this.#exits) {
+      const px = Math.round(x(e.time) * 2) / 2;
+      const key = `${e.level} ${e.path} ${e.reasonName} ${px}`;
+      const t = ticks.get(key);
+      if (t) t.n++;
+      else ticks.set(key, { e, px, n: 1 });
+    }
+    for (const { e, px, n } of ticks.values()) {
       const track: Track = e.level === 2 ? "L2" : "L1";
       const y = trackY(track);
       const reflected = e.path === "L2->L1";
       const top = reflected ? y - TRACK_GAP + 4 : y + 8;
       const bottom = y + TRACK_H - 8;
       out.push(
-        `<line x1="${f(x(e.time))}" x2="${f(x(e.time))}" y1="${top}" y2="${bottom}" ` +
+        `<line x1="${px}" x2="${px}" y1="${top}" y2="${bottom}" ` +
           `stroke="${colours.get(e.reasonName)}" stroke-width="${reflected ? 2 : 1}">` +
-          `<title>${esc(e.path)} ${esc(e.reasonName)}: ${esc(e.detail)}</title></line>`,
+          `<title>${esc(e.path)} ${esc(e.reasonName)} (${n}): ${esc(e.detail)}</title></line>`,
       );
     }
     if (tracks.includes("IRQ")) {
@@ -202,7 +226,7 @@ export class TimelineCollector implements TraceSink {
     });
     out.push(
       `<text x="${LEFT}" y="${height - 8}" fill="#666">Ticks: VM exits by basic reason; ` +
-        `thick ticks rising above the L2 track went to L1 (L2->L1). Bars: L1, L2 run spans.</text>`,
+        `thick ticks rising above the L2 track went to L1 (L2->L1). Bars: the L1 run (grey inside: L1 waits while L2 runs; green: L1 handles an L2 exit), L2 runs.</text>`,
       "</svg>",
     );
     return out.join("\n") + "\n";
