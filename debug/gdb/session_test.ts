@@ -85,3 +85,28 @@ Deno.test("session: Z/z packets manage breakpoints and watchpoints; monitor leve
   equal(traps.level, "l2");
   m.dispose();
 });
+
+Deno.test("session: malformed packets get error or empty replies, never an exception", () => {
+  const { m, s } = setup();
+  const cases: [string, string][] = [
+    ["pzz", "E45"],
+    ["p999", "E45"],
+    ["P0=12", "E01"],
+    ["Pnothing", "E01"],
+    ["G0", "E01"],
+    ["m", "E01"],
+    ["mzz,4", "E01"],
+    ["M10000,4:zz", "E01"],
+    ["M10000,2:414243", "E01"],
+    ["Z9,1000,1", "E01"],
+    ["Z0,", "E01"],
+    ["qXfer:features:read:other.xml:0,10", "E00"],
+    ["qXfer:features:read:target.xml:zz", "E00"],
+    ["vCont;x", "E01"],
+    ["vUnknown", ""],
+    ["!", ""],
+    ["", ""],
+  ];
+  for (const [packet, expected] of cases) equal(reply(s, packet), expected, packet);
+  m.dispose();
+});
