@@ -13,6 +13,7 @@ import { describeStop } from "../core/run_result.ts";
 import type { Machine } from "../core/machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { loadPlugin, pluginHelp, PluginLoadError } from "../plugins/loader.ts";
+import { deviceHelp } from "../devices/device_help.ts";
 import { BootError, bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
@@ -111,6 +112,14 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   if (typeof sink === "string") {
     io.stderr(`nestvm: ${sink}`);
     return EXIT_CODES.usage;
+  }
+
+  for (const spec of o.devices) {
+    const help = deviceHelp(spec);
+    if (help !== null) {
+      io.stderr(help);
+      return 0;
+    }
   }
 
   const plugins: Plugin[] = [];

@@ -19,3 +19,4 @@ export type * from "../core/vcpu.ts";
 export type * from "../core/vmexit.ts";
 export type { DecodedInsn } from "./decode/mod.ts";
 export type { DebugHook } from "./debug_hook.ts";
+export * from "./fpu/state.ts";

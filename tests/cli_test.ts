@@ -192,3 +192,20 @@ Deno.test("cli: plugin options are checked by the module's schema; ,help lists t
     /seed=<integer 1\.\.0xffffffff>  initial xorshift32 seed \(default 0x2545f491\)/,
   );
 });
+
+Deno.test("cli: -device help and -device NAME,help print and exit 0; a typo in a device key is named", async () => {
+  const list = await run(["-device", "help"]);
+  assert.equal(list.status, 0);
+  assert.match(list.err, /mc146818rtc, rtc\s+CMOS RTC/);
+  const one = await run(["-device", "lapic,help"]);
+  assert.equal(one.status, 0);
+  assert.match(one.err, /bushz=<integer 1\.\.0x2540be400>  timer bus clock in Hz/);
+  const typo = await run([
+    "-kernel",
+    "guests/build/hello64.elf",
+    "-device",
+    "isa-debug-exit,iobse=0xf4",
+  ]);
+  assert.equal(typo.status, 2, typo.err);
+  assert.match(typo.err, /isa-debug-exit: unknown option "iobse" \(known: iobase, iosize\)/);
+});
