@@ -4,7 +4,8 @@
  * memory and manages {@link DebugTraps}; running the machine is the
  * caller's business (see server.ts), driven by the returned action.
  *
- * Thread ids use the multiprocess form `p1.1` (one process, one vCPU).
+ * Thread ids use the multiprocess form `p1.1` (one process, one vCPU)
+ * unless gdb's `qSupported` leaves out `multiprocess+`.
  *
  * @module
  */
@@ -82,6 +83,8 @@ export class GdbSession {
   readonly #mem: DebugPhysMemory;
   readonly #traps: DebugTraps;
   #noAck = false;
+  /** gdb asked for multiprocess thread ids (`p1.1`); else plain `1`. */
+  #multiprocess = true;
 
   /** A session over `cpu`, its memory, and the traps installed on it. */
   constructor(cpu: Cpu, mem: DebugPhysMemory, traps: DebugTraps) {
@@ -107,7 +110,11 @@ export class GdbSession {
         ? (this.#traps.breakpoints.has(h.addr) ? "swbreak:;" : "")
         : `${WATCH_FIELD[h.watch]}:${hex64(h.addr)};`;
     }
-    return `T${sig}thread:${THREAD};${extra}nestvm-level:${level};`;
+    return `T${sig}thread:${this.#thread()};${extra}nestvm-level:${level};`;
+  }
+
+  #thread(): string {
+    return this.#multiprocess ? THREAD : "1";
   }
 
   /** The console line announcing a stop (sent as an `O` packet before the stop reply). */
@@ -186,6 +193,7 @@ export class GdbSession {
   #query(packet: string): SessionResult {
     const r = (reply: string): SessionResult => ({ replies: [reply], action: NONE });
     if (packet.startsWith("qSupported")) {
+      this.#multiprocess = /[:;]multiprocess\+/.test(packet);
       return r(
         "PacketSize=4000;qXfer:features:read+;vContSupported+;multiprocess+;" +
           "swbreak+;hwbreak+;QStartNoAckMode+",
@@ -196,9 +204,9 @@ export class GdbSession {
       return r("OK");
     }
     if (packet.startsWith("qXfer:features:read:")) return r(this.#xfer(packet));
-    if (packet === "qfThreadInfo") return r(`m${THREAD}`);
+    if (packet === "qfThreadInfo") return r(`m${this.#thread()}`);
     if (packet === "qsThreadInfo") return r("l");
-    if (packet === "qC") return r(`QC${THREAD}`);
+    if (packet === "qC") return r(`QC${this.#thread()}`);
     if (packet.startsWith("qAttached")) return r("1");
     if (packet.startsWith("qSymbol")) return r("OK");
     if (packet.startsWith("qRcmd,")) return this.#monitor(fromHex(packet.slice(6)) ?? "");

@@ -25,6 +25,11 @@ Deno.test("session: qSupported, thread queries and the stop reply with the level
   equal(reply(s, "vCont?"), "vCont;c;C;s;S;t");
   deepStrictEqual(s.handle("vCont;s:p1.1;c:p1.-1", STOP).action, { kind: "step" });
   deepStrictEqual(s.handle("vCont;c:p1.-1", STOP).action, { kind: "continue" });
+  // A client without multiprocess support gets plain thread ids.
+  reply(s, "qSupported:swbreak+");
+  equal(reply(s, "qC"), "QC1");
+  equal(reply(s, "?"), "T05thread:1;nestvm-level:1;");
+  deepStrictEqual(s.handle("vCont;s:1", STOP).action, { kind: "step" });
   m.dispose();
 });
 
