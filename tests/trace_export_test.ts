@@ -122,3 +122,33 @@ Deno.test("trace export: the demo's trace holds every counted exit, with properl
   ok(svg.includes(">L1 guest<") && svg.includes(">L2 guest<"));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("trace export: an L1-only guest's exits match the bus counts by kind; IRQ lines are traced", async () => {
+  const dir = await Deno.makeTempDir();
+  const io = { stdout: () => {}, stderr: () => {}, cwd: dir };
+  const kernel = new URL("../guests/build/devices64.elf", import.meta.url).pathname;
+  const status = await main(
+    ["--kernel", kernel, "--trace-file", "t.json", "--stats-json", "s.json", "--serial", "none"],
+    io,
+  );
+  equal(status, 1); // the guest's checks passed
+  const events = (JSON.parse(await Deno.readTextFile(`${dir}/t.json`)) as {
+    traceEvents: ChromeEvent[];
+  }).traceEvents;
+  const stats = JSON.parse(await Deno.readTextFile(`${dir}/s.json`)) as StatsJson;
+  const traced = new Map<string, number>();
+  for (const e of events.filter((e) => e.cat === "vmexit")) {
+    equal(e.args!.path, "L1->L0");
+    const key = `${e.tid} ${e.args!.kind}`;
+    traced.set(key, (traced.get(key) ?? 0) + 1);
+  }
+  deepStrictEqual(
+    [...traced.entries()].sort(),
+    stats.exitsByKind.map((k) => [`${k.level} ${k.kind}`, k.count]).sort(),
+  );
+  const irqs = events.filter((e) => e.cat === "irq");
+  ok(irqs.length > 10, `${irqs.length} IRQ line changes`);
+  ok(irqs.every((e, i) => i === 0 || e.ts! >= irqs[i - 1].ts!), "IRQ events in time order");
+  equal(events.filter((e) => e.ph === "X" && e.name === "L2 run").length, 0);
+  await Deno.remove(dir, { recursive: true });
+});

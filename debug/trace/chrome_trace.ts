@@ -93,6 +93,7 @@ export class ChromeTraceWriter implements TraceSink {
             reason: e.reason,
             reason_name: e.reasonName,
             path: e.path,
+            kind: e.exitKind,
             detail: e.detail,
             exit: e.fields,
             virtual_ns: e.time,

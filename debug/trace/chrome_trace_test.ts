@@ -7,6 +7,7 @@ function exit(i: number): ExitEvent {
     kind: "exit",
     level: 1,
     path: "L1->L0",
+    exitKind: "io",
     reason: 30,
     reasonName: "I/O",
     detail: `L1 io out port 0x3f8 size 1 value 0x${(i & 0xff).toString(16)}`,

@@ -42,6 +42,8 @@ export interface ExitEvent {
   readonly level: 1 | 2;
   /** Where it was handled. */
   readonly path: ExitPath;
+  /** The exit's kind on the bus ("io", "cpuid", ...); "" when it was not seen there. */
+  readonly exitKind: string;
   /** Basic exit reason (SDM Vol. 3D Appendix C numbering). */
   readonly reason: number;
   /** Short reason name. */

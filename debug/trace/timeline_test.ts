@@ -18,6 +18,7 @@ Deno.test("timeline: tracks, nested spans, reflected exits and a legend with cou
       kind: "exit",
       level,
       path,
+      exitKind: "io",
       reason: 0,
       reasonName: name,
       detail: "d",
