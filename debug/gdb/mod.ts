@@ -9,7 +9,7 @@
 
 export { DEFAULT_GDB_ADDRESS, type GdbAddress, parseGdbAddress } from "./address.ts";
 export { type GdbServerOptions, runWithGdb } from "./server.ts";
-export type { LevelFilter, WatchKind } from "./traps.ts";
+export type { BreakpointKind, LevelFilter, WatchKind } from "./traps.ts";
 export { targetXml } from "./target_xml.ts";
 export type { RegisterDef, RegisterFeature } from "./registers.ts";
 export {

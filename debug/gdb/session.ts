@@ -107,7 +107,7 @@ export class GdbSession {
     if (cause.kind === "trap") {
       const h = cause.hit;
       extra = h.kind === "breakpoint"
-        ? (this.#traps.breakpoints.has(h.addr) ? "swbreak:;" : "")
+        ? (this.#traps.isSoftware(h.addr) ? "swbreak:;" : "hwbreak:;")
         : `${WATCH_FIELD[h.watch]}:${hex64(h.addr)};`;
     }
     return `T${sig}thread:${this.#thread()};${extra}nestvm-level:${level};`;
@@ -319,8 +319,9 @@ export class GdbSession {
     const insert = m[1] === "Z";
     const type = Number(m[2]);
     if (type <= 1) {
-      if (insert) this.#traps.addBreakpoint(addr);
-      else this.#traps.removeBreakpoint(addr);
+      const kind = type === 0 ? "software" : "hardware";
+      if (insert) this.#traps.addBreakpoint(addr, kind);
+      else this.#traps.removeBreakpoint(addr, kind);
       return "OK";
     }
     const kind: WatchKind = type === 2 ? "write" : type === 3 ? "read" : "access";

@@ -75,7 +75,11 @@ Deno.test("session: Z/z packets manage breakpoints and watchpoints; monitor leve
   const { m, s, traps } = setup();
   equal(reply(s, "Z0,10007,1"), "OK");
   ok(traps.breakpoints.has(0x10007));
+  equal(reply(s, "Z1,10007,1"), "OK"); // a hardware one at the same address
   equal(reply(s, "z0,10007,1"), "OK");
+  ok(traps.breakpoints.has(0x10007), "the hardware breakpoint stays");
+  equal(traps.isSoftware(0x10007), false);
+  equal(reply(s, "z1,10007,1"), "OK");
   equal(traps.breakpoints.size, 0);
   equal(reply(s, "Z2,20000,4"), "OK");
   deepStrictEqual(traps.watchpoints, [{ addr: 0x20000, len: 4, kind: "write" }]);

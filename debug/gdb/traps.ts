@@ -22,6 +22,11 @@ import { Insn } from "../../cpu/icache.ts";
 /** Which guest level the debugger shows and stops in. */
 export type LevelFilter = "l1" | "l2" | "any";
 
+/** Breakpoint kinds (gdb's Z0, Z1). */
+export type BreakpointKind = "software" | "hardware";
+
+const KIND_BIT: Readonly<Record<BreakpointKind, number>> = { software: 1, hardware: 2 };
+
 /** Watchpoint kinds (gdb's Z2, Z3, Z4). */
 export type WatchKind = "write" | "read" | "access";
 
@@ -79,8 +84,8 @@ function makeTrap(orig: Insn): Insn {
 
 /** Breakpoints, watchpoints and the level filter of one debugger session. */
 export class DebugTraps implements DebugHook {
-  /** Breakpoint linear addresses (software and hardware alike). */
-  readonly breakpoints: Set<number> = new Set();
+  /** Breakpoint linear addresses -> kinds set there (bit 0 software, bit 1 hardware). */
+  readonly breakpoints: Map<number, number> = new Map();
   /** Watched ranges. */
   readonly watchpoints: Watchpoint[] = [];
   /** Level the debugger stops in. */
@@ -117,15 +122,32 @@ export class DebugTraps implements DebugHook {
     this.#cpu.dropDecoded();
   }
 
-  /** Add a breakpoint at linear `addr`. */
-  addBreakpoint(addr: number): void {
-    this.breakpoints.add(addr);
-    this.#cpu.dropDecoded();
+  /**
+   * Add a breakpoint at linear `addr`. Software (gdb's Z0) and hardware (Z1)
+   * breakpoints work alike (by address, no guest debug registers); the kind
+   * is kept for the stop reply.
+   */
+  addBreakpoint(addr: number, kind: BreakpointKind = "software"): void {
+    const had = this.breakpoints.has(addr);
+    this.breakpoints.set(addr, (this.breakpoints.get(addr) ?? 0) | KIND_BIT[kind]);
+    if (!had) this.#cpu.dropDecoded();
   }
 
-  /** Remove a breakpoint (no-op if absent). */
-  removeBreakpoint(addr: number): void {
-    if (this.breakpoints.delete(addr)) this.#cpu.dropDecoded();
+  /** Remove a breakpoint of `kind` (no-op if absent). */
+  removeBreakpoint(addr: number, kind: BreakpointKind = "software"): void {
+    const bits = this.breakpoints.get(addr);
+    if (bits === undefined) return;
+    const left = bits & ~KIND_BIT[kind];
+    if (left !== 0) this.breakpoints.set(addr, left);
+    else {
+      this.breakpoints.delete(addr);
+      this.#cpu.dropDecoded();
+    }
+  }
+
+  /** Whether a software breakpoint is set at `addr` (else it is a hardware one). */
+  isSoftware(addr: number): boolean {
+    return ((this.breakpoints.get(addr) ?? 0) & 1) !== 0;
   }
 
   /** Add a watchpoint. */
@@ -159,7 +181,7 @@ export class DebugTraps implements DebugHook {
   fetched(_cpu: Cpu, lin: number, insn: Insn, page: (Insn | undefined)[], off: number): Insn {
     if (this.breakpoints.size === 0) return insn;
     const base = lin - off;
-    for (const bp of this.breakpoints) {
+    for (const bp of this.breakpoints.keys()) {
       const o = bp - base;
       if (o < 0 || o >= 4096 || o === off) continue;
       const e = page[o];
