@@ -16,7 +16,13 @@
 
 import type { Cpu } from "../../cpu/cpu.ts";
 import { walk, type WalkMemory } from "../../mm/walk.ts";
-import { ACCESS_AC, type GpaTranslator, WalkResult } from "../../mm/paging_types.ts";
+import {
+  ACCESS_AC,
+  type GpaTranslator,
+  MODE_4LEVEL,
+  MODE_5LEVEL,
+  WalkResult,
+} from "../../mm/paging_types.ts";
 
 /** The memory operations the debugger needs (PhysicalMemory provides them). */
 export interface DebugPhysMemory {
@@ -47,6 +53,11 @@ function readOnly(mem: DebugPhysMemory): WalkMemory {
  * without side effects. Returns the physical address or a reason.
  */
 export function peekTranslate(cpu: Cpu, mem: DebugPhysMemory, lin: number): number | string {
+  const mode = cpu.pctx.mode;
+  const bits = mode === MODE_5LEVEL ? 57 : mode === MODE_4LEVEL ? 48 : 0;
+  if (bits === 0 ? lin < 0 || lin >= 2 ** 32 : lin < -(2 ** (bits - 1)) || lin >= 2 ** (bits - 1)) {
+    return `linear 0x${lin.toString(16)} is outside the address space of the paging mode`;
+  }
   const hook = cpu.nonRoot ? cpu.nonRootHook : null;
   let xlate: GpaTranslator | null = null;
   if (hook !== null && hook.translateGpa !== undefined) {

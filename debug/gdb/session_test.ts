@@ -68,6 +68,8 @@ Deno.test("session: memory read/write through the stub; errors for unmapped memo
   equal(reply(s, "M20000,4:efbeadde"), "OK");
   equal(m.memory.read32(0x20000), 0xdeadbeef);
   equal(reply(s, "mfffffffffff000,4"), "E14"); // beyond RAM
+  equal(reply(s, "m100000000,4"), "E14"); // beyond 4 GiB without long-mode paging
+  equal(reply(s, "mffffffff80000000,4"), "E14"); // a negative (canonical 64-bit) address
   m.dispose();
 });
 
