@@ -102,6 +102,9 @@ async function withGdb(args: string[], script: string, kernel = KERNEL, before: 
     args: [
       "-nx",
       "-batch",
+      // A loaded CI machine may answer slowly; gdb's default is 2 s per packet.
+      "-ex",
+      "set remotetimeout 30",
       ...before.flatMap((c) => ["-ex", c]),
       "-ex",
       `file ${kernel}`,
