@@ -118,7 +118,19 @@ async function withGdb(args: string[], script: string, kernel = KERNEL, before: 
     stderr: "piped",
   }).output();
   const out = new TextDecoder().decode(gdb.stdout) + new TextDecoder().decode(gdb.stderr);
-  return { status: await status, out, stderr, stdout };
+  // If gdb failed to drive the stub to an end, fail with its output instead of hanging.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the stub did not finish after gdb exited; gdb said:\n${out}`)),
+      30_000,
+    );
+  });
+  try {
+    return { status: await Promise.race([status, late]), out, stderr, stdout };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The part of gdb's output after `==name`. */
