@@ -7,6 +7,8 @@
 
 export * from "./vmexit.ts";
 export * from "./vcpu.ts";
+export * from "./vcpu_vmx.ts";
+export * from "./fault.ts";
 export * from "./plugin.ts";
 export * from "./options_schema.ts";
 export * from "./clock.ts";

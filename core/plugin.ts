@@ -76,8 +76,10 @@ export interface ExitSpace {
    */
   intercept(handler: ExitHandler, levels?: readonly Level[]): void;
   /**
-   * Observe every exit before interceptors and owners see it (tracing,
-   * counting). Observers cannot change what happens to the exit.
+   * Observe every exit, at both levels, before interceptors and owners see
+   * it (tracing, counting). Observers cannot change what happens to the
+   * exit, and the exit object is valid only during the call (the CPU reuses
+   * the records of frequent exits): copy what you keep.
    */
   observe(observer: (exit: VmExit) => void): void;
   /** Ask the CPU to raise `exception` exits for these vectors at level 1. */

@@ -189,7 +189,7 @@ Deno.test("cli: plugin options are checked by the module's schema; ,help lists t
   assert.equal(help.status, 0, help.err);
   assert.match(
     help.err,
-    /seed=<integer 1\.\.0xffffffff>  initial xorshift32 seed \(default 0x2545f491\)/,
+    /seed=<integer 1\.\.0xffffffff> {2}initial xorshift32 seed \(default 0x2545f491\)/,
   );
 });
 
@@ -199,7 +199,7 @@ Deno.test("cli: -device help and -device NAME,help print and exit 0; a typo in a
   assert.match(list.err, /mc146818rtc, rtc\s+CMOS RTC/);
   const one = await run(["-device", "lapic,help"]);
   assert.equal(one.status, 0);
-  assert.match(one.err, /bushz=<integer 1\.\.0x2540be400>  timer bus clock in Hz/);
+  assert.match(one.err, /bushz=<integer 1\.\.0x2540be400> {2}timer bus clock in Hz/);
   const typo = await run([
     "-kernel",
     "guests/build/hello64.elf",

@@ -8,8 +8,9 @@
  *
  * In L2 with EPT every guest-physical address (paging-structure entries and
  * the final one) goes through L1's EPT with the VMX plugin's side-effect-free
- * lookup (`NonRootHook.peekGpa`); without that lookup L2 memory is refused
- * (translating through `translateGpa` could perform an EPT-violation exit).
+ * lookup (`GuestPhysicalTranslator.peekGpa`); without that lookup L2 memory
+ * is refused (`translateGpa` fills caches, sets EPT accessed/dirty flags and
+ * records faults).
  *
  * @module
  */
@@ -58,12 +59,11 @@ export function peekTranslate(cpu: Cpu, mem: DebugPhysMemory, lin: number): numb
   if (bits === 0 ? lin < 0 || lin >= 2 ** 32 : lin < -(2 ** (bits - 1)) || lin >= 2 ** (bits - 1)) {
     return `linear 0x${lin.toString(16)} is outside the address space of the paging mode`;
   }
-  const hook = cpu.nonRoot ? cpu.nonRootHook : null;
+  const gp = cpu.nonRoot ? cpu.guestPhysical : null;
   let xlate: GpaTranslator | null = null;
-  if (hook !== null && hook.translateGpa !== undefined) {
-    const peek = hook.peekGpa;
-    if (peek === undefined) return "L2 memory under EPT has no side-effect-free lookup";
-    xlate = { translateGpa: (gpa) => peek.call(hook, gpa) };
+  if (gp !== null) {
+    if (gp.peekGpa === undefined) return "L2 memory under EPT has no side-effect-free lookup";
+    xlate = { translateGpa: (gpa) => gp.peekGpa!(gpa) };
   }
   // Permissions are the debugger's, not the guest's: a supervisor read with
   // EFLAGS.AC semantics (no SMAP refusal), so write-protected pages can be patched too.
