@@ -60,6 +60,8 @@ Deno.test("trace export: the demo's trace holds every counted exit, with properl
     [...counted.entries()].sort(),
   );
   ok(exits.length > 3000, `${exits.length} exits`);
+  // Every exit passed the exit bus (none was only inferred from the VMX counters).
+  deepStrictEqual(exits.filter((e) => e.args!.kind === "").map((e) => e.args!.detail), []);
 
   // Entries: one "entry" instant and one "L2 run" span per successful VM entry.
   const entries = events.filter((e) => e.cat === "vmentry");
