@@ -2,12 +2,12 @@
  * The GDB stub's server: listens on TCP, and runs the machine in bounded
  * slices inside an async loop so the socket is polled between slices (the
  * machine's run loop is synchronous). Breakpoint and watchpoint hits end a
- * slice early through {@link Machine.breakRun}.
+ * slice early through `Machine.breakRun`.
  *
  * @module
  */
 
-import type { Machine } from "../../core/machine.ts";
+import type { PcMachine } from "../../plugins/pc_machine.ts";
 import type { RunResult, StopReason } from "../../core/run_result.ts";
 import { exitCodeFor } from "../../core/run_result.ts";
 import { framePacket, PacketReader, type WireEvent } from "./packet.ts";
@@ -141,9 +141,9 @@ function endOf(reason: StopReason): EndCause | undefined {
 /**
  * Serve one debugger connection (and run the guest) until the guest ends,
  * the debugger kills it, or it detaches and the guest then ends. Resolves
- * to the run's result like {@link Machine.run}.
+ * to the run's result like `Machine.run`.
  */
-export async function runWithGdb(machine: Machine, opts: GdbServerOptions): Promise<RunResult> {
+export async function runWithGdb(machine: PcMachine, opts: GdbServerOptions): Promise<RunResult> {
   const log = opts.log ?? (() => {});
   const slice = opts.sliceInstructions ?? 1 << 18;
   const start = machine.retired;
@@ -189,7 +189,7 @@ export async function runWithGdb(machine: Machine, opts: GdbServerOptions): Prom
 }
 
 async function serve(
-  machine: Machine,
+  machine: PcMachine,
   wire: Wire,
   slice: number,
   log: (line: string) => void,

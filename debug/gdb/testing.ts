@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Machine } from "../../core/machine.ts";
+import type { PcMachine } from "../../plugins/pc_machine.ts";
 import { bootFlat, createMachine } from "../../plugins/machine_builder.ts";
 
 /** Code address of {@link loopMachine}'s program. */
@@ -15,7 +15,7 @@ export const CODE = 0x10000;
  * A machine at CODE running, forever:
  * `inc eax; inc eax; mov [0x20000], eax; mov ebx, [0x20004]; jmp CODE`.
  */
-export function loopMachine(): Machine {
+export function loopMachine(): PcMachine {
   const m = createMachine({ memoryMiB: 4, serial: () => {} });
   // deno-fmt-ignore
   const code = new Uint8Array([
