@@ -7,6 +7,7 @@
  */
 
 import { parseIntOption } from "../plugins/spec.ts";
+import { DEFAULT_GDB_ADDRESS, type GdbAddress, parseGdbAddress } from "../debug/gdb/address.ts";
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -56,6 +57,16 @@ export interface CliOptions {
   snapshotFile?: string;
   /** Snapshot to restore (--restore). */
   restore?: string;
+  /** GDB stub address (-s, -gdb tcp:HOST:PORT). */
+  gdb?: GdbAddress;
+  /** Start stopped until the debugger continues (-S). */
+  startStopped: boolean;
+  /** Write the --stats tables as JSON to this file (--stats-json). */
+  statsJson?: string;
+  /** Write a Chrome trace event file (--trace-file). */
+  traceFile?: string;
+  /** Write an SVG timeline (--timeline). */
+  timeline?: string;
   /** Warnings for QEMU options accepted but ignored (printed once each). */
   warnings: string[];
 }
@@ -121,7 +132,16 @@ const IGNORED_QEMU_WITH_ARG: Readonly<Record<string, (v: string) => string | und
   "-monitor": (v) => v === "none" ? undefined : `-monitor ${v} is not supported`,
 };
 
-type StringKey = "kernel" | "cpu" | "append" | "initrd" | "snapshotFile" | "restore";
+type StringKey =
+  | "kernel"
+  | "cpu"
+  | "append"
+  | "initrd"
+  | "snapshotFile"
+  | "restore"
+  | "statsJson"
+  | "traceFile"
+  | "timeline";
 type FlagKey = "stats" | "trace" | "demo" | "help" | "version";
 
 /** An option that stores its value. */
@@ -320,6 +340,63 @@ export const OPTIONS: readonly OptionDef[] = [
     apply: setFlag("trace"),
   },
   {
+    names: ["--stats-json"],
+    kind: "string",
+    arg: "FILE",
+    /** Show help (--help). */
+    help: "write the --stats tables as JSON to FILE",
+    apply: setString("statsJson"),
+  },
+  {
+    names: ["--trace-file"],
+    kind: "string",
+    arg: "FILE",
+    /** Show help (--help). */
+    help: "write a trace of the run (Chrome trace event format: Perfetto, chrome://tracing)",
+    apply: setString("traceFile"),
+  },
+  {
+    names: ["--timeline"],
+    kind: "string",
+    arg: "FILE",
+    /** Show help (--help). */
+    help: "draw the run as an SVG timeline (tracks per level, VM exits by reason)",
+    apply: setString("timeline"),
+  },
+  {
+    names: ["--gdb", "-gdb"],
+    kind: "string",
+    arg: "tcp:[HOST]:PORT",
+    /** Show help (--help). */
+    help: "serve the GDB remote protocol (loopback unless HOST is given)",
+    apply: (o, v) => {
+      const a = parseGdbAddress(v);
+      if (typeof a === "string") return a;
+      o.gdb = a;
+      return undefined;
+    },
+  },
+  {
+    names: ["-s"],
+    kind: "flag",
+    /** Show help (--help). */
+    help: "shorthand for -gdb tcp::1234",
+    apply: (o) => {
+      o.gdb = DEFAULT_GDB_ADDRESS;
+      return undefined;
+    },
+  },
+  {
+    names: ["-S"],
+    kind: "flag",
+    /** Show help (--help). */
+    help: "start stopped: wait for the debugger to continue (with -s or -gdb)",
+    apply: (o) => {
+      o.startStopped = true;
+      return undefined;
+    },
+  },
+  {
     names: ["--snapshot-at"],
     kind: "string",
     arg: "N",
@@ -401,6 +478,8 @@ export function defaultOptions(): CliOptions {
     help: false,
     /** Print the version (--version). */
     version: false,
+    /** Start stopped until the debugger continues (-S). */
+    startStopped: false,
     warnings: [],
   };
 }
@@ -464,6 +543,9 @@ export function parseArgs(args: readonly string[]): ParseResult {
   }
   if (o.snapshotAt !== undefined && o.snapshotFile === undefined) {
     return { ok: false, error: "--snapshot-at needs --snapshot-file" };
+  }
+  if (o.startStopped && o.gdb === undefined) {
+    return { ok: false, error: "-S needs a debugger to continue: add -s or -gdb tcp::PORT" };
   }
   if (o.loads.length > 0 && o.kernel) {
     return { ok: false, error: "--load and --kernel cannot be combined" };

@@ -18,10 +18,15 @@ import { BootError, bootFlat, bootKernel, createMachine } from "../plugins/machi
 import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
-import { formatStats } from "./stats.ts";
+import { formatStats, statsJson } from "./stats.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
 import { PluginError } from "../core/plugin.ts";
+import { runWithGdb } from "../debug/gdb/server.ts";
+import { ChromeTraceWriter, fileWriter } from "../debug/trace/chrome_trace.ts";
+import { TraceRecorder } from "../debug/trace/recorder.ts";
+import { TimelineCollector } from "../debug/trace/timeline.ts";
+import type { TraceSink } from "../debug/trace/events.ts";
 
 /** Version printed by `--version`. */
 export const VERSION = "0.1.0";
@@ -141,6 +146,12 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     }
   }
   if (o.trace) plugins.unshift(createTracePlugin(io.stderr));
+  const recording = openRecording(o, io);
+  if (typeof recording === "string") {
+    io.stderr(`nestvm: ${recording}`);
+    return EXIT_CODES.usage;
+  }
+  if (recording) plugins.unshift(recording.recorder.plugin);
 
   let machine: PcMachine;
   // The machine options travel inside snapshots so `--restore` rebuilds the
@@ -197,7 +208,14 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   const uart = uartOf(machine.plugins);
   const input = io.stdin && o.serial === "stdio" && uart ? streamInput(io.stdin, uart) : undefined;
-  const result = await machine.runAsync({ maxInstructions: budget, input });
+  const result = o.gdb
+    ? await runWithGdb(machine, {
+      host: o.gdb.host,
+      port: o.gdb.port,
+      startStopped: o.startStopped,
+      log: io.stderr,
+    })
+    : await machine.runAsync({ maxInstructions: budget, input });
   let status = exitCodeFor(result.reason);
   if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
     const bytes = await saveMachine(machine, { meta: config });
@@ -216,6 +234,20 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   // The demo's L1 reports success as isa-debug-exit status 0, i.e. (0 << 1) | 1.
   if (o.demo && result.reason.kind === "exit" && result.reason.status === 1) status = 0;
+  if (recording) {
+    const problem = await recording.finish();
+    if (problem) io.stderr(`nestvm: ${problem}`);
+  }
+  if (o.statsJson) {
+    const path = resolvePath(o.statsJson, io.cwd);
+    try {
+      await Deno.writeTextFile(path, JSON.stringify(statsJson(machine, result), null, 2) + "\n");
+    } catch (error) {
+      io.stderr(
+        `nestvm: cannot write "${path}": ${error instanceof Error ? error.message : error}`,
+      );
+    }
+  }
   if (o.stats || o.demo) {
     const text = formatStats(machine, result);
     if (o.demo) io.stdout(enc.encode("\n" + text + "\n"));
@@ -223,6 +255,46 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   machine.dispose();
   return status;
+}
+
+/** The recorder and its output files for --trace-file / --timeline. */
+interface Recording {
+  readonly recorder: TraceRecorder;
+  /** Close the files; a message if something could not be written. */
+  finish(): Promise<string | undefined>;
+}
+
+function openRecording(o: CliOptions, io: CliIo): Recording | string | undefined {
+  if (!o.traceFile && !o.timeline) return undefined;
+  const sinks: TraceSink[] = [];
+  let file: Deno.FsFile | undefined;
+  if (o.traceFile) {
+    const path = resolvePath(o.traceFile, io.cwd);
+    try {
+      file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    } catch (error) {
+      return `cannot open trace file "${path}": ${error instanceof Error ? error.message : error}`;
+    }
+    sinks.push(new ChromeTraceWriter(fileWriter(file)));
+  }
+  const timeline = o.timeline ? new TimelineCollector() : undefined;
+  if (timeline) sinks.push(timeline);
+  const recorder = new TraceRecorder(sinks);
+  return {
+    recorder,
+    async finish() {
+      recorder.finish();
+      file?.close();
+      if (!timeline || !o.timeline) return undefined;
+      const path = resolvePath(o.timeline, io.cwd);
+      try {
+        await Deno.writeTextFile(path, timeline.render());
+      } catch (error) {
+        return `cannot write "${path}": ${error instanceof Error ? error.message : error}`;
+      }
+      return undefined;
+    },
+  };
 }
 
 /** Machine options stored in snapshots written by the CLI. */
