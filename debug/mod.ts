@@ -18,3 +18,10 @@
 
 export * from "./gdb/mod.ts";
 export * from "./trace/mod.ts";
+
+/** Core contracts (types) this module's API is written against. */
+export type * from "../core/mod.ts";
+
+export type * from "../cpu/mod.ts";
+export type * from "../mm/mod.ts";
+export type * from "../plugins/mod.ts";
