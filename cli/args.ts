@@ -23,6 +23,8 @@ export interface CliOptions {
   debugcon?: string;
   /** Leave out the board's default devices (--nodefaults, as QEMU). */
   nodefaults?: boolean;
+  /** Lowest plugin log level printed on stderr (--log-level; default warn). */
+  logLevel?: "debug" | "info" | "warn" | "error" | "silent";
   /** --device specs, in order. */
   devices: string[];
   /** CPU model spec (--cpu). */
@@ -217,6 +219,20 @@ export const OPTIONS: readonly OptionDef[] = [
         return `--debugcon must be stdio, none or file:PATH, got "${v}"`;
       }
       o.debugcon = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--log-level"],
+    kind: "string",
+    arg: "debug|info|warn|error|silent",
+    /** Show help (--help). */
+    help: "lowest level of plugin log messages printed on stderr (default warn)",
+    apply: (o, v) => {
+      if (!["debug", "info", "warn", "error", "silent"].includes(v)) {
+        return `--log-level must be debug, info, warn, error or silent, got "${v}"`;
+      }
+      o.logLevel = v as CliOptions["logLevel"];
       return undefined;
     },
   },

@@ -172,6 +172,8 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       // A restored machine gets the 0xE9 console it was saved with (writing where asked now).
       debugcon: c.debugcon === true ? debugconSink ?? sink : undefined,
       noDefaults: c.noDefaults === true,
+      logLevel: o.logLevel,
+      logSink: io.stderr,
       cpu: c.cpu,
       devices: c.devices,
       plugins,

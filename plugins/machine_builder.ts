@@ -57,6 +57,8 @@ export interface CreateMachineOptions {
   readonly strictExits?: boolean;
   /** Passed to {@link Machine}. */
   readonly logLevel?: MachineOptions["logLevel"];
+  /** Passed to {@link Machine}: where plugin log lines go (default stderr). */
+  readonly logSink?: MachineOptions["logSink"];
 }
 
 function vmxWanted(o: CreateMachineOptions): boolean {
@@ -116,6 +118,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     cpu,
     strictExits: options.strictExits,
     logLevel: options.logLevel,
+    logSink: options.logSink,
   });
 }
 

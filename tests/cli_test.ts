@@ -274,3 +274,18 @@ Deno.test("cli: 0xE9 console only with -debugcon (as QEMU); -nodefaults drops CO
   assert.equal((await run([...load, "-debugcon", "tty"])).status, 2);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli: --log-level shows plugin debug logs; the default (warn) hides them", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/hlt.bin`;
+  await Deno.writeFile(bin, new Uint8Array([0xb0, 0x00, 0xe6, 0xf4]));
+  const args = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16", "--plugin"];
+  const spec = "./plugins/examples/rng_device.ts,seed=7";
+  const quiet = await run([...args, spec]);
+  assert.doesNotMatch(quiet.err, /rng at port/);
+  const loud = await run([...args, spec, "--log-level", "debug"]);
+  assert.equal(loud.status, 1, loud.err);
+  assert.match(loud.err, /\[rng@0x5ec\] debug: rng at port 0x5ec, seed 7/);
+  assert.equal((await run([...args, spec, "--log-level", "chatty"])).status, 2);
+  await Deno.remove(dir, { recursive: true });
+});
