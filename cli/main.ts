@@ -12,7 +12,8 @@ import { EXIT_CODES, exitCodeFor } from "../core/run_result.ts";
 import { describeStop } from "../core/run_result.ts";
 import type { PcMachine } from "../plugins/pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { loadPlugin, pluginHelp, PluginLoadError } from "../plugins/loader.ts";
+import { loadPluginModule, pluginHelp, PluginLoadError } from "../plugins/loader.ts";
+import type { DeviceType } from "../plugins/device_types.ts";
 import { deviceHelp } from "../devices/device_help.ts";
 import { BootError, bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { createTracePlugin } from "./trace_plugin.ts";
@@ -123,15 +124,8 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   if (typeof sink === "string" || typeof debugconSink === "string") return EXIT_CODES.usage;
 
-  for (const spec of o.devices) {
-    const help = deviceHelp(spec);
-    if (help !== null) {
-      io.stderr(help);
-      return 0;
-    }
-  }
-
   const plugins: Plugin[] = [];
+  const deviceTypes: DeviceType[] = [];
   for (const spec of o.plugins) {
     try {
       const help = await pluginHelp(spec, io.cwd);
@@ -139,10 +133,19 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
         io.stderr(help);
         return 0;
       }
-      plugins.push(await loadPlugin(spec, io.cwd));
+      const loaded = await loadPluginModule(spec, io.cwd);
+      if (loaded.plugin !== undefined) plugins.push(loaded.plugin);
+      deviceTypes.push(...loaded.deviceTypes);
     } catch (error) {
       io.stderr(`nestvm: ${error instanceof PluginLoadError ? error.message : String(error)}`);
       return EXIT_CODES.usage;
+    }
+  }
+  for (const spec of o.devices) {
+    const help = deviceHelp(spec, deviceTypes);
+    if (help !== null) {
+      io.stderr(help);
+      return 0;
     }
   }
   if (o.trace) plugins.unshift(createTracePlugin(io.stderr));
@@ -176,6 +179,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       logSink: io.stderr,
       cpu: c.cpu,
       devices: c.devices,
+      deviceTypes,
       plugins,
     });
   };

@@ -10,7 +10,8 @@
 import type { MachineOptions } from "../core/machine.ts";
 import { newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { PluginMissingError } from "../core/plugin.ts";
+import { PluginConflictError, PluginMissingError } from "../core/plugin.ts";
+import { createDevice, type DeviceType } from "./device_types.ts";
 import {
   type BoardOptions,
   deviceFactories,
@@ -49,6 +50,8 @@ export interface CreateMachineOptions {
   readonly cpu?: string;
   /** `--device` specs: configure a board device of the same type, or add one. */
   readonly devices?: readonly string[];
+  /** Device types contributed by modules (usable in `devices` by name). */
+  readonly deviceTypes?: readonly DeviceType[];
   /** Extra plugins (loaded after the board). */
   readonly plugins?: readonly Plugin[];
   /** Load the nested-VMX plugin (default: true unless the CPU spec has -vmx). */
@@ -78,12 +81,25 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   };
   const extra: Plugin[] = [];
   const configure = new Map<string, Record<string, string>>();
+  const contributed = new Map((options.deviceTypes ?? []).map((t) => [t.name, t]));
+  for (const t of contributed.keys()) {
+    if (Object.hasOwn(deviceFactories, t)) {
+      throw new PluginConflictError(
+        `device type "${t}" from a module collides with a built-in device`,
+      );
+    }
+  }
   for (const { name, options: devOptions } of (options.devices ?? []).map(parseSpec)) {
-    const factory = deviceFactories[name];
+    const type = contributed.get(name);
+    if (type !== undefined) {
+      extra.push(createDevice(type, devOptions));
+      continue;
+    }
+    const factory = Object.hasOwn(deviceFactories, name) ? deviceFactories[name] : undefined;
     if (!factory) {
       throw new PluginMissingError(
         `unknown device "${name}"; known devices: ${
-          Object.keys(deviceFactories).sort().join(", ")
+          [...Object.keys(deviceFactories), ...contributed.keys()].sort().join(", ")
         }`,
       );
     }
