@@ -27,6 +27,8 @@ export interface CliOptions {
   logLevel?: "debug" | "info" | "warn" | "error" | "silent";
   /** --device specs, in order. */
   devices: string[];
+  /** Board devices to leave out (--no-device NAME), e.g. to put a plugin in their place. */
+  omitDevices?: string[];
   /** CPU model spec (--cpu). */
   cpu?: string;
   /** --plugin specs, in order. */
@@ -219,6 +221,17 @@ export const OPTIONS: readonly OptionDef[] = [
         return `--debugcon must be stdio, none or file:PATH, got "${v}"`;
       }
       o.debugcon = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--no-device"],
+    kind: "string",
+    arg: "NAME",
+    /** Show help (--help). */
+    help: "leave a pc board device out (e.g. isa-serial, to load a plugin of your own there)",
+    apply: (o, v) => {
+      (o.omitDevices ??= []).push(v);
       return undefined;
     },
   },

@@ -166,6 +166,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     noDefaults: o.nodefaults === true,
     serial: !o.nodefaults || o.serialGiven === true,
     debugcon: debugconSink !== undefined,
+    omit: o.omitDevices ?? [],
   };
   const build = (saved?: unknown) => {
     const c = isSavedConfig(saved) ? saved : config;
@@ -175,6 +176,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       // A restored machine gets the 0xE9 console it was saved with (writing where asked now).
       debugcon: c.debugcon === true ? debugconSink ?? sink : undefined,
       noDefaults: c.noDefaults === true,
+      omitBoardDevices: c.omit ?? [],
       logLevel: o.logLevel,
       logSink: io.stderr,
       cpu: c.cpu,
@@ -314,6 +316,8 @@ interface SavedConfig {
   serial?: boolean;
   /** Whether the machine has the -debugcon console (absent: false). */
   debugcon?: boolean;
+  /** Board devices left out (--no-device). */
+  omit?: string[];
 }
 
 function isSavedConfig(x: unknown): x is SavedConfig {

@@ -101,7 +101,17 @@ export async function loadPluginModule(spec: string, cwd: string): Promise<Loade
   return { plugin: pluginOf(spec, mod), deviceTypes };
 }
 
-/** Load a plugin from `spec` ("module[,key=value...]"). */
+/**
+ * Load a plugin from `spec` ("module[,key=value...]").
+ *
+ * @example
+ * ```ts
+ * import { loadPlugin } from "./loader.ts";
+ *
+ * const rng = await loadPlugin("./plugins/examples/rng_device.ts,seed=42", Deno.cwd());
+ * console.log(rng.name); // "rng@0x5ec"
+ * ```
+ */
 export async function loadPlugin(spec: string, cwd: string): Promise<Plugin> {
   const { name: specifier } = parseSpec(spec);
   return pluginOf(spec, await importModule(specifier, cwd));

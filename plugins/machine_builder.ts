@@ -69,7 +69,24 @@ function vmxWanted(o: CreateMachineOptions): boolean {
   return !(o.cpu ?? "").split(",").some((f) => f.trim() === "-vmx");
 }
 
-/** Build a machine with the `pc` board, VMX and the given devices and plugins. */
+/**
+ * Build a machine with the `pc` board, VMX and the given devices and plugins.
+ *
+ * @example
+ * ```ts
+ * import { bootKernel, createMachine } from "./machine_builder.ts";
+ *
+ * const machine = createMachine({
+ *   memoryMiB: 64,
+ *   serial: (bytes) => Deno.stdout.writeSync(bytes),
+ *   devices: ["isa-debug-exit,iobase=0xf4,iosize=4"],
+ * });
+ * bootKernel(machine, await Deno.readFile("guests/build/hello64.elf"), { cmdline: "quiet" });
+ * const result = machine.run({ maxInstructions: 10_000_000 });
+ * console.log(result.reason); // { kind: "exit", status: 1 }
+ * machine.dispose();
+ * ```
+ */
 export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   const board = options.board ?? "pc";
   const boardOptions: BoardOptions = {
@@ -160,7 +177,20 @@ function enter(machine: PcMachine, r: LoadResult): void {
   applyEntryState(machine.cpu, r.entry);
 }
 
-/** Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}. */
+/**
+ * Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}.
+ *
+ * @example
+ * ```ts
+ * import { bootKernel, createMachine } from "./machine_builder.ts";
+ *
+ * const m = createMachine();
+ * bootKernel(m, await Deno.readFile("guests/build/hello64.elf"), {
+ *   cmdline: "iterations=10",
+ *   modules: [{ name: "data.bin", data: new Uint8Array(16) }],
+ * });
+ * ```
+ */
 export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootOptions = {}): void {
   enter(
     machine,
@@ -168,7 +198,19 @@ export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootO
   );
 }
 
-/** Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}. */
+/**
+ * Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}.
+ *
+ * @example
+ * ```ts
+ * import { bootFlat, createMachine } from "./machine_builder.ts";
+ *
+ * const m = createMachine({ memoryMiB: 16 });
+ * // mov al, 0; out 0xf4, al  (isa-debug-exit: status 1)
+ * bootFlat(m, [{ addr: 0x100000, data: Uint8Array.fromHex("b000e6f4") }], 0x100000, "protected32");
+ * console.log(m.run().reason); // { kind: "exit", status: 1 }
+ * ```
+ */
 export function bootFlat(
   machine: PcMachine,
   files: readonly { addr: number; data: Uint8Array; name?: string }[],

@@ -312,3 +312,22 @@ Deno.test("cli: a --plugin module's deviceTypes are -device names (several insta
   assert.match(typo.err, /rng: unknown option "prot"/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli: --no-device leaves a board device out so a plugin can take its ports", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/exit.bin`;
+  await Deno.writeFile(bin, Uint8Array.fromHex("b000e6f4f4")); // mov al,0; out 0xf4,al; hlt
+  const plugin = `${dir}/uart.ts`;
+  await Deno.writeTextFile(
+    plugin,
+    `export default () => ({ name: "my-uart", version: "1.0.0", apiVersion: 1,
+      setup(ctx) { ctx.ports.register(0x3f8, 8, { read: () => 0, write: () => {} }); } });`,
+  );
+  const load = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16", "--plugin", plugin];
+  const clash = await run(load);
+  assert.equal(clash.status, 12, clash.err);
+  assert.match(clash.err, /port 0x3f8 is claimed by both "uart16550@0x3f8" and "my-uart"/);
+  const replaced = await run([...load, "--no-device", "isa-serial"]);
+  assert.equal(replaced.status, 1, replaced.err);
+  await Deno.remove(dir, { recursive: true });
+});
