@@ -164,6 +164,17 @@ function setFlag(key: FlagKey): OptionDef["apply"] {
   };
 }
 
+/** A character-device destination (stdio, none or file:PATH), stored by `set`. */
+function charDevice(option: string, set: (o: CliOptions, v: string) => void): OptionDef["apply"] {
+  return (o, v) => {
+    if (v !== "stdio" && v !== "none" && !v.startsWith("file:")) {
+      return `--${option} must be stdio, none or file:PATH, got "${v}"`;
+    }
+    set(o, v);
+    return undefined;
+  };
+}
+
 /** A repeatable option collecting its values. */
 function append(key: "devices" | "plugins"): OptionDef["apply"] {
   return (o, v) => {
@@ -201,14 +212,10 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "stdio|file:PATH|none",
     /** Show help (--help). */
     help: "where COM1 output goes (default stdio)",
-    apply: (o, v) => {
-      if (v !== "stdio" && v !== "none" && !v.startsWith("file:")) {
-        return `--serial must be stdio, none or file:PATH, got "${v}"`;
-      }
+    apply: charDevice("serial", (o, v) => {
       o.serial = v;
       o.serialGiven = true;
-      return undefined;
-    },
+    }),
   },
   {
     names: ["--debugcon", "-debugcon"],
@@ -216,13 +223,9 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "stdio|file:PATH|none",
     /** Show help (--help). */
     help: "add the port 0xE9 debug console writing there (none by default, as in QEMU)",
-    apply: (o, v) => {
-      if (v !== "stdio" && v !== "none" && !v.startsWith("file:")) {
-        return `--debugcon must be stdio, none or file:PATH, got "${v}"`;
-      }
+    apply: charDevice("debugcon", (o, v) => {
       o.debugcon = v;
-      return undefined;
-    },
+    }),
   },
   {
     names: ["--no-device"],
