@@ -18,6 +18,7 @@ import * as Y from "./exec_system.ts";
 import * as Z from "./exec_sys64.ts";
 import * as F from "./exec_fast.ts";
 import * as H from "./exec_hot.ts";
+import { selectSse } from "./sse/select.ts";
 
 /** Choose the handler for `i` and set `i.x`/`i.y`. */
 export function selectHandler(i: Insn): Handler {
@@ -76,7 +77,7 @@ export function selectHandler(i: Insn): Handler {
     case Op.X87:
       return Y.x87;
     case Op.SSE:
-      return Y.sse;
+      return selectSse(i) ?? Y.sse;
     // ---- unary group ----
     case Op.TEST_EbGb:
       i.y = 2;

@@ -1,0 +1,409 @@
+/**
+ * IEEE 754 binary32/binary64 arithmetic as SSE performs it under MXCSR:
+ * all four rounding modes, FTZ/DAZ and the six exception flags, without
+ * BigInt. JavaScript only rounds to nearest, so every operation first
+ * computes a round-to-nearest approximation `m` together with the SIGN of
+ * its error (exact value minus `m`, from TwoSum/TwoProduct or a remainder),
+ * and {@link finish} rounds the exact value to the target precision and
+ * exponent range from those two facts. That is enough because every grid
+ * point and midpoint of the target format lies on the binary64 grid of `m`.
+ *
+ * Conventions: values are passed as raw bit patterns (binary64 as two
+ * 32-bit words, binary32 as one word) so NaN payloads survive; results are
+ * left in {@link res} (`lo`, `hi`). Exceptions accumulate in `env.flags`.
+ * SDM Vol. 1 4.8-4.9 (formats, exceptions), 10.2.3 (MXCSR, FTZ/DAZ),
+ * 11.5 (SIMD floating-point exceptions, NaN rules Table 4-7).
+ *
+ * @module
+ */
+
+/** MXCSR exception flag bits. */
+export const IE = 1, DE = 2, ZE = 4, OE = 8, UE = 16, PE = 32;
+
+/** Per-instruction floating-point environment (set by {@link beginFp}). */
+export const env = {
+  /** Exception flags raised so far by this instruction. */
+  flags: 0,
+  /** Rounding control: 0 nearest, 1 down, 2 up, 3 toward zero. */
+  rc: 0,
+  /** Denormals-are-zero. */
+  daz: false,
+  /** Flush-to-zero. */
+  ftz: false,
+  /** Underflow masked (MXCSR.UM). */
+  um: true,
+  /** Overflow masked (MXCSR.OM). */
+  om: true,
+};
+
+/** Result of the last operation: binary64 words, or binary32 in `lo`. */
+export const res = { lo: 0, hi: 0 };
+
+/** Load rounding/FTZ/DAZ/masks from `mxcsr` and clear the flags. */
+export function beginFp(mxcsr: number): void {
+  env.flags = 0;
+  env.rc = (mxcsr >> 13) & 3;
+  env.daz = (mxcsr & 0x40) !== 0;
+  env.ftz = (mxcsr & 0x8000) !== 0;
+  env.um = (mxcsr & 0x800) !== 0;
+  env.om = (mxcsr & 0x400) !== 0;
+}
+
+const cv = new Float64Array(1);
+const cw = new Uint32Array(cv.buffer);
+const cf = new Float32Array(1);
+const cfw = new Uint32Array(cf.buffer);
+
+/** binary64 words to a number (callers exclude NaN). */
+export function f64(lo: number, hi: number): number {
+  cw[0] = lo;
+  cw[1] = hi;
+  return cv[0];
+}
+
+/** binary32 bits to a number (callers exclude NaN). */
+export function f32(b: number): number {
+  cfw[0] = b;
+  return cf[0];
+}
+
+/** Store a number as binary64 in {@link res}. */
+export function put64(x: number): void {
+  cv[0] = x;
+  res.lo = cw[0];
+  res.hi = cw[1];
+}
+
+/** Bits of a number that is exactly representable in binary32. */
+export function bits32(x: number): number {
+  cf[0] = x;
+  return cfw[0];
+}
+
+/** 2^n for -1022 <= n <= 1023. */
+function pow2(n: number): number {
+  cw[0] = 0;
+  cw[1] = (n + 1023) << 20;
+  return cv[0];
+}
+
+/** x * 2^n, exact when the result is representable. */
+export function scale(x: number, n: number): number {
+  while (n > 1000) {
+    x *= pow2(1000);
+    n -= 1000;
+  }
+  while (n < -1000) {
+    x *= pow2(-1000);
+    n += 1000;
+  }
+  return x * pow2(n);
+}
+
+/** floor(log2(m)) for a positive normal binary64 number. */
+function expOf(m: number): number {
+  cv[0] = m;
+  return ((cw[1] >>> 20) & 0x7ff) - 1023;
+}
+
+/** True if the positive normal `m` is a power of two. */
+function isPow2(m: number): boolean {
+  cv[0] = m;
+  return cw[0] === 0 && (cw[1] & 0xfffff) === 0;
+}
+
+/** Sign (-1, 0, 1) of the rounding error of a*b (Dekker TwoProduct; |a|,|b| < 2^995). */
+export function mulErrSign(a: number, b: number, p: number): number {
+  let c = 134217729 * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = 134217729 * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  const e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  return e > 0 ? 1 : e < 0 ? -1 : 0;
+}
+
+/** Exact a*b - p for the same inputs as {@link mulErrSign}. */
+function mulErr(a: number, b: number, p: number): number {
+  let c = 134217729 * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = 134217729 * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+/** Error sign of s = a + b (TwoSum). */
+function addErrSign(a: number, b: number, s: number): number {
+  const bb = s - a;
+  const e = (a - (s - bb)) + (b - bb);
+  return e > 0 ? 1 : e < 0 ? -1 : 0;
+}
+
+let inexact = false;
+
+/**
+ * Round q (>= 0, in units of the target grid, with the exact value's error
+ * sign `s` relative to q) to an integer by direction `dir` (0 nearest-even,
+ * 1 toward zero, 2 away from zero). Sets `inexact`.
+ */
+function roundUnits(q: number, s: number, dir: number): number {
+  let n = Math.floor(q);
+  let frac = q - n;
+  if (frac === 0 && s === 0) {
+    inexact = false;
+    return n;
+  }
+  inexact = true;
+  if (frac === 0 && s < 0) {
+    n -= 1;
+    frac = 1;
+  }
+  if (dir === 1) return n;
+  if (dir === 2) return n + 1;
+  if (frac > 0.5) return n + 1;
+  if (frac < 0.5) return n;
+  if (s > 0) return n + 1;
+  if (s < 0) return n;
+  return n % 2 === 0 ? n : n + 1;
+}
+
+/**
+ * Round the exact magnitude (m + err) * 2^e, where err has sign `s`, to
+ * precision `p` (24 or 53 bits) with its exponent range, applying MXCSR
+ * rounding, FTZ and the O/U/P flags. Returns the signed result as a number.
+ */
+export function finish(m: number, s: number, e: number, neg: boolean, p: number): number {
+  if (m < 1e-290) {
+    m *= pow2(512);
+    e -= 512;
+  } else if (m > 1e290) {
+    m *= pow2(-512);
+    e += 512;
+  }
+  const emin = p === 24 ? -126 : -1022;
+  const emax = p === 24 ? 127 : 1023;
+  let E = expOf(m);
+  const eTrue0 = E;
+  if (s < 0 && isPow2(m)) E -= 1;
+  const et = E + e;
+  const rc = env.rc;
+  const dir = rc === 0 ? 0 : rc === 3 ? 1 : (rc === 1) === neg ? 2 : 1;
+  // Unbounded-exponent rounding decides overflow and tininess (x86 detects
+  // tininess after rounding).
+  let g = et - (p - 1);
+  let k = roundUnits(scale(m, e - g), s, dir);
+  let tiny = false;
+  if (et < emin) {
+    tiny = !(et === emin - 1 && k === 2 ** p);
+    g = emin - (p - 1);
+    if (et < g - 1) {
+      inexact = true;
+      k = dir === 2 ? 1 : 0;
+    } else k = roundUnits(scale(m, e - g), s, dir);
+  } else if (et > emax || (et === emax && k === 2 ** p)) {
+    env.flags |= OE | PE;
+    if (!env.om) return neg ? -Infinity : Infinity;
+    const big = dir === 1 ? (p === 24 ? 3.4028234663852886e38 : Number.MAX_VALUE) : Infinity;
+    return neg ? -big : big;
+  }
+  void eTrue0;
+  if (tiny) {
+    if (!env.um) {
+      env.flags |= UE;
+    } else if (env.ftz) {
+      env.flags |= UE | PE;
+      return neg ? -0 : 0;
+    } else if (inexact) env.flags |= UE;
+  }
+  if (inexact) env.flags |= PE;
+  const r = scale(k, g);
+  return neg ? -r : r;
+}
+
+// ---------------------------------------------------------------------
+// binary64
+// ---------------------------------------------------------------------
+
+/** Operation codes for {@link arith64}/{@link arith32}. */
+export const enum FOp {
+  ADD = 0,
+  SUB = 1,
+  MUL = 2,
+  DIV = 3,
+  SQRT = 4,
+}
+
+/** True if binary64 (lo, hi) is a NaN. */
+export function isNaN64(lo: number, hi: number): boolean {
+  return (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0;
+}
+
+/** True if binary32 `b` is a NaN. */
+export function isNaN32(b: number): boolean {
+  return (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0;
+}
+
+/** NaN result of a two-operand binary64 operation (one of them is a NaN). */
+function nan64(alo: number, ahi: number, blo: number, bhi: number): void {
+  const an = isNaN64(alo, ahi);
+  if ((an && (ahi & 0x80000) === 0) || (isNaN64(blo, bhi) && (bhi & 0x80000) === 0)) {
+    env.flags |= IE;
+  }
+  if (an) {
+    res.lo = alo;
+    res.hi = (ahi | 0x80000) >>> 0;
+  } else {
+    res.lo = blo;
+    res.hi = (bhi | 0x80000) >>> 0;
+  }
+}
+
+function indefinite64(): void {
+  env.flags |= IE;
+  res.lo = 0;
+  res.hi = 0xfff80000;
+}
+
+/** Value of a non-NaN binary64 operand after DAZ, raising DE for denormals. */
+export function in64(lo: number, hi: number): number {
+  if ((hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0) {
+    if (env.daz) return (hi & 0x80000000) !== 0 ? -0 : 0;
+    env.flags |= DE;
+  }
+  return f64(lo, hi);
+}
+
+/** Value of a non-NaN binary32 operand after DAZ, raising DE for denormals. */
+export function in32(b: number): number {
+  if ((b & 0x7f800000) === 0 && (b & 0x7fffff) !== 0) {
+    if (env.daz) return (b & 0x80000000) !== 0 ? -0 : 0;
+    env.flags |= DE;
+  }
+  return f32(b);
+}
+
+/** Exact sum/difference/product/quotient/root core shared by both widths. */
+function core(op: number, a: number, b: number, p: number): number {
+  switch (op) {
+    case FOp.ADD:
+    case FOp.SUB: {
+      if (op === FOp.SUB) b = -b;
+      if (a === Infinity && b === -Infinity || a === -Infinity && b === Infinity) return NaN;
+      if (a === Infinity || a === -Infinity) return a;
+      if (b === Infinity || b === -Infinity) return b;
+      let m = a + b;
+      if (m === 0) {
+        if (a === 0 && b === 0 && Object.is(a, -0) === Object.is(b, -0)) return a;
+        return env.rc === 1 ? -0 : 0;
+      }
+      let e = 0;
+      let s: number;
+      if (m === Infinity || m === -Infinity) {
+        m = a / 2 + b / 2;
+        s = addErrSign(a / 2, b / 2, m);
+        e = 1;
+      } else s = addErrSign(a, b, m);
+      const neg = m < 0;
+      return finish(neg ? -m : m, neg ? -s : s, e, neg, p);
+    }
+    case FOp.MUL: {
+      const neg = (a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0));
+      a = Math.abs(a);
+      b = Math.abs(b);
+      if ((a === 0 && b === Infinity) || (b === 0 && a === Infinity)) return NaN;
+      if (a === Infinity || b === Infinity) return neg ? -Infinity : Infinity;
+      if (a === 0 || b === 0) return neg ? -0 : 0;
+      if (p === 24) return finish(a * b, 0, 0, neg, 24);
+      const ea = expOf(a < 1e-290 ? a * pow2(512) : a) - (a < 1e-290 ? 512 : 0);
+      const eb = expOf(b < 1e-290 ? b * pow2(512) : b) - (b < 1e-290 ? 512 : 0);
+      const ma = scale(a, -ea), mb = scale(b, -eb);
+      const m = ma * mb;
+      return finish(m, mulErrSign(ma, mb, m), ea + eb, neg, 53);
+    }
+    case FOp.DIV: {
+      const neg = (a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0));
+      a = Math.abs(a);
+      b = Math.abs(b);
+      if ((a === 0 && b === 0) || (a === Infinity && b === Infinity)) return NaN;
+      if (a === Infinity || b === 0) {
+        if (a !== Infinity) env.flags |= ZE;
+        return neg ? -Infinity : Infinity;
+      }
+      if (a === 0 || b === Infinity) return neg ? -0 : 0;
+      const ea = p === 24 ? 0 : expOf(a < 1e-290 ? a * pow2(512) : a) - (a < 1e-290 ? 512 : 0);
+      const eb = p === 24 ? 0 : expOf(b < 1e-290 ? b * pow2(512) : b) - (b < 1e-290 ? 512 : 0);
+      const ma = scale(a, -ea), mb = scale(b, -eb);
+      const m = ma / mb;
+      const pe = mulErr(m, mb, m * mb);
+      const r = (ma - m * mb) - pe;
+      return finish(m, r > 0 ? 1 : r < 0 ? -1 : 0, ea - eb, neg, p);
+    }
+    default: { // SQRT of a
+      if (a === 0) return a;
+      if (a < 0) return NaN;
+      if (a === Infinity) return a;
+      let ea = 0;
+      let ma = a;
+      if (p === 53) {
+        ea = expOf(a < 1e-290 ? a * pow2(512) : a) - (a < 1e-290 ? 512 : 0);
+        if ((ea & 1) !== 0) ea -= 1;
+        ma = scale(a, -ea);
+      }
+      const m = Math.sqrt(ma);
+      const pe = mulErr(m, m, m * m);
+      const r = (ma - m * m) - pe;
+      return finish(m, r > 0 ? 1 : r < 0 ? -1 : 0, ea / 2, false, p);
+    }
+  }
+}
+
+/** binary64 `op` (SQRT uses b only as the operand... see below); result in {@link res}. */
+export function arith64(op: number, alo: number, ahi: number, blo: number, bhi: number): void {
+  if (op === FOp.SQRT) {
+    // Operand is b (the source); a is ignored.
+    if (isNaN64(blo, bhi)) return nan64(blo, bhi, blo, bhi);
+    const x = in64(blo, bhi);
+    const r = core(op, x, 0, 53);
+    if (r !== r) return indefinite64();
+    return put64(r);
+  }
+  if (isNaN64(alo, ahi) || isNaN64(blo, bhi)) return nan64(alo, ahi, blo, bhi);
+  const a = in64(alo, ahi), b = in64(blo, bhi);
+  const r = core(op, a, b, 53);
+  if (r !== r) return indefinite64();
+  put64(r);
+}
+
+/** NaN result of a two-operand binary32 operation. */
+function nan32(a: number, b: number): void {
+  const an = isNaN32(a);
+  if ((an && (a & 0x400000) === 0) || (isNaN32(b) && (b & 0x400000) === 0)) env.flags |= IE;
+  res.lo = ((an ? a : b) | 0x400000) >>> 0;
+}
+
+/** binary32 `op` on bit patterns; result bits in `res.lo`. SQRT takes b. */
+export function arith32(op: number, a: number, b: number): void {
+  if (op === FOp.SQRT) {
+    if (isNaN32(b)) return nan32(b, b);
+    const r = core(op, in32(b), 0, 24);
+    if (r !== r) {
+      env.flags |= IE;
+      res.lo = 0xffc00000;
+      return;
+    }
+    res.lo = bits32(r);
+    return;
+  }
+  if (isNaN32(a) || isNaN32(b)) return nan32(a, b);
+  const x = in32(a), y = in32(b);
+  const r = core(op, x, y, 24);
+  if (r !== r) {
+    env.flags |= IE;
+    res.lo = 0xffc00000;
+    return;
+  }
+  res.lo = bits32(r);
+}
