@@ -48,12 +48,17 @@ function srcSize(y: number): number {
   return y < 2 ? 16 : y === 2 ? 4 : 8;
 }
 
+/** With DAZ, MIN/MAX return a denormal operand as the zero it was read as. */
+function daz32(b: number): number {
+  return env.daz && (b & 0x7f800000) === 0 ? (b & 0x80000000) >>> 0 : b;
+}
+
 function lane32(op: number, a: number, b: number): number {
   if (op < 5) {
     arith32(op, a, b);
     return res.lo;
   }
-  return minmax32(op === FpOp.MAX, a, b) ? a : b;
+  return daz32(minmax32(op === FpOp.MAX, a, b) ? a : b);
 }
 
 function lane64(op: number, alo: number, ahi: number, blo: number, bhi: number): void {
@@ -64,6 +69,10 @@ function lane64(op: number, alo: number, ahi: number, blo: number, bhi: number):
   } else {
     res.lo = blo;
     res.hi = bhi;
+  }
+  if (env.daz && (res.hi & 0x7ff00000) === 0) {
+    res.lo = 0;
+    res.hi = (res.hi & 0x80000000) >>> 0;
   }
 }
 

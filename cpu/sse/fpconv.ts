@@ -22,6 +22,8 @@ import {
   PE,
   put64,
   res,
+  val32,
+  val64,
 } from "./softfp.ts";
 
 const TWO32 = 4294967296;
@@ -175,13 +177,13 @@ function toInt(nan: boolean, x: number, rc: number, bits: number): void {
 /** CVT(T)SD2SI & co: binary64 to int32/int64; `trunc` forces rounding toward zero. */
 export function cvt64ToInt(lo: number, hi: number, trunc: boolean, bits: number): void {
   const nan = isNaN64(lo, hi) || (hi & 0x7ff00000) === 0x7ff00000;
-  toInt(nan, nan ? 0 : in64(lo, hi), trunc ? 3 : env.rc, bits);
+  toInt(nan, nan ? 0 : val64(lo, hi), trunc ? 3 : env.rc, bits);
 }
 
 /** CVT(T)SS2SI & co: binary32 to int32/int64. */
 export function cvt32ToInt(b: number, trunc: boolean, bits: number): void {
   const nan = (b & 0x7f800000) === 0x7f800000;
-  toInt(nan, nan ? 0 : in32(b), trunc ? 3 : env.rc, bits);
+  toInt(nan, nan ? 0 : val32(b), trunc ? 3 : env.rc, bits);
 }
 
 /** Signed 64-bit integer (lo, hi words) to binary64 (p = 53) or binary32 (p = 24) as a number. */
@@ -234,7 +236,7 @@ export function round64(lo: number, hi: number, imm: number): void {
     res.hi = (hi | 0x80000) >>> 0;
     return;
   }
-  const x = in64(lo, hi);
+  const x = val64(lo, hi);
   const r = (x === Infinity || x === -Infinity)
     ? x
     : roundInt(x, (imm & 4) !== 0 ? env.rc : imm & 3);
@@ -249,7 +251,7 @@ export function round32(b: number, imm: number): void {
     res.lo = (b | 0x400000) >>> 0;
     return;
   }
-  const x = in32(b);
+  const x = val32(b);
   const r = (x === Infinity || x === -Infinity)
     ? x
     : roundInt(x, (imm & 4) !== 0 ? env.rc : imm & 3);

@@ -31,6 +31,7 @@ import {
 import { blend, crc32, dpp, mpsadbw, pmovx, ptest, roundFp } from "./exec_sse4.ts";
 import { pcmpstr } from "./exec_pcmpstr.ts";
 import { mandatory } from "./operands.ts";
+import { rcpRsqrt } from "./rcp.ts";
 
 function set(i: Insn, h: Handler, x: number, y: number): Handler {
   i.x = x;
@@ -191,6 +192,10 @@ export function selectSse(i: Insn): Handler | null {
       return set(i, movmsk, mp, 1);
     case 0x51:
       return set(i, fpArith, FpOp.SQRT, FORM[mp]);
+    case 0x52:
+      return set(i, rcpRsqrt, mp === 0 ? 2 : 3, 0);
+    case 0x53:
+      return set(i, rcpRsqrt, mp === 0 ? 0 : 1, 0);
     case 0x54:
       return set(i, intOp, IOp.PAND, 0);
     case 0x55:

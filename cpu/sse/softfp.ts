@@ -267,6 +267,18 @@ function indefinite64(): void {
   res.hi = 0xfff80000;
 }
 
+/** Value of a non-NaN binary64 operand after DAZ, without the DE flag (conversions, ROUND). */
+export function val64(lo: number, hi: number): number {
+  if (env.daz && (hi & 0x7ff00000) === 0) return (hi & 0x80000000) !== 0 ? -0 : 0;
+  return f64(lo, hi);
+}
+
+/** Value of a non-NaN binary32 operand after DAZ, without the DE flag. */
+export function val32(b: number): number {
+  if (env.daz && (b & 0x7f800000) === 0) return (b & 0x80000000) !== 0 ? -0 : 0;
+  return f32(b);
+}
+
 /** Value of a non-NaN binary64 operand after DAZ, raising DE for denormals. */
 export function in64(lo: number, hi: number): number {
   if ((hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0) {
@@ -365,6 +377,10 @@ export function arith64(op: number, alo: number, ahi: number, blo: number, bhi: 
   if (op === FOp.SQRT) {
     // Operand is b (the source); a is ignored.
     if (isNaN64(blo, bhi)) return nan64(blo, bhi, blo, bhi);
+    // A negative operand is invalid before it is denormal (no DE), unless DAZ zeroes it.
+    if ((bhi & 0x80000000) !== 0 && ((bhi & 0x7fffffff) | blo) !== 0) {
+      if (!env.daz || (bhi & 0x7ff00000) !== 0) return indefinite64();
+    }
     const x = in64(blo, bhi);
     const r = core(op, x, 0, 53);
     if (r !== r) return indefinite64();
@@ -388,6 +404,13 @@ function nan32(a: number, b: number): void {
 export function arith32(op: number, a: number, b: number): void {
   if (op === FOp.SQRT) {
     if (isNaN32(b)) return nan32(b, b);
+    if ((b & 0x80000000) !== 0 && (b & 0x7fffffff) !== 0) {
+      if (!env.daz || (b & 0x7f800000) !== 0) {
+        env.flags |= IE;
+        res.lo = 0xffc00000;
+        return;
+      }
+    }
     const r = core(op, in32(b), 0, 24);
     if (r !== r) {
       env.flags |= IE;
