@@ -372,8 +372,98 @@ function core(op: number, a: number, b: number, p: number): number {
   }
 }
 
+/** 2^-959 and 2^960: operands and results inside this range take the fast paths. */
+const FAST_LO = 1.0321972e-289, FAST_HI = 9.7453140e288;
+
+/**
+ * Round-to-nearest fast path for binary64 operands and results well inside
+ * the normal range (no overflow, underflow, denormal, NaN or infinity
+ * possible; the Dekker splits cannot overflow or lose bits): the JavaScript
+ * result is the IEEE result, and only the inexact flag needs the error
+ * term. Returns false when the slow path must decide.
+ */
+function fast64(op: number, alo: number, ahi: number, blo: number, bhi: number): boolean {
+  const eb = (bhi >>> 20) & 0x7ff;
+  if (eb - 64 >>> 0 >= 1920) return false;
+  const b = f64(blo, bhi);
+  let r: number, e: number;
+  if (op === FOp.SQRT) {
+    if (b < 0) return false;
+    r = Math.sqrt(b);
+    e = b - r * r - mulErr(r, r, r * r);
+  } else {
+    const ea = (ahi >>> 20) & 0x7ff;
+    if (ea - 64 >>> 0 >= 1920) return false;
+    const a = f64(alo, ahi);
+    switch (op) {
+      case FOp.ADD:
+      case FOp.SUB: {
+        const y = op === FOp.ADD ? b : -b;
+        r = a + y;
+        const yy = r - a;
+        e = (a - (r - yy)) + (y - yy);
+        break;
+      }
+      case FOp.MUL:
+        r = a * b;
+        e = mulErr(a, b, r);
+        break;
+      default:
+        r = a / b;
+        e = a - r * b - mulErr(r, b, r * b);
+    }
+  }
+  const m = r < 0 ? -r : r;
+  if (!(m >= FAST_LO && m <= FAST_HI)) return false;
+  if (e !== 0) env.flags |= PE;
+  put64(r);
+  return true;
+}
+
+/** Round-to-nearest fast path for normal binary32 operands with a normal result. */
+function fast32(op: number, a: number, b: number): boolean {
+  const eb = (b >>> 23) & 0xff;
+  if (eb - 1 >>> 0 >= 254) return false;
+  const y = f32(b);
+  let r: number, e = 0;
+  if (op === FOp.SQRT) {
+    if (y < 0) return false;
+    r = Math.sqrt(y);
+    e = y - r * r - mulErr(r, r, r * r);
+  } else {
+    const ea = (a >>> 23) & 0xff;
+    if (ea - 1 >>> 0 >= 254) return false;
+    const x = f32(a);
+    switch (op) {
+      case FOp.ADD:
+      case FOp.SUB: {
+        const z = op === FOp.ADD ? y : -y;
+        r = x + z;
+        const zz = r - x;
+        e = (x - (r - zz)) + (z - zz);
+        break;
+      }
+      case FOp.MUL:
+        r = x * y; // exact in binary64
+        break;
+      default:
+        r = x / y;
+        e = x - r * y - mulErr(r, y, r * y);
+    }
+  }
+  // Tininess is decided on the unrounded value (x86 detects it after rounding to
+  // 24 bits with an unbounded exponent, which is below 2^-126 iff r is).
+  const q = Math.fround(r);
+  const m = r < 0 ? -r : r, mq = q < 0 ? -q : q;
+  if (!(m >= 1.1754943508222875e-38 && mq <= 3.4028234663852886e38)) return false;
+  if (q !== r || e !== 0) env.flags |= PE;
+  res.lo = bits32(q);
+  return true;
+}
+
 /** binary64 `op` (SQRT uses b only as the operand... see below); result in {@link res}. */
 export function arith64(op: number, alo: number, ahi: number, blo: number, bhi: number): void {
+  if (env.rc === 0 && fast64(op, alo, ahi, blo, bhi)) return;
   if (op === FOp.SQRT) {
     // Operand is b (the source); a is ignored.
     if (isNaN64(blo, bhi)) return nan64(blo, bhi, blo, bhi);
@@ -402,6 +492,7 @@ function nan32(a: number, b: number): void {
 
 /** binary32 `op` on bit patterns; result bits in `res.lo`. SQRT takes b. */
 export function arith32(op: number, a: number, b: number): void {
+  if (env.rc === 0 && fast32(op, a, b)) return;
   if (op === FOp.SQRT) {
     if (isNaN32(b)) return nan32(b, b);
     if ((b & 0x80000000) !== 0 && (b & 0x7fffffff) !== 0) {
