@@ -4,7 +4,9 @@
  * each recorded instruction's bytes are executed by the CPU (decode,
  * handler selection, execution) with the recorded XMM0/XMM1/RAX/RDX/RFLAGS
  * and MXCSR inputs, and XMM0, RAX, RCX, the arithmetic flags and MXCSR
- * (exception flags included) must equal the hardware's bit for bit.
+ * (exception flags included) must equal the hardware's bit for bit. Vectors
+ * recorded with unmasked exceptions must raise #XM with the hardware's
+ * state at the fault.
  */
 import assert from "node:assert/strict";
 import { enter64, installIdt, LAYOUT, makeCpu, type TestCpu } from "../cpu/testing.ts";
@@ -28,6 +30,8 @@ interface RecVec {
   outRcx: string;
   outFl: number;
   mxOut: number;
+  /** The instruction raised #XM (outputs are the state at the fault). */
+  xm: boolean;
 }
 
 /** Parse the recorder's text format. */
@@ -52,6 +56,7 @@ export function parseSseVectors(text: string): { cpu: string[]; ops: RecOp[]; ve
         outRcx: f[9],
         outFl: parseInt(f[10], 16),
         mxOut: parseInt(f[11], 16),
+        xm: f[12] === "xm",
       });
     }
   }
@@ -105,8 +110,13 @@ function replay(t: TestCpu, at: number, v: RecVec): string {
   c.rflags = 0x8d7;
   c.rip = at;
   c.activity = "active";
+  c.gpr[30] = 0;
   const r = c.run(c.retired + 40);
-  if (r !== "halted" || c.rip !== at + 0x11) return `did not complete (${r}, r15d=${c.gpr[30]})`;
+  if (v.xm) {
+    if (r !== "halted" || c.gpr[30] !== 19) return `no #XM (${r}, vector ${c.gpr[30]})`;
+  } else if (r !== "halted" || c.rip !== at + 0x11) {
+    return `did not complete (${r}, vector ${c.gpr[30]})`;
+  }
   const got = [wordsToHex(f.xmm32, 0, 4), getGpr(t, 0), getGpr(t, 1), c.rflags & 0x8d5, f.mxcsr];
   const want = [v.outX0, v.outRax, v.outRcx, v.outFl, v.mxOut];
   const names = ["xmm0", "rax", "rcx", "flags", "mxcsr"];
@@ -124,10 +134,12 @@ Deno.test("SSE vectors recorded on hardware replay bit-exactly", async () => {
   const { cpu, ops, vecs } = await loadSseVectors();
   assert.ok(cpu.some((l) => l.includes("AuthenticAMD") || l.includes("GenuineIntel")));
   assert.ok(ops.length > 200 && vecs.length > 10000, "vector file too small");
+  assert.ok(vecs.filter((v) => v.xm).length > 500, "too few #XM vectors");
   const t = makeCpu();
   enter64(t);
   installIdt(t, true);
   t.cpu.cr4 |= 0x600; // OSFXSR, OSXMMEXCPT
+  t.cpu.gpr[8] = 0x80000; // RSP for the exception frames
   // Each instruction at its own 32-byte slot, padded with NOPs up to a HLT at +0x10.
   for (let k = 0; k < ops.length; k++) {
     const slot = new Uint8Array(32).fill(0x90);

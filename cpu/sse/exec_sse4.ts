@@ -8,7 +8,7 @@
 import type { Cpu } from "../cpu.ts";
 import type { Insn } from "../icache.ts";
 import { readE, setReg } from "../regs.ts";
-import { arith32, arith64, beginFp, res } from "./softfp.ts";
+import { arith32, arith64, beginFp, env, res } from "./softfp.ts";
 import { round32, round64 } from "./fpconv.ts";
 import { commitFlags } from "./exec_fp.ts";
 import { D, getX, loadS, S, setX, sseCheck, T } from "./operands.ts";
@@ -50,6 +50,15 @@ export function dpp(c: Cpu, i: Insn): void {
   const f = c.fpu;
   beginFp(f.mxcsr);
   const d = D.u32, s = S.u32, t = T.u32, imm = i.imm;
+  // Two steps (products, then sums): an unmasked exception in the products
+  // stops there; the flags of the products stay recorded when the sums fault.
+  const mask = (f.mxcsr >> 7) & 0x3f;
+  let first = 0;
+  const products = (): void => {
+    if ((env.flags & ~mask) !== 0) commitFlags(c);
+    first = env.flags;
+    env.flags = 0;
+  };
   if (i.x === 0) {
     const p = P4;
     for (let j = 0; j < 4; j++) {
@@ -58,6 +67,7 @@ export function dpp(c: Cpu, i: Insn): void {
         p[j] = res.lo;
       } else p[j] = 0;
     }
+    products();
     arith32(0, p[0], p[1]);
     const a = res.lo;
     arith32(0, p[2], p[3]);
@@ -76,12 +86,19 @@ export function dpp(c: Cpu, i: Insn): void {
       p1lo = res.lo;
       p1hi = res.hi;
     }
+    products();
     arith64(0, p0lo, p0hi, p1lo, p1hi);
     t[0] = imm & 1 ? res.lo : 0;
     t[1] = imm & 1 ? res.hi : 0;
     t[2] = imm & 2 ? res.lo : 0;
     t[3] = imm & 2 ? res.hi : 0;
   }
+  const second = env.flags;
+  if ((second & ~mask) !== 0) {
+    f.mxcsr |= first;
+    commitFlags(c);
+  }
+  env.flags = first | second;
   commitFlags(c);
   setX(c, i.reg, T);
 }

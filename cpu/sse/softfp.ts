@@ -186,7 +186,6 @@ export function finish(m: number, s: number, e: number, neg: boolean, p: number)
   const emin = p === 24 ? -126 : -1022;
   const emax = p === 24 ? 127 : 1023;
   let E = expOf(m);
-  const eTrue0 = E;
   if (s < 0 && isPow2(m)) E -= 1;
   const et = E + e;
   const rc = env.rc;
@@ -195,25 +194,32 @@ export function finish(m: number, s: number, e: number, neg: boolean, p: number)
   // tininess after rounding).
   let g = et - (p - 1);
   let k = roundUnits(scale(m, e - g), s, dir);
+  // With the exception unmasked no result is stored, and PE reports whether
+  // the unbounded-exponent rounding was inexact (as recorded on hardware).
+  const unboundedInexact = inexact;
   let tiny = false;
   if (et < emin) {
     tiny = !(et === emin - 1 && k === 2 ** p);
+    if (tiny && !env.um) {
+      env.flags |= unboundedInexact ? UE | PE : UE;
+      return 0;
+    }
     g = emin - (p - 1);
     if (et < g - 1) {
       inexact = true;
       k = dir === 2 ? 1 : 0;
     } else k = roundUnits(scale(m, e - g), s, dir);
   } else if (et > emax || (et === emax && k === 2 ** p)) {
+    if (!env.om) {
+      env.flags |= unboundedInexact ? OE | PE : OE;
+      return neg ? -Infinity : Infinity;
+    }
     env.flags |= OE | PE;
-    if (!env.om) return neg ? -Infinity : Infinity;
     const big = dir === 1 ? (p === 24 ? 3.4028234663852886e38 : Number.MAX_VALUE) : Infinity;
     return neg ? -big : big;
   }
-  void eTrue0;
   if (tiny) {
-    if (!env.um) {
-      env.flags |= UE;
-    } else if (env.ftz) {
+    if (env.ftz) {
       env.flags |= UE | PE;
       return neg ? -0 : 0;
     } else if (inexact) env.flags |= UE;

@@ -10,13 +10,22 @@
  * into .rodata (the bytes the replay decodes) and executed inline.
  * Build: tools/sse-vectors/record.sh (gcc -masm=intel -mno-red-zone).
  *
+ * A second set per floating-point op runs with random MXCSR masks (some
+ * exceptions unmasked): the #XM arrives as SIGFPE, and the state at the
+ * fault (XMM0, RAX, RCX, RFLAGS, MXCSR) is taken from the signal context.
+ *
  * Line format (hex, little-endian byte order for vectors):
  *   op <name> <instruction bytes>
  *   v <op index> <mxcsr in> <xmm0 in> <xmm1 in> <rax in> <rdx in> <xmm0 out>
- *     <rax out> <rcx out> <rflags out & 0x8d5> <mxcsr out>
+ *     <rax out> <rcx out> <rflags out & 0x8d5> <mxcsr out> [xm]
+ * ("xm": the instruction raised #XM; the outputs are the state at the fault.)
  */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <ucontext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +245,31 @@ static void fill(St *s, int kind) {
   }
 }
 
+static sigjmp_buf jb;
+static St fault_state;
+
+static void on_fpe(int sig, siginfo_t *si, void *ctx) {
+  (void)sig;
+  (void)si;
+  ucontext_t *uc = ctx;
+  fault_state.mx = uc->uc_mcontext.fpregs->mxcsr;
+  memcpy(fault_state.x0, &uc->uc_mcontext.fpregs->_xmm[0], 16);
+  fault_state.rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
+  fault_state.rcx = (uint64_t)uc->uc_mcontext.gregs[REG_RCX];
+  fault_state.fl = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
+  siglongjmp(jb, 1);
+}
+
+/* Run o on s; returns 1 if it raised #XM (s then holds the state at the fault). */
+static int run_catch(Op *o, St *s) {
+  if (sigsetjmp(jb, 1)) {
+    *s = fault_state;
+    return 1;
+  }
+  o->run(s);
+  return 0;
+}
+
 static void hex(FILE *f, const void *p, int n) {
   const uint8_t *b = p;
   for (int k = 0; k < n; k++) fprintf(f, "%02x", b[k]);
@@ -256,6 +290,11 @@ int main(int argc, char **argv) {
     }
   }
   if (ci) fclose(ci);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fpe;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigaction(SIGFPE, &sa, 0);
   int nops = (int)(sizeof ops / sizeof ops[0]);
   for (int k = 0; k < nops; k++) {
     kinds(&ops[k]);
@@ -266,27 +305,36 @@ int main(int argc, char **argv) {
   for (int k = 0; k < nops; k++) {
     Op *o = &ops[k];
     int nm = o->modes == M_ALL ? 16 : o->modes == M_DAZ ? 2 : 1;
-    for (int m = 0; m < nm; m++) {
+    /* One extra pass (m == nm) with random masks for the floating-point ops. */
+    for (int m = 0; m <= nm; m++) {
       uint32_t mx = 0x1f80;
-      if (o->modes == M_ALL) mx |= ((uint32_t)(m & 3) << 13) | ((m & 4) ? 0x8000 : 0) | ((m & 8) ? 0x40 : 0);
+      if (m == nm) {
+        if (o->modes == M_ONE || !strncmp(o->name, "rcp", 3) || !strncmp(o->name, "rsqrt", 5)) break;
+      } else if (o->modes == M_ALL) mx |= ((uint32_t)(m & 3) << 13) | ((m & 4) ? 0x8000 : 0) | ((m & 8) ? 0x40 : 0);
       else if (o->modes == M_DAZ) mx |= m ? 0x40 : 0;
-      int count = o->modes == M_ONE ? per * 8 : per;
+      int count = o->modes == M_ONE ? per * 8 : m == nm ? per * 4 : per;
       for (int v = 0; v < count; v++) {
         St s, in;
         memset(&s, 0, sizeof s);
         fill(&s, o->kind);
         s.rcx = 0;
+        if (m == nm) {
+          uint64_t r = rnd();
+          mx = (uint32_t)(r & 0xe040) | 0x1f80;
+          mx &= ~(uint32_t)(((r >> 16) & 0x3f) << 7);
+        }
         s.mx = mx;
         in = s;
-        o->run(&s);
+        int xm = run_catch(o, &s);
         fprintf(f, "v %d %04x ", k, in.mx);
         hex(f, in.x0, 16);
         fputc(' ', f);
         hex(f, in.x1, 16);
         fprintf(f, " %016llx %016llx ", (unsigned long long)in.rax, (unsigned long long)in.rdx);
         hex(f, s.x0, 16);
-        fprintf(f, " %016llx %016llx %03llx %04x\n", (unsigned long long)s.rax,
-                (unsigned long long)s.rcx, (unsigned long long)(s.fl & 0x8d5), s.mx);
+        fprintf(f, " %016llx %016llx %03llx %04x%s\n", (unsigned long long)s.rax,
+                (unsigned long long)s.rcx, (unsigned long long)(s.fl & 0x8d5), s.mx,
+                xm ? " xm" : "");
       }
     }
   }
