@@ -111,10 +111,10 @@ function replay(t: TestCpu, at: number, v: RecVec): string {
   c.rip = at;
   c.activity = "active";
   c.gpr[30] = 0;
-  const r = c.run(c.retired + 40);
+  const r = c.run(c.retired + 80);
   if (v.xm) {
     if (r !== "halted" || c.gpr[30] !== 19) return `no #XM (${r}, vector ${c.gpr[30]})`;
-  } else if (r !== "halted" || c.rip !== at + 0x11) {
+  } else if (r !== "halted" || c.rip !== at + 0x31) {
     return `did not complete (${r}, vector ${c.gpr[30]})`;
   }
   const got = [wordsToHex(f.xmm32, 0, 4), getGpr(t, 0), getGpr(t, 1), c.rflags & 0x8d5, f.mxcsr];
@@ -140,16 +140,18 @@ Deno.test("SSE vectors recorded on hardware replay bit-exactly", async () => {
   installIdt(t, true);
   t.cpu.cr4 |= 0x600; // OSFXSR, OSXMMEXCPT
   t.cpu.gpr[8] = 0x80000; // RSP for the exception frames
-  // Each instruction at its own 32-byte slot, padded with NOPs up to a HLT at +0x10.
+  // Each instruction (or short sequence) at its own 64-byte slot, padded with NOPs up to a
+  // HLT at +0x30.
   for (let k = 0; k < ops.length; k++) {
-    const slot = new Uint8Array(32).fill(0x90);
+    assert.ok(ops[k].bytes.length <= 0x30, ops[k].name);
+    const slot = new Uint8Array(64).fill(0x90);
     slot.set(ops[k].bytes, 0);
-    slot[0x10] = 0xf4;
-    t.mem.writeBytes(LAYOUT.code + 32 * k, slot);
+    slot[0x30] = 0xf4;
+    t.mem.writeBytes(LAYOUT.code + 64 * k, slot);
   }
   const bad = new Map<string, { n: number; first: string[] }>();
   for (const v of vecs) {
-    const why = replay(t, LAYOUT.code + 32 * v.op, v);
+    const why = replay(t, LAYOUT.code + 64 * v.op, v);
     if (why === "") continue;
     const name = ops[v.op].name;
     const e = bad.get(name) ?? { n: 0, first: [] };

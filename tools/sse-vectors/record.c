@@ -88,6 +88,10 @@ static void kinds(Op *o) {
   if (!strncmp(n, "cvtss2sd", 8) || !strncmp(n, "cvtps2pd", 8) || !strncmp(n, "cvtss2si", 8) ||
       !strncmp(n, "cvttss2si", 9) || !strncmp(n, "cvtps2dq", 8) || !strncmp(n, "cvttps2dq", 9))
     o->kind = K_S;
+  static const char *moves[] = {"mov", "unpck", "andn", "orpd", "xorps", "blend", "shufpd",
+                                 "insertps", "extractps", "popcnt"};
+  for (unsigned k = 0; k < sizeof moves / sizeof moves[0]; k++)
+    if (!strncmp(n, moves[k], strlen(moves[k]))) o->modes = M_ONE;
   if (!strncmp(n, "cmp", 3) || !strncmp(n, "min", 3) || !strncmp(n, "max", 3) ||
       strstr(n, "comi"))
     o->modes = M_DAZ;
