@@ -42,6 +42,16 @@ export function roundFp(c: Cpu, i: Insn): void {
 /** DPPS products (scratch). */
 const P4 = new Uint32Array(4);
 
+/** Flags of the DPPS/DPPD multiplication step. */
+let productFlags = 0;
+
+/** End of the multiplication step: fault on an unmasked exception, else keep its flags aside. */
+function afterProducts(c: Cpu, mask: number): void {
+  if ((env.flags & ~mask) !== 0) commitFlags(c);
+  productFlags = env.flags;
+  env.flags = 0;
+}
+
 /** DPPS (i.x 0) / DPPD (1): products by imm[7:4], sum, broadcast by imm[3:0]. */
 export function dpp(c: Cpu, i: Insn): void {
   sseCheck(c);
@@ -53,12 +63,6 @@ export function dpp(c: Cpu, i: Insn): void {
   // Two steps (products, then sums): an unmasked exception in the products
   // stops there; the flags of the products stay recorded when the sums fault.
   const mask = (f.mxcsr >> 7) & 0x3f;
-  let first = 0;
-  const products = (): void => {
-    if ((env.flags & ~mask) !== 0) commitFlags(c);
-    first = env.flags;
-    env.flags = 0;
-  };
   if (i.x === 0) {
     const p = P4;
     for (let j = 0; j < 4; j++) {
@@ -67,7 +71,7 @@ export function dpp(c: Cpu, i: Insn): void {
         p[j] = res.lo;
       } else p[j] = 0;
     }
-    products();
+    afterProducts(c, mask);
     arith32(0, p[0], p[1]);
     const a = res.lo;
     arith32(0, p[2], p[3]);
@@ -86,14 +90,14 @@ export function dpp(c: Cpu, i: Insn): void {
       p1lo = res.lo;
       p1hi = res.hi;
     }
-    products();
+    afterProducts(c, mask);
     arith64(0, p0lo, p0hi, p1lo, p1hi);
     t[0] = imm & 1 ? res.lo : 0;
     t[1] = imm & 1 ? res.hi : 0;
     t[2] = imm & 2 ? res.lo : 0;
     t[3] = imm & 2 ? res.hi : 0;
   }
-  const second = env.flags;
+  const first = productFlags, second = env.flags;
   if ((second & ~mask) !== 0) {
     f.mxcsr |= first;
     commitFlags(c);
