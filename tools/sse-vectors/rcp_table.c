@@ -73,13 +73,17 @@ int main(void) {
   const char *names[3] = {"RCP_HEX", "RSQRT0_HEX", "RSQRT1_HEX"};
   uint32_t *tabs[3] = {T_RCP, T_RSQ[0], T_RSQ[1]};
   for (int t = 0; t < 3; t++) {
-    printf("/** %s table (4096 entries of 8 hex digits). */\nexport const %s =\n", names[t], names[t]);
+    /* Laid out as deno fmt leaves it. */
+    /* The first string stays on the declaration line if it fits in 100 columns. */
+    int same = (int)strlen(names[t]) + 24 + 68 <= 100;
+    printf("/** %s table (4096 entries of 8 hex digits). */\nexport const %s: string =%s", names[t], names[t],
+           same ? " " : "\n");
     for (int i = 0; i < 4096; i += 8) {
-      printf("  \"");
+      printf("%s\"", i || !same ? "  " : "");
       for (int j = 0; j < 8; j++) printf("%08x", tabs[t][i + j]);
       printf("\"%s\n", i + 8 < 4096 ? " +" : ";");
     }
-    printf("\n");
+    if (t < 2) printf("\n");
   }
   return 0;
 }
