@@ -7,10 +7,10 @@
  * @module
  */
 
+import type { GuestPhysicalTranslator } from "../core/vcpu_vmx.ts";
 import type {
   ActivityState,
   InterruptSource,
-  NonRootHook,
   PendingEvent,
   SegmentRegister,
   TableRegister,
@@ -31,8 +31,8 @@ import { getGpr64, setGpr64 } from "./regs.ts";
 import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
 import * as D from "./exec_data.ts";
-import * as F from "./exec_fast.ts";
-import * as H from "./exec_hot.ts";
+import * as F from "./hot_alu.ts";
+import * as H from "./hot_mov_shift_jcc.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -112,8 +112,8 @@ export class Cpu implements Vcpu {
   retired = 0;
   /** True in VMX non-root operation. */
   nonRoot = false;
-  /** VMX plugin's hook while in non-root operation. */
-  nonRootHook: NonRootHook | null = null;
+  /** Translator of L2 guest-physical addresses (nested EPT) in non-root operation. */
+  guestPhysical: GuestPhysicalTranslator | null = null;
   /**
    * Window requests from the VMX plugin: bit 0 interrupt window, bit 1 NMI
    * window (offered as exits in non-root operation when the window opens),
@@ -242,6 +242,10 @@ export class Cpu implements Vcpu {
   readonly pctx: PagingContext = new PagingContext();
   /** Reused walk result. */
   readonly walkRes: WalkResult = new WalkResult();
+  /** The PAE PDPTE registers (those of the paging context). */
+  get pdpte(): Float64Array {
+    return this.pctx.pdpte;
+  }
 
   // ---- decoded-instruction cache (see icache.ts) ----
   /**

@@ -20,7 +20,7 @@
  */
 
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
-import type { NestedOpsFactory, VmxContext } from "./context.ts";
+import type { NestedOps, NestedOpsFactory, VmxContext } from "./context.ts";
 import { createNestedOps } from "./entry/ops.ts";
 import { VMX_FEATURES, type VmxFeatures } from "./features.ts";
 import { handleVmxInstruction } from "./instructions/dispatch.ts";
@@ -87,6 +87,14 @@ function parseOptions(options: Readonly<Record<string, string>>): {
   return { physBits, featureControl };
 }
 
+/** Stands in for part 2 while its factory runs (it receives the context it belongs to). */
+const FALLBACK_UNTIL_BUILT: NestedOps = {
+  vmentry: () => "pass",
+  nonRootInstruction: () => "pass",
+  invept: () => "pass",
+  invvpid: () => "pass",
+};
+
 function isPtr(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= -1 && v < 2 ** 52;
 }
@@ -123,7 +131,7 @@ export function createVmxPlugin(
         features,
         physBits: parsed.physBits,
         featureControl: parsed.featureControl,
-        nested: null as unknown as VmxContext["nested"],
+        nested: FALLBACK_UNTIL_BUILT,
       };
       v.nested = nested(v);
       vmx = v;

@@ -5,9 +5,10 @@
  * @module
  */
 
+import type { Vcpu } from "../../core/vcpu.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { EXIT } from "../controls.ts";
-import { big, Msr, setSysenter, type VcpuX } from "../entry/cpu_extras.ts";
+import { big, Msr, setSysenter } from "../entry/vcpu_access.ts";
 import { pdpteOk } from "../entry/check_guest.ts";
 import { O, r16, r32, rhi, rlin, ru64 } from "../entry/offsets.ts";
 import { AbortCode } from "./reasons.ts";
@@ -30,7 +31,7 @@ const HOST_SEL = [
  * `clearDebugctl`: IA32_DEBUGCTL must be cleared (it may be non-zero).
  */
 export function loadHostState(
-  v: VcpuX,
+  v: Vcpu,
   d: DataView,
   mem: GuestMemory,
   clearDebugctl: boolean,
