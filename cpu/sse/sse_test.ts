@@ -7,7 +7,7 @@
  * (Register-form arithmetic against real hardware: tests/sse_vectors_test.ts.)
  */
 import assert from "node:assert/strict";
-import { exec64, type TestCpu } from "../testing.ts";
+import { exec32, exec64, type TestCpu } from "../testing.ts";
 
 const ON = "0f 20 e0 0d 00 06 00 00 0f 22 e0 " /* mov rax, cr4; or eax, 0x600; mov cr4, rax */;
 
@@ -237,4 +237,17 @@ Deno.test('CRC32 computes CRC-32C (check value of "123456789" is E3069283)', () 
     "b8 ff ff ff ff 48 bb 31 32 33 34 35 36 37 38 f2 48 0f 38 f1 c3 b2 39 f2 0f 38 f0 c2 f7 d0 89 c1 31 c0 66 bb 31 32 66 f2 0f 38 f1 c3 f4 ", /* mov eax, -1; mov rbx, 0x3837363534333231; crc32 rax, rbx; mov dl, 0x39; crc32 eax, dl; not eax; mov ecx, eax; xor eax, eax; mov bx, 0x3231; crc32 eax, bx; hlt */
   );
   assert.equal(t.cpu.gpr[2], 0xe3069283);
+});
+
+Deno.test("32-bit protected mode: SSE2 double arithmetic, conversions and MMX", () => {
+  const t = exec32(
+    "0f 20 e0 0d 00 06 00 00 0f 22 e0 f2 0f 10 05 00 00 20 00 f2 0f 58 05 08 00 20 00 f2 0f 2c d8 f3 0f 2a cb 66 0f 7e c9 0f 6f 05 00 00 20 00 0f fe c0 0f 73 d0 20 0f 7e c2 f4 ", /* mov eax, cr4; or eax, 0x600; mov cr4, eax; movsd xmm0, [0x200000]; addsd xmm0, [0x200008]; cvttsd2si ebx, xmm0; cvtsi2ss xmm1, ebx; movd ecx, xmm1; movq mm0, [0x200000]; paddd mm0, mm0; psrlq mm0, 32; movd edx, mm0; hlt */
+    (x) => {
+      const b = new Float64Array([2.75, 40.5]);
+      x.mem.writeBytes(0x200000, new Uint8Array(b.buffer));
+    },
+  );
+  assert.equal(t.cpu.gpr[6], 43); // trunc(43.25)
+  assert.equal(t.cpu.gpr[2], 0x422c0000); // 43.0f
+  assert.equal(t.cpu.gpr[4], 0x800c0000); // high dword of 2.75 (0x40060000) doubled
 });
