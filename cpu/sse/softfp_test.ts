@@ -318,7 +318,7 @@ Deno.test("oracle sanity: it distinguishes the rounding modes and sees ties", ()
   assert.equal(round(F64, one, 0, false)[0], 0x3ff0000000000000n);
   assert.equal(round(F64, one, 2, false)[0], 0x3ff0000000000001n);
   assert.equal(round(F64, one, 0, false)[1], PE);
-  // 2^-1075 * 3 is tiny and inexact: UE|PE, rounds to 2^-1074 * 2 (even) in RN.
+  // 3 * 2^-1076 = 0.75 * 2^-1074 is tiny and inexact: UE|PE; it rounds to 2^-1074 in RN.
   const tiny: Exact = { neg: false, m: 3n, e: -1076, sticky: false };
   assert.deepEqual(round(F64, tiny, 0, false), [1n, UE | PE]);
   void IE;
