@@ -9,7 +9,8 @@
  * boundary and the overflow threshold, exact ties, cancellation.
  */
 import assert from "node:assert/strict";
-import { arith32, arith64, beginFp, env, FOp, res } from "./softfp.ts";
+import { arith32, arith64, beginFp, bits32, env, FOp, put64, res } from "./softfp.ts";
+import { cvt64to32, intToFloat } from "./fpconv.ts";
 
 const IE = 1, DE = 2, OE = 8, UE = 16, PE = 32;
 
@@ -310,6 +311,54 @@ Deno.test("softfp binary32 equals an exact BigInt oracle (all modes, FTZ, near u
   for (const fl of [DE, OE, UE, PE]) {
     assert.ok((seen.get(fl) ?? 0) > 1000, `flag ${fl} too rare: ${seen.get(fl)}`);
   }
+});
+
+Deno.test("CVTSD2SS and CVTSI2SD/SS (64-bit integers) equal the oracle in every mode", () => {
+  const bad: string[] = [];
+  for (let i = 0; i < 40000 && bad.length < 10; i++) {
+    const rc = rnd() % 4, ftz = rnd() % 4 === 0;
+    const mx = 0x1f80 | (rc << 13) | (ftz ? 0x8000 : 0);
+    if ((i & 1) === 0) {
+      // binary64 -> binary32, exponents around the binary32 range
+      const ex = 1023 - 160 + (rnd() % 320);
+      const a = operand(F64, ex);
+      const d = decode(F64, a);
+      const [want, wf] = round(F32, d, rc, ftz);
+      beginFp(mx);
+      cvt64to32(Number(a & 0xffffffffn), Number(a >> 32n));
+      if (BigInt(res.lo >>> 0) !== want || env.flags !== wf) {
+        bad.push(
+          `cvt ${a.toString(16)} rc ${rc}: ${res.lo.toString(16)}/${env.flags} vs ${
+            want.toString(16)
+          }/${wf}`,
+        );
+      }
+    } else {
+      // 64-bit integer -> binary64 or binary32
+      const v = i % 1000 === 1
+        ? 1n << 63n
+        : (BigInt(rnd()) << 32n | BigInt(rnd())) >> BigInt(1 + (rnd() % 63));
+      const signed = rnd() & 1 || v === 1n << 63n ? -v : v; // -2^63 is the one magnitude 2^63
+      const f = rnd() & 1 ? F64 : F32;
+      const [want, wf] = round(f, { neg: signed < 0n, m: v, e: 0, sticky: false }, rc, ftz);
+      beginFp(mx);
+      const u = BigInt.asUintN(64, signed);
+      const x = intToFloat(Number(u & 0xffffffffn), Number(u >> 32n), f.p);
+      let got: bigint;
+      if (f === F64) {
+        put64(x);
+        got = BigInt(res.hi >>> 0) << 32n | BigInt(res.lo >>> 0);
+      } else got = BigInt(bits32(x) >>> 0);
+      if (got !== want || env.flags !== wf) {
+        bad.push(
+          `int ${signed} p${f.p} rc ${rc}: ${got.toString(16)}/${env.flags} vs ${
+            want.toString(16)
+          }/${wf}`,
+        );
+      }
+    }
+  }
+  assert.deepEqual(bad, []);
 });
 
 Deno.test("oracle sanity: it distinguishes the rounding modes and sees ties", () => {
