@@ -86,10 +86,21 @@ function writeBack(c: Cpu, r: number, words: number): void {
 export function fpArith(c: Cpu, i: Insn): void {
   sseCheck(c);
   const y = i.y, op = i.x;
-  loadS(c, i, srcSize(y), false, y < 2);
   const f = c.fpu;
+  const x = f.xmm32, o = i.reg << 2;
+  if (y === 3 && i.isMem === 0) {
+    // Scalar double between registers: no copies.
+    beginFp(f.mxcsr);
+    const r = i.rm << 2;
+    lane64(op, x[o], x[o + 1], x[r], x[r + 1]);
+    commitFlags(c);
+    x[o] = res.lo;
+    x[o + 1] = res.hi;
+    return;
+  }
+  loadS(c, i, srcSize(y), false, y < 2);
   beginFp(f.mxcsr);
-  const x = f.xmm32, o = i.reg << 2, s = S.u32, t = T.u32;
+  const s = S.u32, t = T.u32;
   if (y === 0 || y === 2) {
     const n = y === 0 ? 4 : 1;
     for (let k = 0; k < n; k++) t[k] = lane32(op, x[o + k], s[k]);

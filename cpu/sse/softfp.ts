@@ -39,9 +39,14 @@ export const env = {
 /** Result of the last operation: binary64 words, or binary32 in `lo`. */
 export const res = { lo: 0, hi: 0 };
 
+/** MXCSR that `env` was last derived from. */
+let lastMxcsr = -1;
+
 /** Load rounding/FTZ/DAZ/masks from `mxcsr` and clear the flags. */
 export function beginFp(mxcsr: number): void {
   env.flags = 0;
+  if (mxcsr === lastMxcsr) return;
+  lastMxcsr = mxcsr;
   env.rc = (mxcsr >> 13) & 3;
   env.daz = (mxcsr & 0x40) !== 0;
   env.ftz = (mxcsr & 0x8000) !== 0;
