@@ -63,8 +63,8 @@ export function cvt(c: Cpu, i: Insn): void {
     if (k === Cvt.SI2SS) x[o] = bits32(v);
     else {
       put64(v);
-      x[o] = res.lo;
-      x[o + 1] = res.hi;
+      x[o] = res[0];
+      x[o + 1] = res[1];
     }
     return;
   }
@@ -81,8 +81,8 @@ export function cvt(c: Cpu, i: Insn): void {
     case Cvt.DQ2PD:
       for (let j = 1; j >= 0; j--) {
         put64(s[j] | 0);
-        t[2 * j] = res.lo;
-        t[2 * j + 1] = res.hi;
+        t[2 * j] = res[0];
+        t[2 * j + 1] = res[1];
       }
       break;
     case Cvt.TSS2SI:
@@ -94,7 +94,7 @@ export function cvt(c: Cpu, i: Insn): void {
       if (k === Cvt.TSS2SI || k === Cvt.SS2SI) cvt32ToInt(s[0], tr, bits);
       else cvt64ToInt(s[0], s[1], tr, bits);
       commitFlags(c);
-      setReg(c, i.reg, bits >> 3, res.lo, res.hi);
+      setReg(c, i.reg, bits >> 3, res[0], res[1]);
       return;
     }
     case Cvt.TPS2PI:
@@ -111,7 +111,7 @@ export function cvt(c: Cpu, i: Insn): void {
       for (let j = 0; j < n; j++) {
         if (single) cvt32ToInt(s[j], tr, 32);
         else cvt64ToInt(s[2 * j], s[2 * j + 1], tr, 32);
-        t[j] = res.lo;
+        t[j] = res[0];
       }
       if (n === 2) t[2] = t[3] = 0;
       if (mmxDst) {
@@ -124,26 +124,26 @@ export function cvt(c: Cpu, i: Insn): void {
     case Cvt.PS2PD:
       for (let j = 1; j >= 0; j--) {
         cvt32to64(s[j]);
-        t[2 * j] = res.lo;
-        t[2 * j + 1] = res.hi;
+        t[2 * j] = res[0];
+        t[2 * j + 1] = res[1];
       }
       break;
     case Cvt.PD2PS:
       for (let j = 0; j < 2; j++) {
         cvt64to32(s[2 * j], s[2 * j + 1]);
-        t[j] = res.lo;
+        t[j] = res[0];
       }
       t[2] = t[3] = 0;
       break;
     case Cvt.SS2SD:
       cvt32to64(s[0]);
-      t[0] = res.lo;
-      t[1] = res.hi;
+      t[0] = res[0];
+      t[1] = res[1];
       words = 2;
       break;
     case Cvt.SD2SS:
       cvt64to32(s[0], s[1]);
-      t[0] = res.lo;
+      t[0] = res[0];
       words = 1;
       break;
     case Cvt.DQ2PS:

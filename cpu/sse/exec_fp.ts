@@ -50,13 +50,13 @@ function srcSize(y: number): number {
 
 /** With DAZ, MIN/MAX return a denormal operand as the zero it was read as. */
 function daz32(b: number): number {
-  return env.daz && (b & 0x7f800000) === 0 ? (b & 0x80000000) >>> 0 : b;
+  return env.daz && (b & 0x7f800000) === 0 ? b & 0x80000000 : b;
 }
 
 function lane32(op: number, a: number, b: number): number {
   if (op < 5) {
     arith32(op, a, b);
-    return res.lo;
+    return res[0];
   }
   return daz32(minmax32(op === FpOp.MAX, a, b) ? a : b);
 }
@@ -64,21 +64,21 @@ function lane32(op: number, a: number, b: number): number {
 function lane64(op: number, alo: number, ahi: number, blo: number, bhi: number): void {
   if (op < 5) return arith64(op, alo, ahi, blo, bhi);
   if (minmax64(op === FpOp.MAX, alo, ahi, blo, bhi)) {
-    res.lo = alo;
-    res.hi = ahi;
+    res[0] = alo;
+    res[1] = ahi;
   } else {
-    res.lo = blo;
-    res.hi = bhi;
+    res[0] = blo;
+    res[1] = bhi;
   }
-  if (env.daz && (res.hi & 0x7ff00000) === 0) {
-    res.lo = 0;
-    res.hi = (res.hi & 0x80000000) >>> 0;
+  if (env.daz && (res[1] & 0x7ff00000) === 0) {
+    res[0] = 0;
+    res[1] = res[1] & 0x80000000;
   }
 }
 
 /** Write lanes of T into XMM `r`: `words` 32-bit words from the bottom. */
 function writeBack(c: Cpu, r: number, words: number): void {
-  const x = c.fpu.xmm32, t = T.u32, o = r << 2;
+  const x = c.fpu.xmmI32, t = T.i32, o = r << 2;
   for (let k = 0; k < words; k++) x[o + k] = t[k];
 }
 
@@ -87,20 +87,20 @@ export function fpArith(c: Cpu, i: Insn): void {
   sseCheck(c);
   const y = i.y, op = i.x;
   const f = c.fpu;
-  const x = f.xmm32, o = i.reg << 2;
+  const x = f.xmmI32, o = i.reg << 2;
   if (y === 3 && i.isMem === 0) {
     // Scalar double between registers: no copies.
     beginFp(f.mxcsr);
     const r = i.rm << 2;
     lane64(op, x[o], x[o + 1], x[r], x[r + 1]);
     commitFlags(c);
-    x[o] = res.lo;
-    x[o + 1] = res.hi;
+    x[o] = res[0];
+    x[o + 1] = res[1];
     return;
   }
   loadS(c, i, srcSize(y), false, y < 2);
   beginFp(f.mxcsr);
-  const s = S.u32, t = T.u32;
+  const s = S.i32, t = T.i32;
   if (y === 0 || y === 2) {
     const n = y === 0 ? 4 : 1;
     for (let k = 0; k < n; k++) t[k] = lane32(op, x[o + k], s[k]);
@@ -110,8 +110,8 @@ export function fpArith(c: Cpu, i: Insn): void {
     const n = y === 1 ? 4 : 2;
     for (let k = 0; k < n; k += 2) {
       lane64(op, x[o + k], x[o + k + 1], s[k], s[k + 1]);
-      t[k] = res.lo;
-      t[k + 1] = res.hi;
+      t[k] = res[0];
+      t[k + 1] = res[1];
     }
     commitFlags(c);
     writeBack(c, i.reg, n);
@@ -125,15 +125,15 @@ export function fpCmp(c: Cpu, i: Insn): void {
   loadS(c, i, srcSize(y), false, y < 2);
   const f = c.fpu;
   beginFp(f.mxcsr);
-  const x = f.xmm32, o = i.reg << 2, s = S.u32, t = T.u32;
+  const x = f.xmmI32, o = i.reg << 2, s = S.i32, t = T.i32;
   let n: number;
   if (y === 0 || y === 2) {
     n = y === 0 ? 4 : 1;
-    for (let k = 0; k < n; k++) t[k] = cmp32(pred, x[o + k], s[k]) ? 0xffffffff : 0;
+    for (let k = 0; k < n; k++) t[k] = cmp32(pred, x[o + k], s[k]) ? -1 : 0;
   } else {
     n = y === 1 ? 4 : 2;
     for (let k = 0; k < n; k += 2) {
-      t[k] = t[k + 1] = cmp64(pred, x[o + k], x[o + k + 1], s[k], s[k + 1]) ? 0xffffffff : 0;
+      t[k] = t[k + 1] = cmp64(pred, x[o + k], x[o + k + 1], s[k], s[k + 1]) ? -1 : 0;
     }
   }
   commitFlags(c);
@@ -146,7 +146,7 @@ export function fpComi(c: Cpu, i: Insn): void {
   loadS(c, i, i.y === 0 ? 4 : 8, false, false);
   const f = c.fpu;
   beginFp(f.mxcsr);
-  const x = f.xmm32, o = i.reg << 2, s = S.u32;
+  const x = f.xmmI32, o = i.reg << 2, s = S.i32;
   const z = i.y === 0
     ? comi32(i.x === 1, x[o], s[0])
     : comi64(i.x === 1, x[o], x[o + 1], s[0], s[1]);
@@ -163,7 +163,7 @@ export function fpHoriz(c: Cpu, i: Insn): void {
   loadS(c, i, 16, false, true);
   const f = c.fpu;
   beginFp(f.mxcsr);
-  const x = f.xmm32, o = i.reg << 2, s = S.u32, t = T.u32, kind = i.x;
+  const x = f.xmmI32, o = i.reg << 2, s = S.i32, t = T.i32, kind = i.x;
   if (i.y === 0) {
     if (kind === 0) {
       for (let k = 0; k < 4; k++) t[k] = lane32((k & 1) === 0 ? 1 : 0, x[o + k], s[k]);
@@ -178,19 +178,19 @@ export function fpHoriz(c: Cpu, i: Insn): void {
   } else {
     if (kind === 0) {
       lane64(1, x[o], x[o + 1], s[0], s[1]);
-      t[0] = res.lo;
-      t[1] = res.hi;
+      t[0] = res[0];
+      t[1] = res[1];
       lane64(0, x[o + 2], x[o + 3], s[2], s[3]);
     } else {
       const op = kind === 1 ? 0 : 1;
       const d2 = x[o + 2], d3 = x[o + 3];
       lane64(op, x[o], x[o + 1], d2, d3);
-      t[0] = res.lo;
-      t[1] = res.hi;
+      t[0] = res[0];
+      t[1] = res[1];
       lane64(op, s[0], s[1], s[2], s[3]);
     }
-    t[2] = res.lo;
-    t[3] = res.hi;
+    t[2] = res[0];
+    t[3] = res[1];
   }
   commitFlags(c);
   writeBack(c, i.reg, 4);

@@ -25,13 +25,13 @@ export function roundFp(c: Cpu, i: Insn): void {
   if (k === 0 || k === 2) {
     for (let j = 0; j < words; j++) {
       round32(s[j], imm);
-      t[j] = res.lo;
+      t[j] = res[0];
     }
   } else {
     for (let j = 0; j < words; j += 2) {
       round64(s[j], s[j + 1], imm);
-      t[j] = res.lo;
-      t[j + 1] = res.hi;
+      t[j] = res[0];
+      t[j + 1] = res[1];
     }
   }
   commitFlags(c);
@@ -68,34 +68,34 @@ export function dpp(c: Cpu, i: Insn): void {
     for (let j = 0; j < 4; j++) {
       if ((imm >> (4 + j)) & 1) {
         arith32(2, d[j], s[j]);
-        p[j] = res.lo;
+        p[j] = res[0];
       } else p[j] = 0;
     }
     afterProducts(c, mask);
     arith32(0, p[0], p[1]);
-    const a = res.lo;
+    const a = res[0];
     arith32(0, p[2], p[3]);
-    arith32(0, a, res.lo);
-    const sum = res.lo;
+    arith32(0, a, res[0]);
+    const sum = res[0];
     for (let j = 0; j < 4; j++) t[j] = (imm >> j) & 1 ? sum : 0;
   } else {
     let p0lo = 0, p0hi = 0, p1lo = 0, p1hi = 0;
     if (imm & 0x10) {
       arith64(2, d[0], d[1], s[0], s[1]);
-      p0lo = res.lo;
-      p0hi = res.hi;
+      p0lo = res[0];
+      p0hi = res[1];
     }
     if (imm & 0x20) {
       arith64(2, d[2], d[3], s[2], s[3]);
-      p1lo = res.lo;
-      p1hi = res.hi;
+      p1lo = res[0];
+      p1hi = res[1];
     }
     afterProducts(c, mask);
     arith64(0, p0lo, p0hi, p1lo, p1hi);
-    t[0] = imm & 1 ? res.lo : 0;
-    t[1] = imm & 1 ? res.hi : 0;
-    t[2] = imm & 2 ? res.lo : 0;
-    t[3] = imm & 2 ? res.hi : 0;
+    t[0] = imm & 1 ? res[0] : 0;
+    t[1] = imm & 1 ? res[1] : 0;
+    t[2] = imm & 2 ? res[0] : 0;
+    t[3] = imm & 2 ? res[1] : 0;
   }
   const first = productFlags, second = env.flags;
   if ((second & ~mask) !== 0) {

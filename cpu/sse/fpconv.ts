@@ -150,7 +150,7 @@ export function roundInt(x: number, rc: number): number {
 /**
  * Float (as number, or NaN flag) to a signed integer of `bits` (32 or 64)
  * by rounding control `rc`; integer indefinite on NaN/overflow. Result in
- * res.lo/res.hi.
+ * res[0]/res[1].
  */
 function toInt(nan: boolean, x: number, rc: number, bits: number): void {
   if (!nan) {
@@ -159,19 +159,19 @@ function toInt(nan: boolean, x: number, rc: number, bits: number): void {
     if (r >= -lim && r < lim) {
       if (r !== x) env.flags |= PE;
       if (bits === 32) {
-        res.lo = r >>> 0;
-        res.hi = 0;
+        res[0] = r >>> 0;
+        res[1] = 0;
       } else {
         const hi = Math.floor(r / TWO32);
-        res.lo = (r - hi * TWO32) >>> 0;
-        res.hi = hi >>> 0;
+        res[0] = (r - hi * TWO32) >>> 0;
+        res[1] = hi >>> 0;
       }
       return;
     }
   }
   env.flags |= IE;
-  res.lo = bits === 32 ? 0x80000000 : 0;
-  res.hi = bits === 32 ? 0 : 0x80000000;
+  res[0] = bits === 32 ? 0x80000000 : 0;
+  res[1] = bits === 32 ? 0 : 0x80000000;
 }
 
 /** CVT(T)SD2SI & co: binary64 to int32/int64; `trunc` forces rounding toward zero. */
@@ -188,6 +188,8 @@ export function cvt32ToInt(b: number, trunc: boolean, bits: number): void {
 
 /** Signed 64-bit integer (lo, hi words) to binary64 (p = 53) or binary32 (p = 24) as a number. */
 export function intToFloat(lo: number, hi: number, p: number): number {
+  lo >>>= 0;
+  hi >>>= 0;
   const neg = (hi & 0x80000000) !== 0;
   if (neg) {
     lo = (~lo + 1) >>> 0;
@@ -201,28 +203,28 @@ export function intToFloat(lo: number, hi: number, p: number): number {
   return finish(m, e > 0 ? 1 : e < 0 ? -1 : 0, 0, neg, p);
 }
 
-/** CVTSD2SS: binary64 to binary32 bits (in res.lo). */
+/** CVTSD2SS: binary64 to binary32 bits (in res[0]). */
 export function cvt64to32(lo: number, hi: number): void {
   if (isNaN64(lo, hi)) {
     if ((hi & 0x80000) === 0) env.flags |= IE;
-    res.lo = ((hi & 0x80000000) | 0x7fc00000 | ((hi & 0x7ffff) << 3) | (lo >>> 29)) >>> 0;
+    res[0] = ((hi & 0x80000000) | 0x7fc00000 | ((hi & 0x7ffff) << 3) | (lo >>> 29)) >>> 0;
     return;
   }
   const x = in64(lo, hi);
   if (x === 0 || x === Infinity || x === -Infinity) {
-    res.lo = bits32(x);
+    res[0] = bits32(x);
     return;
   }
   const neg = x < 0;
-  res.lo = bits32(finish(neg ? -x : x, 0, 0, neg, 24));
+  res[0] = bits32(finish(neg ? -x : x, 0, 0, neg, 24));
 }
 
-/** CVTSS2SD: binary32 bits to binary64 (res.lo/hi). */
+/** CVTSS2SD: binary32 bits to binary64 (res[0]/hi). */
 export function cvt32to64(b: number): void {
   if (isNaN32(b)) {
     if ((b & 0x400000) === 0) env.flags |= IE;
-    res.hi = ((b & 0x80000000) | 0x7ff80000 | ((b & 0x3fffff) >>> 3)) >>> 0;
-    res.lo = (b << 29) >>> 0;
+    res[1] = ((b & 0x80000000) | 0x7ff80000 | ((b & 0x3fffff) >>> 3)) >>> 0;
+    res[0] = (b << 29) >>> 0;
     return;
   }
   put64(in32(b));
@@ -232,8 +234,8 @@ export function cvt32to64(b: number): void {
 export function round64(lo: number, hi: number, imm: number): void {
   if (isNaN64(lo, hi)) {
     if ((hi & 0x80000) === 0) env.flags |= IE;
-    res.lo = lo;
-    res.hi = (hi | 0x80000) >>> 0;
+    res[0] = lo;
+    res[1] = (hi | 0x80000) >>> 0;
     return;
   }
   const x = val64(lo, hi);
@@ -248,7 +250,7 @@ export function round64(lo: number, hi: number, imm: number): void {
 export function round32(b: number, imm: number): void {
   if (isNaN32(b)) {
     if ((b & 0x400000) === 0) env.flags |= IE;
-    res.lo = (b | 0x400000) >>> 0;
+    res[0] = (b | 0x400000) >>> 0;
     return;
   }
   const x = val32(b);
@@ -256,7 +258,7 @@ export function round32(b: number, imm: number): void {
     ? x
     : roundInt(x, (imm & 4) !== 0 ? env.rc : imm & 3);
   if (r !== x && (imm & 8) === 0) env.flags |= PE;
-  res.lo = bits32(r);
+  res[0] = bits32(r);
 }
 
 /** Denormal check without DAZ semantics (for flags only). */

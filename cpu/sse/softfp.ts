@@ -36,8 +36,11 @@ export const env = {
   om: true,
 };
 
-/** Result of the last operation: binary64 words, or binary32 in `lo`. */
-export const res = { lo: 0, hi: 0 };
+/**
+ * Result of the last operation: binary64 as [low word, high word], binary32
+ * in [0]. Int32 so results never need boxing.
+ */
+export const res: Int32Array = new Int32Array(2);
 
 /** MXCSR that `env` was last derived from. */
 let lastMxcsr = -1;
@@ -75,8 +78,8 @@ export function f32(b: number): number {
 /** Store a number as binary64 in {@link res}. */
 export function put64(x: number): void {
   cv[0] = x;
-  res.lo = cw[0];
-  res.hi = cw[1];
+  res[0] = cw[0];
+  res[1] = cw[1];
 }
 
 /** Bits of a number that is exactly representable in binary32. */
@@ -264,18 +267,18 @@ function nan64(alo: number, ahi: number, blo: number, bhi: number): void {
     env.flags |= IE;
   }
   if (an) {
-    res.lo = alo;
-    res.hi = (ahi | 0x80000) >>> 0;
+    res[0] = alo;
+    res[1] = (ahi | 0x80000) >>> 0;
   } else {
-    res.lo = blo;
-    res.hi = (bhi | 0x80000) >>> 0;
+    res[0] = blo;
+    res[1] = (bhi | 0x80000) >>> 0;
   }
 }
 
 function indefinite64(): void {
   env.flags |= IE;
-  res.lo = 0;
-  res.hi = 0xfff80000;
+  res[0] = 0;
+  res[1] = 0xfff80000;
 }
 
 /** Value of a non-NaN binary64 operand after DAZ, without the DE flag (conversions, ROUND). */
@@ -394,81 +397,125 @@ const FAST_LO = 1.0321972e-289, FAST_HI = 9.7453140e288;
  * term. Returns false when the slow path must decide.
  */
 function fast64(op: number, alo: number, ahi: number, blo: number, bhi: number): boolean {
+  // Everything is inlined by hand: a double passed to or returned from a call
+  // that the compiler does not inline is boxed, one allocation per operation.
+  // Zeros are fine too (JavaScript's round-to-nearest zero signs are IEEE's).
   const eb = (bhi >>> 20) & 0x7ff;
-  if (eb - 64 >>> 0 >= 1920) return false;
-  const b = f64(blo, bhi);
-  let r: number, e: number;
+  const bz = ((bhi & 0x7fffffff) | blo) === 0;
+  if (bz ? op === FOp.DIV : eb - 64 >>> 0 >= 1920) return false;
+  cw[0] = blo;
+  cw[1] = bhi;
+  const b = cv[0];
+  let r: number, e: number, p: number, q: number;
+  let az = false;
   if (op === FOp.SQRT) {
     if (b < 0) return false;
     r = Math.sqrt(b);
-    e = b - r * r - mulErr(r, r, r * r);
+    p = r;
+    q = r;
   } else {
     const ea = (ahi >>> 20) & 0x7ff;
-    if (ea - 64 >>> 0 >= 1920) return false;
-    const a = f64(alo, ahi);
-    switch (op) {
-      case FOp.ADD:
-      case FOp.SUB: {
-        const y = op === FOp.ADD ? b : -b;
-        r = a + y;
-        const yy = r - a;
-        e = (a - (r - yy)) + (y - yy);
-        break;
-      }
-      case FOp.MUL:
-        r = a * b;
-        e = mulErr(a, b, r);
-        break;
-      default:
-        r = a / b;
-        e = a - r * b - mulErr(r, b, r * b);
+    az = ((ahi & 0x7fffffff) | alo) === 0;
+    if (!az && ea - 64 >>> 0 >= 1920) return false;
+    cw[0] = alo;
+    cw[1] = ahi;
+    const a = cv[0];
+    if (op <= FOp.SUB) {
+      const y = op === FOp.ADD ? b : -b;
+      r = a + y;
+      const yy = r - a;
+      e = (a - (r - yy)) + (y - yy);
+      const m = r < 0 ? -r : r;
+      if (!(m >= FAST_LO && m <= FAST_HI) && r !== 0) return false;
+      if (e !== 0) env.flags |= PE;
+      cv[0] = r;
+      res[0] = cw[0];
+      res[1] = cw[1];
+      return true;
+    }
+    if (op === FOp.MUL) {
+      r = a * b;
+      p = a;
+      q = b;
+    } else {
+      r = a / b;
+      p = r;
+      q = b;
     }
   }
+  // A zero result is exact only from a zero operand (else it underflowed).
   const m = r < 0 ? -r : r;
-  if (!(m >= FAST_LO && m <= FAST_HI)) return false;
+  if (!(m >= FAST_LO && m <= FAST_HI) && !(r === 0 && (az || bz))) return false;
+  // Exact p*q - pq (Dekker): for MUL the product's error, for DIV and SQRT the
+  // remainder a - r*b (resp. b - r*r) decides exactness.
+  const pq = p * q;
+  let c = 134217729 * p;
+  const ph = c - (c - p), pl = p - ph;
+  c = 134217729 * q;
+  const qh = c - (c - q), ql = q - qh;
+  const err = ((ph * qh - pq) + ph * ql + pl * qh) + pl * ql;
+  if (op === FOp.MUL) e = err;
+  else if (op === FOp.SQRT) e = b - pq - err;
+  else {
+    cw[0] = alo;
+    cw[1] = ahi;
+    e = cv[0] - pq - err;
+  }
   if (e !== 0) env.flags |= PE;
-  put64(r);
+  cv[0] = r;
+  res[0] = cw[0];
+  res[1] = cw[1];
   return true;
 }
 
 /** Round-to-nearest fast path for normal binary32 operands with a normal result. */
 function fast32(op: number, a: number, b: number): boolean {
   const eb = (b >>> 23) & 0xff;
-  if (eb - 1 >>> 0 >= 254) return false;
-  const y = f32(b);
+  const bz = (b & 0x7fffffff) === 0;
+  if (bz ? op === FOp.DIV : eb - 1 >>> 0 >= 254) return false;
+  cfw[0] = b;
+  const y = cf[0];
   let r: number, e = 0;
+  let az = false;
   if (op === FOp.SQRT) {
     if (y < 0) return false;
     r = Math.sqrt(y);
-    e = y - r * r - mulErr(r, r, r * r);
+    const pq = r * r;
+    const c = 134217729 * r;
+    const rh = c - (c - r), rl = r - rh;
+    e = y - pq - (((rh * rh - pq) + rh * rl + rl * rh) + rl * rl);
   } else {
     const ea = (a >>> 23) & 0xff;
-    if (ea - 1 >>> 0 >= 254) return false;
-    const x = f32(a);
-    switch (op) {
-      case FOp.ADD:
-      case FOp.SUB: {
-        const z = op === FOp.ADD ? y : -y;
-        r = x + z;
-        const zz = r - x;
-        e = (x - (r - zz)) + (z - zz);
-        break;
-      }
-      case FOp.MUL:
-        r = x * y; // exact in binary64
-        break;
-      default:
-        r = x / y;
-        e = x - r * y - mulErr(r, y, r * y);
+    az = (a & 0x7fffffff) === 0;
+    if (!az && ea - 1 >>> 0 >= 254) return false;
+    cfw[0] = a;
+    const x = cf[0];
+    if (op <= FOp.SUB) {
+      const z = op === FOp.ADD ? y : -y;
+      r = x + z;
+      const zz = r - x;
+      e = (x - (r - zz)) + (z - zz);
+    } else if (op === FOp.MUL) {
+      r = x * y; // exact in binary64
+    } else {
+      r = x / y;
+      const pq = r * y;
+      let c = 134217729 * r;
+      const rh = c - (c - r), rl = r - rh;
+      c = 134217729 * y;
+      const yh = c - (c - y), yl = y - yh;
+      e = x - pq - (((rh * yh - pq) + rh * yl + rl * yh) + rl * yl);
     }
   }
   // Tininess is decided on the unrounded value (x86 detects it after rounding to
   // 24 bits with an unbounded exponent, which is below 2^-126 iff r is).
   const q = Math.fround(r);
   const m = r < 0 ? -r : r, mq = q < 0 ? -q : q;
-  if (!(m >= 1.1754943508222875e-38 && mq <= 3.4028234663852886e38)) return false;
+  const zeroOk = r === 0 && (az || bz || op <= FOp.SUB);
+  if (!(m >= 1.1754943508222875e-38 && mq <= 3.4028234663852886e38) && !zeroOk) return false;
   if (q !== r || e !== 0) env.flags |= PE;
-  res.lo = bits32(q);
+  cf[0] = q;
+  res[0] = cfw[0];
   return true;
 }
 
@@ -498,10 +545,10 @@ export function arith64(op: number, alo: number, ahi: number, blo: number, bhi: 
 function nan32(a: number, b: number): void {
   const an = isNaN32(a);
   if ((an && (a & 0x400000) === 0) || (isNaN32(b) && (b & 0x400000) === 0)) env.flags |= IE;
-  res.lo = ((an ? a : b) | 0x400000) >>> 0;
+  res[0] = ((an ? a : b) | 0x400000) >>> 0;
 }
 
-/** binary32 `op` on bit patterns; result bits in `res.lo`. SQRT takes b. */
+/** binary32 `op` on bit patterns; result bits in `res[0]`. SQRT takes b. */
 export function arith32(op: number, a: number, b: number): void {
   if (env.rc === 0 && fast32(op, a, b)) return;
   if (op === FOp.SQRT) {
@@ -509,17 +556,17 @@ export function arith32(op: number, a: number, b: number): void {
     if ((b & 0x80000000) !== 0 && (b & 0x7fffffff) !== 0) {
       if (!env.daz || (b & 0x7f800000) !== 0) {
         env.flags |= IE;
-        res.lo = 0xffc00000;
+        res[0] = 0xffc00000;
         return;
       }
     }
     const r = core(op, in32(b), 0, 24);
     if (r !== r) {
       env.flags |= IE;
-      res.lo = 0xffc00000;
+      res[0] = 0xffc00000;
       return;
     }
-    res.lo = bits32(r);
+    res[0] = bits32(r);
     return;
   }
   if (isNaN32(a) || isNaN32(b)) return nan32(a, b);
@@ -527,8 +574,8 @@ export function arith32(op: number, a: number, b: number): void {
   const r = core(op, x, y, 24);
   if (r !== r) {
     env.flags |= IE;
-    res.lo = 0xffc00000;
+    res[0] = 0xffc00000;
     return;
   }
-  res.lo = bits32(r);
+  res[0] = bits32(r);
 }

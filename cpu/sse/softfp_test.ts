@@ -282,10 +282,10 @@ function check(f: Fmt, n: number): string[] {
         Number(bb & 0xffffffffn),
         Number(bb >> 32n),
       );
-      got = BigInt(res.hi >>> 0) << 32n | BigInt(res.lo >>> 0);
+      got = BigInt(res[1] >>> 0) << 32n | BigInt(res[0] >>> 0);
     } else {
       arith32(op, Number(ab), Number(bb));
-      got = BigInt(res.lo >>> 0);
+      got = BigInt(res[0] >>> 0);
     }
     if (got !== want || env.flags !== flags) {
       bad.push(
@@ -326,9 +326,9 @@ Deno.test("CVTSD2SS and CVTSI2SD/SS (64-bit integers) equal the oracle in every 
       const [want, wf] = round(F32, d, rc, ftz);
       beginFp(mx);
       cvt64to32(Number(a & 0xffffffffn), Number(a >> 32n));
-      if (BigInt(res.lo >>> 0) !== want || env.flags !== wf) {
+      if (BigInt(res[0] >>> 0) !== want || env.flags !== wf) {
         bad.push(
-          `cvt ${a.toString(16)} rc ${rc}: ${res.lo.toString(16)}/${env.flags} vs ${
+          `cvt ${a.toString(16)} rc ${rc}: ${res[0].toString(16)}/${env.flags} vs ${
             want.toString(16)
           }/${wf}`,
         );
@@ -347,7 +347,7 @@ Deno.test("CVTSD2SS and CVTSI2SD/SS (64-bit integers) equal the oracle in every 
       let got: bigint;
       if (f === F64) {
         put64(x);
-        got = BigInt(res.hi >>> 0) << 32n | BigInt(res.lo >>> 0);
+        got = BigInt(res[1] >>> 0) << 32n | BigInt(res[0] >>> 0);
       } else got = BigInt(bits32(x) >>> 0);
       if (got !== want || env.flags !== wf) {
         bad.push(
