@@ -13,12 +13,12 @@
 
 import type { GuestPhysicalTranslator } from "../../core/vcpu_vmx.ts";
 import type { EptExit } from "../../core/vmexit.ts";
-import { EPT_MISCONFIG, type EptCaps, type EptResult } from "../../mm/ept.ts";
+import { EPT_MISCONFIG, EPT_READ, type EptCaps, EptResult, eptWalk } from "../../mm/ept.ts";
 import { EptTranslator } from "../../mm/ept_cache.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { EPT_CAP } from "../controls.ts";
 import type { VmxFeatures } from "../features.ts";
-import { O, PHYS_BITS, r32, rhi } from "../entry/offsets.ts";
+import { O, r32, rhi } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { intrInfo, Reason } from "../exit/reasons.ts";
 import type { Nested } from "../nonroot/session.ts";
@@ -33,7 +33,7 @@ export function eptCapsOf(f: VmxFeatures): EptCaps {
     page1G: (f.eptVpidCapLo & EPT_CAP.PAGE_1G) !== 0,
     accessDirty: (f.eptVpidCapLo & EPT_CAP.ACCESSED_DIRTY) !== 0,
     memTypeWB: (f.eptVpidCapLo & EPT_CAP.MEMTYPE_WB) !== 0,
-    maxPhysAddr: PHYS_BITS,
+    maxPhysAddr: f.physBits,
   });
 }
 
@@ -102,6 +102,18 @@ export class NestedEpt implements GuestPhysicalTranslator {
     f.linear = linear;
     f.qualification = r.fault === EPT_MISCONFIG ? 0 : r.qualification;
     return -1;
+  }
+
+  /**
+   * Translate for reading without side effects (a debugger's look): the
+   * walk's accessed/dirty writes are dropped, nothing is cached and no
+   * fault is recorded. Returns the L1 physical address or -1.
+   */
+  peekGpa(gpa: number): number {
+    const mem = this.n.mem;
+    const quiet = { read32: (a: number) => mem.read(a, 4), write32: () => {} };
+    const r = new EptResult();
+    return eptWalk(quiet, this.eptp, gpa, EPT_READ, r, eptCapsOf(this.n.features)) ? r.hpa : -1;
   }
 }
 
