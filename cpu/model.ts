@@ -239,6 +239,25 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
   }
 }
 
+/**
+ * The CR4 bits MOV CR4 accepts on this model (SDM Vol. 3A 2.5: a bit of an
+ * absent feature is reserved and setting it is #GP(0)). The one source for
+ * the CPU's CR4 check and for IA32_VMX_CR4_FIXED1.
+ */
+export function cr4Writable(m: CpuModel): number {
+  const f = m.features;
+  let bits = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
+  if (f.has("vmx")) bits |= 0x2000;
+  if (f.has("fxsr") || f.has("sse")) bits |= 0x600; // OSFXSR, OSXMMEXCPT
+  if (f.has("fsgsbase")) bits |= 0x10000;
+  if (f.has("pcid")) bits |= 0x20000;
+  if (f.has("xsave")) bits |= 0x40000; // OSXSAVE
+  if (f.has("smep")) bits |= 0x100000;
+  if (f.has("smap")) bits |= 0x200000;
+  if (f.has("la57")) bits |= 0x1000;
+  return bits >>> 0;
+}
+
 /** True when the model advertises `feature`. */
 export function hasFeature(m: CpuModel, feature: string): boolean {
   return m.features.has(feature);

@@ -19,6 +19,7 @@ import {
   pcBoard,
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
+import { cr4Writable } from "../cpu/model.ts";
 import { createNestedOps } from "../vmx/entry/ops.ts";
 import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
@@ -141,6 +142,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     const features = vmxFeaturesFor({
       physBits: cpu.physBits,
       page1G: cpu.features.has("pdpe1gb"),
+      cr4Bits: cr4Writable(cpu),
     });
     plugins.push(createVmxPlugin({}, createNestedOps, features));
   }
