@@ -219,7 +219,10 @@ async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number>
       }
       modules.push({ name: entry, data });
     }
-    bootKernel(machine, image, { cmdline: o.append, modules });
+    // QEMU passes "<kernel path> <-append text>" as the Multiboot command
+    // line; test kernels (kvm-unit-tests among them) drop the first word.
+    const cmdline = o.kernel ? `${o.kernel} ${o.append}` : o.append;
+    bootKernel(machine, image, { cmdline, modules });
     return 0;
   }
   if (o.loads.length > 0) {

@@ -120,3 +120,13 @@ Deno.test("cli: stdin reaches COM1 (the uart guest echoes upper-cased input)", a
   assert.equal(out, "ABC!\n");
   assert.equal(status, (3 << 1) | 1);
 });
+
+Deno.test("cli: the Multiboot command line is '<kernel path> <-append text>', as QEMU builds it", async () => {
+  const kernel = "guests/build/hello64.elf";
+  const r = await run(["-kernel", kernel, "-append", "first second", "-m", "128"]);
+  assert.equal(r.status, 1, r.err);
+  // Test kernels (kvm-unit-tests among them) drop argv[0]: "first" must survive.
+  assert.match(r.out, /command line: "guests\/build\/hello64\.elf first second"/);
+  const bare = await run(["-kernel", kernel, "-m", "128"]);
+  assert.match(bare.out, /command line: "guests\/build\/hello64\.elf ?"/);
+});
