@@ -7,6 +7,7 @@
  */
 
 import { parseIntOption } from "../plugins/spec.ts";
+import { parseCpuSpec } from "./cpu_spec.ts";
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -191,10 +192,18 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--cpu", "-cpu"],
     kind: "string",
-    arg: "MODEL[,+feat,-feat]",
+    arg: "MODEL[,+feat,-feat,prop=v]",
     /** Show help (--help). */
-    help: "CPU model and feature switches (e.g. max,-vmx)",
-    apply: setString("cpu"),
+    help: "CPU model, features and QEMU properties (e.g. max,-vmx or qemu64,vendor=GenuineIntel)",
+    apply: (o, v) => {
+      const r = parseCpuSpec(v);
+      if (!r.ok) return r.error;
+      o.cpu = v;
+      for (const w of r.warnings) {
+        if (!o.warnings.includes(`warning: ${w}`)) o.warnings.push(`warning: ${w}`);
+      }
+      return undefined;
+    },
   },
   {
     names: ["--plugin"],

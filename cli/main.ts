@@ -18,6 +18,7 @@ import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
 import { formatStats } from "./stats.ts";
+import { parseCpuSpec } from "./cpu_spec.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError } from "../core/snapshot/format.ts";
 
@@ -124,10 +125,12 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   const config: SavedConfig = { memoryMiB: o.memoryMiB, cpu: o.cpu, devices: o.devices };
   const build = (saved?: unknown) => {
     const c = isSavedConfig(saved) ? saved : config;
+    const cpu = c.cpu === undefined ? undefined : parseCpuSpec(c.cpu);
+    if (cpu !== undefined && !cpu.ok) throw new RangeError(`-cpu: ${cpu.error}`);
     return createMachine({
       memoryMiB: c.memoryMiB,
       serial: sink,
-      cpu: c.cpu,
+      cpu: cpu?.model,
       devices: c.devices,
       plugins,
     });

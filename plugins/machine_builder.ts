@@ -9,6 +9,7 @@
 
 import { Machine, type MachineOptions } from "../core/machine.ts";
 import type { Plugin } from "../core/plugin.ts";
+import type { CpuModel } from "../cpu/model.ts";
 import { PluginMissingError } from "../core/plugin.ts";
 import {
   type BoardOptions,
@@ -36,8 +37,11 @@ export interface CreateMachineOptions {
   readonly board?: "pc" | "none";
   /** Sink for COM1 and the 0xE9 debug console (default: discard). */
   readonly serial?: (bytes: Uint8Array) => void;
-  /** CPU model spec, e.g. "max,-vmx". Without `vmx` the VMX plugin is not loaded. */
-  readonly cpu?: string;
+  /**
+   * CPU model: a spec like "max,-vmx" or a model object. Without `vmx` the
+   * VMX plugin is not loaded.
+   */
+  readonly cpu?: string | CpuModel;
   /** `--device` specs: configure a board device of the same type, or add one. */
   readonly devices?: readonly string[];
   /** Extra plugins (loaded after the board). */
@@ -52,7 +56,19 @@ export interface CreateMachineOptions {
 
 function vmxWanted(o: CreateMachineOptions): boolean {
   if (o.vmx !== undefined) return o.vmx;
+  if (typeof o.cpu === "object") return o.cpu.features.has("vmx");
   return !(o.cpu ?? "").split(",").some((f) => f.trim() === "-vmx");
+}
+
+/** The CPU model to build with: without the VMX plugin, VMX is not advertised. */
+function cpuFor(o: CreateMachineOptions): string | CpuModel | undefined {
+  if (vmxWanted(o)) return o.cpu;
+  if (typeof o.cpu === "object") {
+    const features = new Set(o.cpu.features);
+    features.delete("vmx");
+    return { ...o.cpu, features };
+  }
+  return [o.cpu ?? "max", "-vmx"].join(",");
 }
 
 /** Build a machine with the `pc` board, VMX and the given devices and plugins. */
@@ -87,7 +103,7 @@ export function createMachine(options: CreateMachineOptions = {}): Machine {
   plugins.push(...(options.plugins ?? []));
   // Without the VMX plugin the CPU must not advertise VMX either (CPUID.1:ECX.VMX
   // clear, CR4.VMXE reserved), so the guest sees a consistent CPU.
-  const cpu = vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(",");
+  const cpu = cpuFor(options);
   return new Machine({
     memoryMiB: options.memoryMiB,
     plugins,

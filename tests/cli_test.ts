@@ -130,3 +130,18 @@ Deno.test("cli: the Multiboot command line is '<kernel path> <-append text>', as
   const bare = await run(["-kernel", kernel, "-m", "128"]);
   assert.match(bare.out, /command line: "guests\/build\/hello64\.elf ?"/);
 });
+
+Deno.test("cli: QEMU -cpu properties run (warning once) instead of being refused", async () => {
+  const r = await run(["-kernel", "guests/build/hello64.elf", "-cpu", "max,host-phys-bits,+vmx"]);
+  assert.equal(r.status, 1, r.err);
+  assert.match(r.err, /host-phys-bits has no effect in nestvm/);
+  const amd = await run([
+    "-kernel",
+    "guests/build/hello64.elf",
+    "-cpu",
+    "Opteron_G1,vendor=AuthenticAMD",
+  ]);
+  assert.equal(amd.status, 1, amd.err);
+  const bad = await run(["-kernel", "guests/build/hello64.elf", "-cpu", "max,vendor=x"]);
+  assert.equal(bad.status, 2);
+});
