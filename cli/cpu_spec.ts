@@ -46,10 +46,12 @@ const BASE_64 = [
   "tsc",
   "msr",
   "pae",
+  "mce",
   "cx8",
   "apic",
   "sep",
   "pge",
+  "mca",
   "cmov",
   "pat",
   "pse36",
@@ -155,7 +157,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
  * are dropped with a warning). nestvm's own names come from {@link FEATURES}.
  */
 const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
-  ("fpu mce mtrr mca pn ds acpi mmx fxsr sse sse2 ss ht tm ia64 pbe pni sse3 pclmulqdq " +
+  ("fpu mtrr pn ds acpi mmx fxsr sse sse2 ss ht tm ia64 pbe pni sse3 pclmulqdq " +
     "pclmuldq dtes64 monitor ds-cpl smx est tm2 ssse3 cid fma xtpr pdcm dca sse4-1 sse4-2 " +
     "aes xsave osxsave avx f16c mmxext fxsr-opt 3dnowext 3dnow cmp-legacy svm extapic " +
     "cr8legacy sse4a misalignsse 3dnowprefetch osvw ibs xop skinit wdt lwp fma4 tce " +

@@ -25,7 +25,8 @@ import { PagingContext, WalkResult } from "../mm/paging_types.ts";
 import { checkEvents, deliverFault } from "./interrupt.ts";
 import { fetchInsn, type Insn } from "./icache.ts";
 import { recomputeMode, resetState } from "./state.ts";
-import { readMsrCore, writeMsrCore } from "./msr.ts";
+import { MISC_ENABLE_RESET, readMsrCore, writeMsrCore } from "./msr.ts";
+import { MachineCheckState } from "./msr_mce.ts";
 import { getGpr64, setGpr64 } from "./regs.ts";
 import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
@@ -163,8 +164,12 @@ export class Cpu implements Vcpu {
   apicBase = 0xfee00900;
   /** IA32_PAT. */
   pat: bigint = 0x0007040600070406n;
-  /** IA32_MISC_ENABLE (low 32 bits). */
-  miscEnable = 1;
+  /** IA32_MISC_ENABLE (bits 34:0 as a number). */
+  miscEnable: number = MISC_ENABLE_RESET;
+  /** IA32_DEBUGCTL (LBR and BTF bits). */
+  debugCtl = 0;
+  /** Machine-check MSRs (MCG_STATUS, the banks). */
+  readonly machineCheck: MachineCheckState = new MachineCheckState();
   /** IA32_TSC_AUX. */
   tscAux = 0;
   /** TSC = now() + tscOffset. */

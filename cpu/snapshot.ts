@@ -98,6 +98,10 @@ export interface CpuSnapshot {
     tscAux: number;
     /** tscOffset. */
     tscOffset: number;
+    /** IA32_DEBUGCTL (absent in older snapshots: 0). */
+    debugCtl?: number;
+    /** IA32_MCG_STATUS then the machine-check banks, as decimal strings (absent: zeros). */
+    machineCheck?: string[];
   };
   /** pdpte. */
   pdpte: number[];
@@ -140,6 +144,8 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       miscEnable: c.miscEnable,
       tscAux: c.tscAux,
       tscOffset: c.tscOffset,
+      debugCtl: c.debugCtl,
+      machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
     },
     pdpte: Array.from(c.pctx.pdpte),
   };
@@ -189,6 +195,13 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.miscEnable = m.miscEnable;
   c.tscAux = m.tscAux;
   c.tscOffset = m.tscOffset;
+  c.debugCtl = m.debugCtl ?? 0;
+  c.machineCheck.reset();
+  if (m.machineCheck !== undefined) {
+    const [status, ...banks] = m.machineCheck.map((t) => BigInt(t));
+    c.machineCheck.status = status ?? 0n;
+    banks.slice(0, c.machineCheck.banks.length).forEach((b, k) => (c.machineCheck.banks[k] = b));
+  }
   c.pages.clear();
   c.codeFrames.clear();
   c.crossFrames.clear();

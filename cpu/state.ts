@@ -7,6 +7,7 @@
 
 import type { Cpu } from "./cpu.ts";
 import { flushFast } from "./memory.ts";
+import { MISC_ENABLE_RESET } from "./msr.ts";
 
 /** Recompute the segment cache of segment register `s` (0-7). */
 export function refreshSeg(cpu: Cpu, s: number): void {
@@ -125,6 +126,9 @@ export function resetState(cpu: Cpu): void {
   cpu.apicBase = 0xfee00900;
   cpu.pat = 0x0007040600070406n;
   cpu.tscAux = 0;
+  cpu.miscEnable = MISC_ENABLE_RESET;
+  cpu.debugCtl = 0;
+  cpu.machineCheck.reset();
   cpu.pages.clear();
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();
