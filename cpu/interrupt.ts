@@ -54,6 +54,17 @@ function klass(v: number): number {
   return 0;
 }
 
+/**
+ * Fault-class exceptions (#DE, #BR, #UD, #NM, #TS, #NP, #SS, #GP, #PF, #MF,
+ * #AC, #XM, #VE, #CP) as a bit mask of vectors. Delivering one pushes
+ * RFLAGS with RF set, so that IRET back to the faulting instruction does not
+ * hit an instruction breakpoint again (SDM Vol. 3A 6.12.1, Vol. 3B
+ * 18.3.1.1); a #DB for an instruction breakpoint does not (its handler sets
+ * RF itself).
+ */
+const FAULT_VECTORS = (1 << 0) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 10) | (1 << 11) |
+  (1 << 12) | (1 << 13) | (1 << 14) | (1 << 16) | (1 << 17) | (1 << 19) | (1 << 20) | (1 << 21);
+
 /** Deliver a fault raised by the current instruction (RIP = its start). */
 export function deliverFault(cpu: Cpu, vector: number, errorCode: number): void {
   guarded(cpu, vector, errorCode, Ev.HW, cpu.ip0);
@@ -106,7 +117,10 @@ export function deliverEvent(
       cpu.deliveringType = t;
       cpu.deliveringError = t === Ev.HW && hasErrorCode(v) ? e : -1;
       cpu.deliveringLength = t === Ev.SWINT || t === Ev.SWEXC || t === Ev.PRIV ? ip - cpu.ip0 : 0;
-      deliverOnce(cpu, v, e, t, ip);
+      // RF goes into the pushed image for faults, but VM-entry injection
+      // pushes RFLAGS as loaded (SDM Vol. 3C 27.6.1.2).
+      const rf = t === Ev.HW && !injected && v < 32 && ((FAULT_VECTORS >>> v) & 1) !== 0;
+      deliverOnce(cpu, v, e, t, ip, rf);
       cpu.delivering = -1;
       if (cpu.activity === "hlt") cpu.activity = "active";
       return;
@@ -131,6 +145,7 @@ export function deliverEvent(
         e = x.errorCode;
       }
       t = Ev.HW;
+      injected = false;
       ip = cpu.ip0;
       cpu.rip = cpu.ip0;
     }
@@ -202,14 +217,14 @@ function setRsp64(cpu: Cpu, v: number): void {
 // One delivery attempt
 // =====================================================================
 
-function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number): void {
+function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: boolean): void {
   const ext = t === Ev.EXT || t === Ev.NMI || t === Ev.HW ? 1 : 0;
   const pushErr = t === Ev.HW && hasErrorCode(v) && e >= 0;
   if ((cpu.cr0 & 1) === 0) {
     realMode(cpu, v, ip);
     return;
   }
-  const flags = cpu.rflags;
+  const flags = rf ? (cpu.rflags | 0x10000) >>> 0 : cpu.rflags;
   if ((flags & 0x20000) !== 0 && t === Ev.SWINT && ((flags >> 12) & 3) < 3) {
     throw new CpuFault(Vec.GP, 0); // INT n in v86 with IOPL < 3 (no VME)
   }

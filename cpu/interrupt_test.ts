@@ -193,3 +193,19 @@ Deno.test("a supervisor-only page cached by kernel accesses still faults for use
   assert.equal(t.cpu.cr2, 0x400000);
   assert.equal(t.mem.read32(t.cpu.gpr[8]), 5); // user | present
 });
+
+Deno.test("faults push RFLAGS with RF set; traps and software interrupts do not", () => {
+  // 64-bit frame without error code: RIP, CS, RFLAGS at sp, sp+8, sp+16.
+  let t = exec64("90 0f 0b f4" /* nop; ud2; hlt */);
+  assert.equal(t.cpu.gpr[30], 6);
+  assert.equal(t.mem.read32(t.cpu.gpr[8] + 16) & 0x10000, 0x10000, "#UD frame has RF");
+  assert.equal(t.cpu.rflags & 0x10000, 0, "the handler runs with RF clear");
+  // #GP (error code first): MOV CR4 with reserved bits.
+  t = exec64("b8 ff ff ff ff 0f 22 e0 f4" /* mov eax, -1; mov cr4, rax; hlt */);
+  assert.equal(t.cpu.gpr[30], 13);
+  assert.equal(t.mem.read32(t.cpu.gpr[8] + 24) & 0x10000, 0x10000, "#GP frame has RF");
+  // INT3 is a trap: no RF.
+  t = exec64("cc f4" /* int3; hlt */);
+  assert.equal(t.cpu.gpr[30], 3);
+  assert.equal(t.mem.read32(t.cpu.gpr[8] + 16) & 0x10000, 0, "#BP frame has no RF");
+});
