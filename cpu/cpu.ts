@@ -27,6 +27,7 @@ import { fetchInsn, type Insn } from "./icache.ts";
 import { recomputeMode, resetState } from "./state.ts";
 import { MISC_ENABLE_RESET, readMsrCore, writeMsrCore } from "./msr.ts";
 import { MachineCheckState } from "./msr_mce.ts";
+import { AmdPerfState } from "./msr_perf_amd.ts";
 import { getGpr64, setGpr64 } from "./regs.ts";
 import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
@@ -170,6 +171,8 @@ export class Cpu implements Vcpu {
   debugCtl = 0;
   /** Machine-check MSRs (MCG_STATUS, the banks). */
   readonly machineCheck: MachineCheckState = new MachineCheckState();
+  /** AMD legacy performance-counter MSRs (AMD vendor only). */
+  readonly amdPerf: AmdPerfState = new AmdPerfState();
   /** IA32_TSC_AUX. */
   tscAux = 0;
   /** TSC = now() + tscOffset. */

@@ -1,8 +1,9 @@
 /**
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
  * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE,
- * DEBUGCTL, the SYSENTER MSRs and (with MCA) the machine-check MSRs. Every
- * other MSR goes to the plugin bus as an exit.
+ * DEBUGCTL, the SYSENTER MSRs, (with MCA) the machine-check MSRs and (AMD
+ * vendor) the legacy performance counters. Every other MSR goes to the
+ * plugin bus as an exit.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { gp } from "./fault.ts";
 import { reloadPaging } from "./paging.ts";
 import { recomputeMode, refreshSeg } from "./state.ts";
 import { isMachineCheckMsr, readMachineCheck, writeMachineCheck } from "./msr_mce.ts";
+import { isAmdPerfMsr, readAmdPerf, writeAmdPerf } from "./msr_perf_amd.ts";
 
 /** MSR numbers. */
 export const enum Msr {
@@ -90,7 +92,11 @@ export function ownsMsr(index: number): boolean {
     case Msr.DEBUGCTL:
       return true;
   }
-  return isMachineCheckMsr(index);
+  return isMachineCheckMsr(index) || isAmdPerfMsr(index);
+}
+
+function isAmd(c: Cpu): boolean {
+  return c.model.vendor === "AuthenticAMD";
 }
 
 /** Read a CPU-owned MSR (undefined if not owned). */
@@ -134,6 +140,7 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
   if (isMachineCheckMsr(index) && c.model.features.has("mca")) {
     return readMachineCheck(c.machineCheck, index);
   }
+  if (isAmdPerfMsr(index) && isAmd(c)) return readAmdPerf(c.amdPerf, index);
   return undefined;
 }
 
@@ -225,6 +232,10 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
   }
   if (isMachineCheckMsr(index) && c.model.features.has("mca")) {
     writeMachineCheck(c.machineCheck, index, v);
+    return true;
+  }
+  if (isAmdPerfMsr(index) && isAmd(c)) {
+    writeAmdPerf(c.amdPerf, index, v);
     return true;
   }
   return false;

@@ -98,3 +98,15 @@ Deno.test("MSR machine check: MCG_CAP banks, CTL 0/all-ones, STATUS only 0, ADDR
   assert.equal(rd(c, 0x179), 13);
   assert.equal(wr(c, 0x401, 0n), 13);
 });
+
+Deno.test("MSR AMD legacy performance counters exist only with the AMD vendor", () => {
+  const c = makeCpu().cpu;
+  assert.equal(rd(c, 0xc0010000), 13, "Intel vendor: #GP");
+  assert.equal(wr(c, 0xc0010004, 0n), 13);
+  c.model.vendor = "AuthenticAMD";
+  assert.equal(wr(c, 0xc0010000, 0x430076n), 0);
+  assert.equal(rd(c, 0xc0010000), 0x430076n);
+  assert.equal(wr(c, 0xc0010007, 0xffffffffffffffffn), 0);
+  assert.equal(rd(c, 0xc0010007), 0xffffffffffffn, "48-bit counter");
+  assert.equal(rd(c, 0xc0010008), 13, "only four counters");
+});

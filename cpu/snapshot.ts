@@ -102,6 +102,8 @@ export interface CpuSnapshot {
     debugCtl?: number;
     /** IA32_MCG_STATUS then the machine-check banks, as decimal strings (absent: zeros). */
     machineCheck?: string[];
+    /** AMD PerfEvtSel0-3 and PerfCtr0-3, as decimal strings (absent: zeros). */
+    amdPerf?: string[];
   };
   /** pdpte. */
   pdpte: number[];
@@ -146,6 +148,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       tscOffset: c.tscOffset,
       debugCtl: c.debugCtl,
       machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
+      amdPerf: c.amdPerf.regs.map((b) => b.toString()),
     },
     pdpte: Array.from(c.pctx.pdpte),
   };
@@ -202,6 +205,8 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
     c.machineCheck.status = status ?? 0n;
     banks.slice(0, c.machineCheck.banks.length).forEach((b, k) => (c.machineCheck.banks[k] = b));
   }
+  c.amdPerf.reset();
+  m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
   c.pages.clear();
   c.codeFrames.clear();
   c.crossFrames.clear();

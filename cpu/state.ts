@@ -129,6 +129,7 @@ export function resetState(cpu: Cpu): void {
   cpu.miscEnable = MISC_ENABLE_RESET;
   cpu.debugCtl = 0;
   cpu.machineCheck.reset();
+  cpu.amdPerf.reset();
   cpu.pages.clear();
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();
