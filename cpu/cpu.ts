@@ -28,6 +28,7 @@ import { recomputeMode, resetState } from "./state.ts";
 import { MISC_ENABLE_RESET, readMsrCore, writeMsrCore } from "./msr.ts";
 import { MachineCheckState } from "./msr_mce.ts";
 import { AmdPerfState } from "./msr_perf_amd.ts";
+import { refreshBreakpoints } from "./debug.ts";
 import { getGpr64, setGpr64 } from "./regs.ts";
 import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
@@ -89,6 +90,18 @@ export class Cpu implements Vcpu {
   efer = 0;
   /** Debug registers. */
   readonly dr: Float64Array = new Float64Array(8);
+  /** Enabled instruction breakpoints (bit n: DRn), from DR7 (see debug.ts). */
+  bpExec = 0;
+  /** Enabled data breakpoints (bit n: DRn). */
+  bpData = 0;
+  /** Enabled I/O breakpoints (bit n: DRn; needs CR4.DE). */
+  bpIo = 0;
+  /** Page base of each enabled data breakpoint (NaN: none); kept off the TLB fast path. */
+  readonly watchPage: Float64Array = new Float64Array(4).fill(NaN);
+  /** Data/I/O breakpoints hit by the current instruction: a #DB trap at the next boundary. */
+  dataHits = 0;
+  /** Retired count when RFLAGS.RF was first seen set at a boundary, or -1. */
+  rfAt = -1;
   /** Segment registers with hidden caches. */
   readonly seg: SegmentRegister[] = [];
   /** GDTR. */
@@ -615,6 +628,7 @@ export class Cpu implements Vcpu {
     // the previous CR3 and paging mode (PAE PDPTEs are left to the caller).
     this.pctx.load(this.cr0, this.cr3 % 0x8000000000000000, this.cr4, this.efer);
     this.flushTlb();
+    refreshBreakpoints(this); // DR7 may have been loaded (VM entry/exit, snapshots)
     this.poke();
   }
   /** CPL from the current mode and SS.DPL (the VMX convention). */

@@ -26,6 +26,7 @@ import {
 } from "./segment.ts";
 import { recomputeMode } from "./state.ts";
 import { TaskSource, taskSwitch } from "./task.ts";
+import { DR6_BS, DR7_GD, execHits, RFLAGS_RF } from "./debug.ts";
 
 /** Event types (VMX interruption-information encoding). */
 export const enum Ev {
@@ -108,10 +109,7 @@ export function deliverEvent(
     // A #PF being delivered loads CR2 now, not when the walk failed, and a
     // #DB its DR6 bits (27.1).
     if (t === Ev.HW && v === Vec.PF) cpu.cr2 = cpu.pfLinear;
-    if (t === Ev.HW && v === Vec.DB && cpu.dbPending !== 0) {
-      cpu.dr[6] = (cpu.dr[6] | cpu.dbPending) >>> 0;
-      cpu.dbPending = 0;
-    }
+    if (v === Vec.DB && (t === Ev.HW || t === Ev.PRIV)) deliverDebugStatus(cpu, t);
     try {
       cpu.delivering = v;
       cpu.deliveringType = t;
@@ -172,6 +170,25 @@ function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): 
   };
   const r = cpu.nonRoot && hook !== null ? hook.onExit(exit) : cpu.exits(exit);
   return r !== "pass";
+}
+
+/**
+ * DR6/DR7 as a #DB is delivered (SDM Vol. 3B 18.2.3, 18.2.4): B0-B3 are
+ * replaced by the breakpoints this #DB reports, BD/BS are set when it is
+ * one of those conditions (and never cleared), and DR7.GD is cleared so the
+ * handler can use the debug registers. ICEBP takes with it data
+ * breakpoint hits still held back by MOV SS blocking.
+ */
+function deliverDebugStatus(cpu: Cpu, t: number): void {
+  if (t === Ev.PRIV && cpu.dataHits !== 0) {
+    cpu.dbPending |= cpu.dataHits;
+    cpu.dataHits = 0;
+  }
+  if (cpu.dbPending !== 0) {
+    cpu.dr[6] = ((cpu.dr[6] & ~0xf) | cpu.dbPending) >>> 0;
+    cpu.dbPending = 0;
+  }
+  if (t === Ev.HW) cpu.dr[7] = (cpu.dr[7] & ~DR7_GD) >>> 0;
 }
 
 /** Triple fault: a "triple-fault" exit in non-root operation, else shutdown. */
@@ -436,14 +453,28 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   // Single-step (RFLAGS.TF): a #DB trap after each instruction that began
   // with TF = 1 (SDM Vol. 3B 18.3.1.4); POPF/IRET setting TF trap after the
   // following instruction.
-  if (cpu.tfArmed && cpu.retired > cpu.tfAt) {
-    cpu.tfArmed = false;
-    cpu.dbPending = 0x4000; // DR6.BS, written when the #DB is delivered
+  // Data and I/O breakpoint hits of the instruction that retired are a #DB
+  // trap too. Blocking by MOV SS holds both back until the next instruction
+  // has run (SDM 6.8.3); blocking by STI does not.
+  const movSs = (cpu.interruptibility & 2) !== 0;
+  const ssDue = cpu.tfArmed && cpu.retired > cpu.tfAt && !movSs;
+  const hitsDue = cpu.dataHits !== 0 && !movSs;
+  if (ssDue || hitsDue) {
+    let bits = 0;
+    if (ssDue) {
+      cpu.tfArmed = false;
+      bits |= DR6_BS;
+    }
+    if (hitsDue) {
+      bits |= cpu.dataHits;
+      cpu.dataHits = 0;
+    }
+    cpu.dbPending = bits; // written to DR6 when the #DB is delivered
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
     busy = true;
-  }
+  } else if (cpu.dataHits !== 0 || cpu.tfArmed) busy = true;
   if ((cpu.fl & 0x100) !== 0 && !cpu.tfArmed) {
     cpu.tfArmed = true;
     cpu.tfAt = cpu.retired;
@@ -506,6 +537,9 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       busy = true;
     }
   }
+  if ((cpu.fl & RFLAGS_RF) !== 0 || cpu.bpExec !== 0) {
+    if (instructionBreakpoint(cpu)) busy = true;
+  }
   if ((cpu.activity as string) === "shutdown") return "shutdown";
   if (cpu.stopReq) {
     cpu.stopReq = false;
@@ -519,6 +553,34 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   cpu.eventPending = busy;
   cpu.loopLimit = busy ? cpu.retired + 1 : cpu.runLimit;
   return null;
+}
+
+/**
+ * RFLAGS.RF and instruction breakpoints at a boundary. RF, once seen set,
+ * lets one instruction start without an instruction-breakpoint check and is
+ * cleared when that instruction completes (SDM 18.3.1.1). An enabled
+ * breakpoint at RIP is a #DB fault (RIP unchanged). Returns true while the
+ * run loop must keep coming back at every boundary.
+ */
+function instructionBreakpoint(cpu: Cpu): boolean {
+  if ((cpu.fl & RFLAGS_RF) !== 0) {
+    if (cpu.rfAt < 0) {
+      cpu.rfAt = cpu.retired;
+      return true;
+    }
+    if (cpu.retired === cpu.rfAt) return true;
+    cpu.fl &= ~RFLAGS_RF;
+  }
+  cpu.rfAt = -1;
+  if (cpu.bpExec === 0) return false;
+  if (cpu.activity !== "active" || (cpu.interruptibility & 2) !== 0) return true;
+  const found = execHits(cpu);
+  if (found !== 0) {
+    cpu.dbPending = found;
+    cpu.ip0 = cpu.rip;
+    guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
+  }
+  return true;
 }
 
 function deliverOnceGuarded(cpu: Cpu, v: number, e: number, type: number, ip: number): void {

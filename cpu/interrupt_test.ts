@@ -209,3 +209,16 @@ Deno.test("faults push RFLAGS with RF set; traps and software interrupts do not"
   assert.equal(t.cpu.gpr[30], 3);
   assert.equal(t.mem.read32(t.cpu.gpr[8] + 16) & 0x10000, 0, "#BP frame has no RF");
 });
+
+Deno.test("IRETQ to CPL 3 nulls a DPL 0 GS but keeps its IA32_GS_BASE", () => {
+  const t = exec64(
+    "66 b8 10 00 8e e8 b9 01 01 00 c0 b8 00 50 00 00 31 d2 0f 30 6a 2b 68 00 00 07 00 68 02 02 00 00 6a 33 68 00 08 10 00 48 cf", /* mov ax, 0x10; mov gs, ax; mov ecx, 0xc0000101; mov eax, 0x5000; xor edx, edx; wrmsr; push 0x2b; push 0x70000; push 0x202; push 0x33; push 0x100800; iretq */
+    (x) => {
+      x.mem.write32(LAYOUT.tss + 4, 0x88000);
+      x.mem.writeBytes(0x100800, new Uint8Array([0xf4])); // HLT at CPL 3: #GP back to CPL 0
+    },
+  );
+  assert.equal(t.cpu.gpr[30], 13);
+  assert.equal(t.cpu.seg[5].selector, 0, "GS nulled on the way to CPL 3");
+  assert.equal(t.cpu.seg[5].base, 0x5000, "GS base kept");
+});

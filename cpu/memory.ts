@@ -15,6 +15,7 @@
 import type { Cpu } from "./cpu.ts";
 import { CpuFault, Vec } from "./fault.ts";
 import { translate } from "./paging.ts";
+import { noteDataAccess, pageWatched } from "./debug.ts";
 
 /**
  * What the CPU needs from guest physical memory (mm's `PhysicalMemory`
@@ -275,6 +276,7 @@ function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
   if (r === null) return;
   const x = (lin >>> 12) & TMASK;
   const page = lin - (lin & 0xfff);
+  if (cpu.bpData !== 0 && pageWatched(cpu, page)) return; // data breakpoints see every access
   const r32 = view32(r);
   if (write) {
     cpu.wTag[x] = page;
@@ -330,7 +332,10 @@ function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
   }
   const user = !sys && cpu.cpl === 3;
   const pa = translate(cpu, lin, Acc.READ, user);
-  if (!sys) fill(cpu, lin, pa, false);
+  if (!sys) {
+    if (cpu.bpData !== 0) noteDataAccess(cpu, lin, size, false);
+    fill(cpu, lin, pa, false);
+  }
   const mem = cpu.memory;
   return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
 }
@@ -346,6 +351,7 @@ function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
   }
   const pa = translate(cpu, lin, Acc.WRITE, cpu.cpl === 3);
   writePhys(cpu, pa, size, v);
+  if (cpu.bpData !== 0) noteDataAccess(cpu, lin, size, true);
   fill(cpu, lin, pa, true);
 }
 

@@ -94,6 +94,13 @@ export function resetState(cpu: Cpu): void {
   cpu.dr.fill(0);
   cpu.dr[6] = 0xffff0ff0;
   cpu.dr[7] = 0x400;
+  cpu.bpExec =
+    cpu.bpData =
+    cpu.bpIo =
+    cpu.dataHits =
+      0;
+  cpu.watchPage.fill(NaN);
+  cpu.rfAt = -1;
   for (let s = 0; s < 6; s++) {
     const r = cpu.seg[s];
     r.selector = 0;
