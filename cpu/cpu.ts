@@ -101,7 +101,7 @@ export class Cpu implements Vcpu {
   /** Data/I/O breakpoints hit by the current instruction: a #DB trap at the next boundary. */
   dataHits = 0;
   /** Retired count when RFLAGS.RF was first seen set at a boundary, or -1. */
-  rfAt = -1;
+  rfAt: number = -1;
   /** Segment registers with hidden caches. */
   readonly seg: SegmentRegister[] = [];
   /** GDTR. */
