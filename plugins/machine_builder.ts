@@ -19,6 +19,7 @@ import {
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
 import { parseSpec } from "./spec.ts";
+import { applyPcFirmwareState } from "./pc_firmware.ts";
 import {
   applyEntryState,
   type BootModule,
@@ -119,6 +120,11 @@ export interface BootOptions {
   readonly cmdline?: string;
   /** Multiboot modules. */
   readonly modules?: readonly BootModule[];
+  /**
+   * Leave the state PC firmware leaves (real-mode IVT, PIC bases 0x08/0x70,
+   * PIT channel 0 ticking; see pc_firmware.ts) before loading. Default true.
+   */
+  readonly firmware?: boolean;
 }
 
 /** Loading failed; the message names what is wrong with the image. */
@@ -137,6 +143,7 @@ function enter(machine: Machine, r: LoadResult): void {
 
 /** Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}. */
 export function bootKernel(machine: Machine, image: Uint8Array, options: BootOptions = {}): void {
+  if (options.firmware ?? true) applyPcFirmwareState(machine);
   enter(
     machine,
     loadMultiboot(image, machine.memory, { cmdline: options.cmdline, modules: options.modules }),
