@@ -486,12 +486,23 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     const ev = cpu.injected.shift()!;
     const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
     const ip = soft ? cpu.rip + ev.instructionLength : cpu.rip;
+    // Window exits whose conditions hold at VM entry are taken after the
+    // injected event is delivered, before the handler's first instruction
+    // (SDM Vol. 3C 27.7.5, 27.7.6): note them before delivery changes IF.
+    const window = hook !== null ? openWindows(cpu, ifl) & 3 : 0;
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     try {
       deliverOnceGuarded(cpu, ev.vector, ev.errorCode, ev.type, ip);
     } catch (e) {
       if (e !== ABANDON) throw e;
+    }
+    if (window !== 0 && cpu.nonRoot && cpu.nonRootHook === hook && hook !== null) {
+      hook.onExit({
+        kind: (window & 1) !== 0 ? "interrupt-window" : "nmi-window",
+        level: 2,
+        instructionLength: 0,
+      });
     }
     busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
@@ -525,10 +536,11 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     }
     busy = true;
   } else if (hook !== null && cpu.windowRequests !== 0) {
-    if ((cpu.windowRequests & 1) !== 0 && ifl && (cpu.interruptibility & 3) === 0) {
+    const open = openWindows(cpu, ifl);
+    if ((open & 1) !== 0) {
       hook.onExit({ kind: "interrupt-window", level: 2, instructionLength: 0 });
       busy = true;
-    } else if ((cpu.windowRequests & 2) !== 0 && (cpu.interruptibility & 8) === 0) {
+    } else if ((open & 2) !== 0) {
       hook.onExit({ kind: "nmi-window", level: 2, instructionLength: 0 });
       busy = true;
     } else if ((cpu.windowRequests & 4) !== 0) {
@@ -581,6 +593,20 @@ function instructionBreakpoint(cpu: Cpu): boolean {
     guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
   }
   return true;
+}
+
+/**
+ * Requested windows that are open now: bit 0 the interrupt window (IF = 1,
+ * no blocking by STI or MOV SS; SDM Vol. 3C 26.7.5), bit 1 the NMI window
+ * (no NMI blocking and no blocking by MOV SS; 26.7.6).
+ */
+function openWindows(cpu: Cpu, ifl: boolean): number {
+  const req = cpu.windowRequests;
+  const block = cpu.interruptibility;
+  let open = 0;
+  if ((req & 1) !== 0 && ifl && (block & 3) === 0) open |= 1;
+  if ((req & 2) !== 0 && (block & 0xa) === 0) open |= 2;
+  return open;
 }
 
 function deliverOnceGuarded(cpu: Cpu, v: number, e: number, type: number, ip: number): void {

@@ -222,3 +222,44 @@ Deno.test("IRETQ to CPL 3 nulls a DPL 0 GS but keeps its IA32_GS_BASE", () => {
   assert.equal(t.cpu.seg[5].selector, 0, "GS nulled on the way to CPL 3");
   assert.equal(t.cpu.seg[5].base, 0x5000, "GS base kept");
 });
+
+/** A vCPU in non-root operation whose hook records window exits and stops the run. */
+function windowCpu(requests: number, code: string) {
+  const t = makeCpu();
+  enter64(t);
+  installIdt(t, true);
+  load(t, code);
+  const seen: { kind: string; rip: number }[] = [];
+  t.cpu.nonRoot = true;
+  t.cpu.nonRootHook = {
+    onExit(e) {
+      if (e.kind !== "interrupt-window" && e.kind !== "nmi-window") return "pass";
+      seen.push({ kind: e.kind, rip: t.cpu.rip });
+      t.cpu.windowRequests = 0;
+      t.cpu.requestStop();
+      return "reflected";
+    },
+  };
+  t.cpu.windowRequests = requests;
+  return { t, seen };
+}
+
+Deno.test("NMI window: blocking by MOV SS delays the exit by one instruction", () => {
+  const { t, seen } = windowCpu(2, "90 90 f4" /* nop; nop; hlt */);
+  t.cpu.interruptibility = 2;
+  t.cpu.shadowUntil = t.cpu.retired + 1;
+  t.cpu.run(100);
+  assert.deepEqual(seen, [{ kind: "nmi-window", rip: 0x100001 }]);
+});
+
+Deno.test("window exits after VM-entry injection come before the handler's first instruction", () => {
+  for (const [requests, kind] of [[1, "interrupt-window"], [2, "nmi-window"]] as const) {
+    const { t, seen } = windowCpu(requests, "90 f4" /* nop; hlt */);
+    t.cpu.rflags |= 0x200;
+    t.cpu.injectEvent({ type: 3, vector: 1, errorCode: -1, instructionLength: 0 });
+    t.cpu.run(100);
+    const idt = LAYOUT.idt + 16;
+    const handler = (t.mem.read32(idt) & 0xffff) | (t.mem.read32(idt + 4) & 0xffff0000);
+    assert.deepEqual(seen, [{ kind, rip: handler >>> 0 }]);
+  }
+});
