@@ -645,6 +645,20 @@ export class Cpu implements Vcpu {
     this.dropCodePage();
     this.tlbUser = this.cpl === 3;
   }
+  /**
+   * Load VMX "pending debug exceptions" (VM entry, SDM Vol. 3C 27.3.2.5,
+   * 27.7.3): BS (bit 14) makes a single-step trap due at the next boundary,
+   * B0-B3 with bit 12 (enabled breakpoint) breakpoint hits; both are then
+   * delivered as one #DB trap, held back by blocking by MOV SS.
+   */
+  setPendingDebugExceptions(bits: number): void {
+    if ((bits & 0x4000) !== 0) {
+      this.tfArmed = true;
+      this.tfAt = this.retired - 1;
+    }
+    if ((bits & 0x1000) !== 0) this.dataHits |= bits & 0xf;
+    this.poke();
+  }
   /** Queue an event for delivery before the next instruction. */
   injectEvent(event: PendingEvent): void {
     this.injected.push({ ...event });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exec64, type TestCpu } from "./testing.ts";
+import { enter64, exec64, installIdt, load, makeCpu, runToHlt, type TestCpu } from "./testing.ts";
 
 // Guest code below is 64-bit code at 0x100000 (assembled with GNU as; the
 // source is the comment after each string). The IDT stubs of testing.ts put
@@ -88,4 +88,19 @@ Deno.test("debug: MOV SS blocking holds the single-step #DB until the next instr
   assert.equal(t.cpu.gpr[30], 1);
   assert.equal(frameRip(t), 0x10000f, "one #DB, after the NOP (not at it)");
   assert.equal(t.cpu.dr[6] & 0x4000, 0x4000, "DR6.BS");
+});
+
+Deno.test("debug: VMX pending debug exceptions (BS, B0 + enabled bit) become one #DB after MOV SS blocking", () => {
+  const t = makeCpu();
+  enter64(t);
+  installIdt(t, true);
+  load(t, "90 90 f4" /* nop; nop; hlt */);
+  t.cpu.gpr[30] = 0xff;
+  t.cpu.interruptibility = 2; // blocking by MOV SS, as loaded by VM entry
+  t.cpu.shadowUntil = t.cpu.retired + 1;
+  t.cpu.setPendingDebugExceptions(0x5001);
+  assert.equal(runToHlt(t), "halted");
+  assert.equal(t.cpu.gpr[30], 1);
+  assert.equal(frameRip(t), 0x100001, "after the first instruction");
+  assert.equal(t.cpu.dr[6] & 0x600f, 0x4001);
 });

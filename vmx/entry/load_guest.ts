@@ -82,8 +82,13 @@ export function loadGuestState(v: VcpuX, d: DataView): void {
   // instruction (SDM 27.3.2.5, 27.7): the CPU engine ends a shadow when its
   // retired count reaches `shadowUntil`, and a successful VMLAUNCH/VMRESUME
   // leaves the instruction loop without retiring (the state was replaced).
-  const cpu = v as { shadowUntil?: number };
+  const cpu = v as { shadowUntil?: number; setPendingDebugExceptions?(bits: number): void };
   if ((v.interruptibility & 3) !== 0 && cpu.shadowUntil !== undefined) {
     cpu.shadowUntil = v.retired + 1;
   }
+  // Pending debug exceptions (27.3.2.5, 27.7.3): a pending single-step or
+  // enabled breakpoint becomes a #DB trap after entry (after the first
+  // instruction when blocking by MOV SS was loaded).
+  const pending = r32(d, O.GUEST_PENDING_DBG_EXCEPTIONS);
+  if (pending !== 0) cpu.setPendingDebugExceptions?.(pending);
 }
