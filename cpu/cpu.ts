@@ -132,7 +132,9 @@ export class Cpu implements Vcpu {
    * Window requests from the VMX plugin: bit 0 interrupt window, bit 1 NMI
    * window (offered as exits in non-root operation when the window opens),
    * bit 2 monitor trap flag (offered at every boundary), bit 3 external-interrupt
-   * exiting (pending interrupts are offered even with RFLAGS.IF=0).
+   * exiting (pending interrupts are offered even with RFLAGS.IF=0), bit 4 a
+   * VMX-preemption timer that expired at VM entry (offered once, before any
+   * instruction but after injected events and pending debug exceptions).
    * Call {@link interruptStateChanged} after setting.
    */
   windowRequests = 0;

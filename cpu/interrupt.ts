@@ -497,12 +497,15 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     } catch (e) {
       if (e !== ABANDON) throw e;
     }
-    if (window !== 0 && cpu.nonRoot && cpu.nonRootHook === hook && hook !== null) {
-      hook.onExit({
-        kind: (window & 1) !== 0 ? "interrupt-window" : "nmi-window",
-        level: 2,
-        instructionLength: 0,
-      });
+    if (cpu.nonRoot && cpu.nonRootHook === hook && hook !== null) {
+      if ((cpu.windowRequests & 16) !== 0) offerPreemption(cpu, hook);
+      else if (window !== 0) {
+        hook.onExit({
+          kind: (window & 1) !== 0 ? "interrupt-window" : "nmi-window",
+          level: 2,
+          instructionLength: 0,
+        });
+      }
     }
     busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
@@ -537,7 +540,10 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     busy = true;
   } else if (hook !== null && cpu.windowRequests !== 0) {
     const open = openWindows(cpu, ifl);
-    if ((open & 1) !== 0) {
+    if ((cpu.windowRequests & 16) !== 0) {
+      offerPreemption(cpu, hook);
+      busy = true;
+    } else if ((open & 1) !== 0) {
       hook.onExit({ kind: "interrupt-window", level: 2, instructionLength: 0 });
       busy = true;
     } else if ((open & 2) !== 0) {
@@ -593,6 +599,16 @@ function instructionBreakpoint(cpu: Cpu): boolean {
     guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
   }
   return true;
+}
+
+/**
+ * A VMX-preemption timer that expired at VM entry (value 0; windowRequests
+ * bit 4) exits after event injection and pending debug exceptions, before
+ * any L2 instruction (SDM Vol. 3C 26.7.4).
+ */
+function offerPreemption(cpu: Cpu, hook: NonNullable<Cpu["nonRootHook"]>): void {
+  cpu.windowRequests &= ~16;
+  hook.onExit({ kind: "preemption-timer", level: 2, instructionLength: 0 });
 }
 
 /**

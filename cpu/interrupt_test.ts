@@ -233,7 +233,11 @@ function windowCpu(requests: number, code: string) {
   t.cpu.nonRoot = true;
   t.cpu.nonRootHook = {
     onExit(e) {
-      if (e.kind !== "interrupt-window" && e.kind !== "nmi-window") return "pass";
+      if (
+        e.kind !== "interrupt-window" && e.kind !== "nmi-window" && e.kind !== "preemption-timer"
+      ) {
+        return "pass";
+      }
       seen.push({ kind: e.kind, rip: t.cpu.rip });
       t.cpu.windowRequests = 0;
       t.cpu.requestStop();
@@ -262,4 +266,16 @@ Deno.test("window exits after VM-entry injection come before the handler's first
     const handler = (t.mem.read32(idt) & 0xffff) | (t.mem.read32(idt + 4) & 0xffff0000);
     assert.deepEqual(seen, [{ kind, rip: handler >>> 0 }]);
   }
+});
+
+Deno.test("a preemption timer expired at VM entry exits after the injected event, before any instruction", () => {
+  const { t, seen } = windowCpu(16, "90 f4" /* nop; hlt */);
+  t.cpu.injectEvent({ type: 3, vector: 1, errorCode: -1, instructionLength: 0 });
+  t.cpu.run(100);
+  const idt = LAYOUT.idt + 16;
+  const handler = (t.mem.read32(idt) & 0xffff) | (t.mem.read32(idt + 4) & 0xffff0000);
+  assert.deepEqual(seen, [{ kind: "preemption-timer", rip: handler >>> 0 }]);
+  const plain = windowCpu(16, "90 f4" /* nop; hlt */);
+  plain.t.cpu.run(100);
+  assert.deepEqual(plain.seen, [{ kind: "preemption-timer", rip: 0x100000 }], "no instruction ran");
 });
