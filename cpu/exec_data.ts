@@ -468,7 +468,8 @@ export function writeFlags(c: Cpu, v: number, mask: number, loadRf = false): voi
   const nf = ((old & ~mask) | (v & mask)) & (loadRf ? ~0 : ~0x10000);
   c.rflags = nf;
   if ((nf & 0x10300 & ~old) !== 0) c.poke(); // IF, TF or RF rose: re-check events
-  if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000) !== 0) c.flushTlb(); // SMAP depends on AC
+  // SMAP and alignment checking (with CR0.AM) depend on AC.
+  if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000 || c.cr0 & 0x40000) !== 0) c.flushTlb();
 }
 
 /** ENTER imm16, imm8. */

@@ -279,3 +279,31 @@ Deno.test("a preemption timer expired at VM entry exits after the injected event
   plain.t.cpu.run(100);
   assert.deepEqual(plain.seen, [{ kind: "preemption-timer", rip: 0x100000 }], "no instruction ran");
 });
+
+Deno.test("#AC: a misaligned access at CPL 3 with CR0.AM and RFLAGS.AC; none at CPL 0", () => {
+  const t = exec64(
+    "0f 20 c0 0d 00 00 04 00 0f 22 c0 6a 2b 68 00 00 07 00 68 02 02 04 00 6a 33 68 00 08 10 00 48 cf", /* mov rax, cr0; or eax, 0x40000; mov cr0, rax; push 0x2b; push 0x70000; push 0x40202; push 0x33; push 0x100800; iretq */
+    (x) => {
+      x.mem.write32(LAYOUT.tss + 4, 0x88000);
+      // At 0x100800 (CPL 3): mov eax, [0x200000]; mov ebx, [0x200001]; hlt
+      x.mem.writeBytes(
+        0x100800,
+        new Uint8Array([0x8b, 0x04, 0x25, 0, 0, 0x20, 0, 0x8b, 0x1c, 0x25, 1, 0, 0x20, 0, 0xf4]),
+      );
+    },
+  );
+  assert.equal(t.cpu.gpr[30], 17, "#AC");
+  assert.equal(t.mem.read32(t.cpu.gpr[8]), 0, "error code 0");
+  assert.equal(
+    t.mem.read32(t.cpu.gpr[8] + 8),
+    0x100807,
+    "the misaligned load faulted, the aligned one ran",
+  );
+  const k = exec64(
+    "0f 20 c0 0d 00 00 04 00 0f 22 c0 9c 81 0c 24 00 00 04 00 9d 8b 1c 25 01 00 20 00 f4", /* mov rax, cr0; or eax, 0x40000; mov cr0, rax; pushfq; or dword ptr [rsp], 0x40000; popfq; mov ebx, dword ptr [0x200001]; hlt */
+    (x) => {
+      x.cpu.gpr[30] = 0xff;
+    },
+  );
+  assert.equal(k.cpu.gpr[30], 0xff, "no #AC at CPL 0");
+});

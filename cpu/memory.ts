@@ -153,6 +153,7 @@ export function lr64(cpu: Cpu, lin: number): number {
     cpu.hi = (m[p + 4] | (m[p + 5] << 8) | (m[p + 6] << 16) | (m[p + 7] << 24)) >>> 0;
     return (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0;
   }
+  checkAlignment(cpu, lin, 8);
   const lo = lr32(cpu, lin);
   const hi = lr32(cpu, lin + 4);
   cpu.hi = hi;
@@ -227,6 +228,7 @@ export function lw64(cpu: Cpu, lin: number, lo: number, hi: number): void {
     m[p + 7] = hi >>> 24;
     return;
   }
+  checkAlignment(cpu, lin, 8);
   if (o > 0xff8) probeWrite(cpu, lin + 7);
   lw32(cpu, lin, lo);
   lw32(cpu, lin + 4, hi);
@@ -261,9 +263,23 @@ export function translateFor(cpu: Cpu, lin: number, acc: number, user: boolean):
   return translate(cpu, lin, acc, user);
 }
 
+/**
+ * Alignment checking is on (SDM Vol. 3A 6.15, interrupt 17): CPL 3 in
+ * protected mode with CR0.AM and RFLAGS.AC. While it is, the fast TLB is
+ * not filled, so every data access reaches the slow path, which checks.
+ */
+export function alignmentCheck(cpu: Cpu): boolean {
+  return cpu.cpl === 3 && (cpu.cr0 & 0x40001) === 0x40001 && (cpu.fl & 0x40000) !== 0;
+}
+
+/** #AC(0) for a misaligned access of `size` bytes while alignment checking is on. */
+function checkAlignment(cpu: Cpu, lin: number, size: number): void {
+  if (size > 1 && lin % size !== 0 && alignmentCheck(cpu)) throw new CpuFault(Vec.AC, 0);
+}
+
 function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
   const mem = cpu.memory;
-  if (mem.ramFrame === undefined) return;
+  if (mem.ramFrame === undefined || alignmentCheck(cpu)) return;
   if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
   const frame = Math.floor(pa / 4096);
   if (write && cpu.codeFrames.has(frame)) return;
@@ -321,6 +337,7 @@ export function dropWriteFrame(cpu: Cpu, frame: number): void {
 }
 
 function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
+  if (!sys) checkAlignment(cpu, lin, size);
   const o = lin & 0xfff;
   if (o + size > 4096) {
     // Crosses a page: byte by byte (each byte translated).
@@ -341,6 +358,7 @@ function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
 }
 
 function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
+  checkAlignment(cpu, lin, size);
   const o = lin & 0xfff;
   if (o + size > 4096) {
     // Check both pages before writing any byte.
