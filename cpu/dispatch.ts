@@ -466,6 +466,10 @@ export function selectHandler(i: Insn): Handler {
     case Op.LSL:
       i.x = 1;
       return Y.larLsl;
+    case Op.CLAC:
+      return Z.clac;
+    case Op.STAC:
+      return Z.stac;
     case Op.SWAPGS:
       return Z.swapgs;
     case Op.WBINVD:

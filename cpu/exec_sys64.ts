@@ -22,6 +22,7 @@ import { eaLin, memRead, reg64, rmwRead, rmwWrite, setReg, setReg64n } from "./r
 import { canonical } from "./memory.ts";
 import { setSeg } from "./segment.ts";
 import { refreshSeg } from "./state.ts";
+import { writeFlags } from "./exec_data.ts";
 import { nr, offerNonRoot, vmxOperands } from "./exec_system.ts";
 
 const TWO32 = 4294967296;
@@ -268,6 +269,18 @@ export function sysexit(c: Cpu, i: Insn): void {
     if (c.is64 || (c.efer & 0x400) !== 0) c.gpr[9] = 0;
     c.rip = c.gpr[4];
   }
+}
+
+/** CLAC: clear RFLAGS.AC; #UD without SMAP in the model or at CPL > 0 (SDM Vol. 2). */
+export function clac(c: Cpu): void {
+  if (!c.model.features.has("smap") || c.cpl !== 0) ud();
+  writeFlags(c, 0, 0x40000);
+}
+
+/** STAC: set RFLAGS.AC; #UD without SMAP in the model or at CPL > 0 (SDM Vol. 2). */
+export function stac(c: Cpu): void {
+  if (!c.model.features.has("smap") || c.cpl !== 0) ud();
+  writeFlags(c, 0x40000, 0x40000);
 }
 
 /** SWAPGS. */

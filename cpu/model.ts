@@ -121,6 +121,7 @@ export function defaultModel(): CpuModel {
       "fsgsbase",
       "bmi1",
       "smep",
+      "smap",
       "erms",
       "invpcid",
       "pcid",

@@ -252,3 +252,21 @@ Deno.test("SYSCALL outside 64-bit mode: #UD for an Intel model, CSTAR target for
     }
   }
 });
+
+Deno.test("CLAC/STAC change RFLAGS.AC with SMAP; #UD without it", () => {
+  const code =
+    "0f 01 cb 9c 5b 0f 01 ca 9c 59 f4"; /* stac; pushfq; pop rbx; clac; pushfq; pop rcx; hlt */
+  const t = exec64(code, (x) => {
+    x.cpu.gpr[30] = 0xff;
+  });
+  assert.equal(t.cpu.gpr[30], 0xff);
+  assert.equal(t.cpu.gpr[6] & 0x40000, 0x40000, "STAC set AC");
+  assert.equal(t.cpu.gpr[2] & 0x40000, 0, "CLAC cleared AC");
+  const u = exec64(code, (x) => {
+    x.cpu.model = {
+      ...x.cpu.model,
+      features: new Set([...x.cpu.model.features].filter((f) => f !== "smap")),
+    };
+  });
+  assert.equal(u.cpu.gpr[30], 6, "#UD without SMAP");
+});
