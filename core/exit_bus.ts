@@ -1,7 +1,9 @@
 /**
- * The exit bus: routes each {@link VmExit} first to interceptors (the VMX
- * plugin deciding L1 vs L0), then to the owner of the port or to the
- * handlers registered for its kind. Handler exceptions are caught here and
+ * The exit bus, the one route of every {@link VmExit} at both levels: it
+ * counts the exit, shows it to the observers, offers it to the
+ * interceptors (the VMX plugin deciding L1 vs L0), then to the owner of the
+ * port or to the handlers registered for its kind; "pass" leaves the CPU
+ * to apply its architectural default. Handler exceptions are caught here and
  * turned into a plugin error that stops the machine with the faulting
  * instruction not retired.
  *
@@ -11,7 +13,7 @@
 import type { ExitDisposition, IoExit, Level, VmExit } from "./vmexit.ts";
 import type { ExitHandler, IoHandler } from "./plugin.ts";
 import { PluginConflictError } from "./plugin.ts";
-import { Abandon, CpuFault } from "../cpu/fault.ts";
+import { isCpuFault } from "./fault.ts";
 
 /** A failure inside a plugin, captured with the exit being handled. */
 export interface PluginFault {
@@ -63,6 +65,12 @@ export function describeExit(exit: VmExit): string {
         (exit.errorCode >= 0 ? ` error code 0x${exit.errorCode.toString(16)}` : "");
     case "cr":
       return `${lvl} ${exit.access} cr${exit.cr}`;
+    case "ept-violation":
+    case "ept-misconfig":
+      return `${lvl} ${exit.kind} gpa 0x${exit.gpa.toString(16)}` +
+        (exit.kind === "ept-violation"
+          ? ` qualification 0x${exit.qualification.toString(16)}`
+          : "");
     default:
       return `${lvl} ${exit.kind}`;
   }
@@ -79,13 +87,22 @@ export class ExitBus {
   fault: PluginFault | undefined;
   /** Set when `strict` is on and nobody handled an exit. */
   unhandled: VmExit | undefined;
-  /** When true, an exit that every handler passes on stops the machine. */
+  /**
+   * When true, an exit that needs an owner (port I/O, MMIO, an MSR the CPU
+   * does not implement) and that every handler passes on stops the machine.
+   */
   strict = false;
   /** Called when the bus needs the CPU to stop at the next boundary. */
   onStop: () => void = () => {};
   /** Exit counters by level (index 1 and 2) and kind: one map bump per exit, no allocation. */
   readonly counts: readonly Map<string, number>[] = [new Map(), new Map(), new Map()];
-  /** Kinds that the CPU handles architecturally when every handler passes. */
+  /** Kinds that have an owner (a device or MSR implementation); see {@link strict}. */
+  static readonly ownedKinds: ReadonlySet<string> = new Set(["io", "mmio", "rdmsr", "wrmsr"]);
+  /**
+   * Kinds that the CPU handles architecturally when every handler passes.
+   * Not among them: "ept-violation" and "ept-misconfig" (only a nested-VMX
+   * plugin can take them; unhandled, they stop the machine).
+   */
   static readonly defaultedKinds: ReadonlySet<string> = new Set([
     "io",
     "cpuid",
@@ -203,7 +220,9 @@ export class ExitBus {
         }
       }
     }
-    if (this.strict || !ExitBus.defaultedKinds.has(exit.kind)) {
+    if (
+      (this.strict && ExitBus.ownedKinds.has(exit.kind)) || !ExitBus.defaultedKinds.has(exit.kind)
+    ) {
       this.unhandled = exit;
       this.onStop();
       return "reflected";
@@ -239,13 +258,4 @@ export class ExitBus {
     this.onStop();
     return "reflected";
   }
-}
-
-/**
- * Guest exceptions raised by `vcpu.raiseException` (and the CPU's
- * "abandon this instruction" token) unwind through plugin code on purpose;
- * they are not plugin failures.
- */
-export function isCpuFault(error: unknown): boolean {
-  return error instanceof CpuFault || error instanceof Abandon;
 }

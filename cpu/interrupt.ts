@@ -12,6 +12,7 @@ import type { ExceptionExit } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, hasErrorCode, Vec } from "./fault.ts";
 import { Acc, writePhys } from "./memory.ts";
 import { translate } from "./paging.ts";
+import { offerEvent } from "./exits.ts";
 import { sysRead } from "./memory.ts";
 import {
   dAttrs,
@@ -156,9 +157,8 @@ export function deliverEvent(
  * watched the vector (it then owns RIP and the state).
  */
 function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): boolean {
-  const hook = cpu.nonRootHook;
   const watched = v < 32 && ((cpu.watchedExceptions >>> v) & 1) !== 0;
-  if (!(cpu.nonRoot && hook !== null) && !watched) return false;
+  if (!cpu.nonRoot && !watched) return false;
   const exit: ExceptionExit = {
     kind: "exception",
     level: cpu.nonRoot ? 2 : 1,
@@ -168,8 +168,7 @@ function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): 
     type: TYPE_NAMES[t],
     faultAddress: v === Vec.PF ? cpu.pfLinear : 0,
   };
-  const r = cpu.nonRoot && hook !== null ? hook.onExit(exit) : cpu.exits(exit);
-  return r !== "pass";
+  return cpu.exits(exit) !== "pass";
 }
 
 /**
@@ -191,13 +190,12 @@ function deliverDebugStatus(cpu: Cpu, t: number): void {
   if (t === Ev.HW) cpu.dr[7] = (cpu.dr[7] & ~DR7_GD) >>> 0;
 }
 
-/** Triple fault: a "triple-fault" exit in non-root operation, else shutdown. */
+/**
+ * Triple fault: a "triple-fault" exit on the bus (the VMX plugin turns an
+ * L2 triple fault into a VM exit); otherwise the CPU shuts down.
+ */
 export function tripleFault(cpu: Cpu): void {
-  const hook = cpu.nonRootHook;
-  if (cpu.nonRoot && hook !== null) {
-    const r = hook.onExit({ kind: "triple-fault", level: 2, instructionLength: 0 });
-    if (r === "reflected") return;
-  }
+  if (offerEvent(cpu, "triple-fault") === "reflected") return;
   cpu.activity = "shutdown";
   cpu.poke();
 }
@@ -480,7 +478,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.tfAt = cpu.retired;
     busy = true;
   }
-  const hook = cpu.nonRoot ? cpu.nonRootHook : null;
+  const l2 = cpu.nonRoot;
   const ifl = (cpu.fl & 0x200) !== 0;
   if (cpu.injected.length > 0) {
     const ev = cpu.injected.shift()!;
@@ -489,7 +487,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     // Window exits whose conditions hold at VM entry are taken after the
     // injected event is delivered, before the handler's first instruction
     // (SDM Vol. 3C 27.7.5, 27.7.6): note them before delivery changes IF.
-    const window = hook !== null ? openWindows(cpu, ifl) & 3 : 0;
+    const window = l2 ? openWindows(cpu, ifl) & 3 : 0;
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     try {
@@ -497,23 +495,16 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     } catch (e) {
       if (e !== ABANDON) throw e;
     }
-    if (cpu.nonRoot && cpu.nonRootHook === hook && hook !== null) {
-      if ((cpu.windowRequests & 16) !== 0) offerPreemption(cpu, hook);
+    if (l2 && cpu.nonRoot) {
+      if ((cpu.windowRequests & 16) !== 0) offerPreemption(cpu);
       else if (window !== 0) {
-        hook.onExit({
-          kind: (window & 1) !== 0 ? "interrupt-window" : "nmi-window",
-          level: 2,
-          instructionLength: 0,
-        });
+        offerEvent(cpu, (window & 1) !== 0 ? "interrupt-window" : "nmi-window");
       }
     }
     busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
-    let go = true;
-    if (hook !== null) {
-      const r = hook.onExit({ kind: "nmi", level: 2, instructionLength: 0 });
-      if (r === "reflected") go = false;
-    }
+    // In non-root operation an NMI is offered as an exit first (NMI exiting).
+    const go = !l2 || offerEvent(cpu, "nmi") !== "reflected";
     cpu.nmiPending = false;
     if (go) {
       cpu.ip0 = cpu.rip;
@@ -523,14 +514,10 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     busy = true;
   } else if (
     // Bit 3 of windowRequests: "external-interrupt exiting" (RFLAGS.IF ignored, SDM 26.2).
-    (ifl || (hook !== null && (cpu.windowRequests & 8) !== 0)) &&
+    (ifl || (l2 && (cpu.windowRequests & 8) !== 0)) &&
     (cpu.interruptibility & 3) === 0 && cpu.intSource !== null && cpu.intSource.hasInterrupt()
   ) {
-    let go = true;
-    if (hook !== null) {
-      const r = hook.onExit({ kind: "external-interrupt", level: 2, instructionLength: 0 });
-      if (r === "reflected") go = false;
-    }
+    const go = !l2 || offerEvent(cpu, "external-interrupt") !== "reflected";
     if (go) {
       const vec = cpu.intSource.acknowledge() & 0xff;
       cpu.ip0 = cpu.rip;
@@ -538,20 +525,20 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       guarded(cpu, vec, -1, Ev.EXT, cpu.rip);
     }
     busy = true;
-  } else if (hook !== null && cpu.windowRequests !== 0) {
+  } else if (l2 && cpu.windowRequests !== 0) {
     const open = openWindows(cpu, ifl);
     if ((cpu.windowRequests & 16) !== 0) {
-      offerPreemption(cpu, hook);
+      offerPreemption(cpu);
       busy = true;
     } else if ((open & 1) !== 0) {
-      hook.onExit({ kind: "interrupt-window", level: 2, instructionLength: 0 });
+      offerEvent(cpu, "interrupt-window");
       busy = true;
     } else if ((open & 2) !== 0) {
-      hook.onExit({ kind: "nmi-window", level: 2, instructionLength: 0 });
+      offerEvent(cpu, "nmi-window");
       busy = true;
     } else if ((cpu.windowRequests & 4) !== 0) {
       // Monitor trap flag: offered at every boundary (single-stepping L2).
-      hook.onExit({ kind: "monitor-trap", level: 2, instructionLength: 0 });
+      offerEvent(cpu, "monitor-trap");
       busy = true;
     }
   }
@@ -606,9 +593,9 @@ function instructionBreakpoint(cpu: Cpu): boolean {
  * bit 4) exits after event injection and pending debug exceptions, before
  * any L2 instruction (SDM Vol. 3C 26.7.4).
  */
-function offerPreemption(cpu: Cpu, hook: NonNullable<Cpu["nonRootHook"]>): void {
+function offerPreemption(cpu: Cpu): void {
   cpu.windowRequests &= ~16;
-  hook.onExit({ kind: "preemption-timer", level: 2, instructionLength: 0 });
+  offerEvent(cpu, "preemption-timer");
 }
 
 /**

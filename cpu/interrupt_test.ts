@@ -231,18 +231,14 @@ function windowCpu(requests: number, code: string) {
   load(t, code);
   const seen: { kind: string; rip: number }[] = [];
   t.cpu.nonRoot = true;
-  t.cpu.nonRootHook = {
-    onExit(e) {
-      if (
-        e.kind !== "interrupt-window" && e.kind !== "nmi-window" && e.kind !== "preemption-timer"
-      ) {
-        return "pass";
-      }
-      seen.push({ kind: e.kind, rip: t.cpu.rip });
-      t.cpu.windowRequests = 0;
-      t.cpu.requestStop();
-      return "reflected";
-    },
+  t.onExit = (e) => {
+    if (e.kind !== "interrupt-window" && e.kind !== "nmi-window" && e.kind !== "preemption-timer") {
+      return "pass";
+    }
+    seen.push({ kind: e.kind, rip: t.cpu.rip });
+    t.cpu.windowRequests = 0;
+    t.cpu.requestStop();
+    return "reflected";
   };
   t.cpu.windowRequests = requests;
   return { t, seen };

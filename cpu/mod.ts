@@ -20,3 +20,4 @@ export type * from "../core/vmexit.ts";
 export type { DecodedInsn } from "./decode/mod.ts";
 export type { MachineCheckState } from "./msr_mce.ts";
 export type { AmdPerfState } from "./msr_perf_amd.ts";
+export * from "./fpu/state.ts";

@@ -107,6 +107,8 @@ export interface CpuSnapshot {
   };
   /** pdpte. */
   pdpte: number[];
+  /** x87/MMX/SSE registers as a hex image of `FpuState.save()` (absent in older snapshots: reset state). */
+  fpu?: string;
 }
 
 /** Capture the state. */
@@ -151,6 +153,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       amdPerf: c.amdPerf.regs.map((b) => b.toString()),
     },
     pdpte: Array.from(c.pctx.pdpte),
+    fpu: c.fpu.save().toHex(),
   };
 }
 
@@ -207,6 +210,8 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   }
   c.amdPerf.reset();
   m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
+  if (s.fpu === undefined) c.fpu.reset();
+  else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.pages.clear();
   c.codeFrames.clear();
   c.crossFrames.clear();

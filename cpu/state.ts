@@ -74,7 +74,7 @@ export function recomputeMode(cpu: Cpu): void {
   cpu.stackBits = cpu.is64 ? 64 : (cpu.seg[2].attrs & 0x4000) !== 0 ? 32 : 16;
   for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
   cpu.dropCodePage();
-  if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
+  if (cpu.tlb.owner !== (cpu.cpl === 3 ? 1 : 0)) flushFast(cpu);
 }
 
 /** Power-on/RESET state (SDM Vol. 3A 10.1.1, Table 10-1). */
@@ -91,6 +91,7 @@ export function resetState(cpu: Cpu): void {
       0;
   cpu.efer = 0;
   cpu.xcr0 = 1;
+  cpu.fpu.reset();
   cpu.dr.fill(0);
   cpu.dr[6] = 0xffff0ff0;
   cpu.dr[7] = 0x400;
@@ -141,6 +142,7 @@ export function resetState(cpu: Cpu): void {
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();
   recomputeMode(cpu);
+  cpu.mmu.setControlRegisters(cpu.cr0, cpu.cr3, cpu.cr4, cpu.efer, "keep");
   cpu.flushTlb();
   cpu.poke();
 }

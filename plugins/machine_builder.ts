@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Machine, type MachineOptions } from "../core/machine.ts";
+import type { MachineOptions } from "../core/machine.ts";
+import { newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import type { CpuModel } from "../cpu/model.ts";
 import { PluginMissingError } from "../core/plugin.ts";
@@ -18,6 +19,8 @@ import {
   pcBoard,
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
+import { createNestedOps } from "../vmx/entry/ops.ts";
+import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
 import { applyPcFirmwareState } from "./pc_firmware.ts";
 import {
@@ -73,7 +76,7 @@ function cpuFor(o: CreateMachineOptions): string | CpuModel | undefined {
 }
 
 /** Build a machine with the `pc` board, VMX and the given devices and plugins. */
-export function createMachine(options: CreateMachineOptions = {}): Machine {
+export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   const board = options.board ?? "pc";
   const boardOptions: BoardOptions = {
     serial: options.serial,
@@ -100,12 +103,20 @@ export function createMachine(options: CreateMachineOptions = {}): Machine {
   }
   const boardPlugins = board === "pc" ? pcBoard({ ...boardOptions, configure }) : [];
   const plugins = [...boardPlugins, ...extra];
-  if (vmxWanted(options)) plugins.push(createVmxPlugin({}));
-  plugins.push(...(options.plugins ?? []));
   // Without the VMX plugin the CPU must not advertise VMX either (CPUID.1:ECX.VMX
   // clear, CR4.VMXE reserved), so the guest sees a consistent CPU.
-  const cpu = cpuFor(options);
-  return new Machine({
+  const cpu = pcCpuModel(cpuFor(options));
+  if (vmxWanted(options)) {
+    // The CPU model is the one source of MAXPHYADDR and 1 GiB pages: the VMX
+    // capability MSRs, VM-entry and EPT checks follow it.
+    const features = vmxFeaturesFor({
+      physBits: cpu.physBits,
+      page1G: cpu.features.has("pdpe1gb"),
+    });
+    plugins.push(createVmxPlugin({}, createNestedOps, features));
+  }
+  plugins.push(...(options.plugins ?? []));
+  return newPcMachine({
     memoryMiB: options.memoryMiB,
     plugins,
     cpu,
@@ -136,13 +147,13 @@ export class BootError extends Error {
   }
 }
 
-function enter(machine: Machine, r: LoadResult): void {
+function enter(machine: PcMachine, r: LoadResult): void {
   if (!r.ok) throw new BootError(describeLoadError(r.error));
   applyEntryState(machine.cpu, r.entry);
 }
 
 /** Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}. */
-export function bootKernel(machine: Machine, image: Uint8Array, options: BootOptions = {}): void {
+export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootOptions = {}): void {
   if (options.firmware ?? true) applyPcFirmwareState(machine);
   enter(
     machine,
@@ -152,7 +163,7 @@ export function bootKernel(machine: Machine, image: Uint8Array, options: BootOpt
 
 /** Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}. */
 export function bootFlat(
-  machine: Machine,
+  machine: PcMachine,
   files: readonly { addr: number; data: Uint8Array; name?: string }[],
   entry: number,
   mode: EntryMode,

@@ -10,3 +10,4 @@ export * from "./loader.ts";
 export * from "./machine_builder.ts";
 export type { BootModule, EntryMode } from "../boot/mod.ts";
 export type { CpuModel } from "../cpu/model.ts";
+export * from "./pc_machine.ts";

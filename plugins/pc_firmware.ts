@@ -19,7 +19,7 @@
  * @module
  */
 
-import type { Machine } from "../core/machine.ts";
+import type { PcMachine } from "./pc_machine.ts";
 import type { IoExit } from "../core/vmexit.ts";
 
 /** Segment of the BIOS area holding the handlers. */
@@ -36,7 +36,7 @@ const MASTER_EOI = [0x50, 0xb0, 0x20, 0xe6, 0x20, 0x58, 0xcf];
 /** push ax; mov al, 0x20; out 0xa0, al; out 0x20, al; pop ax; iret */
 const SLAVE_EOI = [0x50, 0xb0, 0x20, 0xe6, 0xa0, 0xe6, 0x20, 0x58, 0xcf];
 
-function out(machine: Machine, port: number, value: number): void {
+function out(machine: PcMachine, port: number, value: number): void {
   const exit: IoExit = {
     kind: "io",
     level: 1,
@@ -55,7 +55,7 @@ function out(machine: Machine, port: number, value: number): void {
  * (guest RAM at 0-0x3FF and 0xFFF20-0xFFF53, PIC and PIT programmed).
  * Call before loading the kernel, which may overwrite any of it.
  */
-export function applyPcFirmwareState(machine: Machine): void {
+export function applyPcFirmwareState(machine: PcMachine): void {
   const mem = machine.memory;
   const base = BIOS_SEG * 16;
   mem.writeBytes(base + DEFAULT_HANDLER, new Uint8Array([0xcf]));
