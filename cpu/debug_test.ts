@@ -104,3 +104,17 @@ Deno.test("debug: VMX pending debug exceptions (BS, B0 + enabled bit) become one
   assert.equal(frameRip(t), 0x100001, "after the first instruction");
   assert.equal(t.cpu.dr[6] & 0x600f, 0x4001);
 });
+
+Deno.test("debug: DEBUGCTL.BTF turns single-step into single-step on branches", () => {
+  // mov ecx, 0x1d9; mov eax, BTF; xor edx, edx; wrmsr; pushfq; or dword ptr [rsp], 0x100; popfq;
+  // nop; nop; jmp tgt; nop; tgt: nop; hlt
+  const code = (btf: number) =>
+    `b9 d9 01 00 00 b8 0${btf} 00 00 00 31 d2 0f 30 9c 81 0c 24 00 01 00 00 9d 90 90 eb 01 90 90 f4`;
+  const plain = exec64(code(0), NONE);
+  assert.equal(plain.cpu.gpr[30], 1);
+  assert.equal(frameRip(plain), 0x100018, "without BTF: after the first NOP");
+  const btf = exec64(code(2), NONE);
+  assert.equal(btf.cpu.gpr[30], 1);
+  assert.equal(frameRip(btf), 0x10001c, "with BTF: at the JMP's target");
+  assert.equal(btf.cpu.dr[6] & 0x4000, 0x4000);
+});

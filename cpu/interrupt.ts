@@ -455,7 +455,13 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   // trap too. Blocking by MOV SS holds both back until the next instruction
   // has run (SDM 6.8.3); blocking by STI does not.
   const movSs = (cpu.interruptibility & 2) !== 0;
-  const ssDue = cpu.tfArmed && cpu.retired > cpu.tfAt && !movSs;
+  let ssDue = cpu.tfArmed && cpu.retired > cpu.tfAt && !movSs;
+  if (ssDue && (cpu.debugCtl & 2) !== 0 && (cpu.fl & 0x100) !== 0 && !lastBranched(cpu)) {
+    // DEBUGCTL.BTF: single-step on branches, not on every instruction (SDM
+    // Vol. 3B 18.4.3); the trap stays armed for the next instruction.
+    cpu.tfAt = cpu.retired;
+    ssDue = false;
+  }
   const hitsDue = cpu.dataHits !== 0 && !movSs;
   if (ssDue || hitsDue) {
     let bits = 0;
@@ -596,6 +602,19 @@ function instructionBreakpoint(cpu: Cpu): boolean {
 function offerPreemption(cpu: Cpu): void {
   cpu.windowRequests &= ~16;
   offerEvent(cpu, "preemption-timer");
+}
+
+/**
+ * Whether the instruction that just retired (at `ip0`) moved RIP somewhere
+ * other than the next instruction: a taken branch. Its length comes from the
+ * decoded-instruction cache of its page; when it is gone (the instruction
+ * changed mode or dropped the page) the transfer is counted as a branch.
+ */
+function lastBranched(cpu: Cpu): boolean {
+  const off = cpu.ip0 - cpu.codeIp;
+  const insn = off >= 0 && off < 4096 ? cpu.codePage[off] : undefined;
+  if (insn === undefined) return true;
+  return cpu.rip !== cpu.ip0 + insn.len;
 }
 
 /**
