@@ -327,6 +327,7 @@ function cr4Allowed(c: Cpu): number {
   const f = c.model.features;
   let m = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
   if (f.has("vmx")) m |= 0x2000;
+  if (f.has("fxsr") || f.has("sse")) m |= 0x600; // OSFXSR, OSXMMEXCPT
   if (f.has("fsgsbase")) m |= 0x10000;
   if (f.has("pcid")) m |= 0x20000;
   if (f.has("smep")) m |= 0x100000;

@@ -1,7 +1,7 @@
 /**
  * The CPUID model: a configurable description of the processor the guest
  * sees. Features are named and can be switched off ("-vmx") or on.
- * No x87/SSE are advertised: the engine does not implement them.
+ * MMX and SSE through SSE4.2 are advertised (cpu/sse/).
  *
  * @module
  */
@@ -60,7 +60,14 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   pat: [1, 0, "edx", 16],
   pse36: [1, 0, "edx", 17],
   clflush: [1, 0, "edx", 19],
+  mmx: [1, 0, "edx", 23],
+  sse: [1, 0, "edx", 25],
+  sse2: [1, 0, "edx", 26],
   // Leaf 1 ECX
+  sse3: [1, 0, "ecx", 0],
+  ssse3: [1, 0, "ecx", 9],
+  "sse4.1": [1, 0, "ecx", 19],
+  "sse4.2": [1, 0, "ecx", 20],
   vmx: [1, 0, "ecx", 5],
   cx16: [1, 0, "ecx", 13],
   pcid: [1, 0, "ecx", 17],
@@ -115,6 +122,13 @@ export function defaultModel(): CpuModel {
       "pat",
       "pse36",
       "clflush",
+      "mmx",
+      "sse",
+      "sse2",
+      "sse3",
+      "ssse3",
+      "sse4.1",
+      "sse4.2",
       "vmx",
       "cx16",
       "popcnt",
