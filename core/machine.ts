@@ -139,6 +139,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
   #stop: StopRequest | undefined;
+  #debugBreak = false;
   #disposed = false;
   #running = false;
   readonly #mmio = new MmioOwnerTable();
@@ -338,6 +339,10 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       this.#rewind(unhandled);
       return { kind: "unhandled-exit", exit: unhandled, description: describeExit(unhandled) };
     }
+    if (this.#debugBreak) {
+      this.#debugBreak = false;
+      return { kind: "debug" };
+    }
     const req = this.#stop;
     if (req) {
       this.#stop = undefined;
@@ -353,6 +358,15 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   #rewind(exit: VmExit): void {
     const cpu = this.scheduler === undefined ? this.cpu : this.scheduler.current;
     if (exit.instructionLength > 0 || exit.kind === "mmio") cpu.rip = cpu.ip0;
+  }
+
+  /**
+   * Make the current run return at the next instruction boundary with the
+   * stop reason "debug" (for debugger stubs: breakpoint and watchpoint hits).
+   */
+  breakRun(): void {
+    this.#debugBreak = true;
+    (this.scheduler === undefined ? this.cpu : this.scheduler.current).requestStop();
   }
 
   /** Reset every vCPU and every plugin to power-on state. */
@@ -560,7 +574,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       },
       exits: {
         on: (kind, handler) => this.bus.on(name, kind, handler as never),
-        intercept: (handler, levels) => this.bus.intercept(name, handler, levels),
+        intercept: (handler, levels, order) => this.bus.intercept(name, handler, levels, order),
         observe: (observer) => this.bus.observe(name, observer),
         watchExceptions: (vectors) => {
           for (const v of vectors) {

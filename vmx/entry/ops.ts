@@ -45,15 +45,19 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
     // Every exit the CPU raises in non-root operation reaches the L2 exit
     // decision here, after the observers and before any owner; L1's exits
     // are only counted.
-    ctx.exits?.intercept((exit) => {
-      if (exit.level === 2) return vmx.vcpu.nonRoot ? onL2Exit(n, exit) : "pass";
-      if (!vmx.vcpu.nonRoot) {
-        stats.countL1(exit);
-        // INIT is blocked in VMX root operation: it stays latched (SDM Vol. 3C 24.8).
-        if (exit.kind === "init-signal" && vmx.state.vmxon) return "handled";
-      }
-      return "pass";
-    });
+    ctx.exits?.intercept(
+      (exit) => {
+        if (exit.level === 2) return vmx.vcpu.nonRoot ? onL2Exit(n, exit) : "pass";
+        if (!vmx.vcpu.nonRoot) {
+          stats.countL1(exit);
+          // INIT is blocked in VMX root operation: it stays latched (SDM Vol. 3C 24.8).
+          if (exit.kind === "init-signal" && vmx.state.vmxon) return "handled";
+        }
+        return "pass";
+      },
+      undefined,
+      "nested-vmx",
+    );
   }
   const ops: NestedOps = {
     vmentry(_exit: VmxInstructionExit, launch: boolean): ExitDisposition {
