@@ -75,6 +75,12 @@ export const IMAGES: readonly ImageSpec[] = [
     arch: 64,
     sources: ["guests/src/smp/smp.c", "guests/src/smp/smp_tramp.S"],
   },
+  {
+    out: "smp_vmx64.elf",
+    arch: 64,
+    sources: ["guests/src/smp/smp_vmx.c", "guests/src/smp/smp_tramp.S"],
+    vmx: true,
+  },
   { out: "bench64.elf", arch: 64, sources: BENCH },
   {
     out: "fp64.elf",

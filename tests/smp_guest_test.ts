@@ -92,3 +92,22 @@ Deno.test("smp: the CLI runs -smp 4 and --stats reports every vCPU", async () =>
   assert.match(err, /vCPUs: 4/);
   for (let i = 0; i < 4; i++) assert.match(err, new RegExp(`vCPU ${i} +[\\d,]+ +[\\d,]+ +\\w+`));
 });
+
+for (const smp of [2, 4]) {
+  Deno.test(`smp guest: every vCPU runs its own L2 under VMX at the same time (-smp ${smp})`, () => {
+    let out = "";
+    const m = createMachine({ smp, serial: (b) => (out += dec.decode(b)) });
+    bootKernel(m, Deno.readFileSync(new URL("../guests/build/smp_vmx64.elf", import.meta.url)));
+    // Seen from the host as well: at some point every vCPU is in non-root operation at once.
+    let allInL2 = false;
+    let r;
+    do {
+      r = m.run({ maxInstructions: 100 });
+      allInL2 ||= m.cpus.every((c) => c.nonRoot);
+    } while (r.reason.kind === "budget" && r.totalInstructions < 400_000_000);
+    assert.equal(r.reason.kind, "exit", out);
+    assertTap(out, { plan: 5 }, `smp_vmx64 -smp ${smp}`);
+    assert.ok(allInL2, "all vCPUs were in VMX non-root operation at the same time");
+    m.dispose();
+  });
+}
