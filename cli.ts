@@ -8,7 +8,7 @@
 export { main, processIo, VERSION } from "./cli/main.ts";
 export type { CliIo } from "./cli/main.ts";
 export { helpText, parseArgs } from "./cli/args.ts";
-export type { CliOptions, ParseResult } from "./cli/args.ts";
+export type { CliOptions, ParseResult, SmpTopology } from "./cli/args.ts";
 
 import { main } from "./cli/main.ts";
 

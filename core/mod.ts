@@ -20,3 +20,5 @@ export * from "./machine.ts";
 export * from "./engine.ts";
 export * from "./guest_memory.ts";
 export * from "./mmio_owners.ts";
+export * from "./smp_scheduler.ts";
+export * from "./vcpu_scope.ts";

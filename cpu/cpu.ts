@@ -230,9 +230,9 @@ export class Cpu implements CpuEngine {
   /** Cores per socket (CPUID leaf 0xB). */
   readonly coresPerSocket: number;
   /** An INIT signal is latched (taken at the next boundary; blocked in VMX root operation). */
-  initPending = false;
+  initPending: boolean = false;
   /** Vector of a latched startup IPI, or -1. */
-  sipiVector = -1;
+  sipiVector: number = -1;
 
   // ---- run-loop internals ----
   /** RIP of the instruction being executed (fault restart point). */

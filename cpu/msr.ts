@@ -158,7 +158,6 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
       return true;
     case Msr.APIC_BASE:
       if ((lo & 0x2ff) !== 0 || hi > 0xff) gp(0);
-      if ((lo & 0x400) !== 0 && !c.model.features.has("x2apic")) gp(0); // EXTD needs x2APIC
       c.apicBase = hi * TWO32 + lo;
       return true;
     case Msr.SYSENTER_CS:

@@ -35,7 +35,6 @@ import {
   createLapicUnit,
   type LapicFabric,
   type LapicOptions,
-  lapicOptionsSchema,
   type LapicUnit,
   parseLapicOptions,
 } from "./lapic_unit.ts";
@@ -43,8 +42,10 @@ import { expectState, type StringOptions, typedOptions } from "./options.ts";
 
 export {
   APIC_DEFAULT_BASE,
+  type LapicFabric,
   type LapicOptions,
   lapicOptionsSchema,
+  type LapicUnit,
   MSR_APIC_BASE,
   MSR_TSC_DEADLINE,
   parseLapicOptions,

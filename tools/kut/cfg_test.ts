@@ -25,7 +25,7 @@ Deno.test("cfg: reads every section with its keys and the harness defaults", () 
   assert.equal(passes.timeoutSeconds, 90);
   assert.equal(fails.timeoutSeconds, 30);
   assert.deepEqual(skips.groups, ["misc"]);
-  assert.equal(r.entries[8].smp, "2");
+  assert.equal(r.entries[8].smp, "65");
   assert.equal(r.entries[4].arch, "i386");
   assert.equal(r.entries[5].accel, "kvm");
 });
