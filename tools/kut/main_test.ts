@@ -77,7 +77,10 @@ Deno.test("kut: nestvm's own parser decides entries it refuses (SKIP, as the har
   assert.equal(status, 0);
   assert.equal(ran.length, 1);
   assert.ok(ran[0].argv.includes("-kernel"));
-  assert.match(c.out.join("\n"), /needs_smp\s+SKIP.*nestvm refused: -smp: 65 vCPUs are more than nestvm supports/);
+  assert.match(
+    c.out.join("\n"),
+    /needs_smp\s+SKIP.*nestvm refused: -smp: 65 vCPUs are more than nestvm supports/,
+  );
 });
 
 Deno.test("kut: usage errors", async () => {
