@@ -132,6 +132,7 @@ export function defaultModel(): CpuModel {
       "vmx",
       "cx16",
       "popcnt",
+      "x2apic",
       "fsgsbase",
       "bmi1",
       "smep",

@@ -158,6 +158,8 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
       return true;
     case Msr.APIC_BASE:
       if ((lo & 0x2ff) !== 0 || hi > 0xff) gp(0);
+      // EXTD (x2APIC mode) needs the x2APIC feature (CPUID.1:ECX[21]; SDM 11.12.1).
+      if ((lo & 0x400) !== 0 && !c.model.features.has("x2apic")) gp(0);
       c.apicBase = hi * TWO32 + lo;
       return true;
     case Msr.SYSENTER_CS:

@@ -353,3 +353,19 @@ Deno.test("lapic: logical destinations (flat and cluster) for IOAPIC-style messa
   assert.equal(svc.deliver(msg(0x22, true)), false, "other cluster");
   assert.equal(svc.deliver(msg(0x31, true)), false, "other member");
 });
+
+Deno.test("lapic: a one-shot count read as zero stays zero when the mode changes to periodic", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x3e0, 0xb); // divide by 1
+  m.write(B + 0x320, 0x00000040); // one-shot, vector 0x40, unmasked
+  m.write(B + 0x380, 1000);
+  // Time reaches the expiry (a read in the middle of a run slice), before the
+  // clock has run the expiry callback.
+  m.cpu.retired += 1000;
+  assert.equal(m.read(B + 0x390), 0);
+  m.write(B + 0x320, 0x00020040); // periodic
+  assert.equal(m.read(B + 0x390), 0, "TMCCT stays 0: the one-shot count has ended");
+  m.cpu.retired += 300;
+  assert.equal(m.read(B + 0x390), 0);
+});

@@ -116,6 +116,10 @@ export class ApicTimer {
 
   /** Change the timer mode; a change into or out of TSC-deadline mode disarms it (SDM 11.5.4.1). */
   setMode(mode: number, changed: boolean): void {
+    // A one-shot count that already reached zero has ended, even if its
+    // expiry callback is still due at this very instant: a change to
+    // periodic mode does not restart it (the count stays 0).
+    if (this.mode === 0 && this.#armed && this.currentCount() === 0) this.#armed = false;
     const wasDeadline = this.mode === 2;
     this.mode = mode;
     if (changed && (wasDeadline || mode === 2)) {

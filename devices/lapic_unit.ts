@@ -573,6 +573,8 @@ export function createLapicUnit(
     if (ext && !en) gp(); // the invalid state
     if (oldX2 && en && !ext) gp(); // x2APIC -> xAPIC
     if (!oldEn && en && ext) gp(); // disabled -> x2APIC
+    // The CPU refuses EXTD when its model has no x2APIC (CPUID.1:ECX[21] clear).
+    if (ext && !oldX2 && ctx?.vcpu.writeMsr(MSR_APIC_BASE, value) === false) gp();
     flags = (flags & BASE_BSP) | newFlags;
     base = newBase;
     // Disabling resets all registers but the APIC ID (SDM 11.12.5.1).

@@ -111,3 +111,40 @@ for (const smp of [2, 4]) {
     m.dispose();
   });
 }
+
+Deno.test("x2APIC mode needs the x2apic feature: EXTD is refused with -cpu ...,-x2apic", () => {
+  for (const [cpu, accepted] of [["max", true], ["max,-x2apic", false]] as const) {
+    const m = createMachine({ cpu, vmx: false });
+    assert.equal((m.cpu.readMsr(0x1b)! & 0x400n) === 0n, true);
+    assert.equal(m.cpu.writeMsr(0x1b, 0xfee00d00n), accepted, cpu);
+    m.dispose();
+  }
+});
+
+Deno.test("CPUID topology: leaf 1 initial APIC id and HTT, leaf 0xB levels, per vCPU", () => {
+  const m = createMachine({ smp: { cpus: 4, threads: 2, cores: 2 }, vmx: false });
+  const cpuid = (i: number, leaf: number, sub = 0): number[] => {
+    const c = m.cpus[i];
+    // CPUID at 0x7000 in real mode, then HLT.
+    m.memory.writeBytes(0x7000, new Uint8Array([0x0f, 0xa2, 0xf4]));
+    c.activity = "active";
+    c.seg[1].base = 0;
+    c.seg[1].selector = 0;
+    c.rip = 0x7000;
+    c.gpr[0] = leaf;
+    c.gpr[2] = sub;
+    c.stateChanged();
+    c.run(c.retired + 1);
+    return [c.gpr[0], c.gpr[6], c.gpr[2], c.gpr[4]]; // EAX EBX ECX EDX
+  };
+  for (let i = 0; i < 4; i++) {
+    const [, ebx1, , edx1] = cpuid(i, 1);
+    assert.equal(ebx1 >>> 24, i, `vCPU ${i} initial APIC id`);
+    assert.equal((ebx1 >>> 16) & 0xff, 4, "addressable ids per package");
+    assert.equal((edx1 >>> 28) & 1, 1, "HTT");
+    assert.deepEqual(cpuid(i, 0xb, 0), [1, 2, 0x100, i], "SMT level: shift 1, 2 threads");
+    assert.deepEqual(cpuid(i, 0xb, 1), [2, 4, 0x201, i], "core level: shift 2, 4 logical");
+    assert.deepEqual(cpuid(i, 0xb, 2), [0, 0, 2, i], "no level 2");
+  }
+  m.dispose();
+});
