@@ -148,3 +148,29 @@ Deno.test("CPUID topology: leaf 1 initial APIC id and HTT, leaf 0xB levels, per 
   }
   m.dispose();
 });
+
+Deno.test("smp: INVLPG on one vCPU leaves the other vCPU's TLB entry alone", async () => {
+  const { applyEntryState, loadFlat } = await import("../boot/mod.ts");
+  const m = createMachine({ smp: 2, vmx: false });
+  const load = [0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x30, 0x00]; // mov rax, [0x300000]
+  const invlpg = [0x0f, 0x01, 0x3c, 0x25, 0x00, 0x00, 0x30, 0x00]; // invlpg [0x300000]
+  const files = [
+    { addr: 0x100000, data: new Uint8Array([...load, ...invlpg, 0xf4]) },
+    { addr: 0x101000, data: new Uint8Array([...load, 0xf4]) },
+  ];
+  const r = loadFlat(files, m.memory, { entry: 0x100000, mode: "long64" });
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  applyEntryState(m.cpus[0], r.entry);
+  applyEntryState(m.cpus[1], r.entry);
+  m.cpus[1].rip = 0x101000;
+  m.cpus[1].activity = "active";
+  m.cpus[1].stateChanged();
+  assert.equal(m.cpus[1].run(100), "halted");
+  assert.ok(m.cpus[1].tlb.lookup(0x300) >= 0, "vCPU 1 cached the page");
+  assert.equal(m.cpus[0].run(100), "halted");
+  assert.equal(m.cpus[0].retired, 3, "vCPU 0 loaded, ran INVLPG and halted");
+  assert.equal(m.cpus[0].tlb.lookup(0x300), -1, "INVLPG dropped vCPU 0's entry");
+  assert.ok(m.cpus[1].tlb.lookup(0x300) >= 0, "vCPU 1's entry is still there");
+  m.dispose();
+});

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { SmpScheduler } from "./smp_scheduler.ts";
+import { ExitBus } from "./exit_bus.ts";
+import { VirtualClock } from "./clock.ts";
+import type { CpuEngine, EngineStop } from "./engine.ts";
+import type { StopReason } from "./run_result.ts";
+
+/** A scripted engine: retires instructions (logging its index) until it halts at `haltAt`. */
+class FakeEngine {
+  retired = 0;
+  halted = false;
+  haltAt = Infinity;
+  constructor(readonly index: number, readonly log: number[]) {}
+  run(limit: number): EngineStop {
+    if (this.halted) return "halted";
+    while (this.retired < limit) {
+      if (this.retired === this.haltAt) {
+        this.halted = true;
+        return "halted";
+      }
+      this.log.push(this.index);
+      this.retired++;
+    }
+    return "limit";
+  }
+  requestStop(): void {}
+}
+
+function machine(n: number, quantum: number) {
+  const log: number[] = [];
+  const cpus = Array.from({ length: n }, (_, i) => new FakeEngine(i, log));
+  const bus = new ExitBus();
+  const sched = new SmpScheduler(cpus as unknown as CpuEngine[], bus, quantum);
+  const clock = new VirtualClock();
+  let idle = 0;
+  const virtualNs = () => sched.retired() + idle;
+  clock.source = virtualNs;
+  const host = {
+    pendingStop: (): StopReason | undefined => undefined,
+    clock,
+    ns: 1,
+    virtualNs,
+    skipIdle: (ns: number) => void (idle += ns),
+    running: () => {},
+  };
+  return { log, cpus, bus, sched, clock, host, idle: () => idle };
+}
+
+Deno.test("scheduler: vCPUs take turns of `quantum` instructions in index order", () => {
+  const t = machine(3, 2);
+  assert.deepEqual(t.sched.loop(12, t.host), { kind: "budget" });
+  assert.deepEqual(t.log, [0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2]);
+});
+
+Deno.test("scheduler: how a run is cut into calls does not change the interleaving", () => {
+  const whole = machine(3, 5);
+  whole.sched.loop(40, whole.host);
+  const cut = machine(3, 5);
+  for (const end of [1, 7, 8, 19, 33, 40]) cut.sched.loop(end, cut.host);
+  assert.deepEqual(cut.log, whole.log);
+  // And a position saved mid-turn restores the same continuation.
+  const a = machine(3, 5);
+  a.sched.loop(13, a.host);
+  const b = machine(3, 5);
+  b.cpus.forEach((c, i) => (c.retired = a.cpus[i].retired));
+  b.sched.load(a.sched.save());
+  a.log.length = 0;
+  a.sched.loop(30, a.host);
+  b.sched.loop(30, b.host);
+  assert.deepEqual(b.log, a.log);
+});
+
+Deno.test("scheduler: a halted vCPU ends its turn and is skipped; all halted stops or skips to a timer", () => {
+  const t = machine(2, 4);
+  t.cpus[1].haltAt = 2;
+  assert.deepEqual(t.sched.loop(10, t.host), { kind: "budget" });
+  assert.deepEqual(t.log, [0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
+  t.cpus[0].haltAt = 12;
+  assert.deepEqual(t.sched.loop(100, t.host), { kind: "halted" });
+  // A timer due later: the scheduler skips idle time to it, and its callback may wake a vCPU.
+  let fired = 0;
+  t.clock.schedule(50, () => {
+    fired++;
+    t.cpus[1].halted = false;
+    t.cpus[1].haltAt = Infinity;
+  });
+  assert.deepEqual(t.sched.loop(20, t.host), { kind: "budget" });
+  assert.equal(fired, 1);
+  assert.equal(t.idle(), 50 - 14);
+  assert.equal(t.bus.vcpu, 1, "the bus names the vCPU that ran last");
+});
+
+Deno.test("scheduler: a bad quantum or a malformed saved position is refused", () => {
+  const t = machine(2, 1);
+  assert.throws(() => new SmpScheduler([], t.bus, 0), /quantum 0 is out of range/);
+  assert.throws(() => t.sched.load({ turn: 2, sliceEnd: -1, idleTurns: 0 }), /malformed/);
+});
