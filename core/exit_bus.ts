@@ -155,6 +155,7 @@ export class ExitBus {
     "monitor-trap",
     "preemption-timer",
     "init-signal",
+    "sipi",
   ]);
 
   /** Claim ports [base, base+count) for `plugin`; the registration moves or releases them. */

@@ -96,6 +96,7 @@ export type VmExit =
   | DescriptorTableExit
   | ExternalInterruptExit
   | WindowExit
+  | SipiExit
   | EptExit;
 
 /** Fields every exit carries. */
@@ -326,6 +327,18 @@ export interface WindowExit extends ExitBase {
     | "monitor-trap"
     | "preemption-timer"
     | "init-signal";
+}
+
+/**
+ * A startup IPI arriving while the vCPU is in the wait-for-SIPI activity
+ * state in VMX non-root operation: a VM exit (basic reason 4, SDM Vol. 3C
+ * 26.2) with the vector as exit qualification. Unhandled, it is dropped.
+ */
+export interface SipiExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
+  readonly kind: "sipi";
+  /** The SIPI's vector. */
+  readonly vector: number;
 }
 
 /**

@@ -23,6 +23,15 @@
 import type { Cpu } from "./cpu.ts";
 import { offerEvent } from "./exits.ts";
 import { resetState } from "./state.ts";
+import type { SipiExit } from "../core/vmexit.ts";
+
+/** The SIPI exit record (cold path; one per process is enough: valid during dispatch only). */
+const sipiExit: { -readonly [K in keyof SipiExit]: SipiExit[K] } = {
+  kind: "sipi",
+  level: 2,
+  instructionLength: 0,
+  vector: 0,
+};
 
 /** Take the latched INIT and startup signals of `cpu` (cold path, at a boundary). */
 export function takeSignals(cpu: Cpu): void {
@@ -37,7 +46,14 @@ export function takeSignals(cpu: Cpu): void {
   if (cpu.sipiVector >= 0) {
     const vector = cpu.sipiVector;
     cpu.sipiVector = -1;
-    if (cpu.activity === "wait-for-sipi" && !cpu.nonRoot) startAt(cpu, vector);
+    if (cpu.activity !== "wait-for-sipi") return;
+    if (!cpu.nonRoot) startAt(cpu, vector);
+    else {
+      // L2 waits for a SIPI: a VM exit to L1 with the vector (SDM Vol. 3C 26.2).
+      sipiExit.level = 2;
+      sipiExit.vector = vector;
+      cpu.exits(sipiExit);
+    }
   }
 }
 

@@ -99,7 +99,7 @@ export const VMX_FEATURES: VmxFeatures = Object.freeze({
     EPT_CAP.INVVPID_SINGLE_CONTEXT_RETAIN_GLOBALS,
   vmfunc: 0,
   preemptionTimerRate: 5,
-  activityStates: MISC.ACTIVITY_HLT,
+  activityStates: MISC.ACTIVITY_HLT | MISC.ACTIVITY_WAIT_SIPI,
   cr3TargetCount: 4,
   msrListCode: 0,
   vmwriteAnyField: false,

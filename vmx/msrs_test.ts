@@ -67,7 +67,7 @@ Deno.test("MISC, fixed CR MSRs and VMCS_ENUM", () => {
   const misc = vmxCapabilityMsr(MSR.IA32_VMX_MISC, f)!;
   assert.equal(misc.lo & 0x1f, 5, "preemption timer rate");
   assert.equal(misc.lo & (1 << 5), 1 << 5, "EFER.LMA stored on exit");
-  assert.equal((misc.lo >>> 6) & 7, 1, "activity state HLT only");
+  assert.equal((misc.lo >>> 6) & 7, 5, "activity states HLT and wait-for-SIPI (no shutdown)");
   assert.equal((misc.lo >>> 16) & 0x1ff, 4, "4 CR3 targets");
   assert.equal((misc.lo >>> 25) & 7, 0, "512 MSRs per list");
   assert.equal(misc.lo & (1 << 29), 0, "VMWRITE to read-only fields not supported");

@@ -120,6 +120,10 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
     case "triple-fault":
       info.begin(Reason.TRIPLE_FAULT);
       return reflect(n, 0);
+    case "sipi":
+      // A SIPI to an L2 in the wait-for-SIPI state always exits (SDM Vol. 3C 26.2).
+      info.begin(Reason.SIPI).qual(exit.vector & 0xff);
+      return reflect(n, 0);
     case "init-signal":
       // INIT in VMX non-root operation always exits (SDM Vol. 3C 26.2).
       info.begin(Reason.INIT);

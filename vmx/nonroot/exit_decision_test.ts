@@ -763,3 +763,10 @@ Deno.test("VMX abort: MSR-store failure (1) and host PDPTE failure (2)", () => {
   assert.equal(g.vmcs.abortIndicator, 2);
   assert.equal(g.h.vcpu.activity, "shutdown");
 });
+
+Deno.test("INIT and SIPI in non-root operation exit unconditionally (reasons 3 and 4, SIPI vector as qualification)", () => {
+  const i = run({}, { ...base, kind: "init-signal", instructionLength: 0 });
+  expectExit(i.f, i.d, 3, 0, 0);
+  const s = run({}, { ...base, kind: "sipi", vector: 0x9a, instructionLength: 0 } as VmExit);
+  expectExit(s.f, s.d, 4, 0x9a, 0);
+});
