@@ -18,6 +18,7 @@ import * as Y from "./exec_system.ts";
 import * as Z from "./exec_sys64.ts";
 import * as F from "./exec_fast.ts";
 import * as H from "./exec_hot.ts";
+import * as X87 from "./fpu/mod.ts";
 
 /** Choose the handler for `i` and set `i.x`/`i.y`. */
 export function selectHandler(i: Insn): Handler {
@@ -74,7 +75,7 @@ export function selectHandler(i: Insn): Handler {
     case Op.TRUNCATED:
       return Y.tooLong;
     case Op.X87:
-      return Y.x87;
+      return X87.x87;
     case Op.SSE:
       return Y.sse;
     // ---- unary group ----
@@ -351,7 +352,7 @@ export function selectHandler(i: Insn): Handler {
     case Op.PAUSE:
       return Y.pause;
     case Op.FWAIT:
-      return Y.fwait;
+      return X87.fwait;
     case Op.DAA:
     case Op.DAS:
     case Op.AAA:
