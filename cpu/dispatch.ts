@@ -77,6 +77,9 @@ export function selectHandler(i: Insn): Handler {
     case Op.X87:
       return X87.x87;
     case Op.SSE:
+      if (i.map === 1 && i.opcode === 0xae && (i.reg & 7) < 2) {
+        return (i.reg & 7) === 0 ? X87.fxsave : X87.fxrstor;
+      }
       return Y.sse;
     // ---- unary group ----
     case Op.TEST_EbGb:

@@ -331,6 +331,8 @@ export function writeCr3(c: Cpu, v: number, hi: number): void {
 function cr4Allowed(c: Cpu): number {
   const f = c.model.features;
   let m = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
+  if (f.has("fxsr")) m |= 0x200; // OSFXSR
+  if (f.has("sse")) m |= 0x400; // OSXMMEXCPT
   if (f.has("vmx")) m |= 0x2000;
   if (f.has("fsgsbase")) m |= 0x10000;
   if (f.has("pcid")) m |= 0x20000;

@@ -44,6 +44,7 @@ export type FeatureLoc = readonly [number, number, "eax" | "ebx" | "ecx" | "edx"
 /** Features the engine can advertise, with their CPUID location. */
 export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   // Leaf 1 EDX
+  fpu: [1, 0, "edx", 0],
   vme: [1, 0, "edx", 1],
   de: [1, 0, "edx", 2],
   pse: [1, 0, "edx", 3],
@@ -58,6 +59,7 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   pat: [1, 0, "edx", 16],
   pse36: [1, 0, "edx", 17],
   clflush: [1, 0, "edx", 19],
+  fxsr: [1, 0, "edx", 24],
   // Leaf 1 ECX
   vmx: [1, 0, "ecx", 5],
   cx16: [1, 0, "ecx", 13],
@@ -98,6 +100,8 @@ export function defaultModel(): CpuModel {
     model: 0x3a,
     stepping: 9,
     features: new Set([
+      "fpu",
+      "fxsr",
       "de",
       "pse",
       "tsc",

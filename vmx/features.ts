@@ -103,7 +103,7 @@ export const VMX_FEATURES: VmxFeatures = Object.freeze({
   cr0Fixed1: 0xffffffff,
   // VMXE.
   cr4Fixed0: 0x00002000,
-  // VME PVI TSD DE PSE PAE MCE PGE PCE VMXE FSGSBASE PCIDE SMEP SMAP: what the
-  // CPU engine accepts in CR4 (no OSFXSR/OSXMMEXCPT: the engine has no SSE).
-  cr4Fixed1: 0x003321ff,
+  // VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT VMXE FSGSBASE PCIDE
+  // SMEP SMAP: what the CPU engine accepts in CR4.
+  cr4Fixed1: 0x003327ff,
 });

@@ -84,10 +84,8 @@ export function storeFloat(u: Unpacked, bits: 32 | 64): boolean {
       mem.lo = is64 ? 0 : (s << 31) >>> 0;
       mem.hi = is64 ? (s << 31) >>> 0 : 0;
       return true;
-    case Cls.DENORMAL:
-      fx.exc |= Exc.DE;
-      if ((fx.mask & Exc.DE) === 0) return false;
   }
+  // A denormal source raises no DE here (recorded hardware behaviour).
   W[3] = u.hi;
   W[2] = u.lo;
   W[1] = 0;

@@ -179,8 +179,14 @@ export function fxtract(f: FpuState): void {
   writeFx(f, 0);
 }
 
-/** Partial-remainder step count for exponent differences of 64 or more (N of the SDM pseudocode). */
-export const PREM_N = 63;
+/**
+ * N of the SDM pseudocode for exponent differences D >= 64: the partial
+ * remainder reduces the exponent by N = 32 + (D mod 32) (an implementation
+ * choice in 32..63; this one matches the recorded hardware).
+ */
+export function premN(d: number): number {
+  return 32 + (d & 31);
+}
 
 /** FPREM (`ieee` false, truncating quotient) and FPREM1 (`ieee` true, round-to-nearest). */
 export function fprem(f: FpuState, ieee: boolean): void {
@@ -241,7 +247,8 @@ function remCore(ieee: boolean): number {
     return 0;
   }
   const partial = d >= 64;
-  const steps = partial ? PREM_N + 1 : d + 1;
+  const n = partial ? premN(d) : 0;
+  const steps = partial ? n + 1 : d + 1;
   let r2 = 0, r1 = A.hi, r0 = A.lo;
   let q = 0; // low bits of the quotient
   for (let s = 0; s < steps; s++) {
@@ -266,7 +273,7 @@ function remCore(ieee: boolean): number {
     }
   }
   // Remainder weight: exponent of the last quotient bit's divisor position.
-  const eR = B.e + (partial ? d - PREM_N : 0);
+  const eR = B.e + (partial ? d - n : 0);
   let s = A.s;
   if (ieee && !partial) {
     // Compare 2R with B.

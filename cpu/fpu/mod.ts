@@ -7,3 +7,4 @@
 export { FpuState } from "./state.ts";
 export { x87 } from "./exec.ts";
 export { fwait } from "./pending.ts";
+export { fxrstor, fxsave } from "./fxsave.ts";

@@ -192,8 +192,7 @@ export function fdiv(a: Unpacked, b: Unpacked, p: number): void {
   if (b.cls === Cls.ZERO) {
     if (a.cls === Cls.ZERO) indefinite();
     else {
-      fx.exc |= Exc.ZE;
-      denormCheck(a, b);
+      fx.exc |= Exc.ZE; // takes precedence over a denormal dividend (no DE)
       setInf(s);
     }
     return;

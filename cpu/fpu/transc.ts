@@ -12,17 +12,20 @@ import type { FpuState } from "./state.ts";
 import { Cls, Exc, fx, Unpacked } from "./f80.ts";
 import { indefinite, nanRules1, nanRules2, setInf, setZero } from "./ops.ts";
 import {
-  atan,
-  atanh,
-  exact,
-  expm1,
-  ln2,
-  pi,
+  atanBracket,
+  atanFixed,
+  atanhBracket,
+  CF,
+  cosFixed,
+  expm1Bracket,
+  LN2,
+  ONE,
+  PI,
+  PI66,
   PREC,
-  roundFixed,
-  roundFixedOrZero,
-  sinCosSmall,
-  toFixed,
+  roundRational,
+  sig,
+  sinBracket,
 } from "./bigmath.ts";
 import {
   commit,
@@ -67,11 +70,24 @@ export function f2xm1(f: FpuState): void {
         commit(f, fx.exc, 0);
         return;
       }
-      const F = PREC + Math.max(0, -A.e);
-      const x = exact(A);
-      let t = (toFixed(x.m, x.e, F) * ln2(F)) >> BigInt(F);
-      if (x.s !== 0) t = -t;
-      roundFixed(0, expm1(t, F), F);
+      const one = A.e === 0 && A.hi === 0x80000000 && A.lo === 0;
+      if (A.e >= 0 && !(one && A.s === 0)) {
+        // x = -1: exactly -1/2; |x| > 1 (undefined by the SDM): the
+        // operand is left unchanged. Both are reported inexact, as recorded.
+        fx.exc |= Exc.PE;
+        fx.s = A.s;
+        fx.x = !one ? A.e + 16383 : A.s !== 0 ? 0x3ffe : 0x3fff;
+        fx.hi = A.hi;
+        fx.lo = A.lo;
+        fx.up = 0;
+        if (!commitArith(f)) writeFx(f, 0);
+        return;
+      }
+      // t = x ln2 = m * LN2 * 2^(e - 63 - CF); 2^x - 1 = t * (e^t - 1)/t.
+      const ml = sig(A) * LN2 * (A.s !== 0 ? -1n : 1n);
+      const sh = A.e - 63 - Number(CF) + PREC;
+      const tf = sh >= 0 ? ml << BigInt(sh) : ml >> BigInt(-sh);
+      roundRational(0, ml * expm1Bracket(tf), 1n, A.e - 63 - Number(CF) - PREC);
     }
   }
   if (!commitArith(f)) writeFx(f, 0);
@@ -103,20 +119,18 @@ function denorm2(): boolean {
   return (fx.exc & ~fx.mask & Exc.DE) !== 0;
 }
 
-/** log2 of a finite positive value as fixed point with F bits. */
-function log2Fixed(x: Unpacked, F: number): bigint {
-  // x = m * 2^k with m in [sqrt(1/2), sqrt(2)).
-  const ex = exact(x);
-  let k = x.e;
-  let mf = toFixed(ex.m, -63, F); // significand in [1, 2)
-  const one = 1n << BigInt(F);
-  if (x.hi > 0xb504f333) {
-    mf >>= 1n;
-    k++;
-  }
-  const z = ((mf - one) << BigInt(F)) / (mf + one);
-  const ln = atanh(z, F) * 2n;
-  return BigInt(k) * one + (ln << BigInt(F)) / ln2(F);
+/**
+ * y * log2(x) for finite positive x (not 1) and finite non-zero y, via
+ * log2(m) = 2 atanh((m - 1)/(m + 1)) / ln 2 with m in [sqrt(1/2), sqrt(2)).
+ * `p`/`q` is the exact z, `k` the integer part; value = k + 2 z atanhB / ln2.
+ */
+function ylog(y: Unpacked, k: bigint, p: bigint, q: bigint): void {
+  const sh = BigInt(PREC);
+  const zf = (p << sh) / q - (p < 0n ? 1n : 0n);
+  const ahb = atanhBracket(zf);
+  const den = q * LN2 << sh;
+  const num = k * den + ((2n * p * ahb) << CF);
+  roundRational(y.s, sig(y) * num, den, y.e - 63);
 }
 
 function yl2xCore(): void {
@@ -125,8 +139,8 @@ function yl2xCore(): void {
   const xIsOne = x.cls === Cls.NORMAL && x.e === 0 && x.hi === 0x80000000 && x.lo === 0;
   if (x.cls === Cls.ZERO) {
     if (y.cls === Cls.ZERO) return indefinite();
-    if (y.cls !== Cls.INF) fx.exc |= Exc.ZE;
-    if (denorm2()) return;
+    if (y.cls !== Cls.INF) fx.exc |= Exc.ZE; // ZE takes precedence over DE
+    else if (denorm2()) return;
     return setInf(y.s ^ 1);
   }
   if (x.cls === Cls.INF) {
@@ -141,10 +155,10 @@ function yl2xCore(): void {
   }
   if (denorm2()) return;
   if (y.cls === Cls.ZERO || xIsOne) return setZero(y.s ^ (x.e < 0 ? 1 : 0));
-  const F = PREC + 64;
-  const l = log2Fixed(x, F);
-  const ey = exact(y);
-  roundFixedOrZero(y.s, l * ey.m, F - ey.e);
+  const m = sig(x);
+  const big = x.hi > 0xb504f333;
+  const base = big ? 1n << 64n : 1n << 63n;
+  ylog(y, BigInt(big ? x.e + 1 : x.e), m - base, m + base);
 }
 
 function yl2xp1Core(): void {
@@ -167,15 +181,19 @@ function yl2xp1Core(): void {
   }
   if (denorm2()) return;
   if (y.cls === Cls.ZERO) return setZero(y.s ^ x.s);
-  const F = PREC + 64 + Math.max(0, -x.e);
-  const ex = exact(x);
-  let xf = toFixed(ex.m, ex.e, F);
-  if (x.s !== 0) xf = -xf;
-  const two = 2n << BigInt(F);
-  const z = (xf << BigInt(F)) / (two + xf);
-  const l = ((atanh(z, F) * 2n) << BigInt(F)) / ln2(F);
-  const ey = exact(y);
-  roundFixedOrZero(y.s, l * ey.m, F - ey.e);
+  // z = x / (2 + x) with x = m * 2^(e - 63): p = +-m, q = 2^(64 - e) + p.
+  const p = x.s !== 0 ? -sig(x) : sig(x);
+  if (x.e < -2) return ylog(y, 0n, p, (1n << BigInt(64 - x.e)) + p);
+  // |x| >= 1/4: 1 + x = N * 2^(e - 63) exactly; reduce it like FYL2X does.
+  const nv = (1n << BigInt(63 - x.e)) + p;
+  const bits = nv.toString(2).length;
+  let base = 1n << BigInt(bits - 1);
+  let k = bits - 1 + x.e - 63;
+  if (nv * nv > 2n * base * base) {
+    base <<= 1n;
+    k++;
+  }
+  ylog(y, BigInt(k), nv - base, nv + base);
 }
 
 /** FPATAN: ST(1) = atan2(ST(1), ST(0)), pop. */
@@ -183,37 +201,44 @@ export function fpatan(f: FpuState): void {
   binaryPop(f, atanCore);
 }
 
+/** Round a fixed-point (CF fraction bits) positive constant-derived value with sign s. */
+function roundConst(s: number, v: bigint): void {
+  roundRational(s, v, 1n, -Number(CF));
+}
+
 function atanCore(): void {
   const x = A, y = B; // atan2(y, x)
-  const F = PREC + 64;
-  const piF = pi(F);
   if (y.cls === Cls.ZERO || x.cls === Cls.ZERO || y.cls === Cls.INF || x.cls === Cls.INF) {
     if (denorm2()) return;
     if (y.cls === Cls.ZERO) {
       if (x.s === 0) return setZero(y.s);
-      return roundFixed(y.s, piF, F);
+      return roundConst(y.s, PI);
     }
     if (y.cls === Cls.INF) {
-      if (x.cls === Cls.INF) return roundFixed(y.s, x.s === 0 ? piF >> 2n : (3n * piF) >> 2n, F);
-      return roundFixed(y.s, piF >> 1n, F);
+      if (x.cls === Cls.INF) return roundConst(y.s, x.s === 0 ? PI >> 2n : (3n * PI) >> 2n);
+      return roundConst(y.s, PI >> 1n);
     }
-    if (x.cls === Cls.ZERO) return roundFixed(y.s, piF >> 1n, F);
-    // x infinite, y finite
-    if (x.s === 0) return setZero(y.s);
-    return roundFixed(y.s, piF, F);
+    if (x.cls === Cls.ZERO) return roundConst(y.s, PI >> 1n);
+    if (x.s === 0) return setZero(y.s); // x = +inf, y finite
+    return roundConst(y.s, PI);
   }
   if (denorm2()) return;
-  const ex = exact(x), ey = exact(y);
-  // ratio = min/max of |x|,|y| as fixed point with G bits.
+  // r = num / den <= 1, exact: (nm / dm) * 2^(ne - de).
   const yBig = cmpMag(y, x) > 0;
-  const num = yBig ? ex : ey, den = yBig ? ey : ex;
-  const G = F + Math.max(0, den.e - num.e);
-  const r = (num.m << BigInt(G + num.e - den.e)) / den.m;
-  let a = atan(r, G);
-  const piG = pi(G);
-  if (yBig) a = (piG >> 1n) - a;
-  if (x.s !== 0) a = piG - a;
-  roundFixedOrZero(y.s, a, G);
+  const n = yBig ? x : y, d = yBig ? y : x;
+  const nm = sig(n), dm = sig(d), ed = n.e - d.e;
+  const sh = ed + PREC;
+  const rf = sh >= 0 ? (nm << BigInt(sh)) / dm : nm / (dm << BigInt(-sh));
+  if (!yBig && x.s === 0) {
+    // Result atan(r) itself: keep r exact for full relative precision.
+    if (rf <= ONE >> 2n) return roundRational(y.s, nm * atanBracket(rf), dm, ed - PREC);
+    return roundRational(y.s, atanFixed(rf), 1n, -PREC);
+  }
+  const at = rf <= ONE >> 2n ? (rf * atanBracket(rf)) >> BigInt(PREC) : atanFixed(rf);
+  let v = at << (CF - BigInt(PREC)); // to CF fraction bits
+  if (yBig) v = (PI >> 1n) - v;
+  if (x.s !== 0) v = PI - v;
+  roundConst(y.s, v);
 }
 
 function cmpMag(a: Unpacked, b: Unpacked): number {
@@ -280,30 +305,47 @@ export function fsincos(f: FpuState, mode: number): void {
       commit(f, fx.exc, 0);
       return;
     }
-    const F = PREC + Math.max(0, -A.e);
-    const ex = exact(A);
-    const X = toFixed(ex.m, ex.e, F + 70);
-    const halfPi = pi(F + 70) >> 1n;
-    const n = (X + (halfPi >> 1n)) / halfPi;
-    const t = (X - n * halfPi) >> 70n;
-    const [sn, cs] = sinCosSmall(t, F);
+    // Reduce with the 66-bit pi: x = n * pi66/2 + t, t = T * 2^te.
+    const m = sig(A);
+    let n = 0n, T = m, te = A.e - 63;
+    if (A.e >= -2) {
+      const xm = m << BigInt(A.e + 2); // x * 2^65
+      n = (xm + (PI66 >> 1n)) / PI66;
+      T = xm - n * PI66;
+      te = -65;
+    }
+    const tsh = te + PREC;
+    let tf = tsh >= 0 ? T << BigInt(tsh) : T >> BigInt(-tsh);
+    if (tf === 0n && T !== 0n) tf = 1n; // below the fixed-point unit: t^2 is still positive
+    const sb = sinBracket(tf), cf = cosFixed(tf);
     const q = Number(n & 3n);
-    // sin(x) and cos(x) from the quadrant
-    let sv = q === 0 ? sn : q === 1 ? cs : q === 2 ? -sn : -cs;
-    const cv = q === 0 ? cs : q === 1 ? -sn : q === 2 ? -cs : sn;
-    if (A.s !== 0) sv = -sv;
+    const neg = A.s !== 0;
+    // sin(x) = [sin t, cos t, -sin t, -cos t][q] (negated for x < 0); cos(x) = [cos t, -sin t, -cos t, sin t][q].
+    const sinOf = (): void => {
+      const sn = (q >= 2 ? 1 : 0) ^ (neg ? 1 : 0);
+      if ((q & 1) === 0) roundRational(sn, T * sb, 1n, te - PREC);
+      else roundRational(sn, cf, 1n, -PREC);
+    };
+    const cosOf = (): void => {
+      if ((q & 1) === 0) roundRational(q === 2 ? 1 : 0, cf, 1n, -PREC);
+      else roundRational(q === 1 ? 1 : 0, T * sb, 1n, te - PREC);
+    };
     if (mode === 4) {
-      roundFixedOrZero(0, (sv << BigInt(F)) / cv, F);
-    } else roundFixedOrZero(0, mode === 2 ? cv : sv, F);
+      // tan = sin t / cos t (q even) or -cos t / sin t (q odd).
+      const sn = neg ? 1 : 0;
+      if ((q & 1) === 0) roundRational(sn, T * sb, cf, te);
+      else roundRational(sn ^ 1, cf, T * sb, -te);
+    } else if (mode === 2) cosOf();
+    else sinOf();
     s1 = fx.s;
     x1 = fx.x;
     h1 = fx.hi;
     l1 = fx.lo;
     up1 = fx.up;
-    if (mode === 3) roundFixedOrZero(0, cv, F);
+    if (mode === 3) cosOf();
     if (mode === 4) setOne(0);
   }
-  fx.up = mode === 3 ? fx.up : up1;
+  fx.up = up1; // FSINCOS: C1 reports the rounding of the sine
   if (commitArith(f)) return;
   f.fsw &= ~Sw.C2;
   writeSt(f, 0, (s1 << 15) | x1, h1, l1);

@@ -284,7 +284,7 @@ static void gen(const struct op *o) {
   case K_PREM:
     for (unsigned i = 0; i < NSPECIAL; i++)
       for (unsigned j = 0; j < NSPECIAL; j++) run_case(o, 0x37f, specials[i], specials[j], 0, 0);
-    for (int k = 0; k < 1500; k++) {
+    for (int k = 0; k < 800; k++) {
       struct f80 a = randval(70), b = randval(70);
       if (o->kind == K_PREM && (k & 1)) { a = ranged(-5, 200, 1); b = ranged(-5, 5, 1); }
       if (k % 5 == 0) b = specials[rnd() % NSPECIAL];
@@ -297,7 +297,7 @@ static void gen(const struct op *o) {
   case K_EXP:
     for (unsigned i = 0; i < NSPECIAL; i++)
       for (int m = 0; m < 8; m++) run_case(o, modes(m), specials[i], z, 0, 0);
-    for (int k = 0; k < 1500; k++) {
+    for (int k = 0; k < 800; k++) {
       struct f80 a = randval(70);
       if (o->kind == K_INTR) a = ranged(-4, 70, 1);
       if (o->kind == K_SIN) a = (k % 10 == 0) ? ranged(10, 70, 1) : ranged(-70, 6, 1);
@@ -309,7 +309,7 @@ static void gen(const struct op *o) {
   case K_LOGP1:
     for (unsigned i = 0; i < NSPECIAL; i++)
       for (unsigned j = 0; j < NSPECIAL; j++) run_case(o, 0x37f, specials[i], specials[j], 0, 0);
-    for (int k = 0; k < 1500; k++) {
+    for (int k = 0; k < 800; k++) {
       struct f80 a = o->kind == K_LOG ? randval(70) : ranged(-70, -3, 1), b = randval(30);
       if (o->kind == K_LOG) a.se &= 0x7fff;
       run_case(o, modes(k), a, b, 0, 0);
@@ -327,7 +327,7 @@ static void gen(const struct op *o) {
   case K_ST80:
     for (unsigned i = 0; i < NSPECIAL; i++)
       for (int m = 0; m < 8; m++) run_case(o, modes(m), specials[i], z, 0, 0);
-    for (int k = 0; k < 2000; k++) {
+    for (int k = 0; k < 1000; k++) {
       struct f80 a = randval(70);
       if (o->kind == K_STI16) a = ranged(-3, 16, 1);
       if (o->kind == K_STI32) a = ranged(-3, 32, 1);
@@ -350,7 +350,7 @@ static void gen(const struct op *o) {
     break;
   case K_LD32:
   case K_M32:
-    for (int k = 0; k < 2500; k++) {
+    for (int k = 0; k < 1200; k++) {
       uint64_t v = rnd() & 0xffffffffull;
       if (k % 4 == 0) v = (v & 0x807fffffull) | (k % 8 ? 0 : 0x7f800000ull); /* denormal/NaN/inf */
       struct f80 a = o->kind == K_M32 ? (k < 400 ? specials[k % NSPECIAL] : randval(70)) : z;
@@ -359,7 +359,7 @@ static void gen(const struct op *o) {
     break;
   case K_LD64:
   case K_M64:
-    for (int k = 0; k < 2500; k++) {
+    for (int k = 0; k < 1200; k++) {
       uint64_t v = rnd();
       if (k % 4 == 0) v = (v & 0x800fffffffffffffull) | (k % 8 ? 0 : 0x7ff0000000000000ull);
       struct f80 a = o->kind == K_M64 ? (k < 400 ? specials[k % NSPECIAL] : randval(70)) : z;
@@ -371,7 +371,7 @@ static void gen(const struct op *o) {
   case K_LDI64:
   case K_MI16:
   case K_MI32:
-    for (int k = 0; k < 1500; k++) {
+    for (int k = 0; k < 800; k++) {
       uint64_t v = rnd() >> (rnd() % 64);
       if (rnd() & 1) v = -v;
       if (k < 8) v = (uint64_t[]){0, 1, -1ull, 0x8000, 0x80000000ull, 0x8000000000000000ull,
