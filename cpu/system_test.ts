@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { enter64, exec32, exec64, installIdt, LAYOUT, load, makeCpu, r64 } from "./testing.ts";
 import type { CpuidExit, IoExit, MsrReadExit, VmExit } from "../core/vmexit.ts";
 
-Deno.test("CPUID: vendor, no x87/SSE advertised, plugin override", () => {
+Deno.test("CPUID: vendor, x87 and FXSR advertised, no SSE, plugin override", () => {
   let t = exec64(
     "31 c0 0f a2 89 de b8 01 00 00 00 0f a2 f4", /* xor eax, eax; cpuid; mov esi, ebx; mov eax, 1; cpuid; hlt */
   );
   assert.equal(t.cpu.gpr[12], 0x756e6547); // "Genu"
-  assert.equal(t.cpu.gpr[4] & ((1 << 0) | (1 << 23) | (1 << 25) | (1 << 26)), 0); // FPU MMX SSE SSE2
+  assert.equal(t.cpu.gpr[4] & ((1 << 0) | (1 << 24)), (1 << 0) | (1 << 24)); // FPU FXSR
+  assert.equal(t.cpu.gpr[4] & ((1 << 23) | (1 << 25) | (1 << 26)), 0); // MMX SSE SSE2
   assert.equal((t.cpu.gpr[2] >>> 5) & 1, 1); // VMX
   t = exec64("b8 00 00 00 40 0f a2 f4", /* mov eax, 0x40000000; cpuid; hlt */ (x) => {
     x.onExit = (e: VmExit) => {
@@ -161,9 +162,12 @@ Deno.test("descriptor tables: SGDT/LGDT/LIDT, LTR marks the TSS busy, LAR/LSL/VE
   assert.equal(t.cpu.gpr[18] & 0xff, 0); // code segment is not writable
 });
 
-Deno.test("x87/SSE opcodes: #UD, or #NM with CR0.TS; VMX instructions exit or #UD", () => {
-  let t = exec64("d9 e8 f4" /* fld1; hlt */);
-  assert.equal(t.cpu.gpr[30], 6);
+Deno.test("x87 opcodes: execute, or #NM with CR0.TS; VMX instructions exit or #UD", () => {
+  let t = exec64("d9 e8 f4", /* fld1; hlt */ (x) => {
+    x.cpu.gpr[30] = 0xff;
+  });
+  assert.equal(t.cpu.gpr[30], 0xff); // no exception
+  assert.equal(t.cpu.fpu.fsw >>> 11, 7); // one value pushed
   t = exec64(
     "0f 20 c0 83 c8 08 0f 22 c0 d9 e8 f4", /* mov rax, cr0; or eax, 8; mov cr0, rax; fld1; hlt */
   );
