@@ -349,6 +349,8 @@ function expectedOperands(o: DecodedInsn): string[] | null {
   if (o.op === Op.RET_NEAR || o.op === Op.RET_FAR) {
     return (o.opcode & 1) === 0 ? ["imm16:" + o.imm.toString(16)] : [];
   }
+  // x87: the one memory operand is compared; register forms are checked by mnemonic and length.
+  if (o.op === Op.X87) return o.isMem ? [memOperand(o)] : null;
   const t = TEMPLATES[o.op];
   if (t === undefined) return [];
   if (t === null) return null;
@@ -366,7 +368,7 @@ interface Exclusion {
 
 const feat = (ins: Instruction): string[] => [...ins.cpuidFeatures()].map((f) => CpuidFeature[f]);
 const isClass = (o: DecodedInsn): boolean =>
-  o.op === Op.X87 || o.op === Op.SSE || o.op === Op.VEX || o.op === Op.UNSUPPORTED;
+  o.op === Op.SSE || o.op === Op.VEX || o.op === Op.UNSUPPORTED;
 
 /**
  * CPUID features (iced's names) of the instructions this decoder implements.
@@ -400,7 +402,7 @@ const EXCLUSIONS: Exclusion[] = [
   },
   {
     name: "class-validity",
-    reason: "x87/SSE/MMX/AVX/VEX space: we decode length only and never execute (#UD/#NM); which " +
+    reason: "SSE/MMX/AVX/VEX space: we decode length only and never execute (#UD/#NM); which " +
       "prefix/opcode/ModRM combinations are defined is not modelled",
     match: (_ins, o, v) => !v && isClass(o),
   },
