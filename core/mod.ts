@@ -7,10 +7,16 @@
 
 export * from "./vmexit.ts";
 export * from "./vcpu.ts";
+export * from "./vcpu_vmx.ts";
+export * from "./fault.ts";
 export * from "./plugin.ts";
+export * from "./options_schema.ts";
 export * from "./clock.ts";
 export * from "./exit_bus.ts";
 export * from "./irq.ts";
 export * from "./services.ts";
 export * from "./run_result.ts";
 export * from "./machine.ts";
+export * from "./engine.ts";
+export * from "./guest_memory.ts";
+export * from "./mmio_owners.ts";

@@ -1,7 +1,7 @@
 /**
  * Handlers: control flow. Jcc/JMP/CALL/RET near, LOOP/JrCXZ, far
  * JMP/CALL/RET (direct and through call gates), INT n/INT3/INTO/INT1 and
- * IRET/IRETD/IRETQ (SDM Vol. 2 for each instruction's protected-mode
+ * IRET/IRETD/IRETQ, BOUND (SDM Vol. 2 for each instruction's protected-mode
  * operation).
  *
  * @module
@@ -418,7 +418,7 @@ export function iret(c: Cpu, i: Insn): void {
     loadSegReal(c, 1, cs);
     spAdd(c, 3 * s);
     c.rip = ip;
-    writeFlags(c, fl, s === 2 ? 0x7fd5 : 0x257fd5);
+    writeFlags(c, fl, s === 2 ? 0x7fd5 : 0x257fd5, true);
     return;
   }
   if ((c.fl & 0x20000) !== 0) {
@@ -429,7 +429,7 @@ export function iret(c: Cpu, i: Insn): void {
     loadSegReal(c, 1, cs);
     spAdd(c, 3 * s);
     c.rip = ip & 0xffff;
-    writeFlags(c, fl, s === 2 ? 0x4fd5 : 0x244fd5);
+    writeFlags(c, fl, s === 2 ? 0x4fd5 : 0x244fd5, true);
     return;
   }
   if ((c.fl & 0x4000) !== 0) {
@@ -455,7 +455,7 @@ export function iret(c: Cpu, i: Insn): void {
   const a = dAttrs(descHi);
   if ((c.efer & 0x400) !== 0 && (a & 0x2000) !== 0 && (a & 0x4000) !== 0) gp(sel & 0xfffc);
   const iopl = (c.fl >> 12) & 3;
-  let mask = 0x254dd5 | 0x100 | 0x4000; // CF PF AF ZF SF TF DF OF NT AC ID RF(cleared later)
+  let mask = 0x254dd5 | 0x100 | 0x4000; // CF PF AF ZF SF TF DF OF NT AC ID RF
   if (cpl <= iopl) mask |= 0x200;
   if (cpl === 0) mask |= 0x3000 | 0x180000; // IOPL, VIF, VIP
   if (s === 2) mask &= 0xffff;
@@ -463,7 +463,7 @@ export function iret(c: Cpu, i: Insn): void {
     loadCsDesc(c, sel, cpl);
     spAdd(c, 3 * s);
     c.rip = ip;
-    writeFlags(c, fl, mask);
+    writeFlags(c, fl, mask, true);
     return;
   }
   const spLo = peek(c, 3 * s, s);
@@ -494,11 +494,11 @@ export function iret(c: Cpu, i: Insn): void {
     setReg64n(c, 4, sp);
     if (!c.is64) c.gpr[9] = 0;
     c.rip = ip;
-    writeFlags(c, fl, mask);
+    writeFlags(c, fl, mask, true);
     return;
   }
   returnOuter(c, sel, rpl, ip, ss, sp, s, 0);
-  writeFlags(c, fl, mask);
+  writeFlags(c, fl, mask, true);
 }
 
 function iretToV86(c: Cpu, ip: number, cs: number, fl: number): void {
@@ -517,4 +517,24 @@ function iretToV86(c: Cpu, ip: number, cs: number, fl: number): void {
   c.gpr[8] = esp;
   c.rip = ip & 0xffff;
   c.poke();
+}
+
+/** BOUND Gv, Ma: #BR when the index is out of bounds. */
+export function bound(c: Cpu, i: Insn): void {
+  if (i.isMem === 0) ud();
+  const s = i.osz;
+  const lin = eaLin(c, i, 2 * s, 1);
+  let lo = memRead(c, lin, s);
+  let hi = memRead(c, lin + s, s);
+  let v = c.gpr[i.reg << 1];
+  if (s === 2) {
+    lo = (lo << 16) >> 16;
+    hi = (hi << 16) >> 16;
+    v = (v << 16) >> 16;
+  } else {
+    lo |= 0;
+    hi |= 0;
+    v |= 0;
+  }
+  if (v < lo || v > hi) throw new CpuFault(Vec.BR, -1);
 }

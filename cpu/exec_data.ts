@@ -1,7 +1,7 @@
 /**
  * Handlers: data movement (MOV family, MOVZX/MOVSX/MOVSXD, LEA, XCHG,
  * XADD, CMPXCHG, CMPXCHG8B/16B, CBW/CWD, XLAT, CMOVcc, SETcc, LAHF/SAHF,
- * segment loads) and the stack (PUSH/POP all forms, PUSHA/POPA,
+ * segment loads, ARPL) and the stack (PUSH/POP all forms, PUSHA/POPA,
  * PUSHF/POPF, ENTER/LEAVE).
  *
  * @module
@@ -458,13 +458,18 @@ export function popf(c: Cpu, i: Insn): void {
   writeFlags(c, v, mask);
 }
 
-/** Replace the RFLAGS bits in `mask` with `v` (RF cleared); wakes the event check if IF rose. */
-export function writeFlags(c: Cpu, v: number, mask: number): void {
+/**
+ * Replace the RFLAGS bits in `mask` with `v`; wakes the event check if IF
+ * or TF rose. RF is cleared unless `loadRf` (IRET loads RF from the stack,
+ * SDM 18.3.1.1; the event check then lets one instruction run with it).
+ */
+export function writeFlags(c: Cpu, v: number, mask: number, loadRf = false): void {
   const old = c.rflags;
-  const nf = ((old & ~mask) | (v & mask)) & ~0x10000;
+  const nf = ((old & ~mask) | (v & mask)) & (loadRf ? ~0 : ~0x10000);
   c.rflags = nf;
-  if ((nf & 0x300 & ~old) !== 0) c.poke(); // IF or TF rose: re-check events
-  if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000) !== 0) c.flushTlb(); // SMAP depends on AC
+  if ((nf & 0x10300 & ~old) !== 0) c.poke(); // IF, TF or RF rose: re-check events
+  // SMAP and alignment checking (with CR0.AM) depend on AC.
+  if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000 || c.cr0 & 0x40000) !== 0) c.flushTlb();
 }
 
 /** ENTER imm16, imm8. */
@@ -514,4 +519,16 @@ export function leave(c: Cpu, i: Insn): void {
     g[9] = o1;
     throw e;
   }
+}
+
+/** ARPL Ew, Gw (legacy modes). */
+export function arpl(c: Cpu, i: Insn): void {
+  if ((c.cr0 & 1) === 0 || (c.fl & 0x20000) !== 0) ud();
+  const d = rmwRead(c, i, 2);
+  const s = c.gpr[i.reg << 1] & 0xffff;
+  const f = c.alu.getFlags();
+  if ((d & 3) < (s & 3)) {
+    rmwWrite(c, i, 2, (d & ~3) | (s & 3), 0);
+    c.alu.setFlags(f | 0x40);
+  } else c.alu.setFlags(f & ~0x40);
 }

@@ -1,7 +1,7 @@
 /**
  * The CPUID model: a configurable description of the processor the guest
  * sees. Features are named and can be switched off ("-vmx") or on.
- * No x87/SSE are advertised: the engine does not implement them.
+ * MMX and SSE through SSE4.2 are advertised (cpu/sse/).
  *
  * @module
  */
@@ -51,16 +51,25 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   tsc: [1, 0, "edx", 4],
   msr: [1, 0, "edx", 5],
   pae: [1, 0, "edx", 6],
+  mce: [1, 0, "edx", 7],
   cx8: [1, 0, "edx", 8],
   apic: [1, 0, "edx", 9],
   sep: [1, 0, "edx", 11],
   pge: [1, 0, "edx", 13],
+  mca: [1, 0, "edx", 14],
   cmov: [1, 0, "edx", 15],
   pat: [1, 0, "edx", 16],
   pse36: [1, 0, "edx", 17],
   clflush: [1, 0, "edx", 19],
+  mmx: [1, 0, "edx", 23],
   fxsr: [1, 0, "edx", 24],
+  sse: [1, 0, "edx", 25],
+  sse2: [1, 0, "edx", 26],
   // Leaf 1 ECX
+  sse3: [1, 0, "ecx", 0],
+  ssse3: [1, 0, "ecx", 9],
+  "sse4.1": [1, 0, "ecx", 19],
+  "sse4.2": [1, 0, "ecx", 20],
   vmx: [1, 0, "ecx", 5],
   cx16: [1, 0, "ecx", 13],
   pcid: [1, 0, "ecx", 17],
@@ -107,20 +116,30 @@ export function defaultModel(): CpuModel {
       "tsc",
       "msr",
       "pae",
+      "mce",
       "cx8",
       "apic",
       "sep",
       "pge",
+      "mca",
       "cmov",
       "pat",
       "pse36",
       "clflush",
+      "mmx",
+      "sse",
+      "sse2",
+      "sse3",
+      "ssse3",
+      "sse4.1",
+      "sse4.2",
       "vmx",
       "cx16",
       "popcnt",
       "fsgsbase",
       "bmi1",
       "smep",
+      "smap",
       "erms",
       "invpcid",
       "pcid",
@@ -128,6 +147,7 @@ export function defaultModel(): CpuModel {
       "abm",
       "syscall",
       "nx",
+      "pdpe1gb",
       "rdtscp",
       "lm",
     ]),
@@ -136,15 +156,34 @@ export function defaultModel(): CpuModel {
   };
 }
 
+/** Smallest and largest MAXPHYADDR a model may have (`phys-bits=N`). */
+export const PHYS_BITS_RANGE: readonly [number, number] = [32, 52];
+
 /**
- * Build a model from a spec like "-vmx,+x2apic" applied to the default
- * model. Unknown names are errors (returned as a message).
+ * Build a model from a spec like "-vmx,+x2apic,phys-bits=36" applied to
+ * the default model: features switched on or off, and QEMU's `phys-bits=N`
+ * property (MAXPHYADDR, 32-52). Unknown names are errors (returned as a
+ * message).
  */
 export function modelFromSpec(spec: string): CpuModel | string {
   const m = defaultModel();
   for (const raw of spec.split(",")) {
     const s = raw.trim();
     if (s === "") continue;
+    const eq = s.indexOf("=");
+    if (eq >= 0) {
+      const key = s.slice(0, eq).trim();
+      const value = s.slice(eq + 1).trim();
+      if (key !== "phys-bits") return `unknown CPU property "${key}"`;
+      const n = /^\d+$/.test(value) ? Number(value) : NaN;
+      if (!(n >= PHYS_BITS_RANGE[0] && n <= PHYS_BITS_RANGE[1])) {
+        return `phys-bits must be an integer ${PHYS_BITS_RANGE[0]}-${
+          PHYS_BITS_RANGE[1]
+        }, got "${value}"`;
+      }
+      m.physBits = n;
+      continue;
+    }
     const on = s[0] !== "-";
     const name = s[0] === "-" || s[0] === "+" ? s.slice(1) : s;
     if (!(name in FEATURES)) return `unknown CPU feature "${name}"`;
@@ -207,6 +246,25 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
     if (loc === undefined || loc[0] !== leaf || (leaf === 7 && subleaf !== 0)) continue;
     out[loc[2]] = (out[loc[2]] | (1 << loc[3])) >>> 0;
   }
+}
+
+/**
+ * The CR4 bits MOV CR4 accepts on this model (SDM Vol. 3A 2.5: a bit of an
+ * absent feature is reserved and setting it is #GP(0)). The one source for
+ * the CPU's CR4 check and for IA32_VMX_CR4_FIXED1.
+ */
+export function cr4Writable(m: CpuModel): number {
+  const f = m.features;
+  let bits = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
+  if (f.has("vmx")) bits |= 0x2000;
+  if (f.has("fxsr") || f.has("sse")) bits |= 0x600; // OSFXSR, OSXMMEXCPT
+  if (f.has("fsgsbase")) bits |= 0x10000;
+  if (f.has("pcid")) bits |= 0x20000;
+  if (f.has("xsave")) bits |= 0x40000; // OSXSAVE
+  if (f.has("smep")) bits |= 0x100000;
+  if (f.has("smap")) bits |= 0x200000;
+  if (f.has("la57")) bits |= 0x1000;
+  return bits >>> 0;
 }
 
 /** True when the model advertises `feature`. */

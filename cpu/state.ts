@@ -7,6 +7,7 @@
 
 import type { Cpu } from "./cpu.ts";
 import { flushFast } from "./memory.ts";
+import { MISC_ENABLE_RESET } from "./msr.ts";
 
 /** Recompute the segment cache of segment register `s` (0-7). */
 export function refreshSeg(cpu: Cpu, s: number): void {
@@ -73,7 +74,7 @@ export function recomputeMode(cpu: Cpu): void {
   cpu.stackBits = cpu.is64 ? 64 : (cpu.seg[2].attrs & 0x4000) !== 0 ? 32 : 16;
   for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
   cpu.dropCodePage();
-  if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
+  if (cpu.tlb.owner !== (cpu.cpl === 3 ? 1 : 0)) flushFast(cpu);
 }
 
 /** Power-on/RESET state (SDM Vol. 3A 10.1.1, Table 10-1). */
@@ -94,6 +95,13 @@ export function resetState(cpu: Cpu): void {
   cpu.dr.fill(0);
   cpu.dr[6] = 0xffff0ff0;
   cpu.dr[7] = 0x400;
+  cpu.bpExec =
+    cpu.bpData =
+    cpu.bpIo =
+    cpu.dataHits =
+      0;
+  cpu.watchPage.fill(NaN);
+  cpu.rfAt = -1;
   for (let s = 0; s < 6; s++) {
     const r = cpu.seg[s];
     r.selector = 0;
@@ -126,10 +134,15 @@ export function resetState(cpu: Cpu): void {
   cpu.apicBase = 0xfee00900;
   cpu.pat = 0x0007040600070406n;
   cpu.tscAux = 0;
+  cpu.miscEnable = MISC_ENABLE_RESET;
+  cpu.debugCtl = 0;
+  cpu.machineCheck.reset();
+  cpu.amdPerf.reset();
   cpu.pages.clear();
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();
   recomputeMode(cpu);
+  cpu.mmu.setControlRegisters(cpu.cr0, cpu.cr3, cpu.cr4, cpu.efer, "keep");
   cpu.flushTlb();
   cpu.poke();
 }

@@ -115,7 +115,7 @@ export function decodeSpecial(o: DecodedInsn, idx: number, mode: number): number
       o.opcode = b;
       o.map = 3;
       modrm(o, mode);
-      rd(); // imm8
+      o.imm = rd(); // imm8
       if (!sseDefined(o, mandatory(o))) return -1;
       o.op = Op.SSE;
       return 0;
@@ -165,8 +165,8 @@ GRP7R[0x03] = Op.VMRESUME;
 GRP7R[0x04] = Op.VMXOFF;
 GRP7R[0x08] = Op.MONITOR;
 GRP7R[0x09] = Op.MWAIT;
-GRP7R[0x0a] = Op.UNSUPPORTED; // CLAC (SMAP)
-GRP7R[0x0b] = Op.UNSUPPORTED; // STAC (SMAP)
+GRP7R[0x0a] = Op.CLAC;
+GRP7R[0x0b] = Op.STAC;
 GRP7R[0x10] = Op.XGETBV;
 GRP7R[0x11] = Op.XSETBV;
 GRP7R[0x14] = Op.VMFUNC;
@@ -266,7 +266,12 @@ function map38(o: DecodedInsn, mode: number): number {
     return F_FIXED | F_MEMONLY;
   }
   if (b >= 0xf0) {
-    // MOVBE (F0/F1), CRC32 (F2 F0/F1), ADCX/ADOX (66/F3 F6): not implemented.
+    // CRC32 (F2 F0/F1) executes with the SSE group; MOVBE (F0/F1), ADCX/ADOX
+    // (66/F3 F6): not implemented.
+    if (b <= 0xf1 && mp === 3) {
+      o.op = Op.SSE;
+      return 0;
+    }
     o.op = b <= 0xf1 || b === 0xf6 ? Op.UNSUPPORTED : Op.INVALID;
     return o.op === Op.INVALID ? -1 : 0;
   }
