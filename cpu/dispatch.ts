@@ -73,7 +73,12 @@ export function selectHandler(i: Insn): Handler {
     case Op.INVALID:
     case Op.UD:
     case Op.VEX:
+      return Y.undef;
     case Op.UNSUPPORTED:
+      // XSAVE / XRSTOR / XSAVEOPT (0F AE /4 /5 /6, memory, no mandatory prefix).
+      if (i.map === 1 && i.opcode === 0xae && i.isMem !== 0 && (i.reg & 7) >= 4) {
+        return (i.reg & 7) === 5 ? X87.xrstor : X87.xsave;
+      }
       return Y.undef;
     case Op.TOO_LONG:
     case Op.TRUNCATED:

@@ -76,6 +76,7 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   x2apic: [1, 0, "ecx", 21],
   movbe: [1, 0, "ecx", 22],
   popcnt: [1, 0, "ecx", 23],
+  xsave: [1, 0, "ecx", 26],
   "tsc-deadline": [1, 0, "ecx", 24],
   rdrand: [1, 0, "ecx", 30],
   hypervisor: [1, 0, "ecx", 31],
@@ -133,6 +134,7 @@ export function defaultModel(): CpuModel {
       "ssse3",
       "sse4.1",
       "sse4.2",
+      "xsave",
       "vmx",
       "cx16",
       "popcnt",
@@ -222,6 +224,16 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
       out.eax = ((m.family & 0xf) << 8) | ((m.model & 0xf) << 4) | (m.stepping & 0xf) |
         (((m.model >> 4) & 0xf) << 16) | ((Math.max(0, m.family - 15) & 0xff) << 20);
       out.ebx = (8 << 8) | (1 << 16); // CLFLUSH line 64 bytes, 1 logical processor
+      break;
+    case 0xd:
+      // XSAVE: components x87 and SSE, standard size 576 (legacy area + header); XSAVEOPT.
+      if (m.features.has("xsave")) {
+        if (subleaf === 0) {
+          out.eax = 3;
+          out.ebx = 576;
+          out.ecx = 576;
+        } else if (subleaf === 1) out.eax = 1;
+      }
       break;
     case 0x80000000:
       out.eax = maxExt;

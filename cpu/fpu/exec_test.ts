@@ -106,3 +106,37 @@ Deno.test("stack overflow and underflow: IE|SF with C1, indefinite when masked",
   assert.equal(t.cpu.fpu.sexp[k], 0xffff); // the real indefinite
   assert.equal(t.cpu.fpu.mant[2 * k + 1], 0xc0000000);
 });
+
+Deno.test("XSAVE/XRSTOR: #UD without CR4.OSXSAVE; XSTATE_BV; init of a component not in XSTATE_BV; header #GP", () => {
+  const osx = (x: Parameters<NonNullable<Parameters<typeof exec64>[1]>>[0]): void => {
+    mark(x);
+    x.cpu.cr4 |= 0x40000;
+    x.cpu.xcr0 = 3;
+  };
+  // xsave [rax] without OSXSAVE
+  let t = exec64(MOV_EAX_DATA + " 31 d2 83 c8 ff 0f ae 20 f4", mark);
+  assert.equal(t.cpu.gpr[30], 6);
+  // mov ebx, 0x200000; mov eax, 3; xor edx, edx; fld1; xsave [rbx]; fninit; xrstor [rbx]; hlt
+  t = exec64("bb 00 00 20 00 b8 03 00 00 00 31 d2 d9 e8 0f ae 23 db e3 0f ae 2b f4", osx);
+  assert.equal(t.cpu.gpr[30], NONE);
+  assert.equal(t.mem.read32(D + 512), 3); // XSTATE_BV: x87 | SSE
+  assert.equal(t.mem.read8(D + 4), 0x80); // abridged tag in the legacy area
+  assert.equal((t.cpu.fpu.fsw >>> 11) & 7, 7); // 1.0 restored
+  assert.equal(t.cpu.fpu.sexp[7], 0x3fff);
+  // XSTATE_BV[0] = 0: XRSTOR puts x87 in its initial state
+  t = exec64("bb 00 00 20 00 b8 03 00 00 00 31 d2 d9 e8 0f ae 2b f4", (x) => {
+    osx(x);
+    x.mem.write32(D + 512, 2);
+  });
+  assert.equal(t.cpu.fpu.ftw, 0xffff);
+  assert.equal(t.cpu.fpu.fsw, 0);
+  // a non-zero XCOMP_BV (compacted form, not supported) is #GP
+  t = exec64("bb 00 00 20 00 b8 03 00 00 00 31 d2 0f ae 2b f4", (x) => {
+    osx(x);
+    x.mem.write32(D + 524, 0x80000000);
+  });
+  assert.equal(t.cpu.gpr[30], 13);
+  // misaligned (64-byte rule)
+  t = exec64("bb 40 00 20 00 83 c3 10 b8 03 00 00 00 31 d2 0f ae 23 f4", osx);
+  assert.equal(t.cpu.gpr[30], 13);
+});

@@ -37,30 +37,17 @@ export function abridgedTag(ftw: number): number {
   return t;
 }
 
-/** FXSAVE m512byte. */
-export function fxsave(c: Cpu, i: Insn): void {
-  const lin = check(c, i, 2);
-  probeWrite(c, lin);
-  probeWrite(c, lin + 511);
+/** Write the x87 part of the legacy area (bytes 0-23 and 32-159) at `lin`. */
+export function saveX87Area(c: Cpu, lin: number, rexW: boolean): void {
   const f = c.fpu;
   const w32 = (off: number, v: number): void => memWrite(c, lin + off, 4, v >>> 0, 0);
-  const rexW = c.is64 && i.opSize === 64;
   w32(0, f.fcw | (f.fsw << 16));
   w32(4, abridgedTag(f.ftw) | ((f.fop & 0x7ff) << 16));
   const fip = f.fip, fdp = f.fdp;
-  if (rexW) {
-    w32(8, fip % TWO32);
-    w32(12, Math.floor(fip / TWO32));
-    w32(16, fdp % TWO32);
-    w32(20, Math.floor(fdp / TWO32));
-  } else {
-    w32(8, fip % TWO32);
-    w32(12, f.fcs & 0xffff);
-    w32(16, fdp % TWO32);
-    w32(20, f.fds & 0xffff);
-  }
-  w32(24, f.mxcsr);
-  w32(28, MXCSR_MASK);
+  w32(8, fip % TWO32);
+  w32(12, rexW ? Math.floor(fip / TWO32) : f.fcs & 0xffff);
+  w32(16, fdp % TWO32);
+  w32(20, rexW ? Math.floor(fdp / TWO32) : f.fds & 0xffff);
   const top = (f.fsw >>> 11) & 7;
   for (let s = 0; s < 8; s++) {
     const k = (top + s) & 7;
@@ -70,32 +57,50 @@ export function fxsave(c: Cpu, i: Insn): void {
     memWrite(c, a + 10, 2, 0, 0);
     memWrite(c, a + 12, 4, 0, 0);
   }
-  const nx = c.is64 ? 16 : 8;
-  for (let r = 0; r < nx * 4; r++) w32(160 + 4 * r, f.xmm32[r]);
 }
 
-/** FXRSTOR m512byte (#GP for MXCSR reserved bits; nothing changes then). */
-export function fxrstor(c: Cpu, i: Insn): void {
-  const lin = check(c, i, 1);
-  const f = c.fpu;
+/** Write MXCSR and MXCSR_MASK (bytes 24-31). */
+export function saveMxcsr(c: Cpu, lin: number): void {
+  memWrite(c, lin + 24, 4, c.fpu.mxcsr >>> 0, 0);
+  memWrite(c, lin + 28, 4, MXCSR_MASK, 0);
+}
+
+/** Write XMM0-7 (XMM0-15 in 64-bit mode) at bytes 160 on. */
+export function saveXmm(c: Cpu, lin: number): void {
+  const nx = c.is64 ? 16 : 8;
+  for (let r = 0; r < nx * 4; r++) memWrite(c, lin + 160 + 4 * r, 4, c.fpu.xmm32[r], 0);
+}
+
+/** The x87 part of a legacy area read from memory (apply with {@link applyX87}). */
+export interface X87Image {
+  /** Words 0 and 1 (FCW/FSW, abridged tag/FOP). */
+  w0: number;
+  /** Word 1. */
+  w1: number;
+  /** Bytes 8-23 as four words. */
+  p: number[];
+  /** Registers in ST order: lo, hi, sign/exponent per register. */
+  regs: number[];
+}
+
+/** Read the x87 part of a legacy area (no state change). */
+export function readX87Area(c: Cpu, lin: number): X87Image {
   const r32 = (off: number): number => memRead(c, lin + off, 4);
-  const mx = r32(24);
-  if ((mx & ~MXCSR_MASK) !== 0) gp(0);
-  const w0 = r32(0), w1 = r32(4);
-  const rexW = c.is64 && i.opSize === 64;
-  const a8 = r32(8), a12 = r32(12), a16 = r32(16), a20 = r32(20);
   const regs: number[] = [];
   for (let s = 0; s < 8; s++) {
     const a = lin + 32 + 16 * s;
     regs.push(memRead(c, a, 8), c.hi, memRead(c, a + 8, 2));
   }
-  const nx = c.is64 ? 16 : 8;
-  const xmm: number[] = [];
-  for (let r = 0; r < nx * 4; r++) xmm.push(r32(160 + 4 * r));
-  // All reads done: commit.
-  f.fcw = (w0 & 0x1f3f) | 0x40;
-  f.fsw = w0 >>> 16;
-  f.fop = (w1 >>> 16) & 0x7ff;
+  return { w0: r32(0), w1: r32(4), p: [r32(8), r32(12), r32(16), r32(20)], regs };
+}
+
+/** Load an {@link X87Image} into the FPU (tags recomputed from the abridged tag). */
+export function applyX87(c: Cpu, im: X87Image, rexW: boolean): void {
+  const f = c.fpu;
+  f.fcw = (im.w0 & 0x1f3f) | 0x40;
+  f.fsw = im.w0 >>> 16;
+  f.fop = (im.w1 >>> 16) & 0x7ff;
+  const [a8, a12, a16, a20] = im.p;
   if (rexW) {
     f.fip = (a12 | 0) * TWO32 + a8;
     f.fdp = (a20 | 0) * TWO32 + a16;
@@ -107,19 +112,47 @@ export function fxrstor(c: Cpu, i: Insn): void {
     f.fdp = a16;
     f.fds = a20 & 0xffff;
   }
-  f.mxcsr = mx;
   const top = (f.fsw >>> 11) & 7;
-  let ftw = 0;
   for (let s = 0; s < 8; s++) {
     const k = (top + s) & 7;
-    f.mant[2 * k] = regs[3 * s];
-    f.mant[2 * k + 1] = regs[3 * s + 1];
-    f.sexp[k] = regs[3 * s + 2];
+    f.mant[2 * k] = im.regs[3 * s];
+    f.mant[2 * k + 1] = im.regs[3 * s + 1];
+    f.sexp[k] = im.regs[3 * s + 2];
   }
+  let ftw = 0;
   for (let k = 0; k < 8; k++) {
-    const t = (w1 >>> k) & 1 ? classTag(f.sexp[k], f.mant[2 * k + 1], f.mant[2 * k]) : 3;
+    const t = (im.w1 >>> k) & 1 ? classTag(f.sexp[k], f.mant[2 * k + 1], f.mant[2 * k]) : 3;
     ftw |= t << (2 * k);
   }
   f.ftw = ftw;
-  for (let r = 0; r < nx * 4; r++) f.xmm32[r] = xmm[r];
+}
+
+/** Read XMM0-7 (0-15 in 64-bit mode) from bytes 160 on. */
+export function readXmm(c: Cpu, lin: number): number[] {
+  const nx = c.is64 ? 16 : 8;
+  const out: number[] = [];
+  for (let r = 0; r < nx * 4; r++) out.push(memRead(c, lin + 160 + 4 * r, 4));
+  return out;
+}
+
+/** FXSAVE m512byte. */
+export function fxsave(c: Cpu, i: Insn): void {
+  const lin = check(c, i, 2);
+  probeWrite(c, lin);
+  probeWrite(c, lin + 511);
+  saveX87Area(c, lin, c.is64 && i.opSize === 64);
+  saveMxcsr(c, lin);
+  saveXmm(c, lin);
+}
+
+/** FXRSTOR m512byte (#GP for MXCSR reserved bits; nothing changes then). */
+export function fxrstor(c: Cpu, i: Insn): void {
+  const lin = check(c, i, 1);
+  const mx = memRead(c, lin + 24, 4);
+  if ((mx & ~MXCSR_MASK) !== 0) gp(0);
+  const im = readX87Area(c, lin);
+  const xmm = readXmm(c, lin);
+  applyX87(c, im, c.is64 && i.opSize === 64);
+  c.fpu.mxcsr = mx;
+  for (let r = 0; r < xmm.length; r++) c.fpu.xmm32[r] = xmm[r];
 }

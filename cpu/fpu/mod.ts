@@ -8,3 +8,4 @@ export { FpuState } from "./state.ts";
 export { x87 } from "./exec.ts";
 export { fwait } from "./pending.ts";
 export { fxrstor, fxsave } from "./fxsave.ts";
+export { XCR0_SUPPORTED, xrstor, xsave, XSAVE_SIZE } from "./xsave.ts";
