@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exec64, LAYOUT } from "../testing.ts";
+import { exec32, exec64, LAYOUT } from "../testing.ts";
 
 const D = LAYOUT.data;
 const MOV_EAX_DATA = "b8 00 00 20 00"; // mov eax, 0x200000
@@ -139,4 +139,19 @@ Deno.test("XSAVE/XRSTOR: #UD without CR4.OSXSAVE; XSTATE_BV; init of a component
   // misaligned (64-byte rule)
   t = exec64("bb 40 00 20 00 83 c3 10 b8 03 00 00 00 31 d2 0f ae 23 f4", osx);
   assert.equal(t.cpu.gpr[30], 13);
+});
+
+Deno.test("FNSTENV 16-bit protected-mode layout (66 prefix in 32-bit code)", () => {
+  // mov eax, 0x200000; fld1; fld dword [eax+0x100]; o16 fnstenv [eax+0x40]; hlt
+  const t = exec32("b8 00 00 20 00 d9 e8 d9 80 00 01 00 00 66 d9 70 40 f4", (x) => {
+    x.mem.write32(D + 0x100, 0x40000000); // 2.0f
+  });
+  const m = t.mem;
+  assert.equal(m.read16(D + 0x40), 0x37f); // FCW
+  assert.equal(m.read16(D + 0x42) & 0x3800, 0x3000); // TOP 6
+  assert.equal(m.read16(D + 0x44), 0x0fff); // R6, R7 valid
+  assert.equal(m.read16(D + 0x46), (LAYOUT.code + 7) & 0xffff); // FIP offset of the fld dword
+  assert.equal(m.read16(D + 0x48), 0x08); // FCS
+  assert.equal(m.read16(D + 0x4a), 0x0100); // FDP (low 16 bits of the offset)
+  assert.equal(m.read16(D + 0x4c), 0x10); // FDS
 });
