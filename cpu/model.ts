@@ -269,7 +269,8 @@ export function cr4Writable(m: CpuModel): number {
   const f = m.features;
   let bits = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
   if (f.has("vmx")) bits |= 0x2000;
-  if (f.has("fxsr") || f.has("sse")) bits |= 0x600; // OSFXSR, OSXMMEXCPT
+  if (f.has("fxsr")) bits |= 0x200; // OSFXSR (FXSAVE/FXRSTOR exist)
+  if (f.has("sse")) bits |= 0x400; // OSXMMEXCPT
   if (f.has("fsgsbase")) bits |= 0x10000;
   if (f.has("pcid")) bits |= 0x20000;
   if (f.has("xsave")) bits |= 0x40000; // OSXSAVE
