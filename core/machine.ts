@@ -249,6 +249,7 @@ export class Machine {
     const req = this.#stop;
     if (req) {
       this.#stop = undefined;
+      if (req.kind === "vmx-abort") return { ...req };
       return req.kind === "exit" ? { kind: "exit", status: req.status } : { kind: req.kind };
     }
     return undefined;

@@ -96,11 +96,20 @@ export interface NonRootHook {
   onExit(exit: VmExit): ExitDisposition;
   /**
    * Translate an L2 guest-physical address to an L1 guest-physical address
-   * (EPT), or return -1 after having performed an EPT-violation or
+   * (EPT), or return -1 after having prepared an EPT-violation or
    * misconfiguration VM exit. `access`: 1 read, 2 write, 4 execute; `linear`
    * is the guest-linear address or NaN when there is none (page walks).
+   * The CPU then abandons the instruction (or event delivery), undoes its
+   * partial work and calls {@link finishPendingExit}: the exit saves the
+   * state of the instruction boundary, like a fault (SDM Vol. 3C 27.1).
    */
   translateGpa?(gpa: number, access: number, linear: number, isPageWalk: boolean): number;
+  /**
+   * Perform the VM exit that {@link translateGpa} prepared, if any. Called
+   * by the CPU once the abandoned instruction or event delivery has been
+   * unwound to its boundary state; a no-op when nothing is pending.
+   */
+  finishPendingExit?(): void;
 }
 
 /** The architectural state of one virtual CPU. */

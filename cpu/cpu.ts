@@ -203,6 +203,11 @@ export class Cpu implements Vcpu {
   tfArmed = false;
   /** Retired count when single-stepping was armed. */
   tfAt = 0;
+  /**
+   * DR6 bits the armed debug trap reports: BS for single-step, or the
+   * VMCS pending-debug-exceptions bits after a VM entry (SDM 27.7.3).
+   */
+  debugTrapBits = 0x4000;
   /** Retired count until which the STI/MOV SS shadow lasts. */
   shadowUntil = 0;
   /** Event currently being delivered (for double-fault classification), -1 none. */
@@ -541,7 +546,9 @@ export class Cpu implements Vcpu {
       this.rip = this.ip0;
       deliverFault(this, e.vector, e.errorCode);
     } else if (e === ABANDON) {
-      // A VM exit replaced the state; nothing to do.
+      // The instruction was abandoned for a VM exit: one already performed,
+      // or an EPT exit prepared that runs now, on the boundary state.
+      this.nonRootHook?.finishPendingExit?.();
       this.eventPending = true;
       this.loopLimit = 0;
     } else {

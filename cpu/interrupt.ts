@@ -65,6 +65,7 @@ export function guarded(cpu: Cpu, vector: number, err: number, type: number, ret
     deliverEvent(cpu, vector, err, type, retIp);
   } catch (e) {
     if (e !== ABANDON) throw e;
+    cpu.nonRootHook?.finishPendingExit?.();
   }
   cpu.poke();
 }
@@ -423,7 +424,8 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   // following instruction.
   if (cpu.tfArmed && cpu.retired > cpu.tfAt) {
     cpu.tfArmed = false;
-    cpu.dbPending = 0x4000; // DR6.BS, written when the #DB is delivered
+    cpu.dbPending = cpu.debugTrapBits; // DR6.BS (or VM-entry pending bits), written at delivery
+    cpu.debugTrapBits = 0x4000;
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
@@ -446,6 +448,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       deliverOnceGuarded(cpu, ev.vector, ev.errorCode, ev.type, ip);
     } catch (e) {
       if (e !== ABANDON) throw e;
+      cpu.nonRootHook?.finishPendingExit?.();
     }
     busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {

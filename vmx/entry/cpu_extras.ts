@@ -26,6 +26,48 @@ export interface CpuExtras {
   ip0?: number;
   /** The CPU's paging context: its PAE PDPTE registers are loaded by VM entry/exit (SDM 27.3.2.4, 28.5.4). */
   pctx?: { readonly pdpte: Float64Array };
+  /** A debug trap (single-step) is armed: due once `retired` passes {@link tfAt}. */
+  tfArmed?: boolean;
+  /** Retired count when the debug trap was armed. */
+  tfAt?: number;
+  /** DR6 bits the armed debug trap reports (BS for single-step). */
+  debugTrapBits?: number;
+  /** DR6 bits of debug exceptions recognized and not yet delivered. */
+  dbPending?: number;
+}
+
+/**
+ * The debug exceptions pending on the vCPU, as pending-debug-exceptions
+ * field bits (SDM 24.4.2: B3-B0 bits 3:0, BS bit 14): a single-step trap
+ * due after an instruction that completed, and recognized, undelivered
+ * #DB conditions.
+ */
+export function pendingDebugBits(v: VcpuX): number {
+  let bits = (v.dbPending ?? 0) & 0x400f;
+  if (v.tfArmed === true && v.retired > (v.tfAt ?? 0)) bits |= (v.debugTrapBits ?? 0x4000) & 0x400f;
+  return bits >>> 0;
+}
+
+/**
+ * Drop the vCPU's pending debug state: it belongs to the level that is
+ * being left (a VM exit saves L2's into the VMCS, a VM entry drops the
+ * trap of L1's VMLAUNCH/VMRESUME), never to the other level.
+ */
+export function clearPendingDebug(v: VcpuX): void {
+  if (v.tfArmed !== undefined) v.tfArmed = false;
+  if (v.dbPending !== undefined) v.dbPending = 0;
+  if (v.debugTrapBits !== undefined) v.debugTrapBits = 0x4000;
+}
+
+/**
+ * Arm a #DB trap before the next instruction that reports `bits` in DR6:
+ * the pending debug exceptions loaded by VM entry (SDM 27.7.3).
+ */
+export function armDebugTrap(v: VcpuX, bits: number): void {
+  if (v.tfArmed === undefined) return;
+  v.tfArmed = true;
+  v.tfAt = v.retired - 1;
+  v.debugTrapBits = bits;
 }
 
 /**

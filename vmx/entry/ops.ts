@@ -45,7 +45,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
   }
   const n = createNested(vmx, stats);
   if (ctx !== undefined) {
-    n.onShutdown = () => ctx.stop({ kind: "shutdown" });
+    n.onAbort = (indicator, vmcsPointer) => ctx.stop({ kind: "vmx-abort", indicator, vmcsPointer });
     // L2 events that the CPU hands to the exit bus (CPUID, I/O, MSRs, VMX
     // instructions, ...) reach the non-root hook first; L1's exits are
     // only counted.

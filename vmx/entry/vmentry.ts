@@ -26,7 +26,7 @@ import { Injected, injectOnEntry } from "./inject.ts";
 import { loadGuestState } from "./load_guest.ts";
 import { loadMsrList } from "./msr_list.ts";
 import { O, r32, rhi } from "./offsets.ts";
-import { loadPdpteRegisters } from "./cpu_extras.ts";
+import { armDebugTrap, clearPendingDebug, loadPdpteRegisters, type VcpuX } from "./cpu_extras.ts";
 
 const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 import { startEpt } from "../ept/nested_ept.ts";
@@ -146,6 +146,8 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     }
   }
   n.entryRetired = v.retired;
+  // A single-step trap armed by L1's VMLAUNCH/VMRESUME does not follow into L2.
+  clearPendingDebug(v);
   const inj = injectOnEntry(v, d, n.injected);
   n.injectedPending = inj === Injected.EVENT;
   if (inj === Injected.PENDING_MTF) {
@@ -154,8 +156,24 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     performVmExit(n, v.rip);
     return "reflected";
   }
+  loadPendingDebug(v, d, inj === Injected.EVENT);
   if ((pin & PIN.PREEMPTION_TIMER) !== 0) armPreemptionTimer(n);
   return "reflected";
+}
+
+/**
+ * The guest's pending debug exceptions (SDM 27.7.3): with BS (bit 14) or
+ * BE (bit 12) set, no event injected, an active or HLT guest and no
+ * blocking by MOV SS, a #DB is delivered before the first L2 instruction,
+ * reporting bits 3:0 and 14 in DR6 (a VM exit if the exception bitmap
+ * says so).
+ */
+function loadPendingDebug(v: VcpuX, d: DataView, vectoring: boolean): void {
+  const pde = r32(d, O.GUEST_PENDING_DBG_EXCEPTIONS);
+  if ((pde & 0x5000) === 0 || vectoring) return;
+  if ((r32(d, O.GUEST_ACTIVITY_STATE) & 3) >= 2) return;
+  if ((v.interruptibility & Interruptibility.MOV_SS) !== 0) return;
+  armDebugTrap(v, pde & 0x400f);
 }
 
 /**

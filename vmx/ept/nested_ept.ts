@@ -86,7 +86,24 @@ export class NestedEpt {
     return -1;
   }
 
-  /** Perform the EPT-violation or misconfiguration VM exit for a failed walk. */
+  /**
+   * Perform the exit prepared by a failed {@link translateGpa}. The CPU
+   * calls this after unwinding the abandoned instruction, so that the
+   * guest state saved is that of the instruction boundary (SDM 27.1): an
+   * instruction that had already moved RSP (LEAVE, POP to memory, far
+   * CALL...) has undone it by then.
+   */
+  finishPending(): void {
+    const rip = this.pendingRip;
+    if (rip !== rip) return;
+    this.pendingRip = NaN;
+    performVmExit(this.n, rip);
+  }
+
+  /** RIP to save for the prepared exit, NaN when none is pending. */
+  private pendingRip = NaN;
+
+  /** Prepare the EPT-violation or misconfiguration VM exit for a failed walk. */
   private fault(r: EptResult, gpa: number, linear: number): void {
     const n = this.n;
     const v = n.vcpu;
@@ -119,7 +136,7 @@ export class NestedEpt {
       info.idtError = err >= 0 ? err : 0;
       if ((x.deliveringType ?? 3) >= 4) info.instrLen = x.deliveringLength ?? 0;
     }
-    performVmExit(n, rip);
+    this.pendingRip = rip;
   }
 }
 

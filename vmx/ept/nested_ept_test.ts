@@ -41,6 +41,9 @@ Deno.test("EPT guest: a violation goes to L1, which maps the page and resumes", 
   v.rip = GUEST_RIP + 3;
   (v as unknown as { ip0: number }).ip0 = GUEST_RIP; // as cpu/Cpu: start of the current instruction
   assert.equal(hook.translateGpa!(0x5123, 1, 0x7fff5123, false), -1);
+  // The exit is prepared, not performed: the CPU first unwinds the instruction (SDM 27.1).
+  assert.equal(v.nonRoot, true, "still in L2 until the CPU finishes the exit");
+  hook.finishPendingExit!();
   assert.equal(v.nonRoot, false);
   assert.equal(v.rip, HOST_RIP);
   assert.equal(f.get("VM_EXIT_REASON"), 48);
@@ -54,6 +57,7 @@ Deno.test("EPT guest: a violation goes to L1, which maps the page and resumes", 
   assert.deepEqual(f.launch(true), { kind: "reflected" });
   assert.equal(v.nonRootHook!.translateGpa!(0x5123, 1, NaN, false), 0x9123);
   assert.equal(v.nonRootHook!.translateGpa!(0x5123, 2, NaN, true), -1);
+  v.nonRootHook!.finishPendingExit!();
   assert.equal(f.get("VM_EXIT_REASON"), 48);
   // Write access, read permission in bits 5:3; no linear address (page walk).
   assert.equal(f.get64("EXIT_QUALIFICATION"), 0x2 | 0x8);
@@ -75,6 +79,7 @@ Deno.test("EPT misconfiguration (write without read) → exit 49 with the guest-
   f.launch();
   const v = f.h.vcpu;
   assert.equal(v.nonRootHook!.translateGpa!(0x6010, 1, 0x6010, false), -1);
+  v.nonRootHook!.finishPendingExit!();
   assert.equal(f.get("VM_EXIT_REASON"), 49);
   assert.equal(f.get64("GUEST_PHYSICAL_ADDRESS"), 0x6010);
   assert.equal(f.get64("EXIT_QUALIFICATION"), 0);
@@ -141,6 +146,8 @@ Deno.test("EPT violation during event delivery reports IDT-vectoring information
   v.deliveringType = 3;
   v.deliveringError = 2;
   assert.equal(f.h.vcpu.nonRootHook!.translateGpa!(0x7008, 2, NaN, false), -1);
+  v.delivering = -1; // the CPU ends the delivery before finishing the exit
+  f.h.vcpu.nonRootHook!.finishPendingExit!();
   assert.equal(f.get("VM_EXIT_REASON"), 48);
   assert.equal(f.get("IDT_VECTORING_INFO"), 0x80000b0e);
   assert.equal(f.get("IDT_VECTORING_ERROR_CODE"), 2);

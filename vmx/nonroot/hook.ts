@@ -28,6 +28,7 @@ export function createHooks(n: Nested): { plain: NonRootHook; ept: NonRootHook }
     onExit,
     translateGpa: (gpa, access, linear, isPageWalk) =>
       n.ept === null ? gpa : n.ept.translateGpa(gpa, access, linear, isPageWalk),
+    finishPendingExit: () => n.ept?.finishPending(),
   };
   return { plain, ept };
 }
