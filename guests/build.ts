@@ -95,6 +95,7 @@ export const IMAGES: readonly ImageSpec[] = [
     vmx: true,
   })),
   { out: "vmx32.elf", arch: 32, sources: ["tests/vmx/vmx32.c"] },
+  { out: "vmx_fuzz.elf", arch: 64, sources: ["guests/src/vmxfuzz/vmx_fuzz.c"], vmx: true },
   {
     out: "hello32-aout.bin",
     arch: 32,
