@@ -53,7 +53,10 @@ export const EXIT_CODES = {
   pluginError: 12,
   reset: 14,
   badImage: 16,
+  /** A VMX abort (SDM 28.7): a VM exit could not complete. */
   vmxAbort: 18,
+  /** A snapshot given to `--restore` does not fit the machine (RAM, stateful plugins). */
+  snapshotMismatch: 20,
 } as const;
 
 /** Map a stop reason to the process exit code. */

@@ -18,6 +18,7 @@ import type {
 } from "../core/vcpu.ts";
 import type { ExitDisposition, VmExit } from "../core/vmexit.ts";
 import { Alu } from "./alu/mod.ts";
+import { FpuState } from "./fpu/state.ts";
 import { ABANDON, CpuFault } from "./fault.ts";
 import { type CpuModel, defaultModel } from "./model.ts";
 import { dropWriteFrame, type PhysMem, TLB_SIZE } from "./memory.ts";
@@ -171,6 +172,8 @@ export class Cpu implements Vcpu {
   tscOffset = 0;
   /** XCR0. */
   xcr0 = 1;
+  /** x87, MMX and SSE registers (FXSAVE/XSAVE components 0 and 1). */
+  readonly fpu: FpuState = new FpuState();
 
   // ---- external interfaces ----
   /** Guest physical memory. */

@@ -101,6 +101,8 @@ export interface CpuSnapshot {
   };
   /** pdpte. */
   pdpte: number[];
+  /** x87/MMX/SSE registers as a hex image of `FpuState.save()` (absent in older snapshots: reset state). */
+  fpu?: string;
 }
 
 /** Capture the state. */
@@ -142,6 +144,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       tscOffset: c.tscOffset,
     },
     pdpte: Array.from(c.pctx.pdpte),
+    fpu: c.fpu.save().toHex(),
   };
 }
 
@@ -189,6 +192,8 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.miscEnable = m.miscEnable;
   c.tscAux = m.tscAux;
   c.tscOffset = m.tscOffset;
+  if (s.fpu === undefined) c.fpu.reset();
+  else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.pages.clear();
   c.codeFrames.clear();
   c.crossFrames.clear();

@@ -90,6 +90,7 @@ export function resetState(cpu: Cpu): void {
       0;
   cpu.efer = 0;
   cpu.xcr0 = 1;
+  cpu.fpu.reset();
   cpu.dr.fill(0);
   cpu.dr[6] = 0xffff0ff0;
   cpu.dr[7] = 0x400;

@@ -44,3 +44,4 @@ export * from "./debugcon.ts";
 export * from "./fw_cfg.ts";
 export * from "./pc_testdev.ts";
 export * from "./board_pc.ts";
+export * from "./device_help.ts";
