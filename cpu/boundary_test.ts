@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import type { Cpu } from "./cpu.ts";
-import { enter64, installIdt, LAYOUT, load, makeCpu, type TestCpu } from "./testing.ts";
+import { enter32, enter64, installIdt, LAYOUT, load, makeCpu, type TestCpu } from "./testing.ts";
 
 /** Not present in the page tables (PD entry 2 cleared): #PF. */
 const PF_HOLE = 0x400000;
@@ -83,11 +83,17 @@ interface Case {
   init: (t: TestCpu, hole: number) => void;
 }
 
-function run(k: Case, hole: number): void {
+function run(k: Case, hole: number, bits: 32 | 64 = 64): void {
   const t = makeCpu();
-  enter64(t);
-  installIdt(t, true);
-  t.mem.write32(LAYOUT.pd + 2 * 8, 0); // 0x400000-0x5fffff not present
+  if (bits === 64) {
+    enter64(t);
+    installIdt(t, true);
+    t.mem.write32(LAYOUT.pd + 2 * 8, 0); // 0x400000-0x5fffff not present
+  } else {
+    enter32(t, true);
+    installIdt(t, false);
+    t.mem.write32(LAYOUT.pd + 1 * 4, 0); // 0x400000-0x7fffff not present (4 MiB pages)
+  }
   t.cpu.stateChanged();
   load(t, k.code);
   t.mem.writeBytes(HOST_RIP, new Uint8Array([0xf4]));
@@ -234,6 +240,40 @@ for (const k of CASES) {
         : k;
       run(c, hole);
     }
+  });
+}
+
+const CASES32: Case[] = [
+  {
+    name: "PUSHAD (eight pushes, the last ones fault)",
+    code: "60 f4",
+    init: (t, hole) => set64(t, 4, hole + 0x1010),
+  },
+  {
+    name: "POPAD from a stack whose upper words fault",
+    code: "61 f4",
+    init: (t, hole) => set64(t, 4, hole - 0x10),
+  },
+  {
+    name: "ENTER 8, 3 (32-bit)",
+    code: "c8 08 00 03 f4",
+    init: (t, hole) => set64(t, 5, hole + 0x100),
+  },
+  {
+    name: "LEAVE (32-bit)",
+    code: "c9 f4",
+    init: (t, hole) => set64(t, 5, hole + 0x100),
+  },
+  {
+    name: "CALL ptr16:32 (CS pushed, EIP faults)",
+    code: "9a 40 00 10 00 08 00 f4",
+    init: (t, hole) => set64(t, 4, hole + 0x1004),
+  },
+];
+
+for (const k of CASES32) {
+  Deno.test(`boundary (32-bit): ${k.name} leaves the boundary state on #PF and on an EPT exit`, () => {
+    for (const hole of [PF_HOLE, EPT_HOLE]) run(k, hole, 32);
   });
 }
 
