@@ -23,7 +23,7 @@ import { ABANDON, CpuFault } from "./fault.ts";
 import { type CpuModel, defaultModel } from "./model.ts";
 import { dropWriteFrame, type PhysMem, TLB_SIZE } from "./memory.ts";
 import { PagingContext, WalkResult } from "../mm/paging_types.ts";
-import { checkEvents, deliverFault } from "./interrupt.ts";
+import { checkEvents, deliverFault, deliverInjected } from "./interrupt.ts";
 import { fetchInsn, type Insn } from "./icache.ts";
 import { recomputeMode, resetState } from "./state.ts";
 import { readMsrCore, writeMsrCore } from "./msr.ts";
@@ -637,6 +637,18 @@ export class Cpu implements Vcpu {
   injectEvent(event: PendingEvent): void {
     this.injected.push({ ...event });
     this.poke();
+  }
+  /**
+   * Deliver the queued injected events now (at an instruction boundary,
+   * e.g. from a timer callback that must see them delivered first).
+   */
+  deliverQueuedInjection(): void {
+    while (this.injected.length > 0 && this.nonRoot) deliverInjected(this);
+    this.poke();
+  }
+  /** Drop queued, undelivered injected events (they belong to the level being left). */
+  dropQueuedInjection(): void {
+    this.injected.length = 0;
   }
   /** Raise a guest exception from an exit handler. */
   raiseException(vector: number, errorCode = -1): never {

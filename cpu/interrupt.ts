@@ -439,17 +439,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   const hook = cpu.nonRoot ? cpu.nonRootHook : null;
   const ifl = (cpu.fl & 0x200) !== 0;
   if (cpu.injected.length > 0) {
-    const ev = cpu.injected.shift()!;
-    const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
-    const ip = soft ? cpu.rip + ev.instructionLength : cpu.rip;
-    cpu.ip0 = cpu.rip;
-    cpu.activity = "active";
-    try {
-      deliverOnceGuarded(cpu, ev.vector, ev.errorCode, ev.type, ip);
-    } catch (e) {
-      if (e !== ABANDON) throw e;
-      cpu.nonRootHook?.finishPendingExit?.();
-    }
+    deliverInjected(cpu);
     busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
     let go = true;
@@ -507,6 +497,25 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   cpu.eventPending = busy;
   cpu.loopLimit = busy ? cpu.retired + 1 : cpu.runLimit;
   return null;
+}
+
+/**
+ * Deliver the first queued injected event (VM-entry injection) now, at an
+ * instruction boundary; a VM exit during its delivery is completed here.
+ */
+export function deliverInjected(cpu: Cpu): void {
+  const ev = cpu.injected.shift();
+  if (ev === undefined) return;
+  const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
+  const ip = soft ? cpu.rip + ev.instructionLength : cpu.rip;
+  cpu.ip0 = cpu.rip;
+  cpu.activity = "active";
+  try {
+    deliverOnceGuarded(cpu, ev.vector, ev.errorCode, ev.type, ip);
+  } catch (e) {
+    if (e !== ABANDON) throw e;
+    cpu.nonRootHook?.finishPendingExit?.();
+  }
 }
 
 function deliverOnceGuarded(cpu: Cpu, v: number, e: number, type: number, ip: number): void {

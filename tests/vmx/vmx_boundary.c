@@ -13,6 +13,8 @@
  *    for these exits (28.3.4). A VM entry with BS (bit 14) set in that field
  *    delivers a #DB before L2's first instruction (27.7.3): an exception
  *    exit when the exception bitmap has bit 1, with qualification BS.
+ * 3. An event injected at entry is delivered before a preemption-timer
+ *    exit of value 0 and never reaches L1.
  */
 #include "harness.h"
 
@@ -175,11 +177,34 @@ static void test_pending_debug_entry(void) {
   vw(GUEST_PENDING_DBG, 0);
 }
 
+/*
+ * An event injected at VM entry together with a preemption timer of 0: the
+ * event is delivered first, then the timer exit occurs before any L2
+ * instruction (SDM 26.7.4). The exit must never leave the injected event
+ * queued for L1 (found by tests/vmx_fuzz_test.ts, seed 1000 step 1526).
+ */
+static void test_timer_after_injection(void) {
+  l2_record_vector(6);
+  l2_ev.count = 0;
+  h_controls(PIN_PREEMPTION_TIMER, 0, PROC2_ENABLE_EPT);
+  vw(PREEMPTION_TIMER, 0);
+  vw(ENTRY_INTR_INFO, 0x80000306u); /* hardware exception #UD */
+  memset(&g, 0, sizeof g);
+  struct xit x = h_enter(l2_nop, 2);
+  int events = l1_db_after_exit();
+  t_ok(x.fail == 0 && x.reason == EXIT_PREEMPTION_TIMER && x.rsp == L2_STACK_TOP - 40 &&
+           events == 0 && x.idt == 0,
+       "#UD injected with timer 0: exit %u after the delivery (RSP 0x%lx = top - 40), no handler ran "
+       "and L1 took no #UD (%d events)",
+       x.reason, (unsigned long)x.rsp, events);
+  h_controls(0, 0, PROC2_ENABLE_EPT);
+}
+
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(13);
+  t_plan(14);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   if (!can_proc2(PROC2_ENABLE_EPT)) {
-    t_skip(12, "EPT not advertised");
+    t_skip(13, "EPT not advertised");
     t_done();
   }
   outb(0x21, 0xff); /* L1 sets IF below: keep the 8259s quiet */
@@ -193,6 +218,7 @@ int kmain(uint32_t magic, uint32_t mbi) {
   test_pop_mem();
   test_single_step();
   test_pending_debug_entry();
+  test_timer_after_injection();
   (void)magic;
   (void)mbi;
   t_done();

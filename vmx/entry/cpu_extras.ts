@@ -34,6 +34,10 @@ export interface CpuExtras {
   debugTrapBits?: number;
   /** DR6 bits of debug exceptions recognized and not yet delivered. */
   dbPending?: number;
+  /** Deliver the events queued by VM-entry injection now (at an instruction boundary). */
+  deliverQueuedInjection?(): void;
+  /** Drop queued, undelivered injected events. */
+  dropQueuedInjection?(): void;
 }
 
 /**

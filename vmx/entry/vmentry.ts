@@ -194,6 +194,10 @@ export function rearmPreemptionTimer(n: Nested, delay: number): void {
   n.timer = clock.schedule(n.timerDeadline, () => {
     n.timer = null;
     if (!n.inL2) return;
+    // The timer exit follows the delivery of the event injected at entry
+    // (a value of 0 exits after injection, before any instruction: SDM 26.7.4).
+    n.vcpu.deliverQueuedInjection?.();
+    if (!n.inL2) return;
     n.info.begin(Reason.PREEMPTION_TIMER);
     performVmExit(n, n.vcpu.rip);
   }, "vmx preemption timer");

@@ -26,8 +26,10 @@ function leaveNonRoot(n: Nested): void {
   if (v.tscOffset !== undefined && n.inL2) v.tscOffset = n.l1TscOffset;
   v.nonRoot = false;
   v.nonRootHook = null;
-  // L2's pending debug state went into the VMCS (or is lost): never to L1.
+  // L2's pending debug state went into the VMCS (or is lost) and its
+  // undelivered injected events end with it: never delivered to L1.
   clearPendingDebug(v);
+  v.dropQueuedInjection?.();
   n.inL2 = false;
   n.ept = null;
   n.injectedPending = false;
