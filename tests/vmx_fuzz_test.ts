@@ -8,8 +8,9 @@
  * step by step (`-append 'seed=S step=K ops=1'`).
  *
  * CI runs a few seeds briefly; `NESTVM_FUZZ=long` (deno task fuzz) runs
- * NESTVM_VMX_FUZZ_SEEDS seeds (default 8) of NESTVM_VMX_FUZZ_OPS steps
- * (default 2000) and prints the figures. Every run must pass the strict
+ * NESTVM_VMX_FUZZ_SEEDS seeds (default 8, from NESTVM_VMX_FUZZ_FIRST_SEED,
+ * default 1000) of NESTVM_VMX_FUZZ_OPS steps (default 2000) and prints the
+ * figures. Every run must pass the strict
  * TAP rules and end with the guest's own exit status (never a crash, an
  * abort or a spent budget).
  */
@@ -19,8 +20,12 @@ import { assertTap } from "./tap.ts";
 
 const IMAGE = await Deno.readFile(new URL("../guests/build/vmx_fuzz.elf", import.meta.url));
 const LONG = Deno.env.get("NESTVM_FUZZ") === "long";
+const FIRST_SEED = Number(Deno.env.get("NESTVM_VMX_FUZZ_FIRST_SEED") ?? 1000);
 const SEEDS = LONG
-  ? Array.from({ length: Number(Deno.env.get("NESTVM_VMX_FUZZ_SEEDS") ?? 8) }, (_, i) => 1000 + i)
+  ? Array.from(
+    { length: Number(Deno.env.get("NESTVM_VMX_FUZZ_SEEDS") ?? 8) },
+    (_, i) => FIRST_SEED + i,
+  )
   : [1, 2, 3];
 const OPS = LONG ? Number(Deno.env.get("NESTVM_VMX_FUZZ_OPS") ?? 2000) : 100;
 const BLOCK = 50;
