@@ -27,7 +27,7 @@ const SEEDS = LONG
     (_, i) => FIRST_SEED + i,
   )
   : [1, 2, 3];
-const OPS = LONG ? Number(Deno.env.get("NESTVM_VMX_FUZZ_OPS") ?? 2000) : 100;
+const OPS = LONG ? Number(Deno.env.get("NESTVM_VMX_FUZZ_OPS") ?? 2000) : 80;
 const BLOCK = 50;
 
 interface Summary {

@@ -507,6 +507,25 @@ static void step_launch(void) {
     uint32_t reason;
     if (!run_l2(&launched, &reason)) return;
     if (reason & 0x80000000u) return;
+    /* 28.2: every VM exit clears the valid bit of the VM-entry interruption information. */
+    CHECK(!(vmr(ENTRY_INTR_INFO) & 0x80000000u), "exit %u left ENTRY_INTR_INFO 0x%lx valid", reason,
+          (unsigned long)vmr(ENTRY_INTR_INFO));
+    if (chance(10)) {
+      /* A launched VMCS: VMLAUNCH fails with error 4 (SDM 31.3 VMLAUNCH). */
+      bool relaunch = false;
+      uint32_t r2;
+      CHECK(!run_l2(&relaunch, &r2) && vmr(VM_INSTRUCTION_ERROR) == 4,
+            "VMLAUNCH of a launched VMCS: error %lu", (unsigned long)vmr(VM_INSTRUCTION_ERROR));
+    } else if (chance(5)) {
+      /* VMCLEAR makes it clear: VMRESUME then fails with error 5. */
+      vmclear((uintptr_t)vmcs_region);
+      vmptrld((uintptr_t)vmcs_region);
+      bool resume = true;
+      uint32_t r2;
+      CHECK(!run_l2(&resume, &r2) && vmr(VM_INSTRUCTION_ERROR) == 5,
+            "VMRESUME of a cleared VMCS: error %lu", (unsigned long)vmr(VM_INSTRUCTION_ERROR));
+      launched = false;
+    }
     if (chance(30)) mutate(1 + (int)below(2));
     else if (chance(50)) vw(GUEST_RIP, vmr(GUEST_RIP) + vmr(EXIT_INSTRUCTION_LEN));
     sanitize();
