@@ -39,39 +39,40 @@ function regs(c: Cpu, rip: number): Regs {
   };
 }
 
-/** Install the fake VMX: returns the list of states the "exits" saved. */
+/**
+ * Install the fake VMX (the exit bus of the test CPU plus a guest-physical
+ * translator refusing {@link EPT_HOLE}): returns the states the "exits" saved.
+ */
 function fakeVmx(t: TestCpu): Regs[] {
   const c = t.cpu;
   const saved: Regs[] = [];
-  let pending = false;
   const exitNow = (): void => {
     saved.push(regs(c, c.ip0));
     c.nonRoot = false;
-    c.nonRootHook = null;
+    c.guestPhysical = null;
     c.gpr[8] = HOST_RSP;
     c.gpr[9] = 0;
     c.rip = HOST_RIP;
     c.stateChanged();
   };
+  const fault = { kind: "ept-violation" as const, gpa: 0, linear: NaN, qualification: 0 };
   c.nonRoot = true;
-  c.nonRootHook = {
-    onExit: (e) => {
-      if (e.kind !== "exception") return "pass";
-      exitNow();
-      return "reflected";
-    },
-    translateGpa: (gpa) => {
+  c.guestPhysical = {
+    translateGpa: (gpa: number, _access: number, linear: number): number => {
       if (gpa >= EPT_HOLE && gpa < EPT_HOLE + 4096) {
-        pending = true;
+        fault.gpa = gpa;
+        fault.linear = linear;
         return -1;
       }
       return gpa;
     },
-    finishPendingExit: () => {
-      if (!pending) return;
-      pending = false;
-      exitNow();
-    },
+    fault,
+  };
+  t.onExit = (e) => {
+    if (!c.nonRoot) return "pass";
+    if (e.kind !== "exception" && e.kind !== "ept-violation") return "pass";
+    exitNow();
+    return "reflected";
   };
   return saved;
 }

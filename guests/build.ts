@@ -86,6 +86,7 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_l2_modes",
     "vmx_host_state",
     "vmx_cpl3",
+    "vmx_l2_gprs",
     "vmx_boundary",
     "vmx_abort",
   ].map((name): ImageSpec => ({

@@ -121,6 +121,39 @@ Deno.test("cli: stdin reaches COM1 (the uart guest echoes upper-cased input)", a
   assert.equal(status, (3 << 1) | 1);
 });
 
+Deno.test("cli: a plugin whose MMIO read throws ends the process with status 12 naming it (not 1)", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/mmio.bin`;
+  // nop; mov eax,[0xfed00000]; hlt
+  await Deno.writeFile(bin, new Uint8Array([0x90, 0xa1, 0x00, 0x00, 0xd0, 0xfe, 0xf4]));
+  // A real process: an uncaught host exception would end it with status 1,
+  // the status an isa-debug-exit "pass" (value 0) produces.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "cli.ts",
+      "--load",
+      `0x100000:${bin}`,
+      "--entry",
+      "0x100000",
+      "--mode",
+      "protected32",
+      "--plugin",
+      "./tests/data/throwing_mmio_plugin.ts",
+      "-m",
+      "16",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 12, err);
+  assert.match(err, /mmio-bomb/);
+  assert.match(err, /read exploded/);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("cli: a plugin that throws in setup is a plugin error (12) naming the plugin", async () => {
   const dir = await Deno.makeTempDir();
   const bin = `${dir}/hlt.bin`;
@@ -189,7 +222,7 @@ Deno.test("cli: plugin options are checked by the module's schema; ,help lists t
   assert.equal(help.status, 0, help.err);
   assert.match(
     help.err,
-    /seed=<integer 1\.\.0xffffffff>  initial xorshift32 seed \(default 0x2545f491\)/,
+    /seed=<integer 1\.\.0xffffffff> {2}initial xorshift32 seed \(default 0x2545f491\)/,
   );
 });
 
@@ -199,7 +232,7 @@ Deno.test("cli: -device help and -device NAME,help print and exit 0; a typo in a
   assert.match(list.err, /mc146818rtc, rtc\s+CMOS RTC/);
   const one = await run(["-device", "lapic,help"]);
   assert.equal(one.status, 0);
-  assert.match(one.err, /bushz=<integer 1\.\.0x2540be400>  timer bus clock in Hz/);
+  assert.match(one.err, /bushz=<integer 1\.\.0x2540be400> {2}timer bus clock in Hz/);
   const typo = await run([
     "-kernel",
     "guests/build/hello64.elf",

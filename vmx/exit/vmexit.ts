@@ -7,7 +7,7 @@
 
 import { EXIT, PIN } from "../controls.ts";
 import { loadMsrList, storeMsrList } from "../entry/msr_list.ts";
-import { clearPendingDebug, loadPdpteRegisters, pendingDebugBits } from "../entry/cpu_extras.ts";
+import { loadPdpteRegisters } from "../entry/vcpu_access.ts";
 import { O, r32, w32 } from "../entry/offsets.ts";
 import type { Nested } from "../nonroot/session.ts";
 import { OFF_ABORT } from "../vmcs12/layout.ts";
@@ -15,21 +15,21 @@ import { loadHostState } from "./load_host.ts";
 import { AbortCode, EXIT_REASON_ENTRY_FAILURE, intrInfo, Reason } from "./reasons.ts";
 import { saveGuestState, writeExitInfo } from "./save_guest.ts";
 
-/** Stop L2 bookkeeping on the vCPU: timer, windows, TSC offset, hook. */
+/** Stop L2 bookkeeping on the vCPU: timer, windows, TSC offset, EPT translator. */
 function leaveNonRoot(n: Nested): void {
   const v = n.vcpu;
   if (n.timer !== null) {
     n.timer.cancel();
     n.timer = null;
   }
-  if (v.windowRequests !== undefined) v.windowRequests = 0;
-  if (v.tscOffset !== undefined && n.inL2) v.tscOffset = n.l1TscOffset;
+  v.windowRequests = 0;
+  if (n.inL2) v.tscOffset = n.l1TscOffset;
   v.nonRoot = false;
-  v.nonRootHook = null;
+  v.guestPhysical = null;
   // L2's pending debug state went into the VMCS (or is lost) and its
   // undelivered injected events end with it: never delivered to L1.
-  clearPendingDebug(v);
-  v.dropQueuedInjection?.();
+  v.clearPendingDebug();
+  v.dropQueuedInjection();
   n.inL2 = false;
   n.ept = null;
   n.injectedPending = false;
@@ -68,7 +68,7 @@ export function performVmExit(n: Nested, rip: number): void {
     v,
     d,
     rip,
-    keepsPendingDebug(info.reason, v.interruptibility) ? pendingDebugBits(v) : 0,
+    keepsPendingDebug(info.reason, v.interruptibility) ? v.pendingDebugExceptions() : 0,
   );
   if ((exitCtl & EXIT.SAVE_PREEMPTION_TIMER) !== 0) {
     w32(d, O.VMX_PREEMPTION_TIMER_VALUE, preemptionRemaining(n));
@@ -127,7 +127,7 @@ function preemptionRemaining(n: Nested): number {
 function finishToHost(n: Nested, nmiBlocked: boolean): void {
   const v = n.vcpu;
   const d = n.d;
-  const abort = loadHostState(v, d, n.mem, n.debugctlLoaded);
+  const abort = loadHostState(v, d, n.mem, n.debugctlLoaded, n.features.physBits);
   n.debugctlLoaded = false;
   v.interruptibility = nmiBlocked ? 8 : 0;
   if (abort !== 0) {
@@ -181,8 +181,8 @@ export function vmxAbort(n: Nested, code: number): void {
   const v = n.vcpu;
   n.d.setUint32(OFF_ABORT, code >>> 0, true);
   v.nonRoot = false;
-  v.nonRootHook = null;
-  clearPendingDebug(v);
+  v.guestPhysical = null;
+  v.clearPendingDebug();
   v.activity = "shutdown";
   v.stateChanged();
   n.onAbort(code >>> 0, n.vmcs?.gpa ?? -1);
