@@ -15,6 +15,7 @@ export type StopReason =
   | { readonly kind: "triple-fault" }
   | VmxAbortStop
   | { readonly kind: "budget" }
+  | { readonly kind: "debug" }
   | { readonly kind: "halted" }
   | { readonly kind: "unhandled-exit"; readonly exit: VmExit; readonly description: string }
   | {
@@ -71,6 +72,7 @@ export function exitCodeFor(reason: StopReason): number {
     case "triple-fault":
       return EXIT_CODES.tripleFault;
     case "budget":
+    case "debug":
       return EXIT_CODES.budget;
     case "halted":
       return EXIT_CODES.halted;
@@ -106,6 +108,8 @@ export function describeStop(reason: StopReason): string {
       return "triple fault (shutdown)";
     case "budget":
       return "instruction budget spent";
+    case "debug":
+      return "stopped by the debugger";
     case "halted":
       return "halted with no wake-up source (HLT with interrupts off or no timer pending)";
     case "unhandled-exit":
