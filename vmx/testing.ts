@@ -180,6 +180,12 @@ export class FakeVcpu implements Vcpu {
   vectoring = -1;
   /** STI/MOV SS shadow end. */
   shadowUntil = 0;
+  /** Pending debug exceptions loaded by the last VM entry. */
+  pendingDebug = 0;
+  /** Record the pending debug exceptions VM entry loads. */
+  setPendingDebugExceptions(bits: number): void {
+    this.pendingDebug = bits;
+  }
   /** IA32_SYSENTER_CS. */
   sysenterCs = 0;
   /** IA32_SYSENTER_ESP. */
@@ -241,14 +247,7 @@ export class FakeVcpu implements Vcpu {
   /** Drop the pending debug state. */
   clearPendingDebug(): void {
     this.dbPending = 0;
-    this.debugTrap = -1;
   }
-  /** Record the #DB trap VM entry arms (DR6 bits; -1 when none). */
-  armDebugTrap(bits: number): void {
-    this.debugTrap = bits;
-  }
-  /** DR6 bits of the #DB trap armed by VM entry, or -1. */
-  debugTrap = -1;
   /** The fake delivers nothing: injected events stay in {@link injected}. */
   deliverQueuedInjection(): void {}
   /** Drop queued injected events. */

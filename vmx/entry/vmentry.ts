@@ -14,7 +14,7 @@
 
 import { WindowRequest } from "../../core/vcpu_vmx.ts";
 import type { ExitDisposition } from "../../core/vmexit.ts";
-import { Interruptibility, type Vcpu } from "../../core/vcpu.ts";
+import { Interruptibility } from "../../core/vcpu.ts";
 import { PIN, PROC, PROC2 } from "../controls.ts";
 import { vmFailInvalid, vmFailValid, vmSucceed, VmxError } from "../instructions/conventions.ts";
 import { entryFailure, performVmExit } from "../exit/vmexit.ts";
@@ -91,6 +91,9 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     return "reflected";
   }
   const entryCtl = r32(d, O.VM_ENTRY_CONTROLS);
+  // A single-step trap armed by L1's VMLAUNCH/VMRESUME does not follow into
+  // L2; the guest's own pending debug exceptions come from the VMCS.
+  v.clearPendingDebug();
   loadGuestState(v, d);
   n.debugctlLoaded = (entryCtl & 4) !== 0;
   const loadCount = r32(d, O.VM_ENTRY_MSR_LOAD_COUNT);
@@ -143,8 +146,6 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     }
   }
   n.entryRetired = v.retired;
-  // A single-step trap armed by L1's VMLAUNCH/VMRESUME does not follow into L2.
-  v.clearPendingDebug();
   const inj = injectOnEntry(v, d, n.injected);
   n.injectedPending = inj === Injected.EVENT;
   if (inj === Injected.PENDING_MTF) {
@@ -153,24 +154,8 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     performVmExit(n, v.rip);
     return "reflected";
   }
-  loadPendingDebug(v, d, inj === Injected.EVENT);
   if ((pin & PIN.PREEMPTION_TIMER) !== 0) armPreemptionTimer(n);
   return "reflected";
-}
-
-/**
- * The guest's pending debug exceptions (SDM 27.7.3): with BS (bit 14) or
- * BE (bit 12) set, no event injected, an active or HLT guest and no
- * blocking by MOV SS, a #DB is delivered before the first L2 instruction,
- * reporting bits 3:0 and 14 in DR6 (a VM exit if the exception bitmap
- * says so).
- */
-function loadPendingDebug(v: Vcpu, d: DataView, vectoring: boolean): void {
-  const pde = r32(d, O.GUEST_PENDING_DBG_EXCEPTIONS);
-  if ((pde & 0x5000) === 0 || vectoring) return;
-  if ((r32(d, O.GUEST_ACTIVITY_STATE) & 3) >= 2) return;
-  if ((v.interruptibility & Interruptibility.MOV_SS) !== 0) return;
-  v.armDebugTrap(pde & 0x400f);
 }
 
 /**
@@ -180,6 +165,14 @@ function loadPendingDebug(v: Vcpu, d: DataView, vectoring: boolean): void {
  */
 function armPreemptionTimer(n: Nested): void {
   const value = r32(n.d, O.VMX_PREEMPTION_TIMER_VALUE);
+  const v = n.vcpu;
+  if (value === 0) {
+    // Expired at entry: the CPU offers the exit after the injected event and
+    // pending debug exceptions are delivered, before any L2 instruction.
+    v.windowRequests |= WindowRequest.PREEMPTION_TIMER;
+    v.interruptStateChanged();
+    return;
+  }
   rearmPreemptionTimer(n, value * 2 ** n.features.preemptionTimerRate);
 }
 
