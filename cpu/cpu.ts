@@ -33,6 +33,7 @@ import * as C from "./exec_control.ts";
 import * as D from "./exec_data.ts";
 import * as F from "./hot_alu.ts";
 import * as H from "./hot_mov_shift_jcc.ts";
+import type { JitEngine } from "./jit/engine.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -188,6 +189,8 @@ export class Cpu implements Vcpu {
   intSource: InterruptSource | null = null;
 
   // ---- run-loop internals ----
+  /** The block compiler (engine "jit"), or null for the interpreter alone. */
+  jit: JitEngine | null = null;
   /** RIP of the instruction being executed (fault restart point). */
   ip0 = 0;
   /** Loop bound: runLimit, or 0 when events need attention. */
@@ -324,7 +327,8 @@ export class Cpu implements Vcpu {
       }
       if (this.retired >= limit) return "limit";
       try {
-        this.loop();
+        if (this.jit === null) this.loop();
+        else this.jit.run(this);
       } catch (e) {
         this.onThrow(e);
       }
@@ -540,6 +544,18 @@ export class Cpu implements Vcpu {
       }
       this.retired++;
     }
+  }
+
+  /**
+   * Interpret one instruction (fewer if an event needs the run loop): the
+   * block compiler's fallback for what it does not compile.
+   */
+  step(): void {
+    const lim = this.loopLimit;
+    this.loopLimit = this.retired + 1;
+    this.loop();
+    // A handler that asked for attention left loopLimit at 0: keep that.
+    if (this.loopLimit !== 0) this.loopLimit = lim;
   }
 
   /** Handle what escaped the hot loop: guest faults and abandoned instructions. */

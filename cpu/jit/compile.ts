@@ -1,0 +1,290 @@
+/**
+ * Block compiler: region discovery and assembly. From a start instruction,
+ * the basic blocks reachable by direct branches inside the same 4 KiB code
+ * page are collected (up to a size cap) and compiled into one JavaScript
+ * function with `new Function`: guest registers in locals for the whole
+ * region, the basic blocks as cases of a `switch` in a loop (branches
+ * between them are jumps, a loop in the guest is a loop in JS), and one
+ * epilogue that writes everything back.
+ *
+ * Instruction counts stay exact: a basic block runs only when all its
+ * instructions fit before the run loop's limit (`loopLimit`, which
+ * covers the budget, the next device deadline and pending events);
+ * otherwise the region returns and the interpreter continues one
+ * instruction at a time.
+ *
+ * Instructions come from the decoded-instruction cache page (`icache.ts`);
+ * missing ones are decoded from the page's RAM frame (never across the page
+ * end), so the region is keyed and invalidated with that page: a write to
+ * the frame drops the page and with it every region rooted in it.
+ *
+ * @module
+ */
+
+import type { Cpu } from "../cpu.ts";
+import { decodeBytes } from "../decode/mod.ts";
+import { Insn, prepare } from "../icache.ts";
+import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
+import { FL_UNKNOWN, Gen } from "./gen.ts";
+import { type Plan, planInsn, Term } from "./plan.ts";
+import { condExpr, goTo, targetCheck } from "./emit_flow.ts";
+import { tlbRead, emitPush } from "./emit_mem.ts";
+import { type JitBlock, NO_BLOCK } from "./block.ts";
+
+/** Most basic blocks in one region. */
+const MAX_BLOCKS = 32;
+/** Most instructions in one region. */
+const MAX_INSNS = 256;
+/** Most instructions in one basic block. */
+const MAX_BLOCK_INSNS = 64;
+
+/** Module helpers the generated code calls (passed as K). */
+const K = { imul64Over, MUL_LO };
+
+interface BasicBlock {
+  /** Page offset of the first instruction. */
+  readonly off: number;
+  readonly insns: Insn[];
+  readonly plans: Plan[];
+  /** Page offset where execution continues after the block (fall-through), or -1. */
+  fall: number;
+}
+
+/** Statistics of the compiler (tests, `--stats`). */
+export interface JitStats {
+  /** Regions compiled. */
+  regions: number;
+  /** Guest instructions in them. */
+  insns: number;
+  /** Instructions where no region could start. */
+  refused: number;
+}
+
+/**
+ * Compile the region starting at the current RIP, whose decoded
+ * instruction is `first` in the current code page; returns it or
+ * {@link NO_BLOCK}. Never changes guest state.
+ */
+export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock {
+  const bits = cpu.codeBits;
+  const page = cpu.codePage;
+  const pageIp = cpu.codeIp;
+  const startOff = cpu.rip - pageIp;
+  if (bits === 16 || page[startOff] !== first) return NO_BLOCK;
+  const bytes = frameBytes(cpu, page);
+  const fetch = (off: number): Insn | null => {
+    let i = page[off];
+    if (i === undefined) {
+      if (bytes === null) return null;
+      i = new Insn();
+      decodeBytes(bytes, off, bits, i);
+      prepare(i, bits);
+      if (off + i.len > 4096) return null;
+      page[off] = i;
+    }
+    return i.frame2 >= 0 || off + i.len >= 4096 ? null : i;
+  };
+  // ---- discovery ----
+  const blocks: BasicBlock[] = [];
+  const labels = new Map<number, number>();
+  const queue = [startOff];
+  let total = 0;
+  while (queue.length > 0 && blocks.length < MAX_BLOCKS && total < MAX_INSNS) {
+    const off = queue.shift()!;
+    if (labels.has(off)) continue;
+    labels.set(off, blocks.length);
+    const b: BasicBlock = { off, insns: [], plans: [], fall: -1 };
+    blocks.push(b);
+    let o = off;
+    for (;;) {
+      if (b.insns.length >= MAX_BLOCK_INSNS || total >= MAX_INSNS) {
+        b.fall = o;
+        break;
+      }
+      const i = fetch(o);
+      const p = i === null ? null : planInsn(i, bits);
+      if (i === null || p === null) {
+        b.fall = -2 - o; // exit to the interpreter at o
+        break;
+      }
+      b.insns.push(i);
+      b.plans.push(p);
+      total++;
+      const next = o + i.len;
+      if (p.term === Term.NONE) {
+        o = next;
+        continue;
+      }
+      if (p.term === Term.JCC || p.term === Term.JMP || p.term === Term.CALL) {
+        const t = branchTarget(bits, pageIp + next, i.rel) - pageIp;
+        if (t >= 0 && t < 4096) queue.push(t);
+      }
+      if (p.term === Term.JCC) {
+        b.fall = next;
+        queue.push(next);
+      }
+      break;
+    }
+  }
+  if (blocks[0].insns.length === 0) {
+    stats.refused++;
+    return NO_BLOCK;
+  }
+  // ---- emission ----
+  const g = new Gen(bits);
+  for (let k = 0; k < blocks.length; k++) emitBlock(g, blocks[k], k, pageIp, labels);
+  const src = assemble(g, bits, pageIp + startOff);
+  let fn: (cpu: Cpu) => void;
+  try {
+    fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
+  } catch (e) {
+    throw new Error(`block compiler: bad code generated (${e})\n${src}`);
+  }
+  stats.regions++;
+  stats.insns += total;
+  return { ip: pageIp + startOff, n0: blocks[0].insns.length, fn, size: total };
+}
+
+/** The RAM frame bytes of a cached code page, or null (ROM, MMIO, unknown). */
+function frameBytes(cpu: Cpu, page: (Insn | undefined)[]): Uint8Array | null {
+  const mem = cpu.memory;
+  if (mem.ramFrame === undefined) return null;
+  for (const [key, p] of cpu.pages) {
+    if (p === page) return mem.ramFrame(Math.floor(key / 4), false);
+  }
+  return null;
+}
+
+/** A direct branch target (32-bit code wraps at 4 GiB; 16-bit operand sizes are not compiled). */
+function branchTarget(bits: number, next: number, rel: number): number {
+  const t = next + rel;
+  return bits === 64 ? t : t >>> 0;
+}
+
+function emitBlock(
+  g: Gen,
+  b: BasicBlock,
+  label: number,
+  pageIp: number,
+  labels: Map<number, number>,
+): void {
+  const n = b.insns.length;
+  g.n = n;
+  g.uses = b.plans.map((p) => p.use);
+  // Known only at run time (fk): a block may be reached from several places.
+  g.fl = FL_UNKNOWN;
+  g.emit(`case ${label}: {`);
+  g.j = 0;
+  g.ip = pageIp + b.off;
+  if (n === 0) {
+    g.emit(`nip = ${g.ip}; break X;`);
+    g.emit(`}`);
+    return;
+  }
+  g.emit(`if (R + ${n} > LL) { nip = ${g.ip}; break X; }`);
+  let o = b.off;
+  for (let j = 0; j < n; j++) {
+    const i = b.insns[j];
+    const p = b.plans[j];
+    g.j = j;
+    g.ip = pageIp + o;
+    g.next = g.ip + i.len;
+    o += i.len;
+    if (p.term !== Term.NONE) {
+      emitTerm(g, i, p.term, pageIp, labels, b.fall);
+      g.emit(`}`);
+      return;
+    }
+    if (p.emit !== null) p.emit(g, i);
+    else g.helper(i);
+  }
+  // Fall-through (size cap or an instruction the compiler leaves to the interpreter).
+  const f = b.fall >= 0 ? b.fall : -2 - b.fall;
+  g.emit(goTo(g, pageIp + f, b.fall >= 0 ? labels.get(f) : undefined));
+  g.emit(`}`);
+}
+
+function emitTerm(
+  g: Gen,
+  i: Insn,
+  term: Term,
+  pageIp: number,
+  labels: Map<number, number>,
+  fall: number,
+): void {
+  const bits = g.bits;
+  if (term === Term.RET) {
+    const s = i.osz;
+    g.usesStack = true;
+    g.wrote(4);
+    const sp = g.lo(4);
+    const sph = g.hi(4);
+    const extra = s + (i.imm & 0xffff);
+    g.emit(`{ let v = 0, vh = 0;`);
+    if (s === 8) {
+      g.emit(`const sl = ${sph} === 0 ? ${sp} : (${sph} | 0) * 4294967296 + ${sp};`);
+      tlbRead(g, "sl", 8, "v", "vh");
+      g.emit(`const t = (vh | 0) * 4294967296 + v;`);
+      g.emit(`if (t >= 0x800000000000 || t < -0x800000000000) ${g.bail()}`);
+      g.emit(`const nv = ${sp} + ${extra}; ${sp} = nv >>> 0;`);
+      g.emit(`if (nv >= 4294967296) ${sph} = (${sph} + 1) >>> 0;`);
+    } else {
+      g.emit(`if ((sf[2] & 1) === 0) ${g.bail()}`);
+      tlbRead(g, sp, 4, "v", "vh");
+      g.emit(`const t = v; if (t > cpu.smax[1]) ${g.bail()}`);
+      g.emit(`${sp} = (${sp} + ${extra}) >>> 0;`);
+    }
+    g.emit(`${g.exitAfter("t")} }`);
+    return;
+  }
+  const t = branchTarget(bits, g.next, i.rel);
+  const toff = t - pageIp;
+  const tl = toff >= 0 && toff < 4096 ? labels.get(toff) : undefined;
+  if (term === Term.JCC) {
+    const c = condExpr(g, i.cc);
+    g.emit(`if (${c}) { ${targetCheck(g, t, pageIp)} ${goTo(g, t, tl)} }`);
+    g.emit(goTo(g, g.next, labels.get(fall)));
+    return;
+  }
+  g.emit(targetCheck(g, t, pageIp));
+  if (term === Term.CALL) {
+    const r = g.next;
+    emitPush(g, i.osz, `${r >>> 0}`, `${Math.floor(r / 4294967296) >>> 0}`);
+  }
+  g.emit(goTo(g, t, tl));
+}
+
+function assemble(g: Gen, bits: number, entryIp: number): string {
+  const used: number[] = [];
+  const written: number[] = [];
+  for (let r = 0; r < 16; r++) {
+    if (g.used[r]) used.push(r);
+    if (g.written[r]) written.push(r);
+  }
+  const wb = written.map((r) => `g[${2 * r}] = l${r}; g[${2 * r + 1}] = h${r};`).join(" ");
+  const rl = used.map((r) => `l${r} = g[${2 * r}]; h${r} = g[${2 * r + 1}];`).join(" ");
+  const decl = used.map((r) => `l${r} = g[${2 * r}], h${r} = g[${2 * r + 1}]`).join(", ");
+  const body = g.out.map((l) => l === Gen.SYNC ? wb : l === Gen.RELOAD ? rl : l);
+  const lines = [
+    `"use strict";`,
+    `return function jitRegion(cpu) {`,
+    `const g = cpu.gpr, u = cpu.alu, rT = cpu.rTag, rM = cpu.rMem32, rB = cpu.rMem;`,
+    `const wT = cpu.wTag, wM = cpu.wMem32, wB = cpu.wMem, sf = cpu.sflat, sb = cpu.sbase, P = cpu.codePage;`,
+    `let R = cpu.retired; const LL = cpu.loopLimit;`,
+    bits === 32 && g.usesStack ? `if (cpu.stackBits !== 32) return;` : ``,
+    decl === "" ? "" : `let ${decl};`,
+    `let fk = -1, fs = 4, fa = 0, fb = 0, fr = 0, fah = 0, fbh = 0, frh = 0, fx = 0;`,
+    `let L = 0, nip = ${entryIp};`,
+    `X: for (;;) {`,
+    `switch (L) {`,
+    ...body,
+    `}`,
+    `break;`,
+    `}`,
+    `cpu.retired = R; cpu.rip = nip;`,
+    wb,
+    `if (fk >= 0) { u.kind = fk; u.size = fs; u.a = fa; u.b = fb; u.res = fr; u.aH = fah; u.bH = fbh; u.resH = frh; u.fx = fx; }`,
+    `};`,
+  ];
+  return lines.join("\n");
+}

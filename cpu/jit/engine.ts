@@ -1,0 +1,69 @@
+/**
+ * The block compiler's run loop (the JIT engine): looks up the compiled
+ * region for RIP through the decoded-instruction cache page, compiles
+ * regions for instructions that became hot, runs them when their first
+ * basic block fits before the run loop's limit, and interprets one
+ * instruction otherwise.
+ *
+ * Exactness: the interpreter (`Cpu.step`) runs everything the compiler
+ * does not cover, every instruction where a region bails (TLB miss, a
+ * check that would fault), and the instructions just before a limit, so
+ * instruction counts, faults, interrupts and VM exits fall on the same
+ * boundaries as with the interpreter alone.
+ *
+ * @module
+ */
+
+import type { Cpu } from "../cpu.ts";
+import { fetchInsn } from "../icache.ts";
+import { compileRegion, type JitStats } from "./compile.ts";
+
+/** Times the dispatcher reaches an instruction before a region is compiled there. */
+const DEFAULT_HOT = 32;
+
+/** The block compiler attached to one vCPU (`Cpu.jit`). */
+export class JitEngine {
+  /** Compiler statistics. */
+  readonly stats: JitStats = { regions: 0, insns: 0, refused: 0 };
+  /** Instructions retired in compiled regions. */
+  compiledRetired = 0;
+  /** Hotness threshold. */
+  readonly hot: number;
+
+  /** Create an engine; `hot` = visits before compiling (default 32). */
+  constructor(hot: number = DEFAULT_HOT) {
+    this.hot = hot;
+  }
+
+  /** Run until `cpu.retired` reaches `cpu.loopLimit` (the interpreter loop's contract). */
+  run(cpu: Cpu): void {
+    while (cpu.retired < cpu.loopLimit) {
+      const ip = cpu.rip;
+      const o = ip - cpu.codeIp;
+      let i = o >= 0 && o < 4096 ? cpu.codePage[o] : undefined;
+      if (i === undefined) {
+        cpu.ip0 = ip;
+        i = fetchInsn(cpu);
+        if (cpu.codePage[ip - cpu.codeIp] !== i) {
+          cpu.step();
+          continue;
+        }
+      }
+      let b = i.jit;
+      if (b === null) {
+        if (++i.heat < this.hot) {
+          cpu.step();
+          continue;
+        }
+        b = compileRegion(cpu, i, this.stats);
+        i.jit = b;
+      }
+      if (b.ip === ip && cpu.retired + b.n0 <= cpu.loopLimit) {
+        const r = cpu.retired;
+        b.fn(cpu);
+        if (cpu.retired !== r) continue;
+      }
+      cpu.step();
+    }
+  }
+}
