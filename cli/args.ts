@@ -191,9 +191,9 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--cpu", "-cpu"],
     kind: "string",
-    arg: "MODEL[,+feat,-feat]",
+    arg: "MODEL[,+feat,-feat,phys-bits=N]",
     /** Show help (--help). */
-    help: "CPU model and feature switches (e.g. max,-vmx)",
+    help: "CPU model, feature switches and MAXPHYADDR (e.g. max,-vmx or max,phys-bits=36)",
     apply: setString("cpu"),
   },
   {

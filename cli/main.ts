@@ -10,7 +10,7 @@ import { defaultOptions, helpText, parseArgs } from "./args.ts";
 import type { CliOptions } from "./args.ts";
 import { EXIT_CODES, exitCodeFor } from "../core/run_result.ts";
 import { describeStop } from "../core/run_result.ts";
-import type { Machine } from "../core/machine.ts";
+import type { PcMachine } from "../plugins/pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { loadPlugin, pluginHelp, PluginLoadError } from "../plugins/loader.ts";
 import { deviceHelp } from "../devices/device_help.ts";
@@ -133,7 +133,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   if (o.trace) plugins.unshift(createTracePlugin(io.stderr));
 
-  let machine: Machine;
+  let machine: PcMachine;
   // The machine options travel inside snapshots so `--restore` rebuilds the
   // same machine; plugin modules given with --plugin must be given again.
   const config: SavedConfig = { memoryMiB: o.memoryMiB, cpu: o.cpu, devices: o.devices };
@@ -226,7 +226,7 @@ async function readBundled(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number> {
+async function boot(machine: PcMachine, o: CliOptions, io: CliIo): Promise<number> {
   if (o.demo || o.kernel) {
     let image: Uint8Array;
     if (o.kernel) {

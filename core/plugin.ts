@@ -25,6 +25,7 @@
 import type { ExitDisposition, Level, VmExit } from "./vmexit.ts";
 import type { Vcpu } from "./vcpu.ts";
 import type { VirtualClock } from "./clock.ts";
+import type { GuestMemory } from "./guest_memory.ts";
 
 /** The plugin API version this core implements. */
 export const PLUGIN_API_VERSION = 1;
@@ -161,8 +162,8 @@ export interface PluginContext {
   readonly irq: IrqSpace;
   /** The deterministic virtual clock. */
   readonly clock: VirtualClock;
-  /** Guest physical memory (see `mm/`). */
-  readonly memory: import("../mm/types.ts").GuestMemory;
+  /** Guest physical memory (the contract in `guest_memory.ts`). */
+  readonly memory: GuestMemory;
   /** The boot vCPU. */
   readonly vcpu: Vcpu;
   /** Typed services offered by plugins. */

@@ -250,7 +250,7 @@ export function movToCr(c: Cpu, i: Insn): void {
       c.cr2 = c.is64 ? (hi | 0) * TWO32 + lo : lo;
       return;
     case 3:
-      writeCr3(c, hi * TWO32 + lo, hi);
+      writeCr3(c, lo, hi);
       return;
     case 4:
       if (hi !== 0) gp(0);
@@ -299,18 +299,22 @@ export function writeCr0(c: Cpu, v: number): void {
   recomputeMode(c);
 }
 
-/** Write CR3. */
+/**
+ * Write CR3 from its halves (`v` the low 32 bits): the halves, because
+ * with bit 63 (no-flush under CR4.PCIDE) the value as one number would
+ * lose the PCID in bits 11:0.
+ */
 export function writeCr3(c: Cpu, v: number, hi: number): void {
+  let noFlush = false;
   if (c.is64 || (c.efer & 0x400) !== 0) {
-    const noFlush = (hi & 0x80000000) !== 0 && (c.cr4 & 0x20000) !== 0;
-    void noFlush;
+    noFlush = (hi & 0x80000000) !== 0 && (c.cr4 & 0x20000) !== 0;
     v = (hi & 0x7fffffff) * TWO32 + (v % TWO32);
     const maxPhys = c.model.physBits;
     if (v >= 2 ** maxPhys) gp(0);
   } else v = v % TWO32;
   const old = c.cr3;
   c.cr3 = v;
-  if (!reloadPaging(c, true)) {
+  if (!reloadPaging(c, true, true, noFlush)) {
     c.cr3 = old;
     reloadPaging(c, false);
     gp(0);
@@ -594,7 +598,13 @@ export function invlpg(c: Cpu, i: Insn): void {
     };
     if (offerExit(c, e)) return;
   }
-  c.flushTlb();
+  // SDM 4.10.4.1: the page's translations (global ones too, every piece of a
+  // large page). No segment checks; a non-canonical address is a no-op.
+  const lin = ea(c, i) + c.sbase[i.seg];
+  if (c.is64) {
+    if (canonical(lin)) c.mmu.invlpg(lin);
+  } else c.mmu.invlpg(lin % TWO32);
+  c.dropCodePage();
 }
 
 /** INVPCID r, m128. */
@@ -621,5 +631,6 @@ export function invpcid(c: Cpu, i: Insn): void {
   const addr = (c.hi | 0) * TWO32 + addrLo;
   if ((pcid & ~0xfff) !== 0) gp(0);
   if (type === 0 && !canonical(addr)) gp(0);
-  c.flushTlb();
+  if (!c.mmu.invpcid(type, pcid, addr)) gp(0);
+  c.dropCodePage();
 }

@@ -124,6 +124,7 @@ export function defaultModel(): CpuModel {
       "abm",
       "syscall",
       "nx",
+      "pdpe1gb",
       "rdtscp",
       "lm",
     ]),
@@ -132,15 +133,34 @@ export function defaultModel(): CpuModel {
   };
 }
 
+/** Smallest and largest MAXPHYADDR a model may have (`phys-bits=N`). */
+export const PHYS_BITS_RANGE: readonly [number, number] = [32, 52];
+
 /**
- * Build a model from a spec like "-vmx,+x2apic" applied to the default
- * model. Unknown names are errors (returned as a message).
+ * Build a model from a spec like "-vmx,+x2apic,phys-bits=36" applied to
+ * the default model: features switched on or off, and QEMU's `phys-bits=N`
+ * property (MAXPHYADDR, 32-52). Unknown names are errors (returned as a
+ * message).
  */
 export function modelFromSpec(spec: string): CpuModel | string {
   const m = defaultModel();
   for (const raw of spec.split(",")) {
     const s = raw.trim();
     if (s === "") continue;
+    const eq = s.indexOf("=");
+    if (eq >= 0) {
+      const key = s.slice(0, eq).trim();
+      const value = s.slice(eq + 1).trim();
+      if (key !== "phys-bits") return `unknown CPU property "${key}"`;
+      const n = /^\d+$/.test(value) ? Number(value) : NaN;
+      if (!(n >= PHYS_BITS_RANGE[0] && n <= PHYS_BITS_RANGE[1])) {
+        return `phys-bits must be an integer ${PHYS_BITS_RANGE[0]}-${
+          PHYS_BITS_RANGE[1]
+        }, got "${value}"`;
+      }
+      m.physBits = n;
+      continue;
+    }
     const on = s[0] !== "-";
     const name = s[0] === "-" || s[0] === "+" ? s.slice(1) : s;
     if (!(name in FEATURES)) return `unknown CPU feature "${name}"`;

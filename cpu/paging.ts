@@ -11,14 +11,12 @@
 import type { Cpu } from "./cpu.ts";
 import type { EptExit } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, Vec } from "./fault.ts";
-import { loadPdptes, walk } from "../mm/walk.ts";
 import {
   ACCESS_AC,
   ACCESS_EXEC,
   ACCESS_USER,
   ACCESS_WRITE,
   FAULT_NESTED,
-  MODE_PAE,
   type PagingContext,
   type WalkResult,
 } from "../mm/paging_types.ts";
@@ -36,31 +34,45 @@ export function translate(cpu: Cpu, lin: number, acc: number, user: boolean): nu
   let access = ACC_FLAGS[acc];
   if (user) access |= ACCESS_USER;
   else if ((cpu.fl & 0x40000) !== 0) access |= ACCESS_AC;
-  const res: WalkResult = cpu.walkRes;
-  if (!walk(cpu.memory, ctx, lin, access, res, xl)) {
+  const pa = cpu.mmu.walk(lin, access, xl);
+  if (pa < 0) {
+    const res: WalkResult = cpu.walkRes;
     if (res.fault === FAULT_NESTED) guestPhysicalExit(cpu);
     cpu.pfLinear = lin;
     throw new CpuFault(Vec.PF, res.errorCode);
   }
-  return res.phys;
+  return pa;
 }
 
 /**
  * Rebuild the paging context after CR0/CR3/CR4/EFER changes; loads the PAE
- * PDPTEs when needed. Returns false if a PDPTE has reserved bits set (the
- * caller raises #GP(0)).
+ * PDPTEs when asked. Returns false if a PDPTE has reserved bits set (the
+ * caller raises #GP(0); nothing changed). The TLB follows the MMU's rules
+ * (SDM 4.10.4.1): everything goes when a paging-mode bit changed; for a
+ * MOV to CR3 (`cr3Write`) the non-global entries, unless `noFlush` (CR3
+ * bit 63 under CR4.PCIDE) for the same PCID.
  */
-export function reloadPaging(cpu: Cpu, loadPdpte: boolean): boolean {
-  const ctx = cpu.pctx;
+export function reloadPaging(
+  cpu: Cpu,
+  loadPdpte: boolean,
+  cr3Write = false,
+  noFlush = false,
+): boolean {
+  const xl = cpu.nonRoot ? cpu.guestPhysical : null;
   const cr3 = cpu.cr3 % 0x8000000000000000;
-  ctx.load(cpu.cr0, cr3, cpu.cr4, cpu.efer);
-  if (ctx.mode === MODE_PAE && loadPdpte) {
-    const xl = cpu.nonRoot ? cpu.guestPhysical : null;
-    const r = loadPdptes(cpu.memory, cr3, ctx.pdpte, ctx.maxPhysAddr, xl);
-    if (r === -1) guestPhysicalExit(cpu);
-    if (r !== 0) return false;
-  }
-  cpu.flushTlb();
+  const r = cpu.mmu.load(
+    cpu.cr0,
+    cr3,
+    cpu.cr4,
+    cpu.efer,
+    loadPdpte ? "load" : "keep",
+    cr3Write,
+    noFlush,
+    xl,
+  );
+  if (r === -1) guestPhysicalExit(cpu);
+  if (r !== 0) return false;
+  cpu.dropCodePage();
   return true;
 }
 

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Machine, type MachineOptions } from "../core/machine.ts";
+import type { MachineOptions } from "../core/machine.ts";
+import { newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { PluginMissingError } from "../core/plugin.ts";
 import {
@@ -17,6 +18,8 @@ import {
   pcBoard,
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
+import { createNestedOps } from "../vmx/entry/ops.ts";
+import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
 import {
   applyEntryState,
@@ -56,7 +59,7 @@ function vmxWanted(o: CreateMachineOptions): boolean {
 }
 
 /** Build a machine with the `pc` board, VMX and the given devices and plugins. */
-export function createMachine(options: CreateMachineOptions = {}): Machine {
+export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   const board = options.board ?? "pc";
   const boardOptions: BoardOptions = {
     serial: options.serial,
@@ -83,12 +86,22 @@ export function createMachine(options: CreateMachineOptions = {}): Machine {
   }
   const boardPlugins = board === "pc" ? pcBoard({ ...boardOptions, configure }) : [];
   const plugins = [...boardPlugins, ...extra];
-  if (vmxWanted(options)) plugins.push(createVmxPlugin({}));
-  plugins.push(...(options.plugins ?? []));
   // Without the VMX plugin the CPU must not advertise VMX either (CPUID.1:ECX.VMX
   // clear, CR4.VMXE reserved), so the guest sees a consistent CPU.
-  const cpu = vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(",");
-  return new Machine({
+  const cpu = pcCpuModel(
+    vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(","),
+  );
+  if (vmxWanted(options)) {
+    // The CPU model is the one source of MAXPHYADDR and 1 GiB pages: the VMX
+    // capability MSRs, VM-entry and EPT checks follow it.
+    const features = vmxFeaturesFor({
+      physBits: cpu.physBits,
+      page1G: cpu.features.has("pdpe1gb"),
+    });
+    plugins.push(createVmxPlugin({}, createNestedOps, features));
+  }
+  plugins.push(...(options.plugins ?? []));
+  return newPcMachine({
     memoryMiB: options.memoryMiB,
     plugins,
     cpu,
@@ -114,13 +127,13 @@ export class BootError extends Error {
   }
 }
 
-function enter(machine: Machine, r: LoadResult): void {
+function enter(machine: PcMachine, r: LoadResult): void {
   if (!r.ok) throw new BootError(describeLoadError(r.error));
   applyEntryState(machine.cpu, r.entry);
 }
 
 /** Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}. */
-export function bootKernel(machine: Machine, image: Uint8Array, options: BootOptions = {}): void {
+export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootOptions = {}): void {
   enter(
     machine,
     loadMultiboot(image, machine.memory, { cmdline: options.cmdline, modules: options.modules }),
@@ -129,7 +142,7 @@ export function bootKernel(machine: Machine, image: Uint8Array, options: BootOpt
 
 /** Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}. */
 export function bootFlat(
-  machine: Machine,
+  machine: PcMachine,
   files: readonly { addr: number; data: Uint8Array; name?: string }[],
   entry: number,
   mode: EntryMode,

@@ -121,6 +121,39 @@ Deno.test("cli: stdin reaches COM1 (the uart guest echoes upper-cased input)", a
   assert.equal(status, (3 << 1) | 1);
 });
 
+Deno.test("cli: a plugin whose MMIO read throws ends the process with status 12 naming it (not 1)", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/mmio.bin`;
+  // nop; mov eax,[0xfed00000]; hlt
+  await Deno.writeFile(bin, new Uint8Array([0x90, 0xa1, 0x00, 0x00, 0xd0, 0xfe, 0xf4]));
+  // A real process: an uncaught host exception would end it with status 1,
+  // the status an isa-debug-exit "pass" (value 0) produces.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "cli.ts",
+      "--load",
+      `0x100000:${bin}`,
+      "--entry",
+      "0x100000",
+      "--mode",
+      "protected32",
+      "--plugin",
+      "./tests/data/throwing_mmio_plugin.ts",
+      "-m",
+      "16",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 12, err);
+  assert.match(err, /mmio-bomb/);
+  assert.match(err, /read exploded/);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("cli: a plugin that throws in setup is a plugin error (12) naming the plugin", async () => {
   const dir = await Deno.makeTempDir();
   const bin = `${dir}/hlt.bin`;

@@ -5,7 +5,8 @@
  *
  * Options (all optional):
  * - `physBits`: physical-address width used to validate VMXON/VMCLEAR/
- *   VMPTRLD pointers (default 40, the default CPU model's CPUID 0x80000008);
+ *   VMPTRLD pointers and in VM-entry and EPT checks (default: the feature
+ *   set's, which boards derive from the CPU model with `vmxFeaturesFor`);
  * - `featureControl`: initial IA32_FEATURE_CONTROL: `unlocked` (default, 0,
  *   as on a machine whose firmware left it alone), `locked` (lock + VMX
  *   outside SMX, as most firmware leaves it), or a number.
@@ -61,10 +62,10 @@ export interface VmxPluginOptions {
 }
 
 function parseOptions(options: Readonly<Record<string, string>>): {
-  physBits: number;
+  physBits: number | undefined;
   featureControl: number;
 } {
-  let physBits = 40;
+  let physBits: number | undefined;
   if (options.physBits !== undefined) {
     physBits = Number(options.physBits);
     if (!Number.isInteger(physBits) || physBits < 32 || physBits > 52) {
@@ -110,6 +111,11 @@ export function createVmxPlugin(
   features: VmxFeatures = VMX_FEATURES,
 ): Plugin {
   const parsed = parseOptions(options);
+  // The feature set carries MAXPHYADDR (from the CPU model, see
+  // vmxFeaturesFor); a `physBits` option overrides it everywhere at once.
+  if (parsed.physBits !== undefined) {
+    features = Object.freeze({ ...features, physBits: parsed.physBits });
+  }
   let vmx: VmxContext | null = null;
 
   const need = (): VmxContext => {
@@ -129,7 +135,7 @@ export function createVmxPlugin(
         memory: ctx.memory,
         state: new VmxState(),
         features,
-        physBits: parsed.physBits,
+        physBits: features.physBits,
         featureControl: parsed.featureControl,
         nested: FALLBACK_UNTIL_BUILT,
       };

@@ -18,7 +18,7 @@ import { EptTranslator } from "../../mm/ept_cache.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { EPT_CAP } from "../controls.ts";
 import type { VmxFeatures } from "../features.ts";
-import { O, PHYS_BITS, r32, rhi } from "../entry/offsets.ts";
+import { O, r32, rhi } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { intrInfo, Reason } from "../exit/reasons.ts";
 import type { Nested } from "../nonroot/session.ts";
@@ -33,7 +33,7 @@ export function eptCapsOf(f: VmxFeatures): EptCaps {
     page1G: (f.eptVpidCapLo & EPT_CAP.PAGE_1G) !== 0,
     accessDirty: (f.eptVpidCapLo & EPT_CAP.ACCESSED_DIRTY) !== 0,
     memTypeWB: (f.eptVpidCapLo & EPT_CAP.MEMTYPE_WB) !== 0,
-    maxPhysAddr: PHYS_BITS,
+    maxPhysAddr: f.physBits,
   });
 }
 

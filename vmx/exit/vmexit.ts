@@ -97,7 +97,7 @@ function preemptionRemaining(n: Nested): number {
 function finishToHost(n: Nested, nmiBlocked: boolean): void {
   const v = n.vcpu;
   const d = n.d;
-  const abort = loadHostState(v, d, n.mem, n.debugctlLoaded);
+  const abort = loadHostState(v, d, n.mem, n.debugctlLoaded, n.features.physBits);
   n.debugctlLoaded = false;
   v.interruptibility = nmiBlocked ? 8 : 0;
   if (abort !== 0) {
