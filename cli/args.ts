@@ -20,6 +20,8 @@ export interface CliOptions {
   devices: string[];
   /** CPU model spec (--cpu). */
   cpu?: string;
+  /** Execution engine (--engine). */
+  engine?: "interp" | "jit";
   /** --plugin specs, in order. */
   plugins: string[];
   /** Kernel command line (--append). */
@@ -195,6 +197,18 @@ export const OPTIONS: readonly OptionDef[] = [
     /** Show help (--help). */
     help: "CPU model, feature switches and MAXPHYADDR (e.g. max,-vmx or max,phys-bits=36)",
     apply: setString("cpu"),
+  },
+  {
+    names: ["--engine"],
+    kind: "string",
+    arg: "interp|jit",
+    /** Show help (--help). */
+    help: "execution engine: the interpreter, or with the block compiler (default interp)",
+    apply: (o, v) => {
+      if (v !== "interp" && v !== "jit") return `--engine must be interp or jit, got "${v}"`;
+      o.engine = v;
+      return undefined;
+    },
   },
   {
     names: ["--plugin"],

@@ -143,6 +143,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       memoryMiB: c.memoryMiB,
       serial: sink,
       cpu: c.cpu,
+      engine: o.engine,
       devices: c.devices,
       plugins,
     });

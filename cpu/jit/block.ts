@@ -23,10 +23,25 @@ export interface JitBlock {
    * retired count, the GPRs and the lazy flags written back; it retires
    * nothing when the first instruction needs the interpreter.
    */
-  readonly fn: (cpu: Cpu) => void;
+  readonly fn: (cpu: Cpu, label: number, limit: number) => void;
+  /** The basic block of the region to start at (regions are entered at any of their blocks). */
+  readonly label: number;
   /** Guest instructions the region covers (statistics, tests). */
   readonly size: number;
+  /**
+   * Calls so far (shared by the region's entries). The first calls run
+   * with a short limit so that V8 sees the exits before it optimizes the
+   * region (code it has never run would deoptimize it later).
+   */
+  readonly warm: { calls: number };
 }
 
 /** Marks an instruction where no region can start (the dispatcher interprets it). */
-export const NO_BLOCK: JitBlock = { ip: NaN, n0: Infinity, fn: () => {}, size: 0 };
+export const NO_BLOCK: JitBlock = {
+  ip: NaN,
+  n0: Infinity,
+  fn: () => {},
+  label: 0,
+  size: 0,
+  warm: { calls: 0 },
+};

@@ -32,9 +32,9 @@ import { tlbRead, emitPush } from "./emit_mem.ts";
 import { type JitBlock, NO_BLOCK } from "./block.ts";
 
 /** Most basic blocks in one region. */
-const MAX_BLOCKS = 32;
+const MAX_BLOCKS = 16;
 /** Most instructions in one region. */
-const MAX_INSNS = 256;
+const MAX_INSNS = 160;
 /** Most instructions in one basic block. */
 const MAX_BLOCK_INSNS = 64;
 
@@ -134,15 +134,34 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   const g = new Gen(bits);
   for (let k = 0; k < blocks.length; k++) emitBlock(g, blocks[k], k, pageIp, labels);
   const src = assemble(g, bits, pageIp + startOff);
-  let fn: (cpu: Cpu) => void;
+  let fn: (cpu: Cpu, label: number, limit: number) => void;
   try {
     fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
+    if (Deno.env.get("JITDUMP")) console.error(src);
   } catch (e) {
     throw new Error(`block compiler: bad code generated (${e})\n${src}`);
   }
   stats.regions++;
   stats.insns += total;
-  return { ip: pageIp + startOff, n0: blocks[0].insns.length, fn, size: total };
+  const warm = { calls: 0 };
+  // Every basic block of the region is an entry: after the interpreter ran
+  // a few instructions (at a limit or a bail), execution comes back into the
+  // region at the next block instead of compiling another copy.
+  for (let k = 1; k < blocks.length; k++) {
+    const b = blocks[k];
+    const i = page[b.off];
+    if (b.insns.length > 0 && i !== undefined && i.jit === null) {
+      i.jit = { ip: pageIp + b.off, n0: b.insns.length, fn, label: k, size: total, warm };
+    }
+  }
+  return {
+    ip: pageIp + startOff,
+    n0: blocks[0].insns.length,
+    fn,
+    label: 0,
+    size: total,
+    warm,
+  };
 }
 
 /** The RAM frame bytes of a cached code page, or null (ROM, MMIO, unknown). */
@@ -231,7 +250,7 @@ function emitTerm(
     } else {
       g.emit(`if ((sf[2] & 1) === 0) ${g.bail()}`);
       tlbRead(g, sp, 4, "v", "vh");
-      g.emit(`const t = v; if (t > cpu.smax[1]) ${g.bail()}`);
+      g.emit(`const t = v; if (t > sm[1]) ${g.bail()}`);
       g.emit(`${sp} = (${sp} + ${extra}) >>> 0;`);
     }
     g.emit(`${g.exitAfter("t")} }`);
@@ -267,21 +286,21 @@ function assemble(g: Gen, bits: number, entryIp: number): string {
   const body = g.out.map((l) => l === Gen.SYNC ? wb : l === Gen.RELOAD ? rl : l);
   const lines = [
     `"use strict";`,
-    `return function jitRegion(cpu) {`,
+    `return function jitRegion(cpu, L, LL) {`,
     `const g = cpu.gpr, u = cpu.alu, rT = cpu.rTag, rM = cpu.rMem32, rB = cpu.rMem;`,
-    `const wT = cpu.wTag, wM = cpu.wMem32, wB = cpu.wMem, sf = cpu.sflat, sb = cpu.sbase, P = cpu.codePage;`,
-    `let R = cpu.retired; const LL = cpu.loopLimit;`,
+    `const wT = cpu.wTag, wM = cpu.wMem32, wB = cpu.wMem, sf = cpu.sflat, sb = cpu.sbase, sm = cpu.smax;`,
+    `const P = cpu.codePage; let R = cpu.retired; let e = 0;`,
     bits === 32 && g.usesStack ? `if (cpu.stackBits !== 32) return;` : ``,
     decl === "" ? "" : `let ${decl};`,
     `let fk = -1, fs = 4, fa = 0, fb = 0, fr = 0, fah = 0, fbh = 0, frh = 0, fx = 0;`,
-    `let L = 0, nip = ${entryIp};`,
+    `let nip = ${entryIp};`,
     `X: for (;;) {`,
     `switch (L) {`,
     ...body,
     `}`,
     `break;`,
     `}`,
-    `cpu.retired = R; cpu.rip = nip;`,
+    `cpu.retired = R + e; cpu.rip = nip;`,
     wb,
     `if (fk >= 0) { u.kind = fk; u.size = fs; u.a = fa; u.b = fb; u.res = fr; u.aH = fah; u.bH = fbh; u.resH = frh; u.fx = fx; }`,
     `};`,

@@ -102,7 +102,7 @@ export function condExpr(g: Gen, cc: number): string {
 /** The code that continues at a direct target: a label of the region, or an exit. */
 export function goTo(g: Gen, target: number, label: number | undefined): string {
   if (label !== undefined) return `{ R += ${g.n}; L = ${label}; continue X; }`;
-  return `{ R += ${g.n}; nip = ${target}; break X; }`;
+  return `{ e = ${g.n}; nip = ${target}; break X; }`;
 }
 
 /**
@@ -119,5 +119,5 @@ export function targetStaticallyOk(g: Gen, t: number, pageIp: number): boolean {
 export function targetCheck(g: Gen, t: number, pageIp: number): string {
   if (targetStaticallyOk(g, t, pageIp)) return "";
   if (g.bits === 64) return g.bail();
-  return `if (${t} > cpu.smax[1]) ${g.bail()}`;
+  return `if (${t} > sm[1]) ${g.bail()}`;
 }

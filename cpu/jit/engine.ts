@@ -21,12 +21,21 @@ import { compileRegion, type JitStats } from "./compile.ts";
 /** Times the dispatcher reaches an instruction before a region is compiled there. */
 const DEFAULT_HOT = 32;
 
+/** Calls of a region that run with a short limit (see `JitBlock.warm`). */
+const WARM_CALLS = 24;
+/** Their limit: instructions past the retired count. */
+const WARM_SPAN = 200;
+
 /** The block compiler attached to one vCPU (`Cpu.jit`). */
 export class JitEngine {
   /** Compiler statistics. */
   readonly stats: JitStats = { regions: 0, insns: 0, refused: 0 };
   /** Instructions retired in compiled regions. */
   compiledRetired = 0;
+  /** Region calls. */
+  calls = 0;
+  /** Instructions the dispatcher handed to the interpreter. */
+  steps = 0;
   /** Hotness threshold. */
   readonly hot: number;
 
@@ -45,14 +54,16 @@ export class JitEngine {
         cpu.ip0 = ip;
         i = fetchInsn(cpu);
         if (cpu.codePage[ip - cpu.codeIp] !== i) {
-          cpu.step();
+          this.steps++;
+        cpu.step();
           continue;
         }
       }
       let b = i.jit;
       if (b === null) {
         if (++i.heat < this.hot) {
-          cpu.step();
+          this.steps++;
+        cpu.step();
           continue;
         }
         b = compileRegion(cpu, i, this.stats);
@@ -60,10 +71,21 @@ export class JitEngine {
       }
       if (b.ip === ip && cpu.retired + b.n0 <= cpu.loopLimit) {
         const r = cpu.retired;
-        b.fn(cpu);
-        if (cpu.retired !== r) continue;
+        this.calls++;
+        let lim = cpu.loopLimit;
+        // Warm-up: the first calls leave the region early and often.
+        if (b.warm.calls < WARM_CALLS) {
+          b.warm.calls++;
+          lim = Math.min(lim, r + WARM_SPAN);
+        }
+        b.fn(cpu, b.label, lim);
+        if (cpu.retired !== r) {
+          this.compiledRetired += cpu.retired - r;
+          continue;
+        }
       }
-      cpu.step();
+      this.steps++;
+        cpu.step();
     }
   }
 }

@@ -10,8 +10,11 @@
  *   own format (`alu/alu.ts`: kind, size, unsigned operands, unmasked
  *   result); `fk = -1` means the flags are in `cpu.alu` already.
  * - `R` is the retired count at the start of the current basic block; an
- *   exit adds the instructions completed in it and sets `nip` (the next
- *   RIP) before `break X`, and the shared epilogue writes everything back.
+ *   exit sets `e` (the instructions completed in the block) and `nip` (the
+ *   next RIP) before `break X`, and the shared epilogue writes everything
+ *   back. Exits are plain constant assignments: code V8 has never run
+ *   (a rare bail) then needs no type feedback, which would deoptimize the
+ *   whole region the first time it runs.
  *
  * @module
  */
@@ -116,12 +119,12 @@ export class Gen {
 
   /** Code that leaves the region before instruction `j` of the block (the interpreter runs it). */
   bail(): string {
-    return `{ R += ${this.j}; nip = ${this.ip}; break X; }`;
+    return `{ e = ${this.j}; nip = ${this.ip}; break X; }`;
   }
 
   /** Code that leaves the region after the current instruction, at RIP `target` (an expression). */
   exitAfter(target: string): string {
-    return `{ R += ${this.j + 1}; nip = ${target}; break X; }`;
+    return `{ e = ${this.j + 1}; nip = ${target}; break X; }`;
   }
 
   /**
