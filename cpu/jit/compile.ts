@@ -28,7 +28,7 @@ import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
 import { FL_UNKNOWN, Gen } from "./gen.ts";
 import { type Plan, planInsn, Term } from "./plan.ts";
 import { condExpr, goTo, targetCheck } from "./emit_flow.ts";
-import { tlbRead, emitPush } from "./emit_mem.ts";
+import { emitPush, tlbRead } from "./emit_mem.ts";
 import { type JitBlock, NO_BLOCK } from "./block.ts";
 
 /** Most basic blocks in one region. */
@@ -137,7 +137,6 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   let fn: (cpu: Cpu, label: number, limit: number) => void;
   try {
     fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
-    if (Deno.env.get("JITDUMP")) console.error(src);
   } catch (e) {
     throw new Error(`block compiler: bad code generated (${e})\n${src}`);
   }

@@ -265,7 +265,9 @@ export function emitImul(g: Gen, i: Insn): void {
   const imm = i.y === 1;
   const dst = i.reg;
   if (i.osz === 4) {
-    g.emit(`{ const a = ${g.lo(i.rm)} | 0; const b = ${imm ? `${i.imm | 0}` : `${g.lo(i.reg)} | 0`};`);
+    g.emit(
+      `{ const a = ${g.lo(i.rm)} | 0; const b = ${imm ? `${i.imm | 0}` : `${g.lo(i.reg)} | 0`};`,
+    );
     g.emit(`const lo = Math.imul(a, b);`);
     g.set32(dst, "lo >>> 0");
     overlayCfOf(g, "(a * b !== lo ? 0x801 : 0)");

@@ -55,7 +55,7 @@ export class JitEngine {
         i = fetchInsn(cpu);
         if (cpu.codePage[ip - cpu.codeIp] !== i) {
           this.steps++;
-        cpu.step();
+          cpu.step();
           continue;
         }
       }
@@ -63,7 +63,7 @@ export class JitEngine {
       if (b === null) {
         if (++i.heat < this.hot) {
           this.steps++;
-        cpu.step();
+          cpu.step();
           continue;
         }
         b = compileRegion(cpu, i, this.stats);
@@ -85,7 +85,7 @@ export class JitEngine {
         }
       }
       this.steps++;
-        cpu.step();
+      cpu.step();
     }
   }
 }
