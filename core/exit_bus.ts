@@ -11,7 +11,7 @@
  */
 
 import type { ExitDisposition, IoExit, Level, VmExit } from "./vmexit.ts";
-import type { ExitHandler, IoHandler } from "./plugin.ts";
+import type { ExitHandler, InterceptOrder, IoHandler, PortRegistration } from "./plugin.ts";
 import { PluginConflictError } from "./plugin.ts";
 import { isCpuFault } from "./fault.ts";
 
@@ -29,7 +29,8 @@ export interface PluginFault {
 
 interface PortOwner {
   readonly plugin: string;
-  readonly base: number;
+  /** First port now (a registration may move it). */
+  base: number;
   readonly handler: IoHandler;
 }
 
@@ -37,7 +38,14 @@ interface Interceptor {
   readonly plugin: string;
   readonly handler: ExitHandler;
   readonly levels: number; // bit 1 = level 1, bit 2 = level 2
+  readonly rank: number; // InterceptOrder as a number; stable sort by it
 }
+
+const ORDER_RANK: Readonly<Record<InterceptOrder, number>> = {
+  "before-nested-vmx": 0,
+  "nested-vmx": 1,
+  "after-nested-vmx": 2,
+};
 
 interface KindHandler {
   readonly plugin: string;
@@ -139,8 +147,42 @@ export class ExitBus {
     "preemption-timer",
   ]);
 
-  /** Claim ports [base, base+count) for `plugin`. */
-  registerPorts(plugin: string, base: number, count: number, handler: IoHandler): void {
+  /** Claim ports [base, base+count) for `plugin`; the registration moves or releases them. */
+  registerPorts(plugin: string, base: number, count: number, handler: IoHandler): PortRegistration {
+    const owner: PortOwner = { plugin, base, handler };
+    this.#claimPorts(owner, base, count);
+    const ports = this.#ports;
+    let live = true;
+    const registration: PortRegistration = {
+      get base() {
+        return owner.base;
+      },
+      move: (newBase: number) => {
+        if (!live) throw new RangeError(`${plugin}: the port range was removed`);
+        if (newBase === owner.base) return;
+        const oldBase = owner.base;
+        for (let p = oldBase; p < oldBase + count; p++) ports[p] = undefined;
+        try {
+          this.#claimPorts(owner, newBase, count);
+        } catch (error) {
+          for (let p = oldBase; p < oldBase + count; p++) ports[p] = owner;
+          throw error;
+        }
+        owner.base = newBase;
+      },
+      remove: () => {
+        if (!live) return;
+        live = false;
+        for (let p = owner.base; p < owner.base + count; p++) {
+          if (ports[p] === owner) ports[p] = undefined;
+        }
+      },
+    };
+    return registration;
+  }
+
+  #claimPorts(owner: PortOwner, base: number, count: number): void {
+    const plugin = owner.plugin;
     if (
       !Number.isInteger(base) || !Number.isInteger(count) || base < 0 || count <= 0 ||
       base + count > 0x10000
@@ -157,7 +199,6 @@ export class ExitBus {
         );
       }
     }
-    const owner: PortOwner = { plugin, base, handler };
     for (let p = base; p < base + count; p++) this.#ports[p] = owner;
   }
 
@@ -178,11 +219,24 @@ export class ExitBus {
     this.#observers.push({ plugin, observer });
   }
 
-  /** Register an interceptor for the given levels. */
-  intercept(plugin: string, handler: ExitHandler, levels: readonly Level[] = [1, 2]): void {
+  /**
+   * Register an interceptor for the given levels, placed by `order` relative
+   * to nested VMX (registration order within one order).
+   */
+  intercept(
+    plugin: string,
+    handler: ExitHandler,
+    levels: readonly Level[] = [1, 2],
+    order: InterceptOrder = "after-nested-vmx",
+  ): void {
+    const rank = ORDER_RANK[order];
+    if (rank === undefined) throw new RangeError(`${plugin}: unknown interceptor order "${order}"`);
     let mask = 0;
     for (const l of levels) mask |= 1 << l;
-    this.#interceptors.push({ plugin, handler, levels: mask });
+    const list = this.#interceptors;
+    let at = list.length;
+    while (at > 0 && list[at - 1].rank > rank) at--;
+    list.splice(at, 0, { plugin, handler, levels: mask, rank });
     this.#interceptMask |= mask;
   }
 

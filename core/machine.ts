@@ -496,7 +496,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       },
       exits: {
         on: (kind, handler) => this.bus.on(name, kind, handler as never),
-        intercept: (handler, levels) => this.bus.intercept(name, handler, levels),
+        intercept: (handler, levels, order) => this.bus.intercept(name, handler, levels, order),
         observe: (observer) => this.bus.observe(name, observer),
         watchExceptions: (vectors) => {
           for (const v of vectors) {

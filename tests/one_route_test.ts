@@ -77,3 +77,33 @@ Deno.test("one route: --trace prints L2's HLT, RDTSC and EPT-violation exits", a
   assert.match(trace, /^exit L2 ept-violation gpa 0x[0-9a-f]+/m);
   assert.match(trace, /^exit L2 cpuid leaf/m);
 });
+
+Deno.test("one route: a level-2 interceptor placed before nested VMX sees L2's CPUIDs; after it, none", async () => {
+  const image = await Deno.readFile(DEMO);
+  const count = async (order: "before-nested-vmx" | "after-nested-vmx") => {
+    let cpuids = 0;
+    const plugin: Plugin = {
+      name: `interceptor-${order}`,
+      version: "1.0.0",
+      apiVersion: 1,
+      setup(ctx) {
+        ctx.exits.intercept(
+          (e) => {
+            if (e.kind === "cpuid") cpuids++;
+            return "pass";
+          },
+          [2],
+          order,
+        );
+      },
+    };
+    const m = createMachine({ memoryMiB: 128, serial: () => {}, plugins: [plugin] });
+    bootKernel(m, image);
+    const r = m.run({ maxInstructions: 50_000_000 });
+    assert.deepEqual(r.reason, { kind: "exit", status: 1 }, "passing interceptors change nothing");
+    m.dispose();
+    return cpuids;
+  };
+  assert.equal(await count("before-nested-vmx"), 2, "both L2 CPUIDs, before VMX reflects them");
+  assert.equal(await count("after-nested-vmx"), 0, "VMX reflected both to L1");
+});

@@ -326,7 +326,9 @@ export class FakePluginContext {
   constructor(vcpu: Vcpu, memory: GuestMemory) {
     const services = new Map<string, unknown>();
     this.ctx = {
-      ports: { register() {} },
+      ports: {
+        register: (base) => ({ base, move() {}, remove() {} }),
+      },
       mmio: {
         register() {
           return { move() {}, remove() {} };

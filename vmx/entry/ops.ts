@@ -45,11 +45,15 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
     // Every exit the CPU raises in non-root operation reaches the L2 exit
     // decision here, after the observers and before any owner; L1's exits
     // are only counted.
-    ctx.exits?.intercept((exit) => {
-      if (exit.level === 2) return vmx.vcpu.nonRoot ? onL2Exit(n, exit) : "pass";
-      if (!vmx.vcpu.nonRoot) stats.countL1(exit);
-      return "pass";
-    });
+    ctx.exits?.intercept(
+      (exit) => {
+        if (exit.level === 2) return vmx.vcpu.nonRoot ? onL2Exit(n, exit) : "pass";
+        if (!vmx.vcpu.nonRoot) stats.countL1(exit);
+        return "pass";
+      },
+      undefined,
+      "nested-vmx",
+    );
   }
   const ops: NestedOps = {
     vmentry(_exit: VmxInstructionExit, launch: boolean): ExitDisposition {
