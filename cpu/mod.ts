@@ -19,3 +19,5 @@ export type * from "../core/vcpu.ts";
 export type * from "../core/vmexit.ts";
 export type { DecodedInsn } from "./decode/mod.ts";
 export * from "./fpu/state.ts";
+export { JitEngine } from "./jit/mod.ts";
+export type { JitBlock, JitStats } from "./jit/mod.ts";

@@ -23,9 +23,7 @@ export interface JitBlock {
    * retired count, the GPRs and the lazy flags written back; it retires
    * nothing when the first instruction needs the interpreter.
    */
-  readonly fn: (cpu: Cpu, label: number, limit: number) => void;
-  /** The basic block of the region to start at (regions are entered at any of their blocks). */
-  readonly label: number;
+  readonly fn: (cpu: Cpu, limit: number) => void;
   /** Guest instructions the region covers (statistics, tests). */
   readonly size: number;
   /**
@@ -41,7 +39,6 @@ export const NO_BLOCK: JitBlock = {
   ip: NaN,
   n0: Infinity,
   fn: () => {},
-  label: 0,
   size: 0,
   warm: { calls: 0 },
 };

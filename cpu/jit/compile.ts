@@ -48,6 +48,8 @@ interface BasicBlock {
   readonly plans: Plan[];
   /** Page offset where execution continues after the block (fall-through), or -1. */
   fall: number;
+  /** Page offsets of the successors inside the page (branch target, fall-through). */
+  readonly succ: number[];
 }
 
 /** Statistics of the compiler (tests, `--stats`). */
@@ -93,12 +95,13 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     const off = queue.shift()!;
     if (labels.has(off)) continue;
     labels.set(off, blocks.length);
-    const b: BasicBlock = { off, insns: [], plans: [], fall: -1 };
+    const b: BasicBlock = { off, insns: [], plans: [], fall: -1, succ: [] };
     blocks.push(b);
     let o = off;
     for (;;) {
       if (b.insns.length >= MAX_BLOCK_INSNS || total >= MAX_INSNS) {
         b.fall = o;
+        b.succ.push(o);
         break;
       }
       const i = fetch(o);
@@ -117,11 +120,15 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
       }
       if (p.term === Term.JCC || p.term === Term.JMP || p.term === Term.CALL) {
         const t = branchTarget(bits, pageIp + next, i.rel) - pageIp;
-        if (t >= 0 && t < 4096) queue.push(t);
+        if (t >= 0 && t < 4096) {
+          queue.push(t);
+          b.succ.push(t);
+        }
       }
       if (p.term === Term.JCC) {
         b.fall = next;
         queue.push(next);
+        b.succ.push(next);
       }
       break;
     }
@@ -130,34 +137,34 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     stats.refused++;
     return NO_BLOCK;
   }
-  // ---- emission ----
+  // ---- layout: reverse post-order, so every edge but one to the head goes forward ----
+  const order = reversePostOrder(blocks, labels);
+  labels.clear();
+  order.forEach((b, k) => labels.set(b.off, k));
+  // ---- emission: block k follows the end of labelled statement Bk, so
+  // "break Bk" is a forward jump to it; "continue X" goes back to block 0 ----
   const g = new Gen(bits);
-  for (let k = 0; k < blocks.length; k++) emitBlock(g, blocks[k], k, pageIp, labels);
+  for (let k = order.length - 1; k >= 1; k--) g.emit(`B${k}: {`);
+  for (let k = 0; k < order.length; k++) {
+    if (k > 0) g.emit(`}`);
+    g.cur = k;
+    emitBlock(g, order[k], k, pageIp, labels);
+  }
   const src = assemble(g, bits, pageIp + startOff);
-  let fn: (cpu: Cpu, label: number, limit: number) => void;
+  let fn: (cpu: Cpu, limit: number) => void;
   try {
     fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
+    if (Deno.env.get("JITDUMP")) console.error(src);
   } catch (e) {
     throw new Error(`block compiler: bad code generated (${e})\n${src}`);
   }
   stats.regions++;
   stats.insns += total;
   const warm = { calls: 0 };
-  // Every basic block of the region is an entry: after the interpreter ran
-  // a few instructions (at a limit or a bail), execution comes back into the
-  // region at the next block instead of compiling another copy.
-  for (let k = 1; k < blocks.length; k++) {
-    const b = blocks[k];
-    const i = page[b.off];
-    if (b.insns.length > 0 && i !== undefined && i.jit === null) {
-      i.jit = { ip: pageIp + b.off, n0: b.insns.length, fn, label: k, size: total, warm };
-    }
-  }
   return {
     ip: pageIp + startOff,
     n0: blocks[0].insns.length,
     fn,
-    label: 0,
     size: total,
     warm,
   };
@@ -191,12 +198,11 @@ function emitBlock(
   g.uses = b.plans.map((p) => p.use);
   // Known only at run time (fk): a block may be reached from several places.
   g.fl = FL_UNKNOWN;
-  g.emit(`case ${label}: {`);
+  void label;
   g.j = 0;
   g.ip = pageIp + b.off;
   if (n === 0) {
     g.emit(`nip = ${g.ip}; break X;`);
-    g.emit(`}`);
     return;
   }
   g.emit(`if (R + ${n} > LL) { nip = ${g.ip}; break X; }`);
@@ -210,7 +216,6 @@ function emitBlock(
     o += i.len;
     if (p.term !== Term.NONE) {
       emitTerm(g, i, p.term, pageIp, labels, b.fall);
-      g.emit(`}`);
       return;
     }
     if (p.emit !== null) p.emit(g, i);
@@ -219,7 +224,22 @@ function emitBlock(
   // Fall-through (size cap or an instruction the compiler leaves to the interpreter).
   const f = b.fall >= 0 ? b.fall : -2 - b.fall;
   g.emit(goTo(g, pageIp + f, b.fall >= 0 ? labels.get(f) : undefined));
-  g.emit(`}`);
+}
+
+/** The blocks reachable from the first in reverse post-order (a topological order of the forward edges). */
+function reversePostOrder(blocks: BasicBlock[], labels: Map<number, number>): BasicBlock[] {
+  const seen = new Set<number>();
+  const post: BasicBlock[] = [];
+  const visit = (k: number): void => {
+    seen.add(k);
+    for (const off of blocks[k].succ) {
+      const t = labels.get(off);
+      if (t !== undefined && !seen.has(t)) visit(t);
+    }
+    post.push(blocks[k]);
+  };
+  visit(0);
+  return post.reverse();
 }
 
 function emitTerm(
@@ -285,7 +305,7 @@ function assemble(g: Gen, bits: number, entryIp: number): string {
   const body = g.out.map((l) => l === Gen.SYNC ? wb : l === Gen.RELOAD ? rl : l);
   const lines = [
     `"use strict";`,
-    `return function jitRegion(cpu, L, LL) {`,
+    `return function jitRegion(cpu, LL) {`,
     `const g = cpu.gpr, u = cpu.alu, rT = cpu.rTag, rM = cpu.rMem32, rB = cpu.rMem;`,
     `const wT = cpu.wTag, wM = cpu.wMem32, wB = cpu.wMem, sf = cpu.sflat, sb = cpu.sbase, sm = cpu.smax;`,
     `const P = cpu.codePage; let R = cpu.retired; let e = 0;`,
@@ -294,10 +314,7 @@ function assemble(g: Gen, bits: number, entryIp: number): string {
     `let fk = -1, fs = 4, fa = 0, fb = 0, fr = 0, fah = 0, fbh = 0, frh = 0, fx = 0;`,
     `let nip = ${entryIp};`,
     `X: for (;;) {`,
-    `switch (L) {`,
     ...body,
-    `}`,
-    `break;`,
     `}`,
     `cpu.retired = R + e; cpu.rip = nip;`,
     wb,

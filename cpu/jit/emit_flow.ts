@@ -99,9 +99,13 @@ export function condExpr(g: Gen, cc: number): string {
   return `u.cond(${cc})`;
 }
 
-/** The code that continues at a direct target: a label of the region, or an exit. */
+/**
+ * The code that continues at a direct target: the region's head (the
+ * loop), a later block (a forward jump), or an exit (anything else).
+ */
 export function goTo(g: Gen, target: number, label: number | undefined): string {
-  if (label !== undefined) return `{ R += ${g.n}; L = ${label}; continue X; }`;
+  if (label === 0) return `{ R += ${g.n}; continue X; }`;
+  if (label !== undefined && label > g.cur) return `{ R += ${g.n}; break B${label}; }`;
   return `{ e = ${g.n}; nip = ${target}; break X; }`;
 }
 

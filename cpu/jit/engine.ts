@@ -32,6 +32,7 @@ export class JitEngine {
   readonly stats: JitStats = { regions: 0, insns: 0, refused: 0 };
   /** Instructions retired in compiled regions. */
   compiledRetired = 0;
+  fnMs = 0;
   /** Region calls. */
   calls = 0;
   /** Instructions the dispatcher handed to the interpreter. */
@@ -78,7 +79,9 @@ export class JitEngine {
           b.warm.calls++;
           lim = Math.min(lim, r + WARM_SPAN);
         }
-        b.fn(cpu, b.label, lim);
+        const t0 = performance.now();
+        b.fn(cpu, lim);
+        this.fnMs += performance.now() - t0;
         if (cpu.retired !== r) {
           this.compiledRetired += cpu.retired - r;
           continue;

@@ -65,6 +65,8 @@ export class Gen {
   uses: FlagUse[] = [];
   /** The region uses the stack inline (32-bit code then requires a 32-bit stack). */
   usesStack = false;
+  /** Layout position of the current basic block. */
+  cur = 0;
   /** Number of instructions in the current basic block. */
   n = 0;
   /** Placeholder for the register write-back (filled when the region is done). */
