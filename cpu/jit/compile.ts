@@ -25,7 +25,7 @@ import type { Cpu } from "../cpu.ts";
 import { decodeBytes } from "../decode/mod.ts";
 import { Insn, prepare } from "../icache.ts";
 import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
-import { FL_UNKNOWN, Gen } from "./gen.ts";
+import { FL_UNKNOWN, FLAGS_TO_ALU, Gen } from "./gen.ts";
 import { type Plan, planInsn, Term } from "./plan.ts";
 import { condExpr, goTo, targetCheck } from "./emit_flow.ts";
 import { emitPush, tlbRead } from "./emit_mem.ts";
@@ -260,17 +260,19 @@ function emitTerm(
     const extra = s + (i.imm & 0xffff);
     g.emit(`{ let v = 0, vh = 0;`);
     if (s === 8) {
-      g.emit(`const sl = ${sph} === 0 ? ${sp} : (${sph} | 0) * 4294967296 + ${sp};`);
+      g.emit(`const sl = ${sph} === 0 ? ${sp} >>> 0 : ${sph} * 4294967296 + (${sp} >>> 0);`);
       tlbRead(g, "sl", 8, "v", "vh");
-      g.emit(`const t = (vh | 0) * 4294967296 + v;`);
+      g.emit(`const t = vh * 4294967296 + (v >>> 0);`);
       g.emit(`if (t >= 0x800000000000 || t < -0x800000000000) ${g.bail()}`);
-      g.emit(`const nv = ${sp} + ${extra}; ${sp} = nv >>> 0;`);
-      g.emit(`if (nv >= 4294967296) ${sph} = (${sph} + 1) >>> 0;`);
+      g.emit(`const nv = (${sp} + ${extra}) | 0;`);
+      g.emit(`if ((nv >>> 0) < (${sp} >>> 0)) ${sph} = (${sph} + 1) | 0;`);
+      g.emit(`${sp} = nv;`);
     } else {
       g.emit(`if ((sf[2] & 1) === 0) ${g.bail()}`);
-      tlbRead(g, sp, 4, "v", "vh");
-      g.emit(`const t = v; if (t > sm[1]) ${g.bail()}`);
-      g.emit(`${sp} = (${sp} + ${extra}) >>> 0;`);
+      g.emit(`const sl = ${sp} >>> 0;`);
+      tlbRead(g, "sl", 4, "v", "vh");
+      g.emit(`const t = v >>> 0; if (t > sm[1]) ${g.bail()}`);
+      g.emit(`${sp} = (${sp} + ${extra}) | 0;`);
     }
     g.emit(`${g.exitAfter("t")} }`);
     return;
@@ -287,7 +289,7 @@ function emitTerm(
   g.emit(targetCheck(g, t, pageIp));
   if (term === Term.CALL) {
     const r = g.next;
-    emitPush(g, i.osz, `${r >>> 0}`, `${Math.floor(r / 4294967296) >>> 0}`);
+    emitPush(g, i.osz, `${r | 0}`, `${Math.floor(r / 4294967296) | 0}`);
   }
   g.emit(goTo(g, t, tl));
 }
@@ -300,8 +302,10 @@ function assemble(g: Gen, bits: number, entryIp: number): string {
     if (g.written[r]) written.push(r);
   }
   const wb = written.map((r) => `g[${2 * r}] = l${r}; g[${2 * r + 1}] = h${r};`).join(" ");
-  const rl = used.map((r) => `l${r} = g[${2 * r}]; h${r} = g[${2 * r + 1}];`).join(" ");
-  const decl = used.map((r) => `l${r} = g[${2 * r}], h${r} = g[${2 * r + 1}]`).join(", ");
+  const rl = used.map((r) => `l${r} = g[${2 * r}] | 0; h${r} = g[${2 * r + 1}] | 0;`).join(" ");
+  const decl = used.map((r) => `l${r} = g[${2 * r}] | 0, h${r} = g[${2 * r + 1}] | 0`).join(
+    ", ",
+  );
   const body = g.out.map((l) => l === Gen.SYNC ? wb : l === Gen.RELOAD ? rl : l);
   const lines = [
     `"use strict";`,
@@ -318,7 +322,7 @@ function assemble(g: Gen, bits: number, entryIp: number): string {
     `}`,
     `cpu.retired = R + e; cpu.rip = nip;`,
     wb,
-    `if (fk >= 0) { u.kind = fk; u.size = fs; u.a = fa; u.b = fb; u.res = fr; u.aH = fah; u.bH = fbh; u.resH = frh; u.fx = fx; }`,
+    FLAGS_TO_ALU,
     `};`,
   ];
   return lines.join("\n");

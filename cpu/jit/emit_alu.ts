@@ -17,19 +17,19 @@ const TWO32 = 4294967296;
 
 /**
  * Emit ALU operation `k` (0 ADD, 1 OR, 4 AND, 5 SUB, 6 XOR, 7 CMP) at size
- * 4 or 8 on destination register `d` with source halves `b`/`bh`
- * (unsigned expressions).
+ * 4 or 8 on destination register `d` with source halves `b`/`bh` (int32
+ * expressions).
  */
 export function emitAlu(g: Gen, k: number, s: number, d: number, b: string, bh: string): void {
   if (s === 4) {
     g.emit(`{ const a = ${g.lo(d)}, b = ${b};`);
     if (k === 0 || k === 5 || k === 7) {
-      g.emit(`const s = a ${k === 0 ? "+" : "-"} b;`);
+      g.emit(`const s = (a ${k === 0 ? "+" : "-"} b) | 0;`);
       g.setFlags(k === 0 ? K_ADD : K_SUB, 4, { fa: "a", fb: "b", fr: "s" });
-      if (k !== 7) g.set32(d, "s >>> 0");
+      if (k !== 7) g.set32(d, "s");
     } else {
       const op = k === 1 ? "|" : k === 4 ? "&" : "^";
-      g.emit(`const r = (a ${op} b) >>> 0;`);
+      g.emit(`const r = a ${op} b;`);
       g.setFlags(K_LOGIC, 4, { fx: "0", fr: "r" });
       g.set32(d, "r");
     }
@@ -38,8 +38,11 @@ export function emitAlu(g: Gen, k: number, s: number, d: number, b: string, bh: 
   }
   g.emit(`{ const a = ${g.lo(d)}, b = ${b}, ah = ${g.hi(d)}, bh = ${bh};`);
   if (k === 0 || k === 5 || k === 7) {
-    if (k === 0) g.emit(`const s = a + b; const h = ah + bh + (s > 0xffffffff ? 1 : 0);`);
-    else g.emit(`const s = a - b; const h = ah - bh - (s < 0 ? 1 : 0);`);
+    if (k === 0) {
+      g.emit(`const s = (a + b) | 0; const h = (ah + bh + ((s >>> 0) < (a >>> 0) ? 1 : 0)) | 0;`);
+    } else {g.emit(
+        `const s = (a - b) | 0; const h = (ah - bh - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;`,
+      );}
     g.setFlags(k === 0 ? K_ADD : K_SUB, 8, {
       fa: "a",
       fb: "b",
@@ -48,10 +51,10 @@ export function emitAlu(g: Gen, k: number, s: number, d: number, b: string, bh: 
       fbh: "bh",
       frh: "h",
     });
-    if (k !== 7) g.set64(d, "s >>> 0", "h >>> 0");
+    if (k !== 7) g.set64(d, "s", "h");
   } else {
     const op = k === 1 ? "|" : k === 4 ? "&" : "^";
-    g.emit(`const r = (a ${op} b) >>> 0; const h = (ah ${op} bh) >>> 0;`);
+    g.emit(`const r = a ${op} b; const h = ah ${op} bh;`);
     g.setFlags(K_LOGIC, 8, { fx: "0", fr: "r", frh: "h" });
     g.set64(d, "r", "h");
   }
@@ -67,7 +70,7 @@ export function aluInline(k: number, s: number): boolean {
 export function emitAluRegDst(g: Gen, i: Insn): void {
   const s = i.osz;
   if (i.y === 0) emitAlu(g, i.x, s, i.rm, g.lo(i.reg), s === 8 ? g.hi(i.reg) : "0");
-  else emitAlu(g, i.x, s, i.rm, `${i.imm}`, `${i.immHi}`);
+  else emitAlu(g, i.x, s, i.rm, `${i.imm | 0}`, `${i.immHi | 0}`);
 }
 
 /** ALU Gv, Ev (register or memory source). */
@@ -90,23 +93,33 @@ export function emitTest(g: Gen, i: Insn, imm: boolean, s: number): void {
     g.setFlags(K_LOGIC, 1, { fx: "0", fr: `${g.r8(i.rm8)} & ${i.imm & 0xff}` });
     return;
   }
-  const b = imm ? `${i.imm}` : g.lo(i.reg);
+  const b = imm ? `${i.imm | 0}` : g.lo(i.reg);
   if (s === 4) {
-    g.setFlags(K_LOGIC, 4, { fx: "0", fr: `(${g.lo(i.rm)} & ${b}) >>> 0` });
+    g.setFlags(K_LOGIC, 4, { fx: "0", fr: `${g.lo(i.rm)} & ${b}` });
     return;
   }
   g.setFlags(K_LOGIC, 8, {
     fx: "0",
-    fr: `(${g.lo(i.rm)} & ${b}) >>> 0`,
-    frh: `(${g.hi(i.rm)} & ${g.hi(i.reg)}) >>> 0`,
+    fr: `${g.lo(i.rm)} & ${b}`,
+    frh: `${g.hi(i.rm)} & ${g.hi(i.reg)}`,
   });
+}
+
+/** Unsigned 64-bit `x < y` of int32 halves (lo, hi) as an expression. */
+export function below64(xl: string, xh: string, yl: string, yh: string): string {
+  return `((${xh} >>> 0) < (${yh} >>> 0) || (${xh} === ${yh} && (${xl} >>> 0) < (${yl} >>> 0)))`;
 }
 
 /** An expression for CF (0/1) from the compile-time flag state; syncs to the ALU when unknown. */
 export function cfExpr(g: Gen): string {
   const k = g.fl;
-  if (k === K_ADD) return g.fsz === 8 ? "(frh > 0xffffffff ? 1 : 0)" : "(fr > 0xffffffff ? 1 : 0)";
-  if (k === K_SUB) return g.fsz === 8 ? "(frh < 0 ? 1 : 0)" : "(fr < 0 ? 1 : 0)";
+  const s8 = g.fsz === 8;
+  if (k === K_ADD) {
+    return `(${s8 ? below64("fr", "frh", "fa", "fah") : "(fr >>> 0) < (fa >>> 0)"} ? 1 : 0)`;
+  }
+  if (k === K_SUB) {
+    return `(${s8 ? below64("fa", "fah", "fb", "fbh") : "(fa >>> 0) < (fb >>> 0)"} ? 1 : 0)`;
+  }
   if (k === K_LOGIC || k === K_INC || k === K_DEC || k === K_EAGER) return "(fx & 1)";
   g.syncFlags();
   return "u.cf()";
@@ -118,13 +131,13 @@ export function emitIncDec(g: Gen, i: Insn, dec: boolean, s: number): void {
   const live = g.flagsLive();
   g.emit(`{ const a = ${g.lo(d)};`);
   if (live) g.emit(`const cf = ${cfExpr(g)};`);
-  g.emit(`const s = a ${dec ? "-" : "+"} 1;`);
+  g.emit(`const s = (a ${dec ? "-" : "+"} 1) | 0;`);
   if (s === 4) {
     g.setFlags(dec ? K_DEC : K_INC, 4, { fx: "cf", fa: "a", fb: "1", fr: "s" });
-    g.set32(d, "s >>> 0");
+    g.set32(d, "s");
   } else {
     g.emit(`const ah = ${g.hi(d)};`);
-    g.emit(`const h = ${dec ? "ah - (s < 0 ? 1 : 0)" : "ah + (s > 0xffffffff ? 1 : 0)"};`);
+    g.emit(`const h = ${dec ? "(ah - (a === 0 ? 1 : 0)) | 0" : "(ah + (s === 0 ? 1 : 0)) | 0"};`);
     g.setFlags(dec ? K_DEC : K_INC, 8, {
       fx: "cf",
       fa: "a",
@@ -134,7 +147,7 @@ export function emitIncDec(g: Gen, i: Insn, dec: boolean, s: number): void {
       fbh: "0",
       frh: "h",
     });
-    g.set64(d, "s >>> 0", "h >>> 0");
+    g.set64(d, "s", "h");
   }
   g.emit(`}`);
 }
@@ -163,7 +176,6 @@ export function overlayCfOf(g: Gen, bits: string): void {
   g.emit(`else if (fk === ${K_EAGER} || fk === ${K_LOGIC}) fx = (fx & ~0x801) | ${bits};`);
   g.emit(`else { fx = ((fa ^ fb ^ fr) & 0x10) | ${bits}; fk = ${K_LOGIC}; }`);
   g.fl = k === FL_ALU ? FL_ALU : FL_UNKNOWN;
-  if (k === FL_ALU) return;
 }
 
 /** ROL/ROR/SHL/SHR/SAR r32, imm (i.x: 0 rol, 1 ror, 4 shl, 5 shr, 6 sar), as `shiftR32I`. */
@@ -179,7 +191,7 @@ export function emitShift32(g: Gen, i: Insn): void {
   g.emit(`{ const a = ${g.lo(d)};`);
   if (k >= 4) {
     if (k === 4) {
-      g.emit(`const r = (a << ${n}) >>> 0; const cf = (a >>> ${32 - n}) & 1;`);
+      g.emit(`const r = a << ${n}; const cf = (a >>> ${32 - n}) & 1;`);
       g.emit(`const f = cf | 0x10 | (((r >>> 31) ^ cf) !== 0 ? 0x800 : 0);`);
     } else if (k === 5) {
       g.emit(`const r = a >>> ${n};`);
@@ -189,16 +201,16 @@ export function emitShift32(g: Gen, i: Insn): void {
         };`,
       );
     } else {
-      g.emit(`const r = ((a | 0) >> ${n}) >>> 0; const f = (((a | 0) >> ${n - 1}) & 1) | 0x10;`);
+      g.emit(`const r = a >> ${n}; const f = ((a >> ${n - 1}) & 1) | 0x10;`);
     }
     g.setFlags(K_LOGIC, 4, { fr: "r", frh: "0", fx: "f" });
     g.set32(d, "r");
   } else {
     if (k === 0) {
-      g.emit(`const r = ((a << ${n}) | (a >>> ${32 - n})) >>> 0;`);
+      g.emit(`const r = (a << ${n}) | (a >>> ${32 - n});`);
       g.emit(`const cf = r & 1; const of = (r >>> 31) ^ cf;`);
     } else {
-      g.emit(`const r = ((a >>> ${n}) | (a << ${32 - n})) >>> 0;`);
+      g.emit(`const r = (a >>> ${n}) | (a << ${32 - n});`);
       g.emit(`const cf = r >>> 31; const of = cf ^ ((r >>> 30) & 1);`);
     }
     g.set32(d, "r");
@@ -219,19 +231,19 @@ export function emitShift64(g: Gen, i: Insn): void {
       g.emit(
         `const cf = ${n > 32 ? `(lo >>> ${64 - n}) & 1` : `(hi >>> ${(32 - n) & 31}) & 1`};`,
       );
-      if (n < 32) g.emit(`rh = ((hi << ${n}) | (lo >>> ${32 - n})) >>> 0; r = (lo << ${n}) >>> 0;`);
-      else g.emit(`rh = (lo << ${n - 32}) >>> 0; r = 0;`);
+      if (n < 32) g.emit(`rh = (hi << ${n}) | (lo >>> ${32 - n}); r = lo << ${n};`);
+      else g.emit(`rh = lo << ${n - 32}; r = 0;`);
       g.emit(`const f = cf | 0x10 | (((rh >>> 31) ^ cf) !== 0 ? 0x800 : 0);`);
     } else {
       g.emit(`const cf = ${n <= 32 ? `(lo >>> ${n - 1}) & 1` : `(hi >>> ${n - 33}) & 1`};`);
       if (k === 5) {
-        if (n < 32) g.emit(`rh = hi >>> ${n}; r = ((lo >>> ${n}) | (hi << ${32 - n})) >>> 0;`);
-        else g.emit(`rh = 0; r = hi >>> ${n - 32};`);
+        if (n < 32) g.emit(`rh = hi >>> ${n}; r = (lo >>> ${n}) | (hi << ${32 - n});`);
+        else g.emit(`rh = 0; r = (hi >>> ${n - 32}) | 0;`);
         g.emit(`const f = cf | 0x10${n === 1 ? " | ((hi >>> 31) !== 0 ? 0x800 : 0)" : ""};`);
       } else {
         if (n < 32) {
-          g.emit(`rh = ((hi | 0) >> ${n}) >>> 0; r = ((lo >>> ${n}) | (hi << ${32 - n})) >>> 0;`);
-        } else g.emit(`rh = ((hi | 0) >> 31) >>> 0; r = ((hi | 0) >> ${n - 32}) >>> 0;`);
+          g.emit(`rh = hi >> ${n}; r = (lo >>> ${n}) | (hi << ${32 - n});`);
+        } else g.emit(`rh = hi >> 31; r = hi >> ${n - 32};`);
         g.emit(`const f = cf | 0x10;`);
       }
     }
@@ -246,11 +258,11 @@ export function emitShift64(g: Gen, i: Insn): void {
     const x = n < 32 ? "lo" : "hi";
     const y = n < 32 ? "hi" : "lo";
     if (k === 0) {
-      g.emit(`rh = ((${y} << ${m}) | (${x} >>> ${32 - m})) >>> 0;`);
-      g.emit(`r = ((${x} << ${m}) | (${y} >>> ${32 - m})) >>> 0;`);
+      g.emit(`rh = (${y} << ${m}) | (${x} >>> ${32 - m});`);
+      g.emit(`r = (${x} << ${m}) | (${y} >>> ${32 - m});`);
     } else {
-      g.emit(`r = ((${x} >>> ${m}) | (${y} << ${32 - m})) >>> 0;`);
-      g.emit(`rh = ((${y} >>> ${m}) | (${x} << ${32 - m})) >>> 0;`);
+      g.emit(`r = (${x} >>> ${m}) | (${y} << ${32 - m});`);
+      g.emit(`rh = (${y} >>> ${m}) | (${x} << ${32 - m});`);
     }
   }
   if (k === 0) g.emit(`const cf = r & 1; const of = (rh >>> 31) ^ cf;`);
@@ -269,27 +281,31 @@ export function emitImul(g: Gen, i: Insn): void {
       `{ const a = ${g.lo(i.rm)} | 0; const b = ${imm ? `${i.imm | 0}` : `${g.lo(i.reg)} | 0`};`,
     );
     g.emit(`const lo = Math.imul(a, b);`);
-    g.set32(dst, "lo >>> 0");
+    g.set32(dst, "lo");
     overlayCfOf(g, "(a * b !== lo ? 0x801 : 0)");
     g.emit(`}`);
     return;
   }
-  g.emit(`{ const aL = ${g.lo(i.rm)} | 0, aH = ${g.hi(i.rm)} | 0;`);
+  g.emit(`{ const aL = ${g.lo(i.rm)}, aH = ${g.hi(i.rm)};`);
   if (imm) g.emit(`const bL = ${i.imm | 0}, bH = ${i.immHi | 0};`);
-  else g.emit(`const bL = ${g.lo(i.reg)} | 0, bH = ${g.hi(i.reg)} | 0;`);
+  else g.emit(`const bL = ${g.lo(i.reg)}, bH = ${g.hi(i.reg)};`);
   g.emit(`let over = false, rl = 0, rh = 0;`);
   g.emit(`if (aH === aL >> 31 && bH === bL >> 31) {`);
-  g.emit(`const lo = Math.imul(aL, bL); rh = Math.round((aL * bL - (lo >>> 0)) / ${TWO32}) >>> 0;`);
-  g.emit(`rl = lo >>> 0;`);
+  g.emit(`const lo = Math.imul(aL, bL); rh = Math.round((aL * bL - (lo >>> 0)) / ${TWO32}) | 0;`);
+  g.emit(`rl = lo;`);
   g.emit(`} else if (bH === bL >> 31) {`);
   g.emit(`const aLu = aL >>> 0, bLu = bL >>> 0; const lo = Math.imul(aL, bL);`);
   g.emit(`const mh = Math.round((aLu * bLu - (lo >>> 0)) / ${TWO32});`);
-  g.emit(`rl = lo >>> 0; rh = (mh + Math.imul(aL, bH) + Math.imul(aH, bL)) >>> 0;`);
+  g.emit(`rl = lo; rh = (mh + Math.imul(aL, bH) + Math.imul(aH, bL)) | 0;`);
   g.emit(`const pd = Math.abs((aH * ${TWO32} + aLu) * bL);`);
   g.emit(`if (pd < 0x4000000000000000) over = false;`);
   g.emit(`else if (pd >= 0x10000000000000000) over = true;`);
-  g.emit(`else { over = K.imul64Over(aL, aH, bL, bH); rl = K.MUL_LO[0]; rh = K.MUL_LO[1]; }`);
-  g.emit(`} else { over = K.imul64Over(aL, aH, bL, bH); rl = K.MUL_LO[0]; rh = K.MUL_LO[1]; }`);
+  g.emit(
+    `else { over = K.imul64Over(aL, aH, bL, bH); rl = K.MUL_LO[0] | 0; rh = K.MUL_LO[1] | 0; }`,
+  );
+  g.emit(
+    `} else { over = K.imul64Over(aL, aH, bL, bH); rl = K.MUL_LO[0] | 0; rh = K.MUL_LO[1] | 0; }`,
+  );
   g.set64(dst, "rl", "rh");
   overlayCfOf(g, "(over ? 0x801 : 0)");
   g.emit(`}`);
@@ -301,25 +317,25 @@ export function emitLea(g: Gen, i: Insn): void {
   if (i.eaMode === 2 && i.osz === 4) {
     let e = `${g.lo(i.base)} + ${i.disp}`;
     if (i.index >= 0) e = `${e} + (${g.lo(i.index)} << ${i.scale})`;
-    g.set32(r, `(${e}) >>> 0`);
+    g.set32(r, `(${e}) | 0`);
     return;
   }
   const d = i.d64;
-  g.emit(`{ let lo = ${d >>> 0}, hi = ${d < 0 ? 0xffffffff : 0};`);
+  g.emit(`{ let lo = ${d | 0}, hi = ${d < 0 ? -1 : 0};`);
   if (i.base >= 0) {
-    g.emit(`{ const t = lo + ${g.lo(i.base)}; lo = t >>> 0;`);
-    g.emit(`hi = hi + ${g.hi(i.base)} + (t > 0xffffffff ? 1 : 0); }`);
+    g.emit(`{ const t = (lo + ${g.lo(i.base)}) | 0;`);
+    g.emit(`hi = (hi + ${g.hi(i.base)} + ((t >>> 0) < (lo >>> 0) ? 1 : 0)) | 0; lo = t; }`);
   }
   if (i.index >= 0) {
     const sc = i.scale;
     const xl = g.lo(i.index);
     const xh = g.hi(i.index);
-    const slo = sc === 0 ? xl : `((${xl} << ${sc}) >>> 0)`;
-    const shi = sc === 0 ? xh : `(((${xh} << ${sc}) | (${xl} >>> ${32 - sc})) >>> 0)`;
-    g.emit(`{ const t = lo + ${slo}; lo = t >>> 0;`);
-    g.emit(`hi = hi + ${shi} + (t > 0xffffffff ? 1 : 0); }`);
+    const slo = sc === 0 ? xl : `(${xl} << ${sc})`;
+    const shi = sc === 0 ? xh : `((${xh} << ${sc}) | (${xl} >>> ${32 - sc}))`;
+    g.emit(`{ const t = (lo + ${slo}) | 0;`);
+    g.emit(`hi = (hi + ${shi} + ((t >>> 0) < (lo >>> 0) ? 1 : 0)) | 0; lo = t; }`);
   }
-  g.set64(r, "lo", "hi >>> 0");
+  g.set64(r, "lo", "hi");
   g.emit(`}`);
 }
 

@@ -8,6 +8,7 @@
 
 import { K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB } from "../alu/alu.ts";
 import type { Gen } from "./gen.ts";
+import { below64 } from "./emit_alu.ts";
 
 /**
  * A boolean expression for condition `cc` (the low nibble of Jcc/SETcc),
@@ -15,88 +16,54 @@ import type { Gen } from "./gen.ts";
  * moving them into the ALU and asking `Alu.cond`.
  */
 export function condExpr(g: Gen, cc: number): string {
-  const k = g.fl;
-  const s = g.fsz;
-  const neg = (cc & 1) !== 0;
-  const base = cc & 0xe;
-  let e: string | null = null;
-  if (k === K_SUB && (s === 4 || s === 8)) {
-    if (s === 4) {
-      switch (cc) {
-        case 2:
-          return "(fa < fb)";
-        case 3:
-          return "(fa >= fb)";
-        case 4:
-          return "(fa === fb)";
-        case 5:
-          return "(fa !== fb)";
-        case 6:
-          return "(fa <= fb)";
-        case 7:
-          return "(fa > fb)";
-        case 12:
-          return "((fa | 0) < (fb | 0))";
-        case 13:
-          return "((fa | 0) >= (fb | 0))";
-        case 14:
-          return "((fa | 0) <= (fb | 0))";
-        case 15:
-          return "((fa | 0) > (fb | 0))";
-      }
-    } else {
-      switch (cc) {
-        case 2:
-          return "(fah < fbh || (fah === fbh && fa < fb))";
-        case 3:
-          return "(fah > fbh || (fah === fbh && fa >= fb))";
-        case 4:
-          return "(fa === fb && fah === fbh)";
-        case 5:
-          return "(fa !== fb || fah !== fbh)";
-        case 6:
-          return "(fah < fbh || (fah === fbh && fa <= fb))";
-        case 7:
-          return "(fah > fbh || (fah === fbh && fa > fb))";
-        case 12:
-          return "((fah | 0) < (fbh | 0) || (fah === fbh && fa < fb))";
-        case 13:
-          return "((fah | 0) > (fbh | 0) || (fah === fbh && fa >= fb))";
-        case 14:
-          return "((fah | 0) < (fbh | 0) || (fah === fbh && fa <= fb))";
-        case 15:
-          return "((fah | 0) > (fbh | 0) || (fah === fbh && fa > fb))";
-      }
-    }
-  } else if (k === K_LOGIC || k === K_ADD || k === K_INC || k === K_DEC) {
-    const mask = s === 1 ? "0xff" : s === 2 ? "0xffff" : "";
-    const zf = s === 8
-      ? "(((fr | 0) | (frh | 0)) === 0)"
-      : mask !== ""
-      ? `((fr & ${mask}) === 0)`
-      : "((fr | 0) === 0)";
-    const sf = s === 8
-      ? "((frh | 0) < 0)"
-      : s === 4
-      ? "((fr | 0) < 0)"
-      : `(((fr >>> ${s * 8 - 1}) & 1) !== 0)`;
-    if (base === 4) e = zf;
-    else if (base === 8) e = sf;
-    else if (k === K_LOGIC) {
-      if (base === 2) e = "((fx & 1) !== 0)";
-      else if (base === 0) e = "((fx & 0x800) !== 0)";
-      else if (base === 6) e = `((fx & 1) !== 0 || ${zf})`;
-      else if (base === 12) e = `(${sf} !== ((fx & 0x800) !== 0))`;
-      else if (base === 14) e = `(${zf} || ${sf} !== ((fx & 0x800) !== 0))`;
-    } else if (base === 2) {
-      e = k === K_ADD
-        ? (s === 8 ? "(frh > 0xffffffff)" : s === 4 ? "(fr > 0xffffffff)" : null)
-        : "((fx & 1) !== 0)";
-    }
-    if (e !== null) return neg ? `!${e}` : e;
-  }
+  const e = knownCond(g.fl, g.fsz, cc & 0xe);
+  if (e !== null) return (cc & 1) !== 0 ? `!${e}` : e;
   g.syncFlags();
   return `u.cond(${cc})`;
+}
+
+/** The even condition `base` (O B E BE S P L LE) for a known producer, or null. */
+function knownCond(k: number, s: number, base: number): string | null {
+  if (k === K_SUB && (s === 4 || s === 8)) {
+    const ltU = s === 4 ? "((fa >>> 0) < (fb >>> 0))" : below64("fa", "fah", "fb", "fbh");
+    const eq = s === 4 ? "(fa === fb)" : "(fa === fb && fah === fbh)";
+    const ltS = s === 4 ? "(fa < fb)" : "(fah < fbh || (fah === fbh && (fa >>> 0) < (fb >>> 0)))";
+    switch (base) {
+      case 2:
+        return ltU;
+      case 4:
+        return eq;
+      case 6:
+        return `(${ltU} || ${eq})`;
+      case 12:
+        return ltS;
+      case 14:
+        return `(${ltS} || ${eq})`;
+    }
+    return null;
+  }
+  if (k !== K_LOGIC && k !== K_ADD && k !== K_INC && k !== K_DEC) return null;
+  if (s !== 1 && s !== 4 && s !== 8) return null;
+  const zf = s === 8 ? "((fr | frh) === 0)" : s === 4 ? "(fr === 0)" : "((fr & 0xff) === 0)";
+  const sf = s === 8 ? "(frh < 0)" : s === 4 ? "(fr < 0)" : "((fr & 0x80) !== 0)";
+  if (base === 4) return zf;
+  if (base === 8) return sf;
+  if (k === K_LOGIC) {
+    const of = "((fx & 0x800) !== 0)";
+    const cf = "((fx & 1) !== 0)";
+    if (base === 0) return of;
+    if (base === 2) return cf;
+    if (base === 6) return `(${cf} || ${zf})`;
+    if (base === 12) return `(${sf} !== ${of})`;
+    if (base === 14) return `(${zf} || ${sf} !== ${of})`;
+    return null;
+  }
+  if (base === 2) {
+    if (k !== K_ADD) return "((fx & 1) !== 0)";
+    if (s === 4) return "((fr >>> 0) < (fa >>> 0))";
+    if (s === 8) return below64("fr", "frh", "fa", "fah");
+  }
+  return null;
 }
 
 /**

@@ -40,9 +40,9 @@ export function emitEa(g: Gen, i: Insn, name: string, need: number): void {
     if (i.ripRel !== 0) e = `${g.next + i.d64}`;
     else {
       e = `${i.d64}`;
-      if (i.base >= 0) e = `(${e} + ((${g.hi(i.base)} | 0) * ${TWO32} + ${g.lo(i.base)}))`;
+      if (i.base >= 0) e = `(${e} + (${g.hi(i.base)} * ${TWO32} + (${g.lo(i.base)} >>> 0)))`;
       if (i.index >= 0) {
-        e = `(${e} + ((${g.hi(i.index)} | 0) * ${TWO32} + ${g.lo(i.index)}) * ${1 << i.scale})`;
+        e = `(${e} + (${g.hi(i.index)} * ${TWO32} + (${g.lo(i.index)} >>> 0)) * ${1 << i.scale})`;
       }
     }
     // FS/GS add their base (ES/CS/SS/DS have base 0 in 64-bit mode).
@@ -66,10 +66,10 @@ export function tlbRead(g: Gen, lin: string, size: number, v: string, vh: string
   g.emit(`{ const o = ${lin} & 0xfff; const x = (${lin} >>> 12) & ${TMASK};`);
   if (size === 4) {
     g.emit(`if (rT[x] !== ${lin} - o || (o & 3) !== 0) ${g.bail()}`);
-    g.emit(`${v} = rM[x][o >> 2]; }`);
+    g.emit(`${v} = rM[x][o >> 2] | 0; }`);
   } else if (size === 8) {
     g.emit(`if (rT[x] !== ${lin} - o || (o & 7) !== 0) ${g.bail()}`);
-    g.emit(`const m = rM[x]; ${v} = m[o >> 2]; ${vh} = m[(o >> 2) + 1]; }`);
+    g.emit(`const m = rM[x]; ${v} = m[o >> 2] | 0; ${vh} = m[(o >> 2) + 1] | 0; }`);
   } else if (size === 1) {
     g.emit(`if (rT[x] !== ${lin} - o) ${g.bail()}`);
     g.emit(`${v} = rB[x][o]; }`);
@@ -122,7 +122,7 @@ export function emitStoreImm(g: Gen, i: Insn): void {
   const s = i.osz;
   g.emit(`{`);
   emitEa(g, i, "lin", 2);
-  tlbWrite(g, "lin", s, `${i.imm >>> 0}`, `${i.immHi >>> 0}`);
+  tlbWrite(g, "lin", s, `${i.imm | 0}`, `${i.immHi | 0}`);
   g.emit(`}`);
 }
 
@@ -136,19 +136,19 @@ export function emitPush(g: Gen, size: number, lo: string, hi: string): void {
   g.wrote(4);
   g.usesStack = true;
   if (size === 8) {
-    g.emit(`{ let nlo = ${sp} - 8; let nhi = ${sph};`);
-    g.emit(`if (nlo < 0) { nlo += ${TWO32}; nhi = (nhi - 1) >>> 0; }`);
+    g.emit(`{ const nlo = (${sp} - 8) | 0; let nhi = ${sph};`);
+    g.emit(`if ((${sp} >>> 0) < 8) nhi = (nhi - 1) | 0;`);
     g.emit(
       `if (((nhi + 0x8000) >>> 16) !== 0 && ((nhi + 0x8000) >>> 0) !== 0) ${g.bail()}`,
     );
-    g.emit(`const sl = nhi === 0 ? nlo : (nhi | 0) * ${TWO32} + nlo;`);
+    g.emit(`const sl = nhi === 0 ? nlo >>> 0 : nhi * ${TWO32} + (nlo >>> 0);`);
     tlbWrite(g, "sl", 8, lo, hi);
     g.emit(`${sp} = nlo; ${sph} = nhi; }`);
   } else {
     g.emit(`{ const nsp = (${sp} - 4) >>> 0;`);
     g.emit(`if ((sf[2] & 2) === 0) ${g.bail()}`);
     tlbWrite(g, "nsp", 4, lo, "0");
-    g.emit(`${sp} = nsp; }`);
+    g.emit(`${sp} = nsp | 0; }`);
   }
 }
 
@@ -162,14 +162,16 @@ export function emitPop(g: Gen, size: number, v: string, vh: string, extra: numb
   g.wrote(4);
   g.usesStack = true;
   if (size === 8) {
-    g.emit(`{ const sl = ${sph} === 0 ? ${sp} : (${sph} | 0) * ${TWO32} + ${sp};`);
+    g.emit(`{ const sl = ${sph} === 0 ? ${sp} >>> 0 : ${sph} * ${TWO32} + (${sp} >>> 0);`);
     tlbRead(g, "sl", 8, v, vh);
-    g.emit(`const nv = ${sp} + ${size + extra}; ${sp} = nv >>> 0;`);
-    g.emit(`if (nv >= ${TWO32}) ${sph} = (${sph} + 1) >>> 0; }`);
+    g.emit(`const nv = (${sp} + ${size + extra}) | 0;`);
+    g.emit(`if ((nv >>> 0) < (${sp} >>> 0)) ${sph} = (${sph} + 1) | 0;`);
+    g.emit(`${sp} = nv; }`);
   } else {
     g.emit(`{ if ((sf[2] & 1) === 0) ${g.bail()}`);
-    tlbRead(g, sp, 4, v, vh);
-    g.emit(`${sp} = (${sp} + ${size + extra}) >>> 0; }`);
+    g.emit(`const sl = ${sp} >>> 0;`);
+    tlbRead(g, "sl", 4, v, vh);
+    g.emit(`${sp} = (${sp} + ${size + extra}) | 0; }`);
   }
 }
 

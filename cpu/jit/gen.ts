@@ -5,10 +5,13 @@
  *
  * Conventions of the generated code (see `compile.ts` for the frame):
  * - GPR halves live in locals `l<r>` (low 32 bits) and `h<r>` (high 32
- *   bits), always holding unsigned 32-bit values, as `cpu.gpr` does.
- * - The lazy flags live in `fk fs fa fb fr fah fbh frh fx`, in the ALU's
- *   own format (`alu/alu.ts`: kind, size, unsigned operands, unmasked
- *   result); `fk = -1` means the flags are in `cpu.alu` already.
+ *   bits) as int32 values (`| 0`): V8 keeps them in machine registers,
+ *   where unsigned values above 2^31 would be doubles.
+ * - The lazy flags live in `fk fs fa fb fr fah fbh frh fx`: the ALU's kind
+ *   and size, the operands and the truncated result as int32 halves, and
+ *   `fx` (CF for INC/DEC, CF|AF|OF for logic and shifts); `fk = -1` means
+ *   the flags are in `cpu.alu` already. {@link FLAGS_TO_ALU} converts them
+ *   to the ALU's format (unsigned operands, unmasked result).
  * - `R` is the retired count at the start of the current basic block; an
  *   exit sets `e` (the instructions completed in the block) and `nip` (the
  *   next RIP) before `break X`, and the shared epilogue writes everything
@@ -26,6 +29,26 @@ import type { Handler } from "../icache.ts";
 export const FL_ALU = -1;
 /** The flags' kind is only known at run time (`fk`). */
 export const FL_UNKNOWN = -2;
+
+/**
+ * Code that moves the flag locals into `cpu.alu` in its format (kinds:
+ * 1 ADD, 2 SUB, 4 INC, 5 DEC, 6 LOGIC; see `alu/alu.ts`) and marks them
+ * moved.
+ */
+export const FLAGS_TO_ALU: string = [
+  "if (fk >= 0) {",
+  "u.kind = fk; u.size = fs; u.fx = fx;",
+  "if (fk === 6) { u.res = fr >>> 0; u.resH = frh >>> 0; }",
+  "else if (fk !== 0) {",
+  "const A = fa >>> 0, B = fk >= 4 ? 1 : fb >>> 0, S = (fk === 1 || fk === 4) ? A + B : A - B;",
+  "u.a = A; u.b = B; u.res = S;",
+  "if (fs === 8) {",
+  "const AH = fah >>> 0, BH = fk >= 4 ? 0 : fbh >>> 0;",
+  "u.aH = AH; u.bH = BH;",
+  "u.resH = (fk === 1 || fk === 4) ? AH + BH + (S > 0xffffffff ? 1 : 0) : AH - BH - (S < 0 ? 1 : 0);",
+  "} }",
+  "fk = -1; }",
+].join(" ");
 
 /** Per-instruction facts the flag liveness scan uses. */
 export interface FlagUse {
@@ -102,13 +125,13 @@ export class Gen {
     this.written[r] = true;
   }
 
-  /** Emit a 32-bit register write: low half `expr` (unsigned), high half 0. */
+  /** Emit a 32-bit register write: low half `expr` (int32), high half 0. */
   set32(r: number, expr: string): void {
     this.wrote(r);
     this.emit(`l${r} = ${expr}; h${r} = 0;`);
   }
 
-  /** Emit a 64-bit register write from two unsigned expressions. */
+  /** Emit a 64-bit register write from two int32 expressions. */
   set64(r: number, lo: string, hi: string): void {
     this.wrote(r);
     this.emit(`l${r} = ${lo}; h${r} = ${hi};`);
@@ -164,10 +187,7 @@ export class Gen {
   /** Emit code that moves the flag locals into `cpu.alu` (if they hold anything). */
   syncFlags(): void {
     if (this.fl === FL_ALU) return;
-    const body =
-      "u.kind = fk; u.size = fs; u.a = fa; u.b = fb; u.res = fr; u.aH = fah; u.bH = fbh; u.resH = frh; u.fx = fx; fk = -1;";
-    if (this.fl === FL_UNKNOWN) this.emit(`if (fk >= 0) { ${body} }`);
-    else this.emit(body);
+    this.emit(FLAGS_TO_ALU);
     this.fl = FL_ALU;
   }
 

@@ -206,8 +206,8 @@ function movRR(g: Gen, i: Insn): void {
 }
 
 function movRI(g: Gen, i: Insn): void {
-  if (i.osz === 4) g.set32(i.rm, `${i.imm >>> 0}`);
-  else g.set64(i.rm, `${i.imm >>> 0}`, `${i.immHi >>> 0}`);
+  if (i.osz === 4) g.set32(i.rm, `${i.imm | 0}`);
+  else g.set64(i.rm, `${i.imm | 0}`, `${i.immHi | 0}`);
 }
 
 function movzx8(g: Gen, i: Insn): void {
