@@ -42,7 +42,7 @@ export interface PcMachineOptions
 export type EngineKind = "interp" | "jit";
 
 /** The engine used when none is named. */
-export const DEFAULT_ENGINE: EngineKind = "interp";
+export const DEFAULT_ENGINE: EngineKind = "jit";
 
 /**
  * CPU model names accepted at the head of a `-cpu` spec. nestvm has one

@@ -154,7 +154,6 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   let fn: (cpu: Cpu, limit: number) => void;
   try {
     fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
-    if (Deno.env.get("JITDUMP")) console.error(src);
   } catch (e) {
     throw new Error(`block compiler: bad code generated (${e})\n${src}`);
   }

@@ -48,6 +48,12 @@ export class JitEngine {
   /** Run until `cpu.retired` reaches `cpu.loopLimit` (the interpreter loop's contract). */
   run(cpu: Cpu): void {
     while (cpu.retired < cpu.loopLimit) {
+      if ((cpu.dr[7] & 0xff) !== 0) {
+        // Hardware breakpoints armed (DR7 L0-3/G0-3): compiled code does not
+        // check them per instruction, so the interpreter runs everything.
+        cpu.step();
+        continue;
+      }
       const ip = cpu.rip;
       const o = ip - cpu.codeIp;
       let i = o >= 0 && o < 4096 ? cpu.codePage[o] : undefined;

@@ -43,8 +43,30 @@ function insn(r: Rng, bits: number): number[] {
     if (bits === 64) return [...rex(reg, 15, wide), ...op, modrm(1, reg, 15), disp];
     return [...op, modrm(0, reg, 5), ...imm32Fixed(LAYOUT.data + disp)];
   };
-  const k = Math.floor(r() * 22);
+  const k = Math.floor(r() * 28);
   switch (k) {
+    case 22: // ALU [mem], r (read-modify-write) / CMP [mem], r
+      return mem(s, w, [pick(r, [0x01, 0x09, 0x21, 0x29, 0x31, 0x39])]);
+    case 23: // ALU byte [mem], imm8
+      return [...mem(Math.floor(r() * 8), false, [0x80]), Math.floor(r() * 256)];
+    case 24: // TEST [mem], r / TEST byte [mem], imm8
+      if (r() < 0.5) return mem(s, w, [0x85]);
+      return [...mem(0, false, [0xf6]), Math.floor(r() * 256)];
+    case 25: // MOVZX/MOVSX from memory
+      return mem(d, w, [0x0f, pick(r, [0xb6, 0xb7, 0xbe, 0xbf])]);
+    case 26: // byte moves with memory
+      if (r() < 0.33) return [...mem(0, false, [0xc6]), Math.floor(r() * 256)];
+      if (r() < 0.5) return mem(d & 3, false, [0x8a]);
+      return mem(s & 3, false, [0x88]);
+    case 27: // byte and 16-bit ALU between registers
+      if (r() < 0.5) {
+        return [pick(r, [0x00, 0x08, 0x20, 0x28, 0x30, 0x38, 0x02, 0x2a]), modrm(3, s & 3, d & 3)];
+      }
+      return [
+        0x66,
+        pick(r, [0x01, 0x09, 0x21, 0x29, 0x31, 0x39, 0x03, 0x2b]),
+        modrm(3, s & 7, d & 7),
+      ];
     case 0:
     case 1: // ALU r, r
       return [

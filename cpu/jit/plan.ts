@@ -36,6 +36,15 @@ import {
   leaInline,
 } from "./emit_alu.ts";
 import { eaSupported, emitLoad, emitPopR, emitPushR, emitStore, emitStoreImm } from "./emit_mem.ts";
+import {
+  aluEInline,
+  emitAluE,
+  emitAluGSmall,
+  emitMovB,
+  emitMovx,
+  emitTestE,
+  memOk,
+} from "./emit_eop.ts";
 
 /** How a basic block ends at this instruction. */
 export const enum Term {
@@ -231,6 +240,14 @@ export function planInsn(i: Insn, bits: number): Plan | null {
     if (i.isMem === 0) return inline(emitAluGdst, WRITES);
     if (eaSupported(bits, i)) return inline(emitAluGdst, WRITES_MEM);
   }
+  const mem = i.isMem !== 0;
+  if (h === A.aluEdst && aluEInline(bits, i)) return inline(emitAluE, mem ? WRITES_MEM : WRITES);
+  if (h === A.aluGdst && aluInline(i.x, 4) && (i.y === 1 || s === 2) && memOk(bits, i)) {
+    return inline(emitAluGSmall, mem ? WRITES_MEM : WRITES);
+  }
+  if (h === A.test && memOk(bits, i)) return inline(emitTestE, mem ? WRITES_MEM : WRITES);
+  if (h === D.movB && memOk(bits, i)) return inline(emitMovB, mem ? MEM : PURE);
+  if (h === D.movx && wide && memOk(bits, i)) return inline(emitMovx, mem ? MEM : PURE);
   if (h === F.incR32 || h === F.incR64) {
     return inline((g, x) => emitIncDec(g, x, false, x.osz), READS);
   }
