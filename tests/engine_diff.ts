@@ -25,6 +25,8 @@ export interface EngineRun {
   readonly regions: number;
   /** Instructions retired in compiled regions. */
   readonly compiled: number;
+  /** Regions whose generated code V8 rejected (must be 0). */
+  readonly compileErrors: number;
 }
 
 /** Options of {@link runGuest}. */
@@ -46,7 +48,10 @@ export function runGuest(
   const image = Deno.readFileSync(new URL(`../guests/build/${name}`, import.meta.url));
   let output = "";
   const dec = new TextDecoder();
-  const m = createMachine({ serial: (b) => (output += dec.decode(b, { stream: true })) });
+  const m = createMachine({
+    serial: (b) => (output += dec.decode(b, { stream: true })),
+    engine: "interp",
+  });
   try {
     if (engine === "jit") m.cpu.jit = new JitEngine(options.hot ?? 2);
     bootKernel(m, image, { cmdline: options.cmdline ?? "" });
@@ -60,6 +65,7 @@ export function runGuest(
       state: m.cpu.saveState(),
       regions: jit?.stats.regions ?? 0,
       compiled: jit?.compiledRetired ?? 0,
+      compileErrors: jit?.stats.errors ?? 0,
     };
   } finally {
     m.dispose?.();

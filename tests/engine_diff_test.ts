@@ -26,5 +26,7 @@ for (const name of images) {
     assert.equal(b.instructions, a.instructions);
     assert.deepEqual(b.state, a.state);
     assert.ok(b.compiled > 0, `${name}: no instruction ran compiled`);
+    assert.equal(b.compileErrors, 0);
+    assert.equal(a.compiled, 0, "the interp run compiled nothing");
   });
 }

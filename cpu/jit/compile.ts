@@ -60,6 +60,10 @@ export interface JitStats {
   insns: number;
   /** Instructions where no region could start. */
   refused: number;
+  /** Regions whose generated source V8 rejected (a compiler bug; the interpreter ran them). */
+  errors: number;
+  /** The last such error. */
+  lastError: string;
 }
 
 /**
@@ -155,7 +159,10 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   try {
     fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
   } catch (e) {
-    throw new Error(`block compiler: bad code generated (${e})\n${src}`);
+    // A compiler bug must not stop the guest: the interpreter runs this code.
+    stats.errors++;
+    stats.lastError = `${e}`;
+    return NO_BLOCK;
   }
   stats.regions++;
   stats.insns += total;

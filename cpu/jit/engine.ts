@@ -29,7 +29,7 @@ const WARM_SPAN = 200;
 /** The block compiler attached to one vCPU (`Cpu.jit`). */
 export class JitEngine {
   /** Compiler statistics. */
-  readonly stats: JitStats = { regions: 0, insns: 0, refused: 0 };
+  readonly stats: JitStats = { regions: 0, insns: 0, refused: 0, errors: 0, lastError: "" };
   /** Instructions retired in compiled regions. */
   compiledRetired = 0;
   fnMs = 0;

@@ -215,6 +215,7 @@ for (const bits of [64, 32]) {
             if (sa !== "limit" || a.cpu.retired > 20000) break;
           }
           compiled += b.cpu.jit!.compiledRetired;
+          assert.equal(b.cpu.jit!.stats.errors, 0, b.cpu.jit!.stats.lastError);
         },
       ),
       { seed: 0x17e17, numRuns: fuzzRuns(60) },
