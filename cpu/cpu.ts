@@ -557,12 +557,13 @@ export class Cpu implements CpuEngine {
   }
 
   /**
-   * Interpret one instruction (fewer if an event needs the run loop): the
-   * block compiler's fallback for what it does not compile.
+   * Interpret up to `n` instructions (fewer at the run loop's limit or when
+   * an event needs it): the block compiler's fallback for what it does not
+   * compile.
    */
-  step(): void {
+  step(n = 1): void {
     const lim = this.loopLimit;
-    this.loopLimit = this.retired + 1;
+    this.loopLimit = Math.min(lim, this.retired + n);
     this.loop();
     // A handler that asked for attention left loopLimit at 0: keep that.
     if (this.loopLimit !== 0) this.loopLimit = lim;

@@ -21,6 +21,9 @@ import { compileRegion, type JitStats } from "./compile.ts";
 /** Times the dispatcher reaches an instruction before a region is compiled there. */
 const DEFAULT_HOT = 32;
 
+/** Instructions interpreted per dispatch in code that is not hot yet. */
+const COLD_BATCH = 8;
+
 /** Calls of a region that run with a short limit (see `JitBlock.warm`). */
 const WARM_CALLS = 24;
 /** Their limit: instructions past the retired count. */
@@ -32,7 +35,6 @@ export class JitEngine {
   readonly stats: JitStats = { regions: 0, insns: 0, refused: 0, errors: 0, lastError: "" };
   /** Instructions retired in compiled regions. */
   compiledRetired = 0;
-  fnMs = 0;
   /** Region calls. */
   calls = 0;
   /** Instructions the dispatcher handed to the interpreter. */
@@ -69,8 +71,10 @@ export class JitEngine {
       let b = i.jit;
       if (b === null) {
         if (++i.heat < this.hot) {
+          // Cold code: interpret a few instructions per dispatch (heat is
+          // counted where a batch starts; hot code still gets there).
           this.steps++;
-          cpu.step();
+          cpu.step(COLD_BATCH);
           continue;
         }
         b = compileRegion(cpu, i, this.stats);
@@ -85,9 +89,7 @@ export class JitEngine {
           b.warm.calls++;
           lim = Math.min(lim, r + WARM_SPAN);
         }
-        const t0 = performance.now();
         b.fn(cpu, lim);
-        this.fnMs += performance.now() - t0;
         if (cpu.retired !== r) {
           this.compiledRetired += cpu.retired - r;
           continue;
