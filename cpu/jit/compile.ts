@@ -38,6 +38,9 @@ const MAX_INSNS = 160;
 /** Most instructions in one basic block. */
 const MAX_BLOCK_INSNS = 64;
 
+/** Extra visits before a block start inside a compiled region starts a region of its own. */
+const COVERED_HEAT = 2048;
+
 /** Module helpers the generated code calls (passed as K). */
 const K = { imul64Over, MUL_LO };
 
@@ -68,15 +71,16 @@ export interface JitStats {
 
 /**
  * Compile the region starting at the current RIP, whose decoded
- * instruction is `first` in the current code page; returns it or
- * {@link NO_BLOCK}. Never changes guest state.
+ * instruction is `first` in the current code page; returns it,
+ * {@link NO_BLOCK}, or null when the region was rooted at the head of an
+ * enclosing loop instead (it is entered there). Never changes guest state.
  */
-export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock {
+export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock | null {
   const bits = cpu.codeBits;
   const page = cpu.codePage;
   const pageIp = cpu.codeIp;
-  const startOff = cpu.rip - pageIp;
-  if (bits === 16 || page[startOff] !== first) return NO_BLOCK;
+  const firstOff = cpu.rip - pageIp;
+  if (bits === 16 || page[firstOff] !== first) return NO_BLOCK;
   const bytes = frameBytes(cpu, page);
   const fetch = (off: number): Insn | null => {
     let i = page[off];
@@ -90,7 +94,88 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     }
     return i.frame2 >= 0 || off + i.len >= 4096 ? null : i;
   };
-  // ---- discovery ----
+  // ---- discovery; a region is rooted at the head of the loop it is in ----
+  let startOff = firstOff;
+  let d = discover(fetch, bits, pageIp, startOff);
+  if (d.blocks[0].insns.length === 0) {
+    stats.refused++;
+    return NO_BLOCK;
+  }
+  for (const t of loopHeads(d, startOff)) {
+    const head = fetch(t);
+    if (head === null || head.jit !== null) continue;
+    const d2 = discover(fetch, bits, pageIp, t);
+    if (d2.blocks[0].insns.length > 0 && covers(d2, startOff)) {
+      d = d2;
+      startOff = t;
+      break;
+    }
+  }
+  const { blocks, labels, total } = d;
+  // ---- layout: reverse post-order, so every edge but one to the head goes forward ----
+  const order = reversePostOrder(blocks, labels);
+  labels.clear();
+  order.forEach((b, k) => labels.set(b.off, k));
+  // ---- emission: block k follows the end of labelled statement Bk, so
+  // "break Bk" is a forward jump to it; "continue X" goes back to block 0 ----
+  const g = new Gen(bits);
+  for (let k = order.length - 1; k >= 1; k--) g.emit(`B${k}: {`);
+  for (let k = 0; k < order.length; k++) {
+    if (k > 0) g.emit(`}`);
+    g.cur = k;
+    emitBlock(g, order[k], k, pageIp, labels);
+  }
+  const src = assemble(g, bits, pageIp + startOff);
+  let fn: (cpu: Cpu, limit: number) => void;
+  try {
+    fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
+  } catch (e) {
+    // A compiler bug must not stop the guest: the interpreter runs this code.
+    stats.errors++;
+    stats.lastError = `${e}`;
+    return NO_BLOCK;
+  }
+  stats.regions++;
+  stats.insns += total;
+  // The region is entered at its head only. Where it stops at a limit, the
+  // interpreter runs on to the head one instruction at a time; the other
+  // instructions it covers get their own region only when they are much
+  // hotter than that (an inner loop), not after a few limit stops.
+  for (const b of order) {
+    for (const i of b.insns) {
+      if (i !== page[startOff] && i.jit === null && i.heat > -COVERED_HEAT) i.heat = -COVERED_HEAT;
+    }
+  }
+  const warm = { calls: 0 };
+  const block: JitBlock = {
+    ip: pageIp + startOff,
+    n0: order[0].insns.length,
+    fn,
+    size: total,
+    warm,
+  };
+  if (startOff === firstOff) return block;
+  // Rooted at an enclosing loop head: the region is entered there.
+  page[startOff]!.jit = block;
+  first.heat = -COVERED_HEAT;
+  return null;
+}
+
+/** The result of region discovery. */
+interface Discovery {
+  readonly blocks: BasicBlock[];
+  /** Page offset of a block's first instruction -> block index. */
+  readonly labels: Map<number, number>;
+  readonly total: number;
+}
+
+/** Collect the basic blocks reachable from page offset `startOff` by direct branches in the page. */
+function discover(
+  fetch: (off: number) => Insn | null,
+  bits: number,
+  pageIp: number,
+  startOff: number,
+): Discovery {
   const blocks: BasicBlock[] = [];
   const labels = new Map<number, number>();
   const queue = [startOff];
@@ -137,43 +222,31 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
       break;
     }
   }
-  if (blocks[0].insns.length === 0) {
-    stats.refused++;
-    return NO_BLOCK;
+  return { blocks, labels, total };
+}
+
+/** Whether an instruction of the discovered blocks starts at page offset `off`. */
+function covers(d: Discovery, off: number): boolean {
+  for (const b of d.blocks) {
+    let o = b.off;
+    for (const i of b.insns) {
+      if (o === off) return true;
+      o += i.len;
+    }
   }
-  // ---- layout: reverse post-order, so every edge but one to the head goes forward ----
-  const order = reversePostOrder(blocks, labels);
-  labels.clear();
-  order.forEach((b, k) => labels.set(b.off, k));
-  // ---- emission: block k follows the end of labelled statement Bk, so
-  // "break Bk" is a forward jump to it; "continue X" goes back to block 0 ----
-  const g = new Gen(bits);
-  for (let k = order.length - 1; k >= 1; k--) g.emit(`B${k}: {`);
-  for (let k = 0; k < order.length; k++) {
-    if (k > 0) g.emit(`}`);
-    g.cur = k;
-    emitBlock(g, order[k], k, pageIp, labels);
+  return false;
+}
+
+/**
+ * Branch targets in the page before `startOff` (candidate heads of a loop
+ * enclosing the start), nearest first.
+ */
+function loopHeads(d: Discovery, startOff: number): number[] {
+  const out = new Set<number>();
+  for (const b of d.blocks) {
+    for (const t of b.succ) if (t < startOff) out.add(t);
   }
-  const src = assemble(g, bits, pageIp + startOff);
-  let fn: (cpu: Cpu, limit: number) => void;
-  try {
-    fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
-  } catch (e) {
-    // A compiler bug must not stop the guest: the interpreter runs this code.
-    stats.errors++;
-    stats.lastError = `${e}`;
-    return NO_BLOCK;
-  }
-  stats.regions++;
-  stats.insns += total;
-  const warm = { calls: 0 };
-  return {
-    ip: pageIp + startOff,
-    n0: blocks[0].insns.length,
-    fn,
-    size: total,
-    warm,
-  };
+  return [...out].sort((a, b) => b - a);
 }
 
 /** The RAM frame bytes of a cached code page, or null (ROM, MMIO, unknown). */

@@ -73,11 +73,20 @@ export class JitEngine {
         if (++i.heat < this.hot) {
           // Cold code: interpret a few instructions per dispatch (heat is
           // counted where a batch starts; hot code still gets there).
+          // Inside a compiled region (negative heat) one at a time, so
+          // its head is not skipped.
           this.steps++;
-          cpu.step(COLD_BATCH);
+          cpu.step(i.heat < 0 ? 1 : COLD_BATCH);
           continue;
         }
-        b = compileRegion(cpu, i, this.stats);
+        const c = compileRegion(cpu, i, this.stats);
+        if (c === null) {
+          // Compiled at the enclosing loop's head: interpret on to it.
+          this.steps++;
+          cpu.step();
+          continue;
+        }
+        b = c;
         i.jit = b;
       }
       if (b.ip === ip && cpu.retired + b.n0 <= cpu.loopLimit) {
