@@ -289,6 +289,18 @@ export function emitImul(g: Gen, i: Insn): void {
   g.emit(`{ const aL = ${g.lo(i.rm)}, aH = ${g.hi(i.rm)};`);
   if (imm) g.emit(`const bL = ${i.imm | 0}, bH = ${i.immHi | 0};`);
   else g.emit(`const bL = ${g.lo(i.reg)}, bH = ${g.hi(i.reg)};`);
+  if (!g.flagsLive()) {
+    // CF/OF dead: only the low 64 bits of the product (the same for signed
+    // and unsigned operands), exact from 32-bit pieces as in `imulR`.
+    g.emit(`const rl = Math.imul(aL, bL);`);
+    g.emit(
+      `const rh = (Math.round(((aL >>> 0) * (bL >>> 0) - (rl >>> 0)) / ${TWO32}) + Math.imul(aL, bH) + Math.imul(aH, bL)) | 0;`,
+    );
+    g.set64(dst, "rl", "rh");
+    g.fl = FL_UNKNOWN;
+    g.emit(`}`);
+    return;
+  }
   g.emit(`let over = false, rl = 0, rh = 0;`);
   g.emit(`if (aH === aL >> 31 && bH === bL >> 31) {`);
   g.emit(`const lo = Math.imul(aL, bL); rh = Math.round((aL * bL - (lo >>> 0)) / ${TWO32}) | 0;`);
