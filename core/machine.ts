@@ -121,6 +121,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
   #stop: StopRequest | undefined;
+  #debugBreak = false;
   #disposed = false;
   #running = false;
   readonly #mmio = new MmioOwnerTable();
@@ -278,6 +279,10 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       this.#rewind(unhandled);
       return { kind: "unhandled-exit", exit: unhandled, description: describeExit(unhandled) };
     }
+    if (this.#debugBreak) {
+      this.#debugBreak = false;
+      return { kind: "debug" };
+    }
     const req = this.#stop;
     if (req) {
       this.#stop = undefined;
@@ -292,6 +297,15 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
    */
   #rewind(exit: VmExit): void {
     if (exit.instructionLength > 0 || exit.kind === "mmio") this.cpu.rip = this.cpu.ip0;
+  }
+
+  /**
+   * Make the current run return at the next instruction boundary with the
+   * stop reason "debug" (for debugger stubs: breakpoint and watchpoint hits).
+   */
+  breakRun(): void {
+    this.#debugBreak = true;
+    this.cpu.requestStop();
   }
 
   /** Reset the vCPU and every plugin to power-on state. */

@@ -56,6 +56,13 @@ export interface GuestPhysicalTranslator {
   translateGpa(gpa: number, access: number, linear: number, isPageWalk: boolean): number;
   /** The failure of the last call that returned -1. */
   readonly fault: GuestPhysicalFault;
+  /**
+   * Translate `gpa` for reading without side effects (no accessed/dirty
+   * updates, no cache fill, no fault recorded), for debuggers; -1 if it is
+   * not mapped for reading. Optional: without it a debugger cannot read L2
+   * memory through this translator.
+   */
+  peekGpa?(gpa: number): number;
 }
 
 /** What the VMX plugin reads and writes on the vCPU besides registers. */

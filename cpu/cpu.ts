@@ -28,6 +28,7 @@ import { Mmu, type MmuMemory } from "../mm/mmu.ts";
 import type { Tlb } from "../mm/tlb.ts";
 import { checkEvents, deliverFault } from "./interrupt.ts";
 import { fetchInsn, type Insn } from "./icache.ts";
+import type { DebugHook } from "./debug_hook.ts";
 import { recomputeMode, resetState } from "./state.ts";
 import { readMsrCore, writeMsrCore } from "./msr.ts";
 import { getGpr64, setGpr64 } from "./regs.ts";
@@ -268,6 +269,12 @@ export class Cpu implements CpuEngine {
   readonly crossFrames: Map<number, number[]> = new Map();
   /** Frames that hold cached code. */
   readonly codeFrames: Set<number> = new Set();
+  /**
+   * The attached debugger's hook (breakpoint traps, watched pages), or null.
+   * Consulted only on cache and TLB misses; call {@link dropDecoded} after
+   * changing it so cached instructions are fetched (and trapped) again.
+   */
+  debugHook: DebugHook | null = null;
 
   /** Create a vCPU in its power-on state. */
   constructor(opts: CpuOptions) {
@@ -699,6 +706,14 @@ export class Cpu implements CpuEngine {
   /** The interrupt source changed. */
   interruptStateChanged(): void {
     this.poke();
+  }
+
+  /** Drop every decoded instruction and TLB entry (e.g. after breakpoints change). */
+  dropDecoded(): void {
+    this.pages.clear();
+    this.codeFrames.clear();
+    this.crossFrames.clear();
+    this.flushTlb();
   }
 
   /** Forget the current code page (the next fetch looks it up again). */

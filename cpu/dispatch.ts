@@ -21,6 +21,7 @@ import * as Q from "./exec_syscall.ts";
 import * as V from "./exec_vmx_decode.ts";
 import * as F from "./hot_alu.ts";
 import * as H from "./hot_mov_shift_jcc.ts";
+import { selectSse } from "./sse/select.ts";
 
 /** Choose the handler for `i` and set `i.x`/`i.y`. */
 export function selectHandler(i: Insn): Handler {
@@ -79,7 +80,7 @@ export function selectHandler(i: Insn): Handler {
     case Op.X87:
       return Y.x87;
     case Op.SSE:
-      return Y.sse;
+      return selectSse(i) ?? Y.sse;
     // ---- unary group ----
     case Op.TEST_EbGb:
       i.y = 2;

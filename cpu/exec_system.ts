@@ -22,6 +22,7 @@ import { canonical, sysRead, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
 import { reloadPaging } from "./paging.ts";
 import { recomputeMode, refreshSeg } from "./state.ts";
+import { cr4Writable } from "./model.ts";
 import { shadow } from "./exec_data.ts";
 
 const TWO32 = 4294967296;
@@ -323,15 +324,7 @@ export function writeCr3(c: Cpu, v: number, hi: number): void {
 
 /** CR4 bits this CPU model allows. */
 function cr4Allowed(c: Cpu): number {
-  const f = c.model.features;
-  let m = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
-  if (f.has("vmx")) m |= 0x2000;
-  if (f.has("fsgsbase")) m |= 0x10000;
-  if (f.has("pcid")) m |= 0x20000;
-  if (f.has("smep")) m |= 0x100000;
-  if (f.has("smap")) m |= 0x200000;
-  if (f.has("la57")) m |= 0x1000;
-  return m;
+  return cr4Writable(c.model);
 }
 
 /** Write CR4 with its checks. */

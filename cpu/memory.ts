@@ -294,7 +294,8 @@ function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
   }
   const user = !sys && cpu.cpl === 3;
   const pa = translate(cpu, lin, Acc.READ, user);
-  if (!sys) fill(cpu, lin, pa, false);
+  const dh = cpu.debugHook;
+  if (!sys && (dh === null || !dh.access(cpu, lin, size, false))) fill(cpu, lin, pa, false);
   const mem = cpu.memory;
   return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
 }
@@ -310,7 +311,8 @@ function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
   }
   const pa = translate(cpu, lin, Acc.WRITE, cpu.cpl === 3);
   writePhys(cpu, pa, size, v);
-  fill(cpu, lin, pa, true);
+  const dh = cpu.debugHook;
+  if (dh === null || !dh.access(cpu, lin, size, true)) fill(cpu, lin, pa, true);
 }
 
 /** Write physical memory from the CPU, dropping decoded code of the frame. */

@@ -18,6 +18,12 @@ export type { PagingContext, WalkResult } from "../mm/paging_types.ts";
 export type * from "../core/vcpu.ts";
 export type * from "../core/vmexit.ts";
 export type { DecodedInsn } from "./decode/mod.ts";
+export type { DebugHook } from "./debug_hook.ts";
 export * from "./fpu/state.ts";
 export { JitEngine } from "./jit/mod.ts";
 export type { JitBlock, JitStats } from "./jit/mod.ts";
+
+/** Core contracts (types) this module's API is written against. */
+export type * from "../core/mod.ts";
+
+export type * from "../mm/mod.ts";

@@ -1,7 +1,7 @@
 /**
  * The CPUID model: a configurable description of the processor the guest
  * sees. Features are named and can be switched off ("-vmx") or on.
- * No x87/SSE are advertised: the engine does not implement them.
+ * MMX and SSE through SSE4.2 are advertised (cpu/sse/).
  *
  * @module
  */
@@ -58,7 +58,14 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   pat: [1, 0, "edx", 16],
   pse36: [1, 0, "edx", 17],
   clflush: [1, 0, "edx", 19],
+  mmx: [1, 0, "edx", 23],
+  sse: [1, 0, "edx", 25],
+  sse2: [1, 0, "edx", 26],
   // Leaf 1 ECX
+  sse3: [1, 0, "ecx", 0],
+  ssse3: [1, 0, "ecx", 9],
+  "sse4.1": [1, 0, "ecx", 19],
+  "sse4.2": [1, 0, "ecx", 20],
   vmx: [1, 0, "ecx", 5],
   cx16: [1, 0, "ecx", 13],
   pcid: [1, 0, "ecx", 17],
@@ -111,6 +118,13 @@ export function defaultModel(): CpuModel {
       "pat",
       "pse36",
       "clflush",
+      "mmx",
+      "sse",
+      "sse2",
+      "sse3",
+      "ssse3",
+      "sse4.1",
+      "sse4.2",
       "vmx",
       "cx16",
       "popcnt",
@@ -223,6 +237,25 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
     if (loc === undefined || loc[0] !== leaf || (leaf === 7 && subleaf !== 0)) continue;
     out[loc[2]] = (out[loc[2]] | (1 << loc[3])) >>> 0;
   }
+}
+
+/**
+ * The CR4 bits MOV CR4 accepts on this model (SDM Vol. 3A 2.5: a bit of an
+ * absent feature is reserved and setting it is #GP(0)). The one source for
+ * the CPU's CR4 check and for IA32_VMX_CR4_FIXED1.
+ */
+export function cr4Writable(m: CpuModel): number {
+  const f = m.features;
+  let bits = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
+  if (f.has("vmx")) bits |= 0x2000;
+  if (f.has("fxsr") || f.has("sse")) bits |= 0x600; // OSFXSR, OSXMMEXCPT
+  if (f.has("fsgsbase")) bits |= 0x10000;
+  if (f.has("pcid")) bits |= 0x20000;
+  if (f.has("xsave")) bits |= 0x40000; // OSXSAVE
+  if (f.has("smep")) bits |= 0x100000;
+  if (f.has("smap")) bits |= 0x200000;
+  if (f.has("la57")) bits |= 0x1000;
+  return bits >>> 0;
 }
 
 /** True when the model advertises `feature`. */

@@ -45,3 +45,6 @@ export * from "./fw_cfg.ts";
 export * from "./pc_testdev.ts";
 export * from "./board_pc.ts";
 export * from "./device_help.ts";
+
+/** Core contracts (types) this module's API is written against. */
+export type * from "../core/mod.ts";

@@ -10,7 +10,8 @@
 import type { MachineOptions } from "../core/machine.ts";
 import { type EngineKind, newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { PluginMissingError } from "../core/plugin.ts";
+import { PluginConflictError, PluginMissingError } from "../core/plugin.ts";
+import { createDevice, type DeviceType } from "./device_types.ts";
 import {
   type BoardOptions,
   deviceFactories,
@@ -18,6 +19,7 @@ import {
   pcBoard,
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
+import { cr4Writable } from "../cpu/model.ts";
 import { createNestedOps } from "../vmx/entry/ops.ts";
 import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
@@ -37,12 +39,20 @@ export interface CreateMachineOptions {
   readonly memoryMiB?: number;
   /** Board preset: "pc" (default) or "none" (no devices at all). */
   readonly board?: "pc" | "none";
-  /** Sink for COM1 and the 0xE9 debug console (default: discard). */
+  /** Sink for COM1 (default: discard; with `noDefaults`, no COM1 unless given). */
   readonly serial?: (bytes: Uint8Array) => void;
+  /** Sink of a port 0xE9 console; without it there is none (as QEMU without -debugcon). */
+  readonly debugcon?: (bytes: Uint8Array) => void;
+  /** Leave out the board's default devices (QEMU's -nodefaults): COM1 unless `serial` is given, isa-debug-exit, pc-testdev. */
+  readonly noDefaults?: boolean;
+  /** Board devices to leave out by name (e.g. "isa-serial" to put a plugin of your own there). */
+  readonly omitBoardDevices?: readonly string[];
   /** CPU model spec, e.g. "max,-vmx". Without `vmx` the VMX plugin is not loaded. */
   readonly cpu?: string;
   /** `--device` specs: configure a board device of the same type, or add one. */
   readonly devices?: readonly string[];
+  /** Device types contributed by modules (usable in `devices` by name). */
+  readonly deviceTypes?: readonly DeviceType[];
   /** Extra plugins (loaded after the board). */
   readonly plugins?: readonly Plugin[];
   /** Load the nested-VMX plugin (default: true unless the CPU spec has -vmx). */
@@ -53,6 +63,8 @@ export interface CreateMachineOptions {
   readonly strictExits?: boolean;
   /** Passed to {@link Machine}. */
   readonly logLevel?: MachineOptions["logLevel"];
+  /** Passed to {@link Machine}: where plugin log lines go (default stderr). */
+  readonly logSink?: MachineOptions["logSink"];
 }
 
 function vmxWanted(o: CreateMachineOptions): boolean {
@@ -60,21 +72,54 @@ function vmxWanted(o: CreateMachineOptions): boolean {
   return !(o.cpu ?? "").split(",").some((f) => f.trim() === "-vmx");
 }
 
-/** Build a machine with the `pc` board, VMX and the given devices and plugins. */
+/**
+ * Build a machine with the `pc` board, VMX and the given devices and plugins.
+ *
+ * @example
+ * ```ts
+ * import { bootKernel, createMachine } from "./machine_builder.ts";
+ *
+ * const machine = createMachine({
+ *   memoryMiB: 64,
+ *   serial: (bytes) => Deno.stdout.writeSync(bytes),
+ *   devices: ["isa-debug-exit,iobase=0xf4,iosize=4"],
+ * });
+ * bootKernel(machine, await Deno.readFile("guests/build/hello64.elf"), { cmdline: "quiet" });
+ * const result = machine.run({ maxInstructions: 10_000_000 });
+ * console.log(result.reason); // { kind: "exit", status: 1 }
+ * machine.dispose();
+ * ```
+ */
 export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   const board = options.board ?? "pc";
   const boardOptions: BoardOptions = {
     serial: options.serial,
+    debugcon: options.debugcon,
+    noDefaults: options.noDefaults,
+    omit: options.omitBoardDevices,
     memoryMiB: options.memoryMiB ?? 128,
   };
   const extra: Plugin[] = [];
   const configure = new Map<string, Record<string, string>>();
+  const contributed = new Map((options.deviceTypes ?? []).map((t) => [t.name, t]));
+  for (const t of contributed.keys()) {
+    if (Object.hasOwn(deviceFactories, t)) {
+      throw new PluginConflictError(
+        `device type "${t}" from a module collides with a built-in device`,
+      );
+    }
+  }
   for (const { name, options: devOptions } of (options.devices ?? []).map(parseSpec)) {
-    const factory = deviceFactories[name];
+    const type = contributed.get(name);
+    if (type !== undefined) {
+      extra.push(createDevice(type, devOptions));
+      continue;
+    }
+    const factory = Object.hasOwn(deviceFactories, name) ? deviceFactories[name] : undefined;
     if (!factory) {
       throw new PluginMissingError(
         `unknown device "${name}"; known devices: ${
-          Object.keys(deviceFactories).sort().join(", ")
+          [...Object.keys(deviceFactories), ...contributed.keys()].sort().join(", ")
         }`,
       );
     }
@@ -99,6 +144,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     const features = vmxFeaturesFor({
       physBits: cpu.physBits,
       page1G: cpu.features.has("pdpe1gb"),
+      cr4Bits: cr4Writable(cpu),
     });
     plugins.push(createVmxPlugin({}, createNestedOps, features));
   }
@@ -110,6 +156,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     engine: options.engine,
     strictExits: options.strictExits,
     logLevel: options.logLevel,
+    logSink: options.logSink,
   });
 }
 
@@ -135,7 +182,20 @@ function enter(machine: PcMachine, r: LoadResult): void {
   applyEntryState(machine.cpu, r.entry);
 }
 
-/** Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}. */
+/**
+ * Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}.
+ *
+ * @example
+ * ```ts
+ * import { bootKernel, createMachine } from "./machine_builder.ts";
+ *
+ * const m = createMachine();
+ * bootKernel(m, await Deno.readFile("guests/build/hello64.elf"), {
+ *   cmdline: "iterations=10",
+ *   modules: [{ name: "data.bin", data: new Uint8Array(16) }],
+ * });
+ * ```
+ */
 export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootOptions = {}): void {
   enter(
     machine,
@@ -143,7 +203,19 @@ export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootO
   );
 }
 
-/** Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}. */
+/**
+ * Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}.
+ *
+ * @example
+ * ```ts
+ * import { bootFlat, createMachine } from "./machine_builder.ts";
+ *
+ * const m = createMachine({ memoryMiB: 16 });
+ * // mov al, 0; out 0xf4, al  (isa-debug-exit: status 1)
+ * bootFlat(m, [{ addr: 0x100000, data: Uint8Array.fromHex("b000e6f4") }], 0x100000, "protected32");
+ * console.log(m.run().reason); // { kind: "exit", status: 1 }
+ * ```
+ */
 export function bootFlat(
   machine: PcMachine,
   files: readonly { addr: number; data: Uint8Array; name?: string }[],

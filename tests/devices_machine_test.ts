@@ -25,7 +25,6 @@ Deno.test("machine: the pc board loads and installs one interrupt source", () =>
   const m = newPcMachine({ memoryMiB: 8, plugins: pcBoard() });
   const names = m.plugins.map((p) => p.name).sort();
   assert.deepEqual(names, [
-    "debugcon@0xe9",
     "fw_cfg@0x510",
     "ioapic@0xfec00000",
     "isa-debug-exit@0xf4",

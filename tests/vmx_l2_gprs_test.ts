@@ -17,6 +17,7 @@ function run(devices: string[]): { tap: string; owner: string | undefined } {
   const m = createMachine({
     memoryMiB: 64,
     serial: (b) => (out += dec.decode(b, { stream: true })),
+    debugcon: () => {},
     devices,
   });
   const owner = m.bus.portOwner(0xe9);

@@ -121,6 +121,8 @@ export interface VmxCpuFacts {
   readonly physBits: number;
   /** Whether 1 GiB pages exist (CPUID 0x80000001 EDX.Page1GB): also offered for EPT. */
   readonly page1G: boolean;
+  /** CR4 bits the CPU accepts (`cr4Writable` of the model): IA32_VMX_CR4_FIXED1. */
+  readonly cr4Bits?: number;
 }
 
 /**
@@ -129,10 +131,12 @@ export interface VmxCpuFacts {
  * pages, so IA32_VMX_EPT_VPID_CAP and the VM-entry and EPT checks agree
  * with CPUID.
  */
-export function vmxFeaturesFor(cpu: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
+export function vmxFeaturesFor(facts: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
   return Object.freeze({
     ...base,
-    physBits: cpu.physBits,
-    eptVpidCapLo: cpu.page1G ? base.eptVpidCapLo : base.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
+    physBits: facts.physBits,
+    // A CR4 bit may be 1 in VMX operation exactly when the CPU supports it (SDM A.8).
+    cr4Fixed1: facts.cr4Bits === undefined ? base.cr4Fixed1 : (facts.cr4Bits | 0x2000) >>> 0,
+    eptVpidCapLo: facts.page1G ? base.eptVpidCapLo : base.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
   });
 }

@@ -92,6 +92,13 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
       if (off + i.len > 4096) return null;
       page[off] = i;
     }
+    const hook = cpu.debugHook;
+    if (hook !== null) {
+      // As the decoded cache does: the debugger may put a breakpoint trap
+      // here, whose handler no plan covers, so the region ends before it.
+      i = hook.fetched(cpu, cpu.sbase[1] + pageIp + off, i, page, off);
+      page[off] = i;
+    }
     return i.frame2 >= 0 || off + i.len >= 4096 ? null : i;
   };
   // ---- discovery; a region is rooted at the head of the loop it is in ----

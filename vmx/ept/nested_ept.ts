@@ -13,7 +13,7 @@
 
 import type { GuestPhysicalTranslator } from "../../core/vcpu_vmx.ts";
 import type { EptExit } from "../../core/vmexit.ts";
-import { EPT_MISCONFIG, type EptCaps, type EptResult } from "../../mm/ept.ts";
+import { EPT_MISCONFIG, EPT_READ, type EptCaps, EptResult, eptWalk } from "../../mm/ept.ts";
 import { EptTranslator } from "../../mm/ept_cache.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { EPT_CAP } from "../controls.ts";
@@ -102,6 +102,18 @@ export class NestedEpt implements GuestPhysicalTranslator {
     f.linear = linear;
     f.qualification = r.fault === EPT_MISCONFIG ? 0 : r.qualification;
     return -1;
+  }
+
+  /**
+   * Translate for reading without side effects (a debugger's look): the
+   * walk's accessed/dirty writes are dropped, nothing is cached and no
+   * fault is recorded. Returns the L1 physical address or -1.
+   */
+  peekGpa(gpa: number): number {
+    const mem = this.n.mem;
+    const quiet = { read32: (a: number) => mem.read(a, 4), write32: () => {} };
+    const r = new EptResult();
+    return eptWalk(quiet, this.eptp, gpa, EPT_READ, r, eptCapsOf(this.n.features)) ? r.hpa : -1;
   }
 }
 
