@@ -245,13 +245,18 @@ function covers(d: Discovery, off: number): boolean {
 }
 
 /**
- * Branch targets in the page before `startOff` (candidate heads of a loop
- * enclosing the start), nearest first.
+ * Targets of backward branches that jump from `startOff` or later to
+ * `startOff` or earlier (heads of loops enclosing the start), innermost
+ * (nearest) first.
  */
 function loopHeads(d: Discovery, startOff: number): number[] {
   const out = new Set<number>();
   for (const b of d.blocks) {
-    for (const t of b.succ) if (t < startOff) out.add(t);
+    if (b.insns.length === 0) continue;
+    let at = b.off;
+    for (let k = 0; k < b.insns.length - 1; k++) at += b.insns[k].len;
+    // `at` is the offset of the block's last instruction (its branch).
+    for (const t of b.succ) if (t < startOff && at >= startOff && t <= at) out.add(t);
   }
   return [...out].sort((a, b) => b - a);
 }
