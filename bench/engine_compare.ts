@@ -53,6 +53,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+const load0 = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
 const mips: Record<string, number[]> = {};
 for (let r = 0; r < ROUNDS; r++) {
   for (const bits of [64, 32]) {
@@ -64,9 +65,15 @@ for (let r = 0; r < ROUNDS; r++) {
     }
   }
 }
-console.log(`loadavg: ${Deno.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+console.log(
+  `${ITER} iterations, ${ROUNDS} rounds; loadavg before: ${load0}, after: ${
+    Deno.loadavg().map((x) => x.toFixed(2)).join(" ")
+  }`,
+);
 for (const [k, v] of Object.entries(mips)) {
-  console.log(`${k}: median ${median(v).toFixed(1)} MIPS (${v.map((x) => x.toFixed(1)).join(", ")})`);
+  console.log(
+    `${k}: median ${median(v).toFixed(1)} MIPS (${v.map((x) => x.toFixed(1)).join(", ")})`,
+  );
 }
 for (const e of ENGINES) {
   const [, text] = await wallMs(["run", "-A", "bench/vmx_roundtrip_bench.ts", "100000"], {
