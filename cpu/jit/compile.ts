@@ -38,6 +38,9 @@ const MAX_INSNS = 160;
 /** Most instructions in one basic block. */
 const MAX_BLOCK_INSNS = 64;
 
+/** Fewest instructions in a region without a loop. */
+const MIN_STRAIGHT = 12;
+
 /** Extra visits before a block start inside a compiled region starts a region of its own. */
 const COVERED_HEAT = 2048;
 
@@ -119,6 +122,13 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     }
   }
   const { blocks, labels, total } = d;
+  // A short region that does not loop costs more to enter and leave (its
+  // registers are loaded and written back) than interpreting it.
+  const loops = blocks.some((b) => b.succ.includes(startOff));
+  if (!loops && total < MIN_STRAIGHT) {
+    stats.refused++;
+    return NO_BLOCK;
+  }
   // ---- layout: reverse post-order, so every edge but one to the head goes forward ----
   const order = reversePostOrder(blocks, labels);
   labels.clear();

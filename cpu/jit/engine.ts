@@ -53,7 +53,12 @@ export class JitEngine {
       if ((cpu.dr[7] & 0xff) !== 0) {
         // Hardware breakpoints armed (DR7 L0-3/G0-3): compiled code does not
         // check them per instruction, so the interpreter runs everything.
-        cpu.step();
+        cpu.step(COLD_BATCH);
+        continue;
+      }
+      if (cpu.codeBits === 16) {
+        // 16-bit code is not compiled.
+        cpu.step(COLD_BATCH);
         continue;
       }
       const ip = cpu.rip;
@@ -103,7 +108,12 @@ export class JitEngine {
           this.compiledRetired += cpu.retired - r;
           continue;
         }
+        this.steps++;
+        cpu.step();
+        continue;
       }
+      // No region can start here (NO_BLOCK, or one compiled for another
+      // linear address of this frame): interpret this instruction.
       this.steps++;
       cpu.step();
     }
