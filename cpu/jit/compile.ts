@@ -121,13 +121,20 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
       break;
     }
   }
-  const { blocks, labels, total } = d;
+  let { blocks, labels, total } = d;
   // A short region that does not loop costs more to enter and leave (its
   // registers are loaded and written back) than interpreting it.
   const loops = blocks.some((b) => b.succ.includes(startOff));
   if (!loops && total < MIN_STRAIGHT) {
     stats.refused++;
     return NO_BLOCK;
+  }
+  if (loops) {
+    // Keep the loop: the blocks that lead back to the head. The code after
+    // it becomes an exit (less JavaScript for V8 to compile).
+    blocks = loopBlocks(blocks, labels);
+    labels = new Map(blocks.map((b, k) => [b.off, k]));
+    total = blocks.reduce((n, b) => n + b.insns.length, 0);
   }
   // ---- layout: reverse post-order, so every edge but one to the head goes forward ----
   const order = reversePostOrder(blocks, labels);
@@ -240,6 +247,26 @@ function discover(
     }
   }
   return { blocks, labels, total };
+}
+
+/** The blocks from which the first (the head) can be reached again, the head first. */
+function loopBlocks(blocks: BasicBlock[], labels: Map<number, number>): BasicBlock[] {
+  const keep = new Set<number>([0]);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let k = 1; k < blocks.length; k++) {
+      if (keep.has(k)) continue;
+      for (const off of blocks[k].succ) {
+        const t = labels.get(off);
+        if (t !== undefined && keep.has(t)) {
+          keep.add(k);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return blocks.filter((_, k) => keep.has(k));
 }
 
 /** Whether an instruction of the discovered blocks starts at page offset `off`. */
