@@ -98,6 +98,12 @@ export interface CpuSnapshot {
     tscAux: number;
     /** tscOffset. */
     tscOffset: number;
+    /** IA32_DEBUGCTL (absent in older snapshots: 0). */
+    debugCtl?: number;
+    /** IA32_MCG_STATUS then the machine-check banks, as decimal strings (absent: zeros). */
+    machineCheck?: string[];
+    /** AMD PerfEvtSel0-3 and PerfCtr0-3, as decimal strings (absent: zeros). */
+    amdPerf?: string[];
   };
   /** pdpte. */
   pdpte: number[];
@@ -142,6 +148,9 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       miscEnable: c.miscEnable,
       tscAux: c.tscAux,
       tscOffset: c.tscOffset,
+      debugCtl: c.debugCtl,
+      machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
+      amdPerf: c.amdPerf.regs.map((b) => b.toString()),
     },
     pdpte: Array.from(c.pctx.pdpte),
     fpu: c.fpu.save().toHex(),
@@ -192,6 +201,15 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.miscEnable = m.miscEnable;
   c.tscAux = m.tscAux;
   c.tscOffset = m.tscOffset;
+  c.debugCtl = m.debugCtl ?? 0;
+  c.machineCheck.reset();
+  if (m.machineCheck !== undefined) {
+    const [status, ...banks] = m.machineCheck.map((t) => BigInt(t));
+    c.machineCheck.status = status ?? 0n;
+    banks.slice(0, c.machineCheck.banks.length).forEach((b, k) => (c.machineCheck.banks[k] = b));
+  }
+  c.amdPerf.reset();
+  m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
   if (s.fpu === undefined) c.fpu.reset();
   else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.pages.clear();
