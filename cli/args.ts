@@ -32,6 +32,8 @@ export interface CliOptions {
   omitDevices?: string[];
   /** CPU model spec (--cpu). */
   cpu?: string;
+  /** Execution engine (--engine). */
+  engine?: "interp" | "jit";
   /** --plugin specs, in order. */
   plugins: string[];
   /** Kernel command line (--append). */
@@ -285,6 +287,18 @@ export const OPTIONS: readonly OptionDef[] = [
       for (const w of r.warnings) {
         if (!o.warnings.includes(`warning: ${w}`)) o.warnings.push(`warning: ${w}`);
       }
+      return undefined;
+    },
+  },
+  {
+    names: ["--engine"],
+    kind: "string",
+    arg: "interp|jit",
+    /** Show help (--help). */
+    help: "execution engine: the interpreter, or with the block compiler (default interp)",
+    apply: (o, v) => {
+      if (v !== "interp" && v !== "jit") return `--engine must be interp or jit, got "${v}"`;
+      o.engine = v;
       return undefined;
     },
   },

@@ -40,6 +40,7 @@ import * as C from "./exec_control.ts";
 import * as D from "./exec_data.ts";
 import * as F from "./hot_alu.ts";
 import * as H from "./hot_mov_shift_jcc.ts";
+import type { JitEngine } from "./jit/engine.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -215,6 +216,8 @@ export class Cpu implements CpuEngine {
   intSource: InterruptSource | null = null;
 
   // ---- run-loop internals ----
+  /** The block compiler (engine "jit"), or null for the interpreter alone. */
+  jit: JitEngine | null = null;
   /** RIP of the instruction being executed (fault restart point). */
   ip0 = 0;
   /** Loop bound: runLimit, or 0 when events need attention. */
@@ -373,7 +376,8 @@ export class Cpu implements CpuEngine {
       }
       if (this.retired >= limit) return "limit";
       try {
-        this.loop();
+        if (this.jit === null) this.loop();
+        else this.jit.run(this);
       } catch (e) {
         this.onThrow(e);
       }
@@ -589,6 +593,19 @@ export class Cpu implements CpuEngine {
       }
       this.retired++;
     }
+  }
+
+  /**
+   * Interpret up to `n` instructions (fewer at the run loop's limit or when
+   * an event needs it): the block compiler's fallback for what it does not
+   * compile.
+   */
+  step(n = 1): void {
+    const lim = this.loopLimit;
+    this.loopLimit = Math.min(lim, this.retired + n);
+    this.loop();
+    // A handler that asked for attention left loopLimit at 0: keep that.
+    if (this.loopLimit !== 0) this.loopLimit = lim;
   }
 
   /** Handle what escaped the hot loop: guest faults and abandoned instructions. */
