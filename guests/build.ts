@@ -101,6 +101,8 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_host_state",
     "vmx_cpl3",
     "vmx_l2_gprs",
+    "vmx_boundary",
+    "vmx_abort",
   ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,
@@ -108,6 +110,7 @@ export const IMAGES: readonly ImageSpec[] = [
     vmx: true,
   })),
   { out: "vmx32.elf", arch: 32, sources: ["tests/vmx/vmx32.c"] },
+  { out: "vmx_fuzz.elf", arch: 64, sources: ["guests/src/vmxfuzz/vmx_fuzz.c"], vmx: true },
   {
     out: "hello32-aout.bin",
     arch: 32,
