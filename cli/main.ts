@@ -185,6 +185,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       logLevel: o.logLevel,
       logSink: io.stderr,
       cpu: cpu?.model,
+      engine: o.engine,
       devices: c.devices,
       smp: c.smp,
       quantum: c.quantum,

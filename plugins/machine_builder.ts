@@ -8,7 +8,13 @@
  */
 
 import type { MachineOptions } from "../core/machine.ts";
-import { newPcMachine, pcCpuModel, type PcMachine, type VcpuTopology } from "./pc_machine.ts";
+import {
+  type EngineKind,
+  newPcMachine,
+  pcCpuModel,
+  type PcMachine,
+  type VcpuTopology,
+} from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import type { CpuModel } from "../cpu/model.ts";
 import { PluginConflictError, PluginMissingError } from "../core/plugin.ts";
@@ -62,6 +68,8 @@ export interface CreateMachineOptions {
   readonly plugins?: readonly Plugin[];
   /** Load the nested-VMX plugin (default: true unless the CPU spec has -vmx). */
   readonly vmx?: boolean;
+  /** Execution engine (`--engine`): "interp" or "jit" (the block compiler). */
+  readonly engine?: EngineKind;
   /**
    * vCPUs: a count, or a count with its topology (sockets x cores x threads,
    * reported by CPUID leaf 0xB). Default 1.
@@ -174,6 +182,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     memoryMiB: options.memoryMiB,
     plugins,
     cpu,
+    engine: options.engine,
     smp: options.smp,
     quantum: options.quantum,
     strictExits: options.strictExits,

@@ -19,6 +19,7 @@ import { Machine, type MachineOptions } from "../core/machine.ts";
 import type { EngineFactory } from "../core/engine.ts";
 import { PluginConflictError } from "../core/plugin.ts";
 import { Cpu } from "../cpu/cpu.ts";
+import { JitEngine } from "../cpu/jit/mod.ts";
 import { type CpuModel, defaultModel, modelFromSpec } from "../cpu/model.ts";
 import { PhysicalMemory } from "../mm/physical.ts";
 import { pcRamLayout } from "../mm/regions.ts";
@@ -33,6 +34,8 @@ export interface PcMachineOptions
   readonly memoryMiB?: number;
   /** CPU model: a `-cpu` spec such as "max,-vmx,phys-bits=36", or a model object. */
   readonly cpu?: string | CpuModel;
+  /** Execution engine: the interpreter alone, or with the block compiler (default "interp"). */
+  readonly engine?: EngineKind;
   /** vCPUs: a count (cores of one socket) or a count with its topology. Default 1. */
   readonly smp?: number | VcpuTopology;
 }
@@ -46,6 +49,12 @@ export interface VcpuTopology {
   /** Cores per socket (default: all vCPUs in one socket). */
   readonly cores?: number;
 }
+
+/** Execution engines of the `cpu/` vCPU (`--engine`). */
+export type EngineKind = "interp" | "jit";
+
+/** The engine used when none is named. */
+export const DEFAULT_ENGINE: EngineKind = "jit";
 
 /**
  * CPU model names accepted at the head of a `-cpu` spec. nestvm has one
@@ -81,13 +90,18 @@ export function pcMemory(bytes: number): PhysicalMemory {
   return memory;
 }
 
-/** The `cpu/` interpreter with `model`, as the machine's engine factory. */
+/**
+ * The `cpu/` vCPU with `model`, as the machine's engine factory: the
+ * interpreter, with the block compiler attached for `engine` "jit"; one per
+ * vCPU, with its APIC id and the topology CPUID reports.
+ */
 export function interpreterEngine(
   model: CpuModel,
+  engine: EngineKind = DEFAULT_ENGINE,
   topology?: VcpuTopology,
 ): EngineFactory<Cpu, PhysicalMemory> {
-  return (env) =>
-    new Cpu({
+  return (env) => {
+    const cpu = new Cpu({
       memory: env.memory,
       exits: env.exits,
       now: env.now,
@@ -97,13 +111,16 @@ export function interpreterEngine(
       threadsPerCore: topology?.threads ?? 1,
       coresPerSocket: topology?.cores ?? Math.ceil(env.count / (topology?.threads ?? 1)),
     });
+    if (engine === "jit") cpu.jit = new JitEngine();
+    return cpu;
+  };
 }
 
 /** The {@link Machine} options of a PC: PC RAM map, the interpreter with the spec's CPU model. */
 export function pcMachineOptions(
   options: PcMachineOptions = {},
 ): MachineOptions<Cpu, PhysicalMemory> {
-  const { memoryMiB, cpu, smp, ...rest } = options;
+  const { memoryMiB, cpu, engine, smp, ...rest } = options;
   const topology: VcpuTopology = typeof smp === "number" ? { cpus: smp } : smp ?? { cpus: 1 };
   const mib = memoryMiB ?? 128;
   if (!Number.isFinite(mib) || mib < 1 || mib > 65536) {
@@ -113,7 +130,7 @@ export function pcMachineOptions(
   return {
     ...rest,
     memory: () => pcMemory(mib * 1024 * 1024),
-    engine: interpreterEngine(model, topology),
+    engine: interpreterEngine(model, engine, topology),
     vcpus: rest.vcpus ?? topology.cpus,
   };
 }
