@@ -25,7 +25,7 @@ import type { Cpu } from "../cpu.ts";
 import { decodeBytes } from "../decode/mod.ts";
 import { Insn, prepare } from "../icache.ts";
 import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
-import { FL_UNKNOWN, FLAGS_TO_ALU, Gen } from "./gen.ts";
+import { FL_UNKNOWN, FLAGS_TO_ALU, flagsToAlu, Gen } from "./gen.ts";
 import { type Plan, planInsn, Term } from "./plan.ts";
 import { condExpr, goTo, targetCheck } from "./emit_flow.ts";
 import { emitPush, tlbRead } from "./emit_mem.ts";
@@ -152,7 +152,7 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   const src = assemble(g, bits, pageIp + startOff);
   let fn: (cpu: Cpu, limit: number) => void;
   try {
-    fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
+    fn = new Function("H", "I", "K", "F", src)(g.helpers, g.helperInsns, K, flagsToAlu);
   } catch (e) {
     // A compiler bug must not stop the guest: the interpreter runs this code.
     stats.errors++;
