@@ -195,6 +195,20 @@ function strRegs(s: string, at: number): number {
   return v >>> 0;
 }
 
+/** {@link FEATURES} grouped by leaf: [name, register, bit] (a CPUID checks only its leaf's features). */
+const LEAF_FEATURES: ReadonlyMap<
+  number,
+  readonly (readonly [string, "eax" | "ebx" | "ecx" | "edx", number])[]
+> = (() => {
+  const byLeaf = new Map<number, [string, "eax" | "ebx" | "ecx" | "edx", number][]>();
+  for (const [name, loc] of Object.entries(FEATURES)) {
+    let list = byLeaf.get(loc[0]);
+    if (list === undefined) byLeaf.set(loc[0], list = []);
+    list.push([name, loc[2], loc[3]]);
+  }
+  return byLeaf;
+})();
+
 /** Compute the model's CPUID answer for (leaf, subleaf). `apicId` goes in leaf 1 EBX. */
 export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: CpuidRegs): void {
   out.eax =
@@ -206,14 +220,15 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
   const maxExt = 0x80000008;
   if (leaf > maxBasic && leaf < 0x80000000) leaf = maxBasic; // SDM: highest basic leaf's data
   if (leaf > maxExt) leaf = maxBasic;
-  const v = m.vendor.padEnd(12, " ");
   switch (leaf) {
-    case 0:
+    case 0: {
+      const v = m.vendor.padEnd(12, " ");
       out.eax = maxBasic;
       out.ebx = strRegs(v, 0);
       out.edx = strRegs(v, 4);
       out.ecx = strRegs(v, 8);
       break;
+    }
     case 1:
       out.eax = ((m.family & 0xf) << 8) | ((m.model & 0xf) << 4) | (m.stepping & 0xf) |
         (((m.model >> 4) & 0xf) << 16) | ((Math.max(0, m.family - 15) & 0xff) << 20);
@@ -237,10 +252,11 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
       out.eax = (m.physBits & 0xff) | ((m.linBits & 0xff) << 8);
       break;
   }
-  for (const f of m.features) {
-    const loc = FEATURES[f];
-    if (loc === undefined || loc[0] !== leaf || (leaf === 7 && subleaf !== 0)) continue;
-    out[loc[2]] = (out[loc[2]] | (1 << loc[3])) >>> 0;
+  if (leaf === 7 && subleaf !== 0) return;
+  const list = LEAF_FEATURES.get(leaf);
+  if (list === undefined) return;
+  for (const [name, reg, bit] of list) {
+    if (m.features.has(name)) out[reg] = (out[reg] | (1 << bit)) >>> 0;
   }
 }
 
