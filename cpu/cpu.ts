@@ -656,6 +656,26 @@ export class Cpu implements CpuEngine {
     this.loopLimit = 0;
   }
 
+  /**
+   * Abandon the instruction whose handler is running, for a VM exit that
+   * was just performed ("reflected"), without unwinding: the state is what
+   * catching {@link ABANDON} leaves (nothing retired, a held EPT exit
+   * raised, the run loop stops at this boundary), but no exception crosses
+   * the interpreter's frames (a V8 throw costs about as much as the rest of
+   * a nested CPUID round trip's exit). Only for handlers the interpreter
+   * loop calls directly (it counts the instruction retired after they
+   * return, which the decrement here takes back); the block compiler never
+   * calls them. The handler must return right after.
+   */
+  abandonForExit(): void {
+    // As after the unwinding: the held exit (if any) sees the count without
+    // this instruction, and the loop's increment is taken back afterwards.
+    this.finishPendingExit();
+    this.eventPending = true;
+    this.loopLimit = 0;
+    this.retired--;
+  }
+
   /** Abandon the current instruction without retiring it (a failed exit handler). */
   abandonInstruction(): never {
     throw ABANDON;

@@ -40,7 +40,11 @@ export function cpuid(c: Cpu, i: Insn): void {
     ecx: regs.ecx,
     edx: regs.edx,
   };
-  if (c.exits(e) === "reflected") throw ABANDON;
+  if (c.exits(e) === "reflected") {
+    // Not a region helper (see cpu/jit/plan.ts): only the interpreter runs it.
+    c.abandonForExit();
+    return;
+  }
   setReg(c, 0, 4, e.eax >>> 0, 0);
   setReg(c, 3, 4, e.ebx >>> 0, 0);
   setReg(c, 1, 4, e.ecx >>> 0, 0);
