@@ -1,0 +1,86 @@
+/**
+ * `-kernel` detects a Linux bzImage and boots it through the 32- or 64-bit
+ * boot protocol: a synthetic image whose entry code reads boot_params (at
+ * RSI) and reports through isa-debug-exit; malformed images exit with the
+ * bad-image status 16 and a message.
+ */
+import assert from "node:assert/strict";
+import { main } from "../cli/main.ts";
+import { fixtureBzImage } from "../boot/linux/testing.ts";
+
+// mov al, [rsi+0x1e8] (e820_entries); add al, [rsi+0x210] (type_of_loader 0xff,
+// so al = entries - 1); mov dx, 0xf4; out dx, al; hlt. The same bytes in
+// 32- and 64-bit mode.
+const REPORT = [
+  0x8a,
+  0x86,
+  0xe8,
+  0x01,
+  0,
+  0,
+  0x02,
+  0x86,
+  0x10,
+  0x02,
+  0,
+  0,
+  0x66,
+  0xba,
+  0xf4,
+  0x00,
+  0xee,
+  0xf4,
+];
+// A different value for the 32-bit entry: mov al, 0x21; out 0xf4, al.
+const WRONG_ENTRY = [0xb0, 0x21, 0xe6, 0xf4, 0xf4];
+
+async function run(
+  image: Uint8Array,
+  extra: string[] = [],
+): Promise<{ status: number; err: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/bzImage`, image);
+    await Deno.writeFile(`${dir}/initrd`, new Uint8Array(3000).fill(1));
+    let err = "";
+    const status = await main(["-kernel", `${dir}/bzImage`, "-m", "64", ...extra], {
+      stdout: () => {},
+      stderr: (t) => (err += t + "\n"),
+      cwd: dir,
+    });
+    return { status, err };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("cli: -kernel boots a bzImage at its 64-bit entry with boot_params in RSI", async () => {
+  const r = await run(fixtureBzImage({ code32: WRONG_ENTRY, code64: REPORT }), [
+    "-initrd",
+    "initrd",
+    "-append",
+    "console=ttyS0",
+  ]);
+  // 4 e820 entries - 1 = 3: status (3 << 1) | 1.
+  assert.equal(r.status, 7, r.err);
+});
+
+Deno.test("cli: -kernel boots a bzImage without XLF_KERNEL_64 at its 32-bit entry", async () => {
+  const r = await run(fixtureBzImage({ xloadflags: 0, code32: REPORT, code64: WRONG_ENTRY }));
+  assert.equal(r.status, 7, r.err);
+});
+
+Deno.test("cli: malformed bzImages exit with the bad-image status and a message", async () => {
+  const old = await run(fixtureBzImage({ version: 0x204 }));
+  assert.equal(old.status, 16);
+  assert.match(old.err, /boot protocol 2\.04 is too old/);
+  const huge = await run(fixtureBzImage({ initSize: 0x8000000 }));
+  assert.equal(huge.status, 16);
+  assert.match(huge.err, /does not fit in guest RAM/);
+  const sector = new Uint8Array(4096);
+  sector[0x1fe] = 0x55;
+  sector[0x1ff] = 0xaa;
+  const noHdrs = await run(sector);
+  assert.equal(noHdrs.status, 16);
+  assert.match(noHdrs.err, /without "HdrS"/);
+});
