@@ -85,8 +85,11 @@ export class FakeMachine {
   readonly #memory: GuestMemory;
   #idleNs = 0;
 
-  /** Create a machine with `ramSize` bytes of (pretend) RAM. */
-  constructor(ramSize = 128 * 1024 * 1024) {
+  /**
+   * Create a machine with `ramSize` bytes of (pretend) RAM, or with `memory`
+   * for devices that write guest memory (e.g. tables at setup).
+   */
+  constructor(ramSize = 128 * 1024 * 1024, memory?: GuestMemory) {
     const cpu: FakeVcpuState = {
       source: null,
       setSourceCalls: 0,
@@ -124,7 +127,7 @@ export class FakeMachine {
     const fail = (): never => {
       throw new Error("fake memory: only ramSize is available");
     };
-    this.#memory = {
+    this.#memory = memory ?? {
       ramSize,
       read: fail,
       write: fail,
