@@ -17,6 +17,9 @@
  * | debugcon        | 0xe9                                  | -                                   |
  * | fw_cfg          | 0x510-0x511                           | -                                   |
  * | pc-testdev      | 0xe0-0xe7, 0x2000-0x2017, 0xff000000  | drives lines 0-23                   |
+ * | i8042           | 0x60, 0x64                            | 1; reset line                       |
+ * | pci-host (440FX)| 0xcf8-0xcff (0xcf9: reset control)    | -                                   |
+ * | acpi            | 0x600-0x609; tables at 0xe0000        | SCI 9 (never raised)                |
  *
  * @module
  */
@@ -35,6 +38,9 @@ import { createDebugcon, parseDebugconOptions } from "./debugcon.ts";
 import { createFwCfg, parseFwCfgOptions } from "./fw_cfg.ts";
 import { createPcTestdev, parsePcTestdevOptions } from "./pc_testdev.ts";
 import { DeviceOptionError } from "./options.ts";
+import { createI8042, parseI8042Options } from "./i8042.ts";
+import { createPciHost, parsePciHostOptions } from "./pci_host.ts";
+import { createAcpiPm, parseAcpiOptions } from "./acpi_pm.ts";
 
 /** Options of the `pc` board (also handed to device factories). */
 export interface BoardOptions {
@@ -85,6 +91,12 @@ export interface PcBoardDevices {
   readonly fwCfg: Plugin;
   /** The QEMU test device. */
   readonly pcTestdev: Plugin;
+  /** The keyboard controller (reset line). */
+  readonly i8042: Plugin;
+  /** PCI configuration mechanism #1 with the host bridge. */
+  readonly pciHost: Plugin;
+  /** ACPI tables and PM registers. */
+  readonly acpi: Plugin;
 }
 
 /** Names (and aliases) of the `pc` board's devices that `--device` configures rather than adds. */
@@ -106,6 +118,9 @@ export const PC_BOARD_DEVICES: readonly string[] = [
   "fw_cfg",
   "fw_cfg_io",
   "pc-testdev",
+  "i8042",
+  "pci-host",
+  "acpi",
 ];
 
 /** Create the `pc` board's devices, by role (the UART is there for `input`). */
@@ -145,6 +160,9 @@ export function pcBoardDevices(options: BoardOptions = {}): PcBoardDevices {
     ),
     fwCfg: build(["fw_cfg", "fw_cfg_io"], () => createFwCfg()),
     pcTestdev: build(["pc-testdev"], () => createPcTestdev()),
+    i8042: build(["i8042"], () => createI8042()),
+    pciHost: build(["pci-host"], () => createPciHost()),
+    acpi: build(["acpi"], () => createAcpiPm()),
   };
 }
 
@@ -185,6 +203,9 @@ export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
   "fw_cfg": (o) => createFwCfg(parseFwCfgOptions(o)),
   "fw_cfg_io": (o) => createFwCfg(parseFwCfgOptions(o)),
   "pc-testdev": (o) => (parsePcTestdevOptions(o), createPcTestdev()),
+  "i8042": (o) => (parseI8042Options(o), createI8042()),
+  "pci-host": (o) => (parsePciHostOptions(o), createPciHost()),
+  "acpi": (o) => (parseAcpiOptions(o), createAcpiPm()),
 };
 
 /** True if `plugin` is a UART (it has the host-side `input` method). */

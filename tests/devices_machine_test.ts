@@ -25,12 +25,15 @@ Deno.test("machine: the pc board loads and installs one interrupt source", () =>
   const m = new Machine({ memoryMiB: 8, plugins: pcBoard() });
   const names = m.plugins.map((p) => p.name).sort();
   assert.deepEqual(names, [
+    "acpi",
     "debugcon@0xe9",
     "fw_cfg@0x510",
+    "i8042",
     "ioapic@0xfec00000",
     "isa-debug-exit@0xf4",
     "lapic",
     "pc-testdev",
+    "pci-host",
     "pic",
     "pit@0x40",
     "port61",
