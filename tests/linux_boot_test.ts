@@ -84,3 +84,16 @@ Deno.test("cli: malformed bzImages exit with the bad-image status and a message"
   assert.equal(noHdrs.status, 16);
   assert.match(noHdrs.err, /without "HdrS"/);
 });
+
+Deno.test("cli: a bzImage powers off through ACPI S5 (status 0) and resets through the i8042 (14)", async () => {
+  // mov dx, 0x604; mov ax, SLP_EN | (5 << 10); out dx, ax; hlt
+  const s5 = [0x66, 0xba, 0x04, 0x06, 0x66, 0xb8, 0x00, 0x34, 0x66, 0xef, 0xf4];
+  const off = await run(fixtureBzImage({ code64: s5 }));
+  assert.equal(off.status, 0, off.err);
+  // mov al, 0xfe; out 0x64, al; hlt
+  const reset = await run(fixtureBzImage({ code64: [0xb0, 0xfe, 0xe6, 0x64, 0xf4] }));
+  assert.equal(reset.status, 14, reset.err);
+  // A sleep type that is not S5 does nothing: the guest then halts with interrupts off (8).
+  const s3 = [0x66, 0xba, 0x04, 0x06, 0x66, 0xb8, 0x00, 0x2c, 0x66, 0xef, 0xf4];
+  assert.equal((await run(fixtureBzImage({ code64: s3 }))).status, 8);
+});
