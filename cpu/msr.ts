@@ -1,7 +1,7 @@
 /**
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
- * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE and the
- * SYSENTER MSRs. Every other MSR goes to the plugin bus as an exit.
+ * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE,
+ * BIOS_SIGN_ID and the SYSENTER MSRs. Every other MSR goes to the plugin bus as an exit.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import { recomputeMode, refreshSeg } from "./state.ts";
 export const enum Msr {
   TSC = 0x10,
   APIC_BASE = 0x1b,
+  BIOS_SIGN_ID = 0x8b,
   SYSENTER_CS = 0x174,
   SYSENTER_ESP = 0x175,
   SYSENTER_EIP = 0x176,
@@ -33,6 +34,15 @@ export const enum Msr {
 
 const TWO32 = 4294967296;
 
+/**
+ * The microcode update revision IA32_BIOS_SIGN_ID reports in bits 63:32.
+ * SDM Vol. 3A 10.11.7: software writes 0 to the MSR, executes CPUID leaf 1,
+ * which loads the signature of the loaded update, then reads it. This CPU's
+ * CPUID always loads the same signature, so reads return it (the write is
+ * accepted; a read without CPUID in between is the one case that differs).
+ */
+export const MICROCODE_REVISION = 1;
+
 function n2b(v: number): bigint {
   return BigInt.asUintN(64, BigInt(v));
 }
@@ -48,6 +58,7 @@ export function ownsMsr(index: number): boolean {
   switch (index) {
     case Msr.TSC:
     case Msr.APIC_BASE:
+    case Msr.BIOS_SIGN_ID:
     case Msr.SYSENTER_CS:
     case Msr.SYSENTER_ESP:
     case Msr.SYSENTER_EIP:
@@ -74,6 +85,8 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return c.readTsc();
     case Msr.APIC_BASE:
       return n2b(c.apicBase);
+    case Msr.BIOS_SIGN_ID:
+      return BigInt(MICROCODE_REVISION) << 32n;
     case Msr.SYSENTER_CS:
       return n2b(c.sysenterCs);
     case Msr.SYSENTER_ESP:
@@ -122,6 +135,8 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
       if ((lo & 0x2ff) !== 0 || hi > 0xff) gp(0);
       c.apicBase = hi * TWO32 + lo;
       return true;
+    case Msr.BIOS_SIGN_ID:
+      return true; // see MICROCODE_REVISION
     case Msr.SYSENTER_CS:
       c.sysenterCs = lo & 0xffff;
       return true;
