@@ -467,7 +467,7 @@ export function helpText(): string {
     "exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it used that device;",
     "  0 orderly shutdown; 2 usage error; 4 triple fault; 6 instruction budget spent;",
     "  8 halted with no wake-up source; 10 unhandled exit; 12 plugin error; 14 reset;",
-    "  16 bad kernel/snapshot image",
+    "  16 bad kernel/snapshot image; 20 snapshot does not fit this machine",
   );
   return lines.join("\n");
 }

@@ -12,14 +12,16 @@ import { EXIT_CODES, exitCodeFor } from "../core/run_result.ts";
 import { describeStop } from "../core/run_result.ts";
 import type { Machine } from "../core/machine.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { loadPlugin, PluginLoadError } from "../plugins/loader.ts";
+import { loadPlugin, pluginHelp, PluginLoadError } from "../plugins/loader.ts";
+import { deviceHelp } from "../devices/device_help.ts";
 import { BootError, bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
 import { formatStats } from "./stats.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
-import { SnapshotError } from "../core/snapshot/format.ts";
+import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
+import { PluginError } from "../core/plugin.ts";
 
 /** Version printed by `--version`. */
 export const VERSION = "0.1.0";
@@ -107,9 +109,22 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     return EXIT_CODES.usage;
   }
 
+  for (const spec of o.devices) {
+    const help = deviceHelp(spec);
+    if (help !== null) {
+      io.stderr(help);
+      return 0;
+    }
+  }
+
   const plugins: Plugin[] = [];
   for (const spec of o.plugins) {
     try {
+      const help = await pluginHelp(spec, io.cwd);
+      if (help !== null) {
+        io.stderr(help);
+        return 0;
+      }
       plugins.push(await loadPlugin(spec, io.cwd));
     } catch (error) {
       io.stderr(`nestvm: ${error instanceof PluginLoadError ? error.message : String(error)}`);
@@ -149,8 +164,10 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       }
     }
   } catch (error) {
-    const known = error instanceof BootError || error instanceof SnapshotError;
     io.stderr(`nestvm: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof PluginError) return EXIT_CODES.pluginError;
+    if (error instanceof SnapshotMismatchError) return EXIT_CODES.snapshotMismatch;
+    const known = error instanceof BootError || error instanceof SnapshotError;
     return known ? EXIT_CODES.badImage : EXIT_CODES.usage;
   }
 
@@ -172,6 +189,11 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     status = 0;
   } else if (result.reason.kind !== "exit" && result.reason.kind !== "shutdown") {
     io.stderr(`nestvm: ${describeStop(result.reason)}`);
+  }
+  if (o.snapshotAt !== undefined && machine.retired < o.snapshotAt) {
+    io.stderr(
+      `nestvm: the run ended at instruction ${machine.retired}, before --snapshot-at ${o.snapshotAt}; no snapshot written`,
+    );
   }
   // The demo's L1 reports success as isa-debug-exit status 0, i.e. (0 << 1) | 1.
   if (o.demo && result.reason.kind === "exit" && result.reason.status === 1) status = 0;
@@ -196,6 +218,14 @@ function isSavedConfig(x: unknown): x is SavedConfig {
     Array.isArray((x as SavedConfig).devices);
 }
 
+/** A file shipped with the package, whether it runs from a checkout (file:) or a remote module. */
+async function readBundled(url: URL): Promise<Uint8Array> {
+  if (url.protocol === "file:") return await Deno.readFile(url);
+  const response = await fetch(url);
+  if (!response.ok) throw new BootError(`cannot fetch ${url.href}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number> {
   if (o.demo || o.kernel) {
     let image: Uint8Array;
@@ -207,7 +237,7 @@ async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number>
       }
       image = r;
     } else {
-      image = await Deno.readFile(DEMO_IMAGE);
+      image = await readBundled(DEMO_IMAGE);
     }
     const modules = [];
     for (const entry of (o.initrd ?? "").split(",").filter((s) => s !== "")) {

@@ -19,7 +19,15 @@ import { describeExit, ExitBus } from "./exit_bus.ts";
 import type { VmExit } from "./vmexit.ts";
 import { IrqRouter } from "./irq.ts";
 import { ServiceRegistry } from "./services.ts";
-import type { Logger, Plugin, PluginContext, PluginState, StopRequest } from "./plugin.ts";
+import {
+  type Logger,
+  type Plugin,
+  type PluginContext,
+  PluginError,
+  PluginFailedError,
+  type PluginState,
+  type StopRequest,
+} from "./plugin.ts";
 import { orderPlugins } from "./plugin_order.ts";
 import type { RunResult, StopReason } from "./run_result.ts";
 import { Cpu } from "../cpu/cpu.ts";
@@ -139,7 +147,7 @@ export class Machine {
         p.setup(this.#context(p));
       } catch (error) {
         this.#disposePlugins();
-        throw error;
+        throw error instanceof PluginError ? error : new PluginFailedError(p.name, "setup", error);
       }
     }
   }
@@ -265,7 +273,13 @@ export class Machine {
   /** Reset the vCPU and every plugin to power-on state. */
   reset(): void {
     this.cpu.reset();
-    for (const p of this.plugins) p.reset?.();
+    for (const p of this.plugins) {
+      try {
+        p.reset?.();
+      } catch (error) {
+        throw new PluginFailedError(p.name, "reset", error);
+      }
+    }
   }
 
   /** Save every plugin's state, keyed by plugin name. */
@@ -365,7 +379,7 @@ export class Machine {
           }
         },
       },
-      irq: { line: (n) => this.irq.line(n), addChip: (chip) => this.irq.addChip(chip) },
+      irq: { line: (n) => this.irq.line(n, name), addChip: (chip) => this.irq.addChip(chip) },
       clock: this.clock,
       memory: this.memory,
       vcpu: this.cpu,

@@ -8,6 +8,7 @@
 export * from "./vmexit.ts";
 export * from "./vcpu.ts";
 export * from "./plugin.ts";
+export * from "./options_schema.ts";
 export * from "./clock.ts";
 export * from "./exit_bus.ts";
 export * from "./irq.ts";

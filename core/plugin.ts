@@ -201,11 +201,29 @@ export interface Plugin {
   dispose?(): void;
 }
 
-/** A factory that builds a plugin from options (what `--plugin` modules export as default). */
-export type PluginFactory = (options: Readonly<Record<string, string>>) => Plugin;
+/**
+ * A factory that builds a plugin from options (what `--plugin` modules
+ * export as default). It receives the command line's strings, or, when its
+ * module exports an `optionsSchema`, the typed values parsed from them
+ * (`OptionsOf<typeof optionsSchema>`, see `core/options_schema.ts`).
+ */
+export type PluginFactory<O = Readonly<Record<string, string>>> = (options: O) => Plugin;
+
+/**
+ * Base of every error that is a plugin's doing or a plugin set's (conflicts,
+ * missing requirements, API versions, a throw in setup or reset). The CLI
+ * maps all of them to the plugin-error exit status.
+ */
+export class PluginError extends Error {
+  /** Create the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PluginError";
+  }
+}
 
 /** Two plugins claimed the same resource. */
-export class PluginConflictError extends Error {
+export class PluginConflictError extends PluginError {
   /** Create the error. */
   constructor(message: string) {
     super(message);
@@ -214,7 +232,7 @@ export class PluginConflictError extends Error {
 }
 
 /** A requirement is missing. */
-export class PluginMissingError extends Error {
+export class PluginMissingError extends PluginError {
   /** Create the error. */
   constructor(message: string) {
     super(message);
@@ -223,10 +241,28 @@ export class PluginMissingError extends Error {
 }
 
 /** A plugin targets an API version this core does not support. */
-export class PluginVersionError extends Error {
+export class PluginVersionError extends PluginError {
   /** Create the error. */
   constructor(message: string) {
     super(message);
     this.name = "PluginVersionError";
+  }
+}
+
+/** A plugin threw from `setup()` or `reset()`; the message names the plugin and the phase. */
+export class PluginFailedError extends PluginError {
+  /** Create the error for `plugin` failing in `phase` with `cause`. */
+  constructor(
+    /** Name of the plugin that threw. */
+    readonly plugin: string,
+    /** What the machine asked of it. */
+    readonly phase: "setup" | "reset",
+    cause: unknown,
+  ) {
+    super(
+      `plugin "${plugin}" failed in ${phase}: ${cause instanceof Error ? cause.message : cause}`,
+      { cause },
+    );
+    this.name = "PluginFailedError";
   }
 }

@@ -20,6 +20,15 @@ import {
 export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
   const names = new Set<string>();
   for (const p of plugins) {
+    const declared: unknown = p.apiVersion;
+    if (typeof declared !== "number") {
+      throw new PluginVersionError(
+        `plugin "${p.name}" declares apiVersion ${
+          JSON.stringify(declared)
+        } (a ${typeof declared}); ` +
+          `it must be the number ${SUPPORTED_PLUGIN_API_VERSIONS.join(" or ")}`,
+      );
+    }
     if (!SUPPORTED_PLUGIN_API_VERSIONS.includes(p.apiVersion)) {
       throw new PluginVersionError(
         `plugin "${p.name}" targets plugin API version ${p.apiVersion}; this nestvm supports ${
@@ -29,7 +38,8 @@ export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
     }
     if (names.has(p.name)) {
       throw new PluginConflictError(
-        `plugin "${p.name}" is loaded twice (two instances claiming the same resources)`,
+        `two plugins are named "${p.name}"; plugin names must be unique ` +
+          `(name each instance, e.g. "${p.name.split("@")[0]}@<its port or id>")`,
       );
     }
     names.add(p.name);

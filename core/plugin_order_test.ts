@@ -42,6 +42,19 @@ Deno.test("order: an API version mismatch says which versions are supported", ()
 });
 
 Deno.test("order: duplicates and cycles are refused", () => {
-  assert.throws(() => orderPlugins([p("a"), p("a")]), /loaded twice/);
+  assert.throws(
+    () => orderPlugins([p("a"), p("a")]),
+    /two plugins are named "a"; plugin names must be unique/,
+  );
   assert.throws(() => orderPlugins([p("a", ["b"]), p("b", ["a"])]), /circular/);
+});
+
+Deno.test("plugin order: a string apiVersion is refused with what was declared", () => {
+  const bad = { name: "s", version: "1.0.0", apiVersion: "1", setup() {} } as unknown as Plugin;
+  assert.throws(
+    () => orderPlugins([bad]),
+    (e: Error) =>
+      e instanceof PluginVersionError &&
+      e.message === 'plugin "s" declares apiVersion "1" (a string); it must be the number 1',
+  );
 });

@@ -51,6 +51,8 @@ export const EXIT_CODES = {
   pluginError: 12,
   reset: 14,
   badImage: 16,
+  /** A snapshot given to `--restore` does not fit the machine (RAM, stateful plugins). */
+  snapshotMismatch: 20,
 } as const;
 
 /** Map a stop reason to the process exit code. */

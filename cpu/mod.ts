@@ -18,3 +18,4 @@ export type { PagingContext, WalkResult } from "../mm/paging_types.ts";
 export type * from "../core/vcpu.ts";
 export type * from "../core/vmexit.ts";
 export type { DecodedInsn } from "./decode/mod.ts";
+export * from "./fpu/state.ts";

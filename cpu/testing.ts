@@ -154,10 +154,22 @@ export function enter64(t: TestCpu): void {
   cpu.stateChanged();
 }
 
-/** Parse "48 89 c8 ..." into bytes. */
+/**
+ * Parse "48 89 c8 ..." into bytes: whitespace-separated groups of hex digit
+ * pairs ("4889c8" is one group of three bytes). Like `Uint8Array.fromHex`,
+ * anything else (an odd digit count, a non-hex character, "0x") throws a
+ * SyntaxError instead of yielding NaN-turned-zero bytes.
+ */
 export function hex(s: string): Uint8Array {
-  const parts = s.trim().split(/\s+/).filter((x) => x.length > 0);
-  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
+  const groups = s.trim().split(/\s+/).filter((x) => x.length > 0);
+  const out: number[] = [];
+  for (const g of groups) {
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(g)) {
+      throw new SyntaxError(`hex: "${g}" is not a sequence of hex digit pairs (in "${s}")`);
+    }
+    for (let i = 0; i < g.length; i += 2) out.push(parseInt(g.slice(i, i + 2), 16));
+  }
+  return new Uint8Array(out);
 }
 
 /** Place code at `addr` and point RIP at it. */

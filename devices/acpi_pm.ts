@@ -13,10 +13,11 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import { type AcpiLayout, buildAcpiTables, PC_ACPI_LAYOUT } from "./acpi/tables.ts";
-import { checkKnownKeys, expectState, num, type StringOptions } from "./options.ts";
+import { expectState, num, parseDeviceOptions, type StringOptions } from "./options.ts";
 
 /** PM timer frequency in Hz. */
 export const PM_TIMER_HZ = 3579545;
@@ -37,10 +38,12 @@ export function pmTimerCount(ns: number): number {
   return ticks % 0x1000000;
 }
 
+/** `--device acpi` options (none; `-device acpi,help` lists them). */
+export const acpiOptionsSchema: OptionsSchema = {};
+
 /** Parse `--device acpi` options (none). */
 export function parseAcpiOptions(opts: StringOptions): Record<string, never> {
-  checkKnownKeys("acpi", opts, []);
-  return {};
+  return parseDeviceOptions<Record<string, never>>("acpi", acpiOptionsSchema, opts);
 }
 
 /** Create the ACPI plugin (tables and PM registers) for `layout`. */

@@ -6,14 +6,13 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
-  checkKnownKeys,
-  checkRange,
   DeviceOptionError,
   hex,
-  parseIntOption,
+  parseDeviceOptions,
   type StringOptions,
   typedOptions,
 } from "./options.ts";
@@ -26,14 +25,15 @@ export interface DebugExitOptions {
   iosize?: number;
 }
 
+/** `--device isa-debug-exit` options (`-device isa-debug-exit,help` lists them). */
+export const debugExitOptionsSchema: OptionsSchema = {
+  iobase: { type: "int", default: 0x501, min: 0, max: 0xffff, doc: "first I/O port" },
+  iosize: { type: "int", default: 2, min: 1, max: 4, doc: "number of ports" },
+};
+
 /** Parse `--device isa-debug-exit,iobase=..,iosize=..`. */
 export function parseDebugExitOptions(opts: StringOptions): DebugExitOptions {
-  const d = "isa-debug-exit";
-  checkKnownKeys(d, opts, ["iobase", "iosize"]);
-  return {
-    iobase: checkRange(d, "iobase", parseIntOption(d, "iobase", opts.iobase, 0x501), 0, 0xffff),
-    iosize: checkRange(d, "iosize", parseIntOption(d, "iosize", opts.iosize, 2), 1, 4),
-  };
+  return parseDeviceOptions<DebugExitOptions>("isa-debug-exit", debugExitOptionsSchema, opts);
 }
 
 /** Create an isa-debug-exit plugin. */

@@ -5,16 +5,10 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import {
-  checkKnownKeys,
-  checkRange,
-  hex,
-  parseIntOption,
-  type StringOptions,
-  typedOptions,
-} from "./options.ts";
+import { hex, parseDeviceOptions, type StringOptions, typedOptions } from "./options.ts";
 
 /** Typed options of the debug console. */
 export interface DebugconOptions {
@@ -24,13 +18,15 @@ export interface DebugconOptions {
   output?: (bytes: Uint8Array) => void;
 }
 
+/** `--device isa-debugcon` options (`-device isa-debugcon,help` lists them). */
+export const debugconOptionsSchema: OptionsSchema = {
+  iobase: { type: "int", default: 0xe9, min: 0, max: 0xffff, doc: "I/O port" },
+  chardev: { type: "string", doc: "accepted for QEMU command lines; output follows -debugcon" },
+};
+
 /** Parse `--device isa-debugcon,iobase=..`. */
 export function parseDebugconOptions(opts: StringOptions): DebugconOptions {
-  const d = "isa-debugcon";
-  checkKnownKeys(d, opts, ["iobase", "chardev"]);
-  return {
-    iobase: checkRange(d, "iobase", parseIntOption(d, "iobase", opts.iobase, 0xe9), 0, 0xffff),
-  };
+  return parseDeviceOptions<DebugconOptions>("isa-debugcon", debugconOptionsSchema, opts);
 }
 
 /** Create a debug-console plugin. */

@@ -10,16 +10,15 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
-  checkKnownKeys,
-  checkRange,
   DeviceOptionError,
   expectState,
   hex,
   num,
-  parseIntOption,
+  parseDeviceOptions,
   type StringOptions,
   typedOptions,
 } from "./options.ts";
@@ -53,27 +52,18 @@ export interface FwCfgOptions {
   files?: Readonly<Record<string, Uint8Array>>;
 }
 
+/** `--device fw_cfg` options (`-device fw_cfg,help` lists them). */
+export const fwCfgOptionsSchema: OptionsSchema = {
+  iobase: { type: "int", min: 0, max: 0xfffe, doc: "selector port; data at +1 (default 0x510)" },
+  cpus: { type: "int", min: 1, max: 255, doc: "CPU count reported (default 1)" },
+  maxcpus: { type: "int", min: 1, max: 255, doc: "maximum CPU count reported (default cpus)" },
+};
+
 /** Parse `--device fw_cfg,...` options. */
 export function parseFwCfgOptions(opts: StringOptions): FwCfgOptions {
-  const d = "fw_cfg";
-  checkKnownKeys(d, opts, ["iobase", "cpus", "maxcpus"]);
-  const out: FwCfgOptions = {};
-  if (opts.iobase !== undefined) {
-    out.iobase = checkRange(
-      d,
-      "iobase",
-      parseIntOption(d, "iobase", opts.iobase, 0x510),
-      0,
-      0xfffe,
-    );
-  }
-  if (opts.cpus !== undefined) {
-    out.cpus = checkRange(d, "cpus", parseIntOption(d, "cpus", opts.cpus, 1), 1, 255);
-  }
-  if (opts.maxcpus !== undefined) {
-    out.maxCpus = checkRange(d, "maxcpus", parseIntOption(d, "maxcpus", opts.maxcpus, 1), 1, 255);
-  }
-  return out;
+  return parseDeviceOptions<FwCfgOptions>("fw_cfg", fwCfgOptionsSchema, opts, {
+    maxcpus: "maxCpus",
+  });
 }
 
 function le(value: number, bytes: number): Uint8Array {

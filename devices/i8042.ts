@@ -26,9 +26,10 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { checkKnownKeys, expectState, num, nums, type StringOptions } from "./options.ts";
+import { expectState, num, nums, parseDeviceOptions, type StringOptions } from "./options.ts";
 
 /** Status register bits. */
 export const I8042_STATUS = {
@@ -61,10 +62,12 @@ const CTR_RESET = I8042_CTR.KBD_INT | I8042_CTR.SYS | I8042_CTR.XLATE;
 /** Output port after power-on: reset line high (bit 0), A20 enabled (bit 1). */
 const OUTPUT_PORT_RESET = 0x03;
 
+/** `--device i8042` options (none; `-device i8042,help` lists them). */
+export const i8042OptionsSchema: OptionsSchema = {};
+
 /** Parse `--device i8042` options (none). */
 export function parseI8042Options(opts: StringOptions): Record<string, never> {
-  checkKnownKeys("i8042", opts, []);
-  return {};
+  return parseDeviceOptions<Record<string, never>>("i8042", i8042OptionsSchema, opts);
 }
 
 /** Create the i8042 plugin. */

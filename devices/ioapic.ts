@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { MmioRegistration, Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
@@ -25,14 +26,11 @@ import {
   picIntrListeners,
 } from "./interrupts.ts";
 import {
-  checkKnownKeys,
-  checkRange,
   expectState,
   hex,
   num,
   nums,
-  parseBoolOption,
-  parseIntOption,
+  parseDeviceOptions,
   type StringOptions,
   typedOptions,
 } from "./options.ts";
@@ -60,27 +58,18 @@ export interface IoapicOptions {
   irq0ToPin2?: boolean;
 }
 
+/** `--device ioapic` options (`-device ioapic,help` lists them). */
+export const ioapicOptionsSchema: OptionsSchema = {
+  base: { type: "int", min: 0, max: 0xfffff000, doc: "MMIO base (default 0xfec00000)" },
+  id: { type: "int", min: 0, max: 15, doc: "I/O APIC id (default 0)" },
+  irq0topin2: { type: "bool", doc: "ISA IRQ0 (the PIT) arrives on pin 2 (default on)" },
+};
+
 /** Parse `--device ioapic,...` options. */
 export function parseIoapicOptions(opts: StringOptions): IoapicOptions {
-  const d = "ioapic";
-  checkKnownKeys(d, opts, ["base", "id", "irq0topin2"]);
-  const out: IoapicOptions = {};
-  if (opts.base !== undefined) {
-    out.base = checkRange(
-      d,
-      "base",
-      parseIntOption(d, "base", opts.base, IOAPIC_DEFAULT_BASE),
-      0,
-      0xfffff000,
-    );
-  }
-  if (opts.id !== undefined) {
-    out.id = checkRange(d, "id", parseIntOption(d, "id", opts.id, 0), 0, 15);
-  }
-  if (opts.irq0topin2 !== undefined) {
-    out.irq0ToPin2 = parseBoolOption(d, "irq0topin2", opts.irq0topin2, true);
-  }
-  return out;
+  return parseDeviceOptions<IoapicOptions>("ioapic", ioapicOptionsSchema, opts, {
+    irq0topin2: "irq0ToPin2",
+  });
 }
 
 /** Create the I/O APIC plugin. */

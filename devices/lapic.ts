@@ -18,6 +18,7 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { MmioRegistration, Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import type { MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
@@ -33,13 +34,10 @@ import {
 import { ApicTimer } from "./lapic_timer.ts";
 import { type DeviceTime, deviceTime } from "./time.ts";
 import {
-  checkKnownKeys,
-  checkRange,
   expectState,
   num,
   nums,
-  parseBoolOption,
-  parseIntOption,
+  parseDeviceOptions,
   type StringOptions,
   typedOptions,
 } from "./options.ts";
@@ -107,33 +105,23 @@ export interface LapicOptions {
   virtualWire?: boolean;
 }
 
+/** `--device lapic` options (`-device lapic,help` lists them). */
+export const lapicOptionsSchema: OptionsSchema = {
+  id: { type: "int", min: 0, max: 0xfe, doc: "APIC id (default 0)" },
+  bushz: { type: "int", min: 1, max: 1e10, doc: "timer bus clock in Hz (default 1000000000)" },
+  tschz: { type: "int", min: 1, max: 1e11, doc: "TSC frequency in Hz (default 1000000000)" },
+  physbits: { type: "int", min: 36, max: 52, doc: "physical address width for APIC_BASE checks" },
+  virtualwire: { type: "bool", doc: "LINT0 as ExtINT at reset, as a BIOS leaves it (default on)" },
+};
+
 /** Parse `--device lapic,...` options. */
 export function parseLapicOptions(opts: StringOptions): LapicOptions {
-  const d = "lapic";
-  checkKnownKeys(d, opts, ["id", "bushz", "tschz", "virtualwire", "physbits"]);
-  const out: LapicOptions = {};
-  if (opts.id !== undefined) {
-    out.id = checkRange(d, "id", parseIntOption(d, "id", opts.id, 0), 0, 0xfe);
-  }
-  if (opts.bushz !== undefined) {
-    out.busHz = checkRange(d, "bushz", parseIntOption(d, "bushz", opts.bushz, 1e9), 1, 1e10);
-  }
-  if (opts.tschz !== undefined) {
-    out.tscHz = checkRange(d, "tschz", parseIntOption(d, "tschz", opts.tschz, 1e9), 1, 1e11);
-  }
-  if (opts.physbits !== undefined) {
-    out.physBits = checkRange(
-      d,
-      "physbits",
-      parseIntOption(d, "physbits", opts.physbits, 40),
-      36,
-      52,
-    );
-  }
-  if (opts.virtualwire !== undefined) {
-    out.virtualWire = parseBoolOption(d, "virtualwire", opts.virtualwire, true);
-  }
-  return out;
+  return parseDeviceOptions<LapicOptions>("lapic", lapicOptionsSchema, opts, {
+    bushz: "busHz",
+    tschz: "tscHz",
+    physbits: "physBits",
+    virtualwire: "virtualWire",
+  });
 }
 
 /** Highest set bit of a 256-bit vector set, or -1. */

@@ -44,6 +44,7 @@ export * from "./debugcon.ts";
 export * from "./fw_cfg.ts";
 export * from "./pc_testdev.ts";
 export * from "./board_pc.ts";
+export * from "./device_help.ts";
 export * from "./i8042.ts";
 export * from "./pci_host.ts";
 export * from "./acpi_pm.ts";

@@ -7,13 +7,32 @@
  * @module
  */
 
-/** A device option had a value that could not be understood. */
-export class DeviceOptionError extends Error {
-  /** Create the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "DeviceOptionError";
-  }
+import { OptionError, type OptionsSchema, parseOptions } from "../core/options_schema.ts";
+
+/**
+ * A device option had a value that could not be understood: the same error
+ * class as every option schema's ({@link OptionError}), so plugin and device
+ * options fail alike.
+ */
+export const DeviceOptionError: typeof OptionError = OptionError;
+/** A device option error (see {@link OptionError}). */
+export type DeviceOptionError = OptionError;
+
+/**
+ * Parse `--device` strings with a device's schema and drop absent keys, so
+ * the factory applies its own defaults; `rename` maps command-line keys to
+ * the typed option names (`bushz` to `busHz`).
+ */
+export function parseDeviceOptions<T extends object>(
+  device: string,
+  schema: OptionsSchema,
+  opts: StringOptions,
+  rename: Readonly<Record<string, string>> = {},
+): T {
+  const parsed = parseOptions(device, schema, opts) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed)) if (v !== undefined) out[rename[k] ?? k] = v;
+  return out as T;
 }
 
 /** Options as given on the command line: every value a string. */

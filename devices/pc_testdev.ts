@@ -8,9 +8,10 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { checkKnownKeys, expectState, num, nums, type StringOptions } from "./options.ts";
+import { expectState, num, nums, parseDeviceOptions, type StringOptions } from "./options.ts";
 
 /** Base of the pc-testdev MMIO window. */
 export const TESTDEV_MMIO_BASE = 0xff000000;
@@ -18,10 +19,12 @@ export const TESTDEV_MMIO_BASE = 0xff000000;
 export const TESTDEV_MMIO_SIZE = 0x10000;
 const IRQ_PORTS = 24;
 
+/** `--device pc-testdev` options (`-device pc-testdev,help` lists them). */
+export const pcTestdevOptionsSchema: OptionsSchema = {};
+
 /** Parse `--device pc-testdev` options (none). */
 export function parsePcTestdevOptions(opts: StringOptions): Record<string, never> {
-  checkKnownKeys("pc-testdev", opts, []);
-  return {};
+  return parseDeviceOptions<Record<string, never>>("pc-testdev", pcTestdevOptionsSchema, opts);
 }
 
 /** Create the pc-testdev plugin. */

@@ -11,9 +11,10 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { checkKnownKeys, expectState, num, nums, type StringOptions } from "./options.ts";
+import { expectState, num, nums, parseDeviceOptions, type StringOptions } from "./options.ts";
 
 /** CONFIG_ADDRESS port. */
 export const PCI_CONFIG_ADDRESS = 0xcf8;
@@ -48,10 +49,12 @@ function initialConfig(): Uint8Array {
   return c;
 }
 
+/** `--device pci-host` options (none; `-device pci-host,help` lists them). */
+export const pciHostOptionsSchema: OptionsSchema = {};
+
 /** Parse `--device pci-host` options (none). */
 export function parsePciHostOptions(opts: StringOptions): Record<string, never> {
-  checkKnownKeys("pci-host", opts, []);
-  return {};
+  return parseDeviceOptions<Record<string, never>>("pci-host", pciHostOptionsSchema, opts);
 }
 
 /** Create the PCI host bridge plugin (mechanism #1 and the reset control register). */

@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
@@ -21,7 +22,13 @@ import {
   type PicIntrListeners,
   picIntrListeners,
 } from "./interrupts.ts";
-import { checkKnownKeys, expectState, num, type StringOptions, typedOptions } from "./options.ts";
+import {
+  expectState,
+  num,
+  parseDeviceOptions,
+  type StringOptions,
+  typedOptions,
+} from "./options.ts";
 
 /** Typed options of the PIC (none yet beyond the defaults of a PC). */
 export interface PicOptions {
@@ -113,10 +120,14 @@ function pendingIrq(chip: Chip): number {
   return req;
 }
 
+/** `--device pic` options (`-device pic,help` lists them). */
+export const picOptionsSchema: OptionsSchema = {
+  elcr: { type: "bool", doc: "edge/level control ports 0x4d0-0x4d1 (default on)" },
+};
+
 /** Parse `--device i8259,...` options. */
 export function parsePicOptions(opts: StringOptions): PicOptions {
-  checkKnownKeys("pic", opts, []);
-  return {};
+  return parseDeviceOptions<PicOptions>("pic", picOptionsSchema, opts);
 }
 
 /** Create the 8259A pair plugin. */

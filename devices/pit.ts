@@ -12,18 +12,17 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import type { Timer } from "../core/clock.ts";
 import { PIT_CHANNEL2, type PitChannel2 } from "./interrupts.ts";
 import { type DeviceTime, deviceTime } from "./time.ts";
 import {
-  checkKnownKeys,
-  checkRange,
   expectState,
   hex,
   num,
-  parseIntOption,
+  parseDeviceOptions,
   type StringOptions,
   typedOptions,
 } from "./options.ts";
@@ -39,23 +38,15 @@ export interface PitOptions {
   irq?: number;
 }
 
+/** `--device pit` options (`-device pit,help` lists them). */
+export const pitOptionsSchema: OptionsSchema = {
+  iobase: { type: "int", min: 0, max: 0xfffc, doc: "first I/O port (default 0x40)" },
+  irq: { type: "int", min: 0, max: 23, doc: "IRQ line of channel 0 (default 0)" },
+};
+
 /** Parse `--device i8254,...` options. */
 export function parsePitOptions(opts: StringOptions): PitOptions {
-  checkKnownKeys("pit", opts, ["iobase", "irq"]);
-  const out: PitOptions = {};
-  if (opts.iobase !== undefined) {
-    out.iobase = checkRange(
-      "pit",
-      "iobase",
-      parseIntOption("pit", "iobase", opts.iobase, 0x40),
-      0,
-      0xfffc,
-    );
-  }
-  if (opts.irq !== undefined) {
-    out.irq = checkRange("pit", "irq", parseIntOption("pit", "irq", opts.irq, 0), 0, 23);
-  }
-  return out;
+  return parseDeviceOptions<PitOptions>("pit", pitOptionsSchema, opts);
 }
 
 /** Tick count of the PIT clock at virtual time `ns` (exact, no overflow). */

@@ -9,19 +9,22 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import { PIT_CHANNEL2 } from "./interrupts.ts";
 import { type DeviceTime, deviceTime } from "./time.ts";
-import { checkKnownKeys, expectState, num, type StringOptions } from "./options.ts";
+import { expectState, num, parseDeviceOptions, type StringOptions } from "./options.ts";
 
 /** Half-period of the refresh toggle in ns. */
 export const REFRESH_TOGGLE_NS = 15085;
 
+/** `--device port61` options (`-device port61,help` lists them). */
+export const port61OptionsSchema: OptionsSchema = {};
+
 /** Parse `--device port61` options (none). */
 export function parsePort61Options(opts: StringOptions): Record<string, never> {
-  checkKnownKeys("port61", opts, []);
-  return {};
+  return parseDeviceOptions<Record<string, never>>("port61", port61OptionsSchema, opts);
 }
 
 /** Create the port 0x61 plugin. */

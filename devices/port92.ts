@@ -7,14 +7,17 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { checkKnownKeys, expectState, num, type StringOptions } from "./options.ts";
+import { expectState, num, parseDeviceOptions, type StringOptions } from "./options.ts";
+
+/** `--device port92` options (`-device port92,help` lists them). */
+export const port92OptionsSchema: OptionsSchema = {};
 
 /** Parse `--device port92` options (none). */
 export function parsePort92Options(opts: StringOptions): Record<string, never> {
-  checkKnownKeys("port92", opts, []);
-  return {};
+  return parseDeviceOptions<Record<string, never>>("port92", port92OptionsSchema, opts);
 }
 
 /** Create the port 0x92 plugin. */

@@ -10,19 +10,20 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import type { Timer } from "../core/clock.ts";
 import { type DeviceTime, deviceTime } from "./time.ts";
 import {
   bool,
-  checkKnownKeys,
   checkRange,
   DeviceOptionError,
   expectState,
   hex,
   num,
   nums,
+  parseDeviceOptions,
   parseIntOption,
   type StringOptions,
   typedOptions,
@@ -61,15 +62,30 @@ export interface RtcOptions {
   irq?: number;
 }
 
+/** `--device rtc` options (`-device mc146818rtc,help` lists them). */
+export const rtcOptionsSchema: OptionsSchema = {
+  epoch: {
+    type: "string",
+    doc: "time at power-on: Unix seconds, YYYY-MM-DD[THH:MM:SSZ], or host (not reproducible)",
+  },
+  base: { type: "string", doc: "QEMU's spelling of epoch (utc/localtime read the host clock)" },
+  iobase: { type: "int", min: 0, max: 0xfffe, doc: "index port; data at +1 (default 0x70)" },
+  irq: { type: "int", min: 0, max: 23, doc: "IRQ line (default 8)" },
+};
+
 /**
  * Parse `--device mc146818rtc,base=...` options: `base` or `epoch` as Unix
  * seconds, an ISO date (`2000-01-01`), or `host` for the host's time now.
  */
 export function parseRtcOptions(opts: StringOptions): RtcOptions {
   const d = "rtc";
-  checkKnownKeys(d, opts, ["epoch", "base", "iobase", "irq"]);
+  const o = parseDeviceOptions<{ epoch?: string; base?: string; iobase?: number; irq?: number }>(
+    d,
+    rtcOptionsSchema,
+    opts,
+  );
   const out: RtcOptions = {};
-  const e = opts.epoch ?? opts.base;
+  const e = o.epoch ?? o.base;
   if (e !== undefined) {
     // "host" (or QEMU's "utc"/"localtime") reads the host clock once, at
     // creation: an explicit opt-out of reproducible runs.
@@ -81,12 +97,8 @@ export function parseRtcOptions(opts: StringOptions): RtcOptions {
     if (!Number.isSafeInteger(parsed)) throw new DeviceOptionError(`rtc: bad epoch ${e}`);
     out.epoch = checkRange(d, "epoch", parsed, 0, 4102444799);
   }
-  if (opts.iobase !== undefined) {
-    out.iobase = checkRange(d, "iobase", parseIntOption(d, "iobase", opts.iobase, 0x70), 0, 0xfffe);
-  }
-  if (opts.irq !== undefined) {
-    out.irq = checkRange(d, "irq", parseIntOption(d, "irq", opts.irq, 8), 0, 23);
-  }
+  if (o.iobase !== undefined) out.iobase = o.iobase;
+  if (o.irq !== undefined) out.irq = o.irq;
   return out;
 }
 

@@ -17,20 +17,19 @@
  * @module
  */
 
+import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import type { Timer } from "../core/clock.ts";
 import { type DeviceTime, deviceTime } from "./time.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import {
   bool,
-  checkKnownKeys,
   checkRange,
   expectState,
   hex,
   num,
   nums,
-  parseBoolOption,
-  parseIntOption,
+  parseDeviceOptions,
   type StringOptions,
   typedOptions,
 } from "./options.ts";
@@ -83,32 +82,28 @@ const MCR_LOOP = 0x10;
 const MCR_OUT2 = 0x08;
 const TRIGGER_LEVELS = [1, 4, 8, 14];
 
+/** `--device isa-serial` options (`-device isa-serial,help` lists them). */
+export const uartOptionsSchema: OptionsSchema = {
+  com: { type: "int", min: 1, max: 4, doc: "COM port number: sets iobase and irq (default 1)" },
+  index: { type: "int", min: 0, max: 3, doc: "QEMU's spelling: COM(index + 1)" },
+  iobase: { type: "int", min: 0, max: 0xfff8, doc: "first I/O port (default from com)" },
+  irq: { type: "int", min: 0, max: 23, doc: "IRQ line (default from com)" },
+  out2gatesirq: { type: "bool", doc: "MCR.OUT2 gates the IRQ as on a PC (default off)" },
+  chardev: { type: "string", doc: "accepted for QEMU command lines; output follows -serial" },
+};
+
 /** Parse `--device isa-serial,...` string options into typed options. */
 export function parseUartOptions(opts: StringOptions): UartOptions {
   const d = "uart16550";
-  checkKnownKeys(d, opts, ["iobase", "irq", "com", "out2gatesirq", "chardev", "index"]);
+  const o = parseDeviceOptions<
+    { com?: number; index?: number; iobase?: number; irq?: number; out2gatesirq?: boolean }
+  >(d, uartOptionsSchema, opts);
   const out: UartOptions = {};
-  if (opts.com !== undefined || opts.index !== undefined) {
-    const com = opts.com !== undefined
-      ? parseIntOption(d, "com", opts.com, 1)
-      : parseIntOption(d, "index", opts.index, 0) + 1;
-    out.com = checkRange(d, "com", com, 1, 4);
-  }
-  if (opts.iobase !== undefined) {
-    out.iobase = checkRange(
-      d,
-      "iobase",
-      parseIntOption(d, "iobase", opts.iobase, 0x3f8),
-      0,
-      0xfff8,
-    );
-  }
-  if (opts.irq !== undefined) {
-    out.irq = checkRange(d, "irq", parseIntOption(d, "irq", opts.irq, 4), 0, 23);
-  }
-  if (opts.out2gatesirq !== undefined) {
-    out.out2GatesIrq = parseBoolOption(d, "out2gatesirq", opts.out2gatesirq, false);
-  }
+  if (o.com !== undefined) out.com = o.com;
+  else if (o.index !== undefined) out.com = checkRange(d, "index", o.index, 0, 3) + 1;
+  if (o.iobase !== undefined) out.iobase = o.iobase;
+  if (o.irq !== undefined) out.irq = o.irq;
+  if (o.out2gatesirq !== undefined) out.out2GatesIrq = o.out2gatesirq;
   return out;
 }
 

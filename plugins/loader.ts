@@ -4,10 +4,21 @@
  * {@link PluginFactory} (called with the options) or a {@link Plugin}.
  * A named export `createPlugin` is accepted too.
  *
+ * A module that also exports `optionsSchema` (an {@link OptionsSchema})
+ * gets its options checked and typed before the factory sees them:
+ * unknown keys and bad values are errors naming the key, and
+ * `--plugin mod.ts,help` lists the options ({@link pluginHelp}).
+ *
  * @module
  */
 
 import type { Plugin, PluginFactory } from "../core/plugin.ts";
+import {
+  describeOptions,
+  OptionError,
+  type OptionsSchema,
+  parseOptions,
+} from "../core/options_schema.ts";
 import { parseSpec } from "./spec.ts";
 
 /** A plugin module could not be loaded or did not export a plugin. */
@@ -31,24 +42,59 @@ function isPlugin(x: unknown): x is Plugin {
     typeof (x as Plugin).name === "string" && typeof (x as Plugin).setup === "function";
 }
 
-/** Load a plugin from `spec` ("module[,key=value...]"). */
-export async function loadPlugin(spec: string, cwd: string): Promise<Plugin> {
-  const { name: specifier, options } = parseSpec(spec);
-  const url = resolveSpecifier(specifier, cwd);
-  let mod: Record<string, unknown>;
+async function importModule(specifier: string, cwd: string): Promise<Record<string, unknown>> {
   try {
-    mod = await import(url);
+    return await import(resolveSpecifier(specifier, cwd));
   } catch (error) {
     throw new PluginLoadError(
       `cannot load plugin module "${specifier}": ${error instanceof Error ? error.message : error}`,
       { cause: error },
     );
   }
+}
+
+function isSchema(x: unknown): x is OptionsSchema {
+  return typeof x === "object" && x !== null &&
+    Object.values(x).every((v) => typeof v === "object" && v !== null && "type" in v);
+}
+
+/**
+ * For a spec that asks for help (`mod.ts,help`): the module's option list,
+ * from its `optionsSchema` export. Resolves to null when help was not asked.
+ */
+export async function pluginHelp(spec: string, cwd: string): Promise<string | null> {
+  const { name: specifier, options } = parseSpec(spec);
+  if (!Object.hasOwn(options, "help")) return null;
+  const mod = await importModule(specifier, cwd);
+  if (!isSchema(mod.optionsSchema)) {
+    return `${specifier} declares no options schema (export \`optionsSchema\` to document its options)`;
+  }
+  return describeOptions(specifier, mod.optionsSchema);
+}
+
+/** Load a plugin from `spec` ("module[,key=value...]"). */
+export async function loadPlugin(spec: string, cwd: string): Promise<Plugin> {
+  const { name: specifier, options } = parseSpec(spec);
+  const mod = await importModule(specifier, cwd);
+  let given: Readonly<Record<string, unknown>> = options;
+  if (mod.optionsSchema !== undefined) {
+    if (!isSchema(mod.optionsSchema)) {
+      throw new PluginLoadError(
+        `module "${specifier}" exports an optionsSchema that is not a schema`,
+      );
+    }
+    try {
+      given = parseOptions(specifier, mod.optionsSchema, options);
+    } catch (error) {
+      if (error instanceof OptionError) throw new PluginLoadError(error.message, { cause: error });
+      throw error;
+    }
+  }
   const candidate = mod.default ?? mod.createPlugin;
   let plugin: unknown = candidate;
   if (typeof candidate === "function") {
     try {
-      plugin = (candidate as PluginFactory)(options);
+      plugin = (candidate as PluginFactory<unknown>)(given);
     } catch (error) {
       throw new PluginLoadError(
         `plugin factory in "${specifier}" failed: ${

@@ -120,3 +120,92 @@ Deno.test("cli: stdin reaches COM1 (the uart guest echoes upper-cased input)", a
   assert.equal(out, "ABC!\n");
   assert.equal(status, (3 << 1) | 1);
 });
+
+Deno.test("cli: a plugin that throws in setup is a plugin error (12) naming the plugin", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/hlt.bin`;
+  await Deno.writeFile(bin, new Uint8Array([0xf4]));
+  const write = async (file: string, body: string) => {
+    await Deno.writeTextFile(
+      `${dir}/${file}`,
+      `export default () => ({ name: "${file}", version: "1.0.0", apiVersion: 1, setup(ctx) { ${body} } });`,
+    );
+    return `${dir}/${file}`;
+  };
+  const load = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16"];
+  const kaboom = await run([
+    ...load,
+    "--plugin",
+    await write("kaboom.ts", 'throw new Error("kaboom");'),
+  ]);
+  assert.equal(kaboom.status, 12, kaboom.err);
+  assert.match(kaboom.err, /plugin "kaboom\.ts" failed in setup: kaboom/);
+  const irq = await run([...load, "--plugin", await write("irq99.ts", "ctx.irq.line(99);")]);
+  assert.equal(irq.status, 12, irq.err);
+  assert.match(irq.err, /plugin "irq99\.ts" failed in setup: IRQ 99 does not exist \(0\.\.23\)/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: --restore takes observers (--trace); a stateful plugin more is a mismatch (20)", async () => {
+  const dir = await Deno.makeTempDir();
+  const snap = `${dir}/s.snap`;
+  const kernel = "guests/build/hello64.elf";
+  const saved = await run(["-kernel", kernel, "--snapshot-at", "2000", "--snapshot-file", snap]);
+  assert.equal(saved.status, 0, saved.err);
+  const late = await run([
+    "-kernel",
+    kernel,
+    "--snapshot-at",
+    "1000000000",
+    "--snapshot-file",
+    `${dir}/x`,
+  ]);
+  assert.equal(late.status, 1, late.err);
+  assert.match(late.err, /before --snapshot-at 1000000000; no snapshot written/);
+  await assert.rejects(() => Deno.stat(`${dir}/x`), Deno.errors.NotFound);
+  const traced = await run(["--restore", snap, "--trace"]);
+  assert.equal(traced.status, 1, traced.err); // hello64 exits through isa-debug-exit with 0
+  assert.match(traced.err, /exit L1 io out port 0xf4/); // the trace observer saw the rest of the run
+  const extra = await run([
+    "--restore",
+    snap,
+    "--plugin",
+    "./plugins/examples/rng_device.ts",
+  ]);
+  assert.equal(extra.status, 20, extra.err);
+  assert.match(
+    extra.err,
+    /^nestvm: snapshot does not fit this machine: plugin "rng@0x5ec" holds state but was not in the snapshot$/m,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: plugin options are checked by the module's schema; ,help lists them", async () => {
+  const base = ["--load", "0x100000:/dev/null", "--entry", "0x100000", "--plugin"];
+  const typo = await run([...base, "./plugins/examples/rng_device.ts,prot=0x530"]);
+  assert.equal(typo.status, 2, typo.err);
+  assert.match(typo.err, /unknown option "prot" \(known: port, seed\)/);
+  const help = await run([...base, "./plugins/examples/rng_device.ts,help"]);
+  assert.equal(help.status, 0, help.err);
+  assert.match(
+    help.err,
+    /seed=<integer 1\.\.0xffffffff>  initial xorshift32 seed \(default 0x2545f491\)/,
+  );
+});
+
+Deno.test("cli: -device help and -device NAME,help print and exit 0; a typo in a device key is named", async () => {
+  const list = await run(["-device", "help"]);
+  assert.equal(list.status, 0);
+  assert.match(list.err, /mc146818rtc, rtc\s+CMOS RTC/);
+  const one = await run(["-device", "lapic,help"]);
+  assert.equal(one.status, 0);
+  assert.match(one.err, /bushz=<integer 1\.\.0x2540be400>  timer bus clock in Hz/);
+  const typo = await run([
+    "-kernel",
+    "guests/build/hello64.elf",
+    "-device",
+    "isa-debug-exit,iobse=0xf4",
+  ]);
+  assert.equal(typo.status, 2, typo.err);
+  assert.match(typo.err, /isa-debug-exit: unknown option "iobse" \(known: iobase, iosize\)/);
+});

@@ -2,12 +2,13 @@
  * Boots the committed guest images (guests/build/) through the Multiboot
  * loader on a `pc` machine and checks what they print: hello in its four
  * forms (ELF32 container of 64-bit code, ELF64, ELF32, a.out-kludge flat
- * binary), the CPU conformance guests (every TAP line "ok") and the bench
+ * binary), the CPU and device conformance guests (strict TAP, tests/tap.ts) and the bench
  * workloads (checksum equal to the host model).
  */
 import assert from "node:assert/strict";
 import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { benchChecksum } from "../guests/src/bench/model.ts";
+import { assertTap } from "./tap.ts";
 
 interface Outcome {
   readonly output: string;
@@ -30,17 +31,9 @@ function boot(name: string, cmdline = "", budget = 200_000_000): Outcome {
   }
 }
 
-function assertTapPasses(o: Outcome): void {
-  const lines = o.output.split("\n");
-  const plan = lines.find((l) => /^1\.\.\d+$/.test(l));
-  assert.ok(plan, `no TAP plan in:\n${o.output}`);
-  const n = Number(plan.slice(3));
-  const oks = lines.filter((l) => /^ok \d+/.test(l)).length;
-  const notOk = lines.filter((l) => l.startsWith("not ok"));
-  assert.deepEqual(notOk, [], "failing checks");
-  assert.ok(!o.output.includes("Bail out!"), o.output);
-  assert.equal(oks, n, `planned ${n}, passed ${oks}`);
-  assert.equal(o.stop, "exit");
+function assertTapPasses(name: string, o: Outcome, plan: number): void {
+  assertTap(o.output, { plan }, name);
+  assert.equal(o.stop, "exit", o.output);
   assert.equal(o.status, 1, "isa-debug-exit status 0 -> exit code 1");
 }
 
@@ -57,9 +50,9 @@ for (const name of ["hello64.elf", "hello64-elf64.elf", "hello32.elf", "hello32-
   });
 }
 
-for (const name of ["cpu64.elf", "cpu32.elf"]) {
+for (const [name, plan] of [["cpu64.elf", 33], ["cpu32.elf", 26]] as const) {
   Deno.test(`guest ${name}: every CPU conformance check passes`, () => {
-    assertTapPasses(boot(name));
+    assertTapPasses(name, boot(name), plan);
   });
 }
 
@@ -78,23 +71,8 @@ for (const bits of [64, 32] as const) {
   });
 }
 
-/** Checks of devices64.elf known to fail on nestvm today, with the reason (remove when fixed). */
-const DEVICES_KNOWN_FAILURES: ReadonlyMap<number, string> = new Map([
-  [7, "LAPIC current-count reads do not advance within one run slice (passes under KVM)"],
-]);
-
 Deno.test("guest devices64.elf: PIT+PIC, LAPIC timer and UART interrupt checks pass", () => {
   const o = boot("devices64.elf");
-  const lines = o.output.split("\n");
-  assert.ok(lines.includes("1..13"), o.output);
-  const failing = lines.filter((l) => l.startsWith("not ok")).map((l) => Number(l.split(" ")[2]));
-  const unexpected = failing.filter((n) => !DEVICES_KNOWN_FAILURES.has(n));
-  assert.deepEqual(unexpected, [], o.output);
-  for (const [n, why] of DEVICES_KNOWN_FAILURES) {
-    if (!failing.includes(n)) {
-      console.log(`devices64 check ${n} passes now; drop it from the known failures (${why})`);
-    }
-  }
-  assert.equal(lines.filter((l) => /^(not )?ok \d+/.test(l)).length, 13);
-  assert.ok(lines.includes("# uart: this line was sent by THR-empty interrupts"));
+  assertTapPasses("devices64", o, 13);
+  assert.ok(o.output.split("\n").includes("# uart: this line was sent by THR-empty interrupts"));
 });

@@ -166,3 +166,36 @@ Deno.test("machine: a plugin that watches #UD sees the exception exit and can ha
   assert.deepEqual(r.reason, { kind: "exit", status: 5 });
   m.dispose();
 });
+
+Deno.test("machine: two plugins driving one IRQ line share it wired-OR", () => {
+  const lines: Record<string, import("../core/plugin.ts").IrqLine> = {};
+  const seen: boolean[] = [];
+  const driver = (name: string): Plugin => ({
+    name,
+    version: "1.0.0",
+    apiVersion: 1,
+    setup(ctx) {
+      lines[name] = ctx.irq.line(5);
+      assert.equal(ctx.irq.line(5), lines[name]); // one driver per plugin and line
+    },
+  });
+  const chip: Plugin = {
+    name: "chip",
+    version: "1.0.0",
+    apiVersion: 1,
+    setup(ctx) {
+      ctx.irq.addChip({ setIrq: (irq, level) => irq === 5 && seen.push(level) });
+    },
+  };
+  const m = new Machine({ memoryMiB: 4, plugins: [driver("a"), driver("b"), chip] });
+  lines.a.set(true);
+  lines.b.set(false);
+  assert.equal(m.irq.level(5), true, "B deasserting must not lower a line A holds");
+  lines.b.set(true);
+  lines.a.set(false);
+  assert.equal(m.irq.level(5), true);
+  lines.b.set(false);
+  assert.equal(m.irq.level(5), false);
+  assert.deepEqual(seen, [true, false]);
+  m.dispose();
+});

@@ -1,9 +1,9 @@
 /**
  * The issue-8 VMX conformance guests (`tests/vmx/vmx_*.c` on the shared
  * harness `tests/vmx/harness.c`): each 64-bit L1 launches an L2 and prints
- * TAP. Every image must print a plan, number its checks 1..N without gaps,
- * have no `not ok` line except those marked `# TODO` (TAP: allowed to
- * fail), exit through isa-debug-exit with status 0, and leave no pinned
+ * TAP. Every image must pass the shared strict TAP rules (tests/tap.ts: one
+ * plan, checks 1..N without gaps, no failure, no SKIP or TODO), exit
+ * through isa-debug-exit with status 0, and leave no pinned
  * page behind after dispose. Where a guest's exits are countable, the VMX
  * statistics service must agree with what L1 saw.
  */
@@ -12,38 +12,15 @@ import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import type { Machine } from "../core/machine.ts";
 import { VMX_STATS } from "../vmx/stats.ts";
 import { assertNoPins } from "../mm/testing.ts";
+import { assertTap } from "./tap.ts";
 
 const dec = new TextDecoder();
-
-/** A parsed TAP stream. */
-interface Tap {
-  plan: number;
-  lines: { ok: boolean; n: number; text: string; todo: boolean; skip: boolean }[];
-}
-
-function parseTap(text: string): Tap {
-  const plan = /^1\.\.(\d+)/m.exec(text);
-  const lines = [];
-  for (const l of text.split("\n")) {
-    const m = /^(not )?ok (\d+)(?: - (.*))?$/.exec(l);
-    if (m === null) continue;
-    const rest = m[3] ?? "";
-    lines.push({
-      ok: m[1] === undefined,
-      n: Number(m[2]),
-      text: rest,
-      todo: /# TODO\b/i.test(rest),
-      skip: /^# SKIP\b/i.test(rest),
-    });
-  }
-  return { plan: plan ? Number(plan[1]) : -1, lines };
-}
 
 /** Boot an image, run it to its exit, return output, machine and TAP summary (machine not disposed). */
 function runImage(
   name: string,
   maxInstructions = 60_000_000,
-): { out: string; m: Machine; tap: Tap } {
+): { out: string; m: Machine } {
   const image = Deno.readFileSync(new URL(`../guests/build/${name}`, import.meta.url));
   let out = "";
   const m = createMachine({
@@ -53,30 +30,13 @@ function runImage(
   bootKernel(m, image);
   const r = m.run({ maxInstructions });
   assert.deepEqual(r.reason, { kind: "exit", status: 1 }, `${name} exits with status 0\n${out}`);
-  return { out, m, tap: parseTap(out) };
+  return { out, m };
 }
 
-/** TAP rules: plan present, 1..N in order, every non-TODO line ok. */
-function assertTap(name: string, out: string, tap: Tap, minPlan: number): void {
-  assert.ok(tap.plan >= minPlan, `${name}: plan ${tap.plan} >= ${minPlan}\n${out}`);
-  assert.deepEqual(
-    tap.lines.map((l) => l.n),
-    Array.from({ length: tap.plan }, (_, i) => i + 1),
-    `${name}: checks numbered 1..${tap.plan}\n${out}`,
-  );
-  const failing = tap.lines.filter((l) => !l.ok && !l.todo).map((l) => `not ok ${l.n} - ${l.text}`);
-  assert.deepEqual(failing, [], `${name}: failing checks`);
-  const s = summary(tap);
-  console.log(`${name}: ${tap.plan} checks, ${s.pass} pass, ${s.skip} skip, ${s.todo} todo`);
-}
-
-/** Counts by kind, for the summary line of each guest. */
-function summary(tap: Tap): { pass: number; skip: number; todo: number } {
-  return {
-    pass: tap.lines.filter((l) => l.ok && !l.skip && !l.todo).length,
-    skip: tap.lines.filter((l) => l.skip).length,
-    todo: tap.lines.filter((l) => l.todo).length,
-  };
+/** The shared strict TAP rules, no SKIP or TODO expected; logs the summary line. */
+function checkTap(name: string, out: string, plan: number): void {
+  const c = assertTap(out, { plan }, name);
+  console.log(`${name}: ${c.plan} checks, ${c.pass} pass, ${c.skip} skip, ${c.todo} todo`);
 }
 
 function dispose(m: Machine): void {
@@ -84,18 +44,9 @@ function dispose(m: Machine): void {
   assertNoPins(m.memory);
 }
 
-Deno.test("vmx conformance: TAP parser sees failures, TODOs, skips and gaps", () => {
-  const t = parseTap("1..4\nok 1 - a\nnot ok 2 - b # TODO gap\nok 3 - # SKIP x\nnot ok 4 - c\n");
-  assert.equal(t.plan, 4);
-  assert.deepEqual(summary(t), { pass: 1, skip: 1, todo: 1 });
-  assert.throws(() => assertTap("t", "", t, 1));
-  const gap = parseTap("1..3\nok 1 - a\nok 3 - c\n");
-  assert.throws(() => assertTap("t", "", gap, 1));
-});
-
 Deno.test("vmx conformance: instruction exits (vmx_instr_exits)", () => {
-  const { out, m, tap } = runImage("vmx_instr_exits.elf");
-  assertTap("vmx_instr_exits", out, tap, 88);
+  const { out, m } = runImage("vmx_instr_exits.elf");
+  checkTap("vmx_instr_exits", out, 88);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[10], 1, "one CPUID exit reflected");
   assert.equal(s.l2ToL1[13], 1, "one INVD exit");
@@ -113,8 +64,8 @@ Deno.test("vmx conformance: instruction exits (vmx_instr_exits)", () => {
 });
 
 Deno.test("vmx conformance: VMLAUNCH/VMRESUME errors and entry failures (vmx_entry_errors)", () => {
-  const { out, m, tap } = runImage("vmx_entry_errors.elf");
-  assertTap("vmx_entry_errors", out, tap, 57);
+  const { out, m } = runImage("vmx_entry_errors.elf");
+  checkTap("vmx_entry_errors", out, 57);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   // 34 VMfails (error 5 three times, 4 twice, 26 once, 16 control and 12 host-state checks),
   // 13 guest-state failures (reason 33), 5 MSR-load failures (reason 34).
@@ -124,8 +75,8 @@ Deno.test("vmx conformance: VMLAUNCH/VMRESUME errors and entry failures (vmx_ent
 });
 
 Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (vmx_events)", () => {
-  const { out, m, tap } = runImage("vmx_events.elf");
-  assertTap("vmx_events", out, tap, 52);
+  const { out, m } = runImage("vmx_events.elf");
+  checkTap("vmx_events", out, 52);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[1], 4, "four external-interrupt exits (two self-IPIs, two LAPIC timer)");
   assert.equal(s.l2ToL1[2], 1, "one triple fault");
@@ -136,16 +87,16 @@ Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (v
 });
 
 Deno.test("vmx conformance: event injection of each type (vmx_inject)", () => {
-  const { out, m, tap } = runImage("vmx_inject.elf");
-  assertTap("vmx_inject", out, tap, 16);
+  const { out, m } = runImage("vmx_inject.elf");
+  checkTap("vmx_inject", out, 16);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[0] ?? 0, 1, "only the #GP raised while delivering an injected event exits");
   dispose(m);
 });
 
 Deno.test("vmx conformance: EPT violations fixed up by L1, misconfigurations, INVEPT/INVVPID (vmx_ept_faults)", () => {
-  const { out, m, tap } = runImage("vmx_ept_faults.elf");
-  assertTap("vmx_ept_faults", out, tap, 28);
+  const { out, m } = runImage("vmx_ept_faults.elf");
+  checkTap("vmx_ept_faults", out, 28);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(
     s.l2ToL1[48],
@@ -159,8 +110,8 @@ Deno.test("vmx conformance: EPT violations fixed up by L1, misconfigurations, IN
 });
 
 Deno.test("vmx conformance: L2's port I/O goes to L0's UART, L1 sees only CPUID (vmx_io_l0)", () => {
-  const { out, m, tap } = runImage("vmx_io_l0.elf");
-  assertTap("vmx_io_l0", out, tap, 5);
+  const { out, m } = runImage("vmx_io_l0.elf");
+  checkTap("vmx_io_l0", out, 5);
   assert.match(out, /^L2: this line went from L2's OUT instructions straight to nestvm's UART$/m);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[10], 5, "five CPUID exits reflected to L1");
@@ -177,8 +128,8 @@ Deno.test("vmx conformance: L2's port I/O goes to L0's UART, L1 sees only CPUID 
 });
 
 Deno.test("vmx conformance: 32-bit and PAE L2 under a 64-bit L1 (vmx_l2_modes)", () => {
-  const { out, m, tap } = runImage("vmx_l2_modes.elf");
-  assertTap("vmx_l2_modes", out, tap, 11);
+  const { out, m } = runImage("vmx_l2_modes.elf");
+  checkTap("vmx_l2_modes", out, 11);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[10], 2, "CPUID exits from the 32-bit and the 64-bit L2");
   assert.equal(s.failedEntries, 1, "one PDPTE entry failure");
@@ -186,8 +137,8 @@ Deno.test("vmx conformance: 32-bit and PAE L2 under a 64-bit L1 (vmx_l2_modes)",
 });
 
 Deno.test("vmx conformance: host state loaded by VM exits, guest MSRs/state saved (vmx_host_state)", () => {
-  const { out, m, tap } = runImage("vmx_host_state.elf");
-  assertTap("vmx_host_state", out, tap, 13);
+  const { out, m } = runImage("vmx_host_state.elf");
+  checkTap("vmx_host_state", out, 13);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[18], 2, "two VMCALL exits");
   assert.equal(s.l2ToL1[31] ?? 0, 0, "no RDMSR exit through the all-clear MSR bitmap");
@@ -195,8 +146,8 @@ Deno.test("vmx conformance: host state loaded by VM exits, guest MSRs/state save
 });
 
 Deno.test("vmx conformance: L2 at CPL 3, privilege faults before VM exits (vmx_cpl3)", () => {
-  const { out, m, tap } = runImage("vmx_cpl3.elf");
-  assertTap("vmx_cpl3", out, tap, 16);
+  const { out, m } = runImage("vmx_cpl3.elf");
+  checkTap("vmx_cpl3", out, 16);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[0], 10, "ten #GP(0) exception exits");
   assert.equal(s.l2ToL1[12] ?? 0, 0, "no HLT exit");

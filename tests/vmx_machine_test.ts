@@ -2,7 +2,7 @@
  * The VMX plugin on a real Machine (pc board, CPU engine, mm): the
  * `tests/vmx/vmx_basic.c` conformance guest (VMXON/VMXOFF, VMCLEAR,
  * VMPTRLD, VMPTRST, VMREAD, VMWRITE with their error numbers) must pass
- * every TAP check, leave no pin behind, and give the same output when
+ * every TAP check (strict rules of tests/tap.ts, no SKIP), leave no pin behind, and give the same output when
  * snapshotted inside VMX operation (current VMCS pinned) and restored into
  * a new machine.
  */
@@ -11,6 +11,7 @@ import { bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.
 import type { Machine } from "../core/machine.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { assertNoPins } from "../mm/testing.ts";
+import { assertTap } from "./tap.ts";
 
 const IMAGE = new URL("../guests/build/vmx_basic.elf", import.meta.url);
 const image = await Deno.readFile(IMAGE).catch(() => null);
@@ -18,16 +19,6 @@ const dec = new TextDecoder();
 
 function build(out: number[]): Machine {
   return createMachine({ memoryMiB: 32, serial: (b) => out.push(...b) });
-}
-
-function tap(text: string): { plan: number; ok: number; notOk: string[] } {
-  const lines = text.split("\n");
-  const plan = lines.map((l) => /^1\.\.(\d+)/.exec(l)).find((m) => m !== null);
-  return {
-    plan: plan ? Number(plan[1]) : -1,
-    ok: lines.filter((l) => /^ok \d+/.test(l)).length,
-    notOk: lines.filter((l) => /^not ok/.test(l)),
-  };
 }
 
 function vmxData(m: Machine): { vmxon: boolean; currentPtr: number } {
@@ -43,10 +34,7 @@ Deno.test({
     bootKernel(m, image!);
     const r = m.run({ maxInstructions: 20_000_000 });
     const text = dec.decode(new Uint8Array(out));
-    const t = tap(text);
-    assert.deepEqual(t.notOk, []);
-    assert.ok(t.plan >= 50, `plan ${t.plan}`);
-    assert.equal(t.ok, t.plan, text);
+    assertTap(text, { plan: 63 }, "vmx_basic");
     assert.deepEqual(r.reason, { kind: "exit", status: 1 });
     m.dispose();
     assertNoPins(m.memory);

@@ -46,6 +46,22 @@ export class SnapshotError extends Error {
   }
 }
 
+/**
+ * A well-formed snapshot that does not fit the machine it is restored into
+ * (other RAM size, a stateful plugin missing or added, another state
+ * version). The message lists only the differences.
+ */
+export class SnapshotMismatchError extends SnapshotError {
+  /** Create the error from the list of differences. */
+  constructor(
+    /** One line per difference. */
+    readonly differences: readonly string[],
+  ) {
+    super(`snapshot does not fit this machine: ${differences.join("; ")}`);
+    this.name = "SnapshotMismatchError";
+  }
+}
+
 /** Decoded snapshot contents. */
 export interface SnapshotContents {
   readonly kind: SnapshotKind;

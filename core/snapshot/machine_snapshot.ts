@@ -21,10 +21,11 @@ import {
   type SnapshotContents,
   SnapshotError,
   snapshotId,
+  SnapshotMismatchError,
 } from "./format.ts";
 
 /** Identifies the machine-state schema inside the JSON section. */
-const STATE_SCHEMA = "nestvm-machine/1";
+const STATE_SCHEMA = "nestvm-machine/2";
 
 interface MachineState {
   schema: string;
@@ -36,7 +37,8 @@ interface MachineState {
   virtualNs: number;
   cpu: unknown;
   pluginStates: Record<string, PluginState>;
-  irq: number[];
+  /** Keys of the IRQ drivers asserting their line (`owner#irq`). */
+  irq: string[];
   /** Opaque data the saver attached (the CLI stores its machine options). */
   meta?: unknown;
 }
@@ -108,6 +110,42 @@ export async function saveMachine(
   return bytes;
 }
 
+/**
+ * What keeps `machine` from taking `saved`: RAM size, and plugins that hold
+ * state (matched by name and state version; plugin semver and stateless
+ * plugins such as observers do not matter).
+ */
+function machineDifferences(machine: Machine, saved: MachineState): string[] {
+  const out: string[] = [];
+  if (machine.memory.ramSize !== saved.ramBytes) {
+    out.push(
+      `RAM is ${saved.ramBytes / 1048576} MiB in the snapshot, ${
+        machine.memory.ramSize / 1048576
+      } MiB here`,
+    );
+  }
+  const live = new Map<string, number>();
+  for (const p of machine.plugins) {
+    if (p.saveState !== undefined) live.set(p.name, p.saveState().version);
+  }
+  for (const [name, state] of Object.entries(saved.pluginStates)) {
+    const here = live.get(name);
+    if (here === undefined) {
+      out.push(`plugin "${name}" has state in the snapshot but is not loaded`);
+    } else if (here !== state.version) {
+      out.push(
+        `plugin "${name}" state version is ${state.version} in the snapshot, ${here} here`,
+      );
+    }
+  }
+  for (const name of live.keys()) {
+    if (!(name in saved.pluginStates)) {
+      out.push(`plugin "${name}" holds state but was not in the snapshot`);
+    }
+  }
+  return out;
+}
+
 function checkState(s: Record<string, unknown>): MachineState {
   if (s.schema !== STATE_SCHEMA) {
     throw new SnapshotError(
@@ -150,20 +188,8 @@ export async function restoreMachine(
   checkState(chain[0].state);
   const machine = build(last.meta);
   try {
-    if (machine.memory.ramSize !== last.ramBytes) {
-      throw new SnapshotError(
-        `snapshot has ${last.ramBytes / 1048576} MiB of RAM, this machine ${
-          machine.memory.ramSize / 1048576
-        } MiB`,
-      );
-    }
-    const have = machine.plugins.map((p) => `${p.name}@${p.version}`).join(", ");
-    const want = last.plugins.map((p) => `${p.name}@${p.version}`).join(", ");
-    if (have !== want) {
-      throw new SnapshotError(
-        `snapshot was taken with plugins [${want}], this machine has [${have}]`,
-      );
-    }
+    const differences = machineDifferences(machine, last);
+    if (differences.length > 0) throw new SnapshotMismatchError(differences);
     for (const s of chain) {
       for (const [frame, bytes] of s.pages) {
         machine.memory.writeBytes(frame * PAGE_SIZE, bytes);

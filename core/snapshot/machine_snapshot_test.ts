@@ -2,15 +2,19 @@ import assert from "node:assert/strict";
 import { Machine } from "../machine.ts";
 import type { Plugin } from "../plugin.ts";
 import { restoreMachine, saveMachine } from "./machine_snapshot.ts";
-import { SnapshotError } from "./format.ts";
+import { SnapshotError, SnapshotMismatchError } from "./format.ts";
 
-const counter = (name = "counter"): Plugin & { disposed: number } => {
+const counter = (name = "counter", stateVersion = 1, version = "1.0.0"): Plugin & {
+  disposed: number;
+} => {
   const p = {
     name,
-    version: "1.0.0",
+    version,
     apiVersion: 1,
     disposed: 0,
     setup() {},
+    saveState: () => ({ version: stateVersion, data: null }),
+    loadState() {},
     dispose() {
       p.disposed++;
     },
@@ -47,13 +51,13 @@ Deno.test("machine snapshot: refusals dispose the half-built machine", async () 
   const other = counter("other");
   await refused(
     () => restoreMachine(full, () => new Machine({ memoryMiB: 8, plugins: [other] })),
-    /plugins \[counter@1\.0\.0\]/,
+    /^snapshot does not fit this machine: plugin "counter" has state in the snapshot but is not loaded; plugin "other" holds state but was not in the snapshot$/,
   );
   assert.equal(other.disposed, 1, "the refused machine was disposed");
   const small = counter();
   await refused(
     () => restoreMachine(full, () => new Machine({ memoryMiB: 4, plugins: [small] })),
-    /8 MiB of RAM, this machine 4 MiB/,
+    /RAM is 8 MiB in the snapshot, 4 MiB here/,
   );
   assert.equal(small.disposed, 1);
   const build = () => new Machine({ memoryMiB: 8, plugins: [counter()] });
@@ -64,4 +68,26 @@ Deno.test("machine snapshot: refusals dispose the half-built machine", async () 
   const ok = await restoreMachine([full, delta, delta2], build);
   assert.equal(ok.memory.read8(0x3000), 1);
   ok.dispose();
+});
+
+Deno.test("machine snapshot: plugins match by name and state version only", async () => {
+  const observer: Plugin = { name: "observer", version: "0.0.1", apiVersion: 1, setup() {} };
+  const m = new Machine({ memoryMiB: 4, plugins: [counter()] });
+  const snap = await saveMachine(m);
+  m.dispose();
+  // A newer semver with the same state version, plus a stateless observer: restores.
+  const r = await restoreMachine(
+    snap,
+    () => new Machine({ memoryMiB: 4, plugins: [counter("counter", 1, "1.0.1"), observer] }),
+  );
+  r.dispose();
+  // Another state version: refused, naming both versions, as a mismatch.
+  await assert.rejects(
+    () =>
+      restoreMachine(snap, () => new Machine({ memoryMiB: 4, plugins: [counter("counter", 2)] })),
+    (e: unknown) =>
+      e instanceof SnapshotMismatchError &&
+      e.message ===
+        'snapshot does not fit this machine: plugin "counter" state version is 1 in the snapshot, 2 here',
+  );
 });

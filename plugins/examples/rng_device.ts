@@ -14,15 +14,32 @@
  * @module
  */
 
-import type { Plugin, PluginContext, PluginState } from "../../mod.ts";
+import type { OptionsOf, Plugin, PluginContext, PluginState } from "../../mod.ts";
 
-/** Options of the rng device (all optional). */
-export interface RngOptions {
-  /** First of the two 32-bit ports (default 0x5ec). */
-  readonly port?: number;
-  /** Initial seed (non-zero; default 0x2545f491). */
-  readonly seed?: number;
-}
+/**
+ * The options this plugin takes. Exported, so the loader checks and types
+ * `--plugin rng_device.ts,port=0x5ec,seed=42` before calling the factory
+ * (a misspelled key is an error) and `--plugin rng_device.ts,help` lists them.
+ */
+export const optionsSchema = {
+  port: {
+    type: "int",
+    default: 0x5ec,
+    min: 0,
+    max: 0xfff8,
+    doc: "first of the two 32-bit ports",
+  },
+  seed: {
+    type: "int",
+    default: 0x2545f491,
+    min: 1,
+    max: 0xffffffff,
+    doc: "initial xorshift32 seed",
+  },
+} as const;
+
+/** Options of the rng device (all optional from the API). */
+export type RngOptions = Partial<OptionsOf<typeof optionsSchema>>;
 
 /** The rng plugin, with a method the host can call to peek at the count. */
 export interface RngPlugin extends Plugin {
@@ -30,27 +47,10 @@ export interface RngPlugin extends Plugin {
   readonly drawn: number;
 }
 
-function parse(value: string | undefined, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw new RangeError(`rng: ${what} must be an integer 0..0xffffffff, got "${value}"`);
-  }
-  return n;
-}
-
-/**
- * Create the device. Accepts typed options from the API or the string map
- * that `--plugin file.ts,port=0x5ec,seed=1` passes.
- */
-export default function createRng(options: RngOptions | Record<string, string> = {}): RngPlugin {
-  const o = options as Record<string, unknown>;
-  const port = typeof o.port === "number"
-    ? o.port
-    : parse(o.port as string | undefined, 0x5ec, "port");
-  const seed0 = typeof o.seed === "number"
-    ? o.seed
-    : parse(o.seed as string | undefined, 0x2545f491, "seed");
+/** Create the device (the loader passes options already parsed by {@link optionsSchema}). */
+export default function createRng(options: RngOptions = {}): RngPlugin {
+  const port = options.port ?? optionsSchema.port.default;
+  const seed0 = options.seed ?? optionsSchema.seed.default;
   let state = seed0 >>> 0 || 1;
   let drawn = 0;
 

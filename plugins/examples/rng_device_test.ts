@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../../mod.ts";
-import createRng from "./rng_device.ts";
+import { OptionError, parseOptions } from "../../mod.ts";
+import createRng, { optionsSchema } from "./rng_device.ts";
 
 // mov dx,0x5ec; in eax,dx; mov ebx,eax; add dx,4; in eax,dx; mov ecx,eax; mov al,0; out 0xf4,al
 const PROGRAM = [
@@ -29,7 +30,8 @@ const PROGRAM = [
 ];
 
 Deno.test("rng example: deterministic numbers, a draw counter, options from strings, state round trip", () => {
-  const rng = createRng({ seed: "1", port: "0x5ec" });
+  // What the loader does with `--plugin rng_device.ts,seed=1,port=0x5ec`.
+  const rng = createRng(parseOptions("rng", optionsSchema, { seed: "1", port: "0x5ec" }));
   const m = createMachine({ memoryMiB: 16, vmx: false, plugins: [rng] });
   bootFlat(m, [{ addr: 0x100000, data: new Uint8Array(PROGRAM) }], 0x100000, "protected32");
   const r = m.run({ maxInstructions: 100 });
@@ -42,5 +44,13 @@ Deno.test("rng example: deterministic numbers, a draw counter, options from stri
   rng.loadState!(saved);
   assert.equal(rng.drawn, 1);
   m.dispose();
-  assert.throws(() => createRng({ seed: "lots" }), /seed must be an integer/);
+  assert.throws(
+    () => parseOptions("rng", optionsSchema, { seed: "lots" }),
+    (e: Error) =>
+      e instanceof OptionError && e.message === "rng: option seed=lots is not an integer",
+  );
+  assert.throws(
+    () => parseOptions("rng", optionsSchema, { prot: "0x530" }),
+    /rng: unknown option "prot" \(known: port, seed\)/,
+  );
 });
