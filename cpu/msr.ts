@@ -1,7 +1,7 @@
 /**
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
  * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE,
- * BIOS_SIGN_ID and the SYSENTER MSRs. Every other MSR goes to the plugin bus as an exit.
+ * PLATFORM_ID, BIOS_SIGN_ID and the SYSENTER MSRs. Every other MSR goes to the plugin bus as an exit.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { recomputeMode, refreshSeg } from "./state.ts";
 /** MSR numbers. */
 export const enum Msr {
   TSC = 0x10,
+  PLATFORM_ID = 0x17,
   APIC_BASE = 0x1b,
   BIOS_SIGN_ID = 0x8b,
   SYSENTER_CS = 0x174,
@@ -57,6 +58,7 @@ function b2canon(v: bigint): number {
 export function ownsMsr(index: number): boolean {
   switch (index) {
     case Msr.TSC:
+    case Msr.PLATFORM_ID:
     case Msr.APIC_BASE:
     case Msr.BIOS_SIGN_ID:
     case Msr.SYSENTER_CS:
@@ -87,6 +89,8 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return n2b(c.apicBase);
     case Msr.BIOS_SIGN_ID:
       return BigInt(MICROCODE_REVISION) << 32n;
+    case Msr.PLATFORM_ID:
+      return 0n; // bits 52:50 platform ID 0 (a microcode loader computes pf = 1 << 0)
     case Msr.SYSENTER_CS:
       return n2b(c.sysenterCs);
     case Msr.SYSENTER_ESP:
@@ -137,6 +141,8 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
       return true;
     case Msr.BIOS_SIGN_ID:
       return true; // see MICROCODE_REVISION
+    case Msr.PLATFORM_ID:
+      return gp(0); // read-only
     case Msr.SYSENTER_CS:
       c.sysenterCs = lo & 0xffff;
       return true;
