@@ -23,11 +23,13 @@ import {
   type BootModule,
   describeLoadError,
   type EntryMode,
+  findPvhEntry,
   hasBootSectorSignature,
   hasLinuxMagic,
   loadFlat,
   loadLinux,
   loadMultiboot,
+  loadPvh,
   type LoadResult,
 } from "../boot/mod.ts";
 
@@ -124,8 +126,9 @@ function enter(machine: Machine, r: LoadResult): void {
 
 /**
  * Load a kernel and set the vCPU to its entry state: a Linux bzImage ("HdrS"
- * at 0x202; the modules are concatenated into its initrd) or a Multiboot v1
- * kernel. Throws {@link BootError}.
+ * at 0x202; the modules are concatenated into its initrd), a Multiboot v1
+ * kernel, or an ELF kernel with a PVH entry note (Linux vmlinux; the modules
+ * are its initrd). Throws {@link BootError}.
  */
 export function bootKernel(machine: Machine, image: Uint8Array, options: BootOptions = {}): void {
   if (hasLinuxMagic(image)) {
@@ -140,6 +143,15 @@ export function bootKernel(machine: Machine, image: Uint8Array, options: BootOpt
     cmdline: options.cmdline,
     modules: options.modules,
   });
+  // An ELF kernel without a Multiboot header but with a PVH entry note (Linux vmlinux).
+  if (!r.ok && r.error.kind === "bad-magic" && findPvhEntry(image) !== null) {
+    const parts = (options.modules ?? []).map((m) => m.data);
+    enter(
+      machine,
+      loadPvh(image, machine.memory, { cmdline: options.cmdline, initrd: concat(parts) }),
+    );
+    return;
+  }
   // A boot sector without a Multiboot header: an old (pre-2.00) Linux image.
   if (!r.ok && r.error.kind === "bad-magic" && hasBootSectorSignature(image)) {
     enter(machine, { ok: false, error: { kind: "linux", error: { kind: "linux-no-hdrs" } } });

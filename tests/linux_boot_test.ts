@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { main } from "../cli/main.ts";
-import { fixtureBzImage } from "../boot/linux/testing.ts";
+import { fixtureBzImage, fixturePvhElf } from "../boot/linux/testing.ts";
 
 // mov al, [rsi+0x1e8] (e820_entries); add al, [rsi+0x210] (type_of_loader 0xff,
 // so al = entries - 1); mov dx, 0xf4; out dx, al; hlt. The same bytes in
@@ -96,4 +96,37 @@ Deno.test("cli: a bzImage powers off through ACPI S5 (status 0) and resets throu
   // A sleep type that is not S5 does nothing: the guest then halts with interrupts off (8).
   const s3 = [0x66, 0xba, 0x04, 0x06, 0x66, 0xb8, 0x00, 0x2c, 0x66, 0xef, 0xf4];
   assert.equal((await run(fixtureBzImage({ code64: s3 }))).status, 8);
+});
+
+Deno.test("cli: -kernel boots an ELF kernel with a PVH note (vmlinux) with EBX -> hvm_start_info", async () => {
+  // cmp dword [ebx], 0x336ec578; jne bad; mov eax, [ebx+0x30] (memmap_entries); out 0xf4, al; hlt
+  // bad: mov al, 0x20; out 0xf4, al; hlt
+  const code = [
+    0x81,
+    0x3b,
+    0x78,
+    0xc5,
+    0x6e,
+    0x33,
+    0x75,
+    0x06,
+    0x8b,
+    0x43,
+    0x30,
+    0xe6,
+    0xf4,
+    0xf4,
+    0xb0,
+    0x20,
+    0xe6,
+    0xf4,
+    0xf4,
+  ];
+  const r = await run(fixturePvhElf({ code }), ["-initrd", "initrd", "-append", "quiet"]);
+  // 4 memory-map entries: status (4 << 1) | 1.
+  assert.equal(r.status, 9, r.err);
+  // Without the note (and without a Multiboot header) it is still a bad image.
+  const none = await run(fixturePvhElf({ entry: null, code }));
+  assert.equal(none.status, 16);
+  assert.match(none.err, /no Multiboot header/);
 });

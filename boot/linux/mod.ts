@@ -10,3 +10,4 @@ export * from "./setup_header.ts";
 export * from "./e820.ts";
 export * from "./boot_params.ts";
 export * from "./load.ts";
+export * from "./pvh.ts";

@@ -66,3 +66,58 @@ export function fixtureBzImage(f: FixtureFields = {}): Uint8Array {
   if (f.code64) img.set(f.code64, pm + 0x200);
   return img;
 }
+
+/** Fields of a synthetic PVH ELF kernel. */
+export interface PvhFixtureFields {
+  /** 32-bit code at the entry (physical 0x100000). */
+  code?: readonly number[];
+  /** Physical load address of the one PT_LOAD segment (default 0x100000). */
+  loadAddr?: number;
+  /** PVH entry in the note (default: the load address); null leaves the note out. */
+  entry?: number | null;
+  /** Note owner (default "Xen"). */
+  owner?: string;
+}
+
+/** Build a synthetic ELF64 kernel with one PT_LOAD segment and a XEN_ELFNOTE_PHYS32_ENTRY note. */
+export function fixturePvhElf(f: PvhFixtureFields = {}): Uint8Array {
+  const load = f.loadAddr ?? 0x100000;
+  const code = f.code ?? [0xf4];
+  const img = new Uint8Array(0x100 + 0x200);
+  const dv = new DataView(img.buffer);
+  img.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
+  dv.setUint16(16, 2, true); // ET_EXEC
+  dv.setUint16(18, 62, true); // x86-64
+  dv.setUint32(20, 1, true);
+  dv.setUint32(24, 0x81000000, true); // e_entry (virtual; unused by PVH)
+  dv.setUint32(28, 0xffffffff, true);
+  dv.setUint32(32, 64, true); // e_phoff
+  dv.setUint16(52, 64, true);
+  dv.setUint16(54, 56, true);
+  dv.setUint16(56, 2, true);
+  // PT_LOAD: file 0x100, 0x200 bytes, plus 0x1000 of BSS.
+  let ph = 64;
+  dv.setUint32(ph, 1, true);
+  dv.setUint32(ph + 4, 7, true);
+  dv.setUint32(ph + 8, 0x100, true);
+  dv.setUint32(ph + 16, load, true);
+  dv.setUint32(ph + 24, load, true);
+  dv.setUint32(ph + 32, 0x200, true);
+  dv.setUint32(ph + 40, 0x1200, true);
+  // PT_NOTE at file 0xb0.
+  ph += 56;
+  const note = 0xb0;
+  dv.setUint32(ph, 4, true);
+  dv.setUint32(ph + 8, note, true);
+  dv.setUint32(ph + 32, f.entry === null ? 0 : 24, true);
+  if (f.entry !== null) {
+    const owner = f.owner ?? "Xen";
+    dv.setUint32(note, 4, true);
+    dv.setUint32(note + 4, 8, true);
+    dv.setUint32(note + 8, 18, true);
+    img.set(new TextEncoder().encode(owner.slice(0, 3)), note + 12);
+    dv.setUint32(note + 16, f.entry ?? load, true);
+  }
+  img.set(code, 0x100);
+  return img;
+}
