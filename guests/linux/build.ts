@@ -19,7 +19,7 @@
 
 import { parseArgs } from "node:util";
 import { buildCpio, type CpioEntry } from "./cpio.ts";
-import { type BootStage, LINUX_STAGES, scanStages } from "./stages.ts";
+import { type BootStage, LINUX_STAGES, scanStages, TERMINAL_STAGES } from "./stages.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -197,11 +197,22 @@ async function runGuest(
   const arrivals: { offset: number; ms: number }[] = [];
   let transcript = "";
   const dec = new TextDecoder();
+  let stopping = false;
   const pump = (async () => {
     for await (const chunk of child.stdout) {
       transcript += dec.decode(chunk, { stream: true });
       arrivals.push({ offset: transcript.length, ms: performance.now() - t0 });
       await Deno.stdout.write(chunk);
+      const terminal = scanStages(transcript, () => 0).find((s) => TERMINAL_STAGES.includes(s.id));
+      if (terminal && !stopping) {
+        stopping = true;
+        log(`${label}: terminal stage "${terminal.id}" reached; stopping the guest`);
+        setTimeout(() => {
+          try {
+            child.kill("SIGTERM");
+          } catch { /* already gone */ }
+        }, 1000);
+      }
     }
   })();
   const errText = (async () => {

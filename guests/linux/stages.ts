@@ -38,6 +38,11 @@ export const LINUX_STAGES: readonly StageSpec[] = [
     pattern: /requires the following features not present on the CPU:\s*\n?(.*)/,
   },
   { id: "version", title: "kernel starts", pattern: /Linux version (\S+)/ },
+  {
+    id: "no-fpu",
+    title: "kernel gives up: no FPU",
+    pattern: /(x86\/fpu: Giving up, no FPU found[^\n]*)/,
+  },
   { id: "acpi", title: "ACPI tables found", pattern: /ACPI: RSDP (0x[0-9A-Fa-f]+.*)/ },
   {
     id: "tsc",
@@ -75,6 +80,9 @@ export const LINUX_STAGES: readonly StageSpec[] = [
   { id: "power-off", title: "clean power-off", pattern: /(reboot: Power down)/ },
   { id: "panic", title: "kernel panic", pattern: /Kernel panic - not syncing: (.*)/ },
 ];
+
+/** Stages after which the guest can only spin (the harness stops it). */
+export const TERMINAL_STAGES: readonly string[] = ["no-fpu", "cpu-check"];
 
 /** Find each stage's first marking line in `transcript`; `at` maps an offset to its arrival time. */
 export function scanStages(transcript: string, at: (offset: number) => number): BootStage[] {

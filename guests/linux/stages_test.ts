@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scanStages } from "./stages.ts";
+import { scanStages, TERMINAL_STAGES } from "./stages.ts";
 
 Deno.test("linux stages: found in a transcript with their details, in order", () => {
   const t = [
@@ -33,4 +33,11 @@ Deno.test("linux stages: the CPU-feature refusal names the missing features", ()
   assert.equal(s.length, 1);
   assert.equal(s[0].id, "cpu-check");
   assert.equal(s[0].detail, "fpu fxsr sse sse2");
+});
+
+Deno.test("linux stages: a kernel without an FPU giving up is a terminal stage", () => {
+  const t = "[    0.098756] x86/fpu: Giving up, no FPU found and no math emulation present\n";
+  const s = scanStages(t, () => 0);
+  assert.deepEqual(s.map((x) => x.id), ["no-fpu"]);
+  assert.ok(TERMINAL_STAGES.includes("no-fpu"));
 });
