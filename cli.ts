@@ -15,3 +15,4 @@ import { main } from "./cli/main.ts";
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));
 }
+export type * from "./debug/mod.ts";

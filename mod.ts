@@ -20,3 +20,7 @@
 
 export * from "./core/mod.ts";
 export * from "./plugins/mod.ts";
+
+// The engines a machine is built from (types), for plugin authors and scripts.
+export type * from "./cpu/mod.ts";
+export type * from "./mm/mod.ts";

@@ -13,7 +13,7 @@
  */
 
 import process from "node:process";
-import { Machine } from "../core/machine.ts";
+import { newPcMachine } from "../plugins/pc_machine.ts";
 import { loadFlat } from "../boot/flat.ts";
 import { applyEntryState } from "../boot/entry_state.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
@@ -77,7 +77,7 @@ export interface PreparedRun {
 
 /** Build the machine and load L1 (not timed). */
 export function prepare(n: number): PreparedRun {
-  const m = new Machine({
+  const m = newPcMachine({
     memoryMiB: 16,
     plugins: [createVmxPlugin({ featureControl: "locked" })],
   });

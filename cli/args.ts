@@ -7,6 +7,7 @@
  */
 
 import { parseIntOption } from "../plugins/spec.ts";
+import { DEFAULT_GDB_ADDRESS, type GdbAddress, parseGdbAddress } from "../debug/gdb/address.ts";
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -16,8 +17,18 @@ export interface CliOptions {
   memoryMiB: number;
   /** COM1 destination: stdio, none or file:PATH. */
   serial: string;
+  /** True when --serial was given (with --nodefaults, only then is there a COM1). */
+  serialGiven?: boolean;
+  /** Port 0xE9 console destination (--debugcon); absent = no 0xE9 console, as in QEMU. */
+  debugcon?: string;
+  /** Leave out the board's default devices (--nodefaults, as QEMU). */
+  nodefaults?: boolean;
+  /** Lowest plugin log level printed on stderr (--log-level; default warn). */
+  logLevel?: "debug" | "info" | "warn" | "error" | "silent";
   /** --device specs, in order. */
   devices: string[];
+  /** Board devices to leave out (--no-device NAME), e.g. to put a plugin in their place. */
+  omitDevices?: string[];
   /** CPU model spec (--cpu). */
   cpu?: string;
   /** --plugin specs, in order. */
@@ -50,6 +61,16 @@ export interface CliOptions {
   snapshotFile?: string;
   /** Snapshot to restore (--restore). */
   restore?: string;
+  /** GDB stub address (-s, -gdb tcp:HOST:PORT). */
+  gdb?: GdbAddress;
+  /** Start stopped until the debugger continues (-S). */
+  startStopped: boolean;
+  /** Write the --stats tables as JSON to this file (--stats-json). */
+  statsJson?: string;
+  /** Write a Chrome trace event file (--trace-file). */
+  traceFile?: string;
+  /** Write an SVG timeline (--timeline). */
+  timeline?: string;
   /** Warnings for QEMU options accepted but ignored (printed once each). */
   warnings: string[];
 }
@@ -93,7 +114,6 @@ function count(value: string, what: string): number | string {
 
 const IGNORED_QEMU: ReadonlySet<string> = new Set([
   "-nographic",
-  "-nodefaults",
   "-no-reboot",
   "-no-shutdown",
   "-enable-kvm:error",
@@ -116,7 +136,16 @@ const IGNORED_QEMU_WITH_ARG: Readonly<Record<string, (v: string) => string | und
   "-monitor": (v) => v === "none" ? undefined : `-monitor ${v} is not supported`,
 };
 
-type StringKey = "kernel" | "cpu" | "append" | "initrd" | "snapshotFile" | "restore";
+type StringKey =
+  | "kernel"
+  | "cpu"
+  | "append"
+  | "initrd"
+  | "snapshotFile"
+  | "restore"
+  | "statsJson"
+  | "traceFile"
+  | "timeline";
 type FlagKey = "stats" | "trace" | "demo" | "help" | "version";
 
 /** An option that stores its value. */
@@ -131,6 +160,17 @@ function setString(key: StringKey): OptionDef["apply"] {
 function setFlag(key: FlagKey): OptionDef["apply"] {
   return (o) => {
     o[key] = true;
+    return undefined;
+  };
+}
+
+/** A character-device destination (stdio, none or file:PATH), stored by `set`. */
+function charDevice(option: string, set: (o: CliOptions, v: string) => void): OptionDef["apply"] {
+  return (o, v) => {
+    if (v !== "stdio" && v !== "none" && !v.startsWith("file:")) {
+      return `--${option} must be stdio, none or file:PATH, got "${v}"`;
+    }
+    set(o, v);
     return undefined;
   };
 }
@@ -173,11 +213,54 @@ export const OPTIONS: readonly OptionDef[] = [
     arg: "stdio|file:PATH|none",
     /** Show help (--help). */
     help: "where COM1 output goes (default stdio)",
-    apply: (o, v) => {
-      if (v !== "stdio" && v !== "none" && !v.startsWith("file:")) {
-        return `--serial must be stdio, none or file:PATH, got "${v}"`;
-      }
+    apply: charDevice("serial", (o, v) => {
       o.serial = v;
+      o.serialGiven = true;
+    }),
+  },
+  {
+    names: ["--debugcon", "-debugcon"],
+    kind: "string",
+    arg: "stdio|file:PATH|none",
+    /** Show help (--help). */
+    help: "add the port 0xE9 debug console writing there (none by default, as in QEMU)",
+    apply: charDevice("debugcon", (o, v) => {
+      o.debugcon = v;
+    }),
+  },
+  {
+    names: ["--no-device"],
+    kind: "string",
+    arg: "NAME",
+    /** Show help (--help). */
+    help: "leave a pc board device out (e.g. isa-serial, to load a plugin of your own there)",
+    apply: (o, v) => {
+      (o.omitDevices ??= []).push(v);
+      return undefined;
+    },
+  },
+  {
+    names: ["--log-level"],
+    kind: "string",
+    arg: "debug|info|warn|error|silent",
+    /** Show help (--help). */
+    help: "lowest level of plugin log messages printed on stderr (default warn)",
+    apply: (o, v) => {
+      if (!["debug", "info", "warn", "error", "silent"].includes(v)) {
+        return `--log-level must be debug, info, warn, error or silent, got "${v}"`;
+      }
+      o.logLevel = v as CliOptions["logLevel"];
+      return undefined;
+    },
+  },
+  {
+    names: ["--nodefaults", "-nodefaults"],
+    kind: "flag",
+    /** Show help (--help). */
+    help:
+      "leave out the default devices (COM1 unless --serial is given, isa-debug-exit, pc-testdev)",
+    apply: (o) => {
+      o.nodefaults = true;
       return undefined;
     },
   },
@@ -192,9 +275,9 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--cpu", "-cpu"],
     kind: "string",
-    arg: "MODEL[,+feat,-feat]",
+    arg: "MODEL[,+feat,-feat,phys-bits=N]",
     /** Show help (--help). */
-    help: "CPU model and feature switches (e.g. max,-vmx)",
+    help: "CPU model, feature switches and MAXPHYADDR (e.g. max,-vmx or max,phys-bits=36)",
     apply: setString("cpu"),
   },
   {
@@ -291,6 +374,63 @@ export const OPTIONS: readonly OptionDef[] = [
     apply: setFlag("trace"),
   },
   {
+    names: ["--stats-json"],
+    kind: "string",
+    arg: "FILE",
+    /** Show help (--help). */
+    help: "write the --stats tables as JSON to FILE",
+    apply: setString("statsJson"),
+  },
+  {
+    names: ["--trace-file"],
+    kind: "string",
+    arg: "FILE",
+    /** Show help (--help). */
+    help: "write a trace of the run (Chrome trace event format: Perfetto, chrome://tracing)",
+    apply: setString("traceFile"),
+  },
+  {
+    names: ["--timeline"],
+    kind: "string",
+    arg: "FILE",
+    /** Show help (--help). */
+    help: "draw the run as an SVG timeline (tracks per level, VM exits by reason)",
+    apply: setString("timeline"),
+  },
+  {
+    names: ["--gdb", "-gdb"],
+    kind: "string",
+    arg: "tcp:[HOST]:PORT",
+    /** Show help (--help). */
+    help: "serve the GDB remote protocol (loopback unless HOST is given)",
+    apply: (o, v) => {
+      const a = parseGdbAddress(v);
+      if (typeof a === "string") return a;
+      o.gdb = a;
+      return undefined;
+    },
+  },
+  {
+    names: ["-s"],
+    kind: "flag",
+    /** Show help (--help). */
+    help: "shorthand for -gdb tcp::1234",
+    apply: (o) => {
+      o.gdb = DEFAULT_GDB_ADDRESS;
+      return undefined;
+    },
+  },
+  {
+    names: ["-S"],
+    kind: "flag",
+    /** Show help (--help). */
+    help: "start stopped: wait for the debugger to continue (with -s or -gdb)",
+    apply: (o) => {
+      o.startStopped = true;
+      return undefined;
+    },
+  },
+  {
     names: ["--snapshot-at"],
     kind: "string",
     arg: "N",
@@ -372,6 +512,8 @@ export function defaultOptions(): CliOptions {
     help: false,
     /** Print the version (--version). */
     version: false,
+    /** Start stopped until the debugger continues (-S). */
+    startStopped: false,
     warnings: [],
   };
 }
@@ -436,6 +578,9 @@ export function parseArgs(args: readonly string[]): ParseResult {
   if (o.snapshotAt !== undefined && o.snapshotFile === undefined) {
     return { ok: false, error: "--snapshot-at needs --snapshot-file" };
   }
+  if (o.startStopped && o.gdb === undefined) {
+    return { ok: false, error: "-S needs a debugger to continue: add -s or -gdb tcp::PORT" };
+  }
   if (o.loads.length > 0 && o.kernel) {
     return { ok: false, error: "--load and --kernel cannot be combined" };
   }
@@ -461,7 +606,7 @@ export function helpText(): string {
   lines.push(
     "",
     "QEMU options accepted and ignored (one warning each): -nographic, -display none,",
-    "  -vnc none, -nodefaults, -no-reboot, -no-shutdown, -machine ..., -smp 1, -name ...,",
+    "  -vnc none, -no-reboot, -no-shutdown, -machine ..., -smp 1, -name ...,",
     "  -monitor none, -accel tcg",
     "",
     "exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it used that device;",

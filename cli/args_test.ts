@@ -79,3 +79,31 @@ Deno.test("args: a leading -- (from deno task run -- ...) is skipped", () => {
   const r = parseArgs(["--", "--kernel", "k.elf"]);
   assert.ok(r.ok && r.options.kernel === "k.elf");
 });
+
+Deno.test("args: gdb stub spellings (-s, -gdb tcp:HOST:PORT, -S) and the output files", () => {
+  const a = parseArgs(["--kernel", "k.elf", "-s", "-S"]);
+  assert.ok(a.ok);
+  assert.deepEqual(a.options.gdb, { host: "127.0.0.1", port: 1234 });
+  assert.equal(a.options.startStopped, true);
+  const b = parseArgs(["--kernel", "k.elf", "-gdb", "tcp:0.0.0.0:4321"]);
+  assert.ok(b.ok);
+  assert.deepEqual(b.options.gdb, { host: "0.0.0.0", port: 4321 });
+  assert.equal(b.options.startStopped, false);
+  const c = parseArgs(["--kernel", "k.elf", "-S"]);
+  assert.ok(!c.ok);
+  assert.match(c.error, /-S needs/);
+  const d = parseArgs(["--kernel", "k.elf", "-gdb", "udp::1"]);
+  assert.ok(!d.ok);
+  const e = parseArgs([
+    "--demo",
+    "--trace-file",
+    "t.json",
+    "--timeline=t.svg",
+    "--stats-json",
+    "s.json",
+  ]);
+  assert.ok(e.ok);
+  assert.equal(e.options.traceFile, "t.json");
+  assert.equal(e.options.timeline, "t.svg");
+  assert.equal(e.options.statsJson, "s.json");
+});

@@ -10,18 +10,24 @@ import { defaultOptions, helpText, parseArgs } from "./args.ts";
 import type { CliOptions } from "./args.ts";
 import { EXIT_CODES, exitCodeFor } from "../core/run_result.ts";
 import { describeStop } from "../core/run_result.ts";
-import type { Machine } from "../core/machine.ts";
+import type { PcMachine } from "../plugins/pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { loadPlugin, pluginHelp, PluginLoadError } from "../plugins/loader.ts";
+import { loadPluginModule, pluginHelp, PluginLoadError } from "../plugins/loader.ts";
+import type { DeviceType } from "../plugins/device_types.ts";
 import { deviceHelp } from "../devices/device_help.ts";
 import { BootError, bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
-import { formatStats } from "./stats.ts";
+import { formatStats, statsJson } from "./stats.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
 import { PluginError } from "../core/plugin.ts";
+import { runWithGdb } from "../debug/gdb/server.ts";
+import { ChromeTraceWriter, fileWriter } from "../debug/trace/chrome_trace.ts";
+import { TraceRecorder } from "../debug/trace/recorder.ts";
+import { TimelineCollector } from "../debug/trace/timeline.ts";
+import type { TraceSink } from "../debug/trace/events.ts";
 
 /** Version printed by `--version`. */
 export const VERSION = "0.1.0";
@@ -74,15 +80,20 @@ async function readFileNamed(
   }
 }
 
-function serialSink(o: CliOptions, io: CliIo): ((b: Uint8Array) => void) | string {
-  if (o.serial === "none") return () => {};
-  if (o.serial === "stdio") return io.stdout;
-  const path = resolvePath(o.serial.slice("file:".length), io.cwd);
+/** A character sink for `stdio`, `none` or `file:PATH`, or an error message. */
+function charSink(
+  spec: string,
+  what: string,
+  io: CliIo,
+): ((b: Uint8Array) => void) | string {
+  if (spec === "none") return () => {};
+  if (spec === "stdio") return io.stdout;
+  const path = resolvePath(spec.slice("file:".length), io.cwd);
   try {
     const file = Deno.openSync(path, { write: true, create: true, truncate: true });
     return (b) => writeAll(file, b);
   } catch (error) {
-    return `cannot open serial file "${path}": ${error instanceof Error ? error.message : error}`;
+    return `cannot open ${what} file "${path}": ${error instanceof Error ? error.message : error}`;
   }
 }
 
@@ -103,21 +114,18 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     return 0;
   }
   for (const w of o.warnings) io.stderr(`nestvm: ${w}`);
-  const sink = serialSink(o, io);
-  if (typeof sink === "string") {
-    io.stderr(`nestvm: ${sink}`);
-    return EXIT_CODES.usage;
-  }
-
-  for (const spec of o.devices) {
-    const help = deviceHelp(spec);
-    if (help !== null) {
-      io.stderr(help);
-      return 0;
+  const sink = charSink(o.serial, "serial", io);
+  const debugconSink = o.debugcon === undefined ? undefined : charSink(o.debugcon, "debugcon", io);
+  for (const s of [sink, debugconSink]) {
+    if (typeof s === "string") {
+      io.stderr(`nestvm: ${s}`);
+      return EXIT_CODES.usage;
     }
   }
+  if (typeof sink === "string" || typeof debugconSink === "string") return EXIT_CODES.usage;
 
   const plugins: Plugin[] = [];
+  const deviceTypes: DeviceType[] = [];
   for (const spec of o.plugins) {
     try {
       const help = await pluginHelp(spec, io.cwd);
@@ -125,25 +133,55 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
         io.stderr(help);
         return 0;
       }
-      plugins.push(await loadPlugin(spec, io.cwd));
+      const loaded = await loadPluginModule(spec, io.cwd);
+      if (loaded.plugin !== undefined) plugins.push(loaded.plugin);
+      deviceTypes.push(...loaded.deviceTypes);
     } catch (error) {
       io.stderr(`nestvm: ${error instanceof PluginLoadError ? error.message : String(error)}`);
       return EXIT_CODES.usage;
     }
   }
+  for (const spec of o.devices) {
+    const help = deviceHelp(spec, deviceTypes);
+    if (help !== null) {
+      io.stderr(help);
+      return 0;
+    }
+  }
   if (o.trace) plugins.unshift(createTracePlugin(io.stderr));
+  const recording = openRecording(o, io);
+  if (typeof recording === "string") {
+    io.stderr(`nestvm: ${recording}`);
+    return EXIT_CODES.usage;
+  }
+  if (recording) plugins.unshift(recording.recorder.plugin);
 
-  let machine: Machine;
+  let machine: PcMachine;
   // The machine options travel inside snapshots so `--restore` rebuilds the
   // same machine; plugin modules given with --plugin must be given again.
-  const config: SavedConfig = { memoryMiB: o.memoryMiB, cpu: o.cpu, devices: o.devices };
+  const config: SavedConfig = {
+    memoryMiB: o.memoryMiB,
+    cpu: o.cpu,
+    devices: o.devices,
+    noDefaults: o.nodefaults === true,
+    serial: !o.nodefaults || o.serialGiven === true,
+    debugcon: debugconSink !== undefined,
+    omit: o.omitDevices ?? [],
+  };
   const build = (saved?: unknown) => {
     const c = isSavedConfig(saved) ? saved : config;
     return createMachine({
       memoryMiB: c.memoryMiB,
-      serial: sink,
+      serial: c.serial === false ? undefined : sink,
+      // A restored machine gets the 0xE9 console it was saved with (writing where asked now).
+      debugcon: c.debugcon === true ? debugconSink ?? sink : undefined,
+      noDefaults: c.noDefaults === true,
+      omitBoardDevices: c.omit ?? [],
+      logLevel: o.logLevel,
+      logSink: io.stderr,
       cpu: c.cpu,
       devices: c.devices,
+      deviceTypes,
       plugins,
     });
   };
@@ -178,7 +216,14 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   const uart = uartOf(machine.plugins);
   const input = io.stdin && o.serial === "stdio" && uart ? streamInput(io.stdin, uart) : undefined;
-  const result = await machine.runAsync({ maxInstructions: budget, input });
+  const result = o.gdb
+    ? await runWithGdb(machine, {
+      host: o.gdb.host,
+      port: o.gdb.port,
+      startStopped: o.startStopped,
+      log: io.stderr,
+    })
+    : await machine.runAsync({ maxInstructions: budget, input });
   let status = exitCodeFor(result.reason);
   if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
     const bytes = await saveMachine(machine, { meta: config });
@@ -197,6 +242,20 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   // The demo's L1 reports success as isa-debug-exit status 0, i.e. (0 << 1) | 1.
   if (o.demo && result.reason.kind === "exit" && result.reason.status === 1) status = 0;
+  if (recording) {
+    const problem = await recording.finish();
+    if (problem) io.stderr(`nestvm: ${problem}`);
+  }
+  if (o.statsJson) {
+    const path = resolvePath(o.statsJson, io.cwd);
+    try {
+      await Deno.writeTextFile(path, JSON.stringify(statsJson(machine, result), null, 2) + "\n");
+    } catch (error) {
+      io.stderr(
+        `nestvm: cannot write "${path}": ${error instanceof Error ? error.message : error}`,
+      );
+    }
+  }
   if (o.stats || o.demo) {
     const text = formatStats(machine, result);
     if (o.demo) io.stdout(enc.encode("\n" + text + "\n"));
@@ -206,11 +265,59 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   return status;
 }
 
+/** The recorder and its output files for --trace-file / --timeline. */
+interface Recording {
+  readonly recorder: TraceRecorder;
+  /** Close the files; a message if something could not be written. */
+  finish(): Promise<string | undefined>;
+}
+
+function openRecording(o: CliOptions, io: CliIo): Recording | string | undefined {
+  if (!o.traceFile && !o.timeline) return undefined;
+  const sinks: TraceSink[] = [];
+  let file: Deno.FsFile | undefined;
+  if (o.traceFile) {
+    const path = resolvePath(o.traceFile, io.cwd);
+    try {
+      file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    } catch (error) {
+      return `cannot open trace file "${path}": ${error instanceof Error ? error.message : error}`;
+    }
+    sinks.push(new ChromeTraceWriter(fileWriter(file)));
+  }
+  const timeline = o.timeline ? new TimelineCollector() : undefined;
+  if (timeline) sinks.push(timeline);
+  const recorder = new TraceRecorder(sinks);
+  return {
+    recorder,
+    async finish() {
+      recorder.finish();
+      file?.close();
+      if (!timeline || !o.timeline) return undefined;
+      const path = resolvePath(o.timeline, io.cwd);
+      try {
+        await Deno.writeTextFile(path, timeline.render());
+      } catch (error) {
+        return `cannot write "${path}": ${error instanceof Error ? error.message : error}`;
+      }
+      return undefined;
+    },
+  };
+}
+
 /** Machine options stored in snapshots written by the CLI. */
 interface SavedConfig {
   memoryMiB: number;
   cpu?: string;
   devices: string[];
+  /** -nodefaults (absent in older snapshots: false). */
+  noDefaults?: boolean;
+  /** Whether the machine has COM1 (absent: true). */
+  serial?: boolean;
+  /** Whether the machine has the -debugcon console (absent: false). */
+  debugcon?: boolean;
+  /** Board devices left out (--no-device). */
+  omit?: string[];
 }
 
 function isSavedConfig(x: unknown): x is SavedConfig {
@@ -226,7 +333,7 @@ async function readBundled(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function boot(machine: Machine, o: CliOptions, io: CliIo): Promise<number> {
+async function boot(machine: PcMachine, o: CliOptions, io: CliIo): Promise<number> {
   if (o.demo || o.kernel) {
     let image: Uint8Array;
     if (o.kernel) {

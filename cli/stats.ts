@@ -1,13 +1,13 @@
 /**
  * The `--stats` report: instructions retired, MIPS, wall time, and VM exits
- * by reason and level.
+ * by reason and level; as text, or as data for `--stats-json`.
  *
  * @module
  */
 
 import type { Machine } from "../core/machine.ts";
 import type { RunResult } from "../core/run_result.ts";
-import { VMX_STATS } from "../vmx/stats.ts";
+import { REASON_NAMES, VMX_STATS } from "../vmx/stats.ts";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -46,4 +46,61 @@ export function formatStats(machine: Machine, result: RunResult): string {
     lines.push("VM exits: none");
   }
   return lines.join("\n");
+}
+
+/** The `--stats` figures as JSON-compatible data (`--stats-json`). */
+export interface StatsJson {
+  /** Instructions retired in this run. */
+  readonly instructions: number;
+  /** Instructions retired since boot. */
+  readonly totalInstructions: number;
+  /** Wall time of the run, ms. */
+  readonly wallMs: number;
+  /** Million instructions per wall second. */
+  readonly mips: number;
+  /** Virtual time at the end, ns. */
+  readonly virtualNs: number;
+  /** Why the run stopped. */
+  readonly stop: string;
+  /** VM exits by kind and level as the exit bus counted them. */
+  readonly exitsByKind: readonly { kind: string; level: number; count: number }[];
+  /** The VMX plugin's counters (null without the plugin). */
+  readonly vmx: {
+    readonly entries: number;
+    readonly failedEntries: number;
+    readonly exits: readonly {
+      reason: number;
+      name: string;
+      "L2->L1": number;
+      "L2->L0": number;
+      "L1->L0": number;
+    }[];
+  } | null;
+}
+
+/** The statistics of a finished run as data (the tables of {@link formatStats}). */
+export function statsJson(machine: Machine, result: RunResult): StatsJson {
+  const vmx = machine.services.find(VMX_STATS);
+  let vmxOut: StatsJson["vmx"] = null;
+  if (vmx) {
+    const exits = [];
+    for (let i = 0; i < vmx.l2ToL1.length; i++) {
+      const a = vmx.l2ToL1[i], b = vmx.l2ToL0[i], c = vmx.l1ToL0[i];
+      if (a === 0 && b === 0 && c === 0) continue;
+      exits.push({ reason: i, name: REASON_NAMES[i] ?? "", "L2->L1": a, "L2->L0": b, "L1->L0": c });
+    }
+    vmxOut = { entries: vmx.entries, failedEntries: vmx.failedEntries, exits };
+  }
+  return {
+    instructions: result.instructions,
+    totalInstructions: result.totalInstructions,
+    wallMs: result.wallMs,
+    mips: result.wallMs > 0 ? result.instructions / result.wallMs / 1000 : 0,
+    virtualNs: result.virtualNs,
+    stop: result.reason.kind,
+    exitsByKind: [1, 2].flatMap((level) =>
+      [...machine.bus.counts[level].entries()].map(([kind, count]) => ({ kind, level, count }))
+    ),
+    vmx: vmxOut,
+  };
 }

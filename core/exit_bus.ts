@@ -1,7 +1,9 @@
 /**
- * The exit bus: routes each {@link VmExit} first to interceptors (the VMX
- * plugin deciding L1 vs L0), then to the owner of the port or to the
- * handlers registered for its kind. Handler exceptions are caught here and
+ * The exit bus, the one route of every {@link VmExit} at both levels: it
+ * counts the exit, shows it to the observers, offers it to the
+ * interceptors (the VMX plugin deciding L1 vs L0), then to the owner of the
+ * port or to the handlers registered for its kind; "pass" leaves the CPU
+ * to apply its architectural default. Handler exceptions are caught here and
  * turned into a plugin error that stops the machine with the faulting
  * instruction not retired.
  *
@@ -9,9 +11,9 @@
  */
 
 import type { ExitDisposition, IoExit, Level, VmExit } from "./vmexit.ts";
-import type { ExitHandler, IoHandler } from "./plugin.ts";
+import type { ExitHandler, InterceptOrder, IoHandler, PortRegistration } from "./plugin.ts";
 import { PluginConflictError } from "./plugin.ts";
-import { Abandon, CpuFault } from "../cpu/fault.ts";
+import { isCpuFault } from "./fault.ts";
 
 /** A failure inside a plugin, captured with the exit being handled. */
 export interface PluginFault {
@@ -27,7 +29,8 @@ export interface PluginFault {
 
 interface PortOwner {
   readonly plugin: string;
-  readonly base: number;
+  /** First port now (a registration may move it). */
+  base: number;
   readonly handler: IoHandler;
 }
 
@@ -35,7 +38,14 @@ interface Interceptor {
   readonly plugin: string;
   readonly handler: ExitHandler;
   readonly levels: number; // bit 1 = level 1, bit 2 = level 2
+  readonly rank: number; // InterceptOrder as a number; stable sort by it
 }
+
+const ORDER_RANK: Readonly<Record<InterceptOrder, number>> = {
+  "before-nested-vmx": 0,
+  "nested-vmx": 1,
+  "after-nested-vmx": 2,
+};
 
 interface KindHandler {
   readonly plugin: string;
@@ -63,6 +73,12 @@ export function describeExit(exit: VmExit): string {
         (exit.errorCode >= 0 ? ` error code 0x${exit.errorCode.toString(16)}` : "");
     case "cr":
       return `${lvl} ${exit.access} cr${exit.cr}`;
+    case "ept-violation":
+    case "ept-misconfig":
+      return `${lvl} ${exit.kind} gpa 0x${exit.gpa.toString(16)}` +
+        (exit.kind === "ept-violation"
+          ? ` qualification 0x${exit.qualification.toString(16)}`
+          : "");
     default:
       return `${lvl} ${exit.kind}`;
   }
@@ -79,13 +95,22 @@ export class ExitBus {
   fault: PluginFault | undefined;
   /** Set when `strict` is on and nobody handled an exit. */
   unhandled: VmExit | undefined;
-  /** When true, an exit that every handler passes on stops the machine. */
+  /**
+   * When true, an exit that needs an owner (port I/O, MMIO, an MSR the CPU
+   * does not implement) and that every handler passes on stops the machine.
+   */
   strict = false;
   /** Called when the bus needs the CPU to stop at the next boundary. */
   onStop: () => void = () => {};
   /** Exit counters by level (index 1 and 2) and kind: one map bump per exit, no allocation. */
   readonly counts: readonly Map<string, number>[] = [new Map(), new Map(), new Map()];
-  /** Kinds that the CPU handles architecturally when every handler passes. */
+  /** Kinds that have an owner (a device or MSR implementation); see {@link strict}. */
+  static readonly ownedKinds: ReadonlySet<string> = new Set(["io", "mmio", "rdmsr", "wrmsr"]);
+  /**
+   * Kinds that the CPU handles architecturally when every handler passes.
+   * Not among them: "ept-violation" and "ept-misconfig" (only a nested-VMX
+   * plugin can take them; unhandled, they stop the machine).
+   */
   static readonly defaultedKinds: ReadonlySet<string> = new Set([
     "io",
     "cpuid",
@@ -122,8 +147,42 @@ export class ExitBus {
     "preemption-timer",
   ]);
 
-  /** Claim ports [base, base+count) for `plugin`. */
-  registerPorts(plugin: string, base: number, count: number, handler: IoHandler): void {
+  /** Claim ports [base, base+count) for `plugin`; the registration moves or releases them. */
+  registerPorts(plugin: string, base: number, count: number, handler: IoHandler): PortRegistration {
+    const owner: PortOwner = { plugin, base, handler };
+    this.#claimPorts(owner, base, count);
+    const ports = this.#ports;
+    let live = true;
+    const registration: PortRegistration = {
+      get base() {
+        return owner.base;
+      },
+      move: (newBase: number) => {
+        if (!live) throw new RangeError(`${plugin}: the port range was removed`);
+        if (newBase === owner.base) return;
+        const oldBase = owner.base;
+        for (let p = oldBase; p < oldBase + count; p++) ports[p] = undefined;
+        try {
+          this.#claimPorts(owner, newBase, count);
+        } catch (error) {
+          for (let p = oldBase; p < oldBase + count; p++) ports[p] = owner;
+          throw error;
+        }
+        owner.base = newBase;
+      },
+      remove: () => {
+        if (!live) return;
+        live = false;
+        for (let p = owner.base; p < owner.base + count; p++) {
+          if (ports[p] === owner) ports[p] = undefined;
+        }
+      },
+    };
+    return registration;
+  }
+
+  #claimPorts(owner: PortOwner, base: number, count: number): void {
+    const plugin = owner.plugin;
     if (
       !Number.isInteger(base) || !Number.isInteger(count) || base < 0 || count <= 0 ||
       base + count > 0x10000
@@ -140,7 +199,6 @@ export class ExitBus {
         );
       }
     }
-    const owner: PortOwner = { plugin, base, handler };
     for (let p = base; p < base + count; p++) this.#ports[p] = owner;
   }
 
@@ -161,11 +219,24 @@ export class ExitBus {
     this.#observers.push({ plugin, observer });
   }
 
-  /** Register an interceptor for the given levels. */
-  intercept(plugin: string, handler: ExitHandler, levels: readonly Level[] = [1, 2]): void {
+  /**
+   * Register an interceptor for the given levels, placed by `order` relative
+   * to nested VMX (registration order within one order).
+   */
+  intercept(
+    plugin: string,
+    handler: ExitHandler,
+    levels: readonly Level[] = [1, 2],
+    order: InterceptOrder = "after-nested-vmx",
+  ): void {
+    const rank = ORDER_RANK[order];
+    if (rank === undefined) throw new RangeError(`${plugin}: unknown interceptor order "${order}"`);
     let mask = 0;
     for (const l of levels) mask |= 1 << l;
-    this.#interceptors.push({ plugin, handler, levels: mask });
+    const list = this.#interceptors;
+    let at = list.length;
+    while (at > 0 && list[at - 1].rank > rank) at--;
+    list.splice(at, 0, { plugin, handler, levels: mask, rank });
     this.#interceptMask |= mask;
   }
 
@@ -203,7 +274,9 @@ export class ExitBus {
         }
       }
     }
-    if (this.strict || !ExitBus.defaultedKinds.has(exit.kind)) {
+    if (
+      (this.strict && ExitBus.ownedKinds.has(exit.kind)) || !ExitBus.defaultedKinds.has(exit.kind)
+    ) {
       this.unhandled = exit;
       this.onStop();
       return "reflected";
@@ -239,13 +312,4 @@ export class ExitBus {
     this.onStop();
     return "reflected";
   }
-}
-
-/**
- * Guest exceptions raised by `vcpu.raiseException` (and the CPU's
- * "abandon this instruction" token) unwind through plugin code on purpose;
- * they are not plugin failures.
- */
-export function isCpuFault(error: unknown): boolean {
-  return error instanceof CpuFault || error instanceof Abandon;
 }

@@ -119,3 +119,42 @@ Deno.test("bus: observers see every exit first and cannot change its fate", () =
   assert.equal(bus.dispatch(ioIn(0x80, 1)), "pass");
   assert.deepEqual(seen, ["io@L2", "io@L1"]);
 });
+
+Deno.test("bus: interceptors run in order before-nested-vmx, nested-vmx, after-nested-vmx", () => {
+  const bus = new ExitBus();
+  const seen: string[] = [];
+  const mk = (tag: string, result: "pass" | "handled" = "pass") => () => {
+    seen.push(tag);
+    return result;
+  };
+  bus.intercept("late", mk("after-1"));
+  bus.intercept("vmx", mk("vmx"), [1, 2], "nested-vmx");
+  bus.intercept("late2", mk("after-2"), [1, 2], "after-nested-vmx");
+  bus.intercept("early", mk("before"), [2], "before-nested-vmx");
+  bus.dispatch({ kind: "hlt", level: 2, instructionLength: 1 });
+  assert.deepEqual(seen, ["before", "vmx", "after-1", "after-2"]);
+  seen.length = 0;
+  bus.dispatch({ kind: "hlt", level: 1, instructionLength: 1 });
+  assert.deepEqual(seen, ["vmx", "after-1", "after-2"], "the level-2-only interceptor is skipped");
+  assert.throws(
+    () => bus.intercept("x", mk("x"), [1], "sideways" as never),
+    /unknown interceptor order "sideways"/,
+  );
+});
+
+Deno.test("bus: a port range moves and is released; a move onto another owner is refused", () => {
+  const bus = new ExitBus();
+  const io = (value: number) => ({ read: () => value, write: () => {} });
+  const a = bus.registerPorts("a", 0x100, 4, io(0xaa));
+  bus.registerPorts("b", 0x200, 4, io(0xbb));
+  a.move(0x300);
+  assert.equal(a.base, 0x300);
+  assert.equal(bus.portOwner(0x100), undefined);
+  assert.equal(bus.portOwner(0x303), "a");
+  assert.throws(() => a.move(0x202), /port 0x202 is claimed by both "b" and "a"/);
+  assert.equal(bus.portOwner(0x300), "a", "a refused move leaves the range where it was");
+  a.remove();
+  assert.equal(bus.portOwner(0x300), undefined);
+  bus.registerPorts("c", 0x300, 1, io(0xcc)); // free again
+  assert.equal(bus.portOwner(0x300), "c");
+});

@@ -2,10 +2,16 @@
  * The Machine: one vCPU, guest memory, a virtual clock, the exit bus and the
  * plugins set up on it, plus the run loop.
  *
+ * The machine is composed, not hard-wired: it receives its CPU engine and
+ * its guest memory through factories ({@link MachineOptions.engine},
+ * {@link MachineOptions.memory}) written against core's contracts
+ * (`engine.ts`, `guest_memory.ts`). A board decides what they are; the PC
+ * board is in `plugins/pc_machine.ts`.
+ *
  * @example
  * ```ts ignore
- * import { Machine } from "./machine.ts";
- * const m = new Machine({ memoryMiB: 64, plugins: [] });
+ * import { newPcMachine } from "../plugins/pc_machine.ts";
+ * const m = newPcMachine({ memoryMiB: 64, plugins: [] });
  * const result = m.run({ maxInstructions: 1_000_000 });
  * console.log(result.reason.kind);
  * m.dispose();
@@ -16,12 +22,15 @@
 
 import { VirtualClock } from "./clock.ts";
 import { describeExit, ExitBus } from "./exit_bus.ts";
-import type { VmExit } from "./vmexit.ts";
+import type { MmioExit, VmExit } from "./vmexit.ts";
 import { IrqRouter } from "./irq.ts";
 import { ServiceRegistry } from "./services.ts";
 import {
+  type IoHandler,
   type Logger,
+  type MmioRegistration,
   type Plugin,
+  PluginConflictError,
   type PluginContext,
   PluginError,
   PluginFailedError,
@@ -30,10 +39,9 @@ import {
 } from "./plugin.ts";
 import { orderPlugins } from "./plugin_order.ts";
 import type { RunResult, StopReason } from "./run_result.ts";
-import { Cpu } from "../cpu/cpu.ts";
-import { type CpuModel, defaultModel, modelFromSpec } from "../cpu/model.ts";
-import { PhysicalMemory } from "../mm/physical.ts";
-import { addPcRam, registerMmio } from "./memory_layout.ts";
+import type { CpuEngine, EngineFactory } from "./engine.ts";
+import type { MachineMemory, RegionResult } from "./guest_memory.ts";
+import { MmioOwnerTable, type MmioRange } from "./mmio_owners.ts";
 import { restoreMachine, saveMachine } from "./snapshot/machine_snapshot.ts";
 
 /** A named set of plugins (e.g. the `pc` board). */
@@ -47,16 +55,22 @@ export interface Board {
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
-/** Options for a new Machine. */
-export interface MachineOptions {
-  /** Guest RAM in MiB (default 128). */
-  readonly memoryMiB?: number;
+/**
+ * Options for a new Machine: what it is composed of (memory, CPU engine,
+ * plugins) and how it runs.
+ */
+export interface MachineOptions<
+  C extends CpuEngine = CpuEngine,
+  M extends MachineMemory = MachineMemory,
+> {
+  /** Builds the guest memory (RAM map included). */
+  readonly memory: () => M;
+  /** Builds the vCPU over that memory. */
+  readonly engine: EngineFactory<C, M>;
   /** A board preset; its plugins are set up before `plugins`. */
   readonly board?: Board;
   /** Extra plugins. */
   readonly plugins?: readonly Plugin[];
-  /** CPU model: a spec such as "max,-vmx" (features switched on/off) or a model object. */
-  readonly cpu?: string | CpuModel;
   /** Virtual ns per retired instruction (default 1). */
   readonly nsPerInstruction?: number;
   /** Stop with `unhandled-exit` when every handler passes on an exit. */
@@ -89,10 +103,10 @@ export interface HostInput {
 /** Stop the machine at most this many instructions after a timer is due. */
 const SLICE = 1 << 20;
 
-/** A virtual PC. */
-export class Machine {
+/** A virtual machine: one vCPU of engine type `C` over guest memory `M`. */
+export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = MachineMemory> {
   /** Guest physical memory. */
-  readonly memory: PhysicalMemory;
+  readonly memory: M;
   /** The virtual clock. */
   readonly clock: VirtualClock;
   /** The exit bus. */
@@ -102,41 +116,46 @@ export class Machine {
   /** Services offered by plugins. */
   readonly services: ServiceRegistry;
   /** The boot vCPU. */
-  readonly cpu: Cpu;
+  readonly cpu: C;
   /** Plugins in setup order. */
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
   #stop: StopRequest | undefined;
+  #debugBreak = false;
   #disposed = false;
+  #running = false;
+  readonly #mmio = new MmioOwnerTable();
+  readonly #mmioRouted = new Set<string>();
+  readonly #mmioRecord: { -readonly [K in keyof MmioExit]: MmioExit[K] } = {
+    kind: "mmio",
+    level: 1,
+    instructionLength: 0,
+    gpa: 0,
+    size: 1,
+    direction: "in",
+    value: 0,
+    valueHi: 0,
+  };
+  #mmioBusy = false;
   readonly #ns: number;
   readonly #logLevel: number;
   readonly #logSink: (line: string) => void;
 
   /** Build a machine and set up its plugins. Throws on plugin conflicts or missing requirements. */
-  constructor(options: MachineOptions = {}) {
-    const mib = options.memoryMiB ?? 128;
-    if (!Number.isFinite(mib) || mib < 1 || mib > 65536) {
-      throw new RangeError(`memory size ${mib} MiB is out of range (1..65536)`);
-    }
+  constructor(options: MachineOptions<C, M>) {
     this.#ns = options.nsPerInstruction ?? 1;
     this.#logLevel = LEVELS[options.logLevel ?? "warn"];
     this.#logSink = options.logSink ?? ((line) => console.error(line));
-    const model = typeof options.cpu === "string"
-      ? modelFromSpec(stripModelName(options.cpu))
-      : options.cpu ?? defaultModel();
-    if (typeof model === "string") throw new RangeError(`--cpu: ${model}`);
-    this.memory = new PhysicalMemory();
-    addPcRam(this.memory, mib * 1024 * 1024);
+    this.memory = options.memory();
     this.clock = new VirtualClock(this.#ns);
     this.bus = new ExitBus();
     this.bus.strict = options.strictExits ?? false;
     this.irq = new IrqRouter(24);
     this.services = new ServiceRegistry();
-    this.cpu = new Cpu({
+    this.cpu = options.engine({
       memory: this.memory,
       exits: (exit) => this.bus.dispatch(exit),
       now: () => this.virtualNs,
-      model,
     });
     this.bus.onStop = () => this.cpu.requestStop();
     this.clock.onDeadlineChanged = () => this.cpu.requestStop();
@@ -224,7 +243,13 @@ export class Machine {
         const untilDeadline = Math.ceil((deadline - this.virtualNs) / this.#ns);
         limit = Math.min(limit, this.cpu.retired + Math.max(1, untilDeadline));
       }
-      const stop = this.cpu.run(limit);
+      this.#running = true;
+      let stop;
+      try {
+        stop = this.cpu.run(limit);
+      } finally {
+        this.#running = false;
+      }
       this.clock.advanceTo(this.virtualNs);
       if (stop === "shutdown") {
         return this.#pendingStop() ?? { kind: "triple-fault" };
@@ -254,6 +279,10 @@ export class Machine {
       this.#rewind(unhandled);
       return { kind: "unhandled-exit", exit: unhandled, description: describeExit(unhandled) };
     }
+    if (this.#debugBreak) {
+      this.#debugBreak = false;
+      return { kind: "debug" };
+    }
     const req = this.#stop;
     if (req) {
       this.#stop = undefined;
@@ -267,7 +296,16 @@ export class Machine {
    * RIP back at it so the state is consistent (and a resumed run retries it).
    */
   #rewind(exit: VmExit): void {
-    if (exit.instructionLength > 0) this.cpu.rip = this.cpu.ip0;
+    if (exit.instructionLength > 0 || exit.kind === "mmio") this.cpu.rip = this.cpu.ip0;
+  }
+
+  /**
+   * Make the current run return at the next instruction boundary with the
+   * stop reason "debug" (for debugger stubs: breakpoint and watchpoint hits).
+   */
+  breakRun(): void {
+    this.#debugBreak = true;
+    this.cpu.requestStop();
   }
 
   /** Reset the vCPU and every plugin to power-on state. */
@@ -322,10 +360,10 @@ export class Machine {
    * Restore a machine from a snapshot (or a full snapshot and its deltas),
    * building it with `options` (same memory and plugins as when saved).
    */
-  static restore(
+  static restore<C extends CpuEngine, M extends MachineMemory>(
     snapshot: Uint8Array | readonly Uint8Array[],
-    options: MachineOptions = {},
-  ): Promise<Machine> {
+    options: MachineOptions<C, M>,
+  ): Promise<Machine<C, M>> {
     return restoreMachine(snapshot, () => new Machine(options));
   }
 
@@ -351,6 +389,110 @@ export class Machine {
     this.#logSink(`[${plugin}] ${level}: ${msg}`);
   }
 
+  // ---- MMIO: owner table in front of the memory, accesses through the bus ----
+
+  #registerMmio(
+    plugin: string,
+    base: number,
+    size: number,
+    handler: IoHandler,
+  ): MmioRegistration {
+    const range = this.#mmio.claim(plugin, base, size, handler);
+    const mapped = this.memory.addMmio(base, size, plugin, this.#mmioBridge(range));
+    if (!mapped.ok) {
+      this.#mmio.remove(range);
+      mapFailed(mapped, plugin);
+    }
+    const id = mapped.region.id;
+    if (!this.#mmioRouted.has(plugin)) {
+      this.#mmioRouted.add(plugin);
+      // One owner handler per plugin: the bus names the plugin when it throws.
+      this.bus.on(plugin, "mmio", (exit) => this.#mmioOwner(plugin, exit as MmioExit));
+    }
+    return {
+      move: (newBase: number): void => {
+        const old = range.base;
+        this.#mmio.move(range, newBase);
+        const r = this.memory.moveRegion(id, newBase);
+        if (!r.ok) {
+          range.base = old;
+          mapFailed(r, plugin);
+        }
+      },
+      remove: (): void => {
+        const r = this.memory.removeRegion(id);
+        if (!r.ok) mapFailed(r, plugin);
+        this.#mmio.remove(range);
+      },
+    };
+  }
+
+  /**
+   * The handler the memory calls for `range`: the access becomes an `mmio`
+   * exit on the bus. One record is reused (an exit is valid only while it
+   * is dispatched); a nested MMIO access from inside a handler gets its own.
+   */
+  #mmioBridge(range: MmioRange): IoHandler {
+    const exit = (offset: number, size: 1 | 2 | 4, direction: "in" | "out", value: number) => {
+      const reuse = !this.#mmioBusy;
+      const e = reuse ? this.#mmioRecord : { ...this.#mmioRecord };
+      e.level = this.cpu.nonRoot ? 2 : 1;
+      e.gpa = range.base + offset;
+      e.size = size;
+      e.direction = direction;
+      e.value = value;
+      e.valueHi = 0;
+      let d;
+      if (reuse) {
+        this.#mmioBusy = true;
+        try {
+          d = this.bus.dispatch(e);
+        } finally {
+          this.#mmioBusy = false;
+        }
+      } else d = this.bus.dispatch(e);
+      if (d === "reflected") this.#mmioFailed();
+      return e.value;
+    };
+    return {
+      read: (offset, size) => exit(offset, size, "in", 0),
+      write: (offset, size, value) => {
+        exit(offset, size, "out", value);
+      },
+    };
+  }
+
+  /** Owner step of an `mmio` exit for `plugin`'s ranges. */
+  #mmioOwner(plugin: string, exit: MmioExit): "handled" | "pass" {
+    const r = this.#mmio.find(plugin, exit.gpa);
+    if (r === undefined) return "pass";
+    const size = exit.size as 1 | 2 | 4;
+    if (exit.direction === "in") exit.value = r.handler.read(exit.gpa - r.base, size) >>> 0;
+    else r.handler.write(exit.gpa - r.base, size, exit.value >>> 0);
+    return "handled";
+  }
+
+  /**
+   * An MMIO access could not complete (its owner threw; the bus recorded the
+   * plugin error and asked the vCPU to stop). Inside the run loop the
+   * instruction is abandoned unretired; a host-side access gets the error.
+   */
+  #mmioFailed(): never {
+    if (this.#running) this.cpu.abandonInstruction();
+    const fault = this.bus.fault;
+    this.bus.fault = undefined;
+    const unhandled = this.bus.unhandled;
+    this.bus.unhandled = undefined;
+    const why = fault
+      ? `plugin "${fault.plugin}" failed on ${fault.exit}: ${
+        fault.error instanceof Error ? fault.error.message : String(fault.error)
+      }`
+      : unhandled
+      ? `nobody handled ${describeExit(unhandled)}`
+      : "the access was refused";
+    throw new Error(`MMIO access failed: ${why}`);
+  }
+
   #context(p: Plugin): PluginContext {
     const name = p.name;
     const log: Logger = {
@@ -364,11 +506,11 @@ export class Machine {
         register: (base, count, handler) => this.bus.registerPorts(name, base, count, handler),
       },
       mmio: {
-        register: (base, size, handler) => registerMmio(this.memory, name, base, size, handler),
+        register: (base, size, handler) => this.#registerMmio(name, base, size, handler),
       },
       exits: {
         on: (kind, handler) => this.bus.on(name, kind, handler as never),
-        intercept: (handler, levels) => this.bus.intercept(name, handler, levels),
+        intercept: (handler, levels, order) => this.bus.intercept(name, handler, levels, order),
         observe: (observer) => this.bus.observe(name, observer),
         watchExceptions: (vectors) => {
           for (const v of vectors) {
@@ -397,15 +539,19 @@ export class Machine {
   }
 }
 
-/**
- * CPU model names accepted at the head of a `-cpu` spec. nestvm has one
- * model (all the features it implements); QEMU's common names select it so
- * that QEMU command lines work.
- */
-export const CPU_MODEL_NAMES: readonly string[] = ["max", "host", "nestvm", "qemu64", "base"];
-
-/** Drop a leading model name from a spec like "max,-vmx". */
-function stripModelName(spec: string): string {
-  const [head, ...rest] = spec.split(",");
-  return CPU_MODEL_NAMES.includes(head.trim()) ? rest.join(",") : spec;
+/** Turn a refused region-map change into the error the plugin's call throws. */
+function mapFailed(r: RegionResult & { ok: false }, plugin: string): never {
+  const e = r.error;
+  switch (e.kind) {
+    case "overlap":
+      throw new PluginConflictError(
+        `MMIO range 0x${e.base.toString(16)}+0x${
+          e.size.toString(16)
+        } is claimed by both "${e.other}" and "${plugin}"`,
+      );
+    case "pinned":
+      throw new PluginConflictError(e.message);
+    default:
+      throw new RangeError(`${plugin}: memory region refused (${e.kind})`);
+  }
 }

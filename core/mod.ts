@@ -7,6 +7,8 @@
 
 export * from "./vmexit.ts";
 export * from "./vcpu.ts";
+export * from "./vcpu_vmx.ts";
+export * from "./fault.ts";
 export * from "./plugin.ts";
 export * from "./options_schema.ts";
 export * from "./clock.ts";
@@ -15,3 +17,6 @@ export * from "./irq.ts";
 export * from "./services.ts";
 export * from "./run_result.ts";
 export * from "./machine.ts";
+export * from "./engine.ts";
+export * from "./guest_memory.ts";
+export * from "./mmio_owners.ts";

@@ -25,6 +25,7 @@
 import type { ExitDisposition, Level, VmExit } from "./vmexit.ts";
 import type { Vcpu } from "./vcpu.ts";
 import type { VirtualClock } from "./clock.ts";
+import type { GuestMemory } from "./guest_memory.ts";
 
 /** The plugin API version this core implements. */
 export const PLUGIN_API_VERSION = 1;
@@ -41,8 +42,25 @@ export interface IoHandler {
 
 /** Port-I/O registration. */
 export interface PortSpace {
-  /** Claim ports [base, base+count). Throws a {@link PluginConflictError} on overlap. */
-  register(base: number, count: number, handler: IoHandler): void;
+  /**
+   * Claim ports [base, base+count). Throws a {@link PluginConflictError} on
+   * overlap. The registration moves or releases the range later (a device
+   * whose base register the guest reprograms).
+   */
+  register(base: number, count: number, handler: IoHandler): PortRegistration;
+}
+
+/** A claimed port range. */
+export interface PortRegistration {
+  /** First port of the range now. */
+  readonly base: number;
+  /**
+   * Move the range to start at `newBase`. A {@link PluginConflictError} (the
+   * range stays where it was) if another plugin owns a port there.
+   */
+  move(newBase: number): void;
+  /** Release the range; its ports are unclaimed again. */
+  remove(): void;
 }
 
 /** MMIO registration: 8-byte accesses are split into two 4-byte ones. */
@@ -59,6 +77,12 @@ export interface MmioRegistration {
   remove(): void;
 }
 
+/**
+ * Where an interceptor runs relative to nested VMX: before it, as it (the
+ * nested-VMX plugin itself), or after it (the default for other plugins).
+ */
+export type InterceptOrder = "before-nested-vmx" | "nested-vmx" | "after-nested-vmx";
+
 /** A handler for exits of a kind. */
 export type ExitHandler<E extends VmExit = VmExit> = (exit: E) => ExitDisposition;
 
@@ -72,12 +96,18 @@ export interface ExitSpace {
   /**
    * Intercept exits before any owner sees them (the VMX plugin uses this to
    * decide whether L1 or L0 handles an L2 exit). `levels` limits which
-   * levels are offered (default: both).
+   * levels are offered (default: both). `order` places the interceptor
+   * relative to nested VMX (default `"after-nested-vmx"`: it sees only the
+   * exits L0 keeps, i.e. what VMX does not reflect to L1); an interceptor
+   * registered `"before-nested-vmx"` sees every L2 exit first and may take
+   * it away from VMX. Within one order, registration order decides.
    */
-  intercept(handler: ExitHandler, levels?: readonly Level[]): void;
+  intercept(handler: ExitHandler, levels?: readonly Level[], order?: InterceptOrder): void;
   /**
-   * Observe every exit before interceptors and owners see it (tracing,
-   * counting). Observers cannot change what happens to the exit.
+   * Observe every exit, at both levels, before interceptors and owners see
+   * it (tracing, counting). Observers cannot change what happens to the
+   * exit, and the exit object is valid only during the call (the CPU reuses
+   * the records of frequent exits): copy what you keep.
    */
   observe(observer: (exit: VmExit) => void): void;
   /** Ask the CPU to raise `exception` exits for these vectors at level 1. */
@@ -159,8 +189,8 @@ export interface PluginContext {
   readonly irq: IrqSpace;
   /** The deterministic virtual clock. */
   readonly clock: VirtualClock;
-  /** Guest physical memory (see `mm/`). */
-  readonly memory: import("../mm/types.ts").GuestMemory;
+  /** Guest physical memory (the contract in `guest_memory.ts`). */
+  readonly memory: GuestMemory;
   /** The boot vCPU. */
   readonly vcpu: Vcpu;
   /** Typed services offered by plugins. */

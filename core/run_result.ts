@@ -13,6 +13,7 @@ export type StopReason =
   | { readonly kind: "reset" }
   | { readonly kind: "triple-fault" }
   | { readonly kind: "budget" }
+  | { readonly kind: "debug" }
   | { readonly kind: "halted" }
   | { readonly kind: "unhandled-exit"; readonly exit: VmExit; readonly description: string }
   | {
@@ -67,6 +68,7 @@ export function exitCodeFor(reason: StopReason): number {
     case "triple-fault":
       return EXIT_CODES.tripleFault;
     case "budget":
+    case "debug":
       return EXIT_CODES.budget;
     case "halted":
       return EXIT_CODES.halted;
@@ -90,6 +92,8 @@ export function describeStop(reason: StopReason): string {
       return "triple fault (shutdown)";
     case "budget":
       return "instruction budget spent";
+    case "debug":
+      return "stopped by the debugger";
     case "halted":
       return "halted with no wake-up source (HLT with interrupts off or no timer pending)";
     case "unhandled-exit":

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { ExitDisposition, VmExit } from "./vmexit.ts";
+import type { VcpuVirtualization } from "./vcpu_vmx.ts";
 
 /** Segment register indices, in the SDM's encoding order. */
 export const enum Seg {
@@ -86,25 +86,10 @@ export interface InterruptSource {
 }
 
 /**
- * Hook used by the VMX plugin while the vCPU is in VMX non-root operation.
- * The CPU asks it before executing an instruction or delivering an event
- * that may cause a VM exit; `reflected` means a VM exit to L1 took place and
- * the CPU must abandon the current instruction/event.
+ * The architectural state of one virtual CPU, with what a hypervisor
+ * plugin needs besides ({@link VcpuVirtualization}).
  */
-export interface NonRootHook {
-  /** Offer an exit-capable event in non-root operation. */
-  onExit(exit: VmExit): ExitDisposition;
-  /**
-   * Translate an L2 guest-physical address to an L1 guest-physical address
-   * (EPT), or return -1 after having performed an EPT-violation or
-   * misconfiguration VM exit. `access`: 1 read, 2 write, 4 execute; `linear`
-   * is the guest-linear address or NaN when there is none (page walks).
-   */
-  translateGpa?(gpa: number, access: number, linear: number, isPageWalk: boolean): number;
-}
-
-/** The architectural state of one virtual CPU. */
-export interface Vcpu {
+export interface Vcpu extends VcpuVirtualization {
   /** GPRs as 32-bit halves: index 2*r is low, 2*r+1 high. */
   readonly gpr: Uint32Array;
   /** RIP (canonical linear value for 64-bit code; offset in CS otherwise). */
@@ -150,8 +135,6 @@ export interface Vcpu {
   readonly retired: number;
   /** True while the vCPU executes in VMX non-root operation (runs L2). */
   nonRoot: boolean;
-  /** Set by the VMX plugin on VM entry; cleared on VM exit. */
-  nonRootHook: NonRootHook | null;
   /** Time stamp counter as seen by the guest at this level, excluding offsets. */
   readTsc(): bigint;
   /** Read an MSR the CPU implements itself (undefined if it does not). */

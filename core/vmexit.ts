@@ -5,7 +5,10 @@
  * plain guest), 2 for a nested guest running in VMX non-root operation.
  *
  * Exits are plain objects; handlers fill in the result fields (`value`,
- * `eax`..`edx`, `lo`/`hi`) and return an {@link ExitDisposition}.
+ * `eax`..`edx`, `lo`/`hi`) and return an {@link ExitDisposition}. An exit
+ * object is valid only while it is being dispatched: the CPU reuses the
+ * objects of frequent exits (HLT, PAUSE, RDTSC, the window exits), so an
+ * observer or handler that keeps anything must copy it.
  *
  * Numbers: port numbers, sizes and 32-bit data are JS numbers. 64-bit data
  * is split in `lo`/`hi` unsigned 32-bit halves so that no BigInt is needed.
@@ -92,7 +95,8 @@ export type VmExit =
   | InvlpgExit
   | DescriptorTableExit
   | ExternalInterruptExit
-  | WindowExit;
+  | WindowExit
+  | EptExit;
 
 /** Fields every exit carries. */
 export interface ExitBase {
@@ -312,6 +316,24 @@ export interface ExternalInterruptExit extends ExitBase {
 export interface WindowExit extends ExitBase {
   /** Discriminant: what caused the exit. */
   readonly kind: "interrupt-window" | "nmi-window" | "monitor-trap" | "preemption-timer";
+}
+
+/**
+ * A guest-physical access of L2 that L1's EPT does not allow (violation)
+ * or whose EPT entry is malformed (misconfiguration), found while
+ * translating through the translator the VMX plugin installed on the
+ * vCPU (SDM Vol. 3C 29.3.3). Fault-like: the instruction (or the event
+ * delivery) is not completed.
+ */
+export interface EptExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
+  readonly kind: "ept-violation" | "ept-misconfig";
+  /** The L2 guest-physical address whose translation failed. */
+  readonly gpa: number;
+  /** The guest-linear address of the access, or NaN when there is none. */
+  readonly linear: number;
+  /** Exit qualification (SDM Table 28-7); 0 for a misconfiguration. */
+  readonly qualification: number;
 }
 
 /**

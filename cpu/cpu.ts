@@ -7,32 +7,36 @@
  * @module
  */
 
+import type { GuestPhysicalTranslator } from "../core/vcpu_vmx.ts";
 import type {
   ActivityState,
   InterruptSource,
-  NonRootHook,
   PendingEvent,
   SegmentRegister,
   TableRegister,
   Vcpu,
 } from "../core/vcpu.ts";
 import type { ExitDisposition, VmExit } from "../core/vmexit.ts";
+import type { CpuEngine } from "../core/engine.ts";
 import { Alu } from "./alu/mod.ts";
 import { FpuState } from "./fpu/state.ts";
 import { ABANDON, CpuFault } from "./fault.ts";
 import { type CpuModel, defaultModel } from "./model.ts";
-import { dropWriteFrame, type PhysMem, TLB_SIZE } from "./memory.ts";
-import { PagingContext, WalkResult } from "../mm/paging_types.ts";
+import type { PhysMem } from "./memory.ts";
+import type { PagingContext, WalkResult } from "../mm/paging_types.ts";
+import { Mmu, type MmuMemory } from "../mm/mmu.ts";
+import type { Tlb } from "../mm/tlb.ts";
 import { checkEvents, deliverFault } from "./interrupt.ts";
 import { fetchInsn, type Insn } from "./icache.ts";
+import type { DebugHook } from "./debug_hook.ts";
 import { recomputeMode, resetState } from "./state.ts";
 import { readMsrCore, writeMsrCore } from "./msr.ts";
 import { getGpr64, setGpr64 } from "./regs.ts";
 import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
 import * as D from "./exec_data.ts";
-import * as F from "./exec_fast.ts";
-import * as H from "./exec_hot.ts";
+import * as F from "./hot_alu.ts";
+import * as H from "./hot_mov_shift_jcc.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -53,7 +57,7 @@ export type CpuStop = "limit" | "halted" | "stop-requested" | "shutdown";
 export type CpuMode = Vcpu["mode"];
 
 /** The x86-64 virtual CPU. */
-export class Cpu implements Vcpu {
+export class Cpu implements CpuEngine {
   /** GPRs as 32-bit halves (2*r low, 2*r+1 high). */
   readonly gpr: Uint32Array = new Uint32Array(32);
   /** RIP. While an instruction executes it already points past it. */
@@ -112,8 +116,8 @@ export class Cpu implements Vcpu {
   retired = 0;
   /** True in VMX non-root operation. */
   nonRoot = false;
-  /** VMX plugin's hook while in non-root operation. */
-  nonRootHook: NonRootHook | null = null;
+  /** Translator of L2 guest-physical addresses (nested EPT) in non-root operation. */
+  guestPhysical: GuestPhysicalTranslator | null = null;
   /**
    * Window requests from the VMX plugin: bit 0 interrupt window, bit 1 NMI
    * window (offered as exits in non-root operation when the window opens),
@@ -183,7 +187,7 @@ export class Cpu implements Vcpu {
   /** Virtual time source. */
   readonly now: () => number;
   /** CPUID model. */
-  model: CpuModel;
+  readonly model: CpuModel;
   /** Interrupt source (PIC/LAPIC). */
   intSource: InterruptSource | null = null;
 
@@ -221,27 +225,31 @@ export class Cpu implements Vcpu {
   /** Scratch for 64-bit results (high half). */
   hi = 0;
 
-  // ---- TLB fast path (see memory.ts) ----
-  /** Read TLB: linear page base tags (NaN = empty). */
-  readonly rTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
-  /** Read TLB: backing byte arrays. */
-  readonly rMem: Uint8Array[] = [];
-  /** Read TLB: the same frames as 32-bit words (aligned fast path). */
-  readonly rMem32: Uint32Array[] = [];
-  /** Write TLB tags. */
-  readonly wTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
-  /** Write TLB backing arrays. */
-  readonly wMem: Uint8Array[] = [];
-  /** Write TLB: the same frames as 32-bit words. */
-  readonly wMem32: Uint32Array[] = [];
-  /** Write TLB: physical frame of each entry (to drop it when the frame holds code). */
-  readonly wFrame: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
-  /** CPL class the fast TLB was filled for (true = user). */
-  tlbUser = false;
-  /** Paging context (mm) built from CR0/CR3/CR4/EFER. */
-  readonly pctx: PagingContext = new PagingContext();
-  /** Reused walk result. */
-  readonly walkRes: WalkResult = new WalkResult();
+  // ---- paging and the TLB: mm's Mmu (see memory.ts for the inlined hit test) ----
+  /** The MMU: paging context, walker, TLB and its invalidation rules. */
+  declare readonly mmu: Mmu;
+  /** The MMU's TLB (entries are filled for one CPL class: `owner` 1 = CPL 3). */
+  declare readonly tlb: Tlb;
+  /** The TLB's read tags (the same array as `tlb.rTag`, a field for the inlined hit test). */
+  declare readonly rTag: Float64Array;
+  /** The TLB's read frames (`tlb.rMem`). */
+  declare readonly rMem: Uint8Array[];
+  /** The TLB's read frames as 32-bit words (`tlb.rMem32`). */
+  declare readonly rMem32: Uint32Array[];
+  /** The TLB's write tags (`tlb.wTag`). */
+  declare readonly wTag: Float64Array;
+  /** The TLB's write frames (`tlb.wMem`). */
+  declare readonly wMem: Uint8Array[];
+  /** The TLB's write frames as 32-bit words (`tlb.wMem32`). */
+  declare readonly wMem32: Uint32Array[];
+  /** Paging context (the MMU's) built from CR0/CR3/CR4/EFER. */
+  declare readonly pctx: PagingContext;
+  /** The MMU's walk result. */
+  declare readonly walkRes: WalkResult;
+  /** The PAE PDPTE registers (those of the paging context). */
+  get pdpte(): Float64Array {
+    return this.pctx.pdpte;
+  }
 
   // ---- decoded-instruction cache (see icache.ts) ----
   /**
@@ -258,6 +266,12 @@ export class Cpu implements Vcpu {
   readonly crossFrames: Map<number, number[]> = new Map();
   /** Frames that hold cached code. */
   readonly codeFrames: Set<number> = new Set();
+  /**
+   * The attached debugger's hook (breakpoint traps, watched pages), or null.
+   * Consulted only on cache and TLB misses; call {@link dropDecoded} after
+   * changing it so cached instructions are fetched (and trapped) again.
+   */
+  debugHook: DebugHook | null = null;
 
   /** Create a vCPU in its power-on state. */
   constructor(opts: CpuOptions) {
@@ -265,22 +279,29 @@ export class Cpu implements Vcpu {
     this.exits = opts.exits;
     this.now = opts.now;
     this.model = opts.model ?? defaultModel();
+    // The model is the one source of MAXPHYADDR and 1 GiB page support for
+    // the page walker (reserved bits; PS in a PDPTE), as for CPUID.
+    this.mmu = new Mmu(opts.memory as MmuMemory, {
+      maxPhysAddr: this.model.physBits,
+      page1G: this.model.features.has("pdpe1gb"),
+      listen: false,
+    });
+    const t = this.tlb = this.mmu.tlb;
+    this.rTag = t.rTag;
+    this.rMem = t.rMem;
+    this.rMem32 = t.rMem32;
+    this.wTag = t.wTag;
+    this.wMem = t.wMem;
+    this.wMem32 = t.wMem32;
+    this.pctx = this.mmu.ctx;
+    this.walkRes = this.mmu.result;
     for (let i = 0; i < 8; i++) this.seg.push({ selector: 0, base: 0, limit: 0xffff, attrs: 0x93 });
-    for (let i = 0; i < TLB_SIZE; i++) {
-      this.rMem.push(EMPTY);
-      this.wMem.push(EMPTY);
-      this.rMem32.push(EMPTY32);
-      this.wMem32.push(EMPTY32);
-    }
     const mem = this.memory;
     if (mem.onCodeWrite !== undefined) mem.onCodeWrite((f) => this.codeWritten(f));
     if (mem.onFrameInvalidate !== undefined) {
       mem.onFrameInvalidate((f, writeOnly) => {
-        if (f >= 0) dropWriteFrame(this, f);
-        else if (writeOnly) {
-          this.wTag.fill(NaN);
-          this.wFrame.fill(NaN);
-        } else {
+        if (writeOnly) this.tlb.dropWrites(f);
+        else {
           this.flushTlb();
           this.pages.clear();
           this.codeFrames.clear();
@@ -558,6 +579,11 @@ export class Cpu implements Vcpu {
     this.loopLimit = 0;
   }
 
+  /** Abandon the current instruction without retiring it (a failed exit handler). */
+  abandonInstruction(): never {
+    throw ABANDON;
+  }
+
   /** Something changed that the run loop must look at before the next instruction. */
   poke(): void {
     this.eventPending = true;
@@ -608,7 +634,7 @@ export class Cpu implements Vcpu {
     // CR0/CR3/CR4/EFER may have been replaced (VM entry/exit loads them from
     // the VMCS): rebuild the paging context, or page walks would keep using
     // the previous CR3 and paging mode (PAE PDPTEs are left to the caller).
-    this.pctx.load(this.cr0, this.cr3 % 0x8000000000000000, this.cr4, this.efer);
+    this.mmu.load(this.cr0, this.cr3 % 0x8000000000000000, this.cr4, this.efer, "keep");
     this.flushTlb();
     this.poke();
   }
@@ -620,11 +646,9 @@ export class Cpu implements Vcpu {
   }
   /** Flush every TLB entry and the current code page mapping. */
   flushTlb(): void {
-    this.rTag.fill(NaN);
-    this.wTag.fill(NaN);
-    this.wFrame.fill(NaN);
+    this.tlb.flushAll();
+    this.tlb.owner = this.cpl === 3 ? 1 : 0;
     this.dropCodePage();
-    this.tlbUser = this.cpl === 3;
   }
   /** Queue an event for delivery before the next instruction. */
   injectEvent(event: PendingEvent): void {
@@ -667,6 +691,14 @@ export class Cpu implements Vcpu {
     this.poke();
   }
 
+  /** Drop every decoded instruction and TLB entry (e.g. after breakpoints change). */
+  dropDecoded(): void {
+    this.pages.clear();
+    this.codeFrames.clear();
+    this.crossFrames.clear();
+    this.flushTlb();
+  }
+
   /** Forget the current code page (the next fetch looks it up again). */
   dropCodePage(): void {
     this.codePage = NO_PAGE;
@@ -687,8 +719,6 @@ export class Cpu implements Vcpu {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-const EMPTY32 = new Uint32Array(0);
 /** A code page with no decoded instructions (used when there is no current page). */
 const NO_PAGE: (Insn | undefined)[] = new Array(4096);
 

@@ -14,10 +14,14 @@ import * as A from "./exec_alu.ts";
 import * as D from "./exec_data.ts";
 import * as C from "./exec_control.ts";
 import * as S from "./exec_string.ts";
+import * as P from "./exec_io.ts";
 import * as Y from "./exec_system.ts";
-import * as Z from "./exec_sys64.ts";
-import * as F from "./exec_fast.ts";
-import * as H from "./exec_hot.ts";
+import * as Z from "./exec_cpuid_msr.ts";
+import * as Q from "./exec_syscall.ts";
+import * as V from "./exec_vmx_decode.ts";
+import * as F from "./hot_alu.ts";
+import * as H from "./hot_mov_shift_jcc.ts";
+import { selectSse } from "./sse/select.ts";
 
 /** Choose the handler for `i` and set `i.x`/`i.y`. */
 export function selectHandler(i: Insn): Handler {
@@ -76,7 +80,7 @@ export function selectHandler(i: Insn): Handler {
     case Op.X87:
       return Y.x87;
     case Op.SSE:
-      return Y.sse;
+      return selectSse(i) ?? Y.sse;
     // ---- unary group ----
     case Op.TEST_EbGb:
       i.y = 2;
@@ -301,27 +305,27 @@ export function selectHandler(i: Insn): Handler {
     case Op.INB_I:
       i.y = 1;
       i.isImmPort = true;
-      return S.inOp;
+      return P.inOp;
     case Op.IN_I:
       i.isImmPort = true;
-      return S.inOp;
+      return P.inOp;
     case Op.OUTB_I:
       i.y = 1;
       i.isImmPort = true;
-      return S.outOp;
+      return P.outOp;
     case Op.OUT_I:
       i.isImmPort = true;
-      return S.outOp;
+      return P.outOp;
     case Op.INB_DX:
       i.y = 1;
-      return S.inOp;
+      return P.inOp;
     case Op.IN_DX:
-      return S.inOp;
+      return P.inOp;
     case Op.OUTB_DX:
       i.y = 1;
-      return S.outOp;
+      return P.outOp;
     case Op.OUT_DX:
-      return S.outOp;
+      return P.outOp;
     // ---- flags and misc ----
     case Op.CMC:
       return Y.flagOp;
@@ -361,9 +365,9 @@ export function selectHandler(i: Insn): Handler {
       i.x = op - Op.DAA;
       return A.bcd;
     case Op.BOUND:
-      return Z.bound;
+      return C.bound;
     case Op.ARPL:
-      return Z.arpl;
+      return D.arpl;
     // ---- bits ----
     case Op.BT_EvGv:
     case Op.BTS_EvGv:
@@ -412,13 +416,13 @@ export function selectHandler(i: Insn): Handler {
     case Op.RDPMC:
       return Z.rdpmc;
     case Op.SYSCALL:
-      return Z.syscall;
+      return Q.syscall;
     case Op.SYSRET:
-      return Z.sysret;
+      return Q.sysret;
     case Op.SYSENTER:
-      return Z.sysenter;
+      return Q.sysenter;
     case Op.SYSEXIT:
-      return Z.sysexit;
+      return Q.sysexit;
     case Op.MOV_RdCd:
       return Y.movFromCr;
     case Op.MOV_CdRd:
@@ -467,7 +471,7 @@ export function selectHandler(i: Insn): Handler {
       i.x = 1;
       return Y.larLsl;
     case Op.SWAPGS:
-      return Z.swapgs;
+      return Q.swapgs;
     case Op.WBINVD:
       return Y.wbinvd;
     case Op.INVD:
@@ -499,7 +503,7 @@ export function selectHandler(i: Insn): Handler {
     case Op.WRFSBASE:
     case Op.WRGSBASE:
       i.x = op - Op.RDFSBASE;
-      return Z.fsgsbase;
+      return Q.fsgsbase;
     case Op.CLFLUSH:
       return Y.clflush;
     // ---- VMX ----
@@ -517,7 +521,7 @@ export function selectHandler(i: Insn): Handler {
     case Op.INVEPT:
     case Op.INVVPID:
       i.x = op - Op.VMCALL;
-      return Z.vmx;
+      return V.vmx;
   }
   return Y.undef;
 }

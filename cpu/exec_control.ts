@@ -1,7 +1,7 @@
 /**
  * Handlers: control flow. Jcc/JMP/CALL/RET near, LOOP/JrCXZ, far
  * JMP/CALL/RET (direct and through call gates), INT n/INT3/INTO/INT1 and
- * IRET/IRETD/IRETQ (SDM Vol. 2 for each instruction's protected-mode
+ * IRET/IRETD/IRETQ, BOUND (SDM Vol. 2 for each instruction's protected-mode
  * operation).
  *
  * @module
@@ -517,4 +517,24 @@ function iretToV86(c: Cpu, ip: number, cs: number, fl: number): void {
   c.gpr[8] = esp;
   c.rip = ip & 0xffff;
   c.poke();
+}
+
+/** BOUND Gv, Ma: #BR when the index is out of bounds. */
+export function bound(c: Cpu, i: Insn): void {
+  if (i.isMem === 0) ud();
+  const s = i.osz;
+  const lin = eaLin(c, i, 2 * s, 1);
+  let lo = memRead(c, lin, s);
+  let hi = memRead(c, lin + s, s);
+  let v = c.gpr[i.reg << 1];
+  if (s === 2) {
+    lo = (lo << 16) >> 16;
+    hi = (hi << 16) >> 16;
+    v = (v << 16) >> 16;
+  } else {
+    lo |= 0;
+    hi |= 0;
+    v |= 0;
+  }
+  if (v < lo || v > hi) throw new CpuFault(Vec.BR, -1);
 }

@@ -1,7 +1,7 @@
 /**
  * Handlers: data movement (MOV family, MOVZX/MOVSX/MOVSXD, LEA, XCHG,
  * XADD, CMPXCHG, CMPXCHG8B/16B, CBW/CWD, XLAT, CMOVcc, SETcc, LAHF/SAHF,
- * segment loads) and the stack (PUSH/POP all forms, PUSHA/POPA,
+ * segment loads, ARPL) and the stack (PUSH/POP all forms, PUSHA/POPA,
  * PUSHF/POPF, ENTER/LEAVE).
  *
  * @module
@@ -514,4 +514,16 @@ export function leave(c: Cpu, i: Insn): void {
     g[9] = o1;
     throw e;
   }
+}
+
+/** ARPL Ew, Gw (legacy modes). */
+export function arpl(c: Cpu, i: Insn): void {
+  if ((c.cr0 & 1) === 0 || (c.fl & 0x20000) !== 0) ud();
+  const d = rmwRead(c, i, 2);
+  const s = c.gpr[i.reg << 1] & 0xffff;
+  const f = c.alu.getFlags();
+  if ((d & 3) < (s & 3)) {
+    rmwWrite(c, i, 2, (d & ~3) | (s & 3), 0);
+    c.alu.setFlags(f | 0x40);
+  } else c.alu.setFlags(f & ~0x40);
 }

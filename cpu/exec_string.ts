@@ -1,7 +1,7 @@
 /**
  * Handlers: string instructions (MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS)
- * with REP/REPE/REPNE in every address size, and port I/O (IN/OUT) as
- * "io" exits after the I/O permission checks (SDM Vol. 1 19.5).
+ * with REP/REPE/REPNE in every address size; INS/OUTS move each element
+ * through the port I/O of `exec_io.ts`.
  *
  * A REP instruction runs at most {@link REP_CHUNK} iterations per
  * execution and then restarts itself, so interrupts are taken between
@@ -12,8 +12,6 @@
 
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
-import type { IoExit } from "../core/vmexit.ts";
-import { ABANDON, gp } from "./fault.ts";
 import {
   la,
   lr16,
@@ -25,10 +23,10 @@ import {
   lw64,
   lw8,
   probeWrite,
-  sysRead,
   TLB_SIZE,
 } from "./memory.ts";
 import { getReg, setR8, setReg } from "./regs.ts";
+import { ioCheck, portIn, portOut } from "./exec_io.ts";
 
 /** Iterations of a REP string instruction per execution. */
 export const REP_CHUNK = 1024;
@@ -203,103 +201,4 @@ export function strop(c: Cpu, i: Insn): void {
       }
     }
   }
-}
-
-// =====================================================================
-// Port I/O
-// =====================================================================
-
-/** I/O permission check: CPL > IOPL (or v86) consults the TSS I/O bitmap. */
-export function ioCheck(c: Cpu, port: number, size: number): void {
-  if ((c.cr0 & 1) === 0) return;
-  const v86 = (c.fl & 0x20000) !== 0;
-  if (!v86 && c.cpl <= ((c.fl >> 12) & 3)) return;
-  const tr = c.seg[7];
-  const type = tr.attrs & 0xf;
-  if ((type !== 9 && type !== 11) || tr.limit < 0x67) gp(0);
-  const base = sysRead(c, tr.base + 0x66, 2);
-  const at = base + (port >>> 3);
-  if (at + 1 > tr.limit) gp(0);
-  const bits = sysRead(c, tr.base + at, 2);
-  const mask = ((1 << size) - 1) << (port & 7);
-  if ((bits & mask) !== 0) gp(0);
-}
-
-function makeIo(
-  c: Cpu,
-  port: number,
-  size: number,
-  dir: "in" | "out",
-  value: number,
-  i: Insn,
-  lin: number,
-  rep: boolean,
-  str: boolean,
-): IoExit {
-  const e: IoExit = {
-    kind: "io",
-    level: c.nonRoot ? 2 : 1,
-    instructionLength: i.len,
-    port,
-    size: size as 1 | 2 | 4,
-    direction: dir,
-    value,
-    dxForm: !i.isImmPort,
-    ...(str
-      ? {
-        string: {
-          rep,
-          linear: lin,
-          addressSize: i.addrSize as 16 | 32 | 64,
-          segment: dir === "in" ? 0 : i.seg,
-        },
-      }
-      : {}),
-  };
-  return e;
-}
-
-/** Read a port through the exit bus ("pass": all ones). */
-export function portIn(c: Cpu, port: number, size: number, i: Insn, lin = 0, rep = false): number {
-  const e = makeIo(c, port, size, "in", 0, i, lin, rep, i.x >= 5 && i.isString);
-  const r = c.exits(e);
-  if (r === "reflected") throw ABANDON;
-  const ones = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
-  if (r === "pass") return ones;
-  return (e.value & ones) >>> 0;
-}
-
-/** Write a port through the exit bus ("pass": dropped). */
-export function portOut(
-  c: Cpu,
-  port: number,
-  size: number,
-  v: number,
-  i: Insn,
-  lin = 0,
-  rep = false,
-): void {
-  const e = makeIo(c, port, size, "out", v >>> 0, i, lin, rep, i.x >= 5 && i.isString);
-  const r = c.exits(e);
-  if (r === "reflected") throw ABANDON;
-}
-
-/** IN AL/eAX, imm8 / DX (i.y: 1 byte; i.isImmPort for the imm8 form). */
-export function inOp(c: Cpu, i: Insn): void {
-  const s = i.y === 1 ? 1 : i.osz === 2 ? 2 : 4;
-  const port = i.isImmPort ? i.imm & 0xff : c.gpr[4] & 0xffff;
-  ioCheck(c, port, s);
-  const v = portIn(c, port, s, i);
-  if (s === 1) setR8(c, 0, v);
-  else setReg(c, 0, s, v, 0);
-}
-
-/** OUT imm8 / DX, AL/eAX. */
-export function outOp(c: Cpu, i: Insn): void {
-  const s = i.y === 1 ? 1 : i.osz === 2 ? 2 : 4;
-  const port = i.isImmPort ? i.imm & 0xff : c.gpr[4] & 0xffff;
-  ioCheck(c, port, s);
-  const g = c.gpr;
-  const v = s === 1 ? g[0] & 0xff : s === 2 ? g[0] & 0xffff : g[0];
-  portOut(c, port, s, v, i);
 }

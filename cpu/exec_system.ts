@@ -4,8 +4,10 @@
  * (LGDT/LIDT/SGDT/SIDT/LLDT/LTR/SLDT/STR), LAR/LSL/VERR/VERW, INVLPG,
  * INVPCID, cache control, and the #UD/#NM rules for x87/SSE/VEX opcodes.
  *
- * In VMX non-root operation the instructions that can exit are first
- * offered to the VMX plugin through {@link offerNonRoot}.
+ * In VMX non-root operation the instructions that can exit are offered
+ * to the exit bus first (`exits.ts`), where the VMX plugin's interceptor
+ * decides whether L1 gets a VM exit; HLT, PAUSE and WBINVD/INVD are
+ * offered at both levels.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import type { VmExit, VmxOperands } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, gp, ud, Vec } from "./fault.ts";
+import { offerExit, offerSimple } from "./exits.ts";
 import { ea, eaLin, memRead, memWrite, readE, reg64, setReg, writeE } from "./regs.ts";
 import { canonical, sysRead, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
@@ -23,20 +26,9 @@ import { shadow } from "./exec_data.ts";
 
 const TWO32 = 4294967296;
 
-/**
- * Offer an exit to the VMX plugin in non-root operation. Throws ABANDON if
- * it was reflected to L1; returns true if the plugin handled it (the
- * instruction is complete), false to execute natively.
- */
-export function offerNonRoot(c: Cpu, exit: VmExit): boolean {
-  const r = c.nonRootHook!.onExit(exit);
-  if (r === "reflected") throw ABANDON;
-  return r === "handled";
-}
-
-/** True when non-root exits must be offered. */
-export function nr(c: Cpu): boolean {
-  return c.nonRoot && c.nonRootHook !== null;
+/** True in VMX non-root operation, where more instructions are exits (SDM 26.1). */
+function nr(c: Cpu): boolean {
+  return c.nonRoot;
 }
 
 /** Build VMX instruction-information operands for `i`. */
@@ -121,7 +113,7 @@ export function sti(c: Cpu): void {
 /** HLT. */
 export function hlt(c: Cpu, i: Insn): void {
   needCpl0(c);
-  if (nr(c) && offerNonRoot(c, { kind: "hlt", level: 2, instructionLength: i.len })) return;
+  if (offerSimple(c, "hlt", i.len)) return;
   c.activity = "hlt";
   c.poke();
 }
@@ -131,7 +123,7 @@ export function nop(): void {}
 
 /** PAUSE. */
 export function pause(c: Cpu, i: Insn): void {
-  if (nr(c)) offerNonRoot(c, { kind: "pause", level: 2, instructionLength: i.len });
+  offerSimple(c, "pause", i.len);
 }
 
 /** CLFLUSH m8 (checks the address like a read). */
@@ -171,9 +163,7 @@ export function tooLong(): void {
 /** WBINVD/INVD (i.x: 0 wbinvd, 1 invd). */
 export function wbinvd(c: Cpu, i: Insn): void {
   needCpl0(c);
-  if (nr(c)) {
-    offerNonRoot(c, { kind: i.x === 0 ? "wbinvd" : "invd", level: 2, instructionLength: i.len });
-  }
+  offerSimple(c, i.x === 0 ? "wbinvd" : "invd", i.len);
 }
 
 // =====================================================================
@@ -188,7 +178,7 @@ export function movFromCr(c: Cpu, i: Insn): void {
   switch (n) {
     case 0:
       // Non-root: bits owned by L1 read from the CR0 read shadow (SDM 26.3).
-      if (nr(c) && offerNonRoot(c, crExit(i, 0, "mov-from", 0, 0))) return;
+      if (nr(c) && offerExit(c, crExit(i, 0, "mov-from", 0, 0))) return;
       v = c.cr0;
       break;
     case 2:
@@ -197,15 +187,15 @@ export function movFromCr(c: Cpu, i: Insn): void {
     case 3:
       v = c.cr3;
       if (nr(c)) {
-        if (offerNonRoot(c, crExit(i, 3, "mov-from", 0, 0))) return;
+        if (offerExit(c, crExit(i, 3, "mov-from", 0, 0))) return;
       }
       break;
     case 4:
-      if (nr(c) && offerNonRoot(c, crExit(i, 4, "mov-from", 0, 0))) return;
+      if (nr(c) && offerExit(c, crExit(i, 4, "mov-from", 0, 0))) return;
       v = c.cr4;
       break;
     case 8:
-      if (nr(c) && offerNonRoot(c, crExit(i, 8, "mov-from", 0, 0))) return;
+      if (nr(c) && offerExit(c, crExit(i, 8, "mov-from", 0, 0))) return;
       v = c.cr8;
       break;
     default:
@@ -245,7 +235,7 @@ export function movToCr(c: Cpu, i: Insn): void {
   const hi = c.is64 ? g[(i.rm << 1) + 1] : 0;
   const n = i.reg;
   if (n !== 0 && n !== 2 && n !== 3 && n !== 4 && n !== 8) ud();
-  if (nr(c) && n !== 2 && offerNonRoot(c, crExit(i, n as 0 | 3 | 4 | 8, "mov-to", lo, hi))) return;
+  if (nr(c) && n !== 2 && offerExit(c, crExit(i, n as 0 | 3 | 4 | 8, "mov-to", lo, hi))) return;
   if (!c.nonRoot && (n === 0 || n === 4)) {
     // Offered to plugins at level 1: the VMX plugin raises #GP when the
     // write violates IA32_VMX_CR0/CR4_FIXED0/1 in VMX operation (SDM 24.8).
@@ -260,7 +250,7 @@ export function movToCr(c: Cpu, i: Insn): void {
       c.cr2 = c.is64 ? (hi | 0) * TWO32 + lo : lo;
       return;
     case 3:
-      writeCr3(c, hi * TWO32 + lo, hi);
+      writeCr3(c, lo, hi);
       return;
     case 4:
       if (hi !== 0) gp(0);
@@ -309,18 +299,22 @@ export function writeCr0(c: Cpu, v: number): void {
   recomputeMode(c);
 }
 
-/** Write CR3. */
+/**
+ * Write CR3 from its halves (`v` the low 32 bits): the halves, because
+ * with bit 63 (no-flush under CR4.PCIDE) the value as one number would
+ * lose the PCID in bits 11:0.
+ */
 export function writeCr3(c: Cpu, v: number, hi: number): void {
+  let noFlush = false;
   if (c.is64 || (c.efer & 0x400) !== 0) {
-    const noFlush = (hi & 0x80000000) !== 0 && (c.cr4 & 0x20000) !== 0;
-    void noFlush;
+    noFlush = (hi & 0x80000000) !== 0 && (c.cr4 & 0x20000) !== 0;
     v = (hi & 0x7fffffff) * TWO32 + (v % TWO32);
     const maxPhys = c.model.physBits;
     if (v >= 2 ** maxPhys) gp(0);
   } else v = v % TWO32;
   const old = c.cr3;
   c.cr3 = v;
-  if (!reloadPaging(c, true)) {
+  if (!reloadPaging(c, true, true, noFlush)) {
     c.cr3 = old;
     reloadPaging(c, false);
     gp(0);
@@ -332,6 +326,7 @@ function cr4Allowed(c: Cpu): number {
   const f = c.model.features;
   let m = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
   if (f.has("vmx")) m |= 0x2000;
+  if (f.has("fxsr") || f.has("sse")) m |= 0x600; // OSFXSR, OSXMMEXCPT
   if (f.has("fsgsbase")) m |= 0x10000;
   if (f.has("pcid")) m |= 0x20000;
   if (f.has("smep")) m |= 0x100000;
@@ -362,7 +357,7 @@ export function writeCr4(c: Cpu, v: number): void {
 /** CLTS. */
 export function clts(c: Cpu, i: Insn): void {
   needCpl0(c);
-  if (nr(c) && offerNonRoot(c, crExit(i, 0, "clts", 0, 0))) return;
+  if (nr(c) && offerExit(c, crExit(i, 0, "clts", 0, 0))) return;
   c.cr0 &= ~8;
 }
 
@@ -372,7 +367,7 @@ export function lmsw(c: Cpu, i: Insn): void {
   const v = readE(c, i, 2) & 0xf;
   if (nr(c)) {
     const lin = i.isMem !== 0 ? eaLin(c, i, 2, 1) : -1;
-    if (offerNonRoot(c, crExit(i, 0, "lmsw", v, 0, lin))) return;
+    if (offerExit(c, crExit(i, 0, "lmsw", v, 0, lin))) return;
   }
   writeCr0(c, (c.cr0 & ~0xe) | v | (c.cr0 & 1));
 }
@@ -402,7 +397,7 @@ export function movDr(c: Cpu, i: Insn): void {
       direction: i.y === 1 ? "to" : "from",
       gpr: i.rm,
     };
-    if (offerNonRoot(c, e)) return;
+    if (offerExit(c, e)) return;
   }
   if (i.y === 0) {
     const v = c.dr[n];
@@ -430,7 +425,7 @@ function dtExit(c: Cpu, i: Insn, kind: "gdtr-idtr" | "ldtr-tr", ins: string): vo
     instruction: ins,
     operands: vmxOperands(c, i),
   } as VmExit;
-  if (offerNonRoot(c, e)) throw HANDLED;
+  if (offerExit(c, e)) throw HANDLED;
 }
 
 /** Thrown internally to end a handler whose exit was handled by the plugin. */
@@ -602,9 +597,15 @@ export function invlpg(c: Cpu, i: Insn): void {
       invpcidType: 0,
       operands: ops,
     };
-    if (offerNonRoot(c, e)) return;
+    if (offerExit(c, e)) return;
   }
-  c.flushTlb();
+  // SDM 4.10.4.1: the page's translations (global ones too, every piece of a
+  // large page). No segment checks; a non-canonical address is a no-op.
+  const lin = ea(c, i) + c.sbase[i.seg];
+  if (c.is64) {
+    if (canonical(lin)) c.mmu.invlpg(lin);
+  } else c.mmu.invlpg(lin % TWO32);
+  c.dropCodePage();
 }
 
 /** INVPCID r, m128. */
@@ -622,7 +623,7 @@ export function invpcid(c: Cpu, i: Insn): void {
       invpcidType: type,
       operands: vmxOperands(c, i),
     };
-    if (offerNonRoot(c, e)) return;
+    if (offerExit(c, e)) return;
   }
   if (type > 3 || type < 0) gp(0);
   const pcid = memRead(c, lin, 4) & 0xffffffff;
@@ -631,5 +632,6 @@ export function invpcid(c: Cpu, i: Insn): void {
   const addr = (c.hi | 0) * TWO32 + addrLo;
   if ((pcid & ~0xfff) !== 0) gp(0);
   if (type === 0 && !canonical(addr)) gp(0);
-  c.flushTlb();
+  if (!c.mmu.invpcid(type, pcid, addr)) gp(0);
+  c.dropCodePage();
 }

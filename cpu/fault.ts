@@ -30,31 +30,8 @@ export const enum Vec {
   CP = 21,
 }
 
-/** A guest exception raised by an instruction (thrown, caught by the run loop). */
-export class CpuFault {
-  /** Exception vector. */
-  vector: number;
-  /** Error code, or -1 when the exception has none. */
-  errorCode: number;
-  /** Create a fault. */
-  constructor(vector: number, errorCode: number) {
-    this.vector = vector;
-    this.errorCode = errorCode;
-  }
-}
-
-/**
- * Thrown when the instruction must be abandoned without retiring because a
- * VM exit replaced the vCPU state (a "reflected" exit or a failed EPT
- * translation).
- */
-export class Abandon {
-  /** Marker. */
-  readonly abandon = true;
-}
-
-/** The single abandon token (no allocation per use). */
-export const ABANDON: Abandon = new Abandon();
+export { ABANDON, Abandon, CpuFault } from "../core/fault.ts";
+import { CpuFault } from "../core/fault.ts";
 
 /** True for exceptions that push an error code (SDM 6.13). */
 export function hasErrorCode(vector: number): boolean {

@@ -127,10 +127,12 @@ export function fetchInsn(cpu: Cpu): Insn {
   } else cpu.dropCodePage();
   let i = page[o];
   if (i !== undefined) {
-    if (i.frame2 < 0) return i;
+    if (i.frame2 < 0) return cpu.debugHook === null ? i : debugFetched(cpu, lin, i, page, o);
     // Crosses into the next page: valid while that page maps the same frame.
     const pa2 = translate(cpu, lin - o + 4096, Acc.EXEC, cpu.cpl === 3);
-    if (Math.floor(pa2 / 4096) === i.frame2) return i;
+    if (Math.floor(pa2 / 4096) === i.frame2) {
+      return cpu.debugHook === null ? i : debugFetched(cpu, lin, i, page, o);
+    }
   }
   i = new Insn();
   fCpu = cpu;
@@ -156,7 +158,20 @@ export function fetchInsn(cpu: Cpu): Insn {
     }
   }
   page[o] = i;
-  return i;
+  return cpu.debugHook === null ? i : debugFetched(cpu, lin, i, page, o);
+}
+
+/** Let the attached debugger put a trap in place of `i` (see debug_hook.ts). */
+function debugFetched(
+  cpu: Cpu,
+  lin: number,
+  i: Insn,
+  page: (Insn | undefined)[],
+  o: number,
+): Insn {
+  const t = cpu.debugHook!.fetched(cpu, lin, i, page, o);
+  page[o] = t;
+  return t;
 }
 
 /** Fill the engine's derived fields and choose the handler. */

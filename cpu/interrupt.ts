@@ -12,6 +12,7 @@ import type { ExceptionExit } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, hasErrorCode, Vec } from "./fault.ts";
 import { Acc, writePhys } from "./memory.ts";
 import { translate } from "./paging.ts";
+import { offerEvent } from "./exits.ts";
 import { sysRead } from "./memory.ts";
 import {
   dAttrs,
@@ -143,9 +144,8 @@ export function deliverEvent(
  * watched the vector (it then owns RIP and the state).
  */
 function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): boolean {
-  const hook = cpu.nonRootHook;
   const watched = v < 32 && ((cpu.watchedExceptions >>> v) & 1) !== 0;
-  if (!(cpu.nonRoot && hook !== null) && !watched) return false;
+  if (!cpu.nonRoot && !watched) return false;
   const exit: ExceptionExit = {
     kind: "exception",
     level: cpu.nonRoot ? 2 : 1,
@@ -155,17 +155,15 @@ function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): 
     type: TYPE_NAMES[t],
     faultAddress: v === Vec.PF ? cpu.pfLinear : 0,
   };
-  const r = cpu.nonRoot && hook !== null ? hook.onExit(exit) : cpu.exits(exit);
-  return r !== "pass";
+  return cpu.exits(exit) !== "pass";
 }
 
-/** Triple fault: a "triple-fault" exit in non-root operation, else shutdown. */
+/**
+ * Triple fault: a "triple-fault" exit on the bus (the VMX plugin turns an
+ * L2 triple fault into a VM exit); otherwise the CPU shuts down.
+ */
 export function tripleFault(cpu: Cpu): void {
-  const hook = cpu.nonRootHook;
-  if (cpu.nonRoot && hook !== null) {
-    const r = hook.onExit({ kind: "triple-fault", level: 2, instructionLength: 0 });
-    if (r === "reflected") return;
-  }
+  if (offerEvent(cpu, "triple-fault") === "reflected") return;
   cpu.activity = "shutdown";
   cpu.poke();
 }
@@ -434,7 +432,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.tfAt = cpu.retired;
     busy = true;
   }
-  const hook = cpu.nonRoot ? cpu.nonRootHook : null;
+  const l2 = cpu.nonRoot;
   const ifl = (cpu.fl & 0x200) !== 0;
   if (cpu.injected.length > 0) {
     const ev = cpu.injected.shift()!;
@@ -449,11 +447,8 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     }
     busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
-    let go = true;
-    if (hook !== null) {
-      const r = hook.onExit({ kind: "nmi", level: 2, instructionLength: 0 });
-      if (r === "reflected") go = false;
-    }
+    // In non-root operation an NMI is offered as an exit first (NMI exiting).
+    const go = !l2 || offerEvent(cpu, "nmi") !== "reflected";
     cpu.nmiPending = false;
     if (go) {
       cpu.ip0 = cpu.rip;
@@ -463,14 +458,10 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     busy = true;
   } else if (
     // Bit 3 of windowRequests: "external-interrupt exiting" (RFLAGS.IF ignored, SDM 26.2).
-    (ifl || (hook !== null && (cpu.windowRequests & 8) !== 0)) &&
+    (ifl || (l2 && (cpu.windowRequests & 8) !== 0)) &&
     (cpu.interruptibility & 3) === 0 && cpu.intSource !== null && cpu.intSource.hasInterrupt()
   ) {
-    let go = true;
-    if (hook !== null) {
-      const r = hook.onExit({ kind: "external-interrupt", level: 2, instructionLength: 0 });
-      if (r === "reflected") go = false;
-    }
+    const go = !l2 || offerEvent(cpu, "external-interrupt") !== "reflected";
     if (go) {
       const vec = cpu.intSource.acknowledge() & 0xff;
       cpu.ip0 = cpu.rip;
@@ -478,16 +469,16 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       guarded(cpu, vec, -1, Ev.EXT, cpu.rip);
     }
     busy = true;
-  } else if (hook !== null && cpu.windowRequests !== 0) {
+  } else if (l2 && cpu.windowRequests !== 0) {
     if ((cpu.windowRequests & 1) !== 0 && ifl && (cpu.interruptibility & 3) === 0) {
-      hook.onExit({ kind: "interrupt-window", level: 2, instructionLength: 0 });
+      offerEvent(cpu, "interrupt-window");
       busy = true;
     } else if ((cpu.windowRequests & 2) !== 0 && (cpu.interruptibility & 8) === 0) {
-      hook.onExit({ kind: "nmi-window", level: 2, instructionLength: 0 });
+      offerEvent(cpu, "nmi-window");
       busy = true;
     } else if ((cpu.windowRequests & 4) !== 0) {
       // Monitor trap flag: offered at every boundary (single-stepping L2).
-      hook.onExit({ kind: "monitor-trap", level: 2, instructionLength: 0 });
+      offerEvent(cpu, "monitor-trap");
       busy = true;
     }
   }

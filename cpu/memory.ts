@@ -1,13 +1,14 @@
 /**
  * Guest memory access from the CPU: segmentation (limits, rights,
  * canonical checks), linear-to-physical translation through `paging.ts`,
- * and a direct-mapped software TLB whose hits read and write guest RAM
- * bytes directly (no allocation, no call into mm).
+ * and the inlined hit test of mm's TLB (`mm/tlb.ts`, the vCPU's
+ * `cpu.mmu.tlb`): hits read and write guest RAM bytes directly (no
+ * allocation, no call into mm); misses walk and fill through the MMU.
  *
- * Fast entries are filled only for RAM pages, for the current privilege
- * class (user when CPL = 3), and never for writes to frames that hold
- * decoded code (those go through the slow path, which drops the decode
- * cache of the frame).
+ * Entries are filled only for RAM pages, for the current privilege class
+ * (user when CPL = 3), and never for writes to frames that hold decoded
+ * code (those go through the slow path, which drops the decode cache of
+ * the frame).
  *
  * @module
  */
@@ -15,6 +16,7 @@
 import type { Cpu } from "./cpu.ts";
 import { CpuFault, Vec } from "./fault.ts";
 import { translate } from "./paging.ts";
+import { TLB_ENTRIES } from "../mm/tlb.ts";
 
 /**
  * What the CPU needs from guest physical memory (mm's `PhysicalMemory`
@@ -50,8 +52,8 @@ export interface PhysMem {
   markCode?(frame: number): void;
 }
 
-/** Number of TLB entries (direct mapped). */
-export const TLB_SIZE = 512;
+/** Number of TLB entries (direct mapped; the MMU's TLB has this size). */
+export const TLB_SIZE: number = TLB_ENTRIES;
 const TMASK = TLB_SIZE - 1;
 
 /** Access kinds for translation. */
@@ -260,62 +262,24 @@ export function translateFor(cpu: Cpu, lin: number, acc: number, user: boolean):
   return translate(cpu, lin, acc, user);
 }
 
+/** Install the translation just walked in the TLB (RAM only; no write entry for code frames). */
 function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
-  const mem = cpu.memory;
-  if (mem.ramFrame === undefined) return;
-  if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
-  const frame = Math.floor(pa / 4096);
-  if (write && cpu.codeFrames.has(frame)) return;
-  let r = mem.ramFrame(frame, write);
-  if (r === null && !write && mem.regionAt?.(pa)?.kind === "ram") {
-    // RAM never written has no backing yet: allocate it so reads hit the fast path
-    // (the page then counts as dirty for the dirty log: a safe over-approximation).
-    r = mem.ramFrame(frame, true);
-  }
-  if (r === null) return;
-  const x = (lin >>> 12) & TMASK;
-  const page = lin - (lin & 0xfff);
-  const r32 = view32(r);
-  if (write) {
-    cpu.wTag[x] = page;
-    cpu.wMem[x] = r;
-    cpu.wMem32[x] = r32;
-    cpu.wFrame[x] = frame;
-  }
-  cpu.rTag[x] = page;
-  cpu.rMem[x] = r;
-  cpu.rMem32[x] = r32;
-}
-
-/** 32-bit views of frame views (little-endian hosts: aligned accesses become one load). */
-const VIEWS32 = new WeakMap<Uint8Array, Uint32Array>();
-
-function view32(r: Uint8Array): Uint32Array {
-  let v = VIEWS32.get(r);
-  if (v === undefined) {
-    v = new Uint32Array(r.buffer, r.byteOffset, r.byteLength >>> 2);
-    VIEWS32.set(r, v);
-  }
-  return v;
+  if (cpu.memory.ramFrame === undefined) return;
+  const cls = cpu.cpl === 3 ? 1 : 0;
+  if (cpu.tlb.owner !== cls) flushFast(cpu);
+  if (write && cpu.codeFrames.has(Math.floor(pa / 4096))) return;
+  cpu.mmu.fill(lin, pa, write);
 }
 
 /** Drop the fast entries (CPL class change). */
 export function flushFast(cpu: Cpu): void {
-  cpu.rTag.fill(NaN);
-  cpu.wTag.fill(NaN);
-  cpu.wFrame.fill(NaN);
-  cpu.tlbUser = cpu.cpl === 3;
+  cpu.tlb.flushAll();
+  cpu.tlb.owner = cpu.cpl === 3 ? 1 : 0;
 }
 
 /** Drop write entries that point at `frame` (it now holds cached code). */
 export function dropWriteFrame(cpu: Cpu, frame: number): void {
-  const wf = cpu.wFrame;
-  for (let i = 0; i < TLB_SIZE; i++) {
-    if (wf[i] === frame) {
-      cpu.wTag[i] = NaN;
-      wf[i] = NaN;
-    }
-  }
+  cpu.tlb.dropWrites(frame);
 }
 
 function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
@@ -330,7 +294,8 @@ function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
   }
   const user = !sys && cpu.cpl === 3;
   const pa = translate(cpu, lin, Acc.READ, user);
-  if (!sys) fill(cpu, lin, pa, false);
+  const dh = cpu.debugHook;
+  if (!sys && (dh === null || !dh.access(cpu, lin, size, false))) fill(cpu, lin, pa, false);
   const mem = cpu.memory;
   return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
 }
@@ -346,7 +311,8 @@ function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
   }
   const pa = translate(cpu, lin, Acc.WRITE, cpu.cpl === 3);
   writePhys(cpu, pa, size, v);
-  fill(cpu, lin, pa, true);
+  const dh = cpu.debugHook;
+  if (dh === null || !dh.access(cpu, lin, size, true)) fill(cpu, lin, pa, true);
 }
 
 /** Write physical memory from the CPU, dropping decoded code of the frame. */

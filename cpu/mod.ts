@@ -18,4 +18,10 @@ export type { PagingContext, WalkResult } from "../mm/paging_types.ts";
 export type * from "../core/vcpu.ts";
 export type * from "../core/vmexit.ts";
 export type { DecodedInsn } from "./decode/mod.ts";
+export type { DebugHook } from "./debug_hook.ts";
 export * from "./fpu/state.ts";
+
+/** Core contracts (types) this module's API is written against. */
+export type * from "../core/mod.ts";
+
+export type * from "../mm/mod.ts";

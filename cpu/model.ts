@@ -1,7 +1,7 @@
 /**
  * The CPUID model: a configurable description of the processor the guest
  * sees. Features are named and can be switched off ("-vmx") or on.
- * No x87/SSE are advertised: the engine does not implement them.
+ * MMX and SSE through SSE4.2 are advertised (cpu/sse/).
  *
  * @module
  */
@@ -58,7 +58,14 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   pat: [1, 0, "edx", 16],
   pse36: [1, 0, "edx", 17],
   clflush: [1, 0, "edx", 19],
+  mmx: [1, 0, "edx", 23],
+  sse: [1, 0, "edx", 25],
+  sse2: [1, 0, "edx", 26],
   // Leaf 1 ECX
+  sse3: [1, 0, "ecx", 0],
+  ssse3: [1, 0, "ecx", 9],
+  "sse4.1": [1, 0, "ecx", 19],
+  "sse4.2": [1, 0, "ecx", 20],
   vmx: [1, 0, "ecx", 5],
   cx16: [1, 0, "ecx", 13],
   pcid: [1, 0, "ecx", 17],
@@ -111,6 +118,13 @@ export function defaultModel(): CpuModel {
       "pat",
       "pse36",
       "clflush",
+      "mmx",
+      "sse",
+      "sse2",
+      "sse3",
+      "ssse3",
+      "sse4.1",
+      "sse4.2",
       "vmx",
       "cx16",
       "popcnt",
@@ -124,6 +138,7 @@ export function defaultModel(): CpuModel {
       "abm",
       "syscall",
       "nx",
+      "pdpe1gb",
       "rdtscp",
       "lm",
     ]),
@@ -132,15 +147,34 @@ export function defaultModel(): CpuModel {
   };
 }
 
+/** Smallest and largest MAXPHYADDR a model may have (`phys-bits=N`). */
+export const PHYS_BITS_RANGE: readonly [number, number] = [32, 52];
+
 /**
- * Build a model from a spec like "-vmx,+x2apic" applied to the default
- * model. Unknown names are errors (returned as a message).
+ * Build a model from a spec like "-vmx,+x2apic,phys-bits=36" applied to
+ * the default model: features switched on or off, and QEMU's `phys-bits=N`
+ * property (MAXPHYADDR, 32-52). Unknown names are errors (returned as a
+ * message).
  */
 export function modelFromSpec(spec: string): CpuModel | string {
   const m = defaultModel();
   for (const raw of spec.split(",")) {
     const s = raw.trim();
     if (s === "") continue;
+    const eq = s.indexOf("=");
+    if (eq >= 0) {
+      const key = s.slice(0, eq).trim();
+      const value = s.slice(eq + 1).trim();
+      if (key !== "phys-bits") return `unknown CPU property "${key}"`;
+      const n = /^\d+$/.test(value) ? Number(value) : NaN;
+      if (!(n >= PHYS_BITS_RANGE[0] && n <= PHYS_BITS_RANGE[1])) {
+        return `phys-bits must be an integer ${PHYS_BITS_RANGE[0]}-${
+          PHYS_BITS_RANGE[1]
+        }, got "${value}"`;
+      }
+      m.physBits = n;
+      continue;
+    }
     const on = s[0] !== "-";
     const name = s[0] === "-" || s[0] === "+" ? s.slice(1) : s;
     if (!(name in FEATURES)) return `unknown CPU feature "${name}"`;

@@ -1,22 +1,22 @@
 /**
  * Linear → physical translation for the CPU: mm's page walker
  * (`mm/walk.ts`) under the paging context built from CR0/CR3/CR4/EFER,
- * with the EPT hook in non-root operation. Faults become #PF (CR2 set) or
- * ABANDON (an EPT VM exit already happened).
+ * with the vCPU's guest-physical translator (nested EPT) in non-root
+ * operation. Faults become #PF (CR2 set), or an "ept-violation" /
+ * "ept-misconfig" exit on the bus followed by ABANDON.
  *
  * @module
  */
 
 import type { Cpu } from "./cpu.ts";
+import type { EptExit } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, Vec } from "./fault.ts";
-import { loadPdptes, walk } from "../mm/walk.ts";
 import {
   ACCESS_AC,
   ACCESS_EXEC,
   ACCESS_USER,
   ACCESS_WRITE,
   FAULT_NESTED,
-  MODE_PAE,
   type PagingContext,
   type WalkResult,
 } from "../mm/paging_types.ts";
@@ -29,37 +29,69 @@ const ACC_FLAGS = [0, ACCESS_WRITE, ACCESS_EXEC];
  */
 export function translate(cpu: Cpu, lin: number, acc: number, user: boolean): number {
   const ctx: PagingContext = cpu.pctx;
-  const hook = cpu.nonRoot ? cpu.nonRootHook : null;
-  const xl = hook !== null && hook.translateGpa !== undefined ? hook : null;
+  const xl = cpu.nonRoot ? cpu.guestPhysical : null;
   if (ctx.mode === 0 && xl === null) return lin >>> 0;
   let access = ACC_FLAGS[acc];
   if (user) access |= ACCESS_USER;
   else if ((cpu.fl & 0x40000) !== 0) access |= ACCESS_AC;
-  const res: WalkResult = cpu.walkRes;
-  if (!walk(cpu.memory, ctx, lin, access, res, xl as never)) {
-    if (res.fault === FAULT_NESTED) throw ABANDON;
+  const pa = cpu.mmu.walk(lin, access, xl);
+  if (pa < 0) {
+    const res: WalkResult = cpu.walkRes;
+    if (res.fault === FAULT_NESTED) guestPhysicalExit(cpu);
     cpu.pfLinear = lin;
     throw new CpuFault(Vec.PF, res.errorCode);
   }
-  return res.phys;
+  return pa;
 }
 
 /**
  * Rebuild the paging context after CR0/CR3/CR4/EFER changes; loads the PAE
- * PDPTEs when needed. Returns false if a PDPTE has reserved bits set (the
- * caller raises #GP(0)).
+ * PDPTEs when asked. Returns false if a PDPTE has reserved bits set (the
+ * caller raises #GP(0); nothing changed). The TLB follows the MMU's rules
+ * (SDM 4.10.4.1): everything goes when a paging-mode bit changed; for a
+ * MOV to CR3 (`cr3Write`) the non-global entries, unless `noFlush` (CR3
+ * bit 63 under CR4.PCIDE) for the same PCID.
  */
-export function reloadPaging(cpu: Cpu, loadPdpte: boolean): boolean {
-  const ctx = cpu.pctx;
+export function reloadPaging(
+  cpu: Cpu,
+  loadPdpte: boolean,
+  cr3Write = false,
+  noFlush = false,
+): boolean {
+  const xl = cpu.nonRoot ? cpu.guestPhysical : null;
   const cr3 = cpu.cr3 % 0x8000000000000000;
-  ctx.load(cpu.cr0, cr3, cpu.cr4, cpu.efer);
-  if (ctx.mode === MODE_PAE && loadPdpte) {
-    const hook = cpu.nonRoot ? cpu.nonRootHook : null;
-    const xl = hook !== null && hook.translateGpa !== undefined ? hook : null;
-    const r = loadPdptes(cpu.memory, cr3, ctx.pdpte, ctx.maxPhysAddr, xl as never);
-    if (r === -1) throw ABANDON;
-    if (r !== 0) return false;
-  }
-  cpu.flushTlb();
+  const r = cpu.mmu.load(
+    cpu.cr0,
+    cr3,
+    cpu.cr4,
+    cpu.efer,
+    loadPdpte ? "load" : "keep",
+    cr3Write,
+    noFlush,
+    xl,
+  );
+  if (r === -1) guestPhysicalExit(cpu);
+  if (r !== 0) return false;
+  cpu.dropCodePage();
   return true;
+}
+
+/**
+ * The guest-physical translator failed (EPT violation or misconfiguration):
+ * raise the exit on the bus (the VMX plugin turns it into a VM exit to L1;
+ * with nobody to take it the bus stops the machine), then abandon the
+ * instruction or event delivery.
+ */
+function guestPhysicalExit(cpu: Cpu): never {
+  const f = cpu.guestPhysical!.fault;
+  const exit: EptExit = {
+    kind: f.kind,
+    level: 2,
+    instructionLength: 0,
+    gpa: f.gpa,
+    linear: f.linear,
+    qualification: f.qualification,
+  };
+  cpu.exits(exit);
+  throw ABANDON;
 }

@@ -73,7 +73,7 @@ export function recomputeMode(cpu: Cpu): void {
   cpu.stackBits = cpu.is64 ? 64 : (cpu.seg[2].attrs & 0x4000) !== 0 ? 32 : 16;
   for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
   cpu.dropCodePage();
-  if (cpu.tlbUser !== (cpu.cpl === 3)) flushFast(cpu);
+  if (cpu.tlb.owner !== (cpu.cpl === 3 ? 1 : 0)) flushFast(cpu);
 }
 
 /** Power-on/RESET state (SDM Vol. 3A 10.1.1, Table 10-1). */
@@ -130,6 +130,7 @@ export function resetState(cpu: Cpu): void {
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();
   recomputeMode(cpu);
+  cpu.mmu.setControlRegisters(cpu.cr0, cpu.cr3, cpu.cr4, cpu.efer, "keep");
   cpu.flushTlb();
   cpu.poke();
 }

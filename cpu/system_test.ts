@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { enter64, exec32, exec64, installIdt, LAYOUT, load, makeCpu, r64 } from "./testing.ts";
 import type { CpuidExit, IoExit, MsrReadExit, VmExit } from "../core/vmexit.ts";
 
-Deno.test("CPUID: vendor, no x87/SSE advertised, plugin override", () => {
+Deno.test("CPUID: vendor, MMX/SSE-SSE4.2 advertised, plugin override", () => {
   let t = exec64(
     "31 c0 0f a2 89 de b8 01 00 00 00 0f a2 f4", /* xor eax, eax; cpuid; mov esi, ebx; mov eax, 1; cpuid; hlt */
   );
   assert.equal(t.cpu.gpr[12], 0x756e6547); // "Genu"
-  assert.equal(t.cpu.gpr[4] & ((1 << 0) | (1 << 23) | (1 << 25) | (1 << 26)), 0); // FPU MMX SSE SSE2
+  const sseEdx = (1 << 23) | (1 << 25) | (1 << 26); // MMX SSE SSE2
+  assert.equal(t.cpu.gpr[4] & sseEdx, sseEdx);
+  const sseEcx = (1 << 0) | (1 << 9) | (1 << 19) | (1 << 20); // SSE3 SSSE3 SSE4.1 SSE4.2
+  assert.equal(t.cpu.gpr[2] & sseEcx, sseEcx);
   assert.equal((t.cpu.gpr[2] >>> 5) & 1, 1); // VMX
   t = exec64("b8 00 00 00 40 0f a2 f4", /* mov eax, 0x40000000; cpuid; hlt */ (x) => {
     x.onExit = (e: VmExit) => {

@@ -46,8 +46,20 @@ import { createAcpiPm, parseAcpiOptions } from "./acpi_pm.ts";
 export interface BoardOptions {
   /** Where COM1 output goes (default: dropped). */
   serial?: (bytes: Uint8Array) => void;
-  /** Where port 0xE9 output goes (default: same as `serial`). */
+  /**
+   * Where port 0xE9 output goes. Without it the board has no 0xE9 console,
+   * as QEMU has none unless `-debugcon` is given; `--device isa-debugcon`
+   * adds one writing here (or to `serial` when this is absent).
+   */
   debugcon?: (bytes: Uint8Array) => void;
+  /**
+   * Leave out the board's default devices, as QEMU's `-nodefaults`: COM1
+   * (unless `serial` is given), isa-debug-exit and pc-testdev. The chipset
+   * (PIC, PIT, RTC, APICs, ports 0x61/0x92, fw_cfg) stays.
+   */
+  noDefaults?: boolean;
+  /** Names (as in {@link PC_BOARD_DEVICES}) of board devices to leave out, e.g. to replace one with a plugin. */
+  omit?: readonly string[];
   /** RTC epoch in Unix seconds (default: the RTC's fixed epoch). */
   rtcEpoch?: number;
   /** Leave out the LAPIC and IOAPIC (a PIC-only PC). */
@@ -65,10 +77,10 @@ export interface BoardOptions {
 /** Former name of {@link BoardOptions}. */
 export type PcBoardOptions = BoardOptions;
 
-/** The devices of the `pc` board, by role. */
+/** The devices of the `pc` board, by role (absent: left out by `noDefaults`, `omit` or, for the 0xE9 console, not asked for). */
 export interface PcBoardDevices {
   /** COM1 (feed it with `input`). */
-  readonly uart: UartPlugin;
+  readonly uart?: UartPlugin;
   /** The 8259A pair. */
   readonly pic: Plugin;
   /** The 8254 PIT. */
@@ -84,19 +96,19 @@ export interface PcBoardDevices {
   /** Fast A20 and reset. */
   readonly port92: Plugin;
   /** isa-debug-exit at 0xf4/4. */
-  readonly debugExit: Plugin;
+  readonly debugExit?: Plugin;
   /** The port 0xE9 console. */
-  readonly debugcon: Plugin;
+  readonly debugcon?: Plugin;
   /** QEMU fw_cfg. */
   readonly fwCfg: Plugin;
   /** The QEMU test device. */
-  readonly pcTestdev: Plugin;
-  /** The keyboard controller (reset line). */
-  readonly i8042: Plugin;
-  /** PCI configuration mechanism #1 with the host bridge. */
-  readonly pciHost: Plugin;
-  /** ACPI tables and PM registers. */
-  readonly acpi: Plugin;
+  readonly pcTestdev?: Plugin;
+  /** The keyboard controller (reset line); absent with `--no-device i8042`. */
+  readonly i8042?: Plugin;
+  /** PCI configuration mechanism #1 with the host bridge; absent with `--no-device pci-host`. */
+  readonly pciHost?: Plugin;
+  /** ACPI tables and PM registers; absent with `--no-device acpi`. */
+  readonly acpi?: Plugin;
 }
 
 /** Names (and aliases) of the `pc` board's devices that `--device` configures rather than adds. */
@@ -137,8 +149,17 @@ export function pcBoardDevices(options: BoardOptions = {}): PcBoardDevices {
     return c === undefined ? fallback() : deviceFactories[names[0]](c, options);
   };
   const withApic = !options.noApic;
+  const omitted = new Set(options.omit ?? []);
+  const keep = (names: string[], isDefault: boolean): boolean =>
+    !names.some((n) => omitted.has(n)) &&
+    (!isDefault || !options.noDefaults || conf(...names) !== undefined);
+  // With noDefaults there is a COM1 only when the host gave it somewhere to write (QEMU's
+  // -nodefaults -serial stdio) or it is configured by name.
+  const uartWanted = keep(["isa-serial", "uart16550"], options.serial === undefined);
+  const debugconWanted = conf("isa-debugcon", "debugcon") !== undefined ||
+    (options.debugcon !== undefined && keep(["isa-debugcon", "debugcon"], false));
   return {
-    uart: createUart16550({ output: options.serial }),
+    ...(uartWanted ? { uart: createUart16550({ output: options.serial }) } : {}),
     pic: build(["i8259", "pic"], () => createPic()),
     pit: build(["i8254", "pit"], () => createPit()),
     rtc: build(
@@ -153,16 +174,27 @@ export function pcBoardDevices(options: BoardOptions = {}): PcBoardDevices {
       : {}),
     port61: build(["port61"], () => createPort61()),
     port92: build(["port92"], () => createPort92()),
-    debugExit: build(["isa-debug-exit"], () => createDebugExit({ iobase: 0xf4, iosize: 4 })),
-    debugcon: build(
-      ["isa-debugcon", "debugcon"],
-      () => createDebugcon({ output: options.debugcon ?? options.serial }),
-    ),
+    ...(keep(["isa-debug-exit"], true)
+      ? {
+        debugExit: build(["isa-debug-exit"], () => createDebugExit({ iobase: 0xf4, iosize: 4 })),
+      }
+      : {}),
+    ...(debugconWanted
+      ? {
+        debugcon: build(
+          ["isa-debugcon", "debugcon"],
+          () => createDebugcon({ output: options.debugcon }),
+        ),
+      }
+      : {}),
     fwCfg: build(["fw_cfg", "fw_cfg_io"], () => createFwCfg()),
-    pcTestdev: build(["pc-testdev"], () => createPcTestdev()),
-    i8042: build(["i8042"], () => createI8042()),
-    pciHost: build(["pci-host"], () => createPciHost()),
-    acpi: build(["acpi"], () => createAcpiPm()),
+    ...(keep(["pc-testdev"], true)
+      ? { pcTestdev: build(["pc-testdev"], () => createPcTestdev()) }
+      : {}),
+    // Chipset devices: part of the machine, so -nodefaults keeps them (as QEMU's pc).
+    ...(keep(["i8042"], false) ? { i8042: build(["i8042"], () => createI8042()) } : {}),
+    ...(keep(["pci-host"], false) ? { pciHost: build(["pci-host"], () => createPciHost()) } : {}),
+    ...(keep(["acpi"], false) ? { acpi: build(["acpi"], () => createAcpiPm()) } : {}),
   };
 }
 

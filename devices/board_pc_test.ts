@@ -17,7 +17,9 @@ Deno.test("pc board: noApic leaves out LAPIC and IOAPIC", () => {
 
 Deno.test("pc board: loads together, one interrupt source, serial wired", () => {
   const out: number[] = [];
-  const m = new FakeMachine().load(...pcBoard({ serial: (b) => out.push(...b) }));
+  const m = new FakeMachine().load(
+    ...pcBoard({ serial: (b) => out.push(...b), debugcon: (b) => out.push(...b) }),
+  );
   assert.equal(m.cpu.setSourceCalls, 1);
   for (
     const port of [
@@ -139,4 +141,27 @@ Deno.test("factories accept typed options or the --device string map", () => {
   assert.equal(createUart16550({ iobase: "0x2f8", irq: "3" }).name, "uart16550@0x2f8");
   assert.throws(() => createPit({ iobase: "nope" }), /not an integer/);
   assert.throws(() => createPcTestdev({ what: "1" }), /unknown option/);
+});
+
+Deno.test("pc board: no 0xE9 console unless asked; noDefaults drops COM1, debug-exit and testdev; omit", () => {
+  const plain = new FakeMachine().load(...pcBoard({}));
+  assert.equal(plain.hasPort(0xe9), false, "QEMU has no 0xE9 console without -debugcon");
+  assert.ok(plain.hasPort(0x3f8) && plain.hasPort(0xf4) && plain.hasPort(0xe0));
+  const bare = new FakeMachine().load(...pcBoard({ noDefaults: true }));
+  for (const port of [0x3f8, 0xf4, 0xe0, 0xe9]) assert.equal(bare.hasPort(port), false, `${port}`);
+  for (const port of [0x20, 0x40, 0x61, 0x70, 0x92, 0x510]) {
+    assert.ok(bare.hasPort(port), `${port}`);
+  }
+  // -nodefaults -serial stdio -device isa-debug-exit,...: COM1 and the configured device are back.
+  const kut = new FakeMachine().load(
+    ...pcBoard({
+      noDefaults: true,
+      serial: () => {},
+      configure: new Map([["isa-debug-exit", { iobase: "0xf4", iosize: "4" }]]),
+    }),
+  );
+  assert.ok(kut.hasPort(0x3f8) && kut.hasPort(0xf4));
+  assert.equal(kut.hasPort(0xe0), false);
+  const noUart = new FakeMachine().load(...pcBoard({ omit: ["isa-serial"] }));
+  assert.equal(noUart.hasPort(0x3f8), false, "a board device can be left out to be replaced");
 });

@@ -112,9 +112,25 @@ export const DEVICE_CATALOG: readonly DeviceDescription[] = [
   },
 ];
 
-/** `-device help`: every device name with its summary. */
-export function listDevices(): string {
-  const rows = DEVICE_CATALOG.map((d) => `  ${d.names.join(", ").padEnd(28)} ${d.summary}`);
+/** A device type contributed by a module (as `plugins/device_types.ts` declares it). */
+export interface ContributedDevice {
+  /** Its `--device` name. */
+  readonly name: string;
+  /** One line. */
+  readonly summary: string;
+  /** Its options. */
+  readonly schema: OptionsSchema;
+}
+
+/** `-device help`: every device name with its summary (contributed types last). */
+export function listDevices(contributed: readonly ContributedDevice[] = []): string {
+  const rows = [
+    ...DEVICE_CATALOG.map((d) => ({ names: d.names, summary: d.summary })),
+    ...contributed.map((d) => ({
+      names: [d.name],
+      summary: `${d.summary} (from a --plugin module)`,
+    })),
+  ].map((d) => `  ${d.names.join(", ").padEnd(28)} ${d.summary}`);
   return [
     "Devices (`-device NAME,help` lists a device's options; naming a pc board device",
     "configures it instead of adding another):",
@@ -126,11 +142,15 @@ export function listDevices(): string {
  * Help for a `--device` spec that asks for it (`help`, or `NAME,help`);
  * null when the spec does not ask for help. An unknown name is said so.
  */
-export function deviceHelp(spec: string): string | null {
+export function deviceHelp(
+  spec: string,
+  contributed: readonly ContributedDevice[] = [],
+): string | null {
   const [name, ...rest] = spec.split(",");
-  if (name === "help" || name === "?") return listDevices();
+  if (name === "help" || name === "?") return listDevices(contributed);
   if (!rest.some((kv) => kv.trim().toLowerCase() === "help")) return null;
-  const entry = DEVICE_CATALOG.find((d) => d.names.includes(name));
-  if (entry === undefined) return `unknown device "${name}"\n${listDevices()}`;
+  const entry = DEVICE_CATALOG.find((d) => d.names.includes(name)) ??
+    contributed.find((d) => d.name === name);
+  if (entry === undefined) return `unknown device "${name}"\n${listDevices(contributed)}`;
   return `${entry.summary}\n${describeOptions(name, entry.schema)}`;
 }

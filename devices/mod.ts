@@ -11,9 +11,9 @@
  *
  * @example The `pc` board with COM1 on stdout, plus host input
  * ```ts ignore
- * import { Machine } from "../core/mod.ts";
+ * import { newPcMachine } from "../plugins/pc_machine.ts";
  * import { pcBoard, uartOf } from "./mod.ts";
- * const m = new Machine({ plugins: pcBoard({ serial: (b) => Deno.stdout.writeSync(b) }) });
+ * const m = newPcMachine({ plugins: pcBoard({ serial: (b) => Deno.stdout.writeSync(b) }) });
  * uartOf(m.plugins)?.input(new TextEncoder().encode("hello\n"));
  * ```
  *
@@ -49,3 +49,6 @@ export * from "./i8042.ts";
 export * from "./pci_host.ts";
 export * from "./acpi_pm.ts";
 export * from "./acpi/tables.ts";
+
+/** Core contracts (types) this module's API is written against. */
+export type * from "../core/mod.ts";

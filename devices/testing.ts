@@ -15,6 +15,7 @@ import type {
   MmioRegistration,
   Plugin,
   PluginContext,
+  PortRegistration,
   ServiceToken,
   StopRequest,
 } from "../core/plugin.ts";
@@ -177,32 +178,47 @@ export class FakeMachine {
     return range;
   }
 
+  /** Move/remove for a claimed range (a move that overlaps leaves it in place). */
+  #movable(table: Range[], kind: string, range: Range): MmioRegistration {
+    return {
+      move: (newBase: number) => {
+        const i = table.indexOf(range);
+        if (i >= 0) table.splice(i, 1);
+        try {
+          const moved = this.#claim(table, kind, newBase, range.size, range.handler, range.owner);
+          table.splice(table.indexOf(moved), 1);
+          range.base = newBase;
+        } finally {
+          table.push(range);
+        }
+      },
+      remove: () => {
+        const i = table.indexOf(range);
+        if (i >= 0) table.splice(i, 1);
+      },
+    };
+  }
+
   #context(plugin: Plugin): PluginContext {
     const owner = plugin.name;
     const log = (level: string) => (msg: string) =>
       void this.logs.push(`${level}: ${owner}: ${msg}`);
     return {
       ports: {
-        register: (base, count, handler) =>
-          void this.#claim(this.#ports, "ports", base, count, handler, owner),
+        register: (base, count, handler): PortRegistration => {
+          const range = this.#claim(this.#ports, "ports", base, count, handler, owner);
+          return {
+            get base() {
+              return range.base;
+            },
+            ...this.#movable(this.#ports, "ports", range),
+          };
+        },
       },
       mmio: {
         register: (base, size, handler): MmioRegistration => {
           const range = this.#claim(this.#mmio, "mmio", base, size, handler, owner);
-          return {
-            move: (newBase: number) => {
-              const i = this.#mmio.indexOf(range);
-              if (i >= 0) this.#mmio.splice(i, 1);
-              const moved = this.#claim(this.#mmio, "mmio", newBase, size, handler, owner);
-              this.#mmio.splice(this.#mmio.indexOf(moved), 1);
-              range.base = newBase;
-              this.#mmio.push(range);
-            },
-            remove: () => {
-              const i = this.#mmio.indexOf(range);
-              if (i >= 0) this.#mmio.splice(i, 1);
-            },
-          };
+          return this.#movable(this.#mmio, "mmio", range);
         },
       },
       exits: {

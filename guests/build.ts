@@ -30,6 +30,8 @@ export interface ImageSpec {
   readonly needsExpected?: boolean;
   /** Link the VMX helpers (64-bit only). */
   readonly vmx?: boolean;
+  /** Extra compiler flags for the image's own sources only (not the runtime), e.g. SSE. */
+  readonly ownCflags?: readonly string[];
 }
 
 const RT = "guests/src/rt";
@@ -69,6 +71,12 @@ export const IMAGES: readonly ImageSpec[] = [
   },
   { out: "devices64.elf", arch: 64, sources: ["guests/src/devices/devices.c"] },
   { out: "bench64.elf", arch: 64, sources: BENCH },
+  {
+    out: "fp64.elf",
+    arch: 64,
+    sources: ["guests/src/fp/fpwork.c", "guests/src/fp/fp_guest.c"],
+    ownCflags: ["-msse2", "-fno-math-errno"],
+  },
   { out: "bench32.elf", arch: 32, sources: BENCH },
   {
     out: "vmx_exits.elf",
@@ -86,6 +94,7 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_l2_modes",
     "vmx_host_state",
     "vmx_cpl3",
+    "vmx_l2_gprs",
   ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,
@@ -203,7 +212,12 @@ async function buildImage(spec: ImageSpec, root: string, tmp: string, outDir: st
   const errs = await Promise.all(sources.map((src, i) => {
     const obj = `${dir}/${i}.o`;
     objs.push(obj);
-    return run("gcc", [...cflags(spec.arch, root, extra, inc), "-c", src, "-o", obj], root);
+    const own = i >= sources.length - spec.sources.length ? spec.ownCflags ?? [] : [];
+    return run(
+      "gcc",
+      [...cflags(spec.arch, root, [...extra, ...own], inc), "-c", src, "-o", obj],
+      root,
+    );
   }));
   const firstErr = errs.find((e) => e !== null);
   if (firstErr) return firstErr;

@@ -14,11 +14,6 @@ import {
   CR4_SMAP,
   EFER_LMA,
   FAULT_PAGE,
-  PERM_SR,
-  PERM_SW,
-  PERM_UR,
-  PERM_UW,
-  permNeeded,
 } from "./paging_types.ts";
 import { linearPage, Tlb } from "./tlb.ts";
 
@@ -26,26 +21,22 @@ const PE = 1;
 const CR0 = CR0_PG | PE;
 const EFER = EFER_LMA | (1 << 8);
 
-/** What the CPU engine inlines. */
-function fastRead(mmu: Mmu, lin: number, need = PERM_SR): number {
+/** What the CPU engine inlines (read). */
+function fastRead(mmu: Mmu, lin: number): number {
   const t = mmu.tlb;
-  const off = lin & 0xfff;
-  const page = (lin - off) / 4096;
-  const i = page & t.mask;
-  if (t.tag[i] === page && (t.fast[i] & need) !== 0) return t.data[i]![off];
-  return -1;
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & t.mask;
+  return t.rTag[x] === lin - o ? t.rMem[x][o] : -1;
 }
 
-function fastWrite(mmu: Mmu, lin: number, v: number, need = PERM_SW): boolean {
+/** What the CPU engine inlines (write). */
+function fastWrite(mmu: Mmu, lin: number, v: number): boolean {
   const t = mmu.tlb;
-  const off = lin & 0xfff;
-  const page = (lin - off) / 4096;
-  const i = page & t.mask;
-  if (t.tag[i] === page && (t.fast[i] & need) !== 0) {
-    t.data[i]![off] = v;
-    return true;
-  }
-  return false;
+  const o = lin & 0xfff;
+  const x = (lin >>> 12) & t.mask;
+  if (t.wTag[x] !== lin - o) return false;
+  t.wMem[x][o] = v;
+  return true;
 }
 
 function world(cr4 = CR4_PAE) {
@@ -62,9 +53,11 @@ Deno.test("linearPage and TLB indexing handle canonical negative addresses", () 
   assert.equal(linearPage(-(2 ** 47)), -(2 ** 35));
   assert.equal(linearPage(-(2 ** 47) + 0x1fff), -(2 ** 35) + 1);
   const t = new Tlb(64);
-  t.fill(-1, 5, PERM_SR, null, 0, false, 12);
+  t.fill(-1, 5, new Uint8Array(4096), false, false, 12);
   assert.equal(t.lookup(-1), 63);
   assert.equal(t.lookup(63), -1);
+  assert.equal(t.rTag[63], -4096);
+  assert.ok(Number.isNaN(t.wTag[63]), "a read fill makes no write entry");
   assert.equal(new Tlb(100).size, 128);
 });
 
@@ -91,9 +84,9 @@ Deno.test("first write to a clean page walks again and sets D; write views only 
   mem.write8(0x9000, 1); // allocate
   assert.equal(mmu.translate(0x1000, ACCESS_READ), 0x9000);
   assert.equal(get64(mem, leaf) & D, 0n);
-  assert.equal(fastWrite(mmu, 0x1000, 7), false); // no W in a clean entry
+  assert.equal(fastWrite(mmu, 0x1000, 7), false); // no write entry from a read walk
   const i = mmu.tlb.lookup(1);
-  assert.equal(mmu.tlb.perm[i] & PERM_SW, 0);
+  assert.ok(Number.isNaN(mmu.tlb.wTag[i]));
   mem.getAndClearDirty();
   assert.equal(mmu.translate(0x1000, ACCESS_WRITE), 0x9000);
   assert.equal(get64(mem, leaf) & D, D);
@@ -127,17 +120,18 @@ Deno.test("code marks revoke the TLB's write view of that frame only", () => {
   mmu.dispose();
 });
 
-Deno.test("untouched RAM, MMIO and ROM have no direct view; a later write upgrades RAM", () => {
+Deno.test("MMIO has no entry, untouched RAM is allocated on a read fill, ROM is read-only", () => {
   const { mem, alloc, root, mmu } = world();
   mem.addMmio(0xfee00000, 0x1000, "lapic", { read: () => 0x77, write: () => {} });
   mem.addRom(0xffff0000, new Uint8Array([0x90]), "bios");
   map(mem, alloc, root, 0x1000, 0x50_0000);
   map(mem, alloc, root, 0x2000, 0xfee00000);
   map(mem, alloc, root, 0x3000, 0xffff0000);
+  const before = mem.allocatedBytes;
   assert.equal(mmu.translate(0x1000, ACCESS_READ), 0x50_0000);
-  assert.equal(fastRead(mmu, 0x1000), -1); // untouched: no view, no allocation
+  assert.equal(fastRead(mmu, 0x1000), 0); // untouched RAM: allocated so reads hit
+  assert.equal(mem.allocatedBytes, before + 4096);
   mem.write8(0x50_0000, 3);
-  assert.equal(mmu.translate(0x1000, ACCESS_READ), 0x50_0000);
   assert.equal(fastRead(mmu, 0x1000), 3);
   assert.equal(mmu.translate(0x2000, ACCESS_WRITE), 0xfee00000);
   assert.equal(fastRead(mmu, 0x2000), -1);
@@ -265,16 +259,18 @@ Deno.test("TLB permission checks: user/supervisor and read-only pages go to the 
   mem.write8(0x9000, 1);
   mem.write8(0xa000, 1);
   assert.equal(mmu.translate(0x1000, ACCESS_USER), 0x9000);
-  assert.notEqual(fastRead(mmu, 0x1000, PERM_UR), -1);
-  assert.equal(fastWrite(mmu, 0x1000, 1, PERM_UW), false);
+  assert.notEqual(fastRead(mmu, 0x1000), -1);
+  assert.equal(fastWrite(mmu, 0x1000, 1), false);
   assert.equal(mmu.translate(0x1000, ACCESS_USER | ACCESS_WRITE), -1);
   assert.equal(mmu.result.errorCode, 7);
+  // Entries belong to one access class: switching to supervisor drops the user entries.
   assert.equal(mmu.translate(0x2000, ACCESS_WRITE), 0xa000);
-  assert.equal(fastRead(mmu, 0x2000, PERM_UR), -1);
+  assert.equal(fastRead(mmu, 0x1000), -1);
+  assert.notEqual(fastRead(mmu, 0x2000), -1);
   assert.equal(mmu.translate(0x2000, ACCESS_USER), -1);
   assert.equal(mmu.result.errorCode, 5);
+  assert.equal(fastRead(mmu, 0x2000), -1, "the supervisor entry is gone for user accesses");
   assert.equal(mmu.translate(0x2000, ACCESS_USER | ACCESS_EXEC), -1);
   assert.equal(mmu.result.errorCode, 5);
-  assert.equal(permNeeded(ACCESS_USER | ACCESS_WRITE), PERM_UW);
   mmu.dispose();
 });

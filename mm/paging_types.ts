@@ -108,11 +108,12 @@ export const EFER_LMA = 1 << 10;
 
 /**
  * Translates a guest-physical address of an access made during (or at the
- * end of) a guest page walk — the EPT hook. Same shape as
- * `NonRootHook.translateGpa` in core/vcpu.ts, so that hook can be passed
- * as is. Return the host(L1)-physical address, or -1 after having recorded
- * the EPT violation/misconfiguration (the walk then fails with
- * `fault === FAULT_NESTED`). `access`: 1 read, 2 write, 4 execute.
+ * end of) a guest page walk — nested EPT. Same shape as core's
+ * `GuestPhysicalTranslator` (core/vcpu_vmx.ts), so the vCPU's translator
+ * can be passed as is. Return the host(L1)-physical address, or -1 after
+ * having recorded the EPT violation/misconfiguration (the walk then fails
+ * with `fault === FAULT_NESTED` and the CPU raises the exit on the bus).
+ * `access`: 1 read, 2 write, 4 execute.
  */
 export interface GpaTranslator {
   /** Translate `gpa`; -1 on an EPT fault. */

@@ -10,61 +10,8 @@
 
 import type { IoHandler } from "../core/plugin.ts";
 
-/** What a region is. */
-export type RegionKind = "ram" | "rom" | "mmio";
-
-/** Public description of a region (returned by {@link RegionResult} and `regions()`). */
-export interface RegionInfo {
-  /** Stable id, used to remove or move the region. */
-  readonly id: number;
-  /** RAM, ROM or MMIO. */
-  readonly kind: RegionKind;
-  /** Name of the region; for MMIO, the owning plugin. */
-  readonly name: string;
-  /** Guest-physical base address. */
-  readonly base: number;
-  /** Size in bytes. */
-  readonly size: number;
-}
-
-/** Why a region-map change was refused. */
-export type RegionError =
-  | {
-    /** The range overlaps an existing region. */
-    readonly kind: "overlap";
-    readonly base: number;
-    readonly size: number;
-    /** Name of the region it collides with. */
-    readonly other: string;
-  }
-  | {
-    /** RAM and ROM must be 4 KiB aligned with a size that is a multiple of 4 KiB; sizes must be > 0. */
-    readonly kind: "misaligned";
-    readonly base: number;
-    readonly size: number;
-  }
-  | {
-    /** The range does not fit below the physical-address limit. */
-    readonly kind: "out-of-range";
-    readonly base: number;
-    readonly size: number;
-  }
-  | {
-    /** Pages of the region are pinned; `holders` names who holds them. */
-    readonly kind: "pinned";
-    readonly holders: readonly string[];
-    readonly message: string;
-  }
-  | {
-    /** No region has this id. */
-    readonly kind: "not-found";
-    readonly id: number;
-  };
-
-/** Result of adding, moving or removing a region. */
-export type RegionResult =
-  | { readonly ok: true; readonly region: RegionInfo }
-  | { readonly ok: false; readonly error: RegionError };
+import type { RegionInfo, RegionKind } from "../core/guest_memory.ts";
+export type { RegionError, RegionInfo, RegionKind, RegionResult } from "../core/guest_memory.ts";
 
 /** Internal region record (mutable base for moves). */
 export class Region implements RegionInfo {

@@ -1,147 +1,200 @@
 /**
- * A per-vCPU TLB: a direct-mapped table of typed arrays keyed by linear page
- * number, built so the CPU engine can inline its hit test.
+ * The per-vCPU TLB: a direct-mapped table of typed arrays keyed by linear
+ * page, in the shape the CPU engine inlines, plus the SDM's invalidation
+ * rules (SDM Vol. 3A 4.10.4): global pages, per-page INVLPG (every 4 KiB
+ * piece of a large page), PCIDs and the INVPCID types.
  *
  * ## The fast path (what the CPU inlines)
  * ```ts ignore
- * const off = lin & 0xfff;                 // low 12 bits, also for negative lin
- * const page = (lin - off) / 4096;         // exact, negative for the upper half
- * const i = page & tlb.mask;               // works for negative pages too
- * if (tlb.tag[i] === page && (tlb.fast[i] & need) !== 0) {
- *   value = tlb.data[i]![off];             // direct access to the RAM page
- * } else {
- *   const pa = mmu.translate(lin, access, need);   // refill (or #PF / EPT exit)
- *   ...
- * }
+ * const o = lin & 0xfff;                 // low 12 bits, also for negative lin
+ * const x = (lin >>> 12) & tlb.mask;     // index (works for negative lin too)
+ * if (tlb.rTag[x] === lin - o) value = tlb.rMem[x][o];   // read hit
+ * if (tlb.wTag[x] === lin - o) tlb.wMem[x][o] = value;   // write hit
  * ```
- * `need` is ONE permission bit from {@link permNeeded} (precompute it per
- * access kind, CPL and EFLAGS.AC). `fast` holds the permission bits for
- * which `data` may be used directly; `perm` holds the architectural
- * permissions (write bits only when the page's dirty flag is already set,
- * so the first write to a clean page walks again and sets D). Invalid
- * entries have a NaN tag, which never compares equal.
+ * A tag is the linear address of the 4 KiB page (NaN = empty, never equal).
+ * `rMem32`/`wMem32` view the same frames as 32-bit words for aligned
+ * accesses. Entries exist only for RAM frames the holder may access
+ * directly: a read entry once a read walk succeeded, a write entry once a
+ * write walk succeeded (so the walk has set the dirty flag). A write entry
+ * always shares its slot with the read entry of the same page.
  *
- * Entries cache 4 KiB pieces even of large pages; `shift` remembers the page
- * size so INVLPG of any address in a large page drops every piece.
+ * Entries are filled for one access class ({@link Tlb.owner}, e.g. user or
+ * supervisor); the holder flushes when its class changes. Entries cache
+ * 4 KiB pieces even of large pages; `shift` remembers the page size so
+ * INVLPG of any address in a large page drops every piece.
  *
- * PCIDs: the TLB only ever holds entries of the current PCID plus global
- * entries; switching PCID drops the other non-global entries (allowed, as
- * a TLB may forget entries at any time). This keeps the hit test free of a
- * PCID compare.
+ * PCIDs: the TLB only holds entries of the current PCID plus global
+ * entries; loading another PCID drops the other non-global entries
+ * (allowed, as a TLB may forget entries at any time). This keeps the hit
+ * test free of a PCID compare.
  *
  * @module
  */
-
-import { PERM_WRITE } from "./paging_types.ts";
 
 /** Entry flag: the translation is global (G=1 with CR4.PGE=1). */
 export const TLB_GLOBAL = 1;
 /** Entry flag: the translation comes from a page larger than 4 KiB. */
 export const TLB_LARGE = 2;
 
+/** Default number of entries. */
+export const TLB_ENTRIES = 512;
+
 /** Linear page number of a canonical linear address (exact for negatives). */
 export function linearPage(lin: number): number {
   return (lin - (lin & 0xfff)) / 4096;
 }
 
+const EMPTY = new Uint8Array(4096);
+const EMPTY32 = new Uint32Array(1024);
+
+/** 32-bit views of frame views (little-endian hosts: aligned accesses become one load). */
+const VIEWS32 = new WeakMap<Uint8Array, Uint32Array>();
+
+/** The 32-bit view of a 4 KiB frame view (cached per view). */
+export function view32(r: Uint8Array): Uint32Array {
+  let v = VIEWS32.get(r);
+  if (v === undefined) {
+    v = new Uint32Array(r.buffer, r.byteOffset, r.byteLength >>> 2);
+    VIEWS32.set(r, v);
+  }
+  return v;
+}
+
+/** Outcome of {@link Tlb.invpcid}: false = invalid type or PCID (#GP(0)). */
+export type InvpcidResult = boolean;
+
 /** A direct-mapped TLB (see the module doc for the fast path). */
 export class Tlb {
   /** Number of entries (a power of two). */
   readonly size: number;
-  /** `size - 1`: index = page & mask. */
+  /** `size - 1`: index = (lin >>> 12) & mask. */
   readonly mask: number;
-  /** Linear page number per entry; NaN = invalid. */
-  readonly tag: Float64Array;
-  /** Permission bits usable with `data` directly. */
-  readonly fast: Uint8Array;
-  /** Architectural permission bits (PERM_*). */
-  readonly perm: Uint8Array;
-  /** Physical (host-physical under EPT) frame number. */
+  /** Read entries: linear address of the page; NaN = empty. */
+  readonly rTag: Float64Array;
+  /** Read entries: the RAM frame's bytes. */
+  readonly rMem: Uint8Array[] = [];
+  /** Read entries: the same frames as 32-bit words. */
+  readonly rMem32: Uint32Array[] = [];
+  /** Write entries: linear address of the page (NaN, or equal to `rTag`). */
+  readonly wTag: Float64Array;
+  /** Write entries: the RAM frame's bytes. */
+  readonly wMem: Uint8Array[] = [];
+  /** Write entries: the same frames as 32-bit words. */
+  readonly wMem32: Uint32Array[] = [];
+  /** Physical (host-physical under EPT) frame number of each entry; NaN = none. */
   readonly frame: Float64Array;
-  /** The RAM page's bytes, or null (MMIO, ROM on write, untouched RAM). */
-  readonly data: (Uint8Array | null)[];
-  /** TLB_GLOBAL | TLB_LARGE. */
+  /** TLB_GLOBAL | TLB_LARGE per entry. */
   readonly flags: Uint8Array;
-  /** log2 of the size of the page the entry came from (12, 21, 22, 30). */
+  /** log2 of the size of the page an entry came from (12, 21, 22, 30). */
   readonly shift: Uint8Array;
+  /** The access class the entries were filled for (set by the holder). */
+  owner = 0;
   #large = 0;
+  #global = 0;
 
   /** Create a TLB with `entries` entries (rounded up to a power of two, at least 16). */
-  constructor(entries = 1024) {
+  constructor(entries: number = TLB_ENTRIES) {
     let size = 16;
     while (size < entries) size *= 2;
     this.size = size;
     this.mask = size - 1;
-    this.tag = new Float64Array(size).fill(NaN);
-    this.fast = new Uint8Array(size);
-    this.perm = new Uint8Array(size);
-    this.frame = new Float64Array(size);
-    this.data = new Array<Uint8Array | null>(size).fill(null);
+    this.rTag = new Float64Array(size).fill(NaN);
+    this.wTag = new Float64Array(size).fill(NaN);
+    this.frame = new Float64Array(size).fill(NaN);
     this.flags = new Uint8Array(size);
     this.shift = new Uint8Array(size).fill(12);
+    for (let i = 0; i < size; i++) {
+      this.rMem.push(EMPTY);
+      this.rMem32.push(EMPTY32);
+      this.wMem.push(EMPTY);
+      this.wMem32.push(EMPTY32);
+    }
   }
 
-  /** Install an entry for linear page `page`; returns its index. */
+  /**
+   * Install the translation of the page containing `lin` to RAM frame
+   * `frame` whose bytes are `data`: a read entry, and with `write` a write
+   * entry too. `global` and `shift` describe the page it came from.
+   */
   fill(
-    page: number,
+    lin: number,
     frame: number,
-    perm: number,
-    data: Uint8Array | null,
-    fast: number,
+    data: Uint8Array,
+    write: boolean,
     global: boolean,
     shift: number,
-  ): number {
-    const i = page & this.mask;
-    if (this.flags[i] & TLB_LARGE && this.tag[i] === this.tag[i]) this.#large--;
-    this.tag[i] = page;
+  ): void {
+    const i = (lin >>> 12) & this.mask;
+    const page = lin - (lin & 0xfff);
+    if (this.rTag[i] !== page) {
+      this.#forget(i);
+      this.wTag[i] = NaN;
+    }
+    const d32 = view32(data);
+    this.rTag[i] = page;
+    this.rMem[i] = data;
+    this.rMem32[i] = d32;
+    if (write) {
+      this.wTag[i] = page;
+      this.wMem[i] = data;
+      this.wMem32[i] = d32;
+    }
     this.frame[i] = frame;
-    this.perm[i] = perm;
-    this.data[i] = data;
-    this.fast[i] = data ? fast & perm : 0;
-    this.flags[i] = (global ? TLB_GLOBAL : 0) | (shift > 12 ? TLB_LARGE : 0);
+    const f = (global ? TLB_GLOBAL : 0) | (shift > 12 ? TLB_LARGE : 0);
+    const old = this.flags[i];
+    if (old & TLB_GLOBAL) this.#global--;
+    if (old & TLB_LARGE) this.#large--;
+    if (f & TLB_GLOBAL) this.#global++;
+    if (f & TLB_LARGE) this.#large++;
+    this.flags[i] = f;
     this.shift[i] = shift;
-    if (shift > 12) this.#large++;
-    return i;
   }
 
-  /** Index of the valid entry for `page`, or -1. */
+  /** Index of the read entry for linear page number `page`, or -1 (tests, diagnostics). */
   lookup(page: number): number {
     const i = page & this.mask;
-    return this.tag[i] === page ? i : -1;
+    return this.rTag[i] === page * 4096 ? i : -1;
   }
 
   /** Number of valid entries (diagnostics; O(size)). */
   count(): number {
     let n = 0;
-    for (let i = 0; i < this.size; i++) if (this.tag[i] === this.tag[i]) n++;
+    for (let i = 0; i < this.size; i++) if (this.rTag[i] === this.rTag[i]) n++;
     return n;
   }
 
-  /** Internal helper. */
-  private kill(i: number): void {
-    if (this.tag[i] !== this.tag[i]) return;
-    if (this.flags[i] & TLB_LARGE) this.#large--;
-    this.tag[i] = NaN;
-    this.fast[i] = 0;
-    this.perm[i] = 0;
-    this.data[i] = null;
+  #forget(i: number): void {
+    const f = this.flags[i];
+    if (f & TLB_GLOBAL) this.#global--;
+    if (f & TLB_LARGE) this.#large--;
     this.flags[i] = 0;
+  }
+
+  #kill(i: number): void {
+    this.#forget(i);
+    this.rTag[i] = NaN;
+    this.wTag[i] = NaN;
+    this.frame[i] = NaN;
   }
 
   /** Drop every entry, global ones included. */
   flushAll(): void {
-    this.tag.fill(NaN);
-    this.fast.fill(0);
-    this.perm.fill(0);
-    this.data.fill(null);
+    this.rTag.fill(NaN);
+    this.wTag.fill(NaN);
+    this.frame.fill(NaN);
     this.flags.fill(0);
     this.#large = 0;
+    this.#global = 0;
   }
 
-  /** Drop every non-global entry (MOV to CR3). */
+  /** Drop every non-global entry (MOV to CR3, INVPCID types 1 and 3). */
   flushNonGlobal(): void {
+    if (this.#global === 0) {
+      this.flushAll();
+      return;
+    }
     for (let i = 0; i < this.size; i++) {
-      if (!(this.flags[i] & TLB_GLOBAL)) this.kill(i);
+      if (!(this.flags[i] & TLB_GLOBAL)) this.#kill(i);
     }
   }
 
@@ -151,42 +204,74 @@ export class Tlb {
    * 4 KiB piece of a large page that contains `lin`.
    */
   flushPage(lin: number, includeGlobal: boolean): void {
-    const page = linearPage(lin);
-    const i = page & this.mask;
-    if (this.tag[i] === page && (includeGlobal || !(this.flags[i] & TLB_GLOBAL))) this.kill(i);
+    const page = lin - (lin & 0xfff);
+    const i = (lin >>> 12) & this.mask;
+    if (this.rTag[i] === page && (includeGlobal || !(this.flags[i] & TLB_GLOBAL))) this.#kill(i);
     if (this.#large === 0) return;
     for (let j = 0; j < this.size; j++) {
       const f = this.flags[j];
       if (!(f & TLB_LARGE) || (!includeGlobal && f & TLB_GLOBAL)) continue;
-      const unit = 2 ** (this.shift[j] - 12);
-      if (Math.floor(this.tag[j] / unit) === Math.floor(page / unit)) this.kill(j);
+      const unit = 2 ** this.shift[j];
+      if (Math.floor(this.rTag[j] / unit) === Math.floor(page / unit)) this.#kill(j);
     }
   }
 
   /**
-   * Revoke direct views: `frame` -1 means every entry. With `writeOnly`,
-   * only the direct-write permission goes (the entry still translates);
-   * otherwise the direct view goes too. Used as the memory's
-   * frame-invalidation listener.
+   * MOV to CR3 loaded `pcid` (0 without CR4.PCIDE) where `oldPcid` was
+   * current (SDM 4.10.4.1): non-global entries go, unless PCIDs are on,
+   * bit 63 asked not to flush (`noFlush`) and the PCID stays the same.
    */
-  revokeFrame(frame: number, writeOnly: boolean): void {
+  cr3Loaded(noFlush: boolean, pcide: boolean, oldPcid: number, pcid: number): void {
+    if (!noFlush || !pcide || pcid !== oldPcid) this.flushNonGlobal();
+  }
+
+  /**
+   * INVPCID (SDM Vol. 2 INVPCID): type 0 one address for `pcid` (not
+   * global), 1 all of `pcid` (not global), 2 everything incl. global, 3
+   * everything except global. `current` and `pcide` describe the vCPU's
+   * PCID state. Returns false for an invalid type or PCID (> 4095, or
+   * type 0/1 with PCID != 0 while CR4.PCIDE = 0): #GP(0).
+   */
+  invpcid(type: number, pcid: number, lin: number, current: number, pcide: boolean): InvpcidResult {
+    if (type < 0 || type > 3 || !(pcid >= 0 && pcid <= 0xfff)) return false;
+    if (type <= 1 && !pcide && pcid !== 0) return false;
+    const mine = pcid === current;
+    switch (type) {
+      case 0:
+        if (mine) this.flushPage(lin, false);
+        break;
+      case 1:
+        if (mine) this.flushNonGlobal();
+        break;
+      case 2:
+        this.flushAll();
+        break;
+      default:
+        this.flushNonGlobal();
+    }
+    return true;
+  }
+
+  /** Drop the write entries of RAM frame `frame` (-1: every write entry). Read entries stay. */
+  dropWrites(frame: number): void {
     if (frame < 0) {
-      if (writeOnly) {
-        for (let i = 0; i < this.size; i++) this.fast[i] &= ~PERM_WRITE;
-      } else {
-        this.fast.fill(0);
-        this.data.fill(null);
-      }
+      this.wTag.fill(NaN);
       return;
     }
-    for (let i = 0; i < this.size; i++) {
-      if (this.frame[i] === frame) {
-        if (writeOnly) this.fast[i] &= ~PERM_WRITE;
-        else {
-          this.fast[i] = 0;
-          this.data[i] = null;
-        }
-      }
+    const fr = this.frame;
+    for (let i = 0; i < this.size; i++) if (fr[i] === frame) this.wTag[i] = NaN;
+  }
+
+  /**
+   * Revoke direct views, as the memory's frame-invalidation listener:
+   * `frame` -1 means every entry. With `writeOnly`, only write entries go;
+   * otherwise every entry (the region map changed).
+   */
+  revokeFrame(frame: number, writeOnly: boolean): void {
+    if (writeOnly) this.dropWrites(frame);
+    else if (frame < 0) this.flushAll();
+    else {
+      for (let i = 0; i < this.size; i++) if (this.frame[i] === frame) this.#kill(i);
     }
   }
 }

@@ -20,6 +20,7 @@ import {
   parseOptions,
 } from "../core/options_schema.ts";
 import { parseSpec } from "./spec.ts";
+import { type DeviceType, isDeviceType } from "./device_types.ts";
 
 /** A plugin module could not be loaded or did not export a plugin. */
 export class PluginLoadError extends Error {
@@ -72,10 +73,52 @@ export async function pluginHelp(spec: string, cwd: string): Promise<string | nu
   return describeOptions(specifier, mod.optionsSchema);
 }
 
-/** Load a plugin from `spec` ("module[,key=value...]"). */
-export async function loadPlugin(spec: string, cwd: string): Promise<Plugin> {
-  const { name: specifier, options } = parseSpec(spec);
+/** What a `--plugin` module contributes: a plugin, device types, or both. */
+export interface LoadedModule {
+  /** The plugin its default export (or `createPlugin`) builds, if it has one. */
+  readonly plugin?: Plugin;
+  /** Device types from its `deviceTypes` export (usable as `--device NAME`). */
+  readonly deviceTypes: readonly DeviceType[];
+}
+
+/**
+ * Load a `--plugin` module: its plugin (default export or `createPlugin`)
+ * and its `deviceTypes`. A module must contribute at least one of them.
+ */
+export async function loadPluginModule(spec: string, cwd: string): Promise<LoadedModule> {
+  const { name: specifier } = parseSpec(spec);
   const mod = await importModule(specifier, cwd);
+  const types = mod.deviceTypes;
+  if (types !== undefined && (!Array.isArray(types) || !types.every(isDeviceType))) {
+    throw new PluginLoadError(
+      `module "${specifier}" exports deviceTypes that are not a list of {name, summary, schema, create}`,
+    );
+  }
+  const deviceTypes = (types ?? []) as DeviceType[];
+  if (mod.default === undefined && mod.createPlugin === undefined && deviceTypes.length > 0) {
+    return { deviceTypes };
+  }
+  return { plugin: pluginOf(spec, mod), deviceTypes };
+}
+
+/**
+ * Load a plugin from `spec` ("module[,key=value...]").
+ *
+ * @example
+ * ```ts
+ * import { loadPlugin } from "./loader.ts";
+ *
+ * const rng = await loadPlugin("./plugins/examples/rng_device.ts,seed=42", Deno.cwd());
+ * console.log(rng.name); // "rng@0x5ec"
+ * ```
+ */
+export async function loadPlugin(spec: string, cwd: string): Promise<Plugin> {
+  const { name: specifier } = parseSpec(spec);
+  return pluginOf(spec, await importModule(specifier, cwd));
+}
+
+function pluginOf(spec: string, mod: Record<string, unknown>): Plugin {
+  const { name: specifier, options } = parseSpec(spec);
   let given: Readonly<Record<string, unknown>> = options;
   if (mod.optionsSchema !== undefined) {
     if (!isSchema(mod.optionsSchema)) {

@@ -7,9 +7,11 @@
  * @module
  */
 
-import { Machine, type MachineOptions } from "../core/machine.ts";
+import type { MachineOptions } from "../core/machine.ts";
+import { newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { PluginMissingError } from "../core/plugin.ts";
+import { PluginConflictError, PluginMissingError } from "../core/plugin.ts";
+import { createDevice, type DeviceType } from "./device_types.ts";
 import {
   type BoardOptions,
   deviceFactories,
@@ -17,6 +19,8 @@ import {
   pcBoard,
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
+import { createNestedOps } from "../vmx/entry/ops.ts";
+import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
 import {
   applyEntryState,
@@ -39,12 +43,20 @@ export interface CreateMachineOptions {
   readonly memoryMiB?: number;
   /** Board preset: "pc" (default) or "none" (no devices at all). */
   readonly board?: "pc" | "none";
-  /** Sink for COM1 and the 0xE9 debug console (default: discard). */
+  /** Sink for COM1 (default: discard; with `noDefaults`, no COM1 unless given). */
   readonly serial?: (bytes: Uint8Array) => void;
+  /** Sink of a port 0xE9 console; without it there is none (as QEMU without -debugcon). */
+  readonly debugcon?: (bytes: Uint8Array) => void;
+  /** Leave out the board's default devices (QEMU's -nodefaults): COM1 unless `serial` is given, isa-debug-exit, pc-testdev. */
+  readonly noDefaults?: boolean;
+  /** Board devices to leave out by name (e.g. "isa-serial" to put a plugin of your own there). */
+  readonly omitBoardDevices?: readonly string[];
   /** CPU model spec, e.g. "max,-vmx". Without `vmx` the VMX plugin is not loaded. */
   readonly cpu?: string;
   /** `--device` specs: configure a board device of the same type, or add one. */
   readonly devices?: readonly string[];
+  /** Device types contributed by modules (usable in `devices` by name). */
+  readonly deviceTypes?: readonly DeviceType[];
   /** Extra plugins (loaded after the board). */
   readonly plugins?: readonly Plugin[];
   /** Load the nested-VMX plugin (default: true unless the CPU spec has -vmx). */
@@ -53,6 +65,8 @@ export interface CreateMachineOptions {
   readonly strictExits?: boolean;
   /** Passed to {@link Machine}. */
   readonly logLevel?: MachineOptions["logLevel"];
+  /** Passed to {@link Machine}: where plugin log lines go (default stderr). */
+  readonly logSink?: MachineOptions["logSink"];
 }
 
 function vmxWanted(o: CreateMachineOptions): boolean {
@@ -60,21 +74,54 @@ function vmxWanted(o: CreateMachineOptions): boolean {
   return !(o.cpu ?? "").split(",").some((f) => f.trim() === "-vmx");
 }
 
-/** Build a machine with the `pc` board, VMX and the given devices and plugins. */
-export function createMachine(options: CreateMachineOptions = {}): Machine {
+/**
+ * Build a machine with the `pc` board, VMX and the given devices and plugins.
+ *
+ * @example
+ * ```ts
+ * import { bootKernel, createMachine } from "./machine_builder.ts";
+ *
+ * const machine = createMachine({
+ *   memoryMiB: 64,
+ *   serial: (bytes) => Deno.stdout.writeSync(bytes),
+ *   devices: ["isa-debug-exit,iobase=0xf4,iosize=4"],
+ * });
+ * bootKernel(machine, await Deno.readFile("guests/build/hello64.elf"), { cmdline: "quiet" });
+ * const result = machine.run({ maxInstructions: 10_000_000 });
+ * console.log(result.reason); // { kind: "exit", status: 1 }
+ * machine.dispose();
+ * ```
+ */
+export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   const board = options.board ?? "pc";
   const boardOptions: BoardOptions = {
     serial: options.serial,
+    debugcon: options.debugcon,
+    noDefaults: options.noDefaults,
+    omit: options.omitBoardDevices,
     memoryMiB: options.memoryMiB ?? 128,
   };
   const extra: Plugin[] = [];
   const configure = new Map<string, Record<string, string>>();
+  const contributed = new Map((options.deviceTypes ?? []).map((t) => [t.name, t]));
+  for (const t of contributed.keys()) {
+    if (Object.hasOwn(deviceFactories, t)) {
+      throw new PluginConflictError(
+        `device type "${t}" from a module collides with a built-in device`,
+      );
+    }
+  }
   for (const { name, options: devOptions } of (options.devices ?? []).map(parseSpec)) {
-    const factory = deviceFactories[name];
+    const type = contributed.get(name);
+    if (type !== undefined) {
+      extra.push(createDevice(type, devOptions));
+      continue;
+    }
+    const factory = Object.hasOwn(deviceFactories, name) ? deviceFactories[name] : undefined;
     if (!factory) {
       throw new PluginMissingError(
         `unknown device "${name}"; known devices: ${
-          Object.keys(deviceFactories).sort().join(", ")
+          [...Object.keys(deviceFactories), ...contributed.keys()].sort().join(", ")
         }`,
       );
     }
@@ -88,17 +135,28 @@ export function createMachine(options: CreateMachineOptions = {}): Machine {
   }
   const boardPlugins = board === "pc" ? pcBoard({ ...boardOptions, configure }) : [];
   const plugins = [...boardPlugins, ...extra];
-  if (vmxWanted(options)) plugins.push(createVmxPlugin({}));
-  plugins.push(...(options.plugins ?? []));
   // Without the VMX plugin the CPU must not advertise VMX either (CPUID.1:ECX.VMX
   // clear, CR4.VMXE reserved), so the guest sees a consistent CPU.
-  const cpu = vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(",");
-  return new Machine({
+  const cpu = pcCpuModel(
+    vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(","),
+  );
+  if (vmxWanted(options)) {
+    // The CPU model is the one source of MAXPHYADDR and 1 GiB pages: the VMX
+    // capability MSRs, VM-entry and EPT checks follow it.
+    const features = vmxFeaturesFor({
+      physBits: cpu.physBits,
+      page1G: cpu.features.has("pdpe1gb"),
+    });
+    plugins.push(createVmxPlugin({}, createNestedOps, features));
+  }
+  plugins.push(...(options.plugins ?? []));
+  return newPcMachine({
     memoryMiB: options.memoryMiB,
     plugins,
     cpu,
     strictExits: options.strictExits,
     logLevel: options.logLevel,
+    logSink: options.logSink,
   });
 }
 
@@ -119,7 +177,7 @@ export class BootError extends Error {
   }
 }
 
-function enter(machine: Machine, r: LoadResult): void {
+function enter(machine: PcMachine, r: LoadResult): void {
   if (!r.ok) throw new BootError(describeLoadError(r.error));
   applyEntryState(machine.cpu, r.entry);
 }
@@ -129,8 +187,19 @@ function enter(machine: Machine, r: LoadResult): void {
  * at 0x202; the modules are concatenated into its initrd), a Multiboot v1
  * kernel, or an ELF kernel with a PVH entry note (Linux vmlinux; the modules
  * are its initrd). Throws {@link BootError}.
+ *
+ * @example
+ * ```ts
+ * import { bootKernel, createMachine } from "./machine_builder.ts";
+ *
+ * const m = createMachine();
+ * bootKernel(m, await Deno.readFile("guests/build/hello64.elf"), {
+ *   cmdline: "iterations=10",
+ *   modules: [{ name: "data.bin", data: new Uint8Array(16) }],
+ * });
+ * ```
  */
-export function bootKernel(machine: Machine, image: Uint8Array, options: BootOptions = {}): void {
+export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootOptions = {}): void {
   if (hasLinuxMagic(image)) {
     const parts = (options.modules ?? []).map((m) => m.data);
     enter(
@@ -172,9 +241,21 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}. */
+/**
+ * Load flat binaries and enter at `entry` in `mode`. Throws {@link BootError}.
+ *
+ * @example
+ * ```ts
+ * import { bootFlat, createMachine } from "./machine_builder.ts";
+ *
+ * const m = createMachine({ memoryMiB: 16 });
+ * // mov al, 0; out 0xf4, al  (isa-debug-exit: status 1)
+ * bootFlat(m, [{ addr: 0x100000, data: Uint8Array.fromHex("b000e6f4") }], 0x100000, "protected32");
+ * console.log(m.run().reason); // { kind: "exit", status: 1 }
+ * ```
+ */
 export function bootFlat(
-  machine: Machine,
+  machine: PcMachine,
   files: readonly { addr: number; data: Uint8Array; name?: string }[],
   entry: number,
   mode: EntryMode,

@@ -9,3 +9,11 @@ export * from "./spec.ts";
 export * from "./loader.ts";
 export * from "./machine_builder.ts";
 export type { BootModule, EntryMode } from "../boot/mod.ts";
+export * from "./pc_machine.ts";
+export * from "./device_types.ts";
+
+/** Core contracts (types) this module's API is written against. */
+export type * from "../core/mod.ts";
+
+export type * from "../cpu/mod.ts";
+export type * from "../mm/mod.ts";

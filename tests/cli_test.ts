@@ -121,6 +121,39 @@ Deno.test("cli: stdin reaches COM1 (the uart guest echoes upper-cased input)", a
   assert.equal(status, (3 << 1) | 1);
 });
 
+Deno.test("cli: a plugin whose MMIO read throws ends the process with status 12 naming it (not 1)", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/mmio.bin`;
+  // nop; mov eax,[0xfed00000]; hlt
+  await Deno.writeFile(bin, new Uint8Array([0x90, 0xa1, 0x00, 0x00, 0xd0, 0xfe, 0xf4]));
+  // A real process: an uncaught host exception would end it with status 1,
+  // the status an isa-debug-exit "pass" (value 0) produces.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "cli.ts",
+      "--load",
+      `0x100000:${bin}`,
+      "--entry",
+      "0x100000",
+      "--mode",
+      "protected32",
+      "--plugin",
+      "./tests/data/throwing_mmio_plugin.ts",
+      "-m",
+      "16",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 12, err);
+  assert.match(err, /mmio-bomb/);
+  assert.match(err, /read exploded/);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("cli: a plugin that throws in setup is a plugin error (12) naming the plugin", async () => {
   const dir = await Deno.makeTempDir();
   const bin = `${dir}/hlt.bin`;
@@ -189,7 +222,7 @@ Deno.test("cli: plugin options are checked by the module's schema; ,help lists t
   assert.equal(help.status, 0, help.err);
   assert.match(
     help.err,
-    /seed=<integer 1\.\.0xffffffff>  initial xorshift32 seed \(default 0x2545f491\)/,
+    /seed=<integer 1\.\.0xffffffff> {2}initial xorshift32 seed \(default 0x2545f491\)/,
   );
 });
 
@@ -199,7 +232,7 @@ Deno.test("cli: -device help and -device NAME,help print and exit 0; a typo in a
   assert.match(list.err, /mc146818rtc, rtc\s+CMOS RTC/);
   const one = await run(["-device", "lapic,help"]);
   assert.equal(one.status, 0);
-  assert.match(one.err, /bushz=<integer 1\.\.0x2540be400>  timer bus clock in Hz/);
+  assert.match(one.err, /bushz=<integer 1\.\.0x2540be400> {2}timer bus clock in Hz/);
   const typo = await run([
     "-kernel",
     "guests/build/hello64.elf",
@@ -208,4 +241,93 @@ Deno.test("cli: -device help and -device NAME,help print and exit 0; a typo in a
   ]);
   assert.equal(typo.status, 2, typo.err);
   assert.match(typo.err, /isa-debug-exit: unknown option "iobse" \(known: iobase, iosize\)/);
+});
+
+Deno.test("cli: 0xE9 console only with -debugcon (as QEMU); -nodefaults drops COM1 and isa-debug-exit", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/both.bin`;
+  // mov dx,0x3f8; mov al,'S'; out dx,al; mov al,'D'; out 0xe9,al; mov al,0; out 0xf4,al; hlt
+  await Deno.writeFile(bin, Uint8Array.fromHex("66baf803b053eeb044e6e9b000e6f4f4"));
+  const load = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16"];
+  const plain = await run(load);
+  assert.equal(plain.status, 1, plain.err);
+  assert.equal(plain.out, "S", "no console claims 0xE9 by default");
+  const both = await run([...load, "-debugcon", "stdio"]);
+  assert.equal(both.out, "SD");
+  const file = `${dir}/e9.txt`;
+  const split = await run([...load, "-debugcon", `file:${file}`]);
+  assert.equal(split.out, "S");
+  assert.equal(await Deno.readTextFile(file), "D");
+  const bare = await run([...load, "-nodefaults"]);
+  assert.equal(bare.status, 8, "no isa-debug-exit: the guest halts");
+  assert.equal(bare.out, "", "no COM1 without -serial under -nodefaults");
+  const kut = await run([
+    ...load,
+    "-nodefaults",
+    "-serial",
+    "stdio",
+    "-device",
+    "isa-debug-exit,iobase=0xf4,iosize=4",
+  ]);
+  assert.equal(kut.status, 1, kut.err);
+  assert.equal(kut.out, "S");
+  assert.equal((await run([...load, "-debugcon", "tty"])).status, 2);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: --log-level shows plugin debug logs; the default (warn) hides them", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/hlt.bin`;
+  await Deno.writeFile(bin, new Uint8Array([0xb0, 0x00, 0xe6, 0xf4]));
+  const args = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16", "--plugin"];
+  const spec = "./plugins/examples/rng_device.ts,seed=7";
+  const quiet = await run([...args, spec]);
+  assert.doesNotMatch(quiet.err, /rng at port/);
+  const loud = await run([...args, spec, "--log-level", "debug"]);
+  assert.equal(loud.status, 1, loud.err);
+  assert.match(loud.err, /\[rng@0x5ec\] debug: rng at port 0x5ec, seed 7/);
+  assert.equal((await run([...args, spec, "--log-level", "chatty"])).status, 2);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: a --plugin module's deviceTypes are -device names (several instances, help)", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/rng700.bin`;
+  // mov dx,0x700; in eax,dx; mov ebx,eax; mov al,0; out 0xf4,al
+  await Deno.writeFile(bin, Uint8Array.fromHex("66ba0007ed89c3b000e6f4"));
+  const load = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16"];
+  const mod = "./plugins/examples/rng_device.ts";
+  const help = await run(["--plugin", mod, "-device", "help"]);
+  assert.equal(help.status, 0);
+  assert.match(
+    help.err,
+    /rng\s+xorshift32 random numbers on two 32-bit ports \(from a --plugin module\)/,
+  );
+  const opts = await run(["--plugin", mod, "-device", "rng,help"]);
+  assert.match(opts.err, /port=<integer 0\.\.0xfff8>/);
+  const r = await run([...load, "--plugin", mod, "-device", "rng,port=0x700,seed=3", "--stats"]);
+  assert.equal(r.status, 1, r.err);
+  const typo = await run([...load, "--plugin", mod, "-device", "rng,prot=0x700"]);
+  assert.equal(typo.status, 2, typo.err);
+  assert.match(typo.err, /rng: unknown option "prot"/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: --no-device leaves a board device out so a plugin can take its ports", async () => {
+  const dir = await Deno.makeTempDir();
+  const bin = `${dir}/exit.bin`;
+  await Deno.writeFile(bin, Uint8Array.fromHex("b000e6f4f4")); // mov al,0; out 0xf4,al; hlt
+  const plugin = `${dir}/uart.ts`;
+  await Deno.writeTextFile(
+    plugin,
+    `export default () => ({ name: "my-uart", version: "1.0.0", apiVersion: 1,
+      setup(ctx) { ctx.ports.register(0x3f8, 8, { read: () => 0, write: () => {} }); } });`,
+  );
+  const load = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16", "--plugin", plugin];
+  const clash = await run(load);
+  assert.equal(clash.status, 12, clash.err);
+  assert.match(clash.err, /port 0x3f8 is claimed by both "uart16550@0x3f8" and "my-uart"/);
+  const replaced = await run([...load, "--no-device", "isa-serial"]);
+  assert.equal(replaced.status, 1, replaced.err);
+  await Deno.remove(dir, { recursive: true });
 });

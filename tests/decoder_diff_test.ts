@@ -30,6 +30,8 @@ import {
   Register,
 } from "iced-x86";
 import { decodeBytes, DecodedInsn, mnemonic, Op, OP_NAMES } from "../cpu/decode/mod.ts";
+import { selectSse } from "../cpu/sse/select.ts";
+import type { Insn } from "../cpu/icache.ts";
 
 const LONG = Deno.env.get("NESTVM_FUZZ") === "long";
 /** Samples per op id that both decoders accepted (all modes). */
@@ -368,6 +370,10 @@ const feat = (ins: Instruction): string[] => [...ins.cpuidFeatures()].map((f) =>
 const isClass = (o: DecodedInsn): boolean =>
   o.op === Op.X87 || o.op === Op.SSE || o.op === Op.VEX || o.op === Op.UNSUPPORTED;
 
+/** The MMX/SSE extensions the engine executes (cpu/sse/). */
+const SSE_FEATURES_TEXT = "MMX SSE SSE2 SSE3 SSSE3 SSE4_1 SSE4_2";
+const SSE_FEATURES = new Set(SSE_FEATURES_TEXT.split(" "));
+
 /**
  * CPUID features (iced's names) of the instructions this decoder implements.
  * An instruction iced accepts but we reject is excluded only if none of its
@@ -379,7 +385,7 @@ const OUR_FEATURES = new Set(
     "INTEL8086 INTEL8086_ONLY INTEL186 INTEL286 INTEL286_ONLY INTEL386 INTEL386_ONLY " +
     "INTEL486 INTEL486_A_ONLY X64 CPUID TSC MSR CX8 CMPXCHG16B CMOV SEP SYSCALL RDTSCP VMX " +
     "INVEPT INVVPID INVPCID FSGSBASE RDRAND RDSEED XSAVE MONITOR POPCNT LZCNT BMI1 PAUSE " +
-    "MULTIBYTENOP CET_IBT SMM CLFSH CLFLUSHOPT CLWB"
+    "MULTIBYTENOP CET_IBT SMM CLFSH CLFLUSHOPT CLWB " + SSE_FEATURES_TEXT
   ).split(" "),
 );
 
@@ -400,9 +406,10 @@ const EXCLUSIONS: Exclusion[] = [
   },
   {
     name: "class-validity",
-    reason: "x87/SSE/MMX/AVX/VEX space: we decode length only and never execute (#UD/#NM); which " +
-      "prefix/opcode/ModRM combinations are defined is not modelled",
-    match: (_ins, o, v) => !v && isClass(o),
+    reason: "x87/AVX/VEX space and unimplemented extensions: we decode length only and never " +
+      "execute (#UD/#NM); which prefix/opcode/ModRM combinations are defined is not modelled " +
+      "(legacy MMX/SSE is modelled exactly: not excluded)",
+    match: (_ins, o, v) => !v && isClass(o) && o.op !== Op.SSE,
   },
   {
     name: "overlong-invalid",
@@ -554,7 +561,40 @@ function newStats(): Stats {
   };
 }
 
-function runMode(mode: 16 | 32 | 64, n: number, seed: number): Stats {
+/** Opcode bytes of the legacy MMX/SSE space (maps 0F, 0F 38, 0F 3A). */
+const SSE_0F = [
+  ...Array.from({ length: 8 }, (_, k) => 0x10 + k),
+  ...Array.from({ length: 8 }, (_, k) => 0x28 + k),
+  ...Array.from({ length: 48 }, (_, k) => 0x50 + k),
+  0xae,
+  ...Array.from({ length: 5 }, (_, k) => 0xc2 + k),
+  ...Array.from({ length: 48 }, (_, k) => 0xd0 + k),
+];
+
+/** A sample from the MMX/SSE opcode space: mandatory prefixes, REX, random ModRM. */
+function genSse(r: () => number, buf: Uint8Array, mode: number): void {
+  let p = 0;
+  const pre = [0x66, 0xf2, 0xf3];
+  const np = [0, 1, 1, 1, 2][r() % 5];
+  for (let i = 0; i < np; i++) buf[p++] = pre[r() % 3];
+  if (r() % 5 === 0) buf[p++] = [0x67, 0x2e, 0x64][r() % 3];
+  if (mode === 64 && r() % 2 === 0) buf[p++] = 0x40 | (r() & 15);
+  buf[p++] = 0x0f;
+  const m = r() % 3;
+  if (m === 0) buf[p++] = SSE_0F[r() % SSE_0F.length];
+  else {
+    buf[p++] = m === 1 ? 0x38 : 0x3a;
+    buf[p++] = m === 1 ? (r() % 3 === 0 ? 0xf0 + (r() & 1) : r() % 0x42) : 0x08 + (r() % 0x5c);
+  }
+  for (; p < 16; p++) buf[p] = r() & 0xff;
+}
+
+function runMode(
+  mode: 16 | 32 | 64,
+  n: number,
+  seed: number,
+  generate: (r: () => number, buf: Uint8Array, mode: number) => void = gen,
+): Stats {
   const st = newStats();
   const r = rng(seed ^ mode);
   const BATCH = 4096;
@@ -565,7 +605,7 @@ function runMode(mode: 16 | 32 | 64, n: number, seed: number): Stats {
   try {
     for (let done = 0; done < n; done += BATCH) {
       const cnt = Math.min(BATCH, n - done);
-      for (let i = 0; i < cnt; i++) gen(r, data.subarray(i * 16, i * 16 + 16), mode);
+      for (let i = 0; i < cnt; i++) generate(r, data.subarray(i * 16, i * 16 + 16), mode);
       const dec = new Decoder(mode, data, DecoderOptions.None);
       try {
         for (let i = 0; i < cnt; i++) {
@@ -631,6 +671,7 @@ function compare(
     fail("length " + where());
     return;
   }
+  if (o.op === Op.SSE) return compareSse(st, ins, o, fail, where);
   if (isClass(o)) return; // length-only classes
   const m = mnemonic(o);
   const im = icedMnemonic(ins);
@@ -673,6 +714,84 @@ function compare(
   }
 }
 
+/** Scratch for handler selection (selectSse sets x/y). */
+class SelInsn extends DecodedInsn {
+  x = 0;
+  y = 0;
+}
+const selScratch = new SelInsn();
+
+const GPR16 = ["AX", "CX", "DX", "BX", "SP", "BP", "SI", "DI"];
+const GPR8 = ["AL", "CL", "DL", "BL", "AH", "CH", "DH", "BH", "SPL", "BPL", "SIL", "DIL"];
+
+/** Register family and number of an iced register ("x" XMM, "m" MM, "g" GPR). */
+function regId(r: number): [string, number] {
+  const n = Register[r];
+  let m = /^XMM(\d+)$/.exec(n);
+  if (m) return ["x", +m[1]];
+  m = /^MM(\d)$/.exec(n);
+  if (m) return ["m", +m[1]];
+  m = /^R(\d+)[DWL]?$/.exec(n);
+  if (m) return ["g", +m[1]];
+  const b = GPR8.indexOf(n);
+  if (b >= 0) return ["g", b < 8 ? b : b - 4];
+  const w = n.length === 3 && (n[0] === "E" || n[0] === "R") ? n.slice(1) : n;
+  return ["g", GPR16.indexOf(w)];
+}
+
+/** Implicit XMM0 operands iced lists explicitly. */
+const IMPLICIT_XMM0 = new Set(["blendvps", "blendvpd", "pblendvb", "sha256rnds2"]);
+
+/**
+ * Legacy MMX/SSE instructions: no mnemonic table here, so compare what the
+ * engine consumes: every register operand iced reports must be our ModRM
+ * reg or rm (MMX numbers without REX), a memory operand must be ours with
+ * the same address, an imm8 must equal ours; and every instruction of an
+ * extension we execute must get a handler from selectSse.
+ */
+function compareSse(
+  st: Stats,
+  ins: Instruction,
+  o: DecodedInsn,
+  fail: (m: string) => void,
+  where: () => string,
+): void {
+  const im = icedMnemonic(ins);
+  const ours = [o.reg, o.isMem ? -1 : o.rm];
+  for (let k = 0; k < ins.opCount; k++) {
+    const kind = ins.opKind(k);
+    if (kind === OpKind.Register) {
+      const [fam, n] = regId(ins.opRegister(k));
+      const at = ours.findIndex((v) => v >= 0 && (fam === "m" ? (v & 7) === n : v === n));
+      if (at < 0) {
+        if (fam === "x" && n === 0 && IMPLICIT_XMM0.has(im)) continue;
+        fail(`sse register ${Register[ins.opRegister(k)]} not reg/rm ${ours} ` + where());
+        return;
+      }
+      ours[at] = -1;
+    } else if (kind === OpKind.Memory) {
+      const got = icedOperands(ins).find((x) => x.startsWith("mem("));
+      if (!o.isMem || got !== memOperand(o)) {
+        fail(`sse memory ${got} vs ${o.isMem ? memOperand(o) : "register"} ` + where());
+        return;
+      }
+    } else if (kind === OpKind.Immediate8) {
+      if (Number(ins.immediate(k)) !== (o.imm & 0xff)) {
+        fail(`sse imm8 ${ins.immediate(k)} vs ${o.imm & 0xff} ` + where());
+        return;
+      }
+    }
+  }
+  st.operandChecked++;
+  const f = feat(ins);
+  if (f.some((x) => SSE_FEATURES.has(x)) && !f.includes("FXSR")) {
+    Object.assign(selScratch, o);
+    if (selectSse(selScratch as unknown as Insn) === null) {
+      fail(`sse: no handler for ${im} (${f.join("+")}) ` + where());
+    }
+  }
+}
+
 function report(mode: number, st: Stats): void {
   const ex = [...st.excluded].map(([k, v]) => `${k}=${v}`).join(", ");
   console.log(
@@ -693,6 +812,16 @@ for (const mode of [16, 32, 64] as const) {
     assert.equal(st.samples, N);
     assert.ok(st.bothValid > N / 3, "generator must produce mostly valid instructions");
     assert.ok(st.operandChecked > N / 5, "operands must be compared for a large share");
+    assert.deepEqual(st.mismatches, []);
+  });
+}
+
+for (const mode of [16, 32, 64] as const) {
+  Deno.test(`decoder matches iced-x86 on the MMX/SSE opcode space, ${mode}-bit (${N} samples)`, () => {
+    const st = runMode(mode, N, SEED + 1, genSse);
+    report(mode, st);
+    assert.ok(st.bothValid > N / 4, "the SSE generator must produce many valid instructions");
+    assert.ok(st.operandChecked > N / 5, "SSE operands must be compared for a large share");
     assert.deepEqual(st.mismatches, []);
   });
 }

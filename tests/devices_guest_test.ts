@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
-import { Machine } from "../core/machine.ts";
+import { type PcMachine, restorePcMachine } from "../plugins/pc_machine.ts";
 import { pcBoard, uartOf } from "../devices/board_pc.ts";
 import type { UartPlugin } from "../devices/uart16550.ts";
 import {
@@ -23,7 +23,7 @@ import {
 const IDT = 0x180000;
 const COUNT = 0x181000;
 
-function boot(guest: DeviceGuest, out: number[] = []): Machine {
+function boot(guest: DeviceGuest, out: number[] = []): PcMachine {
   const m = createMachine({ memoryMiB: 16, vmx: false, serial: (b) => out.push(...b) });
   bootFlat(m, [{ addr: 0x100000, data: guest.code }], 0x100000, "protected32");
   const cs = m.cpu.seg[1].selector;
@@ -132,7 +132,7 @@ Deno.test("guest: a snapshot taken mid-run (PIT+PIC) restores into a new machine
   const snap = await first.save();
   first.dispose();
 
-  const second = await Machine.restore(snap, { memoryMiB: 16, plugins: pcBoard() });
+  const second = await restorePcMachine(snap, { memoryMiB: 16, plugins: pcBoard() });
   const rest = second.run({ maxInstructions: 1_000_000 });
   assert.deepEqual(rest.reason, full.reason);
   assert.equal(rest.virtualNs, full.virtualNs);

@@ -4,14 +4,14 @@
  * resources fails with a conflict that names both plugins.
  */
 import assert from "node:assert/strict";
-import { Machine } from "../core/machine.ts";
+import { newPcMachine } from "../plugins/pc_machine.ts";
 import { PluginConflictError } from "../core/plugin.ts";
 import { deviceFactories, deviceFromSpec, pcBoard } from "../devices/board_pc.ts";
 import { CPU_INTERRUPT_PINS } from "../devices/interrupts.ts";
 
 Deno.test("machine: every device factory loads alone into a real Machine", () => {
   for (const [name, factory] of Object.entries(deviceFactories)) {
-    const m = new Machine({ memoryMiB: 4, plugins: [factory({})] });
+    const m = newPcMachine({ memoryMiB: 4, plugins: [factory({})] });
     assert.equal(m.plugins.length, 1, name);
     m.reset();
     const states = JSON.parse(JSON.stringify(m.savePluginStates()));
@@ -22,11 +22,10 @@ Deno.test("machine: every device factory loads alone into a real Machine", () =>
 });
 
 Deno.test("machine: the pc board loads and installs one interrupt source", () => {
-  const m = new Machine({ memoryMiB: 8, plugins: pcBoard() });
+  const m = newPcMachine({ memoryMiB: 8, plugins: pcBoard() });
   const names = m.plugins.map((p) => p.name).sort();
   assert.deepEqual(names, [
     "acpi",
-    "debugcon@0xe9",
     "fw_cfg@0x510",
     "i8042",
     "ioapic@0xfec00000",
@@ -50,7 +49,7 @@ Deno.test("machine: the pc board loads and installs one interrupt source", () =>
 Deno.test("machine: the same device twice on overlapping ports is a conflict naming both", () => {
   assert.throws(
     () =>
-      new Machine({
+      newPcMachine({
         memoryMiB: 4,
         plugins: [deviceFromSpec("isa-serial"), deviceFromSpec("isa-serial,iobase=0x3fc")],
       }),
@@ -60,7 +59,7 @@ Deno.test("machine: the same device twice on overlapping ports is a conflict nam
   );
   assert.throws(
     () =>
-      new Machine({
+      newPcMachine({
         memoryMiB: 4,
         plugins: [deviceFromSpec("lapic"), deviceFromSpec("pc-testdev"), deviceFromSpec("apic")],
       }),

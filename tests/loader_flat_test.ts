@@ -108,7 +108,6 @@ function fakeVcpu(): Vcpu & { changed: number } {
     interruptibility: 3,
     retired: 0,
     nonRoot: false,
-    nonRootHook: null,
     changed: 0,
     stateChanged() {
       this.changed++;

@@ -3,7 +3,7 @@
  * unhandled exits, the example plugin, all with tiny flat guests.
  */
 import assert from "node:assert/strict";
-import { Machine } from "../core/machine.ts";
+import { newPcMachine, type PcMachine } from "../plugins/pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { PluginConflictError, PluginMissingError, PluginVersionError } from "../core/plugin.ts";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
@@ -13,7 +13,7 @@ import { assertNoPins } from "../mm/testing.ts";
 const BASE = 0x100000;
 
 /** Build a `pc` machine running `code` at 0x1000 in 32-bit protected mode. */
-function flatMachine(code: number[], plugins: Plugin[] = [], strictExits = false): Machine {
+function flatMachine(code: number[], plugins: Plugin[] = [], strictExits = false): PcMachine {
   const m = createMachine({ memoryMiB: 16, plugins, strictExits, vmx: false });
   bootFlat(m, [{ addr: BASE, data: new Uint8Array(code) }], BASE, "protected32");
   return m;
@@ -111,20 +111,20 @@ Deno.test("machine: setup errors name the plugins involved", () => {
     },
   });
   assert.throws(
-    () => new Machine({ memoryMiB: 4, plugins: [port80("a"), port80("b")] }),
+    () => newPcMachine({ memoryMiB: 4, plugins: [port80("a"), port80("b")] }),
     (e: unknown) =>
       e instanceof PluginConflictError && /"a"/.test(e.message) && /"b"/.test(e.message),
   );
   assert.throws(
-    () => new Machine({ memoryMiB: 4, plugins: [{ ...port80("needy"), requires: ["pic"] }] }),
+    () => newPcMachine({ memoryMiB: 4, plugins: [{ ...port80("needy"), requires: ["pic"] }] }),
     (e: unknown) =>
       e instanceof PluginMissingError && /needy/.test(e.message) && /pic/.test(e.message),
   );
   assert.throws(
-    () => new Machine({ memoryMiB: 4, plugins: [{ ...port80("old"), apiVersion: 0 }] }),
+    () => newPcMachine({ memoryMiB: 4, plugins: [{ ...port80("old"), apiVersion: 0 }] }),
     PluginVersionError,
   );
-  assert.throws(() => new Machine({ memoryMiB: 0 }), RangeError);
+  assert.throws(() => newPcMachine({ memoryMiB: 0 }), RangeError);
 });
 
 Deno.test("machine: QEMU model names in -cpu; without the VMX plugin CPUID.1:ECX.VMX is clear", () => {
@@ -167,6 +167,62 @@ Deno.test("machine: a plugin that watches #UD sees the exception exit and can ha
   m.dispose();
 });
 
+// nop; mov eax,[0xfed00000]; hlt
+const MMIO_READ_PROGRAM = [0x90, 0xa1, 0x00, 0x00, 0xd0, 0xfe, 0xf4];
+
+Deno.test("machine: a throwing MMIO handler stops the run with plugin-error naming the plugin, unretired", async () => {
+  const { default: createThrowingMmio } = await import("./data/throwing_mmio_plugin.ts");
+  const seen: string[] = [];
+  const observer: Plugin = {
+    name: "watch",
+    version: "0.0.1",
+    apiVersion: 1,
+    setup(ctx) {
+      ctx.exits.observe((e) => {
+        if (e.kind === "mmio") seen.push(`${e.direction} 0x${e.gpa.toString(16)}/${e.size}`);
+      });
+    },
+  };
+  const m = flatMachine(MMIO_READ_PROGRAM, [createThrowingMmio({}), observer]);
+  const r = m.run({ maxInstructions: 100 });
+  assert.equal(r.reason.kind, "plugin-error");
+  if (r.reason.kind !== "plugin-error") return;
+  assert.equal(r.reason.plugin, "mmio-bomb");
+  assert.match(r.reason.exit, /mmio in 0xfed00000 size 4/);
+  assert.match(r.reason.message, /mmio-bomb read exploded/);
+  assert.equal(r.instructions, 1, "only the NOP retired");
+  assert.equal(m.cpu.rip, BASE + 1, "RIP points at the MOV");
+  assert.deepEqual(seen, ["in 0xfed00000/4"], "observers see MMIO exits on the bus");
+  m.dispose();
+});
+
+Deno.test("machine: MMIO handlers answer through the bus; overlapping MMIO claims name both plugins", () => {
+  const mmio = (name: string, base: number, size: number): Plugin => ({
+    name,
+    version: "0.0.1",
+    apiVersion: 1,
+    setup(ctx) {
+      ctx.mmio.register(base, size, { read: (o, s) => 0x1000 * s + o, write: () => {} });
+    },
+  });
+  // mov eax,[0xfed00008]; hlt
+  const m = flatMachine([0xa1, 0x08, 0x00, 0xd0, 0xfe, 0xf4], [mmio("dev-a", 0xfed00000, 0x100)]);
+  m.run({ maxInstructions: 10 });
+  assert.equal(m.cpu.gpr[0], 0x4008, "the owner's read answered size 4 at offset 8");
+  m.dispose();
+  assert.throws(
+    () => flatMachine([0xf4], [mmio("dev-a", 0xfed00000, 0x100), mmio("dev-b", 0xfed000f0, 0x20)]),
+    (e: unknown) =>
+      e instanceof PluginConflictError && /"dev-a"/.test(e.message) && /"dev-b"/.test(e.message),
+  );
+  // Against RAM: the message names the RAM region and the plugin.
+  assert.throws(
+    () => flatMachine([0xf4], [mmio("dev-c", 0x2000, 0x100)]),
+    (e: unknown) =>
+      e instanceof PluginConflictError && /"ram-low"/.test(e.message) && /"dev-c"/.test(e.message),
+  );
+});
+
 Deno.test("machine: two plugins driving one IRQ line share it wired-OR", () => {
   const lines: Record<string, import("../core/plugin.ts").IrqLine> = {};
   const seen: boolean[] = [];
@@ -187,7 +243,7 @@ Deno.test("machine: two plugins driving one IRQ line share it wired-OR", () => {
       ctx.irq.addChip({ setIrq: (irq, level) => irq === 5 && seen.push(level) });
     },
   };
-  const m = new Machine({ memoryMiB: 4, plugins: [driver("a"), driver("b"), chip] });
+  const m = newPcMachine({ memoryMiB: 4, plugins: [driver("a"), driver("b"), chip] });
   lines.a.set(true);
   lines.b.set(false);
   assert.equal(m.irq.level(5), true, "B deasserting must not lower a line A holds");

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
-import { Machine } from "../core/machine.ts";
+import type { PcMachine } from "../plugins/pc_machine.ts";
 
 const IMAGES = [
   "demo.elf",
@@ -35,14 +35,14 @@ interface Reference {
   l2Exits: number[];
 }
 
-function build(output: { text: string }, plugins: Plugin[] = []): Machine {
+function build(output: { text: string }, plugins: Plugin[] = []): PcMachine {
   return createMachine({ memoryMiB: 128, serial: (b) => (output.text += dec.decode(b)), plugins });
 }
 
 function reference(image: Uint8Array): Reference {
   const out = { text: "" };
   const l2Exits: number[] = [];
-  const holder: { m?: Machine } = {};
+  const holder: { m?: PcMachine } = {};
   const spy: Plugin = {
     name: "l2-exit-spy",
     version: "1.0.0",

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { bootFlat, bootKernel, createMachine } from "../plugins/machine_builder.ts";
-import type { Machine } from "../core/machine.ts";
+import type { PcMachine } from "../plugins/pc_machine.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { assertNoPins } from "../mm/testing.ts";
 import { assertTap } from "./tap.ts";
@@ -17,11 +17,11 @@ const IMAGE = new URL("../guests/build/vmx_basic.elf", import.meta.url);
 const image = await Deno.readFile(IMAGE).catch(() => null);
 const dec = new TextDecoder();
 
-function build(out: number[]): Machine {
+function build(out: number[]): PcMachine {
   return createMachine({ memoryMiB: 32, serial: (b) => out.push(...b) });
 }
 
-function vmxData(m: Machine): { vmxon: boolean; currentPtr: number } {
+function vmxData(m: PcMachine): { vmxon: boolean; currentPtr: number } {
   return m.savePluginStates().vmx.data as { vmxon: boolean; currentPtr: number };
 }
 

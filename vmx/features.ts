@@ -59,6 +59,12 @@ export interface VmxFeatures {
   readonly cr4Fixed0: number;
   /** Bits that may be 1 in CR4 in VMX operation. */
   readonly cr4Fixed1: number;
+  /**
+   * MAXPHYADDR of the CPU model (CPUID 0x80000008 EAX[7:0]): the width
+   * VM entry checks physical addresses against (VMCS pointers, bitmaps,
+   * MSR lists, CR3, PDPTEs, EPTP) and EPT's reserved bits.
+   */
+  readonly physBits: number;
 }
 
 /** The feature set of this version of nestvm. */
@@ -106,4 +112,27 @@ export const VMX_FEATURES: VmxFeatures = Object.freeze({
   // VME PVI TSD DE PSE PAE MCE PGE PCE VMXE FSGSBASE PCIDE SMEP SMAP: what the
   // CPU engine accepts in CR4 (no OSFXSR/OSXMMEXCPT: the engine has no SSE).
   cr4Fixed1: 0x003321ff,
+  physBits: 40,
 });
+
+/** The CPU-model facts the VMX feature set derives from. */
+export interface VmxCpuFacts {
+  /** MAXPHYADDR (CPUID 0x80000008 EAX[7:0]). */
+  readonly physBits: number;
+  /** Whether 1 GiB pages exist (CPUID 0x80000001 EDX.Page1GB): also offered for EPT. */
+  readonly page1G: boolean;
+}
+
+/**
+ * The feature set for a CPU model: {@link VMX_FEATURES} with the model's
+ * MAXPHYADDR, and without 1 GiB EPT pages when the model has no 1 GiB
+ * pages, so IA32_VMX_EPT_VPID_CAP and the VM-entry and EPT checks agree
+ * with CPUID.
+ */
+export function vmxFeaturesFor(cpu: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
+  return Object.freeze({
+    ...base,
+    physBits: cpu.physBits,
+    eptVpidCapLo: cpu.page1G ? base.eptVpidCapLo : base.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
+  });
+}

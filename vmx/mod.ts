@@ -26,3 +26,6 @@ export * from "./state.ts";
 export * from "./vmcs12/mod.ts";
 export * from "./stats.ts";
 export { createNestedOps } from "./entry/ops.ts";
+
+/** Core contracts (types) this module's API is written against. */
+export type * from "../core/mod.ts";

@@ -5,7 +5,8 @@
  *
  * Options (all optional):
  * - `physBits`: physical-address width used to validate VMXON/VMCLEAR/
- *   VMPTRLD pointers (default 40, the default CPU model's CPUID 0x80000008);
+ *   VMPTRLD pointers and in VM-entry and EPT checks (default: the feature
+ *   set's, which boards derive from the CPU model with `vmxFeaturesFor`);
  * - `featureControl`: initial IA32_FEATURE_CONTROL: `unlocked` (default, 0,
  *   as on a machine whose firmware left it alone), `locked` (lock + VMX
  *   outside SMX, as most firmware leaves it), or a number.
@@ -20,7 +21,7 @@
  */
 
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
-import type { NestedOpsFactory, VmxContext } from "./context.ts";
+import type { NestedOps, NestedOpsFactory, VmxContext } from "./context.ts";
 import { createNestedOps } from "./entry/ops.ts";
 import { VMX_FEATURES, type VmxFeatures } from "./features.ts";
 import { handleVmxInstruction } from "./instructions/dispatch.ts";
@@ -61,10 +62,10 @@ export interface VmxPluginOptions {
 }
 
 function parseOptions(options: Readonly<Record<string, string>>): {
-  physBits: number;
+  physBits: number | undefined;
   featureControl: number;
 } {
-  let physBits = 40;
+  let physBits: number | undefined;
   if (options.physBits !== undefined) {
     physBits = Number(options.physBits);
     if (!Number.isInteger(physBits) || physBits < 32 || physBits > 52) {
@@ -87,6 +88,14 @@ function parseOptions(options: Readonly<Record<string, string>>): {
   return { physBits, featureControl };
 }
 
+/** Stands in for part 2 while its factory runs (it receives the context it belongs to). */
+const FALLBACK_UNTIL_BUILT: NestedOps = {
+  vmentry: () => "pass",
+  nonRootInstruction: () => "pass",
+  invept: () => "pass",
+  invvpid: () => "pass",
+};
+
 function isPtr(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= -1 && v < 2 ** 52;
 }
@@ -102,6 +111,11 @@ export function createVmxPlugin(
   features: VmxFeatures = VMX_FEATURES,
 ): Plugin {
   const parsed = parseOptions(options);
+  // The feature set carries MAXPHYADDR (from the CPU model, see
+  // vmxFeaturesFor); a `physBits` option overrides it everywhere at once.
+  if (parsed.physBits !== undefined) {
+    features = Object.freeze({ ...features, physBits: parsed.physBits });
+  }
   let vmx: VmxContext | null = null;
 
   const need = (): VmxContext => {
@@ -121,9 +135,9 @@ export function createVmxPlugin(
         memory: ctx.memory,
         state: new VmxState(),
         features,
-        physBits: parsed.physBits,
+        physBits: features.physBits,
         featureControl: parsed.featureControl,
-        nested: null as unknown as VmxContext["nested"],
+        nested: FALLBACK_UNTIL_BUILT,
       };
       v.nested = nested(v);
       vmx = v;

@@ -248,6 +248,10 @@ export function basicReasonOf(exit: VmExit): number {
       return Reason.MONITOR_TRAP_FLAG;
     case "preemption-timer":
       return Reason.PREEMPTION_TIMER;
+    case "ept-violation":
+      return Reason.EPT_VIOLATION;
+    case "ept-misconfig":
+      return Reason.EPT_MISCONFIG;
     default:
       return SIMPLE_REASON[exit.kind] ?? 0;
   }

@@ -12,12 +12,12 @@
 import type {
   ActivityState,
   InterruptSource,
-  NonRootHook,
   PendingEvent,
   SegmentRegister,
   TableRegister,
   Vcpu,
 } from "../core/vcpu.ts";
+import type { GuestPhysicalTranslator } from "../core/vcpu_vmx.ts";
 import type { GuestMemory, PinnedPage, PinResult } from "../mm/types.ts";
 import { PhysicalMemory } from "../mm/physical.ts";
 
@@ -156,8 +156,38 @@ export class FakeVcpu implements Vcpu {
   retired = 0;
   /** Non-root flag. */
   nonRoot = false;
-  /** Non-root hook. */
-  nonRootHook: NonRootHook | null = null;
+  /** Guest-physical translator (nested EPT). */
+  guestPhysical: GuestPhysicalTranslator | null = null;
+  /** TSC offset. */
+  tscOffset = 0;
+  /** Window requests. */
+  windowRequests = 0;
+  /** RIP of the current instruction (tests set it where an exit needs it). */
+  ip0 = 0;
+  /** PAE PDPTE registers. */
+  readonly pdpte: Float64Array = new Float64Array(4);
+  /** Pending #DB bits. */
+  dbPending = 0;
+  /** Event being delivered (-1 none). */
+  delivering = -1;
+  /** Its type. */
+  deliveringType = 3;
+  /** Its error code. */
+  deliveringError = -1;
+  /** Its instruction length. */
+  deliveringLength = 0;
+  /** Vector whose delivery raised the current exception, or -1. */
+  vectoring = -1;
+  /** STI/MOV SS shadow end. */
+  shadowUntil = 0;
+  /** IA32_SYSENTER_CS. */
+  sysenterCs = 0;
+  /** IA32_SYSENTER_ESP. */
+  sysenterEsp = 0;
+  /** IA32_SYSENTER_EIP. */
+  sysenterEip = 0;
+  /** Interrupt source. */
+  intSource: InterruptSource | null = null;
   /** Page numbers (linear >> 12) whose access raises #PF. */
   readonly faultPages: Set<number> = new Set();
   /** Events injected. */
@@ -245,8 +275,10 @@ export class FakeVcpu implements Vcpu {
   }
   /** No-op. */
   nmi(): void {}
-  /** No-op. */
-  setInterruptSource(_source: InterruptSource | null): void {}
+  /** Record the source. */
+  setInterruptSource(source: InterruptSource | null): void {
+    this.intSource = source;
+  }
   /** No-op. */
   interruptStateChanged(): void {}
 
@@ -294,7 +326,9 @@ export class FakePluginContext {
   constructor(vcpu: Vcpu, memory: GuestMemory) {
     const services = new Map<string, unknown>();
     this.ctx = {
-      ports: { register() {} },
+      ports: {
+        register: (base) => ({ base, move() {}, remove() {} }),
+      },
       mmio: {
         register() {
           return { move() {}, remove() {} };
@@ -494,4 +528,14 @@ import { fieldOffset } from "./vmcs12/layout.ts";
 import { F } from "./vmcs12/fields.ts";
 function errorOffset(): number {
   return fieldOffset(F.VM_INSTRUCTION_ERROR);
+}
+
+/**
+ * Offer an L2 exit the way the CPU engine does: the instruction starts at
+ * RIP minus its length (`ip0`), and the exit goes through the (fake) exit
+ * bus, where the VMX plugin's interceptor decides on it.
+ */
+export function offerL2(h: VmxHarness, exit: VmExit): ExitDisposition {
+  h.vcpu.ip0 = h.vcpu.rip - exit.instructionLength;
+  return h.host.dispatch(exit);
 }

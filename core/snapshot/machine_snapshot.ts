@@ -160,10 +160,10 @@ function checkState(s: Record<string, unknown>): MachineState {
  * `build` creates a machine with the same memory size and plugins as the
  * one saved; it receives the `meta` data given to {@link saveMachine}. Throws {@link SnapshotError}; never returns a half-built machine.
  */
-export async function restoreMachine(
+export async function restoreMachine<T extends Machine>(
   files: Uint8Array | readonly Uint8Array[],
-  build: (meta: unknown) => Machine,
-): Promise<Machine> {
+  build: (meta: unknown) => T,
+): Promise<T> {
   const list = files instanceof Uint8Array ? [files] : files;
   if (list.length === 0) throw new SnapshotError("no snapshot given");
   const chain: SnapshotContents[] = [];
@@ -197,7 +197,7 @@ export async function restoreMachine(
     }
     machine.clock.restore(last.virtualNs);
     machine.idleNs = last.idleNs;
-    machine.cpu.loadState(last.cpu as Parameters<Machine["cpu"]["loadState"]>[0]);
+    machine.cpu.loadState(last.cpu as never);
     machine.irq.load(last.irq);
     machine.loadPluginStates(last.pluginStates);
     machine.memory.getAndClearDirty();

@@ -72,7 +72,7 @@ export class Alu {
   /** DIV/IDIV 64-bit: high 32 bits of the remainder. */
   remHi = 0;
 
-  // ---- lazy flag state: written directly only by the engine's fast handlers (exec_fast.ts) ----
+  // ---- lazy flag state: written directly only by the engine's fast handlers (hot_alu.ts) ----
   /** Lazy-state kind (K_EAGER, K_ADD, ...). */
   kind: number = K_EAGER;
   /** Operand size in bytes of the recorded operation. */

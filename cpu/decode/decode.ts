@@ -191,6 +191,8 @@ function decodeCore(mode: DecodeMode, o: DecodedInsn): number {
     ) {
       return invalid(o);
     }
+  } else if (op === Op.SSE && (rep !== 0 || p66 !== 0)) {
+    return invalid(o); // EMMS (0F 77, no ModRM) is defined without 66/F2/F3 only
   }
   if ((fl & F_GROUP) !== 0) {
     const g = op * 8 + (o.reg & 7);

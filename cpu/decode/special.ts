@@ -115,7 +115,7 @@ export function decodeSpecial(o: DecodedInsn, idx: number, mode: number): number
       o.opcode = b;
       o.map = 3;
       modrm(o, mode);
-      rd(); // imm8
+      o.imm = rd(); // imm8
       if (!sseDefined(o, mandatory(o))) return -1;
       o.op = Op.SSE;
       return 0;
@@ -266,7 +266,12 @@ function map38(o: DecodedInsn, mode: number): number {
     return F_FIXED | F_MEMONLY;
   }
   if (b >= 0xf0) {
-    // MOVBE (F0/F1), CRC32 (F2 F0/F1), ADCX/ADOX (66/F3 F6): not implemented.
+    // CRC32 (F2 F0/F1) executes with the SSE group; MOVBE (F0/F1), ADCX/ADOX
+    // (66/F3 F6): not implemented.
+    if (b <= 0xf1 && mp === 3) {
+      o.op = Op.SSE;
+      return 0;
+    }
     o.op = b <= 0xf1 || b === 0xf6 ? Op.UNSUPPORTED : Op.INVALID;
     return o.op === Op.INVALID ? -1 : 0;
   }

@@ -29,6 +29,11 @@ export class FpuState {
   readonly xmm: Uint8Array = new Uint8Array(256);
   /** XMM registers as 32-bit words (register k at 4k). */
   readonly xmm32: Uint32Array = new Uint32Array(this.xmm.buffer);
+  /**
+   * XMM registers as signed 32-bit words (register k at 4k): the SSE engine
+   * moves raw lanes through these so no word ever needs a boxed number.
+   */
+  readonly xmmI32: Int32Array = new Int32Array(this.xmm.buffer);
   /** XMM registers as single-precision lanes (register k at 4k). */
   readonly xmmF32: Float32Array = new Float32Array(this.xmm.buffer);
   /** XMM registers as double-precision lanes (register k at 2k). */

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { OptionsOf, Plugin, PluginContext, PluginState } from "../../mod.ts";
+import type { DeviceType, OptionsOf, Plugin, PluginContext, PluginState } from "../../mod.ts";
 
 /**
  * The options this plugin takes. Exported, so the loader checks and types
@@ -100,3 +100,14 @@ export default function createRng(options: RngOptions = {}): RngPlugin {
     },
   };
 }
+
+/**
+ * The rng as a device type: with this module loaded (`--plugin
+ * rng_device.ts`), `--device rng,port=0x700,seed=3` adds more instances.
+ */
+export const deviceTypes: DeviceType[] = [{
+  name: "rng",
+  summary: "xorshift32 random numbers on two 32-bit ports",
+  schema: optionsSchema,
+  create: (options: RngOptions) => createRng(options),
+}];

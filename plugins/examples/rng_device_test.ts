@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../../mod.ts";
 import { OptionError, parseOptions } from "../../mod.ts";
-import createRng, { optionsSchema } from "./rng_device.ts";
+import createRng, { deviceTypes, optionsSchema } from "./rng_device.ts";
 
 // mov dx,0x5ec; in eax,dx; mov ebx,eax; add dx,4; in eax,dx; mov ecx,eax; mov al,0; out 0xf4,al
 const PROGRAM = [
@@ -52,5 +52,26 @@ Deno.test("rng example: deterministic numbers, a draw counter, options from stri
   assert.throws(
     () => parseOptions("rng", optionsSchema, { prot: "0x530" }),
     /rng: unknown option "prot" \(known: port, seed\)/,
+  );
+});
+
+Deno.test("rng example: its device type adds instances by --device spec", () => {
+  // mov dx,0x700; in eax,dx; mov ebx,eax; mov al,0; out 0xf4,al
+  const program = Uint8Array.fromHex("66ba0007ed89c3b000e6f4");
+  const m = createMachine({
+    memoryMiB: 16,
+    vmx: false,
+    deviceTypes,
+    devices: ["rng,port=0x700,seed=3"],
+  });
+  assert.ok(m.plugins.some((p) => p.name === "rng@0x700"));
+  bootFlat(m, [{ addr: 0x100000, data: program }], 0x100000, "protected32");
+  const r = m.run({ maxInstructions: 100 });
+  assert.deepEqual(r.reason, { kind: "exit", status: 1 });
+  assert.equal(m.cpu.gpr[6], 811107, "xorshift32 of seed 3"); // EBX
+  m.dispose();
+  assert.throws(
+    () => createMachine({ deviceTypes: [{ ...deviceTypes[0], name: "pic" }] }),
+    /device type "pic" from a module collides with a built-in device/,
   );
 });

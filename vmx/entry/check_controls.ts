@@ -60,21 +60,21 @@ function fits(v: number, a: AllowedSettings): boolean {
  * A 4-KiB aligned physical address field within the physical-address width
  * (SDM 27.2.1.1: I/O bitmaps, MSR bitmap, EPTP-free addresses).
  */
-function pageAddrOk(d: DataView, off: number): boolean {
-  return (r32(d, off) & 0xfff) === 0 && physOk(rhi(d, off));
+function pageAddrOk(d: DataView, off: number, f: VmxFeatures): boolean {
+  return (r32(d, off) & 0xfff) === 0 && physOk(rhi(d, off), f.physBits);
 }
 
 /**
  * An MSR list: 16-byte aligned, and the last byte within the
  * physical-address width (SDM 27.2.1.2, 27.2.1.3).
  */
-function msrListOk(d: DataView, addrOff: number, count: number): boolean {
+function msrListOk(d: DataView, addrOff: number, count: number, f: VmxFeatures): boolean {
   if (count === 0) return true;
   const lo = r32(d, addrOff);
   const hi = rhi(d, addrOff);
-  if ((lo & 0xf) !== 0 || !physOk(hi)) return false;
+  if ((lo & 0xf) !== 0 || !physOk(hi, f.physBits)) return false;
   const last = hi * 0x100000000 + lo + count * 16 - 1;
-  return last < 2 ** 40;
+  return last < 2 ** f.physBits;
 }
 
 /** Maximum number of entries of an MSR list (IA32_VMX_MISC bits 27:25). */
@@ -93,7 +93,7 @@ export function eptpValid(lo: number, hi: number, f: VmxFeatures = VMX_FEATURES)
   if (((lo >>> 3) & 7) !== 3) return false; // page-walk length 4
   if ((lo & 0x40) !== 0 && (f.eptVpidCapLo & EPT_CAP.ACCESSED_DIRTY) === 0) return false;
   if ((lo & 0xf80) !== 0) return false; // bits 11:7 reserved
-  return physOk(hi);
+  return physOk(hi, f.physBits);
 }
 
 /**
@@ -118,11 +118,11 @@ export function checkControls(
   if (!fits(proc2, caps.proc2)) return "secondary processor-based controls reserved bits";
   if (r32(d, O.CR3_TARGET_COUNT) > f.cr3TargetCount) return "CR3-target count";
   if ((proc & PROC.USE_IO_BITMAPS) !== 0) {
-    if (!pageAddrOk(d, O.IO_BITMAP_A) || !pageAddrOk(d, O.IO_BITMAP_B)) {
+    if (!pageAddrOk(d, O.IO_BITMAP_A, f) || !pageAddrOk(d, O.IO_BITMAP_B, f)) {
       return "I/O bitmap address";
     }
   }
-  if ((proc & PROC.USE_MSR_BITMAPS) !== 0 && !pageAddrOk(d, O.MSR_BITMAP)) {
+  if ((proc & PROC.USE_MSR_BITMAPS) !== 0 && !pageAddrOk(d, O.MSR_BITMAP, f)) {
     return "MSR bitmap address";
   }
   if ((proc & PROC.USE_TPR_SHADOW) === 0) {
@@ -154,8 +154,8 @@ export function checkControls(
   }
   const storeCount = r32(d, O.VM_EXIT_MSR_STORE_COUNT);
   const exitLoadCount = r32(d, O.VM_EXIT_MSR_LOAD_COUNT);
-  if (!msrListOk(d, O.VM_EXIT_MSR_STORE_ADDR, storeCount)) return "VM-exit MSR-store address";
-  if (!msrListOk(d, O.VM_EXIT_MSR_LOAD_ADDR, exitLoadCount)) return "VM-exit MSR-load address";
+  if (!msrListOk(d, O.VM_EXIT_MSR_STORE_ADDR, storeCount, f)) return "VM-exit MSR-store address";
+  if (!msrListOk(d, O.VM_EXIT_MSR_LOAD_ADDR, exitLoadCount, f)) return "VM-exit MSR-load address";
   // 27.2.1.3 VM-entry control fields.
   if (!fits(entry, caps.entry)) return "VM-entry controls reserved bits";
   const info = r32(d, O.VM_ENTRY_INTR_INFO);
@@ -167,7 +167,9 @@ export function checkControls(
     return "entry to SMM outside SMM";
   }
   const entryLoadCount = r32(d, O.VM_ENTRY_MSR_LOAD_COUNT);
-  if (!msrListOk(d, O.VM_ENTRY_MSR_LOAD_ADDR, entryLoadCount)) return "VM-entry MSR-load address";
+  if (!msrListOk(d, O.VM_ENTRY_MSR_LOAD_ADDR, entryLoadCount, f)) {
+    return "VM-entry MSR-load address";
+  }
   return null;
 }
 

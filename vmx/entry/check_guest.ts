@@ -129,7 +129,9 @@ export function checkGuest(
   if (ia32e) {
     if ((cr0 & 0x80000000) === 0 || (cr4 & 0x20) === 0) return fail("IA-32e guest without PG/PAE");
   } else if ((cr4 & (1 << 17)) !== 0) return fail("guest CR4.PCIDE outside IA-32e mode");
-  if (!physOk(rhi(d, O.GUEST_CR3))) return fail("guest CR3 beyond physical-address width");
+  if (!physOk(rhi(d, O.GUEST_CR3), f.physBits)) {
+    return fail("guest CR3 beyond physical-address width");
+  }
   if ((entry & ENTRY.LOAD_DEBUG_CONTROLS) !== 0 && rhi(d, O.GUEST_DR7) !== 0) {
     return fail("guest DR7 bits 63:32");
   }
@@ -278,7 +280,7 @@ export function checkGuest(
   const linkLo = r32(d, O.VMCS_LINK_POINTER);
   const linkHi = rhi(d, O.VMCS_LINK_POINTER);
   if (linkLo !== 0xffffffff || linkHi !== 0xffffffff) {
-    if ((linkLo & 0xfff) !== 0 || !physOk(linkHi)) {
+    if ((linkLo & 0xfff) !== 0 || !physOk(linkHi, f.physBits)) {
       return fail("VMCS link pointer address", EntryFailQual.LINK_POINTER);
     }
     const header = mem.read(linkHi * 0x100000000 + linkLo, 4);
@@ -297,7 +299,7 @@ export function checkGuest(
   // ---- 27.3.1.6 PDPTEs (PAE paging outside IA-32e mode) ----
   if ((cr0 & 0x80000000) !== 0 && (cr4 & 0x20) !== 0 && !ia32e) {
     const ept = (proc2 & PROC2.ENABLE_EPT) !== 0;
-    if (!pdptesOk(d, mem, ept)) return fail("PDPTE reserved bits", EntryFailQual.PDPTE);
+    if (!pdptesOk(d, mem, ept, f.physBits)) return fail("PDPTE reserved bits", EntryFailQual.PDPTE);
   }
   return -1;
 }
@@ -306,23 +308,23 @@ export function checkGuest(
 const PDPTE_RSVD_LO = 0x1e6;
 
 /** True if a PDPTE (lo/hi) is not present or has no reserved bit set. */
-export function pdpteOk(lo: number, hi: number): boolean {
+export function pdpteOk(lo: number, hi: number, physBits: number): boolean {
   if ((lo & 1) === 0) return true;
-  return (lo & PDPTE_RSVD_LO) === 0 && physOk(hi);
+  return (lo & PDPTE_RSVD_LO) === 0 && physOk(hi, physBits);
 }
 
 const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 
-function pdptesOk(d: DataView, mem: GuestMemory, ept: boolean): boolean {
+function pdptesOk(d: DataView, mem: GuestMemory, ept: boolean, physBits: number): boolean {
   if (ept) {
     for (let i = 0; i < 4; i++) {
-      if (!pdpteOk(r32(d, PDPTE_FIELDS[i]), rhi(d, PDPTE_FIELDS[i]))) return false;
+      if (!pdpteOk(r32(d, PDPTE_FIELDS[i]), rhi(d, PDPTE_FIELDS[i]), physBits)) return false;
     }
     return true;
   }
   const base = (r32(d, O.GUEST_CR3) & 0xffffffe0) >>> 0;
   for (let i = 0; i < 4; i++) {
-    if (!pdpteOk(mem.read(base + 8 * i, 4), mem.read(base + 8 * i + 4, 4))) return false;
+    if (!pdpteOk(mem.read(base + 8 * i, 4), mem.read(base + 8 * i + 4, 4), physBits)) return false;
   }
   return true;
 }

@@ -62,7 +62,7 @@ export function checkHost(
   if (!fixedOk(cr0, rhi(d, O.HOST_CR0), f.cr0Fixed0, f.cr0Fixed1)) return "host CR0 fixed bits";
   const cr4 = r32(d, O.HOST_CR4);
   if (!fixedOk(cr4, rhi(d, O.HOST_CR4), f.cr4Fixed0, f.cr4Fixed1)) return "host CR4 fixed bits";
-  if (!physOk(rhi(d, O.HOST_CR3))) return "host CR3 beyond physical-address width";
+  if (!physOk(rhi(d, O.HOST_CR3), f.physBits)) return "host CR3 beyond physical-address width";
   if (!canonical(rhi(d, O.HOST_IA32_SYSENTER_ESP))) return "host SYSENTER_ESP canonical";
   if (!canonical(rhi(d, O.HOST_IA32_SYSENTER_EIP))) return "host SYSENTER_EIP canonical";
   if (

@@ -6,9 +6,9 @@
  * @module
  */
 
+import type { Vcpu } from "../../core/vcpu.ts";
 import type { PendingEvent } from "../../core/vcpu.ts";
 import { O, r32 } from "./offsets.ts";
-import type { VcpuX } from "./cpu_extras.ts";
 
 /** What injection did. */
 export const enum Injected {
@@ -25,7 +25,7 @@ export const enum Injected {
  * checked) on the vCPU with `injectEvent`. Returns what was done; the
  * queued event (if any) is copied into `out` for IDT-vectoring bookkeeping.
  */
-export function injectOnEntry(v: VcpuX, d: DataView, out: PendingEvent): Injected {
+export function injectOnEntry(v: Vcpu, d: DataView, out: PendingEvent): Injected {
   const info = r32(d, O.VM_ENTRY_INTR_INFO);
   if ((info & 0x80000000) === 0) return Injected.NONE;
   const type = (info >>> 8) & 7;

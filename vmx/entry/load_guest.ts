@@ -5,9 +5,10 @@
  * @module
  */
 
+import type { Vcpu } from "../../core/vcpu.ts";
 import type { ActivityState } from "../../core/vcpu.ts";
 import { ENTRY } from "../controls.ts";
-import { big, Msr, setSysenter, type VcpuX } from "./cpu_extras.ts";
+import { big, Msr, setSysenter } from "./vcpu_access.ts";
 import { SEG_FIELDS } from "./check_guest.ts";
 import { O, r16, r32, rhi, rlin, ru64 } from "./offsets.ts";
 
@@ -23,7 +24,7 @@ const CR0_IGNORED = 0x1ff8ffc0;
  * RIP/RSP/RFLAGS, activity and interruptibility. Does not call
  * `stateChanged()` (the caller does, once).
  */
-export function loadGuestState(v: VcpuX, d: DataView): void {
+export function loadGuestState(v: Vcpu, d: DataView): void {
   const entry = r32(d, O.VM_ENTRY_CONTROLS);
   const ia32e = (entry & ENTRY.IA32E_MODE_GUEST) !== 0;
   // Control registers. ET (bit 4) is hardwired to 1.
@@ -82,8 +83,5 @@ export function loadGuestState(v: VcpuX, d: DataView): void {
   // instruction (SDM 27.3.2.5, 27.7): the CPU engine ends a shadow when its
   // retired count reaches `shadowUntil`, and a successful VMLAUNCH/VMRESUME
   // leaves the instruction loop without retiring (the state was replaced).
-  const cpu = v as { shadowUntil?: number };
-  if ((v.interruptibility & 3) !== 0 && cpu.shadowUntil !== undefined) {
-    cpu.shadowUntil = v.retired + 1;
-  }
+  if ((v.interruptibility & 3) !== 0) v.shadowUntil = v.retired + 1;
 }

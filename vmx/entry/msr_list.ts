@@ -7,9 +7,10 @@
  * @module
  */
 
+import type { Vcpu } from "../../core/vcpu.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { msrListMax } from "./check_controls.ts";
-import { big, hiOf, loOf, Msr, type VcpuX } from "./cpu_extras.ts";
+import { big, hiOf, loOf, Msr } from "./vcpu_access.ts";
 
 /** MSRs that an MSR-load list may never write (SDM 27.4, 28.6). */
 function forbiddenForLoad(index: number): boolean {
@@ -22,7 +23,7 @@ function forbiddenForLoad(index: number): boolean {
  * Returns 0 on success, or the 1-based index of the entry that failed
  * (earlier entries stay loaded, as on hardware).
  */
-export function loadMsrList(v: VcpuX, mem: GuestMemory, addr: number, count: number): number {
+export function loadMsrList(v: Vcpu, mem: GuestMemory, addr: number, count: number): number {
   if (count === 0) return 0;
   const max = msrListMax();
   for (let i = 0; i < count; i++) {
@@ -50,7 +51,7 @@ export function loadMsrList(v: VcpuX, mem: GuestMemory, addr: number, count: num
  * IA32_TSC is stored without the TSC offset (SDM 28.4).
  */
 export function storeMsrList(
-  v: VcpuX,
+  v: Vcpu,
   mem: GuestMemory,
   addr: number,
   count: number,

@@ -21,9 +21,6 @@ export const O: Readonly<Record<FieldName, number>> = (() => {
   return Object.freeze(out);
 })();
 
-/** Physical-address width reported to the guest (CPUID 0x80000008, cpu/model.ts). */
-export const PHYS_BITS = 40;
-
 /** Read a 16-bit field. */
 export function r16(d: DataView, off: number): number {
   return d.getUint16(off, true);
@@ -77,9 +74,12 @@ export function canonical(hi: number): boolean {
   return top === 0 || top === -1;
 }
 
-/** True if a physical address (lo/hi) fits in {@link PHYS_BITS} bits. */
-export function physOk(hi: number): boolean {
-  return (hi >>> (PHYS_BITS - 32)) === 0;
+/**
+ * True if a physical address (lo/hi) fits in `physBits` bits (MAXPHYADDR,
+ * from the CPU model through {@link VmxFeatures.physBits}).
+ */
+export function physOk(hi: number, physBits: number): boolean {
+  return physBits >= 64 || (hi >>> (physBits - 32)) === 0;
 }
 
 /** Sign-extend lo/hi to a number (canonical values are exact). */

@@ -9,33 +9,29 @@
 import type { ExitDisposition, VmxInstructionExit } from "../../core/vmexit.ts";
 import type { NestedOps, VmxContext } from "../context.ts";
 import { invept, invvpid } from "../ept/invalidate.ts";
-import { createHooks, onL2Exit } from "../nonroot/hook.ts";
+import { onL2Exit } from "../nonroot/exit_decision.ts";
 import { Nested } from "../nonroot/session.ts";
 import { VMX_STATS, VmxStats } from "../stats.ts";
-import type { VcpuX } from "./cpu_extras.ts";
 import { rearmPreemptionTimer, vmentry } from "./vmentry.ts";
 import { PROC, PROC2 } from "../controls.ts";
 import { startEpt } from "../ept/nested_ept.ts";
 
-/** Create the nested session of a VMX context (hooks installed, no service registration). */
+/** Create the nested session of a VMX context (no service registration). */
 export function createNested(vmx: VmxContext, stats: VmxStats = new VmxStats()): Nested {
-  const n = new Nested(
-    vmx.vcpu as VcpuX,
+  return new Nested(
+    vmx.vcpu,
     vmx.memory,
     vmx.plugin?.clock ?? null,
     vmx.state,
     vmx.features,
     stats,
   );
-  const hooks = createHooks(n);
-  n.hook = hooks.plain;
-  n.hookEpt = hooks.ept;
-  return n;
 }
 
 /**
  * Build part 2 for the plugin: registers the {@link VMX_STATS} service and
- * a level-1 interceptor that counts L1->L0 exits.
+ * the plugin's interceptor on the exit bus, the one route by which L2's
+ * exits reach VMX (and by which L1's exits are counted).
  */
 export function createNestedOps(vmx: VmxContext): NestedOps {
   const ctx = vmx.plugin;
@@ -46,14 +42,18 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
   const n = createNested(vmx, stats);
   if (ctx !== undefined) {
     n.onShutdown = () => ctx.stop({ kind: "shutdown" });
-    // L2 events that the CPU hands to the exit bus (CPUID, I/O, MSRs, VMX
-    // instructions, ...) reach the non-root hook first; L1's exits are
-    // only counted.
-    ctx.exits?.intercept((exit) => {
-      if (exit.level === 2) return vmx.vcpu.nonRoot ? onL2Exit(n, exit) : "pass";
-      if (!vmx.vcpu.nonRoot) stats.countL1(exit);
-      return "pass";
-    });
+    // Every exit the CPU raises in non-root operation reaches the L2 exit
+    // decision here, after the observers and before any owner; L1's exits
+    // are only counted.
+    ctx.exits?.intercept(
+      (exit) => {
+        if (exit.level === 2) return vmx.vcpu.nonRoot ? onL2Exit(n, exit) : "pass";
+        if (!vmx.vcpu.nonRoot) stats.countL1(exit);
+        return "pass";
+      },
+      undefined,
+      "nested-vmx",
+    );
   }
   const ops: NestedOps = {
     vmentry(_exit: VmxInstructionExit, launch: boolean): ExitDisposition {
@@ -77,7 +77,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       n.timer = null;
       n.inL2 = false;
       vmx.vcpu.nonRoot = false;
-      vmx.vcpu.nonRootHook = null;
+      vmx.vcpu.guestPhysical = null;
     },
     saveState(): unknown {
       // L2's registers live in the vCPU and vmcs12 lives in guest RAM; what
@@ -144,7 +144,7 @@ function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
     ? startEpt(n)
     : null;
   vmx.vcpu.nonRoot = true;
-  vmx.vcpu.nonRootHook = n.ept !== null ? n.hookEpt : n.hook;
+  vmx.vcpu.guestPhysical = n.ept;
   const left = num(d.timerLeft, -1);
   if (left >= 0) rearmPreemptionTimer(n, left);
 }

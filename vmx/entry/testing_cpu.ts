@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Machine } from "../../core/machine.ts";
+import { newPcMachine, type PcMachine } from "../../plugins/pc_machine.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { loadFlat } from "../../boot/flat.ts";
 import { applyEntryState } from "../../boot/entry_state.ts";
@@ -68,7 +68,7 @@ export interface LoggedExit {
 /** Outcome of a mini-L1 run. */
 export interface MiniRun {
   /** The machine (disposed by the caller when done). */
-  readonly m: Machine;
+  readonly m: PcMachine;
   /** 1 done, 2 VMX setup failed, 3 VMLAUNCH VMfail, 4 VMRESUME VMfail, 0 did not finish. */
   readonly status: number;
   /** VM-instruction error after a VMfail. */
@@ -94,14 +94,14 @@ export interface MiniOptions {
   /** Extra plugins. */
   readonly plugins?: readonly Plugin[];
   /** Called before running (set up memory, interrupt sources...). */
-  readonly setup?: (m: Machine) => void;
+  readonly setup?: (m: PcMachine) => void;
   /** Instruction budget (default 200000). */
   readonly budget?: number;
 }
 
 /** Boot the mini L1 with `opts` and run it to completion. */
 export function runMini(opts: MiniOptions): MiniRun {
-  const m = new Machine({
+  const m = newPcMachine({
     memoryMiB: 4,
     plugins: [createVmxPlugin({ featureControl: "locked" }), ...(opts.plugins ?? [])],
   });

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { WindowRequest } from "../../core/vcpu_vmx.ts";
 import type { ExitDisposition } from "../../core/vmexit.ts";
 import { Interruptibility } from "../../core/vcpu.ts";
 import { PIN, PROC, PROC2 } from "../controls.ts";
@@ -26,7 +27,7 @@ import { Injected, injectOnEntry } from "./inject.ts";
 import { loadGuestState } from "./load_guest.ts";
 import { loadMsrList } from "./msr_list.ts";
 import { O, r32, rhi } from "./offsets.ts";
-import { loadPdpteRegisters } from "./cpu_extras.ts";
+import { loadPdpteRegisters } from "./vcpu_access.ts";
 
 const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 import { startEpt } from "../ept/nested_ept.ts";
@@ -112,21 +113,17 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   n.stats.entries++;
   v.nonRoot = true;
   n.ept = (proc2 & PROC2.ENABLE_EPT) !== 0 ? startEpt(n) : null;
-  v.nonRootHook = n.ept !== null ? n.hookEpt : n.hook;
+  v.guestPhysical = n.ept;
   // TSC offsetting (SDM 26.6.5 / 25.6.5): L2's TSC = L1's TSC + offset.
-  if (v.tscOffset !== undefined) {
-    n.l1TscOffset = v.tscOffset;
-    n.l2TscDelta = (proc & PROC.USE_TSC_OFFSETTING) !== 0
-      ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET)
-      : 0;
-    v.tscOffset = n.l1TscOffset + n.l2TscDelta;
-  }
-  if (v.windowRequests !== undefined) {
-    v.windowRequests = ((proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0 ? 1 : 0) |
-      ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? 2 : 0) |
-      ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? 4 : 0) |
-      ((pin & PIN.EXTERNAL_INTERRUPT_EXITING) !== 0 ? 8 : 0);
-  }
+  n.l1TscOffset = v.tscOffset;
+  n.l2TscDelta = (proc & PROC.USE_TSC_OFFSETTING) !== 0
+    ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET)
+    : 0;
+  v.tscOffset = n.l1TscOffset + n.l2TscDelta;
+  v.windowRequests = ((proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0 ? WindowRequest.INTERRUPT : 0) |
+    ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? WindowRequest.NMI : 0) |
+    ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? WindowRequest.MONITOR_TRAP : 0) |
+    ((pin & PIN.EXTERNAL_INTERRUPT_EXITING) !== 0 ? WindowRequest.EXTERNAL_INTERRUPT : 0);
   v.stateChanged();
   // PAE paging outside IA-32e mode: the PDPTEs come from the VMCS fields with
   // EPT, from guest memory at CR3 otherwise (checked above; SDM 27.3.2.4).

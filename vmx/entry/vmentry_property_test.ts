@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { entryFixture } from "./testing.ts";
+import { offerL2 } from "../testing.ts";
 import { FIELD_TABLE } from "../vmcs12/fields.ts";
 import { LAYOUT_END, OFF_FIELDS } from "../vmcs12/layout.ts";
 import { fuzzRuns } from "../../tests/fuzz_scale.ts";
@@ -37,7 +38,7 @@ Deno.test("property: random field values at VMLAUNCH end in VMfail, an entry-fai
         seen.add(outcome);
         if (outcome === "running") {
           // And back: any exit must land in L1 (or a VMX abort shutdown), never throw.
-          f.h.vcpu.nonRootHook!.onExit({ level: 2, kind: "triple-fault", instructionLength: 0 });
+          offerL2(f.h, { level: 2, kind: "triple-fault", instructionLength: 0 });
           assert.equal(f.h.vcpu.nonRoot, false);
         }
       },

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { entryFixture, GUEST_RIP, GUEST_RSP, HOST_RIP, HOST_RSP } from "./testing.ts";
+import { offerL2 } from "../testing.ts";
 import type { FieldName } from "../vmcs12/fields.ts";
 import { CAPS } from "./check_controls.ts";
 import { lastEntryFailure } from "./vmentry.ts";
@@ -17,7 +18,7 @@ Deno.test("VMLAUNCH with a valid vmcs12 enters L2 with the guest state loaded", 
   assert.deepEqual(o, { kind: "reflected" });
   const v = f.h.vcpu;
   assert.equal(v.nonRoot, true);
-  assert.notEqual(v.nonRootHook, null);
+  assert.equal(v.guestPhysical, null, "no EPT: identity guest-physical addresses");
   assert.equal(v.rip, GUEST_RIP);
   assert.equal(v.reg(4), GUEST_RSP);
   assert.equal(v.seg[1].selector, 0x08);
@@ -35,7 +36,7 @@ Deno.test("launch-state rules: VMLAUNCH of a launched VMCS (4), VMRESUME of a cl
   assert.deepEqual(f.launch(), { kind: "reflected" });
   // Back to L1 through a CPUID exit.
   const v = f.h.vcpu;
-  const d = v.nonRootHook!.onExit({
+  const d = offerL2(f.h, {
     kind: "cpuid",
     level: 2,
     instructionLength: 2,
@@ -420,8 +421,7 @@ Deno.test("PAE guest: VM entry loads the PDPTE registers (from CR3 without EPT)"
   f.h.memory.write(0x50000, 4, 0x60001);
   f.h.memory.write(0x50018, 4, 0x63001);
   f.h.memory.write(0x5001c, 4, 0x12);
-  const pdpte = new Float64Array(4);
-  (f.h.vcpu as unknown as { pctx: { pdpte: Float64Array } }).pctx = { pdpte };
+  const pdpte = f.h.vcpu.pdpte;
   f.h.vcpu.efer = 0x500;
   assert.deepEqual(f.launch(), { kind: "reflected" });
   assert.deepEqual([...pdpte], [0x60001, 0, 0, 0x12 * 2 ** 32 + 0x63001]);

@@ -1,20 +1,24 @@
 /**
  * Nested EPT: while L2 runs with "enable EPT", every L2 guest-physical
  * address (including those of L2's own paging structures) is translated
- * through L1's EPT tables with mm/'s EPT walker; a failed translation
- * becomes an EPT-violation (48) or EPT-misconfiguration (49) VM exit to L1
+ * through L1's EPT tables with mm/'s EPT walker; a failed translation is
+ * raised by the CPU as an "ept-violation"/"ept-misconfig" exit on the bus,
+ * which the VMX plugin's interceptor turns into an EPT-violation (48) or
+ * EPT-misconfiguration (49) VM exit to L1
  * with the SDM's qualification, guest-physical and guest-linear address
  * (SDM Vol. 3C 29.3.3, 28.2.1).
  *
  * @module
  */
 
-import { EPT_MISCONFIG, type EptCaps, type EptResult } from "../../mm/ept.ts";
+import type { GuestPhysicalTranslator } from "../../core/vcpu_vmx.ts";
+import type { EptExit } from "../../core/vmexit.ts";
+import { EPT_MISCONFIG, EPT_READ, type EptCaps, EptResult, eptWalk } from "../../mm/ept.ts";
 import { EptTranslator } from "../../mm/ept_cache.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { EPT_CAP } from "../controls.ts";
 import type { VmxFeatures } from "../features.ts";
-import { O, PHYS_BITS, r32, rhi } from "../entry/offsets.ts";
+import { O, r32, rhi } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { intrInfo, Reason } from "../exit/reasons.ts";
 import type { Nested } from "../nonroot/session.ts";
@@ -29,7 +33,7 @@ export function eptCapsOf(f: VmxFeatures): EptCaps {
     page1G: (f.eptVpidCapLo & EPT_CAP.PAGE_1G) !== 0,
     accessDirty: (f.eptVpidCapLo & EPT_CAP.ACCESSED_DIRTY) !== 0,
     memTypeWB: (f.eptVpidCapLo & EPT_CAP.MEMTYPE_WB) !== 0,
-    maxPhysAddr: PHYS_BITS,
+    maxPhysAddr: f.physBits,
   });
 }
 
@@ -54,10 +58,17 @@ export function translatorOf(n: Nested): EptTranslator {
   return t;
 }
 
-/** Nested EPT for one L2 run. */
-export class NestedEpt {
+/** Nested EPT for one L2 run: the vCPU's guest-physical translator while L2 runs. */
+export class NestedEpt implements GuestPhysicalTranslator {
   /** The EPTP of vmcs12 at entry. */
   readonly eptp: number;
+  /** The failure of the last translation that returned -1. */
+  readonly fault: {
+    kind: "ept-violation" | "ept-misconfig";
+    gpa: number;
+    linear: number;
+    qualification: number;
+  } = { kind: "ept-violation", gpa: 0, linear: NaN, qualification: 0 };
   private readonly n: Nested;
   private readonly t: EptTranslator;
 
@@ -71,7 +82,9 @@ export class NestedEpt {
   /**
    * Translate an L2 guest-physical address for `access` (1 read, 2 write,
    * 4 execute); `linear` is NaN when the access has no guest-linear
-   * address. Returns the L1 physical address, or -1 after the VM exit.
+   * address. Returns the L1 physical address, or -1 with {@link fault}
+   * describing the violation or misconfiguration (the CPU then raises it
+   * on the exit bus, and {@link reflect} performs the VM exit).
    */
   translateGpa(gpa: number, access: number, linear: number, isPageWalk: boolean): number {
     const kind = (access & 4) !== 0 ? 4 : (access & 2) !== 0 ? 2 : 1;
@@ -82,45 +95,56 @@ export class NestedEpt {
     }
     const h = this.t.translate(this.eptp, gpa, kind, flags);
     if (h >= 0) return h;
-    this.fault(this.t.result, gpa, linear);
+    const r: EptResult = this.t.result;
+    const f = this.fault;
+    f.kind = r.fault === EPT_MISCONFIG ? "ept-misconfig" : "ept-violation";
+    f.gpa = gpa;
+    f.linear = linear;
+    f.qualification = r.fault === EPT_MISCONFIG ? 0 : r.qualification;
     return -1;
   }
 
-  /** Perform the EPT-violation or misconfiguration VM exit for a failed walk. */
-  private fault(r: EptResult, gpa: number, linear: number): void {
-    const n = this.n;
-    const v = n.vcpu;
-    const info = n.info;
-    if (r.fault === EPT_MISCONFIG) {
-      info.begin(Reason.EPT_MISCONFIG);
-    } else {
-      info.begin(Reason.EPT_VIOLATION).qual(r.qualification);
-    }
-    info.guestPhys = gpa;
-    if (linear === linear && r.fault !== EPT_MISCONFIG) info.guestLinear = linear;
-    // Fault-like: RIP of the instruction (or the boundary during event delivery).
-    const x = v as {
-      ip0?: number;
-      delivering?: number;
-      deliveringType?: number;
-      deliveringError?: number;
-      deliveringLength?: number;
-    };
-    const delivering = x.delivering !== undefined && x.delivering >= 0;
-    // During delivery of a software event (INT n, INT3, INTO, INT1) the saved
-    // RIP is that of the instruction itself (SDM 28.3.3), not the next one.
-    const soft = delivering && (x.deliveringType ?? 3) >= 4;
-    const rip = delivering && !soft ? v.rip : x.ip0 ?? v.rip;
-    if (delivering) {
-      // The violation interrupted the delivery of an event through L2's IDT:
-      // report it as IDT-vectoring information so that L1 can re-inject it (SDM 28.2.4).
-      const err = x.deliveringError ?? -1;
-      info.idtInfo = intrInfo(x.delivering!, x.deliveringType ?? 3, err >= 0);
-      info.idtError = err >= 0 ? err : 0;
-      if ((x.deliveringType ?? 3) >= 4) info.instrLen = x.deliveringLength ?? 0;
-    }
-    performVmExit(n, rip);
+  /**
+   * Translate for reading without side effects (a debugger's look): the
+   * walk's accessed/dirty writes are dropped, nothing is cached and no
+   * fault is recorded. Returns the L1 physical address or -1.
+   */
+  peekGpa(gpa: number): number {
+    const mem = this.n.mem;
+    const quiet = { read32: (a: number) => mem.read(a, 4), write32: () => {} };
+    const r = new EptResult();
+    return eptWalk(quiet, this.eptp, gpa, EPT_READ, r, eptCapsOf(this.n.features)) ? r.hpa : -1;
   }
+}
+
+/**
+ * Perform the EPT-violation or misconfiguration VM exit for an exit the
+ * CPU raised on the bus (SDM Vol. 3C 28.2.1, 29.3.3).
+ */
+export function reflectEptExit(n: Nested, exit: EptExit): "reflected" {
+  const v = n.vcpu;
+  const info = n.info;
+  const misconfig = exit.kind === "ept-misconfig";
+  if (misconfig) info.begin(Reason.EPT_MISCONFIG);
+  else info.begin(Reason.EPT_VIOLATION).qual(exit.qualification);
+  info.guestPhys = exit.gpa;
+  if (exit.linear === exit.linear && !misconfig) info.guestLinear = exit.linear;
+  // Fault-like: RIP of the instruction (or the boundary during event delivery).
+  const delivering = v.delivering >= 0;
+  // During delivery of a software event (INT n, INT3, INTO, INT1) the saved
+  // RIP is that of the instruction itself (SDM 28.3.3), not the next one.
+  const soft = delivering && v.deliveringType >= 4;
+  const rip = delivering && !soft ? v.rip : v.ip0;
+  if (delivering) {
+    // The violation interrupted the delivery of an event through L2's IDT:
+    // report it as IDT-vectoring information so that L1 can re-inject it (SDM 28.2.4).
+    const err = v.deliveringError;
+    info.idtInfo = intrInfo(v.delivering, v.deliveringType, err >= 0);
+    info.idtError = err >= 0 ? err : 0;
+    if (v.deliveringType >= 4) info.instrLen = v.deliveringLength;
+  }
+  performVmExit(n, rip);
+  return "reflected";
 }
 
 /** Begin nested EPT for an entry with "enable EPT" (EPTP already checked). */

@@ -2,7 +2,27 @@ import assert from "node:assert/strict";
 import { entryFixture, GUEST_RIP, HOST_RIP } from "../entry/testing.ts";
 import { CAPS } from "../entry/check_controls.ts";
 import { PROC, PROC2 } from "../controls.ts";
-import { memOperand } from "../testing.ts";
+import { memOperand, type VmxHarness } from "../testing.ts";
+
+/**
+ * Translate an L2 guest-physical address as the CPU does while L2 runs:
+ * through the vCPU's translator, and on failure raise the EPT exit on the
+ * (fake) exit bus, where the VMX plugin's interceptor reflects it to L1.
+ */
+function xlate(h: VmxHarness, gpa: number, access: number, linear: number, walk: boolean): number {
+  const t = h.vcpu.guestPhysical;
+  assert.ok(t !== null, "a translator is installed while L2 runs with EPT");
+  const r = t.translateGpa(gpa, access, linear, walk);
+  if (r === -1) {
+    const f = t.fault;
+    assert.equal(
+      h.host.dispatch({ ...f, level: 2, instructionLength: 0 }),
+      "reflected",
+      "the EPT exit is L1's",
+    );
+  }
+  return r;
+}
 
 const EPT_ROOT = 0x80000;
 const EPTP = EPT_ROOT | (3 << 3) | 6; // WB, 4-level
@@ -35,12 +55,10 @@ Deno.test("EPT guest: a violation goes to L1, which maps the page and resumes", 
   const mem = f.h.memory;
   assert.deepEqual(f.launch(), { kind: "reflected" });
   const v = f.h.vcpu;
-  const hook = v.nonRootHook!;
-  assert.equal(typeof hook.translateGpa, "function");
   // Read of an unmapped page, with a guest-linear address (translation of it).
   v.rip = GUEST_RIP + 3;
-  (v as unknown as { ip0: number }).ip0 = GUEST_RIP; // as cpu/Cpu: start of the current instruction
-  assert.equal(hook.translateGpa!(0x5123, 1, 0x7fff5123, false), -1);
+  v.ip0 = GUEST_RIP; // as cpu/Cpu: start of the current instruction
+  assert.equal(xlate(f.h, 0x5123, 1, 0x7fff5123, false), -1);
   assert.equal(v.nonRoot, false);
   assert.equal(v.rip, HOST_RIP);
   assert.equal(f.get("VM_EXIT_REASON"), 48);
@@ -52,8 +70,8 @@ Deno.test("EPT guest: a violation goes to L1, which maps the page and resumes", 
   // L1 maps the page read-only and resumes; a read works, a write violates.
   map(mem, 0x5000, 0x9000, 1);
   assert.deepEqual(f.launch(true), { kind: "reflected" });
-  assert.equal(v.nonRootHook!.translateGpa!(0x5123, 1, NaN, false), 0x9123);
-  assert.equal(v.nonRootHook!.translateGpa!(0x5123, 2, NaN, true), -1);
+  assert.equal(xlate(f.h, 0x5123, 1, NaN, false), 0x9123);
+  assert.equal(xlate(f.h, 0x5123, 2, NaN, true), -1);
   assert.equal(f.get("VM_EXIT_REASON"), 48);
   // Write access, read permission in bits 5:3; no linear address (page walk).
   assert.equal(f.get64("EXIT_QUALIFICATION"), 0x2 | 0x8);
@@ -65,7 +83,7 @@ Deno.test("EPT guest: a violation goes to L1, which maps the page and resumes", 
   f.h.vcpu.rip = HOST_RIP;
   assert.equal(f.h.exec("invept", { regReg: 1, mem: memOperand(0xc00) }).kind, "succeed");
   assert.deepEqual(f.launch(true), { kind: "reflected" });
-  assert.equal(v.nonRootHook!.translateGpa!(0x5ff0, 2, NaN, false), 0x9ff0);
+  assert.equal(xlate(f.h, 0x5ff0, 2, NaN, false), 0x9ff0);
   assert.equal(f.n.stats.l2ToL1[48], 2);
 });
 
@@ -73,8 +91,7 @@ Deno.test("EPT misconfiguration (write without read) → exit 49 with the guest-
   const f = eptFixture();
   map(f.h.memory, 0x6000, 0xa000, 2);
   f.launch();
-  const v = f.h.vcpu;
-  assert.equal(v.nonRootHook!.translateGpa!(0x6010, 1, 0x6010, false), -1);
+  assert.equal(xlate(f.h, 0x6010, 1, 0x6010, false), -1);
   assert.equal(f.get("VM_EXIT_REASON"), 49);
   assert.equal(f.get64("GUEST_PHYSICAL_ADDRESS"), 0x6010);
   assert.equal(f.get64("EXIT_QUALIFICATION"), 0);
@@ -132,15 +149,11 @@ Deno.test("INVEPT/INVVPID operand checks: VMfail(28) for bad types, bad EPTP, VP
 Deno.test("EPT violation during event delivery reports IDT-vectoring information", () => {
   const f = eptFixture();
   f.launch();
-  const v = f.h.vcpu as unknown as {
-    delivering: number;
-    deliveringType: number;
-    deliveringError: number;
-  };
+  const v = f.h.vcpu;
   v.delivering = 14;
   v.deliveringType = 3;
   v.deliveringError = 2;
-  assert.equal(f.h.vcpu.nonRootHook!.translateGpa!(0x7008, 2, NaN, false), -1);
+  assert.equal(xlate(f.h, 0x7008, 2, NaN, false), -1);
   assert.equal(f.get("VM_EXIT_REASON"), 48);
   assert.equal(f.get("IDT_VECTORING_INFO"), 0x80000b0e);
   assert.equal(f.get("IDT_VECTORING_ERROR_CODE"), 2);

@@ -5,9 +5,10 @@
  * @module
  */
 
+import type { Vcpu } from "../../core/vcpu.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import { EXIT } from "../controls.ts";
-import { big, Msr, setSysenter, type VcpuX } from "../entry/cpu_extras.ts";
+import { big, Msr, setSysenter } from "../entry/vcpu_access.ts";
 import { pdpteOk } from "../entry/check_guest.ts";
 import { O, r16, r32, rhi, rlin, ru64 } from "../entry/offsets.ts";
 import { AbortCode } from "./reasons.ts";
@@ -28,12 +29,14 @@ const HOST_SEL = [
  * Load the host state. Returns 0, or a VMX-abort code when the host state
  * cannot be loaded (host PDPTEs with reserved bits: abort 2).
  * `clearDebugctl`: IA32_DEBUGCTL must be cleared (it may be non-zero).
+ * `physBits`: MAXPHYADDR for the PDPTE reserved-bit check.
  */
 export function loadHostState(
-  v: VcpuX,
+  v: Vcpu,
   d: DataView,
   mem: GuestMemory,
   clearDebugctl: boolean,
+  physBits: number,
 ): number {
   const exit = r32(d, O.VM_EXIT_CONTROLS);
   const hostLm = (exit & EXIT.HOST_ADDRESS_SPACE_SIZE) !== 0;
@@ -98,7 +101,7 @@ export function loadHostState(
   if (!hostLm && (v.cr4 & 0x20) !== 0 && (v.cr0 & 0x80000000) !== 0) {
     const base = (v.cr3 & 0xffffffe0) >>> 0;
     for (let i = 0; i < 4; i++) {
-      if (!pdpteOk(mem.read(base + 8 * i, 4), mem.read(base + 8 * i + 4, 4))) {
+      if (!pdpteOk(mem.read(base + 8 * i, 4), mem.read(base + 8 * i + 4, 4), physBits)) {
         return AbortCode.HOST_PDPTE;
       }
     }

@@ -5,8 +5,9 @@
  * @module
  */
 
+import type { Vcpu } from "../../core/vcpu.ts";
 import { ENTRY, EXIT } from "../controls.ts";
-import { getSysenter, hiOf, loOf, Msr, type SysenterOut, type VcpuX } from "../entry/cpu_extras.ts";
+import { getSysenter, hiOf, loOf, Msr, type SysenterOut } from "../entry/vcpu_access.ts";
 import { SEG_FIELDS } from "../entry/check_guest.ts";
 import { O, r32, w16, w32, w64, wnum } from "../entry/offsets.ts";
 import type { ExitInfo } from "./exit_info.ts";
@@ -22,7 +23,7 @@ const sys: SysenterOut = { cs: 0, esp: 0, eip: 0 };
  * caused the exit for fault-like and instruction exits, the next
  * instruction for trap-like ones).
  */
-export function saveGuestState(v: VcpuX, d: DataView, rip: number): void {
+export function saveGuestState(v: Vcpu, d: DataView, rip: number): void {
   const exit = r32(d, O.VM_EXIT_CONTROLS);
   wnum(d, O.GUEST_CR0, v.cr0 >>> 0);
   wnum(d, O.GUEST_CR3, v.cr3);

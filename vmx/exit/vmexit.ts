@@ -7,7 +7,7 @@
 
 import { EXIT, PIN } from "../controls.ts";
 import { loadMsrList, storeMsrList } from "../entry/msr_list.ts";
-import { loadPdpteRegisters } from "../entry/cpu_extras.ts";
+import { loadPdpteRegisters } from "../entry/vcpu_access.ts";
 import { O, r32, w32 } from "../entry/offsets.ts";
 import type { Nested } from "../nonroot/session.ts";
 import { OFF_ABORT } from "../vmcs12/layout.ts";
@@ -15,17 +15,17 @@ import { loadHostState } from "./load_host.ts";
 import { AbortCode, EXIT_REASON_ENTRY_FAILURE, intrInfo, Reason } from "./reasons.ts";
 import { saveGuestState, writeExitInfo } from "./save_guest.ts";
 
-/** Stop L2 bookkeeping on the vCPU: timer, windows, TSC offset, hook. */
+/** Stop L2 bookkeeping on the vCPU: timer, windows, TSC offset, EPT translator. */
 function leaveNonRoot(n: Nested): void {
   const v = n.vcpu;
   if (n.timer !== null) {
     n.timer.cancel();
     n.timer = null;
   }
-  if (v.windowRequests !== undefined) v.windowRequests = 0;
-  if (v.tscOffset !== undefined && n.inL2) v.tscOffset = n.l1TscOffset;
+  v.windowRequests = 0;
+  if (n.inL2) v.tscOffset = n.l1TscOffset;
   v.nonRoot = false;
-  v.nonRootHook = null;
+  v.guestPhysical = null;
   n.inL2 = false;
   n.ept = null;
   n.injectedPending = false;
@@ -97,7 +97,7 @@ function preemptionRemaining(n: Nested): number {
 function finishToHost(n: Nested, nmiBlocked: boolean): void {
   const v = n.vcpu;
   const d = n.d;
-  const abort = loadHostState(v, d, n.mem, n.debugctlLoaded);
+  const abort = loadHostState(v, d, n.mem, n.debugctlLoaded, n.features.physBits);
   n.debugctlLoaded = false;
   v.interruptibility = nmiBlocked ? 8 : 0;
   if (abort !== 0) {
@@ -151,7 +151,7 @@ export function vmxAbort(n: Nested, code: number): void {
   const v = n.vcpu;
   n.d.setUint32(OFF_ABORT, code >>> 0, true);
   v.nonRoot = false;
-  v.nonRootHook = null;
+  v.guestPhysical = null;
   v.activity = "shutdown";
   v.stateChanged();
   n.onShutdown();

@@ -8,6 +8,6 @@
 
 export * from "./bitmaps.ts";
 export * from "./cr.ts";
-export * from "./hook.ts";
+export * from "./exit_decision.ts";
 export * from "./instr_info.ts";
 export * from "./session.ts";

@@ -8,20 +8,19 @@
  */
 
 import type { Timer, VirtualClock } from "../../core/clock.ts";
-import type { NonRootHook, PendingEvent } from "../../core/vcpu.ts";
+import type { PendingEvent, Vcpu } from "../../core/vcpu.ts";
 import type { GuestMemory } from "../../mm/types.ts";
 import type { VmxFeatures } from "../features.ts";
 import type { VmxState } from "../state.ts";
 import type { Vmcs12 } from "../vmcs12/vmcs12.ts";
-import type { VcpuX } from "../entry/cpu_extras.ts";
 import { ExitInfo } from "../exit/exit_info.ts";
 import { VmxStats } from "../stats.ts";
 import type { NestedEpt } from "../ept/nested_ept.ts";
 
 /** Everything one vCPU needs for VM entries, L2 execution and VM exits. */
 export class Nested {
-  /** The vCPU (with the CPU engine's optional fast fields). */
-  readonly vcpu: VcpuX;
+  /** The vCPU. */
+  readonly vcpu: Vcpu;
   /** L1's physical memory (L0 guest-physical). */
   readonly mem: GuestMemory;
   /** The virtual clock (preemption timer), when the machine has one. */
@@ -61,14 +60,10 @@ export class Nested {
   ept: NestedEpt | null = null;
   /** The reusable exit-information record. */
   readonly info: ExitInfo = new ExitInfo();
-  /** The hook installed on the vCPU while L2 runs (set by the hook module). */
-  hook: NonRootHook = { onExit: () => "pass" };
-  /** The hook with EPT translation (installed when L2 runs with "enable EPT"). */
-  hookEpt: NonRootHook = { onExit: () => "pass" };
 
   /** Create the nested state of one vCPU. */
   constructor(
-    vcpu: VcpuX,
+    vcpu: Vcpu,
     mem: GuestMemory,
     clock: VirtualClock | null,
     state: VmxState,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { Machine } from "../machine.ts";
-import type { Plugin } from "../plugin.ts";
-import { restoreMachine, saveMachine } from "./machine_snapshot.ts";
-import { SnapshotError, SnapshotMismatchError } from "./format.ts";
+import { newPcMachine } from "../plugins/pc_machine.ts";
+import type { Plugin } from "../core/plugin.ts";
+import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
+import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
 
 const counter = (name = "counter", stateVersion = 1, version = "1.0.0"): Plugin & {
   disposed: number;
@@ -27,13 +27,13 @@ async function refused(run: () => Promise<unknown>, re: RegExp): Promise<void> {
 }
 
 Deno.test("machine snapshot: RAM contents and CPU registers survive a round trip", async () => {
-  const m = new Machine({ memoryMiB: 8, plugins: [counter()] });
+  const m = newPcMachine({ memoryMiB: 8, plugins: [counter()] });
   m.memory.write32(0x2000, 0xfeedf00d);
   m.memory.write32(0x7f0000, 0x12345678);
   m.cpu.gpr[6] = 0xabcdef01;
   const snap = await saveMachine(m);
   m.dispose();
-  const r = await restoreMachine(snap, () => new Machine({ memoryMiB: 8, plugins: [counter()] }));
+  const r = await restoreMachine(snap, () => newPcMachine({ memoryMiB: 8, plugins: [counter()] }));
   assert.equal(r.memory.read32(0x2000), 0xfeedf00d);
   assert.equal(r.memory.read32(0x7f0000), 0x12345678);
   assert.equal(r.cpu.gpr[6], 0xabcdef01);
@@ -41,7 +41,7 @@ Deno.test("machine snapshot: RAM contents and CPU registers survive a round trip
 });
 
 Deno.test("machine snapshot: refusals dispose the half-built machine", async () => {
-  const m = new Machine({ memoryMiB: 8, plugins: [counter()] });
+  const m = newPcMachine({ memoryMiB: 8, plugins: [counter()] });
   const full = await saveMachine(m);
   m.memory.write8(0x3000, 1);
   const delta = await saveMachine(m, { incremental: true });
@@ -50,17 +50,17 @@ Deno.test("machine snapshot: refusals dispose the half-built machine", async () 
 
   const other = counter("other");
   await refused(
-    () => restoreMachine(full, () => new Machine({ memoryMiB: 8, plugins: [other] })),
+    () => restoreMachine(full, () => newPcMachine({ memoryMiB: 8, plugins: [other] })),
     /^snapshot does not fit this machine: plugin "counter" has state in the snapshot but is not loaded; plugin "other" holds state but was not in the snapshot$/,
   );
   assert.equal(other.disposed, 1, "the refused machine was disposed");
   const small = counter();
   await refused(
-    () => restoreMachine(full, () => new Machine({ memoryMiB: 4, plugins: [small] })),
+    () => restoreMachine(full, () => newPcMachine({ memoryMiB: 4, plugins: [small] })),
     /RAM is 8 MiB in the snapshot, 4 MiB here/,
   );
   assert.equal(small.disposed, 1);
-  const build = () => new Machine({ memoryMiB: 8, plugins: [counter()] });
+  const build = () => newPcMachine({ memoryMiB: 8, plugins: [counter()] });
   await refused(() => restoreMachine([delta], build), /must be a full snapshot/);
   await refused(() => restoreMachine([full, delta2], build), /does not follow/);
   await refused(() => restoreMachine([full, full], build), /expected a delta/);
@@ -72,19 +72,19 @@ Deno.test("machine snapshot: refusals dispose the half-built machine", async () 
 
 Deno.test("machine snapshot: plugins match by name and state version only", async () => {
   const observer: Plugin = { name: "observer", version: "0.0.1", apiVersion: 1, setup() {} };
-  const m = new Machine({ memoryMiB: 4, plugins: [counter()] });
+  const m = newPcMachine({ memoryMiB: 4, plugins: [counter()] });
   const snap = await saveMachine(m);
   m.dispose();
   // A newer semver with the same state version, plus a stateless observer: restores.
   const r = await restoreMachine(
     snap,
-    () => new Machine({ memoryMiB: 4, plugins: [counter("counter", 1, "1.0.1"), observer] }),
+    () => newPcMachine({ memoryMiB: 4, plugins: [counter("counter", 1, "1.0.1"), observer] }),
   );
   r.dispose();
   // Another state version: refused, naming both versions, as a mismatch.
   await assert.rejects(
     () =>
-      restoreMachine(snap, () => new Machine({ memoryMiB: 4, plugins: [counter("counter", 2)] })),
+      restoreMachine(snap, () => newPcMachine({ memoryMiB: 4, plugins: [counter("counter", 2)] })),
     (e: unknown) =>
       e instanceof SnapshotMismatchError &&
       e.message ===

@@ -4,6 +4,7 @@ import { type EntryFixture, entryFixture, GUEST_RIP, HOST_RIP } from "../entry/t
 import { CAPS } from "../entry/check_controls.ts";
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import type { FieldName } from "../vmcs12/fields.ts";
+import { offerL2 } from "../testing.ts";
 
 const PROC0 = CAPS.proc.must1;
 const SEC = (PROC0 | PROC.ACTIVATE_SECONDARY_CONTROLS) >>> 0;
@@ -19,7 +20,7 @@ function run(
   const v = f.h.vcpu;
   v.rip = GUEST_RIP + exit.instructionLength;
   if (exit.kind === "monitor-trap") v.retired++; // an L2 instruction completed
-  const d = v.nonRootHook!.onExit(exit);
+  const d = offerL2(f.h, exit);
   return { f, d };
 }
 
@@ -198,7 +199,7 @@ Deno.test("I/O: unconditional exiting, bitmaps (incl. wrap), qualification; L0 g
     setBits(f);
     f.launch();
     f.h.vcpu.rip = GUEST_RIP + 1;
-    const d = f.h.vcpu.nonRootHook!.onExit(io(port, size, "out", true));
+    const d = offerL2(f.h, io(port, size, "out", true));
     assert.equal(d, exits ? "reflected" : "pass", `port ${port.toString(16)} size ${size}`);
   }
 });
@@ -256,7 +257,7 @@ Deno.test("RDMSR/WRMSR: all exit without bitmaps; bitmap quarters decide otherwi
     f.h.memory.write(0xa000 + 3072 + 16, 1, 1); // write-high 0x80
     f.launch();
     f.h.vcpu.rip = GUEST_RIP + 2;
-    const d = f.h.vcpu.nonRootHook!.onExit(e);
+    const d = offerL2(f.h, e);
     assert.equal(d, exits ? "reflected" : "pass", JSON.stringify(e));
     if (exits) assert.equal(f.get("VM_EXIT_REASON"), e.kind === "rdmsr" ? 31 : 32);
   }
@@ -550,7 +551,7 @@ Deno.test("NMI exiting; external-interrupt exiting with acknowledge-on-exit", ()
   );
   f.launch();
   let acked = 0;
-  (f.h.vcpu as unknown as { intSource: unknown }).intSource = {
+  f.h.vcpu.intSource = {
     hasInterrupt: () => true,
     acknowledge: () => {
       acked++;
@@ -558,7 +559,7 @@ Deno.test("NMI exiting; external-interrupt exiting with acknowledge-on-exit", ()
     },
   };
   f.h.vcpu.rip = GUEST_RIP;
-  assert.equal(f.h.vcpu.nonRootHook!.onExit(ext), "reflected");
+  assert.equal(offerL2(f.h, ext), "reflected");
   assert.equal(acked, 1);
   assert.equal(f.get("VM_EXIT_INTR_INFO"), (0x80000000 | 0x31) >>> 0);
 });
@@ -608,7 +609,7 @@ Deno.test("preemption timer on the virtual clock: exit 52 and the saved value", 
   f.launch(true);
   clock.advanceTo(clock.now + 32 * 40);
   f.h.vcpu.rip = GUEST_RIP + 2;
-  f.h.vcpu.nonRootHook!.onExit({
+  offerL2(f.h, {
     ...base,
     kind: "cpuid",
     instructionLength: 2,
@@ -632,7 +633,7 @@ Deno.test("guest state saved at exit and restored by VMRESUME (registers, segmen
   v.cr3 = 0x99000;
   v.seg[4].base = 0x12340000;
   v.rip = 0x600002;
-  v.nonRootHook!.onExit({
+  offerL2(f.h, {
     ...base,
     kind: "cpuid",
     instructionLength: 2,
@@ -665,7 +666,7 @@ Deno.test("IDT-vectoring information when an exit interrupts delivery of the inj
   f.set("VM_ENTRY_INTR_INFO", 0x80000b0d); // #GP with error code
   f.set("VM_ENTRY_EXCEPTION_ERROR_CODE", 0);
   f.launch();
-  f.h.vcpu.nonRootHook!.onExit(exc(14, 0, "hardware", 0, 0x5000));
+  offerL2(f.h, exc(14, 0, "hardware", 0, 0x5000));
   assert.equal(f.get("IDT_VECTORING_INFO"), 0x80000b0d);
   assert.equal(f.get("IDT_VECTORING_ERROR_CODE"), 0);
 });
@@ -681,7 +682,6 @@ Deno.test("snapshot of part 2 while L2 runs: restored session keeps hook, TSC of
   g.h.memory.writeBytes(0, f.h.memory.readBytes(0, 0x30000));
   g.h.plugin.loadState!(saved);
   assert.equal(g.h.vcpu.nonRoot, true);
-  assert.notEqual(g.h.vcpu.nonRootHook, null);
   assert.equal(g.n.inL2, true);
   assert.equal(g.n.clock!.pending, 1, "preemption timer re-armed");
   g.n.clock!.advanceTo(g.n.clock!.now + 10 * 32);
@@ -716,7 +716,7 @@ Deno.test("VM-exit MSR-store list (IA32_TSC without L2's offset) and MSR-load li
   f.set("VM_EXIT_MSR_LOAD_ADDR", 0x7000);
   f.launch();
   v.retired = 1234;
-  v.nonRootHook!.onExit(cpuidExit());
+  offerL2(f.h, cpuidExit());
   assert.equal(v.nonRoot, false);
   assert.equal(mem.read(0x6008, 4), 1234, "TSC stored");
   assert.equal(mem.read(0x6018, 4), 0x00070406, "PAT stored (low)");
@@ -732,7 +732,7 @@ Deno.test("VMX abort: a failing VM-exit MSR-load entry writes abort indicator 4 
   f.set("VM_EXIT_MSR_LOAD_ADDR", 0x7000);
   f.launch();
   const v = f.h.vcpu;
-  v.nonRootHook!.onExit(cpuidExit());
+  offerL2(f.h, cpuidExit());
   assert.equal(f.vmcs.abortIndicator, 4);
   assert.equal(v.activity, "shutdown");
   assert.equal(v.nonRoot, false);
@@ -744,7 +744,7 @@ Deno.test("VMX abort: MSR-store failure (1) and host PDPTE failure (2)", () => {
   f.set("VM_EXIT_MSR_STORE_COUNT", 1);
   f.set("VM_EXIT_MSR_STORE_ADDR", 0x6000);
   f.launch();
-  f.h.vcpu.nonRootHook!.onExit(cpuidExit());
+  offerL2(f.h, cpuidExit());
   assert.equal(f.vmcs.abortIndicator, 1);
   assert.equal(f.h.vcpu.activity, "shutdown");
   // A 32-bit PAE host whose PDPT has a reserved bit set.
@@ -759,7 +759,7 @@ Deno.test("VMX abort: MSR-store failure (1) and host PDPTE failure (2)", () => {
   g.h.memory.write(0x51000, 4, 0x60001 | 0x4);
   assert.deepEqual(g.launch(), { kind: "reflected" });
   assert.equal(g.h.vcpu.nonRoot, true);
-  g.h.vcpu.nonRootHook!.onExit(cpuidExit());
+  offerL2(g.h, cpuidExit());
   assert.equal(g.vmcs.abortIndicator, 2);
   assert.equal(g.h.vcpu.activity, "shutdown");
 });

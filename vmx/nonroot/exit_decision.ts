@@ -1,36 +1,25 @@
 /**
- * The non-root hook: for every exit-capable event of L2, decide from
- * vmcs12's controls whether L1 gets a VM exit ("reflected", after
- * performing it) or nestvm handles the event itself ("pass": offered to
- * nestvm's plugins or the CPU's default). SDM Vol. 3C 26.1-26.2
+ * The L2 exit decision, run by the VMX plugin's interceptor on the exit
+ * bus: for every exit the CPU raises at level 2, decide from vmcs12's
+ * controls whether L1 gets a VM exit ("reflected", after performing it)
+ * or nestvm handles the event itself ("pass": offered to nestvm's
+ * plugins, then the CPU's default). SDM Vol. 3C 26.1-26.2
  * ("Instructions that cause VM exits", "Other causes of VM exits").
  *
  * @module
  */
 
-import type { NonRootHook } from "../../core/vcpu.ts";
 import type { CrAccessExit, ExceptionExit, ExitDisposition, VmExit } from "../../core/vmexit.ts";
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import { O, r32 } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
-import { INTR_INFO_ERROR_CODE, intrInfo, IntrType, Reason } from "../exit/reasons.ts";
+import { intrInfo, IntrType, Reason } from "../exit/reasons.ts";
 import { basicReasonOf, vmxInstructionReason } from "../stats.ts";
 import { ioExits, msrExits } from "./bitmaps.ts";
 import { crAccess } from "./cr.ts";
 import { addrSizeCode, descriptorInstrInfo, displacementQual, vmxInstrInfo } from "./instr_info.ts";
 import type { Nested } from "./session.ts";
-
-/** Build the hooks of a nested session: plain, and with EPT translation. */
-export function createHooks(n: Nested): { plain: NonRootHook; ept: NonRootHook } {
-  const onExit = (exit: VmExit): ExitDisposition => onL2Exit(n, exit);
-  const plain: NonRootHook = { onExit };
-  const ept: NonRootHook = {
-    onExit,
-    translateGpa: (gpa, access, linear, isPageWalk) =>
-      n.ept === null ? gpa : n.ept.translateGpa(gpa, access, linear, isPageWalk),
-  };
-  return { plain, ept };
-}
+import { reflectEptExit } from "../ept/nested_ept.ts";
 
 /** Decide on one L2 event; counts it under L2->L1 or L2->L0. */
 export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
@@ -48,10 +37,7 @@ export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
 /** The RIP to save for an exit caused by an instruction of `len` bytes (0: an event). */
 function ripOf(n: Nested, len: number): number {
   const v = n.vcpu;
-  if (len === 0) return v.rip;
-  if (v.ip0 !== undefined) return v.ip0;
-  const r = v.rip - len;
-  return v.mode === "long64" ? r : r >>> 0;
+  return len === 0 ? v.rip : v.ip0;
 }
 
 /**
@@ -211,7 +197,7 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       info.begin(Reason.EXTERNAL_INTERRUPT);
       if ((r32(d, O.VM_EXIT_CONTROLS) & EXIT.ACKNOWLEDGE_INTERRUPT_ON_EXIT) !== 0) {
         const src = v.intSource;
-        if (src !== undefined && src !== null && src.hasInterrupt()) {
+        if (src !== null && src.hasInterrupt()) {
           info.intrInfo = intrInfo(src.acknowledge(), IntrType.EXTERNAL, false);
         }
       }
@@ -230,6 +216,10 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
         (r32(d, O.PIN_BASED_VM_EXEC_CONTROL) & PIN.PREEMPTION_TIMER) !== 0,
         Reason.PREEMPTION_TIMER,
       );
+    case "ept-violation":
+    case "ept-misconfig":
+      // Only raised while L1's EPT translates L2's addresses: always L1's.
+      return n.ept !== null ? reflectEptExit(n, exit) : "pass";
     case "mmio":
       return "pass";
     default:
@@ -262,6 +252,7 @@ const EXC_TYPE: Readonly<Record<ExceptionExit["type"], number>> = {
  */
 function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
   const d = n.d;
+  const v = n.vcpu;
   const info = n.info;
   const type = EXC_TYPE[exit.type];
   if (type === IntrType.NMI) {
@@ -286,25 +277,18 @@ function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
   // #DB: the DR6 bits it would have set (B0-B3, BD, BS) go to the
   // qualification; DR6 itself is left alone (SDM 27.1, Table 28-1).
   if (vector === 1 && type === IntrType.HARDWARE_EXCEPTION) {
-    const cpu = n.vcpu as { dbPending?: number };
-    info.qual((cpu.dbPending ?? 0) & 0x600f);
-    if (cpu.dbPending !== undefined) cpu.dbPending = 0;
+    info.qual(v.dbPending & 0x600f);
+    v.dbPending = 0;
   }
   // Raised while delivering another event through L2's IDT: IDT-vectoring information.
-  const x = n.vcpu as {
-    vectoring?: number;
-    deliveringType?: number;
-    deliveringError?: number;
-    deliveringLength?: number;
-  };
   let reported = -1;
-  if (x.vectoring !== undefined && x.vectoring >= 0) {
-    const err = x.deliveringError ?? -1;
-    const t = x.deliveringType ?? IntrType.HARDWARE_EXCEPTION;
-    info.idtInfo = intrInfo(x.vectoring, t, err >= 0);
+  if (v.vectoring >= 0) {
+    const err = v.deliveringError;
+    const t = v.deliveringType;
+    info.idtInfo = intrInfo(v.vectoring, t, err >= 0);
     info.idtError = err >= 0 ? err : 0;
     // Software events report their instruction length (SDM 28.2.4).
-    if (t >= IntrType.SOFTWARE_INTERRUPT) reported = x.deliveringLength ?? 0;
+    if (t >= IntrType.SOFTWARE_INTERRUPT) reported = v.deliveringLength;
   }
   const hasEc = exit.errorCode >= 0 && type === IntrType.HARDWARE_EXCEPTION;
   info.intrInfo = intrInfo(exit.vector, type, hasEc);
@@ -313,8 +297,6 @@ function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
   const len = type === IntrType.HARDWARE_EXCEPTION ? 0 : exit.instructionLength;
   return reflect(n, len, reported >= 0 ? reported : len);
 }
-
-void INTR_INFO_ERROR_CODE;
 
 /** Control-register accesses (SDM 26.1.3, qualification Table 28-3). */
 function crExit(n: Nested, exit: CrAccessExit, proc: number): ExitDisposition {

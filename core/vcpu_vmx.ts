@@ -1,0 +1,106 @@
+/**
+ * The part of the vCPU contract that a hypervisor plugin (the VMX plugin)
+ * needs beyond architectural registers: TSC offsetting, window requests,
+ * the state of the event being delivered (IDT-vectoring information), the
+ * address of the instruction being executed, the PAE PDPTE registers,
+ * pending debug exceptions, the STI/MOV SS shadow, the SYSENTER MSRs as
+ * numbers, the interrupt source, and the guest-physical translator (EPT)
+ * used while L2 runs. {@link Vcpu} extends it, so every CPU engine
+ * implements it and the VMX plugin needs no casts.
+ *
+ * @module
+ */
+
+import type { InterruptSource } from "./vcpu.ts";
+
+/** Bits of {@link VcpuVirtualization.windowRequests}. */
+export const enum WindowRequest {
+  /** Offer an "interrupt-window" exit when RFLAGS.IF = 1 and no STI/MOV SS blocking. */
+  INTERRUPT = 1,
+  /** Offer an "nmi-window" exit when NMIs are not blocked. */
+  NMI = 2,
+  /** Offer a "monitor-trap" exit at every instruction boundary. */
+  MONITOR_TRAP = 4,
+  /** External-interrupt exiting: offer pending interrupts even with RFLAGS.IF = 0. */
+  EXTERNAL_INTERRUPT = 8,
+}
+
+/**
+ * Why the last {@link GuestPhysicalTranslator.translateGpa} failed: an EPT
+ * violation or misconfiguration, with what the "ept-violation" /
+ * "ept-misconfig" exit reports.
+ */
+export interface GuestPhysicalFault {
+  /** Violation (access not allowed) or misconfiguration (malformed entry). */
+  readonly kind: "ept-violation" | "ept-misconfig";
+  /** The guest-physical address whose translation failed. */
+  readonly gpa: number;
+  /** The guest-linear address of the access, or NaN when there is none. */
+  readonly linear: number;
+  /** Exit qualification (SDM Vol. 3C Table 28-7); 0 for a misconfiguration. */
+  readonly qualification: number;
+}
+
+/**
+ * Translates the guest-physical addresses of L2 (including those of its
+ * own page-table accesses) to L1-physical addresses, e.g. through L1's EPT.
+ * On failure it returns -1 and describes the failure in {@link fault}; the
+ * CPU then raises an "ept-violation" or "ept-misconfig" exit on the bus.
+ */
+export interface GuestPhysicalTranslator {
+  /**
+   * Translate `gpa` for `access` (1 read, 2 write, 4 execute); `linear` is
+   * the guest-linear address or NaN, `isPageWalk` true for a paging-structure
+   * access. Returns the L1-physical address or -1.
+   */
+  translateGpa(gpa: number, access: number, linear: number, isPageWalk: boolean): number;
+  /** The failure of the last call that returned -1. */
+  readonly fault: GuestPhysicalFault;
+  /**
+   * Translate `gpa` for reading without side effects (no accessed/dirty
+   * updates, no cache fill, no fault recorded), for debuggers; -1 if it is
+   * not mapped for reading. Optional: without it a debugger cannot read L2
+   * memory through this translator.
+   */
+  peekGpa?(gpa: number): number;
+}
+
+/** What the VMX plugin reads and writes on the vCPU besides registers. */
+export interface VcpuVirtualization {
+  /** Added to virtual time to give the TSC (as a number of ticks). */
+  tscOffset: number;
+  /** Which window exits the CPU offers in non-root operation (see {@link WindowRequest}); call `interruptStateChanged()` after setting. */
+  windowRequests: number;
+  /** The guest-physical translator used in non-root operation, or null for identity. */
+  guestPhysical: GuestPhysicalTranslator | null;
+  /** RIP of the instruction being executed (the fault restart point). */
+  readonly ip0: number;
+  /** The four PAE PDPTE registers (values lo + hi * 2^32); call `flushTlb()` after loading them. */
+  readonly pdpte: Float64Array;
+  /**
+   * DR6 bits (B0-B3, BD, BS) of the #DB being raised: they reach DR6 only
+   * when the #DB is delivered (a #DB VM exit reports them in the exit
+   * qualification instead and clears this).
+   */
+  dbPending: number;
+  /** Vector of the event being delivered through the IDT, or -1. */
+  readonly delivering: number;
+  /** Interruption type (VMX encoding) of the event being delivered. */
+  readonly deliveringType: number;
+  /** Error code of the event being delivered, or -1. */
+  readonly deliveringError: number;
+  /** Instruction length of the software event being delivered (0 otherwise). */
+  readonly deliveringLength: number;
+  /** Vector whose delivery raised the exception being offered now, or -1 (IDT-vectoring information). */
+  readonly vectoring: number;
+  /** Retired-instruction count until which STI/MOV SS blocking lasts. */
+  shadowUntil: number;
+  /** IA32_SYSENTER_CS. */
+  sysenterCs: number;
+  /** IA32_SYSENTER_ESP (canonical linear value). */
+  sysenterEsp: number;
+  /** IA32_SYSENTER_EIP (canonical linear value). */
+  sysenterEip: number;
+  /** The maskable-interrupt source (PIC or LAPIC), for acknowledge-on-exit. */
+  readonly intSource: InterruptSource | null;
+}

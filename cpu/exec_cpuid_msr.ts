@@ -1,0 +1,170 @@
+/**
+ * Handlers: CPUID, RDTSC/RDTSCP/RDPMC, RDMSR/WRMSR, XGETBV/XSETBV, and the
+ * unadvertised MONITOR/MWAIT/RDRAND/RDSEED/RSM/GETSEC (#UD). CPUID, MSRs
+ * and the TSC reads are offered to the exit bus.
+ *
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+import type { Insn } from "./icache.ts";
+import type { CpuidExit, MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
+import { ABANDON, gp, ud } from "./fault.ts";
+import { cpuidLeaf, type CpuidRegs } from "./model.ts";
+import { ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
+import { setReg } from "./regs.ts";
+import { offerSimple } from "./exits.ts";
+
+const TWO32 = 4294967296;
+const regs: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
+
+/** CPUID: the model's answer, offered to the bus (plugins may override). */
+export function cpuid(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const leaf = g[0];
+  const sub = g[2];
+  cpuidLeaf(c.model, leaf, sub, regs);
+  if (leaf === 1) {
+    if ((c.cr4 & 0x40000) !== 0) regs.ecx |= 1 << 27; // OSXSAVE
+    if ((c.apicBase & 0x800) === 0) regs.edx &= ~(1 << 9);
+    regs.ecx >>>= 0;
+  }
+  const e: CpuidExit = {
+    kind: "cpuid",
+    level: c.nonRoot ? 2 : 1,
+    instructionLength: i.len,
+    leaf,
+    subleaf: sub,
+    eax: regs.eax,
+    ebx: regs.ebx,
+    ecx: regs.ecx,
+    edx: regs.edx,
+  };
+  if (c.exits(e) === "reflected") throw ABANDON;
+  setReg(c, 0, 4, e.eax >>> 0, 0);
+  setReg(c, 3, 4, e.ebx >>> 0, 0);
+  setReg(c, 1, 4, e.ecx >>> 0, 0);
+  setReg(c, 2, 4, e.edx >>> 0, 0);
+}
+
+function simpleExit(
+  c: Cpu,
+  i: Insn,
+  kind:
+    | "rdtsc"
+    | "rdtscp"
+    | "rdpmc"
+    | "xsetbv"
+    | "monitor"
+    | "mwait"
+    | "rdrand"
+    | "rdseed"
+    | "rsm"
+    | "getsec",
+): boolean {
+  return offerSimple(c, kind, i.len);
+}
+
+/** RDTSC / RDTSCP (i.x = 1). */
+export function rdtsc(c: Cpu, i: Insn): void {
+  if (i.x === 1 && !c.model.features.has("rdtscp")) ud();
+  if ((c.cr4 & 4) !== 0 && c.cpl !== 0 && (c.cr0 & 1) !== 0) gp(0);
+  if (simpleExit(c, i, i.x === 1 ? "rdtscp" : "rdtsc")) return;
+  const t = Math.max(0, Math.floor(c.now() + c.tscOffset));
+  setReg(c, 0, 4, t % TWO32, 0);
+  setReg(c, 2, 4, Math.floor(t / TWO32) >>> 0, 0);
+  if (i.x === 1) setReg(c, 1, 4, c.tscAux >>> 0, 0);
+}
+
+/** RDPMC: no counters are implemented (#GP(0)). */
+export function rdpmc(c: Cpu, i: Insn): void {
+  if ((c.cr4 & 0x100) === 0 && c.cpl !== 0) gp(0);
+  if (simpleExit(c, i, "rdpmc")) return;
+  gp(0);
+}
+
+/** RDMSR. */
+export function rdmsr(c: Cpu, i: Insn): void {
+  if (c.cpl !== 0 && (c.cr0 & 1) !== 0) gp(0);
+  const idx = c.gpr[2];
+  let lo = 0;
+  let hi = 0;
+  let done = false;
+  const own = ownsMsr(idx);
+  // IA32_APIC_BASE is offered to the bus first: the LAPIC plugin owns it
+  // when loaded (mode transitions, MMIO placement); else the CPU answers.
+  if (c.nonRoot || !own || idx === 0x1b) {
+    const e: MsrReadExit = {
+      kind: "rdmsr",
+      level: c.nonRoot ? 2 : 1,
+      instructionLength: i.len,
+      msr: idx,
+      lo: 0,
+      hi: 0,
+    };
+    const r = c.exits(e);
+    if (r === "reflected") throw ABANDON;
+    if (r === "handled") {
+      lo = e.lo >>> 0;
+      hi = e.hi >>> 0;
+      done = true;
+    }
+  }
+  if (!done) {
+    const v = own ? readMsrCore(c, idx) : undefined;
+    if (v === undefined) gp(0);
+    lo = Number(v & 0xffffffffn);
+    hi = Number((v >> 32n) & 0xffffffffn);
+  }
+  setReg(c, 0, 4, lo, 0);
+  setReg(c, 2, 4, hi, 0);
+}
+
+/** WRMSR. */
+export function wrmsr(c: Cpu, i: Insn): void {
+  if (c.cpl !== 0 && (c.cr0 & 1) !== 0) gp(0);
+  const g = c.gpr;
+  const idx = g[2];
+  const lo = g[0];
+  const hi = g[4];
+  const own = ownsMsr(idx);
+  if (c.nonRoot || !own || idx === 0x1b) {
+    const e: MsrWriteExit = {
+      kind: "wrmsr",
+      level: c.nonRoot ? 2 : 1,
+      instructionLength: i.len,
+      msr: idx,
+      lo,
+      hi,
+    };
+    const r = c.exits(e);
+    if (r === "reflected") throw ABANDON;
+    if (r === "handled") return;
+  }
+  if (!own || !writeMsrCore(c, idx, (BigInt(hi) << 32n) | BigInt(lo))) gp(0);
+}
+
+/** XGETBV/XSETBV: #UD unless CR4.OSXSAVE (never set: XSAVE is not advertised). */
+export function xgetbv(c: Cpu, i: Insn): void {
+  if ((c.cr4 & 0x40000) === 0) ud();
+  if (i.x === 1) {
+    if (simpleExit(c, i, "xsetbv")) return;
+    if (c.cpl !== 0) gp(0);
+    if (c.gpr[2] !== 0 || (c.gpr[0] & 1) === 0 || (c.gpr[0] & ~1) !== 0 || c.gpr[4] !== 0) gp(0);
+    c.xcr0 = c.gpr[0];
+    return;
+  }
+  if (c.gpr[2] !== 0) gp(0);
+  setReg(c, 0, 4, c.xcr0, 0);
+  setReg(c, 2, 4, 0, 0);
+}
+
+/**
+ * MONITOR/MWAIT/RDRAND/RDSEED/RSM/GETSEC: not advertised (CPUID clear, CR4.SMXE
+ * cannot be set, no SMM), so #UD, also in VMX non-root operation: an
+ * invalid-opcode exception has priority over the VM exit these would
+ * otherwise cause (SDM Vol. 3C 26.1.1; GETSEC is #UD when CR4.SMXE = 0).
+ */
+export function unadvertised(_c: Cpu, _i: Insn): void {
+  ud();
+}

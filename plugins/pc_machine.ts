@@ -1,0 +1,105 @@
+/**
+ * The PC's composition of a {@link Machine}: guest memory from `mm/` with
+ * the PC RAM map (low RAM below the PCI hole, the rest above 4 GiB) and the
+ * `cpu/` interpreter with the CPU model named by a `-cpu` spec. The core
+ * receives both through its factories and never names `cpu/` or `mm/`.
+ *
+ * @example
+ * ```ts
+ * import { newPcMachine } from "./pc_machine.ts";
+ * const m = newPcMachine({ memoryMiB: 4 });
+ * m.memory.write32(0x1000, 0xf4); // HLT
+ * m.dispose();
+ * ```
+ *
+ * @module
+ */
+
+import { Machine, type MachineOptions } from "../core/machine.ts";
+import type { EngineFactory } from "../core/engine.ts";
+import { PluginConflictError } from "../core/plugin.ts";
+import { Cpu } from "../cpu/cpu.ts";
+import { type CpuModel, defaultModel, modelFromSpec } from "../cpu/model.ts";
+import { PhysicalMemory } from "../mm/physical.ts";
+import { pcRamLayout } from "../mm/regions.ts";
+
+/** A machine built from the PC parts: the `cpu/` engine over `mm/` memory. */
+export type PcMachine = Machine<Cpu, PhysicalMemory>;
+
+/** Options of {@link pcMachineOptions}: the machine's options without its factories, plus the PC parts. */
+export interface PcMachineOptions
+  extends Omit<MachineOptions<Cpu, PhysicalMemory>, "memory" | "engine"> {
+  /** Guest RAM in MiB (default 128). */
+  readonly memoryMiB?: number;
+  /** CPU model: a `-cpu` spec such as "max,-vmx,phys-bits=36", or a model object. */
+  readonly cpu?: string | CpuModel;
+}
+
+/**
+ * CPU model names accepted at the head of a `-cpu` spec. nestvm has one
+ * model (all the features it implements); QEMU's common names select it so
+ * that QEMU command lines work.
+ */
+export const CPU_MODEL_NAMES: readonly string[] = ["max", "host", "nestvm", "qemu64", "base"];
+
+/** Drop a leading model name from a spec like "max,-vmx". */
+function stripModelName(spec: string): string {
+  const [head, ...rest] = spec.split(",");
+  return CPU_MODEL_NAMES.includes(head.trim()) ? rest.join(",") : spec;
+}
+
+/** The CPU model a `-cpu` spec (or model object) names; throws RangeError for a bad spec. */
+export function pcCpuModel(cpu: string | CpuModel | undefined): CpuModel {
+  const model = typeof cpu === "string"
+    ? modelFromSpec(stripModelName(cpu))
+    : cpu ?? defaultModel();
+  if (typeof model === "string") throw new RangeError(`--cpu: ${model}`);
+  return model;
+}
+
+/** Guest memory with `bytes` of RAM in the PC layout. */
+export function pcMemory(bytes: number): PhysicalMemory {
+  const memory = new PhysicalMemory();
+  for (const [base, size] of pcRamLayout(bytes)) {
+    const r = memory.addRam(base, size, base === 0 ? "ram-low" : "ram-high");
+    if (!r.ok) {
+      throw new PluginConflictError(`RAM at 0x${base.toString(16)} refused (${r.error.kind})`);
+    }
+  }
+  return memory;
+}
+
+/** The `cpu/` interpreter with `model`, as the machine's engine factory. */
+export function interpreterEngine(model: CpuModel): EngineFactory<Cpu, PhysicalMemory> {
+  return (env) => new Cpu({ memory: env.memory, exits: env.exits, now: env.now, model });
+}
+
+/** The {@link Machine} options of a PC: PC RAM map, the interpreter with the spec's CPU model. */
+export function pcMachineOptions(
+  options: PcMachineOptions = {},
+): MachineOptions<Cpu, PhysicalMemory> {
+  const { memoryMiB, cpu, ...rest } = options;
+  const mib = memoryMiB ?? 128;
+  if (!Number.isFinite(mib) || mib < 1 || mib > 65536) {
+    throw new RangeError(`memory size ${mib} MiB is out of range (1..65536)`);
+  }
+  const model = pcCpuModel(cpu);
+  return {
+    ...rest,
+    memory: () => pcMemory(mib * 1024 * 1024),
+    engine: interpreterEngine(model),
+  };
+}
+
+/** Build a PC machine (no devices unless `board`/`plugins` bring them). */
+export function newPcMachine(options: PcMachineOptions = {}): PcMachine {
+  return new Machine(pcMachineOptions(options));
+}
+
+/** Restore a PC machine from a snapshot (or a full snapshot and its deltas). */
+export function restorePcMachine(
+  snapshot: Uint8Array | readonly Uint8Array[],
+  options: PcMachineOptions = {},
+): Promise<PcMachine> {
+  return Machine.restore(snapshot, pcMachineOptions(options));
+}
