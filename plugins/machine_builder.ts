@@ -146,6 +146,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     const features = vmxFeaturesFor({
       physBits: cpu.physBits,
       page1G: cpu.features.has("pdpe1gb"),
+      fxsr: cpu.features.has("fxsr") || cpu.features.has("sse"),
     });
     plugins.push(createVmxPlugin({}, createNestedOps, features));
   }

@@ -121,18 +121,28 @@ export interface VmxCpuFacts {
   readonly physBits: number;
   /** Whether 1 GiB pages exist (CPUID 0x80000001 EDX.Page1GB): also offered for EPT. */
   readonly page1G: boolean;
+  /**
+   * Whether the CPU accepts CR4.OSFXSR and CR4.OSXMMEXCPT (it has FXSR or
+   * SSE): then IA32_VMX_CR4_FIXED1 allows them too (SDM Vol. 3D A.8), or
+   * an OS that enabled SSE could not execute VMXON.
+   */
+  readonly fxsr?: boolean;
 }
+
+/** CR4.OSFXSR | CR4.OSXMMEXCPT. */
+const CR4_OSFXSR_OSXMMEXCPT = 0x600;
 
 /**
  * The feature set for a CPU model: {@link VMX_FEATURES} with the model's
  * MAXPHYADDR, and without 1 GiB EPT pages when the model has no 1 GiB
  * pages, so IA32_VMX_EPT_VPID_CAP and the VM-entry and EPT checks agree
- * with CPUID.
+ * with CPUID; CR4_FIXED1 also allows OSFXSR/OSXMMEXCPT when the CPU does.
  */
 export function vmxFeaturesFor(cpu: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
   return Object.freeze({
     ...base,
     physBits: cpu.physBits,
     eptVpidCapLo: cpu.page1G ? base.eptVpidCapLo : base.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
+    cr4Fixed1: cpu.fxsr ? (base.cr4Fixed1 | CR4_OSFXSR_OSXMMEXCPT) >>> 0 : base.cr4Fixed1,
   });
 }
