@@ -170,6 +170,8 @@ export class Cpu implements CpuEngine {
   pat: bigint = 0x0007040600070406n;
   /** IA32_MISC_ENABLE (low 32 bits). */
   miscEnable = 1;
+  /** IA32_DEBUGCTL (low 32 bits; the value only, see `cpu/msr.ts`). */
+  debugctl = 0;
   /** IA32_TSC_AUX. */
   tscAux = 0;
   /** TSC = now() + tscOffset. */

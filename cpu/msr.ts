@@ -1,7 +1,7 @@
 /**
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
  * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE,
- * PLATFORM_ID, BIOS_SIGN_ID and the SYSENTER MSRs. Every other MSR goes to the plugin bus as an exit.
+ * PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL and the SYSENTER MSRs. Every other MSR goes to the plugin bus as an exit.
  *
  * @module
  */
@@ -21,6 +21,7 @@ export const enum Msr {
   SYSENTER_ESP = 0x175,
   SYSENTER_EIP = 0x176,
   MISC_ENABLE = 0x1a0,
+  DEBUGCTL = 0x1d9,
   PAT = 0x277,
   EFER = 0xc0000080,
   STAR = 0xc0000081,
@@ -44,6 +45,17 @@ const TWO32 = 4294967296;
  */
 export const MICROCODE_REVISION = 1;
 
+/**
+ * IA32_DEBUGCTL bits software may set (SDM Vol. 3B 17.4.1: LBR, BTF, TR,
+ * BTS, BTINT, BTS_OFF_OS/USR, FREEZE_LBRS_ON_PMI, FREEZE_PERFMON_ON_PMI,
+ * ENABLE_UNCORE_PMI, FREEZE_WHILE_SMM, RTM_DEBUG: bits 0-1 and 6-15, the
+ * set VM entry checks too); others are reserved (#GP). The CPU keeps the
+ * value, so software and VM entry/exit read back what was written, but
+ * records no branches and traps on none: it advertises no LBR, BTS or
+ * performance monitoring in CPUID, and BTF single-stepping is not modelled.
+ */
+export const DEBUGCTL_WRITABLE = 0xffc3;
+
 function n2b(v: number): bigint {
   return BigInt.asUintN(64, BigInt(v));
 }
@@ -65,6 +77,7 @@ export function ownsMsr(index: number): boolean {
     case Msr.SYSENTER_ESP:
     case Msr.SYSENTER_EIP:
     case Msr.MISC_ENABLE:
+    case Msr.DEBUGCTL:
     case Msr.PAT:
     case Msr.EFER:
     case Msr.STAR:
@@ -99,6 +112,8 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return n2b(c.sysenterEip);
     case Msr.MISC_ENABLE:
       return n2b(c.miscEnable);
+    case Msr.DEBUGCTL:
+      return n2b(c.debugctl);
     case Msr.PAT:
       return c.pat;
     case Msr.EFER:
@@ -151,6 +166,10 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
       return true;
     case Msr.SYSENTER_EIP:
       c.sysenterEip = b2canon(v);
+      return true;
+    case Msr.DEBUGCTL:
+      if (hi !== 0 || (lo & ~DEBUGCTL_WRITABLE) !== 0) gp(0);
+      c.debugctl = lo;
       return true;
     case Msr.MISC_ENABLE:
       c.miscEnable = lo;

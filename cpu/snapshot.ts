@@ -94,6 +94,8 @@ export interface CpuSnapshot {
     pat: string;
     /** miscEnable. */
     miscEnable: number;
+    /** debugctl (absent in older snapshots: 0). */
+    debugctl?: number;
     /** tscAux. */
     tscAux: number;
     /** tscOffset. */
@@ -140,6 +142,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       apicBase: c.apicBase,
       pat: c.pat.toString(),
       miscEnable: c.miscEnable,
+      debugctl: c.debugctl,
       tscAux: c.tscAux,
       tscOffset: c.tscOffset,
     },
@@ -190,6 +193,7 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.apicBase = m.apicBase;
   c.pat = BigInt(m.pat);
   c.miscEnable = m.miscEnable;
+  c.debugctl = m.debugctl ?? 0;
   c.tscAux = m.tscAux;
   c.tscOffset = m.tscOffset;
   if (s.fpu === undefined) c.fpu.reset();

@@ -126,6 +126,7 @@ export function resetState(cpu: Cpu): void {
   cpu.apicBase = 0xfee00900;
   cpu.pat = 0x0007040600070406n;
   cpu.tscAux = 0;
+  cpu.debugctl = 0;
   cpu.pages.clear();
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();
