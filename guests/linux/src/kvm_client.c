@@ -68,6 +68,9 @@ int main(void) {
   if (api != KVM_API_VERSION) return fail("KVM_GET_API_VERSION");
   int vm = ioctl(kvm, KVM_CREATE_VM, 0);
   if (vm < 0) return fail("KVM_CREATE_VM");
+  /* Three pages below 4 GiB for the TSS KVM needs to run real mode without
+   * unrestricted guest (the address QEMU uses). */
+  if (ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0) return fail("KVM_SET_TSS_ADDR");
 
   uint8_t *mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return fail("mmap guest memory");
