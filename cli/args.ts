@@ -7,6 +7,7 @@
  */
 
 import { parseIntOption } from "../plugins/spec.ts";
+import { parseCpuSpec } from "./cpu_spec.ts";
 import { DEFAULT_GDB_ADDRESS, type GdbAddress, parseGdbAddress } from "../debug/gdb/address.ts";
 
 /** Parsed command line. */
@@ -275,10 +276,18 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     names: ["--cpu", "-cpu"],
     kind: "string",
-    arg: "MODEL[,+feat,-feat,phys-bits=N]",
+    arg: "MODEL[,+feat,-feat,prop=v]",
     /** Show help (--help). */
-    help: "CPU model, feature switches and MAXPHYADDR (e.g. max,-vmx or max,phys-bits=36)",
-    apply: setString("cpu"),
+    help: "CPU model, features and QEMU properties (e.g. max,-vmx or qemu64,vendor=GenuineIntel)",
+    apply: (o, v) => {
+      const r = parseCpuSpec(v);
+      if (!r.ok) return r.error;
+      o.cpu = v;
+      for (const w of r.warnings) {
+        if (!o.warnings.includes(`warning: ${w}`)) o.warnings.push(`warning: ${w}`);
+      }
+      return undefined;
+    },
   },
   {
     names: ["--plugin"],

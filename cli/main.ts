@@ -20,6 +20,7 @@ import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
 import { formatStats, statsJson } from "./stats.ts";
+import { parseCpuSpec } from "./cpu_spec.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
 import { PluginError } from "../core/plugin.ts";
@@ -170,6 +171,8 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   };
   const build = (saved?: unknown) => {
     const c = isSavedConfig(saved) ? saved : config;
+    const cpu = c.cpu === undefined ? undefined : parseCpuSpec(c.cpu);
+    if (cpu !== undefined && !cpu.ok) throw new RangeError(`-cpu: ${cpu.error}`);
     return createMachine({
       memoryMiB: c.memoryMiB,
       serial: c.serial === false ? undefined : sink,
@@ -179,7 +182,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       omitBoardDevices: c.omit ?? [],
       logLevel: o.logLevel,
       logSink: io.stderr,
-      cpu: c.cpu,
+      cpu: cpu?.model,
       devices: c.devices,
       deviceTypes,
       plugins,
@@ -356,7 +359,10 @@ async function boot(machine: PcMachine, o: CliOptions, io: CliIo): Promise<numbe
       }
       modules.push({ name: entry, data });
     }
-    bootKernel(machine, image, { cmdline: o.append, modules });
+    // QEMU passes "<kernel path> <-append text>" as the Multiboot command
+    // line; test kernels (kvm-unit-tests among them) drop the first word.
+    const cmdline = o.kernel ? `${o.kernel} ${o.append}` : o.append;
+    bootKernel(machine, image, { cmdline, modules });
     return 0;
   }
   if (o.loads.length > 0) {

@@ -23,6 +23,12 @@ export const enum WindowRequest {
   MONITOR_TRAP = 4,
   /** External-interrupt exiting: offer pending interrupts even with RFLAGS.IF = 0. */
   EXTERNAL_INTERRUPT = 8,
+  /**
+   * The VMX-preemption timer expired at VM entry (value 0): offer one
+   * "preemption-timer" exit after injected events and pending debug
+   * exceptions, before any instruction.
+   */
+  PREEMPTION_TIMER = 16,
 }
 
 /**
@@ -95,6 +101,12 @@ export interface VcpuVirtualization {
   readonly vectoring: number;
   /** Retired-instruction count until which STI/MOV SS blocking lasts. */
   shadowUntil: number;
+  /**
+   * Load VMX "pending debug exceptions" at VM entry (SDM Vol. 3C 27.3.2.5,
+   * 27.7.3): BS (bit 14) and, with bit 12, B0-B3 become one #DB trap after
+   * entry, held back by blocking by MOV SS.
+   */
+  setPendingDebugExceptions(bits: number): void;
   /** IA32_SYSENTER_CS. */
   sysenterCs: number;
   /** IA32_SYSENTER_ESP (canonical linear value). */

@@ -30,7 +30,10 @@ import { checkEvents, deliverFault } from "./interrupt.ts";
 import { fetchInsn, type Insn } from "./icache.ts";
 import type { DebugHook } from "./debug_hook.ts";
 import { recomputeMode, resetState } from "./state.ts";
-import { readMsrCore, writeMsrCore } from "./msr.ts";
+import { MISC_ENABLE_RESET, readMsrCore, writeMsrCore } from "./msr.ts";
+import { MachineCheckState } from "./msr_mce.ts";
+import { AmdPerfState } from "./msr_perf_amd.ts";
+import { refreshBreakpoints } from "./debug.ts";
 import { getGpr64, setGpr64 } from "./regs.ts";
 import * as A from "./exec_alu.ts";
 import * as C from "./exec_control.ts";
@@ -92,6 +95,18 @@ export class Cpu implements CpuEngine {
   efer = 0;
   /** Debug registers. */
   readonly dr: Float64Array = new Float64Array(8);
+  /** Enabled instruction breakpoints (bit n: DRn), from DR7 (see debug.ts). */
+  bpExec = 0;
+  /** Enabled data breakpoints (bit n: DRn). */
+  bpData = 0;
+  /** Enabled I/O breakpoints (bit n: DRn; needs CR4.DE). */
+  bpIo = 0;
+  /** Page base of each enabled data breakpoint (NaN: none); kept off the TLB fast path. */
+  readonly watchPage: Float64Array = new Float64Array(4).fill(NaN);
+  /** Data/I/O breakpoints hit by the current instruction: a #DB trap at the next boundary. */
+  dataHits = 0;
+  /** Retired count when RFLAGS.RF was first seen set at a boundary, or -1. */
+  rfAt: number = -1;
   /** Segment registers with hidden caches. */
   readonly seg: SegmentRegister[] = [];
   /** GDTR. */
@@ -122,7 +137,9 @@ export class Cpu implements CpuEngine {
    * Window requests from the VMX plugin: bit 0 interrupt window, bit 1 NMI
    * window (offered as exits in non-root operation when the window opens),
    * bit 2 monitor trap flag (offered at every boundary), bit 3 external-interrupt
-   * exiting (pending interrupts are offered even with RFLAGS.IF=0).
+   * exiting (pending interrupts are offered even with RFLAGS.IF=0), bit 4 a
+   * VMX-preemption timer that expired at VM entry (offered once, before any
+   * instruction but after injected events and pending debug exceptions).
    * Call {@link interruptStateChanged} after setting.
    */
   windowRequests = 0;
@@ -168,10 +185,14 @@ export class Cpu implements CpuEngine {
   apicBase = 0xfee00900;
   /** IA32_PAT. */
   pat: bigint = 0x0007040600070406n;
-  /** IA32_MISC_ENABLE (low 32 bits). */
-  miscEnable = 1;
-  /** IA32_DEBUGCTL (low 32 bits; the value only, see `cpu/msr.ts`). */
-  debugctl = 0;
+  /** IA32_MISC_ENABLE (bits 34:0 as a number). */
+  miscEnable: number = MISC_ENABLE_RESET;
+  /** IA32_DEBUGCTL (LBR and BTF bits). */
+  debugCtl = 0;
+  /** Machine-check MSRs (MCG_STATUS, the banks). */
+  readonly machineCheck: MachineCheckState = new MachineCheckState();
+  /** AMD legacy performance-counter MSRs (AMD vendor only). */
+  readonly amdPerf: AmdPerfState = new AmdPerfState();
   /** IA32_TSC_AUX. */
   tscAux = 0;
   /** TSC = now() + tscOffset. */
@@ -638,6 +659,7 @@ export class Cpu implements CpuEngine {
     // the previous CR3 and paging mode (PAE PDPTEs are left to the caller).
     this.mmu.load(this.cr0, this.cr3 % 0x8000000000000000, this.cr4, this.efer, "keep");
     this.flushTlb();
+    refreshBreakpoints(this); // DR7 may have been loaded (VM entry/exit, snapshots)
     this.poke();
   }
   /** CPL from the current mode and SS.DPL (the VMX convention). */
@@ -651,6 +673,20 @@ export class Cpu implements CpuEngine {
     this.tlb.flushAll();
     this.tlb.owner = this.cpl === 3 ? 1 : 0;
     this.dropCodePage();
+  }
+  /**
+   * Load VMX "pending debug exceptions" (VM entry, SDM Vol. 3C 27.3.2.5,
+   * 27.7.3): BS (bit 14) makes a single-step trap due at the next boundary,
+   * B0-B3 with bit 12 (enabled breakpoint) breakpoint hits; both are then
+   * delivered as one #DB trap, held back by blocking by MOV SS.
+   */
+  setPendingDebugExceptions(bits: number): void {
+    if ((bits & 0x4000) !== 0) {
+      this.tfArmed = true;
+      this.tfAt = this.retired - 1;
+    }
+    if ((bits & 0x1000) !== 0) this.dataHits |= bits & 0xf;
+    this.poke();
   }
   /** Queue an event for delivery before the next instruction. */
   injectEvent(event: PendingEvent): void {

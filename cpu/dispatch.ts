@@ -470,6 +470,10 @@ export function selectHandler(i: Insn): Handler {
     case Op.LSL:
       i.x = 1;
       return Y.larLsl;
+    case Op.CLAC:
+      return Q.clac;
+    case Op.STAC:
+      return Q.stac;
     case Op.SWAPGS:
       return Q.swapgs;
     case Op.WBINVD:

@@ -418,7 +418,7 @@ export function iret(c: Cpu, i: Insn): void {
     loadSegReal(c, 1, cs);
     spAdd(c, 3 * s);
     c.rip = ip;
-    writeFlags(c, fl, s === 2 ? 0x7fd5 : 0x257fd5);
+    writeFlags(c, fl, s === 2 ? 0x7fd5 : 0x257fd5, true);
     return;
   }
   if ((c.fl & 0x20000) !== 0) {
@@ -429,7 +429,7 @@ export function iret(c: Cpu, i: Insn): void {
     loadSegReal(c, 1, cs);
     spAdd(c, 3 * s);
     c.rip = ip & 0xffff;
-    writeFlags(c, fl, s === 2 ? 0x4fd5 : 0x244fd5);
+    writeFlags(c, fl, s === 2 ? 0x4fd5 : 0x244fd5, true);
     return;
   }
   if ((c.fl & 0x4000) !== 0) {
@@ -455,7 +455,7 @@ export function iret(c: Cpu, i: Insn): void {
   const a = dAttrs(descHi);
   if ((c.efer & 0x400) !== 0 && (a & 0x2000) !== 0 && (a & 0x4000) !== 0) gp(sel & 0xfffc);
   const iopl = (c.fl >> 12) & 3;
-  let mask = 0x254dd5 | 0x100 | 0x4000; // CF PF AF ZF SF TF DF OF NT AC ID RF(cleared later)
+  let mask = 0x254dd5 | 0x100 | 0x4000; // CF PF AF ZF SF TF DF OF NT AC ID RF
   if (cpl <= iopl) mask |= 0x200;
   if (cpl === 0) mask |= 0x3000 | 0x180000; // IOPL, VIF, VIP
   if (s === 2) mask &= 0xffff;
@@ -463,7 +463,7 @@ export function iret(c: Cpu, i: Insn): void {
     loadCsDesc(c, sel, cpl);
     spAdd(c, 3 * s);
     c.rip = ip;
-    writeFlags(c, fl, mask);
+    writeFlags(c, fl, mask, true);
     return;
   }
   const spLo = peek(c, 3 * s, s);
@@ -494,11 +494,11 @@ export function iret(c: Cpu, i: Insn): void {
     setReg64n(c, 4, sp);
     if (!c.is64) c.gpr[9] = 0;
     c.rip = ip;
-    writeFlags(c, fl, mask);
+    writeFlags(c, fl, mask, true);
     return;
   }
   returnOuter(c, sel, rpl, ip, ss, sp, s, 0);
-  writeFlags(c, fl, mask);
+  writeFlags(c, fl, mask, true);
 }
 
 function iretToV86(c: Cpu, ip: number, cs: number, fl: number): void {

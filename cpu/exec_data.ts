@@ -458,13 +458,18 @@ export function popf(c: Cpu, i: Insn): void {
   writeFlags(c, v, mask);
 }
 
-/** Replace the RFLAGS bits in `mask` with `v` (RF cleared); wakes the event check if IF rose. */
-export function writeFlags(c: Cpu, v: number, mask: number): void {
+/**
+ * Replace the RFLAGS bits in `mask` with `v`; wakes the event check if IF
+ * or TF rose. RF is cleared unless `loadRf` (IRET loads RF from the stack,
+ * SDM 18.3.1.1; the event check then lets one instruction run with it).
+ */
+export function writeFlags(c: Cpu, v: number, mask: number, loadRf = false): void {
   const old = c.rflags;
-  const nf = ((old & ~mask) | (v & mask)) & ~0x10000;
+  const nf = ((old & ~mask) | (v & mask)) & (loadRf ? ~0 : ~0x10000);
   c.rflags = nf;
-  if ((nf & 0x300 & ~old) !== 0) c.poke(); // IF or TF rose: re-check events
-  if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000) !== 0) c.flushTlb(); // SMAP depends on AC
+  if ((nf & 0x10300 & ~old) !== 0) c.poke(); // IF, TF or RF rose: re-check events
+  // SMAP and alignment checking (with CR0.AM) depend on AC.
+  if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000 || c.cr0 & 0x40000) !== 0) c.flushTlb();
 }
 
 /** ENTER imm16, imm8. */

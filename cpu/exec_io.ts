@@ -13,6 +13,7 @@ import type { IoExit } from "../core/vmexit.ts";
 import { ABANDON, gp } from "./fault.ts";
 import { sysRead } from "./memory.ts";
 import { setR8, setReg } from "./regs.ts";
+import { noteIoAccess } from "./debug.ts";
 
 /** I/O permission check: CPL > IOPL (or v86) consults the TSS I/O bitmap. */
 export function ioCheck(c: Cpu, port: number, size: number): void {
@@ -69,6 +70,7 @@ export function portIn(c: Cpu, port: number, size: number, i: Insn, lin = 0, rep
   const e = makeIo(c, port, size, "in", 0, i, lin, rep, i.x >= 5 && i.isString);
   const r = c.exits(e);
   if (r === "reflected") throw ABANDON;
+  if (c.bpIo !== 0) noteIoAccess(c, port, size);
   const ones = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
   if (r === "pass") return ones;
   return (e.value & ones) >>> 0;
@@ -87,6 +89,7 @@ export function portOut(
   const e = makeIo(c, port, size, "out", v >>> 0, i, lin, rep, i.x >= 5 && i.isString);
   const r = c.exits(e);
   if (r === "reflected") throw ABANDON;
+  if (c.bpIo !== 0) noteIoAccess(c, port, size);
 }
 
 /** IN AL/eAX, imm8 / DX (i.y: 1 byte; i.isImmPort for the imm8 form). */

@@ -1,6 +1,6 @@
 /**
  * Handlers: the fast system calls (SYSCALL/SYSRET, SYSENTER/SYSEXIT),
- * SWAPGS and RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE.
+ * SWAPGS, CLAC/STAC and RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE.
  *
  * @module
  */
@@ -12,22 +12,53 @@ import { reg64, setReg, setReg64n } from "./regs.ts";
 import { canonical } from "./memory.ts";
 import { setSeg } from "./segment.ts";
 import { refreshSeg } from "./state.ts";
+import { writeFlags } from "./exec_data.ts";
 
-/** SYSCALL (64-bit mode, EFER.SCE). */
+/**
+ * SYSCALL (EFER.SCE). Intel processors have it in 64-bit mode only (#UD
+ * elsewhere); AMD processors also in compatibility mode (target CSTAR) and
+ * legacy protected mode (target STAR[31:0], ECX = return EIP, IF/VM/RF
+ * cleared). The model's vendor decides (AMD APM Vol. 3 SYSCALL).
+ */
 export function syscall(c: Cpu): void {
-  if (!c.is64 || (c.efer & 1) === 0) ud();
+  if ((c.efer & 1) === 0) ud();
+  const long = (c.efer & 0x400) !== 0;
+  if (!c.is64 && (c.model.vendor !== "AuthenticAMD" || (c.cr0 & 1) === 0)) ud();
   const g = c.gpr;
   const star = c.star;
   const sel = Number((star >> 32n) & 0xfffcn);
-  setReg64n(c, 1, c.rip);
   const f = c.rflags;
+  if (!long) {
+    g[2] = c.rip >>> 0; // ECX
+    c.rflags = (f & ~(0x20000 | 0x200 | 0x10000)) | 2;
+    c.cpl = 0;
+    setSeg(c, 1, sel, 0, 0xffffffff, 0xc09b);
+    setSeg(c, 2, sel + 8, 0, 0xffffffff, 0xc093);
+    c.rip = Number(star & 0xffffffffn);
+    singleStepAtEnd(c);
+    return;
+  }
+  setReg64n(c, 1, c.rip);
   g[22] = f >>> 0;
   g[23] = 0;
   c.rflags = (f & ~c.sfmask & ~0x10000) | 2;
   c.cpl = 0;
+  const compat = !c.is64;
   setSeg(c, 1, sel, 0, 0xffffffff, 0xa09b);
   setSeg(c, 2, sel + 8, 0, 0xffffffff, 0xc093);
-  c.rip = c.lstar;
+  c.rip = compat ? c.cstar : c.lstar;
+  singleStepAtEnd(c);
+}
+
+/**
+ * SYSCALL and SYSRET replace RFLAGS: a single-step trap follows them when
+ * TF is set at their end, not at their start (a SYSCALL whose FMASK clears
+ * TF does not trap; a SYSRET that sets TF traps before the next instruction).
+ */
+function singleStepAtEnd(c: Cpu): void {
+  c.tfArmed = (c.fl & 0x100) !== 0;
+  c.tfAt = c.retired;
+  c.poke();
 }
 
 /** SYSRET (to 64-bit code with REX.W, else to compatibility mode). */
@@ -49,7 +80,7 @@ export function sysret(c: Cpu, i: Insn): void {
   // SS selector from STAR; its cache is fixed (SDM SYSRET).
   setSeg(c, 2, (base + 8) | 3, 0, 0xffffffff, 0xc0f3);
   c.rip = rip;
-  c.poke();
+  singleStepAtEnd(c);
 }
 
 /** SYSENTER. */
@@ -93,6 +124,18 @@ export function sysexit(c: Cpu, i: Insn): void {
     if (c.is64 || (c.efer & 0x400) !== 0) c.gpr[9] = 0;
     c.rip = c.gpr[4];
   }
+}
+
+/** CLAC: clear RFLAGS.AC; #UD without SMAP in the model or at CPL > 0 (SDM Vol. 2). */
+export function clac(c: Cpu): void {
+  if (!c.model.features.has("smap") || c.cpl !== 0) ud();
+  writeFlags(c, 0, 0x40000);
+}
+
+/** STAC: set RFLAGS.AC; #UD without SMAP in the model or at CPL > 0 (SDM Vol. 2). */
+export function stac(c: Cpu): void {
+  if (!c.model.features.has("smap") || c.cpl !== 0) ud();
+  writeFlags(c, 0x40000, 0x40000);
 }
 
 /** SWAPGS. */

@@ -22,7 +22,9 @@ import { canonical, sysRead, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
 import { reloadPaging } from "./paging.ts";
 import { recomputeMode, refreshSeg } from "./state.ts";
+import { cr4Writable } from "./model.ts";
 import { shadow } from "./exec_data.ts";
+import { DR6_BD, dr6Value, DR7_GD, dr7Value, refreshBreakpoints } from "./debug.ts";
 
 const TWO32 = 4294967296;
 
@@ -323,16 +325,7 @@ export function writeCr3(c: Cpu, v: number, hi: number): void {
 
 /** CR4 bits this CPU model allows. */
 function cr4Allowed(c: Cpu): number {
-  const f = c.model.features;
-  let m = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
-  if (f.has("vmx")) m |= 0x2000;
-  if (f.has("fxsr") || f.has("sse")) m |= 0x600; // OSFXSR, OSXMMEXCPT
-  if (f.has("fsgsbase")) m |= 0x10000;
-  if (f.has("pcid")) m |= 0x20000;
-  if (f.has("smep")) m |= 0x100000;
-  if (f.has("smap")) m |= 0x200000;
-  if (f.has("la57")) m |= 0x1000;
-  return m;
+  return cr4Writable(c.model);
 }
 
 /** Write CR4 with its checks. */
@@ -345,6 +338,7 @@ export function writeCr4(c: Cpu, v: number): void {
   if ((v & 0x20000) !== 0 && (c.cr4 & 0x20000) === 0 && (!lma || (c.cr3 % 4096) !== 0)) gp(0);
   const old = c.cr4;
   c.cr4 = v;
+  if (((old ^ v) & 8) !== 0) refreshBreakpoints(c); // CR4.DE turns RW=10 into I/O breakpoints
   const paeChange = ((old ^ v) & 0xb0) !== 0 && (c.cr0 & 0x80000000) !== 0 && !lma &&
     (v & 0x20) !== 0;
   if (!reloadPaging(c, paeChange)) {
@@ -388,6 +382,13 @@ export function movDr(c: Cpu, i: Insn): void {
     if ((c.cr4 & 8) !== 0) ud();
     n += 2;
   }
+  // General detect: any MOV DR while DR7.GD is set is a #DB fault with
+  // DR6.BD, ahead of a MOV-DR VM exit (SDM Vol. 3B 18.2.4, Vol. 3C 26.1.1);
+  // delivery clears GD for the handler.
+  if ((c.dr[7] & DR7_GD) !== 0) {
+    c.dbPending = DR6_BD;
+    throw new CpuFault(Vec.DB, -1);
+  }
   if (nr(c)) {
     const e: VmExit = {
       kind: "dr",
@@ -400,16 +401,17 @@ export function movDr(c: Cpu, i: Insn): void {
     if (offerExit(c, e)) return;
   }
   if (i.y === 0) {
-    const v = c.dr[n];
+    const v = n === 6 ? dr6Value(c.dr[6]) : c.dr[n];
     if (c.is64) setReg(c, i.rm, 8, v >>> 0, Math.floor(v / TWO32) >>> 0);
     else setReg(c, i.rm, 4, v >>> 0, 0);
     return;
   }
   const v = c.is64 ? reg64(c, i.rm) : c.gpr[i.rm << 1];
   if ((n === 6 || n === 7) && c.is64 && c.gpr[(i.rm << 1) + 1] !== 0) gp(0);
-  if (n === 6) c.dr[6] = ((v >>> 0) | 0xffff0ff0) >>> 0;
-  else if (n === 7) c.dr[7] = (((v >>> 0) & ~0xd800) | 0x400) >>> 0;
-  else c.dr[n] = v;
+  if (n === 6) c.dr[6] = dr6Value(v >>> 0);
+  else if (n === 7) c.dr[7] = dr7Value(v >>> 0);
+  else c.dr[n] = c.is64 ? v : v >>> 0;
+  if (n !== 6) refreshBreakpoints(c);
 }
 
 // =====================================================================

@@ -27,6 +27,7 @@ import {
 } from "./segment.ts";
 import { recomputeMode } from "./state.ts";
 import { TaskSource, taskSwitch } from "./task.ts";
+import { DR6_BS, DR7_GD, execHits, RFLAGS_RF } from "./debug.ts";
 
 /** Event types (VMX interruption-information encoding). */
 export const enum Ev {
@@ -54,6 +55,17 @@ function klass(v: number): number {
   if (v === 0 || (v >= 10 && v <= 13)) return 1;
   return 0;
 }
+
+/**
+ * Fault-class exceptions (#DE, #BR, #UD, #NM, #TS, #NP, #SS, #GP, #PF, #MF,
+ * #AC, #XM, #VE, #CP) as a bit mask of vectors. Delivering one pushes
+ * RFLAGS with RF set, so that IRET back to the faulting instruction does not
+ * hit an instruction breakpoint again (SDM Vol. 3A 6.12.1, Vol. 3B
+ * 18.3.1.1); a #DB for an instruction breakpoint does not (its handler sets
+ * RF itself).
+ */
+const FAULT_VECTORS = (1 << 0) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 10) | (1 << 11) |
+  (1 << 12) | (1 << 13) | (1 << 14) | (1 << 16) | (1 << 17) | (1 << 19) | (1 << 20) | (1 << 21);
 
 /** Deliver a fault raised by the current instruction (RIP = its start). */
 export function deliverFault(cpu: Cpu, vector: number, errorCode: number): void {
@@ -98,16 +110,16 @@ export function deliverEvent(
     // A #PF being delivered loads CR2 now, not when the walk failed, and a
     // #DB its DR6 bits (27.1).
     if (t === Ev.HW && v === Vec.PF) cpu.cr2 = cpu.pfLinear;
-    if (t === Ev.HW && v === Vec.DB && cpu.dbPending !== 0) {
-      cpu.dr[6] = (cpu.dr[6] | cpu.dbPending) >>> 0;
-      cpu.dbPending = 0;
-    }
+    if (v === Vec.DB && (t === Ev.HW || t === Ev.PRIV)) deliverDebugStatus(cpu, t);
     try {
       cpu.delivering = v;
       cpu.deliveringType = t;
       cpu.deliveringError = t === Ev.HW && hasErrorCode(v) ? e : -1;
       cpu.deliveringLength = t === Ev.SWINT || t === Ev.SWEXC || t === Ev.PRIV ? ip - cpu.ip0 : 0;
-      deliverOnce(cpu, v, e, t, ip);
+      // RF goes into the pushed image for faults, but VM-entry injection
+      // pushes RFLAGS as loaded (SDM Vol. 3C 27.6.1.2).
+      const rf = t === Ev.HW && !injected && v < 32 && ((FAULT_VECTORS >>> v) & 1) !== 0;
+      deliverOnce(cpu, v, e, t, ip, rf);
       cpu.delivering = -1;
       if (cpu.activity === "hlt") cpu.activity = "active";
       return;
@@ -132,6 +144,7 @@ export function deliverEvent(
         e = x.errorCode;
       }
       t = Ev.HW;
+      injected = false;
       ip = cpu.ip0;
       cpu.rip = cpu.ip0;
     }
@@ -156,6 +169,25 @@ function offerException(cpu: Cpu, v: number, e: number, t: number, ip: number): 
     faultAddress: v === Vec.PF ? cpu.pfLinear : 0,
   };
   return cpu.exits(exit) !== "pass";
+}
+
+/**
+ * DR6/DR7 as a #DB is delivered (SDM Vol. 3B 18.2.3, 18.2.4): B0-B3 are
+ * replaced by the breakpoints this #DB reports, BD/BS are set when it is
+ * one of those conditions (and never cleared), and DR7.GD is cleared so the
+ * handler can use the debug registers. ICEBP takes with it data
+ * breakpoint hits still held back by MOV SS blocking.
+ */
+function deliverDebugStatus(cpu: Cpu, t: number): void {
+  if (t === Ev.PRIV && cpu.dataHits !== 0) {
+    cpu.dbPending |= cpu.dataHits;
+    cpu.dataHits = 0;
+  }
+  if (cpu.dbPending !== 0) {
+    cpu.dr[6] = ((cpu.dr[6] & ~0xf) | cpu.dbPending) >>> 0;
+    cpu.dbPending = 0;
+  }
+  if (t === Ev.HW) cpu.dr[7] = (cpu.dr[7] & ~DR7_GD) >>> 0;
 }
 
 /**
@@ -200,14 +232,14 @@ function setRsp64(cpu: Cpu, v: number): void {
 // One delivery attempt
 // =====================================================================
 
-function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number): void {
+function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: boolean): void {
   const ext = t === Ev.EXT || t === Ev.NMI || t === Ev.HW ? 1 : 0;
   const pushErr = t === Ev.HW && hasErrorCode(v) && e >= 0;
   if ((cpu.cr0 & 1) === 0) {
     realMode(cpu, v, ip);
     return;
   }
-  const flags = cpu.rflags;
+  const flags = rf ? (cpu.rflags | 0x10000) >>> 0 : cpu.rflags;
   if ((flags & 0x20000) !== 0 && t === Ev.SWINT && ((flags >> 12) & 3) < 3) {
     throw new CpuFault(Vec.GP, 0); // INT n in v86 with IOPL < 3 (no VME)
   }
@@ -419,14 +451,34 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   // Single-step (RFLAGS.TF): a #DB trap after each instruction that began
   // with TF = 1 (SDM Vol. 3B 18.3.1.4); POPF/IRET setting TF trap after the
   // following instruction.
-  if (cpu.tfArmed && cpu.retired > cpu.tfAt) {
-    cpu.tfArmed = false;
-    cpu.dbPending = 0x4000; // DR6.BS, written when the #DB is delivered
+  // Data and I/O breakpoint hits of the instruction that retired are a #DB
+  // trap too. Blocking by MOV SS holds both back until the next instruction
+  // has run (SDM 6.8.3); blocking by STI does not.
+  const movSs = (cpu.interruptibility & 2) !== 0;
+  let ssDue = cpu.tfArmed && cpu.retired > cpu.tfAt && !movSs;
+  if (ssDue && (cpu.debugCtl & 2) !== 0 && (cpu.fl & 0x100) !== 0 && !lastBranched(cpu)) {
+    // DEBUGCTL.BTF: single-step on branches, not on every instruction (SDM
+    // Vol. 3B 18.4.3); the trap stays armed for the next instruction.
+    cpu.tfAt = cpu.retired;
+    ssDue = false;
+  }
+  const hitsDue = cpu.dataHits !== 0 && !movSs;
+  if (ssDue || hitsDue) {
+    let bits = 0;
+    if (ssDue) {
+      cpu.tfArmed = false;
+      bits |= DR6_BS;
+    }
+    if (hitsDue) {
+      bits |= cpu.dataHits;
+      cpu.dataHits = 0;
+    }
+    cpu.dbPending = bits; // written to DR6 when the #DB is delivered
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
     busy = true;
-  }
+  } else if (cpu.dataHits !== 0 || cpu.tfArmed) busy = true;
   if ((cpu.fl & 0x100) !== 0 && !cpu.tfArmed) {
     cpu.tfArmed = true;
     cpu.tfAt = cpu.retired;
@@ -438,12 +490,22 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     const ev = cpu.injected.shift()!;
     const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
     const ip = soft ? cpu.rip + ev.instructionLength : cpu.rip;
+    // Window exits whose conditions hold at VM entry are taken after the
+    // injected event is delivered, before the handler's first instruction
+    // (SDM Vol. 3C 27.7.5, 27.7.6): note them before delivery changes IF.
+    const window = l2 ? openWindows(cpu, ifl) & 3 : 0;
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     try {
       deliverOnceGuarded(cpu, ev.vector, ev.errorCode, ev.type, ip);
     } catch (e) {
       if (e !== ABANDON) throw e;
+    }
+    if (l2 && cpu.nonRoot) {
+      if ((cpu.windowRequests & 16) !== 0) offerPreemption(cpu);
+      else if (window !== 0) {
+        offerEvent(cpu, (window & 1) !== 0 ? "interrupt-window" : "nmi-window");
+      }
     }
     busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
@@ -470,10 +532,14 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     }
     busy = true;
   } else if (l2 && cpu.windowRequests !== 0) {
-    if ((cpu.windowRequests & 1) !== 0 && ifl && (cpu.interruptibility & 3) === 0) {
+    const open = openWindows(cpu, ifl);
+    if ((cpu.windowRequests & 16) !== 0) {
+      offerPreemption(cpu);
+      busy = true;
+    } else if ((open & 1) !== 0) {
       offerEvent(cpu, "interrupt-window");
       busy = true;
-    } else if ((cpu.windowRequests & 2) !== 0 && (cpu.interruptibility & 8) === 0) {
+    } else if ((open & 2) !== 0) {
       offerEvent(cpu, "nmi-window");
       busy = true;
     } else if ((cpu.windowRequests & 4) !== 0) {
@@ -481,6 +547,9 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       offerEvent(cpu, "monitor-trap");
       busy = true;
     }
+  }
+  if ((cpu.fl & RFLAGS_RF) !== 0 || cpu.bpExec !== 0) {
+    if (instructionBreakpoint(cpu)) busy = true;
   }
   if ((cpu.activity as string) === "shutdown") return "shutdown";
   if (cpu.stopReq) {
@@ -495,6 +564,71 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   cpu.eventPending = busy;
   cpu.loopLimit = busy ? cpu.retired + 1 : cpu.runLimit;
   return null;
+}
+
+/**
+ * RFLAGS.RF and instruction breakpoints at a boundary. RF, once seen set,
+ * lets one instruction start without an instruction-breakpoint check and is
+ * cleared when that instruction completes (SDM 18.3.1.1). An enabled
+ * breakpoint at RIP is a #DB fault (RIP unchanged). Returns true while the
+ * run loop must keep coming back at every boundary.
+ */
+function instructionBreakpoint(cpu: Cpu): boolean {
+  if ((cpu.fl & RFLAGS_RF) !== 0) {
+    if (cpu.rfAt < 0) {
+      cpu.rfAt = cpu.retired;
+      return true;
+    }
+    if (cpu.retired === cpu.rfAt) return true;
+    cpu.fl &= ~RFLAGS_RF;
+  }
+  cpu.rfAt = -1;
+  if (cpu.bpExec === 0) return false;
+  if (cpu.activity !== "active" || (cpu.interruptibility & 2) !== 0) return true;
+  const found = execHits(cpu);
+  if (found !== 0) {
+    cpu.dbPending = found;
+    cpu.ip0 = cpu.rip;
+    guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
+  }
+  return true;
+}
+
+/**
+ * A VMX-preemption timer that expired at VM entry (value 0; windowRequests
+ * bit 4) exits after event injection and pending debug exceptions, before
+ * any L2 instruction (SDM Vol. 3C 26.7.4).
+ */
+function offerPreemption(cpu: Cpu): void {
+  cpu.windowRequests &= ~16;
+  offerEvent(cpu, "preemption-timer");
+}
+
+/**
+ * Whether the instruction that just retired (at `ip0`) moved RIP somewhere
+ * other than the next instruction: a taken branch. Its length comes from the
+ * decoded-instruction cache of its page; when it is gone (the instruction
+ * changed mode or dropped the page) the transfer is counted as a branch.
+ */
+function lastBranched(cpu: Cpu): boolean {
+  const off = cpu.ip0 - cpu.codeIp;
+  const insn = off >= 0 && off < 4096 ? cpu.codePage[off] : undefined;
+  if (insn === undefined) return true;
+  return cpu.rip !== cpu.ip0 + insn.len;
+}
+
+/**
+ * Requested windows that are open now: bit 0 the interrupt window (IF = 1,
+ * no blocking by STI or MOV SS; SDM Vol. 3C 26.7.5), bit 1 the NMI window
+ * (no NMI blocking and no blocking by MOV SS; 26.7.6).
+ */
+function openWindows(cpu: Cpu, ifl: boolean): number {
+  const req = cpu.windowRequests;
+  const block = cpu.interruptibility;
+  let open = 0;
+  if ((req & 1) !== 0 && ifl && (block & 3) === 0) open |= 1;
+  if ((req & 2) !== 0 && (block & 0xa) === 0) open |= 2;
+  return open;
 }
 
 function deliverOnceGuarded(cpu: Cpu, v: number, e: number, type: number, ip: number): void {

@@ -193,3 +193,113 @@ Deno.test("a supervisor-only page cached by kernel accesses still faults for use
   assert.equal(t.cpu.cr2, 0x400000);
   assert.equal(t.mem.read32(t.cpu.gpr[8]), 5); // user | present
 });
+
+Deno.test("faults push RFLAGS with RF set; traps and software interrupts do not", () => {
+  // 64-bit frame without error code: RIP, CS, RFLAGS at sp, sp+8, sp+16.
+  let t = exec64("90 0f 0b f4" /* nop; ud2; hlt */);
+  assert.equal(t.cpu.gpr[30], 6);
+  assert.equal(t.mem.read32(t.cpu.gpr[8] + 16) & 0x10000, 0x10000, "#UD frame has RF");
+  assert.equal(t.cpu.rflags & 0x10000, 0, "the handler runs with RF clear");
+  // #GP (error code first): MOV CR4 with reserved bits.
+  t = exec64("b8 ff ff ff ff 0f 22 e0 f4" /* mov eax, -1; mov cr4, rax; hlt */);
+  assert.equal(t.cpu.gpr[30], 13);
+  assert.equal(t.mem.read32(t.cpu.gpr[8] + 24) & 0x10000, 0x10000, "#GP frame has RF");
+  // INT3 is a trap: no RF.
+  t = exec64("cc f4" /* int3; hlt */);
+  assert.equal(t.cpu.gpr[30], 3);
+  assert.equal(t.mem.read32(t.cpu.gpr[8] + 16) & 0x10000, 0, "#BP frame has no RF");
+});
+
+Deno.test("IRETQ to CPL 3 nulls a DPL 0 GS but keeps its IA32_GS_BASE", () => {
+  const t = exec64(
+    "66 b8 10 00 8e e8 b9 01 01 00 c0 b8 00 50 00 00 31 d2 0f 30 6a 2b 68 00 00 07 00 68 02 02 00 00 6a 33 68 00 08 10 00 48 cf", /* mov ax, 0x10; mov gs, ax; mov ecx, 0xc0000101; mov eax, 0x5000; xor edx, edx; wrmsr; push 0x2b; push 0x70000; push 0x202; push 0x33; push 0x100800; iretq */
+    (x) => {
+      x.mem.write32(LAYOUT.tss + 4, 0x88000);
+      x.mem.writeBytes(0x100800, new Uint8Array([0xf4])); // HLT at CPL 3: #GP back to CPL 0
+    },
+  );
+  assert.equal(t.cpu.gpr[30], 13);
+  assert.equal(t.cpu.seg[5].selector, 0, "GS nulled on the way to CPL 3");
+  assert.equal(t.cpu.seg[5].base, 0x5000, "GS base kept");
+});
+
+/** A vCPU in non-root operation whose hook records window exits and stops the run. */
+function windowCpu(requests: number, code: string) {
+  const t = makeCpu();
+  enter64(t);
+  installIdt(t, true);
+  load(t, code);
+  const seen: { kind: string; rip: number }[] = [];
+  t.cpu.nonRoot = true;
+  t.onExit = (e) => {
+    if (e.kind !== "interrupt-window" && e.kind !== "nmi-window" && e.kind !== "preemption-timer") {
+      return "pass";
+    }
+    seen.push({ kind: e.kind, rip: t.cpu.rip });
+    t.cpu.windowRequests = 0;
+    t.cpu.requestStop();
+    return "reflected";
+  };
+  t.cpu.windowRequests = requests;
+  return { t, seen };
+}
+
+Deno.test("NMI window: blocking by MOV SS delays the exit by one instruction", () => {
+  const { t, seen } = windowCpu(2, "90 90 f4" /* nop; nop; hlt */);
+  t.cpu.interruptibility = 2;
+  t.cpu.shadowUntil = t.cpu.retired + 1;
+  t.cpu.run(100);
+  assert.deepEqual(seen, [{ kind: "nmi-window", rip: 0x100001 }]);
+});
+
+Deno.test("window exits after VM-entry injection come before the handler's first instruction", () => {
+  for (const [requests, kind] of [[1, "interrupt-window"], [2, "nmi-window"]] as const) {
+    const { t, seen } = windowCpu(requests, "90 f4" /* nop; hlt */);
+    t.cpu.rflags |= 0x200;
+    t.cpu.injectEvent({ type: 3, vector: 1, errorCode: -1, instructionLength: 0 });
+    t.cpu.run(100);
+    const idt = LAYOUT.idt + 16;
+    const handler = (t.mem.read32(idt) & 0xffff) | (t.mem.read32(idt + 4) & 0xffff0000);
+    assert.deepEqual(seen, [{ kind, rip: handler >>> 0 }]);
+  }
+});
+
+Deno.test("a preemption timer expired at VM entry exits after the injected event, before any instruction", () => {
+  const { t, seen } = windowCpu(16, "90 f4" /* nop; hlt */);
+  t.cpu.injectEvent({ type: 3, vector: 1, errorCode: -1, instructionLength: 0 });
+  t.cpu.run(100);
+  const idt = LAYOUT.idt + 16;
+  const handler = (t.mem.read32(idt) & 0xffff) | (t.mem.read32(idt + 4) & 0xffff0000);
+  assert.deepEqual(seen, [{ kind: "preemption-timer", rip: handler >>> 0 }]);
+  const plain = windowCpu(16, "90 f4" /* nop; hlt */);
+  plain.t.cpu.run(100);
+  assert.deepEqual(plain.seen, [{ kind: "preemption-timer", rip: 0x100000 }], "no instruction ran");
+});
+
+Deno.test("#AC: a misaligned access at CPL 3 with CR0.AM and RFLAGS.AC; none at CPL 0", () => {
+  const t = exec64(
+    "0f 20 c0 0d 00 00 04 00 0f 22 c0 6a 2b 68 00 00 07 00 68 02 02 04 00 6a 33 68 00 08 10 00 48 cf", /* mov rax, cr0; or eax, 0x40000; mov cr0, rax; push 0x2b; push 0x70000; push 0x40202; push 0x33; push 0x100800; iretq */
+    (x) => {
+      x.mem.write32(LAYOUT.tss + 4, 0x88000);
+      // At 0x100800 (CPL 3): mov eax, [0x200000]; mov ebx, [0x200001]; hlt
+      x.mem.writeBytes(
+        0x100800,
+        new Uint8Array([0x8b, 0x04, 0x25, 0, 0, 0x20, 0, 0x8b, 0x1c, 0x25, 1, 0, 0x20, 0, 0xf4]),
+      );
+    },
+  );
+  assert.equal(t.cpu.gpr[30], 17, "#AC");
+  assert.equal(t.mem.read32(t.cpu.gpr[8]), 0, "error code 0");
+  assert.equal(
+    t.mem.read32(t.cpu.gpr[8] + 8),
+    0x100807,
+    "the misaligned load faulted, the aligned one ran",
+  );
+  const k = exec64(
+    "0f 20 c0 0d 00 00 04 00 0f 22 c0 9c 81 0c 24 00 00 04 00 9d 8b 1c 25 01 00 20 00 f4", /* mov rax, cr0; or eax, 0x40000; mov cr0, rax; pushfq; or dword ptr [rsp], 0x40000; popfq; mov ebx, dword ptr [0x200001]; hlt */
+    (x) => {
+      x.cpu.gpr[30] = 0xff;
+    },
+  );
+  assert.equal(k.cpu.gpr[30], 0xff, "no #AC at CPL 0");
+});

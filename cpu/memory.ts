@@ -16,6 +16,7 @@
 import type { Cpu } from "./cpu.ts";
 import { CpuFault, Vec } from "./fault.ts";
 import { translate } from "./paging.ts";
+import { noteDataAccess, pageWatched } from "./debug.ts";
 import { TLB_ENTRIES } from "../mm/tlb.ts";
 
 /**
@@ -154,6 +155,7 @@ export function lr64(cpu: Cpu, lin: number): number {
     cpu.hi = (m[p + 4] | (m[p + 5] << 8) | (m[p + 6] << 16) | (m[p + 7] << 24)) >>> 0;
     return (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0;
   }
+  checkAlignment(cpu, lin, 8);
   const lo = lr32(cpu, lin);
   const hi = lr32(cpu, lin + 4);
   cpu.hi = hi;
@@ -228,6 +230,7 @@ export function lw64(cpu: Cpu, lin: number, lo: number, hi: number): void {
     m[p + 7] = hi >>> 24;
     return;
   }
+  checkAlignment(cpu, lin, 8);
   if (o > 0xff8) probeWrite(cpu, lin + 7);
   lw32(cpu, lin, lo);
   lw32(cpu, lin + 4, hi);
@@ -262,12 +265,31 @@ export function translateFor(cpu: Cpu, lin: number, acc: number, user: boolean):
   return translate(cpu, lin, acc, user);
 }
 
-/** Install the translation just walked in the TLB (RAM only; no write entry for code frames). */
+/**
+ * Alignment checking is on (SDM Vol. 3A 6.15, interrupt 17): CPL 3 in
+ * protected mode with CR0.AM and RFLAGS.AC. While it is, the fast TLB is
+ * not filled, so every data access reaches the slow path, which checks.
+ */
+export function alignmentCheck(cpu: Cpu): boolean {
+  return cpu.cpl === 3 && (cpu.cr0 & 0x40001) === 0x40001 && (cpu.fl & 0x40000) !== 0;
+}
+
+/** #AC(0) for a misaligned access of `size` bytes while alignment checking is on. */
+function checkAlignment(cpu: Cpu, lin: number, size: number): void {
+  if (size > 1 && lin % size !== 0 && alignmentCheck(cpu)) throw new CpuFault(Vec.AC, 0);
+}
+
+/**
+ * Install the translation just walked in the TLB (RAM only; no write entry
+ * for code frames; nothing while alignment checking is on or for a page
+ * holding a data breakpoint, whose accesses must all take the slow path).
+ */
 function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
-  if (cpu.memory.ramFrame === undefined) return;
+  if (cpu.memory.ramFrame === undefined || alignmentCheck(cpu)) return;
   const cls = cpu.cpl === 3 ? 1 : 0;
   if (cpu.tlb.owner !== cls) flushFast(cpu);
   if (write && cpu.codeFrames.has(Math.floor(pa / 4096))) return;
+  if (cpu.bpData !== 0 && pageWatched(cpu, lin - (lin & 0xfff))) return;
   cpu.mmu.fill(lin, pa, write);
 }
 
@@ -283,6 +305,7 @@ export function dropWriteFrame(cpu: Cpu, frame: number): void {
 }
 
 function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
+  if (!sys) checkAlignment(cpu, lin, size);
   const o = lin & 0xfff;
   if (o + size > 4096) {
     // Crosses a page: byte by byte (each byte translated).
@@ -294,13 +317,17 @@ function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
   }
   const user = !sys && cpu.cpl === 3;
   const pa = translate(cpu, lin, Acc.READ, user);
-  const dh = cpu.debugHook;
-  if (!sys && (dh === null || !dh.access(cpu, lin, size, false))) fill(cpu, lin, pa, false);
+  if (!sys) {
+    if (cpu.bpData !== 0) noteDataAccess(cpu, lin, size, false);
+    const dh = cpu.debugHook;
+    if (dh === null || !dh.access(cpu, lin, size, false)) fill(cpu, lin, pa, false);
+  }
   const mem = cpu.memory;
   return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
 }
 
 function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
+  checkAlignment(cpu, lin, size);
   const o = lin & 0xfff;
   if (o + size > 4096) {
     // Check both pages before writing any byte.
@@ -311,6 +338,7 @@ function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
   }
   const pa = translate(cpu, lin, Acc.WRITE, cpu.cpl === 3);
   writePhys(cpu, pa, size, v);
+  if (cpu.bpData !== 0) noteDataAccess(cpu, lin, size, true);
   const dh = cpu.debugHook;
   if (dh === null || !dh.access(cpu, lin, size, true)) fill(cpu, lin, pa, true);
 }

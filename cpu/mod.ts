@@ -18,6 +18,8 @@ export type { PagingContext, WalkResult } from "../mm/paging_types.ts";
 export type * from "../core/vcpu.ts";
 export type * from "../core/vmexit.ts";
 export type { DecodedInsn } from "./decode/mod.ts";
+export type { MachineCheckState } from "./msr_mce.ts";
+export type { AmdPerfState } from "./msr_perf_amd.ts";
 export type { DebugHook } from "./debug_hook.ts";
 export * from "./fpu/state.ts";
 

@@ -1,7 +1,9 @@
 /**
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
  * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE,
- * PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL and the SYSENTER MSRs. Every other MSR goes to the plugin bus as an exit.
+ * PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL, the SYSENTER MSRs, (with MCA) the machine-check MSRs and (AMD
+ * vendor) the legacy performance counters. Every other MSR goes to the
+ * plugin bus as an exit.
  *
  * @module
  */
@@ -10,6 +12,8 @@ import type { Cpu } from "./cpu.ts";
 import { gp } from "./fault.ts";
 import { reloadPaging } from "./paging.ts";
 import { recomputeMode, refreshSeg } from "./state.ts";
+import { isMachineCheckMsr, readMachineCheck, writeMachineCheck } from "./msr_mce.ts";
+import { isAmdPerfMsr, readAmdPerf, writeAmdPerf } from "./msr_perf_amd.ts";
 
 /** MSR numbers. */
 export const enum Msr {
@@ -45,17 +49,6 @@ const TWO32 = 4294967296;
  */
 export const MICROCODE_REVISION = 1;
 
-/**
- * IA32_DEBUGCTL bits software may set (SDM Vol. 3B 17.4.1: LBR, BTF, TR,
- * BTS, BTINT, BTS_OFF_OS/USR, FREEZE_LBRS_ON_PMI, FREEZE_PERFMON_ON_PMI,
- * ENABLE_UNCORE_PMI, FREEZE_WHILE_SMM, RTM_DEBUG: bits 0-1 and 6-15, the
- * set VM entry checks too); others are reserved (#GP). The CPU keeps the
- * value, so software and VM entry/exit read back what was written, but
- * records no branches and traps on none: it advertises no LBR, BTS or
- * performance monitoring in CPUID, and BTF single-stepping is not modelled.
- */
-export const DEBUGCTL_WRITABLE = 0xffc3;
-
 function n2b(v: number): bigint {
   return BigInt.asUintN(64, BigInt(v));
 }
@@ -65,6 +58,28 @@ function b2canon(v: bigint): number {
   if (s >= 0x800000000000n || s < -0x800000000000n) gp(0);
   return Number(s);
 }
+
+/**
+ * IA32_MISC_ENABLE (SDM Vol. 4 Table 2-2): software may change fast
+ * strings (0), automatic thermal control (3), enhanced SpeedStep (16),
+ * MONITOR/MWAIT (18), limit CPUID maxval (22), xTPR disable (23) and XD
+ * disable (34); bits 7 (performance monitoring available), 11 (BTS
+ * unavailable) and 12 (PEBS unavailable) are read-only; the rest are
+ * reserved (#GP). The bits are stored; they do not change CPUID here.
+ */
+export const MISC_ENABLE_WRITABLE: number = (0x1 | 0x8 | 0x10000 | 0x40000 | 0x400000 | 0x800000) +
+  2 ** 34;
+/** Read-only MISC_ENABLE bits (7, 11, 12). */
+export const MISC_ENABLE_READ_ONLY = 0x80 | 0x800 | 0x1000;
+/** MISC_ENABLE at power-on: fast strings on; no BTS, no PEBS. */
+export const MISC_ENABLE_RESET = 0x1 | 0x800 | 0x1000;
+
+/**
+ * IA32_DEBUGCTL bits a guest may set: LBR (0) and BTF (1). TR/BTS/BTINT
+ * need the debug store and the freeze bits a PMU, neither advertised, so
+ * setting them (or reserved bits 2-5) raises #GP (SDM Vol. 3B 18.4.1).
+ */
+export const DEBUGCTL_WRITABLE = 0x3;
 
 /** True if `index` is an MSR the CPU owns. */
 export function ownsMsr(index: number): boolean {
@@ -77,7 +92,6 @@ export function ownsMsr(index: number): boolean {
     case Msr.SYSENTER_ESP:
     case Msr.SYSENTER_EIP:
     case Msr.MISC_ENABLE:
-    case Msr.DEBUGCTL:
     case Msr.PAT:
     case Msr.EFER:
     case Msr.STAR:
@@ -88,9 +102,14 @@ export function ownsMsr(index: number): boolean {
     case Msr.GS_BASE:
     case Msr.KERNEL_GS_BASE:
     case Msr.TSC_AUX:
+    case Msr.DEBUGCTL:
       return true;
   }
-  return false;
+  return isMachineCheckMsr(index) || isAmdPerfMsr(index);
+}
+
+function isAmd(c: Cpu): boolean {
+  return c.model.vendor === "AuthenticAMD";
 }
 
 /** Read a CPU-owned MSR (undefined if not owned). */
@@ -112,8 +131,6 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return n2b(c.sysenterEip);
     case Msr.MISC_ENABLE:
       return n2b(c.miscEnable);
-    case Msr.DEBUGCTL:
-      return n2b(c.debugctl);
     case Msr.PAT:
       return c.pat;
     case Msr.EFER:
@@ -134,7 +151,13 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return n2b(c.kernelGsBase);
     case Msr.TSC_AUX:
       return n2b(c.tscAux);
+    case Msr.DEBUGCTL:
+      return n2b(c.debugCtl);
   }
+  if (isMachineCheckMsr(index) && c.model.features.has("mca")) {
+    return readMachineCheck(c.machineCheck, index);
+  }
+  if (isAmdPerfMsr(index) && isAmd(c)) return readAmdPerf(c.amdPerf, index);
   return undefined;
 }
 
@@ -167,12 +190,17 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
     case Msr.SYSENTER_EIP:
       c.sysenterEip = b2canon(v);
       return true;
+    case Msr.MISC_ENABLE: {
+      const loOk = (MISC_ENABLE_WRITABLE % TWO32) | MISC_ENABLE_READ_ONLY;
+      const hiOk = Math.floor(MISC_ENABLE_WRITABLE / TWO32);
+      if ((lo & ~loOk) !== 0 || (hi & ~hiOk) !== 0) gp(0);
+      const keep = c.miscEnable % TWO32 & MISC_ENABLE_READ_ONLY; // writes leave read-only bits
+      c.miscEnable = hi * TWO32 + (((lo & ~MISC_ENABLE_READ_ONLY) | keep) >>> 0);
+      return true;
+    }
     case Msr.DEBUGCTL:
       if (hi !== 0 || (lo & ~DEBUGCTL_WRITABLE) !== 0) gp(0);
-      c.debugctl = lo;
-      return true;
-    case Msr.MISC_ENABLE:
-      c.miscEnable = lo;
+      c.debugCtl = lo;
       return true;
     case Msr.PAT: {
       for (let k = 0n; k < 64n; k += 8n) {
@@ -222,6 +250,14 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
       if (hi !== 0) gp(0);
       c.tscAux = lo;
       return true;
+  }
+  if (isMachineCheckMsr(index) && c.model.features.has("mca")) {
+    writeMachineCheck(c.machineCheck, index, v);
+    return true;
+  }
+  if (isAmdPerfMsr(index) && isAmd(c)) {
+    writeAmdPerf(c.amdPerf, index, v);
+    return true;
   }
   return false;
 }

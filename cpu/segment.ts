@@ -188,7 +188,11 @@ export function nullifyOuterSegs(cpu: Cpu): void {
     if ((a & 0x10000) !== 0) continue;
     const conformingCode = (a & 0xc) === 0xc;
     if (((a >> 5) & 3) < cpu.cpl && !conformingCode) {
-      setSeg(cpu, s, 0, 0, 0, 0x10000);
+      // In IA-32e mode the FS/GS bases are the IA32_FS_BASE/GS_BASE MSR
+      // values, which the implicit nulling leaves in place (a kernel's
+      // per-CPU GS base survives a return to user mode).
+      const keepBase = (s === 4 || s === 5) && (cpu.efer & 0x400) !== 0;
+      setSeg(cpu, s, 0, keepBase ? cpu.seg[s].base : 0, 0, 0x10000);
     }
   }
 }

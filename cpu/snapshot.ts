@@ -94,12 +94,16 @@ export interface CpuSnapshot {
     pat: string;
     /** miscEnable. */
     miscEnable: number;
-    /** debugctl (absent in older snapshots: 0). */
-    debugctl?: number;
     /** tscAux. */
     tscAux: number;
     /** tscOffset. */
     tscOffset: number;
+    /** IA32_DEBUGCTL (absent in older snapshots: 0). */
+    debugCtl?: number;
+    /** IA32_MCG_STATUS then the machine-check banks, as decimal strings (absent: zeros). */
+    machineCheck?: string[];
+    /** AMD PerfEvtSel0-3 and PerfCtr0-3, as decimal strings (absent: zeros). */
+    amdPerf?: string[];
   };
   /** pdpte. */
   pdpte: number[];
@@ -142,9 +146,11 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       apicBase: c.apicBase,
       pat: c.pat.toString(),
       miscEnable: c.miscEnable,
-      debugctl: c.debugctl,
       tscAux: c.tscAux,
       tscOffset: c.tscOffset,
+      debugCtl: c.debugCtl,
+      machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
+      amdPerf: c.amdPerf.regs.map((b) => b.toString()),
     },
     pdpte: Array.from(c.pctx.pdpte),
     fpu: c.fpu.save().toHex(),
@@ -193,9 +199,17 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.apicBase = m.apicBase;
   c.pat = BigInt(m.pat);
   c.miscEnable = m.miscEnable;
-  c.debugctl = m.debugctl ?? 0;
   c.tscAux = m.tscAux;
   c.tscOffset = m.tscOffset;
+  c.debugCtl = m.debugCtl ?? 0;
+  c.machineCheck.reset();
+  if (m.machineCheck !== undefined) {
+    const [status, ...banks] = m.machineCheck.map((t) => BigInt(t));
+    c.machineCheck.status = status ?? 0n;
+    banks.slice(0, c.machineCheck.banks.length).forEach((b, k) => (c.machineCheck.banks[k] = b));
+  }
+  c.amdPerf.reset();
+  m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
   if (s.fpu === undefined) c.fpu.reset();
   else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.pages.clear();

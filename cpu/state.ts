@@ -7,6 +7,7 @@
 
 import type { Cpu } from "./cpu.ts";
 import { flushFast } from "./memory.ts";
+import { MISC_ENABLE_RESET } from "./msr.ts";
 
 /** Recompute the segment cache of segment register `s` (0-7). */
 export function refreshSeg(cpu: Cpu, s: number): void {
@@ -94,6 +95,13 @@ export function resetState(cpu: Cpu): void {
   cpu.dr.fill(0);
   cpu.dr[6] = 0xffff0ff0;
   cpu.dr[7] = 0x400;
+  cpu.bpExec =
+    cpu.bpData =
+    cpu.bpIo =
+    cpu.dataHits =
+      0;
+  cpu.watchPage.fill(NaN);
+  cpu.rfAt = -1;
   for (let s = 0; s < 6; s++) {
     const r = cpu.seg[s];
     r.selector = 0;
@@ -126,7 +134,10 @@ export function resetState(cpu: Cpu): void {
   cpu.apicBase = 0xfee00900;
   cpu.pat = 0x0007040600070406n;
   cpu.tscAux = 0;
-  cpu.debugctl = 0;
+  cpu.miscEnable = MISC_ENABLE_RESET;
+  cpu.debugCtl = 0;
+  cpu.machineCheck.reset();
+  cpu.amdPerf.reset();
   cpu.pages.clear();
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { enter64, exec32, exec64, installIdt, LAYOUT, load, makeCpu, r64 } from "./testing.ts";
+import {
+  enter64,
+  exec32,
+  exec64,
+  installIdt,
+  LAYOUT,
+  load,
+  makeCpu,
+  r64,
+  runToHlt,
+} from "./testing.ts";
 import type { CpuidExit, IoExit, MsrReadExit, VmExit } from "../core/vmexit.ts";
 
 Deno.test("CPUID: vendor, MMX/SSE-SSE4.2 advertised, plugin override", () => {
@@ -205,4 +215,58 @@ Deno.test("snapshots: save, restore into a new CPU, continue identically", () =>
   assert.equal(b.cpu.gpr[0], a.cpu.gpr[0]);
   assert.equal(b.cpu.retired, a.cpu.retired);
   assert.equal(b.cpu.rflags, a.cpu.rflags);
+});
+
+Deno.test("SYSCALL whose FMASK clears TF takes no single-step trap (TF counts at its end)", () => {
+  const t = exec64(
+    "b9 81 00 00 c0 31 c0 ba 08 00 10 00 0f 30 b9 82 00 00 c0 b8 00 10 10 00 31 d2 0f 30 b9 84 00 00 c0 b8 00 01 00 00 0f 30 b9 80 00 00 c0 0f 32 83 c8 01 0f 30 9c 81 0c 24 00 01 00 00 9d 0f 05 f4", /* mov ecx, 0xc0000081; xor eax, eax; mov edx, 0x00100008; wrmsr; mov ecx, 0xc0000082; mov eax, 0x101000; xor edx, edx; wrmsr; mov ecx, 0xc0000084; mov eax, 0x100; wrmsr; mov ecx, 0xc0000080; rdmsr; or eax, 1; wrmsr; pushfq; or dword ptr [rsp], 0x100; popfq; syscall; hlt */
+    (x) => {
+      x.cpu.gpr[30] = 0xff;
+      x.mem.writeBytes(0x101000, new Uint8Array([0xbb, 0x5a, 0, 0, 0, 0xf4])); // mov ebx, 0x5a; hlt
+    },
+  );
+  assert.equal(t.cpu.gpr[30], 0xff, "no #DB");
+  assert.equal(t.cpu.gpr[6], 0x5a);
+  assert.equal(t.cpu.rflags & 0x100, 0);
+});
+
+Deno.test("SYSCALL outside 64-bit mode: #UD for an Intel model, CSTAR target for an AMD one", () => {
+  for (const vendor of ["GenuineIntel", "AuthenticAMD"]) {
+    const t = makeCpu();
+    enter64(t);
+    installIdt(t, true);
+    t.cpu.model.vendor = vendor;
+    t.cpu.efer |= 1; // SCE
+    t.cpu.star = 0x0010000800000000n;
+    t.cpu.cstar = 0x101000;
+    // Compatibility mode: CS with L=0 (GDT entry 1, 32-bit code).
+    Object.assign(t.cpu.seg[1], { selector: 0x08, attrs: 0xc09b });
+    t.cpu.stateChanged();
+    t.cpu.gpr[30] = 0xff;
+    t.mem.writeBytes(0x101000, new Uint8Array([0xbb, 0x5a, 0, 0, 0, 0xf4])); // (64-bit) mov ebx, 0x5a; hlt
+    load(t, "0f 05 f4" /* syscall; hlt */);
+    assert.equal(runToHlt(t), "halted");
+    if (vendor === "GenuineIntel") assert.equal(t.cpu.gpr[30], 6, "#UD");
+    else {
+      assert.equal(t.cpu.gpr[30], 0xff);
+      assert.equal(t.cpu.gpr[6], 0x5a);
+      assert.equal(t.cpu.gpr[2], 0x100002, "RCX = return RIP");
+      assert.equal(t.cpu.mode, "long64");
+    }
+  }
+});
+
+Deno.test("CLAC/STAC change RFLAGS.AC with SMAP; #UD without it", () => {
+  const code =
+    "0f 01 cb 9c 5b 0f 01 ca 9c 59 f4"; /* stac; pushfq; pop rbx; clac; pushfq; pop rcx; hlt */
+  const t = exec64(code, (x) => {
+    x.cpu.gpr[30] = 0xff;
+  });
+  assert.equal(t.cpu.gpr[30], 0xff);
+  assert.equal(t.cpu.gpr[6] & 0x40000, 0x40000, "STAC set AC");
+  assert.equal(t.cpu.gpr[2] & 0x40000, 0, "CLAC cleared AC");
+  const u = exec64(code, (x) => {
+    x.cpu.model.features.delete("smap");
+  });
+  assert.equal(u.cpu.gpr[30], 6, "#UD without SMAP");
 });

@@ -10,6 +10,7 @@
 import type { MachineOptions } from "../core/machine.ts";
 import { newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
+import type { CpuModel } from "../cpu/model.ts";
 import { PluginConflictError, PluginMissingError } from "../core/plugin.ts";
 import { createDevice, type DeviceType } from "./device_types.ts";
 import {
@@ -19,9 +20,11 @@ import {
   pcBoard,
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
+import { cr4Writable } from "../cpu/model.ts";
 import { createNestedOps } from "../vmx/entry/ops.ts";
 import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
+import { applyPcFirmwareState } from "./pc_firmware.ts";
 import {
   applyEntryState,
   type BootModule,
@@ -45,14 +48,17 @@ export interface CreateMachineOptions {
   readonly board?: "pc" | "none";
   /** Sink for COM1 (default: discard; with `noDefaults`, no COM1 unless given). */
   readonly serial?: (bytes: Uint8Array) => void;
+  /**
+   * CPU model: a spec like "max,-vmx" or a model object. Without `vmx` the
+   * VMX plugin is not loaded.
+   */
+  readonly cpu?: string | CpuModel;
   /** Sink of a port 0xE9 console; without it there is none (as QEMU without -debugcon). */
   readonly debugcon?: (bytes: Uint8Array) => void;
   /** Leave out the board's default devices (QEMU's -nodefaults): COM1 unless `serial` is given, isa-debug-exit, pc-testdev. */
   readonly noDefaults?: boolean;
   /** Board devices to leave out by name (e.g. "isa-serial" to put a plugin of your own there). */
   readonly omitBoardDevices?: readonly string[];
-  /** CPU model spec, e.g. "max,-vmx". Without `vmx` the VMX plugin is not loaded. */
-  readonly cpu?: string;
   /** `--device` specs: configure a board device of the same type, or add one. */
   readonly devices?: readonly string[];
   /** Device types contributed by modules (usable in `devices` by name). */
@@ -71,9 +77,22 @@ export interface CreateMachineOptions {
 
 function vmxWanted(o: CreateMachineOptions): boolean {
   if (o.vmx !== undefined) return o.vmx;
+  if (typeof o.cpu === "object") return o.cpu.features.has("vmx");
   return !(o.cpu ?? "").split(",").some((f) => f.trim() === "-vmx");
 }
 
+/** The CPU model to build with: without the VMX plugin, VMX is not advertised. */
+function cpuFor(o: CreateMachineOptions): string | CpuModel | undefined {
+  if (vmxWanted(o)) return o.cpu;
+  if (typeof o.cpu === "object") {
+    const features = new Set(o.cpu.features);
+    features.delete("vmx");
+    return { ...o.cpu, features };
+  }
+  return [o.cpu ?? "max", "-vmx"].join(",");
+}
+
+/** Build a machine with the `pc` board, VMX and the given devices and plugins. */
 /**
  * Build a machine with the `pc` board, VMX and the given devices and plugins.
  *
@@ -137,16 +156,14 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
   const plugins = [...boardPlugins, ...extra];
   // Without the VMX plugin the CPU must not advertise VMX either (CPUID.1:ECX.VMX
   // clear, CR4.VMXE reserved), so the guest sees a consistent CPU.
-  const cpu = pcCpuModel(
-    vmxWanted(options) ? options.cpu : [options.cpu ?? "max", "-vmx"].join(","),
-  );
+  const cpu = pcCpuModel(cpuFor(options));
   if (vmxWanted(options)) {
     // The CPU model is the one source of MAXPHYADDR and 1 GiB pages: the VMX
     // capability MSRs, VM-entry and EPT checks follow it.
     const features = vmxFeaturesFor({
       physBits: cpu.physBits,
       page1G: cpu.features.has("pdpe1gb"),
-      fxsr: cpu.features.has("fxsr") || cpu.features.has("sse"),
+      cr4Bits: cr4Writable(cpu),
     });
     plugins.push(createVmxPlugin({}, createNestedOps, features));
   }
@@ -167,6 +184,11 @@ export interface BootOptions {
   readonly cmdline?: string;
   /** Multiboot modules. */
   readonly modules?: readonly BootModule[];
+  /**
+   * Leave the state PC firmware leaves (real-mode IVT, PIC bases 0x08/0x70,
+   * PIT channel 0 ticking; see pc_firmware.ts) before loading. Default true.
+   */
+  readonly firmware?: boolean;
 }
 
 /** Loading failed; the message names what is wrong with the image. */
@@ -201,6 +223,7 @@ function enter(machine: PcMachine, r: LoadResult): void {
  * ```
  */
 export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootOptions = {}): void {
+  if (options.firmware ?? true) applyPcFirmwareState(machine);
   if (hasLinuxMagic(image)) {
     const parts = (options.modules ?? []).map((m) => m.data);
     enter(

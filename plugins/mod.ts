@@ -9,6 +9,7 @@ export * from "./spec.ts";
 export * from "./loader.ts";
 export * from "./machine_builder.ts";
 export type { BootModule, EntryMode } from "../boot/mod.ts";
+export type { CpuModel } from "../cpu/model.ts";
 export * from "./pc_machine.ts";
 export * from "./device_types.ts";
 

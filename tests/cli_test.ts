@@ -121,6 +121,31 @@ Deno.test("cli: stdin reaches COM1 (the uart guest echoes upper-cased input)", a
   assert.equal(status, (3 << 1) | 1);
 });
 
+Deno.test("cli: the Multiboot command line is '<kernel path> <-append text>', as QEMU builds it", async () => {
+  const kernel = "guests/build/hello64.elf";
+  const r = await run(["-kernel", kernel, "-append", "first second", "-m", "128"]);
+  assert.equal(r.status, 1, r.err);
+  // Test kernels (kvm-unit-tests among them) drop argv[0]: "first" must survive.
+  assert.match(r.out, /command line: "guests\/build\/hello64\.elf first second"/);
+  const bare = await run(["-kernel", kernel, "-m", "128"]);
+  assert.match(bare.out, /command line: "guests\/build\/hello64\.elf ?"/);
+});
+
+Deno.test("cli: QEMU -cpu properties run (warning once) instead of being refused", async () => {
+  const r = await run(["-kernel", "guests/build/hello64.elf", "-cpu", "max,host-phys-bits,+vmx"]);
+  assert.equal(r.status, 1, r.err);
+  assert.match(r.err, /host-phys-bits has no effect in nestvm/);
+  const amd = await run([
+    "-kernel",
+    "guests/build/hello64.elf",
+    "-cpu",
+    "Opteron_G1,vendor=AuthenticAMD",
+  ]);
+  assert.equal(amd.status, 1, amd.err);
+  const bad = await run(["-kernel", "guests/build/hello64.elf", "-cpu", "max,vendor=x"]);
+  assert.equal(bad.status, 2);
+});
+
 Deno.test("cli: a plugin whose MMIO read throws ends the process with status 12 naming it (not 1)", async () => {
   const dir = await Deno.makeTempDir();
   const bin = `${dir}/mmio.bin`;

@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import type { Plugin } from "../core/plugin.ts";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
-import type { PcMachine } from "../plugins/pc_machine.ts";
-import { modelFromSpec } from "../cpu/model.ts";
+import { pcCpuModel, type PcMachine } from "../plugins/pc_machine.ts";
+import { cr4Writable, modelFromSpec } from "../cpu/model.ts";
 import { VMX_FEATURES, vmxFeaturesFor } from "../vmx/features.ts";
 import { vmxCapabilityMsr } from "../vmx/msrs.ts";
 import { eptpValid as vmEntryEptpValid } from "../vmx/entry/check_controls.ts";
@@ -195,4 +195,25 @@ Deno.test("vmx: VM-entry and EPT checks follow the CPU model's MAXPHYADDR", () =
   assert.equal((cap(true) >>> 17) & 1, 1);
   assert.equal((cap(false) >>> 17) & 1, 0);
   assert.equal(eptCapsOf(vmxFeaturesFor({ physBits: 40, page1G: false })).page1G, false);
+});
+
+Deno.test("cpu facts: IA32_VMX_CR4_FIXED1 allows exactly the CR4 bits the CPU accepts (OSFXSR/OSXMMEXCPT with SSE)", () => {
+  const fixed1 = (cpu: string) => {
+    const m = createMachine({ memoryMiB: 8, cpu });
+    // mov ecx, 0x489; rdmsr; mov ebx, eax; mov al, 0; out 0xf4, al
+    bootFlat(
+      m,
+      [{ addr: 0x100000, data: Uint8Array.fromHex("b9890400000f3289c3b000e6f4") }],
+      0x100000,
+      "protected32",
+    );
+    assert.deepEqual(m.run({ maxInstructions: 100 }).reason, { kind: "exit", status: 1 });
+    const v = m.cpu.gpr[6];
+    m.dispose();
+    return v;
+  };
+  assert.equal(fixed1("max") & 0x600, 0x600, "an L1 with SSE enabled may execute VMXON");
+  assert.equal(fixed1("max") & 0x2000, 0x2000);
+  assert.equal(fixed1("max,-sse,-sse2,-sse3,-ssse3,-sse4.1,-sse4.2") & 0x600, 0);
+  assert.equal(fixed1("max"), (cr4Writable(pcCpuModel("max")) | 0x2000) >>> 0);
 });

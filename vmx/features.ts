@@ -121,28 +121,22 @@ export interface VmxCpuFacts {
   readonly physBits: number;
   /** Whether 1 GiB pages exist (CPUID 0x80000001 EDX.Page1GB): also offered for EPT. */
   readonly page1G: boolean;
-  /**
-   * Whether the CPU accepts CR4.OSFXSR and CR4.OSXMMEXCPT (it has FXSR or
-   * SSE): then IA32_VMX_CR4_FIXED1 allows them too (SDM Vol. 3D A.8), or
-   * an OS that enabled SSE could not execute VMXON.
-   */
-  readonly fxsr?: boolean;
+  /** CR4 bits the CPU accepts (`cr4Writable` of the model): IA32_VMX_CR4_FIXED1. */
+  readonly cr4Bits?: number;
 }
-
-/** CR4.OSFXSR | CR4.OSXMMEXCPT. */
-const CR4_OSFXSR_OSXMMEXCPT = 0x600;
 
 /**
  * The feature set for a CPU model: {@link VMX_FEATURES} with the model's
  * MAXPHYADDR, and without 1 GiB EPT pages when the model has no 1 GiB
  * pages, so IA32_VMX_EPT_VPID_CAP and the VM-entry and EPT checks agree
- * with CPUID; CR4_FIXED1 also allows OSFXSR/OSXMMEXCPT when the CPU does.
+ * with CPUID.
  */
-export function vmxFeaturesFor(cpu: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
+export function vmxFeaturesFor(facts: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
   return Object.freeze({
     ...base,
-    physBits: cpu.physBits,
-    eptVpidCapLo: cpu.page1G ? base.eptVpidCapLo : base.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
-    cr4Fixed1: cpu.fxsr ? (base.cr4Fixed1 | CR4_OSFXSR_OSXMMEXCPT) >>> 0 : base.cr4Fixed1,
+    physBits: facts.physBits,
+    // A CR4 bit may be 1 in VMX operation exactly when the CPU supports it (SDM A.8).
+    cr4Fixed1: facts.cr4Bits === undefined ? base.cr4Fixed1 : (facts.cr4Bits | 0x2000) >>> 0,
+    eptVpidCapLo: facts.page1G ? base.eptVpidCapLo : base.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
   });
 }

@@ -180,6 +180,12 @@ export class FakeVcpu implements Vcpu {
   vectoring = -1;
   /** STI/MOV SS shadow end. */
   shadowUntil = 0;
+  /** Pending debug exceptions loaded by the last VM entry. */
+  pendingDebug = 0;
+  /** Record the pending debug exceptions VM entry loads. */
+  setPendingDebugExceptions(bits: number): void {
+    this.pendingDebug = bits;
+  }
   /** IA32_SYSENTER_CS. */
   sysenterCs = 0;
   /** IA32_SYSENTER_ESP. */

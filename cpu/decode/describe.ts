@@ -296,6 +296,8 @@ export const OP_NAMES: readonly string[] = [
   "vmwrite",
   "invept",
   "invvpid",
+  "clac",
+  "stac",
 ];
 
 const CC = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];

@@ -440,6 +440,10 @@ export const enum Op {
   VMWRITE,
   INVEPT,
   INVVPID,
+  /** CLAC (SMAP): clear RFLAGS.AC. */
+  CLAC,
+  /** STAC (SMAP): set RFLAGS.AC. */
+  STAC,
 
   /** Number of op ids. */
   COUNT,

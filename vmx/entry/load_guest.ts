@@ -84,4 +84,9 @@ export function loadGuestState(v: Vcpu, d: DataView): void {
   // retired count reaches `shadowUntil`, and a successful VMLAUNCH/VMRESUME
   // leaves the instruction loop without retiring (the state was replaced).
   if ((v.interruptibility & 3) !== 0) v.shadowUntil = v.retired + 1;
+  // Pending debug exceptions (27.3.2.5, 27.7.3): a pending single-step or
+  // enabled breakpoint becomes a #DB trap after entry (after the first
+  // instruction when blocking by MOV SS was loaded).
+  const pending = r32(d, O.GUEST_PENDING_DBG_EXCEPTIONS);
+  if (pending !== 0) v.setPendingDebugExceptions(pending);
 }

@@ -162,6 +162,14 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
  */
 function armPreemptionTimer(n: Nested): void {
   const value = r32(n.d, O.VMX_PREEMPTION_TIMER_VALUE);
+  const v = n.vcpu;
+  if (value === 0) {
+    // Expired at entry: the CPU offers the exit after the injected event and
+    // pending debug exceptions are delivered, before any L2 instruction.
+    v.windowRequests |= WindowRequest.PREEMPTION_TIMER;
+    v.interruptStateChanged();
+    return;
+  }
   rearmPreemptionTimer(n, value * 2 ** n.features.preemptionTimerRate);
 }
 

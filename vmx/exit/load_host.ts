@@ -28,7 +28,7 @@ const HOST_SEL = [
 /**
  * Load the host state. Returns 0, or a VMX-abort code when the host state
  * cannot be loaded (host PDPTEs with reserved bits: abort 2).
- * `clearDebugctl`: IA32_DEBUGCTL must be cleared (it may be non-zero).
+ * `clearDebugctl` is kept for callers: IA32_DEBUGCTL is cleared on every exit.
  * `physBits`: MAXPHYADDR for the PDPTE reserved-bit check.
  */
 export function loadHostState(
@@ -45,7 +45,10 @@ export function loadHostState(
   v.cr3 = ru64(d, O.HOST_CR3);
   v.cr4 = r32(d, O.HOST_CR4);
   v.dr[7] = 0x400;
-  if (clearDebugctl) v.writeMsr(Msr.DEBUGCTL, 0n);
+  // IA32_DEBUGCTL is cleared on every VM exit (28.5.1), whether or not the
+  // entry loaded it: L2 may have changed the value it ran with.
+  void clearDebugctl;
+  v.writeMsr(Msr.DEBUGCTL, 0n);
   setSysenter(
     v,
     r32(d, O.HOST_IA32_SYSENTER_CS),

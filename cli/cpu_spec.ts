@@ -1,0 +1,323 @@
+/**
+ * QEMU's `-cpu` syntax, read into nestvm's CPU model:
+ * `MODEL[,+feat][,-feat][,feat=on|off][,prop=value]...`.
+ *
+ * - MODEL: `max`, `host`, `base`, `nestvm` are nestvm's full model; QEMU's
+ *   named models select a vendor, family/model/stepping and a feature set
+ *   (the subset nestvm implements; see {@link NAMED_MODELS}).
+ * - Features: nestvm's own names, with `_`/`-`/`.` spellings treated alike
+ *   as QEMU does. A feature QEMU knows but nestvm does not implement is
+ *   dropped with one warning (as QEMU's TCG does); an unknown name is an
+ *   error.
+ * - Properties that nestvm models: `vendor=` (12 characters), `phys-bits=`,
+ *   `family=`, `model=`, `stepping=`, `model-id=`. Properties that change
+ *   nothing here (`host-phys-bits`, `level=`, `migratable=`, `check`,
+ *   `enforce`, `pmu=`, `hv-*`...) are accepted with one warning each.
+ *
+ * @module
+ */
+
+import { type CpuModel, defaultModel, FEATURES } from "../cpu/model.ts";
+
+/** The result of reading a `-cpu` spec. */
+export type CpuSpecResult =
+  | { readonly ok: true; readonly model: CpuModel; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly error: string };
+
+/** A named model: what it changes from nestvm's full model. */
+export interface NamedModel {
+  /** CPUID vendor string. */
+  readonly vendor: string;
+  /** CPUID family. */
+  readonly family: number;
+  /** CPUID model. */
+  readonly model: number;
+  /** CPUID stepping. */
+  readonly stepping: number;
+  /** The features it has, of those nestvm implements (undefined: all of them). */
+  readonly features?: readonly string[];
+}
+
+const INTEL_FULL: NamedModel = { vendor: "GenuineIntel", family: 6, model: 0x3a, stepping: 9 };
+
+const BASE_64 = [
+  "de",
+  "pse",
+  "tsc",
+  "msr",
+  "pae",
+  "mce",
+  "cx8",
+  "apic",
+  "sep",
+  "pge",
+  "mca",
+  "cmov",
+  "pat",
+  "pse36",
+  "clflush",
+];
+
+/**
+ * QEMU's model names nestvm maps onto its CPU: vendor and signature as
+ * those models report them, and the part of their feature set nestvm
+ * implements (x87/SSE and other unimplemented features are left out).
+ */
+export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
+  max: INTEL_FULL,
+  host: INTEL_FULL,
+  base: INTEL_FULL,
+  nestvm: INTEL_FULL,
+  qemu64: {
+    vendor: "AuthenticAMD",
+    family: 15,
+    model: 107,
+    stepping: 1,
+    features: [...BASE_64, "cx16", "syscall", "nx", "lm", "lahf_lm"],
+  },
+  kvm64: {
+    vendor: "GenuineIntel",
+    family: 15,
+    model: 6,
+    stepping: 1,
+    features: [...BASE_64, "cx16", "syscall", "nx", "lm"],
+  },
+  Opteron_G1: {
+    vendor: "AuthenticAMD",
+    family: 15,
+    model: 6,
+    stepping: 1,
+    features: [...BASE_64, "syscall", "nx", "lm"],
+  },
+  Opteron_G2: {
+    vendor: "AuthenticAMD",
+    family: 15,
+    model: 6,
+    stepping: 1,
+    features: [...BASE_64, "cx16", "syscall", "nx", "rdtscp", "lm", "lahf_lm"],
+  },
+  Nehalem: {
+    vendor: "GenuineIntel",
+    family: 6,
+    model: 26,
+    stepping: 3,
+    features: [...BASE_64, "cx16", "popcnt", "syscall", "nx", "lm", "lahf_lm"],
+  },
+  Westmere: {
+    vendor: "GenuineIntel",
+    family: 6,
+    model: 44,
+    stepping: 1,
+    features: [...BASE_64, "cx16", "popcnt", "syscall", "nx", "rdtscp", "lm", "lahf_lm"],
+  },
+  SandyBridge: {
+    vendor: "GenuineIntel",
+    family: 6,
+    model: 42,
+    stepping: 1,
+    features: [
+      ...BASE_64,
+      "cx16",
+      "popcnt",
+      "x2apic",
+      "tsc-deadline",
+      "syscall",
+      "nx",
+      "rdtscp",
+      "lm",
+      "lahf_lm",
+    ],
+  },
+  IvyBridge: {
+    vendor: "GenuineIntel",
+    family: 6,
+    model: 58,
+    stepping: 9,
+    features: [
+      ...BASE_64,
+      "cx16",
+      "popcnt",
+      "x2apic",
+      "tsc-deadline",
+      "rdrand",
+      "fsgsbase",
+      "smep",
+      "erms",
+      "syscall",
+      "nx",
+      "rdtscp",
+      "lm",
+      "lahf_lm",
+    ],
+  },
+};
+
+/**
+ * Feature names QEMU knows that nestvm does not implement (asked for, they
+ * are dropped with a warning). nestvm's own names come from {@link FEATURES}.
+ */
+const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
+  ("fpu mtrr pn ds acpi mmx fxsr sse sse2 ss ht tm ia64 pbe pni sse3 pclmulqdq " +
+    "pclmuldq dtes64 monitor ds-cpl smx est tm2 ssse3 cid fma xtpr pdcm dca sse4-1 sse4-2 " +
+    "aes xsave osxsave avx f16c mmxext fxsr-opt 3dnowext 3dnow cmp-legacy svm extapic " +
+    "cr8legacy sse4a misalignsse 3dnowprefetch osvw ibs xop skinit wdt lwp fma4 tce " +
+    "nodeid-msr tbm topoext perfctr-core perfctr-nb tsc-adjust sgx hle avx2 rtm mpx " +
+    "avx512f avx512dq adx avx512ifma pcommit clflushopt clwb intel-pt avx512pf avx512er " +
+    "avx512cd sha-ni avx512bw avx512vl avx512vbmi umip pku ospke waitpkg avx512vbmi2 gfni " +
+    "vaes vpclmulqdq avx512vnni avx512bitalg avx512-vpopcntdq rdpid cldemote movdiri " +
+    "movdir64b pks fsrm md-clear serialize tsx-ldtrk arch-lbr spec-ctrl stibp " +
+    "arch-capabilities ssbd xsaveopt xsavec xgetbv1 xsaves invtsc npt lbrv nrip-save " +
+    "tsc-scale vmcb-clean flushbyasid decodeassists pause-filter pfthreshold vgif " +
+    "avx-vnni avx512-bf16 amx-tile amx-int8 amx-bf16 fzrm fsrs fsrc lam pdcm ibpb " +
+    "amd-ssbd virt-ssbd amd-stibp xcrypt xstore ace2 phe pmm kvmclock kvm-nopiodelay " +
+    "kvm-mmu kvmclock-stable-bit kvm-asyncpf kvm-steal-time kvm-pv-eoi kvm-pv-unhalt " +
+    "kvm-pv-tlb-flush kvm-pv-ipi kvm-poll-control kvm-pv-sched-yield kvm-asyncpf-int " +
+    "kvm-msi-ext-dest-id x2apic-api pmu lmce rdpru cet-ss cet-ibt")
+    .split(/\s+/),
+);
+
+/** Properties accepted and ignored (they change nothing nestvm models). */
+const NO_EFFECT_PROPERTIES: ReadonlySet<string> = new Set([
+  "host-phys-bits",
+  "host-phys-bits-limit",
+  "level",
+  "xlevel",
+  "xlevel2",
+  "min-level",
+  "min-xlevel",
+  "migratable",
+  "check",
+  "enforce",
+  "pmu",
+  "l3-cache",
+  "tsc-frequency",
+  "kvm",
+  "fill-mtrr-mask",
+  "full-cpuid-auto-level",
+  "hypervisor",
+  "lbr-fmt",
+  "ucode-rev",
+  "apic-id",
+]);
+
+/** Canonical spelling for comparing names: QEMU treats `_`, `-` and `.` alike. */
+function canon(name: string): string {
+  return name.toLowerCase().replace(/[_.]/g, "-");
+}
+
+const NESTVM_BY_CANON = new Map(Object.keys(FEATURES).map((f) => [canon(f), f]));
+
+function parseCount(v: string): number | undefined {
+  return /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : undefined;
+}
+
+/** Read a QEMU `-cpu` spec into a model (a fresh object each call). */
+export function parseCpuSpec(text: string): CpuSpecResult {
+  const [head, ...items] = text.split(",").map((s) => s.trim());
+  const m = defaultModel();
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    if (!warnings.includes(w)) warnings.push(w);
+  };
+  let named: NamedModel | undefined;
+  if (head !== "" && !head.startsWith("+") && !head.startsWith("-") && !head.includes("=")) {
+    named = NAMED_MODELS[head] ??
+      Object.entries(NAMED_MODELS).find(([k]) => k.toLowerCase() === head.toLowerCase())?.[1];
+    if (!named) {
+      return {
+        ok: false,
+        error: `unknown CPU model "${head}" (known: ${Object.keys(NAMED_MODELS).join(", ")})`,
+      };
+    }
+  } else {
+    items.unshift(head);
+  }
+  if (named) {
+    m.vendor = named.vendor;
+    m.family = named.family;
+    m.model = named.model;
+    m.stepping = named.stepping;
+    if (named.features) m.features = new Set(named.features);
+  }
+  for (const item of items) {
+    if (item === "") continue;
+    const eq = item.indexOf("=");
+    let name: string;
+    let value: string | undefined;
+    if (item[0] === "+" || item[0] === "-") {
+      name = item.slice(1);
+      value = item[0] === "+" ? "on" : "off";
+    } else if (eq >= 0) {
+      name = item.slice(0, eq);
+      value = item.slice(eq + 1);
+    } else {
+      name = item; // a bare name is name=on, as QEMU reads it
+      value = undefined;
+    }
+    const key = canon(name);
+    const err = applyProperty(m, key, name, value, warn);
+    if (err) return { ok: false, error: err };
+  }
+  return { ok: true, model: m, warnings };
+}
+
+function onOff(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === "on" || value === "true" || value === "yes") return true;
+  if (value === "off" || value === "false" || value === "no") return false;
+  return undefined;
+}
+
+function applyProperty(
+  m: CpuModel,
+  key: string,
+  name: string,
+  value: string | undefined,
+  warn: (w: string) => void,
+): string | undefined {
+  switch (key) {
+    case "vendor":
+      if (value === undefined || value.length !== 12) {
+        return `-cpu vendor= needs a 12-character vendor string, got "${value ?? ""}"`;
+      }
+      m.vendor = value;
+      return undefined;
+    case "phys-bits": {
+      const n = parseCount(value ?? "");
+      if (n === undefined || n < 32 || n > 52) {
+        return `-cpu phys-bits= must be 32..52, got "${value ?? ""}"`;
+      }
+      m.physBits = n;
+      return undefined;
+    }
+    case "family":
+    case "model":
+    case "stepping": {
+      const n = parseCount(value ?? "");
+      const max = key === "family" ? 0xff + 15 : key === "model" ? 0xff : 0xf;
+      if (n === undefined || n > max) return `-cpu ${key}= must be 0..${max}, got "${value ?? ""}"`;
+      m[key] = n;
+      return undefined;
+    }
+    case "model-id":
+      m.brand = (value ?? "").slice(0, 48);
+      return undefined;
+  }
+  if (NO_EFFECT_PROPERTIES.has(key) || key.startsWith("hv-") || key.startsWith("x-")) {
+    warn(`-cpu ${name}${value === undefined ? "" : `=${value}`} has no effect in nestvm; ignored`);
+    return undefined;
+  }
+  const on = onOff(value);
+  const feature = NESTVM_BY_CANON.get(key);
+  if (feature !== undefined) {
+    if (on === undefined) return `-cpu ${name}=${value}: expected on or off`;
+    if (on) m.features.add(feature);
+    else m.features.delete(feature);
+    return undefined;
+  }
+  if (QEMU_ONLY_FEATURES.has(key) || key.startsWith("vmx-") || key.startsWith("avx")) {
+    if (on === undefined) return `-cpu ${name}=${value}: expected on or off`;
+    if (on) warn(`-cpu feature "${name}" is not implemented by nestvm; ignored`);
+    return undefined;
+  }
+  return `unknown CPU feature or property "${name}"`;
+}

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { exec64, makeCpu } from "./testing.ts";
+import { CpuFault } from "./fault.ts";
+import { readMsrCore, writeMsrCore } from "./msr.ts";
+import type { Cpu } from "./cpu.ts";
+
+/** WRMSR as the instruction sees it: the vector it raises, or 0. */
+function wr(c: Cpu, index: number, v: bigint): number {
+  try {
+    return writeMsrCore(c, index, v) ? 0 : 13;
+  } catch (e) {
+    if (e instanceof CpuFault) return e.vector;
+    throw e;
+  }
+}
+
+/** RDMSR: the value, or the vector raised. */
+function rd(c: Cpu, index: number): bigint | number {
+  try {
+    return readMsrCore(c, index) ?? 13;
+  } catch (e) {
+    if (e instanceof CpuFault) return e.vector;
+    throw e;
+  }
+}
+
+Deno.test("MSR IA32_DEBUGCTL: LBR and BTF are writable, other bits #GP", () => {
+  const c = makeCpu().cpu;
+  assert.equal(rd(c, 0x1d9), 0n);
+  assert.equal(wr(c, 0x1d9, 1n), 0);
+  assert.equal(rd(c, 0x1d9), 1n);
+  assert.equal(wr(c, 0x1d9, 3n), 0);
+  assert.equal(rd(c, 0x1d9), 3n);
+  for (const bad of [0x4n, 0x40n, 0x80n, 0x800n, 1n << 32n]) assert.equal(wr(c, 0x1d9, bad), 13);
+  assert.equal(rd(c, 0x1d9), 3n, "a refused write changes nothing");
+  // VM entry loads it through the vCPU API.
+  assert.equal(c.writeMsr(0x1d9, 2n), true);
+  assert.equal(c.readMsr(0x1d9), 2n);
+});
+
+Deno.test("MSR IA32_DEBUGCTL: WRMSR ECX=0x1D9, EAX=1 in the guest does not fault", () => {
+  const t = exec64(
+    "b9 d9 01 00 00 b8 01 00 00 00 31 d2 0f 30 31 c0 0f 32 f4", /* mov ecx, 0x1d9; mov eax, 1; xor edx, edx; wrmsr; xor eax, eax; rdmsr; hlt */
+    (x) => {
+      x.cpu.gpr[30] = 0xff;
+    },
+  );
+  assert.equal(t.cpu.gpr[30], 0xff, "no exception");
+  assert.equal(t.cpu.gpr[0], 1);
+});
+
+Deno.test("MSR IA32_MISC_ENABLE: 64-bit value, read-only bits kept, reserved bits #GP", () => {
+  const c = makeCpu().cpu;
+  const orig = rd(c, 0x1a0) as bigint;
+  assert.equal(orig & 0x1881n, 0x1801n, "fast strings on, BTS/PEBS unavailable, no perfmon");
+  const val = (0x400c50809n & ~0x1880n) | (orig & 0x1880n);
+  assert.equal(wr(c, 0x1a0, val), 0);
+  assert.equal(rd(c, 0x1a0), val, "bit 34 (XD disable) survives");
+  assert.equal(wr(c, 0x1a0, orig), 0);
+  assert.equal(rd(c, 0x1a0), orig);
+  assert.equal(wr(c, 0x1a0, orig & ~0x800n), 0, "read-only bit written");
+  assert.equal(rd(c, 0x1a0), orig, "read-only bit unchanged");
+  for (const bad of [0x2n, 0x100000n, 1n << 33n, 1n << 40n]) {
+    assert.equal(wr(c, 0x1a0, orig | bad), 13);
+  }
+});
+
+Deno.test("MSR machine check: MCG_CAP banks, CTL 0/all-ones, STATUS only 0, ADDR/MISC any", () => {
+  const c = makeCpu().cpu;
+  const cap = rd(c, 0x179) as bigint;
+  const banks = Number(cap & 0xffn);
+  assert.ok(banks >= 1 && (cap & 0x100n) === 0n, "banks and no MCG_CTL");
+  assert.equal(wr(c, 0x179, 0n), 13, "MCG_CAP is read-only");
+  assert.equal(rd(c, 0x17b), 13, "no MCG_CTL");
+  assert.equal(wr(c, 0x17a, 0n), 0);
+  const all = 0xffffffffffffffffn;
+  const nonCanonical = 0xaaaaaaaaaaaaaaaan;
+  for (let i = 0; i < banks; i++) {
+    const base = 0x400 + 4 * i;
+    assert.equal(wr(c, base, all), 0);
+    assert.equal(rd(c, base), all);
+    assert.equal(wr(c, base, nonCanonical), 13);
+    assert.equal(wr(c, base + 1, 0n), 0);
+    assert.equal(wr(c, base + 1, 1n), 13);
+    assert.equal(wr(c, base + 2, nonCanonical), 0);
+    assert.equal(rd(c, base + 2), nonCanonical);
+    assert.equal(wr(c, base + 3, all), 0);
+    assert.equal(rd(c, base + 3), all);
+  }
+  for (let i = banks; i < 32; i++) {
+    for (let r = 0; r < 4; r++) {
+      assert.equal(rd(c, 0x400 + 4 * i + r), 13, `bank ${i} reg ${r}`);
+      assert.equal(wr(c, 0x400 + 4 * i + r, 0n), 13);
+    }
+  }
+  // Without MCA advertised the registers do not exist.
+  c.model.features.delete("mca");
+  assert.equal(rd(c, 0x179), 13);
+  assert.equal(wr(c, 0x401, 0n), 13);
+});
+
+Deno.test("MSR AMD legacy performance counters exist only with the AMD vendor", () => {
+  const c = makeCpu().cpu;
+  assert.equal(rd(c, 0xc0010000), 13, "Intel vendor: #GP");
+  assert.equal(wr(c, 0xc0010004, 0n), 13);
+  c.model.vendor = "AuthenticAMD";
+  assert.equal(wr(c, 0xc0010000, 0x430076n), 0);
+  assert.equal(rd(c, 0xc0010000), 0x430076n);
+  assert.equal(wr(c, 0xc0010007, 0xffffffffffffffffn), 0);
+  assert.equal(rd(c, 0xc0010007), 0xffffffffffffn, "48-bit counter");
+  assert.equal(rd(c, 0xc0010008), 13, "only four counters");
+});

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { kutMain } from "./main.ts";
+import type { Job, JobResult } from "./executor.ts";
+
+const dir = new URL("./testdata", import.meta.url).pathname;
+const stub = new URL("./testdata/stub_vmm.ts", import.meta.url).pathname;
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) },
+    out,
+    err,
+  };
+}
+
+Deno.test("kut: runs the fixture entries through a stub VMM, table and JSON summary", async () => {
+  const outDir = await Deno.makeTempDir();
+  const c = capture();
+  const status = await kutMain(
+    [
+      "--",
+      "--dir",
+      dir,
+      "--jobs",
+      "3",
+      "--out",
+      outDir,
+      "--timeout-factor",
+      "1",
+      "--vmm",
+      `${Deno.execPath()} run -A ${stub}`,
+    ],
+    c.io,
+  );
+  assert.equal(status, 1, "a failing entry makes the runner fail");
+  const table = c.out.join("\n");
+  const row = (name: string) => table.split("\n").find((l) => l.startsWith(name + " "))!;
+  assert.match(row("passes"), /^passes\s+PASS\s+1\s+2\s+0\s+1\s/);
+  assert.match(row("fails"), /^fails\s+FAIL\s+3\s+1\s+2\s+0\s/); // FAIL + XPASS
+  assert.match(row("skips"), /^skips\s+SKIP\s+77\s/);
+  assert.match(row("hangs"), /^hangs\s+FAIL\s+124\s+1\s.*timeout; duration=2s/);
+  assert.match(row("only32"), /SKIP\s+-.*i386 only/);
+  assert.match(row("kvmonly"), /kvm only/);
+  assert.match(row("manual"), /manual run only/);
+  assert.match(row("missing"), /not found/);
+  assert.match(row("needs_smp"), /PASS/, "a custom VMM is not probed with nestvm's parser");
+  const summary = JSON.parse(await Deno.readTextFile(`${outDir}/summary.json`));
+  assert.deepEqual(summary.totals.entries, { pass: 2, fail: 2, skip: 5 });
+  const passes = summary.entries.find((e: { name: string }) => e.name === "passes");
+  assert.equal(passes.status, 1);
+  assert.equal(passes.summary, "3 tests, 1 skipped");
+  const log = await Deno.readTextFile(passes.log);
+  assert.match(log, /append: first second/);
+  assert.match(
+    log,
+    /argv: -kernel\|.*pass\.flat\|-smp\|1\|-append\|first second\|-device\|pc-testdev/,
+  );
+});
+
+Deno.test("kut: nestvm's own parser decides entries it refuses (SKIP, as the harness)", async () => {
+  const outDir = await Deno.makeTempDir();
+  const c = capture();
+  const ran: Job[] = [];
+  const fake = (job: Job): Promise<JobResult> => {
+    ran.push(job);
+    return Promise.resolve({
+      code: 1,
+      timedOut: false,
+      stdout: "PASS: x\n",
+      stderr: "",
+      seconds: 0,
+    });
+  };
+  const status = await kutMain(["--dir", dir, "--out", outDir, "passes", "needs_smp"], c.io, fake);
+  assert.equal(status, 0);
+  assert.equal(ran.length, 1);
+  assert.ok(ran[0].argv.includes("-kernel"));
+  assert.match(c.out.join("\n"), /needs_smp\s+SKIP.*nestvm refused: -smp 2/);
+});
+
+Deno.test("kut: usage errors", async () => {
+  const c = capture();
+  assert.equal(await kutMain([], c.io), 2);
+  assert.equal(await kutMain(["--dir", dir, "no_such_entry"], c.io), 2);
+  assert.match(c.err.join("\n"), /no such entry: no_such_entry/);
+  assert.equal(await kutMain(["--dir", "/nonexistent"], c.io), 2);
+  assert.equal(await kutMain(["--dir", dir, "--jobs", "0"], c.io), 2);
+});
