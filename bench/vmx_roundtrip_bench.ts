@@ -77,8 +77,10 @@ export interface PreparedRun {
 
 /** Build the machine and load L1 (not timed). */
 export function prepare(n: number): PreparedRun {
+  const engine = Deno.env.get("NESTVM_ENGINE");
   const m = newPcMachine({
     memoryMiB: 16,
+    engine: engine === "jit" || engine === "interp" ? engine : undefined,
     plugins: [createVmxPlugin({ featureControl: "locked" })],
   });
   const r = loadFlat([{ addr: LOAD, data: bytes(L1_CODE) }], m.memory, {

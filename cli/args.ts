@@ -32,6 +32,8 @@ export interface CliOptions {
   omitDevices?: string[];
   /** CPU model spec (--cpu). */
   cpu?: string;
+  /** Execution engine (--engine). */
+  engine?: "interp" | "jit";
   /** --plugin specs, in order. */
   plugins: string[];
   /** Kernel command line (--append). */
@@ -286,6 +288,18 @@ export const OPTIONS: readonly OptionDef[] = [
       for (const w of r.warnings) {
         if (!o.warnings.includes(`warning: ${w}`)) o.warnings.push(`warning: ${w}`);
       }
+      return undefined;
+    },
+  },
+  {
+    names: ["--engine"],
+    kind: "string",
+    arg: "interp|jit",
+    /** Show help (--help). */
+    help: "execution engine: the interpreter, or with the block compiler (default interp)",
+    apply: (o, v) => {
+      if (v !== "interp" && v !== "jit") return `--engine must be interp or jit, got "${v}"`;
+      o.engine = v;
       return undefined;
     },
   },
@@ -621,7 +635,8 @@ export function helpText(): string {
     "exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it used that device;",
     "  0 orderly shutdown; 2 usage error; 4 triple fault; 6 instruction budget spent;",
     "  8 halted with no wake-up source; 10 unhandled exit; 12 plugin error; 14 reset;",
-    "  16 bad kernel/snapshot image; 20 snapshot does not fit this machine",
+    "  16 bad kernel/snapshot image; 18 VMX abort (indicator and VMCS pointer on stderr);",
+    "  20 snapshot does not fit this machine",
   );
   return lines.join("\n");
 }

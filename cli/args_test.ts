@@ -107,3 +107,14 @@ Deno.test("args: gdb stub spellings (-s, -gdb tcp:HOST:PORT, -S) and the output 
   assert.equal(e.options.timeline, "t.svg");
   assert.equal(e.options.statsJson, "s.json");
 });
+
+Deno.test("args: --engine selects interp or jit, anything else is an error", () => {
+  const a = parseArgs(["--kernel", "k.elf", "--engine", "interp"]);
+  assert.ok(a.ok && a.options.engine === "interp");
+  const b = parseArgs(["--kernel", "k.elf", "--engine", "jit"]);
+  assert.ok(b.ok && b.options.engine === "jit");
+  const c = parseArgs(["--kernel", "k.elf"]);
+  assert.ok(c.ok && c.options.engine === undefined);
+  const d = parseArgs(["--kernel", "k.elf", "--engine", "fast"]);
+  assert.ok(!d.ok && /--engine must be interp or jit/.test(d.error));
+});

@@ -183,6 +183,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       logLevel: o.logLevel,
       logSink: io.stderr,
       cpu: cpu?.model,
+      engine: o.engine,
       devices: c.devices,
       deviceTypes,
       plugins,

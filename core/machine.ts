@@ -286,6 +286,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     const req = this.#stop;
     if (req) {
       this.#stop = undefined;
+      if (req.kind === "vmx-abort") return { ...req };
       return req.kind === "exit" ? { kind: "exit", status: req.status } : { kind: req.kind };
     }
     return undefined;

@@ -152,7 +152,22 @@ export interface Logger {
 export type StopRequest =
   | { readonly kind: "exit"; readonly status: number }
   | { readonly kind: "shutdown" }
-  | { readonly kind: "reset" };
+  | { readonly kind: "reset" }
+  | VmxAbortStop;
+
+/**
+ * A VMX abort (SDM Vol. 3C 28.7): a VM exit could not complete, the abort
+ * indicator was written into the VMCS region and the logical processor
+ * shut down.
+ */
+export interface VmxAbortStop {
+  /** Discriminant. */
+  readonly kind: "vmx-abort";
+  /** The VMX-abort indicator written at offset 4 of the VMCS region (SDM 28.7). */
+  readonly indicator: number;
+  /** Guest-physical address of the VMCS whose exit aborted. */
+  readonly vmcsPointer: number;
+}
 
 /** Typed services that plugins offer each other (a registry keyed by token). */
 export interface ServiceSpace {

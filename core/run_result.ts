@@ -5,6 +5,7 @@
  */
 
 import type { VmExit } from "./vmexit.ts";
+import type { VmxAbortStop } from "./plugin.ts";
 
 /** The reason a run stopped. */
 export type StopReason =
@@ -12,6 +13,7 @@ export type StopReason =
   | { readonly kind: "shutdown" }
   | { readonly kind: "reset" }
   | { readonly kind: "triple-fault" }
+  | VmxAbortStop
   | { readonly kind: "budget" }
   | { readonly kind: "debug" }
   | { readonly kind: "halted" }
@@ -52,6 +54,8 @@ export const EXIT_CODES = {
   pluginError: 12,
   reset: 14,
   badImage: 16,
+  /** A VMX abort (SDM 28.7): a VM exit could not complete. */
+  vmxAbort: 18,
   /** A snapshot given to `--restore` does not fit the machine (RAM, stateful plugins). */
   snapshotMismatch: 20,
 } as const;
@@ -76,8 +80,20 @@ export function exitCodeFor(reason: StopReason): number {
       return EXIT_CODES.unhandledExit;
     case "plugin-error":
       return EXIT_CODES.pluginError;
+    case "vmx-abort":
+      return EXIT_CODES.vmxAbort;
   }
 }
+
+/** VMX-abort indicators (SDM 28.7). */
+const VMX_ABORT_NAMES: Readonly<Record<number, string>> = {
+  1: "saving guest MSRs failed",
+  2: "host PDPTE invalid",
+  3: "current VMCS corrupted",
+  4: "loading host MSRs failed",
+  5: "machine check during VM exit",
+  6: "no long mode for a 32-bit host from a 64-bit logical processor",
+};
 
 /** One-line human description of a stop reason. */
 export function describeStop(reason: StopReason): string {
@@ -100,5 +116,11 @@ export function describeStop(reason: StopReason): string {
       return `unhandled exit: ${reason.description}`;
     case "plugin-error":
       return `plugin "${reason.plugin}" failed while handling ${reason.exit}: ${reason.message}`;
+    case "vmx-abort":
+      return `VMX abort ${reason.indicator} (${
+        VMX_ABORT_NAMES[reason.indicator] ?? "unknown indicator"
+      }) in a VM exit from the VMCS at 0x${
+        reason.vmcsPointer.toString(16)
+      }; the processor is shut down`;
   }
 }

@@ -115,4 +115,16 @@ export interface VcpuVirtualization {
   sysenterEip: number;
   /** The maskable-interrupt source (PIC or LAPIC), for acknowledge-on-exit. */
   readonly intSource: InterruptSource | null;
+  /**
+   * Pending-debug-exceptions bits (SDM 24.4.2: B3-B0, BS) of the level being
+   * left: a single-step trap due after a completed instruction, and #DB
+   * conditions recognized but not delivered (saved by VM exit, 28.3.4).
+   */
+  pendingDebugExceptions(): number;
+  /** Drop the pending debug state (single-step trap, #DB bits): it never crosses levels. */
+  clearPendingDebug(): void;
+  /** Deliver the events queued by VM-entry injection now (at an instruction boundary). */
+  deliverQueuedInjection(): void;
+  /** Drop queued, undelivered injected events (they belong to the level being left). */
+  dropQueuedInjection(): void;
 }

@@ -26,7 +26,7 @@ import type { PhysMem } from "./memory.ts";
 import type { PagingContext, WalkResult } from "../mm/paging_types.ts";
 import { Mmu, type MmuMemory } from "../mm/mmu.ts";
 import type { Tlb } from "../mm/tlb.ts";
-import { checkEvents, deliverFault } from "./interrupt.ts";
+import { checkEvents, deliverFault, deliverInjected } from "./interrupt.ts";
 import { fetchInsn, type Insn } from "./icache.ts";
 import type { DebugHook } from "./debug_hook.ts";
 import { recomputeMode, resetState } from "./state.ts";
@@ -40,6 +40,7 @@ import * as C from "./exec_control.ts";
 import * as D from "./exec_data.ts";
 import * as F from "./hot_alu.ts";
 import * as H from "./hot_mov_shift_jcc.ts";
+import type { JitEngine } from "./jit/engine.ts";
 
 /** Options for constructing a {@link Cpu}. */
 export interface CpuOptions {
@@ -215,6 +216,8 @@ export class Cpu implements CpuEngine {
   intSource: InterruptSource | null = null;
 
   // ---- run-loop internals ----
+  /** The block compiler (engine "jit"), or null for the interpreter alone. */
+  jit: JitEngine | null = null;
   /** RIP of the instruction being executed (fault restart point). */
   ip0 = 0;
   /** Loop bound: runLimit, or 0 when events need attention. */
@@ -245,6 +248,15 @@ export class Cpu implements CpuEngine {
   deliveringLength: number = 0;
   /** Vector whose delivery raised the exception being offered now, or -1 (IDT-vectoring information). */
   vectoring: number = -1;
+  /**
+   * An "ept-violation"/"ept-misconfig" exit raised by a failed guest-physical
+   * translation, held until the abandoned instruction or event delivery has
+   * unwound to its boundary (see {@link finishPendingExit}), with the
+   * delivery state at the time of the failure.
+   */
+  pendingGpaExit: VmExit | null = null;
+  /** delivering, deliveringType, deliveringError, deliveringLength, vectoring when {@link pendingGpaExit} was raised. */
+  readonly pendingGpaDelivery: number[] = [-1, 0, -1, 0, -1];
   /** Scratch for 64-bit results (high half). */
   hi = 0;
 
@@ -364,7 +376,8 @@ export class Cpu implements CpuEngine {
       }
       if (this.retired >= limit) return "limit";
       try {
-        this.loop();
+        if (this.jit === null) this.loop();
+        else this.jit.run(this);
       } catch (e) {
         this.onThrow(e);
       }
@@ -582,17 +595,58 @@ export class Cpu implements CpuEngine {
     }
   }
 
+  /**
+   * Interpret up to `n` instructions (fewer at the run loop's limit or when
+   * an event needs it): the block compiler's fallback for what it does not
+   * compile.
+   */
+  step(n = 1): void {
+    const lim = this.loopLimit;
+    this.loopLimit = Math.min(lim, this.retired + n);
+    this.loop();
+    // A handler that asked for attention left loopLimit at 0: keep that.
+    if (this.loopLimit !== 0) this.loopLimit = lim;
+  }
+
   /** Handle what escaped the hot loop: guest faults and abandoned instructions. */
   private onThrow(e: unknown): void {
     if (e instanceof CpuFault) {
       this.rip = this.ip0;
       deliverFault(this, e.vector, e.errorCode);
     } else if (e === ABANDON) {
-      // A VM exit replaced the state; nothing to do.
+      // The instruction was abandoned for a VM exit: one already performed,
+      // or an EPT exit held until now, raised on the boundary state.
+      this.finishPendingExit();
       this.eventPending = true;
       this.loopLimit = 0;
     } else {
       throw e;
+    }
+  }
+
+  /**
+   * Raise the guest-physical (EPT) exit held by {@link pendingGpaExit}, now
+   * that the abandoned instruction or event delivery has undone its partial
+   * work: the VM exit then saves the state of the instruction boundary, like
+   * a fault (SDM Vol. 3C 27.1), not the half-executed one (RSP := RBP of a
+   * LEAVE whose pop failed). The delivery state of the moment of the failure
+   * is visible during the exit (IDT-vectoring information).
+   */
+  finishPendingExit(): void {
+    const exit = this.pendingGpaExit;
+    if (exit === null) return;
+    this.pendingGpaExit = null;
+    const d = this.pendingGpaDelivery;
+    this.delivering = d[0];
+    this.deliveringType = d[1];
+    this.deliveringError = d[2];
+    this.deliveringLength = d[3];
+    this.vectoring = d[4];
+    try {
+      this.exits(exit);
+    } finally {
+      this.delivering = -1;
+      this.vectoring = -1;
     }
   }
 
@@ -692,6 +746,35 @@ export class Cpu implements CpuEngine {
   injectEvent(event: PendingEvent): void {
     this.injected.push({ ...event });
     this.poke();
+  }
+  /**
+   * Deliver the queued injected events now (at an instruction boundary,
+   * e.g. from a timer callback that must see them delivered first).
+   */
+  deliverQueuedInjection(): void {
+    while (this.injected.length > 0 && this.nonRoot) deliverInjected(this);
+    this.poke();
+  }
+  /** Drop queued, undelivered injected events (they belong to the level being left). */
+  dropQueuedInjection(): void {
+    this.injected.length = 0;
+  }
+  /**
+   * Pending-debug-exceptions bits (SDM 24.4.2): BS for a single-step trap
+   * due after a completed instruction, B0-B3 with bit 12 for data/I/O
+   * breakpoint hits not yet delivered.
+   */
+  pendingDebugExceptions(): number {
+    let bits = this.dbPending & 0x400f;
+    if (this.tfArmed && this.retired > this.tfAt) bits |= 0x4000;
+    if (this.dataHits !== 0) bits |= 0x1000 | (this.dataHits & 0xf);
+    return bits >>> 0;
+  }
+  /** Drop the pending debug state (it belongs to the level being left). */
+  clearPendingDebug(): void {
+    this.tfArmed = false;
+    this.dbPending = 0;
+    this.dataHits = 0;
   }
   /** Raise a guest exception from an exit handler. */
   raiseException(vector: number, errorCode = -1): never {

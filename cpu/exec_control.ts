@@ -10,7 +10,7 @@
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import { CpuFault, gp, ud, Vec } from "./fault.ts";
-import { memRead, peek, push, readE, setReg64n, spAdd } from "./regs.ts";
+import { memRead, peek, pokeStack, push, readE, setReg64n, spAdd } from "./regs.ts";
 import { eaLin } from "./regs.ts";
 import {
   checkDirectCode,
@@ -155,10 +155,12 @@ export function farM(c: Cpu, i: Insn): void {
   farTransfer(c, sel, off, i.y === 1, s);
 }
 
+/** Push CS and RIP for a far CALL: both written before RSP moves (a fault on the second leaves RSP). */
 function pushRet(c: Cpu, s: number): void {
   const r = c.rip;
-  push(c, s, c.seg[1].selector, 0);
-  push(c, s, r >>> 0, s === 8 ? Math.floor(r / TWO32) >>> 0 : 0);
+  pokeStack(c, -s, s, c.seg[1].selector, 0);
+  pokeStack(c, -2 * s, s, r >>> 0, s === 8 ? Math.floor(r / TWO32) >>> 0 : 0);
+  spAdd(c, -2 * s);
 }
 
 /** Far JMP/CALL to sel:off (real, protected, long mode; call gates). */

@@ -18,6 +18,7 @@ import {
   memRead,
   memWrite,
   peek,
+  pokeStack,
   pop,
   push,
   readE,
@@ -415,12 +416,14 @@ export function pusha(c: Cpu, i: Insn): void {
   const s = i.osz;
   const g = c.gpr;
   const sp = g[8];
-  // Check the whole area first so that a fault leaves ESP unchanged.
+  // Check the whole area first, write every value, move ESP last: a fault
+  // or VM exit on any write leaves ESP unchanged.
   stackLin(c, -8 * s, s);
   for (let r = 0; r < 8; r++) {
     const v = r === 4 ? sp : g[r << 1];
-    push(c, s, s === 2 ? v & 0xffff : v, 0);
+    pokeStack(c, -(r + 1) * s, s, s === 2 ? v & 0xffff : v, 0);
   }
+  spAdd(c, -8 * s);
 }
 
 /** POPA/POPAD. */
@@ -472,53 +475,68 @@ export function writeFlags(c: Cpu, v: number, mask: number, loadRf = false): voi
   if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000 || c.cr0 & 0x40000) !== 0) c.flushTlb();
 }
 
-/** ENTER imm16, imm8. */
+/**
+ * ENTER imm16, imm8. Every stack write and nested-frame read happens at an
+ * offset from the unchanged RSP; RBP and RSP are written last, so a fault
+ * or VM exit on any access leaves them as before the instruction.
+ */
 export function enter(c: Cpu, i: Insn): void {
   const s = i.osz;
   const size = i.imm & 0xffff;
   const level = i.imm2 & 31;
-  const g = c.gpr;
   const bp = getReg(c, 5, s);
   const bph = c.hi;
-  push(c, s, bp, bph);
-  const frame = getReg(c, 4, c.stackBits === 64 ? 8 : c.stackBits === 32 ? 4 : 2);
-  const frameHi = c.hi;
+  pokeStack(c, -s, s, bp, bph);
+  // FrameTemp: RSP after the push of RBP, at the stack size.
+  const sp = getReg(c, 4, c.stackBits === 64 ? 8 : c.stackBits === 32 ? 4 : 2);
+  const sph = c.hi;
+  let frame = sp - s;
+  let frameHi = sph;
+  if (c.stackBits === 64) {
+    if (frame < 0) {
+      frame += 4294967296;
+      frameHi = (frameHi - 1) >>> 0;
+    }
+  } else frame = c.stackBits === 32 ? frame >>> 0 : frame & 0xffff;
+  let depth = 1;
   if (level > 0) {
     let tbp = bp;
     for (let k = 1; k < level; k++) {
       tbp = c.stackBits === 16 ? (tbp - s) & 0xffff : tbp - s;
       const lin = la(c, 2, c.is64 ? (bph | 0) * 4294967296 + tbp : tbp >>> 0, s, 1);
       const v = memRead(c, lin, s);
-      push(c, s, v, c.hi);
+      pokeStack(c, -(++depth) * s, s, v, c.hi);
     }
-    push(c, s, frame, frameHi);
+    pokeStack(c, -(++depth) * s, s, frame, frameHi);
   }
+  spAdd(c, -depth * s - size);
   setReg(c, 5, s, frame, frameHi);
-  spAdd(c, -size);
-  void g;
 }
 
-/** LEAVE. */
+/**
+ * LEAVE: RSP := RBP (at the stack size), then pop RBP. The pop reads at the
+ * new stack top before any register changes, so a fault or VM exit on it
+ * leaves RSP and RBP as before the instruction.
+ */
 export function leave(c: Cpu, i: Insn): void {
   const g = c.gpr;
   const sb = c.stackBits;
-  // RSP <- RBP (at stack size), then pop RBP.
-  const o0 = g[8];
-  const o1 = g[9];
+  const s = i.osz;
+  // Offset of the new stack top from the current RSP, at the stack size.
+  const off = sb === 64
+    ? ((g[11] | 0) - (g[9] | 0)) * 4294967296 + (g[10] - g[8])
+    : sb === 32
+    ? g[10] - g[8]
+    : (g[10] & 0xffff) - (g[8] & 0xffff);
+  const v = peek(c, off, s);
+  const vh = c.hi;
   if (sb === 64) {
     g[8] = g[10];
     g[9] = g[11];
   } else if (sb === 32) g[8] = g[10];
   else g[8] = (g[8] & 0xffff0000) | (g[10] & 0xffff);
-  try {
-    const s = i.osz;
-    const v = pop(c, s);
-    setReg(c, 5, s, v, c.hi);
-  } catch (e) {
-    g[8] = o0;
-    g[9] = o1;
-    throw e;
-  }
+  spAdd(c, s);
+  setReg(c, 5, s, v, vh);
 }
 
 /** ARPL Ew, Gw (legacy modes). */

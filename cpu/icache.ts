@@ -17,6 +17,7 @@ import { CpuFault, Vec } from "./fault.ts";
 import { Acc, dropWriteFrame } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { hotId, selectHandler } from "./dispatch.ts";
+import type { JitBlock } from "./jit/block.ts";
 
 /** An instruction handler: executes `i` on `cpu` (RIP already points past it). */
 export type Handler = (cpu: Cpu, i: Insn) => void;
@@ -62,6 +63,10 @@ export class Insn extends DecodedInsn {
       t[k] = 0;
     }
   }
+  /** Block compiler: the region compiled to start here (see jit/), or null. */
+  jit: JitBlock | null = null;
+  /** Block compiler: times its run loop reached this instruction uncompiled. */
+  heat = 0;
   /** IN/OUT with an immediate port. */
   isImmPort = false;
   /** INS/OUTS (string I/O). */

@@ -78,6 +78,7 @@ export function guarded(cpu: Cpu, vector: number, err: number, type: number, ret
     deliverEvent(cpu, vector, err, type, retIp);
   } catch (e) {
     if (e !== ABANDON) throw e;
+    cpu.finishPendingExit();
   }
   cpu.poke();
 }
@@ -500,6 +501,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       deliverOnceGuarded(cpu, ev.vector, ev.errorCode, ev.type, ip);
     } catch (e) {
       if (e !== ABANDON) throw e;
+      cpu.finishPendingExit();
     }
     if (l2 && cpu.nonRoot) {
       if ((cpu.windowRequests & 16) !== 0) offerPreemption(cpu);
@@ -629,6 +631,25 @@ function openWindows(cpu: Cpu, ifl: boolean): number {
   if ((req & 1) !== 0 && ifl && (block & 3) === 0) open |= 1;
   if ((req & 2) !== 0 && (block & 0xa) === 0) open |= 2;
   return open;
+}
+
+/**
+ * Deliver the first queued injected event (VM-entry injection) now, at an
+ * instruction boundary; a VM exit during its delivery is completed here.
+ */
+export function deliverInjected(cpu: Cpu): void {
+  const ev = cpu.injected.shift();
+  if (ev === undefined) return;
+  const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
+  const ip = soft ? cpu.rip + ev.instructionLength : cpu.rip;
+  cpu.ip0 = cpu.rip;
+  cpu.activity = "active";
+  try {
+    deliverOnceGuarded(cpu, ev.vector, ev.errorCode, ev.type, ip);
+  } catch (e) {
+    if (e !== ABANDON) throw e;
+    cpu.finishPendingExit();
+  }
 }
 
 function deliverOnceGuarded(cpu: Cpu, v: number, e: number, type: number, ip: number): void {

@@ -22,6 +22,8 @@ export type { MachineCheckState } from "./msr_mce.ts";
 export type { AmdPerfState } from "./msr_perf_amd.ts";
 export type { DebugHook } from "./debug_hook.ts";
 export * from "./fpu/state.ts";
+export { JitEngine } from "./jit/mod.ts";
+export type { JitBlock, JitStats } from "./jit/mod.ts";
 
 /** Core contracts (types) this module's API is written against. */
 export type * from "../core/mod.ts";

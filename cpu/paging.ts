@@ -78,9 +78,10 @@ export function reloadPaging(
 
 /**
  * The guest-physical translator failed (EPT violation or misconfiguration):
- * raise the exit on the bus (the VMX plugin turns it into a VM exit to L1;
- * with nobody to take it the bus stops the machine), then abandon the
- * instruction or event delivery.
+ * abandon the instruction or event delivery and hold the exit; the CPU
+ * raises it on the bus (the VMX plugin turns it into a VM exit to L1; with
+ * nobody to take it the bus stops the machine) once the instruction has
+ * unwound to its boundary state (`Cpu.finishPendingExit`, SDM 27.1).
  */
 function guestPhysicalExit(cpu: Cpu): never {
   const f = cpu.guestPhysical!.fault;
@@ -92,6 +93,12 @@ function guestPhysicalExit(cpu: Cpu): never {
     linear: f.linear,
     qualification: f.qualification,
   };
-  cpu.exits(exit);
+  cpu.pendingGpaExit = exit;
+  const d = cpu.pendingGpaDelivery;
+  d[0] = cpu.delivering;
+  d[1] = cpu.deliveringType;
+  d[2] = cpu.deliveringError;
+  d[3] = cpu.deliveringLength;
+  d[4] = cpu.vectoring;
   throw ABANDON;
 }

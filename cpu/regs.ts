@@ -303,6 +303,25 @@ export function stackLin(cpu: Cpu, off: number, s: number): number {
   return la(cpu, 2, (g[8] + off) & 0xffff, s, 1);
 }
 
+/**
+ * Write `s` bytes at SP + off (wrapping at the stack size) without changing
+ * SP: instructions that push several values write them all first and move
+ * SP last, so that a fault or VM exit on a later write leaves SP as it was.
+ */
+export function pokeStack(cpu: Cpu, off: number, s: number, lo: number, hi: number): void {
+  const g = cpu.gpr;
+  const sb = cpu.stackBits;
+  let lin: number;
+  if (sb === 64) {
+    lin = (g[9] | 0) * TWO32 + g[8] + off;
+    if (lin >= 0x800000000000 || lin < -0x800000000000) ss0();
+  } else if (sb === 32) {
+    const sp = (g[8] + off) >>> 0;
+    lin = (cpu.sflat[2] & 2) !== 0 ? sp : la(cpu, 2, sp, s, 2);
+  } else lin = la(cpu, 2, (g[8] + off) & 0xffff, s, 2);
+  memWrite(cpu, lin, s, lo, hi);
+}
+
 /** Read `s` bytes at SP + off without changing SP. */
 export function peek(cpu: Cpu, off: number, s: number): number {
   return memRead(cpu, stackLin(cpu, off, s), s);

@@ -77,6 +77,12 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: ["guests/src/fp/fpwork.c", "guests/src/fp/fp_guest.c"],
     ownCflags: ["-msse2", "-fno-math-errno"],
   },
+  {
+    out: "x87_64.elf",
+    arch: 64,
+    sources: ["guests/src/x87/x87work.c", "guests/src/x87/x87_guest.c"],
+    ownCflags: ["-m80387", "-mfpmath=387"],
+  },
   { out: "bench32.elf", arch: 32, sources: BENCH },
   {
     out: "vmx_exits.elf",
@@ -95,6 +101,8 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_host_state",
     "vmx_cpl3",
     "vmx_l2_gprs",
+    "vmx_boundary",
+    "vmx_abort",
   ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,
@@ -102,6 +110,7 @@ export const IMAGES: readonly ImageSpec[] = [
     vmx: true,
   })),
   { out: "vmx32.elf", arch: 32, sources: ["tests/vmx/vmx32.c"] },
+  { out: "vmx_fuzz.elf", arch: 64, sources: ["guests/src/vmxfuzz/vmx_fuzz.c"], vmx: true },
   {
     out: "hello32-aout.bin",
     arch: 32,

@@ -8,7 +8,7 @@
  */
 
 import type { MachineOptions } from "../core/machine.ts";
-import { newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
+import { type EngineKind, newPcMachine, pcCpuModel, type PcMachine } from "./pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 import type { CpuModel } from "../cpu/model.ts";
 import { PluginConflictError, PluginMissingError } from "../core/plugin.ts";
@@ -67,6 +67,8 @@ export interface CreateMachineOptions {
   readonly plugins?: readonly Plugin[];
   /** Load the nested-VMX plugin (default: true unless the CPU spec has -vmx). */
   readonly vmx?: boolean;
+  /** Execution engine (`--engine`): "interp" or "jit" (the block compiler). */
+  readonly engine?: EngineKind;
   /** Passed to {@link Machine}. */
   readonly strictExits?: boolean;
   /** Passed to {@link Machine}. */
@@ -172,6 +174,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     memoryMiB: options.memoryMiB,
     plugins,
     cpu,
+    engine: options.engine,
     strictExits: options.strictExits,
     logLevel: options.logLevel,
     logSink: options.logSink,

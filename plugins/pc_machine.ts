@@ -19,6 +19,7 @@ import { Machine, type MachineOptions } from "../core/machine.ts";
 import type { EngineFactory } from "../core/engine.ts";
 import { PluginConflictError } from "../core/plugin.ts";
 import { Cpu } from "../cpu/cpu.ts";
+import { JitEngine } from "../cpu/jit/mod.ts";
 import { type CpuModel, defaultModel, modelFromSpec } from "../cpu/model.ts";
 import { PhysicalMemory } from "../mm/physical.ts";
 import { pcRamLayout } from "../mm/regions.ts";
@@ -33,7 +34,15 @@ export interface PcMachineOptions
   readonly memoryMiB?: number;
   /** CPU model: a `-cpu` spec such as "max,-vmx,phys-bits=36", or a model object. */
   readonly cpu?: string | CpuModel;
+  /** Execution engine: the interpreter alone, or with the block compiler (default "interp"). */
+  readonly engine?: EngineKind;
 }
+
+/** Execution engines of the `cpu/` vCPU (`--engine`). */
+export type EngineKind = "interp" | "jit";
+
+/** The engine used when none is named. */
+export const DEFAULT_ENGINE: EngineKind = "jit";
 
 /**
  * CPU model names accepted at the head of a `-cpu` spec. nestvm has one
@@ -69,16 +78,26 @@ export function pcMemory(bytes: number): PhysicalMemory {
   return memory;
 }
 
-/** The `cpu/` interpreter with `model`, as the machine's engine factory. */
-export function interpreterEngine(model: CpuModel): EngineFactory<Cpu, PhysicalMemory> {
-  return (env) => new Cpu({ memory: env.memory, exits: env.exits, now: env.now, model });
+/**
+ * The `cpu/` vCPU with `model`, as the machine's engine factory: the
+ * interpreter, with the block compiler attached for `engine` "jit".
+ */
+export function interpreterEngine(
+  model: CpuModel,
+  engine: EngineKind = DEFAULT_ENGINE,
+): EngineFactory<Cpu, PhysicalMemory> {
+  return (env) => {
+    const cpu = new Cpu({ memory: env.memory, exits: env.exits, now: env.now, model });
+    if (engine === "jit") cpu.jit = new JitEngine();
+    return cpu;
+  };
 }
 
 /** The {@link Machine} options of a PC: PC RAM map, the interpreter with the spec's CPU model. */
 export function pcMachineOptions(
   options: PcMachineOptions = {},
 ): MachineOptions<Cpu, PhysicalMemory> {
-  const { memoryMiB, cpu, ...rest } = options;
+  const { memoryMiB, cpu, engine, ...rest } = options;
   const mib = memoryMiB ?? 128;
   if (!Number.isFinite(mib) || mib < 1 || mib > 65536) {
     throw new RangeError(`memory size ${mib} MiB is out of range (1..65536)`);
@@ -87,7 +106,7 @@ export function pcMachineOptions(
   return {
     ...rest,
     memory: () => pcMemory(mib * 1024 * 1024),
-    engine: interpreterEngine(model),
+    engine: interpreterEngine(model, engine),
   };
 }
 

@@ -154,3 +154,14 @@ Deno.test("vmx conformance: L2 at CPL 3, privilege faults before VM exits (vmx_c
   assert.equal(s.l2ToL1[30] ?? 0, 0, "no I/O exit");
   dispose(m);
 });
+
+Deno.test("vmx conformance: exits mid-instruction and single-step stay with L2 (vmx_boundary)", () => {
+  const { out, m } = runImage("vmx_boundary.elf");
+  checkTap("vmx_boundary", out, 14);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[48], 3, "three EPT violations (LEAVE, ENTER, POP m64)");
+  assert.equal(s.l2ToL1[2], 1, "one triple fault");
+  assert.equal(s.l2ToL1[0], 1, "one #DB exception exit (pending BS at entry)");
+  assert.equal(s.l2ToL1[52], 1, "one preemption-timer exit (after the injected #UD)");
+  dispose(m);
+});

@@ -240,7 +240,21 @@ export class FakeVcpu implements Vcpu {
   /** Record. */
   injectEvent(event: PendingEvent): void {
     this.injected.push(event);
+  } /** Pending-debug-exceptions bits (the fake has no single-step machinery: only dbPending). */
+  pendingDebugExceptions(): number {
+    return this.dbPending & 0x400f;
   }
+  /** Drop the pending debug state. */
+  clearPendingDebug(): void {
+    this.dbPending = 0;
+  }
+  /** The fake delivers nothing: injected events stay in {@link injected}. */
+  deliverQueuedInjection(): void {}
+  /** Drop queued injected events. */
+  dropQueuedInjection(): void {
+    this.injected.length = 0;
+  }
+
   /** Throw a {@link FakeGuestFault}. */
   raiseException(vector: number, errorCode = -1): never {
     throw new FakeGuestFault(vector, errorCode);

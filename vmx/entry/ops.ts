@@ -41,7 +41,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
   }
   const n = createNested(vmx, stats);
   if (ctx !== undefined) {
-    n.onShutdown = () => ctx.stop({ kind: "shutdown" });
+    n.onAbort = (indicator, vmcsPointer) => ctx.stop({ kind: "vmx-abort", indicator, vmcsPointer });
     // Every exit the CPU raises in non-root operation reaches the L2 exit
     // decision here, after the observers and before any owner; L1's exits
     // are only counted.

@@ -91,6 +91,9 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     return "reflected";
   }
   const entryCtl = r32(d, O.VM_ENTRY_CONTROLS);
+  // A single-step trap armed by L1's VMLAUNCH/VMRESUME does not follow into
+  // L2; the guest's own pending debug exceptions come from the VMCS.
+  v.clearPendingDebug();
   loadGuestState(v, d);
   n.debugctlLoaded = (entryCtl & 4) !== 0;
   const loadCount = r32(d, O.VM_ENTRY_MSR_LOAD_COUNT);
@@ -180,6 +183,10 @@ export function rearmPreemptionTimer(n: Nested, delay: number): void {
   n.timerDeadline = clock.now + delay;
   n.timer = clock.schedule(n.timerDeadline, () => {
     n.timer = null;
+    if (!n.inL2) return;
+    // The timer exit follows the delivery of the event injected at entry
+    // (a value of 0 exits after injection, before any instruction: SDM 26.7.4).
+    n.vcpu.deliverQueuedInjection();
     if (!n.inL2) return;
     n.info.begin(Reason.PREEMPTION_TIMER);
     performVmExit(n, n.vcpu.rip);

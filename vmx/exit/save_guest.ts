@@ -21,9 +21,10 @@ const sys: SysenterOut = { cs: 0, esp: 0, eip: 0 };
 /**
  * Save the guest state. `rip` is the RIP to save (the instruction that
  * caused the exit for fault-like and instruction exits, the next
- * instruction for trap-like ones).
+ * instruction for trap-like ones); `pendingDebug` the value of the
+ * pending-debug-exceptions field (SDM 28.3.4).
  */
-export function saveGuestState(v: Vcpu, d: DataView, rip: number): void {
+export function saveGuestState(v: Vcpu, d: DataView, rip: number, pendingDebug = 0): void {
   const exit = r32(d, O.VM_EXIT_CONTROLS);
   wnum(d, O.GUEST_CR0, v.cr0 >>> 0);
   wnum(d, O.GUEST_CR3, v.cr3);
@@ -66,7 +67,7 @@ export function saveGuestState(v: Vcpu, d: DataView, rip: number): void {
   w64(d, O.GUEST_RFLAGS, v.rflags, 0);
   w32(d, O.GUEST_ACTIVITY_STATE, activityCode(v.activity));
   w32(d, O.GUEST_INTERRUPTIBILITY_INFO, v.interruptibility & 0xf);
-  w64(d, O.GUEST_PENDING_DBG_EXCEPTIONS, 0, 0);
+  w64(d, O.GUEST_PENDING_DBG_EXCEPTIONS, pendingDebug >>> 0, 0);
 }
 
 /** Write the exit-information fields (SDM 28.2) and clear the entry injection's valid bit. */

@@ -26,6 +26,10 @@ function leaveNonRoot(n: Nested): void {
   if (n.inL2) v.tscOffset = n.l1TscOffset;
   v.nonRoot = false;
   v.guestPhysical = null;
+  // L2's pending debug state went into the VMCS (or is lost) and its
+  // undelivered injected events end with it: never delivered to L1.
+  v.clearPendingDebug();
+  v.dropQueuedInjection();
   n.inL2 = false;
   n.ept = null;
   n.injectedPending = false;
@@ -60,7 +64,12 @@ export function performVmExit(n: Nested, rip: number): void {
   const exitCtl = r32(d, O.VM_EXIT_CONTROLS);
   // 28.2 exit information, 28.3 guest state.
   writeExitInfo(d, info);
-  saveGuestState(v, d, rip);
+  saveGuestState(
+    v,
+    d,
+    rip,
+    keepsPendingDebug(info.reason, v.interruptibility) ? v.pendingDebugExceptions() : 0,
+  );
   if ((exitCtl & EXIT.SAVE_PREEMPTION_TIMER) !== 0) {
     w32(d, O.VMX_PREEMPTION_TIMER_VALUE, preemptionRemaining(n));
   }
@@ -80,6 +89,27 @@ export function performVmExit(n: Nested, rip: number): void {
   leaveNonRoot(n);
   n.stats.count("l2-l1", info.reason);
   finishToHost(n, nmiExit && (pin & PIN.VIRTUAL_NMIS) === 0);
+}
+
+/**
+ * Whether the exit saves the pending debug exceptions rather than clearing
+ * the field (SDM 28.3.4): INIT, SMI, machine check, TPR below threshold,
+ * virtualized EOI, APIC write, monitor trap flag, and exits other than #DB
+ * ones while MOV SS blocks debug exceptions.
+ */
+function keepsPendingDebug(reason: number, interruptibility: number): boolean {
+  switch (reason & 0xffff) {
+    case Reason.MONITOR_TRAP_FLAG:
+    case 3: // INIT
+    case 5: // I/O SMI
+    case 6: // other SMI
+    case 41: // machine check during entry
+    case 43: // TPR below threshold
+    case 45: // virtualized EOI
+    case 56: // APIC write
+      return true;
+  }
+  return (interruptibility & 2) !== 0 && reason !== Reason.EXCEPTION_NMI;
 }
 
 /** Remaining preemption-timer value (in timer ticks) at this moment. */
@@ -152,7 +182,8 @@ export function vmxAbort(n: Nested, code: number): void {
   n.d.setUint32(OFF_ABORT, code >>> 0, true);
   v.nonRoot = false;
   v.guestPhysical = null;
+  v.clearPendingDebug();
   v.activity = "shutdown";
   v.stateChanged();
-  n.onShutdown();
+  n.onAbort(code >>> 0, n.vmcs?.gpa ?? -1);
 }

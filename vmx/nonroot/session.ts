@@ -31,8 +31,8 @@ export class Nested {
   readonly features: VmxFeatures;
   /** Exit statistics. */
   readonly stats: VmxStats;
-  /** Called when a VMX abort shuts the vCPU down. */
-  onShutdown: () => void = () => {};
+  /** Called when a VMX abort shuts the vCPU down (indicator, VMCS pointer). */
+  onAbort: (indicator: number, vmcsPointer: number) => void = () => {};
 
   /** The vmcs12 that controls L2 (valid while {@link inL2}). */
   vmcs: Vmcs12 | null = null;

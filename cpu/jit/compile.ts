@@ -1,0 +1,457 @@
+/**
+ * Block compiler: region discovery and assembly. From a start instruction,
+ * the basic blocks reachable by direct branches inside the same 4 KiB code
+ * page are collected (up to a size cap) and compiled into one JavaScript
+ * function with `new Function`: guest registers in locals for the whole
+ * region, the basic blocks as cases of a `switch` in a loop (branches
+ * between them are jumps, a loop in the guest is a loop in JS), and one
+ * epilogue that writes everything back.
+ *
+ * Instruction counts stay exact: a basic block runs only when all its
+ * instructions fit before the run loop's limit (`loopLimit`, which
+ * covers the budget, the next device deadline and pending events);
+ * otherwise the region returns and the interpreter continues one
+ * instruction at a time.
+ *
+ * Instructions come from the decoded-instruction cache page (`icache.ts`);
+ * missing ones are decoded from the page's RAM frame (never across the page
+ * end), so the region is keyed and invalidated with that page: a write to
+ * the frame drops the page and with it every region rooted in it.
+ *
+ * @module
+ */
+
+import type { Cpu } from "../cpu.ts";
+import { decodeBytes } from "../decode/mod.ts";
+import { Insn, prepare } from "../icache.ts";
+import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
+import { FL_UNKNOWN, FLAGS_TO_ALU, Gen } from "./gen.ts";
+import { type Plan, planInsn, Term } from "./plan.ts";
+import { condExpr, goTo, targetCheck } from "./emit_flow.ts";
+import { emitPush, tlbRead } from "./emit_mem.ts";
+import { type JitBlock, NO_BLOCK } from "./block.ts";
+
+/** Most basic blocks in one region. */
+const MAX_BLOCKS = 16;
+/** Most instructions in one region. */
+const MAX_INSNS = 160;
+/** Most instructions in one basic block. */
+const MAX_BLOCK_INSNS = 64;
+
+/** Fewest instructions in a region without a loop. */
+const MIN_STRAIGHT = 12;
+
+/** Extra visits before a block start inside a compiled region starts a region of its own. */
+const COVERED_HEAT = 2048;
+
+/** Module helpers the generated code calls (passed as K). */
+const K = { imul64Over, MUL_LO };
+
+interface BasicBlock {
+  /** Page offset of the first instruction. */
+  readonly off: number;
+  readonly insns: Insn[];
+  readonly plans: Plan[];
+  /** Page offset where execution continues after the block (fall-through), or -1. */
+  fall: number;
+  /** Page offsets of the successors inside the page (branch target, fall-through). */
+  readonly succ: number[];
+}
+
+/** Statistics of the compiler (tests, `--stats`). */
+export interface JitStats {
+  /** Regions compiled. */
+  regions: number;
+  /** Guest instructions in them. */
+  insns: number;
+  /** Instructions where no region could start. */
+  refused: number;
+  /** Regions whose generated source V8 rejected (a compiler bug; the interpreter ran them). */
+  errors: number;
+  /** The last such error. */
+  lastError: string;
+}
+
+/**
+ * Compile the region starting at the current RIP, whose decoded
+ * instruction is `first` in the current code page; returns it,
+ * {@link NO_BLOCK}, or null when the region was rooted at the head of an
+ * enclosing loop instead (it is entered there). Never changes guest state.
+ */
+export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock | null {
+  const bits = cpu.codeBits;
+  const page = cpu.codePage;
+  const pageIp = cpu.codeIp;
+  const firstOff = cpu.rip - pageIp;
+  if (bits === 16 || page[firstOff] !== first) return NO_BLOCK;
+  const bytes = frameBytes(cpu, page);
+  const fetch = (off: number): Insn | null => {
+    let i = page[off];
+    if (i === undefined) {
+      if (bytes === null) return null;
+      i = new Insn();
+      decodeBytes(bytes, off, bits, i);
+      prepare(i, bits);
+      if (off + i.len > 4096) return null;
+      page[off] = i;
+    }
+    const hook = cpu.debugHook;
+    if (hook !== null) {
+      // As the decoded cache does: the debugger may put a breakpoint trap
+      // here, whose handler no plan covers, so the region ends before it.
+      i = hook.fetched(cpu, cpu.sbase[1] + pageIp + off, i, page, off);
+      page[off] = i;
+    }
+    return i.frame2 >= 0 || off + i.len >= 4096 ? null : i;
+  };
+  // ---- discovery; a region is rooted at the head of the loop it is in ----
+  let startOff = firstOff;
+  let d = discover(fetch, bits, pageIp, startOff);
+  if (d.blocks[0].insns.length === 0) {
+    stats.refused++;
+    return NO_BLOCK;
+  }
+  for (const t of loopHeads(d, startOff)) {
+    const head = fetch(t);
+    if (head === null || head.jit !== null) continue;
+    const d2 = discover(fetch, bits, pageIp, t);
+    if (d2.blocks[0].insns.length > 0 && covers(d2, startOff)) {
+      d = d2;
+      startOff = t;
+      break;
+    }
+  }
+  let { blocks, labels, total } = d;
+  // A short region that does not loop costs more to enter and leave (its
+  // registers are loaded and written back) than interpreting it.
+  const loops = blocks.some((b) => b.succ.includes(startOff));
+  if (!loops && total < MIN_STRAIGHT) {
+    stats.refused++;
+    return NO_BLOCK;
+  }
+  if (loops) {
+    // Keep the loop: the blocks that lead back to the head. The code after
+    // it becomes an exit (less JavaScript for V8 to compile).
+    blocks = loopBlocks(blocks, labels);
+    labels = new Map(blocks.map((b, k) => [b.off, k]));
+    total = blocks.reduce((n, b) => n + b.insns.length, 0);
+  }
+  // ---- layout: reverse post-order, so every edge but one to the head goes forward ----
+  const order = reversePostOrder(blocks, labels);
+  labels.clear();
+  order.forEach((b, k) => labels.set(b.off, k));
+  // ---- emission: block k follows the end of labelled statement Bk, so
+  // "break Bk" is a forward jump to it; "continue X" goes back to block 0 ----
+  const g = new Gen(bits);
+  for (let k = order.length - 1; k >= 1; k--) g.emit(`B${k}: {`);
+  for (let k = 0; k < order.length; k++) {
+    if (k > 0) g.emit(`}`);
+    g.cur = k;
+    emitBlock(g, order[k], k, pageIp, labels);
+  }
+  const src = assemble(g, bits, pageIp + startOff);
+  let fn: (cpu: Cpu, limit: number) => void;
+  try {
+    fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
+  } catch (e) {
+    // A compiler bug must not stop the guest: the interpreter runs this code.
+    stats.errors++;
+    stats.lastError = `${e}`;
+    return NO_BLOCK;
+  }
+  stats.regions++;
+  stats.insns += total;
+  // The region is entered at its head only. Where it stops at a limit, the
+  // interpreter runs on to the head one instruction at a time; the other
+  // instructions it covers get their own region only when they are much
+  // hotter than that (an inner loop), not after a few limit stops.
+  for (const b of order) {
+    for (const i of b.insns) {
+      if (i !== page[startOff] && i.jit === null && i.heat > -COVERED_HEAT) i.heat = -COVERED_HEAT;
+    }
+  }
+  const warm = { calls: 0 };
+  const block: JitBlock = {
+    ip: pageIp + startOff,
+    n0: order[0].insns.length,
+    fn,
+    size: total,
+    warm,
+  };
+  if (startOff === firstOff) return block;
+  // Rooted at an enclosing loop head: the region is entered there.
+  page[startOff]!.jit = block;
+  first.heat = -COVERED_HEAT;
+  return null;
+}
+
+/** The result of region discovery. */
+interface Discovery {
+  readonly blocks: BasicBlock[];
+  /** Page offset of a block's first instruction -> block index. */
+  readonly labels: Map<number, number>;
+  readonly total: number;
+}
+
+/** Collect the basic blocks reachable from page offset `startOff` by direct branches in the page. */
+function discover(
+  fetch: (off: number) => Insn | null,
+  bits: number,
+  pageIp: number,
+  startOff: number,
+): Discovery {
+  const blocks: BasicBlock[] = [];
+  const labels = new Map<number, number>();
+  const queue = [startOff];
+  let total = 0;
+  while (queue.length > 0 && blocks.length < MAX_BLOCKS && total < MAX_INSNS) {
+    const off = queue.shift()!;
+    if (labels.has(off)) continue;
+    labels.set(off, blocks.length);
+    const b: BasicBlock = { off, insns: [], plans: [], fall: -1, succ: [] };
+    blocks.push(b);
+    let o = off;
+    for (;;) {
+      if (b.insns.length >= MAX_BLOCK_INSNS || total >= MAX_INSNS) {
+        b.fall = o;
+        b.succ.push(o);
+        break;
+      }
+      const i = fetch(o);
+      const p = i === null ? null : planInsn(i, bits);
+      if (i === null || p === null) {
+        b.fall = -2 - o; // exit to the interpreter at o
+        break;
+      }
+      b.insns.push(i);
+      b.plans.push(p);
+      total++;
+      const next = o + i.len;
+      if (p.term === Term.NONE) {
+        o = next;
+        continue;
+      }
+      if (p.term === Term.JCC || p.term === Term.JMP || p.term === Term.CALL) {
+        const t = branchTarget(bits, pageIp + next, i.rel) - pageIp;
+        if (t >= 0 && t < 4096) {
+          queue.push(t);
+          b.succ.push(t);
+        }
+      }
+      if (p.term === Term.JCC) {
+        b.fall = next;
+        queue.push(next);
+        b.succ.push(next);
+      }
+      break;
+    }
+  }
+  return { blocks, labels, total };
+}
+
+/** The blocks from which the first (the head) can be reached again, the head first. */
+function loopBlocks(blocks: BasicBlock[], labels: Map<number, number>): BasicBlock[] {
+  const keep = new Set<number>([0]);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let k = 1; k < blocks.length; k++) {
+      if (keep.has(k)) continue;
+      for (const off of blocks[k].succ) {
+        const t = labels.get(off);
+        if (t !== undefined && keep.has(t)) {
+          keep.add(k);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return blocks.filter((_, k) => keep.has(k));
+}
+
+/** Whether an instruction of the discovered blocks starts at page offset `off`. */
+function covers(d: Discovery, off: number): boolean {
+  for (const b of d.blocks) {
+    let o = b.off;
+    for (const i of b.insns) {
+      if (o === off) return true;
+      o += i.len;
+    }
+  }
+  return false;
+}
+
+/**
+ * Targets of backward branches that jump from `startOff` or later to
+ * `startOff` or earlier (heads of loops enclosing the start), innermost
+ * (nearest) first.
+ */
+function loopHeads(d: Discovery, startOff: number): number[] {
+  const out = new Set<number>();
+  for (const b of d.blocks) {
+    if (b.insns.length === 0) continue;
+    let at = b.off;
+    for (let k = 0; k < b.insns.length - 1; k++) at += b.insns[k].len;
+    // `at` is the offset of the block's last instruction (its branch).
+    for (const t of b.succ) if (t < startOff && at >= startOff && t <= at) out.add(t);
+  }
+  return [...out].sort((a, b) => b - a);
+}
+
+/** The RAM frame bytes of a cached code page, or null (ROM, MMIO, unknown). */
+function frameBytes(cpu: Cpu, page: (Insn | undefined)[]): Uint8Array | null {
+  const mem = cpu.memory;
+  if (mem.ramFrame === undefined) return null;
+  for (const [key, p] of cpu.pages) {
+    if (p === page) return mem.ramFrame(Math.floor(key / 4), false);
+  }
+  return null;
+}
+
+/** A direct branch target (32-bit code wraps at 4 GiB; 16-bit operand sizes are not compiled). */
+function branchTarget(bits: number, next: number, rel: number): number {
+  const t = next + rel;
+  return bits === 64 ? t : t >>> 0;
+}
+
+function emitBlock(
+  g: Gen,
+  b: BasicBlock,
+  label: number,
+  pageIp: number,
+  labels: Map<number, number>,
+): void {
+  const n = b.insns.length;
+  g.n = n;
+  g.uses = b.plans.map((p) => p.use);
+  // Known only at run time (fk): a block may be reached from several places.
+  g.fl = FL_UNKNOWN;
+  void label;
+  g.j = 0;
+  g.ip = pageIp + b.off;
+  if (n === 0) {
+    g.emit(`nip = ${g.ip}; break X;`);
+    return;
+  }
+  g.emit(`if (R + ${n} > LL) { nip = ${g.ip}; break X; }`);
+  let o = b.off;
+  for (let j = 0; j < n; j++) {
+    const i = b.insns[j];
+    const p = b.plans[j];
+    g.j = j;
+    g.ip = pageIp + o;
+    g.next = g.ip + i.len;
+    o += i.len;
+    if (p.term !== Term.NONE) {
+      emitTerm(g, i, p.term, pageIp, labels, b.fall);
+      return;
+    }
+    if (p.emit !== null) p.emit(g, i);
+    else g.helper(i);
+  }
+  // Fall-through (size cap or an instruction the compiler leaves to the interpreter).
+  const f = b.fall >= 0 ? b.fall : -2 - b.fall;
+  g.emit(goTo(g, pageIp + f, b.fall >= 0 ? labels.get(f) : undefined));
+}
+
+/** The blocks reachable from the first in reverse post-order (a topological order of the forward edges). */
+function reversePostOrder(blocks: BasicBlock[], labels: Map<number, number>): BasicBlock[] {
+  const seen = new Set<number>();
+  const post: BasicBlock[] = [];
+  const visit = (k: number): void => {
+    seen.add(k);
+    for (const off of blocks[k].succ) {
+      const t = labels.get(off);
+      if (t !== undefined && !seen.has(t)) visit(t);
+    }
+    post.push(blocks[k]);
+  };
+  visit(0);
+  return post.reverse();
+}
+
+function emitTerm(
+  g: Gen,
+  i: Insn,
+  term: Term,
+  pageIp: number,
+  labels: Map<number, number>,
+  fall: number,
+): void {
+  const bits = g.bits;
+  if (term === Term.RET) {
+    const s = i.osz;
+    g.usesStack = true;
+    g.wrote(4);
+    const sp = g.lo(4);
+    const sph = g.hi(4);
+    const extra = s + (i.imm & 0xffff);
+    g.emit(`{ let v = 0, vh = 0;`);
+    if (s === 8) {
+      g.emit(`const sl = ${sph} === 0 ? ${sp} >>> 0 : ${sph} * 4294967296 + (${sp} >>> 0);`);
+      tlbRead(g, "sl", 8, "v", "vh");
+      g.emit(`const t = vh * 4294967296 + (v >>> 0);`);
+      g.emit(`if (t >= 0x800000000000 || t < -0x800000000000) ${g.bail()}`);
+      g.emit(`const nv = (${sp} + ${extra}) | 0;`);
+      g.emit(`if ((nv >>> 0) < (${sp} >>> 0)) ${sph} = (${sph} + 1) | 0;`);
+      g.emit(`${sp} = nv;`);
+    } else {
+      g.emit(`if ((sf[2] & 1) === 0) ${g.bail()}`);
+      g.emit(`const sl = ${sp} >>> 0;`);
+      tlbRead(g, "sl", 4, "v", "vh");
+      g.emit(`const t = v >>> 0; if (t > sm[1]) ${g.bail()}`);
+      g.emit(`${sp} = (${sp} + ${extra}) | 0;`);
+    }
+    g.emit(`${g.exitAfter("t")} }`);
+    return;
+  }
+  const t = branchTarget(bits, g.next, i.rel);
+  const toff = t - pageIp;
+  const tl = toff >= 0 && toff < 4096 ? labels.get(toff) : undefined;
+  if (term === Term.JCC) {
+    const c = condExpr(g, i.cc);
+    g.emit(`if (${c}) { ${targetCheck(g, t, pageIp)} ${goTo(g, t, tl)} }`);
+    g.emit(goTo(g, g.next, labels.get(fall)));
+    return;
+  }
+  g.emit(targetCheck(g, t, pageIp));
+  if (term === Term.CALL) {
+    const r = g.next;
+    emitPush(g, i.osz, `${r | 0}`, `${Math.floor(r / 4294967296) | 0}`);
+  }
+  g.emit(goTo(g, t, tl));
+}
+
+function assemble(g: Gen, bits: number, entryIp: number): string {
+  const used: number[] = [];
+  const written: number[] = [];
+  for (let r = 0; r < 16; r++) {
+    if (g.used[r]) used.push(r);
+    if (g.written[r]) written.push(r);
+  }
+  const wb = written.map((r) => `g[${2 * r}] = l${r}; g[${2 * r + 1}] = h${r};`).join(" ");
+  const rl = used.map((r) => `l${r} = g[${2 * r}] | 0; h${r} = g[${2 * r + 1}] | 0;`).join(" ");
+  const decl = used.map((r) => `l${r} = g[${2 * r}] | 0, h${r} = g[${2 * r + 1}] | 0`).join(
+    ", ",
+  );
+  const body = g.out.map((l) => l === Gen.SYNC ? wb : l === Gen.RELOAD ? rl : l);
+  const lines = [
+    `"use strict";`,
+    `return function jitRegion(cpu, LL) {`,
+    `const g = cpu.gpr, u = cpu.alu, rT = cpu.rTag, rM = cpu.rMem32, rB = cpu.rMem;`,
+    `const wT = cpu.wTag, wM = cpu.wMem32, wB = cpu.wMem, sf = cpu.sflat, sb = cpu.sbase, sm = cpu.smax;`,
+    `const P = cpu.codePage; let R = cpu.retired; let e = 0;`,
+    bits === 32 && g.usesStack ? `if (cpu.stackBits !== 32) return;` : ``,
+    decl === "" ? "" : `let ${decl};`,
+    `let fk = -1, fs = 4, fa = 0, fb = 0, fr = 0, fah = 0, fbh = 0, frh = 0, fx = 0;`,
+    `let nip = ${entryIp};`,
+    `X: for (;;) {`,
+    ...body,
+    `}`,
+    `cpu.retired = R + e; cpu.rip = nip;`,
+    wb,
+    FLAGS_TO_ALU,
+    `};`,
+  ];
+  return lines.join("\n");
+}

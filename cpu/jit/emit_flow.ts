@@ -1,0 +1,94 @@
+/**
+ * Block compiler: condition codes from the lazy flags (specialised when the
+ * producer is known at compile time) and the near branches that end basic
+ * blocks (Jcc, JMP rel, CALL rel, RET).
+ *
+ * @module
+ */
+
+import { K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB } from "../alu/alu.ts";
+import type { Gen } from "./gen.ts";
+import { below64 } from "./emit_alu.ts";
+
+/**
+ * A boolean expression for condition `cc` (the low nibble of Jcc/SETcc),
+ * computed from the flag locals when their producer is known, else by
+ * moving them into the ALU and asking `Alu.cond`.
+ */
+export function condExpr(g: Gen, cc: number): string {
+  const e = knownCond(g.fl, g.fsz, cc & 0xe);
+  if (e !== null) return (cc & 1) !== 0 ? `!${e}` : e;
+  g.syncFlags();
+  return `u.cond(${cc})`;
+}
+
+/** The even condition `base` (O B E BE S P L LE) for a known producer, or null. */
+function knownCond(k: number, s: number, base: number): string | null {
+  if (k === K_SUB && (s === 4 || s === 8)) {
+    const ltU = s === 4 ? "((fa >>> 0) < (fb >>> 0))" : below64("fa", "fah", "fb", "fbh");
+    const eq = s === 4 ? "(fa === fb)" : "(fa === fb && fah === fbh)";
+    const ltS = s === 4 ? "(fa < fb)" : "(fah < fbh || (fah === fbh && (fa >>> 0) < (fb >>> 0)))";
+    switch (base) {
+      case 2:
+        return ltU;
+      case 4:
+        return eq;
+      case 6:
+        return `(${ltU} || ${eq})`;
+      case 12:
+        return ltS;
+      case 14:
+        return `(${ltS} || ${eq})`;
+    }
+    return null;
+  }
+  if (k !== K_LOGIC && k !== K_ADD && k !== K_INC && k !== K_DEC) return null;
+  if (s !== 1 && s !== 4 && s !== 8) return null;
+  const zf = s === 8 ? "((fr | frh) === 0)" : s === 4 ? "(fr === 0)" : "((fr & 0xff) === 0)";
+  const sf = s === 8 ? "(frh < 0)" : s === 4 ? "(fr < 0)" : "((fr & 0x80) !== 0)";
+  if (base === 4) return zf;
+  if (base === 8) return sf;
+  if (k === K_LOGIC) {
+    const of = "((fx & 0x800) !== 0)";
+    const cf = "((fx & 1) !== 0)";
+    if (base === 0) return of;
+    if (base === 2) return cf;
+    if (base === 6) return `(${cf} || ${zf})`;
+    if (base === 12) return `(${sf} !== ${of})`;
+    if (base === 14) return `(${zf} || ${sf} !== ${of})`;
+    return null;
+  }
+  if (base === 2) {
+    if (k !== K_ADD) return "((fx & 1) !== 0)";
+    if (s === 4) return "((fr >>> 0) < (fa >>> 0))";
+    if (s === 8) return below64("fr", "frh", "fa", "fah");
+  }
+  return null;
+}
+
+/**
+ * The code that continues at a direct target: the region's head (the
+ * loop), a later block (a forward jump), or an exit (anything else).
+ */
+export function goTo(g: Gen, target: number, label: number | undefined): string {
+  if (label === 0) return `{ R += ${g.n}; continue X; }`;
+  if (label !== undefined && label > g.cur) return `{ R += ${g.n}; break B${label}; }`;
+  return `{ e = ${g.n}; nip = ${target}; break X; }`;
+}
+
+/**
+ * Whether a near-branch target passes the checks of `check()` in
+ * `exec_control.ts` for sure at compile time (canonical in 64-bit code;
+ * inside the current page, which the CS limit covers, otherwise).
+ */
+export function targetStaticallyOk(g: Gen, t: number, pageIp: number): boolean {
+  if (g.bits === 64) return t < 0x800000000000 && t >= -0x800000000000;
+  return t >= pageIp && t < pageIp + 4096;
+}
+
+/** Code that bails before the branch when a 32-bit target is beyond the CS limit (the interpreter faults). */
+export function targetCheck(g: Gen, t: number, pageIp: number): string {
+  if (targetStaticallyOk(g, t, pageIp)) return "";
+  if (g.bits === 64) return g.bail();
+  return `if (${t} > sm[1]) ${g.bail()}`;
+}
