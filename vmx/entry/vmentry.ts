@@ -146,6 +146,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     }
   }
   n.entryRetired = v.retired;
+  n.deliveredSinceEntry = false;
   const inj = injectOnEntry(v, d, n.injected);
   n.injectedPending = inj === Injected.EVENT;
   if (inj === Injected.PENDING_MTF) {

@@ -26,11 +26,21 @@ export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
   if (!n.inL2) return "pass";
   // An MTF VM exit follows an instruction (or an event delivery) of L2,
   // never the VM entry itself (SDM 26.5.2).
-  if (exit.kind === "monitor-trap" && n.vcpu.retired === n.entryRetired && !n.injectedPending) {
+  if (
+    exit.kind === "monitor-trap" && n.vcpu.retired === n.entryRetired && !n.injectedPending &&
+    !n.deliveredSinceEntry
+  ) {
     return "pass";
   }
   const r = decide(n, exit);
-  if (r !== "reflected") n.stats.count("l2-l0", basicReasonOf(exit));
+  if (r !== "reflected") {
+    n.stats.count("l2-l0", basicReasonOf(exit));
+    // An event L1 does not intercept is delivered in L2 (e.g. a fault of the
+    // first instruction): an MTF VM exit follows its delivery (27.7.2).
+    if (exit.kind === "exception" || exit.kind === "nmi" || exit.kind === "external-interrupt") {
+      n.deliveredSinceEntry = true;
+    }
+  }
   return r;
 }
 
