@@ -228,6 +228,7 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       );
     case "ept-violation":
     case "ept-misconfig":
+    case "pml-full":
       // Only raised while L1's EPT translates L2's addresses: always L1's.
       return n.ept !== null ? reflectEptExit(n, exit) : "pass";
     case "mmio":
