@@ -140,6 +140,16 @@ Deno.test("vmx conformance: 32-bit and PAE L2 under a 64-bit L1 (vmx_l2_modes)",
   dispose(m);
 });
 
+Deno.test("vmx conformance: real-mode and unpaged protected-mode L2 with unrestricted guest (vmx_unrestricted)", () => {
+  const { out, m } = runImage("vmx_unrestricted.elf");
+  checkTap("vmx_unrestricted", out, 9);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[10], 1, "one CPUID exit from real mode");
+  assert.equal(s.l2ToL1[48], 1, "one EPT violation from real mode");
+  assert.equal(s.failedEntries, 2, "two guest-state entry failures (PE without UG, PG without PE)");
+  dispose(m);
+});
+
 Deno.test("vmx conformance: host state loaded by VM exits, guest MSRs/state saved (vmx_host_state)", () => {
   const { out, m } = runImage("vmx_host_state.elf");
   checkTap("vmx_host_state", out, 13);
