@@ -20,6 +20,7 @@ import { crAccess } from "./cr.ts";
 import { addrSizeCode, descriptorInstrInfo, displacementQual, vmxInstrInfo } from "./instr_info.ts";
 import type { Nested } from "./session.ts";
 import { reflectEptExit } from "../ept/nested_ept.ts";
+import { shadowedVmcsAccess } from "./shadow_vmcs.ts";
 
 /** Decide on one L2 event; counts it under L2->L1 or L2->L0. */
 export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
@@ -110,6 +111,8 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       return reflect(n, exit.instructionLength);
     case "vmx": {
       if (exit.instruction === "vmfunc") return v.raiseException(6); // VM functions not enabled
+      const shadowed = shadowedVmcsAccess(n, exit);
+      if (shadowed !== null) return shadowed;
       info.begin(vmxInstructionReason(exit.instruction));
       if (
         exit.instruction !== "vmcall" && exit.instruction !== "vmlaunch" &&
