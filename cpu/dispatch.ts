@@ -22,6 +22,7 @@ import * as V from "./exec_vmx_decode.ts";
 import * as F from "./hot_alu.ts";
 import * as H from "./hot_mov_shift_jcc.ts";
 import { selectSse } from "./sse/select.ts";
+import * as X87 from "./fpu/mod.ts";
 
 /** Choose the handler for `i` and set `i.x`/`i.y`. */
 export function selectHandler(i: Insn): Handler {
@@ -72,14 +73,22 @@ export function selectHandler(i: Insn): Handler {
     case Op.INVALID:
     case Op.UD:
     case Op.VEX:
+      return Y.undef;
     case Op.UNSUPPORTED:
+      // XSAVE / XRSTOR / XSAVEOPT (0F AE /4 /5 /6, memory, no mandatory prefix).
+      if (i.map === 1 && i.opcode === 0xae && i.isMem !== 0 && (i.reg & 7) >= 4) {
+        return (i.reg & 7) === 5 ? X87.xrstor : X87.xsave;
+      }
       return Y.undef;
     case Op.TOO_LONG:
     case Op.TRUNCATED:
       return Y.tooLong;
     case Op.X87:
-      return Y.x87;
+      return X87.x87;
     case Op.SSE:
+      if (i.map === 1 && i.opcode === 0xae && (i.reg & 7) < 2) {
+        return (i.reg & 7) === 0 ? X87.fxsave : X87.fxrstor;
+      }
       return selectSse(i) ?? Y.sse;
     // ---- unary group ----
     case Op.TEST_EbGb:
@@ -355,7 +364,7 @@ export function selectHandler(i: Insn): Handler {
     case Op.PAUSE:
       return Y.pause;
     case Op.FWAIT:
-      return Y.fwait;
+      return X87.fwait;
     case Op.DAA:
     case Op.DAS:
     case Op.AAA:

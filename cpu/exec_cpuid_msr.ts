@@ -6,6 +6,7 @@
  * @module
  */
 
+import { XCR0_SUPPORTED } from "./fpu/xsave.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import type { CpuidExit, MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
@@ -144,13 +145,14 @@ export function wrmsr(c: Cpu, i: Insn): void {
   if (!own || !writeMsrCore(c, idx, (BigInt(hi) << 32n) | BigInt(lo))) gp(0);
 }
 
-/** XGETBV/XSETBV: #UD unless CR4.OSXSAVE (never set: XSAVE is not advertised). */
+/** XGETBV/XSETBV: #UD unless CR4.OSXSAVE; XCR0 takes x87 (required) and SSE. */
 export function xgetbv(c: Cpu, i: Insn): void {
   if ((c.cr4 & 0x40000) === 0) ud();
   if (i.x === 1) {
     if (simpleExit(c, i, "xsetbv")) return;
     if (c.cpl !== 0) gp(0);
-    if (c.gpr[2] !== 0 || (c.gpr[0] & 1) === 0 || (c.gpr[0] & ~1) !== 0 || c.gpr[4] !== 0) gp(0);
+    const v = c.gpr[0];
+    if (c.gpr[2] !== 0 || (v & 1) === 0 || (v & ~XCR0_SUPPORTED) !== 0 || c.gpr[4] !== 0) gp(0);
     c.xcr0 = c.gpr[0];
     return;
   }

@@ -44,6 +44,7 @@ export type FeatureLoc = readonly [number, number, "eax" | "ebx" | "ecx" | "edx"
 /** Features the engine can advertise, with their CPUID location. */
 export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   // Leaf 1 EDX
+  fpu: [1, 0, "edx", 0],
   vme: [1, 0, "edx", 1],
   de: [1, 0, "edx", 2],
   pse: [1, 0, "edx", 3],
@@ -61,6 +62,7 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   pse36: [1, 0, "edx", 17],
   clflush: [1, 0, "edx", 19],
   mmx: [1, 0, "edx", 23],
+  fxsr: [1, 0, "edx", 24],
   sse: [1, 0, "edx", 25],
   sse2: [1, 0, "edx", 26],
   // Leaf 1 ECX
@@ -74,6 +76,7 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   x2apic: [1, 0, "ecx", 21],
   movbe: [1, 0, "ecx", 22],
   popcnt: [1, 0, "ecx", 23],
+  xsave: [1, 0, "ecx", 26],
   "tsc-deadline": [1, 0, "ecx", 24],
   rdrand: [1, 0, "ecx", 30],
   hypervisor: [1, 0, "ecx", 31],
@@ -107,6 +110,8 @@ export function defaultModel(): CpuModel {
     model: 0x3a,
     stepping: 9,
     features: new Set([
+      "fpu",
+      "fxsr",
       "de",
       "pse",
       "tsc",
@@ -129,6 +134,7 @@ export function defaultModel(): CpuModel {
       "ssse3",
       "sse4.1",
       "sse4.2",
+      "xsave",
       "vmx",
       "cx16",
       "popcnt",
@@ -219,6 +225,16 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
         (((m.model >> 4) & 0xf) << 16) | ((Math.max(0, m.family - 15) & 0xff) << 20);
       out.ebx = (8 << 8) | (1 << 16); // CLFLUSH line 64 bytes, 1 logical processor
       break;
+    case 0xd:
+      // XSAVE: components x87 and SSE, standard size 576 (legacy area + header); XSAVEOPT.
+      if (m.features.has("xsave")) {
+        if (subleaf === 0) {
+          out.eax = 3;
+          out.ebx = 576;
+          out.ecx = 576;
+        } else if (subleaf === 1) out.eax = 1;
+      }
+      break;
     case 0x80000000:
       out.eax = maxExt;
       break;
@@ -253,7 +269,8 @@ export function cr4Writable(m: CpuModel): number {
   const f = m.features;
   let bits = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
   if (f.has("vmx")) bits |= 0x2000;
-  if (f.has("fxsr") || f.has("sse")) bits |= 0x600; // OSFXSR, OSXMMEXCPT
+  if (f.has("fxsr")) bits |= 0x200; // OSFXSR (FXSAVE/FXRSTOR exist)
+  if (f.has("sse")) bits |= 0x400; // OSXMMEXCPT
   if (f.has("fsgsbase")) bits |= 0x10000;
   if (f.has("pcid")) bits |= 0x20000;
   if (f.has("xsave")) bits |= 0x40000; // OSXSAVE

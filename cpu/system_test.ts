@@ -12,11 +12,12 @@ import {
 } from "./testing.ts";
 import type { CpuidExit, IoExit, MsrReadExit, VmExit } from "../core/vmexit.ts";
 
-Deno.test("CPUID: vendor, MMX/SSE-SSE4.2 advertised, plugin override", () => {
+Deno.test("CPUID: vendor, x87/FXSR and MMX/SSE-SSE4.2 advertised, plugin override", () => {
   let t = exec64(
     "31 c0 0f a2 89 de b8 01 00 00 00 0f a2 f4", /* xor eax, eax; cpuid; mov esi, ebx; mov eax, 1; cpuid; hlt */
   );
   assert.equal(t.cpu.gpr[12], 0x756e6547); // "Genu"
+  assert.equal(t.cpu.gpr[4] & ((1 << 0) | (1 << 24)), (1 << 0) | (1 << 24)); // FPU FXSR
   const sseEdx = (1 << 23) | (1 << 25) | (1 << 26); // MMX SSE SSE2
   assert.equal(t.cpu.gpr[4] & sseEdx, sseEdx);
   const sseEcx = (1 << 0) | (1 << 9) | (1 << 19) | (1 << 20); // SSE3 SSSE3 SSE4.1 SSE4.2
@@ -141,9 +142,9 @@ Deno.test("RDTSC follows virtual time; TSC writes offset it", () => {
 
 Deno.test("control registers: reserved CR4 bits #GP, CR0.PG without PE #GP, CR3 reload, CR8", () => {
   let t = exec64(
-    "0f 20 e0 0d 00 00 04 00 0f 22 e0 f4", /* mov rax, cr4; or eax, 0x40000; mov cr4, rax; hlt */
+    "0f 20 e0 0d 00 00 40 00 0f 22 e0 f4", /* mov rax, cr4; or eax, 0x400000; mov cr4, rax; hlt */
   );
-  assert.equal(t.cpu.gpr[30], 13); // OSXSAVE not allowed (no XSAVE)
+  assert.equal(t.cpu.gpr[30], 13); // PKE not allowed (no protection keys)
   t = exec64(
     "0f 20 d8 0f 22 d8 b8 05 00 00 00 44 0f 22 c0 44 0f 20 c3 0f 20 c1 f4", /* mov rax, cr3; mov cr3, rax; mov eax, 5; mov cr8, rax; mov rbx, cr8; mov rcx, cr0; hlt */
   );
@@ -174,9 +175,12 @@ Deno.test("descriptor tables: SGDT/LGDT/LIDT, LTR marks the TSS busy, LAR/LSL/VE
   assert.equal(t.cpu.gpr[18] & 0xff, 0); // code segment is not writable
 });
 
-Deno.test("x87/SSE opcodes: #UD, or #NM with CR0.TS; VMX instructions exit or #UD", () => {
-  let t = exec64("d9 e8 f4" /* fld1; hlt */);
-  assert.equal(t.cpu.gpr[30], 6);
+Deno.test("x87 opcodes: execute, or #NM with CR0.TS; VMX instructions exit or #UD", () => {
+  let t = exec64("d9 e8 f4", /* fld1; hlt */ (x) => {
+    x.cpu.gpr[30] = 0xff;
+  });
+  assert.equal(t.cpu.gpr[30], 0xff); // no exception
+  assert.equal(t.cpu.fpu.fsw >>> 11, 7); // one value pushed
   t = exec64(
     "0f 20 c0 83 c8 08 0f 22 c0 d9 e8 f4", /* mov rax, cr0; or eax, 8; mov cr0, rax; fld1; hlt */
   );

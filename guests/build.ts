@@ -77,6 +77,12 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: ["guests/src/fp/fpwork.c", "guests/src/fp/fp_guest.c"],
     ownCflags: ["-msse2", "-fno-math-errno"],
   },
+  {
+    out: "x87_64.elf",
+    arch: 64,
+    sources: ["guests/src/x87/x87work.c", "guests/src/x87/x87_guest.c"],
+    ownCflags: ["-m80387", "-mfpmath=387"],
+  },
   { out: "bench32.elf", arch: 32, sources: BENCH },
   {
     out: "vmx_exits.elf",

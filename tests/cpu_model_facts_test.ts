@@ -214,6 +214,7 @@ Deno.test("cpu facts: IA32_VMX_CR4_FIXED1 allows exactly the CR4 bits the CPU ac
   };
   assert.equal(fixed1("max") & 0x600, 0x600, "an L1 with SSE enabled may execute VMXON");
   assert.equal(fixed1("max") & 0x2000, 0x2000);
-  assert.equal(fixed1("max,-sse,-sse2,-sse3,-ssse3,-sse4.1,-sse4.2") & 0x600, 0);
+  assert.equal(fixed1("max,-sse,-sse2,-sse3,-ssse3,-sse4.1,-sse4.2") & 0x600, 0x200); // OSFXSR: FXSR
+  assert.equal(fixed1("max,-fxsr,-sse,-sse2,-sse3,-ssse3,-sse4.1,-sse4.2") & 0x600, 0);
   assert.equal(fixed1("max"), (cr4Writable(pcCpuModel("max")) | 0x2000) >>> 0);
 });

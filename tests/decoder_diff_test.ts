@@ -351,6 +351,8 @@ function expectedOperands(o: DecodedInsn): string[] | null {
   if (o.op === Op.RET_NEAR || o.op === Op.RET_FAR) {
     return (o.opcode & 1) === 0 ? ["imm16:" + o.imm.toString(16)] : [];
   }
+  // x87: the one memory operand is compared; register forms are checked by mnemonic and length.
+  if (o.op === Op.X87) return o.isMem ? [memOperand(o)] : null;
   const t = TEMPLATES[o.op];
   if (t === undefined) return [];
   if (t === null) return null;
@@ -368,7 +370,7 @@ interface Exclusion {
 
 const feat = (ins: Instruction): string[] => [...ins.cpuidFeatures()].map((f) => CpuidFeature[f]);
 const isClass = (o: DecodedInsn): boolean =>
-  o.op === Op.X87 || o.op === Op.SSE || o.op === Op.VEX || o.op === Op.UNSUPPORTED;
+  o.op === Op.SSE || o.op === Op.VEX || o.op === Op.UNSUPPORTED;
 
 /** The MMX/SSE extensions the engine executes (cpu/sse/). */
 const SSE_FEATURES_TEXT = "MMX SSE SSE2 SSE3 SSSE3 SSE4_1 SSE4_2";
@@ -406,9 +408,9 @@ const EXCLUSIONS: Exclusion[] = [
   },
   {
     name: "class-validity",
-    reason: "x87/AVX/VEX space and unimplemented extensions: we decode length only and never " +
+    reason: "AVX/VEX space and unimplemented extensions: we decode length only and never " +
       "execute (#UD/#NM); which prefix/opcode/ModRM combinations are defined is not modelled " +
-      "(legacy MMX/SSE is modelled exactly: not excluded)",
+      "(legacy MMX/SSE and x87 are modelled exactly: not excluded)",
     match: (_ins, o, v) => !v && isClass(o) && o.op !== Op.SSE,
   },
   {

@@ -47,6 +47,7 @@ import {
 import { type CodeFetch, type DecodedInsn, type DecodeMode, Op } from "./types.ts";
 import { decodeSpecial } from "./special.ts";
 import { sseDefined } from "./sse.ts";
+import { x87Defined } from "./x87.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -191,6 +192,7 @@ function decodeCore(mode: DecodeMode, o: DecodedInsn): number {
     ) {
       return invalid(o);
     }
+    if (op === Op.X87 && (fl & F_GROUP) === 0 && !x87Defined(o)) return invalid(o);
   } else if (op === Op.SSE && (rep !== 0 || p66 !== 0)) {
     return invalid(o); // EMMS (0F 77, no ModRM) is defined without 66/F2/F3 only
   }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { x87Mnemonic } from "./x87.ts";
 import { type DecodedInsn, Op } from "./types.ts";
 
 /** Base mnemonic per op id (index = {@link Op}). Generated from the enum order in types.ts. */
@@ -311,6 +312,8 @@ export function mnemonic(o: DecodedInsn): string {
   const base = OP_NAMES[op] ?? "(?)";
   const os = o.opSize;
   switch (op) {
+    case Op.X87:
+      return x87Mnemonic(o);
     case Op.JCC:
     case Op.SETCC:
     case Op.CMOVCC:

@@ -164,7 +164,19 @@ static void test_simple(void) {
     /* CR4.OSXSAVE cannot be set: XSETBV is #UD, which has priority over its unconditional exit. */
     undefined_in_l2("XSETBV", 0, l2_xsetbv, l2_xsetbv_end);
   } else {
-    t_skip(2, "XSETBV: CR4.OSXSAVE may be set (XSAVE state not exercised here)");
+    /* With CR4.OSXSAVE set in L2, XSETBV exits unconditionally (reason 55, SDM Vol. 3C 26.1.2). */
+    uint64_t cr4 = vmr(GUEST_CR4);
+    vw(GUEST_CR4, cr4 | (1u << 18));
+    memset(&g, 0, sizeof g);
+    g.rcx = 0;
+    g.rax = 3;
+    struct xit x = h_enter(l2_xsetbv, 2);
+    uint32_t len = (uint32_t)(l2_xsetbv_end - l2_xsetbv);
+    t_ok(expect(&x, EXIT_XSETBV, l2_xsetbv, len, 0), "XSETBV (CR4.OSXSAVE in L2): exit 55, length %u",
+         len);
+    x = h_skip_run();
+    t_ok(at_vmcall(&x, l2_xsetbv_end), "XSETBV: resumed past it");
+    vw(GUEST_CR4, cr4);
   }
 }
 
