@@ -320,14 +320,16 @@ export interface WindowExit extends ExitBase {
 
 /**
  * A guest-physical access of L2 that L1's EPT does not allow (violation)
- * or whose EPT entry is malformed (misconfiguration), found while
+ * or whose EPT entry is malformed (misconfiguration), or that needed an
+ * EPT accessed/dirty flag set while the page-modification log is full
+ * (pml-full, SDM Vol. 3C 29.3.6), found while
  * translating through the translator the VMX plugin installed on the
  * vCPU (SDM Vol. 3C 29.3.3). Fault-like: the instruction (or the event
  * delivery) is not completed.
  */
 export interface EptExit extends ExitBase {
   /** Discriminant: what caused the exit. */
-  readonly kind: "ept-violation" | "ept-misconfig";
+  readonly kind: "ept-violation" | "ept-misconfig" | "pml-full";
   /** The L2 guest-physical address whose translation failed. */
   readonly gpa: number;
   /** The guest-linear address of the access, or NaN when there is none. */

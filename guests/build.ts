@@ -98,6 +98,7 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_ept_faults",
     "vmx_io_l0",
     "vmx_l2_modes",
+    "vmx_unrestricted",
     "vmx_host_state",
     "vmx_cpl3",
     "vmx_l2_gprs",

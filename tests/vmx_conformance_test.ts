@@ -76,12 +76,16 @@ Deno.test("vmx conformance: VMLAUNCH/VMRESUME errors and entry failures (vmx_ent
 
 Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (vmx_events)", () => {
   const { out, m } = runImage("vmx_events.elf");
-  checkTap("vmx_events", out, 52);
+  checkTap("vmx_events", out, 56);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[1], 4, "four external-interrupt exits (two self-IPIs, two LAPIC timer)");
   assert.equal(s.l2ToL1[2], 1, "one triple fault");
   assert.equal(s.l2ToL1[8], 2, "two NMI-window exits");
-  assert.equal(s.l2ToL1[37], 2, "two MTF exits");
+  assert.equal(
+    s.l2ToL1[37],
+    4,
+    "four MTF exits (two single steps, one with TF, one after #UD delivery)",
+  );
   assert.equal(s.l2ToL1[52], 6, "six preemption-timer exits");
   dispose(m);
 });
@@ -133,6 +137,16 @@ Deno.test("vmx conformance: 32-bit and PAE L2 under a 64-bit L1 (vmx_l2_modes)",
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[10], 2, "CPUID exits from the 32-bit and the 64-bit L2");
   assert.equal(s.failedEntries, 1, "one PDPTE entry failure");
+  dispose(m);
+});
+
+Deno.test("vmx conformance: real-mode and unpaged protected-mode L2 with unrestricted guest (vmx_unrestricted)", () => {
+  const { out, m } = runImage("vmx_unrestricted.elf");
+  checkTap("vmx_unrestricted", out, 9);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[10], 1, "one CPUID exit from real mode");
+  assert.equal(s.l2ToL1[48], 1, "one EPT violation from real mode");
+  assert.equal(s.failedEntries, 2, "two guest-state entry failures (PE without UG, PG without PE)");
   dispose(m);
 });
 

@@ -252,6 +252,8 @@ export function basicReasonOf(exit: VmExit): number {
       return Reason.EPT_VIOLATION;
     case "ept-misconfig":
       return Reason.EPT_MISCONFIG;
+    case "pml-full":
+      return Reason.PML_FULL;
     default:
       return SIMPLE_REASON[exit.kind] ?? 0;
   }
