@@ -137,6 +137,8 @@ export class ExitBus {
     "rdseed",
     "invlpg",
     "invpcid",
+    "xsaves",
+    "xrstors",
     "gdtr-idtr",
     "ldtr-tr",
     "external-interrupt",

@@ -36,6 +36,9 @@ import {
   saveXmm,
 } from "./fxsave.ts";
 import { finit } from "./exec_reg.ts";
+import { offerExit } from "../exits.ts";
+import { vmxOperands } from "../exec_system.ts";
+import type { XsavesExit } from "../../core/vmexit.ts";
 
 /** XCR0 bits this CPU supports (x87, SSE): CPUID.(EAX=0DH,ECX=0):EAX. */
 export const XCR0_SUPPORTED = 3;
@@ -94,8 +97,8 @@ export function xsave(c: Cpu, i: Insn): void {
  * header is not written. XSAVES is CPL 0 only and adds IA32_XSS to RFBM.
  */
 function xsaveCompacted(c: Cpu, i: Insn, supervisor: boolean): void {
+  if (supervisor) supervisorChecks(c, i, "xsaves");
   const lin = check(c, i, 2);
-  if (supervisor && c.cpl !== 0) gp(0);
   probeWrite(c, lin);
   probeWrite(c, lin + XSAVE_SIZE - 1);
   const rf = supervisor ? rfbmS(c) : rfbm(c);
@@ -104,6 +107,32 @@ function xsaveCompacted(c: Cpu, i: Insn, supervisor: boolean): void {
   memWrite(c, lin + 516, 4, 0, 0);
   memWrite(c, lin + 520, 4, rf, 0);
   memWrite(c, lin + 524, 4, COMPACTED, 0);
+}
+
+/**
+ * XSAVES/XRSTORS before their memory operand: #UD without CR4.OSXSAVE; in
+ * VMX non-root operation the exit check (#UD without "enable
+ * XSAVES/XRSTORS", a VM exit by the XSS-exiting bitmap); #GP(0) unless CPL 0.
+ * Invalid-opcode and privilege faults take priority over the VM exit (SDM
+ * 26.1.1), so at CPL > 0 the exit is offered with nothing requested: it can
+ * only raise #UD, then the #GP follows.
+ */
+function supervisorChecks(c: Cpu, i: Insn, kind: "xsaves" | "xrstors"): void {
+  if ((c.cr4 & 0x40000) === 0) ud();
+  if (c.nonRoot) {
+    const user = c.cpl !== 0;
+    const e: XsavesExit = {
+      kind,
+      level: 2,
+      instructionLength: i.len,
+      requestedLo: user ? 0 : (c.gpr[0] & XSS_VALUE) >>> 0,
+      requestedHi: 0, // IA32_XSS has no bit above 31 set
+      operands: vmxOperands(c, i),
+    };
+    // No handler completes XSAVES/XRSTORS for the guest: on "pass" it runs here.
+    offerExit(c, e);
+  }
+  if (c.cpl !== 0) gp(0);
 }
 
 /** XSAVEC mem (0F C7 /4). */
@@ -137,8 +166,8 @@ export function xrstors(c: Cpu, i: Insn): void {
  * reserved bits when MXCSR is loaded.
  */
 function restore(c: Cpu, i: Insn, supervisor: boolean): void {
+  if (supervisor) supervisorChecks(c, i, "xrstors");
   const lin = check(c, i, 1);
-  if (supervisor && c.cpl !== 0) gp(0);
   const rf = supervisor ? rfbmS(c) : rfbm(c);
   const bvLo = memRead(c, lin + 512, 4), bvHi = memRead(c, lin + 516, 4);
   const cbLo = memRead(c, lin + 520, 4), cbHi = memRead(c, lin + 524, 4);
