@@ -25,6 +25,7 @@ Deno.test("machine: the pc board loads and installs one interrupt source", () =>
   const m = newPcMachine({ memoryMiB: 8, plugins: pcBoard() });
   const names = m.plugins.map((p) => p.name).sort();
   assert.deepEqual(names, [
+    "fpu-error",
     "fw_cfg@0x510",
     "ioapic@0xfec00000",
     "isa-debug-exit@0xf4",
@@ -40,7 +41,9 @@ Deno.test("machine: the pc board loads and installs one interrupt source", () =>
   const pins = m.services.find(CPU_INTERRUPT_PINS);
   assert.ok(pins !== undefined);
   assert.equal(m.cpu.intSource, pins, "the shared pins are the vCPU's interrupt source");
+  assert.ok(m.cpu.fpuPins !== null, "the fpu-error device wired FERR#/IGNNE#");
   m.dispose();
+  assert.equal(m.cpu.fpuPins, null, "dispose unwires them");
 });
 
 Deno.test("machine: the same device twice on overlapping ports is a conflict naming both", () => {
