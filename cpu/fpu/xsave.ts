@@ -18,6 +18,13 @@
  * IA32_XSS (MSR 0DA0H) has no supervisor component to enable: it reads 0 and
  * accepts only 0 ({@link XSS_SUPPORTED}).
  *
+ * VMX: XSAVES/XRSTORS in VMX non-root operation are offered as "xsaves" /
+ * "xrstors" exits (the nested-VMX plugin raises #UD without "enable
+ * XSAVES/XRSTORS", or exits by the XSS-exiting bitmap, SDM 26.1.3). VM entry
+ * and VM exit load neither XCR0 nor IA32_XSS (this VMX version has no
+ * control for them), and the x87/SSE registers are not in the VMCS: L1 and
+ * L2 share them (tests/vmx/vmx_xsave_fpu.c checks all three).
+ *
  * @module
  */
 
