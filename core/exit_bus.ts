@@ -138,6 +138,8 @@ export class ExitBus {
     "rdseed",
     "invlpg",
     "invpcid",
+    "xsaves",
+    "xrstors",
     "gdtr-idtr",
     "ldtr-tr",
     "external-interrupt",

@@ -93,6 +93,7 @@ export type VmExit =
   | DrAccessExit
   | SimpleInstructionExit
   | InvlpgExit
+  | XsavesExit
   | DescriptorTableExit
   | ExternalInterruptExit
   | WindowExit
@@ -292,6 +293,22 @@ export interface InvlpgExit extends ExitBase {
   readonly linear: number;
   /** INVPCID type register value, else 0. */
   readonly invpcidType: number;
+  /** VMX instruction-information operands for the memory operand. */
+  readonly operands: VmxOperands;
+}
+
+/**
+ * XSAVES / XRSTORS in VMX non-root operation (SDM Vol. 3C 26.1.3): #UD
+ * unless "enable XSAVES/XRSTORS", else a VM exit when EDX:EAX AND IA32_XSS
+ * AND the XSS-exiting bitmap is not zero.
+ */
+export interface XsavesExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
+  readonly kind: "xsaves" | "xrstors";
+  /** Low 32 bits of EDX:EAX AND IA32_XSS (0 when CPL > 0: the #GP comes first). */
+  readonly requestedLo: number;
+  /** High 32 bits of EDX:EAX AND IA32_XSS. */
+  readonly requestedHi: number;
   /** VMX instruction-information operands for the memory operand. */
   readonly operands: VmxOperands;
 }

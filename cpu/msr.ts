@@ -13,6 +13,7 @@ import { gp } from "./fault.ts";
 import { reloadPaging } from "./paging.ts";
 import { recomputeMode, refreshSeg } from "./state.ts";
 import { isMachineCheckMsr, readMachineCheck, writeMachineCheck } from "./msr_mce.ts";
+import { XSS_SUPPORTED, XSS_VALUE } from "./fpu/xsave.ts";
 import { isAmdPerfMsr, readAmdPerf, writeAmdPerf } from "./msr_perf_amd.ts";
 
 /** MSR numbers. */
@@ -27,6 +28,8 @@ export const enum Msr {
   MISC_ENABLE = 0x1a0,
   DEBUGCTL = 0x1d9,
   PAT = 0x277,
+  /** IA32_XSS: supervisor state components for XSAVES/XRSTORS. */
+  XSS = 0xda0,
   EFER = 0xc0000080,
   STAR = 0xc0000081,
   LSTAR = 0xc0000082,
@@ -103,6 +106,7 @@ export function ownsMsr(index: number): boolean {
     case Msr.KERNEL_GS_BASE:
     case Msr.TSC_AUX:
     case Msr.DEBUGCTL:
+    case Msr.XSS:
       return true;
   }
   return isMachineCheckMsr(index) || isAmdPerfMsr(index);
@@ -153,6 +157,8 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return n2b(c.tscAux);
     case Msr.DEBUGCTL:
       return n2b(c.debugCtl);
+    case Msr.XSS:
+      return c.model.features.has("xsaves") ? n2b(XSS_VALUE) : undefined;
   }
   if (isMachineCheckMsr(index) && c.model.features.has("mca")) {
     return readMachineCheck(c.machineCheck, index);
@@ -249,6 +255,11 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
     case Msr.TSC_AUX:
       if (hi !== 0) gp(0);
       c.tscAux = lo;
+      return true;
+    case Msr.XSS:
+      // No supervisor state component exists: only 0 is accepted (SDM 13.3).
+      if (!c.model.features.has("xsaves")) return false;
+      if (hi !== 0 || (lo & ~XSS_SUPPORTED) !== 0) gp(0);
       return true;
   }
   if (isMachineCheckMsr(index) && c.model.features.has("mca")) {

@@ -13,6 +13,7 @@
  * | lapic           | 0xfee00000, MSRs 0x1b, 0x800-0x8ff, 0x6e0 | INTR/NMI of the vCPU            |
  * | ioapic          | 0xfec00000                            | pins 0-23 to the LAPIC              |
  * | port61, port92  | 0x61, 0x92                            | PIT channel 2 gate/output; reset    |
+ * | fpu-error       | 0xf0                                  | 13 (FERR#), IGNNE# to the vCPU      |
  * | isa-debug-exit  | 0xf4-0xf7                             | -                                   |
  * | debugcon        | 0xe9                                  | -                                   |
  * | fw_cfg          | 0x510-0x511                           | -                                   |
@@ -32,6 +33,7 @@ import { createRtc, parseRtcOptions } from "./rtc.ts";
 import { createLapic, parseLapicOptions } from "./lapic.ts";
 import { createIoapic, parseIoapicOptions } from "./ioapic.ts";
 import { createPort61, parsePort61Options } from "./port61.ts";
+import { createFpuError, parseFpuErrorOptions } from "./fpu_error.ts";
 import { createPort92, parsePort92Options } from "./port92.ts";
 import { createDebugExit, parseDebugExitOptions } from "./debug_exit.ts";
 import { createDebugcon, parseDebugconOptions } from "./debugcon.ts";
@@ -95,6 +97,8 @@ export interface PcBoardDevices {
   readonly port61: Plugin;
   /** Fast A20 and reset. */
   readonly port92: Plugin;
+  /** FERR# to IRQ13, IGNNE# by port 0xF0 (absent when omitted). */
+  readonly fpuError?: Plugin;
   /** isa-debug-exit at 0xf4/4. */
   readonly debugExit?: Plugin;
   /** The port 0xE9 console. */
@@ -124,6 +128,7 @@ export const PC_BOARD_DEVICES: readonly string[] = [
   "ioapic",
   "port61",
   "port92",
+  "fpu-error",
   "isa-debug-exit",
   "isa-debugcon",
   "debugcon",
@@ -174,6 +179,9 @@ export function pcBoardDevices(options: BoardOptions = {}): PcBoardDevices {
       : {}),
     port61: build(["port61"], () => createPort61()),
     port92: build(["port92"], () => createPort92()),
+    ...(keep(["fpu-error"], false)
+      ? { fpuError: build(["fpu-error"], () => createFpuError()) }
+      : {}),
     ...(keep(["isa-debug-exit"], true)
       ? {
         debugExit: build(["isa-debug-exit"], () => createDebugExit({ iobase: 0xf4, iosize: 4 })),
@@ -227,6 +235,7 @@ export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
   "ioapic": (o) => createIoapic(parseIoapicOptions(o)),
   "port61": (o) => (parsePort61Options(o), createPort61()),
   "port92": (o) => (parsePort92Options(o), createPort92()),
+  "fpu-error": (o) => (parseFpuErrorOptions(o), createFpuError()),
   "isa-debug-exit": (o) => createDebugExit(parseDebugExitOptions(o)),
   "isa-debugcon": (o, b) =>
     createDebugcon({ ...parseDebugconOptions(o), output: b?.debugcon ?? b?.serial }),

@@ -17,6 +17,7 @@ import { picOptionsSchema } from "./pic.ts";
 import { pitOptionsSchema } from "./pit.ts";
 import { port61OptionsSchema } from "./port61.ts";
 import { port92OptionsSchema } from "./port92.ts";
+import { fpuErrorOptionsSchema } from "./fpu_error.ts";
 import { rtcOptionsSchema } from "./rtc.ts";
 import { uartOptionsSchema } from "./uart16550.ts";
 import { i8042OptionsSchema } from "./i8042.ts";
@@ -74,6 +75,11 @@ export const DEVICE_CATALOG: readonly DeviceDescription[] = [
     names: ["port92"],
     summary: "fast A20 and reset at 0x92",
     schema: port92OptionsSchema,
+  },
+  {
+    names: ["fpu-error"],
+    summary: "x87 FERR# to IRQ13, IGNNE# by a write to port 0xf0 (CR0.NE = 0)",
+    schema: fpuErrorOptionsSchema,
   },
   {
     names: ["isa-debug-exit"],

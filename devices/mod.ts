@@ -35,6 +35,7 @@ export * from "./pic.ts";
 export * from "./pit.ts";
 export * from "./port61.ts";
 export * from "./port92.ts";
+export * from "./fpu_error.ts";
 export * from "./rtc.ts";
 export * from "./lapic.ts";
 export * from "./lapic_timer.ts";

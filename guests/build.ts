@@ -104,6 +104,7 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_l2_gprs",
     "vmx_boundary",
     "vmx_abort",
+    "vmx_xsave_fpu",
   ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,

@@ -179,3 +179,13 @@ Deno.test("vmx conformance: exits mid-instruction and single-step stay with L2 (
   assert.equal(s.l2ToL1[52], 1, "one preemption-timer exit (after the injected #UD)");
   dispose(m);
 });
+
+Deno.test("vmx conformance: XSAVES/XRSTORS control, XCR0 across entry, FPU kept across L1/L2 (vmx_xsave_fpu)", () => {
+  const { out, m } = runImage("vmx_xsave_fpu.elf");
+  checkTap("vmx_xsave_fpu", out, 12);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[0], 2, "two #UD exception exits (XSAVES, XRSTORS without the control)");
+  assert.equal(s.l2ToL1[63] ?? 0, 0, "no XSAVES exit (IA32_XSS = 0)");
+  assert.equal(s.l2ToL1[55], 1, "one XSETBV exit");
+  dispose(m);
+});

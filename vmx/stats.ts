@@ -232,6 +232,10 @@ export function basicReasonOf(exit: VmExit): number {
       return Reason.INVLPG;
     case "invpcid":
       return Reason.INVPCID;
+    case "xsaves":
+      return Reason.XSAVES;
+    case "xrstors":
+      return Reason.XRSTORS;
     case "gdtr-idtr":
       return Reason.GDTR_IDTR;
     case "ldtr-tr":

@@ -11,7 +11,7 @@
 
 import type { CrAccessExit, ExceptionExit, ExitDisposition, VmExit } from "../../core/vmexit.ts";
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
-import { O, r32 } from "../entry/offsets.ts";
+import { O, r32, rhi } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { intrInfo, IntrType, Reason } from "../exit/reasons.ts";
 import { basicReasonOf, vmxInstructionReason } from "../stats.ts";
@@ -191,6 +191,19 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       info.begin(Reason.INVPCID).qual(displacementQual(exit.operands));
       info.instrInfo = vmxInstrInfo(exit.operands);
       return reflect(n, exit.instructionLength);
+    case "xsaves":
+    case "xrstors": {
+      // SDM 26.1.3: #UD without "enable XSAVES/XRSTORS"; else exit when
+      // EDX:EAX AND IA32_XSS AND the XSS-exiting bitmap is not zero.
+      if ((proc2Of(d, proc) & PROC2.ENABLE_XSAVES_XRSTORS) === 0) return v.raiseException(6);
+      const hit = (exit.requestedLo & r32(d, O.XSS_EXIT_BITMAP)) |
+        (exit.requestedHi & rhi(d, O.XSS_EXIT_BITMAP));
+      if (hit === 0) return "pass";
+      info.begin(exit.kind === "xsaves" ? Reason.XSAVES : Reason.XRSTORS)
+        .qual(displacementQual(exit.operands));
+      info.instrInfo = vmxInstrInfo({ ...exit.operands, regReg: -1 });
+      return reflect(n, exit.instructionLength);
+    }
     case "gdtr-idtr":
     case "ldtr-tr": {
       if ((proc2Of(d, proc) & PROC2.DESCRIPTOR_TABLE_EXITING) === 0) return "pass";
