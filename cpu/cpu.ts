@@ -10,6 +10,7 @@
 import type { GuestPhysicalTranslator } from "../core/vcpu_vmx.ts";
 import type {
   ActivityState,
+  FpuErrorPins,
   InterruptSource,
   PendingEvent,
   SegmentRegister,
@@ -214,6 +215,10 @@ export class Cpu implements CpuEngine {
   readonly model: CpuModel;
   /** Interrupt source (PIC/LAPIC). */
   intSource: InterruptSource | null = null;
+  /** The board's FERR#/IGNNE# pins, if wired. */
+  fpuPins: FpuErrorPins | null = null;
+  /** FERR# as this CPU drives it. */
+  ferrOut = false;
 
   // ---- run-loop internals ----
   /** The block compiler (engine "jit"), or null for the interpreter alone. */
@@ -821,6 +826,12 @@ export class Cpu implements CpuEngine {
   nmi(): void {
     this.nmiPending = true;
     this.poke();
+  }
+  /** Wire the FERR#/IGNNE# pins (see cpu/fpu/pending.ts). */
+  setFpuErrorPins(pins: FpuErrorPins | null): void {
+    if (pins === null && this.fpuPins !== null && this.ferrOut) this.fpuPins.ferr(false);
+    this.fpuPins = pins;
+    this.ferrOut = false;
   }
   /** Set the maskable interrupt source. */
   setInterruptSource(source: InterruptSource | null): void {

@@ -524,7 +524,7 @@ export function leave(c: Cpu, i: Insn): void {
   const s = i.osz;
   // Offset of the new stack top from the current RSP, at the stack size.
   const off = sb === 64
-    ? (g[11] - g[9]) * 4294967296 + (g[10] - g[8])
+    ? ((g[11] | 0) - (g[9] | 0)) * 4294967296 + (g[10] - g[8])
     : sb === 32
     ? g[10] - g[8]
     : (g[10] & 0xffff) - (g[8] & 0xffff);

@@ -114,3 +114,11 @@ Deno.test("an instruction crossing a page boundary is cached, and a write to its
   assert.equal(t.cpu.run(t.cpu.retired + 10000), "halted");
   assert.equal(t.cpu.gpr[6], Math.imul(0x44002211, 100) >>> 0);
 });
+
+Deno.test("leave: RSP and RBP in different halves of the address space (signed 64-bit distance)", () => {
+  const t = exec64(
+    "48 bc 00 10 00 00 00 80 ff ff 48 c7 c5 00 00 20 00 48 c7 04 25 00 00 20 00 34 12 00 00 c9 f4", /* mov rsp, 0xffff800000001000; mov rbp, 0x200000; mov qword ptr [0x200000], 0x1234; leave; hlt */
+  );
+  assert.equal(r64(t, 5), 0x1234n, "RBP popped from [old RBP]");
+  assert.equal(r64(t, 4), 0x200008n, "RSP = old RBP + 8");
+});
