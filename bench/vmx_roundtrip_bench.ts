@@ -65,6 +65,8 @@ export interface RoundTripResult {
   readonly cpuMs: number;
   /** Last basic exit reason seen by L1 (10 = CPUID). */
   readonly lastReason: number;
+  /** Instructions retired by the vCPU (L1 and L2). */
+  readonly retired: number;
 }
 
 /** A machine with the L1 hypervisor loaded, ready to run `n` round trips. */
@@ -112,7 +114,7 @@ export function prepare(n: number): PreparedRun {
       const stats = m.services.find(VMX_STATS);
       const trips = stats ? stats.l2ToL1[10] : n;
       const lastReason = m.memory.read(PARAMS + 32, 4);
-      return { roundTrips: trips, ms, cpuMs, lastReason };
+      return { roundTrips: trips, ms, cpuMs, lastReason, retired: m.cpu.retired };
     },
     dispose(): void {
       m.dispose();

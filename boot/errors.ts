@@ -6,6 +6,8 @@
  * @module
  */
 
+import { describeLinuxImageError, type LinuxImageError } from "./linux/setup_header.ts";
+
 /** A loader error: the image (or a module, or a flag) cannot be loaded. */
 export type LoadError =
   | { readonly kind: "empty-image" }
@@ -85,6 +87,11 @@ export type LoadError =
     readonly reason: string;
   }
   | {
+    /** A Linux bzImage that cannot be booted (see boot/linux/). */
+    readonly kind: "linux";
+    readonly error: LinuxImageError;
+  }
+  | {
     /** A bad option value (flat loader spec, mode, address). */
     readonly kind: "bad-option";
     readonly reason: string;
@@ -135,6 +142,8 @@ export function describeLoadError(e: LoadError): string {
       return `entry point ${hex(e.entry)} is outside the loaded image`;
     case "bad-aout-addresses":
       return `Multiboot a.out kludge: ${e.reason}`;
+    case "linux":
+      return describeLinuxImageError(e.error);
     case "bad-option":
       return e.reason;
   }

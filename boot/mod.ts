@@ -25,3 +25,4 @@ export * from "./multiboot.ts";
 export * from "./flat.ts";
 export * from "./placement.ts";
 export * from "./array_memory.ts";
+export * from "./linux/mod.ts";

@@ -60,11 +60,11 @@ export interface MultibootOptions {
 
 /** What was loaded and where. */
 export interface LoadedLayout {
-  /** "elf32", "elf64" or "aout-kludge". */
-  readonly format: "elf32" | "elf64" | "aout-kludge" | "flat";
+  /** "elf32", "elf64" or "aout-kludge" (Multiboot), "flat", or "linux" (a bzImage). */
+  readonly format: "elf32" | "elf64" | "aout-kludge" | "flat" | "linux";
   /** Every range written to guest memory. */
   readonly ranges: readonly PlacedRange[];
-  /** Physical address of the multiboot info structure (0 for flat images). */
+  /** Physical address of the multiboot info structure (boot_params for Linux, 0 for flat images). */
   readonly infoAddr: number;
   /** Modules as placed. */
   readonly modules: readonly PlacedModule[];

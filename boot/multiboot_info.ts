@@ -6,6 +6,8 @@
  * @module
  */
 
+import { PC_LOW_RAM_LIMIT } from "../mm/regions.ts";
+
 /** info.flags bit: mem_lower/mem_upper valid. */
 export const MBI_MEMORY = 1 << 0;
 /** info.flags bit: cmdline valid. */
@@ -46,8 +48,8 @@ export interface PlacedModule {
   readonly string: string;
 }
 
-/** Where RAM above 3 GiB continues in the default map (PCI hole below 4 GiB). */
-const LOW_RAM_LIMIT = 0xc0000000;
+/** Where low RAM ends and continues above 4 GiB: mm's `pcRamLayout`, the machine's layout. */
+const LOW_RAM_LIMIT = PC_LOW_RAM_LIMIT;
 
 /**
  * The default PC memory map for `ramSize` bytes of RAM: 639 KiB of base

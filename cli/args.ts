@@ -245,7 +245,8 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: "string",
     arg: "FILE",
     /** Show help (--help). */
-    help: "Multiboot v1 kernel (ELF32/ELF64 or a.out kludge) to boot",
+    help:
+      "kernel to boot: a Linux bzImage (boot protocol 2.06+) or Multiboot v1 (ELF32/ELF64, a.out kludge)",
     apply: setString("kernel"),
   },
   {
@@ -392,7 +393,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: "string",
     arg: "STRING",
     /** Show help (--help). */
-    help: "kernel command line (multiboot cmdline)",
+    help: "kernel command line (Linux or Multiboot cmdline)",
     apply: setString("append"),
   },
   {
@@ -400,7 +401,8 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: "string",
     arg: "FILE[,FILE...]",
     /** Show help (--help). */
-    help: "multiboot modules, comma separated (each may carry an argument string after a space)",
+    help:
+      "Linux initrd, or Multiboot modules; comma separated (Multiboot modules may carry an argument string after a space; Linux initrds are concatenated)",
     apply: setString("initrd"),
   },
   {

@@ -166,7 +166,7 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "avx512cd sha-ni avx512bw avx512vl avx512vbmi umip pku ospke waitpkg avx512vbmi2 gfni " +
     "vaes vpclmulqdq avx512vnni avx512bitalg avx512-vpopcntdq rdpid cldemote movdiri " +
     "movdir64b pks fsrm md-clear serialize tsx-ldtrk arch-lbr spec-ctrl stibp " +
-    "arch-capabilities ssbd xsaveopt xsavec xgetbv1 xsaves invtsc npt lbrv nrip-save " +
+    "arch-capabilities ssbd invtsc npt lbrv nrip-save " +
     "tsc-scale vmcb-clean flushbyasid decodeassists pause-filter pfthreshold vgif " +
     "avx-vnni avx512-bf16 amx-tile amx-int8 amx-bf16 fzrm fsrs fsrc lam pdcm ibpb " +
     "amd-ssbd virt-ssbd amd-stibp xcrypt xstore ace2 phe pmm kvmclock kvm-nopiodelay " +

@@ -75,6 +75,7 @@ export function describeExit(exit: VmExit): string {
       return `${lvl} ${exit.access} cr${exit.cr}`;
     case "ept-violation":
     case "ept-misconfig":
+    case "pml-full":
       return `${lvl} ${exit.kind} gpa 0x${exit.gpa.toString(16)}` +
         (exit.kind === "ept-violation"
           ? ` qualification 0x${exit.qualification.toString(16)}`
@@ -117,7 +118,7 @@ export class ExitBus {
   static readonly ownedKinds: ReadonlySet<string> = new Set(["io", "mmio", "rdmsr", "wrmsr"]);
   /**
    * Kinds that the CPU handles architecturally when every handler passes.
-   * Not among them: "ept-violation" and "ept-misconfig" (only a nested-VMX
+   * Not among them: "ept-violation", "ept-misconfig" and "pml-full" (only a nested-VMX
    * plugin can take them; unhandled, they stop the machine).
    */
   static readonly defaultedKinds: ReadonlySet<string> = new Set([
@@ -146,6 +147,8 @@ export class ExitBus {
     "rdseed",
     "invlpg",
     "invpcid",
+    "xsaves",
+    "xrstors",
     "gdtr-idtr",
     "ldtr-tr",
     "external-interrupt",

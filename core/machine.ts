@@ -23,6 +23,7 @@
 import { VirtualClock } from "./clock.ts";
 import { describeExit, ExitBus } from "./exit_bus.ts";
 import type { MmioExit, VmExit } from "./vmexit.ts";
+import { WindowRequest } from "./vcpu_vmx.ts";
 import { IrqRouter } from "./irq.ts";
 import { ServiceRegistry } from "./services.ts";
 import {
@@ -111,6 +112,12 @@ export interface HostInput {
 
 /** Stop the machine at most this many instructions after a timer is due. */
 const SLICE = 1 << 20;
+/**
+ * Idle virtual time after which a vCPU halted with interrupts masked (and
+ * nothing woke it) ends the run as "halted": 10 s, far beyond any watchdog
+ * NMI a test kernel arms.
+ */
+const MASKED_HALT_NS = 10e9;
 
 /** Most vCPUs a machine may have (APIC ids 0..MAX_VCPUS-1 stay below the xAPIC broadcast id). */
 export const MAX_VCPUS = 64;
@@ -138,6 +145,10 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   /** Plugins in setup order. */
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
+  /** Virtual time at which the vCPU halted with interrupts masked, or -1. */
+  #maskedHaltSince = -1;
+  /** Retired count then (any instruction retired since means it woke up). */
+  #maskedHaltRetired = 0;
   #stop: StopRequest | undefined;
   #debugBreak = false;
   #disposed = false;
@@ -318,11 +329,30 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         const again = this.#pendingStop();
         if (again) return again;
         if (this.clock.nextDeadline === Infinity) return { kind: "halted" };
+        // With interrupts masked only an NMI (or INIT) can wake the vCPU; a
+        // ticking timer keeps virtual time moving without retiring anything,
+        // so give up after MASKED_HALT_NS of idle time with no wake-up.
+        if (this.#interruptsMasked()) {
+          if (this.#maskedHaltSince < 0 || this.#maskedHaltRetired !== this.cpu.retired) {
+            this.#maskedHaltSince = this.virtualNs;
+            this.#maskedHaltRetired = this.cpu.retired;
+          } else if (this.virtualNs - this.#maskedHaltSince >= MASKED_HALT_NS) {
+            this.#maskedHaltSince = -1;
+            return { kind: "halted" };
+          }
+        } else this.#maskedHaltSince = -1;
         // Skip idle time to the next timer; it may raise an interrupt that wakes the vCPU.
         this.#idleNs += Math.max(0, this.clock.nextDeadline - this.virtualNs);
         this.clock.advanceTo(this.virtualNs);
       }
     }
+  }
+
+  /** Whether a maskable interrupt cannot wake the halted vCPU (RFLAGS.IF=0, no external-interrupt exiting). */
+  #interruptsMasked(): boolean {
+    const c = this.cpu;
+    if ((c.rflags & 0x200) !== 0) return false;
+    return !(c.nonRoot && (c.windowRequests & WindowRequest.EXTERNAL_INTERRUPT) !== 0);
   }
 
   #pendingStop(): StopReason | undefined {

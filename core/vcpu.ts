@@ -86,6 +86,19 @@ export interface InterruptSource {
 }
 
 /**
+ * The x87 error pins of the CPU, wired by a board (SDM Vol. 1 8.7, Appendix
+ * D): the CPU drives FERR# when a waiting x87 instruction finds an unmasked
+ * exception pending with CR0.NE = 0, and samples IGNNE#. A PC routes FERR#
+ * to IRQ13 and asserts IGNNE# after a write to port 0xF0 until FERR# drops.
+ */
+export interface FpuErrorPins {
+  /** FERR#, driven by the CPU (true = asserted). */
+  ferr(level: boolean): void;
+  /** IGNNE#, sampled by the CPU (true = asserted: ignore the pending error). */
+  ignne(): boolean;
+}
+
+/**
  * The architectural state of one virtual CPU, with what a hypervisor
  * plugin needs besides ({@link VcpuVirtualization}).
  */
@@ -174,4 +187,9 @@ export interface Vcpu extends VcpuVirtualization {
   setInterruptSource(source: InterruptSource | null): void;
   /** Tell the CPU that the interrupt source's state changed (wake from HLT, re-check). */
   interruptStateChanged(): void;
+  /**
+   * Wire the FERR#/IGNNE# pins (null: none, the CPU then behaves as if
+   * IGNNE# were asserted). Optional: a vCPU without an x87 has none.
+   */
+  setFpuErrorPins?(pins: FpuErrorPins | null): void;
 }

@@ -37,8 +37,11 @@ export const enum WindowRequest {
  * "ept-misconfig" exit reports.
  */
 export interface GuestPhysicalFault {
-  /** Violation (access not allowed) or misconfiguration (malformed entry). */
-  readonly kind: "ept-violation" | "ept-misconfig";
+  /**
+   * Violation (access not allowed), misconfiguration (malformed entry), or
+   * a full page-modification log (SDM Vol. 3C 29.3.6).
+   */
+  readonly kind: "ept-violation" | "ept-misconfig" | "pml-full";
   /** The guest-physical address whose translation failed. */
   readonly gpa: number;
   /** The guest-linear address of the access, or NaN when there is none. */

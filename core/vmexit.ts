@@ -93,6 +93,7 @@ export type VmExit =
   | DrAccessExit
   | SimpleInstructionExit
   | InvlpgExit
+  | XsavesExit
   | DescriptorTableExit
   | ExternalInterruptExit
   | WindowExit
@@ -297,6 +298,22 @@ export interface InvlpgExit extends ExitBase {
   readonly operands: VmxOperands;
 }
 
+/**
+ * XSAVES / XRSTORS in VMX non-root operation (SDM Vol. 3C 26.1.3): #UD
+ * unless "enable XSAVES/XRSTORS", else a VM exit when EDX:EAX AND IA32_XSS
+ * AND the XSS-exiting bitmap is not zero.
+ */
+export interface XsavesExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
+  readonly kind: "xsaves" | "xrstors";
+  /** Low 32 bits of EDX:EAX AND IA32_XSS (0 when CPL > 0: the #GP comes first). */
+  readonly requestedLo: number;
+  /** High 32 bits of EDX:EAX AND IA32_XSS. */
+  readonly requestedHi: number;
+  /** VMX instruction-information operands for the memory operand. */
+  readonly operands: VmxOperands;
+}
+
 /** LGDT/LIDT/SGDT/SIDT and LLDT/LTR/SLDT/STR. */
 export interface DescriptorTableExit extends ExitBase {
   /** Discriminant: what caused the exit. */
@@ -343,14 +360,16 @@ export interface SipiExit extends ExitBase {
 
 /**
  * A guest-physical access of L2 that L1's EPT does not allow (violation)
- * or whose EPT entry is malformed (misconfiguration), found while
+ * or whose EPT entry is malformed (misconfiguration), or that needed an
+ * EPT accessed/dirty flag set while the page-modification log is full
+ * (pml-full, SDM Vol. 3C 29.3.6), found while
  * translating through the translator the VMX plugin installed on the
  * vCPU (SDM Vol. 3C 29.3.3). Fault-like: the instruction (or the event
  * delivery) is not completed.
  */
 export interface EptExit extends ExitBase {
   /** Discriminant: what caused the exit. */
-  readonly kind: "ept-violation" | "ept-misconfig";
+  readonly kind: "ept-violation" | "ept-misconfig" | "pml-full";
   /** The L2 guest-physical address whose translation failed. */
   readonly gpa: number;
   /** The guest-linear address of the access, or NaN when there is none. */

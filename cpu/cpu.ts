@@ -10,6 +10,7 @@
 import type { GuestPhysicalTranslator } from "../core/vcpu_vmx.ts";
 import type {
   ActivityState,
+  FpuErrorPins,
   InterruptSource,
   PendingEvent,
   SegmentRegister,
@@ -234,6 +235,10 @@ export class Cpu implements CpuEngine {
   initPending: boolean = false;
   /** Vector of a latched startup IPI, or -1. */
   sipiVector: number = -1;
+  /** The board's FERR#/IGNNE# pins, if wired. */
+  fpuPins: FpuErrorPins | null = null;
+  /** FERR# as this CPU drives it. */
+  ferrOut = false;
 
   // ---- run-loop internals ----
   /** The block compiler (engine "jit"), or null for the interpreter alone. */
@@ -683,6 +688,26 @@ export class Cpu implements CpuEngine {
     this.loopLimit = 0;
   }
 
+  /**
+   * Abandon the instruction whose handler is running, for a VM exit that
+   * was just performed ("reflected"), without unwinding: the state is what
+   * catching {@link ABANDON} leaves (nothing retired, a held EPT exit
+   * raised, the run loop stops at this boundary), but no exception crosses
+   * the interpreter's frames (a V8 throw costs about as much as the rest of
+   * a nested CPUID round trip's exit). Only for handlers the interpreter
+   * loop calls directly (it counts the instruction retired after they
+   * return, which the decrement here takes back); the block compiler never
+   * calls them. The handler must return right after.
+   */
+  abandonForExit(): void {
+    // As after the unwinding: the held exit (if any) sees the count without
+    // this instruction, and the loop's increment is taken back afterwards.
+    this.finishPendingExit();
+    this.eventPending = true;
+    this.loopLimit = 0;
+    this.retired--;
+  }
+
   /** Abandon the current instruction without retiring it (a failed exit handler). */
   abandonInstruction(): never {
     throw ABANDON;
@@ -838,6 +863,12 @@ export class Cpu implements CpuEngine {
   nmi(): void {
     this.nmiPending = true;
     this.poke();
+  }
+  /** Wire the FERR#/IGNNE# pins (see cpu/fpu/pending.ts). */
+  setFpuErrorPins(pins: FpuErrorPins | null): void {
+    if (pins === null && this.fpuPins !== null && this.ferrOut) this.fpuPins.ferr(false);
+    this.fpuPins = pins;
+    this.ferrOut = false;
   }
   /** Set the maskable interrupt source. */
   setInterruptSource(source: InterruptSource | null): void {

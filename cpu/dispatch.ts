@@ -79,6 +79,11 @@ export function selectHandler(i: Insn): Handler {
       if (i.map === 1 && i.opcode === 0xae && i.isMem !== 0 && (i.reg & 7) >= 4) {
         return (i.reg & 7) === 5 ? X87.xrstor : X87.xsave;
       }
+      // XRSTORS / XSAVEC / XSAVES (0F C7 /3 /4 /5, memory, no mandatory prefix).
+      if (i.map === 1 && i.opcode === 0xc7 && i.isMem !== 0) {
+        const r = i.reg & 7;
+        return r === 3 ? X87.xrstors : r === 4 ? X87.xsavec : r === 5 ? X87.xsaves : Y.undef;
+      }
       return Y.undef;
     case Op.TOO_LONG:
     case Op.TRUNCATED:

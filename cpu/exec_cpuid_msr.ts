@@ -6,7 +6,7 @@
  * @module
  */
 
-import { XCR0_SUPPORTED } from "./fpu/xsave.ts";
+import { XCR0_SUPPORTED, XSS_VALUE } from "./fpu/xsave.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import type { CpuidExit, MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
@@ -83,7 +83,11 @@ export function cpuid(c: Cpu, i: Insn): void {
     ecx: regs.ecx,
     edx: regs.edx,
   };
-  if (c.exits(e) === "reflected") throw ABANDON;
+  if (c.exits(e) === "reflected") {
+    // Not a region helper (see cpu/jit/plan.ts): only the interpreter runs it.
+    c.abandonForExit();
+    return;
+  }
   setReg(c, 0, 4, e.eax >>> 0, 0);
   setReg(c, 3, 4, e.ebx >>> 0, 0);
   setReg(c, 1, 4, e.ecx >>> 0, 0);
@@ -187,7 +191,7 @@ export function wrmsr(c: Cpu, i: Insn): void {
   if (!own || !writeMsrCore(c, idx, (BigInt(hi) << 32n) | BigInt(lo))) gp(0);
 }
 
-/** XGETBV/XSETBV: #UD unless CR4.OSXSAVE; XCR0 takes x87 (required) and SSE. */
+/** XGETBV/XSETBV: #UD unless CR4.OSXSAVE; XCR0 takes x87 (required) and SSE; XGETBV(1) reads XINUSE. */
 export function xgetbv(c: Cpu, i: Insn): void {
   if ((c.cr4 & 0x40000) === 0) ud();
   if (i.x === 1) {
@@ -196,6 +200,12 @@ export function xgetbv(c: Cpu, i: Insn): void {
     const v = c.gpr[0];
     if (c.gpr[2] !== 0 || (v & 1) === 0 || (v & ~XCR0_SUPPORTED) !== 0 || c.gpr[4] !== 0) gp(0);
     c.xcr0 = c.gpr[0];
+    return;
+  }
+  // XGETBV(1): XCR0 AND XINUSE (SDM 13.6); every component counts as in use.
+  if (c.gpr[2] === 1 && c.model.features.has("xgetbv1")) {
+    setReg(c, 0, 4, (c.xcr0 | XSS_VALUE) >>> 0, 0);
+    setReg(c, 2, 4, 0, 0);
     return;
   }
   if (c.gpr[2] !== 0) gp(0);

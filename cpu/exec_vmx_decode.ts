@@ -9,7 +9,7 @@
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import type { VmExit, VmxInstruction } from "../core/vmexit.ts";
-import { ABANDON, ud } from "./fault.ts";
+import { ud } from "./fault.ts";
 import { vmxOperands } from "./exec_system.ts";
 
 const VMX_NAMES: VmxInstruction[] = [
@@ -38,6 +38,10 @@ export function vmx(c: Cpu, i: Insn): void {
     operands: vmxOperands(c, i),
   };
   const r = c.exits(e);
-  if (r === "reflected") throw ABANDON;
+  if (r === "reflected") {
+    // Not a region helper (see cpu/jit/plan.ts): only the interpreter runs it.
+    c.abandonForExit();
+    return;
+  }
   if (r === "pass") ud();
 }

@@ -472,6 +472,17 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     ssDue = false;
   }
   const hitsDue = cpu.dataHits !== 0 && !movSs;
+  if (
+    (ssDue || hitsDue) && cpu.nonRoot && (cpu.windowRequests & 4) !== 0 &&
+    offerEvent(cpu, "monitor-trap") === "reflected"
+  ) {
+    // An MTF VM exit has priority over debug traps of the instruction that
+    // just completed (SDM Vol. 3C 26.2, 26.5.2): they stay pending and the
+    // exit saves them in the pending-debug-exceptions field (28.3.4).
+    cpu.eventPending = true;
+    cpu.loopLimit = cpu.retired + 1;
+    return null;
+  }
   if (ssDue || hitsDue) {
     let bits = 0;
     if (ssDue) {

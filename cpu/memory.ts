@@ -293,6 +293,29 @@ function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
   cpu.mmu.fill(lin, pa, write);
 }
 
+/**
+ * A data access of compiled code missed the TLB: walk and fill as the
+ * interpreter's slow path would (same access rights, CPL class, RAM-only
+ * and code-frame rules), so the region can retry instead of leaving for
+ * the interpreter. Returns false, changing nothing but the accessed and
+ * dirty bits the interpreter's walk of the same access sets as well, when
+ * the walk faults (the interpreter then runs the instruction and raises
+ * the fault precisely), under VMX non-root operation (EPT exits) or while
+ * breakpoints or a debugger watch accesses.
+ */
+export function fillForCompiled(cpu: Cpu, lin: number, write: boolean): boolean {
+  if (cpu.nonRoot || cpu.debugHook !== null || cpu.bpData !== 0) return false;
+  let pa: number;
+  try {
+    pa = translate(cpu, lin, write ? Acc.WRITE : Acc.READ, cpu.cpl === 3);
+  } catch (e) {
+    if (e instanceof CpuFault) return false;
+    throw e;
+  }
+  fill(cpu, lin, pa, write);
+  return true;
+}
+
 /** Drop the fast entries (CPL class change). */
 export function flushFast(cpu: Cpu): void {
   cpu.tlb.flushAll();

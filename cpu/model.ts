@@ -77,6 +77,11 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   movbe: [1, 0, "ecx", 22],
   popcnt: [1, 0, "ecx", 23],
   xsave: [1, 0, "ecx", 26],
+  // Leaf 0DH sub-leaf 1 EAX
+  xsaveopt: [0xd, 1, "eax", 0],
+  xsavec: [0xd, 1, "eax", 1],
+  xgetbv1: [0xd, 1, "eax", 2],
+  xsaves: [0xd, 1, "eax", 3],
   "tsc-deadline": [1, 0, "ecx", 24],
   rdrand: [1, 0, "ecx", 30],
   hypervisor: [1, 0, "ecx", 31],
@@ -135,6 +140,10 @@ export function defaultModel(): CpuModel {
       "sse4.1",
       "sse4.2",
       "xsave",
+      "xsaveopt",
+      "xsavec",
+      "xgetbv1",
+      "xsaves",
       "vmx",
       "cx16",
       "popcnt",
@@ -202,6 +211,20 @@ function strRegs(s: string, at: number): number {
   return v >>> 0;
 }
 
+/** {@link FEATURES} grouped by leaf: [name, register, bit, subleaf] (a CPUID checks only its leaf's features). */
+const LEAF_FEATURES: ReadonlyMap<
+  number,
+  readonly (readonly [string, "eax" | "ebx" | "ecx" | "edx", number, number])[]
+> = (() => {
+  const byLeaf = new Map<number, [string, "eax" | "ebx" | "ecx" | "edx", number, number][]>();
+  for (const [name, loc] of Object.entries(FEATURES)) {
+    let list = byLeaf.get(loc[0]);
+    if (list === undefined) byLeaf.set(loc[0], list = []);
+    list.push([name, loc[2], loc[3], loc[1]]);
+  }
+  return byLeaf;
+})();
+
 /** Compute the model's CPUID answer for (leaf, subleaf). `apicId` goes in leaf 1 EBX. */
 export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: CpuidRegs): void {
   out.eax =
@@ -213,27 +236,33 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
   const maxExt = 0x80000008;
   if (leaf > maxBasic && leaf < 0x80000000) leaf = maxBasic; // SDM: highest basic leaf's data
   if (leaf > maxExt) leaf = maxBasic;
-  const v = m.vendor.padEnd(12, " ");
   switch (leaf) {
-    case 0:
+    case 0: {
+      const v = m.vendor.padEnd(12, " ");
       out.eax = maxBasic;
       out.ebx = strRegs(v, 0);
       out.edx = strRegs(v, 4);
       out.ecx = strRegs(v, 8);
       break;
+    }
     case 1:
       out.eax = ((m.family & 0xf) << 8) | ((m.model & 0xf) << 4) | (m.stepping & 0xf) |
         (((m.model >> 4) & 0xf) << 16) | ((Math.max(0, m.family - 15) & 0xff) << 20);
       out.ebx = (8 << 8) | (1 << 16); // CLFLUSH line 64 bytes, 1 logical processor
       break;
     case 0xd:
-      // XSAVE: components x87 and SSE, standard size 576 (legacy area + header); XSAVEOPT.
+      // XSAVE: components x87 and SSE, standard size 576 (legacy area + header).
+      // Sub-leaf 1: EAX from the features below; EBX the compacted size for
+      // XCR0 | IA32_XSS (x87 and SSE live in the legacy area: 576 too); ECX:EDX
+      // the IA32_XSS bits (none). Sub-leaves >= 2 describe no component.
       if (m.features.has("xsave")) {
         if (subleaf === 0) {
           out.eax = 3;
           out.ebx = 576;
           out.ecx = 576;
-        } else if (subleaf === 1) out.eax = 1;
+        } else if (subleaf === 1 && (m.features.has("xsavec") || m.features.has("xsaves"))) {
+          out.ebx = 576;
+        }
       }
       break;
     case 0x80000000:
@@ -254,10 +283,11 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
       out.eax = (m.physBits & 0xff) | ((m.linBits & 0xff) << 8);
       break;
   }
-  for (const f of m.features) {
-    const loc = FEATURES[f];
-    if (loc === undefined || loc[0] !== leaf || (leaf === 7 && subleaf !== 0)) continue;
-    out[loc[2]] = (out[loc[2]] | (1 << loc[3])) >>> 0;
+  const list = LEAF_FEATURES.get(leaf);
+  if (list === undefined) return;
+  for (const [name, reg, bit, sub] of list) {
+    if ((leaf === 7 || leaf === 0xd) && subleaf !== sub) continue;
+    if (m.features.has(name)) out[reg] = (out[reg] | (1 << bit)) >>> 0;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
  * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE,
- * DEBUGCTL, the SYSENTER MSRs, (with MCA) the machine-check MSRs and (AMD
+ * PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL, the SYSENTER MSRs, (with MCA) the machine-check MSRs and (AMD
  * vendor) the legacy performance counters. Every other MSR goes to the
  * plugin bus as an exit.
  *
@@ -13,18 +13,23 @@ import { gp } from "./fault.ts";
 import { reloadPaging } from "./paging.ts";
 import { recomputeMode, refreshSeg } from "./state.ts";
 import { isMachineCheckMsr, readMachineCheck, writeMachineCheck } from "./msr_mce.ts";
+import { XSS_SUPPORTED, XSS_VALUE } from "./fpu/xsave.ts";
 import { isAmdPerfMsr, readAmdPerf, writeAmdPerf } from "./msr_perf_amd.ts";
 
 /** MSR numbers. */
 export const enum Msr {
   TSC = 0x10,
+  PLATFORM_ID = 0x17,
   APIC_BASE = 0x1b,
+  BIOS_SIGN_ID = 0x8b,
   SYSENTER_CS = 0x174,
   SYSENTER_ESP = 0x175,
   SYSENTER_EIP = 0x176,
   MISC_ENABLE = 0x1a0,
   DEBUGCTL = 0x1d9,
   PAT = 0x277,
+  /** IA32_XSS: supervisor state components for XSAVES/XRSTORS. */
+  XSS = 0xda0,
   EFER = 0xc0000080,
   STAR = 0xc0000081,
   LSTAR = 0xc0000082,
@@ -37,6 +42,15 @@ export const enum Msr {
 }
 
 const TWO32 = 4294967296;
+
+/**
+ * The microcode update revision IA32_BIOS_SIGN_ID reports in bits 63:32.
+ * SDM Vol. 3A 10.11.7: software writes 0 to the MSR, executes CPUID leaf 1,
+ * which loads the signature of the loaded update, then reads it. This CPU's
+ * CPUID always loads the same signature, so reads return it (the write is
+ * accepted; a read without CPUID in between is the one case that differs).
+ */
+export const MICROCODE_REVISION = 1;
 
 function n2b(v: number): bigint {
   return BigInt.asUintN(64, BigInt(v));
@@ -74,7 +88,9 @@ export const DEBUGCTL_WRITABLE = 0x3;
 export function ownsMsr(index: number): boolean {
   switch (index) {
     case Msr.TSC:
+    case Msr.PLATFORM_ID:
     case Msr.APIC_BASE:
+    case Msr.BIOS_SIGN_ID:
     case Msr.SYSENTER_CS:
     case Msr.SYSENTER_ESP:
     case Msr.SYSENTER_EIP:
@@ -90,6 +106,7 @@ export function ownsMsr(index: number): boolean {
     case Msr.KERNEL_GS_BASE:
     case Msr.TSC_AUX:
     case Msr.DEBUGCTL:
+    case Msr.XSS:
       return true;
   }
   return isMachineCheckMsr(index) || isAmdPerfMsr(index);
@@ -106,6 +123,10 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return c.readTsc();
     case Msr.APIC_BASE:
       return n2b(c.apicBase);
+    case Msr.BIOS_SIGN_ID:
+      return BigInt(MICROCODE_REVISION) << 32n;
+    case Msr.PLATFORM_ID:
+      return 0n; // bits 52:50 platform ID 0 (a microcode loader computes pf = 1 << 0)
     case Msr.SYSENTER_CS:
       return n2b(c.sysenterCs);
     case Msr.SYSENTER_ESP:
@@ -136,6 +157,8 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return n2b(c.tscAux);
     case Msr.DEBUGCTL:
       return n2b(c.debugCtl);
+    case Msr.XSS:
+      return c.model.features.has("xsaves") ? n2b(XSS_VALUE) : undefined;
   }
   if (isMachineCheckMsr(index) && c.model.features.has("mca")) {
     return readMachineCheck(c.machineCheck, index);
@@ -162,6 +185,10 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
       if ((lo & 0x400) !== 0 && !c.model.features.has("x2apic")) gp(0);
       c.apicBase = hi * TWO32 + lo;
       return true;
+    case Msr.BIOS_SIGN_ID:
+      return true; // see MICROCODE_REVISION
+    case Msr.PLATFORM_ID:
+      return gp(0); // read-only
     case Msr.SYSENTER_CS:
       c.sysenterCs = lo & 0xffff;
       return true;
@@ -230,6 +257,11 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
     case Msr.TSC_AUX:
       if (hi !== 0) gp(0);
       c.tscAux = lo;
+      return true;
+    case Msr.XSS:
+      // No supervisor state component exists: only 0 is accepted (SDM 13.3).
+      if (!c.model.features.has("xsaves")) return false;
+      if (hi !== 0 || (lo & ~XSS_SUPPORTED) !== 0) gp(0);
       return true;
   }
   if (isMachineCheckMsr(index) && c.model.features.has("mca")) {

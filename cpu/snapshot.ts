@@ -109,6 +109,8 @@ export interface CpuSnapshot {
   pdpte: number[];
   /** x87/MMX/SSE registers as a hex image of `FpuState.save()` (absent in older snapshots: reset state). */
   fpu?: string;
+  /** FERR# as the CPU drives it (absent: deasserted). */
+  ferr?: boolean;
 }
 
 /** Capture the state. */
@@ -154,6 +156,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
     },
     pdpte: Array.from(c.pctx.pdpte),
     fpu: c.fpu.save().toHex(),
+    ferr: c.ferrOut,
   };
 }
 
@@ -212,6 +215,7 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
   if (s.fpu === undefined) c.fpu.reset();
   else c.fpu.load(Uint8Array.fromHex(s.fpu));
+  c.ferrOut = s.ferr === true;
   c.pages.clear();
   c.codeFrames.clear();
   c.crossFrames.clear();

@@ -92,6 +92,7 @@ export function resetState(cpu: Cpu): void {
   cpu.efer = 0;
   cpu.xcr0 = 1;
   cpu.fpu.reset();
+  cpu.ferrOut = false;
   cpu.dr.fill(0);
   cpu.dr[6] = 0xffff0ff0;
   cpu.dr[7] = 0x400;

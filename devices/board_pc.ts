@@ -13,10 +13,14 @@
  * | lapic           | 0xfee00000, MSRs 0x1b, 0x800-0x8ff, 0x6e0 | INTR/NMI of the vCPU            |
  * | ioapic          | 0xfec00000                            | pins 0-23 to the LAPIC              |
  * | port61, port92  | 0x61, 0x92                            | PIT channel 2 gate/output; reset    |
+ * | fpu-error       | 0xf0                                  | 13 (FERR#), IGNNE# to the vCPU      |
  * | isa-debug-exit  | 0xf4-0xf7                             | -                                   |
  * | debugcon        | 0xe9                                  | -                                   |
  * | fw_cfg          | 0x510-0x511                           | -                                   |
  * | pc-testdev      | 0xe0-0xe7, 0x2000-0x2017, 0xff000000  | drives lines 0-23                   |
+ * | i8042           | 0x60, 0x64                            | 1; reset line                       |
+ * | pci-host (440FX)| 0xcf8-0xcff (0xcf9: reset control)    | -                                   |
+ * | acpi            | 0x600-0x609; tables at 0xe0000        | SCI 9 (never raised)                |
  *
  * @module
  */
@@ -29,12 +33,16 @@ import { createRtc, parseRtcOptions } from "./rtc.ts";
 import { createLapic, parseLapicOptions } from "./lapic.ts";
 import { createIoapic, parseIoapicOptions } from "./ioapic.ts";
 import { createPort61, parsePort61Options } from "./port61.ts";
+import { createFpuError, parseFpuErrorOptions } from "./fpu_error.ts";
 import { createPort92, parsePort92Options } from "./port92.ts";
 import { createDebugExit, parseDebugExitOptions } from "./debug_exit.ts";
 import { createDebugcon, parseDebugconOptions } from "./debugcon.ts";
 import { createFwCfg, parseFwCfgOptions } from "./fw_cfg.ts";
 import { createPcTestdev, parsePcTestdevOptions } from "./pc_testdev.ts";
 import { DeviceOptionError } from "./options.ts";
+import { createI8042, parseI8042Options } from "./i8042.ts";
+import { createPciHost, parsePciHostOptions } from "./pci_host.ts";
+import { createAcpiPm, parseAcpiOptions } from "./acpi_pm.ts";
 
 /** Options of the `pc` board (also handed to device factories). */
 export interface BoardOptions {
@@ -89,6 +97,8 @@ export interface PcBoardDevices {
   readonly port61: Plugin;
   /** Fast A20 and reset. */
   readonly port92: Plugin;
+  /** FERR# to IRQ13, IGNNE# by port 0xF0 (absent when omitted). */
+  readonly fpuError?: Plugin;
   /** isa-debug-exit at 0xf4/4. */
   readonly debugExit?: Plugin;
   /** The port 0xE9 console. */
@@ -97,6 +107,12 @@ export interface PcBoardDevices {
   readonly fwCfg: Plugin;
   /** The QEMU test device. */
   readonly pcTestdev?: Plugin;
+  /** The keyboard controller (reset line); absent with `--no-device i8042`. */
+  readonly i8042?: Plugin;
+  /** PCI configuration mechanism #1 with the host bridge; absent with `--no-device pci-host`. */
+  readonly pciHost?: Plugin;
+  /** ACPI tables and PM registers; absent with `--no-device acpi`. */
+  readonly acpi?: Plugin;
 }
 
 /** Names (and aliases) of the `pc` board's devices that `--device` configures rather than adds. */
@@ -112,12 +128,16 @@ export const PC_BOARD_DEVICES: readonly string[] = [
   "ioapic",
   "port61",
   "port92",
+  "fpu-error",
   "isa-debug-exit",
   "isa-debugcon",
   "debugcon",
   "fw_cfg",
   "fw_cfg_io",
   "pc-testdev",
+  "i8042",
+  "pci-host",
+  "acpi",
 ];
 
 /** Create the `pc` board's devices, by role (the UART is there for `input`). */
@@ -159,6 +179,9 @@ export function pcBoardDevices(options: BoardOptions = {}): PcBoardDevices {
       : {}),
     port61: build(["port61"], () => createPort61()),
     port92: build(["port92"], () => createPort92()),
+    ...(keep(["fpu-error"], false)
+      ? { fpuError: build(["fpu-error"], () => createFpuError()) }
+      : {}),
     ...(keep(["isa-debug-exit"], true)
       ? {
         debugExit: build(["isa-debug-exit"], () => createDebugExit({ iobase: 0xf4, iosize: 4 })),
@@ -176,6 +199,10 @@ export function pcBoardDevices(options: BoardOptions = {}): PcBoardDevices {
     ...(keep(["pc-testdev"], true)
       ? { pcTestdev: build(["pc-testdev"], () => createPcTestdev()) }
       : {}),
+    // Chipset devices: part of the machine, so -nodefaults keeps them (as QEMU's pc).
+    ...(keep(["i8042"], false) ? { i8042: build(["i8042"], () => createI8042()) } : {}),
+    ...(keep(["pci-host"], false) ? { pciHost: build(["pci-host"], () => createPciHost()) } : {}),
+    ...(keep(["acpi"], false) ? { acpi: build(["acpi"], () => createAcpiPm()) } : {}),
   };
 }
 
@@ -208,6 +235,7 @@ export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
   "ioapic": (o) => createIoapic(parseIoapicOptions(o)),
   "port61": (o) => (parsePort61Options(o), createPort61()),
   "port92": (o) => (parsePort92Options(o), createPort92()),
+  "fpu-error": (o) => (parseFpuErrorOptions(o), createFpuError()),
   "isa-debug-exit": (o) => createDebugExit(parseDebugExitOptions(o)),
   "isa-debugcon": (o, b) =>
     createDebugcon({ ...parseDebugconOptions(o), output: b?.debugcon ?? b?.serial }),
@@ -216,6 +244,9 @@ export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
   "fw_cfg": (o) => createFwCfg(parseFwCfgOptions(o)),
   "fw_cfg_io": (o) => createFwCfg(parseFwCfgOptions(o)),
   "pc-testdev": (o) => (parsePcTestdevOptions(o), createPcTestdev()),
+  "i8042": (o) => (parseI8042Options(o), createI8042()),
+  "pci-host": (o) => (parsePciHostOptions(o), createPciHost()),
+  "acpi": (o) => (parseAcpiOptions(o), createAcpiPm()),
 };
 
 /** True if `plugin` is a UART (it has the host-side `input` method). */

@@ -17,8 +17,12 @@ import { picOptionsSchema } from "./pic.ts";
 import { pitOptionsSchema } from "./pit.ts";
 import { port61OptionsSchema } from "./port61.ts";
 import { port92OptionsSchema } from "./port92.ts";
+import { fpuErrorOptionsSchema } from "./fpu_error.ts";
 import { rtcOptionsSchema } from "./rtc.ts";
 import { uartOptionsSchema } from "./uart16550.ts";
+import { i8042OptionsSchema } from "./i8042.ts";
+import { pciHostOptionsSchema } from "./pci_host.ts";
+import { acpiOptionsSchema } from "./acpi_pm.ts";
 
 /** One entry of the device catalog. */
 export interface DeviceDescription {
@@ -73,6 +77,11 @@ export const DEVICE_CATALOG: readonly DeviceDescription[] = [
     schema: port92OptionsSchema,
   },
   {
+    names: ["fpu-error"],
+    summary: "x87 FERR# to IRQ13, IGNNE# by a write to port 0xf0 (CR0.NE = 0)",
+    schema: fpuErrorOptionsSchema,
+  },
+  {
     names: ["isa-debug-exit"],
     summary: "exit with status (value << 1) | 1; 0xf4-0xf7 on the pc board",
     schema: debugExitOptionsSchema,
@@ -91,6 +100,21 @@ export const DEVICE_CATALOG: readonly DeviceDescription[] = [
     names: ["pc-testdev"],
     summary: "QEMU test device; 0xe0-0xe7, 0x2000-0x2017, MMIO 0xff000000; drives IRQ lines 0-23",
     schema: pcTestdevOptionsSchema,
+  },
+  {
+    names: ["i8042"],
+    summary: "8042 keyboard controller (keyboard, no mouse port); 0x60, 0x64, IRQ 1; reset line",
+    schema: i8042OptionsSchema,
+  },
+  {
+    names: ["pci-host"],
+    summary: "PCI mechanism #1, 440FX host bridge at 00:00.0; 0xcf8-0xcff, reset control 0xcf9",
+    schema: pciHostOptionsSchema,
+  },
+  {
+    names: ["acpi"],
+    summary: "ACPI tables at 0xe0000 (RSDP, XSDT, FADT, MADT, DSDT) and PM registers 0x600-0x609",
+    schema: acpiOptionsSchema,
   },
 ];
 

@@ -35,6 +35,7 @@ export * from "./pic.ts";
 export * from "./pit.ts";
 export * from "./port61.ts";
 export * from "./port92.ts";
+export * from "./fpu_error.ts";
 export * from "./rtc.ts";
 export * from "./lapic.ts";
 export * from "./lapic_timer.ts";
@@ -45,6 +46,10 @@ export * from "./fw_cfg.ts";
 export * from "./pc_testdev.ts";
 export * from "./board_pc.ts";
 export * from "./device_help.ts";
+export * from "./i8042.ts";
+export * from "./pci_host.ts";
+export * from "./acpi_pm.ts";
+export * from "./acpi/tables.ts";
 
 /** Core contracts (types) this module's API is written against. */
 export type * from "../core/mod.ts";

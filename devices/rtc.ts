@@ -15,6 +15,7 @@ import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import type { Timer } from "../core/clock.ts";
 import { type DeviceTime, deviceTime } from "./time.ts";
+import { PC_LOW_RAM_LIMIT } from "../mm/regions.ts";
 import {
   bool,
   checkRange,
@@ -31,8 +32,8 @@ import {
 
 /** Default epoch: 2025-01-01T00:00:00Z, in Unix seconds. */
 export const DEFAULT_RTC_EPOCH = 1735689600;
-/** RAM below 4 GiB ends here on our PC (matches core's layout). */
-const LOW_RAM_LIMIT = 0xc0000000;
+/** RAM below 4 GiB ends here on our PC: the limit of mm's `pcRamLayout`, which the machine uses. */
+const LOW_RAM_LIMIT = PC_LOW_RAM_LIMIT;
 /** The update-in-progress window before each second boundary (244 us). */
 const UIP_NS = 244000;
 

@@ -2,7 +2,8 @@
  * A small stand-in for the machine, for testing device plugins without the
  * core: port and MMIO tables with conflict detection, exit handlers, IRQ
  * lines fanned out to chips, a manual {@link VirtualClock}, a service
- * registry, a RAM-size-only memory, and a fake vCPU that records its
+ * registry, a memory that only keeps bulk writes (tables a device writes
+ * at setup; `readBytes` returns them, other accesses throw), and a fake vCPU that records its
  * interrupt source, NMIs and raised exceptions and can run INTA cycles.
  *
  * @module
@@ -86,8 +87,11 @@ export class FakeMachine {
   readonly #memory: GuestMemory;
   #idleNs = 0;
 
-  /** Create a machine with `ramSize` bytes of (pretend) RAM. */
-  constructor(ramSize = 128 * 1024 * 1024) {
+  /**
+   * Create a machine with `ramSize` bytes of (pretend) RAM, or with `memory`
+   * for devices that write guest memory (e.g. tables at setup).
+   */
+  constructor(ramSize = 128 * 1024 * 1024, memory?: GuestMemory) {
     const cpu: FakeVcpuState = {
       source: null,
       setSourceCalls: 0,
@@ -125,14 +129,18 @@ export class FakeMachine {
     const fail = (): never => {
       throw new Error("fake memory: only ramSize is available");
     };
-    this.#memory = {
+    const bulk = new Map<number, number>();
+    this.#memory = memory ?? {
       ramSize,
       read: fail,
       write: fail,
       read64: fail,
       write64: fail,
-      readBytes: fail,
-      writeBytes: fail,
+      readBytes: (addr: number, length: number): Uint8Array =>
+        Uint8Array.from({ length }, (_, i) => bulk.get(addr + i) ?? 0),
+      writeBytes: (addr: number, data: Uint8Array): void => {
+        data.forEach((b, i) => bulk.set(addr + i, b));
+      },
       pin: fail,
       release: fail,
     };

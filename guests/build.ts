@@ -109,11 +109,13 @@ export const IMAGES: readonly ImageSpec[] = [
     "vmx_ept_faults",
     "vmx_io_l0",
     "vmx_l2_modes",
+    "vmx_unrestricted",
     "vmx_host_state",
     "vmx_cpl3",
     "vmx_l2_gprs",
     "vmx_boundary",
     "vmx_abort",
+    "vmx_xsave_fpu",
   ].map((name): ImageSpec => ({
     out: `${name}.elf`,
     arch: 64,

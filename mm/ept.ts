@@ -47,6 +47,25 @@ export const EPT_VIOLATION = 1;
 /** EPT walk outcome: EPT misconfiguration (exit reason 49). */
 export const EPT_MISCONFIG = 2;
 
+/**
+ * EPT walk outcome: the page-modification log is full (exit reason 62):
+ * the walk needed to set an accessed or dirty flag, set none, and the
+ * access does not occur (SDM Vol. 3C 29.3.6).
+ */
+export const EPT_PML_FULL = 3;
+
+/**
+ * Page-modification logging seen from the walk (SDM Vol. 3C 29.3.6):
+ * consulted before the walk sets any EPT accessed/dirty flag, told when it
+ * set a leaf's dirty flag from 0 to 1.
+ */
+export interface EptModificationLog {
+  /** Called before any accessed/dirty flag is set: false when the log is full (no flag is set). */
+  mayUpdate(): boolean;
+  /** The walk set the dirty flag of the leaf mapping `gpa` from 0 to 1: log it. */
+  logDirty(gpa: number): void;
+}
+
 /** What the (virtual) processor advertises in IA32_VMX_EPT_VPID_CAP. */
 export interface EptCaps {
   /** Execute-only translations (cap bit 0). */
@@ -81,7 +100,7 @@ export const DEFAULT_EPT_CAPS: EptCaps = Object.freeze({
 
 /** Result of one EPT walk, written in place. */
 export class EptResult {
-  /** EPT_OK, EPT_VIOLATION or EPT_MISCONFIG. */
+  /** EPT_OK, EPT_VIOLATION, EPT_MISCONFIG or EPT_PML_FULL. */
   fault: number = EPT_OK;
   /** Translated (L1-physical) address of the accessed byte. */
   hpa: number = 0;
@@ -125,7 +144,8 @@ export function eptpValid(lo: number, hi: number, caps: EptCaps = DEFAULT_EPT_CA
  * (a number below 2^52) for `access` (EPT_READ/WRITE/EXEC, one of them),
  * writing the outcome to `out`; true on success. `flags` carries
  * EPT_QUAL_LINEAR_VALID / EPT_QUAL_TRANSLATED (copied into the
- * qualification) and EPT_PAGING_STRUCTURE.
+ * qualification) and EPT_PAGING_STRUCTURE. `log`, with A/D enabled, is the
+ * page-modification log (a full log fails the walk with EPT_PML_FULL).
  */
 export function eptWalk(
   mem: WalkMemory,
@@ -135,6 +155,7 @@ export function eptWalk(
   out: EptResult,
   caps: EptCaps = DEFAULT_EPT_CAPS,
   flags: number = 0,
+  log: EptModificationLog | null = null,
 ): boolean {
   const lo = gpa >>> 0;
   const hi = Math.floor(gpa / TWO32);
@@ -215,13 +236,25 @@ export function eptWalk(
   }
   if (acc & ~permAnd & 7) return fail(out, EPT_VIOLATION, acc, permAnd, flags);
   if (ad) {
+    if (log !== null) {
+      // PML: a full log stops the walk before any flag is set (29.3.6).
+      let needed = false;
+      for (let i = 0; i < n && !needed; i++) {
+        const want = i === n - 1 && (acc & EPT_WRITE) ? 0x300 : 0x100;
+        needed = (mem.read32(entryAddrs[i]) & want) !== want;
+      }
+      if (needed && !log.mayUpdate()) return fail(out, EPT_PML_FULL, 0, 0, 0);
+    }
     for (let i = 0; i < n; i++) {
       const ea = entryAddrs[i];
       const cur = mem.read32(ea);
       const want = i === n - 1 && (acc & EPT_WRITE) ? 0x300 : 0x100;
       if ((cur & want) !== want) {
         mem.write32(ea, (cur | want) >>> 0);
-        if (i === n - 1) leafLo |= want;
+        if (i === n - 1) {
+          leafLo |= want;
+          if (log !== null && (want & ~cur & 0x200) !== 0) log.logDirty(gpa - (gpa % 4096));
+        }
       }
     }
   }

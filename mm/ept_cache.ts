@@ -20,6 +20,7 @@ import {
   EPT_READ,
   EPT_WRITE,
   type EptCaps,
+  type EptModificationLog,
   EptResult,
   eptWalk,
 } from "./ept.ts";
@@ -116,9 +117,23 @@ export class EptTranslator {
   /**
    * Translate `gpa` for `access` (EPT_READ/WRITE/EXEC) with walk `flags`
    * (see {@link eptWalk}): the L1-physical address, or -1 with the EPT
-   * violation/misconfiguration in {@link result}.
+   * violation/misconfiguration in {@link result}. With a page-modification
+   * `log` and A/D enabled in `eptp`, every call walks (no cache).
    */
-  translate(eptp: number, gpa: number, access: number, flags = 0): number {
+  translate(
+    eptp: number,
+    gpa: number,
+    access: number,
+    flags = 0,
+    log: EptModificationLog | null = null,
+  ): number {
+    if (log !== null && (eptp & 0x40) !== 0) {
+      // Page-modification logging: every access walks, so that a dirty flag
+      // L1 cleared is set (and logged) again; nothing is cached.
+      return eptWalk(this.memory, eptp, gpa, access, this.result, this.caps, flags, log)
+        ? this.result.hpa
+        : -1;
+    }
     const off = gpa % 4096;
     const gfn = (gpa - off) / 4096;
     let need = access & 7;

@@ -113,7 +113,8 @@ export const EFER_LMA = 1 << 10;
  * can be passed as is. Return the host(L1)-physical address, or -1 after
  * having recorded the EPT violation/misconfiguration (the walk then fails
  * with `fault === FAULT_NESTED` and the CPU raises the exit on the bus).
- * `access`: 1 read, 2 write, 4 execute.
+ * `access`: 1 read, 2 write, 3 both (the read-modify-write of an A/D
+ * update in a guest paging-structure entry), 4 execute.
  */
 export interface GpaTranslator {
   /** Translate `gpa`; -1 on an EPT fault. */

@@ -46,15 +46,19 @@ export class Region implements RegionInfo {
 /** Trace hook for accesses to holes (unbacked addresses). */
 export type HoleTrace = (addr: number, size: number, write: boolean, value: number) => void;
 
+/** Where low RAM ends in {@link pcRamLayout} by default (the rest continues at 4 GiB). */
+export const PC_LOW_RAM_LIMIT = 0xE000_0000;
+
 /**
  * A PC-style placement of `ramBytes` of RAM: low RAM from 0 up to
- * `lowLimit` (default 0xE0000000, below the PCI/APIC MMIO window at
- * 0xFEC00000), the rest from 4 GiB up. Returned ranges are [base, size].
- * The board (core/plugins) decides the final layout; this is a helper.
+ * `lowLimit` (default {@link PC_LOW_RAM_LIMIT}, below the PCI/APIC MMIO
+ * window at 0xFEC00000), the rest from 4 GiB up. Returned ranges are
+ * [base, size]. The board (core/plugins) decides the final layout; this is
+ * a helper.
  */
 export function pcRamLayout(
   ramBytes: number,
-  lowLimit = 0xE000_0000,
+  lowLimit = PC_LOW_RAM_LIMIT,
 ): Array<readonly [number, number]> {
   const size = Math.ceil(Math.max(0, ramBytes) / 4096) * 4096;
   if (size <= lowLimit) return size > 0 ? [[0, size]] : [];

@@ -91,6 +91,16 @@ export class Tlb {
   owner = 0;
   #large = 0;
   #global = 0;
+  /**
+   * Indices of the entries filled while empty since the last full flush
+   * (every valid entry is among them, some may be listed twice): a flush
+   * clears just these unless the list overflowed. VM entries and exits
+   * flush the whole TLB without VPIDs (SDM Vol. 3C, "Operations that
+   * Invalidate Cached Mappings") after touching only a few pages.
+   */
+  readonly #touched: Int32Array;
+  #nTouched = 0;
+  #overflow = false;
 
   /** Create a TLB with `entries` entries (rounded up to a power of two, at least 16). */
   constructor(entries: number = TLB_ENTRIES) {
@@ -103,6 +113,7 @@ export class Tlb {
     this.frame = new Float64Array(size).fill(NaN);
     this.flags = new Uint8Array(size);
     this.shift = new Uint8Array(size).fill(12);
+    this.#touched = new Int32Array(size);
     for (let i = 0; i < size; i++) {
       this.rMem.push(EMPTY);
       this.rMem32.push(EMPTY32);
@@ -126,7 +137,13 @@ export class Tlb {
   ): void {
     const i = (lin >>> 12) & this.mask;
     const page = lin - (lin & 0xfff);
-    if (this.rTag[i] !== page) {
+    const old = this.rTag[i];
+    if (old !== page) {
+      if (old !== old) {
+        // Empty until now: remember it for the next flush.
+        if (this.#nTouched < this.size) this.#touched[this.#nTouched++] = i;
+        else this.#overflow = true;
+      }
       this.#forget(i);
       this.wTag[i] = NaN;
     }
@@ -141,9 +158,9 @@ export class Tlb {
     }
     this.frame[i] = frame;
     const f = (global ? TLB_GLOBAL : 0) | (shift > 12 ? TLB_LARGE : 0);
-    const old = this.flags[i];
-    if (old & TLB_GLOBAL) this.#global--;
-    if (old & TLB_LARGE) this.#large--;
+    const was = this.flags[i];
+    if (was & TLB_GLOBAL) this.#global--;
+    if (was & TLB_LARGE) this.#large--;
     if (f & TLB_GLOBAL) this.#global++;
     if (f & TLB_LARGE) this.#large++;
     this.flags[i] = f;
@@ -179,10 +196,25 @@ export class Tlb {
 
   /** Drop every entry, global ones included. */
   flushAll(): void {
-    this.rTag.fill(NaN);
-    this.wTag.fill(NaN);
-    this.frame.fill(NaN);
-    this.flags.fill(0);
+    if (this.#overflow) {
+      this.rTag.fill(NaN);
+      this.wTag.fill(NaN);
+      this.frame.fill(NaN);
+      this.flags.fill(0);
+    } else {
+      // Entries never filled since the last flush are empty already
+      // (tags and frame NaN, flags 0): clear only the touched ones.
+      const t = this.#touched;
+      for (let k = 0; k < this.#nTouched; k++) {
+        const i = t[k];
+        this.rTag[i] = NaN;
+        this.wTag[i] = NaN;
+        this.frame[i] = NaN;
+        this.flags[i] = 0;
+      }
+    }
+    this.#nTouched = 0;
+    this.#overflow = false;
     this.#large = 0;
     this.#global = 0;
   }

@@ -253,7 +253,9 @@ export function walk(
     const want = isLeaf && isWrite ? BIT_A | BIT_D : BIT_A;
     if ((cur & want) !== want) {
       if (xlate) {
-        hpa = xlate.translateGpa(entryGpa[i], 2, lin, true);
+        // A locked read-modify-write of the entry: a data read and a data
+        // write for EPT (both bits in an EPT-violation qualification).
+        hpa = xlate.translateGpa(entryGpa[i], 3, lin, true);
         if (hpa < 0) return nested(out);
       }
       mem.write32(hpa, (cur | want) >>> 0);

@@ -401,9 +401,9 @@ Deno.test("two-dimensional walk: every guest-physical access goes through the tr
   assert.ok(walk(mem, c, 0x5008, ACCESS_WRITE, r, xlate));
   assert.equal(r.gpa, 0x6008);
   assert.equal(r.phys, 0x806008);
-  assert.equal(seen.length, 4 + 4 + 1); // 4 reads, 4 A/D updates (writes), final
+  assert.equal(seen.length, 4 + 4 + 1); // 4 reads, 4 A/D updates (read-modify-writes), final
   assert.ok(seen[0].endsWith(" 1 true"));
-  assert.ok(seen[4].endsWith(" 2 true"));
+  assert.ok(seen[4].endsWith(" 3 true"));
   assert.equal(seen[8], "6008 2 false");
   // A/D bits were written in the host copy, not in the original.
   assert.equal(get64(mem, 0x800000 + entryAddr(mem, root, 0x5000, 1)) & D, D);

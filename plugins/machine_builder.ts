@@ -36,8 +36,13 @@ import {
   type BootModule,
   describeLoadError,
   type EntryMode,
+  findPvhEntry,
+  hasBootSectorSignature,
+  hasLinuxMagic,
   loadFlat,
+  loadLinux,
   loadMultiboot,
+  loadPvh,
   type LoadResult,
 } from "../boot/mod.ts";
 
@@ -219,7 +224,10 @@ function enter(machine: PcMachine, r: LoadResult): void {
 }
 
 /**
- * Load a Multiboot v1 kernel and set the vCPU to its entry state. Throws {@link BootError}.
+ * Load a kernel and set the vCPU to its entry state: a Linux bzImage ("HdrS"
+ * at 0x202; the modules are concatenated into its initrd), a Multiboot v1
+ * kernel, or an ELF kernel with a PVH entry note (Linux vmlinux; the modules
+ * are its initrd). Throws {@link BootError}.
  *
  * @example
  * ```ts
@@ -234,10 +242,45 @@ function enter(machine: PcMachine, r: LoadResult): void {
  */
 export function bootKernel(machine: PcMachine, image: Uint8Array, options: BootOptions = {}): void {
   if (options.firmware ?? true) applyPcFirmwareState(machine);
-  enter(
-    machine,
-    loadMultiboot(image, machine.memory, { cmdline: options.cmdline, modules: options.modules }),
-  );
+  if (hasLinuxMagic(image)) {
+    const parts = (options.modules ?? []).map((m) => m.data);
+    enter(
+      machine,
+      loadLinux(image, machine.memory, { cmdline: options.cmdline, initrd: concat(parts) }),
+    );
+    return;
+  }
+  const r = loadMultiboot(image, machine.memory, {
+    cmdline: options.cmdline,
+    modules: options.modules,
+  });
+  // An ELF kernel without a Multiboot header but with a PVH entry note (Linux vmlinux).
+  if (!r.ok && r.error.kind === "bad-magic" && findPvhEntry(image) !== null) {
+    const parts = (options.modules ?? []).map((m) => m.data);
+    enter(
+      machine,
+      loadPvh(image, machine.memory, { cmdline: options.cmdline, initrd: concat(parts) }),
+    );
+    return;
+  }
+  // A boot sector without a Multiboot header: an old (pre-2.00) Linux image.
+  if (!r.ok && r.error.kind === "bad-magic" && hasBootSectorSignature(image)) {
+    enter(machine, { ok: false, error: { kind: "linux", error: { kind: "linux-no-hdrs" } } });
+  }
+  enter(machine, r);
+}
+
+/** Concatenate initrd parts, each padded to 4 bytes (cpio archives may be stacked). */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const size = parts.reduce((n, p) => n + Math.ceil(p.length / 4) * 4, 0);
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += Math.ceil(p.length / 4) * 4;
+  }
+  return out;
 }
 
 /**

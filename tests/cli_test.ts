@@ -317,9 +317,9 @@ Deno.test("cli: --log-level shows plugin debug logs; the default (warn) hides th
 
 Deno.test("cli: a --plugin module's deviceTypes are -device names (several instances, help)", async () => {
   const dir = await Deno.makeTempDir();
-  const bin = `${dir}/rng600.bin`;
-  // mov dx,0x600; in eax,dx; mov ebx,eax; mov al,0; out 0xf4,al
-  await Deno.writeFile(bin, Uint8Array.fromHex("66ba0006ed89c3b000e6f4"));
+  const bin = `${dir}/rng700.bin`;
+  // mov dx,0x700; in eax,dx; mov ebx,eax; mov al,0; out 0xf4,al
+  await Deno.writeFile(bin, Uint8Array.fromHex("66ba0007ed89c3b000e6f4"));
   const load = ["--load", `0x100000:${bin}`, "--entry", "0x100000", "-m", "16"];
   const mod = "./plugins/examples/rng_device.ts";
   const help = await run(["--plugin", mod, "-device", "help"]);
@@ -330,9 +330,9 @@ Deno.test("cli: a --plugin module's deviceTypes are -device names (several insta
   );
   const opts = await run(["--plugin", mod, "-device", "rng,help"]);
   assert.match(opts.err, /port=<integer 0\.\.0xfff8>/);
-  const r = await run([...load, "--plugin", mod, "-device", "rng,port=0x600,seed=3", "--stats"]);
+  const r = await run([...load, "--plugin", mod, "-device", "rng,port=0x700,seed=3", "--stats"]);
   assert.equal(r.status, 1, r.err);
-  const typo = await run([...load, "--plugin", mod, "-device", "rng,prot=0x600"]);
+  const typo = await run([...load, "--plugin", mod, "-device", "rng,prot=0x700"]);
   assert.equal(typo.status, 2, typo.err);
   assert.match(typo.err, /rng: unknown option "prot"/);
   await Deno.remove(dir, { recursive: true });

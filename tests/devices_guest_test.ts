@@ -12,6 +12,7 @@ import { pcBoard, uartOf } from "../devices/board_pc.ts";
 import type { UartPlugin } from "../devices/uart16550.ts";
 import {
   type DeviceGuest,
+  ferr,
   ioapic,
   lapic,
   pitpic,
@@ -23,8 +24,13 @@ import {
 const IDT = 0x180000;
 const COUNT = 0x181000;
 
-function boot(guest: DeviceGuest, out: number[] = []): PcMachine {
-  const m = createMachine({ memoryMiB: 16, vmx: false, serial: (b) => out.push(...b) });
+function boot(guest: DeviceGuest, out: number[] = [], omit: string[] = []): PcMachine {
+  const m = createMachine({
+    memoryMiB: 16,
+    vmx: false,
+    serial: (b) => out.push(...b),
+    omitBoardDevices: omit,
+  });
   bootFlat(m, [{ addr: 0x100000, data: guest.code }], 0x100000, "protected32");
   const cs = m.cpu.seg[1].selector;
   for (let v = 0; v < 256; v++) {
@@ -138,4 +144,37 @@ Deno.test("guest: a snapshot taken mid-run (PIT+PIC) restores into a new machine
   assert.equal(rest.virtualNs, full.virtualNs);
   assert.equal(rest.totalInstructions, full.totalInstructions);
   second.dispose();
+});
+
+Deno.test("guest: CR0.NE = 0, unmasked x87 error at FWAIT freezes, FERR# raises IRQ13; port 0xF0 and FNCLEX resume", () => {
+  const m = boot(ferr);
+  const r = m.run({ maxInstructions: 100_000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: (1 << 1) | 1 }, "one IRQ13");
+  const mem = (a: number) => m.memory.read(a, 4);
+  assert.equal(mem(0x181004), mem(0x18100c), "IRQ13 interrupted the FWAIT (frozen before it)");
+  assert.equal(mem(0x181008) & 0x80ff, 0x8084, "handler saw B, ES and ZE");
+  assert.equal(
+    mem(0x181014) & 0x80ff,
+    0,
+    "FNCLEX in the handler: the FWAIT re-ran with nothing pending",
+  );
+  m.dispose();
+});
+
+Deno.test("guest: IGNNE# from port 0xF0 lets FWAITs pass while the x87 error stays pending (one IRQ13)", () => {
+  const m = boot(ferr);
+  m.memory.write(0x181010, 4, 1); // the handler skips FNCLEX
+  const r = m.run({ maxInstructions: 100_000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: (1 << 1) | 1 }, "one IRQ13 for both FWAITs");
+  assert.equal(m.memory.read(0x181004, 4), m.memory.read(0x18100c, 4));
+  assert.equal(m.memory.read(0x181014, 4) & 0x80ff, 0x8084, "still pending after both FWAITs");
+  m.dispose();
+});
+
+Deno.test("guest: without the fpu-error device (no FERR# wired) the FWAITs run on, no IRQ13", () => {
+  const m = boot(ferr, [], ["fpu-error"]);
+  const r = m.run({ maxInstructions: 100_000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: 1 }, "no interrupt taken");
+  assert.equal(m.memory.read(0x181014, 4) & 0x80ff, 0x8084, "the error stays pending");
+  m.dispose();
 });

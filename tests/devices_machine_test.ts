@@ -25,11 +25,15 @@ Deno.test("machine: the pc board loads and installs one interrupt source", () =>
   const m = newPcMachine({ memoryMiB: 8, plugins: pcBoard() });
   const names = m.plugins.map((p) => p.name).sort();
   assert.deepEqual(names, [
+    "acpi",
+    "fpu-error",
     "fw_cfg@0x510",
+    "i8042",
     "ioapic@0xfec00000",
     "isa-debug-exit@0xf4",
     "lapic",
     "pc-testdev",
+    "pci-host",
     "pic",
     "pit@0x40",
     "port61",
@@ -40,7 +44,9 @@ Deno.test("machine: the pc board loads and installs one interrupt source", () =>
   const pins = m.services.find(CPU_INTERRUPT_PINS);
   assert.ok(pins !== undefined);
   assert.equal(m.cpu.intSource, pins, "the shared pins are the vCPU's interrupt source");
+  assert.ok(m.cpu.fpuPins !== null, "the fpu-error device wired FERR#/IGNNE#");
   m.dispose();
+  assert.equal(m.cpu.fpuPins, null, "dispose unwires them");
 });
 
 Deno.test("machine: the same device twice on overlapping ports is a conflict naming both", () => {

@@ -255,3 +255,15 @@ Deno.test("machine: two plugins driving one IRQ line share it wired-OR", () => {
   assert.deepEqual(seen, [true, false]);
   m.dispose();
 });
+
+Deno.test("machine: CLI; HLT with interrupts masked ends as halted although the PIT keeps ticking", () => {
+  // PIT channel 0 in rate-generator mode (IRQ0 ticks, which cannot wake the vCPU); cli; hlt
+  // mov al,0x34; out 0x43,al; mov al,0; out 0x40,al; out 0x40,al; cli; hlt
+  const m = createMachine({ memoryMiB: 16, vmx: false });
+  const code = Uint8Array.fromHex("b034e643b000e640e640faf4");
+  bootFlat(m, [{ addr: 0x100000, data: code }], 0x100000, "protected32");
+  const r = m.run({ maxInstructions: 1000 });
+  assert.deepEqual(r.reason, { kind: "halted" });
+  assert.ok(m.virtualNs >= 10e9, "it waited 10 s of virtual time for an NMI first");
+  m.dispose();
+});

@@ -76,12 +76,16 @@ Deno.test("vmx conformance: VMLAUNCH/VMRESUME errors and entry failures (vmx_ent
 
 Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (vmx_events)", () => {
   const { out, m } = runImage("vmx_events.elf");
-  checkTap("vmx_events", out, 52);
+  checkTap("vmx_events", out, 56);
   const s = m.services.get(VMX_STATS, "test").snapshot();
   assert.equal(s.l2ToL1[1], 4, "four external-interrupt exits (two self-IPIs, two LAPIC timer)");
   assert.equal(s.l2ToL1[2], 1, "one triple fault");
   assert.equal(s.l2ToL1[8], 2, "two NMI-window exits");
-  assert.equal(s.l2ToL1[37], 2, "two MTF exits");
+  assert.equal(
+    s.l2ToL1[37],
+    4,
+    "four MTF exits (two single steps, one with TF, one after #UD delivery)",
+  );
   assert.equal(s.l2ToL1[52], 6, "six preemption-timer exits");
   dispose(m);
 });
@@ -136,6 +140,16 @@ Deno.test("vmx conformance: 32-bit and PAE L2 under a 64-bit L1 (vmx_l2_modes)",
   dispose(m);
 });
 
+Deno.test("vmx conformance: real-mode and unpaged protected-mode L2 with unrestricted guest (vmx_unrestricted)", () => {
+  const { out, m } = runImage("vmx_unrestricted.elf");
+  checkTap("vmx_unrestricted", out, 9);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[10], 1, "one CPUID exit from real mode");
+  assert.equal(s.l2ToL1[48], 1, "one EPT violation from real mode");
+  assert.equal(s.failedEntries, 2, "two guest-state entry failures (PE without UG, PG without PE)");
+  dispose(m);
+});
+
 Deno.test("vmx conformance: host state loaded by VM exits, guest MSRs/state saved (vmx_host_state)", () => {
   const { out, m } = runImage("vmx_host_state.elf");
   checkTap("vmx_host_state", out, 13);
@@ -163,5 +177,15 @@ Deno.test("vmx conformance: exits mid-instruction and single-step stay with L2 (
   assert.equal(s.l2ToL1[2], 1, "one triple fault");
   assert.equal(s.l2ToL1[0], 1, "one #DB exception exit (pending BS at entry)");
   assert.equal(s.l2ToL1[52], 1, "one preemption-timer exit (after the injected #UD)");
+  dispose(m);
+});
+
+Deno.test("vmx conformance: XSAVES/XRSTORS control, XCR0 across entry, FPU kept across L1/L2 (vmx_xsave_fpu)", () => {
+  const { out, m } = runImage("vmx_xsave_fpu.elf");
+  checkTap("vmx_xsave_fpu", out, 12);
+  const s = m.services.get(VMX_STATS, "test").snapshot();
+  assert.equal(s.l2ToL1[0], 2, "two #UD exception exits (XSAVES, XRSTORS without the control)");
+  assert.equal(s.l2ToL1[63] ?? 0, 0, "no XSAVES exit (IA32_XSS = 0)");
+  assert.equal(s.l2ToL1[55], 1, "one XSETBV exit");
   dispose(m);
 });

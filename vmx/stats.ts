@@ -232,6 +232,10 @@ export function basicReasonOf(exit: VmExit): number {
       return Reason.INVLPG;
     case "invpcid":
       return Reason.INVPCID;
+    case "xsaves":
+      return Reason.XSAVES;
+    case "xrstors":
+      return Reason.XRSTORS;
     case "gdtr-idtr":
       return Reason.GDTR_IDTR;
     case "ldtr-tr":
@@ -252,6 +256,8 @@ export function basicReasonOf(exit: VmExit): number {
       return Reason.EPT_VIOLATION;
     case "ept-misconfig":
       return Reason.EPT_MISCONFIG;
+    case "pml-full":
+      return Reason.PML_FULL;
     default:
       return SIMPLE_REASON[exit.kind] ?? 0;
   }

@@ -326,6 +326,7 @@ import type { ExitHandler, Plugin, PluginContext, ServiceToken } from "../core/p
 import { VirtualClock } from "../core/clock.ts";
 import { createVmxPlugin } from "./plugin.ts";
 import type { NestedOpsFactory } from "./context.ts";
+import type { VmxFeatures } from "./features.ts";
 import { VMCS12_REVISION_ID } from "./vmcs12/layout.ts";
 
 /** Outcome of one VMX instruction, as a guest would observe it. */
@@ -449,16 +450,18 @@ export function memOperand(
 
 /**
  * Build a harness with the plugin set up (feature control locked by
- * default). `memory` may be reused between harnesses (it must hold no pins).
+ * default). `memory` may be reused between harnesses (it must hold no pins);
+ * `features` replaces the default VMX feature set.
  */
 export function vmxHarness(
   options: Record<string, string> = { featureControl: "locked" },
   nested?: NestedOpsFactory,
   memory: HarnessMemory = new HarnessMemory(),
+  features?: VmxFeatures,
 ): VmxHarness {
   const vcpu = new FakeVcpu(memory);
   const host = new FakePluginContext(vcpu, memory);
-  const plugin = createVmxPlugin(options, nested);
+  const plugin = createVmxPlugin(options, nested, features);
   plugin.setup(host.ctx);
   const classify = (run: () => ExitDisposition): Outcome => {
     const before = vcpu.rflags;

@@ -30,7 +30,7 @@ import {
 } from "./stack.ts";
 import { arith, compareSt, pushValue, x87Reg } from "./exec_reg.ts";
 import { fldenv, fnsave, fnstenv, frstor } from "./env.ts";
-import { signalPending } from "./pending.ts";
+import { ferrCheck, signalPending } from "./pending.ts";
 
 const A = new Unpacked();
 const B = new Unpacked();
@@ -38,6 +38,7 @@ const B = new Unpacked();
 /** The x87 escape handler (D8-DF, every form). */
 export function x87(c: Cpu, i: Insn): void {
   if ((c.cr0 & 0xc) !== 0) throw new CpuFault(Vec.NM, -1);
+  if (c.ferrOut) ferrCheck(c);
   const f = c.fpu;
   const esc = i.opcode & 7;
   const r = i.reg & 7;

@@ -130,10 +130,10 @@ Deno.test("XSAVE/XRSTOR: #UD without CR4.OSXSAVE; XSTATE_BV; init of a component
   });
   assert.equal(t.cpu.fpu.ftw, 0xffff);
   assert.equal(t.cpu.fpu.fsw, 0);
-  // a non-zero XCOMP_BV (compacted form, not supported) is #GP
+  // standard form: a non-zero XCOMP_BV[62:0] is #GP
   t = exec64("bb 00 00 20 00 b8 03 00 00 00 31 d2 0f ae 2b f4", (x) => {
     osx(x);
-    x.mem.write32(D + 524, 0x80000000);
+    x.mem.write32(D + 520, 1);
   });
   assert.equal(t.cpu.gpr[30], 13);
   // misaligned (64-byte rule)

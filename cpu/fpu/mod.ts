@@ -8,4 +8,14 @@ export { FpuState } from "./state.ts";
 export { x87 } from "./exec.ts";
 export { fwait } from "./pending.ts";
 export { fxrstor, fxsave } from "./fxsave.ts";
-export { XCR0_SUPPORTED, xrstor, xsave, XSAVE_SIZE } from "./xsave.ts";
+export {
+  XCR0_SUPPORTED,
+  xrstor,
+  xrstors,
+  xsave,
+  XSAVE_SIZE,
+  xsavec,
+  xsaves,
+  XSS_SUPPORTED,
+  XSS_VALUE,
+} from "./xsave.ts";

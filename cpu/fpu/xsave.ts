@@ -4,10 +4,26 @@
  * legacy area, then the 64-byte XSAVE header (SDM Vol. 1 ch. 13). The
  * layout leaves room for further components at their CPUID.0xD offsets.
  *
+ * XSAVEC/XSAVES write, and XRSTOR/XRSTORS read, the compacted format (SDM
+ * 13.4.3, 13.10-13.12): XCOMP_BV[63] = 1 and XCOMP_BV[62:0] = RFBM. With only
+ * components 0 and 1 (both in the legacy region) the compacted image has the
+ * same 576 bytes as the standard one; a component i >= 2 would start at the
+ * 64-byte-aligned end of the previous one after the header.
+ *
  * XINUSE is tracked as "always in use" for both components, which the SDM
  * allows (13.6: a processor may report a component in use at any time), so
- * XSAVE and XSAVEOPT set XSTATE_BV[i] for every requested component i.
- * XSAVEC/XSAVES/XRSTORS and IA32_XSS are not implemented (not advertised).
+ * XSAVE/XSAVEOPT/XSAVEC/XSAVES set XSTATE_BV[i] for every requested
+ * component i, and XGETBV(1) returns XCR0 (XINUSE AND XCR0).
+ *
+ * IA32_XSS (MSR 0DA0H) has no supervisor component to enable: it reads 0 and
+ * accepts only 0 ({@link XSS_SUPPORTED}).
+ *
+ * VMX: XSAVES/XRSTORS in VMX non-root operation are offered as "xsaves" /
+ * "xrstors" exits (the nested-VMX plugin raises #UD without "enable
+ * XSAVES/XRSTORS", or exits by the XSS-exiting bitmap, SDM 26.1.3). VM entry
+ * and VM exit load neither XCR0 nor IA32_XSS (this VMX version has no
+ * control for them), and the x87/SSE registers are not in the VMCS: L1 and
+ * L2 share them (tests/vmx/vmx_xsave_fpu.c checks all three).
  *
  * @module
  */
@@ -27,11 +43,20 @@ import {
   saveXmm,
 } from "./fxsave.ts";
 import { finit } from "./exec_reg.ts";
+import { offerExit } from "../exits.ts";
+import { vmxOperands } from "../exec_system.ts";
+import type { XsavesExit } from "../../core/vmexit.ts";
 
 /** XCR0 bits this CPU supports (x87, SSE): CPUID.(EAX=0DH,ECX=0):EAX. */
 export const XCR0_SUPPORTED = 3;
 /** Size of the standard-format XSAVE area for the supported components. */
 export const XSAVE_SIZE = 576;
+/** IA32_XSS bits this CPU supports: CPUID.(EAX=0DH,ECX=1):ECX (none). */
+export const XSS_SUPPORTED = 0;
+/** The IA32_XSS value (always 0: no supervisor state component exists). */
+export const XSS_VALUE = 0;
+/** XCOMP_BV[63]: the image is in the compacted format (high dword bit 31). */
+const COMPACTED = 0x80000000;
 
 /** #UD/#NM/alignment checks shared by the XSAVE family; returns the linear address. */
 function check(c: Cpu, i: Insn, need: number): number {
@@ -47,35 +72,135 @@ function rfbm(c: Cpu): number {
   return c.xcr0 & c.gpr[0] & XCR0_SUPPORTED;
 }
 
+/** Requested-feature bitmap for XSAVES/XRSTORS: (XCR0 OR IA32_XSS) AND EDX:EAX. */
+function rfbmS(c: Cpu): number {
+  return (c.xcr0 | XSS_VALUE) & c.gpr[0] & XCR0_SUPPORTED;
+}
+
+/** Save the components of `rf` into their legacy-region places. */
+function saveParts(c: Cpu, i: Insn, lin: number, rf: number): void {
+  if ((rf & 1) !== 0) saveX87Area(c, lin, c.is64 && i.opSize === 64);
+  if ((rf & 2) !== 0) {
+    saveMxcsr(c, lin);
+    saveXmm(c, lin);
+  }
+}
+
 /** XSAVE / XSAVEOPT mem (standard format). */
 export function xsave(c: Cpu, i: Insn): void {
   const lin = check(c, i, 2);
   probeWrite(c, lin);
   probeWrite(c, lin + XSAVE_SIZE - 1);
   const rf = rfbm(c);
-  const rexW = c.is64 && i.opSize === 64;
-  if ((rf & 1) !== 0) saveX87Area(c, lin, rexW);
-  if ((rf & 2) !== 0) {
-    saveMxcsr(c, lin);
-    saveXmm(c, lin);
-  }
+  saveParts(c, i, lin, rf);
   // XSTATE_BV: bits of RFBM take XINUSE (1); the others keep their value.
   const bv = memRead(c, lin + 512, 4);
   memWrite(c, lin + 512, 4, (bv | rf) >>> 0, 0);
 }
 
-/** XRSTOR mem (standard format; #GP for a bad header or MXCSR reserved bits). */
+/**
+ * XSAVEC / XSAVES mem (compacted format, SDM 13.10/13.11): XSTATE_BV =
+ * RFBM AND XINUSE, XCOMP_BV = 8000_0000_0000_0000H OR RFBM; the rest of the
+ * header is not written. XSAVES is CPL 0 only and adds IA32_XSS to RFBM.
+ */
+function xsaveCompacted(c: Cpu, i: Insn, supervisor: boolean): void {
+  if (supervisor) supervisorChecks(c, i, "xsaves");
+  const lin = check(c, i, 2);
+  probeWrite(c, lin);
+  probeWrite(c, lin + XSAVE_SIZE - 1);
+  const rf = supervisor ? rfbmS(c) : rfbm(c);
+  saveParts(c, i, lin, rf);
+  memWrite(c, lin + 512, 4, rf, 0);
+  memWrite(c, lin + 516, 4, 0, 0);
+  memWrite(c, lin + 520, 4, rf, 0);
+  memWrite(c, lin + 524, 4, COMPACTED, 0);
+}
+
+/**
+ * XSAVES/XRSTORS before their memory operand: #UD without CR4.OSXSAVE; in
+ * VMX non-root operation the exit check (#UD without "enable
+ * XSAVES/XRSTORS", a VM exit by the XSS-exiting bitmap); #GP(0) unless CPL 0.
+ * Invalid-opcode and privilege faults take priority over the VM exit (SDM
+ * 26.1.1), so at CPL > 0 the exit is offered with nothing requested: it can
+ * only raise #UD, then the #GP follows.
+ */
+function supervisorChecks(c: Cpu, i: Insn, kind: "xsaves" | "xrstors"): void {
+  if ((c.cr4 & 0x40000) === 0) ud();
+  if (c.nonRoot) {
+    const user = c.cpl !== 0;
+    const e: XsavesExit = {
+      kind,
+      level: 2,
+      instructionLength: i.len,
+      requestedLo: user ? 0 : (c.gpr[0] & XSS_VALUE) >>> 0,
+      requestedHi: 0, // IA32_XSS has no bit above 31 set
+      operands: vmxOperands(c, i),
+    };
+    // No handler completes XSAVES/XRSTORS for the guest: on "pass" it runs here.
+    offerExit(c, e);
+  }
+  if (c.cpl !== 0) gp(0);
+}
+
+/** XSAVEC mem (0F C7 /4). */
+export function xsavec(c: Cpu, i: Insn): void {
+  if (!c.model.features.has("xsavec")) ud();
+  xsaveCompacted(c, i, false);
+}
+
+/** XSAVES mem (0F C7 /5): #GP(0) unless CPL 0. */
+export function xsaves(c: Cpu, i: Insn): void {
+  if (!c.model.features.has("xsaves")) ud();
+  xsaveCompacted(c, i, true);
+}
+
+/** XRSTOR mem (standard or compacted format by XCOMP_BV[63]). */
 export function xrstor(c: Cpu, i: Insn): void {
+  restore(c, i, false);
+}
+
+/** XRSTORS mem (0F C7 /3; compacted format only, CPL 0 only). */
+export function xrstors(c: Cpu, i: Insn): void {
+  if (!c.model.features.has("xsaves")) ud();
+  restore(c, i, true);
+}
+
+/**
+ * The XRSTOR/XRSTORS body. #GP(0) (SDM 13.8, 13.12) for: standard form with
+ * XSTATE_BV outside XCR0 or header bytes 23:8 not 0; compacted form with
+ * XCOMP_BV[62:0] outside XCR0 (XRSTORS: XCR0 OR IA32_XSS), XSTATE_BV outside
+ * XCOMP_BV, or header bytes 63:16 not 0; XRSTORS of a standard image; MXCSR
+ * reserved bits when MXCSR is loaded.
+ */
+function restore(c: Cpu, i: Insn, supervisor: boolean): void {
+  if (supervisor) supervisorChecks(c, i, "xrstors");
   const lin = check(c, i, 1);
-  const rf = rfbm(c);
+  const rf = supervisor ? rfbmS(c) : rfbm(c);
   const bvLo = memRead(c, lin + 512, 4), bvHi = memRead(c, lin + 516, 4);
-  // XCOMP_BV and the next 8 header bytes must be 0 (no compacted form); XSTATE_BV within XCR0.
-  for (let off = 520; off < 536; off += 4) if (memRead(c, lin + off, 4) !== 0) gp(0);
-  if (bvHi !== 0 || (bvLo & ~c.xcr0) !== 0) gp(0);
+  const cbLo = memRead(c, lin + 520, 4), cbHi = memRead(c, lin + 524, 4);
+  // Without XSAVEC/XSAVES, a set XCOMP_BV[63] is just a non-zero reserved field.
+  const compacted = (cbHi & COMPACTED) !== 0 &&
+    (c.model.features.has("xsavec") || c.model.features.has("xsaves"));
+  if (compacted) {
+    const allowed = supervisor ? c.xcr0 | XSS_VALUE : c.xcr0;
+    if ((cbHi & ~COMPACTED) !== 0 || (cbLo & ~allowed) !== 0) gp(0);
+    if (bvHi !== 0 || (bvLo & ~cbLo) !== 0) gp(0);
+    for (let off = 528; off < 576; off += 4) if (memRead(c, lin + off, 4) !== 0) gp(0);
+  } else {
+    if (supervisor) gp(0);
+    // XCOMP_BV and the next 8 header bytes must be 0; XSTATE_BV within XCR0.
+    if (cbLo !== 0 || cbHi !== 0) gp(0);
+    for (let off = 528; off < 536; off += 4) if (memRead(c, lin + off, 4) !== 0) gp(0);
+    if (bvHi !== 0 || (bvLo & ~c.xcr0) !== 0) gp(0);
+  }
+  // MXCSR: the standard form loads it whenever RFBM[1]; the compacted form
+  // treats it as part of component 1 (loaded if XSTATE_BV[1], else 1F80H).
   let mx = c.fpu.mxcsr;
   if ((rf & 2) !== 0) {
-    mx = memRead(c, lin + 24, 4);
-    if ((mx & ~MXCSR_MASK) !== 0) gp(0);
+    if (!compacted || (bvLo & 2) !== 0) {
+      mx = memRead(c, lin + 24, 4);
+      if ((mx & ~MXCSR_MASK) !== 0) gp(0);
+    } else mx = 0x1f80;
   }
   const x87 = (rf & 1) !== 0 && (bvLo & 1) !== 0 ? readX87Area(c, lin) : null;
   const xmm = (rf & 2) !== 0 && (bvLo & 2) !== 0 ? readXmm(c, lin) : null;

@@ -25,11 +25,12 @@ import type { Cpu } from "../cpu.ts";
 import { decodeBytes } from "../decode/mod.ts";
 import { Insn, prepare } from "../icache.ts";
 import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
-import { FL_UNKNOWN, FLAGS_TO_ALU, Gen } from "./gen.ts";
+import { FL_UNKNOWN, FLAGS_TO_ALU, flagsToAlu, Gen } from "./gen.ts";
 import { type Plan, planInsn, Term } from "./plan.ts";
 import { condExpr, goTo, targetCheck } from "./emit_flow.ts";
 import { emitPush, tlbRead } from "./emit_mem.ts";
 import { type JitBlock, NO_BLOCK } from "./block.ts";
+import { fillForCompiled } from "../memory.ts";
 
 /** Most basic blocks in one region. */
 const MAX_BLOCKS = 16;
@@ -152,7 +153,13 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   const src = assemble(g, bits, pageIp + startOff);
   let fn: (cpu: Cpu, limit: number) => void;
   try {
-    fn = new Function("H", "I", "K", src)(g.helpers, g.helperInsns, K);
+    fn = new Function("H", "I", "K", "F", "T", src)(
+      g.helpers,
+      g.helperInsns,
+      K,
+      flagsToAlu,
+      fillForCompiled,
+    );
   } catch (e) {
     // A compiler bug must not stop the guest: the interpreter runs this code.
     stats.errors++;

@@ -42,6 +42,26 @@ function knownCond(k: number, s: number, base: number): string | null {
     }
     return null;
   }
+  if (k === K_SUB && (s === 1 || s === 2)) {
+    // Byte and word producers keep their operands masked to the size
+    // (unsigned): signed order is the order of the operands shifted to the
+    // top of an int32.
+    const sh = s === 1 ? 24 : 16;
+    const ltS = `((fa << ${sh}) < (fb << ${sh}))`;
+    switch (base) {
+      case 2:
+        return "(fa < fb)";
+      case 4:
+        return "(fa === fb)";
+      case 6:
+        return "(fa <= fb)";
+      case 12:
+        return ltS;
+      case 14:
+        return `((fa << ${sh}) <= (fb << ${sh}))`;
+    }
+    return null;
+  }
   if (k !== K_LOGIC && k !== K_ADD && k !== K_INC && k !== K_DEC) return null;
   if (s !== 1 && s !== 4 && s !== 8) return null;
   const zf = s === 8 ? "((fr | frh) === 0)" : s === 4 ? "(fr === 0)" : "((fr & 0xff) === 0)";

@@ -64,37 +64,48 @@ export function emitEa(g: Gen, i: Insn, name: string, need: number): void {
  */
 export function tlbRead(g: Gen, lin: string, size: number, v: string, vh: string): void {
   g.emit(`{ const o = ${lin} & 0xfff; const x = (${lin} >>> 12) & ${TMASK};`);
-  if (size === 4) {
-    g.emit(`if (rT[x] !== ${lin} - o || (o & 3) !== 0) ${g.bail()}`);
-    g.emit(`${v} = rM[x][o >> 2] | 0; }`);
-  } else if (size === 8) {
-    g.emit(`if (rT[x] !== ${lin} - o || (o & 7) !== 0) ${g.bail()}`);
+  const align = size === 4
+    ? "(o & 3) !== 0"
+    : size === 8
+    ? "(o & 7) !== 0"
+    : size === 2
+    ? "o >= 0xfff"
+    : "";
+  if (align !== "") g.emit(`if (${align}) ${g.bail()}`);
+  g.emit(`if (rT[x] !== ${lin} - o && ${refill(lin, "rT", false)}) ${g.bail()}`);
+  if (size === 4) g.emit(`${v} = rM[x][o >> 2] | 0; }`);
+  else if (size === 8) {
     g.emit(`const m = rM[x]; ${v} = m[o >> 2] | 0; ${vh} = m[(o >> 2) + 1] | 0; }`);
-  } else if (size === 1) {
-    g.emit(`if (rT[x] !== ${lin} - o) ${g.bail()}`);
-    g.emit(`${v} = rB[x][o]; }`);
-  } else {
-    g.emit(`if (rT[x] !== ${lin} - o || o >= 0xfff) ${g.bail()}`);
-    g.emit(`const m = rB[x]; ${v} = m[o] | (m[o + 1] << 8); }`);
-  }
+  } else if (size === 1) g.emit(`${v} = rB[x][o]; }`);
+  else g.emit(`const m = rB[x]; ${v} = m[o] | (m[o + 1] << 8); }`);
 }
 
-/** Emit a TLB-hit write of `size` bytes (values `lo`, `hi` for 8); bails on a miss. */
+/**
+ * The condition under which a TLB miss leaves the region: the fill
+ * ({@link fillForCompiled}, passed as T) refused, or it changed the code
+ * page (a page-table write hit cached code), or the entry is still not
+ * there (no write entry for a code frame, alignment checking).
+ */
+function refill(lin: string, tags: string, write: boolean): string {
+  return `(!T(cpu, ${lin}, ${write}) || cpu.codePage !== P || ${tags}[x] !== ${lin} - o)`;
+}
+
+/** Emit a TLB-hit write of `size` bytes (values `lo`, `hi` for 8); on a miss fills or bails. */
 export function tlbWrite(g: Gen, lin: string, size: number, lo: string, hi: string): void {
   g.emit(`{ const o = ${lin} & 0xfff; const x = (${lin} >>> 12) & ${TMASK};`);
-  if (size === 4) {
-    g.emit(`if (wT[x] !== ${lin} - o || (o & 3) !== 0) ${g.bail()}`);
-    g.emit(`wM[x][o >> 2] = ${lo}; }`);
-  } else if (size === 8) {
-    g.emit(`if (wT[x] !== ${lin} - o || (o & 7) !== 0) ${g.bail()}`);
-    g.emit(`const m = wM[x]; m[o >> 2] = ${lo}; m[(o >> 2) + 1] = ${hi}; }`);
-  } else if (size === 1) {
-    g.emit(`if (wT[x] !== ${lin} - o) ${g.bail()}`);
-    g.emit(`wB[x][o] = ${lo}; }`);
-  } else {
-    g.emit(`if (wT[x] !== ${lin} - o || o >= 0xfff) ${g.bail()}`);
-    g.emit(`const m = wB[x]; m[o] = ${lo}; m[o + 1] = ${lo} >>> 8; }`);
-  }
+  const align = size === 4
+    ? "(o & 3) !== 0"
+    : size === 8
+    ? "(o & 7) !== 0"
+    : size === 2
+    ? "o >= 0xfff"
+    : "";
+  if (align !== "") g.emit(`if (${align}) ${g.bail()}`);
+  g.emit(`if (wT[x] !== ${lin} - o && ${refill(lin, "wT", true)}) ${g.bail()}`);
+  if (size === 4) g.emit(`wM[x][o >> 2] = ${lo}; }`);
+  else if (size === 8) g.emit(`const m = wM[x]; m[o >> 2] = ${lo}; m[(o >> 2) + 1] = ${hi}; }`);
+  else if (size === 1) g.emit(`wB[x][o] = ${lo}; }`);
+  else g.emit(`const m = wB[x]; m[o] = ${lo}; m[o + 1] = ${lo} >>> 8; }`);
 }
 
 /** MOV Gv, Ev from memory (32/64). */

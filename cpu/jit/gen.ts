@@ -24,6 +24,7 @@
 
 import type { Insn } from "../icache.ts";
 import type { Handler } from "../icache.ts";
+import { Alu } from "../alu/alu.ts";
 
 /** Compile-time knowledge of the flags: a lazy kind (0..6) in the locals, in the ALU, or unknown. */
 export const FL_ALU = -1;
@@ -31,24 +32,62 @@ export const FL_ALU = -1;
 export const FL_UNKNOWN = -2;
 
 /**
- * Code that moves the flag locals into `cpu.alu` in its format (kinds:
- * 1 ADD, 2 SUB, 4 INC, 5 DEC, 6 LOGIC; see `alu/alu.ts`) and marks them
- * moved.
+ * Move the flag locals of a region into `alu` in its format (kinds: 1 ADD,
+ * 2 SUB, 4 INC, 5 DEC, 6 LOGIC; see `alu/alu.ts`); returns -1 (the new
+ * `fk`: moved). One shared, well-warmed function rather than code inlined
+ * in every region: a region's own copy would run with a kind it never saw
+ * only at a rare exit, and V8 would deoptimize the whole region there for
+ * want of type feedback.
  */
-export const FLAGS_TO_ALU: string = [
-  "if (fk >= 0) {",
-  "u.kind = fk; u.size = fs; u.fx = fx;",
-  "if (fk === 6) { u.res = fr >>> 0; u.resH = frh >>> 0; }",
-  "else if (fk !== 0) {",
-  "const A = fa >>> 0, B = fk >= 4 ? 1 : fb >>> 0, S = (fk === 1 || fk === 4) ? A + B : A - B;",
-  "u.a = A; u.b = B; u.res = S;",
-  "if (fs === 8) {",
-  "const AH = fah >>> 0, BH = fk >= 4 ? 0 : fbh >>> 0;",
-  "u.aH = AH; u.bH = BH;",
-  "u.resH = (fk === 1 || fk === 4) ? AH + BH + (S > 0xffffffff ? 1 : 0) : AH - BH - (S < 0 ? 1 : 0);",
-  "} }",
-  "fk = -1; }",
-].join(" ");
+export function flagsToAlu(
+  u: Alu,
+  fk: number,
+  fs: number,
+  fx: number,
+  fa: number,
+  fb: number,
+  fr: number,
+  fah: number,
+  fbh: number,
+  frh: number,
+): number {
+  if (fk < 0) return -1;
+  u.kind = fk;
+  u.size = fs;
+  u.fx = fx;
+  if (fk === 6) {
+    u.res = fr >>> 0;
+    u.resH = frh >>> 0;
+  } else if (fk !== 0) {
+    const add = fk === 1 || fk === 4;
+    const A = fa >>> 0, B = fk >= 4 ? 1 : fb >>> 0, S = add ? A + B : A - B;
+    u.a = A;
+    u.b = B;
+    u.res = S;
+    if (fs === 8) {
+      const AH = fah >>> 0, BH = fk >= 4 ? 0 : fbh >>> 0;
+      u.aH = AH;
+      u.bH = BH;
+      u.resH = add ? AH + BH + (S > 0xffffffff ? 1 : 0) : AH - BH - (S < 0 ? 1 : 0);
+    }
+  }
+  return -1;
+}
+
+// Run every path once with the value shapes regions produce, so V8 has
+// type feedback for all of them before any region inlines the function.
+{
+  const probe = new Alu();
+  for (const fk of [-1, 0, 1, 2, 4, 5, 6]) {
+    for (const fs of [1, 2, 4, 8]) {
+      flagsToAlu(probe, fk, fs, 1, -5, 7, -2, -1, 3, 0x7fffffff);
+      flagsToAlu(probe, fk, fs, 0, 0x7fffffff, -1, 1, 0, -8, -1);
+    }
+  }
+}
+
+/** Code that moves the flag locals into `cpu.alu` ({@link flagsToAlu}, passed as F) and marks them moved. */
+export const FLAGS_TO_ALU: string = "fk = F(u, fk, fs, fx, fa, fb, fr, fah, fbh, frh);";
 
 /** Per-instruction facts the flag liveness scan uses. */
 export interface FlagUse {

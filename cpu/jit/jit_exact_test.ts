@@ -58,3 +58,21 @@ Deno.test("jit: a compiled loop that rewrites its own immediate sees the new val
   assert.deepEqual(state(b), state(a));
   assert.ok(b.cpu.jit!.compiledRetired > 0, "the loop ran compiled");
 });
+
+Deno.test("jit: a compiled loop striding over pages fills the TLB itself and stays compiled", () => {
+  // mov rbx, 0x300000; mov ecx, 1200
+  // 1: add rax, rcx; mov [rbx], rax; add rbx, 0x1000; dec ecx; jnz 1b; hlt
+  // Every store is to a RAM page the TLB has not seen (1200 pages, 512 entries).
+  const code = "48c7c300003000 b9b0040000 4801c8 488903 4881c300100000 ffc9 75ef f4";
+  const a = run(code, false);
+  const b = run(code, true);
+  assert.equal(a.cpu.gpr[2], 0, "the loop ran to its end");
+  const last = 0x300000 + 1199 * 0x1000;
+  assert.notEqual(a.mem.read32(last), 0);
+  assert.equal(b.mem.read32(last), a.mem.read32(last));
+  assert.deepEqual(state(b), state(a));
+  const jit = b.cpu.jit!;
+  assert.ok(jit.compiledRetired > 5_000, `${jit.compiledRetired} instructions ran compiled`);
+  // A miss that left the region would cost interpreted instructions per page.
+  assert.ok(jit.steps < 300, `${jit.steps} interpreter dispatches`);
+});

@@ -103,7 +103,7 @@ export default function createRng(options: RngOptions = {}): RngPlugin {
 
 /**
  * The rng as a device type: with this module loaded (`--plugin
- * rng_device.ts`), `--device rng,port=0x600,seed=3` adds more instances.
+ * rng_device.ts`), `--device rng,port=0x700,seed=3` adds more instances.
  */
 export const deviceTypes: DeviceType[] = [{
   name: "rng",

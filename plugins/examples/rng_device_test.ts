@@ -56,15 +56,15 @@ Deno.test("rng example: deterministic numbers, a draw counter, options from stri
 });
 
 Deno.test("rng example: its device type adds instances by --device spec", () => {
-  // mov dx,0x600; in eax,dx; mov ebx,eax; mov al,0; out 0xf4,al
-  const program = Uint8Array.fromHex("66ba0006ed89c3b000e6f4");
+  // mov dx,0x700; in eax,dx; mov ebx,eax; mov al,0; out 0xf4,al
+  const program = Uint8Array.fromHex("66ba0007ed89c3b000e6f4");
   const m = createMachine({
     memoryMiB: 16,
     vmx: false,
     deviceTypes,
-    devices: ["rng,port=0x600,seed=3"],
+    devices: ["rng,port=0x700,seed=3"],
   });
-  assert.ok(m.plugins.some((p) => p.name === "rng@0x600"));
+  assert.ok(m.plugins.some((p) => p.name === "rng@0x700"));
   bootFlat(m, [{ addr: 0x100000, data: program }], 0x100000, "protected32");
   const r = m.run({ maxInstructions: 100 });
   assert.deepEqual(r.reason, { kind: "exit", status: 1 });

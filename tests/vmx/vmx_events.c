@@ -427,7 +427,7 @@ L2_ASM("l2_mtf: mov $1, %eax\n l2_mtf_1: mov $2, %eax\n l2_mtf_2: add $3, %eax\n
        "l2_mtf_end: vmcall\n jmp l2_mtf_end");
 static void test_mtf(void) {
   if (!can_proc(PROC_MTF)) {
-    t_skip(3, "monitor trap flag not advertised");
+    t_skip(7, "monitor trap flag not advertised");
     return;
   }
   h_controls(0, PROC_MTF, 0);
@@ -442,6 +442,43 @@ static void test_mtf(void) {
   x = h_run();
   t_ok(at_vmcall(&x, l2_mtf_end) && g.rax == 5, "MTF cleared: L2 runs on to its VMCALL (EAX %lu)",
        (unsigned long)g.rax);
+
+  /* MTF and a single-step trap due on the same boundary: the MTF VM exit has priority and the
+     exit saves BS in the pending-debug-exceptions field (SDM 26.2, 28.3.4). */
+  h_controls(0, PROC_MTF, 0);
+  memset(&g, 0, sizeof g);
+  vw(GUEST_PENDING_DBG, 0);
+  x = h_enter(l2_mtf, 2 | 0x100);
+  uint64_t pend = vmr(GUEST_PENDING_DBG);
+  t_ok(xit_is(&x, EXIT_MTF, l2_mtf_1) && g.rax == 1 && pend == 0x4000,
+       "MTF with RFLAGS.TF: exit 37 before the #DB, RIP after one instruction (0x%lx), pending debug "
+       "exceptions 0x%lx (want 0x4000)",
+       (unsigned long)x.rip, (unsigned long)pend);
+  vw(GUEST_PENDING_DBG, 0);
+  vw(GUEST_RFLAGS, 2);
+  h_controls(0, 0, 0);
+  x = h_run();
+  t_ok(at_vmcall(&x, l2_mtf_end) && g.rax == 5, "TF and pending BS cleared by L1: L2 runs to VMCALL");
+
+  /* A fault of the first L2 instruction that L1 does not intercept: the MTF VM exit follows its
+     delivery, at the first instruction of L2's handler (SDM 26.5.2). */
+  l2_record_vector(6);
+  vw(EXCEPTION_BITMAP, 0);
+  const uint32_t *gate = (const uint32_t *)(uintptr_t)(vmr(GUEST_IDTR_BASE) + 6 * 16);
+  uint64_t handler = (gate[0] & 0xffff) | (gate[1] & 0xffff0000u) | ((uint64_t)gate[2] << 32);
+  memset((void *)&l2_ev, 0, sizeof l2_ev);
+  h_controls(0, PROC_MTF, 0);
+  x = h_enter(l2_ud, 2);
+  t_ok(x.fail == 0 && x.reason == EXIT_MTF && x.rip == handler && l2_ev.count == 0,
+       "MTF after #UD delivered in L2: exit 37 at the handler's first instruction (0x%lx, want "
+       "0x%lx)",
+       (unsigned long)x.rip, (unsigned long)handler);
+  h_controls(0, 0, 0);
+  l2_resume_at = (uintptr_t)l2_ud_end;
+  x = h_run();
+  t_ok(at_vmcall(&x, l2_ud_end) && l2_ev.count == 1 && l2_ev.vector == 6,
+       "then L2's handler ran once for vector 6 and returned to the VMCALL");
+  l2_resume_at = 0;
 }
 
 /* ---- IDT-vectoring information for L2's own events (SDM 28.2.4) ---- */
@@ -489,7 +526,7 @@ static void test_triple_fault(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(52);
+  t_plan(56);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_exceptions();
   test_external();

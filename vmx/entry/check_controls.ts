@@ -147,6 +147,14 @@ export function checkControls(
   if ((proc2 & PROC2.UNRESTRICTED_GUEST) !== 0 && (proc2 & PROC2.ENABLE_EPT) === 0) {
     return "unrestricted guest without EPT";
   }
+  if ((proc2 & PROC2.VMCS_SHADOWING) !== 0) {
+    if (!pageAddrOk(d, O.VMREAD_BITMAP, f)) return "VMREAD bitmap address";
+    if (!pageAddrOk(d, O.VMWRITE_BITMAP, f)) return "VMWRITE bitmap address";
+  }
+  if ((proc2 & PROC2.ENABLE_PML) !== 0) {
+    if ((proc2 & PROC2.ENABLE_EPT) === 0) return "PML without EPT";
+    if (!pageAddrOk(d, O.PML_ADDRESS, f)) return "PML address";
+  }
   // 27.2.1.2 VM-exit control fields.
   if (!fits(exit, caps.exit)) return "VM-exit controls reserved bits";
   if ((pin & PIN.PREEMPTION_TIMER) === 0 && (exit & EXIT.SAVE_PREEMPTION_TIMER) !== 0) {

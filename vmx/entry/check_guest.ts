@@ -287,8 +287,8 @@ export function checkGuest(
     if ((header & 0x7fffffff) !== VMCS12_REVISION_ID) {
       return fail("VMCS link pointer revision id", EntryFailQual.LINK_POINTER);
     }
-    // We do not offer VMCS shadowing: the shadow-VMCS indicator must be 0.
-    if ((header & 0x80000000) !== 0) {
+    // The shadow-VMCS indicator must equal the "VMCS shadowing" control (27.3.1.5).
+    if (((header & 0x80000000) !== 0) !== ((proc2 & PROC2.VMCS_SHADOWING) !== 0)) {
       return fail("VMCS link pointer shadow indicator", EntryFailQual.LINK_POINTER);
     }
   }

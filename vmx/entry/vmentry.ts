@@ -44,11 +44,12 @@ export let lastEntryFailure = "";
 export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   const v = n.vcpu;
   const cur = n.state.current;
-  if (cur === null) {
+  const vmcs = cur?.vmcs ?? null;
+  // A shadow VMCS cannot be used for VM entry (SDM Vol. 3C 25.10, 27.1).
+  if (vmcs === null || vmcs.shadowIndicator) {
     vmFailInvalid(v);
     return "handled";
   }
-  const vmcs = cur.vmcs;
   const d = vmcs.view;
   if ((v.interruptibility & Interruptibility.MOV_SS) !== 0) {
     n.stats.failedEntries++;
@@ -146,6 +147,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     }
   }
   n.entryRetired = v.retired;
+  n.deliveredSinceEntry = false;
   const inj = injectOnEntry(v, d, n.injected);
   n.injectedPending = inj === Injected.EVENT;
   if (inj === Injected.PENDING_MTF) {

@@ -111,10 +111,21 @@ const controlBreaks: Mut[] = [
     SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_EPT,
     EPT_POINTER: 0x8000 | 0x20 | 6,
   }],
-  ["EPTP A/D not advertised", {
+  ["EPTP bits 11:7 reserved", {
     CPU_BASED_VM_EXEC_CONTROL: PROC_SEC,
     SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_EPT,
+    EPT_POINTER: 0x8000 | 0x80 | 0x18 | 6,
+  }],
+  ["PML without EPT", {
+    CPU_BASED_VM_EXEC_CONTROL: PROC_SEC,
+    SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_PML,
+    PML_ADDRESS: 0x9000,
+  }],
+  ["PML address not page-aligned", {
+    CPU_BASED_VM_EXEC_CONTROL: PROC_SEC,
+    SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_EPT | PROC2.ENABLE_PML,
     EPT_POINTER: 0x8000 | 0x40 | 0x18 | 6,
+    PML_ADDRESS: 0x9008,
   }],
   ["exit controls reserved bit", {
     VM_EXIT_CONTROLS: CAPS.exit.must1 | EXIT.HOST_ADDRESS_SPACE_SIZE | EXIT.CLEAR_IA32_BNDCFGS,

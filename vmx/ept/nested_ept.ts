@@ -13,12 +13,21 @@
 
 import type { GuestPhysicalTranslator } from "../../core/vcpu_vmx.ts";
 import type { EptExit } from "../../core/vmexit.ts";
-import { EPT_MISCONFIG, EPT_READ, type EptCaps, EptResult, eptWalk } from "../../mm/ept.ts";
+import {
+  EPT_MISCONFIG,
+  EPT_PML_FULL,
+  EPT_READ,
+  EPT_VIOLATION,
+  type EptCaps,
+  type EptModificationLog,
+  EptResult,
+  eptWalk,
+} from "../../mm/ept.ts";
 import { EptTranslator } from "../../mm/ept_cache.ts";
 import type { GuestMemory } from "../../mm/types.ts";
-import { EPT_CAP } from "../controls.ts";
+import { EPT_CAP, PROC, PROC2 } from "../controls.ts";
 import type { VmxFeatures } from "../features.ts";
-import { O, r32, rhi } from "../entry/offsets.ts";
+import { O, r16, r32, rhi, w16 } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { intrInfo, Reason } from "../exit/reasons.ts";
 import type { Nested } from "../nonroot/session.ts";
@@ -64,19 +73,22 @@ export class NestedEpt implements GuestPhysicalTranslator {
   readonly eptp: number;
   /** The failure of the last translation that returned -1. */
   readonly fault: {
-    kind: "ept-violation" | "ept-misconfig";
+    kind: "ept-violation" | "ept-misconfig" | "pml-full";
     gpa: number;
     linear: number;
     qualification: number;
   } = { kind: "ept-violation", gpa: 0, linear: NaN, qualification: 0 };
   private readonly n: Nested;
   private readonly t: EptTranslator;
+  /** The page-modification log while "enable PML" is 1, else null. */
+  private readonly log: EptModificationLog | null;
 
-  /** Start translating under vmcs12's EPT pointer. */
-  constructor(n: Nested, eptp: number) {
+  /** Start translating under vmcs12's EPT pointer (`pml`: "enable PML" is 1). */
+  constructor(n: Nested, eptp: number, pml = false) {
     this.n = n;
     this.eptp = eptp;
     this.t = translatorOf(n);
+    this.log = pml ? pageModificationLog(n) : null;
   }
 
   /**
@@ -87,20 +99,26 @@ export class NestedEpt implements GuestPhysicalTranslator {
    * on the exit bus, and {@link reflect} performs the VM exit).
    */
   translateGpa(gpa: number, access: number, linear: number, isPageWalk: boolean): number {
-    const kind = (access & 4) !== 0 ? 4 : (access & 2) !== 0 ? 2 : 1;
+    // Fetch, or read and/or write (3: the read-modify-write of a guest
+    // paging-structure A/D update reports both, SDM Table 29-7 bits 0-1).
+    const kind = (access & 4) !== 0 ? 4 : (access & 3) !== 0 ? access & 3 : 1;
     let flags = isPageWalk ? 0x10000 : 0;
     if (linear === linear) {
       flags |= 0x80;
       if (!isPageWalk) flags |= 0x100;
     }
-    const h = this.t.translate(this.eptp, gpa, kind, flags);
+    const h = this.t.translate(this.eptp, gpa, kind, flags, this.log);
     if (h >= 0) return h;
     const r: EptResult = this.t.result;
     const f = this.fault;
-    f.kind = r.fault === EPT_MISCONFIG ? "ept-misconfig" : "ept-violation";
+    f.kind = r.fault === EPT_MISCONFIG
+      ? "ept-misconfig"
+      : r.fault === EPT_PML_FULL
+      ? "pml-full"
+      : "ept-violation";
     f.gpa = gpa;
     f.linear = linear;
-    f.qualification = r.fault === EPT_MISCONFIG ? 0 : r.qualification;
+    f.qualification = r.fault === EPT_VIOLATION ? r.qualification : 0;
     return -1;
   }
 
@@ -124,11 +142,17 @@ export class NestedEpt implements GuestPhysicalTranslator {
 export function reflectEptExit(n: Nested, exit: EptExit): "reflected" {
   const v = n.vcpu;
   const info = n.info;
-  const misconfig = exit.kind === "ept-misconfig";
-  if (misconfig) info.begin(Reason.EPT_MISCONFIG);
-  else info.begin(Reason.EPT_VIOLATION).qual(exit.qualification);
-  info.guestPhys = exit.gpa;
-  if (exit.linear === exit.linear && !misconfig) info.guestLinear = exit.linear;
+  if (exit.kind === "pml-full") {
+    // Page-modification log full (SDM Vol. 3C 29.3.6, 28.2.1): fault-like,
+    // qualification 0 (no NMI unblocking by IRET is tracked), no addresses.
+    info.begin(Reason.PML_FULL);
+  } else {
+    const misconfig = exit.kind === "ept-misconfig";
+    if (misconfig) info.begin(Reason.EPT_MISCONFIG);
+    else info.begin(Reason.EPT_VIOLATION).qual(exit.qualification);
+    info.guestPhys = exit.gpa;
+    if (exit.linear === exit.linear && !misconfig) info.guestLinear = exit.linear;
+  }
   // Fault-like: RIP of the instruction (or the boundary during event delivery).
   const delivering = v.delivering >= 0;
   // During delivery of a software event (INT n, INT3, INTO, INT1) the saved
@@ -150,5 +174,33 @@ export function reflectEptExit(n: Nested, exit: EptExit): "reflected" {
 /** Begin nested EPT for an entry with "enable EPT" (EPTP already checked). */
 export function startEpt(n: Nested): NestedEpt {
   const eptp = rhi(n.d, O.EPT_POINTER) * 0x100000000 + r32(n.d, O.EPT_POINTER);
-  return new NestedEpt(n, eptp);
+  const proc = r32(n.d, O.CPU_BASED_VM_EXEC_CONTROL);
+  const pml = (proc & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0 &&
+    (r32(n.d, O.SECONDARY_VM_EXEC_CONTROL) & PROC2.ENABLE_PML) !== 0;
+  return new NestedEpt(n, eptp, pml);
+}
+
+/**
+ * The page-modification log of vmcs12 (SDM Vol. 3C 29.3.6): the PML index
+ * (guest-state field) selects the next entry of the 4-KByte log at the PML
+ * address; each guest-physical address whose EPT dirty flag went from 0 to 1
+ * is written there (bits 11:0 clear) and the index decremented (0 wraps to
+ * FFFFH). An index above 511 means the log is full: the next accessed/dirty
+ * update causes a page-modification-log-full VM exit instead.
+ */
+function pageModificationLog(n: Nested): EptModificationLog {
+  return {
+    mayUpdate: (): boolean => r16(n.d, O.GUEST_PML_INDEX) <= 511,
+    logDirty: (gpa: number): void => {
+      const d = n.d;
+      const index = r16(d, O.GUEST_PML_INDEX);
+      if (index > 511) return;
+      const base = rhi(d, O.PML_ADDRESS) * 0x100000000 + ((r32(d, O.PML_ADDRESS) & ~0xfff) >>> 0);
+      const lo = gpa >>> 0;
+      const hi = Math.floor(gpa / 0x100000000) >>> 0;
+      n.mem.write(base + index * 8, 4, lo & ~0xfff);
+      n.mem.write(base + index * 8 + 4, 4, hi);
+      w16(d, O.GUEST_PML_INDEX, (index - 1) & 0xffff);
+    },
+  };
 }

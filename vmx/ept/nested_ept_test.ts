@@ -158,3 +158,60 @@ Deno.test("EPT violation during event delivery reports IDT-vectoring information
   assert.equal(f.get("IDT_VECTORING_INFO"), 0x80000b0e);
   assert.equal(f.get("IDT_VECTORING_ERROR_CODE"), 2);
 });
+
+Deno.test("EPT A/D (EPTP bit 6): accessed on every entry used, dirty on the leaf for a write", () => {
+  const f = eptFixture();
+  f.set("EPT_POINTER", EPTP | 0x40);
+  const mem = f.h.memory;
+  map(mem, 0x5000, 0x9000, 7);
+  assert.deepEqual(f.launch(), { kind: "reflected" });
+  assert.equal(xlate(f.h, 0x5010, 1, NaN, false), 0x9010);
+  for (const e of [EPT_ROOT, 0x81000, 0x82000, 0x83000 + 5 * 8]) {
+    assert.equal(mem.read(e, 4) & 0x300, 0x100, `A set, D clear at 0x${e.toString(16)}`);
+  }
+  assert.equal(xlate(f.h, 0x5010, 2, NaN, false), 0x9010);
+  assert.equal(mem.read(0x83000 + 5 * 8, 4) & 0x300, 0x300, "leaf dirty after the write");
+  assert.equal(mem.read(0x82000, 4) & 0x200, 0, "dirty only on the leaf");
+});
+
+Deno.test("PML: dirtied pages are logged at the PML index, which counts down; a full log exits (62)", () => {
+  const f = eptFixture();
+  const LOG = 0x70000;
+  f.set("SECONDARY_VM_EXEC_CONTROL", PROC2.ENABLE_EPT | PROC2.ENABLE_PML);
+  f.set("EPT_POINTER", EPTP | 0x40);
+  f.set("PML_ADDRESS", LOG);
+  f.set("GUEST_PML_INDEX", 1);
+  const mem = f.h.memory;
+  map(mem, 0x5000, 0x9000, 7);
+  map(mem, 0x6000, 0xa000, 7);
+  map(mem, 0x7000, 0xb000, 7);
+  assert.deepEqual(f.launch(), { kind: "reflected" });
+  // A read sets only accessed flags: nothing logged.
+  assert.equal(xlate(f.h, 0x5010, 1, NaN, false), 0x9010);
+  assert.equal(f.get("GUEST_PML_INDEX"), 1);
+  // Writes set dirty flags from 0 to 1: logged (4K-aligned) at index 1, then 0.
+  assert.equal(xlate(f.h, 0x5010, 2, NaN, false), 0x9010);
+  assert.equal(xlate(f.h, 0x5020, 2, NaN, false), 0x9020, "dirty already set: no entry");
+  assert.equal(xlate(f.h, 0x6ff8, 2, NaN, false), 0xaff8);
+  assert.equal(mem.read(LOG + 8, 4), 0x5000);
+  assert.equal(mem.read(LOG, 4), 0x6000);
+  assert.equal(f.get("GUEST_PML_INDEX"), 0xffff, "index 0 decrements to FFFFH");
+  // L1 clears the dirty flag: the next write sets it again, and the log is full.
+  mem.write(0x83000 + 5 * 8, 4, mem.read(0x83000 + 5 * 8, 4) & ~0x200);
+  const v = f.h.vcpu;
+  v.ip0 = GUEST_RIP;
+  assert.equal(xlate(f.h, 0x5010, 2, 0x400010, false), -1);
+  assert.equal(v.nonRoot, false);
+  assert.equal(f.get("VM_EXIT_REASON"), 62);
+  assert.equal(f.get64("EXIT_QUALIFICATION"), 0);
+  assert.equal(f.get64("GUEST_RIP"), GUEST_RIP, "fault-like: the write did not happen");
+  assert.equal(mem.read(0x83000 + 5 * 8, 4) & 0x200, 0, "no flag set when the log is full");
+  // A page whose flags are all set needs no update: no exit even with a full log.
+  assert.deepEqual(f.launch(true), { kind: "reflected" });
+  assert.equal(xlate(f.h, 0x6000, 2, NaN, false), 0xa000);
+  // With room in the log (index 511) the write proceeds and is logged there.
+  f.set("GUEST_PML_INDEX", 511);
+  assert.equal(xlate(f.h, 0x5010, 2, NaN, false), 0x9010);
+  assert.equal(mem.read(LOG + 511 * 8, 4), 0x5000);
+  assert.equal(f.get("GUEST_PML_INDEX"), 510);
+});

@@ -6,7 +6,7 @@
  */
 
 import type { Vcpu } from "../../core/vcpu.ts";
-import { ENTRY, EXIT } from "../controls.ts";
+import { ENTRY, EXIT, PROC, PROC2 } from "../controls.ts";
 import { getSysenter, hiOf, loOf, Msr, type SysenterOut } from "../entry/vcpu_access.ts";
 import { SEG_FIELDS } from "../entry/check_guest.ts";
 import { O, r32, w16, w32, w64, wnum } from "../entry/offsets.ts";
@@ -68,7 +68,18 @@ export function saveGuestState(v: Vcpu, d: DataView, rip: number, pendingDebug =
   w32(d, O.GUEST_ACTIVITY_STATE, activityCode(v.activity));
   w32(d, O.GUEST_INTERRUPTIBILITY_INFO, v.interruptibility & 0xf);
   w64(d, O.GUEST_PENDING_DBG_EXCEPTIONS, pendingDebug >>> 0, 0);
+  // With "enable EPT", the PDPTE registers of PAE paging are saved (28.3.4).
+  const proc = r32(d, O.CPU_BASED_VM_EXEC_CONTROL);
+  if (
+    (proc & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0 &&
+    (r32(d, O.SECONDARY_VM_EXEC_CONTROL) & PROC2.ENABLE_EPT) !== 0 &&
+    (v.cr0 & 0x80000000) !== 0 && (v.cr4 & 0x20) !== 0 && (v.efer & 0x400) === 0
+  ) {
+    for (let i = 0; i < 4; i++) wnum(d, PDPTE_FIELDS[i], v.pdpte[i]);
+  }
 }
+
+const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 
 /** Write the exit-information fields (SDM 28.2) and clear the entry injection's valid bit. */
 export function writeExitInfo(d: DataView, info: ExitInfo): void {

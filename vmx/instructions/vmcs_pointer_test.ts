@@ -3,6 +3,8 @@ import { assertNoPins } from "../../mm/testing.ts";
 import { memOperand, type VmxHarness, vmxHarness } from "../testing.ts";
 import { F } from "../vmcs12/fields.ts";
 import { fieldOffset, OFF_LAUNCH_STATE, VMCS12_REVISION_ID } from "../vmcs12/layout.ts";
+import { VMX_FEATURES } from "../features.ts";
+import { PROC2 } from "../controls.ts";
 
 const OK = { kind: "succeed", disposition: "handled" };
 const GP0 = { kind: "fault", vector: 13, errorCode: 0 };
@@ -61,8 +63,6 @@ Deno.test("VMPTRLD errors 9 (invalid address), 10 (VMXON pointer), 11 (revision)
   assert.deepEqual(ptrOp(h, "vmptrld", VMXON), { kind: "failValid", error: 10 });
   h.prepareRegion(B, VMCS12_REVISION_ID ^ 1);
   assert.deepEqual(ptrOp(h, "vmptrld", B), { kind: "failValid", error: 11 });
-  h.prepareRegion(B, (VMCS12_REVISION_ID | 0x80000000) >>> 0);
-  assert.deepEqual(ptrOp(h, "vmptrld", B), { kind: "failValid", error: 11 }, "no VMCS shadowing");
   assert.deepEqual(ptrOp(h, "vmptrld", 0xfee00000), { kind: "failValid", error: 11 }, "not RAM");
   assert.equal(currentPtr(h), A, "a failed VMPTRLD leaves the current VMCS");
   assert.deepEqual(h.memory.phys.pins().map((p) => p.gpa), [A], "failed VMPTRLDs leave no pin");
@@ -192,4 +192,28 @@ Deno.test("VMXON/VMCLEAR/VMPTRLD of an MMIO address never touch the device", () 
   );
   assert.deepEqual(accesses, []);
   assertNoPins(h.memory.phys);
+});
+
+Deno.test("VMPTRLD of a shadow VMCS (revision bit 31): accepted with VMCS shadowing, error 11 without", () => {
+  const h = ready();
+  h.prepareRegion(B, (VMCS12_REVISION_ID | 0x80000000) >>> 0);
+  assert.deepEqual(ptrOp(h, "vmptrld", B), OK, "VMCS shadowing is advertised");
+  assert.equal(currentPtr(h), B);
+  const g = vmxHarness(undefined, undefined, undefined, {
+    ...VMX_FEATURES,
+    proc2: VMX_FEATURES.proc2 & ~PROC2.VMCS_SHADOWING,
+  });
+  assert.deepEqual(g.vmxon(VMXON), OK);
+  g.prepareRegion(A);
+  g.prepareRegion(B, (VMCS12_REVISION_ID | 0x80000000) >>> 0);
+  assert.deepEqual(ptrOp(g, "vmptrld", A), OK);
+  assert.deepEqual(ptrOp(g, "vmptrld", B), { kind: "failValid", error: 11 }, "no VMCS shadowing");
+});
+
+Deno.test("VMLAUNCH/VMRESUME with a shadow VMCS current: VMfailInvalid", () => {
+  const h = ready();
+  h.prepareRegion(B, (VMCS12_REVISION_ID | 0x80000000) >>> 0);
+  assert.deepEqual(ptrOp(h, "vmptrld", B), OK);
+  assert.deepEqual(h.exec("vmlaunch"), { kind: "failInvalid" });
+  assert.deepEqual(h.exec("vmresume"), { kind: "failInvalid" });
 });

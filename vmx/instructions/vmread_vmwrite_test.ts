@@ -2,13 +2,17 @@ import assert from "node:assert/strict";
 import { memOperand, type VmxHarness, vmxHarness } from "../testing.ts";
 import { F, FIELD_TABLE, FieldWidth, isReadOnly } from "../vmcs12/fields.ts";
 import { fieldOffset } from "../vmcs12/layout.ts";
+import { VMX_FEATURES } from "../features.ts";
 
 const OK = { kind: "succeed", disposition: "handled" };
 const A = 0x20000;
 const RAX = 0, RCX = 1, RDX = 2;
 
-function loaded(mode: "long64" | "protected32" = "long64"): VmxHarness {
-  const h = vmxHarness();
+function loaded(mode: "long64" | "protected32" = "long64", anyField = true): VmxHarness {
+  const h = vmxHarness(undefined, undefined, undefined, {
+    ...VMX_FEATURES,
+    vmwriteAnyField: anyField,
+  });
   assert.deepEqual(h.vmxon(0x10000), OK);
   h.prepareRegion(A);
   h.poke64(0x800, A);
@@ -78,8 +82,17 @@ Deno.test("VMREAD/VMWRITE error 12: unsupported encodings, bits above 31 set", (
   assert.deepEqual(h.exec("vmread", { regReg: RCX, rmReg: RAX }), { kind: "failValid", error: 12 });
 });
 
-Deno.test("VMWRITE error 13 on every read-only field; VMREAD of them works", () => {
+Deno.test("IA32_VMX_MISC bit 29: VMWRITE may write every read-only (exit-information) field", () => {
   const h = loaded();
+  for (const f of FIELD_TABLE) {
+    if (!isReadOnly(f.encoding)) continue;
+    assert.deepEqual(write(h, f.encoding, 0x21), OK, f.name);
+    assert.equal(read(h, f.encoding).lo, 0x21, f.name);
+  }
+});
+
+Deno.test("VMWRITE error 13 on every read-only field without MISC bit 29; VMREAD of them works", () => {
+  const h = loaded("long64", false);
   for (const f of FIELD_TABLE) {
     if (!isReadOnly(f.encoding)) continue;
     assert.deepEqual(write(h, f.encoding, 1), { kind: "failValid", error: 13 }, f.name);

@@ -11,7 +11,7 @@
 
 import type { CrAccessExit, ExceptionExit, ExitDisposition, VmExit } from "../../core/vmexit.ts";
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
-import { O, r32 } from "../entry/offsets.ts";
+import { O, r32, rhi } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { intrInfo, IntrType, Reason } from "../exit/reasons.ts";
 import { basicReasonOf, vmxInstructionReason } from "../stats.ts";
@@ -20,17 +20,28 @@ import { crAccess } from "./cr.ts";
 import { addrSizeCode, descriptorInstrInfo, displacementQual, vmxInstrInfo } from "./instr_info.ts";
 import type { Nested } from "./session.ts";
 import { reflectEptExit } from "../ept/nested_ept.ts";
+import { shadowedVmcsAccess } from "./shadow_vmcs.ts";
 
 /** Decide on one L2 event; counts it under L2->L1 or L2->L0. */
 export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
   if (!n.inL2) return "pass";
   // An MTF VM exit follows an instruction (or an event delivery) of L2,
   // never the VM entry itself (SDM 26.5.2).
-  if (exit.kind === "monitor-trap" && n.vcpu.retired === n.entryRetired && !n.injectedPending) {
+  if (
+    exit.kind === "monitor-trap" && n.vcpu.retired === n.entryRetired && !n.injectedPending &&
+    !n.deliveredSinceEntry
+  ) {
     return "pass";
   }
   const r = decide(n, exit);
-  if (r !== "reflected") n.stats.count("l2-l0", basicReasonOf(exit));
+  if (r !== "reflected") {
+    n.stats.count("l2-l0", basicReasonOf(exit));
+    // An event L1 does not intercept is delivered in L2 (e.g. a fault of the
+    // first instruction): an MTF VM exit follows its delivery (27.7.2).
+    if (exit.kind === "exception" || exit.kind === "nmi" || exit.kind === "external-interrupt") {
+      n.deliveredSinceEntry = true;
+    }
+  }
   return r;
 }
 
@@ -100,6 +111,8 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       return reflect(n, exit.instructionLength);
     case "vmx": {
       if (exit.instruction === "vmfunc") return v.raiseException(6); // VM functions not enabled
+      const shadowed = shadowedVmcsAccess(n, exit);
+      if (shadowed !== null) return shadowed;
       info.begin(vmxInstructionReason(exit.instruction));
       if (
         exit.instruction !== "vmcall" && exit.instruction !== "vmlaunch" &&
@@ -186,6 +199,19 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       info.begin(Reason.INVPCID).qual(displacementQual(exit.operands));
       info.instrInfo = vmxInstrInfo(exit.operands);
       return reflect(n, exit.instructionLength);
+    case "xsaves":
+    case "xrstors": {
+      // SDM 26.1.3: #UD without "enable XSAVES/XRSTORS"; else exit when
+      // EDX:EAX AND IA32_XSS AND the XSS-exiting bitmap is not zero.
+      if ((proc2Of(d, proc) & PROC2.ENABLE_XSAVES_XRSTORS) === 0) return v.raiseException(6);
+      const hit = (exit.requestedLo & r32(d, O.XSS_EXIT_BITMAP)) |
+        (exit.requestedHi & rhi(d, O.XSS_EXIT_BITMAP));
+      if (hit === 0) return "pass";
+      info.begin(exit.kind === "xsaves" ? Reason.XSAVES : Reason.XRSTORS)
+        .qual(displacementQual(exit.operands));
+      info.instrInfo = vmxInstrInfo({ ...exit.operands, regReg: -1 });
+      return reflect(n, exit.instructionLength);
+    }
     case "gdtr-idtr":
     case "ldtr-tr": {
       if ((proc2Of(d, proc) & PROC2.DESCRIPTOR_TABLE_EXITING) === 0) return "pass";
@@ -226,6 +252,7 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       );
     case "ept-violation":
     case "ept-misconfig":
+    case "pml-full":
       // Only raised while L1's EPT translates L2's addresses: always L1's.
       return n.ept !== null ? reflectEptExit(n, exit) : "pass";
     case "mmio":

@@ -770,3 +770,49 @@ Deno.test("INIT and SIPI in non-root operation exit unconditionally (reasons 3 a
   const s = run({}, { ...base, kind: "sipi", vector: 0x9a, instructionLength: 0 } as VmExit);
   expectExit(s.f, s.d, 4, 0x9a, 0);
 });
+
+Deno.test("XSAVES/XRSTORS: #UD without the enable control; exit 63/64 only by EDX:EAX & XSS & bitmap", () => {
+  const ops: VmxOperands = {
+    mem: {
+      offset: 0x40,
+      linear: 0x40,
+      segment: 3,
+      addressSize: 64,
+      base: 3,
+      index: -1,
+      scale: 0,
+      displacement: 0x40,
+    },
+    rmReg: -1,
+    regReg: 5,
+    operandSize: 64,
+  };
+  const xs = (kind: "xsaves" | "xrstors", lo: number, hi: number): VmExit => ({
+    ...base,
+    kind,
+    instructionLength: 4,
+    requestedLo: lo,
+    requestedHi: hi,
+    operands: ops,
+  });
+  for (const kind of ["xsaves", "xrstors"] as const) {
+    assert.throws(
+      () =>
+        run(
+          { CPU_BASED_VM_EXEC_CONTROL: SEC, XSS_EXIT_BITMAP: [-1 >>> 0, -1 >>> 0] },
+          xs(kind, 1, 0),
+        ),
+      (e) => (e as { vector: number }).vector === 6,
+    );
+    const on = {
+      CPU_BASED_VM_EXEC_CONTROL: SEC,
+      SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_XSAVES_XRSTORS,
+    };
+    // Nothing requested in IA32_XSS, or no bitmap bit for it: L2 runs it.
+    assert.equal(run({ ...on, XSS_EXIT_BITMAP: [-1 >>> 0, -1 >>> 0] }, xs(kind, 0, 0)).d, "pass");
+    assert.equal(run({ ...on, XSS_EXIT_BITMAP: [0xfffe, 0] }, xs(kind, 1, 0)).d, "pass");
+    const r = run({ ...on, XSS_EXIT_BITMAP: [0, 0x10] }, xs(kind, 0, 0x10));
+    const info = (2 << 7) | (3 << 15) | (1 << 22) | (3 << 23); // no reg2 field in this format
+    expectExit(r.f, r.d, kind === "xsaves" ? 63 : 64, 0x40, 4, { VMX_INSTRUCTION_INFO: info });
+  }
+});

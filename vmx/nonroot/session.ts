@@ -54,6 +54,12 @@ export class Nested {
   injectedPending = false;
   /** Instructions retired at the last VM entry. */
   entryRetired = 0;
+  /**
+   * An event (exception, NMI, interrupt) was delivered in L2 since the last
+   * VM entry: an MTF VM exit is pending after it even before any L2
+   * instruction completes (SDM Vol. 3C 27.7.2 / 26.5.2).
+   */
+  deliveredSinceEntry = false;
   /** VM entry loaded IA32_DEBUGCTL (so VM exit must clear it). */
   debugctlLoaded = false;
   /** Nested EPT while L2 runs with "enable EPT", else null. */

@@ -22,7 +22,7 @@ echo
 echo "function fromHex(hex: string): Uint8Array {"
 echo "  return new Uint8Array(hex.match(/../g)!.map((b) => parseInt(b, 16)));"
 echo "}"
-for f in pitpic lapic ioapic uart x2apic rtc; do
+for f in pitpic lapic ioapic uart x2apic rtc ferr; do
   as --32 -o "$tmp/$f.o" "$f.S"
   ld -m elf_i386 -Ttext=0x100000 -o "$tmp/$f.elf" "$tmp/$f.o"
   objcopy -O binary "$tmp/$f.elf" "$tmp/$f.bin"

@@ -1,0 +1,132 @@
+/**
+ * ACPI for the `pc` board: the tables nestvm builds (see `acpi/tables.ts`),
+ * written into the BIOS area at setup and on reset, and the fixed-hardware
+ * power-management registers they describe (ACPI 6.x chapter 4.8):
+ *
+ * - PM1a event block (PM1_STS, PM1_EN): stored; TMR_STS and WAK_STS are
+ *   write-one-to-clear; no SCI is raised (nothing here generates events).
+ * - PM1a control block: SCI_EN reads 1 (the FADT's SMI_CMD is 0, so the
+ *   machine is always in ACPI mode); writing SLP_EN with SLP_TYP equal to the
+ *   DSDT's \_S5 value powers the machine off (an orderly "shutdown" stop).
+ * - PM timer: a 24-bit counter at 3.579545 MHz on virtual time.
+ *
+ * @module
+ */
+
+import type { OptionsSchema } from "../core/options_schema.ts";
+import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
+import { PLUGIN_API_VERSION } from "../core/plugin.ts";
+import { type AcpiLayout, buildAcpiTables, PC_ACPI_LAYOUT } from "./acpi/tables.ts";
+import { expectState, num, parseDeviceOptions, type StringOptions } from "./options.ts";
+
+/** PM timer frequency in Hz. */
+export const PM_TIMER_HZ = 3579545;
+/** PM1_CNT.SCI_EN. */
+export const SCI_EN = 1 << 0;
+/** PM1_CNT.SLP_EN (write-only). */
+export const SLP_EN = 1 << 13;
+/** PM1_STS bits that are write-one-to-clear: TMR_STS, BM_STS, GBL_STS, PWRBTN_STS, SLPBTN_STS, RTC_STS, WAK_STS. */
+const PM1_STS_W1C = 0x8731;
+/** PM1_EN bits that exist: TMR_EN, GBL_EN, PWRBTN_EN, SLPBTN_EN, RTC_EN. */
+const PM1_EN_MASK = 0x0721;
+
+/** PM timer count (24 bits) at virtual time `ns`, computed without losing precision. */
+export function pmTimerCount(ns: number): number {
+  const seconds = Math.floor(ns / 1e9);
+  const rest = ns - seconds * 1e9;
+  const ticks = (seconds % 0x1000000) * PM_TIMER_HZ + Math.floor((rest * PM_TIMER_HZ) / 1e9);
+  return ticks % 0x1000000;
+}
+
+/** `--device acpi` options (none; `-device acpi,help` lists them). */
+export const acpiOptionsSchema: OptionsSchema = {};
+
+/** Parse `--device acpi` options (none). */
+export function parseAcpiOptions(opts: StringOptions): Record<string, never> {
+  return parseDeviceOptions<Record<string, never>>("acpi", acpiOptionsSchema, opts);
+}
+
+/** Create the ACPI plugin (tables and PM registers) for `layout`. */
+export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
+  let ctx: PluginContext | null = null;
+  let sts = 0;
+  let en = 0;
+  let cnt = SCI_EN; // bits other than SLP_EN as written; SCI_EN stays set
+
+  const writeTables = (): void => {
+    for (const t of buildAcpiTables(layout)) ctx?.memory.writeBytes(t.addr, t.bytes);
+  };
+
+  const writeCnt = (value: number): void => {
+    cnt = (value & ~SLP_EN & 0xffff) | SCI_EN;
+    if ((value & SLP_EN) === 0) return;
+    const slpTyp = (value >> 10) & 7;
+    if (slpTyp === layout.s5SlpTyp) {
+      ctx?.log.info("ACPI S5: power off");
+      ctx?.stop({ kind: "shutdown" });
+    } else {
+      ctx?.log.warn(`ACPI sleep type ${slpTyp} requested; only S5 (${layout.s5SlpTyp}) exists`);
+    }
+  };
+
+  return {
+    name: "acpi",
+    version: "1.0.0",
+    apiVersion: PLUGIN_API_VERSION,
+    setup(c: PluginContext): void {
+      ctx = c;
+      writeTables();
+      c.ports.register(layout.pm1aEvt, 4, {
+        read: (offset, size) => {
+          const v = sts | (en << 16);
+          return (v >>> (8 * offset)) & (size === 4 ? 0xffffffff : (1 << (8 * size)) - 1);
+        },
+        write: (offset, size, value) => {
+          // Split the access into the two 16-bit registers it touches.
+          for (let i = 0; i < size; i++) {
+            const byte = (value >>> (8 * i)) & 0xff;
+            const at = offset + i;
+            if (at < 2) sts &= ~((byte & (PM1_STS_W1C >> (8 * at))) << (8 * at));
+            else {
+              const shift = 8 * (at - 2);
+              en = ((en & ~(0xff << shift)) | (byte << shift)) & PM1_EN_MASK;
+            }
+          }
+        },
+      });
+      c.ports.register(layout.pm1aCnt, 2, {
+        read: (offset, size) => (cnt >>> (8 * offset)) & (size === 1 ? 0xff : 0xffff),
+        write: (offset, size, value) => {
+          if (offset === 0 && size >= 2) writeCnt(value & 0xffff);
+          else if (offset === 0) writeCnt((cnt & 0xff00) | (value & 0xff));
+          else writeCnt((cnt & 0x00ff) | ((value & 0xff) << 8));
+        },
+      });
+      c.ports.register(layout.pmTmr, 4, {
+        read: (offset, size) => {
+          const v = pmTimerCount(ctx?.clock.now ?? 0);
+          return (v >>> (8 * offset)) & (size === 4 ? 0xffffffff : (1 << (8 * size)) - 1);
+        },
+        write: () => {}, // read-only
+      });
+    },
+    reset(): void {
+      sts = 0;
+      en = 0;
+      cnt = SCI_EN;
+      writeTables();
+    },
+    saveState(): PluginState {
+      return { version: 1, data: { sts, en, cnt } };
+    },
+    loadState(state: PluginState): void {
+      const d = expectState("acpi", state, 1);
+      sts = num(d, "sts") & 0xffff;
+      en = num(d, "en") & PM1_EN_MASK;
+      cnt = (num(d, "cnt", SCI_EN) & ~SLP_EN & 0xffff) | SCI_EN;
+    },
+    dispose(): void {
+      ctx = null;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The stages of a Linux boot of the test initramfs, recognised in the
+ * serial transcript: from the decompressor to the KVM client's L2 and the
+ * power-off. Each stage is a line pattern; the detail is what the line says
+ * (kernel version, missing CPU features, the L2's message, ...).
+ *
+ * @module
+ */
+
+/** A stage to look for. */
+export interface StageSpec {
+  /** Short id. */
+  readonly id: string;
+  /** What reaching it means. */
+  readonly title: string;
+  /** The line that marks it; group 1 (if any) is the detail. */
+  readonly pattern: RegExp;
+}
+
+/** A stage found in a transcript. */
+export interface BootStage {
+  /** The stage's id. */
+  readonly id: string;
+  /** Offset of the marking line in the transcript. */
+  readonly offset: number;
+  /** Wall time at which the line arrived (ms from the start). */
+  readonly wallMs: number;
+  /** What the line says. */
+  readonly detail: string;
+}
+
+/** The stages, in boot order (failure markers last). */
+export const LINUX_STAGES: readonly StageSpec[] = [
+  { id: "decompress", title: "decompressor runs", pattern: /Decompressing Linux|early console in/ },
+  {
+    id: "cpu-check",
+    title: "CPU feature check FAILED",
+    pattern: /requires the following features not present on the CPU:\s*\n?(.*)/,
+  },
+  { id: "version", title: "kernel starts", pattern: /Linux version (\S+)/ },
+  {
+    id: "no-fpu",
+    title: "kernel gives up: no FPU",
+    pattern: /(x86\/fpu: Giving up, no FPU found[^\n]*)/,
+  },
+  { id: "acpi", title: "ACPI tables found", pattern: /ACPI: RSDP (0x[0-9A-Fa-f]+.*)/ },
+  {
+    id: "tsc",
+    title: "TSC calibrated",
+    pattern: /tsc: (?:Detected|Fast TSC calibration|Refined TSC)[^\n]*?([\d.]+ MHz)/,
+  },
+  {
+    id: "ioapic-timer",
+    title: "timer through the IOAPIC",
+    pattern: /(\.\.TIMER: vector=[^\n]*|IO-APIC \+ timer doesn't work![^\n]*)/,
+  },
+  { id: "initramfs", title: "initramfs unpacked", pattern: /(Freeing initrd memory[^\n]*)/ },
+  { id: "run-init", title: "kernel runs /init", pattern: /Run (\/init) as init process/ },
+  {
+    id: "userspace",
+    title: "userspace (our /init)",
+    pattern: /\[init[^\]]*\] userspace reached: (.*)/,
+  },
+  {
+    id: "vmx",
+    title: "vmx in /proc/cpuinfo",
+    pattern: /\[init[^\]]*\] vmx in \/proc\/cpuinfo: (\w+)/,
+  },
+  { id: "kvm-intel", title: "kvm_intel loaded", pattern: /\[init[^\]]*\] kvm_intel loaded: (\w+)/ },
+  {
+    id: "l2-output",
+    title: "L2 output relayed by the client",
+    pattern: /\[kvm-client\] L2 said: (.*)/,
+  },
+  {
+    id: "client-exit",
+    title: "KVM client finished",
+    pattern: /\[init[^\]]*\] kvm-client exit status (\d+)/,
+  },
+  { id: "power-off", title: "clean power-off", pattern: /(reboot: Power down)/ },
+  { id: "panic", title: "kernel panic", pattern: /Kernel panic - not syncing: (.*)/ },
+];
+
+/** Stages after which the guest can only spin (the harness stops it). */
+export const TERMINAL_STAGES: readonly string[] = ["no-fpu", "cpu-check"];
+
+/** Find each stage's first marking line in `transcript`; `at` maps an offset to its arrival time. */
+export function scanStages(transcript: string, at: (offset: number) => number): BootStage[] {
+  const out: BootStage[] = [];
+  for (const spec of LINUX_STAGES) {
+    const m = spec.pattern.exec(transcript);
+    if (m === null) continue;
+    out.push({
+      id: spec.id,
+      offset: m.index,
+      wallMs: at(m.index + m[0].length),
+      detail: (m[1] ?? "").trim(),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { scanStages, TERMINAL_STAGES } from "./stages.ts";
+
+Deno.test("linux stages: found in a transcript with their details, in order", () => {
+  const t = [
+    "[    0.000000] Linux version 6.1.0-50-amd64 (debian-kernel@lists.debian.org) (gcc-12)",
+    "[    0.010000] ACPI: RSDP 0x00000000000E0000 000024 (v02 NESTVM)",
+    "[    0.900000] Run /init as init process",
+    "[init     1.000] userspace reached: Linux 6.1.0-50-amd64",
+    "[init     1.010] vmx in /proc/cpuinfo: yes",
+    '[kvm-client] L2 said: "Hello from L2"',
+    "[    2.000000] reboot: Power down",
+  ].join("\n");
+  const s = scanStages(t, (o) => o);
+  assert.deepEqual(s.map((x) => x.id), [
+    "version",
+    "acpi",
+    "run-init",
+    "userspace",
+    "vmx",
+    "l2-output",
+    "power-off",
+  ]);
+  assert.equal(s[0].detail, "6.1.0-50-amd64");
+  assert.equal(s.find((x) => x.id === "vmx")?.detail, "yes");
+  assert.equal(s.find((x) => x.id === "l2-output")?.detail, '"Hello from L2"');
+});
+
+Deno.test("linux stages: the CPU-feature refusal names the missing features", () => {
+  const t =
+    "This kernel requires the following features not present on the CPU:\nfpu fxsr sse sse2 \nUnable to boot";
+  const s = scanStages(t, () => 0);
+  assert.equal(s.length, 1);
+  assert.equal(s[0].id, "cpu-check");
+  assert.equal(s[0].detail, "fpu fxsr sse sse2");
+});
+
+Deno.test("linux stages: a kernel without an FPU giving up is a terminal stage", () => {
+  const t = "[    0.098756] x86/fpu: Giving up, no FPU found and no math emulation present\n";
+  const s = scanStages(t, () => 0);
+  assert.deepEqual(s.map((x) => x.id), ["no-fpu"]);
+  assert.ok(TERMINAL_STAGES.includes("no-fpu"));
+});
