@@ -13,7 +13,8 @@
  * runs is subtracted from each long run (boot, JIT start-up and process
  * exit removed) and guest MIPS = 34 * N / time. Rounds alternate the
  * runners so they see the same host load. With `--sieve`, kvm-unit-tests'
- * sieve.flat (path in `KUT_SIEVE`, default /work/kut-src/x86/sieve.flat)
+ * sieve.flat (path in `KUT_SIEVE`, required with `--sieve`: build kvm-unit-tests
+ * yourself, see README)
  * is timed as a whole process (it has no iteration count; its boot is a
  * small part of it). Wall time is what the issue judges; CPU time (user +
  * system of the process and its threads, from /usr/bin/time) is shown
@@ -32,7 +33,11 @@ const pos = Deno.args.filter((a) => !a.startsWith("--"));
 const ITER = Number(pos[0] ?? 3_000_000);
 const ROUNDS = Number(pos[1] ?? 5);
 const SIEVE = flags.includes("--sieve");
-const SIEVE_PATH = Deno.env.get("KUT_SIEVE") ?? "/work/kut-src/x86/sieve.flat";
+const SIEVE_PATH = Deno.env.get("KUT_SIEVE") ?? "";
+if (SIEVE && SIEVE_PATH === "") {
+  console.error("--sieve needs KUT_SIEVE=<path to kvm-unit-tests' x86/sieve.flat>");
+  Deno.exit(2);
+}
 const root = new URL("../", import.meta.url).pathname;
 
 /** One emulator: how to boot a Multiboot image with a command line. */

@@ -18,7 +18,7 @@ Deno.test("cfg: reads every section with its keys and the harness defaults", () 
     "needs_smp",
   ]);
   const [passes, fails, skips] = r.entries;
-  assert.equal(passes.file, "pass.flat");
+  assert.equal(passes.file, "pass.fixture");
   assert.equal(passes.testArgs, '"first second"');
   assert.equal(passes.qemuParams, "-cpu max,+vmx -m 256");
   assert.equal(passes.smp, "1");

@@ -22,7 +22,7 @@ Deno.test("command: the harness's QEMU command line, test_args as one -append wo
   assert.ok(r.ok);
   assert.deepEqual(r.argv, [
     "-kernel",
-    "/k/x86/pass.flat",
+    "/k/x86/pass.fixture",
     "-smp",
     "1",
     "-append",
@@ -49,7 +49,7 @@ Deno.test("command: entries the harness skips before starting the VMM", () => {
     accel: "tcg",
     named: new Set(),
     all: false,
-    fileExists: (p) => !p.endsWith("nothere.flat"),
+    fileExists: (p) => !p.endsWith("nothere.fixture"),
     readHostFile: (p) => p === "/sys/yes" ? "Y\n" : undefined,
     disabledIf: (c) => c === "true",
   };

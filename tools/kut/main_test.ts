@@ -55,7 +55,7 @@ Deno.test("kut: runs the fixture entries through a stub VMM, table and JSON summ
   assert.match(log, /append: first second/);
   assert.match(
     log,
-    /argv: -kernel\|.*pass\.flat\|-smp\|1\|-append\|first second\|-device\|pc-testdev/,
+    /argv: -kernel\|.*pass\.fixture\|-smp\|1\|-append\|first second\|-device\|pc-testdev/,
   );
 });
 
