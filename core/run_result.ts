@@ -48,6 +48,11 @@ export const EXIT_CODES = {
   shutdown: 0,
   usage: 2,
   tripleFault: 4,
+  /**
+   * The run paused before its end: the instruction budget is spent, or a
+   * debugger stub asked it to stop (`Machine.breakRun`, reason "debug").
+   * Both are resumable with another `run()`.
+   */
   budget: 6,
   halted: 8,
   unhandledExit: 10,
