@@ -529,6 +529,34 @@ export function fastAlu(k: number, imm: boolean, size: number): ((c: Cpu, i: Ins
   }
   return null;
 }
+
+/** Every handler above, for tables that list them (the run loop's, the compiler's). */
+export const FAST_ALU_HANDLERS: readonly ((c: Cpu, i: Insn) => void)[] = [
+  addRR32,
+  addRI32,
+  addRR64,
+  addRI64,
+  orRR32,
+  orRI32,
+  orRR64,
+  orRI64,
+  andRR32,
+  andRI32,
+  andRR64,
+  andRI64,
+  subRR32,
+  subRI32,
+  subRR64,
+  subRI64,
+  xorRR32,
+  xorRI32,
+  xorRR64,
+  xorRI64,
+  cmpRR32,
+  cmpRI32,
+  cmpRR64,
+  cmpRI64,
+];
 // ---- end of generated section ----
 
 /** INC r32. */

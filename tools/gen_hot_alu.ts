@@ -101,14 +101,15 @@ function handler(o: AluOp, imm: boolean, size: 4 | 8): string {
 export function generate(): string {
   const parts: string[] = [];
   const cases: string[] = [];
+  const names: string[] = [];
   for (const o of OPS) {
     // Order in the file: RR32, RI32, RR64, RI64.
     for (const [imm, size] of [[false, 4], [true, 4], [false, 8], [true, 8]] as const) {
       parts.push(handler(o, imm, size));
       const key = o.k * 100 + (imm ? 10 : 0) + size;
-      cases.push(
-        `    case ${key}:\n      return ${o.name}${imm ? "RI" : "RR"}${size === 4 ? 32 : 64};`,
-      );
+      const fn = `${o.name}${imm ? "RI" : "RR"}${size === 4 ? 32 : 64}`;
+      names.push(fn);
+      cases.push(`    case ${key}:\n      return ${fn};`);
     }
   }
   parts.push(
@@ -121,6 +122,14 @@ export function generate(): string {
       "  }",
       "  return null;",
       "}",
+    ].join("\n"),
+  );
+  parts.push(
+    [
+      "/** Every handler above, for tables that list them (the run loop's, the compiler's). */",
+      "export const FAST_ALU_HANDLERS: readonly ((c: Cpu, i: Insn) => void)[] = [",
+      ...names.map((n) => `  ${n},`),
+      "];",
     ].join("\n"),
   );
   return parts.join("\n\n");
