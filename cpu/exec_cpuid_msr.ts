@@ -18,6 +18,18 @@ import { offerSimple } from "./exits.ts";
 
 const TWO32 = 4294967296;
 const regs: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
+/** The one CPUID exit record (an exit is valid only while it is dispatched). */
+const cpuidExit: { -readonly [K in keyof CpuidExit]: CpuidExit[K] } = {
+  kind: "cpuid",
+  level: 1,
+  instructionLength: 0,
+  leaf: 0,
+  subleaf: 0,
+  eax: 0,
+  ebx: 0,
+  ecx: 0,
+  edx: 0,
+};
 
 /** Bits needed to number `n` items (ceil(log2 n)). */
 function bitsFor(n: number): number {
@@ -72,17 +84,15 @@ export function cpuid(c: Cpu, i: Insn): void {
     regs.ecx >>>= 0;
     cpuidTopology1(c, regs);
   } else if (leaf === 0xb) cpuidTopologyB(c, sub, regs);
-  const e: CpuidExit = {
-    kind: "cpuid",
-    level: c.nonRoot ? 2 : 1,
-    instructionLength: i.len,
-    leaf,
-    subleaf: sub,
-    eax: regs.eax,
-    ebx: regs.ebx,
-    ecx: regs.ecx,
-    edx: regs.edx,
-  };
+  const e = cpuidExit;
+  e.level = c.nonRoot ? 2 : 1;
+  e.instructionLength = i.len;
+  e.leaf = leaf;
+  e.subleaf = sub;
+  e.eax = regs.eax;
+  e.ebx = regs.ebx;
+  e.ecx = regs.ecx;
+  e.edx = regs.edx;
   if (c.exits(e) === "reflected") {
     // Not a region helper (see cpu/jit/plan.ts): only the interpreter runs it.
     c.abandonForExit();
