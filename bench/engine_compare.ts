@@ -13,24 +13,11 @@
  */
 
 import { INSTRUCTIONS_PER_ITERATION } from "../guests/src/bench/model.ts";
+import { denoWallMs as wallMs, loadavgText, median } from "./whole_process.ts";
 
 const ITER = Number(Deno.args[0] ?? 3_000_000);
 const ROUNDS = Number(Deno.args[1] ?? 5);
 const ENGINES = ["interp", "jit"] as const;
-const root = new URL("../", import.meta.url).pathname;
-
-async function wallMs(args: string[], env: Record<string, string> = {}): Promise<[number, string]> {
-  const t0 = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const ms = performance.now() - t0;
-  return [ms, new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr)];
-}
 
 async function guest(bits: number, engine: string, iterations: number): Promise<number> {
   const [ms, text] = await wallMs([
@@ -48,12 +35,7 @@ async function guest(bits: number, engine: string, iterations: number): Promise<
   return ms;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-const load0 = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+const load0 = loadavgText();
 const mips: Record<string, number[]> = {};
 for (let r = 0; r < ROUNDS; r++) {
   for (const bits of [64, 32]) {
@@ -66,9 +48,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 console.log(
-  `${ITER} iterations, ${ROUNDS} rounds; loadavg before: ${load0}, after: ${
-    Deno.loadavg().map((x) => x.toFixed(2)).join(" ")
-  }`,
+  `${ITER} iterations, ${ROUNDS} rounds; loadavg before: ${load0}, after: ${loadavgText()}`,
 );
 for (const [k, v] of Object.entries(mips)) {
   console.log(

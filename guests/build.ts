@@ -83,6 +83,15 @@ export const IMAGES: readonly ImageSpec[] = [
   },
   { out: "bench64.elf", arch: 64, sources: BENCH },
   {
+    out: "smp_bench64.elf",
+    arch: 64,
+    sources: [
+      "guests/src/smp/smp_bench.c",
+      "guests/src/smp/smp_tramp.S",
+      "guests/src/bench/loop.S",
+    ],
+  },
+  {
     out: "fp64.elf",
     arch: 64,
     sources: ["guests/src/fp/fpwork.c", "guests/src/fp/fp_guest.c"],
