@@ -506,6 +506,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   }
   const l2 = cpu.nonRoot;
   const ifl = (cpu.fl & 0x200) !== 0;
+  const mtf = l2 && (cpu.windowRequests & 4) !== 0;
   if (cpu.injected.length > 0) {
     const ev = cpu.injected.shift()!;
     const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
@@ -528,6 +529,11 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
         offerEvent(cpu, (window & 1) !== 0 ? "interrupt-window" : "nmi-window");
       }
     }
+    busy = true;
+  } else if (mtf && offerEvent(cpu, "monitor-trap") === "reflected") {
+    // An MTF VM exit takes priority over NMIs, maskable interrupts and the
+    // window exits due on the same boundary (SDM Vol. 3C 26.7.2); they stay
+    // pending for the next boundary.
     busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
     // In non-root operation an NMI is offered as an exit first (NMI exiting).
@@ -563,9 +569,9 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     } else if ((open & 2) !== 0) {
       offerEvent(cpu, "nmi-window");
       busy = true;
-    } else if ((cpu.windowRequests & 4) !== 0) {
-      // Monitor trap flag: offered at every boundary (single-stepping L2).
-      offerEvent(cpu, "monitor-trap");
+    } else if (mtf) {
+      // Monitor trap flag, not due yet (no L2 instruction since VM entry):
+      // come back at the next boundary.
       busy = true;
     }
   }

@@ -76,15 +76,19 @@ Deno.test("vmx conformance: VMLAUNCH/VMRESUME errors and entry failures (vmx_ent
 
 Deno.test("vmx conformance: exceptions, interrupts, NMIs, windows, timer, MTF (vmx_events)", () => {
   const { out, m } = runImage("vmx_events.elf");
-  checkTap("vmx_events", out, 56);
+  checkTap("vmx_events", out, 58);
   const s = m.services.get(VMX_STATS, "test").snapshot();
-  assert.equal(s.l2ToL1[1], 4, "four external-interrupt exits (two self-IPIs, two LAPIC timer)");
+  assert.equal(
+    s.l2ToL1[1],
+    5,
+    "five external-interrupt exits (three self-IPIs, two LAPIC timer)",
+  );
   assert.equal(s.l2ToL1[2], 1, "one triple fault");
   assert.equal(s.l2ToL1[8], 2, "two NMI-window exits");
   assert.equal(
     s.l2ToL1[37],
-    4,
-    "four MTF exits (two single steps, one with TF, one after #UD delivery)",
+    6,
+    "six MTF exits (two single steps, one with TF, one after #UD delivery, two before an interrupt)",
   );
   assert.equal(s.l2ToL1[52], 6, "six preemption-timer exits");
   dispose(m);

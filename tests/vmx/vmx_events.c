@@ -425,6 +425,39 @@ static void test_preemption(void) {
 X(l2_mtf[], l2_mtf_1[], l2_mtf_2[], l2_mtf_end[]);
 L2_ASM("l2_mtf: mov $1, %eax\n l2_mtf_1: mov $2, %eax\n l2_mtf_2: add $3, %eax\n"
        "l2_mtf_end: vmcall\n jmp l2_mtf_end");
+X(l2_mtfi[], l2_mtfi_x[], l2_mtfi_end[]);
+L2_ASM("l2_mtfi: mov $0xFEE00300, %edx\n l2_mtfi_x: movl $0x40054, (%rdx)\n"
+       "l2_mtfi_end: vmcall\n jmp l2_mtfi_end");
+
+/* MTF and an external interrupt due on the same boundary: L2's store to the ICR sends itself
+   vector 0x54; the MTF VM exit has priority over the interrupt (SDM Vol. 3C 26.7.2: MTF VM exits
+   take priority over debug traps and lower-priority events, NMIs and interrupts among them), which
+   exits next with external-interrupt exiting. */
+static void test_mtf_before_interrupt(void) {
+  if (!can_proc(PROC_MTF) || !can_pin(PIN_EXT_INTR_EXITING) || !can_exit(EXIT_ACK_INTR)) {
+    t_skip(2, "MTF, external-interrupt exiting or acknowledge-on-exit not advertised");
+    return;
+  }
+  lapic_enable();
+  vw(EXIT_CONTROLS, base_ctl.exit | EXIT_ACK_INTR);
+  h_controls(PIN_EXT_INTR_EXITING, PROC_MTF, 0);
+  memset(&g, 0, sizeof g);
+  struct xit x = h_enter(l2_mtfi, 2);
+  bool first = xit_is(&x, EXIT_MTF, l2_mtfi_x);
+  x = h_run();
+  bool mtf = first && xit_is(&x, EXIT_MTF, l2_mtfi_end);
+  if (!mtf) xit_diag("MTF after the ICR write", &x);
+  t_ok(mtf, "MTF with a self-IPI pending after the same instruction: exit 37 first (reason %u)",
+       x.reason);
+  h_controls(PIN_EXT_INTR_EXITING, 0, 0);
+  x = h_run();
+  bool ext = xit_is(&x, EXIT_EXTERNAL_INTR, l2_mtfi_end) && x.intr == 0x80000054;
+  if (!ext) xit_diag("interrupt after the MTF exit", &x);
+  t_ok(ext, "then the interrupt exits (exit 1, interruption info 0x%x, want 0x80000054)", x.intr);
+  lapic_eoi();
+  vw(EXIT_CONTROLS, base_ctl.exit);
+  h_controls(0, 0, 0);
+}
 static void test_mtf(void) {
   if (!can_proc(PROC_MTF)) {
     t_skip(7, "monitor trap flag not advertised");
@@ -526,7 +559,7 @@ static void test_triple_fault(void) {
 }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  t_plan(56);
+  t_plan(58);
   if (!t_ok(h_init(), "VMXON and a VMCS for a 64-bit L2")) t_done();
   test_exceptions();
   test_external();
@@ -535,6 +568,7 @@ int kmain(uint32_t magic, uint32_t mbi) {
   test_intr_window();
   test_preemption();
   test_mtf();
+  test_mtf_before_interrupt();
   test_idt_vectoring();
   test_triple_fault();
   (void)magic;
