@@ -27,6 +27,7 @@ import {
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
 import { cr4Writable } from "../cpu/model.ts";
+import { DEBUGCTL_WRITABLE } from "../cpu/msr.ts";
 import { createNestedOps } from "../vmx/entry/ops.ts";
 import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
@@ -179,6 +180,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
       physBits: cpu.physBits,
       page1G: cpu.features.has("pdpe1gb"),
       cr4Bits: cr4Writable(cpu),
+      debugctlBits: DEBUGCTL_WRITABLE,
     });
     plugins.push(createVmxPlugin({}, createNestedOps, features));
   }

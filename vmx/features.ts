@@ -65,6 +65,12 @@ export interface VmxFeatures {
    * MSR lists, CR3, PDPTEs, EPTP) and EPT's reserved bits.
    */
   readonly physBits: number;
+  /**
+   * IA32_DEBUGCTL bits the CPU implements: the others are reserved, and VM
+   * entry with "load debug controls" fails when the guest field sets one
+   * (SDM Vol. 3C 27.3.1.1).
+   */
+  readonly debugctlBits: number;
 }
 
 /** The feature set of this version of nestvm. */
@@ -114,6 +120,8 @@ export const VMX_FEATURES: VmxFeatures = Object.freeze({
   // CPU engine accepts in CR4 (no OSFXSR/OSXMMEXCPT: the engine has no SSE).
   cr4Fixed1: 0x003321ff,
   physBits: 40,
+  // LBR and BTF: what WRMSR accepts (cpu/msr.ts DEBUGCTL_WRITABLE).
+  debugctlBits: 0x3,
 });
 
 /** The CPU-model facts the VMX feature set derives from. */
@@ -124,6 +132,8 @@ export interface VmxCpuFacts {
   readonly page1G: boolean;
   /** CR4 bits the CPU accepts (`cr4Writable` of the model): IA32_VMX_CR4_FIXED1. */
   readonly cr4Bits?: number;
+  /** IA32_DEBUGCTL bits WRMSR accepts: the bits VM entry may load. */
+  readonly debugctlBits?: number;
 }
 
 /**
@@ -138,6 +148,7 @@ export function vmxFeaturesFor(facts: VmxCpuFacts, base: VmxFeatures = VMX_FEATU
     physBits: facts.physBits,
     // A CR4 bit may be 1 in VMX operation exactly when the CPU supports it (SDM A.8).
     cr4Fixed1: facts.cr4Bits === undefined ? base.cr4Fixed1 : (facts.cr4Bits | 0x2000) >>> 0,
+    debugctlBits: facts.debugctlBits ?? base.debugctlBits,
     eptVpidCapLo: facts.page1G ? base.eptVpidCapLo : base.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
   });
 }

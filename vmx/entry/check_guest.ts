@@ -92,9 +92,6 @@ function granularityOk(limit: number, ar: number): boolean {
   return true;
 }
 
-/** DEBUGCTL bits that may be set (0-1, 6-15). */
-const DEBUGCTL_VALID = 0xffc3;
-
 /**
  * Run the guest-state checks of SDM 27.3.1. `mem` is used to read the
  * PDPTEs (PAE paging without EPT) and the VMCS link pointer's header.
@@ -121,7 +118,7 @@ export function checkGuest(
   }
   if ((entry & ENTRY.LOAD_DEBUG_CONTROLS) !== 0) {
     if (
-      (r32(d, O.GUEST_IA32_DEBUGCTL) & ~DEBUGCTL_VALID) !== 0 || rhi(d, O.GUEST_IA32_DEBUGCTL) !== 0
+      (r32(d, O.GUEST_IA32_DEBUGCTL) & ~f.debugctlBits) !== 0 || rhi(d, O.GUEST_IA32_DEBUGCTL) !== 0
     ) {
       return fail("guest DEBUGCTL reserved bits");
     }

@@ -242,6 +242,8 @@ const guestBreaks: [string, Partial<Record<FieldName, number | [number, number]>
   ["IA-32e guest without PAE", { GUEST_CR4: 0x2000 }, 0],
   ["CR3 beyond physical width", { GUEST_CR3: [0, 0x1000] }, 0],
   ["DEBUGCTL reserved bit", { VM_ENTRY_CONTROLS: LOAD_DBG, GUEST_IA32_DEBUGCTL: 0x4 }, 0],
+  // TR (bit 6) exists on some processors but not in this CPU model, whose WRMSR refuses it.
+  ["DEBUGCTL bit the model lacks", { VM_ENTRY_CONTROLS: LOAD_DBG, GUEST_IA32_DEBUGCTL: 0x40 }, 0],
   ["DR7 bits 63:32", { VM_ENTRY_CONTROLS: LOAD_DBG, GUEST_DR7: [0x400, 1] }, 0],
   ["SYSENTER_EIP not canonical", { GUEST_SYSENTER_EIP: [0, 0x12345] }, 0],
   ["TR.TI", { GUEST_TR_SELECTOR: 0x1c }, 0],
