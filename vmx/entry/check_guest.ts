@@ -94,12 +94,15 @@ function granularityOk(limit: number, ar: number): boolean {
 
 /**
  * Run the guest-state checks of SDM 27.3.1. `mem` is used to read the
- * PDPTEs (PAE paging without EPT) and the VMCS link pointer's header.
+ * PDPTEs (PAE paging without EPT) and the VMCS link pointer's header;
+ * `currentPtr` is the current-VMCS pointer, which the link pointer must
+ * differ from (-1: none given).
  */
 export function checkGuest(
   d: DataView,
   mem: GuestMemory,
   f: VmxFeatures = VMX_FEATURES,
+  currentPtr: number = -1,
 ): GuestCheckResult {
   const entry = r32(d, O.VM_ENTRY_CONTROLS);
   const pin = r32(d, O.PIN_BASED_VM_EXEC_CONTROL);
@@ -280,7 +283,12 @@ export function checkGuest(
     if ((linkLo & 0xfff) !== 0 || !physOk(linkHi, f.physBits)) {
       return fail("VMCS link pointer address", EntryFailQual.LINK_POINTER);
     }
-    const header = mem.read(linkHi * 0x100000000 + linkLo, 4);
+    const link = linkHi * 0x100000000 + linkLo;
+    // Outside SMM the link pointer must not be the current VMCS (27.3.1.5).
+    if (link === currentPtr) {
+      return fail("VMCS link pointer is the current VMCS", EntryFailQual.LINK_POINTER);
+    }
+    const header = mem.read(link, 4);
     if ((header & 0x7fffffff) !== VMCS12_REVISION_ID) {
       return fail("VMCS link pointer revision id", EntryFailQual.LINK_POINTER);
     }

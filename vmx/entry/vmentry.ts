@@ -86,7 +86,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   // The flags of a successful VMLAUNCH/VMRESUME are those of VMsucceed; a
   // failed entry reports through the exit, and VM exits set RFLAGS to 2.
   vmSucceed(v);
-  const qual = checkGuest(d, n.mem, n.features);
+  const qual = checkGuest(d, n.mem, n.features, cur?.ptr ?? -1);
   if (qual >= 0) {
     entryFailure(n, Reason.ENTRY_FAIL_GUEST_STATE, qual);
     return "reflected";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { entryFixture, GUEST_RIP, GUEST_RSP, HOST_RIP, HOST_RSP } from "./testing.ts";
+import { entryFixture, GUEST_RIP, GUEST_RSP, HOST_RIP, HOST_RSP, VMCS_GPA } from "./testing.ts";
 import { offerL2 } from "../testing.ts";
 import type { FieldName } from "../vmcs12/fields.ts";
 import { CAPS } from "./check_controls.ts";
@@ -301,6 +301,8 @@ const guestBreaks: [string, Partial<Record<FieldName, number | [number, number]>
   }, 0],
   ["VMCS link pointer unaligned", { VMCS_LINK_POINTER: 0x3008 }, 4],
   ["VMCS link pointer with a wrong revision id", { VMCS_LINK_POINTER: 0x3000 }, 4],
+  // Its header holds the right revision id, but it is the current VMCS (SDM 27.3.1.5).
+  ["VMCS link pointer is the current VMCS", { VMCS_LINK_POINTER: VMCS_GPA }, 4],
   ["NMI injection with STI blocking", {
     GUEST_INTERRUPTIBILITY_INFO: 1,
     GUEST_RFLAGS: 0x202,
