@@ -645,6 +645,21 @@ export function decR64(c: Cpu, i: Insn): void {
   g[d + 1] = h;
 }
 
+/** Specialised INC (`x` = 0) or DEC (`x` = 1) of a register of `size` bytes, or null. */
+export function fastIncDec(x: number, size: number): ((c: Cpu, i: Insn) => void) | null {
+  switch (x * 10 + size) {
+    case 4:
+      return incR32;
+    case 14:
+      return decR32;
+    case 8:
+      return incR64;
+    case 18:
+      return decR64;
+  }
+  return null;
+}
+
 /** TEST r32, r32. */
 export function testRR32(c: Cpu, i: Insn): void {
   const g = c.gpr;
@@ -689,3 +704,57 @@ export function testRI8(c: Cpu, i: Insn): void {
   u.size = 1;
   u.res = v & i.imm & 0xff;
 }
+
+/** Specialised TEST of a register of `size` bytes with a register or an immediate, or null. */
+export function fastTest(imm: boolean, size: number): ((c: Cpu, i: Insn) => void) | null {
+  switch ((imm ? 10 : 0) + size) {
+    case 4:
+      return testRR32;
+    case 14:
+      return testRI32;
+    case 8:
+      return testRR64;
+    case 11:
+      return testRI8;
+  }
+  return null;
+}
+
+/**
+ * Every handler in this file, for tables that list them (the compiler's
+ * plan: they touch only general registers and flags).
+ */
+export const GENERATED_HANDLERS: readonly ((c: Cpu, i: Insn) => void)[] = [
+  addRR32,
+  addRI32,
+  addRR64,
+  addRI64,
+  orRR32,
+  orRI32,
+  orRR64,
+  orRI64,
+  andRR32,
+  andRI32,
+  andRR64,
+  andRI64,
+  subRR32,
+  subRI32,
+  subRR64,
+  subRI64,
+  xorRR32,
+  xorRI32,
+  xorRR64,
+  xorRI64,
+  cmpRR32,
+  cmpRI32,
+  cmpRR64,
+  cmpRI64,
+  incR32,
+  decR32,
+  incR64,
+  decR64,
+  testRR32,
+  testRI32,
+  testRR64,
+  testRI8,
+];

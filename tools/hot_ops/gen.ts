@@ -27,6 +27,7 @@ import {
   TEST_FORMS,
   type TestForm,
   testName,
+  UNARY_INDEX,
   UNARY_OPS,
   unaryName,
   type UnaryOp,
@@ -208,8 +209,48 @@ export function hotAluFile(): string {
     ].join("\n"),
   );
   for (const o of UNARY_OPS) parts.push(unary(o));
+  parts.push(
+    lookup(
+      "Specialised INC (`x` = 0) or DEC (`x` = 1) of a register of `size` bytes, or null.",
+      "fastIncDec(x: number, size: number)",
+      "x * 10 + size",
+      UNARY_OPS.map((o) => [UNARY_INDEX[o.name] * 10 + o.size, unaryName(o)]),
+    ),
+  );
   for (const t of TEST_FORMS) parts.push(test(t));
+  parts.push(
+    lookup(
+      "Specialised TEST of a register of `size` bytes with a register or an immediate, or null.",
+      "fastTest(imm: boolean, size: number)",
+      "(imm ? 10 : 0) + size",
+      TEST_FORMS.map((t) => [(t.src === "imm" ? 10 : 0) + t.size, testName(t)]),
+    ),
+    [
+      "/**",
+      " * Every handler in this file, for tables that list them (the compiler's",
+      " * plan: they touch only general registers and flags).",
+      " */",
+      "export const GENERATED_HANDLERS: readonly ((c: Cpu, i: Insn) => void)[] = [",
+      ...generatedHandlers().map((n) => `  ${n},`),
+      "];",
+    ].join("\n"),
+  );
   return parts.join("\n\n") + "\n";
+}
+
+function lookup(doc: string, sig: string, key: string, cases: [number, string][]): string {
+  if (new Set(cases.map(([k]) => k)).size !== cases.length) {
+    throw new Error(`spec: ${sig}: two forms alike`);
+  }
+  return [
+    `/** ${doc} */`,
+    `export function ${sig}: ((c: Cpu, i: Insn) => void) | null {`,
+    `  switch (${key}) {`,
+    ...cases.map(([k, n]) => `    case ${k}:\n      return ${n};`),
+    "  }",
+    "  return null;",
+    "}",
+  ].join("\n");
 }
 
 // ------------------------------------------------------------- hot_table.ts

@@ -16,7 +16,18 @@ import {
   outputs,
   withSection,
 } from "./gen.ts";
-import { BINARY_FORMS, BINARY_OPS, binaryName, HOT, type HotEntry } from "./spec.ts";
+import {
+  BINARY_FORMS,
+  BINARY_OPS,
+  binaryName,
+  HOT,
+  type HotEntry,
+  TEST_FORMS,
+  testName,
+  UNARY_INDEX,
+  UNARY_OPS,
+  unaryName,
+} from "./spec.ts";
 import { hotId } from "../../cpu/hot_table.ts";
 import type { Handler } from "../../cpu/icache.ts";
 import * as A from "../../cpu/exec_alu.ts";
@@ -101,6 +112,15 @@ Deno.test("hot_ops: every generated handler is exported, hot, and fastAlu finds 
   }
   assert.equal(F.fastAlu(2, false, 4), null, "ADC has no specialised handler");
   assert.equal(F.FAST_ALU_HANDLERS.length, BINARY_OPS.length * BINARY_FORMS.length);
+  for (const o of UNARY_OPS) {
+    assert.equal(F.fastIncDec(UNARY_INDEX[o.name], o.size)?.name, unaryName(o));
+  }
+  assert.equal(F.fastIncDec(0, 2), null, "INC r16 has no specialised handler");
+  assert.equal(F.fastIncDec(2, 4), null, "NOT has no specialised handler");
+  for (const t of TEST_FORMS) assert.equal(F.fastTest(t.src === "imm", t.size)?.name, testName(t));
+  assert.equal(F.fastTest(true, 8), null, "TEST r64, imm has no specialised handler");
+  assert.equal(F.fastTest(false, 1), null, "TEST r8, r8 has no specialised handler");
+  assert.deepEqual(F.GENERATED_HANDLERS.map((h) => h.name), generatedHandlers());
 });
 
 Deno.test("hot_ops: the spec's checks pass the table as written and reject broken ones", () => {

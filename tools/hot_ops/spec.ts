@@ -4,9 +4,11 @@
  *
  * - `cpu/hot_alu.ts`: a handler per operation, form and size for the
  *   register-destination ALU operations ({@link BINARY_OPS}), INC/DEC
- *   ({@link UNARY_OPS}) and TEST ({@link TEST_FORMS}), the `fastAlu`
- *   lookup and the `FAST_ALU_HANDLERS` list (used by the block compiler's
- *   plan);
+ *   ({@link UNARY_OPS}) and TEST ({@link TEST_FORMS}); the lookups
+ *   `fastAlu`, `fastIncDec` and `fastTest` that `cpu/dispatch.ts` selects
+ *   them with (a form not described here gets the general handler); the
+ *   lists `FAST_ALU_HANDLERS` and `GENERATED_HANDLERS` for the block
+ *   compiler's plan;
  * - `cpu/hot_table.ts`: the dispatch ids ({@link HOT}, in order) and
  *   `hotId`;
  * - the run loop's `switch` in `cpu/cpu.ts` (a direct, inlinable call per
@@ -68,6 +70,9 @@ export interface UnaryOp {
   /** Operand size in bytes. */
   readonly size: 4 | 8;
 }
+
+/** `Insn.x` of INC and DEC as `dispatch.ts` sets it (the `fastIncDec` key). */
+export const UNARY_INDEX = { inc: 0, dec: 1 } as const;
 
 /** The INC/DEC handlers, in file order. */
 export const UNARY_OPS: readonly UnaryOp[] = [
