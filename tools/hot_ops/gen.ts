@@ -2,7 +2,9 @@
  * Writes the interpreter's hot-handler code from `tools/hot_ops/spec.ts`:
  *
  * - `cpu/hot_alu.ts` (whole file): the specialised ALU, INC/DEC and TEST
- *   handlers, `fastAlu` and `FAST_ALU_HANDLERS`;
+ *   handlers, the lookups `fastAlu`, `fastIncDec` and `fastTest` that
+ *   `cpu/dispatch.ts` selects them with, and the lists
+ *   `FAST_ALU_HANDLERS` and `GENERATED_HANDLERS` (the compiler's plan);
  * - `cpu/hot_table.ts` (whole file): the dispatch-id table and `hotId`;
  * - `cpu/cpu.ts`, between marker lines: the imports of the run loop's
  *   switch and the switch itself (a direct call per dispatch id).
