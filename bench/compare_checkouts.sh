@@ -3,14 +3,17 @@
 # nested round trips of two checkouts of nestvm, run alternately so both see
 # the same host load (e.g. a commit before a redesign and after it).
 # Usage: bench/compare_checkouts.sh BASE_DIR NEW_DIR [rounds]
-# NEW_DIR runs with --engine $ENGINE (default interp); BASE_DIR with its default.
+# NEW_DIR runs with --engine $ENGINE (default interp); BASE_DIR with --engine $BASE_ENGINE
+# if that is set, else with its default (the block compiler since it became the default:
+# set BASE_ENGINE=interp to compare interpreters).
 # Needs `deno` on PATH. Take the median of each column yourself.
 export NO_COLOR=1
 base=$1; new=$2; rounds=${3:-5}
 wall() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 for r in $(seq 1 $rounds); do
   for tree in "$base" "$new"; do
-    extra=(); [ "$tree" = "$new" ] && extra=(--engine "${ENGINE:-interp}")
+    extra=(); [ -n "${BASE_ENGINE:-}" ] && extra=(--engine "$BASE_ENGINE")
+    [ "$tree" = "$new" ] && extra=(--engine "${ENGINE:-interp}")
     for bits in 64 32; do
       t1=$(cd "$tree" && wall deno run -A cli.ts -kernel guests/build/bench$bits.elf -append iterations=300000 "${extra[@]}")
       t2=$(cd "$tree" && wall deno run -A cli.ts -kernel guests/build/bench$bits.elf -append iterations=3000000 "${extra[@]}")

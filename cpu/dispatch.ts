@@ -96,21 +96,18 @@ export function selectHandler(i: Insn): Handler {
       }
       return selectSse(i) ?? Y.sse;
     // ---- unary group ----
+    // Register forms with a generated handler (tools/hot_ops/spec.ts) use it.
     case Op.TEST_EbGb:
       i.y = 2;
-      return A.test;
+      return (reg ? F.fastTest(false, 1) : null) ?? A.test;
     case Op.TEST_EvGv:
-      if (reg && i.opSize === 32) return F.testRR32;
-      if (reg && i.opSize === 64) return F.testRR64;
-      return A.test;
+      return (reg ? F.fastTest(false, i.osz) : null) ?? A.test;
     case Op.TEST_EbIb:
       i.y = 3;
-      if (reg) return F.testRI8;
-      return A.test;
+      return (reg ? F.fastTest(true, 1) : null) ?? A.test;
     case Op.TEST_EvIz:
       i.y = 1;
-      if (reg && i.opSize === 32) return F.testRI32;
-      return A.test;
+      return (reg ? F.fastTest(true, i.osz) : null) ?? A.test;
     case Op.NOT_Eb:
     case Op.NOT_Ev:
     case Op.NEG_Eb:
@@ -128,11 +125,7 @@ export function selectHandler(i: Insn): Handler {
         : op === Op.NOT_Eb || op === Op.NOT_Ev
         ? 2
         : 3;
-      if (reg && !byte && i.x < 2 && (i.opSize === 32 || i.opSize === 64)) {
-        if (i.opSize === 32) return i.x === 0 ? F.incR32 : F.decR32;
-        return i.x === 0 ? F.incR64 : F.decR64;
-      }
-      return A.unary;
+      return (reg && !byte ? F.fastIncDec(i.x, i.osz) : null) ?? A.unary;
     }
     case Op.MUL_Eb:
     case Op.MUL_Ev:
@@ -542,46 +535,4 @@ export function selectHandler(i: Insn): Handler {
       return V.vmx;
   }
   return Y.undef;
-}
-
-/** Hot handlers with a direct call in the run loop, by their dispatch id. */
-const HOT: Handler[] = [
-  Y.undef,
-  A.aluRegDst,
-  D.movRR,
-  H.movGMf,
-  H.movMGf,
-  H.jccF,
-  A.aluEdst,
-  A.aluGdst,
-  H.leaF,
-  H.shiftR32I,
-  A.test,
-  H.imulR,
-  D.pushR,
-  D.popR,
-  C.callRel,
-  C.retNear,
-  C.jmpRel,
-  D.movEI,
-  D.movx,
-  // The 24 generated ALU handlers, in the order the run loop's switch expects.
-  ...F.FAST_ALU_HANDLERS,
-  F.incR32,
-  F.decR32,
-  F.incR64,
-  F.decR64,
-  F.testRR32,
-  F.testRI32,
-  F.testRR64,
-  H.shiftR64I,
-  F.testRI8,
-  H.movzxR8,
-  Y.nop,
-];
-
-/** The run loop's direct-dispatch id for handler `h` (0 if it is not hot). */
-export function hotId(h: Handler): number {
-  const k = HOT.indexOf(h);
-  return k > 0 ? k : 0;
 }

@@ -16,7 +16,8 @@ import { decode, DecodedInsn } from "./decode/mod.ts";
 import { CpuFault, Vec } from "./fault.ts";
 import { Acc, dropWriteFrame } from "./memory.ts";
 import { translate } from "./paging.ts";
-import { hotId, selectHandler } from "./dispatch.ts";
+import { selectHandler } from "./dispatch.ts";
+import { hotId } from "./hot_table.ts";
 import type { JitBlock } from "./jit/block.ts";
 
 /** An instruction handler: executes `i` on `cpu` (RIP already points past it). */
@@ -46,7 +47,7 @@ export class Insn extends DecodedInsn {
   d64 = 0;
   /** Physical frame of the bytes in the next page for a page-crossing instruction, else -1. */
   frame2: number = -1;
-  /** Direct-dispatch id of hot handlers in the run loop (0 = call `h`). */
+  /** Direct-dispatch id of hot handlers in the run loop (`hot_table.ts`; 0 = call `h`). */
   f = 0;
   /** Effective-address shape: 0 generic, 1 64-bit base only, 2 32-bit base(+index), 3 RIP-relative, 4 64-bit base+index. */
   eaMode = 0;
