@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DEFAULT_ENGINE } from "../plugins/pc_machine.ts";
 import { parseIntOption } from "../plugins/spec.ts";
 import { parseCpuSpec } from "./cpu_spec.ts";
 import { DEFAULT_GDB_ADDRESS, type GdbAddress, parseGdbAddress } from "../debug/gdb/address.ts";
@@ -372,8 +373,8 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--engine"],
     kind: "string",
     arg: "interp|jit",
-    /** Show help (--help). */
-    help: "execution engine: the interpreter, or with the block compiler (default interp)",
+    help:
+      `execution engine: the interpreter, or with the block compiler (default ${DEFAULT_ENGINE})`,
     apply: (o, v) => {
       if (v !== "interp" && v !== "jit") return `--engine must be interp or jit, got "${v}"`;
       o.engine = v;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { helpText, parseArgs, parseMemorySize } from "./args.ts";
+import { DEFAULT_ENGINE } from "../plugins/pc_machine.ts";
 
 Deno.test("args: QEMU spellings parse like the double-dash ones", () => {
   const r = parseArgs([
@@ -141,4 +142,6 @@ Deno.test("args: --engine selects interp or jit, anything else is an error", () 
   assert.ok(c.ok && c.options.engine === undefined);
   const d = parseArgs(["--kernel", "k.elf", "--engine", "fast"]);
   assert.ok(!d.ok && /--engine must be interp or jit/.test(d.error));
+  // The help names the default the machine really uses.
+  assert.match(helpText(), new RegExp(`block compiler \\(default ${DEFAULT_ENGINE}\\)`));
 });
