@@ -15,7 +15,12 @@
  */
 import assert from "node:assert/strict";
 import { loadX87Vectors, type X87Vector } from "./data/x87_vectors.ts";
-import { diffX87, type X87Outcome, X87Replayer } from "./x87_vectors_engine.ts";
+import {
+  diffX87,
+  recordingModel,
+  type X87Outcome,
+  X87Replayer,
+} from "./x87_vectors_engine.ts";
 
 /** One-unit mismatches allowed per transcendental instruction (measured on the committed file). */
 const NEAR_BUDGET: Record<string, number> = {
@@ -73,7 +78,7 @@ Deno.test("x87 vectors recorded on hardware replay bit-exactly", async () => {
     data.cpu.some((l) => l.includes("AuthenticAMD")),
     "recording CPU missing in the header",
   );
-  const r = new X87Replayer();
+  const r = new X87Replayer(recordingModel(data.cpu));
   const exactFail: string[] = [];
   const nearCount = new Map<string, number>();
   const perOp = new Map<string, number>();

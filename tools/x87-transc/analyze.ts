@@ -187,6 +187,16 @@ export function frac(c: Case): number {
   return Number(c.exact.x & ((1n << GB) - 1n)) / 2 ** G;
 }
 
+/** The committed vector file. */
+export const DEFAULT_VECTORS: URL = new URL("../../tests/data/x87_vectors.txt.gz", import.meta.url);
+
+/** Split `--file PATH` (default {@link DEFAULT_VECTORS}) from the other command-line arguments. */
+export function fileArg(args: string[]): { file: string | URL; rest: string[] } {
+  const i = args.indexOf("--file");
+  if (i < 0) return { file: DEFAULT_VECTORS, rest: args };
+  return { file: args[i + 1], rest: [...args.slice(0, i), ...args.slice(i + 2)] };
+}
+
 /** Load and parse a vectors file (gzip). */
 export async function loadFile(path: string | URL): Promise<X87Vector[]> {
   const gz = await Deno.readFile(path);

@@ -96,6 +96,11 @@ function ylog(y: Operand, k: bigint, p: bigint, q: bigint): Real {
   return real(y.s, y.m * num, den, y.e - 63);
 }
 
+/** k + log2((1 + z)/(1 - z)) for z = p/q (|z| < 1/2). */
+export function log2Atanh(k: bigint, p: bigint, q: bigint): Real {
+  return ylog({ s: 0, e: 0, m: 1n << 63n }, k, p, q);
+}
+
 /** y * log2(x) for x > 0, x != 1. */
 export function fyl2x(y: Operand, x: Operand): Real {
   const big = x.m > 0xb504f333f9de6484n; // m/2^63 > sqrt 2
@@ -169,4 +174,20 @@ export function trig(x: Operand, pi: PiApprox): { sin: Real; cos: Real; tan: Rea
   const cos = [cosT(0), sinT(1), cosT(1), sinT(0)][q];
   const tan = (q & 1) === 0 ? real(neg, T * sb, c, te) : real(neg ^ 1, c, T * sb, -te);
   return { sin, cos, tan };
+}
+
+/** e^t - 1 for |t| < 1 (t may be an unnormalized operand: value m * 2^(e - 63)). */
+export function expm1(t: Operand): Real {
+  const sh = t.e - 63 + PREC;
+  const m = t.s !== 0 ? -t.m : t.m;
+  const tf = sh >= 0 ? m << BigInt(sh) : m >> BigInt(-sh);
+  return real(0, m * expm1Bracket(tf), 1n, t.e - 63 - PREC);
+}
+
+/** atan(r) for 0 <= r <= 1 (r may be an unnormalized operand). */
+export function atan(r: Operand): Real {
+  const sh = r.e - 63 + PREC;
+  const rf = sh >= 0 ? r.m << BigInt(sh) : r.m >> BigInt(-sh);
+  if (rf <= ONE >> 2n) return real(0, r.m * atanBracket(rf), 1n, r.e - 63 - PREC);
+  return real(0, atanFixed(rf), 1n, -PREC);
 }
