@@ -88,28 +88,40 @@ if (import.meta.main) {
   const vectors = await loadFile(fileArg(Deno.args).file);
   const f2 = vectors.filter((v) => v.op.name === "f2xm1");
   const at = vectors.filter((v) => v.op.name === "fpatan");
-  console.log(`f2xm1 correctly rounded: ${count(f2, (v) => {
-    const x = ref.operand(v.a);
-    return x === null || x.e >= 0 ? null : ref.f2xm1(x);
-  })}`);
-  console.log(`fpatan correctly rounded: ${count(at, (v) => {
-    const x = ref.operand(v.a), y = ref.operand(v.b);
-    return x === null || y === null ? null : ref.fpatan(y, x);
-  })}`);
+  console.log(`f2xm1 correctly rounded: ${
+    count(f2, (v) => {
+      const x = ref.operand(v.a);
+      return x === null || x.e >= 0 ? null : ref.f2xm1(x);
+    })
+  }`);
+  console.log(`fpatan correctly rounded: ${
+    count(at, (v) => {
+      const x = ref.operand(v.a), y = ref.operand(v.b);
+      return x === null || y === null ? null : ref.fpatan(y, x);
+    })
+  }`);
   for (const mode of ["nearest", "trunc"] as const) {
     for (const p of [64, 65, 66, 67, 68, 69, 70, 72]) {
       const cols: string[] = [];
-      for (const [name, m] of Object.entries(fileArg(Deno.args).rest[0] === "fpatan" ? {} : f2xm1Models(p, mode))) {
-        cols.push(`${name}: ${count(f2, (v) => {
-          const x = ref.operand(v.a);
-          return x === null || x.e >= 0 ? null : m(x);
-        })}`);
+      for (
+        const [name, m] of Object.entries(
+          fileArg(Deno.args).rest[0] === "fpatan" ? {} : f2xm1Models(p, mode),
+        )
+      ) {
+        cols.push(`${name}: ${
+          count(f2, (v) => {
+            const x = ref.operand(v.a);
+            return x === null || x.e >= 0 ? null : m(x);
+          })
+        }`);
       }
       for (const [name, m] of Object.entries(atanModels(p, mode))) {
-        cols.push(`fpatan ${name}: ${count(at, (v) => {
-          const x = ref.operand(v.a), y = ref.operand(v.b);
-          return x === null || y === null ? null : m(y, x);
-        })}`);
+        cols.push(`fpatan ${name}: ${
+          count(at, (v) => {
+            const x = ref.operand(v.a), y = ref.operand(v.b);
+            return x === null || y === null ? null : m(y, x);
+          })
+        }`);
       }
       console.log(`${mode} p=${p}  f2xm1 ${cols.join("  ")}`);
     }

@@ -62,7 +62,9 @@ function exponentOf(r: Real): number {
   let e = r.num.toString(2).length - r.den.toString(2).length + r.exp2;
   const lt = (k: number) => {
     // r < 2^k ?
-    return k - r.exp2 >= 0 ? r.num < r.den << BigInt(k - r.exp2) : r.num << BigInt(r.exp2 - k) < r.den;
+    return k - r.exp2 >= 0
+      ? r.num < r.den << BigInt(k - r.exp2)
+      : r.num << BigInt(r.exp2 - k) < r.den;
   };
   while (lt(e)) e--;
   while (!lt(e + 1)) e++;
@@ -122,7 +124,9 @@ export function score(
     if (r) bad++;
     if (c1) badC1++;
     if ((r || c1) && log) {
-      console.log(`  line ${v.line} fcw ${v.fcw.toString(16)} x ${v.a} y ${v.b}: ${r ? "result" : "C1"}`);
+      console.log(
+        `  line ${v.line} fcw ${v.fcw.toString(16)} x ${v.a} y ${v.b}: ${r ? "result" : "C1"}`,
+      );
     }
   }
   return [bad, badC1, n];
@@ -130,7 +134,9 @@ export function score(
 
 if (import.meta.main) {
   const files: (string | URL)[] = [];
-  for (let i = 0; i < Deno.args.length; i++) if (Deno.args[i] === "--file") files.push(Deno.args[++i]);
+  for (let i = 0; i < Deno.args.length; i++) {
+    if (Deno.args[i] === "--file") files.push(Deno.args[++i]);
+  }
   if (files.length === 0) files.push(DEFAULT_VECTORS);
   const lists = await Promise.all(
     files.map(async (f) => (await loadFile(f)).filter((v) => v.op.name === "fpatan")),
@@ -141,22 +147,22 @@ if (import.meta.main) {
     for (const rb of extra ? [68] : [66, 67, 68, 69, 70]) {
       for (const pm of ["nearest", "trunc"] as const) {
         for (const pb of extra ? [66] : [0, 64, 65, 66, 67, 68, 69, 70, 71, 72, 74, 76, 80]) {
-         for (const qb of extra ? [0, 68, 69, 70, 72, 76, 80, 96, 128] : [0]) {
-          for (const qm of extra ? ["nearest", "trunc"] as const : ["nearest"] as const) {
-          for (const ab of extra ? [0, 68, 70, 72, 76, 80, 96, 128] : [0]) {
-          const p: AtanParams = { rb, rm, pb, pm, qb, qm, ab };
-          const s = lists.map((l) => score(l, (y, x) => atanModel(y, x, p)));
-          const total = s.reduce((a, b) => a + b[0] + b[1], 0);
-          rows.push([
-            total,
-            `ratio ${rb} ${rm}, pi ${pb || "exact"} ${pb ? pm : ""}, sum ${qb || "exact"} ${
-              qb ? qm : ""
-            }, atan ${ab || "exact"}: ` +
-            s.map((c) => `${c[0]}+${c[1]}/${c[2]}`).join("  "),
-          ]);
+          for (const qb of extra ? [0, 68, 69, 70, 72, 76, 80, 96, 128] : [0]) {
+            for (const qm of extra ? ["nearest", "trunc"] as const : ["nearest"] as const) {
+              for (const ab of extra ? [0, 68, 70, 72, 76, 80, 96, 128] : [0]) {
+                const p: AtanParams = { rb, rm, pb, pm, qb, qm, ab };
+                const s = lists.map((l) => score(l, (y, x) => atanModel(y, x, p)));
+                const total = s.reduce((a, b) => a + b[0] + b[1], 0);
+                rows.push([
+                  total,
+                  `ratio ${rb} ${rm}, pi ${pb || "exact"} ${pb ? pm : ""}, sum ${qb || "exact"} ${
+                    qb ? qm : ""
+                  }, atan ${ab || "exact"}: ` +
+                  s.map((c) => `${c[0]}+${c[1]}/${c[2]}`).join("  "),
+                ]);
+              }
+            }
           }
-          }
-         }
         }
       }
     }

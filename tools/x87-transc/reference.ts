@@ -73,12 +73,6 @@ function real(s: number, num: bigint, den: bigint, exp2: number): Real {
   return { s, num, den, exp2 };
 }
 
-/** Fixed-point (PREC fraction bits) value of m * 2^(e - 63), truncated. */
-function fixed(m: bigint, e: number): bigint {
-  const sh = e - 63 + PREC;
-  return sh >= 0 ? m << BigInt(sh) : m >> BigInt(-sh);
-}
-
 /** 2^x - 1 for 0 < |x| < 1. */
 export function f2xm1(x: Operand): Real {
   const ml = x.m * LN2 * (x.s !== 0 ? -1n : 1n); // x ln2 * 2^(63 - e + CF)
@@ -87,7 +81,7 @@ export function f2xm1(x: Operand): Real {
   return real(0, ml * expm1Bracket(tf), 1n, x.e - 63 - Number(CF) - PREC);
 }
 
-/** k + log2((base + p... )): value of y * (k + 2 atanh(p/q) / ln2). */
+/** y * (k + 2 atanh(p/q) / ln 2) for |p/q| < 1/2. */
 function ylog(y: Operand, k: bigint, p: bigint, q: bigint): Real {
   const zf = (p << P) / q - (p < 0n ? 1n : 0n);
   const ahb = atanhBracket(zf);

@@ -48,7 +48,9 @@ function div(a: Real, b: Real): Real {
 }
 
 if (import.meta.main) {
-  const ops = fileArg(Deno.args).rest.length > 0 ? fileArg(Deno.args).rest : ["fptan", "fsin", "fcos", "fsincos"];
+  const ops = fileArg(Deno.args).rest.length > 0
+    ? fileArg(Deno.args).rest
+    : ["fptan", "fsin", "fcos", "fsincos"];
   const vectors = await loadFile(fileArg(Deno.args).file);
   for (const op of ops) {
     const list = vectors.filter((v) => v.op.name === op);
@@ -78,7 +80,9 @@ if (import.meta.main) {
             }
           }
           console.log(
-            `${op} t${tBits || "exact"} sin/cos ${fMode}${p ? " p=" + p : ""}: ${bad}+${badC1}/${n}`,
+            `${op} t${tBits || "exact"} sin/cos ${fMode}${
+              p ? " p=" + p : ""
+            }: ${bad}+${badC1}/${n}`,
           );
         }
       }

@@ -75,43 +75,68 @@ type LogModel = (x: Operand) => Real;
 
 function variants(op: string, p: number, mode: Mode): Record<string, LogModel> {
   const r = (v: Real) => roundBits(v, p, mode).r;
-  // z = (m - 1)/(m + 1) kept in p bits, log2 m = 2 atanh(z)/ln 2 from it, summed with k.
-  const viaZ = (x: Operand, sqrtRange: boolean, roundLm: boolean): Real => {
+  // z = (m - 1)/(m + 1) kept in p bits, log2 m = 2 atanh(z)/ln 2 from it; then
+  // L = k + log2 m, with log2 m and/or the sum kept in p bits.
+  const viaZ = (x: Operand, sqrtRange: boolean, roundLm: boolean, roundSum: boolean): Real => {
     const big = sqrtRange ? x.m > 0xb504f333f9de6484n : false;
     const base = big ? 1n << 64n : 1n << 63n;
-    const k = BigInt(big ? x.e + 1 : x.e);
-    const z = roundBits({ s: 0, num: x.m - base, den: x.m + base, exp2: 0 }, p, mode).r;
-    const zs = x.m < base ? -z.num : z.num;
-    if (zs === 0n) return int(Number(k));
-    const lm = log2Atanh(0n, zs, 1n << BigInt(-z.exp2));
-    return r(add(int(Number(k)), roundLm ? r(lm) : lm));
+    const k = big ? x.e + 1 : x.e;
+    const pz = x.m - base;
+    if (pz === 0n) return int(k);
+    const z = roundBits({ s: 0, num: pz < 0n ? -pz : pz, den: x.m + base, exp2: 0 }, p, mode).r;
+    const lm0 = log2Atanh(0n, pz < 0n ? -z.num : z.num, 1n << BigInt(-z.exp2));
+    const lm = roundLm ? r(lm0) : lm0;
+    const sum = add(int(k), lm);
+    return roundSum ? r(sum) : sum;
   };
   if (op === "fyl2xp1") {
     return {
       L: (x) => r(ref.fyl2xp1(ONE, x)),
       "z=r(x/(2+x))": (x) => {
         const px = x.s !== 0 ? -x.m : x.m;
-        const z = roundBits({ s: 0, num: px < 0n ? -px : px, den: (1n << BigInt(64 - x.e)) + px, exp2: 0 }, p, mode).r;
+        const z = roundBits(
+          { s: 0, num: px < 0n ? -px : px, den: (1n << BigInt(64 - x.e)) + px, exp2: 0 },
+          p,
+          mode,
+        ).r;
         return r(log2Atanh(0n, px < 0n ? -z.num : z.num, 1n << BigInt(-z.exp2)));
       },
       "z=r(x/(2+x)), L exact": (x) => {
         const px = x.s !== 0 ? -x.m : x.m;
-        const z = roundBits({ s: 0, num: px < 0n ? -px : px, den: (1n << BigInt(64 - x.e)) + px, exp2: 0 }, p, mode).r;
+        const z = roundBits(
+          { s: 0, num: px < 0n ? -px : px, den: (1n << BigInt(64 - x.e)) + px, exp2: 0 },
+          p,
+          mode,
+        ).r;
         return log2Atanh(0n, px < 0n ? -z.num : z.num, 1n << BigInt(-z.exp2));
       },
     };
   }
   return {
     "L=r(log2 x)": (x) => r(ref.fyl2x(ONE, x)),
+    "L=e+r(log2 m),m in [1,2)": (x) => {
+      const m: Operand = { s: 0, e: 0, m: x.m };
+      const lm = x.m === 1n << 63n ? int(0) : r(ref.fyl2x(ONE, m));
+      return add(int(x.e), lm);
+    },
+    "L=k+r(log2 m),m near 1": (x) => {
+      const big = x.m > 0xb504f333f9de6484n;
+      const m: Operand = { s: 0, e: big ? -1 : 0, m: x.m };
+      const lm = x.m === 1n << 63n ? int(0) : r(ref.fyl2x(ONE, m));
+      return add(int(big ? x.e + 1 : x.e), lm);
+    },
     "L=r(e+r(log2 m)),m in [1,2)": (x) => {
       const m: Operand = { s: 0, e: 0, m: x.m };
       const lm = x.m === 1n << 63n ? int(0) : r(ref.fyl2x(ONE, m));
       return r(add(int(x.e), lm));
     },
-    "z in [sqrt.5,sqrt2), L=r(k+lm)": (x) => viaZ(x, true, false),
-    "z in [sqrt.5,sqrt2), L=r(k+r(lm))": (x) => viaZ(x, true, true),
-    "z in [1,2), L=r(k+lm)": (x) => viaZ(x, false, false),
-    "z in [1,2), L=r(k+r(lm))": (x) => viaZ(x, false, true),
+    "z~1 r(k+lm)": (x) => viaZ(x, true, false, true),
+    "z~1 r(k+r(lm))": (x) => viaZ(x, true, true, true),
+    "z~1 k+r(lm)": (x) => viaZ(x, true, true, false),
+    "z~1 k+lm": (x) => viaZ(x, true, false, false),
+    "z[1,2) r(k+lm)": (x) => viaZ(x, false, false, true),
+    "z[1,2) k+r(lm)": (x) => viaZ(x, false, true, false),
+    "z[1,2) k+lm": (x) => viaZ(x, false, false, false),
     "L=r(k+r(log2 m)),m near 1": (x) => {
       const big = x.m > 0xb504f333f9de6484n;
       const m: Operand = { s: 0, e: big ? -1 : 0, m: x.m };
@@ -136,7 +161,7 @@ if (import.meta.main) {
     const list = vectors.map((v) => v.op.name === op ? inDomain(op, v) : null);
     for (const mode of ["nearest", "trunc"] as const) {
       for (const q of [0]) {
-        for (let p = 66; p <= 70; p++) {
+        for (const p of (Deno.env.get("P") ?? "66,67,68,69,70").split(",").map(Number)) {
           const vs = variants(op, p, mode);
           const cols: string[] = [];
           for (const [name, lm] of Object.entries(vs)) {
