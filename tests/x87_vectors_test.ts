@@ -18,12 +18,7 @@
  */
 import assert from "node:assert/strict";
 import { loadX87Vectors, type X87Vector } from "./data/x87_vectors.ts";
-import {
-  diffX87,
-  recordingModel,
-  type X87Outcome,
-  X87Replayer,
-} from "./x87_vectors_engine.ts";
+import { diffX87, recordingModel, type X87Outcome, X87Replayer } from "./x87_vectors_engine.ts";
 
 /**
  * Mismatches allowed per transcendental instruction (measured on the
