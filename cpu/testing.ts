@@ -7,6 +7,7 @@
  */
 
 import { Cpu } from "./cpu.ts";
+import type { CpuModel } from "./model.ts";
 import type { ExitDisposition, VmExit } from "../core/vmexit.ts";
 import { PhysicalMemory } from "../mm/physical.ts";
 import { reloadPaging } from "./paging.ts";
@@ -34,8 +35,8 @@ export interface TestCpu {
   time: { ns: number };
 }
 
-/** Create a vCPU over `mib` MiB of RAM. */
-export function makeCpu(mib = 8): TestCpu {
+/** Create a vCPU over `mib` MiB of RAM (the default CPU model unless `model` is given). */
+export function makeCpu(mib = 8, model?: CpuModel): TestCpu {
   const mem = new PhysicalMemory({ dirtyLog: false });
   mem.addRam(0, mib * 1024 * 1024);
   const t: TestCpu = {
@@ -52,6 +53,7 @@ export function makeCpu(mib = 8): TestCpu {
       return t.onExit(e);
     },
     now: () => t.time.ns + t.cpu.retired,
+    model,
   });
   return t;
 }

@@ -8,6 +8,25 @@
  */
 import { enter64, installIdt, LAYOUT, makeCpu, type TestCpu } from "../cpu/testing.ts";
 import type { X87Op, X87Vector } from "./data/x87_vectors.ts";
+import { type CpuModel, defaultModel } from "../cpu/model.ts";
+
+/**
+ * The default CPU model with the vendor, family, model and stepping of the
+ * recording host, from the vectors file's `# cpu:` header lines
+ * ("vendor_id : AuthenticAMD", "cpu family : 26", ...).
+ */
+export function recordingModel(cpu: string[]): CpuModel {
+  const m = defaultModel();
+  const field = (name: string): string | undefined => {
+    const l = cpu.find((x) => x.split(":")[0].trim() === name);
+    return l === undefined ? undefined : l.slice(l.indexOf(":") + 1).trim();
+  };
+  m.vendor = field("vendor_id") ?? m.vendor;
+  m.family = Number(field("cpu family") ?? m.family);
+  m.model = Number(field("model") ?? m.model);
+  m.stepping = Number(field("stepping") ?? m.stepping);
+  return m;
+}
 
 const CTX = LAYOUT.data;
 
@@ -83,11 +102,13 @@ function hexFrom(mem: TestCpu["mem"], addr: number): string {
 
 /** A reusable 64-bit engine for replaying vectors. */
 export class X87Replayer {
-  private t: TestCpu = makeCpu();
+  private t: TestCpu;
   private code = new Map<X87Op, number>();
   private next = LAYOUT.code;
 
-  constructor() {
+  /** `model`: the CPU model to run on (the recording host's, see {@link recordingModel}). */
+  constructor(model?: CpuModel) {
+    this.t = makeCpu(8, model);
     enter64(this.t);
     installIdt(this.t, true);
   }

@@ -4,29 +4,38 @@
  * the engine: the same instruction bytes run in 64-bit mode and the status
  * word, tag word, registers, memory operand and RFLAGS must be identical.
  *
- * Transcendental instructions (F2XM1, FSIN, FCOS, FSINCOS, FPTAN, FPATAN,
- * FYL2X, FYL2XP1): the engine rounds the exact result once; the recording
- * CPU's microcode is not correctly rounded in every case (e.g. its FPTAN(1)
- * is one unit above the correctly rounded tan 1). For those, a mismatch is
+ * The engine runs on the recording host's CPU model (vendor, family, model
+ * and stepping from the file's header), so FPATAN follows the AMD Zen
+ * microcode model of cpu/fpu/transc_amd.ts. The other transcendental
+ * instructions (F2XM1, FSIN, FCOS, FSINCOS, FPTAN, FYL2X, FYL2XP1) round the
+ * exact result once; the recording CPU's microcode is not correctly rounded
+ * in every case (e.g. its FPTAN(1) is one unit above the correctly rounded
+ * tan 1; tools/x87-transc/ has the analysis). For those, a mismatch is
  * allowed only as a one-unit difference of the result with C1 (and the
- * precision/underflow flags that follow from that unit) differing, and the
- * number of such cases per instruction is capped at the figure measured
- * when this test was written, so any regression fails.
+ * precision/underflow flags that follow from that unit) differing, or as a
+ * C1-only difference with identical registers, and the number of each per
+ * instruction is capped at the figure measured, so any regression fails.
  */
 import assert from "node:assert/strict";
 import { loadX87Vectors, type X87Vector } from "./data/x87_vectors.ts";
-import { diffX87, type X87Outcome, X87Replayer } from "./x87_vectors_engine.ts";
+import { diffX87, recordingModel, type X87Outcome, X87Replayer } from "./x87_vectors_engine.ts";
 
-/** One-unit mismatches allowed per transcendental instruction (measured on the committed file). */
-const NEAR_BUDGET: Record<string, number> = {
-  f2xm1: 23,
-  fsin: 3,
-  fcos: 1,
-  fsincos: 5,
-  fptan: 193,
-  fpatan: 42,
-  fyl2x: 80,
-  fyl2xp1: 55,
+/**
+ * Mismatches allowed per transcendental instruction (measured on the
+ * committed file): `unit` results one unit off, `c1` identical registers
+ * with C1 (and PE/UE) differing.
+ */
+const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
+  f2xm1: { unit: 18, c1: 5 },
+  fsin: { unit: 2, c1: 1 },
+  fcos: { unit: 1, c1: 0 },
+  fsincos: { unit: 5, c1: 0 },
+  fptan: { unit: 121, c1: 72 },
+  // AMD Zen model: every result exact; C1 differs for x = 0.5, y = 1 + 2^-53
+  // and x = 1 + 2^-24, y = 1.5 (see cpu/fpu/transc_amd.ts).
+  fpatan: { unit: 0, c1: 2 },
+  fyl2x: { unit: 22, c1: 58 },
+  fyl2xp1: { unit: 36, c1: 19 },
 };
 
 /**
@@ -50,20 +59,25 @@ function ordinal(h: string): bigint {
   return BigInt(se) * (1n << 63n) + (m - (1n << 63n));
 }
 
-/** True if the outcome differs from the vector only by one unit in results and in C1/PE/UE. */
-function near(v: X87Vector, o: X87Outcome): boolean {
-  if (o.fault >= 0 || (v.fsw & ~0x230) !== (o.fsw & ~0x230)) return false;
-  if (v.memOut !== o.memOut || v.flags !== (o.flags & 0x8d5)) return false;
+/**
+ * "c1" if the outcome differs from the vector only in C1/PE/UE, "unit" if
+ * also by one unit in results, null otherwise.
+ */
+function near(v: X87Vector, o: X87Outcome): "unit" | "c1" | null {
+  if (o.fault >= 0 || (v.fsw & ~0x230) !== (o.fsw & ~0x230)) return null;
+  if (v.memOut !== o.memOut || v.flags !== (o.flags & 0x8d5)) return null;
+  let kind: "unit" | "c1" = "c1";
   for (let i = 0; i < 8; i++) {
     const a = v.regs[i], b = o.regs[i];
     if (a === b) continue;
     if (a === "-" || b === "-" || (parseInt(a[0], 16) >= 8) !== (parseInt(b[0], 16) >= 8)) {
-      return false;
+      return null;
     }
     const d = ordinal(a) - ordinal(b);
-    if (d !== 1n && d !== -1n) return false;
+    if (d !== 1n && d !== -1n) return null;
+    kind = "unit";
   }
-  return true;
+  return kind;
 }
 
 Deno.test("x87 vectors recorded on hardware replay bit-exactly", async () => {
@@ -73,9 +87,9 @@ Deno.test("x87 vectors recorded on hardware replay bit-exactly", async () => {
     data.cpu.some((l) => l.includes("AuthenticAMD")),
     "recording CPU missing in the header",
   );
-  const r = new X87Replayer();
+  const r = new X87Replayer(recordingModel(data.cpu));
   const exactFail: string[] = [];
-  const nearCount = new Map<string, number>();
+  const nearCount = new Map<string, { unit: number; c1: number }>();
   const perOp = new Map<string, number>();
   let undefinedCount = 0;
   for (const v of data.vectors) {
@@ -87,8 +101,11 @@ Deno.test("x87 vectors recorded on hardware replay bit-exactly", async () => {
     const o = r.run(v);
     const d = diffX87(v, o);
     if (d === "") continue;
-    if (v.op.name in NEAR_BUDGET && near(v, o)) {
-      nearCount.set(v.op.name, (nearCount.get(v.op.name) ?? 0) + 1);
+    const kind = v.op.name in NEAR_BUDGET ? near(v, o) : null;
+    if (kind !== null) {
+      const c = nearCount.get(v.op.name) ?? { unit: 0, c1: 0 };
+      c[kind]++;
+      nearCount.set(v.op.name, c);
       continue;
     }
     if (exactFail.length < 20) {
@@ -105,11 +122,13 @@ Deno.test("x87 vectors recorded on hardware replay bit-exactly", async () => {
     `${exactFail.length} vectors differ`,
   );
   for (const [op, n] of nearCount) {
-    assert.ok(n <= NEAR_BUDGET[op], `${op}: ${n} one-unit differences (budget ${NEAR_BUDGET[op]})`);
+    const b = NEAR_BUDGET[op];
+    assert.ok(n.unit <= b.unit, `${op}: ${n.unit} one-unit differences (budget ${b.unit})`);
+    assert.ok(n.c1 <= b.c1, `${op}: ${n.c1} C1-only differences (budget ${b.c1})`);
   }
   console.log(
     `  ${data.vectors.length} vectors, ${perOp.size} operations, ${undefinedCount} FYL2XP1 ` +
-      `operands outside its defined range not compared; one-unit differences: ` +
-      [...nearCount].map(([k, n]) => `${k} ${n}/${perOp.get(k)}`).join(", "),
+      `operands outside its defined range not compared; one-unit + C1-only differences: ` +
+      [...nearCount].map(([k, n]) => `${k} ${n.unit}+${n.c1}/${perOp.get(k)}`).join(", "),
   );
 });

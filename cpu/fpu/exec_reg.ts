@@ -40,6 +40,7 @@ import { note } from "./exec.ts";
 import { signalPending } from "./pending.ts";
 import { fprem, frndint, fscale, fxtract } from "./misc.ts";
 import { f2xm1, fpatan, fptan, fsincos, fyl2x } from "./transc.ts";
+import { transcModelOf } from "./transc_amd.ts";
 
 const A = new Unpacked();
 const B = new Unpacked();
@@ -241,7 +242,7 @@ export function x87Reg(c: Cpu, f: FpuState, i: Insn, esc: number, r: number, k: 
       if (!stoppedLast) pop(f);
       return;
     case 1:
-      return d9(f, r, k);
+      return d9(c, f, r, k);
     case 2: // DA: FCMOVB/E/BE/U, FUCOMPP
       if (r < 4) return fcmov(c, f, r, false, k);
       return regCompare(f, 1, true, 2);
@@ -328,7 +329,7 @@ function regCompare(f: FpuState, k: number, quiet: boolean, pops: number): void 
 }
 
 /** D9 register forms. */
-function d9(f: FpuState, r: number, k: number): void {
+function d9(c: Cpu, f: FpuState, r: number, k: number): void {
   switch (r) {
     case 0: { // FLD ST(k)
       if (empty(f, k)) {
@@ -351,7 +352,7 @@ function d9(f: FpuState, r: number, k: number): void {
     case 5:
       return constant(f, k);
     case 6:
-      return d9f0(f, k);
+      return d9f0(c, f, k);
     default:
       return d9f8(f, k);
   }
@@ -418,7 +419,7 @@ function constant(f: FpuState, k: number): void {
 }
 
 /** D9 F0-F7: F2XM1, FYL2X, FPTAN, FPATAN, FXTRACT, FPREM1, FDECSTP, FINCSTP. */
-function d9f0(f: FpuState, k: number): void {
+function d9f0(c: Cpu, f: FpuState, k: number): void {
   switch (k) {
     case 0:
       return f2xm1(f);
@@ -427,7 +428,7 @@ function d9f0(f: FpuState, k: number): void {
     case 2:
       return fptan(f);
     case 3:
-      return fpatan(f);
+      return fpatan(f, transcModelOf(c.model));
     case 4:
       return fxtract(f);
     case 5:

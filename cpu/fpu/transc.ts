@@ -27,6 +27,7 @@ import {
   sig,
   sinBracket,
 } from "./bigmath.ts";
+import { atan2AmdZen, type TranscModel } from "./transc_amd.ts";
 import {
   commit,
   commitArith,
@@ -196,17 +197,24 @@ function yl2xp1Core(): void {
   ylog(y, BigInt(k), nv - base, nv + base);
 }
 
-/** FPATAN: ST(1) = atan2(ST(1), ST(0)), pop. */
-export function fpatan(f: FpuState): void {
-  binaryPop(f, atanCore);
+/**
+ * FPATAN: ST(1) = atan2(ST(1), ST(0)), pop. `model` "amd-zen" gives the
+ * results of AMD Zen 4/Zen 5 microcode for finite operands
+ * (`transc_amd.ts`); "exact" the correctly rounded ones.
+ */
+export function fpatan(f: FpuState, model: TranscModel = "exact"): void {
+  binaryPop(f, model === "amd-zen" ? atanAmd : atanExact);
 }
+
+const atanExact = (): void => atanCore(false);
+const atanAmd = (): void => atanCore(true);
 
 /** Round a fixed-point (CF fraction bits) positive constant-derived value with sign s. */
 function roundConst(s: number, v: bigint): void {
   roundRational(s, v, 1n, -Number(CF));
 }
 
-function atanCore(): void {
+function atanCore(amd: boolean): void {
   const x = A, y = B; // atan2(y, x)
   if (y.cls === Cls.ZERO || x.cls === Cls.ZERO || y.cls === Cls.INF || x.cls === Cls.INF) {
     if (denorm2()) return;
@@ -225,6 +233,7 @@ function atanCore(): void {
   if (denorm2()) return;
   // r = num / den <= 1, exact: (nm / dm) * 2^(ne - de).
   const yBig = cmpMag(y, x) > 0;
+  if (amd) return atan2AmdZen(y, x, yBig);
   const n = yBig ? x : y, d = yBig ? y : x;
   const nm = sig(n), dm = sig(d), ed = n.e - d.e;
   const sh = ed + PREC;

@@ -221,6 +221,15 @@ static struct f80 ranged(int lo, int hi, int neg) {
 
 static FILE *out;
 
+/*
+ * X87_TRANSC_EXTRA=N (optional, for tools/x87-transc/): record only the
+ * transcendental instructions, N random cases each instead of 800 and no
+ * special operands, with the xorshift seeded from X87_SEED (default: the
+ * fixed seed). Without it the output is the committed vector file.
+ */
+static int extra;
+static int nrand = 800;
+
 static void put80(const uint8_t *p) {
   fprintf(out, " %04x%016llx", p[8] | (p[9] << 8), (unsigned long long)*(const uint64_t *)p);
 }
@@ -282,9 +291,9 @@ static void gen(const struct op *o) {
   switch (o->kind) {
   case K_BIN:
   case K_PREM:
-    for (unsigned i = 0; i < NSPECIAL; i++)
+    for (unsigned i = 0; i < (extra ? 0 : NSPECIAL); i++)
       for (unsigned j = 0; j < NSPECIAL; j++) run_case(o, 0x37f, specials[i], specials[j], 0, 0);
-    for (int k = 0; k < 800; k++) {
+    for (int k = 0; k < nrand; k++) {
       struct f80 a = randval(70), b = randval(70);
       if (o->kind == K_PREM && (k & 1)) { a = ranged(-5, 200, 1); b = ranged(-5, 5, 1); }
       if (k % 5 == 0) b = specials[rnd() % NSPECIAL];
@@ -295,9 +304,9 @@ static void gen(const struct op *o) {
   case K_INTR:
   case K_SIN:
   case K_EXP:
-    for (unsigned i = 0; i < NSPECIAL; i++)
+    for (unsigned i = 0; i < (extra ? 0 : NSPECIAL); i++)
       for (int m = 0; m < 8; m++) run_case(o, modes(m), specials[i], z, 0, 0);
-    for (int k = 0; k < 800; k++) {
+    for (int k = 0; k < nrand; k++) {
       struct f80 a = randval(70);
       if (o->kind == K_INTR) a = ranged(-4, 70, 1);
       if (o->kind == K_SIN) a = (k % 10 == 0) ? ranged(10, 70, 1) : ranged(-70, 6, 1);
@@ -307,9 +316,9 @@ static void gen(const struct op *o) {
     break;
   case K_LOG:
   case K_LOGP1:
-    for (unsigned i = 0; i < NSPECIAL; i++)
+    for (unsigned i = 0; i < (extra ? 0 : NSPECIAL); i++)
       for (unsigned j = 0; j < NSPECIAL; j++) run_case(o, 0x37f, specials[i], specials[j], 0, 0);
-    for (int k = 0; k < 800; k++) {
+    for (int k = 0; k < nrand; k++) {
       struct f80 a = o->kind == K_LOG ? randval(70) : ranged(-70, -3, 1), b = randval(30);
       if (o->kind == K_LOG) a.se &= 0x7fff;
       run_case(o, modes(k), a, b, 0, 0);
@@ -411,8 +420,20 @@ static void cpuinfo(void) {
 int main(int argc, char **argv) {
   out = argc > 1 ? fopen(argv[1], "w") : stdout;
   if (!out) return 1;
+  const char *ex = getenv("X87_TRANSC_EXTRA"), *seed = getenv("X87_SEED");
+  if (ex) {
+    extra = 1;
+    nrand = atoi(ex);
+    if (seed) rs = strtoull(seed, 0, 0) | 1;
+  }
   cpuinfo();
   fprintf(out, "# format: see tools/x87-vectors/README.md\n");
-  for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) gen(&ops[i]);
+  for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+    int k = ops[i].kind;
+    int transc = k == K_SIN || k == K_EXP || k == K_LOG || k == K_LOGP1 ||
+                 !strcmp(ops[i].name, "fpatan");
+    if (!extra || transc)
+      gen(&ops[i]);
+  }
   return 0;
 }

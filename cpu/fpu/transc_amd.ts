@@ -1,0 +1,118 @@
+/**
+ * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode, where a
+ * model reproduces them: FPATAN.
+ *
+ * Measured on AMD EPYC family 26 model 2 stepping 1 (Zen 5; the committed
+ * tests/data/x87_vectors.txt.gz) and family 25 model 17 stepping 1 (Zen 4,
+ * microcode 0x1000065; identical results on every committed vector, plus
+ * 22,236 further random FPATAN cases recorded with
+ * `X87_TRANSC_EXTRA=N X87_SEED=S tools/x87-vectors/record.sh`). Found with
+ * tools/x87-transc/ (README there). The microcode evaluates FPATAN as:
+ *
+ * 1. r = min(|x|,|y|) / max(|x|,|y|) rounded to nearest-even at 68
+ *    significant bits;
+ * 2. if the result is atan(r) itself (|y| <= |x|, x > 0): atan(r) rounded
+ *    once with the rounding control;
+ * 3. otherwise atan(r) rounded to nearest-even at 68 bits, then pi/2 - a
+ *    (|y| > |x|) and/or pi - (...) (x < 0) formed exactly with the 66-bit
+ *    pi (pi truncated to 66 bits, the constant of the x87 argument
+ *    reduction) and rounded once with the rounding control.
+ *
+ * Every result of the 23,586 finite cases recorded matches; C1 differs in
+ * two (x = 0.5, y = 1 + 2^-53 and x = 1 + 2^-24, y = 1.5, both
+ * round-to-nearest), where the hardware reports "not rounded up".
+ *
+ * The other transcendental instructions keep the correctly rounded results
+ * of `transc.ts` for every model: no model tried reproduces them
+ * (tools/x87-transc/README.md has the figures).
+ *
+ * @module
+ */
+
+import { Exc, fx, roundPack80, type Unpacked, W } from "./f80.ts";
+import { atanBracket, atanFixed, ONE, PI66, PREC, roundRational, sig } from "./bigmath.ts";
+
+/** Which microcode the transcendental instructions imitate. */
+export type TranscModel = "exact" | "amd-zen";
+
+/**
+ * The transcendental model of a CPU model: AMD family 0x19 (Zen 3/Zen 4)
+ * and 0x1a (Zen 5) get "amd-zen"; anything else the correctly rounded
+ * results. Only family 25 model 17 and family 26 model 2 were measured.
+ */
+export function transcModelOf(m: { vendor: string; family: number }): TranscModel {
+  return m.vendor === "AuthenticAMD" && (m.family === 0x19 || m.family === 0x1a)
+    ? "amd-zen"
+    : "exact";
+}
+
+/** Significant bits of the microcode's intermediate values. */
+const IBITS = 68;
+
+function bitLength(v: bigint): number {
+  return v.toString(2).length;
+}
+
+/**
+ * Round v * 2^e (v > 0, an exact value, or a value truncated from below
+ * when `below`) to `bits` significant bits, nearest-even. Returns the
+ * significand and exponent of the result.
+ */
+function roundBits(v: bigint, e: number, bits: number, below: boolean): [bigint, number] {
+  const drop = bitLength(v) - bits;
+  if (drop <= 0) return [v, e];
+  const d = BigInt(drop);
+  let q = v >> d;
+  const rem = v - (q << d), half = 1n << (d - 1n);
+  // A value truncated from below lies above a remainder of exactly one half.
+  if (rem > half || (rem === half && (below || (q & 1n) === 1n))) q++;
+  return [q, e + drop];
+}
+
+/** Round the exact value v * 2^e (v > 0) once to the register format with sign s, into fx. */
+function roundExact(s: number, v: bigint, e: number): void {
+  const n = bitLength(v);
+  let top = n >= 128 ? v >> BigInt(n - 128) : v << BigInt(128 - n);
+  if (n > 128 && (v & ((1n << BigInt(n - 128)) - 1n)) !== 0n) top |= 1n;
+  W[3] = Number((top >> 96n) & 0xffffffffn);
+  W[2] = Number((top >> 64n) & 0xffffffffn);
+  W[1] = Number((top >> 32n) & 0xffffffffn);
+  W[0] = Number(top & 0xffffffffn);
+  roundPack80(s, n - 1 + e, 64);
+}
+
+/**
+ * FPATAN of finite non-zero operands (ST(1) = y, ST(0) = x) as the AMD
+ * microcode computes it; the result goes to fx.
+ */
+export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
+  const n = yBig ? x : y, d = yBig ? y : x;
+  const nm = sig(n), dm = sig(d);
+  // r = nm / dm * 2^ed with nm/dm in (1/2, 2): 68 bits, nearest-even.
+  const ed = n.e - d.e;
+  const sh = nm >= dm ? IBITS - 1 : IBITS;
+  const num = nm << BigInt(sh);
+  let R = num / dm;
+  const rem2 = (num - R * dm) * 2n;
+  if (rem2 > dm || (rem2 === dm && (R & 1n) === 1n)) R++;
+  const re = ed - sh; // r = R * 2^re, R < 2^68 (or exactly 2^68 after the round)
+  // atan(r) as a fixed-point value from below: r * atanBracket(r) for r <= 1/4.
+  const rsh = re + PREC;
+  const rf = rsh >= 0 ? R << BigInt(rsh) : R >> BigInt(-rsh);
+  if (!yBig && x.s === 0) {
+    if (rf <= ONE >> 2n) roundRational(y.s, R * atanBracket(rf), 1n, re - PREC);
+    else roundRational(y.s, atanFixed(rf), 1n, -PREC);
+    fx.exc |= Exc.PE;
+    return;
+  }
+  const [am, ae] = rf <= ONE >> 2n
+    ? roundBits(R * atanBracket(rf), re - PREC, IBITS, true)
+    : roundBits(atanFixed(rf), -PREC, IBITS, true);
+  // pi66 = PI66 * 2^-64; pi66/2 - a and/or pi66 - (...), exactly.
+  const E = Math.min(ae, -65);
+  const a = am << BigInt(ae - E);
+  let v = yBig ? (PI66 << BigInt(-65 - E)) - a : a;
+  if (x.s !== 0) v = (PI66 << BigInt(-64 - E)) - v;
+  roundExact(y.s, v, E);
+  fx.exc |= Exc.PE; // atan of a non-zero rational is never exact
+}

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { FpuState } from "./state.ts";
+import { begin } from "./stack.ts";
+import { fpatan } from "./transc.ts";
+import { type TranscModel, transcModelOf } from "./transc_amd.ts";
+
+/** Run FPATAN on ST(0) = x, ST(1) = y (20-hex-digit values) with `fcw`; the result and FSW. */
+function atan(model: TranscModel, fcw: number, x: string, y: string): [string, number] {
+  const f = new FpuState();
+  f.fcw = fcw;
+  f.fsw = 6 << 11; // TOP = 6: ST(0) = R6, ST(1) = R7
+  f.ftw = 0x0fff; // R6, R7 valid
+  for (const [k, h] of [[6, x], [7, y]] as const) {
+    f.sexp[k] = parseInt(h.slice(0, 4), 16);
+    f.mant[2 * k + 1] = parseInt(h.slice(4, 12), 16);
+    f.mant[2 * k] = parseInt(h.slice(12), 16);
+  }
+  begin(f);
+  fpatan(f, model);
+  const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
+  return [hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8), f.fsw];
+}
+
+Deno.test("transcModelOf: AMD family 0x19 and 0x1a use the Zen model; others are correctly rounded", () => {
+  assert.equal(transcModelOf({ vendor: "AuthenticAMD", family: 0x1a }), "amd-zen");
+  assert.equal(transcModelOf({ vendor: "AuthenticAMD", family: 0x19 }), "amd-zen");
+  assert.equal(transcModelOf({ vendor: "AuthenticAMD", family: 0x17 }), "exact");
+  assert.equal(transcModelOf({ vendor: "GenuineIntel", family: 6 }), "exact");
+});
+
+// Results recorded on AMD EPYC family 26 model 2 (tests/data/x87_vectors.txt.gz).
+Deno.test("FPATAN Zen model: pi - atan(2^-64) is a tie at the last place, rounded to even", () => {
+  // y = 0.5, x = -2^63: pi66 - 2^-64 (+ 2^-192/3, lost in the 68-bit atan) is
+  // exactly halfway; the correctly rounded value is one unit above.
+  const [r, fsw] = atan("amd-zen", 0x37f, "c03e8000000000000000", "3ffe8000000000000000");
+  assert.equal(r, "4000c90fdaa22168c234");
+  assert.equal(fsw & 0x220, 0x20); // PE, C1 clear (rounded down)
+  assert.equal(
+    atan("exact", 0x37f, "c03e8000000000000000", "3ffe8000000000000000")[0],
+    "4000c90fdaa22168c235",
+  );
+});
+
+Deno.test("FPATAN Zen model: recorded results that differ from the correctly rounded ones", () => {
+  // [FCW, x = ST(0), y = ST(1), recorded result]
+  const cases: [number, string, string, string][] = [
+    [0x37f, "3ffe8000000000000000", "c01effffffff00000000", "bfffc90fdaa1e168c234"],
+    [0x37f, "7ffeffffffffffffffff", "403e8000000000000000", "003e8000000000000000"],
+    [0x37f, "64b0e8b240ee572b48f3", "bfe0b5a0fb0e971f6b1c", "9b2ec7d17c60c68ef4a3"],
+    [0xb7f, "bfc8e21307f88a39b730", "bfeb8aa72b0a93f121e5", "bfffc90fdaa23b7f4e15"],
+    [0xf7f, "c004ff202618a628808a", "bfd2b7daf95f52a222e3", "c000c90fdaa22168b6ac"],
+  ];
+  for (const [fcw, x, y, hw] of cases) {
+    assert.equal(atan("amd-zen", fcw, x, y)[0], hw, `x ${x} y ${y}`);
+    assert.notEqual(atan("exact", fcw, x, y)[0], hw, `x ${x} y ${y} (exact)`);
+  }
+});
