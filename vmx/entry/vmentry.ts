@@ -31,6 +31,8 @@ import { loadPdpteRegisters } from "./vcpu_access.ts";
 
 const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 import { startEpt } from "../ept/nested_ept.ts";
+import { l2Translator } from "../apicv/apic_access.ts";
+import { apicvOnEntry } from "../apicv/hooks.ts";
 
 /** The rule that made the last entry fail with VMfailValid(7/8) (diagnostics). */
 export let lastEntryFailure = "";
@@ -66,7 +68,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     vmFailValid(v, vmcs, VmxError.VMRESUME_NONLAUNCHED_VMCS);
     return "handled";
   }
-  const ctl = checkControls(d, undefined, n.features);
+  const ctl = checkControls(d, undefined, n.features, n.mem);
   if (ctl !== null) {
     lastEntryFailure = ctl;
     n.stats.failedEntries++;
@@ -117,7 +119,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   n.stats.entries++;
   v.nonRoot = true;
   n.ept = (proc2 & PROC2.ENABLE_EPT) !== 0 ? startEpt(n) : null;
-  v.guestPhysical = n.ept;
+  v.guestPhysical = l2Translator(n, n.ept);
   // TSC offsetting (SDM 26.6.5 / 25.6.5): L2's TSC = L1's TSC + offset.
   n.l1TscOffset = v.tscOffset;
   n.l2TscDelta = (proc & PROC.USE_TSC_OFFSETTING) !== 0
@@ -156,6 +158,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     performVmExit(n, v.rip);
     return "reflected";
   }
+  if (apicvOnEntry(n)) return "reflected";
   if ((pin & PIN.PREEMPTION_TIMER) !== 0) armPreemptionTimer(n);
   return "reflected";
 }
