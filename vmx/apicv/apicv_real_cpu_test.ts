@@ -234,3 +234,33 @@ Deno.test("real CPU: another vector with posted interrupts is an external-interr
   assert.equal(r.m.memory.read(PI_DESC + 8, 4), 1 << 18, "PIR untouched");
   r.m.dispose();
 });
+
+Deno.test("real CPU: a snapshot taken while L2 runs keeps the APIC-access page virtualized after restore", () => {
+  // mov ecx,3000; 1: dec ecx; jnz 1b; mov eax,[0x190080]; mov [0x170000],eax; vmcall
+  const r = runMini({
+    l2: "b9b80b0000ffc975fc8b042580001900890425000017000f01c1",
+    fields: {
+      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TPR_SHADOW |
+        PROC.ACTIVATE_SECONDARY_CONTROLS,
+      SECONDARY_VM_EXEC_CONTROL: PROC2.VIRTUALIZE_APIC_ACCESSES,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+      APIC_ACCESS_ADDR: ACCESS,
+    },
+    budget: 3000,
+    setup(m) {
+      m.memory.write(VAPIC + 0x80, 4, 0x60);
+      m.memory.write(ACCESS + 0x80, 4, 0x11);
+    },
+  });
+  assert.equal(r.status, 0, "stopped inside L2's loop");
+  const m = r.m;
+  assert.equal(m.cpu.nonRoot, true);
+  const vmx = m.plugins.find((p) => p.name === "vmx")!;
+  const saved = JSON.parse(JSON.stringify(vmx.saveState!()));
+  m.cpu.guestPhysical = null; // as a fresh machine would have it
+  vmx.loadState!(saved);
+  m.run({ maxInstructions: 20000 });
+  assert.equal(m.memory.read(MINI.params + 8, 4), 1, "finished");
+  assert.equal(m.memory.read(MINI.l2Data, 4), 0x60, "read from the virtual-APIC page");
+  m.dispose();
+});
