@@ -19,30 +19,51 @@ const PI_DESC = 0x62000;
 const TPR = (CAPS.proc.must1 | PROC.USE_TPR_SHADOW) >>> 0;
 const TPR_SEC = (TPR | PROC.ACTIVATE_SECONDARY_CONTROLS) >>> 0;
 const EXT = (CAPS.pin.must1 | PIN.EXTERNAL_INTERRUPT_EXITING) >>> 0;
-const ACK = (CAPS.exit.must1 | EXIT.HOST_ADDRESS_SPACE_SIZE | EXIT.ACKNOWLEDGE_INTERRUPT_ON_EXIT) >>>
+const ACK =
+  (CAPS.exit.must1 | EXIT.HOST_ADDRESS_SPACE_SIZE | EXIT.ACKNOWLEDGE_INTERRUPT_ON_EXIT) >>>
   0;
 const VID = PROC2.VIRTUAL_INTERRUPT_DELIVERY;
 
 /** [rule, good fields, the breaking change, the rule's message]. */
 const rules: [string, Fields, Fields, string][] = [
-  ["virtual-APIC address 4-KiB aligned", {
-    CPU_BASED_VM_EXEC_CONTROL: TPR,
-    VIRTUAL_APIC_PAGE_ADDR: VAPIC,
-  }, { VIRTUAL_APIC_PAGE_ADDR: VAPIC + 0x10 }, "virtual-APIC address alignment"],
-  ["virtual-APIC address within the physical width", {
-    CPU_BASED_VM_EXEC_CONTROL: TPR,
-    VIRTUAL_APIC_PAGE_ADDR: VAPIC,
-  }, { VIRTUAL_APIC_PAGE_ADDR: [VAPIC, 0x100] }, "virtual-APIC address width"],
-  ["TPR threshold bits 31:4 without virtual-interrupt delivery", {
-    CPU_BASED_VM_EXEC_CONTROL: TPR,
-    VIRTUAL_APIC_PAGE_ADDR: VAPIC,
-    TPR_THRESHOLD: 0,
-  }, { TPR_THRESHOLD: 0x10 }, "TPR threshold bits 31:4"],
-  ["TPR threshold not above VTPR[7:4]", {
-    CPU_BASED_VM_EXEC_CONTROL: TPR,
-    VIRTUAL_APIC_PAGE_ADDR: VAPIC,
-    TPR_THRESHOLD: 3,
-  }, { TPR_THRESHOLD: 4 }, "TPR threshold above VTPR"],
+  [
+    "virtual-APIC address 4-KiB aligned",
+    {
+      CPU_BASED_VM_EXEC_CONTROL: TPR,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+    },
+    { VIRTUAL_APIC_PAGE_ADDR: VAPIC + 0x10 },
+    "virtual-APIC address alignment",
+  ],
+  [
+    "virtual-APIC address within the physical width",
+    {
+      CPU_BASED_VM_EXEC_CONTROL: TPR,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+    },
+    { VIRTUAL_APIC_PAGE_ADDR: [VAPIC, 0x100] },
+    "virtual-APIC address width",
+  ],
+  [
+    "TPR threshold bits 31:4 without virtual-interrupt delivery",
+    {
+      CPU_BASED_VM_EXEC_CONTROL: TPR,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+      TPR_THRESHOLD: 0,
+    },
+    { TPR_THRESHOLD: 0x10 },
+    "TPR threshold bits 31:4",
+  ],
+  [
+    "TPR threshold not above VTPR[7:4]",
+    {
+      CPU_BASED_VM_EXEC_CONTROL: TPR,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+      TPR_THRESHOLD: 3,
+    },
+    { TPR_THRESHOLD: 4 },
+    "TPR threshold above VTPR",
+  ],
   ["APIC virtualization needs the TPR shadow", {
     CPU_BASED_VM_EXEC_CONTROL: TPR_SEC,
     VIRTUAL_APIC_PAGE_ADDR: VAPIC,
@@ -50,12 +71,17 @@ const rules: [string, Fields, Fields, string][] = [
   }, {
     CPU_BASED_VM_EXEC_CONTROL: (CAPS.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS) >>> 0,
   }, "APIC virtualization without TPR shadow"],
-  ["APIC-access address 4-KiB aligned", {
-    CPU_BASED_VM_EXEC_CONTROL: TPR_SEC,
-    VIRTUAL_APIC_PAGE_ADDR: VAPIC,
-    SECONDARY_VM_EXEC_CONTROL: PROC2.VIRTUALIZE_APIC_ACCESSES,
-    APIC_ACCESS_ADDR: ACCESS,
-  }, { APIC_ACCESS_ADDR: ACCESS + 8 }, "APIC-access address alignment"],
+  [
+    "APIC-access address 4-KiB aligned",
+    {
+      CPU_BASED_VM_EXEC_CONTROL: TPR_SEC,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+      SECONDARY_VM_EXEC_CONTROL: PROC2.VIRTUALIZE_APIC_ACCESSES,
+      APIC_ACCESS_ADDR: ACCESS,
+    },
+    { APIC_ACCESS_ADDR: ACCESS + 8 },
+    "APIC-access address alignment",
+  ],
   ["virtualize x2APIC mode excludes virtualize APIC accesses", {
     CPU_BASED_VM_EXEC_CONTROL: TPR_SEC,
     VIRTUAL_APIC_PAGE_ADDR: VAPIC,
@@ -64,12 +90,17 @@ const rules: [string, Fields, Fields, string][] = [
   }, {
     SECONDARY_VM_EXEC_CONTROL: PROC2.VIRTUALIZE_X2APIC_MODE | PROC2.VIRTUALIZE_APIC_ACCESSES,
   }, "virtualize x2APIC mode with virtualize APIC accesses"],
-  ["virtual-interrupt delivery needs external-interrupt exiting", {
-    CPU_BASED_VM_EXEC_CONTROL: TPR_SEC,
-    VIRTUAL_APIC_PAGE_ADDR: VAPIC,
-    SECONDARY_VM_EXEC_CONTROL: VID,
-    PIN_BASED_VM_EXEC_CONTROL: EXT,
-  }, { PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 }, "virtual-interrupt delivery without"],
+  [
+    "virtual-interrupt delivery needs external-interrupt exiting",
+    {
+      CPU_BASED_VM_EXEC_CONTROL: TPR_SEC,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+      SECONDARY_VM_EXEC_CONTROL: VID,
+      PIN_BASED_VM_EXEC_CONTROL: EXT,
+    },
+    { PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 },
+    "virtual-interrupt delivery without",
+  ],
   ...postedRules(),
 ];
 
