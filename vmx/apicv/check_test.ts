@@ -174,3 +174,22 @@ Deno.test("APIC-virtualization entry check: the VTPR rule is skipped with virtua
     }
   }
 });
+
+Deno.test("TPR-below-threshold exit right after entry wakes HLT, not wait-for-SIPI", () => {
+  for (const [activity, exits] of [[1, true], [3, false]] as const) {
+    const f = launchWith({
+      CPU_BASED_VM_EXEC_CONTROL: TPR_SEC,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+      SECONDARY_VM_EXEC_CONTROL: PROC2.VIRTUALIZE_APIC_ACCESSES,
+      APIC_ACCESS_ADDR: ACCESS,
+      TPR_THRESHOLD: 0xf,
+      GUEST_ACTIVITY_STATE: activity,
+    }, 0);
+    assert.deepEqual(f.launch(), { kind: "reflected" }, lastEntryFailure);
+    assert.equal(f.h.vcpu.nonRoot, !exits);
+    if (exits) {
+      assert.equal(f.get("VM_EXIT_REASON"), 43);
+      assert.equal(f.get("GUEST_ACTIVITY_STATE"), 0, "woken: saved as active");
+    }
+  }
+});

@@ -95,7 +95,9 @@ function cr8(n: Nested, exit: CrAccessExit): ExitDisposition | null {
  * End of a VM entry with "use TPR shadow": with virtual-interrupt delivery,
  * PPR virtualization and evaluation of pending virtual interrupts; without,
  * a TPR threshold above VTPR[7:4] is a VM exit right after the entry,
- * after any injected event is delivered. True when a VM exit was performed.
+ * after any injected event is delivered (it wakes a guest entered in HLT,
+ * and does not happen for one entered in shutdown or wait-for-SIPI). True
+ * when a VM exit was performed.
  */
 export function apicvOnEntry(n: Nested): boolean {
   const d = n.d;
@@ -106,8 +108,12 @@ export function apicvOnEntry(n: Nested): boolean {
     return false;
   }
   if ((r32(d, O.TPR_THRESHOLD) & 0xf) <= ((readV(n, VAPIC.TPR) >>> 4) & 0xf)) return false;
-  n.vcpu.deliverQueuedInjection();
+  const v = n.vcpu;
+  // Not after an entry into the shutdown or wait-for-SIPI state; it wakes one into HLT.
+  if (v.activity === "shutdown" || v.activity === "wait-for-sipi") return false;
+  v.deliverQueuedInjection();
   if (!n.inL2) return true;
+  v.activity = "active";
   trapExit(n, Reason.TPR_BELOW_THRESHOLD, 0);
   return true;
 }
