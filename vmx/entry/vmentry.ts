@@ -164,9 +164,9 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
 }
 
 /**
- * Arm the VMX-preemption timer on the virtual clock: it counts down at the
- * TSC rate (1 GHz virtual) divided by 2^rate and causes a VM exit at zero
- * (SDM 26.5.1). A value of 0 exits before the first L2 instruction.
+ * Arm the VMX-preemption timer on the virtual clock: it counts down each
+ * time bit `rate` of the TSC (1 GHz virtual) changes and causes a VM exit
+ * at zero (SDM 26.5.1). A value of 0 exits before the first L2 instruction.
  */
 function armPreemptionTimer(n: Nested): void {
   const value = r32(n.d, O.VMX_PREEMPTION_TIMER_VALUE);
@@ -178,7 +178,12 @@ function armPreemptionTimer(n: Nested): void {
     v.interruptStateChanged();
     return;
   }
-  rearmPreemptionTimer(n, value * 2 ** n.features.preemptionTimerRate);
+  // The timer counts down each time bit X (the rate) of the TSC changes
+  // (SDM 26.5.1): the first count comes at the next change of that bit, so
+  // it expires when the TSC reaches (TSC >> X) + value, shifted back by X.
+  const unit = 2 ** n.features.preemptionTimerRate;
+  const tsc = Math.floor((n.clock?.now ?? 0) + n.l1TscOffset);
+  rearmPreemptionTimer(n, (Math.floor(tsc / unit) + value) * unit - tsc);
 }
 
 /** Arm the preemption timer to expire `delay` virtual ns from now (entry, snapshot restore). */
