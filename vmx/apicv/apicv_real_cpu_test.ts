@@ -264,3 +264,104 @@ Deno.test("real CPU: a snapshot taken while L2 runs keeps the APIC-access page v
   assert.equal(m.memory.read(MINI.l2Data, 4), 0x60, "read from the virtual-APIC page");
   m.dispose();
 });
+
+function x2Fields(extra: Record<string, number> = {}): Record<string, number> {
+  return {
+    CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TPR_SHADOW | PROC.USE_MSR_BITMAPS |
+      PROC.ACTIVATE_SECONDARY_CONTROLS,
+    SECONDARY_VM_EXEC_CONTROL: PROC2.VIRTUALIZE_X2APIC_MODE,
+    VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+    MSR_BITMAP,
+    EXCEPTION_BITMAP: 1 << 13,
+    ...extra,
+  };
+}
+
+Deno.test("real CPU: virtualize x2APIC mode without APIC-register virtualization: only 808H is virtual", () => {
+  // mov ecx,0x808; rdmsr; mov [0x170000],eax; mov ecx,0x802; gp1: rdmsr; vmcall
+  const r = runMini({
+    l2: "b9080800000f3289042500001700b9020800000f320f01c1",
+    fields: x2Fields(),
+    maxExits: 1,
+    setup(m) {
+      m.memory.write(VAPIC + 0x80, 4, 0x5a);
+    },
+  });
+  assert.equal(r.status, 1, `status ${r.status} error ${r.error}`);
+  assert.equal(r.m.memory.read(MINI.l2Data, 4), 0x5a, "RDMSR 808H reads VTPR in xAPIC mode");
+  // 802H goes to L1's local APIC, which is in xAPIC mode: #GP(0).
+  assert.deepEqual(r.exits.map((e) => [e.reason, e.intrInfo, e.rip - MINI.l2Code]), [[
+    0,
+    0x80000b0d,
+    0x13,
+  ]]);
+  r.m.dispose();
+});
+
+Deno.test("real CPU: WRMSR 808H with bits 63:8 set is #GP, VTPR unchanged", () => {
+  // mov ecx,0x808; mov eax,0x100; xor edx,edx; gp2: wrmsr; vmcall
+  const r = runMini({
+    l2: "b908080000b80001000031d20f300f01c1",
+    fields: x2Fields(),
+    maxExits: 1,
+    setup(m) {
+      m.memory.write(VAPIC + 0x80, 4, 0x30);
+    },
+  });
+  assert.equal(r.status, 1, `status ${r.status} error ${r.error}`);
+  assert.deepEqual(r.exits.map((e) => [e.reason, e.intrInfo, e.rip - MINI.l2Code]), [[
+    0,
+    0x80000b0d,
+    0x0c,
+  ]]);
+  assert.equal(r.m.memory.read(VAPIC + 0x80, 4), 0x30);
+  r.m.dispose();
+});
+
+Deno.test("real CPU: xAPIC ICR-low self-IPI virtualization; other IPIs and ICR high", () => {
+  // mov dword ptr [0x190300],0x40045; mov eax,[0x170000]; mov [0x170020],eax;
+  // mov dword ptr [0x190310],0x12345678; mov dword ptr [0x190300],0x45; after: vmcall
+  // at +0x100: mov dword ptr [0x170000],0x45; mov r8d,[0x190120]; mov [0x170010],r8d;
+  // mov dword ptr [0x1900b0],0; iretq
+  const r = runMini({
+    l2: withHandler(
+      "c7042500031900450004008b04250000170089042520001700c704251003190078563412c7042500031900450000000f01c1",
+      "c704250000170045000000448b0425200119004489042510001700c70425b00019000000000048cf",
+    ),
+    fields: {
+      PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | PIN.EXTERNAL_INTERRUPT_EXITING,
+      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TPR_SHADOW |
+        PROC.ACTIVATE_SECONDARY_CONTROLS,
+      SECONDARY_VM_EXEC_CONTROL: PROC2.VIRTUALIZE_APIC_ACCESSES |
+        PROC2.APIC_REGISTER_VIRTUALIZATION | PROC2.VIRTUAL_INTERRUPT_DELIVERY,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+      APIC_ACCESS_ADDR: ACCESS,
+      GUEST_RFLAGS: 0x202,
+      GUEST_IDTR_BASE: MINI.l2Idt,
+      GUEST_IDTR_LIMIT: 0xfff,
+    },
+    setup(m) {
+      gate(m, 0x45);
+    },
+  });
+  assert.equal(r.status, 1, `status ${r.status} error ${r.error}`);
+  // The fixed self-IPI (shorthand 01) is virtualized; a fixed IPI with no
+  // shorthand is an APIC-write exit after the write.
+  assert.deepEqual(r.exits.map((e) => [e.reason, e.qual]), [[56, 0x300], [VMCALL, 0]]);
+  assert.equal(r.exits[0].rip, MINI.l2Code + 0x2f);
+  const mem = r.m.memory;
+  assert.equal(mem.read(MINI.l2Data, 4), 0x45, "vector 0x45 delivered through L2's IDT");
+  assert.equal(
+    mem.read(MINI.l2Data + 0x20, 4),
+    0x45,
+    "delivered at the boundary right after the write, before the next instruction",
+  );
+  assert.equal(
+    mem.read(MINI.l2Data + 0x10, 4),
+    1 << 5,
+    "in service (VISR bit 0x45) in the handler",
+  );
+  assert.equal(mem.read(VAPIC + 0x310, 4), 0x12000000, "ICR high: bytes 2:0 cleared");
+  assert.equal(mem.read(VAPIC + 0x120, 4), 0, "EOI through the APIC-access page cleared VISR");
+  r.m.dispose();
+});

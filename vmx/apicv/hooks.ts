@@ -60,9 +60,13 @@ export function apicvExit(n: Nested, exit: VmExit): ExitDisposition | null {
     case "monitor-trap": {
       if (n.apicv.pendingWrite < 0) return null;
       if (finishPendingWrite(n) === "reflected") return "reflected";
-      // The monitor trap flag's own exit (if L1 set it) follows the emulation.
+      // The monitor trap flag's own exit (if L1 set it) follows the emulation;
+      // otherwise a virtual interrupt the emulation made pending (self-IPI,
+      // EOI, TPR) is delivered at this same boundary.
       const mtf = (r32(n.d, O.CPU_BASED_VM_EXEC_CONTROL) & PROC.MONITOR_TRAP_FLAG) !== 0;
-      return mtf ? null : "handled";
+      if (mtf) return null;
+      deliverVirtualInterrupt(n);
+      return "handled";
     }
     case "external-interrupt":
       if ((r32(n.d, O.PIN_BASED_VM_EXEC_CONTROL) & PIN.POSTED_INTERRUPTS) === 0) return null;
