@@ -288,7 +288,8 @@ function mapWindow(n: Nested): boolean {
   const a = n.apicv;
   if (a.window !== null) return true;
   if (a.mmio === null) return false;
-  const page = (): number => a.accessPage;
+  // The APIC-access page (-1 when none, or when L1 named the window itself).
+  const page = (): number => a.accessPage === a.windowBase ? -1 : a.accessPage;
   const handler: IoHandler = {
     read: (offset, size) => page() < 0 ? 0xffffffff : n.mem.read(page() + offset, size),
     write: (offset, size, value) => {

@@ -11,6 +11,7 @@ import { MINI, runMini } from "../entry/testing_cpu.ts";
 import { fieldOffset } from "../vmcs12/layout.ts";
 import { F } from "../vmcs12/fields.ts";
 import type { PcMachine } from "../../plugins/pc_machine.ts";
+import { APIC_ACCESS_WINDOW_TOP } from "./state.ts";
 
 const VMCALL = 18;
 const VAPIC = 0x180000;
@@ -363,5 +364,24 @@ Deno.test("real CPU: xAPIC ICR-low self-IPI virtualization; other IPIs and ICR h
   );
   assert.equal(mem.read(VAPIC + 0x310, 4), 0x12000000, "ICR high: bytes 2:0 cleared");
   assert.equal(mem.read(VAPIC + 0x120, 4), 0, "EOI through the APIC-access page cleared VISR");
+  r.m.dispose();
+});
+
+Deno.test("real CPU: an APIC-access address naming nestvm's own window page is harmless", () => {
+  const window = APIC_ACCESS_WINDOW_TOP - 0x1000; // vCPU 0's window
+  const r = runMini({
+    l2: "0f01c1", // vmcall
+    fields: {
+      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TPR_SHADOW |
+        PROC.ACTIVATE_SECONDARY_CONTROLS,
+      SECONDARY_VM_EXEC_CONTROL: PROC2.VIRTUALIZE_APIC_ACCESSES,
+      VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+      APIC_ACCESS_ADDR: window,
+    },
+  });
+  assert.equal(r.status, 1, `status ${r.status} error ${r.error}`);
+  // L1 (or the host) reading the window: no page behind it, reads as a hole.
+  assert.equal(r.m.memory.read(window + 0x80, 4), 0xffffffff);
+  r.m.memory.write(window + 0x80, 4, 1);
   r.m.dispose();
 });
