@@ -278,6 +278,12 @@ class ApicAccessTranslator implements GuestPhysicalTranslator {
 }
 
 /**
+ * A window forwarding to its page right now: a page that leads to a window
+ * again (L1 naming another vCPU's window) reads as a hole, not a loop.
+ */
+let forwarding = false;
+
+/**
  * Map the vCPU's window page on first use. The window's own handler
  * serves accesses that reach it without being virtualized (e.g. through a
  * stale translation after the L2 run): they go to the APIC-access page.
@@ -291,9 +297,23 @@ function mapWindow(n: Nested): boolean {
   // The APIC-access page (-1 when none, or when L1 named the window itself).
   const page = (): number => a.accessPage === a.windowBase ? -1 : a.accessPage;
   const handler: IoHandler = {
-    read: (offset, size) => page() < 0 ? 0xffffffff : n.mem.read(page() + offset, size),
+    read: (offset, size) => {
+      if (page() < 0 || forwarding) return 0xffffffff;
+      forwarding = true;
+      try {
+        return n.mem.read(page() + offset, size);
+      } finally {
+        forwarding = false;
+      }
+    },
     write: (offset, size, value) => {
-      if (page() >= 0) n.mem.write(page() + offset, size, value);
+      if (page() < 0 || forwarding) return;
+      forwarding = true;
+      try {
+        n.mem.write(page() + offset, size, value);
+      } finally {
+        forwarding = false;
+      }
     },
   };
   try {
