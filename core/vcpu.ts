@@ -83,6 +83,12 @@ export interface InterruptSource {
   hasInterrupt(): boolean;
   /** Acknowledge the highest pending interrupt and return its vector (INTA cycle). */
   acknowledge(): number;
+  /**
+   * Write the local APIC's EOI register: end the highest in-service
+   * interrupt (posted-interrupt processing, SDM Vol. 3C 29.6). Optional: a
+   * source without a local APIC has none.
+   */
+  endOfInterrupt?(): void;
 }
 
 /**

@@ -324,7 +324,12 @@ export interface DescriptorTableExit extends ExitBase {
   readonly operands: VmxOperands;
 }
 
-/** An external interrupt or NMI arriving while the guest runs. */
+/**
+ * An external interrupt or NMI arriving while the guest runs. For an
+ * external interrupt, "pass" lets the CPU acknowledge and deliver it;
+ * "handled" means the handler acknowledged it itself and nothing is
+ * delivered (posted-interrupt processing).
+ */
 export interface ExternalInterruptExit extends ExitBase {
   /** Discriminant: what caused the exit. */
   readonly kind: "external-interrupt" | "nmi";

@@ -550,7 +550,8 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     (ifl || (l2 && (cpu.windowRequests & 8) !== 0)) &&
     (cpu.interruptibility & 3) === 0 && cpu.intSource !== null && cpu.intSource.hasInterrupt()
   ) {
-    const go = !l2 || offerEvent(cpu, "external-interrupt") !== "reflected";
+    // "handled": the handler took the interrupt itself (posted-interrupt processing).
+    const go = !l2 || offerEvent(cpu, "external-interrupt") === "pass";
     if (go) {
       const vec = cpu.intSource.acknowledge() & 0xff;
       cpu.ip0 = cpu.rip;

@@ -43,6 +43,8 @@ export interface LocalApicPins {
   acknowledge(): number;
   /** The CPU took an ExtINT vector from the PIC (ends an ExtINT message's request). */
   extIntTaken?(): void;
+  /** A write of the EOI register (posted-interrupt processing). */
+  eoi?(): void;
 }
 
 /** The single interrupt source on the vCPU, combining PIC and LAPIC. */
@@ -107,6 +109,10 @@ class Pins implements CpuInterruptPins, InterruptSource {
     else vector = 0xff;
     this.#last = this.pending();
     return vector;
+  }
+
+  endOfInterrupt(): void {
+    this.#apic?.eoi?.();
   }
 
   changed(): void {

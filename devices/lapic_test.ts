@@ -302,6 +302,16 @@ Deno.test("lapic: TPR and CR8 stay coherent", () => {
   assert.equal(m.inta(), 0x25);
 });
 
+Deno.test("lapic: a TPR write in VMX non-root operation (no TPR shadow) is L1's TPR after the exit", () => {
+  const { m, enable } = setup();
+  enable();
+  m.vcpu.nonRoot = true; // L2 writes the TPR passed through to it
+  m.write(B + 0x80, 0x78);
+  assert.equal(m.vcpu.cr8, 7, "CR8 follows: L2's CR8 is this TPR");
+  m.vcpu.nonRoot = false; // VM exit
+  assert.equal(m.read(B + 0x80), 0x78, "L1 reads what L2 wrote");
+});
+
 Deno.test("lapic: relocating APIC_BASE onto another owner leaves the page unmapped, no host error", () => {
   const { m, lapic } = setup();
   m.load({

@@ -230,11 +230,13 @@ export function createLapicUnit(
   /**
    * TPR, kept coherent with CR8: in 64-bit mode MOV to CR8 writes TPR[7:4]
    * and clears TPR[3:0] (SDM Vol. 3A 11.8.6.1). The CPU owns CR8; we read it
-   * back lazily (not while L2 runs, whose CR8 is its own).
+   * back lazily. That holds in VMX non-root operation too: without "use TPR
+   * shadow" L2's CR8 is this TPR, with it L2's CR8 accesses go to the
+   * virtual-APIC page and never reach the CPU's CR8 (SDM Vol. 3C 29.3).
    */
   function getTpr(): number {
     const v = ctx?.vcpu;
-    if (v !== undefined && !v.nonRoot && typeof v.cr8 === "number" && (v.cr8 & 0xf) !== tpr >> 4) {
+    if (v !== undefined && typeof v.cr8 === "number" && (v.cr8 & 0xf) !== tpr >> 4) {
       tpr = (v.cr8 & 0xf) << 4;
     }
     return tpr;
@@ -243,7 +245,7 @@ export function createLapicUnit(
   function setTpr(value: number): void {
     tpr = value & 0xff;
     const v = ctx?.vcpu;
-    if (v !== undefined && !v.nonRoot && typeof v.cr8 === "number") v.cr8 = tpr >> 4;
+    if (v !== undefined && typeof v.cr8 === "number") v.cr8 = tpr >> 4;
   }
 
   function ppr(): number {
@@ -658,6 +660,7 @@ export function createLapicUnit(
     hasInterrupt,
     acknowledge,
     extIntTaken: () => void (extIntRequested = false),
+    eoi,
   };
   function powerOn(): void {
     base = APIC_DEFAULT_BASE;

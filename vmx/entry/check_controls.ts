@@ -11,6 +11,8 @@
 import { DEFAULT1, ENTRY, EPT_CAP, EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import { VMX_FEATURES, type VmxFeatures } from "../features.ts";
 import { O, physOk, r32, rhi } from "./offsets.ts";
+import { checkApicvControls } from "../apicv/check.ts";
+import type { GuestMemory } from "../../mm/types.ts";
 
 /** Allowed settings of one control field: bits that must be 1, bits that may be 1. */
 export interface AllowedSettings {
@@ -98,12 +100,14 @@ export function eptpValid(lo: number, hi: number, f: VmxFeatures = VMX_FEATURES)
 
 /**
  * Checks on the VM-execution, VM-exit and VM-entry control fields
- * (SDM Vol. 3C 27.2.1.1-27.2.1.3). `d` views the vmcs12 region.
+ * (SDM Vol. 3C 27.2.1.1-27.2.1.3). `d` views the vmcs12 region; `mem`
+ * (L1 memory) is read for the TPR-threshold check against VTPR.
  */
 export function checkControls(
   d: DataView,
   caps: ControlCaps = CAPS,
   f: VmxFeatures = VMX_FEATURES,
+  mem: GuestMemory | null = null,
 ): string | null {
   const pin = r32(d, O.PIN_BASED_VM_EXEC_CONTROL);
   const proc = r32(d, O.CPU_BASED_VM_EXEC_CONTROL);
@@ -125,13 +129,8 @@ export function checkControls(
   if ((proc & PROC.USE_MSR_BITMAPS) !== 0 && !pageAddrOk(d, O.MSR_BITMAP, f)) {
     return "MSR bitmap address";
   }
-  if ((proc & PROC.USE_TPR_SHADOW) === 0) {
-    if (
-      (proc2 &
-        (PROC2.VIRTUALIZE_X2APIC_MODE | PROC2.APIC_REGISTER_VIRTUALIZATION |
-          PROC2.VIRTUAL_INTERRUPT_DELIVERY)) !== 0
-    ) return "APIC virtualization without TPR shadow";
-  }
+  const apic = checkApicvControls(d, pin, proc, proc2, f.physBits, mem);
+  if (apic !== null) return apic;
   if ((pin & PIN.NMI_EXITING) === 0 && (pin & PIN.VIRTUAL_NMIS) !== 0) {
     return "virtual NMIs without NMI exiting";
   }

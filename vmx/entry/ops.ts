@@ -15,6 +15,7 @@ import { VMX_STATS, VmxStats } from "../stats.ts";
 import { rearmPreemptionTimer, vmentry } from "./vmentry.ts";
 import { PROC, PROC2 } from "../controls.ts";
 import { startEpt } from "../ept/nested_ept.ts";
+import { type ApicvSnapshot, restoreApicv, saveApicv } from "../apicv/hooks.ts";
 
 /** Create the nested session of a VMX context (no service registration). */
 export function createNested(vmx: VmxContext, stats: VmxStats = new VmxStats()): Nested {
@@ -41,6 +42,9 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
   }
   const n = createNested(vmx, stats);
   if (ctx !== undefined) {
+    // L2's accesses to an APIC-access page reach nestvm through a window page of this vCPU.
+    n.apicv.mmio = ctx.mmio ?? null;
+    n.apicv.index = Math.max(0, ctx.vcpus?.indexOf(vmx.vcpu) ?? 0);
     n.onAbort = (indicator, vmcsPointer) => ctx.stop({ kind: "vmx-abort", indicator, vmcsPointer });
     // Every exit the CPU raises in non-root operation reaches the L2 exit
     // decision here, after the observers and before any owner; L1's exits
@@ -94,6 +98,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
           ? Math.max(0, n.timerDeadline - n.clock.now)
           : -1,
         debugctlLoaded: n.debugctlLoaded,
+        apicv: saveApicv(n),
       };
       return data;
     },
@@ -121,6 +126,8 @@ export interface NestedSnapshot {
   readonly timerLeft: number;
   /** VM entry loaded IA32_DEBUGCTL. */
   readonly debugctlLoaded: boolean;
+  /** APIC virtualization between two boundaries (absent in older snapshots). */
+  readonly apicv?: ApicvSnapshot;
 }
 
 function num(v: unknown, dflt: number): number {
@@ -149,6 +156,7 @@ function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
     : null;
   vmx.vcpu.nonRoot = true;
   vmx.vcpu.guestPhysical = n.ept;
+  restoreApicv(n, d.apicv);
   const left = num(d.timerLeft, -1);
   if (left >= 0) rearmPreemptionTimer(n, left);
 }

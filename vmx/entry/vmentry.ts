@@ -31,6 +31,8 @@ import { loadPdpteRegisters } from "./vcpu_access.ts";
 
 const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 import { startEpt } from "../ept/nested_ept.ts";
+import { l2Translator } from "../apicv/apic_access.ts";
+import { apicvOnEntry } from "../apicv/hooks.ts";
 
 /** The rule that made the last entry fail with VMfailValid(7/8) (diagnostics). */
 export let lastEntryFailure = "";
@@ -66,7 +68,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     vmFailValid(v, vmcs, VmxError.VMRESUME_NONLAUNCHED_VMCS);
     return "handled";
   }
-  const ctl = checkControls(d, undefined, n.features);
+  const ctl = checkControls(d, undefined, n.features, n.mem);
   if (ctl !== null) {
     lastEntryFailure = ctl;
     n.stats.failedEntries++;
@@ -117,7 +119,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   n.stats.entries++;
   v.nonRoot = true;
   n.ept = (proc2 & PROC2.ENABLE_EPT) !== 0 ? startEpt(n) : null;
-  v.guestPhysical = n.ept;
+  v.guestPhysical = l2Translator(n, n.ept);
   // TSC offsetting (SDM 26.6.5 / 25.6.5): L2's TSC = L1's TSC + offset.
   n.l1TscOffset = v.tscOffset;
   n.l2TscDelta = (proc & PROC.USE_TSC_OFFSETTING) !== 0
@@ -156,14 +158,15 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     performVmExit(n, v.rip);
     return "reflected";
   }
+  if (apicvOnEntry(n)) return "reflected";
   if ((pin & PIN.PREEMPTION_TIMER) !== 0) armPreemptionTimer(n);
   return "reflected";
 }
 
 /**
- * Arm the VMX-preemption timer on the virtual clock: it counts down at the
- * TSC rate (1 GHz virtual) divided by 2^rate and causes a VM exit at zero
- * (SDM 26.5.1). A value of 0 exits before the first L2 instruction.
+ * Arm the VMX-preemption timer on the virtual clock: it counts down each
+ * time bit `rate` of the TSC (1 GHz virtual) changes and causes a VM exit
+ * at zero (SDM 26.5.1). A value of 0 exits before the first L2 instruction.
  */
 function armPreemptionTimer(n: Nested): void {
   const value = r32(n.d, O.VMX_PREEMPTION_TIMER_VALUE);
@@ -175,7 +178,12 @@ function armPreemptionTimer(n: Nested): void {
     v.interruptStateChanged();
     return;
   }
-  rearmPreemptionTimer(n, value * 2 ** n.features.preemptionTimerRate);
+  // The timer counts down each time bit X (the rate) of the TSC changes
+  // (SDM 26.5.1): the first count comes at the next change of that bit, so
+  // it expires when the TSC reaches (TSC >> X) + value, shifted back by X.
+  const unit = 2 ** n.features.preemptionTimerRate;
+  const tsc = Math.floor((n.clock?.now ?? 0) + n.l1TscOffset);
+  rearmPreemptionTimer(n, (Math.floor(tsc / unit) + value) * unit - tsc);
 }
 
 /** Arm the preemption timer to expire `delay` virtual ns from now (entry, snapshot restore). */

@@ -69,10 +69,10 @@ Deno.test("VMLAUNCH without a current VMCS: VMfailInvalid", () => {
 });
 
 const controlBreaks: Mut[] = [
-  ["pin reserved bit", { PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | (1 << 7) }],
+  ["pin reserved bit", { PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | (1 << 8) }],
   ["pin default1 bit clear", { PIN_BASED_VM_EXEC_CONTROL: 0 }],
-  ["proc reserved bit (TPR shadow)", {
-    CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TPR_SHADOW,
+  ["proc reserved bit (tertiary controls)", {
+    CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.ACTIVATE_TERTIARY_CONTROLS,
   }],
   ["proc default1 bit clear", { CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 & ~0x2 }],
   ["secondary reserved (unrestricted guest)", {

@@ -117,7 +117,8 @@ function preemptionRemaining(n: Nested): number {
   if (n.timer === null || n.clock === null) return 0;
   const left = n.timerDeadline - n.clock.now;
   if (left <= 0) return 0;
-  return Math.min(0xffffffff, Math.floor(left / 2 ** n.features.preemptionTimerRate));
+  // The deadline is at a change of TSC bit X: the changes still to come.
+  return Math.min(0xffffffff, Math.ceil(left / 2 ** n.features.preemptionTimerRate));
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Vmcs12 } from "../vmcs12/vmcs12.ts";
 import { ExitInfo } from "../exit/exit_info.ts";
 import { VmxStats } from "../stats.ts";
 import type { NestedEpt } from "../ept/nested_ept.ts";
+import { ApicvState } from "../apicv/state.ts";
 
 /** Everything one vCPU needs for VM entries, L2 execution and VM exits. */
 export class Nested {
@@ -66,6 +67,8 @@ export class Nested {
   ept: NestedEpt | null = null;
   /** The reusable exit-information record. */
   readonly info: ExitInfo = new ExitInfo();
+  /** APIC virtualization (TPR shadow, APIC-access page, virtual interrupts). */
+  readonly apicv: ApicvState = new ApicvState();
 
   /** Create the nested state of one vCPU. */
   constructor(
