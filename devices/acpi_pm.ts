@@ -54,7 +54,10 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
   let cnt = SCI_EN; // bits other than SLP_EN as written; SCI_EN stays set
 
   const writeTables = (): void => {
-    for (const t of buildAcpiTables(layout)) ctx?.memory.writeBytes(t.addr, t.bytes);
+    if (ctx === null) return;
+    for (const t of buildAcpiTables(layout, ctx.memory.ramSize)) {
+      ctx.memory.writeBytes(t.addr, t.bytes);
+    }
   };
 
   const writeCnt = (value: number): void => {
