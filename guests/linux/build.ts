@@ -310,6 +310,8 @@ const nestvm = (extra: string[]): string[] => [
   "cli.ts",
   "--plugin",
   "guests/linux/l2_probe.ts",
+  "--log-level",
+  "info",
   "--stats",
   ...extra,
 ];

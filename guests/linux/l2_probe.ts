@@ -3,11 +3,12 @@
  * that logs, on stderr, the instruction count at every I/O exit an L2
  * guest makes to the KVM client's port (0xE9 by default). The harness
  * reads these lines to pick a snapshot point where the L2 runs under Linux
- * KVM. It only observes (no state, no effect on the guest), so a machine
+ * KVM. Its lines are info messages (`--log-level info` shows them:
+ * `[l2-probe] info: L2 out value 0x48 at instruction 2262258452`). It only observes (no state, no effect on the guest), so a machine
  * with it retires exactly the same instructions as one without it, and a
  * snapshot restores with or without it.
  *
- * `deno run -A cli.ts ... --plugin guests/linux/l2_probe.ts,port=0xe9`
+ * `deno run -A cli.ts ... --log-level info --plugin guests/linux/l2_probe.ts,port=0xe9`
  *
  * @module
  */
@@ -18,9 +19,6 @@ import type { OptionsOf, Plugin } from "../../mod.ts";
 export const optionsSchema = {
   port: { type: "int", default: 0xe9, min: 0, max: 0xffff, doc: "L2 port to watch" },
 } as const;
-
-/** The prefix of every line the probe writes. */
-export const PROBE_PREFIX = "[l2-probe]";
 
 /** One probe line: an L2 write of `value` to the port after `retired` instructions. */
 export interface ProbeHit {
@@ -33,17 +31,16 @@ export interface ProbeHit {
 /** Parse the probe's lines out of a run's stderr. */
 export function parseProbe(stderr: string): ProbeHit[] {
   const out: ProbeHit[] = [];
-  const re = /\[l2-probe\] L2 out value 0x([0-9a-f]+) at instruction (\d+)/g;
+  const re = /\[l2-probe\] info: L2 out value 0x([0-9a-f]+) at instruction (\d+)/g;
   for (const m of stderr.matchAll(re)) {
     out.push({ value: parseInt(m[1], 16), retired: Number(m[2]) });
   }
   return out;
 }
 
-/** Create the probe; `write` receives each line (default: stderr). */
+/** Create the probe. */
 export default function createL2Probe(
   options: Partial<OptionsOf<typeof optionsSchema>> = {},
-  write: (line: string) => void = (line) => console.error(line),
 ): Plugin {
   const port = options.port ?? optionsSchema.port.default;
   return {
@@ -54,8 +51,8 @@ export default function createL2Probe(
       ctx.exits.observe((exit) => {
         if (exit.level !== 2 || exit.kind !== "io" || exit.port !== port) return;
         if (exit.direction !== "out") return;
-        write(
-          `${PROBE_PREFIX} L2 out value 0x${
+        ctx.log.info(
+          `L2 out value 0x${
             (exit.value & 0xff).toString(16)
           } at instruction ${ctx.vcpu.retired}`,
         );

@@ -10,7 +10,7 @@ import {
 import createL2Probe, { parseProbe } from "./l2_probe.ts";
 
 const probeLine = (v: number, n: number) =>
-  `[l2-probe] L2 out value 0x${v.toString(16)} at instruction ${n}`;
+  `[l2-probe] info: L2 out value 0x${v.toString(16)} at instruction ${n}`;
 
 const A: RunOutput = {
   transcript: "boot...\n[kvm-client] exit 1\n[kvm-client] exit 2\npower off\n",
@@ -79,10 +79,11 @@ Deno.test("a diverging transcript, count, status or probe fails, naming the diff
 
 Deno.test("the probe logs only level-2 OUTs to its port, with the instruction count", () => {
   const lines: string[] = [];
-  const plugin = createL2Probe({ port: 0xe9 }, (l) => lines.push(l));
+  const plugin = createL2Probe({ port: 0xe9 });
   let observer: ((e: unknown) => void) | undefined;
   const ctx = {
     vcpu: { retired: 42 },
+    log: { info: (m: string) => lines.push(`[l2-probe] info: ${m}`) },
     exits: { observe: (o: (e: unknown) => void) => (observer = o) },
   };
   plugin.setup(ctx as never);
