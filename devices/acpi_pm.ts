@@ -174,6 +174,7 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
       writeTables();
     },
     saveState(): PluginState {
+      sync(); // the state of this instant, with any carry so far in TMR_STS
       return { version: 1, data: { sts, en, cnt, seen } };
     },
     loadState(state: PluginState): void {
