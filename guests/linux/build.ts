@@ -358,6 +358,11 @@ async function checkSnapshot(a: Run): Promise<SnapshotCheck> {
     nestvm(["--restore", file, "-serial", "stdio", ...budget]),
     timeout,
   );
+  log(
+    `snapshot check: B took ${(b.wallMs / 1000).toFixed(1)} s, C (restore to the end) ${
+      (c.wallMs / 1000).toFixed(1)
+    } s`,
+  );
   return checkSnapshotRuns(a, b, c, parseProbe);
 }
 
