@@ -52,9 +52,7 @@ export default function createL2Probe(
         if (exit.level !== 2 || exit.kind !== "io" || exit.port !== port) return;
         if (exit.direction !== "out") return;
         ctx.log.info(
-          `L2 out value 0x${
-            (exit.value & 0xff).toString(16)
-          } at instruction ${ctx.vcpu.retired}`,
+          `L2 out value 0x${(exit.value & 0xff).toString(16)} at instruction ${ctx.vcpu.retired}`,
         );
       });
     },
