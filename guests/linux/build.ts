@@ -250,10 +250,11 @@ function report(label: string, r: Run): void {
   for (const spec of LINUX_STAGES) {
     const s = r.stages.find((x) => x.id === spec.id);
     const when = s ? `${(s.wallMs / 1000).toFixed(1)} s` : "-";
+    const guest = s?.guestS === undefined ? "" : `guest ${s.guestS.toFixed(3)} s`;
     log(
       `  ${s ? "reached" : "   not "}  ${spec.title.padEnd(34)} ${when.padStart(9)}  ${
-        s?.detail ?? ""
-      }`,
+        guest.padEnd(15)
+      }  ${s?.detail ?? ""}`,
     );
   }
   const stats = r.stderr.split("\n").filter((l) =>
