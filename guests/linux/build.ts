@@ -11,6 +11,10 @@
  *        [--memory 512] [--max-instructions N] [--timeout SECONDS] [--append TEXT]
  *        [--check-snapshot [--snapshot-at N]]
  *
+ * Exit status: 77 when the guest could not be built (packages not
+ * downloadable, no gcc): nothing was booted; 1 when `--check-snapshot` was
+ * asked and failed; else 0 (the stage table is the verdict on each boot).
+ *
  * `--check-snapshot` checks determinism and snapshots (see
  * `snapshot_check.ts`): the same boot again in a fresh process stops at a
  * snapshot taken while the L2 runs under Linux KVM (a few instructions
@@ -264,7 +268,17 @@ function report(label: string, r: Run): void {
 }
 
 const version = flags.version!;
-const built = await buildInitramfs(version);
+/** Exit status when the packages or tools are unavailable (the boot was not tried): "skipped". */
+const EXIT_SKIPPED = 77;
+let built: { kernel: string; initrd: string };
+try {
+  built = await buildInitramfs(version);
+} catch (error) {
+  // No packages (no network, no such version) or no gcc/dpkg-deb: nothing was
+  // booted, which is neither a pass nor a nestvm failure.
+  log(`SKIPPED: cannot build the guest: ${error instanceof Error ? error.message : error}`);
+  Deno.exit(EXIT_SKIPPED);
+}
 const initrd = built.initrd;
 let kernel = built.kernel;
 if (flags.pvh) {
