@@ -237,7 +237,8 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     const bytes = await saveMachine(machine, { meta: config });
     await Deno.writeFile(resolvePath(o.snapshotFile, io.cwd), bytes);
     io.stderr(
-      `nestvm: snapshot at instruction ${machine.retired} written to ${o.snapshotFile} (${bytes.length} bytes)`,
+      `nestvm: snapshot at instruction ${machine.retired} written to ${o.snapshotFile} (${bytes.length} bytes)` +
+        (machine.cpus.some((c) => c.nonRoot) ? "; a vCPU was running L2 (VMX non-root)" : ""),
     );
     status = 0;
   } else if (result.reason.kind !== "exit" && result.reason.kind !== "shutdown") {

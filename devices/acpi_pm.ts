@@ -3,8 +3,14 @@
  * written into the BIOS area at setup and on reset, and the fixed-hardware
  * power-management registers they describe (ACPI 6.x chapter 4.8):
  *
- * - PM1a event block (PM1_STS, PM1_EN): stored; TMR_STS and WAK_STS are
- *   write-one-to-clear; no SCI is raised (nothing here generates events).
+ * - PM1a event block (PM1_STS, PM1_EN): the status bits are
+ *   write-one-to-clear; TMR_STS is set each time bit 23 of the PM timer
+ *   changes (every 2^23 ticks, about 2.34 s; ACPI 6.x 4.8.2.1). The SCI
+ *   (the FADT's SCI_INT, level triggered) is asserted while a status bit
+ *   and its enable bit are both set (ACPI 6.x 4.8.3.1.1); while TMR_EN is
+ *   set a virtual-clock timer raises it at the next carry. The other
+ *   status bits have no source here (no power or sleep button, no RTC alarm
+ *   wake).
  * - PM1a control block: SCI_EN reads 1 (the FADT's SMI_CMD is 0, so the
  *   machine is always in ACPI mode); writing SLP_EN with SLP_TYP equal to the
  *   DSDT's \_S5 value powers the machine off (an orderly "shutdown" stop).
@@ -16,6 +22,7 @@
 import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
+import type { Timer } from "../core/clock.ts";
 import { type AcpiLayout, buildAcpiTables, PC_ACPI_LAYOUT } from "./acpi/tables.ts";
 import { expectState, num, parseDeviceOptions, type StringOptions } from "./options.ts";
 
@@ -29,6 +36,23 @@ export const SLP_EN = 1 << 13;
 const PM1_STS_W1C = 0x8731;
 /** PM1_EN bits that exist: TMR_EN, GBL_EN, PWRBTN_EN, SLPBTN_EN, RTC_EN. */
 const PM1_EN_MASK = 0x0721;
+/** PM1_STS.TMR_STS and PM1_EN.TMR_EN. */
+export const TMR_STS = 1 << 0;
+/** Ticks between two changes of the PM timer's bit 23. */
+const TMR_CARRY_TICKS = 1n << 23n;
+
+/** How many times bit 23 of the PM timer has changed by virtual time `ns`. */
+export function pmTimerCarries(ns: number): number {
+  const ticks = (BigInt(Math.floor(ns)) * BigInt(PM_TIMER_HZ)) / 1_000_000_000n;
+  return Number(ticks / TMR_CARRY_TICKS);
+}
+
+/** The virtual time (ns) of carry number `n` (the first instant bit 23 has changed `n` times). */
+export function pmTimerCarryTime(n: number): number {
+  const num = BigInt(n) * TMR_CARRY_TICKS * 1_000_000_000n;
+  const hz = BigInt(PM_TIMER_HZ);
+  return Number((num + hz - 1n) / hz);
+}
 
 /** PM timer count (24 bits) at virtual time `ns`, computed without losing precision. */
 export function pmTimerCount(ns: number): number {
@@ -52,9 +76,36 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
   let sts = 0;
   let en = 0;
   let cnt = SCI_EN; // bits other than SLP_EN as written; SCI_EN stays set
+  let seen = 0; // PM timer carries already reflected in TMR_STS
+  let sci = false; // the SCI line's level
+  let carryTimer: Timer | null = null;
+
+  /** Bring TMR_STS up to date, drive the SCI and (re)arm the carry timer. */
+  const sync = (): void => {
+    if (ctx === null) return;
+    const carries = pmTimerCarries(ctx.clock.now);
+    if (carries > seen) {
+      sts |= TMR_STS;
+      seen = carries;
+    }
+    const level = (sts & en) !== 0;
+    if (level !== sci) {
+      sci = level;
+      ctx.irq.line(layout.sciIrq).set(level);
+    }
+    carryTimer?.cancel();
+    carryTimer = null;
+    // Only an enabled, not yet pending timer carry can change the SCI later.
+    if ((en & TMR_STS) !== 0 && (sts & TMR_STS) === 0) {
+      carryTimer = ctx.clock.schedule(pmTimerCarryTime(seen + 1), sync, "acpi-pm-timer");
+    }
+  };
 
   const writeTables = (): void => {
-    for (const t of buildAcpiTables(layout)) ctx?.memory.writeBytes(t.addr, t.bytes);
+    if (ctx === null) return;
+    for (const t of buildAcpiTables(layout, ctx.memory.ramSize)) {
+      ctx.memory.writeBytes(t.addr, t.bytes);
+    }
   };
 
   const writeCnt = (value: number): void => {
@@ -76,12 +127,15 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
     setup(c: PluginContext): void {
       ctx = c;
       writeTables();
+      seen = pmTimerCarries(c.clock.now);
       c.ports.register(layout.pm1aEvt, 4, {
         read: (offset, size) => {
+          sync();
           const v = sts | (en << 16);
           return (v >>> (8 * offset)) & (size === 4 ? 0xffffffff : (1 << (8 * size)) - 1);
         },
         write: (offset, size, value) => {
+          sync(); // a carry that already happened is cleared by this write, not after it
           // Split the access into the two 16-bit registers it touches.
           for (let i = 0; i < size; i++) {
             const byte = (value >>> (8 * i)) & 0xff;
@@ -92,6 +146,7 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
               en = ((en & ~(0xff << shift)) | (byte << shift)) & PM1_EN_MASK;
             }
           }
+          sync();
         },
       });
       c.ports.register(layout.pm1aCnt, 2, {
@@ -114,18 +169,27 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
       sts = 0;
       en = 0;
       cnt = SCI_EN;
+      seen = ctx === null ? 0 : pmTimerCarries(ctx.clock.now);
+      sync();
       writeTables();
     },
     saveState(): PluginState {
-      return { version: 1, data: { sts, en, cnt } };
+      sync(); // the state of this instant, with any carry so far in TMR_STS
+      return { version: 1, data: { sts, en, cnt, seen } };
     },
     loadState(state: PluginState): void {
       const d = expectState("acpi", state, 1);
       sts = num(d, "sts") & 0xffff;
       en = num(d, "en") & PM1_EN_MASK;
       cnt = (num(d, "cnt", SCI_EN) & ~SLP_EN & 0xffff) | SCI_EN;
+      // Snapshots from before TMR_STS was modelled: no carry is pending.
+      seen = num(d, "seen", ctx === null ? 0 : pmTimerCarries(ctx.clock.now));
+      sci = false; // the machine restores line levels itself; sync re-drives ours
+      sync();
     },
     dispose(): void {
+      carryTimer?.cancel();
+      carryTimer = null;
       ctx = null;
     },
   };

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { createAcpiPm, PM_TIMER_HZ, pmTimerCount } from "./acpi_pm.ts";
+import {
+  createAcpiPm,
+  PM_TIMER_HZ,
+  pmTimerCarries,
+  pmTimerCarryTime,
+  pmTimerCount,
+  TMR_STS,
+} from "./acpi_pm.ts";
 import { FakeMachine as Fake } from "./testing.ts";
 import { ArrayMemory } from "../boot/array_memory.ts";
 
@@ -55,4 +62,61 @@ Deno.test("acpi pm: PM1_EN is stored, PM1_STS bits clear when written with one",
   assert.equal(m.in(0x600, 4) >>> 16, 0x0121);
   m.out(0x600, 0xffff, 2);
   assert.equal(m.in(0x600, 2), 0);
+});
+
+Deno.test("acpi pm: the PM timer's bit-23 carries are counted and timed exactly", () => {
+  // Bit 23 changes every 2^23 ticks of 3.579545 MHz.
+  const first = pmTimerCarryTime(1);
+  assert.equal(pmTimerCarries(first - 1), 0);
+  assert.equal(pmTimerCarries(first), 1);
+  assert.equal(pmTimerCount(first) >>> 23, 1);
+  assert.equal(pmTimerCount(first - 1) >>> 23, 0);
+  assert.equal(pmTimerCarries(pmTimerCarryTime(1000)), 1000);
+  assert.equal(pmTimerCarries(pmTimerCarryTime(1000) - 1), 999);
+});
+
+Deno.test("acpi pm: TMR_STS is set at the carry; the SCI follows TMR_STS and TMR_EN", () => {
+  const m = new FakeMachine().load(createAcpiPm());
+  assert.equal(m.in(0x600, 2) & TMR_STS, 0);
+  m.advance(pmTimerCarryTime(1));
+  assert.equal(m.in(0x600, 2) & TMR_STS, TMR_STS, "status without the enable bit");
+  assert.notEqual(m.lineLevels.get(9), true, "no SCI while TMR_EN is clear");
+  m.out(0x602, TMR_STS, 2); // TMR_EN with TMR_STS pending: the SCI rises
+  assert.equal(m.lineLevels.get(9), true);
+  m.out(0x600, TMR_STS, 2); // write one to clear: the SCI falls
+  assert.equal(m.in(0x600, 2) & TMR_STS, 0);
+  assert.equal(m.lineLevels.get(9), false);
+  // With TMR_EN set, the next carry raises the SCI by itself (a timer), without a port access.
+  m.advance(pmTimerCarryTime(2) - m.clock.now - 1);
+  assert.equal(m.lineLevels.get(9), false, "not before the carry");
+  m.advance(1);
+  assert.equal(m.lineLevels.get(9), true, "at the carry");
+  m.out(0x602, 0, 2); // TMR_EN off: the SCI falls, TMR_STS stays
+  assert.equal(m.lineLevels.get(9), false);
+  assert.equal(m.in(0x600, 2) & TMR_STS, TMR_STS);
+});
+
+Deno.test("acpi pm: a restored machine sees the same TMR_STS and carry timer as the saved one", () => {
+  const a = new FakeMachine().load(createAcpiPm());
+  a.out(0x602, TMR_STS, 2); // TMR_EN
+  a.advance(pmTimerCarryTime(1) - 1);
+  const saved = a.plugins[0].saveState!();
+  const b = new FakeMachine().load(createAcpiPm());
+  b.advance(a.clock.now);
+  b.plugins[0].loadState!(saved);
+  assert.equal(b.in(0x600, 4), TMR_STS << 16, "no status yet, TMR_EN set");
+  b.advance(1);
+  a.advance(1);
+  assert.equal(b.lineLevels.get(9), true, "the restored carry timer fires at the carry");
+  assert.equal(a.lineLevels.get(9), true);
+  assert.equal(b.in(0x600, 4), a.in(0x600, 4));
+  // A carry that happened before the save but was not yet read is in the saved state.
+  const c = new FakeMachine().load(createAcpiPm());
+  c.advance(pmTimerCarryTime(3) + 5);
+  const late = c.plugins[0].saveState!();
+  assert.deepEqual(late.data, { sts: TMR_STS, en: 0, cnt: 1, seen: 3 });
+  const d = new FakeMachine().load(createAcpiPm());
+  d.advance(c.clock.now);
+  d.plugins[0].loadState!(late);
+  assert.equal(d.in(0x600, 2) & TMR_STS, TMR_STS);
 });

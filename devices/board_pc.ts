@@ -20,7 +20,7 @@
  * | pc-testdev      | 0xe0-0xe7, 0x2000-0x2017, 0xff000000  | drives lines 0-23                   |
  * | i8042           | 0x60, 0x64                            | 1; reset line                       |
  * | pci-host (440FX)| 0xcf8-0xcff (0xcf9: reset control)    | -                                   |
- * | acpi            | 0x600-0x609; tables at 0xe0000        | SCI 9 (never raised)                |
+ * | acpi            | 0x600-0x609; tables at 0xe0000        | SCI 9 (level; PM timer carry only)  |
  *
  * @module
  */

@@ -1,4 +1,5 @@
 /** The command line, run in-process with captured output. */
+import { parseProbe } from "../guests/linux/l2_probe.ts";
 import assert from "node:assert/strict";
 import { main } from "../cli/main.ts";
 
@@ -354,5 +355,23 @@ Deno.test("cli: --no-device leaves a board device out so a plugin can take its p
   assert.match(clash.err, /port 0x3f8 is claimed by both "uart16550@0x3f8" and "my-uart"/);
   const replaced = await run([...load, "--no-device", "isa-serial"]);
   assert.equal(replaced.status, 1, replaced.err);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: a snapshot taken while the L2 runs says so, one taken in L1 does not", async () => {
+  const dir = await Deno.makeTempDir();
+  const probe = ["--log-level", "info", "--plugin", "guests/linux/l2_probe.ts,port=0x3f8"];
+  const whole = await run(["--demo", ...probe]);
+  const hits = parseProbe(whole.err);
+  assert.ok(hits.length > 10, whole.err);
+  // Two instructions before an L2 write to COM1 the vCPU is in the L2's loop.
+  const inL2 = hits[10].retired - 2;
+  const mid = await run(["--demo", "--snapshot-at", `${inL2}`, "--snapshot-file", `${dir}/a`]);
+  assert.equal(mid.status, 0, mid.err);
+  assert.match(mid.err, new RegExp(`snapshot at instruction ${inL2} .*; a vCPU was running L2`));
+  const early = await run(["--demo", "--snapshot-at", "1000", "--snapshot-file", `${dir}/b`]);
+  assert.equal(early.status, 0, early.err);
+  assert.match(early.err, /snapshot at instruction 1000 written to/);
+  assert.doesNotMatch(early.err, /running L2/);
   await Deno.remove(dir, { recursive: true });
 });

@@ -3,12 +3,15 @@
  * Specification 6.x chapter 5.2): RSDP, RSDT and XSDT, FADT (revision 3,
  * 244 bytes) with the PM timer, PM1 blocks and the reset register, FACS,
  * MADT with the local APIC(s), the I/O APIC, the IRQ0 -> GSI 2 and SCI
- * interrupt source overrides and the LINT1 NMI, and a DSDT whose AML is
- * assembled here and holds only the \_S5 sleep package. All checksums are
- * computed so each table sums to zero.
+ * interrupt source overrides and the LINT1 NMI, and a DSDT whose AML
+ * (`aml.ts`) holds the \_S5 sleep package and the PCI root bridge. All
+ * checksums are computed so each table sums to zero.
  *
  * @module
  */
+
+import { pciRootAml, type PciRootWindows, s5Aml } from "./aml.ts";
+import { pcRamLayout } from "../../mm/regions.ts";
 
 /** Fixed placement and I/O resources of the tables and the PM device. */
 export interface AcpiLayout {
@@ -195,7 +198,8 @@ export function buildFadt(l: AcpiLayout, facs: number, dsdt: number): Uint8Array
   w.u32(112, FADT_FLAGS);
   w.gasIo(116, l.resetPort, 8, 1);
   w.u8(128, l.resetValue);
-  w.u64(132, facs);
+  // X_FIRMWARE_CTRL (132) stays 0: FIRMWARE_CTRL is set, and ACPI 6.x (5.2.9)
+  // says then X_FIRMWARE_CTRL must be zero.
   w.u64(140, dsdt);
   w.gasIo(148, l.pm1aEvt, 32, 0);
   w.gasIo(172, l.pm1aCnt, 16, 0);
@@ -245,23 +249,26 @@ export function buildMadt(l: AcpiLayout): Uint8Array {
 }
 
 /**
- * AML of `Name (\_S5, Package (4) { s5, s5, 0, 0 })` (ACPI 6.x 20.2.5):
- * NameOp, the NameSeg, PackageOp with a one-byte PkgLength, NumElements,
- * then BytePrefix constants and ZeroOps.
+ * DSDT (revision 2: 64-bit AML integers) holding the \_S5 package and the
+ * PCI root bridge whose 32-bit MMIO window is `windows` (see `aml.ts`).
  */
-export function s5Aml(slpTyp: number): Uint8Array {
-  const elements = [0x0a, slpTyp, 0x0a, slpTyp, 0x00, 0x00];
-  const pkgLength = 1 + 1 + elements.length; // itself, NumElements, elements
-  return new Uint8Array([0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, pkgLength, 4, ...elements]);
+export function buildDsdt(l: AcpiLayout, windows: PciRootWindows): Uint8Array {
+  const s5 = s5Aml(l.s5SlpTyp);
+  const pci = pciRootAml(windows);
+  const w = new Writer(36 + s5.length + pci.length);
+  w.header("DSDT", 2);
+  w.bytes.set(s5, 36);
+  w.bytes.set(pci, 36 + s5.length);
+  return w.finish();
 }
 
-/** DSDT (revision 2: 64-bit AML integers) holding the \_S5 package. */
-export function buildDsdt(l: AcpiLayout): Uint8Array {
-  const aml = s5Aml(l.s5SlpTyp);
-  const w = new Writer(36 + aml.length);
-  w.header("DSDT", 2);
-  w.bytes.set(aml, 36);
-  return w.finish();
+/**
+ * The root bridge's 32-bit MMIO window for `ramBytes` of RAM: from the end
+ * of low RAM in the PC layout to just below the I/O APIC.
+ */
+export function pciWindows(l: AcpiLayout, ramBytes: number): PciRootWindows {
+  const low = pcRamLayout(ramBytes)[0];
+  return { mmioStart: low === undefined ? 0x100000 : low[0] + low[1], mmioEnd: l.ioapicBase - 1 };
 }
 
 /** One table placed at a physical address. */
@@ -274,8 +281,8 @@ export interface PlacedTable {
   readonly bytes: Uint8Array;
 }
 
-/** Build every table for the layout, placed at their addresses. */
-export function buildAcpiTables(l: AcpiLayout): PlacedTable[] {
+/** Build every table for the layout and `ramBytes` of RAM, placed at their addresses. */
+export function buildAcpiTables(l: AcpiLayout, ramBytes: number): PlacedTable[] {
   const at = (o: number): number => l.base + o;
   const tables: PlacedTable[] = [
     { signature: "FACS", addr: at(ACPI_OFFSETS.facs), bytes: buildFacs() },
@@ -285,7 +292,11 @@ export function buildAcpiTables(l: AcpiLayout): PlacedTable[] {
       bytes: buildFadt(l, at(ACPI_OFFSETS.facs), at(ACPI_OFFSETS.dsdt)),
     },
     { signature: "APIC", addr: at(ACPI_OFFSETS.madt), bytes: buildMadt(l) },
-    { signature: "DSDT", addr: at(ACPI_OFFSETS.dsdt), bytes: buildDsdt(l) },
+    {
+      signature: "DSDT",
+      addr: at(ACPI_OFFSETS.dsdt),
+      bytes: buildDsdt(l, pciWindows(l, ramBytes)),
+    },
   ];
   const listed = [at(ACPI_OFFSETS.fadt), at(ACPI_OFFSETS.madt)];
   tables.push(

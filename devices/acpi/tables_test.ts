@@ -6,13 +6,15 @@ import {
   buildMadt,
   byteSum,
   PC_ACPI_LAYOUT,
+  pciWindows,
   type PlacedTable,
 } from "./tables.ts";
 
 const L = PC_ACPI_LAYOUT;
+const RAM = 512 << 20;
 
 function table(sig: string): PlacedTable {
-  const t = buildAcpiTables(L).find((x) => x.signature === sig);
+  const t = buildAcpiTables(L, RAM).find((x) => x.signature === sig);
   assert.ok(t, sig);
   return t;
 }
@@ -22,7 +24,7 @@ function dv(b: Uint8Array): DataView {
 }
 
 Deno.test("acpi tables: every table sums to zero and its length field is its size", () => {
-  const all = buildAcpiTables(L);
+  const all = buildAcpiTables(L, RAM);
   assert.deepEqual(all.map((t) => t.signature).sort(), [
     "APIC",
     "DSDT",
@@ -75,6 +77,8 @@ Deno.test("acpi tables: FADT describes the PM blocks, timer, reset register and 
   assert.equal(d.getUint32(36, true), L.base + ACPI_OFFSETS.facs);
   assert.equal(d.getUint32(40, true), L.base + ACPI_OFFSETS.dsdt);
   assert.equal(Number(d.getBigUint64(140, true)), L.base + ACPI_OFFSETS.dsdt);
+  // FIRMWARE_CTRL is set, so X_FIRMWARE_CTRL must be zero (ACPI 6.x 5.2.9).
+  assert.equal(d.getBigUint64(132, true), 0n);
   assert.equal(d.getUint16(46, true), 9);
   assert.deepEqual([d.getUint32(56, true), d.getUint32(64, true), d.getUint32(76, true)], [
     0x600,
@@ -110,9 +114,9 @@ Deno.test("acpi tables: MADT lists each LAPIC, the IOAPIC, IRQ0 -> GSI 2 and LIN
   ]);
 });
 
-Deno.test("acpi tables: the DSDT's AML is exactly Name(_S5, Package(4){5, 5, 0, 0})", () => {
-  const t = buildDsdt(L);
-  assert.deepEqual([...t.subarray(36)], [
+Deno.test("acpi tables: the DSDT's AML starts with Name(_S5, Package(4){5, 5, 0, 0})", () => {
+  const t = buildDsdt(L, pciWindows(L, RAM));
+  assert.deepEqual([...t.subarray(36, 50)], [
     0x08,
     0x5f,
     0x53,
@@ -129,6 +133,16 @@ Deno.test("acpi tables: the DSDT's AML is exactly Name(_S5, Package(4){5, 5, 0, 
     0x00,
   ]);
   assert.equal(byteSum(t), 0);
+});
+
+Deno.test("acpi tables: the PCI root bridge's MMIO window runs from the end of low RAM to the I/O APIC", () => {
+  assert.deepEqual(pciWindows(L, RAM), { mmioStart: 0x20000000, mmioEnd: 0xfebfffff });
+  // RAM beyond the low limit continues at 4 GiB: the hole starts at the limit.
+  assert.deepEqual(pciWindows(L, 4 * 1024 ** 3), { mmioStart: 0xe0000000, mmioEnd: 0xfebfffff });
+  const small = buildDsdt(L, pciWindows(L, 128 << 20));
+  const big = buildDsdt(L, pciWindows(L, RAM));
+  assert.notDeepEqual(small, big, "the window follows the RAM size");
+  assert.ok(table("DSDT").addr + big.length <= L.base + ACPI_OFFSETS.end);
 });
 
 const iasl = (() => {
@@ -157,6 +171,33 @@ Deno.test({
         assert.doesNotMatch(out[sig], /Invalid|Error|\*\*\*\*/i, sig);
       }
       assert.match(out.DSDT, /Name \(_S5, Package \(0x04\)/);
+      // The root bridge, with the resources its _CRS is meant to hold.
+      const crs = out.DSDT.replace(/\/\/[^\n]*/g, "").replace(/\/\*.*?\*\//g, "")
+        .replace(/\s+/g, " ");
+      assert.match(crs, /Scope \(\\_SB\) \{ Device \(PCI0\)/);
+      assert.match(crs, /Name \(_HID, EisaId \("PNP0A03"\) ?\)/);
+      assert.match(crs, /Name \(_UID, Zero\)/);
+      assert.match(
+        crs,
+        /WordBusNumber \(ResourceProducer, MinFixed, MaxFixed, PosDecode, 0x0000, 0x0000, 0x00FF, 0x0000, 0x0100/,
+      );
+      assert.match(crs, /IO \(Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08/);
+      assert.match(
+        crs,
+        /WordIO \(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0x0000, 0x0000, 0x0CF7, 0x0000, 0x0CF8/,
+      );
+      assert.match(
+        crs,
+        /WordIO \(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0x0000, 0x0D00, 0xFFFF, 0x0000, 0xF300/,
+      );
+      assert.match(
+        crs,
+        /DWordMemory \(ResourceProducer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite, 0x00000000, 0x000A0000, 0x000BFFFF, 0x00000000, 0x00020000/,
+      );
+      assert.match(
+        crs,
+        /DWordMemory \(ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0x00000000, 0x20000000, 0xFEBFFFFF, 0x00000000, 0xDEC00000/,
+      );
       assert.match(out.FACP, /PM Timer Block Address : 00000608/);
       assert.match(out.APIC, /Interrupt Source Override/);
     } finally {

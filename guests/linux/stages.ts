@@ -27,6 +27,21 @@ export interface BootStage {
   readonly wallMs: number;
   /** What the line says. */
   readonly detail: string;
+  /**
+   * Guest time of the stage (s): the last kernel or /init timestamp printed
+   * up to the end of its line (virtual time, so independent of host load);
+   * undefined before the first.
+   */
+  readonly guestS?: number;
+}
+
+const TIMESTAMP = /^\[(?:init)?\s*(\d+\.\d+)\]/gm;
+
+/** The last `[   1.234567]` / `[init   1.234]` timestamp in `text`, in seconds. */
+export function lastTimestamp(text: string): number | undefined {
+  let last: string | undefined;
+  for (const m of text.matchAll(TIMESTAMP)) last = m[1];
+  return last === undefined ? undefined : Number(last);
 }
 
 /** The stages, in boot order (failure markers last). */
@@ -90,11 +105,14 @@ export function scanStages(transcript: string, at: (offset: number) => number): 
   for (const spec of LINUX_STAGES) {
     const m = spec.pattern.exec(transcript);
     if (m === null) continue;
+    const eol = transcript.indexOf("\n", m.index + m[0].length);
+    const guestS = lastTimestamp(transcript.slice(0, eol < 0 ? transcript.length : eol));
     out.push({
       id: spec.id,
       offset: m.index,
       wallMs: at(m.index + m[0].length),
       detail: (m[1] ?? "").trim(),
+      ...(guestS === undefined ? {} : { guestS }),
     });
   }
   return out;

@@ -24,6 +24,14 @@ Deno.test("linux stages: found in a transcript with their details, in order", ()
   assert.equal(s[0].detail, "6.1.0-50-amd64");
   assert.equal(s.find((x) => x.id === "vmx")?.detail, "yes");
   assert.equal(s.find((x) => x.id === "l2-output")?.detail, '"Hello from L2"');
+  // Guest time: the stage's own timestamp, or the last one before it.
+  assert.deepEqual(s.map((x) => x.guestS), [0, 0.01, 0.9, 1, 1.01, 1.01, 2]);
+});
+
+Deno.test("linux stages: no timestamp before a stage leaves its guest time undefined", () => {
+  const s = scanStages("early console in extract_kernel\nDecompressing Linux... ", () => 0);
+  assert.equal(s[0].id, "decompress");
+  assert.equal(s[0].guestS, undefined);
 });
 
 Deno.test("linux stages: the CPU-feature refusal names the missing features", () => {
