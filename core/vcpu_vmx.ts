@@ -110,6 +110,11 @@ export interface VcpuVirtualization {
    * entry, held back by blocking by MOV SS.
    */
   setPendingDebugExceptions(bits: number): void;
+  /**
+   * IA32_DEBUGCTL as a number (bits 31:0; the CPU keeps the high half 0),
+   * so that VM exits can clear it without a BigInt MSR call.
+   */
+  debugCtl: number;
   /** IA32_SYSENTER_CS. */
   sysenterCs: number;
   /** IA32_SYSENTER_ESP (canonical linear value). */

@@ -186,6 +186,13 @@ export class FakeVcpu implements Vcpu {
   setPendingDebugExceptions(bits: number): void {
     this.pendingDebug = bits;
   }
+  /** IA32_DEBUGCTL, kept in {@link msrs} (0 when the fake does not implement it). */
+  get debugCtl(): number {
+    return Number((this.msrs.get(0x1d9) ?? 0n) & 0xffffffffn);
+  }
+  set debugCtl(value: number) {
+    this.writeMsr(0x1d9, BigInt(value >>> 0));
+  }
   /** IA32_SYSENTER_CS. */
   sysenterCs = 0;
   /** IA32_SYSENTER_ESP. */
