@@ -809,7 +809,7 @@ export class Cpu implements CpuEngine {
   }
   /** Drop queued, undelivered injected events (they belong to the level being left). */
   dropQueuedInjection(): void {
-    this.injected.length = 0;
+    if (this.injected.length !== 0) this.injected.length = 0;
   }
   /**
    * Pending-debug-exceptions bits (SDM 24.4.2): BS for a single-step trap

@@ -44,7 +44,9 @@ export function ru64(d: DataView, off: number): number {
 
 /** Read a natural-width field as a signed number (canonical linear addresses). */
 export function rlin(d: DataView, off: number): number {
-  return d.getInt32(off + 4, true) * 0x100000000 + d.getUint32(off, true);
+  const hi = d.getInt32(off + 4, true);
+  const lo = d.getUint32(off, true);
+  return hi === 0 ? lo : hi * 0x100000000 + lo;
 }
 
 // Writes (VM exits): a value that changes a tracked field invalidates the
