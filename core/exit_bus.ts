@@ -287,16 +287,21 @@ export class ExitBus {
     const route = this.#routes.get(exit.kind) ?? this.#route(exit.kind);
     this.vcpuExits[this.vcpu]++;
     route.count[exit.level]++;
-    for (const o of this.#observers) {
+    const observers = this.#observers;
+    for (let k = 0; k < observers.length; k++) {
+      const o = observers[k];
       try {
         o.observer(exit);
       } catch (error) {
         return this.#failed(o.plugin, exit, error);
       }
     }
-    if (this.#interceptMask & (1 << exit.level)) {
-      for (const i of this.#interceptors) {
-        if (!(i.levels & (1 << exit.level))) continue;
+    const bit = 1 << exit.level;
+    if (this.#interceptMask & bit) {
+      const interceptors = this.#interceptors;
+      for (let k = 0; k < interceptors.length; k++) {
+        const i = interceptors[k];
+        if (!(i.levels & bit)) continue;
         const d = this.#call(i.plugin, i.handler, exit);
         if (d !== "pass") return d;
       }
