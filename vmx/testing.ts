@@ -183,6 +183,10 @@ export class FakeVcpu implements Vcpu {
   /** Pending debug exceptions loaded by the last VM entry. */
   pendingDebug = 0;
   /** Record the pending debug exceptions VM entry loads. */
+  /** Set CF, PF, AF, ZF, SF, OF; the other RFLAGS bits stay. */
+  setArithmeticFlags(bits: number): void {
+    this.rflags = ((this.rflags & ~0x8d5) | (bits & 0x8d5)) >>> 0;
+  }
   setPendingDebugExceptions(bits: number): void {
     this.pendingDebug = bits;
   }
