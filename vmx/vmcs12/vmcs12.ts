@@ -73,14 +73,14 @@ export class Vmcs12 {
   /** Little-endian accessor over {@link bytes} (for a cache, also its trailer). */
   readonly view: DataView;
   /** The pinned page a cache writes back to; null for a live view. */
-  readonly page: PinnedPage | null;
+  readonly #page: PinnedPage | null;
 
   /** Wrap a region. `view` must cover the 4 KiB region. */
   constructor(gpa: number, bytes: Uint8Array, view: DataView, page: PinnedPage | null = null) {
     this.gpa = gpa;
     this.bytes = bytes;
     this.view = view;
-    this.page = page;
+    this.#page = page;
   }
 
   /** Wrap a pinned page (live view). */
@@ -100,12 +100,12 @@ export class Vmcs12 {
 
   /** True for a cached copy. */
   get cached(): boolean {
-    return this.page !== null;
+    return this.#page !== null;
   }
 
   /** Copy a cache's region image to guest memory (no-op for a live view). */
   writeBack(): void {
-    if (this.page !== null) this.page.bytes.set(this.bytes);
+    if (this.#page !== null) this.#page.bytes.set(this.bytes);
   }
 
   // ---- header ----
