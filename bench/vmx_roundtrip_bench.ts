@@ -13,7 +13,7 @@
  */
 
 import process from "node:process";
-import { newPcMachine } from "../plugins/pc_machine.ts";
+import { newPcMachine, type PcMachineOptions } from "../plugins/pc_machine.ts";
 import { loadFlat } from "../boot/flat.ts";
 import { applyEntryState } from "../boot/entry_state.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
@@ -77,14 +77,19 @@ export interface PreparedRun {
   dispose(): void;
 }
 
-/** Build the machine and load L1 (not timed). */
-export function prepare(n: number): PreparedRun {
+/** Options of the round-trip machine (the engine from NESTVM_ENGINE); also what a snapshot restore rebuilds. */
+export function roundTripMachineOptions(): PcMachineOptions {
   const engine = Deno.env.get("NESTVM_ENGINE");
-  const m = newPcMachine({
+  return {
     memoryMiB: 16,
     engine: engine === "jit" || engine === "interp" ? engine : undefined,
     plugins: [createVmxPlugin({ featureControl: "locked" })],
-  });
+  };
+}
+
+/** A machine with the L1 hypervisor loaded, set to run `n` round trips (then HLT). */
+export function roundTripMachine(n: number): ReturnType<typeof newPcMachine> {
+  const m = newPcMachine(roundTripMachineOptions());
   const r = loadFlat([{ addr: LOAD, data: bytes(L1_CODE) }], m.memory, {
     entry: LOAD,
     mode: "long64",
@@ -95,6 +100,12 @@ export function prepare(n: number): PreparedRun {
   // The loader may leave CR0 as a negative int32; MOV from CR0 would then sign-extend it.
   m.cpu.cr0 = m.cpu.cr0 >>> 0;
   m.memory.write(PARAMS, 4, n);
+  return m;
+}
+
+/** Build the machine and load L1 (not timed). */
+export function prepare(n: number): PreparedRun {
+  const m = roundTripMachine(n);
   return {
     run(): RoundTripResult {
       const c0 = process.cpuUsage();

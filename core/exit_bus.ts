@@ -85,13 +85,28 @@ export function describeExit(exit: VmExit): string {
   }
 }
 
+/**
+ * Everything the bus needs about one exit kind, found with one map lookup
+ * per exit: its handlers, its counters by level, and whether it has an
+ * owner or an architectural default.
+ */
+interface Route {
+  readonly handlers: KindHandler[];
+  /** Exits counted by level (index 1 and 2). */
+  readonly count: Float64Array;
+  /** In {@link ExitBus.ownedKinds}. */
+  readonly owned: boolean;
+  /** In {@link ExitBus.defaultedKinds}. */
+  readonly defaulted: boolean;
+}
+
 /** Routes exits to plugins. One per machine. */
 export class ExitBus {
   #ports: (PortOwner | undefined)[] = new Array(0x10000);
   #interceptors: Interceptor[] = [];
   #observers: { plugin: string; observer: (exit: VmExit) => void }[] = [];
   #interceptMask = 0;
-  #handlers = new Map<string, KindHandler[]>();
+  #routes = new Map<string, Route>();
   /** Set when a plugin threw; the machine stops with a plugin error. */
   fault: PluginFault | undefined;
   /** Set when `strict` is on and nobody handled an exit. */
@@ -112,8 +127,19 @@ export class ExitBus {
   vcpuCount = 1;
   /** Exits dispatched per vCPU (index = vCPU). */
   readonly vcpuExits: Float64Array = new Float64Array(64);
-  /** Exit counters by level (index 1 and 2) and kind: one map bump per exit, no allocation. */
-  readonly counts: readonly Map<string, number>[] = [new Map(), new Map(), new Map()];
+  /**
+   * Exit counters by level (index 1 and 2) and kind, built on each read
+   * from the per-kind counters that dispatch bumps (no map update per exit).
+   */
+  get counts(): readonly Map<string, number>[] {
+    const out: Map<string, number>[] = [new Map(), new Map(), new Map()];
+    for (const [kind, r] of this.#routes) {
+      for (let level = 0; level < 3; level++) {
+        if (r.count[level] !== 0) out[level].set(kind, r.count[level]);
+      }
+    }
+    return out;
+  }
   /** Kinds that have an owner (a device or MSR implementation); see {@link strict}. */
   static readonly ownedKinds: ReadonlySet<string> = new Set(["io", "mmio", "rdmsr", "wrmsr"]);
   /**
@@ -223,9 +249,7 @@ export class ExitBus {
 
   /** Register a handler for exits of `kind`. */
   on(plugin: string, kind: string, handler: ExitHandler): void {
-    let list = this.#handlers.get(kind);
-    if (!list) this.#handlers.set(kind, list = []);
-    list.push({ plugin, handler });
+    this.#route(kind).handlers.push({ plugin, handler });
   }
 
   /** Register an observer that sees every exit first. */
@@ -260,19 +284,24 @@ export class ExitBus {
    * instruction is abandoned, not retired) and stops the machine.
    */
   dispatch(exit: VmExit): ExitDisposition {
-    const counts = this.counts[exit.level];
+    const route = this.#routes.get(exit.kind) ?? this.#route(exit.kind);
     this.vcpuExits[this.vcpu]++;
-    counts.set(exit.kind, (counts.get(exit.kind) ?? 0) + 1);
-    for (const o of this.#observers) {
+    route.count[exit.level]++;
+    const observers = this.#observers;
+    for (let k = 0; k < observers.length; k++) {
+      const o = observers[k];
       try {
         o.observer(exit);
       } catch (error) {
         return this.#failed(o.plugin, exit, error);
       }
     }
-    if (this.#interceptMask & (1 << exit.level)) {
-      for (const i of this.#interceptors) {
-        if (!(i.levels & (1 << exit.level))) continue;
+    const bit = 1 << exit.level;
+    if (this.#interceptMask & bit) {
+      const interceptors = this.#interceptors;
+      for (let k = 0; k < interceptors.length; k++) {
+        const i = interceptors[k];
+        if (!(i.levels & bit)) continue;
         const d = this.#call(i.plugin, i.handler, exit);
         if (d !== "pass") return d;
       }
@@ -281,22 +310,34 @@ export class ExitBus {
       const owner = this.#ports[exit.port];
       if (owner) return this.#io(owner, exit);
     } else {
-      const list = this.#handlers.get(exit.kind);
-      if (list) {
-        for (const h of list) {
-          const d = this.#call(h.plugin, h.handler, exit);
-          if (d !== "pass") return d;
-        }
+      const list = route.handlers;
+      for (let k = 0; k < list.length; k++) {
+        const h = list[k];
+        const d = this.#call(h.plugin, h.handler, exit);
+        if (d !== "pass") return d;
       }
     }
-    if (
-      (this.strict && ExitBus.ownedKinds.has(exit.kind)) || !ExitBus.defaultedKinds.has(exit.kind)
-    ) {
+    if ((this.strict && route.owned) || !route.defaulted) {
       this.unhandled = exit;
       this.onStop();
       return "reflected";
     }
     return "pass";
+  }
+
+  /** The route of `kind`, created on first use. */
+  #route(kind: string): Route {
+    let r = this.#routes.get(kind);
+    if (r === undefined) {
+      r = {
+        handlers: [],
+        count: new Float64Array(3),
+        owned: ExitBus.ownedKinds.has(kind),
+        defaulted: ExitBus.defaultedKinds.has(kind),
+      };
+      this.#routes.set(kind, r);
+    }
+    return r;
   }
 
   #io(owner: PortOwner, exit: IoExit): ExitDisposition {

@@ -110,6 +110,17 @@ export interface VcpuVirtualization {
    * entry, held back by blocking by MOV SS.
    */
   setPendingDebugExceptions(bits: number): void;
+  /**
+   * Set the six arithmetic flags (CF, PF, AF, ZF, SF, OF: `bits & 0x8D5`)
+   * and leave every other RFLAGS bit: the outcome of a VMX instruction
+   * (VMsucceed, VMfail, SDM Vol. 3C 31.2) without materializing RFLAGS.
+   */
+  setArithmeticFlags(bits: number): void;
+  /**
+   * IA32_DEBUGCTL as a number (bits 31:0; the CPU keeps the high half 0),
+   * so that VM exits can clear it without a BigInt MSR call.
+   */
+  debugCtl: number;
   /** IA32_SYSENTER_CS. */
   sysenterCs: number;
   /** IA32_SYSENTER_ESP (canonical linear value). */

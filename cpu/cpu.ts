@@ -790,6 +790,10 @@ export class Cpu implements CpuEngine {
    * B0-B3 with bit 12 (enabled breakpoint) breakpoint hits; both are then
    * delivered as one #DB trap, held back by blocking by MOV SS.
    */
+  /** Set CF, PF, AF, ZF, SF, OF (`bits & 0x8d5`); the other RFLAGS bits stay. */
+  setArithmeticFlags(bits: number): void {
+    this.alu.setFlags(bits & 0x8d5);
+  }
   setPendingDebugExceptions(bits: number): void {
     if ((bits & 0x4000) !== 0) {
       this.tfArmed = true;
@@ -813,7 +817,7 @@ export class Cpu implements CpuEngine {
   }
   /** Drop queued, undelivered injected events (they belong to the level being left). */
   dropQueuedInjection(): void {
-    this.injected.length = 0;
+    if (this.injected.length !== 0) this.injected.length = 0;
   }
   /**
    * Pending-debug-exceptions bits (SDM 24.4.2): BS for a single-step trap

@@ -52,6 +52,12 @@ export function dr7Value(v: number): number {
  */
 export function refreshBreakpoints(c: Cpu): void {
   const dr7 = c.dr[7];
+  if ((dr7 & 0xff) === 0 && c.bpExec === 0 && c.bpData === 0 && c.bpIo === 0) {
+    // No breakpoint enabled before or now (VM entries and exits, mostly):
+    // the loop below would leave everything as it is.
+    c.poke();
+    return;
+  }
   let exec = 0;
   let data = 0;
   let io = 0;

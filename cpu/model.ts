@@ -205,6 +205,10 @@ export function modelFromSpec(spec: string): CpuModel | string {
   return m;
 }
 
+/** Leaf 0's EBX, EDX, ECX for the vendor string {@link vendorOf} (computed once per vendor). */
+const vendorRegs = new Uint32Array(3);
+let vendorOf: string | null = null;
+
 function strRegs(s: string, at: number): number {
   let v = 0;
   for (let i = 0; i < 4; i++) v |= (s.charCodeAt(at + i) & 0xff) << (8 * i);
@@ -238,11 +242,17 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
   if (leaf > maxExt) leaf = maxBasic;
   switch (leaf) {
     case 0: {
-      const v = m.vendor.padEnd(12, " ");
+      if (m.vendor !== vendorOf) {
+        const v = m.vendor.padEnd(12, " ");
+        vendorOf = m.vendor;
+        vendorRegs[0] = strRegs(v, 0);
+        vendorRegs[1] = strRegs(v, 4);
+        vendorRegs[2] = strRegs(v, 8);
+      }
       out.eax = maxBasic;
-      out.ebx = strRegs(v, 0);
-      out.edx = strRegs(v, 4);
-      out.ecx = strRegs(v, 8);
+      out.ebx = vendorRegs[0];
+      out.edx = vendorRegs[1];
+      out.ecx = vendorRegs[2];
       break;
     }
     case 1:

@@ -205,6 +205,14 @@ export class Mmu {
     hook: GpaTranslator | null = this.nested,
   ): number {
     const pae = (cr0 & CR0_PG) !== 0 && (cr4 & CR4_PAE) !== 0 && !(efer & EFER_LMA);
+    if (
+      !pae && !cr3Write && cr0 === this.cr0 && cr4 === this.cr4 && efer === this.efer &&
+      cr3 === this.ctx.cr3
+    ) {
+      // The same paging state again (a wholesale reload, e.g. a VM exit to a
+      // host with the guest's control registers): nothing to decode or flush.
+      return 0;
+    }
     if (pae && pdptes === "load") {
       const r = loadPdptes(this.memory, cr3, this.scratch, this.ctx.maxPhysAddr, hook);
       if (r !== 0) return r;

@@ -70,6 +70,8 @@ const BIT_G = 0x100;
 // is synchronous and not re-entrant, so module-level scratch is safe.
 const entryHpa = new Float64Array(6);
 const entryGpa = new Float64Array(6);
+/** Low dword of each entry as the walk read it (reused by the A/D pass without EPT). */
+const entryLo = new Float64Array(6);
 
 /** Reserved high-dword bits for a MAXPHYADDR: physical-address bits 51:M. */
 function addrRsvdHi(maxPhys: number): number {
@@ -124,6 +126,7 @@ export function walk(
     if (!(pde & BIT_P)) return pageFault(out, ctx, access, 0);
     entryHpa[0] = pdeHpa;
     entryGpa[0] = pdeGpa;
+    entryLo[0] = pde >>> 0;
     n = 1;
     acc &= pde;
     if ((pde & BIT_PS) && ctx.pse) {
@@ -145,6 +148,7 @@ export function walk(
       if (!(pte & BIT_P)) return pageFault(out, ctx, access, 0);
       entryHpa[1] = pteHpa;
       entryGpa[1] = pteGpa;
+      entryLo[1] = pte >>> 0;
       n = 2;
       acc &= pte;
       gpa = (pte >>> 12) * 4096 + (lo & 0xfff);
@@ -206,6 +210,7 @@ export function walk(
       }
       entryHpa[n] = eHpa;
       entryGpa[n] = eGpa;
+      entryLo[n] = elo >>> 0;
       n++;
       acc &= elo;
       if (ehi & 0x80000000) xd = true;
@@ -249,7 +254,12 @@ export function walk(
   for (let i = 0; i < n; i++) {
     const isLeaf = i === n - 1;
     let hpa = entryHpa[i];
-    const cur = mem.read32(hpa);
+    // Without EPT nothing ran since the entry was read except the writes
+    // of this loop, which only set A/D bits: OR-ing into the value read
+    // gives what a fresh read would (an entry used at two levels included).
+    // With EPT, translating an entry's address may set EPT A/D bits
+    // anywhere in memory: read it again.
+    const cur = xlate ? mem.read32(hpa) : entryLo[i];
     const want = isLeaf && isWrite ? BIT_A | BIT_D : BIT_A;
     if ((cur & want) !== want) {
       if (xlate) {

@@ -419,3 +419,27 @@ Deno.test("two-dimensional walk: every guest-physical access goes through the tr
   assert.equal(walk(mem, c, 0x5008, ACCESS_READ, r, xlate), false);
   assert.equal(r.fault, FAULT_NESTED);
 });
+
+Deno.test("4-level: a recursive PML4 entry used at two levels gets its A bit once, with the value a fresh read gives", () => {
+  const { mem } = setup(1);
+  const root = 0x10000;
+  // PML4[0] points to the PML4 itself; PML4[1] has PS set. Through PML4[0]
+  // the PML4 is also the PDPT, so PML4[1] read as PDPT[1] is a 1 GiB leaf.
+  set64(mem, root, BigInt(root) | P | RW);
+  set64(mem, root + 8, 0x40000000n | P | RW | PS);
+  const c = ctx4(root);
+  const r = new WalkResult();
+  const lin = 1 * 2 ** 30 + 0x1234; // PML4[0], PDPT index 1
+  assert.ok(walk(mem, c, lin, ACCESS_WRITE, r));
+  assert.equal(r.phys, 0x40001234);
+  assert.equal(r.pageShift, 30);
+  // The recursive entry got A (set once, as a fresh read would see it);
+  // the leaf got A and D.
+  assert.equal(get64(mem, root), BigInt(root) | P | RW | A);
+  assert.equal(get64(mem, root + 8), 0x40000000n | P | RW | PS | A | D);
+  // A read through PML4[0] -> PML4[0] as PDPT entry 0 (a table) -> PML4 as a PD.
+  set64(mem, root, BigInt(root) | P | RW);
+  const lin2 = 0 * 2 ** 30 + 1 * 2 ** 21 + 0x10; // PML4[0], PDPT[0] (= PML4[0] again), PD[1]
+  assert.ok(walk(mem, c, lin2, ACCESS_READ, r), "PD[1] = PML4[1] has PS: a 2 MiB page");
+  assert.equal(get64(mem, root), BigInt(root) | P | RW | A, "A set, nothing else changed");
+});

@@ -258,7 +258,9 @@ export function createVmxPlugin(
   }
 
   function saveOne(v: VmxContext): VmxPluginData {
-    // vmcs12 data lives in guest RAM already (no cache to write back).
+    // The snapshot takes guest RAM after plugin states: the current vmcs12's
+    // cached data must be in its region by then.
+    v.state.flush();
     const s = v.state.save();
     return {
       vmxon: s.vmxon,
@@ -279,6 +281,8 @@ export function createVmxPlugin(
       throw new Error("vmx: malformed snapshot data");
     }
     const state = v.state;
+    // Guest memory was restored first: a cache from before is stale, not to be written back.
+    state.dropCurrent(v.memory);
     state.leave(v.memory);
     state.vmxon = d.vmxon;
     state.vmxonPtr = d.vmxonPtr;

@@ -4,7 +4,9 @@
  * pinned (mm/ pinning) for as long as it is current.
  *
  * Launch states live in each vmcs12 region (see `vmcs12/layout.ts`), so
- * they travel with guest RAM; this object only refers to the current one.
+ * they travel with guest RAM; this object only refers to the current one,
+ * whose data it keeps in a cached copy (`vmcs12/cache.ts`) written back to
+ * the region when it stops being current and on {@link VmxState.flush}.
  *
  * @module
  */
@@ -26,7 +28,7 @@ export interface CurrentVmcs {
   readonly ptr: number;
   /** The pin (released when the VMCS stops being current). */
   readonly page: PinnedPage;
-  /** Field accessors on the pinned page. */
+  /** Field accessors on the cached copy of the region (written back to `page`). */
   readonly vmcs: Vmcs12;
 }
 
@@ -64,25 +66,42 @@ export class VmxState {
     this.releaseCurrent(memory);
     const r = memory.pin(ptr, PIN_HOLDER, PIN_PURPOSE_CURRENT);
     if (!r.ok) return r.error;
-    this.current = { ptr, page: r.page, vmcs: Vmcs12.fromPage(r.page) };
+    this.current = { ptr, page: r.page, vmcs: Vmcs12.cacheOf(r.page) };
     return null;
   }
 
   /** Make an already pinned page the current VMCS (the previous one must be released). */
   adoptCurrent(ptr: number, page: PinnedPage): void {
     if (this.current !== null) throw new Error("vmx: adoptCurrent with a current VMCS");
-    this.current = { ptr, page, vmcs: Vmcs12.fromPage(page) };
+    this.current = { ptr, page, vmcs: Vmcs12.cacheOf(page) };
   }
 
   /**
-   * Stop having a current VMCS: releases its pin (marked dirty, since
-   * VMWRITEs went straight into the page). Harmless when there is none.
+   * Stop having a current VMCS: writes its cached data back to the region
+   * and releases the pin (marked dirty). Harmless when there is none.
    */
   releaseCurrent(memory: GuestMemory): void {
     const c = this.current;
     if (c === null) return;
     this.current = null;
+    c.vmcs.writeBack();
     memory.release(c.page, { dirty: true });
+  }
+
+  /**
+   * Stop having a current VMCS without writing its cache back (snapshot
+   * restore: guest memory was just replaced and holds the data to keep).
+   */
+  dropCurrent(memory: GuestMemory): void {
+    const c = this.current;
+    if (c === null) return;
+    this.current = null;
+    memory.release(c.page, { dirty: false });
+  }
+
+  /** Write the current VMCS's cached data to its region (snapshot save); it stays current. */
+  flush(): void {
+    this.current?.vmcs.writeBack();
   }
 
   /** Leave VMX operation (VMXOFF, reset, teardown): releases every pin. */

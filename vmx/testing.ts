@@ -183,8 +183,19 @@ export class FakeVcpu implements Vcpu {
   /** Pending debug exceptions loaded by the last VM entry. */
   pendingDebug = 0;
   /** Record the pending debug exceptions VM entry loads. */
+  /** Set CF, PF, AF, ZF, SF, OF; the other RFLAGS bits stay. */
+  setArithmeticFlags(bits: number): void {
+    this.rflags = ((this.rflags & ~0x8d5) | (bits & 0x8d5)) >>> 0;
+  }
   setPendingDebugExceptions(bits: number): void {
     this.pendingDebug = bits;
+  }
+  /** IA32_DEBUGCTL, kept in {@link msrs} (0 when the fake does not implement it). */
+  get debugCtl(): number {
+    return Number((this.msrs.get(0x1d9) ?? 0n) & 0xffffffffn);
+  }
+  set debugCtl(value: number) {
+    this.writeMsr(0x1d9, BigInt(value >>> 0));
   }
   /** IA32_SYSENTER_CS. */
   sysenterCs = 0;

@@ -39,8 +39,19 @@ interface OpenSpan {
   readonly wallStart: number;
 }
 
+/**
+ * An exit held until the next one settles where it went. What the trace
+ * needs of it is copied when it is observed: the CPU reuses exit records
+ * (an exit is valid only while it is dispatched).
+ */
 interface Pending {
-  readonly exit: VmExit;
+  readonly level: 1 | 2;
+  readonly kind: string;
+  /** The VMX instruction for a "vmx" exit, else the kind (names the entry). */
+  readonly instruction: string;
+  readonly reason: number;
+  readonly detail: string;
+  readonly fields: Record<string, number | string | boolean>;
   readonly time: number;
   readonly wall: number;
 }
@@ -146,7 +157,16 @@ export class TraceRecorder {
     if (this.#open.length === 0) this.#start();
     this.#resolve();
     const ctx = this.#ctx!;
-    this.#pending = { exit, time: ctx.clock.now, wall: performance.now() };
+    this.#pending = {
+      level: exit.level === 2 ? 2 : 1,
+      kind: exit.kind,
+      instruction: exit.kind === "vmx" ? exit.instruction : exit.kind,
+      reason: basicReasonOf(exit),
+      detail: describeExit(exit),
+      fields: fieldsOf(exit),
+      time: ctx.clock.now,
+      wall: performance.now(),
+    };
     this.#counterExits++;
     this.#counters(false);
   }
@@ -160,34 +180,33 @@ export class TraceRecorder {
     const p = this.#pending;
     this.#pending = null;
     if (p !== null) {
-      const { exit, time, wall } = p;
-      const reason = basicReasonOf(exit);
+      const { level, reason, time, wall } = p;
       const name = REASON_NAMES[reason] ?? `reason ${reason}`;
       let reflected: boolean;
       let entered: boolean;
       if (vmx && seen) {
-        reflected = exit.level === 2 && vmx.l2ToL1[reason] > seen.l2ToL1[reason];
+        reflected = level === 2 && vmx.l2ToL1[reason] > seen.l2ToL1[reason];
         if (reflected) seen.l2ToL1[reason]++;
-        entered = exit.level === 1 && vmx.entries > seen.entries;
+        entered = level === 1 && vmx.entries > seen.entries;
         if (entered) seen.entries++;
       } else {
-        reflected = exit.level === 2 && after === 1;
-        entered = exit.level === 1 && after === 2;
+        reflected = level === 2 && after === 1;
+        entered = level === 1 && after === 2;
       }
       this.#emit({
         kind: "exit",
-        level: exit.level === 2 ? 2 : 1,
-        path: exit.level === 1 ? "L1->L0" : reflected ? "L2->L1" : "L2->L0",
-        exitKind: exit.kind,
+        level,
+        path: level === 1 ? "L1->L0" : reflected ? "L2->L1" : "L2->L0",
+        exitKind: p.kind,
         reason,
         reasonName: name,
-        detail: describeExit(exit),
-        fields: fieldsOf(exit),
+        detail: p.detail,
+        fields: p.fields,
         time,
         wall,
       });
       if (entered && this.#level === 1) {
-        this.#enterL2(exit.kind === "vmx" ? exit.instruction : exit.kind, time, wall);
+        this.#enterL2(p.instruction, time, wall);
       } else if (reflected && this.#level === 2) {
         this.#leaveL2(name, time, wall);
       }

@@ -36,6 +36,8 @@ function gate(m: PcMachine, vector: number): void {
 }
 
 function field(m: PcMachine, name: keyof typeof F, size: 1 | 2 | 4 = 4): number {
+  // The VMCS may still be current (cached): saving plugin state writes it back, as for a snapshot.
+  m.savePluginStates();
   return m.memory.read(VMCS + fieldOffset(F[name]), size);
 }
 

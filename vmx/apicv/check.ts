@@ -24,6 +24,21 @@ import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import { O, physOk, r16, r32, rhi, ru64 } from "../entry/offsets.ts";
 
 /**
+ * True when {@link checkApicvControls} reads guest memory for this VMCS:
+ * the TPR-threshold check against VTPR on the virtual-APIC page (TPR
+ * shadow without virtual-interrupt delivery or APIC-access
+ * virtualization). Its outcome then cannot be memoized on the VMCS fields.
+ */
+export function apicvChecksReadMemory(d: DataView): boolean {
+  const proc = r32(d, O.CPU_BASED_VM_EXEC_CONTROL);
+  if ((proc & PROC.USE_TPR_SHADOW) === 0) return false;
+  const proc2 = (proc & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0
+    ? r32(d, O.SECONDARY_VM_EXEC_CONTROL)
+    : 0;
+  return (proc2 & (PROC2.VIRTUAL_INTERRUPT_DELIVERY | PROC2.VIRTUALIZE_APIC_ACCESSES)) === 0;
+}
+
+/**
  * Check the APIC-virtualization controls. `mem` reads VTPR for the TPR
  * threshold check (null: that check is skipped). Returns the failed rule or
  * null.

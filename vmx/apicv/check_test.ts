@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import { CAPS } from "../entry/check_controls.ts";
 import { entryFixture } from "../entry/testing.ts";
+import { offerL2 } from "../testing.ts";
 import { lastEntryFailure } from "../entry/vmentry.ts";
 import type { FieldName } from "../vmcs12/fields.ts";
 
@@ -192,4 +193,23 @@ Deno.test("TPR-below-threshold exit right after entry wakes HLT, not wait-for-SI
       assert.equal(f.get("GUEST_ACTIVITY_STATE"), 0, "woken: saved as active");
     }
   }
+});
+
+Deno.test("APIC-virtualization entry check: the VTPR rule is checked again on every entry (VTPR is memory, not a VMCS field)", () => {
+  const f = launchWith({
+    CPU_BASED_VM_EXEC_CONTROL: TPR,
+    VIRTUAL_APIC_PAGE_ADDR: VAPIC,
+    TPR_THRESHOLD: 3,
+  }, 0x35);
+  assert.deepEqual(f.launch(), { kind: "reflected" }, lastEntryFailure);
+  assert.equal(f.h.vcpu.nonRoot, true);
+  offerL2(f.h, { level: 2, kind: "triple-fault", instructionLength: 0 });
+  assert.equal(f.h.vcpu.nonRoot, false);
+  assert.deepEqual(f.launch(true), { kind: "reflected" }, lastEntryFailure);
+  assert.equal(f.h.vcpu.nonRoot, true, "VMRESUME with VTPR 0x35 enters");
+  offerL2(f.h, { level: 2, kind: "triple-fault", instructionLength: 0 });
+  // L1 lowers VTPR below the threshold with a plain store: no VMWRITE.
+  f.h.memory.write(VAPIC + 0x80, 4, 0x20);
+  assert.deepEqual(f.launch(true), { kind: "failValid", error: 7 });
+  assert.ok(lastEntryFailure.startsWith("TPR threshold above VTPR"), lastEntryFailure);
 });

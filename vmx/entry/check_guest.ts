@@ -216,10 +216,8 @@ export function checkGuest(
     return fail("guest GDTR/IDTR limit bits 31:16");
   }
   // ---- 27.3.1.4 RIP and RFLAGS ----
-  const csL = (r32(d, AR[1]) & 0x2000) !== 0;
-  if (!ia32e || !csL) {
-    if (rhi(d, O.GUEST_RIP) !== 0) return fail("guest RIP bits 63:32");
-  } else if (!canonical(rhi(d, O.GUEST_RIP))) return fail("guest RIP not canonical");
+  const rip = checkGuestRip(d);
+  if (rip >= 0) return rip;
   if (rhi(d, O.GUEST_RFLAGS) !== 0 || (rflagsLo & 0xffc08028) !== 0 || (rflagsLo & 2) === 0) {
     return fail("guest RFLAGS reserved bits");
   }
@@ -307,6 +305,40 @@ export function checkGuest(
     if (!pdptesOk(d, mem, ept, f.physBits)) return fail("PDPTE reserved bits", EntryFailQual.PDPTE);
   }
   return -1;
+}
+
+/**
+ * The guest-RIP check of SDM 27.3.1.4 alone: bits 63:32 must be 0 unless
+ * the entry is to 64-bit mode (IA-32e mode guest and CS.L), where RIP must
+ * be canonical. Part of {@link checkGuest}; run by itself when every other
+ * input of the checks is known unchanged (`vmcs12/cache.ts`).
+ */
+export function checkGuestRip(d: DataView): GuestCheckResult {
+  const ia32e = (r32(d, O.VM_ENTRY_CONTROLS) & ENTRY.IA32E_MODE_GUEST) !== 0;
+  const csL = (r32(d, AR[1]) & 0x2000) !== 0;
+  if (!ia32e || !csL) {
+    if (rhi(d, O.GUEST_RIP) !== 0) return fail("guest RIP bits 63:32");
+  } else if (!canonical(rhi(d, O.GUEST_RIP))) return fail("guest RIP not canonical");
+  return -1;
+}
+
+/**
+ * True when {@link checkGuest} reads no guest memory for this VMCS: the
+ * VMCS link pointer is all ones and no PAE PDPTE comes from memory (PAE
+ * paging outside IA-32e mode without EPT). Only then can its outcome be
+ * memoized on the VMCS fields alone.
+ */
+export function guestChecksFieldsOnly(d: DataView): boolean {
+  if (r32(d, O.VMCS_LINK_POINTER) !== 0xffffffff || rhi(d, O.VMCS_LINK_POINTER) !== 0xffffffff) {
+    return false;
+  }
+  const cr0 = r32(d, O.GUEST_CR0);
+  const cr4 = r32(d, O.GUEST_CR4);
+  const ia32e = (r32(d, O.VM_ENTRY_CONTROLS) & ENTRY.IA32E_MODE_GUEST) !== 0;
+  if ((cr0 & 0x80000000) === 0 || (cr4 & 0x20) === 0 || ia32e) return true;
+  const proc = r32(d, O.CPU_BASED_VM_EXEC_CONTROL);
+  const proc2 = (proc & 0x80000000) !== 0 ? r32(d, O.SECONDARY_VM_EXEC_CONTROL) : 0;
+  return (proc2 & PROC2.ENABLE_EPT) !== 0;
 }
 
 /** Reserved bits of a present PAE PDPTE (low half): 2:1, 8:5. */

@@ -1,14 +1,15 @@
 /**
  * Byte offsets of every vmcs12 field inside the region, resolved once from
  * part 1's layout, plus tiny DataView helpers. VM entry and VM exit read
- * and write the pinned page through these, with no per-access lookup,
- * BigInt or allocation.
+ * and write the current vmcs12 (its cached copy, `vmcs12/cache.ts`) through
+ * these, with no per-access lookup, BigInt or allocation.
  *
  * @module
  */
 
 import { F, type FieldName } from "../vmcs12/fields.ts";
 import { fieldOffset } from "../vmcs12/layout.ts";
+import { touch } from "../vmcs12/cache.ts";
 
 /** Offset of each field by name (the low half for 64-bit and natural fields). */
 export const O: Readonly<Record<FieldName, number>> = (() => {
@@ -43,29 +44,45 @@ export function ru64(d: DataView, off: number): number {
 
 /** Read a natural-width field as a signed number (canonical linear addresses). */
 export function rlin(d: DataView, off: number): number {
-  return d.getInt32(off + 4, true) * 0x100000000 + d.getUint32(off, true);
+  const hi = d.getInt32(off + 4, true);
+  const lo = d.getUint32(off, true);
+  return hi === 0 ? lo : hi * 0x100000000 + lo;
 }
+
+// Writes (VM exits): a value that changes a tracked field invalidates the
+// memo of the entry checks (vmcs12/cache.ts); rewriting the same value
+// does not.
 
 /** Write a 16-bit field. */
 export function w16(d: DataView, off: number, v: number): void {
-  d.setUint16(off, v & 0xffff, true);
+  v &= 0xffff;
+  if (d.getUint16(off, true) === v) return;
+  d.setUint16(off, v, true);
+  touch(d, off);
 }
 
 /** Write a 32-bit field. */
 export function w32(d: DataView, off: number, v: number): void {
-  d.setUint32(off, v >>> 0, true);
+  v >>>= 0;
+  if (d.getUint32(off, true) === v) return;
+  d.setUint32(off, v, true);
+  touch(d, off);
 }
 
 /** Write a 64-bit field from halves. */
 export function w64(d: DataView, off: number, lo: number, hi: number): void {
-  d.setUint32(off, lo >>> 0, true);
-  d.setUint32(off + 4, hi >>> 0, true);
+  lo >>>= 0;
+  hi >>>= 0;
+  if (d.getUint32(off, true) === lo && d.getUint32(off + 4, true) === hi) return;
+  d.setUint32(off, lo, true);
+  d.setUint32(off + 4, hi, true);
+  touch(d, off);
 }
 
 /** Write a 64-bit or natural-width field from a number (negative: sign-extended). */
 export function wnum(d: DataView, off: number, v: number): void {
-  d.setUint32(off, v >>> 0, true);
-  d.setUint32(off + 4, Math.floor(v / 0x100000000) >>> 0, true);
+  const hi = v >= 0 && v < 0x100000000 ? 0 : Math.floor(v / 0x100000000) >>> 0;
+  w64(d, off, v >>> 0, hi);
 }
 
 /** True if lo/hi form a canonical 48-bit linear address (bits 63:47 all equal). */

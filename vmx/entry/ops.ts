@@ -88,8 +88,9 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       vmx.vcpu.guestPhysical = null;
     },
     saveState(): unknown {
-      // L2's registers live in the vCPU and vmcs12 lives in guest RAM; what
-      // is only here is the bookkeeping of the current L2 run.
+      // L2's registers live in the vCPU and vmcs12 in guest RAM (part 1
+      // writes its cache back first); what is only here is the bookkeeping
+      // of the current L2 run.
       const data: NestedSnapshot = {
         inL2: n.inL2,
         l1TscOffset: n.l1TscOffset,

@@ -295,6 +295,8 @@ Deno.test("real CPU: an exception raised while delivering INT n exits with IDT-v
   assert.equal(r.exits[0].reason, 0);
   assert.equal(r.exits[0].intrInfo, 0x80000b0d);
   const vmcs = 0x121000;
+  // The VMCS is still current (cached): saving plugin state writes it back, as for a snapshot.
+  r.m.savePluginStates();
   assert.equal(r.m.memory.read(vmcs + fieldOffset(F.VM_EXIT_INTR_ERROR_CODE), 4), 0x402);
   assert.equal(r.m.memory.read(vmcs + fieldOffset(F.IDT_VECTORING_INFO), 4), 0x80000480);
   r.m.dispose();

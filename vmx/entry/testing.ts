@@ -36,7 +36,7 @@ export const GUEST_RSP = 0x502000;
 export interface EntryFixture {
   /** Part 1's harness (fake vCPU and memory). */
   readonly h: VmxHarness;
-  /** The current vmcs12. */
+  /** The current vmcs12 (its cached copy). */
   readonly vmcs: Vmcs12;
   /** Part 2's per-vCPU session. */
   readonly n: Nested;
@@ -65,24 +65,32 @@ export function entryFixture(memorySize = 1 << 20): EntryFixture {
   }
   const n = nestedOfOps(ops!);
   if (n === undefined) throw new Error("fixture: no session");
-  const vmcs = n.state.current!.vmcs;
+  // The current vmcs12 (its cached copy: a snapshot restore makes a new one).
+  const current = (): Vmcs12 => {
+    const c = n.state.current;
+    if (c === null) throw new Error("fixture: no current VMCS");
+    return c.vmcs;
+  };
   const f: EntryFixture = {
     h,
-    vmcs,
+    get vmcs() {
+      return current();
+    },
     n,
     set(name, value) {
+      const vmcs = current();
       const enc = F[name];
       if (Array.isArray(value)) vmcs.vmwrite(enc, value[0], value[1]);
       else vmcs.vmwrite(enc, value >>> 0, Math.floor(value / 0x100000000) >>> 0);
     },
     get(name) {
       const o = { lo: 0, hi: 0 };
-      vmcs.vmread(F[name], o);
+      current().vmread(F[name], o);
       return o.lo;
     },
     get64(name) {
       const o = { lo: 0, hi: 0 };
-      vmcs.vmread(F[name], o);
+      current().vmread(F[name], o);
       return o.hi * 0x100000000 + o.lo;
     },
     launch(resume = false) {

@@ -22,7 +22,9 @@ import { Reason } from "../exit/reasons.ts";
 import type { Nested } from "../nonroot/session.ts";
 import { checkControls } from "./check_controls.ts";
 import { checkHost } from "./check_host.ts";
-import { checkGuest } from "./check_guest.ts";
+import { checkGuest, checkGuestRip, guestChecksFieldsOnly } from "./check_guest.ts";
+import { apicvChecksReadMemory } from "../apicv/check.ts";
+import { checksStillPass, recordChecksPassed } from "../vmcs12/cache.ts";
 import { Injected, injectOnEntry } from "./inject.ts";
 import { loadGuestState } from "./load_guest.ts";
 import { loadMsrList } from "./msr_list.ts";
@@ -68,19 +70,27 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     vmFailValid(v, vmcs, VmxError.VMRESUME_NONLAUNCHED_VMCS);
     return "handled";
   }
-  const ctl = checkControls(d, undefined, n.features, n.mem);
-  if (ctl !== null) {
-    lastEntryFailure = ctl;
-    n.stats.failedEntries++;
-    vmFailValid(v, vmcs, VmxError.ENTRY_INVALID_CONTROL_FIELD);
-    return "handled";
-  }
-  const host = checkHost(d, (v.efer & 0x400) !== 0, n.features);
-  if (host !== null) {
-    lastEntryFailure = host;
-    n.stats.failedEntries++;
-    vmFailValid(v, vmcs, VmxError.ENTRY_INVALID_HOST_STATE_FIELD);
-    return "handled";
+  // Every check of 27.2 and 27.3.1 applies to every entry; when none of
+  // their inputs changed since they all passed (vmcs12/cache.ts), their
+  // outcome is known, and only the guest-RIP check (RIP is not tracked)
+  // runs again.
+  const hostLma = (v.efer & 0x400) !== 0 ? 1 : 0;
+  const known = checksStillPass(d, hostLma);
+  if (!known) {
+    const ctl = checkControls(d, undefined, n.features, n.mem);
+    if (ctl !== null) {
+      lastEntryFailure = ctl;
+      n.stats.failedEntries++;
+      vmFailValid(v, vmcs, VmxError.ENTRY_INVALID_CONTROL_FIELD);
+      return "handled";
+    }
+    const host = checkHost(d, hostLma === 1, n.features);
+    if (host !== null) {
+      lastEntryFailure = host;
+      n.stats.failedEntries++;
+      vmFailValid(v, vmcs, VmxError.ENTRY_INVALID_HOST_STATE_FIELD);
+      return "handled";
+    }
   }
   // The entry is committed: from here on failures are VM exits to L1.
   n.vmcs = vmcs;
@@ -88,10 +98,15 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   // The flags of a successful VMLAUNCH/VMRESUME are those of VMsucceed; a
   // failed entry reports through the exit, and VM exits set RFLAGS to 2.
   vmSucceed(v);
-  const qual = checkGuest(d, n.mem, n.features, cur?.ptr ?? -1);
+  const qual = known ? checkGuestRip(d) : checkGuest(d, n.mem, n.features, cur?.ptr ?? -1);
   if (qual >= 0) {
     entryFailure(n, Reason.ENTRY_FAIL_GUEST_STATE, qual);
     return "reflected";
+  }
+  // Memoized only when no check read guest memory (VTPR, PDPTEs, the link
+  // pointer's header), which can change without a VMWRITE.
+  if (!known && guestChecksFieldsOnly(d) && !apicvChecksReadMemory(d)) {
+    recordChecksPassed(d, hostLma);
   }
   const entryCtl = r32(d, O.VM_ENTRY_CONTROLS);
   // A single-step trap armed by L1's VMLAUNCH/VMRESUME does not follow into

@@ -47,8 +47,9 @@ export function loadHostState(
   v.dr[7] = 0x400;
   // IA32_DEBUGCTL is cleared on every VM exit (28.5.1), whether or not the
   // entry loaded it: L2 may have changed the value it ran with.
+  // Writing 0 over 0 changes nothing: skip the MSR call then.
   void clearDebugctl;
-  v.writeMsr(Msr.DEBUGCTL, 0n);
+  if (v.debugCtl !== 0) v.writeMsr(Msr.DEBUGCTL, 0n);
   setSysenter(
     v,
     r32(d, O.HOST_IA32_SYSENTER_CS),

@@ -8,7 +8,7 @@
 import { EXIT, PIN } from "../controls.ts";
 import { loadMsrList, storeMsrList } from "../entry/msr_list.ts";
 import { loadPdpteRegisters } from "../entry/vcpu_access.ts";
-import { O, r32, w32 } from "../entry/offsets.ts";
+import { O, r32, w32, w64 } from "../entry/offsets.ts";
 import type { Nested } from "../nonroot/session.ts";
 import { OFF_ABORT } from "../vmcs12/layout.ts";
 import { loadHostState } from "./load_host.ts";
@@ -165,8 +165,7 @@ export function entryFailure(n: Nested, reason: number, qual: number): void {
   const d = n.d;
   const info = n.info.begin((reason | EXIT_REASON_ENTRY_FAILURE) >>> 0).qual(qual);
   w32(d, O.VM_EXIT_REASON, info.reason);
-  d.setUint32(O.EXIT_QUALIFICATION, info.qualLo, true);
-  d.setUint32(O.EXIT_QUALIFICATION + 4, info.qualHi, true);
+  w64(d, O.EXIT_QUALIFICATION, info.qualLo, info.qualHi);
   // The VM-exit interruption information is invalid after a failed entry.
   w32(d, O.VM_EXIT_INTR_INFO, 0);
   n.stats.failedEntries++;
@@ -181,6 +180,9 @@ export function entryFailure(n: Nested, reason: number, qual: number): void {
 export function vmxAbort(n: Nested, code: number): void {
   const v = n.vcpu;
   n.d.setUint32(OFF_ABORT, code >>> 0, true);
+  // The indicator is written to the VMCS region in memory (28.7): L1's
+  // view of the region must show it.
+  n.vmcs?.writeBack();
   v.nonRoot = false;
   v.guestPhysical = null;
   v.clearPendingDebug();

@@ -57,12 +57,12 @@ export const RFLAGS_ZF = 0x40;
 
 /** VMsucceed: CF, PF, AF, ZF, SF and OF cleared. */
 export function vmSucceed(vcpu: Vcpu): void {
-  vcpu.rflags = vcpu.rflags & ~VMX_FLAGS_MASK;
+  vcpu.setArithmeticFlags(0);
 }
 
 /** VMfailInvalid: CF set, PF AF ZF SF OF cleared. */
 export function vmFailInvalid(vcpu: Vcpu): void {
-  vcpu.rflags = (vcpu.rflags & ~VMX_FLAGS_MASK) | RFLAGS_CF;
+  vcpu.setArithmeticFlags(RFLAGS_CF);
 }
 
 /**
@@ -70,7 +70,7 @@ export function vmFailInvalid(vcpu: Vcpu): void {
  * VM-instruction error field of the current VMCS.
  */
 export function vmFailValid(vcpu: Vcpu, vmcs: Vmcs12, error: number): void {
-  vcpu.rflags = (vcpu.rflags & ~VMX_FLAGS_MASK) | RFLAGS_ZF;
+  vcpu.setArithmeticFlags(RFLAGS_ZF);
   vmcs.instructionError = error;
 }
 

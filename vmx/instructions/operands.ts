@@ -134,9 +134,11 @@ export function writeReg(vcpu: Vcpu, reg: number, lo: number, hi: number): void 
 export function checkModeUd(vcpu: Vcpu): void {
   const m = vcpu.mode;
   if (
-    m === "real" || m === "v86" || m === "compat16" || m === "compat32" ||
-    (vcpu.cr0 & 1) === 0 || (vcpu.rflags & 0x20000) !== 0
+    m === "real" || m === "v86" || m === "compat16" || m === "compat32" || (vcpu.cr0 & 1) === 0
   ) {
     vcpu.raiseException(Vector.UD);
   }
+  // RFLAGS.VM is 0 in 64-bit mode (IA-32e mode has no virtual-8086 mode):
+  // RFLAGS is read (materialized) only outside it.
+  if (m !== "long64" && (vcpu.rflags & 0x20000) !== 0) vcpu.raiseException(Vector.UD);
 }

@@ -40,11 +40,11 @@ export function vmclear(vmx: VmxContext, exit: VmxInstructionExit): ExitDisposit
     vmFail(vcpu, state, VmxError.VMCLEAR_VMXON_POINTER);
     return "handled";
   }
-  // The VMCS data is already in memory (no cache). Set the launch state,
-  // which lives in the region, to clear (SDM 25.11.3).
+  // Set the launch state, which lives in the region, to clear (SDM 25.11.3);
+  // the current VMCS's cached data goes to memory with it.
   if (state.current !== null && state.current.ptr === ptr) {
     state.current.vmcs.launched = false;
-    state.releaseCurrent(vmx.memory); // current-VMCS pointer := all ones
+    state.releaseCurrent(vmx.memory); // write back; current-VMCS pointer := all ones
   } else {
     // Only RAM holds VMCS data: an MMIO or unbacked address is left alone
     // (a plain write there would reach a device register).
@@ -78,8 +78,10 @@ export function vmptrld(vmx: VmxContext, exit: VmxInstructionExit): ExitDisposit
   }
   const old = state.current;
   if (old !== null && old.ptr === ptr) {
-    // Reloading the current VMCS: only the revision check can fail.
-    if (!revisionOk(vmx, old.vmcs.revisionWord)) {
+    // Reloading the current VMCS: only the revision check can fail. It
+    // reads the 32 bits at the operand in memory (SDM 31.3 VMPTRLD), not
+    // the cached copy.
+    if (!revisionOk(vmx, old.page.view.getUint32(0, true))) {
       vmFail(vcpu, state, VmxError.VMPTRLD_INCORRECT_REVISION);
     } else {
       vmSucceed(vcpu);

@@ -160,13 +160,73 @@ Deno.test("VMPTRST writes through paging with write checks", () => {
   assert.equal(h.memory.read(0x900, 4), A);
 });
 
-Deno.test("VMWRITE data lands in the region in guest memory (no cache)", () => {
+Deno.test("the current VMCS is cached: VMCLEAR writes VMWRITE data back to the region", () => {
   const h = ready();
   assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
   h.vcpu.setReg(1, F.GUEST_RSP);
   h.vcpu.setReg(2, 0x7000);
   assert.deepEqual(h.exec("vmwrite", { regReg: 1, rmReg: 2 }), OK);
-  assert.equal(h.memory.read(A + fieldOffset(F.GUEST_RSP), 4), 0x7000);
+  assert.equal(h.memory.read(A + fieldOffset(F.GUEST_RSP), 4), 0, "still in the cache");
+  assert.deepEqual(ptrOp(h, "vmclear", A), OK);
+  assert.equal(h.memory.read(A + fieldOffset(F.GUEST_RSP), 4), 0x7000, "written back");
+  assert.equal(h.memory.read(A + OFF_LAUNCH_STATE, 4), 0, "launch state clear");
+  assert.equal(currentPtr(h), -1);
+});
+
+Deno.test("the current VMCS is cached: VMPTRLD of another writes it back, VMPTRLD reloads from memory", () => {
+  const h = ready();
+  const vmwrite = (field: number, value: number) => {
+    h.vcpu.setReg(1, field);
+    h.vcpu.setReg(2, value);
+    assert.deepEqual(h.exec("vmwrite", { regReg: 1, rmReg: 2 }), OK);
+  };
+  const vmread = (field: number): number => {
+    h.vcpu.setReg(1, field);
+    h.vcpu.setReg(3, 0xdead);
+    assert.deepEqual(h.exec("vmread", { regReg: 1, rmReg: 3 }), OK);
+    return h.vcpu.gpr[6];
+  };
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  vmwrite(F.GUEST_RSP, 0x1111);
+  assert.deepEqual(ptrOp(h, "vmptrld", B), OK);
+  assert.equal(h.memory.read(A + fieldOffset(F.GUEST_RSP), 4), 0x1111, "A written back");
+  vmwrite(F.GUEST_RSP, 0x2222);
+  assert.equal(vmread(F.GUEST_RSP), 0x2222);
+  // A is not current: a plain write to its region is seen by the next VMPTRLD.
+  h.memory.write(A + fieldOffset(F.GUEST_RSP), 4, 0x3333);
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  assert.equal(h.memory.read(B + fieldOffset(F.GUEST_RSP), 4), 0x2222, "B written back");
+  assert.equal(vmread(F.GUEST_RSP), 0x3333, "A reloaded from memory");
+  // VMXOFF writes the current VMCS back too.
+  vmwrite(F.GUEST_RSP, 0x4444);
+  assert.deepEqual(h.exec("vmxoff"), OK);
+  assert.equal(h.memory.read(A + fieldOffset(F.GUEST_RSP), 4), 0x4444, "written back by VMXOFF");
+  assert.equal(h.memory.pinned, 0);
+});
+
+Deno.test("the current VMCS is cached: snapshot save writes it back, restore reloads without writing the old cache", () => {
+  const h = ready();
+  const vmwrite = (field: number, value: number) => {
+    h.vcpu.setReg(1, field);
+    h.vcpu.setReg(2, value);
+    assert.deepEqual(h.exec("vmwrite", { regReg: 1, rmReg: 2 }), OK);
+  };
+  assert.deepEqual(ptrOp(h, "vmptrld", A), OK);
+  vmwrite(F.GUEST_RSP, 0x1111);
+  const saved = h.plugin.saveState!();
+  const off = A + fieldOffset(F.GUEST_RSP);
+  assert.equal(h.memory.read(off, 4), 0x1111, "saving state wrote the cache back");
+  const image = new Uint8Array(4096);
+  for (let i = 0; i < 4096; i++) image[i] = h.memory.read(A + i, 1);
+  // The run goes on; then the snapshot is restored: RAM first, then plugin state.
+  vmwrite(F.GUEST_RSP, 0x2222);
+  for (let i = 0; i < 4096; i++) h.memory.write(A + i, 1, image[i]);
+  h.plugin.loadState!(saved);
+  assert.equal(h.memory.read(off, 4), 0x1111, "the stale cache was not written over restored RAM");
+  h.vcpu.setReg(1, F.GUEST_RSP);
+  assert.deepEqual(h.exec("vmread", { regReg: 1, rmReg: 3 }), OK);
+  assert.equal(h.vcpu.gpr[6], 0x1111, "the restored VMCS is current with the restored data");
+  assert.equal(h.memory.pinned, 1);
 });
 
 Deno.test("VMXON/VMCLEAR/VMPTRLD of an MMIO address never touch the device", () => {

@@ -99,7 +99,12 @@ Deno.test("VMWRITE error 13 on every read-only field without MISC bit 29; VMREAD
   }
   // The error field itself is readable: VMfailValid wrote 13 there.
   assert.deepEqual(read(h, F.VM_INSTRUCTION_ERROR), { lo: 13, hi: 0 });
+  // Exit information written to the region while it is not current is
+  // what VMREAD returns once it is current again.
+  h.poke64(0x800, A);
+  assert.deepEqual(h.exec("vmclear", { mem: memOperand(0x800) }), OK);
   h.memory.write(A + fieldOffset(F.EXIT_QUALIFICATION), 4, 0x1234);
+  assert.deepEqual(h.exec("vmptrld", { mem: memOperand(0x800) }), OK);
   assert.deepEqual(read(h, F.EXIT_QUALIFICATION), { lo: 0x1234, hi: 0 });
 });
 

@@ -1,7 +1,13 @@
 /**
- * Accessors for one vmcs12: the VMCS region that L1 keeps in its memory,
- * reached through a pinned page (a live view of guest RAM, so there is no
- * separate cache to write back: every VMWRITE lands in guest memory at once).
+ * Accessors for one vmcs12: the VMCS region that L1 keeps in its memory.
+ * Two forms:
+ * - a live view of a pinned page (`fromPage`: the shadow VMCS reached
+ *   through the VMCS link pointer, tests), where every write lands in guest
+ *   memory at once;
+ * - the cached copy of the current VMCS (`cacheOf`, see `cache.ts`):
+ *   loaded from the pinned page when it becomes current, written back by
+ *   {@link Vmcs12.writeBack} (VMCLEAR, VMPTRLD of another, VMXOFF, snapshot,
+ *   VMX abort).
  *
  * Two kinds of access:
  * - unchecked, by encoding (`read32`, `readLo`, `write64`, ...), for code that
@@ -17,6 +23,7 @@
  */
 
 import type { PinnedPage } from "../../mm/types.ts";
+import { markStale, touch, VMCS12_CACHE_SIZE } from "./cache.ts";
 import { F } from "./fields.ts";
 import {
   accessSize,
@@ -26,6 +33,7 @@ import {
   OFF_ABORT,
   OFF_LAUNCH_STATE,
   OFF_REVISION,
+  VMCS12_SIZE,
 } from "./layout.ts";
 
 /** A 64-bit value as unsigned 32-bit halves (reused, never allocated per access). */
@@ -52,25 +60,52 @@ const O_EXC_BITMAP = must(F.EXCEPTION_BITMAP);
 const O_INSN_ERROR = must(F.VM_INSTRUCTION_ERROR);
 const O_EXIT_REASON = must(F.VM_EXIT_REASON);
 
-/** One vmcs12 region, viewed through a pinned page (or any 4 KiB view in tests). */
+/** One vmcs12 region, viewed through a pinned page or cached (see the module doc). */
 export class Vmcs12 {
   /** Guest-physical address of the region (4 KiB aligned). */
   readonly gpa: number;
-  /** The region's bytes (live view of guest RAM). */
+  /**
+   * The region's bytes (live view of guest RAM, or the cache's region
+   * image). Writing a cache through them bypasses the checks memo: follow
+   * with `markStale(view)` (cache.ts).
+   */
   readonly bytes: Uint8Array;
-  /** Little-endian accessor over {@link bytes}. */
+  /** Little-endian accessor over {@link bytes} (for a cache, also its trailer). */
   readonly view: DataView;
+  /** The pinned page a cache writes back to; null for a live view. */
+  readonly #page: PinnedPage | null;
 
   /** Wrap a region. `view` must cover the 4 KiB region. */
-  constructor(gpa: number, bytes: Uint8Array, view: DataView) {
+  constructor(gpa: number, bytes: Uint8Array, view: DataView, page: PinnedPage | null = null) {
     this.gpa = gpa;
     this.bytes = bytes;
     this.view = view;
+    this.#page = page;
   }
 
-  /** Wrap a pinned page. */
+  /** Wrap a pinned page (live view). */
   static fromPage(page: PinnedPage): Vmcs12 {
     return new Vmcs12(page.gpa, page.bytes, page.view);
+  }
+
+  /** A cached copy of a pinned page's region (checks memo stale). */
+  static cacheOf(page: PinnedPage): Vmcs12 {
+    const buffer = new ArrayBuffer(VMCS12_CACHE_SIZE);
+    const bytes = new Uint8Array(buffer, 0, VMCS12_SIZE);
+    bytes.set(page.bytes.subarray(0, VMCS12_SIZE));
+    const view = new DataView(buffer);
+    markStale(view);
+    return new Vmcs12(page.gpa, bytes, view, page);
+  }
+
+  /** True for a cached copy. */
+  get cached(): boolean {
+    return this.#page !== null;
+  }
+
+  /** Copy a cache's region image to guest memory (no-op for a live view). */
+  writeBack(): void {
+    if (this.#page !== null) this.#page.bytes.set(this.bytes);
   }
 
   // ---- header ----
@@ -155,12 +190,16 @@ export class Vmcs12 {
 
   /** Write a 16-bit field (high bits of `value` ignored). */
   write16(encoding: number, value: number): void {
-    this.view.setUint16(must(encoding), value & 0xffff, true);
+    const off = must(encoding);
+    this.view.setUint16(off, value & 0xffff, true);
+    touch(this.view, off);
   }
 
   /** Write a 32-bit field. */
   write32(encoding: number, value: number): void {
-    this.view.setUint32(must(encoding), value >>> 0, true);
+    const off = must(encoding);
+    this.view.setUint32(off, value >>> 0, true);
+    touch(this.view, off);
   }
 
   /** Write a 64-bit or natural-width field from halves. */
@@ -168,6 +207,7 @@ export class Vmcs12 {
     const off = must(encoding);
     this.view.setUint32(off, lo >>> 0, true);
     this.view.setUint32(off + 4, hi >>> 0, true);
+    touch(this.view, off);
   }
 
   /**
@@ -225,6 +265,9 @@ export class Vmcs12 {
         this.view.setUint32(off, lo >>> 0, true);
         this.view.setUint32(off + 4, hi >>> 0, true);
     }
+    // The memo of the entry checks ignores unchanged values only when
+    // written by VM exits (offsets.ts); any VMWRITE counts as a change.
+    touch(this.view, off);
     return true;
   }
 
