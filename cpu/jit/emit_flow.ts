@@ -101,14 +101,14 @@ export function goTo(g: Gen, target: number, label: number | undefined): string 
  * `exec_control.ts` for sure at compile time (canonical in 64-bit code;
  * inside the current page, which the CS limit covers, otherwise).
  */
-export function targetStaticallyOk(g: Gen, t: number, pageIp: number): boolean {
-  if (g.bits === 64) return t < 0x800000000000 && t >= -0x800000000000;
+export function targetStaticallyOk(bits: number, t: number, pageIp: number): boolean {
+  if (bits === 64) return t < 0x800000000000 && t >= -0x800000000000;
   return t >= pageIp && t < pageIp + 4096;
 }
 
 /** Code that bails before the branch when a 32-bit target is beyond the CS limit (the interpreter faults). */
 export function targetCheck(g: Gen, t: number, pageIp: number): string {
-  if (targetStaticallyOk(g, t, pageIp)) return "";
+  if (targetStaticallyOk(g.bits, t, pageIp)) return "";
   if (g.bits === 64) return g.bail();
   return `if (${t} > sm[1]) ${g.bail()}`;
 }

@@ -101,7 +101,7 @@ export class JitEngine {
         // Warm-up: the first calls leave the region early and often.
         if (b.warm.calls < WARM_CALLS) {
           b.warm.calls++;
-          lim = Math.min(lim, r + WARM_SPAN);
+          lim = Math.min(lim, r + Math.max(WARM_SPAN, b.n0));
         }
         b.fn(cpu, lim);
         if (cpu.retired !== r) {
