@@ -62,7 +62,7 @@ Deno.test("jit: a compiled loop that rewrites its own immediate sees the new val
 Deno.test("jit: a compiled loop striding over pages fills the TLB itself and stays compiled", () => {
   // mov rbx, 0x300000; mov ecx, 1200
   // 1: add rax, rcx; mov [rbx], rax; add rbx, 0x1000; dec ecx; jnz 1b; hlt
-  // Every store is to a RAM page the TLB has not seen (1200 pages, 512 entries).
+  // Every store is to a RAM page the TLB has not seen yet (1200 new pages).
   const code = "48c7c300003000 b9b0040000 4801c8 488903 4881c300100000 ffc9 75ef f4";
   const a = run(code, false);
   const b = run(code, true);
@@ -75,4 +75,49 @@ Deno.test("jit: a compiled loop striding over pages fills the TLB itself and sta
   assert.ok(jit.compiledRetired > 5_000, `${jit.compiledRetired} instructions ran compiled`);
   // A miss that left the region would cost interpreted instructions per page.
   assert.ok(jit.steps < 300, `${jit.steps} interpreter dispatches`);
+});
+
+/** Run both engines in the same run-limit slices, comparing the state after each. */
+function lockstep(code: string, slices: number[], maxSteps = 400): TestCpu {
+  const a = run(code, false, 0);
+  const b = run(code, true, 0);
+  for (let k = 0; k < maxSteps; k++) {
+    const n = slices[k % slices.length];
+    const sa = a.cpu.run(a.cpu.retired + n);
+    const sb = b.cpu.run(b.cpu.retired + n);
+    assert.equal(sb, sa, `slice ${k}`);
+    assert.deepEqual(state(b), state(a), `after slice ${k} (${n} instructions)`);
+    if (sa !== "limit") break;
+  }
+  return b;
+}
+
+Deno.test("jit: limits falling anywhere inside a multi-block compiled loop stop exactly there", () => {
+  // xor eax, eax; mov ecx, 3000
+  // 1: add eax, ecx; test cl, 3; jz 2f; add eax, 7; imul eax, eax, 3; jmp 3f
+  // 2: sub eax, 5
+  // 3: add edx, eax; dec ecx; jnz 1b; hlt
+  // The region checks the limit once per pass (its longest path, 9
+  // instructions); a limit inside the pass must still stop at that
+  // instruction, with the interpreter running the rest of the way.
+  const code = "31c0 b9b80b0000 01c8 f6c103 7408 83c007 6bc003 eb03 83e805 01c2 ffc9 75e8 f4";
+  const b = lockstep(code, [1, 2, 3, 5, 7, 11, 13, 17, 40, 97, 4, 6]);
+  assert.ok(b.cpu.jit!.compiledRetired > 2_000, `${b.cpu.jit!.compiledRetired} ran compiled`);
+  assert.equal(b.cpu.jit!.stats.errors, 0);
+});
+
+Deno.test("jit: flags a later block may expose at a fault are kept (cross-block liveness)", () => {
+  // mov rbx, 0x3fff0000; mov ecx, 100000
+  // 1: sub rax, rcx; jmp 2f
+  // 2: mov rdx, [rbx]; add rbx, 0x1000; dec ecx; jnz 1b; hlt
+  // The load faults (#PF at 1 GiB) in the block after the SUB: the
+  // exception frame holds the SUB's flags (SF set, unlike after the
+  // DEC), which the JMP does not change.
+  const code = "48c7c30000ff3f b9a0860100 4829c8 eb00 488b13 4881c300100000 ffc9 75ed f4";
+  const a = run(code, false);
+  const b = run(code, true);
+  assert.equal(a.cpu.cr2, 0x40000000, "the interpreter took #PF");
+  assert.equal(a.cpu.rflags & 0x80, 0x80, "SF from the SUB");
+  assert.deepEqual(state(b), state(a));
+  assert.ok(b.cpu.jit!.compiledRetired > 0, "the loop ran compiled");
 });
