@@ -121,3 +121,18 @@ Deno.test("jit: flags a later block may expose at a fault are kept (cross-block 
   assert.deepEqual(state(b), state(a));
   assert.ok(b.cpu.jit!.compiledRetired > 0, "the loop ran compiled");
 });
+
+Deno.test("jit: a non-canonical address in a compiled loop raises #GP as interpreted", () => {
+  // mov rbx, 0x100000; mov r8, 0x4000000000000000; mov ecx, 100
+  // 1: mov rax, [rbx]; add rax, rcx; dec ecx; cmp ecx, 50; jne 2f; add rbx, r8
+  // 2: test ecx, ecx; jnz 1b; hlt
+  // Halfway RBX becomes non-canonical (bits 47:0 unchanged): the load must
+  // take #GP(0), not reach the page of its low 48 bits.
+  const code =
+    "48c7c300001000 49b80000000000000040 b964000000 488b03 4801c8 ffc9 83f932 7503 4c01c3 85c9 75ec f4";
+  const a = run(code, false);
+  const b = run(code, true);
+  assert.equal(a.cpu.gpr[30], 13, "the interpreter took #GP");
+  assert.deepEqual(state(b), state(a));
+  assert.ok(b.cpu.jit!.compiledRetired > 0, "the loop ran compiled");
+});
