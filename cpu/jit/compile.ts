@@ -143,7 +143,8 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   order.forEach((b, k) => labels.set(b.off, k));
   // ---- emission: block k follows the end of labelled statement Bk, so
   // "break Bk" is a forward jump to it; "continue X" goes back to block 0 ----
-  const span = pathSpans(order, labels);
+  const spans = pathSpans(order, labels);
+  const span = spans[0];
   const liveOut = flagLiveness(order, labels, bits, pageIp);
   const g = new Gen(bits);
   for (let k = order.length - 1; k >= 1; k--) g.emit(`B${k}: {`);
@@ -151,7 +152,11 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     if (k > 0) g.emit(`}`);
     g.cur = k;
     g.liveOut = liveOut[k];
+    const self = k > 0 && order[k].succ.includes(order[k].off);
+    g.selfSpan = self ? spans[k] : 0;
+    if (self) g.emit(`L${k}: for (;;) {`);
     emitBlock(g, order[k], k === 0 ? span : 0, pageIp, labels);
+    if (self) g.emit(`}`);
   }
   const src = assemble(g, bits, pageIp + startOff);
   let fn: (cpu: Cpu, limit: number) => void;
@@ -370,14 +375,16 @@ function emitBlock(
 }
 
 /**
- * The most instructions any run from the head (block 0 of `order`, in
- * layout order) retires before it is back at the head or out of the
- * region: the longest path over the forward edges (every other edge
- * leaves the region or goes to the head). The region checks this span
- * against the limit once per pass through the head, so no limit check
- * (and no exit that observes the flags) sits between its blocks.
+ * For each block of `order` (in layout order), the most instructions a run
+ * from its start retires before it is back at the head, at the start of a
+ * block that loops on itself, or out of the region: the longest path over
+ * the forward edges (every other edge leaves the region, goes to the head
+ * or repeats a self-looping block). The region checks the head's span
+ * against the limit once per pass through the head, and a self-looping
+ * block's span each time it repeats, so no other limit check (and no
+ * other exit that observes the flags) sits between its blocks.
  */
-function pathSpans(order: BasicBlock[], labels: Map<number, number>): number {
+function pathSpans(order: BasicBlock[], labels: Map<number, number>): number[] {
   const len = new Array<number>(order.length).fill(0);
   for (let k = order.length - 1; k >= 0; k--) {
     let tail = 0;
@@ -387,7 +394,7 @@ function pathSpans(order: BasicBlock[], labels: Map<number, number>): number {
     }
     len[k] = order[k].insns.length + tail;
   }
-  return len[0];
+  return len;
 }
 
 /**

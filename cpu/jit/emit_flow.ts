@@ -88,10 +88,15 @@ function knownCond(k: number, s: number, base: number): string | null {
 
 /**
  * The code that continues at a direct target: the region's head (the
- * loop), a later block (a forward jump), or an exit (anything else).
+ * loop), the current block again (an inner loop, see `Gen.selfSpan`), a
+ * later block (a forward jump), or an exit (anything else).
  */
 export function goTo(g: Gen, target: number, label: number | undefined): string {
   if (label === 0) return `{ R += ${g.n}; continue X; }`;
+  if (label === g.cur && g.selfSpan > 0) {
+    // An inner loop: repeat the block while its longest run onwards fits.
+    return `{ R += ${g.n}; if (R + ${g.selfSpan} > LL) { nip = ${target}; break X; } continue L${g.cur}; }`;
+  }
   if (label !== undefined && label > g.cur) return `{ R += ${g.n}; break B${label}; }`;
   return `{ e = ${g.n}; nip = ${target}; break X; }`;
 }

@@ -133,6 +133,12 @@ export class Gen {
   n = 0;
   /** Whether the flags are observable after the current basic block (see `flagLiveness` in compile.ts). */
   liveOut = true;
+  /**
+   * For a block other than the head that branches to its own start (an
+   * inner loop, emitted as a JS loop labelled `L<cur>`): the limit span
+   * checked before each repetition; 0 otherwise.
+   */
+  selfSpan = 0;
   /** Placeholder for the register write-back (filled when the region is done). */
   static readonly SYNC = "\u0000SYNC\u0000";
   /** Placeholder for the register reload after a helper. */

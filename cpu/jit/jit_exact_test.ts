@@ -77,10 +77,13 @@ Deno.test("jit: a compiled loop striding over pages fills the TLB itself and sta
   assert.ok(jit.steps < 300, `${jit.steps} interpreter dispatches`);
 });
 
-/** Run both engines in the same run-limit slices, comparing the state after each. */
-function lockstep(code: string, slices: number[], maxSteps = 400): TestCpu {
-  const a = run(code, false, 0);
-  const b = run(code, true, 0);
+/**
+ * Run both engines in the same run-limit slices (after a first one of
+ * `first` instructions), comparing the state after each.
+ */
+function lockstep(code: string, slices: number[], first = 0, maxSteps = 400): TestCpu {
+  const a = run(code, false, first);
+  const b = run(code, true, first);
   for (let k = 0; k < maxSteps; k++) {
     const n = slices[k % slices.length];
     const sa = a.cpu.run(a.cpu.retired + n);
@@ -135,4 +138,26 @@ Deno.test("jit: a non-canonical address in a compiled loop raises #GP as interpr
   assert.equal(a.cpu.gpr[30], 13, "the interpreter took #GP");
   assert.deepEqual(state(b), state(a));
   assert.ok(b.cpu.jit!.compiledRetired > 0, "the loop ran compiled");
+});
+
+// mov ecx, 200; xor eax, eax
+// 1: mov edx, ecx; and edx, 63; add edx, 3
+// 2: add eax, edx; dec edx; jnz 2b      (an inner loop of one block)
+//    dec ecx; jnz 1b; hlt
+const NESTED = "b9c8000000 31c0 89ca 83e23f 83c203 01d0 ffca 75fa ffc9 75ee f4";
+
+Deno.test("jit: an inner loop of one block runs inside its outer loop's region", () => {
+  const a = run(NESTED, false);
+  const b = run(NESTED, true);
+  assert.deepEqual(state(b), state(a));
+  const jit = b.cpu.jit!;
+  assert.ok(jit.compiledRetired > 15_000, `${jit.compiledRetired} ran compiled`);
+  // Leaving the region at every inner-loop entry and exit would take 400 calls.
+  assert.ok(jit.calls < 60, `${jit.calls} region calls`);
+});
+
+Deno.test("jit: limits inside a compiled inner loop stop exactly there", () => {
+  // The first slice compiles the region at the outer loop's head, as above.
+  const b = lockstep(NESTED, [1, 2, 3, 5, 7, 11, 13, 17, 40, 97, 4, 6], 2_000);
+  assert.ok(b.cpu.jit!.compiledRetired > 1_000, `${b.cpu.jit!.compiledRetired} ran compiled`);
 });
