@@ -3,13 +3,16 @@
  * the basic blocks reachable by direct branches inside the same 4 KiB code
  * page are collected (up to a size cap) and compiled into one JavaScript
  * function with `new Function`: guest registers in locals for the whole
- * region, the basic blocks as cases of a `switch` in a loop (branches
- * between them are jumps, a loop in the guest is a loop in JS), and one
- * epilogue that writes everything back.
+ * region, the basic blocks as labelled blocks in a loop (forward branches
+ * between them are jumps, the loop through the region's head is a loop in
+ * JS, and so is a block that branches to its own start, an inner loop),
+ * and one epilogue that writes everything back. The lazy flags a block
+ * leaves are dropped when no later block or exit can observe them.
  *
- * Instruction counts stay exact: a basic block runs only when all its
- * instructions fit before the run loop's limit (`loopLimit`, which
- * covers the budget, the next device deadline and pending events);
+ * Instruction counts stay exact: a pass from the head runs only when its
+ * longest path fits before the run loop's limit (`loopLimit`, which
+ * covers the budget, the next device deadline and pending events), and an
+ * inner loop repeats only while its own longest path onwards fits;
  * otherwise the region returns and the interpreter continues one
  * instruction at a time.
  *

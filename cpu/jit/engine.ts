@@ -1,8 +1,8 @@
 /**
  * The block compiler's run loop (the JIT engine): looks up the compiled
  * region for RIP through the decoded-instruction cache page, compiles
- * regions for instructions that became hot, runs them when their first
- * basic block fits before the run loop's limit, and interprets one
+ * regions for instructions that became hot, runs them when their longest
+ * pass from the head fits before the run loop's limit, and interprets one
  * instruction otherwise.
  *
  * Exactness: the interpreter (`Cpu.step`) runs everything the compiler
