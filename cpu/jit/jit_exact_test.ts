@@ -161,3 +161,15 @@ Deno.test("jit: limits inside a compiled inner loop stop exactly there", () => {
   const b = lockstep(NESTED, [1, 2, 3, 5, 7, 11, 13, 17, 40, 97, 4, 6], 2_000);
   assert.ok(b.cpu.jit!.compiledRetired > 1_000, `${b.cpu.jit!.compiledRetired} ran compiled`);
 });
+
+Deno.test("jit: a block that falls into a branch target ends there (no second copy of it)", () => {
+  // The loop of the multi-block test above has 10 instructions; the SUB
+  // falls through into the ADD EDX that the JMP also targets.
+  const code = "31c0 b9b80b0000 01c8 f6c103 7408 83c007 6bc003 eb03 83e805 01c2 ffc9 75e8 f4";
+  const a = run(code, false);
+  const b = run(code, true);
+  assert.deepEqual(state(b), state(a));
+  const s = b.cpu.jit!.stats;
+  assert.equal(s.regions, 1);
+  assert.equal(s.insns, 10);
+});
