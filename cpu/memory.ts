@@ -283,9 +283,13 @@ function checkAlignment(cpu: Cpu, lin: number, size: number): void {
  * Install the translation just walked in the TLB (RAM only; no write entry
  * for code frames; nothing while alignment checking is on or for a page
  * holding a data breakpoint, whose accesses must all take the slow path).
+ * Never for a non-canonical address (a linear-address API caller may pass
+ * one; the walk ignores bits 63:48): every tag is canonical, which the
+ * block compiler's hit test relies on.
  */
 function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
   if (cpu.memory.ramFrame === undefined || alignmentCheck(cpu)) return;
+  if (lin >= 0x800000000000 || lin < -0x800000000000) return;
   const cls = cpu.cpl === 3 ? 1 : 0;
   if (cpu.tlb.owner !== cls) flushFast(cpu);
   if (write && cpu.codeFrames.has(Math.floor(pa / 4096))) return;

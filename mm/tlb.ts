@@ -36,8 +36,19 @@ export const TLB_GLOBAL = 1;
 /** Entry flag: the translation comes from a page larger than 4 KiB. */
 export const TLB_LARGE = 2;
 
-/** Default number of entries. */
-export const TLB_ENTRIES = 512;
+/**
+ * Default number of entries: 32768 (128 MiB of linear space direct
+ * mapped). Code that strides through a large array (one access per page)
+ * otherwise misses on every access; the table's size costs nothing per
+ * flush, which visits only the entries filled since the last one.
+ */
+export const TLB_ENTRIES = 32768;
+
+/** Frames whose 32-bit views are cached by number (16 GiB of guest-physical space). */
+const MAX_CACHED_FRAMES = 1 << 22;
+
+/** Scratch mark in `flags` while {@link Tlb.flushNonGlobal} compacts the touched list. */
+const LISTED = 0x80;
 
 /** Linear page number of a canonical linear address (exact for negatives). */
 export function linearPage(lin: number): number {
@@ -91,16 +102,19 @@ export class Tlb {
   owner = 0;
   #large = 0;
   #global = 0;
+  /** 32-bit views by frame number, in chunks of 1024 frames (see {@link #view32}). */
+  readonly #v32: ((Uint32Array | undefined)[] | undefined)[] = [];
   /**
    * Indices of the entries filled while empty since the last full flush
-   * (every valid entry is among them, some may be listed twice): a flush
-   * clears just these unless the list overflowed. VM entries and exits
+   * (every valid entry is among them, some may be listed twice): flushes
+   * and the per-frame and per-page scans visit just these, so their cost
+   * follows the pages in use, not the table size. VM entries and exits
    * flush the whole TLB without VPIDs (SDM Vol. 3C, "Operations that
-   * Invalidate Cached Mappings") after touching only a few pages.
+   * Invalidate Cached Mappings") after touching only a few pages. When the
+   * list fills up it is rebuilt from the valid entries (see {@link #live}).
    */
   readonly #touched: Int32Array;
   #nTouched = 0;
-  #overflow = false;
 
   /** Create a TLB with `entries` entries (rounded up to a power of two, at least 16). */
   constructor(entries: number = TLB_ENTRIES) {
@@ -141,13 +155,13 @@ export class Tlb {
     if (old !== page) {
       if (old !== old) {
         // Empty until now: remember it for the next flush.
-        if (this.#nTouched < this.size) this.#touched[this.#nTouched++] = i;
-        else this.#overflow = true;
+        if (this.#nTouched === this.size) this.#live();
+        this.#touched[this.#nTouched++] = i;
       }
       this.#forget(i);
       this.wTag[i] = NaN;
     }
-    const d32 = view32(data);
+    const d32 = this.#view32(frame, data);
     this.rTag[i] = page;
     this.rMem[i] = data;
     this.rMem32[i] = d32;
@@ -165,6 +179,39 @@ export class Tlb {
     if (f & TLB_LARGE) this.#large++;
     this.flags[i] = f;
     this.shift[i] = shift;
+  }
+
+  /**
+   * The 32-bit view of `data`, the bytes of `frame`: cached by frame number
+   * (a fill happens on every TLB miss, and a WeakMap lookup per miss was
+   * the largest single cost of miss-heavy code), checked against the view.
+   */
+  #view32(frame: number, data: Uint8Array): Uint32Array {
+    if (!(frame >= 0 && frame < MAX_CACHED_FRAMES)) return view32(data);
+    const hi = frame >>> 10;
+    let chunk = this.#v32[hi];
+    if (chunk === undefined) {
+      while (this.#v32.length <= hi) this.#v32.push(undefined);
+      chunk = this.#v32[hi] = new Array<Uint32Array | undefined>(1024).fill(undefined);
+    }
+    const c = chunk[frame & 1023];
+    if (c !== undefined && c.buffer === data.buffer && c.byteOffset === data.byteOffset) return c;
+    const v = view32(data);
+    chunk[frame & 1023] = v;
+    return v;
+  }
+
+  /**
+   * Make the touched list exactly the valid entries (each once) and return
+   * its length; called when it is full (duplicates of refilled entries).
+   */
+  #live(): number {
+    const t = this.#touched;
+    const tag = this.rTag;
+    let n = 0;
+    for (let i = 0; i < this.size; i++) if (tag[i] === tag[i]) t[n++] = i;
+    this.#nTouched = n;
+    return n;
   }
 
   /** Index of the read entry for linear page number `page`, or -1 (tests, diagnostics). */
@@ -196,25 +243,17 @@ export class Tlb {
 
   /** Drop every entry, global ones included. */
   flushAll(): void {
-    if (this.#overflow) {
-      this.rTag.fill(NaN);
-      this.wTag.fill(NaN);
-      this.frame.fill(NaN);
-      this.flags.fill(0);
-    } else {
-      // Entries never filled since the last flush are empty already
-      // (tags and frame NaN, flags 0): clear only the touched ones.
-      const t = this.#touched;
-      for (let k = 0; k < this.#nTouched; k++) {
-        const i = t[k];
-        this.rTag[i] = NaN;
-        this.wTag[i] = NaN;
-        this.frame[i] = NaN;
-        this.flags[i] = 0;
-      }
+    // Entries never filled since the last flush are empty already (tags
+    // and frame NaN, flags 0): clear only the touched ones.
+    const t = this.#touched;
+    for (let k = 0; k < this.#nTouched; k++) {
+      const i = t[k];
+      this.rTag[i] = NaN;
+      this.wTag[i] = NaN;
+      this.frame[i] = NaN;
+      this.flags[i] = 0;
     }
     this.#nTouched = 0;
-    this.#overflow = false;
     this.#large = 0;
     this.#global = 0;
   }
@@ -225,9 +264,27 @@ export class Tlb {
       this.flushAll();
       return;
     }
-    for (let i = 0; i < this.size; i++) {
-      if (!(this.flags[i] & TLB_GLOBAL)) this.#kill(i);
+    // The global entries stay, and stay listed (each once).
+    const t = this.#touched;
+    const n = this.#nTouched;
+    let kept = 0;
+    for (let k = 0; k < n; k++) {
+      const i = t[k];
+      if (this.rTag[i] !== this.rTag[i]) continue;
+      if (this.flags[i] & TLB_GLOBAL) {
+        this.flags[i] |= LISTED;
+        continue;
+      }
+      this.#kill(i);
     }
+    for (let k = 0; k < n; k++) {
+      const i = t[k];
+      if (this.flags[i] & LISTED) {
+        this.flags[i] &= ~LISTED;
+        t[kept++] = i;
+      }
+    }
+    this.#nTouched = kept;
   }
 
   /**
@@ -240,7 +297,9 @@ export class Tlb {
     const i = (lin >>> 12) & this.mask;
     if (this.rTag[i] === page && (includeGlobal || !(this.flags[i] & TLB_GLOBAL))) this.#kill(i);
     if (this.#large === 0) return;
-    for (let j = 0; j < this.size; j++) {
+    const t = this.#touched;
+    for (let k = 0; k < this.#nTouched; k++) {
+      const j = t[k];
       const f = this.flags[j];
       if (!(f & TLB_LARGE) || (!includeGlobal && f & TLB_GLOBAL)) continue;
       const unit = 2 ** this.shift[j];
@@ -286,12 +345,12 @@ export class Tlb {
 
   /** Drop the write entries of RAM frame `frame` (-1: every write entry). Read entries stay. */
   dropWrites(frame: number): void {
-    if (frame < 0) {
-      this.wTag.fill(NaN);
-      return;
-    }
     const fr = this.frame;
-    for (let i = 0; i < this.size; i++) if (fr[i] === frame) this.wTag[i] = NaN;
+    const t = this.#touched;
+    for (let k = 0; k < this.#nTouched; k++) {
+      const i = t[k];
+      if (frame < 0 || fr[i] === frame) this.wTag[i] = NaN;
+    }
   }
 
   /**
@@ -303,7 +362,11 @@ export class Tlb {
     if (writeOnly) this.dropWrites(frame);
     else if (frame < 0) this.flushAll();
     else {
-      for (let i = 0; i < this.size; i++) if (this.frame[i] === frame) this.#kill(i);
+      const t = this.#touched;
+      for (let k = 0; k < this.#nTouched; k++) {
+        const i = t[k];
+        if (this.frame[i] === frame) this.#kill(i);
+      }
     }
   }
 }

@@ -13,9 +13,10 @@ export interface JitBlock {
   /** The RIP the region was compiled for (the same frame may be mapped elsewhere). */
   readonly ip: number;
   /**
-   * Instructions the entry block retires: the region is entered only when
-   * that many fit before the run loop's limit (it checks every later block
-   * itself).
+   * The most instructions one pass from the head retires before it is back
+   * at the head (or at an inner loop's start, or out of the region): the
+   * region is entered only when that many fit before the run loop's limit
+   * (it checks again before every further pass).
    */
   readonly n0: number;
   /**

@@ -3,13 +3,16 @@
  * the basic blocks reachable by direct branches inside the same 4 KiB code
  * page are collected (up to a size cap) and compiled into one JavaScript
  * function with `new Function`: guest registers in locals for the whole
- * region, the basic blocks as cases of a `switch` in a loop (branches
- * between them are jumps, a loop in the guest is a loop in JS), and one
- * epilogue that writes everything back.
+ * region, the basic blocks as labelled blocks in a loop (forward branches
+ * between them are jumps, the loop through the region's head is a loop in
+ * JS, and so is a block that branches to its own start, an inner loop),
+ * and one epilogue that writes everything back. The lazy flags a block
+ * leaves are dropped when no later block or exit can observe them.
  *
- * Instruction counts stay exact: a basic block runs only when all its
- * instructions fit before the run loop's limit (`loopLimit`, which
- * covers the budget, the next device deadline and pending events);
+ * Instruction counts stay exact: a pass from the head runs only when its
+ * longest path fits before the run loop's limit (`loopLimit`, which
+ * covers the budget, the next device deadline and pending events), and an
+ * inner loop repeats only while its own longest path onwards fits;
  * otherwise the region returns and the interpreter continues one
  * instruction at a time.
  *
@@ -25,9 +28,9 @@ import type { Cpu } from "../cpu.ts";
 import { decodeBytes } from "../decode/mod.ts";
 import { Insn, prepare } from "../icache.ts";
 import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
-import { FL_UNKNOWN, FLAGS_TO_ALU, flagsToAlu, Gen } from "./gen.ts";
+import { FL_UNKNOWN, FLAGS_TO_ALU, flagsToAlu, type FlagUse, Gen } from "./gen.ts";
 import { type Plan, planInsn, Term } from "./plan.ts";
-import { condExpr, goTo, targetCheck } from "./emit_flow.ts";
+import { condExpr, goTo, targetCheck, targetStaticallyOk } from "./emit_flow.ts";
 import { emitPush, tlbRead } from "./emit_mem.ts";
 import { type JitBlock, NO_BLOCK } from "./block.ts";
 import { fillForCompiled } from "../memory.ts";
@@ -143,12 +146,20 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   order.forEach((b, k) => labels.set(b.off, k));
   // ---- emission: block k follows the end of labelled statement Bk, so
   // "break Bk" is a forward jump to it; "continue X" goes back to block 0 ----
+  const spans = pathSpans(order, labels);
+  const span = spans[0];
+  const liveOut = flagLiveness(order, labels, bits, pageIp);
   const g = new Gen(bits);
   for (let k = order.length - 1; k >= 1; k--) g.emit(`B${k}: {`);
   for (let k = 0; k < order.length; k++) {
     if (k > 0) g.emit(`}`);
     g.cur = k;
-    emitBlock(g, order[k], k, pageIp, labels);
+    g.liveOut = liveOut[k];
+    const self = k > 0 && order[k].succ.includes(order[k].off);
+    g.selfSpan = self ? spans[k] : 0;
+    if (self) g.emit(`L${k}: for (;;) {`);
+    emitBlock(g, order[k], k === 0 ? span : 0, pageIp, labels);
+    if (self) g.emit(`}`);
   }
   const src = assemble(g, bits, pageIp + startOff);
   let fn: (cpu: Cpu, limit: number) => void;
@@ -180,7 +191,7 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   const warm = { calls: 0 };
   const block: JitBlock = {
     ip: pageIp + startOff,
-    n0: order[0].insns.length,
+    n0: span,
     fn,
     size: total,
     warm,
@@ -253,7 +264,34 @@ function discover(
       break;
     }
   }
+  total -= splitAtLabels(blocks, labels);
   return { blocks, labels, total };
+}
+
+/**
+ * End every block where it runs into the start of another (a branch
+ * target it falls through to): the rest would be a second copy of that
+ * block, more JavaScript for V8 to compile. Returns the instructions
+ * dropped.
+ */
+function splitAtLabels(blocks: BasicBlock[], labels: Map<number, number>): number {
+  let dropped = 0;
+  for (const b of blocks) {
+    let o = b.off;
+    for (let j = 0; j < b.insns.length; j++) {
+      if (j > 0 && labels.has(o)) {
+        dropped += b.insns.length - j;
+        b.insns.length = j;
+        b.plans.length = j;
+        b.fall = o;
+        b.succ.length = 0;
+        b.succ.push(o);
+        break;
+      }
+      o += b.insns[j].len;
+    }
+  }
+  return dropped;
 }
 
 /** The blocks from which the first (the head) can be reached again, the head first. */
@@ -321,26 +359,31 @@ function branchTarget(bits: number, next: number, rel: number): number {
   return bits === 64 ? t : t >>> 0;
 }
 
+/**
+ * Emit one basic block. `check` > 0 (the head only) emits the region's
+ * one limit check: the longest path through the region's blocks back to
+ * the head or out of the region fits before the limit, or the region
+ * leaves before the head (the interpreter runs on to the limit).
+ */
 function emitBlock(
   g: Gen,
   b: BasicBlock,
-  label: number,
+  check: number,
   pageIp: number,
   labels: Map<number, number>,
 ): void {
   const n = b.insns.length;
   g.n = n;
-  g.uses = b.plans.map((p) => p.use);
+  g.uses = blockUses(b, g.bits, pageIp);
   // Known only at run time (fk): a block may be reached from several places.
   g.fl = FL_UNKNOWN;
-  void label;
   g.j = 0;
   g.ip = pageIp + b.off;
   if (n === 0) {
     g.emit(`nip = ${g.ip}; break X;`);
     return;
   }
-  g.emit(`if (R + ${n} > LL) { nip = ${g.ip}; break X; }`);
+  if (check > 0) g.emit(`if (R + ${check} > LL) { nip = ${g.ip}; break X; }`);
   let o = b.off;
   for (let j = 0; j < n; j++) {
     const i = b.insns[j];
@@ -360,6 +403,97 @@ function emitBlock(
   const f = b.fall >= 0 ? b.fall : -2 - b.fall;
   g.emit(goTo(g, pageIp + f, b.fall >= 0 ? labels.get(f) : undefined));
 }
+
+/**
+ * For each block of `order` (in layout order), the most instructions a run
+ * from its start retires before it is back at the head, at the start of a
+ * block that loops on itself, or out of the region: the longest path over
+ * the forward edges (every other edge leaves the region, goes to the head
+ * or repeats a self-looping block). The region checks the head's span
+ * against the limit once per pass through the head, and a self-looping
+ * block's span each time it repeats, so no other limit check (and no
+ * other exit that observes the flags) sits between its blocks.
+ */
+function pathSpans(order: BasicBlock[], labels: Map<number, number>): number[] {
+  const len = new Array<number>(order.length).fill(0);
+  for (let k = order.length - 1; k >= 0; k--) {
+    let tail = 0;
+    for (const off of order[k].succ) {
+      const t = labels.get(off);
+      if (t !== undefined && t > k) tail = Math.max(tail, len[t]);
+    }
+    len[k] = order[k].insns.length + tail;
+  }
+  return len;
+}
+
+/**
+ * Whether the flags are observable after each block of `order` (dead-flag
+ * elimination across blocks): they are when the block can leave the
+ * region or go back to the head (whose limit check may leave it), or a
+ * successor reads them or may leave before writing all of them. Blocks in
+ * layout order have only forward edges inside the region, so one
+ * backward pass settles it.
+ */
+function flagLiveness(
+  order: BasicBlock[],
+  labels: Map<number, number>,
+  bits: number,
+  pageIp: number,
+): boolean[] {
+  const liveIn = new Array<boolean>(order.length).fill(true);
+  const liveOut = new Array<boolean>(order.length).fill(true);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const b = order[k];
+    let out = b.insns.length === 0 || b.fall < -1;
+    const last = b.plans.length === 0 ? Term.NONE : b.plans[b.plans.length - 1].term;
+    // RET and an indirect exit leave the region; JMP/CALL/Jcc targets and
+    // the fall-through are the successors.
+    if (last === Term.RET) out = true;
+    const targets = b.succ.length;
+    if ((last === Term.JMP || last === Term.CALL || last === Term.JCC) && targets === 0) out = true;
+    if (last === Term.JCC && targets < 2) out = true;
+    for (const off of b.succ) {
+      const t = labels.get(off);
+      if (t === undefined || t <= k) out = true;
+      else if (liveIn[t]) out = true;
+    }
+    liveOut[k] = out;
+    let live = out;
+    const uses = blockUses(b, bits, pageIp);
+    for (let j = uses.length - 1; j >= 0; j--) {
+      const u = uses[j];
+      if (u.reads || u.mayExit) live = true;
+      else if (u.writesAll) live = false;
+    }
+    liveIn[k] = live;
+  }
+  return liveOut;
+}
+
+/**
+ * The flag facts of a block's instructions; a JMP whose target needs no
+ * run-time check (see `targetStaticallyOk`) neither reads the flags nor
+ * leaves before its target.
+ */
+function blockUses(b: BasicBlock, bits: number, pageIp: number): FlagUse[] {
+  const uses: FlagUse[] = [];
+  let o = b.off;
+  for (let j = 0; j < b.insns.length; j++) {
+    const p = b.plans[j];
+    const i = b.insns[j];
+    o += i.len;
+    let u = p.use;
+    if (p.term === Term.JMP) {
+      const t = branchTarget(bits, pageIp + o, i.rel);
+      if (targetStaticallyOk(bits, t, pageIp)) u = NEUTRAL;
+    }
+    uses.push(u);
+  }
+  return uses;
+}
+
+const NEUTRAL: FlagUse = { reads: false, writesAll: false, mayExit: false };
 
 /** The blocks reachable from the first in reverse post-order (a topological order of the forward edges). */
 function reversePostOrder(blocks: BasicBlock[], labels: Map<number, number>): BasicBlock[] {

@@ -293,9 +293,8 @@ export function emitImul(g: Gen, i: Insn): void {
     // CF/OF dead: only the low 64 bits of the product (the same for signed
     // and unsigned operands), exact from 32-bit pieces as in `imulR`.
     g.emit(`const rl = Math.imul(aL, bL);`);
-    g.emit(
-      `const rh = (Math.round(((aL >>> 0) * (bL >>> 0) - (rl >>> 0)) / ${TWO32}) + Math.imul(aL, bH) + Math.imul(aH, bL)) | 0;`,
-    );
+    emitUmulh(g, "mh");
+    g.emit(`const rh = (mh + Math.imul(aL, bH) + Math.imul(aH, bL)) | 0;`);
     g.set64(dst, "rl", "rh");
     g.fl = FL_UNKNOWN;
     g.emit(`}`);
@@ -321,6 +320,19 @@ export function emitImul(g: Gen, i: Insn): void {
   g.set64(dst, "rl", "rh");
   overlayCfOf(g, "(over ? 0x801 : 0)");
   g.emit(`}`);
+}
+
+/**
+ * Emit `const <name>` = the high 32 bits of the unsigned product of `aL`
+ * and `bL` (int32 locals), as an int32, from 16-bit pieces: every partial
+ * product and sum stays below 2^32, so it is all 32-bit integer
+ * arithmetic (no doubles, no rounding).
+ */
+export function emitUmulh(g: Gen, name: string): void {
+  g.emit(`const a0 = aL & 0xffff, a1 = aL >>> 16, b0 = bL & 0xffff, b1 = bL >>> 16;`);
+  g.emit(`const t0 = (Math.imul(a1, b0) + (Math.imul(a0, b0) >>> 16)) >>> 0;`);
+  g.emit(`const t1 = (Math.imul(a0, b1) + (t0 & 0xffff)) >>> 0;`);
+  g.emit(`const ${name} = (Math.imul(a1, b1) + (t0 >>> 16) + (t1 >>> 16)) | 0;`);
 }
 
 /** LEA with a 32-bit result from a 32-bit address, or a 64-bit one from a 64-bit address (no RIP base), as `leaF`. */

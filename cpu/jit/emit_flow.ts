@@ -88,10 +88,15 @@ function knownCond(k: number, s: number, base: number): string | null {
 
 /**
  * The code that continues at a direct target: the region's head (the
- * loop), a later block (a forward jump), or an exit (anything else).
+ * loop), the current block again (an inner loop, see `Gen.selfSpan`), a
+ * later block (a forward jump), or an exit (anything else).
  */
 export function goTo(g: Gen, target: number, label: number | undefined): string {
   if (label === 0) return `{ R += ${g.n}; continue X; }`;
+  if (label === g.cur && g.selfSpan > 0) {
+    // An inner loop: repeat the block while its longest run onwards fits.
+    return `{ R += ${g.n}; if (R + ${g.selfSpan} > LL) { nip = ${target}; break X; } continue L${g.cur}; }`;
+  }
   if (label !== undefined && label > g.cur) return `{ R += ${g.n}; break B${label}; }`;
   return `{ e = ${g.n}; nip = ${target}; break X; }`;
 }
@@ -101,14 +106,14 @@ export function goTo(g: Gen, target: number, label: number | undefined): string 
  * `exec_control.ts` for sure at compile time (canonical in 64-bit code;
  * inside the current page, which the CS limit covers, otherwise).
  */
-export function targetStaticallyOk(g: Gen, t: number, pageIp: number): boolean {
-  if (g.bits === 64) return t < 0x800000000000 && t >= -0x800000000000;
+export function targetStaticallyOk(bits: number, t: number, pageIp: number): boolean {
+  if (bits === 64) return t < 0x800000000000 && t >= -0x800000000000;
   return t >= pageIp && t < pageIp + 4096;
 }
 
 /** Code that bails before the branch when a 32-bit target is beyond the CS limit (the interpreter faults). */
 export function targetCheck(g: Gen, t: number, pageIp: number): string {
-  if (targetStaticallyOk(g, t, pageIp)) return "";
+  if (targetStaticallyOk(g.bits, t, pageIp)) return "";
   if (g.bits === 64) return g.bail();
   return `if (${t} > sm[1]) ${g.bail()}`;
 }

@@ -45,10 +45,11 @@ export function emitEa(g: Gen, i: Insn, name: string, need: number): void {
         e = `(${e} + (${g.hi(i.index)} * ${TWO32} + (${g.lo(i.index)} >>> 0)) * ${1 << i.scale})`;
       }
     }
-    // FS/GS add their base (ES/CS/SS/DS have base 0 in 64-bit mode).
+    // FS/GS add their base (ES/CS/SS/DS have base 0 in 64-bit mode). The
+    // canonical check is on the TLB miss path ({@link tlbRead}): a hit
+    // implies a canonical address.
     if (s >= 4) g.emit(`const ${name} = ${e} + sb[${s}];`);
     else g.emit(`const ${name} = ${e};`);
-    g.emit(`if (${name} >= 0x800000000000 || ${name} < -0x800000000000) ${g.bail()}`);
     return;
   }
   // 32-bit addressing.
@@ -72,7 +73,7 @@ export function tlbRead(g: Gen, lin: string, size: number, v: string, vh: string
     ? "o >= 0xfff"
     : "";
   if (align !== "") g.emit(`if (${align}) ${g.bail()}`);
-  g.emit(`if (rT[x] !== ${lin} - o && ${refill(lin, "rT", false)}) ${g.bail()}`);
+  g.emit(`if (rT[x] !== ${lin} - o && ${refill(g, lin, "rT", false)}) ${g.bail()}`);
   if (size === 4) g.emit(`${v} = rM[x][o >> 2] | 0; }`);
   else if (size === 8) {
     g.emit(`const m = rM[x]; ${v} = m[o >> 2] | 0; ${vh} = m[(o >> 2) + 1] | 0; }`);
@@ -81,13 +82,17 @@ export function tlbRead(g: Gen, lin: string, size: number, v: string, vh: string
 }
 
 /**
- * The condition under which a TLB miss leaves the region: the fill
- * ({@link fillForCompiled}, passed as T) refused, or it changed the code
- * page (a page-table write hit cached code), or the entry is still not
- * there (no write entry for a code frame, alignment checking).
+ * The condition under which a TLB miss leaves the region: in 64-bit code
+ * the address is not canonical (the interpreter faults; checked only here
+ * because every tag is a canonical page address, so a hit implies it, and
+ * the fill below must never see such an address: the walk ignores bits
+ * 63:48), the fill ({@link fillForCompiled}, passed as T) refused, or it
+ * changed the code page (a page-table write hit cached code), or the entry
+ * is still not there (no write entry for a code frame, alignment checking).
  */
-function refill(lin: string, tags: string, write: boolean): string {
-  return `(!T(cpu, ${lin}, ${write}) || cpu.codePage !== P || ${tags}[x] !== ${lin} - o)`;
+function refill(g: Gen, lin: string, tags: string, write: boolean): string {
+  const canon = g.bits === 64 ? `${lin} >= 0x800000000000 || ${lin} < -0x800000000000 || ` : "";
+  return `(${canon}!T(cpu, ${lin}, ${write}) || cpu.codePage !== P || ${tags}[x] !== ${lin} - o)`;
 }
 
 /** Emit a TLB-hit write of `size` bytes (values `lo`, `hi` for 8); on a miss fills or bails. */
@@ -101,7 +106,7 @@ export function tlbWrite(g: Gen, lin: string, size: number, lo: string, hi: stri
     ? "o >= 0xfff"
     : "";
   if (align !== "") g.emit(`if (${align}) ${g.bail()}`);
-  g.emit(`if (wT[x] !== ${lin} - o && ${refill(lin, "wT", true)}) ${g.bail()}`);
+  g.emit(`if (wT[x] !== ${lin} - o && ${refill(g, lin, "wT", true)}) ${g.bail()}`);
   if (size === 4) g.emit(`wM[x][o >> 2] = ${lo}; }`);
   else if (size === 8) g.emit(`const m = wM[x]; m[o >> 2] = ${lo}; m[(o >> 2) + 1] = ${hi}; }`);
   else if (size === 1) g.emit(`wB[x][o] = ${lo}; }`);

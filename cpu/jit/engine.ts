@@ -1,8 +1,8 @@
 /**
  * The block compiler's run loop (the JIT engine): looks up the compiled
  * region for RIP through the decoded-instruction cache page, compiles
- * regions for instructions that became hot, runs them when their first
- * basic block fits before the run loop's limit, and interprets one
+ * regions for instructions that became hot, runs them when their longest
+ * pass from the head fits before the run loop's limit, and interprets one
  * instruction otherwise.
  *
  * Exactness: the interpreter (`Cpu.step`) runs everything the compiler
@@ -28,6 +28,16 @@ const COLD_BATCH = 8;
 const WARM_CALLS = 24;
 /** Their limit: instructions past the retired count. */
 const WARM_SPAN = 200;
+/**
+ * Calls of a region (after the warm-up calls) that still return after
+ * {@link TIER_SPAN} instructions: V8 then optimizes the region as a
+ * function called often, once, instead of first on-stack-replacing the
+ * running loop with code of its own (a second optimizing compile that
+ * costs as much CPU time as the first).
+ */
+const TIER_CALLS = 2000;
+/** Their limit: instructions past the retired count. */
+const TIER_SPAN = 5000;
 
 /** The block compiler attached to one vCPU (`Cpu.jit`). */
 export class JitEngine {
@@ -101,7 +111,10 @@ export class JitEngine {
         // Warm-up: the first calls leave the region early and often.
         if (b.warm.calls < WARM_CALLS) {
           b.warm.calls++;
-          lim = Math.min(lim, r + WARM_SPAN);
+          lim = Math.min(lim, r + Math.max(WARM_SPAN, b.n0));
+        } else if (b.warm.calls < TIER_CALLS) {
+          b.warm.calls++;
+          lim = Math.min(lim, r + Math.max(TIER_SPAN, b.n0));
         }
         b.fn(cpu, lim);
         if (cpu.retired !== r) {

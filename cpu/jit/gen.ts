@@ -131,6 +131,14 @@ export class Gen {
   cur = 0;
   /** Number of instructions in the current basic block. */
   n = 0;
+  /** Whether the flags are observable after the current basic block (see `flagLiveness` in compile.ts). */
+  liveOut = true;
+  /**
+   * For a block other than the head that branches to its own start (an
+   * inner loop, emitted as a JS loop labelled `L<cur>`): the limit span
+   * checked before each repetition; 0 otherwise.
+   */
+  selfSpan = 0;
   /** Placeholder for the register write-back (filled when the region is done). */
   static readonly SYNC = "\u0000SYNC\u0000";
   /** Placeholder for the register reload after a helper. */
@@ -202,7 +210,7 @@ export class Gen {
       if (u.reads || u.mayExit) return true;
       if (u.writesAll) return false;
     }
-    return true;
+    return this.liveOut;
   }
 
   /**

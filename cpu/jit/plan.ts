@@ -74,7 +74,14 @@ const PURE: FlagUse = { reads: false, writesAll: false, mayExit: false };
 const MEM: FlagUse = { reads: false, writesAll: false, mayExit: true };
 const WRITES: FlagUse = { reads: false, writesAll: true, mayExit: false };
 const WRITES_MEM: FlagUse = { reads: false, writesAll: true, mayExit: true };
-const READS: FlagUse = { reads: true, writesAll: false, mayExit: false };
+/**
+ * Partial writers (INC/DEC keep CF; rotates and IMUL overlay CF/OF on the
+ * other flags): the flags before them are observable only through the
+ * flags after them, so for liveness they are transparent. Their emitters
+ * ask `flagsLive()` themselves and then read the earlier producer, which
+ * is kept exactly when they are live.
+ */
+const PARTIAL: FlagUse = { reads: false, writesAll: false, mayExit: false };
 const OPAQUE: FlagUse = { reads: true, writesAll: false, mayExit: true };
 
 const HELPER: Plan = { emit: null, term: Term.NONE, use: OPAQUE };
@@ -193,10 +200,10 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === D.movB && memOk(bits, i)) return inline(emitMovB, mem ? MEM : PURE);
   if (h === D.movx && wide && memOk(bits, i)) return inline(emitMovx, mem ? MEM : PURE);
   if (h === F.incR32 || h === F.incR64) {
-    return inline((g, x) => emitIncDec(g, x, false, x.osz), READS);
+    return inline((g, x) => emitIncDec(g, x, false, x.osz), PARTIAL);
   }
   if (h === F.decR32 || h === F.decR64) {
-    return inline((g, x) => emitIncDec(g, x, true, x.osz), READS);
+    return inline((g, x) => emitIncDec(g, x, true, x.osz), PARTIAL);
   }
   if (h === F.testRR32 || h === F.testRR64) {
     return inline((g, x) => emitTest(g, x, false, x.osz), WRITES);
@@ -212,13 +219,13 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === H.movMGf && wide && eaSupported(bits, i)) return inline(emitStore, MEM);
   if (h === H.shiftR32I) {
     const n = i.imm & 0x1f;
-    return inline(emitShift32, n === 0 ? PURE : i.x >= 4 ? WRITES : READS);
+    return inline(emitShift32, n === 0 ? PURE : i.x >= 4 ? WRITES : PARTIAL);
   }
   if (h === H.shiftR64I) {
     const n = i.imm & 0x3f;
-    return inline(emitShift64, n === 0 ? PURE : i.x >= 4 ? WRITES : READS);
+    return inline(emitShift64, n === 0 ? PURE : i.x >= 4 ? WRITES : PARTIAL);
   }
-  if (h === H.imulR) return inline(emitImul, READS);
+  if (h === H.imulR) return inline(emitImul, PARTIAL);
   if (h === H.leaF && leaInline(i)) return inline(emitLea, PURE);
   if (h === H.movzxR8 && i.isMem === 0 && wide) return inline(movzx8, PURE);
   if (h === Y.nop) return inline(nothing, PURE);
