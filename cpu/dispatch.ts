@@ -225,6 +225,8 @@ export function selectHandler(i: Insn): Handler {
       return D.lahf;
     case Op.SAHF:
       return D.sahf;
+    case Op.SALC:
+      return D.salc;
     case Op.LOAD_FAR:
       return D.loadFar;
     // ---- stack ----

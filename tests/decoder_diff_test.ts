@@ -402,11 +402,6 @@ const EXCLUSIONS: Exclusion[] = [
       !feat(ins).some((f) => OUR_FEATURES.has(f)),
   },
   {
-    name: "salc",
-    reason: "D6 (SALC) is not defined in the Intel SDM opcode map: we give #UD",
-    match: (ins, _o, v) => v && ins.mnemonic === Mnemonic.Salc,
-  },
-  {
     name: "class-validity",
     reason: "AVX/VEX space and unimplemented extensions: we decode length only and never " +
       "execute (#UD/#NM); which prefix/opcode/ModRM combinations are defined is not modelled " +

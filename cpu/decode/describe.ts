@@ -145,6 +145,7 @@ export const OP_NAMES: readonly string[] = [
   "set",
   "lahf",
   "sahf",
+  "salc",
   "lds",
   "push",
   "pop",

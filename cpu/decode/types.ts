@@ -247,6 +247,8 @@ export const enum Op {
   SETCC,
   LAHF,
   SAHF,
+  /** SALC (D6): AL = CF ? FFh : 0; #UD in 64-bit mode. Not in the Intel SDM opcode map. */
+  SALC,
   /** LDS/LES/LFS/LGS/LSS Gv, Mp: `seg2` = segment register loaded. */
   LOAD_FAR,
 
