@@ -163,7 +163,7 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "cr8legacy sse4a misalignsse 3dnowprefetch osvw ibs xop skinit wdt lwp fma4 tce " +
     "nodeid-msr tbm topoext perfctr-core perfctr-nb tsc-adjust sgx hle avx2 rtm mpx " +
     "avx512f avx512dq adx avx512ifma pcommit clflushopt clwb intel-pt avx512pf avx512er " +
-    "avx512cd sha-ni avx512bw avx512vl avx512vbmi umip pku ospke waitpkg avx512vbmi2 gfni " +
+    "avx512cd sha-ni avx512bw avx512vl avx512vbmi umip ospke waitpkg avx512vbmi2 gfni " +
     "vaes vpclmulqdq avx512vnni avx512bitalg avx512-vpopcntdq rdpid cldemote movdiri " +
     "movdir64b pks fsrm md-clear serialize tsx-ldtrk arch-lbr spec-ctrl stibp " +
     "arch-capabilities ssbd invtsc npt lbrv nrip-save " +

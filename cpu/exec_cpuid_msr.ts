@@ -6,12 +6,12 @@
  * @module
  */
 
-import { XCR0_SUPPORTED, XSS_VALUE } from "./fpu/xsave.ts";
+import { XSS_VALUE } from "./fpu/xsave.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import type { CpuidExit, MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
 import { ABANDON, gp, ud } from "./fault.ts";
-import { cpuidLeaf, type CpuidRegs } from "./model.ts";
+import { cpuidLeaf, type CpuidRegs, xcr0Supported, xsaveAreaSize } from "./model.ts";
 import { ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
 import { setReg } from "./regs.ts";
 import { offerSimple } from "./exits.ts";
@@ -84,6 +84,13 @@ export function cpuid(c: Cpu, i: Insn): void {
     regs.ecx >>>= 0;
     cpuidTopology1(c, regs);
   } else if (leaf === 0xb) cpuidTopologyB(c, sub, regs);
+  else if (leaf === 7) {
+    if (sub === 0 && (c.cr4 & 0x400000) !== 0) regs.ecx = (regs.ecx | (1 << 4)) >>> 0; // OSPKE
+  } else if (leaf === 0xd && c.model.features.has("xsave")) {
+    // The XSAVE area sizes for the components enabled now (SDM Vol. 2A CPUID leaf 0DH).
+    if (sub === 0) regs.ebx = xsaveAreaSize(c.xcr0);
+    else if (sub === 1 && regs.ebx !== 0) regs.ebx = xsaveAreaSize(c.xcr0 | XSS_VALUE);
+  }
   const e = cpuidExit;
   e.level = c.nonRoot ? 2 : 1;
   e.instructionLength = i.len;
@@ -201,14 +208,19 @@ export function wrmsr(c: Cpu, i: Insn): void {
   if (!own || !writeMsrCore(c, idx, (BigInt(hi) << 32n) | BigInt(lo))) gp(0);
 }
 
-/** XGETBV/XSETBV: #UD unless CR4.OSXSAVE; XCR0 takes x87 (required) and SSE; XGETBV(1) reads XINUSE. */
+/**
+ * XGETBV/XSETBV: #UD unless CR4.OSXSAVE; XCR0 takes x87 (required), SSE and,
+ * with PKU, PKRU (bit 9); XGETBV(1) reads XINUSE.
+ */
 export function xgetbv(c: Cpu, i: Insn): void {
   if ((c.cr4 & 0x40000) === 0) ud();
   if (i.x === 1) {
     if (simpleExit(c, i, "xsetbv")) return;
     if (c.cpl !== 0) gp(0);
     const v = c.gpr[0];
-    if (c.gpr[2] !== 0 || (v & 1) === 0 || (v & ~XCR0_SUPPORTED) !== 0 || c.gpr[4] !== 0) gp(0);
+    if (c.gpr[2] !== 0 || (v & 1) === 0 || (v & ~xcr0Supported(c.model)) !== 0 || c.gpr[4] !== 0) {
+      gp(0);
+    }
     c.xcr0 = c.gpr[0];
     return;
   }

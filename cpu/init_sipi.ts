@@ -57,9 +57,13 @@ export function takeSignals(cpu: Cpu): void {
   }
 }
 
-/** INIT reset: power-up state keeping x87/SSE and the MSRs; APs then wait for a SIPI. */
+/**
+ * INIT reset: power-up state keeping x87/SSE, PKRU (XSAVE-managed user
+ * state like them) and the MSRs; APs then wait for a SIPI.
+ */
 export function initReset(cpu: Cpu): void {
   const fpu = cpu.fpu.save();
+  const pkru = cpu.pctx.pkru;
   const keep = {
     star: cpu.star,
     lstar: cpu.lstar,
@@ -76,6 +80,7 @@ export function initReset(cpu: Cpu): void {
   };
   resetState(cpu);
   cpu.fpu.load(fpu);
+  cpu.mmu.setPkru(pkru);
   Object.assign(cpu, keep);
   cpu.activity = cpu.apicId === 0 ? "active" : "wait-for-sipi";
 }

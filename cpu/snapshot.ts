@@ -39,6 +39,8 @@ export interface CpuSnapshot {
     efer: number;
     /** xcr0. */
     xcr0: number;
+    /** PKRU (absent in older snapshots: 0). */
+    pkru?: number;
   };
   /** dr. */
   dr: number[];
@@ -120,7 +122,16 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
     gpr: Array.from(c.gpr),
     rip: c.rip,
     rflags: c.rflags,
-    cr: { cr0: c.cr0, cr2: c.cr2, cr3: c.cr3, cr4: c.cr4, cr8: c.cr8, efer: c.efer, xcr0: c.xcr0 },
+    cr: {
+      cr0: c.cr0,
+      cr2: c.cr2,
+      cr3: c.cr3,
+      cr4: c.cr4,
+      cr8: c.cr8,
+      efer: c.efer,
+      xcr0: c.xcr0,
+      pkru: c.pctx.pkru,
+    },
     dr: Array.from(c.dr),
     seg: c.seg.map((s) => ({ ...s })),
     gdtr: { ...c.gdtr },
@@ -174,6 +185,7 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.cr8 = s.cr.cr8;
   c.efer = s.cr.efer;
   c.xcr0 = s.cr.xcr0;
+  c.mmu.setPkru(s.cr.pkru ?? 0);
   c.dr.set(s.dr);
   s.seg.forEach((x, k) => Object.assign(c.seg[k], x));
   Object.assign(c.gdtr, s.gdtr);
