@@ -36,6 +36,8 @@ export interface NamedModel {
   readonly stepping: number;
   /** The features it has, of those nestvm implements (undefined: all of them). */
   readonly features?: readonly string[];
+  /** Highest basic CPUID leaf (undefined: the full model's). */
+  readonly maxBasicLeaf?: number;
 }
 
 const INTEL_FULL: NamedModel = { vendor: "GenuineIntel", family: 6, model: 0x3a, stepping: 9 };
@@ -70,6 +72,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   nestvm: INTEL_FULL,
   qemu64: {
     vendor: "AuthenticAMD",
+    maxBasicLeaf: 0xd,
     family: 15,
     model: 107,
     stepping: 1,
@@ -77,6 +80,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   kvm64: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 15,
     model: 6,
     stepping: 1,
@@ -84,6 +88,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   Opteron_G1: {
     vendor: "AuthenticAMD",
+    maxBasicLeaf: 0xd,
     family: 15,
     model: 6,
     stepping: 1,
@@ -91,6 +96,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   Opteron_G2: {
     vendor: "AuthenticAMD",
+    maxBasicLeaf: 0xd,
     family: 15,
     model: 6,
     stepping: 1,
@@ -98,6 +104,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   Nehalem: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 6,
     model: 26,
     stepping: 3,
@@ -105,6 +112,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   Westmere: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 6,
     model: 44,
     stepping: 1,
@@ -112,6 +120,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   SandyBridge: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 6,
     model: 42,
     stepping: 1,
@@ -130,6 +139,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   IvyBridge: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 6,
     model: 58,
     stepping: 9,
@@ -238,6 +248,7 @@ export function parseCpuSpec(text: string): CpuSpecResult {
     m.model = named.model;
     m.stepping = named.stepping;
     if (named.features) m.features = new Set(named.features);
+    if (named.maxBasicLeaf !== undefined) m.maxBasicLeaf = named.maxBasicLeaf;
   }
   for (const item of items) {
     if (item === "") continue;

@@ -11,7 +11,13 @@ import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import type { CpuidExit, MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
 import { ABANDON, gp, ud } from "./fault.ts";
-import { cpuidLeaf, type CpuidRegs, xcr0Supported, xsaveAreaSize } from "./model.ts";
+import {
+  cpuidEffectiveLeaf,
+  cpuidLeaf,
+  type CpuidRegs,
+  xcr0Supported,
+  xsaveAreaSize,
+} from "./model.ts";
 import { ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
 import { setReg } from "./regs.ts";
 import { offerSimple } from "./exits.ts";
@@ -48,10 +54,12 @@ function cpuidTopology1(c: Cpu, r: CpuidRegs): void {
 }
 
 /**
- * Leaf 0xB (extended topology, SDM Vol. 2A CPUID): subleaf 0 the SMT level,
- * 1 the core level, others invalid; EAX the x2APIC id shift to the next
- * level, EBX the logical processors at this level, ECX level number and
- * type, EDX the x2APIC id.
+ * Leaves 0xB (extended topology) and 0x1F (V2 extended topology), SDM Vol.
+ * 2A CPUID: subleaf 0 the SMT level, 1 the core level, others invalid; EAX
+ * the x2APIC id shift to the next level, EBX the logical processors at this
+ * level, ECX level number and type, EDX the x2APIC id. The machine has no
+ * module, tile or die level, so 0x1F enumerates the same levels as 0xB
+ * (the SDM's V2 leaf is a superset of 0xB's level types).
  */
 function cpuidTopologyB(c: Cpu, sub: number, r: CpuidRegs): void {
   const smtBits = bitsFor(c.threadsPerCore);
@@ -78,15 +86,16 @@ export function cpuid(c: Cpu, i: Insn): void {
   const leaf = g[0];
   const sub = g[2];
   cpuidLeaf(c.model, leaf, sub, regs);
-  if (leaf === 1) {
+  const eff = cpuidEffectiveLeaf(c.model, leaf); // the leaf whose data that is
+  if (eff === 1) {
     if ((c.cr4 & 0x40000) !== 0) regs.ecx |= 1 << 27; // OSXSAVE
     if ((c.apicBase & 0x800) === 0) regs.edx &= ~(1 << 9);
     regs.ecx >>>= 0;
     cpuidTopology1(c, regs);
-  } else if (leaf === 0xb) cpuidTopologyB(c, sub, regs);
-  else if (leaf === 7) {
+  } else if (eff === 0xb || eff === 0x1f) cpuidTopologyB(c, sub, regs);
+  else if (eff === 7) {
     if (sub === 0 && (c.cr4 & 0x400000) !== 0) regs.ecx = (regs.ecx | (1 << 4)) >>> 0; // OSPKE
-  } else if (leaf === 0xd && c.model.features.has("xsave")) {
+  } else if (eff === 0xd && c.model.features.has("xsave")) {
     // The XSAVE area sizes for the components enabled now (SDM Vol. 2A CPUID leaf 0DH).
     if (sub === 0) regs.ebx = xsaveAreaSize(c.xcr0);
     else if (sub === 1 && regs.ebx !== 0) regs.ebx = xsaveAreaSize(c.xcr0 | XSS_VALUE);

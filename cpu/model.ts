@@ -36,6 +36,11 @@ export interface CpuModel {
   physBits: number;
   /** Linear address width reported in leaf 0x80000008. */
   linBits: number;
+  /**
+   * Highest basic CPUID leaf (CPUID.0:EAX); absent: 0DH. The full model
+   * goes to 1FH (V2 extended topology); QEMU's older named models stop at 0DH.
+   */
+  maxBasicLeaf?: number;
 }
 
 /** Where a feature bit lives: [leaf, subleaf, register, bit]. */
@@ -167,6 +172,7 @@ export function defaultModel(): CpuModel {
     ]),
     physBits: 40,
     linBits: 48,
+    maxBasicLeaf: 0x1f,
   };
 }
 
@@ -227,17 +233,36 @@ const LEAF_FEATURES: ReadonlyMap<
   return byLeaf;
 })();
 
-/** Compute the model's CPUID answer for (leaf, subleaf). `apicId` goes in leaf 1 EBX. */
+/** Highest extended CPUID leaf (CPUID.80000000H:EAX). */
+const MAX_EXTENDED_LEAF = 0x80000008;
+
+/**
+ * The leaf whose data CPUID returns for `leaf`: itself when the model has
+ * it, else the highest basic leaf's (SDM Vol. 2A CPUID: "If a value entered
+ * for CPUID.EAX is higher than the maximum input value for basic or
+ * extended function ... the data for the highest basic information leaf is
+ * returned").
+ */
+export function cpuidEffectiveLeaf(m: CpuModel, leaf: number): number {
+  const maxBasic = m.maxBasicLeaf ?? 0xd;
+  if (leaf > maxBasic && leaf < 0x80000000) return maxBasic;
+  if (leaf > MAX_EXTENDED_LEAF) return maxBasic;
+  return leaf;
+}
+
+/**
+ * Compute the model's CPUID answer for (leaf, subleaf). Leaves whose data
+ * depends on the vCPU (topology, OSXSAVE, OSPKE, XSAVE sizes) are completed
+ * by the CPU (cpu/exec_cpuid_msr.ts).
+ */
 export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: CpuidRegs): void {
   out.eax =
     out.ebx =
     out.ecx =
     out.edx =
       0;
-  const maxBasic = 0xd;
-  const maxExt = 0x80000008;
-  if (leaf > maxBasic && leaf < 0x80000000) leaf = maxBasic; // SDM: highest basic leaf's data
-  if (leaf > maxExt) leaf = maxBasic;
+  const maxBasic = m.maxBasicLeaf ?? 0xd;
+  leaf = cpuidEffectiveLeaf(m, leaf);
   switch (leaf) {
     case 0: {
       const v = m.vendor.padEnd(12, " ");
@@ -273,7 +298,7 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
       }
       break;
     case 0x80000000:
-      out.eax = maxExt;
+      out.eax = MAX_EXTENDED_LEAF;
       break;
     case 0x80000002:
     case 0x80000003:
