@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { exec64, LAYOUT } from "./testing.ts";
+import { exec64, LAYOUT, makeCpu } from "./testing.ts";
 import { cr4Writable, defaultModel } from "./model.ts";
+import { initReset } from "./init_sipi.ts";
 
 const SET_PKE = "0f 20 e0 0d 00 00 40 00 0f 22 e0"; // mov rax, cr4; or eax, 0x400000; mov cr4, rax
 
@@ -62,4 +63,22 @@ Deno.test("CPUID: PKU always, OSPKE with CR4.PKE; XSAVE sizes follow XCR0; CR4.P
   assert.equal(cr4Writable(m) & 0x400000, 0x400000);
   m.features.delete("pku");
   assert.equal(cr4Writable(m) & 0x400000, 0);
+});
+
+Deno.test("PKRU survives a snapshot and an INIT; RESET clears it", () => {
+  // xor ecx, ecx; xor edx, edx; mov eax, 0x5554; wrpkru; hlt
+  const t = exec64(SET_PKE + " 31 c9 31 d2 b8 54 55 00 00 0f 01 ef f4");
+  assert.equal(t.cpu.pctx.pkru, 0x5554);
+  const snap = JSON.parse(JSON.stringify(t.cpu.saveState()));
+  const b = makeCpu();
+  b.cpu.loadState(snap);
+  assert.equal(b.cpu.pctx.pkru, 0x5554);
+  delete snap.cr.pkru; // an older snapshot
+  b.cpu.loadState(snap);
+  assert.equal(b.cpu.pctx.pkru, 0);
+  b.cpu.loadState(JSON.parse(JSON.stringify(t.cpu.saveState())));
+  initReset(b.cpu);
+  assert.equal(b.cpu.pctx.pkru, 0x5554, "INIT keeps PKRU like the x87/SSE state");
+  b.cpu.reset();
+  assert.equal(b.cpu.pctx.pkru, 0, "RESET");
 });
