@@ -175,7 +175,7 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "avx512f avx512dq adx avx512ifma pcommit clflushopt clwb intel-pt avx512pf avx512er " +
     "avx512cd sha-ni avx512bw avx512vl avx512vbmi umip ospke waitpkg avx512vbmi2 gfni " +
     "vaes vpclmulqdq avx512vnni avx512bitalg avx512-vpopcntdq rdpid cldemote movdiri " +
-    "movdir64b pks fsrm md-clear serialize tsx-ldtrk arch-lbr spec-ctrl stibp " +
+    "movdir64b fsrm md-clear serialize tsx-ldtrk arch-lbr spec-ctrl stibp " +
     "arch-capabilities ssbd invtsc npt lbrv nrip-save " +
     "tsc-scale vmcb-clean flushbyasid decodeassists pause-filter pfthreshold vgif " +
     "avx-vnni avx512-bf16 amx-tile amx-int8 amx-bf16 fzrm fsrs fsrc lam pdcm ibpb " +

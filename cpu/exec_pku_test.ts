@@ -82,3 +82,28 @@ Deno.test("PKRU survives a snapshot and an INIT; RESET clears it", () => {
   b.cpu.reset();
   assert.equal(b.cpu.pctx.pkru, 0, "RESET");
 });
+
+Deno.test("IA32_PKRS (PKS): read back, bits 63:32 reserved, CPUID.7:ECX[31], CR4.PKS writable", () => {
+  const t = exec64(
+    // mov ecx, 0x6e1; mov eax, 0x10; xor edx, edx; wrmsr; xor eax, eax; rdmsr; mov r8d, eax;
+    // mov eax, 7; xor ecx, ecx; cpuid; mov esi, ecx; mov ecx, 0x6e1; mov edx, 1; wrmsr (#GP); hlt
+    "b9 e1 06 00 00 b8 10 00 00 00 31 d2 0f 30 31 c0 0f 32 41 89 c0 b8 07 00 00 00 31 c9 0f a2 89 ce " +
+      "b9 e1 06 00 00 ba 01 00 00 00 0f 30 f4",
+  );
+  assert.equal(t.cpu.gpr[16], 0x10);
+  assert.equal(t.cpu.gpr[12] >>> 31, 1, "CPUID.7:ECX.PKS");
+  assert.equal(t.cpu.gpr[30], 13, "a reserved bit set: #GP");
+  assert.equal(t.cpu.pctx.pkrs, 0x10, "unchanged by the faulting WRMSR");
+  const m = defaultModel();
+  assert.equal(cr4Writable(m) & 0x1000000, 0x1000000);
+  m.features.delete("pks");
+  assert.equal(cr4Writable(m) & 0x1000000, 0);
+  const snap = JSON.parse(JSON.stringify(t.cpu.saveState()));
+  const b = makeCpu();
+  b.cpu.loadState(snap);
+  assert.equal(b.cpu.pctx.pkrs, 0x10, "snapshot");
+  initReset(b.cpu);
+  assert.equal(b.cpu.pctx.pkrs, 0x10, "INIT leaves the MSR");
+  b.cpu.reset();
+  assert.equal(b.cpu.pctx.pkrs, 0, "RESET");
+});

@@ -102,6 +102,7 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   // Leaf 7 ECX
   pku: [7, 0, "ecx", 3],
   la57: [7, 0, "ecx", 16],
+  pks: [7, 0, "ecx", 31],
   // Extended leaf 0x80000001
   lahf_lm: [0x80000001, 0, "ecx", 0],
   abm: [0x80000001, 0, "ecx", 5],
@@ -159,6 +160,7 @@ export function defaultModel(): CpuModel {
       "smep",
       "smap",
       "pku",
+      "pks",
       "erms",
       "invpcid",
       "pcid",
@@ -340,6 +342,7 @@ export function cr4Writable(m: CpuModel): number {
   if (f.has("smep")) bits |= 0x100000;
   if (f.has("smap")) bits |= 0x200000;
   if (f.has("pku")) bits |= 0x400000; // PKE
+  if (f.has("pks")) bits |= 0x1000000; // PKS
   if (f.has("la57")) bits |= 0x1000;
   return bits >>> 0;
 }

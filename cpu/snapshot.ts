@@ -106,6 +106,8 @@ export interface CpuSnapshot {
     machineCheck?: string[];
     /** AMD PerfEvtSel0-3 and PerfCtr0-3, as decimal strings (absent: zeros). */
     amdPerf?: string[];
+    /** IA32_PKRS (absent in older snapshots: 0). */
+    pkrs?: number;
   };
   /** pdpte. */
   pdpte: number[];
@@ -164,6 +166,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       debugCtl: c.debugCtl,
       machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
       amdPerf: c.amdPerf.regs.map((b) => b.toString()),
+      pkrs: c.pctx.pkrs,
     },
     pdpte: Array.from(c.pctx.pdpte),
     fpu: c.fpu.save().toHex(),
@@ -225,6 +228,7 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   }
   c.amdPerf.reset();
   m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
+  c.mmu.setPkrs(m.pkrs ?? 0);
   if (s.fpu === undefined) c.fpu.reset();
   else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.ferrOut = s.ferr === true;

@@ -92,6 +92,7 @@ export function resetState(cpu: Cpu): void {
   cpu.efer = 0;
   cpu.xcr0 = 1;
   cpu.mmu.setPkru(0);
+  cpu.mmu.setPkrs(0);
   cpu.fpu.reset();
   cpu.ferrOut = false;
   cpu.dr.fill(0);

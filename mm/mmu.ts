@@ -37,6 +37,7 @@ import {
   CR4_PCIDE,
   CR4_PGE,
   CR4_PKE,
+  CR4_PKS,
   CR4_PSE,
   CR4_SMAP,
   CR4_SMEP,
@@ -55,7 +56,7 @@ export type { InvpcidResult } from "./tlb.ts";
 
 const CR0_FLUSH = CR0_PG | CR0_WP;
 const CR4_FLUSH = CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_LA57 |
-  CR4_PKE;
+  CR4_PKE | CR4_PKS;
 const EFER_FLUSH = EFER_NXE | EFER_LMA;
 /** Bits whose change reloads the PDPTEs in PAE mode (SDM 4.4.1). */
 const CR0_PDPTE = CR0_PG | (1 << 29) | (1 << 30);
@@ -191,7 +192,7 @@ export class Mmu {
    * PAE PDPTEs: `"load"` reads them (with `hook` under EPT), `"keep"`
    * leaves them, or they are given (VM entry with EPT). TLB (SDM 4.10.4.1):
    * everything goes when a paging-mode bit changed (CR0.PG/WP,
-   * CR4.PSE/PAE/PGE/PCIDE/SMEP/SMAP/LA57/PKE, EFER.NXE/LMA); with `cr3Write`
+   * CR4.PSE/PAE/PGE/PCIDE/SMEP/SMAP/LA57/PKE/PKS, EFER.NXE/LMA); with `cr3Write`
    * (a MOV to CR3), non-global entries go unless `noFlush` (bit 63) keeps
    * them under CR4.PCIDE for the same PCID. Returns 0, or the
    * invalid-PDPTE mask / -1 as {@link loadPdptes}, and then nothing changed.
@@ -285,6 +286,14 @@ export class Mmu {
     const v = pkru >>> 0;
     if (v === this.ctx.pkru) return;
     this.ctx.pkru = v;
+    this.tlb.flushAll();
+  }
+
+  /** Load IA32_PKRS (WRMSR, snapshot restore); like {@link setPkru}, a change drops the TLB. */
+  setPkrs(pkrs: number): void {
+    const v = pkrs >>> 0;
+    if (v === this.ctx.pkrs) return;
+    this.ctx.pkrs = v;
     this.tlb.flushAll();
   }
 

@@ -105,6 +105,8 @@ export const CR4_SMEP = 1 << 20;
 export const CR4_SMAP = 1 << 21;
 /** CR4.PKE (protection keys for user-mode pages) */
 export const CR4_PKE = 1 << 22;
+/** CR4.PKS (protection keys for supervisor-mode pages) */
+export const CR4_PKS = 1 << 24;
 /** EFER.NXE */
 export const EFER_NXE = 1 << 11;
 /** EFER.LMA */
@@ -165,6 +167,10 @@ export class PagingContext {
    * MMU (`Mmu.setPkru`), which drops the TLB entries it may have allowed.
    */
   pkru: number = 0;
+  /** CR4.PKS under 4-level or 5-level paging: supervisor-mode addresses have keys too. */
+  pks: boolean = false;
+  /** IA32_PKRS (the PKRU layout, for supervisor-mode addresses); change it through `Mmu.setPkrs`. */
+  pkrs: number = 0;
   /** CR4.PSE (4 MiB pages in 32-bit paging) */
   pse: boolean = false;
   /** CR4.PGE */
@@ -194,6 +200,7 @@ export class PagingContext {
     this.smep = (cr4 & CR4_SMEP) !== 0;
     this.smap = (cr4 & CR4_SMAP) !== 0;
     this.pke = (cr4 & CR4_PKE) !== 0 && this.mode >= MODE_4LEVEL;
+    this.pks = (cr4 & CR4_PKS) !== 0 && this.mode >= MODE_4LEVEL;
     this.pse = (cr4 & CR4_PSE) !== 0;
     this.pge = (cr4 & CR4_PGE) !== 0;
     this.pcide = (cr4 & CR4_PCIDE) !== 0 && this.mode >= MODE_4LEVEL;

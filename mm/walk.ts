@@ -3,7 +3,7 @@
  * paging (with PDPTE registers), 4-level and 5-level paging (2 MiB and
  * 1 GiB pages). Checks permissions (SDM Vol. 3A 4.6: U/S, R/W, NX with
  * EFER.NXE, CR0.WP, SMEP, SMAP with EFLAGS.AC and implicit supervisor
- * accesses, protection keys with CR4.PKE and PKRU), reserved bits (4.7: #PF with RSVD), builds #PF error codes and
+ * accesses, protection keys with CR4.PKE and PKRU, CR4.PKS and IA32_PKRS), reserved bits (4.7: #PF with RSVD), builds #PF error codes and
  * updates accessed/dirty flags (4.8) through guest memory so the dirty log
  * and code-write notification see them.
  *
@@ -236,17 +236,20 @@ export function walk(
   const user = (acc & BIT_US) !== 0;
   const rw = (acc & BIT_RW) !== 0;
   const isExec = (access & ACCESS_EXEC) !== 0;
-  // Protection keys (SDM 4.6.2): under CR4.PKE with IA-32e paging, the key in
-  // bits 62:59 of the leaf controls data accesses (never fetches) to a
-  // user-mode address: ADi denies every data access; WDi denies user-mode
-  // writes, and supervisor-mode writes when CR0.WP = 1. The #PF error code's
-  // PK bit reports exactly these conditions (SDM 4.7), whichever check faults.
+  // Protection keys (SDM 4.6.2): with IA-32e paging, the key in bits 62:59 of
+  // the leaf controls data accesses (never fetches) to a user-mode address
+  // under CR4.PKE (rights in PKRU) and to a supervisor-mode address under
+  // CR4.PKS (rights in IA32_PKRS): ADi denies every data access; WDi denies
+  // user-mode writes, and supervisor-mode writes when CR0.WP = 1. The #PF
+  // error code's PK bit reports exactly these conditions (SDM 4.7), whichever
+  // check faults.
   let keyAd = false;
   let keyWd = false;
-  if (ctx.pke && user) {
+  if (user ? ctx.pke : ctx.pks) {
     const k = ((leafHi >>> 27) & 0xf) * 2;
-    keyAd = ((ctx.pkru >>> k) & 1) !== 0;
-    keyWd = ((ctx.pkru >>> (k + 1)) & 1) !== 0;
+    const rights = user ? ctx.pkru : ctx.pkrs;
+    keyAd = ((rights >>> k) & 1) !== 0;
+    keyWd = ((rights >>> (k + 1)) & 1) !== 0;
   }
   const pkDenies = !isExec &&
     (keyAd || (keyWd && isWrite && ((access & ACCESS_USER) !== 0 || ctx.wp)));

@@ -13,6 +13,7 @@ import {
   CR4_PAE,
   CR4_PGE,
   CR4_PKE,
+  CR4_PKS,
   CR4_PSE,
   CR4_SMAP,
   CR4_SMEP,
@@ -254,7 +255,7 @@ Deno.test("protection keys: PKRU AD/WD on user pages, data accesses only, PK in 
   assert.equal(walk(mem, off, 0x3000, ACCESS_USER | ACCESS_WRITE, r), true);
 });
 
-Deno.test("protection keys: every combination of access, page rights, CR0.WP, CR4.PKE and PKRU", () => {
+Deno.test("protection keys: every combination of access, page rights, CR0.WP, CR4.PKE/PKS, PKRU/PKRS", () => {
   const { mem, alloc } = setup();
   const root = alloc();
   const r = new WalkResult();
@@ -267,21 +268,28 @@ Deno.test("protection keys: every combination of access, page rights, CR0.WP, CR
     map(mem, alloc, root, lin, lin, {
       flags: P | A | D | (pageUser ? US : 0n) | (pageRw ? RW : 0n) | (7n << 59n),
     });
-    for (let k = 0; k < 32; k++) {
+    for (let k = 0; k < 64; k++) {
       const user = (k & 1) !== 0, write = (k & 2) !== 0, wp = (k & 4) !== 0, pke = (k & 8) !== 0;
-      const fetch = (k & 16) !== 0;
+      const fetch = (k & 16) !== 0, pks = (k & 32) !== 0;
       if (fetch && write) continue;
-      for (const pkru of [0, 1 << 14, 2 << 14, 3 << 14, 0xffffffff & ~(3 << 14)]) {
-        const c = ctx4(root, { cr0: wp ? CR0_WP : 0, cr4: pke ? CR4_PKE : 0 });
-        c.pkru = pkru >>> 0;
-        const ad = ((pkru >>> 14) & 1) !== 0, wd = ((pkru >>> 15) & 1) !== 0;
+      for (const rights of [0, 1 << 14, 2 << 14, 3 << 14, 0xffffffff & ~(3 << 14)]) {
+        const c = ctx4(root, {
+          cr0: wp ? CR0_WP : 0,
+          cr4: (pke ? CR4_PKE : 0) | (pks ? CR4_PKS : 0),
+        });
+        // PKRU for user-mode addresses, IA32_PKRS for supervisor-mode ones: give the
+        // other register the opposite rights so that using the wrong one shows.
+        c.pkru = (pageUser ? rights : ~rights) >>> 0;
+        c.pkrs = (pageUser ? ~rights : rights) >>> 0;
+        const ad = ((rights >>> 14) & 1) !== 0, wd = ((rights >>> 15) & 1) !== 0;
         // SDM 4.6: the rights of a 4-level leaf without SMEP/SMAP/NX, then 4.6.2 for the key.
-        const denyKey = pke && pageUser && !fetch && (ad || (wd && write && (user || wp)));
+        const keyed = pageUser ? pke : pks;
+        const denyKey = keyed && !fetch && (ad || (wd && write && (user || wp)));
         const deny = (user && !pageUser) || (write && !pageRw && (user || wp)) || denyKey;
         const access = (user ? ACCESS_USER : 0) | (write ? ACCESS_WRITE : 0) |
           (fetch ? ACCESS_EXEC : 0);
         const ok = walk(mem, c, lin, access, r);
-        const what = `page u${+pageUser} w${+pageRw}, k ${k}, pkru ${pkru.toString(16)}`;
+        const what = `page u${+pageUser} w${+pageRw}, k ${k}, rights ${rights.toString(16)}`;
         assert.equal(ok, !deny, what);
         if (!ok) {
           const code = 1 | (write ? 2 : 0) | (user ? 4 : 0) | (denyKey ? 0x20 : 0);
@@ -291,7 +299,7 @@ Deno.test("protection keys: every combination of access, page rights, CR0.WP, CR
       }
     }
   }
-  assert.equal(checked, 4 * 24 * 5);
+  assert.equal(checked, 4 * 48 * 5);
 });
 
 Deno.test("TLB permission bits reflect WP, SMEP, SMAP and the dirty flag", () => {
