@@ -36,6 +36,8 @@ export interface NamedModel {
   readonly stepping: number;
   /** The features it has, of those nestvm implements (undefined: all of them). */
   readonly features?: readonly string[];
+  /** Highest basic CPUID leaf (undefined: the full model's). */
+  readonly maxBasicLeaf?: number;
 }
 
 const INTEL_FULL: NamedModel = { vendor: "GenuineIntel", family: 6, model: 0x3a, stepping: 9 };
@@ -70,6 +72,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   nestvm: INTEL_FULL,
   qemu64: {
     vendor: "AuthenticAMD",
+    maxBasicLeaf: 0xd,
     family: 15,
     model: 107,
     stepping: 1,
@@ -77,6 +80,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   kvm64: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 15,
     model: 6,
     stepping: 1,
@@ -84,6 +88,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   Opteron_G1: {
     vendor: "AuthenticAMD",
+    maxBasicLeaf: 0xd,
     family: 15,
     model: 6,
     stepping: 1,
@@ -91,6 +96,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   Opteron_G2: {
     vendor: "AuthenticAMD",
+    maxBasicLeaf: 0xd,
     family: 15,
     model: 6,
     stepping: 1,
@@ -98,6 +104,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   Nehalem: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 6,
     model: 26,
     stepping: 3,
@@ -105,6 +112,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   Westmere: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 6,
     model: 44,
     stepping: 1,
@@ -112,6 +120,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   SandyBridge: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 6,
     model: 42,
     stepping: 1,
@@ -130,6 +139,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   },
   IvyBridge: {
     vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
     family: 6,
     model: 58,
     stepping: 9,
@@ -163,9 +173,9 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "cr8legacy sse4a misalignsse 3dnowprefetch osvw ibs xop skinit wdt lwp fma4 tce " +
     "nodeid-msr tbm topoext perfctr-core perfctr-nb tsc-adjust sgx hle avx2 rtm mpx " +
     "avx512f avx512dq adx avx512ifma pcommit clflushopt clwb intel-pt avx512pf avx512er " +
-    "avx512cd sha-ni avx512bw avx512vl avx512vbmi umip pku ospke waitpkg avx512vbmi2 gfni " +
+    "avx512cd sha-ni avx512bw avx512vl avx512vbmi umip ospke waitpkg avx512vbmi2 gfni " +
     "vaes vpclmulqdq avx512vnni avx512bitalg avx512-vpopcntdq rdpid cldemote movdiri " +
-    "movdir64b pks fsrm md-clear serialize tsx-ldtrk arch-lbr spec-ctrl stibp " +
+    "movdir64b fsrm md-clear serialize tsx-ldtrk arch-lbr spec-ctrl stibp " +
     "arch-capabilities ssbd invtsc npt lbrv nrip-save " +
     "tsc-scale vmcb-clean flushbyasid decodeassists pause-filter pfthreshold vgif " +
     "avx-vnni avx512-bf16 amx-tile amx-int8 amx-bf16 fzrm fsrs fsrc lam pdcm ibpb " +
@@ -238,6 +248,7 @@ export function parseCpuSpec(text: string): CpuSpecResult {
     m.model = named.model;
     m.stepping = named.stepping;
     if (named.features) m.features = new Set(named.features);
+    if (named.maxBasicLeaf !== undefined) m.maxBasicLeaf = named.maxBasicLeaf;
   }
   for (const item of items) {
     if (item === "") continue;

@@ -100,3 +100,13 @@ Deno.test("cli args: -cpu is checked while parsing and its warnings are kept", (
   assert.ok(!bad.ok);
   assert.match(bad.error, /frobnicate/);
 });
+
+Deno.test("cpu spec: the full model has basic leaves up to 0x1F, QEMU's named models up to 0xD", () => {
+  const o: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
+  for (const [spec, max] of [["max", 0x1f], ["qemu64", 0xd], ["IvyBridge", 0xd]] as const) {
+    const r = parseCpuSpec(spec);
+    assert.ok(r.ok, spec);
+    cpuidLeaf(r.model, 0, 0, o);
+    assert.equal(o.eax, max, spec);
+  }
+});

@@ -18,6 +18,7 @@ import * as P from "./exec_io.ts";
 import * as Y from "./exec_system.ts";
 import * as Z from "./exec_cpuid_msr.ts";
 import * as Q from "./exec_syscall.ts";
+import * as K from "./exec_pku.ts";
 import * as V from "./exec_vmx_decode.ts";
 import * as F from "./hot_alu.ts";
 import * as H from "./hot_mov_shift_jcc.ts";
@@ -218,6 +219,8 @@ export function selectHandler(i: Insn): Handler {
       return D.lahf;
     case Op.SAHF:
       return D.sahf;
+    case Op.SALC:
+      return D.salc;
     case Op.LOAD_FAR:
       return D.loadFar;
     // ---- stack ----
@@ -481,6 +484,10 @@ export function selectHandler(i: Insn): Handler {
       return Q.clac;
     case Op.STAC:
       return Q.stac;
+    case Op.RDPKRU:
+      return K.rdpkru;
+    case Op.WRPKRU:
+      return K.wrpkru;
     case Op.SWAPGS:
       return Q.swapgs;
     case Op.WBINVD:

@@ -6,12 +6,18 @@
  * @module
  */
 
-import { XCR0_SUPPORTED, XSS_VALUE } from "./fpu/xsave.ts";
+import { XSS_VALUE } from "./fpu/xsave.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
 import type { CpuidExit, MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
 import { ABANDON, gp, ud } from "./fault.ts";
-import { cpuidLeaf, type CpuidRegs } from "./model.ts";
+import {
+  cpuidEffectiveLeaf,
+  cpuidLeaf,
+  type CpuidRegs,
+  xcr0Supported,
+  xsaveAreaSize,
+} from "./model.ts";
 import { ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
 import { setReg } from "./regs.ts";
 import { offerSimple } from "./exits.ts";
@@ -48,10 +54,12 @@ function cpuidTopology1(c: Cpu, r: CpuidRegs): void {
 }
 
 /**
- * Leaf 0xB (extended topology, SDM Vol. 2A CPUID): subleaf 0 the SMT level,
- * 1 the core level, others invalid; EAX the x2APIC id shift to the next
- * level, EBX the logical processors at this level, ECX level number and
- * type, EDX the x2APIC id.
+ * Leaves 0xB (extended topology) and 0x1F (V2 extended topology), SDM Vol.
+ * 2A CPUID: subleaf 0 the SMT level, 1 the core level, others invalid; EAX
+ * the x2APIC id shift to the next level, EBX the logical processors at this
+ * level, ECX level number and type, EDX the x2APIC id. The machine has no
+ * module, tile or die level, so 0x1F enumerates the same levels as 0xB
+ * (the SDM's V2 leaf is a superset of 0xB's level types).
  */
 function cpuidTopologyB(c: Cpu, sub: number, r: CpuidRegs): void {
   const smtBits = bitsFor(c.threadsPerCore);
@@ -78,12 +86,20 @@ export function cpuid(c: Cpu, i: Insn): void {
   const leaf = g[0];
   const sub = g[2];
   cpuidLeaf(c.model, leaf, sub, regs);
-  if (leaf === 1) {
+  const eff = cpuidEffectiveLeaf(c.model, leaf); // the leaf whose data that is
+  if (eff === 1) {
     if ((c.cr4 & 0x40000) !== 0) regs.ecx |= 1 << 27; // OSXSAVE
     if ((c.apicBase & 0x800) === 0) regs.edx &= ~(1 << 9);
     regs.ecx >>>= 0;
     cpuidTopology1(c, regs);
-  } else if (leaf === 0xb) cpuidTopologyB(c, sub, regs);
+  } else if (eff === 0xb || eff === 0x1f) cpuidTopologyB(c, sub, regs);
+  else if (eff === 7) {
+    if (sub === 0 && (c.cr4 & 0x400000) !== 0) regs.ecx = (regs.ecx | (1 << 4)) >>> 0; // OSPKE
+  } else if (eff === 0xd && c.model.features.has("xsave")) {
+    // The XSAVE area sizes for the components enabled now (SDM Vol. 2A CPUID leaf 0DH).
+    if (sub === 0) regs.ebx = xsaveAreaSize(c.xcr0);
+    else if (sub === 1 && regs.ebx !== 0) regs.ebx = xsaveAreaSize(c.xcr0 | XSS_VALUE);
+  }
   const e = cpuidExit;
   e.level = c.nonRoot ? 2 : 1;
   e.instructionLength = i.len;
@@ -201,14 +217,19 @@ export function wrmsr(c: Cpu, i: Insn): void {
   if (!own || !writeMsrCore(c, idx, (BigInt(hi) << 32n) | BigInt(lo))) gp(0);
 }
 
-/** XGETBV/XSETBV: #UD unless CR4.OSXSAVE; XCR0 takes x87 (required) and SSE; XGETBV(1) reads XINUSE. */
+/**
+ * XGETBV/XSETBV: #UD unless CR4.OSXSAVE; XCR0 takes x87 (required), SSE and,
+ * with PKU, PKRU (bit 9); XGETBV(1) reads XINUSE.
+ */
 export function xgetbv(c: Cpu, i: Insn): void {
   if ((c.cr4 & 0x40000) === 0) ud();
   if (i.x === 1) {
     if (simpleExit(c, i, "xsetbv")) return;
     if (c.cpl !== 0) gp(0);
     const v = c.gpr[0];
-    if (c.gpr[2] !== 0 || (v & 1) === 0 || (v & ~XCR0_SUPPORTED) !== 0 || c.gpr[4] !== 0) gp(0);
+    if (c.gpr[2] !== 0 || (v & 1) === 0 || (v & ~xcr0Supported(c.model)) !== 0 || c.gpr[4] !== 0) {
+      gp(0);
+    }
     c.xcr0 = c.gpr[0];
     return;
   }

@@ -297,6 +297,11 @@ export function lahf(c: Cpu): void {
   setR8(c, 16, (c.alu.getFlags() & 0xd5) | 2);
 }
 
+/** SALC (D6): AL = CF ? FFh : 0; flags unchanged (the decoder gives #UD in 64-bit mode). */
+export function salc(c: Cpu): void {
+  setR8(c, 0, c.alu.cond(2 /* B: CF = 1 */) ? 0xff : 0);
+}
+
 /** SAHF. */
 export function sahf(c: Cpu): void {
   const ah = getR8(c, 16);

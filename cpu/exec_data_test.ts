@@ -60,6 +60,15 @@ Deno.test("cmovcc, setcc, lahf/sahf", () => {
   assert.equal((t.cpu.gpr[0] >> 8) & 0xff, 0xd7);
 });
 
+Deno.test("salc sets AL from CF and leaves the flags and the rest of EAX alone (32-bit)", () => {
+  const t = exec32(
+    "b8 78 56 34 12 f8 d6 89 c3 f9 d6 f4", /* mov eax, 0x12345678; clc; salc; mov ebx, eax; stc; salc; hlt */
+  );
+  assert.equal(t.cpu.gpr[6], 0x12345600);
+  assert.equal(t.cpu.gpr[0], 0x123456ff);
+  assert.equal(aflags(t) & 1, 1); // CF still set after the second salc
+});
+
 Deno.test("push/pop all forms, pushf/popf, enter/leave (64-bit)", () => {
   const t = exec64(
     "48 b8 89 67 45 23 01 00 00 00 50 6a 12 ff 34 25 00 00 20 00 5b 59 5a 9c 5e f9 9c 9d c8 10 00 00 48 89 e7 c9 f4", /* mov rax, 0x123456789; push rax; push 0x12; push qword ptr [0x200000]; pop rbx; pop rcx; pop rdx; pushfq; pop rsi; stc; pushfq; popfq; enter 16, 0; mov rdi, rsp; leave; hlt */

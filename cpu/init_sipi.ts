@@ -57,9 +57,14 @@ export function takeSignals(cpu: Cpu): void {
   }
 }
 
-/** INIT reset: power-up state keeping x87/SSE and the MSRs; APs then wait for a SIPI. */
+/**
+ * INIT reset: power-up state keeping x87/SSE, PKRU (XSAVE-managed user
+ * state like them) and the MSRs (IA32_PKRS too); APs then wait for a SIPI.
+ */
 export function initReset(cpu: Cpu): void {
   const fpu = cpu.fpu.save();
+  const pkru = cpu.pctx.pkru;
+  const pkrs = cpu.pctx.pkrs; // an MSR: INIT leaves the MSRs alone (SDM Vol. 3A 10.1)
   const keep = {
     star: cpu.star,
     lstar: cpu.lstar,
@@ -76,6 +81,8 @@ export function initReset(cpu: Cpu): void {
   };
   resetState(cpu);
   cpu.fpu.load(fpu);
+  cpu.mmu.setPkru(pkru);
+  cpu.mmu.setPkrs(pkrs);
   Object.assign(cpu, keep);
   cpu.activity = cpu.apicId === 0 ? "active" : "wait-for-sipi";
 }

@@ -36,6 +36,11 @@ export interface CpuModel {
   physBits: number;
   /** Linear address width reported in leaf 0x80000008. */
   linBits: number;
+  /**
+   * Highest basic CPUID leaf (CPUID.0:EAX); absent: 0DH. The full model
+   * goes to 1FH (V2 extended topology); QEMU's older named models stop at 0DH.
+   */
+  maxBasicLeaf?: number;
 }
 
 /** Where a feature bit lives: [leaf, subleaf, register, bit]. */
@@ -95,7 +100,9 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   rdseed: [7, 0, "ebx", 18],
   smap: [7, 0, "ebx", 20],
   // Leaf 7 ECX
+  pku: [7, 0, "ecx", 3],
   la57: [7, 0, "ecx", 16],
+  pks: [7, 0, "ecx", 31],
   // Extended leaf 0x80000001
   lahf_lm: [0x80000001, 0, "ecx", 0],
   abm: [0x80000001, 0, "ecx", 5],
@@ -152,6 +159,8 @@ export function defaultModel(): CpuModel {
       "bmi1",
       "smep",
       "smap",
+      "pku",
+      "pks",
       "erms",
       "invpcid",
       "pcid",
@@ -165,6 +174,7 @@ export function defaultModel(): CpuModel {
     ]),
     physBits: 40,
     linBits: 48,
+    maxBasicLeaf: 0x1f,
   };
 }
 
@@ -229,17 +239,36 @@ const LEAF_FEATURES: ReadonlyMap<
   return byLeaf;
 })();
 
-/** Compute the model's CPUID answer for (leaf, subleaf). `apicId` goes in leaf 1 EBX. */
+/** Highest extended CPUID leaf (CPUID.80000000H:EAX). */
+const MAX_EXTENDED_LEAF = 0x80000008;
+
+/**
+ * The leaf whose data CPUID returns for `leaf`: itself when the model has
+ * it, else the highest basic leaf's (SDM Vol. 2A CPUID: "If a value entered
+ * for CPUID.EAX is higher than the maximum input value for basic or
+ * extended function ... the data for the highest basic information leaf is
+ * returned").
+ */
+export function cpuidEffectiveLeaf(m: CpuModel, leaf: number): number {
+  const maxBasic = m.maxBasicLeaf ?? 0xd;
+  if (leaf > maxBasic && leaf < 0x80000000) return maxBasic;
+  if (leaf > MAX_EXTENDED_LEAF) return maxBasic;
+  return leaf;
+}
+
+/**
+ * Compute the model's CPUID answer for (leaf, subleaf). Leaves whose data
+ * depends on the vCPU (topology, OSXSAVE, OSPKE, XSAVE sizes) are completed
+ * by the CPU (cpu/exec_cpuid_msr.ts).
+ */
 export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: CpuidRegs): void {
   out.eax =
     out.ebx =
     out.ecx =
     out.edx =
       0;
-  const maxBasic = 0xd;
-  const maxExt = 0x80000008;
-  if (leaf > maxBasic && leaf < 0x80000000) leaf = maxBasic; // SDM: highest basic leaf's data
-  if (leaf > maxExt) leaf = maxBasic;
+  const maxBasic = m.maxBasicLeaf ?? 0xd;
+  leaf = cpuidEffectiveLeaf(m, leaf);
   switch (leaf) {
     case 0: {
       if (m.vendor !== vendorOf) {
@@ -261,22 +290,27 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
       out.ebx = (8 << 8) | (1 << 16); // CLFLUSH line 64 bytes, 1 logical processor
       break;
     case 0xd:
-      // XSAVE: components x87 and SSE, standard size 576 (legacy area + header).
-      // Sub-leaf 1: EAX from the features below; EBX the compacted size for
-      // XCR0 | IA32_XSS (x87 and SSE live in the legacy area: 576 too); ECX:EDX
-      // the IA32_XSS bits (none). Sub-leaves >= 2 describe no component.
+      // XSAVE (SDM Vol. 1 13.2, 13.4.3): components x87 and SSE in the legacy area,
+      // and with PKU component 9 (PKRU) right after the header (xsaveLayout). Sub-leaf 0
+      // EBX and sub-leaf 1 EBX depend on XCR0 / IA32_XSS: these are their values for
+      // XCR0 = x87 | SSE, and the CPU puts in the current ones (exec_cpuid_msr.ts).
+      // Sub-leaf 1 ECX:EDX: the IA32_XSS bits (none).
       if (m.features.has("xsave")) {
+        const all = xcr0Supported(m);
         if (subleaf === 0) {
-          out.eax = 3;
-          out.ebx = 576;
-          out.ecx = 576;
+          out.eax = all;
+          out.ebx = xsaveAreaSize(3);
+          out.ecx = xsaveAreaSize(all);
         } else if (subleaf === 1 && (m.features.has("xsavec") || m.features.has("xsaves"))) {
-          out.ebx = 576;
+          out.ebx = xsaveAreaSize(3);
+        } else if (subleaf === XSAVE_PKRU && (all & (1 << XSAVE_PKRU)) !== 0) {
+          out.eax = XSAVE_PKRU_SIZE;
+          out.ebx = XSAVE_PKRU_OFFSET; // a user component (ECX[0] = 0), not 64-byte aligned
         }
       }
       break;
     case 0x80000000:
-      out.eax = maxExt;
+      out.eax = MAX_EXTENDED_LEAF;
       break;
     case 0x80000002:
     case 0x80000003:
@@ -317,8 +351,39 @@ export function cr4Writable(m: CpuModel): number {
   if (f.has("xsave")) bits |= 0x40000; // OSXSAVE
   if (f.has("smep")) bits |= 0x100000;
   if (f.has("smap")) bits |= 0x200000;
+  if (f.has("pku")) bits |= 0x400000; // PKE
+  if (f.has("pks")) bits |= 0x1000000; // PKS
   if (f.has("la57")) bits |= 0x1000;
   return bits >>> 0;
+}
+
+/** XSAVE state component number of PKRU (XCR0 bit 9). */
+export const XSAVE_PKRU = 9;
+/** Size in bytes of the PKRU component in an XSAVE area (CPUID.(0DH,9):EAX). */
+export const XSAVE_PKRU_SIZE = 8;
+/**
+ * Offset of the PKRU component in the standard format (CPUID.(0DH,9):EBX):
+ * the first byte after the XSAVE header, as no other extended component
+ * exists here. It is also its compacted-format offset (SDM 13.4.3: the
+ * first component of XCOMP_BV after the header starts at 576).
+ */
+export const XSAVE_PKRU_OFFSET = 576;
+
+/**
+ * The XCR0 bits (XSAVE state components) the model supports:
+ * CPUID.(EAX=0DH,ECX=0):EAX. x87 and SSE always; PKRU with PKU.
+ */
+export function xcr0Supported(m: CpuModel): number {
+  return 3 | (m.features.has("pku") ? 1 << XSAVE_PKRU : 0);
+}
+
+/**
+ * Bytes of an XSAVE area holding the components of `mask` (bits of XCR0 |
+ * IA32_XSS), in either format: the legacy area and header (576), and the
+ * PKRU component after them when `mask` has it.
+ */
+export function xsaveAreaSize(mask: number): number {
+  return (mask & (1 << XSAVE_PKRU)) !== 0 ? XSAVE_PKRU_OFFSET + XSAVE_PKRU_SIZE : 576;
 }
 
 /** True when the model advertises `feature`. */

@@ -1,7 +1,7 @@
 /**
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
  * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE,
- * PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL, the SYSENTER MSRs, (with MCA) the machine-check MSRs and (AMD
+ * PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL, the SYSENTER MSRs, (with PKS) IA32_PKRS, (with MCA) the machine-check MSRs and (AMD
  * vendor) the legacy performance counters. Every other MSR goes to the
  * plugin bus as an exit.
  *
@@ -28,6 +28,8 @@ export const enum Msr {
   MISC_ENABLE = 0x1a0,
   DEBUGCTL = 0x1d9,
   PAT = 0x277,
+  /** IA32_PKRS: protection-key rights for supervisor-mode pages. */
+  PKRS = 0x6e1,
   /** IA32_XSS: supervisor state components for XSAVES/XRSTORS. */
   XSS = 0xda0,
   EFER = 0xc0000080,
@@ -107,6 +109,7 @@ export function ownsMsr(index: number): boolean {
     case Msr.TSC_AUX:
     case Msr.DEBUGCTL:
     case Msr.XSS:
+    case Msr.PKRS:
       return true;
   }
   return isMachineCheckMsr(index) || isAmdPerfMsr(index);
@@ -159,6 +162,8 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
       return n2b(c.debugCtl);
     case Msr.XSS:
       return c.model.features.has("xsaves") ? n2b(XSS_VALUE) : undefined;
+    case Msr.PKRS:
+      return c.model.features.has("pks") ? n2b(c.pctx.pkrs) : undefined;
   }
   if (isMachineCheckMsr(index) && c.model.features.has("mca")) {
     return readMachineCheck(c.machineCheck, index);
@@ -257,6 +262,12 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
     case Msr.TSC_AUX:
       if (hi !== 0) gp(0);
       c.tscAux = lo;
+      return true;
+    case Msr.PKRS:
+      // Bits 63:32 are reserved (SDM Vol. 4 Table 2-2); a change applies to the next access.
+      if (!c.model.features.has("pks")) return false;
+      if (hi !== 0) gp(0);
+      c.mmu.setPkrs(lo);
       return true;
     case Msr.XSS:
       // No supervisor state component exists: only 0 is accepted (SDM 13.3).

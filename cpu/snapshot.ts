@@ -39,6 +39,8 @@ export interface CpuSnapshot {
     efer: number;
     /** xcr0. */
     xcr0: number;
+    /** PKRU (absent in older snapshots: 0). */
+    pkru?: number;
   };
   /** dr. */
   dr: number[];
@@ -104,6 +106,8 @@ export interface CpuSnapshot {
     machineCheck?: string[];
     /** AMD PerfEvtSel0-3 and PerfCtr0-3, as decimal strings (absent: zeros). */
     amdPerf?: string[];
+    /** IA32_PKRS (absent in older snapshots: 0). */
+    pkrs?: number;
   };
   /** pdpte. */
   pdpte: number[];
@@ -120,7 +124,16 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
     gpr: Array.from(c.gpr),
     rip: c.rip,
     rflags: c.rflags,
-    cr: { cr0: c.cr0, cr2: c.cr2, cr3: c.cr3, cr4: c.cr4, cr8: c.cr8, efer: c.efer, xcr0: c.xcr0 },
+    cr: {
+      cr0: c.cr0,
+      cr2: c.cr2,
+      cr3: c.cr3,
+      cr4: c.cr4,
+      cr8: c.cr8,
+      efer: c.efer,
+      xcr0: c.xcr0,
+      pkru: c.pctx.pkru,
+    },
     dr: Array.from(c.dr),
     seg: c.seg.map((s) => ({ ...s })),
     gdtr: { ...c.gdtr },
@@ -153,6 +166,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       debugCtl: c.debugCtl,
       machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
       amdPerf: c.amdPerf.regs.map((b) => b.toString()),
+      pkrs: c.pctx.pkrs,
     },
     pdpte: Array.from(c.pctx.pdpte),
     fpu: c.fpu.save().toHex(),
@@ -174,6 +188,7 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.cr8 = s.cr.cr8;
   c.efer = s.cr.efer;
   c.xcr0 = s.cr.xcr0;
+  c.mmu.setPkru(s.cr.pkru ?? 0);
   c.dr.set(s.dr);
   s.seg.forEach((x, k) => Object.assign(c.seg[k], x));
   Object.assign(c.gdtr, s.gdtr);
@@ -213,6 +228,7 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   }
   c.amdPerf.reset();
   m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
+  c.mmu.setPkrs(m.pkrs ?? 0);
   if (s.fpu === undefined) c.fpu.reset();
   else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.ferrOut = s.ferr === true;

@@ -91,6 +91,8 @@ export function resetState(cpu: Cpu): void {
       0;
   cpu.efer = 0;
   cpu.xcr0 = 1;
+  cpu.mmu.setPkru(0);
+  cpu.mmu.setPkrs(0);
   cpu.fpu.reset();
   cpu.ferrOut = false;
   cpu.dr.fill(0);

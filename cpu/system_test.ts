@@ -142,9 +142,9 @@ Deno.test("RDTSC follows virtual time; TSC writes offset it", () => {
 
 Deno.test("control registers: reserved CR4 bits #GP, CR0.PG without PE #GP, CR3 reload, CR8", () => {
   let t = exec64(
-    "0f 20 e0 0d 00 00 40 00 0f 22 e0 f4", /* mov rax, cr4; or eax, 0x400000; mov cr4, rax; hlt */
+    "0f 20 e0 0d 00 00 80 00 0f 22 e0 f4", /* mov rax, cr4; or eax, 0x800000; mov cr4, rax; hlt */
   );
-  assert.equal(t.cpu.gpr[30], 13); // PKE not allowed (no protection keys)
+  assert.equal(t.cpu.gpr[30], 13); // CET not allowed (no control-flow enforcement)
   t = exec64(
     "0f 20 d8 0f 22 d8 b8 05 00 00 00 44 0f 22 c0 44 0f 20 c3 0f 20 c1 f4", /* mov rax, cr3; mov cr3, rax; mov eax, 5; mov cr8, rax; mov rbx, cr8; mov rcx, cr0; hlt */
   );

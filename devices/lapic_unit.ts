@@ -12,9 +12,11 @@
  * IA32_TSC_DEADLINE (0x6E0). Mode switches follow SDM 11.12.5: the legal
  * transitions are disabled <-> xAPIC, xAPIC -> x2APIC, x2APIC -> disabled;
  * anything else (x2APIC -> xAPIC, disabled -> x2APIC, EN=0 with EXTD=1,
- * reserved bits) is #GP. Disabling resets every register except the APIC
- * ID, so a later enable starts from the power-up state (SDM 11.4.3); so
- * does an INIT the vCPU takes (SDM 11.4.7.3; the base and mode stay).
+ * reserved bits) is #GP. Disabling returns every register to its power-up
+ * state, the APIC ID included: it is the initial APIC ID again even if
+ * software wrote another in xAPIC mode (SDM 11.4.3, 11.12.5.1). An INIT the
+ * vCPU takes resets every register but the ID (SDM 11.4.7.3; the base and
+ * mode stay).
  *
  * @module
  */
@@ -579,8 +581,16 @@ export function createLapicUnit(
     if (ext && !oldX2 && ctx?.vcpu.writeMsr(MSR_APIC_BASE, value) === false) gp();
     flags = (flags & BASE_BSP) | newFlags;
     base = newBase;
-    // Disabling resets all registers but the APIC ID (SDM 11.12.5.1).
-    if (oldEn && !en) resetRegisters();
+    // Disabling: "the APIC may return to the state described in 11.4.7.1"
+    // (power-up, whose ID register holds the initial APIC ID; SDM Vol. 3A
+    // 11.4.3), and across the disabled state only the x2APIC ID, i.e. the
+    // initial ID, is preserved: "all the APIC register states ... except for
+    // the x2APIC ID (32 bits), are not preserved" (SDM 11.12.5.1, x2APIC
+    // Transitions From Disabled Mode). So a written xAPIC ID does not survive.
+    if (oldEn && !en) {
+      resetRegisters();
+      xapicId = id & 0xff;
+    }
     if (!oldX2 && ext) {
       // Entering x2APIC mode: the logical ID is derived from the x2APIC ID,
       // and the ID is the initial one again (its low byte is what xAPIC mode

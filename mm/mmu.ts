@@ -36,6 +36,8 @@ import {
   CR4_PAE,
   CR4_PCIDE,
   CR4_PGE,
+  CR4_PKE,
+  CR4_PKS,
   CR4_PSE,
   CR4_SMAP,
   CR4_SMEP,
@@ -53,7 +55,8 @@ import { loadPdptes, walk, type WalkMemory } from "./walk.ts";
 export type { InvpcidResult } from "./tlb.ts";
 
 const CR0_FLUSH = CR0_PG | CR0_WP;
-const CR4_FLUSH = CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_LA57;
+const CR4_FLUSH = CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_LA57 |
+  CR4_PKE | CR4_PKS;
 const EFER_FLUSH = EFER_NXE | EFER_LMA;
 /** Bits whose change reloads the PDPTEs in PAE mode (SDM 4.4.1). */
 const CR0_PDPTE = CR0_PG | (1 << 29) | (1 << 30);
@@ -189,7 +192,7 @@ export class Mmu {
    * PAE PDPTEs: `"load"` reads them (with `hook` under EPT), `"keep"`
    * leaves them, or they are given (VM entry with EPT). TLB (SDM 4.10.4.1):
    * everything goes when a paging-mode bit changed (CR0.PG/WP,
-   * CR4.PSE/PAE/PGE/PCIDE/SMEP/SMAP/LA57, EFER.NXE/LMA); with `cr3Write`
+   * CR4.PSE/PAE/PGE/PCIDE/SMEP/SMAP/LA57/PKE/PKS, EFER.NXE/LMA); with `cr3Write`
    * (a MOV to CR3), non-global entries go unless `noFlush` (bit 63) keeps
    * them under CR4.PCIDE for the same PCID. Returns 0, or the
    * invalid-PDPTE mask / -1 as {@link loadPdptes}, and then nothing changed.
@@ -278,6 +281,28 @@ export class Mmu {
   /** WRMSR to EFER, or LMA changes. */
   writeEfer(efer: number): void {
     this.load(this.cr0, this.ctx.cr3, this.cr4, efer, "keep");
+  }
+
+  /**
+   * Load PKRU (WRPKRU, XRSTOR, snapshot restore). The TLB's entries were
+   * filled under the old value (a write entry for a page whose key is now
+   * write-disabled, say), so a change drops them all: a processor's TLB
+   * caches a page's protection key, not the rights PKRU gives it (SDM Vol.
+   * 3A 4.10.2.2), so a new PKRU applies to the very next access.
+   */
+  setPkru(pkru: number): void {
+    const v = pkru >>> 0;
+    if (v === this.ctx.pkru) return;
+    this.ctx.pkru = v;
+    this.tlb.flushAll();
+  }
+
+  /** Load IA32_PKRS (WRMSR, snapshot restore); like {@link setPkru}, a change drops the TLB. */
+  setPkrs(pkrs: number): void {
+    const v = pkrs >>> 0;
+    if (v === this.ctx.pkrs) return;
+    this.ctx.pkrs = v;
+    this.tlb.flushAll();
   }
 
   /** Flush everything (global included). */

@@ -11,6 +11,7 @@ import {
   CR4_PAE,
   CR4_PCIDE,
   CR4_PGE,
+  CR4_PKE,
   CR4_SMAP,
   EFER_LMA,
   FAULT_PAGE,
@@ -273,4 +274,21 @@ Deno.test("TLB permission checks: user/supervisor and read-only pages go to the 
   assert.equal(mmu.translate(0x2000, ACCESS_USER | ACCESS_EXEC), -1);
   assert.equal(mmu.result.errorCode, 5);
   mmu.dispose();
+});
+
+Deno.test("a PKRU change drops the TLB entries filled under the old value; CR4.PKE flushes", () => {
+  const { mem, alloc, root, mmu } = world(CR4_PAE | CR4_PKE);
+  map(mem, alloc, root, 0x3000, 0x3000, { flags: P | RW | US | (3n << 59n) });
+  assert.ok(mmu.translate(0x3000, ACCESS_USER | ACCESS_WRITE) >= 0);
+  assert.ok(fastWrite(mmu, 0x3000, 1), "write entry filled");
+  mmu.setPkru(0x80); // WD3
+  assert.equal(fastWrite(mmu, 0x3000, 2), false, "the write entry is gone");
+  assert.equal(mmu.translate(0x3000, ACCESS_USER | ACCESS_WRITE), -1);
+  assert.equal(mmu.result.errorCode, 0x27);
+  assert.ok(mmu.translate(0x3000, ACCESS_USER) >= 0, "reads stay allowed");
+  mmu.setPkru(0x80); // same value: entries stay
+  assert.equal(fastRead(mmu, 0x3000), 1);
+  assert.equal(mmu.writeCr4(CR4_PAE), 0); // PKE off: the key no longer applies
+  assert.equal(fastRead(mmu, 0x3000), -1);
+  assert.ok(mmu.translate(0x3000, ACCESS_USER | ACCESS_WRITE) >= 0);
 });

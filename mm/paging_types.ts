@@ -32,6 +32,8 @@ export const PFEC_U = 4;
 export const PFEC_RSVD = 8;
 /** #PF error code: instruction fetch (reported only with SMEP, or PAE/4-level with NXE). */
 export const PFEC_ID = 16;
+/** #PF error code: the protection key of a user-mode address denied a data access (SDM 4.7). */
+export const PFEC_PK = 32;
 
 /** TLB permission bit: user read. */
 export const PERM_UR = 1;
@@ -101,6 +103,10 @@ export const CR4_PCIDE = 1 << 17;
 export const CR4_SMEP = 1 << 20;
 /** CR4.SMAP */
 export const CR4_SMAP = 1 << 21;
+/** CR4.PKE (protection keys for user-mode pages) */
+export const CR4_PKE = 1 << 22;
+/** CR4.PKS (protection keys for supervisor-mode pages) */
+export const CR4_PKS = 1 << 24;
 /** EFER.NXE */
 export const EFER_NXE = 1 << 11;
 /** EFER.LMA */
@@ -153,6 +159,18 @@ export class PagingContext {
   smep: boolean = false;
   /** CR4.SMAP */
   smap: boolean = false;
+  /** CR4.PKE under 4-level or 5-level paging: leaf bits 62:59 are a protection key (SDM 4.6.2). */
+  pke: boolean = false;
+  /**
+   * The PKRU register (bit 2i: access-disable, bit 2i+1: write-disable of
+   * key i). Lives here because every walk reads it; change it through the
+   * MMU (`Mmu.setPkru`), which drops the TLB entries it may have allowed.
+   */
+  pkru: number = 0;
+  /** CR4.PKS under 4-level or 5-level paging: supervisor-mode addresses have keys too. */
+  pks: boolean = false;
+  /** IA32_PKRS (the PKRU layout, for supervisor-mode addresses); change it through `Mmu.setPkrs`. */
+  pkrs: number = 0;
   /** CR4.PSE (4 MiB pages in 32-bit paging) */
   pse: boolean = false;
   /** CR4.PGE */
@@ -181,6 +199,8 @@ export class PagingContext {
     this.nxe = (efer & EFER_NXE) !== 0;
     this.smep = (cr4 & CR4_SMEP) !== 0;
     this.smap = (cr4 & CR4_SMAP) !== 0;
+    this.pke = (cr4 & CR4_PKE) !== 0 && this.mode >= MODE_4LEVEL;
+    this.pks = (cr4 & CR4_PKS) !== 0 && this.mode >= MODE_4LEVEL;
     this.pse = (cr4 & CR4_PSE) !== 0;
     this.pge = (cr4 & CR4_PGE) !== 0;
     this.pcide = (cr4 & CR4_PCIDE) !== 0 && this.mode >= MODE_4LEVEL;

@@ -3,7 +3,7 @@
  * paging (with PDPTE registers), 4-level and 5-level paging (2 MiB and
  * 1 GiB pages). Checks permissions (SDM Vol. 3A 4.6: U/S, R/W, NX with
  * EFER.NXE, CR0.WP, SMEP, SMAP with EFLAGS.AC and implicit supervisor
- * accesses), reserved bits (4.7: #PF with RSVD), builds #PF error codes and
+ * accesses, protection keys with CR4.PKE and PKRU, CR4.PKS and IA32_PKRS), reserved bits (4.7: #PF with RSVD), builds #PF error codes and
  * updates accessed/dirty flags (4.8) through guest memory so the dirty log
  * and code-write notification see them.
  *
@@ -45,6 +45,7 @@ import {
   PERM_WRITE,
   PFEC_ID,
   PFEC_P,
+  PFEC_PK,
   PFEC_RSVD,
   type WalkResult,
 } from "./paging_types.ts";
@@ -114,6 +115,7 @@ export function walk(
   let acc = BIT_RW | BIT_US; // AND of R/W and U/S
   let xd = false;
   let leafLo = 0;
+  let leafHi = 0; // IA-32e paging only (the protection key is in bits 62:59)
   let gpa = 0;
   let shift = 12;
 
@@ -217,6 +219,7 @@ export function walk(
       const base = (elo >>> 12) * 4096 + (ehi & addrHiMask) * TWO32;
       if (level === 1 || (ps && level <= 3)) {
         leafLo = elo;
+        leafHi = ehi;
         if (level === 1) {
           gpa = base + (lo & 0xfff);
         } else if (level === 2) {
@@ -238,17 +241,36 @@ export function walk(
   const user = (acc & BIT_US) !== 0;
   const rw = (acc & BIT_RW) !== 0;
   const isExec = (access & ACCESS_EXEC) !== 0;
+  // Protection keys (SDM 4.6.2): with IA-32e paging, the key in bits 62:59 of
+  // the leaf controls data accesses (never fetches) to a user-mode address
+  // under CR4.PKE (rights in PKRU) and to a supervisor-mode address under
+  // CR4.PKS (rights in IA32_PKRS): ADi denies every data access; WDi denies
+  // user-mode writes, and supervisor-mode writes when CR0.WP = 1. The #PF
+  // error code's PK bit reports exactly these conditions (SDM 4.7), whichever
+  // check faults.
+  let keyAd = false;
+  let keyWd = false;
+  if (user ? ctx.pke : ctx.pks) {
+    const k = ((leafHi >>> 27) & 0xf) * 2;
+    const rights = user ? ctx.pkru : ctx.pkrs;
+    keyAd = ((rights >>> k) & 1) !== 0;
+    keyWd = ((rights >>> (k + 1)) & 1) !== 0;
+  }
+  const pkDenies = !isExec &&
+    (keyAd || (keyWd && isWrite && ((access & ACCESS_USER) !== 0 || ctx.wp)));
+  const pk = pkDenies ? PFEC_PK : 0;
   if (access & ACCESS_USER) {
     if (!user || (isWrite && !rw) || (isExec && xd)) {
-      return pageFault(out, ctx, access, PFEC_P);
+      return pageFault(out, ctx, access, PFEC_P | pk);
     }
   } else if (isExec) {
     if (xd || (user && ctx.smep)) return pageFault(out, ctx, access, PFEC_P);
   } else {
     const acOverride = (access & (ACCESS_AC | ACCESS_IMPLICIT)) === ACCESS_AC;
-    if (user && ctx.smap && !acOverride) return pageFault(out, ctx, access, PFEC_P);
-    if (isWrite && !rw && ctx.wp) return pageFault(out, ctx, access, PFEC_P);
+    if (user && ctx.smap && !acOverride) return pageFault(out, ctx, access, PFEC_P | pk);
+    if (isWrite && !rw && ctx.wp) return pageFault(out, ctx, access, PFEC_P | pk);
   }
+  if (pk !== 0) return pageFault(out, ctx, access, PFEC_P | PFEC_PK);
 
   // Accessed flags on every entry used, dirty on the leaf for writes (SDM 4.8).
   for (let i = 0; i < n; i++) {
@@ -288,6 +310,11 @@ export function walk(
     if (supData) perm |= PERM_SW;
   }
   if (!xd && !(user && ctx.smep)) perm |= PERM_SX;
+  if (keyAd) perm &= PERM_EXEC;
+  else if (keyWd) {
+    perm &= ~PERM_UW;
+    if (ctx.wp) perm &= ~(PERM_SW | PERM_SWAC);
+  }
   out.perm = perm;
   out.pageShift = shift;
   out.global = (leafLo & BIT_G) !== 0 && ctx.pge && mode !== MODE_NONE;

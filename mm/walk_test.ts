@@ -12,6 +12,8 @@ import {
   CR4_LA57,
   CR4_PAE,
   CR4_PGE,
+  CR4_PKE,
+  CR4_PKS,
   CR4_PSE,
   CR4_SMAP,
   CR4_SMEP,
@@ -204,6 +206,100 @@ Deno.test("SMEP and SMAP: supervisor access to user pages, EFLAGS.AC and implici
   const smapWp = ctx4(root, { cr4: CR4_SMAP, cr0: CR0_WP });
   assert.equal(walk(mem, smapWp, 0x2000, ACCESS_WRITE | ACCESS_AC, r), false);
   assert.equal(r.errorCode, 3);
+});
+
+Deno.test("protection keys: PKRU AD/WD on user pages, data accesses only, PK in the error code", () => {
+  const { mem, alloc } = setup();
+  const root = alloc();
+  const key = (k: number) => BigInt(k) << 59n;
+  map(mem, alloc, root, 0x3000, 0x3000, { flags: P | RW | US | key(2) }); // user RW, key 2
+  map(mem, alloc, root, 0x4000, 0x4000, { flags: P | RW | key(2) }); // supervisor, key 2
+  map(mem, alloc, root, 0x5000, 0x5000, { flags: P | US | key(5) }); // user RO, key 5
+  const r = new WalkResult();
+  const AD2 = 1 << 4, WD2 = 1 << 5, AD5 = 1 << 10;
+  const pk = ctx4(root, { cr4: CR4_PKE });
+  assert.ok(pk.pke);
+  // AD: no data access at all, user or supervisor; fetches are not affected.
+  pk.pkru = AD2;
+  assert.equal(walk(mem, pk, 0x3000, ACCESS_USER, r), false);
+  assert.equal(r.errorCode, 0x25); // P | U | PK
+  assert.equal(walk(mem, pk, 0x3000, ACCESS_WRITE, r), false);
+  assert.equal(r.errorCode, 0x23); // P | W | PK
+  assert.equal(walk(mem, pk, 0x3000, ACCESS_USER | ACCESS_EXEC, r), true);
+  assert.equal(r.perm & (PERM_UR | PERM_UW | PERM_SR | PERM_SW | PERM_SRAC), 0);
+  // The key of a supervisor-mode address is ignored.
+  assert.equal(walk(mem, pk, 0x4000, ACCESS_WRITE, r), true);
+  // WD: user writes denied; supervisor writes only with CR0.WP = 1; reads allowed.
+  pk.pkru = WD2;
+  assert.equal(walk(mem, pk, 0x3000, ACCESS_USER, r), true);
+  assert.equal(walk(mem, pk, 0x3000, ACCESS_USER | ACCESS_WRITE, r), false);
+  assert.equal(r.errorCode, 0x27);
+  assert.equal(walk(mem, pk, 0x3000, ACCESS_WRITE, r), true); // WP = 0
+  const pkWp = ctx4(root, { cr4: CR4_PKE, cr0: CR0_WP });
+  pkWp.pkru = WD2;
+  assert.equal(walk(mem, pkWp, 0x3000, ACCESS_WRITE, r), false);
+  assert.equal(r.errorCode, 0x23);
+  // Another key's bits do not matter; a fault for another reason still reports PK
+  // when the key would deny too (user write to a read-only page with AD5).
+  pk.pkru = AD5;
+  assert.equal(walk(mem, pk, 0x3000, ACCESS_USER | ACCESS_WRITE, r), true);
+  assert.equal(walk(mem, pk, 0x5000, ACCESS_USER | ACCESS_WRITE, r), false);
+  assert.equal(r.errorCode, 0x27);
+  pk.pkru = 0;
+  assert.equal(walk(mem, pk, 0x5000, ACCESS_USER | ACCESS_WRITE, r), false);
+  assert.equal(r.errorCode, 0x07); // no PK: the key allows it
+  // Without CR4.PKE (or outside IA-32e paging) bits 62:59 are not a key.
+  const off = ctx4(root);
+  off.pkru = AD2;
+  assert.ok(!off.pke);
+  assert.equal(walk(mem, off, 0x3000, ACCESS_USER | ACCESS_WRITE, r), true);
+});
+
+Deno.test("protection keys: every combination of access, page rights, CR0.WP, CR4.PKE/PKS, PKRU/PKRS", () => {
+  const { mem, alloc } = setup();
+  const root = alloc();
+  const r = new WalkResult();
+  let page = 0x10000;
+  let checked = 0;
+  for (let flags = 0; flags < 4; flags++) {
+    const pageUser = (flags & 1) !== 0, pageRw = (flags & 2) !== 0;
+    const lin = page;
+    page += 0x1000;
+    map(mem, alloc, root, lin, lin, {
+      flags: P | A | D | (pageUser ? US : 0n) | (pageRw ? RW : 0n) | (7n << 59n),
+    });
+    for (let k = 0; k < 64; k++) {
+      const user = (k & 1) !== 0, write = (k & 2) !== 0, wp = (k & 4) !== 0, pke = (k & 8) !== 0;
+      const fetch = (k & 16) !== 0, pks = (k & 32) !== 0;
+      if (fetch && write) continue;
+      for (const rights of [0, 1 << 14, 2 << 14, 3 << 14, 0xffffffff & ~(3 << 14)]) {
+        const c = ctx4(root, {
+          cr0: wp ? CR0_WP : 0,
+          cr4: (pke ? CR4_PKE : 0) | (pks ? CR4_PKS : 0),
+        });
+        // PKRU for user-mode addresses, IA32_PKRS for supervisor-mode ones: give the
+        // other register the opposite rights so that using the wrong one shows.
+        c.pkru = (pageUser ? rights : ~rights) >>> 0;
+        c.pkrs = (pageUser ? ~rights : rights) >>> 0;
+        const ad = ((rights >>> 14) & 1) !== 0, wd = ((rights >>> 15) & 1) !== 0;
+        // SDM 4.6: the rights of a 4-level leaf without SMEP/SMAP/NX, then 4.6.2 for the key.
+        const keyed = pageUser ? pke : pks;
+        const denyKey = keyed && !fetch && (ad || (wd && write && (user || wp)));
+        const deny = (user && !pageUser) || (write && !pageRw && (user || wp)) || denyKey;
+        const access = (user ? ACCESS_USER : 0) | (write ? ACCESS_WRITE : 0) |
+          (fetch ? ACCESS_EXEC : 0);
+        const ok = walk(mem, c, lin, access, r);
+        const what = `page u${+pageUser} w${+pageRw}, k ${k}, rights ${rights.toString(16)}`;
+        assert.equal(ok, !deny, what);
+        if (!ok) {
+          const code = 1 | (write ? 2 : 0) | (user ? 4 : 0) | (denyKey ? 0x20 : 0);
+          assert.equal(r.errorCode, code, what);
+        }
+        checked++;
+      }
+    }
+  }
+  assert.equal(checked, 4 * 48 * 5);
 });
 
 Deno.test("TLB permission bits reflect WP, SMEP, SMAP and the dirty flag", () => {

@@ -387,7 +387,7 @@ const OUR_FEATURES = new Set(
     "INTEL8086 INTEL8086_ONLY INTEL186 INTEL286 INTEL286_ONLY INTEL386 INTEL386_ONLY " +
     "INTEL486 INTEL486_A_ONLY X64 CPUID TSC MSR CX8 CMPXCHG16B CMOV SEP SYSCALL RDTSCP VMX " +
     "INVEPT INVVPID INVPCID FSGSBASE RDRAND RDSEED XSAVE MONITOR POPCNT LZCNT BMI1 PAUSE " +
-    "MULTIBYTENOP CET_IBT SMM CLFSH CLFLUSHOPT CLWB " + SSE_FEATURES_TEXT
+    "MULTIBYTENOP CET_IBT SMM CLFSH CLFLUSHOPT CLWB PKU " + SSE_FEATURES_TEXT
   ).split(" "),
 );
 
@@ -400,11 +400,6 @@ const EXCLUSIONS: Exclusion[] = [
     match: (ins, o, v) =>
       v && (o.op === Op.INVALID || o.op === Op.UD) &&
       !feat(ins).some((f) => OUR_FEATURES.has(f)),
-  },
-  {
-    name: "salc",
-    reason: "D6 (SALC) is not defined in the Intel SDM opcode map: we give #UD",
-    match: (ins, _o, v) => v && ins.mnemonic === Mnemonic.Salc,
   },
   {
     name: "class-validity",

@@ -121,7 +121,7 @@ Deno.test("x2APIC mode needs the x2apic feature: EXTD is refused with -cpu ...,-
   }
 });
 
-Deno.test("CPUID topology: leaf 1 initial APIC id and HTT, leaf 0xB levels, per vCPU", () => {
+Deno.test("CPUID topology: leaf 1 initial APIC id and HTT, leaves 0xB and 0x1F levels, per vCPU", () => {
   const m = createMachine({ smp: { cpus: 4, threads: 2, cores: 2 }, vmx: false });
   const cpuid = (i: number, leaf: number, sub = 0): number[] => {
     const c = m.cpus[i];
@@ -145,7 +145,14 @@ Deno.test("CPUID topology: leaf 1 initial APIC id and HTT, leaf 0xB levels, per 
     assert.deepEqual(cpuid(i, 0xb, 0), [1, 2, 0x100, i], "SMT level: shift 1, 2 threads");
     assert.deepEqual(cpuid(i, 0xb, 1), [2, 4, 0x201, i], "core level: shift 2, 4 logical");
     assert.deepEqual(cpuid(i, 0xb, 2), [0, 0, 2, i], "no level 2");
+    // Leaf 0x1F (V2 extended topology) enumerates the same SMT and core levels.
+    for (let sub = 0; sub < 3; sub++) {
+      assert.deepEqual(cpuid(i, 0x1f, sub), cpuid(i, 0xb, sub), `leaf 0x1F subleaf ${sub}`);
+    }
+    // Above the highest basic leaf (0x1F), CPUID returns that leaf's data.
+    assert.deepEqual(cpuid(i, 0x25, 1), cpuid(i, 0x1f, 1), "leaf 0x25 is leaf 0x1F");
   }
+  assert.equal(cpuid(0, 0)[0], 0x1f, "highest basic leaf");
   m.dispose();
 });
 

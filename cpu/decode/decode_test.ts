@@ -306,7 +306,9 @@ Deno.test("system and VMX encodings", () => {
     [32, [0x8c, 0xf0], Op.INVALID], // sreg 6
     [32, [0x8d, 0xc0], Op.INVALID], // lea with a register
     [32, [0xff, 0xd8], Op.INVALID], // call far with a register
-    [32, [0xd6], Op.INVALID], // SALC is not in the SDM
+    [32, [0xd6], Op.SALC],
+    [16, [0xd6], Op.SALC],
+    [64, [0xd6], Op.INVALID], // SALC is #UD in 64-bit mode
   ];
   for (const [mode, bytes, op] of cases) {
     d(mode, ...bytes);

@@ -145,6 +145,7 @@ export const OP_NAMES: readonly string[] = [
   "set",
   "lahf",
   "sahf",
+  "salc",
   "lds",
   "push",
   "pop",
@@ -299,6 +300,8 @@ export const OP_NAMES: readonly string[] = [
   "invvpid",
   "clac",
   "stac",
+  "rdpkru",
+  "wrpkru",
 ];
 
 const CC = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];

@@ -174,8 +174,8 @@ GRP7R[0x15] = Op.UNSUPPORTED; // XEND (RTM)
 GRP7R[0x16] = Op.UNSUPPORTED; // XTEST (RTM)
 for (let i = 0x20; i < 0x28; i++) GRP7R[i] = Op.SMSW;
 for (let i = 0x30; i < 0x38; i++) GRP7R[i] = Op.LMSW;
-GRP7R[0x2e] = Op.UNSUPPORTED; // RDPKRU
-GRP7R[0x2f] = Op.UNSUPPORTED; // WRPKRU
+GRP7R[0x2e] = Op.RDPKRU;
+GRP7R[0x2f] = Op.WRPKRU;
 GRP7R[0x38] = Op.SWAPGS;
 GRP7R[0x39] = Op.RDTSCP;
 

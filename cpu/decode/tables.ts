@@ -230,7 +230,9 @@ function buildOneByte(): void {
   set(0xd3, Grp.G2V_CL, F_GROUP | M);
   set(0xd4, Op.AAM, F_I64 | I_IBU);
   set(0xd5, Op.AAD, F_I64 | I_IBU);
-  // D6 (SALC) is not defined by the SDM: #UD.
+  // D6 SALC: absent from the SDM opcode map but executed by Intel and AMD processors outside
+  // 64-bit mode (AL = CF ? FFh : 0, flags unchanged); #UD in 64-bit mode.
+  set(0xd6, Op.SALC, F_I64);
   set(0xd7, Op.XLAT, 0);
   for (let i = 0xd8; i <= 0xdf; i++) set(i, Op.X87, M);
   set(0xe0, Op.LOOPNE, F_F64 | I_JB);

@@ -36,9 +36,9 @@
  *   MMX/SSE encodings, exact per mandatory prefix and operand form, see
  *   `sse.ts`; also FXSAVE/FXRSTOR/LDMXCSR/STMXCSR/EMMS), `VEX` (C4/C5/62
  *   VEX/EVEX), `UNSUPPORTED` (defined by the SDM, not implemented here:
- *   XSAVE family, CLAC/STAC, RTM XEND/XTEST, RDPKRU/WRPKRU, RDPID, GETSEC,
- *   MOVBE, CRC32, ADCX/ADOX). All of them are #UD (or #NM for x87/SSE per
- *   CR0) in an engine that does not advertise the extension.
+ *   RTM XEND/XTEST, RDPID, GETSEC, MOVBE, CRC32, ADCX/ADOX). All of them
+ *   are #UD (or #NM for x87/SSE per CR0) in an engine that does not
+ *   advertise the extension.
  *
  * @module
  */
@@ -95,7 +95,7 @@ export const enum Op {
   SSE,
   /** VEX/EVEX/XOP encoded instruction: #UD (AVX not implemented). */
   VEX,
-  /** Valid SDM encoding of an extension we do not implement (XSAVE, CLAC, MOVBE, ...): #UD. */
+  /** Valid SDM encoding of an extension we do not implement (RTM, MOVBE, CRC32, ...): #UD. */
   UNSUPPORTED,
   /** UD0/UD1/UD2: #UD by definition. */
   UD,
@@ -247,6 +247,8 @@ export const enum Op {
   SETCC,
   LAHF,
   SAHF,
+  /** SALC (D6): AL = CF ? FFh : 0; #UD in 64-bit mode. Not in the Intel SDM opcode map. */
+  SALC,
   /** LDS/LES/LFS/LGS/LSS Gv, Mp: `seg2` = segment register loaded. */
   LOAD_FAR,
 
@@ -444,6 +446,10 @@ export const enum Op {
   CLAC,
   /** STAC (SMAP): set RFLAGS.AC. */
   STAC,
+  /** RDPKRU (NP 0F 01 EE): EAX = PKRU. */
+  RDPKRU,
+  /** WRPKRU (NP 0F 01 EF): PKRU = EAX. */
+  WRPKRU,
 
   /** Number of op ids. */
   COUNT,

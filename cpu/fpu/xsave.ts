@@ -1,16 +1,17 @@
 /**
  * XSAVE/XSAVEOPT/XRSTOR in the standard (non-compacted) format for the
  * state components this CPU has: 0 (x87) and 1 (SSE) in the 512-byte
- * legacy area, then the 64-byte XSAVE header (SDM Vol. 1 ch. 13). The
- * layout leaves room for further components at their CPUID.0xD offsets.
+ * legacy area, the 64-byte XSAVE header (SDM Vol. 1 ch. 13), and with PKU
+ * component 9 (PKRU, 8 bytes) right after the header, at the offset
+ * CPUID.(0DH,9):EBX gives (`XSAVE_PKRU_OFFSET` in cpu/model.ts).
  *
  * XSAVEC/XSAVES write, and XRSTOR/XRSTORS read, the compacted format (SDM
- * 13.4.3, 13.10-13.12): XCOMP_BV[63] = 1 and XCOMP_BV[62:0] = RFBM. With only
- * components 0 and 1 (both in the legacy region) the compacted image has the
- * same 576 bytes as the standard one; a component i >= 2 would start at the
- * 64-byte-aligned end of the previous one after the header.
+ * 13.4.3, 13.10-13.12): XCOMP_BV[63] = 1 and XCOMP_BV[62:0] = RFBM. Components
+ * 0 and 1 live in the legacy region, and PKRU, the only extended component,
+ * is the first after the header: the compacted image has the standard
+ * layout.
  *
- * XINUSE is tracked as "always in use" for both components, which the SDM
+ * XINUSE is tracked as "always in use" for every component, which the SDM
  * allows (13.6: a processor may report a component in use at any time), so
  * XSAVE/XSAVEOPT/XSAVEC/XSAVES set XSTATE_BV[i] for every requested
  * component i, and XGETBV(1) returns XCR0 (XINUSE AND XCR0).
@@ -44,12 +45,13 @@ import {
 } from "./fxsave.ts";
 import { finit } from "./exec_reg.ts";
 import { offerExit } from "../exits.ts";
+import { xcr0Supported, XSAVE_PKRU, XSAVE_PKRU_OFFSET, xsaveAreaSize } from "../model.ts";
 import { vmxOperands } from "../exec_system.ts";
 import type { XsavesExit } from "../../core/vmexit.ts";
 
-/** XCR0 bits this CPU supports (x87, SSE): CPUID.(EAX=0DH,ECX=0):EAX. */
+/** XCR0 bits every model supports (x87, SSE); PKU adds PKRU: see `xcr0Supported` (cpu/model.ts). */
 export const XCR0_SUPPORTED = 3;
-/** Size of the standard-format XSAVE area for the supported components. */
+/** Size of the standard-format XSAVE area for x87 and SSE (legacy area and header). */
 export const XSAVE_SIZE = 576;
 /** IA32_XSS bits this CPU supports: CPUID.(EAX=0DH,ECX=1):ECX (none). */
 export const XSS_SUPPORTED = 0;
@@ -57,41 +59,50 @@ export const XSS_SUPPORTED = 0;
 export const XSS_VALUE = 0;
 /** XCOMP_BV[63]: the image is in the compacted format (high dword bit 31). */
 const COMPACTED = 0x80000000;
+/** RFBM/XSTATE_BV bit of the PKRU component. */
+const PKRU_BIT = 1 << XSAVE_PKRU;
 
-/** #UD/#NM/alignment checks shared by the XSAVE family; returns the linear address. */
-function check(c: Cpu, i: Insn, need: number): number {
+/**
+ * #UD/#NM/alignment checks shared by the XSAVE family, for an area holding
+ * the components of `rf`; returns the linear address.
+ */
+function check(c: Cpu, i: Insn, need: number, rf: number): number {
   if ((c.cr4 & 0x40000) === 0) ud();
   if ((c.cr0 & 8) !== 0) throw new CpuFault(Vec.NM, -1);
-  const lin = eaLin(c, i, XSAVE_SIZE, need);
+  const lin = eaLin(c, i, xsaveAreaSize(rf), need);
   if (lin % 64 !== 0) gp(0);
   return lin;
 }
 
 /** Requested-feature bitmap: XCR0 AND EDX:EAX (only the low bits exist here). */
 function rfbm(c: Cpu): number {
-  return c.xcr0 & c.gpr[0] & XCR0_SUPPORTED;
+  return c.xcr0 & c.gpr[0] & xcr0Supported(c.model);
 }
 
 /** Requested-feature bitmap for XSAVES/XRSTORS: (XCR0 OR IA32_XSS) AND EDX:EAX. */
 function rfbmS(c: Cpu): number {
-  return (c.xcr0 | XSS_VALUE) & c.gpr[0] & XCR0_SUPPORTED;
+  return (c.xcr0 | XSS_VALUE) & c.gpr[0] & xcr0Supported(c.model);
 }
 
-/** Save the components of `rf` into their legacy-region places. */
+/** Save the components of `rf` into their places (the layout is the same in both formats). */
 function saveParts(c: Cpu, i: Insn, lin: number, rf: number): void {
   if ((rf & 1) !== 0) saveX87Area(c, lin, c.is64 && i.opSize === 64);
   if ((rf & 2) !== 0) {
     saveMxcsr(c, lin);
     saveXmm(c, lin);
   }
+  if ((rf & PKRU_BIT) !== 0) {
+    memWrite(c, lin + XSAVE_PKRU_OFFSET, 4, c.pctx.pkru, 0);
+    memWrite(c, lin + XSAVE_PKRU_OFFSET + 4, 4, 0, 0);
+  }
 }
 
 /** XSAVE / XSAVEOPT mem (standard format). */
 export function xsave(c: Cpu, i: Insn): void {
-  const lin = check(c, i, 2);
-  probeWrite(c, lin);
-  probeWrite(c, lin + XSAVE_SIZE - 1);
   const rf = rfbm(c);
+  const lin = check(c, i, 2, rf);
+  probeWrite(c, lin);
+  probeWrite(c, lin + xsaveAreaSize(rf) - 1);
   saveParts(c, i, lin, rf);
   // XSTATE_BV: bits of RFBM take XINUSE (1); the others keep their value.
   const bv = memRead(c, lin + 512, 4);
@@ -105,10 +116,10 @@ export function xsave(c: Cpu, i: Insn): void {
  */
 function xsaveCompacted(c: Cpu, i: Insn, supervisor: boolean): void {
   if (supervisor) supervisorChecks(c, i, "xsaves");
-  const lin = check(c, i, 2);
-  probeWrite(c, lin);
-  probeWrite(c, lin + XSAVE_SIZE - 1);
   const rf = supervisor ? rfbmS(c) : rfbm(c);
+  const lin = check(c, i, 2, rf);
+  probeWrite(c, lin);
+  probeWrite(c, lin + xsaveAreaSize(rf) - 1);
   saveParts(c, i, lin, rf);
   memWrite(c, lin + 512, 4, rf, 0);
   memWrite(c, lin + 516, 4, 0, 0);
@@ -174,8 +185,8 @@ export function xrstors(c: Cpu, i: Insn): void {
  */
 function restore(c: Cpu, i: Insn, supervisor: boolean): void {
   if (supervisor) supervisorChecks(c, i, "xrstors");
-  const lin = check(c, i, 1);
   const rf = supervisor ? rfbmS(c) : rfbm(c);
+  const lin = check(c, i, 1, rf);
   const bvLo = memRead(c, lin + 512, 4), bvHi = memRead(c, lin + 516, 4);
   const cbLo = memRead(c, lin + 520, 4), cbHi = memRead(c, lin + 524, 4);
   // Without XSAVEC/XSAVES, a set XCOMP_BV[63] is just a non-zero reserved field.
@@ -204,6 +215,10 @@ function restore(c: Cpu, i: Insn, supervisor: boolean): void {
   }
   const x87 = (rf & 1) !== 0 && (bvLo & 1) !== 0 ? readX87Area(c, lin) : null;
   const xmm = (rf & 2) !== 0 && (bvLo & 2) !== 0 ? readXmm(c, lin) : null;
+  // PKRU: loaded when XSTATE_BV[9], else its initial value 0 (SDM 13.8.1).
+  const pkru = (rf & PKRU_BIT) !== 0 && (bvLo & PKRU_BIT) !== 0
+    ? memRead(c, lin + XSAVE_PKRU_OFFSET, 4)
+    : 0;
   // All reads done: commit.
   const f = c.fpu;
   if ((rf & 1) !== 0) {
@@ -219,4 +234,5 @@ function restore(c: Cpu, i: Insn, supervisor: boolean): void {
     const n = c.is64 ? 64 : 32;
     for (let r = 0; r < n; r++) f.xmm32[r] = xmm !== null ? xmm[r] : 0;
   }
+  if ((rf & PKRU_BIT) !== 0) c.mmu.setPkru(pkru);
 }
