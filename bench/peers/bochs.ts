@@ -11,6 +11,9 @@
  *
  * The CPU model is corei7_sandy_bridge_2600k (x86-64 and VMX, so W1 and the
  * round-trip guest run); 128 MiB of RAM as nestvm's and QEMU's default.
+ * kvm-unit-tests' sieve.flat is not offered: booted this way it prints
+ * "enabling apic" and then makes no progress (kvm-unit-tests targets QEMU's
+ * machine).
  *
  * @module
  */
@@ -48,7 +51,7 @@ export function bochsRunner(root: string, timeoutMs = 900_000): Runner {
   const loader = Deno.readFileSync(`${root}/guests/build/mbboot.bin`);
   return {
     name: "bochs",
-    workloads: ["W1", "W2", "RT", "sieve"],
+    workloads: ["W1", "W2", "RT"],
     async run(job) {
       const elfPath = job.image.startsWith("/") ? job.image : `${root}/${job.image}`;
       const disk = bootDisk(loader, Deno.readFileSync(elfPath), job.append);
