@@ -98,6 +98,15 @@ interface Plan {
 }
 
 const checksumLine = /checksum=0x[0-9a-f]+\r?\n/;
+// The model runs the loop with BigInts (minutes for 30M iterations): once per (width, n), before
+// any run is timed.
+const checksums = new Map<string, bigint>();
+const checksum = (bits: 32 | 64, n: number): bigint => {
+  const key = `${bits} ${n}`;
+  let c = checksums.get(key);
+  if (c === undefined) checksums.set(key, c = benchChecksum(bits, n));
+  return c;
+};
 const benchPlan = (workload: "W1" | "W2", bits: 32 | 64): Plan => ({
   workload,
   n: ITER,
@@ -110,7 +119,7 @@ const benchPlan = (workload: "W1" | "W2", bits: 32 | 64): Plan => ({
   check(text, n) {
     const want = `bits=${bits} iterations=${n} loop_instructions=${
       n * INSTRUCTIONS_PER_ITERATION
-    } checksum=0x${benchChecksum(bits, n).toString(16)}`;
+    } checksum=0x${checksum(bits, n).toString(16)}`;
     return text.includes(want) ? null : `expected "${want}"`;
   },
 });
@@ -130,7 +139,10 @@ const rtPlan: Plan = {
   },
 };
 const plans: Plan[] = [];
-if (!flags.includes("--no-bench")) plans.push(benchPlan("W1", 64), benchPlan("W2", 32));
+if (!flags.includes("--no-bench")) {
+  plans.push(benchPlan("W1", 64), benchPlan("W2", 32));
+  for (const bits of [32, 64] as const) for (const n of [1, ITER]) checksum(bits, n);
+}
 if (!flags.includes("--no-rt")) plans.push(rtPlan);
 const sieveJob: Job = {
   workload: "sieve",
