@@ -27,7 +27,8 @@
  * Rounds alternate the runners so they see the same host load; each figure
  * is the median over the rounds. Wall time is what the issue judges; CPU
  * time (user + system of the process and its threads) is shown beside it
- * because it moves less with the host's load. Usage:
+ * because it moves less with the host's load. Each run's times go to stderr as
+ * they come; the table goes to stdout at the end. Usage:
  *
  *   deno run -A bench/peers_compare.ts [iterations=3000000] [rounds=5] [--rt=200000]
  *     [--sieve] [--only=jit,qemu,bochs,v86] [--no-bench] [--no-rt] [--v86-no-bios]
@@ -192,6 +193,11 @@ for (let round = 0; round < ROUNDS; round++) {
       t.bootCpu.push(short.cpuMs);
       t.fullMs.push(long.ms);
       t.fullCpu.push(long.cpuMs);
+      console.error(
+        `round ${round + 1}/${ROUNDS} ${key}: n=1 ${short.ms.toFixed(0)} ms, n=${plan.n} ${
+          long.ms.toFixed(0)
+        } ms (load ${loadavg()})`,
+      );
     }
     if (SIEVE) {
       if (!r.workloads.includes("sieve")) {
@@ -204,6 +210,9 @@ for (let round = 0; round < ROUNDS; round++) {
       if (s === undefined) sieve.set(r.name, s = { ms: [], cpu: [] });
       s.ms.push(out.ms);
       s.cpu.push(out.cpuMs);
+      console.error(
+        `round ${round + 1}/${ROUNDS} sieve ${r.name}: ${out.ms.toFixed(0)} ms (load ${loadavg()})`,
+      );
     }
   }
 }
