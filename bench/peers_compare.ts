@@ -2,116 +2,155 @@
  * Side-by-side comparison with other emulators on the same guest images,
  * as whole processes (never run in CI: the figures depend on the host).
  *
- * Runners: nestvm (`--engine jit` and `--engine interp`) and, when
- * `qemu-system-x86_64` is on PATH, QEMU with TCG (its `-kernel` Multiboot
- * loader takes the same images). Bochs has no Multiboot loader (it would
- * need a boot disk with a boot loader) and is not run; v86 needs BIOS
- * images next to its npm package and is not run either.
+ * Runners (bench/peers/): nestvm (`--engine jit` and `--engine interp`),
+ * and each peer that is installed:
+ * - QEMU with TCG: Debian package `qemu-system-x86` (`-kernel` Multiboot loader);
+ * - Bochs 2.7: Debian packages `bochs`, `bochsbios`, `vgabios` (boots
+ *   guests/build/mbboot.bin from a disk image built per run, see bochs.ts);
+ * - v86: npm package `v86` (Deno fetches it on first use; with the Debian
+ *   package `seabios` it boots SeaBIOS first, as QEMU does).
  *
- * Workloads: W1 (guests/build/bench64.elf) and W2 (bench32.elf), each run
- * at `iterations=N` and at `iterations=1`; the median wall time of the short
- * runs is subtracted from each long run (boot, JIT start-up and process
- * exit removed) and guest MIPS = 34 * N / time. Rounds alternate the
- * runners so they see the same host load. With `--sieve`, kvm-unit-tests'
- * sieve.flat (path in `KUT_SIEVE`, required with `--sieve`: build kvm-unit-tests
- * yourself, see README)
- * is timed as a whole process (it has no iteration count; its boot is a
- * small part of it). Wall time is what the issue judges; CPU time (user +
- * system of the process and its threads, from /usr/bin/time) is shown
- * beside it because it moves less with the host's load. Usage:
+ * Workloads, each run at `iterations=N` and at `iterations=1`; the median
+ * wall time of the short runs is subtracted from each long run (boot, JIT
+ * start-up and process exit removed):
+ * - W1: guests/build/bench64.elf, W2: bench32.elf; guest MIPS =
+ *   34 * (N - 1) / time; the printed checksum must equal the model's
+ *   (guests/src/bench/model.ts), so every emulator computed the same thing;
+ * - RT: guests/build/roundtrip64.elf, nested round trips (L2 CPUID exits to
+ *   L1, which advances the guest RIP and resumes) per second; the guest
+ *   checks the last exit reason and the L2 loop count. Needs VMX: nestvm
+ *   and Bochs (QEMU's TCG and v86 have none).
+ * - with `--sieve`: kvm-unit-tests' sieve.flat (path in `KUT_SIEVE`: build
+ *   kvm-unit-tests yourself, see README), timed as a whole process (it has no
+ *   iteration count).
  *
- *   deno run -A bench/peers_compare.ts [iterations=3000000] [rounds=5] [--sieve]
- *     [--only=jit,qemu] [--no-bench]
+ * Rounds alternate the runners so they see the same host load; each figure
+ * is the median over the rounds. Wall time is what the issue judges; CPU
+ * time (user + system of the process and its threads) is shown beside it
+ * because it moves less with the host's load. Each run's times go to stderr as
+ * they come; the table goes to stdout at the end. Usage:
+ *
+ *   deno run -A bench/peers_compare.ts [iterations=3000000] [rounds=5] [--rt=200000]
+ *     [--sieve] [--only=jit,qemu,bochs,v86] [--no-bench] [--no-rt] [--v86-no-bios]
  *
  * @module
  */
 
-import { INSTRUCTIONS_PER_ITERATION } from "../guests/src/bench/model.ts";
+import { benchChecksum, INSTRUCTIONS_PER_ITERATION } from "../guests/src/bench/model.ts";
+import { bochsRunner } from "./peers/bochs.ts";
+import { nestvmRunner } from "./peers/nestvm.ts";
+import { qemuRunner } from "./peers/qemu.ts";
+import type { Job, Runner, Workload } from "./peers/types.ts";
+import { SEABIOS, v86Runner } from "./peers/v86.ts";
 
 const flags = Deno.args.filter((a) => a.startsWith("--"));
 const pos = Deno.args.filter((a) => !a.startsWith("--"));
 const ITER = Number(pos[0] ?? 3_000_000);
 const ROUNDS = Number(pos[1] ?? 5);
+const flagValue = (name: string): string | undefined =>
+  flags.find((f) => f.startsWith(`--${name}=`))?.slice(name.length + 3);
+const RT_ITER = Number(flagValue("rt") ?? 200_000);
 const SIEVE = flags.includes("--sieve");
 const SIEVE_PATH = Deno.env.get("KUT_SIEVE") ?? "";
+if (!(ITER > 1) || !(ROUNDS >= 1) || !(RT_ITER > 1)) {
+  console.error("iterations and --rt must be above 1, rounds at least 1");
+  Deno.exit(2);
+}
 if (SIEVE && SIEVE_PATH === "") {
   console.error("--sieve needs KUT_SIEVE=<path to kvm-unit-tests' x86/sieve.flat>");
   Deno.exit(2);
 }
 const root = new URL("../", import.meta.url).pathname;
 
-/** One emulator: how to boot a Multiboot image with a command line. */
-interface Runner {
-  readonly name: string;
-  /** Program and arguments for `image` with command line `append`. */
-  command(image: string, append: string): [string, string[]];
-}
-
-const nestvm = (engine: string): Runner => ({
-  name: `nestvm ${engine}`,
-  command: (image, append) => [
-    Deno.execPath(),
-    ["run", "-A", "cli.ts", "--kernel", image, "--append", append, "--engine", engine],
-  ],
-});
-
-const qemu: Runner = {
-  name: "qemu tcg",
-  command: (image, append) => [
-    "qemu-system-x86_64",
-    [
-      "-accel",
-      "tcg",
-      "-display",
-      "none",
-      "-nodefaults",
-      "-serial",
-      "stdio",
-      "-device",
-      "isa-debug-exit,iobase=0xf4,iosize=4",
-      "-kernel",
-      image,
-      "-append",
-      append,
-    ],
-  ],
-};
-
-async function installed(program: string): Promise<boolean> {
+async function installed(program: string, args = ["--version"]): Promise<boolean> {
   try {
-    const out = await new Deno.Command(program, {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
+    const out = await new Deno.Command(program, { args, stdout: "null", stderr: "null" }).output();
     return out.success;
   } catch {
     return false;
   }
 }
 
-/** `/usr/bin/time` when present: it reports each run's CPU time (user + system). */
-const TIME = await installed("/usr/bin/time") ? "/usr/bin/time" : null;
-
-/** One whole run: wall ms, CPU ms (NaN without /usr/bin/time) and its output. */
-async function timed(r: Runner, image: string, append: string): Promise<[number, number, string]> {
-  const [prog, args] = r.command(image, append);
-  const argv = TIME === null ? [prog, ...args] : [TIME, "-f", "@cpu %U %S", prog, ...args];
-  const t0 = performance.now();
-  const out = await new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const ms = performance.now() - t0;
-  const dec = new TextDecoder();
-  const text = dec.decode(out.stdout) + dec.decode(out.stderr);
-  const m = /@cpu ([0-9.]+) ([0-9.]+)/.exec(text);
-  const cpu = m === null ? NaN : (Number(m[1]) + Number(m[2])) * 1000;
-  return [ms, cpu, text];
+async function filesExist(paths: string[]): Promise<boolean> {
+  try {
+    for (const p of paths) await Deno.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
+
+const all: Runner[] = [nestvmRunner("jit", root), nestvmRunner("interp", root)];
+if (await installed("qemu-system-x86_64")) all.push(qemuRunner(root));
+// `bochs --help cpu` lists the CPU models and exits 0 when Bochs runs at all.
+if (await installed("bochs", ["--help", "cpu"])) all.push(bochsRunner(root));
+all.push(v86Runner(root, !flags.includes("--v86-no-bios") && await filesExist(SEABIOS)));
+// --only=jit,qemu keeps the runners whose name contains one of the words.
+const only = flagValue("only")?.split(",");
+const runners = only === undefined ? all : all.filter((r) => only.some((w) => r.name.includes(w)));
+
+/** A workload's long and short jobs and how to check their output. */
+interface Plan {
+  readonly workload: Workload;
+  readonly n: number;
+  readonly jobs: (n: number) => Job;
+  /** Error message, or null when the output is right for `n`. */
+  readonly check: (text: string, n: number) => string | null;
+}
+
+const checksumLine = /checksum=0x[0-9a-f]+\r?\n/;
+// The model runs the loop with BigInts (minutes for 30M iterations): once per (width, n), before
+// any run is timed.
+const checksums = new Map<string, bigint>();
+const checksum = (bits: 32 | 64, n: number): bigint => {
+  const key = `${bits} ${n}`;
+  let c = checksums.get(key);
+  if (c === undefined) checksums.set(key, c = benchChecksum(bits, n));
+  return c;
+};
+const benchPlan = (workload: "W1" | "W2", bits: 32 | 64): Plan => ({
+  workload,
+  n: ITER,
+  jobs: (n) => ({
+    workload,
+    image: `guests/build/bench${bits}.elf`,
+    append: `iterations=${n}`,
+    done: checksumLine,
+  }),
+  check(text, n) {
+    const want = `bits=${bits} iterations=${n} loop_instructions=${
+      n * INSTRUCTIONS_PER_ITERATION
+    } checksum=0x${checksum(bits, n).toString(16)}`;
+    return text.includes(want) ? null : `expected "${want}"`;
+  },
+});
+const roundTripLine = /roundtrip: iterations=\d+ reason=\d+ l2_loops=\d+\r?\n/;
+const rtPlan: Plan = {
+  workload: "RT",
+  n: RT_ITER,
+  jobs: (n) => ({
+    workload: "RT",
+    image: "guests/build/roundtrip64.elf",
+    append: `iterations=${n}`,
+    done: roundTripLine,
+  }),
+  check(text, n) {
+    const want = `roundtrip: iterations=${n} reason=10 l2_loops=${n}`;
+    return text.includes(want) ? null : `expected "${want}"`;
+  },
+};
+const plans: Plan[] = [];
+if (!flags.includes("--no-bench")) {
+  plans.push(benchPlan("W1", 64), benchPlan("W2", 32));
+  for (const bits of [32, 64] as const) for (const n of [1, ITER]) checksum(bits, n);
+}
+if (!flags.includes("--no-rt")) plans.push(rtPlan);
+const sieveJob: Job = {
+  workload: "sieve",
+  image: SIEVE_PATH,
+  append: "",
+  done: /(virtual:\d+ out of \d+\s+){3}/,
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -122,76 +161,99 @@ function loadavg(): string {
   return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
 }
 
-const all: Runner[] = [nestvm("jit"), nestvm("interp")];
-if (await installed("qemu-system-x86_64")) all.push(qemu);
-// --only=jit,qemu keeps the runners whose name contains one of the words.
-const only = flags.find((f) => f.startsWith("--only="))?.slice(7).split(",");
-const runners = only === undefined ? all : all.filter((r) => only.some((w) => r.name.includes(w)));
-// --no-bench skips W1/W2 (with --sieve: the sieve alone).
-const BENCH = !flags.includes("--no-bench");
+/** Per "workload runner": wall and CPU ms of the short (n = 1) and long runs. */
+interface Times {
+  bootMs: number[];
+  bootCpu: number[];
+  fullMs: number[];
+  fullCpu: number[];
+}
+const times = new Map<string, Times>();
+const sieve = new Map<string, { ms: number[]; cpu: number[] }>();
+const skipped = new Set<string>();
 
 const load0 = loadavg();
-const boot: Record<string, number[]> = {};
-const full: Record<string, number[]> = {};
-const bootCpu: Record<string, number[]> = {};
-const fullCpu: Record<string, number[]> = {};
-const sieve: Record<string, number[]> = {};
-const sieveCpu: Record<string, number[]> = {};
 for (let round = 0; round < ROUNDS; round++) {
   for (const r of runners) {
-    for (
-      const [w, image] of BENCH
-        ? [["W1", "guests/build/bench64.elf"], ["W2", "guests/build/bench32.elf"]]
-        : []
-    ) {
-      const key = `${w} ${r.name}`;
-      const [b, bc, tb] = await timed(r, image, "iterations=1");
-      const [f, fc, tf] = await timed(r, image, `iterations=${ITER}`);
-      for (const t of [tb, tf]) {
-        if (!/checksum=0x[0-9a-f]+/.test(t)) {
-          throw new Error(`${key}: no checksum in output:\n${t}`);
-        }
+    for (const plan of plans) {
+      const key = `${plan.workload} ${r.name}`;
+      if (!r.workloads.includes(plan.workload)) {
+        skipped.add(key);
+        continue;
       }
-      (boot[key] ??= []).push(b);
-      (full[key] ??= []).push(f);
-      (bootCpu[key] ??= []).push(bc);
-      (fullCpu[key] ??= []).push(fc);
+      const short = await r.run(plan.jobs(1));
+      const long = await r.run(plan.jobs(plan.n));
+      for (const [out, n] of [[short, 1], [long, plan.n]] as const) {
+        const err = plan.check(out.text, n);
+        if (err !== null) throw new Error(`${key} (n=${n}): ${err}; output:\n${out.text}`);
+      }
+      let t = times.get(key);
+      if (t === undefined) times.set(key, t = { bootMs: [], bootCpu: [], fullMs: [], fullCpu: [] });
+      t.bootMs.push(short.ms);
+      t.bootCpu.push(short.cpuMs);
+      t.fullMs.push(long.ms);
+      t.fullCpu.push(long.cpuMs);
+      console.error(
+        `round ${round + 1}/${ROUNDS} ${key}: n=1 ${short.ms.toFixed(0)} ms, n=${plan.n} ${
+          long.ms.toFixed(0)
+        } ms (load ${loadavg()})`,
+      );
     }
     if (SIEVE) {
-      const [ms, cpu, t] = await timed(r, SIEVE_PATH, "");
-      if (!/virtual:\d+ out of \d+/.test(t)) throw new Error(`sieve ${r.name}:\n${t}`);
-      (sieve[r.name] ??= []).push(ms);
-      (sieveCpu[r.name] ??= []).push(cpu);
+      if (!r.workloads.includes("sieve")) {
+        skipped.add(`sieve ${r.name}`);
+        continue;
+      }
+      const out = await r.run(sieveJob);
+      if (!sieveJob.done.test(out.text)) throw new Error(`sieve ${r.name}:\n${out.text}`);
+      let s = sieve.get(r.name);
+      if (s === undefined) sieve.set(r.name, s = { ms: [], cpu: [] });
+      s.ms.push(out.ms);
+      s.cpu.push(out.cpuMs);
+      console.error(
+        `round ${round + 1}/${ROUNDS} sieve ${r.name}: ${out.ms.toFixed(0)} ms (load ${loadavg()})`,
+      );
     }
   }
 }
 
 console.log(
-  `peers_compare: ${ITER} iterations, ${ROUNDS} rounds, ${
+  `peers_compare: W1/W2 ${ITER} iterations, RT ${RT_ITER} round trips, ${ROUNDS} rounds, args: ${
     Deno.args.join(" ")
   }; loadavg before: ${load0}, after: ${loadavg()}; ${navigator.hardwareConcurrency} host CPUs`,
 );
 console.log(
-  "workload  runner          boot ms  run ms  MIPS (wall)  MIPS (CPU time)  [wall MIPS of each round]",
+  "workload  runner          boot ms  run ms   rate (wall)   rate (CPU time)  [wall rate of each round]",
 );
-for (const key of Object.keys(full)) {
-  const b = median(boot[key]);
-  const bc = median(bootCpu[key]);
-  const mips = full[key].map((f) => (ITER * INSTRUCTIONS_PER_ITERATION) / ((f - b) * 1000));
-  const cpuMips = fullCpu[key].map((f) => (ITER * INSTRUCTIONS_PER_ITERATION) / ((f - bc) * 1000));
+for (const [key, t] of times) {
   const [w, ...name] = key.split(" ");
+  const plan = plans.find((p) => p.workload === w)!;
+  const work = plan.workload === "RT" ? plan.n - 1 : (plan.n - 1) * INSTRUCTIONS_PER_ITERATION;
+  // MIPS for W1/W2 (instructions / µs), round trips per second for RT.
+  const rate = (ms: number, boot: number): number =>
+    plan.workload === "RT" ? work / ((ms - boot) / 1000) : work / ((ms - boot) * 1000);
+  const unit = plan.workload === "RT" ? "/s" : " MIPS";
+  const fmt = (x: number): string =>
+    plan.workload === "RT" ? Math.round(x).toLocaleString("en-US") : x.toFixed(1);
+  const b = median(t.bootMs);
+  const bc = median(t.bootCpu);
+  const wall = t.fullMs.map((f) => rate(f, b));
+  const cpu = t.fullCpu.map((f) => rate(f, bc));
   console.log(
     `${w.padEnd(9)} ${name.join(" ").padEnd(15)} ${b.toFixed(0).padStart(7)} ${
-      median(full[key]).toFixed(0).padStart(7)
-    } ${median(mips).toFixed(1).padStart(11)} ${median(cpuMips).toFixed(1).padStart(16)}  [${
-      mips.map((m) => m.toFixed(0)).join(", ")
+      median(t.fullMs).toFixed(0).padStart(7)
+    } ${(fmt(median(wall)) + unit).padStart(13)} ${(fmt(median(cpu)) + unit).padStart(17)}  [${
+      wall.map(fmt).join(", ")
     }]`,
   );
 }
-for (const [name, ms] of Object.entries(sieve)) {
+for (const [name, s] of sieve) {
   console.log(
-    `sieve.flat ${name.padEnd(15)} whole process: wall ${(median(ms) / 1000).toFixed(2)} s, CPU ${
-      (median(sieveCpu[name]) / 1000).toFixed(2)
+    `sieve.flat ${name.padEnd(15)} whole process: wall ${(median(s.ms) / 1000).toFixed(2)} s, CPU ${
+      (median(s.cpu) / 1000).toFixed(2)
     } s`,
   );
+}
+if (skipped.size > 0) {
+  console.log(`not run (the emulator lacks long mode or VMX): ${[...skipped].join(", ")}`);
 }

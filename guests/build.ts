@@ -22,8 +22,11 @@ export interface ImageSpec {
   readonly arch: 32 | 64;
   /** Program sources, relative to the repository root. */
   readonly sources: readonly string[];
-  /** Output form: ELF32 container (default), ELF64 as linked, or a flat a.out-kludge binary. */
-  readonly form?: "elf32" | "elf64" | "aout-bin";
+  /**
+   * Output form: ELF32 container (default), ELF64 as linked, a flat a.out-kludge binary, or a
+   * flat boot-sector program linked at 0x7C00 without the runtime (`guests/src/boot/boot.ld`).
+   */
+  readonly form?: "elf32" | "elf64" | "aout-bin" | "boot-bin";
   /** Extra compiler flags. */
   readonly cflags?: readonly string[];
   /** Needs the host-computed checksum header (`expected.h`). */
@@ -105,6 +108,12 @@ export const IMAGES: readonly ImageSpec[] = [
   },
   { out: "bench32.elf", arch: 32, sources: BENCH },
   {
+    out: "roundtrip64.elf",
+    arch: 64,
+    sources: ["guests/src/bench/roundtrip.c", "guests/src/bench/roundtrip.S"],
+    vmx: true,
+  },
+  {
     out: "vmx_exits.elf",
     arch: 64,
     sources: ["tests/vmx/vmx_exits.c", "tests/vmx/vmx_exits_l2.S"],
@@ -139,6 +148,7 @@ export const IMAGES: readonly ImageSpec[] = [
     sources: ["guests/src/hello/hello.c"],
     form: "aout-bin",
   },
+  { out: "mbboot.bin", arch: 32, sources: ["guests/src/boot/mbboot.S"], form: "boot-bin" },
 ];
 
 /** Result of {@link buildGuests}. */
@@ -232,7 +242,8 @@ async function buildExpected(root: string, tmp: string): Promise<string | null> 
 async function buildImage(spec: ImageSpec, root: string, tmp: string, outDir: string) {
   const dir = `${tmp}/${spec.out}.d`;
   await Deno.mkdir(dir, { recursive: true });
-  const sources = [
+  const boot = spec.form === "boot-bin";
+  const sources = boot ? [...spec.sources] : [
     ...(spec.arch === 64 ? RT64 : RT32),
     ...(spec.vmx ? RT_VMX : []),
     ...spec.sources,
@@ -257,7 +268,7 @@ async function buildImage(spec: ImageSpec, root: string, tmp: string, outDir: st
     "-m",
     spec.arch === 64 ? "elf_x86_64" : "elf_i386",
     "-T",
-    `${RT}/link.ld`,
+    boot ? "guests/src/boot/boot.ld" : `${RT}/link.ld`,
     "--build-id=none",
     "-z",
     "max-page-size=0x1000",
@@ -275,7 +286,7 @@ async function buildImage(spec: ImageSpec, root: string, tmp: string, outDir: st
     await Deno.copyFile(linked, dest);
     return null;
   }
-  if (form === "aout-bin") {
+  if (form === "aout-bin" || form === "boot-bin") {
     return await run("objcopy", ["-O", "binary", linked, dest], root);
   }
   return await run("objcopy", ["-O", "elf32-i386", linked, dest], root);

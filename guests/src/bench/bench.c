@@ -5,6 +5,7 @@
  * Output: "bench: bits=64 iterations=N loop_instructions=34N checksum=0x...".
  */
 #include "rt.h"
+#include "iterations.h"
 
 #define WORDS 8
 #ifdef __x86_64__
@@ -15,23 +16,10 @@ typedef uint32_t word;
 word bench_loop(word n, word *array);
 static word array[WORDS];
 
-static uint32_t parse_iterations(const char *s) {
-  const char *key = "iterations=";
-  for (; s && *s; s++) {
-    const char *p = s, *k = key;
-    while (*k && *p == *k) p++, k++;
-    if (*k) continue;
-    uint32_t n = 0;
-    while (*p >= '0' && *p <= '9') n = n * 10 + (uint32_t)(*p++ - '0');
-    return n;
-  }
-  return 1000000;
-}
-
 int kmain(uint32_t magic, uint32_t mbi_addr) {
   const struct multiboot_info *mbi = (const struct multiboot_info *)(uintptr_t)mbi_addr;
   const char *cmdline = magic == 0x2badb002 && (mbi->flags & 4) ? (const char *)(uintptr_t)mbi->cmdline : 0;
-  uint32_t n = parse_iterations(cmdline);
+  uint32_t n = parse_iterations(cmdline, 1000000);
   for (int i = 0; i < WORDS; i++) array[i] = (word)0x0101010101010101ull * (word)(i + 1);
   word r = bench_loop(n, array);
   uint64_t sum = r;
