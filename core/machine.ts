@@ -45,6 +45,7 @@ import type { MachineMemory, RegionResult } from "./guest_memory.ts";
 import { MmioOwnerTable, type MmioRange } from "./mmio_owners.ts";
 import { restoreMachine, saveMachine } from "./snapshot/machine_snapshot.ts";
 import { SmpScheduler } from "./smp_scheduler.ts";
+import { EventLoopYield } from "./event_loop_yield.ts";
 
 /** A named set of plugins (e.g. the `pc` board). */
 export interface Board {
@@ -255,18 +256,23 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     const start = this.retired;
     const t0 = performance.now();
     const budgetEnd = this.#budgetEnd(options);
-    for (;;) {
-      const reason = this.#run(Math.min(budgetEnd, this.retired + ASYNC_SLICE));
-      if (reason.kind === "budget" && this.retired < budgetEnd) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        continue;
+    const yieldPoint = new EventLoopYield();
+    try {
+      for (;;) {
+        const reason = this.#run(Math.min(budgetEnd, this.retired + ASYNC_SLICE));
+        if (reason.kind === "budget" && this.retired < budgetEnd) {
+          await yieldPoint.next();
+          continue;
+        }
+        const input = options.input;
+        if (reason.kind === "halted" && input?.open && (this.cpu.rflags & 0x200) !== 0) {
+          await input.wait();
+          continue;
+        }
+        return this.#result(reason, start, t0);
       }
-      const input = options.input;
-      if (reason.kind === "halted" && input?.open && (this.cpu.rflags & 0x200) !== 0) {
-        await input.wait();
-        continue;
-      }
-      return this.#result(reason, start, t0);
+    } finally {
+      yieldPoint.close();
     }
   }
 
