@@ -13,6 +13,7 @@ import { exitCodeFor } from "../../core/run_result.ts";
 import { framePacket, PacketReader, type WireEvent } from "./packet.ts";
 import { consolePacket, type EndCause, GdbSession, type StopCause } from "./session.ts";
 import { DebugTraps, levelMatches } from "./traps.ts";
+import { EventLoopYield } from "../../core/event_loop_yield.ts";
 
 /** Where and how the stub listens. */
 export interface GdbServerOptions {
@@ -120,10 +121,6 @@ class Wire {
   }
 }
 
-function tick(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 /** How the guest ended, if the stop reason ends it. */
 function endOf(reason: StopReason): EndCause | undefined {
   switch (reason.kind) {
@@ -155,6 +152,24 @@ export async function runWithGdb(machine: PcMachine, opts: GdbServerOptions): Pr
     wallMs: performance.now() - t0,
     virtualNs: machine.virtualNs,
   });
+  // The socket is polled between slices: a timer-free yield, so a guest
+  // running under the stub is not slowed by clamped setTimeout(0) waits.
+  const yieldPoint = new EventLoopYield();
+  try {
+    return await listenAndServe(machine, opts, slice, log, result, () => yieldPoint.next());
+  } finally {
+    yieldPoint.close();
+  }
+}
+
+async function listenAndServe(
+  machine: PcMachine,
+  opts: GdbServerOptions,
+  slice: number,
+  log: (line: string) => void,
+  result: (reason: StopReason) => RunResult,
+  tick: () => Promise<void>,
+): Promise<RunResult> {
   const host = opts.host ?? "127.0.0.1";
   const listener = Deno.listen({ hostname: host, port: opts.port, transport: "tcp" });
   const bound = listener.addr as Deno.NetAddr;
@@ -185,7 +200,7 @@ export async function runWithGdb(machine: PcMachine, opts: GdbServerOptions): Pr
   } finally {
     listener.close();
   }
-  return await serve(machine, new Wire(conn!), slice, log, result);
+  return await serve(machine, new Wire(conn!), slice, log, result, tick);
 }
 
 async function serve(
@@ -194,6 +209,7 @@ async function serve(
   slice: number,
   log: (line: string) => void,
   result: (reason: StopReason) => RunResult,
+  tick: () => Promise<void>,
 ): Promise<RunResult> {
   const cpu = machine.cpu;
   const traps = new DebugTraps(cpu, () => machine.breakRun());
