@@ -191,6 +191,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         memory: this.memory,
         exits: (exit) => this.bus.dispatch(exit),
         now: () => this.virtualNs,
+        stall: (ns) => this.#stall(ns),
         index,
         count,
       }));
@@ -345,6 +346,20 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         this.#idleNs += Math.max(0, this.clock.nextDeadline - this.virtualNs);
         this.clock.advanceTo(this.virtualNs);
       }
+    }
+  }
+
+  /**
+   * A vCPU stalled for `ns` (see `cpu/stall.ts`): the time retires nothing,
+   * like idle time. When it reaches a timer deadline the running vCPU stops
+   * at the end of the instruction, so the loop fires the timer there (its
+   * instruction limit counted 1 ns per instruction).
+   */
+  #stall(ns: number): void {
+    if (!(ns > 0)) return;
+    this.#idleNs += ns;
+    if (this.virtualNs >= this.clock.nextDeadline) {
+      (this.scheduler === undefined ? this.cpu : this.scheduler.current).requestStop();
     }
   }
 

@@ -17,6 +17,7 @@ import type { Insn } from "./icache.ts";
 import type { VmExit, VmxOperands } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, gp, ud, Vec } from "./fault.ts";
 import { offerExit, offerSimple } from "./exits.ts";
+import { CACHE_FLUSH_NS } from "./stall.ts";
 import { ea, eaLin, memRead, memWrite, readE, reg64, setReg, writeE } from "./regs.ts";
 import { canonical, sysRead, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
@@ -162,10 +163,15 @@ export function tooLong(): void {
   gp(0);
 }
 
-/** WBINVD/INVD (i.x: 0 wbinvd, 1 invd). */
+/**
+ * WBINVD/INVD (i.x: 0 wbinvd, 1 invd): no caches to flush, but the flush
+ * takes {@link CACHE_FLUSH_NS} of virtual time (a VM exit instead of the
+ * flush charges nothing).
+ */
 export function wbinvd(c: Cpu, i: Insn): void {
   needCpl0(c);
   offerSimple(c, i.x === 0 ? "wbinvd" : "invd", i.len);
+  c.stall(CACHE_FLUSH_NS);
 }
 
 // =====================================================================
