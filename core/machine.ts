@@ -224,8 +224,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
 
   /**
    * Virtual time in ns: instructions retired by all vCPUs plus time skipped
-   * while every vCPU was halted (see `core/smp_scheduler.ts` for why the
-   * sum).
+   * while every vCPU was halted and the vCPUs' stalls (see
+   * `core/smp_scheduler.ts` for why the sum, `core/clock.ts` for stalls).
    */
   get virtualNs(): number {
     return this.retired * this.#ns + this.#idleNs;
@@ -445,7 +445,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     }
   }
 
-  /** Time skipped while halted (for snapshots). */
+  /** Time that retired no instruction: skipped while halted, and stalls (for snapshots). */
   get idleNs(): number {
     return this.#idleNs;
   }
