@@ -17,7 +17,7 @@ import type { Insn } from "./icache.ts";
 import type { VmExit, VmxOperands } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, gp, ud, Vec } from "./fault.ts";
 import { offerExit, offerSimple } from "./exits.ts";
-import { CACHE_FLUSH_NS } from "./stall.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS } from "./stall.ts";
 import { ea, eaLin, memRead, memWrite, readE, reg64, setReg, writeE } from "./regs.ts";
 import { canonical, sysRead, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
@@ -124,9 +124,10 @@ export function hlt(c: Cpu, i: Insn): void {
 /** NOP, ENDBR, fences, prefetch-like hints. */
 export function nop(): void {}
 
-/** PAUSE. */
+/** PAUSE: a delay of {@link PAUSE_NS} of virtual time (none when it causes a VM exit). */
 export function pause(c: Cpu, i: Insn): void {
   offerSimple(c, "pause", i.len);
+  c.stall(PAUSE_NS);
 }
 
 /** CLFLUSH m8 (checks the address like a read). */

@@ -20,3 +20,13 @@
  * has no caches, so INVD (no write-back) costs the same walk.
  */
 export const CACHE_FLUSH_NS = 20_000;
+
+/**
+ * Virtual ns charged by PAUSE: the spin-wait hint that delays the next
+ * instruction. Intel's optimization reference manual gives its latency as
+ * about 10 cycles before the Skylake microarchitecture and up to 140 cycles
+ * from Skylake on; at the 1 GHz virtual TSC that is 140 ns. Spin loops that
+ * wait for a TSC deadline (`do pause while (rdtsc() < end)`) then take a
+ * few instructions per 140 ns, as on hardware, not 140 instructions.
+ */
+export const PAUSE_NS = 140;

@@ -1,5 +1,5 @@
 /**
- * Stalls (`cpu/stall.ts`): WBINVD costs CACHE_FLUSH_NS of virtual time on
+ * Stalls (`cpu/stall.ts`): WBINVD, INVD and PAUSE cost a fixed virtual time on
  * top of its 1 ns, the machine's clock and timers see it, a snapshot keeps
  * it, and both engines charge the same.
  */
@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { type PcMachine, restorePcMachine } from "../plugins/pc_machine.ts";
 import { pcBoard } from "../devices/board_pc.ts";
-import { CACHE_FLUSH_NS } from "../cpu/stall.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS } from "../cpu/stall.ts";
 import type { EngineKind } from "../plugins/pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 
@@ -18,38 +18,23 @@ const PER_ITERATION = 1 + 1 + 8 * 3 + 2;
 
 /**
  * mov ecx,N; L: wbinvd; mov edx,8; M: add eax,1; dec edx; jnz M; dec ecx;
- * jnz L; mov al,0; out 0xf4,al; hlt (`op` replaces WBINVD's second byte:
- * 0x09 WBINVD, 0x08 INVD). The inner loop is for the block compiler.
+ * jnz L; mov al,0; out 0xf4,al; hlt (`insn`, two bytes, replaces WBINVD).
+ * The inner loop is for the block compiler.
  */
-function flushLoop(n: number, op = 0x09): Uint8Array {
+function flushLoop(n: number, insn: readonly [number, number] = [0x0f, 0x09]): Uint8Array {
+  // deno-fmt-ignore
   return new Uint8Array([
-    0xb9,
-    n & 0xff,
-    (n >> 8) & 0xff,
-    0,
-    0,
-    0x0f,
-    op,
-    0xba,
-    8,
-    0,
-    0,
-    0,
-    0x83,
-    0xc0,
-    0x01,
-    0x4a,
-    0x75,
-    0xfa,
-    0x49,
-    0x75,
-    0xf0,
-    0xb0,
-    0x00,
-    0xe6,
-    0xf4,
-    0xf4,
-  ]); // deno-fmt-ignore
+    0xb9, n & 0xff, (n >> 8) & 0xff, 0, 0, // mov ecx,n
+    insn[0], insn[1], //                      L: wbinvd
+    0xba, 8, 0, 0, 0, //                      mov edx,8
+    0x83, 0xc0, 0x01, //                      M: add eax,1
+    0x4a, //                                  dec edx
+    0x75, 0xfa, //                            jnz M
+    0x49, //                                  dec ecx
+    0x75, 0xf0, //                            jnz L
+    0xb0, 0x00, 0xe6, 0xf4, //                mov al,0; out 0xf4,al
+    0xf4, //                                  hlt
+  ]);
 }
 
 function boot(code: Uint8Array, engine: EngineKind = "interp"): PcMachine {
@@ -58,15 +43,21 @@ function boot(code: Uint8Array, engine: EngineKind = "interp"): PcMachine {
   return m;
 }
 
-for (const [name, op] of [["WBINVD", 0x09], ["INVD", 0x08]] as const) {
-  Deno.test(`stall: each ${name} advances virtual time by CACHE_FLUSH_NS beyond its instruction`, () => {
-    const m = boot(flushLoop(5, op));
+const STALLS = [
+  ["WBINVD", [0x0f, 0x09], CACHE_FLUSH_NS],
+  ["INVD", [0x0f, 0x08], CACHE_FLUSH_NS],
+  ["PAUSE", [0xf3, 0x90], PAUSE_NS],
+] as const;
+
+for (const [name, insn, cost] of STALLS) {
+  Deno.test(`stall: each ${name} advances virtual time by its stall (${cost} ns) beyond its instruction`, () => {
+    const m = boot(flushLoop(5, insn));
     const r = m.run({ maxInstructions: 1000 });
     assert.deepEqual(r.reason, { kind: "exit", status: 1 });
     // mov, the iterations, mov and out.
     assert.equal(r.totalInstructions, 1 + 5 * PER_ITERATION + 2);
-    assert.equal(m.idleNs, 5 * CACHE_FLUSH_NS, "no halt: all the extra time is the flushes'");
-    assert.equal(r.virtualNs, r.totalInstructions + 5 * CACHE_FLUSH_NS);
+    assert.equal(m.idleNs, 5 * cost, "no halt: all the extra time is the stalls'");
+    assert.equal(r.virtualNs, r.totalInstructions + 5 * cost);
     m.dispose();
   });
 }
