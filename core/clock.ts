@@ -9,7 +9,8 @@
  * machine skips time forward to the next timer deadline.
  *
  * Stalls: a few instructions cost a fixed extra time on top of that
- * (`cpu/stall.ts`: WBINVD and INVD, a cache flush, `CACHE_FLUSH_NS`). The
+ * (`cpu/stall.ts`: WBINVD and INVD, a cache flush, `CACHE_FLUSH_NS`; PAUSE,
+ * `PAUSE_NS`). The
  * vCPU charges it through its engine environment's `stall(ns)` when the
  * instruction completes; the machine adds it to the same counter as idle
  * time (`Machine.idleNs`, time that retires no instruction), so snapshots
