@@ -138,3 +138,19 @@ Deno.test("stall: the interpreter and the block compiler count the same instruct
   assert.equal(runs[0].compiled, 0);
   assert.ok(runs[1].compiled > 0, "the loop ran compiled");
 });
+
+Deno.test("stall: with two vCPUs the stall advances the shared clock and a timer due in it fires after it", () => {
+  const m = createMachine({ memoryMiB: 16, vmx: false, smp: 2 });
+  bootFlat(m, [{ addr: BASE, data: flushLoop(5) }], BASE, "protected32");
+  assert.ok(m.scheduler !== undefined);
+  let firedAt = -1;
+  m.clock.schedule(m.virtualNs + 10, () => {
+    firedAt = m.cpus[0].retired;
+  }, "test");
+  const r = m.run({ maxInstructions: 1000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: 1 });
+  assert.equal(m.cpus[1].retired, 0, "the AP waits for a SIPI");
+  assert.equal(r.virtualNs, r.totalInstructions + 5 * CACHE_FLUSH_NS);
+  assert.equal(firedAt, 2, "after mov and the first WBINVD");
+  m.dispose();
+});
