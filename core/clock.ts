@@ -8,6 +8,21 @@
  * nanoseconds (default 1: a 1 GHz virtual CPU). When the vCPU halts, the
  * machine skips time forward to the next timer deadline.
  *
+ * Stalls: a few instructions cost a fixed extra time on top of that
+ * (`cpu/stall.ts`: WBINVD and INVD, a cache flush, `CACHE_FLUSH_NS`; PAUSE,
+ * `PAUSE_NS`). The vCPU charges it through its engine environment's
+ * `stall(ns)` when the instruction completes; the machine adds it to the
+ * same counter as idle time (`Machine.idleNs`, time that retires no
+ * instruction), so snapshots keep it with no field of their own and a
+ * restored run continues identically. Both engines charge it in the same
+ * instruction handler, so counts and time agree. A stall that reaches a
+ * timer deadline ends the run slice after the instruction (the slice's
+ * limit was counted in instructions), so the timer fires at that boundary,
+ * as an interrupt due during a long instruction is taken when it
+ * completes. With several vCPUs the stall advances the one shared clock
+ * (see `core/smp_scheduler.ts`).
+ * Instruction budgets (`maxInstructions`) count instructions, not time.
+ *
  * @module
  */
 
@@ -42,7 +57,8 @@ export class VirtualClock {
   /** Called when a newly scheduled timer becomes the earliest deadline. */
   onDeadlineChanged: () => void = () => {};
   /**
-   * The machine's live virtual time (retired instructions plus idle time).
+   * The machine's live virtual time (retired instructions plus idle time
+   * and stalls).
    * Between the run loop's updates `now` follows it, so a device read in the
    * middle of a run slice sees time move instruction by instruction.
    */

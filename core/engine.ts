@@ -50,6 +50,12 @@ export interface EngineEnvironment<M> {
   exits(exit: VmExit): ExitDisposition;
   /** Virtual time in ns. */
   now(): number;
+  /**
+   * Charge `ns` of virtual time beyond the current instruction's own (a
+   * stall, such as a cache flush): the machine adds it to the time that
+   * retires nothing, as it does for idle time (see `core/clock.ts`).
+   */
+  stall(ns: number): void;
   /** This vCPU's index in the machine (its APIC id; 0 is the boot vCPU). */
   readonly index: number;
   /** Number of vCPUs in the machine. */

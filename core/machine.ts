@@ -192,6 +192,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         memory: this.memory,
         exits: (exit) => this.bus.dispatch(exit),
         now: () => this.virtualNs,
+        stall: (ns) => this.#stall(ns),
         index,
         count,
       }));
@@ -224,8 +225,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
 
   /**
    * Virtual time in ns: instructions retired by all vCPUs plus time skipped
-   * while every vCPU was halted (see `core/smp_scheduler.ts` for why the
-   * sum).
+   * while every vCPU was halted and the vCPUs' stalls (see
+   * `core/smp_scheduler.ts` for why the sum, `core/clock.ts` for stalls).
    */
   get virtualNs(): number {
     return this.retired * this.#ns + this.#idleNs;
@@ -354,6 +355,20 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     }
   }
 
+  /**
+   * A vCPU stalled for `ns` (see `cpu/stall.ts`): the time retires nothing,
+   * like idle time. When it reaches a timer deadline the running vCPU stops
+   * at the end of the instruction, so the loop fires the timer there (its
+   * instruction limit counted 1 ns per instruction).
+   */
+  #stall(ns: number): void {
+    if (!(ns > 0)) return;
+    this.#idleNs += ns;
+    if (this.virtualNs >= this.clock.nextDeadline) {
+      (this.scheduler === undefined ? this.cpu : this.scheduler.current).requestStop();
+    }
+  }
+
   /** Whether a maskable interrupt cannot wake the halted vCPU (RFLAGS.IF=0, no external-interrupt exiting). */
   #interruptsMasked(): boolean {
     const c = this.cpu;
@@ -436,7 +451,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     }
   }
 
-  /** Time skipped while halted (for snapshots). */
+  /** Time that retired no instruction: skipped while halted, and stalls (for snapshots). */
   get idleNs(): number {
     return this.#idleNs;
   }

@@ -15,7 +15,9 @@
  *   vCPUs (and so is every aligned access).
  * - Virtual time is the number of instructions retired by all vCPUs (times
  *   the machine's ns per instruction) plus time skipped while every vCPU
- *   was halted. It is a function of the retired counts alone; with N busy
+ *   was halted, plus the fixed stalls of slow instructions (a stall of one
+ *   vCPU advances the shared clock; the others do not run meanwhile). It
+ *   is a function of the retired instructions alone; with N busy
  *   vCPUs each sees the clock advance N ns per instruction of its own (N
  *   vCPUs share one 1 GHz instruction stream), and all vCPUs read one TSC.
  * - When N turns in a row retire nothing, every vCPU is halted: the

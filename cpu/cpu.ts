@@ -53,6 +53,12 @@ export interface CpuOptions {
   exits: (exit: VmExit) => ExitDisposition;
   /** Virtual time in ns (TSC = ns, a 1 GHz clock). */
   now: () => number;
+  /**
+   * Charge virtual time beyond one instruction's own (a stall: see
+   * `cpu/stall.ts`). Without it, stalls are not counted (a bare vCPU whose
+   * `now` follows its retired count alone).
+   */
+  stall?: (ns: number) => void;
   /** CPUID model (default: {@link defaultModel}). */
   model?: CpuModel;
   /** APIC id (the vCPU's index; default 0, the boot vCPU). Other vCPUs power up waiting for a SIPI. */
@@ -221,6 +227,8 @@ export class Cpu implements CpuEngine {
   readonly exits: (exit: VmExit) => ExitDisposition;
   /** Virtual time source. */
   readonly now: () => number;
+  /** Charge a stall's virtual time (see {@link CpuOptions.stall}). */
+  readonly stall: (ns: number) => void;
   /** CPUID model. */
   readonly model: CpuModel;
   /** Interrupt source (PIC/LAPIC). */
@@ -340,6 +348,7 @@ export class Cpu implements CpuEngine {
     this.memory = opts.memory;
     this.exits = opts.exits;
     this.now = opts.now;
+    this.stall = opts.stall ?? (() => {});
     this.model = opts.model ?? defaultModel();
     this.apicId = opts.apicId ?? 0;
     this.cpuCount = opts.cpuCount ?? 1;

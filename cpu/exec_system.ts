@@ -17,6 +17,7 @@ import type { Insn } from "./icache.ts";
 import type { VmExit, VmxOperands } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, gp, ud, Vec } from "./fault.ts";
 import { offerExit, offerSimple } from "./exits.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS } from "./stall.ts";
 import { ea, eaLin, memRead, memWrite, readE, reg64, setReg, writeE } from "./regs.ts";
 import { canonical, sysRead, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
@@ -123,9 +124,10 @@ export function hlt(c: Cpu, i: Insn): void {
 /** NOP, ENDBR, fences, prefetch-like hints. */
 export function nop(): void {}
 
-/** PAUSE. */
+/** PAUSE: a delay of {@link PAUSE_NS} of virtual time (none when it causes a VM exit). */
 export function pause(c: Cpu, i: Insn): void {
   offerSimple(c, "pause", i.len);
+  c.stall(PAUSE_NS);
 }
 
 /** CLFLUSH m8 (checks the address like a read). */
@@ -162,10 +164,15 @@ export function tooLong(): void {
   gp(0);
 }
 
-/** WBINVD/INVD (i.x: 0 wbinvd, 1 invd). */
+/**
+ * WBINVD/INVD (i.x: 0 wbinvd, 1 invd): no caches to flush, but the flush
+ * takes {@link CACHE_FLUSH_NS} of virtual time (a VM exit instead of the
+ * flush charges nothing).
+ */
 export function wbinvd(c: Cpu, i: Insn): void {
   needCpl0(c);
   offerSimple(c, i.x === 0 ? "wbinvd" : "invd", i.len);
+  c.stall(CACHE_FLUSH_NS);
 }
 
 // =====================================================================

@@ -53,6 +53,9 @@ export function makeCpu(mib = 8, model?: CpuModel): TestCpu {
       return t.onExit(e);
     },
     now: () => t.time.ns + t.cpu.retired,
+    stall: (ns) => {
+      t.time.ns += ns;
+    },
     model,
   });
   return t;

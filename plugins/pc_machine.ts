@@ -105,6 +105,7 @@ export function interpreterEngine(
       memory: env.memory,
       exits: env.exits,
       now: env.now,
+      stall: env.stall,
       model,
       apicId: env.index,
       cpuCount: env.count,

@@ -11,6 +11,7 @@ import type { Plugin } from "../../core/plugin.ts";
 import { VMX_STATS } from "../stats.ts";
 import { fieldOffset } from "../vmcs12/layout.ts";
 import { F } from "../vmcs12/fields.ts";
+import { CACHE_FLUSH_NS } from "../../cpu/stall.ts";
 
 const VMCALL = 18;
 
@@ -299,5 +300,50 @@ Deno.test("real CPU: an exception raised while delivering INT n exits with IDT-v
   r.m.savePluginStates();
   assert.equal(r.m.memory.read(vmcs + fieldOffset(F.VM_EXIT_INTR_ERROR_CODE), 4), 0x402);
   assert.equal(r.m.memory.read(vmcs + fieldOffset(F.IDT_VECTORING_INFO), 4), 0x80000480);
+  r.m.dispose();
+});
+
+Deno.test("real CPU: WBINVD's stall counts toward the preemption timer, so it expires after fewer L2 instructions", () => {
+  const timer = {
+    PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | PIN.PREEMPTION_TIMER,
+    VMX_PREEMPTION_TIMER_VALUE: 2000, // 2000 * 32 ns = 64 µs
+  };
+  // L: inc r9; wbinvd; jmp L   and the same with a 2-byte NOP for the flush.
+  const flush = runMini({ l2: "49ffc10f09ebf9", fields: timer, maxExits: 1 });
+  const nop = runMini({ l2: "49ffc16690ebf9", fields: timer, maxExits: 1 });
+  assert.equal(flush.exits[0].reason, 52);
+  assert.equal(nop.exits[0].reason, 52);
+  const r9 = (r: typeof flush) => r.m.cpu.gpr[18];
+  assert.equal(
+    r9(flush),
+    Math.ceil(64_000 / CACHE_FLUSH_NS),
+    "three flushes in, the fourth ran past",
+  );
+  assert.equal(flush.exits[0].rip, MINI.l2Code + 5, "right after a WBINVD");
+  assert.ok(r9(nop) > 21_000, `without flushes: ${r9(nop)} iterations of 3 ns`);
+  flush.m.dispose();
+  nop.m.dispose();
+});
+
+Deno.test("real CPU: a single-step trap due when the preemption timer expires is delivered first (SDM 26.5.1)", () => {
+  // L: wbinvd; jmp L with RFLAGS.TF and #DB intercepted; the timer (one
+  // bit-5 change away) expires during the first flush.
+  const r = runMini({
+    l2: "0f09ebfc",
+    fields: {
+      PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | PIN.PREEMPTION_TIMER,
+      VMX_PREEMPTION_TIMER_VALUE: 1,
+      VM_EXIT_CONTROLS: CAPS.exit.must1 | EXIT.HOST_ADDRESS_SPACE_SIZE | EXIT.SAVE_PREEMPTION_TIMER,
+      EXCEPTION_BITMAP: 1 << 1,
+      GUEST_RFLAGS: 0x102,
+    },
+    maxExits: 2,
+  });
+  assert.equal(r.exits[0].reason, 0, "the #DB of the WBINVD first");
+  assert.equal(r.exits[0].intrInfo, 0x80000301);
+  assert.equal(r.exits[0].qual & 0x4000, 0x4000, "BS");
+  assert.equal(r.exits[0].rip, MINI.l2Code + 2);
+  assert.equal(r.exits[1].reason, 52, "then the timer (saved as 0: it exits at the next entry)");
+  assert.equal(r.exits[1].rip, MINI.l2Code + 2);
   r.m.dispose();
 });

@@ -211,8 +211,19 @@ export function rearmPreemptionTimer(n: Nested, delay: number): void {
     if (!n.inL2) return;
     // The timer exit follows the delivery of the event injected at entry
     // (a value of 0 exits after injection, before any instruction: SDM 26.7.4).
-    n.vcpu.deliverQueuedInjection();
+    const v = n.vcpu;
+    v.deliverQueuedInjection();
     if (!n.inL2) return;
+    if (v.pendingDebugExceptions() !== 0 && (v.interruptibility & Interruptibility.MOV_SS) === 0) {
+      // Debug traps of the instruction that just completed (single-step,
+      // data breakpoints) take priority over the timer's VM exit (SDM Vol.
+      // 3C 26.5.1; 6.9 "traps on the previous instruction"): the vCPU
+      // delivers the #DB at this boundary, then offers the timer exit
+      // (unless the #DB itself caused a VM exit).
+      v.windowRequests |= WindowRequest.PREEMPTION_TIMER;
+      v.interruptStateChanged();
+      return;
+    }
     n.info.begin(Reason.PREEMPTION_TIMER);
     performVmExit(n, n.vcpu.rip);
   }, "vmx preemption timer");

@@ -1,0 +1,156 @@
+/**
+ * Stalls (`cpu/stall.ts`): WBINVD, INVD and PAUSE cost a fixed virtual time on
+ * top of its 1 ns, the machine's clock and timers see it, a snapshot keeps
+ * it, and both engines charge the same.
+ */
+import assert from "node:assert/strict";
+import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
+import { type PcMachine, restorePcMachine } from "../plugins/pc_machine.ts";
+import { pcBoard } from "../devices/board_pc.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS } from "../cpu/stall.ts";
+import type { EngineKind } from "../plugins/pc_machine.ts";
+import type { Plugin } from "../core/plugin.ts";
+
+const BASE = 0x100000;
+
+/** Instructions per iteration of {@link flushLoop}: the flush, mov, 8 * 3 inner, dec, jnz. */
+const PER_ITERATION = 1 + 1 + 8 * 3 + 2;
+
+/**
+ * mov ecx,N; L: wbinvd; mov edx,8; M: add eax,1; dec edx; jnz M; dec ecx;
+ * jnz L; mov al,0; out 0xf4,al; hlt (`insn`, two bytes, replaces WBINVD).
+ * The inner loop is for the block compiler.
+ */
+function flushLoop(n: number, insn: readonly [number, number] = [0x0f, 0x09]): Uint8Array {
+  // deno-fmt-ignore
+  return new Uint8Array([
+    0xb9, n & 0xff, (n >> 8) & 0xff, 0, 0, // mov ecx,n
+    insn[0], insn[1], //                      L: wbinvd
+    0xba, 8, 0, 0, 0, //                      mov edx,8
+    0x83, 0xc0, 0x01, //                      M: add eax,1
+    0x4a, //                                  dec edx
+    0x75, 0xfa, //                            jnz M
+    0x49, //                                  dec ecx
+    0x75, 0xf0, //                            jnz L
+    0xb0, 0x00, 0xe6, 0xf4, //                mov al,0; out 0xf4,al
+    0xf4, //                                  hlt
+  ]);
+}
+
+function boot(code: Uint8Array, engine: EngineKind = "interp"): PcMachine {
+  const m = createMachine({ memoryMiB: 16, vmx: false, engine });
+  bootFlat(m, [{ addr: BASE, data: code }], BASE, "protected32");
+  return m;
+}
+
+const STALLS = [
+  ["WBINVD", [0x0f, 0x09], CACHE_FLUSH_NS],
+  ["INVD", [0x0f, 0x08], CACHE_FLUSH_NS],
+  ["PAUSE", [0xf3, 0x90], PAUSE_NS],
+] as const;
+
+for (const [name, insn, cost] of STALLS) {
+  Deno.test(`stall: each ${name} advances virtual time by its stall (${cost} ns) beyond its instruction`, () => {
+    const m = boot(flushLoop(5, insn));
+    const r = m.run({ maxInstructions: 1000 });
+    assert.deepEqual(r.reason, { kind: "exit", status: 1 });
+    // mov, the iterations, mov and out.
+    assert.equal(r.totalInstructions, 1 + 5 * PER_ITERATION + 2);
+    assert.equal(m.idleNs, 5 * cost, "no halt: all the extra time is the stalls'");
+    assert.equal(r.virtualNs, r.totalInstructions + 5 * cost);
+    m.dispose();
+  });
+}
+
+Deno.test("stall: WBINVD at CPL 3 faults (#GP) and charges nothing", () => {
+  const seen: number[] = [];
+  const watcher: Plugin = {
+    name: "gp-watcher",
+    version: "1.0.0",
+    apiVersion: 1,
+    setup(ctx) {
+      ctx.exits.watchExceptions([13]);
+      ctx.exits.on("exception", (e) => {
+        seen.push(e.vector);
+        ctx.vcpu.rip += 2; // past the WBINVD
+        return "handled";
+      });
+    },
+  };
+  const m = createMachine({ memoryMiB: 16, vmx: false, plugins: [watcher] });
+  bootFlat(m, [{ addr: BASE, data: flushLoop(1) }], BASE, "protected32");
+  m.cpu.cpl = 3; // the privilege check reads CPL only
+  m.run({ maxInstructions: 2 });
+  assert.deepEqual(seen, [13]);
+  assert.equal(m.cpu.retired, 2, "the two MOVs retired; the faulting WBINVD did not");
+  assert.equal(m.idleNs, 0);
+  m.dispose();
+});
+
+Deno.test("stall: a timer due during a flush fires right after it, not instructions later", () => {
+  const m = boot(flushLoop(5));
+  let firedAt = -1;
+  let firedNs = -1;
+  m.clock.schedule(m.virtualNs + 10, (now) => {
+    firedAt = m.cpu.retired;
+    firedNs = now;
+  }, "test");
+  m.run({ maxInstructions: 1000 });
+  assert.equal(firedAt, 2, "after mov and the first WBINVD (the slice counted 10 instructions)");
+  assert.equal(firedNs, 10, "at its deadline");
+  m.dispose();
+});
+
+Deno.test("stall: a snapshot taken between flushes restores the time and continues identically", async () => {
+  const straight = boot(flushLoop(40));
+  const full = straight.run({ maxInstructions: 10_000 });
+  straight.dispose();
+
+  const first = boot(flushLoop(40));
+  const part = first.run({ maxInstructions: 16 * PER_ITERATION + 10 });
+  assert.equal(part.reason.kind, "budget");
+  assert.equal(first.idleNs, 17 * CACHE_FLUSH_NS, `idle ${first.idleNs}`);
+  const snap = await first.save();
+  first.dispose();
+
+  const second = await restorePcMachine(snap, { memoryMiB: 16, plugins: pcBoard() });
+  assert.equal(second.virtualNs, part.virtualNs);
+  const rest = second.run({ maxInstructions: 10_000 });
+  assert.deepEqual(rest.reason, full.reason);
+  assert.equal(rest.totalInstructions, full.totalInstructions);
+  assert.equal(rest.virtualNs, full.virtualNs);
+  assert.equal(second.idleNs, 40 * CACHE_FLUSH_NS);
+  second.dispose();
+});
+
+Deno.test("stall: the interpreter and the block compiler count the same instructions and time", () => {
+  const runs = (["interp", "jit"] as const).map((engine) => {
+    const m = boot(flushLoop(300), engine);
+    const r = m.run({ maxInstructions: 100_000 });
+    const compiled = m.cpu.jit?.compiledRetired ?? 0;
+    m.dispose();
+    return { reason: r.reason, n: r.totalInstructions, ns: r.virtualNs, compiled };
+  });
+  assert.deepEqual(runs[0].reason, { kind: "exit", status: 1 });
+  assert.equal(runs[1].n, runs[0].n);
+  assert.equal(runs[1].ns, runs[0].ns);
+  assert.equal(runs[0].ns, runs[0].n + 300 * CACHE_FLUSH_NS);
+  assert.equal(runs[0].compiled, 0);
+  assert.ok(runs[1].compiled > 0, "the loop ran compiled");
+});
+
+Deno.test("stall: with two vCPUs the stall advances the shared clock and a timer due in it fires after it", () => {
+  const m = createMachine({ memoryMiB: 16, vmx: false, smp: 2 });
+  bootFlat(m, [{ addr: BASE, data: flushLoop(5) }], BASE, "protected32");
+  assert.ok(m.scheduler !== undefined);
+  let firedAt = -1;
+  m.clock.schedule(m.virtualNs + 10, () => {
+    firedAt = m.cpus[0].retired;
+  }, "test");
+  const r = m.run({ maxInstructions: 1000 });
+  assert.deepEqual(r.reason, { kind: "exit", status: 1 });
+  assert.equal(m.cpus[1].retired, 0, "the AP waits for a SIPI");
+  assert.equal(r.virtualNs, r.totalInstructions + 5 * CACHE_FLUSH_NS);
+  assert.equal(firedAt, 2, "after mov and the first WBINVD");
+  m.dispose();
+});
