@@ -7,6 +7,7 @@
  */
 
 import { DEFAULT_ENGINE } from "../plugins/pc_machine.ts";
+import { DEFAULT_QUANTUM } from "../core/machine.ts";
 import { parseIntOption } from "../plugins/spec.ts";
 import { parseCpuSpec } from "./cpu_spec.ts";
 import { DEFAULT_GDB_ADDRESS, type GdbAddress, parseGdbAddress } from "../debug/gdb/address.ts";
@@ -360,7 +361,7 @@ export const OPTIONS: readonly OptionDef[] = [
     names: ["--quantum"],
     kind: "string",
     arg: "N",
-    help: "instructions a vCPU runs before the next vCPU's turn (default 1000)",
+    help: `instructions a vCPU runs before the next vCPU's turn (default ${DEFAULT_QUANTUM})`,
     apply: (o, v) => {
       const n = count(v, "--quantum");
       if (typeof n === "string") return n;
