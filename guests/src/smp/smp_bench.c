@@ -9,6 +9,7 @@
  */
 #include "../rt/rt.h"
 #include "../rt/io.h"
+#include "../bench/iterations.h"
 
 #define MAX_CPUS 16
 #define WORDS 8
@@ -22,19 +23,6 @@ static volatile uint32_t finished;
 static uint32_t iterations;
 static uint64_t arrays[MAX_CPUS][WORDS];
 static uint64_t checksums[MAX_CPUS];
-
-static uint32_t parse_iterations(const char *s) {
-  const char *key = "iterations=";
-  for (; s && *s; s++) {
-    const char *p = s, *k = key;
-    while (*k && *p == *k) p++, k++;
-    if (*k) continue;
-    uint32_t n = 0;
-    while (*p >= '0' && *p <= '9') n = n * 10 + (uint32_t)(*p++ - '0');
-    return n;
-  }
-  return 1000000;
-}
 
 /* One vCPU's share: the W1 loop on its own array, folded into a checksum. */
 static void run_share(uint32_t id) {
@@ -62,7 +50,7 @@ static void send_ipi(uint32_t dest, uint32_t icr) {
 int kmain(uint32_t magic, uint32_t mbi_addr) {
   const struct multiboot_info *mbi = (const struct multiboot_info *)(uintptr_t)mbi_addr;
   const char *cmdline = magic == 0x2badb002 && (mbi->flags & 4) ? (const char *)(uintptr_t)mbi->cmdline : 0;
-  iterations = parse_iterations(cmdline);
+  iterations = parse_iterations(cmdline, 1000000);
   outw(0x510, 0x05); /* fw_cfg: CPU count */
   uint32_t ncpus = inb(0x511) | (inb(0x511) << 8);
   if (ncpus < 1 || ncpus > MAX_CPUS) {
