@@ -78,6 +78,11 @@ export interface GuestPhysicalTranslator {
 export interface VcpuVirtualization {
   /** Added to virtual time to give the TSC (as a number of ticks). */
   tscOffset: number;
+  /**
+   * Charge `ns` of virtual time that retires no instruction (a stall, see
+   * `cpu/stall.ts`): the VMX plugin charges the latency of a VM exit.
+   */
+  readonly stall: (ns: number) => void;
   /** Which window exits the CPU offers in non-root operation (see {@link WindowRequest}); call `interruptStateChanged()` after setting. */
   windowRequests: number;
   /** The guest-physical translator used in non-root operation, or null for identity. */

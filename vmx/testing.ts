@@ -109,6 +109,12 @@ export interface FakeVcpuOptions {
  * `memory`, pages in {@link faultPages} raise #PF on access.
  */
 export class FakeVcpu implements Vcpu {
+  /** Virtual ns charged through {@link FakeVcpu.stall}. */
+  stalledNs = 0;
+  /** Record a stall (the fake has no clock). */
+  readonly stall = (ns: number): void => {
+    this.stalledNs += ns;
+  };
   /** GPR halves. */
   readonly gpr: Uint32Array = new Uint32Array(32);
   /** RIP. */

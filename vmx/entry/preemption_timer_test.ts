@@ -9,6 +9,7 @@ import { EXIT, PIN } from "../controls.ts";
 import { CAPS } from "./check_controls.ts";
 import { entryFixture, GUEST_RIP } from "./testing.ts";
 import { offerL2 } from "../testing.ts";
+import { VM_EXIT_NS } from "../exit/vmexit.ts";
 
 function timerFixture(value: number) {
   const f = entryFixture();
@@ -54,4 +55,30 @@ Deno.test("preemption timer: an earlier exit saves the bit-5 transitions still t
   });
   assert.equal(f.h.vcpu.nonRoot, false);
   assert.equal(f.get("VMX_PREEMPTION_TIMER_VALUE"), 7);
+});
+
+Deno.test("preemption timer: a VM exit right after entry has counted the exit's latency (VM_EXIT_NS)", () => {
+  const f = timerFixture(10);
+  const clock = f.n.clock!;
+  // The fake vCPU's stalls advance this clock, as the machine's do.
+  (f.h.vcpu as { stall: (ns: number) => void }).stall = (ns) => clock.advanceTo(clock.now + ns);
+  clock.advanceTo(3000 * 32 + 1);
+  f.launch();
+  // No L2 instruction retires: the first one exits (CPUID).
+  f.h.vcpu.rip = GUEST_RIP + 2;
+  offerL2(f.h, {
+    level: 2,
+    kind: "cpuid",
+    instructionLength: 2,
+    leaf: 0,
+    subleaf: 0,
+    eax: 0,
+    ebx: 0,
+    ecx: 0,
+    edx: 0,
+  });
+  assert.equal(f.h.vcpu.nonRoot, false);
+  const expected = Math.ceil(((3000 + 10) * 32 - (3000 * 32 + 1 + VM_EXIT_NS)) / 32);
+  assert.equal(f.get("VMX_PREEMPTION_TIMER_VALUE"), expected);
+  assert.ok(expected < 10, "the saved value is below the value loaded");
 });

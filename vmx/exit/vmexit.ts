@@ -35,6 +35,17 @@ function leaveNonRoot(n: Nested): void {
   n.injectedPending = false;
 }
 
+/**
+ * Virtual ns a VM exit takes (a fixed stall, like WBINVD's in
+ * `cpu/stall.ts`). On Intel processors a VM exit and the VM entry that
+ * resumes the guest take several hundred cycles together; 250 ns at the
+ * 1 GHz virtual TSC is the exit's share. Without it an exit right after
+ * VM entry took no time at all, so a saved VMX-preemption timer value
+ * could be the value loaded (the timer counts TSC bit-X changes, SDM
+ * 26.5.1), which no processor shows.
+ */
+export const VM_EXIT_NS = 250;
+
 /** TSC as L1 sees it (IA32_TSC in the MSR-store list is stored without L2's offset). */
 function l1Tsc(n: Nested): bigint {
   return n.vcpu.readTsc() - BigInt(Math.trunc(n.inL2 ? n.l2TscDelta : 0));
@@ -49,6 +60,9 @@ export function performVmExit(n: Nested, rip: number): void {
   const v = n.vcpu;
   const d = n.d;
   const info = n.info;
+  // The exit's latency passes before the guest state is saved, so a
+  // VMX-preemption timer saved by this exit has counted it.
+  v.stall(VM_EXIT_NS);
   // An exit during delivery of the event injected at entry reports it as
   // IDT-vectoring information (SDM 28.2.4).
   if (
