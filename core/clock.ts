@@ -10,8 +10,10 @@
  *
  * Stalls: a few instructions cost a fixed extra time on top of that
  * (`cpu/stall.ts`: WBINVD and INVD, a cache flush, `CACHE_FLUSH_NS`; PAUSE,
- * `PAUSE_NS`). The vCPU charges it through its engine environment's
- * `stall(ns)` when the instruction completes; the machine adds it to the
+ * `PAUSE_NS`), and so does a VM exit from L2 (`VM_EXIT_NS` in
+ * `vmx/exit/vmexit.ts`, charged before the guest state is saved). The vCPU
+ * charges it through its engine environment's `stall(ns)` when the
+ * instruction completes; the machine adds it to the
  * same counter as idle time (`Machine.idleNs`, time that retires no
  * instruction), so snapshots keep it with no field of their own and a
  * restored run continues identically. Both engines charge it in the same

@@ -1,0 +1,50 @@
+/**
+ * Claims of README.md that name values or output of the code: the demo's
+ * transcript (its guest lines, not the host's timings), the default
+ * scheduling quantum, the stall figures of virtual time, and the command
+ * CI runs for the Linux boot.
+ */
+import assert from "node:assert/strict";
+import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
+import { DEFAULT_QUANTUM } from "../core/machine.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS } from "../cpu/stall.ts";
+import { VM_EXIT_NS } from "../vmx/exit/vmexit.ts";
+
+const root = new URL("../", import.meta.url);
+const README = Deno.readTextFileSync(new URL("README.md", root));
+
+Deno.test("README: the demo transcript's guest lines are what the demo prints", async () => {
+  const block = README.split("```text\n")[1].split("```")[0];
+  const guestLines = block.split("\n").filter((l) => /^(L1|L2|ok \d|# |1\.\.)/.test(l));
+  assert.ok(guestLines.length > 30, `${guestLines.length} lines`);
+  let out = "";
+  const dec = new TextDecoder();
+  const m = createMachine({ memoryMiB: 128, serial: (b) => (out += dec.decode(b)) });
+  bootKernel(m, await Deno.readFile(new URL("guests/build/demo.elf", root)));
+  m.run({ maxInstructions: 50_000_000 });
+  m.dispose();
+  const printed = out.split("\n").map((l) => l.trimEnd());
+  assert.deepEqual(
+    guestLines,
+    printed.filter((l) => guestLines.includes(l)),
+  );
+});
+
+Deno.test("README: the --quantum row names the default quantum", () => {
+  const row = README.split("\n").find((l) => l.includes("`--quantum N`"));
+  assert.ok(row !== undefined);
+  assert.match(row, new RegExp(`\\(${DEFAULT_QUANTUM}\\)`));
+});
+
+Deno.test("README: the stall figures are the constants' values", () => {
+  const text = README.replace(/\s+/g, " ");
+  assert.ok(text.includes(`\`CACHE_FLUSH_NS\`, ${CACHE_FLUSH_NS / 1000} µs`), "CACHE_FLUSH_NS");
+  assert.ok(text.includes(`\`PAUSE_NS\`, ${PAUSE_NS} ns`), "PAUSE_NS");
+  assert.ok(text.includes(`\`VM_EXIT_NS\`, ${VM_EXIT_NS} ns`), "VM_EXIT_NS");
+});
+
+Deno.test("README: CI runs the Linux boot with its snapshot check, as the README says", () => {
+  assert.match(README, /CI runs `deno task linux --pvh --check-snapshot`/);
+  const ci = Deno.readTextFileSync(new URL(".ci/run", root));
+  assert.match(ci, /task linux --pvh --check-snapshot/);
+});
