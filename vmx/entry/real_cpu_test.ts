@@ -6,12 +6,13 @@
 import assert from "node:assert/strict";
 import { MINI, runMini } from "./testing_cpu.ts";
 import { CAPS } from "./check_controls.ts";
-import { EXIT, PIN, PROC } from "../controls.ts";
+import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { VMX_STATS } from "../stats.ts";
 import { fieldOffset } from "../vmcs12/layout.ts";
 import { F } from "../vmcs12/fields.ts";
 import { CACHE_FLUSH_NS } from "../../cpu/stall.ts";
+import { VM_EXIT_NS } from "../exit/vmexit.ts";
 
 const VMCALL = 18;
 
@@ -323,6 +324,23 @@ Deno.test("real CPU: WBINVD's stall counts toward the preemption timer, so it ex
   assert.ok(r9(nop) > 21_000, `without flushes: ${r9(nop)} iterations of 3 ns`);
   flush.m.dispose();
   nop.m.dispose();
+});
+
+Deno.test("real CPU: a WBINVD that exits to L1 charges the VM exit's latency, not the cache flush's", () => {
+  // L2: wbinvd (WBINVD exiting) against L2: cpuid (always exits); the mini L1 then stops.
+  const proc2 = {
+    CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS,
+    SECONDARY_VM_EXEC_CONTROL: PROC2.WBINVD_EXITING,
+  };
+  const wbinvd = runMini({ l2: "0f09f4", fields: proc2, maxExits: 1 });
+  const cpuid = runMini({ l2: "0fa2f4", fields: proc2, maxExits: 1 });
+  assert.equal(wbinvd.exits[0].reason, 54);
+  assert.equal(cpuid.exits[0].reason, 10);
+  const stalled = (r: typeof wbinvd) => r.m.virtualNs - r.m.retired;
+  assert.equal(stalled(wbinvd), stalled(cpuid), "both: only the VM exit's stall");
+  assert.ok(stalled(wbinvd) >= VM_EXIT_NS && stalled(wbinvd) < CACHE_FLUSH_NS);
+  wbinvd.m.dispose();
+  cpuid.m.dispose();
 });
 
 Deno.test("real CPU: a single-step trap due when the preemption timer expires is delivered first (SDM 26.5.1)", () => {
