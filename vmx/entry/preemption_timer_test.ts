@@ -22,6 +22,22 @@ function timerFixture(value: number) {
   return f;
 }
 
+/** L2's CPUID at GUEST_RIP (2 bytes) exits to L1. */
+function exitByCpuid(f: ReturnType<typeof timerFixture>): void {
+  f.h.vcpu.rip = GUEST_RIP + 2;
+  offerL2(f.h, {
+    level: 2,
+    kind: "cpuid",
+    instructionLength: 2,
+    leaf: 0,
+    subleaf: 0,
+    eax: 0,
+    ebx: 0,
+    ecx: 0,
+    edx: 0,
+  });
+}
+
 Deno.test("preemption timer: entered between two TSC bit-5 transitions, it expires at the aligned deadline", () => {
   const f = timerFixture(10);
   const clock = f.n.clock!;
@@ -41,18 +57,7 @@ Deno.test("preemption timer: an earlier exit saves the bit-5 transitions still t
   clock.advanceTo(2000 * 32 + 5);
   f.launch();
   clock.advanceTo(2003 * 32 + 31); // three transitions seen, seven to come
-  f.h.vcpu.rip = GUEST_RIP + 2;
-  offerL2(f.h, {
-    level: 2,
-    kind: "cpuid",
-    instructionLength: 2,
-    leaf: 0,
-    subleaf: 0,
-    eax: 0,
-    ebx: 0,
-    ecx: 0,
-    edx: 0,
-  });
+  exitByCpuid(f);
   assert.equal(f.h.vcpu.nonRoot, false);
   assert.equal(f.get("VMX_PREEMPTION_TIMER_VALUE"), 7);
 });
@@ -65,18 +70,7 @@ Deno.test("preemption timer: a VM exit right after entry has counted the exit's 
   clock.advanceTo(3000 * 32 + 1);
   f.launch();
   // No L2 instruction retires: the first one exits (CPUID).
-  f.h.vcpu.rip = GUEST_RIP + 2;
-  offerL2(f.h, {
-    level: 2,
-    kind: "cpuid",
-    instructionLength: 2,
-    leaf: 0,
-    subleaf: 0,
-    eax: 0,
-    ebx: 0,
-    ecx: 0,
-    edx: 0,
-  });
+  exitByCpuid(f);
   assert.equal(f.h.vcpu.nonRoot, false);
   const expected = Math.ceil(((3000 + 10) * 32 - (3000 * 32 + 1 + VM_EXIT_NS)) / 32);
   assert.equal(f.get("VMX_PREEMPTION_TIMER_VALUE"), expected);
