@@ -23,6 +23,7 @@ import { Alu } from "./alu/mod.ts";
 import { FpuState } from "./fpu/state.ts";
 import { ABANDON, CpuFault } from "./fault.ts";
 import { type CpuModel, defaultModel } from "./model.ts";
+import { vendorFlagsOf } from "./alu/vendor_flags.ts";
 import type { PhysMem } from "./memory.ts";
 import type { PagingContext, WalkResult } from "../mm/paging_types.ts";
 import { Mmu, type MmuMemory } from "../mm/mmu.ts";
@@ -350,6 +351,9 @@ export class Cpu implements CpuEngine {
     this.now = opts.now;
     this.stall = opts.stall ?? (() => {});
     this.model = opts.model ?? defaultModel();
+    // Undefined flags follow the model's vendor (and family), fixed for the
+    // vCPU's life: handlers are chosen for it when instructions are decoded.
+    this.alu.useVendorFlags(vendorFlagsOf(this.model));
     this.apicId = opts.apicId ?? 0;
     this.cpuCount = opts.cpuCount ?? 1;
     this.threadsPerCore = opts.threadsPerCore ?? 1;
@@ -631,6 +635,12 @@ export class Cpu implements CpuEngine {
           break;
         case 53:
           // NOP, ENDBR, fences: nothing to do.
+          break;
+        case 54:
+          H.shiftR32IKeep(this, i);
+          break;
+        case 55:
+          H.shiftR64IKeep(this, i);
           break;
         default:
           i.h(this, i);

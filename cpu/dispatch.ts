@@ -3,7 +3,10 @@
  * to its handler once, when it enters the decoded-instruction cache, and
  * fills the handler-specific `x`/`y` fields. Register and memory forms of
  * hot instructions get separate handlers so the hot path has no
- * reg/mem branch.
+ * reg/mem branch. Where the hot forms' undefined flags depend on the
+ * vendor profile (vendor_flags.ts), the profile picks the handler: the
+ * choice is made once per decoded instruction, so no handler tests the
+ * vendor when it runs.
  *
  * @module
  */
@@ -24,9 +27,21 @@ import * as F from "./hot_alu.ts";
 import * as H from "./hot_mov_shift_jcc.ts";
 import { selectSse } from "./sse/select.ts";
 import * as X87 from "./fpu/mod.ts";
+import type { VendorFlags } from "./alu/vendor_flags.ts";
 
-/** Choose the handler for `i` and set `i.x`/`i.y`. */
-export function selectHandler(i: Insn): Handler {
+/**
+ * The hot shift-by-immediate handlers for profile `v`: the AMD recording's
+ * (AF set, OF computed), Intel family 6's (AF and multi-bit OF kept), or
+ * none (another profile: the general handler, through the ALU).
+ */
+function hotShifts(v: VendorFlags): readonly [Handler, Handler] | null {
+  if (v.shiftAf === "set" && v.multiBitOf === "formula") return [H.shiftR32I, H.shiftR64I];
+  if (v.shiftAf === "keep" && v.multiBitOf === "keep") return [H.shiftR32IKeep, H.shiftR64IKeep];
+  return null;
+}
+
+/** Choose the handler for `i` (undefined flags as profile `v` says) and set `i.x`/`i.y`. */
+export function selectHandler(i: Insn, v: VendorFlags): Handler {
   const op = i.op;
   i.x = 0;
   i.y = 0;
@@ -64,10 +79,10 @@ export function selectHandler(i: Insn): Handler {
     i.x = k >> 2;
     const form = k & 3;
     i.y = (form & 2 ? 1 : 0) | (form & 1 ? 0 : 2);
-    if (form === 1 && reg && i.opSize === 32 && (i.x === 0 || i.x === 1 || i.x >= 4)) {
-      return H.shiftR32I;
-    }
-    if (form === 1 && reg && i.opSize === 64 && (i.x >= 4 || i.x < 2)) return H.shiftR64I;
+    const hot = hotShifts(v);
+    if (hot === null || form !== 1 || !reg || (i.x === 2 || i.x === 3)) return A.shift;
+    if (i.opSize === 32) return hot[0];
+    if (i.opSize === 64) return hot[1];
     return A.shift;
   }
   switch (op) {
@@ -143,9 +158,9 @@ export function selectHandler(i: Insn): Handler {
     }
     case Op.IMUL_GvEvI:
       i.y = 1;
-      return reg && i.opSize >= 32 ? H.imulR : A.imul2;
+      return reg && i.opSize >= 32 && v.mulFlags === "keep" ? H.imulR : A.imul2;
     case Op.IMUL_GvEv:
-      return reg && i.opSize >= 32 ? H.imulR : A.imul2;
+      return reg && i.opSize >= 32 && v.mulFlags === "keep" ? H.imulR : A.imul2;
     // ---- data movement ----
     case Op.MOV_EvGv:
       if (reg) return D.movRR;

@@ -10,11 +10,19 @@ import { type Handler, Insn, prepare } from "./icache.ts";
 import { hotId } from "./hot_table.ts";
 import * as A from "./exec_alu.ts";
 import * as F from "./hot_alu.ts";
+import * as H from "./hot_mov_shift_jcc.ts";
+import {
+  AMD_ZEN,
+  INTEL_CORE2,
+  INTEL_NETBURST,
+  INTEL_P6,
+  type VendorFlags,
+} from "./alu/vendor_flags.ts";
 
-function handlerOf(bytes: number[], bits: 32 | 64 = 64): Handler {
+function handlerOf(bytes: number[], bits: 32 | 64 = 64, v: VendorFlags = AMD_ZEN): Handler {
   const i = new Insn();
   decodeBytes(new Uint8Array(bytes), 0, bits, i);
-  prepare(i, bits);
+  prepare(i, bits, v);
   assert.equal(i.len, bytes.length, `decoded ${bytes.map((b) => b.toString(16))} whole`);
   return i.h;
 }
@@ -68,4 +76,28 @@ Deno.test("dispatch: two-operand ALU register forms get the generated handlers, 
 
 Deno.test("dispatch: every generated handler is hot (has a run-loop id)", () => {
   for (const h of F.GENERATED_HANDLERS) assert.ok(hotId(h) > 0, h.name);
+});
+
+Deno.test("dispatch: the vendor profile picks the hot shift and IMUL handlers, the same for the ALU ops", () => {
+  const shl = [0xc1, 0xe1, 0x03]; // shl ecx, 3
+  const ror = [0x48, 0xc1, 0xc9, 0x07]; // ror rcx, 7
+  const rcl = [0xc1, 0xd1, 0x03]; // rcl ecx, 3: never hot
+  const imul = [0x0f, 0xaf, 0xc8]; // imul ecx, eax
+  const add = [0x01, 0xc8]; // add eax, ecx
+  const rows: [VendorFlags, Handler, Handler, Handler][] = [
+    [AMD_ZEN, H.shiftR32I, H.shiftR64I, H.imulR],
+    [INTEL_P6, H.shiftR32IKeep, H.shiftR64IKeep, H.imulR],
+    [INTEL_CORE2, H.shiftR32IKeep, H.shiftR64IKeep, H.imulR],
+    // NetBurst clears AF after shifts and sets SF/ZF/PF after IMUL: the
+    // general handlers, through the ALU's profile.
+    [INTEL_NETBURST, A.shift, A.shift, A.imul2],
+  ];
+  for (const [v, s32, s64, im] of rows) {
+    assert.equal(handlerOf(shl, 64, v), s32, `${v.name} shl`);
+    assert.equal(handlerOf(ror, 64, v), s64, `${v.name} ror`);
+    assert.equal(handlerOf(rcl, 64, v), A.shift, `${v.name} rcl`);
+    assert.equal(handlerOf(imul, 64, v), im, `${v.name} imul`);
+    assert.equal(handlerOf(add, 64, v), F.addRR32, `${v.name} add`);
+  }
+  assert.ok(hotId(H.shiftR32IKeep) > 0 && hotId(H.shiftR64IKeep) > 0, "the Intel forms are hot");
 });

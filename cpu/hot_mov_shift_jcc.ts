@@ -26,9 +26,15 @@ import { jcc } from "./exec_control.ts";
 const TMASK = TLB_SIZE - 1;
 /** Shift AF (undefined in the SDM; set on the recording CPU, see alu/shift.ts). */
 const AF = 0x10;
+const OF = 0x800;
 const CF_OF = 0x801;
 
-/** ROL/ROR/SHL/SHR/SAR r32, imm (i.x: 0 rol, 1 ror, 4 shl, 5 shr, 6 sar). */
+/**
+ * ROL/ROR/SHL/SHR/SAR r32, imm (i.x: 0 rol, 1 ror, 4 shl, 5 shr, 6 sar),
+ * for the profiles that set AF and compute OF for every count (the AMD
+ * recording; vendor_flags.ts). {@link shiftR32IKeep} is the Intel family 6
+ * form.
+ */
 export function shiftR32I(c: Cpu, i: Insn): void {
   const g = c.gpr;
   const d = i.rm << 1;
@@ -76,7 +82,7 @@ export function shiftR32I(c: Cpu, i: Insn): void {
   u.overlayFlags(CF_OF, cf | (of !== 0 ? 0x800 : 0));
 }
 
-/** ROL/ROR/SHL/SHR/SAR r64, imm (i.x: 0 rol, 1 ror, 4 shl, 5 shr, 6 sar). */
+/** ROL/ROR/SHL/SHR/SAR r64, imm (i.x as in {@link shiftR32I}; its profiles). */
 export function shiftR64I(c: Cpu, i: Insn): void {
   const g = c.gpr;
   const d = i.rm << 1;
@@ -158,6 +164,137 @@ export function shiftR64I(c: Cpu, i: Insn): void {
   g[d] = r;
   g[d + 1] = rh;
   u.overlayFlags(CF_OF, cf | (of !== 0 ? 0x800 : 0));
+}
+
+/**
+ * {@link shiftR32I} for the profiles that keep AF, and OF for a count
+ * above 1, unchanged (Intel family 6; vendor_flags.ts).
+ */
+export function shiftR32IKeep(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const d = i.rm << 1;
+  const n = i.imm & 0x1f;
+  const a = g[d];
+  g[d + 1] = 0;
+  if (n === 0) return;
+  const u = c.alu;
+  const k = i.x;
+  if (k >= 4) {
+    let r: number;
+    let f: number;
+    if (k === 4) {
+      r = (a << n) >>> 0;
+      f = (a >>> (32 - n)) & 1;
+      if (n === 1 && ((r >>> 31) ^ f) !== 0) f |= OF;
+    } else if (k === 5) {
+      r = a >>> n;
+      f = ((a >>> (n - 1)) & 1) | (n === 1 && (a >>> 31) !== 0 ? OF : 0);
+    } else {
+      r = ((a | 0) >> n) >>> 0;
+      f = ((a | 0) >> (n - 1)) & 1;
+    }
+    f |= u.kept(n === 1 ? AF : AF | OF);
+    u.kind = K_LOGIC;
+    u.size = 4;
+    u.res = r;
+    u.resH = 0;
+    u.fx = f;
+    g[d] = r;
+    return;
+  }
+  let r: number;
+  let cf: number;
+  let of: number;
+  if (k === 0) {
+    r = ((a << n) | (a >>> (32 - n))) >>> 0;
+    cf = r & 1;
+    of = (r >>> 31) ^ cf;
+  } else {
+    r = ((a >>> n) | (a << (32 - n))) >>> 0;
+    cf = r >>> 31;
+    of = cf ^ ((r >>> 30) & 1);
+  }
+  g[d] = r;
+  if (n === 1) u.overlayFlags(CF_OF, cf | (of !== 0 ? OF : 0));
+  else u.overlayFlags(1, cf);
+}
+
+/** {@link shiftR64I} for the profiles of {@link shiftR32IKeep}. */
+export function shiftR64IKeep(c: Cpu, i: Insn): void {
+  const g = c.gpr;
+  const d = i.rm << 1;
+  const n = i.imm & 0x3f;
+  if (n === 0) return;
+  const lo = g[d];
+  const hi = g[d + 1];
+  const u = c.alu;
+  const k = i.x;
+  let r: number;
+  let rh: number;
+  if (k >= 4) {
+    let f: number;
+    if (k === 4) {
+      f = n > 32 ? (lo >>> (64 - n)) & 1 : (hi >>> (32 - n)) & 1;
+      if (n < 32) {
+        rh = ((hi << n) | (lo >>> (32 - n))) >>> 0;
+        r = (lo << n) >>> 0;
+      } else {
+        rh = (lo << (n - 32)) >>> 0;
+        r = 0;
+      }
+      if (n === 1 && ((rh >>> 31) ^ f) !== 0) f |= OF;
+    } else {
+      f = n <= 32 ? (lo >>> (n - 1)) & 1 : (hi >>> (n - 33)) & 1;
+      if (k === 5) {
+        if (n < 32) {
+          rh = hi >>> n;
+          r = ((lo >>> n) | (hi << (32 - n))) >>> 0;
+        } else {
+          rh = 0;
+          r = hi >>> (n - 32);
+        }
+        if (n === 1 && (hi >>> 31) !== 0) f |= OF;
+      } else if (n < 32) {
+        rh = ((hi | 0) >> n) >>> 0;
+        r = ((lo >>> n) | (hi << (32 - n))) >>> 0;
+      } else {
+        rh = ((hi | 0) >> 31) >>> 0;
+        r = ((hi | 0) >> (n - 32)) >>> 0;
+      }
+    }
+    f |= u.kept(n === 1 ? AF : AF | OF);
+    u.kind = K_LOGIC;
+    u.size = 8;
+    u.res = r;
+    u.resH = rh;
+    u.fx = f;
+    g[d] = r;
+    g[d + 1] = rh;
+    return;
+  }
+  if (n === 32) {
+    r = hi;
+    rh = lo;
+  } else {
+    const m = n & 31;
+    const x = n < 32 ? lo : hi;
+    const y = n < 32 ? hi : lo;
+    if (k === 0) {
+      rh = ((y << m) | (x >>> (32 - m))) >>> 0;
+      r = ((x << m) | (y >>> (32 - m))) >>> 0;
+    } else {
+      r = ((x >>> m) | (y << (32 - m))) >>> 0;
+      rh = ((y >>> m) | (x << (32 - m))) >>> 0;
+    }
+  }
+  g[d] = r;
+  g[d + 1] = rh;
+  const cf = k === 0 ? r & 1 : rh >>> 31;
+  if (n > 1) u.overlayFlags(1, cf);
+  else {
+    const of = k === 0 ? (rh >>> 31) ^ cf : cf ^ ((rh >>> 30) & 1);
+    u.overlayFlags(CF_OF, cf | (of !== 0 ? OF : 0));
+  }
 }
 
 /**

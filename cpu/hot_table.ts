@@ -72,6 +72,8 @@ const HOT: readonly Handler[] = [
   F.testRI8,
   H.movzxR8,
   Y.nop,
+  H.shiftR32IKeep,
+  H.shiftR64IKeep,
 ];
 
 /** The run loop's direct-dispatch id for handler `h` (0 if it is not hot). */

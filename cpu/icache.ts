@@ -18,6 +18,7 @@ import { Acc, dropWriteFrame } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { selectHandler } from "./dispatch.ts";
 import { hotId } from "./hot_table.ts";
+import type { VendorFlags } from "./alu/vendor_flags.ts";
 import type { JitBlock } from "./jit/block.ts";
 
 /** An instruction handler: executes `i` on `cpu` (RIP already points past it). */
@@ -150,7 +151,7 @@ export function fetchInsn(cpu: Cpu): Insn {
   } finally {
     fCpu = null;
   }
-  prepare(i, bits);
+  prepare(i, bits, cpu.alu.vendor);
   if (o + i.len > 4096) {
     // Cache it with the frame of its tail; a write to that frame drops this page too.
     const f2 = Math.floor((fPa + (4096 - o)) / 4096);
@@ -180,8 +181,11 @@ function debugFetched(
   return t;
 }
 
-/** Fill the engine's derived fields and choose the handler. */
-export function prepare(i: Insn, bits: number): void {
+/**
+ * Fill the engine's derived fields and choose the handler (for the
+ * undefined-flag profile `v`, the vCPU's `alu.vendor`).
+ */
+export function prepare(i: Insn, bits: number, v: VendorFlags): void {
   i.ipMask = bits === 16 ? 0xffff : bits === 32 ? -1 : 0;
   i.osz = i.opSize >> 3;
   const hi = i.dispHi | 0;
@@ -193,6 +197,6 @@ export function prepare(i: Insn, bits: number): void {
     else if (i.addrSize === 64 && i.ripRel !== 0 && i.index < 0) i.eaMode = 3;
     else if (i.addrSize === 64 && i.base >= 0 && i.index >= 0) i.eaMode = 4;
   }
-  i.h = selectHandler(i);
+  i.h = selectHandler(i, v);
   i.f = hotId(i.h);
 }

@@ -8,15 +8,32 @@
  *    `undefinedFlags` (cpu/alu/undefined_flags.ts, a documented table) are
  *    excluded, as are results the SDM leaves undefined (`undefinedResult`).
  * 2. same CPU: when the vectors were recorded on the CPU family the ALU
- *    models (AMD family 25), everything is compared, undefined flags and
- *    undefined results included.
+ *    models exactly (AMD family 25, the "amd-zen" vendor profile, chosen
+ *    from the file's header as a vCPU chooses it from its model),
+ *    everything is compared, undefined flags and undefined results
+ *    included.
+ * The architectural check also runs under every other vendor profile
+ * (cpu/alu/vendor_flags.ts): they differ only where the SDM says undefined.
  * Also checks `cond()` against the materialized flags for all 16 conditions.
  */
 import assert from "node:assert/strict";
 import { Alu } from "../cpu/alu/alu.ts";
 import { ARITH_FLAGS, evalCond } from "../cpu/alu/flags.ts";
 import { type AluMnemonic, undefinedFlags, undefinedResult } from "../cpu/alu/undefined_flags.ts";
-import { type AluVector, loadAluVectors, parseAluVectors } from "./data/alu_vectors.ts";
+import {
+  type AluVector,
+  loadAluVectors,
+  parseAluVectors,
+  recordingModel,
+} from "./data/alu_vectors.ts";
+import {
+  AMD_ZEN,
+  INTEL_CORE2,
+  INTEL_NETBURST,
+  INTEL_P6,
+  type VendorFlags,
+  vendorFlagsOf,
+} from "../cpu/alu/vendor_flags.ts";
 
 /** Result of replaying one vector, in the recorder's register terms. */
 interface Outcome {
@@ -213,8 +230,10 @@ function replay(alu: Alu, v: AluVector): Outcome {
 
 const file = loadAluVectors();
 const vectors = file.vectors;
-/** The ALU models undefined flags of this CPU family (AMD family 19h = 25). */
-const sameCpu = file.cpu["vendor_id"] === "AuthenticAMD" && file.cpu["cpu family"] === "25";
+/** The vendor profile of the recording CPU, as a vCPU with its model would choose it. */
+const recorded = vendorFlagsOf(recordingModel(file));
+/** The profile reproduces this CPU family exactly (AMD family 19h = 25). */
+const sameCpu = recorded === AMD_ZEN && file.cpu["cpu family"] === "25";
 
 function hex(lo: number, hi: number): string {
   return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, "0");
@@ -224,8 +243,9 @@ function hex(lo: number, hi: number): string {
 function check(
   strict: boolean,
   list: AluVector[] = vectors,
+  vendor: VendorFlags = recorded,
 ): { failures: string[]; groups: Map<string, number>; n: number } {
-  const alu = new Alu();
+  const alu = new Alu(vendor);
   const failures: string[] = [];
   const groups = new Map<string, number>();
   let n = 0;
@@ -287,6 +307,76 @@ Deno.test("alu vectors: file is present and large", () => {
 Deno.test("alu vectors: results and SDM-defined flags match the hardware", () => {
   const r = check(false);
   assert.equal(r.groups.size, 0, report(r));
+});
+
+for (const v of [AMD_ZEN, INTEL_P6, INTEL_CORE2, INTEL_NETBURST]) {
+  Deno.test(`alu vectors: the ${v.name} profile keeps every SDM-defined flag and result`, () => {
+    const r = check(false, vectors, v);
+    assert.equal(r.groups.size, 0, report(r));
+  });
+}
+
+/**
+ * Where each Intel profile departs from the AMD recording on the recorded
+ * inputs, per instruction (every size): the flags that differ somewhere,
+ * and "result" for a differing undefined result. Spelled out from the table
+ * in cpu/alu/vendor_flags.ts, so a profile that changes nothing (or too
+ * much) fails here.
+ */
+const DEPARTS: Record<string, Record<string, string>> = {
+  "intel-p6": {
+    "aaa": "SF OF",
+    "aas": "OF SF PF",
+    "bsf bsr": "CF PF AF SF OF",
+    "daa das": "OF",
+    "div idiv": "PF AF ZF SF",
+    "rol ror": "OF",
+    "shl shr sar": "AF OF",
+    // SHLD's top bits come from b in both 16-bit strings, so its SF agrees.
+    "shld": "CF PF AF ZF OF result",
+    "shrd": "CF PF AF ZF SF OF result",
+  },
+  "intel-netburst": {
+    "aaa": "ZF SF OF",
+    "aas": "PF ZF SF OF",
+    "daa das": "OF",
+    "div idiv": "PF AF ZF SF",
+    "mul imul1 imul": "PF AF ZF SF",
+    "shl shr sar shld shrd": "AF",
+  },
+};
+DEPARTS["intel-core2"] = DEPARTS["intel-p6"];
+
+for (const v of [INTEL_P6, INTEL_CORE2, INTEL_NETBURST]) {
+  Deno.test(`alu vectors: the ${v.name} profile departs from the recording exactly where documented`, () => {
+    const alu = new Alu(v);
+    const got = new Map<string, Set<string>>();
+    for (const x of vectors) {
+      const o = replay(alu, x);
+      const names = FLAG_NAMES.filter(([b]) => ((o.flags ^ x.fout) & b) !== 0).map(([, n]) => n);
+      if (o.r1Lo !== x.r1Lo || o.r1Hi !== x.r1Hi || o.r2Lo !== x.r2Lo || o.r2Hi !== x.r2Hi) {
+        names.push("result");
+      }
+      if (names.length === 0) continue;
+      const set = got.get(x.op) ?? new Set<string>();
+      for (const n of names) set.add(n);
+      got.set(x.op, set);
+    }
+    const order = [...FLAG_NAMES.map(([, n]) => n), "result"];
+    const want = new Map<string, string>();
+    for (const [ops, flags] of Object.entries(DEPARTS[v.name])) {
+      const sorted = flags.split(" ").sort((a, b) => order.indexOf(a) - order.indexOf(b));
+      for (const op of ops.split(" ")) want.set(op, sorted.join(" "));
+    }
+    const have = new Map(
+      [...got].map(([op, set]) => [op, order.filter((n) => set.has(n)).join(" ")]),
+    );
+    assert.deepEqual(Object.fromEntries(have), Object.fromEntries(want));
+  });
+}
+
+Deno.test("alu vectors: the recording CPU's model selects the AMD profile", () => {
+  assert.equal(recorded, AMD_ZEN, `header ${JSON.stringify(file.cpu)}`);
 });
 
 Deno.test({

@@ -16,9 +16,11 @@
  * Flags are lazy: a flag-producing operation records its kind, size,
  * operands and result; {@link Alu.getFlags}, {@link Alu.cf} and
  * {@link Alu.cond} compute only what is asked for. Where the SDM leaves a
- * flag undefined, the ALU reproduces what the recording CPU did (see
- * `tools/alu-vectors/README.md`; the recording CPU is named in the header of
- * `tests/data/alu_vectors.txt`).
+ * flag undefined, the ALU follows its vendor profile ({@link Alu.vendor},
+ * `vendor_flags.ts`): by default the AMD CPU the hardware vectors were
+ * recorded on (see `tools/alu-vectors/README.md`; the recording CPU is
+ * named in the header of `tests/data/alu_vectors.txt`); a vCPU sets the
+ * profile of its CPU model once, when it is created.
  *
  * @module
  */
@@ -28,6 +30,7 @@ import * as shifts from "./shift.ts";
 import * as muldiv from "./muldiv.ts";
 import * as bits from "./bits.ts";
 import * as decimal from "./decimal.ts";
+import { AMD_ZEN, type VendorFlags } from "./vendor_flags.ts";
 
 /** Lazy-state kind: all six flags are in `fx`. */
 export const K_EAGER = 0;
@@ -49,7 +52,11 @@ const SIGN_BIT = new Int32Array([0, 7, 15, 0, 31, 0, 0, 0, 31]);
 /** Left shift that moves a size-bit value's sign bit to bit 31 (for signed compares). */
 const SIGN_SHL = new Int32Array([0, 24, 16, 0, 0, 0, 0, 0, 0]);
 
-/** The AF value AND/OR/XOR/TEST leave (undefined by the SDM; the recording CPU clears it). */
+/**
+ * The AF value AND/OR/XOR/TEST leave: undefined by the SDM, 0 on the
+ * recording CPU and on every Intel core sandpile.org lists (so in every
+ * profile, see vendor_flags.ts).
+ */
 const LOGIC_AF = 0;
 
 /**
@@ -91,6 +98,29 @@ export class Alu {
   resH = 0;
   /** Eager flags (K_EAGER), CF (K_INC/K_DEC) or CF|AF|OF (K_LOGIC). */
   fx = 0;
+
+  // ---- undefined-flag profile (vendor_flags.ts), fixed per vCPU ----
+  /** The vendor profile of the flags the SDM leaves undefined. */
+  vendor: VendorFlags = AMD_ZEN;
+  /** AF a shift with a nonzero count sets (AF or 0; 0 also when it keeps AF). */
+  shiftAf: number = AF;
+  /** AF if shifts keep it, else 0. */
+  shiftKeepAf = 0;
+  /** OF if shifts and rotates by more than 1 keep it, else 0. */
+  keepMultiOf = 0;
+
+  /** Create an ALU following `vendor` where the SDM says undefined (default: the AMD recording). */
+  constructor(vendor: VendorFlags = AMD_ZEN) {
+    this.useVendorFlags(vendor);
+  }
+
+  /** Follow `vendor` from now on (a vCPU calls this once, from its CPU model). */
+  useVendorFlags(vendor: VendorFlags): void {
+    this.vendor = vendor;
+    this.shiftAf = vendor.shiftAf === "set" ? AF : 0;
+    this.shiftKeepAf = vendor.shiftAf === "keep" ? AF : 0;
+    this.keepMultiOf = vendor.multiBitOf === "keep" ? OF : 0;
+  }
 
   // =====================================================================
   // Flag access
@@ -254,6 +284,29 @@ export class Alu {
     return (((size === 8 ? this.resH : this.res) >>> SIGN_BIT[size]) & 1) !== 0;
   }
 
+  /**
+   * The current flags ANDed with `mask`, computed from the lazy state
+   * without materializing the others when `mask` is AF alone.
+   */
+  kept(mask: number): number {
+    const k = this.kind;
+    if (k === K_EAGER || k === K_LOGIC) return this.fx & mask;
+    if (mask === AF) return (this.a ^ this.b ^ this.res) & AF;
+    return this.getFlags() & mask;
+  }
+
+  /**
+   * CF|AF|OF of a shift (SHL SHR SAR SHLD SHRD) by the nonzero masked
+   * count `n`, given its CF and the OF of the count-1 formula: AF and, for
+   * n > 1, OF as the vendor profile says (set, clear, or kept from the
+   * current flags). Call it before recording the shift's result.
+   */
+  shiftFlags(cf: number, of: number, n: number): number {
+    const keep = this.shiftKeepAf | (n > 1 ? this.keepMultiOf : 0);
+    const f = cf | this.shiftAf | (of & ~keep);
+    return keep === 0 ? f : f | this.kept(keep);
+  }
+
   // =====================================================================
   // Recording helpers for the other ALU modules (not for the engine)
   // =====================================================================
@@ -277,6 +330,17 @@ export class Alu {
       : this.getFlags() & (CF | AF | OF) & ~mask;
     this.fx = keep | bits;
     this.kind = K_LOGIC;
+  }
+
+  /**
+   * Flags of MUL/IMUL: CF = OF = `over`; SF, ZF, AF, PF unchanged or, if
+   * the vendor profile says so, SF/ZF/PF of the low half `lo`/`hi` (the
+   * destination; `hi` only for size 8) with AF = 0. Internal to the ALU
+   * modules.
+   */
+  mulFlags(size: number, lo: number, hi: number, over: boolean): void {
+    if (this.vendor.mulFlags === "keep") this.overlayFlags(CF | OF, over ? CF | OF : 0);
+    else this.setResult(size, lo, size === 8 ? hi : 0, over ? CF | OF : 0);
   }
 
   /**
@@ -432,7 +496,7 @@ export class Alu {
   // AND OR XOR TEST NOT
   // =====================================================================
 
-  /** AND: returns a & b; CF = OF = 0, AF as the recording CPU (0). */
+  /** AND: returns a & b; CF = OF = 0, AF = 0 (undefined; 0 in every profile). */
   and(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
     const r = (aLo & bLo) >>> 0;
     this.kind = K_LOGIC;
@@ -443,7 +507,7 @@ export class Alu {
     return r;
   }
 
-  /** OR: returns a | b; CF = OF = 0, AF as the recording CPU (0). */
+  /** OR: returns a | b; CF = OF = 0, AF = 0 (undefined; 0 in every profile). */
   or(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
     const r = (aLo | bLo) >>> 0;
     this.kind = K_LOGIC;
@@ -454,7 +518,7 @@ export class Alu {
     return r;
   }
 
-  /** XOR: returns a ^ b; CF = OF = 0, AF as the recording CPU (0). */
+  /** XOR: returns a ^ b; CF = OF = 0, AF = 0 (undefined; 0 in every profile). */
   xor(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
     const r = (aLo ^ bLo) >>> 0;
     this.kind = K_LOGIC;
@@ -491,7 +555,7 @@ export class Alu {
    * One-operand MUL: unsigned a * b (a is AL/AX/EAX/RAX). Returns the low
    * half (AL/AX/EAX/low 32 of RAX; high 32 of RAX in {@link Alu.hi}); the
    * upper half goes to {@link Alu.dx} / {@link Alu.dxHi} (AH/DX/EDX/RDX).
-   * CF = OF = (upper half != 0); SF/ZF/AF/PF as the recording CPU.
+   * CF = OF = (upper half != 0); SF/ZF/AF/PF as the vendor profile says.
    */
   mul(size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
     return muldiv.mul(this, size, aLo, aHi, bLo, bHi, false);
@@ -514,7 +578,7 @@ export class Alu {
       // The double product is exact whenever it fits in 53 bits, and when it
       // does not it cannot equal the 32-bit truncation: so this is OF.
       const lo = Math.imul(aLo, bLo);
-      this.overlayFlags(CF | OF, (aLo | 0) * (bLo | 0) !== lo ? CF | OF : 0);
+      this.mulFlags(4, lo >>> 0, 0, (aLo | 0) * (bLo | 0) !== lo);
       return lo >>> 0;
     }
     if (size === 8 && (aHi | 0) === (aLo | 0) >> 31 && (bHi | 0) === (bLo | 0) >> 31) {
@@ -522,7 +586,7 @@ export class Alu {
       // bits (no overflow); its high half is recovered as in the 32-bit MUL.
       const lo = Math.imul(aLo, bLo) >>> 0;
       this.hi = Math.round(((aLo | 0) * (bLo | 0) - lo) / 0x100000000) >>> 0;
-      this.overlayFlags(CF | OF, 0);
+      this.mulFlags(8, lo, this.hi, false);
       return lo;
     }
     return muldiv.imul(this, size, aLo, aHi, bLo, bHi);
@@ -534,7 +598,7 @@ export class Alu {
    * in {@link Alu.quot}/{@link Alu.quotHi} and the remainder in
    * {@link Alu.rem}/{@link Alu.remHi}; returns 1 if the engine must raise
    * #DE (divisor 0 or quotient too large), leaving registers and flags alone.
-   * Flags after a successful divide are as the recording CPU leaves them.
+   * Flags after a successful divide are as the vendor profile says.
    */
   div(
     size: number,
@@ -679,7 +743,7 @@ export class Alu {
     return bits.popcnt(this, size, aLo, aHi);
   }
 
-  /** BSWAP (size 4 or 8; size 2 gives what the recording CPU gives). Flags unchanged. */
+  /** BSWAP (size 4 or 8; size 2 gives what the recording CPU gives, in every profile). Flags unchanged. */
   bswap(size: number, aLo: number, aHi: number): number {
     return bits.bswap(this, size, aLo, aHi);
   }

@@ -4,11 +4,15 @@
  * "BSWAP", Vol. 2B "LZCNT", "POPCNT", "TZCNT".
  *
  * Flags the SDM leaves undefined, as the recording CPU (AMD family 19h) sets
- * them (verified by tests/alu_vectors_test.ts):
- * - BT/BTS/BTR/BTC: only CF changes (OF, SF, AF, PF and ZF unchanged).
+ * them (verified by tests/alu_vectors_test.ts), and where the ALU's vendor
+ * profile (vendor_flags.ts) says otherwise:
+ * - BT/BTS/BTR/BTC: only CF changes (OF, SF, AF, PF and ZF unchanged), in
+ *   every profile.
  * - BSF/BSR: CF = OF = SF = AF = 0; PF from the result index (see below).
- * - TZCNT/LZCNT: PF = SF = AF = 0, OF unchanged.
- * - BSWAP with a 16-bit operand: the low 16 bits become 0.
+ *   Intel family 6 changes only ZF.
+ * - TZCNT/LZCNT: PF = SF = AF = 0, OF unchanged (every profile: no Intel
+ *   data).
+ * - BSWAP with a 16-bit operand: the low 16 bits become 0 (every profile).
  *
  * @module
  */
@@ -54,15 +58,26 @@ function ctz32(x: number): number {
   return x === 0 ? 32 : 31 - Math.clz32(x & -x);
 }
 
+/**
+ * Flags of BSF/BSR with result index `r` (-1: zero source): ZF = (r < 0);
+ * the others 0 with PF of the index (of 0 for a zero source), or unchanged
+ * when the vendor profile keeps them (Intel family 6).
+ */
+function scanFlags(alu: Alu, r: number): void {
+  const zf = r < 0 ? ZF : 0;
+  if (alu.vendor.bitScan === "keep") alu.setFlags((alu.getFlags() & ~ZF) | zf);
+  else alu.setFlags(zf | PARITY[r < 0 ? 0 : r]);
+}
+
 /** BSF: index of the lowest set bit, or -1 (ZF=1, destination unchanged) if zero. */
 export function bsf(alu: Alu, size: number, aLo: number, aHi: number): number {
   const hi = size === 8 ? aHi : 0;
   if ((aLo | hi) === 0) {
-    alu.setFlags(ZF | PARITY[0]);
+    scanFlags(alu, -1);
     return -1;
   }
   const r = aLo !== 0 ? ctz32(aLo) : 32 + ctz32(hi);
-  alu.setFlags(PARITY[r]);
+  scanFlags(alu, r);
   alu.hi = 0;
   return r;
 }
@@ -71,11 +86,11 @@ export function bsf(alu: Alu, size: number, aLo: number, aHi: number): number {
 export function bsr(alu: Alu, size: number, aLo: number, aHi: number): number {
   const hi = size === 8 ? aHi : 0;
   if ((aLo | hi) === 0) {
-    alu.setFlags(ZF | PARITY[0]);
+    scanFlags(alu, -1);
     return -1;
   }
   const r = hi !== 0 ? 63 - Math.clz32(hi) : 31 - Math.clz32(aLo);
-  alu.setFlags(PARITY[r]);
+  scanFlags(alu, r);
   alu.hi = 0;
   return r;
 }

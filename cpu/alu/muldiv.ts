@@ -3,10 +3,13 @@
  * {@link Alu}, on 32-bit halves without BigInt. SDM Vol. 2A "MUL", "IMUL",
  * "DIV", "IDIV".
  *
- * Flags the SDM leaves undefined, as the recording CPU (AMD family 19h) sets
- * them (verified by tests/alu_vectors_test.ts):
- * - MUL/IMUL: SF, ZF, AF, PF unchanged.
- * - DIV/IDIV: CF and OF unchanged, SF = ZF = PF = 0, AF = 1.
+ * Flags the SDM leaves undefined follow the ALU's vendor profile
+ * (vendor_flags.ts). On the recording CPU (AMD family 19h, verified by
+ * tests/alu_vectors_test.ts):
+ * - MUL/IMUL: SF, ZF, AF, PF unchanged (also Intel family 6; family 15
+ *   sets SF/ZF/PF from the low half and clears AF).
+ * - DIV/IDIV: CF and OF unchanged, SF = ZF = PF = 0, AF = 1 (Intel: all
+ *   six unchanged).
  *
  * @module
  */
@@ -88,11 +91,6 @@ export function imul64Over(aL: number, aH: number, bL: number, bH: number): bool
   return upL !== ext || upH !== ext;
 }
 
-/** Set CF and OF to `c`, keep SF/ZF/AF/PF (recorded MUL/IMUL behaviour). */
-function setMulFlags(alu: Alu, c: boolean): void {
-  alu.overlayFlags(CF | OF, c ? CF | OF : 0);
-}
-
 /**
  * One-operand MUL (`signed` false) or IMUL (true): returns the low half,
  * upper half in alu.dx / alu.dxHi, 64-bit low half's high word in alu.hi.
@@ -156,7 +154,7 @@ export function mul(
     alu.dx = upL;
     alu.dxHi = upH;
   }
-  setMulFlags(alu, over);
+  alu.mulFlags(size, lo, alu.hi, over);
   return lo;
 }
 
@@ -237,8 +235,13 @@ function divU128by64(
   W[3] = rH;
 }
 
-/** Flags after a successful DIV/IDIV on the recording CPU: CF/OF kept, SF=ZF=PF=0, AF=1. */
+/**
+ * Flags after a successful DIV/IDIV: on the recording CPU CF/OF kept,
+ * SF=ZF=PF=0, AF=1; on Intel ("keep") none changes (sandpile.org's P6 and
+ * P4 columns).
+ */
 function setDivFlags(alu: Alu): void {
+  if (alu.vendor.divFlags === "keep") return;
   alu.setFlags((alu.getFlags() & (CF | OF)) | AF);
 }
 

@@ -7,19 +7,21 @@
  * masked count of 0 changes nothing (flags included). RCL/RCR then take the
  * count mod 9 (8-bit) or mod 17 (16-bit).
  *
- * Flags the SDM leaves undefined are set as the recording CPU (AMD family
- * 19h) does, verified by tests/alu_vectors_test.ts:
- * - SHL/SHR/SAR/SHLD/SHRD with a nonzero count set AF = 1.
+ * Flags the SDM leaves undefined follow the ALU's vendor profile
+ * (vendor_flags.ts, which cites the sources). On the recording CPU (AMD
+ * family 19h), verified by tests/alu_vectors_test.ts:
+ * - SHL/SHR/SAR/SHLD/SHRD with a nonzero count set AF = 1 (Intel family 6
+ *   keeps AF, family 15 clears it: {@link Alu.shiftFlags}).
  * - OF for counts > 1 follows the count-1 formula of each instruction,
- *   applied to the final result (documented per function).
+ *   applied to the final result (documented per function); Intel family 6
+ *   keeps OF instead, for the rotates ROL/ROR too.
+ * - RCL/RCR and SHL/SHR of a byte or word by more than its width: as
+ *   recorded in every profile (no Intel data; vendor_flags.ts FALLBACK).
  *
  * @module
  */
 import type { Alu } from "./alu.ts";
-import { AF, CF, MASK, OF } from "./flags.ts";
-
-/** AF value that shifts with a nonzero count leave (undefined in the SDM; 1 on the recording CPU). */
-const SHIFT_AF = AF;
+import { CF, MASK, OF } from "./flags.ts";
 
 /** Bit `i` (0..63) of the 64-bit value hi:lo. */
 function bit64(lo: number, hi: number, i: number): number {
@@ -82,7 +84,7 @@ export function shl(alu: Alu, size: number, aLo: number, aHi: number, count: num
     r >>>= 0;
   }
   const of = (msb(size, r, rh) ^ cf) !== 0 ? OF : 0;
-  alu.setResult(size, r, rh, cf | SHIFT_AF | of);
+  alu.setResult(size, r, rh, alu.shiftFlags(cf, of, n));
   return r;
 }
 
@@ -105,7 +107,7 @@ export function shr(alu: Alu, size: number, aLo: number, aHi: number, count: num
     r = aLo >>> n;
   }
   const of = msb(size, aLo, aHi) !== 0 && n === 1 ? OF : 0;
-  alu.setResult(size, r, rh, cf | SHIFT_AF | of);
+  alu.setResult(size, r, rh, alu.shiftFlags(cf, of, n));
   return r;
 }
 
@@ -129,13 +131,17 @@ export function sar(alu: Alu, size: number, aLo: number, aHi: number, count: num
     cf = (s >> (n - 1)) & 1;
     r = ((s >> n) & MASK[size]) >>> 0;
   }
-  alu.setResult(size, r, rh, cf | SHIFT_AF);
+  alu.setResult(size, r, rh, alu.shiftFlags(cf, 0, n));
   return r;
 }
 
-/** Replace CF and OF only, keeping the other flags (rotates). */
-function setCfOf(alu: Alu, cf: number, of: number): void {
-  alu.overlayFlags(CF | OF, cf | (of !== 0 ? OF : 0));
+/**
+ * Replace CF and OF only, keeping the other flags (rotates); with a masked
+ * count `n` above 1 a profile may keep OF as well.
+ */
+function setCfOf(alu: Alu, cf: number, of: number, n: number): void {
+  if (n > 1 && alu.keepMultiOf !== 0) alu.overlayFlags(CF, cf);
+  else alu.overlayFlags(CF | OF, cf | (of !== 0 ? OF : 0));
 }
 
 /** ROL. CF = LSB(result); OF = MSB(result) XOR CF. */
@@ -165,7 +171,7 @@ export function rol(alu: Alu, size: number, aLo: number, aHi: number, count: num
     r = m === 0 ? aLo : (((aLo << m) | (aLo >>> (bits - m))) & MASK[size]) >>> 0;
   }
   const cf = r & 1;
-  setCfOf(alu, cf, msb(size, r, rh) ^ cf);
+  setCfOf(alu, cf, msb(size, r, rh) ^ cf, n);
   return r;
 }
 
@@ -201,7 +207,7 @@ export function ror(alu: Alu, size: number, aLo: number, aHi: number, count: num
     top = (r >>> (bits - 1)) & 1;
     next = (r >>> (bits - 2)) & 1;
   }
-  setCfOf(alu, top, top ^ next);
+  setCfOf(alu, top, top ^ next, n);
   return r;
 }
 
@@ -214,7 +220,7 @@ export function rcl(alu: Alu, size: number, aLo: number, aHi: number, count: num
   if (n === 0) {
     // A masked count that is a multiple of 9/17: nothing rotates, but the
     // recording CPU still rewrites OF from the unchanged value.
-    if ((count & 31) !== 0) setCfOf(alu, c, msb(size, aLo, aHi) ^ c);
+    if ((count & 31) !== 0) setCfOf(alu, c, msb(size, aLo, aHi) ^ c, 1);
     alu.hi = aHi;
     return aLo;
   }
@@ -246,7 +252,7 @@ export function rcl(alu: Alu, size: number, aLo: number, aHi: number, count: num
     if (n > 1) v |= aLo >>> (bits + 1 - n);
     r = (v & MASK[size]) >>> 0;
   }
-  setCfOf(alu, cf, msb(size, r, rh) ^ cf);
+  setCfOf(alu, cf, msb(size, r, rh) ^ cf, 1); // RCL/RCR: the recorded OF in every profile
   return r;
 }
 
@@ -258,7 +264,7 @@ export function rcr(alu: Alu, size: number, aLo: number, aHi: number, count: num
   const c = alu.cf();
   if (n === 0) {
     if ((count & 31) !== 0) {
-      setCfOf(alu, c, msb(size, aLo, aHi) ^ ((aLo >>> (size * 8 - 2)) & 1));
+      setCfOf(alu, c, msb(size, aLo, aHi) ^ ((aLo >>> (size * 8 - 2)) & 1), 1);
     }
     alu.hi = aHi;
     return aLo;
@@ -296,14 +302,16 @@ export function rcr(alu: Alu, size: number, aLo: number, aHi: number, count: num
     top = (r >>> (bits - 1)) & 1;
     next = (r >>> (bits - 2)) & 1;
   }
-  setCfOf(alu, cf, top ^ next);
+  setCfOf(alu, cf, top ^ next, 1);
   return r;
 }
 
 /**
  * SHLD: a shifted left by n, filled from the top of b. For 16-bit operands
  * with n > 16 (undefined in the SDM) the recording CPU shifts the 48-bit
- * value a:b:b, which is what this does.
+ * value a:b:b and Intel processors a:b:a (bits from the source, then from
+ * the destination: angr/vex pull request 64, Valgrind bug 492961), CF being
+ * the last bit shifted out on Intel and 0 on the recording CPU.
  */
 export function shld(
   alu: Alu,
@@ -334,25 +342,27 @@ export function shld(
     cf = (aLo >>> (32 - n)) & 1;
     r = ((aLo << n) | (bLo >>> (32 - n))) >>> 0;
   } else {
-    // 16-bit: shift the 48-bit string a:b:b left by n (n < 32) and keep the
-    // top 16 bits. For n <= 16 this is the SDM's definition; for n > 16 (result
-    // undefined in the SDM) it is what the recording CPU produces.
-    const w = aLo * 0x100000000 + bLo * 0x10001; // a:b:b, 48 bits (exact in a double)
+    // 16-bit: shift a 48-bit string a:b:x left by n (n < 32) and keep the top
+    // 16 bits. For n <= 16 this is the SDM's definition whatever x is; for
+    // n > 16 (result undefined in the SDM) x is b on the recording CPU and a
+    // on Intel.
+    const intel = alu.vendor.shxdWide === "intel";
+    const w = aLo * 0x100000000 + bLo * 0x10000 + (intel ? aLo : bLo); // exact in a double
     r = Math.floor(w / 2 ** (32 - n)) % 0x10000;
-    cf = n > 16 ? 0 : Math.floor(w / 2 ** (48 - n)) % 2;
+    cf = n > 16 && !intel ? 0 : Math.floor(w / 2 ** (48 - n)) % 2;
   }
   // OF: sign change for count 1; for larger counts the recording CPU gives
   // MSB(result) XOR CF, except for 16-bit operands: OF = CF at count 16 and
-  // CF = OF = 0 above 16.
+  // CF = OF = 0 above 16 (shiftFlags may keep OF instead).
   const of = (size === 2 && n >= 16 ? cf : msb(size, r, rh) ^ cf) !== 0 ? OF : 0;
-  alu.setResult(size, r, rh, cf | SHIFT_AF | of);
+  alu.setResult(size, r, rh, alu.shiftFlags(cf, of, n));
   return r;
 }
 
 /**
  * SHRD: a shifted right by n, filled from the bottom of b. For 16-bit
  * operands with n > 16 the recording CPU shifts the 48-bit value b:b:a
- * right, which is what this does.
+ * right, Intel processors a:b:a (see shld).
  */
 export function shrd(
   alu: Alu,
@@ -383,17 +393,20 @@ export function shrd(
     cf = (aLo >>> (n - 1)) & 1;
     r = ((aLo >>> n) | (bLo << (32 - n))) >>> 0;
   } else {
-    // 16-bit: bits n..n+15 of the 48-bit string b:b:a (see shld).
-    const x = bLo * 0x100010000 + aLo; // b:b:a
+    // 16-bit: bits n..n+15 of the 48-bit string x:b:a, x = b on the recording
+    // CPU and a on Intel (see shld).
+    const intel = alu.vendor.shxdWide === "intel";
+    const x = (intel ? aLo : bLo) * 0x100000000 + bLo * 0x10000 + aLo;
     r = Math.floor(x / 2 ** n) % 0x10000;
-    cf = n > 16 ? 0 : Math.floor(x / 2 ** (n - 1)) % 2; // CF = 0 above 16 on the recording CPU
+    // CF = 0 above 16 on the recording CPU, the last bit shifted out on Intel.
+    cf = n > 16 && !intel ? 0 : Math.floor(x / 2 ** (n - 1)) % 2;
   }
   // OF: sign change for count 1; for larger counts the recording CPU gives
-  // MSB(result) XOR the bit below it.
+  // MSB(result) XOR the bit below it (shiftFlags may keep OF instead).
   const bits = size * 8;
   const top = msb(size, r, rh);
   const next = size === 8 ? (rh >>> 30) & 1 : (r >>> (bits - 2)) & 1;
   const of = (top ^ next) !== 0 ? OF : 0;
-  alu.setResult(size, r, rh, cf | SHIFT_AF | of);
+  alu.setResult(size, r, rh, alu.shiftFlags(cf, of, n));
   return r;
 }

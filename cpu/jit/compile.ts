@@ -95,7 +95,7 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
       if (bytes === null) return null;
       i = new Insn();
       decodeBytes(bytes, off, bits, i);
-      prepare(i, bits);
+      prepare(i, bits, cpu.alu.vendor);
       if (off + i.len > 4096) return null;
       page[off] = i;
     }

@@ -178,8 +178,72 @@ export function overlayCfOf(g: Gen, bits: string): void {
   g.fl = k === FL_ALU ? FL_ALU : FL_UNKNOWN;
 }
 
-/** ROL/ROR/SHL/SHR/SAR r32, imm (i.x: 0 rol, 1 ror, 4 shl, 5 shr, 6 sar), as `shiftR32I`. */
-export function emitShift32(g: Gen, i: Insn): void {
+/**
+ * An expression for the current flags ANDed with `mask` (AF and/or OF),
+ * from the compile-time flag state where it is cheap, else from the ALU
+ * (the flag locals are moved there first), as `Alu.kept` does.
+ */
+export function keptExpr(g: Gen, mask: number): string {
+  const k = g.fl;
+  if (k === K_LOGIC || k === K_EAGER) return `(fx & ${mask})`;
+  if (mask === 0x10 && (k === K_ADD || k === K_SUB || k === K_INC || k === K_DEC)) {
+    return "((fa ^ fb ^ fr) & 0x10)";
+  }
+  g.syncFlags();
+  return `u.kept(${mask})`;
+}
+
+/** Overlay CF alone (`bit`, an expression of 0 or 1), as `Alu.overlayFlags(CF, bit)` does. */
+export function overlayCf(g: Gen, bit: string): void {
+  if (!g.flagsLive()) {
+    g.fl = FL_UNKNOWN;
+    return;
+  }
+  const k = g.fl;
+  if (k === K_LOGIC || k === K_EAGER) {
+    g.emit(`fx = (fx & ~1) | ${bit};`);
+    return;
+  }
+  g.syncFlags();
+  g.emit(`u.overlayFlags(1, ${bit});`);
+}
+
+/**
+ * The lazy-flag record of SHL/SHR/SAR by `n` whose result is in `r`/`rh`
+ * (`rh` null at 32 bits) and whose CF and count-1 OF (0x800 or 0; only
+ * meaningful for n = 1) are in the expressions `cf`, `of`: the AMD
+ * recording's (AF = 1, OF computed) or, with `keep`, Intel family 6's (AF
+ * and, for n > 1, OF unchanged).
+ */
+function shiftFlags(
+  g: Gen,
+  s: number,
+  n: number,
+  keep: boolean,
+  cf: string,
+  of: string,
+  rh: string | null,
+): void {
+  const res = rh === null ? { fr: "r", frh: "0" } : { fr: "r", frh: rh };
+  if (!keep) {
+    g.emit(`const f = ${cf} | 0x10 | ${of};`);
+    g.setFlags(K_LOGIC, s, { ...res, fx: "f" });
+    return;
+  }
+  if (!g.flagsLive()) {
+    g.fl = FL_UNKNOWN;
+    return;
+  }
+  const kp = keptExpr(g, n === 1 ? 0x10 : 0x810);
+  g.emit(`const f = ${cf} | ${n === 1 ? `${of} | ` : ""}${kp};`);
+  g.setFlags(K_LOGIC, s, { ...res, fx: "f" });
+}
+
+/**
+ * ROL/ROR/SHL/SHR/SAR r32, imm (i.x: 0 rol, 1 ror, 4 shl, 5 shr, 6 sar), as
+ * `shiftR32I` or, with `keep`, `shiftR32IKeep`.
+ */
+export function emitShift32(g: Gen, i: Insn, keep = false): void {
   const d = i.rm;
   const n = i.imm & 0x1f;
   if (n === 0) {
@@ -192,18 +256,15 @@ export function emitShift32(g: Gen, i: Insn): void {
   if (k >= 4) {
     if (k === 4) {
       g.emit(`const r = a << ${n}; const cf = (a >>> ${32 - n}) & 1;`);
-      g.emit(`const f = cf | 0x10 | (((r >>> 31) ^ cf) !== 0 ? 0x800 : 0);`);
+      shiftFlags(g, 4, n, keep, "cf", "(((r >>> 31) ^ cf) !== 0 ? 0x800 : 0)", null);
     } else if (k === 5) {
       g.emit(`const r = a >>> ${n};`);
-      g.emit(
-        `const f = ((a >>> ${n - 1}) & 1) | 0x10${
-          n === 1 ? " | ((a >>> 31) !== 0 ? 0x800 : 0)" : ""
-        };`,
-      );
+      const of = n === 1 ? "((a >>> 31) !== 0 ? 0x800 : 0)" : "0";
+      shiftFlags(g, 4, n, keep, `((a >>> ${n - 1}) & 1)`, of, null);
     } else {
-      g.emit(`const r = a >> ${n}; const f = ((a >> ${n - 1}) & 1) | 0x10;`);
+      g.emit(`const r = a >> ${n};`);
+      shiftFlags(g, 4, n, keep, `((a >> ${n - 1}) & 1)`, "0", null);
     }
-    g.setFlags(K_LOGIC, 4, { fr: "r", frh: "0", fx: "f" });
     g.set32(d, "r");
   } else {
     if (k === 0) {
@@ -214,13 +275,14 @@ export function emitShift32(g: Gen, i: Insn): void {
       g.emit(`const cf = r >>> 31; const of = cf ^ ((r >>> 30) & 1);`);
     }
     g.set32(d, "r");
-    overlayCfOf(g, "(cf | (of !== 0 ? 0x800 : 0))");
+    if (keep && n > 1) overlayCf(g, "cf");
+    else overlayCfOf(g, "(cf | (of !== 0 ? 0x800 : 0))");
   }
   g.emit(`}`);
 }
 
-/** ROL/ROR/SHL/SHR/SAR r64, imm, as `shiftR64I`. */
-export function emitShift64(g: Gen, i: Insn): void {
+/** ROL/ROR/SHL/SHR/SAR r64, imm, as `shiftR64I` or, with `keep`, `shiftR64IKeep`. */
+export function emitShift64(g: Gen, i: Insn, keep = false): void {
   const d = i.rm;
   const n = i.imm & 0x3f;
   if (n === 0) return;
@@ -233,21 +295,21 @@ export function emitShift64(g: Gen, i: Insn): void {
       );
       if (n < 32) g.emit(`rh = (hi << ${n}) | (lo >>> ${32 - n}); r = lo << ${n};`);
       else g.emit(`rh = lo << ${n - 32}; r = 0;`);
-      g.emit(`const f = cf | 0x10 | (((rh >>> 31) ^ cf) !== 0 ? 0x800 : 0);`);
+      shiftFlags(g, 8, n, keep, "cf", "(((rh >>> 31) ^ cf) !== 0 ? 0x800 : 0)", "rh");
     } else {
       g.emit(`const cf = ${n <= 32 ? `(lo >>> ${n - 1}) & 1` : `(hi >>> ${n - 33}) & 1`};`);
       if (k === 5) {
         if (n < 32) g.emit(`rh = hi >>> ${n}; r = (lo >>> ${n}) | (hi << ${32 - n});`);
         else g.emit(`rh = 0; r = (hi >>> ${n - 32}) | 0;`);
-        g.emit(`const f = cf | 0x10${n === 1 ? " | ((hi >>> 31) !== 0 ? 0x800 : 0)" : ""};`);
+        const of = n === 1 ? "((hi >>> 31) !== 0 ? 0x800 : 0)" : "0";
+        shiftFlags(g, 8, n, keep, "cf", of, "rh");
       } else {
         if (n < 32) {
           g.emit(`rh = hi >> ${n}; r = (lo >>> ${n}) | (hi << ${32 - n});`);
         } else g.emit(`rh = hi >> 31; r = hi >> ${n - 32};`);
-        g.emit(`const f = cf | 0x10;`);
+        shiftFlags(g, 8, n, keep, "cf", "0", "rh");
       }
     }
-    g.setFlags(K_LOGIC, 8, { fr: "r", frh: "rh", fx: "f" });
     g.set64(d, "r", "rh");
     g.emit(`}`);
     return;
@@ -268,7 +330,8 @@ export function emitShift64(g: Gen, i: Insn): void {
   if (k === 0) g.emit(`const cf = r & 1; const of = (rh >>> 31) ^ cf;`);
   else g.emit(`const cf = rh >>> 31; const of = cf ^ ((rh >>> 30) & 1);`);
   g.set64(d, "r", "rh");
-  overlayCfOf(g, "(cf | (of !== 0 ? 0x800 : 0))");
+  if (keep && n > 1) overlayCf(g, "cf");
+  else overlayCfOf(g, "(cf | (of !== 0 ? 0x800 : 0))");
   g.emit(`}`);
 }
 

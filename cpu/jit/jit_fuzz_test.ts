@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { enter32, enter64, installIdt, LAYOUT, load, makeCpu, type TestCpu } from "../testing.ts";
 import { JitEngine } from "./mod.ts";
 import { fuzzRuns } from "../../tests/fuzz_scale.ts";
+import { type CpuModel, defaultModel } from "../model.ts";
 
 /** Registers random instructions may write: not RCX (loop counter), RSP, R15 (data base). */
 const DEST = [0, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
@@ -161,8 +162,24 @@ function program(r: Rng, bits: number, n: number): Uint8Array {
   return new Uint8Array([...body, 0xff, 0xc9, 0x0f, 0x85, ...imm32Fixed(back >>> 0), 0xf4]);
 }
 
-function setup(bits: number, code: Uint8Array, regs: number[], jit: boolean): TestCpu {
-  const t = makeCpu(4);
+/**
+ * The two undefined-flag profiles with their own hot handlers and inline
+ * forms (cpu/alu/vendor_flags.ts): the default model's (Intel family 6) and
+ * the AMD recording's.
+ */
+const MODELS: [string, CpuModel][] = [
+  ["Intel", defaultModel()],
+  ["AMD", { ...defaultModel(), vendor: "AuthenticAMD", family: 0x19, model: 0x11 }],
+];
+
+function setup(
+  bits: number,
+  code: Uint8Array,
+  regs: number[],
+  jit: boolean,
+  model: CpuModel,
+): TestCpu {
+  const t = makeCpu(4, model);
   if (bits === 64) enter64(t);
   else enter32(t, false);
   installIdt(t, bits === 64);
@@ -186,40 +203,42 @@ function state(t: TestCpu): unknown {
   return { gpr: [...c.gpr], rflags: c.rflags, rip: c.rip, retired: c.retired, data, stack };
 }
 
-for (const bits of [64, 32]) {
-  Deno.test(`jit fuzz: random ${bits}-bit loops run identically compiled and interpreted`, () => {
-    let compiled = 0;
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-        fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 32, maxLength: 32 }),
-        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 8, maxLength: 8 }),
-        (seed, regs, slices) => {
-          let x = seed || 1;
-          const rng = () => {
-            x ^= x << 13;
-            x ^= x >>> 17;
-            x ^= x << 5;
-            return (x >>> 0) / 4294967296;
-          };
-          const code = program(rng, bits, 4 + Math.floor(rng() * 24));
-          const a = setup(bits, code, regs, false);
-          const b = setup(bits, code, regs, true);
-          let k = 0;
-          for (;;) {
-            const n = slices[k++ % slices.length];
-            const sa = a.cpu.run(a.cpu.retired + n);
-            const sb = b.cpu.run(b.cpu.retired + n);
-            assert.equal(sb, sa);
-            assert.deepEqual(state(b), state(a));
-            if (sa !== "limit" || a.cpu.retired > 20000) break;
-          }
-          compiled += b.cpu.jit!.compiledRetired;
-          assert.equal(b.cpu.jit!.stats.errors, 0, b.cpu.jit!.stats.lastError);
-        },
-      ),
-      { seed: 0x17e17, numRuns: fuzzRuns(60) },
-    );
-    assert.ok(compiled > 10000, `only ${compiled} instructions ran compiled`);
-  });
+for (const [vendor, model] of MODELS) {
+  for (const bits of [64, 32]) {
+    Deno.test(`jit fuzz: random ${bits}-bit loops run identically compiled and interpreted (${vendor})`, () => {
+      let compiled = 0;
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 32, maxLength: 32 }),
+          fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 8, maxLength: 8 }),
+          (seed, regs, slices) => {
+            let x = seed || 1;
+            const rng = () => {
+              x ^= x << 13;
+              x ^= x >>> 17;
+              x ^= x << 5;
+              return (x >>> 0) / 4294967296;
+            };
+            const code = program(rng, bits, 4 + Math.floor(rng() * 24));
+            const a = setup(bits, code, regs, false, model);
+            const b = setup(bits, code, regs, true, model);
+            let k = 0;
+            for (;;) {
+              const n = slices[k++ % slices.length];
+              const sa = a.cpu.run(a.cpu.retired + n);
+              const sb = b.cpu.run(b.cpu.retired + n);
+              assert.equal(sb, sa);
+              assert.deepEqual(state(b), state(a));
+              if (sa !== "limit" || a.cpu.retired > 20000) break;
+            }
+            compiled += b.cpu.jit!.compiledRetired;
+            assert.equal(b.cpu.jit!.stats.errors, 0, b.cpu.jit!.stats.lastError);
+          },
+        ),
+        { seed: 0x17e17, numRuns: fuzzRuns(60) },
+      );
+      assert.ok(compiled > 10000, `only ${compiled} instructions ran compiled`);
+    });
+  }
 }

@@ -144,6 +144,8 @@ const HELPERS: ReadonlySet<Handler> = new Set<Handler>([
   H.leaF,
   H.shiftR32I,
   H.shiftR64I,
+  H.shiftR32IKeep,
+  H.shiftR64IKeep,
   H.imulR,
   H.movzxR8,
   ...F.GENERATED_HANDLERS,
@@ -224,6 +226,13 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === H.shiftR64I) {
     const n = i.imm & 0x3f;
     return inline(emitShift64, n === 0 ? PURE : i.x >= 4 ? WRITES : PARTIAL);
+  }
+  // Intel family 6's shifts keep AF (and OF by more than 1): partial writers.
+  if (h === H.shiftR32IKeep) {
+    return inline((g, x) => emitShift32(g, x, true), (i.imm & 0x1f) === 0 ? PURE : PARTIAL);
+  }
+  if (h === H.shiftR64IKeep) {
+    return inline((g, x) => emitShift64(g, x, true), (i.imm & 0x3f) === 0 ? PURE : PARTIAL);
   }
   if (h === H.imulR) return inline(emitImul, PARTIAL);
   if (h === H.leaF && leaInline(i)) return inline(emitLea, PURE);

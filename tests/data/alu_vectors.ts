@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type CpuModel, defaultModel } from "../../cpu/model.ts";
 
 /** One recorded vector; 64-bit fields as unsigned 32-bit halves. */
 export interface AluVector {
@@ -33,6 +34,20 @@ export interface AluVectorFile {
 function split(hex: string): [number, number] {
   const p = hex.padStart(16, "0");
   return [parseInt(p.slice(8), 16), parseInt(p.slice(0, 8), 16)];
+}
+
+/**
+ * The default CPU model with the vendor, family, model and stepping of the
+ * recording CPU (the file's `# cpu:` header): the engine replays the
+ * vectors on it, so the undefined flags follow that CPU's profile.
+ */
+export function recordingModel(file: AluVectorFile): CpuModel {
+  const m = defaultModel();
+  m.vendor = file.cpu["vendor_id"] ?? m.vendor;
+  m.family = Number(file.cpu["cpu family"] ?? m.family);
+  m.model = Number(file.cpu["model"] ?? m.model);
+  m.stepping = Number(file.cpu["stepping"] ?? m.stepping);
+  return m;
 }
 
 /** Read and parse the committed vector file. */

@@ -12,7 +12,7 @@ import { Code, Encoder, Instruction, Register } from "iced-x86";
 import { Cpu } from "../../cpu/cpu.ts";
 import { PhysicalMemory } from "../../mm/mod.ts";
 import type { SegmentRegister } from "../../core/vcpu.ts";
-import { type AluVector, loadAluVectors } from "./alu_vectors.ts";
+import { type AluVector, loadAluVectors, recordingModel } from "./alu_vectors.ts";
 
 export const ALL = Deno.env.get("NESTVM_ALU_ENGINE") === "all";
 /** Replay every STRIDE-th vector of each instruction (plus the first few). */
@@ -30,12 +30,17 @@ function segment(selector: number, attrs: number): SegmentRegister {
   return { selector, base: 0, limit: 0xffffffff, attrs };
 }
 
+/**
+ * A vCPU in `mode` with the recording CPU's model (vendor and family from
+ * the vector file's header), so undefined flags follow its profile.
+ */
 export function makeCpu(
   mode: "long64" | "protected32" | "real",
 ): { cpu: Cpu; mem: PhysicalMemory } {
   const mem = new PhysicalMemory();
   mem.addRam(0, 8 << 20);
-  const cpu = new Cpu({ memory: mem, exits: () => "handled", now: () => 0 });
+  const model = recordingModel(FILE);
+  const cpu = new Cpu({ memory: mem, exits: () => "handled", now: () => 0, model });
   const long = mode === "long64";
   if (long) {
     // PML4 -> PDPT -> PD with 2 MiB pages identity-mapping the first 8 MiB.
@@ -344,7 +349,9 @@ export function hex(r: R64): string {
 }
 
 export const BCD = new Set(["daa", "das", "aaa", "aas", "aam", "aad"]);
-export const { vectors } = loadAluVectors();
+const FILE = loadAluVectors();
+/** The recorded vectors. */
+export const vectors: AluVector[] = FILE.vectors;
 
 export function sample(pred: (v: AluVector) => boolean): AluVector[] {
   const seen = new Map<string, number>();

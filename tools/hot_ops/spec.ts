@@ -183,4 +183,6 @@ export const HOT: readonly HotEntry[] = [
   { mod: "F", name: "testRI8" },
   { mod: "H", name: "movzxR8" },
   { mod: "Y", name: "nop", loop: "empty", note: "NOP, ENDBR, fences: nothing to do." },
+  { mod: "H", name: "shiftR32IKeep" },
+  { mod: "H", name: "shiftR64IKeep" },
 ];
