@@ -13,6 +13,8 @@
  *   `family=`, `model=`, `stepping=`, `model-id=`. Properties that change
  *   nothing here (`host-phys-bits`, `level=`, `migratable=`, `check`,
  *   `enforce`, `pmu=`, `hv-*`...) are accepted with one warning each.
+ *   `vendor=` and `family=` (and a named model's vendor and family) also
+ *   choose the ALU's undefined-flag profile (cpu/alu/vendor_flags.ts).
  *
  * @module
  */

@@ -60,7 +60,11 @@ export interface CpuOptions {
    * `now` follows its retired count alone).
    */
   stall?: (ns: number) => void;
-  /** CPUID model (default: {@link defaultModel}). */
+  /**
+   * CPUID model (default: {@link defaultModel}). Its vendor and family also
+   * choose how the ALU sets the flags the SDM leaves undefined
+   * (`alu/vendor_flags.ts`), once, when the vCPU is created.
+   */
   model?: CpuModel;
   /** APIC id (the vCPU's index; default 0, the boot vCPU). Other vCPUs power up waiting for a SIPI. */
   apicId?: number;

@@ -1,12 +1,17 @@
 /**
  * Replays the hardware ALU vectors through the engine's immediate and memory
  * operand forms (see tests/alu_engine_test.ts for the register forms and
- * tests/data/alu_vectors_engine.ts for the harness).
+ * tests/data/alu_vectors_engine.ts for the harness); the immediate and
+ * memory forms also on an Intel family-6 model against the ALU's Intel
+ * profile (the hot shift handlers of that vendor included).
  */
 import assert from "node:assert/strict";
 import { Instruction, MemoryOperand, Register } from "iced-x86";
 import type { PhysicalMemory } from "../mm/mod.ts";
 import type { AluVector } from "./data/alu_vectors.ts";
+import { profileVectors } from "./data/alu_replay.ts";
+import { type CpuModel, defaultModel } from "../cpu/model.ts";
+import { INTEL_P6, vendorFlagsOf } from "../cpu/alu/vendor_flags.ts";
 import {
   BCD,
   CAP,
@@ -19,6 +24,7 @@ import {
   REG,
   sample,
   setup,
+  vectors,
   withGarbage,
   written,
 } from "./data/alu_vectors_engine.ts";
@@ -252,13 +258,17 @@ function writeMem(mem: PhysicalMemory, size: number, lo: number, hi: number): vo
   }
 }
 
-function replayForm(form: "imm" | "mem" | "memimm"): void {
-  const { cpu, mem } = makeCpu("long64");
+function replayForm(
+  form: "imm" | "mem" | "memimm",
+  list: readonly AluVector[] = vectors,
+  model?: CpuModel,
+): void {
+  const { cpu, mem } = makeCpu("long64", model);
   let next = CODE;
   const failures: string[] = [];
   const groups = new Map<string, number>();
   let n = 0;
-  for (const v of sample((v) => !BCD.has(v.op) && v.op !== "bswap" && v.op !== "setcc")) {
+  for (const v of sample((v) => !BCD.has(v.op) && v.op !== "bswap" && v.op !== "setcc", list)) {
     const insn = form === "imm"
       ? immInstruction(v)
       : form === "mem"
@@ -376,6 +386,14 @@ Deno.test("alu engine: memory operand forms replay the hardware vectors", () => 
 
 Deno.test("alu engine: memory-destination immediate forms replay the hardware vectors", () => {
   replayForm("memimm");
+});
+
+Deno.test("alu engine: immediate and memory forms on an Intel model give the ALU's Intel profile", () => {
+  const intel = defaultModel();
+  assert.equal(vendorFlagsOf(intel), INTEL_P6);
+  const list = profileVectors(vectors, INTEL_P6);
+  replayForm("imm", list, intel);
+  replayForm("mem", list, intel);
 });
 
 /**

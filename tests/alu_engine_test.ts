@@ -10,6 +10,10 @@
  * instruction must not touch, so the partial-register and zero-extension
  * rules of x86-64 are checked too.
  *
+ * The same inputs also run on an Intel family-6 model, whose engine must
+ * give what the ALU's Intel profile gives (tests/data/alu_replay.ts): the
+ * hot handlers and the general ones agree for that vendor as well.
+ *
  * NESTVM_ALU_ENGINE=all replays every vector instead of a share.
  */
 import assert from "node:assert/strict";
@@ -27,15 +31,26 @@ import {
   setup,
   vectors,
 } from "./data/alu_vectors_engine.ts";
+import type { AluVector } from "./data/alu_vectors.ts";
+import { profileVectors } from "./data/alu_replay.ts";
+import { type CpuModel, defaultModel } from "../cpu/model.ts";
+import { INTEL_P6, vendorFlagsOf } from "../cpu/alu/vendor_flags.ts";
 
-Deno.test("alu engine: 64-bit ALU instructions replay the hardware vectors", () => {
-  const { cpu, mem } = makeCpu("long64");
+/** The default model (GenuineIntel family 6) and the vectors its profile gives. */
+const INTEL = defaultModel();
+const intelVectors = (): AluVector[] => {
+  assert.equal(vendorFlagsOf(INTEL), INTEL_P6);
+  return profileVectors(vectors, INTEL_P6);
+};
+
+function replayRegisterForms(list: readonly AluVector[], model?: CpuModel): void {
+  const { cpu, mem } = makeCpu("long64", model);
   assert.equal(cpu.mode, "long64", "test setup must reach 64-bit mode");
   const addr = new Map<string, number>();
   let next = CODE;
   const failures: string[] = [];
   const groups = new Map<string, number>();
-  const todo = sample((v) => !BCD.has(v.op) && v.op !== "setcc");
+  const todo = sample((v) => !BCD.has(v.op) && v.op !== "setcc", list);
   for (const v of todo) {
     const key = `${v.op}/${v.size}`;
     let at = addr.get(key);
@@ -90,10 +105,22 @@ Deno.test("alu engine: 64-bit ALU instructions replay the hardware vectors", () 
   assert.ok(todo.length > 10000, `only ${todo.length} vectors replayed`);
   const summary = [...groups].map(([k, n]) => `  ${k}: ${n}`).join("\n");
   assert.equal(groups.size, 0, `of ${todo.length} replayed:\n${summary}\n${failures.join("\n")}`);
+}
+
+Deno.test("alu engine: 64-bit ALU instructions replay the hardware vectors", () => {
+  replayRegisterForms(vectors);
 });
 
-function replayBcd(mode: "protected32" | "real"): void {
-  const { cpu, mem } = makeCpu(mode);
+Deno.test("alu engine: 64-bit ALU instructions on an Intel model give the ALU's Intel profile", () => {
+  replayRegisterForms(intelVectors(), INTEL);
+});
+
+function replayBcd(
+  mode: "protected32" | "real",
+  list: readonly AluVector[] = vectors,
+  model?: CpuModel,
+): void {
+  const { cpu, mem } = makeCpu(mode, model);
   assert.equal(cpu.mode, mode, `test setup must reach ${mode} mode`);
   // 16-bit code cannot reach CODE; real mode runs below 64 KiB (CS base 0).
   const base = mode === "real" ? 0x8000 : CODE;
@@ -108,7 +135,7 @@ function replayBcd(mode: "protected32" | "real"): void {
   const failures: string[] = [];
   const addr = new Map<string, number>();
   let bad = 0;
-  const todo = sample((v) => BCD.has(v.op));
+  const todo = sample((v) => BCD.has(v.op), list);
   for (const v of todo) {
     const imm = v.op === "aam" || v.op === "aad";
     const key = `${v.op}/${v.bLo}`;
@@ -156,6 +183,10 @@ Deno.test("alu engine: BCD instructions in 32-bit protected mode replay the hard
 
 Deno.test("alu engine: BCD instructions in real mode (16-bit code) replay the hardware vectors", () => {
   replayBcd("real");
+});
+
+Deno.test("alu engine: BCD instructions on an Intel model give the ALU's Intel profile", () => {
+  replayBcd("protected32", intelVectors(), INTEL);
 });
 
 Deno.test("alu engine: SETcc, Jcc and CMOVcc agree with the hardware for all 16 conditions x 64 flag sets", () => {

@@ -14,6 +14,7 @@ import { JitEngine } from "../cpu/jit/mod.ts";
 import { type CpuModel, defaultModel } from "../cpu/model.ts";
 import { type VendorFlagsName, vendorFlagsOf } from "../cpu/alu/vendor_flags.ts";
 import { parseCpuSpec } from "../cli/cpu_spec.ts";
+import { createMachine } from "../plugins/machine_builder.ts";
 
 /** Models by profile: vendor/family/model as `-cpu` would give them. */
 function model(vendor: string, family: number, m: number): CpuModel {
@@ -197,4 +198,24 @@ Deno.test("vendor flags: -cpu models and vendor= choose the profile", () => {
   assert.equal(profile("kvm64"), "intel-netburst");
   assert.equal(profile("max,model=23"), "intel-core2");
   assert.equal(profile("max,vendor=CentaurHauls"), "amd-zen"); // unknown vendor: the recording
+});
+
+Deno.test("vendor flags: a machine built as the CLI builds it from -cpu gets the profile on every vCPU", () => {
+  // cli/main.ts parses -cpu (as the kut runner passes qemu_params) and hands the model to
+  // createMachine; every vCPU's ALU then follows its vendor.
+  const cases: [string, string][] = [
+    ["max,vendor=GenuineIntel", "intel-p6"],
+    ["Opteron_G1,vendor=AuthenticAMD", "amd-zen"],
+    ["qemu64,vendor=GenuineIntel", "intel-netburst"],
+  ];
+  for (const [spec, want] of cases) {
+    const r = parseCpuSpec(spec);
+    if (!r.ok) throw new Error(r.error);
+    const m = createMachine({ cpu: r.model, smp: { cpus: 2 } });
+    try {
+      for (const c of m.cpus) assert.equal(c.alu.vendor.name, want, spec);
+    } finally {
+      m.dispose?.();
+    }
+  }
 });

@@ -103,7 +103,7 @@ export class Alu {
   /** The vendor profile of the flags the SDM leaves undefined. */
   vendor: VendorFlags = AMD_ZEN;
   /** AF a shift with a nonzero count sets (AF or 0; 0 also when it keeps AF). */
-  shiftAf: number = AF;
+  shiftSetAf: number = AF;
   /** AF if shifts keep it, else 0. */
   shiftKeepAf = 0;
   /** OF if shifts and rotates by more than 1 keep it, else 0. */
@@ -117,7 +117,7 @@ export class Alu {
   /** Follow `vendor` from now on (a vCPU calls this once, from its CPU model). */
   useVendorFlags(vendor: VendorFlags): void {
     this.vendor = vendor;
-    this.shiftAf = vendor.shiftAf === "set" ? AF : 0;
+    this.shiftSetAf = vendor.shiftAf === "set" ? AF : 0;
     this.shiftKeepAf = vendor.shiftAf === "keep" ? AF : 0;
     this.keepMultiOf = vendor.multiBitOf === "keep" ? OF : 0;
   }
@@ -303,7 +303,7 @@ export class Alu {
    */
   shiftFlags(cf: number, of: number, n: number): number {
     const keep = this.shiftKeepAf | (n > 1 ? this.keepMultiOf : 0);
-    const f = cf | this.shiftAf | (of & ~keep);
+    const f = cf | this.shiftSetAf | (of & ~keep);
     return keep === 0 ? f : f | this.kept(keep);
   }
 

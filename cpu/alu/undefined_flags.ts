@@ -2,11 +2,13 @@
  * The table of what the Intel SDM (Vol. 2, each instruction's "Flags
  * Affected") leaves architecturally undefined for the ALU instructions.
  *
- * The ALU itself reproduces what the recording CPU did in these cases (see
+ * In these cases the ALU follows its vendor profile (vendor_flags.ts: the
+ * AMD CPU the vectors were recorded on, or Intel as published; see also
  * the module docs of shift.ts, muldiv.ts, bits.ts, decimal.ts), but a
  * program may not rely on them and another CPU may differ. The hardware
  * vector test uses this table to separate the architectural check (always
- * run, these flags excluded) from the same-CPU check (all flags compared).
+ * run, these flags excluded, in every profile) from the same-CPU check (all
+ * flags compared).
  *
  * | instruction | undefined flags | undefined result |
  * |---|---|---|

@@ -26,6 +26,14 @@
  * - [SDM] Intel SDM Vol. 2A, BT/BTS/BTR/BTC "Flags Affected": ZF is
  *   unaffected (AMD documents it as undefined; the AMD recording leaves it
  *   unchanged too).
+ * - Corroborating, not relied on: Intel Community thread "Behavior of IMUL
+ *   regarding SF" (Core i7 M620, family 6): `imul rax, rdx` with a product
+ *   whose low half is negative left SF clear, as an unchanged SF would.
+ *
+ * The AAS row of [SP] is one merged cell pointing at note #1 ("if (((AL &
+ * 0Fh) > 09h) | (AF = 1)) { PF[AL+06h] } else { PF[AL] }"), read here as
+ * "like AAA, with PF per note #1"; note #0's Core 2 exception names AAS's
+ * OF next to AAA's, which supports sharing AAA's row.
  *
  * | instruction, case | flag | AMD (recorded) | Intel family 6 | Intel family 15 |
  * |---|---|---|---|---|
@@ -35,7 +43,7 @@
  * | 16-bit SHLD/SHRD, count > 16 | result, CF | strings a:b:b / b:b:a, CF = 0 | string a:b:a, CF = last bit out [VEX] | AMD (fallback) |
  * | MUL IMUL (all forms) | SF ZF AF PF | unchanged | unchanged [SP] | SF ZF PF of the low half, AF = 0 [SP] |
  * | DIV IDIV | CF OF SF ZF AF PF | CF OF kept, SF = ZF = PF = 0, AF = 1 | unchanged [SP] | unchanged [SP] |
- * | BSF BSR | CF OF SF AF PF | 0, PF of the index | unchanged [SP] | AMD (matches [SP] for a zero source) |
+ * | BSF BSR | CF OF SF AF PF | 0, PF of the index | unchanged [SP] | AMD (fallback) |
  * | DAA DAS | OF | sign overflow AL -> result | unchanged [SP]; Core 2: 0 [SP #0] | 0 [SP] |
  * | AAA AAS | OF | of the 16-bit ADD/SUB AX, 106h | unchanged [SP]; Core 2: AAA 1, AAS 0 [SP #0] | 0 [SP] |
  * | AAA AAS | SF | of the 16-bit ADD/SUB | 0 [SP] | 0 [SP] |
@@ -50,7 +58,9 @@
  * copy), SHL/SHR CF of a byte or word shifted by more than its width
  * ([SP] notes #5, #6), TZCNT/LZCNT (not in [SP]; they exist only from
  * Haswell), BSWAP of a 16-bit operand (no source), and the NetBurst cases
- * marked "fallback" above.
+ * marked "fallback" above ([SP] note #7 on SHLD/SHRD is not readable; its
+ * P4 cells for BSF of 0 equal the recording, but its BSR and nonzero-source
+ * rows have merged cells that the stored copy does not resolve).
  *
  * Not modelled: Intel's undefined flags are not uniform across cores
  * (google/silifuzz issue 2: IMUL leaves a different ZF on the two core

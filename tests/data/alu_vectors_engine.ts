@@ -13,6 +13,7 @@ import { Cpu } from "../../cpu/cpu.ts";
 import { PhysicalMemory } from "../../mm/mod.ts";
 import type { SegmentRegister } from "../../core/vcpu.ts";
 import { type AluVector, loadAluVectors, recordingModel } from "./alu_vectors.ts";
+import type { CpuModel } from "../../cpu/model.ts";
 
 export const ALL = Deno.env.get("NESTVM_ALU_ENGINE") === "all";
 /** Replay every STRIDE-th vector of each instruction (plus the first few). */
@@ -32,14 +33,15 @@ function segment(selector: number, attrs: number): SegmentRegister {
 
 /**
  * A vCPU in `mode` with the recording CPU's model (vendor and family from
- * the vector file's header), so undefined flags follow its profile.
+ * the vector file's header), so undefined flags follow its profile, or
+ * with `model`.
  */
 export function makeCpu(
   mode: "long64" | "protected32" | "real",
+  model: CpuModel = recordingModel(FILE),
 ): { cpu: Cpu; mem: PhysicalMemory } {
   const mem = new PhysicalMemory();
   mem.addRam(0, 8 << 20);
-  const model = recordingModel(FILE);
   const cpu = new Cpu({ memory: mem, exits: () => "handled", now: () => 0, model });
   const long = mode === "long64";
   if (long) {
@@ -353,10 +355,14 @@ const FILE = loadAluVectors();
 /** The recorded vectors. */
 export const vectors: AluVector[] = FILE.vectors;
 
-export function sample(pred: (v: AluVector) => boolean): AluVector[] {
+/** The first few vectors of each (op, size) of `list` that satisfy `pred`, then every STRIDE-th. */
+export function sample(
+  pred: (v: AluVector) => boolean,
+  list: readonly AluVector[] = vectors,
+): AluVector[] {
   const seen = new Map<string, number>();
   const out: AluVector[] = [];
-  for (const v of vectors) {
+  for (const v of list) {
     if (!pred(v)) continue;
     const k = `${v.op}/${v.size}`;
     const n = seen.get(k) ?? 0;
