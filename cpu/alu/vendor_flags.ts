@@ -51,7 +51,8 @@
  * | AAS | PF | of AL - 6 (AL when not adjusting) | of AL + 6 (AL) [SP #1] | of AL + 6 (AL) [SP #1] |
  *
  * Everything else is the same in every profile: AND/OR/XOR/TEST clear AF
- * (all three [SP] columns give 0, as the recording does), BT* change only
+ * (all three [SP] columns give 0, as the recording does; note #0's
+ * Pentium Pro TEST, AF unchanged, is not modelled), BT* change only
  * CF ([SP] U; [SDM] for ZF), AAM/AAD ([SP] as recorded). Where no Intel
  * data exists the Intel profiles use the AMD recording ({@link FALLBACK}):
  * RCL/RCR OF for counts above 1 ([SP] note #4 not readable in the stored
