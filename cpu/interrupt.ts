@@ -10,11 +10,11 @@
 import type { Cpu, CpuStop } from "./cpu.ts";
 import type { ExceptionExit } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, hasErrorCode, Vec } from "./fault.ts";
-import { Acc, writePhys } from "./memory.ts";
+import { Acc, beginWide, writePhys } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { offerEvent } from "./exits.ts";
 import { takeSignals } from "./init_sipi.ts";
-import { sysRead } from "./memory.ts";
+import { sysRead, sysRead64 } from "./memory.ts";
 import {
   dAttrs,
   descHi,
@@ -127,6 +127,7 @@ export function deliverEvent(
       return;
     } catch (x) {
       cpu.delivering = -1;
+      cpu.accessWidth = 0;
       if (!(x instanceof CpuFault)) throw x;
       // The exception below is offered as occurring during delivery of `v`
       // (VMX IDT-vectoring information; type/error still in delivering*).
@@ -216,8 +217,10 @@ function put(cpu: Cpu, lin: number, size: number, lo: number, hi: number, user: 
   }
   const pa = translate(cpu, lin, Acc.WRITE, user);
   if (size === 8) {
+    const w = beginWide(cpu, 8);
     writePhys(cpu, pa, 4, lo);
     writePhys(cpu, pa + 4, 4, hi);
+    cpu.accessWidth = w;
   } else writePhys(cpu, pa, size, lo);
 }
 
@@ -250,8 +253,10 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
   const idtErr = v * 8 + 2 + ext;
   if (v * gsz + gsz - 1 > cpu.idtr.limit) throw new CpuFault(Vec.GP, idtErr);
   const ga = cpu.idtr.base + v * gsz;
-  const lo = sysRead(cpu, ga, 4);
-  const hi = sysRead(cpu, ga + 4, 4);
+  // A gate is read as one access (16 bytes in IA-32e mode, whose last
+  // 8 are read once the first 8 passed their checks).
+  const lo = sysRead64(cpu, ga);
+  const hi = cpu.hi;
   const type = (hi >>> 8) & 0x1f;
   const gdpl = (hi >>> 13) & 3;
   let gate32 = true;
@@ -273,7 +278,7 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
   const sel = lo >>> 16;
   let off = ((lo & 0xffff) | (hi & 0xffff0000)) >>> 0;
   if (long) {
-    const hi2 = sysRead(cpu, ga + 8, 4);
+    const hi2 = sysRead64(cpu, ga + 8);
     off = (hi2 | 0) * 4294967296 + off;
   } else if (!gate32) off &= 0xffff;
   // Target code segment (SDM 6.12.1.1).
@@ -444,6 +449,8 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.stopReq = false;
     return "stop-requested";
   }
+  // APIC-write emulation before INIT and everything below it (SDM Vol. 3C 29.4.3.2).
+  if (apicWrite(cpu)) return reflected(cpu);
   if (cpu.initPending || cpu.sipiVector >= 0) takeSignals(cpu);
   if (cpu.activity === "shutdown") return "shutdown";
   if (cpu.activity === "wait-for-sipi") {
@@ -497,6 +504,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
+    if (apicWrite(cpu)) return reflected(cpu);
     busy = true;
   } else if (cpu.dataHits !== 0 || cpu.tfArmed) busy = true;
   if ((cpu.fl & 0x100) !== 0 && !cpu.tfArmed) {
@@ -523,6 +531,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       if (e !== ABANDON) throw e;
       cpu.finishPendingExit();
     }
+    if (apicWrite(cpu)) return reflected(cpu);
     if (l2 && cpu.nonRoot) {
       if ((cpu.windowRequests & 16) !== 0) offerPreemption(cpu);
       else if (window !== 0) {
@@ -576,6 +585,10 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       busy = true;
     }
   }
+  // An event delivered above may have virtualized a write to the
+  // APIC-access page: its emulation comes before the handler's first
+  // instruction (and its instruction breakpoint).
+  if (apicWrite(cpu)) return reflected(cpu);
   if ((cpu.fl & RFLAGS_RF) !== 0 || cpu.bpExec !== 0) {
     if (instructionBreakpoint(cpu)) busy = true;
   }
@@ -591,6 +604,27 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   }
   cpu.eventPending = busy;
   cpu.loopLimit = busy ? cpu.retired + 1 : cpu.runLimit;
+  return null;
+}
+
+/**
+ * APIC-write emulation requested by the VMX plugin (windowRequests bit 5,
+ * non-root operation only): the "apic-write" event, offered once. True
+ * when it caused a VM exit.
+ */
+function apicWrite(cpu: Cpu): boolean {
+  if ((cpu.windowRequests & 32) === 0 || !cpu.nonRoot) return false;
+  cpu.windowRequests &= ~32;
+  return offerEvent(cpu, "apic-write") === "reflected";
+}
+
+/**
+ * A VM exit replaced the state in the middle of the boundary check: check
+ * again from the start, as the boundary of the level now running.
+ */
+function reflected(cpu: Cpu): null {
+  cpu.eventPending = true;
+  cpu.loopLimit = 0;
   return null;
 }
 

@@ -156,8 +156,10 @@ export function lr64(cpu: Cpu, lin: number): number {
     return (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0;
   }
   checkAlignment(cpu, lin, 8);
+  const w = beginWide(cpu, 8);
   const lo = lr32(cpu, lin);
   const hi = lr32(cpu, lin + 4);
+  cpu.accessWidth = w;
   cpu.hi = hi;
   return lo;
 }
@@ -232,8 +234,22 @@ export function lw64(cpu: Cpu, lin: number, lo: number, hi: number): void {
   }
   checkAlignment(cpu, lin, 8);
   if (o > 0xff8) probeWrite(cpu, lin + 7);
+  const w = beginWide(cpu, 8);
   lw32(cpu, lin, lo);
   lw32(cpu, lin + 4, hi);
+  cpu.accessWidth = w;
+}
+
+/**
+ * The pieces that follow (until `cpu.accessWidth` is set back to the
+ * returned value) make one data access of `width` bytes: a handler of the
+ * memory they reach sees the width in `accessWidth` (see the VMX contract).
+ * A fault unwinding the access clears it (`Cpu.onThrow`, event delivery).
+ */
+export function beginWide(cpu: Cpu, width: number): number {
+  const w = cpu.accessWidth;
+  if (width > w) cpu.accessWidth = width;
+  return w;
 }
 
 /** Read through write permission (for read-modify-write): checks the page is writable first. */
@@ -390,6 +406,20 @@ export function sysRead(cpu: Cpu, lin: number, size: number): number {
   const pa = translate(cpu, lin, Acc.READ, false);
   const mem = cpu.memory;
   return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
+}
+
+/**
+ * Supervisor read of an 8-byte system-structure item (a descriptor, half an
+ * IA-32e gate, a 64-bit TSS stack pointer) as one access: returns the low
+ * half, the high half in `cpu.hi`.
+ */
+export function sysRead64(cpu: Cpu, lin: number): number {
+  const w = beginWide(cpu, 8);
+  const lo = sysRead(cpu, lin, 4);
+  const hi = sysRead(cpu, lin + 4, 4);
+  cpu.accessWidth = w;
+  cpu.hi = hi;
+  return lo;
 }
 
 /** Supervisor write of system structures (descriptor accessed/busy bits, TSS). */
