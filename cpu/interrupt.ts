@@ -313,16 +313,13 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
     rsp -= ((rsp % 16) + 16) % 16;
     const n = pushErr ? 6 : 5;
     const base = rsp - n * 8;
-    let p = base;
-    if (pushErr) {
-      put(cpu, p, 8, e >>> 0, 0, user);
-      p += 8;
-    }
-    put(cpu, p, 8, ip >>> 0, Math.floor(ip / 4294967296) >>> 0, user);
-    put(cpu, p + 8, 8, csSel, 0, user);
-    put(cpu, p + 16, 8, flags >>> 0, 0, user);
-    put(cpu, p + 24, 8, oldRsp >>> 0, Math.floor(oldRsp / 4294967296) >>> 0, user);
-    put(cpu, p + 32, 8, ssSel, 0, user);
+    // Pushed from the top down: SS, RSP, RFLAGS, CS, RIP, error code.
+    put(cpu, rsp - 8, 8, ssSel, 0, user);
+    put(cpu, rsp - 16, 8, oldRsp >>> 0, Math.floor(oldRsp / 4294967296) >>> 0, user);
+    put(cpu, rsp - 24, 8, flags >>> 0, 0, user);
+    put(cpu, rsp - 32, 8, csSel, 0, user);
+    put(cpu, rsp - 40, 8, ip >>> 0, Math.floor(ip / 4294967296) >>> 0, user);
+    if (pushErr) put(cpu, base, 8, e >>> 0, 0, user);
     // Commit.
     readDesc(cpu, sel);
     if (newCpl < oldCpl) {
@@ -360,23 +357,24 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
       stack32 = (nss.attrs & 0x4000) !== 0;
       const words = (v86 ? 9 : 5) + (pushErr ? 1 : 0);
       sp = stack32 ? (sp - words * sz) >>> 0 : (sp - words * sz) & 0xffff;
-      let p = sp;
-      const w = (val: number) => {
-        put(cpu, ssBase + p, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
-        p += sz;
+      // Pushed from the top down (GS, FS, DS, ES for v86, then SS, ESP,
+      // EFLAGS, CS, EIP, error code), as the processor pushes them.
+      const e0 = pushErr ? 1 : 0;
+      const w = (k: number, val: number) => {
+        put(cpu, ssBase + sp + (k + e0) * sz, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
       };
-      if (pushErr) w(e);
-      w(ip);
-      w(csSel);
-      w(flags);
-      w(cpu.gpr[8]);
-      w(ssSel);
       if (v86) {
-        w(cpu.seg[0].selector);
-        w(cpu.seg[3].selector);
-        w(cpu.seg[4].selector);
-        w(cpu.seg[5].selector);
+        w(8, cpu.seg[5].selector);
+        w(7, cpu.seg[4].selector);
+        w(6, cpu.seg[3].selector);
+        w(5, cpu.seg[0].selector);
       }
+      w(4, ssSel);
+      w(3, cpu.gpr[8]);
+      w(2, flags);
+      w(1, csSel);
+      w(0, ip);
+      if (pushErr) w(-1, e);
       // Commit.
       Object.assign(cpu.seg[2], nss);
       cpu.seg[2].selector = ss;
@@ -389,15 +387,14 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
       const words = pushErr ? 4 : 3;
       const cur = stack32 ? cpu.gpr[8] : cpu.gpr[8] & 0xffff;
       sp = stack32 ? (cur - words * sz) >>> 0 : (cur - words * sz) & 0xffff;
-      let p = sp;
-      const w = (val: number) => {
-        put(cpu, ssBase + p, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
-        p += sz;
+      const e0 = pushErr ? 1 : 0;
+      const w = (k: number, val: number) => {
+        put(cpu, ssBase + sp + (k + e0) * sz, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
       };
-      if (pushErr) w(e);
-      w(ip);
-      w(csSel);
-      w(flags);
+      w(2, flags);
+      w(1, csSel);
+      w(0, ip);
+      if (pushErr) w(-1, e);
     }
     readDesc(cpu, sel);
     if (stack32) cpu.gpr[8] = sp;
@@ -425,9 +422,10 @@ function realMode(cpu: Cpu, v: number, ip: number): void {
   const cur = stack32 ? cpu.gpr[8] : cpu.gpr[8] & 0xffff;
   const sp = stack32 ? (cur - 6) >>> 0 : (cur - 6) & 0xffff;
   if (!stack32 && cur < 6 && cur !== 0) throw new CpuFault(Vec.SS, 0);
-  put(cpu, ssBase + sp, 2, ip & 0xffff, 0, false);
-  put(cpu, ssBase + sp + 2, 2, cpu.seg[1].selector, 0, false);
+  // FLAGS, CS, IP, from the top down.
   put(cpu, ssBase + sp + 4, 2, flags, 0, false);
+  put(cpu, ssBase + sp + 2, 2, cpu.seg[1].selector, 0, false);
+  put(cpu, ssBase + sp, 2, ip & 0xffff, 0, false);
   if (stack32) cpu.gpr[8] = sp;
   else cpu.gpr[8] = (cpu.gpr[8] & 0xffff0000) | sp;
   cpu.fl &= ~(0x100 | 0x200 | 0x40000);

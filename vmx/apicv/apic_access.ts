@@ -83,11 +83,21 @@ export function apicAccess(n: Nested, exit: MmioExit): "handled" | null {
   if (off < 0 || off >= 0x1000) return null;
   const v = n.vcpu;
   const d = n.d;
+  const write = exit.direction === "out";
+  const at = ru64(d, O.VIRTUAL_APIC_PAGE_ADDR) + off;
+  const size = exit.size as 1 | 2 | 4;
+  // The next piece of a virtualized access split by memory-mapped I/O.
+  if (off === a.pieceNext && write === a.pieceWrite && a.piece.is(v)) {
+    a.pieceNext = off + size < a.pieceEnd ? off + size : -1;
+    if (write) n.mem.write(at, size, exit.value);
+    else exit.value = n.mem.read(at, size);
+    return "handled";
+  }
+  a.pieceNext = -1;
   const proc = r32(d, O.CPU_BASED_VM_EXEC_CONTROL);
   const proc2 = proc2Of(d);
-  const write = exit.direction === "out";
   // The width of the whole access: a piece of a wider one is not virtualized.
-  const width = Math.max(v.accessWidth, exit.size);
+  const width = Math.max(v.accessWidth, size);
   // An operation that virtualized a write: a read of it, or a write to another
   // offset or of another width, is not virtualized (29.4.2, 29.4.3.1).
   const prior = sameOperation(n);
@@ -112,12 +122,17 @@ export function apicAccess(n: Nested, exit: MmioExit): "handled" | null {
       qualification: apicAccessQualification(off, type),
     });
   }
-  const at = ru64(d, O.VIRTUAL_APIC_PAGE_ADDR) + off;
+  if (width > size) {
+    a.pieceNext = off + size;
+    a.pieceEnd = off + width;
+    a.pieceWrite = write;
+    a.piece.set(v);
+  }
   if (write) {
-    n.mem.write(at, exit.size as 1 | 2 | 4, exit.value);
+    n.mem.write(at, size, exit.value);
     noteVirtualizedWrite(n, off, width);
   } else {
-    exit.value = n.mem.read(at, exit.size as 1 | 2 | 4);
+    exit.value = n.mem.read(at, size);
   }
   return "handled";
 }

@@ -98,9 +98,7 @@ export function noteVirtualizedWrite(n: Nested, off: number, width: number): voi
   if (sameOperation(n)) return;
   a.opOffset = off;
   a.opWidth = width;
-  a.opRetired = v.retired;
-  a.opIp = v.ip0;
-  a.opDelivering = v.delivering;
+  a.op.set(v);
   a.pendingWrites.push(off);
   v.windowRequests |= WindowRequest.APIC_WRITE;
   v.endStringIteration();
@@ -110,9 +108,7 @@ export function noteVirtualizedWrite(n: Nested, off: number, width: number): voi
 /** Whether the operation in progress already virtualized a write ({@link noteVirtualizedWrite}). */
 export function sameOperation(n: Nested): boolean {
   const a = n.apicv;
-  const v = n.vcpu;
-  return a.opOffset >= 0 && a.opRetired === v.retired && a.opIp === v.ip0 &&
-    a.opDelivering === v.delivering;
+  return a.opOffset >= 0 && a.op.is(n.vcpu);
 }
 
 /**

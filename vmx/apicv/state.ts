@@ -9,6 +9,33 @@
  */
 
 import type { MmioRegistration, MmioSpace } from "../../core/plugin.ts";
+import type { VcpuVirtualization } from "../../core/vcpu_vmx.ts";
+
+/**
+ * An "operation" in the sense of SDM Vol. 3C 29.4 (an instruction, one
+ * iteration of a REP string instruction, an event delivery) as the vCPU
+ * shows it: retired count, RIP of the instruction, event being delivered.
+ */
+export class OpStamp {
+  /** Retired count (-1: none recorded). */
+  retired = -1;
+  /** RIP of the instruction. */
+  ip = 0;
+  /** Vector being delivered, or -1. */
+  delivering = -1;
+
+  /** Record the operation in progress. */
+  set(v: Pick<VcpuVirtualization, "ip0" | "delivering"> & { readonly retired: number }): void {
+    this.retired = v.retired;
+    this.ip = v.ip0;
+    this.delivering = v.delivering;
+  }
+
+  /** Whether the operation in progress is the one recorded. */
+  is(v: Pick<VcpuVirtualization, "ip0" | "delivering"> & { readonly retired: number }): boolean {
+    return this.retired === v.retired && this.ip === v.ip0 && this.delivering === v.delivering;
+  }
+}
 
 /** Where nestvm maps the APIC-access windows: one page per vCPU below this address. */
 export const APIC_ACCESS_WINDOW_TOP = 0xfef00000;
@@ -27,30 +54,36 @@ export class ApicvState {
   pendingWrites: number[] = [];
   /**
    * The write virtualized by the operation in progress: page offset (-1
-   * when none), width, and the operation (retired count, RIP, event being
-   * delivered) — a later access of the same operation is not virtualized,
-   * except a write of the same offset and width (29.4.2, 29.4.3.1).
+   * when none), width, and the operation — a later access of the same
+   * operation is not virtualized, except a write of the same offset and
+   * width (29.4.2, 29.4.3.1).
    */
   opOffset = -1;
   /** Width of {@link opOffset}'s write. */
   opWidth = 0;
-  /** Retired count of {@link opOffset}'s operation. */
-  opRetired = -1;
-  /** RIP of the instruction of {@link opOffset}'s operation. */
-  opIp = 0;
-  /** Vector being delivered during {@link opOffset}'s operation, or -1. */
-  opDelivering = -1;
+  /** The operation of {@link opOffset}. */
+  readonly op: OpStamp = new OpStamp();
+  /**
+   * A virtualized access that reaches the window in pieces (memory-mapped
+   * I/O splits an unaligned access into bytes): the offset its next piece
+   * has (-1 when none), its end, its direction and operation.
+   */
+  pieceNext = -1;
+  /** End offset (exclusive) of the access of {@link pieceNext}. */
+  pieceEnd = 0;
+  /** The access of {@link pieceNext} is a write. */
+  pieceWrite = false;
+  /** Its operation. */
+  readonly piece: OpStamp = new OpStamp();
   /**
    * The last write translation of the APIC-access page (a read-modify-write
    * instruction checks the write first): its linear address and operation,
-   * so that the read that follows reports a write (29.4.1, bit 12 of the
-   * qualification as a #PF's W/R would be).
+   * so that the read that follows reports a write (bit 12 of the
+   * qualification is what W/R of a page fault would be, SDM 28.2.1).
    */
   probeLinear = NaN;
-  /** Retired count of {@link probeLinear}'s translation. */
-  probeRetired = -1;
-  /** RIP then. */
-  probeIp = 0;
+  /** The operation of {@link probeLinear}. */
+  readonly probe: OpStamp = new OpStamp();
   /** The read being made is the read of a read-modify-write (set by the translator). */
   rmwRead = false;
   /** APIC-access address of the current L2 run, or -1 without "virtualize APIC accesses". */

@@ -70,12 +70,10 @@ class ApicAccessTranslator implements GuestPhysicalTranslator {
     const a = this.#n.apicv;
     if (access === 2) {
       a.probeLinear = linear;
-      a.probeRetired = v.retired;
-      a.probeIp = v.ip0;
+      a.probe.set(v);
       a.rmwRead = false;
     } else {
-      a.rmwRead = linear === a.probeLinear && a.probeRetired === v.retired &&
-        a.probeIp === v.ip0;
+      a.rmwRead = linear === a.probeLinear && a.probe.is(v);
     }
     return this.#window + off;
   }
@@ -163,6 +161,7 @@ export function l2Translator(
   a.opOffset = -1;
   a.probeLinear = NaN;
   a.rmwRead = false;
+  a.pieceNext = -1;
   a.recognized = false;
   if ((proc2Of(n.d) & PROC2.VIRTUALIZE_APIC_ACCESSES) === 0 || !mapWindow(n)) {
     a.accessPage = -1;
