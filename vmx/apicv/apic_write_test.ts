@@ -20,7 +20,6 @@ import type { PcMachine } from "../../plugins/pc_machine.ts";
 const VAPIC = 0x180000;
 const ACCESS = 0x190000;
 const VMCS = 0x121000;
-const VMCALL = 18;
 const APIC_WRITE = 56;
 const MTF = 37;
 
