@@ -302,7 +302,7 @@ export class Cpu implements CpuEngine {
   /** A REP string instruction ends after the iteration in progress ({@link endStringIteration}). */
   repBreak = false;
   /** Retired count of the last IRET that removed blocking by NMI, or -1. */
-  iretNmiAt = -1;
+  iretNmiAt: number = -1;
   /** Its RIP. */
   iretNmiIp = 0;
   /** Scratch for 64-bit results (high half). */
