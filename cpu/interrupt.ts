@@ -513,6 +513,8 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   const l2 = cpu.nonRoot;
   const ifl = (cpu.fl & 0x200) !== 0;
   const mtf = l2 && (cpu.windowRequests & 4) !== 0;
+  const open = l2 && cpu.windowRequests !== 0 ? openWindows(cpu, ifl) : 0;
+  let again = false;
   if (cpu.injected.length > 0) {
     const ev = cpu.injected.shift()!;
     const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
@@ -542,6 +544,14 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     // window exits due on the same boundary (SDM Vol. 3C 26.7.2); they stay
     // pending for the next boundary.
     busy = true;
+  } else if (l2 && (cpu.windowRequests & 16) !== 0) {
+    // Below debug traps, above NMI-window exits (SDM Vol. 3C 26.7.4).
+    offerPreemption(cpu);
+    busy = true;
+  } else if ((open & 2) !== 0) {
+    // NMI-window exits come before NMIs (26.7.6).
+    offerEvent(cpu, "nmi-window");
+    busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
     // In non-root operation an NMI is offered as an exit first (NMI exiting).
     const go = !l2 || offerEvent(cpu, "nmi") !== "reflected";
@@ -552,36 +562,31 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       guarded(cpu, Vec.NMI, -1, Ev.NMI, cpu.rip);
     }
     busy = true;
+    again = true;
+  } else if ((open & 1) !== 0 && offerEvent(cpu, "interrupt-window") !== "pass") {
+    // Interrupt-window exits and virtual-interrupt delivery come before
+    // external interrupts, below NMIs (26.7.5, 29.2.2).
+    busy = true;
+    again = true;
   } else if (
     // Bit 3 of windowRequests: "external-interrupt exiting" (RFLAGS.IF ignored, SDM 26.2).
     (ifl || (l2 && (cpu.windowRequests & 8) !== 0)) &&
     (cpu.interruptibility & 3) === 0 && cpu.intSource !== null && cpu.intSource.hasInterrupt()
   ) {
     // "handled": the handler took the interrupt itself (posted-interrupt processing).
-    const go = !l2 || offerEvent(cpu, "external-interrupt") === "pass";
-    if (go) {
+    const d = l2 ? offerEvent(cpu, "external-interrupt") : "pass";
+    if (d === "pass") {
       const vec = cpu.intSource.acknowledge() & 0xff;
       cpu.ip0 = cpu.rip;
       cpu.activity = "active";
       guarded(cpu, vec, -1, Ev.EXT, cpu.rip);
     }
     busy = true;
-  } else if (l2 && cpu.windowRequests !== 0) {
-    const open = openWindows(cpu, ifl);
-    if ((cpu.windowRequests & 16) !== 0) {
-      offerPreemption(cpu);
-      busy = true;
-    } else if ((open & 1) !== 0) {
-      offerEvent(cpu, "interrupt-window");
-      busy = true;
-    } else if ((open & 2) !== 0) {
-      offerEvent(cpu, "nmi-window");
-      busy = true;
-    } else if (mtf) {
-      // Monitor trap flag, not due yet (no L2 instruction since VM entry):
-      // come back at the next boundary.
-      busy = true;
-    }
+    again = d !== "handled";
+  } else if (mtf || (open & 1) !== 0) {
+    // Monitor trap flag not due yet (no L2 instruction since VM entry), or
+    // an interrupt window nobody took: come back at the next boundary.
+    busy = true;
   }
   // An event delivered above may have virtualized a write to the
   // APIC-access page: its emulation comes before the handler's first
@@ -601,7 +606,10 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     return "halted";
   }
   cpu.eventPending = busy;
-  cpu.loopLimit = busy ? cpu.retired + 1 : cpu.runLimit;
+  // After an NMI or interrupt (virtual ones included) was taken, what else
+  // is due is recognized at the boundary before the handler's first
+  // instruction, not after it.
+  cpu.loopLimit = again ? 0 : busy ? cpu.retired + 1 : cpu.runLimit;
   return null;
 }
 

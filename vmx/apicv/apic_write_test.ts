@@ -218,3 +218,28 @@ Deno.test("APIC-write emulation, then the single-step trap before the virtual in
   assert.equal(r.m.memory.read(MINI.l2Data, 4), 0, "the handler has not run");
   r.m.dispose();
 });
+
+Deno.test("a virtual interrupt the emulation made pending is delivered before an external interrupt that arrived with the write (29.2.2)", () => {
+  // mov dword ptr [0x190300], 0x40045 (a self-IPI); nop; vmcall -- handler at +0x100
+  const r = runMini({
+    l2: "c704250003190045000400900f01c1".padEnd(0x200, "0") +
+      "c70425000017004500000048cf",
+    fields: fields(0, ARV | PROC2.VIRTUAL_INTERRUPT_DELIVERY, {
+      PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | PIN.EXTERNAL_INTERRUPT_EXITING,
+      GUEST_RFLAGS: 0x202,
+    }),
+    maxExits: 1,
+    setup(m) {
+      const target = MINI.l2Code + 0x100;
+      m.memory.write(MINI.l2Idt + 16 * 0x45, 4, (target & 0xffff) | (0x08 << 16));
+      m.memory.write(MINI.l2Idt + 16 * 0x45 + 4, 4, ((target & 0xffff0000) | 0x8e00) >>> 0);
+      afterWrite(0x300)(m);
+    },
+  });
+  assert.equal(r.status, 1, `status ${r.status} error ${r.error}`);
+  // Delivered through L2's IDT at the boundary after the write; the
+  // external interrupt exits before the handler's first instruction.
+  assert.deepEqual(r.exits.map((e) => [e.reason, at(e.rip)]), [[1, 0x100]]);
+  assert.equal(field(r.m, "GUEST_INTR_STATUS", 2), 0x4500, "in service: SVI = 45H, RVI = 0");
+  r.m.dispose();
+});
