@@ -76,8 +76,9 @@ export function describeExit(exit: VmExit): string {
     case "ept-violation":
     case "ept-misconfig":
     case "pml-full":
+    case "apic-access":
       return `${lvl} ${exit.kind} gpa 0x${exit.gpa.toString(16)}` +
-        (exit.kind === "ept-violation"
+        (exit.kind === "ept-violation" || exit.kind === "apic-access"
           ? ` qualification 0x${exit.qualification.toString(16)}`
           : "");
     default:
@@ -144,8 +145,9 @@ export class ExitBus {
   static readonly ownedKinds: ReadonlySet<string> = new Set(["io", "mmio", "rdmsr", "wrmsr"]);
   /**
    * Kinds that the CPU handles architecturally when every handler passes.
-   * Not among them: "ept-violation", "ept-misconfig" and "pml-full" (only a nested-VMX
-   * plugin can take them; unhandled, they stop the machine).
+   * Not among them: "ept-violation", "ept-misconfig", "pml-full" and
+   * "apic-access" (only a nested-VMX plugin can take them; unhandled, they
+   * stop the machine).
    */
   static readonly defaultedKinds: ReadonlySet<string> = new Set([
     "io",
@@ -183,6 +185,7 @@ export class ExitBus {
     "nmi-window",
     "monitor-trap",
     "preemption-timer",
+    "apic-write",
     "init-signal",
     "sipi",
   ]);

@@ -12,6 +12,7 @@
  */
 
 import type { InterruptSource } from "./vcpu.ts";
+import type { EptExit } from "./vmexit.ts";
 
 /** Bits of {@link VcpuVirtualization.windowRequests}. */
 export const enum WindowRequest {
@@ -29,24 +30,38 @@ export const enum WindowRequest {
    * exceptions, before any instruction.
    */
   PREEMPTION_TIMER = 16,
+  /**
+   * APIC-write emulation is due (SDM Vol. 3C 29.4.3.2): offer one
+   * "apic-write" event at the next instruction boundary, before anything
+   * else due there (INIT, the monitor trap flag, debug traps, NMIs,
+   * interrupts, window exits) and whatever RFLAGS.IF or blocking by STI or
+   * MOV SS say; and again right after an event delivered at a boundary
+   * that requested it. The CPU clears the bit when it offers the event.
+   */
+  APIC_WRITE = 32,
 }
 
 /**
  * Why the last {@link GuestPhysicalTranslator.translateGpa} failed: an EPT
- * violation or misconfiguration, with what the "ept-violation" /
- * "ept-misconfig" exit reports.
+ * violation or misconfiguration, or an APIC access, with what the exit of
+ * that kind reports.
  */
 export interface GuestPhysicalFault {
   /**
-   * Violation (access not allowed), misconfiguration (malformed entry), or
-   * a full page-modification log (SDM Vol. 3C 29.3.6).
+   * Violation (access not allowed), misconfiguration (malformed entry), a
+   * full page-modification log (SDM Vol. 3C 29.3.6), or an access to the
+   * APIC-access page that is never virtualized (an instruction fetch, a
+   * paging-structure access: SDM 29.4).
    */
-  readonly kind: "ept-violation" | "ept-misconfig" | "pml-full";
+  readonly kind: "ept-violation" | "ept-misconfig" | "pml-full" | "apic-access";
   /** The guest-physical address whose translation failed. */
   readonly gpa: number;
   /** The guest-linear address of the access, or NaN when there is none. */
   readonly linear: number;
-  /** Exit qualification (SDM Vol. 3C Table 28-7); 0 for a misconfiguration. */
+  /**
+   * Exit qualification (SDM Vol. 3C Table 28-7 for a violation, the
+   * APIC-access table for an APIC access); 0 for a misconfiguration.
+   */
   readonly qualification: number;
 }
 
@@ -142,6 +157,38 @@ export interface VcpuVirtualization {
   pendingDebugExceptions(): number;
   /** Drop the pending debug state (single-step trap, #DB bits): it never crosses levels. */
   clearPendingDebug(): void;
+  /**
+   * Abandon the instruction or event delivery in progress for `exit`, an
+   * access the hypervisor stops from inside a memory-access handler (an
+   * APIC access that is not virtualized): the CPU unwinds to the state of
+   * the boundary, as for a failed guest-physical translation, and raises
+   * `exit` on the bus there, with the delivery state of this moment
+   * visible (IDT-vectoring information). Only while an instruction or an
+   * event delivery runs.
+   */
+  holdExit(exit: EptExit): never;
+  /**
+   * Width in bytes of the data access in progress when the CPU performs it
+   * in smaller pieces (8 for a 64-bit operand, a descriptor or a 64-bit
+   * stack push, 16 for an IA-32e gate...), else 0: a memory-access handler
+   * seeing a piece of 4 bytes or less learns the access was wider (an
+   * access wider than 32 bits is never virtualized, SDM Vol. 3C 29.4.2).
+   */
+  readonly accessWidth: number;
+  /**
+   * End a REP string instruction after the iteration in progress (its
+   * registers updated, RIP left on it, as when an interrupt is taken
+   * between iterations), so that what is due after that iteration happens
+   * at the boundary that follows it: each iteration is an "operation" of
+   * its own for APIC-write emulation (SDM Vol. 3C 29.4). Ignored by other
+   * instructions.
+   */
+  endStringIteration(): void;
+  /**
+   * The instruction in progress (or just abandoned, while its held exit is
+   * raised) is an IRET that removed blocking by NMI (SDM Vol. 3C 28.2.3).
+   */
+  readonly nmiUnblockedByIret: boolean;
   /** Deliver the events queued by VM-entry injection now (at an instruction boundary). */
   deliverQueuedInjection(): void;
   /** Drop queued, undelivered injected events (they belong to the level being left). */

@@ -337,9 +337,10 @@ export interface ExternalInterruptExit extends ExitBase {
 
 /**
  * Interrupt window / NMI window open, monitor trap flag, preemption timer;
- * and an INIT signal arriving (`init-signal`: "handled" keeps it latched,
+ * an INIT signal arriving (`init-signal`: "handled" keeps it latched,
  * as VMX root operation blocks INIT; "pass" lets the CPU perform the INIT
- * reset).
+ * reset); APIC-write emulation due after an operation that wrote to the
+ * APIC-access page (`apic-write`, requested by the VMX plugin).
  */
 export interface WindowExit extends ExitBase {
   /** Discriminant: what caused the exit. */
@@ -348,7 +349,8 @@ export interface WindowExit extends ExitBase {
     | "nmi-window"
     | "monitor-trap"
     | "preemption-timer"
-    | "init-signal";
+    | "init-signal"
+    | "apic-write";
 }
 
 /**
@@ -369,13 +371,15 @@ export interface SipiExit extends ExitBase {
  * EPT accessed/dirty flag set while the page-modification log is full
  * (pml-full, SDM Vol. 3C 29.3.6), found while
  * translating through the translator the VMX plugin installed on the
- * vCPU (SDM Vol. 3C 29.3.3). Fault-like: the instruction (or the event
- * delivery) is not completed.
+ * vCPU (SDM Vol. 3C 29.3.3); or an access to the APIC-access page that is
+ * not virtualized (apic-access, SDM 29.4), found by that translator or
+ * by the plugin's handler of the access (`Vcpu.holdExit`). Fault-like:
+ * the instruction (or the event delivery) is not completed.
  */
 export interface EptExit extends ExitBase {
   /** Discriminant: what caused the exit. */
-  readonly kind: "ept-violation" | "ept-misconfig" | "pml-full";
-  /** The L2 guest-physical address whose translation failed. */
+  readonly kind: "ept-violation" | "ept-misconfig" | "pml-full" | "apic-access";
+  /** The L2 guest-physical address whose translation failed (or that was accessed). */
   readonly gpa: number;
   /** The guest-linear address of the access, or NaN when there is none. */
   readonly linear: number;

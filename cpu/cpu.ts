@@ -17,7 +17,7 @@ import type {
   TableRegister,
   Vcpu,
 } from "../core/vcpu.ts";
-import type { ExitDisposition, VmExit } from "../core/vmexit.ts";
+import type { EptExit, ExitDisposition, VmExit } from "../core/vmexit.ts";
 import type { CpuEngine } from "../core/engine.ts";
 import { Alu } from "./alu/mod.ts";
 import { FpuState } from "./fpu/state.ts";
@@ -162,7 +162,8 @@ export class Cpu implements CpuEngine {
    * bit 2 monitor trap flag (offered at every boundary), bit 3 external-interrupt
    * exiting (pending interrupts are offered even with RFLAGS.IF=0), bit 4 a
    * VMX-preemption timer that expired at VM entry (offered once, before any
-   * instruction but after injected events and pending debug exceptions).
+   * instruction but after injected events and pending debug exceptions),
+   * bit 5 APIC-write emulation (offered once, before anything else).
    * Call {@link interruptStateChanged} after setting.
    */
   windowRequests = 0;
@@ -297,6 +298,18 @@ export class Cpu implements CpuEngine {
   pendingGpaExit: VmExit | null = null;
   /** delivering, deliveringType, deliveringError, deliveringLength, vectoring when {@link pendingGpaExit} was raised. */
   readonly pendingGpaDelivery: number[] = [-1, 0, -1, 0, -1];
+  /**
+   * Width of the data access in progress when it is made of smaller pieces
+   * (see `memory.ts` {@link beginWide}), else 0; cleared when an
+   * instruction or event delivery unwinds.
+   */
+  accessWidth = 0;
+  /** A REP string instruction ends after the iteration in progress ({@link endStringIteration}). */
+  repBreak = false;
+  /** Retired count of the last IRET that removed blocking by NMI, or -1. */
+  iretNmiAt: number = -1;
+  /** Its RIP. */
+  iretNmiIp = 0;
   /** Scratch for 64-bit results (high half). */
   hi = 0;
 
@@ -669,6 +682,7 @@ export class Cpu implements CpuEngine {
 
   /** Handle what escaped the hot loop: guest faults and abandoned instructions. */
   private onThrow(e: unknown): void {
+    this.accessWidth = 0;
     if (e instanceof CpuFault) {
       this.rip = this.ip0;
       deliverFault(this, e.vector, e.errorCode);
@@ -707,6 +721,28 @@ export class Cpu implements CpuEngine {
       this.delivering = -1;
       this.vectoring = -1;
     }
+  }
+
+  /** Hold `exit` and abandon the instruction or delivery in progress (see the contract). */
+  holdExit(exit: EptExit): never {
+    this.pendingGpaExit = exit;
+    const d = this.pendingGpaDelivery;
+    d[0] = this.delivering;
+    d[1] = this.deliveringType;
+    d[2] = this.deliveringError;
+    d[3] = this.deliveringLength;
+    d[4] = this.vectoring;
+    throw ABANDON;
+  }
+
+  /** End a REP string instruction after its current iteration. */
+  endStringIteration(): void {
+    this.repBreak = true;
+  }
+
+  /** The instruction in progress is an IRET that removed blocking by NMI. */
+  get nmiUnblockedByIret(): boolean {
+    return this.iretNmiAt === this.retired && this.iretNmiIp === this.ip0;
   }
 
   /** Return from run() at the next instruction boundary. */

@@ -28,7 +28,7 @@ import {
 } from "./segment.ts";
 import { deliverEvent, Ev } from "./interrupt.ts";
 import { writeFlags } from "./exec_data.ts";
-import { sysRead } from "./memory.ts";
+import { sysRead, sysRead64 } from "./memory.ts";
 import { recomputeMode } from "./state.ts";
 import { TaskSource, taskSwitch } from "./task.ts";
 
@@ -221,8 +221,8 @@ function callGate(c: Cpu, sel: number, a: number, call: boolean, gate32: boolean
     const base = (sel & 4) !== 0 ? c.seg[6].base : c.gdtr.base;
     const limit = (sel & 4) !== 0 ? c.seg[6].limit : c.gdtr.limit;
     if ((sel & 0xfff8) + 15 > limit) gp(sel & 0xfffc);
-    const up = sysRead(c, base + (sel & 0xfff8) + 8, 4);
-    const upHi = sysRead(c, base + (sel & 0xfff8) + 12, 4);
+    const up = sysRead64(c, base + (sel & 0xfff8) + 8);
+    const upHi = c.hi;
     if (((upHi >>> 8) & 0x1f) !== 0) gp(sel & 0xfffc);
     off = (up | 0) * TWO32 + off;
   } else if (!gate32) off &= 0xffff;
@@ -411,6 +411,8 @@ export function iret(c: Cpu, i: Insn): void {
     // NMI-window VM exit, SDM Vol. 3C 26.7.6) is due at the very next
     // instruction boundary, so make the run loop look at events.
     c.interruptibility &= ~8;
+    c.iretNmiAt = c.retired;
+    c.iretNmiIp = c.ip0;
     c.poke();
   }
   if ((c.cr0 & 1) === 0) {

@@ -5,7 +5,8 @@
  *
  * A REP instruction runs at most {@link REP_CHUNK} iterations per
  * execution and then restarts itself, so interrupts are taken between
- * iterations and faults leave consistent registers.
+ * iterations and faults leave consistent registers; it also stops after
+ * an iteration when asked (`Vcpu.endStringIteration`).
  *
  * @module
  */
@@ -118,6 +119,7 @@ export function strop(c: Cpu, i: Insn): void {
   const d = (c.fl & 0x400) !== 0 ? -s : s;
   const g = c.gpr;
   if (k >= 5) ioCheck(c, g[4] & 0xffff, s);
+  c.repBreak = false;
   let n = REP_CHUNK;
   const bulk = k === 2 && rep !== 0 && d > 0 && (s === 1 || s === 4) && as !== 16 &&
     (c.sflat[0] & 2) !== 0;
@@ -188,7 +190,10 @@ export function strop(c: Cpu, i: Insn): void {
     addIdx(c, 1, as, -1);
     if ((k === 1 || k === 4) && c.alu.cond(4) !== (rep === 1)) return; // REPE stops on NE, REPNE on E
     if (getIdx(c, 1, as) === 0) return;
-    if (--n === 0) {
+    if (--n === 0 || c.repBreak) {
+      // The chunk is done, or something is due after this iteration
+      // (Vcpu.endStringIteration): continue later.
+      c.repBreak = false;
       c.rip = c.ip0; // continue later (interrupt window)
       return;
     }

@@ -19,7 +19,7 @@ import { ABANDON, CpuFault, gp, ud, Vec } from "./fault.ts";
 import { offerExit, offerSimple } from "./exits.ts";
 import { CACHE_FLUSH_NS, PAUSE_NS } from "./stall.ts";
 import { ea, eaLin, memRead, memWrite, readE, reg64, setReg, writeE } from "./regs.ts";
-import { canonical, sysRead, sysWrite } from "./memory.ts";
+import { canonical, sysRead64, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
 import { reloadPaging } from "./paging.ts";
 import { recomputeMode, refreshSeg } from "./state.ts";
@@ -520,8 +520,8 @@ export const lldt: (c: Cpu, i: Insn) => void = wrapHandled((c, i) => {
   const at = descAddr;
   if (long) {
     if ((sel & 0xfff8) + 15 > c.gdtr.limit) gp(sel & 0xfffc);
-    const up = sysRead(c, at + 8, 4);
-    const upHi = sysRead(c, at + 12, 4);
+    const up = sysRead64(c, at + 8);
+    const upHi = c.hi;
     if (((upHi >>> 8) & 0x1f) !== 0) gp(sel & 0xfffc);
     base = (up | 0) * TWO32 + base;
     if (!canonical(base)) gp(sel & 0xfffc);

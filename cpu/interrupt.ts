@@ -10,11 +10,11 @@
 import type { Cpu, CpuStop } from "./cpu.ts";
 import type { ExceptionExit } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, hasErrorCode, Vec } from "./fault.ts";
-import { Acc, writePhys } from "./memory.ts";
+import { Acc, beginWide, writePhys } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { offerEvent } from "./exits.ts";
 import { takeSignals } from "./init_sipi.ts";
-import { sysRead } from "./memory.ts";
+import { sysRead, sysRead64 } from "./memory.ts";
 import {
   dAttrs,
   descHi,
@@ -127,6 +127,7 @@ export function deliverEvent(
       return;
     } catch (x) {
       cpu.delivering = -1;
+      cpu.accessWidth = 0;
       if (!(x instanceof CpuFault)) throw x;
       // The exception below is offered as occurring during delivery of `v`
       // (VMX IDT-vectoring information; type/error still in delivering*).
@@ -216,8 +217,10 @@ function put(cpu: Cpu, lin: number, size: number, lo: number, hi: number, user: 
   }
   const pa = translate(cpu, lin, Acc.WRITE, user);
   if (size === 8) {
+    const w = beginWide(cpu, 8);
     writePhys(cpu, pa, 4, lo);
     writePhys(cpu, pa + 4, 4, hi);
+    cpu.accessWidth = w;
   } else writePhys(cpu, pa, size, lo);
 }
 
@@ -250,8 +253,10 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
   const idtErr = v * 8 + 2 + ext;
   if (v * gsz + gsz - 1 > cpu.idtr.limit) throw new CpuFault(Vec.GP, idtErr);
   const ga = cpu.idtr.base + v * gsz;
-  const lo = sysRead(cpu, ga, 4);
-  const hi = sysRead(cpu, ga + 4, 4);
+  // A gate is read as one access (16 bytes in IA-32e mode, whose last
+  // 8 are read once the first 8 passed their checks).
+  const lo = sysRead64(cpu, ga);
+  const hi = cpu.hi;
   const type = (hi >>> 8) & 0x1f;
   const gdpl = (hi >>> 13) & 3;
   let gate32 = true;
@@ -273,7 +278,7 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
   const sel = lo >>> 16;
   let off = ((lo & 0xffff) | (hi & 0xffff0000)) >>> 0;
   if (long) {
-    const hi2 = sysRead(cpu, ga + 8, 4);
+    const hi2 = sysRead64(cpu, ga + 8);
     off = (hi2 | 0) * 4294967296 + off;
   } else if (!gate32) off &= 0xffff;
   // Target code segment (SDM 6.12.1.1).
@@ -308,16 +313,13 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
     rsp -= ((rsp % 16) + 16) % 16;
     const n = pushErr ? 6 : 5;
     const base = rsp - n * 8;
-    let p = base;
-    if (pushErr) {
-      put(cpu, p, 8, e >>> 0, 0, user);
-      p += 8;
-    }
-    put(cpu, p, 8, ip >>> 0, Math.floor(ip / 4294967296) >>> 0, user);
-    put(cpu, p + 8, 8, csSel, 0, user);
-    put(cpu, p + 16, 8, flags >>> 0, 0, user);
-    put(cpu, p + 24, 8, oldRsp >>> 0, Math.floor(oldRsp / 4294967296) >>> 0, user);
-    put(cpu, p + 32, 8, ssSel, 0, user);
+    // Pushed from the top down: SS, RSP, RFLAGS, CS, RIP, error code.
+    put(cpu, rsp - 8, 8, ssSel, 0, user);
+    put(cpu, rsp - 16, 8, oldRsp >>> 0, Math.floor(oldRsp / 4294967296) >>> 0, user);
+    put(cpu, rsp - 24, 8, flags >>> 0, 0, user);
+    put(cpu, rsp - 32, 8, csSel, 0, user);
+    put(cpu, rsp - 40, 8, ip >>> 0, Math.floor(ip / 4294967296) >>> 0, user);
+    if (pushErr) put(cpu, base, 8, e >>> 0, 0, user);
     // Commit.
     readDesc(cpu, sel);
     if (newCpl < oldCpl) {
@@ -355,23 +357,24 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
       stack32 = (nss.attrs & 0x4000) !== 0;
       const words = (v86 ? 9 : 5) + (pushErr ? 1 : 0);
       sp = stack32 ? (sp - words * sz) >>> 0 : (sp - words * sz) & 0xffff;
-      let p = sp;
-      const w = (val: number) => {
-        put(cpu, ssBase + p, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
-        p += sz;
+      // Pushed from the top down (GS, FS, DS, ES for v86, then SS, ESP,
+      // EFLAGS, CS, EIP, error code), as the processor pushes them.
+      const e0 = pushErr ? 1 : 0;
+      const w = (k: number, val: number) => {
+        put(cpu, ssBase + sp + (k + e0) * sz, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
       };
-      if (pushErr) w(e);
-      w(ip);
-      w(csSel);
-      w(flags);
-      w(cpu.gpr[8]);
-      w(ssSel);
       if (v86) {
-        w(cpu.seg[0].selector);
-        w(cpu.seg[3].selector);
-        w(cpu.seg[4].selector);
-        w(cpu.seg[5].selector);
+        w(8, cpu.seg[5].selector);
+        w(7, cpu.seg[4].selector);
+        w(6, cpu.seg[3].selector);
+        w(5, cpu.seg[0].selector);
       }
+      w(4, ssSel);
+      w(3, cpu.gpr[8]);
+      w(2, flags);
+      w(1, csSel);
+      w(0, ip);
+      if (pushErr) w(-1, e);
       // Commit.
       Object.assign(cpu.seg[2], nss);
       cpu.seg[2].selector = ss;
@@ -384,15 +387,14 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
       const words = pushErr ? 4 : 3;
       const cur = stack32 ? cpu.gpr[8] : cpu.gpr[8] & 0xffff;
       sp = stack32 ? (cur - words * sz) >>> 0 : (cur - words * sz) & 0xffff;
-      let p = sp;
-      const w = (val: number) => {
-        put(cpu, ssBase + p, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
-        p += sz;
+      const e0 = pushErr ? 1 : 0;
+      const w = (k: number, val: number) => {
+        put(cpu, ssBase + sp + (k + e0) * sz, sz, sz === 2 ? val & 0xffff : val >>> 0, 0, user);
       };
-      if (pushErr) w(e);
-      w(ip);
-      w(csSel);
-      w(flags);
+      w(2, flags);
+      w(1, csSel);
+      w(0, ip);
+      if (pushErr) w(-1, e);
     }
     readDesc(cpu, sel);
     if (stack32) cpu.gpr[8] = sp;
@@ -420,9 +422,10 @@ function realMode(cpu: Cpu, v: number, ip: number): void {
   const cur = stack32 ? cpu.gpr[8] : cpu.gpr[8] & 0xffff;
   const sp = stack32 ? (cur - 6) >>> 0 : (cur - 6) & 0xffff;
   if (!stack32 && cur < 6 && cur !== 0) throw new CpuFault(Vec.SS, 0);
-  put(cpu, ssBase + sp, 2, ip & 0xffff, 0, false);
-  put(cpu, ssBase + sp + 2, 2, cpu.seg[1].selector, 0, false);
+  // FLAGS, CS, IP, from the top down.
   put(cpu, ssBase + sp + 4, 2, flags, 0, false);
+  put(cpu, ssBase + sp + 2, 2, cpu.seg[1].selector, 0, false);
+  put(cpu, ssBase + sp, 2, ip & 0xffff, 0, false);
   if (stack32) cpu.gpr[8] = sp;
   else cpu.gpr[8] = (cpu.gpr[8] & 0xffff0000) | sp;
   cpu.fl &= ~(0x100 | 0x200 | 0x40000);
@@ -444,6 +447,8 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.stopReq = false;
     return "stop-requested";
   }
+  // APIC-write emulation before INIT and everything below it (SDM Vol. 3C 29.4.3.2).
+  if (apicWrite(cpu)) return reflected(cpu);
   if (cpu.initPending || cpu.sipiVector >= 0) takeSignals(cpu);
   if (cpu.activity === "shutdown") return "shutdown";
   if (cpu.activity === "wait-for-sipi") {
@@ -497,6 +502,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.ip0 = cpu.rip;
     cpu.activity = "active";
     guarded(cpu, Vec.DB, -1, Ev.HW, cpu.rip);
+    if (apicWrite(cpu)) return reflected(cpu);
     busy = true;
   } else if (cpu.dataHits !== 0 || cpu.tfArmed) busy = true;
   if ((cpu.fl & 0x100) !== 0 && !cpu.tfArmed) {
@@ -507,6 +513,8 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
   const l2 = cpu.nonRoot;
   const ifl = (cpu.fl & 0x200) !== 0;
   const mtf = l2 && (cpu.windowRequests & 4) !== 0;
+  const open = l2 && cpu.windowRequests !== 0 ? openWindows(cpu, ifl) : 0;
+  let again = false;
   if (cpu.injected.length > 0) {
     const ev = cpu.injected.shift()!;
     const soft = ev.type === 4 || ev.type === 5 || ev.type === 6;
@@ -523,6 +531,7 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       if (e !== ABANDON) throw e;
       cpu.finishPendingExit();
     }
+    if (apicWrite(cpu)) return reflected(cpu);
     if (l2 && cpu.nonRoot) {
       if ((cpu.windowRequests & 16) !== 0) offerPreemption(cpu);
       else if (window !== 0) {
@@ -535,6 +544,14 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     // window exits due on the same boundary (SDM Vol. 3C 26.7.2); they stay
     // pending for the next boundary.
     busy = true;
+  } else if (l2 && (cpu.windowRequests & 16) !== 0) {
+    // Below debug traps, above NMI-window exits (SDM Vol. 3C 26.7.4).
+    offerPreemption(cpu);
+    busy = true;
+  } else if ((open & 2) !== 0) {
+    // NMI-window exits come before NMIs (26.7.6).
+    offerEvent(cpu, "nmi-window");
+    busy = true;
   } else if (cpu.nmiPending && (cpu.interruptibility & 0xb) === 0) {
     // In non-root operation an NMI is offered as an exit first (NMI exiting).
     const go = !l2 || offerEvent(cpu, "nmi") !== "reflected";
@@ -545,37 +562,36 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
       guarded(cpu, Vec.NMI, -1, Ev.NMI, cpu.rip);
     }
     busy = true;
+    again = true;
+  } else if ((open & 1) !== 0 && offerEvent(cpu, "interrupt-window") !== "pass") {
+    // Interrupt-window exits and virtual-interrupt delivery come before
+    // external interrupts, below NMIs (26.7.5, 29.2.2).
+    busy = true;
+    again = true;
   } else if (
     // Bit 3 of windowRequests: "external-interrupt exiting" (RFLAGS.IF ignored, SDM 26.2).
     (ifl || (l2 && (cpu.windowRequests & 8) !== 0)) &&
     (cpu.interruptibility & 3) === 0 && cpu.intSource !== null && cpu.intSource.hasInterrupt()
   ) {
     // "handled": the handler took the interrupt itself (posted-interrupt processing).
-    const go = !l2 || offerEvent(cpu, "external-interrupt") === "pass";
-    if (go) {
+    const d = l2 ? offerEvent(cpu, "external-interrupt") : "pass";
+    if (d === "pass") {
       const vec = cpu.intSource.acknowledge() & 0xff;
       cpu.ip0 = cpu.rip;
       cpu.activity = "active";
       guarded(cpu, vec, -1, Ev.EXT, cpu.rip);
     }
     busy = true;
-  } else if (l2 && cpu.windowRequests !== 0) {
-    const open = openWindows(cpu, ifl);
-    if ((cpu.windowRequests & 16) !== 0) {
-      offerPreemption(cpu);
-      busy = true;
-    } else if ((open & 1) !== 0) {
-      offerEvent(cpu, "interrupt-window");
-      busy = true;
-    } else if ((open & 2) !== 0) {
-      offerEvent(cpu, "nmi-window");
-      busy = true;
-    } else if (mtf) {
-      // Monitor trap flag, not due yet (no L2 instruction since VM entry):
-      // come back at the next boundary.
-      busy = true;
-    }
+    again = d !== "handled";
+  } else if (mtf || (open & 1) !== 0) {
+    // Monitor trap flag not due yet (no L2 instruction since VM entry), or
+    // an interrupt window nobody took: come back at the next boundary.
+    busy = true;
   }
+  // An event delivered above may have virtualized a write to the
+  // APIC-access page: its emulation comes before the handler's first
+  // instruction (and its instruction breakpoint).
+  if (apicWrite(cpu)) return reflected(cpu);
   if ((cpu.fl & RFLAGS_RF) !== 0 || cpu.bpExec !== 0) {
     if (instructionBreakpoint(cpu)) busy = true;
   }
@@ -590,7 +606,31 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     return "halted";
   }
   cpu.eventPending = busy;
-  cpu.loopLimit = busy ? cpu.retired + 1 : cpu.runLimit;
+  // After an NMI or interrupt (virtual ones included) was taken, what else
+  // is due is recognized at the boundary before the handler's first
+  // instruction, not after it.
+  cpu.loopLimit = again ? 0 : busy ? cpu.retired + 1 : cpu.runLimit;
+  return null;
+}
+
+/**
+ * APIC-write emulation requested by the VMX plugin (windowRequests bit 5,
+ * non-root operation only): the "apic-write" event, offered once. True
+ * when it caused a VM exit.
+ */
+function apicWrite(cpu: Cpu): boolean {
+  if ((cpu.windowRequests & 32) === 0 || !cpu.nonRoot) return false;
+  cpu.windowRequests &= ~32;
+  return offerEvent(cpu, "apic-write") === "reflected";
+}
+
+/**
+ * A VM exit replaced the state in the middle of the boundary check: check
+ * again from the start, as the boundary of the level now running.
+ */
+function reflected(cpu: Cpu): null {
+  cpu.eventPending = true;
+  cpu.loopLimit = 0;
   return null;
 }
 

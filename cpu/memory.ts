@@ -156,8 +156,10 @@ export function lr64(cpu: Cpu, lin: number): number {
     return (m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24)) >>> 0;
   }
   checkAlignment(cpu, lin, 8);
+  const w = beginWide(cpu, 8);
   const lo = lr32(cpu, lin);
   const hi = lr32(cpu, lin + 4);
+  cpu.accessWidth = w;
   cpu.hi = hi;
   return lo;
 }
@@ -232,8 +234,22 @@ export function lw64(cpu: Cpu, lin: number, lo: number, hi: number): void {
   }
   checkAlignment(cpu, lin, 8);
   if (o > 0xff8) probeWrite(cpu, lin + 7);
+  const w = beginWide(cpu, 8);
   lw32(cpu, lin, lo);
   lw32(cpu, lin + 4, hi);
+  cpu.accessWidth = w;
+}
+
+/**
+ * The pieces that follow (until `cpu.accessWidth` is set back to the
+ * returned value) make one data access of `width` bytes: a handler of the
+ * memory they reach sees the width in `accessWidth` (see the VMX contract).
+ * A fault unwinding the access clears it (`Cpu.onThrow`, event delivery).
+ */
+export function beginWide(cpu: Cpu, width: number): number {
+  const w = cpu.accessWidth;
+  if (width > w) cpu.accessWidth = width;
+  return w;
 }
 
 /** Read through write permission (for read-modify-write): checks the page is writable first. */
@@ -335,11 +351,13 @@ function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
   if (!sys) checkAlignment(cpu, lin, size);
   const o = lin & 0xfff;
   if (o + size > 4096) {
-    // Crosses a page: byte by byte (each byte translated).
+    // Crosses a page: byte by byte (each byte translated), one access.
+    const w = beginWide(cpu, size);
     let v = 0;
     for (let k = 0; k < size; k++) {
       v |= (sys ? sysRead(cpu, lin + k, 1) : lr8(cpu, lin + k)) << (8 * k);
     }
+    cpu.accessWidth = w;
     return v >>> 0;
   }
   const user = !sys && cpu.cpl === 3;
@@ -350,7 +368,12 @@ function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
     if (dh === null || !dh.access(cpu, lin, size, false)) fill(cpu, lin, pa, false);
   }
   const mem = cpu.memory;
-  return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
+  if (size === 1) return mem.read8(pa);
+  // Memory-mapped I/O splits an unaligned access into bytes: one access still.
+  const w = beginWide(cpu, size);
+  const v = size === 4 ? mem.read32(pa) : mem.read16(pa);
+  cpu.accessWidth = w;
+  return v;
 }
 
 function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
@@ -360,7 +383,9 @@ function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
     // Check both pages before writing any byte.
     probeWrite(cpu, lin);
     probeWrite(cpu, lin + size - 1);
+    const w = beginWide(cpu, size);
     for (let k = 0; k < size; k++) lw8(cpu, lin + k, (v >>> (8 * k)) & 0xff);
+    cpu.accessWidth = w;
     return;
   }
   const pa = translate(cpu, lin, Acc.WRITE, cpu.cpl === 3);
@@ -370,14 +395,23 @@ function slowWrite(cpu: Cpu, lin: number, size: number, v: number): void {
   if (dh === null || !dh.access(cpu, lin, size, true)) fill(cpu, lin, pa, true);
 }
 
-/** Write physical memory from the CPU, dropping decoded code of the frame. */
+/**
+ * Write physical memory from the CPU, dropping decoded code of the frame.
+ * An access of 2 or 4 bytes is one access even where memory-mapped I/O
+ * splits it (see {@link beginWide}).
+ */
 export function writePhys(cpu: Cpu, pa: number, size: number, v: number): void {
   const frame = Math.floor(pa / 4096);
   if (cpu.codeFrames.has(frame)) cpu.codeWritten(frame);
   const mem = cpu.memory;
+  if (size === 1) {
+    mem.write8(pa, v & 0xff);
+    return;
+  }
+  const w = beginWide(cpu, size);
   if (size === 4) mem.write32(pa, v >>> 0);
-  else if (size === 1) mem.write8(pa, v & 0xff);
   else mem.write16(pa, v & 0xffff);
+  cpu.accessWidth = w;
 }
 
 /**
@@ -389,14 +423,34 @@ export function sysRead(cpu: Cpu, lin: number, size: number): number {
   if (o + size > 4096) return slowRead(cpu, lin, size, true);
   const pa = translate(cpu, lin, Acc.READ, false);
   const mem = cpu.memory;
-  return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
+  if (size === 1) return mem.read8(pa);
+  const w = beginWide(cpu, size);
+  const v = size === 4 ? mem.read32(pa) : mem.read16(pa);
+  cpu.accessWidth = w;
+  return v;
+}
+
+/**
+ * Supervisor read of an 8-byte system-structure item (a descriptor, half an
+ * IA-32e gate, a 64-bit TSS stack pointer) as one access: returns the low
+ * half, the high half in `cpu.hi`.
+ */
+export function sysRead64(cpu: Cpu, lin: number): number {
+  const w = beginWide(cpu, 8);
+  const lo = sysRead(cpu, lin, 4);
+  const hi = sysRead(cpu, lin + 4, 4);
+  cpu.accessWidth = w;
+  cpu.hi = hi;
+  return lo;
 }
 
 /** Supervisor write of system structures (descriptor accessed/busy bits, TSS). */
 export function sysWrite(cpu: Cpu, lin: number, size: number, v: number): void {
   const o = lin & 0xfff;
   if (o + size > 4096) {
+    const w = beginWide(cpu, size);
     for (let k = 0; k < size; k++) sysWrite(cpu, lin + k, 1, (v >>> (8 * k)) & 0xff);
+    cpu.accessWidth = w;
     return;
   }
   const pa = translate(cpu, lin, Acc.WRITE, false);

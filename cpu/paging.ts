@@ -10,7 +10,7 @@
 
 import type { Cpu } from "./cpu.ts";
 import type { EptExit } from "../core/vmexit.ts";
-import { ABANDON, CpuFault, Vec } from "./fault.ts";
+import { CpuFault, Vec } from "./fault.ts";
 import {
   ACCESS_AC,
   ACCESS_EXEC,
@@ -77,7 +77,8 @@ export function reloadPaging(
 }
 
 /**
- * The guest-physical translator failed (EPT violation or misconfiguration):
+ * The guest-physical translator failed (EPT violation or misconfiguration,
+ * or an APIC access that is never virtualized):
  * abandon the instruction or event delivery and hold the exit; the CPU
  * raises it on the bus (the VMX plugin turns it into a VM exit to L1; with
  * nobody to take it the bus stops the machine) once the instruction has
@@ -93,12 +94,5 @@ function guestPhysicalExit(cpu: Cpu): never {
     linear: f.linear,
     qualification: f.qualification,
   };
-  cpu.pendingGpaExit = exit;
-  const d = cpu.pendingGpaDelivery;
-  d[0] = cpu.delivering;
-  d[1] = cpu.deliveringType;
-  d[2] = cpu.deliveringError;
-  d[3] = cpu.deliveringLength;
-  d[4] = cpu.vectoring;
-  throw ABANDON;
+  cpu.holdExit(exit);
 }

@@ -258,6 +258,10 @@ export function basicReasonOf(exit: VmExit): number {
       return Reason.EPT_MISCONFIG;
     case "pml-full":
       return Reason.PML_FULL;
+    case "apic-access":
+      return Reason.APIC_ACCESS;
+    case "apic-write":
+      return Reason.APIC_WRITE;
     default:
       return SIMPLE_REASON[exit.kind] ?? 0;
   }

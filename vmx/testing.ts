@@ -18,6 +18,8 @@ import type {
   Vcpu,
 } from "../core/vcpu.ts";
 import type { GuestPhysicalTranslator } from "../core/vcpu_vmx.ts";
+import type { EptExit } from "../core/vmexit.ts";
+import { ABANDON } from "../core/fault.ts";
 import type { GuestMemory, PinnedPage, PinResult } from "../mm/types.ts";
 import { PhysicalMemory } from "../mm/physical.ts";
 
@@ -265,6 +267,23 @@ export class FakeVcpu implements Vcpu {
   clearPendingDebug(): void {
     this.dbPending = 0;
   }
+  /** The exit passed to the last {@link holdExit}, for the test to raise. */
+  heldExit: EptExit | null = null;
+  /** Record the exit and abandon (the test raises it on the fake bus, as the CPU would). */
+  holdExit(exit: EptExit): never {
+    this.heldExit = exit;
+    throw ABANDON;
+  }
+  /** Width of the access in progress when wider than its pieces (tests set it). */
+  accessWidth = 0;
+  /** Times a REP string instruction was asked to end after its iteration. */
+  stringBreaks = 0;
+  /** Count the request. */
+  endStringIteration(): void {
+    this.stringBreaks++;
+  }
+  /** The instruction in progress is an IRET that unblocked NMIs (tests set it). */
+  nmiUnblockedByIret = false;
   /** The fake delivers nothing: injected events stay in {@link injected}. */
   deliverQueuedInjection(): void {}
   /** Drop queued injected events. */

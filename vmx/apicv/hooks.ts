@@ -2,9 +2,10 @@
  * Where APIC virtualization (SDM Vol. 3C chapter 29) joins nested VMX:
  * - {@link apicvExit}, called first in the L2 exit decision: MOV CR8 with
  *   the TPR shadow (29.3), x2APIC MSR accesses (29.5), accesses to the
- *   APIC-access page (29.4), virtual-interrupt delivery at the interrupt
- *   window (29.2.2), APIC-write emulation at the boundary after the
- *   writing instruction (29.4.3.2), posted-interrupt processing (29.6);
+ *   APIC-access page and APIC-access VM exits (29.4), virtual-interrupt
+ *   delivery at the interrupt window (29.2.2), APIC-write emulation at the
+ *   boundary after the writing operation (the "apic-write" event,
+ *   29.4.3.2), posted-interrupt processing (29.6);
  * - {@link apicvOnEntry}, at the end of a VM entry: PPR virtualization and
  *   evaluation of pending virtual interrupts (27.3.2.5), or the VM exit
  *   induced by the TPR threshold (27.7.7);
@@ -19,7 +20,9 @@ import { O, r32 } from "../entry/offsets.ts";
 import { Reason } from "../exit/reasons.ts";
 import { msrExits } from "../nonroot/bitmaps.ts";
 import type { Nested } from "../nonroot/session.ts";
-import { apicAccess, finishPendingWrite, l2Translator } from "./apic_access.ts";
+import { apicAccess, reflectApicAccess } from "./apic_access.ts";
+import { apicWriteDue } from "./apic_write.ts";
+import { l2Translator } from "./translator.ts";
 import { postedInterrupt } from "./posted.ts";
 import {
   deliverVirtualInterrupt,
@@ -52,22 +55,18 @@ export function apicvExit(n: Nested, exit: VmExit): ExitDisposition | null {
     }
     case "mmio":
       return apicAccess(n, exit);
+    case "apic-access":
+      return n.apicv.accessPage >= 0 ? reflectApicAccess(n, exit) : null;
+    case "apic-write":
+      // What else is due at this boundary (the monitor trap flag, a debug
+      // trap, an NMI, a virtual interrupt the emulation made pending) is
+      // offered next by the CPU, in its own priority order.
+      return apicWriteDue(n);
     case "interrupt-window":
       if (!n.apicv.recognized) return null;
       // Recognition requires "interrupt-window exiting" = 0 (29.2.1).
       deliverVirtualInterrupt(n);
       return "handled";
-    case "monitor-trap": {
-      if (n.apicv.pendingWrite < 0) return null;
-      if (finishPendingWrite(n) === "reflected") return "reflected";
-      // The monitor trap flag's own exit (if L1 set it) follows the emulation;
-      // otherwise a virtual interrupt the emulation made pending (self-IPI,
-      // EOI, TPR) is delivered at this same boundary.
-      const mtf = (r32(n.d, O.CPU_BASED_VM_EXEC_CONTROL) & PROC.MONITOR_TRAP_FLAG) !== 0;
-      if (mtf) return null;
-      deliverVirtualInterrupt(n);
-      return "handled";
-    }
     case "external-interrupt":
       if ((r32(n.d, O.PIN_BASED_VM_EXEC_CONTROL) & PIN.POSTED_INTERRUPTS) === 0) return null;
       // "handled" consumes the interrupt: nothing left for the CPU to deliver.
@@ -126,13 +125,15 @@ export function apicvOnEntry(n: Nested): boolean {
 export interface ApicvSnapshot {
   /** A recognized virtual interrupt awaits delivery. */
   readonly recognized: boolean;
-  /** Page offset whose APIC-write emulation is due, or -1. */
-  readonly pendingWrite: number;
+  /** Page offsets whose APIC-write emulation is due, in order. */
+  readonly pendingWrites: readonly number[];
+  /** Older snapshots: one page offset due, or -1. */
+  readonly pendingWrite?: number;
 }
 
 /** The part of APIC virtualization that lives between two boundaries. */
 export function saveApicv(n: Nested): ApicvSnapshot {
-  return { recognized: n.apicv.recognized, pendingWrite: n.apicv.pendingWrite };
+  return { recognized: n.apicv.recognized, pendingWrites: [...n.apicv.pendingWrites] };
 }
 
 /** Resume an L2 run from a snapshot: the translator for the APIC-access page, then the state. */
@@ -141,8 +142,8 @@ export function restoreApicv(n: Nested, data: unknown): void {
   const s = data as Partial<ApicvSnapshot> | null | undefined;
   if (s === null || typeof s !== "object") return;
   n.apicv.recognized = s.recognized === true;
-  const w = s.pendingWrite;
-  n.apicv.pendingWrite = typeof w === "number" && Number.isInteger(w) && w >= 0 && w < 0x1000
-    ? w
-    : -1;
+  const due = Array.isArray(s.pendingWrites) ? s.pendingWrites : [s.pendingWrite];
+  n.apicv.pendingWrites = due.filter((w): w is number =>
+    typeof w === "number" && Number.isInteger(w) && w >= 0 && w < 0x1000
+  ).slice(0, 2);
 }

@@ -18,7 +18,7 @@
 import type { MsrReadExit, MsrWriteExit } from "../../core/vmexit.ts";
 import { PROC2 } from "../controls.ts";
 import type { Nested } from "../nonroot/session.ts";
-import { apicWriteEmulation } from "./apic_access.ts";
+import { apicWriteEmulation } from "./apic_write.ts";
 import { eoiVirtualization, proc2Of, readV, tprVirtualization, VAPIC, writeV } from "./vapic.ts";
 
 const TPR_MSR = 0x808;

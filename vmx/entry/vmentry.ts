@@ -33,7 +33,7 @@ import { loadPdpteRegisters } from "./vcpu_access.ts";
 
 const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 import { startEpt } from "../ept/nested_ept.ts";
-import { l2Translator } from "../apicv/apic_access.ts";
+import { l2Translator } from "../apicv/translator.ts";
 import { apicvOnEntry } from "../apicv/hooks.ts";
 
 /** The rule that made the last entry fail with VMfailValid(7/8) (diagnostics). */

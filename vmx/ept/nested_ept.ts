@@ -29,7 +29,8 @@ import { EPT_CAP, PROC, PROC2 } from "../controls.ts";
 import type { VmxFeatures } from "../features.ts";
 import { O, r16, r32, rhi, w16 } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
-import { intrInfo, Reason } from "../exit/reasons.ts";
+import { Reason } from "../exit/reasons.ts";
+import { faultLikeRip, nmiUnblockedByIret } from "../exit/fault_like.ts";
 import type { Nested } from "../nonroot/session.ts";
 
 /** mm/'s EPT capabilities matching what we advertise in IA32_VMX_EPT_VPID_CAP. */
@@ -140,34 +141,23 @@ export class NestedEpt implements GuestPhysicalTranslator {
  * CPU raised on the bus (SDM Vol. 3C 28.2.1, 29.3.3).
  */
 export function reflectEptExit(n: Nested, exit: EptExit): "reflected" {
-  const v = n.vcpu;
   const info = n.info;
+  // Bit 12: NMI unblocking due to IRET (violations and PML-full events, SDM 28.2.1).
+  const nmi = nmiUnblockedByIret(n) ? 0x1000 : 0;
   if (exit.kind === "pml-full") {
     // Page-modification log full (SDM Vol. 3C 29.3.6, 28.2.1): fault-like,
-    // qualification 0 (no NMI unblocking by IRET is tracked), no addresses.
-    info.begin(Reason.PML_FULL);
+    // only bit 12 of the qualification defined, no addresses.
+    info.begin(Reason.PML_FULL).qual(nmi);
   } else {
     const misconfig = exit.kind === "ept-misconfig";
     if (misconfig) info.begin(Reason.EPT_MISCONFIG);
-    else info.begin(Reason.EPT_VIOLATION).qual(exit.qualification);
+    else info.begin(Reason.EPT_VIOLATION).qual((exit.qualification & ~0x1000) | nmi);
     info.guestPhys = exit.gpa;
     if (exit.linear === exit.linear && !misconfig) info.guestLinear = exit.linear;
   }
-  // Fault-like: RIP of the instruction (or the boundary during event delivery).
-  const delivering = v.delivering >= 0;
-  // During delivery of a software event (INT n, INT3, INTO, INT1) the saved
-  // RIP is that of the instruction itself (SDM 28.3.3), not the next one.
-  const soft = delivering && v.deliveringType >= 4;
-  const rip = delivering && !soft ? v.rip : v.ip0;
-  if (delivering) {
-    // The violation interrupted the delivery of an event through L2's IDT:
-    // report it as IDT-vectoring information so that L1 can re-inject it (SDM 28.2.4).
-    const err = v.deliveringError;
-    info.idtInfo = intrInfo(v.delivering, v.deliveringType, err >= 0);
-    info.idtError = err >= 0 ? err : 0;
-    if (v.deliveringType >= 4) info.instrLen = v.deliveringLength;
-  }
-  performVmExit(n, rip);
+  // Fault-like: RIP of the instruction (or the boundary during event
+  // delivery, with IDT-vectoring information so that L1 can re-inject it).
+  performVmExit(n, faultLikeRip(n));
   return "reflected";
 }
 

@@ -13,7 +13,8 @@ import type { CrAccessExit, ExceptionExit, ExitDisposition, VmExit } from "../..
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import { O, r32, rhi } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
-import { intrInfo, IntrType, Reason } from "../exit/reasons.ts";
+import { INTR_INFO_NMI_UNBLOCKING, intrInfo, IntrType, Reason } from "../exit/reasons.ts";
+import { nmiUnblockedByIret } from "../exit/fault_like.ts";
 import { basicReasonOf, vmxInstructionReason } from "../stats.ts";
 import { ioExits, msrExits } from "./bitmaps.ts";
 import { crAccess } from "./cr.ts";
@@ -333,6 +334,10 @@ function exception(n: Nested, exit: ExceptionExit): ExitDisposition {
   }
   const hasEc = exit.errorCode >= 0 && type === IntrType.HARDWARE_EXCEPTION;
   info.intrInfo = intrInfo(exit.vector, type, hasEc);
+  // A fault of an IRET that unblocked NMIs (not #DF: undefined there, SDM 28.2.2).
+  if (type === IntrType.HARDWARE_EXCEPTION && vector !== 8 && nmiUnblockedByIret(n)) {
+    info.intrInfo |= INTR_INFO_NMI_UNBLOCKING;
+  }
   if (hasEc) info.intrError = exit.errorCode >>> 0;
   // Software exceptions (INT3, INTO) and ICEBP report their length.
   const len = type === IntrType.HARDWARE_EXCEPTION ? 0 : exit.instructionLength;
