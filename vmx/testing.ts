@@ -406,6 +406,7 @@ export class FakePluginContext {
       },
       log: { debug() {}, info() {}, warn() {}, error() {} },
       stop() {},
+      power: { sleep() {}, wake() {}, asleep: false },
     };
   }
 
