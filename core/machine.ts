@@ -36,9 +36,9 @@ import {
   PluginError,
   PluginFailedError,
   type PluginState,
-  type PowerSpace,
   type StopRequest,
 } from "./plugin.ts";
+import { PowerControl, type PowerState, type ResumeOutcome } from "./power.ts";
 import { orderPlugins } from "./plugin_order.ts";
 import type { RunResult, StopReason } from "./run_result.ts";
 import type { CpuEngine, EngineFactory } from "./engine.ts";
@@ -93,32 +93,13 @@ export interface MachineOptions<
   readonly logSink?: (line: string) => void;
   /**
    * The board's firmware resume path, run when the machine wakes from the
-   * sleeping state (see {@link PowerSpace}): the vCPUs are at their
+   * sleeping state (see `core/power.ts`): the vCPUs are at their
    * power-on state and main-power devices at theirs; it does what firmware
    * does on resume and points the boot vCPU at the operating system's
    * waking vector. Without it a wake stops the run as a "reset" (there is
    * no firmware to resume with).
    */
   readonly resume?: (machine: Machine<C, M>) => ResumeOutcome;
-}
-
-/**
- * What the firmware's resume path did: handed over to the operating
- * system's waking vector, or found none (firmware would boot afresh; nestvm
- * has no boot firmware, so the run stops as a "reset").
- */
-export type ResumeOutcome =
-  | { readonly kind: "resumed"; readonly detail: string }
-  | { readonly kind: "boot"; readonly why: string };
-
-/** The machine's power state (ACPI S0 or S3, see {@link PowerSpace}), as snapshots keep it. */
-export interface PowerState {
-  /** Main power is off: no vCPU runs. */
-  readonly asleep: boolean;
-  /** A plugin asked to sleep; the loop carries it out at its next step. */
-  readonly sleepRequested: boolean;
-  /** A wake event happened; the loop carries it out at its next step. */
-  readonly wakeRequested: boolean;
 }
 
 /** Options for one run. */
@@ -191,15 +172,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   /** Retired count then (any instruction retired since means it woke up). */
   #maskedHaltRetired = 0;
   #stop: StopRequest | undefined;
-  /** Main power is off (ACPI S3): no vCPU runs, time goes from timer to timer. */
-  #asleep = false;
-  #sleepRequested = false;
-  #wakeRequested = false;
-  /** Timer steps left before a sleeping run returns "budget" (runAsync's slices). */
-  #sleepSteps = Infinity;
-  /** The board's firmware resume path (see {@link MachineOptions.resume}). */
-  readonly #resume: (() => ResumeOutcome) | undefined;
-  readonly #power: PowerSpace;
+  /** The sleeping state, ACPI S3 (`core/power.ts`). */
+  readonly #power: PowerControl;
   #debugBreak = false;
   #disposed = false;
   #running = false;
@@ -229,11 +203,29 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     this.#ns = options.nsPerInstruction ?? 1;
     this.#logLevel = LEVELS[options.logLevel ?? "warn"];
     this.#logSink = options.logSink ?? ((line) => console.error(line));
-    const resume = options.resume;
-    this.#resume = resume === undefined ? undefined : () => resume(this);
-    this.#power = this.#powerSpace();
     this.memory = options.memory();
     this.clock = new VirtualClock(this.#ns);
+    const resume = options.resume;
+    this.#power = new PowerControl({
+      plugins: () => this.plugins,
+      clock: this.clock,
+      retired: () => this.retired,
+      virtualNs: () => this.virtualNs,
+      skipIdle: (ns) => {
+        this.#idleNs += ns;
+      },
+      requestStop: () => this.#currentCpu().requestStop(),
+      resetCpus: () => {
+        for (const cpu of this.cpus) cpu.reset();
+        this.scheduler?.reset();
+        this.#maskedHaltSince = -1;
+      },
+      zeroTsc: () => {
+        for (const cpu of this.cpus) cpu.writeMsr(0x10, 0n); // IA32_TIME_STAMP_COUNTER
+      },
+      resume: resume === undefined ? undefined : () => resume(this),
+      log: (m) => this.#log("machine", "info", m),
+    });
     this.bus = new ExitBus();
     this.bus.strict = options.strictExits ?? false;
     this.irq = new IrqRouter(24);
@@ -312,7 +304,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     const yieldPoint = new EventLoopYield();
     try {
       for (;;) {
-        this.#sleepSteps = ASYNC_SLEEP_STEPS;
+        this.#power.sleepSteps = ASYNC_SLEEP_STEPS;
         const reason = this.#run(Math.min(budgetEnd, this.retired + ASYNC_SLICE));
         if (reason.kind === "budget" && this.retired < budgetEnd) {
           await yieldPoint.next();
@@ -326,7 +318,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         return this.#result(reason, start, t0);
       }
     } finally {
-      this.#sleepSteps = Infinity;
+      this.#power.sleepSteps = Infinity;
       yieldPoint.close();
     }
   }
@@ -358,8 +350,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       skipIdle: (ns) => {
         this.#idleNs += ns;
       },
-      powerPending: () => this.#powerPending(),
-      powerStep: (end) => this.#powerStep(end),
+      powerPending: () => this.#power.pending(),
+      powerStep: (end) => this.#power.step(end),
       running: (on) => {
         this.#running = on;
       },
@@ -370,8 +362,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     for (;;) {
       const pending = this.#pendingStop();
       if (pending) return pending;
-      if (this.#powerPending()) {
-        const r = this.#powerStep(budgetEnd);
+      if (this.#power.pending()) {
+        const r = this.#power.step(budgetEnd);
         if (r) return r;
         continue;
       }
@@ -396,7 +388,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       if (stop === "halted") {
         const again = this.#pendingStop();
         if (again) return again;
-        if (this.#powerPending()) continue;
+        if (this.#power.pending()) continue;
         if (this.clock.nextDeadline === Infinity) return { kind: "halted" };
         // With interrupts masked only an NMI (or INIT) can wake the vCPU; a
         // ticking timer keeps virtual time moving without retiring anything,
@@ -422,121 +414,14 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     return this.scheduler === undefined ? this.cpu : this.scheduler.current;
   }
 
-  /** The `power` capability of plugin contexts. */
-  #powerSpace(): PowerSpace {
-    const asleep = (): boolean => this.#asleep || this.#sleepRequested;
-    return {
-      sleep: () => {
-        if (asleep()) return;
-        this.#sleepRequested = true;
-        this.#currentCpu().requestStop();
-      },
-      wake: () => {
-        if (!asleep()) return;
-        this.#wakeRequested = true;
-        this.#currentCpu().requestStop();
-      },
-      get asleep(): boolean {
-        return asleep();
-      },
-    };
-  }
-
-  /** Whether the loop must take a power step instead of running a vCPU. */
-  #powerPending(): boolean {
-    return this.#asleep || this.#sleepRequested;
-  }
-
-  /**
-   * One step of the power state machine, between instructions: carry out a
-   * requested sleep, then a requested wake; while asleep, skip the idle
-   * time to the next timer (whose device may raise a wake event). Returns a
-   * stop reason, or undefined to go on.
-   */
-  #powerStep(budgetEnd: number): StopReason | undefined {
-    if (this.#sleepRequested) {
-      this.#sleepRequested = false;
-      const failed = this.#enterSleep();
-      if (failed) return failed;
-    }
-    if (this.#wakeRequested) {
-      this.#wakeRequested = false;
-      return this.#wake();
-    }
-    if (!this.#asleep) return undefined;
-    if (this.retired >= budgetEnd) return { kind: "budget" };
-    if (this.#sleepSteps <= 0) return { kind: "budget" }; // runAsync yields, then goes on
-    this.#sleepSteps--;
-    const deadline = this.clock.nextDeadline;
-    // Asleep with no timer left: nothing on the machine can wake it.
-    if (deadline === Infinity) return { kind: "halted" };
-    this.#idleNs += Math.max(0, deadline - this.virtualNs);
-    this.clock.advanceTo(this.virtualNs);
-    return undefined;
-  }
-
-  /**
-   * Main power off (ACPI S3): every vCPU and every plugin on main power
-   * loses its state (power-on reset), standby plugins keep theirs
-   * ({@link Plugin.suspend}); RAM is untouched.
-   */
-  #enterSleep(): StopReason | undefined {
-    for (const cpu of this.cpus) cpu.reset();
-    this.scheduler?.reset();
-    this.#maskedHaltSince = -1;
-    this.#asleep = true;
-    for (const p of this.plugins) {
-      try {
-        if (p.suspend) p.suspend();
-        else p.reset?.();
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return { kind: "plugin-error", plugin: p.name, exit: "suspend (ACPI S3)", message };
-      }
-    }
-    return undefined;
-  }
-
-  /**
-   * Main power back on: the vCPUs are at their power-on state (the TSC
-   * restarts from 0, SDM Vol. 3B 18.17) and the board's firmware resumes.
-   */
-  #wake(): StopReason | undefined {
-    this.#asleep = false;
-    for (const cpu of this.cpus) cpu.writeMsr(0x10, 0n); // IA32_TIME_STAMP_COUNTER
-    if (this.#resume === undefined) {
-      this.#log("machine", "info", "woke from S3 with no firmware to resume: reset");
-      return { kind: "reset" };
-    }
-    let outcome: ResumeOutcome;
-    try {
-      outcome = this.#resume();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return { kind: "plugin-error", plugin: "firmware", exit: "resume (ACPI S3)", message };
-    }
-    if (outcome.kind === "boot") {
-      this.#log("machine", "info", `woke from S3: ${outcome.why}; the firmware would boot: reset`);
-      return { kind: "reset" };
-    }
-    this.#log("machine", "info", `woke from S3: ${outcome.detail}`);
-    return undefined;
-  }
-
-  /** The power state, for snapshots. */
+  /** The power state (ACPI S3), for snapshots. */
   get powerState(): PowerState {
-    return {
-      asleep: this.#asleep,
-      sleepRequested: this.#sleepRequested,
-      wakeRequested: this.#wakeRequested,
-    };
+    return this.#power.state;
   }
 
   /** Restore the power state (snapshot restore). */
   set powerState(s: PowerState) {
-    this.#asleep = s.asleep === true;
-    this.#sleepRequested = s.sleepRequested === true;
-    this.#wakeRequested = s.wakeRequested === true;
+    this.#power.state = s;
   }
 
   /**
@@ -607,7 +492,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
 
   /** Reset every vCPU and every plugin to power-on state. */
   reset(): void {
-    this.#asleep = this.#sleepRequested = this.#wakeRequested = false;
+    this.#power.reset();
     for (const cpu of this.cpus) cpu.reset();
     this.scheduler?.reset();
     for (const p of this.plugins) {
@@ -838,7 +723,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         this.#stop ??= req;
         (this.scheduler === undefined ? this.cpu : this.scheduler.current).requestStop();
       },
-      power: this.#power,
+      power: this.#power.space,
     };
   }
 }

@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { ResumeOutcome } from "../core/machine.ts";
+import type { ResumeOutcome } from "../core/power.ts";
 import type { GuestMemory } from "../core/guest_memory.ts";
 import type { PhysicalMemory } from "../mm/physical.ts";
 import {

@@ -8,10 +8,11 @@
  * return to wait-for-SIPI.
  */
 import assert from "node:assert/strict";
-import { Machine, type ResumeOutcome } from "../core/machine.ts";
+import { Machine } from "../core/machine.ts";
+import type { ResumeOutcome } from "../core/power.ts";
 import type { Plugin, PluginContext } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
-import { newPcMachine, type PcMachine, pcMachineOptions } from "../plugins/pc_machine.ts";
+import { type PcMachine, pcMachineOptions } from "../plugins/pc_machine.ts";
 import { bootFlat } from "../plugins/machine_builder.ts";
 import { createDebugExit } from "../devices/debug_exit.ts";
 import { applyEntryState } from "../boot/entry_state.ts";

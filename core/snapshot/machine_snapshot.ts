@@ -13,7 +13,8 @@
  * @module
  */
 
-import type { Machine, PowerState } from "../machine.ts";
+import type { Machine } from "../machine.ts";
+import type { PowerState } from "../power.ts";
 import type { PluginState } from "../plugin.ts";
 import type { SchedulerState } from "../smp_scheduler.ts";
 import {
