@@ -38,6 +38,7 @@ import {
   type PluginState,
   type StopRequest,
 } from "./plugin.ts";
+import { PowerControl, type PowerState, type ResumeOutcome } from "./power.ts";
 import { orderPlugins } from "./plugin_order.ts";
 import type { RunResult, StopReason } from "./run_result.ts";
 import type { CpuEngine, EngineFactory } from "./engine.ts";
@@ -90,6 +91,15 @@ export interface MachineOptions<
   readonly logLevel?: LogLevel;
   /** Where plugin logs go (default: stderr). */
   readonly logSink?: (line: string) => void;
+  /**
+   * The board's firmware resume path, run when the machine wakes from the
+   * sleeping state (see `core/power.ts`): the vCPUs are at their
+   * power-on state and main-power devices at theirs; it does what firmware
+   * does on resume and points the boot vCPU at the operating system's
+   * waking vector. Without it a wake stops the run as a "reset" (there is
+   * no firmware to resume with).
+   */
+  readonly resume?: (machine: Machine<C, M>) => ResumeOutcome;
 }
 
 /** Options for one run. */
@@ -110,6 +120,12 @@ export interface HostInput {
   /** Resolves when new input was delivered (or the input ended). */
   wait(): Promise<void>;
 }
+
+/**
+ * Timer steps a sleeping machine takes in one slice of {@link Machine.runAsync}
+ * before it yields to the event loop (no instruction retires while asleep).
+ */
+const ASYNC_SLEEP_STEPS = 4096;
 
 /** Stop the machine at most this many instructions after a timer is due. */
 const SLICE = 1 << 20;
@@ -156,6 +172,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   /** Retired count then (any instruction retired since means it woke up). */
   #maskedHaltRetired = 0;
   #stop: StopRequest | undefined;
+  /** The sleeping state, ACPI S3 (`core/power.ts`). */
+  readonly #power: PowerControl;
   #debugBreak = false;
   #disposed = false;
   #running = false;
@@ -187,6 +205,27 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     this.#logSink = options.logSink ?? ((line) => console.error(line));
     this.memory = options.memory();
     this.clock = new VirtualClock(this.#ns);
+    const resume = options.resume;
+    this.#power = new PowerControl({
+      plugins: () => this.plugins,
+      clock: this.clock,
+      retired: () => this.retired,
+      virtualNs: () => this.virtualNs,
+      skipIdle: (ns) => {
+        this.#idleNs += ns;
+      },
+      requestStop: () => this.#currentCpu().requestStop(),
+      resetCpus: () => {
+        for (const cpu of this.cpus) cpu.reset();
+        this.scheduler?.reset();
+        this.#maskedHaltSince = -1;
+      },
+      zeroTsc: () => {
+        for (const cpu of this.cpus) cpu.writeMsr(0x10, 0n); // IA32_TIME_STAMP_COUNTER
+      },
+      resume: resume === undefined ? undefined : () => resume(this),
+      log: (m) => this.#log("machine", "info", m),
+    });
     this.bus = new ExitBus();
     this.bus.strict = options.strictExits ?? false;
     this.irq = new IrqRouter(24);
@@ -265,6 +304,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     const yieldPoint = new EventLoopYield();
     try {
       for (;;) {
+        this.#power.sleepSteps = ASYNC_SLEEP_STEPS;
         const reason = this.#run(Math.min(budgetEnd, this.retired + ASYNC_SLICE));
         if (reason.kind === "budget" && this.retired < budgetEnd) {
           await yieldPoint.next();
@@ -278,6 +318,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         return this.#result(reason, start, t0);
       }
     } finally {
+      this.#power.sleepSteps = Infinity;
       yieldPoint.close();
     }
   }
@@ -309,6 +350,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       skipIdle: (ns) => {
         this.#idleNs += ns;
       },
+      powerPending: () => this.#power.pending(),
+      powerStep: (end) => this.#power.step(end),
       running: (on) => {
         this.#running = on;
       },
@@ -319,6 +362,11 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
     for (;;) {
       const pending = this.#pendingStop();
       if (pending) return pending;
+      if (this.#power.pending()) {
+        const r = this.#power.step(budgetEnd);
+        if (r) return r;
+        continue;
+      }
       if (this.cpu.retired >= budgetEnd) return { kind: "budget" };
       let limit = Math.min(budgetEnd, this.cpu.retired + SLICE);
       const deadline = this.clock.nextDeadline;
@@ -340,6 +388,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       if (stop === "halted") {
         const again = this.#pendingStop();
         if (again) return again;
+        if (this.#power.pending()) continue;
         if (this.clock.nextDeadline === Infinity) return { kind: "halted" };
         // With interrupts masked only an NMI (or INIT) can wake the vCPU; a
         // ticking timer keeps virtual time moving without retiring anything,
@@ -358,6 +407,21 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         this.clock.advanceTo(this.virtualNs);
       }
     }
+  }
+
+  /** The vCPU that runs now (the boot vCPU outside a run). */
+  #currentCpu(): C {
+    return this.scheduler === undefined ? this.cpu : this.scheduler.current;
+  }
+
+  /** The power state (ACPI S3), for snapshots. */
+  get powerState(): PowerState {
+    return this.#power.state;
+  }
+
+  /** Restore the power state (snapshot restore). */
+  set powerState(s: PowerState) {
+    this.#power.state = s;
   }
 
   /**
@@ -428,6 +492,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
 
   /** Reset every vCPU and every plugin to power-on state. */
   reset(): void {
+    this.#power.reset();
     for (const cpu of this.cpus) cpu.reset();
     this.scheduler?.reset();
     for (const p of this.plugins) {
@@ -658,6 +723,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         this.#stop ??= req;
         (this.scheduler === undefined ? this.cpu : this.scheduler.current).requestStop();
       },
+      power: this.#power.space,
     };
   }
 }

@@ -17,6 +17,7 @@ export * from "./irq.ts";
 export * from "./services.ts";
 export * from "./run_result.ts";
 export * from "./machine.ts";
+export * from "./power.ts";
 export * from "./engine.ts";
 export * from "./guest_memory.ts";
 export * from "./mmio_owners.ts";

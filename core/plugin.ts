@@ -148,6 +148,33 @@ export interface Logger {
   error(msg: string): void;
 }
 
+/**
+ * Platform power control: the ACPI sleeping state S3 (suspend to RAM,
+ * ACPI 6.x 16.1.3), for the device that owns the sleep and wake logic (on
+ * the PC, the ACPI power-management device).
+ */
+export interface PowerSpace {
+  /**
+   * Enter the sleeping state after the current instruction: main power
+   * goes off, so every vCPU stops and loses its state (it is reset), every
+   * plugin loses what a device on main power loses ({@link Plugin.suspend},
+   * or {@link Plugin.reset} for plugins without it) and RAM keeps its
+   * contents. While the machine sleeps no instruction runs: virtual time
+   * goes from one timer to the next without host work in between, until
+   * {@link wake}. Ignored while already asleep.
+   */
+  sleep(): void;
+  /**
+   * A wake event: main power returns at the next step of the run loop; the
+   * vCPUs start from their power-on state and the board's firmware runs
+   * its resume path (a PC BIOS jumps to the operating system's waking
+   * vector). Ignored while awake.
+   */
+  wake(): void;
+  /** True from {@link sleep} until the wake has been carried out. */
+  readonly asleep: boolean;
+}
+
 /** Why a plugin asked the machine to stop. */
 export type StopRequest =
   | { readonly kind: "exit"; readonly status: number }
@@ -225,6 +252,8 @@ export interface PluginContext {
   readonly log: Logger;
   /** Ask the machine to stop after the current instruction. */
   stop(request: StopRequest): void;
+  /** Sleep and wake (ACPI S3). */
+  readonly power: PowerSpace;
 }
 
 /** A plugin's saved state: versioned, JSON-compatible data. */
@@ -249,6 +278,15 @@ export interface Plugin {
   setup(ctx: PluginContext): void;
   /** Return to power-on state. */
   reset?(): void;
+  /**
+   * Main power goes off: the machine enters a sleeping state (ACPI S3, see
+   * {@link PowerSpace.sleep}). A device on standby power implements this
+   * to keep what it keeps (a battery-backed RTC its time and CMOS RAM, the
+   * ACPI wake logic its status and enable bits); for a plugin without it
+   * the machine calls {@link reset}, as a device on main power comes back
+   * in its power-on state.
+   */
+  suspend?(): void;
   /** Save state for a snapshot. */
   saveState?(): PluginState;
   /** Restore state saved by saveState (after setup). */

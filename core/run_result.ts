@@ -116,7 +116,7 @@ export function describeStop(reason: StopReason): string {
     case "debug":
       return "stopped by the debugger";
     case "halted":
-      return "halted with no wake-up source (HLT with interrupts off or no timer pending)";
+      return "halted with no wake-up source (HLT with interrupts off or no timer pending, or asleep in S3 with no timer left)";
     case "unhandled-exit":
       return `unhandled exit: ${reason.description}`;
     case "plugin-error":

@@ -23,6 +23,9 @@
  * - When N turns in a row retire nothing, every vCPU is halted: the
  *   machine skips to the next timer deadline (which may raise an interrupt
  *   that wakes one), or stops as halted when there is none.
+ * - While the machine sleeps (ACPI S3) no vCPU takes a turn: the machine
+ *   lets time pass from timer to timer until a wake, after which vCPU 0
+ *   (reset, as every vCPU) has the turn.
  *
  * With one vCPU the machine does not use this scheduler at all: it runs
  * its single-vCPU loop unchanged.
@@ -49,6 +52,10 @@ export interface SchedulerHost {
   skipIdle(ns: number): void;
   /** Bracket a vCPU's run (the machine tracks whether an instruction is executing). */
   running(on: boolean): void;
+  /** Whether the machine sleeps or must enter or leave sleep (ACPI S3): no vCPU runs then. */
+  powerPending(): boolean;
+  /** One step of sleep (enter, wake, or let time pass to the next timer); a stop reason, or undefined to go on. */
+  powerStep(budgetEnd: number): StopReason | undefined;
 }
 
 /** Scheduler position, as snapshots keep it. */
@@ -138,6 +145,11 @@ export class SmpScheduler<C extends CpuEngine> {
     for (;;) {
       const pending = host.pendingStop();
       if (pending) return pending;
+      if (host.powerPending()) {
+        const r = host.powerStep(budgetEnd);
+        if (r) return r;
+        continue;
+      }
       const total = this.retired();
       if (total >= budgetEnd) return { kind: "budget" };
       this.#select(this.#turn);
@@ -171,6 +183,7 @@ export class SmpScheduler<C extends CpuEngine> {
         const again = host.pendingStop();
         if (again) return again;
         this.#idleTurns = 0;
+        if (host.powerPending()) continue;
         if (clock.nextDeadline === Infinity) return { kind: "halted" };
         // Every vCPU waits: skip to the next timer, whose interrupt may wake one.
         host.skipIdle(Math.max(0, clock.nextDeadline - host.virtualNs()));

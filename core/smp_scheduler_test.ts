@@ -42,6 +42,8 @@ function machine(n: number, quantum: number) {
     virtualNs,
     skipIdle: (ns: number) => void (idle += ns),
     running: () => {},
+    powerPending: () => false,
+    powerStep: (): StopReason | undefined => undefined,
   };
   return { log, cpus, bus, sched, clock, host, idle: () => idle };
 }

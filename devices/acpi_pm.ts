@@ -8,12 +8,23 @@
  *   changes (every 2^23 ticks, about 2.34 s; ACPI 6.x 4.8.2.1). The SCI
  *   (the FADT's SCI_INT, level triggered) is asserted while a status bit
  *   and its enable bit are both set (ACPI 6.x 4.8.3.1.1); while TMR_EN is
- *   set a virtual-clock timer raises it at the next carry. The other
- *   status bits have no source here (no power or sleep button, no RTC alarm
- *   wake).
+ *   set a virtual-clock timer raises it at the next carry. RTC_STS is set
+ *   when the RTC asserts its interrupt line (IRQ 8: the alarm, with the
+ *   alarm interrupt enabled in RTC register B, or any other RTC interrupt);
+ *   PWRBTN_STS when the host presses the fixed power button
+ *   ({@link AcpiPmPlugin.pressPowerButton}). There is no sleep button and
+ *   no bus-master or global-lock source.
  * - PM1a control block: SCI_EN reads 1 (the FADT's SMI_CMD is 0, so the
- *   machine is always in ACPI mode); writing SLP_EN with SLP_TYP equal to the
- *   DSDT's \_S5 value powers the machine off (an orderly "shutdown" stop).
+ *   machine is always in ACPI mode); writing SLP_EN with SLP_TYP equal to
+ *   the DSDT's \_S5 value powers the machine off (an orderly "shutdown"
+ *   stop), with the \_S3 value it enters S3, suspend to RAM
+ *   (`ctx.power.sleep()`: the vCPUs stop and lose their state, RAM is
+ *   kept). Other values are ignored with a warning.
+ * - Waking from S3 (ACPI 6.x 4.8.3.1.1, 16.1.3): RTC_STS with RTC_EN set,
+ *   or a power-button press (whatever PWRBTN_EN says), sets WAK_STS and
+ *   wakes the machine (`ctx.power.wake()`); the board's firmware then jumps
+ *   to the waking vector in the FACS. This block is on standby power: its
+ *   status, enable and control bits survive S3 ({@link Plugin.suspend}).
  * - PM timer: a 24-bit counter at 3.579545 MHz on virtual time.
  *
  * @module
@@ -38,6 +49,14 @@ const PM1_STS_W1C = 0x8731;
 const PM1_EN_MASK = 0x0721;
 /** PM1_STS.TMR_STS and PM1_EN.TMR_EN. */
 export const TMR_STS = 1 << 0;
+/** PM1_STS.PWRBTN_STS and PM1_EN.PWRBTN_EN. */
+export const PWRBTN_STS = 1 << 8;
+/** PM1_STS.RTC_STS and PM1_EN.RTC_EN. */
+export const RTC_STS = 1 << 10;
+/** PM1_STS.WAK_STS: set when a wake event ends a sleeping state. */
+export const WAK_STS = 1 << 15;
+/** PM1_CNT.SLP_TYP: bits 12:10. */
+export const SLP_TYP_SHIFT = 10;
 /** Ticks between two changes of the PM timer's bit 23. */
 const TMR_CARRY_TICKS = 1n << 23n;
 
@@ -62,16 +81,37 @@ export function pmTimerCount(ns: number): number {
   return ticks % 0x1000000;
 }
 
-/** `--device acpi` options (none; `-device acpi,help` lists them). */
-export const acpiOptionsSchema: OptionsSchema = {};
+/** `--device acpi` options (`-device acpi,help` lists them). */
+export const acpiOptionsSchema: OptionsSchema = {
+  s3: { type: "bool", doc: "offer S3, suspend to RAM (the DSDT's \\_S3; default on)" },
+};
 
-/** Parse `--device acpi` options (none). */
-export function parseAcpiOptions(opts: StringOptions): Record<string, never> {
-  return parseDeviceOptions<Record<string, never>>("acpi", acpiOptionsSchema, opts);
+/** Typed options of the ACPI device. */
+export interface AcpiOptions {
+  /** Offer S3 (default true); off leaves \_S3 out of the DSDT and ignores its SLP_TYP. */
+  readonly s3?: boolean;
+}
+
+/** Parse `--device acpi` options. */
+export function parseAcpiOptions(opts: StringOptions): AcpiOptions {
+  return parseDeviceOptions<AcpiOptions>("acpi", acpiOptionsSchema, opts);
+}
+
+/** The ACPI plugin, with the host's hand on the power button. */
+export interface AcpiPmPlugin extends Plugin {
+  /**
+   * Press the fixed power button: PWRBTN_STS is set, an SCI is raised if
+   * PWRBTN_EN is set, and a machine asleep in S3 wakes (ACPI 6.x 4.8.2.2.1.1).
+   */
+  pressPowerButton(): void;
 }
 
 /** Create the ACPI plugin (tables and PM registers) for `layout`. */
-export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
+export function createAcpiPm(
+  base: AcpiLayout = PC_ACPI_LAYOUT,
+  options: AcpiOptions = {},
+): AcpiPmPlugin {
+  const layout: AcpiLayout = options.s3 === false ? { ...base, s3SlpTyp: null } : base;
   let ctx: PluginContext | null = null;
   let sts = 0;
   let en = 0;
@@ -110,14 +150,37 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
 
   const writeCnt = (value: number): void => {
     cnt = (value & ~SLP_EN & 0xffff) | SCI_EN;
-    if ((value & SLP_EN) === 0) return;
-    const slpTyp = (value >> 10) & 7;
+    if ((value & SLP_EN) === 0 || ctx === null) return;
+    const slpTyp = (value >> SLP_TYP_SHIFT) & 7;
     if (slpTyp === layout.s5SlpTyp) {
-      ctx?.log.info("ACPI S5: power off");
-      ctx?.stop({ kind: "shutdown" });
+      ctx.log.info("ACPI S5: power off");
+      ctx.stop({ kind: "shutdown" });
+    } else if (slpTyp === layout.s3SlpTyp) {
+      ctx.log.info("ACPI S3: suspend to RAM");
+      ctx.power.sleep();
     } else {
-      ctx?.log.warn(`ACPI sleep type ${slpTyp} requested; only S5 (${layout.s5SlpTyp}) exists`);
+      const offered = layout.s3SlpTyp === null
+        ? `only S5 (${layout.s5SlpTyp})`
+        : `only S3 (${layout.s3SlpTyp}) and S5 (${layout.s5SlpTyp})`;
+      ctx.log.warn(`ACPI sleep type ${slpTyp} requested; ${offered} exist`);
     }
+  };
+
+  /**
+   * A hardware event sets its status bit; asleep, an enabled RTC alarm or
+   * any power-button press is a wake event (ACPI 6.x Table 4.16: the power
+   * button wakes the machine whatever PWRBTN_EN says).
+   */
+  const event = (bit: number): void => {
+    if (ctx === null) return;
+    sync();
+    sts |= bit;
+    if (ctx.power.asleep && (bit === PWRBTN_STS || (en & bit) !== 0)) {
+      sts |= WAK_STS;
+      ctx.log.info(`ACPI: wake from S3 (${bit === RTC_STS ? "RTC alarm" : "power button"})`);
+      ctx.power.wake();
+    }
+    sync();
   };
 
   return {
@@ -128,6 +191,12 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
       ctx = c;
       writeTables();
       seen = pmTimerCarries(c.clock.now);
+      // The RTC's interrupt output, as the chipset's PM logic sees it (RTC_STS).
+      c.irq.addChip({
+        setIrq: (irq, level) => {
+          if (irq === layout.rtcIrq && level) event(RTC_STS);
+        },
+      });
       c.ports.register(layout.pm1aEvt, 4, {
         read: (offset, size) => {
           sync();
@@ -172,6 +241,13 @@ export function createAcpiPm(layout: AcpiLayout = PC_ACPI_LAYOUT): Plugin {
       seen = ctx === null ? 0 : pmTimerCarries(ctx.clock.now);
       sync();
       writeTables();
+    },
+    suspend(): void {
+      // Standby power: PM1_STS, PM1_EN and PM1_CNT are kept, and so are the
+      // tables (the FACS with the waking vector is in RAM, which S3 keeps).
+    },
+    pressPowerButton(): void {
+      event(PWRBTN_STS);
     },
     saveState(): PluginState {
       sync(); // the state of this instant, with any carry so far in TMR_STS

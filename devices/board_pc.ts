@@ -20,7 +20,7 @@
  * | pc-testdev      | 0xe0-0xe7, 0x2000-0x2017, 0xff000000  | drives lines 0-23                   |
  * | i8042           | 0x60, 0x64                            | 1; reset line                       |
  * | pci-host (440FX)| 0xcf8-0xcff (0xcf9: reset control)    | -                                   |
- * | acpi            | 0x600-0x609; tables at 0xe0000        | SCI 9 (level; PM timer carry only)  |
+ * | acpi            | 0x600-0x609; tables at 0xe0000        | SCI 9 (level); watches IRQ 8; S3/S5 |
  *
  * @module
  */
@@ -42,7 +42,7 @@ import { createPcTestdev, parsePcTestdevOptions } from "./pc_testdev.ts";
 import { DeviceOptionError } from "./options.ts";
 import { createI8042, parseI8042Options } from "./i8042.ts";
 import { createPciHost, parsePciHostOptions } from "./pci_host.ts";
-import { createAcpiPm, parseAcpiOptions } from "./acpi_pm.ts";
+import { type AcpiPmPlugin, createAcpiPm, parseAcpiOptions } from "./acpi_pm.ts";
 
 /** Options of the `pc` board (also handed to device factories). */
 export interface BoardOptions {
@@ -111,8 +111,8 @@ export interface PcBoardDevices {
   readonly i8042?: Plugin;
   /** PCI configuration mechanism #1 with the host bridge; absent with `--no-device pci-host`. */
   readonly pciHost?: Plugin;
-  /** ACPI tables and PM registers; absent with `--no-device acpi`. */
-  readonly acpi?: Plugin;
+  /** ACPI tables and PM registers (S3, S5, power button); absent with `--no-device acpi`. */
+  readonly acpi?: AcpiPmPlugin;
 }
 
 /** Names (and aliases) of the `pc` board's devices that `--device` configures rather than adds. */
@@ -202,7 +202,9 @@ export function pcBoardDevices(options: BoardOptions = {}): PcBoardDevices {
     // Chipset devices: part of the machine, so -nodefaults keeps them (as QEMU's pc).
     ...(keep(["i8042"], false) ? { i8042: build(["i8042"], () => createI8042()) } : {}),
     ...(keep(["pci-host"], false) ? { pciHost: build(["pci-host"], () => createPciHost()) } : {}),
-    ...(keep(["acpi"], false) ? { acpi: build(["acpi"], () => createAcpiPm()) } : {}),
+    ...(keep(["acpi"], false)
+      ? { acpi: createAcpiPm(undefined, parseAcpiOptions(conf("acpi") ?? {})) }
+      : {}),
   };
 }
 
@@ -246,7 +248,7 @@ export const deviceFactories: Readonly<Record<string, DeviceFactory>> = {
   "pc-testdev": (o) => (parsePcTestdevOptions(o), createPcTestdev()),
   "i8042": (o) => (parseI8042Options(o), createI8042()),
   "pci-host": (o) => (parsePciHostOptions(o), createPciHost()),
-  "acpi": (o) => (parseAcpiOptions(o), createAcpiPm()),
+  "acpi": (o) => createAcpiPm(undefined, parseAcpiOptions(o)),
 };
 
 /** True if `plugin` is a UART (it has the host-side `input` method). */
@@ -262,6 +264,16 @@ export function isUartPlugin(plugin: Plugin): plugin is UartPlugin {
 export function uartOf(plugins: readonly Plugin[], iobase = 0x3f8): UartPlugin | undefined {
   const name = `uart16550@0x${iobase.toString(16)}`;
   return plugins.find((p): p is UartPlugin => p.name === name && isUartPlugin(p));
+}
+
+/**
+ * Find the ACPI device among a machine's plugins, e.g. to press its power
+ * button: `acpiOf(machine.plugins)?.pressPowerButton()`.
+ */
+export function acpiOf(plugins: readonly Plugin[]): AcpiPmPlugin | undefined {
+  return plugins.find((p): p is AcpiPmPlugin =>
+    p.name === "acpi" && typeof (p as Partial<AcpiPmPlugin>).pressPowerButton === "function"
+  );
 }
 
 /**

@@ -113,7 +113,8 @@ export const DEVICE_CATALOG: readonly DeviceDescription[] = [
   },
   {
     names: ["acpi"],
-    summary: "ACPI tables at 0xe0000 (RSDP, XSDT, FADT, MADT, DSDT) and PM registers 0x600-0x609",
+    summary:
+      "ACPI tables at 0xe0000 (RSDP, XSDT, FADT, FACS, MADT, DSDT), PM registers 0x600-0x609, S3 and S5",
     schema: acpiOptionsSchema,
   },
 ];

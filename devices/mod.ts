@@ -50,7 +50,7 @@ export * from "./i8042.ts";
 export * from "./pci_host.ts";
 export * from "./acpi_pm.ts";
 export * from "./acpi/tables.ts";
-export { pciRootAml, pciRootCrs, type PciRootWindows, s5Aml } from "./acpi/aml.ts";
+export { pciRootAml, pciRootCrs, type PciRootWindows, s5Aml, sleepPackageAml } from "./acpi/aml.ts";
 
 /** Core contracts (types) this module's API is written against. */
 export type * from "../core/mod.ts";

@@ -5,7 +5,8 @@
  * clock, so runs are reproducible); BCD or binary, 12 or 24 hours,
  * registers A-D, the update-in-progress bit, and periodic, alarm and
  * update-ended interrupts on IRQ8. Memory-size bytes are filled from the
- * machine's RAM size as PC firmware expects.
+ * machine's RAM size as PC firmware expects. The RTC is on battery power:
+ * it keeps running, with its CMOS RAM, through S3 (`suspend`).
  *
  * @module
  */
@@ -418,6 +419,11 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
       c.irq.line(irq).set(false);
     },
     reset: resetState,
+    suspend(): void {
+      // Battery-backed: through S3 the clock keeps time and the CMOS RAM,
+      // the alarm and the interrupt enables are kept; the alarm (or any
+      // RTC interrupt) is what wakes the machine through the ACPI logic.
+    },
     saveState(): PluginState {
       return {
         version: 1,

@@ -152,3 +152,22 @@ Deno.test("rtc: divider reset (register A 11x) stops the clock; the first update
   m.advance(0.02e9);
   assert.equal(rd(0), 0x11);
 });
+
+Deno.test("rtc: S3 (suspend) keeps the time, the CMOS RAM and the alarm; a reset does not", () => {
+  const { m, rtc, rd, wr } = setup();
+  wr(0x40, 0x5a); // a CMOS byte the firmware or OS keeps
+  wr(5, 0x14); // alarm at 14:00:05
+  wr(3, 0x00);
+  wr(1, 0x05);
+  wr(0x0b, rd(0x0b) | 0x20); // AIE
+  rtc.suspend!();
+  m.advance(3e9);
+  assert.deepEqual([rd(4), rd(2), rd(0)], [0x14, 0x00, 0x01], "kept time through the sleep");
+  assert.deepEqual([rd(0x40), rd(1), rd(0x0b) & 0x20], [0x5a, 0x05, 0x20]);
+  m.advance(3e9); // 14:00:04
+  assert.notEqual(m.lineLevels.get(8), true);
+  m.advance(1e9); // 14:00:05: the alarm fires on IRQ 8
+  assert.equal(m.lineLevels.get(8), true);
+  rtc.reset!();
+  assert.deepEqual([rd(0x40), rd(1), rd(0x0b) & 0x20], [0, 0, 0], "power-on state");
+});

@@ -16,6 +16,7 @@ import type {
   Plugin,
   PluginContext,
   PortRegistration,
+  PowerSpace,
   ServiceToken,
   StopRequest,
 } from "../core/plugin.ts";
@@ -69,6 +70,33 @@ export class FakeMachine {
   readonly clock: VirtualClock = new VirtualClock();
   /** Stop requests made by plugins. */
   readonly stops: StopRequest[] = [];
+  /** Sleep and wake requests plugins made (`ctx.power`), in order. */
+  readonly powerRequests: ("sleep" | "wake")[] = [];
+  #asleep = false;
+  /**
+   * The `power` capability: `sleep()` carries the sleep out at once (every
+   * loaded plugin's `suspend`, or `reset` without one, as the machine does
+   * between instructions); `wake()` ends it.
+   */
+  readonly power: PowerSpace = ((fake: FakeMachine): PowerSpace => ({
+    sleep: () => {
+      if (fake.#asleep) return;
+      fake.powerRequests.push("sleep");
+      fake.#asleep = true;
+      for (const p of fake.plugins) {
+        if (p.suspend) p.suspend();
+        else p.reset?.();
+      }
+    },
+    wake: () => {
+      if (!fake.#asleep) return;
+      fake.powerRequests.push("wake");
+      fake.#asleep = false;
+    },
+    get asleep(): boolean {
+      return fake.#asleep;
+    },
+  }))(this);
   /** Observable vCPU state. */
   readonly cpu: FakeVcpuState;
   /** The fake vCPU handed to plugins. */
@@ -261,6 +289,7 @@ export class FakeMachine {
       },
       log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
       stop: (request) => void this.stops.push(request),
+      power: this.power,
     };
   }
 

@@ -74,6 +74,11 @@ export const IMAGES: readonly ImageSpec[] = [
   },
   { out: "devices64.elf", arch: 64, sources: ["guests/src/devices/devices.c"] },
   {
+    out: "acpi_s3.elf",
+    arch: 64,
+    sources: ["guests/src/acpi/s3.c", "guests/src/acpi/s3_wake.S"],
+  },
+  {
     out: "smp64.elf",
     arch: 64,
     sources: ["guests/src/smp/smp.c", "guests/src/smp/smp_tramp.S"],

@@ -15,6 +15,7 @@
  *
  * The controllers are programmed through the exit bus, exactly as firmware
  * code executing OUT would do, so any PIC/PIT plugin sees ordinary writes.
+ * The firmware's S3 resume path is in `pc_firmware_resume.ts`.
  *
  * @module
  */
@@ -51,6 +52,32 @@ function out(machine: PcMachine, port: number, value: number): void {
 }
 
 /**
+ * Program the 8259 pair (vector bases 0x08 and 0x70, IRQ0-2 and the slave
+ * unmasked) and the 8254's channel 0 (mode 3, count 65536) as POST leaves
+ * them, through the exit bus. The S3 resume path does this too, since the
+ * chips lost their state with main power.
+ */
+export function programLegacyChips(machine: PcMachine): void {
+  // 8259 pair: ICW1 (edge, cascade, ICW4), ICW2 (base), ICW3, ICW4 (8086), OCW1 (mask).
+  for (
+    const [cmd, data, vectorBase, icw3, mask] of [
+      [0x20, 0x21, 0x08, 0x04, 0xf8],
+      [0xa0, 0xa1, 0x70, 0x02, 0x00],
+    ]
+  ) {
+    out(machine, cmd, 0x11);
+    out(machine, data, vectorBase);
+    out(machine, data, icw3);
+    out(machine, data, 0x01);
+    out(machine, data, mask);
+  }
+  // 8254 channel 0: lobyte/hibyte, mode 3, binary; count 0 = 65536.
+  out(machine, 0x43, 0x36);
+  out(machine, 0x40, 0x00);
+  out(machine, 0x40, 0x00);
+}
+
+/**
  * Leave the firmware state described in the module docs in `machine`
  * (guest RAM at 0-0x3FF and 0xFFF20-0xFFF53, PIC and PIT programmed).
  * Call before loading the kernel, which may overwrite any of it.
@@ -69,21 +96,5 @@ export function applyPcFirmwareState(machine: PcMachine): void {
       : DEFAULT_HANDLER;
     mem.write32(v * 4, ((BIOS_SEG << 16) | handler) >>> 0);
   }
-  // 8259 pair: ICW1 (edge, cascade, ICW4), ICW2 (base), ICW3, ICW4 (8086), OCW1 (mask).
-  for (
-    const [cmd, data, vectorBase, icw3, mask] of [
-      [0x20, 0x21, 0x08, 0x04, 0xf8],
-      [0xa0, 0xa1, 0x70, 0x02, 0x00],
-    ]
-  ) {
-    out(machine, cmd, 0x11);
-    out(machine, data, vectorBase);
-    out(machine, data, icw3);
-    out(machine, data, 0x01);
-    out(machine, data, mask);
-  }
-  // 8254 channel 0: lobyte/hibyte, mode 3, binary; count 0 = 65536.
-  out(machine, 0x43, 0x36);
-  out(machine, 0x40, 0x00);
-  out(machine, 0x40, 0x00);
+  programLegacyChips(machine);
 }

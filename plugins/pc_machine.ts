@@ -23,6 +23,7 @@ import { JitEngine } from "../cpu/jit/mod.ts";
 import { type CpuModel, defaultModel, modelFromSpec } from "../cpu/model.ts";
 import { PhysicalMemory } from "../mm/physical.ts";
 import { pcRamLayout } from "../mm/regions.ts";
+import { pcFirmwareResume } from "./pc_firmware_resume.ts";
 
 /** A machine built from the PC parts: the `cpu/` engine over `mm/` memory. */
 export type PcMachine = Machine<Cpu, PhysicalMemory>;
@@ -130,6 +131,8 @@ export function pcMachineOptions(
   const model = pcCpuModel(cpu);
   return {
     ...rest,
+    // Waking from S3 goes through the PC firmware's resume path.
+    resume: rest.resume ?? pcFirmwareResume,
     memory: () => pcMemory(mib * 1024 * 1024),
     engine: interpreterEngine(model, engine, topology),
     vcpus: rest.vcpus ?? topology.cpus,

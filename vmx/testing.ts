@@ -425,6 +425,7 @@ export class FakePluginContext {
       },
       log: { debug() {}, info() {}, warn() {}, error() {} },
       stop() {},
+      power: { sleep() {}, wake() {}, asleep: false },
     };
   }
 

@@ -1,7 +1,8 @@
 /**
  * Saving and restoring a whole machine: vCPU state (including VMX
  * non-root state), guest RAM, every plugin's versioned state, IRQ line
- * levels and virtual time, in the format of `format.ts`.
+ * levels, virtual time and the sleep state (ACPI S3), in the format of
+ * `format.ts`.
  *
  * A full snapshot holds every non-zero RAM page and resets the dirty log;
  * a delta holds the pages written since the previous snapshot of the chain
@@ -13,6 +14,7 @@
  */
 
 import type { Machine } from "../machine.ts";
+import type { PowerState } from "../power.ts";
 import type { PluginState } from "../plugin.ts";
 import type { SchedulerState } from "../smp_scheduler.ts";
 import {
@@ -44,6 +46,8 @@ interface MachineState {
   pluginStates: Record<string, PluginState>;
   /** Keys of the IRQ drivers asserting their line (`owner#irq`). */
   irq: string[];
+  /** Sleep state (ACPI S3); absent while the machine is awake with nothing pending. */
+  power?: PowerState;
   /** Opaque data the saver attached (the CLI stores its machine options). */
   meta?: unknown;
 }
@@ -73,6 +77,7 @@ function* ramPages(machine: Machine, only?: readonly number[]): Generator<[numbe
 }
 
 function machineState(machine: Machine, parent: string | null, meta: unknown): MachineState {
+  const power = machine.powerState;
   return {
     meta,
     schema: STATE_SCHEMA,
@@ -91,6 +96,7 @@ function machineState(machine: Machine, parent: string | null, meta: unknown): M
       : {}),
     pluginStates: machine.savePluginStates(),
     irq: machine.irq.save(),
+    ...(power.asleep || power.sleepRequested || power.wakeRequested ? { power } : {}),
   };
 }
 
@@ -216,6 +222,7 @@ export async function restoreMachine<T extends Machine>(
     machine.cpus.slice(1).forEach((c, i) => c.loadState(last.aps![i] as never));
     if (last.sched !== undefined) machine.scheduler?.load(last.sched);
     machine.irq.load(last.irq);
+    if (last.power !== undefined) machine.powerState = last.power;
     machine.loadPluginStates(last.pluginStates);
     machine.memory.getAndClearDirty();
     lastIds.set(machine, chain[chain.length - 1].id);

@@ -2,7 +2,8 @@
  * The AML nestvm's DSDT holds, assembled byte by byte (ACPI Specification
  * 6.x chapter 20, AML grammar; chapter 6.4, resource descriptors):
  *
- * - `Name (\_S5, Package (4) { s5, s5, 0, 0 })`, the soft-off sleep type;
+ * - `Name (\_S3, Package (4) { s3, s3, 0, 0 })` and the same for \_S5: the
+ *   SLP_TYP values of suspend to RAM and soft off (PM1a and PM1b);
  * - `Scope (\_SB) { Device (PCI0) { ... } }`, the PCI root bridge behind
  *   configuration mechanism #1: `_HID` EISAID("PNP0A03"), `_UID` 0 and a
  *   `_CRS` producing bus numbers 0-255, I/O 0-0xCF7 and 0xD00-0xFFFF, the
@@ -77,17 +78,30 @@ export function eisaId(id: string): number[] {
   return [DWORD_PREFIX, vendor >> 8, vendor & 0xff, product >> 8, product & 0xff];
 }
 
-/** `Name (\_S5, Package (4) { slpTyp, slpTyp, 0, 0 })` (ACPI 6.x 7.4.2). */
-export function s5Aml(slpTyp: number): Uint8Array {
+/**
+ * `Name (\_Sx, Package (4) { slpTyp, slpTyp, 0, 0 })` (ACPI 6.x 7.4.2):
+ * the SLP_TYP values for PM1a and PM1b of sleeping state `name` ("_S3",
+ * "_S5"), then two reserved elements.
+ */
+export function sleepPackageAml(name: "_S3" | "_S5", slpTyp: number): Uint8Array {
+  if (!Number.isInteger(slpTyp) || slpTyp < 0 || slpTyp > 7) {
+    throw new RangeError(`SLP_TYP ${slpTyp} is not 0..7`);
+  }
   const elements = [BYTE_PREFIX, slpTyp, BYTE_PREFIX, slpTyp, ZERO_OP, ZERO_OP];
   const body = [4, ...elements]; // NumElements, elements
   return new Uint8Array([
     NAME_OP,
-    ...nameSeg("_S5"),
+    ...nameSeg(name), // top level of the DSDT: the root scope
+
     PACKAGE_OP,
     ...pkgLength(body.length),
     ...body,
   ]);
+}
+
+/** `Name (\_S5, Package (4) { slpTyp, slpTyp, 0, 0 })`: {@link sleepPackageAml} for soft off. */
+export function s5Aml(slpTyp: number): Uint8Array {
+  return sleepPackageAml("_S5", slpTyp);
 }
 
 /** Address space resource types of the Word/DWord address descriptors. */

@@ -1,16 +1,18 @@
 /**
  * The ACPI tables nestvm builds for its PC (ACPI 2.0+ layouts, ACPI
  * Specification 6.x chapter 5.2): RSDP, RSDT and XSDT, FADT (revision 3,
- * 244 bytes) with the PM timer, PM1 blocks and the reset register, FACS,
- * MADT with the local APIC(s), the I/O APIC, the IRQ0 -> GSI 2 and SCI
- * interrupt source overrides and the LINT1 NMI, and a DSDT whose AML
- * (`aml.ts`) holds the \_S5 sleep package and the PCI root bridge. All
- * checksums are computed so each table sums to zero.
+ * 244 bytes) with the PM timer, PM1 blocks, the fixed power button and the
+ * reset register, FACS (version 2, with the waking vectors and
+ * 64BIT_WAKE_SUPPORTED_F), MADT with the local APIC(s), the I/O APIC, the
+ * IRQ0 -> GSI 2 and SCI interrupt source overrides and the LINT1 NMI, and a
+ * DSDT whose AML (`aml.ts`) holds the \_S3 and \_S5 sleep packages and
+ * the PCI root bridge. All checksums are computed so each table sums to
+ * zero.
  *
  * @module
  */
 
-import { pciRootAml, type PciRootWindows, s5Aml } from "./aml.ts";
+import { pciRootAml, type PciRootWindows, sleepPackageAml } from "./aml.ts";
 import { pcRamLayout } from "../../mm/regions.ts";
 
 /** Fixed placement and I/O resources of the tables and the PM device. */
@@ -39,6 +41,10 @@ export interface AcpiLayout {
   readonly resetValue: number;
   /** SLP_TYP value of \_S5 (soft off). */
   readonly s5SlpTyp: number;
+  /** SLP_TYP value of \_S3 (suspend to RAM), or null: no S3 (no \_S3 in the DSDT). */
+  readonly s3SlpTyp: number | null;
+  /** ISA IRQ of the RTC, whose assertion sets PM1_STS.RTC_STS. */
+  readonly rtcIrq: number;
 }
 
 /** The layout of the `pc` board. */
@@ -55,6 +61,10 @@ export const PC_ACPI_LAYOUT: AcpiLayout = {
   resetPort: 0xcf9,
   resetValue: 0x06,
   s5SlpTyp: 5,
+  // The PIIX4's encoding of suspend to RAM, which guests written for QEMU's
+  // pc machine (kvm-unit-tests' s3 among them) also assume.
+  s3SlpTyp: 1,
+  rtcIrq: 8,
 };
 
 /** OEM ID in every table. */
@@ -75,8 +85,24 @@ export const ACPI_OFFSETS = {
   end: 0x400,
 } as const;
 
-/** FADT flags: WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (none fixed), RESET_REG_SUP. */
-export const FADT_FLAGS = (1 << 0) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 10);
+/**
+ * FADT flags: WBINVD, PROC_C1, SLP_BUTTON (no sleep button), RESET_REG_SUP.
+ * PWR_BUTTON is clear: the power button is the fixed-feature one (PM1
+ * PWRBTN_STS/PWRBTN_EN).
+ */
+export const FADT_FLAGS = (1 << 0) | (1 << 2) | (1 << 5) | (1 << 10);
+/** FACS flags: 64BIT_WAKE_SUPPORTED_F (the firmware can enter a 64-bit waking vector). */
+export const FACS_FLAGS = 1 << 1;
+/** Offsets of the FACS fields (ACPI 6.x Table 5.14). */
+export const FACS_FIELDS = {
+  hardwareSignature: 8,
+  firmwareWakingVector: 12,
+  globalLock: 16,
+  flags: 20,
+  xFirmwareWakingVector: 24,
+  version: 32,
+  ospmFlags: 36,
+} as const;
 /** IAPC_BOOT_ARCH: LEGACY_DEVICES and 8042. */
 export const IAPC_BOOT_ARCH = 0x3;
 
@@ -168,12 +194,17 @@ export function buildSdt(kind: "RSDT" | "XSDT", entries: readonly number[]): Uin
   return w.finish();
 }
 
-/** FACS (64 bytes, version 2; no checksum by definition). */
+/**
+ * FACS (64 bytes, version 2; no checksum by definition). The waking vectors
+ * and OSPM flags start at zero: the operating system fills them before it
+ * sleeps.
+ */
 export function buildFacs(): Uint8Array {
   const w = new Writer(64);
   w.ascii(0, "FACS", 4);
   w.u32(4, 64);
-  w.u8(32, 2);
+  w.u32(FACS_FIELDS.flags, FACS_FLAGS);
+  w.u8(FACS_FIELDS.version, 2);
   return w.bytes;
 }
 
@@ -249,16 +280,23 @@ export function buildMadt(l: AcpiLayout): Uint8Array {
 }
 
 /**
- * DSDT (revision 2: 64-bit AML integers) holding the \_S5 package and the
- * PCI root bridge whose 32-bit MMIO window is `windows` (see `aml.ts`).
+ * DSDT (revision 2: 64-bit AML integers) holding the \_S3 package (when the
+ * layout offers S3), the \_S5 package and the PCI root bridge whose 32-bit
+ * MMIO window is `windows` (see `aml.ts`).
  */
 export function buildDsdt(l: AcpiLayout, windows: PciRootWindows): Uint8Array {
-  const s5 = s5Aml(l.s5SlpTyp);
-  const pci = pciRootAml(windows);
-  const w = new Writer(36 + s5.length + pci.length);
+  const parts = [
+    ...(l.s3SlpTyp === null ? [] : [sleepPackageAml("_S3", l.s3SlpTyp)]),
+    sleepPackageAml("_S5", l.s5SlpTyp),
+    pciRootAml(windows),
+  ];
+  const w = new Writer(36 + parts.reduce((n, p) => n + p.length, 0));
   w.header("DSDT", 2);
-  w.bytes.set(s5, 36);
-  w.bytes.set(pci, 36 + s5.length);
+  let at = 36;
+  for (const p of parts) {
+    w.bytes.set(p, at);
+    at += p.length;
+  }
   return w.finish();
 }
 

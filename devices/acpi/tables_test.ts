@@ -5,6 +5,7 @@ import {
   buildDsdt,
   buildMadt,
   byteSum,
+  FACS_FIELDS,
   PC_ACPI_LAYOUT,
   pciWindows,
   type PlacedTable,
@@ -87,6 +88,8 @@ Deno.test("acpi tables: FADT describes the PM blocks, timer, reset register and 
   ]);
   assert.deepEqual([f[88], f[89], f[91]], [4, 2, 4]);
   assert.equal(d.getUint32(112, true) & (1 << 10), 1 << 10, "RESET_REG_SUP");
+  assert.equal(d.getUint32(112, true) & (1 << 4), 0, "PWR_BUTTON clear: a fixed power button");
+  assert.equal(d.getUint32(112, true) & (1 << 5), 1 << 5, "SLP_BUTTON: no sleep button");
   assert.equal(d.getUint32(112, true) & (1 << 8), 0, "24-bit PM timer");
   // RESET_REG: system I/O, 8 bits, port 0xCF9; RESET_VALUE 6.
   assert.deepEqual([f[116], f[117], Number(d.getBigUint64(120, true)), f[128]], [1, 8, 0xcf9, 6]);
@@ -114,25 +117,34 @@ Deno.test("acpi tables: MADT lists each LAPIC, the IOAPIC, IRQ0 -> GSI 2 and LIN
   ]);
 });
 
-Deno.test("acpi tables: the DSDT's AML starts with Name(_S5, Package(4){5, 5, 0, 0})", () => {
+/** Name(_Sx, Package(4){typ, typ, 0, 0}) as AML bytes. */
+function sleepPackage(digit: number, typ: number): number[] {
+  return [0x08, 0x5f, 0x53, 0x30 + digit, 0x5f, 0x12, 0x08, 0x04, 0x0a, typ, 0x0a, typ, 0x00, 0x00];
+}
+
+Deno.test("acpi tables: the DSDT's AML starts with Name(_S3, {1, 1, 0, 0}) and Name(_S5, {5, 5, 0, 0})", () => {
   const t = buildDsdt(L, pciWindows(L, RAM));
-  assert.deepEqual([...t.subarray(36, 50)], [
-    0x08,
-    0x5f,
-    0x53,
-    0x35,
-    0x5f,
-    0x12,
-    0x08,
-    0x04,
-    0x0a,
-    0x05,
-    0x0a,
-    0x05,
-    0x00,
-    0x00,
-  ]);
+  assert.deepEqual([...t.subarray(36, 50)], sleepPackage(3, 1));
+  assert.deepEqual([...t.subarray(50, 64)], sleepPackage(5, 5));
   assert.equal(byteSum(t), 0);
+  // Without S3 the DSDT has no \_S3: \_S5 comes first.
+  const noS3 = buildDsdt({ ...L, s3SlpTyp: null }, pciWindows(L, RAM));
+  assert.deepEqual([...noS3.subarray(36, 50)], sleepPackage(5, 5));
+  assert.equal(noS3.length, t.length - 14);
+  assert.equal(byteSum(noS3), 0);
+});
+
+Deno.test("acpi tables: FACS version 2 with 64BIT_WAKE_SUPPORTED_F and zero waking vectors", () => {
+  const f = table("FACS");
+  const d = dv(f.bytes);
+  assert.equal(new TextDecoder().decode(f.bytes.subarray(0, 4)), "FACS");
+  assert.equal(d.getUint32(4, true), 64);
+  assert.equal(f.addr % 64, 0, "64-byte aligned (ACPI 6.x 5.2.10)");
+  assert.equal(d.getUint32(FACS_FIELDS.firmwareWakingVector, true), 0);
+  assert.equal(d.getUint32(FACS_FIELDS.flags, true), 2);
+  assert.equal(d.getBigUint64(FACS_FIELDS.xFirmwareWakingVector, true), 0n);
+  assert.equal(f.bytes[FACS_FIELDS.version], 2);
+  assert.equal(d.getUint32(FACS_FIELDS.ospmFlags, true), 0);
 });
 
 Deno.test("acpi tables: the PCI root bridge's MMIO window runs from the end of low RAM to the I/O APIC", () => {
@@ -170,6 +182,7 @@ Deno.test({
         out[sig] = await Deno.readTextFile(`${dir}/${sig.toLowerCase()}.dsl`);
         assert.doesNotMatch(out[sig], /Invalid|Error|\*\*\*\*/i, sig);
       }
+      assert.match(out.DSDT, /Name \(_S3, Package \(0x04\)/);
       assert.match(out.DSDT, /Name \(_S5, Package \(0x04\)/);
       // The root bridge, with the resources its _CRS is meant to hold.
       const crs = out.DSDT.replace(/\/\/[^\n]*/g, "").replace(/\/\*.*?\*\//g, "")

@@ -92,6 +92,11 @@ export const LINUX_STAGES: readonly StageSpec[] = [
     title: "KVM client finished",
     pattern: /\[init[^\]]*\] kvm-client exit status (\d+)/,
   },
+  {
+    id: "s3",
+    title: "resumed from S3 (init.s3)",
+    pattern: /\[init[^\]]*\] back from suspend to RAM: (\w+)/,
+  },
   { id: "power-off", title: "clean power-off", pattern: /(reboot: Power down)/ },
   { id: "panic", title: "kernel panic", pattern: /Kernel panic - not syncing: (.*)/ },
 ];

@@ -49,3 +49,18 @@ Deno.test("linux stages: a kernel without an FPU giving up is a terminal stage",
   assert.deepEqual(s.map((x) => x.id), ["no-fpu"]);
   assert.ok(TERMINAL_STAGES.includes("no-fpu"));
 });
+
+Deno.test("linux stages: the init.s3 round trip is a stage with its verdict", () => {
+  const t = [
+    "[init     2.300] suspending to RAM (RTC wake alarm in 2 s)",
+    "[    2.301000] ACPI: PM: Preparing to enter system sleep state S3",
+    "[    2.302000] ACPI: PM: Waking up from system sleep state S3",
+    "[init     4.400] back from suspend to RAM: yes",
+    "[    4.500000] reboot: Power down",
+  ].join("\n");
+  const s = scanStages(t, () => 0);
+  assert.deepEqual(s.map((x) => [x.id, x.detail]), [["s3", "yes"], [
+    "power-off",
+    "reboot: Power down",
+  ]]);
+});

@@ -2,8 +2,9 @@
  * /init of nestvm's Linux test initramfs: mounts /proc, /sys and /dev,
  * reports each stage on the console, loads kvm (irqbypass, kvm, kvm-intel)
  * with finit_module, runs /kvm-client, and powers the machine off. With
- * "init.shell" on the kernel command line it starts busybox sh instead of
- * powering off.
+ * "init.s3" on the kernel command line it first suspends to RAM (ACPI S3)
+ * with an RTC wake alarm 2 s ahead; with "init.shell" it starts busybox sh
+ * instead of powering off.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,6 +56,27 @@ static int load_module(const char *path) {
   return -1;
 }
 
+static int write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, text, strlen(text));
+  close(fd);
+  return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Suspend to RAM, woken by the RTC alarm; 0 when the kernel came back from it. */
+static int suspend_to_ram(void) {
+  if (write_file("/sys/class/rtc/rtc0/wakealarm", "+2") != 0) {
+    printf("[init] wakealarm: %s\n", strerror(errno));
+    return -1;
+  }
+  if (write_file("/sys/power/state", "mem") != 0) {
+    printf("[init] /sys/power/state: %s\n", strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
 static int run(const char *path) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -88,6 +110,11 @@ int main(void) {
     stage("kvm-client exit status %s", s);
   } else {
     stage("%s absent; no KVM client run", "/dev/kvm");
+  }
+  if (file_contains("/proc/cmdline", "init.s3") > 0) {
+    stage("suspending to RAM (%s)", "RTC wake alarm in 2 s");
+    int r = suspend_to_ram();
+    stage("back from suspend to RAM: %s", r == 0 ? "yes" : "no");
   }
   if (file_contains("/proc/cmdline", "init.shell") > 0) {
     stage("%s", "starting busybox sh");
