@@ -143,7 +143,9 @@ export function createAcpiPm(
 
   const writeTables = (): void => {
     if (ctx === null) return;
-    for (const t of buildAcpiTables(layout, ctx.memory.ramSize)) {
+    // One MADT entry per vCPU; the PC board gives vCPU i APIC ID i (plugins/pc_machine.ts).
+    const withCpus = { ...layout, apicIds: ctx.vcpus.map((_, i) => i) };
+    for (const t of buildAcpiTables(withCpus, ctx.memory.ramSize)) {
       ctx.memory.writeBytes(t.addr, t.bytes);
     }
   };

@@ -28,10 +28,10 @@ Deno.test("acpi pm: tables are in guest memory after setup (RSDP signature at 0x
   const m = new FakeMachine().load(createAcpiPm());
   const sig = new TextDecoder().decode(m.ram.readBytes(0xe0000, 8));
   assert.equal(sig, "RSD PTR ");
-  assert.equal(m.ram.read(0xe0300, 4), 0x54445344); // "DSDT"
-  m.ram.write(0xe0300, 4, 0);
+  assert.equal(m.ram.read(0xe0200, 4), 0x54445344); // "DSDT"
+  m.ram.write(0xe0200, 4, 0);
   m.plugins[0].reset?.();
-  assert.equal(m.ram.read(0xe0300, 4), 0x54445344, "rewritten on reset");
+  assert.equal(m.ram.read(0xe0200, 4), 0x54445344, "rewritten on reset");
 });
 
 Deno.test("acpi pm: the PM timer counts 3.579545 MHz of virtual time, 24 bits wide", () => {
@@ -174,7 +174,7 @@ Deno.test("acpi pm: with s3=off, SLP_TYP 1 is ignored with a warning", () => {
   assert.deepEqual(m.powerRequests, []);
   assert.ok(m.logs.some((l) => /sleep type 1 requested; only S5/.test(l)), m.logs.join("\n"));
   // Its DSDT has no \_S3: the AML after the header starts with _S5.
-  const dsdt = m.ram.readBytes(0xe0300 + 36, 5);
+  const dsdt = m.ram.readBytes(0xe0200 + 36, 5);
   assert.equal(new TextDecoder().decode(dsdt.subarray(1)), "_S5_");
 });
 

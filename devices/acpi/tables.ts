@@ -19,7 +19,11 @@ import { pcRamLayout } from "../../mm/regions.ts";
 export interface AcpiLayout {
   /** Physical base of the table area (RSDP first; 16-byte aligned, in 0xE0000-0xFFFFF). */
   readonly base: number;
-  /** APIC IDs of the vCPUs (one MADT local-APIC entry each). */
+  /**
+   * APIC IDs of the vCPUs (one MADT local-APIC entry each, at most
+   * {@link MADT_MAX_CPUS}). The ACPI plugin replaces them with the machine's
+   * own vCPUs when it writes the tables.
+   */
   readonly apicIds: readonly number[];
   /** I/O APIC ID and MMIO base. */
   readonly ioapicId: number;
@@ -79,11 +83,15 @@ export const ACPI_OFFSETS = {
   xsdt: 0x080,
   facs: 0x0c0,
   fadt: 0x100,
-  madt: 0x200,
-  dsdt: 0x300,
+  dsdt: 0x200,
+  /** The MADT comes last: it grows by 8 bytes per vCPU. */
+  madt: 0x400,
   /** End of the area. */
-  end: 0x400,
+  end: 0x700,
 } as const;
+
+/** Most local-APIC entries the MADT's place in the table area holds. */
+export const MADT_MAX_CPUS: number = Math.floor((ACPI_OFFSETS.end - ACPI_OFFSETS.madt - 82) / 8);
 
 /**
  * FADT flags: WBINVD, PROC_C1, SLP_BUTTON (no sleep button), RESET_REG_SUP.
@@ -240,6 +248,9 @@ export function buildFadt(l: AcpiLayout, facs: number, dsdt: number): Uint8Array
 
 /** MADT: local APICs, the I/O APIC, IRQ0 -> GSI 2 and the SCI overrides, LINT1 as NMI. */
 export function buildMadt(l: AcpiLayout): Uint8Array {
+  if (l.apicIds.length < 1 || l.apicIds.length > MADT_MAX_CPUS) {
+    throw new RangeError(`the MADT holds 1..${MADT_MAX_CPUS} local APICs, not ${l.apicIds.length}`);
+  }
   const size = 44 + 8 * l.apicIds.length + 12 + 10 * 2 + 6;
   const w = new Writer(size);
   w.header("APIC", 3);
