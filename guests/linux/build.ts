@@ -8,7 +8,7 @@
  * guests/linux/cache/ (git-ignored).
  *
  * Usage: deno task linux [--version 6.1.0-50] [--qemu] [--no-nestvm] [--pvh]
- *        [--memory 512] [--max-instructions N] [--timeout SECONDS] [--append TEXT]
+ *        [--memory 512] [--smp N] [--max-instructions N] [--timeout SECONDS] [--append TEXT]
  *        [--check-snapshot [--snapshot-at N]]
  *
  * Exit status: 77 when the guest could not be built (packages not
@@ -51,6 +51,7 @@ const { values: flags } = parseArgs({
     pvh: { type: "boolean", default: false },
     "no-nestvm": { type: "boolean", default: false },
     memory: { type: "string", default: "512" },
+    smp: { type: "string", default: "1" },
     "max-instructions": { type: "string", default: "20000000000" },
     timeout: { type: "string", default: "3600" },
     append: { type: "string", default: "" },
@@ -297,6 +298,8 @@ const common = [
   append,
   "-m",
   flags.memory!,
+  "-smp",
+  flags.smp!,
   "-cpu",
   "max",
   "-display",
