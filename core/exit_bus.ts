@@ -171,6 +171,7 @@ export class ExitBus {
     "rsm",
     "rdrand",
     "rdseed",
+    "vmmcall",
     "invlpg",
     "invpcid",
     "xsaves",

@@ -516,6 +516,8 @@ export function selectHandler(i: Insn): Handler {
     case Op.RDSEED:
       i.x = 3;
       return Z.unadvertised;
+    case Op.VMMCALL:
+      return Z.vmmcall;
     case Op.RDFSBASE:
     case Op.RDGSBASE:
     case Op.WRFSBASE:

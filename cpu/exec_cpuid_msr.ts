@@ -1,7 +1,8 @@
 /**
- * Handlers: CPUID, RDTSC/RDTSCP/RDPMC, RDMSR/WRMSR, XGETBV/XSETBV, and the
- * unadvertised MONITOR/MWAIT/RDRAND/RDSEED/RSM/GETSEC (#UD). CPUID, MSRs
- * and the TSC reads are offered to the exit bus.
+ * Handlers: CPUID, RDTSC/RDTSCP/RDPMC, RDMSR/WRMSR, XGETBV/XSETBV, the
+ * unadvertised MONITOR/MWAIT/RDRAND/RDSEED/RSM/GETSEC (#UD), and VMMCALL
+ * (#UD unless a plugin takes it). CPUID, MSRs, the TSC reads and VMMCALL
+ * are offered to the exit bus.
  *
  * @module
  */
@@ -252,4 +253,17 @@ export function xgetbv(c: Cpu, i: Insn): void {
  */
 export function unadvertised(_c: Cpu, _i: Insn): void {
   ud();
+}
+
+/**
+ * VMMCALL: AMD's call to the hypervisor (AMD APM Vol. 3). A VMMCALL that no
+ * hypervisor intercepts raises #UD, and nestvm implements no SVM, so by
+ * default it is #UD. At level 1 it is first offered as a "vmmcall" exit: a
+ * plugin that plays L1's hypervisor (`pv/kvm_pv.ts`) may complete it. In
+ * VMX non-root operation it is #UD without an exit, as on any Intel
+ * processor (L1 sees the #UD through its exception bitmap).
+ */
+export function vmmcall(c: Cpu, i: Insn): void {
+  if (c.nonRoot) ud();
+  if (!offerSimple(c, "vmmcall", i.len)) ud();
 }
