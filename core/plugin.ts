@@ -87,7 +87,7 @@ export type InterceptOrder = "before-nested-vmx" | "nested-vmx" | "after-nested-
 export type ExitHandler<E extends VmExit = VmExit> = (exit: E) => ExitDisposition;
 
 /** The member of `E` whose `kind` can be `K` (distributes over the union). */
-type MemberOfKind<E, K> = E extends { readonly kind: infer EK } ? (K extends EK ? E : never)
+export type MemberOfKind<E, K> = E extends { readonly kind: infer EK } ? (K extends EK ? E : never)
   : never;
 
 /**
