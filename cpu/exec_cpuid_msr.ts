@@ -22,6 +22,7 @@ import {
 import { ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
 import { setReg } from "./regs.ts";
 import { offerSimple } from "./exits.ts";
+import { SERIALIZING_NS } from "./stall.ts";
 
 const TWO32 = 4294967296;
 const regs: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
@@ -81,7 +82,10 @@ function cpuidTopologyB(c: Cpu, sub: number, r: CpuidRegs): void {
   }
 }
 
-/** CPUID: the model's answer, offered to the bus (plugins may override). */
+/**
+ * CPUID: the model's answer, offered to the bus (plugins may override);
+ * it takes {@link SERIALIZING_NS} of virtual time (a serializing instruction).
+ */
 export function cpuid(c: Cpu, i: Insn): void {
   const g = c.gpr;
   const leaf = g[0];
@@ -119,6 +123,7 @@ export function cpuid(c: Cpu, i: Insn): void {
   setReg(c, 3, 4, e.ebx >>> 0, 0);
   setReg(c, 1, 4, e.ecx >>> 0, 0);
   setReg(c, 2, 4, e.edx >>> 0, 0);
+  c.stall(SERIALIZING_NS);
 }
 
 function simpleExit(
