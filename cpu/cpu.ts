@@ -59,6 +59,12 @@ export interface CpuOptions {
    * `now` follows its retired count alone).
    */
   stall?: (ns: number) => void;
+  /**
+   * PAUSE was executed, the spin-wait hint (see
+   * `EngineEnvironment.spinWait`): with several vCPUs the machine ends this
+   * vCPU's turn after it. Default: nothing.
+   */
+  spinWait?: () => void;
   /** CPUID model (default: {@link defaultModel}). */
   model?: CpuModel;
   /** APIC id (the vCPU's index; default 0, the boot vCPU). Other vCPUs power up waiting for a SIPI. */
@@ -229,6 +235,8 @@ export class Cpu implements CpuEngine {
   readonly now: () => number;
   /** Charge a stall's virtual time (see {@link CpuOptions.stall}). */
   readonly stall: (ns: number) => void;
+  /** PAUSE's spin-wait hint to the machine (see {@link CpuOptions.spinWait}). */
+  readonly spinWait: () => void;
   /** CPUID model. */
   readonly model: CpuModel;
   /** Interrupt source (PIC/LAPIC). */
@@ -349,6 +357,7 @@ export class Cpu implements CpuEngine {
     this.exits = opts.exits;
     this.now = opts.now;
     this.stall = opts.stall ?? (() => {});
+    this.spinWait = opts.spinWait ?? (() => {});
     this.model = opts.model ?? defaultModel();
     this.apicId = opts.apicId ?? 0;
     this.cpuCount = opts.cpuCount ?? 1;

@@ -124,10 +124,15 @@ export function hlt(c: Cpu, i: Insn): void {
 /** NOP, ENDBR, fences, prefetch-like hints. */
 export function nop(): void {}
 
-/** PAUSE: a delay of {@link PAUSE_NS} of virtual time (none when it causes a VM exit). */
+/**
+ * PAUSE: a delay of {@link PAUSE_NS} of virtual time (none when it causes a
+ * VM exit), and the spin-wait hint to the machine (with several vCPUs this
+ * vCPU's turn ends after it).
+ */
 export function pause(c: Cpu, i: Insn): void {
   offerSimple(c, "pause", i.len);
   c.stall(PAUSE_NS);
+  c.spinWait();
 }
 
 /** CLFLUSH m8 (checks the address like a read). */
