@@ -32,6 +32,8 @@ export interface CliOptions {
   devices: string[];
   /** Board devices to leave out (--no-device NAME), e.g. to put a plugin in their place. */
   omitDevices?: string[];
+  /** Give L1 KVM's paravirtual interface (--kvm-pv): hypervisor CPUID leaves, hypercalls. */
+  kvmPv?: boolean;
   /** CPU model spec (--cpu). */
   cpu?: string;
   /** vCPUs and their topology (--smp). */
@@ -458,6 +460,16 @@ export const OPTIONS: readonly OptionDef[] = [
       const n = count(v, "--max-instructions");
       if (typeof n === "string") return n;
       o.maxInstructions = n;
+      return undefined;
+    },
+  },
+  {
+    names: ["--kvm-pv"],
+    kind: "flag",
+    help: "give L1 a KVM host's paravirtual interface: the KVM CPUID leaves and hypercalls " +
+      "(VMCALL outside VMX operation, VMMCALL), with KVM_HC_SEND_IPI",
+    apply: (o) => {
+      o.kvmPv = true;
       return undefined;
     },
   },

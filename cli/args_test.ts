@@ -145,3 +145,13 @@ Deno.test("args: --engine selects interp or jit, anything else is an error", () 
   // The help names the default the machine really uses.
   assert.match(helpText(), new RegExp(`block compiler \\(default ${DEFAULT_ENGINE}\\)`));
 });
+
+Deno.test("args: --kvm-pv turns on KVM's paravirtual interface (off by default)", () => {
+  const off = parseArgs(["-kernel", "k.elf"]);
+  assert.ok(off.ok && off.options.kvmPv !== true);
+  const on = parseArgs(["-kernel", "k.elf", "--kvm-pv"]);
+  assert.ok(on.ok && on.options.kvmPv === true);
+  const bad = parseArgs(["--kvm-pv=yes"]);
+  assert.ok(!bad.ok && /takes no value/.test(bad.error));
+  assert.match(helpText(), /--kvm-pv .*KVM/);
+});

@@ -170,6 +170,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     serial: !o.nodefaults || o.serialGiven === true,
     debugcon: debugconSink !== undefined,
     omit: o.omitDevices ?? [],
+    kvmPv: o.kvmPv === true,
   };
   const build = (saved?: unknown) => {
     const c = isSavedConfig(saved) ? saved : config;
@@ -182,6 +183,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       debugcon: c.debugcon === true ? debugconSink ?? sink : undefined,
       noDefaults: c.noDefaults === true,
       omitBoardDevices: c.omit ?? [],
+      kvmPv: c.kvmPv === true,
       logLevel: o.logLevel,
       logSink: io.stderr,
       cpu: cpu?.model,
@@ -329,6 +331,8 @@ interface SavedConfig {
   debugcon?: boolean;
   /** Board devices left out (--no-device). */
   omit?: string[];
+  /** KVM's paravirtual interface for L1 (--kvm-pv; absent: false). */
+  kvmPv?: boolean;
 }
 
 function isSavedConfig(x: unknown): x is SavedConfig {

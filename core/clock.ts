@@ -10,8 +10,11 @@
  *
  * Stalls: a few instructions cost a fixed extra time on top of that
  * (`cpu/stall.ts`: WBINVD and INVD, a cache flush, `CACHE_FLUSH_NS`; PAUSE,
- * `PAUSE_NS`), and so does a VM exit from L2 (`VM_EXIT_NS` in
- * `vmx/exit/vmexit.ts`, charged before the guest state is saved). The vCPU
+ * `PAUSE_NS`; the serializing CPUID and MOV to CR0/CR3/CR4,
+ * `SERIALIZING_NS`; each port access, `PORT_IO_NS`), and so
+ * does a VM exit from L2 (`VM_EXIT_NS` in `vmx/exit/vmexit.ts`, charged
+ * before the guest state is saved) and a hypercall to nestvm playing L1's
+ * hypervisor (`HYPERCALL_NS` in `plugins/kvm_pv/plugin.ts`). The vCPU
  * charges it through its engine environment's `stall(ns)` when the
  * instruction completes; the machine adds it to the
  * same counter as idle time (`Machine.idleNs`, time that retires no

@@ -56,6 +56,14 @@ export interface EngineEnvironment<M> {
    * retires nothing, as it does for idle time (see `core/clock.ts`).
    */
   stall(ns: number): void;
+  /**
+   * The vCPU executed PAUSE, the spin-wait hint (SDM Vol. 2, PAUSE: it
+   * marks a loop that waits for another processor). With several vCPUs the
+   * machine ends this vCPU's turn after the instruction, so that the vCPUs
+   * it may wait for run (see `core/smp_scheduler.ts`); with one it does
+   * nothing. An engine without PAUSE never calls it.
+   */
+  spinWait(): void;
   /** This vCPU's index in the machine (its APIC id; 0 is the boot vCPU). */
   readonly index: number;
   /** Number of vCPUs in the machine. */

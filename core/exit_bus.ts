@@ -173,6 +173,7 @@ export class ExitBus {
     "rsm",
     "rdrand",
     "rdseed",
+    "vmmcall",
     "invlpg",
     "invpcid",
     "xsaves",

@@ -237,6 +237,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         exits: (exit) => this.bus.dispatch(exit),
         now: () => this.virtualNs,
         stall: (ns) => this.#stall(ns),
+        spinWait: () => this.scheduler?.spinWait(),
         index,
         count,
       }));

@@ -86,13 +86,24 @@ export type InterceptOrder = "before-nested-vmx" | "nested-vmx" | "after-nested-
 /** A handler for exits of a kind. */
 export type ExitHandler<E extends VmExit = VmExit> = (exit: E) => ExitDisposition;
 
+/** The member of `E` whose `kind` can be `K` (distributes over the union). */
+export type MemberOfKind<E, K> = E extends { readonly kind: infer EK } ? (K extends EK ? E : never)
+  : never;
+
+/**
+ * The exit type of kind `K`: `CpuidExit` for "cpuid", and for a kind that
+ * shares its interface with others (`SimpleInstructionExit`: "rdtsc",
+ * "vmmcall"...) that interface.
+ */
+export type ExitOfKind<K extends VmExit["kind"]> = MemberOfKind<VmExit, K>;
+
 /** Registration of exit handlers and interceptors. */
 export interface ExitSpace {
   /**
    * Handle exits of `kind`. Handlers of one kind are tried in registration
    * order until one does not `pass`.
    */
-  on<K extends VmExit["kind"]>(kind: K, handler: ExitHandler<Extract<VmExit, { kind: K }>>): void;
+  on<K extends VmExit["kind"]>(kind: K, handler: ExitHandler<ExitOfKind<K>>): void;
   /**
    * Intercept exits before any owner sees them (the VMX plugin uses this to
    * decide whether L1 or L0 handles an L2 exit). `levels` limits which

@@ -5,8 +5,14 @@
  * Rules (each follows from retired-instruction counts only, so the same
  * inputs give the same interleaving, and a snapshot restores it):
  * - vCPUs take turns in index order (0, 1, ..., N-1, 0, ...). A turn ends
- *   when the vCPU has retired `quantum` instructions in it, or when it is
- *   halted (HLT, wait-for-SIPI, shutdown). A run that stops for another
+ *   when the vCPU has retired `quantum` instructions in it, when it is
+ *   halted (HLT, wait-for-SIPI, shutdown), or after it executed PAUSE, the
+ *   spin-wait hint: a vCPU spinning on a lock or a flag waits for another
+ *   vCPU, which on real hardware runs meanwhile; without the early end the
+ *   spinner would burn its whole quantum (thousands of instructions and
+ *   PAUSE stalls of virtual time) before the vCPU it waits for could make
+ *   progress, so every hand-over between vCPUs took a quantum (a
+ *   hypervisor's pause-loop exiting does the same for its vCPUs). A run that stops for another
  *   reason (the caller's budget, a timer deadline, a stop request) resumes
  *   the same turn where it stopped, so how a run is cut into calls never
  *   changes the interleaving.
@@ -80,6 +86,8 @@ export class SmpScheduler<C extends CpuEngine> {
   #turn = 0;
   #sliceEnd = -1;
   #idleTurns = 0;
+  /** The running vCPU executed PAUSE in this run: its turn ends (reset before each run). */
+  #spun = false;
 
   /** Schedule `cpus`, telling `bus` which one runs. */
   constructor(cpus: readonly C[], bus: ExitBus, quantum: number) {
@@ -127,6 +135,15 @@ export class SmpScheduler<C extends CpuEngine> {
     this.#select(s.turn);
   }
 
+  /**
+   * The running vCPU executed PAUSE: it stops after this instruction and its
+   * turn ends (the spin-wait rule above).
+   */
+  spinWait(): void {
+    this.#spun = true;
+    this.current.requestStop();
+  }
+
   #select(i: number): void {
     this.current = this.cpus[i];
     this.#bus.vcpu = i;
@@ -163,6 +180,7 @@ export class SmpScheduler<C extends CpuEngine> {
         limit = Math.min(limit, before + Math.max(1, untilDeadline));
       }
       host.running(true);
+      this.#spun = false;
       let stop;
       try {
         stop = cpu.run(limit);
@@ -176,7 +194,7 @@ export class SmpScheduler<C extends CpuEngine> {
       if (stop === "halted") {
         if (!ran) this.#idleTurns++;
         this.#endTurn();
-      } else if (cpu.retired >= this.#sliceEnd) {
+      } else if (this.#spun || cpu.retired >= this.#sliceEnd) {
         this.#endTurn();
       }
       if (this.#idleTurns >= n) {

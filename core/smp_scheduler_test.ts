@@ -10,20 +10,32 @@ class FakeEngine {
   retired = 0;
   halted = false;
   haltAt = Infinity;
+  /** Retired counts after which the instruction just retired was a PAUSE. */
+  pausesAt = new Set<number>();
+  /** Called for each PAUSE (the machine's `spinWait`). */
+  onPause = (): void => {};
+  #stop = false;
   constructor(readonly index: number, readonly log: number[]) {}
   run(limit: number): EngineStop {
     if (this.halted) return "halted";
     while (this.retired < limit) {
+      if (this.#stop) {
+        this.#stop = false;
+        return "stop-requested";
+      }
       if (this.retired === this.haltAt) {
         this.halted = true;
         return "halted";
       }
       this.log.push(this.index);
       this.retired++;
+      if (this.pausesAt.has(this.retired)) this.onPause();
     }
     return "limit";
   }
-  requestStop(): void {}
+  requestStop(): void {
+    this.#stop = true;
+  }
 }
 
 function machine(n: number, quantum: number) {
@@ -96,4 +108,19 @@ Deno.test("scheduler: a bad quantum or a malformed saved position is refused", (
   const t = machine(2, 1);
   assert.throws(() => new SmpScheduler([], t.bus, 0), /quantum 0 is out of range/);
   assert.throws(() => t.sched.load({ turn: 2, sliceEnd: -1, idleTurns: 0 }), /malformed/);
+});
+
+Deno.test("scheduler: PAUSE (the spin-wait hint) ends the vCPU's turn after it", () => {
+  const run = (cuts: number[]) => {
+    const t = machine(2, 5);
+    t.cpus[0].pausesAt = new Set([2, 3, 9]);
+    t.cpus[1].pausesAt = new Set([1]);
+    for (const c of t.cpus) c.onPause = () => t.sched.spinWait();
+    for (const end of cuts) t.sched.loop(end, t.host);
+    return t.log;
+  };
+  const log = run([20]);
+  assert.deepEqual(log, [0, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0]);
+  // Cutting the run into calls (even right at a PAUSE) changes nothing.
+  assert.deepEqual(run([2, 3, 4, 11, 20]), log);
 });

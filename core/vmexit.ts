@@ -267,10 +267,16 @@ export interface DrAccessExit extends ExitBase {
   readonly gpr: number;
 }
 
-/** Instructions with no operands worth reporting beyond their kind. */
+/**
+ * Instructions with no operands worth reporting beyond their kind.
+ * `vmmcall` (AMD's hypercall instruction, which no processor without a
+ * hypervisor executes: #UD when nobody takes it) is raised at level 1 only;
+ * in VMX non-root operation it is #UD, as on any Intel processor.
+ */
 export interface SimpleInstructionExit extends ExitBase {
   /** Discriminant: what caused the exit. */
   readonly kind:
+    | "vmmcall"
     | "rdtsc"
     | "rdtscp"
     | "rdpmc"

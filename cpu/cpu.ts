@@ -61,6 +61,12 @@ export interface CpuOptions {
    */
   stall?: (ns: number) => void;
   /**
+   * PAUSE was executed, the spin-wait hint (see
+   * `EngineEnvironment.spinWait`): with several vCPUs the machine ends this
+   * vCPU's turn after it. Default: nothing.
+   */
+  spinWait?: () => void;
+  /**
    * CPUID model (default: {@link defaultModel}). Its vendor and family also
    * choose how the ALU sets the flags the SDM leaves undefined
    * (`alu/vendor_flags.ts`), once, when the vCPU is created.
@@ -235,6 +241,8 @@ export class Cpu implements CpuEngine {
   readonly now: () => number;
   /** Charge a stall's virtual time (see {@link CpuOptions.stall}). */
   readonly stall: (ns: number) => void;
+  /** PAUSE's spin-wait hint to the machine (see {@link CpuOptions.spinWait}). */
+  readonly spinWait: () => void;
   /** CPUID model. */
   readonly model: CpuModel;
   /** Interrupt source (PIC/LAPIC). */
@@ -367,6 +375,7 @@ export class Cpu implements CpuEngine {
     this.exits = opts.exits;
     this.now = opts.now;
     this.stall = opts.stall ?? (() => {});
+    this.spinWait = opts.spinWait ?? (() => {});
     this.model = opts.model ?? defaultModel();
     // Undefined flags follow the model's vendor (and family), fixed for the
     // vCPU's life: handlers are chosen for it when instructions are decoded.

@@ -531,6 +531,8 @@ export function selectHandler(i: Insn, v: VendorFlags): Handler {
     case Op.RDSEED:
       i.x = 3;
       return Z.unadvertised;
+    case Op.VMMCALL:
+      return Z.vmmcall;
     case Op.RDFSBASE:
     case Op.RDGSBASE:
     case Op.WRFSBASE:

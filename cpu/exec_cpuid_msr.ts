@@ -1,7 +1,8 @@
 /**
- * Handlers: CPUID, RDTSC/RDTSCP/RDPMC, RDMSR/WRMSR, XGETBV/XSETBV, and the
- * unadvertised MONITOR/MWAIT/RDRAND/RDSEED/RSM/GETSEC (#UD). CPUID, MSRs
- * and the TSC reads are offered to the exit bus.
+ * Handlers: CPUID, RDTSC/RDTSCP/RDPMC, RDMSR/WRMSR, XGETBV/XSETBV, the
+ * unadvertised MONITOR/MWAIT/RDRAND/RDSEED/RSM/GETSEC (#UD), and VMMCALL
+ * (#UD unless a plugin takes it). CPUID, MSRs, the TSC reads and VMMCALL
+ * are offered to the exit bus.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import {
 import { ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
 import { setReg } from "./regs.ts";
 import { offerSimple } from "./exits.ts";
+import { SERIALIZING_NS } from "./stall.ts";
 
 const TWO32 = 4294967296;
 const regs: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
@@ -80,7 +82,10 @@ function cpuidTopologyB(c: Cpu, sub: number, r: CpuidRegs): void {
   }
 }
 
-/** CPUID: the model's answer, offered to the bus (plugins may override). */
+/**
+ * CPUID: the model's answer, offered to the bus (plugins may override);
+ * it takes {@link SERIALIZING_NS} of virtual time (a serializing instruction).
+ */
 export function cpuid(c: Cpu, i: Insn): void {
   const g = c.gpr;
   const leaf = g[0];
@@ -118,6 +123,7 @@ export function cpuid(c: Cpu, i: Insn): void {
   setReg(c, 3, 4, e.ebx >>> 0, 0);
   setReg(c, 1, 4, e.ecx >>> 0, 0);
   setReg(c, 2, 4, e.edx >>> 0, 0);
+  c.stall(SERIALIZING_NS);
 }
 
 function simpleExit(
@@ -252,4 +258,17 @@ export function xgetbv(c: Cpu, i: Insn): void {
  */
 export function unadvertised(_c: Cpu, _i: Insn): void {
   ud();
+}
+
+/**
+ * VMMCALL: AMD's call to the hypervisor (AMD APM Vol. 3). A VMMCALL that no
+ * hypervisor intercepts raises #UD, and nestvm implements no SVM, so by
+ * default it is #UD. At level 1 it is first offered as a "vmmcall" exit: a
+ * plugin that plays L1's hypervisor (`pv/kvm_pv.ts`) may complete it. In
+ * VMX non-root operation it is #UD without an exit, as on any Intel
+ * processor (L1 sees the #UD through its exception bitmap).
+ */
+export function vmmcall(c: Cpu, i: Insn): void {
+  if (c.nonRoot) ud();
+  if (!offerSimple(c, "vmmcall", i.len)) ud();
 }

@@ -2,7 +2,8 @@
  * Handlers: port I/O. IN/OUT (and each element of INS/OUTS) become "io"
  * exits on the bus after the I/O permission checks (SDM Vol. 1 19.5):
  * the port's owner answers; an unowned port reads as all ones and drops
- * writes, as on a PC bus.
+ * writes, as on a PC bus. Each access takes {@link PORT_IO_NS} of virtual
+ * time (a bus cycle), unless it is a VM exit to L1.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { ABANDON, gp } from "./fault.ts";
 import { sysRead } from "./memory.ts";
 import { setR8, setReg } from "./regs.ts";
 import { noteIoAccess } from "./debug.ts";
+import { PORT_IO_NS } from "./stall.ts";
 
 /** I/O permission check: CPL > IOPL (or v86) consults the TSS I/O bitmap. */
 export function ioCheck(c: Cpu, port: number, size: number): void {
@@ -70,6 +72,7 @@ export function portIn(c: Cpu, port: number, size: number, i: Insn, lin = 0, rep
   const e = makeIo(c, port, size, "in", 0, i, lin, rep, i.x >= 5 && i.isString);
   const r = c.exits(e);
   if (r === "reflected") throw ABANDON;
+  c.stall(PORT_IO_NS);
   if (c.bpIo !== 0) noteIoAccess(c, port, size);
   const ones = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
   if (r === "pass") return ones;
@@ -89,6 +92,7 @@ export function portOut(
   const e = makeIo(c, port, size, "out", v >>> 0, i, lin, rep, i.x >= 5 && i.isString);
   const r = c.exits(e);
   if (r === "reflected") throw ABANDON;
+  c.stall(PORT_IO_NS);
   if (c.bpIo !== 0) noteIoAccess(c, port, size);
 }
 

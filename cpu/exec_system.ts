@@ -17,7 +17,7 @@ import type { Insn } from "./icache.ts";
 import type { VmExit, VmxOperands } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, gp, ud, Vec } from "./fault.ts";
 import { offerExit, offerSimple } from "./exits.ts";
-import { CACHE_FLUSH_NS, PAUSE_NS } from "./stall.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS, SERIALIZING_NS } from "./stall.ts";
 import { ea, eaLin, memRead, memWrite, readE, reg64, setReg, writeE } from "./regs.ts";
 import { canonical, sysRead64, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
@@ -124,10 +124,15 @@ export function hlt(c: Cpu, i: Insn): void {
 /** NOP, ENDBR, fences, prefetch-like hints. */
 export function nop(): void {}
 
-/** PAUSE: a delay of {@link PAUSE_NS} of virtual time (none when it causes a VM exit). */
+/**
+ * PAUSE: a delay of {@link PAUSE_NS} of virtual time (none when it causes a
+ * VM exit), and the spin-wait hint to the machine (with several vCPUs this
+ * vCPU's turn ends after it).
+ */
 export function pause(c: Cpu, i: Insn): void {
   offerSimple(c, "pause", i.len);
   c.stall(PAUSE_NS);
+  c.spinWait();
 }
 
 /** CLFLUSH m8 (checks the address like a read). */
@@ -250,20 +255,24 @@ export function movToCr(c: Cpu, i: Insn): void {
     // write violates IA32_VMX_CR0/CR4_FIXED0/1 in VMX operation (SDM 24.8).
     if (c.exits(crExit(i, n, "mov-to", lo, hi, -1, 1)) === "reflected") throw ABANDON;
   }
+  // MOV to CR0, CR3 and CR4 are serializing (SDM Vol. 3A 10.3): SERIALIZING_NS.
   switch (n) {
     case 0:
       if (hi !== 0) gp(0);
       writeCr0(c, lo);
+      c.stall(SERIALIZING_NS);
       return;
     case 2:
       c.cr2 = c.is64 ? (hi | 0) * TWO32 + lo : lo;
       return;
     case 3:
       writeCr3(c, lo, hi);
+      c.stall(SERIALIZING_NS);
       return;
     case 4:
       if (hi !== 0) gp(0);
       writeCr4(c, lo);
+      c.stall(SERIALIZING_NS);
       return;
     default:
       if (hi !== 0 || (lo & ~0xf) !== 0) gp(0);

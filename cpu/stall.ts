@@ -1,6 +1,7 @@
 /**
  * Stalls: instructions whose virtual-time cost is more than the 1 ns that
- * every retired instruction costs (see `core/clock.ts`). The cost is a
+ * every retired instruction costs (see `core/clock.ts`): cache flushes,
+ * PAUSE, serializing instructions (CPUID, MOV to CR0/CR3/CR4) and port I/O. The cost is a
  * fixed figure per instruction, never measured on the host, so runs stay
  * deterministic; the vCPU charges it through `CpuOptions.stall` when the
  * instruction completes (not when it causes a VM exit instead), and the
@@ -30,3 +31,29 @@ export const CACHE_FLUSH_NS = 20_000;
  * few instructions per 140 ns, as on hardware, not 140 instructions.
  */
 export const PAUSE_NS = 140;
+
+/**
+ * Virtual ns charged by a serializing instruction: CPUID and MOV to CR0,
+ * CR3 or CR4. A serializing instruction (SDM Vol. 3A 10.3, "Serializing
+ * Instructions") waits until every earlier instruction has completed and
+ * the pipeline has drained before the next one starts; CPUID's microcode
+ * also computes the leaf, and a control-register write may invalidate
+ * translations the walks must rebuild. Published measurements of CPUID on
+ * Intel and AMD processors run from about 100 cycles to several hundred
+ * depending on the model and leaf; 100 ns at the 1 GHz virtual TSC is the
+ * low end. Charged when the CPU completes the instruction (in L2 an
+ * instruction that is a VM exit is charged as one instead). The SDM's other
+ * serializing instructions (IRET, WRMSR, LGDT/LIDT/LLDT/LTR, INVLPG, MOV
+ * to a debug register) are not charged yet.
+ */
+export const SERIALIZING_NS = 100;
+
+/**
+ * Virtual ns charged by each port access (IN, OUT, and each element of
+ * INS/OUTS): an I/O bus cycle to a chipset or LPC device. On PCs one takes
+ * about a microsecond, which is why a write to the unused port 0x80 is the
+ * classic I/O delay (Linux's `outb_p`, "about one microsecond"). Charged
+ * when nestvm completes the access (an access L1 intercepts is a VM exit
+ * instead, charged as one), whoever owns the port or none.
+ */
+export const PORT_IO_NS = 1000;

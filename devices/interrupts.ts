@@ -163,6 +163,21 @@ export interface ApicMessage {
 export interface LocalApicBus {
   /** Deliver a message; returns true when this APIC accepted it. */
   deliver(message: ApicMessage): boolean;
+  /**
+   * Deliver to the one local APIC whose physical ID is `apicId` (its x2APIC
+   * ID in x2APIC mode, its 8-bit APIC ID register in xAPIC mode), with no
+   * broadcast and no logical matching: an ID no enabled APIC has reaches
+   * nobody. `deliveryMode`, `vector` and `levelTriggered` are those of an
+   * ICR or {@link ApicMessage}. True when that APIC took the message (a
+   * software-disabled APIC drops fixed interrupts, SDM Vol. 3A 11.4.7.2; a
+   * vector below 16 is refused as illegal, 11.5.3).
+   */
+  deliverToId(
+    apicId: number,
+    deliveryMode: number,
+    vector: number,
+    levelTriggered: boolean,
+  ): boolean;
 }
 
 /** Token of the {@link LocalApicBus} service (provided by the LAPIC). */

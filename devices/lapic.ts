@@ -121,6 +121,12 @@ export function createLapic(given: LapicOptions | StringOptions = {}): LapicPlug
       for (const u of to) u.deliver(m.deliveryMode, m.vector, m.levelTriggered);
       return to.length > 0;
     },
+    deliverToId(apicId: number, mode: number, vector: number, level: boolean): boolean {
+      for (const u of units) {
+        if (u.enabled() && u.physicalId() === apicId >>> 0) return u.deliver(mode, vector, level);
+      }
+      return false;
+    },
   };
 
   /** The MMIO space a unit sees: its page joins the one registration at that base. */

@@ -380,3 +380,35 @@ Deno.test("lapic: a one-shot count read as zero stays zero when the mode changes
   m.cpu.retired += 300;
   assert.equal(m.read(B + 0x390), 0);
 });
+
+Deno.test("lapic: deliverToId reaches the APIC with that physical ID only (no broadcast, no alias)", async () => {
+  const { LOCAL_APIC } = await import("./interrupts.ts");
+  const { m, enable } = setup();
+  let found: import("./interrupts.ts").LocalApicBus | undefined;
+  m.load({
+    name: "probe",
+    version: "1.0.0",
+    apiVersion: 1,
+    setup: (ctx) => void (found = ctx.services.find(LOCAL_APIC)),
+  });
+  const svc = found!;
+  const irr40 = () => m.read(B + 0x220) & 1; // IRR bit of vector 0x40
+  assert.equal(svc.deliverToId(0, 0, 0x40, false), false, "software-disabled: fixed dropped");
+  assert.equal(irr40(), 0);
+  assert.equal(svc.deliverToId(0, 4, 0, false), true, "NMI is taken while software-disabled");
+  enable();
+  assert.equal(svc.deliverToId(1, 0, 0x40, false), false, "no APIC has ID 1");
+  assert.equal(svc.deliverToId(0xff, 0, 0x40, false), false, "0xff is an ID here, not a broadcast");
+  assert.equal(svc.deliverToId(0x100, 0, 0x40, false), false, "no 8-bit aliasing");
+  assert.equal(irr40(), 0);
+  assert.equal(svc.deliverToId(0, 0, 0x05, false), false, "illegal vector refused");
+  assert.equal(svc.deliverToId(0, 0, 0x40, false), true);
+  assert.equal(irr40(), 1);
+  m.write(B + 0x20, 0x07000000); // xAPIC ID register := 7
+  assert.equal(svc.deliverToId(0, 0, 0x41, false), false, "the ID register decides in xAPIC mode");
+  assert.equal(svc.deliverToId(7, 0, 0x41, false), true);
+  assert.equal(m.wrmsr(MSR_APIC_BASE, 0xfee00d00n).kind, "ok"); // x2APIC mode
+  assert.equal(svc.deliverToId(0, 0, 0x42, false), true, "x2APIC ID = vCPU index");
+  assert.equal(svc.deliverToId(7, 0, 0x42, false), false);
+  assert.equal(svc.deliverToId(0xffffffff, 0, 0x42, false), false, "not the x2APIC broadcast");
+});

@@ -161,8 +161,16 @@ export interface LapicUnit {
   accepts(dest: number, logical: boolean): boolean;
   /** True when IA32_APIC_BASE.EN is set. */
   enabled(): boolean;
-  /** Act on a message with delivery mode `mode` addressed to this APIC. */
-  deliver(mode: number, vector: number, level: boolean): void;
+  /**
+   * Act on a message with delivery mode `mode` addressed to this APIC; false
+   * when it dropped it (see the delivery modes in `deliverLocal`).
+   */
+  deliver(mode: number, vector: number, level: boolean): boolean;
+  /**
+   * The ID physical destinations match: the x2APIC ID in x2APIC mode, the
+   * 8-bit APIC ID register in xAPIC mode.
+   */
+  physicalId(): number;
   /** Processor priority (PPR), for lowest-priority arbitration. */
   priority(): number;
   /** "disabled", "xapic" or "x2apic". */
@@ -268,16 +276,17 @@ export function createLapicUnit(
   }
 
   /** Put `vector` in IRR (SDM 11.5.5 / 11.6.1). */
-  function accept(vector: number, level: boolean, fromError = false): void {
-    if (!enabled()) return;
+  function accept(vector: number, level: boolean, fromError = false): boolean {
+    if (!enabled()) return false;
     if (vector < 16) {
       if (!fromError) error(ESR_RECV_ILLEGAL_VECTOR);
       else esrPending |= ESR_RECV_ILLEGAL_VECTOR;
-      return;
+      return false;
     }
     setBit(irr, vector, true);
     setBit(tmr, vector, level);
     changed();
+    return true;
   }
 
   function hasInterrupt(): boolean {
@@ -332,29 +341,33 @@ export function createLapicUnit(
     return (dest >> 4) === (myLogical >> 4) && (dest & myLogical & 0xf) !== 0;
   }
 
-  /** Act on a message addressed to this APIC (delivery modes: SDM Vol. 3A 11.6.1). */
-  function deliverLocal(mode: number, vector: number, level: boolean): void {
+  /**
+   * Act on a message addressed to this APIC (delivery modes: SDM Vol. 3A
+   * 11.6.1). False when it was dropped: a fixed or lowest-priority vector
+   * while software-disabled or illegal (below 16), or SMI (no SMM).
+   */
+  function deliverLocal(mode: number, vector: number, level: boolean): boolean {
     switch (mode) {
       case 0: // fixed
       case 1: // lowest priority (the fabric chose this APIC)
-        if (!swEnabled()) return;
-        accept(vector, level);
-        return;
+        if (!swEnabled()) return false;
+        return accept(vector, level);
       case 4: // NMI
         ctx?.vcpu.nmi();
-        return;
+        return true;
       case 5: // INIT: the vCPU takes it at a boundary (and resets this APIC then)
         ctx?.vcpu.signalInit();
-        return;
+        return true;
       case 6: // start-up
         ctx?.vcpu.signalStartup(vector);
-        return;
+        return true;
       case 7: // ExtINT: the PIC supplies the vector through the pins
         extIntRequested = true;
         changed();
-        return;
+        return true;
       default: // SMI (2): no SMM
         ctx?.log.debug(`ignored delivery mode ${mode}`);
+        return false;
     }
   }
 
@@ -756,6 +769,7 @@ export function createLapicUnit(
       ctx = null;
     },
     accepts: (dest: number, logical: boolean): boolean => enabled() && matches(dest, logical),
+    physicalId: (): number => x2() ? id >>> 0 : xapicId & 0xff,
     enabled,
     deliver: deliverLocal,
     priority: ppr,

@@ -1,7 +1,8 @@
 /**
  * Building a ready-to-run machine from high-level options: the `pc` board's
- * devices, the nested-VMX plugin (unless the CPU model says `-vmx`),
- * `--device` specs and extra plugins; and booting a kernel or flat binaries
+ * devices, the nested-VMX plugin (unless the CPU model says `-vmx`), the
+ * KVM paravirtual interface when asked (`kvmPv`), `--device` specs and
+ * extra plugins; and booting a kernel or flat binaries
  * into it. This is what the CLI and `deno run` scripts use.
  *
  * @module
@@ -26,6 +27,7 @@ import {
   pcBoard,
 } from "../devices/board_pc.ts";
 import { createVmxPlugin } from "../vmx/plugin.ts";
+import { createKvmPv } from "./kvm_pv/plugin.ts";
 import { cr4Writable } from "../cpu/model.ts";
 import { DEBUGCTL_WRITABLE } from "../cpu/msr.ts";
 import { createNestedOps } from "../vmx/entry/ops.ts";
@@ -74,6 +76,12 @@ export interface CreateMachineOptions {
   readonly plugins?: readonly Plugin[];
   /** Load the nested-VMX plugin (default: true unless the CPU spec has -vmx). */
   readonly vmx?: boolean;
+  /**
+   * Give L1 the paravirtual interface of a KVM host: the hypervisor CPUID
+   * leaves and KVM's hypercalls (the `kvm-pv` plugin, `kvm_pv/plugin.ts`).
+   * Default false.
+   */
+  readonly kvmPv?: boolean;
   /** Execution engine (`--engine`): "interp" or "jit" (the block compiler). */
   readonly engine?: EngineKind;
   /**
@@ -184,6 +192,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     });
     plugins.push(createVmxPlugin({}, createNestedOps, features));
   }
+  if (options.kvmPv === true) plugins.push(createKvmPv());
   plugins.push(...(options.plugins ?? []));
   return newPcMachine({
     memoryMiB: options.memoryMiB,

@@ -1,6 +1,7 @@
 /**
  * Loading plugins by module specifier, spec parsing for `--device` and
- * `--plugin`, and board presets.
+ * `--plugin`, board presets, and the built-in `kvm-pv` plugin (KVM's
+ * paravirtual interface for L1).
  *
  * @module
  */
@@ -12,6 +13,7 @@ export type { BootModule, EntryMode } from "../boot/mod.ts";
 export type { CpuModel } from "../cpu/model.ts";
 export * from "./pc_machine.ts";
 export * from "./device_types.ts";
+export * from "./kvm_pv/mod.ts";
 
 /** Core contracts (types) this module's API is written against. */
 export type * from "../core/mod.ts";

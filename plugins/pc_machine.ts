@@ -107,6 +107,7 @@ export function interpreterEngine(
       exits: env.exits,
       now: env.now,
       stall: env.stall,
+      spinWait: env.spinWait,
       model,
       apicId: env.index,
       cpuCount: env.count,

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { DEFAULT_QUANTUM } from "../core/machine.ts";
-import { CACHE_FLUSH_NS, PAUSE_NS } from "../cpu/stall.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS, PORT_IO_NS, SERIALIZING_NS } from "../cpu/stall.ts";
+import { HYPERCALL_NS } from "../plugins/kvm_pv/plugin.ts";
 import { VM_EXIT_NS } from "../vmx/exit/vmexit.ts";
 
 const root = new URL("../", import.meta.url);
@@ -41,6 +42,13 @@ Deno.test("README: the stall figures are the constants' values", () => {
   assert.ok(text.includes(`\`CACHE_FLUSH_NS\`, ${CACHE_FLUSH_NS / 1000} µs`), "CACHE_FLUSH_NS");
   assert.ok(text.includes(`\`PAUSE_NS\`, ${PAUSE_NS} ns`), "PAUSE_NS");
   assert.ok(text.includes(`\`VM_EXIT_NS\`, ${VM_EXIT_NS} ns`), "VM_EXIT_NS");
+  assert.ok(text.includes(`\`SERIALIZING_NS\`, ${SERIALIZING_NS} ns`), "SERIALIZING_NS");
+  assert.ok(text.includes(`\`PORT_IO_NS\`, ${PORT_IO_NS / 1000} µs`), "PORT_IO_NS");
+  assert.ok(text.includes(`\`--kvm-pv\` hypercall ${HYPERCALL_NS} ns`), "HYPERCALL_NS");
+  assert.ok(
+    text.includes(`A hypercall takes ${HYPERCALL_NS} ns of virtual time`),
+    "kvm-pv section",
+  );
 });
 
 Deno.test("README: CI runs the Linux boot with its snapshot check, as the README says", () => {

@@ -1,13 +1,14 @@
 /**
- * Stalls (`cpu/stall.ts`): WBINVD, INVD and PAUSE cost a fixed virtual time on
- * top of its 1 ns, the machine's clock and timers see it, a snapshot keeps
- * it, and both engines charge the same.
+ * Stalls (`cpu/stall.ts`): WBINVD, INVD, PAUSE, CPUID, MOV to CR0/CR3/CR4
+ * and port I/O cost a fixed virtual time on top of its 1 ns, the machine's
+ * clock and timers see it, a snapshot keeps it, and both engines charge the
+ * same.
  */
 import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { type PcMachine, restorePcMachine } from "../plugins/pc_machine.ts";
 import { pcBoard } from "../devices/board_pc.ts";
-import { CACHE_FLUSH_NS, PAUSE_NS } from "../cpu/stall.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS, PORT_IO_NS, SERIALIZING_NS } from "../cpu/stall.ts";
 import type { EngineKind } from "../plugins/pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 
@@ -15,6 +16,9 @@ const BASE = 0x100000;
 
 /** Instructions per iteration of {@link flushLoop}: the flush, mov, 8 * 3 inner, dec, jnz. */
 const PER_ITERATION = 1 + 1 + 8 * 3 + 2;
+
+/** The stall of the OUT to isa-debug-exit that ends {@link flushLoop}: a port access. */
+const FINAL_OUT = PORT_IO_NS;
 
 /**
  * mov ecx,N; L: wbinvd; mov edx,8; M: add eax,1; dec edx; jnz M; dec ecx;
@@ -47,6 +51,8 @@ const STALLS = [
   ["WBINVD", [0x0f, 0x09], CACHE_FLUSH_NS],
   ["INVD", [0x0f, 0x08], CACHE_FLUSH_NS],
   ["PAUSE", [0xf3, 0x90], PAUSE_NS],
+  ["IN AL,0x80", [0xe4, 0x80], PORT_IO_NS],
+  ["OUT 0x80,AL", [0xe6, 0x80], PORT_IO_NS],
 ] as const;
 
 for (const [name, insn, cost] of STALLS) {
@@ -56,11 +62,61 @@ for (const [name, insn, cost] of STALLS) {
     assert.deepEqual(r.reason, { kind: "exit", status: 1 });
     // mov, the iterations, mov and out.
     assert.equal(r.totalInstructions, 1 + 5 * PER_ITERATION + 2);
-    assert.equal(m.idleNs, 5 * cost, "no halt: all the extra time is the stalls'");
-    assert.equal(r.virtualNs, r.totalInstructions + 5 * cost);
+    assert.equal(m.idleNs, 5 * cost + FINAL_OUT, "no halt: all the extra time is the stalls'");
+    assert.equal(r.virtualNs, r.totalInstructions + 5 * cost + FINAL_OUT);
     m.dispose();
   });
 }
+
+Deno.test("stall: each CPUID the CPU answers takes SERIALIZING_NS beyond its instruction", () => {
+  // deno-fmt-ignore
+  const code = new Uint8Array([
+    0xbe, 5, 0, 0, 0, //          mov esi,5
+    0xb8, 0, 0, 0, 0, //          L: mov eax,0
+    0x0f, 0xa2, //                cpuid
+    0x4e, //                      dec esi
+    0x75, 0xf6, //                jnz L
+    0xb0, 0x00, 0xe6, 0xf4, //    mov al,0; out 0xf4,al
+    0xf4, //                      hlt
+  ]);
+  for (const engine of ["interp", "jit"] as const) {
+    const m = boot(code, engine);
+    const r = m.run({ maxInstructions: 1000 });
+    assert.deepEqual(r.reason, { kind: "exit", status: 1 });
+    assert.equal(r.totalInstructions, 1 + 5 * 4 + 2);
+    assert.equal(r.virtualNs, r.totalInstructions + 5 * SERIALIZING_NS + FINAL_OUT, engine);
+    m.dispose();
+  }
+});
+
+Deno.test("stall: each MOV to CR0, CR3 or CR4 takes SERIALIZING_NS; MOV from CRn and to CR2 do not", () => {
+  for (
+    const [name, cr, charged] of [["CR0", 0, true], ["CR3", 3, true], ["CR4", 4, true], [
+      "CR2",
+      2,
+      false,
+    ]] as const
+  ) {
+    // deno-fmt-ignore
+    const code = new Uint8Array([
+      0xbe, 5, 0, 0, 0, //              mov esi,5
+      0x0f, 0x20, 0xc0 | (cr << 3), //   L: mov eax,crN
+      0x0f, 0x22, 0xc0 | (cr << 3), //   mov crN,eax
+      0x4e, //                          dec esi
+      0x75, 0xf7, //                    jnz L
+      0xb0, 0x00, 0xe6, 0xf4, //        mov al,0; out 0xf4,al
+      0xf4, //                          hlt
+    ]);
+    const m = createMachine({ memoryMiB: 16, engine: "interp" }); // with VMX: its CR exits pass
+    bootFlat(m, [{ addr: BASE, data: code }], BASE, "protected32");
+    const r = m.run({ maxInstructions: 1000 });
+    assert.deepEqual(r.reason, { kind: "exit", status: 1 }, name);
+    assert.equal(r.totalInstructions, 1 + 5 * 4 + 2, name);
+    const stalls = charged ? 5 * SERIALIZING_NS : 0;
+    assert.equal(r.virtualNs, r.totalInstructions + stalls + FINAL_OUT, name);
+    m.dispose();
+  }
+});
 
 Deno.test("stall: WBINVD at CPL 3 faults (#GP) and charges nothing", () => {
   const seen: number[] = [];
@@ -119,7 +175,7 @@ Deno.test("stall: a snapshot taken between flushes restores the time and continu
   assert.deepEqual(rest.reason, full.reason);
   assert.equal(rest.totalInstructions, full.totalInstructions);
   assert.equal(rest.virtualNs, full.virtualNs);
-  assert.equal(second.idleNs, 40 * CACHE_FLUSH_NS);
+  assert.equal(second.idleNs, 40 * CACHE_FLUSH_NS + FINAL_OUT);
   second.dispose();
 });
 
@@ -134,7 +190,7 @@ Deno.test("stall: the interpreter and the block compiler count the same instruct
   assert.deepEqual(runs[0].reason, { kind: "exit", status: 1 });
   assert.equal(runs[1].n, runs[0].n);
   assert.equal(runs[1].ns, runs[0].ns);
-  assert.equal(runs[0].ns, runs[0].n + 300 * CACHE_FLUSH_NS);
+  assert.equal(runs[0].ns, runs[0].n + 300 * CACHE_FLUSH_NS + FINAL_OUT);
   assert.equal(runs[0].compiled, 0);
   assert.ok(runs[1].compiled > 0, "the loop ran compiled");
 });
@@ -150,7 +206,7 @@ Deno.test("stall: with two vCPUs the stall advances the shared clock and a timer
   const r = m.run({ maxInstructions: 1000 });
   assert.deepEqual(r.reason, { kind: "exit", status: 1 });
   assert.equal(m.cpus[1].retired, 0, "the AP waits for a SIPI");
-  assert.equal(r.virtualNs, r.totalInstructions + 5 * CACHE_FLUSH_NS);
+  assert.equal(r.virtualNs, r.totalInstructions + 5 * CACHE_FLUSH_NS + FINAL_OUT);
   assert.equal(firedAt, 2, "after mov and the first WBINVD");
   m.dispose();
 });

@@ -23,6 +23,7 @@ export * from "./features.ts";
 export * from "./fallback.ts";
 export * from "./instructions/mod.ts";
 export * from "./msrs.ts";
+export * from "./operation.ts";
 export * from "./plugin.ts";
 export * from "./state.ts";
 export * from "./vmcs12/mod.ts";

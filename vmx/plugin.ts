@@ -35,6 +35,7 @@ import {
   vmxCapabilityMsr,
 } from "./msrs.ts";
 import { NO_POINTER, VmxState } from "./state.ts";
+import { VMX_OPERATION } from "./operation.ts";
 import { vcpuScope } from "../core/vcpu_scope.ts";
 
 /** Version of the plugin's snapshot data. */
@@ -138,6 +139,9 @@ export function createVmxPlugin(
       for (let i = 0; i < ctx.vcpus.length; i++) {
         contexts.push(setupVcpu(vcpuScope(ctx, i)));
       }
+      ctx.services.provide(VMX_OPERATION, {
+        inVmxOperation: (index: number) => contexts[index]?.state.vmxon === true,
+      });
     },
 
     reset(): void {
@@ -198,10 +202,11 @@ export function createVmxPlugin(
 
     ctx.exits.on("vmx", (exit) => handleVmxInstruction(v, exit));
 
+    // "pass" with the bit set: the answer stands, and a later handler may
+    // add bits of its own (the hypervisor bit of pv/kvm_pv.ts).
     ctx.exits.on("cpuid", (exit) => {
-      if (exit.leaf !== 1) return "pass";
-      exit.ecx = (exit.ecx | (1 << 5)) >>> 0; // CPUID.1:ECX.VMX[bit 5]
-      return "handled";
+      if (exit.leaf === 1) exit.ecx = (exit.ecx | (1 << 5)) >>> 0; // CPUID.1:ECX.VMX[bit 5]
+      return "pass";
     });
 
     ctx.exits.on("rdmsr", (exit) => {

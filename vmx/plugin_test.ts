@@ -11,6 +11,7 @@ import {
   vmxHarness,
 } from "./testing.ts";
 import { F } from "./vmcs12/fields.ts";
+import { VMX_OPERATION } from "./operation.ts";
 
 const OK = { kind: "succeed", disposition: "handled" };
 const GP0 = { kind: "fault", vector: 13, errorCode: 0 };
@@ -43,8 +44,13 @@ function cpuid(h: VmxHarness, leaf: number, ecx: number): CpuidExit {
 
 Deno.test("plugin: CPUID.1:ECX.VMX is set, other bits and leaves untouched", () => {
   const h = vmxHarness();
+  // The plugin passes after setting the bit, so a later handler may add its own.
+  h.host.ctx.exits.on("cpuid", (exit) => {
+    if (exit.leaf === 1) exit.ecx = (exit.ecx | 0x40000000) >>> 0;
+    return "pass";
+  });
   const e = cpuid(h, 1, 0x80000001);
-  assert.equal(e.ecx, 0x80000021);
+  assert.equal(e.ecx, 0xc0000021, "VMX (bit 5) and the later handler's bit 30");
   assert.deepEqual([e.eax, e.ebx, e.edx], [1, 2, 4]);
   assert.equal(cpuid(h, 7, 0).ecx, 0);
   assert.equal(cpuid(h, 0x80000001, 0x1).ecx, 0x1);
@@ -181,7 +187,9 @@ Deno.test("plugin: VMLAUNCH/VMRESUME/INVEPT go to part 2 after the common checks
     onVmxoff: () => calls.push("vmxoff"),
   }));
   assert.deepEqual(h.exec("vmlaunch"), { kind: "fault", vector: 6, errorCode: -1 });
-  assert.deepEqual(h.exec("vmcall"), { kind: "fault", vector: 6, errorCode: -1 });
+  // Outside VMX operation VMCALL is left to the CPU (#UD) or to a plugin
+  // playing L1's hypervisor (pv/kvm_pv.ts).
+  assert.deepEqual(h.exec("vmcall"), { kind: "pass" });
   assert.deepEqual(h.vmxon(), OK);
   h.vcpu.cpl = 3;
   assert.deepEqual(h.exec("vmresume"), GP0);
@@ -211,6 +219,23 @@ Deno.test("plugin: VMLAUNCH/VMRESUME/INVEPT go to part 2 after the common checks
     "exit:vmxoff",
     "vmxoff",
   ]);
+});
+
+Deno.test("plugin: the VMX_OPERATION service follows VMXON and VMXOFF", () => {
+  const h = vmxHarness();
+  const op = h.host.ctx.services.get(VMX_OPERATION);
+  assert.equal(op.inVmxOperation(0), false, "before VMXON");
+  assert.deepEqual(h.vmxon(), OK);
+  assert.equal(op.inVmxOperation(0), true, "after VMXON");
+  h.vcpu.nonRoot = true;
+  assert.equal(op.inVmxOperation(0), true, "non-root operation is VMX operation too");
+  h.vcpu.nonRoot = false;
+  assert.equal(op.inVmxOperation(1), false, "no such vCPU");
+  assert.deepEqual(h.exec("vmxoff"), OK);
+  assert.equal(op.inVmxOperation(0), false, "after VMXOFF");
+  assert.deepEqual(h.vmxon(), OK);
+  h.plugin.reset!();
+  assert.equal(op.inVmxOperation(0), false, "after reset");
 });
 
 Deno.test("plugin: VMCALL in VMX root with a current VMCS is VMfailValid(1)", () => {

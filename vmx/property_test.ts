@@ -12,6 +12,7 @@ import { HarnessMemory, memOperand, type Outcome, vmxHarness } from "./testing.t
 import { VMX_FEATURES } from "./features.ts";
 import { FIELD_TABLE } from "./vmcs12/fields.ts";
 import { VMCS12_REVISION_ID } from "./vmcs12/layout.ts";
+import { VMX_OPERATION } from "./operation.ts";
 import { fuzzRuns } from "../tests/fuzz_scale.ts";
 
 const INSTRUCTIONS: VmxInstruction[] = [
@@ -152,8 +153,11 @@ Deno.test("property: random VMX instructions end in an architectural outcome", (
           seen.push(out.kind);
           const key = out.kind === "failValid" ? `failValid${out.error}` : out.kind;
           total.set(key, (total.get(key) ?? 0) + 1);
+          // VMCALL outside VMX operation is left to the CPU (#UD) or a hypervisor plugin.
+          const outside = !h.host.ctx.services.get(VMX_OPERATION).inVmxOperation(0);
           assert.ok(
-            ["succeed", "failInvalid", "failValid", "fault", "reflected"].includes(out.kind),
+            ["succeed", "failInvalid", "failValid", "fault", "reflected"].includes(out.kind) ||
+              (out.kind === "pass" && s.instruction === "vmcall" && outside),
             `unexpected outcome ${JSON.stringify(out)}`,
           );
           if (out.kind === "fault") {

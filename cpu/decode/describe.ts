@@ -302,6 +302,7 @@ export const OP_NAMES: readonly string[] = [
   "stac",
   "rdpkru",
   "wrpkru",
+  "vmmcall",
 ];
 
 const CC = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];

@@ -172,6 +172,7 @@ GRP7R[0x11] = Op.XSETBV;
 GRP7R[0x14] = Op.VMFUNC;
 GRP7R[0x15] = Op.UNSUPPORTED; // XEND (RTM)
 GRP7R[0x16] = Op.UNSUPPORTED; // XTEST (RTM)
+GRP7R[0x19] = Op.VMMCALL;
 for (let i = 0x20; i < 0x28; i++) GRP7R[i] = Op.SMSW;
 for (let i = 0x30; i < 0x38; i++) GRP7R[i] = Op.LMSW;
 GRP7R[0x2e] = Op.RDPKRU;

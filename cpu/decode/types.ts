@@ -450,6 +450,8 @@ export const enum Op {
   RDPKRU,
   /** WRPKRU (NP 0F 01 EF): PKRU = EAX. */
   WRPKRU,
+  /** VMMCALL (NP 0F 01 D9): AMD's call to the hypervisor; #UD unless one takes it. */
+  VMMCALL,
 
   /** Number of op ids. */
   COUNT,

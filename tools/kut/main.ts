@@ -19,7 +19,7 @@ import { nestvmRefusal } from "./probe.ts";
 const USAGE = `usage: deno task kut -- --dir KUT_BUILD_DIR [options] [ENTRY...]
 
 Runs the x86 entries of KUT_BUILD_DIR/x86/unittests.cfg under nestvm, each as
-  -kernel X.flat -smp N [-append ARGS] -device pc-testdev
+  --kvm-pv -kernel X.flat -smp N [-append ARGS] -device pc-testdev
   -device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio QEMU_PARAMS
 ENTRY names select entries (a * matches any text); default: all.
 
@@ -31,10 +31,16 @@ options:
   --timeout-factor F    multiply each entry's timeout (default 1; 90 s when unset)
   --out DIR             where logs and summary.json go (default kut-logs)
   --vmm "CMD ARGS"      the VMM command (default: this nestvm's CLI)
+  --no-kvm-pv           leave out nestvm's --kvm-pv (KVM's hypercalls and CPUID
+                        leaves, which the suite expects of its KVM host: on by
+                        default for nestvm's CLI; never added to a --vmm command)
   --list                print the selected entries and their command lines only
   --help                this text
 
 exit status: 0 when no entry failed, 1 otherwise, 2 usage error`;
+
+/** nestvm's option giving L1 KVM's paravirtual interface (added unless --no-kvm-pv). */
+export const KVM_PV_FLAG = "--kvm-pv";
 
 /** Where the runner writes; injectable for tests. */
 export interface RunnerIo {
@@ -125,6 +131,7 @@ export async function kutMain(
         "timeout-factor": { type: "string", default: "1" },
         out: { type: "string", default: "kut-logs" },
         vmm: { type: "string" },
+        "no-kvm-pv": { type: "boolean", default: false },
         list: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -166,6 +173,9 @@ export async function kutMain(
 
   const custom = v.vmm !== undefined;
   const vmm = custom ? v.vmm!.split(/\s+/).filter((w) => w !== "") : defaultVmm();
+  // The suite is written for a KVM host (x86/apic.c's PV IPI, hypercall.flat,
+  // vmexit's vmcall): nestvm plays one with --kvm-pv unless told not to.
+  const kvmPv = !custom && !v["no-kvm-pv"];
   const ctx = hostFilter(new Set(patterns.filter((p) => !p.includes("*"))), v.all);
   const outDir = v.out;
   await Deno.mkdir(outDir, { recursive: true });
@@ -184,14 +194,15 @@ export async function kutMain(
       reports.push(skipped(entry.name, argv.error));
       continue;
     }
+    const args = kvmPv ? [KVM_PV_FLAG, ...argv.argv] : [...argv.argv];
     // The harness first starts the VMM without a kernel: a VMM that refuses
     // the command line makes the entry a SKIP with its message.
-    const refusal = custom ? undefined : nestvmRefusal(argv.argv);
+    const refusal = custom ? undefined : nestvmRefusal(args);
     if (refusal !== undefined) {
       reports.push(skipped(entry.name, `nestvm refused: ${refusal}`));
       continue;
     }
-    pending.push({ index: reports.length, entry, argv: [...argv.argv] });
+    pending.push({ index: reports.length, entry, argv: args });
     reports.push(undefined);
   }
   if (v.list) {

@@ -77,6 +77,7 @@ Deno.test("kut: nestvm's own parser decides entries it refuses (SKIP, as the har
   assert.equal(status, 0);
   assert.equal(ran.length, 1);
   assert.ok(ran[0].argv.includes("-kernel"));
+  assert.ok(ran[0].argv.includes("--kvm-pv"), "nestvm plays a KVM host by default");
   assert.match(
     c.out.join("\n"),
     /needs_smp\s+SKIP.*nestvm refused: -smp: 65 vCPUs are more than nestvm supports/,
@@ -90,4 +91,22 @@ Deno.test("kut: usage errors", async () => {
   assert.match(c.err.join("\n"), /no such entry: no_such_entry/);
   assert.equal(await kutMain(["--dir", "/nonexistent"], c.io), 2);
   assert.equal(await kutMain(["--dir", dir, "--jobs", "0"], c.io), 2);
+});
+
+Deno.test("kut: --no-kvm-pv leaves nestvm's --kvm-pv out", async () => {
+  const outDir = await Deno.makeTempDir();
+  const ran: Job[] = [];
+  const fake = (job: Job): Promise<JobResult> => {
+    ran.push(job);
+    return Promise.resolve({ code: 1, timedOut: false, stdout: "", stderr: "", seconds: 0 });
+  };
+  const c = capture();
+  assert.equal(
+    await kutMain(["--dir", dir, "--out", outDir, "--no-kvm-pv", "passes"], c.io, fake),
+    0,
+  );
+  assert.equal(ran.length, 1);
+  assert.ok(ran[0].argv.includes("-kernel"));
+  assert.ok(!ran[0].argv.includes("--kvm-pv"));
+  assert.match(c.out.join("\n"), /passes\s+PASS/);
 });

@@ -64,10 +64,15 @@ export function handleVmxInstruction(vmx: VmxContext, exit: VmxInstructionExit):
 /**
  * VMCALL: #UD outside VMX operation, a VM exit in non-root operation, and
  * in VMX root operation (no dual-monitor treatment) VMfail(1).
+ *
+ * Outside VMX operation the plugin passes: the CPU's default for a VMX
+ * instruction nobody takes is #UD, and a plugin that plays L1's hypervisor
+ * (`pv/kvm_pv.ts`, KVM's hypercall ABI) may take it instead, as a VMCALL
+ * of a guest is a VM exit to its hypervisor.
  */
 function vmcall(vmx: VmxContext, exit: VmxInstructionExit): ExitDisposition {
   const vcpu = vmx.vcpu;
-  if (!vmx.state.vmxon) vcpu.raiseException(Vector.UD);
+  if (!vmx.state.vmxon) return "pass";
   if (vcpu.nonRoot) return vmx.nested.nonRootInstruction(exit);
   checkModeUd(vcpu);
   if (vcpu.cpl > 0) vcpu.raiseException(Vector.GP, 0);
