@@ -9,7 +9,7 @@
 import { DEFAULT_ENGINE } from "../plugins/pc_machine.ts";
 import { DEFAULT_QUANTUM } from "../core/machine.ts";
 import { parseIntOption } from "../plugins/spec.ts";
-import { parseCpuSpec } from "./cpu_spec.ts";
+import { parseCpuSpec } from "../cpu/cpu_spec.ts";
 import { DEFAULT_GDB_ADDRESS, type GdbAddress, parseGdbAddress } from "../debug/gdb/address.ts";
 
 /** Parsed command line. */

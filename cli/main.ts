@@ -20,7 +20,7 @@ import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
 import { formatStats, statsJson } from "./stats.ts";
-import { parseCpuSpec } from "./cpu_spec.ts";
+import { parseCpuSpec } from "../cpu/cpu_spec.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
 import { PluginError } from "../core/plugin.ts";

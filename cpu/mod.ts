@@ -6,7 +6,14 @@
  */
 export { Cpu } from "./cpu.ts";
 export type { CpuMode, CpuOptions, CpuSnapshot, CpuStop } from "./cpu.ts";
-export { cpuidLeaf, defaultModel, FEATURES, hasFeature, modelFromSpec } from "./model.ts";
+export { cpuidLeaf, defaultModel, FEATURES, hasFeature } from "./model.ts";
+export {
+  type CpuSpecResult,
+  modelFromSpec,
+  NAMED_MODELS,
+  type NamedModel,
+  parseCpuSpec,
+} from "./cpu_spec.ts";
 export type { CpuidRegs, CpuModel } from "./model.ts";
 export { ABANDON, Abandon, CpuFault, Vec } from "./fault.ts";
 export type { PhysMem } from "./memory.ts";

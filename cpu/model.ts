@@ -113,7 +113,29 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   lm: [0x80000001, 0, "edx", 29],
 };
 
-/** The default model: a 64-bit integer-only core with VMX. */
+/**
+ * The CPUID.1:EDX features, DE through CLFSH, that every 64-bit model has
+ * (nestvm's and QEMU's named ones in `cpu_spec.ts`).
+ */
+export const BASE_FEATURES: readonly string[] = [
+  "de",
+  "pse",
+  "tsc",
+  "msr",
+  "pae",
+  "mce",
+  "cx8",
+  "apic",
+  "sep",
+  "pge",
+  "mca",
+  "cmov",
+  "pat",
+  "pse36",
+  "clflush",
+];
+
+/** The default model: nestvm's full CPU, every feature it implements (x87 and SSE to SSE4.2, XSAVE, VMX...). */
 export function defaultModel(): CpuModel {
   return {
     vendor: "GenuineIntel",
@@ -124,21 +146,7 @@ export function defaultModel(): CpuModel {
     features: new Set([
       "fpu",
       "fxsr",
-      "de",
-      "pse",
-      "tsc",
-      "msr",
-      "pae",
-      "mce",
-      "cx8",
-      "apic",
-      "sep",
-      "pge",
-      "mca",
-      "cmov",
-      "pat",
-      "pse36",
-      "clflush",
+      ...BASE_FEATURES,
       "mmx",
       "sse",
       "sse2",
@@ -180,40 +188,6 @@ export function defaultModel(): CpuModel {
 
 /** Smallest and largest MAXPHYADDR a model may have (`phys-bits=N`). */
 export const PHYS_BITS_RANGE: readonly [number, number] = [32, 52];
-
-/**
- * Build a model from a spec like "-vmx,+x2apic,phys-bits=36" applied to
- * the default model: features switched on or off, and QEMU's `phys-bits=N`
- * property (MAXPHYADDR, 32-52). Unknown names are errors (returned as a
- * message).
- */
-export function modelFromSpec(spec: string): CpuModel | string {
-  const m = defaultModel();
-  for (const raw of spec.split(",")) {
-    const s = raw.trim();
-    if (s === "") continue;
-    const eq = s.indexOf("=");
-    if (eq >= 0) {
-      const key = s.slice(0, eq).trim();
-      const value = s.slice(eq + 1).trim();
-      if (key !== "phys-bits") return `unknown CPU property "${key}"`;
-      const n = /^\d+$/.test(value) ? Number(value) : NaN;
-      if (!(n >= PHYS_BITS_RANGE[0] && n <= PHYS_BITS_RANGE[1])) {
-        return `phys-bits must be an integer ${PHYS_BITS_RANGE[0]}-${
-          PHYS_BITS_RANGE[1]
-        }, got "${value}"`;
-      }
-      m.physBits = n;
-      continue;
-    }
-    const on = s[0] !== "-";
-    const name = s[0] === "-" || s[0] === "+" ? s.slice(1) : s;
-    if (!(name in FEATURES)) return `unknown CPU feature "${name}"`;
-    if (on) m.features.add(name);
-    else m.features.delete(name);
-  }
-  return m;
-}
 
 /** Leaf 0's EBX, EDX, ECX for the vendor string {@link vendorOf} (computed once per vendor). */
 const vendorRegs = new Uint32Array(3);

@@ -20,7 +20,8 @@ import type { EngineFactory } from "../core/engine.ts";
 import { PluginConflictError } from "../core/plugin.ts";
 import { Cpu } from "../cpu/cpu.ts";
 import { JitEngine } from "../cpu/jit/mod.ts";
-import { type CpuModel, defaultModel, modelFromSpec } from "../cpu/model.ts";
+import { type CpuModel, defaultModel } from "../cpu/model.ts";
+import { modelFromSpec } from "../cpu/cpu_spec.ts";
 import { PhysicalMemory } from "../mm/physical.ts";
 import { pcRamLayout } from "../mm/regions.ts";
 import { pcFirmwareResume } from "./pc_firmware_resume.ts";
@@ -57,24 +58,9 @@ export type EngineKind = "interp" | "jit";
 /** The engine used when none is named. */
 export const DEFAULT_ENGINE: EngineKind = "jit";
 
-/**
- * CPU model names accepted at the head of a `-cpu` spec. nestvm has one
- * model (all the features it implements); QEMU's common names select it so
- * that QEMU command lines work.
- */
-export const CPU_MODEL_NAMES: readonly string[] = ["max", "host", "nestvm", "qemu64", "base"];
-
-/** Drop a leading model name from a spec like "max,-vmx". */
-function stripModelName(spec: string): string {
-  const [head, ...rest] = spec.split(",");
-  return CPU_MODEL_NAMES.includes(head.trim()) ? rest.join(",") : spec;
-}
-
 /** The CPU model a `-cpu` spec (or model object) names; throws RangeError for a bad spec. */
 export function pcCpuModel(cpu: string | CpuModel | undefined): CpuModel {
-  const model = typeof cpu === "string"
-    ? modelFromSpec(stripModelName(cpu))
-    : cpu ?? defaultModel();
+  const model = typeof cpu === "string" ? modelFromSpec(cpu) : cpu ?? defaultModel();
   if (typeof model === "string") throw new RangeError(`--cpu: ${model}`);
   return model;
 }

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import type { Plugin } from "../core/plugin.ts";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { pcCpuModel, type PcMachine } from "../plugins/pc_machine.ts";
-import { cr4Writable, modelFromSpec } from "../cpu/model.ts";
+import { cr4Writable } from "../cpu/model.ts";
+import { modelFromSpec } from "../cpu/cpu_spec.ts";
 import { VMX_FEATURES, vmxFeaturesFor } from "../vmx/features.ts";
 import { vmxCapabilityMsr } from "../vmx/msrs.ts";
 import { eptpValid as vmEntryEptpValid } from "../vmx/entry/check_controls.ts";
@@ -93,9 +94,19 @@ function paeTables(m: PcMachine, bit: number): void {
 Deno.test("cpu model: phys-bits=N is parsed; bad values and unknown properties are errors", () => {
   const m = modelFromSpec("-vmx,phys-bits=36");
   assert.equal(typeof m === "string" ? m : m.physBits, 36);
-  assert.match(String(modelFromSpec("phys-bits=31")), /phys-bits must be an integer 32-52/);
-  assert.match(String(modelFromSpec("phys-bits=x")), /phys-bits must be/);
-  assert.match(String(modelFromSpec("frob=1")), /unknown CPU property "frob"/);
+  assert.match(String(modelFromSpec("phys-bits=31")), /phys-bits= must be 32\.\.52/);
+  assert.match(String(modelFromSpec("phys-bits=x")), /phys-bits= must be/);
+  assert.match(String(modelFromSpec("frob=1")), /unknown CPU feature or property "frob"/);
+});
+
+Deno.test("cpu model: a spec string given to the API reads as the CLI's -cpu does (named models, vendor=)", () => {
+  // pcCpuModel is what createMachine({ cpu }) uses; the CLI parses with parseCpuSpec.
+  assert.equal(pcCpuModel("qemu64").vendor, "AuthenticAMD");
+  assert.equal(pcCpuModel("max,vendor=AuthenticAMD").vendor, "AuthenticAMD");
+  assert.equal(pcCpuModel("kvm64").family, 15);
+  assert.equal(pcCpuModel("max").vendor, "GenuineIntel");
+  assert.throws(() => pcCpuModel("max,vendor=short"), /12-character vendor/);
+  assert.throws(() => pcCpuModel("Pentium9"), /unknown CPU model "Pentium9"/);
 });
 
 Deno.test("cpu model: CPUID 0x80000008 reports phys-bits (40 by default, 36 when asked)", () => {

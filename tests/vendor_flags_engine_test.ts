@@ -13,7 +13,7 @@ import { enter32, enter64, installIdt, makeCpu, type TestCpu } from "../cpu/test
 import { JitEngine } from "../cpu/jit/mod.ts";
 import { type CpuModel, defaultModel } from "../cpu/model.ts";
 import { type VendorFlagsName, vendorFlagsOf } from "../cpu/alu/vendor_flags.ts";
-import { parseCpuSpec } from "../cli/cpu_spec.ts";
+import { parseCpuSpec } from "../cpu/cpu_spec.ts";
 import { createMachine } from "../plugins/machine_builder.ts";
 
 /** Models by profile: vendor/family/model as `-cpu` would give them. */

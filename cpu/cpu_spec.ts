@@ -19,7 +19,7 @@
  * @module
  */
 
-import { type CpuModel, defaultModel, FEATURES } from "../cpu/model.ts";
+import { BASE_FEATURES, type CpuModel, defaultModel, FEATURES, PHYS_BITS_RANGE } from "./model.ts";
 
 /** The result of reading a `-cpu` spec. */
 export type CpuSpecResult =
@@ -44,23 +44,7 @@ export interface NamedModel {
 
 const INTEL_FULL: NamedModel = { vendor: "GenuineIntel", family: 6, model: 0x3a, stepping: 9 };
 
-const BASE_64 = [
-  "de",
-  "pse",
-  "tsc",
-  "msr",
-  "pae",
-  "mce",
-  "cx8",
-  "apic",
-  "sep",
-  "pge",
-  "mca",
-  "cmov",
-  "pat",
-  "pse36",
-  "clflush",
-];
+const BASE_64 = BASE_FEATURES;
 
 /**
  * QEMU's model names nestvm maps onto its CPU: vendor and signature as
@@ -223,6 +207,23 @@ function parseCount(v: string): number | undefined {
   return /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : undefined;
 }
 
+/**
+ * The model a `-cpu` spec names, or the error as a message; warnings about
+ * properties that change nothing are dropped (use {@link parseCpuSpec} to
+ * see them).
+ *
+ * @example
+ * ```ts
+ * import { modelFromSpec } from "./cpu_spec.ts";
+ * const m = modelFromSpec("max,vendor=AuthenticAMD,-vmx");
+ * if (typeof m !== "string") console.log(m.vendor); // AuthenticAMD
+ * ```
+ */
+export function modelFromSpec(spec: string): CpuModel | string {
+  const r = parseCpuSpec(spec);
+  return r.ok ? r.model : r.error;
+}
+
 /** Read a QEMU `-cpu` spec into a model (a fresh object each call). */
 export function parseCpuSpec(text: string): CpuSpecResult {
   const [head, ...items] = text.split(",").map((s) => s.trim());
@@ -296,8 +297,9 @@ function applyProperty(
       return undefined;
     case "phys-bits": {
       const n = parseCount(value ?? "");
-      if (n === undefined || n < 32 || n > 52) {
-        return `-cpu phys-bits= must be 32..52, got "${value ?? ""}"`;
+      const [lo, hi] = PHYS_BITS_RANGE;
+      if (n === undefined || n < lo || n > hi) {
+        return `-cpu phys-bits= must be ${lo}..${hi}, got "${value ?? ""}"`;
       }
       m.physBits = n;
       return undefined;

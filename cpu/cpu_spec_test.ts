@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseCpuSpec } from "./cpu_spec.ts";
-import { parseArgs } from "./args.ts";
-import { cpuidLeaf, type CpuidRegs } from "../cpu/model.ts";
+import { parseArgs } from "../cli/args.ts";
+import { cpuidLeaf, type CpuidRegs } from "./model.ts";
 
 function vendorOf(spec: string): string {
   const r = parseCpuSpec(spec);
