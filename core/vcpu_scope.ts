@@ -43,8 +43,8 @@ export function vcpuScope(ctx: PluginContext, index: number): PluginContext {
     exits: {
       on: (kind, handler) =>
         ctx.exits.on(kind, ((exit: VmExit) => mine() ? handler(exit as never) : "pass") as never),
-      intercept: (handler: ExitHandler, levels) =>
-        ctx.exits.intercept((exit) => mine() ? handler(exit) : "pass", levels),
+      intercept: (handler: ExitHandler, levels, order) =>
+        ctx.exits.intercept((exit) => mine() ? handler(exit) : "pass", levels, order),
       observe: (observer) =>
         ctx.exits.observe((exit) => {
           if (mine()) observer(exit);

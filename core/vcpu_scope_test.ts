@@ -6,6 +6,7 @@ import type { VmExit } from "./vmexit.ts";
 
 function context(n: number) {
   const handlers: ExitHandler[] = [];
+  const intercepts: { levels: unknown; order: unknown }[] = [];
   const current = { i: 0 };
   const vcpus = Array.from({ length: n }, (_, i) => ({ id: i }) as unknown as Vcpu);
   const ctx = {
@@ -14,7 +15,10 @@ function context(n: number) {
     currentVcpu: () => current.i,
     exits: {
       on: (_kind: string, h: ExitHandler) => void handlers.push(h),
-      intercept: (h: ExitHandler) => void handlers.push(h),
+      intercept: (h: ExitHandler, levels?: unknown, order?: unknown) => {
+        handlers.push(h);
+        intercepts.push({ levels, order });
+      },
       observe: (o: (e: VmExit) => void) =>
         void handlers.push((e) => {
           o(e);
@@ -23,7 +27,7 @@ function context(n: number) {
       watchExceptions: () => {},
     },
   } as unknown as PluginContext;
-  return { ctx, handlers, current, vcpus };
+  return { ctx, handlers, intercepts, current, vcpus };
 }
 
 Deno.test("vcpu scope: one vCPU's context sees only that vCPU's exits", () => {
@@ -50,4 +54,14 @@ Deno.test("vcpu scope: one vCPU's context sees only that vCPU's exits", () => {
 Deno.test("vcpu scope: on one vCPU the scope is the context itself (no wrapper on the exit path)", () => {
   const t = context(1);
   assert.equal(vcpuScope(t.ctx, 0), t.ctx);
+});
+
+Deno.test("vcpu scope: an interceptor keeps the levels and order it was registered with", () => {
+  const t = context(2);
+  vcpuScope(t.ctx, 1).exits.intercept(() => "handled", [2], "before-nested-vmx");
+  assert.deepEqual(t.intercepts, [{ levels: [2], order: "before-nested-vmx" }]);
+  t.current.i = 0;
+  assert.equal(t.handlers[0]({ kind: "cpuid" } as VmExit), "pass");
+  t.current.i = 1;
+  assert.equal(t.handlers[0]({ kind: "cpuid" } as VmExit), "handled");
 });
