@@ -27,7 +27,7 @@ import {
   sig,
   sinBracket,
 } from "./bigmath.ts";
-import { atan2AmdZen, type TranscModel } from "./transc_amd.ts";
+import { atan2AmdZen, tanAmdZen, type TranscModel } from "./transc_amd.ts";
 import {
   commit,
   commitArith,
@@ -258,10 +258,12 @@ function cmpMag(a: Unpacked, b: Unpacked): number {
 }
 
 /**
- * FSIN (mode 1), FCOS (2), FSINCOS (3); FPTAN is mode 4. Operands with
- * |x| >= 2^63 set C2 and leave the stack unchanged.
+ * FSIN (mode 1), FCOS (2), FSINCOS (3); FPTAN is mode 4 (with `model`
+ * "amd-zen", small reduced arguments follow the AMD microcode,
+ * `transc_amd.ts`). Operands with |x| >= 2^63 set C2 and leave the stack
+ * unchanged.
  */
-export function fsincos(f: FpuState, mode: number): void {
+export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact"): void {
   const pushes = mode >= 3;
   if (empty(f, 0)) {
     if (!underflow(f)) return;
@@ -339,7 +341,9 @@ export function fsincos(f: FpuState, mode: number): void {
       if ((q & 1) === 0) roundRational(q === 2 ? 1 : 0, cf, 1n, -PREC);
       else roundRational(q === 1 ? 1 : 0, T * sb, 1n, te - PREC);
     };
-    if (mode === 4) {
+    if (mode === 4 && model === "amd-zen" && tanAmdZen(neg, T, te, (q & 1) === 1)) {
+      // The AMD microcode's rational approximation (small |t| only).
+    } else if (mode === 4) {
       // tan = sin t / cos t (q even) or -cos t / sin t (q odd).
       const sn = neg ? 1 : 0;
       if ((q & 1) === 0) roundRational(sn, T * sb, cf, te);
@@ -364,7 +368,7 @@ export function fsincos(f: FpuState, mode: number): void {
   }
 }
 
-/** FPTAN: ST(0) = tan(ST(0)), then push 1.0. */
-export function fptan(f: FpuState): void {
-  fsincos(f, 4);
+/** FPTAN: ST(0) = tan(ST(0)), then push 1.0 (`model` as for {@link fsincos}). */
+export function fptan(f: FpuState, model: TranscModel = "exact"): void {
+  fsincos(f, 4, model);
 }
