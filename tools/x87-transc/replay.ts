@@ -5,9 +5,11 @@
  * transcendental instruction, the finite-operand cases whose result or C1
  * differs: the figures quoted in README.md for recorded and hold-out sets.
  *
- * Usage: deno run -A tools/x87-transc/replay.ts [--file vectors.txt.gz] [--list OP]
+ * Usage: deno run -A tools/x87-transc/replay.ts [--file vectors.txt.gz] [--list OP] [--exact]
  *
- * `--list OP` prints OP's differing cases with the operand's exponent.
+ * `--list OP` prints OP's differing cases with the operand's exponent;
+ * `--exact` replays on the engine's default CPU model instead, whose
+ * transcendentals are all correctly rounded (the baseline).
  *
  * @module
  */
@@ -44,12 +46,14 @@ if (import.meta.main) {
   const args = [...Deno.args];
   let file = new URL("../../tests/data/x87_vectors.txt.gz", import.meta.url).pathname;
   let list = "";
+  let exact = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--file") file = args[++i];
     else if (args[i] === "--list") list = args[++i];
+    else if (args[i] === "--exact") exact = true;
   }
   const data = await load(file);
-  const r = new X87Replayer(recordingModel(data.cpu));
+  const r = new X87Replayer(exact ? undefined : recordingModel(data.cpu));
   const count = new Map<string, { n: number; result: number; c1: number }>();
   for (const v of data.vectors) {
     if (!TRANSC.includes(v.op.name) || !finite(v.a)) continue;
