@@ -3,7 +3,9 @@
  * FCOS, FSINCOS, FPTAN (SDM Vol. 2; special-operand tables of each entry).
  * Finite results come from the high-precision reference in `bigmath.ts`
  * rounded once with the current rounding control (precision control does
- * not apply to these instructions).
+ * not apply to these instructions), except where a CPU model's microcode is
+ * reproduced (`transc_amd.ts`: FPATAN, and FPTAN of small reduced
+ * arguments, on AMD Zen).
  *
  * @module
  */
