@@ -327,12 +327,14 @@ export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact")
       T = xm - n * PI66;
       te = -65;
     }
+    const q = Number(n & 3n);
+    const neg = A.s !== 0;
+    // FPTAN of a small |t| on AMD Zen: the microcode's approximation, into fx.
+    const amdTan = mode === 4 && model === "amd-zen" && tanAmdZen(neg, T, te, (q & 1) === 1);
     const tsh = te + PREC;
     let tf = tsh >= 0 ? T << BigInt(tsh) : T >> BigInt(-tsh);
     if (tf === 0n && T !== 0n) tf = 1n; // below the fixed-point unit: t^2 is still positive
-    const sb = sinBracket(tf), cf = cosFixed(tf);
-    const q = Number(n & 3n);
-    const neg = A.s !== 0;
+    const sb = amdTan ? 0n : sinBracket(tf), cf = amdTan ? 0n : cosFixed(tf);
     // sin(x) = [sin t, cos t, -sin t, -cos t][q] (negated for x < 0); cos(x) = [cos t, -sin t, -cos t, sin t][q].
     const sinOf = (): void => {
       const sn = (q >= 2 ? 1 : 0) ^ (neg ? 1 : 0);
@@ -343,15 +345,13 @@ export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact")
       if ((q & 1) === 0) roundRational(q === 2 ? 1 : 0, cf, 1n, -PREC);
       else roundRational(q === 1 ? 1 : 0, T * sb, 1n, te - PREC);
     };
-    if (mode === 4 && model === "amd-zen" && tanAmdZen(neg, T, te, (q & 1) === 1)) {
-      // The AMD microcode's rational approximation (small |t| only).
-    } else if (mode === 4) {
+    if (mode === 4 && !amdTan) {
       // tan = sin t / cos t (q even) or -cos t / sin t (q odd).
       const sn = neg ? 1 : 0;
       if ((q & 1) === 0) roundRational(sn, T * sb, cf, te);
       else roundRational(sn ^ 1, cf, T * sb, -te);
     } else if (mode === 2) cosOf();
-    else sinOf();
+    else if (mode !== 4) sinOf();
     s1 = fx.s;
     x1 = fx.x;
     h1 = fx.hi;
