@@ -426,7 +426,7 @@ function d9f0(c: Cpu, f: FpuState, k: number): void {
     case 1:
       return fyl2x(f, false);
     case 2:
-      return fptan(f);
+      return fptan(f, transcModelOf(c.model));
     case 3:
       return fpatan(f, transcModelOf(c.model));
     case 4:

@@ -3,7 +3,9 @@
  * FCOS, FSINCOS, FPTAN (SDM Vol. 2; special-operand tables of each entry).
  * Finite results come from the high-precision reference in `bigmath.ts`
  * rounded once with the current rounding control (precision control does
- * not apply to these instructions).
+ * not apply to these instructions), except where a CPU model's microcode is
+ * reproduced (`transc_amd.ts`: FPATAN, and FPTAN of small reduced
+ * arguments, on AMD Zen).
  *
  * @module
  */
@@ -27,7 +29,7 @@ import {
   sig,
   sinBracket,
 } from "./bigmath.ts";
-import { atan2AmdZen, type TranscModel } from "./transc_amd.ts";
+import { atan2AmdZen, tanAmdZen, type TranscModel } from "./transc_amd.ts";
 import {
   commit,
   commitArith,
@@ -258,10 +260,12 @@ function cmpMag(a: Unpacked, b: Unpacked): number {
 }
 
 /**
- * FSIN (mode 1), FCOS (2), FSINCOS (3); FPTAN is mode 4. Operands with
- * |x| >= 2^63 set C2 and leave the stack unchanged.
+ * FSIN (mode 1), FCOS (2), FSINCOS (3); FPTAN is mode 4 (with `model`
+ * "amd-zen", small reduced arguments follow the AMD microcode,
+ * `transc_amd.ts`). Operands with |x| >= 2^63 set C2 and leave the stack
+ * unchanged.
  */
-export function fsincos(f: FpuState, mode: number): void {
+export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact"): void {
   const pushes = mode >= 3;
   if (empty(f, 0)) {
     if (!underflow(f)) return;
@@ -323,12 +327,14 @@ export function fsincos(f: FpuState, mode: number): void {
       T = xm - n * PI66;
       te = -65;
     }
+    const q = Number(n & 3n);
+    const neg = A.s !== 0;
+    // FPTAN of a small |t| on AMD Zen: the microcode's approximation, into fx.
+    const amdTan = mode === 4 && model === "amd-zen" && tanAmdZen(neg, T, te, (q & 1) === 1);
     const tsh = te + PREC;
     let tf = tsh >= 0 ? T << BigInt(tsh) : T >> BigInt(-tsh);
     if (tf === 0n && T !== 0n) tf = 1n; // below the fixed-point unit: t^2 is still positive
-    const sb = sinBracket(tf), cf = cosFixed(tf);
-    const q = Number(n & 3n);
-    const neg = A.s !== 0;
+    const sb = amdTan ? 0n : sinBracket(tf), cf = amdTan ? 0n : cosFixed(tf);
     // sin(x) = [sin t, cos t, -sin t, -cos t][q] (negated for x < 0); cos(x) = [cos t, -sin t, -cos t, sin t][q].
     const sinOf = (): void => {
       const sn = (q >= 2 ? 1 : 0) ^ (neg ? 1 : 0);
@@ -339,13 +345,13 @@ export function fsincos(f: FpuState, mode: number): void {
       if ((q & 1) === 0) roundRational(q === 2 ? 1 : 0, cf, 1n, -PREC);
       else roundRational(q === 1 ? 1 : 0, T * sb, 1n, te - PREC);
     };
-    if (mode === 4) {
+    if (mode === 4 && !amdTan) {
       // tan = sin t / cos t (q even) or -cos t / sin t (q odd).
       const sn = neg ? 1 : 0;
       if ((q & 1) === 0) roundRational(sn, T * sb, cf, te);
       else roundRational(sn ^ 1, cf, T * sb, -te);
     } else if (mode === 2) cosOf();
-    else sinOf();
+    else if (mode !== 4) sinOf();
     s1 = fx.s;
     x1 = fx.x;
     h1 = fx.hi;
@@ -364,7 +370,7 @@ export function fsincos(f: FpuState, mode: number): void {
   }
 }
 
-/** FPTAN: ST(0) = tan(ST(0)), then push 1.0. */
-export function fptan(f: FpuState): void {
-  fsincos(f, 4);
+/** FPTAN: ST(0) = tan(ST(0)), then push 1.0 (`model` as for {@link fsincos}). */
+export function fptan(f: FpuState, model: TranscModel = "exact"): void {
+  fsincos(f, 4, model);
 }

@@ -1,6 +1,7 @@
 /**
  * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode, where a
- * model reproduces them: FPATAN.
+ * model reproduces them: FPATAN, and FPTAN of a reduced argument below
+ * 2^-8 in magnitude.
  *
  * Measured on AMD EPYC family 26 model 2 stepping 1 (Zen 5; the committed
  * tests/data/x87_vectors.txt.gz) and family 25 model 17 stepping 1 (Zen 4,
@@ -21,6 +22,15 @@
  * Every result of the 23,586 finite cases recorded matches; C1 differs in
  * two (x = 0.5, y = 1 + 2^-53 and x = 1 + 2^-24, y = 1.5, both
  * round-to-nearest), where the hardware reports "not rounded up".
+ *
+ * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does) and forms
+ * tan t = t P(t^2) / Q(t^2), a degree-4/4 rational approximation (the
+ * relative minimax one on t^2 <= 0.61685, normalized to Q's t^8
+ * coefficient 2^-19, so P(0) = Q(0) = 1.4527...); see {@link tanAmdZen}.
+ * For |t| < 2^-8 the model reproduces every recorded result and C1 bit
+ * but two (C1 only, |t| just below 2^-8) of about 170,000 cases, hold-outs
+ * included; above that no model was found and the correctly rounded
+ * result of `transc.ts` is kept.
  *
  * The other transcendental instructions keep the correctly rounded results
  * of `transc.ts` for every model: no model tried reproduces them
@@ -115,4 +125,111 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
   if (x.s !== 0) v = (PI66 << BigInt(-64 - E)) - v;
   roundExact(y.s, v, E);
   fx.exc |= Exc.PE; // atan of a non-zero rational is never exact
+}
+
+/** A value m * 2^e. */
+type Scaled = readonly [bigint, number];
+
+/** Round m * 2^e (m signed) to `bits` significant bits, nearest-even. */
+function roundSig(m: bigint, e: number, bits: number): Scaled {
+  const neg = m < 0n;
+  const a = neg ? -m : m;
+  const drop = bitLength(a) - bits;
+  if (a === 0n || drop <= 0) return [m, e];
+  const d = BigInt(drop);
+  let q = a >> d;
+  const rem = a - (q << d), half = 1n << (d - 1n);
+  if (rem > half || (rem === half && (q & 1n) === 1n)) q++;
+  return [neg ? -q : q, e + drop];
+}
+
+/** a * 2^ea + b * 2^eb, exactly. */
+function addScaled(a: Scaled, b: Scaled): Scaled {
+  return a[1] >= b[1]
+    ? [(a[0] << BigInt(a[1] - b[1])) + b[0], b[1]]
+    : [a[0] + (b[0] << BigInt(b[1] - a[1])), a[1]];
+}
+
+/** a * b, exactly. */
+function mulScaled(a: Scaled, b: Scaled): Scaled {
+  return [a[0] * b[0], a[1] + b[1]];
+}
+
+/**
+ * FPTAN's rational approximation tan t ~ t P(t^2) / Q(t^2): the
+ * coefficients of P and Q (constant term first) as 68-bit numbers
+ * (significand, exponent). P(0) = Q(0) and Q's last coefficient is 2^-19.
+ * Recovered from recorded results (tools/x87-transc/README.md): the
+ * constant term and the t^2 terms exactly from the rounding pattern of tiny
+ * arguments, the others close to the relative minimax approximation on
+ * t^2 <= 0.61685 and fitted to every recorded case with |t| < 2^-8.
+ */
+const TAN_P: readonly Scaled[] = [
+  [0x2e7c9697bbdf1e68bn, -65],
+  [-0xcc3a370aa4a788f94n, -70],
+  [0xbae23c0c0dd38a20en, -75],
+  [-0xafa1f16e6f7c97a48n, -82],
+  [0xb6a503b05803ffec3n, -92],
+];
+const TAN_Q: readonly Scaled[] = [
+  [0x2e7c9697bbdf1e68bn, -65],
+  [-0xaf0574ac9e2788a18n, -68],
+  [0xa36f5651e06ca354cn, -72],
+  [-0x9978effe487baa523n, -78],
+  [0x80000000000000000n, -86],
+];
+
+/** c0 + g (c1 + g (c2 + ...)), each step acc * g + c rounded once to 68 bits. */
+function horner68(cs: readonly Scaled[], g: Scaled): Scaled {
+  let acc = cs[cs.length - 1];
+  for (let k = cs.length - 2; k >= 0; k--) {
+    acc = roundSig(...addScaled(mulScaled(acc, g), cs[k]), IBITS);
+  }
+  return acc;
+}
+
+/**
+ * Round the exact quotient (n * 2^ne) / (d * 2^de) (n, d > 0) once to the
+ * register format with sign s, into fx.
+ */
+function roundQuotient(s: number, n: bigint, ne: number, d: bigint, de: number): void {
+  const sh = 130 - (bitLength(n) - bitLength(d));
+  const num = sh >= 0 ? n << BigInt(sh) : n;
+  const den = sh >= 0 ? d : d << BigInt(-sh);
+  const q = num / den;
+  // 129..131 quotient bits and a sticky bit for a non-zero remainder.
+  roundExact(s, (q << 1n) | (num === q * den ? 0n : 1n), ne - de - sh - 1);
+}
+
+/** FPTAN uses the model when the reduced argument's magnitude is below 2^TAN_MODEL_LIMIT. */
+export const TAN_MODEL_LIMIT = -8;
+
+/**
+ * FPTAN of a finite non-zero x reduced to t = T * 2^te (x = n pi66/2 + t,
+ * `odd` when n is odd) as the AMD microcode computes it, when |t| <
+ * 2^{@link TAN_MODEL_LIMIT}; the result (with PE) goes to fx. `neg` is x's
+ * sign. Returns false, leaving fx alone, for larger t.
+ *
+ * g = t^2 (exact); P = P(g) and D = Q(g) by Horner's rule with every step
+ * rounded to nearest at 68 bits; N = t * P rounded to 68 bits; the result is
+ * N / D (n even) or -D / N (n odd), rounded once with the rounding control
+ * from the exact quotient.
+ */
+export function tanAmdZen(neg: boolean, T: bigint, te: number, odd: boolean): boolean {
+  const mag = T < 0n ? -T : T;
+  if (mag === 0n || bitLength(mag) + te > TAN_MODEL_LIMIT) return false;
+  const t: Scaled = [mag, te];
+  const g = mulScaled(t, t);
+  const [pm, pe] = horner68(TAN_P, g);
+  const [nm, ne] = roundSig(...mulScaled(t, [pm, pe]), IBITS);
+  const [dm, de] = horner68(TAN_Q, g);
+  // P and Q are positive here (|t| < 2^-8); tan t has t's sign.
+  const s = (neg ? 1 : 0) ^ (T < 0n ? 1 : 0) ^ (odd ? 1 : 0);
+  if (odd) roundQuotient(s, dm, de, nm, ne);
+  else roundQuotient(s, nm, ne, dm, de);
+  // Reported inexact even when N / D is representable (then a tiny result
+  // also reports underflow, as recorded for the smallest denormal).
+  if (fx.x === 0) fx.exc |= Exc.UE;
+  fx.exc |= Exc.PE;
+  return true;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FpuState } from "./state.ts";
 import { begin } from "./stack.ts";
-import { fpatan } from "./transc.ts";
+import { fpatan, fptan } from "./transc.ts";
 import { type TranscModel, transcModelOf } from "./transc_amd.ts";
 
 /** Run FPATAN on ST(0) = x, ST(1) = y (20-hex-digit values) with `fcw`; the result and FSW. */
@@ -54,4 +54,60 @@ Deno.test("FPATAN Zen model: recorded results that differ from the correctly rou
     assert.equal(atan("amd-zen", fcw, x, y)[0], hw, `x ${x} y ${y}`);
     assert.notEqual(atan("exact", fcw, x, y)[0], hw, `x ${x} y ${y} (exact)`);
   }
+});
+
+/** Run FPTAN on ST(0) = x (20 hex digits) with `fcw`; tan x (ST(1) after the push of 1.0) and FSW. */
+function tan(model: TranscModel, fcw: number, x: string): [string, number] {
+  const f = new FpuState();
+  f.fcw = fcw;
+  f.fsw = 7 << 11; // TOP = 7: ST(0) = R7
+  f.ftw = 0x3fff; // R7 valid
+  f.sexp[7] = parseInt(x.slice(0, 4), 16);
+  f.mant[15] = parseInt(x.slice(4, 12), 16);
+  f.mant[14] = parseInt(x.slice(12), 16);
+  begin(f);
+  fptan(f, model);
+  const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
+  return [hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8), f.fsw];
+}
+
+Deno.test("FPTAN Zen model: tan of a power of two below 2^-32 is the argument itself, still inexact", () => {
+  // N / D = (2^-40 P(0)) / Q(0) is exactly 2^-40: rounding up keeps it
+  // (tan 2^-40 is above it); recorded FSW 0x2820 (PE, C1 clear).
+  const [r, fsw] = tan("amd-zen", 0xb7f, "3fd78000000000000000");
+  assert.equal(r, "3fd78000000000000000");
+  assert.equal(fsw & 0x220, 0x20);
+  assert.equal(tan("exact", 0xb7f, "3fd78000000000000000")[0], "3fd78000000000000001");
+});
+
+Deno.test("FPTAN Zen model: recorded results that differ from the correctly rounded ones", () => {
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]; hold-out cases
+  // (tools/x87-transc/README.md), small arguments and arguments reduced
+  // by a multiple of pi66/2.
+  const cases: [number, string, string, number][] = [
+    [0x47f, "bfc2ee6f6618de457779", "bfc2ee6f6618de457779", 0x220],
+    [0x47f, "3fdbc6fa7640ef844f88", "3fdbc6fa7640ef844f87", 0x20],
+    [0xf7f, "3fbfff7ea0ddf7914f6d", "3fbfff7ea0ddf7914f6c", 0x20],
+    [0x77f, "3febd293cd46c73fa70f", "3febd293cd46c7fda05c", 0x20],
+    [0xf7f, "3ff6f6acd553a8948dac", "3ff6f6ad21abd5564a3e", 0x20],
+    [0x07f, "3feeae12ddc8fcd9f1de", "3feeae12ddc917ae120d", 0x20],
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan("amd-zen", fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+    const [e, efsw] = tan("exact", fcw, x);
+    assert.ok(e !== hw || (efsw & 0x220) !== flags, `x ${x} (exact)`);
+  }
+});
+
+Deno.test("FPTAN Zen model: arguments next to multiples of pi/2 reduce with the 66-bit pi", () => {
+  // [FCW, x, recorded tan x]: n odd gives -Q/(t P), n even t P / Q.
+  const cases: [number, string, string][] = [
+    [0x37f, "3fffc90fdaa22168c234", "403eaaaaaaaaaaaaaaab"],
+    [0xb7f, "3fffc90fdaa22168c235", "c0408000000000000000"],
+    [0x77f, "4000c90fdaa22168c235", "3fbf8000000000000000"],
+    [0xf7f, "4001c90fdaa22168c234", "bfc1c000000000000000"],
+  ];
+  for (const [fcw, x, hw] of cases) assert.equal(tan("amd-zen", fcw, x)[0], hw, `x ${x}`);
 });
