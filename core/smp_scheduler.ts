@@ -12,7 +12,11 @@
  *   spinner would burn its whole quantum (thousands of instructions and
  *   PAUSE stalls of virtual time) before the vCPU it waits for could make
  *   progress, so every hand-over between vCPUs took a quantum (a
- *   hypervisor's pause-loop exiting does the same for its vCPUs). A run that stops for another
+ *   hypervisor's pause-loop exiting does the same for its vCPUs). PAUSE
+ *   keeps the turn while every other vCPU is halted since its last run:
+ *   they cannot be what the spinner waits for until something wakes them,
+ *   and handing over to them would cost a turn switch per PAUSE. A run
+ *   that stops for another
  *   reason (the caller's budget, a timer deadline, a stop request) resumes
  *   the same turn where it stopped, so how a run is cut into calls never
  *   changes the interleaving.
@@ -72,6 +76,8 @@ export interface SchedulerState {
   readonly sliceEnd: number;
   /** Turns in a row that retired nothing. */
   readonly idleTurns: number;
+  /** Per vCPU: halted since its last run (see the PAUSE rule); absent in older snapshots (none). */
+  readonly halted?: readonly boolean[];
 }
 
 /** Interleaves the vCPUs of a machine in fixed instruction quanta. */
@@ -88,6 +94,12 @@ export class SmpScheduler<C extends CpuEngine> {
   #idleTurns = 0;
   /** The running vCPU executed PAUSE in this run: its turn ends (reset before each run). */
   #spun = false;
+  /**
+   * Per vCPU: its last run ended halted (HLT, wait-for-SIPI) and it has not
+   * retired an instruction since. A PAUSE does not end a turn for such
+   * vCPUs: handing over to them would only find them halted again.
+   */
+  #halted: boolean[];
 
   /** Schedule `cpus`, telling `bus` which one runs. */
   constructor(cpus: readonly C[], bus: ExitBus, quantum: number) {
@@ -98,6 +110,7 @@ export class SmpScheduler<C extends CpuEngine> {
     this.quantum = quantum;
     this.current = cpus[0];
     this.#bus = bus;
+    this.#halted = cpus.map(() => false);
   }
 
   /** Instructions retired by all vCPUs. */
@@ -112,12 +125,18 @@ export class SmpScheduler<C extends CpuEngine> {
     this.#turn = 0;
     this.#sliceEnd = -1;
     this.#idleTurns = 0;
+    this.#halted.fill(false);
     this.#select(0);
   }
 
   /** The position, for a snapshot. */
   save(): SchedulerState {
-    return { turn: this.#turn, sliceEnd: this.#sliceEnd, idleTurns: this.#idleTurns };
+    return {
+      turn: this.#turn,
+      sliceEnd: this.#sliceEnd,
+      idleTurns: this.#idleTurns,
+      halted: [...this.#halted],
+    };
   }
 
   /** Restore a position saved by {@link save}; throws a RangeError for one that cannot be. */
@@ -125,13 +144,18 @@ export class SmpScheduler<C extends CpuEngine> {
     const ok = (v: unknown, min: number): v is number =>
       typeof v === "number" && Number.isInteger(v) && v >= min;
     if (
-      !ok(s.turn, 0) || s.turn >= this.cpus.length || !ok(s.sliceEnd, -1) || !ok(s.idleTurns, 0)
+      !ok(s.turn, 0) || s.turn >= this.cpus.length || !ok(s.sliceEnd, -1) ||
+      !ok(s.idleTurns, 0) ||
+      (s.halted !== undefined &&
+        (!Array.isArray(s.halted) || s.halted.length !== this.cpus.length ||
+          !s.halted.every((h) => typeof h === "boolean")))
     ) {
       throw new RangeError("malformed scheduler state");
     }
     this.#turn = s.turn;
     this.#sliceEnd = s.sliceEnd;
     this.#idleTurns = Math.min(s.idleTurns, this.cpus.length);
+    this.#halted = s.halted ? [...s.halted] : this.cpus.map(() => false);
     this.#select(s.turn);
   }
 
@@ -140,8 +164,13 @@ export class SmpScheduler<C extends CpuEngine> {
    * turn ends (the spin-wait rule above).
    */
   spinWait(): void {
-    this.#spun = true;
-    this.current.requestStop();
+    for (let i = 0; i < this.#halted.length; i++) {
+      if (i !== this.#turn && !this.#halted[i]) {
+        this.#spun = true;
+        this.current.requestStop();
+        return;
+      }
+    }
   }
 
   #select(i: number): void {
@@ -191,6 +220,7 @@ export class SmpScheduler<C extends CpuEngine> {
       if (stop === "shutdown") return host.pendingStop() ?? { kind: "triple-fault" };
       const ran = cpu.retired > before;
       if (ran) this.#idleTurns = 0;
+      this.#halted[this.#turn] = stop === "halted";
       if (stop === "halted") {
         if (!ran) this.#idleTurns++;
         this.#endTurn();

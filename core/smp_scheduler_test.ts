@@ -14,9 +14,12 @@ class FakeEngine {
   pausesAt = new Set<number>();
   /** Called for each PAUSE (the machine's `spinWait`). */
   onPause = (): void => {};
+  /** Calls of run (each a turn or part of one). */
+  runs = 0;
   #stop = false;
   constructor(readonly index: number, readonly log: number[]) {}
   run(limit: number): EngineStop {
+    this.runs++;
     if (this.halted) return "halted";
     while (this.retired < limit) {
       if (this.#stop) {
@@ -123,4 +126,27 @@ Deno.test("scheduler: PAUSE (the spin-wait hint) ends the vCPU's turn after it",
   assert.deepEqual(log, [0, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0]);
   // Cutting the run into calls (even right at a PAUSE) changes nothing.
   assert.deepEqual(run([2, 3, 4, 11, 20]), log);
+});
+
+Deno.test("scheduler: PAUSE keeps the turn while every other vCPU is halted, and the saved position keeps that", () => {
+  const t = machine(3, 4);
+  t.cpus[1].haltAt = 0; // halted from the start (like an AP waiting for a SIPI)
+  t.cpus[2].haltAt = 2;
+  t.cpus[0].pausesAt = new Set([1, 2, 3, 6, 7]);
+  for (const c of t.cpus) c.onPause = () => t.sched.spinWait();
+  t.sched.loop(5, t.host);
+  // vCPU 0's PAUSE at 1 hands over (the others have not run yet): 1 halts at once, 2 runs
+  // its 2 instructions and halts; then vCPU 0's PAUSEs at 2 and 3 keep its turn.
+  assert.deepEqual(t.log, [0, 2, 2, 0, 0]);
+  assert.equal(t.cpus[0].runs, 2, "one run for the first turn, one for the second");
+  t.sched.loop(10, t.host);
+  assert.deepEqual(t.log, [0, 2, 2, 0, 0, 0, 0, 0, 0, 0]);
+  // Only the quantum ends vCPU 0's turns now (2..5, 6..9), not its PAUSEs at 6 and 7.
+  assert.equal(t.cpus[0].runs, 4);
+  const saved = t.sched.save();
+  assert.deepEqual(saved.halted, [false, true, true]);
+  const fresh = machine(3, 4);
+  fresh.sched.load(saved);
+  assert.deepEqual(fresh.sched.save(), saved);
+  assert.throws(() => fresh.sched.load({ ...saved, halted: [true] }), /malformed/);
 });
