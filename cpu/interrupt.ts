@@ -10,7 +10,7 @@
 import type { Cpu, CpuStop } from "./cpu.ts";
 import type { ExceptionExit } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, hasErrorCode, Vec } from "./fault.ts";
-import { Acc, writePhys } from "./memory.ts";
+import { Acc, fillWalked, writePhys } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { offerEvent } from "./exits.ts";
 import { takeSignals } from "./init_sipi.ts";
@@ -219,6 +219,7 @@ function put(cpu: Cpu, lin: number, size: number, lo: number, hi: number, user: 
     writePhys(cpu, pa, 4, lo);
     writePhys(cpu, pa + 4, 4, hi);
   } else writePhys(cpu, pa, size, lo);
+  fillWalked(cpu, lin, pa, true);
 }
 
 function getRsp(cpu: Cpu): number {

@@ -6,7 +6,7 @@
  */
 
 import type { Cpu } from "./cpu.ts";
-import { flushFast } from "./memory.ts";
+import { selectView } from "./memory.ts";
 import { MISC_ENABLE_RESET } from "./msr.ts";
 
 /** Recompute the segment cache of segment register `s` (0-7). */
@@ -74,7 +74,7 @@ export function recomputeMode(cpu: Cpu): void {
   cpu.stackBits = cpu.is64 ? 64 : (cpu.seg[2].attrs & 0x4000) !== 0 ? 32 : 16;
   for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
   cpu.dropCodePage();
-  if (cpu.tlb.owner !== (cpu.cpl === 3 ? 1 : 0)) flushFast(cpu);
+  selectView(cpu);
 }
 
 /** Power-on/RESET state (SDM Vol. 3A 10.1.1, Table 10-1). */
@@ -144,6 +144,8 @@ export function resetState(cpu: Cpu): void {
   cpu.pages.clear();
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();
+  cpu.mmu.resetContexts();
+  cpu.syncTlb();
   recomputeMode(cpu);
   cpu.mmu.setControlRegisters(cpu.cr0, cpu.cr3, cpu.cr4, cpu.efer, "keep");
   cpu.flushTlb();

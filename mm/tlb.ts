@@ -4,6 +4,18 @@
  * rules (SDM Vol. 3A 4.10.4): global pages, per-page INVLPG (every 4 KiB
  * piece of a large page), PCIDs and the INVPCID types.
  *
+ * ## Slots and access rights
+ * Slot `i` caches the translation of one 4 KiB linear page: `tag[i]` is
+ * its linear address (NaN = empty), `frame[i]` the physical frame,
+ * `mem[i]`/`mem32[i]` the RAM frame's bytes and 32-bit words, and
+ * `perm[i]` the access rights (PERM_* of `paging_types.ts`) the page walks
+ * that filled it granted: user/supervisor read, write and execute, and the
+ * supervisor rights with EFLAGS.AC = 1 under SMAP. A write right exists only
+ * once a write walk succeeded (so the walk has set the dirty flag).
+ * {@link Tlb.probe} answers any access from these (instruction fetches,
+ * implicit supervisor accesses to the GDT/IDT/TSS, pushes of an event
+ * delivery...).
+ *
  * ## The fast path (what the CPU inlines)
  * ```ts ignore
  * const o = lin & 0xfff;                 // low 12 bits, also for negative lin
@@ -11,17 +23,17 @@
  * if (tlb.rTag[x] === lin - o) value = tlb.rMem[x][o];   // read hit
  * if (tlb.wTag[x] === lin - o) tlb.wMem[x][o] = value;   // write hit
  * ```
- * A tag is the linear address of the 4 KiB page (NaN = empty, never equal).
- * `rMem32`/`wMem32` view the same frames as 32-bit words for aligned
- * accesses. Entries exist only for RAM frames the holder may access
- * directly: a read entry once a read walk succeeded, a write entry once a
- * write walk succeeded (so the walk has set the dirty flag). A write entry
- * always shares its slot with the read entry of the same page.
+ * `rTag`/`wTag` are the tags of one *view*: the slots whose rights allow
+ * a read (write) of the current access class, supervisor (PERM_SR/SW: valid
+ * whatever EFLAGS.AC) or user (PERM_UR/UW); or no slot at all (the view
+ * for alignment checking, whose accesses all take the slow path). The
+ * holder selects the view ({@link Tlb.setView}) when the class changes, so
+ * a change of CPL costs no flush. `rMem`/`wMem` (and the 32-bit views
+ * `rMem32`/`wMem32`) are the slots' frame bytes, the same arrays for both.
+ * A tag is the linear address of the 4 KiB page (NaN never compares equal).
  *
- * Entries are filled for one access class ({@link Tlb.owner}, e.g. user or
- * supervisor); the holder flushes when its class changes. Entries cache
- * 4 KiB pieces even of large pages; `shift` remembers the page size so
- * INVLPG of any address in a large page drops every piece.
+ * Slots cache 4 KiB pieces even of large pages; `shift` remembers the page
+ * size so INVLPG of any address in a large page drops every piece.
  *
  * PCIDs: the TLB only holds entries of the current PCID plus global
  * entries; loading another PCID drops the other non-global entries
@@ -31,10 +43,19 @@
  * @module
  */
 
+import { PERM_SR, PERM_SW, PERM_UR, PERM_UW, PERM_WRITE } from "./paging_types.ts";
+
 /** Entry flag: the translation is global (G=1 with CR4.PGE=1). */
 export const TLB_GLOBAL = 1;
 /** Entry flag: the translation comes from a page larger than 4 KiB. */
 export const TLB_LARGE = 2;
+
+/** Fast-path view: supervisor accesses (rights PERM_SR / PERM_SW). */
+export const VIEW_SUPERVISOR = 0;
+/** Fast-path view: user accesses (rights PERM_UR / PERM_UW). */
+export const VIEW_USER = 1;
+/** Fast-path view with no entry: every access takes the slow path (alignment checking). */
+export const VIEW_NONE = 2;
 
 /**
  * Default number of entries: 32768 (128 MiB of linear space direct
@@ -49,6 +70,9 @@ const MAX_CACHED_FRAMES = 1 << 22;
 
 /** Scratch mark in `flags` while {@link Tlb.flushNonGlobal} compacts the touched list. */
 const LISTED = 0x80;
+
+/** Page sizes (log2) of large pages: 2 MiB, 4 MiB, 1 GiB. */
+const LARGE_SHIFTS = [21, 22, 30];
 
 /** Linear page number of a canonical linear address (exact for negatives). */
 export function linearPage(lin: number): number {
@@ -71,47 +95,81 @@ export function view32(r: Uint8Array): Uint32Array {
   return v;
 }
 
+/** Tags of the empty view, by table size (never written: shared). */
+const NO_TAGS = new Map<number, Float64Array>();
+
+function noTags(size: number): Float64Array {
+  let t = NO_TAGS.get(size);
+  if (t === undefined) {
+    t = new Float64Array(size).fill(NaN);
+    NO_TAGS.set(size, t);
+  }
+  return t;
+}
+
+/** Key of the large page of size `2^shift` that contains linear page address `page`. */
+function largeKey(page: number, shift: number): number {
+  const unit = 2 ** shift;
+  return Math.floor(page / unit) * unit + shift;
+}
+
 /** Outcome of {@link Tlb.invpcid}: false = invalid type or PCID (#GP(0)). */
 export type InvpcidResult = boolean;
 
-/** A direct-mapped TLB (see the module doc for the fast path). */
+/** A direct-mapped TLB (see the module doc for slots, rights and the fast path). */
 export class Tlb {
   /** Number of entries (a power of two). */
   readonly size: number;
   /** `size - 1`: index = (lin >>> 12) & mask. */
   readonly mask: number;
-  /** Read entries: linear address of the page; NaN = empty. */
-  readonly rTag: Float64Array;
-  /** Read entries: the RAM frame's bytes. */
-  readonly rMem: Uint8Array[] = [];
-  /** Read entries: the same frames as 32-bit words. */
-  readonly rMem32: Uint32Array[] = [];
-  /** Write entries: linear address of the page (NaN, or equal to `rTag`). */
-  readonly wTag: Float64Array;
-  /** Write entries: the RAM frame's bytes. */
-  readonly wMem: Uint8Array[] = [];
-  /** Write entries: the same frames as 32-bit words. */
-  readonly wMem32: Uint32Array[] = [];
-  /** Physical (host-physical under EPT) frame number of each entry; NaN = none. */
+  /** Slot tags: the linear address of the cached page; NaN = empty. */
+  readonly tag: Float64Array;
+  /** Access rights (PERM_*) the cached translation grants; 0 when empty. */
+  readonly perm: Uint8Array;
+  /** Physical (host-physical under EPT) frame number of each slot; NaN = none. */
   readonly frame: Float64Array;
-  /** TLB_GLOBAL | TLB_LARGE per entry. */
+  /** TLB_GLOBAL | TLB_LARGE per slot. */
   readonly flags: Uint8Array;
-  /** log2 of the size of the page an entry came from (12, 21, 22, 30). */
+  /** log2 of the size of the page a slot came from (12, 21, 22, 30). */
   readonly shift: Uint8Array;
-  /** The access class the entries were filled for (set by the holder). */
-  owner = 0;
+  /** The RAM frame's bytes of each slot. */
+  readonly mem: Uint8Array[] = [];
+  /** The same frames as 32-bit words. */
+  readonly mem32: Uint32Array[] = [];
+  /** Read tags of the current view ({@link setView}); NaN or equal to `tag`. */
+  rTag: Float64Array;
+  /** Write tags of the current view; NaN or equal to `tag`. */
+  wTag: Float64Array;
+  /** Frame bytes for read hits (the slots' `mem`). */
+  readonly rMem: Uint8Array[];
+  /** Frame words for aligned read hits (the slots' `mem32`). */
+  readonly rMem32: Uint32Array[];
+  /** Frame bytes for write hits (the slots' `mem`). */
+  readonly wMem: Uint8Array[];
+  /** Frame words for aligned write hits (the slots' `mem32`). */
+  readonly wMem32: Uint32Array[];
+  /** The current view (VIEW_SUPERVISOR, VIEW_USER or VIEW_NONE). */
+  view: number = VIEW_SUPERVISOR;
+  readonly #sR: Float64Array;
+  readonly #sW: Float64Array;
+  readonly #uR: Float64Array;
+  readonly #uW: Float64Array;
   #large = 0;
   #global = 0;
+  /**
+   * Keys ({@link largeKey}) of the large pages with pieces filled since the
+   * last full flush (a superset of those still cached): INVLPG scans for
+   * pieces only when the address is in one of them.
+   */
+  readonly #largeKeys = new Set<number>();
   /** 32-bit views by frame number, in chunks of 1024 frames (see {@link #view32}). */
   readonly #v32: ((Uint32Array | undefined)[] | undefined)[] = [];
   /**
-   * Indices of the entries filled while empty since the last full flush
-   * (every valid entry is among them, some may be listed twice): flushes
+   * Indices of the slots filled while empty since the last full flush
+   * (every valid slot is among them, some may be listed twice): flushes
    * and the per-frame and per-page scans visit just these, so their cost
-   * follows the pages in use, not the table size. VM entries and exits
-   * flush the whole TLB without VPIDs (SDM Vol. 3C, "Operations that
-   * Invalidate Cached Mappings") after touching only a few pages. When the
-   * list fills up it is rebuilt from the valid entries (see {@link #live}).
+   * follows the pages in use, not the table size. When the list fills up
+   * it is rebuilt from the valid slots (see {@link #live}).
    */
   readonly #touched: Int32Array;
   #nTouched = 0;
@@ -122,63 +180,95 @@ export class Tlb {
     while (size < entries) size *= 2;
     this.size = size;
     this.mask = size - 1;
-    this.rTag = new Float64Array(size).fill(NaN);
-    this.wTag = new Float64Array(size).fill(NaN);
+    this.tag = new Float64Array(size).fill(NaN);
+    this.perm = new Uint8Array(size);
     this.frame = new Float64Array(size).fill(NaN);
     this.flags = new Uint8Array(size);
     this.shift = new Uint8Array(size).fill(12);
+    this.#sR = new Float64Array(size).fill(NaN);
+    this.#sW = new Float64Array(size).fill(NaN);
+    this.#uR = new Float64Array(size).fill(NaN);
+    this.#uW = new Float64Array(size).fill(NaN);
     this.#touched = new Int32Array(size);
     for (let i = 0; i < size; i++) {
-      this.rMem.push(EMPTY);
-      this.rMem32.push(EMPTY32);
-      this.wMem.push(EMPTY);
-      this.wMem32.push(EMPTY32);
+      this.mem.push(EMPTY);
+      this.mem32.push(EMPTY32);
+    }
+    this.rMem = this.wMem = this.mem;
+    this.rMem32 = this.wMem32 = this.mem32;
+    this.rTag = this.#sR;
+    this.wTag = this.#sW;
+  }
+
+  /** Make `view` (VIEW_*) the one `rTag`/`wTag` show. */
+  setView(view: number): void {
+    this.view = view;
+    if (view === VIEW_USER) {
+      this.rTag = this.#uR;
+      this.wTag = this.#uW;
+    } else if (view === VIEW_SUPERVISOR) {
+      this.rTag = this.#sR;
+      this.wTag = this.#sW;
+    } else {
+      this.rTag = this.wTag = noTags(this.size);
     }
   }
 
   /**
    * Install the translation of the page containing `lin` to RAM frame
-   * `frame` whose bytes are `data`: a read entry, and with `write` a write
-   * entry too. `global` and `shift` describe the page it came from.
+   * `frame` whose bytes are `data`, granting the rights `perm` (PERM_*;
+   * write rights only after a write walk). `global` and `shift` describe
+   * the page it came from. Refilling a slot with the same page and frame
+   * adds the rights (each was granted by a walk of that translation).
    */
   fill(
     lin: number,
     frame: number,
     data: Uint8Array,
-    write: boolean,
+    perm: number,
     global: boolean,
     shift: number,
   ): void {
     const i = (lin >>> 12) & this.mask;
     const page = lin - (lin & 0xfff);
-    const old = this.rTag[i];
-    if (old !== page) {
-      if (old !== old) {
-        // Empty until now: remember it for the next flush.
-        if (this.#nTouched === this.size) this.#live();
-        this.#touched[this.#nTouched++] = i;
-      }
-      this.#forget(i);
-      this.wTag[i] = NaN;
+    const old = this.tag[i];
+    if (old === page && this.frame[i] === frame) perm |= this.perm[i];
+    else if (old !== old) {
+      // Empty until now: remember it for the next flush.
+      if (this.#nTouched === this.size) this.#live();
+      this.#touched[this.#nTouched++] = i;
     }
-    const d32 = this.#view32(frame, data);
-    this.rTag[i] = page;
-    this.rMem[i] = data;
-    this.rMem32[i] = d32;
-    if (write) {
-      this.wTag[i] = page;
-      this.wMem[i] = data;
-      this.wMem32[i] = d32;
-    }
+    this.tag[i] = page;
+    this.perm[i] = perm;
+    this.mem[i] = data;
+    this.mem32[i] = this.#view32(frame, data);
     this.frame[i] = frame;
+    this.#sR[i] = (perm & PERM_SR) !== 0 ? page : NaN;
+    this.#sW[i] = (perm & PERM_SW) !== 0 ? page : NaN;
+    this.#uR[i] = (perm & PERM_UR) !== 0 ? page : NaN;
+    this.#uW[i] = (perm & PERM_UW) !== 0 ? page : NaN;
     const f = (global ? TLB_GLOBAL : 0) | (shift > 12 ? TLB_LARGE : 0);
     const was = this.flags[i];
     if (was & TLB_GLOBAL) this.#global--;
     if (was & TLB_LARGE) this.#large--;
     if (f & TLB_GLOBAL) this.#global++;
-    if (f & TLB_LARGE) this.#large++;
+    if (f & TLB_LARGE) {
+      this.#large++;
+      this.#largeKeys.add(largeKey(page, shift));
+    }
     this.flags[i] = f;
     this.shift[i] = shift;
+  }
+
+  /**
+   * The physical address of `lin` if a slot caches its page with one of
+   * the rights in `need` (PERM_* bits), else -1.
+   */
+  probe(lin: number, need: number): number {
+    const o = lin & 0xfff;
+    const i = (lin >>> 12) & this.mask;
+    if (this.tag[i] === lin - o && (this.perm[i] & need) !== 0) return this.frame[i] * 4096 + o;
+    return -1;
   }
 
   /**
@@ -202,60 +292,63 @@ export class Tlb {
   }
 
   /**
-   * Make the touched list exactly the valid entries (each once) and return
-   * its length; called when it is full (duplicates of refilled entries).
+   * Make the touched list exactly the valid slots (each once) and return
+   * its length; called when it is full (duplicates of refilled slots).
    */
   #live(): number {
     const t = this.#touched;
-    const tag = this.rTag;
+    const tag = this.tag;
     let n = 0;
     for (let i = 0; i < this.size; i++) if (tag[i] === tag[i]) t[n++] = i;
     this.#nTouched = n;
     return n;
   }
 
-  /** Index of the read entry for linear page number `page`, or -1 (tests, diagnostics). */
+  /** Index of the slot caching linear page number `page`, or -1 (tests, diagnostics). */
   lookup(page: number): number {
     const i = page & this.mask;
-    return this.rTag[i] === page * 4096 ? i : -1;
+    return this.tag[i] === page * 4096 ? i : -1;
   }
 
-  /** Number of valid entries (diagnostics; O(size)). */
+  /** Number of valid slots (diagnostics; O(size)). */
   count(): number {
     let n = 0;
-    for (let i = 0; i < this.size; i++) if (this.rTag[i] === this.rTag[i]) n++;
+    for (let i = 0; i < this.size; i++) if (this.tag[i] === this.tag[i]) n++;
     return n;
   }
 
-  #forget(i: number): void {
+  #kill(i: number): void {
     const f = this.flags[i];
     if (f & TLB_GLOBAL) this.#global--;
     if (f & TLB_LARGE) this.#large--;
     this.flags[i] = 0;
+    this.#clear(i);
   }
 
-  #kill(i: number): void {
-    this.#forget(i);
-    this.rTag[i] = NaN;
-    this.wTag[i] = NaN;
+  #clear(i: number): void {
+    this.tag[i] = NaN;
+    this.perm[i] = 0;
     this.frame[i] = NaN;
+    this.#sR[i] = NaN;
+    this.#sW[i] = NaN;
+    this.#uR[i] = NaN;
+    this.#uW[i] = NaN;
   }
 
   /** Drop every entry, global ones included. */
   flushAll(): void {
-    // Entries never filled since the last flush are empty already (tags
-    // and frame NaN, flags 0): clear only the touched ones.
+    // Slots never filled since the last flush are empty already: clear
+    // only the touched ones.
     const t = this.#touched;
     for (let k = 0; k < this.#nTouched; k++) {
       const i = t[k];
-      this.rTag[i] = NaN;
-      this.wTag[i] = NaN;
-      this.frame[i] = NaN;
       this.flags[i] = 0;
+      this.#clear(i);
     }
     this.#nTouched = 0;
     this.#large = 0;
     this.#global = 0;
+    this.#largeKeys.clear();
   }
 
   /** Drop every non-global entry (MOV to CR3, INVPCID types 1 and 3). */
@@ -270,7 +363,7 @@ export class Tlb {
     let kept = 0;
     for (let k = 0; k < n; k++) {
       const i = t[k];
-      if (this.rTag[i] !== this.rTag[i]) continue;
+      if (this.tag[i] !== this.tag[i]) continue;
       if (this.flags[i] & TLB_GLOBAL) {
         this.flags[i] |= LISTED;
         continue;
@@ -295,15 +388,25 @@ export class Tlb {
   flushPage(lin: number, includeGlobal: boolean): void {
     const page = lin - (lin & 0xfff);
     const i = (lin >>> 12) & this.mask;
-    if (this.rTag[i] === page && (includeGlobal || !(this.flags[i] & TLB_GLOBAL))) this.#kill(i);
+    if (this.tag[i] === page && (includeGlobal || !(this.flags[i] & TLB_GLOBAL))) this.#kill(i);
     if (this.#large === 0) return;
+    const keys = this.#largeKeys;
+    let inLarge = false;
+    for (const s of LARGE_SHIFTS) {
+      const key = largeKey(page, s);
+      if (keys.has(key)) {
+        inLarge = true;
+        if (includeGlobal) keys.delete(key);
+      }
+    }
+    if (!inLarge) return;
     const t = this.#touched;
     for (let k = 0; k < this.#nTouched; k++) {
       const j = t[k];
       const f = this.flags[j];
       if (!(f & TLB_LARGE) || (!includeGlobal && f & TLB_GLOBAL)) continue;
       const unit = 2 ** this.shift[j];
-      if (Math.floor(this.rTag[j] / unit) === Math.floor(page / unit)) this.#kill(j);
+      if (Math.floor(this.tag[j] / unit) === Math.floor(page / unit)) this.#kill(j);
     }
   }
 
@@ -343,19 +446,23 @@ export class Tlb {
     return true;
   }
 
-  /** Drop the write entries of RAM frame `frame` (-1: every write entry). Read entries stay. */
+  /** Drop the write rights to RAM frame `frame` (-1: every write right). Read rights stay. */
   dropWrites(frame: number): void {
     const fr = this.frame;
     const t = this.#touched;
     for (let k = 0; k < this.#nTouched; k++) {
       const i = t[k];
-      if (frame < 0 || fr[i] === frame) this.wTag[i] = NaN;
+      if (frame < 0 || fr[i] === frame) {
+        this.perm[i] &= ~PERM_WRITE;
+        this.#sW[i] = NaN;
+        this.#uW[i] = NaN;
+      }
     }
   }
 
   /**
    * Revoke direct views, as the memory's frame-invalidation listener:
-   * `frame` -1 means every entry. With `writeOnly`, only write entries go;
+   * `frame` -1 means every entry. With `writeOnly`, only write rights go;
    * otherwise every entry (the region map changed).
    */
   revokeFrame(frame: number, writeOnly: boolean): void {
