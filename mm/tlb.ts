@@ -158,10 +158,19 @@ export class Tlb {
   #global = 0;
   /**
    * Keys ({@link largeKey}) of the large pages with pieces filled since the
-   * last full flush (a superset of those still cached): INVLPG scans for
+   * last full flush (a superset of those still cached): INVLPG looks for
    * pieces only when the address is in one of them.
    */
   readonly #largeKeys = new Set<number>();
+  /** Slots filled from large pages since the last full flush (a superset, compacted by scans). */
+  #largeSlots: number[] = [];
+  /**
+   * Slots by the frame they were filled with since the last full flush (a
+   * superset, compacted as it grows): dropping the write rights to one
+   * frame, which happens whenever a frame starts holding decoded code,
+   * visits these rather than every slot.
+   */
+  readonly #byFrame = new Map<number, number[]>();
   /** 32-bit views by frame number, in chunks of 1024 frames (see {@link #view32}). */
   readonly #v32: ((Uint32Array | undefined)[] | undefined)[] = [];
   /**
@@ -233,10 +242,13 @@ export class Tlb {
     const page = lin - (lin & 0xfff);
     const old = this.tag[i];
     if (old === page && this.frame[i] === frame) perm |= this.perm[i];
-    else if (old !== old) {
-      // Empty until now: remember it for the next flush.
-      if (this.#nTouched === this.size) this.#live();
-      this.#touched[this.#nTouched++] = i;
+    else {
+      if (old !== old) {
+        // Empty until now: remember it for the next flush.
+        if (this.#nTouched === this.size) this.#live();
+        this.#touched[this.#nTouched++] = i;
+      }
+      if (this.frame[i] !== frame) this.#index(frame, i);
     }
     this.tag[i] = page;
     this.perm[i] = perm;
@@ -255,6 +267,7 @@ export class Tlb {
     if (f & TLB_LARGE) {
       this.#large++;
       this.#largeKeys.add(largeKey(page, shift));
+      if (!(was & TLB_LARGE)) this.#largeSlots.push(i);
     }
     this.flags[i] = f;
     this.shift[i] = shift;
@@ -269,6 +282,37 @@ export class Tlb {
     const i = (lin >>> 12) & this.mask;
     if (this.tag[i] === lin - o && (this.perm[i] & need) !== 0) return this.frame[i] * 4096 + o;
     return -1;
+  }
+
+  /** Note that slot `i` now holds `frame` (see {@link #byFrame}). */
+  #index(frame: number, i: number): void {
+    let list = this.#byFrame.get(frame);
+    if (list === undefined) {
+      this.#byFrame.set(frame, [i]);
+      return;
+    }
+    const n = list.length;
+    if (n >= 8 && (n & (n - 1)) === 0) {
+      // Grown to a power of two: keep only the slots still holding the frame, once each.
+      list = this.#slotsOf(frame, list);
+    }
+    if (list[list.length - 1] !== i) list.push(i);
+  }
+
+  /** The slots of `list` that hold `frame`, each once (the list is compacted in place). */
+  #slotsOf(frame: number, list: number[]): number[] {
+    const fr = this.frame;
+    const flags = this.flags;
+    let n = 0;
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k];
+      if (fr[i] !== frame || (flags[i] & LISTED) !== 0) continue;
+      flags[i] |= LISTED;
+      list[n++] = i;
+    }
+    list.length = n;
+    for (let k = 0; k < n; k++) flags[list[k]] &= ~LISTED;
+    return list;
   }
 
   /**
@@ -349,6 +393,8 @@ export class Tlb {
     this.#large = 0;
     this.#global = 0;
     this.#largeKeys.clear();
+    if (this.#largeSlots.length !== 0) this.#largeSlots = [];
+    if (this.#byFrame.size !== 0) this.#byFrame.clear();
   }
 
   /** Drop every non-global entry (MOV to CR3, INVPCID types 1 and 3). */
@@ -400,14 +446,27 @@ export class Tlb {
       }
     }
     if (!inLarge) return;
-    const t = this.#touched;
-    for (let k = 0; k < this.#nTouched; k++) {
-      const j = t[k];
-      const f = this.flags[j];
-      if (!(f & TLB_LARGE) || (!includeGlobal && f & TLB_GLOBAL)) continue;
+    // Visit the large pieces (compacting the list: still large, once each).
+    const list = this.#largeSlots;
+    const flags = this.flags;
+    let n = 0;
+    for (let k = 0; k < list.length; k++) {
+      const j = list[k];
+      const f = flags[j];
+      if (!(f & TLB_LARGE) || (f & LISTED) !== 0) continue;
       const unit = 2 ** this.shift[j];
-      if (Math.floor(this.tag[j] / unit) === Math.floor(page / unit)) this.#kill(j);
+      if (
+        (includeGlobal || !(f & TLB_GLOBAL)) &&
+        Math.floor(this.tag[j] / unit) === Math.floor(page / unit)
+      ) {
+        this.#kill(j);
+        continue;
+      }
+      flags[j] |= LISTED;
+      list[n++] = j;
     }
+    list.length = n;
+    for (let k = 0; k < n; k++) flags[list[k]] &= ~LISTED;
   }
 
   /**
@@ -448,16 +507,20 @@ export class Tlb {
 
   /** Drop the write rights to RAM frame `frame` (-1: every write right). Read rights stay. */
   dropWrites(frame: number): void {
-    const fr = this.frame;
-    const t = this.#touched;
-    for (let k = 0; k < this.#nTouched; k++) {
-      const i = t[k];
-      if (frame < 0 || fr[i] === frame) {
-        this.perm[i] &= ~PERM_WRITE;
-        this.#sW[i] = NaN;
-        this.#uW[i] = NaN;
-      }
+    if (frame < 0) {
+      const t = this.#touched;
+      for (let k = 0; k < this.#nTouched; k++) this.#noWrite(t[k]);
+      return;
     }
+    const list = this.#byFrame.get(frame);
+    if (list === undefined) return;
+    for (const i of this.#slotsOf(frame, list)) this.#noWrite(i);
+  }
+
+  #noWrite(i: number): void {
+    this.perm[i] &= ~PERM_WRITE;
+    this.#sW[i] = NaN;
+    this.#uW[i] = NaN;
   }
 
   /**
@@ -469,11 +532,9 @@ export class Tlb {
     if (writeOnly) this.dropWrites(frame);
     else if (frame < 0) this.flushAll();
     else {
-      const t = this.#touched;
-      for (let k = 0; k < this.#nTouched; k++) {
-        const i = t[k];
-        if (this.frame[i] === frame) this.#kill(i);
-      }
+      const list = this.#byFrame.get(frame);
+      if (list === undefined) return;
+      for (const i of this.#slotsOf(frame, list)) this.#kill(i);
     }
   }
 }
