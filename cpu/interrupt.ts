@@ -14,7 +14,7 @@ import { Acc, fillWalked, writePhys } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { offerEvent } from "./exits.ts";
 import { takeSignals } from "./init_sipi.ts";
-import { sysRead } from "./memory.ts";
+import { sysRead, sysRead8 } from "./memory.ts";
 import {
   dAttrs,
   descHi,
@@ -222,6 +222,28 @@ function put(cpu: Cpu, lin: number, size: number, lo: number, hi: number, user: 
   fillWalked(cpu, lin, pa, true);
 }
 
+/** The dwords (low, high per quadword) of a 64-bit-mode frame being pushed. */
+const frame64 = new Uint32Array(12);
+
+/**
+ * Push the first `n` dwords of {@link frame64} at `lin` (lowest address
+ * first): one translation when the frame is in one page, else quadword by
+ * quadword as {@link put} does.
+ */
+function putFrame(cpu: Cpu, lin: number, n: number, user: boolean): void {
+  const f = frame64;
+  if ((lin & 0xfff) + 4 * n > 4096) {
+    for (let k = 0; k < n; k += 2) put(cpu, lin + 4 * k, 8, f[k], f[k + 1], user);
+    return;
+  }
+  const pa = translate(cpu, lin, Acc.WRITE, user);
+  const frame = Math.floor(pa / 4096);
+  if (cpu.codeFrames.has(frame)) cpu.codeWritten(frame);
+  const mem = cpu.memory;
+  for (let k = 0; k < n; k++) mem.write32(pa + 4 * k, f[k]);
+  fillWalked(cpu, lin, pa, true);
+}
+
 function getRsp(cpu: Cpu): number {
   return (cpu.gpr[9] | 0) * 4294967296 + cpu.gpr[8];
 }
@@ -251,8 +273,8 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
   const idtErr = v * 8 + 2 + ext;
   if (v * gsz + gsz - 1 > cpu.idtr.limit) throw new CpuFault(Vec.GP, idtErr);
   const ga = cpu.idtr.base + v * gsz;
-  const lo = sysRead(cpu, ga, 4);
-  const hi = sysRead(cpu, ga + 4, 4);
+  const lo = sysRead8(cpu, ga);
+  const hi = cpu.hi;
   const type = (hi >>> 8) & 0x1f;
   const gdpl = (hi >>> 13) & 3;
   let gate32 = true;
@@ -309,16 +331,23 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
     rsp -= ((rsp % 16) + 16) % 16;
     const n = pushErr ? 6 : 5;
     const base = rsp - n * 8;
-    let p = base;
+    const f = frame64;
+    let k = 0;
     if (pushErr) {
-      put(cpu, p, 8, e >>> 0, 0, user);
-      p += 8;
+      f[k++] = e >>> 0;
+      f[k++] = 0;
     }
-    put(cpu, p, 8, ip >>> 0, Math.floor(ip / 4294967296) >>> 0, user);
-    put(cpu, p + 8, 8, csSel, 0, user);
-    put(cpu, p + 16, 8, flags >>> 0, 0, user);
-    put(cpu, p + 24, 8, oldRsp >>> 0, Math.floor(oldRsp / 4294967296) >>> 0, user);
-    put(cpu, p + 32, 8, ssSel, 0, user);
+    f[k++] = ip >>> 0;
+    f[k++] = Math.floor(ip / 4294967296) >>> 0;
+    f[k++] = csSel;
+    f[k++] = 0;
+    f[k++] = flags >>> 0;
+    f[k++] = 0;
+    f[k++] = oldRsp >>> 0;
+    f[k++] = Math.floor(oldRsp / 4294967296) >>> 0;
+    f[k++] = ssSel;
+    f[k++] = 0;
+    putFrame(cpu, base, k, user);
     // Commit.
     readDesc(cpu, sel);
     if (newCpl < oldCpl) {
@@ -407,7 +436,9 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
   cpu.tfArmed = false;
   if (!trap) cpu.fl &= ~0x200;
   if (v === Vec.NMI && t === Ev.NMI) cpu.interruptibility |= 8;
-  recomputeMode(cpu);
+  // CS and SS changed (the data segments of a v86 exit through setSeg;
+  // leaving v86 mode makes this a full refresh).
+  recomputeMode(cpu, 1);
 }
 
 function realMode(cpu: Cpu, v: number, ip: number): void {

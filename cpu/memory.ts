@@ -420,6 +420,24 @@ export function sysRead(cpu: Cpu, lin: number, size: number): number {
   return size === 4 ? mem.read32(pa) : size === 1 ? mem.read8(pa) : mem.read16(pa);
 }
 
+/**
+ * Implicit supervisor read of 8 bytes (a descriptor, a gate's first half, a
+ * TSS stack pointer): the low dword is returned, the high one left in
+ * `cpu.hi`. One translation when both halves are in one page.
+ */
+export function sysRead8(cpu: Cpu, lin: number): number {
+  if ((lin & 0xfff) > 0xff8) {
+    const lo = sysRead(cpu, lin, 4);
+    cpu.hi = sysRead(cpu, lin + 4, 4);
+    return lo;
+  }
+  const pa = translateAccess(cpu, lin, ACCESS_IMPLICIT);
+  fillWalked(cpu, lin, pa, false);
+  const mem = cpu.memory;
+  cpu.hi = mem.read32(pa + 4);
+  return mem.read32(pa);
+}
+
 /** Implicit supervisor write of system structures (descriptor accessed/busy bits, TSS). */
 export function sysWrite(cpu: Cpu, lin: number, size: number, v: number): void {
   const o = lin & 0xfff;

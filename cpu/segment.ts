@@ -8,7 +8,7 @@
 
 import type { Cpu } from "./cpu.ts";
 import { CpuFault, Vec } from "./fault.ts";
-import { sysRead, sysWrite } from "./memory.ts";
+import { sysRead, sysRead8, sysWrite } from "./memory.ts";
 import { recomputeMode, refreshSeg } from "./state.ts";
 
 /** Low dword of the last descriptor read by {@link readDesc}. */
@@ -37,8 +37,8 @@ export function readDesc(cpu: Cpu, sel: number): boolean {
   }
   if (idx + 7 > limit) return false;
   descAddr = base + idx;
-  descLo = sysRead(cpu, descAddr, 4);
-  descHi = sysRead(cpu, descAddr + 4, 4);
+  descLo = sysRead8(cpu, descAddr);
+  descHi = cpu.hi;
   return true;
 }
 
@@ -80,7 +80,7 @@ export function setSeg(
   r.base = base;
   r.limit = limit >>> 0;
   r.attrs = attrs;
-  if (s === 1 || s === 2) recomputeMode(cpu);
+  if (s === 1 || s === 2) recomputeMode(cpu, s);
   else refreshSeg(cpu, s);
 }
 
@@ -155,7 +155,7 @@ export function loadCsDesc(cpu: Cpu, sel: number, newCpl: number): void {
   r.limit = dLimit(lo, hi);
   r.attrs = a;
   cpu.cpl = newCpl;
-  recomputeMode(cpu);
+  recomputeMode(cpu, 1);
 }
 
 /**
@@ -208,9 +208,8 @@ export function tssStack(cpu: Cpu, ring: number): { ss: number; sp: number } {
     if ((cpu.efer & 0x400) !== 0) {
       const off = 4 + ring * 8;
       if (off + 7 > tr.limit) throw new CpuFault(Vec.TS, tr.selector & 0xfffc);
-      const lo = sysRead(cpu, tr.base + off, 4);
-      const hi = sysRead(cpu, tr.base + off + 4, 4);
-      return { ss: 0, sp: (hi | 0) * 4294967296 + lo };
+      const lo = sysRead8(cpu, tr.base + off);
+      return { ss: 0, sp: (cpu.hi | 0) * 4294967296 + lo };
     }
     const off = 4 + ring * 8;
     if (off + 5 > tr.limit) throw new CpuFault(Vec.TS, tr.selector & 0xfffc);
@@ -227,9 +226,8 @@ export function tssIst(cpu: Cpu, n: number): number {
   const tr = cpu.seg[7];
   const off = 0x24 + (n - 1) * 8;
   if (off + 7 > tr.limit) throw new CpuFault(Vec.TS, tr.selector & 0xfffc);
-  const lo = sysRead(cpu, tr.base + off, 4);
-  const hi = sysRead(cpu, tr.base + off + 4, 4);
-  return (hi | 0) * 4294967296 + lo;
+  const lo = sysRead8(cpu, tr.base + off);
+  return (cpu.hi | 0) * 4294967296 + lo;
 }
 
 /**
