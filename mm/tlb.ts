@@ -163,14 +163,16 @@ export class Tlb {
    */
   readonly #largeKeys = new Set<number>();
   /** Slots filled from large pages since the last full flush (a superset, compacted by scans). */
-  #largeSlots: number[] = [];
+  readonly #largeSlots: number[] = [];
   /**
-   * Slots by the frame they were filled with since the last full flush (a
-   * superset, compacted as it grows): dropping the write rights to one
-   * frame, which happens whenever a frame starts holding decoded code,
-   * visits these rather than every slot.
+   * The valid slots of each frame, as doubly linked chains: the first slot
+   * by frame, then `#fNext`/`#fPrev` (-1 ends a chain). Dropping the write
+   * rights to one frame, which happens whenever a frame starts holding
+   * decoded code, visits these rather than every slot.
    */
-  readonly #byFrame = new Map<number, number[]>();
+  readonly #fHead = new Map<number, number>();
+  readonly #fNext: Int32Array;
+  readonly #fPrev: Int32Array;
   /** 32-bit views by frame number, in chunks of 1024 frames (see {@link #view32}). */
   readonly #v32: ((Uint32Array | undefined)[] | undefined)[] = [];
   /**
@@ -199,6 +201,8 @@ export class Tlb {
     this.#uR = new Float64Array(size).fill(NaN);
     this.#uW = new Float64Array(size).fill(NaN);
     this.#touched = new Int32Array(size);
+    this.#fNext = new Int32Array(size);
+    this.#fPrev = new Int32Array(size);
     for (let i = 0; i < size; i++) {
       this.mem.push(EMPTY);
       this.mem32.push(EMPTY32);
@@ -241,14 +245,18 @@ export class Tlb {
     const i = (lin >>> 12) & this.mask;
     const page = lin - (lin & 0xfff);
     const old = this.tag[i];
-    if (old === page && this.frame[i] === frame) perm |= this.perm[i];
+    const oldFrame = this.frame[i];
+    if (old === page && oldFrame === frame) perm |= this.perm[i];
     else {
       if (old !== old) {
         // Empty until now: remember it for the next flush.
         if (this.#nTouched === this.size) this.#live();
         this.#touched[this.#nTouched++] = i;
       }
-      if (this.frame[i] !== frame) this.#index(frame, i);
+      if (oldFrame !== frame) {
+        if (oldFrame === oldFrame) this.#unlink(i, oldFrame);
+        this.#link(i, frame);
+      }
     }
     this.tag[i] = page;
     this.perm[i] = perm;
@@ -284,35 +292,26 @@ export class Tlb {
     return -1;
   }
 
-  /** Note that slot `i` now holds `frame` (see {@link #byFrame}). */
-  #index(frame: number, i: number): void {
-    let list = this.#byFrame.get(frame);
-    if (list === undefined) {
-      this.#byFrame.set(frame, [i]);
-      return;
+  /** Put slot `i` first in the chain of `frame` (see {@link #fHead}). */
+  #link(i: number, frame: number): void {
+    const h = this.#fHead.get(frame);
+    this.#fPrev[i] = -1;
+    if (h === undefined) this.#fNext[i] = -1;
+    else {
+      this.#fNext[i] = h;
+      this.#fPrev[h] = i;
     }
-    const n = list.length;
-    if (n >= 8 && (n & (n - 1)) === 0) {
-      // Grown to a power of two: keep only the slots still holding the frame, once each.
-      list = this.#slotsOf(frame, list);
-    }
-    if (list[list.length - 1] !== i) list.push(i);
+    this.#fHead.set(frame, i);
   }
 
-  /** The slots of `list` that hold `frame`, each once (the list is compacted in place). */
-  #slotsOf(frame: number, list: number[]): number[] {
-    const fr = this.frame;
-    const flags = this.flags;
-    let n = 0;
-    for (let k = 0; k < list.length; k++) {
-      const i = list[k];
-      if (fr[i] !== frame || (flags[i] & LISTED) !== 0) continue;
-      flags[i] |= LISTED;
-      list[n++] = i;
-    }
-    list.length = n;
-    for (let k = 0; k < n; k++) flags[list[k]] &= ~LISTED;
-    return list;
+  /** Take slot `i` out of the chain of `frame`, the frame it holds. */
+  #unlink(i: number, frame: number): void {
+    const p = this.#fPrev[i];
+    const n = this.#fNext[i];
+    if (p >= 0) this.#fNext[p] = n;
+    else if (n >= 0) this.#fHead.set(frame, n);
+    else this.#fHead.delete(frame);
+    if (n >= 0) this.#fPrev[n] = p;
   }
 
   /**
@@ -366,6 +365,8 @@ export class Tlb {
     if (f & TLB_GLOBAL) this.#global--;
     if (f & TLB_LARGE) this.#large--;
     this.flags[i] = 0;
+    const fr = this.frame[i];
+    if (fr === fr) this.#unlink(i, fr);
     this.#clear(i);
   }
 
@@ -393,8 +394,8 @@ export class Tlb {
     this.#large = 0;
     this.#global = 0;
     this.#largeKeys.clear();
-    if (this.#largeSlots.length !== 0) this.#largeSlots = [];
-    if (this.#byFrame.size !== 0) this.#byFrame.clear();
+    this.#largeSlots.length = 0;
+    if (this.#fHead.size !== 0) this.#fHead.clear();
   }
 
   /** Drop every non-global entry (MOV to CR3, INVPCID types 1 and 3). */
@@ -512,9 +513,9 @@ export class Tlb {
       for (let k = 0; k < this.#nTouched; k++) this.#noWrite(t[k]);
       return;
     }
-    const list = this.#byFrame.get(frame);
-    if (list === undefined) return;
-    for (const i of this.#slotsOf(frame, list)) this.#noWrite(i);
+    const h = this.#fHead.get(frame);
+    if (h === undefined) return;
+    for (let i = h; i >= 0; i = this.#fNext[i]) this.#noWrite(i);
   }
 
   #noWrite(i: number): void {
@@ -532,9 +533,12 @@ export class Tlb {
     if (writeOnly) this.dropWrites(frame);
     else if (frame < 0) this.flushAll();
     else {
-      const list = this.#byFrame.get(frame);
-      if (list === undefined) return;
-      for (const i of this.#slotsOf(frame, list)) this.#kill(i);
+      let i = this.#fHead.get(frame) ?? -1;
+      while (i >= 0) {
+        const next = this.#fNext[i];
+        this.#kill(i);
+        i = next;
+      }
     }
   }
 }

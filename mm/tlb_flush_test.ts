@@ -57,3 +57,36 @@ Deno.test("flushAll empties the TLB after more fills than it has entries", () =>
   t.flushNonGlobal();
   assertEmpty(t);
 });
+
+Deno.test("dropWrites and revokeFrame reach every slot of the frame (aliases too), and only those", () => {
+  const t = new Tlb(64);
+  const wrote = (lin: number) => t.wTag[(lin >>> 12) & t.mask] === lin;
+  const cached = (lin: number) => t.lookup(lin / 4096) >= 0;
+  // Frame 7 at three linear pages, frame 8 at one; a slot refilled with
+  // another frame leaves frame 7's chain; a killed slot leaves it too.
+  for (const lin of [0x1000, 0x2000, 0x3000]) t.fill(lin, 7, frameBytes, RW, false, 12);
+  t.fill(0x4000, 8, frameBytes, RW, false, 12);
+  t.fill(0x5000, 7, frameBytes, RW, false, 12);
+  t.fill(0x5000, 9, frameBytes, RW, false, 12); // same slot, frame 9 now
+  t.flushPage(0x3000, true);
+  t.fill(0x43000, 7, frameBytes, RW, false, 12); // slot of 0x3000 again, frame 7
+  t.dropWrites(7);
+  for (const lin of [0x1000, 0x2000, 0x43000]) {
+    assert.equal(wrote(lin), false, `no write right at 0x${lin.toString(16)}`);
+    assert.ok(cached(lin), "the read right stays");
+    assert.equal(t.perm[(lin >>> 12) & t.mask] & PERM_WRITE, 0);
+  }
+  assert.ok(wrote(0x4000) && wrote(0x5000), "other frames keep theirs");
+  t.revokeFrame(7, false);
+  for (const lin of [0x1000, 0x2000, 0x43000]) assert.equal(cached(lin), false);
+  assert.ok(cached(0x4000) && cached(0x5000));
+  t.revokeFrame(9, false);
+  assert.equal(cached(0x5000), false);
+  assert.ok(cached(0x4000));
+  // After a full flush the chains start over.
+  t.flushAll();
+  t.fill(0x6000, 8, frameBytes, RW, false, 12);
+  t.dropWrites(8);
+  assert.equal(wrote(0x6000), false);
+  assertEmpty((t.flushAll(), t));
+});
