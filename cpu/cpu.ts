@@ -321,12 +321,12 @@ export class Cpu implements CpuEngine {
    * The last `translate` walked the page tables (true) rather than finding
    * the translation in the TLB: only a walk's result may be filled in.
    */
-  walked = false;
+  walked: boolean = false;
   /**
    * CR0.PE, RFLAGS.VM and 64-bit mode at the last full refresh of the
    * segment caches (see `recomputeMode`); -1 forces the next to be full.
    */
-  segKey = -1;
+  segKey: number = -1;
   /** Paging context (the MMU's) built from CR0/CR3/CR4/EFER. */
   declare readonly pctx: PagingContext;
   /** The MMU's walk result. */
