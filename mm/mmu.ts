@@ -1,7 +1,10 @@
 /**
  * The per-vCPU MMU the CPU engine runs on: paging context + {@link Tlb} +
  * walker over one guest memory, with the SDM's TLB-invalidation rules for
- * control-register writes, INVLPG and INVPCID (SDM Vol. 3A 4.10.4).
+ * control-register writes, INVLPG and INVPCID (SDM Vol. 3A 4.10.4). The
+ * TLB is that of the current VPID's context ({@link TlbContexts}): VM
+ * entries and exits select a context ({@link Mmu.selectContext}), INVVPID
+ * and INVEPT drop entries of any context (SDM Vol. 3C 29.4.3).
  *
  * The engine inlines the TLB hit test (see `tlb.ts`) and on a miss calls
  * {@link Mmu.walk} then {@link Mmu.fill}; {@link Mmu.translate} is that
