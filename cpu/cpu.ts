@@ -805,7 +805,7 @@ export class Cpu implements CpuEngine {
    */
   vmTransition(vpid: number, eptp: number, apicAccess: number, invalidate: boolean): void {
     this.mmu.selectContext(vpid, eptp, apicAccess, invalidate);
-    this.syncTlb();
+    if (this.tlb !== this.mmu.tlb) this.syncTlb();
     this.cpl = this.computeCpl();
     recomputeMode(this);
     this.mmu.load(this.cr0, this.cr3 % 0x8000000000000000, this.cr4, this.efer, "keep");

@@ -298,13 +298,26 @@ function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
 }
 
 /**
- * After a `translate` outside the data-access paths (instruction fetch,
- * implicit supervisor access, the pushes of an event delivery): fill the
- * TLB with what the walk found, unless a debugger hooks accesses (its
- * watched pages must stay off the fast path).
+ * After a `translate` outside the data-access paths (implicit supervisor
+ * access, the pushes of an event delivery): fill the TLB with what the walk
+ * found, unless a debugger hooks accesses (its watched pages must stay off
+ * the fast path).
  */
 export function fillWalked(cpu: Cpu, lin: number, pa: number, write: boolean): void {
   if (cpu.walked && cpu.debugHook === null) fill(cpu, lin, pa, write);
+}
+
+/**
+ * After the `translate` of an instruction fetch: fill the TLB with the
+ * execute rights the walk found (no data view: see `Tlb.fill`) when the
+ * page was fetched before since the last flush (`Tlb.fetchWalkedBefore`:
+ * code that runs once between flushes is not worth a fill), unless a
+ * debugger hooks accesses. Never for a non-canonical address.
+ */
+export function fillFetched(cpu: Cpu, lin: number, pa: number): void {
+  if (!cpu.walked || cpu.debugHook !== null) return;
+  if (lin >= 0x800000000000 || lin < -0x800000000000) return;
+  if (cpu.tlb.fetchWalkedBefore(lin)) cpu.mmu.fillFetch(lin, pa);
 }
 
 /**

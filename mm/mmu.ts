@@ -29,6 +29,7 @@
  */
 
 import {
+  ACCESS_EXEC,
   ACCESS_USER,
   ACCESS_WRITE,
   CR0_PG,
@@ -190,6 +191,18 @@ export class Mmu {
   }
 
   /**
+   * Install the translation of `lin` to `pa` just obtained by an
+   * instruction-fetch {@link walk}: execute rights only (see
+   * {@link Tlb.fill}), for any physical frame.
+   */
+  fillFetch(lin: number, pa: number): void {
+    const paging = this.ctx.mode !== MODE_NONE;
+    const r = this.result;
+    const frame = Math.floor(pa / 4096);
+    this.tlb.fill(lin, frame, null, r.perm, paging && r.global, paging ? r.pageShift : 12);
+  }
+
+  /**
    * The engine's translation as one call: the TLB shows the view of the
    * access's class (user or supervisor, as the CPU selects it by CPL); a
    * slot with the right the access needs answers, else {@link walk} and
@@ -203,8 +216,10 @@ export class Mmu {
     const hit = t.probe(lin, permNeeded(access));
     if (hit >= 0) return hit;
     const pa = this.walk(lin, access);
-    if (pa >= 0) this.fill(lin, pa, (access & ACCESS_WRITE) !== 0);
-    else if (this.result.fault === FAULT_PAGE) t.flushPage(lin, true);
+    if (pa >= 0) {
+      if ((access & ACCESS_EXEC) !== 0) this.fillFetch(lin, pa);
+      else this.fill(lin, pa, (access & ACCESS_WRITE) !== 0);
+    } else if (this.result.fault === FAULT_PAGE) t.flushPage(lin, true);
     return pa;
   }
 
@@ -381,6 +396,12 @@ export class Mmu {
    * which drops what the rest of the context no longer matches.
    */
   selectContext(vpid: number, eptp: number, apicAccess: number, invalidate: boolean): void {
+    const cur = this.#cur;
+    if (cur.vpid === vpid && cur.eptp === eptp && cur.apicAccess === apicAccess) {
+      // The same context (a guest without VPID shares VPID 0 with its host).
+      if (invalidate) cur.reset();
+      return;
+    }
     const c = this.#contexts.take(vpid);
     if (invalidate || c.eptp !== eptp || c.apicAccess !== apicAccess) c.reset();
     c.eptp = eptp;

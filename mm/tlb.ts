@@ -43,7 +43,7 @@
  * @module
  */
 
-import { PERM_SR, PERM_SW, PERM_UR, PERM_UW, PERM_WRITE } from "./paging_types.ts";
+import { PERM_EXEC, PERM_SR, PERM_SW, PERM_UR, PERM_UW, PERM_WRITE } from "./paging_types.ts";
 
 /** Entry flag: the translation is global (G=1 with CR4.PGE=1). */
 export const TLB_GLOBAL = 1;
@@ -70,9 +70,13 @@ const MAX_CACHED_FRAMES = 1 << 22;
 
 /** Scratch mark in `flags` while {@link Tlb.flushNonGlobal} compacts the touched list. */
 const LISTED = 0x80;
+/** Mark in `flags`: the slot has write rights and is in its frame bucket's chain. */
+const LINKED = 0x40;
 
 /** Page sizes (log2) of large pages: 2 MiB, 4 MiB, 1 GiB. */
 const LARGE_SHIFTS = [21, 22, 30];
+/** Buckets per large-page size in {@link Tlb}'s large-page hints. */
+const HINT_BUCKETS = 256;
 
 /** Linear page number of a canonical linear address (exact for negatives). */
 export function linearPage(lin: number): number {
@@ -107,10 +111,15 @@ function noTags(size: number): Float64Array {
   return t;
 }
 
-/** Key of the large page of size `2^shift` that contains linear page address `page`. */
-function largeKey(page: number, shift: number): number {
-  const unit = 2 ** shift;
-  return Math.floor(page / unit) * unit + shift;
+/** Sizes of large pages (2^LARGE_SHIFTS[k]). */
+const LARGE_UNITS = LARGE_SHIFTS.map((s) => 2 ** s);
+
+/**
+ * The hint bucket of the large page of size `2^LARGE_SHIFTS[k]` that
+ * contains linear page address `page`.
+ */
+function hintBucket(page: number, k: number): number {
+  return k * HINT_BUCKETS + (Math.floor(page / LARGE_UNITS[k]) & (HINT_BUCKETS - 1));
 }
 
 /** Outcome of {@link Tlb.invpcid}: false = invalid type or PCID (#GP(0)). */
@@ -157,22 +166,36 @@ export class Tlb {
   #large = 0;
   #global = 0;
   /**
-   * Keys ({@link largeKey}) of the large pages with pieces filled since the
-   * last full flush (a superset of those still cached): INVLPG looks for
-   * pieces only when the address is in one of them.
+   * Hints of the large pages with pieces filled since the last full flush:
+   * a bucket per page size and (hashed) page number is set on fill, and
+   * INVLPG looks for pieces only when a bucket of the address is set.
    */
-  readonly #largeKeys = new Set<number>();
+  readonly #largeHint = new Uint8Array(LARGE_SHIFTS.length * HINT_BUCKETS);
+  /** Some bucket of {@link #largeHint} is set. */
+  #hinted = false;
   /** Slots filled from large pages since the last full flush (a superset, compacted by scans). */
-  readonly #largeSlots: number[] = [];
+  readonly #largeSlots: Int32Array;
+  #nLarge = 0;
   /**
-   * The valid slots of each frame, as doubly linked chains: the first slot
-   * by frame, then `#fNext`/`#fPrev` (-1 ends a chain). Dropping the write
-   * rights to one frame, which happens whenever a frame starts holding
-   * decoded code, visits these rather than every slot.
+   * The slots with write rights by frame, as doubly linked chains per
+   * bucket (frame & mask; frames sharing a bucket share its chain): the
+   * first slot of each bucket, then `#fNext`/`#fPrev` (-1 ends a chain).
+   * Dropping the write rights to one frame, which happens whenever a frame
+   * starts holding decoded code, visits the slots of its bucket rather than
+   * every slot.
    */
-  readonly #fHead = new Map<number, number>();
+  readonly #fHead: Int32Array;
   readonly #fNext: Int32Array;
   readonly #fPrev: Int32Array;
+  /**
+   * Linear pages whose instruction-fetch walk was noted by
+   * {@link fetchWalkedBefore} (direct mapped, 16 entries), with the flush
+   * generation ({@link #gen}) of the note.
+   */
+  readonly #seenPage = new Float64Array(16).fill(NaN);
+  readonly #seenGen = new Float64Array(16);
+  /** Counts full and non-global flushes. */
+  #gen = 0;
   /** 32-bit views by frame number, in chunks of 1024 frames (see {@link #view32}). */
   readonly #v32: ((Uint32Array | undefined)[] | undefined)[] = [];
   /**
@@ -201,8 +224,10 @@ export class Tlb {
     this.#uR = new Float64Array(size).fill(NaN);
     this.#uW = new Float64Array(size).fill(NaN);
     this.#touched = new Int32Array(size);
+    this.#fHead = new Int32Array(size).fill(-1);
     this.#fNext = new Int32Array(size);
     this.#fPrev = new Int32Array(size);
+    this.#largeSlots = new Int32Array(size);
     for (let i = 0; i < size; i++) {
       this.mem.push(EMPTY);
       this.mem32.push(EMPTY32);
@@ -232,12 +257,14 @@ export class Tlb {
    * `frame` whose bytes are `data`, granting the rights `perm` (PERM_*;
    * write rights only after a write walk). `global` and `shift` describe
    * the page it came from. Refilling a slot with the same page and frame
-   * adds the rights (each was granted by a walk of that translation).
+   * adds the rights (each was granted by a walk of that translation). With
+   * `data` null (an instruction fetch's walk, any physical frame) only the
+   * execute rights of `perm` are installed, and no data view.
    */
   fill(
     lin: number,
     frame: number,
-    data: Uint8Array,
+    data: Uint8Array | null,
     perm: number,
     global: boolean,
     shift: number,
@@ -246,39 +273,74 @@ export class Tlb {
     const page = lin - (lin & 0xfff);
     const old = this.tag[i];
     const oldFrame = this.frame[i];
-    if (old === page && oldFrame === frame) perm |= this.perm[i];
-    else {
-      if (old !== old) {
-        // Empty until now: remember it for the next flush.
-        if (this.#nTouched === this.size) this.#live();
-        this.#touched[this.#nTouched++] = i;
-      }
-      if (oldFrame !== frame) {
-        if (oldFrame === oldFrame) this.#unlink(i, oldFrame);
-        this.#link(i, frame);
-      }
+    const was = this.flags[i];
+    const same = old === page && oldFrame === frame;
+    if (data === null) perm &= PERM_EXEC;
+    if (same) perm |= this.perm[i];
+    else if (old !== old) {
+      // Empty until now: remember it for the next flush.
+      if (this.#nTouched === this.size) this.#live();
+      this.#touched[this.#nTouched++] = i;
+    }
+    // Slots with write rights are chained by frame (see #fHead).
+    let linked = (was & LINKED) !== 0;
+    if (linked && oldFrame !== frame) {
+      this.#unlink(i, oldFrame);
+      linked = false;
+    }
+    if (!linked && (perm & PERM_WRITE) !== 0) {
+      this.#link(i, frame);
+      linked = true;
     }
     this.tag[i] = page;
-    this.perm[i] = perm;
-    this.mem[i] = data;
-    this.mem32[i] = this.#view32(frame, data);
     this.frame[i] = frame;
-    this.#sR[i] = (perm & PERM_SR) !== 0 ? page : NaN;
-    this.#sW[i] = (perm & PERM_SW) !== 0 ? page : NaN;
-    this.#uR[i] = (perm & PERM_UR) !== 0 ? page : NaN;
-    this.#uW[i] = (perm & PERM_UW) !== 0 ? page : NaN;
+    this.perm[i] = perm;
+    if (data !== null) {
+      this.mem[i] = data;
+      this.mem32[i] = this.#view32(frame, data);
+      this.#sR[i] = (perm & PERM_SR) !== 0 ? page : NaN;
+      this.#sW[i] = (perm & PERM_SW) !== 0 ? page : NaN;
+      this.#uR[i] = (perm & PERM_UR) !== 0 ? page : NaN;
+      this.#uW[i] = (perm & PERM_UW) !== 0 ? page : NaN;
+    } else if (!same && old === old) {
+      // Execute rights only, no data view: the previous page's views go.
+      this.#sR[i] = NaN;
+      this.#sW[i] = NaN;
+      this.#uR[i] = NaN;
+      this.#uW[i] = NaN;
+    }
     const f = (global ? TLB_GLOBAL : 0) | (shift > 12 ? TLB_LARGE : 0);
-    const was = this.flags[i];
     if (was & TLB_GLOBAL) this.#global--;
     if (was & TLB_LARGE) this.#large--;
     if (f & TLB_GLOBAL) this.#global++;
     if (f & TLB_LARGE) {
       this.#large++;
-      this.#largeKeys.add(largeKey(page, shift));
-      if (!(was & TLB_LARGE)) this.#largeSlots.push(i);
+      const k = shift === 21 ? 0 : shift === 22 ? 1 : 2;
+      this.#largeHint[hintBucket(page, k)] = 1;
+      this.#hinted = true;
+      if (!(was & TLB_LARGE)) {
+        if (this.#nLarge === this.size) this.#compactLarge(-1, false);
+        this.#largeSlots[this.#nLarge++] = i;
+      }
     }
-    this.flags[i] = f;
+    this.flags[i] = f | (linked ? LINKED : 0);
     this.shift[i] = shift;
+  }
+
+  /**
+   * Whether an instruction fetch walked the page of `lin` since the last
+   * flush (as far as 16 notes remember), noting this walk: a holder can
+   * fill the TLB from a fetch walk only when it repeats, so that code run
+   * once between flushes (a VM exit handler between transitions that
+   * invalidate) costs no fill.
+   */
+  fetchWalkedBefore(lin: number): boolean {
+    const page = lin - (lin & 0xfff);
+    const k = (lin >>> 12) & 15;
+    if (this.#seenPage[k] === page && this.#seenGen[k] === this.#gen) return true;
+    this.#seenPage[k] = page;
+    this.#seenGen[k] = this.#gen;
+    return false;
   }
 
   /**
@@ -292,25 +354,22 @@ export class Tlb {
     return -1;
   }
 
-  /** Put slot `i` first in the chain of `frame` (see {@link #fHead}). */
+  /** Put slot `i` first in the chain of the bucket of `frame` (see {@link #fHead}). */
   #link(i: number, frame: number): void {
-    const h = this.#fHead.get(frame);
+    const b = frame & this.mask;
+    const h = this.#fHead[b];
     this.#fPrev[i] = -1;
-    if (h === undefined) this.#fNext[i] = -1;
-    else {
-      this.#fNext[i] = h;
-      this.#fPrev[h] = i;
-    }
-    this.#fHead.set(frame, i);
+    this.#fNext[i] = h;
+    if (h >= 0) this.#fPrev[h] = i;
+    this.#fHead[b] = i;
   }
 
-  /** Take slot `i` out of the chain of `frame`, the frame it holds. */
+  /** Take slot `i` out of the chain of the bucket of `frame`, the frame it holds. */
   #unlink(i: number, frame: number): void {
     const p = this.#fPrev[i];
     const n = this.#fNext[i];
     if (p >= 0) this.#fNext[p] = n;
-    else if (n >= 0) this.#fHead.set(frame, n);
-    else this.#fHead.delete(frame);
+    else this.#fHead[frame & this.mask] = n;
     if (n >= 0) this.#fPrev[n] = p;
   }
 
@@ -364,9 +423,8 @@ export class Tlb {
     const f = this.flags[i];
     if (f & TLB_GLOBAL) this.#global--;
     if (f & TLB_LARGE) this.#large--;
+    if (f & LINKED) this.#unlink(i, this.frame[i]);
     this.flags[i] = 0;
-    const fr = this.frame[i];
-    if (fr === fr) this.#unlink(i, fr);
     this.#clear(i);
   }
 
@@ -382,20 +440,28 @@ export class Tlb {
 
   /** Drop every entry, global ones included. */
   flushAll(): void {
+    const n = this.#nTouched;
     // Slots never filled since the last flush are empty already: clear
-    // only the touched ones.
+    // only the touched ones (and the frame chains through them).
     const t = this.#touched;
-    for (let k = 0; k < this.#nTouched; k++) {
+    const fr = this.frame;
+    const heads = this.#fHead;
+    const mask = this.mask;
+    for (let k = 0; k < n; k++) {
       const i = t[k];
+      if ((this.flags[i] & LINKED) !== 0) heads[fr[i] & mask] = -1;
       this.flags[i] = 0;
       this.#clear(i);
     }
     this.#nTouched = 0;
+    this.#gen++;
+    this.#nLarge = 0;
+    if (this.#hinted) {
+      this.#largeHint.fill(0);
+      this.#hinted = false;
+    }
     this.#large = 0;
     this.#global = 0;
-    this.#largeKeys.clear();
-    this.#largeSlots.length = 0;
-    if (this.#fHead.size !== 0) this.#fHead.clear();
   }
 
   /** Drop every non-global entry (MOV to CR3, INVPCID types 1 and 3). */
@@ -404,6 +470,7 @@ export class Tlb {
       this.flushAll();
       return;
     }
+    this.#gen++;
     // The global entries stay, and stay listed (each once).
     const t = this.#touched;
     const n = this.#nTouched;
@@ -437,27 +504,30 @@ export class Tlb {
     const i = (lin >>> 12) & this.mask;
     if (this.tag[i] === page && (includeGlobal || !(this.flags[i] & TLB_GLOBAL))) this.#kill(i);
     if (this.#large === 0) return;
-    const keys = this.#largeKeys;
-    let inLarge = false;
-    for (const s of LARGE_SHIFTS) {
-      const key = largeKey(page, s);
-      if (keys.has(key)) {
-        inLarge = true;
-        if (includeGlobal) keys.delete(key);
-      }
-    }
-    if (!inLarge) return;
-    // Visit the large pieces (compacting the list: still large, once each).
+    const hint = this.#largeHint;
+    if (
+      hint[hintBucket(page, 0)] === 0 && hint[hintBucket(page, 1)] === 0 &&
+      hint[hintBucket(page, 2)] === 0
+    ) return;
+    this.#compactLarge(page, includeGlobal);
+  }
+
+  /**
+   * Visit the large pieces: kill those of the large page containing linear
+   * page address `page` (-1: none; global ones only with `includeGlobal`)
+   * and keep the others listed once each.
+   */
+  #compactLarge(page: number, includeGlobal: boolean): void {
     const list = this.#largeSlots;
     const flags = this.flags;
     let n = 0;
-    for (let k = 0; k < list.length; k++) {
+    for (let k = 0; k < this.#nLarge; k++) {
       const j = list[k];
       const f = flags[j];
       if (!(f & TLB_LARGE) || (f & LISTED) !== 0) continue;
       const unit = 2 ** this.shift[j];
       if (
-        (includeGlobal || !(f & TLB_GLOBAL)) &&
+        page !== -1 && (includeGlobal || !(f & TLB_GLOBAL)) &&
         Math.floor(this.tag[j] / unit) === Math.floor(page / unit)
       ) {
         this.#kill(j);
@@ -466,7 +536,7 @@ export class Tlb {
       flags[j] |= LISTED;
       list[n++] = j;
     }
-    list.length = n;
+    this.#nLarge = n;
     for (let k = 0; k < n; k++) flags[list[k]] &= ~LISTED;
   }
 
@@ -508,14 +578,29 @@ export class Tlb {
 
   /** Drop the write rights to RAM frame `frame` (-1: every write right). Read rights stay. */
   dropWrites(frame: number): void {
+    const flags = this.flags;
     if (frame < 0) {
       const t = this.#touched;
-      for (let k = 0; k < this.#nTouched; k++) this.#noWrite(t[k]);
+      for (let k = 0; k < this.#nTouched; k++) {
+        const i = t[k];
+        if ((flags[i] & LINKED) === 0) continue;
+        this.#fHead[this.frame[i] & this.mask] = -1;
+        flags[i] &= ~LINKED;
+        this.#noWrite(i);
+      }
       return;
     }
-    const h = this.#fHead.get(frame);
-    if (h === undefined) return;
-    for (let i = h; i >= 0; i = this.#fNext[i]) this.#noWrite(i);
+    const fr = this.frame;
+    let i = this.#fHead[frame & this.mask];
+    while (i >= 0) {
+      const next = this.#fNext[i];
+      if (fr[i] === frame) {
+        this.#unlink(i, frame);
+        flags[i] &= ~LINKED;
+        this.#noWrite(i);
+      }
+      i = next;
+    }
   }
 
   #noWrite(i: number): void {
@@ -533,11 +618,12 @@ export class Tlb {
     if (writeOnly) this.dropWrites(frame);
     else if (frame < 0) this.flushAll();
     else {
-      let i = this.#fHead.get(frame) ?? -1;
-      while (i >= 0) {
-        const next = this.#fNext[i];
-        this.#kill(i);
-        i = next;
+      // Rare (the region map changed): every slot of the frame, not only
+      // those with write rights.
+      const t = this.#touched;
+      for (let k = 0; k < this.#nTouched; k++) {
+        const i = t[k];
+        if (this.frame[i] === frame) this.#kill(i);
       }
     }
   }

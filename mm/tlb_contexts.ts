@@ -51,11 +51,12 @@ export class TlbContext {
     this.tlb = new Tlb(entries);
   }
 
-  /** Drop every entry and forget what they depended on. */
+  /**
+   * Drop every entry. What they depended on stays recorded: it describes
+   * the (now empty) table as well as any other state would.
+   */
   reset(): void {
     this.tlb.flushAll();
-    this.mode = NaN;
-    this.cr3 = NaN;
   }
 }
 
