@@ -129,6 +129,8 @@ export class Mmu {
   private readonly unsubscribe: () => void;
   readonly #contexts: TlbContexts;
   #cur: TlbContext;
+  /** {@link modeKey} of the loaded CR0/CR4/EFER. */
+  #mode = modeKey(0, 0, 0);
 
   /** Create an MMU over `memory`. */
   constructor(readonly memory: MmuMemory, options: MmuOptions = {}) {
@@ -252,11 +254,10 @@ export class Mmu {
   ): number {
     const pae = (cr0 & CR0_PG) !== 0 && (cr4 & CR4_PAE) !== 0 && !(efer & EFER_LMA);
     const c = this.#cur;
-    const mode = modeKey(cr0, cr4, efer);
     if (
       !pae && !cr3Write && cr0 === this.cr0 && cr4 === this.cr4 && efer === this.efer &&
-      cr3 === this.ctx.cr3 && mode === c.mode && cr3 === c.cr3 && this.ctx.pkru === c.pkru &&
-      this.ctx.pkrs === c.pkrs
+      cr3 === this.ctx.cr3 && this.#mode === c.mode && cr3 === c.cr3 &&
+      this.ctx.pkru === c.pkru && this.ctx.pkrs === c.pkrs
     ) {
       // The same paging state again (a wholesale reload, e.g. a VM exit to a
       // host with the guest's control registers): nothing to decode or flush.
@@ -269,6 +270,7 @@ export class Mmu {
     this.cr0 = cr0;
     this.cr4 = cr4;
     this.efer = efer;
+    this.#mode = modeKey(cr0, cr4, efer);
     this.ctx.load(cr0, cr3, cr4, efer);
     if (pae) {
       if (pdptes === "load") this.ctx.pdpte.set(this.scratch);
@@ -285,7 +287,7 @@ export class Mmu {
   #settle(cr3Write: boolean, noFlush: boolean): void {
     const c = this.#cur;
     const ctx = this.ctx;
-    const mode = modeKey(this.cr0, this.cr4, this.efer);
+    const mode = this.#mode;
     const t = c.tlb;
     if (mode !== c.mode || ctx.pkru !== c.pkru || ctx.pkrs !== c.pkrs) t.flushAll();
     else if (cr3Write) t.cr3Loaded(noFlush, ctx.pcide, c.pcid, ctx.pcid);
