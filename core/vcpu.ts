@@ -166,11 +166,12 @@ export interface Vcpu extends VcpuVirtualization {
   setGpr64(reg: number, value: bigint): void;
   /**
    * Call after replacing control registers, EFER, segment caches or RFLAGS
-   * wholesale (VM entry/exit, snapshot restore): recomputes mode and CPL and
-   * flushes the TLB and decode caches as needed.
+   * wholesale (snapshot restore, a CR write emulated for L2): recomputes
+   * mode and CPL and flushes the TLB (of the current VPID) and decode
+   * caches as needed. VM entries and exits use `vmTransition` instead.
    */
   stateChanged(): void;
-  /** Flush all TLB entries (including global). */
+  /** Flush all TLB entries (including global) of the current VPID. */
   flushTlb(): void;
   /** Queue an event for delivery before the next instruction (VM-entry injection). */
   injectEvent(event: PendingEvent): void;

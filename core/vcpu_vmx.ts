@@ -107,6 +107,24 @@ export interface VcpuVirtualization {
   /** The four PAE PDPTE registers (values lo + hi * 2^32); call `flushTlb()` after loading them. */
   readonly pdpte: Float64Array;
   /**
+   * Instead of `stateChanged()` after a VM entry or exit replaced the state:
+   * translations from now on are tagged with `vpid` (0 in VMX root
+   * operation and for a guest without "enable VPID"), and those already
+   * cached for it are kept unless `invalidate` ("enable VPID" = 0: SDM Vol.
+   * 3C 29.4.3.1) or they were made under another guest-physical mapping:
+   * `eptp` (-1 without EPT) and `apicAccess` (the APIC-access page while
+   * accesses to it are virtualized, else -1).
+   */
+  vmTransition(vpid: number, eptp: number, apicAccess: number, invalidate: boolean): void;
+  /**
+   * INVVPID with checked operands (SDM Vol. 3C 31.3): type 0 drops the
+   * translations of `linear` for `vpid`, 1 all of `vpid`'s, 2 those of
+   * every VPID but 0, 3 `vpid`'s except global ones.
+   */
+  invvpid(type: number, vpid: number, linear: number): void;
+  /** INVEPT: drop every translation combined with EPT (those of every VPID but 0). */
+  invept(): void;
+  /**
    * DR6 bits (B0-B3, BD, BS) of the #DB being raised: they reach DR6 only
    * when the #DB is delivered (a #DB VM exit reports them in the exit
    * qualification instead and clears this).

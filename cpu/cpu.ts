@@ -324,20 +324,35 @@ export class Cpu implements CpuEngine {
   // ---- paging and the TLB: mm's Mmu (see memory.ts for the inlined hit test) ----
   /** The MMU: paging context, walker, TLB and its invalidation rules. */
   declare readonly mmu: Mmu;
-  /** The MMU's TLB (entries are filled for one CPL class: `owner` 1 = CPL 3). */
-  declare readonly tlb: Tlb;
-  /** The TLB's read tags (the same array as `tlb.rTag`, a field for the inlined hit test). */
-  declare readonly rTag: Float64Array;
+  /**
+   * The MMU's current TLB (that of the current VPID's context, see
+   * {@link syncTlb}); the hit-test fields below show its current view
+   * (the CPL class: supervisor, user, or none while alignment checking is
+   * on; `selectView` in memory.ts).
+   */
+  declare tlb: Tlb;
+  /** The TLB's read tags (`tlb.rTag`, a field for the inlined hit test). */
+  declare rTag: Float64Array;
   /** The TLB's read frames (`tlb.rMem`). */
-  declare readonly rMem: Uint8Array[];
+  declare rMem: Uint8Array[];
   /** The TLB's read frames as 32-bit words (`tlb.rMem32`). */
-  declare readonly rMem32: Uint32Array[];
+  declare rMem32: Uint32Array[];
   /** The TLB's write tags (`tlb.wTag`). */
-  declare readonly wTag: Float64Array;
+  declare wTag: Float64Array;
   /** The TLB's write frames (`tlb.wMem`). */
-  declare readonly wMem: Uint8Array[];
+  declare wMem: Uint8Array[];
   /** The TLB's write frames as 32-bit words (`tlb.wMem32`). */
-  declare readonly wMem32: Uint32Array[];
+  declare wMem32: Uint32Array[];
+  /**
+   * The last `translate` walked the page tables (true) rather than finding
+   * the translation in the TLB: only a walk's result may be filled in.
+   */
+  walked: boolean = false;
+  /**
+   * CR0.PE, RFLAGS.VM and 64-bit mode at the last full refresh of the
+   * segment caches (see `recomputeMode`); -1 forces the next to be full.
+   */
+  segKey: number = -1;
   /** Paging context (the MMU's) built from CR0/CR3/CR4/EFER. */
   declare readonly pctx: PagingContext;
   /** The MMU's walk result. */
@@ -391,13 +406,7 @@ export class Cpu implements CpuEngine {
       page1G: this.model.features.has("pdpe1gb"),
       listen: false,
     });
-    const t = this.tlb = this.mmu.tlb;
-    this.rTag = t.rTag;
-    this.rMem = t.rMem;
-    this.rMem32 = t.rMem32;
-    this.wTag = t.wTag;
-    this.wMem = t.wMem;
-    this.wMem32 = t.wMem32;
+    this.syncTlb();
     this.pctx = this.mmu.ctx;
     this.walkRes = this.mmu.result;
     for (let i = 0; i < 8; i++) this.seg.push({ selector: 0, base: 0, limit: 0xffff, attrs: 0x93 });
@@ -405,8 +414,9 @@ export class Cpu implements CpuEngine {
     if (mem.onCodeWrite !== undefined) mem.onCodeWrite((f) => this.codeWritten(f));
     if (mem.onFrameInvalidate !== undefined) {
       mem.onFrameInvalidate((f, writeOnly) => {
-        if (writeOnly) this.tlb.dropWrites(f);
+        if (writeOnly) this.mmu.dropWrites(f);
         else {
+          this.mmu.flushAllContexts();
           this.flushTlb();
           this.pages.clear();
           this.codeFrames.clear();
@@ -830,8 +840,12 @@ export class Cpu implements CpuEngine {
   }
   /** Recompute mode/CPL/caches after a wholesale state change. */
   stateChanged(): void {
-    recomputeMode(this);
+    // Out of VMX non-root operation translations are VPID 0's: a vCPU that
+    // left L2 other than by a VM exit (abort, snapshot) takes that context.
+    if (!this.nonRoot && this.mmu.vpid !== 0) this.mmu.selectContext(0, -1, -1, true);
+    this.syncTlb();
     this.cpl = this.computeCpl();
+    recomputeMode(this);
     // CR0/CR3/CR4/EFER may have been replaced (VM entry/exit loads them from
     // the VMCS): rebuild the paging context, or page walks would keep using
     // the previous CR3 and paging mode (PAE PDPTEs are left to the caller).
@@ -840,16 +854,53 @@ export class Cpu implements CpuEngine {
     refreshBreakpoints(this); // DR7 may have been loaded (VM entry/exit, snapshots)
     this.poke();
   }
+  /**
+   * A VM entry or exit replaced the state (see {@link stateChanged}) and
+   * switches translations to `vpid`'s context: dropped first with
+   * `invalidate` ("enable VPID" = 0), kept otherwise, as on a processor
+   * (SDM Vol. 3C 29.4.3.1), except what no longer matches the new paging
+   * state or guest-physical mapping (`eptp`, `apicAccess`: see
+   * `Mmu.selectContext`).
+   */
+  vmTransition(vpid: number, eptp: number, apicAccess: number, invalidate: boolean): void {
+    this.mmu.selectContext(vpid, eptp, apicAccess, invalidate);
+    if (this.tlb !== this.mmu.tlb) this.syncTlb();
+    this.cpl = this.computeCpl();
+    recomputeMode(this);
+    this.mmu.load(this.cr0, this.cr3 % 0x8000000000000000, this.cr4, this.efer, "keep");
+    refreshBreakpoints(this);
+    this.poke();
+  }
+  /** INVVPID of `type` (0-3) for `vpid` and `linear` (see `Mmu.invvpid`). */
+  invvpid(type: number, vpid: number, linear: number): void {
+    this.mmu.invvpid(type, vpid, linear);
+  }
+  /** INVEPT: drop the combined mappings of every VPID (see `Mmu.invept`). */
+  invept(): void {
+    this.mmu.invept();
+  }
+  /**
+   * Point the hit-test fields at the MMU's current TLB (after it changed
+   * context) and select the view of the current access class.
+   */
+  syncTlb(): void {
+    const t = this.tlb = this.mmu.tlb;
+    this.rMem = t.rMem;
+    this.rMem32 = t.rMem32;
+    this.wMem = t.wMem;
+    this.wMem32 = t.wMem32;
+    selectView(this);
+  }
   /** CPL from the current mode and SS.DPL (the VMX convention). */
   private computeCpl(): number {
     if ((this.cr0 & 1) === 0) return 0;
     if (this.fl & 0x20000) return 3;
     return (this.seg[2].attrs >> 5) & 3;
   }
-  /** Flush every TLB entry and the current code page mapping. */
+  /** Flush every TLB entry (of the current context) and the current code page mapping. */
   flushTlb(): void {
     this.tlb.flushAll();
-    this.tlb.owner = this.cpl === 3 ? 1 : 0;
+    selectView(this);
     this.dropCodePage();
   }
   /**
@@ -961,6 +1012,7 @@ export class Cpu implements CpuEngine {
     this.pages.clear();
     this.codeFrames.clear();
     this.crossFrames.clear();
+    this.mmu.flushAllContexts();
     this.flushTlb();
   }
 
@@ -988,5 +1040,5 @@ export class Cpu implements CpuEngine {
 const NO_PAGE: (Insn | undefined)[] = new Array(4096);
 
 import { type CpuSnapshot, loadSnapshot, saveSnapshot } from "./snapshot.ts";
-import { readLinearApi, writeLinearApi } from "./memory.ts";
+import { readLinearApi, selectView, writeLinearApi } from "./memory.ts";
 export type { CpuSnapshot };

@@ -32,7 +32,7 @@ import {
   writeE,
   writeG,
 } from "./regs.ts";
-import { la, lr32, lr64, lr8, lw32, lw64, probeWrite } from "./memory.ts";
+import { la, lr32, lr64, lr8, lw32, lw64, probeWrite, selectView } from "./memory.ts";
 import { loadSeg } from "./segment.ts";
 
 const M = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0xffffffff];
@@ -476,8 +476,9 @@ export function writeFlags(c: Cpu, v: number, mask: number, loadRf = false): voi
   const nf = ((old & ~mask) | (v & mask)) & (loadRf ? ~0 : ~0x10000);
   c.rflags = nf;
   if ((nf & 0x10300 & ~old) !== 0) c.poke(); // IF, TF or RF rose: re-check events
-  // SMAP and alignment checking (with CR0.AM) depend on AC.
-  if (((nf ^ old) & 0x40000) !== 0 && (c.cr4 & 0x200000 || c.cr0 & 0x40000) !== 0) c.flushTlb();
+  // Alignment checking (with CR0.AM) depends on AC: it selects the TLB view
+  // (SMAP does too, but the supervisor view holds no AC override).
+  if (((nf ^ old) & 0x40000) !== 0 && (c.cr0 & 0x40000) !== 0) selectView(c);
 }
 
 /**

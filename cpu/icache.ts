@@ -14,7 +14,7 @@
 import type { Cpu } from "./cpu.ts";
 import { decode, DecodedInsn } from "./decode/mod.ts";
 import { CpuFault, Vec } from "./fault.ts";
-import { Acc, dropWriteFrame } from "./memory.ts";
+import { Acc, dropWriteFrame, fillFetched } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { selectHandler } from "./dispatch.ts";
 import { hotId } from "./hot_table.ts";
@@ -89,7 +89,9 @@ function fetchByte(k: number): number {
   if (k > fLimit) throw new CpuFault(Vec.GP, 0);
   if ((lin & 0xfff) === 0 && k > 0) {
     // Crossed into the next page.
-    fPa = translate(cpu, lin, Acc.EXEC, cpu.cpl === 3) - k;
+    const pa = translate(cpu, lin, Acc.EXEC, cpu.cpl === 3);
+    fillFetched(cpu, lin, pa);
+    fPa = pa - k;
   }
   return cpu.memory.read8(fPa + k);
 }
@@ -113,6 +115,7 @@ export function fetchInsn(cpu: Cpu): Insn {
   }
   const o = lin & 0xfff;
   const pa = translate(cpu, lin, Acc.EXEC, cpu.cpl === 3);
+  fillFetched(cpu, lin, pa);
   const frame = Math.floor(pa / 4096);
   const bits = cpu.codeBits;
   const key = frame * 4 + MODE_IDX[bits];
@@ -137,6 +140,7 @@ export function fetchInsn(cpu: Cpu): Insn {
     if (i.frame2 < 0) return cpu.debugHook === null ? i : debugFetched(cpu, lin, i, page, o);
     // Crosses into the next page: valid while that page maps the same frame.
     const pa2 = translate(cpu, lin - o + 4096, Acc.EXEC, cpu.cpl === 3);
+    fillFetched(cpu, lin - o + 4096, pa2);
     if (Math.floor(pa2 / 4096) === i.frame2) {
       return cpu.debugHook === null ? i : debugFetched(cpu, lin, i, page, o);
     }

@@ -10,7 +10,7 @@
 import type { Cpu, CpuStop } from "./cpu.ts";
 import type { ExceptionExit } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, hasErrorCode, Vec } from "./fault.ts";
-import { Acc, beginWide, writePhys } from "./memory.ts";
+import { Acc, beginWide, fillWalked, writePhys } from "./memory.ts";
 import { translate } from "./paging.ts";
 import { offerEvent } from "./exits.ts";
 import { takeSignals } from "./init_sipi.ts";
@@ -222,6 +222,7 @@ function put(cpu: Cpu, lin: number, size: number, lo: number, hi: number, user: 
     writePhys(cpu, pa + 4, 4, hi);
     cpu.accessWidth = w;
   } else writePhys(cpu, pa, size, lo);
+  fillWalked(cpu, lin, pa, true);
 }
 
 function getRsp(cpu: Cpu): number {
@@ -408,7 +409,9 @@ function deliverOnce(cpu: Cpu, v: number, e: number, t: number, ip: number, rf: 
   cpu.tfArmed = false;
   if (!trap) cpu.fl &= ~0x200;
   if (v === Vec.NMI && t === Ev.NMI) cpu.interruptibility |= 8;
-  recomputeMode(cpu);
+  // CS and SS changed (the data segments of a v86 exit through setSeg;
+  // leaving v86 mode makes this a full refresh).
+  recomputeMode(cpu, 1);
 }
 
 function realMode(cpu: Cpu, v: number, ip: number): void {

@@ -15,9 +15,10 @@
 
 import type { Cpu } from "./cpu.ts";
 import { CpuFault, Vec } from "./fault.ts";
-import { translate } from "./paging.ts";
+import { translate, translateAccess } from "./paging.ts";
 import { noteDataAccess, pageWatched } from "./debug.ts";
-import { TLB_ENTRIES } from "../mm/tlb.ts";
+import { TLB_ENTRIES, VIEW_NONE, VIEW_SUPERVISOR, VIEW_USER } from "../mm/tlb.ts";
+import { ACCESS_IMPLICIT, ACCESS_WRITE } from "../mm/paging_types.ts";
 
 /**
  * What the CPU needs from guest physical memory (mm's `PhysicalMemory`
@@ -296,21 +297,43 @@ function checkAlignment(cpu: Cpu, lin: number, size: number): void {
 }
 
 /**
- * Install the translation just walked in the TLB (RAM only; no write entry
- * for code frames; nothing while alignment checking is on or for a page
- * holding a data breakpoint, whose accesses must all take the slow path).
- * Never for a non-canonical address (a linear-address API caller may pass
- * one; the walk ignores bits 63:48): every tag is canonical, which the
- * block compiler's hit test relies on.
+ * Install the translation just walked in the TLB (RAM only; no write right
+ * for code frames; nothing for a page holding a data breakpoint, whose
+ * accesses must all take the slow path). Nothing when the last `translate`
+ * found the translation in the TLB rather than walking (the walk result is
+ * not this translation's). Never for a non-canonical address (a
+ * linear-address API caller may pass one; the walk ignores bits 63:48):
+ * every tag is canonical, which the block compiler's hit test relies on.
  */
 function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
-  if (cpu.memory.ramFrame === undefined || alignmentCheck(cpu)) return;
+  if (!cpu.walked || cpu.memory.ramFrame === undefined) return;
   if (lin >= 0x800000000000 || lin < -0x800000000000) return;
-  const cls = cpu.cpl === 3 ? 1 : 0;
-  if (cpu.tlb.owner !== cls) flushFast(cpu);
-  if (write && cpu.codeFrames.has(Math.floor(pa / 4096))) return;
+  if (write && cpu.codeFrames.has(Math.floor(pa / 4096))) write = false;
   if (cpu.bpData !== 0 && pageWatched(cpu, lin - (lin & 0xfff))) return;
   cpu.mmu.fill(lin, pa, write);
+}
+
+/**
+ * After a `translate` outside the data-access paths (implicit supervisor
+ * access, the pushes of an event delivery): fill the TLB with what the walk
+ * found, unless a debugger hooks accesses (its watched pages must stay off
+ * the fast path).
+ */
+export function fillWalked(cpu: Cpu, lin: number, pa: number, write: boolean): void {
+  if (cpu.walked && cpu.debugHook === null) fill(cpu, lin, pa, write);
+}
+
+/**
+ * After the `translate` of an instruction fetch: fill the TLB with the
+ * execute rights the walk found (no data view: see `Tlb.fill`) when the
+ * page was fetched before since the last flush (`Tlb.fetchWalkedBefore`:
+ * code that runs once between flushes is not worth a fill), unless a
+ * debugger hooks accesses. Never for a non-canonical address.
+ */
+export function fillFetched(cpu: Cpu, lin: number, pa: number): void {
+  if (!cpu.walked || cpu.debugHook !== null) return;
+  if (lin >= 0x800000000000 || lin < -0x800000000000) return;
+  if (cpu.tlb.fetchWalkedBefore(lin)) cpu.mmu.fillFetch(lin, pa);
 }
 
 /**
@@ -320,7 +343,8 @@ function fill(cpu: Cpu, lin: number, pa: number, write: boolean): void {
  * the interpreter. Returns false, changing nothing but the accessed and
  * dirty bits the interpreter's walk of the same access sets as well, when
  * the walk faults (the interpreter then runs the instruction and raises
- * the fault precisely), under VMX non-root operation (EPT exits) or while
+ * the fault precisely), when the fast path would still miss (no entry for
+ * this class), under VMX non-root operation (EPT exits) or while
  * breakpoints or a debugger watch accesses.
  */
 export function fillForCompiled(cpu: Cpu, lin: number, write: boolean): boolean {
@@ -333,18 +357,33 @@ export function fillForCompiled(cpu: Cpu, lin: number, write: boolean): boolean 
     throw e;
   }
   fill(cpu, lin, pa, write);
-  return true;
+  const x = (lin >>> 12) & TMASK;
+  return (write ? cpu.wTag[x] : cpu.rTag[x]) === lin - (lin & 0xfff);
 }
 
-/** Drop the fast entries (CPL class change). */
+/**
+ * Show the TLB view of the current access class in the hit-test fields:
+ * user at CPL 3, supervisor otherwise, none while alignment checking is on
+ * (every access then takes the slow path, which checks). Call when the CPL,
+ * CR0.AM or EFLAGS.AC change, or the TLB does.
+ */
+export function selectView(cpu: Cpu): void {
+  const v = alignmentCheck(cpu) ? VIEW_NONE : cpu.cpl === 3 ? VIEW_USER : VIEW_SUPERVISOR;
+  const t = cpu.tlb;
+  if (t.view !== v) t.setView(v);
+  cpu.rTag = t.rTag;
+  cpu.wTag = t.wTag;
+}
+
+/** Drop the fast entries of the current context (data breakpoints changed). */
 export function flushFast(cpu: Cpu): void {
   cpu.tlb.flushAll();
-  cpu.tlb.owner = cpu.cpl === 3 ? 1 : 0;
+  selectView(cpu);
 }
 
-/** Drop write entries that point at `frame` (it now holds cached code). */
+/** Drop write rights to `frame` (it now holds cached code), in every TLB context. */
 export function dropWriteFrame(cpu: Cpu, frame: number): void {
-  cpu.tlb.dropWrites(frame);
+  cpu.mmu.dropWrites(frame);
 }
 
 function slowRead(cpu: Cpu, lin: number, size: number, sys: boolean): number {
@@ -416,12 +455,14 @@ export function writePhys(cpu: Cpu, pa: number, size: number, v: number): void {
 
 /**
  * Supervisor ("implicit") read of system structures (GDT, LDT, IDT, TSS):
- * privilege checks as CPL 0 (SDM 4.6.1).
+ * privilege checks as CPL 0 whatever the CPL, and SMAP whatever EFLAGS.AC
+ * (SDM 4.6.1).
  */
 export function sysRead(cpu: Cpu, lin: number, size: number): number {
   const o = lin & 0xfff;
   if (o + size > 4096) return slowRead(cpu, lin, size, true);
-  const pa = translate(cpu, lin, Acc.READ, false);
+  const pa = translateAccess(cpu, lin, ACCESS_IMPLICIT);
+  fillWalked(cpu, lin, pa, false);
   const mem = cpu.memory;
   if (size === 1) return mem.read8(pa);
   const w = beginWide(cpu, size);
@@ -444,7 +485,7 @@ export function sysRead64(cpu: Cpu, lin: number): number {
   return lo;
 }
 
-/** Supervisor write of system structures (descriptor accessed/busy bits, TSS). */
+/** Implicit supervisor write of system structures (descriptor accessed/busy bits, TSS). */
 export function sysWrite(cpu: Cpu, lin: number, size: number, v: number): void {
   const o = lin & 0xfff;
   if (o + size > 4096) {
@@ -453,8 +494,9 @@ export function sysWrite(cpu: Cpu, lin: number, size: number, v: number): void {
     cpu.accessWidth = w;
     return;
   }
-  const pa = translate(cpu, lin, Acc.WRITE, false);
+  const pa = translateAccess(cpu, lin, ACCESS_IMPLICIT | ACCESS_WRITE);
   writePhys(cpu, pa, size, v);
+  fillWalked(cpu, lin, pa, true);
 }
 
 /** Vcpu.readLinear: read with the current privilege (size 8 puts the high half in cpu.hi). */

@@ -18,6 +18,7 @@ import {
   ACCESS_WRITE,
   FAULT_NESTED,
   type PagingContext,
+  permNeeded,
   type WalkResult,
 } from "../mm/paging_types.ts";
 
@@ -25,19 +26,46 @@ const ACC_FLAGS = [0, ACCESS_WRITE, ACCESS_EXEC];
 
 /**
  * Translate `lin` for access kind `acc` (0 read, 1 write, 2 fetch) as a
- * user (CPL 3) or supervisor access. Returns the physical address.
+ * user (CPL 3) or supervisor access (explicit: EFLAGS.AC overrides SMAP).
+ * Returns the physical address.
  */
 export function translate(cpu: Cpu, lin: number, acc: number, user: boolean): number {
-  const ctx: PagingContext = cpu.pctx;
-  const xl = cpu.nonRoot ? cpu.guestPhysical : null;
-  if (ctx.mode === 0 && xl === null) return lin >>> 0;
   let access = ACC_FLAGS[acc];
   if (user) access |= ACCESS_USER;
   else if ((cpu.fl & 0x40000) !== 0) access |= ACCESS_AC;
+  return translateAccess(cpu, lin, access);
+}
+
+/**
+ * Translate `lin` for `access` (ACCESS_* flags): from a TLB slot that
+ * grants the access (`cpu.walked` false), else by a walk (`cpu.walked`
+ * true; the caller may then fill the TLB). Returns the physical address,
+ * or throws #PF (CR2 set; the TLB's entries for the page go, SDM 4.10.4.1)
+ * or ABANDON after an EPT exit.
+ */
+export function translateAccess(cpu: Cpu, lin: number, access: number): number {
+  const ctx: PagingContext = cpu.pctx;
+  const xl = cpu.nonRoot ? cpu.guestPhysical : null;
+  if (ctx.mode === 0 && xl === null) {
+    cpu.walkRes.perm = 0xff;
+    cpu.walked = true;
+    return lin >>> 0;
+  }
+  const t = cpu.tlb;
+  const o = lin & 0xfff;
+  const i = (lin >>> 12) & t.mask;
+  if (t.tag[i] === lin - o && (t.perm[i] & permNeeded(access)) !== 0) {
+    cpu.walked = false;
+    return t.frame[i] * 4096 + o;
+  }
+  cpu.walked = true;
   const pa = cpu.mmu.walk(lin, access, xl);
   if (pa < 0) {
     const res: WalkResult = cpu.walkRes;
     if (res.fault === FAULT_NESTED) guestPhysicalExit(cpu);
+    // A page fault drops the TLB's entries for the faulting page, so that
+    // it does not recur from stale entries once the tables are fixed.
+    t.flushPage(lin, true);
     cpu.pfLinear = lin;
     throw new CpuFault(Vec.PF, res.errorCode);
   }

@@ -80,7 +80,7 @@ export function setSeg(
   r.base = base;
   r.limit = limit >>> 0;
   r.attrs = attrs;
-  if (s === 1 || s === 2) recomputeMode(cpu);
+  if (s === 1 || s === 2) recomputeMode(cpu, s);
   else refreshSeg(cpu, s);
 }
 
@@ -155,7 +155,7 @@ export function loadCsDesc(cpu: Cpu, sel: number, newCpl: number): void {
   r.limit = dLimit(lo, hi);
   r.attrs = a;
   cpu.cpl = newCpl;
-  recomputeMode(cpu);
+  recomputeMode(cpu, 1);
 }
 
 /**

@@ -235,6 +235,9 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.pages.clear();
   c.codeFrames.clear();
   c.crossFrames.clear();
+  // No TLB context survives a restore; the VMX plugin's restore selects L2's.
+  c.mmu.resetContexts();
+  c.syncTlb();
   reloadPaging(c, false);
   c.pctx.pdpte.set(s.pdpte);
   c.stateChanged();

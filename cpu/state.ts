@@ -6,7 +6,7 @@
  */
 
 import type { Cpu } from "./cpu.ts";
-import { flushFast } from "./memory.ts";
+import { selectView } from "./memory.ts";
 import { MISC_ENABLE_RESET } from "./msr.ts";
 
 /** Recompute the segment cache of segment register `s` (0-7). */
@@ -51,8 +51,15 @@ export function refreshSeg(cpu: Cpu, s: number): void {
   cpu.sflat[s] = flat;
 }
 
-/** Recompute mode, code/stack size and every segment cache. */
-export function recomputeMode(cpu: Cpu): void {
+/**
+ * Recompute mode, code/stack size and the segment caches. The caches of all
+ * eight segment registers depend on CR0.PE, RFLAGS.VM and 64-bit mode
+ * besides their own register: when those did not change since the last
+ * full refresh and the caller names the register it changed (`changed`: 1
+ * = CS, which also refreshes SS for callers that set SS directly around a
+ * CS load; 2 = SS), only that cache is rebuilt; otherwise all are.
+ */
+export function recomputeMode(cpu: Cpu, changed = -1): void {
   const cs = cpu.seg[1].attrs;
   cpu.is64 = false;
   if ((cpu.cr0 & 1) === 0) {
@@ -72,9 +79,16 @@ export function recomputeMode(cpu: Cpu): void {
     else cpu.mode = d ? "protected32" : "protected16";
   }
   cpu.stackBits = cpu.is64 ? 64 : (cpu.seg[2].attrs & 0x4000) !== 0 ? 32 : 16;
-  for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
+  const key = (cpu.cr0 & 1) | ((cpu.fl >>> 16) & 2) | (cpu.is64 ? 4 : 0);
+  if (changed >= 0 && key === cpu.segKey) {
+    if (changed === 1) refreshSeg(cpu, 1);
+    refreshSeg(cpu, 2);
+  } else {
+    for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
+    cpu.segKey = key;
+  }
   cpu.dropCodePage();
-  if (cpu.tlb.owner !== (cpu.cpl === 3 ? 1 : 0)) flushFast(cpu);
+  selectView(cpu);
 }
 
 /** Power-on/RESET state (SDM Vol. 3A 10.1.1, Table 10-1). */
@@ -144,6 +158,8 @@ export function resetState(cpu: Cpu): void {
   cpu.pages.clear();
   cpu.codeFrames.clear();
   cpu.crossFrames.clear();
+  cpu.mmu.resetContexts();
+  cpu.syncTlb();
   recomputeMode(cpu);
   cpu.mmu.setControlRegisters(cpu.cr0, cpu.cr3, cpu.cr4, cpu.efer, "keep");
   cpu.flushTlb();

@@ -1,7 +1,10 @@
 /**
  * The per-vCPU MMU the CPU engine runs on: paging context + {@link Tlb} +
  * walker over one guest memory, with the SDM's TLB-invalidation rules for
- * control-register writes, INVLPG and INVPCID (SDM Vol. 3A 4.10.4).
+ * control-register writes, INVLPG and INVPCID (SDM Vol. 3A 4.10.4). The
+ * TLB is that of the current VPID's context ({@link TlbContexts}): VM
+ * entries and exits select a context ({@link Mmu.selectContext}), INVVPID
+ * and INVEPT drop entries of any context (SDM Vol. 3C 29.4.3).
  *
  * The engine inlines the TLB hit test (see `tlb.ts`) and on a miss calls
  * {@link Mmu.walk} then {@link Mmu.fill}; {@link Mmu.translate} is that
@@ -26,7 +29,6 @@
  */
 
 import {
-  ACCESS_AC,
   ACCESS_EXEC,
   ACCESS_USER,
   ACCESS_WRITE,
@@ -44,20 +46,32 @@ import {
   DEFAULT_MAXPHYADDR,
   EFER_LMA,
   EFER_NXE,
+  FAULT_PAGE,
   type GpaTranslator,
   MODE_NONE,
   PagingContext,
+  PERM_WRITE,
+  permNeeded,
   WalkResult,
 } from "./paging_types.ts";
-import { type InvpcidResult, Tlb, TLB_ENTRIES } from "./tlb.ts";
+import { type InvpcidResult, type Tlb, TLB_ENTRIES, VIEW_SUPERVISOR, VIEW_USER } from "./tlb.ts";
+import { TLB_CONTEXTS, type TlbContext, TlbContexts } from "./tlb_contexts.ts";
 import { loadPdptes, walk, type WalkMemory } from "./walk.ts";
 
 export type { InvpcidResult } from "./tlb.ts";
 
-const CR0_FLUSH = CR0_PG | CR0_WP;
 const CR4_FLUSH = CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_LA57 |
   CR4_PKE | CR4_PKS;
-const EFER_FLUSH = EFER_NXE | EFER_LMA;
+
+/**
+ * The paging-mode bits TLB entries depend on, as one number: CR4's
+ * (CR4_FLUSH) in place, CR0.PG, CR0.WP, EFER.NXE and EFER.LMA in bits 0-3
+ * (free in CR4_FLUSH). A change of any of them drops the whole TLB.
+ */
+function modeKey(cr0: number, cr4: number, efer: number): number {
+  return (cr4 & CR4_FLUSH) | ((cr0 & CR0_PG) !== 0 ? 1 : 0) | ((cr0 & CR0_WP) !== 0 ? 2 : 0) |
+    ((efer & EFER_NXE) !== 0 ? 4 : 0) | ((efer & EFER_LMA) !== 0 ? 8 : 0);
+}
 /** Bits whose change reloads the PDPTEs in PAE mode (SDM 4.4.1). */
 const CR0_PDPTE = CR0_PG | (1 << 29) | (1 << 30);
 const CR4_PDPTE = CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP;
@@ -77,8 +91,10 @@ export interface MmuMemory extends WalkMemory {
 
 /** Options for {@link Mmu}. */
 export interface MmuOptions {
-  /** TLB entries (power of two; default 512). */
+  /** TLB entries (power of two; default {@link TLB_ENTRIES}). */
   readonly tlbEntries?: number;
+  /** TLB contexts (VPID 0 and others; default {@link TLB_CONTEXTS}, at least 2). */
+  readonly tlbContexts?: number;
   /** MAXPHYADDR for reserved-bit checks (default 46). */
   readonly maxPhysAddr?: number;
   /** Whether 1 GiB pages are supported (default true). */
@@ -95,8 +111,11 @@ export type PdpteSource = "load" | "keep" | ArrayLike<number>;
 
 /** Paging for one vCPU. */
 export class Mmu {
-  /** The TLB (the engine inlines its hit test). */
-  readonly tlb: Tlb;
+  /**
+   * The TLB of the current context (the engine inlines its hit test); it
+   * changes with {@link selectContext}.
+   */
+  tlb: Tlb;
   /** The decoded paging state. */
   readonly ctx: PagingContext = new PagingContext();
   /** Outcome of the last walk (fault kind, #PF error code, page size, global). */
@@ -108,14 +127,23 @@ export class Mmu {
   private efer = 0;
   private readonly scratch = new Float64Array(4);
   private readonly unsubscribe: () => void;
+  readonly #contexts: TlbContexts;
+  #cur: TlbContext;
+  /** {@link modeKey} of the loaded CR0/CR4/EFER. */
+  #mode = modeKey(0, 0, 0);
 
   /** Create an MMU over `memory`. */
   constructor(readonly memory: MmuMemory, options: MmuOptions = {}) {
-    this.tlb = new Tlb(options.tlbEntries ?? TLB_ENTRIES);
+    this.#contexts = new TlbContexts(
+      options.tlbEntries ?? TLB_ENTRIES,
+      options.tlbContexts ?? TLB_CONTEXTS,
+    );
+    this.#cur = this.#contexts.root;
+    this.tlb = this.#cur.tlb;
     this.ctx.maxPhysAddr = options.maxPhysAddr ?? DEFAULT_MAXPHYADDR;
     this.ctx.page1G = options.page1G ?? true;
     this.unsubscribe = options.listen !== false && memory.onFrameInvalidate
-      ? memory.onFrameInvalidate((f, w) => this.tlb.revokeFrame(f, w))
+      ? memory.onFrameInvalidate((f, w) => this.revokeFrame(f, w))
       : () => {};
   }
 
@@ -135,14 +163,18 @@ export class Mmu {
    * `result.errorCode`; FAULT_NESTED: the EPT hook produced its VM exit).
    */
   walk(lin: number, access: number, hook: GpaTranslator | null = this.nested): number {
-    if (this.ctx.mode === MODE_NONE && hook === null) return lin >>> 0;
+    if (this.ctx.mode === MODE_NONE && hook === null) {
+      this.result.perm = 0xff;
+      return lin >>> 0;
+    }
     return walk(this.memory, this.ctx, lin, access, this.result, hook) ? this.result.phys : -1;
   }
 
   /**
    * Install the translation of `lin` to `pa` just obtained by
-   * {@link walk} (read entry; with `write`, a write entry too) when `pa` is
-   * RAM. Global and page size come from {@link result}.
+   * {@link walk} when `pa` is RAM, with the rights the walk found
+   * ({@link result}`.perm`; write rights only with `write`, i.e. after a
+   * write walk). Global and page size come from {@link result}.
    */
   fill(lin: number, pa: number, write: boolean): void {
     const mem = this.memory;
@@ -156,30 +188,40 @@ export class Mmu {
     if (data === null) return;
     const paging = this.ctx.mode !== MODE_NONE;
     const r = this.result;
-    this.tlb.fill(lin, frame, data, write, paging && r.global, paging ? r.pageShift : 12);
+    const perm = write ? r.perm : r.perm & ~PERM_WRITE;
+    this.tlb.fill(lin, frame, data, perm, paging && r.global, paging ? r.pageShift : 12);
   }
 
   /**
-   * The engine's translation as one call: the TLB hit test for the access
-   * class (user, supervisor with EFLAGS.AC), else {@link walk} and
-   * {@link fill}. Instruction fetches always walk. Returns the physical
-   * address or -1 (see {@link walk}).
+   * Install the translation of `lin` to `pa` just obtained by an
+   * instruction-fetch {@link walk}: execute rights only (see
+   * {@link Tlb.fill}), for any physical frame.
+   */
+  fillFetch(lin: number, pa: number): void {
+    const paging = this.ctx.mode !== MODE_NONE;
+    const r = this.result;
+    const frame = Math.floor(pa / 4096);
+    this.tlb.fill(lin, frame, null, r.perm, paging && r.global, paging ? r.pageShift : 12);
+  }
+
+  /**
+   * The engine's translation as one call: the TLB shows the view of the
+   * access's class (user or supervisor, as the CPU selects it by CPL); a
+   * slot with the right the access needs answers, else {@link walk} and
+   * {@link fill}. A page fault drops the page's entries (SDM 4.10.4.1).
+   * Returns the physical address or -1 (see {@link walk}).
    */
   translate(lin: number, access: number): number {
     const t = this.tlb;
-    const cls = ((access & ACCESS_USER) !== 0 ? 1 : 0) | ((access & ACCESS_AC) !== 0 ? 2 : 0);
-    if (t.owner !== cls) {
-      t.flushAll();
-      t.owner = cls;
-    }
-    const off = lin & 0xfff;
-    const i = (lin >>> 12) & t.mask;
-    const write = (access & ACCESS_WRITE) !== 0;
-    if ((access & ACCESS_EXEC) === 0 && (write ? t.wTag[i] : t.rTag[i]) === lin - off) {
-      return t.frame[i] * 4096 + off;
-    }
+    const view = (access & ACCESS_USER) !== 0 ? VIEW_USER : VIEW_SUPERVISOR;
+    if (t.view !== view) t.setView(view);
+    const hit = t.probe(lin, permNeeded(access));
+    if (hit >= 0) return hit;
     const pa = this.walk(lin, access);
-    if (pa >= 0 && (access & ACCESS_EXEC) === 0) this.fill(lin, pa, write);
+    if (pa >= 0) {
+      if ((access & ACCESS_EXEC) !== 0) this.fillFetch(lin, pa);
+      else this.fill(lin, pa, (access & ACCESS_WRITE) !== 0);
+    } else if (this.result.fault === FAULT_PAGE) t.flushPage(lin, true);
     return pa;
   }
 
@@ -194,7 +236,10 @@ export class Mmu {
    * everything goes when a paging-mode bit changed (CR0.PG/WP,
    * CR4.PSE/PAE/PGE/PCIDE/SMEP/SMAP/LA57/PKE/PKS, EFER.NXE/LMA); with `cr3Write`
    * (a MOV to CR3), non-global entries go unless `noFlush` (bit 63) keeps
-   * them under CR4.PCIDE for the same PCID. Returns 0, or the
+   * them under CR4.PCIDE for the same PCID. The comparison is with what
+   * the current context's entries were filled under, so a context made
+   * current by {@link selectContext} loses what no longer applies
+   * (another CR3 there drops its non-global entries). Returns 0, or the
    * invalid-PDPTE mask / -1 as {@link loadPdptes}, and then nothing changed.
    */
   load(
@@ -208,9 +253,11 @@ export class Mmu {
     hook: GpaTranslator | null = this.nested,
   ): number {
     const pae = (cr0 & CR0_PG) !== 0 && (cr4 & CR4_PAE) !== 0 && !(efer & EFER_LMA);
+    const c = this.#cur;
     if (
       !pae && !cr3Write && cr0 === this.cr0 && cr4 === this.cr4 && efer === this.efer &&
-      cr3 === this.ctx.cr3
+      cr3 === this.ctx.cr3 && this.#mode === c.mode && cr3 === c.cr3 &&
+      this.ctx.pkru === c.pkru && this.ctx.pkrs === c.pkrs
     ) {
       // The same paging state again (a wholesale reload, e.g. a VM exit to a
       // host with the guest's control registers): nothing to decode or flush.
@@ -220,20 +267,36 @@ export class Mmu {
       const r = loadPdptes(this.memory, cr3, this.scratch, this.ctx.maxPhysAddr, hook);
       if (r !== 0) return r;
     }
-    const flush = ((cr0 ^ this.cr0) & CR0_FLUSH) !== 0 || ((cr4 ^ this.cr4) & CR4_FLUSH) !== 0 ||
-      ((efer ^ this.efer) & EFER_FLUSH) !== 0;
-    const oldPcid = this.ctx.pcid;
     this.cr0 = cr0;
     this.cr4 = cr4;
     this.efer = efer;
+    this.#mode = modeKey(cr0, cr4, efer);
     this.ctx.load(cr0, cr3, cr4, efer);
     if (pae) {
       if (pdptes === "load") this.ctx.pdpte.set(this.scratch);
       else if (pdptes !== "keep") { for (let i = 0; i < 4; i++) this.ctx.pdpte[i] = pdptes[i]; }
     }
-    if (flush) this.tlb.flushAll();
-    else if (cr3Write) this.tlb.cr3Loaded(noFlush, this.ctx.pcide, oldPcid, this.ctx.pcid);
+    this.#settle(cr3Write, noFlush);
     return 0;
+  }
+
+  /**
+   * Make the current context's entries agree with the paging state just
+   * loaded (see {@link load}) and record that state as theirs.
+   */
+  #settle(cr3Write: boolean, noFlush: boolean): void {
+    const c = this.#cur;
+    const ctx = this.ctx;
+    const mode = this.#mode;
+    const t = c.tlb;
+    if (mode !== c.mode || ctx.pkru !== c.pkru || ctx.pkrs !== c.pkrs) t.flushAll();
+    else if (cr3Write) t.cr3Loaded(noFlush, ctx.pcide, c.pcid, ctx.pcid);
+    else if (ctx.cr3 !== c.cr3) t.flushNonGlobal();
+    c.mode = mode;
+    c.cr3 = ctx.cr3;
+    c.pcid = ctx.pcid;
+    c.pkru = ctx.pkru;
+    c.pkrs = ctx.pkrs;
   }
 
   /**
@@ -295,6 +358,7 @@ export class Mmu {
     if (v === this.ctx.pkru) return;
     this.ctx.pkru = v;
     this.tlb.flushAll();
+    this.#cur.pkru = v;
   }
 
   /** Load IA32_PKRS (WRMSR, snapshot restore); like {@link setPkru}, a change drops the TLB. */
@@ -303,11 +367,96 @@ export class Mmu {
     if (v === this.ctx.pkrs) return;
     this.ctx.pkrs = v;
     this.tlb.flushAll();
+    this.#cur.pkrs = v;
   }
 
-  /** Flush everything (global included). */
+  /** Flush everything (global included) of the current context. */
   flushAll(): void {
     this.tlb.flushAll();
+  }
+
+  /** Flush every context (a debugger's breakpoints changed, a snapshot was restored...). */
+  flushAllContexts(): void {
+    for (const c of this.#contexts.all) c.tlb.flushAll();
+  }
+
+  // ------------------------------------------------------------------
+  // Contexts (VPIDs)
+  // ------------------------------------------------------------------
+
+  /** The VPID of the current context (0 in VMX root operation). */
+  get vpid(): number {
+    return this.#cur.vpid;
+  }
+
+  /**
+   * Make `vpid`'s context current, as a VM entry or exit does (SDM Vol. 3C
+   * 29.4.3.1): with `invalidate` (a transition with "enable VPID" = 0) its
+   * entries go; so do they when they combine guest paging with another
+   * guest-physical mapping than `eptp` / `apicAccess` (-1: no EPT, no
+   * virtualized APIC-access page). Then {@link load} the new paging state,
+   * which drops what the rest of the context no longer matches.
+   */
+  selectContext(vpid: number, eptp: number, apicAccess: number, invalidate: boolean): void {
+    const cur = this.#cur;
+    if (cur.vpid === vpid && cur.eptp === eptp && cur.apicAccess === apicAccess) {
+      // The same context (a guest without VPID shares VPID 0 with its host).
+      if (invalidate) cur.reset();
+      return;
+    }
+    const c = this.#contexts.take(vpid);
+    if (invalidate || c.eptp !== eptp || c.apicAccess !== apicAccess) c.reset();
+    c.eptp = eptp;
+    c.apicAccess = apicAccess;
+    this.#cur = c;
+    this.tlb = c.tlb;
+  }
+
+  /**
+   * INVVPID (SDM Vol. 3C 29.4.3.1, INVVPID): type 0 the mappings of
+   * `linear` for `vpid` (global ones included), 1 every mapping of `vpid`,
+   * 2 every mapping of every VPID but 0, 3 every non-global mapping of
+   * `vpid`. The operands were checked (VPID 0 only with type 2).
+   */
+  invvpid(type: number, vpid: number, linear: number): void {
+    if (type === 2) {
+      for (const c of this.#contexts.all) if (c.vpid !== 0) c.reset();
+      return;
+    }
+    const c = this.#contexts.find(vpid);
+    if (c === undefined) return;
+    if (type === 0) c.tlb.flushPage(linear, true);
+    else if (type === 1) c.reset();
+    else c.tlb.flushNonGlobal();
+  }
+
+  /**
+   * INVEPT (either type): drop the combined mappings (guest paging through
+   * EPT) of every VPID. VPID 0's context holds none in VMX root operation:
+   * a guest run without VPIDs leaves it empty at the VM exit.
+   */
+  invept(): void {
+    for (const c of this.#contexts.all) if (c.vpid !== 0) c.reset();
+  }
+
+  /**
+   * Drop every context's entries and make VPID 0's current (reset,
+   * snapshot restore); {@link load} the paging state after.
+   */
+  resetContexts(): void {
+    for (const c of this.#contexts.all) c.reset();
+    this.#cur = this.#contexts.root;
+    this.tlb = this.#cur.tlb;
+  }
+
+  /** Drop the write rights to `frame` (-1: all) in every context. */
+  dropWrites(frame: number): void {
+    for (const c of this.#contexts.all) c.tlb.dropWrites(frame);
+  }
+
+  /** The memory's frame-invalidation listener, for every context (see {@link Tlb.revokeFrame}). */
+  revokeFrame(frame: number, writeOnly: boolean): void {
+    for (const c of this.#contexts.all) c.tlb.revokeFrame(frame, writeOnly);
   }
 
   /** INVLPG: drop the page's translation, global or not. */

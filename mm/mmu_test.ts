@@ -15,6 +15,7 @@ import {
   CR4_SMAP,
   EFER_LMA,
   FAULT_PAGE,
+  PERM_READ,
 } from "./paging_types.ts";
 import { linearPage, Tlb } from "./tlb.ts";
 
@@ -54,7 +55,7 @@ Deno.test("linearPage and TLB indexing handle canonical negative addresses", () 
   assert.equal(linearPage(-(2 ** 47)), -(2 ** 35));
   assert.equal(linearPage(-(2 ** 47) + 0x1fff), -(2 ** 35) + 1);
   const t = new Tlb(64);
-  t.fill(-1, 5, new Uint8Array(4096), false, false, 12);
+  t.fill(-1, 5, new Uint8Array(4096), PERM_READ, false, 12);
   assert.equal(t.lookup(-1), 63);
   assert.equal(t.lookup(63), -1);
   assert.equal(t.rTag[63], -4096);
@@ -264,13 +265,20 @@ Deno.test("TLB permission checks: user/supervisor and read-only pages go to the 
   assert.equal(fastWrite(mmu, 0x1000, 1), false);
   assert.equal(mmu.translate(0x1000, ACCESS_USER | ACCESS_WRITE), -1);
   assert.equal(mmu.result.errorCode, 7);
-  // Entries belong to one access class: switching to supervisor drops the user entries.
+  assert.equal(mmu.tlb.lookup(1), -1, "a page fault drops the page's entries (SDM 4.10.4.1)");
+  assert.equal(mmu.translate(0x1000, ACCESS_USER), 0x9000);
+  // Each access class has its view of the entries: the supervisor view
+  // shows the user page too (a supervisor may read it without SMAP), the
+  // user view never shows the supervisor page.
   assert.equal(mmu.translate(0x2000, ACCESS_WRITE), 0xa000);
-  assert.equal(fastRead(mmu, 0x1000), -1);
+  assert.notEqual(fastRead(mmu, 0x1000), -1);
+  assert.equal(fastWrite(mmu, 0x1000, 1), false, "no write right from a read walk");
   assert.notEqual(fastRead(mmu, 0x2000), -1);
+  assert.equal(mmu.translate(0x1000, ACCESS_USER), 0x9000, "user view");
+  assert.equal(fastRead(mmu, 0x2000), -1, "no user view of the supervisor page");
   assert.equal(mmu.translate(0x2000, ACCESS_USER), -1);
   assert.equal(mmu.result.errorCode, 5);
-  assert.equal(fastRead(mmu, 0x2000), -1, "the supervisor entry is gone for user accesses");
+  assert.equal(mmu.tlb.lookup(2), -1, "the page fault dropped the page's entries");
   assert.equal(mmu.translate(0x2000, ACCESS_USER | ACCESS_EXEC), -1);
   assert.equal(mmu.result.errorCode, 5);
   mmu.dispose();

@@ -11,7 +11,8 @@
  *   reusable {@link WalkResult}; {@link loadPdptes} for PAE.
  * - {@link Tlb} and {@link Mmu}: a per-vCPU TLB whose hit test the CPU
  *   inlines (see tlb.ts), and the SDM's flush rules for MOV CR0/CR3/CR4,
- *   INVLPG and INVPCID.
+ *   INVLPG and INVPCID; {@link TlbContexts}: one TLB per VPID, switched by
+ *   VM entries and exits, with INVVPID and INVEPT.
  * - {@link eptWalk}, {@link EptTranslator}: EPT for the VMX plugin, with
  *   violation qualifications, misconfigurations, A/D flags, INVEPT, and
  *   {@link EptTranslator.gpaTranslator} for the two-dimensional walk.
@@ -34,6 +35,7 @@ export {
 export * from "./paging_types.ts";
 export * from "./walk.ts";
 export * from "./tlb.ts";
+export * from "./tlb_contexts.ts";
 export * from "./mmu.ts";
 export * from "./ept.ts";
 export * from "./ept_cache.ts";

@@ -24,6 +24,12 @@ import {
   EFER_LMA,
   EFER_NXE,
   PagingContext,
+  PERM_SR,
+  PERM_SW,
+  PERM_UR,
+  PERM_UW,
+  PERM_WRITE,
+  permNeeded,
   WalkResult,
 } from "./paging_types.ts";
 import { linearPage } from "./tlb.ts";
@@ -176,14 +182,20 @@ export function run(ops: Op[]): number {
         assert.equal(pa >= 0, okRef, msg);
         if (okRef) {
           assert.equal(pa, ref.phys, msg);
-          // The fast path (what the CPU inlines) must agree with memory:
-          // data accesses leave a read entry (and a write entry for writes).
-          if ((access & ACCESS_EXEC) === 0) {
-            const t = mmu.tlb;
-            const x = (lin >>> 12) & t.mask;
-            const base = lin - (lin & 0xfff);
-            assert.equal(t.rTag[x], base, msg);
-            if (o.kind === 1) assert.equal(t.wTag[x], base, msg);
+          // The slot grants the access; the fast path (what the CPU inlines)
+          // shows it in the view of the access's class exactly when the slot
+          // grants that class's plain read (write) right, and agrees with memory.
+          const t = mmu.tlb;
+          const x = (lin >>> 12) & t.mask;
+          const base = lin - (lin & 0xfff);
+          assert.equal(t.tag[x], base, msg);
+          assert.notEqual(t.perm[x] & permNeeded(access), 0, msg);
+          const r = o.user ? PERM_UR : PERM_SR;
+          const w = o.user ? PERM_UW : PERM_SW;
+          assert.equal(t.rTag[x] === base, (t.perm[x] & r) !== 0, msg);
+          assert.equal(t.wTag[x] === base, (t.perm[x] & w) !== 0, msg);
+          if (o.kind === 1) assert.notEqual(t.perm[x] & PERM_WRITE, 0, msg);
+          if (t.rTag[x] === base) {
             assert.equal(t.rMem[x][lin & 0xfff], mem.read8(ref.phys), msg);
           }
         } else {

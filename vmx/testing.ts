@@ -256,6 +256,20 @@ export class FakeVcpu implements Vcpu {
   stateChanged(): void {}
   /** No-op. */
   flushTlb(): void {}
+  /** TLB operations VMX asked for, in order (`vmTransition`, `invvpid`, `invept`), for tests. */
+  readonly tlbOps: string[] = [];
+  /** Record the transition (the fake has no TLB). */
+  vmTransition(vpid: number, eptp: number, apicAccess: number, invalidate: boolean): void {
+    this.tlbOps.push(`transition vpid=${vpid} eptp=${eptp} apic=${apicAccess} inv=${invalidate}`);
+  }
+  /** Record the INVVPID. */
+  invvpid(type: number, vpid: number, linear: number): void {
+    this.tlbOps.push(`invvpid type=${type} vpid=${vpid} linear=${linear}`);
+  }
+  /** Record the INVEPT. */
+  invept(): void {
+    this.tlbOps.push("invept");
+  }
   /** Record. */
   injectEvent(event: PendingEvent): void {
     this.injected.push(event);

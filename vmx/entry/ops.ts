@@ -9,6 +9,7 @@
 import type { ExitDisposition, VmxInstructionExit } from "../../core/vmexit.ts";
 import type { NestedOps, VmxContext } from "../context.ts";
 import { invept, invvpid } from "../ept/invalidate.ts";
+import { enterL2Context } from "./tlb_context.ts";
 import { onL2Exit } from "../nonroot/exit_decision.ts";
 import { Nested } from "../nonroot/session.ts";
 import { VMX_STATS, VmxStats } from "../stats.ts";
@@ -158,6 +159,8 @@ function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
   vmx.vcpu.nonRoot = true;
   vmx.vcpu.guestPhysical = n.ept;
   restoreApicv(n, d.apicv);
+  // L2's translations were not saved: its context starts empty.
+  enterL2Context(n, true);
   const left = num(d.timerLeft, -1);
   if (left >= 0) rearmPreemptionTimer(n, left);
 }

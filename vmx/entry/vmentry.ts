@@ -30,6 +30,7 @@ import { loadGuestState } from "./load_guest.ts";
 import { loadMsrList } from "./msr_list.ts";
 import { O, r32, rhi } from "./offsets.ts";
 import { loadPdpteRegisters } from "./vcpu_access.ts";
+import { enterL2Context } from "./tlb_context.ts";
 
 const PDPTE_FIELDS = [O.GUEST_PDPTE0, O.GUEST_PDPTE1, O.GUEST_PDPTE2, O.GUEST_PDPTE3];
 import { startEpt } from "../ept/nested_ept.ts";
@@ -145,7 +146,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
     ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? WindowRequest.NMI : 0) |
     ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? WindowRequest.MONITOR_TRAP : 0) |
     ((pin & PIN.EXTERNAL_INTERRUPT_EXITING) !== 0 ? WindowRequest.EXTERNAL_INTERRUPT : 0);
-  v.stateChanged();
+  enterL2Context(n);
   // PAE paging outside IA-32e mode: the PDPTEs come from the VMCS fields with
   // EPT, from guest memory at CR3 otherwise (checked above; SDM 27.3.2.4).
   if ((v.cr0 & 0x80000000) !== 0 && (v.cr4 & 0x20) !== 0 && (v.efer & 0x400) === 0) {

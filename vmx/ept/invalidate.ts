@@ -1,7 +1,9 @@
 /**
- * INVEPT and INVVPID in VMX root operation (SDM Vol. 3C 31.3). nestvm's
- * TLB is not tagged by VPID or EPTP, so every successful invalidation also
- * flushes the vCPU's TLB; INVEPT additionally drops cached EPT walks.
+ * INVEPT and INVVPID in VMX root operation (SDM Vol. 3C 31.3). The vCPU's
+ * TLB keeps a context per VPID (`mm/tlb_contexts.ts`): INVVPID drops what
+ * its type names there; INVEPT drops cached EPT walks and every context's
+ * combined mappings (those of every VPID but 0: VMX root operation's
+ * translations never go through EPT).
  *
  * @module
  */
@@ -57,7 +59,7 @@ export function invept(n: Nested, exit: VmxInstructionExit): ExitDisposition {
   const t = translatorOf(n);
   if (type === 1) t.invept(1, eptpHi * 0x100000000 + eptpLo);
   else t.invept(2, 0);
-  v.flushTlb();
+  v.invept();
   vmSucceed(v);
   return "handled";
 }
@@ -88,7 +90,7 @@ export function invvpid(n: Nested, exit: VmxInstructionExit): ExitDisposition {
     vmFail(v, n.state, VmxError.INVALID_INVEPT_INVVPID_OPERAND);
     return "handled";
   }
-  v.flushTlb();
+  v.invvpid(type, vpid, (addr.hi | 0) * 0x100000000 + (addr.lo >>> 0));
   vmSucceed(v);
   return "handled";
 }

@@ -8,6 +8,7 @@
 import { EXIT, PIN } from "../controls.ts";
 import { loadMsrList, storeMsrList } from "../entry/msr_list.ts";
 import { loadPdpteRegisters } from "../entry/vcpu_access.ts";
+import { enterL1Context } from "../entry/tlb_context.ts";
 import { O, r32, w32, w64 } from "../entry/offsets.ts";
 import type { Nested } from "../nonroot/session.ts";
 import { OFF_ABORT } from "../vmcs12/layout.ts";
@@ -139,7 +140,7 @@ function preemptionRemaining(n: Nested): number {
  * 28.5 load host state, 28.6 host MSR-load list, then leave non-root
  * operation for good (VMX abort on failure).
  */
-function finishToHost(n: Nested, nmiBlocked: boolean): void {
+function finishToHost(n: Nested, nmiBlocked: boolean, entryFailed = false): void {
   const v = n.vcpu;
   const d = n.d;
   const abort = loadHostState(v, d, n.mem, n.debugctlLoaded, n.features.physBits);
@@ -158,7 +159,9 @@ function finishToHost(n: Nested, nmiBlocked: boolean): void {
       return;
     }
   }
-  v.stateChanged();
+  // Back to VPID 0's translations (invalidated unless L2 ran with a VPID;
+  // conservatively after a failed entry too).
+  enterL1Context(n, entryFailed);
   // A PAE host outside IA-32e mode gets its PDPTEs from CR3 (checked in loadHostState).
   if ((v.cr0 & 0x80000000) !== 0 && (v.cr4 & 0x20) !== 0 && (v.efer & 0x400) === 0) {
     const base = (v.cr3 % 0x100000000) & 0xffffffe0;
@@ -184,7 +187,7 @@ export function entryFailure(n: Nested, reason: number, qual: number): void {
   w32(d, O.VM_EXIT_INTR_INFO, 0);
   n.stats.failedEntries++;
   leaveNonRoot(n);
-  finishToHost(n, false);
+  finishToHost(n, false, true);
 }
 
 /**
