@@ -25,10 +25,17 @@
  */
 
 import { KVM_EINVAL } from "./abi.ts";
-import type { LocalApicBus } from "../../devices/interrupts.ts";
 
-/** Where the IPIs go: the LAPIC's delivery to one physical APIC ID ({@link LocalApicBus.deliverToId}). */
-export type IpiTarget = Pick<LocalApicBus, "deliverToId">;
+/** Where the IPIs go: the LAPIC's delivery to one physical APIC ID. */
+export interface IpiTarget {
+  /** Deliver to the APIC whose physical ID is `apicId`; true when it took the message. */
+  deliverToId(
+    apicId: number,
+    deliveryMode: number,
+    vector: number,
+    levelTriggered: boolean,
+  ): boolean;
+}
 
 /** The arguments of one KVM_HC_SEND_IPI, as unsigned 32-bit register halves. */
 export interface SendIpiArgs {
