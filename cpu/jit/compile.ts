@@ -696,7 +696,6 @@ function crossCheck(g: Gen, target: number, pageIp: number, label: number | unde
   if (label === undefined) return "";
   const tp = pageOf(target - pageIp);
   if (tp === 0 || tp === pageOf(g.ip - pageIp)) return "";
-  g.crossing = true;
   return `if (cpu.codeGen !== XG[0] && !XV(cpu)) ${g.exitAfter(`${target}`)}`;
 }
 

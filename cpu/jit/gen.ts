@@ -141,8 +141,6 @@ export class Gen {
   selfSpan = 0;
   /** Offsets of the return sites a RET ending the current block may be predicted to go to. */
   retSites: readonly number[] = [];
-  /** Whether the region branches into another page (it then checks that page, `XG`/`XV`). */
-  crossing = false;
   /** Placeholder for the register write-back (filled when the region is done). */
   static readonly SYNC = "\u0000SYNC\u0000";
   /** Placeholder for the register reload after a helper. */
