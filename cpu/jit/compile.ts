@@ -1,7 +1,9 @@
 /**
  * Block compiler: region discovery and assembly. From a start instruction,
  * the basic blocks reachable by direct branches inside the same 4 KiB code
- * page are collected (up to a size cap) and compiled into one JavaScript
+ * page (in 64-bit code also one other page a direct branch leads to, see
+ * `OtherPage`; a RET goes on to the return site of a CALL in the region
+ * when it pops that address) are collected (up to a size cap) and compiled into one JavaScript
  * function with `new Function`: guest registers in locals for the whole
  * region, the basic blocks as labelled blocks in a loop (forward branches
  * between them are jumps, the loop through the region's head is a loop in
@@ -19,7 +21,14 @@
  * Instructions come from the decoded-instruction cache page (`icache.ts`);
  * missing ones are decoded from the page's RAM frame (never across the page
  * end), so the region is keyed and invalidated with that page: a write to
- * the frame drops the page and with it every region rooted in it.
+ * the frame drops the page and with it every region rooted in it. A
+ * region that branches into its other page checks that page first whenever
+ * `cpu.codeGen` moved (a TLB flush, mode change or code write since the
+ * last check): the page must still map the same frame for a fetch and
+ * still have the same decoded page, else the region leaves after the
+ * branch and is compiled again later. Like a TLB entry, that mapping is
+ * kept until an invalidation (a PTE rewritten without INVLPG may go
+ * unseen until then).
  *
  * @module
  */
