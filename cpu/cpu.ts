@@ -371,6 +371,12 @@ export class Cpu implements CpuEngine {
   codeIp = 0;
   /** Decoded instructions of the current code page, by page offset. */
   codePage: (Insn | undefined)[] = NO_PAGE;
+  /**
+   * Counts {@link dropCodePage} calls (TLB flushes, mode changes, code
+   * writes): a compiled region that spans pages re-checks the mapping of
+   * its other page when this changed since its last check.
+   */
+  codeGen = 0;
   /** Cached pages: key = frame * 4 + mode index. */
   readonly pages: Map<number, (Insn | undefined)[]> = new Map();
   /** Frames holding the tail of a page-crossing cached instruction → page keys to drop with them. */
@@ -1020,6 +1026,7 @@ export class Cpu implements CpuEngine {
   dropCodePage(): void {
     this.codePage = NO_PAGE;
     this.codeIp = 0;
+    this.codeGen++;
   }
 
   /** mm tells us a frame holding cached code was written. */

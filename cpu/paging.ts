@@ -73,6 +73,25 @@ export function translateAccess(cpu: Cpu, lin: number, access: number): number {
 }
 
 /**
+ * The physical address an instruction fetch from `lin` would use now, or
+ * -1 when it would fault or the vCPU is in VMX non-root operation;
+ * unlike {@link translate} a failure has no effect (no #PF, no VM exit),
+ * so the caller lets the interpreter fetch. A success walks the tables as
+ * a fetch does (accessed flags).
+ */
+export function probeFetch(cpu: Cpu, lin: number): number {
+  // Under EPT a failed walk produces its VM exit: not probed.
+  if (cpu.nonRoot) return -1;
+  const xl = null;
+  if (cpu.pctx.mode === 0) return lin >>> 0;
+  let access = ACC_FLAGS[2];
+  if (cpu.cpl === 3) access |= ACCESS_USER;
+  else if ((cpu.fl & 0x40000) !== 0) access |= ACCESS_AC;
+  const pa = cpu.mmu.walk(lin, access, xl);
+  return pa < 0 ? -1 : pa;
+}
+
+/**
  * Rebuild the paging context after CR0/CR3/CR4/EFER changes; loads the PAE
  * PDPTEs when asked. Returns false if a PDPTE has reserved bits set (the
  * caller raises #GP(0); nothing changed). The TLB follows the MMU's rules

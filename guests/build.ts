@@ -113,6 +113,11 @@ export const IMAGES: readonly ImageSpec[] = [
   },
   { out: "bench32.elf", arch: 32, sources: BENCH },
   {
+    out: "xpage64.elf",
+    arch: 64,
+    sources: ["guests/src/bench/xpage.c", "guests/src/bench/xpage.S"],
+  },
+  {
     out: "roundtrip64.elf",
     arch: 64,
     sources: ["guests/src/bench/roundtrip.c", "guests/src/bench/roundtrip.S"],

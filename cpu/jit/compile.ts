@@ -1,7 +1,9 @@
 /**
  * Block compiler: region discovery and assembly. From a start instruction,
  * the basic blocks reachable by direct branches inside the same 4 KiB code
- * page are collected (up to a size cap) and compiled into one JavaScript
+ * page (in 64-bit code also one other page a direct branch leads to, see
+ * `OtherPage`; a RET goes on to the return site of a CALL in the region
+ * when it pops that address) are collected (up to a size cap) and compiled into one JavaScript
  * function with `new Function`: guest registers in locals for the whole
  * region, the basic blocks as labelled blocks in a loop (forward branches
  * between them are jumps, the loop through the region's head is a loop in
@@ -19,7 +21,14 @@
  * Instructions come from the decoded-instruction cache page (`icache.ts`);
  * missing ones are decoded from the page's RAM frame (never across the page
  * end), so the region is keyed and invalidated with that page: a write to
- * the frame drops the page and with it every region rooted in it.
+ * the frame drops the page and with it every region rooted in it. A
+ * region that branches into its other page checks that page first whenever
+ * `cpu.codeGen` moved (a TLB flush, mode change or code write since the
+ * last check): the page must still map the same frame for a fetch and
+ * still have the same decoded page, else the region leaves after the
+ * branch and is compiled again later. Like a TLB entry, that mapping is
+ * kept until an invalidation (a PTE rewritten without INVLPG may go
+ * unseen until then).
  *
  * @module
  */
@@ -34,6 +43,7 @@ import { condExpr, goTo, targetCheck, targetStaticallyOk } from "./emit_flow.ts"
 import { emitPush, tlbRead } from "./emit_mem.ts";
 import { type JitBlock, NO_BLOCK } from "./block.ts";
 import { fillForCompiled } from "../memory.ts";
+import { probeFetch } from "../paging.ts";
 
 /** Most basic blocks in one region. */
 const MAX_BLOCKS = 16;
@@ -52,15 +62,38 @@ const COVERED_HEAT = 2048;
 const K = { imul64Over, MUL_LO };
 
 interface BasicBlock {
-  /** Page offset of the first instruction. */
+  /**
+   * Offset of the first instruction from the start of the region's own
+   * page (the head's page); outside 0..4095 in another page.
+   */
   readonly off: number;
   readonly insns: Insn[];
   readonly plans: Plan[];
-  /** Page offset where execution continues after the block (fall-through), or -1. */
-  fall: number;
-  /** Page offsets of the successors inside the page (branch target, fall-through). */
+  /** Offset where execution continues after the block (fall-through), or null. */
+  fall: number | null;
+  /** Whether `fall` is an exit to the interpreter (an instruction the region does not cover). */
+  exit: boolean;
+  /** Offsets of the successors in the region's pages (branch target, fall-through, predicted returns). */
   readonly succ: number[];
 }
+
+/**
+ * Another code page a region follows a direct CALL/JMP/Jcc into (64-bit
+ * code only). The region is keyed by its head's page; this one is checked
+ * when the region branches into it and `cpu.codeGen` (TLB flushes, mode
+ * changes, code writes) changed since the last check: its linear page
+ * still maps `frame` for a fetch and its decoded page is still `page`.
+ */
+interface OtherPage {
+  /** Linear address of the page. */
+  readonly lin: number;
+  readonly frame: number;
+  readonly page: (Insn | undefined)[];
+  readonly bytes: Uint8Array | null;
+}
+
+/** Most other pages one region may span. */
+const MAX_OTHER_PAGES = 1;
 
 /** Statistics of the compiler (tests, `--stats`). */
 export interface JitStats {
@@ -89,22 +122,37 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   const firstOff = cpu.rip - pageIp;
   if (bits === 16 || page[firstOff] !== first) return NO_BLOCK;
   const bytes = frameBytes(cpu, page);
-  const fetch = (off: number): Insn | null => {
-    let i = page[off];
+  const others = new Map<number, OtherPage | null>();
+  const fetch = (rel: number): Insn | null => {
+    const pn = Math.floor(rel / 4096);
+    const off = rel - pn * 4096;
+    let pg = page;
+    let by = bytes;
+    if (pn !== 0) {
+      let o = others.get(pn);
+      if (o === undefined) {
+        o = otherPage(cpu, cpu.sbase[1] + pageIp + pn * 4096, others.size);
+        others.set(pn, o);
+      }
+      if (o === null) return null;
+      pg = o.page;
+      by = o.bytes;
+    }
+    let i = pg[off];
     if (i === undefined) {
-      if (bytes === null) return null;
+      if (by === null) return null;
       i = new Insn();
-      decodeBytes(bytes, off, bits, i);
+      decodeBytes(by, off, bits, i);
       prepare(i, bits, cpu.alu.vendor);
       if (off + i.len > 4096) return null;
-      page[off] = i;
+      pg[off] = i;
     }
     const hook = cpu.debugHook;
     if (hook !== null) {
       // As the decoded cache does: the debugger may put a breakpoint trap
       // here, whose handler no plan covers, so the region ends before it.
-      i = hook.fetched(cpu, cpu.sbase[1] + pageIp + off, i, page, off);
-      page[off] = i;
+      i = hook.fetched(cpu, cpu.sbase[1] + pageIp + rel, i, pg, off);
+      pg[off] = i;
     }
     return i.frame2 >= 0 || off + i.len >= 4096 ? null : i;
   };
@@ -162,14 +210,39 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     if (self) g.emit(`}`);
   }
   const src = assemble(g, bits, pageIp + startOff);
+  // The other pages the kept blocks are in, checked as one (see crossCheck).
+  const spanned: OtherPage[] = [];
+  for (const b of order) {
+    const o = others.get(pageOf(b.off));
+    if (o && b.insns.length > 0 && !spanned.includes(o)) spanned.push(o);
+  }
+  const XG = [cpu.codeGen];
+  const head = page[startOff]!;
+  const XV = (c: Cpu): boolean => {
+    for (const o of spanned) {
+      const pa = c.codeBits === 64 && c.debugHook === null ? probeFetch(c, o.lin) : -1;
+      if (pa < 0 || Math.floor(pa / 4096) !== o.frame || c.pages.get(o.frame * 4 + 2) !== o.page) {
+        // Stale: the region is compiled again when its head is hot again.
+        if (head.jit !== null && head.jit.fn === fn) {
+          head.jit = null;
+          head.heat = 0;
+        }
+        return false;
+      }
+    }
+    XG[0] = c.codeGen;
+    return true;
+  };
   let fn: (cpu: Cpu, limit: number) => void;
   try {
-    fn = new Function("H", "I", "K", "F", "T", src)(
+    fn = new Function("H", "I", "K", "F", "T", "XG", "XV", src)(
       g.helpers,
       g.helperInsns,
       K,
       flagsToAlu,
       fillForCompiled,
+      XG,
+      XV,
     );
   } catch (e) {
     // A compiler bug must not stop the guest: the interpreter runs this code.
@@ -221,12 +294,13 @@ function discover(
   const blocks: BasicBlock[] = [];
   const labels = new Map<number, number>();
   const queue = [startOff];
+  const rets = new Set<number>();
   let total = 0;
   while (queue.length > 0 && blocks.length < MAX_BLOCKS && total < MAX_INSNS) {
     const off = queue.shift()!;
     if (labels.has(off)) continue;
     labels.set(off, blocks.length);
-    const b: BasicBlock = { off, insns: [], plans: [], fall: -1, succ: [] };
+    const b: BasicBlock = { off, insns: [], plans: [], fall: null, exit: false, succ: [] };
     blocks.push(b);
     let o = off;
     for (;;) {
@@ -238,7 +312,8 @@ function discover(
       const i = fetch(o);
       const p = i === null ? null : planInsn(i, bits);
       if (i === null || p === null) {
-        b.fall = -2 - o; // exit to the interpreter at o
+        b.fall = o; // exit to the interpreter at o
+        b.exit = true;
         break;
       }
       b.insns.push(i);
@@ -251,9 +326,15 @@ function discover(
       }
       if (p.term === Term.JCC || p.term === Term.JMP || p.term === Term.CALL) {
         const t = branchTarget(bits, pageIp + next, i.rel) - pageIp;
-        if (t >= 0 && t < 4096) {
+        // 64-bit code may follow a branch into another page (see OtherPage).
+        if ((t >= 0 && t < 4096) || (bits === 64 && Number.isSafeInteger(t))) {
           queue.push(t);
           b.succ.push(t);
+          // The return site, where a RET in the region may be predicted to go.
+          if (p.term === Term.CALL && bits === 64) {
+            queue.push(next);
+            rets.add(next);
+          }
         }
       }
       if (p.term === Term.JCC) {
@@ -265,6 +346,13 @@ function discover(
     }
   }
   total -= splitAtLabels(blocks, labels);
+  // A RET may go back to the return site of a CALL in the region (checked
+  // at run time against the address it pops).
+  for (const b of blocks) {
+    const n = b.plans.length;
+    if (n === 0 || b.plans[n - 1].term !== Term.RET) continue;
+    for (const r of rets) if (labels.has(r)) b.succ.push(r);
+  }
   return { blocks, labels, total };
 }
 
@@ -284,6 +372,7 @@ function splitAtLabels(blocks: BasicBlock[], labels: Map<number, number>): numbe
         b.insns.length = j;
         b.plans.length = j;
         b.fall = o;
+        b.exit = false;
         b.succ.length = 0;
         b.succ.push(o);
         break;
@@ -343,6 +432,26 @@ function loopHeads(d: Discovery, startOff: number): number[] {
   return [...out].sort((a, b) => b - a);
 }
 
+/**
+ * The decoded page of the code at linear page `lin` (64-bit code), for a
+ * region that follows a branch into it; null when the region may not: too
+ * many pages already, a debugger attached, not a canonical address, no
+ * fetch mapping (probed without a fault), or no instruction of it decoded
+ * yet (its frame is then not watched for code writes).
+ */
+function otherPage(cpu: Cpu, lin: number, count: number): OtherPage | null {
+  if (count >= MAX_OTHER_PAGES || cpu.codeBits !== 64 || cpu.debugHook !== null) return null;
+  if (lin >= 0x800000000000 || lin < -0x800000000000) return null;
+  const pa = probeFetch(cpu, lin);
+  if (pa < 0) return null;
+  const frame = Math.floor(pa / 4096);
+  const page = cpu.pages.get(frame * 4 + 2);
+  if (page === undefined || page === cpu.codePage) return null;
+  const mem = cpu.memory;
+  const bytes = mem.ramFrame === undefined ? null : mem.ramFrame(frame, false);
+  return { lin, frame, page, bytes };
+}
+
 /** The RAM frame bytes of a cached code page, or null (ROM, MMIO, unknown). */
 function frameBytes(cpu: Cpu, page: (Insn | undefined)[]): Uint8Array | null {
   const mem = cpu.memory;
@@ -375,6 +484,7 @@ function emitBlock(
   const n = b.insns.length;
   g.n = n;
   g.uses = blockUses(b, g.bits, pageIp);
+  g.retSites = b.succ;
   // Known only at run time (fk): a block may be reached from several places.
   g.fl = FL_UNKNOWN;
   g.j = 0;
@@ -400,8 +510,8 @@ function emitBlock(
     else g.helper(i);
   }
   // Fall-through (size cap or an instruction the compiler leaves to the interpreter).
-  const f = b.fall >= 0 ? b.fall : -2 - b.fall;
-  g.emit(goTo(g, pageIp + f, b.fall >= 0 ? labels.get(f) : undefined));
+  const f = b.fall!;
+  g.emit(goTo(g, pageIp + f, b.exit ? undefined : labels.get(f)));
 }
 
 /**
@@ -445,7 +555,7 @@ function flagLiveness(
   const liveOut = new Array<boolean>(order.length).fill(true);
   for (let k = order.length - 1; k >= 0; k--) {
     const b = order[k];
-    let out = b.insns.length === 0 || b.fall < -1;
+    let out = b.insns.length === 0 || b.exit;
     const last = b.plans.length === 0 ? Term.NONE : b.plans[b.plans.length - 1].term;
     // RET and an indirect exit leave the region; JMP/CALL/Jcc targets and
     // the fall-through are the successors.
@@ -457,6 +567,8 @@ function flagLiveness(
       const t = labels.get(off);
       if (t === undefined || t <= k) out = true;
       else if (liveIn[t]) out = true;
+      // A branch into another page may leave the region (its check).
+      if (pageOf(off) !== pageOf(b.off)) out = true;
     }
     liveOut[k] = out;
     let live = out;
@@ -517,7 +629,7 @@ function emitTerm(
   term: Term,
   pageIp: number,
   labels: Map<number, number>,
-  fall: number,
+  fall: number | null,
 ): void {
   const bits = g.bits;
   if (term === Term.RET) {
@@ -543,16 +655,28 @@ function emitTerm(
       g.emit(`const t = v >>> 0; if (t > sm[1]) ${g.bail()}`);
       g.emit(`${sp} = (${sp} + ${extra}) | 0;`);
     }
+    // Predicted returns: the popped address is the return site of a CALL
+    // in the region (the block's successors are those sites).
+    for (const r of g.retSites) {
+      const rl = labels.get(r);
+      if (rl === undefined) continue;
+      const ra = pageIp + r;
+      g.emit(`if (t === ${ra}) { ${crossCheck(g, ra, pageIp, rl)} ${goTo(g, ra, rl)} }`);
+    }
     g.emit(`${g.exitAfter("t")} }`);
     return;
   }
   const t = branchTarget(bits, g.next, i.rel);
   const toff = t - pageIp;
-  const tl = toff >= 0 && toff < 4096 ? labels.get(toff) : undefined;
+  const tl = labels.get(toff);
   if (term === Term.JCC) {
     const c = condExpr(g, i.cc);
-    g.emit(`if (${c}) { ${targetCheck(g, t, pageIp)} ${goTo(g, t, tl)} }`);
-    g.emit(goTo(g, g.next, labels.get(fall)));
+    g.emit(
+      `if (${c}) { ${targetCheck(g, t, pageIp)} ${crossCheck(g, t, pageIp, tl)} ${
+        goTo(g, t, tl)
+      } }`,
+    );
+    g.emit(goTo(g, g.next, fall === null ? undefined : labels.get(fall)));
     return;
   }
   g.emit(targetCheck(g, t, pageIp));
@@ -560,7 +684,28 @@ function emitTerm(
     const r = g.next;
     emitPush(g, i.osz, `${r | 0}`, `${Math.floor(r / 4294967296) | 0}`);
   }
+  g.emit(crossCheck(g, t, pageIp, tl));
   g.emit(goTo(g, t, tl));
+}
+
+/** Which page of the region an offset from its head's page start is in (0: the head's). */
+function pageOf(off: number): number {
+  return Math.floor(off / 4096);
+}
+
+/**
+ * Before a branch from the current instruction to `target` in the
+ * region's other page (`label` defined): leave the region after the
+ * branch, at the target, unless that page's mapping and decoded
+ * instructions are known to be unchanged (`XG[0]` is the `cpu.codeGen` of
+ * the last check, `XV` checks again). Branches back into the head's page
+ * need no check: a region runs only while that page is current.
+ */
+function crossCheck(g: Gen, target: number, pageIp: number, label: number | undefined): string {
+  if (label === undefined) return "";
+  const tp = pageOf(target - pageIp);
+  if (tp === 0 || tp === pageOf(g.ip - pageIp)) return "";
+  return `if (cpu.codeGen !== XG[0] && !XV(cpu)) ${g.exitAfter(`${target}`)}`;
 }
 
 function assemble(g: Gen, bits: number, entryIp: number): string {

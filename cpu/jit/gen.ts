@@ -139,6 +139,8 @@ export class Gen {
    * checked before each repetition; 0 otherwise.
    */
   selfSpan = 0;
+  /** Offsets of the return sites a RET ending the current block may be predicted to go to. */
+  retSites: readonly number[] = [];
   /** Placeholder for the register write-back (filled when the region is done). */
   static readonly SYNC = "\u0000SYNC\u0000";
   /** Placeholder for the register reload after a helper. */

@@ -1,0 +1,77 @@
+/**
+ * Regions that follow a CALL into another code page (and the RET back):
+ * the loop runs compiled, and a write to the callee's code, or a remap of
+ * its page by INVLPG or a CR3 reload, is seen as by the interpreter.
+ */
+import assert from "node:assert/strict";
+import { enter64, installIdt, LAYOUT, load, makeCpu, type TestCpu } from "../testing.ts";
+import { JitEngine } from "./mod.ts";
+
+/** A page table for the first 2 MiB (4 KiB pages, identity), so one page can be remapped. */
+const PT = 0x13000;
+
+// mov ecx, 1000; xor edx, edx
+// 1: call 0x101000; add edx, eax; cmp ecx, 500; jne 2f; ACTION
+// 2: dec ecx; jnz 1b; hlt
+// The callee (0x101000): mov eax, 1; ret. A copy at 0x102000 returns 7.
+const LOOPS = {
+  none: "b9e803000031d2e8f40f000001c281f9f4010000750190ffc975ecf4",
+  /** ACTION: mov dword [0x101001], 7 (rewrites the callee's immediate). */
+  codeWrite: "b9e803000031d2e8f40f000001c281f9f4010000750bc704250110100007000000ffc975e2f4",
+  /** ACTION: mov qword [PT + 0x101 * 8], 0x102007; invlpg [0x101000]. */
+  invlpg:
+    "b9e803000031d2e8f40f000001c281f9f4010000751448c7042508380100072010000f013c2500101000ffc975d9f4",
+  /** ACTION: the same PTE write; mov rax, cr3; mov cr3, rax. */
+  cr3: "b9e803000031d2e8f40f000001c281f9f4010000751248c7042508380100072010000f20d80f22d8ffc975dbf4",
+};
+
+function run(code: string, jit: boolean): TestCpu {
+  const t = makeCpu(8);
+  enter64(t);
+  installIdt(t, true);
+  t.mem.write32(LAYOUT.pd, PT | 7);
+  for (let k = 0; k < 512; k++) t.mem.write32(PT + k * 8, k * 0x1000 + 7);
+  t.cpu.flushTlb();
+  load(t, "b801000000c3", 0x101000);
+  load(t, "b807000000c3", 0x102000);
+  load(t, code);
+  if (jit) t.cpu.jit = new JitEngine(2);
+  t.cpu.run(t.cpu.retired + 200_000);
+  return t;
+}
+
+function state(t: TestCpu): unknown {
+  const c = t.cpu;
+  return { gpr: [...c.gpr], rflags: c.rflags, rip: c.rip, retired: c.retired, cr2: c.cr2 };
+}
+
+function compare(code: string, sum: number): void {
+  const a = run(code, false);
+  const b = run(code, true);
+  assert.equal(a.cpu.gpr[4], sum, "the interpreter's sum");
+  assert.equal(a.cpu.gpr[30], 0, "no exception");
+  assert.deepEqual(state(b), state(a));
+  const jit = b.cpu.jit!;
+  assert.equal(jit.stats.errors, 0);
+  // The loop only loops through the callee: compiled, it crossed pages.
+  assert.ok(jit.compiledRetired > 4_000, `${jit.compiledRetired} ran compiled`);
+}
+
+Deno.test("jit: a loop calling a function on another page runs compiled", () => {
+  compare(LOOPS.none, 1000);
+  const b = run(LOOPS.none, true);
+  // One region call per limit (not one per iteration).
+  assert.ok(b.cpu.jit!.calls < 100, `${b.cpu.jit!.calls} region calls`);
+});
+
+Deno.test("jit: a write to the callee's page is seen by the compiled loop", () => {
+  compare(LOOPS.codeWrite, 501 + 499 * 7);
+});
+
+Deno.test("jit: INVLPG remapping the callee's page is seen by the compiled loop", () => {
+  compare(LOOPS.invlpg, 501 + 499 * 7);
+});
+
+Deno.test("jit: a CR3 reload remapping the callee's page is seen by the compiled loop", () => {
+  compare(LOOPS.cr3, 501 + 499 * 7);
+});
