@@ -164,6 +164,9 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     return NO_BLOCK;
   }
   for (const t of loopHeads(d, startOff)) {
+    // A region is entered through its own page's decoded-instruction cache:
+    // a loop head on the other page cannot root it.
+    if (t < 0 || t >= 4096) continue;
     const head = fetch(t);
     if (head === null || head.jit !== null) continue;
     const d2 = discover(fetch, bits, pageIp, t);
@@ -270,8 +273,13 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     warm,
   };
   if (startOff === firstOff) return block;
-  // Rooted at an enclosing loop head: the region is entered there.
-  page[startOff]!.jit = block;
+  // Rooted at an enclosing loop head: the region is entered there. A head
+  // that is not on this page's decoded-instruction cache (discovery rooted
+  // the region at an offset it reached on the other page) cannot hold it:
+  // the interpreter runs this code instead.
+  const rootInsn = page[startOff];
+  if (rootInsn === undefined) return NO_BLOCK;
+  rootInsn.jit = block;
   first.heat = -COVERED_HEAT;
   return null;
 }

@@ -75,3 +75,25 @@ Deno.test("jit: INVLPG remapping the callee's page is seen by the compiled loop"
 Deno.test("jit: a CR3 reload remapping the callee's page is seen by the compiled loop", () => {
   compare(LOOPS.cr3, 501 + 499 * 7);
 });
+
+Deno.test("jit: a loop whose head is on the page below the hot instruction runs as the interpreter runs it", () => {
+  // 0x100000: mov ecx, 1000; xor edx, edx; jmp 0x100ffc
+  // 0x100ffc: add edx, 1; nop   (the loop head, on the lower page)
+  // 0x101000: dec ecx; jnz 0x100ffc; hlt
+  const go = (jit: boolean): TestCpu => {
+    const t = makeCpu(8);
+    enter64(t);
+    installIdt(t, true);
+    load(t, "83c20190", 0x100ffc);
+    load(t, "ffc975f8f4", 0x101000);
+    load(t, "b9e803000031d2e9f00f0000"); // last: load() points RIP at it
+    if (jit) t.cpu.jit = new JitEngine(2);
+    t.cpu.run(t.cpu.retired + 100_000);
+    return t;
+  };
+  const a = go(false);
+  const b = go(true);
+  assert.equal(a.cpu.gpr[4], 1000, "the interpreter's sum");
+  assert.deepEqual(state(b), state(a));
+  assert.equal(b.cpu.jit!.stats.errors, 0);
+});
