@@ -353,6 +353,11 @@ export class Cpu implements CpuEngine {
    * segment caches (see `recomputeMode`); -1 forces the next to be full.
    */
   segKey: number = -1;
+  /**
+   * Per segment register (4 numbers each): the base, limit, attributes and
+   * mode bits its cache was last computed from (NaN: never).
+   */
+  readonly segFrom: Float64Array = new Float64Array(32).fill(NaN);
   /** Paging context (the MMU's) built from CR0/CR3/CR4/EFER. */
   declare readonly pctx: PagingContext;
   /** The MMU's walk result. */

@@ -9,10 +9,21 @@ import type { Cpu } from "./cpu.ts";
 import { selectView } from "./memory.ts";
 import { MISC_ENABLE_RESET } from "./msr.ts";
 
+/** The mode bits a segment cache depends on: CR0.PE, RFLAGS.VM, 64-bit mode. */
+function segModeKey(cpu: Cpu): number {
+  return (cpu.cr0 & 1) | ((cpu.fl >>> 16) & 2) | (cpu.is64 ? 4 : 0);
+}
+
 /** Recompute the segment cache of segment register `s` (0-7). */
 export function refreshSeg(cpu: Cpu, s: number): void {
   const r = cpu.seg[s];
   const a = r.attrs;
+  // What this cache is computed from (see recomputeMode).
+  const from = cpu.segFrom;
+  from[4 * s] = r.base;
+  from[4 * s + 1] = r.limit;
+  from[4 * s + 2] = a;
+  from[4 * s + 3] = segModeKey(cpu);
   cpu.sbase[s] = r.base;
   if ((cpu.cr0 & 1) === 0 || (cpu.fl & 0x20000) !== 0) {
     // Real / virtual-8086 mode: any type is readable and writable.
@@ -57,7 +68,8 @@ export function refreshSeg(cpu: Cpu, s: number): void {
  * besides their own register: when those did not change since the last
  * full refresh and the caller names the register it changed (`changed`: 1
  * = CS, which also refreshes SS for callers that set SS directly around a
- * CS load; 2 = SS), only that cache is rebuilt; otherwise all are.
+ * CS load; 2 = SS), only that cache is rebuilt; otherwise every cache
+ * whose register or mode bits differ from what it was computed from.
  */
 export function recomputeMode(cpu: Cpu, changed = -1): void {
   const cs = cpu.seg[1].attrs;
@@ -79,12 +91,21 @@ export function recomputeMode(cpu: Cpu, changed = -1): void {
     else cpu.mode = d ? "protected32" : "protected16";
   }
   cpu.stackBits = cpu.is64 ? 64 : (cpu.seg[2].attrs & 0x4000) !== 0 ? 32 : 16;
-  const key = (cpu.cr0 & 1) | ((cpu.fl >>> 16) & 2) | (cpu.is64 ? 4 : 0);
+  const key = segModeKey(cpu);
   if (changed >= 0 && key === cpu.segKey) {
     if (changed === 1) refreshSeg(cpu, 1);
     refreshSeg(cpu, 2);
   } else {
-    for (let s = 0; s < 8; s++) refreshSeg(cpu, s);
+    // Every cache, except those computed from the same register and mode
+    // (a VM entry or exit often loads registers equal to the last ones).
+    const from = cpu.segFrom;
+    for (let s = 0; s < 8; s++) {
+      const r = cpu.seg[s];
+      if (
+        from[4 * s + 3] !== key || from[4 * s] !== r.base || from[4 * s + 1] !== r.limit ||
+        from[4 * s + 2] !== r.attrs
+      ) refreshSeg(cpu, s);
+    }
     cpu.segKey = key;
   }
   cpu.dropCodePage();
