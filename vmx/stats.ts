@@ -2,7 +2,11 @@
  * VM-exit statistics: exits counted by basic exit reason and by level —
  * L2->L1 (reflected to the guest hypervisor), L2->L0 (handled by nestvm
  * while L2 ran), L1->L0 (exits of L1 itself, by the basic reason they would
- * have on hardware). Offered to other plugins and the API as the
+ * have on hardware). L2 events that APIC virtualization completes without a
+ * VM exit (TPR-shadow CR8 moves, virtualized x2APIC MSR and APIC-page
+ * accesses, virtual-interrupt delivery, posted interrupts) are not exits on
+ * hardware: they are counted apart, as "virtualized", by the basic reason
+ * the event would otherwise have had. Offered to other plugins and the API as the
  * {@link VMX_STATS} service, and printed by `--stats`.
  *
  * @module
@@ -12,8 +16,11 @@ import { type ServiceToken, serviceToken } from "../core/plugin.ts";
 import type { VmExit } from "../core/vmexit.ts";
 import { Reason, REASON_COUNT } from "./exit/reasons.ts";
 
-/** The three counted paths. */
-export type ExitPath = "l2-l1" | "l2-l0" | "l1-l0";
+/**
+ * The counted paths: three kinds of exit, and "l2-virtualized" for L2
+ * events APIC virtualization completes with no VM exit.
+ */
+export type ExitPath = "l2-l1" | "l2-l0" | "l1-l0" | "l2-virtualized";
 
 /** A plain copy of the counters: reason number -> count, only non-zero entries. */
 export interface VmxStatsSnapshot {
@@ -23,6 +30,8 @@ export interface VmxStatsSnapshot {
   readonly l2ToL0: Readonly<Record<number, number>>;
   /** Exits of L1 handled by nestvm (L0). */
   readonly l1ToL0: Readonly<Record<number, number>>;
+  /** L2 events APIC virtualization completed without a VM exit. */
+  readonly l2Virtualized: Readonly<Record<number, number>>;
   /** Successful VM entries. */
   readonly entries: number;
   /** VM entries that failed with VMfail or an entry-failure exit. */
@@ -37,6 +46,8 @@ export class VmxStats {
   readonly l2ToL0: Float64Array = new Float64Array(REASON_COUNT);
   /** L1->L0 counts by basic reason. */
   readonly l1ToL0: Float64Array = new Float64Array(REASON_COUNT);
+  /** L2 events virtualized without an exit, by the basic reason they would have had. */
+  readonly l2Virtualized: Float64Array = new Float64Array(REASON_COUNT);
   /** Successful VM entries. */
   entries = 0;
   /** Failed VM entries (VMfail or entry-failure exit). */
@@ -48,7 +59,8 @@ export class VmxStats {
     if (r >= REASON_COUNT) return;
     if (path === "l2-l1") this.l2ToL1[r]++;
     else if (path === "l2-l0") this.l2ToL0[r]++;
-    else this.l1ToL0[r]++;
+    else if (path === "l1-l0") this.l1ToL0[r]++;
+    else this.l2Virtualized[r]++;
   }
 
   /** Count an exit of L1 (for the plugin's level-1 interceptor). */
@@ -61,6 +73,7 @@ export class VmxStats {
     this.l2ToL1.fill(0);
     this.l2ToL0.fill(0);
     this.l1ToL0.fill(0);
+    this.l2Virtualized.fill(0);
     this.entries = 0;
     this.failedEntries = 0;
   }
@@ -76,22 +89,30 @@ export class VmxStats {
       l2ToL1: pick(this.l2ToL1),
       l2ToL0: pick(this.l2ToL0),
       l1ToL0: pick(this.l1ToL0),
+      l2Virtualized: pick(this.l2Virtualized),
       entries: this.entries,
       failedEntries: this.failedEntries,
     };
   }
 
-  /** Human-readable table for `--stats`. */
+  /**
+   * Human-readable table for `--stats`; a "virtualized" column follows when
+   * APIC virtualization completed any L2 event without an exit.
+   */
   format(): string {
     const lines = [`VM entries: ${this.entries} (failed: ${this.failedEntries})`];
-    lines.push("reason                       L2->L1     L2->L0     L1->L0");
+    const cols = [this.l2ToL1, this.l2ToL0, this.l1ToL0];
+    const heads = ["L2->L1", "L2->L0", "L1->L0"];
+    if (this.l2Virtualized.some((n) => n !== 0)) {
+      cols.push(this.l2Virtualized);
+      heads.push("virtualized");
+    }
+    const cell = (v: string | number, i: number) => String(v).padStart(i < 3 ? 10 : 12);
+    lines.push(`${"reason".padEnd(26)} ${heads.map(cell).join(" ")}`);
     for (let i = 0; i < REASON_COUNT; i++) {
-      const a = this.l2ToL1[i], b = this.l2ToL0[i], c = this.l1ToL0[i];
-      if (a === 0 && b === 0 && c === 0) continue;
+      if (cols.every((c) => c[i] === 0)) continue;
       const name = `${i} ${REASON_NAMES[i] ?? ""}`.padEnd(26);
-      lines.push(
-        `${name} ${String(a).padStart(10)} ${String(b).padStart(10)} ${String(c).padStart(10)}`,
-      );
+      lines.push(`${name} ${cols.map((c, k) => cell(c[i], k)).join(" ")}`);
     }
     return lines.join("\n");
   }

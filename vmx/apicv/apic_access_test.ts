@@ -16,6 +16,7 @@ import { CAPS } from "../entry/check_controls.ts";
 import { MINI, runMini } from "../entry/testing_cpu.ts";
 import { fieldOffset } from "../vmcs12/layout.ts";
 import { F } from "../vmcs12/fields.ts";
+import { VMX_STATS } from "../stats.ts";
 import type { PcMachine } from "../../plugins/pc_machine.ts";
 
 const VAPIC = 0x180000;
@@ -307,6 +308,15 @@ Deno.test("APIC access priority: an EPT violation comes first; a read EPT allows
   assert.equal(e.gpa, ACCESS + 0x80);
   assert.equal(e.qual & 0xf, 0xa, "a write; the page is readable");
   assert.equal(r.m.memory.read(VAPIC + 0x80, 4), 0x50, "the virtual TPR is not written");
+  // --stats: the virtualized read is no exit; the EPT violation is L1's.
+  const stats = r.m.services.find(VMX_STATS)!.snapshot();
+  assert.deepEqual(stats.l2Virtualized, { 48: 1 }, "the virtualized read, apart");
+  assert.deepEqual(stats.l2ToL0, {}, "no exit handled by nestvm");
+  assert.deepEqual(stats.l2ToL1, { 48: 1 });
+  assert.match(
+    r.m.services.find(VMX_STATS)!.format(),
+    /virtualized\n(.*\n)*48 EPT violation +1 +0 +\d+ +1$/m,
+  );
   r.m.dispose();
 });
 

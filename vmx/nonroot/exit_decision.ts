@@ -24,12 +24,13 @@ import { reflectEptExit } from "../ept/nested_ept.ts";
 import { shadowedVmcsAccess } from "./shadow_vmcs.ts";
 import { apicvExit } from "../apicv/hooks.ts";
 
-/** Decide on one L2 event; counts it under L2->L1 or L2->L0. */
+/** Decide on one L2 event; counts it under L2->L1, L2->L0 or virtualized. */
 export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
   if (!n.inL2) return "pass";
   const apic = apicvExit(n, exit);
   if (apic !== null) {
-    if (apic !== "reflected") n.stats.count("l2-l0", basicReasonOf(exit));
+    // Completed by APIC virtualization: no VM exit on hardware.
+    if (apic !== "reflected") n.stats.count("l2-virtualized", basicReasonOf(exit));
     return apic;
   }
   // An MTF VM exit follows an instruction (or an event delivery) of L2,
