@@ -90,6 +90,8 @@ export interface StatsJson {
       "L2->L1": number;
       "L2->L0": number;
       "L1->L0": number;
+      /** L2 events APIC virtualization completed without a VM exit. */
+      virtualized: number;
     }[];
   } | null;
 }
@@ -101,9 +103,10 @@ export function statsJson(machine: Machine, result: RunResult): StatsJson {
   if (vmx) {
     const exits = [];
     for (let i = 0; i < vmx.l2ToL1.length; i++) {
-      const a = vmx.l2ToL1[i], b = vmx.l2ToL0[i], c = vmx.l1ToL0[i];
-      if (a === 0 && b === 0 && c === 0) continue;
-      exits.push({ reason: i, name: REASON_NAMES[i] ?? "", "L2->L1": a, "L2->L0": b, "L1->L0": c });
+      const a = vmx.l2ToL1[i], b = vmx.l2ToL0[i], c = vmx.l1ToL0[i], v = vmx.l2Virtualized[i];
+      if (a === 0 && b === 0 && c === 0 && v === 0) continue;
+      const name = REASON_NAMES[i] ?? "";
+      exits.push({ reason: i, name, "L2->L1": a, "L2->L0": b, "L1->L0": c, virtualized: v });
     }
     vmxOut = { entries: vmx.entries, failedEntries: vmx.failedEntries, exits };
   }
