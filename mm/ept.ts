@@ -26,6 +26,7 @@
  */
 
 import type { WalkMemory } from "./walk.ts";
+import { tableIndex } from "./paging_types.ts";
 
 /** EPT access: data read (qualification bit 0). */
 export const EPT_READ = 1;
@@ -180,23 +181,7 @@ export function eptWalk(
   let base = 0;
   let shift = 12;
   for (;;) {
-    let idx: number;
-    switch (level) {
-      case 5:
-        idx = (hi >>> 16) & 511;
-        break;
-      case 4:
-        idx = (hi >>> 7) & 511;
-        break;
-      case 3:
-        idx = ((lo >>> 30) | ((hi & 0x7f) << 2)) & 511;
-        break;
-      case 2:
-        idx = (lo >>> 21) & 511;
-        break;
-      default:
-        idx = (lo >>> 12) & 511;
-    }
+    const idx = tableIndex(level, lo, hi);
     const ea = table + idx * 8;
     const elo = mem.read32(ea);
     const ehi = mem.read32(ea + 4);

@@ -252,3 +252,24 @@ export class WalkResult {
   /** Paging-structure levels read (diagnostics/tests). */
   levels: number = 0;
 }
+
+/**
+ * The 9-bit index a paging-structure level takes from an address (given as
+ * its low and high 32-bit halves): bits 56:48 at level 5 (PML5), 47:39 at
+ * 4, 38:30 at 3, 29:21 at 2 and 20:12 at 1. The same for the guest's 4- and
+ * 5-level paging and for EPT (SDM Vol. 3A 4.5, Vol. 3C 29.3.2).
+ */
+export function tableIndex(level: number, lo: number, hi: number): number {
+  switch (level) {
+    case 5:
+      return (hi >>> 16) & 511;
+    case 4:
+      return (hi >>> 7) & 511;
+    case 3:
+      return ((lo >>> 30) | ((hi & 0x7f) << 2)) & 511;
+    case 2:
+      return (lo >>> 21) & 511;
+    default:
+      return (lo >>> 12) & 511;
+  }
+}

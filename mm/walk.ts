@@ -47,6 +47,7 @@ import {
   PFEC_P,
   PFEC_PK,
   PFEC_RSVD,
+  tableIndex,
   type WalkResult,
 } from "./paging_types.ts";
 
@@ -178,23 +179,7 @@ export function walk(
       level = mode === MODE_5LEVEL ? 5 : 4;
     }
     for (;;) {
-      let idx: number;
-      switch (level) {
-        case 5:
-          idx = (hiLin >>> 16) & 511;
-          break;
-        case 4:
-          idx = (hiLin >>> 7) & 511;
-          break;
-        case 3:
-          idx = ((lo >>> 30) | ((hiLin & 0x7f) << 2)) & 511;
-          break;
-        case 2:
-          idx = (lo >>> 21) & 511;
-          break;
-        default:
-          idx = (lo >>> 12) & 511;
-      }
+      const idx = tableIndex(level, lo, hiLin);
       const eGpa = table + idx * 8;
       const eHpa = xlate ? xlate.translateGpa(eGpa, 1, lin, true) : eGpa;
       if (eHpa < 0) return nested(out);
