@@ -18,6 +18,7 @@
  *  - wake64: entered through X_Firmware_Waking_Vector with 64BIT_WAKE_F in
  *    the firmware's long mode; records CS, FLAGS and CR3, loads ours.
  */
+#include "long_mode.h"
         .section .text
         .code64
         .globl s3_suspend
@@ -104,18 +105,7 @@ wake32:
         movl %cr0, %eax
         movl %eax, wake_cr0
         lgdt rt_gdt_ptr                 /* limit and the low 32 bits of the base */
-        movl %cr4, %eax
-        orl $0x20, %eax                 /* PAE */
-        movl %eax, %cr4
-        movl $rt_pml4, %eax
-        movl %eax, %cr3
-        movl $0xC0000080, %ecx
-        rdmsr
-        orl $0x100, %eax                /* EFER.LME */
-        wrmsr
-        movl %cr0, %eax
-        orl $0x80000021, %eax           /* PG | NE | PE */
-        movl %eax, %cr0
+        ENTER_LONG_MODE $rt_pml4
         ljmp $0x08, $wake64_common
 
         .code16
@@ -136,18 +126,7 @@ wake_rm_start:
         movl %eax, (wake_rm_cr0 - wake_rm_start)
         cli
         lgdtl (wake_rm_gdt - wake_rm_start)
-        movl %cr4, %eax
-        orl $0x20, %eax                 /* PAE */
-        movl %eax, %cr4
-        movl (wake_rm_cr3 - wake_rm_start), %eax
-        movl %eax, %cr3
-        movl $0xC0000080, %ecx
-        rdmsr
-        orl $0x100, %eax                /* EFER.LME */
-        wrmsr
-        movl %cr0, %eax
-        orl $0x80000021, %eax           /* PG | NE | PE */
-        movl %eax, %cr0
+        ENTER_LONG_MODE "(wake_rm_cr3 - wake_rm_start)"
         ljmpl *(wake_rm_target - wake_rm_start)
         .align 8
 wake_rm_gdt:

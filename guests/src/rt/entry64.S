@@ -9,6 +9,7 @@
  * data, 0x28 user code64 (the SYSRET layout with STAR[63:48] = 0x18),
  * 0x30 64-bit TSS (filled by rt_init), 0x40 kernel code32.
  */
+#include "long_mode.h"
 #define MB_MAGIC 0x1BADB002
 #define MB_FLAGS 0x00000003
 
@@ -57,18 +58,7 @@ _start:
         jb 2b
 
         lgdt rt_gdt_ptr
-        movl %cr4, %eax
-        orl $0x20, %eax                 /* PAE */
-        movl %eax, %cr4
-        movl $rt_pml4, %eax
-        movl %eax, %cr3
-        movl $0xC0000080, %ecx
-        rdmsr
-        orl $0x100, %eax                /* EFER.LME */
-        wrmsr
-        movl %cr0, %eax
-        orl $0x80000021, %eax           /* PG | NE | PE */
-        movl %eax, %cr0
+        ENTER_LONG_MODE $rt_pml4
         ljmp $0x08, $start64
 
         .code64

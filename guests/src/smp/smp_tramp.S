@@ -6,6 +6,7 @@
  * calls ap_main(apic_id). smp.c fills tr_gdt_base and tr_cr3 before the
  * copy.
  */
+#include "long_mode.h"
         .section .text
         .code16
         .globl smp_tramp_start, smp_tramp_end, tr_gdt_base, tr_cr3
@@ -14,18 +15,7 @@ smp_tramp_start:
         movw %cs, %ax
         movw %ax, %ds
         lgdtl (tr_gdt - smp_tramp_start)
-        movl %cr4, %eax
-        orl $0x20, %eax                 /* PAE */
-        movl %eax, %cr4
-        movl (tr_cr3 - smp_tramp_start), %eax
-        movl %eax, %cr3
-        movl $0xC0000080, %ecx
-        rdmsr
-        orl $0x100, %eax                /* EFER.LME */
-        wrmsr
-        movl %cr0, %eax
-        orl $0x80000021, %eax           /* PG | NE | PE */
-        movl %eax, %cr0
+        ENTER_LONG_MODE "(tr_cr3 - smp_tramp_start)"
         ljmpl *(tr_jump - smp_tramp_start)
         .align 8
 tr_gdt:
