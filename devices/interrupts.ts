@@ -159,10 +159,8 @@ export interface ApicMessage {
   readonly levelTriggered: boolean;
 }
 
-/** The local APIC's bus interface for other interrupt controllers. */
-export interface LocalApicBus {
-  /** Deliver a message; returns true when this APIC accepted it. */
-  deliver(message: ApicMessage): boolean;
+/** Delivery to one local APIC by its physical ID (IPIs sent on a guest's behalf, e.g. a hypercall). */
+export interface ApicIdTarget {
   /**
    * Deliver to the one local APIC whose physical ID is `apicId` (its x2APIC
    * ID in x2APIC mode, its 8-bit APIC ID register in xAPIC mode), with no
@@ -178,6 +176,12 @@ export interface LocalApicBus {
     vector: number,
     levelTriggered: boolean,
   ): boolean;
+}
+
+/** The local APIC's bus interface for other interrupt controllers. */
+export interface LocalApicBus extends ApicIdTarget {
+  /** Deliver a message; returns true when this APIC accepted it. */
+  deliver(message: ApicMessage): boolean;
 }
 
 /** Token of the {@link LocalApicBus} service (provided by the LAPIC). */

@@ -25,17 +25,10 @@
  */
 
 import { KVM_EINVAL } from "./abi.ts";
+import type { ApicIdTarget } from "../../devices/interrupts.ts";
 
 /** Where the IPIs go: the LAPIC's delivery to one physical APIC ID. */
-export interface IpiTarget {
-  /** Deliver to the APIC whose physical ID is `apicId`; true when it took the message. */
-  deliverToId(
-    apicId: number,
-    deliveryMode: number,
-    vector: number,
-    levelTriggered: boolean,
-  ): boolean;
-}
+export type IpiTarget = ApicIdTarget;
 
 /** The arguments of one KVM_HC_SEND_IPI, as unsigned 32-bit register halves. */
 export interface SendIpiArgs {
