@@ -1,7 +1,7 @@
 /**
  * The VMX plugin's public service: whether a vCPU is in VMX operation
  * (after VMXON, until VMXOFF). Another plugin that gives L1 something a
- * hypervisor would (the KVM hypercall ABI of `pv/kvm_pv.ts`) asks it to
+ * hypervisor would (the KVM hypercall ABI of `plugins/kvm_pv/`) asks it to
  * leave VMX's own instructions alone: VMCALL in VMX root operation keeps
  * its SDM meaning (VMfail) and only a VMCALL outside VMX operation, which
  * a processor would refuse with #UD, can be a call to the hypervisor.
