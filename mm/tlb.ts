@@ -75,7 +75,7 @@ const LINKED = 0x40;
 
 /** Page sizes (log2) of large pages: 2 MiB, 4 MiB, 1 GiB. */
 const LARGE_SHIFTS = [21, 22, 30];
-/** Buckets per large-page size in {@link Tlb}'s large-page hints. */
+/** Buckets per large-page size in {@link Tlb}'s chains of large-page pieces. */
 const HINT_BUCKETS = 256;
 
 /** Linear page number of a canonical linear address (exact for negatives). */
@@ -115,7 +115,7 @@ function noTags(size: number): Float64Array {
 const LARGE_UNITS = LARGE_SHIFTS.map((s) => 2 ** s);
 
 /**
- * The hint bucket of the large page of size `2^LARGE_SHIFTS[k]` that
+ * The bucket of the large page of size `2^LARGE_SHIFTS[k]` that
  * contains linear page address `page`.
  */
 function hintBucket(page: number, k: number): number {
@@ -166,16 +166,20 @@ export class Tlb {
   #large = 0;
   #global = 0;
   /**
-   * Hints of the large pages with pieces filled since the last full flush:
-   * a bucket per page size and (hashed) page number is set on fill, and
-   * INVLPG looks for pieces only when a bucket of the address is set.
+   * The slots holding 4 KiB pieces of large pages, chained by bucket: one
+   * bucket per page size and (hashed) large-page number, first slot here,
+   * then `#lNext`/`#lPrev`. INVLPG visits only the chains of the large
+   * pages that could contain its address (a scan of every piece made
+   * INVLPG-heavy guests pay for all the large pages they had touched).
    */
-  readonly #largeHint = new Uint8Array(LARGE_SHIFTS.length * HINT_BUCKETS);
-  /** Some bucket of {@link #largeHint} is set. */
+  readonly #lHead = new Int32Array(LARGE_SHIFTS.length * HINT_BUCKETS).fill(-1);
+  /** Some chain of {@link #lHead} may be non-empty (cleared by a full flush). */
   #hinted = false;
-  /** Slots filled from large pages since the last full flush (a superset, compacted by scans). */
-  readonly #largeSlots: Int32Array;
-  #nLarge = 0;
+  /** Next and previous slot in a large-page bucket's chain (-1 ends it). */
+  readonly #lNext: Int32Array;
+  readonly #lPrev: Int32Array;
+  /** The bucket each slot filled from a large page is chained in. */
+  readonly #lBucket: Int16Array;
   /**
    * The slots with write rights by frame, as doubly linked chains per
    * bucket (frame & mask; frames sharing a bucket share its chain): the
@@ -227,7 +231,9 @@ export class Tlb {
     this.#fHead = new Int32Array(size).fill(-1);
     this.#fNext = new Int32Array(size);
     this.#fPrev = new Int32Array(size);
-    this.#largeSlots = new Int32Array(size);
+    this.#lNext = new Int32Array(size);
+    this.#lPrev = new Int32Array(size);
+    this.#lBucket = new Int16Array(size);
     for (let i = 0; i < size; i++) {
       this.mem.push(EMPTY);
       this.mem32.push(EMPTY32);
@@ -311,17 +317,14 @@ export class Tlb {
     }
     const f = (global ? TLB_GLOBAL : 0) | (shift > 12 ? TLB_LARGE : 0);
     if (was & TLB_GLOBAL) this.#global--;
-    if (was & TLB_LARGE) this.#large--;
+    if (was & TLB_LARGE) {
+      this.#large--;
+      this.#lUnlink(i);
+    }
     if (f & TLB_GLOBAL) this.#global++;
     if (f & TLB_LARGE) {
       this.#large++;
-      const k = shift === 21 ? 0 : shift === 22 ? 1 : 2;
-      this.#largeHint[hintBucket(page, k)] = 1;
-      this.#hinted = true;
-      if (!(was & TLB_LARGE)) {
-        if (this.#nLarge === this.size) this.#compactLarge(-1, false);
-        this.#largeSlots[this.#nLarge++] = i;
-      }
+      this.#lLink(i, hintBucket(page, shift === 21 ? 0 : shift === 22 ? 1 : 2));
     }
     this.flags[i] = f | (linked ? LINKED : 0);
     this.shift[i] = shift;
@@ -362,6 +365,26 @@ export class Tlb {
     this.#fNext[i] = h;
     if (h >= 0) this.#fPrev[h] = i;
     this.#fHead[b] = i;
+  }
+
+  /** Put slot `i` first in large-page bucket `b`'s chain (see {@link #lHead}). */
+  #lLink(i: number, b: number): void {
+    const h = this.#lHead[b];
+    this.#lBucket[i] = b;
+    this.#lPrev[i] = -1;
+    this.#lNext[i] = h;
+    if (h >= 0) this.#lPrev[h] = i;
+    this.#lHead[b] = i;
+    this.#hinted = true;
+  }
+
+  /** Take slot `i` out of its large-page bucket's chain. */
+  #lUnlink(i: number): void {
+    const p = this.#lPrev[i];
+    const n = this.#lNext[i];
+    if (p >= 0) this.#lNext[p] = n;
+    else this.#lHead[this.#lBucket[i]] = n;
+    if (n >= 0) this.#lPrev[n] = p;
   }
 
   /** Take slot `i` out of the chain of the bucket of `frame`, the frame it holds. */
@@ -422,7 +445,10 @@ export class Tlb {
   #kill(i: number): void {
     const f = this.flags[i];
     if (f & TLB_GLOBAL) this.#global--;
-    if (f & TLB_LARGE) this.#large--;
+    if (f & TLB_LARGE) {
+      this.#large--;
+      this.#lUnlink(i);
+    }
     if (f & LINKED) this.#unlink(i, this.frame[i]);
     this.flags[i] = 0;
     this.#clear(i);
@@ -455,9 +481,8 @@ export class Tlb {
     }
     this.#nTouched = 0;
     this.#gen++;
-    this.#nLarge = 0;
     if (this.#hinted) {
-      this.#largeHint.fill(0);
+      this.#lHead.fill(-1);
       this.#hinted = false;
     }
     this.#large = 0;
@@ -504,40 +529,20 @@ export class Tlb {
     const i = (lin >>> 12) & this.mask;
     if (this.tag[i] === page && (includeGlobal || !(this.flags[i] & TLB_GLOBAL))) this.#kill(i);
     if (this.#large === 0) return;
-    const hint = this.#largeHint;
-    if (
-      hint[hintBucket(page, 0)] === 0 && hint[hintBucket(page, 1)] === 0 &&
-      hint[hintBucket(page, 2)] === 0
-    ) return;
-    this.#compactLarge(page, includeGlobal);
-  }
-
-  /**
-   * Visit the large pieces: kill those of the large page containing linear
-   * page address `page` (-1: none; global ones only with `includeGlobal`)
-   * and keep the others listed once each.
-   */
-  #compactLarge(page: number, includeGlobal: boolean): void {
-    const list = this.#largeSlots;
-    const flags = this.flags;
-    let n = 0;
-    for (let k = 0; k < this.#nLarge; k++) {
-      const j = list[k];
-      const f = flags[j];
-      if (!(f & TLB_LARGE) || (f & LISTED) !== 0) continue;
-      const unit = 2 ** this.shift[j];
-      if (
-        page !== -1 && (includeGlobal || !(f & TLB_GLOBAL)) &&
-        Math.floor(this.tag[j] / unit) === Math.floor(page / unit)
-      ) {
-        this.#kill(j);
-        continue;
+    const tag = this.tag, flags = this.flags;
+    for (let k = 0; k < LARGE_SHIFTS.length; k++) {
+      const unit = LARGE_UNITS[k];
+      const base = Math.floor(page / unit);
+      let j = this.#lHead[hintBucket(page, k)];
+      while (j >= 0) {
+        const next = this.#lNext[j];
+        if (
+          this.shift[j] === LARGE_SHIFTS[k] && Math.floor(tag[j] / unit) === base &&
+          (includeGlobal || !(flags[j] & TLB_GLOBAL))
+        ) this.#kill(j);
+        j = next;
       }
-      flags[j] |= LISTED;
-      list[n++] = j;
     }
-    this.#nLarge = n;
-    for (let k = 0; k < n; k++) flags[list[k]] &= ~LISTED;
   }
 
   /**
