@@ -16,6 +16,7 @@ Deno.test("cfg: reads every section with its keys and the harness defaults", () 
     "manual",
     "missing",
     "needs_smp",
+    "needs_check",
   ]);
   const [passes, fails, skips] = r.entries;
   assert.equal(passes.file, "pass.fixture");
@@ -28,6 +29,7 @@ Deno.test("cfg: reads every section with its keys and the harness defaults", () 
   assert.equal(r.entries[8].smp, "65");
   assert.equal(r.entries[4].arch, "i386");
   assert.equal(r.entries[5].accel, "kvm");
+  assert.equal(r.entries[9].check, "/nonexistent/nestvm-kut-test/param=Y");
 });
 
 Deno.test("cfg: triple-quoted qemu_params span lines; extra_params is the same key", () => {

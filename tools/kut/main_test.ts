@@ -47,7 +47,8 @@ Deno.test("kut: runs the fixture entries through a stub VMM, table and JSON summ
   assert.match(row("missing"), /not found/);
   assert.match(row("needs_smp"), /PASS/, "a custom VMM is not probed with nestvm's parser");
   const summary = JSON.parse(await Deno.readTextFile(`${outDir}/summary.json`));
-  assert.deepEqual(summary.totals.entries, { pass: 2, fail: 2, skip: 5 });
+  assert.match(row("needs_check"), /SKIP.*\/nonexistent\/nestvm-kut-test\/param not equal to Y/);
+  assert.deepEqual(summary.totals.entries, { pass: 2, fail: 2, skip: 6 });
   const passes = summary.entries.find((e: { name: string }) => e.name === "passes");
   assert.equal(passes.status, 1);
   assert.equal(passes.summary, "3 tests, 1 skipped");
@@ -109,4 +110,28 @@ Deno.test("kut: --no-kvm-pv leaves nestvm's --kvm-pv out", async () => {
   assert.ok(ran[0].argv.includes("-kernel"));
   assert.ok(!ran[0].argv.includes("--kvm-pv"));
   assert.match(c.out.join("\n"), /passes\s+PASS/);
+});
+
+Deno.test("kut: --assume answers an entry's check condition; a malformed one is a usage error", async () => {
+  const outDir = await Deno.makeTempDir();
+  const vmm = ["--vmm", `${Deno.execPath()} run -A ${stub}`];
+  const c = capture();
+  const status = await kutMain(
+    [
+      "--dir",
+      dir,
+      "--out",
+      outDir,
+      ...vmm,
+      "--assume",
+      "/nonexistent/nestvm-kut-test/param=Y",
+      "needs_check",
+    ],
+    c.io,
+  );
+  assert.equal(status, 0, c.err.join("\n"));
+  assert.match(c.out.join("\n"), /needs_check\s+PASS/);
+  const bad = capture();
+  assert.equal(await kutMain(["--dir", dir, ...vmm, "--assume", "novalue"], bad.io), 2);
+  assert.match(bad.err.join("\n"), /--assume wants PATH=VALUE/);
 });
