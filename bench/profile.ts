@@ -107,7 +107,7 @@ await send("Profiler.setSamplingInterval", { interval });
 await send("Profiler.start");
 void send("Runtime.runIfWaitingForDebugger");
 const t0 = performance.now();
-let timer = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
 await Promise.race([ended, new Promise((r) => timer = setTimeout(r, seconds * 1000))]);
 clearTimeout(timer);
 const wallS = (performance.now() - t0) / 1000;

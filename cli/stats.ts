@@ -8,6 +8,7 @@
 
 import type { Machine } from "../core/machine.ts";
 import type { RunResult } from "../core/run_result.ts";
+import type { JitEngine } from "../cpu/jit/engine.ts";
 import { REASON_NAMES, VMX_STATS } from "../vmx/stats.ts";
 
 function table(rows: string[][]): string[] {
@@ -31,6 +32,41 @@ function perVcpu(machine: Machine): string[] {
   ];
 }
 
+/** The block compilers' figures summed over the vCPUs, or null when no vCPU has one. */
+export interface JitSummary {
+  /** Regions compiled. */
+  readonly regions: number;
+  /** Guest instructions in them. */
+  readonly insns: number;
+  /** Instructions retired inside compiled regions. */
+  readonly compiledRetired: number;
+  /** Instructions the dispatcher handed to the interpreter. */
+  readonly interpreted: number;
+  /** Instructions where no region could start. */
+  readonly refused: number;
+  /** Regions V8 rejected (compiler bugs; the interpreter ran them). */
+  readonly errors: number;
+}
+
+/** Sum the block compilers of `machine`'s vCPUs (null: none runs one). */
+export function jitSummary(machine: Machine): JitSummary | null {
+  let any = false;
+  let regions = 0, insns = 0, compiledRetired = 0, interpreted = 0, refused = 0, errors = 0;
+  for (const c of machine.cpus) {
+    // The cpu/ engine's block compiler (another engine has none).
+    const j = (c as { jit?: JitEngine | null }).jit;
+    if (j === undefined || j === null) continue;
+    any = true;
+    regions += j.stats.regions;
+    insns += j.stats.insns;
+    refused += j.stats.refused;
+    errors += j.stats.errors;
+    compiledRetired += j.compiledRetired;
+    interpreted += j.steps;
+  }
+  return any ? { regions, insns, compiledRetired, interpreted, refused, errors } : null;
+}
+
 /** Format the statistics of a finished run. */
 export function formatStats(machine: Machine, result: RunResult): string {
   const mips = result.wallMs > 0 ? result.instructions / result.wallMs / 1000 : 0;
@@ -44,6 +80,16 @@ export function formatStats(machine: Machine, result: RunResult): string {
     `virtual time: ${(result.virtualNs / 1e6).toFixed(3)} ms`,
   ];
   if (machine.cpus.length > 1) lines.push(...perVcpu(machine));
+  const jit = jitSummary(machine);
+  if (jit !== null) {
+    const total = machine.cpus.reduce((n, c) => n + c.retired, 0);
+    const share = total > 0 ? (100 * jit.compiledRetired / total).toFixed(1) : "0.0";
+    lines.push(
+      `block compiler: ${jit.regions.toLocaleString("en-US")} regions ` +
+        `(${jit.insns.toLocaleString("en-US")} instructions), ${share}% of instructions since ` +
+        `boot retired in them; ${jit.refused} refused, ${jit.errors} rejected by V8`,
+    );
+  }
   const vmx = machine.services.find(VMX_STATS);
   if (vmx) {
     // The VMX plugin counts every exit by basic reason and path.
@@ -80,6 +126,8 @@ export interface StatsJson {
   readonly stop: string;
   /** VM exits by kind and level as the exit bus counted them. */
   readonly exitsByKind: readonly { kind: string; level: number; count: number }[];
+  /** The block compilers' figures (null with the interpreter). */
+  readonly jit: JitSummary | null;
   /** The VMX plugin's counters (null without the plugin). */
   readonly vmx: {
     readonly entries: number;
@@ -120,6 +168,7 @@ export function statsJson(machine: Machine, result: RunResult): StatsJson {
     exitsByKind: [1, 2].flatMap((level) =>
       [...machine.bus.counts[level].entries()].map(([kind, count]) => ({ kind, level, count }))
     ),
+    jit: jitSummary(machine),
     vmx: vmxOut,
   };
 }

@@ -46,4 +46,12 @@ Deno.test("demo: the CLI prints the exit table and exits 0", async () => {
   assert.match(out, /48 EPT violation\s+1\s+0\s+0/);
   assert.match(out, /instructions retired: [\d,]+/);
   assert.match(out, /MIPS: [\d.]+/);
+  // The README's transcript shows this run: its statistics lines, but for
+  // the host-dependent wall time and MIPS, are what the CLI prints.
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const block = readme.split("── nestvm statistics ──\n")[1].split("```")[0];
+  const lines = block.split("\n").filter((l) => l !== "" && !l.startsWith("wall time:"));
+  assert.ok(lines.length > 10 && lines.some((l) => l.startsWith("block compiler:")));
+  const printed = out.split("\n").map((l) => l.trimEnd());
+  for (const l of lines) assert.ok(printed.includes(l), `README line not printed: ${l}`);
 });
