@@ -40,6 +40,8 @@ export interface JitSummary {
   readonly insns: number;
   /** Instructions retired inside compiled regions. */
   readonly compiledRetired: number;
+  /** Calls of compiled regions. */
+  readonly calls: number;
   /** Instructions the dispatcher handed to the interpreter. */
   readonly interpreted: number;
   /** Instructions where no region could start. */
@@ -51,7 +53,8 @@ export interface JitSummary {
 /** Sum the block compilers of `machine`'s vCPUs (null: none runs one). */
 export function jitSummary(machine: Machine): JitSummary | null {
   let any = false;
-  let regions = 0, insns = 0, compiledRetired = 0, interpreted = 0, refused = 0, errors = 0;
+  let regions = 0, insns = 0, compiledRetired = 0, calls = 0, interpreted = 0;
+  let refused = 0, errors = 0;
   for (const c of machine.cpus) {
     // The cpu/ engine's block compiler (another engine has none).
     const j = (c as { jit?: JitEngine | null }).jit;
@@ -62,9 +65,10 @@ export function jitSummary(machine: Machine): JitSummary | null {
     refused += j.stats.refused;
     errors += j.stats.errors;
     compiledRetired += j.compiledRetired;
+    calls += j.calls;
     interpreted += j.steps;
   }
-  return any ? { regions, insns, compiledRetired, interpreted, refused, errors } : null;
+  return any ? { regions, insns, compiledRetired, calls, interpreted, refused, errors } : null;
 }
 
 /** Format the statistics of a finished run. */
@@ -83,11 +87,13 @@ export function formatStats(machine: Machine, result: RunResult): string {
   const jit = jitSummary(machine);
   if (jit !== null) {
     const total = machine.cpus.reduce((n, c) => n + c.retired, 0);
+    const perCall = jit.calls > 0 ? (jit.compiledRetired / jit.calls).toFixed(1) : "0";
     const share = total > 0 ? (100 * jit.compiledRetired / total).toFixed(1) : "0.0";
     lines.push(
       `block compiler: ${jit.regions.toLocaleString("en-US")} regions ` +
         `(${jit.insns.toLocaleString("en-US")} instructions), ${share}% of instructions since ` +
-        `boot retired in them; ${jit.refused} refused, ${jit.errors} rejected by V8`,
+        `boot retired in them (${perCall} per call); ${jit.refused} refused, ` +
+        `${jit.errors} rejected by V8`,
     );
   }
   const vmx = machine.services.find(VMX_STATS);
