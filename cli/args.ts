@@ -56,6 +56,12 @@ export interface CliOptions {
   mode: "real" | "protected32" | "long64";
   /** Instruction budget (--max-instructions). */
   maxInstructions?: number;
+  /**
+   * Idle time while stdin is open (--idle): "wait" passes it in host time,
+   * "skip" jumps to the next timer; unset: "wait" when COM1 is stdio and
+   * stdin is a terminal, else "skip".
+   */
+  idle?: "wait" | "skip";
   /** Print statistics at the end (--stats). */
   stats: boolean;
   /** Log every VM exit (--trace). */
@@ -460,6 +466,20 @@ export const OPTIONS: readonly OptionDef[] = [
       const n = count(v, "--max-instructions");
       if (typeof n === "string") return n;
       o.maxInstructions = n;
+      return undefined;
+    },
+  },
+  {
+    names: ["--idle"],
+    kind: "string",
+    arg: "wait|skip",
+    /** Show help (--help). */
+    help: "while every vCPU is halted and stdin is open: let time pass on the host's clock " +
+      "(wait) or jump to the next timer (skip, deterministic); default wait when -serial " +
+      "stdio reads a terminal, else skip",
+    apply: (o, v) => {
+      if (v !== "wait" && v !== "skip") return `--idle takes wait or skip, got "${v}"`;
+      o.idle = v;
       return undefined;
     },
   },

@@ -66,6 +66,7 @@ Deno.test("args: unknown options and bad values are errors that name them", () =
     [["--load", "0x1000"], /ADDR:FILE/],
     [["stray"], /unexpected argument "stray"/],
     [["--stats=yes"], /takes no value/],
+    [["--idle", "sometimes"], /--idle takes wait or skip/],
   ];
   for (const [args, re] of cases) {
     const r = parseArgs(args);
@@ -154,4 +155,15 @@ Deno.test("args: --kvm-pv turns on KVM's paravirtual interface (off by default)"
   const bad = parseArgs(["--kvm-pv=yes"]);
   assert.ok(!bad.ok && /takes no value/.test(bad.error));
   assert.match(helpText(), /--kvm-pv .*KVM/);
+});
+
+Deno.test("args: --idle wait|skip; unset leaves the choice to the CLI (stdin a terminal or not)", () => {
+  for (const mode of ["wait", "skip"] as const) {
+    const r = parseArgs(["--idle", mode]);
+    assert.ok(r.ok);
+    if (r.ok) assert.equal(r.options.idle, mode);
+  }
+  const d = parseArgs([]);
+  assert.ok(d.ok);
+  if (d.ok) assert.equal(d.options.idle, undefined);
 });

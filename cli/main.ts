@@ -43,6 +43,8 @@ export interface CliIo {
   cwd: string;
   /** Host input for COM1 with `--serial stdio` (none in tests). */
   stdin?: ReadableStream<Uint8Array>;
+  /** Whether `stdin` is a terminal (an interactive session: idle time passes in host time). */
+  stdinIsTerminal?: boolean;
 }
 
 const enc = new TextEncoder();
@@ -59,6 +61,7 @@ export function processIo(): CliIo {
     stderr: (t) => writeAll(Deno.stderr, enc.encode(t.endsWith("\n") ? t : t + "\n")),
     cwd: Deno.cwd(),
     stdin: Deno.stdin.readable,
+    stdinIsTerminal: Deno.stdin.isTerminal(),
   };
 }
 
@@ -233,7 +236,11 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       startStopped: o.startStopped,
       log: io.stderr,
     })
-    : await machine.runAsync({ maxInstructions: budget, input });
+    : await machine.runAsync({
+      maxInstructions: budget,
+      input,
+      idle: o.idle ?? (input !== undefined && io.stdinIsTerminal === true ? "wait" : "skip"),
+    });
   let status = exitCodeFor(result.reason);
   if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
     const bytes = await saveMachine(machine, { meta: config });

@@ -113,6 +113,24 @@ const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3,
 /** Instructions between yields to the event loop in {@link Machine.runAsync}. */
 const ASYNC_SLICE = 1 << 22;
 
+/**
+ * How {@link Machine.runAsync} lets time pass while every vCPU is halted
+ * waiting for a timer: "skip" jumps virtual time to the timer's deadline
+ * at once (deterministic; what {@link Machine.run} always does), "wait"
+ * lets it pass in host time while host input is open, so a guest idling
+ * at an interactive prompt keeps a clock that runs with the wall clock and
+ * leaves the host CPU idle. Input that arrives during the wait ends it.
+ */
+export type IdleMode = "skip" | "wait";
+
+/** Options of {@link Machine.runAsync}. */
+export interface AsyncRunOptions extends RunOptions {
+  /** Host input the run waits for while the guest idles. */
+  readonly input?: HostInput;
+  /** Idle time while `input` is open (default "skip"). */
+  readonly idle?: IdleMode;
+}
+
 /** A source of host input that {@link Machine.runAsync} can wait for. */
 export interface HostInput {
   /** False once the input has ended (EOF). */
@@ -167,6 +185,10 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   /** Plugins in setup order. */
   readonly plugins: readonly Plugin[];
   #idleNs = 0;
+  /** A run that lets idle time pass in host time ({@link IdleMode} "wait"). */
+  #waitIdle = false;
+  /** Idle time the run loop left for runAsync to wait (ns), or -1. */
+  #idleWaitNs = -1;
   /** Virtual time at which the vCPU halted with interrupts masked, or -1. */
   #maskedHaltSince = -1;
   /** Retired count then (any instruction retired since means it woke up). */
@@ -295,23 +317,41 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
    * Run like {@link Machine.run}, but yield to the event loop between slices
    * of instructions so host input (e.g. stdin for the UART) can arrive; and
    * while the guest waits in HLT with interrupts enabled and `input` is
-   * still open, wait for input instead of stopping as halted.
+   * still open, wait for input instead of stopping as halted. With `idle:
+   * "wait"` the time to the next timer also passes in host time while
+   * `input` is open (see {@link IdleMode}).
    */
-  async runAsync(options: RunOptions & { readonly input?: HostInput } = {}): Promise<RunResult> {
+  async runAsync(options: AsyncRunOptions = {}): Promise<RunResult> {
     if (this.#disposed) throw new Error("machine is disposed");
     const start = this.retired;
     const t0 = performance.now();
     const budgetEnd = this.#budgetEnd(options);
     const yieldPoint = new EventLoopYield();
+    const input = options.input;
+    // One pending wait for input, shared by the idle waits until it resolves.
+    let inputArrived: Promise<void> | null = null;
+    const nextInput = () => {
+      inputArrived ??= input!.wait().then(() => void (inputArrived = null));
+      return inputArrived;
+    };
     try {
       for (;;) {
         this.#power.sleepSteps = ASYNC_SLEEP_STEPS;
+        this.#waitIdle = options.idle === "wait" && input?.open === true;
         const reason = this.#run(Math.min(budgetEnd, this.retired + ASYNC_SLICE));
         if (reason.kind === "budget" && this.retired < budgetEnd) {
           await yieldPoint.next();
           continue;
         }
-        const input = options.input;
+        if (reason.kind === "halted" && this.#idleWaitNs >= 0) {
+          // Every vCPU waits for a timer: let its time pass on the host's clock.
+          const ns = this.#idleWaitNs;
+          this.#idleWaitNs = -1;
+          const waited = input?.open ? await waitAtMost(ns, nextInput()) : ns;
+          this.#idleNs += waited;
+          this.clock.advanceTo(this.virtualNs);
+          continue;
+        }
         if (reason.kind === "halted" && input?.open && (this.cpu.rflags & 0x200) !== 0) {
           await input.wait();
           continue;
@@ -320,6 +360,8 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       }
     } finally {
       this.#power.sleepSteps = Infinity;
+      this.#waitIdle = false;
+      this.#idleWaitNs = -1;
       yieldPoint.close();
     }
   }
@@ -351,6 +393,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
       skipIdle: (ns) => {
         this.#idleNs += ns;
       },
+      waitIdle: (ns) => this.#leaveIdleWait(ns),
       powerPending: () => this.#power.pending(),
       powerStep: (end) => this.#power.step(end),
       running: (on) => {
@@ -404,10 +447,22 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
           }
         } else this.#maskedHaltSince = -1;
         // Skip idle time to the next timer; it may raise an interrupt that wakes the vCPU.
-        this.#idleNs += Math.max(0, this.clock.nextDeadline - this.virtualNs);
+        const idle = Math.max(0, this.clock.nextDeadline - this.virtualNs);
+        if (this.#leaveIdleWait(idle)) return { kind: "halted" };
+        this.#idleNs += idle;
         this.clock.advanceTo(this.virtualNs);
       }
     }
+  }
+
+  /**
+   * In a run that waits out idle time ({@link IdleMode} "wait"): note `ns`
+   * for runAsync and return true (the loop stops as halted); else false.
+   */
+  #leaveIdleWait(ns: number): boolean {
+    if (!this.#waitIdle || ns <= 0) return false;
+    this.#idleWaitNs = ns;
+    return true;
   }
 
   /** The vCPU that runs now (the boot vCPU outside a run). */
@@ -744,4 +799,16 @@ function mapFailed(r: RegionResult & { ok: false }, plugin: string): never {
     default:
       throw new RangeError(`${plugin}: memory region refused (${e.kind})`);
   }
+}
+
+/**
+ * Wait `ns` of host time or until `input` resolves, whichever is first;
+ * resolves to the ns waited (at most `ns`).
+ */
+async function waitAtMost(ns: number, input: Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([input, new Promise<void>((r) => timer = setTimeout(r, ns / 1e6))]);
+  clearTimeout(timer);
+  return Math.min(ns, Math.max(0, Math.round((performance.now() - t0) * 1e6)));
 }

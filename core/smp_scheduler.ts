@@ -60,6 +60,12 @@ export interface SchedulerHost {
   virtualNs(): number;
   /** Add time skipped while every vCPU is halted. */
   skipIdle(ns: number): void;
+  /**
+   * Whether the machine lets `ns` of idle time pass in host time instead
+   * (`Machine.runAsync` with idle "wait"): then the loop stops as halted
+   * without skipping. Absent: always skip.
+   */
+  waitIdle?(ns: number): boolean;
   /** Bracket a vCPU's run (the machine tracks whether an instruction is executing). */
   running(on: boolean): void;
   /** Whether the machine sleeps or must enter or leave sleep (ACPI S3): no vCPU runs then. */
@@ -234,7 +240,9 @@ export class SmpScheduler<C extends CpuEngine> {
         if (host.powerPending()) continue;
         if (clock.nextDeadline === Infinity) return { kind: "halted" };
         // Every vCPU waits: skip to the next timer, whose interrupt may wake one.
-        host.skipIdle(Math.max(0, clock.nextDeadline - host.virtualNs()));
+        const idle = Math.max(0, clock.nextDeadline - host.virtualNs());
+        if (host.waitIdle?.(idle) === true) return { kind: "halted" };
+        host.skipIdle(idle);
         clock.advanceTo(host.virtualNs());
       }
     }
