@@ -4,7 +4,8 @@ import { EventLoopYield } from "./event_loop_yield.ts";
 Deno.test("EventLoopYield: timers run between yields, and closing leaves nothing open", async () => {
   const y = new EventLoopYield();
   let fired = false;
-  const timer = setTimeout(() => (fired = true), 1);
+  // 50 ms: far longer than a yield, so the loop yields many times first.
+  const timer = setTimeout(() => (fired = true), 50);
   const t0 = performance.now();
   let yields = 0;
   while (!fired && performance.now() - t0 < 2000) {
