@@ -6,12 +6,14 @@
  * Perfetto (`--out run.cpuprofile`).
  *
  *   deno run -A bench/profile.ts [--seconds 30] [--top 40] [--interval 500]
- *     [--out FILE] -- <cli.ts options>
+ *     [--out FILE] [--v8-flags FLAGS] -- <cli.ts options>
  *
  * e.g. `deno run -A bench/profile.ts --seconds 40 -- -kernel access_test.flat
  * -device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize=0x4`.
  * Sampling costs a few percent of speed; figures are shares of samples,
- * not times to compare between runs.
+ * not times to compare between runs. Time in a function V8 inlined counts
+ * as its caller's; `--v8-flags=--no-turbo-inlining` attributes it exactly
+ * (at some cost in speed).
  *
  * @module
  */
@@ -28,6 +30,7 @@ const { values, positionals } = parseArgs({
     top: { type: "string", default: "40" },
     interval: { type: "string", default: "500" },
     out: { type: "string" },
+    "v8-flags": { type: "string" },
   },
   allowPositionals: true,
 });
@@ -43,7 +46,14 @@ if (!(seconds > 0) || !(top > 0) || !(interval > 0) || positionals.length === 0)
 const port = 20000 + Math.floor(Math.random() * 20000);
 const target = new URL("./profile_target.ts", import.meta.url).pathname;
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", `--inspect-wait=127.0.0.1:${port}`, target, ...positionals],
+  args: [
+    "run",
+    "-A",
+    `--inspect-wait=127.0.0.1:${port}`,
+    ...(values["v8-flags"] ? [`--v8-flags=${values["v8-flags"]}`] : []),
+    target,
+    ...positionals,
+  ],
   stdout: "inherit",
   stderr: "piped",
 }).spawn();
