@@ -30,6 +30,7 @@ import {
   sinBracket,
 } from "./bigmath.ts";
 import { atan2AmdZen, tanAmdZen, type TranscModel } from "./transc_amd.ts";
+import { yl2xp1AmdZen } from "./transc_amd_ylog.ts";
 import {
   commit,
   commitArith,
@@ -112,10 +113,17 @@ function binaryPop(f: FpuState, op: () => void): void {
   pop(f);
 }
 
-/** FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1). */
-export function fyl2x(f: FpuState, p1: boolean): void {
-  binaryPop(f, p1 ? yl2xp1Core : yl2xCore);
+/**
+ * FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1).
+ * With `model` "amd-zen", FYL2XP1 of a positive x below 2^-67 follows the
+ * AMD microcode (`transc_amd_ylog.ts`).
+ */
+export function fyl2x(f: FpuState, p1: boolean, model: TranscModel = "exact"): void {
+  binaryPop(f, p1 ? (model === "amd-zen" ? yl2xp1Amd : yl2xp1Exact) : yl2xCore);
 }
+
+const yl2xp1Exact = (): void => yl2xp1Core(false);
+const yl2xp1Amd = (): void => yl2xp1Core(true);
 
 function denorm2(): boolean {
   if (A.cls === Cls.DENORMAL || B.cls === Cls.DENORMAL) fx.exc |= Exc.DE;
@@ -164,7 +172,7 @@ function yl2xCore(): void {
   ylog(y, BigInt(big ? x.e + 1 : x.e), m - base, m + base);
 }
 
-function yl2xp1Core(): void {
+function yl2xp1Core(amd: boolean): void {
   const x = A, y = B;
   if (x.cls === Cls.ZERO) {
     if (y.cls === Cls.INF) return indefinite();
@@ -184,6 +192,7 @@ function yl2xp1Core(): void {
   }
   if (denorm2()) return;
   if (y.cls === Cls.ZERO) return setZero(y.s ^ x.s);
+  if (amd && yl2xp1AmdZen(y, x)) return;
   // z = x / (2 + x) with x = m * 2^(e - 63): p = +-m, q = 2^(64 - e) + p.
   const p = x.s !== 0 ? -sig(x) : sig(x);
   if (x.e < -2) return ylog(y, 0n, p, (1n << BigInt(64 - x.e)) + p);

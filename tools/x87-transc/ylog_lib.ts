@@ -47,7 +47,9 @@ export async function probeAsync(lines: string[]): Promise<string[]> {
   const o = await p.output();
   await wrote;
   const res = new TextDecoder().decode(o.stdout).trim().split("\n");
-  if (res.length !== lines.length) throw new Error(`probe: ${res.length} lines for ${lines.length}`);
+  if (res.length !== lines.length) {
+    throw new Error(`probe: ${res.length} lines for ${lines.length}`);
+  }
   return res;
 }
 

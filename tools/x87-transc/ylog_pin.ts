@@ -17,7 +17,17 @@
  * @module
  */
 
-import { type Dy, enc, fixFloor, ilog2, log2p1, log2Q, probeAsync, productInterval, val } from "./ylog_lib.ts";
+import {
+  type Dy,
+  enc,
+  fixFloor,
+  ilog2,
+  log2p1,
+  log2Q,
+  probeAsync,
+  productInterval,
+  val,
+} from "./ylog_lib.ts";
 
 /** Small deterministic generator (xorshift64*). */
 export function rng(seed: bigint): () => bigint {
@@ -48,8 +58,14 @@ export function pinL(
     if (iv === null) continue;
     const ya = c.y.m < 0n ? -c.y.m : c.y.m;
     // L >= a / y: floor at scale s; L <= b / y: ceil.
-    const l = fixFloor({ n: iv[0].m << BigInt(Math.max(0, iv[0].e - c.y.e) + 0), d: ya << BigInt(Math.max(0, c.y.e - iv[0].e)) }, s);
-    const hq = { n: iv[1].m << BigInt(Math.max(0, iv[1].e - c.y.e)), d: ya << BigInt(Math.max(0, c.y.e - iv[1].e)) };
+    const l = fixFloor({
+      n: iv[0].m << BigInt(Math.max(0, iv[0].e - c.y.e) + 0),
+      d: ya << BigInt(Math.max(0, c.y.e - iv[0].e)),
+    }, s);
+    const hq = {
+      n: iv[1].m << BigInt(Math.max(0, iv[1].e - c.y.e)),
+      d: ya << BigInt(Math.max(0, c.y.e - iv[1].e)),
+    };
     const h = -fixFloor({ n: -hq.n, d: hq.d }, s);
     if (lo < 0n || l > lo) lo = l;
     if (hi < 0n || h < hi) hi = h;
@@ -87,9 +103,13 @@ if (import.meta.main) {
     // 68-bit grid points inside [lo, hi]
     const g0 = (lo + U - 1n) / U, g1 = hi / U;
     const grid = [];
-    for (let g = g0; g <= g1 && grid.length < 4; g++) grid.push((Number(g * U - ex) / Number(U)).toFixed(3));
+    for (let g = g0; g <= g1 && grid.length < 4; g++) {
+      grid.push((Number(g * U - ex) / Number(U)).toFixed(3));
+    }
     console.log(
-      `${xh} L~2^${le} lo-ex ${f(lo)} hi-ex ${f(hi)} width ${(Number(hi - lo) / Number(U)).toFixed(6)} u68` +
+      `${xh} L~2^${le} lo-ex ${f(lo)} hi-ex ${f(hi)} width ${
+        (Number(hi - lo) / Number(U)).toFixed(6)
+      } u68` +
         (hi < lo ? " EMPTY" : "") + ` grid68 [${grid.join(" ")}]`,
     );
   }
