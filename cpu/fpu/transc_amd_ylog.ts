@@ -74,5 +74,9 @@ export function yl2xp1AmdZen(y: Unpacked, x: Unpacked): boolean {
   // L = R68(x * C), x = sig(x) * 2^(e - 63), C = LOG2E66 * 2^-65.
   const [lm, le] = round68(sig(x) * LOG2E66);
   roundExact(y.s, sig(y) * lm, le + x.e - 63 - 65 + y.e - 63);
+  // Reported inexact even when y * L is representable (as FPTAN does; with
+  // underflow for a denormal result).
+  if (fx.x === 0) fx.exc |= Exc.UE;
+  fx.exc |= Exc.PE;
   return true;
 }
