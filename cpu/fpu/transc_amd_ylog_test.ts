@@ -6,8 +6,14 @@ import type { TranscModel } from "./transc_amd.ts";
 import { LOG2E66 } from "./transc_amd_ylog.ts";
 import { CF, LN2 } from "./bigmath.ts";
 
-/** Run FYL2XP1 on ST(0) = x, ST(1) = y (20-hex-digit values) with `fcw`; the result and FSW. */
-function yl2xp1(model: TranscModel, fcw: number, x: string, y: string): [string, number] {
+/** Run FYL2XP1 (or FYL2X: `p1` false) on ST(0) = x, ST(1) = y (20 hex digits) with `fcw`; the result and FSW. */
+function yl2xp1(
+  model: TranscModel,
+  fcw: number,
+  x: string,
+  y: string,
+  p1 = true,
+): [string, number] {
   const f = new FpuState();
   f.fcw = fcw;
   f.fsw = 6 << 11; // TOP = 6: ST(0) = R6, ST(1) = R7
@@ -18,7 +24,7 @@ function yl2xp1(model: TranscModel, fcw: number, x: string, y: string): [string,
     f.mant[2 * k] = parseInt(h.slice(12), 16);
   }
   begin(f);
-  fyl2x(f, true, model);
+  fyl2x(f, p1, model);
   const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
   return [hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8), f.fsw];
 }
@@ -31,7 +37,7 @@ Deno.test("FYL2XP1 Zen model: the constant is log2(e) rounded to nearest at 66 b
 });
 
 // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
-// (none of these operands is in tests/data/x87_vectors.txt.gz).
+// (none of these operands is in tests/data/x87_vectors.txt.gz), here and below.
 // [FCW, x = ST(0), y = ST(1), result, FSW]
 const RECORDED: [number, string, string, string, number][] = [
   [0x37f, "3f9bc7a69f13dda1494c", "c027ed7222a88201e2bd", "bfc5859464c0e89e6800", 0x3820],
@@ -64,10 +70,9 @@ Deno.test("FYL2XP1 Zen model: probe-recorded positive x below 2^-67 (result, C1,
 });
 
 Deno.test("FYL2XP1 Zen model: differs from correct rounding where the microcode does", () => {
-  // log2(1 + x) = x log2(e) (1 - x/2 ...): the microcode drops the x^2 term
-  // and rounds x * log2e66 to 68 bits; at x = 2^-68 m that is 0.7 units of
-  // the 68th bit, enough to change the last bit of y * L for some y.
-  // Recorded as above; the correctly rounded result is one unit below each.
+  // Recorded as above. Tiny x: log2(1 + x) = x log2(e) (1 - x/2 ...) with
+  // 1 - x/2 rounded on the 2^-67 grid (for x < 2^-67 it is 1, and the
+  // microcode's value is x * C rounded to 68 bits).
   const differ: [number, string, string, string, number][] = [
     [0xf7f, "3fbaa9d80998ba65860f", "c001874ab688ac08ba83", "bfbd817ef5cde431678e", 0x3820],
     [0x27f, "3fbb8e322055f43f1089", "c00291dc6fbc5eb78e41", "bfbee9c5656bb7efffaa", 0x3a20],
@@ -77,6 +82,12 @@ Deno.test("FYL2XP1 Zen model: differs from correct rounding where the microcode 
     [0xe7f, "3fbbdae4dc03d97c2b7a", "4002b488c230e9f020ee", "3fbfdeb435d63133f4db", 0x3820],
     [0x47f, "3fbb9964251b58632132", "4000a5541d10e0461fdd", "3fbd8eeaab1dd40083d7", 0x3820],
     [0x37f, "3fbad7e6acc5b5ae893a", "bfffb74eb8bdc1ac7741", "bfbbdf0883801b932f65", 0x3a20],
+    [0xf7f, "3fc4d4bf967a558bc149", "c000be178fac6b74b8bd", "bfc6e3e925cc3ee0425a", 0x3820],
+    [0x67f, "3fc5b2bf0d669d441f84", "c001d5d2bb305ed4ff36", "bfc8d763f2d62af4b705", 0x3a20],
+    [0x37f, "3fc4fe458a1e1320f5b4", "bffff6660f4c98a311ed", "bfc6b08a0132ed871956", 0x3a20],
+    [0xf7f, "3fd0e384d3b40c88b40d", "c002b8933e30bf3a69e0", "bfd4eca9034dafdf4172", 0x3820],
+    [0x67f, "3fc280e9a7d1e465a47e", "4000e7b05b4cdd202e8a", "3fc4a851e72498eae424", 0x3820],
+    [0x47f, "3fbfba53ac9dc63abe45", "c001d5481c34e7aa7db9", "bfc2dff4d9ef8ed2c956", 0x3a20],
   ];
   for (const [fcw, x, y, hw, fsw] of differ) {
     const [r, sw] = yl2xp1("amd-zen", fcw, x, y);
@@ -90,11 +101,29 @@ Deno.test("FYL2XP1 Zen model: differs from correct rounding where the microcode 
   assert.equal(yl2xp1("amd-zen", fcw, x, y)[0], hw);
 });
 
-Deno.test("FYL2XP1 Zen model: x >= 2^-67 and negative x keep the correctly rounded result", () => {
+Deno.test("FYL2X Zen model: x = 1 + t with 0 < t < 2^-38 uses the same kernel", () => {
+  // Recorded with probe.c; each differs from the correctly rounded result.
+  const differ: [number, string, string, string, number][] = [
+    [0x37f, "3fff8000000000000057", "c003925ec7fd9d3171f7", "bfcb8f872a6182fd09ac", 0x3a20],
+    [0xe7f, "3fff8000000000000001", "4002ea5861be6b623b8d", "3fc4a90b5b1a009e21b6", 0x3820],
+    [0xa7f, "3fff8000000000000193", "4000a9f669d98d9f20a9", "3fcac100a1efb4a1677f", 0x3a20],
+    [0x47f, "3fff8000000000000001", "c002d5e4a7abf590b061", "bfc49a4a93c931e6b9ed", 0x3a20],
+    [0x47f, "3fff8000000000000001", "4003a787344702eeb75b", "3fc4f1b12825f67709a7", 0x3820],
+    [0xe7f, "3fff80000000000017ab", "c002eecd0b6667ed332f", "bfd0fed021c9321bffe2", 0x3820],
+  ];
+  for (const [fcw, x, y, hw, fsw] of differ) {
+    const [r, sw] = yl2xp1("amd-zen", fcw, x, y, false);
+    assert.equal(r, hw, `fcw ${fcw.toString(16)} x ${x} y ${y}`);
+    assert.equal(sw & 0x233, fsw & 0x233, `fcw ${fcw.toString(16)} x ${x} y ${y} (FSW)`);
+    assert.notEqual(yl2xp1("exact", fcw, x, y, false)[0], hw, `x ${x} y ${y} (exact)`);
+  }
+});
+
+Deno.test("FYL2XP1 Zen model: x >= 2^-38, negative x and FYL2X of x < 1 keep the correctly rounded result", () => {
   for (
     const x of [
-      "3fbc8000000000000000",
-      "3fbcc000000000000001",
+      "3fd98000000000000000",
+      "3fd9c000000000000001",
       "bf9bc000000000000001",
       "3ffd9000000000000000",
     ]
@@ -103,5 +132,14 @@ Deno.test("FYL2XP1 Zen model: x >= 2^-67 and negative x keep the correctly round
       const y = "3fffb504f333f9de6484";
       assert.deepEqual(yl2xp1("amd-zen", fcw, x, y), yl2xp1("exact", fcw, x, y), `x ${x}`);
     }
+  }
+  // FYL2X: 1 + 2^-38 and x just below 1 are outside the model.
+  for (const x of ["3fff8000000002000000", "3ffeffffffffffffffff", "3ffefffffffffff00000"]) {
+    const y = "3fffb504f333f9de6484";
+    assert.deepEqual(
+      yl2xp1("amd-zen", 0x37f, x, y, false),
+      yl2xp1("exact", 0x37f, x, y, false),
+      `x ${x}`,
+    );
   }
 });

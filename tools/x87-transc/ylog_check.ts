@@ -6,10 +6,13 @@
  *
  * Usage:
  *   deno run -A tools/x87-transc/ylog_check.ts KIND N SEED
- * KIND: tiny  FYL2XP1, positive x with exponents -68 ... -16445 (denormals
- *             included), y of any sign and exponent -16000 ... 16000;
- *       edge  FYL2XP1, x in [2^-69, 2^-66) of both signs (domain boundary);
- *       neg   FYL2XP1, negative x below 2^-67 (outside the domain).
+ * KIND: tiny  FYL2XP1, positive x with exponents -37 ... -16445 (denormals
+ *             included);
+ *       near1 FYL2X, x = 1 + j 2^-63 with j of 1 ... 30 bits, 1/8 of them
+ *             1 - j 2^-64 instead (below 1: outside the domain);
+ *       edge  FYL2XP1, x in [2^-38, 2^-35) of both signs (domain boundary);
+ *       neg   FYL2XP1, negative x below 2^-36 (outside the domain).
+ * y has either sign, exponent -20 ... 20 (3/4) or -16000 ... 16000.
  * Each case takes one of ten control words (all rounding modes, three
  * precision controls). Needs the probe binary ($X87PROBE, see ylog_lib.ts).
  *
@@ -19,7 +22,7 @@
 import { FpuState } from "../../cpu/fpu/state.ts";
 import { begin } from "../../cpu/fpu/stack.ts";
 import { fyl2x } from "../../cpu/fpu/transc.ts";
-import { YL2XP1_TINY_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
+import { YLOG_T_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
 import { probeAsync } from "./ylog_lib.ts";
 import { rng } from "./ylog_pin.ts";
 
@@ -47,13 +50,17 @@ export function runEngine(op: string, fcw: number, a: string, b: string): [strin
 
 export const FCWS = [0x37f, 0x77f, 0xb7f, 0xf7f, 0x27f, 0x7f, 0xe7f, 0x47f, 0x67f, 0xa7f];
 
-/** Is x (hex) inside the FYL2XP1 model's domain? */
-export function inDomain(x: string): boolean {
+/** Is x (hex) inside the model's domain for op? */
+export function inDomain(op: string, x: string): boolean {
   const se = parseInt(x.slice(0, 4), 16);
-  if (se >> 15 || BigInt("0x" + x.slice(4)) === 0n) return false;
   const m = BigInt("0x" + x.slice(4));
+  if (se >> 15 || m === 0n) return false;
+  if (op === "fyl2x") {
+    const j = m - (1n << 63n);
+    return se === 16383 && j > 0n && j < 1n << BigInt(63 + YLOG_T_LIMIT);
+  }
   const e = (se === 0 ? -16382 : se - 16383) - (63 - (m.toString(2).length - 1));
-  return e < YL2XP1_TINY_LIMIT;
+  return e < YLOG_T_LIMIT;
 }
 
 if (import.meta.main) {
@@ -66,18 +73,26 @@ if (import.meta.main) {
     let xse: number, xm = next() | (1n << 63n);
     if (kind === "tiny") {
       const pick = r(10);
-      const e = pick < 6 ? -68 - r(60) : pick < 9 ? -68 - r(16000) : -16383;
+      const e = pick < 6 ? -37 - r(60) : pick < 9 ? -37 - r(16000) : -16383;
       xse = e + 16383;
       if (xse <= 0) {
         xse = 0;
         xm >>= BigInt(1 + r(62));
       }
-    } else if (kind === "edge") xse = 16383 - 66 - r(3) + (r(2) << 15);
-    else xse = 16383 - 68 - r(100) + 0x8000;
+    } else if (kind === "near1") {
+      // x = 1 + j 2^-63, j of 1 ... 30 bits (27 and fewer: the domain), or just below 1.
+      xse = 16383;
+      xm = (1n << 63n) + (next() >> BigInt(34 + r(30)) | 1n);
+      if (r(8) === 0) {
+        xse = 16382;
+        xm = (1n << 64n) - (next() >> BigInt(34 + r(30)) | 1n);
+      }
+    } else if (kind === "edge") xse = 16383 - 37 - r(4) + (r(2) << 15);
+    else xse = 16383 - 37 - r(100) + 0x8000;
     const ye = r(4) === 0 ? r(32000) - 16000 : r(40) - 20;
     const y = hex(ye + 16383 + (r(2) << 15), 4) + (next() | (1n << 63n)).toString(16);
     lines.push(
-      `${kind === "x" ? "fyl2x" : "fyl2xp1"} ${hex(fcw, 3)} ${hex(xse, 4)}${
+      `${kind === "near1" ? "fyl2x" : "fyl2xp1"} ${hex(fcw, 3)} ${hex(xse, 4)}${
         xm.toString(16).padStart(16, "0")
       } ${y}`,
     );
@@ -89,7 +104,7 @@ if (import.meta.main) {
     const [fswS, st0] = out[i].split(" ");
     const hw = parseInt(fswS, 16);
     const [reg, fsw] = runEngine(op, parseInt(fcwS, 16), a, b);
-    const dom = inDomain(a);
+    const dom = inDomain(op, a);
     const bad = reg !== st0 || (fsw & 0x230) !== (hw & 0x230);
     if (dom) {
       tot.inN++;
