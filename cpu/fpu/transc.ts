@@ -115,8 +115,8 @@ function binaryPop(f: FpuState, op: () => void): void {
 
 /**
  * FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1).
- * With `model` "amd-zen", FYL2XP1 of x in (0, 2^-36) and FYL2X of x in
- * (1, 1 + 2^-36) follow the AMD microcode (`transc_amd_ylog.ts`).
+ * With `model` "amd-zen", FYL2XP1 of x in (0, 2^-10) and FYL2X of x in
+ * (1, 1 + 2^-10) follow the AMD microcode (`transc_amd_ylog.ts`).
  */
 export function fyl2x(f: FpuState, p1: boolean, model: TranscModel = "exact"): void {
   const amd = model === "amd-zen";

@@ -1,7 +1,7 @@
 /**
  * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode where a model
- * reproduces them: FYL2XP1 of a positive x below 2^-36, and FYL2X of x in
- * (1, 1 + 2^-36) (the same kernel on t = x - 1).
+ * reproduces them: FYL2XP1 of x in (0, 2^-10) and FYL2X of x in (1, 1 +
+ * 2^-10) (the same kernel on t = x - 1, which is exact there).
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/ylog_pin.ts and ylog_scan.ts (README there, section
@@ -9,24 +9,24 @@
  * 68 significant bits and return y * L rounded once with the rounding
  * control: running one x with a few hundred random y pins L to a few
  * hundredths of its last bit, and that interval always holds exactly one
- * 68-bit value. For 0 < t < 2^-36 that value is
+ * 68-bit value. For 0 < t < 2^-10 that value is (z = t / (2 + t))
  *
- *     P = ln(1 + t) / t   rounded to nearest on the grid 2^-67 (fixed point)
- *     T = t * P           rounded to nearest-even at 68 significant bits
- *     L = T * C           rounded to nearest-even at 68 significant bits
- *     C = log2(e) rounded to nearest at 66 bits (0x2e2a8eca5705fc2ef * 2^-65)
+ *     P1 = 1 - t/2               rounded to nearest on the grid 2^-67
+ *     T  = t P1 + t^3 / (4 + 2t)  rounded to 68 bits (2z, with P1 standing for 1 - t/2)
+ *     L1 = T C                    rounded to 68 bits
+ *     L  = L1 + C (ln(1 + t) - 2z) rounded to 68 bits (2z^3/3 + 2z^5/5 ...)
+ *     C  = log2(e) rounded to nearest at 66 bits (0x2e2a8eca5705fc2ef * 2^-65)
  *
- * C was found from tiny t (where P = 1 and T = t) by intersecting the
- * constraints |t C - L| <= L's half unit over 2,000 random significands:
- * it lies within log2(e) + [0.181, 0.184] * 2^-68, where the 66-bit
- * rounding is the only short dyadic. With C fixed, the candidates for T
- * (68-bit values with T C within half a unit of L) sit where t minus T
- * follows t^2/2 rounded on P's grid; P's grid was then scanned (2^-66 ...
- * 2^-73, nearest / down / up) and only 2^-67 nearest fits every case.
- * From t = 2^-36 on the microcode works otherwise (another reduction; no
- * model found), and negative t (FYL2XP1 of negative x, FYL2X of x < 1)
- * takes a path that no model here reproduces: those operands keep the
- * correctly rounded result of `transc.ts`.
+ * (all roundings to nearest-even). C was found from tiny t (where P1 = 1
+ * and T = t) by intersecting |t C - L| <= half a unit over 2,000 random
+ * significands; P1's grid by scanning grids and rounding modes; the
+ * split of ln(1 + t) into 2z (with P1's rounding error left in) and the
+ * atanh remainder from the cases near 2^-36 ... 2^-5 that the simpler
+ * forms miss. From t = 2^-10 on some results differ (1 in 15,000 at 2^-10,
+ * 2% at 2^-7, 19% at 2^-4: an approximation of the remainder or of 2z that
+ * was not identified), and negative t (FYL2XP1 of negative x, FYL2X of x
+ * < 1) takes a path that no model here reproduces: those operands keep
+ * the correctly rounded result of `transc.ts`.
  *
  * @module
  */
@@ -38,7 +38,7 @@ import { sig } from "./bigmath.ts";
 export const LOG2E66 = 0x2e2a8eca5705fc2efn;
 
 /** The model covers t = x (FYL2XP1) or t = x - 1 (FYL2X) for 0 < t < 2^YLOG_T_LIMIT. */
-export const YLOG_T_LIMIT = -38;
+export const YLOG_T_LIMIT = -10;
 
 /** Significant bits of the internal logarithm. */
 const IBITS = 68;
@@ -70,28 +70,66 @@ function roundExact(s: number, v: bigint, e: number): void {
   roundPack80(s, n - 1 + e, 64);
 }
 
-/** Fraction bits of the fixed-point series for P (far beyond P's grid of 2^-67). */
-const PF = 200;
+/**
+ * Round the value v + f (v >= 0 an integer, 0 <= f < 1 a non-zero
+ * remainder when `sticky`) to 68 significant bits, nearest-even:
+ * [significand, added exponent]. A sticky remainder breaks ties upward.
+ */
+function round68s(v: bigint, sticky: boolean): [bigint, number] {
+  const [q, d] = round68((v << 1n) | (sticky ? 1n : 0n));
+  return [q, d - 1];
+}
 
 /**
- * The microcode's 68-bit log2(1 + t) for t = m * 2^e, 0 < t < 2^-36:
- * [significand, exponent].
+ * The microcode's 68-bit log2(1 + t) for t = m * 2^e (m < 2^64, 0 < t <
+ * 2^-10, so e <= -74): [significand, exponent]. With z = t / (2 + t),
+ *
+ *     P1 = 1 - t/2 rounded to nearest on the grid 2^-67
+ *     T  = t P1 + t^3 / (4 + 2t)          rounded to 68 bits
+ *          (2z = t (1 - t/2) + t^3 / (4 + 2t): P1 stands for 1 - t/2)
+ *     L1 = T C                            rounded to 68 bits
+ *     L  = L1 + C (ln(1 + t) - 2z)        rounded to 68 bits
+ *
+ * (ln(1 + t) - 2z = 2 (z^3/3 + z^5/5 + ...) is below 2^-7 of L1's last
+ * unit for t < 2^-36, where L = L1.)
  */
 export function log2p1Small(m: bigint, e: number): [bigint, number] {
-  // P = sum (-t)^k / (k + 1) in fixed point (PF fraction bits, each term
-  // floored: the error stays below 2^-190, far from P's rounding points).
-  let p = 0n;
-  let tk = 1n << BigInt(PF); // t^k in fixed point
-  const tf = (v: bigint): bigint => e >= 0 ? (v * m) << BigInt(e) : (v * m) >> BigInt(-e);
-  for (let k = 0n; tk !== 0n; k++) {
-    p += (k & 1n) === 0n ? tk / (k + 1n) : -(tk / (k + 1n));
-    tk = tf(tk);
+  // P1 = 2^67 - round(m 2^(e+66)), as an integer times 2^-67.
+  const sh = e + 66;
+  let half: bigint;
+  if (sh >= 0) half = m << BigInt(sh);
+  else {
+    const d = BigInt(-sh);
+    half = m >> d;
+    const rem = m - (half << d), h = 1n << (d - 1n);
+    if (rem > h || (rem === h && (half & 1n) === 1n)) half++;
   }
-  const sh = BigInt(PF - 67);
-  const pg = (p + (1n << (sh - 1n))) >> sh; // P on the 2^-67 grid, nearest
-  const [tm, te] = round68(m * pg);
-  const [lm, le] = round68(tm * LOG2E66);
-  return [lm, le + te + e - 67 - 65];
+  const p1 = (1n << 67n) - half;
+  // A = t P1 2^-67 + t^3 / (4 + 2t), in units of 2^(e - 197) with a sticky
+  // remainder: t P1 -> m P1 2^130; t^3/(4 + 2t) = m^3 2^(2e) / (2^(2-e) + 2m).
+  const num0 = m * m * m, den0 = (1n << BigInt(2 - e)) + 2n * m;
+  const k = e + 197; // t^3/(4+2t) in units of 2^(e-197) is num0 2^k / den0
+  const num = k >= 0 ? num0 << BigInt(k) : num0;
+  const den = k >= 0 ? den0 : den0 << BigInt(-k);
+  const r = num / den;
+  const [tm, te] = round68s(((m * p1) << 130n) + r, num !== r * den);
+  const [lm, ld] = round68(tm * LOG2E66);
+  const le = ld + te + e - 197 - 65; // L1 = lm 2^le
+  if (e + 63 < -36) return [lm, le];
+  // L1 + C W, W = 2 sum z^(2k+1)/(2k+1), z = m / q, in fixed point 2^-G.
+  const G = 100 - e;
+  const q = (1n << BigInt(1 - e)) + m;
+  const zf = (m << BigInt(G)) / q;
+  const z2 = (zf * zf) >> BigInt(G);
+  let w = 0n, term = zf;
+  for (let j = 3n; term !== 0n; j += 2n) {
+    term = (term * z2) >> BigInt(G);
+    w += term / j;
+  }
+  const cw = (2n * w * LOG2E66) >> 65n; // C W, floored (a few units of 2^-G low)
+  const total = (lm << BigInt(le + G)) + cw;
+  const [fm, fd] = round68s(total, true);
+  return [fm, fd - G];
 }
 
 /**

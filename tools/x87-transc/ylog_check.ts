@@ -8,9 +8,12 @@
  *   deno run -A tools/x87-transc/ylog_check.ts KIND N SEED
  * KIND: tiny  FYL2XP1, positive x with exponents -37 ... -16445 (denormals
  *             included);
- *       near1 FYL2X, x = 1 + j 2^-63 with j of 1 ... 30 bits, 1/8 of them
+ *       near1 FYL2X, x = 1 + j 2^-63 with j of 1 ... 56 bits, 1/8 of them
  *             1 - j 2^-64 instead (below 1: outside the domain);
- *       edge  FYL2XP1, x in [2^-38, 2^-35) of both signs (domain boundary);
+ *       near1band  FYL2X, x = 1 + t with t of exponents LOW ... TOP (two
+ *             more arguments, as for edge);
+ *       edge  FYL2XP1, x of both signs with exponents LOW ... TOP (two more
+ *             arguments; default -11 ... -8: the domain's upper edge);
  *       neg   FYL2XP1, negative x below 2^-36 (outside the domain).
  * y has either sign, exponent -20 ... 20 (3/4) or -16000 ... 16000.
  * Each case takes one of ten control words (all rounding modes, three
@@ -64,7 +67,8 @@ export function inDomain(op: string, x: string): boolean {
 }
 
 if (import.meta.main) {
-  const [kind, ns, seeds] = Deno.args;
+  const [kind, ns, seeds, lowS, topS] = Deno.args;
+  const eLow = Number(lowS ?? -11), eTop = Number(topS ?? -8);
   const next = rng(BigInt(seeds));
   const r = (n: number) => Number(next() % BigInt(n));
   const lines: string[] = [];
@@ -82,17 +86,23 @@ if (import.meta.main) {
     } else if (kind === "near1") {
       // x = 1 + j 2^-63, j of 1 ... 30 bits (27 and fewer: the domain), or just below 1.
       xse = 16383;
-      xm = (1n << 63n) + (next() >> BigInt(34 + r(30)) | 1n);
+      xm = (1n << 63n) + (next() >> BigInt(8 + r(56)) | 1n);
       if (r(8) === 0) {
         xse = 16382;
-        xm = (1n << 64n) - (next() >> BigInt(34 + r(30)) | 1n);
+        xm = (1n << 64n) - (next() >> BigInt(8 + r(56)) | 1n);
       }
-    } else if (kind === "edge") xse = 16383 - 37 - r(4) + (r(2) << 15);
+    } else if (kind === "near1band") {
+      // x = 1 + t, t of exponent LOW ... TOP.
+      xse = 16383;
+      const e = eTop - r(eTop - eLow + 1);
+      xm = (1n << 63n) + ((next() | (1n << 63n)) >> BigInt(-e));
+    } else if (kind === "edge") xse = 16383 + eTop - r(eTop - eLow + 1) + (r(2) << 15);
+    else if (kind === "mid") xse = 16383 - 6 - r(40);
     else xse = 16383 - 37 - r(100) + 0x8000;
     const ye = r(4) === 0 ? r(32000) - 16000 : r(40) - 20;
     const y = hex(ye + 16383 + (r(2) << 15), 4) + (next() | (1n << 63n)).toString(16);
     lines.push(
-      `${kind === "near1" ? "fyl2x" : "fyl2xp1"} ${hex(fcw, 3)} ${hex(xse, 4)}${
+      `${kind.startsWith("near1") ? "fyl2x" : "fyl2xp1"} ${hex(fcw, 3)} ${hex(xse, 4)}${
         xm.toString(16).padStart(16, "0")
       } ${y}`,
     );
