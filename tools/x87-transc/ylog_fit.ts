@@ -13,7 +13,9 @@
  *     positive x: for P = ln(1 + x)/x rounded on a fixed grid 2^-G (G = 64
  *     ... 73; nearest, down, up), T = R68(x P), L = R68(T C) with C =
  *     log2(e) rounded to 66 bits, prints how many x each variant
- *     reproduces per exponent of x (the model uses G = 67, nearest).
+ *     reproduces per exponent of x (G = 67 nearest fits every x below 2^-37;
+ *     the final model, exact below 2^-10, keeps this P1 = R67(1 - x/2) but
+ *     adds the rest of 2z and the atanh remainder exactly: README).
  *
  * @module
  */
