@@ -6,6 +6,8 @@
  * not apply to these instructions), except where a CPU model's microcode is
  * reproduced (`transc_amd.ts`: FPATAN, and FPTAN of small reduced
  * arguments, on AMD Zen).
+ * `transc_amd_ylog.ts` covers FYL2XP1 of x in (0, 2^-10) and FYL2X of x in
+ * (1, 1 + 2^-10) on AMD Zen.
  *
  * @module
  */
