@@ -354,7 +354,7 @@ function d9(c: Cpu, f: FpuState, r: number, k: number): void {
     case 6:
       return d9f0(c, f, k);
     default:
-      return d9f8(f, k);
+      return d9f8(c, f, k);
   }
 }
 
@@ -424,7 +424,7 @@ function d9f0(c: Cpu, f: FpuState, k: number): void {
     case 0:
       return f2xm1(f);
     case 1:
-      return fyl2x(f, false);
+      return fyl2x(f, false, transcModelOf(c.model));
     case 2:
       return fptan(f, transcModelOf(c.model));
     case 3:
@@ -444,12 +444,12 @@ function d9f0(c: Cpu, f: FpuState, k: number): void {
 }
 
 /** D9 F8-FF: FPREM, FYL2XP1, FSQRT, FSINCOS, FRNDINT, FSCALE, FSIN, FCOS. */
-function d9f8(f: FpuState, k: number): void {
+function d9f8(c: Cpu, f: FpuState, k: number): void {
   switch (k) {
     case 0:
       return fprem(f, false);
     case 1:
-      return fyl2x(f, true);
+      return fyl2x(f, true, transcModelOf(c.model));
     case 2:
       return unaryArith(f);
     case 3:

@@ -6,6 +6,8 @@
  * not apply to these instructions), except where a CPU model's microcode is
  * reproduced (`transc_amd.ts`: FPATAN, and FPTAN of small reduced
  * arguments, on AMD Zen).
+ * `transc_amd_ylog.ts` covers FYL2XP1 of x in (0, 2^-10) and FYL2X of x in
+ * (1, 1 + 2^-10) on AMD Zen.
  *
  * @module
  */
@@ -30,6 +32,7 @@ import {
   sinBracket,
 } from "./bigmath.ts";
 import { atan2AmdZen, tanAmdZen, type TranscModel } from "./transc_amd.ts";
+import { ylogAmdZen } from "./transc_amd_ylog.ts";
 import {
   commit,
   commitArith,
@@ -112,10 +115,20 @@ function binaryPop(f: FpuState, op: () => void): void {
   pop(f);
 }
 
-/** FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1). */
-export function fyl2x(f: FpuState, p1: boolean): void {
-  binaryPop(f, p1 ? yl2xp1Core : yl2xCore);
+/**
+ * FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1).
+ * With `model` "amd-zen", FYL2XP1 of x in (0, 2^-10) and FYL2X of x in
+ * (1, 1 + 2^-10) follow the AMD microcode (`transc_amd_ylog.ts`).
+ */
+export function fyl2x(f: FpuState, p1: boolean, model: TranscModel = "exact"): void {
+  const amd = model === "amd-zen";
+  binaryPop(f, p1 ? (amd ? yl2xp1Amd : yl2xp1Exact) : (amd ? yl2xAmd : yl2xExact));
 }
+
+const yl2xExact = (): void => yl2xCore(false);
+const yl2xAmd = (): void => yl2xCore(true);
+const yl2xp1Exact = (): void => yl2xp1Core(false);
+const yl2xp1Amd = (): void => yl2xp1Core(true);
 
 function denorm2(): boolean {
   if (A.cls === Cls.DENORMAL || B.cls === Cls.DENORMAL) fx.exc |= Exc.DE;
@@ -136,7 +149,7 @@ function ylog(y: Unpacked, k: bigint, p: bigint, q: bigint): void {
   roundRational(y.s, sig(y) * num, den, y.e - 63);
 }
 
-function yl2xCore(): void {
+function yl2xCore(amd: boolean): void {
   const x = A, y = B;
   if (x.s !== 0 && x.cls !== Cls.ZERO) return indefinite();
   const xIsOne = x.cls === Cls.NORMAL && x.e === 0 && x.hi === 0x80000000 && x.lo === 0;
@@ -158,13 +171,14 @@ function yl2xCore(): void {
   }
   if (denorm2()) return;
   if (y.cls === Cls.ZERO || xIsOne) return setZero(y.s ^ (x.e < 0 ? 1 : 0));
+  if (amd && ylogAmdZen(y, x, false)) return;
   const m = sig(x);
   const big = x.hi > 0xb504f333;
   const base = big ? 1n << 64n : 1n << 63n;
   ylog(y, BigInt(big ? x.e + 1 : x.e), m - base, m + base);
 }
 
-function yl2xp1Core(): void {
+function yl2xp1Core(amd: boolean): void {
   const x = A, y = B;
   if (x.cls === Cls.ZERO) {
     if (y.cls === Cls.INF) return indefinite();
@@ -184,6 +198,7 @@ function yl2xp1Core(): void {
   }
   if (denorm2()) return;
   if (y.cls === Cls.ZERO) return setZero(y.s ^ x.s);
+  if (amd && ylogAmdZen(y, x, true)) return;
   // z = x / (2 + x) with x = m * 2^(e - 63): p = +-m, q = 2^(64 - e) + p.
   const p = x.s !== 0 ? -sig(x) : sig(x);
   if (x.e < -2) return ylog(y, 0n, p, (1n << BigInt(64 - x.e)) + p);

@@ -1,0 +1,131 @@
+/**
+ * Hold-out check of the FYL2X / FYL2XP1 model against the host: makes
+ * cases, runs them through probe.c and through the engine (AMD Zen
+ * model), and prints the cases whose result, C1, PE or UE differ, then the
+ * totals in and out of the model's domain.
+ *
+ * Usage:
+ *   deno run -A tools/x87-transc/ylog_check.ts KIND N SEED
+ * KIND: tiny  FYL2XP1, positive x with exponents -37 ... -16445 (denormals
+ *             included);
+ *       near1 FYL2X, x = 1 + j 2^-63 with j of 1 ... 56 bits, 1/8 of them
+ *             1 - j 2^-64 instead (below 1: outside the domain);
+ *       near1band  FYL2X, x = 1 + t with t of exponents LOW ... TOP (two
+ *             more arguments, as for edge);
+ *       edge  FYL2XP1, x of both signs with exponents LOW ... TOP (two more
+ *             arguments; default -11 ... -8: the domain's upper edge);
+ *       neg   FYL2XP1, negative x below 2^-36 (outside the domain).
+ * y has either sign, exponent -20 ... 20 (3/4) or -16000 ... 16000.
+ * Each case takes one of ten control words (all rounding modes, three
+ * precision controls). Needs the probe binary ($X87PROBE, see ylog_lib.ts).
+ *
+ * @module
+ */
+
+import { FpuState } from "../../cpu/fpu/state.ts";
+import { begin } from "../../cpu/fpu/stack.ts";
+import { fyl2x } from "../../cpu/fpu/transc.ts";
+import { YLOG_T_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
+import { probeAsync } from "./ylog_lib.ts";
+import { rng } from "./ylog_pin.ts";
+
+const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
+
+function load(f: FpuState, k: number, h: string): void {
+  f.sexp[k] = parseInt(h.slice(0, 4), 16);
+  f.mant[2 * k + 1] = parseInt(h.slice(4, 12), 16);
+  f.mant[2 * k] = parseInt(h.slice(12), 16);
+}
+
+/** Run FYL2X / FYL2XP1 on the engine: [result register, FSW]. */
+export function runEngine(op: string, fcw: number, a: string, b: string): [string, number] {
+  const f = new FpuState();
+  f.fcw = fcw;
+  f.fsw = 6 << 11; // ST(0) = R6 = a (x), ST(1) = R7 = b (y)
+  f.ftw = 0x0fff;
+  load(f, 6, a);
+  load(f, 7, b);
+  begin(f);
+  fyl2x(f, op === "fyl2xp1", "amd-zen");
+  const r = hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8);
+  return [r, f.fsw];
+}
+
+export const FCWS = [0x37f, 0x77f, 0xb7f, 0xf7f, 0x27f, 0x7f, 0xe7f, 0x47f, 0x67f, 0xa7f];
+
+/** Is x (hex) inside the model's domain for op? */
+export function inDomain(op: string, x: string): boolean {
+  const se = parseInt(x.slice(0, 4), 16);
+  const m = BigInt("0x" + x.slice(4));
+  if (se >> 15 || m === 0n) return false;
+  if (op === "fyl2x") {
+    const j = m - (1n << 63n);
+    return se === 16383 && j > 0n && j < 1n << BigInt(63 + YLOG_T_LIMIT);
+  }
+  const e = (se === 0 ? -16382 : se - 16383) - (63 - (m.toString(2).length - 1));
+  return e < YLOG_T_LIMIT;
+}
+
+if (import.meta.main) {
+  const [kind, ns, seeds, lowS, topS] = Deno.args;
+  const eLow = Number(lowS ?? -11), eTop = Number(topS ?? -8);
+  const next = rng(BigInt(seeds));
+  const r = (n: number) => Number(next() % BigInt(n));
+  const lines: string[] = [];
+  for (let i = 0; i < Number(ns); i++) {
+    const fcw = FCWS[r(FCWS.length)];
+    let xse: number, xm = next() | (1n << 63n);
+    if (kind === "tiny") {
+      const pick = r(10);
+      const e = pick < 6 ? -37 - r(60) : pick < 9 ? -37 - r(16000) : -16383;
+      xse = e + 16383;
+      if (xse <= 0) {
+        xse = 0;
+        xm >>= BigInt(1 + r(62));
+      }
+    } else if (kind === "near1") {
+      // x = 1 + j 2^-63, j of 1 ... 30 bits (27 and fewer: the domain), or just below 1.
+      xse = 16383;
+      xm = (1n << 63n) + (next() >> BigInt(8 + r(56)) | 1n);
+      if (r(8) === 0) {
+        xse = 16382;
+        xm = (1n << 64n) - (next() >> BigInt(8 + r(56)) | 1n);
+      }
+    } else if (kind === "near1band") {
+      // x = 1 + t, t of exponent LOW ... TOP.
+      xse = 16383;
+      const e = eTop - r(eTop - eLow + 1);
+      xm = (1n << 63n) + ((next() | (1n << 63n)) >> BigInt(-e));
+    } else if (kind === "edge") xse = 16383 + eTop - r(eTop - eLow + 1) + (r(2) << 15);
+    else if (kind === "mid") xse = 16383 - 6 - r(40);
+    else xse = 16383 - 37 - r(100) + 0x8000;
+    const ye = r(4) === 0 ? r(32000) - 16000 : r(40) - 20;
+    const y = hex(ye + 16383 + (r(2) << 15), 4) + (next() | (1n << 63n)).toString(16);
+    lines.push(
+      `${kind.startsWith("near1") ? "fyl2x" : "fyl2xp1"} ${hex(fcw, 3)} ${hex(xse, 4)}${
+        xm.toString(16).padStart(16, "0")
+      } ${y}`,
+    );
+  }
+  const out = await probeAsync(lines);
+  const tot = { inN: 0, inBad: 0, outN: 0, outBad: 0 };
+  lines.forEach((l, i) => {
+    const [op, fcwS, a, b] = l.split(" ");
+    const [fswS, st0] = out[i].split(" ");
+    const hw = parseInt(fswS, 16);
+    const [reg, fsw] = runEngine(op, parseInt(fcwS, 16), a, b);
+    const dom = inDomain(op, a);
+    const bad = reg !== st0 || (fsw & 0x230) !== (hw & 0x230);
+    if (dom) {
+      tot.inN++;
+      if (bad) tot.inBad++;
+    } else {
+      tot.outN++;
+      if (bad) tot.outBad++;
+    }
+    if (bad && dom) console.log(`${l}: hw ${st0} fsw ${fswS}, engine ${reg} fsw ${hex(fsw, 4)}`);
+  });
+  console.log(
+    `${kind}: in domain ${tot.inN} cases, ${tot.inBad} differ; outside ${tot.outN} cases, ${tot.outBad} differ`,
+  );
+}
