@@ -1,5 +1,5 @@
 /**
- * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 2^-12,
+ * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 2^-8,
  * measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/f2xm1_tiny.c (tools/x87-transc/README.md, section
  * "F2XM1 model").
@@ -23,19 +23,21 @@
  *   of the recorded results against the exact x ln 2 then pinned Q(0)
  *   (every 68-bit candidate but one is excluded).
  * - The g coefficients: the exact feasible region of (P1, Q1) in which the
- *   68-bit cells of P and Q reproduce about 180,000 recorded results with
- *   |x| in 2^-31 ... 2^-12 (three rounding modes each); the value here is
- *   the centre of that region.
+ *   68-bit cells of P and Q reproduce about 270,000 recorded results with
+ *   |x| in 2^-31 ... 2^-8 (three rounding modes each); the values here lie
+ *   in the middle of that region (its width is a few hundred units of the
+ *   coefficients' 68th bit).
  * - The g^2 and g^3 coefficients: the relative minimax (3,3) approximation
- *   of 2 tanh(x ln2 / 2) / x on x^2 <= 1.0128 (the interval that makes its
- *   P1 match the measured one). They only need to be right to a fraction
- *   of a unit in the value below 2^-12; they are NOT the microcode's exact
- *   cells, and above 2^-12 the results start to differ (5 of 6,000 cases in
- *   2^-12 ... 2^-11, 500 in 2^-8 ... 2^-7), so larger arguments keep the
- *   correctly rounded result of `transc.ts`.
+ *   of 2 tanh(x ln2 / 2) / x on x^2 <= 1.0128047 (the interval that makes
+ *   its P1 match the measured one; Q's g^3 coefficient is then 2^-20 to
+ *   2e-9). They are right to a fraction of a unit of the result below 2^-8
+ *   but they are not the microcode's exact values: from 2^-8 on results
+ *   start to differ (4 of 6,000 cases in 2^-8 ... 2^-7, 107 in 2^-7 ...
+ *   2^-6), so larger arguments keep the correctly rounded result of
+ *   `transc.ts`.
  *
- * Every result and C1 bit of the recorded cases with |x| < 2^-12 matches
- * (fit and hold-out figures in the README).
+ * Every result and C1 bit of the recorded cases with |x| < 2^-8 matches
+ * (fit and hold-out figures in tools/x87-transc/README.md).
  *
  * @module
  */
@@ -51,20 +53,20 @@ const IBITS = 68;
 /** P's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_P: readonly Scaled[] = [
   [0xebed907fcbb85b9d8n, -67], // 1.8431873916628686 (measured)
-  [0xe87d6bda437b89119n, -73], // 0.028380118035883 (measured)
+  [0xe87d6bda437aff367n, -73], // 0.028380118035883028 (measured)
   [0x9be60d469d5d39002n, -81], // minimax
   [0xca9719ece6ffe1d5cn, -93], // minimax
 ];
 /** Q's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_Q: readonly Scaled[] = [
   [0xaa2fa223ad82d2d2dn, -66], // 2.6591573093810840 (measured)
-  [0x96f2c97dddf7e6e02n, -70], // 0.14741053419811 (measured)
+  [0x96f2c97dddf79027cn, -70], // 0.14741053419810829 (measured)
   [0xea5c0005b5b4fe1f3n, -78], // minimax
   [0x80000000000000000n, -87], // 2^-20
 ];
 
-/** The model is used when x's exponent is below this (|x| < 2^-12). */
-export const F2XM1_MODEL_LIMIT = -12;
+/** The model is used when x's exponent is below this (|x| < 2^-8). */
+export const F2XM1_MODEL_LIMIT = -8;
 /** ... and not below this one (results near the denormal range were not measured). */
 export const F2XM1_MODEL_MIN = -16300;
 
