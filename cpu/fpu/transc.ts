@@ -57,7 +57,7 @@ function setOne(s: number): void {
 }
 
 /**
- * F2XM1: ST(0) = 2^ST(0) - 1. With `model` "amd-zen", |x| < 2^-8 follows
+ * F2XM1: ST(0) = 2^ST(0) - 1. With `model` "amd-zen", |x| < 2^-9 follows
  * the AMD microcode (`transc_amd_f2xm1.ts`).
  */
 export function f2xm1(f: FpuState, model: TranscModel = "exact"): void {

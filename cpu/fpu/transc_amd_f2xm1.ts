@@ -1,5 +1,5 @@
 /**
- * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 2^-8,
+ * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 2^-9,
  * measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/f2xm1_tiny.c (tools/x87-transc/README.md, section
  * "F2XM1 model").
@@ -22,21 +22,24 @@
  *   its frequency along strides of the significand gave P(0), the position
  *   of the recorded results against the exact x ln 2 then pinned Q(0)
  *   (every 68-bit candidate but one is excluded).
- * - The g coefficients: the exact feasible region of (P1, Q1) in which the
- *   68-bit cells of P and Q reproduce about 270,000 recorded results with
- *   |x| in 2^-31 ... 2^-8 (three rounding modes each); the values here lie
- *   in the middle of that region (its width is a few hundred units of the
- *   coefficients' 68th bit).
- * - The g^2 and g^3 coefficients: the relative minimax (3,3) approximation
- *   of 2 tanh(x ln2 / 2) / x on x^2 <= 1.0128047 (the interval that makes
- *   its P1 match the measured one; Q's g^3 coefficient is then 2^-20 to
- *   2e-9). They are right to a fraction of a unit of the result below 2^-8
- *   but they are not the microcode's exact values: from 2^-8 on results
- *   start to differ (4 of 6,000 cases in 2^-8 ... 2^-7, 107 in 2^-7 ...
- *   2^-6), so larger arguments keep the correctly rounded result of
- *   `transc.ts`.
+ * - The g and g^2 coefficients: feasible regions in which the 68-bit cells
+ *   of P and Q reproduce every recorded result (three rounding modes each)
+ *   of about 290,000 random cases with |x| in 2^-31 ... 2^-7: (P1, Q1)
+ *   with the g^2 terms held fixed, then (P2, Q2) (from |x| >= 2^-10) with
+ *   (P1, Q1) held at the middle of their region, then (P1, Q1) once more;
+ *   the middle of each region is taken. (Both regions become empty about
+ *   11,000 cases into 2^-8 ... 2^-7, where P3 starts to matter.) Their
+ *   starting point was the relative minimax (3,3) approximation of
+ *   2 tanh(x ln2 / 2) / x on x^2 <= 1.0128047 (the interval that makes its
+ *   P1 match the measured one), whose Q has its g^3 coefficient equal to
+ *   2^-20 to 2e-9.
+ * - The g^3 coefficients: that minimax approximation's P3, and Q3 = 2^-20.
+ *   Not exact: from 2^-9 on a few results differ (none of 26,000 fit cases
+ *   in 2^-9 ... 2^-8 but 1 of 5,178 hold-out cases there; 3 of 26,000 in
+ *   2^-8 ... 2^-7; 148 of 26,000 in 2^-7 ... 2^-6), so larger arguments
+ *   keep the correctly rounded result of `transc.ts`.
  *
- * Every result and C1 bit of the recorded cases with |x| < 2^-8 matches
+ * Every result and C1 bit of the recorded cases with |x| < 2^-9 matches
  * (fit and hold-out figures in tools/x87-transc/README.md).
  *
  * @module
@@ -53,20 +56,20 @@ const IBITS = 68;
 /** P's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_P: readonly Scaled[] = [
   [0xebed907fcbb85b9d8n, -67], // 1.8431873916628686 (measured)
-  [0xe87d6bda437aff367n, -73], // 0.028380118035883028 (measured)
-  [0x9be60d469d5d39002n, -81], // minimax
+  [0xe87d6bda437aff34bn, -73], // 0.028380118035883028 (measured)
+  [0x9be60d4720c74f8d9n, -81], // fitted
   [0xca9719ece6ffe1d5cn, -93], // minimax
 ];
 /** Q's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_Q: readonly Scaled[] = [
   [0xaa2fa223ad82d2d2dn, -66], // 2.6591573093810840 (measured)
-  [0x96f2c97dddf79027cn, -70], // 0.14741053419810829 (measured)
-  [0xea5c0005b5b4fe1f3n, -78], // minimax
+  [0x96f2c97dddf79026dn, -70], // 0.14741053419810829 (measured)
+  [0xea5c0005d75010695n, -78], // fitted
   [0x80000000000000000n, -87], // 2^-20
 ];
 
-/** The model is used when x's exponent is below this (|x| < 2^-8). */
-export const F2XM1_MODEL_LIMIT = -8;
+/** The model is used when x's exponent is below this (|x| < 2^-9). */
+export const F2XM1_MODEL_LIMIT = -9;
 /** ... and not below this one (results near the denormal range were not measured). */
 export const F2XM1_MODEL_MIN = -16300;
 
