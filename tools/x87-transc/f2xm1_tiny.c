@@ -11,6 +11,9 @@
  *   f2xm1_tiny list [E]                m (hex) one per line on stdin
  *   f2xm1_tiny wave M0 T N [E]         m = M0 + k T, k < N; prints per line
  *                                      k f dRD dRU only
+ *   f2xm1_tiny raw SEED N LO HI E SIGN  random x = +-m 2^(E-63); prints
+ *                                      sexp(hex) m(hex), then sexp sig for
+ *                                      RD, RU, RN (any x, no reference)
  * Build: gcc -O2 -mno-red-zone -o /tmp/f2xm1_tiny tools/x87-transc/f2xm1_tiny.c
  */
 #include <stdint.h>
@@ -100,6 +103,35 @@ int main(int argc, char **argv) {
     int e = argc > 2 ? atoi(argv[2]) : -90;
     char line[128];
     while (fgets(line, sizeof line, stdin)) one(strtoull(line, 0, 16), e, 1, 0);
+  } else if (!strcmp(argv[1], "raw") && argc >= 8) {
+    rng ^= strtoull(argv[2], 0, 0);
+    long n = atol(argv[3]);
+    double lo = atof(argv[4]), hi = atof(argv[5]);
+    int e = atoi(argv[6]), neg = atoi(argv[7]);
+    for (int i = 0; i < 10; i++) next();
+    static const uint16_t cw[3] = {0x077f, 0x0b7f, 0x037f};
+    for (long i = 0; i < n; i++) {
+      double u = lo + (hi - lo) * ((next() >> 11) * (1.0 / 9007199254740992.0));
+      uint64_t m = (uint64_t)(u * 9223372036854775808.0);
+      m = (m & ~0x7ffull) | (next() & 0x7ff);
+      if (!(m >> 63)) continue;
+      uint16_t sin = (uint16_t)((16383 + e) | (neg ? 0x8000 : 0));
+      printf("%04x %016llx", sin, (unsigned long long)m);
+      for (int j = 0; j < 3; j++) {
+        uint8_t in[10], out[10];
+        memcpy(in, &m, 8);
+        memcpy(in + 8, &sin, 2);
+        __asm__ volatile("fninit\n\tfldcw %2\n\tfldt %1\n\t.byte 0xd9,0xf0\n\tfstpt %0\n\t"
+                         : "=m"(out)
+                         : "m"(in), "m"(cw[j]));
+        uint64_t r;
+        uint16_t se;
+        memcpy(&r, out, 8);
+        memcpy(&se, out + 8, 2);
+        printf(" %04x %016llx", se, (unsigned long long)r);
+      }
+      printf("\n");
+    }
   } else if (!strcmp(argv[1], "wave") && argc >= 5) {
     uint64_t m0 = strtoull(argv[2], 0, 16), t = strtoull(argv[3], 0, 0);
     long n = atol(argv[4]);
