@@ -26,9 +26,9 @@
  *   of P and Q reproduce every recorded result (three rounding modes each)
  *   of about 290,000 random cases with |x| in 2^-31 ... 2^-7: (P1, Q1)
  *   with the g^2 terms held fixed, then (P2, Q2) (from |x| >= 2^-10) with
- *   (P1, Q1) held at the middle of their region, then (P1, Q1) once more;
+ *   (P1, Q1) held at the middle of their region, alternately, twice each;
  *   the middle of each region is taken. (Both regions become empty about
- *   17,000 cases into 2^-8 ... 2^-7, where P3 starts to matter.) Their
+ *   17,000 cases into 2^-8 ... 2^-7, as does (P3, Q3).) Their
  *   starting point was the relative minimax (3,3) approximation of
  *   2 tanh(x ln2 / 2) / x on x^2 <= 1.0128047 (the interval that makes its
  *   P1 match the measured one), whose Q has its g^3 coefficient equal to

@@ -93,7 +93,7 @@ def main():
     P = [Fr(Decimal(v)) for v in co["P"]]
     Q = [Fr(Decimal(v)) for v in co["Q"]]
     if sys.argv[3] == "-":
-        w = Fr(3, 10**10) if J == 2 else Fr(1, 10**12) / P[0]
+        w = {1: Fr(1, 10**12) / P[0], 2: Fr(3, 10**10), 3: Fr(1, 100)}[J]
         p, q = P[J - 1], Q[J - 1]
         region = [(p * (1 - w), p * (1 + w), q * (1 - w), q * (1 + w))]
     else:
