@@ -422,7 +422,7 @@ function constant(f: FpuState, k: number): void {
 function d9f0(c: Cpu, f: FpuState, k: number): void {
   switch (k) {
     case 0:
-      return f2xm1(f);
+      return f2xm1(f, transcModelOf(c.model));
     case 1:
       return fyl2x(f, false, transcModelOf(c.model));
     case 2:

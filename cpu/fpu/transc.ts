@@ -7,7 +7,7 @@
  * reproduced (`transc_amd.ts`: FPATAN, and FPTAN of small reduced
  * arguments, on AMD Zen).
  * `transc_amd_ylog.ts` covers FYL2XP1 of x in (0, 2^-10) and FYL2X of x in
- * (1, 1 + 2^-10) on AMD Zen.
+ * (1, 1 + 2^-10) on AMD Zen, `transc_amd_f2xm1.ts` F2XM1 of |x| < 2^-9.
  *
  * @module
  */
@@ -33,6 +33,7 @@ import {
 } from "./bigmath.ts";
 import { atan2AmdZen, tanAmdZen, type TranscModel } from "./transc_amd.ts";
 import { ylogAmdZen } from "./transc_amd_ylog.ts";
+import { f2xm1AmdZen } from "./transc_amd_f2xm1.ts";
 import {
   commit,
   commitArith,
@@ -58,8 +59,11 @@ function setOne(s: number): void {
   fx.lo = 0;
 }
 
-/** F2XM1: ST(0) = 2^ST(0) - 1. */
-export function f2xm1(f: FpuState): void {
+/**
+ * F2XM1: ST(0) = 2^ST(0) - 1. With `model` "amd-zen", |x| < 2^-9 follows
+ * the AMD microcode (`transc_amd_f2xm1.ts`).
+ */
+export function f2xm1(f: FpuState, model: TranscModel = "exact"): void {
   if (empty(f, 0)) {
     if (underflow(f)) writeSt(f, 0, INDEF_SEXP, INDEF_HI, 0);
     return;
@@ -89,11 +93,13 @@ export function f2xm1(f: FpuState): void {
         if (!commitArith(f)) writeFx(f, 0);
         return;
       }
-      // t = x ln2 = m * LN2 * 2^(e - 63 - CF); 2^x - 1 = t * (e^t - 1)/t.
-      const ml = sig(A) * LN2 * (A.s !== 0 ? -1n : 1n);
-      const sh = A.e - 63 - Number(CF) + PREC;
-      const tf = sh >= 0 ? ml << BigInt(sh) : ml >> BigInt(-sh);
-      roundRational(0, ml * expm1Bracket(tf), 1n, A.e - 63 - Number(CF) - PREC);
+      if (!(model === "amd-zen" && f2xm1AmdZen(A.s !== 0, sig(A), A.e))) {
+        // t = x ln2 = m * LN2 * 2^(e - 63 - CF); 2^x - 1 = t * (e^t - 1)/t.
+        const ml = sig(A) * LN2 * (A.s !== 0 ? -1n : 1n);
+        const sh = A.e - 63 - Number(CF) + PREC;
+        const tf = sh >= 0 ? ml << BigInt(sh) : ml >> BigInt(-sh);
+        roundRational(0, ml * expm1Bracket(tf), 1n, A.e - 63 - Number(CF) - PREC);
+      }
     }
   }
   if (!commitArith(f)) writeFx(f, 0);

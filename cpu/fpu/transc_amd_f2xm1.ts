@@ -1,0 +1,153 @@
+/**
+ * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 2^-9,
+ * measured on AMD EPYC family 26 model 2 (Zen 5) with
+ * tools/x87-transc/f2xm1_tiny.c (tools/x87-transc/README.md, section
+ * "F2XM1 model").
+ *
+ * The microcode evaluates the classic form
+ *
+ *     g = x^2                              (exact)
+ *     P = P(g), Q = Q(g)                   Horner's rule, every step acc*g + c
+ *                                          rounded to nearest-even at 68 bits
+ *     N = x * P                            rounded to nearest-even at 68 bits
+ *     D = Q - N / 2                        rounded to nearest-even at 68 bits
+ *     2^x - 1 = N / D                      rounded once with the rounding control
+ *
+ * (N / D = 2t / (1 - t) with t = x P / (2 Q) ~ tanh(x ln2 / 2)). P and Q have
+ * degree 3 in g; P(0) / Q(0) = ln 2 and the scale is that of Q's g^3
+ * coefficient 2^-20. How the coefficients were found:
+ *
+ * - P(0) and Q(0) exactly: for tiny x the result's error against x ln 2
+ *   depends on the significand only (the rounding of x P(0) at 68 bits);
+ *   its frequency along strides of the significand gave P(0), the position
+ *   of the recorded results against the exact x ln 2 then pinned Q(0)
+ *   (every 68-bit candidate but one is excluded).
+ * - The g and g^2 coefficients: feasible regions in which the 68-bit cells
+ *   of P and Q reproduce every recorded result (three rounding modes each)
+ *   of about 290,000 random cases with |x| in 2^-31 ... 2^-7: (P1, Q1)
+ *   with the g^2 terms held fixed, then (P2, Q2) (from |x| >= 2^-10) with
+ *   (P1, Q1) held at the middle of their region, alternately, twice each;
+ *   the middle of each region is taken. (Both regions become empty about
+ *   17,000 cases into 2^-8 ... 2^-7, as does (P3, Q3).) Their
+ *   starting point was the relative minimax (3,3) approximation of
+ *   2 tanh(x ln2 / 2) / x on x^2 <= 1.0128047 (the interval that makes its
+ *   P1 match the measured one), whose Q has its g^3 coefficient equal to
+ *   2^-20 to 2e-9.
+ * - The g^3 coefficients: that minimax approximation's P3, and Q3 = 2^-20.
+ *   Not exact: from 2^-9 on a few results differ (none of 26,000 fit cases
+ *   in 2^-9 ... 2^-8 but 1 of 5,178 hold-out cases there; 3 of 26,000 in
+ *   2^-8 ... 2^-7; 148 of 26,000 in 2^-7 ... 2^-6), so larger arguments
+ *   keep the correctly rounded result of `transc.ts`.
+ *
+ * Every result and C1 bit of the recorded cases with |x| < 2^-9 matches
+ * (fit and hold-out figures in tools/x87-transc/README.md).
+ *
+ * @module
+ */
+
+import { Exc, fx, roundPack80, W } from "./f80.ts";
+
+/** A value m * 2^e. */
+type Scaled = readonly [bigint, number];
+
+/** Significant bits of the microcode's intermediate values. */
+const IBITS = 68;
+
+/** P's coefficients (constant term first), 68-bit significand and exponent. */
+export const F2XM1_P: readonly Scaled[] = [
+  [0xebed907fcbb85b9d8n, -67], // 1.8431873916628686 (measured)
+  [0xe87d6bda437aff34bn, -73], // 0.028380118035883028 (measured)
+  [0x9be60d4720c74f8d9n, -81], // fitted
+  [0xca9719ece6ffe1d5cn, -93], // minimax
+];
+/** Q's coefficients (constant term first), 68-bit significand and exponent. */
+export const F2XM1_Q: readonly Scaled[] = [
+  [0xaa2fa223ad82d2d2dn, -66], // 2.6591573093810840 (measured)
+  [0x96f2c97dddf79026dn, -70], // 0.14741053419810829 (measured)
+  [0xea5c0005d75010695n, -78], // fitted
+  [0x80000000000000000n, -87], // 2^-20
+];
+
+/** The model is used when x's exponent is below this (|x| < 2^-9). */
+export const F2XM1_MODEL_LIMIT = -9;
+/** ... and not below this one (results near the denormal range were not measured). */
+export const F2XM1_MODEL_MIN = -16300;
+
+function bitLength(v: bigint): number {
+  return v.toString(2).length;
+}
+
+/** Round m * 2^e (m signed) to `bits` significant bits, nearest-even. */
+function roundSig(m: bigint, e: number, bits: number): Scaled {
+  const neg = m < 0n;
+  const a = neg ? -m : m;
+  const drop = bitLength(a) - bits;
+  if (a === 0n || drop <= 0) return [m, e];
+  const d = BigInt(drop);
+  let q = a >> d;
+  const rem = a - (q << d), half = 1n << (d - 1n);
+  if (rem > half || (rem === half && (q & 1n) === 1n)) q++;
+  return [neg ? -q : q, e + drop];
+}
+
+/** a + b, exactly. */
+function addScaled(a: Scaled, b: Scaled): Scaled {
+  return a[1] >= b[1]
+    ? [(a[0] << BigInt(a[1] - b[1])) + b[0], b[1]]
+    : [a[0] + (b[0] << BigInt(b[1] - a[1])), a[1]];
+}
+
+/** a * b, exactly. */
+function mulScaled(a: Scaled, b: Scaled): Scaled {
+  return [a[0] * b[0], a[1] + b[1]];
+}
+
+/** c0 + g (c1 + g (c2 + ...)), each step acc * g + c rounded once to 68 bits. */
+function horner68(cs: readonly Scaled[], g: Scaled): Scaled {
+  let acc = cs[cs.length - 1];
+  for (let k = cs.length - 2; k >= 0; k--) {
+    acc = roundSig(...addScaled(mulScaled(acc, g), cs[k]), IBITS);
+  }
+  return acc;
+}
+
+/**
+ * Round the exact quotient (n * 2^ne) / (d * 2^de) (n, d > 0) once to the
+ * register format with sign s, into fx (C1 and the precision bits through
+ * roundPack80).
+ */
+function roundQuotient(s: number, n: bigint, ne: number, d: bigint, de: number): void {
+  const sh = 130 - (bitLength(n) - bitLength(d));
+  const num = sh >= 0 ? n << BigInt(sh) : n;
+  const den = sh >= 0 ? d : d << BigInt(-sh);
+  const q = num / den;
+  // 129..131 quotient bits and a sticky bit for a non-zero remainder.
+  const v = (q << 1n) | (num === q * den ? 0n : 1n);
+  const e = ne - de - sh - 1;
+  const len = bitLength(v);
+  let top = len >= 128 ? v >> BigInt(len - 128) : v << BigInt(128 - len);
+  if (len > 128 && (v & ((1n << BigInt(len - 128)) - 1n)) !== 0n) top |= 1n;
+  W[3] = Number((top >> 96n) & 0xffffffffn);
+  W[2] = Number((top >> 64n) & 0xffffffffn);
+  W[1] = Number((top >> 32n) & 0xffffffffn);
+  W[0] = Number(top & 0xffffffffn);
+  roundPack80(s, len - 1 + e, 64);
+}
+
+/**
+ * F2XM1 of the normal x = (-1)^neg * m * 2^(e - 63) (m the 64-bit
+ * significand, top bit set) as the AMD microcode computes it, when
+ * {@link F2XM1_MODEL_MIN} <= e < {@link F2XM1_MODEL_LIMIT}; the result (with
+ * PE) goes to fx. Returns false, leaving fx alone, for other exponents.
+ */
+export function f2xm1AmdZen(neg: boolean, m: bigint, e: number): boolean {
+  if (e >= F2XM1_MODEL_LIMIT || e < F2XM1_MODEL_MIN || m >> 63n !== 1n) return false;
+  const x: Scaled = [neg ? -m : m, e - 63];
+  const g = mulScaled(x, x);
+  const [nm, ne] = roundSig(...mulScaled(x, horner68(F2XM1_P, g)), IBITS);
+  // D = Q - N/2 > 0 (|N| < Q / 1000 here); the quotient has x's sign.
+  const [dm, de] = roundSig(...addScaled(horner68(F2XM1_Q, g), [-nm, ne - 1]), IBITS);
+  roundQuotient(neg ? 1 : 0, neg ? -nm : nm, ne, dm, de);
+  fx.exc |= Exc.PE;
+  return true;
+}
