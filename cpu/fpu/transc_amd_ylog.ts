@@ -31,14 +31,17 @@
  * @module
  */
 
-import { Exc, fx, roundPack80, type Unpacked, W } from "./f80.ts";
+import { Cls, Exc, fx, roundPack80, type Unpacked, W } from "./f80.ts";
 import { sig } from "./bigmath.ts";
 
 /** log2(e) rounded to nearest at 66 significant bits, times 2^65. */
 export const LOG2E66 = 0x2e2a8eca5705fc2efn;
 
-/** The model covers t = x (FYL2XP1) or t = x - 1 (FYL2X) for 0 < t < 2^YLOG_T_LIMIT. */
+/** The model covers t = x (FYL2XP1) or t = x - 1 (FYL2X) for 0 < |t| < 2^YLOG_T_LIMIT. */
 export const YLOG_T_LIMIT = -10;
+
+/** FYL2X of x = 2^k (1 + t), k != 0: the model covers 0 <= t < 2^YLOG_K_T_LIMIT. */
+export const YLOG_K_T_LIMIT = -10;
 
 /** Significant bits of the internal logarithm. */
 const IBITS = 68;
@@ -80,22 +83,34 @@ function round68s(v: bigint, sticky: boolean): [bigint, number] {
   return [q, d - 1];
 }
 
+/** The kernel's pieces for one t (see {@link kernelParts}). */
+type Parts = {
+  /** |T| = tm 2^te (68 bits). */
+  tm: bigint;
+  te: number;
+  /** |L1| = R68(|T| C) = lm 2^le. */
+  lm: bigint;
+  le: number;
+  /** |C W| floored in fixed point 2^-g (a few units of 2^-g low). */
+  cw: bigint;
+  g: number;
+};
+
 /**
- * The microcode's 68-bit log2(1 + t) for t = m * 2^e (m < 2^64, 0 < t <
- * 2^-10, so e <= -74): [significand, exponent]. With z = t / (2 + t),
+ * The kernel's pieces for t = +-m 2^e (m > 0, |t| < 2^-10 so e <= -74
+ * for a 64-bit m; `neg` for t < 0), all as magnitudes (each has the sign
+ * of t). With z = t / (2 + t):
  *
- *     P1 = 1 - t/2 rounded to nearest on the grid 2^-67
- *     T  = t P1 + t^3 / (4 + 2t)          rounded to 68 bits
+ *     P1 = 1 - t/2          rounded to nearest on the grid 2^-67 (t > 0)
+ *                           or 2^-68 (t < 0)
+ *     T  = t P1 + t^3 / (4 + 2t)   rounded to nearest-even at 68 bits
  *          (2z = t (1 - t/2) + t^3 / (4 + 2t): P1 stands for 1 - t/2)
- *     L1 = T C                            rounded to 68 bits
- *     L  = L1 + C (ln(1 + t) - 2z)        rounded to 68 bits
- *
- * (ln(1 + t) - 2z = 2 (z^3/3 + z^5/5 + ...) is below 2^-7 of L1's last
- * unit for t < 2^-36, where L = L1.)
+ *     L1 = T C                      rounded to 68 bits
+ *     W  = ln(1 + t) - 2z = 2 (z^3/3 + z^5/5 + ...)
  */
-export function log2p1Small(m: bigint, e: number): [bigint, number] {
-  // P1 = 2^67 - round(m 2^(e+66)), as an integer times 2^-67.
-  const sh = e + 66;
+function kernelParts(m: bigint, e: number, neg: boolean): Parts {
+  // |t|/2 rounded on P1's grid: m 2^(e+66) (t > 0) or m 2^(e+67) (t < 0).
+  const sh = e + (neg ? 67 : 66);
   let half: bigint;
   if (sh >= 0) half = m << BigInt(sh);
   else {
@@ -104,56 +119,126 @@ export function log2p1Small(m: bigint, e: number): [bigint, number] {
     const rem = m - (half << d), h = 1n << (d - 1n);
     if (rem > h || (rem === h && (half & 1n) === 1n)) half++;
   }
-  const p1 = (1n << 67n) - half;
-  // A = t P1 2^-67 + t^3 / (4 + 2t), in units of 2^(e - 197) with a sticky
-  // remainder: t P1 -> m P1 2^130; t^3/(4 + 2t) = m^3 2^(2e) / (2^(2-e) + 2m).
-  const num0 = m * m * m, den0 = (1n << BigInt(2 - e)) + 2n * m;
-  const k = e + 197; // t^3/(4+2t) in units of 2^(e-197) is num0 2^k / den0
+  // P1 in units of 2^-67 (t > 0) or 2^-68 (t < 0).
+  const p1 = neg ? (1n << 68n) + half : (1n << 67n) - half;
+  // |A| = |t| P1 + |t|^3 / (4 + 2t), in units of 2^(e - 197) with a sticky
+  // remainder: |t| P1 -> m P1 2^130 (2^129 for t < 0);
+  // |t|^3/(4 + 2t) = m^3 2^(2e) / (2^(2-e) +- 2m).
+  const num0 = m * m * m;
+  const den0 = neg ? (1n << BigInt(2 - e)) - 2n * m : (1n << BigInt(2 - e)) + 2n * m;
+  const k = e + 197; // |t|^3/(4+2t) in units of 2^(e-197) is num0 2^k / den0
   const num = k >= 0 ? num0 << BigInt(k) : num0;
   const den = k >= 0 ? den0 : den0 << BigInt(-k);
   const r = num / den;
-  const [tm, te] = round68s(((m * p1) << 130n) + r, num !== r * den);
+  const [tm, td] = round68s(((m * p1) << (neg ? 129n : 130n)) + r, num !== r * den);
+  const te = td + e - 197;
   const [lm, ld] = round68(tm * LOG2E66);
-  const le = ld + te + e - 197 - 65; // L1 = lm 2^le
-  if (e + 63 < -36) return [lm, le];
-  // L1 + C W, W = 2 sum z^(2k+1)/(2k+1), z = m / q, in fixed point 2^-G.
-  const G = 100 - e;
-  const q = (1n << BigInt(1 - e)) + m;
-  const zf = (m << BigInt(G)) / q;
-  const z2 = (zf * zf) >> BigInt(G);
+  const le = ld + te - 65;
+  // |W| = 2 sum |z|^(2k+1)/(2k+1), |z| = m / q, in fixed point 2^-g.
+  const g = 100 - e;
+  const q = neg ? (1n << BigInt(1 - e)) - m : (1n << BigInt(1 - e)) + m;
+  const zf = (m << BigInt(g)) / q;
+  const z2 = (zf * zf) >> BigInt(g);
   let w = 0n, term = zf;
   for (let j = 3n; term !== 0n; j += 2n) {
-    term = (term * z2) >> BigInt(G);
+    term = (term * z2) >> BigInt(g);
     w += term / j;
   }
-  const cw = (2n * w * LOG2E66) >> 65n; // C W, floored (a few units of 2^-G low)
-  const total = (lm << BigInt(le + G)) + cw;
-  const [fm, fd] = round68s(total, true);
-  return [fm, fd - G];
+  const cw = (2n * w * LOG2E66) >> 65n;
+  return { tm, te, lm, le, cw, g };
+}
+
+/**
+ * The microcode's 68-bit log2(1 + t) for t = +-m * 2^e (m < 2^64, 0 < |t|
+ * < 2^-10, so e <= -74; `neg` for t < 0): [significand, exponent] of |L|
+ * (L has the sign of t), with the pieces of {@link kernelParts}:
+ *
+ *     L = L1 + C W rounded to nearest-even at 68 bits
+ *
+ * (C W is below 2^-7 of L1's last unit for |t| < 2^-36, where L = L1.)
+ */
+export function log2p1Small(m: bigint, e: number, neg = false): [bigint, number] {
+  const { lm, le, cw, g } = kernelParts(m, e, neg);
+  if (e + 63 < -36) return [lm, le];
+  // L1 and C W have the sign of t: |L| = |L1| + |C W|.
+  const [fm, fd] = round68s((lm << BigInt(le + g)) + cw, true);
+  return [fm, fd - g];
+}
+
+/** v * 2^s for an integer s of either sign (floor when s < 0). */
+function shl(v: bigint, s: number): bigint {
+  return s >= 0 ? v << BigInt(s) : v >> BigInt(-s);
+}
+
+/**
+ * The microcode's 68-bit log2 x of FYL2X for x = 2^k (1 + t) with k != 0
+ * and t = j 2^-63, 0 <= j < 2^(63 + {@link YLOG_K_T_LIMIT}): [sign,
+ * significand, exponent] of L. With the kernel pieces of
+ * {@link kernelParts} for t (L1 = R68(T C), W):
+ *
+ *     L = R68(R68(k + L1) + C W)     (each sum rounded to nearest-even)
+ *
+ * and L = k exactly for t = 0.
+ */
+export function log2Scaled(k: number, j: bigint): [number, bigint, number] {
+  const ls = k < 0 ? 1 : 0;
+  const ka = BigInt(k < 0 ? -k : k);
+  if (j === 0n) return [ls, ka, 0];
+  const { lm, le, cw, g } = kernelParts(j, -63, false);
+  // |k + L1| = |k| +- L1 (L1 > 0, le < 0), rounded to 68 bits.
+  const kl = ka << BigInt(-le);
+  const [sm, sd] = round68(ls ? kl - lm : kl + lm);
+  const sx = le + sd + g; // |S| = sm 2^(sx - g), sx >= 0
+  // |S + C W| = |S| +- |C W| in units 2^-g; cw is floored.
+  const v = ls ? shl(sm, sx) - cw - 1n : shl(sm, sx) + cw;
+  const [fm, fd] = round68s(v, true);
+  return [ls, fm, fd - g];
 }
 
 /**
  * FYL2XP1 (`p1`) or FYL2X of finite non-zero y and x (ST(0) = x, ST(1) =
- * y) as the AMD microcode computes it, when t = x (FYL2XP1) or t = x - 1
- * (FYL2X) lies in (0, 2^{@link YLOG_T_LIMIT}): the result goes to fx and
- * the function returns true. Returns false, leaving fx alone, otherwise.
+ * y) as the AMD microcode computes it, where the model is proven: t = x
+ * (FYL2XP1) or t = x - 1 (FYL2X) with 0 < |t| < 2^{@link YLOG_T_LIMIT},
+ * and (FYL2X) x = 2^k (1 + t) with k != 0 and 0 <= t < 2^{@link
+ * YLOG_K_T_LIMIT}: the result goes to fx and the function returns true.
+ * Returns false, leaving fx alone, otherwise.
  */
 export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
-  if (x.s !== 0) return false;
-  let m: bigint, e: number;
+  let m: bigint, e: number, neg = false;
   if (p1) {
+    // t = x, |x| < 2^-10.
     if (x.e >= YLOG_T_LIMIT) return false;
     m = sig(x);
     e = x.e - 63;
+    neg = x.s !== 0;
   } else {
-    // x = 1 + j 2^-63 with 0 < j < 2^27.
-    if (x.e !== 0) return false;
-    m = sig(x) - (1n << 63n);
-    if (m === 0n || m >= 1n << BigInt(63 + YLOG_T_LIMIT)) return false;
-    e = -63;
+    if (x.s !== 0 || x.cls !== Cls.NORMAL) return false;
+    const s = sig(x);
+    if (x.e === 0) {
+      // x = 1 + j 2^-63 with 0 < j < 2^53.
+      m = s - (1n << 63n);
+      if (m === 0n || m >= 1n << BigInt(63 + YLOG_T_LIMIT)) return false;
+      e = -63;
+    } else if (x.e === -1 && s > (1n << 64n) - (1n << BigInt(64 + YLOG_T_LIMIT))) {
+      // x = 1 - j 2^-64 with 0 < j < 2^54.
+      m = (1n << 64n) - s;
+      e = -64;
+      neg = true;
+    } else {
+      // x = 2^k (1 + j 2^-63), k != 0.
+      const j = s - (1n << 63n);
+      if (j >= 1n << BigInt(63 + YLOG_K_T_LIMIT)) return false;
+      const [ls, lm, le] = log2Scaled(x.e, j);
+      return finish(y, ls, lm, le);
+    }
   }
-  const [lm, le] = log2p1Small(m, e);
-  roundExact(y.s, sig(y) * lm, le + y.e - 63);
+  const [lm, le] = log2p1Small(m, e, neg);
+  return finish(y, neg ? 1 : 0, lm, le);
+}
+
+/** Round y * L (|L| = lm 2^le with sign ls) once into fx; PE always. */
+function finish(y: Unpacked, ls: number, lm: bigint, le: number): boolean {
+  roundExact(y.s ^ ls, sig(y) * lm, le + y.e - 63);
   // Reported inexact even when y * L is representable (as FPTAN does; with
   // underflow for a denormal result).
   if (fx.x === 0) fx.exc |= Exc.UE;
