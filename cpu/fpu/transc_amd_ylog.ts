@@ -40,9 +40,6 @@ export const LOG2E66 = 0x2e2a8eca5705fc2efn;
 /** The model covers t = x (FYL2XP1) or t = x - 1 (FYL2X) for 0 < |t| < 2^YLOG_T_LIMIT. */
 export const YLOG_T_LIMIT = -10;
 
-/** FYL2X of x = 2^k (1 + t), k != 0: the model covers 0 <= t < 2^YLOG_K_T_LIMIT. */
-export const YLOG_K_T_LIMIT = -10;
-
 /** Significant bits of the internal logarithm. */
 const IBITS = 68;
 
@@ -171,67 +168,72 @@ function shl(v: bigint, s: number): bigint {
 }
 
 /**
- * The microcode's 68-bit log2 x of FYL2X for x = 2^k (1 + t) with k != 0
- * and t = j 2^-63, 0 <= j < 2^(63 + {@link YLOG_K_T_LIMIT}): [sign,
- * significand, exponent] of L. With the kernel pieces of
- * {@link kernelParts} for t (L1 = R68(T C), W):
+ * The microcode's 68-bit log2 x of FYL2X for x = 2^k (1 + t) with k != 0,
+ * t = +-m 2^e (`neg` for t < 0; 0 <= |t| < 2^-10): [sign, significand,
+ * exponent] of L. With the kernel pieces of {@link kernelParts} for t
+ * (L1 = R68(T C), W):
  *
  *     L = R68(R68(k + L1) + C W)     (each sum rounded to nearest-even)
  *
  * and L = k exactly for t = 0.
  */
-export function log2Scaled(k: number, j: bigint): [number, bigint, number] {
+export function log2Scaled(
+  k: number,
+  m: bigint,
+  e: number,
+  neg: boolean,
+): [number, bigint, number] {
   const ls = k < 0 ? 1 : 0;
   const ka = BigInt(k < 0 ? -k : k);
-  if (j === 0n) return [ls, ka, 0];
-  const { lm, le, cw, g } = kernelParts(j, -63, false);
-  // |k + L1| = |k| +- L1 (L1 > 0, le < 0), rounded to 68 bits.
+  if (m === 0n) return [ls, ka, 0];
+  const { lm, le, cw, g } = kernelParts(m, e, neg);
+  // L1 and C W have the sign of t: |k + L1| = |k| +- |L1| (le < 0).
+  const add = (k < 0) === neg;
   const kl = ka << BigInt(-le);
-  const [sm, sd] = round68(ls ? kl - lm : kl + lm);
+  const [sm, sd] = round68(add ? kl + lm : kl - lm);
   const sx = le + sd + g; // |S| = sm 2^(sx - g), sx >= 0
   // |S + C W| = |S| +- |C W| in units 2^-g; cw is floored.
-  const v = ls ? shl(sm, sx) - cw - 1n : shl(sm, sx) + cw;
+  const v = add ? shl(sm, sx) + cw : shl(sm, sx) - cw - 1n;
   const [fm, fd] = round68s(v, true);
   return [ls, fm, fd - g];
 }
 
 /**
  * FYL2XP1 (`p1`) or FYL2X of finite non-zero y and x (ST(0) = x, ST(1) =
- * y) as the AMD microcode computes it, where the model is proven: t = x
- * (FYL2XP1) or t = x - 1 (FYL2X) with 0 < |t| < 2^{@link YLOG_T_LIMIT},
- * and (FYL2X) x = 2^k (1 + t) with k != 0 and 0 <= t < 2^{@link
- * YLOG_K_T_LIMIT}: the result goes to fx and the function returns true.
- * Returns false, leaving fx alone, otherwise.
+ * y) as the AMD microcode computes it, where the model is proven:
+ * FYL2XP1 of 0 < |x| < 2^{@link YLOG_T_LIMIT} (t = x), and FYL2X of x =
+ * 2^k m' with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^{@link
+ * YLOG_T_LIMIT} (t = m' - 1, exact). The result goes to fx and the
+ * function returns true; returns false, leaving fx alone, otherwise.
  */
 export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
-  let m: bigint, e: number, neg = false;
   if (p1) {
     // t = x, |x| < 2^-10.
     if (x.e >= YLOG_T_LIMIT) return false;
-    m = sig(x);
-    e = x.e - 63;
-    neg = x.s !== 0;
-  } else {
-    if (x.s !== 0 || x.cls !== Cls.NORMAL) return false;
-    const s = sig(x);
-    if (x.e === 0) {
-      // x = 1 + j 2^-63 with 0 < j < 2^53.
-      m = s - (1n << 63n);
-      if (m === 0n || m >= 1n << BigInt(63 + YLOG_T_LIMIT)) return false;
-      e = -63;
-    } else if (x.e === -1 && s > (1n << 64n) - (1n << BigInt(64 + YLOG_T_LIMIT))) {
-      // x = 1 - j 2^-64 with 0 < j < 2^54.
-      m = (1n << 64n) - s;
-      e = -64;
-      neg = true;
-    } else {
-      // x = 2^k (1 + j 2^-63), k != 0.
-      const j = s - (1n << 63n);
-      if (j >= 1n << BigInt(63 + YLOG_K_T_LIMIT)) return false;
-      const [ls, lm, le] = log2Scaled(x.e, j);
-      return finish(y, ls, lm, le);
-    }
+    const [lm, le] = log2p1Small(sig(x), x.e - 63, x.s !== 0);
+    return finish(y, x.s, lm, le);
   }
+  if (x.s !== 0 || x.cls !== Cls.NORMAL) return false;
+  const s = sig(x);
+  let k: number, m: bigint, e: number, neg: boolean;
+  if (s < (1n << 63n) + (1n << BigInt(63 + YLOG_T_LIMIT))) {
+    // x = 2^k (1 + m 2^-63).
+    k = x.e;
+    m = s - (1n << 63n);
+    e = -63;
+    neg = false;
+  } else if (s > (1n << 64n) - (1n << BigInt(64 + YLOG_T_LIMIT))) {
+    // x = 2^k (1 - m 2^-64) with k = x.e + 1.
+    k = x.e + 1;
+    m = (1n << 64n) - s;
+    e = -64;
+    neg = true;
+  } else return false;
+  if (k !== 0) {
+    const [ls, lm, le] = log2Scaled(k, m, e, neg);
+    return finish(y, ls, lm, le);
+  }
+  if (m === 0n) return false; // x = 1: handled by the caller
   const [lm, le] = log2p1Small(m, e, neg);
   return finish(y, neg ? 1 : 0, lm, le);
 }

@@ -15,9 +15,10 @@
  *       edge  FYL2XP1, x of both signs with exponents LOW ... TOP (two more
  *             arguments; default -11 ... -8: the domain's upper edge);
  *       neg   FYL2XP1, negative x below 2^-36 (outside the domain);
- *       kband FYL2X, x = 2^k (1 + t) with k != 0 (|k| below 20 for 3/4 of
- *             the cases, up to 16,382 otherwise; either sign) and t of
- *             exponents LOW ... TOP (two more arguments), 1/16 with t = 0.
+ *       kband FYL2X, x = 2^k (1 + t) or 2^k (2 - 2t) with k != 0 (|k|
+ *             below 20 for 3/4 of the cases, up to 16,382 otherwise;
+ *             either sign) and t of exponents LOW ... TOP (two more
+ *             arguments), 1/16 with t = 0.
  * y has either sign, exponent -20 ... 20 (3/4) or -16000 ... 16000.
  * Each case takes one of ten control words (all rounding modes, three
  * precision controls). Needs the probe binary ($X87PROBE, see ylog_lib.ts).
@@ -28,7 +29,7 @@
 import { FpuState } from "../../cpu/fpu/state.ts";
 import { begin } from "../../cpu/fpu/stack.ts";
 import { fyl2x } from "../../cpu/fpu/transc.ts";
-import { YLOG_K_T_LIMIT, YLOG_T_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
+import { YLOG_T_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
 import { probeAsync } from "./ylog_lib.ts";
 import { rng } from "./ylog_pin.ts";
 
@@ -62,12 +63,10 @@ export function inDomain(op: string, x: string): boolean {
   const m = BigInt("0x" + x.slice(4));
   if (m === 0n || (se >> 15 && op === "fyl2x")) return false;
   if (op === "fyl2x") {
-    const j = m - (1n << 63n);
-    if (se === 0 || j < 0n) return false;
-    if (se === 16383) return j > 0n && j < 1n << BigInt(63 + YLOG_T_LIMIT);
-    // x = 1 - s just below 1 (s < 2^YLOG_T_LIMIT), else x = 2^k (1 + t).
-    if (se === 16382 && m > (1n << 64n) - (1n << BigInt(64 + YLOG_T_LIMIT))) return true;
-    return j < 1n << BigInt(63 + YLOG_K_T_LIMIT);
+    // x = 2^k (1 + t) or 2^(k+1) (1 - t) with |t| < 2^YLOG_T_LIMIT, x != 1.
+    if (se === 0 || (se === 16383 && m === 1n << 63n)) return false;
+    return m < (1n << 63n) + (1n << BigInt(63 + YLOG_T_LIMIT)) ||
+      m > (1n << 64n) - (1n << BigInt(64 + YLOG_T_LIMIT));
   }
   const ex = se & 0x7fff;
   const e = (ex === 0 ? -16382 : ex - 16383) - (63 - (m.toString(2).length - 1));
@@ -109,7 +108,9 @@ if (import.meta.main) {
       const mag = r(4) === 0 ? 1 + r(16382) : 1 + r(19);
       xse = 16383 + (r(2) === 0 ? mag : -mag);
       const e = eTop - r(eTop - eLow + 1);
-      xm = (1n << 63n) + (r(16) === 0 ? 0n : (next() | (1n << 63n)) >> BigInt(-e));
+      const d = r(16) === 0 ? 0n : (next() | (1n << 63n)) >> BigInt(-e);
+      // Half of them with the significand just below 2 (1 - t/2 after the reduction).
+      xm = r(2) === 0 || d === 0n ? (1n << 63n) + d : (1n << 64n) - d;
     } else if (kind === "edge") xse = 16383 + eTop - r(eTop - eLow + 1) + (r(2) << 15);
     else if (kind === "mid") xse = 16383 - 6 - r(40);
     else xse = 16383 - 37 - r(100) + 0x8000;
