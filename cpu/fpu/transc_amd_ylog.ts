@@ -1,7 +1,8 @@
 /**
  * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode where a model
- * reproduces them: FYL2XP1 of x in (0, 2^-10) and FYL2X of x in (1, 1 +
- * 2^-10) (the same kernel on t = x - 1, which is exact there).
+ * reproduces them: FYL2XP1 of 0 < |x| < 2^-10, and FYL2X of x = 2^k m'
+ * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-10 (any k: x near a
+ * power of two, on either side).
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/ylog_pin.ts and ylog_scan.ts (README there, section
@@ -9,24 +10,29 @@
  * 68 significant bits and return y * L rounded once with the rounding
  * control: running one x with a few hundred random y pins L to a few
  * hundredths of its last bit, and that interval always holds exactly one
- * 68-bit value. For 0 < t < 2^-10 that value is (z = t / (2 + t))
+ * 68-bit value. One kernel serves both: t = x (FYL2XP1) or, for FYL2X, x
+ * = 2^k (1 + t) with 1 + t in [sqrt(1/2), sqrt(2)) (t exact). For 0 < |t|
+ * < 2^-10, with z = t / (2 + t):
  *
- *     P1 = 1 - t/2               rounded to nearest on the grid 2^-67
+ *     P1 = 1 - t/2               rounded to nearest on the grid 2^-67 (t > 0) or 2^-68 (t < 0)
  *     T  = t P1 + t^3 / (4 + 2t)  rounded to 68 bits (2z, with P1 standing for 1 - t/2)
  *     L1 = T C                    rounded to 68 bits
- *     L  = L1 + C (ln(1 + t) - 2z) rounded to 68 bits (2z^3/3 + 2z^5/5 ...)
+ *     W  = ln(1 + t) - 2z         (2z^3/3 + 2z^5/5 ...)
+ *     L  = L1 + C W               rounded to 68 bits (k = 0)
+ *     L  = R68(R68(k + L1) + C W) (k != 0; L = k exactly for t = 0)
  *     C  = log2(e) rounded to nearest at 66 bits (0x2e2a8eca5705fc2ef * 2^-65)
  *
- * (all roundings to nearest-even). C was found from tiny t (where P1 = 1
- * and T = t) by intersecting |t C - L| <= half a unit over 2,000 random
- * significands; P1's grid by scanning grids and rounding modes; the
- * split of ln(1 + t) into 2z (with P1's rounding error left in) and the
- * atanh remainder from the cases near 2^-36 ... 2^-5 that the simpler
- * forms miss. From t = 2^-10 on some results differ (1 in 15,000 at 2^-10,
- * 2% at 2^-7, 19% at 2^-4: an approximation of the remainder or of 2z that
- * was not identified), and negative t (FYL2XP1 of negative x, FYL2X of x
- * < 1) takes a path that no model here reproduces: those operands keep
- * the correctly rounded result of `transc.ts`.
+ * (all roundings to nearest-even, on magnitudes). C was found from tiny t
+ * (where P1 = 1 and T = t) by intersecting |t C - L| <= half a unit over
+ * 2,000 random significands; P1's grids by scanning grids and rounding
+ * modes; the split of ln(1 + t) into 2z (with P1's rounding error left
+ * in) and the atanh remainder from the cases near 2^-36 ... 2^-5 that the
+ * simpler forms miss; the reduction and the two roundings of k + L1 + C W
+ * from FYL2X near powers of two (k from -16,381 to 16,384). From |t| =
+ * 2^-10 on some results differ (FYL2XP1: 1 in 15,000 at 2^-10, 2% at
+ * 2^-7, 19% at 2^-4: an approximation of the remainder or of 2z that was
+ * not identified; FYL2X with k != 0 is far less sensitive to it): those
+ * operands keep the correctly rounded result of `transc.ts`.
  *
  * @module
  */
