@@ -15,6 +15,7 @@
  *       edge  FYL2XP1, x of both signs with exponents LOW ... TOP (two more
  *             arguments; default -11 ... -8: the domain's upper edge);
  *       neg   FYL2XP1, negative x below 2^-36 (outside the domain);
+ *       xrand FYL2X, random normal x;
  *       kband FYL2X, x = 2^k (1 + t) or 2^k (2 - 2t) with k != 0 (|k|
  *             below 20 for 3/4 of the cases, up to 16,382 otherwise;
  *             either sign) and t of exponents LOW ... TOP (two more
@@ -63,10 +64,13 @@ export function inDomain(op: string, x: string): boolean {
   const m = BigInt("0x" + x.slice(4));
   if (m === 0n || (se >> 15 && op === "fyl2x")) return false;
   if (op === "fyl2x") {
-    // x = 2^k (1 + t) or 2^(k+1) (1 - t) with |t| < 2^YLOG_T_LIMIT, x != 1.
-    if (se === 0 || (se === 16383 && m === 1n << 63n)) return false;
-    return m < (1n << 63n) + (1n << BigInt(63 + YLOG_T_LIMIT)) ||
-      m > (1n << 64n) - (1n << BigInt(64 + YLOG_T_LIMIT));
+    // Every normal x != 1 except k = 0 (x in [sqrt(1/2), sqrt(2))) with
+    // |t| >= 2^YLOG_T_LIMIT.
+    if (se === 0 || se >= 0x7fff || (se === 16383 && m === 1n << 63n)) return false;
+    const high = m * m >= 1n << 127n;
+    if (se + (high ? 1 : 0) !== 16383) return true;
+    const t = high ? ((1n << 64n) - m) << 0n : (m - (1n << 63n)) << 1n; // |t| 2^64
+    return t < 1n << BigInt(64 + YLOG_T_LIMIT);
   }
   const ex = se & 0x7fff;
   const e = (ex === 0 ? -16382 : ex - 16383) - (63 - (m.toString(2).length - 1));
@@ -111,15 +115,18 @@ if (import.meta.main) {
       const d = r(16) === 0 ? 0n : (next() | (1n << 63n)) >> BigInt(-e);
       // Half of them with the significand just below 2 (1 - t/2 after the reduction).
       xm = r(2) === 0 || d === 0n ? (1n << 63n) + d : (1n << 64n) - d;
+    } else if (kind === "xrand") {
+      // FYL2X of a random normal x (exponent -20 ... 19, or anywhere).
+      xse = 16383 + (r(4) === 0 ? r(32000) - 16000 : r(40) - 20);
     } else if (kind === "edge") xse = 16383 + eTop - r(eTop - eLow + 1) + (r(2) << 15);
     else if (kind === "mid") xse = 16383 - 6 - r(40);
     else xse = 16383 - 37 - r(100) + 0x8000;
     const ye = r(4) === 0 ? r(32000) - 16000 : r(40) - 20;
     const y = hex(ye + 16383 + (r(2) << 15), 4) + (next() | (1n << 63n)).toString(16);
     lines.push(
-      `${kind.startsWith("near1") || kind === "kband" ? "fyl2x" : "fyl2xp1"} ${hex(fcw, 3)} ${
-        hex(xse, 4)
-      }${xm.toString(16).padStart(16, "0")} ${y}`,
+      `${kind.startsWith("near1") || kind === "kband" || kind === "xrand" ? "fyl2x" : "fyl2xp1"} ${
+        hex(fcw, 3)
+      } ${hex(xse, 4)}${xm.toString(16).padStart(16, "0")} ${y}`,
     );
   }
   const out = await probeAsync(lines);
