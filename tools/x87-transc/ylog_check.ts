@@ -64,12 +64,10 @@ export function inDomain(op: string, x: string): boolean {
   const m = BigInt("0x" + x.slice(4));
   if (m === 0n || (se >> 15 && op === "fyl2x")) return false;
   if (op === "fyl2x") {
-    // Every normal x != 1 except k = 0 (x in [sqrt(1/2), sqrt(2))) with
-    // |t| >= 2^YLOG_T_LIMIT.
+    // Normal x = 2^k m', m' in [sqrt(1/2), sqrt(2)), |m' - 1| < 2^YLOG_T_LIMIT, x != 1.
     if (se === 0 || se >= 0x7fff || (se === 16383 && m === 1n << 63n)) return false;
     const high = m * m >= 1n << 127n;
-    if (se + (high ? 1 : 0) !== 16383) return true;
-    const t = high ? ((1n << 64n) - m) << 0n : (m - (1n << 63n)) << 1n; // |t| 2^64
+    const t = high ? (1n << 64n) - m : (m - (1n << 63n)) << 1n; // |t| 2^64
     return t < 1n << BigInt(64 + YLOG_T_LIMIT);
   }
   const ex = se & 0x7fff;
