@@ -1,8 +1,8 @@
 /**
  * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode where a model
- * reproduces them: FYL2XP1 of 0 < |x| < 2^-10, and FYL2X of x = 2^k m'
- * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-10 (any k: x near a
- * power of two, on either side).
+ * reproduces them: FYL2XP1 of 0 < |x| < 2^-4, and FYL2X of x = 2^k m'
+ * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-4 (any k: x within a
+ * factor 1 +- 2^-4 of a power of two).
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/ylog_pin.ts and ylog_scan.ts (README there, section
@@ -11,28 +11,33 @@
  * control: running one x with a few hundred random y pins L to a few
  * hundredths of its last bit, and that interval always holds exactly one
  * 68-bit value. One kernel serves both: t = x (FYL2XP1) or, for FYL2X, x
- * = 2^k (1 + t) with 1 + t in [sqrt(1/2), sqrt(2)) (t exact). For 0 < |t|
- * < 2^-10, with z = t / (2 + t):
+ * = 2^k (1 + t) with 1 + t in [sqrt(1/2), sqrt(2)) (t exact). With z = t
+ * / (2 + t) and W = ln(1 + t) - 2z = 2z^3/3 + 2z^5/5 + ...:
  *
- *     P1 = 1 - t/2               rounded to nearest on the grid 2^-67 (t > 0) or 2^-68 (t < 0)
- *     T  = t P1 + t^3 / (4 + 2t)  rounded to 68 bits (2z, with P1 standing for 1 - t/2)
- *     L1 = T C                    rounded to 68 bits
- *     W  = ln(1 + t) - 2z         (2z^3/3 + 2z^5/5 ...)
- *     L  = L1 + C W               rounded to 68 bits (k = 0)
- *     L  = R68(R68(k + L1) + C W) (k != 0; L = k exactly for t = 0)
+ *     T  = R68(2t / R68(2 + t))      (the quotient 2z, with 2 + t rounded first)
+ *     L1 = T C                       rounded to 68 bits
+ *     W' = W + z^3 e(z^2) / C        (e: the remainder's approximation error, fitted)
+ *     L  = L1 + C W'                 rounded to 68 bits (k = 0)
+ *     L  = R68(R68(k + L1) + C W')   (k != 0; L = k exactly for t = 0)
  *     C  = log2(e) rounded to nearest at 66 bits (0x2e2a8eca5705fc2ef * 2^-65)
  *
- * (all roundings to nearest-even, on magnitudes). C was found from tiny t
- * (where P1 = 1 and T = t) by intersecting |t C - L| <= half a unit over
- * 2,000 random significands; P1's grids by scanning grids and rounding
- * modes; the split of ln(1 + t) into 2z (with P1's rounding error left
- * in) and the atanh remainder from the cases near 2^-36 ... 2^-5 that the
- * simpler forms miss; the reduction and the two roundings of k + L1 + C W
- * from FYL2X near powers of two (k from -16,381 to 16,384). From |t| =
- * 2^-10 on some results differ (FYL2XP1: 1 in 15,000 at 2^-10, 2% at
- * 2^-7, 19% at 2^-4: an approximation of the remainder or of 2z that was
- * not identified; FYL2X with k != 0 is far less sensitive to it): those
- * operands keep the correctly rounded result of `transc.ts`.
+ * (all roundings to nearest-even, on magnitudes). Below |t| = 2^-10 the
+ * first model's forms are kept (proven there): T = R68(t P1 + t^3 / (4 +
+ * 2t)) with P1 = 1 - t/2 rounded on the grid 2^-67 (t > 0) or 2^-68 (t <
+ * 0), which is 2 - R68(2 + t)/2, and the exact W; they agree with the
+ * quotient form on every measured case. C was found from tiny t by
+ * intersecting |t C - L| <= half a unit over 2,000 random significands;
+ * P1's grids by scanning grids and rounding modes; the reduction and the
+ * two roundings of k + L1 + C W from FYL2X near powers of two (k from
+ * -16,381 to 16,384); the quotient form from the cases where it and the
+ * P1 form round apart; e by a linear program (Chebyshev degree 6 in z^2)
+ * over 6,700 pinned logarithms with 2^-10 <= |t| < 0.42, using the cases
+ * whose T is far from a rounding tie (its error, relative to the
+ * logarithm, equioscillates with about 2^-70: a minimax approximation).
+ * From |t| = 2^-4 on, 1 in a few hundred (k = 0) or about 1 in 10^4 (k !=
+ * 0) results still differ (the fitted e is not exact next to rounding
+ * boundaries): those operands keep the correctly rounded result of
+ * `transc.ts`.
  *
  * @module
  */
@@ -107,16 +112,15 @@ type Parts = {
 };
 
 /**
- * The kernel's pieces for t = +-m 2^e (m > 0, |t| < 2^-10 so e <= -74
- * for a 64-bit m; `neg` for t < 0), all as magnitudes (each has the sign
- * of t). With z = t / (2 + t):
+ * The kernel's pieces for t = +-m 2^e (m > 0, |t| < 1/2; `neg` for t < 0),
+ * all as magnitudes (each has the sign of t). With z = t / (2 + t):
  *
- *     P1 = 1 - t/2          rounded to nearest on the grid 2^-67 (t > 0)
- *                           or 2^-68 (t < 0)
- *     T  = t P1 + t^3 / (4 + 2t)   rounded to nearest-even at 68 bits
- *          (2z = t (1 - t/2) + t^3 / (4 + 2t): P1 stands for 1 - t/2)
+ *     T  = R68(t P1 + t^3 / (4 + 2t)), P1 = 1 - t/2 rounded to nearest on
+ *          the grid 2^-67 (t > 0) or 2^-68 (t < 0)    (|t| < 2^-10)
+ *     T  = R68(2t / R68(2 + t))                      (|t| >= 2^-10)
  *     L1 = T C                      rounded to 68 bits
- *     W  = ln(1 + t) - 2z = 2 (z^3/3 + z^5/5 + ...)
+ *     W  = ln(1 + t) - 2z = 2 (z^3/3 + z^5/5 + ...), plus from 2^-10 on
+ *          the fitted approximation error ({@link remainderCorrection})
  */
 function kernelParts(m: bigint, e: number, neg: boolean): Parts {
   const wide = bitLength(m) - 1 + e >= YLOG_NARROW;
@@ -212,10 +216,11 @@ function remainderCorrection(zf: bigint, z2: bigint, g: number): bigint {
 
 /**
  * The microcode's 68-bit log2(1 + t) for t = +-m * 2^e (m < 2^64, 0 < |t|
- * < 2^-10, so e <= -74; `neg` for t < 0): [significand, exponent] of |L|
- * (L has the sign of t), with the pieces of {@link kernelParts}:
+ * < 2^-4; `neg` for t < 0): [significand, exponent] of |L| (L has the
+ * sign of t), with the pieces of {@link kernelParts}:
  *
- *     L = L1 + C W rounded to nearest-even at 68 bits
+ *     L = L1 + C W rounded to nearest-even at 68 bits (C W with the fitted
+ *                                                       error from 2^-10 on)
  *
  * (C W is below 2^-7 of L1's last unit for |t| < 2^-36, where L = L1.)
  */
