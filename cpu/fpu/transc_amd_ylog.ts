@@ -34,7 +34,7 @@
  * over 6,700 pinned logarithms with 2^-10 <= |t| < 0.42, using the cases
  * whose T is far from a rounding tie (its error, relative to the
  * logarithm, equioscillates with about 2^-70: a minimax approximation).
- * From |t| = 2^-4 on, 1 in a few hundred (k = 0) or about 1 in 10^4 (k !=
+ * From |t| = 2^-4 on, 1 in a few hundred (k = 0) or about 1 in 20,000 (k !=
  * 0) results still differ (the fitted e is not exact next to rounding
  * boundaries): those operands keep the correctly rounded result of
  * `transc.ts`.
@@ -299,9 +299,9 @@ export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
     e = -64;
     neg = true;
   }
-  // |t| >= 2^YLOG_T_LIMIT is not modelled (the fitted remainder misses 1 in
-  // 10^4 there, and near sqrt(2) the microcode's split differs); x = 1 is
-  // handled by the caller.
+  // |t| >= 2^YLOG_T_LIMIT is not modelled (the fitted remainder misses some
+  // results there, and near sqrt(2) the microcode's split differs); x = 1
+  // is handled by the caller.
   if (m === 0n ? k === 0 : bitLength(m) - 1 + e >= YLOG_T_LIMIT) return false;
   if (k !== 0) {
     const [ls, lm, le] = log2Scaled(k, m, e, neg);
