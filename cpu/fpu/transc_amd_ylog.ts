@@ -1,8 +1,9 @@
 /**
  * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode where a model
- * reproduces them: FYL2XP1 of 0 < |x| < 2^-4, and FYL2X of x = 2^k m'
- * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-4 (any k: x within a
- * factor 1 +- 2^-4 of a power of two).
+ * reproduces them: FYL2XP1 of 0 < |x| < 2^-6, and FYL2X of x = 2^k m'
+ * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-4 for k != 0, 2^-6
+ * for k = 0 (x within a factor 1 +- 2^-4 of a power of two other than 1,
+ * or 1 +- 2^-6 of 1).
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/ylog_pin.ts and ylog_scan.ts (README there, section
@@ -34,10 +35,11 @@
  * over 6,700 pinned logarithms with 2^-10 <= |t| < 0.42, using the cases
  * whose T is far from a rounding tie (its error, relative to the
  * logarithm, equioscillates with about 2^-70: a minimax approximation).
- * From |t| = 2^-4 on, 1 in a few hundred (k = 0) or about 1 in 20,000 (k !=
- * 0) results still differ (the fitted e is not exact next to rounding
- * boundaries): those operands keep the correctly rounded result of
- * `transc.ts`.
+ * The fitted e is not exact next to rounding boundaries: with k = 0, 2 of
+ * 70,000 probe cases differ at 2^-6 <= |t| < 2^-5, 9 of 50,000 at 2^-5
+ * ... 2^-4 (none of 120,000 below 2^-6); with k != 0 none of about 100,000 below
+ * 2^-4 and about 1 in 20,000 beyond. Operands outside the domain keep the
+ * correctly rounded result of `transc.ts`.
  *
  * @module
  */
@@ -48,8 +50,11 @@ import { sig } from "./bigmath.ts";
 /** log2(e) rounded to nearest at 66 significant bits, times 2^65. */
 export const LOG2E66 = 0x2e2a8eca5705fc2efn;
 
-/** The model covers t = x (FYL2XP1) or t = x - 1 (FYL2X) for 0 < |t| < 2^YLOG_T_LIMIT. */
-export const YLOG_T_LIMIT = -4;
+/** The model covers t = x (FYL2XP1) or t = x - 1 (FYL2X, k = 0) for 0 < |t| < 2^YLOG_T_LIMIT. */
+export const YLOG_T_LIMIT = -6;
+
+/** FYL2X of x = 2^k (1 + t) with k != 0: the model covers |t| < 2^YLOG_K_T_LIMIT. */
+export const YLOG_K_T_LIMIT = -4;
 
 /**
  * Below |t| = 2^YLOG_NARROW the kernel's T is formed as t P1 + t^3/(4 + 2t)
@@ -273,7 +278,8 @@ export function log2Scaled(
  * y) as the AMD microcode computes it, where the model is proven:
  * FYL2XP1 of 0 < |x| < 2^{@link YLOG_T_LIMIT} (t = x); FYL2X of normal x
  * = 2^k m' (m' in [sqrt(1/2), sqrt(2)), x != 1) with |m' - 1| < 2^{@link
- * YLOG_T_LIMIT} (t = m' - 1, exact). The result goes to fx and the function returns true; returns
+ * YLOG_T_LIMIT} (k = 0) or 2^{@link YLOG_K_T_LIMIT} (k != 0) (t = m' - 1,
+ * exact). The result goes to fx and the function returns true; returns
  * false, leaving fx alone, otherwise.
  */
 export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
@@ -302,7 +308,9 @@ export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
   // |t| >= 2^YLOG_T_LIMIT is not modelled (the fitted remainder misses some
   // results there, and near sqrt(2) the microcode's split differs); x = 1
   // is handled by the caller.
-  if (m === 0n ? k === 0 : bitLength(m) - 1 + e >= YLOG_T_LIMIT) return false;
+  if (m === 0n ? k === 0 : bitLength(m) - 1 + e >= (k === 0 ? YLOG_T_LIMIT : YLOG_K_T_LIMIT)) {
+    return false;
+  }
   if (k !== 0) {
     const [ls, lm, le] = log2Scaled(k, m, e, neg);
     return finish(y, ls, lm, le);
