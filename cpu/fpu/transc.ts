@@ -119,8 +119,7 @@ function binaryPop(f: FpuState, op: () => void): void {
  * FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1).
  * With `model` "amd-zen", FYL2XP1 of 0 < |x| < 2^-6 and FYL2X of x
  * within a factor 1 +- 2^-4 of a power of two (1 +- 2^-6 of 1) follow the
- * AMD microcode
- * (`transc_amd_ylog.ts`).
+ * AMD microcode (`transc_amd_ylog.ts`).
  */
 export function fyl2x(f: FpuState, p1: boolean, model: TranscModel = "exact"): void {
   const amd = model === "amd-zen";
