@@ -9,12 +9,12 @@
  * KIND: tiny  FYL2XP1, positive x with exponents -37 ... -16445 (denormals
  *             included);
  *       near1 FYL2X, x = 1 + j 2^-63 with j of 1 ... 56 bits, 1/8 of them
- *             1 - j 2^-64 instead (below 1: outside the domain);
+ *             1 - j 2^-64 instead (below 1);
  *       near1band  FYL2X, x = 1 + t with t of exponents LOW ... TOP (two
  *             more arguments, as for edge);
  *       edge  FYL2XP1, x of both signs with exponents LOW ... TOP (two more
- *             arguments; default -11 ... -8: the domain's upper edge);
- *       neg   FYL2XP1, negative x below 2^-36 (outside the domain);
+ *             arguments; default -11 ... -8);
+ *       neg   FYL2XP1, negative x below 2^-36;
  *       xrand FYL2X, random normal x;
  *       kband FYL2X, x = 2^k (1 + t) or 2^k (2 - 2t) with k != 0 (|k|
  *             below 20 for 3/4 of the cases, up to 16,382 otherwise;
