@@ -6,8 +6,9 @@
  * not apply to these instructions), except where a CPU model's microcode is
  * reproduced (`transc_amd.ts`: FPATAN, and FPTAN of small reduced
  * arguments, on AMD Zen).
- * `transc_amd_ylog.ts` covers FYL2XP1 of x in (0, 2^-10) and FYL2X of x in
- * (1, 1 + 2^-10) on AMD Zen, `transc_amd_f2xm1.ts` F2XM1 of |x| < 2^-9.
+ * `transc_amd_ylog.ts` covers FYL2XP1 of 0 < |x| < 2^-6 and FYL2X of x
+ * within a factor 1 +- 2^-4 of a power of two (1 +- 2^-6 of 1) on AMD Zen,
+ * `transc_amd_f2xm1.ts` F2XM1 of |x| < 2^-9.
  *
  * @module
  */
@@ -123,8 +124,9 @@ function binaryPop(f: FpuState, op: () => void): void {
 
 /**
  * FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1).
- * With `model` "amd-zen", FYL2XP1 of x in (0, 2^-10) and FYL2X of x in
- * (1, 1 + 2^-10) follow the AMD microcode (`transc_amd_ylog.ts`).
+ * With `model` "amd-zen", FYL2XP1 of 0 < |x| < 2^-6 and FYL2X of x
+ * within a factor 1 +- 2^-4 of a power of two (1 +- 2^-6 of 1) follow the
+ * AMD microcode (`transc_amd_ylog.ts`).
  */
 export function fyl2x(f: FpuState, p1: boolean, model: TranscModel = "exact"): void {
   const amd = model === "amd-zen";

@@ -9,12 +9,17 @@
  * KIND: tiny  FYL2XP1, positive x with exponents -37 ... -16445 (denormals
  *             included);
  *       near1 FYL2X, x = 1 + j 2^-63 with j of 1 ... 56 bits, 1/8 of them
- *             1 - j 2^-64 instead (below 1: outside the domain);
+ *             1 - j 2^-64 instead (below 1);
  *       near1band  FYL2X, x = 1 + t with t of exponents LOW ... TOP (two
  *             more arguments, as for edge);
  *       edge  FYL2XP1, x of both signs with exponents LOW ... TOP (two more
- *             arguments; default -11 ... -8: the domain's upper edge);
- *       neg   FYL2XP1, negative x below 2^-36 (outside the domain).
+ *             arguments; default -11 ... -8);
+ *       neg   FYL2XP1, negative x below 2^-36;
+ *       xrand FYL2X, random normal x;
+ *       kband FYL2X, x = 2^k (1 + t) or 2^k (2 - 2t) with k != 0 (|k|
+ *             below 20 for 3/4 of the cases, up to 16,382 otherwise;
+ *             either sign) and t of exponents LOW ... TOP (two more
+ *             arguments), 1/16 with t = 0.
  * y has either sign, exponent -20 ... 20 (3/4) or -16000 ... 16000.
  * Each case takes one of ten control words (all rounding modes, three
  * precision controls). Needs the probe binary ($X87PROBE, see ylog_lib.ts).
@@ -25,7 +30,7 @@
 import { FpuState } from "../../cpu/fpu/state.ts";
 import { begin } from "../../cpu/fpu/stack.ts";
 import { fyl2x } from "../../cpu/fpu/transc.ts";
-import { YLOG_T_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
+import { YLOG_K_T_LIMIT, YLOG_T_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
 import { probeAsync } from "./ylog_lib.ts";
 import { rng } from "./ylog_pin.ts";
 
@@ -57,12 +62,18 @@ export const FCWS = [0x37f, 0x77f, 0xb7f, 0xf7f, 0x27f, 0x7f, 0xe7f, 0x47f, 0x67
 export function inDomain(op: string, x: string): boolean {
   const se = parseInt(x.slice(0, 4), 16);
   const m = BigInt("0x" + x.slice(4));
-  if (se >> 15 || m === 0n) return false;
+  if (m === 0n || (se >> 15 && op === "fyl2x")) return false;
   if (op === "fyl2x") {
-    const j = m - (1n << 63n);
-    return se === 16383 && j > 0n && j < 1n << BigInt(63 + YLOG_T_LIMIT);
+    // Normal x = 2^k m', m' in [sqrt(1/2), sqrt(2)), x != 1, |m' - 1| below
+    // 2^YLOG_T_LIMIT (k = 0) or 2^YLOG_K_T_LIMIT (k != 0).
+    if (se === 0 || se >= 0x7fff || (se === 16383 && m === 1n << 63n)) return false;
+    const high = m * m >= 1n << 127n;
+    const t = high ? (1n << 64n) - m : (m - (1n << 63n)) << 1n; // |t| 2^64
+    const k0 = se + (high ? 1 : 0) === 16383;
+    return t < 1n << BigInt(64 + (k0 ? YLOG_T_LIMIT : YLOG_K_T_LIMIT));
   }
-  const e = (se === 0 ? -16382 : se - 16383) - (63 - (m.toString(2).length - 1));
+  const ex = se & 0x7fff;
+  const e = (ex === 0 ? -16382 : ex - 16383) - (63 - (m.toString(2).length - 1));
   return e < YLOG_T_LIMIT;
 }
 
@@ -96,15 +107,26 @@ if (import.meta.main) {
       xse = 16383;
       const e = eTop - r(eTop - eLow + 1);
       xm = (1n << 63n) + ((next() | (1n << 63n)) >> BigInt(-e));
+    } else if (kind === "kband") {
+      // x = 2^k (1 + t), t of exponent LOW ... TOP (or 0), k != 0.
+      const mag = r(4) === 0 ? 1 + r(16382) : 1 + r(19);
+      xse = 16383 + (r(2) === 0 ? mag : -mag);
+      const e = eTop - r(eTop - eLow + 1);
+      const d = r(16) === 0 ? 0n : (next() | (1n << 63n)) >> BigInt(-e);
+      // Half of them with the significand just below 2 (1 - t/2 after the reduction).
+      xm = r(2) === 0 || d === 0n ? (1n << 63n) + d : (1n << 64n) - d;
+    } else if (kind === "xrand") {
+      // FYL2X of a random normal x (exponent -20 ... 19, or anywhere).
+      xse = 16383 + (r(4) === 0 ? r(32000) - 16000 : r(40) - 20);
     } else if (kind === "edge") xse = 16383 + eTop - r(eTop - eLow + 1) + (r(2) << 15);
     else if (kind === "mid") xse = 16383 - 6 - r(40);
     else xse = 16383 - 37 - r(100) + 0x8000;
     const ye = r(4) === 0 ? r(32000) - 16000 : r(40) - 20;
     const y = hex(ye + 16383 + (r(2) << 15), 4) + (next() | (1n << 63n)).toString(16);
     lines.push(
-      `${kind.startsWith("near1") ? "fyl2x" : "fyl2xp1"} ${hex(fcw, 3)} ${hex(xse, 4)}${
-        xm.toString(16).padStart(16, "0")
-      } ${y}`,
+      `${kind.startsWith("near1") || kind === "kband" || kind === "xrand" ? "fyl2x" : "fyl2xp1"} ${
+        hex(fcw, 3)
+      } ${hex(xse, 4)}${xm.toString(16).padStart(16, "0")} ${y}`,
     );
   }
   const out = await probeAsync(lines);
