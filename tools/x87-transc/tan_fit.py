@@ -12,6 +12,8 @@ bits, re-checked exactly and printed as JSON (P then Q), usable by
 tan_check.py.
 
 Run: python3 tools/x87-transc/tan_fit.py LOG2_TMAX in1.txt,out1.txt ... [--coef P Q]
+       [--free 0,1,...] (movable: 0..3 = P g^1..g^4, 4..6 = Q g^1..g^3)
+       [--ratio E] (also keep |t P/Q / tan t - 1| <= E 2^-64 on all of [0, pi/4])
 """
 import sys, math, json
 import numpy as np
@@ -20,9 +22,11 @@ from scipy.optimize import linprog
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from tan_lib import *
 
-GREF_LOG = -12
+GREF_LOG = -8
 # Which of y1..y4 (P, indices 0..3), z1..z3 (Q, 4..6) may move.
 FREE = set(range(7))
+# Bound on the ratio's relative error (2^-64 units) over the whole range, or None.
+RATIO = None
 
 
 def cellpos(s):
@@ -40,15 +44,15 @@ def cellpos(s):
 def last_step(cs, g):
     acc = cs[-1]
     for c in reversed(cs[1:-1]):
-        acc = round_sig(*add(mul(acc, g), c))
-    return add(mul(acc, g), cs[0])
+        acc = round_sig(*add(quant(mul(acc, g), VARIANT["prod"]), c))
+    return add(quant(mul(acc, g), VARIANT["prod"]), cs[0])
 
 
 def analyse(t, fcw, r, P, Q):
     tv = exact_tan(t)
     bd, _ = boundary(fcw, tv)
     ta = (abs(t[0]), t[1])
-    g = mul(ta, ta)
+    g = square(ta)
     sp, sd = last_step(P, g), last_step(Q, g)
     p, rp, cp = cellpos(sp)
     d, rd, cd = cellpos(sd)
@@ -105,6 +109,22 @@ def fit(cases, P, Q, tmax):
             # w - 0.5 + m <= rr + row.x <= w + 0.5 - m
             rows.append([-v for v in row] + [1.0]); ub.append(rr - (w - 0.5))
             rows.append(row + [1.0]); ub.append(w + 0.5 - rr)
+    if RATIO is not None:
+        # |relative error of t P / Q against tan t| <= RATIO (2^-64 units) on g in [0, (pi/4)^2]
+        import mpmath as mp
+        Pv = [mp.ldexp(m, e) for m, e in P]
+        Qv = [mp.ldexp(m, e) for m, e in Q]
+        gmax = (mp.pi / 4) ** 2
+        for i in range(1, 201):
+            g = gmax * i / 200
+            t = mp.sqrt(g)
+            pv = sum(c * g**k for k, c in enumerate(Pv))
+            qv = sum(c * g**k for k, c in enumerate(Qv))
+            e = float((t * pv / qv / mp.tan(t) - 1) * mp.mpf(2) ** 64)
+            gl = float(g / mp.mpf(2) ** GREF_LOG)
+            row = [gl**k / (8 * float(pv)) for k in range(1, 5)] + [-(gl**k) / (8 * float(qv)) for k in range(1, 4)]
+            rows.append(row + [0.0]); ub.append(RATIO - e)
+            rows.append([-v for v in row] + [0.0]); ub.append(RATIO + e)
     print("constraints", len(rows), "failing cases", nfail, file=sys.stderr)
     bounds = [(-1e6, 1e6) if k in FREE else (0, 0) for k in range(7)] + [(None, 0.05)]
     res = linprog([0.0] * 7 + [-1.0], A_ub=np.array(rows), b_ub=np.array(ub), bounds=bounds, method="highs")
@@ -136,6 +156,16 @@ if __name__ == "__main__":
         i = args.index("--free")
         FREE.clear()
         FREE.update(int(v) for v in args[i + 1].split(","))
+        args = args[:i] + args[i + 2:]
+    if "--variant" in args:
+        # e.g. --variant prod:68:near or g:68:near
+        i = args.index("--variant")
+        k, w, mode = args[i + 1].split(":")
+        VARIANT[k] = (int(w), mode)
+        args = args[:i] + args[i + 2:]
+    if "--ratio" in args:
+        i = args.index("--ratio")
+        RATIO = float(args[i + 1])
         args = args[:i] + args[i + 2:]
     tmax = float(args[0])
     cases = load(args[1:])

@@ -3,7 +3,9 @@
 Reads probe.c transcripts of FPTAN cases made by tan_near.c (|x| < pi/4,
 so the reduced argument t is x) and evaluates the microcode model of
 cpu/fpu/transc_amd.ts (tanAmdZen) with any coefficient set, in exact
-integer arithmetic. Values are pairs (m, e) meaning m * 2^e.
+integer arithmetic. Values are pairs (m, e) meaning m * 2^e. VARIANT
+switches on structural alternatives (rounded products or g) for tests.
+Needs python3 with mpmath (and numpy, scipy for the fitting scripts).
 """
 import mpmath
 
@@ -51,16 +53,42 @@ def mul(a, b):
     return (a[0] * b[0], a[1] + b[1])
 
 
+# Structural variants for experiments (None: the model of transc_amd.ts):
+# VARIANT["prod"] = (w, mode) rounds each product acc * g to w bits first
+# (mode "near", "floor" or "trunc"); VARIANT["g"] = (w, mode) the same for g = t^2.
+VARIANT = {"prod": None, "g": None}
+
+
+def quant(v, spec):
+    if spec is None:
+        return v
+    w, mode = spec
+    m, e = v
+    a = abs(m)
+    drop = a.bit_length() - w
+    if drop <= 0:
+        return v
+    if mode == "floor":
+        return (m >> drop, e + drop)
+    if mode == "trunc":
+        return ((a >> drop) * (1 if m > 0 else -1), e + drop)
+    return round_sig(m, e, w)
+
+
 def horner(cs, g, bits=IBITS):
     acc = cs[-1]
     for c in reversed(cs[:-1]):
-        acc = round_sig(*add(mul(acc, g), c), bits)
+        acc = round_sig(*add(quant(mul(acc, g), VARIANT["prod"]), c), bits)
     return acc
+
+
+def square(t):
+    return quant(mul(t, t), VARIANT["g"])
 
 
 def model_nd(t, P=TAN_P, Q=TAN_Q):
     """N and D of the model for t = (m, e): tan t ~ N / D."""
-    g = mul(t, t)
+    g = square(t)
     p = horner(P, g)
     n = round_sig(*mul(t, p))
     d = horner(Q, g)
@@ -88,13 +116,14 @@ def exact_tan(t):
 
 
 def boundary(fcw, tanv):
-    """The rounding boundary B near tan (mpf) for the case's control word,
-    as an exact (m, e), and the ulp exponent."""
+    """The rounding boundary B near tan (mpf) for the case's control word
+    (a representable value for rounding down or up, a midpoint for
+    nearest), as an exact (m, e), and the ulp exponent."""
     a = abs(tanv)
     _, ex = mpmath.frexp(a)  # a = f 2^ex, f in [1/2, 1)
     ue = ex - 64
     u = mpmath.ldexp(a, -ue)
-    if fcw == 0x77F:
+    if fcw & 0xC00 in (0x400, 0x800):  # directed: the nearest representable value
         k = int(mpmath.nint(u))
         b = (2 * k, ue - 1)
     else:
@@ -115,6 +144,6 @@ def cmp_frac(n, d, b):
 def hw_side(fcw, r, b):
     """sign(hw internal - B) from the recorded result r."""
     c = add(r, (-b[0], b[1]))[0]
-    if fcw == 0x77F:  # round down: r >= B iff internal >= B
+    if fcw & 0xC00 == 0x400:  # round down: r >= B iff internal >= B
         return 1 if c >= 0 else -1
-    return 1 if c > 0 else -1
+    return 1 if c > 0 else -1  # nearest (B a midpoint) or up: r > B iff internal > B
