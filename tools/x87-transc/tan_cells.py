@@ -11,7 +11,7 @@ q1) offset in a window around a start coefficient set this solves the
 linear program (maximum margin in grid units) and prints the best offsets;
 `--apply I J` prints the coefficient set for one offset pair.
 
-Run: python3 tools/x87-transc/tan_cells.py COEF.json LOG2_TMAX W in.txt,out.txt ... [--apply I J]
+Run: python3 tools/x87-transc/tan_cells.py COEF.txt LOG2_TMAX W in.txt,out.txt ... [--apply I J]
 """
 import sys, math, json
 from fractions import Fraction as F

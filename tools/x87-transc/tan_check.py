@@ -2,8 +2,8 @@
 coefficient set fails (the model of cpu/fpu/transc_amd.ts with those
 coefficients, applied at every |t| < pi/4).
 
-Run: python3 tools/x87-transc/tan_check.py COEF.json in1.txt,out1.txt ...
-  COEF.json: two lines, P then Q, each a JSON list of [significand, exponent]
+Run: python3 tools/x87-transc/tan_check.py COEF.txt in1.txt,out1.txt ...
+  COEF.txt: two lines, P then Q, each a JSON list of [significand, exponent]
   (as printed by tan_fit.py). Output: `bin:failed/cases`, bin = floor(2 log2|t|)/2.
 """
 import sys, math, json

@@ -8,7 +8,7 @@ under which moving that P or D by one cell changes the 64-bit result
 quarter of such t have one). The host's result then tells which cell it
 used, the constraint tan_cells.py needs at the scale of A1's grid.
 
-Run: python3 tools/x87-transc/tan_target.py COEF.json N SEED LO HI [W] > in.txt
+Run: python3 tools/x87-transc/tan_target.py COEF.txt N SEED LO HI [W] > in.txt
 """
 import sys, json, random
 
