@@ -24,6 +24,7 @@ from tan_fit import load
 
 GREF = 2.0**-12
 # Grid exponents of A1 for P and Q (68 significant bits: -70 and -68).
+C0OFF = "C0OFF" in __import__("os").environ
 GRID = tuple(int(v) for v in __import__("os").environ.get("GRID", "-70,-68").split(","))
 
 
@@ -161,12 +162,16 @@ def solve_relaxed(reqs):
             lin = [gl, gl * gl, gl**3] if side == 0 else [gl, gl * gl]
             row = (lin + [0.0, 0.0]) if side == 0 else ([0.0, 0.0, 0.0] + lin)
             row = row + ([1.0, 0.0] if side == 0 else [0.0, 1.0])
+            # a constant offset of the last step (C below its cell), in 1e-6 cells
+            row = row + [1e-6 / slope if C0OFF else 0.0]
             if req[side] > 0:
                 rows.append([-x for x in row] + [1.0]); ub.append(f - (math.floor(kstar) + 0.5))
             else:
                 rows.append(row + [1.0]); ub.append(math.ceil(kstar) - 0.5 - f)
-    res = linprog([0.0] * 7 + [-1.0], A_ub=np.array(rows), b_ub=np.array(ub),
-                  bounds=[(-1e7, 1e7)] * 7 + [(None, 0.25)], method="highs")
+    res = linprog([0.0] * 8 + [-1.0], A_ub=np.array(rows), b_ub=np.array(ub),
+                  bounds=[(-1e7, 1e7)] * 8 + [(None, 0.25)], method="highs")
+    if res.status == 0:
+        res.x = np.concatenate([res.x[:7], res.x[8:], res.x[7:8]])  # margin at 7, offset last
     return res.x if res.status == 0 else None
 
 
@@ -199,7 +204,7 @@ if __name__ == "__main__":
     print("cases", len(prep), "constrained", len(reqs), "unexplained", unexpl, file=sys.stderr)
     if "RELAX" in __import__("os").environ:
         x = solve_relaxed(reqs)
-        print("relaxed margin", x[7], "p1 offset", x[5], "q1 offset", x[6], "y", list(x[:5]))
+        print("relaxed margin", x[7], "p1 offset", x[5], "q1 offset", x[6], "C offset (1e-6 cell)", x[8], "y", list(x[:5]))
         sys.exit(0)
     if ap:
         x, n = solve(reqs, *ap)

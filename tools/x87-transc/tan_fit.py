@@ -27,6 +27,9 @@ GREF_LOG = -8
 FREE = set(range(7))
 # Bound on the ratio's relative error (2^-64 units) over the whole range, or None.
 RATIO = None
+# Let the last Horner step of P / D carry a constant offset below the cell
+# (C with more than 68 bits): None, "same" (one offset) or "both".
+C0OFF = __import__("os").environ.get("C0OFF")
 
 
 def cellpos(s):
@@ -106,9 +109,11 @@ def fit(cases, P, Q, tmax):
                 if abs(rr) < 0.45 or nb in opts:
                     continue
             row = fp + [0.0] * 3 if which == "P" else [0.0] * 4 + fp[:3]
+            # extra columns: a constant offset of the last step of P, of D (C's bits below the cell)
+            ex = [1.0, 0.0] if which == "P" else [0.0, 1.0]
             # w - 0.5 + m <= rr + row.x <= w + 0.5 - m
-            rows.append([-v for v in row] + [1.0]); ub.append(rr - (w - 0.5))
-            rows.append(row + [1.0]); ub.append(w + 0.5 - rr)
+            rows.append([-v for v in row] + [1.0] + [-v for v in ex]); ub.append(rr - (w - 0.5))
+            rows.append(row + [1.0] + ex); ub.append(w + 0.5 - rr)
     if RATIO is not None:
         # |relative error of t P / Q against tan t| <= RATIO (2^-64 units) on g in [0, (pi/4)^2]
         import mpmath as mp
@@ -123,12 +128,20 @@ def fit(cases, P, Q, tmax):
             e = float((t * pv / qv / mp.tan(t) - 1) * mp.mpf(2) ** 64)
             gl = float(g / mp.mpf(2) ** GREF_LOG)
             row = [gl**k / (8 * float(pv)) for k in range(1, 5)] + [-(gl**k) / (8 * float(qv)) for k in range(1, 4)]
-            rows.append(row + [0.0]); ub.append(RATIO - e)
-            rows.append([-v for v in row] + [0.0]); ub.append(RATIO + e)
+            rows.append(row + [0.0, 0.0, 0.0]); ub.append(RATIO - e)
+            rows.append([-v for v in row] + [0.0, 0.0, 0.0]); ub.append(RATIO + e)
     print("constraints", len(rows), "failing cases", nfail, file=sys.stderr)
     bounds = [(-1e6, 1e6) if k in FREE else (0, 0) for k in range(7)] + [(None, 0.05)]
-    res = linprog([0.0] * 7 + [-1.0], A_ub=np.array(rows), b_ub=np.array(ub), bounds=bounds, method="highs")
-    print(res.status, res.message, "margin", res.x[7] if res.x is not None else None, file=sys.stderr)
+    # offsets of the constant term below its cell (see C0OFF): off unless asked for
+    cb = (-0.5, 0.5) if C0OFF else (0, 0)
+    bounds += [cb, cb]
+    A = np.array(rows)
+    if C0OFF == "same":
+        A[:, 8] += A[:, 9]
+        A[:, 9] = 0
+    res = linprog([0.0] * 7 + [-1.0, 0.0, 0.0], A_ub=A, b_ub=np.array(ub), bounds=bounds, method="highs")
+    print(res.status, res.message, "margin", res.x[7] if res.x is not None else None,
+          "C offsets (cells)", res.x[8:] if res.x is not None else None, file=sys.stderr)
     return res.x
 
 
