@@ -24,6 +24,12 @@ from tan_fit import load
 
 GREF = 2.0**-12
 # Grid exponents of A1 for P and Q (68 significant bits: -70 and -68).
+# GV=W:MODE (environment): g = t^2 rounded to W bits (tan_lib.VARIANT["g"]).
+if "GV" in __import__("os").environ:
+    _w, _m = __import__("os").environ["GV"].split(":")
+    VARIANT["g"] = (int(_w), _m)
+# Only cases with log2|t| >= TMIN (environment) are used.
+TMIN = float(__import__("os").environ.get("TMIN", "-1e9"))
 C0OFF = "C0OFF" in __import__("os").environ
 GRID = tuple(int(v) for v in __import__("os").environ.get("GRID", "-70,-68").split(","))
 
@@ -39,9 +45,9 @@ def prepare(P, Q, cases, tmax):
     for fcw, t, r, fsw in cases:
         ta = (abs(t[0]), t[1])
         lt = math.log2(ta[0]) + ta[1]
-        if lt >= tmax:
+        if lt >= tmax or lt < TMIN:
             continue
-        g = mul(ta, ta)
+        g = square(ta)
         gf = fr(g)
         info = []
         for cs, gridE in ((P, GRID[0]), (Q, GRID[1])):
@@ -82,7 +88,7 @@ def cells_side(ta, neg, fcw, r, P, Q, dp, dd):
     """Quotient side with P and D moved by dp, dd cells from the model's values."""
     tv = exact_tan((-ta[0] if neg else ta[0], ta[1]))
     bd, _ = boundary(fcw, tv)
-    g = mul(ta, ta)
+    g = square(ta)
     p = eval_grid(P, g, GRID[0])
     d = eval_grid(Q, g, GRID[1])
     p = add(p, (dp, -67)) if dp else p
