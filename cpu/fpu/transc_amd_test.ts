@@ -101,6 +101,32 @@ Deno.test("FPTAN Zen model: recorded results that differ from the correctly roun
   }
 });
 
+Deno.test("FPTAN Zen model: reduced arguments in [2^-9, 2^-7) (probe-recorded, not in the vector file)", () => {
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]: tan x lies within
+  // 2^-8 of a unit of a rounding boundary (tools/x87-transc/tan_near.c), so
+  // the 68-bit cells of P and D decide the result. The first four failed
+  // with the coefficients fitted below 2^-8 only; for the last four the
+  // correctly rounded result or C1 differs from the host.
+  const cases: [number, string, string, number][] = [
+    [0x37f, "3ff6ff87db372890f60e", "3ff6ff883014b34985bb", 0x220],
+    [0x77f, "3ff5beb76cf7c432d926", "3ff5beb775c9dee89daa", 0x20],
+    [0x77f, "bff6ef3495adbf08af3c", "bff6ef34db4ba6435abc", 0x220],
+    [0x37f, "bff6bf275fe299c3277c", "bff6bf27836950e62a3e", 0x20],
+    [0x77f, "bff7d828adcd1958f4ef", "bff7d8297b49f080a58f", 0x220],
+    [0x37f, "3ff7c31db8c23402bf27", "3ff7c31e4fe2e9deabd3", 0x20],
+    [0x37f, "3ff7e4546738ba914354", "3ff7e45559691e851b5b", 0x220],
+    [0x77f, "3ff7e4cc7fc20b080bf7", "3ff7e4cd73716179ba15", 0x20],
+  ];
+  for (const [i, [fcw, x, hw, flags]] of cases.entries()) {
+    const [r, fsw] = tan("amd-zen", fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+    if (i < 4) continue;
+    const [e, efsw] = tan("exact", fcw, x);
+    assert.ok(e !== hw || (efsw & 0x220) !== flags, `x ${x} (exact)`);
+  }
+});
+
 Deno.test("FPTAN Zen model: arguments next to multiples of pi/2 reduce with the 66-bit pi", () => {
   // [FCW, x, recorded tan x]: n odd gives -Q/(t P), n even t P / Q.
   const cases: [number, string, string][] = [
