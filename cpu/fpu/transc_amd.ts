@@ -44,7 +44,17 @@
  * @module
  */
 
-import { Exc, fx, roundPack80, type Unpacked, W } from "./f80.ts";
+import { Exc, fx, type Unpacked } from "./f80.ts";
+import {
+  bitLength,
+  horner68,
+  IBITS,
+  mulScaled,
+  roundExact,
+  roundQuotient,
+  roundSig,
+  type Scaled,
+} from "./scaled68.ts";
 import { atanBracket, atanFixed, ONE, PI66, PREC, roundRational, sig } from "./bigmath.ts";
 
 /** Which microcode the transcendental instructions imitate. */
@@ -61,13 +71,6 @@ export function transcModelOf(m: { vendor: string; family: number }): TranscMode
     : "exact";
 }
 
-/** Significant bits of the microcode's intermediate values. */
-const IBITS = 68;
-
-function bitLength(v: bigint): number {
-  return v.toString(2).length;
-}
-
 /**
  * Round v * 2^e (v > 0, an exact value, or a value truncated from below
  * when `below`) to `bits` significant bits, nearest-even. Returns the
@@ -82,18 +85,6 @@ function roundBits(v: bigint, e: number, bits: number, below: boolean): [bigint,
   // A value truncated from below lies above a remainder of exactly one half.
   if (rem > half || (rem === half && (below || (q & 1n) === 1n))) q++;
   return [q, e + drop];
-}
-
-/** Round the exact value v * 2^e (v > 0) once to the register format with sign s, into fx. */
-function roundExact(s: number, v: bigint, e: number): void {
-  const n = bitLength(v);
-  let top = n >= 128 ? v >> BigInt(n - 128) : v << BigInt(128 - n);
-  if (n > 128 && (v & ((1n << BigInt(n - 128)) - 1n)) !== 0n) top |= 1n;
-  W[3] = Number((top >> 96n) & 0xffffffffn);
-  W[2] = Number((top >> 64n) & 0xffffffffn);
-  W[1] = Number((top >> 32n) & 0xffffffffn);
-  W[0] = Number(top & 0xffffffffn);
-  roundPack80(s, n - 1 + e, 64);
 }
 
 /**
@@ -132,34 +123,6 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
   fx.exc |= Exc.PE; // atan of a non-zero rational is never exact
 }
 
-/** A value m * 2^e. */
-type Scaled = readonly [bigint, number];
-
-/** Round m * 2^e (m signed) to `bits` significant bits, nearest-even. */
-function roundSig(m: bigint, e: number, bits: number): Scaled {
-  const neg = m < 0n;
-  const a = neg ? -m : m;
-  const drop = bitLength(a) - bits;
-  if (a === 0n || drop <= 0) return [m, e];
-  const d = BigInt(drop);
-  let q = a >> d;
-  const rem = a - (q << d), half = 1n << (d - 1n);
-  if (rem > half || (rem === half && (q & 1n) === 1n)) q++;
-  return [neg ? -q : q, e + drop];
-}
-
-/** a * 2^ea + b * 2^eb, exactly. */
-function addScaled(a: Scaled, b: Scaled): Scaled {
-  return a[1] >= b[1]
-    ? [(a[0] << BigInt(a[1] - b[1])) + b[0], b[1]]
-    : [a[0] + (b[0] << BigInt(b[1] - a[1])), a[1]];
-}
-
-/** a * b, exactly. */
-function mulScaled(a: Scaled, b: Scaled): Scaled {
-  return [a[0] * b[0], a[1] + b[1]];
-}
-
 /**
  * FPTAN's rational approximation tan t ~ t P(t^2) / Q(t^2): the
  * coefficients of P and Q (constant term first) as 68-bit numbers
@@ -185,28 +148,6 @@ const TAN_Q: readonly Scaled[] = [
   [-0x9978efbdbbc999e23n, -78],
   [0x80000000000000000n, -86],
 ];
-
-/** c0 + g (c1 + g (c2 + ...)), each step acc * g + c rounded once to 68 bits. */
-function horner68(cs: readonly Scaled[], g: Scaled): Scaled {
-  let acc = cs[cs.length - 1];
-  for (let k = cs.length - 2; k >= 0; k--) {
-    acc = roundSig(...addScaled(mulScaled(acc, g), cs[k]), IBITS);
-  }
-  return acc;
-}
-
-/**
- * Round the exact quotient (n * 2^ne) / (d * 2^de) (n, d > 0) once to the
- * register format with sign s, into fx.
- */
-function roundQuotient(s: number, n: bigint, ne: number, d: bigint, de: number): void {
-  const sh = 130 - (bitLength(n) - bitLength(d));
-  const num = sh >= 0 ? n << BigInt(sh) : n;
-  const den = sh >= 0 ? d : d << BigInt(-sh);
-  const q = num / den;
-  // 129..131 quotient bits and a sticky bit for a non-zero remainder.
-  roundExact(s, (q << 1n) | (num === q * den ? 0n : 1n), ne - de - sh - 1);
-}
 
 /** FPTAN uses the model when the reduced argument's magnitude is below 2^TAN_MODEL_LIMIT. */
 export const TAN_MODEL_LIMIT = -7;

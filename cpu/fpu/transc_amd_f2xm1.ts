@@ -45,13 +45,16 @@
  * @module
  */
 
-import { Exc, fx, roundPack80, W } from "./f80.ts";
-
-/** A value m * 2^e. */
-type Scaled = readonly [bigint, number];
-
-/** Significant bits of the microcode's intermediate values. */
-const IBITS = 68;
+import { Exc, fx } from "./f80.ts";
+import {
+  addScaled,
+  horner68,
+  IBITS,
+  mulScaled,
+  roundQuotient,
+  roundSig,
+  type Scaled,
+} from "./scaled68.ts";
 
 /** P's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_P: readonly Scaled[] = [
@@ -72,67 +75,6 @@ export const F2XM1_Q: readonly Scaled[] = [
 export const F2XM1_MODEL_LIMIT = -9;
 /** ... and not below this one (results near the denormal range were not measured). */
 export const F2XM1_MODEL_MIN = -16300;
-
-function bitLength(v: bigint): number {
-  return v.toString(2).length;
-}
-
-/** Round m * 2^e (m signed) to `bits` significant bits, nearest-even. */
-function roundSig(m: bigint, e: number, bits: number): Scaled {
-  const neg = m < 0n;
-  const a = neg ? -m : m;
-  const drop = bitLength(a) - bits;
-  if (a === 0n || drop <= 0) return [m, e];
-  const d = BigInt(drop);
-  let q = a >> d;
-  const rem = a - (q << d), half = 1n << (d - 1n);
-  if (rem > half || (rem === half && (q & 1n) === 1n)) q++;
-  return [neg ? -q : q, e + drop];
-}
-
-/** a + b, exactly. */
-function addScaled(a: Scaled, b: Scaled): Scaled {
-  return a[1] >= b[1]
-    ? [(a[0] << BigInt(a[1] - b[1])) + b[0], b[1]]
-    : [a[0] + (b[0] << BigInt(b[1] - a[1])), a[1]];
-}
-
-/** a * b, exactly. */
-function mulScaled(a: Scaled, b: Scaled): Scaled {
-  return [a[0] * b[0], a[1] + b[1]];
-}
-
-/** c0 + g (c1 + g (c2 + ...)), each step acc * g + c rounded once to 68 bits. */
-function horner68(cs: readonly Scaled[], g: Scaled): Scaled {
-  let acc = cs[cs.length - 1];
-  for (let k = cs.length - 2; k >= 0; k--) {
-    acc = roundSig(...addScaled(mulScaled(acc, g), cs[k]), IBITS);
-  }
-  return acc;
-}
-
-/**
- * Round the exact quotient (n * 2^ne) / (d * 2^de) (n, d > 0) once to the
- * register format with sign s, into fx (C1 and the precision bits through
- * roundPack80).
- */
-function roundQuotient(s: number, n: bigint, ne: number, d: bigint, de: number): void {
-  const sh = 130 - (bitLength(n) - bitLength(d));
-  const num = sh >= 0 ? n << BigInt(sh) : n;
-  const den = sh >= 0 ? d : d << BigInt(-sh);
-  const q = num / den;
-  // 129..131 quotient bits and a sticky bit for a non-zero remainder.
-  const v = (q << 1n) | (num === q * den ? 0n : 1n);
-  const e = ne - de - sh - 1;
-  const len = bitLength(v);
-  let top = len >= 128 ? v >> BigInt(len - 128) : v << BigInt(128 - len);
-  if (len > 128 && (v & ((1n << BigInt(len - 128)) - 1n)) !== 0n) top |= 1n;
-  W[3] = Number((top >> 96n) & 0xffffffffn);
-  W[2] = Number((top >> 64n) & 0xffffffffn);
-  W[1] = Number((top >> 32n) & 0xffffffffn);
-  W[0] = Number(top & 0xffffffffn);
-  roundPack80(s, len - 1 + e, 64);
-}
 
 /**
  * F2XM1 of the normal x = (-1)^neg * m * 2^(e - 63) (m the 64-bit

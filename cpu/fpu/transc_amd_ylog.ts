@@ -44,7 +44,8 @@
  * @module
  */
 
-import { Cls, Exc, fx, roundPack80, type Unpacked, W } from "./f80.ts";
+import { Cls, Exc, fx, type Unpacked } from "./f80.ts";
+import { bitLength, IBITS, roundExact } from "./scaled68.ts";
 import { sig } from "./bigmath.ts";
 
 /** log2(e) rounded to nearest at 66 significant bits, times 2^65. */
@@ -63,13 +64,6 @@ export const YLOG_K_T_LIMIT = -4;
  */
 const YLOG_NARROW = -10;
 
-/** Significant bits of the internal logarithm. */
-const IBITS = 68;
-
-function bitLength(v: bigint): number {
-  return v.toString(2).length;
-}
-
 /** Round v > 0 to `bits` significant bits, nearest-even: [significand, added exponent]. */
 function round68(v: bigint): [bigint, number] {
   const drop = bitLength(v) - IBITS;
@@ -79,18 +73,6 @@ function round68(v: bigint): [bigint, number] {
   const rem = v - (q << d), half = 1n << (d - 1n);
   if (rem > half || (rem === half && (q & 1n) === 1n)) q++;
   return [q, drop];
-}
-
-/** Round the exact value v * 2^e (v > 0) once to the register format with sign s, into fx. */
-function roundExact(s: number, v: bigint, e: number): void {
-  const n = bitLength(v);
-  let top = n >= 128 ? v >> BigInt(n - 128) : v << BigInt(128 - n);
-  if (n > 128 && (v & ((1n << BigInt(n - 128)) - 1n)) !== 0n) top |= 1n;
-  W[3] = Number((top >> 96n) & 0xffffffffn);
-  W[2] = Number((top >> 64n) & 0xffffffffn);
-  W[1] = Number((top >> 32n) & 0xffffffffn);
-  W[0] = Number(top & 0xffffffffn);
-  roundPack80(s, n - 1 + e, 64);
 }
 
 /**
