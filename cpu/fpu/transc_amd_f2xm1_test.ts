@@ -1,23 +1,13 @@
 import assert from "node:assert/strict";
-import { FpuState } from "./state.ts";
-import { begin } from "./stack.ts";
+import { runOnStack } from "./transc_testing.ts";
 import { f2xm1 } from "./transc.ts";
 import type { TranscModel } from "./transc_amd.ts";
 import { F2XM1_MODEL_LIMIT, F2XM1_P, F2XM1_Q } from "./transc_amd_f2xm1.ts";
 
 /** Run F2XM1 on ST(0) = a (20 hex digits) with `fcw`; ST(0) and FSW. */
 function run(model: TranscModel, fcw: number, a: string): [string, number] {
-  const f = new FpuState();
-  f.fcw = fcw;
-  f.fsw = 7 << 11; // TOP = 7: ST(0) = R7
-  f.ftw = 0x3fff;
-  f.sexp[7] = parseInt(a.slice(0, 4), 16);
-  f.mant[15] = parseInt(a.slice(4, 12), 16);
-  f.mant[14] = parseInt(a.slice(12), 16);
-  begin(f);
-  f2xm1(f, model);
-  const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
-  return [hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8), f.fsw];
+  const r = runOnStack((f) => f2xm1(f, model), fcw, [a]);
+  return [r.st[0], r.fsw];
 }
 
 // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2 (Zen 5), a probe

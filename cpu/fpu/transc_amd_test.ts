@@ -1,24 +1,12 @@
 import assert from "node:assert/strict";
-import { FpuState } from "./state.ts";
-import { begin } from "./stack.ts";
+import { runOnStack } from "./transc_testing.ts";
 import { fpatan, fptan } from "./transc.ts";
 import { type TranscModel, transcModelOf } from "./transc_amd.ts";
 
 /** Run FPATAN on ST(0) = x, ST(1) = y (20-hex-digit values) with `fcw`; the result and FSW. */
 function atan(model: TranscModel, fcw: number, x: string, y: string): [string, number] {
-  const f = new FpuState();
-  f.fcw = fcw;
-  f.fsw = 6 << 11; // TOP = 6: ST(0) = R6, ST(1) = R7
-  f.ftw = 0x0fff; // R6, R7 valid
-  for (const [k, h] of [[6, x], [7, y]] as const) {
-    f.sexp[k] = parseInt(h.slice(0, 4), 16);
-    f.mant[2 * k + 1] = parseInt(h.slice(4, 12), 16);
-    f.mant[2 * k] = parseInt(h.slice(12), 16);
-  }
-  begin(f);
-  fpatan(f, model);
-  const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
-  return [hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8), f.fsw];
+  const r = runOnStack((f) => fpatan(f, model), fcw, [x, y]);
+  return [r.st[0], r.fsw];
 }
 
 Deno.test("transcModelOf: AMD family 0x19 and 0x1a use the Zen model; others are correctly rounded", () => {
@@ -58,17 +46,8 @@ Deno.test("FPATAN Zen model: recorded results that differ from the correctly rou
 
 /** Run FPTAN on ST(0) = x (20 hex digits) with `fcw`; tan x (ST(1) after the push of 1.0) and FSW. */
 function tan(model: TranscModel, fcw: number, x: string): [string, number] {
-  const f = new FpuState();
-  f.fcw = fcw;
-  f.fsw = 7 << 11; // TOP = 7: ST(0) = R7
-  f.ftw = 0x3fff; // R7 valid
-  f.sexp[7] = parseInt(x.slice(0, 4), 16);
-  f.mant[15] = parseInt(x.slice(4, 12), 16);
-  f.mant[14] = parseInt(x.slice(12), 16);
-  begin(f);
-  fptan(f, model);
-  const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
-  return [hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8), f.fsw];
+  const r = runOnStack((f) => fptan(f, model), fcw, [x], 2);
+  return [r.st[1], r.fsw];
 }
 
 Deno.test("FPTAN Zen model: tan of a power of two below 2^-32 is the argument itself, still inexact", () => {

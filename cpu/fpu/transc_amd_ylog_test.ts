@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { FpuState } from "./state.ts";
-import { begin } from "./stack.ts";
+import { runOnStack } from "./transc_testing.ts";
 import { fyl2x } from "./transc.ts";
 import type { TranscModel } from "./transc_amd.ts";
 import { LOG2E66 } from "./transc_amd_ylog.ts";
@@ -14,19 +13,8 @@ function yl2xp1(
   y: string,
   p1 = true,
 ): [string, number] {
-  const f = new FpuState();
-  f.fcw = fcw;
-  f.fsw = 6 << 11; // TOP = 6: ST(0) = R6, ST(1) = R7
-  f.ftw = 0x0fff; // R6, R7 valid
-  for (const [k, h] of [[6, x], [7, y]] as const) {
-    f.sexp[k] = parseInt(h.slice(0, 4), 16);
-    f.mant[2 * k + 1] = parseInt(h.slice(4, 12), 16);
-    f.mant[2 * k] = parseInt(h.slice(12), 16);
-  }
-  begin(f);
-  fyl2x(f, p1, model);
-  const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
-  return [hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8), f.fsw];
+  const r = runOnStack((f) => fyl2x(f, p1, model), fcw, [x, y]);
+  return [r.st[0], r.fsw];
 }
 
 Deno.test("FYL2XP1 Zen model: the constant is log2(e) rounded to nearest at 66 bits", () => {
