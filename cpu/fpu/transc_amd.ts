@@ -1,7 +1,7 @@
 /**
- * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode, where a
- * model reproduces them: FPATAN, and FPTAN of a reduced argument below
- * 2^-7 in magnitude.
+ * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode for FPATAN
+ * and for FPTAN of a reduced argument below 2^-7 in magnitude, and which
+ * CPU models use the Zen models ({@link transcModelOf}).
  *
  * Measured on AMD EPYC family 26 model 2 stepping 1 (Zen 5; the committed
  * tests/data/x87_vectors.txt.gz) and family 25 model 17 stepping 1 (Zen 4,
@@ -19,9 +19,13 @@
  *    pi (pi truncated to 66 bits, the constant of the x87 argument
  *    reduction) and rounded once with the rounding control.
  *
- * Every result of the 23,586 finite cases recorded matches; C1 differs in
- * two (x = 0.5, y = 1 + 2^-53 and x = 1 + 2^-24, y = 1.5, both
- * round-to-nearest), where the hardware reports "not rounded up".
+ * Every result of the 23,586 finite cases of the committed file and the
+ * first random sets matches; C1 differs in two (x = 0.5, y = 1 + 2^-53
+ * and x = 1 + 2^-24, y = 1.5, both round-to-nearest), where the hardware
+ * reports "not rounded up". Later random hold-outs differ in 3 results of
+ * 18,559 and 1 C1 bit of about 20,000, and operands chosen so that the
+ * 68-bit atan step decides the result differ in 118 of 300: the
+ * microcode's atan evaluation itself is not modelled (README there).
  *
  * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does) and forms
  * tan t = t P(t^2) / Q(t^2), a degree-4/4 rational approximation (the
@@ -37,9 +41,10 @@
  * argument in 10^4), 7% differ. Above 2^-7 no coefficient set was found
  * and the correctly rounded result of `transc.ts` is kept.
  *
- * The other transcendental instructions keep the correctly rounded results
- * of `transc.ts` for every model: no model tried reproduces them
- * (tools/x87-transc/README.md has the figures).
+ * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
+ * have models of their own, each over the domain where it was proven;
+ * elsewhere, and for every other CPU model, the correctly rounded results
+ * of `transc.ts` stand (tools/x87-transc/README.md has the figures).
  *
  * @module
  */
