@@ -354,7 +354,7 @@ function d9(c: Cpu, f: FpuState, r: number, k: number): void {
     case 6:
       return d9f0(c, f, k);
     default:
-      return d9f8(f, k);
+      return d9f8(c, f, k);
   }
 }
 
@@ -444,7 +444,7 @@ function d9f0(c: Cpu, f: FpuState, k: number): void {
 }
 
 /** D9 F8-FF: FPREM, FYL2XP1, FSQRT, FSINCOS, FRNDINT, FSCALE, FSIN, FCOS. */
-function d9f8(f: FpuState, k: number): void {
+function d9f8(c: Cpu, f: FpuState, k: number): void {
   switch (k) {
     case 0:
       return fprem(f, false);
@@ -453,15 +453,15 @@ function d9f8(f: FpuState, k: number): void {
     case 2:
       return unaryArith(f);
     case 3:
-      return fsincos(f, 3);
+      return fsincos(f, 3, transcModelOf(c.model));
     case 4:
       return frndint(f);
     case 5:
       return fscale(f);
     case 6:
-      return fsincos(f, 1);
+      return fsincos(f, 1, transcModelOf(c.model));
     default:
-      return fsincos(f, 2);
+      return fsincos(f, 2, transcModelOf(c.model));
   }
 }
 
