@@ -7,8 +7,8 @@
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/probe.c; found with the sincos_* scripts there (README
  * section "FSIN, FCOS, FSINCOS"). The microcode evaluates two polynomials
- * in g = t^2 (exact), each by Horner's rule with every step acc * g + c
- * rounded to nearest-even at 68 significant bits:
+ * in g = R68(t^2) (R68: rounded to nearest-even at 68 significant bits),
+ * each by Horner's rule with every step acc * g + c rounded by R68:
  *
  *     sin t = t - R68(R68(t g) * S(g))      S of degree 6, S(0) ~ 1/6
  *     cos t = 1 - R68(g * C(g))             C of degree 7, C(0) = 1/2
@@ -109,7 +109,7 @@ export const COS_C: readonly Scaled[] = [
  */
 export function sinCosPoly(T: bigint, te: number, cos: boolean): Scaled {
   const t: Scaled = [T, te];
-  const g = mulScaled(t, t);
+  const g = roundSig(...mulScaled(t, t), IBITS);
   if (cos) {
     const [cm, ce] = roundSig(...mulScaled(g, horner68(COS_C, g)), IBITS);
     return addScaled([1n, 0], [-cm, ce]);
