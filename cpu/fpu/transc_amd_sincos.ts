@@ -6,29 +6,31 @@
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/probe.c; found with the sincos_* scripts there (README
- * section "FSIN, FCOS, FSINCOS"). The microcode evaluates two polynomials
- * in g = R68(t^2) (R68: rounded to nearest-even at 68 significant bits),
- * each by Horner's rule with every step acc * g + c rounded by R68:
+ * section "FSIN, FCOS, FSINCOS"). With R68 meaning "rounded to
+ * nearest-even at 68 significant bits", the microcode computes
  *
+ *     g = R68(t^2)
  *     sin t = t - R68(R68(t g) * S(g))      S of degree 6, S(0) ~ 1/6
  *     cos t = 1 - R68(g * C(g))             C of degree 7, C(0) = 1/2
  *
- * and rounds the exact difference once with the rounding control (PE is
- * always reported). S is the relative minimax approximation of
- * (t - sin t)/t^3 for the relative error of sin t on t^2 <= (pi/4)^2 (its
- * error curve was measured first and matches; the constant term deviates
- * from 1/6 by -4.87 * 2^-64); C is 1/2 - g B(g) with B the relative
- * minimax approximation of (cos t - 1 + t^2/2)/t^4 (degree 6) for the
- * relative error of cos t on the same interval. The coefficients below are
- * those approximations rounded to 68 bits.
+ * where S and C are evaluated by Horner's rule with each step
+ * R68(R68(acc * g) + c) (product and sum rounded separately), and rounds
+ * the exact difference once with the rounding control (PE is always
+ * reported). The coefficients are minimax approximations rounded to 68
+ * bits, on t^2 <= (pi/4)^2: S for the relative error of sin t (S
+ * approximates (t - sin t)/t^3; its constant term is 1/6 - 4.87 * 2^-64),
+ * C for the absolute error of C itself (C approximates (1 - cos t)/t^2; its
+ * constant term rounds to exactly 1/2).
  *
  * sin x and cos x take sin t or cos t by the quadrant n mod 4 (odd n uses
  * the other polynomial, with the signs of the identities); FSINCOS gives
  * the same two values as FSIN and FCOS and reports in C1 the rounding of
- * the sine. All of this matched every probed case with |t| < 2^-4 (see the
- * test file and the README for the figures). Above 2^-4 a few cases per
- * thousand differ (the microcode's coefficients or steps differ from this
- * model in their last bits), so those keep the correctly rounded results.
+ * the sine. Every probed case with |t| < 2^-3 matches (about 500,000 in
+ * the fit sets, plus the hold-outs in the README). Between 2^-3 and pi/4
+ * about one case in 10,000 differs (an intermediate sits next to a
+ * rounding boundary of the 68-bit steps and the microcode rounds it the
+ * other way: some detail, most likely the last bits of the coefficients,
+ * is still unknown), so those keep the correctly rounded results.
  *
  * @module
  */
@@ -36,7 +38,7 @@
 import { Exc, fx, roundPack80, W } from "./f80.ts";
 
 /** The model is used when the reduced argument's magnitude is below 2^SINCOS_MODEL_LIMIT. */
-export const SINCOS_MODEL_LIMIT = -4;
+export const SINCOS_MODEL_LIMIT = -3;
 
 /** Significant bits of the microcode's intermediate values. */
 const IBITS = 68;
@@ -71,11 +73,14 @@ function mulScaled(a: Scaled, b: Scaled): Scaled {
   return [a[0] * b[0], a[1] + b[1]];
 }
 
-/** c0 + g (c1 + g (c2 + ...)), each step acc * g + c rounded once to 68 bits. */
+/**
+ * c0 + g (c1 + g (c2 + ...)) by Horner's rule, each step R68(R68(acc * g) +
+ * c): the product and the sum are rounded separately (not fused).
+ */
 function horner68(cs: readonly Scaled[], g: Scaled): Scaled {
   let acc = cs[cs.length - 1];
   for (let k = cs.length - 2; k >= 0; k--) {
-    acc = roundSig(...addScaled(mulScaled(acc, g), cs[k]), IBITS);
+    acc = roundSig(...addScaled(roundSig(...mulScaled(acc, g), IBITS), cs[k]), IBITS);
   }
   return acc;
 }
@@ -94,13 +99,13 @@ export const SIN_S: readonly Scaled[] = [
 /** C(g): cos t = 1 - g C(g); constant term (exactly 1/2) first, 68-bit values. */
 export const COS_C: readonly Scaled[] = [
   [0x80000000000000000n, -68],
-  [-0xaaaaaaaaaaaaaaa5en, -72],
-  [0xb60b60b60b609e74dn, -77],
-  [-0xd00d00d00cb09542dn, -83],
-  [0x93f27dbb4264e1d8fn, -89],
-  [-0x8f76c69b44609eab0n, -96],
-  [0xc9c9ec6254373563an, -104],
-  [-0xd585b19444acc4313n, -112],
+  [-0xaaaaaaaaaaaaaaa49n, -72],
+  [0xb60b60b60b609c10bn, -77],
+  [-0xd00d00d00cacb69a5n, -83],
+  [0x93f27dbb3f2c06f7dn, -89],
+  [-0x8f76c6987178b9793n, -96],
+  [0xc9c9e9f5a837b279fn, -104],
+  [-0xd584eb8fd1625cb50n, -112],
 ];
 
 /**
