@@ -18,7 +18,7 @@
  * the exact difference once with the rounding control (PE is always
  * reported). The coefficients are minimax approximations rounded to 68
  * bits, on t^2 <= (pi/4)^2: S for the relative error of sin t (S
- * approximates (t - sin t)/t^3; its constant term is 1/6 - 4.87 * 2^-64),
+ * approximates (t - sin t)/t^3; its constant term is 1/6 - 4.86 * 2^-64),
  * C for the absolute error of C itself (C approximates (1 - cos t)/t^2; its
  * constant term rounds to exactly 1/2).
  *
