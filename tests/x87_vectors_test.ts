@@ -28,11 +28,10 @@ import { diffX87, recordingModel, type X87Outcome, X87Replayer } from "./x87_vec
  */
 const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
   f2xm1: { unit: 18, c1: 5 },
-  // AMD Zen model for reduced arguments below 2^-3 (cpu/fpu/transc_amd_sincos.ts);
-  // the rest are correctly rounded.
-  fsin: { unit: 0, c1: 1 },
-  fcos: { unit: 1, c1: 0 },
-  fsincos: { unit: 4, c1: 0 },
+  // AMD Zen model (cpu/fpu/transc_amd_sincos.ts): every result and C1 exact.
+  fsin: { unit: 0, c1: 0 },
+  fcos: { unit: 0, c1: 0 },
+  fsincos: { unit: 0, c1: 0 },
   // AMD Zen model for reduced arguments below 2^-8 (every such result
   // exact); the rest are correctly rounded (see cpu/fpu/transc_amd.ts).
   fptan: { unit: 14, c1: 4 },

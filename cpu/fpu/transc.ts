@@ -339,7 +339,7 @@ export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact")
     // sin(x) = [sin t, cos t, -sin t, -cos t][q] (negated for x < 0); cos(x) = [cos t, -sin t, -cos t, sin t][q].
     const sinOf = (): void => {
       const sn = (q >= 2 ? 1 : 0) ^ (neg ? 1 : 0);
-      // Small reduced arguments on AMD Zen: the microcode's polynomials (transc_amd_sincos.ts).
+      // AMD Zen: the microcode's polynomials (transc_amd_sincos.ts).
       if (model === "amd-zen" && sinCosAmdZen(sn, T, te, (q & 1) === 1)) return;
       if ((q & 1) === 0) roundRational(sn, T * sb, 1n, te - PREC);
       else roundRational(sn, cf, 1n, -PREC);

@@ -1,13 +1,13 @@
 /**
- * FSIN, FCOS and FSINCOS of AMD Zen 4 / Zen 5 microcode for small reduced
- * arguments: |t| < 2^{@link SINCOS_MODEL_LIMIT}, where x = n pi66/2 + t
+ * FSIN, FCOS and FSINCOS of AMD Zen 4 / Zen 5 microcode: x = n pi66/2 + t
  * exactly (pi66 is pi truncated to 66 bits, the reduction `transc.ts`
- * already does).
+ * already does; |t| <= pi/4), then two polynomials in t.
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
- * tools/x87-transc/probe.c; found with the sincos_* scripts there (README
- * section "FSIN, FCOS, FSINCOS"). With R68 meaning "rounded to
- * nearest-even at 68 significant bits", the microcode computes
+ * tools/x87-transc/probe.c; found with the scripts in
+ * tools/x87-transc/sincos_py (README section "FSIN, FCOS, FSINCOS"). With
+ * R68 meaning "rounded to nearest-even at 68 significant bits", the
+ * microcode computes
  *
  *     g = R68(t^2)
  *     sin t = t - R68(R68(t g) * S(g))      S of degree 6, S(0) ~ 1/6
@@ -16,29 +16,39 @@
  * where S and C are evaluated by Horner's rule with each step
  * R68(R68(acc * g) + c) (product and sum rounded separately), and rounds
  * the exact difference once with the rounding control (PE is always
- * reported). The coefficients are minimax approximations rounded to 68
- * bits, on t^2 <= (pi/4)^2: S for the relative error of sin t (S
+ * reported). The coefficients are minimax approximations on t^2 <=
+ * (pi/4)^2 rounded to 68 bits: S for the relative error of sin t (S
  * approximates (t - sin t)/t^3; its constant term is 1/6 - 4.86 * 2^-64),
  * C for the absolute error of C itself (C approximates (1 - cos t)/t^2; its
- * constant term rounds to exactly 1/2).
+ * constant term rounds to exactly 1/2); then S's t^2 coefficient one unit
+ * and C's t^4 coefficient three units lower in the last place (a search
+ * against the recorded cases).
  *
  * sin x and cos x take sin t or cos t by the quadrant n mod 4 (odd n uses
  * the other polynomial, with the signs of the identities); FSINCOS gives
  * the same two values as FSIN and FCOS and reports in C1 the rounding of
- * the sine. Every probed case with |t| < 2^-3 matches (about 500,000 in
- * the fit sets, plus the hold-outs in the README). Between 2^-3 and pi/4
- * about one case in 10,000 differs (an intermediate sits next to a
- * rounding boundary of the 68-bit steps and the microcode rounds it the
- * other way: some detail, most likely the last bits of the coefficients,
- * is still unknown), so those keep the correctly rounded results.
+ * the sine.
+ *
+ * Every recorded case with |t| < 2^-2 matches (the fit sets, about 1.1
+ * million probe lines, and every hold-out). Above, 21 of the fit-set
+ * lines differ (|t| from 0.4994 to pi/4, about one in 20,000 there; each
+ * has an intermediate just next to a rounding boundary of a 68-bit step,
+ * so some last-bit detail is still unknown), while the hold-outs recorded
+ * after the model was fixed match in full (README figures). The model is
+ * used for every reduced argument: correctly rounded results differ from
+ * the hardware about a hundred times more often.
  *
  * @module
  */
 
 import { Exc, fx, roundPack80, W } from "./f80.ts";
 
-/** The model is used when the reduced argument's magnitude is below 2^SINCOS_MODEL_LIMIT. */
-export const SINCOS_MODEL_LIMIT = -3;
+/**
+ * The model is used when the reduced argument's magnitude is below
+ * 2^SINCOS_MODEL_LIMIT: always, as |t| <= pi/4 (exact in every recorded case
+ * below 2^-2; see the module comment for the rare misses above).
+ */
+export const SINCOS_MODEL_LIMIT = 0;
 
 /** Significant bits of the microcode's intermediate values. */
 const IBITS = 68;
@@ -88,7 +98,7 @@ function horner68(cs: readonly Scaled[], g: Scaled): Scaled {
 /** S(g): sin t = t - t g S(g); constant term first, 68-bit values. */
 export const SIN_S: readonly Scaled[] = [
   [0xaaaaaaaaaaaaaa973n, -70],
-  [-0x8888888888885699bn, -74],
+  [-0x8888888888885699cn, -74],
   [0xd00d00d00c5365089n, -80],
   [-0xb8ef1d299845bcabcn, -86],
   [0xd7322946bf2664c0fn, -93],
@@ -100,7 +110,7 @@ export const SIN_S: readonly Scaled[] = [
 export const COS_C: readonly Scaled[] = [
   [0x80000000000000000n, -68],
   [-0xaaaaaaaaaaaaaaa49n, -72],
-  [0xb60b60b60b609c10bn, -77],
+  [0xb60b60b60b609c108n, -77],
   [-0xd00d00d00cacb69a5n, -83],
   [0x93f27dbb3f2c06f7dn, -89],
   [-0x8f76c6987178b9793n, -96],

@@ -9,7 +9,7 @@
  *
  * `--gen N SEED [MAXEXP]` prints 3 N probe lines (FSIN, FCOS and FSINCOS of
  * the same operand and control word): 2/3 of the operands are random
- * significands with exponents -70 ... MAXEXP - 1 (default -4: the model's
+ * significands with exponents -70 ... MAXEXP - 1 (default: the model's
  * domain), either sign, and 1/3 lie next to k pi66/2 (k from 1 to 2^40 + 3)
  * with offsets of magnitude 2^-60 ... 2^(MAXEXP - 1). Control words: all
  * rounding modes, three precision controls.

@@ -7,6 +7,9 @@ _f = lambda g: (1 - mp.cos(mp.sqrt(g))) / g if g > 0 else mp.mpf(1) / 2
 _s, _E = remez.remez(7, (mp.pi / 4) ** 2, _f, lambda g: 1)
 COS = [coef68(c) for c in _s]
 SIN = [coef68(c) for c in sincoef(6, (mp.pi / 4) ** 2)]
+# last-bit adjustments found by cdx.py (validated on fresh probe data): S's c1 one unit lower, C's c2 three units lower
+SIN[1] = (SIN[1][0] - 1, SIN[1][1])
+COS[2] = (COS[2][0] - 3, COS[2][1])
 RC = {"37f": 0, "77f": 1, "b7f": 2, "f7f": 3}
 def horner(S, g, pb=68):
     acc = S[-1]
