@@ -29,9 +29,9 @@
  * the same two values as FSIN and FCOS and reports in C1 the rounding of
  * the sine.
  *
- * Every recorded case with |t| < 2^-2 matches (the fit sets, about 1.1
+ * Every recorded case with |t| < 2^-2 matches (the fit sets, about 1.3
  * million probe lines, and every hold-out). Above, 21 of the fit-set
- * lines differ (|t| from 0.4994 to pi/4, about one in 20,000 there; each
+ * lines differ (|t| from 0.4994 to pi/4, one in 17,000 there; each
  * has an intermediate just next to a rounding boundary of a 68-bit step,
  * so some last-bit detail is still unknown), while the hold-outs recorded
  * after the model was fixed match in full (README figures). The model is
