@@ -30,9 +30,10 @@ const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
   // AMD Zen model for |x| < 2^-9 (every such result exact); the rest are
   // correctly rounded (see cpu/fpu/transc_amd_f2xm1.ts).
   f2xm1: { unit: 2, c1: 0 },
-  fsin: { unit: 2, c1: 1 },
-  fcos: { unit: 1, c1: 0 },
-  fsincos: { unit: 5, c1: 0 },
+  // AMD Zen model (cpu/fpu/transc_amd_sincos.ts): every result and C1 exact.
+  fsin: { unit: 0, c1: 0 },
+  fcos: { unit: 0, c1: 0 },
+  fsincos: { unit: 0, c1: 0 },
   // AMD Zen model for reduced arguments below 2^-8 (every such result
   // exact); the rest are correctly rounded (see cpu/fpu/transc_amd.ts).
   fptan: { unit: 14, c1: 4 },

@@ -453,15 +453,15 @@ function d9f8(c: Cpu, f: FpuState, k: number): void {
     case 2:
       return unaryArith(f);
     case 3:
-      return fsincos(f, 3);
+      return fsincos(f, 3, transcModelOf(c.model));
     case 4:
       return frndint(f);
     case 5:
       return fscale(f);
     case 6:
-      return fsincos(f, 1);
+      return fsincos(f, 1, transcModelOf(c.model));
     default:
-      return fsincos(f, 2);
+      return fsincos(f, 2, transcModelOf(c.model));
   }
 }
 

@@ -35,6 +35,7 @@ import {
 import { atan2AmdZen, tanAmdZen, type TranscModel } from "./transc_amd.ts";
 import { ylogAmdZen } from "./transc_amd_ylog.ts";
 import { f2xm1AmdZen } from "./transc_amd_f2xm1.ts";
+import { sinCosAmdZen } from "./transc_amd_sincos.ts";
 import {
   commit,
   commitArith,
@@ -361,10 +362,14 @@ export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact")
     // sin(x) = [sin t, cos t, -sin t, -cos t][q] (negated for x < 0); cos(x) = [cos t, -sin t, -cos t, sin t][q].
     const sinOf = (): void => {
       const sn = (q >= 2 ? 1 : 0) ^ (neg ? 1 : 0);
+      // AMD Zen: the microcode's polynomials (transc_amd_sincos.ts).
+      if (model === "amd-zen" && sinCosAmdZen(sn, T, te, (q & 1) === 1)) return;
       if ((q & 1) === 0) roundRational(sn, T * sb, 1n, te - PREC);
       else roundRational(sn, cf, 1n, -PREC);
     };
     const cosOf = (): void => {
+      const cn = (q & 1) === 0 ? (q === 2 ? 1 : 0) : (q === 1 ? 1 : 0);
+      if (model === "amd-zen" && sinCosAmdZen(cn, T, te, (q & 1) === 0)) return;
       if ((q & 1) === 0) roundRational(q === 2 ? 1 : 0, cf, 1n, -PREC);
       else roundRational(q === 1 ? 1 : 0, T * sb, 1n, te - PREC);
     };

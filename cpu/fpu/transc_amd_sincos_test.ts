@@ -1,0 +1,277 @@
+import assert from "node:assert/strict";
+import { FpuState } from "./state.ts";
+import { begin } from "./stack.ts";
+import { fsincos } from "./transc.ts";
+import type { TranscModel } from "./transc_amd.ts";
+import { COS_C, SIN_S, SINCOS_MODEL_LIMIT, sinCosAmdZen } from "./transc_amd_sincos.ts";
+
+const MODE: Record<string, number> = { fsin: 1, fcos: 2, fsincos: 3 };
+
+/**
+ * Run FSIN / FCOS / FSINCOS as tools/x87-transc/probe.c does (ST(0) = a
+ * over ST(1) = 1.0); FSW, ST(0), ST(1).
+ */
+function run(model: TranscModel, op: string, fcw: number, a: string): [number, string, string] {
+  const f = new FpuState();
+  f.fcw = fcw;
+  f.fsw = 6 << 11; // TOP = 6: ST(0) = R6 = a, ST(1) = R7 = 1.0
+  f.ftw = 0x0fff;
+  for (const [k, h] of [[6, a], [7, "3fff8000000000000000"]] as const) {
+    f.sexp[k] = parseInt(h.slice(0, 4), 16);
+    f.mant[2 * k + 1] = parseInt(h.slice(4, 12), 16);
+    f.mant[2 * k] = parseInt(h.slice(12), 16);
+  }
+  begin(f);
+  fsincos(f, MODE[op], model);
+  const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
+  const reg = (k: number) => hex(f.sexp[k], 4) + hex(f.mant[2 * k + 1], 8) + hex(f.mant[2 * k], 8);
+  const top = (f.fsw >> 11) & 7;
+  return [f.fsw, reg(top), reg((top + 1) & 7)];
+}
+
+/**
+ * Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+ * (Zen 5): op, FCW, operand, FSW, ST(0), ST(1). Operands next to k pi/2
+ * (k = 0, 1, 2, 3, 5, 1000, 2^33 + 7) with reduced arguments in
+ * [2^-4, 2^-3) or [2^-2, pi/4], chosen among cases where the correctly
+ * rounded result or C1 differs from the hardware; none of them is in
+ * tests/data/x87_vectors.txt.gz.
+ */
+const RECORDED: readonly (readonly [string, number, string, string, string, string])[] = [
+  ["fsin", 0x37f, "3ffbf7551c2418d95c58", "3020", "3ffbf6bb4f6bc62ad97f", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x37f,
+    "3ffbf7551c2418d95c58",
+    "2820",
+    "3ffefe22a9efb4aa4451",
+    "3ffbf6bb4f6bc62ad97f",
+  ],
+  ["fsin", 0x7f, "3ffbafbff844eb6b41f1", "3020", "3ffbaf88c4953b8eb1bf", "3fff8000000000000000"],
+  ["fsincos", 0x7f, "3ffbafbff844eb6b41f1", "2820", "3ffeff0ed5dc25cdd000", "3ffbaf88c4953b8eb1bf"],
+  ["fcos", 0x27f, "4020c90fdaa4da796daf", "3220", "bffbd4782bde929f7cba", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x27f,
+    "4020c90fdaa4da796daf",
+    "2820",
+    "bffbd4782bde929f7cba",
+    "bffefe9e5d3cb967bea1",
+  ],
+  ["fsin", 0x37f, "4009c45c814f36af23c5", "3020", "3ffbc1299c2349391875", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x37f,
+    "4009c45c814f36af23c5",
+    "2820",
+    "3ffefedbd9c3ff86a558",
+    "3ffbc1299c2349391875",
+  ],
+  ["fcos", 0xf7f, "4020c90fdaa4e6ab7ef2", "3020", "3ffbb12f29dd16932a69", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0xf7f,
+    "4020c90fdaa4e6ab7ef2",
+    "2820",
+    "3ffbb12f29dd16932a69",
+    "bffeff0a458fa657fbb2",
+  ],
+  ["fsin", 0x27f, "bffbe719e768a08fd26c", "3220", "bffbe69c6db02ce8cfab", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x27f,
+    "bffbe719e768a08fd26c",
+    "2a20",
+    "3ffefe5f31c733c79895",
+    "bffbe69c6db02ce8cfab",
+  ],
+  ["fsin", 0x37f, "3ffb89dcd718ad8308d6", "3220", "3ffb89c2311e53302374", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x37f,
+    "3ffb89dcd718ad8308d6",
+    "2a20",
+    "3ffeff6b9220a1687b39",
+    "3ffb89c2311e53302374",
+  ],
+  ["fcos", 0x27f, "40019458b0666e6e948e", "3020", "bffb9ca5b0483463b345", "3fff8000000000000000"],
+  ["fcos", 0x27f, "bfffc0769a90b78d3143", "3220", "3ffb89798540f5a78a95", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x27f,
+    "bfffc0769a90b78d3143",
+    "2a20",
+    "3ffb89798540f5a78a95",
+    "bffeff6c2ebe64461780",
+  ],
+  ["fsin", 0x27f, "bffba8d207f198870237", "3220", "bffba8a11a68d62150d3", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x27f,
+    "bffba8d207f198870237",
+    "2a20",
+    "3ffeff217797795c5c2d",
+    "bffba8a11a68d62150d3",
+  ],
+  ["fsin", 0x27f, "bffbca7962e0741cc1d8", "3020", "bffbca24fd52f90b6bcd", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x27f,
+    "bffbca7962e0741cc1d8",
+    "2820",
+    "3ffefebffb2fbd4af599",
+    "bffbca24fd52f90b6bcd",
+  ],
+  ["fcos", 0x7f, "bfffd1374c96898edb53", "3220", "bffb8260896fff57dbb4", "3fff8000000000000000"],
+  ["fsincos", 0x7f, "bfffd1374c96898edb53", "2a20", "bffb8260896fff57dbb4", "bffeff7b111c68f5e79b"],
+  ["fsin", 0x7f, "bffbdb8af149662ed67b", "3020", "bffbdb1f5c7d665c65ce", "3fff8000000000000000"],
+  ["fsincos", 0x7f, "bffbdb8af149662ed67b", "2820", "3ffefe87ce3ebb233e21", "bffbdb1f5c7d665c65ce"],
+  ["fsin", 0x37f, "4000c41e267ec87a5481", "3220", "3ffb9e0e3e42969a18ef", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x37f,
+    "4000c41e267ec87a5481",
+    "2a20",
+    "bffeff3c8a3662333278",
+    "3ffb9e0e3e42969a18ef",
+  ],
+  ["fcos", 0x77f, "bfffd7b72182ff200e32", "3220", "bffbe9f16a2ac910bcc1", "3fff8000000000000000"],
+  [
+    "fsincos",
+    0x77f,
+    "bfffd7b72182ff200e32",
+    "2a20",
+    "bffbe9f16a2ac910bcc1",
+    "bffefe5305e78f142947",
+  ],
+  ["fcos", 0x77f, "4020c90fdaa4d9547094", "3220", "bffbf8dc063c47b5cfe7", "3fff8000000000000000"],
+  ["fcos", 0x37f, "c001fde61928d61c311c", "3020", "bffba464a43ae1fb8418", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "4000c33a28888c77378b", "3220", "3ffbba7413a2abd2b458", "3fff8000000000000000"],
+  ["fsin", 0x7f, "4009c455c02b407fe588", "3020", "bffbee4b46d7691ca9c1", "3fff8000000000000000"],
+  ["fsin", 0x27f, "3ffbcc0805754dc91e0b", "3220", "3ffbcbb1a9be49760d09", "3fff8000000000000000"],
+  ["fsin", 0x27f, "3ffb9d179ce9455b0f7e", "3220", "3ffb9cf03042fd1bb75b", "3fff8000000000000000"],
+  ["fsin", 0x37f, "4000cee88b1a277793a7", "3220", "bffbbad3796422bc3104", "3fff8000000000000000"],
+  ["fcos", 0x37f, "c00193695aec30e3d954", "3020", "bffbd83ae67240041c2f", "3fff8000000000000000"],
+  ["fcos", 0x37f, "400199035514adbfbbc2", "3020", "3ffb8dbf3e091748b540", "3fff8000000000000000"],
+  ["fcos", 0x27f, "c00192dfd3c18a98a6e9", "3020", "bffbfa6348cd95d9bcca", "3fff8000000000000000"],
+  ["fcos", 0x7f, "c001f850f4fc0d99000f", "3020", "3ffbc06e4d2c5c281a4e", "3fff8000000000000000"],
+  ["fcos", 0x27f, "400193142127b267fd73", "3020", "bffbed67c31912197f07", "3fff8000000000000000"],
+  ["fcos", 0x7f, "c00199dc9a9689c0a67d", "3020", "3ffbc3e0e2841d11b84f", "3fff8000000000000000"],
+  // Reduced arguments in [2^-2, pi/4] (the band where correct rounding differs most often).
+  [
+    "fsincos",
+    0xf7f,
+    "40018eafbe10a3c14ef4",
+    "2820",
+    "bffd805fe86eeff61c0d",
+    "bffef7d28ee2f3dbb869",
+  ],
+  [
+    "fsincos",
+    0x37f,
+    "c000b6077ba5dbe5f440",
+    "2820",
+    "bffef4c358710966ec15",
+    "bffd9606f6c7d5586e1b",
+  ],
+  [
+    "fsincos",
+    0x77f,
+    "bffdc6036745ae2d8b52",
+    "2a20",
+    "3ffeed17a0a9a8160289",
+    "bffdc11d27d327abdc34",
+  ],
+  [
+    "fsincos",
+    0xb7f,
+    "4002836e266b836fa4fa",
+    "2820",
+    "bffdb48fa3273176b250",
+    "3ffeef8d73dc5e401788",
+  ],
+  ["fsincos", 0x7f, "400282ecefe392743b2a", "2820", "bffda55c1e2143dc0117", "3ffef247e89fbcb5e10a"],
+  [
+    "fsincos",
+    0x27f,
+    "3ffd8f5466a86e70863b",
+    "2820",
+    "3ffef608cd1c751146bd",
+    "3ffd8d7707dadb91030a",
+  ],
+  [
+    "fsincos",
+    0xf7f,
+    "3ffd8ee8cff1792b4c08",
+    "2820",
+    "3ffef617a4b00a1be4b5",
+    "3ffd8d0f9e35554abf2b",
+  ],
+  [
+    "fsincos",
+    0x37f,
+    "3ffd918ed80ce3c38273",
+    "2820",
+    "3ffef5b9660c793ab91d",
+    "3ffd8f9aec2f5610ee99",
+  ],
+  [
+    "fsincos",
+    0x27f,
+    "c009c465c92eba841abb",
+    "2820",
+    "3ffeed4f69a205087a61",
+    "bffdc00a4f22de227100",
+  ],
+  [
+    "fsincos",
+    0x27f,
+    "3ffdaf9048448b4780d3",
+    "2a20",
+    "3ffef118c7e7ef487969",
+    "3ffdac24b24f0fb49021",
+  ],
+  ["fcos", 0x77f, "c000b6366016d2999a6e", "3020", "bffef4fa0cfaa2efcb55", "3fff8000000000000000"],
+  ["fcos", 0x7f, "c020c90fdaa4f5d095e4", "3020", "3ffda2a4999eb2841d36", "3fff8000000000000000"],
+  ["fcos", 0xf7f, "c001a047ff40de728dda", "3020", "3ffd958b5b1969b52097", "3fff8000000000000000"],
+  ["fsin", 0x27f, "4000dab8e7f4bba44729", "3020", "bffd8b7f27df1965de09", "3fff8000000000000000"],
+  ["fcos", 0x37f, "c001eedc0ca69abf73c5", "3020", "3ffdc27a004d5602ae98", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffd86851b07aa8af5ae", "3220", "3ffd84fa46a457691096", "3fff8000000000000000"],
+  ["fcos", 0x27f, "400283c9274fdc93366e", "3220", "bffdbf2905070dba265f", "3fff8000000000000000"],
+  ["fsin", 0x7f, "bffdc6a314034366606f", "3220", "bffdc1b10014e150d8ba", "3fff8000000000000000"],
+  ["fcos", 0x27f, "c009c44f41b83af20072", "3020", "3ffef30a45dcb7198c0f", "3fff8000000000000000"],
+  ["fcos", 0x7f, "c001f1de2a05880e5523", "3220", "3ffd952898853b40ffd6", "3fff8000000000000000"],
+  ["fcos", 0x37f, "c020c90fdaa4ccfd5668", "3220", "bffd9e723eb08cb3bf3b", "3fff8000000000000000"],
+];
+
+Deno.test("FSIN/FCOS/FSINCOS Zen model: recorded results where correct rounding differs", () => {
+  let exactDiffers = 0;
+  for (const [op, fcw, a, fsw, st0, st1] of RECORDED) {
+    const [f, r0, r1] = run("amd-zen", op, fcw, a);
+    const what = `${op} ${fcw.toString(16)} ${a}`;
+    assert.equal(r0, st0, what);
+    assert.equal(r1, st1, what);
+    // C1, PE and UE as recorded.
+    assert.equal(f & 0x230, parseInt(fsw, 16) & 0x230, what);
+    const [fe, e0, e1] = run("exact", op, fcw, a);
+    if (e0 !== st0 || e1 !== st1 || (fe & 0x230) !== (parseInt(fsw, 16) & 0x230)) exactDiffers++;
+  }
+  assert.equal(exactDiffers, RECORDED.length);
+});
+
+Deno.test("sinCosAmdZen: the model's domain is |t| < 2^SINCOS_MODEL_LIMIT", () => {
+  // t = 2^(LIMIT-1) * 1.5 is inside; 2^LIMIT is not (T * 2^te with T = 3 or 1).
+  assert.equal(sinCosAmdZen(0, 3n, SINCOS_MODEL_LIMIT - 2, false), true);
+  assert.equal(sinCosAmdZen(0, 1n, SINCOS_MODEL_LIMIT, false), false);
+  assert.equal(sinCosAmdZen(0, -1n, SINCOS_MODEL_LIMIT, true), false);
+  assert.equal(sinCosAmdZen(0, 0n, -70, true), false);
+});
+
+Deno.test("sinCosAmdZen: polynomial constants", () => {
+  // C(0) is exactly 1/2; S(0) is 1/6 - 4.86 * 2^-64 (the minimax value rounded to 68 bits).
+  assert.deepEqual(COS_C[0], [1n << 67n, -68]);
+  const [m, e] = SIN_S[0];
+  const sixth = (1n << BigInt(-e)) / 6n; // 1/6 in units of 2^e, truncated
+  assert.equal(e, -70);
+  assert.equal(sixth - m, 311n); // 311 units of 2^-70 = 4.86 * 2^-64 below 1/6
+});
