@@ -5,14 +5,15 @@
  * word, tag word, registers, memory operand and RFLAGS must be identical.
  *
  * The engine runs on the recording host's CPU model (vendor, family, model
- * and stepping from the file's header), so FPATAN, and FPTAN of small
- * reduced arguments, follow the AMD Zen microcode model of
- * cpu/fpu/transc_amd.ts. The other transcendental instructions (F2XM1,
- * FSIN, FCOS, FSINCOS, FYL2X, FYL2XP1, and FPTAN of larger reduced
- * arguments) round the exact result once; the recording CPU's microcode
- * is not correctly rounded in every case (e.g. its FPTAN(1) is one unit
- * above the correctly rounded tan 1; tools/x87-transc/ has the analysis). For those, a mismatch is
- * allowed only as a one-unit difference of the result with C1 (and the
+ * and stepping from the file's header), so the transcendental instructions
+ * follow the AMD Zen microcode models of cpu/fpu/transc_amd*.ts where they
+ * apply: FSIN, FCOS and FSINCOS everywhere, FPATAN, FPTAN of reduced
+ * arguments below 2^-7, F2XM1 of |x| < 2^-9, FYL2XP1 of |x| < 2^-6 and FYL2X
+ * near powers of two. Outside those domains the exact result is rounded
+ * once, and the recording CPU's microcode is not correctly rounded in every
+ * case (e.g. its FPTAN(1) is one unit above the correctly rounded tan 1;
+ * tools/x87-transc/ has the analysis). For those, a mismatch is allowed
+ * only as a one-unit difference of the result with C1 (and the
  * precision/underflow flags that follow from that unit) differing, or as a
  * C1-only difference with identical registers, and the number of each per
  * instruction is capped at the figure measured, so any regression fails.
@@ -34,7 +35,7 @@ const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
   fsin: { unit: 0, c1: 0 },
   fcos: { unit: 0, c1: 0 },
   fsincos: { unit: 0, c1: 0 },
-  // AMD Zen model for reduced arguments below 2^-8 (every such result
+  // AMD Zen model for reduced arguments below 2^-7 (every such result
   // exact); the rest are correctly rounded (see cpu/fpu/transc_amd.ts).
   fptan: { unit: 14, c1: 4 },
   // AMD Zen model: every result exact; C1 differs for x = 0.5, y = 1 + 2^-53

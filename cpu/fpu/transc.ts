@@ -4,11 +4,12 @@
  * Finite results come from the high-precision reference in `bigmath.ts`
  * rounded once with the current rounding control (precision control does
  * not apply to these instructions), except where a CPU model's microcode is
- * reproduced (`transc_amd.ts`: FPATAN, and FPTAN of small reduced
- * arguments, on AMD Zen).
- * `transc_amd_ylog.ts` covers FYL2XP1 of 0 < |x| < 2^-6 and FYL2X of x
- * within a factor 1 +- 2^-4 of a power of two (1 +- 2^-6 of 1) on AMD Zen,
- * `transc_amd_f2xm1.ts` F2XM1 of |x| < 2^-9.
+ * reproduced. On AMD Zen (`transcModelOf`): FSIN, FCOS and FSINCOS for
+ * every operand (`transc_amd_sincos.ts`), FPATAN and FPTAN of reduced
+ * arguments below 2^-7 (`transc_amd.ts`), F2XM1 of |x| < 2^-9
+ * (`transc_amd_f2xm1.ts`), FYL2XP1 of 0 < |x| < 2^-6 and FYL2X of x within
+ * a factor 1 +- 2^-4 of a power of two (1 +- 2^-6 of 1)
+ * (`transc_amd_ylog.ts`).
  *
  * @module
  */
@@ -284,10 +285,11 @@ function cmpMag(a: Unpacked, b: Unpacked): number {
 }
 
 /**
- * FSIN (mode 1), FCOS (2), FSINCOS (3); FPTAN is mode 4 (with `model`
- * "amd-zen", small reduced arguments follow the AMD microcode,
- * `transc_amd.ts`). Operands with |x| >= 2^63 set C2 and leave the stack
- * unchanged.
+ * FSIN (mode 1), FCOS (2), FSINCOS (3); FPTAN is mode 4. With `model`
+ * "amd-zen" sine and cosine follow the AMD microcode
+ * (`transc_amd_sincos.ts`), and so does the tangent of small reduced
+ * arguments (`transc_amd.ts`). Operands with |x| >= 2^63 set C2 and leave
+ * the stack unchanged.
  */
 export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact"): void {
   const pushes = mode >= 3;

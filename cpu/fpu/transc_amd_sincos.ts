@@ -41,7 +41,17 @@
  * @module
  */
 
-import { Exc, fx, roundPack80, W } from "./f80.ts";
+import { Exc, fx } from "./f80.ts";
+import {
+  addScaled,
+  bitLength,
+  horner68Unfused,
+  IBITS,
+  mulScaled,
+  roundExact,
+  roundSig,
+  type Scaled,
+} from "./scaled68.ts";
 
 /**
  * The model is used when the reduced argument's magnitude is below
@@ -49,51 +59,6 @@ import { Exc, fx, roundPack80, W } from "./f80.ts";
  * below 2^-2; see the module comment for the rare misses above).
  */
 export const SINCOS_MODEL_LIMIT = 0;
-
-/** Significant bits of the microcode's intermediate values. */
-const IBITS = 68;
-
-/** A value m * 2^e (m signed). */
-type Scaled = readonly [bigint, number];
-
-function bitLength(v: bigint): number {
-  return v.toString(2).length;
-}
-
-/** Round m * 2^e (m signed) to `bits` significant bits, nearest-even. */
-function roundSig(m: bigint, e: number, bits: number): Scaled {
-  const neg = m < 0n;
-  const a = neg ? -m : m;
-  const drop = bitLength(a) - bits;
-  if (a === 0n || drop <= 0) return [m, e];
-  const d = BigInt(drop);
-  let q = a >> d;
-  const rem = a - (q << d), half = 1n << (d - 1n);
-  if (rem > half || (rem === half && (q & 1n) === 1n)) q++;
-  return [neg ? -q : q, e + drop];
-}
-
-function addScaled(a: Scaled, b: Scaled): Scaled {
-  return a[1] >= b[1]
-    ? [(a[0] << BigInt(a[1] - b[1])) + b[0], b[1]]
-    : [a[0] + (b[0] << BigInt(b[1] - a[1])), a[1]];
-}
-
-function mulScaled(a: Scaled, b: Scaled): Scaled {
-  return [a[0] * b[0], a[1] + b[1]];
-}
-
-/**
- * c0 + g (c1 + g (c2 + ...)) by Horner's rule, each step R68(R68(acc * g) +
- * c): the product and the sum are rounded separately (not fused).
- */
-function horner68(cs: readonly Scaled[], g: Scaled): Scaled {
-  let acc = cs[cs.length - 1];
-  for (let k = cs.length - 2; k >= 0; k--) {
-    acc = roundSig(...addScaled(roundSig(...mulScaled(acc, g), IBITS), cs[k]), IBITS);
-  }
-  return acc;
-}
 
 /** S(g): sin t = t - t g S(g); constant term first, 68-bit values. */
 export const SIN_S: readonly Scaled[] = [
@@ -126,24 +91,12 @@ export function sinCosPoly(T: bigint, te: number, cos: boolean): Scaled {
   const t: Scaled = [T, te];
   const g = roundSig(...mulScaled(t, t), IBITS);
   if (cos) {
-    const [cm, ce] = roundSig(...mulScaled(g, horner68(COS_C, g)), IBITS);
+    const [cm, ce] = roundSig(...mulScaled(g, horner68Unfused(COS_C, g)), IBITS);
     return addScaled([1n, 0], [-cm, ce]);
   }
   const tg = roundSig(...mulScaled(t, g), IBITS);
-  const [cm, ce] = roundSig(...mulScaled(tg, horner68(SIN_S, g)), IBITS);
+  const [cm, ce] = roundSig(...mulScaled(tg, horner68Unfused(SIN_S, g)), IBITS);
   return addScaled(t, [-cm, ce]);
-}
-
-/** Round the exact value v * 2^e (v > 0) once to the register format with sign s, into fx. */
-function roundExact(s: number, v: bigint, e: number): void {
-  const n = bitLength(v);
-  let top = n >= 128 ? v >> BigInt(n - 128) : v << BigInt(128 - n);
-  if (n > 128 && (v & ((1n << BigInt(n - 128)) - 1n)) !== 0n) top |= 1n;
-  W[3] = Number((top >> 96n) & 0xffffffffn);
-  W[2] = Number((top >> 64n) & 0xffffffffn);
-  W[1] = Number((top >> 32n) & 0xffffffffn);
-  W[0] = Number(top & 0xffffffffn);
-  roundPack80(s, n - 1 + e, 64);
 }
 
 /**

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { FpuState } from "./state.ts";
-import { begin } from "./stack.ts";
+import { runOnStack } from "./transc_testing.ts";
 import { fsincos } from "./transc.ts";
 import type { TranscModel } from "./transc_amd.ts";
 import { COS_C, SIN_S, SINCOS_MODEL_LIMIT, sinCosAmdZen } from "./transc_amd_sincos.ts";
@@ -12,21 +11,8 @@ const MODE: Record<string, number> = { fsin: 1, fcos: 2, fsincos: 3 };
  * over ST(1) = 1.0); FSW, ST(0), ST(1).
  */
 function run(model: TranscModel, op: string, fcw: number, a: string): [number, string, string] {
-  const f = new FpuState();
-  f.fcw = fcw;
-  f.fsw = 6 << 11; // TOP = 6: ST(0) = R6 = a, ST(1) = R7 = 1.0
-  f.ftw = 0x0fff;
-  for (const [k, h] of [[6, a], [7, "3fff8000000000000000"]] as const) {
-    f.sexp[k] = parseInt(h.slice(0, 4), 16);
-    f.mant[2 * k + 1] = parseInt(h.slice(4, 12), 16);
-    f.mant[2 * k] = parseInt(h.slice(12), 16);
-  }
-  begin(f);
-  fsincos(f, MODE[op], model);
-  const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
-  const reg = (k: number) => hex(f.sexp[k], 4) + hex(f.mant[2 * k + 1], 8) + hex(f.mant[2 * k], 8);
-  const top = (f.fsw >> 11) & 7;
-  return [f.fsw, reg(top), reg((top + 1) & 7)];
+  const r = runOnStack((f) => fsincos(f, MODE[op], model), fcw, [a, "3fff8000000000000000"], 2);
+  return [r.fsw, r.st[0], r.st[1]];
 }
 
 /**
