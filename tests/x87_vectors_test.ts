@@ -8,7 +8,7 @@
  * and stepping from the file's header), so the transcendental instructions
  * follow the AMD Zen microcode models of cpu/fpu/transc_amd*.ts where they
  * apply: FSIN, FCOS and FSINCOS everywhere, FPATAN, FPTAN of reduced
- * arguments below 2^-7, F2XM1 of |x| < 2^-9, FYL2XP1 of |x| < 2^-6 and FYL2X
+ * arguments below 2^-7, F2XM1 of |x| < 2^-9, FYL2XP1 of |x| < 2^-5 and FYL2X
  * near powers of two. Outside those domains the exact result is rounded
  * once, and the recording CPU's microcode is not correctly rounded in every
  * case (e.g. its FPTAN(1) is one unit above the correctly rounded tan 1;
@@ -41,11 +41,11 @@ const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
   // AMD Zen model: every result exact; C1 differs for x = 0.5, y = 1 + 2^-53
   // and x = 1 + 2^-24, y = 1.5 (see cpu/fpu/transc_amd.ts).
   fpatan: { unit: 0, c1: 2 },
-  // AMD Zen model for x within a factor 1 +- 2^-4 of a power of two, 1 +- 2^-6
+  // AMD Zen model for x within a factor 1 +- 2^-4 of a power of two, 1 +- 2^-5
   // of 1 (every such result exact); the rest are correctly rounded
   // (transc_amd_ylog.ts).
   fyl2x: { unit: 16, c1: 11 },
-  // AMD Zen model for 0 < |x| < 2^-6: every result exact, and the rest of
+  // AMD Zen model for 0 < |x| < 2^-5: every result exact, and the rest of
   // this file's cases happen to match correct rounding (transc_amd_ylog.ts).
   fyl2xp1: { unit: 0, c1: 0 },
 };

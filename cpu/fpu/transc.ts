@@ -7,8 +7,8 @@
  * reproduced. On AMD Zen (`transcModelOf`): FSIN, FCOS and FSINCOS for
  * every operand (`transc_amd_sincos.ts`), FPATAN and FPTAN of reduced
  * arguments below 2^-7 (`transc_amd.ts`), F2XM1 of |x| < 2^-9
- * (`transc_amd_f2xm1.ts`), FYL2XP1 of 0 < |x| < 2^-6 and FYL2X of x within
- * a factor 1 +- 2^-4 of a power of two (1 +- 2^-6 of 1)
+ * (`transc_amd_f2xm1.ts`), FYL2XP1 of 0 < |x| < 2^-5 and FYL2X of x within
+ * a factor 1 +- 2^-4 of a power of two (1 +- 2^-5 of 1)
  * (`transc_amd_ylog.ts`).
  *
  * @module
@@ -126,8 +126,8 @@ function binaryPop(f: FpuState, op: () => void): void {
 
 /**
  * FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1).
- * With `model` "amd-zen", FYL2XP1 of 0 < |x| < 2^-6 and FYL2X of x
- * within a factor 1 +- 2^-4 of a power of two (1 +- 2^-6 of 1) follow the
+ * With `model` "amd-zen", FYL2XP1 of 0 < |x| < 2^-5 and FYL2X of x
+ * within a factor 1 +- 2^-4 of a power of two (1 +- 2^-5 of 1) follow the
  * AMD microcode (`transc_amd_ylog.ts`).
  */
 export function fyl2x(f: FpuState, p1: boolean, model: TranscModel = "exact"): void {

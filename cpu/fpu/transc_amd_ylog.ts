@@ -1,9 +1,9 @@
 /**
  * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode where a model
- * reproduces them: FYL2XP1 of 0 < |x| < 2^-6, and FYL2X of x = 2^k m'
- * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-4 for k != 0, 2^-6
+ * reproduces them: FYL2XP1 of 0 < |x| < 2^-5, and FYL2X of x = 2^k m'
+ * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-4 for k != 0, 2^-5
  * for k = 0 (x within a factor 1 +- 2^-4 of a power of two other than 1,
- * or 1 +- 2^-6 of 1).
+ * or 1 +- 2^-5 of 1).
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/ylog_pin.ts and ylog_scan.ts (README there, section
@@ -38,7 +38,10 @@
  * The fitted e is not exact next to rounding boundaries: with k = 0, 2 of
  * 70,000 probe cases differ at 2^-6 <= |t| < 2^-5, 9 of 50,000 at 2^-5
  * ... 2^-4 (none of 120,000 below 2^-6); with k != 0 none of about 100,000 below
- * 2^-4 and about 1 in 20,000 beyond. Operands outside the domain keep the
+ * 2^-4 and about 1 in 20,000 beyond. For k = 0 and 2^-6 <= |t| < 2^-5
+ * the remainder is instead the polynomial {@link REM_POLY} in T (fitted
+ * to 31,360 pinned logarithms with |t| < 2^-5; 1 of 200,000 probe cases
+ * there differs, C1 only). Operands outside the domain keep the
  * correctly rounded result of `transc.ts`.
  *
  * @module
@@ -51,8 +54,18 @@ import { sig } from "./bigmath.ts";
 /** log2(e) rounded to nearest at 66 significant bits, times 2^65. */
 export const LOG2E66 = 0x2e2a8eca5705fc2efn;
 
-/** The model covers t = x (FYL2XP1) or t = x - 1 (FYL2X, k = 0) for 0 < |t| < 2^YLOG_T_LIMIT. */
+/**
+ * t = x (FYL2XP1) or t = x - 1 (FYL2X, k = 0) below 2^YLOG_T_LIMIT use the
+ * fitted remainder correction REM_CHEB (from 2^-10 on), as first proven.
+ */
 export const YLOG_T_LIMIT = -6;
+
+/**
+ * FYL2XP1, and FYL2X with k = 0, use the remainder polynomial REM_POLY for
+ * 2^YLOG_T_LIMIT <= |t| < 2^YLOG_POLY_LIMIT: the model covers those
+ * instructions for 0 < |t| < 2^YLOG_POLY_LIMIT.
+ */
+export const YLOG_POLY_LIMIT = -5;
 
 /** FYL2X of x = 2^k (1 + t) with k != 0: the model covers |t| < 2^YLOG_K_T_LIMIT. */
 export const YLOG_K_T_LIMIT = -4;
@@ -107,9 +120,10 @@ type Parts = {
  *     T  = R68(2t / R68(2 + t))                      (|t| >= 2^-10)
  *     L1 = T C                      rounded to 68 bits
  *     W  = ln(1 + t) - 2z = 2 (z^3/3 + z^5/5 + ...), plus from 2^-10 on
- *          the fitted approximation error ({@link remainderCorrection})
+ *          the fitted approximation error ({@link remainderCorrection});
+ *          with `poly`, C W = |T| T^2 Q(T^2) instead ({@link remainderPoly})
  */
-function kernelParts(m: bigint, e: number, neg: boolean): Parts {
+function kernelParts(m: bigint, e: number, neg: boolean, poly = false): Parts {
   const wide = bitLength(m) - 1 + e >= YLOG_NARROW;
   let tm: bigint, te: number;
   if (!wide) [tm, te] = narrowT(m, e, neg);
@@ -124,6 +138,7 @@ function kernelParts(m: bigint, e: number, neg: boolean): Parts {
   }
   const [lm, ld] = round68(tm * LOG2E66);
   const le = ld + te - 65;
+  if (poly) return { tm, te, lm, le, cw: remainderPoly(tm, te, 100 - e), g: 100 - e };
   // |W| = 2 sum |z|^(2k+1)/(2k+1), |z| = m / q, in fixed point 2^-g.
   const g = 100 - e;
   const q = neg ? (1n << BigInt(1 - e)) - m : (1n << BigInt(1 - e)) + m;
@@ -202,6 +217,37 @@ function remainderCorrection(zf: bigint, z2: bigint, g: number): bigint {
 }
 
 /**
+ * Coefficients q_j of the remainder polynomial Q(g) (times 2^140) for the
+ * band 2^{@link YLOG_T_LIMIT} <= |t| < 2^{@link YLOG_POLY_LIMIT} of
+ * FYL2XP1 and FYL2X with k = 0: |C W'| = |T| g Q(g), g = T^2, evaluated
+ * exactly (the microcode's own evaluation rounds somewhere, but in this
+ * band such roundings are far below L's last unit). q_j is near C/((2j +
+ * 3) 4^(j + 1)) (the atanh series in T = 2z); fitted by a linear program
+ * to 31,360 pinned logarithms with |t| < 2^-5, all reproduced
+ * (tools/x87-transc/ylog3_fit.py; README, section "FYL2X / FYL2XP1:
+ * remainder polynomial").
+ */
+const REM_POLY = [
+  0x1ec709dc3a03fd6b013b0c74f1996faee5en,
+  0x49ddb143be6fcfde89fbbab442502f9a0dn,
+  0xd30bb1540f95cc8a89bd659a5df11c759n,
+  0x290961e9975b1df1cf3c3dade1213c9c5n,
+  0x864f8c0e0a2583e5844261f32e369171n,
+  0x1c4dcfc44565dcea919f8e2a8b68a550n,
+  0x6c5f0ff00bd01a5e79daaaef5234090n,
+];
+
+/** |T| g Q(g) (g = T^2, |T| = tm 2^te) floored in fixed point 2^-g. */
+function remainderPoly(tm: bigint, te: number, g: number): bigint {
+  const F = 200n; // working fixed point 2^-200
+  const tf = shl(tm, te + 200);
+  const gf = (tf * tf) >> F;
+  let acc = 0n;
+  for (let j = REM_POLY.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (REM_POLY[j] << 60n);
+  return shl((((tf * gf) >> F) * acc) >> F, g - 200);
+}
+
+/**
  * The microcode's 68-bit log2(1 + t) for t = +-m * 2^e (m < 2^64, 0 < |t|
  * < 2^-4; `neg` for t < 0): [significand, exponent] of |L| (L has the
  * sign of t), with the pieces of {@link kernelParts}:
@@ -209,10 +255,12 @@ function remainderCorrection(zf: bigint, z2: bigint, g: number): bigint {
  *     L = L1 + C W rounded to nearest-even at 68 bits (C W with the fitted
  *                                                       error from 2^-10 on)
  *
+ * From |t| = 2^{@link YLOG_T_LIMIT} on, C W is |T| g Q(g) ({@link REM_POLY}).
  * (C W is below 2^-7 of L1's last unit for |t| < 2^-36, where L = L1.)
  */
 export function log2p1Small(m: bigint, e: number, neg = false): [bigint, number] {
-  const { lm, le, cw, g } = kernelParts(m, e, neg);
+  const poly = bitLength(m) - 1 + e >= YLOG_T_LIMIT;
+  const { lm, le, cw, g } = kernelParts(m, e, neg, poly);
   if (e + 63 < -36) return [lm, le];
   // L1 and C W have the sign of t: |L| = |L1| + |C W|.
   const [fm, fd] = round68s((lm << BigInt(le + g)) + cw, true);
@@ -258,16 +306,16 @@ export function log2Scaled(
 /**
  * FYL2XP1 (`p1`) or FYL2X of finite non-zero y and x (ST(0) = x, ST(1) =
  * y) as the AMD microcode computes it, where the model is proven:
- * FYL2XP1 of 0 < |x| < 2^{@link YLOG_T_LIMIT} (t = x); FYL2X of normal x
- * = 2^k m' (m' in [sqrt(1/2), sqrt(2)), x != 1) with |m' - 1| < 2^{@link
- * YLOG_T_LIMIT} (k = 0) or 2^{@link YLOG_K_T_LIMIT} (k != 0) (t = m' - 1,
+ * FYL2XP1 of 0 < |x| < 2^{@link YLOG_POLY_LIMIT} (t = x); FYL2X of normal
+ * x = 2^k m' (m' in [sqrt(1/2), sqrt(2)), x != 1) with |m' - 1| < 2^{@link
+ * YLOG_POLY_LIMIT} (k = 0) or 2^{@link YLOG_K_T_LIMIT} (k != 0) (t = m' - 1,
  * exact). The result goes to fx and the function returns true; returns
  * false, leaving fx alone, otherwise.
  */
 export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
   if (p1) {
     // t = x.
-    if (x.e >= YLOG_T_LIMIT) return false;
+    if (x.e >= YLOG_POLY_LIMIT) return false;
     const [lm, le] = log2p1Small(sig(x), x.e - 63, x.s !== 0);
     return finish(y, x.s, lm, le);
   }
@@ -287,10 +335,10 @@ export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
     e = -64;
     neg = true;
   }
-  // |t| >= 2^YLOG_T_LIMIT is not modelled (the fitted remainder misses some
-  // results there, and near sqrt(2) the microcode's split differs); x = 1
-  // is handled by the caller.
-  if (m === 0n ? k === 0 : bitLength(m) - 1 + e >= (k === 0 ? YLOG_T_LIMIT : YLOG_K_T_LIMIT)) {
+  // |t| >= 2^-4 is not modelled (the remainder's own roundings are not
+  // identified and matter there, and near sqrt(2) the microcode's split
+  // differs); x = 1 is handled by the caller.
+  if (m === 0n ? k === 0 : bitLength(m) - 1 + e >= (k === 0 ? YLOG_POLY_LIMIT : YLOG_K_T_LIMIT)) {
     return false;
   }
   if (k !== 0) {

@@ -30,7 +30,7 @@
 import { FpuState } from "../../cpu/fpu/state.ts";
 import { begin } from "../../cpu/fpu/stack.ts";
 import { fyl2x } from "../../cpu/fpu/transc.ts";
-import { YLOG_K_T_LIMIT, YLOG_T_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
+import { YLOG_K_T_LIMIT, YLOG_POLY_LIMIT } from "../../cpu/fpu/transc_amd_ylog.ts";
 import { probeAsync } from "./ylog_lib.ts";
 import { rng } from "./ylog_pin.ts";
 
@@ -65,16 +65,16 @@ export function inDomain(op: string, x: string): boolean {
   if (m === 0n || (se >> 15 && op === "fyl2x")) return false;
   if (op === "fyl2x") {
     // Normal x = 2^k m', m' in [sqrt(1/2), sqrt(2)), x != 1, |m' - 1| below
-    // 2^YLOG_T_LIMIT (k = 0) or 2^YLOG_K_T_LIMIT (k != 0).
+    // 2^YLOG_POLY_LIMIT (k = 0) or 2^YLOG_K_T_LIMIT (k != 0).
     if (se === 0 || se >= 0x7fff || (se === 16383 && m === 1n << 63n)) return false;
     const high = m * m >= 1n << 127n;
     const t = high ? (1n << 64n) - m : (m - (1n << 63n)) << 1n; // |t| 2^64
     const k0 = se + (high ? 1 : 0) === 16383;
-    return t < 1n << BigInt(64 + (k0 ? YLOG_T_LIMIT : YLOG_K_T_LIMIT));
+    return t < 1n << BigInt(64 + (k0 ? YLOG_POLY_LIMIT : YLOG_K_T_LIMIT));
   }
   const ex = se & 0x7fff;
   const e = (ex === 0 ? -16382 : ex - 16383) - (63 - (m.toString(2).length - 1));
-  return e < YLOG_T_LIMIT;
+  return e < YLOG_POLY_LIMIT;
 }
 
 if (import.meta.main) {
