@@ -28,6 +28,7 @@ UP = Fr(1, 2**67)
 UQ = Fr(1, 2**66)
 G0 = Fr(1, 2**14)  # g scale for the LP variables
 W = 2
+DEG = int(__import__("os").environ.get("DEG", "3"))  # degree of P and Q in g (4: adds P4, Q4 = 0)
 
 
 def allowed(x, res, jp0, jq0):
@@ -64,12 +65,14 @@ def main():
     co = read_coefs(sys.argv[1])
     P = [Fr(K[0], 2**67)] + [Fr(Decimal(v)) for v in co["P"]]
     Q = [Fr(Q0[0], 2**66)] + [Fr(Decimal(v)) for v in co["Q"]]
+    P += [Fr(0)] * (DEG + 1 - len(P))
+    Q += [Fr(0)] * (DEG + 1 - len(Q))
     cases = []
     for fn in sys.argv[3:]:
         for x, res in loadraw(fn):
             g = Fr(x[0] * x[0]) * Fr(2) ** (2 * x[1])
-            pv = sum(P[k] * g**k for k in range(4)) / UP
-            qv = sum(Q[k] * g**k for k in range(4)) / UQ
+            pv = sum(P[k] * g**k for k in range(DEG + 1)) / UP
+            qv = sum(Q[k] * g**k for k in range(DEG + 1)) / UQ
             jp0 = (pv + Fr(1, 2)).__floor__()
             jq0 = (qv + Fr(1, 2)).__floor__()
             al = allowed(x, res, jp0, jq0)
@@ -81,7 +84,8 @@ def main():
         print("loaded", fn, len(cases), flush=True)
     n = len(cases)
     # variables u1..u3 (P), v1..v3 (Q): Delta p = sum u_k gs^k, Delta q = sum v_k gs^k (cells)
-    A = np.array([[c[0] ** k for k in (1, 2, 3)] for c in cases])
+    D = DEG
+    A = np.array([[c[0] ** k for k in range(1, D + 1)] for c in cases])
     fp = np.array([c[1] for c in cases])
     fq = np.array([c[2] for c in cases])
 
@@ -96,7 +100,7 @@ def main():
         return box(al, c)
 
     boxes = [pick(i, (fp[i], fq[i])) for i in range(n)]
-    u = np.zeros(6)
+    u = np.zeros(2 * D)
     for it in range(int(__import__('os').environ.get('ITERS', '12'))):
         lo_p = np.array([b[0] - 0.5 for b in boxes]) - fp
         hi_p = np.array([b[1] + 0.5 for b in boxes]) - fp
@@ -105,22 +109,22 @@ def main():
         eps = 1e-6
         # variables: 6 coefficients, then n slacks s_i >= 0 (shared by the four bounds)
         from scipy.sparse import hstack, vstack, csr_matrix, identity
-        Ap = csr_matrix(np.hstack([A, np.zeros((n, 3))]))
-        Aq = csr_matrix(np.hstack([np.zeros((n, 3)), A]))
+        Ap = csr_matrix(np.hstack([A, np.zeros((n, D))]))
+        Aq = csr_matrix(np.hstack([np.zeros((n, D)), A]))
         I = identity(n, format="csr")
         Aub = vstack([hstack([Ap, -I]), hstack([-Ap, -I]), hstack([Aq, -I]), hstack([-Aq, -I])])
         bub = np.concatenate([hi_p - eps, -(lo_p + eps), hi_q - eps, -(lo_q + eps)])
-        cost = np.concatenate([np.zeros(6), np.ones(n)])
-        bounds = [(None, None)] * 6 + [(0, None)] * n
+        cost = np.concatenate([np.zeros(2 * D), np.ones(n)])
+        bounds = [(None, None)] * (2 * D) + [(0, None)] * n
         sol = linprog(cost, A_ub=Aub, b_ub=bub, bounds=bounds, method="highs")
-        u = sol.x[:6]
-        s = sol.x[6:]
+        u = sol.x[:2 * D]
+        s = sol.x[2 * D:]
         bad = np.nonzero(s > 1e-9)[0]
         print(f"iter {it}: total violation {sol.fun:.4g}, {len(bad)} cases violated, u {u}", flush=True)
         if len(bad) == 0:
             break
-        dp = A @ u[:3]
-        dq = A @ u[3:]
+        dp = A @ u[:D]
+        dq = A @ u[D:]
         for i in bad:
             boxes[i] = pick(i, (fp[i] + dp[i], fq[i] + dq[i]), rand=it >= 3)
     if len(bad):
@@ -138,18 +142,18 @@ def main():
     if len(bad) == 0:
         # centre: maximise t with every bound kept at distance t * |row| (Chebyshev centre)
         norms = np.linalg.norm(A, axis=1)
-        M = np.vstack([np.hstack([A, np.zeros((n, 3))]), -np.hstack([A, np.zeros((n, 3))]),
-                       np.hstack([np.zeros((n, 3)), A]), -np.hstack([np.zeros((n, 3)), A])])
+        M = np.vstack([np.hstack([A, np.zeros((n, D))]), -np.hstack([A, np.zeros((n, D))]),
+                       np.hstack([np.zeros((n, D)), A]), -np.hstack([np.zeros((n, D)), A])])
         nn = np.concatenate([norms] * 4)
         b = np.concatenate([hi_p, -lo_p, hi_q, -lo_q])
-        sol = linprog(np.concatenate([np.zeros(6), [-1.0]]), A_ub=np.hstack([M, nn[:, None]]), b_ub=b,
-                      bounds=[(None, None)] * 6 + [(0, 1)], method="highs")
+        sol = linprog(np.concatenate([np.zeros(2 * D), [-1.0]]), A_ub=np.hstack([M, nn[:, None]]), b_ub=b,
+                      bounds=[(None, None)] * (2 * D) + [(0, 1)], method="highs")
         if sol.status == 0:
-            u = sol.x[:6]
-            print(f"centred: radius {sol.x[6]:.4g}, u {u}", flush=True)
+            u = sol.x[:2 * D]
+            print(f"centred: radius {sol.x[2 * D]:.4g}, u {u}", flush=True)
     # back to coefficients
-    newP = [P[k] + Fr(u[k - 1]) * UP / G0**k for k in (1, 2, 3)]
-    newQ = [Q[k] + Fr(u[k + 2]) * UQ / G0**k for k in (1, 2, 3)]
+    newP = [P[k] + Fr(u[k - 1]) * UP / G0**k for k in range(1, D + 1)]
+    newQ = [Q[k] + Fr(u[k + D - 1]) * UQ / G0**k for k in range(1, D + 1)]
     with open(sys.argv[2], "w") as f:
         f.write("# f2xm1_joint.py output\n")
         f.write("P " + " ".join(f"{Decimal(v.numerator) / Decimal(v.denominator):.40g}" for v in newP) + "\n")
