@@ -46,7 +46,7 @@
  *   stay unexplained). Q3 is no longer exactly 2^-20 (0.99987 2^-20).
  *
  * Not exact, but close: on probe hold-outs never used for fitting, no
- * difference in 550,000 random cases with |x| in 2^-11 ... 2^-7; of the
+ * difference in 570,000 random cases with |x| in 2^-11 ... 2^-7; of the
  * near-midpoint cases chosen against this model 1 of 3,000 differs at
  * 2^-9 ... 2^-8 and at 2^-8 ... 2^-7 (none of 6,000 below), a rate of the
  * order of 10^-5 on random arguments (correct rounding differs in about 1
