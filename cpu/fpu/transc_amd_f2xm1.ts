@@ -35,7 +35,7 @@
  *   2^-20 to 2e-9.
  * - The g^3 coefficients started as that minimax approximation's P3 and
  *   Q3 = 2^-20, which left rare differences from 2^-10 on (2 of 20,000
- *   at 2^-10 ... 2^-9, about 1 in 30,000 at 2^-9 ... 2^-8).
+ *   at 2^-10 ... 2^-9, 7 of 300,000 at 2^-9 ... 2^-8).
  * - Last step (`tools/x87-transc/f2xm1_joint.py`): all six coefficients
  *   P1..P3, Q1..Q3 moved together, by linear programs over one allowed
  *   box of (P, Q) cells per recorded case, each case free to change cells,
@@ -48,8 +48,8 @@
  * Not exact, but close: on probe hold-outs never used for fitting, no
  * difference in 570,000 random cases with |x| in 2^-11 ... 2^-7; of the
  * near-midpoint cases chosen against this model 1 of 3,000 differs at
- * 2^-9 ... 2^-8 and at 2^-8 ... 2^-7 (none of 6,000 below), a rate of the
- * order of 10^-5 on random arguments (correct rounding differs in about 1
+ * 2^-9 ... 2^-8 and at 2^-8 ... 2^-7 (none of 6,000 below); such cases are
+ * 1 in 80 random arguments, so a rate of a few in 10^6 (correct rounding differs in about 1
  * in 28 at 2^-8 ... 2^-7). From 2^-7 on differences are frequent (0.1%
  * of random cases), so larger arguments keep the correctly rounded result
  * of `transc.ts`. Figures and commands: tools/x87-transc/README.md,
