@@ -47,8 +47,8 @@
  *
  * Not exact, but close: on probe hold-outs never used for fitting, no
  * difference in 570,000 random cases with |x| in 2^-11 ... 2^-7; of the
- * near-midpoint cases chosen against this model 1 of 3,000 differs at
- * 2^-9 ... 2^-8 and at 2^-8 ... 2^-7 (none of 6,000 below); such cases are
+ * near-midpoint cases chosen against this model 2 of 6,000 differ at
+ * 2^-9 ... 2^-8 and 1 of 6,000 at 2^-8 ... 2^-7 (none of 6,000 below); such cases are
  * 1 in 80 random arguments, so a rate of a few in 10^6 (correct rounding differs in about 1
  * in 28 at 2^-8 ... 2^-7). From 2^-7 on differences are frequent (0.1%
  * of random cases), so larger arguments keep the correctly rounded result
