@@ -8,7 +8,7 @@
  * and stepping from the file's header), so the transcendental instructions
  * follow the AMD Zen microcode models of cpu/fpu/transc_amd*.ts where they
  * apply: FSIN, FCOS and FSINCOS everywhere, FPATAN, FPTAN of reduced
- * arguments below 2^-7, F2XM1 of |x| < 2^-9, FYL2XP1 of |x| < 2^-5 and FYL2X
+ * arguments below 2^-7, F2XM1 of |x| < 2^-7, FYL2XP1 of |x| < 2^-5 and FYL2X
  * near powers of two. Outside those domains the exact result is rounded
  * once, and the recording CPU's microcode is not correctly rounded in every
  * case (e.g. its FPTAN(1) is one unit above the correctly rounded tan 1;
@@ -28,7 +28,7 @@ import { diffX87, recordingModel, type X87Outcome, X87Replayer } from "./x87_vec
  * with C1 (and PE/UE) differing.
  */
 const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
-  // AMD Zen model for |x| < 2^-9 (every such result exact); the rest are
+  // AMD Zen model for |x| < 2^-7 (every such result exact); the rest are
   // correctly rounded (see cpu/fpu/transc_amd_f2xm1.ts).
   f2xm1: { unit: 2, c1: 0 },
   // AMD Zen model (cpu/fpu/transc_amd_sincos.ts): every result and C1 exact.

@@ -1,5 +1,5 @@
 /**
- * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 2^-9,
+ * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 2^-7,
  * measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/f2xm1_tiny.c (tools/x87-transc/README.md, section
  * "F2XM1 model").
@@ -15,7 +15,7 @@
  *
  * (N / D = 2t / (1 - t) with t = x P / (2 Q) ~ tanh(x ln2 / 2)). P and Q have
  * degree 3 in g; P(0) / Q(0) = ln 2 and the scale is that of Q's g^3
- * coefficient 2^-20. How the coefficients were found:
+ * coefficient, about 2^-20. How the coefficients were found:
  *
  * - P(0) and Q(0) exactly: for tiny x the result's error against x ln 2
  *   depends on the significand only (the rounding of x P(0) at 68 bits);
@@ -33,14 +33,27 @@
  *   2 tanh(x ln2 / 2) / x on x^2 <= 1.0128047 (the interval that makes its
  *   P1 match the measured one), whose Q has its g^3 coefficient equal to
  *   2^-20 to 2e-9.
- * - The g^3 coefficients: that minimax approximation's P3, and Q3 = 2^-20.
- *   Not exact: from 2^-9 on a few results differ (none of 26,000 fit cases
- *   in 2^-9 ... 2^-8 but 1 of 5,178 hold-out cases there; 3 of 26,000 in
- *   2^-8 ... 2^-7; 148 of 26,000 in 2^-7 ... 2^-6), so larger arguments
- *   keep the correctly rounded result of `transc.ts`.
+ * - The g^3 coefficients started as that minimax approximation's P3 and
+ *   Q3 = 2^-20, which left rare differences from 2^-10 on (2 of 20,000
+ *   at 2^-10 ... 2^-9, 7 of 300,000 at 2^-9 ... 2^-8).
+ * - Last step (`tools/x87-transc/f2xm1_joint.py`): all six coefficients
+ *   P1..P3, Q1..Q3 moved together, by linear programs over one allowed
+ *   box of (P, Q) cells per recorded case, each case free to change cells,
+ *   then centred: first on 180,000 random cases with |x| in 2^-12 ... 2^-7,
+ *   then again with 9,000 cases chosen with P's or Q's last Horner step
+ *   within 0.003 of a cell of a rounding midpoint (`f2xm1_target.py`: about
+ *   60 times as informative as random ones; 2 of the 189,000 fit cases
+ *   stay unexplained). Q3 is no longer exactly 2^-20 (0.99987 2^-20).
  *
- * Every result and C1 bit of the recorded cases with |x| < 2^-9 matches
- * (fit and hold-out figures in tools/x87-transc/README.md).
+ * Not exact, but close: on probe hold-outs never used for fitting, no
+ * difference in 570,000 random cases with |x| in 2^-11 ... 2^-7; of the
+ * near-midpoint cases chosen against this model 2 of 6,000 differ at
+ * 2^-9 ... 2^-8 and 1 of 6,000 at 2^-8 ... 2^-7 (none of 6,000 below); such cases are
+ * 1 in 80 random arguments, so a rate of a few in 10^6 (correct rounding differs in about 1
+ * in 28 at 2^-8 ... 2^-7). From 2^-7 on differences are frequent (0.1%
+ * of random cases), so larger arguments keep the correctly rounded result
+ * of `transc.ts`. Figures and commands: tools/x87-transc/README.md,
+ * sections "F2XM1 model" and "F2XM1 beyond 2^-9".
  *
  * @module
  */
@@ -59,20 +72,20 @@ import {
 /** P's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_P: readonly Scaled[] = [
   [0xebed907fcbb85b9d8n, -67], // 1.8431873916628686 (measured)
-  [0xe87d6bda437aff34bn, -73], // 0.028380118035883028 (measured)
-  [0x9be60d4720c74f8d9n, -81], // fitted
-  [0xca9719ece6ffe1d5cn, -93], // minimax
+  [0xe87d6bda437afe209n, -73], // 0.028380118035883028 (fitted)
+  [0x9be60d47a981ecb7cn, -81], // 7.4338264530017e-5 (fitted)
+  [0xca82de2e71d02325cn, -93], // 2.35754068381e-8 (fitted)
 ];
 /** Q's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_Q: readonly Scaled[] = [
   [0xaa2fa223ad82d2d2dn, -66], // 2.6591573093810840 (measured)
-  [0x96f2c97dddf79026dn, -70], // 0.14741053419810829 (measured)
-  [0xea5c0005d75010695n, -78], // fitted
-  [0x80000000000000000n, -87], // 2^-20
+  [0x96f2c97dddf79018an, -70], // 0.14741053419810829 (fitted)
+  [0xea5c0005e6aab8925n, -78], // 8.940100683278e-4 (fitted)
+  [0xfffcd3014f312ac10n, -88], // 9.5362810300e-7 (fitted, ~2^-20)
 ];
 
-/** The model is used when x's exponent is below this (|x| < 2^-9). */
-export const F2XM1_MODEL_LIMIT = -9;
+/** The model is used when x's exponent is below this (|x| < 2^-7). */
+export const F2XM1_MODEL_LIMIT = -7;
 /** ... and not below this one (results near the denormal range were not measured). */
 export const F2XM1_MODEL_MIN = -16300;
 

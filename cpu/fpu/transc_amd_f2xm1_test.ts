@@ -28,6 +28,31 @@ const RECORDED: [number, string, string, number][] = [
   [0xe7f, "3ff1b87e922e1966f3ec", "3ff0ffc5787a8c2ae082", 0x3020],
   [0x7f, "81359efb6f75f04da405", "8134dc6565d55725e674", 0x3020],
   [0x27f, "bfebf94f3323d6a6f2f0", "bfebacced7ad98bd3b76", 0x3220],
+  // 2^-9 <= |x| < 2^-8 (probe hold-out, seed 0xf2b0c0de), inside the domain since the
+  // joint refits of the six coefficients (tools/x87-transc/f2xm1_joint.py)
+  [0xf7f, "3ff6c0a6bccd05433996", "3ff685abfec73557fe15", 0x3020],
+  [0x77f, "bff6fd7e85975832bab0", "bff6af79356f5d39e8f2", 0x3220],
+  [0xb7f, "3ff6d968d11b46bd3726", "3ff696dec112267899c4", 0x3220],
+  [0x67f, "bff6d46538b8784956ce", "bff6930e583c9ff4e710", 0x3220],
+  [0xb7f, "bff6cfd3fe21dd51a3e9", "bff68fe5b22e278b0613", 0x3020],
+  [0x7f, "3ff6c2bbf0164804fee4", "3ff6871e56e63d7beee5", 0x3020],
+  [0x67f, "bff6841bcd8cb503e14f", "bff5b703767213f2e8a9", 0x3220],
+  [0x77f, "3ff6f6e6bcc3e73fc90c", "3ff6ab5cd367eb13440a", 0x3020],
+  // 2^-8 <= |x| < 2^-7 (same hold-out), inside the domain since the second refit
+  [0x67f, "bff79201600765b36024", "bff6ca181c3f050d38a6", 0x3220],
+  [0x77f, "3ff79581f69acc6aae3e", "3ff6cf96f81b1a870dad", 0x3020],
+  [0xe7f, "3ff7a3da15a20df41aef", "3ff6e38a828714905ccc", 0x3020],
+  [0x7f, "3ff7b26d0eacb3cc9e33", "3ff6f7d17e9ac7cacf1d", 0x3020],
+  [0x77f, "3ff7ae5f45376e49fb30", "3ff6f22d7023c4527705", 0x3020],
+  [0x37f, "3ff793527c565b50ee5c", "3ff6cc8cee02b2c4d65e", 0x3020],
+];
+
+// Recorded with tools/x87-transc/f2xm1_tiny.c (raw, seed 55601, exponent -10): the
+// two cases of 2^-10 <= |x| < 2^-9 where the coefficients before the joint refit
+// (Q3 = 2^-20, minimax P3) gave a wrong result. [x, RD, RU, RN results]
+const REFIT: [string, string, string, string][] = [
+  ["bff5e6a822cf92e484a3", "bff59fc818cd831d7225", "bff59fc818cd831d7224", "bff59fc818cd831d7225"],
+  ["bff5d4ad05e9f301c777", "bff59355333d91e16082", "bff59355333d91e16081", "bff59355333d91e16081"],
 ];
 
 Deno.test("F2XM1 Zen model: recorded results that differ from the correctly rounded ones", () => {
@@ -40,10 +65,18 @@ Deno.test("F2XM1 Zen model: recorded results that differ from the correctly roun
   }
 });
 
-Deno.test("F2XM1 Zen model: only |x| < 2^-9 uses it", () => {
-  assert.equal(F2XM1_MODEL_LIMIT, -9);
-  // x = -1.5 * 2^-9 and 1.75 * 2^-1: the correctly rounded result in every rounding mode
-  for (const x of ["bff6c000000000000000", "3ffee000000000000000", "bffee8a1b2c3d4e5f607"]) {
+Deno.test("F2XM1 Zen model: the refitted coefficients, 2^-10 <= |x| < 2^-9", () => {
+  for (const [x, ...hw] of REFIT) {
+    [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
+      assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
+    });
+  }
+});
+
+Deno.test("F2XM1 Zen model: only |x| < 2^-7 uses it", () => {
+  assert.equal(F2XM1_MODEL_LIMIT, -7);
+  // x = -1.5 * 2^-7 and 1.75 * 2^-1: the correctly rounded result in every rounding mode
+  for (const x of ["bff8c000000000000000", "3ffee000000000000000", "bffee8a1b2c3d4e5f607"]) {
     for (const fcw of [0x37f, 0x77f, 0xb7f, 0xf7f]) {
       assert.deepEqual(run("amd-zen", fcw, x), run("exact", fcw, x), `x ${x}`);
     }
