@@ -170,8 +170,8 @@ if __name__ == "__main__":
         FREE.clear()
         FREE.update(int(v) for v in args[i + 1].split(","))
         args = args[:i] + args[i + 2:]
-    if "--variant" in args:
-        # e.g. --variant prod:68:near or g:68:near
+    while "--variant" in args:
+        # e.g. --variant prod:68:near or g:68:near (may be repeated)
         i = args.index("--variant")
         k, w, mode = args[i + 1].split(":")
         VARIANT[k] = (int(w), mode)
