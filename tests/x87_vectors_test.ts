@@ -8,7 +8,7 @@
  * and stepping from the file's header), so the transcendental instructions
  * follow the AMD Zen microcode models of cpu/fpu/transc_amd*.ts where they
  * apply: FSIN, FCOS and FSINCOS everywhere, FPATAN, FPTAN of reduced
- * arguments below 2^-7, F2XM1 of |x| < 2^-9, FYL2XP1 of |x| < 2^-6 and FYL2X
+ * arguments below 2^-3, F2XM1 of |x| < 2^-9, FYL2XP1 of |x| < 2^-6 and FYL2X
  * near powers of two. Outside those domains the exact result is rounded
  * once, and the recording CPU's microcode is not correctly rounded in every
  * case (e.g. its FPTAN(1) is one unit above the correctly rounded tan 1;

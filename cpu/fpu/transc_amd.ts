@@ -1,6 +1,6 @@
 /**
  * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode for FPATAN
- * and for FPTAN of a reduced argument below 2^-7 in magnitude, and which
+ * and for FPTAN of a reduced argument below 2^-3 in magnitude, and which
  * CPU models use the Zen models ({@link transcModelOf}).
  *
  * Measured on AMD EPYC family 26 model 2 stepping 1 (Zen 5; the committed
