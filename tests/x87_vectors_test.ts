@@ -8,7 +8,7 @@
  * and stepping from the file's header), so the transcendental instructions
  * follow the AMD Zen microcode models of cpu/fpu/transc_amd*.ts where they
  * apply: FSIN, FCOS and FSINCOS everywhere, FPATAN, FPTAN of reduced
- * arguments below 2^-7, F2XM1 of |x| < 2^-7, FYL2XP1 of |x| < 2^-5 and FYL2X
+ * arguments below 2^-3, F2XM1 of |x| < 2^-7, FYL2XP1 of |x| < 2^-5 and FYL2X
  * near powers of two. Outside those domains the exact result is rounded
  * once, and the recording CPU's microcode is not correctly rounded in every
  * case (e.g. its FPTAN(1) is one unit above the correctly rounded tan 1;
@@ -35,9 +35,9 @@ const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
   fsin: { unit: 0, c1: 0 },
   fcos: { unit: 0, c1: 0 },
   fsincos: { unit: 0, c1: 0 },
-  // AMD Zen model for reduced arguments below 2^-7 (every such result
+  // AMD Zen model for reduced arguments below 2^-3 (every such result
   // exact); the rest are correctly rounded (see cpu/fpu/transc_amd.ts).
-  fptan: { unit: 14, c1: 4 },
+  fptan: { unit: 13, c1: 2 },
   // AMD Zen model: every result exact; C1 differs for x = 0.5, y = 1 + 2^-53
   // and x = 1 + 2^-24, y = 1.5 (see cpu/fpu/transc_amd.ts).
   fpatan: { unit: 0, c1: 2 },

@@ -6,7 +6,7 @@
  * not apply to these instructions), except where a CPU model's microcode is
  * reproduced. On AMD Zen (`transcModelOf`): FSIN, FCOS and FSINCOS for
  * every operand (`transc_amd_sincos.ts`), FPATAN and FPTAN of reduced
- * arguments below 2^-7 (`transc_amd.ts`), F2XM1 of |x| < 2^-7
+ * arguments below 2^-3 (`transc_amd.ts`), F2XM1 of |x| < 2^-7
  * (`transc_amd_f2xm1.ts`), FYL2XP1 of 0 < |x| < 2^-5 and FYL2X of x within
  * a factor 1 +- 2^-4 of a power of two (1 +- 2^-5 of 1)
  * (`transc_amd_ylog.ts`).

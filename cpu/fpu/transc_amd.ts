@@ -1,6 +1,6 @@
 /**
  * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode for FPATAN
- * and for FPTAN of a reduced argument below 2^-7 in magnitude, and which
+ * and for FPTAN of a reduced argument below 2^-3 in magnitude, and which
  * CPU models use the Zen models ({@link transcModelOf}).
  *
  * Measured on AMD EPYC family 26 model 2 stepping 1 (Zen 5; the committed
@@ -30,16 +30,17 @@
  * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does) and forms
  * tan t = t P(t^2) / Q(t^2), a degree-4/4 rational approximation (the
  * relative minimax one on t^2 <= 0.61685, normalized to Q's t^8
- * coefficient 2^-19, so P(0) = Q(0) = 1.4527...); see {@link tanAmdZen}.
- * For |t| < 2^-7 the model reproduces every recorded result and C1 bit of
- * the random hold-outs (90,000 probe cases in that domain and a 20,000-case
- * record.sh set) and all but one of 71,873
- * hold-out cases chosen with tan t within 2^-8 of a unit of a rounding
- * boundary. It is not exact at the level of single 68-bit cells: of
- * adversarial cases where the last Horner step of P or D lies within 1e-4
- * of a cell's rounding point and that cell decides the result (about one
- * argument in 10^4), 7% differ. Above 2^-7 no coefficient set was found
- * and the correctly rounded result of `transc.ts` is kept.
+ * coefficient 2^-19, so P(0) = Q(0) = 1.4527...), with g = t^2 rounded to
+ * 68 bits and unfused 68-bit Horner steps, the conventions of the FSIN/FCOS
+ * microcode; see {@link tanAmdZen}. For |t| < 2^-4 the model reproduces
+ * every result and C1 bit of the hold-outs recorded after it was fixed,
+ * including 12,000 adversarial cases where a single 68-bit cell of P or Q
+ * decides the result (the earlier model with exact g and fused steps missed
+ * 7% of those). In [2^-4, 2^-3) it matches every random and near-boundary
+ * hold-out case (12,021) but 5 of 1,500 adversarial ones differ (about one
+ * random argument in 10^6 or fewer). Above 2^-3 the correctly rounded
+ * result of `transc.ts` is kept (tools/x87-transc/README.md, "FPTAN: g
+ * rounded, unfused steps").
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -52,7 +53,7 @@
 import { Exc, fx, type Unpacked } from "./f80.ts";
 import {
   bitLength,
-  horner68,
+  horner68Unfused,
   IBITS,
   mulScaled,
   roundExact,
@@ -134,28 +135,28 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
  * (significand, exponent). P(0) = Q(0) and Q's last coefficient is 2^-19.
  * Recovered from recorded results (tools/x87-transc/README.md): the
  * constant term from the rounding pattern of tiny arguments, the others
- * close to the relative minimax approximation on t^2 <= 0.61685 and fitted
- * (tools/x87-transc/tan_fit.py) to about 150,000 probe-recorded cases with
- * |t| < 2^-6.5 whose tangent lies next to a rounding boundary. Only t^2,
- * t^4 and t^6 terms matter below 2^-7; the t^8 term of P is not fitted.
+ * close to the relative minimax approximation on t^2 <= 0.61685, then
+ * identified cell by cell (tools/x87-transc/tan_cells_unf.py) from 80,000
+ * probe-recorded cases with |t| < 2^-3 chosen so that one 68-bit cell of P
+ * or Q decides the result.
  */
 const TAN_P: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
-  [-0xcc3a370aa4a78926en, -70],
-  [0xbae23c0c0dfa286e2n, -75],
-  [-0xafa1f1b4209eb5248n, -82],
-  [0xb6a503b05803ffec3n, -92],
+  [-0xcc3a370aa4a789270n, -70],
+  [0xbae23c0c0df90b4e3n, -75],
+  [-0xafa1f16e6fb4936d3n, -82],
+  [0xb6a503afea153fec3n, -92],
 ];
 const TAN_Q: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
-  [-0xaf0574ac9e2788b5fn, -68],
-  [0xa36f5651e078dd957n, -72],
-  [-0x9978efbdbbc999e23n, -78],
+  [-0xaf0574ac9e2788b64n, -68],
+  [0xa36f5651e07ee267an, -72],
+  [-0x9978effe48a95bd37n, -78],
   [0x80000000000000000n, -86],
 ];
 
 /** FPTAN uses the model when the reduced argument's magnitude is below 2^TAN_MODEL_LIMIT. */
-export const TAN_MODEL_LIMIT = -7;
+export const TAN_MODEL_LIMIT = -3;
 
 /**
  * FPTAN of a finite non-zero x reduced to t = T * 2^te (x = n pi66/2 + t,
@@ -163,20 +164,22 @@ export const TAN_MODEL_LIMIT = -7;
  * 2^{@link TAN_MODEL_LIMIT}; the result (with PE) goes to fx. `neg` is x's
  * sign. Returns false, leaving fx alone, for larger t.
  *
- * g = t^2 (exact); P = P(g) and D = Q(g) by Horner's rule with every step
- * rounded to nearest at 68 bits; N = t * P rounded to 68 bits; the result is
- * N / D (n even) or -D / N (n odd), rounded once with the rounding control
- * from the exact quotient.
+ * With R68 = rounded to nearest-even at 68 significant bits (the
+ * conventions of the FSIN/FCOS microcode, `transc_amd_sincos.ts`): g =
+ * R68(t^2); P = P(g) and D = Q(g) by Horner's rule with unfused steps
+ * R68(R68(acc * g) + c); N = R68(t * P); the result is N / D (n even) or
+ * -D / N (n odd), rounded once with the rounding control from the exact
+ * quotient.
  */
 export function tanAmdZen(neg: boolean, T: bigint, te: number, odd: boolean): boolean {
   const mag = T < 0n ? -T : T;
   if (mag === 0n || bitLength(mag) + te > TAN_MODEL_LIMIT) return false;
   const t: Scaled = [mag, te];
-  const g = mulScaled(t, t);
-  const [pm, pe] = horner68(TAN_P, g);
+  const g = roundSig(...mulScaled(t, t), IBITS);
+  const [pm, pe] = horner68Unfused(TAN_P, g);
   const [nm, ne] = roundSig(...mulScaled(t, [pm, pe]), IBITS);
-  const [dm, de] = horner68(TAN_Q, g);
-  // P and Q are positive here (|t| < 2^-7); tan t has t's sign.
+  const [dm, de] = horner68Unfused(TAN_Q, g);
+  // P and Q are positive here (|t| < 2^-3); tan t has t's sign.
   const s = (neg ? 1 : 0) ^ (T < 0n ? 1 : 0) ^ (odd ? 1 : 0);
   if (odd) roundQuotient(s, dm, de, nm, ne);
   else roundQuotient(s, nm, ne, dm, de);

@@ -10,6 +10,10 @@ import sys, math, json
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from tan_lib import *
 from tan_fit import load
+# TV="prod:68:near,g:68:near" (environment): structural variants of tan_lib.VARIANT.
+for _v in filter(None, __import__("os").environ.get("TV", "").split(",")):
+    _k, _w, _m = _v.split(":")
+    VARIANT[_k] = (int(_w), _m)
 P = [tuple(c) for c in json.loads(open(sys.argv[1]).readline())]
 Q = [tuple(c) for c in json.loads(open(sys.argv[1]).readlines()[1])]
 bins = {}

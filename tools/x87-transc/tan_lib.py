@@ -4,7 +4,10 @@ Reads probe.c transcripts of FPTAN cases made by tan_near.c (|x| < pi/4,
 so the reduced argument t is x) and evaluates the microcode model of
 cpu/fpu/transc_amd.ts (tanAmdZen) with any coefficient set, in exact
 integer arithmetic. Values are pairs (m, e) meaning m * 2^e. VARIANT
-switches on structural alternatives (rounded products or g) for tests.
+switches on structural alternatives (rounded products or g); the current
+model of transc_amd.ts is VARIANT g = prod = (68, "near") (environment
+TV=g:68:near,prod:68:near for tan_check.py / tan_direct.py) with the
+coefficients of tan_coef.txt (TAN_P / TAN_Q below are an older fused set).
 Needs python3 with mpmath (and numpy, scipy for the fitting scripts).
 """
 import mpmath

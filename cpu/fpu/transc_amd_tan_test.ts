@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { runOnStack } from "./transc_testing.ts";
+import { fptan } from "./transc.ts";
+
+/** Run FPTAN on ST(0) = x (20 hex digits) with `fcw`; tan x (ST(1)) and FSW, Zen model. */
+function tan(fcw: number, x: string): [string, number] {
+  const r = runOnStack((f) => fptan(f, "amd-zen"), fcw, [x], 2);
+  return [r.st[1], r.fsw];
+}
+
+Deno.test("FPTAN Zen model: cases decided by one 68-bit cell of P or Q (g rounded, unfused steps)", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz): arguments chosen by
+  // tan_target_fast.py so that the last Horner step of P or Q lies next to
+  // a rounding midpoint of its 68-bit cell and that cell decides the
+  // result. The earlier model (exact g, fused steps) gets every one wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x37f, "bff5964d89f3f01ca37c", "bff5964d8e453d703a75", 0x220], // |t| ~ 2^-9.77
+    [0xb7f, "bff6ff9921c3335e42ca", "bff6ff9976b1f5a4ee2b", 0x20], // |t| ~ 2^-8.00
+    [0xb7f, "bfefde1a7b4c92b1fc76", "bfefde1a7b4d719a4e7c", 0x20], // |t| ~ 2^-15.20
+    [0x77f, "3ff3a86df374c9d1e8cd", "3ff3a86df3d5ffb6a191", 0x20], // |t| ~ 2^-11.60
+    [0x37f, "3ff0c2ca24e64e5c3879", "3ff0c2ca24e8a7d55ab8", 0x20], // |t| ~ 2^-14.39
+    [0x37f, "bff1bdd7c1cfaa09fe0d", "bff1bdd7c1d85d3fc7e0", 0x220], // |t| ~ 2^-13.43
+    [0x37f, "bff4a69c053827a4b86e", "bff4a69c06b086fbe426", 0x220], // |t| ~ 2^-10.62
+    [0x37f, "bff281638c8a8df3b968", "bff281638c95927953fd", 0x20], // |t| ~ 2^-12.98
+    [0x77f, "3ff7cdf1029c2676fe44", "3ff7cdf1b45058c820c0", 0x20], // |t| ~ 2^-7.31
+    [0x77f, "3ff8aa396654572e4272", "3ff8aa3af7c078d0c3b4", 0x20], // |t| ~ 2^-6.59
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
