@@ -22,6 +22,7 @@ import { begin } from "../../cpu/fpu/stack.ts";
 import { f2xm1 } from "../../cpu/fpu/transc.ts";
 import type { TranscModel } from "../../cpu/fpu/transc_amd.ts";
 import { F2XM1_MODEL_LIMIT, F2XM1_MODEL_MIN } from "../../cpu/fpu/transc_amd_f2xm1.ts";
+import { PROBE_FCWS, xorshiftStar } from "./probe_lib.ts";
 
 const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
 
@@ -39,18 +40,11 @@ export function runF2xm1(model: TranscModel, fcw: number, a: string): [string, n
   return [hex(f.sexp[7], 4) + hex(f.mant[15], 8) + hex(f.mant[14], 8), f.fsw];
 }
 
-const FCWS = [0x37f, 0x77f, 0xb7f, 0xf7f, 0x27f, 0x7f, 0xe7f, 0x47f, 0x67f, 0xa7f];
+const FCWS = PROBE_FCWS;
 
 /** Print `n` probe inputs (see the module comment). */
 function generate(n: number, seed: bigint, emin: number, emax: number): void {
-  let st = seed | 1n;
-  const M64 = (1n << 64n) - 1n;
-  const rnd = (): bigint => {
-    st ^= st >> 12n;
-    st ^= (st << 25n) & M64;
-    st ^= st >> 27n;
-    return (st * 0x2545f4914f6cdd1dn) & M64;
-  };
+  const rnd = xorshiftStar(seed);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const fcw = FCWS[Number(rnd() % 10n)];

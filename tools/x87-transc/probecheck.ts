@@ -21,52 +21,29 @@
  * @module
  */
 
-import { FpuState } from "../../cpu/fpu/state.ts";
-import { begin } from "../../cpu/fpu/stack.ts";
+import { runOnStack } from "../../cpu/fpu/transc_testing.ts";
 import { fpatan, fptan } from "../../cpu/fpu/transc.ts";
+import { PROBE_FCWS, xorshiftStar } from "./probe_lib.ts";
 
 const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
 
-function load(f: FpuState, k: number, h: string): void {
-  f.sexp[k] = parseInt(h.slice(0, 4), 16);
-  f.mant[2 * k + 1] = parseInt(h.slice(4, 12), 16);
-  f.mant[2 * k] = parseInt(h.slice(12), 16);
-}
-
-function reg(f: FpuState, k: number): string {
-  return hex(f.sexp[k], 4) + hex(f.mant[2 * k + 1], 8) + hex(f.mant[2 * k], 8);
-}
-
 /** Run one case; the written register and FSW. */
 function run(op: string, fcw: number, a: string, b: string): [string, number] {
-  const f = new FpuState();
-  f.fcw = fcw;
-  f.fsw = 6 << 11; // TOP = 6: ST(0) = R6 = a, ST(1) = R7 = b
-  f.ftw = 0x0fff;
-  load(f, 6, a);
-  load(f, 7, b);
-  begin(f);
-  if (op === "fptan") fptan(f, "amd-zen");
-  else fpatan(f, "amd-zen");
-  // FPTAN: tan in R6 (ST(1) after the push); FPATAN: result in R7 (ST(0) after the pop).
-  return [reg(f, op === "fptan" ? 6 : 7), f.fsw];
+  // FPTAN: tan is ST(1) after the push of 1.0; FPATAN: the result is ST(0) after the pop.
+  const r = op === "fptan"
+    ? runOnStack((f) => fptan(f, "amd-zen"), fcw, [a, b], 2)
+    : runOnStack((f) => fpatan(f, "amd-zen"), fcw, [a, b]);
+  return [op === "fptan" ? r.st[1] : r.st[0], r.fsw];
 }
 
-const FCWS = [0x37f, 0x77f, 0xb7f, 0xf7f, 0x27f, 0x7f, 0xe7f, 0x47f, 0x67f, 0xa7f];
+const FCWS = PROBE_FCWS;
 const KS = [1n, 2n, 3n, 6n, 11n, 1000n, (1n << 30n) + 7n, (1n << 50n) + 1n];
 /** pi truncated to 66 bits, times 2^64 (the reduction constant). */
 const PI66 = (0xc90fdaa22168c234n << 2n) | 3n;
 
 /** Print `n` FPTAN probe inputs (see the module comment). */
 function generate(n: number, seed: bigint): void {
-  let st = seed | 1n;
-  const M64 = (1n << 64n) - 1n;
-  const rnd = (): bigint => {
-    st ^= st >> 12n;
-    st ^= (st << 25n) & M64;
-    st ^= st >> 27n;
-    return (st * 0x2545f4914f6cdd1dn) & M64;
-  };
+  const rnd = xorshiftStar(seed);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const fcw = FCWS[Number(rnd() % 10n)];

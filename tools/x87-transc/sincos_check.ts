@@ -22,38 +22,25 @@
  * @module
  */
 
-import { FpuState } from "../../cpu/fpu/state.ts";
-import { begin } from "../../cpu/fpu/stack.ts";
+import { runOnStack } from "../../cpu/fpu/transc_testing.ts";
 import { fsincos } from "../../cpu/fpu/transc.ts";
 import { PI66 } from "../../cpu/fpu/bigmath.ts";
 import { SINCOS_MODEL_LIMIT } from "../../cpu/fpu/transc_amd_sincos.ts";
+import { PROBE_FCWS, xorshiftStar } from "./probe_lib.ts";
 
 const hex = (v: number, n: number) => v.toString(16).padStart(n, "0");
-
-function load(f: FpuState, k: number, h: string): void {
-  f.sexp[k] = parseInt(h.slice(0, 4), 16);
-  f.mant[2 * k + 1] = parseInt(h.slice(4, 12), 16);
-  f.mant[2 * k] = parseInt(h.slice(12), 16);
-}
-
-function reg(f: FpuState, k: number): string {
-  return hex(f.sexp[k], 4) + hex(f.mant[2 * k + 1], 8) + hex(f.mant[2 * k], 8);
-}
 
 const MODE: Record<string, number> = { fsin: 1, fcos: 2, fsincos: 3 };
 
 /** Run one case as probe.c does (ST(1) = 1.0 below the operand): ST(0), ST(1) and FSW. */
 function run(op: string, fcw: number, a: string): [string, string, number] {
-  const f = new FpuState();
-  f.fcw = fcw;
-  f.fsw = 6 << 11; // TOP = 6: ST(0) = R6 = a, ST(1) = R7 = 1.0
-  f.ftw = 0x0fff;
-  load(f, 6, a);
-  load(f, 7, "3fff8000000000000000");
-  begin(f);
-  fsincos(f, MODE[op], "amd-zen");
-  const top = (f.fsw >> 11) & 7;
-  return [reg(f, top), reg(f, (top + 1) & 7), f.fsw];
+  const r = runOnStack(
+    (f) => fsincos(f, MODE[op], "amd-zen"),
+    fcw,
+    [a, "3fff8000000000000000"],
+    2,
+  );
+  return [r.st[0], r.st[1], r.fsw];
 }
 
 /** Exponent of the reduced argument t (x = n pi66/2 + t), as the engine reduces. */
@@ -70,18 +57,11 @@ function reducedExp(a: string): number {
   return mag === 0n ? -99999 : mag.toString(2).length - 1 - 65;
 }
 
-const FCWS = [0x37f, 0x77f, 0xb7f, 0xf7f, 0x27f, 0x7f, 0xe7f, 0x47f, 0x67f, 0xa7f];
+const FCWS = PROBE_FCWS;
 const KS = [1n, 2n, 3n, 4n, 5n, 7n, 100n, 12345n, (1n << 20n) + 1n, (1n << 40n) + 3n];
 
 function generate(n: number, seed: bigint, maxExp: number): void {
-  let st = seed | 1n;
-  const M64 = (1n << 64n) - 1n;
-  const rnd = (): bigint => {
-    st ^= st >> 12n;
-    st ^= (st << 25n) & M64;
-    st ^= st >> 27n;
-    return (st * 0x2545f4914f6cdd1dn) & M64;
-  };
+  const rnd = xorshiftStar(seed);
   const span = BigInt(maxExp + 70);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
