@@ -20,6 +20,7 @@ import { createTracePlugin } from "./trace_plugin.ts";
 import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
 import { formatStats, statsJson } from "./stats.ts";
+import { idleModeFor } from "./idle_mode.ts";
 import { parseCpuSpec } from "../cpu/cpu_spec.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
@@ -239,7 +240,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
     : await machine.runAsync({
       maxInstructions: budget,
       input,
-      idle: o.idle ?? (input !== undefined && io.stdinIsTerminal === true ? "wait" : "skip"),
+      idle: idleModeFor(o.idle, input !== undefined, io.stdinIsTerminal === true),
     });
   let status = exitCodeFor(result.reason);
   if (o.snapshotAt !== undefined && result.reason.kind === "budget" && o.snapshotFile) {
