@@ -13,16 +13,11 @@ import assert from "node:assert/strict";
 import type { Plugin } from "../core/plugin.ts";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import type { PcMachine } from "../plugins/pc_machine.ts";
+import { bytesOf, type Listing } from "./listing.ts";
 
 const BASE = 0x100000;
 const AP_PAGE = 0x8000; // SIPI vector 8
 const OUT = 0x7100; // results
-
-/** Instruction bytes (hex) and their assembly (GNU as, Intel syntax). */
-type Listing = readonly (readonly [string, string])[];
-
-const bytesOf = (l: Listing): Uint8Array =>
-  Uint8Array.fromHex(l.map(([h]) => h.replaceAll(" ", "")).join(""));
 
 /** vCPU 0, 64-bit: the KVM leaves, then hypercalls; ends with isa-debug-exit status 1. */
 const BSP: Listing = [

@@ -11,10 +11,7 @@ import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { DEFAULT_QUANTUM } from "../core/machine.ts";
 import { PAUSE_NS } from "../cpu/stall.ts";
-
-type Listing = readonly (readonly [string, string])[];
-const bytesOf = (l: Listing): Uint8Array =>
-  Uint8Array.fromHex(l.map(([h]) => h.replaceAll(" ", "")).join(""));
+import { bytesOf, type Listing } from "./listing.ts";
 
 /** vCPU 0 (64-bit): INIT and SIPI (vector 8) to APIC 1, then wait for 0x7000 = 0x42. */
 const BSP: Listing = [

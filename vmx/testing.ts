@@ -371,7 +371,13 @@ export class FakeVcpu implements Vcpu {
 // A harness: fake plugin context + the VMX plugin + helpers to execute VMX
 // instructions and classify their outcome.
 
-import type { ExitDisposition, VmExit, VmxInstruction, VmxOperands } from "../core/vmexit.ts";
+import type {
+  CpuidExit,
+  ExitDisposition,
+  VmExit,
+  VmxInstruction,
+  VmxOperands,
+} from "../core/vmexit.ts";
 import type { ExitHandler, Plugin, PluginContext, ServiceToken } from "../core/plugin.ts";
 import { VirtualClock } from "../core/clock.ts";
 import { createVmxPlugin } from "./plugin.ts";
@@ -618,4 +624,19 @@ function errorOffset(): number {
 export function offerL2(h: VmxHarness, exit: VmExit): ExitDisposition {
   h.vcpu.ip0 = h.vcpu.rip - exit.instructionLength;
   return h.host.dispatch(exit);
+}
+
+/** An L2 CPUID (leaf 0, 2 bytes): always a VM exit to L1. */
+export function l2Cpuid(): CpuidExit {
+  return {
+    kind: "cpuid",
+    level: 2,
+    instructionLength: 2,
+    leaf: 0,
+    subleaf: 0,
+    eax: 0,
+    ebx: 0,
+    ecx: 0,
+    edx: 0,
+  };
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { EXIT, PIN } from "../controls.ts";
 import { CAPS } from "./check_controls.ts";
 import { entryFixture, GUEST_RIP } from "./testing.ts";
-import { offerL2 } from "../testing.ts";
+import { l2Cpuid, offerL2 } from "../testing.ts";
 import { VM_EXIT_NS } from "../exit/vmexit.ts";
 
 function timerFixture(value: number) {
@@ -25,17 +25,7 @@ function timerFixture(value: number) {
 /** L2's CPUID at GUEST_RIP (2 bytes) exits to L1. */
 function exitByCpuid(f: ReturnType<typeof timerFixture>): void {
   f.h.vcpu.rip = GUEST_RIP + 2;
-  offerL2(f.h, {
-    level: 2,
-    kind: "cpuid",
-    instructionLength: 2,
-    leaf: 0,
-    subleaf: 0,
-    eax: 0,
-    ebx: 0,
-    ecx: 0,
-    edx: 0,
-  });
+  offerL2(f.h, l2Cpuid());
 }
 
 Deno.test("preemption timer: entered between two TSC bit-5 transitions, it expires at the aligned deadline", () => {

@@ -12,22 +12,11 @@ import assert from "node:assert/strict";
 import { type EntryFixture, entryFixture } from "./testing.ts";
 import { CAPS } from "./check_controls.ts";
 import { PROC, PROC2 } from "../controls.ts";
-import { memOperand } from "../testing.ts";
-import type { CpuidExit } from "../../core/vmexit.ts";
+import { l2Cpuid, memOperand } from "../testing.ts";
 
 /** An L2 CPUID: always a VM exit to L1. */
 function exitToL1(f: EntryFixture): void {
-  const exit: CpuidExit = {
-    kind: "cpuid",
-    level: 2,
-    instructionLength: 2,
-    leaf: 0,
-    subleaf: 0,
-    eax: 0,
-    ebx: 0,
-    ecx: 0,
-    edx: 0,
-  };
+  const exit = l2Cpuid();
   assert.equal(f.h.host.dispatch(exit), "reflected");
   assert.equal(f.get("VM_EXIT_REASON"), 10);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { entryFixture, GUEST_RIP, GUEST_RSP, HOST_RIP, HOST_RSP, VMCS_GPA } from "./testing.ts";
-import { offerL2 } from "../testing.ts";
+import { l2Cpuid, offerL2 } from "../testing.ts";
 import type { FieldName } from "../vmcs12/fields.ts";
 import { CAPS } from "./check_controls.ts";
 import { lastEntryFailure } from "./vmentry.ts";
@@ -36,17 +36,7 @@ Deno.test("launch-state rules: VMLAUNCH of a launched VMCS (4), VMRESUME of a cl
   assert.deepEqual(f.launch(), { kind: "reflected" });
   // Back to L1 through a CPUID exit.
   const v = f.h.vcpu;
-  const d = offerL2(f.h, {
-    kind: "cpuid",
-    level: 2,
-    instructionLength: 2,
-    leaf: 0,
-    subleaf: 0,
-    eax: 0,
-    ebx: 0,
-    ecx: 0,
-    edx: 0,
-  });
+  const d = offerL2(f.h, l2Cpuid());
   assert.equal(d, "reflected");
   assert.equal(v.nonRoot, false);
   assert.equal(v.rip, HOST_RIP);

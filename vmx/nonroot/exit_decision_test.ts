@@ -4,7 +4,7 @@ import { type EntryFixture, entryFixture, GUEST_RIP, HOST_RIP } from "../entry/t
 import { CAPS } from "../entry/check_controls.ts";
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import type { FieldName } from "../vmcs12/fields.ts";
-import { offerL2 } from "../testing.ts";
+import { l2Cpuid, offerL2 } from "../testing.ts";
 
 const PROC0 = CAPS.proc.must1;
 const SEC = (PROC0 | PROC.ACTIVATE_SECONDARY_CONTROLS) >>> 0;
@@ -609,17 +609,7 @@ Deno.test("preemption timer on the virtual clock: exit 52 and the saved value", 
   f.launch(true);
   clock.advanceTo(clock.now + 32 * 40);
   f.h.vcpu.rip = GUEST_RIP + 2;
-  offerL2(f.h, {
-    ...base,
-    kind: "cpuid",
-    instructionLength: 2,
-    leaf: 0,
-    subleaf: 0,
-    eax: 0,
-    ebx: 0,
-    ecx: 0,
-    edx: 0,
-  });
+  offerL2(f.h, l2Cpuid());
   assert.equal(f.get("VMX_PREEMPTION_TIMER_VALUE"), 60);
   assert.equal(clock.pending, 0, "timer cancelled at exit");
 });
@@ -633,17 +623,7 @@ Deno.test("guest state saved at exit and restored by VMRESUME (registers, segmen
   v.cr3 = 0x99000;
   v.seg[4].base = 0x12340000;
   v.rip = 0x600002;
-  offerL2(f.h, {
-    ...base,
-    kind: "cpuid",
-    instructionLength: 2,
-    leaf: 0,
-    subleaf: 0,
-    eax: 0,
-    ebx: 0,
-    ecx: 0,
-    edx: 0,
-  });
+  offerL2(f.h, l2Cpuid());
   assert.equal(f.get64("GUEST_RSP"), 0x777000);
   assert.equal(f.get64("GUEST_RFLAGS"), 0x246);
   assert.equal(f.get64("GUEST_CR3"), 0x99000);
