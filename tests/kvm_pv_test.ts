@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import type { Plugin } from "../core/plugin.ts";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import type { PcMachine } from "../plugins/pc_machine.ts";
-import { bytesOf, type Listing } from "./listing.ts";
+import { AP_MARK_AND_HALT, bytesOf, type Listing } from "./listing.ts";
 
 const BASE = 0x100000;
 const AP_PAGE = 0x8000; // SIPI vector 8
@@ -84,15 +84,7 @@ const BSP: Listing = [
   ["f4", "hlt"],
 ];
 
-/** vCPU 1 after the SIPI (real mode at 0x8000): mark 0x7000 and halt. */
-const AP: Listing = [
-  ["31 c0", "xor ax,ax"],
-  ["8e d8", "mov ds,ax"],
-  ["c6 06 00 70 42", "mov BYTE PTR ds:0x7000,0x42"],
-  ["fa", "cli"],
-  ["f4", "hlt"],
-  ["eb fd", "jmp (the hlt)"],
-];
+const AP = AP_MARK_AND_HALT;
 
 function read64(m: PcMachine, addr: number): bigint {
   return BigInt(m.memory.read(addr, 4)) | (BigInt(m.memory.read(addr + 4, 4)) << 32n);

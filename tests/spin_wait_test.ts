@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { DEFAULT_QUANTUM } from "../core/machine.ts";
 import { PAUSE_NS } from "../cpu/stall.ts";
-import { bytesOf, type Listing } from "./listing.ts";
+import { AP_MARK_AND_HALT, bytesOf, type Listing } from "./listing.ts";
 
 /** vCPU 0 (64-bit): INIT and SIPI (vector 8) to APIC 1, then wait for 0x7000 = 0x42. */
 const BSP: Listing = [
@@ -28,15 +28,7 @@ const BSP: Listing = [
   ["f4", "hlt"],
 ];
 
-/** vCPU 1 from the SIPI (real mode at 0x8000): set the flag, halt. */
-const AP: Listing = [
-  ["31 c0", "xor ax,ax"],
-  ["8e d8", "mov ds,ax"],
-  ["c6 06 00 70 42", "mov BYTE PTR ds:0x7000,0x42"],
-  ["fa", "cli"],
-  ["f4", "1: hlt"],
-  ["eb fd", "jmp 1b"],
-];
+const AP = AP_MARK_AND_HALT;
 
 function run(engine: "interp" | "jit") {
   const m = createMachine({ memoryMiB: 16, smp: 2, engine });

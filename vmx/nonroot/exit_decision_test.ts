@@ -669,18 +669,6 @@ Deno.test("snapshot of part 2 while L2 runs: restored session keeps hook, TSC of
   assert.equal(g.get("VM_EXIT_REASON"), 52);
 });
 
-const cpuidExit = (): VmExit => ({
-  ...base,
-  kind: "cpuid",
-  instructionLength: 2,
-  leaf: 0,
-  subleaf: 0,
-  eax: 0,
-  ebx: 0,
-  ecx: 0,
-  edx: 0,
-});
-
 Deno.test("VM-exit MSR-store list (IA32_TSC without L2's offset) and MSR-load list", () => {
   const f = entryFixture();
   const v = f.h.vcpu;
@@ -696,7 +684,7 @@ Deno.test("VM-exit MSR-store list (IA32_TSC without L2's offset) and MSR-load li
   f.set("VM_EXIT_MSR_LOAD_ADDR", 0x7000);
   f.launch();
   v.retired = 1234;
-  offerL2(f.h, cpuidExit());
+  offerL2(f.h, l2Cpuid());
   assert.equal(v.nonRoot, false);
   assert.equal(mem.read(0x6008, 4), 1234, "TSC stored");
   assert.equal(mem.read(0x6018, 4), 0x00070406, "PAT stored (low)");
@@ -712,7 +700,7 @@ Deno.test("VMX abort: a failing VM-exit MSR-load entry writes abort indicator 4 
   f.set("VM_EXIT_MSR_LOAD_ADDR", 0x7000);
   f.launch();
   const v = f.h.vcpu;
-  offerL2(f.h, cpuidExit());
+  offerL2(f.h, l2Cpuid());
   assert.equal(f.vmcs.abortIndicator, 4);
   assert.equal(v.activity, "shutdown");
   assert.equal(v.nonRoot, false);
@@ -724,7 +712,7 @@ Deno.test("VMX abort: MSR-store failure (1) and host PDPTE failure (2)", () => {
   f.set("VM_EXIT_MSR_STORE_COUNT", 1);
   f.set("VM_EXIT_MSR_STORE_ADDR", 0x6000);
   f.launch();
-  offerL2(f.h, cpuidExit());
+  offerL2(f.h, l2Cpuid());
   assert.equal(f.vmcs.abortIndicator, 1);
   assert.equal(f.h.vcpu.activity, "shutdown");
   // A 32-bit PAE host whose PDPT has a reserved bit set.
@@ -739,7 +727,7 @@ Deno.test("VMX abort: MSR-store failure (1) and host PDPTE failure (2)", () => {
   g.h.memory.write(0x51000, 4, 0x60001 | 0x4);
   assert.deepEqual(g.launch(), { kind: "reflected" });
   assert.equal(g.h.vcpu.nonRoot, true);
-  offerL2(g.h, cpuidExit());
+  offerL2(g.h, l2Cpuid());
   assert.equal(g.vmcs.abortIndicator, 2);
   assert.equal(g.h.vcpu.activity, "shutdown");
 });
