@@ -273,13 +273,10 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     warm,
   };
   if (startOff === firstOff) return block;
-  // Rooted at an enclosing loop head: the region is entered there. A head
-  // that is not on this page's decoded-instruction cache (discovery rooted
-  // the region at an offset it reached on the other page) cannot hold it:
-  // the interpreter runs this code instead.
-  const rootInsn = page[startOff];
-  if (rootInsn === undefined) return NO_BLOCK;
-  rootInsn.jit = block;
+  // Rooted at an enclosing loop head: the region is entered there. Only
+  // heads on this page are offered (see the loop above), and fetching one
+  // put it in this page's decoded-instruction cache.
+  page[startOff]!.jit = block;
   first.heat = -COVERED_HEAT;
   return null;
 }
