@@ -360,23 +360,33 @@ export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact")
     const tsh = te + PREC;
     let tf = tsh >= 0 ? T << BigInt(tsh) : T >> BigInt(-tsh);
     if (tf === 0n && T !== 0n) tf = 1n; // below the fixed-point unit: t^2 is still positive
-    const sb = amdTan ? 0n : sinBracket(tf), cf = amdTan ? 0n : cosFixed(tf);
+    // The exact sin t / t and cos t, computed only where no microcode model applies.
+    let sb = 0n, cf = 0n, exact = false;
+    const needExact = (): void => {
+      if (exact) return;
+      exact = true;
+      sb = sinBracket(tf);
+      cf = cosFixed(tf);
+    };
     // sin(x) = [sin t, cos t, -sin t, -cos t][q] (negated for x < 0); cos(x) = [cos t, -sin t, -cos t, sin t][q].
     const sinOf = (): void => {
       const sn = (q >= 2 ? 1 : 0) ^ (neg ? 1 : 0);
       // AMD Zen: the microcode's polynomials (transc_amd_sincos.ts).
       if (model === "amd-zen" && sinCosAmdZen(sn, T, te, (q & 1) === 1)) return;
+      needExact();
       if ((q & 1) === 0) roundRational(sn, T * sb, 1n, te - PREC);
       else roundRational(sn, cf, 1n, -PREC);
     };
     const cosOf = (): void => {
       const cn = (q & 1) === 0 ? (q === 2 ? 1 : 0) : (q === 1 ? 1 : 0);
       if (model === "amd-zen" && sinCosAmdZen(cn, T, te, (q & 1) === 0)) return;
+      needExact();
       if ((q & 1) === 0) roundRational(q === 2 ? 1 : 0, cf, 1n, -PREC);
       else roundRational(q === 1 ? 1 : 0, T * sb, 1n, te - PREC);
     };
     if (mode === 4 && !amdTan) {
       // tan = sin t / cos t (q even) or -cos t / sin t (q odd).
+      needExact();
       const sn = neg ? 1 : 0;
       if ((q & 1) === 0) roundRational(sn, T * sb, cf, te);
       else roundRational(sn ^ 1, cf, T * sb, -te);

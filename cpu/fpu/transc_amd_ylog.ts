@@ -48,7 +48,7 @@
  */
 
 import { Cls, Exc, fx, type Unpacked } from "./f80.ts";
-import { bitLength, IBITS, roundExact } from "./scaled68.ts";
+import { bitLength, IBITS, roundExact, roundSig, type Scaled } from "./scaled68.ts";
 import { sig } from "./bigmath.ts";
 
 /** log2(e) rounded to nearest at 66 significant bits, times 2^65. */
@@ -77,15 +77,9 @@ export const YLOG_K_T_LIMIT = -4;
  */
 const YLOG_NARROW = -10;
 
-/** Round v > 0 to `bits` significant bits, nearest-even: [significand, added exponent]. */
-function round68(v: bigint): [bigint, number] {
-  const drop = bitLength(v) - IBITS;
-  if (drop <= 0) return [v, 0];
-  const d = BigInt(drop);
-  let q = v >> d;
-  const rem = v - (q << d), half = 1n << (d - 1n);
-  if (rem > half || (rem === half && (q & 1n) === 1n)) q++;
-  return [q, drop];
+/** Round v >= 0 to 68 significant bits, nearest-even: [significand, added exponent]. */
+function round68(v: bigint): Scaled {
+  return roundSig(v, 0, IBITS);
 }
 
 /**
@@ -93,7 +87,7 @@ function round68(v: bigint): [bigint, number] {
  * remainder when `sticky`) to 68 significant bits, nearest-even:
  * [significand, added exponent]. A sticky remainder breaks ties upward.
  */
-function round68s(v: bigint, sticky: boolean): [bigint, number] {
+function round68s(v: bigint, sticky: boolean): Scaled {
   const [q, d] = round68((v << 1n) | (sticky ? 1n : 0n));
   return [q, d - 1];
 }
