@@ -27,3 +27,22 @@ Deno.test("selfTimeTable: nodes of one function are summed, most samples first, 
 Deno.test("selfTimeTable: no samples gives no rows", () => {
   assert.deepEqual(selfTimeTable({ nodes: [], samples: [] }), []);
 });
+
+Deno.test("bench/profile.ts profiles a whole run (the demo) and writes a .cpuprofile", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".cpuprofile" });
+  const script = new URL("./profile.ts", import.meta.url).pathname;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, "--seconds", "60", "--top", "5", "--out", out, "--", "--demo"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(r.stdout);
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  assert.match(text, /ok 13 - CR4\.VMXE cleared after VMXOFF/, "the demo ran to its end");
+  const m = /profile: (\d+) samples/.exec(text);
+  assert.ok(m && Number(m[1]) > 0, text);
+  const profile = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(profile.samples.length, Number(m![1]));
+  assert.ok(selfTimeTable(profile).length > 0);
+  await Deno.remove(out);
+});
