@@ -237,6 +237,7 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     return true;
   };
   let fn: (cpu: Cpu, limit: number) => void;
+  if ((globalThis as any).__DUMP) (globalThis as any).__DUMP.push(src);
   try {
     fn = new Function("H", "I", "K", "F", "T", "XG", "XV", src)(
       g.helpers,
@@ -492,6 +493,7 @@ function emitBlock(
   g.retSites = b.succ;
   // Known only at run time (fk): a block may be reached from several places.
   g.fl = FL_UNKNOWN;
+  g.pending = 0;
   g.j = 0;
   g.ip = pageIp + b.off;
   if (n === 0) {
@@ -642,10 +644,10 @@ function emitTerm(
     g.usesStack = true;
     g.wrote(4);
     const sp = g.lo(4);
-    const sph = g.hi(4);
     const extra = s + (i.imm & 0xffff);
     g.emit(`{ let v = 0, vh = 0;`);
     if (s === 8) {
+      const sph = g.hi(4);
       g.emit(`const sl = ${sph} === 0 ? ${sp} >>> 0 : ${sph} * 4294967296 + (${sp} >>> 0);`);
       tlbRead(g, "sl", 8, "v", "vh");
       g.emit(`const t = vh * 4294967296 + (v >>> 0);`);
@@ -720,11 +722,21 @@ function assemble(g: Gen, bits: number, entryIp: number): string {
     if (g.used[r]) used.push(r);
     if (g.written[r]) written.push(r);
   }
-  const wb = written.map((r) => `g[${2 * r}] = l${r}; g[${2 * r + 1}] = h${r};`).join(" ");
-  const rl = used.map((r) => `l${r} = g[${2 * r}] | 0; h${r} = g[${2 * r + 1}] | 0;`).join(" ");
-  const decl = used.map((r) => `l${r} = g[${2 * r}] | 0, h${r} = g[${2 * r + 1}] | 0`).join(
-    ", ",
-  );
+  // 32-bit code (see `Gen.zmode`): high halves are 0 where `z` says so, else unchanged.
+  const z = g.zmode;
+  const wb = written.map((r) =>
+    z
+      ? `g[${2 * r}] = l${r}; if ((z & ${1 << r}) !== 0) g[${2 * r + 1}] = 0;`
+      : `g[${2 * r}] = l${r}; g[${2 * r + 1}] = h${r};`
+  ).join(" ");
+  const rl =
+    used.map((r) =>
+      z ? `l${r} = g[${2 * r}] | 0;` : `l${r} = g[${2 * r}] | 0; h${r} = g[${2 * r + 1}] | 0;`
+    ).join(" ") + (z ? " z = 0;" : "");
+  const decl =
+    used.map((r) =>
+      z ? `l${r} = g[${2 * r}] | 0` : `l${r} = g[${2 * r}] | 0, h${r} = g[${2 * r + 1}] | 0`
+    ).join(", ") + (z ? `${used.length > 0 ? ", " : ""}z = 0` : "");
   const body = g.out.map((l) => l === Gen.SYNC ? wb : l === Gen.RELOAD ? rl : l);
   const lines = [
     `"use strict";`,

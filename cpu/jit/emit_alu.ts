@@ -247,8 +247,7 @@ export function emitShift32(g: Gen, i: Insn, keep = false): void {
   const d = i.rm;
   const n = i.imm & 0x1f;
   if (n === 0) {
-    g.emit(`${g.hi(d)} = 0;`);
-    g.wrote(d);
+    g.zeroHi(d);
     return;
   }
   const k = i.x;

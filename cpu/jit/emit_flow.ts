@@ -92,13 +92,14 @@ function knownCond(k: number, s: number, base: number): string | null {
  * later block (a forward jump), or an exit (anything else).
  */
 export function goTo(g: Gen, target: number, label: number | undefined): string {
-  if (label === 0) return `{ R += ${g.n}; continue X; }`;
+  const z = g.zFlush();
+  if (label === 0) return `{ R += ${g.n}; ${z}continue X; }`;
   if (label === g.cur && g.selfSpan > 0) {
     // An inner loop: repeat the block while its longest run onwards fits.
-    return `{ R += ${g.n}; if (R + ${g.selfSpan} > LL) { nip = ${target}; break X; } continue L${g.cur}; }`;
+    return `{ R += ${g.n}; ${z}if (R + ${g.selfSpan} > LL) { nip = ${target}; break X; } continue L${g.cur}; }`;
   }
-  if (label !== undefined && label > g.cur) return `{ R += ${g.n}; break B${label}; }`;
-  return `{ e = ${g.n}; nip = ${target}; break X; }`;
+  if (label !== undefined && label > g.cur) return `{ R += ${g.n}; ${z}break B${label}; }`;
+  return `{ e = ${g.n}; nip = ${target}; ${z}break X; }`;
 }
 
 /**

@@ -148,10 +148,10 @@ export function emitStoreImm(g: Gen, i: Insn): void {
  */
 export function emitPush(g: Gen, size: number, lo: string, hi: string): void {
   const sp = g.lo(4);
-  const sph = g.hi(4);
   g.wrote(4);
   g.usesStack = true;
   if (size === 8) {
+    const sph = g.hi(4);
     g.emit(`{ const nlo = (${sp} - 8) | 0; let nhi = ${sph};`);
     g.emit(`if ((${sp} >>> 0) < 8) nhi = (nhi - 1) | 0;`);
     g.emit(
@@ -174,10 +174,10 @@ export function emitPush(g: Gen, size: number, lo: string, hi: string): void {
  */
 export function emitPop(g: Gen, size: number, v: string, vh: string, extra: number): void {
   const sp = g.lo(4);
-  const sph = g.hi(4);
   g.wrote(4);
   g.usesStack = true;
   if (size === 8) {
+    const sph = g.hi(4);
     g.emit(`{ const sl = ${sph} === 0 ? ${sp} >>> 0 : ${sph} * ${TWO32} + (${sp} >>> 0);`);
     tlbRead(g, "sl", 8, v, vh);
     g.emit(`const nv = (${sp} + ${size + extra}) | 0;`);

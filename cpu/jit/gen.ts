@@ -146,9 +146,29 @@ export class Gen {
   /** Placeholder for the register reload after a helper. */
   static readonly RELOAD = "\u0000RELOAD\u0000";
 
+  /**
+   * High halves are tracked as a mask rather than as locals (32-bit code,
+   * which never reads them): a 32-bit register write clears the high half,
+   * so the region only needs to know which registers it wrote that way.
+   * The run-time local `z` holds the registers written so far on the path
+   * taken, `pending` those written in the current block and not yet added
+   * to `z` (added on every way out of the block, see {@link zFlush}); the
+   * epilogue zeroes the high halves in `z`. This keeps seven loop-carried
+   * locals of constant 0 out of every 32-bit loop.
+   */
+  readonly zmode: boolean;
+  /** Registers whose high half the current block cleared (bit r), not yet in `z`. */
+  pending = 0;
+
   /** Start generating for code of `bits` (32 or 64). */
   constructor(bits: number) {
     this.bits = bits;
+    this.zmode = bits === 32;
+  }
+
+  /** Code that adds the current block's cleared high halves to `z` (empty if none). */
+  zFlush(): string {
+    return this.pending === 0 ? "" : `z |= ${this.pending}; `;
   }
 
   /** Append a source line. */
@@ -162,10 +182,18 @@ export class Gen {
     return `l${r}`;
   }
 
-  /** The high-half local of register `r` (marks it used). */
+  /** The high-half local of register `r` (marks it used); 64-bit code only. */
   hi(r: number): string {
+    if (this.zmode) throw new Error("jit: a high half read in 32-bit code");
     this.used[r] = true;
     return `h${r}`;
+  }
+
+  /** Emit a write of 0 to register `r`'s high half (the low half unchanged). */
+  zeroHi(r: number): void {
+    this.wrote(r);
+    if (this.zmode) this.pending |= 1 << r;
+    else this.emit(`h${r} = 0;`);
   }
 
   /** Mark register `r` written (and used). */
@@ -177,11 +205,15 @@ export class Gen {
   /** Emit a 32-bit register write: low half `expr` (int32), high half 0. */
   set32(r: number, expr: string): void {
     this.wrote(r);
-    this.emit(`l${r} = ${expr}; h${r} = 0;`);
+    if (this.zmode) {
+      this.emit(`l${r} = ${expr};`);
+      this.pending |= 1 << r;
+    } else this.emit(`l${r} = ${expr}; h${r} = 0;`);
   }
 
-  /** Emit a 64-bit register write from two int32 expressions. */
+  /** Emit a 64-bit register write from two int32 expressions; 64-bit code only. */
   set64(r: number, lo: string, hi: string): void {
+    if (this.zmode) throw new Error("jit: a 64-bit register write in 32-bit code");
     this.wrote(r);
     this.emit(`l${r} = ${lo}; h${r} = ${hi};`);
   }
@@ -193,12 +225,12 @@ export class Gen {
 
   /** Code that leaves the region before instruction `j` of the block (the interpreter runs it). */
   bail(): string {
-    return `{ e = ${this.j}; nip = ${this.ip}; break X; }`;
+    return `{ e = ${this.j}; nip = ${this.ip}; ${this.zFlush()}break X; }`;
   }
 
   /** Code that leaves the region after the current instruction, at RIP `target` (an expression). */
   exitAfter(target: string): string {
-    return `{ e = ${this.j + 1}; nip = ${target}; break X; }`;
+    return `{ e = ${this.j + 1}; nip = ${target}; ${this.zFlush()}break X; }`;
   }
 
   /**
@@ -250,6 +282,8 @@ export class Gen {
     this.helpers.push(i.h);
     this.helperInsns.push(i);
     this.emit(`cpu.retired = R + ${this.j}; cpu.ip0 = ${this.ip}; cpu.rip = ${this.next};`);
+    if (this.pending !== 0) this.emit(this.zFlush());
+    this.pending = 0;
     this.emit(Gen.SYNC);
     this.syncFlags();
     this.emit(`H[${k}](cpu, I[${k}]);`);
