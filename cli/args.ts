@@ -7,6 +7,7 @@
  */
 
 import { DEFAULT_ENGINE } from "../plugins/pc_machine.ts";
+import { DEFAULT_HOT } from "../cpu/jit/engine.ts";
 import { DEFAULT_QUANTUM } from "../core/machine.ts";
 import { parseIntOption } from "../plugins/spec.ts";
 import { parseCpuSpec } from "../cpu/cpu_spec.ts";
@@ -42,6 +43,8 @@ export interface CliOptions {
   quantum?: number;
   /** Execution engine (--engine). */
   engine?: "interp" | "jit";
+  /** Block compiler threshold (--jit-hot). */
+  jitHot?: number;
   /** --plugin specs, in order. */
   plugins: string[];
   /** Kernel command line (--append). */
@@ -387,6 +390,20 @@ export const OPTIONS: readonly OptionDef[] = [
     apply: (o, v) => {
       if (v !== "interp" && v !== "jit") return `--engine must be interp or jit, got "${v}"`;
       o.engine = v;
+      return undefined;
+    },
+  },
+  {
+    names: ["--jit-hot"],
+    kind: "string",
+    arg: "N",
+    help:
+      `block compiler: visits of an instruction before it compiles a region there (default ${DEFAULT_HOT})`,
+    apply: (o, v) => {
+      const n = count(v, "--jit-hot");
+      if (typeof n === "string") return n;
+      if (n < 1 || n > 1e9) return `--jit-hot must be 1..1000000000, got ${n}`;
+      o.jitHot = n;
       return undefined;
     },
   },

@@ -60,6 +60,7 @@ Deno.test("args: unknown options and bad values are errors that name them", () =
     [["-smp", "4,bogus=1"], /unknown field/],
     [["-smp", "4,maxcpus=8"], /hotplug/],
     [["--quantum", "0"], /1\.\.1000000000/],
+    [["--jit-hot", "0"], /--jit-hot must be 1\.\.1000000000/],
     [["-enable-kvm"], /not supported/],
     [["--max-instructions", "-3"], /non-negative integer/],
     [["--snapshot-at", "5"], /needs --snapshot-file/],

@@ -192,6 +192,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
       logSink: io.stderr,
       cpu: cpu?.model,
       engine: o.engine,
+      jitHot: o.jitHot,
       devices: c.devices,
       smp: c.smp,
       quantum: c.quantum,

@@ -84,6 +84,8 @@ export interface CreateMachineOptions {
   readonly kvmPv?: boolean;
   /** Execution engine (`--engine`): "interp" or "jit" (the block compiler). */
   readonly engine?: EngineKind;
+  /** Engine "jit": visits of an instruction before a region is compiled there (`--jit-hot`). */
+  readonly jitHot?: number;
   /**
    * vCPUs: a count, or a count with its topology (sockets x cores x threads,
    * reported by CPUID leaf 0xB). Default 1.
@@ -199,6 +201,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
     plugins,
     cpu,
     engine: options.engine,
+    jitHot: options.jitHot,
     smp: options.smp,
     quantum: options.quantum,
     strictExits: options.strictExits,

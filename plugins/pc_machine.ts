@@ -36,8 +36,13 @@ export interface PcMachineOptions
   readonly memoryMiB?: number;
   /** CPU model: a `-cpu` spec such as "max,-vmx,phys-bits=36", or a model object. */
   readonly cpu?: string | CpuModel;
-  /** Execution engine: the interpreter alone, or with the block compiler (default "interp"). */
+  /** Execution engine: the interpreter alone, or with the block compiler (default "jit"). */
   readonly engine?: EngineKind;
+  /**
+   * Engine "jit": visits of an instruction before a region is compiled
+   * there (default `DEFAULT_HOT` of `cpu/jit/engine.ts`).
+   */
+  readonly jitHot?: number;
   /** vCPUs: a count (cores of one socket) or a count with its topology. Default 1. */
   readonly smp?: number | VcpuTopology;
 }
@@ -86,6 +91,7 @@ export function interpreterEngine(
   model: CpuModel,
   engine: EngineKind = DEFAULT_ENGINE,
   topology?: VcpuTopology,
+  jitHot?: number,
 ): EngineFactory<Cpu, PhysicalMemory> {
   return (env) => {
     const cpu = new Cpu({
@@ -100,7 +106,7 @@ export function interpreterEngine(
       threadsPerCore: topology?.threads ?? 1,
       coresPerSocket: topology?.cores ?? Math.ceil(env.count / (topology?.threads ?? 1)),
     });
-    if (engine === "jit") cpu.jit = new JitEngine();
+    if (engine === "jit") cpu.jit = new JitEngine(jitHot);
     return cpu;
   };
 }
@@ -109,7 +115,7 @@ export function interpreterEngine(
 export function pcMachineOptions(
   options: PcMachineOptions = {},
 ): MachineOptions<Cpu, PhysicalMemory> {
-  const { memoryMiB, cpu, engine, smp, ...rest } = options;
+  const { memoryMiB, cpu, engine, jitHot, smp, ...rest } = options;
   const topology: VcpuTopology = typeof smp === "number" ? { cpus: smp } : smp ?? { cpus: 1 };
   const mib = memoryMiB ?? 128;
   if (!Number.isFinite(mib) || mib < 1 || mib > 65536) {
@@ -121,7 +127,7 @@ export function pcMachineOptions(
     // Waking from S3 goes through the PC firmware's resume path.
     resume: rest.resume ?? pcFirmwareResume,
     memory: () => pcMemory(mib * 1024 * 1024),
-    engine: interpreterEngine(model, engine, topology),
+    engine: interpreterEngine(model, engine, topology, jitHot),
     vcpus: rest.vcpus ?? topology.cpus,
   };
 }

@@ -55,3 +55,22 @@ Deno.test("demo: the CLI prints the exit table and exits 0", async () => {
   const printed = out.split("\n").map((l) => l.trimEnd());
   for (const l of lines) assert.ok(printed.includes(l), `README line not printed: ${l}`);
 });
+
+Deno.test("demo: --jit-hot sets the block compiler's threshold", async () => {
+  const regions = async (extra: string[]): Promise<number> => {
+    let out = "";
+    const dec = new TextDecoder();
+    const status = await main(["--demo", ...extra], {
+      stdout: (b) => (out += dec.decode(b)),
+      stderr: () => {},
+      cwd: Deno.cwd(),
+    });
+    assert.equal(status, 0);
+    const m = out.match(/block compiler: (\d+) regions/);
+    assert.ok(m, out);
+    return Number(m[1]);
+  };
+  // The demo is too short for the default threshold; a low one compiles its loops.
+  assert.equal(await regions([]), 0);
+  assert.ok(await regions(["--jit-hot", "2"]) > 0);
+});

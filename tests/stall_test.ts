@@ -42,7 +42,8 @@ function flushLoop(n: number, insn: readonly [number, number] = [0x0f, 0x09]): U
 }
 
 function boot(code: Uint8Array, engine: EngineKind = "interp"): PcMachine {
-  const m = createMachine({ memoryMiB: 16, vmx: false, engine });
+  // A low compile threshold: the short loops here run compiled.
+  const m = createMachine({ memoryMiB: 16, vmx: false, engine, jitHot: 2 });
   bootFlat(m, [{ addr: BASE, data: code }], BASE, "protected32");
   return m;
 }
