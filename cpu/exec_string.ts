@@ -6,7 +6,10 @@
  * A REP instruction runs at most {@link REP_CHUNK} iterations per
  * execution and then restarts itself, so interrupts are taken between
  * iterations and faults leave consistent registers; it also stops after
- * an iteration when asked (`Vcpu.endStringIteration`).
+ * an iteration when asked (`Vcpu.endStringIteration`). Forward REP MOVS
+ * and REP STOS through flat segments move whole runs within a page that
+ * hit the TLB at once, with the registers, memory and instruction count
+ * of the element-by-element loop (`exec_string_bulk_test.ts`).
  *
  * @module
  */
@@ -75,32 +78,74 @@ function accWrite(c: Cpu, s: number, lo: number, hi: number): void {
 }
 
 /**
- * REP STOSB/STOSD forward through a flat ES: whole runs within a page that
- * hits the write TLB are filled at once (same registers, memory and
- * bookkeeping as element by element). Stops at a TLB miss, leaving the
- * rest to the element loop. Returns the iterations left in this chunk.
+ * REP STOS forward through a flat ES: whole runs within a page that hits
+ * the write TLB are filled at once (same registers, memory and
+ * bookkeeping as element by element; a hit implies a canonical address
+ * and a RAM frame without decoded code). Stops at a TLB miss or a
+ * misaligned element, leaving the rest to the element loop. Returns the
+ * iterations left in this chunk.
  */
 function stosBulk(c: Cpu, s: number, as: number, n: number): number {
   const g = c.gpr;
-  const v = g[0];
+  const v = g[0], vh = g[1];
   while (n > 0) {
     const cnt = getIdx(c, 1, as);
     if (cnt === 0) return n;
     const lin = getIdx(c, 7, as);
-    if (as === 64 && (lin < 0 || lin >= 0x800000000000)) return n;
     const o = lin & 0xfff;
     const x = (lin >>> 12) & TMASK;
-    if (c.wTag[x] !== lin - o) return n;
-    let m: number;
-    if (s === 1) {
-      m = Math.min(cnt, 4096 - o, n);
-      c.wMem[x].fill(v & 0xff, o, o + m);
-    } else {
-      if ((o & 3) !== 0) return n;
-      m = Math.min(cnt, (4096 - o) >> 2, n);
-      c.wMem32[x].fill(v, o >> 2, (o >> 2) + m);
+    if (c.wTag[x] !== lin - o || (o & (s - 1)) !== 0) return n;
+    const m = Math.min(cnt, (4096 - o) / s, n);
+    if (s === 1) c.wMem[x].fill(v & 0xff, o, o + m);
+    else if (s === 2) {
+      const b = c.wMem[x], lo = v & 0xff, hi = (v >>> 8) & 0xff;
+      for (let k = o, end = o + 2 * m; k < end; k += 2) {
+        b[k] = lo;
+        b[k + 1] = hi;
+      }
+    } else if (s === 4 || v === vh) c.wMem32[x].fill(v, o >> 2, (o >> 2) + (m * s >> 2));
+    else {
+      const w = c.wMem32[x];
+      for (let k = o >> 2, end = k + 2 * m; k < end; k += 2) {
+        w[k] = v;
+        w[k + 1] = vh;
+      }
     }
     addIdx(c, 7, as, m * s);
+    addIdx(c, 1, as, -m);
+    n -= m;
+  }
+  return n;
+}
+
+/**
+ * REP MOVS forward with flat source and ES: whole runs within a page that
+ * hits the read TLB (source) and the write TLB (destination) are copied at
+ * once, with the same registers and memory as element by element. A
+ * destination overlapping the source from above (where copying element by
+ * element repeats the pattern, unlike a block copy) is left to the element
+ * loop, as are TLB misses and misaligned elements. Returns the iterations
+ * left in this chunk.
+ */
+function movsBulk(c: Cpu, s: number, as: number, n: number): number {
+  while (n > 0) {
+    const cnt = getIdx(c, 1, as);
+    if (cnt === 0) return n;
+    const src = getIdx(c, 6, as), dst = getIdx(c, 7, as);
+    const so = src & 0xfff, dof = dst & 0xfff;
+    const xs = (src >>> 12) & TMASK, xd = (dst >>> 12) & TMASK;
+    if (c.rTag[xs] !== src - so || c.wTag[xd] !== dst - dof || ((so | dof) & (s - 1)) !== 0) {
+      return n;
+    }
+    const m = Math.min(cnt, (4096 - Math.max(so, dof)) / s, n);
+    const from = c.rMem[xs], to = c.wMem[xd], bytes = m * s;
+    if (from.buffer === to.buffer) {
+      const a = from.byteOffset + so, b = to.byteOffset + dof;
+      if (b > a && b < a + bytes) return n;
+    }
+    to.set(from.subarray(so, so + bytes), dof);
+    addIdx(c, 6, as, bytes);
+    addIdx(c, 7, as, bytes);
     addIdx(c, 1, as, -m);
     n -= m;
   }
@@ -121,11 +166,12 @@ export function strop(c: Cpu, i: Insn): void {
   if (k >= 5) ioCheck(c, g[4] & 0xffff, s);
   c.repBreak = false;
   let n = REP_CHUNK;
-  const bulk = k === 2 && rep !== 0 && d > 0 && (s === 1 || s === 4) && as !== 16 &&
-    (c.sflat[0] & 2) !== 0;
+  // Forward REP STOS / MOVS through flat segments: page runs at once.
+  const bulk = rep !== 0 && d > 0 && as !== 16 && (c.sflat[0] & 2) !== 0 &&
+    (k === 2 || (k === 0 && (c.sflat[i.seg] & 1) !== 0));
   if (bulk) {
-    n = stosBulk(c, s, as, n);
-    if (n === 0) {
+    n = k === 2 ? stosBulk(c, s, as, n) : movsBulk(c, s, as, n);
+    if (n === 0 && getIdx(c, 1, as) !== 0) {
       c.rip = c.ip0; // continue later (interrupt window)
       return;
     }
@@ -198,8 +244,9 @@ export function strop(c: Cpu, i: Insn): void {
       return;
     }
     if (bulk) {
-      // The element just written filled the TLB: the rest of the page goes at once.
-      n = stosBulk(c, s, as, n);
+      // The element just moved filled the TLB: the rest of the page goes at once.
+      n = k === 2 ? stosBulk(c, s, as, n) : movsBulk(c, s, as, n);
+      if (getIdx(c, 1, as) === 0) return; // done, as the element loop ends
       if (n === 0) {
         c.rip = c.ip0;
         return;
