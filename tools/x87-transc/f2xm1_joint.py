@@ -26,7 +26,7 @@ from f2xm1_model import K, Q0, loadraw, mul, add, r, same, div_round64, read_coe
 getcontext().prec = 50
 UP = Fr(1, 2**67)
 UQ = Fr(1, 2**66)
-G0 = Fr(1, 2**14)  # g scale for the LP variables
+G0 = Fr(1, 2 ** int(__import__("os").environ.get("G0LOG", "14")))  # g scale for the LP variables (G0LOG=k: 2^-k)
 W = 2
 DEG = int(__import__("os").environ.get("DEG", "3"))  # degree of P and Q in g (4: adds P4, Q4 = 0)
 
