@@ -84,8 +84,32 @@ export const F2XM1_Q: readonly Scaled[] = [
   [0xfffcd3014f312ac10n, -88], // 9.5362810300e-7 (fitted, ~2^-20)
 ];
 
-/** The model is used when x's exponent is below this (|x| < 2^-7). */
-export const F2XM1_MODEL_LIMIT = -7;
+/**
+ * The second coefficient set, used for 2^-7 <= |x| < 1 (P(0) and Q(0) as in
+ * {@link F2XM1_P} and {@link F2XM1_Q}): refitted band by band out to |x| = 1
+ * (tools/x87-transc/README.md, section "F2XM1 over the whole domain").
+ */
+export const F2XM1_WIDE_P: readonly Scaled[] = [
+  F2XM1_P[0],
+  [0xe87d6bda437afe244n, -73], // 0.028380118035883029
+  [0x9be60d47a553a7841n, -81], // 7.4338264529552809e-5
+  [0xca971a0ec1c5c8d89n, -93], // 2.3584608146699244e-8
+];
+/** Q's coefficients of the second set (constant term first). */
+export const F2XM1_WIDE_Q: readonly Scaled[] = [
+  F2XM1_Q[0],
+  [0x96f2c97dddf7901afn, -70], // 0.14741053419810829
+  [0xea5c0005e3c9b5840n, -78], // 8.9401006832526872e-4
+  [0x800000000000313e9n, -87], // 9.5367431640625127e-7 (2^-20 to 1.4e-14)
+];
+
+/** Below this exponent of x (|x| < 2^-7) the model is exact (the first set). */
+export const F2XM1_EXACT_LIMIT = -7;
+/**
+ * The model is used when x's exponent is below this (|x| < 1); from
+ * {@link F2XM1_EXACT_LIMIT} on it is a best fit (the second set).
+ */
+export const F2XM1_MODEL_LIMIT = 0;
 /** ... and not below this one (results near the denormal range were not measured). */
 export const F2XM1_MODEL_MIN = -16300;
 
@@ -97,11 +121,15 @@ export const F2XM1_MODEL_MIN = -16300;
  */
 export function f2xm1AmdZen(neg: boolean, m: bigint, e: number): boolean {
   if (e >= F2XM1_MODEL_LIMIT || e < F2XM1_MODEL_MIN || m >> 63n !== 1n) return false;
+  const wide = e >= F2XM1_EXACT_LIMIT;
   const x: Scaled = [neg ? -m : m, e - 63];
   const g = mulScaled(x, x);
-  const [nm, ne] = roundSig(...mulScaled(x, horner68(F2XM1_P, g)), IBITS);
-  // D = Q - N/2 > 0 (|N| < Q / 1000 here); the quotient has x's sign.
-  const [dm, de] = roundSig(...addScaled(horner68(F2XM1_Q, g), [-nm, ne - 1]), IBITS);
+  const [nm, ne] = roundSig(...mulScaled(x, horner68(wide ? F2XM1_WIDE_P : F2XM1_P, g)), IBITS);
+  // D = Q - N/2 > 0 (|N| < 1.85 and Q > 2.65 for |x| < 1); the quotient has x's sign.
+  const [dm, de] = roundSig(
+    ...addScaled(horner68(wide ? F2XM1_WIDE_Q : F2XM1_Q, g), [-nm, ne - 1]),
+    IBITS,
+  );
   roundQuotient(neg ? 1 : 0, neg ? -nm : nm, ne, dm, de);
   fx.exc |= Exc.PE;
   return true;

@@ -27,7 +27,8 @@ getcontext().prec = 50
 UP = Fr(1, 2**67)
 UQ = Fr(1, 2**66)
 G0 = Fr(1, 2 ** int(__import__("os").environ.get("G0LOG", "14")))  # g scale for the LP variables (G0LOG=k: 2^-k)
-W = 2
+W = int(__import__("os").environ.get("W", "2"))  # window of cells searched around the model
+RAND_AT = int(__import__("os").environ.get("RAND_AT", "3"))  # LP round from which violated cases take random boxes
 DEG = int(__import__("os").environ.get("DEG", "3"))  # degree of P and Q in g (4: adds P4, Q4 = 0)
 
 
@@ -126,7 +127,7 @@ def main():
         dp = A @ u[:D]
         dq = A @ u[D:]
         for i in bad:
-            boxes[i] = pick(i, (fp[i] + dp[i], fq[i] + dq[i]), rand=it >= 3)
+            boxes[i] = pick(i, (fp[i] + dp[i], fq[i] + dq[i]), rand=it >= RAND_AT)
     if len(bad):
         # cases no box choice satisfied: dropped (listed), the rest centred
         print("dropped (no consistent cell found):", [float(cases[i][0]) for i in bad], flush=True)
