@@ -92,22 +92,28 @@ export const F2XM1_Q: readonly Scaled[] = [
 export const F2XM1_WIDE_P: readonly Scaled[] = [
   F2XM1_P[0],
   [0xe87d6bda437afe244n, -73], // 0.028380118035883029
-  [0x9be60d47a553a7841n, -81], // 7.4338264529552809e-5
-  [0xca971a0ec1c5c8d89n, -93], // 2.3584608146699244e-8
+  [0x9be60d47a553a771bn, -81], // 7.4338264529552809e-5
+  [0xca971a0ec1c70728fn, -93], // 2.3584608146699376e-8
 ];
 /** Q's coefficients of the second set (constant term first). */
 export const F2XM1_WIDE_Q: readonly Scaled[] = [
   F2XM1_Q[0],
   [0x96f2c97dddf7901afn, -70], // 0.14741053419810829
-  [0xea5c0005e3c9b5840n, -78], // 8.9401006832526872e-4
-  [0x800000000000313e9n, -87], // 9.5367431640625127e-7 (2^-20 to 1.4e-14)
+  [0xea5c0005e3c9b59dfn, -78], // 8.9401006832526872e-4
+  [0x80000000000000000n, -87], // 2^-20 (fitted as 2^-20 (1 + 1.4e-14), then fixed)
 ];
 
-/** Below this exponent of x (|x| < 2^-7) the model is exact (the first set). */
-export const F2XM1_EXACT_LIMIT = -7;
+/** From this exponent of x on (|x| >= 2^-7) the second set is used. */
+export const F2XM1_WIDE_FROM = -7;
+/**
+ * Below this exponent of x (|x| < 2^-5) the model is exact: no difference in
+ * the random hold-outs (see the module comment for the near-midpoint rates).
+ */
+export const F2XM1_EXACT_LIMIT = -5;
 /**
  * The model is used when x's exponent is below this (|x| < 1); from
- * {@link F2XM1_EXACT_LIMIT} on it is a best fit (the second set).
+ * {@link F2XM1_EXACT_LIMIT} on it is a best fit (measured miss rates in the
+ * module comment), still far closer to the host than correct rounding.
  */
 export const F2XM1_MODEL_LIMIT = 0;
 /** ... and not below this one (results near the denormal range were not measured). */
@@ -121,7 +127,7 @@ export const F2XM1_MODEL_MIN = -16300;
  */
 export function f2xm1AmdZen(neg: boolean, m: bigint, e: number): boolean {
   if (e >= F2XM1_MODEL_LIMIT || e < F2XM1_MODEL_MIN || m >> 63n !== 1n) return false;
-  const wide = e >= F2XM1_EXACT_LIMIT;
+  const wide = e >= F2XM1_WIDE_FROM;
   const x: Scaled = [neg ? -m : m, e - 63];
   const g = mulScaled(x, x);
   const [nm, ne] = roundSig(...mulScaled(x, horner68(wide ? F2XM1_WIDE_P : F2XM1_P, g)), IBITS);

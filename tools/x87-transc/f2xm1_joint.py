@@ -28,6 +28,7 @@ UP = Fr(1, 2**67)
 UQ = Fr(1, 2**66)
 G0 = Fr(1, 2 ** int(__import__("os").environ.get("G0LOG", "14")))  # g scale for the LP variables (G0LOG=k: 2^-k)
 W = int(__import__("os").environ.get("W", "2"))  # window of cells searched around the model
+FIXQ3 = __import__("os").environ.get("FIXQ3") == "1"  # keep Q's top coefficient (2^-20) as given
 RAND_AT = int(__import__("os").environ.get("RAND_AT", "3"))  # LP round from which violated cases take random boxes
 DEG = int(__import__("os").environ.get("DEG", "3"))  # degree of P and Q in g (4: adds P4, Q4 = 0)
 
@@ -117,6 +118,8 @@ def main():
         bub = np.concatenate([hi_p - eps, -(lo_p + eps), hi_q - eps, -(lo_q + eps)])
         cost = np.concatenate([np.zeros(2 * D), np.ones(n)])
         bounds = [(None, None)] * (2 * D) + [(0, None)] * n
+        if FIXQ3:
+            bounds[2 * D - 1] = (0, 0)
         sol = linprog(cost, A_ub=Aub, b_ub=bub, bounds=bounds, method="highs")
         u = sol.x[:2 * D]
         s = sol.x[2 * D:]
@@ -148,7 +151,8 @@ def main():
         nn = np.concatenate([norms] * 4)
         b = np.concatenate([hi_p, -lo_p, hi_q, -lo_q])
         sol = linprog(np.concatenate([np.zeros(2 * D), [-1.0]]), A_ub=np.hstack([M, nn[:, None]]), b_ub=b,
-                      bounds=[(None, None)] * (2 * D) + [(0, 1)], method="highs")
+                      bounds=[(None, None)] * (2 * D - 1) + [(0, 0) if FIXQ3 else (None, None), (0, 1)],
+                      method="highs")
         if sol.status == 0:
             u = sol.x[:2 * D]
             print(f"centred: radius {sol.x[2 * D]:.4g}, u {u}", flush=True)
