@@ -1,8 +1,11 @@
 /**
- * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 2^-7,
- * measured on AMD EPYC family 26 model 2 (Zen 5) with
- * tools/x87-transc/f2xm1_tiny.c (tools/x87-transc/README.md, section
- * "F2XM1 model").
+ * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 1, exact
+ * for |x| < 2^-5 and a best fit from 2^-5 on (figures below), measured on
+ * AMD EPYC family 26 model 2 (Zen 5) with tools/x87-transc/f2xm1_tiny.c
+ * (tools/x87-transc/README.md, sections "F2XM1 model", "F2XM1 beyond 2^-9"
+ * and "F2XM1 over the whole domain"). There is no argument reduction: one
+ * rational in x^2 serves the whole domain (close to a relative minimax design on
+ * x^2 up to about 1.013).
  *
  * The microcode evaluates the classic form
  *
@@ -50,10 +53,38 @@
  * near-midpoint cases chosen against this model 2 of 6,000 differ at
  * 2^-9 ... 2^-8 and 1 of 6,000 at 2^-8 ... 2^-7 (none of 6,000 below); such cases are
  * 1 in 80 random arguments, so a rate of a few in 10^6 (correct rounding differs in about 1
- * in 28 at 2^-8 ... 2^-7). From 2^-7 on differences are frequent (0.1%
- * of random cases), so larger arguments keep the correctly rounded result
- * of `transc.ts`. Figures and commands: tools/x87-transc/README.md,
- * sections "F2XM1 model" and "F2XM1 beyond 2^-9".
+ * in 28 at 2^-8 ... 2^-7).
+ *
+ * From 2^-7 on a second set ({@link F2XM1_WIDE_P}, {@link F2XM1_WIDE_Q}; same
+ * P(0), Q(0) and structure) is used: the first set extrapolates badly (its
+ * g^2 and g^3 coefficients are nearly free below 2^-7; 10 units off at
+ * 2^-4, 10^8 at 1), so the same joint refit was stepped out in small bands
+ * of |x| (2^-7 ... 0.0234, 0.0255, 2^-5, 0.045, 2^-4, 0.08, 2^-3, 0.17,
+ * 2^-2, 0.32, 0.4, 2^-1, 0.6, 0.75, 1), each started from the previous
+ * result (one large step fails even on synthetic data of the model
+ * itself), then refitted on 206,000 cases (random and near-midpoint) with
+ * Q3 held at 2^-20, where it had settled (1 + 1.4e-14). Hold-outs never
+ * used for fitting (RD/RU/RN or all ten control words; correct rounding
+ * differs in 3.5 to 4.5% of random cases in every binade):
+ *
+ * - exact, |x| < 2^-5 (2^-7 ... 2^-5 by the second set): no difference in
+ *   63,300 random cases there; near-midpoint ones 0 of 2,000 at
+ *   2^-7 ... 2^-6 and 1 of 2,000 at 2^-6 ... 2^-5 (as rare as in the first
+ *   set's domain).
+ * - best fit, 2^-5 <= |x| < 1, random cases differing: 2^-5 ... 2^-4 0 of
+ *   31,600 (near-midpoint 2 of 2,000), 2^-4 ... 2^-3 0 of 11,900,
+ *   2^-3 ... 2^-2 2 of 11,600, 2^-2 ... 2^-1 7 of 11,800, 2^-1 ... 1 27 of
+ *   11,700 (0.23%, against 4.2% for correct rounding). In each one examined
+ *   P's or Q's last Horner step lies within 0.006 of a cell of a rounding
+ *   midpoint: the coefficients are not yet precise enough there; the joint
+ *   refit stalls (about 0.5% of the fit cases of 2^-1 ... 1 keep no
+ *   consistent cell), also on synthetic data of the model itself, so the
+ *   fitting method, not the structure, is the known limit.
+ *
+ * On the record.sh hold-out seed 0xf2c5e7d2026 (20,000 random x, 2^-70
+ * ... 1) no result or C1 differs (correct rounding: 508 + 209); on hold-out
+ * B (seed 0xf1a22026c1d7) 1 + 0 of 10,000 (x = -0.94; correct rounding 259
+ * + 88, the first set alone 30 + 10).
  *
  * @module
  */

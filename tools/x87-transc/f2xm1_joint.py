@@ -21,7 +21,7 @@ from fractions import Fraction as Fr
 from decimal import Decimal, getcontext
 import numpy as np
 from scipy.optimize import linprog
-from f2xm1_model import K, Q0, loadraw, mul, add, r, same, div_round64, read_coefs
+from f2xm1_model import K, Q0, loadraw, mul, add, r, same, div_round64, read_coefs, c68
 
 getcontext().prec = 50
 UP = Fr(1, 2**67)
@@ -31,6 +31,18 @@ W = int(__import__("os").environ.get("W", "2"))  # window of cells searched arou
 FIXQ3 = __import__("os").environ.get("FIXQ3") == "1"  # keep Q's top coefficient (2^-20) as given
 RAND_AT = int(__import__("os").environ.get("RAND_AT", "3"))  # LP round from which violated cases take random boxes
 DEG = int(__import__("os").environ.get("DEG", "3"))  # degree of P and Q in g (4: adds P4, Q4 = 0)
+
+
+MODELPQ = __import__("os").environ.get("MODELPQ") == "1"  # start from the model's rounded steps
+
+
+def _last(C, g):
+    """Horner's last step unrounded (inner steps at 68 bits), as a Fraction."""
+    acc = C[-1]
+    for c in reversed(C[1:-1]):
+        acc = r(*add(mul(acc, g), c))
+    M, E = add(mul(acc, g), C[0])
+    return Fr(M) * Fr(2) ** E
 
 
 def allowed(x, res, jp0, jq0):
@@ -69,12 +81,19 @@ def main():
     Q = [Fr(Q0[0], 2**66)] + [Fr(Decimal(v)) for v in co["Q"]]
     P += [Fr(0)] * (DEG + 1 - len(P))
     Q += [Fr(0)] * (DEG + 1 - len(Q))
+    Pm = [c68(v) for v in P]
+    Qm = [c68(v) for v in Q]
     cases = []
     for fn in sys.argv[3:]:
         for x, res in loadraw(fn):
             g = Fr(x[0] * x[0]) * Fr(2) ** (2 * x[1])
-            pv = sum(P[k] * g**k for k in range(DEG + 1)) / UP
-            qv = sum(Q[k] * g**k for k in range(DEG + 1)) / UQ
+            if MODELPQ:
+                # the model's own last Horner step (68-bit coefficients, inner steps rounded)
+                pv = _last(Pm, mul(x, x)) / UP
+                qv = _last(Qm, mul(x, x)) / UQ
+            else:
+                pv = sum(P[k] * g**k for k in range(DEG + 1)) / UP
+                qv = sum(Q[k] * g**k for k in range(DEG + 1)) / UQ
             jp0 = (pv + Fr(1, 2)).__floor__()
             jq0 = (qv + Fr(1, 2)).__floor__()
             al = allowed(x, res, jp0, jq0)
