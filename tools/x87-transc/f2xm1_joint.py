@@ -15,6 +15,12 @@ violated switch to the allowed box nearest the LP point, and so on until
 no case is violated. The inner Horner roundings are ignored (they move the
 cells by < 2^-20 of a cell for |x| < 2^-6); the result is checked exactly
 with f2xm1_model.py. Needs python3 with numpy and scipy.
+
+Environment: ITERS (LP rounds, 12), W (cell window, 2), G0LOG (the LP's g
+scale 2^-G0LOG, 14; use about -log2 of the largest g fitted), RAND_AT (the
+round from which violated cases take random boxes, 3), FIXQ3=1 (hold Q3 as
+given), MODELPQ=1 (start the boxes from the model's own 68-bit last Horner
+steps instead of the exact polynomials), DEG (4: adds P4, Q4).
 """
 import sys
 from fractions import Fraction as Fr
