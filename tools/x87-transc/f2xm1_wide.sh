@@ -53,5 +53,8 @@ for E in 4 5 6; do
   /tmp/x87probe < t_-$E.in > t_-$E.out
   paste -d' ' t_-$E.in t_-$E.out | python3 $t/f2xm1_target.py --raw > t_-$E.txt
 done
-G0LOG=0 FIXQ3=1 RAND_AT=99 ITERS=5 $J e15.txt final.txt f_-*.txt g_-*.txt t_-*.txt
+G0LOG=0 FIXQ3=1 RAND_AT=99 ITERS=5 $J e15.txt joint.txt f_-*.txt g_-*.txt t_-*.txt
+# last: coordinate search on the exact miss count (prints the 68-bit hex coefficients)
+gcc -O2 -o f2xm1_eval "$t/f2xm1_eval.c" -lgmp
+STEP=0.05 python3 "$t/f2xm1_search.py" joint.txt final.txt f_-*.txt g_-*.txt t_-*.txt
 cat final.txt
