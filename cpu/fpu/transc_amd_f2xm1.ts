@@ -96,6 +96,7 @@ import { Exc, fx } from "./f80.ts";
 import {
   addScaled,
   horner68,
+  horner68Unfused,
   IBITS,
   mulScaled,
   roundQuotient,
@@ -137,6 +138,22 @@ export const F2XM1_WIDE_Q: readonly Scaled[] = [
   [0x80000000000000000n, -87], // 2^-20 (fitted as 2^-20 (1 + 1.4e-14), then fixed)
 ];
 
+/**
+ * The third coefficient set, used for 2^-5 <= |x| < 1 with unfused Horner
+ * steps R68(R68(acc g) + c) (`horner68Unfused`): the second set moved by a
+ * search on the exact miss count under that evaluation, which reproduces
+ * the host about twice as often as fused steps there (README, "F2XM1 over
+ * the whole domain").
+ */
+export const F2XM1_TOP_P: readonly Scaled[] = [
+  F2XM1_P[0],
+  [0xe87d6bda437afe244n, -73], // 0.028380118035883029
+  [0x9be60d47a553a746en, -81], // 7.4338264529552809e-5
+  [0xca971a0ec1c9df066n, -93], // 2.3584608146699677e-8
+];
+/** Q's coefficients of the third set (those of the second set). */
+export const F2XM1_TOP_Q: readonly Scaled[] = F2XM1_WIDE_Q;
+
 /** From this exponent of x on (|x| >= 2^-7) the second set is used. */
 export const F2XM1_WIDE_FROM = -7;
 /**
@@ -147,7 +164,8 @@ export const F2XM1_EXACT_LIMIT = -5;
 /**
  * The model is used when x's exponent is below this (|x| < 1); from
  * {@link F2XM1_EXACT_LIMIT} on it is a best fit (measured miss rates in the
- * module comment), still far closer to the host than correct rounding.
+ * module comment; the third set), still far closer to the host than
+ * correct rounding.
  */
 export const F2XM1_MODEL_LIMIT = 0;
 /** ... and not below this one (results near the denormal range were not measured). */
@@ -161,15 +179,22 @@ export const F2XM1_MODEL_MIN = -16300;
  */
 export function f2xm1AmdZen(neg: boolean, m: bigint, e: number): boolean {
   if (e >= F2XM1_MODEL_LIMIT || e < F2XM1_MODEL_MIN || m >> 63n !== 1n) return false;
-  const wide = e >= F2XM1_WIDE_FROM;
   const x: Scaled = [neg ? -m : m, e - 63];
   const g = mulScaled(x, x);
-  const [nm, ne] = roundSig(...mulScaled(x, horner68(wide ? F2XM1_WIDE_P : F2XM1_P, g)), IBITS);
+  let p: Scaled, q: Scaled;
+  if (e >= F2XM1_EXACT_LIMIT) {
+    p = horner68Unfused(F2XM1_TOP_P, g);
+    q = horner68Unfused(F2XM1_TOP_Q, g);
+  } else if (e >= F2XM1_WIDE_FROM) {
+    p = horner68(F2XM1_WIDE_P, g);
+    q = horner68(F2XM1_WIDE_Q, g);
+  } else {
+    p = horner68(F2XM1_P, g);
+    q = horner68(F2XM1_Q, g);
+  }
+  const [nm, ne] = roundSig(...mulScaled(x, p), IBITS);
   // D = Q - N/2 > 0 (|N| < 1.85 and Q > 2.65 for |x| < 1); the quotient has x's sign.
-  const [dm, de] = roundSig(
-    ...addScaled(horner68(wide ? F2XM1_WIDE_Q : F2XM1_Q, g), [-nm, ne - 1]),
-    IBITS,
-  );
+  const [dm, de] = roundSig(...addScaled(q, [-nm, ne - 1]), IBITS);
   roundQuotient(neg ? 1 : 0, neg ? -nm : nm, ne, dm, de);
   fx.exc |= Exc.PE;
   return true;

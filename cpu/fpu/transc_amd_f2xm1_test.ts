@@ -7,8 +7,19 @@ import {
   F2XM1_MODEL_LIMIT,
   F2XM1_P,
   F2XM1_Q,
+  F2XM1_TOP_P,
+  F2XM1_TOP_Q,
   F2XM1_WIDE_Q,
 } from "./transc_amd_f2xm1.ts";
+import {
+  addScaled,
+  horner68,
+  horner68Unfused,
+  IBITS,
+  mulScaled,
+  roundSig,
+  type Scaled,
+} from "./scaled68.ts";
 
 /** Run F2XM1 on ST(0) = a (20 hex digits) with `fcw`; ST(0) and FSW. */
 function run(model: TranscModel, fcw: number, a: string): [string, number] {
@@ -106,6 +117,49 @@ Deno.test("F2XM1 Zen model: recorded results of 2^-7 <= |x| < 1 (second set)", (
     assert.equal(r, hw, `x ${x} fcw ${fcw.toString(16)}`);
     assert.equal(fsw & 0x230, hwFsw & 0x230, `x ${x} fcw ${fcw.toString(16)} FSW`);
     assert.notEqual(run("exact", fcw, x)[0], hw, `x ${x} (correctly rounded)`);
+  }
+});
+
+// 2^-1 <= x < 1, recorded with tools/x87-transc/f2xm1_tiny.c (raw, seed 90010, exponent -1),
+// not in the committed vector file: cases that the unfused Horner steps of the third set
+// reproduce and fused steps with the second set do not. [x, RD, RU, RN results]
+const UNFUSED: [string, string, string, string][] = [
+  ["3ffed620fcea92c87bdf", "3ffec91fabcb528b85da", "3ffec91fabcb528b85db", "3ffec91fabcb528b85da"],
+  ["3ffeeb6ccbf2949c2111", "3ffee441c5861f643762", "3ffee441c5861f643763", "3ffee441c5861f643763"],
+  ["3ffed072e767fec015d7", "3ffec225b4331f847c82", "3ffec225b4331f847c83", "3ffec225b4331f847c83"],
+];
+
+/**
+ * Whether N / D of the model's last steps, with P and Q from `horner` and the
+ * third set, lies where the recorded RD, RU, RN results put it (x > 0).
+ */
+function consistent(horner: typeof horner68, x: string, hw: string[]): boolean {
+  const val = (h: string): Scaled => [
+    BigInt("0x" + h.slice(4)),
+    (parseInt(h.slice(0, 4), 16) & 0x7fff) - 16383 - 63,
+  ];
+  const xs = val(x);
+  const g = mulScaled(xs, xs);
+  const [nm, ne] = roundSig(...mulScaled(xs, horner(F2XM1_TOP_P, g)), IBITS);
+  const [dm, de] = roundSig(...addScaled(horner(F2XM1_TOP_Q, g), [-nm, ne - 1]), IBITS);
+  // compare N / D with v = vm 2^ve: sign of N - v D, all scaled to a common exponent
+  const cmp = ([vm, ve]: Scaled): number => {
+    const lo = Math.min(ne, ve + de);
+    const n = nm << BigInt(ne - lo), vd = (vm * dm) << BigInt(ve + de - lo);
+    return n < vd ? -1 : n > vd ? 1 : 0;
+  };
+  const [rd, ru, rn] = hw.map(val);
+  const mid: Scaled = [(rd[0] << 1n) + 1n, rd[1] - 1]; // RD and RU are one unit apart here
+  return cmp(rd) >= 0 && cmp(ru) <= 0 && (rn[0] === rd[0] ? cmp(mid) <= 0 : cmp(mid) >= 0);
+}
+
+Deno.test("F2XM1 Zen model: 2^-5 <= |x| < 1 needs unfused Horner steps (third set)", () => {
+  for (const [x, ...hw] of UNFUSED) {
+    [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
+      assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
+    });
+    assert.ok(consistent(horner68Unfused, x, hw), `x ${x} unfused`);
+    assert.ok(!consistent(horner68, x, hw), `x ${x} fused steps would reproduce it too`);
   }
 });
 

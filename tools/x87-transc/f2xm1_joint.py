@@ -20,7 +20,8 @@ Environment: ITERS (LP rounds, 12), W (cell window, 2), G0LOG (the LP's g
 scale 2^-G0LOG, 14; use about -log2 of the largest g fitted), RAND_AT (the
 round from which violated cases take random boxes, 3), FIXQ3=1 (hold Q3 as
 given), MODELPQ=1 (start the boxes from the model's own 68-bit last Horner
-steps instead of the exact polynomials), DEG (4: adds P4, Q4).
+steps instead of the exact polynomials; UNFUSED=1: steps R68(R68(acc g) + c)), DEG (4: adds P4,
+Q4).
 """
 import sys
 from fractions import Fraction as Fr
@@ -40,14 +41,15 @@ DEG = int(__import__("os").environ.get("DEG", "3"))  # degree of P and Q in g (4
 
 
 MODELPQ = __import__("os").environ.get("MODELPQ") == "1"  # start from the model's rounded steps
+UNFUSED = __import__("os").environ.get("UNFUSED") == "1"  # ... with unfused steps R68(R68(acc g) + c)
 
 
 def _last(C, g):
     """Horner's last step unrounded (inner steps at 68 bits), as a Fraction."""
     acc = C[-1]
     for c in reversed(C[1:-1]):
-        acc = r(*add(mul(acc, g), c))
-    M, E = add(mul(acc, g), C[0])
+        acc = r(*add(r(*mul(acc, g)), c)) if UNFUSED else r(*add(mul(acc, g), c))
+    M, E = add(r(*mul(acc, g)) if UNFUSED else mul(acc, g), C[0])
     return Fr(M) * Fr(2) ** E
 
 
