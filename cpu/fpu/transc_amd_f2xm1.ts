@@ -1,6 +1,7 @@
 /**
  * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 1, exact
- * for |x| < 2^-5 and a best fit from 2^-5 on (figures below), measured on
+ * for |x| < 2^-5 and a best fit from 2^-5 on (at most 0.1% of random cases
+ * differ; figures below), measured on
  * AMD EPYC family 26 model 2 (Zen 5) with tools/x87-transc/f2xm1_tiny.c
  * (tools/x87-transc/README.md, sections "F2XM1 model", "F2XM1 beyond 2^-9"
  * and "F2XM1 over the whole domain"). There is no argument reduction: one
@@ -73,21 +74,28 @@
  *   131,000 random cases there (68,000 of them recorded after the final
  *   fit); near-midpoint ones 0 of 2,000 at 2^-7 ... 2^-6 and 1 of 2,000 at
  *   2^-6 ... 2^-5 (as rare as in the first set's domain).
- * - best fit, 2^-5 <= |x| < 1: on a probe hold-out recorded after the final
- *   fit (about 11,200 random x per binade) 0 differ at 2^-5 ... 2^-4 (0 of
- *   62,900 in all hold-outs; 1 of 6,000 in a monitor set), 0 at 2^-4 ... 2^-3, 1 at 2^-3 ... 2^-2, 5 at
- *   2^-2 ... 2^-1 and 28 at 2^-1 ... 1 (0.25%, against 4.0% for correct
- *   rounding). In each difference examined P's or Q's last Horner step lies
- *   within 0.006 of a cell of a rounding midpoint: the coefficients are not
- *   yet precise enough there; the joint refit stalls (about 0.5% of the fit
- *   cases of 2^-1 ... 1 keep no consistent cell), also on synthetic data of
- *   the model itself, so the fitting method, not the structure, is the
- *   known limit.
+ * - best fit, 2^-5 <= |x| < 1, by a third set ({@link F2XM1_TOP_P}) with
+ *   unfused Horner steps R68(R68(acc g) + c): evaluated that way, the same
+ *   search from the second set differs from the host about half as often
+ *   at 2^-1 ... 1 and a quarter as often at 2^-2 ... 2^-1 as with fused
+ *   steps (below 2^-5 the two are alike; there the second set with fused
+ *   steps stays, 0 against 1 of 40,000), so the microcode most likely rounds
+ *   the products. On a probe hold-out recorded after the final fit (about
+ *   11,250 random x per binade) none differs at 2^-5 ... 2^-1 and 11 at
+ *   2^-1 ... 1 (0.10%, against 4.2% for correct rounding); in all probe
+ *   hold-outs together 0 of 34,100 at 2^-5 ... 2^-4 (and of 40,000 RD/RU/RN
+ *   cases), 0 of 34,300 at 2^-4 ... 2^-3,
+ *   2 of 34,200 at 2^-3 ... 2^-2, 6 of 34,200 at 2^-2 ... 2^-1 and 31 of
+ *   34,400 at 2^-1 ... 1. In each difference examined P's or Q's last
+ *   Horner step lies within 0.006 of a cell of a rounding midpoint: the
+ *   coefficients are not yet precise enough there (the joint refit stalls
+ *   there, also on synthetic data of the model itself: the fitting method,
+ *   not the structure, is the known limit).
  *
  * On the record.sh hold-out seed 0xf2c5e7d2026 (20,000 random x, 2^-70
- * ... 1) no result or C1 differs (correct rounding: 508 + 209); on hold-out
- * B (seed 0xf1a22026c1d7) 1 + 0 of 10,000 (x = -0.94; correct rounding 259
- * + 88, the first set alone 30 + 10).
+ * ... 1) no result or C1 differs (correct rounding: 508 + 209), nor on
+ * hold-out B (seed 0xf1a22026c1d7, 10,000; correct rounding 259 + 88, the
+ * first set alone 30 + 10).
  *
  * @module
  */

@@ -3,6 +3,8 @@
  * Usage: f2xm1_eval RAW-FILES... ; then stdin lines "p1m p1e p2m p2e p3m p3e q1m q1e q2m q2e q3m q3e"
  * (68-bit significands in hex, exponents decimal); prints the miss count per line
  * (and with a leading '!' on the line, lists the missing case indices).
+ * VARIANT=n in the environment: the Horner steps fused at 68 bits (0, default), the inner steps
+ * unrounded (1), unfused R68(R68(acc g) + c) (2), the inner steps fused at n > 60 bits.
  * Build: gcc -O2 -o f2xm1_eval f2xm1_eval.c -lgmp
  */
 #include <gmp.h>
@@ -15,11 +17,14 @@ typedef struct { int neg; unsigned long long mx; long ex; unsigned long long res
 static Case *cs; static long nc, cap;
 static mpz_t t1, t2, t3;
 
-static void rnd68(mpz_t m, long *e) {
+static int VAR = 0; /* inner Horner steps: 0 fused at 68 bits, 1 unrounded, 2 unfused, K > 60: fused at K bits */
+static void rndb(mpz_t m, long *e, long bits);
+static void rnd68(mpz_t m, long *e) { rndb(m, e, 68); }
+static void rndb(mpz_t m, long *e, long bits) {
   int neg = mpz_sgn(m) < 0;
   mpz_abs(m, m);
   long bl = (long)mpz_sizeinbase(m, 2);
-  long d = bl - 68;
+  long d = bl - bits;
   if (mpz_sgn(m) != 0 && d > 0) {
     mpz_tdiv_q_2exp(t1, m, d);
     mpz_tdiv_r_2exp(t2, m, d);
@@ -30,15 +35,18 @@ static void rnd68(mpz_t m, long *e) {
   }
   if (neg) mpz_neg(m, m);
 }
-/* a = a*g + c, rounded */
-static void step(mpz_t am, long *ae, mpz_t gm, long ge, S *c) {
+/* a = a*g + c, rounded (last: the final step, always at 68 bits) */
+static void step(mpz_t am, long *ae, mpz_t gm, long ge, S *c, int last) {
   mpz_mul(am, am, gm); *ae += ge;
+  if (VAR == 2) rnd68(am, ae);
   if (*ae >= c->e) { mpz_mul_2exp(am, am, *ae - c->e); mpz_add(am, am, c->m); *ae = c->e; }
   else { mpz_mul_2exp(t1, c->m, c->e - *ae); mpz_add(am, am, t1); }
-  rnd68(am, ae);
+  if (last || VAR == 0 || VAR == 2) rnd68(am, ae);
+  else if (VAR > 60) rndb(am, ae, VAR);
 }
 int main(int argc, char **argv) {
   mpz_inits(t1, t2, t3, NULL);
+  if (getenv("VARIANT")) VAR = atoi(getenv("VARIANT"));
   for (int f = 1; f < argc; f++) {
     FILE *fp = fopen(argv[f], "r"); char line[512];
     while (fgets(line, sizeof line, fp)) {
@@ -70,9 +78,9 @@ int main(int argc, char **argv) {
       mpz_set_ui(gm, c->mx); mpz_mul(gm, gm, gm); long ge = 2 * c->ex;
       long ae, be;
       mpz_set(am, P[3].m); ae = P[3].e;
-      for (int k = 2; k >= 0; k--) step(am, &ae, gm, ge, &P[k]);
+      for (int k = 2; k >= 0; k--) step(am, &ae, gm, ge, &P[k], k == 0);
       mpz_set(bm, Q[3].m); be = Q[3].e;
-      for (int k = 2; k >= 0; k--) step(bm, &be, gm, ge, &Q[k]);
+      for (int k = 2; k >= 0; k--) step(bm, &be, gm, ge, &Q[k], k == 0);
       /* N = R68(x P) (magnitude; sign separately) */
       mpz_set_ui(nm, c->mx); mpz_mul(nm, nm, am); long ne = ae + c->ex; rnd68(nm, &ne);
       if (c->neg) mpz_neg(nm, nm);

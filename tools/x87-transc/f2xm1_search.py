@@ -9,7 +9,7 @@ Moves the 68-bit P1, P2, P3, Q1, Q2 (Q3 kept) in the basis "change of P(g) at g 
 and of Q(g) at g2, g3, in cells" (default g = 0.3, 0.6, 1), along the axes and five random
 directions per round, keeps any move that lowers the number of cases whose RD, RU or RN result
 differs, halves the step when none does (from STEP, default 0.02, down to 0.001).
-Needs python3 with numpy.
+VARIANT=2 in the environment (passed to f2xm1_eval): unfused Horner steps. Needs python3 with numpy.
 """
 import sys, subprocess, random
 import numpy as np
