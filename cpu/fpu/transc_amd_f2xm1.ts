@@ -128,7 +128,7 @@ export const F2XM1_Q: readonly Scaled[] = [
 ];
 
 /**
- * The second coefficient set, used for 2^-7 <= |x| < 1 (P(0) and Q(0) as in
+ * The second coefficient set, used for 2^-7 <= |x| < 2^-5 (P(0) and Q(0) as in
  * {@link F2XM1_P} and {@link F2XM1_Q}): refitted band by band out to |x| = 1
  * (tools/x87-transc/README.md, section "F2XM1 over the whole domain").
  */

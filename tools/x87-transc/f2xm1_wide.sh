@@ -1,5 +1,6 @@
 #!/bin/sh
-# F2XM1 study: the refit of the second coefficient set (2^-7 <= |x| < 1)
+# F2XM1 study: the refit of the second coefficient set (2^-7 <= |x| < 2^-5; fitted out to 1) and the
+# search for the third (2^-5 <= |x| < 1, unfused steps)
 # (tools/x87-transc/README.md, section "F2XM1 over the whole domain"). The same data, seeds,
 # bands and order as the committed fit; the LP round counts differed a little in places (the
 # README lists them), so the last digits of the result may differ from f2xm1_wide_coefs.txt.
@@ -58,3 +59,13 @@ G0LOG=0 FIXQ3=1 RAND_AT=99 ITERS=5 $J e15.txt joint.txt f_-*.txt g_-*.txt t_-*.t
 gcc -O2 -o f2xm1_eval "$t/f2xm1_eval.c" -lgmp
 STEP=0.05 python3 "$t/f2xm1_search.py" joint.txt final.txt f_-*.txt g_-*.txt t_-*.txt
 cat final.txt
+# the third set (2^-5 ... 1): the same search with unfused Horner steps, from the second set (its
+# decimal form, f2xm1_wide_coefs.txt), with near-midpoint cases at 2^-1 and 2^-2 chosen against it
+for E in 1 2; do
+  python3 $t/f2xm1_target.py $t/f2xm1_wide_coefs.txt $((0xd00 + E)) 4000 -$E 0.003 > n_-$E.in
+  /tmp/x87probe < n_-$E.in > n_-$E.out
+  paste -d' ' n_-$E.in n_-$E.out | python3 $t/f2xm1_target.py --raw > n_-$E.txt
+done
+VARIANT=2 STEP=0.05 python3 "$t/f2xm1_search.py" $t/f2xm1_wide_coefs.txt top.txt f_-*.txt g_-*.txt \
+  t_-*.txt n_-1.txt n_-2.txt
+cat top.txt
