@@ -63,8 +63,9 @@ function setOne(s: number): void {
 }
 
 /**
- * F2XM1: ST(0) = 2^ST(0) - 1. With `model` "amd-zen", |x| < 2^-7 follows
- * the AMD microcode (`transc_amd_f2xm1.ts`).
+ * F2XM1: ST(0) = 2^ST(0) - 1. With `model` "amd-zen", |x| < 1 follows
+ * the AMD microcode (`transc_amd_f2xm1.ts`: exact below 2^-7, a best fit
+ * above).
  */
 export function f2xm1(f: FpuState, model: TranscModel = "exact"): void {
   if (empty(f, 0)) {

@@ -2,7 +2,24 @@ import assert from "node:assert/strict";
 import { runOnStack } from "./transc_testing.ts";
 import { f2xm1 } from "./transc.ts";
 import type { TranscModel } from "./transc_amd.ts";
-import { F2XM1_MODEL_LIMIT, F2XM1_P, F2XM1_Q } from "./transc_amd_f2xm1.ts";
+import {
+  F2XM1_EXACT_LIMIT,
+  F2XM1_MODEL_LIMIT,
+  F2XM1_P,
+  F2XM1_Q,
+  F2XM1_TOP_P,
+  F2XM1_TOP_Q,
+  F2XM1_WIDE_Q,
+} from "./transc_amd_f2xm1.ts";
+import {
+  addScaled,
+  horner68,
+  horner68Unfused,
+  IBITS,
+  mulScaled,
+  roundSig,
+  type Scaled,
+} from "./scaled68.ts";
 
 /** Run F2XM1 on ST(0) = a (20 hex digits) with `fcw`; ST(0) and FSW. */
 function run(model: TranscModel, fcw: number, a: string): [string, number] {
@@ -47,6 +64,27 @@ const RECORDED: [number, string, string, number][] = [
   [0x37f, "3ff793527c565b50ee5c", "3ff6cc8cee02b2c4d65e", 0x3020],
 ];
 
+// 2^-7 <= |x| < 1 (the second and third coefficient sets), recorded with tools/x87-transc/probe.c
+// (tools/x87-transc/f2xm1_check.ts --gen 20000 0xf2c1a7e1 -8 -1), not in the committed
+// vector file: two per exponent where the hardware differs from the correctly rounded
+// result. [FCW, x, 2^x - 1, FSW]
+const WIDE: [number, string, string, number][] = [
+  [0x67f, "3ffbf09a447d3bb37317", "3ffbadc061cf9bbb9d5c", 0x3020],
+  [0x27f, "3ffdcf4320864fed6226", "3ffda5d8021b5c4ecf9a", 0x3220],
+  [0xb7f, "3ffa8621934e21735f85", "3ff9bc1257a8567e1b4b", 0x3220],
+  [0x37f, "bffce46a6d86fc466618", "bffc92b170cce517219a", 0x3220],
+  [0x67f, "bffba0f37bd5b62cfc59", "bffad9283e777f47451b", 0x3220],
+  [0xe7f, "3ffcb1128588d9d2d31f", "3ffc826551e625cf9ff2", 0x3020],
+  [0xb7f, "bffdd2292ce66aa31287", "bffcfd909dcff03e29bc", 0x3020],
+  [0x27f, "3ff9ce1407c9f86b2708", "3ff990185e079e3cce8f", 0x3020],
+  [0x67f, "3ff9e9ea2160286b2bfe", "3ff9a3c09c582b83f4c2", 0x3020],
+  [0x27f, "3ffadf590910c6c343e3", "3ffa9dc698b66c40be35", 0x3220],
+  [0xe7f, "bffe85c7881e99af5418", "bffd9b952263db86d286", 0x3020],
+  [0x7f, "bffec8fabc50b3fc2617", "bffdd6e01c7985a5acd9", 0x3020],
+  [0xf7f, "3ff8b61801bd6782d259", "3ff7fd69118e61635dd1", 0x3020],
+  [0x27f, "bff88502bbda1b1f7957", "bff7b7dfc665fdf1d3ef", 0x3020],
+];
+
 // Recorded with tools/x87-transc/f2xm1_tiny.c (raw, seed 55601, exponent -10): the
 // two cases of 2^-10 <= |x| < 2^-9 where the coefficients before the joint refit
 // (Q3 = 2^-20, minimax P3) gave a wrong result. [x, RD, RU, RN results]
@@ -73,14 +111,66 @@ Deno.test("F2XM1 Zen model: the refitted coefficients, 2^-10 <= |x| < 2^-9", () 
   }
 });
 
-Deno.test("F2XM1 Zen model: only |x| < 2^-7 uses it", () => {
-  assert.equal(F2XM1_MODEL_LIMIT, -7);
-  // x = -1.5 * 2^-7 and 1.75 * 2^-1: the correctly rounded result in every rounding mode
-  for (const x of ["bff8c000000000000000", "3ffee000000000000000", "bffee8a1b2c3d4e5f607"]) {
-    for (const fcw of [0x37f, 0x77f, 0xb7f, 0xf7f]) {
-      assert.deepEqual(run("amd-zen", fcw, x), run("exact", fcw, x), `x ${x}`);
-    }
+Deno.test("F2XM1 Zen model: recorded results of 2^-7 <= |x| < 1 (second and third sets)", () => {
+  for (const [fcw, x, hw, hwFsw] of WIDE) {
+    const [r, fsw] = run("amd-zen", fcw, x);
+    assert.equal(r, hw, `x ${x} fcw ${fcw.toString(16)}`);
+    assert.equal(fsw & 0x230, hwFsw & 0x230, `x ${x} fcw ${fcw.toString(16)} FSW`);
+    assert.notEqual(run("exact", fcw, x)[0], hw, `x ${x} (correctly rounded)`);
   }
+});
+
+// 2^-1 <= x < 1, recorded with tools/x87-transc/f2xm1_tiny.c (raw, seed 90010, exponent -1),
+// not in the committed vector file: cases that the unfused Horner steps of the third set
+// reproduce and fused steps with the second set do not. [x, RD, RU, RN results]
+const UNFUSED: [string, string, string, string][] = [
+  ["3ffed620fcea92c87bdf", "3ffec91fabcb528b85da", "3ffec91fabcb528b85db", "3ffec91fabcb528b85da"],
+  ["3ffeeb6ccbf2949c2111", "3ffee441c5861f643762", "3ffee441c5861f643763", "3ffee441c5861f643763"],
+  ["3ffed072e767fec015d7", "3ffec225b4331f847c82", "3ffec225b4331f847c83", "3ffec225b4331f847c83"],
+];
+
+/**
+ * Whether N / D of the model's last steps, with P and Q from `horner` and the
+ * third set, lies where the recorded RD, RU, RN results put it (x > 0).
+ */
+function consistent(horner: typeof horner68, x: string, hw: string[]): boolean {
+  const val = (h: string): Scaled => [
+    BigInt("0x" + h.slice(4)),
+    (parseInt(h.slice(0, 4), 16) & 0x7fff) - 16383 - 63,
+  ];
+  const xs = val(x);
+  const g = mulScaled(xs, xs);
+  const [nm, ne] = roundSig(...mulScaled(xs, horner(F2XM1_TOP_P, g)), IBITS);
+  const [dm, de] = roundSig(...addScaled(horner(F2XM1_TOP_Q, g), [-nm, ne - 1]), IBITS);
+  // compare N / D with v = vm 2^ve: sign of N - v D, all scaled to a common exponent
+  const cmp = ([vm, ve]: Scaled): number => {
+    const lo = Math.min(ne, ve + de);
+    const n = nm << BigInt(ne - lo), vd = (vm * dm) << BigInt(ve + de - lo);
+    return n < vd ? -1 : n > vd ? 1 : 0;
+  };
+  const [rd, ru, rn] = hw.map(val);
+  const mid: Scaled = [(rd[0] << 1n) + 1n, rd[1] - 1]; // RD and RU are one unit apart here
+  return cmp(rd) >= 0 && cmp(ru) <= 0 && (rn[0] === rd[0] ? cmp(mid) <= 0 : cmp(mid) >= 0);
+}
+
+Deno.test("F2XM1 Zen model: 2^-5 <= |x| < 1 needs unfused Horner steps (third set)", () => {
+  for (const [x, ...hw] of UNFUSED) {
+    [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
+      assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
+    });
+    assert.ok(consistent(horner68Unfused, x, hw), `x ${x} unfused`);
+    assert.ok(!consistent(horner68, x, hw), `x ${x} fused steps would reproduce it too`);
+  }
+});
+
+Deno.test("F2XM1 Zen model: used for |x| < 1, exact below 2^-5; Q3 of the second set is 2^-20", () => {
+  assert.equal(F2XM1_EXACT_LIMIT, -5);
+  assert.equal(F2XM1_MODEL_LIMIT, 0);
+  assert.deepEqual(F2XM1_WIDE_Q[3], [1n << 67n, -87]);
+  // x = 1 and |x| > 1 do not use it: 1 exactly; the operand left unchanged
+  assert.equal(run("amd-zen", 0x37f, "3fff8000000000000000")[0], "3fff8000000000000000");
+  assert.equal(run("amd-zen", 0x37f, "3fffc000000000000000")[0], "3fffc000000000000000");
+  assert.equal(run("amd-zen", 0x37f, "bfff8000000000000000")[0], "bffe8000000000000000");
 });
 
 Deno.test("F2XM1 Zen model: P(0) / Q(0) is ln 2 to the 68-bit rounding of P(0)", () => {

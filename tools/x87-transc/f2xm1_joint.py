@@ -15,20 +15,42 @@ violated switch to the allowed box nearest the LP point, and so on until
 no case is violated. The inner Horner roundings are ignored (they move the
 cells by < 2^-20 of a cell for |x| < 2^-6); the result is checked exactly
 with f2xm1_model.py. Needs python3 with numpy and scipy.
+
+Environment: ITERS (LP rounds, 12), W (cell window, 2), G0LOG (the LP's g
+scale 2^-G0LOG, 14; use about -log2 of the largest g fitted), RAND_AT (the
+round from which violated cases take random boxes, 3), FIXQ3=1 (hold Q3 as
+given), MODELPQ=1 (start the boxes from the model's own 68-bit last Horner
+steps instead of the exact polynomials; UNFUSED=1: steps R68(R68(acc g) + c)), DEG (4: adds P4,
+Q4).
 """
 import sys
 from fractions import Fraction as Fr
 from decimal import Decimal, getcontext
 import numpy as np
 from scipy.optimize import linprog
-from f2xm1_model import K, Q0, loadraw, mul, add, r, same, div_round64, read_coefs
+from f2xm1_model import K, Q0, loadraw, mul, add, r, same, div_round64, read_coefs, c68
 
 getcontext().prec = 50
 UP = Fr(1, 2**67)
 UQ = Fr(1, 2**66)
-G0 = Fr(1, 2**14)  # g scale for the LP variables
-W = 2
+G0 = Fr(1, 2 ** int(__import__("os").environ.get("G0LOG", "14")))  # g scale for the LP variables (G0LOG=k: 2^-k)
+W = int(__import__("os").environ.get("W", "2"))  # window of cells searched around the model
+FIXQ3 = __import__("os").environ.get("FIXQ3") == "1"  # keep Q's top coefficient (2^-20) as given
+RAND_AT = int(__import__("os").environ.get("RAND_AT", "3"))  # LP round from which violated cases take random boxes
 DEG = int(__import__("os").environ.get("DEG", "3"))  # degree of P and Q in g (4: adds P4, Q4 = 0)
+
+
+MODELPQ = __import__("os").environ.get("MODELPQ") == "1"  # start from the model's rounded steps
+UNFUSED = __import__("os").environ.get("UNFUSED") == "1"  # ... with unfused steps R68(R68(acc g) + c)
+
+
+def _last(C, g):
+    """Horner's last step unrounded (inner steps at 68 bits), as a Fraction."""
+    acc = C[-1]
+    for c in reversed(C[1:-1]):
+        acc = r(*add(r(*mul(acc, g)), c)) if UNFUSED else r(*add(mul(acc, g), c))
+    M, E = add(r(*mul(acc, g)) if UNFUSED else mul(acc, g), C[0])
+    return Fr(M) * Fr(2) ** E
 
 
 def allowed(x, res, jp0, jq0):
@@ -67,12 +89,19 @@ def main():
     Q = [Fr(Q0[0], 2**66)] + [Fr(Decimal(v)) for v in co["Q"]]
     P += [Fr(0)] * (DEG + 1 - len(P))
     Q += [Fr(0)] * (DEG + 1 - len(Q))
+    Pm = [c68(v) for v in P]
+    Qm = [c68(v) for v in Q]
     cases = []
     for fn in sys.argv[3:]:
         for x, res in loadraw(fn):
             g = Fr(x[0] * x[0]) * Fr(2) ** (2 * x[1])
-            pv = sum(P[k] * g**k for k in range(DEG + 1)) / UP
-            qv = sum(Q[k] * g**k for k in range(DEG + 1)) / UQ
+            if MODELPQ:
+                # the model's own last Horner step (68-bit coefficients, inner steps rounded)
+                pv = _last(Pm, mul(x, x)) / UP
+                qv = _last(Qm, mul(x, x)) / UQ
+            else:
+                pv = sum(P[k] * g**k for k in range(DEG + 1)) / UP
+                qv = sum(Q[k] * g**k for k in range(DEG + 1)) / UQ
             jp0 = (pv + Fr(1, 2)).__floor__()
             jq0 = (qv + Fr(1, 2)).__floor__()
             al = allowed(x, res, jp0, jq0)
@@ -116,6 +145,8 @@ def main():
         bub = np.concatenate([hi_p - eps, -(lo_p + eps), hi_q - eps, -(lo_q + eps)])
         cost = np.concatenate([np.zeros(2 * D), np.ones(n)])
         bounds = [(None, None)] * (2 * D) + [(0, None)] * n
+        if FIXQ3:
+            bounds[2 * D - 1] = (0, 0)
         sol = linprog(cost, A_ub=Aub, b_ub=bub, bounds=bounds, method="highs")
         u = sol.x[:2 * D]
         s = sol.x[2 * D:]
@@ -126,7 +157,7 @@ def main():
         dp = A @ u[:D]
         dq = A @ u[D:]
         for i in bad:
-            boxes[i] = pick(i, (fp[i] + dp[i], fq[i] + dq[i]), rand=it >= 3)
+            boxes[i] = pick(i, (fp[i] + dp[i], fq[i] + dq[i]), rand=it >= RAND_AT)
     if len(bad):
         # cases no box choice satisfied: dropped (listed), the rest centred
         print("dropped (no consistent cell found):", [float(cases[i][0]) for i in bad], flush=True)
@@ -147,7 +178,8 @@ def main():
         nn = np.concatenate([norms] * 4)
         b = np.concatenate([hi_p, -lo_p, hi_q, -lo_q])
         sol = linprog(np.concatenate([np.zeros(2 * D), [-1.0]]), A_ub=np.hstack([M, nn[:, None]]), b_ub=b,
-                      bounds=[(None, None)] * (2 * D) + [(0, 1)], method="highs")
+                      bounds=[(None, None)] * (2 * D - 1) + [(0, 0) if FIXQ3 else (None, None), (0, 1)],
+                      method="highs")
         if sol.status == 0:
             u = sol.x[:2 * D]
             print(f"centred: radius {sol.x[2 * D]:.4g}, u {u}", flush=True)
