@@ -1,9 +1,24 @@
 /**
- * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode where a model
- * reproduces them: FYL2XP1 of 0 < |x| < 2^-5, and FYL2X of x = 2^k m'
- * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-4 for k != 0, 2^-5
- * for k = 0 (x within a factor 1 +- 2^-4 of a power of two other than 1,
- * or 1 +- 2^-5 of 1).
+ * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode. Two domains:
+ *
+ * - Exact (no difference found in dense probe checks): FYL2XP1 of 0 < |x|
+ *   < 2^-5, and FYL2X of x = 2^k m' with m' in [sqrt(1/2), sqrt(2)) and
+ *   |m' - 1| < 2^-5 for k = 0, 2^-3 for k != 0 (x within a factor 1 +-
+ *   2^-3 of a power of two other than 1, or 1 +- 2^-5 of 1).
+ * - Best-fit (the same kernel with a fitted remainder {@link REM_FULL};
+ *   used because it differs from the host about 300 times less often than
+ *   correct rounding): FYL2XP1 of the rest of 1 + x in [sqrt(1/2),
+ *   sqrt(2)) (its whole defined range |x| < 1 - sqrt(1/2) and a little
+ *   more), and every other normal x > 0 of FYL2X. Measured miss rates
+ *   (results or C1 against probe.c, ten control words; correct rounding in
+ *   brackets): FYL2XP1 with |x| in [2^-5, 2^-4) about 1 in 40,000 (1 in
+ *   24), [2^-4, 2^-3) 1 in 15,000, [2^-3, 2^-2) 1 in 5,000, beyond 1 in
+ *   3,000; FYL2X with k = 0 similar (0 ... 6 in 200,000 at [2^-5, 2^-4),
+ *   96 in 200,000 at [2^-2, 2^-1)); k != 0 with |t| >= 2^-3 about 1 in
+ *   50,000; random normal x 1 in 40,000 (1 in 35).
+ *
+ * Operands outside both (denormal x of FYL2X; FYL2XP1 with 1 + x outside
+ * [sqrt(1/2), sqrt(2))) keep the correctly rounded result of `transc.ts`.
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/ylog_pin.ts and ylog_scan.ts (README there, section
@@ -41,8 +56,13 @@
  * 2^-4 and about 1 in 20,000 beyond. For k = 0 and 2^-6 <= |t| < 2^-5
  * the remainder is instead the polynomial {@link REM_POLY} in T (fitted
  * to 31,360 pinned logarithms with |t| < 2^-5; 1 of 200,000 probe cases
- * there differs, C1 only). Operands outside the domain keep the
- * correctly rounded result of `transc.ts`.
+ * there differs, C1 only). Everywhere else (the best-fit domain, and
+ * FYL2X with k != 0 and 2^-4 <= |t| < 2^-3, where 382,000 probe cases
+ * showed no difference) C W' = |T| g Q(g) with the degree-10 {@link
+ * REM_FULL}, fitted to 29,135 pinned logarithms over the whole reduced
+ * range. FYL2X reduces at exactly sqrt(2): significands up to
+ * floor(sqrt(2) 2^63) take k = e, the next one up k = e + 1 (README,
+ * section "FYL2X / FYL2XP1: whole reduced range (fourth helper)").
  *
  * @module
  */
@@ -67,8 +87,15 @@ export const YLOG_T_LIMIT = -6;
  */
 export const YLOG_POLY_LIMIT = -5;
 
-/** FYL2X of x = 2^k (1 + t) with k != 0: the model covers |t| < 2^YLOG_K_T_LIMIT. */
-export const YLOG_K_T_LIMIT = -4;
+/**
+ * FYL2X of x = 2^k (1 + t) with k != 0: the exact domain is |t| <
+ * 2^YLOG_K_T_LIMIT (from 2^{@link YLOG_K_CHEB_LIMIT} on with the
+ * remainder {@link REM_FULL}).
+ */
+export const YLOG_K_T_LIMIT = -3;
+
+/** FYL2X with k != 0 uses REM_CHEB below |t| = 2^YLOG_K_CHEB_LIMIT, REM_FULL from it on. */
+const YLOG_K_CHEB_LIMIT = -4;
 
 /**
  * Below |t| = 2^YLOG_NARROW the kernel's T is formed as t P1 + t^3/(4 + 2t)
@@ -234,9 +261,10 @@ const REM_POLY = [
 
 /**
  * Best-fit coefficients q_j (times 2^140, degree 10) of the remainder
- * polynomial Q for the whole reduced range, used beyond the exact domain:
- * FYL2XP1 and FYL2X with k = 0 at |t| >= 2^{@link YLOG_POLY_LIMIT}, FYL2X
- * with k != 0 at |t| >= 2^{@link YLOG_K_T_LIMIT}. Fitted by a linear
+ * polynomial Q for the whole reduced range: FYL2XP1 and FYL2X with k = 0
+ * at |t| >= 2^{@link YLOG_POLY_LIMIT} (best-fit domain), FYL2X with k != 0
+ * at |t| >= 2^{@link YLOG_K_CHEB_LIMIT} (exact up to 2^{@link
+ * YLOG_K_T_LIMIT} by probe checks, best-fit beyond). Fitted by a linear
  * program minimising the summed violation over 29,135 pinned logarithms
  * with 2^-5 <= |t| < 0.42 (all k); it reproduces all but 51 of them (and
  * every one of about 2,900 below 2^-5). Empirical: the microcode's own Q
@@ -300,7 +328,7 @@ function shl(v: bigint, s: number): bigint {
  * t = +-m 2^e (`neg` for t < 0; 1 + t in [sqrt(1/2), sqrt(2))): [sign,
  * significand, exponent] of L. With the kernel pieces of {@link
  * kernelParts} for t (L1 = R68(T C), W; from |t| = 2^{@link
- * YLOG_K_T_LIMIT} on, best-fit, C W = |T| g Q(g) with {@link REM_FULL}):
+ * YLOG_K_CHEB_LIMIT} on C W = |T| g Q(g) with {@link REM_FULL}):
  *
  *     L = R68(R68(k + L1) + C W)     (each sum rounded to nearest-even)
  *
@@ -315,7 +343,7 @@ export function log2Scaled(
   const ls = k < 0 ? 1 : 0;
   const ka = BigInt(k < 0 ? -k : k);
   if (m === 0n) return [ls, ka, 0];
-  const wide = bitLength(m) - 1 + e >= YLOG_K_T_LIMIT;
+  const wide = bitLength(m) - 1 + e >= YLOG_K_CHEB_LIMIT;
   const { lm, le, cw, g } = kernelParts(m, e, neg, wide ? REM_FULL : undefined);
   // L1 and C W have the sign of t: |k + L1| = |k| +- |L1| (le < 0).
   const add = (k < 0) === neg;
@@ -330,12 +358,14 @@ export function log2Scaled(
 
 /**
  * FYL2XP1 (`p1`) or FYL2X of finite non-zero y and x (ST(0) = x, ST(1) =
- * y) as the AMD microcode computes it, where the model is proven:
- * FYL2XP1 of 0 < |x| < 2^{@link YLOG_POLY_LIMIT} (t = x); FYL2X of normal
- * x = 2^k m' (m' in [sqrt(1/2), sqrt(2)), x != 1) with |m' - 1| < 2^{@link
- * YLOG_POLY_LIMIT} (k = 0) or 2^{@link YLOG_K_T_LIMIT} (k != 0) (t = m' - 1,
- * exact). The result goes to fx and the function returns true; returns
- * false, leaving fx alone, otherwise.
+ * y) as the AMD microcode computes it. Exact domain: FYL2XP1 of 0 < |x| <
+ * 2^{@link YLOG_POLY_LIMIT} (t = x); FYL2X of normal x = 2^k m' (m' in
+ * [sqrt(1/2), sqrt(2)), x != 1) with |m' - 1| < 2^{@link YLOG_POLY_LIMIT}
+ * (k = 0) or 2^{@link YLOG_K_T_LIMIT} (k != 0) (t = m' - 1, exact). With
+ * `bestFit` (the default) also the best-fit domain: FYL2XP1 with 1 + x in
+ * [sqrt(1/2), sqrt(2)), FYL2X of every normal x > 0. The result goes to fx
+ * and the function returns true; returns false, leaving fx alone,
+ * otherwise.
  */
 export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean, bestFit = true): boolean {
   if (p1) {

@@ -26,13 +26,21 @@ and the model is R = T g Q(g), g = T^2, Q of degree DEG (exact evaluation).
 Reduction (FYL2X): SPLIT selects the rule; by default the significand s of x in
 [1, 2) goes to k = e + 1, t = s/2 - 1 when s >= sqrt(2), but x in
 [XLO, XHI) (near 1) always takes k = 0, t = x - 1 (bounds measured, README).
+  fitl1 LIM DEG FILES...   as fit, minimising the summed violation (fewer
+                           cases missed; REM_FULL came from this)
+
+Environment: YLOG_TMAX (only |t| below it), YLOG_SIGN (+1 / -1: one sign of
+t), and variants of the remainder's evaluation tried in the README: YLOG_TREM
+(T rounded to P bits), YLOG_GREM (g = T^2 rounded), YLOG_TQ (T from a P-bit
+reciprocal), YLOG_RGRID (R rounded onto ulp(L1) / 2^j before the add).
+
 FILES are OP:PATH with OP fyl2xp1 or fyl2x. Needs mpmath, numpy, scipy.
 
-  python3 tools/x87-transc/ylog4_fit.py fit 0 8 fyl2x:/tmp/k0.out fyl2xp1:/tmp/p1.out
+  python3 tools/x87-transc/ylog4_fit.py fitl1 0.03125 10 fyl2xp1:/tmp/p1.out fyl2x:/tmp/k0.out fyl2x:/tmp/kr.out
 """
 import os
 import sys
-from mpmath import mp, mpf, log, log1p, nint, floor, atanh, sqrt, chebyfit, polyval
+from mpmath import mp, mpf, log, log1p, nint, floor, ceil, atanh, sqrt, chebyfit, polyval
 import numpy as np
 
 mp.prec = 320
@@ -42,7 +50,12 @@ GMAX = mpf("0.1225")
 SQ2 = sqrt(2)
 # x in [XLO, XHI) uses k = 0 (measured; see README). Overridable for "split".
 XLO, XHI = mpf(0), mpf(0)
-SIGN = int(os.environ.get("YLOG_SIGN", "0"))  # +1 / -1: only t > 0 / t < 0
+SIGN = int(os.environ.get("YLOG_SIGN", "0"))
+TREM = os.environ.get("YLOG_TREM", "")
+GREM = os.environ.get("YLOG_GREM", "")
+TQ = os.environ.get("YLOG_TQ", "")
+RGRID = os.environ.get("YLOG_RGRID", "")
+TMAX = float(os.environ.get("YLOG_TMAX", "1"))  # only cases with |t| below this  # +1 / -1: only t > 0 / t < 0
 L1NORM = False  # fitl1: minimise the sum of violations instead of the largest
 
 
@@ -99,12 +112,64 @@ def rows(files, lim=0):
             if r is None:
                 continue
             k, t = (0, r["x"]) if op == "fyl2xp1" else reduce(r["x"])
-            if t == 0 or abs(t) < lim or (SIGN and (t > 0) != (SIGN > 0)):
+            if t == 0 or abs(t) < lim or abs(t) >= TMAX or (SIGN and (t > 0) != (SIGN > 0)):
                 continue
             T, S = kernel(k, t)
             uG = ulp(r["G"])
-            r.update(k=k, t=t, T=T, S=S, lo=r["G"] - uG / 2 - S, hi=r["G"] + uG / 2 - S, u=uG)
+            r.update(k=k, t=t, T=T, Tb=rem_t(T, t), S=S, lo=r["G"] - uG / 2 - S, hi=r["G"] + uG / 2 - S, u=uG)
             yield r
+
+
+def rnd(v, p, mode):
+    """v rounded to p significant bits: mode n (nearest), z (toward 0), u (away)."""
+    u = ulp(v, p)
+    a = abs(v) / u
+    a = nint(a) if mode == "n" else floor(a) if mode == "z" else ceil(a)
+    return a * u * (1 if v > 0 else -1)
+
+
+def rem_t(T, t):
+    """T as the remainder polynomial sees it: YLOG_TREM=P (P bits, nearest)
+    or Pz (truncated); YLOG_TQ=P[m][k] instead takes the quotient 2t r from a
+    reciprocal r = 1/R68(2 + t) rounded to P bits (mode m of n, z, u), the
+    product rounded to P bits too unless k is x (kept exact); unset: T itself."""
+    if TQ:
+        p = int(TQ.rstrip("nzux"))
+        mode = ([c for c in TQ if c in "nzu"] or ["n"])[0]
+        r = rnd(1 / r68(2 + t), p, mode)
+        q = 2 * t * r
+        return q if TQ.endswith("x") else rnd(q, p, mode)
+    if not TREM:
+        return T
+    p = int(TREM.rstrip("z"))
+    u = ulp(T, p)
+    return (floor(abs(T) / u) * u * (1 if T > 0 else -1)) if TREM.endswith("z") else nint(T / u) * u
+
+
+def rem_g(g):
+    """g = T^2 as the polynomial sees it: YLOG_GREM=P rounds it to P bits
+    (nearest) or Pz (truncated); unset: exact."""
+    if not GREM:
+        return g
+    p = int(GREM.rstrip("z"))
+    u = ulp(g, p)
+    return floor(g / u) * u if GREM.endswith("z") else nint(g / u) * u
+
+
+def grid_bounds(r):
+    """Bounds on the unrounded R when R is first rounded onto the grid
+    ulp(S) / 2^j (YLOG_RGRID=j with n: nearest, z: magnitude truncated)."""
+    j, mode = int(RGRID[:-1]), RGRID[-1]
+    h = ulp(r["S"]) / mpf(2) ** j
+    neg = r["T"] < 0
+    a, b = sorted((abs(r["lo"]), abs(r["hi"]))) if neg else (r["lo"], r["hi"])
+    if neg:
+        a, b = -r["hi"], -r["lo"]
+    k0, k1 = ceil(a / h), floor(b / h)
+    if k0 > k1:  # no grid point: leave the case infeasible by a little
+        k0, k1 = k1 + mpf(0.5), k1 + mpf(0.5)
+    A, B = ((k0 - mpf(0.5)) * h, (k1 + mpf(0.5)) * h) if mode == "n" else (k0 * h, (k1 + 1) * h)
+    return (-B, -A) if neg else (A, B)
 
 
 def exact_q(g):
@@ -119,11 +184,12 @@ def fit(data, deg):
     P0 = chebyfit(exact_q, [0, GMAX], deg + 1)
     A, ub, pts = [], [], []
     for r in data:
-        T = r["T"]
-        g = T * T
+        T = r["Tb"]
+        g = rem_g(T * T)
         u = r["u"]
         base = T * g * polyval(P0, g)
-        lo, hi = float((r["lo"] - base) / u), float((r["hi"] - base) / u)
+        lo, hi = grid_bounds(r) if RGRID else (r["lo"], r["hi"])
+        lo, hi = float((lo - base) / u), float((hi - base) / u)
         v = [float(T * g * (g / GMAX) ** j / u / mpf(2) ** 60) for j in range(deg + 1)]
         pts.append((v, lo, hi))
         A.append(v + [-1.0])
@@ -154,8 +220,8 @@ def fit(data, deg):
 
 
 def model_L(r, q):
-    T = r["T"]
-    g = T * T
+    T = r.get("Tb", r["T"])
+    g = rem_g(T * T)
     acc = mpf(0)
     for c in reversed(q):
         acc = acc * g + c

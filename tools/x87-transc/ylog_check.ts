@@ -176,7 +176,10 @@ if (import.meta.main) {
       tot.outN++;
       if (bad) tot.outBad++;
     }
-    if (bad && dom) console.log(`${l}: hw ${st0} fsw ${fswS}, engine ${reg} fsw ${hex(fsw, 4)}`);
+    if (bad && (dom || inBestFit(op, a))) {
+      const tag = dom ? "exact domain" : "best-fit";
+      console.log(`${tag}: ${l}: hw ${st0} fsw ${fswS}, engine ${reg} fsw ${hex(fsw, 4)}`);
+    }
   });
   console.log(
     `${kind}: in domain ${tot.inN} cases, ${tot.inBad} differ; best-fit ${tot.fitN} cases, ${tot.fitBad} differ ` +
