@@ -2,14 +2,14 @@
  * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode. Two domains:
  *
  * - Exact (no difference found in dense probe checks): FYL2XP1 of 0 < |x|
- *   < 2^-5, and FYL2X of x = 2^k m' with m' in [sqrt(1/2), sqrt(2)) and
+ *   < 2^-5, and FYL2X of x = 2^k m' (normal or denormal) with m' in [sqrt(1/2), sqrt(2)) and
  *   |m' - 1| < 2^-5 for k = 0, 2^-3 for k != 0 (x within a factor 1 +-
  *   2^-3 of a power of two other than 1, or 1 +- 2^-5 of 1).
  * - Best-fit (the same kernel with a fitted remainder {@link REM_FULL};
  *   used because it differs from the host about 300 times less often than
  *   correct rounding): FYL2XP1 of the rest of 1 + x in [sqrt(1/2),
  *   sqrt(2)) (its whole defined range |x| < 1 - sqrt(1/2) and a little
- *   more), and every other normal x > 0 of FYL2X. Measured miss rates
+ *   more), and every other finite x > 0 of FYL2X. Measured miss rates
  *   (results or C1 against probe.c, ten control words; correct rounding in
  *   brackets): FYL2XP1 with |x| in [2^-5, 2^-4) about 1 in 40,000 (1 in
  *   24), [2^-4, 2^-3) 1 in 15,000, [2^-3, 2^-2) 1 in 5,000, beyond 1 in
@@ -17,8 +17,8 @@
  *   96 in 200,000 at [2^-2, 2^-1)); k != 0 with |t| >= 2^-3 about 1 in
  *   50,000; random normal x 1 in 40,000 (1 in 35).
  *
- * Operands outside both (denormal x of FYL2X; FYL2XP1 with 1 + x outside
- * [sqrt(1/2), sqrt(2))) keep the correctly rounded result of `transc.ts`.
+ * Operands outside both (FYL2XP1 with 1 + x outside [sqrt(1/2), sqrt(2)))
+ * keep the correctly rounded result of `transc.ts`.
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/ylog_pin.ts and ylog_scan.ts (README there, section
@@ -359,11 +359,12 @@ export function log2Scaled(
 /**
  * FYL2XP1 (`p1`) or FYL2X of finite non-zero y and x (ST(0) = x, ST(1) =
  * y) as the AMD microcode computes it. Exact domain: FYL2XP1 of 0 < |x| <
- * 2^{@link YLOG_POLY_LIMIT} (t = x); FYL2X of normal x = 2^k m' (m' in
+ * 2^{@link YLOG_POLY_LIMIT} (t = x); FYL2X of x = 2^k m' (normal or
+ * denormal; m' in
  * [sqrt(1/2), sqrt(2)), x != 1) with |m' - 1| < 2^{@link YLOG_POLY_LIMIT}
  * (k = 0) or 2^{@link YLOG_K_T_LIMIT} (k != 0) (t = m' - 1, exact). With
  * `bestFit` (the default) also the best-fit domain: FYL2XP1 with 1 + x in
- * [sqrt(1/2), sqrt(2)), FYL2X of every normal x > 0. The result goes to fx
+ * [sqrt(1/2), sqrt(2)), FYL2X of every finite x > 0. The result goes to fx
  * and the function returns true; returns false, leaving fx alone,
  * otherwise.
  */
@@ -376,7 +377,8 @@ export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean, bestFit = true
     const [lm, le] = log2p1Small(sig(x), x.e - 63, x.s !== 0);
     return finish(y, x.s, lm, le);
   }
-  if (x.s !== 0 || x.cls !== Cls.NORMAL) return false;
+  // Denormal x as normal ones (Unpacked holds it normalized).
+  if (x.s !== 0 || (x.cls !== Cls.NORMAL && x.cls !== Cls.DENORMAL)) return false;
   const s = sig(x);
   let k: number, m: bigint, e: number, neg: boolean;
   if (s * s < 1n << 127n) {
