@@ -1,21 +1,23 @@
 /**
  * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode. Two domains:
  *
- * - Exact (no difference found in dense probe checks): FYL2XP1 of 0 < |x|
- *   < 2^-5, and FYL2X of x = 2^k m' (normal or denormal) with m' in [sqrt(1/2), sqrt(2)) and
- *   |m' - 1| < 2^-5 for k = 0, 2^-3 for k != 0 (x within a factor 1 +-
- *   2^-3 of a power of two other than 1, or 1 +- 2^-5 of 1).
+ * - Exact (the domain of the earlier models, proven band by band with
+ *   dense probe checks: none or at most about 1 in 100,000 cases differ,
+ *   see below): FYL2XP1 of 0 < |x| < 2^-5, and FYL2X of x = 2^k m'
+ *   (normal or denormal) with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| <
+ *   2^-5 for k = 0, 2^-3 for k != 0 (x within a factor 1 +- 2^-3 of a
+ *   power of two other than 1, or 1 +- 2^-5 of 1).
  * - Best-fit (the same kernel with a fitted remainder {@link REM_FULL};
  *   used because it differs from the host about 300 times less often than
  *   correct rounding): FYL2XP1 of the rest of 1 + x in [sqrt(1/2),
  *   sqrt(2)) (its whole defined range |x| < 1 - sqrt(1/2) and a little
  *   more), and every other finite x > 0 of FYL2X. Measured miss rates
- *   (results or C1 against probe.c, ten control words; correct rounding in
- *   brackets): FYL2XP1 with |x| in [2^-5, 2^-4) about 1 in 40,000 (1 in
- *   24), [2^-4, 2^-3) 1 in 15,000, [2^-3, 2^-2) 1 in 5,000, beyond 1 in
- *   3,000; FYL2X with k = 0 similar (0 ... 6 in 200,000 at [2^-5, 2^-4),
- *   96 in 200,000 at [2^-2, 2^-1)); k != 0 with |t| >= 2^-3 about 1 in
- *   50,000; random normal x 1 in 40,000 (1 in 35).
+ *   (results, C1 or flags against probe.c, ten control words; correct
+ *   rounding in brackets): FYL2XP1 with |x| in [2^-5, 2^-4) 1 in 50,000
+ *   (1 in 24), [2^-4, 2^-3) 1 in 15,000, [2^-3, 2^-2) 1 in 5,000, beyond
+ *   1 in 3,000; FYL2X with k = 0 about the same (1 in 86,000 at [2^-5,
+ *   2^-4), 1 in 2,000 at [2^-2, 2^-1)); k != 0 with |t| >= 2^-3 1 in
+ *   50,000; random x 1 in 39,000 (1 in 35).
  *
  * Operands outside both (FYL2XP1 with 1 + x outside [sqrt(1/2), sqrt(2)))
  * keep the correctly rounded result of `transc.ts`.
