@@ -158,10 +158,11 @@ def rem_g(g):
 
 def grid_bounds(r):
     """Bounds on the unrounded R when R is first rounded onto the grid
-    ulp(S) / 2^j (YLOG_RGRID=j with n: nearest, z: magnitude truncated)."""
+    ulp(S) / 2^j (YLOG_RGRID=j with n: nearest, z: magnitude truncated,
+    f: floor of the signed value)."""
     j, mode = int(RGRID[:-1]), RGRID[-1]
     h = ulp(r["S"]) / mpf(2) ** j
-    neg = r["T"] < 0
+    neg = r["T"] < 0 and mode != "f"  # f: signed floor (two's complement truncation)
     a, b = sorted((abs(r["lo"]), abs(r["hi"]))) if neg else (r["lo"], r["hi"])
     if neg:
         a, b = -r["hi"], -r["lo"]
