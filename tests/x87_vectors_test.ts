@@ -41,12 +41,12 @@ const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
   // AMD Zen model: every result exact; C1 differs for x = 0.5, y = 1 + 2^-53
   // and x = 1 + 2^-24, y = 1.5 (see cpu/fpu/transc_amd.ts).
   fpatan: { unit: 0, c1: 2 },
-  // AMD Zen model for x within a factor 1 +- 2^-4 of a power of two, 1 +- 2^-5
-  // of 1 (every such result exact); the rest are correctly rounded
+  // AMD Zen model, exact for x within a factor 1 +- 2^-3 of a power of two,
+  // 1 +- 2^-5 of 1, best-fit for the other x > 0: every result and C1 exact
   // (transc_amd_ylog.ts).
-  fyl2x: { unit: 16, c1: 11 },
-  // AMD Zen model for 0 < |x| < 2^-5: every result exact, and the rest of
-  // this file's cases happen to match correct rounding (transc_amd_ylog.ts).
+  fyl2x: { unit: 0, c1: 0 },
+  // AMD Zen model, exact for 0 < |x| < 2^-5, best-fit up to 1 + x in
+  // [sqrt(1/2), sqrt(2)): every result exact (transc_amd_ylog.ts).
   fyl2xp1: { unit: 0, c1: 0 },
 };
 

@@ -127,9 +127,10 @@ function binaryPop(f: FpuState, op: () => void): void {
 
 /**
  * FYL2X (`p1` false): ST(1) * log2(ST(0)); FYL2XP1: ST(1) * log2(ST(0) + 1).
- * With `model` "amd-zen", FYL2XP1 of 0 < |x| < 2^-5 and FYL2X of x
- * within a factor 1 +- 2^-4 of a power of two (1 +- 2^-5 of 1) follow the
- * AMD microcode (`transc_amd_ylog.ts`).
+ * With `model` "amd-zen", FYL2XP1 with 1 + x in [sqrt(1/2), sqrt(2)) and
+ * FYL2X of normal x follow the AMD microcode model (`transc_amd_ylog.ts`:
+ * exact for |x| < 2^-5 and for x within a factor 1 +- 2^-3 of a power of
+ * two, 1 +- 2^-5 of 1; best-fit elsewhere).
  */
 export function fyl2x(f: FpuState, p1: boolean, model: TranscModel = "exact"): void {
   const amd = model === "amd-zen";

@@ -1,9 +1,26 @@
 /**
- * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode where a model
- * reproduces them: FYL2XP1 of 0 < |x| < 2^-5, and FYL2X of x = 2^k m'
- * with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| < 2^-4 for k != 0, 2^-5
- * for k = 0 (x within a factor 1 +- 2^-4 of a power of two other than 1,
- * or 1 +- 2^-5 of 1).
+ * FYL2XP1 and FYL2X of AMD Zen 4 / Zen 5 microcode. Two domains:
+ *
+ * - Exact (the domain of the earlier models, proven band by band with
+ *   dense probe checks: none or at most about 1 in 100,000 cases differ,
+ *   see below): FYL2XP1 of 0 < |x| < 2^-5, and FYL2X of x = 2^k m'
+ *   (normal or denormal) with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| <
+ *   2^-5 for k = 0, 2^-3 for k != 0 (x within a factor 1 +- 2^-3 of a
+ *   power of two other than 1, or 1 +- 2^-5 of 1).
+ * - Best-fit (the same kernel with a fitted remainder {@link REM_FULL};
+ *   used because it differs from the host about 300 times less often than
+ *   correct rounding): FYL2XP1 of the rest of 1 + x in [sqrt(1/2),
+ *   sqrt(2)) (its whole defined range |x| < 1 - sqrt(1/2) and a little
+ *   more), and every other finite x > 0 of FYL2X. Measured miss rates
+ *   (results, C1 or flags against probe.c, ten control words; correct
+ *   rounding in brackets): FYL2XP1 with |x| in [2^-5, 2^-4) 1 in 50,000
+ *   (1 in 24), [2^-4, 2^-3) 1 in 15,000, [2^-3, 2^-2) 1 in 5,000, beyond
+ *   1 in 3,000; FYL2X with k = 0 about the same (1 in 86,000 at [2^-5,
+ *   2^-4), 1 in 2,000 at [2^-2, 2^-1)); k != 0 with |t| >= 2^-3 1 in
+ *   50,000; random x 1 in 39,000 (1 in 35).
+ *
+ * Operands outside both (FYL2XP1 with 1 + x outside [sqrt(1/2), sqrt(2)))
+ * keep the correctly rounded result of `transc.ts`.
  *
  * Measured on AMD EPYC family 26 model 2 (Zen 5) with
  * tools/x87-transc/ylog_pin.ts and ylog_scan.ts (README there, section
@@ -41,8 +58,13 @@
  * 2^-4 and about 1 in 20,000 beyond. For k = 0 and 2^-6 <= |t| < 2^-5
  * the remainder is instead the polynomial {@link REM_POLY} in T (fitted
  * to 31,360 pinned logarithms with |t| < 2^-5; 1 of 200,000 probe cases
- * there differs, C1 only). Operands outside the domain keep the
- * correctly rounded result of `transc.ts`.
+ * there differs, C1 only). Everywhere else (the best-fit domain, and
+ * FYL2X with k != 0 and 2^-4 <= |t| < 2^-3, where 382,000 probe cases
+ * showed no difference) C W' = |T| g Q(g) with the degree-10 {@link
+ * REM_FULL}, fitted to 29,135 pinned logarithms over the whole reduced
+ * range. FYL2X reduces at exactly sqrt(2): significands up to
+ * floor(sqrt(2) 2^63) take k = e, the next one up k = e + 1 (README,
+ * section "FYL2X / FYL2XP1: whole reduced range (fourth helper)").
  *
  * @module
  */
@@ -67,8 +89,15 @@ export const YLOG_T_LIMIT = -6;
  */
 export const YLOG_POLY_LIMIT = -5;
 
-/** FYL2X of x = 2^k (1 + t) with k != 0: the model covers |t| < 2^YLOG_K_T_LIMIT. */
-export const YLOG_K_T_LIMIT = -4;
+/**
+ * FYL2X of x = 2^k (1 + t) with k != 0: the exact domain is |t| <
+ * 2^YLOG_K_T_LIMIT (from 2^{@link YLOG_K_CHEB_LIMIT} on with the
+ * remainder {@link REM_FULL}).
+ */
+export const YLOG_K_T_LIMIT = -3;
+
+/** FYL2X with k != 0 uses REM_CHEB below |t| = 2^YLOG_K_CHEB_LIMIT, REM_FULL from it on. */
+const YLOG_K_CHEB_LIMIT = -4;
 
 /**
  * Below |t| = 2^YLOG_NARROW the kernel's T is formed as t P1 + t^3/(4 + 2t)
@@ -115,9 +144,10 @@ type Parts = {
  *     L1 = T C                      rounded to 68 bits
  *     W  = ln(1 + t) - 2z = 2 (z^3/3 + z^5/5 + ...), plus from 2^-10 on
  *          the fitted approximation error ({@link remainderCorrection});
- *          with `poly`, C W = |T| T^2 Q(T^2) instead ({@link remainderPoly})
+ *          with `poly` (Q's coefficients), C W = |T| T^2 Q(T^2) instead
+ *          ({@link remainderPoly})
  */
-function kernelParts(m: bigint, e: number, neg: boolean, poly = false): Parts {
+function kernelParts(m: bigint, e: number, neg: boolean, poly?: readonly bigint[]): Parts {
   const wide = bitLength(m) - 1 + e >= YLOG_NARROW;
   let tm: bigint, te: number;
   if (!wide) [tm, te] = narrowT(m, e, neg);
@@ -132,7 +162,7 @@ function kernelParts(m: bigint, e: number, neg: boolean, poly = false): Parts {
   }
   const [lm, ld] = round68(tm * LOG2E66);
   const le = ld + te - 65;
-  if (poly) return { tm, te, lm, le, cw: remainderPoly(tm, te, 100 - e), g: 100 - e };
+  if (poly) return { tm, te, lm, le, cw: remainderPoly(tm, te, 100 - e, poly), g: 100 - e };
   // |W| = 2 sum |z|^(2k+1)/(2k+1), |z| = m / q, in fixed point 2^-g.
   const g = 100 - e;
   const q = neg ? (1n << BigInt(1 - e)) - m : (1n << BigInt(1 - e)) + m;
@@ -231,29 +261,58 @@ const REM_POLY = [
   0x6c5f0ff00bd01a5e79daaaef5234090n,
 ];
 
-/** |T| g Q(g) (g = T^2, |T| = tm 2^te) floored in fixed point 2^-g. */
-function remainderPoly(tm: bigint, te: number, g: number): bigint {
+/**
+ * Best-fit coefficients q_j (times 2^140, degree 10) of the remainder
+ * polynomial Q for the whole reduced range: FYL2XP1 and FYL2X with k = 0
+ * at |t| >= 2^{@link YLOG_POLY_LIMIT} (best-fit domain), FYL2X with k != 0
+ * at |t| >= 2^{@link YLOG_K_CHEB_LIMIT} (exact up to 2^{@link
+ * YLOG_K_T_LIMIT} by probe checks, best-fit beyond). Fitted by a linear
+ * program minimising the summed violation over 29,135 pinned logarithms
+ * with 2^-5 <= |t| < 0.42 (all k); it reproduces all but 51 of them (and
+ * every one of about 2,900 below 2^-5). Empirical: the microcode's own Q
+ * (near a degree-8 minimax design) and its roundings are not identified
+ * (tools/x87-transc/ylog4_fit.py; README, section "FYL2X / FYL2XP1: whole
+ * reduced range (fourth helper)").
+ */
+const REM_FULL = [
+  0x1ec709dc3a03fd6ab86a58496c877586e83n,
+  0x49ddb143be70466456637efe6b3f7612ffn,
+  0xd30bb153d634f678aa78c7d53e7e3cbcen,
+  0x2909627b049a3d147c8222514063f4e93n,
+  0x864d424b694082c27716dce34f1369acn,
+  0x1c68f4af38291171af7e79459117420en,
+  0x627ddb0fc882666d1673ce68d69ca11n,
+  0x15afdb7d839806052cc8bfc6e307dcdn,
+  0x518d6daf189d6fbf71d7c758dfee5an,
+  0x47ca53cd6f391bec26fbe4b57d736n,
+  0x179e1610bdab6498c3d2bdb8b00c7dn,
+];
+
+/** |T| g Q(g) (g = T^2, |T| = tm 2^te, Q's coefficients `poly`) floored in fixed point 2^-g. */
+function remainderPoly(tm: bigint, te: number, g: number, poly: readonly bigint[]): bigint {
   const F = 200n; // working fixed point 2^-200
   const tf = shl(tm, te + 200);
   const gf = (tf * tf) >> F;
   let acc = 0n;
-  for (let j = REM_POLY.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (REM_POLY[j] << 60n);
+  for (let j = poly.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (poly[j] << 60n);
   return shl((((tf * gf) >> F) * acc) >> F, g - 200);
 }
 
 /**
- * The microcode's 68-bit log2(1 + t) for t = +-m * 2^e (m < 2^64, 0 < |t|
- * < 2^-4; `neg` for t < 0): [significand, exponent] of |L| (L has the
- * sign of t), with the pieces of {@link kernelParts}:
+ * The microcode's 68-bit log2(1 + t) for t = +-m * 2^e (m < 2^64, 1 + t
+ * in [sqrt(1/2), sqrt(2)); `neg` for t < 0): [significand, exponent] of
+ * |L| (L has the sign of t), with the pieces of {@link kernelParts}:
  *
  *     L = L1 + C W rounded to nearest-even at 68 bits (C W with the fitted
  *                                                       error from 2^-10 on)
  *
- * From |t| = 2^{@link YLOG_T_LIMIT} on, C W is |T| g Q(g) ({@link REM_POLY}).
+ * From |t| = 2^{@link YLOG_T_LIMIT} on, C W is |T| g Q(g) ({@link REM_POLY});
+ * from 2^{@link YLOG_POLY_LIMIT} on (best-fit, not exact) with {@link REM_FULL}.
  * (C W is below 2^-7 of L1's last unit for |t| < 2^-36, where L = L1.)
  */
 export function log2p1Small(m: bigint, e: number, neg = false): [bigint, number] {
-  const poly = bitLength(m) - 1 + e >= YLOG_T_LIMIT;
+  const te = bitLength(m) - 1 + e;
+  const poly = te >= YLOG_POLY_LIMIT ? REM_FULL : te >= YLOG_T_LIMIT ? REM_POLY : undefined;
   const { lm, le, cw, g } = kernelParts(m, e, neg, poly);
   if (e + 63 < -36) return [lm, le];
   // L1 and C W have the sign of t: |L| = |L1| + |C W|.
@@ -268,9 +327,10 @@ function shl(v: bigint, s: number): bigint {
 
 /**
  * The microcode's 68-bit log2 x of FYL2X for x = 2^k (1 + t) with k != 0,
- * t = +-m 2^e (`neg` for t < 0; 0 <= |t| < 2^-10): [sign, significand,
- * exponent] of L. With the kernel pieces of {@link kernelParts} for t
- * (L1 = R68(T C), W):
+ * t = +-m 2^e (`neg` for t < 0; 1 + t in [sqrt(1/2), sqrt(2))): [sign,
+ * significand, exponent] of L. With the kernel pieces of {@link
+ * kernelParts} for t (L1 = R68(T C), W; from |t| = 2^{@link
+ * YLOG_K_CHEB_LIMIT} on C W = |T| g Q(g) with {@link REM_FULL}):
  *
  *     L = R68(R68(k + L1) + C W)     (each sum rounded to nearest-even)
  *
@@ -285,7 +345,8 @@ export function log2Scaled(
   const ls = k < 0 ? 1 : 0;
   const ka = BigInt(k < 0 ? -k : k);
   if (m === 0n) return [ls, ka, 0];
-  const { lm, le, cw, g } = kernelParts(m, e, neg);
+  const wide = bitLength(m) - 1 + e >= YLOG_K_CHEB_LIMIT;
+  const { lm, le, cw, g } = kernelParts(m, e, neg, wide ? REM_FULL : undefined);
   // L1 and C W have the sign of t: |k + L1| = |k| +- |L1| (le < 0).
   const add = (k < 0) === neg;
   const kl = ka << BigInt(-le);
@@ -299,21 +360,27 @@ export function log2Scaled(
 
 /**
  * FYL2XP1 (`p1`) or FYL2X of finite non-zero y and x (ST(0) = x, ST(1) =
- * y) as the AMD microcode computes it, where the model is proven:
- * FYL2XP1 of 0 < |x| < 2^{@link YLOG_POLY_LIMIT} (t = x); FYL2X of normal
- * x = 2^k m' (m' in [sqrt(1/2), sqrt(2)), x != 1) with |m' - 1| < 2^{@link
- * YLOG_POLY_LIMIT} (k = 0) or 2^{@link YLOG_K_T_LIMIT} (k != 0) (t = m' - 1,
- * exact). The result goes to fx and the function returns true; returns
- * false, leaving fx alone, otherwise.
+ * y) as the AMD microcode computes it. Exact domain: FYL2XP1 of 0 < |x| <
+ * 2^{@link YLOG_POLY_LIMIT} (t = x); FYL2X of x = 2^k m' (normal or
+ * denormal; m' in
+ * [sqrt(1/2), sqrt(2)), x != 1) with |m' - 1| < 2^{@link YLOG_POLY_LIMIT}
+ * (k = 0) or 2^{@link YLOG_K_T_LIMIT} (k != 0) (t = m' - 1, exact). With
+ * `bestFit` (the default) also the best-fit domain: FYL2XP1 with 1 + x in
+ * [sqrt(1/2), sqrt(2)), FYL2X of every finite x > 0. The result goes to fx
+ * and the function returns true; returns false, leaving fx alone,
+ * otherwise.
  */
-export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
+export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean, bestFit = true): boolean {
   if (p1) {
-    // t = x.
-    if (x.e >= YLOG_POLY_LIMIT) return false;
+    // t = x, with 1 + t in [sqrt(1/2), sqrt(2)) (best-fit from 2^YLOG_POLY_LIMIT on).
+    if (x.e >= YLOG_POLY_LIMIT && !(bestFit && inReducedRange(sig(x), x.e - 63, x.s !== 0))) {
+      return false;
+    }
     const [lm, le] = log2p1Small(sig(x), x.e - 63, x.s !== 0);
     return finish(y, x.s, lm, le);
   }
-  if (x.s !== 0 || x.cls !== Cls.NORMAL) return false;
+  // Denormal x as normal ones (Unpacked holds it normalized).
+  if (x.s !== 0 || (x.cls !== Cls.NORMAL && x.cls !== Cls.DENORMAL)) return false;
   const s = sig(x);
   let k: number, m: bigint, e: number, neg: boolean;
   if (s * s < 1n << 127n) {
@@ -329,10 +396,14 @@ export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
     e = -64;
     neg = true;
   }
-  // |t| >= 2^-4 is not modelled (the remainder's own roundings are not
-  // identified and matter there, and near sqrt(2) the microcode's split
-  // differs); x = 1 is handled by the caller.
-  if (m === 0n ? k === 0 : bitLength(m) - 1 + e >= (k === 0 ? YLOG_POLY_LIMIT : YLOG_K_T_LIMIT)) {
+  // Beyond |t| = 2^YLOG_POLY_LIMIT (k = 0) or 2^YLOG_K_T_LIMIT (k != 0) the
+  // model is best-fit (REM_FULL), used only with `bestFit`; x = 1 is handled
+  // by the caller.
+  if (
+    m === 0n
+      ? k === 0
+      : !bestFit && bitLength(m) - 1 + e >= (k === 0 ? YLOG_POLY_LIMIT : YLOG_K_T_LIMIT)
+  ) {
     return false;
   }
   if (k !== 0) {
@@ -341,6 +412,14 @@ export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean): boolean {
   }
   const [lm, le] = log2p1Small(m, e, neg);
   return finish(y, neg ? 1 : 0, lm, le);
+}
+
+/** Is 1 + t in [sqrt(1/2), sqrt(2)) for t = +-m 2^e (`neg` for t < 0, |t| < 1)? */
+export function inReducedRange(m: bigint, e: number, neg: boolean): boolean {
+  if (e >= 0 || m >= 1n << BigInt(-e)) return false;
+  const v = neg ? (1n << BigInt(-e)) - m : (1n << BigInt(-e)) + m; // (1 + t) 2^-e
+  const one2 = 1n << BigInt(-2 * e); // (2^-e)^2
+  return 2n * v * v >= one2 && v * v < 2n * one2;
 }
 
 /** Round y * L (|L| = lm 2^le with sign ls) once into fx; PE always. */

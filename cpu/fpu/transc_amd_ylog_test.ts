@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { runOnStack } from "./transc_testing.ts";
 import { fyl2x } from "./transc.ts";
 import type { TranscModel } from "./transc_amd.ts";
-import { LOG2E66 } from "./transc_amd_ylog.ts";
+import { LOG2E66, ylogAmdZen } from "./transc_amd_ylog.ts";
+import { unpack80, Unpacked } from "./f80.ts";
 import { CF, LN2 } from "./bigmath.ts";
 
 /** Run FYL2XP1 (or FYL2X: `p1` false) on ST(0) = x, ST(1) = y (20 hex digits) with `fcw`; the result and FSW. */
@@ -196,36 +197,105 @@ Deno.test("FYL2X / FYL2XP1 Zen model: 2^-6 <= |t| < 2^-5 (k = 0): remainder poly
   }
 });
 
-Deno.test("FYL2X / FYL2XP1 Zen model: outside the domain keeps the correctly rounded result", () => {
+// Probe-recorded (tools/x87-transc/probe.c, AMD EPYC family 26 model 2; none
+// in the committed vector file), each one a case where correct rounding
+// differs from the host: [FYL2XP1?, FCW, x, y, result, FSW].
+type Case = [boolean, number, string, string, string, number];
+
+const BEST_FIT: Case[] = [
+  // FYL2XP1, 2^-5 <= |x| < 1 - sqrt(1/2).
+  [true, 0x07f, "bffbcaa770348516d5cc", "3ff3c082371eac5df817", "bff0e7828fa1a18ec177", 0x3820],
+  [true, 0x07f, "bffba5ed216436b1ccfc", "4009a8b498836f022e18", "c006a482f4dec874c7bb", 0x3a20],
+  [true, 0xa7f, "bffa92a521eac34f6f5e", "3fedf9ee715b128a3dd2", "bfe9d256455bca3baf9a", 0x3820],
+  [true, 0x37f, "3ffc89f17025c04a4af2", "3ffba84ff73b94bc89d3", "3ff8f57fab26a75e2b6e", 0x3a20],
+  // FYL2X, x in [1/2, 2) (k = 0, or k = +-1 next to the split).
+  [false, 0xe7f, "3fffd977e1a6781791f0", "c00ca5e90a72891a37ae", "c00bfdbaf971d41f3ef5", 0x3820],
+  [false, 0x67f, "3ffee8bdce3d2792171f", "3ff0da79638a59596d35", "bfedf02ca4881ad6e19c", 0x3a20],
+  [false, 0x07f, "3fffad80a8d1301829ae", "3ff1a5a0ab2409a18295", "3ff0915bf3c1f400cce8", 0x3a20],
+  [false, 0xe7f, "3fffb772b74b93839784", "3fec94006382d58750ae", "3feb99b17113ad2f86bb", 0x3820],
+  // FYL2X, random x with k != 0 and |t| >= 2^-3.
+  [false, 0xb7f, "401dbddce90f6606ba88", "bfedca3d9f96fb7b30dd", "bff2c132124c037b5e9a", 0x3820],
+  // FYL2X at the split: significand floor(sqrt(2) 2^63) (k = e, t = 0.414...)
+  // and the next one (k = e + 1, t = -0.292...).
+  [false, 0xa7f, "3ff6b504f333f9de6485", "3feee2bdf85d8142b103", "bff1f0e9d7e35956dc12", 0x3820],
+  [false, 0xf7f, "3ffeb504f333f9de6484", "c012b6aa4a95d44c3cf3", "4011b6aa4a95d44c3cf3", 0x3820],
+  [false, 0x37f, "3ff6b504f333f9de6485", "bfeecf40611866406f6b", "3ff1dc346729eca47661", 0x3820],
+  [false, 0xb7f, "3fffb504f333f9de6484", "3ff9b30df080337f2a5a", "3ff8b30df080337f2a59", 0x3a20],
+];
+
+Deno.test("FYL2X / FYL2XP1 Zen model: best-fit domain (whole reduced range, REM_FULL)", () => {
+  for (const [p1, fcw, x, y, r, fsw] of BEST_FIT) {
+    assert.deepEqual(yl2xp1("amd-zen", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
+    assert.notDeepEqual(yl2xp1("exact", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
+  }
+});
+
+const K_WIDE: Case[] = [
+  [false, 0xb7f, "4009898a1b10db6e2d53", "bffadfcb0e93adb02006", "bffe8d523c359b23941c", 0x3820],
+  [false, 0xb7f, "4007f22e47243dbdcd6f", "400fea19ee646e401d08", "40138282b6c07c241f07", 0x3a20],
+  [false, 0xf7f, "40128e5a5d5002290c0e", "3ff9b687a21aabb74420", "3ffdda80dbae3fea5e1e", 0x3820],
+  [false, 0xb7f, "3ffd8d4fad4510b2bbde", "c0008facd0b3bb7be15b", "4001856be88ed8740ce9", 0x3a20],
+];
+
+Deno.test("FYL2X Zen model: k != 0 with 2^-4 <= |t| < 2^-3 (exact domain)", () => {
+  for (const [p1, fcw, x, y, r, fsw] of K_WIDE) {
+    assert.deepEqual(yl2xp1("amd-zen", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
+    assert.notDeepEqual(yl2xp1("exact", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
+  }
+});
+
+Deno.test("FYL2X / FYL2XP1 Zen model: outside both domains keeps the correctly rounded result", () => {
   const y = "3fffb504f333f9de6484";
-  // FYL2XP1: 2^-5, just above it, -2^-5 (1 + 2^-63), 0.28.
+  // FYL2XP1 with 1 + x outside [sqrt(1/2), sqrt(2)): 0.5, 0.42, -0.3, 3.
   for (
     const x of [
-      "3ffa8000000000000000",
-      "3ffac000000000000001",
-      "bffa8000000000000001",
-      "3ffd9000000000000000",
+      "3ffe8000000000000000",
+      "3ffdd70a3d70a3d70a3d",
+      "bffd999999999999999a",
+      "4000c000000000000000",
     ]
   ) {
     for (const fcw of [0x37f, 0x77f, 0xb7f]) {
       assert.deepEqual(yl2xp1("amd-zen", fcw, x, y), yl2xp1("exact", fcw, x, y), `x ${x}`);
     }
   }
-  // FYL2X: 1 + 2^-5, 1 - 2^-5, 1.5; k != 0: (1 + 2^-4) * 2^3, 3 * 2^5, 1.25 * 2^7.
-  for (
-    const x of [
-      "3fff8400000000000000",
-      "3ffef800000000000000",
-      "3fffc000000000000000",
-      "40028800000000000000",
-      "4004c000000000000000",
-      "4006a000000000000000",
-    ]
-  ) {
-    assert.deepEqual(
-      yl2xp1("amd-zen", 0x37f, x, y, false),
-      yl2xp1("exact", 0x37f, x, y, false),
-      `x ${x}`,
-    );
+});
+
+// FYL2X of denormal x (probe-recorded; the first two lines are in the
+// record.sh hold-outs of README section "whole reduced range", where
+// correct rounding differs).
+const DENORMAL: Case[] = [
+  [false, 0x77f, "00000000000003b8f87d", "0015e34fe20f868f7af5", "8023e3cc900bf15ba94d", 0x3a22],
+  [false, 0x37f, "00007fffffffffffffff", "8000c000000000000001", "000fbffa000000000001", 0x3a22],
+];
+
+Deno.test("FYL2X Zen model: denormal x (reduced like normal x)", () => {
+  for (const [p1, fcw, x, y, r, fsw] of DENORMAL) {
+    assert.deepEqual(yl2xp1("amd-zen", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
+    assert.notDeepEqual(yl2xp1("exact", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
   }
+});
+
+Deno.test("FYL2X / FYL2XP1 Zen model: ylogAmdZen without bestFit leaves the best-fit domain alone", () => {
+  const u = (h: string): Unpacked => {
+    const v = new Unpacked();
+    unpack80(
+      v,
+      parseInt(h.slice(0, 4), 16),
+      parseInt(h.slice(4, 12), 16),
+      parseInt(h.slice(12), 16),
+    );
+    return v;
+  };
+  const y = u("3fffc000000000000000");
+  // FYL2XP1 0.1 and FYL2X 3.3: best-fit; FYL2XP1 2^-6 and FYL2X 1.1 * 2^5: exact.
+  assert.equal(ylogAmdZen(y, u("3ffbcccccccccccccccd"), true, false), false);
+  assert.equal(ylogAmdZen(y, u("4000d333333333333333"), false, false), false);
+  assert.equal(ylogAmdZen(y, u("3ff98000000000000000"), true, false), true);
+  assert.equal(ylogAmdZen(y, u("40048ccccccccccccccd"), false, false), true);
+  assert.equal(ylogAmdZen(y, u("3ffbcccccccccccccccd"), true), true);
+  assert.equal(ylogAmdZen(y, u("4000d333333333333333"), false), true);
+  // Outside both: FYL2XP1 0.5 and -0.3.
+  assert.equal(ylogAmdZen(y, u("3ffe8000000000000000"), true), false);
+  assert.equal(ylogAmdZen(y, u("bffd999999999999999a"), true), false);
 });
