@@ -27,20 +27,27 @@
  * 68-bit atan step decides the result differ in 118 of 300: the
  * microcode's atan evaluation itself is not modelled (README there).
  *
- * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does) and forms
- * tan t = t P(t^2) / Q(t^2), a degree-4/4 rational approximation (the
- * relative minimax one on t^2 <= 0.61685, normalized to Q's t^8
- * coefficient 2^-19, so P(0) = Q(0) = 1.4527...), with g = t^2 rounded to
- * 68 bits and unfused 68-bit Horner steps, the conventions of the FSIN/FCOS
- * microcode; see {@link tanAmdZen}. For |t| < 2^-4 the model reproduces
- * every result and C1 bit of the hold-outs recorded after it was fixed,
- * including 12,000 adversarial cases where a single 68-bit cell of P or Q
- * decides the result (the earlier model with exact g and fused steps missed
- * 7% of those). In [2^-4, 2^-3) it matches every random and near-boundary
- * hold-out case (12,021) but 5 of 1,500 adversarial ones differ (about one
- * random argument in 10^6 or fewer). Above 2^-3 the correctly rounded
- * result of `transc.ts` is kept (tools/x87-transc/README.md, "FPTAN: g
- * rounded, unfused steps").
+ * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does; the same
+ * reduction as FSIN / FCOS) and forms tan t = t P(t^2) / Q(t^2), a
+ * degree-4/4 rational approximation (the relative minimax one on t^2 <=
+ * 0.61685, normalized to Q's t^8 coefficient 2^-19, so P(0) = Q(0) =
+ * 1.4527...), with g = t^2 rounded to 68 bits and unfused 68-bit Horner
+ * steps, the conventions of the FSIN/FCOS microcode; for odd n the result
+ * is -Q / (t P) (cotangent form; one polynomial pair serves all t below
+ * 2^-1, so no octant switch at pi/8); see
+ * {@link tanAmdZen}. Domains (tools/x87-transc/README.md, "FPTAN: one
+ * coefficient set up to 2^-1 (best fit above 2^-3)"):
+ *
+ * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): every result and C1 bit of
+ *   the hold-outs recorded after the coefficients were fixed, including
+ *   adversarial cases where a single 68-bit cell of P or Q decides the
+ *   result (0 of 6,800 new ones; 0 of 38,865 random ones in [2^-3, 2^-2)).
+ * - best fit, 2^-3 <= |t| < 2^-1 ({@link TAN_BESTFIT_LIMIT}): random
+ *   arguments in [2^-2, 2^-1) differ in 75 of 38,835 (0.19%; the correctly
+ *   rounded result: 1,019, 2.6%); near-boundary ones (tan t within 2^-8 of
+ *   a unit of a rounding boundary) in [2^-2.5, 2^-1.5) in 23 of 23,393.
+ * - above 2^-1 the correctly rounded result of `transc.ts` is kept (3.1% of
+ *   random arguments differ; this coefficient set would give 7.7%).
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -138,30 +145,42 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
  * close to the relative minimax approximation on t^2 <= 0.61685, then
  * identified cell by cell (tools/x87-transc/tan_cells_unf.py) from 80,000
  * probe-recorded cases with |t| < 2^-3 chosen so that one 68-bit cell of P
- * or Q decides the result.
+ * or Q decides the result, and refitted with near-boundary cases up to
+ * 2^-2 (tools/x87-transc/tan_coef_next.txt; p2 .. p4, q2, q3 moved).
  */
 const TAN_P: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xcc3a370aa4a789270n, -70],
-  [0xbae23c0c0df90b4e3n, -75],
-  [-0xafa1f16e6fb4936d3n, -82],
-  [0xb6a503afea153fec3n, -92],
+  [0xbae23c0c0df90b4e7n, -75],
+  [-0xafa1f16e6fb4f7d17n, -82],
+  [0xb6a503b0535dffec3n, -92],
 ];
 const TAN_Q: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xaf0574ac9e2788b64n, -68],
-  [0xa36f5651e07ee267an, -72],
-  [-0x9978effe48a95bd37n, -78],
+  [0xa36f5651e07ee2679n, -72],
+  [-0x9978effe48a95c711n, -78],
   [0x80000000000000000n, -86],
 ];
 
-/** FPTAN uses the model when the reduced argument's magnitude is below 2^TAN_MODEL_LIMIT. */
+/**
+ * The model is proven (reproduces every recorded hold-out case) for reduced
+ * arguments of magnitude below 2^TAN_MODEL_LIMIT.
+ */
 export const TAN_MODEL_LIMIT = -3;
+
+/**
+ * FPTAN uses the model, as a best fit, up to 2^TAN_BESTFIT_LIMIT: between
+ * 2^{@link TAN_MODEL_LIMIT} and here it differs from the host far less
+ * often than the correctly rounded result does (module comment).
+ */
+export const TAN_BESTFIT_LIMIT = -1;
 
 /**
  * FPTAN of a finite non-zero x reduced to t = T * 2^te (x = n pi66/2 + t,
  * `odd` when n is odd) as the AMD microcode computes it, when |t| <
- * 2^{@link TAN_MODEL_LIMIT}; the result (with PE) goes to fx. `neg` is x's
+ * 2^{@link TAN_BESTFIT_LIMIT} (exact below 2^{@link TAN_MODEL_LIMIT}, a
+ * best fit above); the result (with PE) goes to fx. `neg` is x's
  * sign. Returns false, leaving fx alone, for larger t.
  *
  * With R68 = rounded to nearest-even at 68 significant bits (the
@@ -173,13 +192,13 @@ export const TAN_MODEL_LIMIT = -3;
  */
 export function tanAmdZen(neg: boolean, T: bigint, te: number, odd: boolean): boolean {
   const mag = T < 0n ? -T : T;
-  if (mag === 0n || bitLength(mag) + te > TAN_MODEL_LIMIT) return false;
+  if (mag === 0n || bitLength(mag) + te > TAN_BESTFIT_LIMIT) return false;
   const t: Scaled = [mag, te];
   const g = roundSig(...mulScaled(t, t), IBITS);
   const [pm, pe] = horner68Unfused(TAN_P, g);
   const [nm, ne] = roundSig(...mulScaled(t, [pm, pe]), IBITS);
   const [dm, de] = horner68Unfused(TAN_Q, g);
-  // P and Q are positive here (|t| < 2^-3); tan t has t's sign.
+  // P and Q are positive here (|t| < 2^-1); tan t has t's sign.
   const s = (neg ? 1 : 0) ^ (T < 0n ? 1 : 0) ^ (odd ? 1 : 0);
   if (odd) roundQuotient(s, dm, de, nm, ne);
   else roundQuotient(s, nm, ne, dm, de);

@@ -33,3 +33,27 @@ Deno.test("FPTAN Zen model: cases decided by one 68-bit cell of P or Q (g rounde
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: best fit for 2^-3 <= |t| < 2^-1 (near-boundary hold-out cases)", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz): tan_near.c cases (tan x within
+  // 2^-8 of a unit of a rounding boundary) from the hold-outs of the
+  // coefficient set now in TAN_P / TAN_Q; the correctly rounded result and
+  // the previous coefficients both get every one of these wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x77f, "3ffbf8d323cd33131285", "3ffbfa0e6e52c0fc18b1", 0x20], // |t| ~ 2^-3.04
+    [0x37f, "bffd9be15ec4de09395a", "bffda0e1d68f9fe1a91a", 0x220], // |t| ~ 2^-1.72
+    [0x37f, "bffde84cd9fc9b9cf4c0", "bffdf9ac08f799fbdeec", 0x220], // |t| ~ 2^-1.14
+    [0x77f, "3ffdea8ad28f38320af6", "3ffdfc7404778f94df9b", 0x20], // |t| ~ 2^-1.13
+    [0x77f, "3ffdf2bbb8d875966557", "3ffe835bd5874cde0636", 0x20], // |t| ~ 2^-1.08
+    [0x37f, "bffdf4ad34e056fe1a2d", "bffe8496aed40f80dbbe", 0x220], // |t| ~ 2^-1.07
+    [0x77f, "3ffdeee468ec395023d2", "3ffe80f119577997f534", 0x20], // |t| ~ 2^-1.10
+    [0x37f, "bffde2fd62eb7dfaf40a", "bffdf321b4d6aa549b6e", 0x220], // |t| ~ 2^-1.17
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
