@@ -33,21 +33,22 @@
  * 0.61685, normalized to Q's t^8 coefficient 2^-19, so P(0) = Q(0) =
  * 1.4527...), with g = t^2 rounded to 68 bits and unfused 68-bit Horner
  * steps, the conventions of the FSIN/FCOS microcode; for odd n the result
- * is -Q / (t P) (cotangent form; one polynomial pair serves all t below
- * 2^-1, so no octant switch at pi/8); see
- * {@link tanAmdZen}. Domains (tools/x87-transc/README.md, "FPTAN: one
- * coefficient set up to 2^-1 (best fit above 2^-3)"):
+ * is -Q / (t P) (cotangent form; the same quotient form fits up to pi/4,
+ * near-boundary cases at 0.2% above pi/8, so there is no octant switch
+ * there); see
+ * {@link tanAmdZen}. Domains (tools/x87-transc/README.md, "FPTAN: best
+ * fit up to pi/4 (two coefficient sets)"):
  *
  * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): every result and C1 bit of
  *   the hold-outs recorded after the coefficients were fixed, including
  *   adversarial cases where a single 68-bit cell of P or Q decides the
  *   result (0 of 6,800 new ones; 0 of 38,865 random ones in [2^-3, 2^-2)).
- * - best fit, 2^-3 <= |t| < 2^-1 ({@link TAN_BESTFIT_LIMIT}): random
- *   arguments in [2^-2, 2^-1) differ in 75 of 38,835 (0.19%; the correctly
- *   rounded result: 1,019, 2.6%); near-boundary ones (tan t within 2^-8 of
- *   a unit of a rounding boundary) in [2^-2.5, 2^-1.5) in 23 of 23,393.
- * - above 2^-1 the correctly rounded result of `transc.ts` is kept (3.1% of
- *   random arguments differ; this coefficient set would give 7.7%).
+ * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
+ *   searched set for [2^-2, 2^-1) and one above. Random arguments differ
+ *   from the host in 2 of 16,207 in [2^-2, 2^-1.5), 29 of 22,628 in
+ *   [2^-1.5, 2^-1), 136 of 22,300 in [2^-1, pi/4) (0.6%; the correctly
+ *   rounded result: 1,019 of 38,835 in [2^-2, 2^-1) and 686 of 22,300
+ *   above, 2.6% and 3.1%).
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -164,17 +165,64 @@ const TAN_Q: readonly Scaled[] = [
 ];
 
 /**
+ * Best-fit coefficient sets for larger reduced arguments, where TAN_P /
+ * TAN_Q lose track of the host (their higher coefficients were fitted to
+ * data below 2^-2 only): `from` is the binade (|t| >= 2^from) where each
+ * starts. Found by a pattern search from TAN_P / TAN_Q over p1 .. p4, q2,
+ * q3 against near-boundary cases of their band
+ * (tools/x87-transc/tan_search.py). The microcode surely has one
+ * coefficient set; none of these is it above 2^-3.
+ */
+const TAN_WIDE: readonly { from: number; p: readonly Scaled[]; q: readonly Scaled[] }[] = [
+  {
+    from: -1,
+    p: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xcc3a370aa4a789271n, -70],
+      [0xbae23c0c0df90b43fn, -75],
+      [-0xafa1f16e6fb4c7517n, -82],
+      [0xb6a503b05593cfec3n, -92],
+    ],
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266dn, -72],
+      [-0x9978effe48a95aad1n, -78],
+      [0x80000000000000000n, -86],
+    ],
+  },
+  {
+    from: -2,
+    p: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xcc3a370aa4a789270n, -70],
+      [0xbae23c0c0df90b4a7n, -75],
+      [-0xafa1f16e6fb4cfd17n, -82],
+      [0xb6a503b05572bfec3n, -92],
+    ],
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266dn, -72],
+      [-0x9978effe48a95aa91n, -78],
+      [0x80000000000000000n, -86],
+    ],
+  },
+];
+
+/**
  * The model is proven (reproduces every recorded hold-out case) for reduced
  * arguments of magnitude below 2^TAN_MODEL_LIMIT.
  */
 export const TAN_MODEL_LIMIT = -3;
 
 /**
- * FPTAN uses the model, as a best fit, up to 2^TAN_BESTFIT_LIMIT: between
- * 2^{@link TAN_MODEL_LIMIT} and here it differs from the host far less
- * often than the correctly rounded result does (module comment).
+ * FPTAN uses the model up to 2^TAN_BESTFIT_LIMIT (0: every reduced
+ * argument, |t| <= pi/4); above 2^{@link TAN_MODEL_LIMIT} it is a best fit
+ * that differs from the host far less often than the correctly rounded
+ * result does (module comment).
  */
-export const TAN_BESTFIT_LIMIT = -1;
+export const TAN_BESTFIT_LIMIT = 0;
 
 /**
  * FPTAN of a finite non-zero x reduced to t = T * 2^te (x = n pi66/2 + t,
@@ -194,11 +242,14 @@ export function tanAmdZen(neg: boolean, T: bigint, te: number, odd: boolean): bo
   const mag = T < 0n ? -T : T;
   if (mag === 0n || bitLength(mag) + te > TAN_BESTFIT_LIMIT) return false;
   const t: Scaled = [mag, te];
+  // |t| in [2^(b-1), 2^b): the first band starting at or below 2^(b-1).
+  const b = bitLength(mag) + te;
+  const band = TAN_WIDE.find((w) => b - 1 >= w.from);
   const g = roundSig(...mulScaled(t, t), IBITS);
-  const [pm, pe] = horner68Unfused(TAN_P, g);
+  const [pm, pe] = horner68Unfused(band?.p ?? TAN_P, g);
   const [nm, ne] = roundSig(...mulScaled(t, [pm, pe]), IBITS);
-  const [dm, de] = horner68Unfused(TAN_Q, g);
-  // P and Q are positive here (|t| < 2^-1); tan t has t's sign.
+  const [dm, de] = horner68Unfused(band?.q ?? TAN_Q, g);
+  // P and Q are positive (|t| <= pi/4); tan t has t's sign.
   const s = (neg ? 1 : 0) ^ (T < 0n ? 1 : 0) ^ (odd ? 1 : 0);
   if (odd) roundQuotient(s, dm, de, nm, ne);
   else roundQuotient(s, nm, ne, dm, de);

@@ -37,9 +37,10 @@ Deno.test("FPTAN Zen model: cases decided by one 68-bit cell of P or Q (g rounde
 Deno.test("FPTAN Zen model: best fit for 2^-3 <= |t| < 2^-1 (near-boundary hold-out cases)", () => {
   // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
   // (not in tests/data/x87_vectors.txt.gz): tan_near.c cases (tan x within
-  // 2^-8 of a unit of a rounding boundary) from the hold-outs of the
-  // coefficient set now in TAN_P / TAN_Q; the correctly rounded result and
-  // the previous coefficients both get every one of these wrong.
+  // 2^-8 of a unit of a rounding boundary) from hold-outs of the
+  // coefficient sets now used (TAN_P / TAN_Q below 2^-2, the best-fit set
+  // of [2^-2, 2^-1) above); the correctly rounded result and the earlier
+  // coefficients (tools/x87-transc/tan_coef.txt) both get every one wrong.
   // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
   const cases: [number, string, string, number][] = [
     [0x77f, "3ffbf8d323cd33131285", "3ffbfa0e6e52c0fc18b1", 0x20], // |t| ~ 2^-3.04

@@ -15,7 +15,9 @@ the set with the fewest failures on the fit data (counted exactly) is kept.
 
 Run: python3 tools/x87-transc/tan_bestfit.py COEF.txt ROUNDS in.txt,out.txt ... > new.txt
   environment: PROTECT (log2 |t|, default -3), WP (default 100), FREE
-  (default 1,2,3,5,6: p2 p3 p4 q2 q3; 0 = p1, 4 = q1), TMAX (default 0)
+  (default 1,2,3,5,6: p2 p3 p4 q2 q3; 0 = p1, 4 = q1), TMAX (default 0),
+  RATIO (also keep |t P / Q / tan t - 1| <= RATIO 2^-64 on all of [0, pi/4]),
+  MARGIN (in units of A1's grid, default 0)
 """
 import sys, os, math, json
 import numpy as np
@@ -159,6 +161,30 @@ def rows_for(cases, P, Q):
     return out
 
 
+RATIO = float(os.environ["RATIO"]) if "RATIO" in os.environ else None
+CUR = {}
+
+
+def ratio_rows():
+    """(row, error) per grid point of g in (0, (pi/4)^2]: the relative error
+    of t P / Q (2^-64 units) and its derivative in the variables."""
+    import mpmath as mp
+    Pv = [mp.ldexp(m, e) for m, e in CUR["P"]]
+    Qv = [mp.ldexp(m, e) for m, e in CUR["Q"]]
+    out = []
+    for i in range(1, 201):
+        t = mp.pi / 4 * i / 200
+        g = t * t
+        pv = sum(c * g**k for k, c in enumerate(Pv))
+        qv = sum(c * g**k for k, c in enumerate(Qv))
+        e = float((t * pv / qv / mp.tan(t) - 1) * mp.mpf(2) ** 64)
+        gl = float(g) / GREF
+        # dc_k = x 2^-67 / GREF^k moves the ratio by x gl^k 2^-67 (1/P or -1/Q): 2^-3 in 2^-64 units
+        row = [gl**k / 8 / float(pv) for k in range(1, 5)] + [-(gl**k) / 8 / float(qv) for k in range(1, 5)]
+        out.append((row, e))
+    return out
+
+
 def solve(rows, margin=float(os.environ.get("MARGIN", "0"))):
     nv = len(FREE)
     nr = len(rows)
@@ -174,6 +200,15 @@ def solve(rows, margin=float(os.environ.get("MARGIN", "0"))):
             data.append(-1.0); ri.append(k); ci.append(nv + i)
             ub.append(b)
             k += 1
+    if RATIO is not None:
+        # |relative error of t P / Q against tan t| <= RATIO (2^-64 units) on [0, pi/4]
+        for row, e0 in ratio_rows():
+            r = [row[j] for j in FREE]
+            for sign, b in ((1, RATIO - e0), (-1, RATIO + e0)):
+                for j, v in enumerate(r):
+                    data.append(sign * v); ri.append(k); ci.append(j)
+                ub.append(b)
+                k += 1
     A = csr_matrix((data, (ri, ci)), shape=(k, nv + nr))
     c = np.concatenate([np.zeros(nv), np.array([w for _, _, _, w in rows])])
     bounds = [(-1e9, 1e9)] * nv + [(0, None)] * nr
@@ -202,6 +237,7 @@ if __name__ == "__main__":
     print("start failures", best[0], "of", len(plain), file=sys.stderr)
     for it in range(rounds):
         rows = rows_for(cases, P, Q)
+        CUR["P"], CUR["Q"] = P, Q
         x, f = solve(rows)
         P, Q = apply(P, Q, x)
         nf = count(plain, P, Q)
