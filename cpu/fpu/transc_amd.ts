@@ -33,22 +33,26 @@
  * 0.61685, normalized to Q's t^8 coefficient 2^-19, so P(0) = Q(0) =
  * 1.4527...), with g = t^2 rounded to 68 bits and unfused 68-bit Horner
  * steps, the conventions of the FSIN/FCOS microcode; for odd n the result
- * is -Q / (t P) (cotangent form; the same quotient form fits up to pi/4,
- * near-boundary cases at 0.2% above pi/8, so there is no octant switch
- * there); see
- * {@link tanAmdZen}. Domains (tools/x87-transc/README.md, "FPTAN: best
- * fit up to pi/4 (two coefficient sets)"):
+ * is -Q / (t P) (cotangent form). There is no octant switch at pi/8 =
+ * 2^-1.36: the same quotient with one coefficient set matches random
+ * arguments on both sides of it alike (23 of 22,630 differ in [2^-1.5,
+ * 2^-1)); see {@link tanAmdZen}. Domains (tools/x87-transc/README.md, "FPTAN: best
+ * fit up to pi/4 (coefficient sets per band)"; figures are hold-outs
+ * recorded after the coefficients were fixed):
  *
  * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): every result and C1 bit of
- *   the hold-outs recorded after the coefficients were fixed, including
- *   adversarial cases where a single 68-bit cell of P or Q decides the
- *   result (0 of 6,800 new ones; 0 of 38,865 random ones in [2^-3, 2^-2)).
+ *   every hold-out below 2^-4, including adversarial cases where a single
+ *   68-bit cell of P or Q decides the result (6,800 new ones). In [2^-4,
+ *   2^-3) 1 of 16,863 near-boundary cases (tan t within 2^-8 of a unit of
+ *   a rounding boundary) differs, as with the earlier coefficients, and 0
+ *   of 8,193 random large operands reduced there.
  * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
- *   searched set for [2^-2, 2^-1) and one above. Random arguments differ
- *   from the host in 2 of 16,207 in [2^-2, 2^-1.5), 29 of 22,628 in
- *   [2^-1.5, 2^-1), 136 of 22,300 in [2^-1, pi/4) (0.6%; the correctly
- *   rounded result: 1,019 of 38,835 in [2^-2, 2^-1) and 686 of 22,300
- *   above, 2.6% and 3.1%).
+ *   searched set for [2^-2, 2^-1) and one above (`TAN_WIDE`). Random
+ *   arguments differ from the host in 2 of 39,124 in [2^-3, 2^-2), 24 of
+ *   38,842 in [2^-2, 2^-1) and 46 of 22,034 in [2^-1, pi/4) (0.2%); the
+ *   correctly rounded result differs in 1,017, 1,060 and 718 (2.6%, 2.7%,
+ *   3.3%). Random large operands (exponents 0 ... 62): 112 of 100,000
+ *   against 2,946.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -179,9 +183,9 @@ const TAN_WIDE: readonly { from: number; p: readonly Scaled[]; q: readonly Scale
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789271n, -70],
-      [0xbae23c0c0df90b43fn, -75],
-      [-0xafa1f16e6fb4c7517n, -82],
-      [0xb6a503b05593cfec3n, -92],
+      [0xbae23c0c0df90b3e7n, -75],
+      [-0xafa1f16e6fb4c1d17n, -82],
+      [0xb6a503b05599b3402n, -92],
     ],
     q: [
       [0x2e7c9697bbdf1e68bn, -65],

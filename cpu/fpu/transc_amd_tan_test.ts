@@ -58,3 +58,25 @@ Deno.test("FPTAN Zen model: best fit for 2^-3 <= |t| < 2^-1 (near-boundary hold-
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: best fit for |t| >= 2^-1, large operands of both parities", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz): random x with exponents 0 ... 62
+  // (tools/x87-transc/tan_large.py --gen 100000 0x7ac63), reduced with the
+  // 66-bit pi to |t| >= 2^-1; odd n gives -Q / (t P). The correctly
+  // rounded result gets every one of these wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x37f, "c02b91998a7e0c15bb3d", "3fffbdfd015eb77a3d95", 0x220], // |t| ~ 2^-0.75, n odd
+    [0x37f, "c006a2b559db9341f314", "3ffec466ea47a71af6cf", 0x20], // |t| ~ 2^-0.61, n even
+    [0xb7f, "4022fb8436699d08e529", "3fffb1f21c054595e07a", 0x220], // |t| ~ 2^-0.68, n odd
+    [0xb7f, "403ce9ef1d5635f217c7", "bffedf10f81e21ad238b", 0x20], // |t| ~ 2^-0.48, n even
+    [0x37f, "c029c58f8386c60fd303", "bffea08363bd3d477e4d", 0x20], // |t| ~ 2^-0.84, n even
+    [0xb7f, "40288473763a63fa0f94", "3fffdc7eccb11a529c10", 0x220], // |t| ~ 2^-0.93, n odd
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
