@@ -1,7 +1,8 @@
 /**
  * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode for FPATAN
- * and for FPTAN of a reduced argument below 2^-3 in magnitude, and which
- * CPU models use the Zen models ({@link transcModelOf}).
+ * and FPTAN (exact for a reduced argument below 2^-3 in magnitude, a best
+ * fit above), and which CPU models use the Zen models
+ * ({@link transcModelOf}).
  *
  * Measured on AMD EPYC family 26 model 2 stepping 1 (Zen 5; the committed
  * tests/data/x87_vectors.txt.gz) and family 25 model 17 stepping 1 (Zen 4,
