@@ -36,7 +36,7 @@
  * steps, the conventions of the FSIN/FCOS microcode; for odd n the result
  * is -Q / (t P) (cotangent form). There is no octant switch at pi/8 =
  * 2^-1.36: the same quotient with one coefficient set matches random
- * arguments on both sides of it alike (23 of 22,630 differ in [2^-1.5,
+ * arguments on both sides of it alike (5 of 22,648 differ in [2^-1.5,
  * 2^-1)); see {@link tanAmdZen}. Domains (tools/x87-transc/README.md, "FPTAN: best
  * fit up to pi/4 (coefficient sets per band)"; figures are hold-outs
  * recorded after the coefficients were fixed):
@@ -44,16 +44,17 @@
  * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): every result and C1 bit of
  *   every hold-out below 2^-4, including adversarial cases where a single
  *   68-bit cell of P or Q decides the result (6,800 new ones). In [2^-4,
- *   2^-3) 1 of 16,863 near-boundary cases (tan t within 2^-8 of a unit of
- *   a rounding boundary) differs, as with the earlier coefficients, and 0
- *   of 8,193 random large operands reduced there.
+ *   2^-3) 1 of about 16,800 near-boundary cases (tan t within 2^-8 of a
+ *   unit of a rounding boundary) differs in each of two hold-outs, as with
+ *   the earlier coefficients, and none of 8,193 + 8,335 random large
+ *   operands reduced there.
  * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
  *   searched set for [2^-2, 2^-1) and one above (`TAN_WIDE`). Random
- *   arguments differ from the host in 2 of 39,124 in [2^-3, 2^-2), 24 of
- *   38,842 in [2^-2, 2^-1) and 46 of 22,034 in [2^-1, pi/4) (0.2%); the
- *   correctly rounded result differs in 1,017, 1,060 and 718 (2.6%, 2.7%,
- *   3.3%). Random large operands (exponents 0 ... 62): 112 of 100,000
- *   against 2,946.
+ *   arguments differ from the host in 1 of 39,017 in [2^-3, 2^-2), 8 of
+ *   38,630 in [2^-2, 2^-1) and 41 of 22,353 in [2^-1, pi/4) (0.2%); the
+ *   correctly rounded result differs in 1,063, 1,077 and 707 (2.7%, 2.8%,
+ *   3.2%). Random large operands (exponents 0 ... 62): 93 of 100,000
+ *   against 2,921.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -201,15 +202,15 @@ const TAN_WIDE: readonly { from: number; p: readonly Scaled[]; q: readonly Scale
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789270n, -70],
-      [0xbae23c0c0df90b4a7n, -75],
-      [-0xafa1f16e6fb4cfd17n, -82],
+      [0xbae23c0c0df90b437n, -75],
+      [-0xafa1f16e6fb4cf917n, -82],
       [0xb6a503b05572bfec3n, -92],
     ],
     q: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xaf0574ac9e2788b64n, -68],
-      [0xa36f5651e07ee266dn, -72],
-      [-0x9978effe48a95aa91n, -78],
+      [0xa36f5651e07ee266bn, -72],
+      [-0x9978effe48a95a591n, -78],
       [0x80000000000000000n, -86],
     ],
   },
