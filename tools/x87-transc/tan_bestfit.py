@@ -1,17 +1,21 @@
 """Best-fit refit of FPTAN's coefficients where no exact set is known (|t| up
 to pi/4), from near-boundary probe data (tan_near.c), under the model of
 cpu/fpu/transc_amd.ts (g = R68(t^2), unfused steps R68(R68(acc g) + c)).
+It did NOT converge (README, "FPTAN: best fit up to pi/4", step 2; the
+committed sets come from tan_search.py); kept for a later attempt and for
+its helpers (apply, ok_case, count), which tan_search.py uses.
 
-Like tan_fit.py, every case tells on which side of a rounding boundary the
-host's quotient lies, and the model's unrounded last Horner steps of P and
-D (positions r in their 68-bit cells) move by sum_k dc_k g^k when the
-coefficients move (inner roundings held). Unlike tan_fit.py the program
-is soft: each case may violate its cell requirement by a slack s >= 0 and
-the linear program minimizes the weighted sum of slacks (an L1 hinge
-loss), so a few cases the structure cannot reproduce do not drive the
-fit. Cases below 2^PROTECT (where the committed set is proven) get weight
-WP. The linearization is redone from the new coefficients each round and
-the set with the fewest failures on the fit data (counted exactly) is kept.
+Every case tells on which side of a rounding boundary the host's quotient
+lies; the options (P and D in their model cells or one cell up / down)
+that reproduce it are enumerated. The discrete level is the A1 step: for
+the wanted cell of P or D, the range of A1 indices (on A1's 68-bit grid)
+whose last step C + R68(g A1) rounds into that cell is found by bisection,
+and the unrounded A1 = c1 + R68(g A2) must lie in that range; it moves by
+sum_k g^(k-1) dc_k (inner roundings held). The program is soft: each case
+may violate its range by a slack s >= 0 and the linear program minimizes
+the weighted sum of slacks (an L1 hinge loss). Cases below 2^PROTECT get
+weight WP. The linearization is redone each round and the set with the
+fewest failures on the fit data (counted exactly) is kept.
 
 Run: python3 tools/x87-transc/tan_bestfit.py COEF.txt ROUNDS in.txt,out.txt ... > new.txt
   environment: PROTECT (log2 |t|, default -3), WP (default 100), FREE
