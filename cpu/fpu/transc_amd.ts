@@ -49,12 +49,12 @@
  *   the earlier coefficients, and none of 8,193 + 8,335 random large
  *   operands reduced there.
  * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
- *   searched set for [2^-2, 2^-1) and one above (`TAN_WIDE`). Random
- *   arguments differ from the host in 1 of 39,017 in [2^-3, 2^-2), 8 of
- *   38,630 in [2^-2, 2^-1) and 41 of 22,353 in [2^-1, pi/4) (0.2%); the
- *   correctly rounded result differs in 1,063, 1,077 and 707 (2.7%, 2.8%,
- *   3.2%). Random large operands (exponents 0 ... 62): 93 of 100,000
- *   against 2,921.
+ *   searched set each for [2^-2, 2^-1), [2^-1, 2^-0.5) and [2^-0.5, pi/4]
+ *   (`TAN_WIDE`). Random arguments differ from the host in 1 of 39,017 in
+ *   [2^-3, 2^-2), 8 of 38,630 in [2^-2, 2^-1) and 34 of 22,353 in [2^-1,
+ *   pi/4] (0.15%); the correctly rounded result differs in 1,063, 1,077 and
+ *   707 (2.7%, 2.8%, 3.2%). Random large operands (exponents 0 ... 62): 81
+ *   of 100,000 against 2,921.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -173,15 +173,32 @@ const TAN_Q: readonly Scaled[] = [
 /**
  * Best-fit coefficient sets for larger reduced arguments, where TAN_P /
  * TAN_Q lose track of the host (their higher coefficients were fitted to
- * data below 2^-2 only): `from` is the binade (|t| >= 2^from) where each
- * starts. Found by a pattern search from TAN_P / TAN_Q over p1 .. p4, q2,
- * q3 against near-boundary cases of their band
- * (tools/x87-transc/tan_search.py). The microcode surely has one
+ * data below 2^-2 only): each applies from t^2 >= 2^from2 on (|t| >=
+ * 2^-0.5, 2^-1, 2^-2) up to the previous one. Found by pattern searches
+ * from TAN_P / TAN_Q over p1 .. p4, q2, q3 against near-boundary cases of
+ * their band (tools/x87-transc/tan_search.py, tan_coef_band_*.txt). The microcode surely has one
  * coefficient set; none of these is it above 2^-3.
  */
-const TAN_WIDE: readonly { from: number; p: readonly Scaled[]; q: readonly Scaled[] }[] = [
+const TAN_WIDE: readonly { from2: number; p: readonly Scaled[]; q: readonly Scaled[] }[] = [
   {
-    from: -1,
+    from2: -1,
+    p: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xcc3a370aa4a789270n, -70],
+      [0xbae23c0c0df90b3bfn, -75],
+      [-0xafa1f16e6fb4c0d17n, -82],
+      [0xb6a503b0559a33402n, -92],
+    ],
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266dn, -72],
+      [-0x9978effe48a95aad1n, -78],
+      [0x80000000000000000n, -86],
+    ],
+  },
+  {
+    from2: -2,
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789271n, -70],
@@ -198,7 +215,7 @@ const TAN_WIDE: readonly { from: number; p: readonly Scaled[]; q: readonly Scale
     ],
   },
   {
-    from: -2,
+    from2: -4,
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789270n, -70],
@@ -248,9 +265,8 @@ export function tanAmdZen(neg: boolean, T: bigint, te: number, odd: boolean): bo
   const mag = T < 0n ? -T : T;
   if (mag === 0n || bitLength(mag) + te > TAN_BESTFIT_LIMIT) return false;
   const t: Scaled = [mag, te];
-  // |t| in [2^(b-1), 2^b): the first band starting at or below 2^(b-1).
-  const b = bitLength(mag) + te;
-  const band = TAN_WIDE.find((w) => b - 1 >= w.from);
+  // The first band with t^2 >= 2^from2 (exactly: T^2 >= 2^(from2 - 2 te)).
+  const band = TAN_WIDE.find((w) => mag * mag >= 1n << BigInt(w.from2 - 2 * te));
   const g = roundSig(...mulScaled(t, t), IBITS);
   const [pm, pe] = horner68Unfused(band?.p ?? TAN_P, g);
   const [nm, ne] = roundSig(...mulScaled(t, [pm, pe]), IBITS);
