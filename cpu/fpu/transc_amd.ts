@@ -1,7 +1,8 @@
 /**
  * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode for FPATAN
- * and for FPTAN of a reduced argument below 2^-3 in magnitude, and which
- * CPU models use the Zen models ({@link transcModelOf}).
+ * and FPTAN (exact for a reduced argument below 2^-3 in magnitude, a best
+ * fit above), and which CPU models use the Zen models
+ * ({@link transcModelOf}).
  *
  * Measured on AMD EPYC family 26 model 2 stepping 1 (Zen 5; the committed
  * tests/data/x87_vectors.txt.gz) and family 25 model 17 stepping 1 (Zen 4,
@@ -27,20 +28,33 @@
  * 68-bit atan step decides the result differ in 118 of 300: the
  * microcode's atan evaluation itself is not modelled (README there).
  *
- * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does) and forms
- * tan t = t P(t^2) / Q(t^2), a degree-4/4 rational approximation (the
- * relative minimax one on t^2 <= 0.61685, normalized to Q's t^8
- * coefficient 2^-19, so P(0) = Q(0) = 1.4527...), with g = t^2 rounded to
- * 68 bits and unfused 68-bit Horner steps, the conventions of the FSIN/FCOS
- * microcode; see {@link tanAmdZen}. For |t| < 2^-4 the model reproduces
- * every result and C1 bit of the hold-outs recorded after it was fixed,
- * including 12,000 adversarial cases where a single 68-bit cell of P or Q
- * decides the result (the earlier model with exact g and fused steps missed
- * 7% of those). In [2^-4, 2^-3) it matches every random and near-boundary
- * hold-out case (12,021) but 5 of 1,500 adversarial ones differ (about one
- * random argument in 10^6 or fewer). Above 2^-3 the correctly rounded
- * result of `transc.ts` is kept (tools/x87-transc/README.md, "FPTAN: g
- * rounded, unfused steps").
+ * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does; the same
+ * reduction as FSIN / FCOS) and forms tan t = t P(t^2) / Q(t^2), a
+ * degree-4/4 rational approximation (the relative minimax one on t^2 <=
+ * 0.61685, normalized to Q's t^8 coefficient 2^-19, so P(0) = Q(0) =
+ * 1.4527...), with g = t^2 rounded to 68 bits and unfused 68-bit Horner
+ * steps, the conventions of the FSIN/FCOS microcode; for odd n the result
+ * is -Q / (t P) (cotangent form). There is no octant switch at pi/8 =
+ * 2^-1.36: the same quotient with one coefficient set matches random
+ * arguments on both sides of it alike (5 of 22,648 differ in [2^-1.5,
+ * 2^-1)); see {@link tanAmdZen}. Domains (tools/x87-transc/README.md, "FPTAN: best
+ * fit up to pi/4 (coefficient sets per band)"; figures are hold-outs
+ * recorded after the coefficients were fixed):
+ *
+ * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): every result and C1 bit of
+ *   every hold-out below 2^-4, including adversarial cases where a single
+ *   68-bit cell of P or Q decides the result (6,800 new ones). In [2^-4,
+ *   2^-3) 1 of about 16,800 near-boundary cases (tan t within 2^-8 of a
+ *   unit of a rounding boundary) differs in each of two hold-outs, as with
+ *   the earlier coefficients, and none of 8,193 + 8,335 random large
+ *   operands reduced there.
+ * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
+ *   searched set each for [2^-2, 2^-1), [2^-1, 2^-0.5) and [2^-0.5, pi/4]
+ *   (`TAN_WIDE`). Random arguments differ from the host in 1 of 39,017 in
+ *   [2^-3, 2^-2), 8 of 38,630 in [2^-2, 2^-1) and 34 of 22,353 in [2^-1,
+ *   pi/4] (0.15%); the correctly rounded result differs in 1,063, 1,077 and
+ *   707 (2.7%, 2.8%, 3.2%). Random large operands (exponents 0 ... 62): 81
+ *   of 100,000 against 2,921.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -138,30 +152,106 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
  * close to the relative minimax approximation on t^2 <= 0.61685, then
  * identified cell by cell (tools/x87-transc/tan_cells_unf.py) from 80,000
  * probe-recorded cases with |t| < 2^-3 chosen so that one 68-bit cell of P
- * or Q decides the result.
+ * or Q decides the result, and refitted with near-boundary cases up to
+ * 2^-2 (tools/x87-transc/tan_coef_next.txt; p2 .. p4, q2, q3 moved).
  */
 const TAN_P: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xcc3a370aa4a789270n, -70],
-  [0xbae23c0c0df90b4e3n, -75],
-  [-0xafa1f16e6fb4936d3n, -82],
-  [0xb6a503afea153fec3n, -92],
+  [0xbae23c0c0df90b4e7n, -75],
+  [-0xafa1f16e6fb4f7d17n, -82],
+  [0xb6a503b0535dffec3n, -92],
 ];
 const TAN_Q: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xaf0574ac9e2788b64n, -68],
-  [0xa36f5651e07ee267an, -72],
-  [-0x9978effe48a95bd37n, -78],
+  [0xa36f5651e07ee2679n, -72],
+  [-0x9978effe48a95c711n, -78],
   [0x80000000000000000n, -86],
 ];
 
-/** FPTAN uses the model when the reduced argument's magnitude is below 2^TAN_MODEL_LIMIT. */
+/**
+ * Best-fit coefficient sets for larger reduced arguments, where TAN_P /
+ * TAN_Q lose track of the host (their higher coefficients were fitted to
+ * data below 2^-2 only): each applies from t^2 >= 2^from2 on (|t| >=
+ * 2^-0.5, 2^-1, 2^-2) up to the previous one. Found by pattern searches
+ * from TAN_P / TAN_Q over p1 .. p4, q2, q3 against near-boundary cases of
+ * their band (tools/x87-transc/tan_search.py, tan_coef_band_*.txt). The microcode surely has one
+ * coefficient set; none of these is it above 2^-3.
+ */
+const TAN_WIDE: readonly { from2: number; p: readonly Scaled[]; q: readonly Scaled[] }[] = [
+  {
+    from2: -1,
+    p: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xcc3a370aa4a789270n, -70],
+      [0xbae23c0c0df90b3bfn, -75],
+      [-0xafa1f16e6fb4c0d17n, -82],
+      [0xb6a503b0559a33402n, -92],
+    ],
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266dn, -72],
+      [-0x9978effe48a95aad1n, -78],
+      [0x80000000000000000n, -86],
+    ],
+  },
+  {
+    from2: -2,
+    p: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xcc3a370aa4a789271n, -70],
+      [0xbae23c0c0df90b3e7n, -75],
+      [-0xafa1f16e6fb4c1d17n, -82],
+      [0xb6a503b05599b3402n, -92],
+    ],
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266dn, -72],
+      [-0x9978effe48a95aad1n, -78],
+      [0x80000000000000000n, -86],
+    ],
+  },
+  {
+    from2: -4,
+    p: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xcc3a370aa4a789270n, -70],
+      [0xbae23c0c0df90b437n, -75],
+      [-0xafa1f16e6fb4cf917n, -82],
+      [0xb6a503b05572bfec3n, -92],
+    ],
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266bn, -72],
+      [-0x9978effe48a95a591n, -78],
+      [0x80000000000000000n, -86],
+    ],
+  },
+];
+
+/**
+ * The model is proven (reproduces every recorded hold-out case) for reduced
+ * arguments of magnitude below 2^TAN_MODEL_LIMIT.
+ */
 export const TAN_MODEL_LIMIT = -3;
+
+/**
+ * FPTAN uses the model up to 2^TAN_BESTFIT_LIMIT (0: every reduced
+ * argument, |t| <= pi/4); above 2^{@link TAN_MODEL_LIMIT} it is a best fit
+ * that differs from the host far less often than the correctly rounded
+ * result does (module comment).
+ */
+export const TAN_BESTFIT_LIMIT = 0;
 
 /**
  * FPTAN of a finite non-zero x reduced to t = T * 2^te (x = n pi66/2 + t,
  * `odd` when n is odd) as the AMD microcode computes it, when |t| <
- * 2^{@link TAN_MODEL_LIMIT}; the result (with PE) goes to fx. `neg` is x's
+ * 2^{@link TAN_BESTFIT_LIMIT} (exact below 2^{@link TAN_MODEL_LIMIT}, a
+ * best fit above); the result (with PE) goes to fx. `neg` is x's
  * sign. Returns false, leaving fx alone, for larger t.
  *
  * With R68 = rounded to nearest-even at 68 significant bits (the
@@ -173,13 +263,15 @@ export const TAN_MODEL_LIMIT = -3;
  */
 export function tanAmdZen(neg: boolean, T: bigint, te: number, odd: boolean): boolean {
   const mag = T < 0n ? -T : T;
-  if (mag === 0n || bitLength(mag) + te > TAN_MODEL_LIMIT) return false;
+  if (mag === 0n || bitLength(mag) + te > TAN_BESTFIT_LIMIT) return false;
   const t: Scaled = [mag, te];
+  // The first band with t^2 >= 2^from2 (exactly: T^2 >= 2^(from2 - 2 te)).
+  const band = TAN_WIDE.find((w) => mag * mag >= 1n << BigInt(w.from2 - 2 * te));
   const g = roundSig(...mulScaled(t, t), IBITS);
-  const [pm, pe] = horner68Unfused(TAN_P, g);
+  const [pm, pe] = horner68Unfused(band?.p ?? TAN_P, g);
   const [nm, ne] = roundSig(...mulScaled(t, [pm, pe]), IBITS);
-  const [dm, de] = horner68Unfused(TAN_Q, g);
-  // P and Q are positive here (|t| < 2^-3); tan t has t's sign.
+  const [dm, de] = horner68Unfused(band?.q ?? TAN_Q, g);
+  // P and Q are positive (|t| <= pi/4); tan t has t's sign.
   const s = (neg ? 1 : 0) ^ (T < 0n ? 1 : 0) ^ (odd ? 1 : 0);
   if (odd) roundQuotient(s, dm, de, nm, ne);
   else roundQuotient(s, nm, ne, dm, de);

@@ -33,3 +33,50 @@ Deno.test("FPTAN Zen model: cases decided by one 68-bit cell of P or Q (g rounde
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: best fit for 2^-3 <= |t| < 2^-1 (near-boundary hold-out cases)", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz): tan_near.c cases (tan x within
+  // 2^-8 of a unit of a rounding boundary) from hold-outs of the
+  // coefficient sets now used (TAN_P / TAN_Q below 2^-2, the best-fit set
+  // of [2^-2, 2^-1) above); the correctly rounded result and the earlier
+  // coefficients (tools/x87-transc/tan_coef.txt) both get every one wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x77f, "3ffbf8d323cd33131285", "3ffbfa0e6e52c0fc18b1", 0x20], // |t| ~ 2^-3.04
+    [0x37f, "bffd9be15ec4de09395a", "bffda0e1d68f9fe1a91a", 0x220], // |t| ~ 2^-1.72
+    [0x37f, "bffde84cd9fc9b9cf4c0", "bffdf9ac08f799fbdeec", 0x220], // |t| ~ 2^-1.14
+    [0x77f, "3ffdea8ad28f38320af6", "3ffdfc7404778f94df9b", 0x20], // |t| ~ 2^-1.13
+    [0x77f, "3ffdf2bbb8d875966557", "3ffe835bd5874cde0636", 0x20], // |t| ~ 2^-1.08
+    [0x37f, "bffdf4ad34e056fe1a2d", "bffe8496aed40f80dbbe", 0x220], // |t| ~ 2^-1.07
+    [0x77f, "3ffdeee468ec395023d2", "3ffe80f119577997f534", 0x20], // |t| ~ 2^-1.10
+    [0x37f, "bffde2fd62eb7dfaf40a", "bffdf321b4d6aa549b6e", 0x220], // |t| ~ 2^-1.17
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
+
+Deno.test("FPTAN Zen model: best fit for |t| >= 2^-1, large operands of both parities", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz): random x with exponents 0 ... 62
+  // (tools/x87-transc/tan_large.py --gen 100000 0x7ac63), reduced with the
+  // 66-bit pi to |t| >= 2^-1; odd n gives -Q / (t P). The correctly
+  // rounded result gets every one of these wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x37f, "c02b91998a7e0c15bb3d", "3fffbdfd015eb77a3d95", 0x220], // |t| ~ 2^-0.75, n odd
+    [0x37f, "c006a2b559db9341f314", "3ffec466ea47a71af6cf", 0x20], // |t| ~ 2^-0.61, n even
+    [0xb7f, "4022fb8436699d08e529", "3fffb1f21c054595e07a", 0x220], // |t| ~ 2^-0.68, n odd
+    [0xb7f, "403ce9ef1d5635f217c7", "bffedf10f81e21ad238b", 0x20], // |t| ~ 2^-0.48, n even
+    [0x37f, "c029c58f8386c60fd303", "bffea08363bd3d477e4d", 0x20], // |t| ~ 2^-0.84, n even
+    [0xb7f, "40288473763a63fa0f94", "3fffdc7eccb11a529c10", 0x220], // |t| ~ 2^-0.93, n odd
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
