@@ -6,13 +6,11 @@
  *
  * The engine runs on the recording host's CPU model (vendor, family, model
  * and stepping from the file's header), so the transcendental instructions
- * follow the AMD Zen microcode models of cpu/fpu/transc_amd*.ts where they
- * apply: FSIN, FCOS and FSINCOS everywhere, FPATAN, FPTAN of reduced
- * arguments below 2^-3, F2XM1 of |x| < 2^-7, FYL2XP1 of |x| < 2^-5 and FYL2X
- * near powers of two. Outside those domains the exact result is rounded
- * once, and the recording CPU's microcode is not correctly rounded in every
- * case (e.g. its FPTAN(1) is one unit above the correctly rounded tan 1;
- * tools/x87-transc/ has the analysis). For those, a mismatch is allowed
+ * follow the AMD Zen microcode models of cpu/fpu/transc_amd*.ts, which
+ * cover every finite operand in the instructions' domains (exact in part
+ * of each domain, a best fit beyond; tools/x87-transc/ has the analysis).
+ * The recording CPU's microcode is not correctly rounded, and where a
+ * best-fit model still differs from it a mismatch is allowed
  * only as a one-unit difference of the result with C1 (and the
  * precision/underflow flags that follow from that unit) differing, or as a
  * C1-only difference with identical registers, and the number of each per
@@ -28,7 +26,7 @@ import { diffX87, recordingModel, type X87Outcome, X87Replayer } from "./x87_vec
  * with C1 (and PE/UE) differing.
  */
 const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
-  // AMD Zen model for |x| < 1 (exact below 2^-7, a best fit above): every
+  // AMD Zen model for |x| < 1 (exact below 2^-5, a best fit above): every
   // result and C1 of the file exact (see cpu/fpu/transc_amd_f2xm1.ts).
   f2xm1: { unit: 0, c1: 0 },
   // AMD Zen model (cpu/fpu/transc_amd_sincos.ts): every result and C1 exact.
@@ -53,8 +51,9 @@ const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
 
 /**
  * FYL2XP1 is defined only for |ST(0)| < 1 - sqrt(2)/2 (SDM Vol. 2 FYL2XP1);
- * outside that range the recording CPU returns values unrelated to the
- * logarithm, so those vectors are counted, not compared.
+ * outside that range the result is undefined and the recording CPU's is
+ * not modelled (tools/x87-transc/README.md, "whole reduced range"), so
+ * those vectors are counted, not compared.
  */
 function outsideDefinedRange(v: X87Vector): boolean {
   if (v.op.name !== "fyl2xp1") return false;

@@ -4,12 +4,15 @@
  * Finite results come from the high-precision reference in `bigmath.ts`
  * rounded once with the current rounding control (precision control does
  * not apply to these instructions), except where a CPU model's microcode is
- * reproduced. On AMD Zen (`transcModelOf`): FSIN, FCOS and FSINCOS for
- * every operand (`transc_amd_sincos.ts`), FPATAN and FPTAN of reduced
- * arguments below 2^-3 (`transc_amd.ts`), F2XM1 of |x| < 2^-7
- * (`transc_amd_f2xm1.ts`), FYL2XP1 of 0 < |x| < 2^-5 and FYL2X of x within
- * a factor 1 +- 2^-4 of a power of two (1 +- 2^-5 of 1)
- * (`transc_amd_ylog.ts`).
+ * reproduced. On AMD Zen (`transcModelOf`) every finite operand in the
+ * instructions' domains follows a model of the microcode: FSIN, FCOS and
+ * FSINCOS (`transc_amd_sincos.ts`), FPATAN and FPTAN (`transc_amd.ts`),
+ * F2XM1 (`transc_amd_f2xm1.ts`), FYL2X and FYL2XP1 (`transc_amd_ylog.ts`).
+ * Each model is exact (no difference from the host found in hold-outs)
+ * in part of its domain and a best fit beyond (rare differences, measured
+ * and listed in its file): FPTAN exact for reduced |t| < 2^-3, F2XM1 for
+ * |x| < 2^-5, FYL2XP1 for |x| < 2^-5, FYL2X within 1 +- 2^-3 of a power of
+ * two (1 +- 2^-5 of 1), FSIN/FCOS below 2^-2; FPATAN is one model.
  *
  * @module
  */
@@ -64,7 +67,7 @@ function setOne(s: number): void {
 
 /**
  * F2XM1: ST(0) = 2^ST(0) - 1. With `model` "amd-zen", |x| < 1 follows
- * the AMD microcode (`transc_amd_f2xm1.ts`: exact below 2^-7, a best fit
+ * the AMD microcode (`transc_amd_f2xm1.ts`: exact below 2^-5, a best fit
  * above).
  */
 export function f2xm1(f: FpuState, model: TranscModel = "exact"): void {
