@@ -237,7 +237,6 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     return true;
   };
   let fn: (cpu: Cpu, limit: number) => void;
-  if ((globalThis as any).__DUMP) (globalThis as any).__DUMP.push(src);
   try {
     fn = new Function("H", "I", "K", "F", "T", "XG", "XV", src)(
       g.helpers,
