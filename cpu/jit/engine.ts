@@ -24,8 +24,8 @@ import { compileRegion, type JitStats } from "./compile.ts";
  * then it runs as bytecode, slower than the interpreter, after a compile
  * that costs as much as thousands of interpreted instructions. The user
  * CPU time of `deno task linux --pvh` (a Debian kernel booted to
- * power-off, `/usr/bin/time`) was 48 s at 32, 42 s at 256, 36 s at 1024
- * and 31 s at 4096 and 16384 (40 s at 131072), while the W1 loop, the
+ * power-off, `/usr/bin/time`) was 48-49 s at 32, 42 s at 256, 36-39 s at
+ * 1024 and 31-32 s at 4096 and 16384 (40 s at 131072), while the W1 loop, the
  * VMX round trip and the first 10^9 instructions of kvm-unit-tests'
  * access did not change.
  */
