@@ -108,6 +108,34 @@ function roundBits(v: bigint, e: number, bits: number, below: boolean): [bigint,
 }
 
 /**
+ * Ratios within 2^-{@link ATAN_HALF_SPAN} of 1/2 get the host's measured
+ * low bias (`ATAN_HALF_BIAS_TENTHS` tenths of a 68-bit unit of a) before
+ * a is rounded to 68 bits. Measured with tools/x87-transc/atan_family.py
+ * (README, "FPATAN: the two C1 cases, and the bias next to r = 1/2"): in
+ * every one of 6,400 probe cases with |r - 1/2| < 2^-28 whose 64-bit result
+ * depends on a's 68-bit cell, the host's a is the lower cell although the
+ * exact atan(r) lies 0.593 of a unit above it; the correction reproduces
+ * all but 6 of them (the unbiased model: 345).
+ */
+export const ATAN_HALF_SPAN = 28;
+const ATAN_HALF_BIAS_TENTHS = 3n;
+
+/**
+ * atan of rf = r * 2^PREC (r in (1/4, 1]) in fixed point, truncated from
+ * below, with the host's bias next to r = 1/2 ({@link ATAN_HALF_SPAN}): a
+ * best fit of a systematic error of the microcode's atan there, not its
+ * algorithm (which is unknown).
+ */
+function atanNearHalf(rf: bigint): bigint {
+  const a = atanFixed(rf);
+  const off = rf - (ONE >> 1n);
+  if ((off < 0n ? -off : off) >= ONE >> BigInt(ATAN_HALF_SPAN)) return a;
+  // One 68-bit unit of a (a in [0.46, 0.47]: exponent -2, unit 2^-69).
+  const unit = 1n << BigInt(bitLength(a) - IBITS);
+  return a - (unit * ATAN_HALF_BIAS_TENTHS) / 10n;
+}
+
+/**
  * FPATAN of finite non-zero operands (ST(1) = y, ST(0) = x) as the AMD
  * microcode computes it; the result goes to fx.
  */
@@ -133,7 +161,7 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
   }
   const [am, ae] = rf <= ONE >> 2n
     ? roundBits(R * atanBracket(rf), re - PREC, IBITS, true)
-    : roundBits(atanFixed(rf), -PREC, IBITS, true);
+    : roundBits(atanNearHalf(rf), -PREC, IBITS, true);
   // pi66 = PI66 * 2^-64; pi66/2 - a and/or pi66 - (...), exactly.
   const E = Math.min(ae, -65);
   const a = am << BigInt(ae - E);
