@@ -18,15 +18,20 @@
  * 3. otherwise atan(r) rounded to nearest-even at 68 bits, then pi/2 - a
  *    (|y| > |x|) and/or pi - (...) (x < 0) formed exactly with the 66-bit
  *    pi (pi truncated to 66 bits, the constant of the x87 argument
- *    reduction) and rounded once with the rounding control.
+ *    reduction) and rounded once with the rounding control. Best fit:
+ *    for |r - 1/2| < 2^-28 atan(r) is first lowered by 0.3 of a 68-bit
+ *    unit ({@link ATAN_HALF_SPAN}), the host's measured bias there.
  *
  * Every result of the 23,586 finite cases of the committed file and the
- * first random sets matches; C1 differs in two (x = 0.5, y = 1 + 2^-53
- * and x = 1 + 2^-24, y = 1.5, both round-to-nearest), where the hardware
- * reports "not rounded up". Later random hold-outs differ in 3 results of
- * 18,559 and 1 C1 bit of about 20,000, and operands chosen so that the
- * 68-bit atan step decides the result differ in 118 of 300: the
- * microcode's atan evaluation itself is not modelled (README there).
+ * first random sets matches; C1 differs in one (x = 1 + 2^-24, y = 1.5,
+ * round-to-nearest: the host's a is one 68-bit unit below the model's, so
+ * pi66/2 - a is exactly the 64-bit result and the hardware reports "not
+ * rounded up" in every rounding mode). Later random hold-outs differ in 3
+ * results of 18,559 and 1 C1 bit of about 20,000, and operands chosen so
+ * that the 68-bit atan step decides the result differ in 118 of 300: the
+ * host's atan before its 68-bit rounding is off by up to about half a
+ * unit, and the microcode's atan evaluation itself is not modelled (README
+ * there: "FPATAN: the two C1 cases, and the bias next to r = 1/2").
  *
  * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does; the same
  * reduction as FSIN / FCOS) and forms tan t = t P(t^2) / Q(t^2), a
