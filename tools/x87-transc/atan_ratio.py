@@ -4,7 +4,7 @@ For atan_family.py data (check output lines joined with the inputs), predicts th
 host's 68-bit cell of a from atan(q_b) with q_b = x/y rounded to nearest at b bits
 (b = 64 .. 76, or exact), optionally shifted by `bias` units, and counts matches.
 Run: python3 tools/x87-transc/atan_ratio.py fam.in fam.out [filter]
-     (filter: 'half' or 'twothirds' to keep one family)
+     (filter: 'half' keeps x = 1/2 (r next to 1/2), 'twothirds' x in [1, 2) (r next to 2/3))
 """
 import sys
 import mpmath as mp
@@ -34,7 +34,6 @@ if __name__ == "__main__":
     for (op, fcw, xh, yh), (fsw, st0, _) in zip(ins, outs):
         _, xe, xm = f80(xh)
         _, ye, ym = f80(yh)
-        half = xm == 1 << 63 and ym in range((1 << 63), (1 << 63) + (1 << 62)) or ym > (7 << 61)
         if filt == "half" and not (xh[:4] == "3ffe"):
             continue
         if filt == "twothirds" and not (xh[:4] == "3fff"):
