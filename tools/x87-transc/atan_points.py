@@ -5,7 +5,8 @@ For each c: x = c (exact), y = 1 + p 2^-63 or 1 - p 2^-64 with random p in [2^23
 (atan_family.py `decisive`). `check` fits one shift delta of atan(R) (in 68-bit units of a)
 per c and prints how many cells the best delta and delta = 0 explain: near a table point
 the host's error should be nearly constant (as next to 1/2: delta -0.3 explains 448 of 454).
-Run: python3 tools/x87-transc/atan_points.py gen 100 0x77 [M] > pt.in   (c = k/2^M, default M = 5)
+Run: python3 tools/x87-transc/atan_points.py gen 100 0x77 [M [K0 K1]] > pt.in
+     (c = k/2^M, default M = 5, k from K0 (1) to K1 - 1 (2^M - 1))
      /tmp/x87probe < pt.in > pt.out
      python3 tools/x87-transc/atan_points.py check pt.in pt.out
 """
@@ -27,9 +28,9 @@ def enc(v_num, v_den_log2):
     return f"{0x3fff + e:04x}{mant:016x}"
 
 
-def gen(n, seed, m=5):
+def gen(n, seed, m=5, k0=1, k1=None):
     rng = random.Random(seed)
-    for k in range(1, 1 << m):
+    for k in range(k0, k1 if k1 is not None else 1 << m):
         xh = enc(k, m)
         got = 0
         tries = 0
@@ -76,6 +77,8 @@ def check(inf, outf):
 
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
-        gen(int(sys.argv[2]), int(sys.argv[3], 0), int(sys.argv[4]) if len(sys.argv) > 4 else 5)
+        # optional: M, then the first and the end k (c = k/2^M for k0 <= k < k1)
+        a = [int(v) for v in sys.argv[4:]]
+        gen(int(sys.argv[2]), int(sys.argv[3], 0), *a)
     else:
         check(sys.argv[2], sys.argv[3])
