@@ -204,6 +204,15 @@ const TAN_Q: readonly Scaled[] = [
   [0x80000000000000000n, -86],
 ];
 
+/** Q of the two upper best-fit bands of {@link TAN_WIDE} (the searches left it the same). */
+const TAN_WIDE_Q_UPPER: readonly Scaled[] = [
+  [0x2e7c9697bbdf1e68bn, -65],
+  [-0xaf0574ac9e2788b64n, -68],
+  [0xa36f5651e07ee266dn, -72],
+  [-0x9978effe48a95aad1n, -78],
+  [0x80000000000000000n, -86],
+];
+
 /**
  * Best-fit coefficient sets for larger reduced arguments, where TAN_P /
  * TAN_Q lose track of the host (their higher coefficients were fitted to
@@ -223,13 +232,7 @@ const TAN_WIDE: readonly { from2: number; p: readonly Scaled[]; q: readonly Scal
       [-0xafa1f16e6fb4c0d17n, -82],
       [0xb6a503b0559a33402n, -92],
     ],
-    q: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xaf0574ac9e2788b64n, -68],
-      [0xa36f5651e07ee266dn, -72],
-      [-0x9978effe48a95aad1n, -78],
-      [0x80000000000000000n, -86],
-    ],
+    q: TAN_WIDE_Q_UPPER,
   },
   {
     from2: -2,
@@ -240,13 +243,7 @@ const TAN_WIDE: readonly { from2: number; p: readonly Scaled[]; q: readonly Scal
       [-0xafa1f16e6fb4c1d17n, -82],
       [0xb6a503b05599b3402n, -92],
     ],
-    q: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xaf0574ac9e2788b64n, -68],
-      [0xa36f5651e07ee266dn, -72],
-      [-0x9978effe48a95aad1n, -78],
-      [0x80000000000000000n, -86],
-    ],
+    q: TAN_WIDE_Q_UPPER,
   },
   {
     from2: -4,
