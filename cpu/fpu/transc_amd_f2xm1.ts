@@ -191,8 +191,10 @@ export function f2xm1AmdZen(neg: boolean, m: bigint, e: number): boolean {
   const g = mulScaled(x, x);
   let p: Scaled, q: Scaled;
   if (e >= F2XM1_EXACT_LIMIT) {
-    p = horner68Unfused(F2XM1_TOP_P, g);
-    q = horner68Unfused(F2XM1_TOP_Q, g);
+    // The third set: g rounded to 68 bits, unfused steps (README, "F2XM1: g = R68(x^2)").
+    const g68 = roundSig(...g, IBITS);
+    p = horner68Unfused(F2XM1_TOP_P, g68);
+    q = horner68Unfused(F2XM1_TOP_Q, g68);
   } else if (e >= F2XM1_WIDE_FROM) {
     p = horner68(F2XM1_WIDE_P, g);
     q = horner68(F2XM1_WIDE_Q, g);
