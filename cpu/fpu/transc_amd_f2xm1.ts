@@ -80,22 +80,23 @@
  *   at 2^-1 ... 1 and a quarter as often at 2^-2 ... 2^-1 as with fused
  *   steps (below 2^-5 the two are alike; there the second set with fused
  *   steps stays, 0 against 1 of 40,000), so the microcode most likely rounds
- *   the products. On a probe hold-out recorded after the final fit (about
- *   11,250 random x per binade) none differs at 2^-5 ... 2^-1 and 11 at
- *   2^-1 ... 1 (0.10%, against 4.2% for correct rounding); in all probe
- *   hold-outs together 0 of 34,100 at 2^-5 ... 2^-4 (and of 40,000 RD/RU/RN
- *   cases), 0 of 34,300 at 2^-4 ... 2^-3,
- *   2 of 34,200 at 2^-3 ... 2^-2, 6 of 34,200 at 2^-2 ... 2^-1 and 31 of
- *   34,400 at 2^-1 ... 1. In each difference examined P's or Q's last
- *   Horner step lies within 0.006 of a cell of a rounding midpoint: the
- *   coefficients are not yet precise enough there (the joint refit stalls
- *   there, also on synthetic data of the model itself: the fitting method,
- *   not the structure, is the known limit).
+ *   the products. It squares x to 68 bits first: with g = R68(x^2) (and
+ *   the same coefficients) the differences at 2^-1 ... 1 fall about
+ *   sevenfold (README, "F2XM1: g = R68(x^2)"; g exact, at 67 or at 69 bits
+ *   all do worse). Probe hold-outs (all ten control words, about 45,500
+ *   random x per binade in five sets, one of them recorded after this
+ *   change, the others never used for fitting): none differs at 2^-5 ...
+ *   2^-1 and 1 of 45,635 at 2^-1 ... 1 (correct rounding: 1,851); fresh
+ *   RD/RU/RN sets recorded after it: 7 of 40,000 at 2^-1 ... 1 (exact g:
+ *   61), 0 of 40,000 each at 2^-2 ... 2^-1 and 2^-3 ... 2^-2. Each remaining
+ *   difference has P's or Q's last Horner step at or within 1/16 of a cell
+ *   of an exact tie (of 68-bit cells).
  *
  * On the record.sh hold-out seed 0xf2c5e7d2026 (20,000 random x, 2^-70
  * ... 1) no result or C1 differs (correct rounding: 508 + 209), nor on
  * hold-out B (seed 0xf1a22026c1d7, 10,000; correct rounding 259 + 88, the
- * first set alone 30 + 10).
+ * first set alone 30 + 10), nor on the record.sh hold-out seed 0xf2d6a1b2c3
+ * recorded after g = R68(x^2) (20,000; correct rounding 510 + 192).
  *
  * @module
  */
@@ -147,8 +148,8 @@ export const F2XM1_WIDE_Q: readonly Scaled[] = [
 ];
 
 /**
- * The third coefficient set, used for 2^-5 <= |x| < 1 with unfused Horner
- * steps R68(R68(acc g) + c) (`horner68Unfused`): the second set moved by a
+ * The third coefficient set, used for 2^-5 <= |x| < 1 with g = R68(x^2) and
+ * unfused Horner steps R68(R68(acc g) + c) (`horner68Unfused`): the second set moved by a
  * search on the exact miss count under that evaluation, which reproduces
  * the host about twice as often as fused steps there (README, "F2XM1 over
  * the whole domain").

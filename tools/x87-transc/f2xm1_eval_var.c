@@ -59,7 +59,15 @@ static void step(mpz_t am, long *ae, mpz_t gm, long ge, S *c, int last) {
 int main(int argc, char **argv) {
   mpz_inits(t1, t2, t3, NULL);
   if (getenv("VARIANT")) VAR = atoi(getenv("VARIANT"));
-  if (getenv("LASTP")) LASTP = atoi(getenv("LASTP")); if (getenv("LASTQ")) LASTQ = atoi(getenv("LASTQ")); if (getenv("GR")) GR = atoi(getenv("GR")); if (getenv("PMODE")) PMODE = atoi(getenv("PMODE")); if (getenv("PB")) PB = atoi(getenv("PB")); if (getenv("PTIE")) PTIE = atoi(getenv("PTIE")); if (getenv("STIE")) STIE = atoi(getenv("STIE")); if (getenv("TIE")) TIE = atoi(getenv("TIE")); if (getenv("NR")) NR = atoi(getenv("NR"));
+  if (getenv("LASTP")) LASTP = atoi(getenv("LASTP"));
+  if (getenv("LASTQ")) LASTQ = atoi(getenv("LASTQ"));
+  if (getenv("GR")) GR = atoi(getenv("GR"));
+  if (getenv("PMODE")) PMODE = atoi(getenv("PMODE"));
+  if (getenv("PB")) PB = atoi(getenv("PB"));
+  if (getenv("PTIE")) PTIE = atoi(getenv("PTIE"));
+  if (getenv("STIE")) STIE = atoi(getenv("STIE"));
+  if (getenv("TIE")) TIE = atoi(getenv("TIE"));
+  if (getenv("NR")) NR = atoi(getenv("NR"));
   for (int f = 1; f < argc; f++) {
     FILE *fp = fopen(argv[f], "r"); char line[512];
     while (fgets(line, sizeof line, fp)) {
