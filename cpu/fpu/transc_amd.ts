@@ -204,15 +204,6 @@ const TAN_Q: readonly Scaled[] = [
   [0x80000000000000000n, -86],
 ];
 
-/** Q of the two upper best-fit bands of {@link TAN_WIDE} (the searches left it the same). */
-const TAN_WIDE_Q_UPPER: readonly Scaled[] = [
-  [0x2e7c9697bbdf1e68bn, -65],
-  [-0xaf0574ac9e2788b64n, -68],
-  [0xa36f5651e07ee266dn, -72],
-  [-0x9978effe48a95aad1n, -78],
-  [0x80000000000000000n, -86],
-];
-
 /**
  * Best-fit coefficient sets for larger reduced arguments, where TAN_P /
  * TAN_Q lose track of the host (their higher coefficients were fitted to
@@ -228,22 +219,34 @@ const TAN_WIDE: readonly { from2: number; p: readonly Scaled[]; q: readonly Scal
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789270n, -70],
-      [0xbae23c0c0df90b3bfn, -75],
-      [-0xafa1f16e6fb4c0d17n, -82],
-      [0xb6a503b0559a33402n, -92],
+      [0xbae23c0c0df90b37fn, -75],
+      [-0xafa1f16e6fb4bdf17n, -82],
+      [0xb6a503b0559cc3402n, -92],
     ],
-    q: TAN_WIDE_Q_UPPER,
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266dn, -72],
+      [-0x9978effe48a95aae1n, -78],
+      [0x80000000000000000n, -86],
+    ],
   },
   {
     from2: -2,
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789271n, -70],
-      [0xbae23c0c0df90b3e7n, -75],
-      [-0xafa1f16e6fb4c1d17n, -82],
-      [0xb6a503b05599b3402n, -92],
+      [0xbae23c0c0df90b3f7n, -75],
+      [-0xafa1f16e6fb4c3517n, -82],
+      [0xb6a503b05589b3402n, -92],
     ],
-    q: TAN_WIDE_Q_UPPER,
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266en, -72],
+      [-0x9978effe48a95ab01n, -78],
+      [0x80000000000000000n, -86],
+    ],
   },
   {
     from2: -4,
