@@ -56,10 +56,12 @@
  * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
  *   searched set each for [2^-2, 2^-1), [2^-1, 2^-0.5) and [2^-0.5, pi/4]
  *   (`TAN_WIDE`). Random arguments differ from the host in 1 of 39,017 in
- *   [2^-3, 2^-2), 8 of 38,630 in [2^-2, 2^-1) and 34 of 22,353 in [2^-1,
- *   pi/4] (0.15%); the correctly rounded result differs in 1,063, 1,077 and
- *   707 (2.7%, 2.8%, 3.2%). Random large operands (exponents 0 ... 62): 81
- *   of 100,000 against 2,921.
+ *   [2^-3, 2^-2) and 8 of 38,630 in [2^-2, 2^-1) (correctly rounded: 1,063
+ *   and 1,077, 2.7% and 2.8%). In [2^-1, pi/4] (the two top sets re-searched
+ *   later, README "FPTAN: re-searched top bands"): 17 of 32,458 in [2^-1,
+ *   2^-0.5) and 42 of 12,099 above (59 of 44,557, 0.13%; the earlier sets
+ *   76; correctly rounded 1,420, 3.2%). Random large operands (exponents
+ *   0 ... 62): 57 of 100,000 (earlier sets 79, correctly rounded about 2,900).
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -209,9 +211,10 @@ const TAN_Q: readonly Scaled[] = [
  * TAN_Q lose track of the host (their higher coefficients were fitted to
  * data below 2^-2 only): each applies from t^2 >= 2^from2 on (|t| >=
  * 2^-0.5, 2^-1, 2^-2) up to the previous one. Found by pattern searches
- * from TAN_P / TAN_Q over p1 .. p4, q2, q3 against near-boundary cases of
- * their band (tools/x87-transc/tan_search.py, tan_coef_band_*.txt). The microcode surely has one
- * coefficient set; none of these is it above 2^-3.
+ * from TAN_P / TAN_Q over p1 .. p4, q2, q3 (the two top sets also q1)
+ * against near-boundary cases of their band (tools/x87-transc/tan_search.py;
+ * tan_coef_band_m05b.txt, tan_coef_band_m1b.txt, tan_coef_band_m2.txt). The
+ * microcode surely has one coefficient set; none of these is it above 2^-3.
  */
 const TAN_WIDE: readonly { from2: number; p: readonly Scaled[]; q: readonly Scaled[] }[] = [
   {

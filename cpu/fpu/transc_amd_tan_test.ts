@@ -80,3 +80,25 @@ Deno.test("FPTAN Zen model: best fit for |t| >= 2^-1, large operands of both par
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: re-searched top bands (|t| >= 2^-1), large operands", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // after the two top sets of TAN_WIDE were re-searched (not in
+  // tests/data/x87_vectors.txt.gz, not in any fit): random x with exponents
+  // 0 ... 62 (tools/x87-transc/tan_large.py --gen 100000 0x7ad73) that the
+  // earlier sets (tan_coef_band_m1.txt, tan_coef_band_m05.txt) got wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x37f, "400a8d233742d1761f81", "bffeb0b1b90a0fd09edb", 0x20], // |t| ~ 2^-0.73, n even
+    [0x37f, "400ecbc593adbfb457cb", "bffea3c74fb59a71d01c", 0x20], // |t| ~ 2^-0.81, n even
+    [0x37f, "4013c93e840a2219bb29", "3fffa7d81998ed33326d", 0x220], // |t| ~ 2^-0.62, n odd
+    [0x37f, "4014c449d5a2cf1df3a3", "3ffed786ded31e3e488d", 0x20], // |t| ~ 2^-0.52, n even
+    [0x37f, "4034b6bd1d2778fb8ca7", "bfff995516ccc1905680", 0x220], // |t| ~ 2^-0.52, n odd
+    [0x37f, "403ce64dc8e6937021dd", "bffec91d59319834dce7", 0x220], // |t| ~ 2^-0.58, n even
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
