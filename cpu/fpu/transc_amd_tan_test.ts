@@ -102,3 +102,24 @@ Deno.test("FPTAN Zen model: re-searched top bands (|t| >= 2^-1), large operands"
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: top band split at |t| = 0.745, both sides", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // after the split sets were fixed (not in tests/data/x87_vectors.txt.gz,
+  // not in any fit): random t = x < pi/4 (tan_near 200000 0x7ad81 -1 0 0.5)
+  // that the one top set before the split (tan_coef_band_m05b.txt) got wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x77f, "3ffec3a84e0160b0aae5", "3ffef569b75d2b3a07f0", 0x20], // |t| ~ 0.7643
+    [0x77f, "bffec8781e06ddaf7b34", "bffefed13a1bce35898a", 0x220], // |t| ~ 0.7831
+    [0x77f, "3ffec6be519c87f68167", "3ffefb678d502a124ccc", 0x20], // |t| ~ 0.7763
+    [0x77f, "bffebbf61ace5ec3ec34", "bffee70dbcb92d9b402e", 0x220], // |t| ~ 0.7342
+    [0x77f, "3ffeb863d0a0fa8764b1", "3ffee0a730a9a68908a6", 0x20], // |t| ~ 0.7203
+    [0x77f, "3ffebabc2d9e97ce500f", "3ffee4d68881fc67d51e", 0x20], // |t| ~ 0.7294
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
