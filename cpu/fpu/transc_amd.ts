@@ -60,7 +60,7 @@
  *   and 1,077, 2.7% and 2.8%). In [2^-1, pi/4] (the top sets re-searched
  *   later, the top band split at |t| = 0.745; README "FPTAN: re-searched top
  *   bands"): 86 of 145,002 in [2^-1, 2^-0.5) and 85 of 54,998 above (171 of
- *   200,000, 0.09%; the earlier sets 410; correctly rounded 3,945 and 2,356,
+ *   200,000, 0.09%; the earlier sets 350; correctly rounded 3,945 and 2,356,
  *   3.2%). Random large operands (exponents 0 ... 62): 46 of 100,000 (earlier
  *   sets 71, correctly rounded about 2,900).
  *
