@@ -54,12 +54,15 @@
  *   the earlier coefficients, and none of 8,193 + 8,335 random large
  *   operands reduced there.
  * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
- *   searched set each for [2^-2, 2^-1), [2^-1, 2^-0.5) and [2^-0.5, pi/4]
- *   (`TAN_WIDE`). Random arguments differ from the host in 1 of 39,017 in
- *   [2^-3, 2^-2), 8 of 38,630 in [2^-2, 2^-1) and 34 of 22,353 in [2^-1,
- *   pi/4] (0.15%); the correctly rounded result differs in 1,063, 1,077 and
- *   707 (2.7%, 2.8%, 3.2%). Random large operands (exponents 0 ... 62): 81
- *   of 100,000 against 2,921.
+ *   searched set each for [2^-2, 2^-1), [2^-1, 2^-0.5), [2^-0.5, 0.745) and
+ *   [0.745, pi/4] (`TAN_WIDE`). Random arguments differ from the host in 1 of 39,017 in
+ *   [2^-3, 2^-2) and 8 of 38,630 in [2^-2, 2^-1) (correctly rounded: 1,063
+ *   and 1,077, 2.7% and 2.8%). In [2^-1, pi/4] (the top sets re-searched
+ *   later, the top band split at |t| = 0.745; README "FPTAN: re-searched top
+ *   bands"): 86 of 145,002 in [2^-1, 2^-0.5) and 85 of 54,998 above (171 of
+ *   200,000, 0.09%; the earlier sets 350; correctly rounded 3,945 and 2,356,
+ *   3.2%). Random large operands (exponents 0 ... 62): 46 of 100,000 (earlier
+ *   sets 71, correctly rounded about 2,900).
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -204,46 +207,78 @@ const TAN_Q: readonly Scaled[] = [
   [0x80000000000000000n, -86],
 ];
 
-/** Q of the two upper best-fit bands of {@link TAN_WIDE} (the searches left it the same). */
-const TAN_WIDE_Q_UPPER: readonly Scaled[] = [
-  [0x2e7c9697bbdf1e68bn, -65],
-  [-0xaf0574ac9e2788b64n, -68],
-  [0xa36f5651e07ee266dn, -72],
-  [-0x9978effe48a95aad1n, -78],
-  [0x80000000000000000n, -86],
-];
+/** |t| = 0.745 (as 0xbeb851eb851eb800 * 2^-64): where the top best-fit band splits in two. */
+const TAN_SPLIT_T = 0xbeb851eb851eb800n;
 
 /**
  * Best-fit coefficient sets for larger reduced arguments, where TAN_P /
  * TAN_Q lose track of the host (their higher coefficients were fitted to
  * data below 2^-2 only): each applies from t^2 >= 2^from2 on (|t| >=
- * 2^-0.5, 2^-1, 2^-2) up to the previous one. Found by pattern searches
- * from TAN_P / TAN_Q over p1 .. p4, q2, q3 against near-boundary cases of
- * their band (tools/x87-transc/tan_search.py, tan_coef_band_*.txt). The microcode surely has one
- * coefficient set; none of these is it above 2^-3.
+ * 2^-0.5, 2^-1, 2^-2), and, when fromT is given, also |t| >=
+ * fromT 2^-64 ({@link TAN_SPLIT_T}), up to the previous one. Found by pattern searches
+ * from TAN_P / TAN_Q over p1 .. p4, q2, q3 (the three top sets also q1)
+ * against near-boundary cases of their band (tools/x87-transc/tan_search.py;
+ * tan_coef_band_m05_hi.txt, tan_coef_band_m05_lo.txt, tan_coef_band_m1b.txt,
+ * tan_coef_band_m2.txt). The
+ * microcode surely has one coefficient set; none of these is it above 2^-3.
  */
-const TAN_WIDE: readonly { from2: number; p: readonly Scaled[]; q: readonly Scaled[] }[] = [
+const TAN_WIDE: readonly {
+  from2: number;
+  fromT?: bigint;
+  p: readonly Scaled[];
+  q: readonly Scaled[];
+}[] = [
+  {
+    from2: -1,
+    fromT: TAN_SPLIT_T,
+    p: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xcc3a370aa4a78926fn, -70],
+      [0xbae23c0c0df90b357n, -75],
+      [-0xafa1f16e6fb4bcf17n, -82],
+      [0xb6a503b0559d43402n, -92],
+    ],
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266dn, -72],
+      [-0x9978effe48a95aaf1n, -78],
+      [0x80000000000000000n, -86],
+    ],
+  },
   {
     from2: -1,
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789270n, -70],
-      [0xbae23c0c0df90b3bfn, -75],
-      [-0xafa1f16e6fb4c0d17n, -82],
-      [0xb6a503b0559a33402n, -92],
+      [0xbae23c0c0df90b35fn, -75],
+      [-0xafa1f16e6fb4bcf17n, -82],
+      [0xb6a503b0559ac3402n, -92],
     ],
-    q: TAN_WIDE_Q_UPPER,
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266dn, -72],
+      [-0x9978effe48a95aac1n, -78],
+      [0x80000000000000000n, -86],
+    ],
   },
   {
     from2: -2,
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789271n, -70],
-      [0xbae23c0c0df90b3e7n, -75],
-      [-0xafa1f16e6fb4c1d17n, -82],
-      [0xb6a503b05599b3402n, -92],
+      [0xbae23c0c0df90b3f7n, -75],
+      [-0xafa1f16e6fb4c3517n, -82],
+      [0xb6a503b05589b3402n, -92],
     ],
-    q: TAN_WIDE_Q_UPPER,
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266en, -72],
+      [-0x9978effe48a95ab01n, -78],
+      [0x80000000000000000n, -86],
+    ],
   },
   {
     from2: -4,
@@ -296,8 +331,14 @@ export function tanAmdZen(neg: boolean, T: bigint, te: number, odd: boolean): bo
   const mag = T < 0n ? -T : T;
   if (mag === 0n || bitLength(mag) + te > TAN_BESTFIT_LIMIT) return false;
   const t: Scaled = [mag, te];
-  // The first band with t^2 >= 2^from2 (exactly: T^2 >= 2^(from2 - 2 te)).
-  const band = TAN_WIDE.find((w) => mag * mag >= 1n << BigInt(w.from2 - 2 * te));
+  // The first band with t^2 >= 2^from2 (exactly: T^2 >= 2^(from2 - 2 te))
+  // and, if given, t >= fromT 2^-64 (exactly: T 2^(te + 64) >= fromT).
+  const band = TAN_WIDE.find((w) =>
+    mag * mag >= 1n << BigInt(w.from2 - 2 * te) &&
+    (w.fromT === undefined ||
+      (te + 64 >= 0 ? mag << BigInt(te + 64) : mag) >=
+        (te + 64 >= 0 ? w.fromT : w.fromT << BigInt(-(te + 64))))
+  );
   const g = roundSig(...mulScaled(t, t), IBITS);
   const [pm, pe] = horner68Unfused(band?.p ?? TAN_P, g);
   const [nm, ne] = roundSig(...mulScaled(t, [pm, pe]), IBITS);

@@ -80,3 +80,46 @@ Deno.test("FPTAN Zen model: best fit for |t| >= 2^-1, large operands of both par
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: re-searched top bands (|t| >= 2^-1), large operands", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // after the two top sets of TAN_WIDE were re-searched (not in
+  // tests/data/x87_vectors.txt.gz, not in any fit): random x with exponents
+  // 0 ... 62 (tools/x87-transc/tan_large.py --gen 100000 0x7ad73) that the
+  // earlier sets (tan_coef_band_m1.txt, tan_coef_band_m05.txt) got wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x37f, "400a8d233742d1761f81", "bffeb0b1b90a0fd09edb", 0x20], // |t| ~ 2^-0.73, n even
+    [0x37f, "400ecbc593adbfb457cb", "bffea3c74fb59a71d01c", 0x20], // |t| ~ 2^-0.81, n even
+    [0x37f, "4013c93e840a2219bb29", "3fffa7d81998ed33326d", 0x220], // |t| ~ 2^-0.62, n odd
+    [0x37f, "4014c449d5a2cf1df3a3", "3ffed786ded31e3e488d", 0x20], // |t| ~ 2^-0.52, n even
+    [0x37f, "4034b6bd1d2778fb8ca7", "bfff995516ccc1905680", 0x220], // |t| ~ 2^-0.52, n odd
+    [0x37f, "403ce64dc8e6937021dd", "bffec91d59319834dce7", 0x220], // |t| ~ 2^-0.58, n even
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
+
+Deno.test("FPTAN Zen model: top band split at |t| = 0.745, both sides", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // after the split sets were fixed (not in tests/data/x87_vectors.txt.gz,
+  // not in any fit): random t = x < pi/4 (tan_near 200000 0x7ad81 -1 0 0.5)
+  // that the one top set before the split (tan_coef_band_m05b.txt) got wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x77f, "3ffec3a84e0160b0aae5", "3ffef569b75d2b3a07f0", 0x20], // |t| ~ 0.7643
+    [0x77f, "bffec8781e06ddaf7b34", "bffefed13a1bce35898a", 0x220], // |t| ~ 0.7831
+    [0x77f, "3ffec6be519c87f68167", "3ffefb678d502a124ccc", 0x20], // |t| ~ 0.7763
+    [0x77f, "bffebbf61ace5ec3ec34", "bffee70dbcb92d9b402e", 0x220], // |t| ~ 0.7342
+    [0x77f, "3ffeb863d0a0fa8764b1", "3ffee0a730a9a68908a6", 0x20], // |t| ~ 0.7203
+    [0x77f, "3ffebabc2d9e97ce500f", "3ffee4d68881fc67d51e", 0x20], // |t| ~ 0.7294
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
