@@ -210,6 +210,9 @@ const TAN_Q: readonly Scaled[] = [
 /** |t| = 0.745 (as 0xbeb851eb851eb800 * 2^-64): where the top best-fit band splits in two. */
 const TAN_SPLIT_T = 0xbeb851eb851eb800n;
 
+/** |t| = 0.6 (as 0x9999999999999800 * 2^-64): where the [2^-1, 2^-0.5) best-fit band splits in two. */
+const TAN_SPLIT_M1 = 0x9999999999999800n;
+
 /**
  * Best-fit coefficient sets for larger reduced arguments, where TAN_P /
  * TAN_Q lose track of the host (their higher coefficients were fitted to
@@ -265,18 +268,36 @@ const TAN_WIDE: readonly {
   },
   {
     from2: -2,
+    fromT: TAN_SPLIT_M1,
     p: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xcc3a370aa4a789271n, -70],
-      [0xbae23c0c0df90b3f7n, -75],
-      [-0xafa1f16e6fb4c3517n, -82],
-      [0xb6a503b05589b3402n, -92],
+      [0xbae23c0c0df90b3d1n, -75],
+      [-0xafa1f16e6fb4c137dn, -82],
+      [0xb6a503b0558c75cf8n, -92],
     ],
     q: [
       [0x2e7c9697bbdf1e68bn, -65],
       [-0xaf0574ac9e2788b64n, -68],
       [0xa36f5651e07ee266en, -72],
-      [-0x9978effe48a95ab01n, -78],
+      [-0x9978effe48a95ab17n, -78],
+      [0x80000000000000000n, -86],
+    ],
+  },
+  {
+    from2: -2,
+    p: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xcc3a370aa4a789271n, -70],
+      [0xbae23c0c0df90b403n, -75],
+      [-0xafa1f16e6fb4c4117n, -82],
+      [0xb6a503b05585b3402n, -92],
+    ],
+    q: [
+      [0x2e7c9697bbdf1e68bn, -65],
+      [-0xaf0574ac9e2788b64n, -68],
+      [0xa36f5651e07ee266fn, -72],
+      [-0x9978effe48a95ab62n, -78],
       [0x80000000000000000n, -86],
     ],
   },
