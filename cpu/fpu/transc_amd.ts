@@ -54,15 +54,17 @@
  *   the earlier coefficients, and none of 8,193 + 8,335 random large
  *   operands reduced there.
  * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
- *   searched set each for [2^-2, 2^-1), [2^-1, 2^-0.5), [2^-0.5, 0.745) and
- *   [0.745, pi/4] (`TAN_WIDE`). Random arguments differ from the host in 1 of 39,017 in
- *   [2^-3, 2^-2) and 8 of 38,630 in [2^-2, 2^-1) (correctly rounded: 1,063
- *   and 1,077, 2.7% and 2.8%). In [2^-1, pi/4] (the top sets re-searched
- *   later, the top band split at |t| = 0.745; README "FPTAN: re-searched top
- *   bands"): 86 of 145,002 in [2^-1, 2^-0.5) and 85 of 54,998 above (171 of
- *   200,000, 0.09%; the earlier sets 350; correctly rounded 3,945 and 2,356,
- *   3.2%). Random large operands (exponents 0 ... 62): 46 of 100,000 (earlier
- *   sets 71, correctly rounded about 2,900).
+ *   searched set each for [2^-2, 2^-1), [2^-1, 0.6), [0.6, 2^-0.5),
+ *   [2^-0.5, 0.745) and [0.745, pi/4] (`TAN_WIDE`). Random arguments differ
+ *   from the host in 1 of 39,017 in [2^-3, 2^-2) and 8 of 38,630 in [2^-2,
+ *   2^-1) (correctly rounded: 1,063 and 1,077, 2.7% and 2.8%). In [2^-1,
+ *   pi/4] (the top sets re-searched later, the top band split at |t| =
+ *   0.745, then [2^-1, 2^-0.5) split at 0.6; README "FPTAN: re-searched top
+ *   bands" and "FPTAN: [2^-1, 2^-0.5) split at |t| = 0.6"): 129 of 290,509
+ *   in [2^-1, 2^-0.5) (one set there: 163; correctly rounded 7,984, 2.7%)
+ *   and 165 of 109,491 above (0.15%), random `tan_near 400000 0x7ae03 -1 0
+ *   0.5`. Random large operands (exponents 0 ... 62): 32 of 100,000 (one
+ *   set in [2^-1, 2^-0.5): 38; correctly rounded about 2,900).
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -218,11 +220,11 @@ const TAN_SPLIT_M1 = 0x9999999999999800n;
  * TAN_Q lose track of the host (their higher coefficients were fitted to
  * data below 2^-2 only): each applies from t^2 >= 2^from2 on (|t| >=
  * 2^-0.5, 2^-1, 2^-2), and, when fromT is given, also |t| >=
- * fromT 2^-64 ({@link TAN_SPLIT_T}), up to the previous one. Found by pattern searches
+ * fromT 2^-64 ({@link TAN_SPLIT_T}, {@link TAN_SPLIT_M1}), up to the previous one. Found by pattern searches
  * from TAN_P / TAN_Q over p1 .. p4, q2, q3 (the three top sets also q1)
  * against near-boundary cases of their band (tools/x87-transc/tan_search.py;
- * tan_coef_band_m05_hi.txt, tan_coef_band_m05_lo.txt, tan_coef_band_m1b.txt,
- * tan_coef_band_m2.txt). The
+ * tan_coef_band_m05_hi.txt, tan_coef_band_m05_lo.txt, tan_coef_band_m1_hi.txt,
+ * tan_coef_band_m1_lo.txt, tan_coef_band_m2.txt). The
  * microcode surely has one coefficient set; none of these is it above 2^-3.
  */
 const TAN_WIDE: readonly {
