@@ -96,6 +96,12 @@ export const YLOG_POLY_LIMIT = -5;
  */
 export const YLOG_K_T_LIMIT = -3;
 
+/**
+ * From |t| = 2^YLOG_HI_LIMIT on (every k, FYL2XP1 too; best-fit domain
+ * only) the remainder is {@link REM_HI}, rounded to 68 bits before the add.
+ */
+const YLOG_HI_LIMIT = -3;
+
 /** FYL2X with k != 0 uses REM_CHEB below |t| = 2^YLOG_K_CHEB_LIMIT, REM_FULL from it on. */
 const YLOG_K_CHEB_LIMIT = -4;
 
@@ -288,14 +294,45 @@ const REM_FULL = [
   0x179e1610bdab6498c3d2bdb8b00c7dn,
 ];
 
-/** |T| g Q(g) (g = T^2, |T| = tm 2^te, Q's coefficients `poly`) floored in fixed point 2^-g. */
+/**
+ * Best-fit coefficients q_j (times 2^140, degree 10) of Q for |t| >= 2^{@link
+ * YLOG_HI_LIMIT} (best-fit domain of every k and FYL2XP1), where the
+ * remainder R = |T| g Q(g) is rounded to 68 significant bits (nearest-even)
+ * before the add. Fitted like {@link REM_FULL} (summed violation) with that
+ * rounding over the 49,382 pinned logarithms with 2^-3 <= |t| < 0.42 (74
+ * missed, against 158 for the same fit without the rounding); on a pinned
+ * hold-out it misses 25 of 9,138 against 35 for REM_FULL (README, section
+ * "FYL2X / FYL2XP1: remainder rounded to 68 bits above 2^-3 (fifth helper)").
+ */
+const REM_HI = [
+  0x1ec709dc3a03fd688bc9066e69767586e83n,
+  0x49ddb143be7063c5dfd69bedd700c47109n,
+  0xd30bb153d58aeaf96c74e9b27567503ffn,
+  0x2909627b272ddefd74e20dade5c5be09an,
+  0x864d420586c121e6867c02906d355714n,
+  0x1c68fa6b9ee283adf7fb9acb3ed5e8bcn,
+  0x6278e242ecd98bbc9c032c306488881n,
+  0x15dcfb1f4876bba79e67c6246caa54bn,
+  0x4173e01e8071c0688c7ece9e1f22f8n,
+  0x38e8d3ae812cd82dec31abec6fe74fn,
+  -0x32999ad2ce7fe739a4da31e1ca6244n,
+];
+
+/**
+ * |T| g Q(g) (g = T^2, |T| = tm 2^te, Q's coefficients `poly`) floored in
+ * fixed point 2^-g; for {@link REM_HI} rounded to 68 bits instead (exact in
+ * 2^-g).
+ */
 function remainderPoly(tm: bigint, te: number, g: number, poly: readonly bigint[]): bigint {
   const F = 200n; // working fixed point 2^-200
   const tf = shl(tm, te + 200);
   const gf = (tf * tf) >> F;
   let acc = 0n;
   for (let j = poly.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (poly[j] << 60n);
-  return shl((((tf * gf) >> F) * acc) >> F, g - 200);
+  const r = (((tf * gf) >> F) * acc) >> F;
+  if (poly !== REM_HI) return shl(r, g - 200);
+  const [rm, rd] = round68(r);
+  return shl(rm, rd + g - 200);
 }
 
 /**
@@ -312,11 +349,17 @@ function remainderPoly(tm: bigint, te: number, g: number, poly: readonly bigint[
  */
 export function log2p1Small(m: bigint, e: number, neg = false): [bigint, number] {
   const te = bitLength(m) - 1 + e;
-  const poly = te >= YLOG_POLY_LIMIT ? REM_FULL : te >= YLOG_T_LIMIT ? REM_POLY : undefined;
+  const poly = te >= YLOG_HI_LIMIT
+    ? REM_HI
+    : te >= YLOG_POLY_LIMIT
+    ? REM_FULL
+    : te >= YLOG_T_LIMIT
+    ? REM_POLY
+    : undefined;
   const { lm, le, cw, g } = kernelParts(m, e, neg, poly);
   if (e + 63 < -36) return [lm, le];
-  // L1 and C W have the sign of t: |L| = |L1| + |C W|.
-  const [fm, fd] = round68s((lm << BigInt(le + g)) + cw, true);
+  // L1 and C W have the sign of t: |L| = |L1| + |C W| (cw exact for REM_HI).
+  const [fm, fd] = round68s((lm << BigInt(le + g)) + cw, poly !== REM_HI);
   return [fm, fd - g];
 }
 
@@ -345,16 +388,18 @@ export function log2Scaled(
   const ls = k < 0 ? 1 : 0;
   const ka = BigInt(k < 0 ? -k : k);
   if (m === 0n) return [ls, ka, 0];
-  const wide = bitLength(m) - 1 + e >= YLOG_K_CHEB_LIMIT;
-  const { lm, le, cw, g } = kernelParts(m, e, neg, wide ? REM_FULL : undefined);
+  const te = bitLength(m) - 1 + e;
+  const poly = te >= YLOG_HI_LIMIT ? REM_HI : te >= YLOG_K_CHEB_LIMIT ? REM_FULL : undefined;
+  const { lm, le, cw, g } = kernelParts(m, e, neg, poly);
+  const exact = poly === REM_HI; // cw exact (R rounded to 68 bits), else floored
   // L1 and C W have the sign of t: |k + L1| = |k| +- |L1| (le < 0).
   const add = (k < 0) === neg;
   const kl = ka << BigInt(-le);
   const [sm, sd] = round68(add ? kl + lm : kl - lm);
   const sx = le + sd + g; // |S| = sm 2^(sx - g), sx >= 0
-  // |S + C W| = |S| +- |C W| in units 2^-g; cw is floored.
-  const v = add ? shl(sm, sx) + cw : shl(sm, sx) - cw - 1n;
-  const [fm, fd] = round68s(v, true);
+  // |S + C W| = |S| +- |C W| in units 2^-g; cw is floored (or exact).
+  const v = add ? shl(sm, sx) + cw : shl(sm, sx) - cw - (exact ? 0n : 1n);
+  const [fm, fd] = round68s(v, !exact);
   return [ls, fm, fd - g];
 }
 
