@@ -7,7 +7,8 @@
  *   (normal or denormal) with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| <
  *   2^-5 for k = 0, 2^-3 for k != 0 (x within a factor 1 +- 2^-3 of a
  *   power of two other than 1, or 1 +- 2^-5 of 1).
- * - Best-fit (the same kernel with a fitted remainder {@link REM_FULL};
+ * - Best-fit (the same kernel with a fitted remainder: {@link REM_FULL}
+ *   below |t| = 2^-3, {@link REM_HI}, rounded to 68 bits, from it on;
  *   used because it differs from the host about 300 times less often than
  *   correct rounding): FYL2XP1 of the rest of 1 + x in [sqrt(1/2),
  *   sqrt(2)) (its whole defined range |x| < 1 - sqrt(1/2) and a little
@@ -16,7 +17,7 @@
  *   rounding in brackets): FYL2XP1 with |x| in [2^-5, 2^-4) 1 in 50,000
  *   (1 in 24), [2^-4, 2^-3) 1 in 15,000, [2^-3, 2^-2) 1 in 5,000, beyond
  *   1 in 3,000; FYL2X with k = 0 about the same (1 in 86,000 at [2^-5,
- *   2^-4), 1 in 2,000 at [2^-2, 2^-1)); k != 0 with |t| >= 2^-3 1 in
+ *   2^-4), 1 in 8,000 at [2^-3, 2^-2), 1 in 2,400 at [2^-2, 2^-1)); k != 0 with |t| >= 2^-3 1 in
  *   50,000; random x 1 in 39,000 (1 in 35).
  *
  * Operands outside both (FYL2XP1 with 1 + x outside [sqrt(1/2), sqrt(2)))
@@ -62,7 +63,9 @@
  * FYL2X with k != 0 and 2^-4 <= |t| < 2^-3, where 382,000 probe cases
  * showed no difference) C W' = |T| g Q(g) with the degree-10 {@link
  * REM_FULL}, fitted to 29,135 pinned logarithms over the whole reduced
- * range. FYL2X reduces at exactly sqrt(2): significands up to
+ * range; from |t| = 2^-3 on (best-fit only) with {@link REM_HI} and C W'
+ * rounded to 68 bits before the add (README, section "FYL2X / FYL2XP1:
+ * remainder rounded to 68 bits above 2^-3 (fifth helper)"). FYL2X reduces at exactly sqrt(2): significands up to
  * floor(sqrt(2) 2^63) take k = e, the next one up k = e + 1 (README,
  * section "FYL2X / FYL2XP1: whole reduced range (fourth helper)").
  *
@@ -92,7 +95,7 @@ export const YLOG_POLY_LIMIT = -5;
 /**
  * FYL2X of x = 2^k (1 + t) with k != 0: the exact domain is |t| <
  * 2^YLOG_K_T_LIMIT (from 2^{@link YLOG_K_CHEB_LIMIT} on with the
- * remainder {@link REM_FULL}).
+ * remainder {@link REM_FULL}; {@link REM_HI} beyond, best-fit).
  */
 export const YLOG_K_T_LIMIT = -3;
 
@@ -270,9 +273,10 @@ const REM_POLY = [
 /**
  * Best-fit coefficients q_j (times 2^140, degree 10) of the remainder
  * polynomial Q for the whole reduced range: FYL2XP1 and FYL2X with k = 0
- * at |t| >= 2^{@link YLOG_POLY_LIMIT} (best-fit domain), FYL2X with k != 0
- * at |t| >= 2^{@link YLOG_K_CHEB_LIMIT} (exact up to 2^{@link
- * YLOG_K_T_LIMIT} by probe checks, best-fit beyond). Fitted by a linear
+ * at 2^{@link YLOG_POLY_LIMIT} <= |t| < 2^{@link YLOG_HI_LIMIT} (best-fit
+ * domain), FYL2X with k != 0 at 2^{@link YLOG_K_CHEB_LIMIT} <= |t| <
+ * 2^{@link YLOG_K_T_LIMIT} (exact there by probe checks); {@link REM_HI}
+ * beyond. Fitted by a linear
  * program minimising the summed violation over 29,135 pinned logarithms
  * with 2^-5 <= |t| < 0.42 (all k); it reproduces all but 51 of them (and
  * every one of about 2,900 below 2^-5). Empirical: the microcode's own Q
@@ -344,7 +348,8 @@ function remainderPoly(tm: bigint, te: number, g: number, poly: readonly bigint[
  *                                                       error from 2^-10 on)
  *
  * From |t| = 2^{@link YLOG_T_LIMIT} on, C W is |T| g Q(g) ({@link REM_POLY});
- * from 2^{@link YLOG_POLY_LIMIT} on (best-fit, not exact) with {@link REM_FULL}.
+ * from 2^{@link YLOG_POLY_LIMIT} on (best-fit, not exact) with {@link REM_FULL};
+ * from 2^{@link YLOG_HI_LIMIT} on with {@link REM_HI}, C W rounded to 68 bits.
  * (C W is below 2^-7 of L1's last unit for |t| < 2^-36, where L = L1.)
  */
 export function log2p1Small(m: bigint, e: number, neg = false): [bigint, number] {
@@ -373,7 +378,8 @@ function shl(v: bigint, s: number): bigint {
  * t = +-m 2^e (`neg` for t < 0; 1 + t in [sqrt(1/2), sqrt(2))): [sign,
  * significand, exponent] of L. With the kernel pieces of {@link
  * kernelParts} for t (L1 = R68(T C), W; from |t| = 2^{@link
- * YLOG_K_CHEB_LIMIT} on C W = |T| g Q(g) with {@link REM_FULL}):
+ * YLOG_K_CHEB_LIMIT} on C W = |T| g Q(g) with {@link REM_FULL}, from
+ * 2^{@link YLOG_HI_LIMIT} on with {@link REM_HI} and C W rounded to 68 bits):
  *
  *     L = R68(R68(k + L1) + C W)     (each sum rounded to nearest-even)
  *
@@ -442,7 +448,7 @@ export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean, bestFit = true
     neg = true;
   }
   // Beyond |t| = 2^YLOG_POLY_LIMIT (k = 0) or 2^YLOG_K_T_LIMIT (k != 0) the
-  // model is best-fit (REM_FULL), used only with `bestFit`; x = 1 is handled
+  // model is best-fit (REM_FULL, REM_HI), used only with `bestFit`; x = 1 is handled
   // by the caller.
   if (
     m === 0n
