@@ -235,6 +235,23 @@ Deno.test("FYL2X / FYL2XP1 Zen model: best-fit domain (whole reduced range, REM_
   assertHostNotCorrectlyRounded(BEST_FIT);
 });
 
+// FYL2X, k = 0 with |t| >= 2^-2: REM_FULL (exact evaluation) gives the other
+// neighbour; REM_HI with R rounded to 68 bits gives the host's (probe seed
+// 0x6c12, ylog_check.ts near1band -2 -2).
+const REM_HI_CASES: Case[] = [
+  [false, 0x07f, "3fffb74c27c222e78c05", "24a1b544f623f5f37d87", "24a0bbcf8b96947c66f5", 0x3a20],
+  [false, 0x07f, "3fffae076a4490d54ba6", "3ffcd36ad1f277fb9659", "3ffbbb64b24f7e48a9ac", 0x3820],
+  [false, 0x07f, "3fffbf8e8a22b338956b", "bfefc90c613ac76e0314", "bfeee9def13624eafd47", 0x3a20],
+  [false, 0x07f, "3fffab623f9a5c87475a", "c00fc712e45009651a4d", "c00ea7a799ef5715f3a8", 0x3820],
+];
+
+Deno.test("FYL2X Zen model: |t| >= 2^-3 uses REM_HI, remainder rounded to 68 bits", () => {
+  // (Correct rounding gives the host's result in the first case.)
+  for (const [p1, fcw, x, y, r, fsw] of REM_HI_CASES) {
+    assert.deepEqual(yl2xp1("amd-zen", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
+  }
+});
+
 const K_WIDE: Case[] = [
   [false, 0xb7f, "4009898a1b10db6e2d53", "bffadfcb0e93adb02006", "bffe8d523c359b23941c", 0x3820],
   [false, 0xb7f, "4007f22e47243dbdcd6f", "400fea19ee646e401d08", "40138282b6c07c241f07", 0x3a20],

@@ -32,7 +32,9 @@ Reduction (FYL2X): SPLIT selects the rule; by default the significand s of x in
 Environment: YLOG_TMAX (only |t| below it), YLOG_SIGN (+1 / -1: one sign of
 t), and variants of the remainder's evaluation tried in the README: YLOG_TREM
 (T rounded to P bits), YLOG_GREM (g = T^2 rounded), YLOG_TQ (T from a P-bit
-reciprocal), YLOG_RGRID (R rounded onto ulp(L1) / 2^j before the add).
+reciprocal), YLOG_RGRID (R rounded onto ulp(L1) / 2^j before the add),
+YLOG_RSIG (R rounded to P significant bits, nearest, before the add: fit
+and check; fifth helper's section).
 
 FILES are OP:PATH with OP fyl2xp1 or fyl2x. Needs mpmath, numpy, scipy.
 
@@ -55,6 +57,7 @@ TREM = os.environ.get("YLOG_TREM", "")
 GREM = os.environ.get("YLOG_GREM", "")
 TQ = os.environ.get("YLOG_TQ", "")
 RGRID = os.environ.get("YLOG_RGRID", "")
+RSIG = int(os.environ.get("YLOG_RSIG", "0"))
 TMAX = float(os.environ.get("YLOG_TMAX", "1"))  # only cases with |t| below this  # +1 / -1: only t > 0 / t < 0
 L1NORM = False  # fitl1: minimise the sum of violations instead of the largest
 
@@ -173,6 +176,17 @@ def grid_bounds(r):
     return (-B, -A) if neg else (A, B)
 
 
+def sig_bounds(r):
+    """Bounds on the unrounded R when R is rounded to RSIG significant bits
+    (nearest) before the add: the RSIG-bit values inside [lo, hi], widened
+    by half a unit each side (cell of the binade of the interval's middle)."""
+    h = ulp((r["lo"] + r["hi"]) / 2, RSIG)
+    k0, k1 = ceil(r["lo"] / h), floor(r["hi"] / h)
+    if k0 > k1:  # no grid point: leave the case infeasible by a little
+        k0, k1 = k1 + mpf(0.5), k1 + mpf(0.5)
+    return (k0 - mpf(0.5)) * h, (k1 + mpf(0.5)) * h
+
+
 def exact_q(g):
     if g == 0:
         return C0 / 12
@@ -189,7 +203,7 @@ def fit(data, deg):
         g = rem_g(T * T)
         u = r["u"]
         base = T * g * polyval(P0, g)
-        lo, hi = grid_bounds(r) if RGRID else (r["lo"], r["hi"])
+        lo, hi = grid_bounds(r) if RGRID else sig_bounds(r) if RSIG else (r["lo"], r["hi"])
         lo, hi = float((lo - base) / u), float((hi - base) / u)
         v = [float(T * g * (g / GMAX) ** j / u / mpf(2) ** 60) for j in range(deg + 1)]
         pts.append((v, lo, hi))
@@ -226,7 +240,11 @@ def model_L(r, q):
     acc = mpf(0)
     for c in reversed(q):
         acc = acc * g + c
-    return r68(r["S"] + T * g * acc)
+    R = T * g * acc
+    if RSIG:
+        u = ulp(R, RSIG)
+        R = nint(R / u) * u
+    return r68(r["S"] + R)
 
 
 def band(t):
@@ -251,7 +269,7 @@ def check(data, q):
 
 
 def load_q(fn):
-    return [mpf(int(l.strip().rstrip("n,"), 16)) / mpf(2) ** 140 for l in open(fn) if l.strip()]
+    return [mpf(int(l.strip().rstrip("n,").replace("0x-", "-0x"), 16)) / mpf(2) ** 140 for l in open(fn) if l.strip()]
 
 
 def main():
@@ -268,7 +286,8 @@ def main():
         print("  missed t:", sorted(round(float(r["t"]), 4) for r in missed)[:40])
         with open("/tmp/ylog4_q.txt", "w") as f:
             for c in q:
-                s = "0x%xn," % int(nint(c * mpf(2) ** 140))
+                v = int(nint(c * mpf(2) ** 140))
+                s = ("-" if v < 0 else "") + "0x%xn," % abs(v)
                 print("  " + s)
                 f.write(s + "\n")
     elif mode == "check":
