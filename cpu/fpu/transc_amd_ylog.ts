@@ -141,10 +141,18 @@ type Parts = {
   /** |L1| = R68(|T| C) = lm 2^le. */
   lm: bigint;
   le: number;
-  /** |C W| floored in fixed point 2^-g (a few units of 2^-g low). */
+  /** |C W| in fixed point 2^-g: floored (a few units of 2^-g low), or exact when {@link exact}. */
   cw: bigint;
   g: number;
+  /** cw is exact in 2^-g (a remainder rounded to 68 bits, {@link Remainder.rounded}). */
+  exact: boolean;
 };
+
+/** A remainder polynomial Q (coefficients times 2^140) and whether R = |T| g Q(g) is rounded to 68 bits. */
+interface Remainder {
+  readonly coef: readonly bigint[];
+  readonly rounded: boolean;
+}
 
 /**
  * The kernel's pieces for t = +-m 2^e (m > 0, |t| < 1/2; `neg` for t < 0),
@@ -159,7 +167,7 @@ type Parts = {
  *          with `poly` (Q's coefficients), C W = |T| T^2 Q(T^2) instead
  *          ({@link remainderPoly})
  */
-function kernelParts(m: bigint, e: number, neg: boolean, poly?: readonly bigint[]): Parts {
+function kernelParts(m: bigint, e: number, neg: boolean, poly?: Remainder): Parts {
   const wide = bitLength(m) - 1 + e >= YLOG_NARROW;
   let tm: bigint, te: number;
   if (!wide) [tm, te] = narrowT(m, e, neg);
@@ -174,7 +182,17 @@ function kernelParts(m: bigint, e: number, neg: boolean, poly?: readonly bigint[
   }
   const [lm, ld] = round68(tm * LOG2E66);
   const le = ld + te - 65;
-  if (poly) return { tm, te, lm, le, cw: remainderPoly(tm, te, 100 - e, poly), g: 100 - e };
+  if (poly) {
+    return {
+      tm,
+      te,
+      lm,
+      le,
+      cw: remainderPoly(tm, te, 100 - e, poly),
+      g: 100 - e,
+      exact: poly.rounded,
+    };
+  }
   // |W| = 2 sum |z|^(2k+1)/(2k+1), |z| = m / q, in fixed point 2^-g.
   const g = 100 - e;
   const q = neg ? (1n << BigInt(1 - e)) - m : (1n << BigInt(1 - e)) + m;
@@ -187,7 +205,7 @@ function kernelParts(m: bigint, e: number, neg: boolean, poly?: readonly bigint[
   }
   let cw = (2n * w * LOG2E66) >> 65n;
   if (wide) cw += remainderCorrection(zf, z2, g);
-  return { tm, te, lm, le, cw, g };
+  return { tm, te, lm, le, cw, g, exact: false };
 }
 
 /** T for |t| < 2^{@link YLOG_NARROW}: R68(t P1 + t^3 / (4 + 2t)) (see {@link kernelParts}). */
@@ -348,19 +366,24 @@ const REM_MID = [
   -0x58a252d72737cce35536729d87aa07f01n,
 ];
 
+const R_POLY: Remainder = { coef: REM_POLY, rounded: false };
+const R_FULL: Remainder = { coef: REM_FULL, rounded: false };
+const R_MID: Remainder = { coef: REM_MID, rounded: true };
+const R_HI: Remainder = { coef: REM_HI, rounded: true };
+
 /**
  * |T| g Q(g) (g = T^2, |T| = tm 2^te, Q's coefficients `poly`) floored in
- * fixed point 2^-g; for {@link REM_HI} and {@link REM_MID} rounded to 68 bits instead (exact in
- * 2^-g).
+ * fixed point 2^-g; rounded to 68 bits instead (exact in 2^-g) when `poly.rounded`.
  */
-function remainderPoly(tm: bigint, te: number, g: number, poly: readonly bigint[]): bigint {
+function remainderPoly(tm: bigint, te: number, g: number, poly: Remainder): bigint {
   const F = 200n; // working fixed point 2^-200
   const tf = shl(tm, te + 200);
   const gf = (tf * tf) >> F;
   let acc = 0n;
-  for (let j = poly.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (poly[j] << 60n);
+  const q = poly.coef;
+  for (let j = q.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (q[j] << 60n);
   const r = (((tf * gf) >> F) * acc) >> F;
-  if (poly !== REM_HI && poly !== REM_MID) return shl(r, g - 200);
+  if (!poly.rounded) return shl(r, g - 200);
   const [rm, rd] = round68(r);
   return shl(rm, rd + g - 200);
 }
@@ -381,17 +404,17 @@ function remainderPoly(tm: bigint, te: number, g: number, poly: readonly bigint[
 export function log2p1Small(m: bigint, e: number, neg = false): [bigint, number] {
   const te = bitLength(m) - 1 + e;
   const poly = te >= YLOG_HI_LIMIT
-    ? REM_HI
+    ? R_HI
     : te >= YLOG_POLY_LIMIT
-    ? REM_MID
+    ? R_MID
     : te >= YLOG_T_LIMIT
-    ? REM_POLY
+    ? R_POLY
     : undefined;
-  const { lm, le, cw, g } = kernelParts(m, e, neg, poly);
+  const { lm, le, cw, g, exact } = kernelParts(m, e, neg, poly);
   if (e + 63 < -36) return [lm, le];
   // L1 and C W have the sign of t: |L| = |L1| + |C W| (cw exact, rounded, for
   // REM_HI and REM_MID).
-  const [fm, fd] = round68s((lm << BigInt(le + g)) + cw, poly !== REM_HI && poly !== REM_MID);
+  const [fm, fd] = round68s((lm << BigInt(le + g)) + cw, !exact);
   return [fm, fd - g];
 }
 
@@ -422,9 +445,8 @@ export function log2Scaled(
   const ka = BigInt(k < 0 ? -k : k);
   if (m === 0n) return [ls, ka, 0];
   const te = bitLength(m) - 1 + e;
-  const poly = te >= YLOG_HI_LIMIT ? REM_HI : te >= YLOG_K_CHEB_LIMIT ? REM_FULL : undefined;
-  const { lm, le, cw, g } = kernelParts(m, e, neg, poly);
-  const exact = poly === REM_HI; // cw exact (R rounded to 68 bits), else floored
+  const poly = te >= YLOG_HI_LIMIT ? R_HI : te >= YLOG_K_CHEB_LIMIT ? R_FULL : undefined;
+  const { lm, le, cw, g, exact } = kernelParts(m, e, neg, poly);
   // L1 and C W have the sign of t: |k + L1| = |k| +- |L1| (le < 0).
   const add = (k < 0) === neg;
   const kl = ka << BigInt(-le);
