@@ -1,12 +1,13 @@
 /**
  * Claims of README.md that name values or output of the code: the demo's
  * transcript (its guest lines, not the host's timings), the default
- * scheduling quantum, the stall figures of virtual time, and the command
+ * scheduling quantum and block-compiler threshold, the stall figures of virtual time, and the command
  * CI runs for the Linux boot.
  */
 import assert from "node:assert/strict";
 import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { DEFAULT_QUANTUM } from "../core/machine.ts";
+import { DEFAULT_HOT } from "../cpu/jit/engine.ts";
 import { CACHE_FLUSH_NS, PAUSE_NS, PORT_IO_NS, SERIALIZING_NS } from "../cpu/stall.ts";
 import { HYPERCALL_NS } from "../plugins/kvm_pv/plugin.ts";
 import { VM_EXIT_NS } from "../vmx/exit/vmexit.ts";
@@ -35,6 +36,13 @@ Deno.test("README: the --quantum row names the default quantum", () => {
   const row = README.split("\n").find((l) => l.includes("`--quantum N`"));
   assert.ok(row !== undefined);
   assert.match(row, new RegExp(`\\(${DEFAULT_QUANTUM}\\)`));
+});
+
+Deno.test("README: the --jit-hot row and the execution paragraph name the default threshold", () => {
+  const row = README.split("\n").find((l) => l.includes("`--jit-hot N`"));
+  assert.ok(row !== undefined);
+  assert.match(row, new RegExp(`\\(${DEFAULT_HOT}\\)`));
+  assert.match(README, new RegExp(`an instruction reached ${DEFAULT_HOT} times, \`--jit-hot\``));
 });
 
 Deno.test("README: the stall figures are the constants' values", () => {
