@@ -29,7 +29,7 @@ import type { PagingContext, WalkResult } from "../mm/paging_types.ts";
 import { Mmu, type MmuMemory } from "../mm/mmu.ts";
 import type { Tlb } from "../mm/tlb.ts";
 import { checkEvents, deliverFault, deliverInjected } from "./interrupt.ts";
-import { fetchInsn, type Insn } from "./icache.ts";
+import { CodePageCache, fetchInsn, type Insn } from "./icache.ts";
 import type { DebugHook } from "./debug_hook.ts";
 import { recomputeMode, resetState } from "./state.ts";
 import { MISC_ENABLE_RESET, readMsrCore, writeMsrCore } from "./msr.ts";
@@ -382,6 +382,8 @@ export class Cpu implements CpuEngine {
    * its other page when this changed since its last check.
    */
   codeGen = 0;
+  /** Recently fetched code pages by linear address (see icache.ts). */
+  readonly codeCache: CodePageCache = new CodePageCache();
   /** Cached pages: key = frame * 4 + mode index. */
   readonly pages: Map<number, (Insn | undefined)[]> = new Map();
   /** Frames holding the tail of a page-crossing cached instruction → page keys to drop with them. */

@@ -98,6 +98,34 @@ function fetchByte(k: number): number {
 
 const MODE_IDX = { 16: 0, 32: 1, 64: 2 } as const;
 
+/** Slots of {@link CodePageCache} (direct-mapped by linear page number). */
+const CODE_SLOTS = 64;
+
+/**
+ * Recently fetched code pages by linear address: a page switch that finds
+ * its linear page here (same code size and privilege class, no
+ * `cpu.codeGen` change since) skips the translation and the page-map
+ * lookup. `codeGen` moves on every TLB flush, INVLPG, mode change and
+ * write to cached code, so an entry never outlives the translation and
+ * the decoded page it was made from (it acts as a larger instruction TLB,
+ * as the SDM allows: 4.10.2).
+ */
+export class CodePageCache {
+  /** Linear address of each slot's page (NaN: empty). */
+  readonly lin: Float64Array = new Float64Array(CODE_SLOTS).fill(NaN);
+  /** `cpu.codeGen` when the slot was filled. */
+  readonly gen: Float64Array = new Float64Array(CODE_SLOTS);
+  /** Code size index * 2 + (CPL 3 ? 1 : 0). */
+  readonly cls: Int8Array = new Int8Array(CODE_SLOTS);
+  /** The decoded page. */
+  readonly page: (Insn | undefined)[][] = new Array(CODE_SLOTS).fill(null);
+}
+
+/** Slot of the linear page holding `lin`. */
+function codeSlot(lin: number): number {
+  return (lin >>> 12) & (CODE_SLOTS - 1);
+}
+
 /**
  * Cache miss or page switch: find (or decode) the instruction at CS:RIP.
  * Throws #GP (limit, non-canonical RIP) or #PF (fetch).
@@ -114,10 +142,24 @@ export function fetchInsn(cpu: Cpu): Insn {
     if (room < limit) limit = room;
   }
   const o = lin & 0xfff;
+  const bits = cpu.codeBits;
+  const cls = MODE_IDX[bits] * 2 + (cpu.cpl === 3 ? 1 : 0);
+  const cc = cpu.codeCache;
+  const slot = codeSlot(lin);
+  const wholePage = cpu.is64 || ip - o + 4095 <= cpu.smax[1];
+  if (
+    cc.lin[slot] === lin - o && cc.gen[slot] === cpu.codeGen && cc.cls[slot] === cls &&
+    wholePage && cpu.debugHook === null
+  ) {
+    const page = cc.page[slot];
+    const i = page[o];
+    cpu.codeIp = ip - o;
+    cpu.codePage = page;
+    if (i !== undefined && i.frame2 < 0) return i;
+  }
   const pa = translate(cpu, lin, Acc.EXEC, cpu.cpl === 3);
   fillFetched(cpu, lin, pa);
   const frame = Math.floor(pa / 4096);
-  const bits = cpu.codeBits;
   const key = frame * 4 + MODE_IDX[bits];
   let page = cpu.pages.get(key);
   if (page === undefined) {
@@ -131,9 +173,13 @@ export function fetchInsn(cpu: Cpu): Insn {
     }
   }
   // The page-relative fast path is used only when the whole page is inside the CS limit.
-  if (cpu.is64 || ip - o + 4095 <= cpu.smax[1]) {
+  if (wholePage) {
     cpu.codeIp = ip - o;
     cpu.codePage = page;
+    cc.lin[slot] = lin - o;
+    cc.gen[slot] = cpu.codeGen;
+    cc.cls[slot] = cls;
+    cc.page[slot] = page;
   } else cpu.dropCodePage();
   let i = page[o];
   if (i !== undefined) {

@@ -19,7 +19,7 @@ export { ABANDON, Abandon, CpuFault, Vec } from "./fault.ts";
 export type { PhysMem } from "./memory.ts";
 export { CPU_SNAPSHOT_VERSION } from "./snapshot.ts";
 export type { FeatureLoc } from "./model.ts";
-export type { Handler, Insn } from "./icache.ts";
+export type { CodePageCache, Handler, Insn } from "./icache.ts";
 export type { Alu, VendorFlags, VendorFlagsName } from "./alu/mod.ts";
 export { vendorFlagsOf } from "./alu/mod.ts";
 export type { PagingContext, WalkResult } from "../mm/paging_types.ts";
