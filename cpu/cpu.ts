@@ -881,6 +881,8 @@ export class Cpu implements CpuEngine {
     this.cpl = this.computeCpl();
     recomputeMode(this);
     this.mmu.load(this.cr0, this.cr3 % 0x8000000000000000, this.cr4, this.efer, "keep");
+    // Other translations (L1's or L2's): no code page survives.
+    this.dropCodePage();
     refreshBreakpoints(this);
     this.poke();
   }

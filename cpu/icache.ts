@@ -119,6 +119,28 @@ export class CodePageCache {
   readonly cls: Int8Array = new Int8Array(CODE_SLOTS);
   /** The decoded page. */
   readonly page: (Insn | undefined)[][] = new Array(CODE_SLOTS).fill(null);
+  /** What a fetch depended on at the last mode change: code size, CPL 3, CS base, CS limit. */
+  private ctx: number[] = [0, 0, NaN, 0];
+
+  /**
+   * A mode change (segment load, interrupt, IRET, SYSCALL...) keeps the
+   * current code page, and every page of this cache, when the code size,
+   * the user/supervisor class and CS base and limit stay the same (an
+   * IRET within the kernel, as Linux's `sync_core` does). Returns whether
+   * they stayed; otherwise records the new ones.
+   */
+  sameFetchContext(cpu: Cpu): boolean {
+    const c = this.ctx;
+    const user = cpu.cpl === 3 ? 1 : 0;
+    if (
+      c[0] === cpu.codeBits && c[1] === user && c[2] === cpu.sbase[1] && c[3] === cpu.smax[1]
+    ) return true;
+    c[0] = cpu.codeBits;
+    c[1] = user;
+    c[2] = cpu.sbase[1];
+    c[3] = cpu.smax[1];
+    return false;
+  }
 }
 
 /** Slot of the linear page holding `lin`. */

@@ -108,7 +108,7 @@ export function recomputeMode(cpu: Cpu, changed = -1): void {
     }
     cpu.segKey = key;
   }
-  cpu.dropCodePage();
+  if (!cpu.codeCache.sameFetchContext(cpu)) cpu.dropCodePage();
   selectView(cpu);
 }
 
