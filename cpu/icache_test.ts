@@ -62,3 +62,25 @@ Deno.test("icache: switching between pages gives each page's own instructions", 
   t.cpu.dropCodePage();
   assert.equal(fetchAt(t, 0x101010).len, 1, "the remapped page's instruction");
 });
+
+Deno.test("icache: a VM transition to other translations leaves the current code page", () => {
+  const t = pagedCpu();
+  // Another hierarchy for the same first 2 MiB, where linear 0x101000 maps frame 0x301000.
+  const [PML4, PDPT, PD, PT2] = [0x20000, 0x21000, 0x22000, 0x23000];
+  t.mem.write32(PML4, PDPT | 7);
+  t.mem.write32(PDPT, PD | 7);
+  t.mem.write32(PD, PT2 | 7);
+  for (let k = 0; k < 512; k++) t.mem.write32(PT2 + k * 8, k * 0x1000 + 7);
+  t.mem.write32(PT2 + 0x101 * 8, 0x301000 | 7);
+  load(t, "90", 0x101000); // nop
+  load(t, "b801000000", 0x301000); // mov eax, 1
+  t.cpu.rip = 0x101000;
+  t.cpu.run(t.cpu.retired + 1);
+  assert.equal(t.cpu.rip, 0x101001, "the NOP of the first translations");
+  // A VM entry or exit loads CR3 (the same mode, CPL 0 in both) and switches context.
+  t.cpu.cr3 = PML4;
+  t.cpu.vmTransition(0, -1, -1, false);
+  t.cpu.rip = 0x101000;
+  t.cpu.run(t.cpu.retired + 1);
+  assert.equal(t.cpu.rip, 0x101005, "the MOV of the new translations");
+});
