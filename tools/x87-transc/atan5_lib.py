@@ -61,8 +61,8 @@ def cell(t):
 
 
 def outcome(A, ue, rc):
-    """(64-bit result * 2^70, C1) of v = pi66/2 - A 2^ue, rounded with rc (0 n, 1 down, 2 up)."""
-    v = (PI66 << 5) - (A << (ue + 70))
+    """(64-bit result * 2^100, C1) of v = pi66/2 - A 2^ue, rounded with rc (0 n, 1 down, 2 up)."""
+    v = (PI66 << 35) - (A << (ue + 100))
     drop = v.bit_length() - 64
     q = v >> drop
     rem = v - (q << drop)
@@ -85,7 +85,7 @@ def decisive(A, ue):
 def host_side(A, ue, rc, fsw, st0):
     """0 or 1: which cell the host's (result, C1) matches; None if neither."""
     _, he, hm = f80(st0)
-    hv = hm << (he + 70)
+    hv = hm << (he + 100)
     got = (hv, (int(fsw, 16) >> 9) & 1)
     if got == outcome(A, ue, rc):
         return 0

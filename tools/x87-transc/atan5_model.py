@@ -6,6 +6,7 @@ The direct path rounds it down / up to 64 bits; the p path rounds it to nearest-
 bits first, then v = pi66/2 - a is rounded down / up.
 
 Run: python3 tools/x87-transc/atan5_model.py MODEL d|p IN OUT   (MODEL: see MODELS)
+     python3 tools/x87-transc/atan5_model.py MODEL lines IN OUT [RMAX]  (any one-line cases)
 """
 import sys
 import collections
@@ -103,7 +104,82 @@ def m_rg5(r):
     return r + R68(r * R68(g * R68(S)))
 
 
-MODELS = {"rd": m_rd, "rg": m_rg, "rg2": m_rg2, "rg3": m_rg3, "rg4": m_rg4, "rg5": m_rg5, "exact": m_exact, "pi4": m_pi4, "pi4z": lambda r: m_pi4(r, False)}
+COEF = {}
+
+
+def load_coef(fn):
+    p, q = [[F(v) for v in l.split()] for l in open(fn)]
+    return p, q
+
+
+def m_rat(r, fn="/tmp/a5_r77.txt", dround=True):
+    """r + R68(r^3 P(g) / Q(g)) with minimax coefficients from atan5_remez.py, exact arithmetic."""
+    if fn not in COEF:
+        COEF[fn] = load_coef(fn)
+    p, q = COEF[fn]
+    g = r * r
+    ev = lambda c: sum(ci * g ** i for i, ci in enumerate(c))  # noqa: E731
+    d = r * g * ev(p) / ev(q)
+    return r + (R68(-d) * -1 if dround else d)
+
+
+def m_ratv(r, fn="/tmp/a5_r77.txt", v="floor"):
+    """Variants of the evaluation: how d = r^3 P(g)/Q(g) is rounded."""
+    if fn not in COEF:
+        COEF[fn] = load_coef(fn)
+    p, q = COEF[fn]
+    if v in ("g", "gq", "gqt", "gqtr"):
+        g = R68(r * r)
+    else:
+        g = r * r
+    ev = lambda c: sum(ci * g ** i for i, ci in enumerate(c))  # noqa: E731
+    if v == "floor":
+        return r - rnd(-(r * g * ev(p) / ev(q)), 68, "u")
+    if v == "ceil":
+        return r - rnd(-(r * g * ev(p) / ev(q)), 68, "d")
+    if v == "g":
+        return r - R68(-(r * g * ev(p) / ev(q)))
+    quo = -R68(-ev(p) / ev(q))
+    if v == "gq":
+        return r - R68(-(r * g * quo))
+    if v == "gqt":
+        return r - R68(-(R68(r * g) * quo))
+    if v == "gqtr":
+        return r - R68(-(r * R68(g * quo)))
+    raise ValueError(v)
+
+
+def rmode(q, mode):
+    """Round a Fraction to 68 bits: n nearest, z toward zero, a away from zero, x exact."""
+    if mode == "x" or q == 0:
+        return q
+    s = -1 if q < 0 else 1
+    m = {"n": "n", "z": "d", "a": "u"}[mode]
+    return s * rnd(abs(q), 68, m)
+
+
+def m_eval(r, modes, fn="/tmp/a5_r77.txt"):
+    """d from 68-bit steps with rounding modes per step (string of 6 letters n/z/a/x): g = r r,
+    t = r g, Horner P, Horner Q (each step: c + g acc), quo = P / Q, d = t quo."""
+    if fn not in COEF:
+        COEF[fn] = load_coef(fn)
+    p, q = COEF[fn]
+    mg, mt, mp_, mq, mquo, md = modes
+    g = rmode(r * r, mg)
+    tt = rmode(r * g, mt)
+
+    def horner(c, mo):
+        acc = rmode(c[-1], mo)
+        for ci in reversed(c[:-1]):
+            acc = rmode(rmode(ci, mo) + g * acc, mo)
+        return acc
+    quo = rmode(horner(p, mp_) / horner(q, mq), mquo)
+    return r + rmode(tt * quo, md)
+
+
+MODELS = {"rat": m_rat, "ratx": lambda r: m_rat(r, dround=False), "rd": m_rd, "rg": m_rg, "rg2": m_rg2, "rg3": m_rg3, "rg4": m_rg4, "rg5": m_rg5, "exact": m_exact, "pi4": m_pi4, "pi4z": lambda r: m_pi4(r, False)}
+for _v in ("floor", "ceil", "g", "gq", "gqt", "gqtr"):
+    MODELS["rat_" + _v] = lambda r, v=_v: m_ratv(r, v=v)
 
 
 def check(model, path, inf, outf):
@@ -141,6 +217,45 @@ def check(model, path, inf, outf):
     return bad
 
 
+def check_lines(model, inf, outf, rmax=None):
+    """Per probe line (any x > 0, y > 0 FPATAN case, FCW 37f / 77f / b7f): the model's result
+    and C1 against the host's. Returns {"ok": n, "bad": n} and the ratios of the bad ones."""
+    stats = collections.Counter()
+    bad = []
+    for li, lo in zip(open(inf), open(outf)):
+        _, fcw, xh, yh = li.split()
+        fsw, st0, _ = lo.split()
+        _, xe, xm = f80(xh)
+        _, ye, ym = f80(yh)
+        x, y = F(xm) * F(2) ** xe, F(ym) * F(2) ** ye
+        r = min(x, y) / max(x, y)
+        if rmax is not None and r > rmax:
+            continue
+        r68 = R68(r)
+        a = model(r68)
+        val = a if y <= x else F(PI66, 1 << 65) - R68(a)
+        mode = {"37f": "n", "77f": "d", "b7f": "u"}[fcw]
+        want = rnd(val, 64, mode)
+        _, he, hm = f80(st0)
+        host = F(hm) * F(2) ** he
+        c1 = (int(fsw, 16) >> 9) & 1
+        ok = host == want and c1 == int(want > val)
+        stats["ok" if ok else "bad"] += 1
+        if not ok:
+            bad.append(float(r))
+    return dict(stats), bad
+
+
 if __name__ == "__main__":
-    b = check(MODELS[sys.argv[1]], sys.argv[2], sys.argv[3], sys.argv[4])
-    print(sorted(b)[:10])
+    if sys.argv[1].startswith("sc_"):  # d scaled by 1 + delta 2^-68 (delta in tenths)
+        MODELS[sys.argv[1]] = lambda r: r + R68((m_rat(r, dround=False) - r) *
+                                                (1 + F(int(sys.argv[1][3:]), 10 << 68)))
+    if sys.argv[1].startswith("ev_"):
+        MODELS[sys.argv[1]] = lambda r: m_eval(r, sys.argv[1][3:])
+    if sys.argv[2] == "lines":
+        st, b = check_lines(MODELS[sys.argv[1]], sys.argv[3], sys.argv[4],
+                            float(sys.argv[5]) if len(sys.argv) > 5 else None)
+        print(st)
+    else:
+        b = check(MODELS[sys.argv[1]], sys.argv[2], sys.argv[3], sys.argv[4])
+    print(" ".join(f"{v:.4f}" for v in sorted(b)))
