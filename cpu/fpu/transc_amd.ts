@@ -15,7 +15,7 @@
  *    significant bits;
  * 2. atan(r) = r + d, d = r^3 P(r^2) / Q(r^2) rounded to 68 bits, with the
  *    relative minimax (7,7) rational on [0, 1] (`transc_amd_atan.ts`:
- *    exact below r = 2^-3, a best fit above);
+ *    exact below r = 2^-5, a best fit above);
  * 3. if the result is atan(r) itself (|y| <= |x|, x > 0): r + d rounded
  *    once with the rounding control;
  * 4. otherwise r + d rounded to nearest-even at 68 bits, then pi/2 - a
@@ -23,16 +23,16 @@
  *    pi (pi truncated to 66 bits, the constant of the x87 argument
  *    reduction) and rounded once with the rounding control.
  *
- * Every result of the 23,586 finite cases of the committed file and the
- * first random sets matches; C1 differs in one (x = 1 + 2^-24, y = 1.5,
- * round-to-nearest: the host's a is one 68-bit unit below the model's, so
- * pi66/2 - a is exactly the 64-bit result and the hardware reports "not
- * rounded up" in every rounding mode). Later random hold-outs differ in 3
- * results of 18,559 and 1 C1 bit of about 20,000, and operands chosen so
- * that the 68-bit atan step decides the result differ in 118 of 300: the
- * host's atan before its 68-bit rounding is off by up to about half a
- * unit, and the microcode's atan evaluation itself is not modelled (README
- * there: "FPATAN: the two C1 cases, and the bias next to r = 1/2").
+ * Every result of the committed file matches; C1 differs in one (x = 1 +
+ * 2^-24, y = 1.5, round-to-nearest: the host's a is one 68-bit unit below
+ * the model's, so pi66/2 - a is exactly the 64-bit result and the hardware
+ * reports "not rounded up" in every rounding mode). A random hold-out
+ * recorded after the model was fixed: 0 + 0 of 18,593 finite cases.
+ * Operands chosen so that the last bits of the atan decide the result
+ * differ rarely below r = 2^-3 and in about 1 of 7 above (README,
+ * "FPATAN: structure of the atan step (round 5)"): there the host's 68-bit
+ * coefficients and evaluation steps, not yet known, leave a scatter of
+ * about one unit of d.
  *
  * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does; the same
  * reduction as FSIN / FCOS) and forms tan t = t P(t^2) / Q(t^2), a

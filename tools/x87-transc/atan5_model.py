@@ -246,6 +246,44 @@ def check_lines(model, inf, outf, rmax=None):
     return dict(stats), bad
 
 
+def m_eval2(r, s, opts, fn="/tmp/a5_r77.txt"):
+    """68-bit evaluation with coefficients scaled by s and rounded to 68 bits. opts letters:
+    g: g = R68(r^2); u: unfused Horner (else fused); t: N = R68(R68(r g) P) (else
+    R68(r R68(g P)))."""
+    key = (fn, s)
+    if key not in COEF:
+        p, q = load_coef(fn)
+        COEF[key] = ([R68(c * s) if c > 0 else -R68(-c * s) for c in p],
+                     [R68(c * s) for c in q])
+    p, q = COEF[key]
+    g = R68(r * r) if "g" in opts else r * r
+
+    def rr(v):
+        return R68(v) if v > 0 else -R68(-v)
+
+    def horner(c):
+        acc = c[-1]
+        for ci in reversed(c[:-1]):
+            acc = rr(rr(acc * g) + ci) if "u" in opts else rr(acc * g + ci)
+        return acc
+    P, Q = horner(p), horner(q)
+    N = rr(rr(r * g) * P) if "t" in opts else rr(r * rr(g * P))
+    return r + rr(N / Q)
+
+
+for _s in ("1", "0.5", "2", "1.474", "0.737"):
+    for _o in ("", "g", "u", "gu", "t", "gt", "ut", "gut"):
+        MODELS[f"e2_{_s}_{_o}"] = lambda r, s=_s, o=_o: m_eval2(r, q7scale(s), o)
+
+
+def q7scale(s):
+    """s as a Fraction; "1.474" / "0.737": the scale making Q's g^7 coefficient 2^-10 / 2^-11."""
+    if s in ("1.474", "0.737"):
+        q7 = load_coef("/tmp/a5_r77.txt")[1][-1]
+        return F(1, 1 << (10 if s == "1.474" else 11)) / q7
+    return F(s)
+
+
 if __name__ == "__main__":
     if sys.argv[1].startswith("sc_"):  # d scaled by 1 + delta 2^-68 (delta in tenths)
         MODELS[sys.argv[1]] = lambda r: r + R68((m_rat(r, dround=False) - r) *
