@@ -10,7 +10,8 @@ gen: windows around centres (SPEC as atan5_emap: lin:R0:R1:COUNT or list:R,...),
 |k| < 2^W of r's last bit, N cases each. check: per window the eps interval (or the best eps and
 its violations) and counts; --cases prints every case (r, pd, kind).
 
-Run: python3 tools/x87-transc/atan5_dmap.py gen SPEC N W DD SEED > dm.in
+Run: python3 tools/x87-transc/atan5_dmap.py gen SPEC N W DD SEED [COEF] > dm.in
+       (COEF: an atan5_remez.py coefficient file; aim at that rational's d instead)
      /tmp/x87probe_atan5 < dm.in > dm.out
      python3 tools/x87-transc/atan5_dmap.py check dm.in dm.out W
 """
@@ -37,16 +38,30 @@ def dpos(Y, s, t):
     return g, ge, pd, ude
 
 
-def gen(spec, n, w, dd, seed):
+def rat_offset(Y0, s, coef):
+    """(d_rat - d_exact) / ud at r = Y0 2^-(64+s) for the rational in `coef` (atan5_remez.py)."""
+    import mpmath as mp
+    p, q = [[mp.mpf(v) for v in ln.split()] for ln in open(coef)]
+    r = mp.ldexp(mp.mpf(Y0), -(64 + s))
+    g = r * r
+    d_rat = r**3 * mp.polyval(p[::-1], g) / mp.polyval(q[::-1], g)
+    d_ex = mp.atan(r) - r
+    ude = int(mp.floor(mp.log(-d_ex, 2))) - 67
+    return float((d_rat - d_ex) / mp.ldexp(1, ude))
+
+
+def gen(spec, n, w, dd, seed, coef=None):
+    """coef: aim at the rational's d (atan5_remez.py file) instead of the exact one."""
     rng = random.Random(seed)
     for r in centres(spec):
         Y0, s = rpos(r)
         win = Window(Y0, s)
+        off = rat_offset(Y0, s, coef) if coef else 0.0
         got = tries = 0
         while got < n and tries < 20000 * n:
             tries += 1
             k = rng.randint(-(1 << w) + 1, (1 << w) - 1)
-            if abs(dpos(Y0 + k, s, win.atan(k))[2]) > dd:
+            if abs(dpos(Y0 + k, s, win.atan(k))[2] - off) > dd:
                 continue
             for fcw in ("77f", "b7f"):
                 print(f"fpatan {fcw} 3fff8000000000000000 {yhex(Y0 + k, s)}")
@@ -140,7 +155,7 @@ if __name__ == "__main__":
              int(sys.argv[6], 0))
     elif sys.argv[1] == "gen":
         gen(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]),
-            int(sys.argv[6], 0))
+            int(sys.argv[6], 0), *sys.argv[7:8])
     else:
         cs = "--cases" in sys.argv
         args = [a for a in sys.argv[2:] if a != "--cases"]
