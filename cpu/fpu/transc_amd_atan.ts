@@ -16,16 +16,18 @@
  *   error against the exact atan(r), mapped over 0 < r <= 1, is the
  *   equioscillating error curve (level 0.163 2^-68, relative) of the
  *   relative minimax (7,7) rational on 0 <= r <= 1 (both (7,7) and (6,8)
- *   give it; total degree 13 would be 20 times larger, 15 500 times
- *   smaller). Below r = 0.2 the measured curve and that of the minimax
- *   coefficients agree to about 0.02 2^-68; from 0.2 on the host lies a
- *   little lower (about 1.8 2^-68 of d) and its results scatter by about
- *   one unit of d: its 68-bit coefficients and evaluation steps are not
- *   known. The model evaluates the minimax rational exactly and rounds d
- *   to nearest-even at 68 bits.
+ *   give it; a total degree of 13 gives a level 20 to 30 times larger, 16
+ *   one 500 times smaller). Below r = 0.2 the measured curve and that of
+ *   the minimax coefficients agree to about 0.02 2^-68; from 0.2 on the
+ *   host lies a little lower (about 1.8 2^-68 of d). At every r the host's
+ *   d scatters by about one unit of d around the rational's (seen in the
+ *   results only where d's unit is not far below a's, r above about 2^-4):
+ *   its 68-bit coefficients and evaluation steps are not known. The model
+ *   evaluates the minimax rational exactly and rounds d to nearest-even at
+ *   68 bits.
  *
  * Domains (probe hold-outs recorded after the model was fixed, cases aimed
- * so that the atan's last 68-bit bits decide the result; in brackets the
+ * so that the last bits of the host's atan decide the result; in brackets the
  * earlier model, the correctly rounded atan(r) with a fitted bias next to
  * r = 1/2):
  *
