@@ -284,10 +284,20 @@ def q7scale(s):
     return F(s)
 
 
+def m_drift(r, c0, c1, fn=None):
+    """The rational's d times 1 + (c0 + c1 g) 2^-68 (a smooth relative drift of the host's d)."""
+    fn = fn or __file__.rsplit("/", 1)[0] + "/atan5_r77.txt"
+    d = m_rat(r, fn, dround=False) - r
+    return r + -R68(-d * (1 + (F(c0) + F(c1) * r * r) / (1 << 68)))
+
+
 if __name__ == "__main__":
     if sys.argv[1].startswith("sc_"):  # d scaled by 1 + delta 2^-68 (delta in tenths)
         MODELS[sys.argv[1]] = lambda r: r + R68((m_rat(r, dround=False) - r) *
                                                 (1 + F(int(sys.argv[1][3:]), 10 << 68)))
+    if sys.argv[1].startswith("dr_"):  # dr_C0_C1 (tenths)
+        _c0, _c1 = sys.argv[1][3:].split("_")
+        MODELS[sys.argv[1]] = lambda r: m_drift(r, F(int(_c0), 10), F(int(_c1), 10))
     if sys.argv[1].startswith("ev_"):
         MODELS[sys.argv[1]] = lambda r: m_eval(r, sys.argv[1][3:])
     if sys.argv[2] == "lines":
