@@ -12,8 +12,8 @@
  * in part of its domain and a best fit beyond (rare differences, measured
  * and listed in its file): FPTAN exact for reduced |t| < 2^-3, F2XM1 for
  * |x| < 2^-5, FYL2XP1 for |x| < 2^-5, FYL2X within 1 +- 2^-3 of a power of
- * two (1 +- 2^-5 of 1), FSIN/FCOS below 2^-2; FPATAN is one model, with
- * a best-fit bias for ratios within 2^-28 of 1/2.
+ * two (1 +- 2^-5 of 1), FSIN/FCOS below 2^-2, FPATAN for ratios below
+ * 2^-5 (`transc_amd_atan.ts`).
  *
  * @module
  */

@@ -13,25 +13,26 @@
  *
  * 1. r = min(|x|,|y|) / max(|x|,|y|) rounded to nearest-even at 68
  *    significant bits;
- * 2. if the result is atan(r) itself (|y| <= |x|, x > 0): atan(r) rounded
+ * 2. atan(r) = r + d, d = r^3 P(r^2) / Q(r^2) rounded to 68 bits, with the
+ *    relative minimax (7,7) rational on [0, 1] (`transc_amd_atan.ts`:
+ *    exact below r = 2^-5, a best fit above);
+ * 3. if the result is atan(r) itself (|y| <= |x|, x > 0): r + d rounded
  *    once with the rounding control;
- * 3. otherwise atan(r) rounded to nearest-even at 68 bits, then pi/2 - a
+ * 4. otherwise r + d rounded to nearest-even at 68 bits, then pi/2 - a
  *    (|y| > |x|) and/or pi - (...) (x < 0) formed exactly with the 66-bit
  *    pi (pi truncated to 66 bits, the constant of the x87 argument
- *    reduction) and rounded once with the rounding control. Best fit:
- *    for |r - 1/2| < 2^-28 atan(r) is first lowered by 0.3 of a 68-bit
- *    unit ({@link ATAN_HALF_SPAN}), the host's measured bias there.
+ *    reduction) and rounded once with the rounding control.
  *
- * Every result of the 23,586 finite cases of the committed file and the
- * first random sets matches; C1 differs in one (x = 1 + 2^-24, y = 1.5,
- * round-to-nearest: the host's a is one 68-bit unit below the model's, so
- * pi66/2 - a is exactly the 64-bit result and the hardware reports "not
- * rounded up" in every rounding mode). Later random hold-outs differ in 3
- * results of 18,559 and 1 C1 bit of about 20,000, and operands chosen so
- * that the 68-bit atan step decides the result differ in 118 of 300: the
- * host's atan before its 68-bit rounding is off by up to about half a
- * unit, and the microcode's atan evaluation itself is not modelled (README
- * there: "FPATAN: the two C1 cases, and the bias next to r = 1/2").
+ * Every result of the committed file matches; C1 differs in one (x = 1 +
+ * 2^-24, y = 1.5, round-to-nearest: the host's a is one 68-bit unit below
+ * the model's, so pi66/2 - a is exactly the 64-bit result and the hardware
+ * reports "not rounded up" in every rounding mode). A random hold-out
+ * recorded after the model was fixed: 0 + 0 of 18,593 finite cases.
+ * Operands chosen so that the last bits of the atan decide the result
+ * differ rarely below r = 2^-3 and in about 1 of 7 above (README,
+ * "FPATAN: structure of the atan step (round 5)"): there the host's 68-bit
+ * coefficients and evaluation steps, not yet known, leave a scatter of
+ * about one unit of d.
  *
  * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does; the same
  * reduction as FSIN / FCOS) and forms tan t = t P(t^2) / Q(t^2), a
@@ -85,7 +86,8 @@ import {
   roundSig,
   type Scaled,
 } from "./scaled68.ts";
-import { atanBracket, atanFixed, ONE, PI66, PREC, roundRational, sig } from "./bigmath.ts";
+import { PI66, sig } from "./bigmath.ts";
+import { atanAmdRational } from "./transc_amd_atan.ts";
 
 /** Which microcode the transcendental instructions imitate. */
 export type TranscModel = "exact" | "amd-zen";
@@ -118,35 +120,6 @@ function roundBits(v: bigint, e: number, bits: number, below: boolean): [bigint,
 }
 
 /**
- * Ratios within 2^-{@link ATAN_HALF_SPAN} of 1/2 get the host's measured
- * low bias (`ATAN_HALF_BIAS_TENTHS` tenths of a 68-bit unit of a) before
- * a is rounded to 68 bits. Measured with tools/x87-transc/atan_family.py
- * (README, "FPATAN: the two C1 cases, and the bias next to r = 1/2"): of
- * 6,481 probe cases with |r - 1/2| < 2^-28 whose 64-bit result depends on
- * a's 68-bit cell, the host takes the lower cell in 6,422 (in all 6,027
- * with |r - 1/2| < 2^-34, where the exact atan(r) lies 0.593 of a unit
- * above it); the biased model reproduces 6,474 (the unbiased one 345), and
- * a hold-out recorded afterwards 2,996 of 3,000 (unbiased: 223).
- */
-export const ATAN_HALF_SPAN = 28;
-const ATAN_HALF_BIAS_TENTHS = 3n;
-
-/**
- * atan of rf = r * 2^PREC (r in (1/4, 1]) in fixed point, truncated from
- * below, with the host's bias next to r = 1/2 ({@link ATAN_HALF_SPAN}): a
- * best fit of a systematic error of the microcode's atan there, not its
- * algorithm (which is unknown).
- */
-function atanNearHalf(rf: bigint): bigint {
-  const a = atanFixed(rf);
-  const off = rf - (ONE >> 1n);
-  if ((off < 0n ? -off : off) >= ONE >> BigInt(ATAN_HALF_SPAN)) return a;
-  // One 68-bit unit of a (a in [0.46, 0.47]: exponent -2, unit 2^-69).
-  const unit = 1n << BigInt(bitLength(a) - IBITS);
-  return a - (unit * ATAN_HALF_BIAS_TENTHS) / 10n;
-}
-
-/**
  * FPATAN of finite non-zero operands (ST(1) = y, ST(0) = x) as the AMD
  * microcode computes it; the result goes to fx.
  */
@@ -161,18 +134,14 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
   const rem2 = (num - R * dm) * 2n;
   if (rem2 > dm || (rem2 === dm && (R & 1n) === 1n)) R++;
   const re = ed - sh; // r = R * 2^re, R < 2^68 (or exactly 2^68 after the round)
-  // atan(r) as a fixed-point value from below: r * atanBracket(r) for r <= 1/4.
-  const rsh = re + PREC;
-  const rf = rsh >= 0 ? R << BigInt(rsh) : R >> BigInt(-rsh);
+  // The host's atan(r) = r + d, exact (transc_amd_atan.ts).
+  const [av, avE] = atanAmdRational(R, re);
   if (!yBig && x.s === 0) {
-    if (rf <= ONE >> 2n) roundRational(y.s, R * atanBracket(rf), 1n, re - PREC);
-    else roundRational(y.s, atanFixed(rf), 1n, -PREC);
+    roundExact(y.s, av, avE);
     fx.exc |= Exc.PE;
     return;
   }
-  const [am, ae] = rf <= ONE >> 2n
-    ? roundBits(R * atanBracket(rf), re - PREC, IBITS, true)
-    : roundBits(atanNearHalf(rf), -PREC, IBITS, true);
+  const [am, ae] = roundBits(av, avE, IBITS, false);
   // pi66 = PI66 * 2^-64; pi66/2 - a and/or pi66 - (...), exactly.
   const E = Math.min(ae, -65);
   const a = am << BigInt(ae - E);

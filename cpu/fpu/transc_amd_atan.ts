@@ -1,0 +1,123 @@
+/**
+ * The atan(r) of the AMD Zen 4 / Zen 5 FPATAN microcode (0 < r <= 1, the
+ * 68-bit ratio of the smaller to the larger operand), measured on AMD EPYC
+ * family 26 model 2 (Zen 5) with tools/x87-transc/probe.c (README there,
+ * "FPATAN: structure of the atan step (round 5)").
+ *
+ * Structure, found from the host's results:
+ *
+ * - atan(r) = r + d, the sum exact: on the path where the result is atan(r)
+ *   itself the host rounds r + d once; elsewhere it rounds r + d to 68 bits
+ *   first (the a of `atan2AmdZen`). d is a 68-bit value: the grid of the
+ *   host's unrounded sum (seen as how often it lands exactly on a 64-bit
+ *   grid point) changes exactly where |atan(r) - r| crosses 2^-5, 2^-4 and
+ *   2^-3 (r = 0.4734, 0.6109, 0.7993) and where atan(r) crosses 1/2.
+ * - d = r^3 P(g) / Q(g), g = r^2, with no argument reduction: the host's
+ *   error against the exact atan(r), mapped over 0 < r <= 1, is the
+ *   equioscillating error curve (level 0.163 2^-68, relative) of the
+ *   relative minimax (7,7) rational on 0 <= r <= 1 (both (7,7) and (6,8)
+ *   give it; a total degree of 13 gives a level 20 to 30 times larger, 16
+ *   one 500 times smaller). Below r = 0.2 the measured curve and that of
+ *   the minimax coefficients agree to about 0.02 2^-68; from 0.2 on the
+ *   host lies a little lower (about 1.8 2^-68 of d). At every r the host's
+ *   d scatters by about one unit of d around the rational's (seen in the
+ *   results only where d's unit is not far below a's, r above about 2^-4):
+ *   its 68-bit coefficients and evaluation steps are not known. The model
+ *   evaluates the minimax rational exactly and rounds d to nearest-even at
+ *   68 bits.
+ *
+ * Domains (probe hold-outs recorded after the model was fixed, cases aimed
+ * so that the last bits of the host's atan decide the result; in brackets the
+ * earlier model, the correctly rounded atan(r) with a fitted bias next to
+ * r = 1/2):
+ *
+ * - exact for r < {@link ATAN_EXACT_LIMIT} = 2^-5: 0 of 3,518 differ (92);
+ * - best fit above: 1 of 4,140 in [2^-5, 2^-4) (602), 39 of 4,787 in
+ *   [2^-4, 2^-3) (505), 865 of 6,000 in [2^-3, 1] (1,144); next to r = 1/2
+ *   4 of 1,500 (5; the rational lies low there by itself). Random operands
+ *   (`record.sh`, 18,593 finite FPATAN cases): 0 + 0 (1 + 1).
+ *
+ * @module
+ */
+
+import { bitLength, IBITS, type Scaled } from "./scaled68.ts";
+
+/** Coefficient scale: the coefficients below are integers times 2^-ATAN_CS. */
+export const ATAN_CS = 200;
+
+/** No probe case with a ratio below 2^-5 differs (README figures). */
+export const ATAN_EXACT_LIMIT = 0.03125;
+
+/**
+ * P's coefficients (constant term first), times 2^{@link ATAN_CS}: the relative minimax
+ * (7,7) approximation atan(r) ~ r + r^3 P(g) / Q(g), g = r^2, on 0 <= r <= 1
+ * (tools/x87-transc/atan5_remez.py 7 7; level 0.163 2^-68).
+ */
+export const ATAN_P: readonly bigint[] = [
+  -0x5555555555555550999eafca1ecc2514621bb1e509a95e7fabn,
+  -0xf767fa2ade96276ca18f4e1516f1cce21e197d907cec88994cn,
+  -0x11198765ec04d2a3ff338d5187cb1fce0c2a59238e18bc01085n,
+  -0x9054ec5981b6506fb771a9c58d37be8c0bfde338a5fe17dea7n,
+  -0x250d83f1153cdd1bb148c87551aa0625f689206c63067a9faen,
+  -0x42c6b00a7193906358af6e83f4453cf38fbb539c914b66e7bn,
+  -0x261d2b4eb543a4ee1001c83f840ce9f919881de022a45341n,
+  -0x6e71b4b46ae0b7a1be995cb0fad8b60034da564f192d3n,
+];
+/** Q's coefficients (Q(0) = 1), times 2^{@link ATAN_CS}. */
+export const ATAN_Q: readonly bigint[] = [
+  0x100000000000000000000000000000000000000000000000000n,
+  0x37fd1881a355c07d8775bd5800c580fcabc82f36c0951adaf27n,
+  0x4e0903fbe43ab444807e37d713b8a69ab8201ca93f01e3a582bn,
+  0x3738b5e11ec0b756921d9b9fd84bc0e2156aaa9f3adb9721f9an,
+  0x14ef97094c339ef4d03e2c6ad279b3a7125ffc1c92b2b6c9d54n,
+  0x41cb3b7058e156489bdd3e91435ca900fb7d3bf973811ad7a0n,
+  0x5e32a07b50b4d53139d5dead4af5c7698a3c9bc1617d2dee8n,
+  0x2b6cfb077797415b4ea66e0c4a9bfcebac24cad8273a4aa0n,
+];
+
+/** Ratios below 2^-ATAN_TINY use the same formula with d below r's last bit. */
+const ATAN_TINY = 80;
+
+/**
+ * num / den rounded to nearest-even at 68 significant bits (num of either
+ * sign, den > 0): [significand, exponent] with value significand * 2^exponent.
+ */
+function roundRatio68(num: bigint, den: bigint): Scaled {
+  const neg = num < 0n;
+  const n = neg ? -num : num;
+  const sh = IBITS + 2 - (bitLength(n) - bitLength(den));
+  const q0 = sh >= 0 ? (n << BigInt(sh)) / den : n / (den << BigInt(-sh));
+  const exact = sh >= 0 ? q0 * den === n << BigInt(sh) : q0 * (den << BigInt(-sh)) === n;
+  const drop = bitLength(q0) - IBITS;
+  let q = q0 >> BigInt(drop);
+  const rem = q0 - (q << BigInt(drop)), half = 1n << BigInt(drop - 1);
+  if (rem > half || (rem === half && (!exact || (q & 1n) === 1n))) q++;
+  return [neg ? -q : q, drop - sh];
+}
+
+/**
+ * The host's atan(r) for r = R * 2^re (0 < r <= 1): r + d with d = r^3
+ * P(g) / Q(g) rounded to nearest-even at 68 bits, returned exactly as
+ * [v, e] with atan = v * 2^e (v > 0).
+ */
+export function atanAmdRational(R: bigint, re: number): Scaled {
+  const k = -re; // r = R / 2^k
+  if (k - bitLength(R) >= ATAN_TINY) {
+    // d ~ -r^3/3 lies far below r's last bit: only its sign matters.
+    return [(R << 64n) - 1n, re - 64];
+  }
+  const G = R * R; // g = G / 2^(2k)
+  const n = ATAN_P.length - 1;
+  // P(g) and Q(g) times 2^(2kn + ATAN_CS), by Horner's rule on integers.
+  let pn = ATAN_P[n], qn = ATAN_Q[n];
+  for (let i = n - 1; i >= 0; i--) {
+    const s = BigInt(2 * k * (n - i));
+    pn = pn * G + (ATAN_P[i] << s);
+    qn = qn * G + (ATAN_Q[i] << s);
+  }
+  // d = R G pn / (qn 2^(3k)), negative.
+  const [dm, de0] = roundRatio68(R * G * pn, qn);
+  const de = de0 - 3 * k;
+  const E = Math.min(re, de);
+  return [(R << BigInt(re - E)) + (dm << BigInt(de - E)), E];
+}

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { runOnStack } from "./transc_testing.ts";
+import { fpatan } from "./transc.ts";
+import type { TranscModel } from "./transc_amd.ts";
+import { ATAN_EXACT_LIMIT, ATAN_P, ATAN_Q, atanAmdRational } from "./transc_amd_atan.ts";
+
+/** Run FPATAN on ST(0) = x, ST(1) = y (20-hex-digit values) with `fcw`; the result and FSW. */
+function atan(model: TranscModel, fcw: number, x: string, y: string): [string, number] {
+  const r = runOnStack((f) => fpatan(f, model), fcw, [x, y]);
+  return [r.st[0], r.fsw];
+}
+
+/** |x / y| or |y / x|, the smaller, as a number (x, y positive hex values). */
+function ratio(x: string, y: string): number {
+  const v = (h: string) =>
+    Number(BigInt("0x" + h.slice(4))) * 2 ** (parseInt(h.slice(0, 4), 16) - 16383 - 63);
+  const a = v(x), b = v(y);
+  return Math.min(a, b) / Math.max(a, b);
+}
+
+// Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2 (Zen 5), hold-outs made
+// after the model was fixed (atan5_direct.py d gen ... 0xC32, atan5_emap.py gen ... 0xC31, 0xA13,
+// atan5_direct.py d gen ... 0xA14; README "FPATAN: structure of the atan step (round 5)"), not in
+// tests/data/x87_vectors.txt.gz: cases the earlier model (the correctly rounded atan(r), then
+// the 68-bit a) got wrong. [FCW, x = ST(0), y = ST(1), result, FSW & (C1 | PE)]
+const BELOW_LIMIT: [number, string, string, string, number][] = [
+  [0xb7f, "3fff8000000000000000", "3ff9dbd512ecbf2ae70f", "3ff9dbc792311ceabf51", 0x220],
+  [0xb7f, "3fff8000000000000000", "3ff9ac27a637c14d661c", "3ff9ac2129c886b196e2", 0x220],
+  [0x77f, "3fff8000000000000000", "3ff9e7c06e1a0484d340", "3ff9e7b09c404df6e54b", 0x20],
+  [0xb7f, "3fff8000000000000000", "3ff9f9a176dd592b2c9c", "3ff9f98db1ed4174f3d5", 0x220],
+  [0x77f, "3fff8000000000000000", "3ff8c947064f5aa4c5fa", "3ff8c9446ec606f94766", 0x20],
+  [0xb7f, "3fffe8a71de6c8a4dc5c", "40068000000000000000", "3fffc73e9467b371f64b", 0x20],
+  [0xb7f, "3fffd898b2e9c0f4bffe", "40058000000000000000", "3fffc5adab7ff0ae01d7", 0x20],
+  [0xb7f, "3fffb72c5197795648b3", "40058000000000000000", "3fffc633489bd5483a59", 0x20],
+];
+
+// The same hold-outs above the exact domain (best fit: these are reproduced, others are not).
+const ABOVE_LIMIT: [number, string, string, string, number][] = [
+  [0xb7f, "3fffe28cbd124b4634ce", "40028000000000000000", "3fffad312feed238846f", 0x20],
+  [0xb7f, "3fffcac5c13fd0a710f3", "40018000000000000000", "3fff98cb6fcffa56923e", 0x20],
+  [0x37f, "3fff827913e85407fc53", "40008000000000000000", "3fff8cbacc3b5d5470e9", 0x20],
+  [0x37f, "3fffb5cd0bb70147481a", "40028000000000000000", "3fffb29237adc6af0474", 0x20],
+  [0x77f, "3fff8000000000000000", "3ffed0c88a482504ab2a", "3ffeaf24e9b5a2ae2c2a", 0x20],
+  [0x77f, "3fff8000000000000000", "3ffdcac5c14009c83a3a", "3ffdc111ab48cdab00a9", 0x20],
+  [0x77f, "3fff8000000000000000", "3ffca3e6c4c5c5959bc9", "3ffca285dc670865b851", 0x20],
+  [0xb7f, "3fff8000000000000000", "3ffce28cbd123fc83f8f", "3ffcdef5559a6e8d40da", 0x220],
+];
+
+Deno.test("FPATAN Zen atan: recorded ratios below the exact limit, both result paths", () => {
+  for (const [fcw, x, y, hw, flags] of BELOW_LIMIT) {
+    assert.ok(ratio(x, y) < ATAN_EXACT_LIMIT, `x ${x} y ${y} ratio`);
+    const [r, fsw] = atan("amd-zen", fcw, x, y);
+    assert.equal(r, hw, `x ${x} y ${y}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
+    // The correctly rounded atan misses each of them (result or C1).
+    const [re, fe] = atan("exact", fcw, x, y);
+    assert.ok(re !== hw || (fe & 0x220) !== flags, `x ${x} y ${y} (exact)`);
+  }
+});
+
+Deno.test("FPATAN Zen atan: recorded ratios above the exact limit (best fit)", () => {
+  for (const [fcw, x, y, hw, flags] of ABOVE_LIMIT) {
+    assert.ok(ratio(x, y) >= ATAN_EXACT_LIMIT, `x ${x} y ${y} ratio`);
+    const [r, fsw] = atan("amd-zen", fcw, x, y);
+    assert.equal(r, hw, `x ${x} y ${y}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
+  }
+});
+
+Deno.test("FPATAN Zen atan: r + d is r plus a 68-bit d, d ~ r^3 P(0) / Q(0) = -r^3/3 for small r", () => {
+  // r = 2^-10 (R = 2^67, r = R 2^-77): d = -2^-30/3 (1 + O(2^-20)) on its 68-bit grid.
+  const [v, e] = atanAmdRational(1n << 67n, -77);
+  const r = 1n << BigInt(-e - 10);
+  const d = v - r;
+  assert.ok(d < 0n);
+  // d's significand has at most 68 bits (its low bits below the 68-bit grid are zero).
+  const len = (-d).toString(2).length;
+  const tz = (-d).toString(2).length - (-d).toString(2).replace(/0+$/, "").length;
+  assert.ok(len - tz <= 68, `d has ${len - tz} significant bits`);
+  // -3 d / r^3 is 1 to about 2^-20 (the g term of P/Q).
+  const rel = Number((-3n * d) >> BigInt(-e - 30 - 40)) / 2 ** 40;
+  assert.ok(Math.abs(rel - 1) < 2 ** -19, `-3 d / r^3 = ${rel}`);
+  // The coefficients: P(0) / Q(0) = -1/3 to within the minimax's own 2^-61.
+  const p0 = Number(ATAN_P[0] >> 136n) / 2 ** 64, q0 = Number(ATAN_Q[0] >> 136n) / 2 ** 64;
+  assert.ok(Math.abs(p0 / q0 + 1 / 3) < 2 ** -50);
+});
