@@ -227,6 +227,8 @@ export class Cpu implements CpuEngine {
   tscAux = 0;
   /** TSC = now() + tscOffset. */
   tscOffset = 0;
+  /** IA32_TSC_ADJUST (signed): the sum of what WRMSRs to the TSC and to it added to the TSC. */
+  tscAdjust = 0;
   /** XCR0. */
   xcr0 = 1;
   /** x87, MMX and SSE registers (FXSAVE/XSAVE components 0 and 1). */

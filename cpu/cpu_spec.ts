@@ -157,7 +157,7 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "pclmuldq dtes64 monitor ds-cpl smx est tm2 ssse3 cid fma xtpr pdcm dca sse4-1 sse4-2 " +
     "aes xsave osxsave avx f16c mmxext fxsr-opt 3dnowext 3dnow cmp-legacy svm extapic " +
     "cr8legacy sse4a misalignsse 3dnowprefetch osvw ibs xop skinit wdt lwp fma4 tce " +
-    "nodeid-msr tbm topoext perfctr-core perfctr-nb tsc-adjust sgx hle avx2 rtm mpx " +
+    "nodeid-msr tbm topoext perfctr-core perfctr-nb sgx hle avx2 rtm mpx " +
     "avx512f avx512dq adx avx512ifma pcommit clflushopt clwb intel-pt avx512pf avx512er " +
     "avx512cd sha-ni avx512bw avx512vl avx512vbmi umip ospke waitpkg avx512vbmi2 gfni " +
     "vaes vpclmulqdq avx512vnni avx512bitalg avx512-vpopcntdq rdpid cldemote movdiri " +

@@ -77,6 +77,7 @@ export function initReset(cpu: Cpu): void {
     apicBase: cpu.apicBase,
     pat: cpu.pat,
     tscAux: cpu.tscAux,
+    tscAdjust: cpu.tscAdjust,
     miscEnable: cpu.miscEnable,
   };
   resetState(cpu);

@@ -92,6 +92,7 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   hypervisor: [1, 0, "ecx", 31],
   // Leaf 7 EBX
   fsgsbase: [7, 0, "ebx", 0],
+  "tsc-adjust": [7, 0, "ebx", 1],
   bmi1: [7, 0, "ebx", 3],
   smep: [7, 0, "ebx", 7],
   bmi2: [7, 0, "ebx", 8],
@@ -164,6 +165,7 @@ export function defaultModel(): CpuModel {
       "popcnt",
       "x2apic",
       "fsgsbase",
+      "tsc-adjust",
       "bmi1",
       "smep",
       "smap",

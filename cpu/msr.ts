@@ -1,7 +1,8 @@
 /**
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
- * base, KERNEL_GS_BASE, TSC, TSC_AUX, APIC_BASE, PAT, MISC_ENABLE,
- * PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL, the SYSENTER MSRs, (with PKS) IA32_PKRS, (with MCA) the machine-check MSRs and (AMD
+ * base, KERNEL_GS_BASE, TSC, (with TSC_ADJUST) IA32_TSC_ADJUST, TSC_AUX,
+ * APIC_BASE, PAT, MISC_ENABLE, PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL, the
+ * SYSENTER MSRs, (with PKS) IA32_PKRS, (with MCA) the machine-check MSRs and (AMD
  * vendor) the legacy performance counters. Every other MSR goes to the
  * plugin bus as an exit.
  *
@@ -21,6 +22,8 @@ export const enum Msr {
   TSC = 0x10,
   PLATFORM_ID = 0x17,
   APIC_BASE = 0x1b,
+  /** IA32_TSC_ADJUST: what WRMSRs added to the TSC (SDM Vol. 3B 18.17.3). */
+  TSC_ADJUST = 0x3b,
   BIOS_SIGN_ID = 0x8b,
   SYSENTER_CS = 0x174,
   SYSENTER_ESP = 0x175,
@@ -90,6 +93,7 @@ export const DEBUGCTL_WRITABLE = 0x3;
 export function ownsMsr(index: number): boolean {
   switch (index) {
     case Msr.TSC:
+    case Msr.TSC_ADJUST:
     case Msr.PLATFORM_ID:
     case Msr.APIC_BASE:
     case Msr.BIOS_SIGN_ID:
@@ -124,6 +128,10 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
   switch (index) {
     case Msr.TSC:
       return c.readTsc();
+    case Msr.TSC_ADJUST:
+      return c.model.features.has("tsc-adjust")
+        ? BigInt.asUintN(64, BigInt(c.tscAdjust))
+        : undefined;
     case Msr.APIC_BASE:
       return n2b(c.apicBase);
     case Msr.BIOS_SIGN_ID:
@@ -181,9 +189,21 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
   const lo = Number(v & 0xffffffffn);
   const hi = Number(v >> 32n);
   switch (index) {
-    case Msr.TSC:
+    case Msr.TSC: {
+      // SDM Vol. 3B 18.17.3: what the write adds to the TSC is added to IA32_TSC_ADJUST too.
+      const old = c.now() + c.tscOffset;
       c.tscOffset = Number(v) - c.now();
+      c.tscAdjust += Number(v) - Math.floor(old);
       return true;
+    }
+    case Msr.TSC_ADJUST: {
+      // ... and what a write adds to IA32_TSC_ADJUST is added to the TSC.
+      if (!c.model.features.has("tsc-adjust")) return false;
+      const value = Number(BigInt.asIntN(64, v));
+      c.tscOffset += value - c.tscAdjust;
+      c.tscAdjust = value;
+      return true;
+    }
     case Msr.APIC_BASE:
       if ((lo & 0x2ff) !== 0 || hi > 0xff) gp(0);
       // EXTD (x2APIC mode) needs the x2APIC feature (CPUID.1:ECX[21]; SDM 11.12.1).

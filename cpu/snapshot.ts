@@ -100,6 +100,8 @@ export interface CpuSnapshot {
     tscAux: number;
     /** tscOffset. */
     tscOffset: number;
+    /** IA32_TSC_ADJUST (absent in older snapshots: 0). */
+    tscAdjust?: number;
     /** IA32_DEBUGCTL (absent in older snapshots: 0). */
     debugCtl?: number;
     /** IA32_MCG_STATUS then the machine-check banks, as decimal strings (absent: zeros). */
@@ -163,6 +165,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       miscEnable: c.miscEnable,
       tscAux: c.tscAux,
       tscOffset: c.tscOffset,
+      tscAdjust: c.tscAdjust,
       debugCtl: c.debugCtl,
       machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
       amdPerf: c.amdPerf.regs.map((b) => b.toString()),
@@ -219,6 +222,7 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.miscEnable = m.miscEnable;
   c.tscAux = m.tscAux;
   c.tscOffset = m.tscOffset;
+  c.tscAdjust = m.tscAdjust ?? 0;
   c.debugCtl = m.debugCtl ?? 0;
   c.machineCheck.reset();
   if (m.machineCheck !== undefined) {

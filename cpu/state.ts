@@ -172,6 +172,7 @@ export function resetState(cpu: Cpu): void {
   cpu.apicBase = 0xfee00900;
   cpu.pat = 0x0007040600070406n;
   cpu.tscAux = 0;
+  cpu.tscAdjust = 0; // SDM Vol. 3B 18.17.3: 0 at RESET
   cpu.miscEnable = MISC_ENABLE_RESET;
   cpu.debugCtl = 0;
   cpu.machineCheck.reset();
