@@ -15,7 +15,7 @@ import type { OptionsSchema } from "../core/options_schema.ts";
 import type { Plugin, PluginContext, PluginState } from "../core/plugin.ts";
 import { PLUGIN_API_VERSION } from "../core/plugin.ts";
 import type { Timer } from "../core/clock.ts";
-import { type DeviceTime, deviceTime } from "./time.ts";
+import { type DeviceTime, deviceTime, WALL_CLOCK } from "./time.ts";
 import { PC_LOW_RAM_LIMIT } from "../mm/regions.ts";
 import {
   bool,
@@ -403,6 +403,7 @@ export function createRtc(given: RtcOptions | StringOptions = {}): RtcPlugin {
     apiVersion: PLUGIN_API_VERSION,
     setup(c: PluginContext): void {
       ctx = c;
+      c.services.provide(WALL_CLOCK, { epochSeconds: epoch });
       c.ports.register(iobase, 2, {
         read: (offset) => (offset === 0 ? 0xff : readData()),
         write: (offset, _size, value) => {

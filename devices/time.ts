@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { PluginContext } from "../core/plugin.ts";
+import { type PluginContext, type ServiceToken, serviceToken } from "../core/plugin.ts";
 
 /** A function returning the current virtual time in ns for one device. */
 export type DeviceTime = () => number;
@@ -18,3 +18,18 @@ export type DeviceTime = () => number;
 export function deviceTime(ctx: PluginContext): DeviceTime {
   return (): number => ctx.clock.now;
 }
+
+/**
+ * The machine's wall clock: what date virtual time 0 is. The RTC provides
+ * it (its epoch, `--device mc146818rtc,base=...`), so every clock a guest
+ * reads (the CMOS clock, KVM's wall clock) tells the same date.
+ */
+export interface WallClock {
+  /** Unix time, in seconds, at virtual time 0. */
+  readonly epochSeconds: number;
+}
+
+/** Token of the {@link WallClock} service (provided by the RTC). */
+export const WALL_CLOCK: ServiceToken<WallClock> = serviceToken<WallClock>(
+  "nestvm.devices.wall-clock",
+);

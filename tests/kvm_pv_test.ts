@@ -104,7 +104,11 @@ Deno.test("kvm-pv machine: KVM leaves, SEND_IPI by VMCALL and VMMCALL (xAPIC, x2
   const sig = new TextDecoder().decode(new Uint32Array([w(4), w(8), w(12)]));
   assert.equal(w(0), 0x40000001, "highest KVM leaf");
   assert.equal(sig, "KVMKVMKVM\0\0\0");
-  assert.equal(w(0x10), 1 << 11, "KVM_FEATURE_PV_SEND_IPI only");
+  assert.equal(
+    w(0x10),
+    (1 << 3) | (1 << 11) | (1 << 24),
+    "KVM_FEATURE_CLOCKSOURCE2, PV_SEND_IPI and CLOCKSOURCE_STABLE_BIT only",
+  );
   assert.equal(w(0x14) >>> 31, 1, "CPUID.1:ECX hypervisor bit");
   assert.equal((w(0x14) >>> 5) & 1, 1, "CPUID.1:ECX VMX still there");
   assert.equal(read64(m, OUT + 0x18), 1n, "fixed 0x40 to ID 0 (itself): delivered to 1");

@@ -21,8 +21,25 @@ export const KVM_SIGNATURE_EBX = 0x4b4d564b;
 export const KVM_SIGNATURE_ECX = 0x564b4d56;
 /** "M\0\0\0" (EDX). */
 export const KVM_SIGNATURE_EDX = 0x0000004d;
-/** Feature bit (in EAX of {@link KVM_CPUID_FEATURES}): the KVM_HC_SEND_IPI hypercall. */
+/** Feature bit (in EAX of {@link KVM_CPUID_FEATURES}): kvmclock at MSRs 0x4b564d00 and 0x4b564d01. */
+export const KVM_FEATURE_CLOCKSOURCE2 = 3;
+/** Feature bit: the KVM_HC_SEND_IPI hypercall. */
 export const KVM_FEATURE_PV_SEND_IPI = 11;
+/** Feature bit: the host may set `PVCLOCK_TSC_STABLE_BIT` in kvmclock's flags. */
+export const KVM_FEATURE_CLOCKSOURCE_STABLE_BIT = 24;
+/**
+ * MSR_KVM_WALL_CLOCK_NEW: the guest writes the guest-physical address of a
+ * `pvclock_wall_clock` (u32 version, u32 sec, u32 nsec); the host fills it
+ * with the wall-clock time at kvmclock 0.
+ */
+export const MSR_KVM_WALL_CLOCK_NEW = 0x4b564d00;
+/**
+ * MSR_KVM_SYSTEM_TIME_NEW: the guest-physical address of this vCPU's
+ * `pvclock_vcpu_time_info`, with the enable bit in bit 0.
+ */
+export const MSR_KVM_SYSTEM_TIME_NEW = 0x4b564d01;
+/** kvmclock flags bit: every vCPU's kvmclock reads one monotonic clock. */
+export const PVCLOCK_TSC_STABLE_BIT = 1;
 /** CPUID.1:ECX bit 31: the processor runs under a hypervisor. */
 export const CPUID1_ECX_HYPERVISOR = 31;
 

@@ -8,12 +8,17 @@
  * - CPUID.1:ECX[31], the hypervisor bit; leaf 0x40000000 with EAX =
  *   0x40000001 (the highest KVM leaf) and "KVMKVMKVM\0\0\0" in EBX:ECX:EDX;
  *   leaf 0x40000001 with EAX = only the features implemented here
- *   (KVM_FEATURE_PV_SEND_IPI) and EBX = ECX = EDX = 0 (no hints). Linux
- *   reads these: with the signature it knows it runs on KVM, and with
- *   PV_SEND_IPI and more than one possible CPU it sends IPIs to several
- *   CPUs with one KVM_HC_SEND_IPI instead of one ICR write each. It uses
- *   no other KVM feature (kvmclock, steal time, PV EOI...), as none is
+ *   (KVM_FEATURE_CLOCKSOURCE2, KVM_FEATURE_PV_SEND_IPI,
+ *   KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) and EBX = ECX = EDX = 0 (no
+ *   hints). Linux reads these: with the signature it knows it runs on KVM;
+ *   it takes kvmclock as its clock source; and with PV_SEND_IPI and more
+ *   than one possible CPU it sends IPIs to several CPUs with one
+ *   KVM_HC_SEND_IPI instead of one ICR write each. It uses no other KVM
+ *   feature (steal time, PV EOI, the old kvmclock MSRs...), as none is
  *   advertised.
+ * - kvmclock (`kvmclock.ts`): RDMSR/WRMSR of MSR_KVM_WALL_CLOCK_NEW and
+ *   MSR_KVM_SYSTEM_TIME_NEW from L1; the clock is virtual time, the wall
+ *   clock the RTC's epoch.
  * - Hypercalls (`hypercall.ts`), by either instruction, from L1 only:
  *   - VMCALL outside VMX operation, where a processor raises #UD (SDM Vol.
  *     2, VMCALL), is a hypercall. VMCALL in VMX root operation keeps its
@@ -46,11 +51,17 @@ import {
   CPUID1_ECX_HYPERVISOR,
   KVM_CPUID_FEATURES,
   KVM_CPUID_SIGNATURE,
+  KVM_FEATURE_CLOCKSOURCE2,
+  KVM_FEATURE_CLOCKSOURCE_STABLE_BIT,
   KVM_FEATURE_PV_SEND_IPI,
   KVM_SIGNATURE_EBX,
   KVM_SIGNATURE_ECX,
   KVM_SIGNATURE_EDX,
+  MSR_KVM_SYSTEM_TIME_NEW,
+  MSR_KVM_WALL_CLOCK_NEW,
 } from "./abi.ts";
+import { DEFAULT_EPOCH_SECONDS, KvmClock, type KvmClockHost } from "./kvmclock.ts";
+import { WALL_CLOCK } from "../../devices/time.ts";
 import { runHypercall } from "./hypercall.ts";
 import type { IpiTarget } from "./send_ipi.ts";
 
@@ -93,7 +104,8 @@ export function createKvmPv(): Plugin {
         exit.edx = KVM_SIGNATURE_EDX;
         return "handled";
       case KVM_CPUID_FEATURES:
-        exit.eax = (1 << KVM_FEATURE_PV_SEND_IPI) >>> 0;
+        exit.eax = ((1 << KVM_FEATURE_CLOCKSOURCE2) | (1 << KVM_FEATURE_PV_SEND_IPI) |
+          (1 << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT)) >>> 0;
         exit.ebx = 0;
         exit.ecx = 0;
         exit.edx = 0;
@@ -103,12 +115,39 @@ export function createKvmPv(): Plugin {
     }
   };
 
+  let clock = new KvmClock(0);
+  const isClockMsr = (msr: number): boolean =>
+    msr === MSR_KVM_WALL_CLOCK_NEW || msr === MSR_KVM_SYSTEM_TIME_NEW;
+
   return {
     name: KVM_PV_NAME,
     version: "1.0.0",
     apiVersion: PLUGIN_API_VERSION,
     setup(c: PluginContext): void {
+      clock = new KvmClock(c.vcpus.length);
+      const h: KvmClockHost = {
+        memory: c.memory,
+        now: () => c.clock.now,
+        readTsc: (index) => c.vcpus[index].readTsc(),
+        epochSeconds: () => c.services.find(WALL_CLOCK)?.epochSeconds ?? DEFAULT_EPOCH_SECONDS,
+      };
       c.exits.on("cpuid", cpuid);
+      c.exits.on("rdmsr", (exit) => {
+        if (exit.level !== 1 || !isClockMsr(exit.msr)) return "pass";
+        const v = exit.msr === MSR_KVM_WALL_CLOCK_NEW
+          ? clock.wallClock
+          : clock.systemTime[c.currentVcpu()];
+        exit.lo = Number(v & 0xffffffffn);
+        exit.hi = Number(v >> 32n);
+        return "handled";
+      });
+      c.exits.on("wrmsr", (exit) => {
+        if (exit.level !== 1 || !isClockMsr(exit.msr)) return "pass";
+        const v = (BigInt(exit.hi >>> 0) << 32n) | BigInt(exit.lo >>> 0);
+        if (exit.msr === MSR_KVM_WALL_CLOCK_NEW) clock.writeWallClock(h, v);
+        else clock.writeSystemTime(h, c.currentVcpu(), v);
+        return "handled";
+      });
       c.exits.on("vmx", (exit) => {
         if (exit.level !== 1 || exit.instruction !== "vmcall") return "pass";
         // In VMX operation VMCALL is the VMX plugin's (VMfail in root operation).
@@ -117,11 +156,19 @@ export function createKvmPv(): Plugin {
       });
       c.exits.on("vmmcall", (exit) => exit.level === 1 ? call(c) : "pass");
     },
-    reset(): void {},
-    // No state, but a snapshot records that the guest saw a KVM host: it
-    // restores only into a machine with this plugin.
-    saveState: (): PluginState => ({ version: 1, data: {} }),
-    loadState(): void {},
+    reset(): void {
+      clock.reset();
+    },
+    // The kvmclock MSRs (the structures live in guest RAM). Version 1 had
+    // no state: its snapshots restore with every MSR 0.
+    saveState: (): PluginState => ({ version: 2, data: clock.save() }),
+    loadState(s: PluginState): void {
+      if (s.version !== 1 && s.version !== 2) {
+        throw new Error(`kvm-pv: unknown state version ${s.version}`);
+      }
+      if (s.version === 1) clock.reset();
+      else clock.load(s.data);
+    },
     dispose(): void {},
   };
 }

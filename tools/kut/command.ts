@@ -79,13 +79,26 @@ export type ArgvResult =
   | { readonly ok: true; readonly argv: readonly string[] }
   | { readonly ok: false; readonly error: string };
 
-/** Build the VMM arguments (without the program) for `entry`, its image in `testDir`. */
-export function entryArgv(entry: KutEntry, testDir: string): ArgvResult {
+/**
+ * Splits shell-quoted text into words with the shell's expansions (command
+ * substitution such as kvmclock_test's `date +%s`), or says why it cannot.
+ */
+export type ShellExpander = (text: string) => string[] | { readonly error: string };
+
+/**
+ * Build the VMM arguments (without the program) for `entry`, its image in
+ * `testDir`. Test arguments with shell expansions need `expand` (the
+ * runner's is `bashWords`); without it they are an error.
+ */
+export function entryArgv(entry: KutEntry, testDir: string, expand?: ShellExpander): ArgvResult {
   const argv = [`-kernel`, `${testDir}/${entry.file}`, "-smp", entry.smp];
   if (entry.testArgs !== "") {
     // The harness evaluates `-append <test_args>`: the words of test_args
     // become separate arguments, so only the first is -append's value.
-    const words = splitShellWords(entry.testArgs);
+    let words = splitShellWords(entry.testArgs);
+    if ("error" in words && expand !== undefined && /`|\$[({A-Za-z_]/.test(entry.testArgs)) {
+      words = expand(entry.testArgs);
+    }
     if ("error" in words) return { ok: false, error: words.error };
     argv.push("-append", ...words);
   }

@@ -72,3 +72,24 @@ Deno.test("command: entries the harness skips before starting the VMM", () => {
   );
   assert.equal(skipReason({ ...byName("passes"), disabledIf: "false" }, "/k", ctx), undefined);
 });
+
+Deno.test("command: test_args with shell expansions go through the expander, else are an error", () => {
+  const entry = { ...byName("passes"), testArgs: "10000000 `date +%s`" };
+  const without = entryArgv(entry, "/k/x86");
+  assert.ok(!without.ok && /shell expansion/.test(without.error));
+  const seen: string[] = [];
+  const r = entryArgv(entry, "/k/x86", (text) => {
+    seen.push(text);
+    return ["10000000", "1765000000"];
+  });
+  assert.ok(r.ok);
+  assert.deepEqual(seen, ["10000000 `date +%s`"]);
+  assert.deepEqual(r.argv.slice(4, 7), ["-append", "10000000", "1765000000"]);
+  const failed = entryArgv(entry, "/k/x86", () => ({ error: "no shell" }));
+  assert.ok(!failed.ok && failed.error === "no shell");
+  // Plain words never reach the expander.
+  const plain = entryArgv(byName("passes"), "/k/x86", () => {
+    throw new Error("called");
+  });
+  assert.ok(plain.ok);
+});

@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { type KutEntry, parseCfg } from "./cfg.ts";
 import { entryArgv, type FilterContext, skipReason } from "./command.ts";
+import { bashWords } from "./shell.ts";
 import { type Job, type JobResult, runAll } from "./executor.ts";
 import { countLines, judge, summaryLine } from "./outcome.ts";
 import { type EntryReport, formatTable, jsonSummary } from "./report.ts";
@@ -43,6 +44,13 @@ exit status: 0 when no entry failed, 1 otherwise, 2 usage error`;
 
 /** nestvm's option giving L1 KVM's paravirtual interface (added unless --no-kvm-pv). */
 export const KVM_PV_FLAG = "--kvm-pv";
+
+/**
+ * nestvm's RTC (and so kvmclock's wall clock) on the host's clock, as
+ * QEMU's RTC is by default (nestvm's own default is a fixed date): the
+ * harness passes kvmclock_test the host's time to compare with.
+ */
+export const HOST_CLOCK_FLAGS: readonly string[] = ["-device", "mc146818rtc,base=utc"];
 
 /** Where the runner writes; injectable for tests. */
 export interface RunnerIo {
@@ -215,12 +223,16 @@ export async function kutMain(
       reports.push(skipped(entry.name, why));
       continue;
     }
-    const argv = entryArgv(entry, testDir);
+    const argv = entryArgv(entry, testDir, bashWords);
     if (!argv.ok) {
       reports.push(skipped(entry.name, argv.error));
       continue;
     }
-    const args = kvmPv ? [KVM_PV_FLAG, ...argv.argv] : [...argv.argv];
+    const args = [
+      ...(kvmPv ? [KVM_PV_FLAG] : []),
+      ...(custom ? [] : HOST_CLOCK_FLAGS),
+      ...argv.argv,
+    ];
     // The harness first starts the VMM without a kernel: a VMM that refuses
     // the command line makes the entry a SKIP with its message.
     const refusal = custom ? undefined : nestvmRefusal(args);
