@@ -94,7 +94,6 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       // of the current L2 run.
       const data: NestedSnapshot = {
         inL2: n.inL2,
-        l1TscOffset: n.l1TscOffset,
         l2TscDelta: n.l2TscDelta,
         timerLeft: n.timer !== null && n.clock !== null
           ? Math.max(0, n.timerDeadline - n.clock.now)
@@ -120,8 +119,6 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
 export interface NestedSnapshot {
   /** L2 was running (VMX non-root operation). */
   readonly inL2: boolean;
-  /** L1's TSC offset to restore at the next VM exit. */
-  readonly l1TscOffset: number;
   /** vmcs12's TSC offset applied while L2 runs. */
   readonly l2TscDelta: number;
   /** Virtual ns left on the preemption timer, or -1 when not armed. */
@@ -147,7 +144,6 @@ function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
   n.vmcs = vmcs;
   n.d = vmcs.view;
   n.inL2 = true;
-  n.l1TscOffset = num(d.l1TscOffset, 0);
   n.l2TscDelta = num(d.l2TscDelta, 0);
   n.debugctlLoaded = d.debugctlLoaded === true;
   n.injectedPending = false;

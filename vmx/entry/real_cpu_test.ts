@@ -97,6 +97,38 @@ Deno.test("real CPU: TSC offsetting — L2's RDTSC = L1's TSC + offset", () => {
   x.m.dispose();
 });
 
+Deno.test("real CPU: an L2 WRMSR to IA32_TSC that L1 lets through sets L1's TSC", () => {
+  // mov ecx,0x10; mov eax,0x5000; mov edx,1; wrmsr; rdtsc; shl rdx,32; or rax,rdx;
+  // mov [0x170000],rax; vmcall
+  const l2 = "b910000000b800500000ba010000000f300f3148c1e2204809d048890425000017000f01c1";
+  const offset = 0x10000000000;
+  const written = 0x100005000;
+  const r = runMini({
+    l2,
+    fields: {
+      // MSR bitmaps all zero (fresh RAM at 0x180000): no RDMSR/WRMSR exits.
+      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TSC_OFFSETTING | PROC.USE_MSR_BITMAPS,
+      MSR_BITMAP: 0x180000,
+      TSC_OFFSET: offset,
+    },
+  });
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.exits.map((e) => e.reason), [VMCALL], "the WRMSR did not exit");
+  const seen = r.m.memory.read(MINI.l2Data, 4) + r.m.memory.read(MINI.l2Data + 4, 4) * 0x100000000;
+  // L2 reads L1's new TSC plus its offset, a few instructions later.
+  assert.ok(
+    seen >= written + offset && seen < written + offset + 100,
+    `L2 read 0x${seen.toString(16)}`,
+  );
+  // After the exit L1 reads its own TSC: the written value, advanced.
+  const l1 = Number(r.m.cpu.readTsc());
+  assert.ok(l1 >= written && l1 < written + 100_000, `L1 reads 0x${l1.toString(16)}`);
+  // IA32_TSC_ADJUST holds what the write added to L1's TSC.
+  const adjust = Number(BigInt.asIntN(64, r.m.cpu.readMsr(0x3b)!));
+  assert.equal(adjust, l1 - Math.floor(r.m.virtualNs), "TSC = virtual time + adjustment");
+  r.m.dispose();
+});
+
 Deno.test("real CPU: CR0/CR4 read shadows and guest/host masks", () => {
   // mov rax,cr0; mov [0x170008],rax; mov rax,cr4; mov [0x170010],rax;
   // mov cr4,rax; or rax,0x2000; mov cr4,rax; vmcall

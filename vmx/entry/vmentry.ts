@@ -136,12 +136,12 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   v.nonRoot = true;
   n.ept = (proc2 & PROC2.ENABLE_EPT) !== 0 ? startEpt(n) : null;
   v.guestPhysical = l2Translator(n, n.ept);
-  // TSC offsetting (SDM 26.6.5 / 25.6.5): L2's TSC = L1's TSC + offset.
-  n.l1TscOffset = v.tscOffset;
+  // TSC offsetting (SDM 26.6.5 / 25.6.5): L2's TSC = L1's TSC + offset
+  // (the VM exit takes the offset away again).
   n.l2TscDelta = (proc & PROC.USE_TSC_OFFSETTING) !== 0
     ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET)
     : 0;
-  v.tscOffset = n.l1TscOffset + n.l2TscDelta;
+  v.tscOffset += n.l2TscDelta;
   v.windowRequests = ((proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0 ? WindowRequest.INTERRUPT : 0) |
     ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? WindowRequest.NMI : 0) |
     ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? WindowRequest.MONITOR_TRAP : 0) |
@@ -198,7 +198,7 @@ function armPreemptionTimer(n: Nested): void {
   // (SDM 26.5.1): the first count comes at the next change of that bit, so
   // it expires when the TSC reaches (TSC >> X) + value, shifted back by X.
   const unit = 2 ** n.features.preemptionTimerRate;
-  const tsc = Math.floor((n.clock?.now ?? 0) + n.l1TscOffset);
+  const tsc = Math.floor((n.clock?.now ?? 0) + n.vcpu.tscOffset - n.l2TscDelta); // L1's
   rearmPreemptionTimer(n, (Math.floor(tsc / unit) + value) * unit - tsc);
 }
 

@@ -24,7 +24,8 @@ function leaveNonRoot(n: Nested): void {
     n.timer = null;
   }
   v.windowRequests = 0;
-  if (n.inL2) v.tscOffset = n.l1TscOffset;
+  // L1's TSC: L2's less its TSC offset (L2 may have written the TSC, which is L1's).
+  if (n.inL2) v.tscOffset -= n.l2TscDelta;
   v.nonRoot = false;
   v.guestPhysical = null;
   // L2's pending debug state went into the VMCS (or is lost) and its

@@ -41,9 +41,7 @@ export class Nested {
   d: DataView = new DataView(new ArrayBuffer(4096));
   /** True while L2 runs (between a VM entry and the VM exit). */
   inL2 = false;
-  /** L1's TSC offset, restored at VM exit. */
-  l1TscOffset = 0;
-  /** TSC offset added while L2 runs (as a number). */
+  /** TSC offset added while L2 runs (as a number): the vCPU's offset less it is L1's. */
   l2TscDelta = 0;
   /** The preemption timer, while armed. */
   timer: Timer | null = null;
