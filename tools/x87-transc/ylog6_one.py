@@ -174,9 +174,13 @@ STRUCT = os.environ.get("YLOG6_STRUCT", "r")  # see STRUCTS
 STRUCTS = ("x", "r", "p", "q", "pq", "tq")
 
 
+# YLOG6_P = "PG,PH,PR": precisions of g, h = L1 g and R in the "Glp" form
+PG, PH, PR = (int(v) for v in os.environ.get("YLOG6_P", "68,68,68").split(","))
+
+
 def gval(T, st):
     g = T * T >> F
-    return r68(g) if st.startswith("G") else g
+    return r68(g, PG) if st.startswith("G") else g
 
 
 def qpoly(g, q):
@@ -193,6 +197,8 @@ def remainder(r, q, rsig=0, st=None):
         st = st.replace("r", "x")
     T = r["T"]
     g = gval(T, st)
+    if st.lstrip("G") == "s":
+        return remainder_s(r, g, q)
     Q = qpoly(g, q)
     if "l" in st or "c" in st:
         return remainder_l(r, g, Q, st.lstrip("G"))
@@ -227,7 +233,7 @@ def remainder_l(r, g, P, s):
     if s == "lx":
         return (L1 * g >> F) * P >> F
     if s == "lp":
-        return r68(r68(L1 * g >> F) * P >> F)
+        return r68(r68(L1 * g >> F, PH) * P >> F, PR)
     if s == "lq":
         return r68(L1 * r68(g * P >> F) >> F)
     if s == "lqx":
@@ -239,6 +245,17 @@ def remainder_l(r, g, P, s):
     if s == "c":
         return r68(r68((T * g >> F) * P >> F) * C66 >> 65)
     raise ValueError(s)
+
+
+P0 = os.environ.get("YLOG6_P0", "")  # "s": p0 (times 2^140) fixed for the fit
+
+
+def remainder_s(r, g, q):
+    """s: h = R68(L1 g), R = R68(R68(h p0) + R68(R68(h g) A(g))), q = [p0] + A."""
+    h = r68(r["L1"] * g >> F)
+    p0 = r68(q[0] << (F - 140))
+    a = qpoly(g, q[1:])
+    return r68(r68(h * p0 >> F) + r68(r68(h * g >> F) * a >> F))
 
 
 def cells(lo, hi, p=68):
@@ -283,12 +300,18 @@ def qbounds(r, rsig, st):
         return (x, y) if x <= y else (y, x)
 
     L1 = r["L1"]
+    if s == "s":  # bounds on A(g); p0 from YLOG6_P0
+        h = r68(L1 * g >> F)
+        p0 = r68(int(P0, 16) << (F - 140))
+        a, b = cells(lo, hi)
+        hp = r68(h * p0 >> F)
+        return div(*cells(a - hp, b - hp), r68(h * g >> F))
     if s == "l":
         return div(*cells(lo, hi), L1 * g >> F)
     if s == "lx":
         return div(lo, hi, L1 * g >> F)
     if s == "lp":
-        return div(*cells(lo, hi), r68(L1 * g >> F))
+        return div(*cells(lo, hi, PR), r68(L1 * g >> F, PH))
     if s == "lq":
         a, b = div(*cells(lo, hi), L1)
         return div(*cells(a, b), g)
@@ -397,6 +420,8 @@ def fit(rows, deg, rsig):
     base = [(C66 << 75) // ((2 * j + 3) * 4 ** (j + 1)) for j in range(deg + 1)]
     if "l" in STRUCT or "c" in STRUCT:  # P: the series without C
         base = [(1 << 140) // ((2 * j + 3) * 4 ** (j + 1)) for j in range(deg + 1)]
+    if STRUCT.lstrip("G") == "s":  # A: the series from p1 on
+        base = [(1 << 140) // ((2 * j + 5) * 4 ** (j + 2)) for j in range(deg + 1)]
     V, LO, HI = [], [], []
     for r in rows:
         T = r["T"]
@@ -406,6 +431,8 @@ def fit(rows, deg, rsig):
         u = r["u"]
         g = gi / ONE
         mul = abs(r["L1"] / ONE) if "l" in STRUCT else abs(T / ONE) * (C66 / 2**65 if "c" in STRUCT else 1)
+        if STRUCT.lstrip("G") == "s":
+            mul = abs(r["L1"] / ONE) * gi / ONE
         Tg = mul * g  # bounds on Q scaled by |T| g (units of L)
         V.append([Tg * (g / GMAX) ** j / (u / ONE) * 2.0**-60 for j in range(deg + 1)])
         LO.append((qa - Q0) / ONE * Tg / (u / ONE))
@@ -431,6 +458,8 @@ def main():
         if mode == "fitk0":
             rows = [r for r in rows if r["k"] == 0]
         q, viol = fit(rows, deg, rsig)
+        if STRUCT.lstrip("G") == "s":
+            q = [int(P0, 16)] + q
         out = os.environ.get("YLOG6_Q", "/tmp/ylog6/q.txt")
         with open(out, "w") as f:
             for c in q:
