@@ -15,11 +15,11 @@
  *   sqrt(2)) (its whole defined range |x| < 1 - sqrt(1/2) and a little
  *   more), and every other finite x > 0 of FYL2X. Measured miss rates
  *   (results, C1 or flags against probe.c, ten control words; correct
- *   rounding in brackets): FYL2XP1 with |x| in [2^-5, 2^-4) 1 in 160,000
- *   (1 in 24), [2^-4, 2^-3) 1 in 20,000, [2^-3, 2^-2) 1 in 5,000, beyond
- *   1 in 3,000; FYL2X with k = 0 1 in 40,000 at [2^-5, 2^-4), 1 in 28,000
- *   at [2^-4, 2^-3), 1 in 8,000 at [2^-3, 2^-2), 1 in 2,400 at [2^-2,
- *   2^-1); k != 0 with |t| >= 2^-3 1 in 80,000; random x 1 in 39,000 (1
+ *   rounding in brackets): FYL2XP1 with |x| in [2^-5, 2^-4) 1 in 300,000
+ *   (1 in 24), [2^-4, 2^-3) 1 in 50,000, [2^-3, 2^-2) 1 in 7,300, beyond
+ *   1 in 3,900; FYL2X with k = 0 1 in 37,000 at [2^-5, 2^-4) and at
+ *   [2^-4, 2^-3), 1 in 10,700 at [2^-3, 2^-2), 1 in 4,000 at [2^-2,
+ *   2^-1); k != 0 with |t| >= 2^-3 1 in 100,000; random x 1 in 42,000 (1
  *   in 35).
  *
  * Operands outside both (FYL2XP1 with 1 + x outside [sqrt(1/2), sqrt(2)))

@@ -17,7 +17,8 @@ parsed once (mpmath) and cached in /tmp/ylog6/cache_*.pkl.
                                   |t| >= LIM; writes /tmp/ylog6/q.txt
   check QSPEC RSIG FILES...       misses per (kind, band of |t|); QSPEC a
                                   file of 0x... lines (times 2^140) or
-                                  "today" (the engine's per-band sets)
+                                  "today" (the engine's four per-band sets
+                                  before this round, commit 0ec7e71)
   fitk0 ...                       as fit, but on k = 0 / FYL2XP1 cases only
 
 FILES are OP:PATH with OP fyl2x or fyl2xp1. RSIG 0 = R not rounded.
@@ -352,7 +353,13 @@ def qbounds(r, rsig, st):
 
 # today's engine: (set, rounded) per kind and band, |t| >= 2^-6 (k = 0 / p1), 2^-4 (k != 0)
 def load_engine_sets():
-    src = open(os.path.join(os.path.dirname(__file__), "../../cpu/fpu/transc_amd_ylog.ts")).read()
+    """The four per-band sets of the engine before this round (commit 0ec7e71)."""
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = subprocess.run(
+        ["git", "show", "0ec7e71:cpu/fpu/transc_amd_ylog.ts"], cwd=here, capture_output=True, text=True, check=True
+    ).stdout
     sets = {}
     for name in ("REM_POLY", "REM_FULL", "REM_MID", "REM_HI"):
         body = src.split("const %s = [" % name)[1].split("];")[0]
