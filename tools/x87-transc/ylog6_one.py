@@ -22,7 +22,22 @@ parsed once (mpmath) and cached in /tmp/ylog6/cache_*.pkl.
   fitk0 ...                       as fit, but on k = 0 / FYL2XP1 cases only
 
 FILES are OP:PATH with OP fyl2x or fyl2xp1. RSIG 0 = R not rounded.
-Env YLOG6_TMAX: only |t| below it. Needs mpmath, numpy, scipy.
+Environment:
+  YLOG6_STRUCT  how R is formed (default r; see STRUCTS and remainder_l
+                below): x, r, p, q, pq, tq, qx (multiplier T), l, lx, lp,
+                lq, lqx, lpq, lpx (multiplier L1), c (C times a product),
+                s (split p0 term, YLOG6_P0 = p0 in hex times 2^140); a
+                leading G rounds g = T^2 to 68 bits. Glp is the engine's
+                REM_ONE form: R68(R68(L1 R68(T^2)) P).
+  YLOG6_P       "PG,PH,PR": precisions of g, h and R in the lp form
+  YLOG6_TREM    the remainder's T: exact, D (2t / R68(2 + t)) or bits
+  YLOG6_TMAX    only |t| below it;  YLOG6_Q  output file of fit
+  YLOG6_LIST    check: print that many missed cases
+Needs mpmath, numpy, scipy. The committed REM_ONE came from
+
+  YLOG6_STRUCT=Glp python3 tools/x87-transc/ylog6_one.py fit 0.015625 9 68 FILES...
+
+over the pinned sets listed in the README section.
 
   python3 tools/x87-transc/ylog6_one.py fit 0.015625 10 68 fyl2xp1:/tmp/ylog4/p1.out fyl2x:/tmp/ylog4/k0.out ...
 """
