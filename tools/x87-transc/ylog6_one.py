@@ -29,7 +29,10 @@ Environment:
                 s (split p0 term, YLOG6_P0 = p0 in hex times 2^140); a
                 leading G rounds g = T^2 to 68 bits. Glp is the engine's
                 REM_ONE form: R68(R68(L1 R68(T^2)) P).
+  YLOG6_PQ      t form (Gt): P = p0 + R_PQ(g A(g)), p0 = YLOG6_P0
   YLOG6_P       "PG,PH,PR": precisions of g, h and R in the lp form
+  YLOG6_PP      lp form: P rounded to that many bits first
+  YLOG6_MODE    lp form: g, h, R rounded nearest (n) or toward zero (z), e.g. nnz
   YLOG6_TREM    the remainder's T: exact, D (2t / R68(2 + t)) or bits
   YLOG6_TMAX    only |t| below it;  YLOG6_Q  output file of fit
   YLOG6_LIST    check: print that many missed cases
@@ -65,6 +68,15 @@ def r68(v, p=68):
     if rem > h or (rem == h and q & 1):
         q += 1
     a = q << sh
+    return -a if v < 0 else a
+
+
+def rtz(v, p=68):
+    """v rounded to p significant bits toward zero."""
+    a = -v if v < 0 else v
+    sh = a.bit_length() - p
+    if sh > 0:
+        a = a >> sh << sh
     return -a if v < 0 else a
 
 
@@ -192,11 +204,20 @@ STRUCTS = ("x", "r", "p", "q", "pq", "tq")
 
 # YLOG6_P = "PG,PH,PR": precisions of g, h = L1 g and R in the "Glp" form
 PG, PH, PR = (int(v) for v in os.environ.get("YLOG6_P", "68,68,68").split(","))
+PP = int(os.environ.get("YLOG6_PP", "0"))
+MODE = os.environ.get("YLOG6_MODE", "nnn")  # lp form: g, h, R rounded nearest (n) or toward zero (z)
 
 
-def gval(T, st):
+def rg(v, p, m):
+    return r68(v, p) if m == "n" else rtz(v, p)  # lp form: P rounded to PP bits first (0: exact)
+
+
+def gval(T, st, L1=None):
+    """g = T^2 (G prefix: rounded to PG bits); L prefix: g = R68(L1^2) instead."""
+    if st.startswith("L"):
+        return r68(L1 * L1 >> F, PG)
     g = T * T >> F
-    return r68(g, PG) if st.startswith("G") else g
+    return rg(g, PG, MODE[0]) if st.startswith("G") else g
 
 
 def qpoly(g, q):
@@ -212,12 +233,14 @@ def remainder(r, q, rsig=0, st=None):
     if rsig == 0:
         st = st.replace("r", "x")
     T = r["T"]
-    g = gval(T, st)
+    g = gval(T, st, r["L1"])
     if st.lstrip("G") == "s":
         return remainder_s(r, g, q)
+    if st.lstrip("G") == "t":
+        return remainder_t(r, g, q)
     Q = qpoly(g, q)
     if "l" in st or "c" in st:
-        return remainder_l(r, g, Q, st.lstrip("G"))
+        return remainder_l(r, g, Q, st.lstrip("GL"))
     s = st.lstrip("G")
     if s == "x":
         return (T * g >> F) * Q >> F
@@ -249,7 +272,7 @@ def remainder_l(r, g, P, s):
     if s == "lx":
         return (L1 * g >> F) * P >> F
     if s == "lp":
-        return r68(r68(L1 * g >> F, PH) * P >> F, PR)
+        return rg(rg(L1 * g >> F, PH, MODE[1]) * (r68(P, PP) if PP else P) >> F, PR, MODE[2])
     if s == "lq":
         return r68(L1 * r68(g * P >> F) >> F)
     if s == "lqx":
@@ -264,6 +287,16 @@ def remainder_l(r, g, P, s):
 
 
 P0 = os.environ.get("YLOG6_P0", "")  # "s": p0 (times 2^140) fixed for the fit
+
+
+PQ = int(os.environ.get("YLOG6_PQ", "68"))  # t form: precision of g A(g)
+
+
+def remainder_t(r, g, q):
+    """t: h = R68(L1 g), P = p0 + R_PQ(g A(g)), R = R68(h P), q = [p0] + A."""
+    h = r68(r["L1"] * g >> F)
+    P = (q[0] << (F - 140)) + r68(g * qpoly(g, q[1:]) >> F, PQ)
+    return r68(h * P >> F)
 
 
 def remainder_s(r, g, q):
@@ -282,6 +315,27 @@ def cells(lo, hi, p=68):
         a, b = _cells_pos(-hi, -lo, p)
         return -b, -a
     return lo, hi  # straddles 0: no narrowing needed (does not happen)
+
+
+def cells_z(lo, hi, p=68):
+    """Values w with R_p toward zero (w) in the open (lo, hi): their hull."""
+    if lo >= 0:
+        return _cells_pos_z(lo, hi, p)
+    a, b = _cells_pos_z(-hi, -lo, p)
+    return -b, -a
+
+
+def _cells_pos_z(lo, hi, p):
+    u = _ulp(lo + 1, p)
+    v1 = (lo // u + 1) * u
+    if v1 % _ulp(v1, p):
+        v1 = (v1 // _ulp(v1, p) + 1) * _ulp(v1, p)
+    u2 = _ulp(hi - 1, p)
+    v2 = ((hi - 1) // u2) * u2
+    if v1 > v2:
+        m = (lo + hi) // 2
+        return m, m
+    return v1, v2 + _ulp(v2, p)
 
 
 def _ulp(a, p):
@@ -307,8 +361,8 @@ def qbounds(r, rsig, st):
     """Bounds (ints, 2^-F) on Q(g) such that the structure gives R in (lo, hi)."""
     T, lo, hi = r["T"], r["lo"], r["hi"]
     st = st if rsig else st.replace("r", "x")
-    g = gval(T, st)
-    s = st.lstrip("G")
+    g = gval(T, st, r["L1"])
+    s = st.lstrip("GL")
     sg = 1 if T > 0 else -1
 
     def div(a, b, d):  # [a, b] / d (d != 0), as sorted ints
@@ -316,6 +370,11 @@ def qbounds(r, rsig, st):
         return (x, y) if x <= y else (y, x)
 
     L1 = r["L1"]
+    if s == "t":  # bounds on A(g); p0 from YLOG6_P0
+        h = r68(L1 * g >> F)
+        p0 = int(P0, 16) << (F - 140)
+        a, b = div(*cells(lo, hi), h)
+        return div(*cells(a - p0, b - p0, PQ), g)
     if s == "s":  # bounds on A(g); p0 from YLOG6_P0
         h = r68(L1 * g >> F)
         p0 = r68(int(P0, 16) << (F - 140))
@@ -327,7 +386,8 @@ def qbounds(r, rsig, st):
     if s == "lx":
         return div(lo, hi, L1 * g >> F)
     if s == "lp":
-        return div(*cells(lo, hi, PR), r68(L1 * g >> F, PH))
+        a, b = div(*(cells(lo, hi, PR) if MODE[2] == "n" else cells_z(lo, hi, PR)), rg(L1 * g >> F, PH, MODE[1]))
+        return cells(a, b, PP) if PP else (a, b)
     if s == "lq":
         a, b = div(*cells(lo, hi), L1)
         return div(*cells(a, b), g)
@@ -442,18 +502,20 @@ def fit(rows, deg, rsig):
     base = [(C66 << 75) // ((2 * j + 3) * 4 ** (j + 1)) for j in range(deg + 1)]
     if "l" in STRUCT or "c" in STRUCT:  # P: the series without C
         base = [(1 << 140) // ((2 * j + 3) * 4 ** (j + 1)) for j in range(deg + 1)]
-    if STRUCT.lstrip("G") == "s":  # A: the series from p1 on
+    if STRUCT.startswith("L"):  # P'(y) = P(y / C^2) / C^2 for g = L1^2
+        base = [b * (1 << (65 * (2 * j + 2))) // C66 ** (2 * j + 2) for j, b in enumerate(base)]
+    if STRUCT.lstrip("G") in ("s", "t"):  # A: the series from p1 on
         base = [(1 << 140) // ((2 * j + 5) * 4 ** (j + 2)) for j in range(deg + 1)]
     V, LO, HI = [], [], []
     for r in rows:
         T = r["T"]
         qa, qb = qbounds(r, rsig, STRUCT)
-        gi = gval(T, STRUCT if rsig else STRUCT.replace("r", "x"))
+        gi = gval(T, STRUCT if rsig else STRUCT.replace("r", "x"), r["L1"])
         Q0 = qpoly(gi, base)
         u = r["u"]
         g = gi / ONE
         mul = abs(r["L1"] / ONE) if "l" in STRUCT else abs(T / ONE) * (C66 / 2**65 if "c" in STRUCT else 1)
-        if STRUCT.lstrip("G") == "s":
+        if STRUCT.lstrip("G") in ("s", "t"):
             mul = abs(r["L1"] / ONE) * gi / ONE
         Tg = mul * g  # bounds on Q scaled by |T| g (units of L)
         V.append([Tg * (g / GMAX) ** j / (u / ONE) * 2.0**-60 for j in range(deg + 1)])
@@ -480,7 +542,7 @@ def main():
         if mode == "fitk0":
             rows = [r for r in rows if r["k"] == 0]
         q, viol = fit(rows, deg, rsig)
-        if STRUCT.lstrip("G") == "s":
+        if STRUCT.lstrip("G") in ("s", "t"):
             q = [int(P0, 16)] + q
         out = os.environ.get("YLOG6_Q", "/tmp/ylog6/q.txt")
         with open(out, "w") as f:
