@@ -262,7 +262,7 @@ def remainder(r, q, rsig=0, st=None):
 # Forms with Q = P C split (P near the atanh series 1/12, 1/80, ...):
 #   l   R = R68(L1 g P)      (the kernel's own L1 = R68(T C) as multiplier)
 #   lx  R = L1 g P           lp  R = R68(R68(L1 g) P)     lq  R = R68(L1 R68(g P))
-#   lpq R = R68(R68(L1 g) R68(P))
+#   lpq R = R68(R68(L1 g) R68(P))      lm  R = R68(R68(R68(L1 T) T) P)
 #   lqx R = L1 R68(g P)      (qx: T R68(g Q), the product fused into the final add)
 #   c   R = R68(C R68(T g P))
 def remainder_l(r, g, P, s):
@@ -281,6 +281,8 @@ def remainder_l(r, g, P, s):
         return r68(r68(L1 * g >> F) * r68(P) >> F)
     if s == "lpx":
         return r68(L1 * g >> F) * P >> F
+    if s == "lm":  # h = R68(R68(L1 T) T) instead of R68(L1 g)
+        return r68(r68(r68(L1 * T >> F) * T >> F) * P >> F)
     if s == "c":
         return r68(r68((T * g >> F) * P >> F) * C66 >> 65)
     raise ValueError(s)
@@ -396,6 +398,8 @@ def qbounds(r, rsig, st):
         return cells(a, b)
     if s == "lpx":
         return div(lo, hi, r68(L1 * g >> F))
+    if s == "lm":
+        return div(*cells(lo, hi), r68(r68(L1 * T >> F) * T >> F))
     if s == "lqx":
         a, b = div(lo, hi, L1)
         return div(*cells(a, b), g)
