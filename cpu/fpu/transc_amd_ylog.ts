@@ -7,19 +7,19 @@
  *   (normal or denormal) with m' in [sqrt(1/2), sqrt(2)) and |m' - 1| <
  *   2^-5 for k = 0, 2^-3 for k != 0 (x within a factor 1 +- 2^-3 of a
  *   power of two other than 1, or 1 +- 2^-5 of 1).
- * - Best-fit (the same kernel with a fitted remainder, rounded to 68 bits
- *   before the add: {@link REM_MID} below |t| = 2^-3, {@link REM_HI} from
- *   it on;
+ * - Best-fit (the same kernel with ONE fitted remainder for every k and
+ *   both instructions, {@link REM_ONE}: R = R68(R68(|L1| g) P(g)), g =
+ *   R68(T^2), rounded to 68 bits before the add;
  *   used because it differs from the host about 300 times less often than
  *   correct rounding): FYL2XP1 of the rest of 1 + x in [sqrt(1/2),
  *   sqrt(2)) (its whole defined range |x| < 1 - sqrt(1/2) and a little
  *   more), and every other finite x > 0 of FYL2X. Measured miss rates
  *   (results, C1 or flags against probe.c, ten control words; correct
- *   rounding in brackets): FYL2XP1 with |x| in [2^-5, 2^-4) 1 in 160,000
- *   (1 in 24), [2^-4, 2^-3) 1 in 20,000, [2^-3, 2^-2) 1 in 5,000, beyond
- *   1 in 3,000; FYL2X with k = 0 1 in 40,000 at [2^-5, 2^-4), 1 in 28,000
- *   at [2^-4, 2^-3), 1 in 8,000 at [2^-3, 2^-2), 1 in 2,400 at [2^-2,
- *   2^-1); k != 0 with |t| >= 2^-3 1 in 80,000; random x 1 in 39,000 (1
+ *   rounding in brackets): FYL2XP1 with |x| in [2^-5, 2^-4) 1 in 300,000
+ *   (1 in 24), [2^-4, 2^-3) 1 in 50,000, [2^-3, 2^-2) 1 in 7,300, beyond
+ *   1 in 3,900; FYL2X with k = 0 1 in 37,000 at [2^-5, 2^-4) and at
+ *   [2^-4, 2^-3), 1 in 10,700 at [2^-3, 2^-2), 1 in 4,000 at [2^-2,
+ *   2^-1); k != 0 with |t| >= 2^-3 1 in 100,000; random x 1 in 42,000 (1
  *   in 35).
  *
  * Operands outside both (FYL2XP1 with 1 + x outside [sqrt(1/2), sqrt(2)))
@@ -65,10 +65,10 @@
  * FYL2X with k != 0 and 2^-4 <= |t| < 2^-3, where 382,000 probe cases
  * showed no difference) C W' = |T| g Q(g) with the degree-10 {@link
  * REM_FULL}, fitted to 29,135 pinned logarithms over the whole reduced
- * range; in the best-fit domain instead with {@link REM_MID} (k = 0 and
- * FYL2XP1 below |t| = 2^-3) or {@link REM_HI} (every k from 2^-3 on) and C
- * W' rounded to 68 bits before the add (README, section "FYL2X / FYL2XP1:
- * remainder rounded to 68 bits above 2^-3 (fifth helper)"). FYL2X reduces at exactly sqrt(2): significands up to
+ * range; in the best-fit domain instead C W' = R68(R68(|L1| g) P(g)) with
+ * g = R68(T^2) and the degree-9 {@link REM_ONE}, one polynomial for every
+ * band, k and instruction (README, section "FYL2X / FYL2XP1: one remainder
+ * (round 5)"; it replaced two per-band sets). FYL2X reduces at exactly sqrt(2): significands up to
  * floor(sqrt(2) 2^63) take k = e, the next one up k = e + 1 (README,
  * section "FYL2X / FYL2XP1: whole reduced range (fourth helper)").
  *
@@ -98,15 +98,9 @@ export const YLOG_POLY_LIMIT = -5;
 /**
  * FYL2X of x = 2^k (1 + t) with k != 0: the exact domain is |t| <
  * 2^YLOG_K_T_LIMIT (from 2^{@link YLOG_K_CHEB_LIMIT} on with the
- * remainder {@link REM_FULL}; {@link REM_HI} beyond, best-fit).
+ * remainder {@link REM_FULL}; {@link REM_ONE} beyond, best-fit).
  */
 export const YLOG_K_T_LIMIT = -3;
-
-/**
- * From |t| = 2^YLOG_HI_LIMIT on (every k, FYL2XP1 too; best-fit domain
- * only) the remainder is {@link REM_HI}, rounded to 68 bits before the add.
- */
-const YLOG_HI_LIMIT = -3;
 
 /** FYL2X with k != 0 uses REM_CHEB below |t| = 2^YLOG_K_CHEB_LIMIT, REM_FULL from it on. */
 const YLOG_K_CHEB_LIMIT = -4;
@@ -144,14 +138,19 @@ type Parts = {
   /** |C W| in fixed point 2^-g: floored (a few units of 2^-g low), or exact when {@link exact}. */
   cw: bigint;
   g: number;
-  /** cw is exact in 2^-g (a remainder rounded to 68 bits, {@link Remainder.rounded}). */
+  /** cw is exact in 2^-g (a remainder rounded to 68 bits, {@link Remainder.form} not "exact"). */
   exact: boolean;
 };
 
-/** A remainder polynomial Q (coefficients times 2^140) and whether R = |T| g Q(g) is rounded to 68 bits. */
+/**
+ * A remainder polynomial (coefficients times 2^140) and how R is formed
+ * from it: "exact" R = |T| g Q(g), "rounded" R = R68(|T| g Q(g)) (g = T^2),
+ * "l1" R = R68(R68(|L1| g) P(g)) with g = R68(T^2) (the kernel's own L1 as
+ * multiplier; {@link REM_ONE}).
+ */
 interface Remainder {
   readonly coef: readonly bigint[];
-  readonly rounded: boolean;
+  readonly form: "exact" | "rounded" | "l1";
 }
 
 /**
@@ -188,9 +187,11 @@ function kernelParts(m: bigint, e: number, neg: boolean, poly?: Remainder): Part
       te,
       lm,
       le,
-      cw: remainderPoly(tm, te, 100 - e, poly),
+      cw: poly.form === "l1"
+        ? remainderL1(tm, te, lm, le, 100 - e, poly.coef)
+        : remainderPoly(tm, te, 100 - e, poly),
       g: 100 - e,
-      exact: poly.rounded,
+      exact: poly.form !== "exact",
     };
   }
   // |W| = 2 sum |z|^(2k+1)/(2k+1), |z| = m / q, in fixed point 2^-g.
@@ -295,8 +296,8 @@ const REM_POLY = [
  * Best-fit coefficients q_j (times 2^140, degree 10) of the remainder
  * polynomial Q for the whole reduced range, now used only for FYL2X with
  * k != 0 at 2^{@link YLOG_K_CHEB_LIMIT} <= |t| < 2^{@link YLOG_K_T_LIMIT}
- * (exact there by probe checks); {@link REM_MID} and {@link REM_HI} replace
- * it elsewhere. Fitted by a linear
+ * (exact there by probe checks); {@link REM_ONE} replaces it in the
+ * best-fit domain. Fitted by a linear
  * program minimising the summed violation over 29,135 pinned logarithms
  * with 2^-5 <= |t| < 0.42 (all k); it reproduces all but 51 of them (and
  * every one of about 2,900 below 2^-5). Empirical: the microcode's own Q
@@ -319,61 +320,63 @@ const REM_FULL = [
 ];
 
 /**
- * Best-fit coefficients q_j (times 2^140, degree 10) of Q for |t| >= 2^{@link
- * YLOG_HI_LIMIT} (best-fit domain of every k and FYL2XP1), where the
- * remainder R = |T| g Q(g) is rounded to 68 significant bits (nearest-even)
- * before the add. Fitted like {@link REM_FULL} (summed violation) with that
- * rounding over the 49,382 pinned logarithms with 2^-3 <= |t| < 0.42 (74
- * missed, against 158 for the same fit without the rounding); on a pinned
- * hold-out it misses 25 of 9,138 against 35 for REM_FULL (README, section
- * "FYL2X / FYL2XP1: remainder rounded to 68 bits above 2^-3 (fifth helper)").
+ * The one remainder of the best-fit domain (every k, both instructions):
+ * coefficients p_j (times 2^140, degree 9) of P in
+ *
+ *     g = R68(T^2),  h = R68(|L1| g),  R = R68(h P(g)),  L = R68(S + R)
+ *
+ * (P exact; p_j near 1 / ((2j + 3) 4^(j + 1)), the atanh series in T = 2z
+ * without the factor C, which L1 = R68(T C) already carries). Fitted by a
+ * linear program (summed violation) to 163,743 pinned logarithms with |t|
+ * >= 2^-6 of FYL2XP1 and FYL2X of every k, about 12,000 of them aimed at
+ * rounding midpoints; it replaced two per-band sets (REM_MID, REM_HI) and
+ * reproduces the host at least as well in every band (README, section
+ * "FYL2X / FYL2XP1: one remainder (round 5)").
  */
-const REM_HI = [
-  0x1ec709dc3a03fd688bc9066e69767586e83n,
-  0x49ddb143be7063c5dfd69bedd700c47109n,
-  0xd30bb153d58aeaf96c74e9b27567503ffn,
-  0x2909627b272ddefd74e20dade5c5be09an,
-  0x864d420586c121e6867c02906d355714n,
-  0x1c68fa6b9ee283adf7fb9acb3ed5e8bcn,
-  0x6278e242ecd98bbc9c032c306488881n,
-  0x15dcfb1f4876bba79e67c6246caa54bn,
-  0x4173e01e8071c0688c7ece9e1f22f8n,
-  0x38e8d3ae812cd82dec31abec6fe74fn,
-  -0x32999ad2ce7fe739a4da31e1ca6244n,
+const REM_ONE = [
+  0x155555555555554e6eb3593ad5b3d555555n,
+  0x333333333333696280eb669cb333333333n,
+  0x924924924892a04d49e99b64924924924n,
+  0x1c71c71c7ddbd2ada26a51471c71c71c7n,
+  0x5d1745c7fa295425af275d1745d1745dn,
+  0x13b13b6a2db2a1e6982fb13b13b13b13n,
+  0x4444164a8915ba70664444444444444n,
+  0xf10814e3df4648eef0f0f0f0f0f0f0n,
+  0x355a55c333ca69679435e50d79435en,
+  0xe19b2a31dfc1800c30c30c30c30c3n,
 ];
+
+const R_POLY: Remainder = { coef: REM_POLY, form: "exact" };
+const R_FULL: Remainder = { coef: REM_FULL, form: "exact" };
+const R_ONE: Remainder = { coef: REM_ONE, form: "l1" };
 
 /**
- * Best-fit coefficients q_j (times 2^140, degree 10) of Q for FYL2XP1 and
- * FYL2X with k = 0 at 2^{@link YLOG_POLY_LIMIT} <= |t| < 2^{@link
- * YLOG_HI_LIMIT}, R rounded to 68 bits before the add as with {@link
- * REM_HI}. Fitted (summed violation, that rounding) to the 51,287 pinned
- * logarithms with k = 0 in that band: 17 missed, against 48 for exact
- * evaluation (README, section "FYL2X / FYL2XP1: remainder rounded to 68
- * bits above 2^-3 (fifth helper)"). FYL2X with k != 0 keeps {@link
- * REM_FULL} there (its exact domain).
+ * R = R68(R68(|L1| g) P(g)) with g = R68(T^2) (|T| = tm 2^te, |L1| = lm
+ * 2^le, P's coefficients `coef` times 2^140, P evaluated exactly to 2^-200)
+ * in fixed point 2^-fix (exact there).
  */
-const REM_MID = [
-  0x1ec709dc3a03fd6a92a712c3e572f586e83n,
-  0x49ddb143be7050ff37f2fb534e2fc9aa81n,
-  0xd30bb153d51b2bee7d559ad48d12de609n,
-  0x2909627befa535ba8c224b2497013474an,
-  0x864d3ba4b66d4b081e1e29c7cc09967en,
-  0x1c6a9726d3f7e637b3cea8c59c82e093n,
-  0x5f4e0ed869f90102e236d82ec32acb6n,
-  0x354f1ad2885004cdf3600491c441ffen,
-  0x191627ba34213cfde176bafd2d13e786n,
-  -0x12ba284fee08e1f8e54c2b227ec6c9e4bn,
-  -0x58a252d72737cce35536729d87aa07f01n,
-];
-
-const R_POLY: Remainder = { coef: REM_POLY, rounded: false };
-const R_FULL: Remainder = { coef: REM_FULL, rounded: false };
-const R_MID: Remainder = { coef: REM_MID, rounded: true };
-const R_HI: Remainder = { coef: REM_HI, rounded: true };
+function remainderL1(
+  tm: bigint,
+  te: number,
+  lm: bigint,
+  le: number,
+  fix: number,
+  coef: readonly bigint[],
+): bigint {
+  const [gm, gd] = round68(tm * tm); // g = gm 2^ge
+  const ge = gd + 2 * te;
+  const [hm, hd] = round68(lm * gm); // h = hm 2^(hd + le + ge)
+  const F = 200n;
+  const gf = shl(gm, ge + 200);
+  let acc = 0n;
+  for (let j = coef.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (coef[j] << 60n);
+  const [rm, rd] = round68(hm * acc); // R = rm 2^(rd + hd + le + ge - 200)
+  return shl(rm, rd + hd + le + ge - 200 + fix);
+}
 
 /**
  * |T| g Q(g) (g = T^2, |T| = tm 2^te, Q's coefficients `poly`) floored in
- * fixed point 2^-g; rounded to 68 bits instead (exact in 2^-g) when `poly.rounded`.
+ * fixed point 2^-g; rounded to 68 bits instead (exact in 2^-g) when `poly.form` is "rounded".
  */
 function remainderPoly(tm: bigint, te: number, g: number, poly: Remainder): bigint {
   const F = 200n; // working fixed point 2^-200
@@ -383,7 +386,7 @@ function remainderPoly(tm: bigint, te: number, g: number, poly: Remainder): bigi
   const q = poly.coef;
   for (let j = q.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (q[j] << 60n);
   const r = (((tf * gf) >> F) * acc) >> F;
-  if (!poly.rounded) return shl(r, g - 200);
+  if (poly.form === "exact") return shl(r, g - 200);
   const [rm, rd] = round68(r);
   return shl(rm, rd + g - 200);
 }
@@ -397,23 +400,17 @@ function remainderPoly(tm: bigint, te: number, g: number, poly: Remainder): bigi
  *                                                       error from 2^-10 on)
  *
  * From |t| = 2^{@link YLOG_T_LIMIT} on, C W is |T| g Q(g) ({@link REM_POLY});
- * from 2^{@link YLOG_POLY_LIMIT} on (best-fit, not exact) with {@link REM_MID};
- * from 2^{@link YLOG_HI_LIMIT} on with {@link REM_HI}, C W rounded to 68 bits.
+ * from 2^{@link YLOG_POLY_LIMIT} on (best-fit, not exact) C W is
+ * R68(R68(|L1| g) P(g)) with {@link REM_ONE}.
  * (C W is below 2^-7 of L1's last unit for |t| < 2^-36, where L = L1.)
  */
 export function log2p1Small(m: bigint, e: number, neg = false): [bigint, number] {
   const te = bitLength(m) - 1 + e;
-  const poly = te >= YLOG_HI_LIMIT
-    ? R_HI
-    : te >= YLOG_POLY_LIMIT
-    ? R_MID
-    : te >= YLOG_T_LIMIT
-    ? R_POLY
-    : undefined;
+  const poly = te >= YLOG_POLY_LIMIT ? R_ONE : te >= YLOG_T_LIMIT ? R_POLY : undefined;
   const { lm, le, cw, g, exact } = kernelParts(m, e, neg, poly);
   if (e + 63 < -36) return [lm, le];
   // L1 and C W have the sign of t: |L| = |L1| + |C W| (cw exact, rounded, for
-  // REM_HI and REM_MID).
+  // REM_ONE).
   const [fm, fd] = round68s((lm << BigInt(le + g)) + cw, !exact);
   return [fm, fd - g];
 }
@@ -429,7 +426,8 @@ function shl(v: bigint, s: number): bigint {
  * significand, exponent] of L. With the kernel pieces of {@link
  * kernelParts} for t (L1 = R68(T C), W; from |t| = 2^{@link
  * YLOG_K_CHEB_LIMIT} on C W = |T| g Q(g) with {@link REM_FULL}, from
- * 2^{@link YLOG_HI_LIMIT} on with {@link REM_HI} and C W rounded to 68 bits):
+ * 2^{@link YLOG_K_T_LIMIT} on, best-fit, R68(R68(|L1| g) P(g)) with {@link
+ * REM_ONE}):
  *
  *     L = R68(R68(k + L1) + C W)     (each sum rounded to nearest-even)
  *
@@ -445,7 +443,7 @@ export function log2Scaled(
   const ka = BigInt(k < 0 ? -k : k);
   if (m === 0n) return [ls, ka, 0];
   const te = bitLength(m) - 1 + e;
-  const poly = te >= YLOG_HI_LIMIT ? R_HI : te >= YLOG_K_CHEB_LIMIT ? R_FULL : undefined;
+  const poly = te >= YLOG_K_T_LIMIT ? R_ONE : te >= YLOG_K_CHEB_LIMIT ? R_FULL : undefined;
   const { lm, le, cw, g, exact } = kernelParts(m, e, neg, poly);
   // L1 and C W have the sign of t: |k + L1| = |k| +- |L1| (le < 0).
   const add = (k < 0) === neg;
@@ -497,7 +495,7 @@ export function ylogAmdZen(y: Unpacked, x: Unpacked, p1: boolean, bestFit = true
     neg = true;
   }
   // Beyond |t| = 2^YLOG_POLY_LIMIT (k = 0) or 2^YLOG_K_T_LIMIT (k != 0) the
-  // model is best-fit (REM_MID, REM_HI), used only with `bestFit`; x = 1 is handled
+  // model is best-fit (REM_ONE), used only with `bestFit`; x = 1 is handled
   // by the caller.
   if (
     m === 0n

@@ -236,8 +236,9 @@ Deno.test("FYL2X / FYL2XP1 Zen model: best-fit domain (whole reduced range, REM_
 });
 
 // FYL2X, k = 0 with |t| >= 2^-2: REM_FULL (exact evaluation) gives the other
-// neighbour; REM_HI with R rounded to 68 bits gives the host's (probe seed
-// 0x6c12, ylog_check.ts near1band -2 -2).
+// neighbour; the rounded remainder gives the host's (probe seed 0x6c12,
+// ylog_check.ts near1band -2 -2; first found with the former REM_HI, kept by
+// REM_ONE).
 const REM_HI_CASES: Case[] = [
   [false, 0x07f, "3fffb74c27c222e78c05", "24a1b544f623f5f37d87", "24a0bbcf8b96947c66f5", 0x3a20],
   [false, 0x07f, "3fffae076a4490d54ba6", "3ffcd36ad1f277fb9659", "3ffbbb64b24f7e48a9ac", 0x3820],
@@ -245,9 +246,29 @@ const REM_HI_CASES: Case[] = [
   [false, 0x07f, "3fffab623f9a5c87475a", "c00fc712e45009651a4d", "c00ea7a799ef5715f3a8", 0x3820],
 ];
 
-Deno.test("FYL2X Zen model: |t| >= 2^-3 uses REM_HI, remainder rounded to 68 bits", () => {
+Deno.test("FYL2X Zen model: |t| >= 2^-3 uses REM_ONE, remainder rounded to 68 bits", () => {
   // (Correct rounding gives the host's result in the first case.)
   for (const [p1, fcw, x, y, r, fsw] of REM_HI_CASES) {
+    assert.deepEqual(yl2xp1("amd-zen", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
+  }
+});
+
+// Best-fit cases where the former per-band sets (REM_MID / REM_HI) gave the
+// other neighbour and the one remainder REM_ONE, R = R68(R68(|L1| g) P(g))
+// with g = R68(T^2), gives the host's result (probe seeds 0x8f14,
+// ylog_check.ts near1band -2 -2, and 0x8e13, edge -3 -3; README, section
+// "FYL2X / FYL2XP1: one remainder (round 5)").
+const REM_ONE_CASES: Case[] = [
+  [false, 0xe7f, "3fffa57ace47075a3f8f", "4001986f96bc3244a3bf", "3fffe1ea99f7de3b789a", 0x3820],
+  [false, 0xf7f, "3fffbb690d7b42a00d43", "40118be3dc6dfe5b0fb7", "401099e51f973f502849", 0x3820],
+  [false, 0xf7f, "3fffac9bb32ea0c2e6bf", "09438fad65763a08c151", "0941f7e7aedc683c60c8", 0x3820],
+  [true, 0xf7f, "bffcfbf6093a89f47455", "5d45dc987294e4c0aa72", "dd44b3c5aea8a3293a83", 0x3820],
+  [true, 0x67f, "3ffcc9b16e092411afea", "3ff0c2479654cc65666e", "3feec992135c14cd3a1b", 0x3820],
+  [true, 0x67f, "bffcc858b8eb538a6394", "8d0b8878140f4582805a", "0d09ab76950edb91e043", 0x3820],
+];
+
+Deno.test("FYL2X / FYL2XP1 Zen model: one remainder REM_ONE over the best-fit domain", () => {
+  for (const [p1, fcw, x, y, r, fsw] of REM_ONE_CASES) {
     assert.deepEqual(yl2xp1("amd-zen", fcw, x, y, p1), [r, fsw], `x ${x} y ${y}`);
   }
 });
