@@ -52,11 +52,13 @@
  *   boundary) of 2^-10 ... 2^-3, nor in 3,000 adversarial ones where a
  *   single 68-bit cell of P or Q decides the result (the earlier set, exact
  *   on the same sets, misses 3 of 1,500 such cases aimed at this set's cells).
- * - best fit, 2^-3 <= |t| <= pi/4: random arguments differ from the host
- *   in 0.01% of cases below 2^-1 and about 0.03% above (correctly rounded:
- *   2.7%); near-boundary ones in 0.02% below 2^-1, rising to 0.7% at pi/4.
- *   The five per-band sets this set replaced missed about twice as many
- *   random and three times as many near-boundary cases above 2^-1.
+ * - best fit, 2^-3 <= |t| <= pi/4: random arguments (`tan_near 200000
+ *   0x7af51 -3 0 0.5`) differ from the host in 3 of 155,337 below 2^-1 and
+ *   8 of 44,663 above (correctly rounded: 4,135 and 1,430); near-boundary
+ *   ones (`tan_near 60000 0x7af52 -3 0`) in 8 of 46,543 below 2^-1 and 32
+ *   of 13,457 above, rising with t to 14 of 1,900 in [0.745, pi/4]. The
+ *   five per-band sets it replaced: 18 + 23 random and 39 + 83
+ *   near-boundary misses on the same sets.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import tan5_lib as L5
+import tan5_var  # noqa: registers the variants
 
 EDGES = [2**-3, 2**-2, 2**-1, 0.6, 2**-0.5, 0.745, math.pi / 4 + 1e-9]
 
