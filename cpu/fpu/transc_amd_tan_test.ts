@@ -87,9 +87,9 @@ Deno.test("FPTAN Zen model: re-searched top bands (|t| >= 2^-1), large operands"
   // tests/data/x87_vectors.txt.gz, not in any fit): random x with exponents
   // 0 ... 62 (tools/x87-transc/tan_large.py --gen 100000 0x7ad73) that the
   // earlier sets (tan_coef_band_m1.txt, tan_coef_band_m05.txt) got wrong.
-  // A seventh, x = 400a8d233742d1761f81 (|t| ~ 0.603, FCW 0x37f, host
-  // bffeb0b1b90a0fd09edb), is missed again (one unit) since [2^-1, 2^-0.5)
-  // was split at 0.6: the split sets fix more than they break (README).
+  // A seventh, x = 400a8d233742d1761f81 (|t| ~ 0.603), was missed while
+  // [2^-1, 2^-0.5) was split at 0.6 and is reproduced again by the one set
+  // that replaced the per-band sets (README, round 5).
   // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
   const cases: [number, string, string, number][] = [
     [0x37f, "400ecbc593adbfb457cb", "bffea3c74fb59a71d01c", 0x20], // |t| ~ 2^-0.81, n even
@@ -97,6 +97,7 @@ Deno.test("FPTAN Zen model: re-searched top bands (|t| >= 2^-1), large operands"
     [0x37f, "4014c449d5a2cf1df3a3", "3ffed786ded31e3e488d", 0x20], // |t| ~ 2^-0.52, n even
     [0x37f, "4034b6bd1d2778fb8ca7", "bfff995516ccc1905680", 0x220], // |t| ~ 2^-0.52, n odd
     [0x37f, "403ce64dc8e6937021dd", "bffec91d59319834dce7", 0x220], // |t| ~ 2^-0.58, n even
+    [0x37f, "400a8d233742d1761f81", "bffeb0b1b90a0fd09edb", 0x20], // |t| ~ 0.603
   ];
   for (const [fcw, x, hw, flags] of cases) {
     const [r, fsw] = tan(fcw, x);
@@ -152,8 +153,9 @@ Deno.test("FPTAN Zen model: band [2^-1, 2^-0.5) split at |t| = 0.6, both sides",
 
 Deno.test("FPTAN Zen model: one coefficient set for every |t| <= pi/4 (round 5)", () => {
   // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
-  // after TAN_P / TAN_Q (tools/x87-transc/tan_coef_one.txt) were fixed (not
-  // in tests/data/x87_vectors.txt.gz, not in any fit): random t = x < pi/4
+  // after the first one-set fit (tools/x87-transc/tan_coef_one.txt; now
+  // refined to tan_coef_one_b.txt) was fixed (not in
+  // tests/data/x87_vectors.txt.gz, not in any fit): random t = x < pi/4
   // (tan_near 200000 0x7af51 -3 0 0.5) and three cases below 2^-3 aimed
   // at a 68-bit cell of this set's P or Q (tan_target_fast.py 1500 0x7af13
   // -5 -3), all of which the five per-band sets used before (and, below
