@@ -50,8 +50,9 @@
  * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): no difference in 80,000
  *   near-boundary cases (tan t within 2^-8 of a unit of a rounding
  *   boundary) of 2^-10 ... 2^-3, nor in 3,000 adversarial ones where a
- *   single 68-bit cell of P or Q decides the result (the earlier set, exact
- *   on the same sets, misses 3 of 1,500 such cases aimed at this set's cells).
+ *   single 68-bit cell of P or Q decides the result (half aimed at this
+ *   set's cells, of which the earlier set misses 3; half at the earlier
+ *   set's, of which this set misses none).
  * - best fit, 2^-3 <= |t| <= pi/4: random arguments (`tan_near 200000
  *   0x7af71 -3 0 0.5`) differ from the host in 1 of 155,690 below 2^-1 and
  *   4 of 44,310 above (correctly rounded: 4,178 and 1,368); near-boundary
