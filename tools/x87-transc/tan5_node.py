@@ -7,7 +7,9 @@ sample (NS) of those with |t| >= TLO. Found the g^5 residual of README
 "FPTAN: structure above 2^-1 (round 5)", item 5 (not adopted).
 
 Run: python3 tools/x87-transc/tan5_node.py P|Q START.txt EVALS 2,3,4,5 0.1,0.25,0.4,0.6 in.txt,out.txt ... > new.txt
-  env REF (reference set for the targets, default START), TLO (0.125), NS (80000), STEP (0.125)
+  env REF (reference set for the targets, default START), TLO (0.125), NS (80000), STEP (0.125),
+  SPEC (a tan5_stepvar.py rounding spec for the fitted polynomial, e.g. ee,ee,te,ee: refit under
+  that variant)
 """
 import sys, os, json, random
 from fractions import Fraction as F
@@ -29,6 +31,11 @@ def main():
     tg = [x for x in tg if x[0] >= float(os.environ.get("TLO", "0.125"))]
     tg = random.sample(tg, min(len(tg), int(os.environ.get("NS", "80000"))))
     cs0 = P if which == "P" else Q
+    if os.environ.get("SPEC"):
+        import tan5_stepvar as SV
+
+        spec = SV.parse(os.environ["SPEC"])
+        C.misses = lambda cs, tg: sum(1 for _, g, want in tg if SV.ev(cs, g, spec) != want)
     minv = np.linalg.inv(np.array([[g**k for k in free] for g in nodes]))
 
     def mk(x):
