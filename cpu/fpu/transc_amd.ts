@@ -54,11 +54,11 @@
  *   set's cells, of which the earlier set misses 3; half at the earlier
  *   set's, of which this set misses none).
  * - best fit, 2^-3 <= |t| <= pi/4: random arguments (`tan_near 200000
- *   0x7af71 -3 0 0.5`) differ from the host in 1 of 155,690 below 2^-1 and
- *   4 of 44,310 above (correctly rounded: 4,178 and 1,368); near-boundary
- *   ones (`tan_near 60000 0x7af72 -3 0`) in 7 of 46,714 below 2^-1 and 13
- *   of 13,286 above. The five per-band sets it replaced: 7 + 29 random and
- *   55 + 75 near-boundary misses on the same sets.
+ *   0x7af81 -2 0 0.5`) differ from the host in 2 of 127,050 in [2^-2,
+ *   2^-1) and 2 of 72,950 above (correctly rounded: 3,535 and 2,283);
+ *   near-boundary ones (`tan_near 80000 0x7af82 -2 0`) in 6 of 50,788 and
+ *   13 of 29,212. The five per-band sets it replaced: 30 + 47 random and
+ *   102 + 195 near-boundary misses on the same sets.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -180,17 +180,18 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
  * FPTAN's rational approximation tan t ~ t P(t^2) / Q(t^2): the
  * coefficients of P and Q (constant term first) as 68-bit numbers
  * (significand, exponent); ONE set for every reduced argument |t| <= pi/4.
- * P(0) = Q(0) = C; Q's last coefficient is 2^-19 (1 - 2^-49.8), within
- * 2^-68.8 of the 2^-19 of the minimax normalization. Recovered from
- * recorded results (tools/x87-transc/README.md): the constant term from
- * the rounding pattern of tiny arguments, p1 and q1 identified cell by cell
+ * P(0) = Q(0) = C; Q's last coefficient is 2^-19 + 2^-77.0 (2^-19, the
+ * minimax normalization, gives the same results in all but 2 of 640,000
+ * recorded cases). Recovered from recorded results
+ * (tools/x87-transc/README.md): the constant term from the rounding pattern
+ * of tiny arguments, p1 and q1 identified cell by cell
  * (tools/x87-transc/tan_cells_unf.py) from 80,000 probe-recorded cases with
  * |t| < 2^-3 chosen so that one 68-bit cell of P or Q decides the result;
  * p2 .. p4 and q2 .. q4 then fitted one polynomial at a time to the host's
- * 68-bit cells of P and of Q, read off 200,000 near-boundary cases with
- * 2^-3 <= |t| < pi/4 (tools/x87-transc/tan5_cellfit.py, then q3, q4 by
+ * 68-bit cells of P and of Q, read off 300,000 near-boundary cases with
+ * 2^-3 <= |t| < pi/4 (tools/x87-transc/tan5_cellfit.py, then q2 .. q4 by
  * tan5_node.py; README "FPTAN: structure above 2^-1 (round 5)";
- * tan_coef_one_b.txt).
+ * tan_coef_one_c.txt).
  */
 const TAN_P: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
@@ -202,9 +203,9 @@ const TAN_P: readonly Scaled[] = [
 const TAN_Q: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xaf0574ac9e2788b64n, -68],
-  [0xa36f5651e07ee266fn, -72],
-  [-0x9978effe48a95aa68n, -78],
-  [0xffffffffffffb62b2n, -87],
+  [0xa36f5651e07ee2670n, -72],
+  [-0x9978effe48a95ac33n, -78],
+  [0x800000000000001f1n, -86],
 ];
 
 /**

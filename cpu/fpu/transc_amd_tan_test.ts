@@ -133,9 +133,8 @@ Deno.test("FPTAN Zen model: band [2^-1, 2^-0.5) split at |t| = 0.6, both sides",
   // tests/data/x87_vectors.txt.gz, not in any fit): random t = x < pi/4
   // (tan_near 400000 0x7ae03 -1 0 0.5) that the one set before the split
   // (tan_coef_band_m1b.txt) got wrong. A sixth, x = bffeaad2d0d17260e81a
-  // (|t| ~ 0.6673, FCW 0x77f, host bffec9af92b896fcb499), is missed by one
-  // unit by the one set that replaced the per-band sets (README, "FPTAN:
-  // structure above 2^-1 (round 5)"): it fixes far more than it breaks.
+  // (|t| ~ 0.6673), missed by the first one-set fit (tan_coef_one.txt), is
+  // reproduced by the refined set now used (README, round 5).
   // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
   const cases: [number, string, string, number][] = [
     [0x77f, "bffe8db68036d392f098", "bffe9e36b7baad2e7630", 0x220], // |t| ~ 0.5536
@@ -143,6 +142,7 @@ Deno.test("FPTAN Zen model: band [2^-1, 2^-0.5) split at |t| = 0.6, both sides",
     [0x77f, "bffe9319b653cea0b726", "bffea5c2207f4bc7439c", 0x220], // |t| ~ 0.5746
     [0x77f, "3ffeb497d811f30ef1f8", "3ffeda04b096005ac301", 0x20], // |t| ~ 0.7054
     [0x77f, "bffe9ec2dd2ddd4fbf8c", "bffeb6d2a90ea2d2a502", 0x220], // |t| ~ 0.6202
+    [0x77f, "bffeaad2d0d17260e81a", "bffec9af92b896fcb499", 0x220], // |t| ~ 0.6673
   ];
   for (const [fcw, x, hw, flags] of cases) {
     const [r, fsw] = tan(fcw, x);
@@ -154,7 +154,7 @@ Deno.test("FPTAN Zen model: band [2^-1, 2^-0.5) split at |t| = 0.6, both sides",
 Deno.test("FPTAN Zen model: one coefficient set for every |t| <= pi/4 (round 5)", () => {
   // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
   // after the first one-set fit (tools/x87-transc/tan_coef_one.txt; now
-  // refined to tan_coef_one_b.txt) was fixed (not in
+  // refined to tan_coef_one_c.txt) was fixed (not in
   // tests/data/x87_vectors.txt.gz, not in any fit): random t = x < pi/4
   // (tan_near 200000 0x7af51 -3 0 0.5) and three cases below 2^-3 aimed
   // at a 68-bit cell of this set's P or Q (tan_target_fast.py 1500 0x7af13
