@@ -43,29 +43,23 @@
  * is -Q / (t P) (cotangent form). There is no octant switch at pi/8 =
  * 2^-1.36: the same quotient with one coefficient set matches random
  * arguments on both sides of it alike (5 of 22,648 differ in [2^-1.5,
- * 2^-1)); see {@link tanAmdZen}. Domains (tools/x87-transc/README.md, "FPTAN: best
- * fit up to pi/4 (coefficient sets per band)"; figures are hold-outs
- * recorded after the coefficients were fixed):
+ * 2^-1)); see {@link tanAmdZen}. One coefficient set (TAN_P / TAN_Q)
+ * serves every reduced argument (tools/x87-transc/README.md, "FPTAN:
+ * structure above 2^-1 (round 5)"; figures are hold-outs recorded after
+ * the set was fixed):
  *
- * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): every result and C1 bit of
- *   every hold-out below 2^-4, including adversarial cases where a single
- *   68-bit cell of P or Q decides the result (6,800 new ones). In [2^-4,
- *   2^-3) 1 of about 16,800 near-boundary cases (tan t within 2^-8 of a
- *   unit of a rounding boundary) differs in each of two hold-outs, as with
- *   the earlier coefficients, and none of 8,193 + 8,335 random large
- *   operands reduced there.
- * - best fit, 2^-3 <= |t| <= pi/4: TAN_P / TAN_Q below 2^-2, then one
- *   searched set each for [2^-2, 2^-1), [2^-1, 0.6), [0.6, 2^-0.5),
- *   [2^-0.5, 0.745) and [0.745, pi/4] (`TAN_WIDE`). Random arguments differ
- *   from the host in 1 of 39,017 in [2^-3, 2^-2) and 8 of 38,630 in [2^-2,
- *   2^-1) (correctly rounded: 1,063 and 1,077, 2.7% and 2.8%). In [2^-1,
- *   pi/4] (the top sets re-searched later, the top band split at |t| =
- *   0.745, then [2^-1, 2^-0.5) split at 0.6; README "FPTAN: re-searched top
- *   bands" and "FPTAN: [2^-1, 2^-0.5) split at |t| = 0.6"): 129 of 290,509
- *   in [2^-1, 2^-0.5) (one set there: 163; correctly rounded 7,984, 2.7%)
- *   and 165 of 109,491 above (0.15%), random `tan_near 400000 0x7ae03 -1 0
- *   0.5`. Random large operands (exponents 0 ... 62): 32 of 100,000 (one
- *   set in [2^-1, 2^-0.5): 38; correctly rounded about 2,900).
+ * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): no difference in 80,000
+ *   near-boundary cases (tan t within 2^-8 of a unit of a rounding
+ *   boundary) of 2^-10 ... 2^-3, nor in 3,000 adversarial ones where a
+ *   single 68-bit cell of P or Q decides the result (half aimed at this
+ *   set's cells, of which the earlier set misses 3; half at the earlier
+ *   set's, of which this set misses none).
+ * - best fit, 2^-3 <= |t| <= pi/4: random arguments (`tan_near 200000
+ *   0x7af81 -2 0 0.5`) differ from the host in 2 of 127,050 in [2^-2,
+ *   2^-1) and 2 of 72,950 above (correctly rounded: 3,535 and 2,283);
+ *   near-boundary ones (`tan_near 80000 0x7af82 -2 0`) in 6 of 50,788 and
+ *   13 of 29,212. The five per-band sets it replaced: 30 + 47 random and
+ *   102 + 195 near-boundary misses on the same sets.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -154,141 +148,33 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
 /**
  * FPTAN's rational approximation tan t ~ t P(t^2) / Q(t^2): the
  * coefficients of P and Q (constant term first) as 68-bit numbers
- * (significand, exponent). P(0) = Q(0) and Q's last coefficient is 2^-19.
- * Recovered from recorded results (tools/x87-transc/README.md): the
- * constant term from the rounding pattern of tiny arguments, the others
- * close to the relative minimax approximation on t^2 <= 0.61685, then
- * identified cell by cell (tools/x87-transc/tan_cells_unf.py) from 80,000
- * probe-recorded cases with |t| < 2^-3 chosen so that one 68-bit cell of P
- * or Q decides the result, and refitted with near-boundary cases up to
- * 2^-2 (tools/x87-transc/tan_coef_next.txt; p2 .. p4, q2, q3 moved).
+ * (significand, exponent); ONE set for every reduced argument |t| <= pi/4.
+ * P(0) = Q(0) = C; Q's last coefficient is 2^-19 + 2^-77.0 (2^-19, the
+ * minimax normalization, gives the same results in all but 2 of 640,000
+ * recorded cases). Recovered from recorded results
+ * (tools/x87-transc/README.md): the constant term from the rounding pattern
+ * of tiny arguments, p1 and q1 identified cell by cell
+ * (tools/x87-transc/tan_cells_unf.py) from 80,000 probe-recorded cases with
+ * |t| < 2^-3 chosen so that one 68-bit cell of P or Q decides the result;
+ * p2 .. p4 and q2 .. q4 then fitted one polynomial at a time to the host's
+ * 68-bit cells of P and of Q, read off 300,000 near-boundary cases with
+ * 2^-3 <= |t| < pi/4 (tools/x87-transc/tan5_cellfit.py, then q2 .. q4 by
+ * tan5_node.py; README "FPTAN: structure above 2^-1 (round 5)";
+ * tan_coef_one_c.txt).
  */
 const TAN_P: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xcc3a370aa4a789270n, -70],
-  [0xbae23c0c0df90b4e7n, -75],
-  [-0xafa1f16e6fb4f7d17n, -82],
-  [0xb6a503b0535dffec3n, -92],
+  [0xbae23c0c0df90b4e4n, -75],
+  [-0xafa1f16e6fb500063n, -82],
+  [0xb6a503b056e7826acn, -92],
 ];
 const TAN_Q: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xaf0574ac9e2788b64n, -68],
-  [0xa36f5651e07ee2679n, -72],
-  [-0x9978effe48a95c711n, -78],
-  [0x80000000000000000n, -86],
-];
-
-/** |t| = 0.745 (as 0xbeb851eb851eb800 * 2^-64): where the top best-fit band splits in two. */
-const TAN_SPLIT_T = 0xbeb851eb851eb800n;
-
-/** |t| = 0.6 (as 0x9999999999999800 * 2^-64): where the [2^-1, 2^-0.5) best-fit band splits in two. */
-const TAN_SPLIT_M1 = 0x9999999999999800n;
-
-/**
- * Best-fit coefficient sets for larger reduced arguments, where TAN_P /
- * TAN_Q lose track of the host (their higher coefficients were fitted to
- * data below 2^-2 only): each applies from t^2 >= 2^from2 on (|t| >=
- * 2^-0.5, 2^-1, 2^-2), and, when fromT is given, also |t| >=
- * fromT 2^-64 ({@link TAN_SPLIT_T}, {@link TAN_SPLIT_M1}), up to the previous one. Found by pattern searches
- * from TAN_P / TAN_Q over p1 .. p4, q2, q3 (the three top sets also q1)
- * against near-boundary cases of their band (tools/x87-transc/tan_search.py;
- * tan_coef_band_m05_hi.txt, tan_coef_band_m05_lo.txt, tan_coef_band_m1_hi.txt,
- * tan_coef_band_m1_lo.txt, tan_coef_band_m2.txt). The
- * microcode surely has one coefficient set; none of these is it above 2^-3.
- */
-const TAN_WIDE: readonly {
-  from2: number;
-  fromT?: bigint;
-  p: readonly Scaled[];
-  q: readonly Scaled[];
-}[] = [
-  {
-    from2: -1,
-    fromT: TAN_SPLIT_T,
-    p: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xcc3a370aa4a78926fn, -70],
-      [0xbae23c0c0df90b357n, -75],
-      [-0xafa1f16e6fb4bcf17n, -82],
-      [0xb6a503b0559d43402n, -92],
-    ],
-    q: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xaf0574ac9e2788b64n, -68],
-      [0xa36f5651e07ee266dn, -72],
-      [-0x9978effe48a95aaf1n, -78],
-      [0x80000000000000000n, -86],
-    ],
-  },
-  {
-    from2: -1,
-    p: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xcc3a370aa4a789270n, -70],
-      [0xbae23c0c0df90b35fn, -75],
-      [-0xafa1f16e6fb4bcf17n, -82],
-      [0xb6a503b0559ac3402n, -92],
-    ],
-    q: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xaf0574ac9e2788b64n, -68],
-      [0xa36f5651e07ee266dn, -72],
-      [-0x9978effe48a95aac1n, -78],
-      [0x80000000000000000n, -86],
-    ],
-  },
-  {
-    from2: -2,
-    fromT: TAN_SPLIT_M1,
-    p: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xcc3a370aa4a789271n, -70],
-      [0xbae23c0c0df90b3d1n, -75],
-      [-0xafa1f16e6fb4c137dn, -82],
-      [0xb6a503b0558c75cf8n, -92],
-    ],
-    q: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xaf0574ac9e2788b64n, -68],
-      [0xa36f5651e07ee266en, -72],
-      [-0x9978effe48a95ab17n, -78],
-      [0x80000000000000000n, -86],
-    ],
-  },
-  {
-    from2: -2,
-    p: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xcc3a370aa4a789271n, -70],
-      [0xbae23c0c0df90b403n, -75],
-      [-0xafa1f16e6fb4c4117n, -82],
-      [0xb6a503b05585b3402n, -92],
-    ],
-    q: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xaf0574ac9e2788b64n, -68],
-      [0xa36f5651e07ee266fn, -72],
-      [-0x9978effe48a95ab62n, -78],
-      [0x80000000000000000n, -86],
-    ],
-  },
-  {
-    from2: -4,
-    p: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xcc3a370aa4a789270n, -70],
-      [0xbae23c0c0df90b437n, -75],
-      [-0xafa1f16e6fb4cf917n, -82],
-      [0xb6a503b05572bfec3n, -92],
-    ],
-    q: [
-      [0x2e7c9697bbdf1e68bn, -65],
-      [-0xaf0574ac9e2788b64n, -68],
-      [0xa36f5651e07ee266bn, -72],
-      [-0x9978effe48a95a591n, -78],
-      [0x80000000000000000n, -86],
-    ],
-  },
+  [0xa36f5651e07ee2670n, -72],
+  [-0x9978effe48a95ac33n, -78],
+  [0x800000000000001f1n, -86],
 ];
 
 /**
@@ -323,18 +209,10 @@ export function tanAmdZen(neg: boolean, T: bigint, te: number, odd: boolean): bo
   const mag = T < 0n ? -T : T;
   if (mag === 0n || bitLength(mag) + te > TAN_BESTFIT_LIMIT) return false;
   const t: Scaled = [mag, te];
-  // The first band with t^2 >= 2^from2 (exactly: T^2 >= 2^(from2 - 2 te))
-  // and, if given, t >= fromT 2^-64 (exactly: T 2^(te + 64) >= fromT).
-  const band = TAN_WIDE.find((w) =>
-    mag * mag >= 1n << BigInt(w.from2 - 2 * te) &&
-    (w.fromT === undefined ||
-      (te + 64 >= 0 ? mag << BigInt(te + 64) : mag) >=
-        (te + 64 >= 0 ? w.fromT : w.fromT << BigInt(-(te + 64))))
-  );
   const g = roundSig(...mulScaled(t, t), IBITS);
-  const [pm, pe] = horner68Unfused(band?.p ?? TAN_P, g);
+  const [pm, pe] = horner68Unfused(TAN_P, g);
   const [nm, ne] = roundSig(...mulScaled(t, [pm, pe]), IBITS);
-  const [dm, de] = horner68Unfused(band?.q ?? TAN_Q, g);
+  const [dm, de] = horner68Unfused(TAN_Q, g);
   // P and Q are positive (|t| <= pi/4); tan t has t's sign.
   const s = (neg ? 1 : 0) ^ (T < 0n ? 1 : 0) ^ (odd ? 1 : 0);
   if (odd) roundQuotient(s, dm, de, nm, ne);

@@ -87,9 +87,9 @@ Deno.test("FPTAN Zen model: re-searched top bands (|t| >= 2^-1), large operands"
   // tests/data/x87_vectors.txt.gz, not in any fit): random x with exponents
   // 0 ... 62 (tools/x87-transc/tan_large.py --gen 100000 0x7ad73) that the
   // earlier sets (tan_coef_band_m1.txt, tan_coef_band_m05.txt) got wrong.
-  // A seventh, x = 400a8d233742d1761f81 (|t| ~ 0.603, FCW 0x37f, host
-  // bffeb0b1b90a0fd09edb), is missed again (one unit) since [2^-1, 2^-0.5)
-  // was split at 0.6: the split sets fix more than they break (README).
+  // A seventh, x = 400a8d233742d1761f81 (|t| ~ 0.603), was missed while
+  // [2^-1, 2^-0.5) was split at 0.6 and is reproduced again by the one set
+  // that replaced the per-band sets (README, round 5).
   // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
   const cases: [number, string, string, number][] = [
     [0x37f, "400ecbc593adbfb457cb", "bffea3c74fb59a71d01c", 0x20], // |t| ~ 2^-0.81, n even
@@ -97,6 +97,7 @@ Deno.test("FPTAN Zen model: re-searched top bands (|t| >= 2^-1), large operands"
     [0x37f, "4014c449d5a2cf1df3a3", "3ffed786ded31e3e488d", 0x20], // |t| ~ 2^-0.52, n even
     [0x37f, "4034b6bd1d2778fb8ca7", "bfff995516ccc1905680", 0x220], // |t| ~ 2^-0.52, n odd
     [0x37f, "403ce64dc8e6937021dd", "bffec91d59319834dce7", 0x220], // |t| ~ 2^-0.58, n even
+    [0x37f, "400a8d233742d1761f81", "bffeb0b1b90a0fd09edb", 0x20], // |t| ~ 0.603
   ];
   for (const [fcw, x, hw, flags] of cases) {
     const [r, fsw] = tan(fcw, x);
@@ -131,15 +132,48 @@ Deno.test("FPTAN Zen model: band [2^-1, 2^-0.5) split at |t| = 0.6, both sides",
   // after the two sets of the split were fixed (not in
   // tests/data/x87_vectors.txt.gz, not in any fit): random t = x < pi/4
   // (tan_near 400000 0x7ae03 -1 0 0.5) that the one set before the split
-  // (tan_coef_band_m1b.txt) got wrong.
+  // (tan_coef_band_m1b.txt) got wrong. A sixth, x = bffeaad2d0d17260e81a
+  // (|t| ~ 0.6673), missed by the first one-set fit (tan_coef_one.txt), is
+  // reproduced by the refined set now used (README, round 5).
   // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
   const cases: [number, string, string, number][] = [
     [0x77f, "bffe8db68036d392f098", "bffe9e36b7baad2e7630", 0x220], // |t| ~ 0.5536
     [0x77f, "bffe816edb53ac69d277", "bffe8db84a3bb910b68f", 0x220], // |t| ~ 0.5056
     [0x77f, "bffe9319b653cea0b726", "bffea5c2207f4bc7439c", 0x220], // |t| ~ 0.5746
     [0x77f, "3ffeb497d811f30ef1f8", "3ffeda04b096005ac301", 0x20], // |t| ~ 0.7054
-    [0x77f, "bffeaad2d0d17260e81a", "bffec9af92b896fcb499", 0x220], // |t| ~ 0.6673
     [0x77f, "bffe9ec2dd2ddd4fbf8c", "bffeb6d2a90ea2d2a502", 0x220], // |t| ~ 0.6202
+    [0x77f, "bffeaad2d0d17260e81a", "bffec9af92b896fcb499", 0x220], // |t| ~ 0.6673
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
+
+Deno.test("FPTAN Zen model: one coefficient set for every |t| <= pi/4 (round 5)", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // after the first one-set fit (tools/x87-transc/tan_coef_one.txt; now
+  // refined to tan_coef_one_c.txt) was fixed (not in
+  // tests/data/x87_vectors.txt.gz, not in any fit): random t = x < pi/4
+  // (tan_near 200000 0x7af51 -3 0 0.5) and three cases below 2^-3 aimed
+  // at a 68-bit cell of this set's P or Q (tan_target_fast.py 1500 0x7af13
+  // -5 -3), all of which the five per-band sets used before (and, below
+  // 2^-3, the earlier TAN_P / TAN_Q) got wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0xb7f, "bffab9d91a5a1e0beab3", "bffab9f9c77151a33c8d", 0x20], // |t| ~ 0.0454
+    [0xb7f, "bffac8c4fb1fafd3f64d", "bffac8ee2e9e2542e30b", 0x20], // |t| ~ 0.0490
+    [0x37f, "3ffacc8b42d592c9c712", "3ffaccb6d4e0f5487eaf", 0x220], // |t| ~ 0.0499
+    [0x77f, "bffd81896a48db7bc1dd", "bffd845f908b7aedaf33", 0x220], // |t| ~ 0.2530
+    [0x77f, "3ffdb90cf6b767cdfe53", "3ffdc18d888d3fd504c7", 0x20], // |t| ~ 0.3614
+    [0x77f, "bffdf831cdd23689eb52", "bffe86d3d225501c5026", 0x220], // |t| ~ 0.4848
+    [0x77f, "3ffe8709fadc3e549fda", "3ffe95228b5c9bdf8ef4", 0x20], // |t| ~ 0.5275
+    [0x77f, "3ffeb274fe831f7f71cd", "3ffed65bdb250560a0e0", 0x20], // |t| ~ 0.6971
+    [0x77f, "3ffeb347fbc89d266e09", "3ffed7c3bfcb41c6f4e1", 0x20], // |t| ~ 0.7003
+    [0x77f, "bffebebb56d916cfe64b", "bffeec217638b098df5f", 0x220], // |t| ~ 0.7450
+    [0x77f, "bffec2caa153b0b41fb1", "bffef3c1b2463bcc7748", 0x220], // |t| ~ 0.7609
+    [0x77f, "3ffec8eac5452f7dcc9a", "3ffeffb5e00266a026a8", 0x20], // |t| ~ 0.7848
   ];
   for (const [fcw, x, hw, flags] of cases) {
     const [r, fsw] = tan(fcw, x);
