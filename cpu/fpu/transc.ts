@@ -361,7 +361,7 @@ export function fsincos(f: FpuState, mode: number, model: TranscModel = "exact")
     }
     const q = Number(n & 3n);
     const neg = A.s !== 0;
-    // FPTAN of a small |t| on AMD Zen: the microcode's approximation, into fx.
+    // FPTAN on AMD Zen: the microcode's approximation (every reduced t), into fx.
     const amdTan = mode === 4 && model === "amd-zen" && tanAmdZen(neg, T, te, (q & 1) === 1);
     const tsh = te + PREC;
     let tf = tsh >= 0 ? T << BigInt(tsh) : T >> BigInt(-tsh);
