@@ -19,7 +19,7 @@ import random
 import collections
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from atan5_lib import Window, S, PI66, f80  # noqa: E402
+from atan5_lib import Window, S, PI66, f80, grid_side  # noqa: E402
 
 # PATH "d": x = 1, y = r, result atan(r); PATH "p": x = r, y = 1, result pi66/2 - atan(r).
 PATH = "d"
@@ -89,20 +89,7 @@ def load(inf, outf, w=36):
         g, ge, p = near(t, 64)
         if PATH == "p":  # p in units of atan's 68-bit cell, sign as for a: (a_g - atan)
             p = -p * (1 << (t.bit_length() - win.atan(Y - win.X0).bit_length()))
-        vals = []
-        for o in (od, ou):
-            fsw, st0, _ = o.split()
-            _, he, hm = f80(st0)
-            vals.append(hm << (he - ge) if he >= ge else hm >> (ge - he))
-        dn, up = vals
-        if dn == g and up == g:
-            kind = "eq"
-        elif dn == g and up == g + 1:
-            kind = "gt"
-        elif dn == g - 1 and up == g:
-            kind = "lt"
-        else:
-            kind = "?"
+        kind = grid_side(od, ou, g, ge)
         if PATH == "p":  # kinds as for a: host v > g means host a < pi66/2 - g
             kind = {"lt": "gt", "gt": "lt"}.get(kind, kind)
         yield nw, Y, s, p, kind

@@ -20,7 +20,7 @@ import random
 import collections
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from atan5_lib import Window, S, atan_exact, f80  # noqa: E402
+from atan5_lib import Window, S, atan_exact, f80, grid_side  # noqa: E402
 from atan5_emap import centres  # noqa: E402
 from atan5_direct import rpos, yhex  # noqa: E402
 
@@ -99,13 +99,7 @@ def load(inf, outf, w=36):
         # beyond 2^36 steps the window's Taylor expansion is not accurate enough
         t = win.atan(Y - win.X0) if w <= 36 else atan_exact(Y, s)
         g, ge, pd, ude = dpos(Y, s, t)
-        vals = []
-        for o in (od, ou):
-            _, st0, _ = o.split()
-            _, he, hm = f80(st0)
-            vals.append(hm << (he - ge) if he >= ge else hm >> (ge - he))
-        dn, up = vals
-        kind = {(g, g): "eq", (g, g + 1): "gt", (g - 1, g): "lt"}.get((dn, up), "?")
+        kind = grid_side(od, ou, g, ge)
         yield nw, Y, s, pd, kind
 
 

@@ -23,6 +23,17 @@ def f80(h):
     return (h >> 79, ((h >> 64) & 0x7FFF) - 16383 - 63, h & ((1 << 64) - 1))
 
 
+def grid_side(od, ou, g, ge):
+    """Where the host's unrounded value lies against the grid point g * 2^ge, from
+    its probe outputs rounded down (od) and up (ou): "eq", "gt", "lt" or "?"."""
+    vals = []
+    for o in (od, ou):
+        _, st0, _ = o.split()
+        _, he, hm = f80(st0)
+        vals.append(hm << (he - ge) if he >= ge else hm >> (ge - he))
+    return {(g, g): "eq", (g, g + 1): "gt", (g - 1, g): "lt"}.get(tuple(vals), "?")
+
+
 def xhex(X):
     return f"3fff{X:016x}"
 
