@@ -32,5 +32,9 @@ Deno.test("deno task fuzz runs every test file that scales with it", async () =>
     if (!words.has(rel) && rel !== "tests/fuzz_task_test.ts") missing.push(rel);
   }
   assert.ok(scaled >= 10, `found ${scaled} scaled test files`);
-  assert.deepEqual(missing, [], "test files that scale with NESTVM_FUZZ but are not in the fuzz task");
+  assert.deepEqual(
+    missing,
+    [],
+    "test files that scale with NESTVM_FUZZ but are not in the fuzz task",
+  );
 });
