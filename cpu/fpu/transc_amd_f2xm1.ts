@@ -34,7 +34,13 @@
  *   recorded cases, stepped out band by band of |x| from 2^-7 to 1
  *   (`f2xm1_wide.sh`), Q3 fixed at 2^-20 where it had settled, and last a
  *   coordinate search on the exact miss count under this evaluation
- *   (`f2xm1_search.py`, `f2xm1_eval.c`).
+ *   (`f2xm1_search.py`, `f2xm1_eval.c`). Round 5 moved P2, P3 and Q2 (by
+ *   0x4a, -0x97a00 and 6 of their 68-bit cells: a few thousandths of a cell
+ *   of P and Q at g = 1) by `f2xm1_cell_search.py` on x aimed at 2^-2 ... 1
+ *   where the set and a slightly perturbed one disagree (`f2xm1_eval --aim`;
+ *   such x sit within a few thousandths of a cell of a rounding midpoint of
+ *   P or Q), four rounds, each tested on fresh aimed x first: the misses of
+ *   such x at 2^-1 ... 1 fell from about 1 in 3 to 4 of 960.
  *
  * Until round 5 two more sets served |x| < 2^-7 (fused steps, exact g) and
  * 2^-7 ... 2^-5; every case on which one of them and this set disagree is a
@@ -49,14 +55,12 @@
  *
  * Hold-outs never used for fitting (RD/RU/RN or all ten control words;
  * correct rounding differs in 3.5 to 4.5% of random cases in every binade):
- * see the README section "F2XM1: one set (round 5)" for the fresh ones
- * recorded after the switch to one set. Earlier, with this set from 2^-5 on:
- * probe sets (about 45,500 random x per binade in five sets) none differs
- * at 2^-5 ... 2^-1 and 1 of 45,635 at 2^-1 ... 1 (correct rounding: 1,851);
- * fresh RD/RU/RN sets 7 of 40,000 at 2^-1 ... 1. Each remaining difference
- * has P's or Q's last Horner step within 1/16 of a cell of an exact tie:
- * the g^2 and g^3 coefficients are not yet right to the cell (aimed cases
- * at 2^-1 ... 1 where this set and its predecessor disagree split 92 : 58).
+ * the README section "F2XM1: one set (round 5)" has the fresh ones recorded
+ * after these coefficients were fixed. Before round 5 (g^2, g^3 coefficients
+ * of the third set) random x missed 7 of 40,000 at 2^-1 ... 1 (RD/RU/RN) and
+ * none below; every remaining miss has P's last Horner sum at or next to an
+ * exact tie (the product R68(acc g) one cell off), so the g^2 and g^3
+ * coefficients may still be a few cells off.
  *
  * @module
  */
@@ -76,14 +80,14 @@ import {
 export const F2XM1_P: readonly Scaled[] = [
   [0xebed907fcbb85b9d8n, -67], // 1.8431873916628686 (measured)
   [0xe87d6bda437afe244n, -73], // 0.028380118035883029 (fitted)
-  [0x9be60d47a553a746en, -81], // 7.4338264529552809e-5 (fitted)
-  [0xca971a0ec1c9df066n, -93], // 2.3584608146699677e-8 (fitted)
+  [0x9be60d47a553a74b8n, -81], // 7.4338264529552809e-5 (fitted)
+  [0xca971a0ec1c947666n, -93], // 2.358460814669961e-8 (fitted)
 ];
 /** Q's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_Q: readonly Scaled[] = [
   [0xaa2fa223ad82d2d2dn, -66], // 2.6591573093810840 (measured)
   [0x96f2c97dddf7901afn, -70], // 0.14741053419810829 (fitted)
-  [0xea5c0005e3c9b59a4n, -78], // 8.9401006832526872e-4 (fitted)
+  [0xea5c0005e3c9b59aan, -78], // 8.9401006832526872e-4 (fitted)
   [0x80000000000000000n, -87], // 2^-20 (fitted as 2^-20 (1 + 1.4e-14), then fixed)
 ];
 

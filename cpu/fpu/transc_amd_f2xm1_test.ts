@@ -171,9 +171,10 @@ Deno.test("F2XM1 Zen model: 2^-1 <= |x| < 1 needs unfused Horner steps", () => {
 // and not with the exact g = x^2. [x, RD, RU, RN results]
 const G68: [string, string, string, string][] = [
   ["3ffeb800b8bf3db59618", "3ffea5510de42c32e502", "3ffea5510de42c32e503", "3ffea5510de42c32e503"],
-  ["3ffed4ff44d383c2f521", "3ffec7b9a1a3030792fc", "3ffec7b9a1a3030792fd", "3ffec7b9a1a3030792fc"],
   ["3ffedf0c0d3b9cdff7fc", "3ffed44bd661ee86458a", "3ffed44bd661ee86458b", "3ffed44bd661ee86458a"],
   ["3ffefd4de66c1d522cca", "3ffefc46cd1fc1dba8c3", "3ffefc46cd1fc1dba8c4", "3ffefc46cd1fc1dba8c3"],
+  // seed 8810 (round 5, after the g^2 and g^3 coefficients moved)
+  ["3ffef76e3aeb280e10b7", "3ffef441ccc7884d5312", "3ffef441ccc7884d5313", "3ffef441ccc7884d5313"],
 ];
 
 Deno.test("F2XM1 Zen model: 2^-1 <= |x| < 1 needs g = x^2 rounded to 68 bits", () => {
@@ -264,5 +265,36 @@ Deno.test("F2XM1 Zen model: 2^-7 <= |x| < 2^-5 needs g = R68(x^2) and unfused st
     assert.ok(consistent(horner68Unfused, x, hw), `x ${x} model`);
     assert.ok(!consistent(horner68Unfused, x, hw, false), `x ${x} exact g`);
     assert.ok(!consistent(horner68, x, hw), `x ${x} fused steps`);
+  }
+});
+
+// 2^-1 <= x < 1, recorded with tools/x87-transc/f2xm1_tiny.c (rawlist) on x aimed by
+// `f2xm1_eval --aim` (seeds 0x2a10, 0x2b10, ...) near midpoints of this model's P or Q;
+// not in the committed vector file. The g^2 and g^3 coefficients before round 5 (the third
+// set: P2, P3, Q2 below) fail them. [x, RD, RU, RN results]
+const TOP_AIMED: [string, string, string, string][] = [
+  ["3ffee4b7459053220002", "3ffedb8a1f8e5a3e2da6", "3ffedb8a1f8e5a3e2da7", "3ffedb8a1f8e5a3e2da7"],
+  ["3ffefca424ac7368010f", "3ffefb5d63ac64e10217", "3ffefb5d63ac64e10218", "3ffefb5d63ac64e10218"],
+];
+
+Deno.test("F2XM1 Zen model: aimed cases at 2^-1 <= x < 1 (round-5 g^2, g^3 coefficients)", () => {
+  const oldP: readonly Scaled[] = [
+    F2XM1_P[0],
+    F2XM1_P[1],
+    [0x9be60d47a553a746en, -81],
+    [0xca971a0ec1c9df066n, -93],
+  ];
+  const oldQ: readonly Scaled[] = [
+    F2XM1_Q[0],
+    F2XM1_Q[1],
+    [0xea5c0005e3c9b59a4n, -78],
+    F2XM1_Q[3],
+  ];
+  for (const [x, ...hw] of TOP_AIMED) {
+    [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
+      assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
+    });
+    assert.ok(consistent(horner68Unfused, x, hw), `x ${x} model`);
+    assert.ok(!consistent(horner68Unfused, x, hw, true, oldP, oldQ), `x ${x} old coefficients`);
   }
 });
