@@ -1,8 +1,10 @@
 /**
  * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 1 with ONE
- * set of coefficients and one evaluation: exact (no difference found) for
- * |x| < 2^-1 and a best fit at 2^-1 <= |x| < 1 (about 1 in 5,000 random
- * cases differs there; figures below), measured on AMD EPYC family 26
+ * set of coefficients and one evaluation: exact (no difference in random
+ * hold-outs) for |x| < 2^-1 and a best fit at 2^-1 <= |x| < 1 (1 of
+ * 100,000 fresh random x differs there in RD/RU/RN; x aimed within a few
+ * thousandths of a cell of a midpoint of P or Q: about 1 in 100 differ
+ * from 2^-2 on; figures below), measured on AMD EPYC family 26
  * model 2 (Zen 5) with tools/x87-transc/f2xm1_tiny.c (tools/x87-transc/
  * README.md, sections "F2XM1 model", "F2XM1 beyond 2^-9", "F2XM1 over the
  * whole domain", "F2XM1: g = R68(x^2)" and "F2XM1: one set (round 5)").
