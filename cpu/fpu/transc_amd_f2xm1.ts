@@ -1,10 +1,10 @@
 /**
  * F2XM1 (2^x - 1) of the AMD Zen 4 / Zen 5 microcode for |x| < 1 with ONE
  * set of coefficients and one evaluation: exact (no difference in random
- * hold-outs) for |x| < 2^-1 and a best fit at 2^-1 <= |x| < 1 (1 of
- * 100,000 fresh random x differs there in RD/RU/RN; x aimed within a few
- * thousandths of a cell of a midpoint of P or Q: about 1 in 100 differ
- * from 2^-2 on; figures below), measured on AMD EPYC family 26
+ * hold-outs) for |x| < 2^-1 and a best fit at 2^-1 <= |x| < 1 (none of
+ * 200,000 fresh random x differs there in RD/RU/RN, nor 1,080 x aimed
+ * within a few thousandths of a cell of a midpoint of P or Q; the fit data
+ * keep 4 misses; figures below), measured on AMD EPYC family 26
  * model 2 (Zen 5) with tools/x87-transc/f2xm1_tiny.c (tools/x87-transc/
  * README.md, sections "F2XM1 model", "F2XM1 beyond 2^-9", "F2XM1 over the
  * whole domain", "F2XM1: g = R68(x^2)" and "F2XM1: one set (round 5)").
@@ -37,12 +37,12 @@
  *   (`f2xm1_wide.sh`), Q3 fixed at 2^-20 where it had settled, and last a
  *   coordinate search on the exact miss count under this evaluation
  *   (`f2xm1_search.py`, `f2xm1_eval.c`). Round 5 moved P2, P3 and Q2 (by
- *   0x4a, -0x97a00 and 6 of their 68-bit cells: a few thousandths of a cell
+ *   0x4f, -0x9e284 and 6 of their 68-bit cells: a few thousandths of a cell
  *   of P and Q at g = 1) by `f2xm1_cell_search.py` on x aimed at 2^-2 ... 1
  *   where the set and a slightly perturbed one disagree (`f2xm1_eval --aim`;
  *   such x sit within a few thousandths of a cell of a rounding midpoint of
- *   P or Q), four rounds, each tested on fresh aimed x first: the misses of
- *   such x at 2^-1 ... 1 fell from about 1 in 3 to 4 of 960.
+ *   P or Q), five rounds, each tested on fresh aimed x first: the misses of
+ *   such x at 2^-1 ... 1 fell from about 1 in 3 to none of 640.
  *
  * Until round 5 two more sets served |x| < 2^-7 (fused steps, exact g) and
  * 2^-7 ... 2^-5; every case on which one of them and this set disagree is a
@@ -60,9 +60,10 @@
  * the README section "F2XM1: one set (round 5)" has the fresh ones recorded
  * after these coefficients were fixed. Before round 5 (g^2, g^3 coefficients
  * of the third set) random x missed 7 of 40,000 at 2^-1 ... 1 (RD/RU/RN) and
- * none below; every remaining miss has P's last Horner sum at or next to an
- * exact tie (the product R68(acc g) one cell off), so the g^2 and g^3
- * coefficients may still be a few cells off.
+ * none below, and 22 of 100,000 in the fresh sets above; the few fit cases
+ * still missed have P's last Horner sum at or next to an exact tie (the
+ * product R68(acc g) one cell off), so the g^2 and g^3 coefficients may still
+ * be a cell or two off.
  *
  * @module
  */
@@ -82,8 +83,8 @@ import {
 export const F2XM1_P: readonly Scaled[] = [
   [0xebed907fcbb85b9d8n, -67], // 1.8431873916628686 (measured)
   [0xe87d6bda437afe244n, -73], // 0.028380118035883029 (fitted)
-  [0x9be60d47a553a74b8n, -81], // 7.4338264529552809e-5 (fitted)
-  [0xca971a0ec1c947666n, -93], // 2.358460814669961e-8 (fitted)
+  [0x9be60d47a553a74bdn, -81], // 7.4338264529552809e-5 (fitted)
+  [0xca971a0ec1c940de2n, -93], // 2.358460814669961e-8 (fitted)
 ];
 /** Q's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_Q: readonly Scaled[] = [

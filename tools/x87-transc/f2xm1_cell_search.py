@@ -9,11 +9,16 @@ Moves P1, P2, P3, Q1, Q2 (Q3 stays 2^-20; QFREE=1 moves it too) by integer numbe
 68-bit cells: a move is kept when it lowers the number of fit cases whose RD, RU or RN result
 differs; each coordinate's step starts at STEPS (comma-separated, in cells, P1..Q3) and halves
 when neither direction helps, down to one cell. Pairs of coordinates are tried too (PAIRS=1).
+RANDSEC=SECONDS instead: random moves of P1 ... Q2 together (each coordinate with probability 0.6,
+uniform within +-STEPS), kept when they lower the count, for that long (this found the last
+round-5 step, a joint P2 / P3 move that single and paired steps miss).
 Prints every improvement. Needs Python 3 only.
 """
 import os
+import random
 import subprocess
 import sys
+import time
 
 line = open(sys.argv[1]).read().split()
 sw = [t for t in line if "=" in t]
@@ -44,6 +49,18 @@ if os.environ.get("QFREE") == "1" and steps[5] == 0:
     steps[5] = 0x1000
 best = f(coef)
 print("start", best, flush=True)
+if os.environ.get("RANDSEC"):
+    rng, t0 = random.Random(7), time.time()
+    while time.time() - t0 < float(os.environ["RANDSEC"]):
+        c = [list(v) for v in coef]
+        for k in range(5):
+            if rng.random() < 0.6:
+                c[k][0] += rng.randint(-steps[k], steps[k])
+        v = f(c)
+        if v < best:
+            best, coef = v, c
+            print(best, text(c), flush=True)
+    steps = [0] * 6
 while any(s >= 1 for s in steps):
     improved = False
     for k in range(6):
