@@ -26,7 +26,7 @@ import { diffX87, recordingModel, type X87Outcome, X87Replayer } from "./x87_vec
  * with C1 (and PE/UE) differing.
  */
 const NEAR_BUDGET: Record<string, { unit: number; c1: number }> = {
-  // AMD Zen model for |x| < 1 (exact below 2^-5, a best fit above): every
+  // AMD Zen model for |x| < 1 (exact below 2^-1, a best fit above): every
   // result and C1 of the file exact (see cpu/fpu/transc_amd_f2xm1.ts).
   f2xm1: { unit: 0, c1: 0 },
   // AMD Zen model (cpu/fpu/transc_amd_sincos.ts): every result and C1 exact.

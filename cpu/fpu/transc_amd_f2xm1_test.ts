@@ -2,15 +2,7 @@ import assert from "node:assert/strict";
 import { runOnStack } from "./transc_testing.ts";
 import { f2xm1 } from "./transc.ts";
 import type { TranscModel } from "./transc_amd.ts";
-import {
-  F2XM1_EXACT_LIMIT,
-  F2XM1_MODEL_LIMIT,
-  F2XM1_P,
-  F2XM1_Q,
-  F2XM1_TOP_P,
-  F2XM1_TOP_Q,
-  F2XM1_WIDE_Q,
-} from "./transc_amd_f2xm1.ts";
+import { F2XM1_EXACT_LIMIT, F2XM1_MODEL_LIMIT, F2XM1_P, F2XM1_Q } from "./transc_amd_f2xm1.ts";
 import {
   addScaled,
   horner68,
@@ -64,7 +56,7 @@ const RECORDED: [number, string, string, number][] = [
   [0x37f, "3ff793527c565b50ee5c", "3ff6cc8cee02b2c4d65e", 0x3020],
 ];
 
-// 2^-7 <= |x| < 1 (the second and third coefficient sets), recorded with tools/x87-transc/probe.c
+// 2^-7 <= |x| < 1 (once served by the second and third coefficient sets), recorded with tools/x87-transc/probe.c
 // (tools/x87-transc/f2xm1_check.ts --gen 20000 0xf2c1a7e1 -8 -1), not in the committed
 // vector file: two per exponent where the hardware differs from the correctly rounded
 // result. [FCW, x, 2^x - 1, FSW]
@@ -111,7 +103,7 @@ Deno.test("F2XM1 Zen model: the refitted coefficients, 2^-10 <= |x| < 2^-9", () 
   }
 });
 
-Deno.test("F2XM1 Zen model: recorded results of 2^-7 <= |x| < 1 (second and third sets)", () => {
+Deno.test("F2XM1 Zen model: recorded results of 2^-7 <= |x| < 1", () => {
   for (const [fcw, x, hw, hwFsw] of WIDE) {
     const [r, fsw] = run("amd-zen", fcw, x);
     assert.equal(r, hw, `x ${x} fcw ${fcw.toString(16)}`);
@@ -121,7 +113,7 @@ Deno.test("F2XM1 Zen model: recorded results of 2^-7 <= |x| < 1 (second and thir
 });
 
 // 2^-1 <= x < 1, recorded with tools/x87-transc/f2xm1_tiny.c (raw, seed 90010, exponent -1),
-// not in the committed vector file: cases that the unfused Horner steps of the third set
+// not in the committed vector file: cases that the unfused Horner steps of the model
 // reproduce and fused steps do not (both with g = R68(x^2)). [x, RD, RU, RN results]
 const UNFUSED: [string, string, string, string][] = [
   ["3ffed620fcea92c87bdf", "3ffec91fabcb528b85da", "3ffec91fabcb528b85db", "3ffec91fabcb528b85da"],
@@ -133,10 +125,17 @@ const UNFUSED: [string, string, string, string][] = [
 
 /**
  * Whether N / D of the model's last steps, with P and Q from `horner` and the
- * third set, lies where the recorded RD, RU, RN results put it (x > 0); g =
- * x^2 rounded to 68 bits (`g68`, the model) or exact.
+ * coefficients `cp`, `cq` (the model's by default), lies where the recorded RD, RU, RN
+ * results put it (x > 0); g = x^2 rounded to 68 bits (`g68`, the model) or exact.
  */
-function consistent(horner: typeof horner68, x: string, hw: string[], g68 = true): boolean {
+function consistent(
+  horner: typeof horner68,
+  x: string,
+  hw: string[],
+  g68 = true,
+  cp: readonly Scaled[] = F2XM1_P,
+  cq: readonly Scaled[] = F2XM1_Q,
+): boolean {
   const val = (h: string): Scaled => [
     BigInt("0x" + h.slice(4)),
     (parseInt(h.slice(0, 4), 16) & 0x7fff) - 16383 - 63,
@@ -144,8 +143,8 @@ function consistent(horner: typeof horner68, x: string, hw: string[], g68 = true
   const xs = val(x);
   const gx = mulScaled(xs, xs);
   const g = g68 ? roundSig(...gx, IBITS) : gx;
-  const [nm, ne] = roundSig(...mulScaled(xs, horner(F2XM1_TOP_P, g)), IBITS);
-  const [dm, de] = roundSig(...addScaled(horner(F2XM1_TOP_Q, g), [-nm, ne - 1]), IBITS);
+  const [nm, ne] = roundSig(...mulScaled(xs, horner(cp, g)), IBITS);
+  const [dm, de] = roundSig(...addScaled(horner(cq, g), [-nm, ne - 1]), IBITS);
   // compare N / D with v = vm 2^ve: sign of N - v D, all scaled to a common exponent
   const cmp = ([vm, ve]: Scaled): number => {
     const lo = Math.min(ne, ve + de);
@@ -157,7 +156,7 @@ function consistent(horner: typeof horner68, x: string, hw: string[], g68 = true
   return cmp(rd) >= 0 && cmp(ru) <= 0 && (rn[0] === rd[0] ? cmp(mid) <= 0 : cmp(mid) >= 0);
 }
 
-Deno.test("F2XM1 Zen model: 2^-5 <= |x| < 1 needs unfused Horner steps (third set)", () => {
+Deno.test("F2XM1 Zen model: 2^-1 <= |x| < 1 needs unfused Horner steps", () => {
   for (const [x, ...hw] of UNFUSED) {
     [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
       assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
@@ -168,16 +167,17 @@ Deno.test("F2XM1 Zen model: 2^-5 <= |x| < 1 needs unfused Horner steps (third se
 });
 
 // 2^-1 <= x < 1, recorded with tools/x87-transc/f2xm1_tiny.c (raw, seed 77110, exponent -1),
-// not in the committed vector file: cases that the third set reproduces with g = R68(x^2)
+// not in the committed vector file: cases that the model reproduces with g = R68(x^2)
 // and not with the exact g = x^2. [x, RD, RU, RN results]
 const G68: [string, string, string, string][] = [
   ["3ffeb800b8bf3db59618", "3ffea5510de42c32e502", "3ffea5510de42c32e503", "3ffea5510de42c32e503"],
-  ["3ffed4ff44d383c2f521", "3ffec7b9a1a3030792fc", "3ffec7b9a1a3030792fd", "3ffec7b9a1a3030792fc"],
   ["3ffedf0c0d3b9cdff7fc", "3ffed44bd661ee86458a", "3ffed44bd661ee86458b", "3ffed44bd661ee86458a"],
   ["3ffefd4de66c1d522cca", "3ffefc46cd1fc1dba8c3", "3ffefc46cd1fc1dba8c4", "3ffefc46cd1fc1dba8c3"],
+  // seed 8810 (round 5, after the g^2 and g^3 coefficients moved)
+  ["3ffef76e3aeb280e10b7", "3ffef441ccc7884d5312", "3ffef441ccc7884d5313", "3ffef441ccc7884d5313"],
 ];
 
-Deno.test("F2XM1 Zen model: 2^-5 <= |x| < 1 needs g = x^2 rounded to 68 bits", () => {
+Deno.test("F2XM1 Zen model: 2^-1 <= |x| < 1 needs g = x^2 rounded to 68 bits", () => {
   for (const [x, ...hw] of G68) {
     [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
       assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
@@ -187,10 +187,10 @@ Deno.test("F2XM1 Zen model: 2^-5 <= |x| < 1 needs g = x^2 rounded to 68 bits", (
   }
 });
 
-Deno.test("F2XM1 Zen model: used for |x| < 1, exact below 2^-5; Q3 of the second set is 2^-20", () => {
-  assert.equal(F2XM1_EXACT_LIMIT, -5);
+Deno.test("F2XM1 Zen model: used for |x| < 1, exact below 2^-1; Q3 is 2^-20", () => {
+  assert.equal(F2XM1_EXACT_LIMIT, -1);
   assert.equal(F2XM1_MODEL_LIMIT, 0);
-  assert.deepEqual(F2XM1_WIDE_Q[3], [1n << 67n, -87]);
+  assert.deepEqual(F2XM1_Q[3], [1n << 67n, -87]);
   // x = 1 and |x| > 1 do not use it: 1 exactly; the operand left unchanged
   assert.equal(run("amd-zen", 0x37f, "3fff8000000000000000")[0], "3fff8000000000000000");
   assert.equal(run("amd-zen", 0x37f, "3fffc000000000000000")[0], "3fffc000000000000000");
@@ -208,4 +208,93 @@ Deno.test("F2XM1 Zen model: P(0) / Q(0) is ln 2 to the 68-bit rounding of P(0)",
   // P(0) is ln 2 * Q(0) rounded to nearest at 68 bits
   const exact = (LN2_128 * q) >> BigInt(128 - (qe - pe));
   assert.ok(exact - p <= 1n && p - exact <= 1n);
+});
+
+// The coefficients that served |x| < 2^-7 until round 5 (fused steps, exact g), kept here
+// only to show that the witnesses below tell the sets apart (README, "F2XM1: one set").
+const OLD_FIRST_P: readonly Scaled[] = [
+  F2XM1_P[0],
+  [0xe87d6bda437afe209n, -73],
+  [0x9be60d47a981ecb7cn, -81],
+  [0xca82de2e71d02325cn, -93],
+];
+const OLD_FIRST_Q: readonly Scaled[] = [
+  F2XM1_Q[0],
+  [0x96f2c97dddf79018an, -70],
+  [0xea5c0005e6aab8925n, -78],
+  [0xfffcd3014f312ac10n, -88],
+];
+
+// 2^-14 <= x < 2^-7, recorded with tools/x87-transc/f2xm1_tiny.c (rawlist) on x aimed by
+// `f2xm1_eval --aim` (seeds 0xa140, 0xa120, 0xa100, 0xa80) where the old first set and this
+// one disagree; not in the committed vector file. [x, RD, RU, RN results]
+const ONE_SET_LOW: [string, string, string, string][] = [
+  ["3ff1ada7989df73c6c09", "3ff0f0be4f99060e11d9", "3ff0f0be4f99060e11da", "3ff0f0be4f99060e11da"],
+  ["3ff3fe34bdf7635c1c2d", "3ff3b03b574c7efedc41", "3ff3b03b574c7efedc42", "3ff3b03b574c7efedc42"],
+  ["3ff59e8807460266d7d3", "3ff4dbdcffffe1995a42", "3ff4dbdcffffe1995a43", "3ff4dbdcffffe1995a42"],
+  ["3ff7ff7d85894bf32a28", "3ff7b192616f3611f31c", "3ff7b192616f3611f31d", "3ff7b192616f3611f31d"],
+];
+
+Deno.test("F2XM1 Zen model: one set below 2^-7 (the old first set disagrees with the host)", () => {
+  for (const [x, ...hw] of ONE_SET_LOW) {
+    [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
+      assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
+    });
+    assert.ok(consistent(horner68Unfused, x, hw), `x ${x} one set`);
+    assert.ok(
+      !consistent(horner68, x, hw, false, OLD_FIRST_P, OLD_FIRST_Q),
+      `x ${x} old first set`,
+    );
+  }
+});
+
+// 2^-7 <= x < 2^-5, recorded with tools/x87-transc/f2xm1_tiny.c (rawlist) on random x
+// (`f2xm1_eval --gen`, seeds 0x970, 0x960) where the old second set (fused, exact g) and this
+// model disagree: P's or Q's last sum is an exact tie only with g = R68(x^2) and unfused
+// steps. Not in the committed vector file. [x, RD, RU, RN results]
+const ONE_SET_MID: [string, string, string, string][] = [
+  ["3ff8f52b0b158643a34d", "3ff8aad26c929f224743", "3ff8aad26c929f224744", "3ff8aad26c929f224744"],
+  ["3ff9d29408290996588e", "3ff9934512f83241da6e", "3ff9934512f83241da6f", "3ff9934512f83241da6f"],
+];
+
+Deno.test("F2XM1 Zen model: 2^-7 <= |x| < 2^-5 needs g = R68(x^2) and unfused steps too", () => {
+  for (const [x, ...hw] of ONE_SET_MID) {
+    [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
+      assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
+    });
+    assert.ok(consistent(horner68Unfused, x, hw), `x ${x} model`);
+    assert.ok(!consistent(horner68Unfused, x, hw, false), `x ${x} exact g`);
+    assert.ok(!consistent(horner68, x, hw), `x ${x} fused steps`);
+  }
+});
+
+// 2^-1 <= x < 1, recorded with tools/x87-transc/f2xm1_tiny.c (rawlist) on x aimed by
+// `f2xm1_eval --aim` (seeds 0x2a10, 0x2b10, ...) near midpoints of this model's P or Q;
+// not in the committed vector file. The g^2 and g^3 coefficients before round 5 (the third
+// set: P2, P3, Q2 below) fail them. [x, RD, RU, RN results]
+const TOP_AIMED: [string, string, string, string][] = [
+  ["3ffee4b7459053220002", "3ffedb8a1f8e5a3e2da6", "3ffedb8a1f8e5a3e2da7", "3ffedb8a1f8e5a3e2da7"],
+  ["3ffefca424ac7368010f", "3ffefb5d63ac64e10217", "3ffefb5d63ac64e10218", "3ffefb5d63ac64e10218"],
+];
+
+Deno.test("F2XM1 Zen model: aimed cases at 2^-1 <= x < 1 (round-5 g^2, g^3 coefficients)", () => {
+  const oldP: readonly Scaled[] = [
+    F2XM1_P[0],
+    F2XM1_P[1],
+    [0x9be60d47a553a746en, -81],
+    [0xca971a0ec1c9df066n, -93],
+  ];
+  const oldQ: readonly Scaled[] = [
+    F2XM1_Q[0],
+    F2XM1_Q[1],
+    [0xea5c0005e3c9b59a4n, -78],
+    F2XM1_Q[3],
+  ];
+  for (const [x, ...hw] of TOP_AIMED) {
+    [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
+      assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
+    });
+    assert.ok(consistent(horner68Unfused, x, hw), `x ${x} model`);
+    assert.ok(!consistent(horner68Unfused, x, hw, true, oldP, oldQ), `x ${x} old coefficients`);
+  }
 });

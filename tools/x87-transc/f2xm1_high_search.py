@@ -4,8 +4,8 @@
 Usage: python3 f2xm1_high_search.py START OUT raw-files...      (STEP=cells, QFREE=1, SEED=n)
   START  a line of f2xm1_eval input (six 68-bit coefficients as "hex exponent"), e.g. F2XM1_TOP
   OUT    gets the result in the same form
-Needs ./f2xm1_eval in the current directory: f2xm1_eval_var.c built under that name
-(gcc -O2 -o f2xm1_eval f2xm1_eval_var.c -lgmp -lm); GR=68 in the environment for g = R68(x^2).
+Needs ./f2xm1_eval in the current directory (gcc -O2 -o f2xm1_eval f2xm1_eval.c -lgmp -lm);
+GR=68 in the environment for g = R68(x^2).
 Moves P1, P2, P3 and Q1, Q2 (and Q3 with QFREE=1) in the basis "change of P(g) and Q(g) at
 g = 0.3, 0.6, 1, in 68-bit cells of P (2^-67) and Q (2^-66)", along the axes and eight random
 directions per round; keeps any move that lowers the number of cases whose RD, RU or RN result

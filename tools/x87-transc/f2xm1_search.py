@@ -4,7 +4,7 @@ whole domain"), the last step of the second coefficient set.
 Usage: python3 f2xm1_search.py COEFS OUT raw-files...      (STEP=cells, GS="g1 g2 g3")
   COEFS  start (f2xm1_coefs.txt format); OUT gets the result as f2xm1_eval input (hex, exponent)
 Needs ./f2xm1_eval in the current directory:
-  gcc -O2 -o f2xm1_eval tools/x87-transc/f2xm1_eval.c -lgmp
+  gcc -O2 -o f2xm1_eval tools/x87-transc/f2xm1_eval.c -lgmp -lm
 Moves the 68-bit P1, P2, P3, Q1, Q2 (Q3 kept) in the basis "change of P(g) at g = g1, g2, g3
 and of Q(g) at g2, g3, in cells" (default g = 0.3, 0.6, 1), along the axes and five random
 directions per round, keeps any move that lowers the number of cases whose RD, RU or RN result

@@ -14,6 +14,8 @@
  *   f2xm1_tiny raw SEED N LO HI E SIGN  random x = +-m 2^(E-63); prints
  *                                      sexp(hex) m(hex), then sexp sig for
  *                                      RD, RU, RN (any x, no reference)
+ *   f2xm1_tiny rawlist                 the same for the x given as
+ *                                      "sexp(hex) m(hex)" lines on stdin
  * Build: gcc -O2 -mno-red-zone -o /tmp/f2xm1_tiny tools/x87-transc/f2xm1_tiny.c
  */
 #include <stdint.h>
@@ -24,9 +26,8 @@
 typedef unsigned __int128 u128;
 static const uint64_t LN2_HI = 0xb17217f7d1cf79abull, LN2_LO = 0xc9e3b39803f2f6afull;
 
-static uint64_t run(uint64_t m, int e, uint16_t fcw, uint16_t *se) {
+static uint64_t runx(uint64_t m, uint16_t sexp, uint16_t fcw, uint16_t *se) {
   uint8_t in[10], out[10];
-  uint16_t sexp = (uint16_t)(16383 + e);
   memcpy(in, &m, 8);
   memcpy(in + 8, &sexp, 2);
   __asm__ volatile("fninit\n\tfldcw %2\n\tfldt %1\n\t.byte 0xd9,0xf0\n\tfstpt %0\n\t"
@@ -36,6 +37,10 @@ static uint64_t run(uint64_t m, int e, uint16_t fcw, uint16_t *se) {
   memcpy(&r, out, 8);
   memcpy(se, out + 8, 2);
   return r;
+}
+
+static uint64_t run(uint64_t m, int e, uint16_t fcw, uint16_t *se) {
+  return runx(m, (uint16_t)(16383 + e), fcw, se);
 }
 
 /* x ln2 as (g, f): g significand just below, f fraction of a unit in [0, 1). */
@@ -84,6 +89,18 @@ static void one(uint64_t m, int e, int full, long k) {
     printf("%ld %.6f %ld %ld\n", k, f, d[0], d[1]);
 }
 
+/* One `raw` line: sexp m of x, then sexp sig of F2XM1 x in RD, RU, RN. */
+static void rawone(uint16_t sin, uint64_t m) {
+  static const uint16_t cw[3] = {0x077f, 0x0b7f, 0x037f};
+  printf("%04x %016llx", sin, (unsigned long long)m);
+  for (int j = 0; j < 3; j++) {
+    uint16_t se;
+    uint64_t r = runx(m, sin, cw[j], &se);
+    printf(" %04x %016llx", se, (unsigned long long)r);
+  }
+  printf("\n");
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return 1;
   if (!strcmp(argv[1], "rand") && argc >= 6) {
@@ -103,34 +120,24 @@ int main(int argc, char **argv) {
     int e = argc > 2 ? atoi(argv[2]) : -90;
     char line[128];
     while (fgets(line, sizeof line, stdin)) one(strtoull(line, 0, 16), e, 1, 0);
+  } else if (!strcmp(argv[1], "rawlist")) {
+    char line[128];
+    unsigned sx;
+    unsigned long long mm;
+    while (fgets(line, sizeof line, stdin))
+      if (sscanf(line, "%x %llx", &sx, &mm) == 2) rawone((uint16_t)sx, mm);
   } else if (!strcmp(argv[1], "raw") && argc >= 8) {
     rng ^= strtoull(argv[2], 0, 0);
     long n = atol(argv[3]);
     double lo = atof(argv[4]), hi = atof(argv[5]);
     int e = atoi(argv[6]), neg = atoi(argv[7]);
     for (int i = 0; i < 10; i++) next();
-    static const uint16_t cw[3] = {0x077f, 0x0b7f, 0x037f};
     for (long i = 0; i < n; i++) {
       double u = lo + (hi - lo) * ((next() >> 11) * (1.0 / 9007199254740992.0));
       uint64_t m = (uint64_t)(u * 9223372036854775808.0);
       m = (m & ~0x7ffull) | (next() & 0x7ff);
       if (!(m >> 63)) continue;
-      uint16_t sin = (uint16_t)((16383 + e) | (neg ? 0x8000 : 0));
-      printf("%04x %016llx", sin, (unsigned long long)m);
-      for (int j = 0; j < 3; j++) {
-        uint8_t in[10], out[10];
-        memcpy(in, &m, 8);
-        memcpy(in + 8, &sin, 2);
-        __asm__ volatile("fninit\n\tfldcw %2\n\tfldt %1\n\t.byte 0xd9,0xf0\n\tfstpt %0\n\t"
-                         : "=m"(out)
-                         : "m"(in), "m"(cw[j]));
-        uint64_t r;
-        uint16_t se;
-        memcpy(&r, out, 8);
-        memcpy(&se, out + 8, 2);
-        printf(" %04x %016llx", se, (unsigned long long)r);
-      }
-      printf("\n");
+      rawone((uint16_t)((16383 + e) | (neg ? 0x8000 : 0)), m);
     }
   } else if (!strcmp(argv[1], "wave") && argc >= 5) {
     uint64_t m0 = strtoull(argv[2], 0, 16), t = strtoull(argv[3], 0, 0);

@@ -56,7 +56,7 @@ for E in 4 5 6; do
 done
 G0LOG=0 FIXQ3=1 RAND_AT=99 ITERS=5 $J e15.txt joint.txt f_-*.txt g_-*.txt t_-*.txt
 # last: coordinate search on the exact miss count (prints the 68-bit hex coefficients)
-gcc -O2 -o f2xm1_eval "$t/f2xm1_eval.c" -lgmp
+gcc -O2 -o f2xm1_eval "$t/f2xm1_eval.c" -lgmp -lm
 STEP=0.05 python3 "$t/f2xm1_search.py" joint.txt final.txt f_-*.txt g_-*.txt t_-*.txt
 cat final.txt
 # the third set (2^-5 ... 1): the same search with unfused Horner steps, from the second set (its
