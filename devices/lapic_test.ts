@@ -102,6 +102,17 @@ Deno.test("lapic: INIT and SIPI to another CPU are accepted, delivery status cle
   assert.equal(m.intr(), false);
   m.write(B + 0x300, 0x00040400); // NMI to self
   assert.equal(m.cpu.nmis, 1);
+  assert.equal(m.cpu.inits, 0, "none of the INITs was for this CPU");
+});
+
+Deno.test("lapic: INIT and SIPI to this APIC's own ID reach its vCPU", () => {
+  const { m, enable } = setup();
+  enable();
+  m.write(B + 0x310, 0); // physical destination 0: this APIC
+  m.write(B + 0x300, 0x00004500); // INIT assert
+  assert.equal(m.cpu.inits, 1);
+  m.write(B + 0x300, 0x00000612); // SIPI vector 0x12
+  assert.deepEqual(m.cpu.startups, [0x12]);
 });
 
 Deno.test("lapic: software disable masks LVTs and ignores unmasking", () => {

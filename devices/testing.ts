@@ -58,6 +58,10 @@ export interface FakeVcpuState {
   source: InterruptSource | null;
   setSourceCalls: number;
   nmis: number;
+  /** INIT signals delivered to the vCPU (an APIC's INIT IPI to itself). */
+  inits: number;
+  /** Start-up IPI vectors delivered to the vCPU, in order. */
+  startups: number[];
   stateChangedCalls: number;
   tsc: () => bigint;
   /** Instructions retired (tests bump it to model a run slice). */
@@ -124,6 +128,8 @@ export class FakeMachine {
       source: null,
       setSourceCalls: 0,
       nmis: 0,
+      inits: 0,
+      startups: [],
       stateChangedCalls: 0,
       tsc: () => BigInt(Math.floor(this.clock.now)),
       retired: 0,
@@ -146,6 +152,12 @@ export class FakeMachine {
       },
       nmi(): void {
         cpu.nmis++;
+      },
+      signalInit(): void {
+        cpu.inits++;
+      },
+      signalStartup(vector: number): void {
+        cpu.startups.push(vector);
       },
       raiseException(vector: number, errorCode = 0): never {
         throw new FakeCpuException(vector, errorCode);
