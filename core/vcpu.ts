@@ -156,9 +156,17 @@ export interface Vcpu extends VcpuVirtualization {
   nonRoot: boolean;
   /** Time stamp counter as seen by the guest at this level, excluding offsets. */
   readTsc(): bigint;
-  /** Read an MSR the CPU implements itself (undefined if it does not). */
+  /**
+   * Read an MSR: one the CPU implements from the CPU (IA32_APIC_BASE too:
+   * the CPU's copy), any other as RDMSR in L1 would find it, from the
+   * plugin that owns it (offered to the exit bus as a level-1 "rdmsr" exit
+   * with instruction length 0). Undefined where RDMSR would raise #GP.
+   */
   readMsr(index: number): bigint | undefined;
-  /** Write an MSR the CPU implements itself; false if it does not own it, or the value is invalid. */
+  /**
+   * Write an MSR, routed as {@link readMsr}; false where WRMSR would raise
+   * #GP (no owner, or an invalid value).
+   */
   writeMsr(index: number, value: bigint): boolean;
   /** Read a 64-bit GPR (cold path). */
   getGpr64(reg: number): bigint;

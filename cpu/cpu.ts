@@ -32,7 +32,8 @@ import { checkEvents, deliverFault, deliverInjected } from "./interrupt.ts";
 import { CodePageCache, fetchInsn, type Insn } from "./icache.ts";
 import type { DebugHook } from "./debug_hook.ts";
 import { recomputeMode, resetState } from "./state.ts";
-import { MISC_ENABLE_RESET, readMsrCore, writeMsrCore } from "./msr.ts";
+import { MISC_ENABLE_RESET } from "./msr.ts";
+import { readMsrRouted, writeMsrRouted } from "./exec_cpuid_msr.ts";
 import { MachineCheckState } from "./msr_mce.ts";
 import { AmdPerfState } from "./msr_perf_amd.ts";
 import { refreshBreakpoints } from "./debug.ts";
@@ -832,14 +833,19 @@ export class Cpu implements CpuEngine {
   readTsc(): bigint {
     return BigInt(Math.floor(this.now() + this.tscOffset));
   }
-  /** Read a CPU-owned MSR. */
+  /** Read an MSR: the CPU's own, or a plugin's through the bus (`Vcpu.readMsr`). */
   readMsr(index: number): bigint | undefined {
-    return readMsrCore(this, index);
+    try {
+      return readMsrRouted(this, index);
+    } catch (e) {
+      if (e instanceof CpuFault) return undefined;
+      throw e;
+    }
   }
-  /** Write a CPU-owned MSR. */
+  /** Write an MSR: the CPU's own, or a plugin's through the bus (`Vcpu.writeMsr`). */
   writeMsr(index: number, value: bigint): boolean {
     try {
-      return writeMsrCore(this, index, value);
+      return writeMsrRouted(this, index, value);
     } catch (e) {
       if (e instanceof CpuFault) return false;
       throw e;

@@ -272,3 +272,51 @@ export function vmmcall(c: Cpu, i: Insn): void {
   if (c.nonRoot) ud();
   if (!offerSimple(c, "vmmcall", i.len)) ud();
 }
+
+/**
+ * Read an MSR for the VMX MSR lists and plugins: the CPU's own MSRs from
+ * the CPU (also IA32_APIC_BASE, whose plugin calls this for the CPU's
+ * copy); any other goes to the plugin bus as a level-1 "rdmsr" exit
+ * (instruction length 0: no instruction), as RDMSR in L1 would. Undefined
+ * where RDMSR would #GP.
+ */
+export function readMsrRouted(c: Cpu, idx: number): bigint | undefined {
+  const own = ownsMsr(idx);
+  if (!own) {
+    const e: MsrReadExit = {
+      kind: "rdmsr",
+      level: 1,
+      instructionLength: 0,
+      msr: idx,
+      lo: 0,
+      hi: 0,
+    };
+    const r = c.exits(e);
+    if (r === "handled") return (BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0);
+    if (r === "reflected") return undefined;
+  }
+  return own ? readMsrCore(c, idx) : undefined;
+}
+
+/**
+ * Write an MSR for the VMX MSR lists and plugins, routed as
+ * {@link readMsrRouted}. False where WRMSR would #GP.
+ */
+export function writeMsrRouted(c: Cpu, idx: number, value: bigint): boolean {
+  const own = ownsMsr(idx);
+  if (!own) {
+    const v = BigInt.asUintN(64, value);
+    const e: MsrWriteExit = {
+      kind: "wrmsr",
+      level: 1,
+      instructionLength: 0,
+      msr: idx,
+      lo: Number(v & 0xffffffffn),
+      hi: Number(v >> 32n),
+    };
+    const r = c.exits(e);
+    if (r === "handled") return true;
+    if (r === "reflected") return false;
+  }
+  return own && writeMsrCore(c, idx, value);
+}

@@ -110,3 +110,36 @@ Deno.test("MSR AMD legacy performance counters exist only with the AMD vendor", 
   assert.equal(rd(c, 0xc0010007), 0xffffffffffffn, "48-bit counter");
   assert.equal(rd(c, 0xc0010008), 13, "only four counters");
 });
+
+Deno.test("Vcpu readMsr/writeMsr: plugin MSRs through the bus at level 1, #GP where nobody owns one", () => {
+  const t = makeCpu();
+  const c = t.cpu;
+  const plugin = new Map<number, bigint>([[0x4b564d00, 7n]]);
+  t.onExit = (e) => {
+    if (e.kind === "wrmsr" && plugin.has(e.msr)) {
+      plugin.set(e.msr, (BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0));
+      return "handled";
+    }
+    if (e.kind === "rdmsr" && plugin.has(e.msr)) {
+      const v = plugin.get(e.msr)!;
+      e.lo = Number(v & 0xffffffffn);
+      e.hi = Number(v >> 32n);
+      return "handled";
+    }
+    return "pass";
+  };
+  assert.equal(c.readMsr(0x4b564d00), 7n);
+  assert.equal(c.writeMsr(0x4b564d00, 0x1_0000_0002n), true);
+  assert.equal(plugin.get(0x4b564d00), 0x1_0000_0002n);
+  const seen = t.exits.filter((e) => e.kind === "wrmsr" || e.kind === "rdmsr");
+  assert.ok(seen.every((e) => e.level === 1 && e.instructionLength === 0));
+  // Nobody owns it: as WRMSR/RDMSR would #GP.
+  assert.equal(c.writeMsr(0x4b564d02, 1n), false);
+  assert.equal(c.readMsr(0x4b564d02), undefined);
+  // The CPU's own MSRs do not leave the CPU, IA32_APIC_BASE included (its plugin
+  // calls these for the CPU's copy).
+  const before = t.exits.length;
+  assert.equal(c.writeMsr(0x277, 0x0007040600070406n), true);
+  assert.equal(c.readMsr(0x1b), BigInt(c.apicBase));
+  assert.equal(t.exits.length, before);
+});
