@@ -199,7 +199,8 @@ export function vmxAbort(n: Nested, code: number): void {
   const v = n.vcpu;
   n.d.setUint32(OFF_ABORT, code >>> 0, true);
   // The indicator is written to the VMCS region in memory (28.7): L1's
-  // view of the region must show it.
+  // view of the region must show it, with the rest of the VMCS data.
+  n.vmcs?.storeAbortIndicator(code);
   n.vmcs?.writeBack();
   v.nonRoot = false;
   v.guestPhysical = null;

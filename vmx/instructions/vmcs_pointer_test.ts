@@ -277,3 +277,20 @@ Deno.test("VMLAUNCH/VMRESUME with a shadow VMCS current: VMfailInvalid", () => {
   assert.deepEqual(h.exec("vmlaunch"), { kind: "failInvalid" });
   assert.deepEqual(h.exec("vmresume"), { kind: "failInvalid" });
 });
+
+Deno.test("VMCLEAR leaves the header as software wrote it: a shadow bit cleared while current is gone at the next VMPTRLD", () => {
+  // The processor never writes the revision identifier (SDM Vol. 3C 25.2):
+  // software may rewrite it while the VMCS is current, and VMCLEAR's
+  // write-back of the VMCS data must not undo that.
+  const h = ready();
+  h.prepareRegion(B, (VMCS12_REVISION_ID | 0x80000000) >>> 0);
+  assert.deepEqual(ptrOp(h, "vmptrld", B), OK);
+  assert.deepEqual(h.exec("vmlaunch"), { kind: "failInvalid" }, "a shadow VMCS is current");
+  h.memory.write(B, 4, VMCS12_REVISION_ID); // an ordinary VMCS again, written while current
+  h.memory.write(B + 4, 4, 0x1234); // the VMX-abort indicator, software's to write too
+  assert.deepEqual(ptrOp(h, "vmclear", B), OK);
+  assert.equal(h.memory.read(B, 4), VMCS12_REVISION_ID, "revision identifier not written back");
+  assert.equal(h.memory.read(B + 4, 4), 0x1234, "abort indicator not written back");
+  assert.deepEqual(ptrOp(h, "vmptrld", B), OK);
+  assert.notDeepEqual(h.exec("vmlaunch"), { kind: "failInvalid" }, "an ordinary VMCS now");
+});

@@ -103,9 +103,22 @@ export class Vmcs12 {
     return this.#page !== null;
   }
 
-  /** Copy a cache's region image to guest memory (no-op for a live view). */
+  /**
+   * Copy a cache's VMCS data to guest memory (no-op for a live view). The
+   * header stays as software wrote it: the processor never writes the
+   * revision identifier (SDM Vol. 3C 25.2), and writes the VMX-abort
+   * indicator only on a VMX abort ({@link storeAbortIndicator}).
+   */
   writeBack(): void {
-    if (this.#page !== null) this.#page.bytes.set(this.bytes);
+    if (this.#page !== null) {
+      this.#page.bytes.set(this.bytes.subarray(OFF_LAUNCH_STATE), OFF_LAUNCH_STATE);
+    }
+  }
+
+  /** A VMX abort: write `code` as the VMX-abort indicator, in the cache and in the region in memory. */
+  storeAbortIndicator(code: number): void {
+    this.abortIndicator = code;
+    if (this.#page !== null) this.#page.view.setUint32(OFF_ABORT, code >>> 0, true);
   }
 
   // ---- header ----
