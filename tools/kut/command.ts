@@ -76,7 +76,12 @@ export const HARNESS_DEVICES: readonly string[] = [
 
 /** The VMM arguments for an entry, or why they cannot be formed. */
 export type ArgvResult =
-  | { readonly ok: true; readonly argv: readonly string[] }
+  | {
+    readonly ok: true;
+    readonly argv: readonly string[];
+    /** True when shell expansions went into the arguments (they may differ when made again). */
+    readonly expanded: boolean;
+  }
   | { readonly ok: false; readonly error: string };
 
 /**
@@ -92,12 +97,14 @@ export type ShellExpander = (text: string) => string[] | { readonly error: strin
  */
 export function entryArgv(entry: KutEntry, testDir: string, expand?: ShellExpander): ArgvResult {
   const argv = [`-kernel`, `${testDir}/${entry.file}`, "-smp", entry.smp];
+  let expanded = false;
   if (entry.testArgs !== "") {
     // The harness evaluates `-append <test_args>`: the words of test_args
     // become separate arguments, so only the first is -append's value.
     let words = splitShellWords(entry.testArgs);
     if ("error" in words && expand !== undefined && /`|\$[({A-Za-z_]/.test(entry.testArgs)) {
       words = expand(entry.testArgs);
+      expanded = true;
     }
     if ("error" in words) return { ok: false, error: words.error };
     argv.push("-append", ...words);
@@ -106,7 +113,7 @@ export function entryArgv(entry: KutEntry, testDir: string, expand?: ShellExpand
   const params = splitShellWords(entry.qemuParams);
   if ("error" in params) return { ok: false, error: params.error };
   argv.push(...params);
-  return { ok: true, argv };
+  return { ok: true, argv, expanded };
 }
 
 /** What the runner needs to know about the host to filter entries. */

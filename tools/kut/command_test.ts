@@ -82,7 +82,7 @@ Deno.test("command: test_args with shell expansions go through the expander, els
     seen.push(text);
     return ["10000000", "1765000000"];
   });
-  assert.ok(r.ok);
+  assert.ok(r.ok && r.expanded);
   assert.deepEqual(seen, ["10000000 `date +%s`"]);
   assert.deepEqual(r.argv.slice(4, 7), ["-append", "10000000", "1765000000"]);
   const failed = entryArgv(entry, "/k/x86", () => ({ error: "no shell" }));
@@ -91,5 +91,5 @@ Deno.test("command: test_args with shell expansions go through the expander, els
   const plain = entryArgv(byName("passes"), "/k/x86", () => {
     throw new Error("called");
   });
-  assert.ok(plain.ok);
+  assert.ok(plain.ok && !plain.expanded);
 });

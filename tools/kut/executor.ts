@@ -10,6 +10,12 @@
 export interface Job {
   /** Program and arguments. */
   readonly argv: readonly string[];
+  /**
+   * When given, the program and arguments are made when the job starts
+   * instead (arguments that depend on the time, as kvmclock_test's
+   * `date +%s`, which the harness's shell expands just before the VMM starts).
+   */
+  readonly argvAtStart?: () => readonly string[];
   /** Kill the process after this many seconds (0: no limit). */
   readonly timeoutSeconds: number;
   /** Working directory (default: the current one). */
@@ -30,6 +36,8 @@ export interface JobResult {
   readonly seconds: number;
   /** Set when the program could not be started at all. */
   readonly spawnError?: string;
+  /** The program and arguments that ran (or were to run). */
+  readonly argv: readonly string[];
 }
 
 const SIGNALS: Readonly<Record<string, number>> = {
@@ -43,10 +51,11 @@ const SIGNALS: Readonly<Record<string, number>> = {
 export async function runJob(job: Job): Promise<JobResult> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
+  const argv = job.argvAtStart?.() ?? job.argv;
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(job.argv[0], {
-      args: job.argv.slice(1),
+    child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
       cwd: job.cwd,
       stdin: "null",
       stdout: "piped",
@@ -61,6 +70,7 @@ export async function runJob(job: Job): Promise<JobResult> {
       stderr: message,
       seconds: 0,
       spawnError: message,
+      argv,
     };
   }
   let timedOut = false;
@@ -82,6 +92,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     stdout: dec.decode(out.stdout),
     stderr: dec.decode(out.stderr),
     seconds: seconds(),
+    argv,
   };
 }
 

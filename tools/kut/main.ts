@@ -216,7 +216,12 @@ export async function kutMain(
 
   // Decide per entry: skip now, or a job.
   const reports: (EntryReport | undefined)[] = [];
-  const pending: { index: number; entry: KutEntry; argv: string[] }[] = [];
+  const pending: {
+    index: number;
+    entry: KutEntry;
+    argv: string[];
+    atStart?: () => readonly string[];
+  }[] = [];
   for (const entry of selected) {
     const why = skipReason(entry, testDir, ctx);
     if (why !== undefined) {
@@ -228,11 +233,20 @@ export async function kutMain(
       reports.push(skipped(entry.name, argv.error));
       continue;
     }
-    const args = [
+    const withFlags = (a: readonly string[]): string[] => [
       ...(kvmPv ? [KVM_PV_FLAG] : []),
       ...(custom ? [] : HOST_CLOCK_FLAGS),
-      ...argv.argv,
+      ...a,
     ];
+    const args = withFlags(argv.argv);
+    // Shell expansions (kvmclock_test's `date +%s`) are made again when the
+    // entry starts, as the harness's shell makes them just before the VMM.
+    const atStart = argv.expanded
+      ? () => {
+        const again = entryArgv(entry, testDir, bashWords);
+        return withFlags(again.ok ? again.argv : argv.argv);
+      }
+      : undefined;
     // The harness first starts the VMM without a kernel: a VMM that refuses
     // the command line makes the entry a SKIP with its message.
     const refusal = custom ? undefined : nestvmRefusal(args);
@@ -240,7 +254,7 @@ export async function kutMain(
       reports.push(skipped(entry.name, `nestvm refused: ${refusal}`));
       continue;
     }
-    pending.push({ index: reports.length, entry, argv: args });
+    pending.push({ index: reports.length, entry, argv: args, atStart });
     reports.push(undefined);
   }
   if (v.list) {
@@ -256,18 +270,20 @@ export async function kutMain(
   }
 
   const started = new Date().toISOString();
-  const jobList: Job[] = pending.map((p) => ({
-    argv: [...vmm, ...p.argv],
-    timeoutSeconds: p.entry.timeoutSeconds * factor,
-  }));
+  const jobList: Job[] = pending.map((p) => {
+    const atStart = p.atStart;
+    return {
+      argv: [...vmm, ...p.argv],
+      argvAtStart: atStart === undefined ? undefined : () => [...vmm, ...atStart()],
+      timeoutSeconds: p.entry.timeoutSeconds * factor,
+    };
+  });
   await runAll(jobList, jobs, (i, r) => {
     const p = pending[i];
     const log = `${outDir}/${p.entry.name}.log`;
     Deno.writeTextFileSync(
       log,
-      `${[...vmm, ...p.argv].join(" ")}\n${r.stdout}${
-        r.stderr ? `\n--- stderr ---\n${r.stderr}` : ""
-      }`,
+      `${r.argv.join(" ")}\n${r.stdout}${r.stderr ? `\n--- stderr ---\n${r.stderr}` : ""}`,
     );
     const j = judge(r.code, r.stderr);
     const report: EntryReport = {
@@ -279,7 +295,7 @@ export async function kutMain(
       reason: r.spawnError ??
         (j.reason === "timeout" ? `timeout; duration=${jobList[i].timeoutSeconds}s` : j.reason),
       seconds: r.seconds,
-      argv: p.argv,
+      argv: r.argv.slice(vmm.length),
       log,
     };
     reports[p.index] = report;

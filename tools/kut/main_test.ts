@@ -72,6 +72,7 @@ Deno.test("kut: nestvm's own parser decides entries it refuses (SKIP, as the har
       stdout: "PASS: x\n",
       stderr: "",
       seconds: 0,
+      argv: job.argv,
     });
   };
   const status = await kutMain(["--dir", dir, "--out", outDir, "passes", "needs_smp"], c.io, fake);
@@ -99,7 +100,14 @@ Deno.test("kut: --no-kvm-pv leaves nestvm's --kvm-pv out", async () => {
   const ran: Job[] = [];
   const fake = (job: Job): Promise<JobResult> => {
     ran.push(job);
-    return Promise.resolve({ code: 1, timedOut: false, stdout: "", stderr: "", seconds: 0 });
+    return Promise.resolve({
+      code: 1,
+      timedOut: false,
+      stdout: "",
+      stderr: "",
+      seconds: 0,
+      argv: job.argv,
+    });
   };
   const c = capture();
   assert.equal(
