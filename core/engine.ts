@@ -23,6 +23,12 @@ export interface CpuEngine extends Vcpu {
   requestStop(): void;
   /** Power-on state. */
   reset(): void;
+  /**
+   * Power returns after a sleep state: the time-stamp counter starts from 0
+   * and IA32_TSC_ADJUST is 0, as at RESET (not a WRMSR to the TSC, which
+   * would move IA32_TSC_ADJUST by the change).
+   */
+  resetTsc(): void;
   /** RIP of the instruction being executed (where an abandoned instruction restarts). */
   readonly ip0: number;
   /** Exception vectors (bit mask) raised as `exception` exits at level 1. */

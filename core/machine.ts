@@ -243,7 +243,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         this.#maskedHaltSince = -1;
       },
       zeroTsc: () => {
-        for (const cpu of this.cpus) cpu.writeMsr(0x10, 0n); // IA32_TIME_STAMP_COUNTER
+        for (const cpu of this.cpus) cpu.resetTsc();
       },
       resume: resume === undefined ? undefined : () => resume(this),
       log: (m) => this.#log("machine", "info", m),

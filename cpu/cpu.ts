@@ -842,6 +842,11 @@ export class Cpu implements CpuEngine {
       throw e;
     }
   }
+  /** The TSC starts from 0 and IA32_TSC_ADJUST is 0 (power returns; `CpuEngine.resetTsc`). */
+  resetTsc(): void {
+    this.tscOffset = -this.now();
+    this.tscAdjust = 0;
+  }
   /** Write an MSR: the CPU's own, or a plugin's through the bus (`Vcpu.writeMsr`). */
   writeMsr(index: number, value: bigint): boolean {
     try {

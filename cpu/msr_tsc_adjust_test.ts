@@ -92,3 +92,16 @@ Deno.test("IA32_TSC_ADJUST: only with the feature; CPUID.7.0:EBX[1] says which",
   const off = exec64(cpuid7, (x) => x.cpu.model.features.delete("tsc-adjust"));
   assert.equal((off.cpu.gpr[6] >> 1) & 1, 0);
 });
+
+Deno.test("IA32_TSC_ADJUST: power returning (S3 wake) restarts the TSC from 0 with the adjustment 0", () => {
+  const t = makeCpu();
+  const c = t.cpu;
+  t.time.ns = 9_000;
+  assert.equal(wr(c, TSC, 500_000n), 0);
+  assert.equal(wr(c, ADJ, 77n), 0);
+  c.resetTsc();
+  assert.equal(c.readTsc(), 0n);
+  assert.equal(rd(c, ADJ), 0n, "not moved by the TSC's restart, as a WRMSR would move it");
+  t.time.ns += 10;
+  assert.equal(c.readTsc(), 10n);
+});
