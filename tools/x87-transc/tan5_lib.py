@@ -9,39 +9,14 @@ import json, math, os
 from fractions import Fraction
 import mpmath
 
+from tan_lib import add, mul, round_sig  # noqa: E402
+
 mpmath.mp.prec = 200
 HERE = __file__.rsplit("/", 1)[0]
 
 
-def rsig(m, e, bits=68):
-    """m * 2^e (m >= 0) rounded to nearest-even at `bits` significant bits."""
-    drop = m.bit_length() - bits
-    if m == 0 or drop <= 0:
-        return (m, e)
-    q = m >> drop
-    rem = m - (q << drop)
-    half = 1 << (drop - 1)
-    if rem > half or (rem == half and (q & 1)):
-        q += 1
-    return (q, e + drop)
-
-
-def rsig_s(m, e, bits=68):
-    """Signed rsig."""
-    if m < 0:
-        q, e2 = rsig(-m, e, bits)
-        return (-q, e2)
-    return rsig(m, e, bits)
-
-
-def add(a, b):
-    if a[1] >= b[1]:
-        return ((a[0] << (a[1] - b[1])) + b[0], b[1])
-    return (a[0] + (b[0] << (b[1] - a[1])), a[1])
-
-
-def mul(a, b):
-    return (a[0] * b[0], a[1] + b[1])
+# Rounding and exact (m, e) arithmetic are tan_lib's (the round-4 scripts').
+rsig = rsig_s = round_sig
 
 
 def read_coef(fn):
