@@ -10,7 +10,7 @@
 import { XSS_VALUE } from "./fpu/xsave.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Insn } from "./icache.ts";
-import type { CpuidExit, MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
+import type { CpuidExit, ExitDisposition, MsrReadExit, MsrWriteExit } from "../core/vmexit.ts";
 import { ABANDON, gp, ud } from "./fault.ts";
 import {
   cpuidEffectiveLeaf,
@@ -162,41 +162,47 @@ export function rdpmc(c: Cpu, i: Insn): void {
   gp(0);
 }
 
+/**
+ * Offer RDMSR of `idx` to the plugin bus at `level` (`len` 0: no
+ * instruction, as for the VMX MSR lists): the value when a plugin answered,
+ * else what the bus said.
+ */
+function offerRdmsr(c: Cpu, idx: number, level: 1 | 2, len: number): bigint | "pass" | "reflected" {
+  const e: MsrReadExit = { kind: "rdmsr", level, instructionLength: len, msr: idx, lo: 0, hi: 0 };
+  const r = c.exits(e);
+  return r === "handled" ? (BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0) : r;
+}
+
+/** Offer WRMSR of `idx` (EDX:EAX = `hi`:`lo`) to the plugin bus, as {@link offerRdmsr}. */
+function offerWrmsr(
+  c: Cpu,
+  idx: number,
+  lo: number,
+  hi: number,
+  level: 1 | 2,
+  len: number,
+): ExitDisposition {
+  const e: MsrWriteExit = { kind: "wrmsr", level, instructionLength: len, msr: idx, lo, hi };
+  return c.exits(e);
+}
+
 /** RDMSR. */
 export function rdmsr(c: Cpu, i: Insn): void {
   if (c.cpl !== 0 && (c.cr0 & 1) !== 0) gp(0);
   const idx = c.gpr[2];
-  let lo = 0;
-  let hi = 0;
-  let done = false;
   const own = ownsMsr(idx);
+  let v: bigint | undefined;
   // IA32_APIC_BASE is offered to the bus first: the LAPIC plugin owns it
   // when loaded (mode transitions, MMIO placement); else the CPU answers.
   if (c.nonRoot || !own || idx === 0x1b) {
-    const e: MsrReadExit = {
-      kind: "rdmsr",
-      level: c.nonRoot ? 2 : 1,
-      instructionLength: i.len,
-      msr: idx,
-      lo: 0,
-      hi: 0,
-    };
-    const r = c.exits(e);
+    const r = offerRdmsr(c, idx, c.nonRoot ? 2 : 1, i.len);
     if (r === "reflected") throw ABANDON;
-    if (r === "handled") {
-      lo = e.lo >>> 0;
-      hi = e.hi >>> 0;
-      done = true;
-    }
+    if (r !== "pass") v = r;
   }
-  if (!done) {
-    const v = own ? readMsrCore(c, idx) : undefined;
-    if (v === undefined) gp(0);
-    lo = Number(v & 0xffffffffn);
-    hi = Number((v >> 32n) & 0xffffffffn);
-  }
-  setReg(c, 0, 4, lo, 0);
-  setReg(c, 2, 4, hi, 0);
+  if (v === undefined) v = own ? readMsrCore(c, idx) : undefined;
+  if (v === undefined) gp(0);
+  setReg(c, 0, 4, Number(v & 0xffffffffn), 0);
+  setReg(c, 2, 4, Number((v >> 32n) & 0xffffffffn), 0);
 }
 
 /** WRMSR. */
@@ -208,15 +214,7 @@ export function wrmsr(c: Cpu, i: Insn): void {
   const hi = g[4];
   const own = ownsMsr(idx);
   if (c.nonRoot || !own || idx === 0x1b) {
-    const e: MsrWriteExit = {
-      kind: "wrmsr",
-      level: c.nonRoot ? 2 : 1,
-      instructionLength: i.len,
-      msr: idx,
-      lo,
-      hi,
-    };
-    const r = c.exits(e);
+    const r = offerWrmsr(c, idx, lo, hi, c.nonRoot ? 2 : 1, i.len);
     if (r === "reflected") throw ABANDON;
     if (r === "handled") return;
   }
@@ -281,21 +279,9 @@ export function vmmcall(c: Cpu, i: Insn): void {
  * where RDMSR would #GP.
  */
 export function readMsrRouted(c: Cpu, idx: number): bigint | undefined {
-  const own = ownsMsr(idx);
-  if (!own) {
-    const e: MsrReadExit = {
-      kind: "rdmsr",
-      level: 1,
-      instructionLength: 0,
-      msr: idx,
-      lo: 0,
-      hi: 0,
-    };
-    const r = c.exits(e);
-    if (r === "handled") return (BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0);
-    if (r === "reflected") return undefined;
-  }
-  return own ? readMsrCore(c, idx) : undefined;
+  if (ownsMsr(idx)) return readMsrCore(c, idx);
+  const r = offerRdmsr(c, idx, 1, 0);
+  return typeof r === "bigint" ? r : undefined;
 }
 
 /**
@@ -303,20 +289,7 @@ export function readMsrRouted(c: Cpu, idx: number): bigint | undefined {
  * {@link readMsrRouted}. False where WRMSR would #GP.
  */
 export function writeMsrRouted(c: Cpu, idx: number, value: bigint): boolean {
-  const own = ownsMsr(idx);
-  if (!own) {
-    const v = BigInt.asUintN(64, value);
-    const e: MsrWriteExit = {
-      kind: "wrmsr",
-      level: 1,
-      instructionLength: 0,
-      msr: idx,
-      lo: Number(v & 0xffffffffn),
-      hi: Number(v >> 32n),
-    };
-    const r = c.exits(e);
-    if (r === "handled") return true;
-    if (r === "reflected") return false;
-  }
-  return own && writeMsrCore(c, idx, value);
+  if (ownsMsr(idx)) return writeMsrCore(c, idx, value);
+  const v = BigInt.asUintN(64, value);
+  return offerWrmsr(c, idx, Number(v & 0xffffffffn), Number(v >> 32n), 1, 0) === "handled";
 }
