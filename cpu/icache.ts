@@ -118,7 +118,7 @@ export class CodePageCache {
   /** Code size index * 2 + (CPL 3 ? 1 : 0). */
   readonly cls: Int8Array = new Int8Array(CODE_SLOTS);
   /** The decoded page. */
-  readonly page: (Insn | undefined)[][] = new Array(CODE_SLOTS).fill(null);
+  readonly page: (Insn | undefined)[][] = new Array(CODE_SLOTS).fill([]);
   /** What a fetch depended on at the last mode change: code size, CPL 3, CS base, CS limit. */
   private ctx: number[] = [0, 0, NaN, 0];
 

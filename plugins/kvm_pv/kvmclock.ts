@@ -16,7 +16,7 @@
  * republishes on such writes; nestvm does not see them).
  *
  * The wall clock is the date at kvmclock 0: the machine's wall clock
- * ({@link WALL_CLOCK}, the RTC's epoch), so the CMOS clock and kvmclock
+ * (`WALL_CLOCK` of `devices/time.ts`, the RTC's epoch), so the CMOS clock and kvmclock
  * tell the same date.
  *
  * As KVM does, an area that is not in guest RAM or crosses a page is not
@@ -28,7 +28,6 @@
  */
 
 import type { GuestMemory, PinnedPage } from "../../core/guest_memory.ts";
-import { DEFAULT_RTC_EPOCH } from "../../devices/rtc.ts";
 import { PVCLOCK_TSC_STABLE_BIT } from "./abi.ts";
 
 /** Size of `pvclock_vcpu_time_info`. */
@@ -116,9 +115,6 @@ export class KvmClock {
     });
   }
 }
-
-/** The default wall clock when no RTC gives one. */
-export const DEFAULT_EPOCH_SECONDS: number = DEFAULT_RTC_EPOCH;
 
 /** The next even version after `v` (the guest sees a change, never an update in progress). */
 function nextVersion(v: number): number {

@@ -60,7 +60,8 @@ import {
   MSR_KVM_SYSTEM_TIME_NEW,
   MSR_KVM_WALL_CLOCK_NEW,
 } from "./abi.ts";
-import { DEFAULT_EPOCH_SECONDS, KvmClock, type KvmClockHost } from "./kvmclock.ts";
+import { KvmClock, type KvmClockHost } from "./kvmclock.ts";
+import { DEFAULT_RTC_EPOCH } from "../../devices/rtc.ts";
 import { WALL_CLOCK } from "../../devices/time.ts";
 import { runHypercall } from "./hypercall.ts";
 import type { IpiTarget } from "./send_ipi.ts";
@@ -129,7 +130,7 @@ export function createKvmPv(): Plugin {
         memory: c.memory,
         now: () => c.clock.now,
         readTsc: (index) => c.vcpus[index].readTsc(),
-        epochSeconds: () => c.services.find(WALL_CLOCK)?.epochSeconds ?? DEFAULT_EPOCH_SECONDS,
+        epochSeconds: () => c.services.find(WALL_CLOCK)?.epochSeconds ?? DEFAULT_RTC_EPOCH,
       };
       c.exits.on("cpuid", cpuid);
       c.exits.on("rdmsr", (exit) => {
