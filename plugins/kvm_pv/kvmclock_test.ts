@@ -100,3 +100,23 @@ Deno.test("kvmclock: an area crossing a page or outside RAM is not written; vers
   copy.reset();
   assert.deepEqual(copy.systemTime, [0n, 0n]);
 });
+
+Deno.test("kvmclock: a TSC write after publishing moves the reading until the MSR is written again", () => {
+  let now = 1000, tsc = 1000n; // the vCPU's TSC = virtual ns, no offset yet
+  const memory = new PhysicalMemory({ dirtyLog: false });
+  memory.addRam(0, 0x10000);
+  const host: KvmClockHost = { memory, now: () => now, readTsc: () => tsc, epochSeconds: () => 0 };
+  const reading = (): bigint => {
+    const ts = memory.read64(0x2008), st = memory.read64(0x2010);
+    return st + (((tsc - ts) << 1n) * BigInt(memory.read(0x2018, 4)) >> 32n);
+  };
+  const k = new KvmClock(1);
+  k.writeSystemTime(host, 0, 0x2001n);
+  now += 500;
+  tsc += 500n;
+  assert.equal(reading(), 1500n, "virtual time");
+  tsc += 7000n; // the guest wrote the TSC 7,000 ticks ahead
+  assert.equal(reading(), 8500n, "moved by the write");
+  k.writeSystemTime(host, 0, 0x2001n);
+  assert.equal(reading(), 1500n, "virtual time again after the MSR write");
+});

@@ -143,3 +143,49 @@ Deno.test("kut: --assume answers an entry's check condition; a malformed one is 
   assert.equal(await kutMain(["--dir", dir, ...vmm, "--assume", "novalue"], bad.io), 2);
   assert.match(bad.err.join("\n"), /--assume wants PATH=VALUE/);
 });
+
+Deno.test("kut: nestvm gets the host-clock RTC; shell expansions are made again when the entry starts", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.mkdir(`${root}/x86`);
+  await Deno.copyFile(`${dir}/x86/pass.fixture`, `${root}/x86/pass.fixture`);
+  await Deno.writeTextFile(`${root}/value`, "early");
+  await Deno.writeTextFile(
+    `${root}/x86/unittests.cfg`,
+    `[clock]\nfile = pass.fixture\ntest_args = "10 \`cat ${root}/value\`"\n`,
+  );
+  const started: (readonly string[])[] = [];
+  const listed: (readonly string[])[] = [];
+  const fake = async (job: Job): Promise<JobResult> => {
+    listed.push(job.argv);
+    await Deno.writeTextFile(`${root}/value`, "late"); // time passes before the entry starts
+    const argv = job.argvAtStart?.() ?? job.argv;
+    started.push(argv);
+    return { code: 1, timedOut: false, stdout: "", stderr: "", seconds: 0, argv };
+  };
+  const c = capture();
+  assert.equal(await kutMain(["--dir", root, "--out", `${root}/out`, "clock"], c.io, fake), 0);
+  const append = (a: readonly string[]) => a[a.indexOf("-append") + 1];
+  assert.equal(append(listed[0]), "10 early");
+  assert.equal(append(started[0]), "10 late");
+  const rtc = started[0].indexOf("mc146818rtc,base=utc");
+  assert.ok(rtc > 0 && started[0][rtc - 1] === "-device", "nestvm's RTC on the host clock");
+  // A --vmm command gets neither nestvm's flag nor its RTC option.
+  const custom: (readonly string[])[] = [];
+  const fake2 = (job: Job): Promise<JobResult> => {
+    custom.push(job.argv);
+    return Promise.resolve({
+      code: 1,
+      timedOut: false,
+      stdout: "",
+      stderr: "",
+      seconds: 0,
+      argv: job.argv,
+    });
+  };
+  await kutMain(
+    ["--dir", root, "--out", `${root}/out2`, "--vmm", "qemu-system-x86_64", "clock"],
+    c.io,
+    fake2,
+  );
+  assert.ok(!custom[0].includes("mc146818rtc,base=utc") && !custom[0].includes("--kvm-pv"));
+});
