@@ -9,11 +9,19 @@
  *
  * Usage: deno task linux [--version 6.1.0-50] [--qemu] [--no-nestvm] [--pvh]
  *        [--memory 512] [--smp N] [--max-instructions N] [--timeout SECONDS] [--append TEXT]
- *        [--check-snapshot [--snapshot-at N]]
+ *        [--check-snapshot [--snapshot-at N]] [--kvm-pv] [--expect ID[=DETAIL]]...
  *
  * Exit status: 77 when the guest could not be built (packages not
  * downloadable, no gcc): nothing was booted; 1 when `--check-snapshot` was
- * asked and failed; else 0 (the stage table is the verdict on each boot).
+ * asked and failed, or when nestvm's boot missed an `--expect`ation; 2 for
+ * an `--expect` naming no stage; else 0
+ * (the stage table is the verdict on each boot).
+ *
+ * `--kvm-pv` gives nestvm's L1 a KVM host's paravirtual interface (nestvm's
+ * `--kvm-pv`; QEMU TCG has none, so its run is unchanged). `--expect ID` or
+ * `--expect ID=DETAIL` (repeatable) names a stage of `stages.ts` that
+ * nestvm's boot must reach, with that detail: e.g. `--expect
+ * clocksource=kvm-clock --expect client-exit=0`.
  *
  * `--check-snapshot` checks determinism and snapshots (see
  * `snapshot_check.ts`): the same boot again in a fresh process stops at a
@@ -30,7 +38,15 @@
 
 import { parseArgs } from "node:util";
 import { buildCpio, type CpioEntry } from "./cpio.ts";
-import { type BootStage, LINUX_STAGES, scanStages, TERMINAL_STAGES } from "./stages.ts";
+import {
+  type BootStage,
+  LINUX_STAGES,
+  parseExpectation,
+  scanStages,
+  type StageExpectation,
+  TERMINAL_STAGES,
+  unmetExpectations,
+} from "./stages.ts";
 import { parseProbe } from "./l2_probe.ts";
 import {
   checkSnapshotRuns,
@@ -57,8 +73,18 @@ const { values: flags } = parseArgs({
     append: { type: "string", default: "" },
     "check-snapshot": { type: "boolean", default: false },
     "snapshot-at": { type: "string" },
+    "kvm-pv": { type: "boolean", default: false },
+    expect: { type: "string", multiple: true, default: [] },
   },
 });
+
+let expectations: StageExpectation[];
+try {
+  expectations = (flags.expect ?? []).map(parseExpectation);
+} catch (error) {
+  console.error(`[linux] ${error instanceof Error ? error.message : error}`);
+  Deno.exit(2);
+}
 
 function log(msg: string): void {
   console.log(`[linux] ${msg}`);
@@ -331,19 +357,30 @@ const nestvm = (extra: string[]): string[] => [
   "--log-level",
   "info",
   "--stats",
+  ...(flags["kvm-pv"] ? ["--kvm-pv"] : []),
   ...extra,
 ];
 const budget = ["--max-instructions", flags["max-instructions"]!];
 let check: SnapshotCheck | undefined;
+let unmet: string[] = [];
 if (!flags["no-nestvm"]) {
   const a = await runGuest("nestvm", deno, nestvm([...common, ...budget]), timeout);
   runs.push(["nestvm", a]);
+  unmet = unmetExpectations(a.stages, expectations);
   if (flags["check-snapshot"]) check = await checkSnapshot(a);
 }
 console.log("");
 for (const [label, r] of runs) report(label, r);
 if (check !== undefined) reportCheck(check);
+if (expectations.length > 0 && !flags["no-nestvm"]) {
+  if (unmet.length === 0) log(`── expectations met: ${flags.expect!.join(", ")}`);
+  else {
+    log("── expectations NOT met:");
+    for (const p of unmet) log(`  ${p}`);
+  }
+}
 if (flags["check-snapshot"] && (check === undefined || !check.ok)) Deno.exit(1);
+if (unmet.length > 0) Deno.exit(1);
 
 /**
  * Runs B (the same boot again, stopped at a snapshot while the L2 runs) and

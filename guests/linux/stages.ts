@@ -69,6 +69,11 @@ export const LINUX_STAGES: readonly StageSpec[] = [
     title: "timer through the IOAPIC",
     pattern: /(\.\.TIMER: vector=[^\n]*|IO-APIC \+ timer doesn't work![^\n]*)/,
   },
+  {
+    id: "clocksource",
+    title: "clocksource chosen",
+    pattern: /clocksource: Switched to clocksource (\S+)/,
+  },
   { id: "initramfs", title: "initramfs unpacked", pattern: /(Freeing initrd memory[^\n]*)/ },
   { id: "run-init", title: "kernel runs /init", pattern: /Run (\/init) as init process/ },
   {
@@ -121,4 +126,44 @@ export function scanStages(transcript: string, at: (offset: number) => number): 
     });
   }
   return out;
+}
+
+/**
+ * An expectation on a boot, written `ID` (the stage is reached) or
+ * `ID=DETAIL` (reached, with exactly that detail), as `deno task linux
+ * --expect` takes it.
+ */
+export interface StageExpectation {
+  /** The stage's id (one of {@link LINUX_STAGES}). */
+  readonly id: string;
+  /** The detail it must have; undefined: any. */
+  readonly detail?: string;
+}
+
+/** Parse `ID` or `ID=DETAIL`; an unknown stage id is an error (a typo would never match). */
+export function parseExpectation(text: string): StageExpectation {
+  const eq = text.indexOf("=");
+  const id = eq < 0 ? text : text.slice(0, eq);
+  if (!LINUX_STAGES.some((s) => s.id === id)) {
+    throw new Error(
+      `--expect ${text}: no stage "${id}" (stages: ${LINUX_STAGES.map((s) => s.id).join(", ")})`,
+    );
+  }
+  return eq < 0 ? { id } : { id, detail: text.slice(eq + 1) };
+}
+
+/** The expectations `stages` does not meet, each as a sentence; empty when all hold. */
+export function unmetExpectations(
+  stages: readonly BootStage[],
+  expectations: readonly StageExpectation[],
+): string[] {
+  const problems: string[] = [];
+  for (const e of expectations) {
+    const s = stages.find((x) => x.id === e.id);
+    if (s === undefined) problems.push(`stage "${e.id}" was not reached`);
+    else if (e.detail !== undefined && s.detail !== e.detail) {
+      problems.push(`stage "${e.id}" says "${s.detail}", expected "${e.detail}"`);
+    }
+  }
+  return problems;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scanStages, TERMINAL_STAGES } from "./stages.ts";
+import { parseExpectation, scanStages, TERMINAL_STAGES, unmetExpectations } from "./stages.ts";
 
 Deno.test("linux stages: found in a transcript with their details, in order", () => {
   const t = [
@@ -63,4 +63,38 @@ Deno.test("linux stages: the init.s3 round trip is a stage with its verdict", ()
     "power-off",
     "reboot: Power down",
   ]]);
+});
+
+Deno.test("linux stages: the clocksource switch names the clock", () => {
+  const t = [
+    "[    0.400000] clocksource: Switched to clocksource kvm-clock",
+    "[    1.200000] clocksource: Switched to clocksource tsc",
+  ].join("\n");
+  const s = scanStages(t, () => 0);
+  assert.deepEqual(s.map((x) => [x.id, x.detail]), [["clocksource", "kvm-clock"]]);
+});
+
+Deno.test("linux stages: --expect is met only by the stage with that detail", () => {
+  const stages = scanStages(
+    [
+      "[    0.400000] clocksource: Switched to clocksource tsc-early",
+      "[init     3.000] kvm-client exit status 0",
+    ].join("\n"),
+    () => 0,
+  );
+  assert.deepEqual(parseExpectation("clocksource=kvm-clock"), {
+    id: "clocksource",
+    detail: "kvm-clock",
+  });
+  assert.deepEqual(parseExpectation("power-off"), { id: "power-off" });
+  assert.throws(() => parseExpectation("clock-source=tsc"), /no stage "clock-source"/);
+  assert.deepEqual(unmetExpectations(stages, [parseExpectation("client-exit=0")]), []);
+  assert.deepEqual(unmetExpectations(stages, [parseExpectation("clocksource")]), []);
+  assert.deepEqual(
+    unmetExpectations(stages, ["clocksource=kvm-clock", "power-off"].map(parseExpectation)),
+    [
+      'stage "clocksource" says "tsc-early", expected "kvm-clock"',
+      'stage "power-off" was not reached',
+    ],
+  );
 });
