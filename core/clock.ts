@@ -9,8 +9,8 @@
  * machine skips time forward to the next timer deadline.
  *
  * Stalls: a few instructions cost a fixed extra time on top of that
- * (`cpu/stall.ts`: WBINVD and INVD, a cache flush, `CACHE_FLUSH_NS`; PAUSE,
- * `PAUSE_NS`; the serializing CPUID and MOV to CR0/CR3/CR4,
+ * (`core/stall.ts`: WBINVD and INVD, a cache flush, `CACHE_FLUSH_NS`; PAUSE,
+ * `PAUSE_NS`; the serializing instructions (CPUID, IRET, WRMSR, MOV to CRn...),
  * `SERIALIZING_NS`; each port access, `PORT_IO_NS`), and so
  * does a VM exit from L2 (`VM_EXIT_NS` in `vmx/exit/vmexit.ts`, charged
  * before the guest state is saved) and a hypercall to nestvm playing L1's

@@ -481,7 +481,7 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   }
 
   /**
-   * A vCPU stalled for `ns` (see `cpu/stall.ts`): the time retires nothing,
+   * A vCPU stalled for `ns` (see `core/stall.ts`): the time retires nothing,
    * like idle time. When it reaches a timer deadline the running vCPU stops
    * at the end of the instruction, so the loop fires the timer there (its
    * instruction limit counted 1 ns per instruction).

@@ -12,6 +12,7 @@ export * from "./fault.ts";
 export * from "./plugin.ts";
 export * from "./options_schema.ts";
 export * from "./clock.ts";
+export * from "./stall.ts";
 export * from "./exit_bus.ts";
 export * from "./irq.ts";
 export * from "./services.ts";

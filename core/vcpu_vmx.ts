@@ -95,7 +95,7 @@ export interface VcpuVirtualization {
   tscOffset: number;
   /**
    * Charge `ns` of virtual time that retires no instruction (a stall, see
-   * `cpu/stall.ts`): the VMX plugin charges the latency of a VM exit.
+   * `core/stall.ts`): the VMX plugin charges the latency of a VM exit.
    */
   readonly stall: (ns: number) => void;
   /** Which window exits the CPU offers in non-root operation (see {@link WindowRequest}); call `interruptStateChanged()` after setting. */

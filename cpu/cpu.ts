@@ -57,7 +57,7 @@ export interface CpuOptions {
   now: () => number;
   /**
    * Charge virtual time beyond one instruction's own (a stall: see
-   * `cpu/stall.ts`). Without it, stalls are not counted (a bare vCPU whose
+   * `core/stall.ts`). Without it, stalls are not counted (a bare vCPU whose
    * `now` follows its retired count alone).
    */
   stall?: (ns: number) => void;

@@ -31,6 +31,7 @@ import { writeFlags } from "./exec_data.ts";
 import { sysRead, sysRead64 } from "./memory.ts";
 import { recomputeMode } from "./state.ts";
 import { TaskSource, taskSwitch } from "./task.ts";
+import { serializing } from "./serializing.ts";
 
 const TWO32 = 4294967296;
 
@@ -403,8 +404,10 @@ export function int1(c: Cpu): void {
   deliverEvent(c, Vec.DB, -1, Ev.PRIV, c.rip);
 }
 
-/** IRET/IRETD/IRETQ. */
-export function iret(c: Cpu, i: Insn): void {
+/** IRET/IRETD/IRETQ: serializing (SDM Vol. 3A 10.3). */
+export const iret: (c: Cpu, i: Insn) => void = serializing(iretBody);
+
+function iretBody(c: Cpu, i: Insn): void {
   const s = i.osz;
   if ((c.interruptibility & 8) !== 0) {
     // IRET unblocks NMIs; a pending NMI (or, in VMX non-root operation, an

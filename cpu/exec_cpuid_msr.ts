@@ -22,7 +22,7 @@ import {
 import { ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
 import { setReg } from "./regs.ts";
 import { offerSimple } from "./exits.ts";
-import { SERIALIZING_NS } from "./stall.ts";
+import { SERIALIZING_NS } from "../core/stall.ts";
 
 const TWO32 = 4294967296;
 const regs: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
@@ -205,7 +205,11 @@ export function rdmsr(c: Cpu, i: Insn): void {
   setReg(c, 2, 4, Number((v >> 32n) & 0xffffffffn), 0);
 }
 
-/** WRMSR. */
+/**
+ * WRMSR: serializing (SDM Vol. 3A 10.3), so each completed write takes
+ * {@link SERIALIZING_NS}, whoever owns the MSR, except the writes the SDM
+ * says are not: IA32_TSC_DEADLINE (0x6E0) and the x2APIC MSRs 0x802-0x83F.
+ */
 export function wrmsr(c: Cpu, i: Insn): void {
   if (c.cpl !== 0 && (c.cr0 & 1) !== 0) gp(0);
   const g = c.gpr;
@@ -216,9 +220,18 @@ export function wrmsr(c: Cpu, i: Insn): void {
   if (c.nonRoot || !own || idx === 0x1b) {
     const r = offerWrmsr(c, idx, lo, hi, c.nonRoot ? 2 : 1, i.len);
     if (r === "reflected") throw ABANDON;
-    if (r === "handled") return;
+    if (r === "handled") {
+      if (serializingMsr(idx)) c.stall(SERIALIZING_NS);
+      return;
+    }
   }
   if (!own || !writeMsrCore(c, idx, (BigInt(hi) << 32n) | BigInt(lo))) gp(0);
+  if (serializingMsr(idx)) c.stall(SERIALIZING_NS);
+}
+
+/** Whether WRMSR to `idx` serializes: all but IA32_TSC_DEADLINE and x2APIC 0x802-0x83F. */
+function serializingMsr(idx: number): boolean {
+  return idx !== 0x6e0 && (idx < 0x802 || idx > 0x83f);
 }
 
 /**

@@ -15,7 +15,7 @@ import { ABANDON, gp } from "./fault.ts";
 import { sysRead } from "./memory.ts";
 import { setR8, setReg } from "./regs.ts";
 import { noteIoAccess } from "./debug.ts";
-import { PORT_IO_NS } from "./stall.ts";
+import { PORT_IO_NS } from "../core/stall.ts";
 
 /** I/O permission check: CPL > IOPL (or v86) consults the TSS I/O bitmap. */
 export function ioCheck(c: Cpu, port: number, size: number): void {

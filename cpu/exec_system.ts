@@ -17,7 +17,8 @@ import type { Insn } from "./icache.ts";
 import type { VmExit, VmxOperands } from "../core/vmexit.ts";
 import { ABANDON, CpuFault, gp, ud, Vec } from "./fault.ts";
 import { offerExit, offerSimple } from "./exits.ts";
-import { CACHE_FLUSH_NS, PAUSE_NS, SERIALIZING_NS } from "./stall.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS, SERIALIZING_NS } from "../core/stall.ts";
+import { serializing } from "./serializing.ts";
 import { ea, eaLin, memRead, memWrite, readE, reg64, setReg, writeE } from "./regs.ts";
 import { canonical, sysRead64, sysWrite } from "./memory.ts";
 import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, readDesc } from "./segment.ts";
@@ -389,7 +390,7 @@ export function smsw(c: Cpu, i: Insn): void {
   else writeE(c, i, 2, v & 0xffff, 0);
 }
 
-/** MOV r, DRn / MOV DRn, r (i.y: 0 from, 1 to). */
+/** MOV r, DRn / MOV DRn, r (i.y: 0 from, 1 to); MOV to DRn is serializing. */
 export function movDr(c: Cpu, i: Insn): void {
   needCpl0(c);
   let n = i.reg;
@@ -428,6 +429,7 @@ export function movDr(c: Cpu, i: Insn): void {
   else if (n === 7) c.dr[7] = dr7Value(v >>> 0);
   else c.dr[n] = c.is64 ? v : v >>> 0;
   if (n !== 6) refreshBreakpoints(c);
+  c.stall(SERIALIZING_NS); // MOV to a debug register is serializing
 }
 
 // =====================================================================
@@ -470,8 +472,8 @@ export const sgdt: (c: Cpu, i: Insn) => void = wrapHandled((c, i) => {
   else memWrite(c, lin + 2, 4, i.osz === 2 ? t.base & 0xffffff : t.base >>> 0, 0);
 });
 
-/** LGDT/LIDT (i.x: 0 lgdt, 1 lidt). */
-export const lgdt: (c: Cpu, i: Insn) => void = wrapHandled((c, i) => {
+/** LGDT/LIDT (i.x: 0 lgdt, 1 lidt); serializing. */
+export const lgdt: (c: Cpu, i: Insn) => void = wrapHandled(serializing((c, i) => {
   if (i.isMem === 0) ud();
   needCpl0(c);
   dtExit(c, i, "gdtr-idtr", i.x === 0 ? "lgdt" : "lidt");
@@ -489,7 +491,7 @@ export const lgdt: (c: Cpu, i: Insn) => void = wrapHandled((c, i) => {
   const t = i.x === 0 ? c.gdtr : c.idtr;
   t.base = base;
   t.limit = limit;
-});
+}));
 
 /** SLDT/STR (i.x: 0 sldt, 1 str). */
 export const sldt: (c: Cpu, i: Insn) => void = wrapHandled((c, i) => {
@@ -500,8 +502,8 @@ export const sldt: (c: Cpu, i: Insn) => void = wrapHandled((c, i) => {
   else writeE(c, i, 2, v, 0);
 });
 
-/** LLDT/LTR (i.x: 0 lldt, 1 ltr). */
-export const lldt: (c: Cpu, i: Insn) => void = wrapHandled((c, i) => {
+/** LLDT/LTR (i.x: 0 lldt, 1 ltr); serializing. */
+export const lldt: (c: Cpu, i: Insn) => void = wrapHandled(serializing((c, i) => {
   if ((c.cr0 & 1) === 0 || (c.fl & 0x20000) !== 0) ud();
   needCpl0(c);
   dtExit(c, i, "ldtr-tr", i.x === 0 ? "lldt" : "ltr");
@@ -542,7 +544,7 @@ export const lldt: (c: Cpu, i: Insn) => void = wrapHandled((c, i) => {
   r.attrs = isTr ? a | 2 : a;
   if (isTr) sysWrite(c, at + 5, 1, ((descHi >>> 8) & 0xff) | 2); // mark busy
   refreshSeg(c, s);
-});
+}));
 
 /** LAR/LSL (i.x: 0 lar, 1 lsl). */
 export function larLsl(c: Cpu, i: Insn): void {
@@ -601,7 +603,7 @@ export function verrw(c: Cpu, i: Insn): void {
 // TLB control
 // =====================================================================
 
-/** INVLPG m. */
+/** INVLPG m; serializing. */
 export function invlpg(c: Cpu, i: Insn): void {
   if (i.isMem === 0) ud();
   needCpl0(c);
@@ -624,6 +626,7 @@ export function invlpg(c: Cpu, i: Insn): void {
     if (canonical(lin)) c.mmu.invlpg(lin);
   } else c.mmu.invlpg(lin % TWO32);
   c.dropCodePage();
+  c.stall(SERIALIZING_NS);
 }
 
 /** INVPCID r, m128. */

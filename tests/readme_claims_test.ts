@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { DEFAULT_QUANTUM } from "../core/machine.ts";
 import { DEFAULT_HOT } from "../cpu/jit/engine.ts";
-import { CACHE_FLUSH_NS, PAUSE_NS, PORT_IO_NS, SERIALIZING_NS } from "../cpu/stall.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS, PORT_IO_NS, SERIALIZING_NS } from "../core/stall.ts";
 import { HYPERCALL_NS } from "../plugins/kvm_pv/plugin.ts";
 import { VM_EXIT_NS } from "../vmx/exit/vmexit.ts";
 
@@ -62,5 +62,15 @@ Deno.test("README: the stall figures are the constants' values", () => {
 Deno.test("README: CI runs the Linux boot with its snapshot check, as the README says", () => {
   assert.match(README, /CI runs `deno task linux --pvh --check-snapshot`/);
   const ci = Deno.readTextFileSync(new URL(".ci/run", root));
-  assert.match(ci, /task linux --pvh --check-snapshot/);
+  assert.match(ci, /\nlinux_check --pvh --check-snapshot\n/);
+});
+
+Deno.test("README: CI boots Linux with --kvm-pv on two vCPUs and expects kvm-clock", () => {
+  const text = README.replace(/\s+/g, " ");
+  assert.ok(text.includes("CI checks it (`deno task linux --pvh --kvm-pv --smp 2 --expect"));
+  const ci = Deno.readTextFileSync(new URL(".ci/run", root)).replace(/\\\n\s*/g, "");
+  assert.match(
+    ci,
+    /\nlinux_check --pvh --kvm-pv --smp 2 --expect clocksource=kvm-clock --expect client-exit=0 --expect power-off\n/,
+  );
 });

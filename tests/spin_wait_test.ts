@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { DEFAULT_QUANTUM } from "../core/machine.ts";
-import { PAUSE_NS } from "../cpu/stall.ts";
+import { PAUSE_NS } from "../core/stall.ts";
 import { AP_MARK_AND_HALT, bytesOf, type Listing } from "./listing.ts";
 
 /** vCPU 0 (64-bit): INIT and SIPI (vector 8) to APIC 1, then wait for 0x7000 = 0x42. */

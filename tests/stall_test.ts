@@ -1,6 +1,7 @@
 /**
- * Stalls (`cpu/stall.ts`): WBINVD, INVD, PAUSE, CPUID, MOV to CR0/CR3/CR4
- * and port I/O cost a fixed virtual time on top of its 1 ns, the machine's
+ * Stalls (`core/stall.ts`): WBINVD, INVD, PAUSE, the serializing
+ * instructions (CPUID, IRET, MOV to CR0/CR3/CR4 or DRn, LGDT, LIDT, LLDT,
+ * INVLPG, WRMSR) and port I/O cost a fixed virtual time on top of its 1 ns, the machine's
  * clock and timers see it, a snapshot keeps it, and both engines charge the
  * same.
  */
@@ -8,7 +9,7 @@ import assert from "node:assert/strict";
 import { bootFlat, createMachine } from "../plugins/machine_builder.ts";
 import { type PcMachine, restorePcMachine } from "../plugins/pc_machine.ts";
 import { pcBoard } from "../devices/board_pc.ts";
-import { CACHE_FLUSH_NS, PAUSE_NS, PORT_IO_NS, SERIALIZING_NS } from "../cpu/stall.ts";
+import { CACHE_FLUSH_NS, PAUSE_NS, PORT_IO_NS, SERIALIZING_NS } from "../core/stall.ts";
 import type { EngineKind } from "../plugins/pc_machine.ts";
 import type { Plugin } from "../core/plugin.ts";
 
@@ -118,6 +119,75 @@ Deno.test("stall: each MOV to CR0, CR3 or CR4 takes SERIALIZING_NS; MOV from CRn
     m.dispose();
   }
 });
+
+/** Little-endian bytes of a 32-bit value. */
+function le32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+}
+
+/** Scratch memory for the descriptor-table operands below. */
+const SCRATCH = BASE + 0x800;
+/** Top of a stack for IRET's frame. */
+const STACK = BASE + 0x1000;
+
+/**
+ * mov esi,5; L: `body`; dec esi; jnz L; mov al,0; out 0xf4,al; hlt, with
+ * `body` built for its address (IRET's return address is absolute).
+ */
+function serialLoop(body: (at: number) => number[]): Uint8Array {
+  const at = BASE + 5;
+  const b = body(at);
+  return new Uint8Array([
+    0xbe,
+    ...le32(5), // mov esi,5
+    ...b, // L: body
+    0x4e, // dec esi
+    0x75,
+    (-(b.length + 3)) & 0xff, // jnz L
+    0xb0,
+    0x00,
+    0xe6,
+    0xf4, // mov al,0; out 0xf4,al
+    0xf4, // hlt
+  ]);
+}
+
+// [name, body, its instruction count, serializing instructions in it]
+const SERIALIZING: [string, (at: number) => number[], number, number][] = [
+  // mov esp,stack; pushfd; push cs; push the address after IRETD; iretd
+  ["IRETD", (at) => [0xbc, ...le32(STACK), 0x9c, 0x0e, 0x68, ...le32(at + 13), 0xcf], 5, 1],
+  ["LGDT", () => [0x0f, 0x01, 0x05, ...le32(SCRATCH), 0x0f, 0x01, 0x15, ...le32(SCRATCH)], 2, 1],
+  ["LIDT", () => [0x0f, 0x01, 0x0d, ...le32(SCRATCH), 0x0f, 0x01, 0x1d, ...le32(SCRATCH)], 2, 1],
+  ["LLDT (null selector)", () => [0x0f, 0x00, 0xc0, 0x0f, 0x00, 0xd0], 2, 1], // sldt ax; lldt ax
+  ["INVLPG", () => [0x0f, 0x01, 0x3d, ...le32(SCRATCH)], 1, 1],
+  ["MOV DR7 (to; from is not)", () => [0x0f, 0x21, 0xf8, 0x0f, 0x23, 0xf8], 2, 1],
+  // mov ecx,IA32_SYSENTER_CS; rdmsr; wrmsr
+  ["WRMSR", () => [0xb9, ...le32(0x174), 0x0f, 0x32, 0x0f, 0x30], 3, 1],
+  // mov ecx,IA32_TSC_DEADLINE; xor eax,eax; xor edx,edx; wrmsr: exempt (SDM 10.3)
+  [
+    "WRMSR IA32_TSC_DEADLINE",
+    () => [0xb9, ...le32(0x6e0), 0x31, 0xc0, 0x31, 0xd2, 0x0f, 0x30],
+    4,
+    0,
+  ],
+];
+
+for (const [name, body, count, serial] of SERIALIZING) {
+  Deno.test(`stall: each ${name} completed takes SERIALIZING_NS x ${serial} in both engines`, () => {
+    for (const engine of ["interp", "jit"] as const) {
+      const m = boot(serialLoop(body), engine);
+      const r = m.run({ maxInstructions: 1000 });
+      assert.deepEqual(r.reason, { kind: "exit", status: 1 }, `${name} ${engine}`);
+      assert.equal(r.totalInstructions, 1 + 5 * (count + 2) + 2, `${name} ${engine}`);
+      assert.equal(
+        r.virtualNs,
+        r.totalInstructions + 5 * serial * SERIALIZING_NS + FINAL_OUT,
+        `${name} ${engine}`,
+      );
+      m.dispose();
+    }
+  });
+}
 
 Deno.test("stall: WBINVD at CPL 3 faults (#GP) and charges nothing", () => {
   const seen: number[] = [];

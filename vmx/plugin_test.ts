@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { SERIALIZING_NS } from "../core/stall.ts";
 import { assertNoPins } from "../mm/testing.ts";
 import type { CpuidExit, CrAccessExit } from "../core/vmexit.ts";
 import { createVmxPlugin } from "./plugin.ts";
@@ -196,8 +197,14 @@ Deno.test("plugin: VMLAUNCH/VMRESUME/INVEPT go to part 2 after the common checks
   h.vcpu.cpl = 0;
   assert.deepEqual(h.exec("vmlaunch"), { kind: "reflected" });
   assert.deepEqual(h.exec("vmresume"), { kind: "reflected" });
+  const before = h.vcpu.stalledNs;
   assert.deepEqual(h.exec("invept", { regReg: 0, mem: memOperand(0x900) }), OK);
   assert.deepEqual(h.exec("invvpid", { regReg: 0, mem: memOperand(0x900) }), OK);
+  assert.equal(h.vcpu.stalledNs - before, 2 * SERIALIZING_NS, "both are serializing");
+  h.vcpu.cpl = 3;
+  assert.deepEqual(h.exec("invept", { regReg: 0, mem: memOperand(0x900) }), GP0);
+  h.vcpu.cpl = 0;
+  assert.equal(h.vcpu.stalledNs - before, 2 * SERIALIZING_NS, "a fault charges nothing");
   assert.deepEqual(h.exec("vmcall"), { kind: "failInvalid" }, "VMCALL in root: VMfail(1)");
   assert.deepEqual(h.exec("vmfunc"), { kind: "fault", vector: 6, errorCode: -1 });
   h.vcpu.nonRoot = true;

@@ -39,7 +39,7 @@ function leaveNonRoot(n: Nested): void {
 
 /**
  * Virtual ns a VM exit takes (a fixed stall, like WBINVD's in
- * `cpu/stall.ts`). On Intel processors a VM exit and the VM entry that
+ * `core/stall.ts`). On Intel processors a VM exit and the VM entry that
  * resumes the guest take several hundred cycles together; 250 ns at the
  * 1 GHz virtual TSC is the exit's share. Without it an exit right after
  * VM entry took no time at all, so a saved VMX-preemption timer value

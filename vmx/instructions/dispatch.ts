@@ -6,6 +6,7 @@
  */
 
 import type { ExitDisposition, VmxInstructionExit } from "../../core/vmexit.ts";
+import { SERIALIZING_NS } from "../../core/stall.ts";
 import type { VmxContext } from "../context.ts";
 import { EPT_CAP } from "../controls.ts";
 import { commonChecks } from "./common.ts";
@@ -48,7 +49,10 @@ export function handleVmxInstruction(vmx: VmxContext, exit: VmxInstructionExit):
       if (!supported) vmx.vcpu.raiseException(Vector.UD);
       const early = commonChecks(vmx, exit);
       if (early !== null) return early;
-      return exit.instruction === "invept" ? vmx.nested.invept(exit) : vmx.nested.invvpid(exit);
+      const r = exit.instruction === "invept" ? vmx.nested.invept(exit) : vmx.nested.invvpid(exit);
+      // Serializing (SDM Vol. 3A 10.3), whether it succeeds or VMfails.
+      vmx.vcpu.stall(SERIALIZING_NS);
+      return r;
     }
     case "vmcall":
       return vmcall(vmx, exit);

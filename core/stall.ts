@@ -1,7 +1,8 @@
 /**
  * Stalls: instructions whose virtual-time cost is more than the 1 ns that
  * every retired instruction costs (see `core/clock.ts`): cache flushes,
- * PAUSE, serializing instructions (CPUID, MOV to CR0/CR3/CR4) and port I/O. The cost is a
+ * PAUSE, serializing instructions (CPUID, IRET, WRMSR, MOV to CRn...) and
+ * port I/O. The cost is a
  * fixed figure per instruction, never measured on the host, so runs stay
  * deterministic; the vCPU charges it through `CpuOptions.stall` when the
  * instruction completes (not when it causes a VM exit instead), and the
@@ -33,18 +34,21 @@ export const CACHE_FLUSH_NS = 20_000;
 export const PAUSE_NS = 140;
 
 /**
- * Virtual ns charged by a serializing instruction: CPUID and MOV to CR0,
- * CR3 or CR4. A serializing instruction (SDM Vol. 3A 10.3, "Serializing
- * Instructions") waits until every earlier instruction has completed and
- * the pipeline has drained before the next one starts; CPUID's microcode
- * also computes the leaf, and a control-register write may invalidate
- * translations the walks must rebuild. Published measurements of CPUID on
- * Intel and AMD processors run from about 100 cycles to several hundred
- * depending on the model and leaf; 100 ns at the 1 GHz virtual TSC is the
- * low end. Charged when the CPU completes the instruction (in L2 an
- * instruction that is a VM exit is charged as one instead). The SDM's other
- * serializing instructions (IRET, WRMSR, LGDT/LIDT/LLDT/LTR, INVLPG, MOV
- * to a debug register) are not charged yet.
+ * Virtual ns charged by a serializing instruction (SDM Vol. 3A 10.3,
+ * "Serializing Instructions"): CPUID, IRET, MOV to CR0, CR3 or CR4, MOV to
+ * a debug register, LGDT, LIDT, LLDT, LTR, INVLPG, WRMSR (but not to
+ * IA32_TSC_DEADLINE or the x2APIC MSRs 0x802-0x83F, which the SDM exempts),
+ * and INVEPT/INVVPID (charged by the VMX plugin). A serializing instruction
+ * waits until every earlier instruction has completed and the pipeline has
+ * drained before the next one starts; CPUID's microcode also computes the
+ * leaf, and a control-register write may invalidate translations the walks
+ * must rebuild. Published measurements of CPUID on Intel and AMD processors
+ * run from about 100 cycles to several hundred depending on the model and
+ * leaf; 100 ns at the 1 GHz virtual TSC is the low end, and one figure
+ * serves them all. Charged when the instruction completes (in L2 an
+ * instruction that is a VM exit is charged as one instead; a fault charges
+ * nothing). INVD and WBINVD, also serializing, cost {@link CACHE_FLUSH_NS}
+ * instead; RSM and SERIALIZE are not implemented (#UD).
  */
 export const SERIALIZING_NS = 100;
 
