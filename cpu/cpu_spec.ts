@@ -153,9 +153,9 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
  * are dropped with a warning). nestvm's own names come from {@link FEATURES}.
  */
 const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
-  ("fpu mtrr pn ds acpi mmx fxsr sse sse2 ss ht tm ia64 pbe pni sse3 pclmulqdq " +
-    "pclmuldq dtes64 monitor ds-cpl smx est tm2 ssse3 cid fma xtpr pdcm dca sse4-1 sse4-2 " +
-    "aes xsave osxsave avx f16c mmxext fxsr-opt 3dnowext 3dnow cmp-legacy svm extapic " +
+  ("mtrr pn ds acpi ss ht tm ia64 pbe pclmulqdq " +
+    "pclmuldq dtes64 monitor ds-cpl smx est tm2 cid fma xtpr pdcm dca " +
+    "aes osxsave avx f16c mmxext fxsr-opt 3dnowext 3dnow cmp-legacy svm extapic " +
     "cr8legacy sse4a misalignsse 3dnowprefetch osvw ibs xop skinit wdt lwp fma4 tce " +
     "nodeid-msr tbm topoext perfctr-core perfctr-nb sgx hle avx2 rtm mpx " +
     "avx512f avx512dq adx avx512ifma pcommit clflushopt clwb intel-pt avx512pf avx512er " +
@@ -201,7 +201,11 @@ function canon(name: string): string {
   return name.toLowerCase().replace(/[_.]/g, "-");
 }
 
-const NESTVM_BY_CANON = new Map(Object.keys(FEATURES).map((f) => [canon(f), f]));
+/** nestvm's features by canonical name, and by QEMU's other names for them. */
+const NESTVM_BY_CANON = new Map([
+  ...Object.keys(FEATURES).map((f) => [canon(f), f] as const),
+  ["pni", "sse3"], // "Prescott New Instructions", QEMU's name for SSE3
+]);
 
 function parseCount(v: string): number | undefined {
   return /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : undefined;

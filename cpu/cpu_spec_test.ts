@@ -60,6 +60,12 @@ Deno.test("cpu spec: feature switches in every QEMU spelling", () => {
   assert.ok(!r.model.features.has("lahf_lm"));
   assert.ok(!r.model.features.has("pcid"));
   assert.ok(r.model.features.has("la57"));
+  // QEMU's name for SSE3; the x87/SSE features are nestvm's own (no warning).
+  const pni = parseCpuSpec("max,-pni,-sse4.1,+fxsr");
+  assert.ok(pni.ok);
+  assert.deepEqual(pni.warnings, []);
+  assert.ok(!pni.model.features.has("sse3") && !pni.model.features.has("sse4.1"));
+  assert.ok(pni.model.features.has("fxsr"));
   const bare = parseCpuSpec("+x2apic,-nx");
   assert.ok(bare.ok);
   assert.ok(bare.model.features.has("x2apic") && !bare.model.features.has("nx"));
