@@ -125,6 +125,15 @@ export interface VcpuVirtualization {
   /** INVEPT: drop every translation combined with EPT (those of every VPID but 0). */
   invept(): void;
   /**
+   * Write an MSR for a VM-entry or VM-exit MSR-load list (SDM Vol. 3C 27.4,
+   * 28.6): as `writeMsr`, except IA32_APIC_BASE, which goes first to its
+   * owner on the exit bus (a level-1 "wrmsr" exit of length 0, as WRMSR in
+   * L1 would: the LAPIC plugin changes mode and base and writes the CPU's
+   * copy), and to the CPU's copy only when nobody takes it. False where
+   * WRMSR would raise #GP.
+   */
+  loadMsr(index: number, value: bigint): boolean;
+  /**
    * DR6 bits (B0-B3, BD, BS) of the #DB being raised: they reach DR6 only
    * when the #DB is delivered (a #DB VM exit reports them in the exit
    * qualification instead and clears this).

@@ -33,7 +33,7 @@ import { CodePageCache, fetchInsn, type Insn } from "./icache.ts";
 import type { DebugHook } from "./debug_hook.ts";
 import { recomputeMode, resetState } from "./state.ts";
 import { MISC_ENABLE_RESET } from "./msr.ts";
-import { readMsrRouted, writeMsrRouted } from "./exec_cpuid_msr.ts";
+import { loadMsrRouted, readMsrRouted, writeMsrRouted } from "./exec_cpuid_msr.ts";
 import { MachineCheckState } from "./msr_mce.ts";
 import { AmdPerfState } from "./msr_perf_amd.ts";
 import { refreshBreakpoints } from "./debug.ts";
@@ -851,6 +851,15 @@ export class Cpu implements CpuEngine {
   writeMsr(index: number, value: bigint): boolean {
     try {
       return writeMsrRouted(this, index, value);
+    } catch (e) {
+      if (e instanceof CpuFault) return false;
+      throw e;
+    }
+  }
+  /** Write an MSR for a VMX MSR-load list (`VcpuVirtualization.loadMsr`). */
+  loadMsr(index: number, value: bigint): boolean {
+    try {
+      return loadMsrRouted(this, index, value);
     } catch (e) {
       if (e instanceof CpuFault) return false;
       throw e;

@@ -19,7 +19,7 @@ import {
   xcr0Supported,
   xsaveAreaSize,
 } from "./model.ts";
-import { ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
+import { Msr, ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
 import { setReg } from "./regs.ts";
 import { offerSimple } from "./exits.ts";
 import { SERIALIZING_NS } from "../core/stall.ts";
@@ -217,7 +217,7 @@ export function wrmsr(c: Cpu, i: Insn): void {
   const lo = g[0];
   const hi = g[4];
   const own = ownsMsr(idx);
-  if (c.nonRoot || !own || idx === 0x1b) {
+  if (c.nonRoot || !own || idx === Msr.APIC_BASE) {
     const r = offerWrmsr(c, idx, lo, hi, c.nonRoot ? 2 : 1, i.len);
     if (r === "reflected") throw ABANDON;
     if (r === "handled") {
@@ -305,4 +305,18 @@ export function writeMsrRouted(c: Cpu, idx: number, value: bigint): boolean {
   if (ownsMsr(idx)) return writeMsrCore(c, idx, value);
   const v = BigInt.asUintN(64, value);
   return offerWrmsr(c, idx, Number(v & 0xffffffffn), Number(v >> 32n), 1, 0) === "handled";
+}
+
+/**
+ * Write an MSR for a VMX MSR-load list: {@link writeMsrRouted}, except that
+ * IA32_APIC_BASE is offered to the bus first, as WRMSR offers it (its owner,
+ * the LAPIC plugin, writes the CPU's copy itself). False where WRMSR would #GP.
+ */
+export function loadMsrRouted(c: Cpu, idx: number, value: bigint): boolean {
+  if (idx === Msr.APIC_BASE) {
+    const v = BigInt.asUintN(64, value);
+    const r = offerWrmsr(c, idx, Number(v & 0xffffffffn), Number(v >> 32n), 1, 0);
+    if (r === "handled") return true;
+  }
+  return writeMsrRouted(c, idx, value);
 }

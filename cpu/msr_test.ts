@@ -143,3 +143,28 @@ Deno.test("Vcpu readMsr/writeMsr: plugin MSRs through the bus at level 1, #GP wh
   assert.equal(c.readMsr(0x1b), BigInt(c.apicBase));
   assert.equal(t.exits.length, before);
 });
+
+Deno.test("Vcpu loadMsr (VMX MSR-load lists): IA32_APIC_BASE goes to the bus first, as WRMSR", () => {
+  const t = makeCpu();
+  const c = t.cpu;
+  let owner: bigint | undefined;
+  t.onExit = (e) => {
+    if (e.kind !== "wrmsr" || e.msr !== 0x1b || owner === undefined) return "pass";
+    owner = (BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0);
+    return "handled";
+  };
+  // Nobody owns it on the bus: the CPU's copy takes it.
+  assert.equal(c.loadMsr(0x1b, 0xfee00800n), true);
+  assert.equal(c.apicBase, 0xfee00800);
+  assert.equal(t.exits.at(-1)?.kind, "wrmsr", "offered first");
+  // An owner takes it (and would write the CPU's copy itself).
+  owner = 0n;
+  assert.equal(c.loadMsr(0x1b, 0xfee00900n), true);
+  assert.equal(owner, 0xfee00900n);
+  assert.equal(c.apicBase, 0xfee00800, "not written behind the owner's back");
+  // writeMsr keeps writing the CPU's copy only (the owner's own path).
+  const before = t.exits.length;
+  assert.equal(c.writeMsr(0x1b, 0xfee00900n), true);
+  assert.equal(c.apicBase, 0xfee00900);
+  assert.equal(t.exits.length, before);
+});

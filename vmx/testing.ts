@@ -243,6 +243,10 @@ export class FakeVcpu implements Vcpu {
     this.msrs.set(index, value);
     return true;
   }
+  /** Write an MSR for an MSR-load list: as {@link writeMsr} (the fake has no bus). */
+  loadMsr(index: number, value: bigint): boolean {
+    return this.writeMsr(index, value);
+  }
   /** 64-bit GPR read. */
   getGpr64(reg: number): bigint {
     return BigInt(this.gpr[2 * reg]) | (BigInt(this.gpr[2 * reg + 1]) << 32n);

@@ -19,7 +19,8 @@ function forbiddenForLoad(index: number): boolean {
 }
 
 /**
- * Process an MSR-load list: write each entry's data to its MSR, in order.
+ * Process an MSR-load list: write each entry's data to its MSR, in order,
+ * as WRMSR in L1 would (`Vcpu.loadMsr`: IA32_APIC_BASE reaches the LAPIC).
  * Returns 0 on success, or the 1-based index of the entry that failed
  * (earlier entries stay loaded, as on hardware).
  */
@@ -40,7 +41,7 @@ export function loadMsrList(v: Vcpu, mem: GuestMemory, addr: number, count: numb
       v.efer = lo >>> 0;
       continue;
     }
-    if (!v.writeMsr(index, big(lo, hi))) return i + 1;
+    if (!v.loadMsr(index, big(lo, hi))) return i + 1;
   }
   return 0;
 }
