@@ -835,12 +835,7 @@ export class Cpu implements CpuEngine {
   }
   /** Read an MSR: the CPU's own, or a plugin's through the bus (`Vcpu.readMsr`). */
   readMsr(index: number): bigint | undefined {
-    try {
-      return readMsrRouted(this, index);
-    } catch (e) {
-      if (e instanceof CpuFault) return undefined;
-      throw e;
-    }
+    return unlessFault(() => readMsrRouted(this, index), undefined);
   }
   /** The TSC starts from 0 and IA32_TSC_ADJUST is 0 (power returns; `CpuEngine.resetTsc`). */
   resetTsc(): void {
@@ -849,21 +844,11 @@ export class Cpu implements CpuEngine {
   }
   /** Write an MSR: the CPU's own, or a plugin's through the bus (`Vcpu.writeMsr`). */
   writeMsr(index: number, value: bigint): boolean {
-    try {
-      return writeMsrRouted(this, index, value);
-    } catch (e) {
-      if (e instanceof CpuFault) return false;
-      throw e;
-    }
+    return unlessFault(() => writeMsrRouted(this, index, value), false);
   }
   /** Write an MSR for a VMX MSR-load list (`VcpuVirtualization.loadMsr`). */
   loadMsr(index: number, value: bigint): boolean {
-    try {
-      return loadMsrRouted(this, index, value);
-    } catch (e) {
-      if (e instanceof CpuFault) return false;
-      throw e;
-    }
+    return unlessFault(() => loadMsrRouted(this, index, value), false);
   }
   /** Read a 64-bit GPR. */
   getGpr64(reg: number): bigint {
@@ -1080,3 +1065,13 @@ const NO_PAGE: (Insn | undefined)[] = new Array(4096);
 import { type CpuSnapshot, loadSnapshot, saveSnapshot } from "./snapshot.ts";
 import { readLinearApi, selectView, writeLinearApi } from "./memory.ts";
 export type { CpuSnapshot };
+
+/** `f()`, or `otherwise` when it raises a CPU fault (where RDMSR/WRMSR would #GP). */
+function unlessFault<T>(f: () => T, otherwise: T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CpuFault) return otherwise;
+    throw e;
+  }
+}
