@@ -44,12 +44,15 @@ export interface NamedModel {
 
 const INTEL_FULL: NamedModel = { vendor: "GenuineIntel", family: 6, model: 0x3a, stepping: 9 };
 
-const BASE_64 = BASE_FEATURES;
+/** QEMU's PPRO_FEATURES with SSE3 (CPUID.1:ECX[0]): x87, MMX, FXSR and SSE to SSE3. */
+const BASE_64 = [...BASE_FEATURES, "fpu", "mmx", "fxsr", "sse", "sse2", "sse3"];
+/** SSSE3, SSE4.1, SSE4.2 (Nehalem on). */
+const SSE4 = ["ssse3", "sse4.1", "sse4.2"];
 
 /**
  * QEMU's model names nestvm maps onto its CPU: vendor and signature as
  * those models report them, and the part of their feature set nestvm
- * implements (x87/SSE and other unimplemented features are left out).
+ * implements (AES, AVX and the others it does not implement are left out).
  */
 export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
   max: INTEL_FULL,
@@ -94,7 +97,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
     family: 6,
     model: 26,
     stepping: 3,
-    features: [...BASE_64, "cx16", "popcnt", "syscall", "nx", "lm", "lahf_lm"],
+    features: [...BASE_64, ...SSE4, "cx16", "popcnt", "syscall", "nx", "lm", "lahf_lm"],
   },
   Westmere: {
     vendor: "GenuineIntel",
@@ -102,7 +105,17 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
     family: 6,
     model: 44,
     stepping: 1,
-    features: [...BASE_64, "cx16", "popcnt", "syscall", "nx", "rdtscp", "lm", "lahf_lm"],
+    features: [
+      ...BASE_64,
+      ...SSE4,
+      "cx16",
+      "popcnt",
+      "syscall",
+      "nx",
+      "rdtscp",
+      "lm",
+      "lahf_lm",
+    ],
   },
   SandyBridge: {
     vendor: "GenuineIntel",
@@ -112,6 +125,9 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
     stepping: 1,
     features: [
       ...BASE_64,
+      ...SSE4,
+      "xsave",
+      "xsaveopt",
       "cx16",
       "popcnt",
       "x2apic",
@@ -131,6 +147,9 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
     stepping: 9,
     features: [
       ...BASE_64,
+      ...SSE4,
+      "xsave",
+      "xsaveopt",
       "cx16",
       "popcnt",
       "x2apic",

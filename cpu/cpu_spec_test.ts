@@ -116,3 +116,19 @@ Deno.test("cpu spec: the full model has basic leaves up to 0x1F, QEMU's named mo
     assert.equal(o.eax, max, spec);
   }
 });
+
+Deno.test("cpu spec: QEMU's named models have x87, MMX, FXSR and SSE as QEMU defines them", () => {
+  const has = (spec: string, f: string) => {
+    const r = parseCpuSpec(spec);
+    assert.ok(r.ok, spec);
+    return r.model.features.has(f);
+  };
+  for (const m of ["qemu64", "kvm64", "Opteron_G1", "Nehalem", "SandyBridge", "IvyBridge"]) {
+    for (const f of ["fpu", "mmx", "fxsr", "sse", "sse2", "sse3"]) {
+      assert.ok(has(m, f), `${m} ${f}`);
+    }
+  }
+  assert.ok(!has("qemu64", "ssse3") && !has("qemu64", "xsave"));
+  assert.ok(has("Nehalem", "sse4.2") && !has("Nehalem", "xsave"));
+  assert.ok(has("SandyBridge", "xsave") && has("IvyBridge", "xsaveopt"));
+});
