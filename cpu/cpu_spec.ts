@@ -139,6 +139,40 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
       "lahf_lm",
     ],
   },
+  "Skylake-Server": {
+    vendor: "GenuineIntel",
+    maxBasicLeaf: 0xd,
+    family: 6,
+    model: 85,
+    stepping: 4,
+    features: [
+      ...BASE_64,
+      ...SSE4,
+      "xsave",
+      "xsaveopt",
+      "xsavec",
+      "xgetbv1",
+      "cx16",
+      "pcid",
+      "popcnt",
+      "x2apic",
+      "tsc-deadline",
+      "fsgsbase",
+      "bmi1",
+      "smep",
+      "erms",
+      "invpcid",
+      "smap",
+      "pku",
+      "syscall",
+      "nx",
+      "pdpe1gb",
+      "rdtscp",
+      "lm",
+      "lahf_lm",
+      "abm",
+    ],
+  },
   IvyBridge: {
     vendor: "GenuineIntel",
     maxBasicLeaf: 0xd,
@@ -190,6 +224,13 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "kvm-msi-ext-dest-id x2apic-api pmu lmce rdpru cet-ss cet-ibt")
     .split(/\s+/),
 );
+
+/**
+ * QEMU's names of the VMX capabilities that `-cpu ...,-vmx-NAME` can switch
+ * off in nestvm (the VMX plugin maps each to its controls: `vmxFeaturesFor`
+ * in vmx/features.ts). Other `vmx-*` names are accepted and change nothing.
+ */
+export const VMX_CAPABILITY_SWITCHES: readonly string[] = ["vmx-mbec"];
 
 /** Properties accepted and ignored (they change nothing nestvm models). */
 const NO_EFFECT_PROPERTIES: ReadonlySet<string> = new Set([
@@ -350,6 +391,13 @@ function applyProperty(
     if (on === undefined) return `-cpu ${name}=${value}: expected on or off`;
     if (on) m.features.add(feature);
     else m.features.delete(feature);
+    return undefined;
+  }
+  if (VMX_CAPABILITY_SWITCHES.includes(key)) {
+    if (on === undefined) return `-cpu ${name}=${value}: expected on or off`;
+    m.vmxOff ??= new Set();
+    if (on) m.vmxOff.delete(key);
+    else m.vmxOff.add(key);
     return undefined;
   }
   if (QEMU_ONLY_FEATURES.has(key) || key.startsWith("vmx-") || key.startsWith("avx")) {

@@ -41,6 +41,12 @@ export interface CpuModel {
    * goes to 1FH (V2 extended topology); QEMU's older named models stop at 0DH.
    */
   maxBasicLeaf?: number;
+  /**
+   * VMX capabilities switched off with `-cpu ...,-vmx-NAME` (the names of
+   * `VMX_CAPABILITY_SWITCHES` in `cpu_spec.ts`): the VMX plugin leaves them
+   * out of its capability MSRs. Absent: none.
+   */
+  vmxOff?: Set<string>;
 }
 
 /** Where a feature bit lives: [leaf, subleaf, register, bit]. */

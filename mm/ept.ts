@@ -6,8 +6,9 @@
  *
  * - 4-level and 5-level EPT (EPTP bits 5:3 = walk length - 1), 2 MiB and
  *   1 GiB pages when advertised.
- * - EPT misconfiguration (29.3.3.1): a present entry (any of bits 2:0 set)
- *   with write-without-read, execute-only when not advertised, reserved
+ * - EPT misconfiguration (29.3.3.1): a present entry (any of bits 2:0 set,
+ *   or bit 10 with mode-based execute control) with write-without-read,
+ *   execute-only when not advertised, reserved
  *   bits (address bits above MAXPHYADDR; bits 7:3 of non-leaf entries;
  *   bit 7 of PML4E/PML5E; large-page address bits; a large page that is
  *   not advertised), or a leaf memory type of 2, 3 or 7.
@@ -16,8 +17,13 @@
  *   (older: 28-7): bits 2:0 the access (read, write, fetch), bits 5:3 the
  *   AND of the R/W/X bits of the entries walked, bit 7 guest-linear
  *   address valid, bit 8 the access was the translation of the linear
- *   address (1) or a guest paging-structure access (0). Bits 6 and 9-12
- *   are left to the VMX plugin (0 here: no MBEC, no advanced information).
+ *   address (1) or a guest paging-structure access (0), and with
+ *   mode-based execute control bit 6 the AND of the XU bits (bit 10).
+ *   Bits 9-12 are left to the VMX plugin (0 here: no advanced information).
+ * - Mode-based execute control (MBEC, walk flag {@link EPT_MBEC}; SDM
+ *   29.3.3.2): bit 2 allows fetches from supervisor-mode linear addresses
+ *   (XS) and bit 10 from user-mode ones (XU): {@link EPT_EXEC_USER} is a
+ *   fetch from a user-mode address. Without MBEC bit 10 is ignored.
  * - With EPTP bit 6 (A/D enable), accessed flags (bit 8) are set on every
  *   entry used and the dirty flag (bit 9) on the leaf for writes, and
  *   accesses to guest paging structures count as writes (29.3.3.2, 29.3.5).
@@ -32,14 +38,22 @@ import { tableIndex } from "./paging_types.ts";
 export const EPT_READ = 1;
 /** EPT access: data write (qualification bit 1). */
 export const EPT_WRITE = 2;
-/** EPT access: instruction fetch (qualification bit 2). */
+/** EPT access: instruction fetch (qualification bit 2); with MBEC, from a supervisor-mode linear address. */
 export const EPT_EXEC = 4;
+/**
+ * EPT access: with mode-based execute control, an instruction fetch from a
+ * user-mode linear address (allowed by bit 10, XU; reported as a fetch,
+ * qualification bit 2). Also the XU bit of {@link EptResult.perm}.
+ */
+export const EPT_EXEC_USER = 8;
 /** Walk flag and qualification bit 7: a guest-linear address exists for this access. */
 export const EPT_QUAL_LINEAR_VALID = 0x80;
 /** Walk flag and qualification bit 8: the access is the translation of the linear address (not a paging-structure access). */
 export const EPT_QUAL_TRANSLATED = 0x100;
 /** Walk flag (not a qualification bit): the access reads/updates a guest paging-structure entry. */
 export const EPT_PAGING_STRUCTURE = 0x10000;
+/** Walk flag (not a qualification bit): "mode-based execute control for EPT" is 1. */
+export const EPT_MBEC = 0x20000;
 
 /** EPT walk outcome: success. */
 export const EPT_OK = 0;
@@ -107,7 +121,7 @@ export class EptResult {
   hpa: number = 0;
   /** Exit qualification for an EPT violation (0 otherwise). */
   qualification: number = 0;
-  /** AND of the R/W/X bits of the entries walked (bits 2:0). */
+  /** AND of the R/W/X bits (bits 2:0) and of the XU bits (bit 3) of the entries walked. */
   perm: number = 0;
   /** log2 of the page size (12, 21, 30). */
   pageShift: number = 12;
@@ -142,10 +156,10 @@ export function eptpValid(lo: number, hi: number, caps: EptCaps = DEFAULT_EPT_CA
 
 /**
  * Translate L2 guest-physical `gpa` through the EPT rooted by `eptp`
- * (a number below 2^52) for `access` (EPT_READ/WRITE/EXEC, one of them),
- * writing the outcome to `out`; true on success. `flags` carries
+ * (a number below 2^52) for `access` (EPT_READ/WRITE/EXEC/EXEC_USER, one of
+ * them), writing the outcome to `out`; true on success. `flags` carries
  * EPT_QUAL_LINEAR_VALID / EPT_QUAL_TRANSLATED (copied into the
- * qualification) and EPT_PAGING_STRUCTURE. `log`, with A/D enabled, is the
+ * qualification), EPT_PAGING_STRUCTURE and EPT_MBEC. `log`, with A/D enabled, is the
  * page-modification log (a full log fails the walk with EPT_PML_FULL).
  */
 export function eptWalk(
@@ -162,7 +176,8 @@ export function eptWalk(
   const hi = Math.floor(gpa / TWO32);
   const eptpLo = eptp >>> 0;
   const ad = (eptpLo & 0x40) !== 0;
-  let acc = access & 7;
+  const mbec = (flags & EPT_MBEC) !== 0;
+  let acc = access & 15;
   if ((flags & EPT_PAGING_STRUCTURE) && ad) acc |= EPT_WRITE | EPT_READ;
   out.fault = EPT_OK;
   out.qualification = 0;
@@ -174,7 +189,7 @@ export function eptWalk(
   out.entryAddr = 0;
   if (!(len === 4 || (len === 5 && caps.fiveLevel))) return fail(out, EPT_MISCONFIG, 0, 0, 0);
   let table = (eptpLo >>> 12) * 4096 + (Math.floor(eptp / TWO32) & addrHiMask) * TWO32;
-  let permAnd = 7;
+  let permAnd = 15;
   let n = 0;
   let level = len;
   let leafLo = 0;
@@ -188,10 +203,12 @@ export function eptWalk(
     out.level = level;
     out.entryAddr = ea;
     const rwx = elo & 7;
-    permAnd &= rwx;
-    if (rwx === 0) return fail(out, EPT_VIOLATION, acc, 0, flags);
+    // XU (bit 10) counts only with MBEC; it is bit 3 of the permissions.
+    const xu = mbec ? (elo >>> 7) & EPT_EXEC_USER : 0;
+    permAnd &= rwx | ((elo >>> 7) & EPT_EXEC_USER);
+    if ((rwx | xu) === 0) return fail(out, EPT_VIOLATION, acc, 0, flags);
     if ((rwx & 3) === 2) return fail(out, EPT_MISCONFIG, 0, 0, 0);
-    if (rwx === 4 && !caps.executeOnly) return fail(out, EPT_MISCONFIG, 0, 0, 0);
+    if ((rwx & 1) === 0 && !caps.executeOnly) return fail(out, EPT_MISCONFIG, 0, 0, 0);
     if (ehi & rsvdHi) return fail(out, EPT_MISCONFIG, 0, 0, 0);
     const ps = (elo & 0x80) !== 0;
     let leaf = level === 1;
@@ -219,7 +236,7 @@ export function eptWalk(
     table = base;
     level--;
   }
-  if (acc & ~permAnd & 7) return fail(out, EPT_VIOLATION, acc, permAnd, flags);
+  if (acc & ~permAnd & 15) return fail(out, EPT_VIOLATION, acc, permAnd, flags);
   if (ad) {
     if (log !== null) {
       // PML: a full log stops the walk before any flag is set (29.3.6).
@@ -254,8 +271,13 @@ export function eptWalk(
 function fail(out: EptResult, kind: number, acc: number, perm: number, flags: number): boolean {
   out.fault = kind;
   out.perm = perm;
+  // A fetch from a user-mode address is a fetch (bit 2); bit 6 is the AND of
+  // the XU bits with MBEC (else 0).
+  const fetch = (acc & EPT_EXEC_USER) !== 0 ? EPT_EXEC : 0;
+  const xu = (flags & EPT_MBEC) !== 0 ? (perm & EPT_EXEC_USER) << 3 : 0;
   out.qualification = kind === EPT_VIOLATION
-    ? (acc & 7) | ((perm & 7) << 3) | (flags & (EPT_QUAL_LINEAR_VALID | EPT_QUAL_TRANSLATED))
+    ? (acc & 7) | fetch | ((perm & 7) << 3) | xu |
+      (flags & (EPT_QUAL_LINEAR_VALID | EPT_QUAL_TRANSLATED))
     : 0;
   return false;
 }

@@ -35,7 +35,11 @@ export class EptCache {
   private readonly gfn: Float64Array;
   private readonly eptp: Float64Array;
   private readonly hfn: Float64Array;
-  /** Allowed accesses: R/W/X bits; W only if the leaf's D flag is set (or A/D off). */
+  /**
+   * Allowed accesses: R/W/X bits and XU (`EPT_EXEC_USER`, bit 10 of the
+   * entries, which only walks with MBEC ask for); W only if the leaf's D
+   * flag is set (or A/D off).
+   */
   private readonly perm: Uint8Array;
 
   /** Create a cache of `entries` entries (rounded up to a power of two). */
@@ -50,7 +54,7 @@ export class EptCache {
     this.perm = new Uint8Array(size);
   }
 
-  /** The cached host frame for (eptp, gfn) if `access` (R/W/X bits) is allowed, else -1. */
+  /** The cached host frame for (eptp, gfn) if `access` (R/W/X/XU bits) is allowed, else -1. */
   lookup(eptp: number, gfn: number, access: number): number {
     const i = gfn & this.mask;
     if (this.gfn[i] === gfn && this.eptp[i] === eptp && (this.perm[i] & access) === access) {
@@ -115,7 +119,7 @@ export class EptTranslator {
   }
 
   /**
-   * Translate `gpa` for `access` (EPT_READ/WRITE/EXEC) with walk `flags`
+   * Translate `gpa` for `access` (EPT_READ/WRITE/EXEC/EXEC_USER) with walk `flags`
    * (see {@link eptWalk}): the L1-physical address, or -1 with the EPT
    * violation/misconfiguration in {@link result}. With a page-modification
    * `log` and A/D enabled in `eptp`, every call walks (no cache).
@@ -136,7 +140,7 @@ export class EptTranslator {
     }
     const off = gpa % 4096;
     const gfn = (gpa - off) / 4096;
-    let need = access & 7;
+    let need = access & 15;
     if ((flags & EPT_PAGING_STRUCTURE) && (eptp & 0x40)) need |= EPT_WRITE | EPT_READ;
     const h = this.cache.lookup(eptp, gfn, need);
     if (h >= 0) return h * 4096 + off;

@@ -4,6 +4,8 @@ import type { PhysicalMemory } from "./physical.ts";
 import {
   DEFAULT_EPT_CAPS,
   EPT_EXEC,
+  EPT_EXEC_USER,
+  EPT_MBEC,
   EPT_MISCONFIG,
   EPT_PAGING_STRUCTURE,
   EPT_QUAL_LINEAR_VALID,
@@ -329,4 +331,52 @@ Deno.test("two-dimensional walk: Mmu under EPT, violations during the guest walk
   assert.equal(mmu.translate(0x7010, 0), -1);
   assert.deepEqual(faults, [{ q: 0b011 | 0x80, gpa: 0x60_0000, lin: 0x7010, kind: 1 }]);
   mmu.dispose();
+});
+
+Deno.test("EPT: mode-based execute control (XS = bit 2, XU = bit 10) only with EPT_MBEC", () => {
+  const { mem, alloc } = setup();
+  const root = alloc();
+  const XU = 0x400n;
+  const upper = RWX | XU;
+  eptMap(mem, alloc, root, 0x1000, 0x9000, { flags: R | X | WB, upper }); // XS only
+  eptMap(mem, alloc, root, 0x2000, 0xa000, { flags: R | XU | WB, upper }); // XU only
+  eptMap(mem, alloc, root, 0x3000, 0xb000, { flags: XU | WB, upper }); // execute-only, user
+  const r = new EptResult();
+  const walk = (g: number, access: number, flags = EPT_MBEC) =>
+    eptWalk(mem, eptp(root), g, access, r, DEFAULT_EPT_CAPS, flags);
+  assert.ok(walk(0x1000, EPT_EXEC));
+  assert.equal(r.perm, 5, "R and XS; no XU");
+  assert.ok(!walk(0x1000, EPT_EXEC_USER));
+  assert.equal(r.fault, EPT_VIOLATION);
+  // A fetch (bit 2); R and XS allowed (bits 3, 5); XU clear (bit 6).
+  assert.equal(r.qualification, 0x4 | 0x8 | 0x20);
+  assert.ok(walk(0x2000, EPT_EXEC_USER));
+  assert.equal(r.perm, 1 | EPT_EXEC_USER);
+  assert.ok(!walk(0x2000, EPT_EXEC));
+  assert.equal(r.qualification, 0x4 | 0x8 | 0x40, "XU reported in bit 6");
+  // Bit 10 alone is a present (execute-only) entry with MBEC, not-present without.
+  assert.ok(walk(0x3000, EPT_EXEC_USER));
+  assert.ok(!walk(0x3000, EPT_READ));
+  assert.equal(r.qualification, 0x1 | 0x40);
+  assert.ok(!walk(0x3000, EPT_EXEC, 0));
+  assert.equal(r.fault, EPT_VIOLATION);
+  assert.equal(r.qualification, 0x4, "not present: no permission bits, no bit 6");
+  // ... and a misconfiguration where execute-only is not supported.
+  const noXo = { ...DEFAULT_EPT_CAPS, executeOnly: false };
+  assert.ok(!eptWalk(mem, eptp(root), 0x3000, EPT_EXEC_USER, r, noXo, EPT_MBEC));
+  assert.equal(r.fault, EPT_MISCONFIG);
+  // Without MBEC bit 2 is X for every fetch and bit 10 is ignored.
+  assert.ok(walk(0x1000, EPT_EXEC, 0));
+  assert.ok(!walk(0x2000, EPT_EXEC, 0));
+  assert.equal(r.qualification, 0x4 | 0x8, "bit 6 stays 0 without MBEC");
+});
+
+Deno.test("EPT cache: XU is cached apart from XS, so an MBEC fetch never hits a supervisor grant", () => {
+  const { mem, alloc } = setup();
+  const root = alloc();
+  eptMap(mem, alloc, root, 0x1000, 0x9000, { flags: R | X | WB, upper: RWX | 0x400n });
+  const t = new EptTranslator(mem);
+  assert.equal(t.translate(eptp(root), 0x1010, EPT_EXEC, EPT_MBEC), 0x9010);
+  assert.equal(t.translate(eptp(root), 0x1010, EPT_EXEC_USER, EPT_MBEC), -1);
+  assert.equal(t.result.qualification & 0x44, 0x4);
 });

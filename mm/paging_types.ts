@@ -113,6 +113,13 @@ export const EFER_NXE = 1 << 11;
 export const EFER_LMA = 1 << 10;
 
 /**
+ * `GpaTranslator.translateGpa` access bit, with 4 (execute): paging maps the
+ * fetched linear address as a user-mode address (U/S = 1 in every
+ * paging-structure entry used; never with paging disabled).
+ */
+export const GPA_USER_FETCH = 8;
+
+/**
  * Translates a guest-physical address of an access made during (or at the
  * end of) a guest page walk — nested EPT. Same shape as core's
  * `GuestPhysicalTranslator` (core/vcpu_vmx.ts), so the vCPU's translator
@@ -120,7 +127,9 @@ export const EFER_LMA = 1 << 10;
  * having recorded the EPT violation/misconfiguration (the walk then fails
  * with `fault === FAULT_NESTED` and the CPU raises the exit on the bus).
  * `access`: 1 read, 2 write, 3 both (the read-modify-write of an A/D
- * update in a guest paging-structure entry), 4 execute.
+ * update in a guest paging-structure entry), 4 execute; with 4, also
+ * {@link GPA_USER_FETCH} when paging maps the linear address as a
+ * user-mode address (for EPT's mode-based execute control).
  */
 export interface GpaTranslator {
   /** Translate `gpa`; -1 on an EPT fault. */

@@ -26,6 +26,7 @@ import {
   FAULT_NESTED,
   FAULT_NONE,
   FAULT_PAGE,
+  GPA_USER_FETCH,
   type GpaTranslator,
   MODE_32,
   MODE_5LEVEL,
@@ -303,7 +304,7 @@ export function walk(
   out.perm = perm;
   out.pageShift = shift;
   out.global = (leafLo & BIT_G) !== 0 && ctx.pge && mode !== MODE_NONE;
-  return finish(out, gpa, lin, kind, xlate);
+  return finish(out, gpa, lin, kind, xlate, user);
 }
 
 function finish(
@@ -312,11 +313,13 @@ function finish(
   lin: number,
   kind: number,
   xlate: GpaTranslator | null,
+  userAddress = false,
 ): boolean {
   out.gpa = gpa;
   let phys = gpa;
   if (xlate) {
-    phys = xlate.translateGpa(gpa, kind, lin, false);
+    const access = kind === 4 && userAddress ? 4 | GPA_USER_FETCH : kind;
+    phys = xlate.translateGpa(gpa, access, lin, false);
     if (phys < 0) return nested(out);
     out.perm &= kind === 4 ? PERM_EXEC : kind === 2 ? PERM_READ | PERM_WRITE : PERM_READ;
   }

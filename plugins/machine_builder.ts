@@ -118,7 +118,6 @@ function cpuFor(o: CreateMachineOptions): string | CpuModel | undefined {
   return [o.cpu ?? "max", "-vmx"].join(",");
 }
 
-/** Build a machine with the `pc` board, VMX and the given devices and plugins. */
 /**
  * Build a machine with the `pc` board, VMX and the given devices and plugins.
  *
@@ -191,6 +190,7 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
       page1G: cpu.features.has("pdpe1gb"),
       cr4Bits: cr4Writable(cpu),
       debugctlBits: DEBUGCTL_WRITABLE,
+      vmxOff: cpu.vmxOff,
     });
     plugins.push(createVmxPlugin({}, createNestedOps, features));
   }

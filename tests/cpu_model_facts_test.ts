@@ -229,3 +229,22 @@ Deno.test("cpu facts: IA32_VMX_CR4_FIXED1 allows exactly the CR4 bits the CPU ac
   assert.equal(fixed1("max,-fxsr,-sse,-sse2,-sse3,-ssse3,-sse4.1,-sse4.2") & 0x600, 0);
   assert.equal(fixed1("max"), (cr4Writable(pcCpuModel("max")) | 0x2000) >>> 0);
 });
+
+Deno.test("vmx: -cpu ...,-vmx-mbec takes mode-based execute control out of IA32_VMX_PROCBASED_CTLS2", () => {
+  const mbecAllowed = (cpu: string): boolean => {
+    const m = createMachine({ memoryMiB: 4, cpu });
+    const v = m.cpu.readMsr(0x48b); // allowed-1 settings in bits 63:32
+    m.dispose();
+    assert.ok(v !== undefined, cpu);
+    return ((v >> 32n) & (1n << 22n)) !== 0n;
+  };
+  assert.equal(mbecAllowed("max"), true);
+  assert.equal(mbecAllowed("max,-vmx-mbec"), false);
+  assert.equal(mbecAllowed("Skylake-Server,host-phys-bits,+vmx,+vmx-mbec"), true);
+  assert.equal(mbecAllowed("max,vmx-mbec=off,vmx-mbec=on"), true);
+  assert.ok(modelFromSpec("max,-vmx-mbec,-vmx-frobnicate") !== undefined);
+  assert.deepEqual(
+    vmxFeaturesFor({ physBits: 40, page1G: true, vmxOff: new Set(["vmx-mbec"]) }).proc2 & (1 << 22),
+    0,
+  );
+});

@@ -88,7 +88,8 @@ export const VMX_FEATURES: VmxFeatures = Object.freeze({
     PROC2.ENABLE_VPID | PROC2.WBINVD_EXITING | PROC2.ENABLE_INVPCID | PROC2.ENABLE_PML |
     PROC2.UNRESTRICTED_GUEST | PROC2.VMCS_SHADOWING | PROC2.ENABLE_XSAVES_XRSTORS |
     PROC2.VIRTUALIZE_APIC_ACCESSES | PROC2.VIRTUALIZE_X2APIC_MODE |
-    PROC2.APIC_REGISTER_VIRTUALIZATION | PROC2.VIRTUAL_INTERRUPT_DELIVERY,
+    PROC2.APIC_REGISTER_VIRTUALIZATION | PROC2.VIRTUAL_INTERRUPT_DELIVERY |
+    PROC2.MODE_BASED_EPT_EXECUTE,
   exit: EXIT.SAVE_DEBUG_CONTROLS | EXIT.HOST_ADDRESS_SPACE_SIZE |
     EXIT.ACKNOWLEDGE_INTERRUPT_ON_EXIT | EXIT.SAVE_IA32_PAT | EXIT.LOAD_IA32_PAT |
     EXIT.SAVE_IA32_EFER | EXIT.LOAD_IA32_EFER | EXIT.SAVE_PREEMPTION_TIMER,
@@ -138,17 +139,30 @@ export interface VmxCpuFacts {
   readonly cr4Bits?: number;
   /** IA32_DEBUGCTL bits WRMSR accepts: the bits VM entry may load. */
   readonly debugctlBits?: number;
+  /** VMX capabilities switched off by name (`-cpu ...,-vmx-mbec`; see {@link VMX_SWITCHES}). */
+  readonly vmxOff?: ReadonlySet<string>;
 }
 
 /**
+ * The VMX capabilities a CPU model can switch off, by QEMU's names, with the
+ * secondary processor-based controls each one is.
+ */
+export const VMX_SWITCHES: Readonly<Record<string, { readonly proc2: number }>> = {
+  "vmx-mbec": { proc2: PROC2.MODE_BASED_EPT_EXECUTE },
+};
+
+/**
  * The feature set for a CPU model: {@link VMX_FEATURES} with the model's
- * MAXPHYADDR, and without 1 GiB EPT pages when the model has no 1 GiB
- * pages, so IA32_VMX_EPT_VPID_CAP and the VM-entry and EPT checks agree
- * with CPUID.
+ * MAXPHYADDR, without 1 GiB EPT pages when the model has no 1 GiB pages
+ * (so IA32_VMX_EPT_VPID_CAP and the VM-entry and EPT checks agree with
+ * CPUID), and without the capabilities the model switched off.
  */
 export function vmxFeaturesFor(facts: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
+  let proc2Off = 0;
+  for (const name of facts.vmxOff ?? []) proc2Off |= VMX_SWITCHES[name]?.proc2 ?? 0;
   return Object.freeze({
     ...base,
+    proc2: (base.proc2 & ~proc2Off) >>> 0,
     physBits: facts.physBits,
     // A CR4 bit may be 1 in VMX operation exactly when the CPU supports it (SDM A.8).
     cr4Fixed1: facts.cr4Bits === undefined ? base.cr4Fixed1 : (facts.cr4Bits | 0x2000) >>> 0,

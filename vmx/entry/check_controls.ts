@@ -146,6 +146,9 @@ export function checkControls(
   if ((proc2 & PROC2.UNRESTRICTED_GUEST) !== 0 && (proc2 & PROC2.ENABLE_EPT) === 0) {
     return "unrestricted guest without EPT";
   }
+  if ((proc2 & PROC2.MODE_BASED_EPT_EXECUTE) !== 0 && (proc2 & PROC2.ENABLE_EPT) === 0) {
+    return "mode-based execute control without EPT";
+  }
   if ((proc2 & PROC2.VMCS_SHADOWING) !== 0) {
     if (!pageAddrOk(d, O.VMREAD_BITMAP, f)) return "VMREAD bitmap address";
     if (!pageAddrOk(d, O.VMWRITE_BITMAP, f)) return "VMWRITE bitmap address";

@@ -111,6 +111,10 @@ const controlBreaks: Mut[] = [
     SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_PML,
     PML_ADDRESS: 0x9000,
   }],
+  ["mode-based execute control without EPT", {
+    CPU_BASED_VM_EXEC_CONTROL: PROC_SEC,
+    SECONDARY_VM_EXEC_CONTROL: PROC2.MODE_BASED_EPT_EXECUTE,
+  }],
   ["PML address not page-aligned", {
     CPU_BASED_VM_EXEC_CONTROL: PROC_SEC,
     SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_EPT | PROC2.ENABLE_PML,

@@ -14,6 +14,9 @@
 import type { GuestPhysicalTranslator } from "../../core/vcpu_vmx.ts";
 import type { EptExit } from "../../core/vmexit.ts";
 import {
+  EPT_EXEC,
+  EPT_EXEC_USER,
+  EPT_MBEC,
   EPT_MISCONFIG,
   EPT_PML_FULL,
   EPT_READ,
@@ -25,6 +28,7 @@ import {
 } from "../../mm/ept.ts";
 import { EptTranslator } from "../../mm/ept_cache.ts";
 import type { GuestMemory } from "../../mm/types.ts";
+import { GPA_USER_FETCH } from "../../mm/paging_types.ts";
 import { EPT_CAP, PROC, PROC2 } from "../controls.ts";
 import type { VmxFeatures } from "../features.ts";
 import { O, r16, r32, rhi, w16 } from "../entry/offsets.ts";
@@ -83,18 +87,25 @@ export class NestedEpt implements GuestPhysicalTranslator {
   private readonly t: EptTranslator;
   /** The page-modification log while "enable PML" is 1, else null. */
   private readonly log: EptModificationLog | null;
+  /** `EPT_MBEC` while "mode-based execute control for EPT" is 1, else 0. */
+  private readonly mbec: number;
 
-  /** Start translating under vmcs12's EPT pointer (`pml`: "enable PML" is 1). */
-  constructor(n: Nested, eptp: number, pml = false) {
+  /**
+   * Start translating under vmcs12's EPT pointer (`pml`: "enable PML" is 1;
+   * `mbec`: "mode-based execute control for EPT" is 1).
+   */
+  constructor(n: Nested, eptp: number, pml = false, mbec = false) {
     this.n = n;
     this.eptp = eptp;
     this.t = translatorOf(n);
     this.log = pml ? pageModificationLog(n) : null;
+    this.mbec = mbec ? EPT_MBEC : 0;
   }
 
   /**
    * Translate an L2 guest-physical address for `access` (1 read, 2 write,
-   * 4 execute); `linear` is NaN when the access has no guest-linear
+   * 4 execute, with `GPA_USER_FETCH` from a user-mode linear address: XU
+   * decides under MBEC); `linear` is NaN when the access has no guest-linear
    * address. Returns the L1 physical address, or -1 with {@link fault}
    * describing the violation or misconfiguration (the CPU then raises it
    * on the exit bus, and {@link reflect} performs the VM exit).
@@ -102,8 +113,12 @@ export class NestedEpt implements GuestPhysicalTranslator {
   translateGpa(gpa: number, access: number, linear: number, isPageWalk: boolean): number {
     // Fetch, or read and/or write (3: the read-modify-write of a guest
     // paging-structure A/D update reports both, SDM Table 29-7 bits 0-1).
-    const kind = (access & 4) !== 0 ? 4 : (access & 3) !== 0 ? access & 3 : 1;
-    let flags = isPageWalk ? 0x10000 : 0;
+    const kind = (access & 4) !== 0
+      ? (access & GPA_USER_FETCH) !== 0 && this.mbec !== 0 ? EPT_EXEC_USER : EPT_EXEC
+      : (access & 3) !== 0
+      ? access & 3
+      : 1;
+    let flags = (isPageWalk ? 0x10000 : 0) | this.mbec;
     if (linear === linear) {
       flags |= 0x80;
       if (!isPageWalk) flags |= 0x100;
@@ -165,9 +180,11 @@ export function reflectEptExit(n: Nested, exit: EptExit): "reflected" {
 export function startEpt(n: Nested): NestedEpt {
   const eptp = rhi(n.d, O.EPT_POINTER) * 0x100000000 + r32(n.d, O.EPT_POINTER);
   const proc = r32(n.d, O.CPU_BASED_VM_EXEC_CONTROL);
-  const pml = (proc & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0 &&
-    (r32(n.d, O.SECONDARY_VM_EXEC_CONTROL) & PROC2.ENABLE_PML) !== 0;
-  return new NestedEpt(n, eptp, pml);
+  const proc2 = (proc & PROC.ACTIVATE_SECONDARY_CONTROLS) !== 0
+    ? r32(n.d, O.SECONDARY_VM_EXEC_CONTROL)
+    : 0;
+  const pml = (proc2 & PROC2.ENABLE_PML) !== 0;
+  return new NestedEpt(n, eptp, pml, (proc2 & PROC2.MODE_BASED_EPT_EXECUTE) !== 0);
 }
 
 /**
