@@ -29,6 +29,12 @@ that a microcode could use, each on the pinned logarithms of ylog6_one.py
   apply QFILE SPEC DP0 DP1 FILES...
                          misses per kind and band with one offset
 
+YLOG7_H (grid, check): the multiplier h of R = R68(h P) instead of
+R68(|L1| g): TC R68(T C g) with the product T C exact, TgC R68(R68(T g) C),
+TCg R68(T R68(C g)), Cn R68(R68(T C') g) with C' = log2(e) rounded to n bits,
+Ln R68(Rn(T C) g) (L1 itself at n bits), L1z R68(RZ68(T C) g) (L1 toward
+zero), TC2 R68(R68(T C) g) computed from a 2^-F floor of T C (control: L1).
+
 FILES as for ylog6_one.py (OP:PATH). Needs mpmath, numpy, scipy. Example:
 
   python3 tools/x87-transc/ylog7_peval.py search /tmp/ylog7/q_fa9.txt fix72 $FIT $AIM
@@ -77,15 +83,60 @@ def grid_cells(a, b, k, mode):
 
 _qbounds = y1.qbounds
 _remainder_l = y1.remainder_l
+HV = os.environ.get("YLOG7_H", "")
+
+
+def log2e(bits):
+    """log2(e) rounded to nearest at `bits` significant bits, in 2^-F."""
+    from mpmath import mp, e, log, mpf, nint
+
+    mp.prec = 400
+    v = 1 / log(2)
+    return int(nint(v * mpf(2) ** (bits - 1))) << (F - bits + 1)
+
+
+CN = {}
+
+
+def hval(r, g):
+    """The multiplier h of R = R68(h P) under YLOG7_H."""
+    T, L1 = r["T"], r["L1"]
+    C = y1.C66 << (F - 65)
+    if HV == "TC":
+        return r68((T * C >> F) * g >> F)
+    if HV == "TgC":
+        return r68(r68(T * g >> F) * C >> F)
+    if HV == "TCg":
+        return r68(T * r68(C * g >> F) >> F)
+    if HV.startswith("C"):
+        n = int(HV[1:])
+        if n not in CN:
+            CN[n] = log2e(n)
+        return r68(r68(T * CN[n] >> F) * g >> F)
+    if HV.startswith("L1z"):
+        return r68(y1.rtz(T * C >> F) * g >> F)
+    if HV.startswith("L"):
+        return r68(r68(T * C >> F, int(HV[1:])) * g >> F)
+    return r68(L1 * g >> F)
 
 
 def qbounds(r, rsig, st):
-    a, b = _qbounds(r, rsig, st)
+    if HV:
+        g = y1.gval(r["T"], "Glp")
+        h = hval(r, g)
+        a, b = y1.cells(r["lo"], r["hi"])
+        x, y = a * ONE // h, b * ONE // h
+        a, b = (x, y) if x <= y else (y, x)
+    else:
+        a, b = _qbounds(r, rsig, st)
     return grid_cells(a, b, K, MODE) if K else (a, b)
 
 
 def remainder_l(r, g, P, s):
-    return _remainder_l(r, g, grid_round(P, K, MODE) if K else P, s)
+    P = grid_round(P, K, MODE) if K else P
+    if HV:
+        return r68(hval(r, g) * P >> F)
+    return _remainder_l(r, g, P, s)
 
 
 y1.qbounds = qbounds
@@ -164,7 +215,7 @@ def main():
     if mode == "grid":
         rows = y1.prep(y1.load(sys.argv[2:]), 0.015625)
         q, viol = y1.fit(rows, 9, 68)
-        out = "/tmp/ylog7/q_grid_%d_%s.txt" % (K, MODE)
+        out = os.environ.get("YLOG6_Q", "/tmp/ylog7/q_grid_%d_%s.txt" % (K, MODE))
         with open(out, "w") as f:
             for c in q:
                 f.write(("-" if c < 0 else "") + "0x%xn,\n" % abs(c))
