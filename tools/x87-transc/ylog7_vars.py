@@ -22,6 +22,13 @@ of the aimed sets, whose L depends on R to its last unit.
   python3 tools/x87-transc/ylog7_vars.py slack QFILE FILES...
       misses by how many units R must move to change L
 
+  python3 tools/x87-transc/ylog7_vars.py pairs SCAN_OUT... > pairs.txt
+      for FYL2X x = 1 + t (k = 0) of ylog_scan.ts output files: "x t" with
+      t = x - 1 as the FYL2XP1 operand (exact); pin the second column with
+      ylog_scan.ts fyl2xp1, then
+  python3 tools/x87-transc/ylog7_vars.py same pairs.txt FYL2X_OUT FYL2XP1_OUT
+      counts the pairs whose two pinned L are equal
+
 FILES as for ylog6_one.py (OP:PATH); QFILE P's coefficients times 2^140
 (REM_ONE: /tmp/ylog6/qall_Glp_d9.txt).
 """
@@ -125,8 +132,45 @@ DEFAULT = (
 )
 
 
+def pairs(files):
+    """FYL2X x (k = 0) and the FYL2XP1 operand t = x - 1, when t fits 64 bits."""
+    for fn in files:
+        for line in open(fn):
+            xh = line.split()[0]
+            se, m = int(xh[:4], 16), int(xh[4:], 16)
+            e = se - 16383 - 63
+            num = m - (1 << -e)  # t 2^-e
+            a = abs(num)
+            if a == 0 or a.bit_length() > 64:
+                continue
+            bl = a.bit_length()
+            print("%s %04x%016x" % (xh, ((1 if num < 0 else 0) << 15) | (bl - 1 + e + 16383), a << (64 - bl)))
+
+
+def same(pfile, fa, fb):
+    """Pairs (x, t) whose pinned L (ylog_scan.ts lines) agree."""
+    la = {l.split()[0]: l.split() for l in open(fa)}
+    lb = {l.split()[0]: l.split() for l in open(fb)}
+    n = eq = 0
+    for line in open(pfile):
+        a, b = line.split()
+        A, B = la[a], lb[b]
+        if "none" in (A[2], B[2]) or "many" in (A[2], B[2]):
+            continue
+        n += 1
+        if A[1] == B[1] and abs(float(A[2]) - float(B[2])) < 0.5:
+            eq += 1
+        else:
+            print("differ:", a, b, A[1:3], B[1:3])
+    print("%d pinned pairs, %d with the same L" % (n, eq))
+
+
 def main():
     mode = sys.argv[1]
+    if mode == "pairs":
+        return pairs(sys.argv[2:])
+    if mode == "same":
+        return same(*sys.argv[2:5])
     q = y1.load_q(sys.argv[2])
     rows = y1.prep(y1.load(sys.argv[3:]), 0.015625)
     if mode == "vars":
