@@ -55,20 +55,21 @@
  * over 6,700 pinned logarithms with 2^-10 <= |t| < 0.42, using the cases
  * whose T is far from a rounding tie (its error, relative to the
  * logarithm, equioscillates with about 2^-70: a minimax approximation).
- * The fitted e is not exact next to rounding boundaries: with k = 0, 2 of
- * 70,000 probe cases differ at 2^-6 <= |t| < 2^-5, 9 of 50,000 at 2^-5
- * ... 2^-4 (none of 120,000 below 2^-6); with k != 0 none of about 100,000 below
- * 2^-4 and about 1 in 20,000 beyond. For k = 0 and 2^-6 <= |t| < 2^-5
- * the remainder is instead the polynomial {@link REM_POLY} in T (fitted
- * to 31,360 pinned logarithms with |t| < 2^-5; 1 of 200,000 probe cases
- * there differs, C1 only). Everywhere else (the best-fit domain, and
- * FYL2X with k != 0 and 2^-4 <= |t| < 2^-3, where 382,000 probe cases
- * showed no difference) C W' = |T| g Q(g) with the degree-10 {@link
- * REM_FULL}, fitted to 29,135 pinned logarithms over the whole reduced
- * range; in the best-fit domain instead C W' = R68(R68(|L1| g) P(g)) with
- * g = R68(T^2) and the degree-9 {@link REM_ONE}, one polynomial for every
- * band, k and instruction (README, section "FYL2X / FYL2XP1: one remainder
- * (round 5)"; it replaced two per-band sets). FYL2X reduces at exactly sqrt(2): significands up to
+ * The fitted e is not exact next to rounding boundaries, and is used only
+ * below |t| = 2^-6 for k = 0 and FYL2XP1 (none of 120,000 probe cases
+ * there differs) and below 2^-4 for k != 0 (none of about 100,000). From
+ * there on, in the rest of the exact domain and in the whole best-fit
+ * domain, C W' = R68(R68(|L1| g) P(g)) with g = R68(T^2) and the degree-9
+ * {@link REM_ONE}, one polynomial for every band, k and instruction
+ * (README, sections "FYL2X / FYL2XP1: one remainder (round 5)" and "one
+ * structure (round 7)"). It replaced four per-band polynomials, the last
+ * two in the exact bands 2^-6 <= |t| < 2^-5 (k = 0) and 2^-4 <= |t| <
+ * 2^-3 (k != 0); fresh probe checks there (results, C1 or flags, ten
+ * control words): 16 of 3,000,000 cases differ at k = 0 (the former
+ * polynomial: 19), none of 990,813 at k != 0 (the former: 1); on the
+ * internal L itself it misses 325 of 779 cases where the two models
+ * disagree (the former ones 454), but for t > 0 at k = 0 it is the worse
+ * one (165 against 130). FYL2X reduces at exactly sqrt(2): significands up to
  * floor(sqrt(2) 2^63) take k = e, the next one up k = e + 1 (README,
  * section "FYL2X / FYL2XP1: whole reduced range (fourth helper)").
  *
@@ -89,20 +90,20 @@ export const LOG2E66 = 0x2e2a8eca5705fc2efn;
 export const YLOG_T_LIMIT = -6;
 
 /**
- * FYL2XP1, and FYL2X with k = 0, use the remainder polynomial REM_POLY for
- * 2^YLOG_T_LIMIT <= |t| < 2^YLOG_POLY_LIMIT: the model covers those
- * instructions for 0 < |t| < 2^YLOG_POLY_LIMIT.
+ * The exact domain of FYL2XP1, and of FYL2X with k = 0, is 0 < |t| <
+ * 2^YLOG_POLY_LIMIT (with the remainder REM_ONE from 2^YLOG_T_LIMIT on);
+ * beyond it the model is best-fit.
  */
 export const YLOG_POLY_LIMIT = -5;
 
 /**
  * FYL2X of x = 2^k (1 + t) with k != 0: the exact domain is |t| <
  * 2^YLOG_K_T_LIMIT (from 2^{@link YLOG_K_CHEB_LIMIT} on with the
- * remainder {@link REM_FULL}; {@link REM_ONE} beyond, best-fit).
+ * remainder {@link REM_ONE}, which continues into the best-fit domain).
  */
 export const YLOG_K_T_LIMIT = -3;
 
-/** FYL2X with k != 0 uses REM_CHEB below |t| = 2^YLOG_K_CHEB_LIMIT, REM_FULL from it on. */
+/** FYL2X with k != 0 uses REM_CHEB below |t| = 2^YLOG_K_CHEB_LIMIT, REM_ONE from it on. */
 const YLOG_K_CHEB_LIMIT = -4;
 
 /**
@@ -138,20 +139,9 @@ type Parts = {
   /** |C W| in fixed point 2^-g: floored (a few units of 2^-g low), or exact when {@link exact}. */
   cw: bigint;
   g: number;
-  /** cw is exact in 2^-g (a remainder rounded to 68 bits, {@link Remainder.form} not "exact"). */
+  /** cw is exact in 2^-g (the remainder R of {@link remainderL1}, rounded to 68 bits). */
   exact: boolean;
 };
-
-/**
- * A remainder polynomial (coefficients times 2^140) and how R is formed
- * from it: "exact" R = |T| g Q(g), "rounded" R = R68(|T| g Q(g)) (g = T^2),
- * "l1" R = R68(R68(|L1| g) P(g)) with g = R68(T^2) (the kernel's own L1 as
- * multiplier; {@link REM_ONE}).
- */
-interface Remainder {
-  readonly coef: readonly bigint[];
-  readonly form: "exact" | "rounded" | "l1";
-}
 
 /**
  * The kernel's pieces for t = +-m 2^e (m > 0, |t| < 1/2; `neg` for t < 0),
@@ -163,10 +153,10 @@ interface Remainder {
  *     L1 = T C                      rounded to 68 bits
  *     W  = ln(1 + t) - 2z = 2 (z^3/3 + z^5/5 + ...), plus from 2^-10 on
  *          the fitted approximation error ({@link remainderCorrection});
- *          with `poly` (Q's coefficients), C W = |T| T^2 Q(T^2) instead
- *          ({@link remainderPoly})
+ *          with `coef` (P's coefficients), C W = R68(R68(|L1| g) P(g)),
+ *          g = R68(T^2), instead ({@link remainderL1})
  */
-function kernelParts(m: bigint, e: number, neg: boolean, poly?: Remainder): Parts {
+function kernelParts(m: bigint, e: number, neg: boolean, coef?: readonly bigint[]): Parts {
   const wide = bitLength(m) - 1 + e >= YLOG_NARROW;
   let tm: bigint, te: number;
   if (!wide) [tm, te] = narrowT(m, e, neg);
@@ -181,17 +171,15 @@ function kernelParts(m: bigint, e: number, neg: boolean, poly?: Remainder): Part
   }
   const [lm, ld] = round68(tm * LOG2E66);
   const le = ld + te - 65;
-  if (poly) {
+  if (coef) {
     return {
       tm,
       te,
       lm,
       le,
-      cw: poly.form === "l1"
-        ? remainderL1(tm, te, lm, le, 100 - e, poly.coef)
-        : remainderPoly(tm, te, 100 - e, poly),
+      cw: remainderL1(tm, te, lm, le, 100 - e, coef),
       g: 100 - e,
-      exact: poly.form !== "exact",
+      exact: true,
     };
   }
   // |W| = 2 sum |z|^(2k+1)/(2k+1), |z| = m / q, in fixed point 2^-g.
@@ -272,56 +260,9 @@ function remainderCorrection(zf: bigint, z2: bigint, g: number): bigint {
 }
 
 /**
- * Coefficients q_j of the remainder polynomial Q(g) (times 2^140) for the
- * band 2^{@link YLOG_T_LIMIT} <= |t| < 2^{@link YLOG_POLY_LIMIT} of
- * FYL2XP1 and FYL2X with k = 0: |C W'| = |T| g Q(g), g = T^2, evaluated
- * exactly (the microcode's own evaluation rounds somewhere, but in this
- * band such roundings are far below L's last unit). q_j is near C/((2j +
- * 3) 4^(j + 1)) (the atanh series in T = 2z); fitted by a linear program
- * to 31,360 pinned logarithms with |t| < 2^-5, all reproduced
- * (tools/x87-transc/ylog3_fit.py; README, section "FYL2X / FYL2XP1:
- * remainder polynomial").
- */
-const REM_POLY = [
-  0x1ec709dc3a03fd6b013b0c74f1996faee5en,
-  0x49ddb143be6fcfde89fbbab442502f9a0dn,
-  0xd30bb1540f95cc8a89bd659a5df11c759n,
-  0x290961e9975b1df1cf3c3dade1213c9c5n,
-  0x864f8c0e0a2583e5844261f32e369171n,
-  0x1c4dcfc44565dcea919f8e2a8b68a550n,
-  0x6c5f0ff00bd01a5e79daaaef5234090n,
-];
-
-/**
- * Best-fit coefficients q_j (times 2^140, degree 10) of the remainder
- * polynomial Q for the whole reduced range, now used only for FYL2X with
- * k != 0 at 2^{@link YLOG_K_CHEB_LIMIT} <= |t| < 2^{@link YLOG_K_T_LIMIT}
- * (exact there by probe checks); {@link REM_ONE} replaces it in the
- * best-fit domain. Fitted by a linear
- * program minimising the summed violation over 29,135 pinned logarithms
- * with 2^-5 <= |t| < 0.42 (all k); it reproduces all but 51 of them (and
- * every one of about 2,900 below 2^-5). Empirical: the microcode's own Q
- * (near a degree-8 minimax design) and its roundings are not identified
- * (tools/x87-transc/ylog4_fit.py; README, section "FYL2X / FYL2XP1: whole
- * reduced range (fourth helper)").
- */
-const REM_FULL = [
-  0x1ec709dc3a03fd6ab86a58496c877586e83n,
-  0x49ddb143be70466456637efe6b3f7612ffn,
-  0xd30bb153d634f678aa78c7d53e7e3cbcen,
-  0x2909627b049a3d147c8222514063f4e93n,
-  0x864d424b694082c27716dce34f1369acn,
-  0x1c68f4af38291171af7e79459117420en,
-  0x627ddb0fc882666d1673ce68d69ca11n,
-  0x15afdb7d839806052cc8bfc6e307dcdn,
-  0x518d6daf189d6fbf71d7c758dfee5an,
-  0x47ca53cd6f391bec26fbe4b57d736n,
-  0x179e1610bdab6498c3d2bdb8b00c7dn,
-];
-
-/**
- * The one remainder of the best-fit domain (every k, both instructions):
- * coefficients p_j (times 2^140, degree 9) of P in
+ * The one remainder (every band from |t| = 2^{@link YLOG_T_LIMIT} on for
+ * k = 0 and FYL2XP1, from 2^{@link YLOG_K_CHEB_LIMIT} on for k != 0; both
+ * instructions): coefficients p_j (times 2^140, degree 9) of P in
  *
  *     g = R68(T^2),  h = R68(|L1| g),  R = R68(h P(g)),  L = R68(S + R)
  *
@@ -329,9 +270,10 @@ const REM_FULL = [
  * without the factor C, which L1 = R68(T C) already carries). Fitted by a
  * linear program (summed violation) to 163,743 pinned logarithms with |t|
  * >= 2^-6 of FYL2XP1 and FYL2X of every k, about 12,000 of them aimed at
- * rounding midpoints; it replaced two per-band sets (REM_MID, REM_HI) and
- * reproduces the host at least as well in every band (README, section
- * "FYL2X / FYL2XP1: one remainder (round 5)").
+ * rounding midpoints; it replaced four per-band sets (REM_MID and REM_HI
+ * in round 5, REM_POLY and REM_FULL in round 7) and reproduces the host at
+ * least as well in every band they covered (README, sections "FYL2X /
+ * FYL2XP1: one remainder (round 5)" and "one structure (round 7)").
  */
 const REM_ONE = [
   0x155555555555554e6eb3593ad5b3d555555n,
@@ -345,10 +287,6 @@ const REM_ONE = [
   0x355a55c333ca69679435e50d79435en,
   0xe19b2a31dfc1800c30c30c30c30c3n,
 ];
-
-const R_POLY: Remainder = { coef: REM_POLY, form: "exact" };
-const R_FULL: Remainder = { coef: REM_FULL, form: "exact" };
-const R_ONE: Remainder = { coef: REM_ONE, form: "l1" };
 
 /**
  * R = R68(R68(|L1| g) P(g)) with g = R68(T^2) (|T| = tm 2^te, |L1| = lm
@@ -375,23 +313,6 @@ function remainderL1(
 }
 
 /**
- * |T| g Q(g) (g = T^2, |T| = tm 2^te, Q's coefficients `poly`) floored in
- * fixed point 2^-g; rounded to 68 bits instead (exact in 2^-g) when `poly.form` is "rounded".
- */
-function remainderPoly(tm: bigint, te: number, g: number, poly: Remainder): bigint {
-  const F = 200n; // working fixed point 2^-200
-  const tf = shl(tm, te + 200);
-  const gf = (tf * tf) >> F;
-  let acc = 0n;
-  const q = poly.coef;
-  for (let j = q.length - 1; j >= 0; j--) acc = ((acc * gf) >> F) + (q[j] << 60n);
-  const r = (((tf * gf) >> F) * acc) >> F;
-  if (poly.form === "exact") return shl(r, g - 200);
-  const [rm, rd] = round68(r);
-  return shl(rm, rd + g - 200);
-}
-
-/**
  * The microcode's 68-bit log2(1 + t) for t = +-m * 2^e (m < 2^64, 1 + t
  * in [sqrt(1/2), sqrt(2)); `neg` for t < 0): [significand, exponent] of
  * |L| (L has the sign of t), with the pieces of {@link kernelParts}:
@@ -399,15 +320,13 @@ function remainderPoly(tm: bigint, te: number, g: number, poly: Remainder): bigi
  *     L = L1 + C W rounded to nearest-even at 68 bits (C W with the fitted
  *                                                       error from 2^-10 on)
  *
- * From |t| = 2^{@link YLOG_T_LIMIT} on, C W is |T| g Q(g) ({@link REM_POLY});
- * from 2^{@link YLOG_POLY_LIMIT} on (best-fit, not exact) C W is
- * R68(R68(|L1| g) P(g)) with {@link REM_ONE}.
+ * From |t| = 2^{@link YLOG_T_LIMIT} on C W is R68(R68(|L1| g) P(g)) with
+ * {@link REM_ONE} (best-fit from 2^{@link YLOG_POLY_LIMIT} on).
  * (C W is below 2^-7 of L1's last unit for |t| < 2^-36, where L = L1.)
  */
 export function log2p1Small(m: bigint, e: number, neg = false): [bigint, number] {
   const te = bitLength(m) - 1 + e;
-  const poly = te >= YLOG_POLY_LIMIT ? R_ONE : te >= YLOG_T_LIMIT ? R_POLY : undefined;
-  const { lm, le, cw, g, exact } = kernelParts(m, e, neg, poly);
+  const { lm, le, cw, g, exact } = kernelParts(m, e, neg, te >= YLOG_T_LIMIT ? REM_ONE : undefined);
   if (e + 63 < -36) return [lm, le];
   // L1 and C W have the sign of t: |L| = |L1| + |C W| (cw exact, rounded, for
   // REM_ONE).
@@ -425,9 +344,8 @@ function shl(v: bigint, s: number): bigint {
  * t = +-m 2^e (`neg` for t < 0; 1 + t in [sqrt(1/2), sqrt(2))): [sign,
  * significand, exponent] of L. With the kernel pieces of {@link
  * kernelParts} for t (L1 = R68(T C), W; from |t| = 2^{@link
- * YLOG_K_CHEB_LIMIT} on C W = |T| g Q(g) with {@link REM_FULL}, from
- * 2^{@link YLOG_K_T_LIMIT} on, best-fit, R68(R68(|L1| g) P(g)) with {@link
- * REM_ONE}):
+ * YLOG_K_CHEB_LIMIT} on C W = R68(R68(|L1| g) P(g)) with {@link REM_ONE},
+ * best-fit from 2^{@link YLOG_K_T_LIMIT} on):
  *
  *     L = R68(R68(k + L1) + C W)     (each sum rounded to nearest-even)
  *
@@ -443,8 +361,8 @@ export function log2Scaled(
   const ka = BigInt(k < 0 ? -k : k);
   if (m === 0n) return [ls, ka, 0];
   const te = bitLength(m) - 1 + e;
-  const poly = te >= YLOG_K_T_LIMIT ? R_ONE : te >= YLOG_K_CHEB_LIMIT ? R_FULL : undefined;
-  const { lm, le, cw, g, exact } = kernelParts(m, e, neg, poly);
+  const coef = te >= YLOG_K_CHEB_LIMIT ? REM_ONE : undefined;
+  const { lm, le, cw, g, exact } = kernelParts(m, e, neg, coef);
   // L1 and C W have the sign of t: |k + L1| = |k| +- |L1| (le < 0).
   const add = (k < 0) === neg;
   const kl = ka << BigInt(-le);

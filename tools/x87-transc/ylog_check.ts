@@ -12,6 +12,7 @@
  *             1 - j 2^-64 instead (below 1);
  *       near1band  FYL2X, x = 1 + t with t of exponents LOW ... TOP (two
  *             more arguments, as for edge);
+ *       below1band  FYL2X, x = 1 - t, t as for near1band;
  *       edge  FYL2XP1, x of both signs with exponents LOW ... TOP (two more
  *             arguments; default -11 ... -8);
  *       neg   FYL2XP1, negative x below 2^-36;
@@ -26,6 +27,11 @@
  * precision controls). Totals are given for the model's exact domain, its
  * best-fit domain (with the count correct rounding would give there) and
  * the rest. Needs the probe binary ($X87PROBE, see ylog_lib.ts).
+ *
+ * With YLOG_CHECK_OLD=DIR (a checkout of another commit, e.g. from `git
+ * archive`) the same cases also run through that tree's engine: the totals
+ * line then gives "new / old" counts, and each listed case says which code
+ * missed it.
  *
  * @module
  */
@@ -128,6 +134,11 @@ if (import.meta.main) {
       xse = 16383;
       const e = eTop - r(eTop - eLow + 1);
       xm = (1n << 63n) + ((next() | (1n << 63n)) >> BigInt(-e));
+    } else if (kind === "below1band") {
+      // x = 1 - t, t of exponent LOW ... TOP.
+      xse = 16382;
+      const e = eTop - r(eTop - eLow + 1);
+      xm = (1n << 64n) - ((next() | (1n << 63n)) >> BigInt(-e - 1));
     } else if (kind === "kband") {
       // x = 2^k (1 + t), t of exponent LOW ... TOP (or 0), k != 0.
       const mag = r(4) === 0 ? 1 + r(16382) : 1 + r(19);
@@ -149,14 +160,20 @@ if (import.meta.main) {
     const y = hex(ye + 16383 + (r(2) << 15), 4) + (next() | (1n << 63n)).toString(16);
     lines.push(
       `${
-        kind.startsWith("near1") || kind === "kband" || kind === "xrand" || kind === "unit"
+        kind.startsWith("near1") || kind === "below1band" || kind === "kband" || kind === "xrand" ||
+          kind === "unit"
           ? "fyl2x"
           : "fyl2xp1"
       } ${hex(fcw, 3)} ${hex(xse, 4)}${xm.toString(16).padStart(16, "0")} ${y}`,
     );
   }
   const out = await probeAsync(lines);
+  const oldDir = Deno.env.get("YLOG_CHECK_OLD");
+  const runOld: typeof runEngine | undefined = oldDir
+    ? (await import(`${oldDir}/tools/x87-transc/ylog_check.ts`)).runEngine
+    : undefined;
   const tot = { inN: 0, inBad: 0, fitN: 0, fitBad: 0, fitCr: 0, outN: 0, outBad: 0 };
+  const old = { inBad: 0, fitBad: 0, outBad: 0 };
   lines.forEach((l, i) => {
     const [op, fcwS, a, b] = l.split(" ");
     const [fswS, st0] = out[i].split(" ");
@@ -164,23 +181,38 @@ if (import.meta.main) {
     const [reg, fsw] = runEngine(op, parseInt(fcwS, 16), a, b);
     const dom = inDomain(op, a);
     const bad = reg !== st0 || (fsw & 0x230) !== (hw & 0x230);
+    let oldBad = false;
+    if (runOld) {
+      const [oReg, oFsw] = runOld(op, parseInt(fcwS, 16), a, b);
+      oldBad = oReg !== st0 || (oFsw & 0x230) !== (hw & 0x230);
+    }
     if (dom) {
       tot.inN++;
       if (bad) tot.inBad++;
+      if (oldBad) old.inBad++;
     } else if (inBestFit(op, a)) {
       tot.fitN++;
       if (bad) tot.fitBad++;
+      if (oldBad) old.fitBad++;
       const [cr, crFsw] = runEngine(op, parseInt(fcwS, 16), a, b, "exact");
       if (cr !== st0 || (crFsw & 0x230) !== (hw & 0x230)) tot.fitCr++;
     } else {
       tot.outN++;
       if (bad) tot.outBad++;
+      if (oldBad) old.outBad++;
     }
-    if (bad && (dom || inBestFit(op, a))) {
-      const tag = dom ? "exact domain" : "best-fit";
+    if ((bad || oldBad) && (dom || inBestFit(op, a))) {
+      const tag = (dom ? "exact domain" : "best-fit") +
+        (runOld ? (bad ? (oldBad ? " (new, old)" : " (new)") : " (old)") : "");
       console.log(`${tag}: ${l}: hw ${st0} fsw ${fswS}, engine ${reg} fsw ${hex(fsw, 4)}`);
     }
   });
+  if (runOld) {
+    console.log(
+      `${kind}: new / old code: in domain ${tot.inBad} / ${old.inBad} differ; ` +
+        `best-fit ${tot.fitBad} / ${old.fitBad}; outside ${tot.outBad} / ${old.outBad}`,
+    );
+  }
   console.log(
     `${kind}: in domain ${tot.inN} cases, ${tot.inBad} differ; best-fit ${tot.fitN} cases, ${tot.fitBad} differ ` +
       `(correct rounding: ${tot.fitCr}); ` +
