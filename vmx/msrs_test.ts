@@ -53,7 +53,9 @@ Deno.test("PROCBASED_CTLS2, EPT_VPID_CAP, VMFUNC exist per the feature set", () 
   assert.equal(ept.lo & (1 << 6), 1 << 6, "4-level walks");
   assert.equal(ept.lo & (1 << 14), 1 << 14, "WB");
   assert.equal(ept.hi & 1, 1, "INVVPID");
-  assert.equal(vmxCapabilityMsr(MSR.IA32_VMX_VMFUNC, f), null, "no VM functions: #GP");
+  assert.deepEqual(vmxCapabilityMsr(MSR.IA32_VMX_VMFUNC, f), { lo: 1, hi: 0 }, "EPTP switching");
+  const noVmfunc = { ...f, proc2: f.proc2 & ~PROC2.ENABLE_VM_FUNCTIONS };
+  assert.equal(vmxCapabilityMsr(MSR.IA32_VMX_VMFUNC, noVmfunc), null, "no VM functions: #GP");
   const noSecondary = { ...f, proc: f.proc & ~PROC.ACTIVATE_SECONDARY_CONTROLS };
   assert.equal(vmxCapabilityMsr(MSR.IA32_VMX_PROCBASED_CTLS2, noSecondary), null);
   assert.equal(vmxCapabilityMsr(MSR.IA32_VMX_EPT_VPID_CAP, { ...f, proc2: 0 }), null);
@@ -91,7 +93,8 @@ Deno.test("crAllowedInVmx applies FIXED0 and FIXED1", () => {
 Deno.test("RDMSR/WRMSR through the plugin: read-only VMX MSRs, IA32_FEATURE_CONTROL locking", () => {
   const h = vmxHarness({ featureControl: "unlocked" });
   assert.deepEqual(h.rdmsr(MSR.IA32_VMX_BASIC), vmxCapabilityMsr(MSR.IA32_VMX_BASIC, f));
-  assert.deepEqual(h.rdmsr(MSR.IA32_VMX_VMFUNC), GP0);
+  assert.deepEqual(h.rdmsr(MSR.IA32_VMX_VMFUNC), { lo: 1, hi: 0 });
+  assert.deepEqual(h.wrmsr(MSR.IA32_VMX_VMFUNC, 0), GP0, "read-only");
   assert.deepEqual(h.wrmsr(MSR.IA32_VMX_BASIC, 0), GP0);
   assert.deepEqual(h.wrmsr(MSR.IA32_VMX_CR0_FIXED0, 0), GP0);
   assert.deepEqual(h.rdmsr(0x10), { kind: "pass" }, "other MSRs are not ours");

@@ -149,6 +149,17 @@ export function checkControls(
   if ((proc2 & PROC2.MODE_BASED_EPT_EXECUTE) !== 0 && (proc2 & PROC2.ENABLE_EPT) === 0) {
     return "mode-based execute control without EPT";
   }
+  if ((proc2 & PROC2.ENABLE_VM_FUNCTIONS) !== 0) {
+    // VM-function controls within IA32_VMX_VMFUNC; EPTP switching needs EPT
+    // and a page-aligned EPTP-list address within MAXPHYADDR.
+    if (rhi(d, O.VM_FUNCTION_CONTROL) !== 0 || (r32(d, O.VM_FUNCTION_CONTROL) & ~f.vmfunc) !== 0) {
+      return "VM-function controls reserved bits";
+    }
+    if ((r32(d, O.VM_FUNCTION_CONTROL) & 1) !== 0) {
+      if ((proc2 & PROC2.ENABLE_EPT) === 0) return "EPTP switching without EPT";
+      if (!pageAddrOk(d, O.EPTP_LIST_ADDRESS, f)) return "EPTP-list address";
+    }
+  }
   if ((proc2 & PROC2.VMCS_SHADOWING) !== 0) {
     if (!pageAddrOk(d, O.VMREAD_BITMAP, f)) return "VMREAD bitmap address";
     if (!pageAddrOk(d, O.VMWRITE_BITMAP, f)) return "VMWRITE bitmap address";

@@ -398,3 +398,80 @@ Deno.test("real CPU: a single-step trap due when the preemption timer expires is
   assert.equal(r.exits[1].rip, MINI.l2Code + 2);
   r.m.dispose();
 });
+
+/** Little-endian 32-bit words of `v` (below 2^53) as two memory writes at `a`. */
+function put64(
+  m: { memory: { write(a: number, n: number, v: number): void } },
+  a: number,
+  v: number,
+) {
+  m.memory.write(a, 4, v >>> 0);
+  m.memory.write(a + 4, 4, Math.floor(v / 0x100000000));
+}
+
+Deno.test("real CPU: VMFUNC EPTP switching changes L2's EPT and vmcs12's EPT pointer; a bad index exits (59)", () => {
+  // Two EPTs over the 4 MiB of RAM (2 MiB pages), B remapping GPA 0x170000
+  // (l2Data) to 0x180000 with a page table; the EPTP list holds A and B.
+  const A = 0x300000, B = 0x303000, LIST = 0x307000;
+  const WB_RWX = 0x37, LARGE = 0x80;
+  const eptpA = A | 0x1e, eptpB = B | 0x1e; // WB, 4-level walk
+  // mov ebx,[0x170000]; xor eax,eax; mov ecx,1; vmfunc; mov edx,[0x170000];
+  // mov [0x190100],ebx; mov [0x190104],edx; mov ecx,600; vmfunc; vmcall
+  const l2 = "8b1c2500001700" + "31c0" + "b901000000" + "0f01d4" + "8b142500001700" +
+    "891c2500011900" + "89142504011900" + "b958020000" + "0f01d4" + "0f01c1";
+  const r = runMini({
+    l2,
+    fields: {
+      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS,
+      SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_EPT | PROC2.ENABLE_VM_FUNCTIONS,
+      EPT_POINTER: eptpA,
+      VM_FUNCTION_CONTROL: 1,
+      EPTP_LIST_ADDRESS: LIST,
+    },
+    setup: (m) => {
+      for (const [root, pd] of [[A, 0x302000], [B, 0x305000]]) {
+        put64(m, root, (root + 0x1000) | 7);
+        put64(m, root + 0x1000, pd | 7);
+        put64(m, pd + 8, 0x200000 | WB_RWX | LARGE);
+      }
+      put64(m, 0x302000, 0 | WB_RWX | LARGE);
+      put64(m, 0x305000, 0x306000 | 7);
+      for (let i = 0; i < 512; i++) put64(m, 0x306000 + 8 * i, (i * 0x1000) | WB_RWX);
+      put64(m, 0x306000 + 8 * 0x170, 0x180000 | WB_RWX);
+      put64(m, LIST, eptpA);
+      put64(m, LIST + 8, eptpB);
+      m.memory.write(MINI.l2Data, 4, 0x11111111);
+      m.memory.write(0x180000, 4, 0x22222222);
+    },
+  });
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.exits.map((e) => [e.reason, e.len]), [[59, 3], [VMCALL, 3]]);
+  assert.equal(r.exits[0].rip, MINI.l2Code + 43, "the VMFUNC with ECX = 600");
+  assert.equal(r.m.memory.read(0x190100, 4), 0x11111111, "read through EPT A");
+  assert.equal(r.m.memory.read(0x190104, 4), 0x22222222, "read through EPT B after VMFUNC");
+  r.m.savePluginStates(); // write the cached VMCS back
+  const ept = r.m.memory.read(0x121000 + fieldOffset(F.EPT_POINTER), 4);
+  assert.equal(ept, eptpB, "vmcs12's EPT pointer is B");
+  r.m.dispose();
+});
+
+Deno.test("real CPU: VMFUNC is #UD without enable VM functions, and a VM exit for a function not enabled", () => {
+  // xor eax,eax; xor ecx,ecx; vmfunc; vmcall (#UD intercepted by the exception bitmap)
+  const l2 = "31c0" + "31c9" + "0f01d4" + "0f01c1";
+  const ud = runMini({ l2, fields: { EXCEPTION_BITMAP: 1 << 6 } });
+  // Exception or NMI (0), #UD (vector 6, hardware exception); L1 resumes at the VMFUNC again.
+  assert.equal(ud.exits[0].reason, 0);
+  assert.equal(ud.exits[0].intrInfo & 0x7ff, 0x306);
+  assert.equal(ud.exits[0].rip, MINI.l2Code + 4);
+  ud.m.dispose();
+  const off = runMini({
+    l2,
+    fields: {
+      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS,
+      SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_VM_FUNCTIONS,
+      VM_FUNCTION_CONTROL: 0,
+    },
+  });
+  assert.deepEqual(off.exits.map((e) => e.reason), [59, VMCALL]);
+  off.m.dispose();
+});

@@ -34,6 +34,20 @@ export function enterL2Context(n: Nested, invalidate = false): void {
 }
 
 /**
+ * Switch L2's translations to those of the EPT pointer now in `n.ept`
+ * (VMFUNC's EPTP switching): same VPID, nothing invalidated (cached
+ * translations are tagged with their EPTP).
+ */
+export function switchL2Eptp(n: Nested): void {
+  n.vcpu.vmTransition(
+    vpidEnabled(n.d) ? r16(n.d, O.VIRTUAL_PROCESSOR_ID) : 0,
+    n.ept === null ? -1 : n.ept.eptp,
+    n.apicv.accessPage,
+    false,
+  );
+}
+
+/**
  * Switch back to VPID 0 after a VM exit (or a failed entry) loaded the host
  * state: invalidated when L2 ran without VPID (or with `invalidate`).
  */

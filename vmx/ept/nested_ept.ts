@@ -74,8 +74,11 @@ export function translatorOf(n: Nested): EptTranslator {
 
 /** Nested EPT for one L2 run: the vCPU's guest-physical translator while L2 runs. */
 export class NestedEpt implements GuestPhysicalTranslator {
-  /** The EPTP of vmcs12 at entry. */
-  readonly eptp: number;
+  /** The EPT pointer of vmcs12 (set at entry; VMFUNC's EPTP switching changes it). */
+  get eptp(): number {
+    return this.#eptp;
+  }
+  #eptp: number;
   /** The failure of the last translation that returned -1. */
   readonly fault: {
     kind: "ept-violation" | "ept-misconfig" | "pml-full";
@@ -96,7 +99,7 @@ export class NestedEpt implements GuestPhysicalTranslator {
    */
   constructor(n: Nested, eptp: number, pml = false, mbec = false) {
     this.n = n;
-    this.eptp = eptp;
+    this.#eptp = eptp;
     this.t = translatorOf(n);
     this.log = pml ? pageModificationLog(n) : null;
     this.mbec = mbec ? EPT_MBEC : 0;
@@ -123,7 +126,7 @@ export class NestedEpt implements GuestPhysicalTranslator {
       flags |= 0x80;
       if (!isPageWalk) flags |= 0x100;
     }
-    const h = this.t.translate(this.eptp, gpa, kind, flags, this.log);
+    const h = this.t.translate(this.#eptp, gpa, kind, flags, this.log);
     if (h >= 0) return h;
     const r: EptResult = this.t.result;
     const f = this.fault;
@@ -138,6 +141,11 @@ export class NestedEpt implements GuestPhysicalTranslator {
     return -1;
   }
 
+  /** Translate under `eptp` from now on (VMFUNC's EPTP switching; the caller switches the TLB context). */
+  switchTo(eptp: number): void {
+    this.#eptp = eptp;
+  }
+
   /**
    * Translate for reading without side effects (a debugger's look): the
    * walk's accessed/dirty writes are dropped, nothing is cached and no
@@ -147,7 +155,7 @@ export class NestedEpt implements GuestPhysicalTranslator {
     const mem = this.n.mem;
     const quiet = { read32: (a: number) => mem.read(a, 4), write32: () => {} };
     const r = new EptResult();
-    return eptWalk(quiet, this.eptp, gpa, EPT_READ, r, eptCapsOf(this.n.features)) ? r.hpa : -1;
+    return eptWalk(quiet, this.#eptp, gpa, EPT_READ, r, eptCapsOf(this.n.features)) ? r.hpa : -1;
   }
 }
 

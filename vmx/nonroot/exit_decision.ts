@@ -22,6 +22,7 @@ import { addrSizeCode, descriptorInstrInfo, displacementQual, vmxInstrInfo } fro
 import type { Nested } from "./session.ts";
 import { reflectEptExit } from "../ept/nested_ept.ts";
 import { shadowedVmcsAccess } from "./shadow_vmcs.ts";
+import { vmfunc } from "./vmfunc.ts";
 import { apicvExit } from "../apicv/hooks.ts";
 
 /** IA32_TIME_STAMP_COUNTER (MSR 0x10). */
@@ -131,7 +132,7 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
       info.begin(Reason.HLT);
       return reflect(n, exit.instructionLength);
     case "vmx": {
-      if (exit.instruction === "vmfunc") return v.raiseException(6); // VM functions not enabled
+      if (exit.instruction === "vmfunc") return vmfunc(n, exit);
       const shadowed = shadowedVmcsAccess(n, exit);
       if (shadowed !== null) return shadowed;
       info.begin(vmxInstructionReason(exit.instruction));
