@@ -8,11 +8,13 @@
  *   instructions VMXON, VMXOFF, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE
  *   (`instructions/`), the per-vCPU nested state (`state.ts`) and the plugin
  *   factory {@link createVmxPlugin}.
- * - Part 2 (VM entry/exit, non-root execution, nested EPT, APIC
- *   virtualization in `apicv/`: TPR shadow, APIC-access page, APIC-register
- *   virtualization, virtualized x2APIC mode, virtual-interrupt delivery,
- *   posted interrupts) plugs in through {@link NestedOps} (`context.ts`);
- *   its statistics service is {@link VMX_STATS}.
+ * - Part 2 (VM entry/exit, non-root execution, nested EPT with
+ *   accessed/dirty flags, PML and mode-based execute control, VMFUNC's
+ *   EPTP switching in `nonroot/vmfunc.ts`, APIC virtualization in `apicv/`:
+ *   TPR shadow, APIC-access page, APIC-register virtualization, virtualized
+ *   x2APIC mode, virtual-interrupt delivery, posted interrupts) plugs in
+ *   through {@link NestedOps} (`context.ts`); its statistics service is
+ *   {@link VMX_STATS}.
  *
  * @module
  */
