@@ -188,7 +188,6 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
       "popcnt",
       "x2apic",
       "tsc-deadline",
-      "rdrand",
       "fsgsbase",
       "smep",
       "erms",
@@ -206,7 +205,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
  * are dropped with a warning). nestvm's own names come from {@link FEATURES}.
  */
 const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
-  ("mtrr pn ds acpi ss ht tm ia64 pbe pclmulqdq " +
+  ("mtrr pn ds acpi ss ht tm ia64 pbe pclmulqdq movbe rdrand rdseed bmi2 " +
     "pclmuldq dtes64 monitor ds-cpl smx est tm2 cid fma xtpr pdcm dca " +
     "aes osxsave avx f16c mmxext fxsr-opt 3dnowext 3dnow cmp-legacy svm extapic " +
     "cr8legacy sse4a misalignsse 3dnowprefetch osvw ibs xop skinit wdt lwp fma4 tce " +
@@ -217,7 +216,7 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "movdir64b fsrm md-clear serialize tsx-ldtrk arch-lbr spec-ctrl stibp " +
     "arch-capabilities ssbd invtsc npt lbrv nrip-save " +
     "tsc-scale vmcb-clean flushbyasid decodeassists pause-filter pfthreshold vgif " +
-    "avx-vnni avx512-bf16 amx-tile amx-int8 amx-bf16 fzrm fsrs fsrc lam pdcm ibpb " +
+    "avx-vnni avx512-bf16 amx-tile amx-int8 amx-bf16 fzrm fsrs fsrc lam ibpb " +
     "amd-ssbd virt-ssbd amd-stibp xcrypt xstore ace2 phe pmm kvmclock kvm-nopiodelay " +
     "kvm-mmu kvmclock-stable-bit kvm-asyncpf kvm-steal-time kvm-pv-eoi kvm-pv-unhalt " +
     "kvm-pv-tlb-flush kvm-pv-ipi kvm-poll-control kvm-pv-sched-yield kvm-asyncpf-int " +

@@ -132,3 +132,12 @@ Deno.test("cpu spec: QEMU's named models have x87, MMX, FXSR and SSE as QEMU def
   assert.ok(has("Nehalem", "sse4.2") && !has("Nehalem", "xsave"));
   assert.ok(has("SandyBridge", "xsave") && has("IvyBridge", "xsaveopt"));
 });
+
+Deno.test("cpu spec: instructions nestvm does not implement are never advertised (RDRAND, RDSEED, MOVBE, BMI2)", () => {
+  const r = parseCpuSpec("IvyBridge,+rdrand,+rdseed,+movbe,+bmi2");
+  assert.ok(r.ok);
+  for (const f of ["rdrand", "rdseed", "movbe", "bmi2"]) {
+    assert.ok(!r.model.features.has(f), f);
+    assert.ok(r.warnings.includes(`-cpu feature "${f}" is not implemented by nestvm; ignored`), f);
+  }
+});

@@ -85,7 +85,6 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   cx16: [1, 0, "ecx", 13],
   pcid: [1, 0, "ecx", 17],
   x2apic: [1, 0, "ecx", 21],
-  movbe: [1, 0, "ecx", 22],
   popcnt: [1, 0, "ecx", 23],
   xsave: [1, 0, "ecx", 26],
   // Leaf 0DH sub-leaf 1 EAX
@@ -94,17 +93,14 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   xgetbv1: [0xd, 1, "eax", 2],
   xsaves: [0xd, 1, "eax", 3],
   "tsc-deadline": [1, 0, "ecx", 24],
-  rdrand: [1, 0, "ecx", 30],
   hypervisor: [1, 0, "ecx", 31],
   // Leaf 7 EBX
   fsgsbase: [7, 0, "ebx", 0],
   "tsc-adjust": [7, 0, "ebx", 1],
   bmi1: [7, 0, "ebx", 3],
   smep: [7, 0, "ebx", 7],
-  bmi2: [7, 0, "ebx", 8],
   erms: [7, 0, "ebx", 9],
   invpcid: [7, 0, "ebx", 10],
-  rdseed: [7, 0, "ebx", 18],
   smap: [7, 0, "ebx", 20],
   // Leaf 7 ECX
   pku: [7, 0, "ecx", 3],
