@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseCpuSpec } from "./cpu_spec.ts";
 import { parseArgs } from "../cli/args.ts";
-import { cpuidLeaf, type CpuidRegs } from "./model.ts";
+import { cpuidLeaf, type CpuidRegs, cr4Writable } from "./model.ts";
 
 function vendorOf(spec: string): string {
   const r = parseCpuSpec(spec);
@@ -140,4 +140,12 @@ Deno.test("cpu spec: instructions nestvm does not implement are never advertised
     assert.ok(!r.model.features.has(f), f);
     assert.ok(r.warnings.includes(`-cpu feature "${f}" is not implemented by nestvm; ignored`), f);
   }
+});
+
+Deno.test("cpu spec: CR4.VME and CR4.PVI are reserved, as the virtual-8086 mode extensions are not implemented", () => {
+  const r = parseCpuSpec("max,+vme");
+  assert.ok(r.ok);
+  assert.ok(!r.model.features.has("vme"));
+  assert.equal(cr4Writable(r.model) & 3, 0);
+  assert.ok(r.warnings.includes('-cpu feature "vme" is not implemented by nestvm; ignored'));
 });

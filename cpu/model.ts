@@ -56,7 +56,6 @@ export type FeatureLoc = readonly [number, number, "eax" | "ebx" | "ecx" | "edx"
 export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   // Leaf 1 EDX
   fpu: [1, 0, "edx", 0],
-  vme: [1, 0, "edx", 1],
   de: [1, 0, "edx", 2],
   pse: [1, 0, "edx", 3],
   tsc: [1, 0, "edx", 4],
@@ -320,7 +319,9 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
  */
 export function cr4Writable(m: CpuModel): number {
   const f = m.features;
-  let bits = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100; // VME PVI TSD DE PSE PAE MCE PGE PCE
+  // TSD DE PSE PAE MCE PGE PCE; not VME and PVI: the virtual-8086 mode
+  // extensions are not implemented (CPUID.1:EDX.VME is never set).
+  let bits = 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100;
   if (f.has("vmx")) bits |= 0x2000;
   if (f.has("fxsr")) bits |= 0x200; // OSFXSR (FXSAVE/FXRSTOR exist)
   if (f.has("sse")) bits |= 0x400; // OSXMMEXCPT

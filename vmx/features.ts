@@ -119,11 +119,11 @@ export const VMX_FEATURES: VmxFeatures = Object.freeze({
   cr0Fixed1: 0xffffffff,
   // VMXE.
   cr4Fixed0: 0x00002000,
-  // VME PVI TSD DE PSE PAE MCE PGE PCE VMXE FSGSBASE PCIDE SMEP SMAP: a
+  // TSD DE PSE PAE MCE PGE PCE VMXE FSGSBASE PCIDE SMEP SMAP: a
   // baseline for a vCPU of unknown model; `createMachine` gives the plugin
   // the CPU model's writable CR4 bits instead (OSFXSR, OSXSAVE... as CPUID
   // says), through `vmxFeaturesFor`.
-  cr4Fixed1: 0x003321ff,
+  cr4Fixed1: 0x003321fc,
   physBits: 40,
   // LBR and BTF: what WRMSR accepts (cpu/msr.ts DEBUGCTL_WRITABLE).
   debugctlBits: 0x3,
