@@ -149,3 +149,11 @@ Deno.test("cpu spec: CR4.VME and CR4.PVI are reserved, as the virtual-8086 mode 
   assert.equal(cr4Writable(r.model) & 3, 0);
   assert.ok(r.warnings.includes('-cpu feature "vme" is not implemented by nestvm; ignored'));
 });
+
+Deno.test("cpu spec: max has every feature nestvm implements, the LAPIC's TSC-deadline mode included", () => {
+  const r = parseCpuSpec("max");
+  assert.ok(r.ok);
+  for (const f of ["tsc-deadline", "x2apic", "xsaves", "pku", "vmx"]) {
+    assert.ok(r.model.features.has(f), f);
+  }
+});

@@ -165,6 +165,7 @@ export function defaultModel(): CpuModel {
       "cx16",
       "popcnt",
       "x2apic",
+      "tsc-deadline",
       "fsgsbase",
       "tsc-adjust",
       "bmi1",
