@@ -205,7 +205,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
  * are dropped with a warning). nestvm's own names come from {@link FEATURES}.
  */
 const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
-  ("vme mtrr pn ds acpi ss ht tm ia64 pbe pclmulqdq movbe rdrand rdseed bmi2 " +
+  ("vme la57 mtrr pn ds acpi ss ht tm ia64 pbe pclmulqdq movbe rdrand rdseed bmi2 " +
     "pclmuldq dtes64 monitor ds-cpl smx est tm2 cid fma xtpr pdcm dca " +
     "aes osxsave avx f16c mmxext fxsr-opt 3dnowext 3dnow cmp-legacy svm extapic " +
     "cr8legacy sse4a misalignsse 3dnowprefetch osvw ibs xop skinit wdt lwp fma4 tce " +

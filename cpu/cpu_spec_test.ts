@@ -54,12 +54,12 @@ Deno.test("cpu spec: vendor=, phys-bits= and named models reach CPUID", () => {
 });
 
 Deno.test("cpu spec: feature switches in every QEMU spelling", () => {
-  const r = parseCpuSpec("max,-vmx,lahf-lm=off,pcid=off,+la57");
+  const r = parseCpuSpec("max,-vmx,lahf-lm=off,pcid=off,-pks,+pks,-smap");
   assert.ok(r.ok);
   assert.ok(!r.model.features.has("vmx"));
   assert.ok(!r.model.features.has("lahf_lm"));
   assert.ok(!r.model.features.has("pcid"));
-  assert.ok(r.model.features.has("la57"));
+  assert.ok(r.model.features.has("pks") && !r.model.features.has("smap"));
   // QEMU's name for SSE3; the x87/SSE features are nestvm's own (no warning).
   const pni = parseCpuSpec("max,-pni,-sse4.1,+fxsr");
   assert.ok(pni.ok);
@@ -142,12 +142,13 @@ Deno.test("cpu spec: instructions nestvm does not implement are never advertised
   }
 });
 
-Deno.test("cpu spec: CR4.VME and CR4.PVI are reserved, as the virtual-8086 mode extensions are not implemented", () => {
-  const r = parseCpuSpec("max,+vme");
+Deno.test("cpu spec: CR4.VME, CR4.PVI and CR4.LA57 are reserved: VME and 5-level linear addresses are not implemented", () => {
+  const r = parseCpuSpec("max,+vme,+la57");
   assert.ok(r.ok);
-  assert.ok(!r.model.features.has("vme"));
-  assert.equal(cr4Writable(r.model) & 3, 0);
+  assert.ok(!r.model.features.has("vme") && !r.model.features.has("la57"));
+  assert.equal(cr4Writable(r.model) & 0x1003, 0);
   assert.ok(r.warnings.includes('-cpu feature "vme" is not implemented by nestvm; ignored'));
+  assert.ok(r.warnings.includes('-cpu feature "la57" is not implemented by nestvm; ignored'));
 });
 
 Deno.test("cpu spec: max has every feature nestvm implements, the LAPIC's TSC-deadline mode included", () => {

@@ -103,7 +103,6 @@ export const FEATURES: Readonly<Record<string, FeatureLoc>> = {
   smap: [7, 0, "ebx", 20],
   // Leaf 7 ECX
   pku: [7, 0, "ecx", 3],
-  la57: [7, 0, "ecx", 16],
   pks: [7, 0, "ecx", 31],
   // Extended leaf 0x80000001
   lahf_lm: [0x80000001, 0, "ecx", 0],
@@ -321,7 +320,9 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
 export function cr4Writable(m: CpuModel): number {
   const f = m.features;
   // TSD DE PSE PAE MCE PGE PCE; not VME and PVI: the virtual-8086 mode
-  // extensions are not implemented (CPUID.1:EDX.VME is never set).
+  // extensions are not implemented (CPUID.1:EDX.VME is never set); not LA57:
+  // linear addresses are 48-bit (canonical checks, and JavaScript numbers
+  // hold 57-bit upper-half addresses inexactly), so CPUID.7:ECX.LA57 is clear.
   let bits = 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100;
   if (f.has("vmx")) bits |= 0x2000;
   if (f.has("fxsr")) bits |= 0x200; // OSFXSR (FXSAVE/FXRSTOR exist)
@@ -333,7 +334,6 @@ export function cr4Writable(m: CpuModel): number {
   if (f.has("smap")) bits |= 0x200000;
   if (f.has("pku")) bits |= 0x400000; // PKE
   if (f.has("pks")) bits |= 0x1000000; // PKS
-  if (f.has("la57")) bits |= 0x1000;
   return bits >>> 0;
 }
 
