@@ -145,9 +145,9 @@ export class ExitBus {
   static readonly ownedKinds: ReadonlySet<string> = new Set(["io", "mmio", "rdmsr", "wrmsr"]);
   /**
    * Kinds that the CPU handles architecturally when every handler passes.
-   * Not among them: "ept-violation", "ept-misconfig", "pml-full" and
-   * "apic-access" (only a nested-VMX plugin can take them; unhandled, they
-   * stop the machine).
+   * Not among them: "ept-violation", "ept-misconfig", "pml-full",
+   * "apic-access" and "task-switch" (only a nested-VMX plugin can take
+   * them; unhandled, they stop the machine).
    */
   static readonly defaultedKinds: ReadonlySet<string> = new Set([
     "io",

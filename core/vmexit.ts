@@ -98,6 +98,7 @@ export type VmExit =
   | ExternalInterruptExit
   | WindowExit
   | SipiExit
+  | TaskSwitchExit
   | EptExit;
 
 /** Fields every exit carries. */
@@ -369,6 +370,22 @@ export interface SipiExit extends ExitBase {
   readonly kind: "sipi";
   /** The SIPI's vector. */
   readonly vector: number;
+}
+
+/**
+ * An attempt at a task switch in VMX non-root operation (a far CALL, JMP
+ * or IRET to a task, or a task gate in the IDT), raised after the checks
+ * on the new TSS descriptor pass (SDM Vol. 3C 26.6.2, "Treatment of Task
+ * Switches"). Task switches are not allowed there: it is always a VM exit
+ * (basic reason 9), and the task switch does not happen. Level 2 only.
+ */
+export interface TaskSwitchExit extends ExitBase {
+  /** Discriminant: what caused the exit. */
+  readonly kind: "task-switch";
+  /** Selector of the TSS the guest attempted to switch to. */
+  readonly selector: number;
+  /** What started it (the exit qualification's bits 31:30: CALL 0, IRET 1, JMP 2, IDT 3). */
+  readonly source: "call" | "iret" | "jmp" | "idt";
 }
 
 /**

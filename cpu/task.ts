@@ -14,6 +14,8 @@ import { dAttrs, dBase, descAddr, descHi, descLo, dLimit, loadSeg, readDesc } fr
 import { recomputeMode, refreshSeg } from "./state.ts";
 import { writeCr3 } from "./exec_system.ts";
 import { push } from "./regs.ts";
+import { offerExit } from "./exits.ts";
+import type { TaskSwitchExit } from "../core/vmexit.ts";
 
 /** Why a task switch happens (it decides busy bits, NT and the back link). */
 export const enum TaskSource {
@@ -47,6 +49,8 @@ export function taskSwitch(c: Cpu, sel: number, src: TaskSource, retIp: number, 
   const nBase = dBase(nLo, nHi);
   const nLimit = dLimit(nLo, nHi);
   if (nLimit < 0x67) ts(sel);
+  // In VMX non-root operation the attempt is a VM exit once these checks pass.
+  if (c.nonRoot && offerTaskSwitch(c, sel, src, retIp)) return;
   const tr = c.seg[7];
   if (tr.limit < 0x67 || (tr.attrs & 0xf) !== 0xb) ts(tr.selector);
   const oBase = tr.base;
@@ -152,4 +156,23 @@ function loadTaskSegments(c: Cpu, segs: number[], ldt: number): void {
     }
   }
   recomputeMode(c);
+}
+
+const TASK_SWITCH_SOURCE = ["jmp", "call", "iret", "idt"] as const;
+
+/**
+ * Offer the task-switch exit of L2 (SDM Vol. 3C 26.6.2); true when a
+ * plugin completed it. The instruction length is that of the far JMP,
+ * CALL or IRET (`retIp` is the address after it); for a task gate in the
+ * IDT the VMX plugin reports the event being delivered instead.
+ */
+function offerTaskSwitch(c: Cpu, sel: number, src: TaskSource, retIp: number): boolean {
+  const e: TaskSwitchExit = {
+    kind: "task-switch",
+    level: 2,
+    instructionLength: src === TaskSource.INT ? 0 : (retIp - c.ip0 + 0x100000000) % 0x100000000,
+    selector: sel & 0xffff,
+    source: TASK_SWITCH_SOURCE[src],
+  };
+  return offerExit(c, e);
 }

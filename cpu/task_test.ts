@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { exec32, gdtEntry, LAYOUT, type TestCpu } from "./testing.ts";
+import type { VmExit } from "../core/vmexit.ts";
 
 const TSS_B = 0x3200;
 const TSS_C = 0x3400;
@@ -53,4 +54,46 @@ Deno.test("#DF through a task gate runs the handler task with error code 0 on it
   assert.equal(t.cpu.gpr[8], 0x61000 - 4); // error code pushed on the new task's stack
   assert.equal(t.mem.read32(0x61000 - 4), 0);
   assert.equal(t.mem.read32(LAYOUT.tss + 0x20), 0x100000); // old task saved at the faulting MOV
+});
+
+Deno.test("in VMX non-root operation a task switch is offered as a task-switch exit after the TSS checks", () => {
+  const seen: VmExit[] = [];
+  const t = exec32(
+    // mov ebx, 5; call 0x58:0; jmp 0x58:0; mov ecx, 7; hlt
+    "bb 05 00 00 00 9a 00 00 00 00 58 00 ea 00 00 00 00 58 00 b9 07 00 00 00 f4",
+    (x) => {
+      gdtEntry(x.mem, 11, TSS_B, 0x67, 0x89, 0); // 0x58: available 32-bit TSS
+      writeTss(x, TSS_B, 0x100900, 0x60000, 0x77);
+      x.cpu.nonRoot = true;
+      x.onExit = (e) => {
+        if (e.kind !== "task-switch") return "pass";
+        seen.push({ ...e });
+        return "handled"; // a plugin completed it: no task switch here
+      };
+    },
+  );
+  assert.deepEqual(seen, [
+    { kind: "task-switch", level: 2, instructionLength: 7, selector: 0x58, source: "call" },
+    { kind: "task-switch", level: 2, instructionLength: 7, selector: 0x58, source: "jmp" },
+  ]);
+  assert.equal(t.cpu.seg[7].selector, 0x38, "still the first task");
+  assert.equal(t.cpu.gpr[2], 7, "went on after both");
+  assert.equal((t.mem.read32(LAYOUT.gdt + 11 * 8 + 4) >> 8) & 0xf, 0x9, "B not busy");
+});
+
+Deno.test("in VMX non-root operation a bad TSS faults before any task-switch exit", () => {
+  let offered = 0;
+  const t = exec32(
+    "9a 00 00 00 00 58 00 f4", // call 0x58:0 with a TSS limit below 0x67: #TS
+    (x) => {
+      gdtEntry(x.mem, 11, TSS_B, 0x40, 0x89, 0);
+      x.cpu.nonRoot = true;
+      x.onExit = (e) => {
+        if (e.kind === "task-switch") offered++;
+        return "pass";
+      };
+    },
+  );
+  assert.equal(offered, 0);
+  assert.equal(t.cpu.gpr[14], 10, "#TS (the stub puts the vector in EDI)");
 });

@@ -283,6 +283,8 @@ export function basicReasonOf(exit: VmExit): number {
       return Reason.APIC_ACCESS;
     case "apic-write":
       return Reason.APIC_WRITE;
+    case "task-switch":
+      return Reason.TASK_SWITCH;
     default:
       return SIMPLE_REASON[exit.kind] ?? 0;
   }

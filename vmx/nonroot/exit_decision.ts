@@ -14,7 +14,7 @@ import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import { O, r32, rhi } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { INTR_INFO_NMI_UNBLOCKING, intrInfo, IntrType, Reason } from "../exit/reasons.ts";
-import { nmiUnblockedByIret } from "../exit/fault_like.ts";
+import { faultLikeRip, nmiUnblockedByIret } from "../exit/fault_like.ts";
 import { basicReasonOf, vmxInstructionReason } from "../stats.ts";
 import { ioExits, msrExits } from "./bitmaps.ts";
 import { crAccess } from "./cr.ts";
@@ -144,6 +144,17 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
         info.instrInfo = vmxInstrInfo(exit.operands);
       }
       return reflect(n, exit.instructionLength);
+    }
+    case "task-switch": {
+      // Always a VM exit (SDM 26.6.2); qualification: TSS selector, source
+      // in bits 31:30 (28.2.1, Table 28-2). Through a task gate in the IDT
+      // it happens during event delivery: IDT-vectoring information.
+      const source = { call: 0, iret: 1, jmp: 2, idt: 3 }[exit.source];
+      info.begin(Reason.TASK_SWITCH).qual((exit.selector | (source << 30)) >>> 0);
+      const rip = faultLikeRip(n);
+      if (exit.source !== "idt") info.instrLen = exit.instructionLength;
+      performVmExit(n, rip);
+      return "reflected";
     }
     case "exception":
       return exception(n, exit);

@@ -784,3 +784,18 @@ Deno.test("XSAVES/XRSTORS: #UD without the enable control; exit 63/64 only by ED
     expectExit(r.f, r.d, kind === "xsaves" ? 63 : 64, 0x40, 4, { VMX_INSTRUCTION_INFO: info });
   }
 });
+
+Deno.test("task switches always exit (reason 9): TSS selector and source in the qualification", () => {
+  for (const [source, code] of [["call", 0], ["iret", 1], ["jmp", 2]] as const) {
+    const len = source === "iret" ? 1 : 7;
+    const { f, d } = run({}, {
+      ...base,
+      kind: "task-switch",
+      instructionLength: len,
+      selector: 0x58,
+      source,
+    });
+    expectExit(f, d, 9, (0x58 | (code << 30)) >>> 0, len);
+    assert.equal(f.get("IDT_VECTORING_INFO"), 0, source);
+  }
+});
