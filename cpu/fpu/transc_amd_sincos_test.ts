@@ -267,12 +267,12 @@ Deno.test("sinCosAmdZen: polynomial constants", () => {
  * round-5 coefficients missed and the round-6 ones reproduce among the fresh
  * random hold-out of round 6 (`sincos_py/gen.py fsin|fcos -2 0 30000
  * 0x6b05`; first 8 lines, |t| in [0.25, pi/4]), the 21 residual lines of the
- * round-2 fit sets (the next 19) and the one operand below 2^-2 where the two
- * sets differ in 1,000,000 random t in [2^-3, 2^-2) (`sincos6_disagree.py
- * ... cos 1000 0x6b12 -3 -2 1000000`; last 3 lines, t = 0.2234, an exact
- * cosine). This test fails with the round-5 coefficients
- * (tools/x87-transc/sincos6_coef_r5.txt). None of these operands is in
- * tests/data/x87_vectors.txt.gz.
+ * round-2 fit sets (the next 19) and the three operands below 2^-2 where the
+ * two sets differ in 3,000,000 random t in [2^-3, 2^-2) (`sincos6_disagree.py
+ * ... cos 1000 0x6b12 -3 -2 1000000` and `... 0x6b13 -3 -2 2000000`; last 9
+ * lines, t from 0.2234 to 0.2431). This test fails with the round-5
+ * coefficients (tools/x87-transc/sincos6_coef_r5.txt). None of these
+ * operands is in tests/data/x87_vectors.txt.gz.
  */
 const RECORDED_R6: readonly (readonly [string, number, string, string, string, string])[] = [
   ["fsin", 0x77f, "3ffdbcac876cc2fdd7a8", "3020", "3ffdb86ec3e8a552301b", "3fff8000000000000000"],
@@ -305,6 +305,12 @@ const RECORDED_R6: readonly (readonly [string, number, string, string, string, s
   ["fcos", 0x37f, "3ffce4c3a8778e63692e", "3020", "3ffef9a3618ec03ca134", "3fff8000000000000000"],
   ["fcos", 0x77f, "3ffce4c3a8778e63692e", "3020", "3ffef9a3618ec03ca134", "3fff8000000000000000"],
   ["fcos", 0xb7f, "3ffce4c3a8778e63692e", "3020", "3ffef9a3618ec03ca134", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffcf8f9de069c4e76c3", "3220", "3ffef8785db6ddf2e38f", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffcf8f9de069c4e76c3", "3020", "3ffef8785db6ddf2e38e", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffcf8f9de069c4e76c3", "3220", "3ffef8785db6ddf2e38f", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffcf8d9927f3662e43f", "3020", "3ffef87a4f326db6af8c", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffcf8d9927f3662e43f", "3020", "3ffef87a4f326db6af8c", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffcf8d9927f3662e43f", "3220", "3ffef87a4f326db6af8d", "3fff8000000000000000"],
 ];
 
 Deno.test("FSIN/FCOS Zen model: round-6 cases next to a rounding of the last Horner sum", () => {
