@@ -261,3 +261,64 @@ Deno.test("sinCosAmdZen: polynomial constants", () => {
   assert.equal(e, -70);
   assert.equal(sixth - m, 311n); // 311 units of 2^-70 = 4.86 * 2^-64 below 1/6
 });
+
+/**
+ * Recorded with tools/x87-transc/probe.c on the same host: every line the
+ * round-5 coefficients missed and the round-6 ones reproduce among the fresh
+ * random hold-out of round 6 (`sincos_py/gen.py fsin|fcos -2 0 30000
+ * 0x6b05`; first 8 lines, |t| in [0.25, pi/4]), the 21 residual lines of the
+ * round-2 fit sets (the next 19) and the three operands below 2^-2 where the
+ * two sets differ in 3,000,000 random t in [2^-3, 2^-2) (`sincos6_disagree.py
+ * ... cos 1000 0x6b12 -3 -2 1000000` and `... 0x6b13 -3 -2 2000000`; last 9
+ * lines, t from 0.2234 to 0.2431). This test fails with the round-5
+ * coefficients (tools/x87-transc/sincos6_coef_r5.txt). None of these
+ * operands is in tests/data/x87_vectors.txt.gz.
+ */
+const RECORDED_R6: readonly (readonly [string, number, string, string, string, string])[] = [
+  ["fsin", 0x77f, "3ffdbcac876cc2fdd7a8", "3020", "3ffdb86ec3e8a552301b", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffdbcac876cc2fdd7a8", "3220", "3ffdb86ec3e8a552301c", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffdbcac876cc2fdd7a8", "3220", "3ffdb86ec3e8a552301c", "3fff8000000000000000"],
+  ["fsin", 0x77f, "3ffebea57bc7ff9074a0", "3020", "3ffead81b6571cad815e", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffebea57bc7ff9074a0", "3220", "3ffead81b6571cad815f", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffebea57bc7ff9074a0", "3220", "3ffead81b6571cad815f", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffeba51b28dff9f3e11", "3020", "3ffeaa4cde9c8a521970", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffef684c631ec49835f", "3020", "3ffe9232f13e9951ef68", "3fff8000000000000000"],
+  ["fsin", 0x77f, "3ffeeaccb1bf189d1999", "3020", "3ffecb3c9cd7dc8a1e2d", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffeeaccb1bf189d1999", "3020", "3ffecb3c9cd7dc8a1e2d", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffeeaccb1bf189d1999", "3020", "3ffecb3c9cd7dc8a1e2d", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffebb47c194b7ecd88d", "3020", "3ffeab04470e53bb8c4a", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffeeaa49cb4eeee29a0", "3220", "3ffecb243b0f1242a85c", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3fff892381a860bde3c7", "3220", "3ffee0bc158db825fac8", "3fff8000000000000000"],
+  ["fsin", 0x77f, "3ffeb577d24b7bf65557", "3020", "3ffea6a5df13bb8810d1", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffeb577d24b7bf65557", "3220", "3ffea6a5df13bb8810d2", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffeb577d24b7bf65557", "3220", "3ffea6a5df13bb8810d2", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffea2d430d0ae8955b7", "3020", "3ffecdf0521f89087b0f", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffea2d430d0ae8955b7", "3020", "3ffecdf0521f89087b0f", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffea2d430d0ae8955b7", "3020", "3ffecdf0521f89087b0f", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffecb8b70496e7d87c0", "3020", "3ffeb3415a01328acf3b", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffe8bd12ae6f8271ec1", "3220", "3ffedac228f349a4faca", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffe9e488efa8f84644d", "3220", "3ffed09b32c3c86307b4", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffe815dcc3c9c260084", "3020", "3ffee000baf725ebf686", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffe815dcc3c9c260084", "3020", "3ffee000baf725ebf686", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffe815dcc3c9c260084", "3020", "3ffee000baf725ebf686", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffedfaff9624ca411c1", "3020", "3ffea455c31799c0c846", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffce4c3a8778e63692e", "3020", "3ffef9a3618ec03ca134", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffce4c3a8778e63692e", "3020", "3ffef9a3618ec03ca134", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffce4c3a8778e63692e", "3020", "3ffef9a3618ec03ca134", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffcf8f9de069c4e76c3", "3220", "3ffef8785db6ddf2e38f", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffcf8f9de069c4e76c3", "3020", "3ffef8785db6ddf2e38e", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffcf8f9de069c4e76c3", "3220", "3ffef8785db6ddf2e38f", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffcf8d9927f3662e43f", "3020", "3ffef87a4f326db6af8c", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffcf8d9927f3662e43f", "3020", "3ffef87a4f326db6af8c", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffcf8d9927f3662e43f", "3220", "3ffef87a4f326db6af8d", "3fff8000000000000000"],
+];
+
+Deno.test("FSIN/FCOS Zen model: round-6 cases next to a rounding of the last Horner sum", () => {
+  for (const [op, fcw, a, fsw, st0, st1] of RECORDED_R6) {
+    const [f, r0, r1] = run("amd-zen", op, fcw, a);
+    const what = `${op} ${fcw.toString(16)} ${a}`;
+    assert.equal(r0, st0, what);
+    assert.equal(r1, st1, what);
+    assert.equal(f & 0x230, parseInt(fsw, 16) & 0x230, what);
+  }
+});
