@@ -40,7 +40,7 @@
  * @module
  */
 
-import { bitLength, IBITS, type Scaled } from "./scaled68.ts";
+import { bitLength, IBITS, roundSig, type Scaled } from "./scaled68.ts";
 
 /** Coefficient scale: the coefficients below are integers times 2^-ATAN_CS. */
 export const ATAN_CS = 200;
@@ -54,14 +54,14 @@ export const ATAN_EXACT_LIMIT = 0.03125;
  * (tools/x87-transc/atan5_remez.py 7 7; level 0.163 2^-68).
  */
 export const ATAN_P: readonly bigint[] = [
-  -0x5555555555555550999eafca1ecc2514621bb1e509a95e7fabn,
-  -0xf767fa2ade96276ca18f4e1516f1cce21e197d907cec88994cn,
-  -0x11198765ec04d2a3ff338d5187cb1fce0c2a59238e18bc01085n,
-  -0x9054ec5981b6506fb771a9c58d37be8c0bfde338a5fe17dea7n,
-  -0x250d83f1153cdd1bb148c87551aa0625f689206c63067a9faen,
-  -0x42c6b00a7193906358af6e83f4453cf38fbb539c914b66e7bn,
-  -0x261d2b4eb543a4ee1001c83f840ce9f919881de022a45341n,
-  -0x6e71b4b46ae0b7a1be995cb0fad8b60034da564f192d3n,
+  -0x55555555555555509f5b129e5ecc2514621bb1e509a95e7fabn,
+  -0xf767fa2ade96276c3806c38056f1cce21e197d907cec88994cn,
+  -0x11198765ec04d2a4af371cef3bcb1fce0c2a59238e18bc01085n,
+  -0x9054ec5981b65018ff55e3784d37be8c0bfde338a5fe17dea7n,
+  -0x250d83f1153cde56e1e0dbfd11aa0625f689206c63067a9faen,
+  -0x42c6b00a71936d313d9793bbf4453cf38fbb539c914b66e7bn,
+  -0x261d2b4eb54582e08498397f840ce9f919881de022a45341n,
+  -0x6e71b4b461418691e8095cb0fad8b60034da564f192d3n,
 ];
 /** Q's coefficients (Q(0) = 1), times 2^{@link ATAN_CS}. */
 export const ATAN_Q: readonly bigint[] = [
@@ -106,7 +106,11 @@ export function atanAmdRational(R: bigint, re: number): Scaled {
     // d ~ -r^3/3 lies far below r's last bit: only its sign matters.
     return [(R << 64n) - 1n, re - 64];
   }
-  const G = R * R; // g = G / 2^(2k)
+  // g = R68(r^2) = G / 2^(2k), t = R68(r g) = T / 2^(3k).
+  const [gm, gx] = roundSig(R * R, 0, IBITS);
+  const G = gm << BigInt(gx);
+  const [tm, tx] = roundSig(R * gm, gx, IBITS);
+  const T = tm << BigInt(tx);
   const n = ATAN_P.length - 1;
   // P(g) and Q(g) times 2^(2kn + ATAN_CS), by Horner's rule on integers.
   let pn = ATAN_P[n], qn = ATAN_Q[n];
@@ -115,8 +119,8 @@ export function atanAmdRational(R: bigint, re: number): Scaled {
     pn = pn * G + (ATAN_P[i] << s);
     qn = qn * G + (ATAN_Q[i] << s);
   }
-  // d = R G pn / (qn 2^(3k)), negative.
-  const [dm, de0] = roundRatio68(R * G * pn, qn);
+  // d = t P / Q = T pn / (qn 2^(3k)), negative.
+  const [dm, de0] = roundRatio68(T * pn, qn);
   const de = de0 - 3 * k;
   const E = Math.min(re, de);
   return [(R << BigInt(re - E)) + (dm << BigInt(de - E)), E];
