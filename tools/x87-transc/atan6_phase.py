@@ -9,7 +9,10 @@ rational's d (x = x0 + c0 - (|d| / ud) e, e the relative rounding error) and the
 the best offset c0 are counted per window. A real step shows as a deep minimum at one (s, c) in
 every window; otherwise the minima stay at the level of the no-step fit.
 
-Run: python3 tools/x87-transc/atan6_phase.py STEP NS NC in,out [in,out ...]   (STEP P, Q or quo)
+N = R68(t P) (t = R68(r g)) works the same way: within a window t P / h moves by a known amount
+up to a common phase, whatever the low bits of P.
+
+Run: python3 tools/x87-transc/atan6_phase.py STEP NS NC in,out [in,out ...]   (STEP P, Q, quo, N)
 """
 import sys
 import collections
@@ -38,7 +41,7 @@ def prep(win, step, P, Q):
         t = A.R(r * g)
         p, q = A.horner_x(P, g), A.horner_x(Q, g)
         d = t * p / q
-        v = {"P": p, "Q": q, "quo": p / q}[step]
+        v = {"P": p, "Q": q, "quo": p / q, "N": t * p}[step]
         if vref is None:
             vref = v
         rows.append((float((d - m) / F(2) ** ude), float(abs(d) / F(2) ** ude),
