@@ -7,6 +7,10 @@ exact, from COEF):
   gq   d = R(r R(g quo))
   rq   d = R(g R(r quo))
   r3   d = R(R(r^3) quo)                 (the cube formed exactly, then rounded)
+  sp   g = R68(rh^2 + 2 rh rl), r = rh + rl split at BITS bits (rl^2 dropped), t = R68(r g);
+       spt the same with t = R68(rh g + rl gh), gh = g truncated to BITS bits
+  tm   g and t from a truncated multiplier (68-bit significands, partial-product columns below
+       BITS dropped, then 68-bit nearest)
   fx   g and t in fixed point on r's significand scale (BITS / GBITS fraction bits, nearest)
 each product rounded with MODE (n nearest-even, z toward zero, a away) at BITS; g at GBITS.
 Counts the misses per window with the window's best offset (units of d).
@@ -56,12 +60,46 @@ def rexp(r):
     return e - 1 if F(2) ** e > r else e
 
 
+def tmul(a, b, cut):
+    """Product of Fractions a, b > 0 from a truncated multiplier: both as 68-bit significands
+    A, B, only the partial-product bits of columns >= cut summed, then rounded to 68 bits."""
+    def sig(v):
+        e = rexp(v)
+        return (v / F(2) ** (e - 67)).numerator, e - 67  # exact for values of <= 68 bits
+    (ma, ea), (mb, eb) = sig(a), sig(b)
+    acc = 0
+    i = 0
+    x = ma
+    while x:
+        if x & 1:
+            sh = cut - i
+            acc += (mb >> sh << sh if sh > 0 else mb) << i
+        x >>= 1
+        i += 1
+    return A.R(F(acc) * F(2) ** (ea + eb))
+
+
 def dval(r, quo, spec):
     form, bits, mode, gbits, gmode = spec
+    if form == "tm":  # truncated multiplier for g and t, columns >= BITS kept
+        g = tmul(r, r, bits)
+        return tmul(r, g, bits) * quo
     if form == "fx":  # fixed point on r's significand scale: g_m = r_m^2 to GBITS fraction bits,
         e = rexp(r)   # t_m = r_m g_m to BITS fraction bits (r = r_m 2^e, r_m in [1, 2))
         g = fix(r * r, F(2) ** (2 * e - gbits))
         return fix(r * g, F(2) ** (3 * e - bits)) * quo
+    if form.startswith("sp"):  # r = rh + rl, rh r truncated to BITS bits; rl^2 dropped
+        k = bits
+        e = rexp(r)
+        u = F(2) ** (e - k + 1)
+        rh = (r / u).numerator // (r / u).denominator * u
+        rl = r - rh
+        g = A.R(rh * rh + 2 * rh * rl)
+        if form == "sp":  # t = R68(r g) exact product
+            return A.R(r * g) * quo
+        # spt: t from the split as well: rh g + rl g_hi ... approximated by dropping rl (g - gh)
+        gh = rnd(g, k, "z")
+        return A.R(rh * g + rl * gh) * quo
     g = rnd(r * r, gbits, gmode)
     if form == "rg":
         return rnd(r * g, bits, mode) * quo
