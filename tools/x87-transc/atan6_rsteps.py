@@ -17,14 +17,19 @@ Counts the misses per window with the window's best offset (units of d).
 
 Run: python3 tools/x87-transc/atan6_rsteps.py COEF SPECS in,out [in,out ...]
   SPECS: comma-separated FORM:BITS:MODE:GBITS:GMODE, e.g. rg:68:n:68:n,rg:68:z:68:z
+  env GROUP: decimals of r that identify a window (default 3)
 """
 import sys
 import collections
 from fractions import Fraction as F
+import os
 import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import atan6_fit as A  # noqa: E402
+
+
+GROUP = int(os.environ.get("GROUP", "3"))  # decimals of r that identify a window
 
 
 def rnd(v, bits, mode):
@@ -118,7 +123,7 @@ def main():
         specs.append((f, int(b), m, int(gb), gm))
     per = collections.OrderedDict()
     for c in A.load(sys.argv[3:]):
-        per.setdefault(round(float(c[0]), 3), []).append(c)
+        per.setdefault(round(float(c[0]), GROUP), []).append(c)
     pre = []
     for win in per.values():
         rows = []
