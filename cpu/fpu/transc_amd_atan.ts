@@ -43,9 +43,10 @@
  * - exact for r < {@link ATAN_EXACT_LIMIT} = 2^-5: 0 of 3,591 differ (0);
  * - best fit above: 2 of 4,162 in [2^-5, 2^-4) (3), 9 of 4,789 in
  *   [2^-4, 2^-3) (26), 641 of 6,000 in [2^-3, 1] (860); cases aimed at d's
- *   own cells: 487 of 4,000 in [2^-3, 1] (636), 263 of 2,400 below 2^-5
- *   (509; there the result does not depend on them); next to r = 1/2 2 of
- *   1,500 (4). Random operands (`record.sh`, 18,564 finite FPATAN cases):
+ *   own cells: 487 of 4,000 in [2^-3, 1] (636), and also below 2^-5, 263
+ *   of 2,400 (509): made so that d's own 68-bit cell decides the result,
+ *   which random and atan-aimed operands there practically never are; next
+ *   to r = 1/2 2 of 1,500 (4). Random operands (`record.sh`, 18,564 finite FPATAN cases):
  *   0 + 0 (0 + 0).
  *
  * @module
@@ -56,7 +57,10 @@ import { bitLength, IBITS, roundSig, type Scaled } from "./scaled68.ts";
 /** Coefficient scale: the coefficients below are integers times 2^-ATAN_CS. */
 export const ATAN_CS = 200;
 
-/** No probe case with a ratio below 2^-5 differs (README figures). */
+/**
+ * No random or atan-aimed probe case with a ratio below 2^-5 differs; cases
+ * aimed at d's own cells do (README figures).
+ */
 export const ATAN_EXACT_LIMIT = 0.03125;
 
 /**

@@ -12,7 +12,7 @@ import mpmath as mp
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from atan5_direct import yhex  # noqa: E402
 
-mp.mp.prec = 220
+mp.mp.prec = int(__import__("os").environ.get("PREC", "220"))  # 120 is enough below r = 0.1
 HERE = __file__.rsplit("/", 1)[0]
 P, Q = [[mp.mpf(v) for v in ln.split()] for ln in open(f"{HERE}/atan5_r77.txt")]
 
