@@ -9,6 +9,7 @@ exact, from COEF):
   r3   d = R(R(r^3) quo)                 (the cube formed exactly, then rounded)
   sp   g = R68(rh^2 + 2 rh rl), r = rh + rl split at BITS bits (rl^2 dropped), t = R68(r g);
        spt the same with t = R68(rh g + rl gh), gh = g truncated to BITS bits
+  tgh  t = R68(r gh), gh = g truncated to BITS bits; tdr t = R68(R68(r gh) + r (g - gh))
   tm   g and t from a truncated multiplier (68-bit significands, partial-product columns below
        BITS dropped, then 68-bit nearest)
   fx   g and t in fixed point on r's significand scale (BITS / GBITS fraction bits, nearest)
@@ -86,6 +87,12 @@ def tmul(a, b, cut):
 
 def dval(r, quo, spec):
     form, bits, mode, gbits, gmode = spec
+    if form in ("tgh", "tdr"):  # g split at BITS bits: gh = g truncated, gl the rest
+        g = A.R(r * r)
+        gh = rnd(g, bits, "z")
+        if form == "tgh":  # t = R68(r gh), gl dropped
+            return A.R(r * gh) * quo
+        return A.R(A.R(r * gh) + r * (g - gh)) * quo  # two roundings
     if form == "tm":  # truncated multiplier for g and t, columns >= BITS kept
         g = tmul(r, r, bits)
         return tmul(r, g, bits) * quo
