@@ -13,9 +13,10 @@
  *
  * 1. r = min(|x|,|y|) / max(|x|,|y|) rounded to nearest-even at 68
  *    significant bits;
- * 2. atan(r) = r + d, d = r^3 P(r^2) / Q(r^2) rounded to 68 bits, with the
- *    relative minimax (7,7) rational on [0, 1] (`transc_amd_atan.ts`:
- *    exact below r = 2^-5, a best fit above);
+ * 2. atan(r) = r + d, g = R68(r^2), t = R68(r g), d = t P(g) / Q(g) rounded
+ *    to 68 bits, with the relative minimax (7,7) rational on [0, 1] and its
+ *    P refitted to the host (`transc_amd_atan.ts`: exact below r = 2^-5, a
+ *    best fit above);
  * 3. if the result is atan(r) itself (|y| <= |x|, x > 0): r + d rounded
  *    once with the rounding control;
  * 4. otherwise r + d rounded to nearest-even at 68 bits, then pi/2 - a
@@ -27,12 +28,11 @@
  * 2^-24, y = 1.5, round-to-nearest: the host's a is one 68-bit unit below
  * the model's, so pi66/2 - a is exactly the 64-bit result and the hardware
  * reports "not rounded up" in every rounding mode). A random hold-out
- * recorded after the model was fixed: 0 + 0 of 18,593 finite cases.
+ * recorded after the model was fixed: 0 + 0 of 18,564 finite cases.
  * Operands chosen so that the last bits of the atan decide the result
- * differ rarely below r = 2^-3 and in about 1 of 7 above (README,
- * "FPATAN: structure of the atan step (round 5)"): there the host's 68-bit
- * coefficients and evaluation steps, not yet known, leave a scatter of
- * about one unit of d.
+ * differ rarely below r = 2^-3 and in about 1 of 9 above (README,
+ * "FPATAN: evaluation order (round 6)"): there the host's evaluation of
+ * P / Q, not yet known, leaves a scatter of about one unit of d.
  *
  * FPTAN reduces x = n pi66/2 + t exactly (as `transc.ts` does; the same
  * reduction as FSIN / FCOS) and forms tan t = t P(t^2) / Q(t^2), a

@@ -2,7 +2,8 @@
  * The atan(r) of the AMD Zen 4 / Zen 5 FPATAN microcode (0 < r <= 1, the
  * 68-bit ratio of the smaller to the larger operand), measured on AMD EPYC
  * family 26 model 2 (Zen 5) with tools/x87-transc/probe.c (README there,
- * "FPATAN: structure of the atan step (round 5)").
+ * "FPATAN: structure of the atan step (round 5)" and "FPATAN: evaluation
+ * order (round 6)").
  *
  * Structure, found from the host's results:
  *
@@ -19,49 +20,64 @@
  *   give it; a total degree of 13 gives a level 20 to 30 times larger, 16
  *   one 500 times smaller). Below r = 0.2 the measured curve and that of
  *   the minimax coefficients agree to about 0.02 2^-68; from 0.2 on the
- *   host lies a little lower (about 1.8 2^-68 of d). At every r the host's
- *   d scatters by about one unit of d around the rational's (seen in the
- *   results only where d's unit is not far below a's, r above about 2^-4):
- *   its 68-bit coefficients and evaluation steps are not known. The model
- *   evaluates the minimax rational exactly and rounds d to nearest-even at
- *   68 bits.
+ *   host lies a little lower (about 1.8 2^-68 of d).
+ * - g = R68(r^2) and t = R68(r g) are rounded to nearest-even at 68 bits
+ *   (round 6: on small ratios aimed at d's cells, exact r^3 misses 891 of
+ *   4,400 at the best offset per window, R68 of g and t 687; other widths,
+ *   directions, orders or a fixed-point format 792 .. 1,677), and d =
+ *   R68(t P(g) / Q(g)). The model keeps Q of the minimax rational and P
+ *   refitted to the host's d (tools/x87-transc/atan6_fit.py x_xqg, a
+ *   linear program on 24,321 direct-path cases; atan6_gt.txt; P moves by
+ *   less than 2 2^-68 relative on [0, 1]). How P / Q itself is evaluated is
+ *   not known: its 68-bit steps with the minimax coefficients (Horner fused
+ *   or unfused, P's or Q's last sum, N = R68(t P), R68(P / Q)) each make the
+ *   small-ratio misses worse (786 .. 979 of 4,400), and a scatter of about
+ *   one unit of d remains at every r (seen in the results only where d's
+ *   unit is not far below a's, r above about 2^-4).
  *
- * Domains (probe hold-outs recorded after the model was fixed, cases aimed
- * so that the last bits of the host's atan decide the result; in brackets the
- * earlier model, the correctly rounded atan(r) with a fitted bias next to
- * r = 1/2):
+ * Domains (probe hold-outs recorded after the model was fixed, with seeds
+ * 0x6A61 .. 0x6A6B, cases aimed so that the last bits of the host's atan
+ * decide the result; in brackets the round-5 model, exact r^3 and the
+ * minimax P):
  *
- * - exact for r < {@link ATAN_EXACT_LIMIT} = 2^-5: 0 of 3,518 differ (92);
- * - best fit above: 1 of 4,140 in [2^-5, 2^-4) (602), 39 of 4,787 in
- *   [2^-4, 2^-3) (505), 865 of 6,000 in [2^-3, 1] (1,144); next to r = 1/2
- *   4 of 1,500 (5; the rational lies low there by itself). Random operands
- *   (`record.sh`, 18,593 finite FPATAN cases): 0 + 0 (1 + 1).
+ * - exact for r < {@link ATAN_EXACT_LIMIT} = 2^-5: 0 of 3,591 differ (0);
+ * - best fit above: 2 of 4,162 in [2^-5, 2^-4) (3), 9 of 4,789 in
+ *   [2^-4, 2^-3) (26), 641 of 6,000 in [2^-3, 1] (860); cases aimed at d's
+ *   own cells: 487 of 4,000 in [2^-3, 1] (636), and also below 2^-5, 263
+ *   of 2,400 (509): made so that d's own 68-bit cell decides the result,
+ *   which random and atan-aimed operands there practically never are; next
+ *   to r = 1/2 2 of 1,500 (4). Random operands (`record.sh`, 18,564 finite FPATAN cases):
+ *   0 + 0 (0 + 0).
  *
  * @module
  */
 
-import { bitLength, IBITS, type Scaled } from "./scaled68.ts";
+import { bitLength, IBITS, roundSig, type Scaled } from "./scaled68.ts";
 
 /** Coefficient scale: the coefficients below are integers times 2^-ATAN_CS. */
 export const ATAN_CS = 200;
 
-/** No probe case with a ratio below 2^-5 differs (README figures). */
+/**
+ * No random or atan-aimed probe case with a ratio below 2^-5 differs; cases
+ * aimed at d's own cells do (README figures).
+ */
 export const ATAN_EXACT_LIMIT = 0.03125;
 
 /**
- * P's coefficients (constant term first), times 2^{@link ATAN_CS}: the relative minimax
- * (7,7) approximation atan(r) ~ r + r^3 P(g) / Q(g), g = r^2, on 0 <= r <= 1
- * (tools/x87-transc/atan5_remez.py 7 7; level 0.163 2^-68).
+ * P's coefficients (constant term first), times 2^{@link ATAN_CS}: those of the relative
+ * minimax (7,7) approximation atan(r) ~ r + r^3 P(g) / Q(g), g = r^2, on 0 <= r <= 1
+ * (tools/x87-transc/atan5_remez.py 7 7; level 0.163 2^-68), refitted with Q fixed to the
+ * host's d under g = R68(r^2), t = R68(r g) (tools/x87-transc/atan6_fit.py, atan6_gt.txt).
  */
 export const ATAN_P: readonly bigint[] = [
-  -0x5555555555555550999eafca1ecc2514621bb1e509a95e7fabn,
-  -0xf767fa2ade96276ca18f4e1516f1cce21e197d907cec88994cn,
-  -0x11198765ec04d2a3ff338d5187cb1fce0c2a59238e18bc01085n,
-  -0x9054ec5981b6506fb771a9c58d37be8c0bfde338a5fe17dea7n,
-  -0x250d83f1153cdd1bb148c87551aa0625f689206c63067a9faen,
-  -0x42c6b00a7193906358af6e83f4453cf38fbb539c914b66e7bn,
-  -0x261d2b4eb543a4ee1001c83f840ce9f919881de022a45341n,
-  -0x6e71b4b46ae0b7a1be995cb0fad8b60034da564f192d3n,
+  -0x55555555555555509f5b129e5ecc2514621bb1e509a95e7fabn,
+  -0xf767fa2ade96276c3806c38056f1cce21e197d907cec88994cn,
+  -0x11198765ec04d2a4af371cef3bcb1fce0c2a59238e18bc01085n,
+  -0x9054ec5981b65018ff55e3784d37be8c0bfde338a5fe17dea7n,
+  -0x250d83f1153cde56e1e0dbfd11aa0625f689206c63067a9faen,
+  -0x42c6b00a71936d313d9793bbf4453cf38fbb539c914b66e7bn,
+  -0x261d2b4eb54582e08498397f840ce9f919881de022a45341n,
+  -0x6e71b4b461418691e8095cb0fad8b60034da564f192d3n,
 ];
 /** Q's coefficients (Q(0) = 1), times 2^{@link ATAN_CS}. */
 export const ATAN_Q: readonly bigint[] = [
@@ -96,9 +112,9 @@ function roundRatio68(num: bigint, den: bigint): Scaled {
 }
 
 /**
- * The host's atan(r) for r = R * 2^re (0 < r <= 1): r + d with d = r^3
- * P(g) / Q(g) rounded to nearest-even at 68 bits, returned exactly as
- * [v, e] with atan = v * 2^e (v > 0).
+ * The host's atan(r) for r = R * 2^re (0 < r <= 1): r + d with g = R68(r^2),
+ * t = R68(r g) and d = t P(g) / Q(g) rounded to nearest-even at 68 bits,
+ * returned exactly as [v, e] with atan = v * 2^e (v > 0).
  */
 export function atanAmdRational(R: bigint, re: number): Scaled {
   const k = -re; // r = R / 2^k
@@ -106,7 +122,11 @@ export function atanAmdRational(R: bigint, re: number): Scaled {
     // d ~ -r^3/3 lies far below r's last bit: only its sign matters.
     return [(R << 64n) - 1n, re - 64];
   }
-  const G = R * R; // g = G / 2^(2k)
+  // g = R68(r^2) = G / 2^(2k), t = R68(r g) = T / 2^(3k).
+  const [gm, gx] = roundSig(R * R, 0, IBITS);
+  const G = gm << BigInt(gx);
+  const [tm, tx] = roundSig(R * gm, gx, IBITS);
+  const T = tm << BigInt(tx);
   const n = ATAN_P.length - 1;
   // P(g) and Q(g) times 2^(2kn + ATAN_CS), by Horner's rule on integers.
   let pn = ATAN_P[n], qn = ATAN_Q[n];
@@ -115,8 +135,8 @@ export function atanAmdRational(R: bigint, re: number): Scaled {
     pn = pn * G + (ATAN_P[i] << s);
     qn = qn * G + (ATAN_Q[i] << s);
   }
-  // d = R G pn / (qn 2^(3k)), negative.
-  const [dm, de0] = roundRatio68(R * G * pn, qn);
+  // d = t P / Q = T pn / (qn 2^(3k)), negative.
+  const [dm, de0] = roundRatio68(T * pn, qn);
   const de = de0 - 3 * k;
   const E = Math.min(re, de);
   return [(R << BigInt(re - E)) + (dm << BigInt(de - E)), E];
