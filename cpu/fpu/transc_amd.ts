@@ -53,13 +53,14 @@
  *   boundary) of 2^-10 ... 2^-3, nor in 9,000 adversarial ones where P's
  *   or Q's last 68-bit cell, or that of P's first Horner step, decides the
  *   result (the round-5 set misses 38 of these).
- * - best fit, 2^-3 <= |t| <= pi/4: no difference in 60,000 near-boundary
- *   cases (`tan_near 60000 0x7b6b5 -2 0`; the round-5 set: 9); 2 of 19,000
- *   cases aimed at the rounding midpoints of the first Horner steps of P
- *   and Q (the round-5 set: 695). Random arguments: 0 of 100,000 of 2^-2
- *   ... pi/4; of 166 random ones of 2^-3 ... pi/4 (about 1 in 100,000)
- *   where the round-5 set and a first version of this one differ, the host
- *   sides with this one in 165.
+ * - best fit, 2^-3 <= |t| <= pi/4: no difference in 100,000 near-boundary
+ *   cases (`tan_near 60000 0x7b6b5 -2 0`, `tan_near 40000 0x7b6f3 -2 0`;
+ *   the round-5 set: 13); 1 of 33,000 cases aimed at the rounding
+ *   midpoints of the first Horner steps of P and Q (the round-5 set: 980)
+ *   and 2 of 20,000 more aimed at P's (562). Random arguments: 0 of
+ *   100,000 of 2^-2 ... pi/4; of 166 random ones of 2^-3 ... pi/4 (about 1
+ *   in 100,000) where the round-5 set and a first version of this one
+ *   differ, the host sides with this one in all 166.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -149,7 +150,7 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
  * FPTAN's rational approximation tan t ~ t P(t^2) / Q(t^2): the
  * coefficients of P and Q (constant term first) as (significand, exponent);
  * ONE set for every reduced argument |t| <= pi/4. P(0) = Q(0) = C; Q's last
- * coefficient is 2^-19 - 494.4 2^-86. Recovered from recorded results
+ * coefficient is 2^-19. Recovered from recorded results
  * (tools/x87-transc/README.md): the constant term from the rounding pattern
  * of tiny arguments, p1 and q1 identified cell by cell
  * (tools/x87-transc/tan_cells_unf.py) from 80,000 probe-recorded cases with
@@ -157,29 +158,27 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
  * p2 .. p4 and q2 .. q4 fitted to the host's 68-bit cells of P and Q
  * (tan5_cellfit.py, tan5_node.py; README "FPTAN: structure above 2^-1
  * (round 5)"), then p2 .. p4, q3 and q4 moved (tan6_node.py) to reproduce
- * 38,000 cases aimed at the rounding midpoints of the first Horner steps
+ * 54,000 cases aimed at the rounding midpoints of the first Horner steps
  * A1 = c1 + R68(g A2) and A2 (README "FPTAN: Q's first step (round 6)";
- * tan_coef_one_d.txt): p2 by 4.998 cells of 2^-75, p3 by -3243.6 cells of
- * 2^-82, p4 by 3.7e6 cells of 2^-92, q3 by 4 - 1/256 cells of 2^-78, q4 by
- * -494.4 cells of 2^-86 (p2, p3, p4 and q4 carry bits below their 68-bit
- * cells). The nearest set with 68-bit coefficients and q4 = 2^-19 exactly
- * (tan6_model_68bit.txt) is nearly as good (hold-outs: 10 against 5 misses
- * of 229,000 aimed and near-boundary cases), so 68-bit coefficients are not
- * excluded.
+ * tan_coef_one_d.txt): p2 +5 cells, p3 -3246 cells, p4 +3741867 cells, q3
+ * +4 cells, and q4 = 2^-19 exactly (the minimax normalization; it was 2^-19
+ * + 2^-77.0). All are 68-bit numbers: a fit that let p2 .. p4, q3 and q4
+ * carry bits below their cells (tan6_model_wide.txt) did no better on the
+ * hold-outs.
  */
 const TAN_P: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
-  [-0xcc3a370aa4a78927n, -66],
-  [0xbae23c0c0df90b4e8ff8889n, -99],
-  [-0xafa1f16e6fb500d0e9c71c7n, -106],
-  [0x2da940ec15bac4b63e38e39n, -114],
+  [-0xcc3a370aa4a789270n, -70],
+  [0xbae23c0c0df90b4e9n, -75],
+  [-0xafa1f16e6fb500d11n, -82],
+  [0xb6a503b056eb13f57n, -92],
 ];
 const TAN_Q: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
-  [-0x2bc15d2b2789e22d9n, -66],
-  [0xa36f5651e07ee267n, -68],
-  [-0x9978effe48a95ac2f01n, -86],
-  [0x20000000000000000a38e39n, -108],
+  [-0xaf0574ac9e2788b64n, -68],
+  [0xa36f5651e07ee2670n, -72],
+  [-0x9978effe48a95ac2fn, -78],
+  [0x80000000000000000n, -86],
 ];
 
 /**
