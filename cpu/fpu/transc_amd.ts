@@ -50,14 +50,14 @@
  *
  * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): no difference in 60,000
  *   near-boundary cases (tan t within 2^-8 of a unit of a rounding
- *   boundary) of 2^-10 ... 2^-3, nor in 9,000 adversarial ones where P's
+ *   boundary) of 2^-10 ... 2^-3, nor in 12,000 adversarial ones where P's
  *   or Q's last 68-bit cell, or that of P's first Horner step, decides the
- *   result (the round-5 set misses 38 of these).
+ *   result (the round-5 set misses 87 of these).
  * - best fit, 2^-3 <= |t| <= pi/4: no difference in 100,000 near-boundary
  *   cases (`tan_near 60000 0x7b6b5 -2 0`, `tan_near 40000 0x7b6f3 -2 0`;
- *   the round-5 set: 13); 1 of 33,000 cases aimed at the rounding
- *   midpoints of the first Horner steps of P and Q (the round-5 set: 980)
- *   and 2 of 20,000 more aimed at P's (562). Random arguments: 0 of
+ *   the round-5 set: 13); 1 of 36,000 cases aimed at the rounding
+ *   midpoints of the first Horner steps of P and Q (the round-5 set:
+ *   1,337) and 2 of 20,000 more aimed at P's (562). Random arguments: 0 of
  *   100,000 of 2^-2 ... pi/4; of 166 random ones of 2^-3 ... pi/4 (about 1
  *   in 100,000) where the round-5 set and a first version of this one
  *   differ, the host sides with this one in all 166.
