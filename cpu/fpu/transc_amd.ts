@@ -48,18 +48,19 @@
  * structure above 2^-1 (round 5)"; figures are hold-outs recorded after
  * the set was fixed):
  *
- * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): no difference in 80,000
+ * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): no difference in 60,000
  *   near-boundary cases (tan t within 2^-8 of a unit of a rounding
- *   boundary) of 2^-10 ... 2^-3, nor in 3,000 adversarial ones where a
- *   single 68-bit cell of P or Q decides the result (half aimed at this
- *   set's cells, of which the earlier set misses 3; half at the earlier
- *   set's, of which this set misses none).
- * - best fit, 2^-3 <= |t| <= pi/4: random arguments (`tan_near 200000
- *   0x7af81 -2 0 0.5`) differ from the host in 2 of 127,050 in [2^-2,
- *   2^-1) and 2 of 72,950 above (correctly rounded: 3,535 and 2,283);
- *   near-boundary ones (`tan_near 80000 0x7af82 -2 0`) in 6 of 50,788 and
- *   13 of 29,212. The five per-band sets it replaced: 30 + 47 random and
- *   102 + 195 near-boundary misses on the same sets.
+ *   boundary) of 2^-10 ... 2^-3, nor in 12,000 adversarial ones where P's
+ *   or Q's last 68-bit cell, or that of P's first Horner step, decides the
+ *   result (the round-5 set misses 87 of these).
+ * - best fit, 2^-3 <= |t| <= pi/4: no difference in 100,000 near-boundary
+ *   cases (`tan_near 60000 0x7b6b5 -2 0`, `tan_near 40000 0x7b6f3 -2 0`;
+ *   the round-5 set: 13); 1 of 36,000 cases aimed at the rounding
+ *   midpoints of the first Horner steps of P and Q (the round-5 set:
+ *   1,337) and 2 of 20,000 more aimed at P's (562). Random arguments: 0 of
+ *   100,000 of 2^-2 ... pi/4; of 166 random ones of 2^-3 ... pi/4 (about 1
+ *   in 100,000) where the round-5 set and a first version of this one
+ *   differ, the host sides with this one in all 166.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -147,34 +148,37 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
 
 /**
  * FPTAN's rational approximation tan t ~ t P(t^2) / Q(t^2): the
- * coefficients of P and Q (constant term first) as 68-bit numbers
- * (significand, exponent); ONE set for every reduced argument |t| <= pi/4.
- * P(0) = Q(0) = C; Q's last coefficient is 2^-19 + 2^-77.0 (2^-19, the
- * minimax normalization, gives the same results in all but 2 of 640,000
- * recorded cases). Recovered from recorded results
+ * coefficients of P and Q (constant term first) as (significand, exponent);
+ * ONE set for every reduced argument |t| <= pi/4. P(0) = Q(0) = C; Q's last
+ * coefficient is 2^-19. Recovered from recorded results
  * (tools/x87-transc/README.md): the constant term from the rounding pattern
  * of tiny arguments, p1 and q1 identified cell by cell
  * (tools/x87-transc/tan_cells_unf.py) from 80,000 probe-recorded cases with
  * |t| < 2^-3 chosen so that one 68-bit cell of P or Q decides the result;
- * p2 .. p4 and q2 .. q4 then fitted one polynomial at a time to the host's
- * 68-bit cells of P and of Q, read off 300,000 near-boundary cases with
- * 2^-3 <= |t| < pi/4 (tools/x87-transc/tan5_cellfit.py, then q2 .. q4 by
- * tan5_node.py; README "FPTAN: structure above 2^-1 (round 5)";
- * tan_coef_one_c.txt).
+ * p2 .. p4 and q2 .. q4 fitted to the host's 68-bit cells of P and Q
+ * (tan5_cellfit.py, tan5_node.py; README "FPTAN: structure above 2^-1
+ * (round 5)"), then p2 .. p4, q3 and q4 moved (tan6_node.py) to reproduce
+ * 54,000 cases aimed at the rounding midpoints of the first Horner steps
+ * A1 = c1 + R68(g A2) and A2 (README "FPTAN: Q's first step (round 6)";
+ * tan_coef_one_d.txt): p2 +5 cells, p3 -3246 cells, p4 +3741867 cells, q3
+ * +4 cells, and q4 = 2^-19 exactly (the minimax normalization; it was 2^-19
+ * + 2^-77.0). All are 68-bit numbers: a fit that let p2 .. p4, q3 and q4
+ * carry bits below their cells (tan6_model_wide.txt) did no better on the
+ * hold-outs.
  */
 const TAN_P: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xcc3a370aa4a789270n, -70],
-  [0xbae23c0c0df90b4e4n, -75],
-  [-0xafa1f16e6fb500063n, -82],
-  [0xb6a503b056e7826acn, -92],
+  [0xbae23c0c0df90b4e9n, -75],
+  [-0xafa1f16e6fb500d11n, -82],
+  [0xb6a503b056eb13f57n, -92],
 ];
 const TAN_Q: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xaf0574ac9e2788b64n, -68],
   [0xa36f5651e07ee2670n, -72],
-  [-0x9978effe48a95ac33n, -78],
-  [0x800000000000001f1n, -86],
+  [-0x9978effe48a95ac2fn, -78],
+  [0x80000000000000000n, -86],
 ];
 
 /**

@@ -42,7 +42,10 @@
  *   where the set and a slightly perturbed one disagree (`f2xm1_eval --aim`;
  *   such x sit within a few thousandths of a cell of a rounding midpoint of
  *   P or Q), five rounds, each tested on fresh aimed x first: the misses of
- *   such x at 2^-1 ... 1 fell from about 1 in 3 to none of 640.
+ *   such x at 2^-1 ... 1 fell from about 1 in 3 to none of 640. Round 6
+ *   moved P3 by +0x600 cells (README "F2XM1: ties (round 6)"): of 300 fresh
+ *   x at 2^-1 ... 1 where the two P3 values give different results the host
+ *   sides with the new one in all 300.
  *
  * Until round 5 two more sets served |x| < 2^-7 (fused steps, exact g) and
  * 2^-7 ... 2^-5; every case on which one of them and this set disagree is a
@@ -60,10 +63,11 @@
  * the README section "F2XM1: one set (round 5)" has the fresh ones recorded
  * after these coefficients were fixed. Before round 5 (g^2, g^3 coefficients
  * of the third set) random x missed 7 of 40,000 at 2^-1 ... 1 (RD/RU/RN) and
- * none below, and 22 of 100,000 in the fresh sets above; the few fit cases
- * still missed have P's last Horner sum at or next to an exact tie (the
- * product R68(acc g) one cell off), so the g^2 and g^3 coefficients may still
- * be a cell or two off.
+ * none below, and 22 of 100,000 in the fresh sets above. The few fit cases
+ * round 5 still missed had P's last Horner sum at or next to an exact tie
+ * (the product R68(acc g) one cell off): P3 was 0x600 cells low (round 6;
+ * 0 of 24,000 fresh x aimed at P's and Q's last-step ties and product
+ * cells, against 1 with the round-5 P3).
  *
  * @module
  */
@@ -84,7 +88,7 @@ export const F2XM1_P: readonly Scaled[] = [
   [0xebed907fcbb85b9d8n, -67], // 1.8431873916628686 (measured)
   [0xe87d6bda437afe244n, -73], // 0.028380118035883029 (fitted)
   [0x9be60d47a553a74bdn, -81], // 7.4338264529552809e-5 (fitted)
-  [0xca971a0ec1c940de2n, -93], // 2.358460814669961e-8 (fitted)
+  [0xca971a0ec1c9413e2n, -93], // 2.358460814669961e-8 (fitted; round 6: +0x600 cells)
 ];
 /** Q's coefficients (constant term first), 68-bit significand and exponent. */
 export const F2XM1_Q: readonly Scaled[] = [

@@ -298,3 +298,55 @@ Deno.test("F2XM1 Zen model: aimed cases at 2^-1 <= x < 1 (round-5 g^2, g^3 coeff
     assert.ok(!consistent(horner68Unfused, x, hw, true, oldP, oldQ), `x ${x} old coefficients`);
   }
 });
+
+Deno.test("F2XM1 Zen model: P3 moved by +0x600 cells (round 6)", () => {
+  // Recorded with tools/x87-transc/f2xm1_tiny.c (rawlist) on AMD EPYC family
+  // 26 model 2 after the move, never used for fitting: x of 2^-1 ... 1 where
+  // the model with the round-5 P3 (0xca971a0ec1c940de2 2^-93) and this one
+  // give different results (f2xm1_eval --aim); the host sided with this one
+  // in 300 of 300 (README "F2XM1: ties (round 6)").
+  // [x, recorded RD, RU, RN results]
+  const cases: [string, string, string, string][] = [
+    [
+      "3ffef102c9ac36900d57",
+      "3ffeeba2fe672a2647d6",
+      "3ffeeba2fe672a2647d7",
+      "3ffeeba2fe672a2647d7",
+    ],
+    [
+      "3ffefbc5b565998301b9",
+      "3ffefa2c2e210cbe5ad5",
+      "3ffefa2c2e210cbe5ad6",
+      "3ffefa2c2e210cbe5ad6",
+    ],
+    [
+      "3ffedfa56b8269e50e00",
+      "3ffed50e75d906be1db6",
+      "3ffed50e75d906be1db7",
+      "3ffed50e75d906be1db6",
+    ],
+    [
+      "3ffeaf246f4830160000",
+      "3ffe9b5446c9f353da15",
+      "3ffe9b5446c9f353da16",
+      "3ffe9b5446c9f353da15",
+    ],
+    [
+      "3ffef36ac8d976dd07ff",
+      "3ffeeed9a8fe6764f89e",
+      "3ffeeed9a8fe6764f89f",
+      "3ffeeed9a8fe6764f89f",
+    ],
+    [
+      "3ffeeb570f8ec8ac026f",
+      "3ffee42546765de10bc1",
+      "3ffee42546765de10bc2",
+      "3ffee42546765de10bc2",
+    ],
+  ];
+  for (const [x, ...hw] of cases) {
+    [0x77f, 0xb7f, 0x37f].forEach((fcw, i) => {
+      assert.equal(run("amd-zen", fcw, x)[0], hw[i], `x ${x} fcw ${fcw.toString(16)}`);
+    });
+  }
+});

@@ -181,3 +181,32 @@ Deno.test("FPTAN Zen model: one coefficient set for every |t| <= pi/4 (round 5)"
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: cases aimed at the first Horner steps of P and Q (round 6)", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz) after the coefficients were fixed,
+  // never used for fitting: arguments chosen by tools/x87-transc/tan6_eval.c
+  // (`gen`) so that the first Horner step A1 of P or Q (or Q's A2) lies next
+  // to a rounding midpoint of its 68-bit cell and that cell decides the
+  // result. The round-5 set (tan_coef_one_c.txt) gets every one wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0xf7f, "bffbe0b54f18bf53f850", "bffbe19d44befe6c70d0", 0x20], // |t| ~ 0.1097 (P's A1)
+    [0x37f, "3ffbf753ffce3e045aa3", "3ffbf8899cf7663d5f32", 0x220], // |t| ~ 0.1208 (P's A1)
+    [0x37f, "bffbe2259f39f657a214", "bffbe312148d82329f6d", 0x220], // |t| ~ 0.1104 (P's A1)
+    [0xf7f, "3ffdef1f98b18dffe75d", "3ffe81163555451af683", 0x20], // |t| ~ 0.4670 (P's A1)
+    [0xf7f, "3ffdbb3569ac4dcefc1c", "3ffdc405f198f2116011", 0x20], // |t| ~ 0.3656 (P's A1)
+    [0x37f, "3ffdffc75bc9d2087f7f", "3ffe8bb5b7388b93e908", 0x220], // |t| ~ 0.4996 (P's A1)
+    [0x37f, "3ffeb9989c039289ca10", "3ffee2cc0f3bca41b2fe", 0x20], // |t| ~ 0.7250 (P's A1)
+    [0x37f, "bffe8579aa2995bc3072", "bffe930c445ca53f621c", 0x20], // |t| ~ 0.5214 (Q's A2)
+    [0xf7f, "3ffebb1a27496e2d948d", "3ffee57fd12485956ef6", 0x20], // |t| ~ 0.7309 (Q's A2)
+    [0x37f, "bffeb479cf7b190f1e1c", "bffed9d0e4c95182da62", 0x20], // |t| ~ 0.7050 (Q's A2)
+    [0xf7f, "3ffec8981b5042df6076", "3ffeff10f11d6754535a", 0x20], // |t| ~ 0.7836 (Q's A1)
+    [0x37f, "3ffeb75641bdaaf5b442", "3ffedecbc27927df5a11", 0x20], // |t| ~ 0.7162 (Q's A1)
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
