@@ -15,8 +15,9 @@
  *    significant bits;
  * 2. atan(r) = r + d, g = R68(r^2), t = R68(r g), d = t P(g) / Q(g) rounded
  *    to 68 bits, with the relative minimax (7,7) rational on [0, 1] and its
- *    P refitted to the host (`transc_amd_atan.ts`: exact below r = 2^-5, a
- *    best fit above);
+ *    P refitted to the host (`transc_amd_atan.ts`: below r = 2^-5 no
+ *    random or atan-aimed case differs, though cases aimed at d's own
+ *    rounding cells do; a best fit above);
  * 3. if the result is atan(r) itself (|y| <= |x|, x > 0): r + d rounded
  *    once with the rounding control;
  * 4. otherwise r + d rounded to nearest-even at 68 bits, then pi/2 - a
