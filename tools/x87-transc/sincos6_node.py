@@ -18,6 +18,7 @@ from fractions import Fraction as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sincos6_lib as L
+from node_search import pattern_search
 import numpy as np
 
 
@@ -51,25 +52,10 @@ def main():
         cs = mk(x)
         return L.misses(cases, cs, c0, var) if kind == "sin" else L.misses(cases, s0, cs, var)
 
-    x = [0.0] * len(free)
-    best = cost(x)
+    best = cost([0.0] * len(free))
     print("start", best, "of", len(cases), file=sys.stderr, flush=True)
-    step = [float(os.environ.get("STEP", "0.05"))] * len(free)
-    n = 0
-    while n < evals and max(step) > 1e-4:
-        for j in range(len(free)):
-            for sg in (1, -1):
-                y = list(x)
-                y[j] += sg * step[j]
-                c = cost(y)
-                n += 1
-                if c < best:
-                    best, x = c, y
-                    step[j] *= 2
-                    break
-            else:
-                step[j] /= 2
-        print("evals", n, "cost", best, "x", [round(v, 5) for v in x], file=sys.stderr, flush=True)
+    step0 = float(os.environ.get("STEP", "0.05"))
+    x, best = pattern_search(cost, len(free), step0, evals, 1e-4, digits=5, best=best)
     cs = mk(x)
     print("# node search", kind, "from", start, "free", free, "nodes", nodes, "x", x, "misses", best)
     print(L.write_coef(cs, c0) if kind == "sin" else L.write_coef(s0, cs), end="")

@@ -18,6 +18,7 @@ import numpy as np
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import tan5_cellfit as C
 import tan5_lib as L5
+from node_search import pattern_search
 
 
 def main():
@@ -48,25 +49,10 @@ def main():
             cs[k] = v
         return cs
 
-    x = [0.0] * len(free)
-    best = C.misses(mk(x), tg)
-    step = [float(os.environ.get("STEP", "0.125"))] * len(free)
-    n = 0
+    best = C.misses(mk([0.0] * len(free)), tg)
     print("start", best, len(tg), file=sys.stderr, flush=True)
-    while n < evals and max(step) > 1e-3:
-        for j in range(len(free)):
-            for s in (1, -1):
-                y = list(x)
-                y[j] += s * step[j]
-                c = C.misses(mk(y), tg)
-                n += 1
-                if c < best:
-                    best, x = c, y
-                    step[j] *= 2
-                    break
-            else:
-                step[j] /= 2
-        print("evals", n, "cost", best, "x", [round(v, 4) for v in x], file=sys.stderr, flush=True)
+    step0 = float(os.environ.get("STEP", "0.125"))
+    x, best = pattern_search(lambda y: C.misses(mk(y), tg), len(free), step0, evals, 1e-3, best=best)
     cs = mk(x)
     out = (cs, Q) if which == "P" else (P, cs)
     print(json.dumps(out[0]))

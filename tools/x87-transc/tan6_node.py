@@ -15,6 +15,7 @@ import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from tan_lib import round_sig  # noqa: E402
+from node_search import pattern_search  # noqa: E402
 
 EVAL = os.environ.get("EVAL", "/tmp/tan6_eval")
 
@@ -67,25 +68,9 @@ def main():
             tot += int(out.split("total")[-1])
         return tot
 
-    x = [0.0] * len(free)
-    best = cost(x)
-    step = [step0] * len(free)
-    n = 0
+    best = cost([0.0] * len(free))
     print("start", best, file=sys.stderr, flush=True)
-    while n < evals and max(step) > 1e-3:
-        for j in range(len(free)):
-            for s in (1, -1):
-                y = list(x)
-                y[j] += s * step[j]
-                c = cost(y)
-                n += 1
-                if c < best:
-                    best, x = c, y
-                    step[j] *= 2
-                    break
-            else:
-                step[j] /= 2
-        print("evals", n, "cost", best, "x", [round(v, 4) for v in x], file=sys.stderr, flush=True)
+    x, best = pattern_search(cost, len(free), step0, evals, 1e-3, best=best)
     print(line(sw, mk(x)))
     os.unlink(tmp.name)
 
