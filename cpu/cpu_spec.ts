@@ -48,6 +48,17 @@ const INTEL_FULL: NamedModel = { vendor: "GenuineIntel", family: 6, model: 0x3a,
 const BASE_64 = [...BASE_FEATURES, "fpu", "mmx", "fxsr", "sse", "sse2", "sse3"];
 /** SSSE3, SSE4.1, SSE4.2 (Nehalem on). */
 const SSE4 = ["ssse3", "sse4.1", "sse4.2"];
+/** Sandy Bridge's leaf-1 features (and what later models keep of them). */
+const SANDY_BRIDGE = [
+  ...BASE_64,
+  ...SSE4,
+  "xsave",
+  "xsaveopt",
+  "cx16",
+  "popcnt",
+  "x2apic",
+  "tsc-deadline",
+];
 
 /**
  * QEMU's model names nestvm maps onto its CPU: vendor and signature as
@@ -123,21 +134,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
     family: 6,
     model: 42,
     stepping: 1,
-    features: [
-      ...BASE_64,
-      ...SSE4,
-      "xsave",
-      "xsaveopt",
-      "cx16",
-      "popcnt",
-      "x2apic",
-      "tsc-deadline",
-      "syscall",
-      "nx",
-      "rdtscp",
-      "lm",
-      "lahf_lm",
-    ],
+    features: [...SANDY_BRIDGE, "syscall", "nx", "rdtscp", "lm", "lahf_lm"],
   },
   "Skylake-Server": {
     vendor: "GenuineIntel",
@@ -146,17 +143,10 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
     model: 85,
     stepping: 4,
     features: [
-      ...BASE_64,
-      ...SSE4,
-      "xsave",
-      "xsaveopt",
+      ...SANDY_BRIDGE,
       "xsavec",
       "xgetbv1",
-      "cx16",
       "pcid",
-      "popcnt",
-      "x2apic",
-      "tsc-deadline",
       "fsgsbase",
       "bmi1",
       "smep",
@@ -180,14 +170,7 @@ export const NAMED_MODELS: Readonly<Record<string, NamedModel>> = {
     model: 58,
     stepping: 9,
     features: [
-      ...BASE_64,
-      ...SSE4,
-      "xsave",
-      "xsaveopt",
-      "cx16",
-      "popcnt",
-      "x2apic",
-      "tsc-deadline",
+      ...SANDY_BRIDGE,
       "fsgsbase",
       "smep",
       "erms",
