@@ -301,6 +301,27 @@ Deno.test("lapic: state round-trip", () => {
   assert.equal(m.clock.pending, 0);
 });
 
+Deno.test("lapic: an armed TSC deadline restores at its virtual time, whatever the TSC reads then", () => {
+  const { m, lapic, enable } = setup();
+  enable();
+  m.write(B + 0x320, 0x40040); // TSC-deadline mode, vector 0x40
+  assert.equal(m.wrmsr(MSR_TSC_DEADLINE, 5000n).kind, "ok");
+  m.advance(300);
+  const s = JSON.parse(JSON.stringify(lapic.saveState!()));
+  const other = setup();
+  other.m.advance(300);
+  // While restoring, the vCPU's TSC may not be set yet (or read L2's view).
+  other.m.cpu.tsc = () => 0n;
+  other.lapic.loadState!(s);
+  assert.equal(rd(other.m, MSR_TSC_DEADLINE), 5000n);
+  other.m.advance(4699);
+  assert.equal(other.m.intr(), false);
+  other.m.advance(1);
+  assert.equal(other.m.inta(), 0x40, "fires at virtual time 5000, as the original would");
+  lapic.dispose!();
+  other.lapic.dispose!();
+});
+
 Deno.test("lapic: TPR and CR8 stay coherent", () => {
   const { m, enable } = setup();
   enable();

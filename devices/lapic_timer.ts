@@ -42,6 +42,8 @@ export class ApicTimer {
   divideConfig = 0;
   /** IA32_TSC_DEADLINE (0 = disarmed). */
   deadline = 0n;
+  /** Virtual ns at which the armed deadline fires (NaN when none). */
+  #deadlineAt = NaN;
   #start = 0; // virtual ns when the current count was loaded
   #armed = false;
   #timer: Timer | null = null;
@@ -144,11 +146,19 @@ export class ApicTimer {
   setDeadline(value: bigint): void {
     this.deadline = value;
     this.#cancel();
+    this.#deadlineAt = NaN;
     if (value === 0n) return;
     const delta = value - this.#host.readTsc();
     const delay = delta <= 0n ? 0 : Math.ceil((Number(delta) * 1e9) / this.#host.tscHz);
-    this.#arm(this.#now() + delay, () => {
+    this.#armDeadline(this.#now() + delay);
+  }
+
+  /** Arm the deadline to fire at virtual time `at` (ns). */
+  #armDeadline(at: number): void {
+    this.#deadlineAt = at;
+    this.#arm(at, () => {
       this.deadline = 0n;
+      this.#deadlineAt = NaN;
       this.#host.fire();
     });
   }
@@ -160,6 +170,7 @@ export class ApicTimer {
     this.initialCount = 0;
     this.divideConfig = 0;
     this.deadline = 0n;
+    this.#deadlineAt = NaN;
     this.#armed = false;
     this.#start = 0;
   }
@@ -171,6 +182,10 @@ export class ApicTimer {
       initialCount: this.initialCount,
       divideConfig: this.divideConfig,
       deadline: this.deadline.toString(),
+      // When the armed deadline fires, in virtual time: a restore re-arms it
+      // there, not from the TSC (which a restore may not have set yet, and
+      // which reads L2's view while L2 runs).
+      deadlineAt: Number.isNaN(this.#deadlineAt) ? null : this.#deadlineAt,
       start: this.#start,
       armed: this.#armed,
     };
@@ -195,7 +210,11 @@ export class ApicTimer {
     } catch {
       deadline = 0n;
     }
-    if (this.mode === 2 && deadline > 0n) this.setDeadline(deadline);
-    else this.#armCount();
+    const at = d.deadlineAt;
+    if (this.mode === 2 && deadline > 0n) {
+      this.deadline = deadline;
+      if (typeof at === "number" && Number.isFinite(at)) this.#armDeadline(at);
+      else this.setDeadline(deadline); // a snapshot from before deadlineAt was saved
+    } else this.#armCount();
   }
 }
