@@ -214,19 +214,35 @@ export function wrmsr(c: Cpu, i: Insn): void {
   if (c.cpl !== 0 && (c.cr0 & 1) !== 0) gp(0);
   const g = c.gpr;
   const idx = g[2];
-  const lo = g[0];
-  const hi = g[4];
-  const own = ownsMsr(idx);
-  if (c.nonRoot || !own || idx === Msr.APIC_BASE) {
-    const r = offerWrmsr(c, idx, lo, hi, c.nonRoot ? 2 : 1, i.len);
-    if (r === "reflected") throw ABANDON;
-    if (r === "handled") {
-      if (serializingMsr(idx)) c.stall(SERIALIZING_NS);
-      return;
-    }
-  }
-  if (!own || !writeMsrCore(c, idx, (BigInt(hi) << 32n) | BigInt(lo))) gp(0);
+  const r = writeAsWrmsr(c, idx, g[0], g[4], c.nonRoot ? 2 : 1, i.len);
+  if (r === "reflected") throw ABANDON;
+  if (r === "refused") gp(0);
   if (serializingMsr(idx)) c.stall(SERIALIZING_NS);
+}
+
+/**
+ * WRMSR's routing of a write of EDX:EAX = `hi`:`lo` to MSR `idx` at
+ * `level`: offered to the bus first in L2, for MSRs the CPU does not own,
+ * and for IA32_APIC_BASE (its owner, the LAPIC plugin, writes the CPU's
+ * copy itself); otherwise, or when nobody takes it, the CPU's own write.
+ * "refused" where WRMSR raises #GP.
+ */
+function writeAsWrmsr(
+  c: Cpu,
+  idx: number,
+  lo: number,
+  hi: number,
+  level: 1 | 2,
+  len: number,
+): "reflected" | "handled" | "written" | "refused" {
+  const own = ownsMsr(idx);
+  if (level === 2 || !own || idx === Msr.APIC_BASE) {
+    const r = offerWrmsr(c, idx, lo, hi, level, len);
+    if (r !== "pass") return r;
+  }
+  return own && writeMsrCore(c, idx, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0))
+    ? "written"
+    : "refused";
 }
 
 /** Whether WRMSR to `idx` serializes: all but IA32_TSC_DEADLINE and x2APIC 0x802-0x83F. */
@@ -298,8 +314,10 @@ export function readMsrRouted(c: Cpu, idx: number): bigint | undefined {
 }
 
 /**
- * Write an MSR for the VMX MSR lists and plugins, routed as
- * {@link readMsrRouted}. False where WRMSR would #GP.
+ * Write an MSR for plugins (`Vcpu.writeMsr`), routed as
+ * {@link readMsrRouted}: the CPU's own MSRs, IA32_APIC_BASE included (its
+ * plugin calls this for the CPU's copy), go to the CPU. False where WRMSR
+ * would #GP.
  */
 export function writeMsrRouted(c: Cpu, idx: number, value: bigint): boolean {
   if (ownsMsr(idx)) return writeMsrCore(c, idx, value);
@@ -308,15 +326,12 @@ export function writeMsrRouted(c: Cpu, idx: number, value: bigint): boolean {
 }
 
 /**
- * Write an MSR for a VMX MSR-load list: {@link writeMsrRouted}, except that
- * IA32_APIC_BASE is offered to the bus first, as WRMSR offers it (its owner,
- * the LAPIC plugin, writes the CPU's copy itself). False where WRMSR would #GP.
+ * Write an MSR for a VMX MSR-load list (`Vcpu.loadMsr`): routed as WRMSR
+ * in L1 routes it (IA32_APIC_BASE to its owner first), as a level-1 exit of
+ * length 0. False where WRMSR would #GP.
  */
 export function loadMsrRouted(c: Cpu, idx: number, value: bigint): boolean {
-  if (idx === Msr.APIC_BASE) {
-    const v = BigInt.asUintN(64, value);
-    const r = offerWrmsr(c, idx, Number(v & 0xffffffffn), Number(v >> 32n), 1, 0);
-    if (r === "handled") return true;
-  }
-  return writeMsrRouted(c, idx, value);
+  const v = BigInt.asUintN(64, value);
+  const r = writeAsWrmsr(c, idx, Number(v & 0xffffffffn), Number(v >> 32n), 1, 0);
+  return r === "handled" || r === "written";
 }
