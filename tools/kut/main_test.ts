@@ -5,6 +5,21 @@ import type { Job, JobResult } from "./executor.ts";
 const dir = new URL("./testdata", import.meta.url).pathname;
 const stub = new URL("./testdata/stub_vmm.ts", import.meta.url).pathname;
 
+/** A fake executor: shows each job to `seen` and exits 1 (PASS) with `stdout`. */
+function recording(seen: (job: Job) => void, stdout = "") {
+  return (job: Job): Promise<JobResult> => {
+    seen(job);
+    return Promise.resolve({
+      code: 1,
+      timedOut: false,
+      stdout,
+      stderr: "",
+      seconds: 0,
+      argv: job.argv,
+    });
+  };
+}
+
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
@@ -64,17 +79,7 @@ Deno.test("kut: nestvm's own parser decides entries it refuses (SKIP, as the har
   const outDir = await Deno.makeTempDir();
   const c = capture();
   const ran: Job[] = [];
-  const fake = (job: Job): Promise<JobResult> => {
-    ran.push(job);
-    return Promise.resolve({
-      code: 1,
-      timedOut: false,
-      stdout: "PASS: x\n",
-      stderr: "",
-      seconds: 0,
-      argv: job.argv,
-    });
-  };
+  const fake = recording((job) => ran.push(job), "PASS: x\n");
   const status = await kutMain(["--dir", dir, "--out", outDir, "passes", "needs_smp"], c.io, fake);
   assert.equal(status, 0);
   assert.equal(ran.length, 1);
@@ -98,17 +103,7 @@ Deno.test("kut: usage errors", async () => {
 Deno.test("kut: --no-kvm-pv leaves nestvm's --kvm-pv out", async () => {
   const outDir = await Deno.makeTempDir();
   const ran: Job[] = [];
-  const fake = (job: Job): Promise<JobResult> => {
-    ran.push(job);
-    return Promise.resolve({
-      code: 1,
-      timedOut: false,
-      stdout: "",
-      stderr: "",
-      seconds: 0,
-      argv: job.argv,
-    });
-  };
+  const fake = recording((job) => ran.push(job));
   const c = capture();
   assert.equal(
     await kutMain(["--dir", dir, "--out", outDir, "--no-kvm-pv", "passes"], c.io, fake),
@@ -171,17 +166,7 @@ Deno.test("kut: nestvm gets the host-clock RTC; shell expansions are made again 
   assert.ok(rtc > 0 && started[0][rtc - 1] === "-device", "nestvm's RTC on the host clock");
   // A --vmm command gets neither nestvm's flag nor its RTC option.
   const custom: (readonly string[])[] = [];
-  const fake2 = (job: Job): Promise<JobResult> => {
-    custom.push(job.argv);
-    return Promise.resolve({
-      code: 1,
-      timedOut: false,
-      stdout: "",
-      stderr: "",
-      seconds: 0,
-      argv: job.argv,
-    });
-  };
+  const fake2 = recording((job) => custom.push(job.argv));
   await kutMain(
     ["--dir", root, "--out", `${root}/out2`, "--vmm", "qemu-system-x86_64", "clock"],
     c.io,
