@@ -277,3 +277,8 @@ Deno.test("CLAC/STAC change RFLAGS.AC with SMAP; #UD without it", () => {
   });
   assert.equal(u.cpu.gpr[30], 6, "#UD without SMAP");
 });
+
+Deno.test("SERIALIZE and RSM are not implemented: #UD (core/stall.ts lists them as such)", () => {
+  assert.equal(exec64("0f 01 e8 f4").cpu.gpr[30], 6, "SERIALIZE");
+  assert.equal(exec64("0f aa f4").cpu.gpr[30], 6, "RSM");
+});

@@ -21,6 +21,7 @@ import {
   EFER_NXE,
   FAULT_NESTED,
   FAULT_PAGE,
+  GPA_USER_FETCH,
   MODE_32,
   MODE_4LEVEL,
   MODE_5LEVEL,
@@ -538,4 +539,27 @@ Deno.test("4-level: a recursive PML4 entry used at two levels gets its A bit onc
   const lin2 = 0 * 2 ** 30 + 1 * 2 ** 21 + 0x10; // PML4[0], PDPT[0] (= PML4[0] again), PD[1]
   assert.ok(walk(mem, c, lin2, ACCESS_READ, r), "PD[1] = PML4[1] has PS: a 2 MiB page");
   assert.equal(get64(mem, root), BigInt(root) | P | RW | A, "A set, nothing else changed");
+});
+
+Deno.test("two-dimensional walk: a fetch from a user-mode address is marked GPA_USER_FETCH (for MBEC)", () => {
+  const { mem, alloc } = setup();
+  const root = alloc();
+  map(mem, alloc, root, 0x5000, 0x6000); // U/S = 1 at every level: a user-mode address
+  map(mem, alloc, root, 0x7000, 0x8000, { flags: P | RW }); // the leaf is supervisor-only
+  const finals: number[] = [];
+  const xlate = {
+    translateGpa(g: number, access: number, _linear: number, walk: boolean): number {
+      if (!walk) finals.push(access);
+      return g;
+    },
+  };
+  const r = new WalkResult();
+  assert.ok(walk(mem, ctx4(root), 0x5000, ACCESS_EXEC, r, xlate));
+  assert.ok(walk(mem, ctx4(root), 0x7000, ACCESS_EXEC, r, xlate));
+  assert.ok(walk(mem, ctx4(root), 0x5000, ACCESS_READ | ACCESS_USER, r, xlate));
+  const none = new PagingContext();
+  none.load(PE, 0, 0, 0);
+  assert.ok(walk(mem, none, 0x5000, ACCESS_EXEC, r, xlate));
+  // user fetch; supervisor fetch; a data read is never marked; paging off is supervisor-mode.
+  assert.deepEqual(finals, [4 | GPA_USER_FETCH, 4, 1, 4]);
 });
