@@ -200,12 +200,23 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "arch-capabilities ssbd invtsc npt lbrv nrip-save " +
     "tsc-scale vmcb-clean flushbyasid decodeassists pause-filter pfthreshold vgif " +
     "avx-vnni avx512-bf16 amx-tile amx-int8 amx-bf16 fzrm fsrs fsrc lam ibpb " +
-    "amd-ssbd virt-ssbd amd-stibp xcrypt xstore ace2 phe pmm kvmclock kvm-nopiodelay " +
-    "kvm-mmu kvmclock-stable-bit kvm-asyncpf kvm-steal-time kvm-pv-eoi kvm-pv-unhalt " +
-    "kvm-pv-tlb-flush kvm-pv-ipi kvm-poll-control kvm-pv-sched-yield kvm-asyncpf-int " +
+    "amd-ssbd virt-ssbd amd-stibp xcrypt xstore ace2 phe pmm kvm-nopiodelay " +
+    "kvm-mmu kvm-asyncpf kvm-steal-time kvm-pv-eoi kvm-pv-unhalt " +
+    "kvm-pv-tlb-flush kvm-poll-control kvm-pv-sched-yield kvm-asyncpf-int " +
     "kvm-msi-ext-dest-id x2apic-api pmu lmce rdpru cet-ss cet-ibt")
     .split(/\s+/),
 );
+
+/**
+ * QEMU's names of the KVM paravirtual features that the `--kvm-pv` plugin
+ * implements (plugins/kvm_pv: CPUID leaf 0x40000001 bits 3, 24 and 11).
+ * They are that plugin's, not the CPU model's: `-cpu` cannot switch them.
+ */
+const KVM_PV_FEATURES: ReadonlySet<string> = new Set([
+  "kvmclock",
+  "kvmclock-stable-bit",
+  "kvm-pv-ipi",
+]);
 
 /**
  * QEMU's names of the VMX capabilities that `-cpu ...,-vmx-NAME` can switch
@@ -380,6 +391,14 @@ function applyProperty(
     m.vmxOff ??= new Set();
     if (on) m.vmxOff.delete(key);
     else m.vmxOff.add(key);
+    return undefined;
+  }
+  if (KVM_PV_FEATURES.has(key)) {
+    if (on === undefined) return `-cpu ${name}=${value}: expected on or off`;
+    warn(
+      `-cpu feature "${name}" is KVM's paravirtual interface: nestvm offers it with --kvm-pv ` +
+        `(kvmclock, kvmclock-stable-bit, kvm-pv-ipi), not through -cpu; ignored`,
+    );
     return undefined;
   }
   if (QEMU_ONLY_FEATURES.has(key) || key.startsWith("vmx-") || key.startsWith("avx")) {

@@ -158,3 +158,18 @@ Deno.test("cpu spec: max has every feature nestvm implements, the LAPIC's TSC-de
     assert.ok(r.model.features.has(f), f);
   }
 });
+
+Deno.test("cpu spec: KVM's paravirtual feature names point to --kvm-pv instead of claiming they are unimplemented", () => {
+  const r = parseCpuSpec("max,+kvmclock,-kvm-pv-ipi,kvmclock-stable-bit=on,+kvm-steal-time");
+  assert.ok(r.ok);
+  for (const f of ["kvmclock", "-kvm-pv-ipi", "kvmclock-stable-bit"]) {
+    const w = r.warnings.find((m) => m.startsWith(`-cpu feature "${f.replace(/^-/, "")}`));
+    assert.ok(w?.includes("--kvm-pv"), f);
+    assert.ok(!w?.includes("not implemented"), f);
+  }
+  // A KVM feature the plugin does not offer is still unimplemented.
+  assert.ok(
+    r.warnings.includes('-cpu feature "kvm-steal-time" is not implemented by nestvm; ignored'),
+  );
+  assert.equal(parseCpuSpec("max,kvmclock=maybe").ok, false);
+});
