@@ -154,7 +154,11 @@ export interface Vcpu extends VcpuVirtualization {
   readonly retired: number;
   /** True while the vCPU executes in VMX non-root operation (runs L2). */
   nonRoot: boolean;
-  /** Time stamp counter as seen by the guest at this level, excluding offsets. */
+  /**
+   * The processor's time-stamp counter (IA32_TIME_STAMP_COUNTER), as L1
+   * reads it: in VMX non-root operation without the VMCS's TSC offset,
+   * which only L2's RDTSC, RDTSCP and RDMSR of IA32_TSC add.
+   */
   readTsc(): bigint;
   /**
    * Read an MSR: one the CPU implements from the CPU (IA32_APIC_BASE too:

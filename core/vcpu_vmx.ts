@@ -91,8 +91,20 @@ export interface GuestPhysicalTranslator {
 
 /** What the VMX plugin reads and writes on the vCPU besides registers. */
 export interface VcpuVirtualization {
-  /** Added to virtual time to give the TSC (as a number of ticks). */
+  /**
+   * Added to virtual time to give the processor's TSC
+   * (IA32_TIME_STAMP_COUNTER, as a number of ticks): L1's TSC. L2's TSC
+   * offset is not part of it (see {@link nonRootTscOffset}).
+   */
   tscOffset: number;
+  /**
+   * The VMCS TSC offset in effect in VMX non-root operation with "use TSC
+   * offsetting" (0 otherwise; the VMX plugin sets it at VM entry and clears
+   * it at VM exit). Only RDTSC, RDTSCP and RDMSR of IA32_TSC add it (SDM
+   * Vol. 3C 26.3); the TSC itself, IA32_TSC_DEADLINE's comparison and a
+   * WRMSR of IA32_TSC work on the processor's TSC.
+   */
+  nonRootTscOffset: number;
   /**
    * Charge `ns` of virtual time that retires no instruction (a stall, see
    * `core/stall.ts`): the VMX plugin charges the latency of a VM exit.

@@ -226,8 +226,10 @@ export class Cpu implements CpuEngine {
   readonly amdPerf: AmdPerfState = new AmdPerfState();
   /** IA32_TSC_AUX. */
   tscAux = 0;
-  /** TSC = now() + tscOffset. */
+  /** The processor's TSC (IA32_TIME_STAMP_COUNTER) = now() + tscOffset. */
   tscOffset = 0;
+  /** L2's TSC offset while it runs with "use TSC offsetting" (`VcpuVirtualization.nonRootTscOffset`). */
+  nonRootTscOffset = 0;
   /** IA32_TSC_ADJUST (signed): the sum of what WRMSRs to the TSC and to it added to the TSC. */
   tscAdjust = 0;
   /** XCR0. */
@@ -829,7 +831,7 @@ export class Cpu implements CpuEngine {
 
   // ---- Vcpu API ----
 
-  /** TSC as the guest sees it at this level. */
+  /** The processor's TSC (`Vcpu.readTsc`): L1's, without L2's TSC offset. */
   readTsc(): bigint {
     return BigInt(Math.floor(this.now() + this.tscOffset));
   }

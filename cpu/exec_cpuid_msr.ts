@@ -149,7 +149,8 @@ export function rdtsc(c: Cpu, i: Insn): void {
   if (i.x === 1 && !c.model.features.has("rdtscp")) ud();
   if ((c.cr4 & 4) !== 0 && c.cpl !== 0 && (c.cr0 & 1) !== 0) gp(0);
   if (simpleExit(c, i, i.x === 1 ? "rdtscp" : "rdtsc")) return;
-  const t = Math.max(0, Math.floor(c.now() + c.tscOffset));
+  // In L2 with "use TSC offsetting": plus the VMCS's TSC offset (SDM 26.3).
+  const t = Math.max(0, Math.floor(c.now() + c.tscOffset + c.nonRootTscOffset));
   setReg(c, 0, 4, t % TWO32, 0);
   setReg(c, 2, 4, Math.floor(t / TWO32) >>> 0, 0);
   if (i.x === 1) setReg(c, 1, 4, c.tscAux >>> 0, 0);
@@ -199,7 +200,11 @@ export function rdmsr(c: Cpu, i: Insn): void {
     if (r === "reflected") throw ABANDON;
     if (r !== "pass") v = r;
   }
-  if (v === undefined) v = own ? readMsrCore(c, idx) : undefined;
+  if (v === undefined && own) {
+    v = readMsrCore(c, idx);
+    // L2 reads IA32_TSC plus the VMCS's TSC offset (SDM 26.3), like RDTSC.
+    if (idx === Msr.TSC && v !== undefined) v = BigInt.asUintN(64, v + BigInt(c.nonRootTscOffset));
+  }
   if (v === undefined) gp(0);
   setReg(c, 0, 4, Number(v & 0xffffffffn), 0);
   setReg(c, 2, 4, Number((v >> 32n) & 0xffffffffn), 0);

@@ -168,6 +168,8 @@ export class FakeVcpu implements Vcpu {
   guestPhysical: GuestPhysicalTranslator | null = null;
   /** TSC offset. */
   tscOffset = 0;
+  /** L2's TSC offset (VMX non-root operation). */
+  nonRootTscOffset = 0;
   /** Window requests. */
   windowRequests = 0;
   /** RIP of the current instruction (tests set it where an exit needs it). */
@@ -231,10 +233,11 @@ export class FakeVcpu implements Vcpu {
 
   /** Read a TSC. */
   readTsc(): bigint {
-    return BigInt(this.retired);
+    return BigInt(this.retired + this.tscOffset);
   }
-  /** Read an MSR. */
+  /** Read an MSR (IA32_TSC: the processor's TSC, as the CPU reads it). */
   readMsr(index: number): bigint | undefined {
+    if (index === 0x10) return this.readTsc();
     return this.msrs.get(index);
   }
   /** Write an MSR. */

@@ -49,14 +49,14 @@ export function loadMsrList(v: Vcpu, mem: GuestMemory, addr: number, count: numb
 /**
  * Process the VM-exit MSR-store list: read each entry's MSR into its data
  * field. Returns 0 on success, or the 1-based index of the failing entry.
- * IA32_TSC is stored without the TSC offset (SDM 28.4).
+ * IA32_TSC is stored without the TSC offset (SDM 28.4): `Vcpu.readMsr`
+ * reads the processor's TSC.
  */
 export function storeMsrList(
   v: Vcpu,
   mem: GuestMemory,
   addr: number,
   count: number,
-  l1Tsc: () => bigint,
 ): number {
   if (count === 0) return 0;
   const max = msrListMax();
@@ -68,7 +68,6 @@ export function storeMsrList(
     if (reserved !== 0 || index === Msr.SMBASE || (index >>> 8) === 8) return i + 1;
     let value: bigint | undefined;
     if (index === Msr.EFER) value = BigInt(v.efer >>> 0);
-    else if (index === Msr.TSC) value = l1Tsc();
     else value = v.readMsr(index);
     if (value === undefined) return i + 1;
     mem.write(e + 8, 4, loOf(value));

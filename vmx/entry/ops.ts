@@ -87,6 +87,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       n.inL2 = false;
       vmx.vcpu.nonRoot = false;
       vmx.vcpu.guestPhysical = null;
+      vmx.vcpu.nonRootTscOffset = 0;
     },
     saveState(): unknown {
       // L2's registers live in the vCPU and vmcs12 in guest RAM (part 1
@@ -95,6 +96,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       const data: NestedSnapshot = {
         inL2: n.inL2,
         l2TscDelta: n.l2TscDelta,
+        tscOffsetApart: true,
         timerLeft: n.timer !== null && n.clock !== null
           ? Math.max(0, n.timerDeadline - n.clock.now)
           : -1,
@@ -121,6 +123,12 @@ export interface NestedSnapshot {
   readonly inL2: boolean;
   /** vmcs12's TSC offset applied while L2 runs. */
   readonly l2TscDelta: number;
+  /**
+   * The CPU's saved TSC offset is the processor's, without
+   * {@link l2TscDelta}. Absent in older snapshots, whose CPU state had
+   * L2's offset folded in while L2 ran.
+   */
+  readonly tscOffsetApart?: boolean;
   /** Virtual ns left on the preemption timer, or -1 when not armed. */
   readonly timerLeft: number;
   /** VM entry loaded IA32_DEBUGCTL. */
@@ -139,12 +147,17 @@ function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
   if (n.timer !== null) n.timer.cancel();
   n.timer = null;
   n.inL2 = false;
+  vmx.vcpu.nonRootTscOffset = 0;
   if (d === null || typeof d !== "object" || d.inL2 !== true || vmx.state.current === null) return;
   const vmcs = vmx.state.current.vmcs;
   n.vmcs = vmcs;
   n.d = vmcs.view;
   n.inL2 = true;
   n.l2TscDelta = num(d.l2TscDelta, 0);
+  // The CPU's state was restored first: take an older snapshot's L2
+  // offset out of the processor's TSC.
+  if (d.tscOffsetApart !== true) vmx.vcpu.tscOffset -= n.l2TscDelta;
+  vmx.vcpu.nonRootTscOffset = n.l2TscDelta;
   n.debugctlLoaded = d.debugctlLoaded === true;
   n.injectedPending = false;
   const proc = vmcs.procControls;

@@ -86,8 +86,10 @@ Deno.test("real CPU: TSC offsetting — L2's RDTSC = L1's TSC + offset", () => {
   const tsc = r.m.memory.read(MINI.l2Data, 4) + r.m.memory.read(MINI.l2Data + 4, 4) * 0x100000000;
   const l1Now = r.m.virtualNs;
   assert.ok(tsc > offset && tsc < offset + l1Now, `tsc 0x${tsc.toString(16)}`);
-  // After the exit, L1 sees its own TSC again.
+  // After the exit, L1 sees its own TSC again: the processor's TSC was
+  // never offset, and L2's offset is gone.
   assert.equal(r.m.cpu.tscOffset, 0);
+  assert.equal(r.m.cpu.nonRootTscOffset, 0);
   r.m.dispose();
   const x = runMini({
     l2: "0f3148c1e2204809d048890425000017000f01c1",

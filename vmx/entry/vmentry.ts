@@ -141,7 +141,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   n.l2TscDelta = (proc & PROC.USE_TSC_OFFSETTING) !== 0
     ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET)
     : 0;
-  v.tscOffset += n.l2TscDelta;
+  v.nonRootTscOffset = n.l2TscDelta;
   v.windowRequests = ((proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0 ? WindowRequest.INTERRUPT : 0) |
     ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? WindowRequest.NMI : 0) |
     ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? WindowRequest.MONITOR_TRAP : 0) |
@@ -198,7 +198,7 @@ function armPreemptionTimer(n: Nested): void {
   // (SDM 26.5.1): the first count comes at the next change of that bit, so
   // it expires when the TSC reaches (TSC >> X) + value, shifted back by X.
   const unit = 2 ** n.features.preemptionTimerRate;
-  const tsc = Math.floor((n.clock?.now ?? 0) + n.vcpu.tscOffset - n.l2TscDelta); // L1's
+  const tsc = Math.floor((n.clock?.now ?? 0) + n.vcpu.tscOffset); // the processor's (L1's)
   rearmPreemptionTimer(n, (Math.floor(tsc / unit) + value) * unit - tsc);
 }
 

@@ -24,8 +24,8 @@ function leaveNonRoot(n: Nested): void {
     n.timer = null;
   }
   v.windowRequests = 0;
-  // L1's TSC: L2's less its TSC offset (L2 may have written the TSC, which is L1's).
-  if (n.inL2) v.tscOffset -= n.l2TscDelta;
+  // RDTSC and RDMSR read the processor's TSC again, without L2's offset.
+  v.nonRootTscOffset = 0;
   v.nonRoot = false;
   v.guestPhysical = null;
   // L2's pending debug state went into the VMCS (or is lost) and its
@@ -47,11 +47,6 @@ function leaveNonRoot(n: Nested): void {
  * 26.5.1), which no processor shows.
  */
 export const VM_EXIT_NS = 250;
-
-/** TSC as L1 sees it (IA32_TSC in the MSR-store list is stored without L2's offset). */
-function l1Tsc(n: Nested): bigint {
-  return n.vcpu.readTsc() - BigInt(Math.trunc(n.inL2 ? n.l2TscDelta : 0));
-}
 
 /**
  * Perform a VM exit to L1 with the exit information in `n.info`; `rip` is
@@ -94,7 +89,7 @@ export function performVmExit(n: Nested, rip: number): void {
   if (storeCount !== 0) {
     const addr = r32(d, O.VM_EXIT_MSR_STORE_ADDR) +
       d.getUint32(O.VM_EXIT_MSR_STORE_ADDR + 4, true) * 0x100000000;
-    if (storeMsrList(v, n.mem, addr, storeCount, () => l1Tsc(n)) !== 0) {
+    if (storeMsrList(v, n.mem, addr, storeCount) !== 0) {
       leaveNonRoot(n);
       vmxAbort(n, AbortCode.SAVE_GUEST_MSRS);
       return;

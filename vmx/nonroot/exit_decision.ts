@@ -25,9 +25,6 @@ import { shadowedVmcsAccess } from "./shadow_vmcs.ts";
 import { vmfunc } from "./vmfunc.ts";
 import { apicvExit } from "../apicv/hooks.ts";
 
-/** IA32_TIME_STAMP_COUNTER (MSR 0x10). */
-const IA32_TIME_STAMP_COUNTER = 0x10;
-
 /** Decide on one L2 event; counts it under L2->L1, L2->L0 or virtualized. */
 export function onL2Exit(n: Nested, exit: VmExit): ExitDisposition {
   if (!n.inL2) return "pass";
@@ -114,17 +111,10 @@ function decide(n: Nested, exit: VmExit): ExitDisposition {
     }
     case "rdmsr":
     case "wrmsr":
-      if (!msrExits(d, n.mem, exit.msr, exit.kind === "wrmsr")) {
-        if (exit.kind === "wrmsr" && exit.msr === IA32_TIME_STAMP_COUNTER) {
-          // Not intercepted, the write sets the processor's TSC, which is
-          // L1's: L2 goes on reading it plus the TSC offset (RDTSC, RDMSR),
-          // and IA32_TSC_ADJUST takes what the write added to L1's TSC.
-          const value = (BigInt(exit.hi >>> 0) << 32n) | BigInt(exit.lo >>> 0);
-          v.writeMsr(IA32_TIME_STAMP_COUNTER, BigInt.asUintN(64, value + BigInt(n.l2TscDelta)));
-          return "handled";
-        }
-        return "pass";
-      }
+      // Not intercepted: the MSR's owner reads or writes it as for L1 (a
+      // write of IA32_TSC sets the processor's TSC, which L2 goes on
+      // reading plus its TSC offset).
+      if (!msrExits(d, n.mem, exit.msr, exit.kind === "wrmsr")) return "pass";
       info.begin(exit.kind === "rdmsr" ? Reason.RDMSR : Reason.WRMSR);
       return reflect(n, exit.instructionLength);
     case "hlt":

@@ -4,6 +4,7 @@ import { type EntryFixture, entryFixture, GUEST_RIP, HOST_RIP } from "../entry/t
 import { CAPS } from "../entry/check_controls.ts";
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import type { FieldName } from "../vmcs12/fields.ts";
+import type { PluginState } from "../../core/plugin.ts";
 import { l2Cpuid, offerL2 } from "../testing.ts";
 
 const PROC0 = CAPS.proc.must1;
@@ -669,6 +670,32 @@ Deno.test("snapshot of part 2 while L2 runs: restored session keeps hook, TSC of
   assert.equal(g.get("VM_EXIT_REASON"), 52);
 });
 
+Deno.test("snapshot while L2 runs with a TSC offset: the CPU keeps the processor's TSC, older snapshots are converted", () => {
+  const f = entryFixture();
+  f.set("CPU_BASED_VM_EXEC_CONTROL", f.get("CPU_BASED_VM_EXEC_CONTROL") | PROC.USE_TSC_OFFSETTING);
+  f.set("TSC_OFFSET", 7000);
+  f.h.vcpu.tscOffset = 300; // the processor's TSC, L1's
+  f.launch();
+  assert.equal(f.h.vcpu.tscOffset, 300, "VM entry leaves the processor's TSC alone");
+  assert.equal(f.h.vcpu.nonRootTscOffset, 7000);
+  const saved = f.h.plugin.saveState!();
+  const restore = (state: PluginState, cpuTscOffset: number) => {
+    const g = entryFixture();
+    g.h.memory.writeBytes(0, f.h.memory.readBytes(0, 0x30000));
+    g.h.vcpu.tscOffset = cpuTscOffset; // the CPU's state is restored first
+    g.h.plugin.loadState!(state);
+    return g.h.vcpu;
+  };
+  const now = restore(saved, 300);
+  assert.deepEqual([now.tscOffset, now.nonRootTscOffset], [300, 7000]);
+  // Before, the CPU's saved offset had L2's folded in and the flag is absent.
+  const data = saved.data as { nested: Record<string, unknown> };
+  assert.equal(data.nested.tscOffsetApart, true);
+  const { tscOffsetApart: _, ...olderNested } = data.nested;
+  const old = restore({ ...saved, data: { ...data, nested: olderNested } }, 7300);
+  assert.deepEqual([old.tscOffset, old.nonRootTscOffset], [300, 7000]);
+});
+
 Deno.test("VM-exit MSR-store list (IA32_TSC without L2's offset) and MSR-load list", () => {
   const f = entryFixture();
   const v = f.h.vcpu;
@@ -682,10 +709,14 @@ Deno.test("VM-exit MSR-store list (IA32_TSC without L2's offset) and MSR-load li
   f.set("VM_EXIT_MSR_STORE_ADDR", 0x6000);
   f.set("VM_EXIT_MSR_LOAD_COUNT", 1);
   f.set("VM_EXIT_MSR_LOAD_ADDR", 0x7000);
+  f.set("CPU_BASED_VM_EXEC_CONTROL", f.get("CPU_BASED_VM_EXEC_CONTROL") | PROC.USE_TSC_OFFSETTING);
+  f.set("TSC_OFFSET", 5000);
   f.launch();
+  assert.equal(v.nonRootTscOffset, 5000, "L2 runs with its TSC offset");
   v.retired = 1234;
   offerL2(f.h, l2Cpuid());
   assert.equal(v.nonRoot, false);
+  assert.equal(v.nonRootTscOffset, 0, "the exit takes it away");
   assert.equal(mem.read(0x6008, 4), 1234, "TSC stored");
   assert.equal(mem.read(0x6018, 4), 0x00070406, "PAT stored (low)");
   assert.equal(mem.read(0x601c, 4), 0x00070406, "PAT stored (high)");
