@@ -82,6 +82,17 @@ export function defaultVmm(): string[] {
   return [Deno.execPath(), "run", "-A", new URL("../../cli.ts", import.meta.url).pathname];
 }
 
+/**
+ * The architecture a kvm-unit-tests build was configured for: `ARCH=` in
+ * its `config.mak` (as the suite's own harness reads it), "x86_64" when
+ * the file is missing or says nothing. An i386 build runs the entries
+ * marked `arch = i386` (taskswitch, cmpxchg8b...) and skips the 64-bit ones.
+ */
+export function suiteArch(configMak: string | undefined): string {
+  const m = configMak?.match(/^ARCH=(\S+)\s*$/m);
+  return m ? m[1] : "x86_64";
+}
+
 function globMatch(pattern: string, name: string): boolean {
   const re = new RegExp(
     "^" + pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$",
@@ -90,12 +101,13 @@ function globMatch(pattern: string, name: string): boolean {
 }
 
 function hostFilter(
+  arch: string,
   named: Set<string>,
   all: boolean,
   assumed: Readonly<Record<string, string>>,
 ): FilterContext {
   return {
-    arch: "x86_64",
+    arch,
     accel: "tcg",
     named,
     all,
@@ -210,7 +222,18 @@ export async function kutMain(
     if (eq <= 0) return usage(io, `--assume wants PATH=VALUE, not "${a}"`);
     assumed[a.slice(0, eq)] = a.slice(eq + 1);
   }
-  const ctx = hostFilter(new Set(patterns.filter((p) => !p.includes("*"))), v.all, assumed);
+  let configMak: string | undefined;
+  try {
+    configMak = await Deno.readTextFile(`${v.dir.replace(/\/$/, "")}/config.mak`);
+  } catch {
+    configMak = undefined; // not configured in place: the harness's default
+  }
+  const ctx = hostFilter(
+    suiteArch(configMak),
+    new Set(patterns.filter((p) => !p.includes("*"))),
+    v.all,
+    assumed,
+  );
   const outDir = v.out;
   await Deno.mkdir(outDir, { recursive: true });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { kutMain } from "./main.ts";
+import { kutMain, suiteArch } from "./main.ts";
 import type { Job, JobResult } from "./executor.ts";
 
 const dir = new URL("./testdata", import.meta.url).pathname;
@@ -173,4 +173,11 @@ Deno.test("kut: nestvm gets the host-clock RTC; shell expansions are made again 
     fake2,
   );
   assert.ok(!custom[0].includes("mc146818rtc,base=utc") && !custom[0].includes("--kvm-pv"));
+});
+
+Deno.test("kut: the suite's architecture comes from its config.mak, as the suite's harness reads it", () => {
+  assert.equal(suiteArch("SRCDIR=/k\nARCH=i386\nARCH_NAME=i386\n"), "i386");
+  assert.equal(suiteArch("ARCH=x86_64\n"), "x86_64");
+  assert.equal(suiteArch("ARCH_NAME=i386\n"), "x86_64", "only the ARCH= line counts");
+  assert.equal(suiteArch(undefined), "x86_64");
 });
