@@ -106,6 +106,13 @@ export interface VcpuVirtualization {
    */
   nonRootTscOffset: number;
   /**
+   * The VMCS TSC multiplier in effect in VMX non-root operation with "use
+   * TSC offsetting" and "use TSC scaling" (null otherwise): RDTSC, RDTSCP
+   * and RDMSR of IA32_TSC return (TSC x multiplier) >> 48, plus
+   * {@link nonRootTscOffset} (SDM Vol. 3C 26.3).
+   */
+  nonRootTscMultiplier: bigint | null;
+  /**
    * Charge `ns` of virtual time that retires no instruction (a stall, see
    * `core/stall.ts`): the VMX plugin charges the latency of a VM exit.
    */

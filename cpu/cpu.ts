@@ -230,6 +230,8 @@ export class Cpu implements CpuEngine {
   tscOffset = 0;
   /** L2's TSC offset while it runs with "use TSC offsetting" (`VcpuVirtualization.nonRootTscOffset`). */
   nonRootTscOffset = 0;
+  /** L2's TSC multiplier with "use TSC scaling" (`VcpuVirtualization.nonRootTscMultiplier`). */
+  nonRootTscMultiplier: bigint | null = null;
   /** IA32_TSC_ADJUST (signed): the sum of what WRMSRs to the TSC and to it added to the TSC. */
   tscAdjust = 0;
   /** XCR0. */

@@ -223,7 +223,7 @@ const KVM_PV_FEATURES: ReadonlySet<string> = new Set([
  * off in nestvm (the VMX plugin maps each to its controls: `vmxFeaturesFor`
  * in vmx/features.ts). Other `vmx-*` names are accepted and change nothing.
  */
-export const VMX_CAPABILITY_SWITCHES: readonly string[] = ["vmx-mbec"];
+export const VMX_CAPABILITY_SWITCHES: readonly string[] = ["vmx-mbec", "vmx-tsc-scaling"];
 
 /** Properties accepted and ignored (they change nothing nestvm models). */
 const NO_EFFECT_PROPERTIES: ReadonlySet<string> = new Set([

@@ -144,13 +144,25 @@ function simpleExit(
   return offerSimple(c, kind, i.len);
 }
 
+/**
+ * The TSC as RDTSC, RDTSCP and RDMSR of IA32_TSC read it: the processor's;
+ * in L2 with "use TSC offsetting" scaled by the TSC multiplier when "use
+ * TSC scaling" is 1 (the product shifted right 48 bits), then plus the TSC
+ * offset (SDM Vol. 3C 26.3). Below zero reads 0.
+ */
+export function tscAsRead(c: Cpu): number {
+  const m = c.nonRootTscMultiplier;
+  if (m === null) return Math.max(0, Math.floor(c.now() + c.tscOffset + c.nonRootTscOffset));
+  const tsc = BigInt(Math.max(0, Math.floor(c.now() + c.tscOffset)));
+  return Math.max(0, Number((tsc * m) >> 48n) + c.nonRootTscOffset);
+}
+
 /** RDTSC / RDTSCP (i.x = 1). */
 export function rdtsc(c: Cpu, i: Insn): void {
   if (i.x === 1 && !c.model.features.has("rdtscp")) ud();
   if ((c.cr4 & 4) !== 0 && c.cpl !== 0 && (c.cr0 & 1) !== 0) gp(0);
   if (simpleExit(c, i, i.x === 1 ? "rdtscp" : "rdtsc")) return;
-  // In L2 with "use TSC offsetting": plus the VMCS's TSC offset (SDM 26.3).
-  const t = Math.max(0, Math.floor(c.now() + c.tscOffset + c.nonRootTscOffset));
+  const t = tscAsRead(c);
   setReg(c, 0, 4, t % TWO32, 0);
   setReg(c, 2, 4, Math.floor(t / TWO32) >>> 0, 0);
   if (i.x === 1) setReg(c, 1, 4, c.tscAux >>> 0, 0);
@@ -202,8 +214,8 @@ export function rdmsr(c: Cpu, i: Insn): void {
   }
   if (v === undefined && own) {
     v = readMsrCore(c, idx);
-    // L2 reads IA32_TSC plus the VMCS's TSC offset (SDM 26.3), like RDTSC.
-    if (idx === Msr.TSC && v !== undefined) v = BigInt.asUintN(64, v + BigInt(c.nonRootTscOffset));
+    // L2 reads IA32_TSC offset (and scaled) as RDTSC does (SDM 26.3).
+    if (idx === Msr.TSC && c.nonRoot) v = BigInt(tscAsRead(c));
   }
   if (v === undefined) gp(0);
   setReg(c, 0, 4, Number(v & 0xffffffffn), 0);

@@ -230,14 +230,24 @@ Deno.test("cpu facts: IA32_VMX_CR4_FIXED1 allows exactly the CR4 bits the CPU ac
   assert.equal(fixed1("max"), (cr4Writable(pcCpuModel("max")) | 0x2000) >>> 0);
 });
 
+/** Whether IA32_VMX_PROCBASED_CTLS2 allows secondary control `bit` under `-cpu cpu`. */
+function proc2Allowed(cpu: string, bit: number): boolean {
+  const m = createMachine({ memoryMiB: 4, cpu });
+  const v = m.cpu.readMsr(0x48b); // allowed-1 settings in bits 63:32
+  m.dispose();
+  assert.ok(v !== undefined, cpu);
+  return ((v >> 32n) & (1n << BigInt(bit))) !== 0n;
+}
+
+Deno.test("vmx: -cpu ...,-vmx-tsc-scaling takes TSC scaling out of IA32_VMX_PROCBASED_CTLS2", () => {
+  assert.equal(proc2Allowed("max", 25), true);
+  assert.equal(proc2Allowed("max,-vmx-tsc-scaling", 25), false);
+  assert.equal(proc2Allowed("max,-vmx-tsc-scaling", 22), true, "MBEC stays");
+  assert.equal(proc2Allowed("max,-vmx-mbec", 25), true, "TSC scaling stays");
+});
+
 Deno.test("vmx: -cpu ...,-vmx-mbec takes mode-based execute control out of IA32_VMX_PROCBASED_CTLS2", () => {
-  const mbecAllowed = (cpu: string): boolean => {
-    const m = createMachine({ memoryMiB: 4, cpu });
-    const v = m.cpu.readMsr(0x48b); // allowed-1 settings in bits 63:32
-    m.dispose();
-    assert.ok(v !== undefined, cpu);
-    return ((v >> 32n) & (1n << 22n)) !== 0n;
-  };
+  const mbecAllowed = (cpu: string): boolean => proc2Allowed(cpu, 22);
   assert.equal(mbecAllowed("max"), true);
   assert.equal(mbecAllowed("max,-vmx-mbec"), false);
   assert.equal(mbecAllowed("Skylake-Server,host-phys-bits,+vmx,+vmx-mbec"), true);

@@ -170,6 +170,8 @@ export class FakeVcpu implements Vcpu {
   tscOffset = 0;
   /** L2's TSC offset (VMX non-root operation). */
   nonRootTscOffset = 0;
+  /** L2's TSC multiplier (VMX non-root operation, "use TSC scaling"). */
+  nonRootTscMultiplier: bigint | null = null;
   /** Window requests. */
   windowRequests = 0;
   /** RIP of the current instruction (tests set it where an exit needs it). */

@@ -88,6 +88,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       vmx.vcpu.nonRoot = false;
       vmx.vcpu.guestPhysical = null;
       vmx.vcpu.nonRootTscOffset = 0;
+      vmx.vcpu.nonRootTscMultiplier = null;
     },
     saveState(): unknown {
       // L2's registers live in the vCPU and vmcs12 in guest RAM (part 1
@@ -97,6 +98,7 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
         inL2: n.inL2,
         l2TscDelta: n.l2TscDelta,
         tscOffsetApart: true,
+        l2TscMultiplier: n.l2TscMultiplier === null ? null : n.l2TscMultiplier.toString(),
         timerLeft: n.timer !== null && n.clock !== null
           ? Math.max(0, n.timerDeadline - n.clock.now)
           : -1,
@@ -129,6 +131,8 @@ export interface NestedSnapshot {
    * L2's offset folded in while L2 ran.
    */
   readonly tscOffsetApart?: boolean;
+  /** vmcs12's TSC multiplier applied while L2 runs (decimal), null without TSC scaling. */
+  readonly l2TscMultiplier?: string | null;
   /** Virtual ns left on the preemption timer, or -1 when not armed. */
   readonly timerLeft: number;
   /** VM entry loaded IA32_DEBUGCTL. */
@@ -148,6 +152,7 @@ function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
   n.timer = null;
   n.inL2 = false;
   vmx.vcpu.nonRootTscOffset = 0;
+  vmx.vcpu.nonRootTscMultiplier = null;
   if (d === null || typeof d !== "object" || d.inL2 !== true || vmx.state.current === null) return;
   const vmcs = vmx.state.current.vmcs;
   n.vmcs = vmcs;
@@ -158,6 +163,10 @@ function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
   // offset out of the processor's TSC.
   if (d.tscOffsetApart !== true) vmx.vcpu.tscOffset -= n.l2TscDelta;
   vmx.vcpu.nonRootTscOffset = n.l2TscDelta;
+  n.l2TscMultiplier = typeof d.l2TscMultiplier === "string" && /^\d+$/.test(d.l2TscMultiplier)
+    ? BigInt.asUintN(64, BigInt(d.l2TscMultiplier))
+    : null;
+  vmx.vcpu.nonRootTscMultiplier = n.l2TscMultiplier;
   n.debugctlLoaded = d.debugctlLoaded === true;
   n.injectedPending = false;
   const proc = vmcs.procControls;

@@ -132,6 +132,67 @@ Deno.test("real CPU: an L2 WRMSR to IA32_TSC that L1 lets through sets L1's TSC"
   r.m.dispose();
 });
 
+Deno.test("real CPU: TSC scaling — L2's RDTSC and RDMSR read (L1's TSC x multiplier) >> 48 + offset", () => {
+  // rdtsc; shl rdx,32; or rax,rdx; mov [0x170000],rax;
+  // mov ecx,0x10; rdmsr; shl rdx,32; or rax,rdx; mov [0x170008],rax; vmcall
+  const l2 = "0f3148c1e2204809d04889042500001700b9100000000f3248c1e2204809d048890425080017000f01c1";
+  const read = (proc: number, proc2: number, multiplier: number, offset: number) => {
+    const r = runMini({
+      l2,
+      fields: {
+        CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS | proc,
+        SECONDARY_VM_EXEC_CONTROL: proc2,
+        TSC_MULTIPLIER: multiplier,
+        TSC_OFFSET: offset,
+      },
+    });
+    assert.equal(r.status, 1);
+    assert.deepEqual(r.exits.map((e) => e.reason), [VMCALL]);
+    const q = (a: number) =>
+      BigInt(r.m.memory.read(a, 4) >>> 0) + (BigInt(r.m.memory.read(a + 4, 4) >>> 0) << 32n);
+    const out = {
+      rdtsc: q(MINI.l2Data),
+      rdmsr: q(MINI.l2Data + 8),
+      after: r.m.cpu.nonRootTscMultiplier,
+    };
+    r.m.dispose();
+    return out;
+  };
+  const OFFSETTING = PROC.USE_TSC_OFFSETTING | PROC.USE_MSR_BITMAPS;
+  // Virtual time is deterministic: the same program reads the same
+  // processor TSC at each instruction in every run, so each scaled run is
+  // checked exactly against the plain one. (MSR bitmaps all zero: no exits.)
+  const plain = read(OFFSETTING, 0, 0, 0);
+  assert.ok(plain.rdtsc > 0n && plain.rdmsr > plain.rdtsc);
+  const scaled = (mult: bigint, offset: number) => {
+    return read(OFFSETTING, PROC2.USE_TSC_SCALING, Number(mult), offset);
+  };
+  const expect = (tsc: bigint, mult: bigint, offset: number) =>
+    ((tsc * mult) >> 48n) + BigInt(offset);
+  for (
+    const [mult, offset] of [[1n << 47n, 1000], [3n << 46n, 0], [5n << 48n, -7], [
+      (1n << 48n) + 12345n,
+      1 << 30,
+    ]] as const
+  ) {
+    const s = scaled(mult, offset);
+    assert.equal(
+      s.rdtsc,
+      expect(plain.rdtsc, mult, offset),
+      `RDTSC, multiplier 0x${mult.toString(16)}`,
+    );
+    assert.equal(
+      s.rdmsr,
+      expect(plain.rdmsr, mult, offset),
+      `RDMSR, multiplier 0x${mult.toString(16)}`,
+    );
+    assert.equal(s.after, null, "the VM exit ends the scaling");
+  }
+  // Without "use TSC offsetting" there is neither offset nor scaling.
+  const off = read(PROC.USE_MSR_BITMAPS, PROC2.USE_TSC_SCALING, 2 ** 49, 5000);
+  assert.deepEqual([off.rdtsc, off.rdmsr], [plain.rdtsc, plain.rdmsr]);
+});
+
 Deno.test("real CPU: CR0/CR4 read shadows and guest/host masks", () => {
   // mov rax,cr0; mov [0x170008],rax; mov rax,cr4; mov [0x170010],rax;
   // mov cr4,rax; or rax,0x2000; mov cr4,rax; vmcall

@@ -136,12 +136,16 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   v.nonRoot = true;
   n.ept = (proc2 & PROC2.ENABLE_EPT) !== 0 ? startEpt(n) : null;
   v.guestPhysical = l2Translator(n, n.ept);
-  // TSC offsetting (SDM 26.6.5 / 25.6.5): L2's TSC = L1's TSC + offset
-  // (the VM exit takes the offset away again).
-  n.l2TscDelta = (proc & PROC.USE_TSC_OFFSETTING) !== 0
-    ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET)
-    : 0;
+  // TSC offsetting and scaling (SDM 26.3): L2's RDTSC reads L1's TSC,
+  // times the multiplier >> 48 with "use TSC scaling", plus the offset
+  // (the VM exit takes both away again). Scaling needs offsetting.
+  const offsetting = (proc & PROC.USE_TSC_OFFSETTING) !== 0;
+  n.l2TscDelta = offsetting ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET) : 0;
+  n.l2TscMultiplier = offsetting && (proc2 & PROC2.USE_TSC_SCALING) !== 0
+    ? (BigInt(rhi(d, O.TSC_MULTIPLIER) >>> 0) << 32n) | BigInt(r32(d, O.TSC_MULTIPLIER) >>> 0)
+    : null;
   v.nonRootTscOffset = n.l2TscDelta;
+  v.nonRootTscMultiplier = n.l2TscMultiplier;
   v.windowRequests = ((proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0 ? WindowRequest.INTERRUPT : 0) |
     ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? WindowRequest.NMI : 0) |
     ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? WindowRequest.MONITOR_TRAP : 0) |

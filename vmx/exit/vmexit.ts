@@ -26,6 +26,7 @@ function leaveNonRoot(n: Nested): void {
   v.windowRequests = 0;
   // RDTSC and RDMSR read the processor's TSC again, without L2's offset.
   v.nonRootTscOffset = 0;
+  v.nonRootTscMultiplier = null;
   v.nonRoot = false;
   v.guestPhysical = null;
   // L2's pending debug state went into the VMCS (or is lost) and its

@@ -670,14 +670,20 @@ Deno.test("snapshot of part 2 while L2 runs: restored session keeps hook, TSC of
   assert.equal(g.get("VM_EXIT_REASON"), 52);
 });
 
-Deno.test("snapshot while L2 runs with a TSC offset: the CPU keeps the processor's TSC, older snapshots are converted", () => {
+Deno.test("snapshot while L2 runs with TSC offsetting and scaling: the CPU keeps the processor's TSC, older snapshots are converted", () => {
   const f = entryFixture();
-  f.set("CPU_BASED_VM_EXEC_CONTROL", f.get("CPU_BASED_VM_EXEC_CONTROL") | PROC.USE_TSC_OFFSETTING);
+  f.set(
+    "CPU_BASED_VM_EXEC_CONTROL",
+    f.get("CPU_BASED_VM_EXEC_CONTROL") | PROC.USE_TSC_OFFSETTING | PROC.ACTIVATE_SECONDARY_CONTROLS,
+  );
+  f.set("SECONDARY_VM_EXEC_CONTROL", PROC2.USE_TSC_SCALING);
   f.set("TSC_OFFSET", 7000);
+  f.set("TSC_MULTIPLIER", [0x89abcdef, 0x1234]);
   f.h.vcpu.tscOffset = 300; // the processor's TSC, L1's
   f.launch();
   assert.equal(f.h.vcpu.tscOffset, 300, "VM entry leaves the processor's TSC alone");
   assert.equal(f.h.vcpu.nonRootTscOffset, 7000);
+  assert.equal(f.h.vcpu.nonRootTscMultiplier, 0x123489abcdefn);
   const saved = f.h.plugin.saveState!();
   const restore = (state: PluginState, cpuTscOffset: number) => {
     const g = entryFixture();
@@ -688,6 +694,7 @@ Deno.test("snapshot while L2 runs with a TSC offset: the CPU keeps the processor
   };
   const now = restore(saved, 300);
   assert.deepEqual([now.tscOffset, now.nonRootTscOffset], [300, 7000]);
+  assert.equal(now.nonRootTscMultiplier, 0x123489abcdefn);
   // Before, the CPU's saved offset had L2's folded in and the flag is absent.
   const data = saved.data as { nested: Record<string, unknown> };
   assert.equal(data.nested.tscOffsetApart, true);
