@@ -8,6 +8,7 @@
 export * from "./vmexit.ts";
 export * from "./vcpu.ts";
 export * from "./vcpu_vmx.ts";
+export * from "./vmx_capability_names.ts";
 export * from "./fault.ts";
 export * from "./plugin.ts";
 export * from "./options_schema.ts";

@@ -20,6 +20,7 @@
  */
 
 import { BASE_FEATURES, type CpuModel, defaultModel, FEATURES, PHYS_BITS_RANGE } from "./model.ts";
+import { VMX_CAPABILITY_NAMES } from "../core/vmx_capability_names.ts";
 
 /** The result of reading a `-cpu` spec. */
 export type CpuSpecResult =
@@ -218,13 +219,6 @@ const KVM_PV_FEATURES: ReadonlySet<string> = new Set([
   "kvm-pv-ipi",
 ]);
 
-/**
- * QEMU's names of the VMX capabilities that `-cpu ...,-vmx-NAME` can switch
- * off in nestvm (the VMX plugin maps each to its controls: `vmxFeaturesFor`
- * in vmx/features.ts). Other `vmx-*` names are accepted and change nothing.
- */
-export const VMX_CAPABILITY_SWITCHES: readonly string[] = ["vmx-mbec", "vmx-tsc-scaling"];
-
 /** Properties accepted and ignored (they change nothing nestvm models). */
 const NO_EFFECT_PROPERTIES: ReadonlySet<string> = new Set([
   "host-phys-bits",
@@ -386,7 +380,10 @@ function applyProperty(
     else m.features.delete(feature);
     return undefined;
   }
-  if (VMX_CAPABILITY_SWITCHES.includes(key)) {
+  // QEMU's names of nestvm's VMX capabilities: `-vmx-NAME` switches one off
+  // (the VMX plugin takes its bits out: `vmxFeaturesFor`). Other `vmx-*`
+  // names are capabilities nestvm does not have.
+  if (Object.hasOwn(VMX_CAPABILITY_NAMES, key)) {
     if (on === undefined) return `-cpu ${name}=${value}: expected on or off`;
     m.vmxOff ??= new Set();
     if (on) m.vmxOff.delete(key);

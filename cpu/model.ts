@@ -42,9 +42,9 @@ export interface CpuModel {
    */
   maxBasicLeaf?: number;
   /**
-   * VMX capabilities switched off with `-cpu ...,-vmx-NAME` (the names of
-   * `VMX_CAPABILITY_SWITCHES` in `cpu_spec.ts`): the VMX plugin leaves them
-   * out of its capability MSRs. Absent: none.
+   * VMX capabilities switched off with `-cpu ...,-vmx-NAME` (QEMU's names,
+   * `VMX_CAPABILITY_NAMES` in core/vmx_capability_names.ts): the VMX plugin
+   * leaves them out of its capability MSRs and refuses them. Absent: none.
    */
   vmxOff?: Set<string>;
 }

@@ -246,6 +246,25 @@ Deno.test("vmx: -cpu ...,-vmx-tsc-scaling takes TSC scaling out of IA32_VMX_PROC
   assert.equal(proc2Allowed("max,-vmx-mbec", 25), true, "TSC scaling stays");
 });
 
+Deno.test("vmx: -cpu ...,-vmx-ept takes EPT, what needs it and the EPT capabilities away; +vmx-ept gives them back", () => {
+  const msrs = (cpu: string) => {
+    const m = createMachine({ memoryMiB: 4, cpu });
+    const proc2 = Number(m.cpu.readMsr(0x48b)! >> 32n);
+    const cap = m.cpu.readMsr(0x48c)!;
+    m.dispose();
+    return { proc2, eptCaps: Number(cap & 0xffffffffn), vpidCaps: Number(cap >> 32n) };
+  };
+  const all = msrs("max");
+  assert.equal(all.proc2 & 0x82, 0x82, "EPT and unrestricted guest");
+  assert.notEqual(all.eptCaps, 0);
+  const noEpt = msrs("max,-vmx-ept");
+  assert.equal(noEpt.proc2 & 0x82, 0);
+  assert.equal(noEpt.eptCaps, 0);
+  assert.equal(noEpt.vpidCaps, all.vpidCaps, "VPIDs stay");
+  assert.deepEqual(msrs("max,-vmx-ept,+vmx-ept"), all);
+  assert.equal(msrs("max,vmx-invept-all-context=off").eptCaps, all.eptCaps & ~(1 << 26));
+});
+
 Deno.test("vmx: -cpu ...,-vmx-mbec takes mode-based execute control out of IA32_VMX_PROCBASED_CTLS2", () => {
   const mbecAllowed = (cpu: string): boolean => proc2Allowed(cpu, 22);
   assert.equal(mbecAllowed("max"), true);

@@ -10,6 +10,7 @@
  */
 
 import { ENTRY, EPT_CAP, EXIT, MISC, PIN, PROC, PROC2 } from "./controls.ts";
+import { VMX_CAPABILITY_NAMES, type VmxCapabilityWord } from "../core/vmx_capability_names.ts";
 
 /** The advertised VMX feature set. */
 export interface VmxFeatures {
@@ -139,35 +140,105 @@ export interface VmxCpuFacts {
   readonly cr4Bits?: number;
   /** IA32_DEBUGCTL bits WRMSR accepts: the bits VM entry may load. */
   readonly debugctlBits?: number;
-  /** VMX capabilities switched off by name (`-cpu ...,-vmx-mbec`; see {@link VMX_SWITCHES}). */
+  /** VMX capabilities switched off by QEMU's names (`-cpu ...,-vmx-ept`; core/vmx_capability_names.ts). */
   readonly vmxOff?: ReadonlySet<string>;
 }
-
-/**
- * The VMX capabilities a CPU model can switch off, by QEMU's names, with the
- * secondary processor-based controls each one is.
- */
-export const VMX_SWITCHES: Readonly<Record<string, { readonly proc2: number }>> = {
-  "vmx-mbec": { proc2: PROC2.MODE_BASED_EPT_EXECUTE },
-  "vmx-tsc-scaling": { proc2: PROC2.USE_TSC_SCALING },
-};
 
 /**
  * The feature set for a CPU model: {@link VMX_FEATURES} with the model's
  * MAXPHYADDR, without 1 GiB EPT pages when the model has no 1 GiB pages
  * (so IA32_VMX_EPT_VPID_CAP and the VM-entry and EPT checks agree with
- * CPUID), and without the capabilities the model switched off.
+ * CPUID), and without the capabilities the model switched off
+ * ({@link withoutCapabilities}).
  */
 export function vmxFeaturesFor(facts: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
-  let proc2Off = 0;
-  for (const name of facts.vmxOff ?? []) proc2Off |= VMX_SWITCHES[name]?.proc2 ?? 0;
+  const f = withoutCapabilities(base, facts.vmxOff ?? new Set());
   return Object.freeze({
-    ...base,
-    proc2: (base.proc2 & ~proc2Off) >>> 0,
+    ...f,
     physBits: facts.physBits,
     // A CR4 bit may be 1 in VMX operation exactly when the CPU supports it (SDM A.8).
-    cr4Fixed1: facts.cr4Bits === undefined ? base.cr4Fixed1 : (facts.cr4Bits | 0x2000) >>> 0,
-    debugctlBits: facts.debugctlBits ?? base.debugctlBits,
-    eptVpidCapLo: facts.page1G ? base.eptVpidCapLo : base.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
+    cr4Fixed1: facts.cr4Bits === undefined ? f.cr4Fixed1 : (facts.cr4Bits | 0x2000) >>> 0,
+    debugctlBits: facts.debugctlBits ?? f.debugctlBits,
+    eptVpidCapLo: facts.page1G ? f.eptVpidCapLo : f.eptVpidCapLo & ~EPT_CAP.PAGE_1G,
+  });
+}
+
+/**
+ * `base` without the capabilities named in `off` (QEMU's `vmx-*` names,
+ * core/vmx_capability_names.ts; unknown names change nothing), and without
+ * what can no longer be used once they are gone, as VM entry's checks
+ * have it (SDM Vol. 3C 27.2.1.1): no secondary controls without "activate
+ * secondary controls"; no unrestricted guest, MBEC, PML, EPTP switching or
+ * EPT capabilities without EPT; no INVVPID without VPIDs; no VM functions
+ * without "enable VM functions"; no x2APIC, APIC-register or
+ * virtual-interrupt virtualization without "use TPR shadow"; no posted
+ * interrupts without virtual-interrupt delivery and "acknowledge interrupt
+ * on exit"; no virtual NMIs without NMI exiting, and no NMI-window exiting
+ * without virtual NMIs.
+ */
+export function withoutCapabilities(base: VmxFeatures, off: ReadonlySet<string>): VmxFeatures {
+  const cut: Record<VmxCapabilityWord, number> = {
+    pin: 0,
+    proc: 0,
+    proc2: 0,
+    exit: 0,
+    entry: 0,
+    trueProc: 0,
+    trueExit: 0,
+    trueEntry: 0,
+    ept: 0,
+    vpid: 0,
+    vmfunc: 0,
+    misc: 0,
+  };
+  for (const name of off) {
+    const c = VMX_CAPABILITY_NAMES[name];
+    if (c !== undefined) cut[c.word] |= c.bits;
+  }
+  let pin = base.pin & ~cut.pin;
+  let proc = base.proc & ~cut.proc;
+  let proc2 = base.proc2 & ~cut.proc2;
+  const exit = base.exit & ~cut.exit;
+  let eptLo = base.eptVpidCapLo & ~cut.ept;
+  let eptHi = base.eptVpidCapHi & ~cut.vpid;
+  let vmfunc = base.vmfunc & ~cut.vmfunc;
+  if ((proc & PROC.ACTIVATE_SECONDARY_CONTROLS) === 0) proc2 = 0;
+  if ((proc & PROC.USE_TPR_SHADOW) === 0) {
+    proc2 &= ~(PROC2.VIRTUALIZE_X2APIC_MODE | PROC2.APIC_REGISTER_VIRTUALIZATION |
+      PROC2.VIRTUAL_INTERRUPT_DELIVERY);
+  }
+  if ((proc2 & PROC2.ENABLE_EPT) === 0) {
+    proc2 &= ~(PROC2.UNRESTRICTED_GUEST | PROC2.MODE_BASED_EPT_EXECUTE | PROC2.ENABLE_PML);
+    eptLo = 0;
+    vmfunc &= ~1; // EPTP switching
+  }
+  if ((proc2 & PROC2.ENABLE_VPID) === 0) eptHi = 0;
+  if ((proc2 & PROC2.ENABLE_VM_FUNCTIONS) === 0) vmfunc = 0;
+  if (
+    (proc2 & PROC2.VIRTUAL_INTERRUPT_DELIVERY) === 0 ||
+    (exit & EXIT.ACKNOWLEDGE_INTERRUPT_ON_EXIT) === 0
+  ) {
+    pin &= ~PIN.POSTED_INTERRUPTS;
+  }
+  if ((pin & PIN.NMI_EXITING) === 0) pin &= ~PIN.VIRTUAL_NMIS;
+  if ((pin & PIN.VIRTUAL_NMIS) === 0) proc &= ~PROC.NMI_WINDOW_EXITING;
+  return Object.freeze({
+    ...base,
+    pin: pin >>> 0,
+    proc: proc >>> 0,
+    proc2: proc2 >>> 0,
+    exit: exit >>> 0,
+    entry: (base.entry & ~cut.entry) >>> 0,
+    trueAllowed0: Object.freeze({
+      pin: base.trueAllowed0.pin,
+      proc: (base.trueAllowed0.proc & ~cut.trueProc) >>> 0,
+      exit: (base.trueAllowed0.exit & ~cut.trueExit) >>> 0,
+      entry: (base.trueAllowed0.entry & ~cut.trueEntry) >>> 0,
+    }),
+    eptVpidCapLo: eptLo >>> 0,
+    eptVpidCapHi: eptHi >>> 0,
+    vmfunc: vmfunc >>> 0,
+    activityStates: base.activityStates & ~cut.misc,
+    vmwriteAnyField: base.vmwriteAnyField && (cut.misc & MISC.VMWRITE_ANY_FIELD) === 0,
   });
 }
