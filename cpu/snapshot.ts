@@ -9,6 +9,7 @@
 import type { Cpu } from "./cpu.ts";
 import type { ActivityState, PendingEvent, SegmentRegister } from "../core/vcpu.ts";
 import { reloadPaging } from "./paging.ts";
+import { loadPmu, type PmuSnapshot, savePmu } from "./pmu.ts";
 
 /** Version of the snapshot layout. */
 export const CPU_SNAPSHOT_VERSION = 1;
@@ -117,6 +118,8 @@ export interface CpuSnapshot {
   fpu?: string;
   /** FERR# as the CPU drives it (absent: deasserted). */
   ferr?: boolean;
+  /** The architectural PMU's registers (absent in older snapshots: power-on state). */
+  pmu?: PmuSnapshot;
 }
 
 /** Capture the state. */
@@ -174,6 +177,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
     pdpte: Array.from(c.pctx.pdpte),
     fpu: c.fpu.save().toHex(),
     ferr: c.ferrOut,
+    pmu: savePmu(c),
   };
 }
 
@@ -200,6 +204,8 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.activity = s.activity;
   c.interruptibility = s.interruptibility;
   c.retired = s.retired;
+  // Cleared first: the CPL changes below must not fold the old counters into the new count.
+  c.pmu.reset(s.retired);
   c.shadowUntil = s.retired + s.shadowLeft;
   c.nonRoot = s.nonRoot;
   c.injected = s.injected.map((e) => ({ ...e }));
@@ -246,4 +252,5 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.pctx.pdpte.set(s.pdpte);
   c.stateChanged();
   c.cpl = s.cpl;
+  loadPmu(c, s.pmu);
 }

@@ -71,6 +71,14 @@ export interface VmxFeatures {
    * (SDM Vol. 3C 27.3.1.1).
    */
   readonly debugctlBits: number;
+  /**
+   * The bits IA32_PERF_GLOBAL_CTRL may hold, [bits 31:0, bits 63:32]: the
+   * CPU model's performance counters ([0, 0]: no PMU). With a PMU the
+   * "load IA32_PERF_GLOBAL_CTRL" VM-entry and VM-exit controls exist, and
+   * VM entry checks their fields against these bits (SDM Vol. 3C 27.2.2,
+   * 27.3.1.1).
+   */
+  readonly perfGlobalCtrlBits: readonly [number, number];
 }
 
 /** The feature set of this version of nestvm. */
@@ -127,6 +135,8 @@ export const VMX_FEATURES: VmxFeatures = Object.freeze({
   physBits: 40,
   // LBR and BTF: what WRMSR accepts (cpu/msr.ts DEBUGCTL_WRITABLE).
   debugctlBits: 0x3,
+  // No PMU unless the CPU model has one (vmxFeaturesFor).
+  perfGlobalCtrlBits: Object.freeze([0, 0] as const),
 });
 
 /** The CPU-model facts the VMX feature set derives from. */
@@ -141,6 +151,12 @@ export interface VmxCpuFacts {
   readonly debugctlBits?: number;
   /** VMX capabilities switched off by name (`-cpu ...,-vmx-mbec`; see {@link VMX_SWITCHES}). */
   readonly vmxOff?: ReadonlySet<string>;
+  /**
+   * IA32_PERF_GLOBAL_CTRL's writable bits with the model's PMU
+   * (`perfGlobalCtrlBits` in cpu/pmu.ts); absent or [0, 0]: no PMU, and no
+   * "load IA32_PERF_GLOBAL_CTRL" controls.
+   */
+  readonly perfGlobalCtrlBits?: readonly [number, number];
 }
 
 /**
@@ -160,9 +176,15 @@ export const VMX_SWITCHES: Readonly<Record<string, { readonly proc2: number }>> 
 export function vmxFeaturesFor(facts: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
   let proc2Off = 0;
   for (const name of facts.vmxOff ?? []) proc2Off |= VMX_SWITCHES[name]?.proc2 ?? 0;
+  const pgc = facts.perfGlobalCtrlBits ?? [0, 0];
+  const hasPmu = pgc[0] !== 0 || pgc[1] !== 0;
   return Object.freeze({
     ...base,
     proc2: (base.proc2 & ~proc2Off) >>> 0,
+    // "load IA32_PERF_GLOBAL_CTRL" exists exactly when the MSR does.
+    exit: hasPmu ? (base.exit | EXIT.LOAD_IA32_PERF_GLOBAL_CTRL) >>> 0 : base.exit,
+    entry: hasPmu ? (base.entry | ENTRY.LOAD_IA32_PERF_GLOBAL_CTRL) >>> 0 : base.entry,
+    perfGlobalCtrlBits: Object.freeze([pgc[0] >>> 0, pgc[1] >>> 0] as const),
     physBits: facts.physBits,
     // A CR4 bit may be 1 in VMX operation exactly when the CPU supports it (SDM A.8).
     cr4Fixed1: facts.cr4Bits === undefined ? base.cr4Fixed1 : (facts.cr4Bits | 0x2000) >>> 0,
