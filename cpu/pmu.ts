@@ -427,18 +427,6 @@ export function writePmuMsr(c: Cpu, index: number, v: bigint): boolean {
 }
 
 /**
- * Load IA32_PERF_GLOBAL_CTRL for a VM entry or exit with the "load
- * IA32_PERF_GLOBAL_CTRL" control (SDM Vol. 3C 28.3.2.1, 29.5.1): as a
- * WRMSR. False when the value has a reserved bit (the VM-entry checks
- * exclude that) or the model has no PMU.
- */
-export function loadPerfGlobalCtrl(c: Cpu, v: bigint): boolean {
-  const m = fromArch(Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));
-  if (m === undefined) return false;
-  return writePmuMsr(c, PmuMsr.GLOBAL_CTRL, v);
-}
-
-/**
  * RDPMC's counter for ECX (SDM Vol. 2B RDPMC): ECX[30] selects the fixed
  * counters, ECX[29:0] the index; anything else (another set bit, an index
  * past the last counter, or no PMU) is undefined (#GP(0)).
