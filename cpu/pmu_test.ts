@@ -166,3 +166,30 @@ Deno.test("PMU and VMX: the load IA32_PERF_GLOBAL_CTRL controls exist exactly wi
   assert.equal(vmxCapabilityMsr(0x48f, without)!.hi & (1 << 12), 0);
   assert.equal(vmxCapabilityMsr(0x490, without)!.hi & (1 << 13), 0);
 });
+
+Deno.test("PMU counting adds no work per instruction: the same region calls, interpreted steps and boundaries", () => {
+  // The same 1M-instruction run with no counter, and with every counter
+  // counting (no overflow due): the block compiler is entered as often, the
+  // interpreter steps as often, and the run loop stops at no extra boundary.
+  const profile = (count: boolean) => {
+    const t = makeCpu();
+    enter64(t);
+    load(t, "48 ff c0 eb fb");
+    const jit = new JitEngine(2);
+    t.cpu.jit = jit;
+    if (count) {
+      t.cpu.writeMsr(PmuMsr.PERFEVTSEL0, BigInt(EN_OS_USR_INSTR));
+      t.cpu.writeMsr(PmuMsr.FIXED_CTR_CTRL, 0x3n);
+      t.cpu.writeMsr(PmuMsr.GLOBAL_CTRL, 0x1_0000_0001n);
+    }
+    let boundaries = 0;
+    const r0 = t.cpu.retired;
+    while (t.cpu.retired < r0 + 1_000_000) {
+      t.cpu.run(t.cpu.retired + 250_000);
+      boundaries++;
+    }
+    if (count) assert.equal(t.cpu.readMsr(PmuMsr.PMC0), 1_000_000n);
+    return { calls: jit.calls, steps: jit.steps, boundaries, eventPending: t.cpu.eventPending };
+  };
+  assert.deepEqual(profile(true), profile(false));
+});
