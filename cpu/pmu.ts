@@ -161,21 +161,28 @@ export class PmuState {
   ring = 0;
   /** Counters counting now (internal mask). */
   counting = 0;
+  /** Counters that count at CPL 0 or at CPL 1-3 (a CPL change can matter only to these). */
+  armed = 0;
   /**
    * Retired count at which the first counting counter wraps (Infinity:
    * none counts). The run loop stops there (`checkEvents`).
    */
   deadline: number = Infinity;
 
-  /** Power-on values (SDM Vol. 3B 21.2: every PMU MSR is 0 at reset). */
+  /**
+   * Power-on values: every PMU MSR is 0 but IA32_PERF_GLOBAL_CTRL, whose
+   * general-purpose enables are set, so that software written for version
+   * 1 (which has no global control) finds its counters enabled.
+   */
   reset(retired: number): void {
     this.eventSelect.fill(0);
     this.value.fill(0);
     this.fixedCtrl = 0;
-    this.globalCtrl = 0;
+    this.globalCtrl = (1 << PMU_GP_COUNTERS) - 1;
     this.globalStatus = 0;
     this.anchor = retired;
     this.counting = 0;
+    this.armed = 0;
     this.deadline = Infinity;
   }
 }
@@ -241,8 +248,10 @@ function fold(c: Cpu): number {
 function plan(c: Cpu): void {
   const p = c.pmu;
   let counting = 0;
+  let armed = 0;
   let first = Infinity;
   for (let k = 0; k < COUNTERS; k++) {
+    if (countsAt(p, k, 1 - p.ring)) armed |= 1 << k;
     if (!countsAt(p, k, p.ring)) continue;
     counting |= 1 << k;
     first = Math.min(first, WRAP - p.value[k]);
@@ -250,6 +259,7 @@ function plan(c: Cpu): void {
   const deadline = p.anchor + first;
   const moved = deadline !== p.deadline;
   p.counting = counting;
+  p.armed = armed | counting;
   p.deadline = deadline;
   if (moved) c.poke();
 }
@@ -279,8 +289,8 @@ export function pmuCplChanged(c: Cpu): void {
   const p = c.pmu;
   const ring = c.cpl === 0 ? 0 : 1;
   if (ring === p.ring) return;
-  // Nothing counts and no control is set: just note the ring.
-  if (p.counting === 0 && p.globalCtrl === 0) {
+  // No counter counts at either CPL class: just note the ring.
+  if (p.armed === 0) {
     p.ring = ring;
     return;
   }

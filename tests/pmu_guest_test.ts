@@ -12,7 +12,7 @@ import { bootKernel, createMachine } from "../plugins/machine_builder.ts";
 import { assertTap, parseTap } from "./tap.ts";
 import type { EngineKind } from "../plugins/pc_machine.ts";
 
-const PLAN = 36;
+const PLAN = 37;
 
 function run(engine: EngineKind, cpu = "max"): { output: string; status: number } {
   const image = Deno.readFileSync(new URL("../guests/build/pmu64.elf", import.meta.url));

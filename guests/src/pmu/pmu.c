@@ -106,6 +106,8 @@ static void cpuid_checks(void) {
 }
 
 static void msr_checks(void) {
+  ok(rdmsr(MSR_GLOBAL_CTRL) == 0xf, "IA32_PERF_GLOBAL_CTRL at power-on: the general-purpose enables set (0x%lx)",
+     (unsigned long)rdmsr(MSR_GLOBAL_CTRL));
   reset_counters();
   wrmsr(MSR_PMC0, 0x80000001ull);
   ok(rdmsr(MSR_PMC0) == 0xffff80000001ull, "IA32_PMC0: a write sign-extends bit 31 to 48 bits");
@@ -248,7 +250,7 @@ int kmain(uint32_t magic, uint32_t mbi) {
   (void)magic;
   (void)mbi;
   rt_init();
-  plan(4 + 9 + 7 + 3 + 2 + 4 + 6 + 1);
+  plan(4 + 10 + 7 + 3 + 2 + 4 + 6 + 1);
   cpuid_checks();
   msr_checks();
   count_checks();
