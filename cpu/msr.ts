@@ -3,7 +3,8 @@
  * base, KERNEL_GS_BASE, TSC, (with TSC_ADJUST) IA32_TSC_ADJUST, TSC_AUX,
  * APIC_BASE, PAT, MISC_ENABLE, PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL, the
  * SYSENTER MSRs, (with PKS) IA32_PKRS, (with MCA) the machine-check MSRs, (with
- * a PMU) the architectural performance-monitoring MSRs (`pmu.ts`) and (AMD
+ * a PMU) the architectural performance-monitoring MSRs (`pmu.ts`) and the
+ * model's last-branch-record stack (`msr_lbr.ts`), and (AMD
  * vendor) the legacy performance counters. Every other MSR goes to the
  * plugin bus as an exit.
  *
@@ -19,6 +20,7 @@ import { XSS_SUPPORTED, XSS_VALUE } from "./fpu/xsave.ts";
 import { isAmdPerfMsr, readAmdPerf, writeAmdPerf } from "./msr_perf_amd.ts";
 import type { CpuModel } from "./model.ts";
 import { DEBUGCTL_FREEZE_BITS, isPmuMsr, pmuVersion, readPmuMsr, writePmuMsr } from "./pmu.ts";
+import { isLbrMsr, readLbr, writeLbr } from "./msr_lbr.ts";
 
 /** MSR numbers. */
 export const enum Msr {
@@ -127,7 +129,7 @@ export function ownsMsr(index: number): boolean {
     case Msr.PKRS:
       return true;
   }
-  return isMachineCheckMsr(index) || isAmdPerfMsr(index) || isPmuMsr(index);
+  return isMachineCheckMsr(index) || isAmdPerfMsr(index) || isPmuMsr(index) || isLbrMsr(index);
 }
 
 function isAmd(c: Cpu): boolean {
@@ -189,6 +191,7 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
   }
   if (isAmdPerfMsr(index) && isAmd(c)) return readAmdPerf(c.amdPerf, index);
   if (isPmuMsr(index)) return readPmuMsr(c, index);
+  if (isLbrMsr(index) && pmuVersion(c.model) !== 0) return readLbr(c.lbr, index);
   return undefined;
 }
 
@@ -316,5 +319,9 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
     return true;
   }
   if (isPmuMsr(index)) return writePmuMsr(c, index, v);
+  if (isLbrMsr(index) && pmuVersion(c.model) !== 0) {
+    writeLbr(c.lbr, index, v);
+    return true;
+  }
   return false;
 }

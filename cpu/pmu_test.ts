@@ -193,3 +193,23 @@ Deno.test("PMU counting adds no work per instruction: the same region calls, int
   };
   assert.deepEqual(profile(true), profile(false));
 });
+
+Deno.test("LBR stack registers: with a PMU they hold what is written (no recording); without, #GP", () => {
+  const c = makeCpu().cpu;
+  assert.equal(c.writeMsr(0x680, 0xffff_ffff_8100_0000n), true);
+  assert.equal(c.readMsr(0x680), 0xffff_ffff_8100_0000n);
+  assert.equal(c.writeMsr(0x6cf, 5n), true);
+  assert.equal(c.readMsr(0x6cf), 5n);
+  assert.equal(c.writeMsr(0x1c9, 0x13n), true);
+  assert.equal(c.readMsr(0x1c9), 0x3n, "TOS keeps its 4 index bits");
+  assert.equal(c.writeMsr(0x1c8, 0xffffn), true);
+  assert.equal(c.readMsr(0x1c8), 0x3ffn);
+  assert.equal(c.readMsr(0x690), undefined, "16 entries");
+  const snap = JSON.parse(JSON.stringify(c.saveState()));
+  const d = makeCpu().cpu;
+  d.loadState(snap);
+  assert.equal(d.readMsr(0x680), 0xffff_ffff_8100_0000n, "kept by a snapshot");
+  const none = makeCpu(8, parseModel("max,pmu=off")).cpu;
+  assert.equal(none.readMsr(0x680), undefined);
+  assert.equal(none.writeMsr(0x1c9, 0n), false);
+});

@@ -111,6 +111,8 @@ export interface CpuSnapshot {
     amdPerf?: string[];
     /** IA32_PKRS (absent in older snapshots: 0). */
     pkrs?: number;
+    /** LBR_SELECT, LASTBRANCH_TOS, then the FROM and TO entries, as decimal strings (absent: zeros). */
+    lbr?: string[];
   };
   /** pdpte. */
   pdpte: number[];
@@ -173,6 +175,7 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
       amdPerf: c.amdPerf.regs.map((b) => b.toString()),
       pkrs: c.pctx.pkrs,
+      lbr: [c.lbr.select, c.lbr.tos, ...c.lbr.ips].map((b) => b.toString()),
     },
     pdpte: Array.from(c.pctx.pdpte),
     fpu: c.fpu.save().toHex(),
@@ -239,6 +242,13 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.amdPerf.reset();
   m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
   c.mmu.setPkrs(m.pkrs ?? 0);
+  c.lbr.reset();
+  if (m.lbr !== undefined) {
+    const [select, tos, ...ips] = m.lbr.map((t) => BigInt(t));
+    c.lbr.select = select ?? 0n;
+    c.lbr.tos = tos ?? 0n;
+    ips.slice(0, c.lbr.ips.length).forEach((b, k) => (c.lbr.ips[k] = b));
+  }
   if (s.fpu === undefined) c.fpu.reset();
   else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.ferrOut = s.ferr === true;
