@@ -1,6 +1,7 @@
 /**
  * The last-branch-record stack registers of nestvm's Intel model (family 6
- * model 3AH, Ivy Bridge; SDM Vol. 4 Table 2-20 and Vol. 3B 18.9): 16
+ * model 3AH, Ivy Bridge; SDM Vol. 4, the MSRs of processors based on Sandy
+ * Bridge microarchitecture, and Vol. 3B "Last Branch Records"): 16
  * entries MSR_LASTBRANCH_n_FROM_IP (0x680 + n) and _TO_IP (0x6C0 + n),
  * MSR_LASTBRANCH_TOS (0x1C9) and MSR_LBR_SELECT (0x1C8). They are not
  * enumerated by CPUID: software that knows the model (Linux's Ivy Bridge

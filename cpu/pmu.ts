@@ -1,7 +1,7 @@
 /**
- * Intel architectural performance monitoring, version 2 (SDM Vol. 3B
- * chapter 21 "Performance Monitoring", 21.2.1-21.2.2; CPUID leaf 0AH in
- * Vol. 2A): {@link PMU_GP_COUNTERS} general-purpose counters IA32_PMCx with
+ * Intel architectural performance monitoring, version 2 (SDM Vol. 3B,
+ * "Performance Monitoring": "Architectural Performance Monitoring" versions
+ * 1 and 2; CPUID leaf 0AH and RDPMC in Vol. 2): {@link PMU_GP_COUNTERS} general-purpose counters IA32_PMCx with
  * their IA32_PERFEVTSELx, {@link PMU_FIXED_COUNTERS} fixed-function
  * counter IA32_FIXED_CTR0 (instructions retired) with IA32_FIXED_CTR_CTRL,
  * and IA32_PERF_GLOBAL_CTRL / STATUS / OVF_CTRL. Counters are
@@ -32,7 +32,7 @@
  * loop stops at the deadline, the retired count at which the first
  * counting counter wraps, through its existing instruction limit.
  *
- * Overflow (21.2.2): a counter that wraps sets its bit in
+ * Overflow: a counter that wraps sets its bit in
  * IA32_PERF_GLOBAL_STATUS; when its INT (or fixed PMI) bit is set the
  * processor signals a PMI, at the boundary right after the instruction
  * that wrapped it, to the local APIC (its LVT performance-counter entry
@@ -87,7 +87,7 @@ const TWO32 = 4294967296;
 const WRAP = 2 ** PMU_COUNTER_WIDTH;
 const COUNTERS = PMU_GP_COUNTERS + PMU_FIXED_COUNTERS;
 
-// IA32_PERFEVTSELx fields (SDM Figure 21-1).
+// IA32_PERFEVTSELx fields (SDM Vol. 3B, "Architectural Performance Monitoring Version 1").
 const SEL_USR = 1 << 16;
 const SEL_OS = 1 << 17;
 const SEL_EDGE = 1 << 18;
@@ -275,7 +275,8 @@ function overflowed(c: Cpu, wrapped: number): void {
     if ((wrapped & (1 << k)) !== 0 && interruptsOnOverflow(p, k)) pmi = true;
   }
   if (!pmi) return;
-  // Freeze_PerfMon_On_PMI and Freeze_LBRs_On_PMI (SDM Vol. 3B 18.4.7, 21.2.2).
+  // Freeze_PerfMon_On_PMI and Freeze_LBRs_On_PMI (SDM Vol. 3B, IA32_DEBUGCTL and
+  // "Architectural Performance Monitoring Version 2").
   if ((c.debugCtl & 0x1000) !== 0) p.globalCtrl = 0;
   if ((c.debugCtl & 0x800) !== 0) c.debugCtl &= ~1;
   c.intSource?.performanceInterrupt?.();
@@ -382,7 +383,8 @@ export function readPmuMsr(c: Cpu, index: number): bigint | undefined {
  * WRMSR of a PMU MSR: false when the model has no PMU (not owned: #GP);
  * #GP(0) for reserved bits and for IA32_PERF_GLOBAL_STATUS (read-only).
  * A write to IA32_PMCx (the legacy address) keeps bits 31:0 and extends
- * bit 31 into the upper counter bits (SDM Vol. 3B 21.2.1.1); a write to a
+ * bit 31 into the upper counter bits (SDM Vol. 3B, the general-purpose
+ * counters of version 1: only bits 31:0 are written); a write to a
  * fixed counter sets its full width and #GP(0)s on a bit above it.
  */
 export function writePmuMsr(c: Cpu, index: number, v: bigint): boolean {
