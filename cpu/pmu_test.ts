@@ -213,3 +213,21 @@ Deno.test("LBR stack registers: with a PMU they hold what is written (no recordi
   assert.equal(none.readMsr(0x680), undefined);
   assert.equal(none.writeMsr(0x1c9, 0n), false);
 });
+
+Deno.test("PMU: Freeze_PerfMon_On_PMI clears GLOBAL_CTRL and Freeze_LBRs_On_PMI DEBUGCTL.LBR at a PMI", () => {
+  const t = looping(false, EN_OS_USR_INSTR | INT, -100);
+  const c = t.cpu;
+  let pmis = 0;
+  c.setInterruptSource({
+    hasInterrupt: () => false,
+    acknowledge: () => 0,
+    performanceInterrupt: () => void pmis++,
+  });
+  assert.equal(c.writeMsr(0x1d9, 0x1801n), true);
+  const r0 = c.retired;
+  c.run(r0 + 1000);
+  assert.equal(pmis, 1);
+  assert.equal(c.readMsr(PmuMsr.GLOBAL_CTRL), 0n);
+  assert.equal(c.readMsr(PmuMsr.PMC0), 0n, "frozen at the wrap");
+  assert.equal(c.readMsr(0x1d9), 0x1800n, "LBR cleared, the freeze bits kept");
+});
