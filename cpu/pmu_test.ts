@@ -6,6 +6,9 @@ import { parseCpuSpec } from "./cpu_spec.ts";
 import { perfGlobalCtrlBits, PmuMsr, rdpmcValue } from "./pmu.ts";
 import { vmxFeaturesFor } from "../vmx/features.ts";
 import { vmxCapabilityMsr } from "../vmx/msrs.ts";
+import { rdpmc } from "./exec_cpuid_msr.ts";
+import { CpuFault } from "./fault.ts";
+import type { Insn } from "./icache.ts";
 
 const WRAP = 2 ** 48;
 const EN_OS_USR_INSTR = (1 << 22) | (1 << 17) | (1 << 16) | 0xc0;
@@ -230,4 +233,35 @@ Deno.test("PMU: Freeze_PerfMon_On_PMI clears GLOBAL_CTRL and Freeze_LBRs_On_PMI 
   assert.equal(c.readMsr(PmuMsr.GLOBAL_CTRL), 0n);
   assert.equal(c.readMsr(PmuMsr.PMC0), 0n, "frozen at the wrap");
   assert.equal(c.readMsr(0x1d9), 0x1800n, "LBR cleared, the freeze bits kept");
+});
+
+Deno.test("RDPMC: #GP at CPL 3 without CR4.PCE; with it, EDX:EAX = the counter; a bad ECX is #GP", () => {
+  const t = makeCpu();
+  enter64(t);
+  const c = t.cpu;
+  assert.equal(c.writeMsr(PmuMsr.PMC0 + 1, 0x8765_4321n), true); // bit 31: extended to 48 bits
+  const insn = { len: 2 } as unknown as Insn;
+  const vector = (ecx: number): number => {
+    c.gpr[2] = ecx;
+    try {
+      rdpmc(c, insn);
+      return -1;
+    } catch (e) {
+      if (e instanceof CpuFault) return e.vector;
+      throw e;
+    }
+  };
+  c.cpl = 3;
+  c.cr4 &= ~0x100;
+  assert.equal(vector(1), 13, "CPL 3, CR4.PCE = 0");
+  c.cr4 |= 0x100;
+  assert.equal(vector(1), -1);
+  assert.equal(c.gpr[0], 0x8765_4321);
+  assert.equal(c.gpr[4], 0xffff, "bits 47:32");
+  assert.equal(vector(4), 13);
+  assert.equal(vector(0x4000_0001), 13, "fixed counter 1 does not exist");
+  assert.equal(vector(0x8000_0000), 13, "ECX bit 31");
+  c.cpl = 0;
+  c.cr4 &= ~0x100;
+  assert.equal(vector(0x4000_0000), -1, "CPL 0, fixed counter 0");
 });
