@@ -24,7 +24,8 @@
  * timer deadline ends the run slice after the instruction (the slice's
  * limit was counted in instructions), so the timer fires at that boundary,
  * as an interrupt due during a long instruction is taken when it
- * completes. With several vCPUs the stall advances the one shared clock
+ * completes; so does a stall that moves the slice's end past the next
+ * deadline (the limit is then counted again, and the timer is not late). With several vCPUs the stall advances the one shared clock
  * (see `core/smp_scheduler.ts`).
  * Instruction budgets (`maxInstructions`) count instructions, not time.
  *

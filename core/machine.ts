@@ -199,6 +199,11 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
   #debugBreak = false;
   #disposed = false;
   #running = false;
+  /**
+   * The instruction limit of the single-vCPU loop's current slice (NaN
+   * outside one): a stall moves the time that limit reaches (see `#stall`).
+   */
+  #sliceEnd = NaN;
   readonly #mmio = new MmioOwnerTable();
   readonly #mmioRouted = new Set<string>();
   readonly #mmioRecord: { -readonly [K in keyof MmioExit]: MmioExit[K] } = {
@@ -419,11 +424,13 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
         limit = Math.min(limit, this.cpu.retired + Math.max(1, untilDeadline));
       }
       this.#running = true;
+      this.#sliceEnd = limit;
       let stop;
       try {
         stop = this.cpu.run(limit);
       } finally {
         this.#running = false;
+        this.#sliceEnd = NaN;
       }
       this.clock.advanceTo(this.virtualNs);
       if (stop === "shutdown") {
@@ -484,12 +491,19 @@ export class Machine<C extends CpuEngine = CpuEngine, M extends MachineMemory = 
    * A vCPU stalled for `ns` (see `core/stall.ts`): the time retires nothing,
    * like idle time. When it reaches a timer deadline the running vCPU stops
    * at the end of the instruction, so the loop fires the timer there (its
-   * instruction limit counted 1 ns per instruction).
+   * instruction limit counted 1 ns per instruction). So it does when the
+   * stall moves the end of the single-vCPU loop's slice past the next
+   * deadline: the slice's limit was counted in instructions from a time the
+   * stall has now pushed back, and the timer would fire late by the stall
+   * (a VMX-preemption timer after the L2 instruction it must precede); the
+   * loop then counts the limit again from the current time.
    */
   #stall(ns: number): void {
     if (!(ns > 0)) return;
     this.#idleNs += ns;
-    if (this.virtualNs >= this.clock.nextDeadline) {
+    const next = this.clock.nextDeadline;
+    const sliceEndsAt = this.virtualNs + (this.#sliceEnd - this.cpu.retired) * this.#ns;
+    if (this.virtualNs >= next || sliceEndsAt > next) {
       (this.scheduler === undefined ? this.cpu : this.scheduler.current).requestStop();
     }
   }

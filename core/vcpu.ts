@@ -89,6 +89,13 @@ export interface InterruptSource {
    * source without a local APIC has none.
    */
   endOfInterrupt?(): void;
+  /**
+   * The processor signals a performance-monitoring interrupt (a counter
+   * overflowed with its interrupt enabled; SDM Vol. 3B "Performance
+   * Monitoring"): the local APIC delivers it as its LVT performance-counter
+   * entry (0x340) says. Optional: a source without a local APIC drops it.
+   */
+  performanceInterrupt?(): void;
 }
 
 /**

@@ -96,6 +96,8 @@ export const VMX_CAPABILITY_NAMES: Readonly<Record<string, VmxCapabilityBits>> =
   "vmx-tsc-scaling": at("proc2", 25),
   // VM-exit controls.
   "vmx-exit-nosave-debugctl": at("trueExit", 2),
+  "vmx-exit-load-perf-global-ctrl": at("exit", 12), // with a PMU
+
   "vmx-exit-ack-intr": at("exit", 15),
   "vmx-exit-save-pat": at("exit", 18),
   "vmx-exit-load-pat": at("exit", 19),
@@ -105,6 +107,7 @@ export const VMX_CAPABILITY_NAMES: Readonly<Record<string, VmxCapabilityBits>> =
   // VM-entry controls.
   "vmx-entry-noload-debugctl": at("trueEntry", 2),
   "vmx-entry-ia32e-mode": at("entry", 9),
+  "vmx-entry-load-perf-global-ctrl": at("entry", 13), // with a PMU
   "vmx-entry-load-pat": at("entry", 14),
   "vmx-entry-load-efer": at("entry", 15),
   // IA32_VMX_EPT_VPID_CAP, EPT half.

@@ -12,7 +12,9 @@
  * - Properties that nestvm models: `vendor=` (12 characters), `phys-bits=`,
  *   `family=`, `model=`, `stepping=`, `model-id=`. Properties that change
  *   nothing here (`host-phys-bits`, `level=`, `migratable=`, `check`,
- *   `enforce`, `pmu=`, `hv-*`...) are accepted with one warning each.
+ *   `enforce`, `hv-*`...) are accepted with one warning each. `pmu=on|off`
+ *   (or `+pmu`/`-pmu`) switches architectural performance monitoring
+ *   (`pmu.ts`; on for nestvm's full model, off for QEMU's named ones).
  *   `vendor=` and `family=` (and a named model's vendor and family) also
  *   choose the ALU's undefined-flag profile (cpu/alu/vendor_flags.ts).
  *
@@ -41,9 +43,17 @@ export interface NamedModel {
   readonly features?: readonly string[];
   /** Highest basic CPUID leaf (undefined: the full model's). */
   readonly maxBasicLeaf?: number;
+  /** Architectural performance monitoring (undefined: off, as QEMU's named models). */
+  readonly pmu?: boolean;
 }
 
-const INTEL_FULL: NamedModel = { vendor: "GenuineIntel", family: 6, model: 0x3a, stepping: 9 };
+const INTEL_FULL: NamedModel = {
+  vendor: "GenuineIntel",
+  family: 6,
+  model: 0x3a,
+  stepping: 9,
+  pmu: true,
+};
 
 /** QEMU's PPRO_FEATURES with SSE3 (CPUID.1:ECX[0]): x87, MMX, FXSR and SSE to SSE3. */
 const BASE_64 = [...BASE_FEATURES, "fpu", "mmx", "fxsr", "sse", "sse2", "sse3"];
@@ -204,7 +214,7 @@ const QEMU_ONLY_FEATURES: ReadonlySet<string> = new Set(
     "amd-ssbd virt-ssbd amd-stibp xcrypt xstore ace2 phe pmm kvm-nopiodelay " +
     "kvm-mmu kvm-asyncpf kvm-steal-time kvm-pv-eoi kvm-pv-unhalt " +
     "kvm-pv-tlb-flush kvm-poll-control kvm-pv-sched-yield kvm-asyncpf-int " +
-    "kvm-msi-ext-dest-id x2apic-api pmu lmce rdpru cet-ss cet-ibt")
+    "kvm-msi-ext-dest-id x2apic-api lmce rdpru cet-ss cet-ibt")
     .split(/\s+/),
 );
 
@@ -231,7 +241,6 @@ const NO_EFFECT_PROPERTIES: ReadonlySet<string> = new Set([
   "migratable",
   "check",
   "enforce",
-  "pmu",
   "l3-cache",
   "tsc-frequency",
   "kvm",
@@ -303,6 +312,7 @@ export function parseCpuSpec(text: string): CpuSpecResult {
     m.stepping = named.stepping;
     if (named.features) m.features = new Set(named.features);
     if (named.maxBasicLeaf !== undefined) m.maxBasicLeaf = named.maxBasicLeaf;
+    m.pmu = named.pmu === true;
   }
   for (const item of items) {
     if (item === "") continue;
@@ -367,6 +377,13 @@ function applyProperty(
     case "model-id":
       m.brand = (value ?? "").slice(0, 48);
       return undefined;
+    case "pmu": {
+      // QEMU's property (`pmu=on|off`); `+pmu`/`-pmu` spell the same here.
+      const on = onOff(value);
+      if (on === undefined) return `-cpu ${name}=${value}: expected on or off`;
+      m.pmu = on;
+      return undefined;
+    }
   }
   if (NO_EFFECT_PROPERTIES.has(key) || key.startsWith("hv-") || key.startsWith("x-")) {
     warn(`-cpu ${name}${value === undefined ? "" : `=${value}`} has no effect in nestvm; ignored`);

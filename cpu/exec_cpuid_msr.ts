@@ -23,6 +23,7 @@ import { Msr, ownsMsr, readMsrCore, writeMsrCore } from "./msr.ts";
 import { setReg } from "./regs.ts";
 import { offerSimple } from "./exits.ts";
 import { SERIALIZING_NS } from "../core/stall.ts";
+import { rdpmcValue } from "./pmu.ts";
 
 const TWO32 = 4294967296;
 const regs: CpuidRegs = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
@@ -168,11 +169,20 @@ export function rdtsc(c: Cpu, i: Insn): void {
   if (i.x === 1) setReg(c, 1, 4, c.tscAux >>> 0, 0);
 }
 
-/** RDPMC: no counters are implemented (#GP(0)). */
+/**
+ * RDPMC (SDM Vol. 2B): #GP(0) at CPL > 0 without CR4.PCE (in protected
+ * mode; CPL is 0 in real mode), which comes before the VM exit of "RDPMC
+ * exiting" (SDM Vol. 3C 26.1.1); then the counter ECX names (`pmu.ts`
+ * {@link rdpmcValue}: ECX[30] the fixed counters) in EDX:EAX, or #GP(0)
+ * when there is none (no PMU, a bad index, ECX[31]).
+ */
 export function rdpmc(c: Cpu, i: Insn): void {
   if ((c.cr4 & 0x100) === 0 && c.cpl !== 0) gp(0);
   if (simpleExit(c, i, "rdpmc")) return;
-  gp(0);
+  const v = rdpmcValue(c, c.gpr[2]);
+  if (v === undefined) gp(0);
+  setReg(c, 0, 4, v % TWO32, 0);
+  setReg(c, 2, 4, Math.floor(v / TWO32), 0);
 }
 
 /**

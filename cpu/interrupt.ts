@@ -27,6 +27,7 @@ import {
   tssStack,
 } from "./segment.ts";
 import { recomputeMode } from "./state.ts";
+import { pmuDeadline } from "./pmu.ts";
 import { TaskSource, taskSwitch } from "./task.ts";
 import { DR6_BS, DR7_GD, execHits, RFLAGS_RF } from "./debug.ts";
 
@@ -450,6 +451,9 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.stopReq = false;
     return "stop-requested";
   }
+  // A counter wrapped with the instruction that just retired: its
+  // overflow status and PMI belong to this boundary (cpu/pmu.ts).
+  if (cpu.retired >= cpu.pmu.deadline) pmuDeadline(cpu);
   // APIC-write emulation before INIT and everything below it (SDM Vol. 3C 29.4.3.2).
   if (apicWrite(cpu)) return reflected(cpu);
   if (cpu.initPending || cpu.sipiVector >= 0) takeSignals(cpu);
@@ -608,11 +612,13 @@ export function checkEvents(cpu: Cpu): CpuStop | null {
     cpu.loopLimit = 0;
     return "halted";
   }
-  cpu.eventPending = busy;
   // After an NMI or interrupt (virtual ones included) was taken, what else
   // is due is recognized at the boundary before the handler's first
-  // instruction, not after it.
-  cpu.loopLimit = again ? 0 : busy ? cpu.retired + 1 : cpu.runLimit;
+  // instruction, not after it. The run stops at the PMU's overflow
+  // deadline too, and comes back here there.
+  const deadline = cpu.pmu.deadline;
+  cpu.eventPending = busy || deadline < cpu.runLimit;
+  cpu.loopLimit = again ? 0 : busy ? cpu.retired + 1 : Math.min(cpu.runLimit, deadline);
   return null;
 }
 

@@ -28,6 +28,8 @@ export type * from "../core/vmexit.ts";
 export type { DecodedInsn } from "./decode/mod.ts";
 export type { MachineCheckState } from "./msr_mce.ts";
 export type { AmdPerfState } from "./msr_perf_amd.ts";
+export type { PmuSnapshot, PmuState } from "./pmu.ts";
+export type { LbrState } from "./msr_lbr.ts";
 export type { DebugHook } from "./debug_hook.ts";
 export * from "./fpu/state.ts";
 export { JitEngine } from "./jit/mod.ts";

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { pmuCpuidLeaf } from "./pmu.ts";
+
 /** A CPUID answer (four 32-bit registers). */
 export interface CpuidRegs {
   /** EAX. */
@@ -47,6 +49,12 @@ export interface CpuModel {
    * leaves them out of its capability MSRs and refuses them. Absent: none.
    */
   vmxOff?: Set<string>;
+  /**
+   * Architectural performance monitoring (CPUID leaf 0AH, `pmu.ts`): on
+   * for nestvm's full model, off for QEMU's named ones, as QEMU's `pmu`
+   * property; effective only with the GenuineIntel vendor. Absent: off.
+   */
+  pmu?: boolean;
 }
 
 /** Where a feature bit lives: [leaf, subleaf, register, bit]. */
@@ -186,6 +194,7 @@ export function defaultModel(): CpuModel {
     physBits: 40,
     linBits: 48,
     maxBasicLeaf: 0x1f,
+    pmu: true,
   };
 }
 
@@ -285,6 +294,9 @@ export function cpuidLeaf(m: CpuModel, leaf: number, subleaf: number, out: Cpuid
           out.ebx = XSAVE_PKRU_OFFSET; // a user component (ECX[0] = 0), not 64-byte aligned
         }
       }
+      break;
+    case 0xa:
+      pmuCpuidLeaf(m, out);
       break;
     case 0x80000000:
       out.eax = MAX_EXTENDED_LEAF;

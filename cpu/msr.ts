@@ -2,7 +2,9 @@
  * The MSRs the CPU implements itself: EFER, STAR/LSTAR/CSTAR/FMASK, FS/GS
  * base, KERNEL_GS_BASE, TSC, (with TSC_ADJUST) IA32_TSC_ADJUST, TSC_AUX,
  * APIC_BASE, PAT, MISC_ENABLE, PLATFORM_ID, BIOS_SIGN_ID, DEBUGCTL, the
- * SYSENTER MSRs, (with PKS) IA32_PKRS, (with MCA) the machine-check MSRs and (AMD
+ * SYSENTER MSRs, (with PKS) IA32_PKRS, (with MCA) the machine-check MSRs, (with
+ * a PMU) the architectural performance-monitoring MSRs (`pmu.ts`) and the
+ * model's last-branch-record stack (`msr_lbr.ts`), and (AMD
  * vendor) the legacy performance counters. Every other MSR goes to the
  * plugin bus as an exit.
  *
@@ -16,6 +18,9 @@ import { recomputeMode, refreshSeg } from "./state.ts";
 import { isMachineCheckMsr, readMachineCheck, writeMachineCheck } from "./msr_mce.ts";
 import { XSS_SUPPORTED, XSS_VALUE } from "./fpu/xsave.ts";
 import { isAmdPerfMsr, readAmdPerf, writeAmdPerf } from "./msr_perf_amd.ts";
+import type { CpuModel } from "./model.ts";
+import { DEBUGCTL_FREEZE_BITS, isPmuMsr, pmuVersion, readPmuMsr, writePmuMsr } from "./pmu.ts";
+import { isLbrMsr, readLbr, writeLbr } from "./msr_lbr.ts";
 
 /** MSR numbers. */
 export const enum Msr {
@@ -83,11 +88,19 @@ export const MISC_ENABLE_READ_ONLY = 0x80 | 0x800 | 0x1000;
 export const MISC_ENABLE_RESET = 0x1 | 0x800 | 0x1000;
 
 /**
- * IA32_DEBUGCTL bits a guest may set: LBR (0) and BTF (1). TR/BTS/BTINT
- * need the debug store and the freeze bits a PMU, neither advertised, so
- * setting them (or reserved bits 2-5) raises #GP (SDM Vol. 3B 18.4.1).
+ * IA32_DEBUGCTL bits a guest may set without a PMU: LBR (0) and BTF (1).
+ * TR/BTS/BTINT need the debug store, never advertised, so setting them (or
+ * reserved bits 2-5) raises #GP (SDM Vol. 3B 18.4.1).
  */
 export const DEBUGCTL_WRITABLE = 0x3;
+
+/**
+ * IA32_DEBUGCTL bits a guest may set on a model: {@link DEBUGCTL_WRITABLE},
+ * and with a PMU Freeze_LBRs_On_PMI (11) and Freeze_PerfMon_On_PMI (12).
+ */
+export function debugctlWritable(m: CpuModel): number {
+  return DEBUGCTL_WRITABLE | (pmuVersion(m) !== 0 ? DEBUGCTL_FREEZE_BITS : 0);
+}
 
 /** True if `index` is an MSR the CPU owns. */
 export function ownsMsr(index: number): boolean {
@@ -116,7 +129,7 @@ export function ownsMsr(index: number): boolean {
     case Msr.PKRS:
       return true;
   }
-  return isMachineCheckMsr(index) || isAmdPerfMsr(index);
+  return isMachineCheckMsr(index) || isAmdPerfMsr(index) || isPmuMsr(index) || isLbrMsr(index);
 }
 
 function isAmd(c: Cpu): boolean {
@@ -177,6 +190,8 @@ export function readMsrCore(c: Cpu, index: number): bigint | undefined {
     return readMachineCheck(c.machineCheck, index);
   }
   if (isAmdPerfMsr(index) && isAmd(c)) return readAmdPerf(c.amdPerf, index);
+  if (isPmuMsr(index)) return readPmuMsr(c, index);
+  if (isLbrMsr(index) && pmuVersion(c.model) !== 0) return readLbr(c.lbr, index);
   return undefined;
 }
 
@@ -232,7 +247,7 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
       return true;
     }
     case Msr.DEBUGCTL:
-      if (hi !== 0 || (lo & ~DEBUGCTL_WRITABLE) !== 0) gp(0);
+      if (hi !== 0 || (lo & ~debugctlWritable(c.model)) !== 0) gp(0);
       c.debugCtl = lo;
       return true;
     case Msr.PAT: {
@@ -301,6 +316,11 @@ export function writeMsrCore(c: Cpu, index: number, v: bigint): boolean {
   }
   if (isAmdPerfMsr(index) && isAmd(c)) {
     writeAmdPerf(c.amdPerf, index, v);
+    return true;
+  }
+  if (isPmuMsr(index)) return writePmuMsr(c, index, v);
+  if (isLbrMsr(index) && pmuVersion(c.model) !== 0) {
+    writeLbr(c.lbr, index, v);
     return true;
   }
   return false;

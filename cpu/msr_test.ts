@@ -3,6 +3,7 @@ import { exec64, makeCpu } from "./testing.ts";
 import { CpuFault } from "./fault.ts";
 import { readMsrCore, writeMsrCore } from "./msr.ts";
 import type { Cpu } from "./cpu.ts";
+import { defaultModel } from "./model.ts";
 
 /** WRMSR as the instruction sees it: the vector it raises, or 0. */
 function wr(c: Cpu, index: number, v: bigint): number {
@@ -24,8 +25,8 @@ function rd(c: Cpu, index: number): bigint | number {
   }
 }
 
-Deno.test("MSR IA32_DEBUGCTL: LBR and BTF are writable, other bits #GP", () => {
-  const c = makeCpu().cpu;
+Deno.test("MSR IA32_DEBUGCTL: LBR and BTF are writable, other bits #GP (no PMU)", () => {
+  const c = makeCpu(8, { ...defaultModel(), pmu: false }).cpu;
   assert.equal(rd(c, 0x1d9), 0n);
   assert.equal(wr(c, 0x1d9, 1n), 0);
   assert.equal(rd(c, 0x1d9), 1n);
@@ -36,6 +37,13 @@ Deno.test("MSR IA32_DEBUGCTL: LBR and BTF are writable, other bits #GP", () => {
   // VM entry loads it through the vCPU API.
   assert.equal(c.writeMsr(0x1d9, 2n), true);
   assert.equal(c.readMsr(0x1d9), 2n);
+});
+
+Deno.test("MSR IA32_DEBUGCTL: with a PMU the freeze-on-PMI bits 11 and 12 are writable too", () => {
+  const c = makeCpu().cpu;
+  assert.equal(wr(c, 0x1d9, 0x1803n), 0);
+  assert.equal(rd(c, 0x1d9), 0x1803n);
+  for (const bad of [0x4n, 0x40n, 0x80n, 0x2000n, 1n << 32n]) assert.equal(wr(c, 0x1d9, bad), 13);
 });
 
 Deno.test("MSR IA32_DEBUGCTL: WRMSR ECX=0x1D9, EAX=1 in the guest does not fault", () => {
@@ -52,7 +60,9 @@ Deno.test("MSR IA32_DEBUGCTL: WRMSR ECX=0x1D9, EAX=1 in the guest does not fault
 Deno.test("MSR IA32_MISC_ENABLE: 64-bit value, read-only bits kept, reserved bits #GP", () => {
   const c = makeCpu().cpu;
   const orig = rd(c, 0x1a0) as bigint;
-  assert.equal(orig & 0x1881n, 0x1801n, "fast strings on, BTS/PEBS unavailable, no perfmon");
+  assert.equal(orig & 0x1881n, 0x1881n, "fast strings on, BTS/PEBS unavailable, perfmon (a PMU)");
+  const noPmu = makeCpu(8, { ...defaultModel(), pmu: false }).cpu;
+  assert.equal((rd(noPmu, 0x1a0) as bigint) & 0x1881n, 0x1801n, "no perfmon without a PMU");
   const val = (0x400c50809n & ~0x1880n) | (orig & 0x1880n);
   assert.equal(wr(c, 0x1a0, val), 0);
   assert.equal(rd(c, 0x1a0), val, "bit 34 (XD disable) survives");

@@ -9,6 +9,7 @@
 import type { Cpu } from "./cpu.ts";
 import type { ActivityState, PendingEvent, SegmentRegister } from "../core/vcpu.ts";
 import { reloadPaging } from "./paging.ts";
+import { loadPmu, type PmuSnapshot, savePmu } from "./pmu.ts";
 
 /** Version of the snapshot layout. */
 export const CPU_SNAPSHOT_VERSION = 1;
@@ -110,6 +111,8 @@ export interface CpuSnapshot {
     amdPerf?: string[];
     /** IA32_PKRS (absent in older snapshots: 0). */
     pkrs?: number;
+    /** LBR_SELECT, LASTBRANCH_TOS, then the FROM and TO entries, as decimal strings (absent: zeros). */
+    lbr?: string[];
   };
   /** pdpte. */
   pdpte: number[];
@@ -117,6 +120,8 @@ export interface CpuSnapshot {
   fpu?: string;
   /** FERR# as the CPU drives it (absent: deasserted). */
   ferr?: boolean;
+  /** The architectural PMU's registers (absent in older snapshots: power-on state). */
+  pmu?: PmuSnapshot;
 }
 
 /** Capture the state. */
@@ -170,10 +175,12 @@ export function saveSnapshot(c: Cpu): CpuSnapshot {
       machineCheck: [c.machineCheck.status, ...c.machineCheck.banks].map((b) => b.toString()),
       amdPerf: c.amdPerf.regs.map((b) => b.toString()),
       pkrs: c.pctx.pkrs,
+      lbr: [c.lbr.select, c.lbr.tos, ...c.lbr.ips].map((b) => b.toString()),
     },
     pdpte: Array.from(c.pctx.pdpte),
     fpu: c.fpu.save().toHex(),
     ferr: c.ferrOut,
+    pmu: savePmu(c),
   };
 }
 
@@ -200,6 +207,8 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.activity = s.activity;
   c.interruptibility = s.interruptibility;
   c.retired = s.retired;
+  // Cleared first: the CPL changes below must not fold the old counters into the new count.
+  c.pmu.reset(s.retired);
   c.shadowUntil = s.retired + s.shadowLeft;
   c.nonRoot = s.nonRoot;
   c.injected = s.injected.map((e) => ({ ...e }));
@@ -233,6 +242,13 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.amdPerf.reset();
   m.amdPerf?.slice(0, 8).forEach((t, k) => (c.amdPerf.regs[k] = BigInt(t)));
   c.mmu.setPkrs(m.pkrs ?? 0);
+  c.lbr.reset();
+  if (m.lbr !== undefined) {
+    const [select, tos, ...ips] = m.lbr.map((t) => BigInt(t));
+    c.lbr.select = select ?? 0n;
+    c.lbr.tos = tos ?? 0n;
+    ips.slice(0, c.lbr.ips.length).forEach((b, k) => (c.lbr.ips[k] = b));
+  }
   if (s.fpu === undefined) c.fpu.reset();
   else c.fpu.load(Uint8Array.fromHex(s.fpu));
   c.ferrOut = s.ferr === true;
@@ -246,4 +262,5 @@ export function loadSnapshot(c: Cpu, s: CpuSnapshot): void {
   c.pctx.pdpte.set(s.pdpte);
   c.stateChanged();
   c.cpl = s.cpl;
+  loadPmu(c, s.pmu);
 }

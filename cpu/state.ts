@@ -8,6 +8,7 @@
 import type { Cpu } from "./cpu.ts";
 import { selectView } from "./memory.ts";
 import { MISC_ENABLE_RESET } from "./msr.ts";
+import { pmuCplChanged, pmuVersion } from "./pmu.ts";
 
 /** The mode bits a segment cache depends on: CR0.PE, RFLAGS.VM, 64-bit mode. */
 function segModeKey(cpu: Cpu): number {
@@ -72,6 +73,8 @@ export function refreshSeg(cpu: Cpu, s: number): void {
  * whose register or mode bits differ from what it was computed from.
  */
 export function recomputeMode(cpu: Cpu, changed = -1): void {
+  // Every CPL change ends here: the PMU's OS/USR filters follow it.
+  if ((cpu.cpl === 0 ? 0 : 1) !== cpu.pmu.ring) pmuCplChanged(cpu);
   const cs = cpu.seg[1].attrs;
   cpu.is64 = false;
   if ((cpu.cr0 & 1) === 0) {
@@ -173,7 +176,8 @@ export function resetState(cpu: Cpu): void {
   cpu.pat = 0x0007040600070406n;
   cpu.tscAux = 0;
   cpu.tscAdjust = 0; // SDM Vol. 3B 18.17.3: 0 at RESET
-  cpu.miscEnable = MISC_ENABLE_RESET;
+  // Bit 7, performance monitoring available, with a PMU (SDM Vol. 4 Table 2-2).
+  cpu.miscEnable = MISC_ENABLE_RESET | (pmuVersion(cpu.model) !== 0 ? 0x80 : 0);
   cpu.debugCtl = 0;
   cpu.machineCheck.reset();
   cpu.amdPerf.reset();

@@ -45,6 +45,8 @@ export interface LocalApicPins {
   extIntTaken?(): void;
   /** A write of the EOI register (posted-interrupt processing). */
   eoi?(): void;
+  /** The CPU's performance-monitoring interrupt, for the LVT performance-counter entry. */
+  performanceInterrupt?(): void;
 }
 
 /** The single interrupt source on the vCPU, combining PIC and LAPIC. */
@@ -113,6 +115,10 @@ class Pins implements CpuInterruptPins, InterruptSource {
 
   endOfInterrupt(): void {
     this.#apic?.eoi?.();
+  }
+
+  performanceInterrupt(): void {
+    this.#apic?.performanceInterrupt?.();
   }
 
   changed(): void {

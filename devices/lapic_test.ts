@@ -444,3 +444,28 @@ Deno.test("lapic: deliverToId reaches the APIC with that physical ID only (no br
   assert.equal(svc.deliverToId(7, 0, 0x42, false), false);
   assert.equal(svc.deliverToId(0xffffffff, 0, 0x42, false), false, "not the x2APIC broadcast");
 });
+
+Deno.test("lapic: a PMI follows the LVT performance-counter entry and masks it", () => {
+  const { m, enable } = setup();
+  enable();
+  const pmi = () => m.cpu.source!.performanceInterrupt!();
+  pmi();
+  assert.equal(m.intr(), false, "masked at power-up: dropped");
+  m.write(B + 0x340, 0x45); // fixed, vector 0x45
+  pmi();
+  assert.equal(m.inta(), 0x45);
+  assert.equal(m.read(B + 0x340), 0x10045, "delivery set the mask bit");
+  pmi();
+  assert.equal(m.intr(), false, "masked until the handler unmasks it");
+  m.write(B + 0xb0, 0);
+  m.write(B + 0x340, 0x400); // NMI delivery
+  const nmis = m.cpu.nmis;
+  pmi();
+  assert.equal(m.cpu.nmis, nmis + 1);
+  assert.equal(m.read(B + 0x340), 0x10400);
+  m.write(B + 0x340, 0x200); // SMI: no SMM, nothing delivered, entry unchanged
+  pmi();
+  assert.equal(m.cpu.nmis, nmis + 1);
+  assert.equal(m.intr(), false);
+  assert.equal(m.read(B + 0x340), 0x200);
+});

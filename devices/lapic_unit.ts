@@ -678,12 +678,34 @@ export function createLapicUnit(
     return "handled";
   }
 
+  /**
+   * The CPU's performance-monitoring interrupt through the LVT
+   * performance-counter entry (SDM Vol. 3A 11.5.1): fixed delivery puts its
+   * vector in IRR (edge), NMI delivery raises an NMI; SMI (no SMM) and the
+   * reserved modes deliver nothing. A masked entry, or a disabled APIC,
+   * drops it. As on Intel processors, delivering it sets the entry's mask
+   * bit: the PMI handler unmasks it (Linux and kvm-unit-tests do).
+   */
+  function performanceInterrupt(): void {
+    const v = lvt[2];
+    if (!enabled() || (v & LVT_MASKED) !== 0) return;
+    const mode = (v >> 8) & 7;
+    if (mode === 0) accept(v & 0xff, false);
+    else if (mode === 4) ctx?.vcpu.nmi();
+    else {
+      ctx?.log.debug(`PMI with LVT delivery mode ${mode} dropped`);
+      return;
+    }
+    lvt[2] = v | LVT_MASKED;
+  }
+
   const pinsImpl: LocalApicPins = {
     acceptsExtInt,
     hasInterrupt,
     acknowledge,
     extIntTaken: () => void (extIntRequested = false),
     eoi,
+    performanceInterrupt,
   };
   function powerOn(): void {
     base = APIC_DEFAULT_BASE;

@@ -73,6 +73,7 @@ export const IMAGES: readonly ImageSpec[] = [
     vmx: true,
   },
   { out: "devices64.elf", arch: 64, sources: ["guests/src/devices/devices.c"] },
+  { out: "pmu64.elf", arch: 64, sources: ["guests/src/pmu/pmu.c", "guests/src/pmu/pmu_asm.S"] },
   {
     out: "acpi_s3.elf",
     arch: 64,

@@ -29,7 +29,8 @@ import {
 import { createVmxPlugin } from "../vmx/plugin.ts";
 import { createKvmPv } from "./kvm_pv/plugin.ts";
 import { cr4Writable } from "../cpu/model.ts";
-import { DEBUGCTL_WRITABLE } from "../cpu/msr.ts";
+import { debugctlWritable } from "../cpu/msr.ts";
+import { perfGlobalCtrlBits } from "../cpu/pmu.ts";
 import { createNestedOps } from "../vmx/entry/ops.ts";
 import { vmxFeaturesFor } from "../vmx/features.ts";
 import { parseSpec } from "./spec.ts";
@@ -189,8 +190,9 @@ export function createMachine(options: CreateMachineOptions = {}): PcMachine {
       physBits: cpu.physBits,
       page1G: cpu.features.has("pdpe1gb"),
       cr4Bits: cr4Writable(cpu),
-      debugctlBits: DEBUGCTL_WRITABLE,
+      debugctlBits: debugctlWritable(cpu),
       vmxOff: cpu.vmxOff,
+      perfGlobalCtrlBits: perfGlobalCtrlBits(cpu),
     });
     plugins.push(createVmxPlugin({}, createNestedOps, features));
   }

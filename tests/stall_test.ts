@@ -228,6 +228,31 @@ Deno.test("stall: a timer due during a flush fires right after it, not instructi
   m.dispose();
 });
 
+for (const engine of ["interp", "jit"] as const) {
+  Deno.test(`stall: a stall short of a deadline does not make the timer late (${engine})`, () => {
+    // out 0x80,al (a 1 us stall); mov ecx,3000; L: dec ecx; jnz L; mov al,0; out 0xf4,al; hlt.
+    // deno-fmt-ignore
+    const code = new Uint8Array([
+      0xe6, 0x80, 0xb9, 0xb8, 0x0b, 0, 0, 0x49, 0x75, 0xfd, 0xb0, 0x00, 0xe6, 0xf4, 0xf4,
+    ]);
+    const m = boot(code, engine);
+    const t0 = m.virtualNs;
+    const r0 = m.cpu.retired;
+    let live = -1;
+    let firedAt = -1;
+    // Due 2 us on: the slice is counted as 2000 instructions, but the OUT's
+    // stall moves the time they reach 1 us past the deadline.
+    m.clock.schedule(t0 + 2 * PORT_IO_NS, () => {
+      live = m.virtualNs;
+      firedAt = m.cpu.retired - r0;
+    }, "test");
+    m.run({ maxInstructions: 10_000 });
+    assert.equal(live, t0 + 2 * PORT_IO_NS, "the vCPU stopped at the deadline");
+    assert.equal(firedAt, 1 + (PORT_IO_NS - 1), "after the OUT and the instructions up to it");
+    m.dispose();
+  });
+}
+
 Deno.test("stall: a snapshot taken between flushes restores the time and continues identically", async () => {
   const straight = boot(flushLoop(40));
   const full = straight.run({ maxInstructions: 10_000 });

@@ -72,6 +72,14 @@ export interface VmxFeatures {
    * (SDM Vol. 3C 27.3.1.1).
    */
   readonly debugctlBits: number;
+  /**
+   * The bits IA32_PERF_GLOBAL_CTRL may hold, [bits 31:0, bits 63:32]: the
+   * CPU model's performance counters ([0, 0]: no PMU). With a PMU the
+   * "load IA32_PERF_GLOBAL_CTRL" VM-entry and VM-exit controls exist, and
+   * VM entry checks their fields against these bits (SDM Vol. 3C 27.2.2,
+   * 27.3.1.1).
+   */
+  readonly perfGlobalCtrlBits: readonly [number, number];
 }
 
 /** The feature set of this version of nestvm. */
@@ -128,6 +136,8 @@ export const VMX_FEATURES: VmxFeatures = Object.freeze({
   physBits: 40,
   // LBR and BTF: what WRMSR accepts (cpu/msr.ts DEBUGCTL_WRITABLE).
   debugctlBits: 0x3,
+  // No PMU unless the CPU model has one (vmxFeaturesFor).
+  perfGlobalCtrlBits: Object.freeze([0, 0] as const),
 });
 
 /** The CPU-model facts the VMX feature set derives from. */
@@ -142,6 +152,12 @@ export interface VmxCpuFacts {
   readonly debugctlBits?: number;
   /** VMX capabilities switched off by QEMU's names (`-cpu ...,-vmx-ept`; core/vmx_capability_names.ts). */
   readonly vmxOff?: ReadonlySet<string>;
+  /**
+   * IA32_PERF_GLOBAL_CTRL's writable bits with the model's PMU
+   * (`perfGlobalCtrlBits` in cpu/pmu.ts); absent or [0, 0]: no PMU, and no
+   * "load IA32_PERF_GLOBAL_CTRL" controls.
+   */
+  readonly perfGlobalCtrlBits?: readonly [number, number];
 }
 
 /**
@@ -152,9 +168,19 @@ export interface VmxCpuFacts {
  * ({@link withoutCapabilities}).
  */
 export function vmxFeaturesFor(facts: VmxCpuFacts, base: VmxFeatures = VMX_FEATURES): VmxFeatures {
-  const f = withoutCapabilities(base, facts.vmxOff ?? new Set());
+  const pgc = facts.perfGlobalCtrlBits ?? [0, 0];
+  // "load IA32_PERF_GLOBAL_CTRL" exists exactly when the MSR does.
+  const withPmu = pgc[0] !== 0 || pgc[1] !== 0
+    ? Object.freeze({
+      ...base,
+      exit: (base.exit | EXIT.LOAD_IA32_PERF_GLOBAL_CTRL) >>> 0,
+      entry: (base.entry | ENTRY.LOAD_IA32_PERF_GLOBAL_CTRL) >>> 0,
+    })
+    : base;
+  const f = withoutCapabilities(withPmu, facts.vmxOff ?? new Set());
   return Object.freeze({
     ...f,
+    perfGlobalCtrlBits: Object.freeze([pgc[0] >>> 0, pgc[1] >>> 0] as const),
     physBits: facts.physBits,
     // A CR4 bit may be 1 in VMX operation exactly when the CPU supports it (SDM A.8).
     cr4Fixed1: facts.cr4Bits === undefined ? f.cr4Fixed1 : (facts.cr4Bits | 0x2000) >>> 0,

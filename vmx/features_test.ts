@@ -3,6 +3,8 @@ import { VMX_CAPABILITY_NAMES, type VmxCapabilityWord } from "../core/vmx_capabi
 import { VMX_FEATURES, type VmxFeatures, vmxFeaturesFor, withoutCapabilities } from "./features.ts";
 import { EXIT, MISC, PIN, PROC, PROC2 } from "./controls.ts";
 import { memOperand, vmxHarness } from "./testing.ts";
+import { runMini } from "./entry/testing_cpu.ts";
+import { CAPS } from "./entry/check_controls.ts";
 
 /** The value of capability word `w` in `f`. */
 function wordOf(f: VmxFeatures, w: VmxCapabilityWord): number {
@@ -25,12 +27,14 @@ function wordOf(f: VmxFeatures, w: VmxCapabilityWord): number {
 }
 
 Deno.test("vmx capability names: every name is a capability nestvm has, and -NAME takes exactly its bit away", () => {
+  // With a PMU (the "load IA32_PERF_GLOBAL_CTRL" controls exist only then).
+  const all = vmxFeaturesFor({ physBits: 40, page1G: true, perfGlobalCtrlBits: [0xf, 0] });
   for (const [name, c] of Object.entries(VMX_CAPABILITY_NAMES)) {
-    assert.equal((wordOf(VMX_FEATURES, c.word) & c.bits) >>> 0, c.bits, `${name}: nestvm has it`);
-    const f = withoutCapabilities(VMX_FEATURES, new Set([name]));
+    assert.equal((wordOf(all, c.word) & c.bits) >>> 0, c.bits, `${name}: nestvm has it`);
+    const f = withoutCapabilities(all, new Set([name]));
     assert.equal(wordOf(f, c.word) & c.bits, 0, `${name}: off`);
     // Other bits of that word stay unless a dependency takes them (checked below).
-    const rest = wordOf(f, c.word) ^ (wordOf(VMX_FEATURES, c.word) & ~c.bits);
+    const rest = wordOf(f, c.word) ^ (wordOf(all, c.word) & ~c.bits);
     const dependent = [
       "vmx-ept",
       "vmx-secondary-ctls",
@@ -100,4 +104,24 @@ Deno.test("vmx capability names: a capability switched off is refused, not only 
   assert.notDeepEqual(run(["vmx-ept"])[1], UD);
   assert.deepEqual(run(["vmx-vpid"])[1], UD);
   assert.deepEqual(run(["vmx-invept"])[0], UD);
+});
+
+Deno.test("vmx capability names: VM entry refuses a control switched off (VMfail 7), and runs it when on", () => {
+  // mov eax,0; cpuid; vmcall
+  const l2 = "b8000000000fa20f01c1";
+  const fields = {
+    CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS,
+    SECONDARY_VM_EXEC_CONTROL: PROC2.WBINVD_EXITING,
+  };
+  const on = runMini({ l2, fields });
+  assert.equal(on.status, 1, "launched");
+  on.m.dispose();
+  const features = vmxFeaturesFor({
+    physBits: 40,
+    page1G: true,
+    vmxOff: new Set(["vmx-wbinvd-exit"]),
+  });
+  const off = runMini({ l2, fields, features });
+  assert.deepEqual([off.status, off.error], [3, 7], "VMLAUNCH VMfail: invalid control field");
+  off.m.dispose();
 });

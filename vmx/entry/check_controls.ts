@@ -54,6 +54,20 @@ export function controlCaps(f: VmxFeatures): ControlCaps {
 /** The caps of nestvm's feature set. */
 export const CAPS: ControlCaps = controlCaps(VMX_FEATURES);
 
+const capsMemo = new WeakMap<VmxFeatures, ControlCaps>([[VMX_FEATURES, CAPS]]);
+
+/**
+ * {@link controlCaps} of `f`, computed once per feature set: VM entry
+ * checks the controls against the set the plugin advertises (a CPU model
+ * may add controls, e.g. "load IA32_PERF_GLOBAL_CTRL" with a PMU, or
+ * switch some off).
+ */
+export function capsOf(f: VmxFeatures): ControlCaps {
+  let caps = capsMemo.get(f);
+  if (caps === undefined) capsMemo.set(f, caps = controlCaps(f));
+  return caps;
+}
+
 function fits(v: number, a: AllowedSettings): boolean {
   return ((v & a.must1) >>> 0) === a.must1 && (v & ~a.may1) === 0;
 }

@@ -14,7 +14,7 @@ import { ENTRY, PIN, PROC2 } from "../controls.ts";
 import { VMX_FEATURES, type VmxFeatures } from "../features.ts";
 import { VMCS12_REVISION_ID } from "../vmcs12/layout.ts";
 import { EntryFailQual } from "../exit/reasons.ts";
-import { eferReservedOk, fixedOk, patValid } from "./check_host.ts";
+import { eferReservedOk, fixedOk, patValid, perfGlobalCtrlOk } from "./check_host.ts";
 import { canonical, O, physOk, r16, r32, rhi } from "./offsets.ts";
 
 /** Result of the guest-state checks: -1 when fine, else the exit qualification. */
@@ -137,6 +137,16 @@ export function checkGuest(
   }
   if (!canonical(rhi(d, O.GUEST_SYSENTER_ESP)) || !canonical(rhi(d, O.GUEST_SYSENTER_EIP))) {
     return fail("guest SYSENTER_ESP/EIP canonical");
+  }
+  if (
+    (entry & ENTRY.LOAD_IA32_PERF_GLOBAL_CTRL) !== 0 &&
+    !perfGlobalCtrlOk(
+      r32(d, O.GUEST_IA32_PERF_GLOBAL_CTRL),
+      rhi(d, O.GUEST_IA32_PERF_GLOBAL_CTRL),
+      f,
+    )
+  ) {
+    return fail("guest PERF_GLOBAL_CTRL reserved bits");
   }
   if (
     (entry & ENTRY.LOAD_IA32_PAT) !== 0 &&

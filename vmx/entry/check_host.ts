@@ -35,6 +35,15 @@ export function patValid(lo: number, hi: number): boolean {
   return true;
 }
 
+/**
+ * True if an IA32_PERF_GLOBAL_CTRL value (lo/hi) sets only bits of the
+ * CPU's counters (`VmxFeatures.perfGlobalCtrlBits`).
+ */
+export function perfGlobalCtrlOk(lo: number, hi: number, f: VmxFeatures): boolean {
+  const [okLo, okHi] = f.perfGlobalCtrlBits;
+  return (lo & ~okLo) === 0 && (hi & ~okHi) === 0;
+}
+
 /** True if an EFER value (lo/hi) has no reserved bit set. */
 export function eferReservedOk(lo: number, hi: number): boolean {
   return (lo & EFER_RESERVED_LO) === 0 && hi === 0;
@@ -65,6 +74,12 @@ export function checkHost(
   if (!physOk(rhi(d, O.HOST_CR3), f.physBits)) return "host CR3 beyond physical-address width";
   if (!canonical(rhi(d, O.HOST_IA32_SYSENTER_ESP))) return "host SYSENTER_ESP canonical";
   if (!canonical(rhi(d, O.HOST_IA32_SYSENTER_EIP))) return "host SYSENTER_EIP canonical";
+  if (
+    (exit & EXIT.LOAD_IA32_PERF_GLOBAL_CTRL) !== 0 &&
+    !perfGlobalCtrlOk(r32(d, O.HOST_IA32_PERF_GLOBAL_CTRL), rhi(d, O.HOST_IA32_PERF_GLOBAL_CTRL), f)
+  ) {
+    return "host PERF_GLOBAL_CTRL reserved bits";
+  }
   if (
     (exit & EXIT.LOAD_IA32_PAT) !== 0 && !patValid(r32(d, O.HOST_IA32_PAT), rhi(d, O.HOST_IA32_PAT))
   ) {

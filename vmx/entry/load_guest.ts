@@ -43,6 +43,13 @@ export function loadGuestState(v: Vcpu, d: DataView): void {
     rlin(d, O.GUEST_SYSENTER_ESP),
     rlin(d, O.GUEST_SYSENTER_EIP),
   );
+  if ((entry & ENTRY.LOAD_IA32_PERF_GLOBAL_CTRL) !== 0) {
+    // Checked at entry (only the counters' bits): loaded as a WRMSR would (27.3.2.1).
+    v.writeMsr(
+      Msr.PERF_GLOBAL_CTRL,
+      big(r32(d, O.GUEST_IA32_PERF_GLOBAL_CTRL), rhi(d, O.GUEST_IA32_PERF_GLOBAL_CTRL)),
+    );
+  }
   if ((entry & ENTRY.LOAD_IA32_PAT) !== 0) {
     v.writeMsr(Msr.PAT, big(r32(d, O.GUEST_IA32_PAT), rhi(d, O.GUEST_IA32_PAT)));
   }

@@ -13,6 +13,8 @@ import type { Plugin } from "../../core/plugin.ts";
 import { loadFlat } from "../../boot/flat.ts";
 import { applyEntryState } from "../../boot/entry_state.ts";
 import { createVmxPlugin } from "../plugin.ts";
+import { createNestedOps } from "./ops.ts";
+import type { VmxFeatures } from "../features.ts";
 import { F, type FieldName } from "../vmcs12/fields.ts";
 import { CAPS } from "./check_controls.ts";
 import { ENTRY, EXIT, PROC } from "../controls.ts";
@@ -97,13 +99,18 @@ export interface MiniOptions {
   readonly setup?: (m: PcMachine) => void;
   /** Instruction budget (default 200000). */
   readonly budget?: number;
+  /** The VMX feature set (default: nestvm's, `VMX_FEATURES`). */
+  readonly features?: VmxFeatures;
 }
 
 /** Boot the mini L1 with `opts` and run it to completion. */
 export function runMini(opts: MiniOptions): MiniRun {
   const m = newPcMachine({
     memoryMiB: 4,
-    plugins: [createVmxPlugin({ featureControl: "locked" }), ...(opts.plugins ?? [])],
+    plugins: [
+      createVmxPlugin({ featureControl: "locked" }, createNestedOps, opts.features),
+      ...(opts.plugins ?? []),
+    ],
   });
   const r = loadFlat([{ addr: MINI.load, data: hexBytes(L1_CODE) }], m.memory, {
     entry: MINI.load,

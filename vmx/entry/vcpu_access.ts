@@ -20,13 +20,14 @@ export function loadPdpteRegisters(v: Vcpu, read: (i: number) => number): void {
   v.flushTlb();
 }
 
-/** IA32_SYSENTER_CS / ESP / EIP, PAT, EFER, DEBUGCTL MSR numbers. */
+/** IA32_SYSENTER_CS / ESP / EIP, PAT, PERF_GLOBAL_CTRL, EFER, DEBUGCTL MSR numbers. */
 export const enum Msr {
   SYSENTER_CS = 0x174,
   SYSENTER_ESP = 0x175,
   SYSENTER_EIP = 0x176,
   DEBUGCTL = 0x1d9,
   PAT = 0x277,
+  PERF_GLOBAL_CTRL = 0x38f,
   EFER = 0xc0000080,
   FS_BASE = 0xc0000100,
   GS_BASE = 0xc0000101,

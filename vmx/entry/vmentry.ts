@@ -20,7 +20,7 @@ import { vmFailInvalid, vmFailValid, vmSucceed, VmxError } from "../instructions
 import { entryFailure, performVmExit } from "../exit/vmexit.ts";
 import { Reason } from "../exit/reasons.ts";
 import type { Nested } from "../nonroot/session.ts";
-import { checkControls } from "./check_controls.ts";
+import { capsOf, checkControls } from "./check_controls.ts";
 import { checkHost } from "./check_host.ts";
 import { checkGuest, checkGuestRip, guestChecksFieldsOnly } from "./check_guest.ts";
 import { apicvChecksReadMemory } from "../apicv/check.ts";
@@ -78,7 +78,7 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   const hostLma = (v.efer & 0x400) !== 0 ? 1 : 0;
   const known = checksStillPass(d, hostLma);
   if (!known) {
-    const ctl = checkControls(d, undefined, n.features, n.mem);
+    const ctl = checkControls(d, capsOf(n.features), n.features, n.mem);
     if (ctl !== null) {
       lastEntryFailure = ctl;
       n.stats.failedEntries++;

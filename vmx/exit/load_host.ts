@@ -56,6 +56,13 @@ export function loadHostState(
     rlin(d, O.HOST_IA32_SYSENTER_ESP),
     rlin(d, O.HOST_IA32_SYSENTER_EIP),
   );
+  if ((exit & EXIT.LOAD_IA32_PERF_GLOBAL_CTRL) !== 0) {
+    // Checked at entry (only the counters' bits): loaded as a WRMSR would (28.5.1).
+    v.writeMsr(
+      Msr.PERF_GLOBAL_CTRL,
+      big(r32(d, O.HOST_IA32_PERF_GLOBAL_CTRL), rhi(d, O.HOST_IA32_PERF_GLOBAL_CTRL)),
+    );
+  }
   if ((exit & EXIT.LOAD_IA32_PAT) !== 0) {
     v.writeMsr(Msr.PAT, big(r32(d, O.HOST_IA32_PAT), rhi(d, O.HOST_IA32_PAT)));
   }
