@@ -6,9 +6,7 @@
  * own tests never import.
  */
 import assert from "node:assert/strict";
-import { MINI, runMini } from "../vmx/entry/testing_cpu.ts";
-import { CAPS } from "../vmx/entry/check_controls.ts";
-import { PROC } from "../vmx/controls.ts";
+import { l2Qword, MINI, runMini, tscOffsetFields } from "../vmx/entry/testing_cpu.ts";
 import { createLapic } from "../devices/lapic.ts";
 
 const VMCALL = 18;
@@ -23,20 +21,10 @@ Deno.test("real CPU: an L2 write of IA32_TSC_DEADLINE that L1 lets through is co
     "b91b0000000f320d000c00000f30b932080000b82000050031d20f30b9e0060000b850c3000031d20f30" +
     "bbd0070000ffcb75fcb9e00600000f3289042500001700891425040017000f01c1";
   const read = (offset: number) => {
-    const r = runMini({
-      l2,
-      plugins: [createLapic()],
-      fields: {
-        // MSR bitmaps all zero: no RDMSR/WRMSR exits.
-        CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TSC_OFFSETTING | PROC.USE_MSR_BITMAPS,
-        MSR_BITMAP: 0x180000,
-        TSC_OFFSET: offset,
-      },
-    });
+    const r = runMini({ l2, plugins: [createLapic()], fields: tscOffsetFields(offset) });
     assert.equal(r.status, 1);
     assert.deepEqual(r.exits.map((e) => e.reason), [VMCALL], "no MSR access exited");
-    const left = r.m.memory.read(MINI.l2Data, 4) +
-      r.m.memory.read(MINI.l2Data + 4, 4) * 0x100000000;
+    const left = Number(l2Qword(r));
     r.m.dispose();
     return left;
   };
@@ -51,11 +39,7 @@ Deno.test("real CPU: an L2 write of IA32_TSC_DEADLINE that L1 lets through is co
   const late = runMini({
     l2: l2.replace("b850c30000", "b801000000"), // deadline 1
     plugins: [createLapic()],
-    fields: {
-      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TSC_OFFSETTING | PROC.USE_MSR_BITMAPS,
-      MSR_BITMAP: 0x180000,
-      TSC_OFFSET: -(2 ** 40),
-    },
+    fields: tscOffsetFields(-(2 ** 40)),
   });
   assert.equal(late.status, 1);
   assert.equal(late.m.memory.read(MINI.l2Data, 4), 0, "fired: the deadline reads 0");

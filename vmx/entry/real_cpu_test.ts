@@ -4,7 +4,7 @@
  * GNU as (source in each comment).
  */
 import assert from "node:assert/strict";
-import { MINI, runMini } from "./testing_cpu.ts";
+import { l2Qword, MINI, runMini, tscOffsetFields } from "./testing_cpu.ts";
 import { CAPS } from "./check_controls.ts";
 import { EXIT, PIN, PROC, PROC2 } from "../controls.ts";
 import type { Plugin } from "../../core/plugin.ts";
@@ -83,7 +83,7 @@ Deno.test("real CPU: TSC offsetting — L2's RDTSC = L1's TSC + offset", () => {
     },
   });
   assert.equal(r.status, 1);
-  const tsc = r.m.memory.read(MINI.l2Data, 4) + r.m.memory.read(MINI.l2Data + 4, 4) * 0x100000000;
+  const tsc = Number(l2Qword(r));
   const l1Now = r.m.virtualNs;
   assert.ok(tsc > offset && tsc < offset + l1Now, `tsc 0x${tsc.toString(16)}`);
   // After the exit, L1 sees its own TSC again: the processor's TSC was
@@ -105,18 +105,10 @@ Deno.test("real CPU: an L2 WRMSR to IA32_TSC that L1 lets through sets L1's TSC"
   const l2 = "b910000000b800500000ba010000000f300f3148c1e2204809d048890425000017000f01c1";
   const offset = 0x10000000000;
   const written = 0x100005000;
-  const r = runMini({
-    l2,
-    fields: {
-      // MSR bitmaps all zero (fresh RAM at 0x180000): no RDMSR/WRMSR exits.
-      CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TSC_OFFSETTING | PROC.USE_MSR_BITMAPS,
-      MSR_BITMAP: 0x180000,
-      TSC_OFFSET: offset,
-    },
-  });
+  const r = runMini({ l2, fields: tscOffsetFields(offset) });
   assert.equal(r.status, 1);
   assert.deepEqual(r.exits.map((e) => e.reason), [VMCALL], "the WRMSR did not exit");
-  const seen = r.m.memory.read(MINI.l2Data, 4) + r.m.memory.read(MINI.l2Data + 4, 4) * 0x100000000;
+  const seen = Number(l2Qword(r));
   // L2 reads L1's new TSC plus its offset, a few instructions and the
   // WRMSR's serializing stall later.
   assert.ok(
@@ -136,36 +128,30 @@ Deno.test("real CPU: TSC scaling — L2's RDTSC and RDMSR read (L1's TSC x multi
   // rdtsc; shl rdx,32; or rax,rdx; mov [0x170000],rax;
   // mov ecx,0x10; rdmsr; shl rdx,32; or rax,rdx; mov [0x170008],rax; vmcall
   const l2 = "0f3148c1e2204809d04889042500001700b9100000000f3248c1e2204809d048890425080017000f01c1";
-  const read = (proc: number, proc2: number, multiplier: number, offset: number) => {
+  const read = (offsetting: boolean, proc2: number, multiplier: number, offset: number) => {
+    const fields = tscOffsetFields(offset, PROC.ACTIVATE_SECONDARY_CONTROLS);
+    if (!offsetting) fields.CPU_BASED_VM_EXEC_CONTROL! &= ~PROC.USE_TSC_OFFSETTING;
     const r = runMini({
       l2,
-      fields: {
-        CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS | proc,
-        SECONDARY_VM_EXEC_CONTROL: proc2,
-        TSC_MULTIPLIER: multiplier,
-        TSC_OFFSET: offset,
-      },
+      fields: { ...fields, SECONDARY_VM_EXEC_CONTROL: proc2, TSC_MULTIPLIER: multiplier },
     });
     assert.equal(r.status, 1);
     assert.deepEqual(r.exits.map((e) => e.reason), [VMCALL]);
-    const q = (a: number) =>
-      BigInt(r.m.memory.read(a, 4) >>> 0) + (BigInt(r.m.memory.read(a + 4, 4) >>> 0) << 32n);
     const out = {
-      rdtsc: q(MINI.l2Data),
-      rdmsr: q(MINI.l2Data + 8),
+      rdtsc: l2Qword(r),
+      rdmsr: l2Qword(r, 8),
       after: r.m.cpu.nonRootTscMultiplier,
     };
     r.m.dispose();
     return out;
   };
-  const OFFSETTING = PROC.USE_TSC_OFFSETTING | PROC.USE_MSR_BITMAPS;
   // Virtual time is deterministic: the same program reads the same
   // processor TSC at each instruction in every run, so each scaled run is
-  // checked exactly against the plain one. (MSR bitmaps all zero: no exits.)
-  const plain = read(OFFSETTING, 0, 0, 0);
+  // checked exactly against the plain one.
+  const plain = read(true, 0, 0, 0);
   assert.ok(plain.rdtsc > 0n && plain.rdmsr > plain.rdtsc);
   const scaled = (mult: bigint, offset: number) => {
-    return read(OFFSETTING, PROC2.USE_TSC_SCALING, Number(mult), offset);
+    return read(true, PROC2.USE_TSC_SCALING, Number(mult), offset);
   };
   const expect = (tsc: bigint, mult: bigint, offset: number) =>
     ((tsc * mult) >> 48n) + BigInt(offset);
@@ -189,7 +175,7 @@ Deno.test("real CPU: TSC scaling — L2's RDTSC and RDMSR read (L1's TSC x multi
     assert.equal(s.after, null, "the VM exit ends the scaling");
   }
   // Without "use TSC offsetting" there is neither offset nor scaling.
-  const off = read(PROC.USE_MSR_BITMAPS, PROC2.USE_TSC_SCALING, 2 ** 49, 5000);
+  const off = read(false, PROC2.USE_TSC_SCALING, 2 ** 49, 5000);
   assert.deepEqual([off.rdtsc, off.rdmsr], [plain.rdtsc, plain.rdmsr]);
 });
 

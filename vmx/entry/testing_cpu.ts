@@ -15,7 +15,7 @@ import { applyEntryState } from "../../boot/entry_state.ts";
 import { createVmxPlugin } from "../plugin.ts";
 import { F, type FieldName } from "../vmcs12/fields.ts";
 import { CAPS } from "./check_controls.ts";
-import { ENTRY, EXIT } from "../controls.ts";
+import { ENTRY, EXIT, PROC } from "../controls.ts";
 
 const L1_CODE =
   "48c7c40000130048c7c70000110048c7070000000048b8ffff0000009aaf004889470848b8ffff00000092cf00488947" +
@@ -366,3 +366,25 @@ export function runMini(opts: MiniOptions): MiniRun {
 // fail:
 //   mov qword ptr [PARAMS + 8], 2
 //   hlt
+
+/** An all-zero MSR bitmap (RAM the mini L1 never writes): no RDMSR/WRMSR exits. */
+export const NO_MSR_EXITS_BITMAP = 0x180000;
+
+/**
+ * vmcs12 fields for an L2 that runs with TSC offsetting by `offset` and
+ * without RDMSR/WRMSR exits (`extra` adds primary controls).
+ */
+export function tscOffsetFields(offset: number, extra = 0): Partial<Record<FieldName, number>> {
+  return {
+    CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.USE_TSC_OFFSETTING | PROC.USE_MSR_BITMAPS |
+      extra,
+    MSR_BITMAP: NO_MSR_EXITS_BITMAP,
+    TSC_OFFSET: offset,
+  };
+}
+
+/** The unsigned 64-bit value L2 stored at `MINI.l2Data + offset`. */
+export function l2Qword(r: MiniRun, offset = 0): bigint {
+  const at = MINI.l2Data + offset;
+  return BigInt(r.m.memory.read(at, 4) >>> 0) + (BigInt(r.m.memory.read(at + 4, 4) >>> 0) << 32n);
+}
