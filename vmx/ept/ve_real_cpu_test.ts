@@ -261,6 +261,30 @@ Deno.test("real CPU #VE: a violation during event delivery is a VM exit with IDT
   r.m.dispose();
 });
 
+Deno.test("real CPU #VE: a VM exit while delivering the #VE reports it in the IDT-vectoring information", () => {
+  // L2's IDT is in the page it touches: the #VE's gate read violates too,
+  // during event delivery, so that one is a VM exit.
+  const r = run({ pte: [0, 0], fields: { GUEST_IDTR_BASE: PAGE }, maxExits: 1 });
+  assert.deepEqual(r.exits.map((e) => e.reason), [EPT_VIOLATION]);
+  assert.equal(r.exits[0].gpa, PAGE + 20 * 16, "the #VE gate");
+  assert.equal(r.exits[0].rip, MINI.l2Code);
+  r.m.savePluginStates();
+  assert.equal(
+    r.m.memory.read(VMCS + fieldOffset(F.IDT_VECTORING_INFO), 4),
+    0x80000314,
+    "hardware exception 20, no error code",
+  );
+  assert.deepEqual(area(r), {
+    reason: EPT_VIOLATION,
+    semaphore: 0xffffffff,
+    qualification: READ_QUAL,
+    linear: TOUCHED,
+    gpa: TOUCHED,
+    eptpIndex: 7,
+  });
+  r.m.dispose();
+});
+
 Deno.test("real CPU #VE: a contributory fault delivering #VE is a double fault (#VE has #PF's severity)", () => {
   // Gate 20 not present: #NP while delivering the #VE. Gate 11 (#NP) leads to
   // the handler, so a benign #VE would end in VMCALL; #DF is intercepted.
@@ -277,7 +301,7 @@ Deno.test("real CPU #VE: a contributory fault delivering #VE is a double fault (
   r.m.dispose();
 });
 
-Deno.test("real CPU #VE: VMFUNC EPTP switching sets the EPTP index the area reports", () => {
+Deno.test("real CPU #VE: VMFUNC EPTP switching sets the EPTP index (the area reports it), with the control 0 too", () => {
   // xor eax, eax; mov ecx, 1; vmfunc; mov eax, dword ptr [0x180010]; ud2
   // (EPTP list: the same EPT twice.)
   const r = run({
@@ -296,6 +320,23 @@ Deno.test("real CPU #VE: VMFUNC EPTP switching sets the EPTP index the area repo
   r.m.savePluginStates();
   assert.equal(r.m.memory.read(VMCS + fieldOffset(F.EPTP_INDEX), 2), 1, "vmcs12's EPTP index");
   r.m.dispose();
+  // The pseudocode of EPTP switching (SDM Vol. 3C 26.5.6.3) writes the index
+  // whenever the processor supports the #VE control, whatever its setting.
+  const off = run({
+    pte: [0, 0],
+    l2: withHandler("31c0b9010000000f01d48b0425100018000f0b"),
+    proc2: PROC2.ENABLE_VM_FUNCTIONS,
+    fields: { VM_FUNCTION_CONTROL: 1, EPTP_LIST_ADDRESS: LIST },
+    setup: (m) => {
+      put64(m, LIST, EPTP);
+      put64(m, LIST + 8, EPTP);
+    },
+    maxExits: 1,
+  });
+  assert.deepEqual(off.exits.map((e) => e.reason), [EPT_VIOLATION]);
+  off.m.savePluginStates();
+  assert.equal(off.m.memory.read(VMCS + fieldOffset(F.EPTP_INDEX), 2), 1);
+  off.m.dispose();
 });
 
 Deno.test("real CPU #VE: VM entry checks the VE-information address (page-aligned, within MAXPHYADDR): VMfail 7", () => {
