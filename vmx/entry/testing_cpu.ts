@@ -97,6 +97,8 @@ export interface MiniOptions {
   readonly setup?: (m: PcMachine) => void;
   /** Instruction budget (default 200000). */
   readonly budget?: number;
+  /** The block compiler's hotness threshold (default: the machine's). */
+  readonly jitHot?: number;
 }
 
 /** Boot the mini L1 with `opts` and run it to completion. */
@@ -104,6 +106,7 @@ export function runMini(opts: MiniOptions): MiniRun {
   const m = newPcMachine({
     memoryMiB: 4,
     plugins: [createVmxPlugin({ featureControl: "locked" }), ...(opts.plugins ?? [])],
+    jitHot: opts.jitHot,
   });
   const r = loadFlat([{ addr: MINI.load, data: hexBytes(L1_CODE) }], m.memory, {
     entry: MINI.load,

@@ -173,6 +173,106 @@ Deno.test("real CPU #VE: a convertible EPT violation is a #VE that L2's handler 
   r.m.dispose();
 });
 
+/** The demand-paging #VE handler of the next tests (source there), for l2Code + 0x40. */
+const DEMAND_HANDLER =
+  "488b042518001900482500f0ffff4883c8374889c348c1e80c48891cc500303000c704250400190000000000" +
+  "48ff04250800170048cf";
+
+Deno.test("real CPU #VE: L2's handler maps the page the area names, re-arms the semaphore and IRETs: demand paging without VM exits", () => {
+  // mov eax, [0x180010]; mov [0x170000], eax; mov eax, [0x181010];
+  // mov [0x170004], eax; vmcall
+  // .org 0x40 (the #VE handler)
+  // mov rax, [0x190018]           /* the guest-physical address */
+  // and rax, -4096; or rax, 0x37  /* identity PTE: RWX, WB */
+  // mov rbx, rax; shr rax, 12
+  // mov qword ptr [0x303000 + rax * 8], rbx   /* L1's EPT PT, mapped in L2 */
+  // mov dword ptr [0x190004], 0   /* the semaphore: another #VE may come */
+  // inc qword ptr [0x170008]
+  // iretq
+  const l2 = "8b042510001800890425000017008b042510101800890425040017000f01c1".padEnd(0x80, "0") +
+    DEMAND_HANDLER;
+  const r = run({
+    pte: [0, 0],
+    l2,
+    setup: (m) => {
+      put64(m, PT + 8 * 0x181, 0);
+      m.memory.write(TOUCHED, 4, 0xaaaa5555);
+      m.memory.write(TOUCHED + 0x1000, 4, 0x12345678);
+    },
+  });
+  assert.deepEqual(r.exits.map((e) => e.reason), [VMCALL]);
+  assert.equal(r.m.memory.read(MINI.l2Data, 4), 0xaaaa5555);
+  assert.equal(r.m.memory.read(MINI.l2Data + 4, 4), 0x12345678);
+  assert.equal(q(r, MINI.l2Data + 8), 2, "two #VEs");
+  assert.equal(area(r).gpa, TOUCHED + 0x1000, "the second one's address");
+  assert.equal(area(r).semaphore, 0, "re-armed by the handler");
+  r.m.dispose();
+});
+
+Deno.test("real CPU #VE: #VEs raised from compiled blocks (hot loop, block compiler) match the interpreter's", () => {
+  // mov rsi, 0x180010; xor edx, edx
+  // 1: add edx, dword ptr [rsi]; add rsi, 0x100; cmp rsi, 0x190010; jb 1b
+  // (16 reads a page: the first of each is a #VE from inside the hot loop)
+  // mov dword ptr [0x170000], edx; vmcall
+  // and the demand-paging handler of the test above at 0x40.
+  const loop = "48c7c61000180031d203164881c6000100004881fe10001900" + "72ee891425000017000f01c1";
+  const l2 = loop.padEnd(0x80, "0") + DEMAND_HANDLER;
+  const pages = 16; // 0x180000-0x18f000, below the VE area
+  const outcome = (jitHot: number) => {
+    const r = runMini({
+      l2,
+      jitHot,
+      maxExits: 4,
+      fields: {
+        CPU_BASED_VM_EXEC_CONTROL: CAPS.proc.must1 | PROC.ACTIVATE_SECONDARY_CONTROLS,
+        SECONDARY_VM_EXEC_CONTROL: PROC2.ENABLE_EPT | PROC2.EPT_VIOLATION_VE,
+        EPT_POINTER: EPTP,
+        VE_INFO_ADDRESS: VE,
+        GUEST_IDTR_BASE: MINI.l2Idt,
+        GUEST_IDTR_LIMIT: 0xfff,
+      },
+      setup: (m) => {
+        put64(m, PML4, PDPT | 7);
+        put64(m, PDPT, PD | 7);
+        put64(m, PD, PT | 7);
+        put64(m, PD + 8, 0x200000 | WB_RWX | 0x80);
+        for (let i = 0; i < 512; i++) put64(m, PT + 8 * i, (i * 0x1000) | WB_RWX);
+        for (let i = 0; i < pages; i++) {
+          put64(m, PT + 8 * (0x180 + i), 0);
+          for (let j = 0; j < 16; j++) m.memory.write(TOUCHED + i * 0x1000 + j * 0x100, 4, i + j);
+        }
+        gate(m, 20);
+      },
+    });
+    const out = {
+      exits: r.exits.map((e) => e.reason),
+      sum: r.m.memory.read(MINI.l2Data, 4),
+      ves: q(r, MINI.l2Data + 8),
+      gpa: area(r).gpa,
+      rsi: r.m.cpu.gpr[12] + r.m.cpu.gpr[13] * 0x100000000,
+      retired: r.m.retired,
+    };
+    const inBlocks = r.m.cpu.jit?.compiledRetired ?? 0;
+    r.m.dispose();
+    return { out, inBlocks };
+  };
+  const { out: compiled, inBlocks } = outcome(1);
+  const { out: interpreted, inBlocks: none } = outcome(1e9);
+  assert.ok(inBlocks > 100, `${inBlocks} instructions retired in compiled blocks`);
+  assert.equal(none, 0);
+  let sum = 0;
+  for (let i = 0; i < pages; i++) for (let j = 0; j < 16; j++) sum += i + j;
+  assert.deepEqual(compiled.exits, [VMCALL]);
+  assert.equal(compiled.sum, sum);
+  assert.equal(compiled.ves, pages);
+  assert.equal(
+    compiled.gpa,
+    TOUCHED + (pages - 1) * 0x1000,
+    "the last #VE: first read of the last page",
+  );
+  assert.deepEqual(compiled, interpreted);
+});
+
 Deno.test("real CPU #VE: a present entry that forbids the access converts too, with its permissions in the qualification", () => {
   // Execute-only PTE: the read violates at the leaf (bit 63 clear).
   const r = run({ pte: [PAGE | 0x34, 0] });
