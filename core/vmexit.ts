@@ -397,7 +397,10 @@ export interface TaskSwitchExit extends ExitBase {
  * vCPU (SDM Vol. 3C 29.3.3); or an access to the APIC-access page that is
  * not virtualized (apic-access, SDM 29.4), found by that translator or
  * by the plugin's handler of the access (`Vcpu.holdExit`). Fault-like:
- * the instruction (or the event delivery) is not completed.
+ * the instruction (or the event delivery) is not completed. A handler may
+ * raise a guest exception instead (`Vcpu.raiseException`): the CPU then
+ * delivers it as a fault of that instruction (an EPT violation converted
+ * to a virtualization exception, SDM Vol. 3C 26.5.7).
  */
 export interface EptExit extends ExitBase {
   /** Discriminant: what caused the exit. */

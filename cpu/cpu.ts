@@ -752,6 +752,11 @@ export class Cpu implements CpuEngine {
    * a fault (SDM Vol. 3C 27.1), not the half-executed one (RSP := RBP of a
    * LEAVE whose pop failed). The delivery state of the moment of the failure
    * is visible during the exit (IDT-vectoring information).
+   *
+   * A handler may raise a guest exception instead (`raiseException`): an
+   * EPT violation that "EPT-violation #VE" converts into a virtualization
+   * exception (SDM Vol. 3C 26.5.7). It is delivered here as a fault of the
+   * instruction at its boundary (RIP of the instruction).
    */
   finishPendingExit(): void {
     const exit = this.pendingGpaExit;
@@ -763,11 +768,20 @@ export class Cpu implements CpuEngine {
     this.deliveringError = d[2];
     this.deliveringLength = d[3];
     this.vectoring = d[4];
+    let fault: CpuFault | null = null;
     try {
       this.exits(exit);
+    } catch (e) {
+      if (!(e instanceof CpuFault)) throw e;
+      fault = e;
     } finally {
       this.delivering = -1;
       this.vectoring = -1;
+    }
+    if (fault !== null) {
+      this.accessWidth = 0;
+      this.rip = this.ip0;
+      deliverFault(this, fault.vector, fault.errorCode);
     }
   }
 

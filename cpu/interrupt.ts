@@ -51,9 +51,12 @@ const TYPE_NAMES: ExceptionExit["type"][] = [
   "software-exception",
 ];
 
-/** 0 benign, 1 contributory, 2 page fault (SDM Table 6-4). */
+/**
+ * 0 benign, 1 contributory, 2 page fault (SDM Table 6-4): #VE has the
+ * severity of #PF (SDM Vol. 3C 26.5.7.3).
+ */
 function klass(v: number): number {
-  if (v === 14) return 2;
+  if (v === 14 || v === 20) return 2;
   if (v === 0 || (v >= 10 && v <= 13)) return 1;
   return 0;
 }

@@ -24,6 +24,9 @@
  *   29.3.3.2): bit 2 allows fetches from supervisor-mode linear addresses
  *   (XS) and bit 10 from user-mode ones (XU): {@link EPT_EXEC_USER} is a
  *   fetch from a user-mode address. Without MBEC bit 10 is ignored.
+ * - Bit 63 ("suppress #VE") of the entry that decides whether a violation
+ *   is convertible (26.5.7.1) is in {@link EptResult.suppressVe}: the walk
+ *   reports it, the VMX plugin decides.
  * - With EPTP bit 6 (A/D enable), accessed flags (bit 8) are set on every
  *   entry used and the dirty flag (bit 9) on the leaf for writes, and
  *   accesses to guest paging structures count as writes (29.3.3.2, 29.3.5).
@@ -133,6 +136,13 @@ export class EptResult {
   entryAddr: number = 0;
   /** The leaf's dirty flag was set when the walk finished (or A/D are off). */
   dirty: boolean = false;
+  /**
+   * After an EPT violation: bit 63 ("suppress #VE") of the entry that
+   * decides whether the violation is convertible to a virtualization
+   * exception, the not-present entry where the walk stopped or the entry
+   * that maps the page (SDM Vol. 3C 26.5.7.1; 25.5.6.1 in older editions).
+   */
+  suppressVe: boolean = false;
 }
 
 const TWO32 = 0x1_0000_0000;
@@ -202,6 +212,9 @@ export function eptWalk(
     const ehi = mem.read32(ea + 4);
     out.level = level;
     out.entryAddr = ea;
+    // Bit 63 of the last entry read: the not-present one a violation stops
+    // at, or the leaf a permission violation is decided after.
+    out.suppressVe = (ehi & 0x80000000) !== 0;
     const rwx = elo & 7;
     // XU (bit 10) counts only with MBEC; it is bit 3 of the permissions.
     const xu = mbec ? (elo >>> 7) & EPT_EXEC_USER : 0;

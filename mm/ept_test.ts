@@ -110,6 +110,39 @@ Deno.test("EPT violation: not present, with the exit qualification of Table 28-7
   assert.equal(r.qualification, 0x81); // bits 5:3 zero: the AND includes the empty entry
 });
 
+Deno.test("EPT violation: suppressVe is bit 63 of the not-present entry or of the leaf, never of a non-leaf entry", () => {
+  const { mem, alloc } = setup();
+  const root = alloc();
+  const SVE = 1n << 63n;
+  const r = new EptResult();
+  // Not present at the PML4E, with and without bit 63.
+  set64(mem, root + idx(0x5000, 4) * 8, SVE);
+  assert.equal(eptWalk(mem, eptp(root), 0x5000, EPT_READ, r), false);
+  assert.equal(r.fault, EPT_VIOLATION);
+  assert.equal(r.suppressVe, true);
+  set64(mem, root + idx(0x5000, 4) * 8, 0n);
+  assert.equal(eptWalk(mem, eptp(root), 0x5000, EPT_READ, r), false);
+  assert.equal(r.suppressVe, false);
+  // A leaf that forbids the write: its bit 63 decides.
+  const leaf = eptMap(mem, alloc, root, 0x5000, 0x9000, { flags: R | WB | SVE });
+  assert.ok(eptWalk(mem, eptp(root), 0x5000, EPT_READ, r), "bit 63 is not a reserved bit");
+  assert.equal(eptWalk(mem, eptp(root), 0x5000, EPT_WRITE, r), false);
+  assert.equal(r.suppressVe, true);
+  set64(mem, leaf, 0x9000n | R | WB);
+  // Bit 63 of every non-leaf entry is ignored for the decision.
+  for (const level of [4, 3, 2]) {
+    const ea = eptEntry(mem, root, 0x5000, level);
+    set64(mem, ea, get64(mem, ea) | SVE);
+  }
+  assert.equal(eptWalk(mem, eptp(root), 0x5000, EPT_WRITE, r), false);
+  assert.equal(r.suppressVe, false);
+  // A not-present leaf under them: its own bit 63 (clear) decides.
+  set64(mem, leaf, 0n);
+  assert.equal(eptWalk(mem, eptp(root), 0x5000, EPT_READ, r), false);
+  assert.equal(r.level, 1);
+  assert.equal(r.suppressVe, false);
+});
+
 Deno.test("EPT violation: permissions are the AND over all levels (bits 5:3)", () => {
   const { mem, alloc } = setup();
   const root = alloc();

@@ -9,8 +9,9 @@
  *   (`instructions/`), the per-vCPU nested state (`state.ts`) and the plugin
  *   factory {@link createVmxPlugin}.
  * - Part 2 (VM entry/exit, non-root execution, nested EPT with
- *   accessed/dirty flags, PML and mode-based execute control, VMFUNC's
- *   EPTP switching in `nonroot/vmfunc.ts`, APIC virtualization in `apicv/`:
+ *   accessed/dirty flags, PML and mode-based execute control, EPT-violation
+ *   #VE in `ept/virtualization_exception.ts`, VMFUNC's EPTP switching in
+ *   `nonroot/vmfunc.ts`, APIC virtualization in `apicv/`:
  *   TPR shadow, APIC-access page, APIC-register virtualization, virtualized
  *   x2APIC mode, virtual-interrupt delivery, posted interrupts) plugs in
  *   through {@link NestedOps} (`context.ts`); its statistics service is

@@ -74,7 +74,8 @@ function fits(v: number, a: AllowedSettings): boolean {
 
 /**
  * A 4-KiB aligned physical address field within the physical-address width
- * (SDM 27.2.1.1: I/O bitmaps, MSR bitmap, EPTP-free addresses).
+ * (SDM 27.2.1.1: I/O bitmaps, MSR bitmap, EPTP-free addresses, the
+ * virtualization-exception information address).
  */
 function pageAddrOk(d: DataView, off: number, f: VmxFeatures): boolean {
   return (r32(d, off) & 0xfff) === 0 && physOk(rhi(d, off), f.physBits);
@@ -181,6 +182,12 @@ export function checkControls(
   if ((proc2 & PROC2.ENABLE_PML) !== 0) {
     if ((proc2 & PROC2.ENABLE_EPT) === 0) return "PML without EPT";
     if (!pageAddrOk(d, O.PML_ADDRESS, f)) return "PML address";
+  }
+  // The virtualization-exception information address: page-aligned, within
+  // the physical-address width (SDM Vol. 3C 26.2.1.1). No check concerns
+  // the EPTP index, nor ties the control to "enable EPT".
+  if ((proc2 & PROC2.EPT_VIOLATION_VE) !== 0 && !pageAddrOk(d, O.VE_INFO_ADDRESS, f)) {
+    return "virtualization-exception information address";
   }
   // 27.2.1.2 VM-exit control fields.
   if (!fits(exit, caps.exit)) return "VM-exit controls reserved bits";

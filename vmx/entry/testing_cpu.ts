@@ -101,6 +101,8 @@ export interface MiniOptions {
   readonly budget?: number;
   /** The VMX feature set (default: nestvm's, `VMX_FEATURES`). */
   readonly features?: VmxFeatures;
+  /** The block compiler's hotness threshold (default: the machine's). */
+  readonly jitHot?: number;
 }
 
 /** Boot the mini L1 with `opts` and run it to completion. */
@@ -111,6 +113,7 @@ export function runMini(opts: MiniOptions): MiniRun {
       createVmxPlugin({ featureControl: "locked" }, createNestedOps, opts.features),
       ...(opts.plugins ?? []),
     ],
+    jitHot: opts.jitHot,
   });
   const r = loadFlat([{ addr: MINI.load, data: hexBytes(L1_CODE) }], m.memory, {
     entry: MINI.load,

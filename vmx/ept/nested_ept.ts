@@ -36,6 +36,7 @@ import { performVmExit } from "../exit/vmexit.ts";
 import { Reason } from "../exit/reasons.ts";
 import { faultLikeRip, nmiUnblockedByIret } from "../exit/fault_like.ts";
 import type { Nested } from "../nonroot/session.ts";
+import { convertToVe, VE_VECTOR } from "./virtualization_exception.ts";
 
 /** mm/'s EPT capabilities matching what we advertise in IA32_VMX_EPT_VPID_CAP. */
 export function eptCapsOf(f: VmxFeatures): EptCaps {
@@ -85,7 +86,9 @@ export class NestedEpt implements GuestPhysicalTranslator {
     gpa: number;
     linear: number;
     qualification: number;
-  } = { kind: "ept-violation", gpa: 0, linear: NaN, qualification: 0 };
+    /** A violation's "suppress #VE" bit (bit 63 of the deciding EPT entry, SDM 26.5.7.1). */
+    suppressVe: boolean;
+  } = { kind: "ept-violation", gpa: 0, linear: NaN, qualification: 0, suppressVe: true };
   private readonly n: Nested;
   private readonly t: EptTranslator;
   /** The page-modification log while "enable PML" is 1, else null. */
@@ -138,6 +141,7 @@ export class NestedEpt implements GuestPhysicalTranslator {
     f.gpa = gpa;
     f.linear = linear;
     f.qualification = r.fault === EPT_VIOLATION ? r.qualification : 0;
+    f.suppressVe = r.fault !== EPT_VIOLATION || r.suppressVe;
     return -1;
   }
 
@@ -161,7 +165,10 @@ export class NestedEpt implements GuestPhysicalTranslator {
 
 /**
  * Perform the EPT-violation or misconfiguration VM exit for an exit the
- * CPU raised on the bus (SDM Vol. 3C 28.2.1, 29.3.3).
+ * CPU raised on the bus (SDM Vol. 3C 28.2.1, 29.3.3) — or, for a violation
+ * that "EPT-violation #VE" converts, save the virtualization-exception
+ * information and raise #VE in L2 (`raiseException`: the CPU delivers it
+ * as a fault of the instruction; `virtualization_exception.ts`).
  */
 export function reflectEptExit(n: Nested, exit: EptExit): "reflected" {
   const info = n.info;
@@ -173,8 +180,14 @@ export function reflectEptExit(n: Nested, exit: EptExit): "reflected" {
     info.begin(Reason.PML_FULL).qual(nmi);
   } else {
     const misconfig = exit.kind === "ept-misconfig";
+    const qual = (exit.qualification & ~0x1000) | nmi;
+    // A convertible violation is a #VE in L2 instead (SDM Vol. 3C 26.5.7):
+    // no VM exit, no exit information.
+    if (!misconfig && convertToVe(n, exit, suppressVeOf(n, exit), qual)) {
+      return n.vcpu.raiseException(VE_VECTOR);
+    }
     if (misconfig) info.begin(Reason.EPT_MISCONFIG);
-    else info.begin(Reason.EPT_VIOLATION).qual((exit.qualification & ~0x1000) | nmi);
+    else info.begin(Reason.EPT_VIOLATION).qual(qual);
     info.guestPhys = exit.gpa;
     if (exit.linear === exit.linear && !misconfig) info.guestLinear = exit.linear;
   }
@@ -182,6 +195,17 @@ export function reflectEptExit(n: Nested, exit: EptExit): "reflected" {
   // delivery, with IDT-vectoring information so that L1 can re-inject it).
   performVmExit(n, faultLikeRip(n));
   return "reflected";
+}
+
+/**
+ * The "suppress #VE" bit of the violation `exit` reports: the walk's, when
+ * the translator's last fault is that violation; set (no conversion) when
+ * the exit did not come from the translator.
+ */
+function suppressVeOf(n: Nested, exit: EptExit): boolean {
+  const f = n.ept?.fault;
+  if (f === undefined || f.kind !== "ept-violation" || f.gpa !== exit.gpa) return true;
+  return f.suppressVe;
 }
 
 /** Begin nested EPT for an entry with "enable EPT" (EPTP already checked). */

@@ -9,7 +9,8 @@
  * EPT pointer becomes the EPT pointer (vmcs12 holds it, so VMREAD, later
  * entries and snapshots see it) and L2 continues with the translations of
  * that EPTP. Translations cached for it before are kept: they are tagged
- * with the EPTP, as on hardware, so INVEPT is what drops them.
+ * with the EPTP, as on hardware, so INVEPT is what drops them. With
+ * "EPT-violation #VE" supported, the index goes to the EPTP-index field.
  *
  * @module
  */
@@ -17,7 +18,7 @@
 import type { ExitDisposition, VmxInstructionExit } from "../../core/vmexit.ts";
 import { PROC, PROC2 } from "../controls.ts";
 import { eptpValid } from "../entry/check_controls.ts";
-import { O, r32, rhi, w64 } from "../entry/offsets.ts";
+import { O, r32, rhi, w16, w64 } from "../entry/offsets.ts";
 import { performVmExit } from "../exit/vmexit.ts";
 import { Reason } from "../exit/reasons.ts";
 import { switchL2Eptp } from "../entry/tlb_context.ts";
@@ -58,6 +59,10 @@ function switchEptp(n: Nested, index: number): boolean {
   const hi = n.mem.read(list + index * 8 + 4, 4) >>> 0;
   if (!eptpValid(lo, hi, n.features)) return false;
   w64(d, O.EPT_POINTER, lo, hi);
+  // A processor that supports "EPT-violation #VE" (whatever its setting)
+  // also loads ECX[15:0] into the EPTP-index field, which later #VEs report
+  // (SDM Vol. 3C 26.5.6.3; Vol. 2 VMFUNC).
+  if ((n.features.proc2 & PROC2.EPT_VIOLATION_VE) !== 0) w16(d, O.EPTP_INDEX, index);
   const eptp = hi * 0x100000000 + lo;
   n.ept.switchTo(eptp);
   switchL2Eptp(n);
