@@ -133,27 +133,36 @@ export function deliverEvent(
       cpu.delivering = -1;
       cpu.accessWidth = 0;
       if (!(x instanceof CpuFault)) throw x;
-      // The exception below is offered as occurring during delivery of `v`
-      // (VMX IDT-vectoring information; type/error still in delivering*).
+      ip = cpu.ip0;
+      cpu.rip = cpu.ip0;
+      // The nested exception meets the exception bitmap first, as occurring
+      // during delivery of `v` (IDT-vectoring information; type and error
+      // code still in delivering*): only one that causes no VM exit turns
+      // into a double or triple fault (SDM Vol. 3C, "Other Causes of VM
+      // Exits" and "Information for VM Exits During Event Delivery").
       cpu.vectoring = v;
-      const first = t === Ev.HW ? klass(v) : 0;
+      if (offerException(cpu, x.vector, x.errorCode, Ev.HW, ip)) return;
       if (t === Ev.HW && v === Vec.DF) {
         tripleFault(cpu);
         return;
       }
+      const first = t === Ev.HW ? klass(v) : 0;
       const second = klass(x.vector);
       if ((first === 1 && second === 1) || (first === 2 && second !== 0)) {
         v = Vec.DF;
         e = 0;
         if (x.vector === Vec.PF) cpu.cr2 = cpu.pfLinear;
+        // A #DF that causes a VM exit directly is not one during event
+        // delivery (the same SDM section): no IDT-vectoring information.
+        cpu.vectoring = -1;
+        offer = true;
       } else {
         v = x.vector;
         e = x.errorCode;
+        offer = false; // offered above
       }
       t = Ev.HW;
       injected = false;
-      ip = cpu.ip0;
-      cpu.rip = cpu.ip0;
     }
   }
 }

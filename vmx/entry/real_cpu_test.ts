@@ -386,6 +386,36 @@ Deno.test("real CPU: an exception raised while delivering INT n exits with IDT-v
   r.m.dispose();
 });
 
+Deno.test("real CPU: a fault while delivering an exception meets the exception bitmap before it becomes a double fault", () => {
+  // xor ecx,ecx; div ecx; vmcall: #DE, whose gate in L2's IDT (all zero)
+  // is no gate: #GP(2) during its delivery, contributory twice: #DF.
+  const run = (bitmap: number) => {
+    const r = runMini({
+      l2: "31c9f7f10f01c1",
+      fields: { EXCEPTION_BITMAP: bitmap, GUEST_IDTR_BASE: MINI.l2Idt, GUEST_IDTR_LIMIT: 0xfff },
+      maxExits: 1,
+    });
+    r.m.savePluginStates(); // write the cached VMCS back
+    const vmcs = 0x121000;
+    const out = {
+      exit: r.exits.map((e) => [e.reason, e.intrInfo]),
+      vectoring: r.m.memory.read(vmcs + fieldOffset(F.IDT_VECTORING_INFO), 4) >>> 0,
+    };
+    r.m.dispose();
+    return out;
+  };
+  // #GP intercepted: the exit is for the #GP (error code 2), during
+  // delivery of the #DE (hardware exception, vector 0): no #DF at all.
+  const gp = { exit: [[0, 0x80000b0d]], vectoring: 0x80000300 };
+  assert.deepEqual(run(1 << 13), gp);
+  assert.deepEqual(run((1 << 13) | (1 << 8)), gp, "the nested #GP first, not the #DF");
+  // Only #DF intercepted: the #DF exits directly, which is no exit during
+  // event delivery (no IDT-vectoring information).
+  assert.deepEqual(run(1 << 8), { exit: [[0, 0x80000b08]], vectoring: 0 });
+  // Neither: the #DF's gate is not present either: a triple fault.
+  assert.deepEqual(run(0).exit, [[2, 0]]);
+});
+
 Deno.test("real CPU: WBINVD's stall counts toward the preemption timer, so it expires after fewer L2 instructions", () => {
   const timer = {
     PIN_BASED_VM_EXEC_CONTROL: CAPS.pin.must1 | PIN.PREEMPTION_TIMER,
