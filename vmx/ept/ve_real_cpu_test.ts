@@ -57,6 +57,15 @@ function put64(m: { memory: { write(a: number, n: 4, v: number): void } }, a: nu
   m.memory.write(a + 4, 4, Math.floor(v / 0x100000000) >>> 0);
 }
 
+/** EPT at PML4 mapping the first 4 MiB one to one: 4 KiB pages below 2 MiB, one 2 MiB page above. */
+function identityEpt(m: { memory: { write(a: number, n: 4, v: number): void } }) {
+  put64(m, PML4, PDPT | 7);
+  put64(m, PDPT, PD | 7);
+  put64(m, PD, PT | 7);
+  put64(m, PD + 8, 0x200000 | WB_RWX | 0x80);
+  for (let i = 0; i < 512; i++) put64(m, PT + 8 * i, (i * 0x1000) | WB_RWX);
+}
+
 /** An interrupt gate for vector `vec` of L2's IDT to the handler (`present` false: P = 0). */
 function gate(
   m: { memory: { write(a: number, n: 4, v: number): void } },
@@ -107,11 +116,7 @@ function run(c: Case) {
       ...c.fields,
     },
     setup: (m) => {
-      put64(m, PML4, PDPT | 7);
-      put64(m, PDPT, PD | 7);
-      put64(m, PD, PT | 7);
-      put64(m, PD + 8, 0x200000 | WB_RWX | 0x80);
-      for (let i = 0; i < 512; i++) put64(m, PT + 8 * i, (i * 0x1000) | WB_RWX);
+      identityEpt(m);
       m.memory.write(PT + 8 * (PAGE >>> 12), 4, c.pte[0]);
       m.memory.write(PT + 8 * (PAGE >>> 12) + 4, 4, c.pte[1]);
       gate(m, 20);
@@ -232,11 +237,7 @@ Deno.test("real CPU #VE: #VEs raised from compiled blocks (hot loop, block compi
         GUEST_IDTR_LIMIT: 0xfff,
       },
       setup: (m) => {
-        put64(m, PML4, PDPT | 7);
-        put64(m, PDPT, PD | 7);
-        put64(m, PD, PT | 7);
-        put64(m, PD + 8, 0x200000 | WB_RWX | 0x80);
-        for (let i = 0; i < 512; i++) put64(m, PT + 8 * i, (i * 0x1000) | WB_RWX);
+        identityEpt(m);
         for (let i = 0; i < pages; i++) {
           put64(m, PT + 8 * (0x180 + i), 0);
           for (let j = 0; j < 16; j++) m.memory.write(TOUCHED + i * 0x1000 + j * 0x100, 4, i + j);
