@@ -68,23 +68,23 @@ export const SINCOS_MODEL_LIMIT = 0;
 export const SIN_S: readonly Scaled[] = [
   [0xaaaaaaaaaaaaaa973n, -70],
   [-0x8888888888885699cn, -74],
-  [0xd00d00d00c536511fn, -80],
-  [-0xb8ef1d299845c29cen, -86],
-  [0xd7322946bf28dd50en, -93],
-  [-0xb0904623df6b1c5dbn, -100],
-  [0xd551238680989503an, -108],
+  [0xd00d00d00c5365144n, -80],
+  [-0xb8ef1d299845c8f81n, -86],
+  [0xd7322946bf33feb22n, -93],
+  [-0xb0904623e701c034cn, -100],
+  [0xd5512389de66eb07cn, -108],
 ];
 
 /** C(g): cos t = 1 - g C(g); constant term (exactly 1/2) first, 68-bit values. */
 export const COS_C: readonly Scaled[] = [
   [0x80000000000000000n, -68],
   [-0xaaaaaaaaaaaaaaa49n, -72],
-  [0xb60b60b60b609c0f3n, -77],
-  [-0xd00d00d00cacb59f5n, -83],
-  [0x93f27dbb3f2bd39e7n, -89],
-  [-0x8f76c6987178b9793n, -96],
-  [0xc9c9e9f5a837b279fn, -104],
-  [-0xd584eb8fd1625cb50n, -112],
+  [0xb60b60b60b609bf36n, -77],
+  [-0xd00d00d00cac4ed79n, -83],
+  [0x93f27dbb3e9dd2eaen, -89],
+  [-0x8f76c697b7bb97f00n, -96],
+  [0xc9c9e90d63e62942an, -104],
+  [-0xd5847ba50a375aa8bn, -112],
 ];
 
 /**

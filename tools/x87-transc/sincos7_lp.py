@@ -12,6 +12,7 @@ violations by a greedy drop of the worst operand).
 
 `--l1`: minimize the sum of violations instead (one LP) and count the violated operands
 (with --viol: list them).
+`--nocon` drops the constant term (c2 fixed: it moves only by whole cells, so fix it first).
 `--inv` adds a g^-1 term (the coefficient at A_{K-1}'s level moved).
 
 Run: python3 tools/x87-transc/sincos7_lp.py DEG FILE ... [--cells sin|cos] [--scan W] [--viol] [--inv]
@@ -92,6 +93,7 @@ def fit_l1(rows, deg):
 
 
 def main():
+    global JMIN, L1, MARGIN
     args = sys.argv[1:]
     deg = int(args.pop(0))
     cells = scan = None
@@ -103,14 +105,13 @@ def main():
             cells = args.pop(0)
         elif a == "--scan":
             scan = float(args.pop(0))
+        elif a == "--nocon":
+            JMIN = 1
         elif a == "--inv":
-            global JMIN
             JMIN = -1
         elif a == "--margin":
-            global MARGIN
             MARGIN = float(args.pop(0))
         elif a == "--l1":
-            global L1
             L1 = True
         elif a == "--viol":
             viol = True
