@@ -26,7 +26,13 @@
  * S and of C moved together so that S(g) rises by about 0.0125 and C(g)
  * falls by about 0.006 units of 2^-70 at g = 0.6, less below (a search in
  * those coordinates against cases aimed at the roundings of the last Horner
- * sum and of the correction; tools/x87-transc/sincos6_*.py).
+ * sum and of the correction; tools/x87-transc/sincos6_*.py); then (round 7)
+ * S's g^2 .. g^6 and C's g^2 .. g^7 coefficients refitted at the level of
+ * the inner sum A2 = R68(c2 + R68(g A3)): cases aimed at the first Horner
+ * step A1 = R68(c1 + R68(g A2)) each bound the host's unrounded A2 sum, and
+ * a linear program over those bounds gave the moves (rounded to 68-bit
+ * cells; tools/x87-transc/sincos7_*.py, README "FSIN, FCOS: A2's level
+ * (round 7)").
  *
  * sin x and cos x take sin t or cos t by the quadrant n mod 4 (odd n uses
  * the other polynomial, with the signs of the identities); FSINCOS gives
@@ -79,12 +85,12 @@ export const SIN_S: readonly Scaled[] = [
 export const COS_C: readonly Scaled[] = [
   [0x80000000000000000n, -68],
   [-0xaaaaaaaaaaaaaaa49n, -72],
-  [0xb60b60b60b609bf36n, -77],
-  [-0xd00d00d00cac4ed79n, -83],
-  [0x93f27dbb3e9dd2eaen, -89],
-  [-0x8f76c697b7bb97f00n, -96],
-  [0xc9c9e90d63e62942an, -104],
-  [-0xd5847ba50a375aa8bn, -112],
+  [0xb60b60b60b609c0f3n, -77],
+  [-0xd00d00d00cacb59f5n, -83],
+  [0x93f27dbb3f2bd39e7n, -89],
+  [-0x8f76c6987178b9793n, -96],
+  [0xc9c9e9f5a837b279fn, -104],
+  [-0xd584eb8fd1625cb50n, -112],
 ];
 
 /**

@@ -15,6 +15,8 @@
  *                       -B truncated to B bits) [68]
  *   ss<k>=B / cs<k>=B   sum of step k rounded to B bits (same convention) [68]
  *   gb=B                g = t^2 rounded to B bits (0 exact, -B truncated to B bits) [68]
+ *   g1b=B               only the g of step 1's product (A2 g) rounded to B bits from t^2 [68]
+ * (write "V" switches after a space: "V gb=70 cs2=0")
  * (k = 0 is the last step, giving A_0.)
  *
  * Probe files: in.txt lines "OP FCW X" (OP fsin, fcos, fsincos), out.txt lines "FSW ST0 ST1" of
@@ -39,6 +41,9 @@
  *   sincos7_eval dump COEF in.txt out.txt sin|cos
  *       one line per operand: x t g ok, then the offset (unrounded minus rounded, in cells of the
  *       rounded value; +-0.5 = midpoint) of g, of every step's product p_k and sum s_k, and corr.
+ *   sincos7_eval flips COEF in.txt out.txt sin|cos
+ *       for every operand the model misses: which single rounding (product p_k or sum s_k) taken
+ *       one cell the other way reproduces all its lines, with that rounding's offset.
  *   sincos7_eval diff COEF_A COEF_B sin|cos SEED N LO HI [MAXTRY]
  *       random t in [LO, HI) where the two sets give different results (RN, RD or RU): probe
  *       lines, three per operand (the host arbitrates).
@@ -58,6 +63,7 @@ typedef struct {
   S c[2][MAXC];
   int pb[2][MAXC], sb[2][MAXC];
   int gb; /* g = t^2 rounded to gb bits (0 exact; negative: truncated to -gb bits) */
+  int g1b; /* the g of step 1's product (A2 g) rounded to g1b bits instead (0 exact; 68 = g) */
 } Model;
 
 static mpz_t T1, T2, T3;
@@ -137,16 +143,18 @@ static Model *load_model(const char *fn) {
   if (!f) { perror(fn); exit(2); }
   Model *M = calloc(1, sizeof *M);
   M->gb = 68;
+  M->g1b = 68;
   for (int p = 0; p < 2; p++)
     for (int k = 0; k < MAXC; k++) { sinit(&M->c[p][k]); M->pb[p][k] = M->sb[p][k] = 68; }
   char line[8192];
   while (fgets(line, sizeof line, f)) {
-    if (line[0] == 'V' && strstr(line, "gb=")) M->gb = atoi(strstr(line, "gb=") + 3);
+    if (line[0] == 'V' && strstr(line, " gb=")) M->gb = atoi(strstr(line, " gb=") + 4);
+    if (line[0] == 'V' && strstr(line, "g1b=")) M->g1b = atoi(strstr(line, "g1b=") + 4);
     if (line[0] == 'V') {
       char *tok = strtok(line + 1, " \t\n");
       for (; tok; tok = strtok(0, " \t\n")) {
         char *eq = strchr(tok, '=');
-        if (!strncmp(tok, "gb=", 3)) continue;
+        if (!strncmp(tok, "gb=", 3) || !strncmp(tok, "g1b=", 4)) continue;
         if (!eq || strlen(tok) < 4) { fprintf(stderr, "bad switch %s\n", tok); exit(2); }
         int p = tok[0] == 'c', k = atoi(tok + 2), v = atoi(eq + 1);
         if (tok[1] == 'p') M->pb[p][k] = v;
@@ -203,9 +211,23 @@ static void eval(const Model *M, int p, const S *t, int fk, long fd, Trace *tr) 
   int n = M->n[p];
   scopy(&acc, &M->c[p][n - 1]);
   for (int k = n - 2; k >= 0; k--) {
-    smul(&pr, &acc, &tr->g);
+    if (k == 1 && M->g1b != 68) {
+      static S g1;
+      static int gi = 0;
+      if (!gi) { sinit(&g1); gi = 1; }
+      scopy(&g1, &tr->gu);
+      rnd(&g1, M->g1b);
+      smul(&pr, &acc, &g1);
+    } else smul(&pr, &acc, &tr->g);
     scopy(&tr->pu[k], &pr);
     rnd(&pr, M->pb[p][k]);
+    if (fk == 100 + k && fd) { /* product k moved by fd cells (of its 68-bit value) */
+      long cell = pr.e + (long)mpz_sizeinbase(pr.m, 2) - 68;
+      if (cell < pr.e) { mpz_mul_2exp(pr.m, pr.m, pr.e - cell); pr.e = cell; }
+      else if (cell > pr.e) { mpz_tdiv_q_2exp(pr.m, pr.m, cell - pr.e); pr.e = cell; }
+      if (fd > 0) mpz_add_ui(pr.m, pr.m, (unsigned long)fd);
+      else mpz_sub_ui(pr.m, pr.m, (unsigned long)-fd);
+    }
     scopy(&tr->pr[k], &pr);
     sadd(&acc, &pr, &M->c[p][k]);
     if (k == sk && sd) {
@@ -635,6 +657,42 @@ static int dump(int argc, char **argv) {
   return 0;
 }
 
+/* For every operand the model misses: which single rounding moved by one cell toward its
+   unrounded value's other side (sums s_k, products p_k, corr) reproduces all its lines, with
+   that rounding's offset (cells, value direction; +-0.5 = midpoint) */
+static int flips(int argc, char **argv) {
+  if (argc < 6) return 2;
+  Model *M = load_model(argv[2]);
+  long nc;
+  Case *cs = load_cases(argv[3], argv[4], &nc);
+  int want = !strcmp(argv[5], "cos");
+  Trace tr, tr2;
+  trinit(&tr);
+  trinit(&tr2);
+  S t;
+  sinit(&t);
+  int n = M->n[want];
+  for (long i = 0; i < nc;) {
+    long j = i;
+    while (j < nc && cs[j].grp == cs[i].grp) j++;
+    int fl, p = setup(&cs[i], &t, &fl);
+    if (p != want || group_ok(M, p, &t, cs, i, j, fl, &tr)) { i = j; continue; }
+    printf("%04x%016llx %.6f", (unsigned)((cs[i].ex + 63 + 16383) | (cs[i].neg << 15)),
+           (unsigned long long)cs[i].mx, tval(&t));
+    for (int k = n - 2; k >= 0; k--)
+      for (int w = 0; w < 2; w++) {
+        double o = w ? offs(&tr.su[k], &tr.sr[k]) : offs(&tr.pu[k], &tr.pr[k]);
+        eval(M, p, &t, w ? k : 100 + k, o > 0 ? 1 : -1, &tr2);
+        int ok2 = 1;
+        for (long q = i; q < j; q++) ok2 &= match(&cs[q], &tr2.res, fl);
+        if (ok2) printf(" %c%d(%+.4f)", w ? 's' : 'p', k, o);
+      }
+    printf("\n");
+    i = j;
+  }
+  return 0;
+}
+
 static int diffm(int argc, char **argv) {
   if (argc < 9) return 2;
   Model *A = load_model(argv[2]), *B = load_model(argv[3]);
@@ -675,6 +733,7 @@ int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "bounds")) return bounds(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "diff")) return diffm(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "dump")) return dump(argc, argv);
+  if (argc > 1 && !strcmp(argv[1], "flips")) return flips(argc, argv);
   fprintf(stderr, "usage: see the header of sincos7_eval.c\n");
   return 2;
 }
