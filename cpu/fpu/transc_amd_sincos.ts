@@ -84,13 +84,13 @@ export const SIN_S: readonly Scaled[] = [
 /** C(g): cos t = 1 - g C(g); constant term (exactly 1/2) first, 68-bit values. */
 export const COS_C: readonly Scaled[] = [
   [0x80000000000000000n, -68],
-  [-0xaaaaaaaaaaaaaaa49n, -72],
-  [0xb60b60b60b609c0f3n, -77],
-  [-0xd00d00d00cacb59f5n, -83],
-  [0x93f27dbb3f2bd39e7n, -89],
-  [-0x8f76c6987178b9793n, -96],
-  [0xc9c9e9f5a837b279fn, -104],
-  [-0xd584eb8fd1625cb50n, -112],
+  [-0xaaaaaaaaaaaaaaa48n, -72],
+  [0xb60b60b60b609bca2n, -77],
+  [-0xd00d00d00cabfc519n, -83],
+  [0x93f27dbb3e4afe7edn, -89],
+  [-0x8f76c6975ef76ae1an, -96],
+  [0xc9c9e8ac5f6dd7572n, -104],
+  [-0xd5845124d7c8c31b7n, -112],
 ];
 
 /**

@@ -37,7 +37,8 @@
  *       (before its rounding, everything after recomputed; scanned over whole cells |d| <= D,
  *       ends refined to 2^-16 cell) reproduce all its lines, i.e. bounds on the HOST's unrounded
  *       sum minus the model's: "x t g ok lo hi off" with lo/hi in cells of A_K (inf if open),
- *       off = the model's unrounded sum minus its rounding (cells, value direction).
+ *       off = the model's unrounded sum minus its rounding (cells, value direction). Env WIDE=1:
+ *       a run that reaches +-D is followed outward (doubling, then bisection; up to 2^30 cells).
  *   sincos7_eval dump COEF in.txt out.txt sin|cos
  *       one line per operand: x t g ok, then the offset (unrounded minus rounded, in cells of the
  *       rounded value; +-0.5 = midpoint) of g, of every step's product p_k and sum s_k, and corr.
@@ -194,6 +195,7 @@ static void trinit(Trace *tr) {
    cell (bounds mode); sk = -1: none. */
 static int sk = -1;
 static long sd = 0;
+static int WIDE = 0; /* bounds: follow a run that reaches the scan's end (env WIDE=1) */
 
 /* Evaluate polynomial p (0 sin, 1 cos) at t. If fk >= 0: A_fk replaced by the model's A_fk + fd
    cells (fk = -2: corr + fd cells). Result exact in tr->res. */
@@ -601,6 +603,45 @@ static int bounds(int argc, char **argv) {
       }
     printf("%04x%016llx %.12f %.12f %d ", (unsigned)((cs[i].ex + 63 + 16383) | (cs[i].neg << 15)),
            (unsigned long long)cs[i].mx, tval(&t), g, ok);
+    if (lo >= 0 && WIDE && (lo == 0 || hi == 2 * D)) {
+      /* the matching run reaches the scan's end: find its true ends (up to 2^30 cells) by
+         doubling, then bisection */
+      double ends[2];
+      for (int side = 0; side < 2; side++) {
+        long in = (side ? hi : lo) - D;
+        if ((side == 0 && lo != 0) || (side == 1 && hi != 2 * D)) {
+          long out = side ? in + 1 : in - 1, a = out << 16, b = in << 16;
+          while (labs(a - b) > 1) {
+            long m = (a + b) / 2;
+            sd = m;
+            if (group_ok(M, p, &t, cs, i, j, fl, &tr)) b = m; else a = m;
+          }
+          ends[side] = (double)(a + b) / 2 / 65536.0;
+          continue;
+        }
+        long step = D, good = in, bad = 0, found = 0;
+        while (step < (1L << 30)) {
+          step *= 2;
+          long cand = side ? step : -step;
+          sd = cand << 16;
+          if (group_ok(M, p, &t, cs, i, j, fl, &tr)) good = cand;
+          else { bad = cand; found = 1; break; }
+        }
+        if (!found) { ends[side] = side ? INFINITY : -INFINITY; continue; }
+        double a = (double)bad, b = (double)good; /* bisection in cells, to 2^-8 */
+        while (fabs(a - b) > 1.0 / 256) {
+          double m = (a + b) / 2;
+          sd = (long)llround(m * 65536.0);
+          if (group_ok(M, p, &t, cs, i, j, fl, &tr)) b = m; else a = m;
+        }
+        ends[side] = (a + b) / 2;
+      }
+      printf("%.6f %.6f %.6f\n", ends[0], ends[1], off);
+      sk = -1;
+      sd = 0;
+      i = j;
+      continue;
+    }
     if (lo < 0) printf("none none");
     else {
       /* refine each finite end by bisection between a non-matching and a matching shift */
@@ -725,6 +766,7 @@ static int diffm(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   mpz_inits(T1, T2, T3, PIM, NULL);
+  WIDE = getenv("WIDE") != NULL;
   mpz_set_str(PIM, "c90fdaa22168c234", 16);
   mpz_mul_2exp(PIM, PIM, 2);
   mpz_add_ui(PIM, PIM, 3);
