@@ -332,8 +332,10 @@ Deno.test("FSIN/FCOS Zen model: round-6 cases next to a rounding of the last Hor
 /**
  * Recorded with tools/x87-transc/probe.c on the same host (round 7): lines
  * aimed at the first Horner step A1 = R68(c1 + R68(g A2)) of the round-6
- * set (`sincos7_eval gen ... sin 0x7c12 8000 0.25 0.7854 s1 0.07`, fit
- * data of the round-7 inner coefficients of S), the first 12 that the
+ * set (`sincos7_eval gen ... sin 0x7c12 8000 0.25 0.7854 s1 0.07` and
+ * `... cos 0x7c11 16000 ...`) and, last 3, at the cosine's last Horner sum
+ * for |t| in [2^-4, 2^-2) (`... cos 0x7f01 3000 0.0625 0.25 s0 0.05 log`),
+ * all fit data of the round-7 coefficients: the first lines that the
  * round-6 set (tools/x87-transc/sincos6_coef.txt) misses and the round-7
  * set reproduces. None of these operands is in
  * tests/data/x87_vectors.txt.gz.
@@ -351,6 +353,18 @@ const RECORDED_R7: readonly (readonly [string, number, string, string, string, s
   ["fsin", 0x77f, "3ffdbddbfa14e88bb2ce", "3020", "3ffdb989b71111c62ab0", "3fff8000000000000000"],
   ["fsin", 0xb7f, "3ffdbddbfa14e88bb2ce", "3220", "3ffdb989b71111c62ab1", "3fff8000000000000000"],
   ["fsin", 0x37f, "bffebddd466bae96cf70", "3020", "bffeacee4ba0940a4c61", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffe8017dc4a115b86b6", "3020", "3ffee09dcec0c449b229", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffec0dbfe17ab60dc63", "3220", "3ffebab9bc83375afc00", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffe94e8ef943c474372", "3220", "3ffed5e606951e83c790", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffea7f7a9f1346f268d", "3020", "3ffecad854fd527bcaf6", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffea7f7a9f1346f268d", "3020", "3ffecad854fd527bcaf6", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffea7f7a9f1346f268d", "3020", "3ffecad854fd527bcaf6", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffeb69b87a5d50bfd78", "3220", "3ffec1964db21204039a", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffeb69b87a5d50bfd78", "3020", "3ffec1964db212040399", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffeb69b87a5d50bfd78", "3220", "3ffec1964db21204039a", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffcebb34b6a79e87181", "3220", "3ffef93f91744c86d846", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffc94034c104abb84a8", "3220", "3ffefd54926eea9781ef", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffc94034c104abb84a8", "3020", "3ffefd54926eea9781ee", "3fff8000000000000000"],
 ];
 
 Deno.test("FSIN/FCOS Zen model: round-7 cases next to a rounding of the first Horner step", () => {
