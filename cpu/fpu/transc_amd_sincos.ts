@@ -42,10 +42,11 @@
  *
  * Round-7 hold-outs (recorded after this set was fixed): 0 of 180,000
  * random lines in [2^-2, 1), 0 of 6,000 FSIN lines aimed at S's A1, 1 of
- * 12,000 FCOS lines aimed at C's A1 (round 6: 867; the miss has C's A2 sum
- * 1/128 cell from its midpoint: the next level, c3 .., is not pinned to the
- * cell), 0 of the lines aimed at the last sums and corrections (README
- * "FSIN, FCOS: A2's level (round 7)" has every figure). The model is used
+ * 12,000 FCOS lines aimed at C's A1 (round 6: 867), 3 of 42,000 lines
+ * aimed at the last sums and corrections (one operand); each miss has C's A2
+ * sum within 0.04 cell of its midpoint: the next level, c3 .., is not
+ * pinned to the cell (README "FSIN, FCOS: A2's level (round 7)" has every
+ * figure). The model is used
  * for every reduced argument: correctly rounded results differ from the
  * hardware far more often.
  *
@@ -66,8 +67,9 @@ import {
 
 /**
  * The model is used when the reduced argument's magnitude is below
- * 2^SINCOS_MODEL_LIMIT: always, as |t| <= pi/4 (exact in every recorded case
- * below 2^-2; see the module comment for the rare misses above).
+ * 2^SINCOS_MODEL_LIMIT: always, as |t| <= pi/4 (below 2^-2 every round-7
+ * hold-out line matches, and one of 9,000 fit lines aimed at C's last sum,
+ * t = 0.245; see the module comment for the rare misses above).
  */
 export const SINCOS_MODEL_LIMIT = 0;
 
