@@ -15,6 +15,8 @@ violations by a greedy drop of the worst operand).
 `--nocon` drops the constant term (c2 fixed: it moves only by whole cells, so fix it first).
 `--inv` adds a g^-1 term (the coefficient at A_{K-1}'s level moved).
 
+A FILE written as s3:FILE holds bounds of the next sum, A3 (cases aimed at A2), fitted jointly.
+
 Run: python3 tools/x87-transc/sincos7_lp.py DEG FILE ... [--cells sin|cos] [--scan W] [--viol] [--inv]
 """
 import sys
@@ -29,6 +31,9 @@ NONE = [0]  # operands no shift reproduces (not in the fit; reported)
 def load(files):
     rows = []
     for fn in files:
+        lev = 2
+        if fn.startswith("s3:"):  # bounds of the NEXT sum (A3): see vec()
+            lev, fn = 3, fn[3:]
         for line in open(fn):
             p = line.split()
             if len(p) < 7:
@@ -40,7 +45,7 @@ def load(files):
             hi = np.inf if p[5] == "inf" else float(p[5])
             if lo == -np.inf and hi == np.inf:
                 continue
-            rows.append((float(p[2]), lo, hi, p[0], float(p[1]), int(p[3])))
+            rows.append((float(p[2]), lo, hi, p[0], float(p[1]), int(p[3]), lev))
     return rows
 
 
@@ -49,12 +54,23 @@ MARGIN = 0.0  # --margin M: the L1 fit asks lo + M <= D <= hi - M
 JMIN = 0  # --inv: also a g^-1 term (a move of the coefficient at A_{K-1}'s level)
 
 
+def vec(r, deg):
+    """The row of D's coefficients for one bound: A2 rows g^j; A3 rows ("s3:FILE", bounds of
+    `sincos7_eval bounds ... s3` in cells of A3, 1/64 of A2's cell for both polynomials): A3 moves
+    by 64 sum_{j>=1} a_j g^(j-1) (c2 and c1 do not enter A3)."""
+    g = r[0]
+    if len(r) > 6 and r[6] == 3:
+        return [64.0 * g ** (j - 1) if j >= 1 else 0.0 for j in range(JMIN, JMIN + deg)]
+    return [g**j for j in range(JMIN, JMIN + deg)]
+
+
 def fit(rows, deg):
     """max m s.t. lo + m <= D(g) <= hi - m; returns (m, a) (a[0] is the g^JMIN term)."""
     A, b = [], []
     deg = deg - JMIN
-    for g, lo, hi, *_ in rows:
-        v = [g**j for j in range(JMIN, JMIN + deg)]
+    for r in rows:
+        g, lo, hi = r[:3]
+        v = vec(r, deg)
         if lo > -np.inf:  # -D + m <= -lo
             A.append([-x for x in v] + [1.0])
             b.append(-lo)
@@ -77,8 +93,9 @@ def fit_l1(rows, deg):
     A = lil_matrix((2 * n, deg + n))
     b = []
     r = 0
-    for i, (g, lo, hi, *_) in enumerate(rows):
-        v = [g**j for j in range(JMIN, JMIN + deg)]
+    for i, row in enumerate(rows):
+        g, lo, hi = row[:3]
+        v = vec(row, deg)
         for j, x in enumerate(v):
             A[r, j] = -x
             A[r + 1, j] = x
