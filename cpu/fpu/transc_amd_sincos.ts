@@ -88,12 +88,12 @@ export const SIN_S: readonly Scaled[] = [
 export const COS_C: readonly Scaled[] = [
   [0x80000000000000000n, -68],
   [-0xaaaaaaaaaaaaaaa48n, -72],
-  [0xb60b60b60b609bca2n, -77],
-  [-0xd00d00d00cabfc519n, -83],
-  [0x93f27dbb3e4afe7edn, -89],
-  [-0x8f76c6975ef76ae1an, -96],
-  [0xc9c9e8ac5f6dd7572n, -104],
-  [-0xd5845124d7c8c31b7n, -112],
+  [0xb60b60b60b609bca3n, -77],
+  [-0xd00d00d00cabfc903n, -83],
+  [0x93f27dbb3e4b59ca4n, -89],
+  [-0x8f76c6975f7490745n, -96],
+  [0xc9c9e8ad028e71599n, -104],
+  [-0xd584517679eb5516bn, -112],
 ];
 
 /**
