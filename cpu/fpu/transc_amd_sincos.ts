@@ -30,8 +30,9 @@
  * C's g coefficient c1 one 68-bit cell higher, and S's g^2 .. g^6 and C's
  * g^2 .. g^7 coefficients refitted at the level of the inner sum A2 =
  * R68(c2 + R68(g A3)): cases aimed at the first Horner step A1 = R68(c1 +
- * R68(g A2)) (and, for C, at the last sum below 2^-2) each bound the host's
- * unrounded A2 sum, and linear programs over those bounds gave the moves
+ * R68(g A2)) (and, for C, at the last sum below 2^-2 and at A2) each bound
+ * the host's unrounded A2 (or A3) sum, and linear programs over those
+ * bounds gave the moves
  * (rounded to 68-bit cells; tools/x87-transc/sincos7_*.py, README "FSIN,
  * FCOS: A2's level (round 7)").
  *
@@ -42,13 +43,12 @@
  *
  * Round-7 hold-outs (recorded after this set was fixed): 0 of 180,000
  * random lines in [2^-2, 1), 0 of 6,000 FSIN lines aimed at S's A1, 1 of
- * 12,000 FCOS lines aimed at C's A1 (round 6: 867), 3 of 42,000 lines
- * aimed at the last sums and corrections (one operand); each miss has C's A2
- * sum within 0.04 cell of its midpoint: the next level, c3 .., is not
- * pinned to the cell (README "FSIN, FCOS: A2's level (round 7)" has every
- * figure). The model is used
- * for every reduced argument: correctly rounded results differ from the
- * hardware far more often.
+ * 12,000 FCOS lines aimed at C's A1 (round 6: 817; the miss has C's A2 sum
+ * 1/128 cell from its midpoint: the next level, c3 .., is not pinned to the
+ * cell), (A2-aimed hold-out: see the README), 0 of 42,000 lines aimed at the last sums and corrections
+ * (README "FSIN, FCOS: A2's level (round 7)" has every figure). The model
+ * is used for every reduced argument: correctly rounded results differ from
+ * the hardware far more often.
  *
  * @module
  */
@@ -68,8 +68,8 @@ import {
 /**
  * The model is used when the reduced argument's magnitude is below
  * 2^SINCOS_MODEL_LIMIT: always, as |t| <= pi/4 (below 2^-2 every round-7
- * hold-out line matches, and one of 9,000 fit lines aimed at C's last sum,
- * t = 0.245; see the module comment for the rare misses above).
+ * fit and hold-out line matches; see the module comment for the rare misses
+ * above).
  */
 export const SINCOS_MODEL_LIMIT = 0;
 

@@ -337,7 +337,8 @@ Deno.test("FSIN/FCOS Zen model: round-6 cases next to a rounding of the last Hor
  * for |t| in [2^-4, 2^-2) (`... cos 0x7f01 3000 0.0625 0.25 s0 0.05 log`),
  * all fit data of the round-7 coefficients: the first lines that the
  * round-6 set (tools/x87-transc/sincos6_coef.txt) misses and the round-7
- * set reproduces. None of these operands is in
+ * set reproduces; then 4 lines aimed at C's A2 (`... cos 0x7f31 400 0.25
+ * 0.7854 s2 0.05`) that round 7's set A (sincos7_coef_a.txt) misses. None of these operands is in
  * tests/data/x87_vectors.txt.gz.
  */
 const RECORDED_R7: readonly (readonly [string, number, string, string, string, string])[] = [
@@ -365,6 +366,10 @@ const RECORDED_R7: readonly (readonly [string, number, string, string, string, s
   ["fcos", 0xb7f, "bffcebb34b6a79e87181", "3220", "3ffef93f91744c86d846", "3fff8000000000000000"],
   ["fcos", 0x37f, "3ffc94034c104abb84a8", "3220", "3ffefd54926eea9781ef", "3fff8000000000000000"],
   ["fcos", 0x77f, "3ffc94034c104abb84a8", "3020", "3ffefd54926eea9781ee", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffec09c1428821de9de", "3220", "3ffebae56fbe8a1a2e03", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffec09c1428821de9de", "3020", "3ffebae56fbe8a1a2e02", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffec09c1428821de9de", "3220", "3ffebae56fbe8a1a2e03", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffda5d783d6b05faf15", "3220", "3ffef2b00368d6678c6e", "3fff8000000000000000"],
 ];
 
 Deno.test("FSIN/FCOS Zen model: round-7 cases next to a rounding of the first Horner step", () => {
