@@ -43,12 +43,13 @@
  *
  * Round-7 hold-outs (recorded after this set was fixed): 0 of 180,000
  * random lines in [2^-2, 1), 0 of 6,000 FSIN lines aimed at S's A1, 1 of
- * 12,000 FCOS lines aimed at C's A1 (round 6: 817; the miss has C's A2 sum
- * 1/128 cell from its midpoint: the next level, c3 .., is not pinned to the
- * cell), (A2-aimed hold-out: see the README), 0 of 42,000 lines aimed at the last sums and corrections
- * (README "FSIN, FCOS: A2's level (round 7)" has every figure). The model
- * is used for every reduced argument: correctly rounded results differ from
- * the hardware far more often.
+ * 12,000 FCOS lines aimed at C's A1 (round 6: 817), 11 of 900 lines aimed
+ * at C's A2 (round 6: 286), 0 of 42,000 lines aimed at the last sums and
+ * corrections. Each miss has C's A2 sum at or within 1/128 cell of its
+ * midpoint: the next level, c3 .., is not pinned to the cell (README "FSIN,
+ * FCOS: A2's level (round 7)" has every figure). The model is used for
+ * every reduced argument: correctly rounded results differ from the
+ * hardware far more often.
  *
  * @module
  */

@@ -12,6 +12,7 @@ violations by a greedy drop of the worst operand).
 
 `--l1`: minimize the sum of violations instead (one LP) and count the violated operands
 (with --viol: list them).
+`--fix3` also drops the g term (c3 fixed too).
 `--nocon` drops the constant term (c2 fixed: it moves only by whole cells, so fix it first).
 `--inv` adds a g^-1 term (the coefficient at A_{K-1}'s level moved).
 
@@ -124,6 +125,8 @@ def main():
             scan = float(args.pop(0))
         elif a == "--nocon":
             JMIN = 1
+        elif a == "--fix3":
+            JMIN = 2
         elif a == "--inv":
             JMIN = -1
         elif a == "--margin":
