@@ -328,3 +328,50 @@ const RECORDED_R6: readonly (readonly [string, number, string, string, string, s
 Deno.test("FSIN/FCOS Zen model: round-6 cases next to a rounding of the last Horner sum", () => {
   for (const [op, fcw, a, fsw, st0, st1] of RECORDED_R6) expectRecorded(op, fcw, a, fsw, st0, st1);
 });
+
+/**
+ * Recorded with tools/x87-transc/probe.c on the same host (round 7): lines
+ * aimed at the first Horner step A1 = R68(c1 + R68(g A2)) of the round-6
+ * set (`sincos7_eval gen ... sin 0x7c12 8000 0.25 0.7854 s1 0.07` and
+ * `... cos 0x7c11 16000 ...`) and, last 3, at the cosine's last Horner sum
+ * for |t| in [2^-4, 2^-2) (`... cos 0x7f01 3000 0.0625 0.25 s0 0.05 log`),
+ * all fit data of the round-7 coefficients: the first lines that the
+ * round-6 set (tools/x87-transc/sincos6_coef.txt) misses and the round-7
+ * set reproduces; then 4 lines aimed at C's A2 (`... cos 0x7f31 400 0.25
+ * 0.7854 s2 0.05`) that round 7's set A (sincos7_coef_a.txt) misses. None of these operands is in
+ * tests/data/x87_vectors.txt.gz.
+ */
+const RECORDED_R7: readonly (readonly [string, number, string, string, string, string])[] = [
+  ["fsin", 0x37f, "bffec8ba3ff82019a2c7", "3220", "bffeb4c861144ca60cf3", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffec86350d88f30aa4e", "3020", "3ffeb48ac95e8c5cfbf6", "3fff8000000000000000"],
+  ["fsin", 0x77f, "3ffec86350d88f30aa4e", "3020", "3ffeb48ac95e8c5cfbf6", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffec86350d88f30aa4e", "3020", "3ffeb48ac95e8c5cfbf6", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffec3cb0626a6f3a529", "3220", "3ffeb1416f94cd976067", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffeb57c73f103a444fe", "3220", "3ffea6a963146bd4dd33", "3fff8000000000000000"],
+  ["fsin", 0x77f, "3ffeb57c73f103a444fe", "3020", "3ffea6a963146bd4dd32", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffeb57c73f103a444fe", "3220", "3ffea6a963146bd4dd33", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffdbddbfa14e88bb2ce", "3220", "3ffdb989b71111c62ab1", "3fff8000000000000000"],
+  ["fsin", 0x77f, "3ffdbddbfa14e88bb2ce", "3020", "3ffdb989b71111c62ab0", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffdbddbfa14e88bb2ce", "3220", "3ffdb989b71111c62ab1", "3fff8000000000000000"],
+  ["fsin", 0x37f, "bffebddd466bae96cf70", "3020", "bffeacee4ba0940a4c61", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffe8017dc4a115b86b6", "3020", "3ffee09dcec0c449b229", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffec0dbfe17ab60dc63", "3220", "3ffebab9bc83375afc00", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffe94e8ef943c474372", "3220", "3ffed5e606951e83c790", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffea7f7a9f1346f268d", "3020", "3ffecad854fd527bcaf6", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffea7f7a9f1346f268d", "3020", "3ffecad854fd527bcaf6", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffea7f7a9f1346f268d", "3020", "3ffecad854fd527bcaf6", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffeb69b87a5d50bfd78", "3220", "3ffec1964db21204039a", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffeb69b87a5d50bfd78", "3020", "3ffec1964db212040399", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffeb69b87a5d50bfd78", "3220", "3ffec1964db21204039a", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffcebb34b6a79e87181", "3220", "3ffef93f91744c86d846", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffc94034c104abb84a8", "3220", "3ffefd54926eea9781ef", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffc94034c104abb84a8", "3020", "3ffefd54926eea9781ee", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffec09c1428821de9de", "3220", "3ffebae56fbe8a1a2e03", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffec09c1428821de9de", "3020", "3ffebae56fbe8a1a2e02", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffec09c1428821de9de", "3220", "3ffebae56fbe8a1a2e03", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffda5d783d6b05faf15", "3220", "3ffef2b00368d6678c6e", "3fff8000000000000000"],
+];
+
+Deno.test("FSIN/FCOS Zen model: round-7 cases next to a rounding of the first Horner step", () => {
+  for (const [op, fcw, a, fsw, st0, st1] of RECORDED_R7) expectRecorded(op, fcw, a, fsw, st0, st1);
+});

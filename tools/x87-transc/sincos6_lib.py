@@ -172,12 +172,16 @@ def steps(t, kind, s=None, c=None):
 
 
 def flipped(t, kind, name, d, s=None, c=None):
-    """The unrounded sin t / cos t with rounding `name` moved by d cells."""
+    """The unrounded sin t / cos t with rounding `name` moved by d cells IN MAGNITUDE (d = +1: the
+    cell of larger magnitude), the direction frac_mid measures. (Round 7: up to round 6 d moved
+    the signed value, so for the negative sums, A1 of both polynomials, sincos6_aim.py with
+    STEPS=s1 kept cases where the cell one step further away changes the result, not the other
+    rounding: README "FSIN, FCOS: A2's level (round 7)".)"""
     cs = (s or SIN) if kind == "sin" else (c or COS)
 
     def fl(nm, v):
         v = r68(v)
-        return (v[0] + d, v[1]) if nm == name else v
+        return (v[0] + (d if v[0] > 0 else -d), v[1]) if nm == name else v
 
     g = fl("g", mul(t, t))
     acc = cs[-1]
