@@ -73,6 +73,8 @@ export interface CliOptions {
   demo: boolean;
   /** Show help (--help). */
   help: boolean;
+  /** List CPU models, features and VMX capability names (`-cpu help`, as QEMU). */
+  cpuHelp?: boolean;
   /** Print the version (--version). */
   version: boolean;
   /** Instruction count at which to snapshot (--snapshot-at). */
@@ -345,8 +347,13 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: "string",
     arg: "MODEL[,+feat,-feat,prop=v]",
     /** Show help (--help). */
-    help: "CPU model, features and QEMU properties (e.g. max,-vmx or qemu64,vendor=GenuineIntel)",
+    help:
+      "CPU model, features and QEMU properties (e.g. max,-vmx or qemu64,vendor=GenuineIntel; help lists them)",
     apply: (o, v) => {
+      if (v === "help" || v === "?") {
+        o.cpuHelp = true;
+        return undefined;
+      }
       const r = parseCpuSpec(v);
       if (!r.ok) return r.error;
       o.cpu = v;

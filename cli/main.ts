@@ -21,7 +21,7 @@ import { streamInput } from "./host_input.ts";
 import { uartOf } from "../devices/board_pc.ts";
 import { formatStats, statsJson } from "./stats.ts";
 import { idleModeFor } from "./idle_mode.ts";
-import { parseCpuSpec } from "../cpu/cpu_spec.ts";
+import { cpuHelpText, parseCpuSpec } from "../cpu/cpu_spec.ts";
 import { restoreMachine, saveMachine } from "../core/snapshot/machine_snapshot.ts";
 import { SnapshotError, SnapshotMismatchError } from "../core/snapshot/format.ts";
 import { PluginError } from "../core/plugin.ts";
@@ -116,6 +116,10 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   }
   if (o.version) {
     io.stderr(`nestvm ${VERSION}`);
+    return 0;
+  }
+  if (o.cpuHelp) {
+    io.stderr(cpuHelpText());
     return 0;
   }
   for (const w of o.warnings) io.stderr(`nestvm: ${w}`);

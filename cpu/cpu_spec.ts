@@ -422,3 +422,41 @@ function applyProperty(
   }
   return `unknown CPU feature or property "${name}"`;
 }
+
+/**
+ * What `-cpu help` prints: the models, the CPUID feature names nestvm
+ * implements, the VMX capability names `-vmx-NAME` switches off, and the
+ * properties, each as `-cpu` spells them.
+ */
+export function cpuHelpText(): string {
+  const wrap = (words: readonly string[]): string => {
+    const lines: string[] = [];
+    let line = " ";
+    for (const w of words) {
+      if (line.length + w.length + 1 > 78) {
+        lines.push(line);
+        line = " ";
+      }
+      line += ` ${w}`;
+    }
+    if (line.trim() !== "") lines.push(line);
+    return lines.join("\n");
+  };
+  const models = Object.entries(NAMED_MODELS).map(([name, m]) =>
+    `  ${name.padEnd(16)} ${m.vendor} family ${m.family} model 0x${m.model.toString(16)}` +
+    (m.pmu === true ? ", PMU" : "")
+  );
+  return [
+    "Available CPUs:",
+    ...models,
+    "",
+    "CPUID features nestvm implements (+NAME / -NAME; pni is sse3):",
+    wrap(Object.keys(FEATURES).sort()),
+    "",
+    "VMX capabilities (-vmx-NAME switches one off; every model has them all, the",
+    "perf-global-ctrl ones with a PMU):",
+    wrap(Object.keys(VMX_CAPABILITY_NAMES).sort()),
+    "",
+    "Properties: vendor=, phys-bits=, family=, model=, stepping=, model-id=, pmu=on|off",
+  ].join("\n");
+}

@@ -375,3 +375,26 @@ Deno.test("cli: a snapshot taken while the L2 runs says so, one taken in L1 does
   assert.doesNotMatch(early.err, /running L2/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli: -cpu help lists the models, the features nestvm implements and the vmx-* names, and runs nothing", async () => {
+  for (const spelling of ["help", "?"]) {
+    const r = await run(["-cpu", spelling]);
+    assert.equal(r.status, 0);
+    assert.equal(r.out, "", "no guest ran");
+    assert.match(r.err, /^Available CPUs:/);
+    for (
+      const word of [
+        "max ",
+        "Skylake-Server",
+        "sse4.2",
+        "x2apic",
+        "vmx-ept",
+        "vmx-tsc-scaling",
+        "pmu=on|off",
+      ]
+    ) {
+      assert.ok(r.err.includes(word), `${spelling}: ${word}`);
+    }
+    assert.ok(!r.err.includes("avx2"), "nothing nestvm lacks");
+  }
+});
