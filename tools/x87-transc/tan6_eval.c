@@ -606,12 +606,13 @@ static double spos(const S *u, mpz_t ip, long *ce) {
   return mpz_get_d(T2) / ldexp(1.0, (int)sh);
 }
 
-/* gena MODEL SEED N LO HI STEP W: as gen (same selection, exactly checked), but fast: for each
+/* gena MODEL SEED N LO HI STEP W [MAXPB]: as gen (same selection, exactly checked), but fast: for each
    random t with its low 11 bits clear, the model is evaluated exactly at the two ends of the 2048
    values of the low bits; the unrounded sums of STEP and of the next step are linear in the low
    bits to far below a cell, so only the low bits where STEP lies within W (+0.004) cells of a
    midpoint and the next step within its crossing window (how far one cell of STEP moves it, plus
-   0.006) are evaluated exactly. About 50 .. 100 times faster than gen for P's A2 (p1). */
+   0.006) are evaluated exactly. About 50 .. 100 times faster than gen for P's A2 (p1). At most
+   MAXPB cases (default 1) per random t, so that the cases stay spread over t. */
 static int gena(int argc, char **argv) {
   if (argc < 9) return 2;
   Model *M = load_model(argv[2]);
@@ -620,6 +621,7 @@ static int gena(int argc, char **argv) {
   double lo = atof(argv[5]), hi = atof(argv[6]);
   int fp = argv[7][0] == 'q', fs = argv[7][1] - '0';
   double w = atof(argv[8]);
+  int maxpb = argc > 9 ? atoi(argv[9]) : 1;
   Trace tr, tr2, tr3;
   trinit(&tr); trinit(&tr2); trinit(&tr3);
   S nq, dq, nq2, dq2;
@@ -657,7 +659,8 @@ static int gena(int argc, char **argv) {
       }
     }
     if (bad) continue;
-    for (int d = 0; d < 2048 && got < n; d++) {
+    int inbase = 0;
+    for (int d = 0; d < 2048 && got < n && inbase < maxpb; d++) {
       double x = f[0][0] + d * sl[0];
       x -= floor(x);
       if (fabs(x - 0.5) > w + 0.004) continue;
@@ -684,6 +687,7 @@ static int gena(int argc, char **argv) {
       int s = (int)(rng() & 1);
       printf("fptan %x %04x%016llx\n", fcw, (unsigned)((e + 63 + 16383) | (s << 15)), (unsigned long long)mx);
       got++;
+      inbase++;
     }
   }
   fprintf(stderr, "gena: %ld from %ld bases, %ld exact evaluations\n", got, bases, tried);
