@@ -35,6 +35,11 @@
  *       uniform) where models A and B give different results (nearest or toward zero): prints
  *       up to N of them as probe lines (the host then says which model is right); stderr: how
  *       many of how many tried.
+ *   tan6_eval gena MODEL SEED N LO HI STEP W [MAXPB]   as gen, 50 .. 100 times faster for the
+ *       inner steps (round 7): the low 11 bits of t are scanned with a linear prediction of STEP's
+ *       and the next step's unrounded sums; at most MAXPB (1) cases per random t.
+ *   tan6_eval cells MODEL STEP J in1 out1 [...]   for every case that STEP's cell decides, which
+ *       cells (the model's + j, j = -J .. J) reproduce the host (input of tan7_a3fit.py).
  * Build: gcc -O2 -o /tmp/tan6_eval tools/x87-transc/tan6_eval.c -lgmp -lm
  */
 #include <gmp.h>
