@@ -238,3 +238,27 @@ Deno.test("FPTAN Zen model: cases aimed at P's A2 step (round 7, p4 pinned)", ()
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: cases aimed at P's A3 step (round 7, p4 to the cell)", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz) after the coefficients were fixed,
+  // never used for fitting: arguments chosen by tools/x87-transc/tan6_eval.c
+  // (`gena ... p0 0.05`) so that P's first Horner step A3 = p3 + R68(g p4)
+  // lies next to a rounding midpoint and its cell decides the result. The
+  // first three fail with p4 one cell (2^-92) higher, the last three with
+  // p4 one cell lower.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x37f, "bffeaaed5d59916bc18a", "bffec9da9d457e5fed10", 0x20], // |t| ~ 0.6677
+    [0xf7f, "3ffea03837a7df0eca23", "3ffeb908bcf318ae11e3", 0x20], // |t| ~ 0.6259
+    [0xf7f, "bffebfe5773abbd1f690", "bffeee4b8fca75069443", 0x20], // |t| ~ 0.7496
+    [0x37f, "3ffeb9ef6627980489bd", "3ffee3672639826e74bb", 0x220], // |t| ~ 0.7263
+    [0x37f, "3ffeb25d2befc0538679", "3ffed63357ca1da43b24", 0x220], // |t| ~ 0.6967
+    [0xf7f, "3ffea53ae3867fa4512a", "3ffec0c5c95904aad1e2", 0x20], // |t| ~ 0.6454
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
