@@ -56,12 +56,13 @@
  *   or Q's last 68-bit cell, or that of P's first Horner step, decides the
  *   result (half of each recorded in round 7, after the set was fixed).
  * - 2^-3 <= |t| <= pi/4 (exact since round 7, when P's p4 was pinned to
- *   its cell): no difference in 95,000 cases aimed at the rounding
- *   midpoints of each Horner step of P and Q from the second on (25,000 at
- *   P's A2, which the round-6 set misses in 809), in 60,000 near-boundary
+ *   its cell): no difference in 98,600 cases aimed at the rounding
+ *   midpoints of every Horner step of P and Q (3,000 at P's A3, which the
+ *   round-6 set misses in 1,445 and p4 one cell higher or lower in 17 /
+ *   16; 25,000 at P's A2: 809), in 60,000 near-boundary
  *   and 100,000 random ones, nor in 100,000 large operands (reductions,
  *   both parities) and 20,000 random ones of a record.sh hold-out. Every
- *   exact tie of a Horner sum that decides a result (about 77,000) is
+ *   exact tie of a Horner sum that decides a result (about 82,000) is
  *   resolved to even.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
