@@ -10,7 +10,7 @@
  * F2XM1 (`transc_amd_f2xm1.ts`), FYL2X and FYL2XP1 (`transc_amd_ylog.ts`).
  * Each model is exact (no difference from the host found in hold-outs)
  * in part of its domain and a best fit beyond (rare differences, measured
- * and listed in its file): FPTAN exact for reduced |t| < 2^-3, F2XM1 for
+ * and listed in its file): FPTAN exact for every reduced |t| <= pi/4, F2XM1 for
  * |x| < 2^-5, FYL2XP1 for |x| < 2^-5, FYL2X within 1 +- 2^-3 of a power of
  * two (1 +- 2^-5 of 1), FSIN/FCOS below 2^-2, FPATAN for ratios below
  * 2^-5 (`transc_amd_atan.ts`).

@@ -1,7 +1,7 @@
 /**
  * The x87 transcendental results of AMD Zen 4 / Zen 5 microcode for FPATAN
- * and FPTAN (exact for a reduced argument below 2^-3 in magnitude, a best
- * fit above), and which CPU models use the Zen models
+ * and FPTAN (exact for every reduced argument since round 7), and which CPU
+ * models use the Zen models
  * ({@link transcModelOf}).
  *
  * Measured on AMD EPYC family 26 model 2 stepping 1 (Zen 5; the committed
@@ -46,22 +46,24 @@
  * arguments on both sides of it alike (5 of 22,648 differ in [2^-1.5,
  * 2^-1)); see {@link tanAmdZen}. One coefficient set (TAN_P / TAN_Q)
  * serves every reduced argument (tools/x87-transc/README.md, "FPTAN:
- * structure above 2^-1 (round 5)"; figures are hold-outs recorded after
- * the set was fixed):
+ * structure above 2^-1 (round 5)" and the round-6 and round-7 sections;
+ * figures are hold-outs recorded after the set was fixed), and is exact
+ * on every hold-out ({@link TAN_MODEL_LIMIT}):
  *
- * - exact, |t| < 2^-3 ({@link TAN_MODEL_LIMIT}): no difference in 60,000
+ * - |t| < 2^-3 (the domain proven first): no difference in 120,000
  *   near-boundary cases (tan t within 2^-8 of a unit of a rounding
- *   boundary) of 2^-10 ... 2^-3, nor in 12,000 adversarial ones where P's
+ *   boundary) of 2^-10 ... 2^-3, nor in 23,000 adversarial ones where P's
  *   or Q's last 68-bit cell, or that of P's first Horner step, decides the
- *   result (the round-5 set misses 87 of these).
- * - best fit, 2^-3 <= |t| <= pi/4: no difference in 100,000 near-boundary
- *   cases (`tan_near 60000 0x7b6b5 -2 0`, `tan_near 40000 0x7b6f3 -2 0`;
- *   the round-5 set: 13); 1 of 36,000 cases aimed at the rounding
- *   midpoints of the first Horner steps of P and Q (the round-5 set:
- *   1,337) and 2 of 20,000 more aimed at P's (562). Random arguments: 0 of
- *   100,000 of 2^-2 ... pi/4; of 166 random ones of 2^-3 ... pi/4 (about 1
- *   in 100,000) where the round-5 set and a first version of this one
- *   differ, the host sides with this one in all 166.
+ *   result (half of each recorded in round 7, after the set was fixed).
+ * - 2^-3 <= |t| <= pi/4 (exact since round 7, when P's p4 was pinned to
+ *   its cell): no difference in 98,600 cases aimed at the rounding
+ *   midpoints of every Horner step of P and Q (3,000 at P's A3, which the
+ *   round-6 set misses in 1,445 and p4 one cell higher or lower in 17 /
+ *   16; 25,000 at P's A2: 809), in 60,000 near-boundary
+ *   and 100,000 random ones, nor in 100,000 large operands (reductions,
+ *   both parities) and 20,000 random ones of a record.sh hold-out. Every
+ *   exact tie of a Horner sum that decides a result (about 82,000) is
+ *   resolved to even.
  *
  * F2XM1 (`transc_amd_f2xm1.ts`) and FYL2X / FYL2XP1 (`transc_amd_ylog.ts`)
  * have models of their own, each over the domain where it was proven;
@@ -165,14 +167,17 @@ export function atan2AmdZen(y: Unpacked, x: Unpacked, yBig: boolean): void {
  * +4 cells, and q4 = 2^-19 exactly (the minimax normalization; it was 2^-19
  * + 2^-77.0). All are 68-bit numbers: a fit that let p2 .. p4, q3 and q4
  * carry bits below their cells (tan6_model_wide.txt) did no better on the
- * hold-outs.
+ * hold-outs. Round 7 (README "FPTAN: P's inner coefficients pinned (round
+ * 7)"; tan_coef_one_e.txt): p4 -419 cells, the only 68-bit value that
+ * reproduces 30,000 cases aimed at P's A2 midpoints; p2, p3, q3 and q4
+ * are pinned to their cells by the same kind of data.
  */
 const TAN_P: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
   [-0xcc3a370aa4a789270n, -70],
   [0xbae23c0c0df90b4e9n, -75],
   [-0xafa1f16e6fb500d11n, -82],
-  [0xb6a503b056eb13f57n, -92],
+  [0xb6a503b056eb13db4n, -92],
 ];
 const TAN_Q: readonly Scaled[] = [
   [0x2e7c9697bbdf1e68bn, -65],
@@ -184,23 +189,23 @@ const TAN_Q: readonly Scaled[] = [
 
 /**
  * The model is proven (reproduces every recorded hold-out case) for reduced
- * arguments of magnitude below 2^TAN_MODEL_LIMIT.
+ * arguments of magnitude below 2^TAN_MODEL_LIMIT (0: every reduced
+ * argument, |t| <= pi/4, since round 7; it was -3 before).
  */
-export const TAN_MODEL_LIMIT = -3;
+export const TAN_MODEL_LIMIT = 0;
 
 /**
  * FPTAN uses the model up to 2^TAN_BESTFIT_LIMIT (0: every reduced
- * argument, |t| <= pi/4); above 2^{@link TAN_MODEL_LIMIT} it is a best fit
- * that differs from the host far less often than the correctly rounded
- * result does (module comment).
+ * argument, |t| <= pi/4); it would be a best fit above
+ * 2^{@link TAN_MODEL_LIMIT}, which is now the same limit (module comment).
  */
 export const TAN_BESTFIT_LIMIT = 0;
 
 /**
  * FPTAN of a finite non-zero x reduced to t = T * 2^te (x = n pi66/2 + t,
  * `odd` when n is odd) as the AMD microcode computes it, when |t| <
- * 2^{@link TAN_BESTFIT_LIMIT} (exact below 2^{@link TAN_MODEL_LIMIT}, a
- * best fit above); the result (with PE) goes to fx. `neg` is x's
+ * 2^{@link TAN_BESTFIT_LIMIT} (exact below 2^{@link TAN_MODEL_LIMIT}, now
+ * the same limit); the result (with PE) goes to fx. `neg` is x's
  * sign. Returns false, leaving fx alone, for larger t.
  *
  * With R68 = rounded to nearest-even at 68 significant bits (the

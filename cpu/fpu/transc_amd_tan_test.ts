@@ -210,3 +210,55 @@ Deno.test("FPTAN Zen model: cases aimed at the first Horner steps of P and Q (ro
     assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
   }
 });
+
+Deno.test("FPTAN Zen model: cases aimed at P's A2 step (round 7, p4 pinned)", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz) after the coefficients were fixed,
+  // never used for fitting: arguments chosen by tools/x87-transc/tan6_eval.c
+  // (`gena ... p1 0.01`) so that P's second Horner step A2 = p2 + R68(g A3)
+  // lies within 1/100 of a cell of a rounding midpoint and that cell decides
+  // the result. The round-6 set (tan_coef_one_d.txt, p4 419 cells higher)
+  // gets every one wrong.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0xf7f, "3ffd90396329c66db7f7", "3ffd9429f50b992023f6", 0x20], // |t| ~ 0.2817
+    [0xf7f, "3ffe9f9744a2969470a4", "3ffeb8142379d295a0b3", 0x20], // |t| ~ 0.6234
+    [0x37f, "bffeab5d959a8e94d043", "bffeca90d97af94bf494", 0x20], // |t| ~ 0.6694
+    [0xf7f, "bffeb30a2b5926a798d8", "bffed75a1bbf95a64e36", 0x20], // |t| ~ 0.6994
+    [0xf7f, "bffeb8d01648ebd87e64", "bffee1671eda786d58d4", 0x20], // |t| ~ 0.7219
+    [0x37f, "bffebda8d8dbc7f9fe1e", "bffeea27629f9f3823fe", 0x20], // |t| ~ 0.7409
+    [0x37f, "3ffec10ed0683804d95b", "3ffef078e8ce025250b5", 0x20], // |t| ~ 0.7541
+    [0xf7f, "bffec4336b2f7cc3b748", "bffef675387a3f9f3279", 0x20], // |t| ~ 0.7664
+    [0x37f, "bffec705dee2054b7987", "bffefbf442c31551b1ca", 0x20], // |t| ~ 0.7774
+    [0x37f, "3ffec90ab76a9203b863", "3ffefff5b9c5a9d4078e", 0x20], // |t| ~ 0.7853
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
+
+Deno.test("FPTAN Zen model: cases aimed at P's A3 step (round 7, p4 to the cell)", () => {
+  // Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
+  // (not in tests/data/x87_vectors.txt.gz) after the coefficients were fixed,
+  // never used for fitting: arguments chosen by tools/x87-transc/tan6_eval.c
+  // (`gena ... p0 0.05`) so that P's first Horner step A3 = p3 + R68(g p4)
+  // lies next to a rounding midpoint and its cell decides the result. The
+  // first three fail with p4 one cell (2^-92) higher, the last three with
+  // p4 one cell lower.
+  // [FCW, x, recorded tan x, recorded FSW & (C1 | PE)]
+  const cases: [number, string, string, number][] = [
+    [0x37f, "bffeaaed5d59916bc18a", "bffec9da9d457e5fed10", 0x20], // |t| ~ 0.6677
+    [0xf7f, "3ffea03837a7df0eca23", "3ffeb908bcf318ae11e3", 0x20], // |t| ~ 0.6259
+    [0xf7f, "bffebfe5773abbd1f690", "bffeee4b8fca75069443", 0x20], // |t| ~ 0.7496
+    [0x37f, "3ffeb9ef6627980489bd", "3ffee3672639826e74bb", 0x220], // |t| ~ 0.7263
+    [0x37f, "3ffeb25d2befc0538679", "3ffed63357ca1da43b24", 0x220], // |t| ~ 0.6967
+    [0xf7f, "3ffea53ae3867fa4512a", "3ffec0c5c95904aad1e2", 0x20], // |t| ~ 0.6454
+  ];
+  for (const [fcw, x, hw, flags] of cases) {
+    const [r, fsw] = tan(fcw, x);
+    assert.equal(r, hw, `x ${x}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} fsw`);
+  }
+});
