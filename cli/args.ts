@@ -134,9 +134,15 @@ function count(value: string, what: string): number | string {
   return n === undefined ? `${what} must be a non-negative integer, got "${value}"` : n;
 }
 
+/**
+ * QEMU options that ask for what nestvm always does: `-no-reboot` (a guest
+ * reset ends the run with status 14; nestvm never reboots). Accepted
+ * without a warning.
+ */
+const NESTVM_DEFAULT_QEMU: ReadonlySet<string> = new Set(["-no-reboot"]);
+
 const IGNORED_QEMU: ReadonlySet<string> = new Set([
   "-nographic",
-  "-no-reboot",
   "-no-shutdown",
   "-enable-kvm:error",
 ]);
@@ -713,6 +719,7 @@ export function parseArgs(args: readonly string[]): ParseResult {
         error: "-enable-kvm is not supported: nestvm emulates the CPU (and VMX) itself",
       };
     }
+    if (NESTVM_DEFAULT_QEMU.has(arg)) continue;
     if (IGNORED_QEMU.has(arg)) {
       if (!warned.has(arg)) o.warnings.push(`warning: ignoring QEMU option ${arg}`);
       warned.add(arg);
@@ -766,8 +773,8 @@ export function helpText(): string {
   lines.push(
     "",
     "QEMU options accepted and ignored (one warning each): -nographic, -display none,",
-    "  -vnc none, -no-reboot, -no-shutdown, -machine ..., -name ...,",
-    "  -monitor none, -accel tcg",
+    "  -vnc none, -no-shutdown, -machine ..., -name ..., -monitor none, -accel tcg;",
+    "  -no-reboot is accepted silently: a guest reset always ends the run (status 14)",
     "",
     "exit status: the guest's isa-debug-exit status ((v << 1) | 1) when it used that device;",
     "  0 orderly shutdown; 2 usage error; 4 triple fault; 6 instruction budget spent;",
