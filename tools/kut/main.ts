@@ -37,6 +37,9 @@ options:
                         default for nestvm's CLI; never added to a --vmm command)
   --assume PATH=VALUE   answer an entry's \`check\` condition on PATH with VALUE
                         instead of reading the host file (repeatable)
+  --accel NAME          the accelerator the entries' \`accel\` is compared with
+                        (default tcg; kvm runs the KVM-only entries such as pmu,
+                        whose KVM-specific expectations nestvm may not meet)
   --list                print the selected entries and their command lines only
   --help                this text
 
@@ -102,13 +105,14 @@ function globMatch(pattern: string, name: string): boolean {
 
 function hostFilter(
   arch: string,
+  accel: string,
   named: Set<string>,
   all: boolean,
   assumed: Readonly<Record<string, string>>,
 ): FilterContext {
   return {
     arch,
-    accel: "tcg",
+    accel,
     named,
     all,
     fileExists: (p) => {
@@ -172,6 +176,7 @@ export async function kutMain(
         vmm: { type: "string" },
         "no-kvm-pv": { type: "boolean", default: false },
         assume: { type: "string", multiple: true, default: [] },
+        accel: { type: "string", default: "tcg" },
         list: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -230,6 +235,7 @@ export async function kutMain(
   }
   const ctx = hostFilter(
     suiteArch(configMak),
+    v.accel ?? "tcg",
     new Set(patterns.filter((p) => !p.includes("*"))),
     v.all,
     assumed,

@@ -181,3 +181,23 @@ Deno.test("kut: the suite's architecture comes from its config.mak, as the suite
   assert.equal(suiteArch("ARCH_NAME=i386\n"), "x86_64", "only the ARCH= line counts");
   assert.equal(suiteArch(undefined), "x86_64");
 });
+
+Deno.test("kut: --accel kvm runs the entries marked accel = kvm; by default they are SKIP", async () => {
+  const run = async (extra: string[]) => {
+    const outDir = await Deno.makeTempDir();
+    const ran: Job[] = [];
+    const c = capture();
+    await kutMain(
+      ["--dir", dir, "--out", outDir, ...extra, "kvmonly"],
+      c.io,
+      recording((j) => ran.push(j)),
+    );
+    return { ran: ran.length, table: c.out.join("\n") };
+  };
+  const tcg = await run([]);
+  assert.equal(tcg.ran, 0);
+  assert.match(tcg.table, /kvmonly\s+SKIP.*kvm only, but ACCEL=tcg/);
+  const kvm = await run(["--accel", "kvm"]);
+  assert.equal(kvm.ran, 1);
+  assert.match(kvm.table, /kvmonly\s+PASS/);
+});
