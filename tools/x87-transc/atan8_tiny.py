@@ -17,7 +17,8 @@ Run: python3 tools/x87-transc/atan8_tiny.py gen E N DD SEED > t.in      (r in [2
      python3 tools/x87-transc/atan8_tiny.py check SCALES FORMS K J t.in,t.out [...]
   SCALES / FORMS as atan8_cells.py (FORMS comma-separated); K, J: p0's and q0's cells moved by
   -K..K, -J..J; env COEF: another coefficient file (its p0 / q0 is pinned to atan6_gt.txt's,
-  which the tiny-r data measure); prints misses of the committed model (exact P / Q) and of each design.
+  which the tiny-r data measure); SYNTH=scale,form,K,J: outcomes replaced by that design's
+  (a planted truth, to see that the check singles it out); prints misses of the committed model (exact P / Q) and of each design.
 """
 import os
 import sys
@@ -128,6 +129,17 @@ def check(names, forms, K, J, pairs):
     print(f"{len(cases)} cases; committed model (exact P / Q): "
           f"{A.count(A.VARIANTS['x_xqg'], cases, PF, QF)} misses", flush=True)
     zero = np.zeros(1)
+    if os.environ.get("SYNTH"):
+        # planted truth: outcomes replaced by those of design SYNTH = scale,form,K,J
+        sn, sf, sk, sj = os.environ["SYNTH"].split(",")
+        s = C.scales(sn, PF, QF)[sn]
+        d = C.prep(cases, [A.R(s * c) for c in PF], [A.R(s * c) for c in QF])
+        os.environ["XVALS"] = "1"
+        xs = C.misses1(d, sf, zero, zero, int(sk), int(sj))[0]
+        del os.environ["XVALS"]
+        cases = [(r, m, u, "lt" if x < -0.5 else ("gt" if x > 0.5 else "eq"))
+                 for (r, m, u, _), x in zip(cases, xs)]
+        print(f"planted {os.environ['SYNTH']}")
     for nm, s in C.scales(names, PF, QF).items():
         P = [A.R(s * c) for c in PF]
         Q = [A.R(s * c) for c in QF]
