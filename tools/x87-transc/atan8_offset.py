@@ -3,7 +3,9 @@ relative to d), the committed model's d before its rounding times (1 + c 2^-68),
 then the misses at the best c split by d's significand (quartiles) and by the case's kind.
 
 Run: python3 tools/x87-transc/atan8_offset.py in,out [in,out ...]   (any x: atan8_tiny.load)
+  env BINS=n: also the best c per bin of r (n bins of equal counts).
 """
+import os
 import sys
 from fractions import Fraction as F
 import numpy as np
@@ -38,6 +40,18 @@ def main():
         f"{bad[ib][bins == k].sum()} of {(bins == k).sum()}" for k in range(4)))
     print("kinds lt / eq / gt: " + ", ".join(
         f"{bad[ib][kind == k].sum()} of {(kind == k).sum()}" for k in (-1, 0, 1)))
+    z = cs[mc == mc[ib]]
+    print(f"c with the fewest misses: {z.min():+.2f} .. {z.max():+.2f}")
+    nb = int(os.environ.get("BINS", "0"))
+    if nb:
+        # per bin of r (equal counts, ratio order): the c range with the bin's fewest misses
+        rs = np.array([float(c[0]) for c in cases])
+        order = np.argsort(rs)
+        for b in np.array_split(order, nb):
+            mb = bad[:, b].sum(axis=1)
+            zb = cs[mb == mb.min()]
+            print(f"  r {rs[b].min():.4e} .. {rs[b].max():.4e} ({len(b)}): {mb.min()} misses "
+                  f"for c in {zb.min():+.2f} .. {zb.max():+.2f}")
     for c in (-2, -1, -0.5, 0.5, 1, 2):
         j = int(np.argmin(np.abs(cs - c)))
         print(f"  c = {c:+}: {mc[j]}")

@@ -6,10 +6,13 @@ per variant, at the best relative offset c of d (units of 2^-68) and at c = 0.
 
 Variants: r68 (the committed model), exact (y / x itself), t68 (truncated), r64 / r66 / r70 /
 r72 / r76 (nearest at that width), t64 / t70 (truncated), rx (the exact ratio for t only), and products
-with one factor at r's top 64 bits (r64t truncated, r64n nearest).
+with one factor at r's top 64 bits (r64t truncated, r64n nearest); tmC: both products from a
+68 x 68 multiplier that drops the partial-product bits below column C, then R68.
+env VARS: comma list of the variants to run (default all).
 
 Run: python3 tools/x87-transc/atan8_rvar.py in,out [in,out ...]      (atan8_tiny.py sets)
 """
+import os
 import sys
 from fractions import Fraction as F
 import numpy as np
@@ -27,6 +30,28 @@ def trunc(v, bits):
     sc = F(2) ** (bits - 1 - e)
     w = v * sc
     return F(w.numerator // w.denominator) / sc
+
+
+def sig68(v):
+    """(significand in [2^67, 2^68), exponent) of a positive 68-bit Fraction."""
+    e = v.numerator.bit_length() - v.denominator.bit_length()
+    if F(2) ** e > v:
+        e -= 1
+    m = v / F(2) ** (e - 67)
+    assert m.denominator == 1
+    return m.numerator, e - 67
+
+
+def tmul(a, b, col):
+    """a b (68-bit Fractions) from a multiplier that drops every partial-product bit below
+    column col of the 136-bit product of the significands, then rounded to 68 bits."""
+    (A_, ea), (B_, eb) = sig68(a), sig68(b)
+    acc = 0
+    for i in range(68):
+        if (A_ >> i) & 1:
+            k = max(0, col - i)
+            acc += ((B_ >> k) << k) << i
+    return A.R(F(acc) * F(2) ** (ea + eb))
 
 
 def ratios(pairs):
@@ -60,6 +85,8 @@ VAR = {
     "g=r*r64n,t=r*g": lambda q, r: (r, A.R(r, 64), r),
     "g=r64n*r64n,t=r*g": lambda q, r: (A.R(r, 64), A.R(r, 64), r),
 }
+for _c in (48, 56, 60, 62, 63, 64, 65, 66, 67):
+    VAR[f"tm{_c}"] = (lambda c: lambda q, r: ("tm", c))(_c)
 
 
 def main():
@@ -69,11 +96,17 @@ def main():
     assert len(qs) == len(cases), "a case was dropped by the loader"
     P, Q = T.PF, T.QF
     cs = np.arange(-3, 3.001, 0.02)
+    want = os.environ.get("VARS")
     for nm, fn in VAR.items():
+        if want and nm not in want.split(","):
+            continue
         x0, K, kind = [], [], []
         for (r, m, ude, k), q in zip(cases, qs):
             v = fn(q, r)
-            if len(v) == 2:
+            if v[0] == "tm":  # truncated multiplier for both products
+                g = tmul(r, r, v[1])
+                t = tmul(r, g, v[1])
+            elif len(v) == 2:
                 rg, rt = v
                 g = A.R(rg * rg)
                 t = A.R(rt * g)

@@ -12,7 +12,9 @@ d rounded to 64 bits, and r is solved from d(r) = -n u68 (u68: r's 68-bit unit),
 r + d - G lies within DD cells of d; every such r with R68(y / x) = r for some x, y is printed.
 
 Run: python3 tools/x87-transc/atan8_tiny.py gen E N DD SEED > t.in      (r in [2^E, 2^(E+1)))
-     (env X1=1: x = 1 and y = r, r of 64 bits, G = r - n u64 instead)
+     (env X1=1: x = 1 and y = r, r of 64 bits, G = r - n u64 instead). Each ratio is printed
+     once; there are only about d / u targets n per binade (x = 1: 2^(2E + 61.4), e.g. 44 at
+     E = -28; 68-bit r: 2^(2E + 65.4)), so small E gives fewer than N cases.
      /tmp/x87probe < t.in > t.out
      python3 tools/x87-transc/atan8_tiny.py check SCALES FORMS K J t.in,t.out [...]
   SCALES / FORMS as atan8_cells.py (FORMS comma-separated); K, J: p0's and q0's cells moved by
@@ -62,8 +64,10 @@ def gen(E, N, DD, seed):
     rng = random.Random(seed)
     x1 = os.environ.get("X1") == "1"  # x = 1, y = r: r of 64 bits (on the result's grid)
     u68 = mp.mpf(2) ** (E - (63 if x1 else 67))
-    got = 0
-    while got < N:
+    got = tries = 0
+    seen = set()
+    while got < N and tries < 200 * N:
+        tries += 1
         r = mp.mpf(2) ** E * (1 + mp.mpf(rng.random()) * 0.98 + 0.01)
         d, _ = dmod(r)
         n = int(mp.nint(-d / u68))
@@ -71,6 +75,9 @@ def gen(E, N, DD, seed):
             d, dp = dmod(r)
             r = r - (d + n * u68) / dp
         R = int(mp.nint(r / u68))
+        if R in seen:  # each ratio once (few exist where d spans few units u: see README)
+            continue
+        seen.add(R)
         if not x1 and (R - n) % 16:
             continue
         rc = mp.mpf(R) * u68
