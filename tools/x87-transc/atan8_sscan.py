@@ -10,7 +10,8 @@ and every c of [-1.5, 1.5] (step 0.1); the fewest misses per s are reported.
 
 Run: python3 tools/x87-transc/atan8_sscan.py STEPLOG2 TOP in,out [in,out ...]
   s = 1 + k 2^-STEPLOG2; TOP best scales printed per form. env S0, W: scan s in S0 +- W/2
-  instead (refinement at smaller steps on sets of larger g). env SYNTH=s (a decimal): outcomes
+  instead (refinement at smaller steps on sets of larger g). SQ: Q's scale fixed at SQ, the scan
+  then moves P's scale alone (a design with separate scales and a constant factor). env SYNTH=s (a decimal): outcomes
   replaced by the xq design at that s with c = 0 (the scan must find it).
 """
 import os
@@ -46,12 +47,13 @@ def xvals(d, s, form):
     big = s >= 1.5  # s |p0| >= 1/2: P's cell doubles
     cp = np.where(big, 2.0 ** -68, 2.0 ** -69)
     phP = s * d["uP"][None, :] / np.where(big, 2.0, 1.0)
-    phQ = s * d["uQ"][None, :]
+    sq = float(os.environ["SQ"]) if os.environ.get("SQ") else s
+    phQ = sq * d["uQ"][None, :]
     x = np.repeat(d["x0"][None, :], s.shape[0], axis=0)
     if form in ("xq", "p"):
         x = x + d["K"][None, :] * 2.0 ** 68 * cp / (s * d["P"][None, :]) * (np.rint(phP) - phP)
     if form in ("xq", "q"):
-        x = x - d["K"][None, :] * 2.0 ** 68 * 2.0 ** -67 / (s * d["Q"][None, :]) * (
+        x = x - d["K"][None, :] * 2.0 ** 68 * 2.0 ** -67 / (sq * d["Q"][None, :]) * (
             np.rint(phQ) - phQ)
     return x
 
@@ -83,7 +85,7 @@ def main():
             for ii in np.argsort(m)[:top]:
                 best.append((int(m[ii]), float(s[ii]), float(cs[j[ii]])))
             best = sorted(best)[:top]
-        print(f"{form}: " + "; ".join(f"{m} (s={s:.9f}, c={c:+.1f})" for m, s, c in best),
+        print(f"{form}: " + "; ".join(f"{m} (s={s:.12f}, c={c:+.1f})" for m, s, c in best),
               flush=True)
 
 
