@@ -154,7 +154,7 @@ def main():
         return
     if L1:
         a, sl = fit_l1(rows, deg)
-        print("degree", deg, "L1 fit:", " ".join("%+.6g g^%d" % (v, j + JMIN) for j, v in enumerate(a)))
+        print("degree", deg, "L1 fit:", " ".join("%+.12g g^%d" % (v, j + JMIN) for j, v in enumerate(a)))
         bad = [(r, s) for r, s in zip(rows, sl) if s > 1e-6]
         print("violated operands %d of %d, sum %.3f; by size: >0.05 %d, >0.2 %d, >0.5 %d, >1 %d" % (
             len(bad), len(rows), sum(sl), sum(1 for _, s in bad if s > 0.05), sum(1 for _, s in bad if s > 0.2),
@@ -167,7 +167,7 @@ def main():
     if m is None:
         print("LP failed")
         return
-    print("degree", deg, "margin %.5f" % m, "D(g) =", " ".join("%+.6g g^%d" % (v, j + JMIN) for j, v in enumerate(a)))
+    print("degree", deg, "margin %.5f" % m, "D(g) =", " ".join("%+.12g g^%d" % (v, j + JMIN) for j, v in enumerate(a)))
     if cells and JMIN == 0:
         # FCOS A2: c2 cell = A2 cell; c3: g/64; c4: g^2/4096; c5: g^3/2^19 (FSIN A2 analogous:
         # S's cells are printed with the scales of the committed exponents)
