@@ -16,7 +16,8 @@ violations by a greedy drop of the worst operand).
 `--nocon` drops the constant term (c2 fixed: it moves only by whole cells, so fix it first).
 `--inv` adds a g^-1 term (the coefficient at A_{K-1}'s level moved).
 
-A FILE written as s3:FILE holds bounds of the next sum, A3 (cases aimed at A2), fitted jointly.
+A FILE written as s3:FILE holds bounds of the next sum, A3 (cases aimed at A2), fitted jointly;
+s4:FILE bounds of A4's sum (FCOS, round 8; with `--fix4`, c3 and c4 fixed: c5 .. fitted).
 
 Run: python3 tools/x87-transc/sincos7_lp.py DEG FILE ... [--cells sin|cos] [--scan W] [--viol] [--inv]
 """
@@ -35,6 +36,8 @@ def load(files):
         lev = 2
         if fn.startswith("s3:"):  # bounds of the NEXT sum (A3): see vec()
             lev, fn = 3, fn[3:]
+        elif fn.startswith("s4:"):  # bounds of A4's sum (round 8; FCOS)
+            lev, fn = 4, fn[3:]
         for line in open(fn):
             p = line.split()
             if len(p) < 7:
@@ -60,6 +63,8 @@ def vec(r, deg):
     `sincos7_eval bounds ... s3` in cells of A3, 1/64 of A2's cell for both polynomials): A3 moves
     by 64 sum_{j>=1} a_j g^(j-1) (c2 and c1 do not enter A3)."""
     g = r[0]
+    if len(r) > 6 and r[6] == 4:  # A4 rows (round 8, FCOS): A4's cell is 2^-12 of A2's
+        return [4096.0 * g ** (j - 2) if j >= 2 else 0.0 for j in range(JMIN, JMIN + deg)]
     if len(r) > 6 and r[6] == 3:
         return [64.0 * g ** (j - 1) if j >= 1 else 0.0 for j in range(JMIN, JMIN + deg)]
     return [g**j for j in range(JMIN, JMIN + deg)]
@@ -127,6 +132,8 @@ def main():
             JMIN = 1
         elif a == "--fix3":
             JMIN = 2
+        elif a == "--fix4":  # round 8: c4 fixed too (fit c5 ..)
+            JMIN = 3
         elif a == "--inv":
             JMIN = -1
         elif a == "--margin":
