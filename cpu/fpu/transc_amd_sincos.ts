@@ -79,10 +79,10 @@ export const SIN_S: readonly Scaled[] = [
   [0xaaaaaaaaaaaaaa973n, -70],
   [-0x8888888888885699cn, -74],
   [0xd00d00d00c5365144n, -80],
-  [-0xb8ef1d299845c8f81n, -86],
-  [0xd7322946bf33feb22n, -93],
-  [-0xb0904623e701c034cn, -100],
-  [0xd5512389de66eb07cn, -108],
+  [-0xb8ef1d299845c8fa6n, -86],
+  [0xd7322946bf34059c0n, -93],
+  [-0xb0904623e7088a929n, -100],
+  [0xd5512389e2c386140n, -108],
 ];
 
 /** C(g): cos t = 1 - g C(g); constant term (exactly 1/2) first, 68-bit values. */
@@ -90,11 +90,11 @@ export const COS_C: readonly Scaled[] = [
   [0x80000000000000000n, -68],
   [-0xaaaaaaaaaaaaaaa48n, -72],
   [0xb60b60b60b609bca3n, -77],
-  [-0xd00d00d00cabfc903n, -83],
-  [0x93f27dbb3e4b59ca4n, -89],
-  [-0x8f76c6975f7490745n, -96],
-  [0xc9c9e8ad028e71599n, -104],
-  [-0xd584517679eb5516bn, -112],
+  [-0xd00d00d00cabfc913n, -83],
+  [0x93f27dbb3e4b5c300n, -89],
+  [-0x8f76c6975f7888650n, -96],
+  [0xc9c9e8ad083c742a0n, -104],
+  [-0xd58451797eaf423d2n, -112],
 ];
 
 /**
