@@ -34,22 +34,24 @@
  * the host's unrounded A2 (or A3) sum, and linear programs over those
  * bounds gave the moves
  * (rounded to 68-bit cells; tools/x87-transc/sincos7_*.py, README "FSIN,
- * FCOS: A2's level (round 7)").
+ * FCOS: A2's level (round 7)"); then (round 8) one level down: C's c3 16
+ * and S's s3 37 68-bit cells lower in value, c4 .. c7 and s4 .. s6 refitted
+ * at the level of A3 = R68(c3 + R68(g A4)), from cases aimed at A2 and A3
+ * (tools/x87-transc/sincos8_coef.txt, README "FSIN, FCOS: A3's level (round
+ * 8)").
  *
  * sin x and cos x take sin t or cos t by the quadrant n mod 4 (odd n uses
  * the other polynomial, with the signs of the identities); FSINCOS gives
  * the same two values as FSIN and FCOS and reports in C1 the rounding of
  * the sine.
  *
- * Round-7 hold-outs (recorded after this set was fixed): 0 of 180,000
- * random lines in [2^-2, 1), 0 of 6,000 FSIN lines aimed at S's A1, 1 of
- * 12,000 FCOS lines aimed at C's A1 (round 6: 817), 11 of 900 lines aimed
- * at C's A2 (round 6: 286), 0 of 42,000 lines aimed at the last sums and
- * corrections. Each miss has C's A2 sum at or within 1/128 cell of its
- * midpoint: the next level, c3 .., is not pinned to the cell (README "FSIN,
- * FCOS: A2's level (round 7)" has every figure). The model is used for
- * every reduced argument: correctly rounded results differ from the
- * hardware far more often.
+ * Round-8 hold-outs (recorded after this set was fixed; README "FSIN, FCOS:
+ * A3's level (round 8)" has every figure): FCOS 0 of 3,000 lines aimed at
+ * C's A2 (round 7: 59), 1 of 450 aimed at C's A3 (round 7: 121; the miss
+ * has A4's sum next to its midpoint: the next level, c4 .., is not pinned to
+ * the cell), 0 of 12,000 aimed at A1 and 0 of 15,000 at the last sum; FSIN
+ * see the README. The model is used for every reduced argument: correctly
+ * rounded results differ from the hardware far more often.
  *
  * @module
  */
@@ -69,8 +71,8 @@ import {
 /**
  * The model is used when the reduced argument's magnitude is below
  * 2^SINCOS_MODEL_LIMIT: always, as |t| <= pi/4 (below 2^-2 every round-7
- * fit and hold-out line matches; see the module comment for the rare misses
- * above).
+ * and round-8 fit and hold-out line matches; see the module comment for the
+ * rare misses above).
  */
 export const SINCOS_MODEL_LIMIT = 0;
 
