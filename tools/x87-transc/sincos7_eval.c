@@ -628,6 +628,7 @@ static int gena(int argc, char **argv) {
       eval(M, p, &t, k, o > 0 ? 1 : -1, &tr3);
       if (!differs(&tr.res, &tr3.res)) continue;
       print3(p, m, e, (int)(rng() & 1));
+      fflush(stdout); /* rare aims run for minutes: keep what is found */
       got++;
       inbase++;
     }
