@@ -54,6 +54,7 @@ def load(files):
 
 
 L1 = False
+S4SCALE = 4096.0  # A2's cell over A4's (C; S: --s4scale 8192)
 MARGIN = 0.0  # --margin M: the L1 fit asks lo + M <= D <= hi - M
 JMIN = 0  # --inv: also a g^-1 term (a move of the coefficient at A_{K-1}'s level)
 
@@ -63,8 +64,9 @@ def vec(r, deg):
     `sincos7_eval bounds ... s3` in cells of A3, 1/64 of A2's cell for both polynomials): A3 moves
     by 64 sum_{j>=1} a_j g^(j-1) (c2 and c1 do not enter A3)."""
     g = r[0]
-    if len(r) > 6 and r[6] == 4:  # A4 rows (round 8, FCOS): A4's cell is 2^-12 of A2's
-        return [4096.0 * g ** (j - 2) if j >= 2 else 0.0 for j in range(JMIN, JMIN + deg)]
+    if len(r) > 6 and r[6] == 4:  # A4 rows (round 8): A4's cell is 2^-12 of A2's for C (--s4scale
+        # 8192 for S: 2^-13)
+        return [S4SCALE * g ** (j - 2) if j >= 2 else 0.0 for j in range(JMIN, JMIN + deg)]
     if len(r) > 6 and r[6] == 3:
         return [64.0 * g ** (j - 1) if j >= 1 else 0.0 for j in range(JMIN, JMIN + deg)]
     return [g**j for j in range(JMIN, JMIN + deg)]
@@ -116,7 +118,7 @@ def fit_l1(rows, deg):
 
 
 def main():
-    global JMIN, L1, MARGIN
+    global JMIN, L1, MARGIN, S4SCALE
     args = sys.argv[1:]
     deg = int(args.pop(0))
     cells = scan = None
@@ -136,6 +138,8 @@ def main():
             JMIN = 3
         elif a == "--inv":
             JMIN = -1
+        elif a == "--s4scale":
+            S4SCALE = float(args.pop(0))
         elif a == "--margin":
             MARGIN = float(args.pop(0))
         elif a == "--l1":
