@@ -38,7 +38,8 @@
  * and S's s3 37 68-bit cells lower in value, c4 .. c7 and s4 .. s6 refitted
  * at the level of A3 = R68(c3 + R68(g A4)), from cases aimed at A2 and A3
  * (tools/x87-transc/sincos8_coef.txt, README "FSIN, FCOS: A3's level (round
- * 8)").
+ * 8)"); last, C's c5 .. c7 refitted at the level of A4 from cases aimed
+ * at A2 .. A4 (tools/x87-transc/sincos8_coef_a4.txt).
  *
  * sin x and cos x take sin t or cos t by the quadrant n mod 4 (odd n uses
  * the other polynomial, with the signs of the identities); FSINCOS gives
@@ -94,9 +95,9 @@ export const COS_C: readonly Scaled[] = [
   [0xb60b60b60b609bca3n, -77],
   [-0xd00d00d00cabfc913n, -83],
   [0x93f27dbb3e4b5c300n, -89],
-  [-0x8f76c6975f7888650n, -96],
-  [0xc9c9e8ad083c742a0n, -104],
-  [-0xd58451797eaf423d2n, -112],
+  [-0x8f76c6975f78893e2n, -96],
+  [0xc9c9e8ad083fac9c0n, -104],
+  [-0xd584517981b4e2995n, -112],
 ];
 
 /**
