@@ -384,7 +384,9 @@ Deno.test("FSIN/FCOS Zen model: round-7 cases next to a rounding of the first Ho
  * 3), fit data of the round-8 C; then FSIN lines aimed at S's A2 (`...
  * sin 0x8911 1000 0.25 0.7854 s2 0.05`, 3 operands), fit data of the
  * round-8 S: operands that the round-7 set misses in at least one line and
- * round 8 reproduces. None of these operands is in
+ * round 8 reproduces; last, 2 FCOS operands aimed at A4 (`... cos 0x8908
+ * 40 ... s4 0.05`) that the round-8 C before its A4 refit
+ * (tools/x87-transc/sincos8_coef.txt) misses and the refit reproduces. None of these operands is in
  * tests/data/x87_vectors.txt.gz.
  */
 const RECORDED_R8: readonly (readonly [string, number, string, string, string, string])[] = [
@@ -415,6 +417,12 @@ const RECORDED_R8: readonly (readonly [string, number, string, string, string, s
   ["fsin", 0x37f, "3ffde848eb3886232acb", "3220", "3ffde065e5dafe96f2f1", "3fff8000000000000000"],
   ["fsin", 0x77f, "3ffde848eb3886232acb", "3020", "3ffde065e5dafe96f2f0", "3fff8000000000000000"],
   ["fsin", 0xb7f, "3ffde848eb3886232acb", "3220", "3ffde065e5dafe96f2f1", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffea6036a022cdebce5", "3020", "3ffecc07fe432144e477", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffea6036a022cdebce5", "3020", "3ffecc07fe432144e477", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffea6036a022cdebce5", "3020", "3ffecc07fe432144e477", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffebec2a697fa7f10cc", "3020", "3ffebc27b7598e375b29", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffebec2a697fa7f10cc", "3020", "3ffebc27b7598e375b29", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffebec2a697fa7f10cc", "3020", "3ffebc27b7598e375b29", "3fff8000000000000000"],
 ];
 
 Deno.test("FSIN/FCOS Zen model: round-8 cases next to a rounding of the inner sums A2 and A3", () => {
