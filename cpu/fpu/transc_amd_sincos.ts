@@ -52,8 +52,8 @@
  * has A4's sum next to its midpoint), 0 of 12,000 aimed at A1 and 0 of
  * 15,000 at the last sum; FSIN 0 of 1,800 aimed at S's A2 (round 7: 47) and
  * 16 of 180 aimed at S's A3 (round 7: 61). After the c5 .. c7 refit at A4:
- * FCOS aimed at A2 / A3 0 of 3,000 / 240, aimed at A4 8 of 30 lines (before
- * the refit 18, round 7: 14): the A4 level (c4 ..) is not pinned to the
+ * FCOS aimed at A2 / A3 0 of 3,000 / 240, aimed at A4 12 of 54 lines (before
+ * the refit 25, round 7: 17): the A4 level (c4 ..) is not pinned to the
  * cell. The model is used for every reduced argument: correctly
  * rounded results differ from the hardware far more often.
  *
