@@ -34,22 +34,28 @@
  * the host's unrounded A2 (or A3) sum, and linear programs over those
  * bounds gave the moves
  * (rounded to 68-bit cells; tools/x87-transc/sincos7_*.py, README "FSIN,
- * FCOS: A2's level (round 7)").
+ * FCOS: A2's level (round 7)"); then (round 8) one level down: C's c3 16
+ * and S's s3 37 68-bit cells lower in value, c4 .. c7 and s4 .. s6 refitted
+ * at the level of A3 = R68(c3 + R68(g A4)), from cases aimed at A2 and A3
+ * (tools/x87-transc/sincos8_coef.txt, README "FSIN, FCOS: A3's level (round
+ * 8)"); last, C's c5 .. c7 refitted at the level of A4 from cases aimed
+ * at A2 .. A4 (tools/x87-transc/sincos8_coef_a4.txt).
  *
  * sin x and cos x take sin t or cos t by the quadrant n mod 4 (odd n uses
  * the other polynomial, with the signs of the identities); FSINCOS gives
  * the same two values as FSIN and FCOS and reports in C1 the rounding of
  * the sine.
  *
- * Round-7 hold-outs (recorded after this set was fixed): 0 of 180,000
- * random lines in [2^-2, 1), 0 of 6,000 FSIN lines aimed at S's A1, 1 of
- * 12,000 FCOS lines aimed at C's A1 (round 6: 817), 11 of 900 lines aimed
- * at C's A2 (round 6: 286), 0 of 42,000 lines aimed at the last sums and
- * corrections. Each miss has C's A2 sum at or within 1/128 cell of its
- * midpoint: the next level, c3 .., is not pinned to the cell (README "FSIN,
- * FCOS: A2's level (round 7)" has every figure). The model is used for
- * every reduced argument: correctly rounded results differ from the
- * hardware far more often.
+ * Round-8 hold-outs (recorded after this set was fixed; README "FSIN, FCOS:
+ * A3's level (round 8)" has every figure): FCOS 0 of 3,000 lines aimed at
+ * C's A2 (round 7: 59), 1 of 450 aimed at C's A3 (round 7: 121; the miss
+ * has A4's sum next to its midpoint), 0 of 12,000 aimed at A1 and 0 of
+ * 15,000 at the last sum; FSIN 0 of 1,800 aimed at S's A2 (round 7: 47) and
+ * 16 of 180 aimed at S's A3 (round 7: 61). After the c5 .. c7 refit at A4:
+ * FCOS aimed at A2 / A3 0 of 3,000 / 240, aimed at A4 12 of 54 lines (before
+ * the refit 25, round 7: 17): the A4 level (c4 ..) is not pinned to the
+ * cell. The model is used for every reduced argument: correctly
+ * rounded results differ from the hardware far more often.
  *
  * @module
  */
@@ -69,8 +75,8 @@ import {
 /**
  * The model is used when the reduced argument's magnitude is below
  * 2^SINCOS_MODEL_LIMIT: always, as |t| <= pi/4 (below 2^-2 every round-7
- * fit and hold-out line matches; see the module comment for the rare misses
- * above).
+ * and round-8 fit and hold-out line matches; see the module comment for the
+ * rare misses above).
  */
 export const SINCOS_MODEL_LIMIT = 0;
 
@@ -79,10 +85,10 @@ export const SIN_S: readonly Scaled[] = [
   [0xaaaaaaaaaaaaaa973n, -70],
   [-0x8888888888885699cn, -74],
   [0xd00d00d00c5365144n, -80],
-  [-0xb8ef1d299845c8f81n, -86],
-  [0xd7322946bf33feb22n, -93],
-  [-0xb0904623e701c034cn, -100],
-  [0xd5512389de66eb07cn, -108],
+  [-0xb8ef1d299845c8fa6n, -86],
+  [0xd7322946bf34059c0n, -93],
+  [-0xb0904623e7088a929n, -100],
+  [0xd5512389e2c386140n, -108],
 ];
 
 /** C(g): cos t = 1 - g C(g); constant term (exactly 1/2) first, 68-bit values. */
@@ -90,11 +96,11 @@ export const COS_C: readonly Scaled[] = [
   [0x80000000000000000n, -68],
   [-0xaaaaaaaaaaaaaaa48n, -72],
   [0xb60b60b60b609bca3n, -77],
-  [-0xd00d00d00cabfc903n, -83],
-  [0x93f27dbb3e4b59ca4n, -89],
-  [-0x8f76c6975f7490745n, -96],
-  [0xc9c9e8ad028e71599n, -104],
-  [-0xd584517679eb5516bn, -112],
+  [-0xd00d00d00cabfc913n, -83],
+  [0x93f27dbb3e4b5c300n, -89],
+  [-0x8f76c6975f78893e2n, -96],
+  [0xc9c9e8ad083fac9c0n, -104],
+  [-0xd584517981b4e2995n, -112],
 ];
 
 /**

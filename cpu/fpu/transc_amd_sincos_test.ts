@@ -375,3 +375,56 @@ const RECORDED_R7: readonly (readonly [string, number, string, string, string, s
 Deno.test("FSIN/FCOS Zen model: round-7 cases next to a rounding of the first Horner step", () => {
   for (const [op, fcw, a, fsw, st0, st1] of RECORDED_R7) expectRecorded(op, fcw, a, fsw, st0, st1);
 });
+
+/**
+ * Recorded with tools/x87-transc/probe.c on the same host (round 8): FCOS
+ * lines aimed at the round-7 set's (tools/x87-transc/sincos7_coef.txt) inner
+ * Horner sums A2 (`sincos7_eval gena ... cos 0x8811 3000 0.25 0.7854 s2
+ * 0.05`, first 3 operands) and A3 (`... cos 0x8812 600 ... s3 0.05`, stopped after 227 operands; last
+ * 3), fit data of the round-8 C; then FSIN lines aimed at S's A2 (`...
+ * sin 0x8911 1000 0.25 0.7854 s2 0.05`, 3 operands), fit data of the
+ * round-8 S: operands that the round-7 set misses in at least one line and
+ * round 8 reproduces; last, 2 FCOS operands aimed at A4 (`... cos 0x8908
+ * 40 ... s4 0.05`) that the round-8 C before its A4 refit
+ * (tools/x87-transc/sincos8_coef.txt) misses and the refit reproduces. None of these operands is in
+ * tests/data/x87_vectors.txt.gz.
+ */
+const RECORDED_R8: readonly (readonly [string, number, string, string, string, string])[] = [
+  ["fcos", 0x37f, "3ffea624a03ef257cd5a", "3020", "3ffecbf3ed5602d6f384", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffea624a03ef257cd5a", "3020", "3ffecbf3ed5602d6f384", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffea624a03ef257cd5a", "3220", "3ffecbf3ed5602d6f385", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffeb13036c3f57a2057", "3020", "3ffec516e8e483acc00f", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffeb13036c3f57a2057", "3020", "3ffec516e8e483acc00f", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffeb13036c3f57a2057", "3020", "3ffec516e8e483acc00f", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffeb44b0254d87ea6f1", "3220", "3ffec317fbb9455fa0e8", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffeb44b0254d87ea6f1", "3020", "3ffec317fbb9455fa0e7", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffeb44b0254d87ea6f1", "3220", "3ffec317fbb9455fa0e8", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffeb0c4825f3cd31e42", "3020", "3ffec55b93cdb0d06d8d", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffeb0c4825f3cd31e42", "3020", "3ffec55b93cdb0d06d8d", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffeb0c4825f3cd31e42", "3020", "3ffec55b93cdb0d06d8d", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffec0e87b2d7530ebff", "3220", "3ffebab131316adc17ee", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffec0e87b2d7530ebff", "3020", "3ffebab131316adc17ed", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffec0e87b2d7530ebff", "3220", "3ffebab131316adc17ee", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffeb65aa6ff616fc216", "3020", "3ffec1c0bb3241bc9674", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffeb65aa6ff616fc216", "3020", "3ffec1c0bb3241bc9674", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffeb65aa6ff616fc216", "3220", "3ffec1c0bb3241bc9675", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffdfe86bf6581dde3b1", "3220", "3ffdf42bef2cfeebc06a", "3fff8000000000000000"],
+  ["fsin", 0x77f, "3ffdfe86bf6581dde3b1", "3020", "3ffdf42bef2cfeebc069", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffdfe86bf6581dde3b1", "3220", "3ffdf42bef2cfeebc06a", "3fff8000000000000000"],
+  ["fsin", 0x37f, "bffec61ed58462cdbbb0", "3020", "bffeb2ed6fe9eff729e4", "3fff8000000000000000"],
+  ["fsin", 0x77f, "bffec61ed58462cdbbb0", "3220", "bffeb2ed6fe9eff729e5", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "bffec61ed58462cdbbb0", "3020", "bffeb2ed6fe9eff729e4", "3fff8000000000000000"],
+  ["fsin", 0x37f, "3ffde848eb3886232acb", "3220", "3ffde065e5dafe96f2f1", "3fff8000000000000000"],
+  ["fsin", 0x77f, "3ffde848eb3886232acb", "3020", "3ffde065e5dafe96f2f0", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "3ffde848eb3886232acb", "3220", "3ffde065e5dafe96f2f1", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffea6036a022cdebce5", "3020", "3ffecc07fe432144e477", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffea6036a022cdebce5", "3020", "3ffecc07fe432144e477", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffea6036a022cdebce5", "3020", "3ffecc07fe432144e477", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffebec2a697fa7f10cc", "3020", "3ffebc27b7598e375b29", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffebec2a697fa7f10cc", "3020", "3ffebc27b7598e375b29", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffebec2a697fa7f10cc", "3020", "3ffebc27b7598e375b29", "3fff8000000000000000"],
+];
+
+Deno.test("FSIN/FCOS Zen model: round-8 cases next to a rounding of the inner sums A2 and A3", () => {
+  for (const [op, fcw, a, fsw, st0, st1] of RECORDED_R8) expectRecorded(op, fcw, a, fsw, st0, st1);
+});

@@ -16,7 +16,8 @@ violations by a greedy drop of the worst operand).
 `--nocon` drops the constant term (c2 fixed: it moves only by whole cells, so fix it first).
 `--inv` adds a g^-1 term (the coefficient at A_{K-1}'s level moved).
 
-A FILE written as s3:FILE holds bounds of the next sum, A3 (cases aimed at A2), fitted jointly.
+A FILE written as s3:FILE holds bounds of the next sum, A3 (cases aimed at A2), fitted jointly;
+s4:FILE bounds of A4's sum (FCOS, round 8; with `--fix4`, c3 and c4 fixed: c5 .. fitted).
 
 Run: python3 tools/x87-transc/sincos7_lp.py DEG FILE ... [--cells sin|cos] [--scan W] [--viol] [--inv]
 """
@@ -35,6 +36,8 @@ def load(files):
         lev = 2
         if fn.startswith("s3:"):  # bounds of the NEXT sum (A3): see vec()
             lev, fn = 3, fn[3:]
+        elif fn.startswith("s4:"):  # bounds of A4's sum (round 8; FCOS)
+            lev, fn = 4, fn[3:]
         for line in open(fn):
             p = line.split()
             if len(p) < 7:
@@ -51,6 +54,7 @@ def load(files):
 
 
 L1 = False
+S4SCALE = 4096.0  # A2's cell over A4's (C; S: --s4scale 8192)
 MARGIN = 0.0  # --margin M: the L1 fit asks lo + M <= D <= hi - M
 JMIN = 0  # --inv: also a g^-1 term (a move of the coefficient at A_{K-1}'s level)
 
@@ -60,6 +64,9 @@ def vec(r, deg):
     `sincos7_eval bounds ... s3` in cells of A3, 1/64 of A2's cell for both polynomials): A3 moves
     by 64 sum_{j>=1} a_j g^(j-1) (c2 and c1 do not enter A3)."""
     g = r[0]
+    if len(r) > 6 and r[6] == 4:  # A4 rows (round 8): A4's cell is 2^-12 of A2's for C (--s4scale
+        # 8192 for S: 2^-13)
+        return [S4SCALE * g ** (j - 2) if j >= 2 else 0.0 for j in range(JMIN, JMIN + deg)]
     if len(r) > 6 and r[6] == 3:
         return [64.0 * g ** (j - 1) if j >= 1 else 0.0 for j in range(JMIN, JMIN + deg)]
     return [g**j for j in range(JMIN, JMIN + deg)]
@@ -111,7 +118,7 @@ def fit_l1(rows, deg):
 
 
 def main():
-    global JMIN, L1, MARGIN
+    global JMIN, L1, MARGIN, S4SCALE
     args = sys.argv[1:]
     deg = int(args.pop(0))
     cells = scan = None
@@ -127,8 +134,12 @@ def main():
             JMIN = 1
         elif a == "--fix3":
             JMIN = 2
+        elif a == "--fix4":  # round 8: c4 fixed too (fit c5 ..)
+            JMIN = 3
         elif a == "--inv":
             JMIN = -1
+        elif a == "--s4scale":
+            S4SCALE = float(args.pop(0))
         elif a == "--margin":
             MARGIN = float(args.pop(0))
         elif a == "--l1":
@@ -154,7 +165,7 @@ def main():
         return
     if L1:
         a, sl = fit_l1(rows, deg)
-        print("degree", deg, "L1 fit:", " ".join("%+.6g g^%d" % (v, j + JMIN) for j, v in enumerate(a)))
+        print("degree", deg, "L1 fit:", " ".join("%+.12g g^%d" % (v, j + JMIN) for j, v in enumerate(a)))
         bad = [(r, s) for r, s in zip(rows, sl) if s > 1e-6]
         print("violated operands %d of %d, sum %.3f; by size: >0.05 %d, >0.2 %d, >0.5 %d, >1 %d" % (
             len(bad), len(rows), sum(sl), sum(1 for _, s in bad if s > 0.05), sum(1 for _, s in bad if s > 0.2),
@@ -167,7 +178,7 @@ def main():
     if m is None:
         print("LP failed")
         return
-    print("degree", deg, "margin %.5f" % m, "D(g) =", " ".join("%+.6g g^%d" % (v, j + JMIN) for j, v in enumerate(a)))
+    print("degree", deg, "margin %.5f" % m, "D(g) =", " ".join("%+.12g g^%d" % (v, j + JMIN) for j, v in enumerate(a)))
     if cells and JMIN == 0:
         # FCOS A2: c2 cell = A2 cell; c3: g/64; c4: g^2/4096; c5: g^3/2^19 (FSIN A2 analogous:
         # S's cells are printed with the scales of the committed exponents)
