@@ -61,8 +61,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "scaled_gmp.h"
 
-typedef struct { mpz_t m; long e; } S;
 #define MAXC 10
 typedef struct {
   int n[2];           /* [0] = S (sin), [1] = C (cos) */
@@ -74,10 +74,7 @@ typedef struct {
               negative: truncated) (round 8) */
 } Model;
 
-static mpz_t T1, T2, T3;
 
-static void sinit(S *s) { mpz_init(s->m); s->e = 0; }
-static void scopy(S *d, const S *s) { mpz_set(d->m, s->m); d->e = s->e; }
 
 static void rndt(S *s, int bits);
 
@@ -131,7 +128,6 @@ static void ssub(S *r, const S *a, const S *b) {
   scopy(r, &tmp);
   mpz_clear(tmp.m);
 }
-static void smul(S *r, const S *a, const S *b) { mpz_mul(r->m, a->m, b->m); r->e = a->e + b->e; }
 
 /* (u - r) in cells of the 68-bit r (value direction); r non-zero with <= 68 bits */
 static double offs(const S *u, const S *r) {
@@ -456,13 +452,6 @@ static int band(double tv) {
 }
 static double tval(const S *t) { return fabs(mpz_get_d(t->m) * ldexp(1.0, (int)t->e)); }
 
-static uint64_t st;
-static uint64_t rng(void) {
-  st ^= st >> 12;
-  st ^= st << 25;
-  st ^= st >> 27;
-  return st * 0x2545f4914f6cdd1dULL;
-}
 
 /* random t in [lo, hi): 64-bit significand; value- or binade-uniform */
 static void rand_t(double lo, double hi, int loge, uint64_t *mx, long *e) {
@@ -542,16 +531,6 @@ static int gen(int argc, char **argv) {
 
 /* Position of unrounded sum u in cells of its 68-bit rounding: integer part (floor) in ip,
    fraction returned; the cell exponent in *ce. */
-static double spos(const S *u, mpz_t ip, long *ce) {
-  mpz_abs(T1, u->m);
-  long e = u->e + (long)mpz_sizeinbase(T1, 2) - 68;
-  *ce = e;
-  long sh = e - u->e;
-  if (sh <= 0) { mpz_mul_2exp(ip, u->m, -sh); return 0.0; }
-  mpz_fdiv_q_2exp(ip, u->m, sh);
-  mpz_fdiv_r_2exp(T2, u->m, sh);
-  return mpz_get_d(T2) / ldexp(1.0, (int)sh);
-}
 
 /* gena COEF sin|cos SEED N LO HI STEP W [MAXPB] [log]: as gen (same selection, checked exactly),
    fast for inner steps (round 8, the FPTAN `gena` idea): for each random t with its low 11 bits

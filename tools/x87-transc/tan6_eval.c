@@ -48,18 +48,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "scaled_gmp.h"
 
-typedef struct { mpz_t m; long e; } S;
 typedef struct {
   S c[2][5]; /* [0] = P, [1] = Q */
   int prodb[2][4], sumb[2][4], tie[2][4], gb, nb, fq2;
 } Model;
 
-static mpz_t T1, T2, T3;
 static int forcej; /* nonzero: the flipped step takes its rounded value + forcej cells instead */
 
-static void sinit(S *s) { mpz_init(s->m); s->e = 0; }
-static void scopy(S *d, const S *s) { mpz_set(d->m, s->m); d->e = s->e; }
 
 /* s rounded to `bits` significant bits: nearest (tie 0 even, 1 away, 2 toward zero) or, with
    trunc, toward zero; bits 0 leaves s exact. */
@@ -93,7 +90,6 @@ static void sadd(S *r, const S *a, const S *b) { /* r may alias a */
     r->e = a->e;
   }
 }
-static void smul(S *r, const S *a, const S *b) { mpz_mul(r->m, a->m, b->m); r->e = a->e + b->e; }
 
 /* Offset (cells of the 68-bit result) of unrounded u from its rounding r, signed toward larger
    magnitude: +-0.5 = midpoint. */
@@ -230,13 +226,6 @@ static Model *load_model(const char *fn) {
   return M;
 }
 
-static uint64_t st;
-static uint64_t rng(void) {
-  st ^= st >> 12;
-  st ^= st << 25;
-  st ^= st >> 27;
-  return st * 0x2545f4914f6cdd1dULL;
-}
 
 static void trinit(Trace *tr) {
   for (int p = 0; p < 2; p++)
@@ -600,16 +589,6 @@ static int cells(int argc, char **argv) {
 
 /* Position of unrounded sum u in cells of its 68-bit rounding: integer part (floor) in ip,
    fraction returned; the cell exponent in *ce. */
-static double spos(const S *u, mpz_t ip, long *ce) {
-  mpz_abs(T1, u->m);
-  long e = u->e + (long)mpz_sizeinbase(T1, 2) - 68;
-  *ce = e;
-  long sh = e - u->e; /* >= 0 for every sum the model forms above 68 bits */
-  if (sh <= 0) { mpz_mul_2exp(ip, u->m, -sh); return 0.0; }
-  mpz_fdiv_q_2exp(ip, u->m, sh);
-  mpz_fdiv_r_2exp(T2, u->m, sh);
-  return mpz_get_d(T2) / ldexp(1.0, (int)sh);
-}
 
 /* gena MODEL SEED N LO HI STEP W [MAXPB]: as gen (same selection, exactly checked), but fast: for each
    random t with its low 11 bits clear, the model is evaluated exactly at the two ends of the 2048
