@@ -233,6 +233,25 @@ static void trinit(Trace *tr) {
   sinit(&tr->n); sinit(&tr->d); sinit(&tr->g);
 }
 
+/* The selection gen and gena share: t = mx 2^e is kept when step (fp, fs) lies within w cells of a
+   midpoint and rounding it the other way changes the RN or RD result; returns the control word of
+   that rounding mode (0: not kept). */
+static int selected(const Model *M, uint64_t mx, long e, int fp, int fs, double w, Trace *tr,
+                    Trace *tr2, S *nq, S *dq, S *nq2, S *dq2) {
+  model_q(M, mx, e, -1, -1, tr, nq, dq);
+  double o = offs(&tr->su[fp][fs], &tr->sr[fp][fs]);
+  if (fabs(fabs(o) - 0.5) > w) return 0;
+  model_q(M, mx, e, fp, fs, tr2, nq2, dq2);
+  for (int rm = 0; rm < 2; rm++) {
+    uint64_t a, b;
+    long ea, eb;
+    quot(nq, dq, rm, &a, &ea);
+    quot(nq2, dq2, rm, &b, &eb);
+    if (a != b || ea != eb) return rm ? 0xf7f : 0x37f;
+  }
+  return 0;
+}
+
 static int gen(int argc, char **argv) {
   if (argc < 9) return 2;
   Model *M = load_model(argv[2]);
@@ -254,18 +273,7 @@ static int gen(int argc, char **argv) {
     uint64_t mx = ((uint64_t)(u * ldexp(1.0, 64 - ex)) & ~0x7ffULL) | (rng() >> 53) | (1ULL << 63);
     long e = ex - 64;
     tried++;
-    model_q(M, mx, e, -1, -1, &tr, &nq, &dq);
-    double o = offs(&tr.su[fp][fs], &tr.sr[fp][fs]);
-    if (fabs(fabs(o) - 0.5) > w) continue;
-    model_q(M, mx, e, fp, fs, &tr2, &nq2, &dq2);
-    int fcw = 0;
-    for (int rm = 0; rm < 2 && !fcw; rm++) {
-      uint64_t a, b;
-      long ea, eb;
-      quot(&nq, &dq, rm, &a, &ea);
-      quot(&nq2, &dq2, rm, &b, &eb);
-      if (a != b || ea != eb) fcw = rm ? 0xf7f : 0x37f;
-    }
+    int fcw = selected(M, mx, e, fp, fs, w, &tr, &tr2, &nq, &dq, &nq2, &dq2);
     if (!fcw) continue;
     int s = (int)(rng() & 1);
     printf("fptan %x %04x%016llx\n", fcw, (unsigned)((e + 63 + 16383) | (s << 15)), (unsigned long long)mx);
@@ -655,18 +663,7 @@ static int gena(int argc, char **argv) {
       }
       uint64_t mx = m0 | (uint64_t)d;
       tried++;
-      model_q(M, mx, e, -1, -1, &tr, &nq, &dq);
-      double o = offs(&tr.su[fp][fs], &tr.sr[fp][fs]);
-      if (fabs(fabs(o) - 0.5) > w) continue;
-      model_q(M, mx, e, fp, fs, &tr2, &nq2, &dq2);
-      int fcw = 0;
-      for (int rm = 0; rm < 2 && !fcw; rm++) {
-        uint64_t a, b;
-        long ea, eb;
-        quot(&nq, &dq, rm, &a, &ea);
-        quot(&nq2, &dq2, rm, &b, &eb);
-        if (a != b || ea != eb) fcw = rm ? 0xf7f : 0x37f;
-      }
+      int fcw = selected(M, mx, e, fp, fs, w, &tr, &tr2, &nq, &dq, &nq2, &dq2);
       if (!fcw) continue;
       int s = (int)(rng() & 1);
       printf("fptan %x %04x%016llx\n", fcw, (unsigned)((e + 63 + 16383) | (s << 15)), (unsigned long long)mx);
