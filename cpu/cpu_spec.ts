@@ -17,6 +17,12 @@
  *   (`pmu.ts`; on for nestvm's full model, off for QEMU's named ones).
  *   `vendor=` and `family=` (and a named model's vendor and family) also
  *   choose the ALU's undefined-flag profile (cpu/alu/vendor_flags.ts).
+ * - QEMU's `vmx-*` names of nestvm's VMX capabilities
+ *   (core/vmx_capability_names.ts): `-vmx-NAME` switches one off (the
+ *   model's `vmxOff`); other `vmx-*` names are capabilities nestvm lacks.
+ *   QEMU's names of the KVM paravirtual features `--kvm-pv` provides
+ *   (`kvmclock`...) warn that `-cpu` does not switch them.
+ * - `help` is not a model: the CLI prints {@link cpuHelpText} for it.
  *
  * @module
  */

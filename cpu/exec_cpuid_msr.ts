@@ -222,10 +222,9 @@ export function rdmsr(c: Cpu, i: Insn): void {
     if (r === "reflected") throw ABANDON;
     if (r !== "pass") v = r;
   }
+  // L2 reads IA32_TSC offset (and scaled) as RDTSC does (SDM 26.3).
   if (v === undefined && own) {
-    v = readMsrCore(c, idx);
-    // L2 reads IA32_TSC offset (and scaled) as RDTSC does (SDM 26.3).
-    if (idx === Msr.TSC && c.nonRoot) v = BigInt(tscAsRead(c));
+    v = idx === Msr.TSC && c.nonRoot ? BigInt(tscAsRead(c)) : readMsrCore(c, idx);
   }
   if (v === undefined) gp(0);
   setReg(c, 0, 4, Number(v & 0xffffffffn), 0);
