@@ -94,11 +94,12 @@ export function createNestedOps(vmx: VmxContext): NestedOps {
       // L2's registers live in the vCPU and vmcs12 in guest RAM (part 1
       // writes its cache back first); what is only here is the bookkeeping
       // of the current L2 run.
+      const multiplier = vmx.vcpu.nonRootTscMultiplier;
       const data: NestedSnapshot = {
         inL2: n.inL2,
-        l2TscDelta: n.l2TscDelta,
+        l2TscDelta: vmx.vcpu.nonRootTscOffset,
         tscOffsetApart: true,
-        l2TscMultiplier: n.l2TscMultiplier === null ? null : n.l2TscMultiplier.toString(),
+        l2TscMultiplier: multiplier === null ? null : multiplier.toString(),
         timerLeft: n.timer !== null && n.clock !== null
           ? Math.max(0, n.timerDeadline - n.clock.now)
           : -1,
@@ -158,15 +159,15 @@ function restoreNested(n: Nested, vmx: VmxContext, data: unknown): void {
   n.vmcs = vmcs;
   n.d = vmcs.view;
   n.inL2 = true;
-  n.l2TscDelta = num(d.l2TscDelta, 0);
+  const offset = num(d.l2TscDelta, 0);
   // The CPU's state was restored first: take an older snapshot's L2
   // offset out of the processor's TSC.
-  if (d.tscOffsetApart !== true) vmx.vcpu.tscOffset -= n.l2TscDelta;
-  vmx.vcpu.nonRootTscOffset = n.l2TscDelta;
-  n.l2TscMultiplier = typeof d.l2TscMultiplier === "string" && /^\d+$/.test(d.l2TscMultiplier)
-    ? BigInt.asUintN(64, BigInt(d.l2TscMultiplier))
-    : null;
-  vmx.vcpu.nonRootTscMultiplier = n.l2TscMultiplier;
+  if (d.tscOffsetApart !== true) vmx.vcpu.tscOffset -= offset;
+  vmx.vcpu.nonRootTscOffset = offset;
+  vmx.vcpu.nonRootTscMultiplier =
+    typeof d.l2TscMultiplier === "string" && /^\d+$/.test(d.l2TscMultiplier)
+      ? BigInt.asUintN(64, BigInt(d.l2TscMultiplier))
+      : null;
   n.debugctlLoaded = d.debugctlLoaded === true;
   n.injectedPending = false;
   const proc = vmcs.procControls;

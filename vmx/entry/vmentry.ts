@@ -140,12 +140,12 @@ export function vmentry(n: Nested, launch: boolean): ExitDisposition {
   // times the multiplier >> 48 with "use TSC scaling", plus the offset
   // (the VM exit takes both away again). Scaling needs offsetting.
   const offsetting = (proc & PROC.USE_TSC_OFFSETTING) !== 0;
-  n.l2TscDelta = offsetting ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET) : 0;
-  n.l2TscMultiplier = offsetting && (proc2 & PROC2.USE_TSC_SCALING) !== 0
+  v.nonRootTscOffset = offsetting
+    ? (rhi(d, O.TSC_OFFSET) | 0) * 0x100000000 + r32(d, O.TSC_OFFSET)
+    : 0;
+  v.nonRootTscMultiplier = offsetting && (proc2 & PROC2.USE_TSC_SCALING) !== 0
     ? (BigInt(rhi(d, O.TSC_MULTIPLIER) >>> 0) << 32n) | BigInt(r32(d, O.TSC_MULTIPLIER) >>> 0)
     : null;
-  v.nonRootTscOffset = n.l2TscDelta;
-  v.nonRootTscMultiplier = n.l2TscMultiplier;
   v.windowRequests = ((proc & PROC.INTERRUPT_WINDOW_EXITING) !== 0 ? WindowRequest.INTERRUPT : 0) |
     ((proc & PROC.NMI_WINDOW_EXITING) !== 0 ? WindowRequest.NMI : 0) |
     ((proc & PROC.MONITOR_TRAP_FLAG) !== 0 ? WindowRequest.MONITOR_TRAP : 0) |

@@ -41,10 +41,6 @@ export class Nested {
   d: DataView = new DataView(new ArrayBuffer(4096));
   /** True while L2 runs (between a VM entry and the VM exit). */
   inL2 = false;
-  /** TSC offset added while L2 runs (as a number): the vCPU's offset less it is L1's. */
-  l2TscDelta = 0;
-  /** TSC multiplier while L2 runs with "use TSC scaling" (null without). */
-  l2TscMultiplier: bigint | null = null;
   /** The preemption timer, while armed. */
   timer: Timer | null = null;
   /** Virtual time (ns) at which the preemption timer expires. */
