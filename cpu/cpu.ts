@@ -520,6 +520,12 @@ export class Cpu implements CpuEngine {
           i = page[off];
         }
       }
+      // An instruction crossing into the next page is valid while that page
+      // maps the frame it was decoded from: checked again after every TLB
+      // flush, INVLPG or mode change (its `tailGen`).
+      if (off > 4081 && i !== undefined && i.frame2 >= 0 && i.tailGen !== this.codeGen) {
+        i = undefined;
+      }
       if (i === undefined) {
         i = fetchInsn(this);
         page = this.codePage;

@@ -48,6 +48,13 @@ export class Insn extends DecodedInsn {
   d64 = 0;
   /** Physical frame of the bytes in the next page for a page-crossing instruction, else -1. */
   frame2: number = -1;
+  /**
+   * For a page-crossing instruction: the `cpu.codeGen` at which the next
+   * page was last found to map {@link frame2} for a fetch; at any other
+   * generation the run loop fetches it through {@link fetchInsn}, which
+   * checks again.
+   */
+  tailGen: number = -1;
   /** Direct-dispatch id of hot handlers in the run loop (`hot_table.ts`; 0 = call `h`). */
   f = 0;
   /** Effective-address shape: 0 generic, 1 64-bit base only, 2 32-bit base(+index), 3 RIP-relative, 4 64-bit base+index. */
@@ -177,7 +184,7 @@ export function fetchInsn(cpu: Cpu): Insn {
     const i = page[o];
     cpu.codeIp = ip - o;
     cpu.codePage = page;
-    if (i !== undefined && i.frame2 < 0) return i;
+    if (i !== undefined && (i.frame2 < 0 || i.tailGen === cpu.codeGen)) return i;
   }
   const pa = translate(cpu, lin, Acc.EXEC, cpu.cpl === 3);
   fillFetched(cpu, lin, pa);
@@ -210,6 +217,7 @@ export function fetchInsn(cpu: Cpu): Insn {
     const pa2 = translate(cpu, lin - o + 4096, Acc.EXEC, cpu.cpl === 3);
     fillFetched(cpu, lin - o + 4096, pa2);
     if (Math.floor(pa2 / 4096) === i.frame2) {
+      i.tailGen = cpu.codeGen;
       return cpu.debugHook === null ? i : debugFetched(cpu, lin, i, page, o);
     }
   }
@@ -228,6 +236,7 @@ export function fetchInsn(cpu: Cpu): Insn {
     // Cache it with the frame of its tail; a write to that frame drops this page too.
     const f2 = Math.floor((fPa + (4096 - o)) / 4096);
     i.frame2 = f2;
+    i.tailGen = cpu.codeGen;
     cpu.crossFrames.set(f2, [...(cpu.crossFrames.get(f2) ?? []), key]);
     if (!cpu.codeFrames.has(f2)) {
       cpu.codeFrames.add(f2);

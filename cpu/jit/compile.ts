@@ -1,7 +1,8 @@
 /**
  * Block compiler: region discovery and assembly. From a start instruction,
  * the basic blocks reachable by direct branches inside the same 4 KiB code
- * page (in 64-bit code also one other page a direct branch leads to, see
+ * page (in 64-bit code also one other page that a direct branch, the
+ * fall-through at the page end or an instruction crossing it leads to, see
  * `OtherPage`; a RET goes on to the return site of a CALL in the region
  * when it pops that address) are collected (up to a size cap) and compiled into one JavaScript
  * function with `new Function`: guest registers in locals for the whole
@@ -20,7 +21,8 @@
  *
  * Instructions come from the decoded-instruction cache page (`icache.ts`);
  * missing ones are decoded from the page's RAM frame (never across the page
- * end), so the region is keyed and invalidated with that page: a write to
+ * end: a crossing instruction is taken only as the interpreter decoded it),
+ * so the region is keyed and invalidated with that page: a write to
  * the frame drops the page and with it every region rooted in it. A
  * region that branches into its other page checks that page first whenever
  * `cpu.codeGen` moved (a TLB flush, mode change or code write since the
@@ -154,7 +156,22 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
       i = hook.fetched(cpu, cpu.sbase[1] + pageIp + rel, i, pg, off);
       pg[off] = i;
     }
-    return i.frame2 >= 0 || off + i.len >= 4096 ? null : i;
+    if (i.frame2 < 0 && off + i.len < 4096) return i;
+    // It ends at the page end or crosses it: the next instruction, or the
+    // instruction's tail, is in the next page, which the region then spans
+    // like a branch target (64-bit code; its mapping is checked in the same
+    // way, see crossCheck and tailCheck).
+    const next = bits === 64 ? nextPage(pn) : null;
+    if (next === null) return null;
+    return (i.frame2 >= 0 ? i.frame2 === next.frame : off + i.len === 4096) ? i : null;
+  };
+  const nextPage = (pn: number): OtherPage | null => {
+    let o = others.get(pn + 1);
+    if (o === undefined) {
+      o = otherPage(cpu, cpu.sbase[1] + pageIp + (pn + 1) * 4096, others.size);
+      others.set(pn + 1, o);
+    }
+    return o;
   };
   // ---- discovery; a region is rooted at the head of the loop it is in ----
   let startOff = firstOff;
@@ -218,6 +235,9 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
   for (const b of order) {
     const o = others.get(pageOf(b.off));
     if (o && b.insns.length > 0 && !spanned.includes(o)) spanned.push(o);
+    // The page holding the tail of an instruction that crosses the page end.
+    const t = b.insns.some((i) => i.frame2 >= 0) ? others.get(pageOf(b.off) + 1) : undefined;
+    if (t && !spanned.includes(t)) spanned.push(t);
   }
   const XG = [cpu.codeGen];
   const head = page[startOff]!;
@@ -326,8 +346,16 @@ function discover(
       total++;
       const next = o + i.len;
       if (p.term === Term.NONE) {
-        o = next;
-        continue;
+        if (pageOf(next) === pageOf(o)) {
+          o = next;
+          continue;
+        }
+        // The next instruction is in the next page: a successor block there
+        // (blocks stay within one page, see crossCheck).
+        b.fall = next;
+        queue.push(next);
+        b.succ.push(next);
+        break;
       }
       if (p.term === Term.JCC || p.term === Term.JMP || p.term === Term.CALL) {
         const t = branchTarget(bits, pageIp + next, i.rel) - pageIp;
@@ -508,6 +536,7 @@ function emitBlock(
     g.ip = pageIp + o;
     g.next = g.ip + i.len;
     o += i.len;
+    if (i.frame2 >= 0) g.emit(tailCheck(g));
     if (p.term !== Term.NONE) {
       emitTerm(g, i, p.term, pageIp, labels, b.fall);
       return;
@@ -517,7 +546,8 @@ function emitBlock(
   }
   // Fall-through (size cap or an instruction the compiler leaves to the interpreter).
   const f = b.fall!;
-  g.emit(goTo(g, pageIp + f, b.exit ? undefined : labels.get(f)));
+  const label = b.exit ? undefined : labels.get(f);
+  g.emit(crossCheck(g, pageIp + f, pageIp, label) + goTo(g, pageIp + f, label));
 }
 
 /**
@@ -602,6 +632,8 @@ function blockUses(b: BasicBlock, bits: number, pageIp: number): FlagUse[] {
     const i = b.insns[j];
     o += i.len;
     let u = p.use;
+    // Its tail check may leave the region before it (see tailCheck).
+    if (i.frame2 >= 0 && !u.mayExit) u = { ...u, mayExit: true };
     if (p.term === Term.JMP) {
       const t = branchTarget(bits, pageIp + o, i.rel);
       if (targetStaticallyOk(bits, t, pageIp)) u = NEUTRAL;
@@ -682,7 +714,8 @@ function emitTerm(
         goTo(g, t, tl)
       } }`,
     );
-    g.emit(goTo(g, g.next, fall === null ? undefined : labels.get(fall)));
+    const fl = fall === null ? undefined : labels.get(fall);
+    g.emit(crossCheck(g, g.next, pageIp, fl) + goTo(g, g.next, fl));
     return;
   }
   g.emit(targetCheck(g, t, pageIp));
@@ -712,6 +745,16 @@ function crossCheck(g: Gen, target: number, pageIp: number, label: number | unde
   const tp = pageOf(target - pageIp);
   if (tp === 0 || tp === pageOf(g.ip - pageIp)) return "";
   return `if (cpu.codeGen !== XG[0] && !XV(cpu)) ${g.exitAfter(`${target}`)}`;
+}
+
+/**
+ * Before an instruction that crosses into the region's other page (its
+ * decoded form holds bytes of that page's frame): leave the region before
+ * it, to the interpreter, unless that page is known to map the same frame
+ * (as {@link crossCheck} does for a branch).
+ */
+function tailCheck(g: Gen): string {
+  return `if (cpu.codeGen !== XG[0] && !XV(cpu)) ${g.bail()}`;
 }
 
 function assemble(g: Gen, bits: number, entryIp: number): string {

@@ -97,3 +97,88 @@ Deno.test("jit: a loop whose head is on the page below the hot instruction runs 
   assert.deepEqual(state(b), state(a));
   assert.equal(b.cpu.jit!.stats.errors, 0);
 });
+
+/**
+ * A loop whose head is near the end of page 0x100000 and whose body goes on
+ * in page 0x101000. "crossing": `nop; nop; nop` at 0x100ffb, then `mov eax,
+ * 1` at 0x100ffe with three bytes of its immediate in the upper page, then
+ * `add edx, eax`; "atEnd": `mov eax, 1` at 0x100ffb ends at the page end,
+ * then `add edx, 1`. Both go on with `cmp ecx, 500; jne 2f; ACTION; 2: dec
+ * ecx; jnz head; hlt`. A copy of the upper page at 0x102000 differs in one
+ * byte (the immediate's second byte: eax = 0x701; or `add edx, 7`), so a
+ * remap of the upper page changes the sum. Returns the interpreter's run
+ * and the block compiler's.
+ */
+function pageEndLoop(layout: "crossing" | "atEnd", action: string): TestCpu[] {
+  const head = layout === "crossing" ? "909090b801" : "b801000000";
+  const body = (first: string) => {
+    const jnzAt = 0x101000 + first.length / 2 + 6 + 2 + action.length / 2 + 2 + 2;
+    const back = (0x100ffb - jnzAt) & 0xff;
+    return first + "81f9f4010000" + "75" + (action.length / 2).toString(16).padStart(2, "0") +
+      action + "ffc9" + "75" + back.toString(16).padStart(2, "0") + "f4";
+  };
+  const go = (jit: boolean): TestCpu => {
+    const t = makeCpu(8);
+    enter64(t);
+    installIdt(t, true);
+    t.mem.write32(LAYOUT.pd, PT | 7);
+    for (let k = 0; k < 512; k++) t.mem.write32(PT + k * 8, k * 0x1000 + 7);
+    t.cpu.flushTlb();
+    load(t, head, 0x100ffb);
+    load(t, body(layout === "crossing" ? "00000001c2" : "83c201"), 0x101000);
+    load(t, body(layout === "crossing" ? "07000001c2" : "83c207"), 0x102000);
+    load(t, "b9e803000031d2e9ef0f0000"); // mov ecx, 1000; xor edx, edx; jmp 0x100ffb
+    if (jit) t.cpu.jit = new JitEngine(2);
+    t.cpu.run(t.cpu.retired + 100_000);
+    return t;
+  };
+  return [go(false), go(true)];
+}
+
+/** ACTION: mov byte [0x101000], 7 (the crossing immediate's second byte). */
+const WRITE_TAIL = "c6042500101000" + "07";
+/** ACTION: mov qword [PT + 0x101 * 8], 0x102007; invlpg [0x101000]. */
+const REMAP_UPPER = "48c7042508380100072010000f013c2500101000";
+
+Deno.test("jit: a loop with an instruction crossing the page end runs compiled", () => {
+  const [a, b] = pageEndLoop("crossing", "");
+  assert.equal(a.cpu.gpr[4], 1000, "the interpreter's sum");
+  assert.equal(a.cpu.gpr[30], 0, "no exception");
+  assert.deepEqual(state(b), state(a));
+  const jit = b.cpu.jit!;
+  assert.equal(jit.stats.errors, 0);
+  assert.ok(jit.compiledRetired > 5_000, `${jit.compiledRetired} ran compiled`);
+  // One region call per limit, not one or more per iteration.
+  assert.ok(jit.calls < 100, `${jit.calls} region calls`);
+});
+
+Deno.test("jit: a loop falling through the page end runs compiled", () => {
+  const [a, b] = pageEndLoop("atEnd", "");
+  assert.equal(a.cpu.gpr[4], 1000, "the interpreter's sum");
+  assert.deepEqual(state(b), state(a));
+  const jit = b.cpu.jit!;
+  assert.equal(jit.stats.errors, 0);
+  assert.ok(jit.compiledRetired > 5_000, `${jit.compiledRetired} ran compiled`);
+  assert.ok(jit.calls < 100, `${jit.calls} region calls`);
+});
+
+Deno.test("jit: a write to the tail of a page-crossing instruction is seen by the compiled loop", () => {
+  const [a, b] = pageEndLoop("crossing", WRITE_TAIL);
+  assert.equal(a.cpu.gpr[4], 501 + 499 * 0x701, "the interpreter's sum");
+  assert.deepEqual(state(b), state(a));
+  assert.equal(b.cpu.jit!.stats.errors, 0);
+});
+
+Deno.test("jit: INVLPG remapping the page a crossing instruction ends in is seen by the compiled loop", () => {
+  const [a, b] = pageEndLoop("crossing", REMAP_UPPER);
+  assert.equal(a.cpu.gpr[4], 501 + 499 * 0x701, "the interpreter's sum");
+  assert.deepEqual(state(b), state(a));
+  assert.equal(b.cpu.jit!.stats.errors, 0);
+});
+
+Deno.test("jit: INVLPG remapping the page a loop falls through into is seen by the compiled loop", () => {
+  const [a, b] = pageEndLoop("atEnd", REMAP_UPPER);
+  assert.equal(a.cpu.gpr[4], 501 + 499 * 7, "the interpreter's sum");
+  assert.deepEqual(state(b), state(a));
+  assert.equal(b.cpu.jit!.stats.errors, 0);
+});
