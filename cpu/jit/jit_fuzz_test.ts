@@ -4,6 +4,8 @@
  * interpreter for) run on two vCPUs, one interpreting and one compiling,
  * in random run-limit slices; after every slice the full state (GPRs,
  * RFLAGS, RIP, retired count, data and stack memory) must be identical.
+ * One variant loads each loop across a page end (between two instructions
+ * or inside one).
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -178,6 +180,7 @@ function setup(
   regs: number[],
   jit: boolean,
   model: CpuModel,
+  at: number = LAYOUT.code,
 ): TestCpu {
   const t = makeCpu(4, model);
   if (bits === 64) enter64(t);
@@ -189,7 +192,7 @@ function setup(
   t.cpu.gpr[30] = LAYOUT.data; // R15: data base
   t.cpu.gpr[31] = 0;
   for (let k = 0; k < 256; k++) t.mem.write8(LAYOUT.data + k, (regs[k & 31] >>> (k & 24)) & 0xff);
-  load(t, code);
+  load(t, code, at);
   if (jit) t.cpu.jit = new JitEngine(2);
   return t;
 }
@@ -203,9 +206,25 @@ function state(t: TestCpu): unknown {
   return { gpr: [...c.gpr], rflags: c.rflags, rip: c.rip, retired: c.retired, data, stack };
 }
 
-for (const [vendor, model] of MODELS) {
+/**
+ * Where a loop is loaded: at the start of a page, or (`acrossPageEnd`) so
+ * that a page end falls `cut` bytes into it: between two instructions or
+ * inside one, which then crosses into the next page.
+ */
+function loadAddress(code: Uint8Array, acrossPageEnd: boolean, rng: () => number): number {
+  if (!acrossPageEnd) return LAYOUT.code;
+  const cut = 1 + Math.floor(rng() * (code.length - 1));
+  return LAYOUT.code + 4096 - cut;
+}
+
+const VARIANTS: [string, CpuModel, boolean][] = [
+  ...MODELS.map(([vendor, model]): [string, CpuModel, boolean] => [vendor, model, false]),
+  ["Intel, across a page end", defaultModel(), true],
+];
+
+for (const [variant, model, acrossPageEnd] of VARIANTS) {
   for (const bits of [64, 32]) {
-    Deno.test(`jit fuzz: random ${bits}-bit loops run identically compiled and interpreted (${vendor})`, () => {
+    Deno.test(`jit fuzz: random ${bits}-bit loops run identically compiled and interpreted (${variant})`, () => {
       let compiled = 0;
       fc.assert(
         fc.property(
@@ -221,8 +240,9 @@ for (const [vendor, model] of MODELS) {
               return (x >>> 0) / 4294967296;
             };
             const code = program(rng, bits, 4 + Math.floor(rng() * 24));
-            const a = setup(bits, code, regs, false, model);
-            const b = setup(bits, code, regs, true, model);
+            const at = loadAddress(code, acrossPageEnd, rng);
+            const a = setup(bits, code, regs, false, model, at);
+            const b = setup(bits, code, regs, true, model, at);
             let k = 0;
             for (;;) {
               const n = slices[k++ % slices.length];
