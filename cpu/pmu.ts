@@ -3,23 +3,32 @@
  * "Performance Monitoring": "Architectural Performance Monitoring" versions
  * 1 and 2; CPUID leaf 0AH and RDPMC in Vol. 2): {@link PMU_GP_COUNTERS} general-purpose counters IA32_PMCx with
  * their IA32_PERFEVTSELx, {@link PMU_FIXED_COUNTERS} fixed-function
- * counter IA32_FIXED_CTR0 (instructions retired) with IA32_FIXED_CTR_CTRL,
- * and IA32_PERF_GLOBAL_CTRL / STATUS / OVF_CTRL. Counters are
+ * counters IA32_FIXED_CTR0..2 (instructions retired, unhalted core cycles,
+ * unhalted reference cycles) with IA32_FIXED_CTR_CTRL, and
+ * IA32_PERF_GLOBAL_CTRL / STATUS / OVF_CTRL. Counters are
  * {@link PMU_COUNTER_WIDTH} bits wide.
  *
- * What is counted: one event, instructions retired (event C0H umask 00H on
- * a general-purpose counter, and fixed counter 0), exactly: the CPU's
+ * What is counted: instructions retired (event C0H umask 00H on a
+ * general-purpose counter, and fixed counter 0), exactly: the CPU's
  * retired count is the instruction count the virtual clock uses (an
  * instruction that faults, or that causes a VM exit, does not retire; a
- * REP string instruction retires once; event delivery retires nothing). An
- * instruction is counted when the counting condition holds as it retires:
- * the OS/USR filters look at the CPL it leaves behind (SYSCALL counts as
- * OS, SYSRET as USR), and the WRMSR that enables a counter is counted
- * while the one that disables it is not. Every other event selection
- * (other event or umask, a non-zero CMASK, or edge detect) leaves the
- * counter unchanged: CPUID.0AH:EBX marks every other architectural event
- * unavailable. INV without CMASK has no effect (it inverts the CMASK
- * comparison only); PC (pin control) is stored and changes nothing.
+ * REP string instruction retires once; event delivery retires nothing).
+ * nestvm's virtual processor runs one instruction per cycle of its core
+ * clock, which is also its reference clock (no frequency scaling), and
+ * stops both while halted: so unhalted core cycles (event 3CH umask 00H,
+ * fixed counter 1) and unhalted reference cycles (3CH umask 01H, fixed
+ * counter 2) count what instructions retired counts. With the default
+ * virtual clock (one instruction per nanosecond) and one vCPU they tick
+ * with the 1 GHz TSC; with several vCPUs, whose instructions share the
+ * virtual time, a vCPU's cycles run slower than its TSC. An instruction
+ * is counted when the counting condition holds as it retires: the OS/USR
+ * filters look at the CPL it leaves behind (SYSCALL counts as OS, SYSRET
+ * as USR), and the WRMSR that enables a counter is counted while the one
+ * that disables it is not. Every other event selection (other event or
+ * umask, a non-zero CMASK, or edge detect) leaves the counter unchanged:
+ * CPUID.0AH:EBX marks every other architectural event unavailable. INV
+ * without CMASK has no effect (it inverts the CMASK comparison only); PC
+ * (pin control) is stored and changes nothing.
  *
  * Counting is lazy: each counter's value is kept at an anchor (a retired
  * count) and the counters that count at the current CPL advance by the
@@ -49,8 +58,11 @@ import { gp } from "./fault.ts";
 
 /** General-purpose counters (CPUID.0AH:EAX[15:8]). */
 export const PMU_GP_COUNTERS = 4;
-/** Fixed-function counters (CPUID.0AH:EDX[4:0]): fixed counter 0, instructions retired. */
-export const PMU_FIXED_COUNTERS = 1;
+/**
+ * Fixed-function counters (CPUID.0AH:EDX[4:0]): instructions retired,
+ * unhalted core cycles and unhalted reference cycles.
+ */
+export const PMU_FIXED_COUNTERS = 3;
 /** Bit width of every counter (CPUID.0AH:EAX[23:16] and EDX[12:5]). */
 export const PMU_COUNTER_WIDTH = 48;
 /** Architectural performance-monitoring version (CPUID.0AH:EAX[7:0]). */
@@ -59,11 +71,11 @@ export const PMU_VERSION = 2;
 const EVENT_VECTOR_LENGTH = 7;
 /**
  * CPUID.0AH:EBX: a set bit marks an architectural event NOT available.
- * Only bit 1 (instructions retired) is clear: core cycles (0), reference
- * cycles (2), LLC references (3) and misses (4), branch instructions
- * retired (5) and branch mispredicts (6) are not counted.
+ * Core cycles (0), instructions retired (1) and reference cycles (2) are
+ * counted; LLC references (3) and misses (4), branch instructions retired
+ * (5) and branch mispredicts (6) are not.
  */
-const EVENTS_UNAVAILABLE = 0x7f & ~(1 << 1);
+const EVENTS_UNAVAILABLE = 0x7f & ~0x7;
 
 /** MSR numbers of the PMU. */
 export const PmuMsr = {
@@ -100,6 +112,10 @@ const SEL_EN = 1 << 22;
 const SEL_WRITABLE = 0xffffffff & ~(1 << 21);
 /** Event select C0H, unit mask 00H: instructions retired. */
 const EVENT_INSTRUCTIONS = 0xc0;
+/** Event select 3CH, unit mask 00H: unhalted core cycles. */
+const EVENT_CORE_CYCLES = 0x3c;
+/** Event select 3CH, unit mask 01H: unhalted reference cycles. */
+const EVENT_REF_CYCLES = 0x13c;
 /** IA32_FIXED_CTR_CTRL bits per fixed counter: OS (0), USR (1), PMI (3); AnyThread (2) is version 3's. */
 const FIXED_WRITABLE = 0xb;
 /** IA32_PERF_GLOBAL_OVF_CTRL bits 62 (ClrOvfBuffer) and 63 (ClrCondChgd), in the high half. */
@@ -195,13 +211,17 @@ export function isPmuMsr(index: number): boolean {
     (index >= PmuMsr.FIXED_CTR_CTRL && index <= PmuMsr.GLOBAL_OVF_CTRL);
 }
 
-/** Whether counter `k` (internal index) counts instructions retired at CPL class `ring`. */
+/** Whether counter `k` (internal index) counts at CPL class `ring` (every counted event advances by instructions retired). */
 function countsAt(p: PmuState, k: number, ring: number): boolean {
   if ((p.globalCtrl & (1 << k)) === 0) return false;
   if (k < PMU_GP_COUNTERS) {
     const s = p.eventSelect[k];
-    // EN, event C0H umask 00H, CMASK 0, no edge detection.
-    if ((s & SEL_EN) === 0 || (s & 0xff00ffff) !== EVENT_INSTRUCTIONS) return false;
+    // EN, a counted event and umask, CMASK 0, no edge detection.
+    const event = s & 0xff00ffff;
+    if (
+      (s & SEL_EN) === 0 ||
+      (event !== EVENT_INSTRUCTIONS && event !== EVENT_CORE_CYCLES && event !== EVENT_REF_CYCLES)
+    ) return false;
     if ((s & SEL_EDGE) !== 0) return false;
     return (s & (ring === 0 ? SEL_OS : SEL_USR)) !== 0;
   }

@@ -22,8 +22,8 @@ function leafA(spec: string): CpuidRegs {
   return out;
 }
 
-Deno.test("PMU CPUID.0AH: version 2, 4x48-bit counters, 1 fixed, only instructions retired available", () => {
-  assert.deepEqual(leafA("max"), { eax: 0x07300402, ebx: 0x7d, ecx: 0, edx: 0x601 });
+Deno.test("PMU CPUID.0AH: version 2, 4x48-bit counters, 3 fixed, core cycles, instructions and reference cycles available", () => {
+  assert.deepEqual(leafA("max"), { eax: 0x07300402, ebx: 0x78, ecx: 0, edx: 0x603 });
   assert.deepEqual(leafA("host"), leafA("max"));
   const none = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
   assert.deepEqual(leafA("max,pmu=off"), none);
@@ -67,6 +67,27 @@ for (const jit of [false, true]) {
     assert.equal(c.readMsr(PmuMsr.PMC0), 123_457n);
   });
 
+  Deno.test(`PMU (${engine}): the cycle events and fixed counters 1 and 2 count one per instruction`, () => {
+    // PMC1 unhalted core cycles (3CH/00H), PMC2 unhalted reference cycles
+    // (3CH/01H), PMC3 a cycle event with CMASK 1 (not counted); fixed
+    // counter 1 at CPL 0 only, fixed counter 2 at CPL 3 only.
+    const t = looping(jit);
+    const c = t.cpu;
+    const en = (1 << 22) | (1 << 17) | (1 << 16);
+    assert.equal(c.writeMsr(PmuMsr.PERFEVTSEL0 + 1, BigInt(en | 0x3c)), true);
+    assert.equal(c.writeMsr(PmuMsr.PERFEVTSEL0 + 2, BigInt(en | 0x13c)), true);
+    assert.equal(c.writeMsr(PmuMsr.PERFEVTSEL0 + 3, BigInt(en | 0x0100_003c)), true);
+    assert.equal(c.writeMsr(PmuMsr.FIXED_CTR_CTRL, 0x213n), true);
+    assert.equal(c.writeMsr(PmuMsr.GLOBAL_CTRL, 0x7_0000_000fn), true);
+    const r0 = c.retired;
+    assert.equal(c.run(r0 + 54_321), "limit");
+    for (const k of [0, 1, 2]) assert.equal(c.readMsr(PmuMsr.PMC0 + k), 54_321n, `PMC${k}`);
+    assert.equal(c.readMsr(PmuMsr.PMC0 + 3), 0n, "CMASK 1: not counted");
+    assert.equal(c.readMsr(PmuMsr.FIXED_CTR0 + 1), 54_321n, "fixed counter 1 (OS)");
+    assert.equal(c.readMsr(PmuMsr.FIXED_CTR0 + 2), 0n, "fixed counter 2 (USR only)");
+    assert.equal(rdpmcValue(c, 0x40000001), 54_321);
+  });
+
   Deno.test(`PMU (${engine}): an overflow signals one PMI at the exact boundary`, () => {
     const t = looping(jit, EN_OS_USR_INSTR | INT, -12_345);
     const c = t.cpu;
@@ -103,13 +124,17 @@ Deno.test("PMU: reserved bits #GP, legacy counter writes sign-extend bit 31, fix
   assert.equal(c.writeMsr(PmuMsr.PERFEVTSEL0, 1n << 21n), false, "AnyThread is version 3's");
   assert.equal(c.writeMsr(PmuMsr.PERFEVTSEL0, 1n << 32n), false);
   assert.equal(c.writeMsr(PmuMsr.GLOBAL_CTRL, 0x10n), false);
-  assert.equal(c.writeMsr(PmuMsr.GLOBAL_CTRL, 0x2_0000_0000n), false);
+  assert.equal(c.writeMsr(PmuMsr.GLOBAL_CTRL, 0x8_0000_0000n), false);
+  assert.equal(c.writeMsr(PmuMsr.GLOBAL_CTRL, 0x7_0000_000fn), true);
   assert.equal(c.writeMsr(PmuMsr.GLOBAL_OVF_CTRL, 0xc000_0001_0000_000fn), true);
   assert.equal(c.writeMsr(PmuMsr.GLOBAL_OVF_CTRL, 0x10n), false);
   assert.equal(c.writeMsr(PmuMsr.GLOBAL_STATUS, 0n), false);
   assert.equal(c.writeMsr(PmuMsr.FIXED_CTR_CTRL, 0x4n), false);
-  assert.equal(c.writeMsr(PmuMsr.FIXED_CTR_CTRL, 0x10n), false);
-  assert.equal(c.readMsr(PmuMsr.FIXED_CTR0 + 1), undefined, "one fixed counter");
+  assert.equal(c.writeMsr(PmuMsr.FIXED_CTR_CTRL, 0x1000n), false);
+  assert.equal(c.writeMsr(PmuMsr.FIXED_CTR_CTRL, 0xbbbn), true);
+  assert.equal(c.writeMsr(PmuMsr.FIXED_CTR0 + 2, BigInt(WRAP - 1)), true);
+  assert.equal(c.readMsr(PmuMsr.FIXED_CTR0 + 2), BigInt(WRAP - 1));
+  assert.equal(c.readMsr(PmuMsr.FIXED_CTR0 + 3), undefined, "three fixed counters");
   assert.equal(rdpmcValue(c, 4), undefined);
   assert.equal(rdpmcValue(c, 0x80000000), undefined);
   const none = makeCpu(8, { ...parseModel("max,pmu=off") }).cpu;
@@ -162,7 +187,7 @@ Deno.test("PMU and VMX: the load IA32_PERF_GLOBAL_CTRL controls exist exactly wi
     ...facts,
     perfGlobalCtrlBits: perfGlobalCtrlBits(parseModel("max,pmu=off")),
   });
-  assert.deepEqual(withPmu.perfGlobalCtrlBits, [0xf, 0x1]);
+  assert.deepEqual(withPmu.perfGlobalCtrlBits, [0xf, 0x7]);
   // Allowed-1 settings (bits 63:32) of the TRUE exit/entry control MSRs: bit 12 / bit 13.
   assert.ok((vmxCapabilityMsr(0x48f, withPmu)!.hi & (1 << 12)) !== 0);
   assert.ok((vmxCapabilityMsr(0x490, withPmu)!.hi & (1 << 13)) !== 0);
@@ -259,7 +284,7 @@ Deno.test("RDPMC: #GP at CPL 3 without CR4.PCE; with it, EDX:EAX = the counter; 
   assert.equal(c.gpr[0], 0x8765_4321);
   assert.equal(c.gpr[4], 0xffff, "bits 47:32");
   assert.equal(vector(4), 13);
-  assert.equal(vector(0x4000_0001), 13, "fixed counter 1 does not exist");
+  assert.equal(vector(0x4000_0003), 13, "fixed counter 3 does not exist");
   assert.equal(vector(0x8000_0000), 13, "ECX bit 31");
   c.cpl = 0;
   c.cr4 &= ~0x100;

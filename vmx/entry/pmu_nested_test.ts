@@ -80,7 +80,7 @@ Deno.test("PMU across levels: a reserved bit in the host field is VMfail 8, in t
     maxExits: 1,
     fields: {
       ...LOAD_CONTROLS,
-      GUEST_IA32_PERF_GLOBAL_CTRL: 2 ** 33,
+      GUEST_IA32_PERF_GLOBAL_CTRL: 2 ** 35,
       HOST_IA32_PERF_GLOBAL_CTRL: 0,
     },
   });

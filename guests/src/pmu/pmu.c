@@ -7,7 +7,9 @@
  *
  * Every expected count is computed from the measured code's text
  * (pmu_asm.S) under nestvm's counting rule (cpu/pmu.ts): an instruction
- * counts when the counting condition holds as it retires.
+ * counts when the counting condition holds as it retires, and nestvm's
+ * core and reference clocks tick once per instruction (the cycle events
+ * count what instructions retired count).
  */
 #include "rt.h"
 #include "idt.h"
@@ -30,7 +32,11 @@
 #define SEL_INT (1u << 20)
 #define SEL_EN (1u << 22)
 #define EV_INSTRUCTIONS 0xc0
+#define EV_CORE_CYCLES 0x3c
+#define EV_REF_CYCLES 0x13c
+#define EV_BRANCHES 0xc4
 #define FIXED0 (1ull << 32)
+#define FIXED_ALL (7ull << 32)
 #define WRAP (1ull << 48)
 
 #define LAPIC 0xfee00000u
@@ -90,7 +96,7 @@ static void reset_counters(void) {
     wrmsr(MSR_PMC0 + i, 0);
   }
   wrmsr(MSR_FIXED_CTR_CTRL, 0);
-  wrmsr(MSR_FIXED_CTR0, 0);
+  for (int i = 0; i < 3; i++) wrmsr(MSR_FIXED_CTR0 + i, 0);
   wrmsr(MSR_GLOBAL_OVF_CTRL, rdmsr(MSR_GLOBAL_STATUS));
 }
 
@@ -99,9 +105,9 @@ static void cpuid_checks(void) {
   ok((r.eax & 0xff) == 2, "CPUID.0AH: version 2 (eax 0x%x)", r.eax);
   ok(((r.eax >> 8) & 0xff) == 4 && ((r.eax >> 16) & 0xff) == 48,
      "CPUID.0AH: 4 general-purpose counters of 48 bits");
-  ok((r.eax >> 24) == 7 && r.ebx == 0x7d, "CPUID.0AH: of 7 events only instructions retired (ebx 0x%x)",
-     r.ebx);
-  ok((r.edx & 0x1f) == 1 && ((r.edx >> 5) & 0xff) == 48, "CPUID.0AH: one fixed counter of 48 bits (edx 0x%x)",
+  ok((r.eax >> 24) == 7 && r.ebx == 0x78,
+     "CPUID.0AH: of 7 events core cycles, instructions retired and reference cycles (ebx 0x%x)", r.ebx);
+  ok((r.edx & 0x1f) == 3 && ((r.edx >> 5) & 0xff) == 48, "CPUID.0AH: three fixed counters of 48 bits (edx 0x%x)",
      r.edx);
 }
 
@@ -118,12 +124,12 @@ static void msr_checks(void) {
   ok(wrmsr_faults(MSR_FIXED_CTR0, WRAP), "IA32_FIXED_CTR0: bit 48 is #GP");
   ok(wrmsr_faults(MSR_PERFEVTSEL0, 1ull << 32) && wrmsr_faults(MSR_PERFEVTSEL0, 1u << 21),
      "IA32_PERFEVTSEL0: bits 63:32 and AnyThread (21) are #GP");
-  ok(wrmsr_faults(MSR_GLOBAL_CTRL, 1u << 4) && wrmsr_faults(MSR_GLOBAL_CTRL, 1ull << 33),
+  ok(wrmsr_faults(MSR_GLOBAL_CTRL, 1u << 4) && wrmsr_faults(MSR_GLOBAL_CTRL, 1ull << 35),
      "IA32_PERF_GLOBAL_CTRL: bits of absent counters are #GP");
-  ok(wrmsr_faults(MSR_FIXED_CTR_CTRL, 1u << 4) && wrmsr_faults(MSR_FIXED_CTR_CTRL, 1u << 2),
-     "IA32_FIXED_CTR_CTRL: fixed counter 1 and AnyThread are #GP");
+  ok(wrmsr_faults(MSR_FIXED_CTR_CTRL, 1u << 12) && wrmsr_faults(MSR_FIXED_CTR_CTRL, 1u << 2),
+     "IA32_FIXED_CTR_CTRL: fixed counter 3 and AnyThread are #GP");
   ok(wrmsr_faults(MSR_GLOBAL_STATUS, 0), "IA32_PERF_GLOBAL_STATUS is read-only");
-  ok(wrmsr_faults(MSR_FIXED_CTR0 + 1, 0), "IA32_FIXED_CTR1 does not exist");
+  ok(wrmsr_faults(MSR_FIXED_CTR0 + 3, 0), "IA32_FIXED_CTR3 does not exist");
   reset_counters();
 }
 
@@ -135,23 +141,30 @@ static void count_checks(void) {
     wrmsr(MSR_PERFEVTSEL0, SEL_EN | SEL_OS | SEL_USR | EV_INSTRUCTIONS);
     wrmsr(MSR_PERFEVTSEL0 + 1, SEL_EN | SEL_OS | EV_INSTRUCTIONS);
     wrmsr(MSR_PERFEVTSEL0 + 2, SEL_EN | SEL_USR | EV_INSTRUCTIONS);
-    wrmsr(MSR_PERFEVTSEL0 + 3, SEL_EN | SEL_OS | 0x3c); /* core cycles: not counted */
-    wrmsr(MSR_FIXED_CTR_CTRL, 0x3);
-    pmu_count_loop(n, 0xf | FIXED0);
+    wrmsr(MSR_PERFEVTSEL0 + 3, SEL_EN | SEL_OS | EV_CORE_CYCLES);
+    wrmsr(MSR_FIXED_CTR_CTRL, 0x333);
+    pmu_count_loop(n, 0xf | FIXED_ALL);
     uint64_t want = 3 * n + 5;
     uint64_t pmc0 = rdmsr(MSR_PMC0), fixed = rdmsr(MSR_FIXED_CTR0);
-    ok(pmc0 == want && fixed == want && rdmsr(MSR_PMC0 + 1) == want,
-       "%lu loops at CPL 0: PMC0, PMC1 (OS) and FIXED_CTR0 count %lu (got %lu, %lu)", (unsigned long)n,
-       (unsigned long)want, (unsigned long)pmc0, (unsigned long)fixed);
-    ok(rdmsr(MSR_PMC0 + 2) == 0 && rdmsr(MSR_PMC0 + 3) == 0,
-       "%lu loops at CPL 0: the USR-only counter and an unavailable event stay 0", (unsigned long)n);
+    uint64_t cycles = rdmsr(MSR_FIXED_CTR0 + 1), ref = rdmsr(MSR_FIXED_CTR0 + 2);
+    ok(pmc0 == want && fixed == want && rdmsr(MSR_PMC0 + 1) == want && rdmsr(MSR_PMC0 + 3) == want &&
+           cycles == want && ref == want,
+       "%lu loops at CPL 0: PMC0, PMC1 (OS), PMC3 (core cycles) and the three fixed counters count %lu "
+       "(got %lu, %lu, %lu, %lu)",
+       (unsigned long)n, (unsigned long)want, (unsigned long)pmc0, (unsigned long)fixed, (unsigned long)cycles,
+       (unsigned long)ref);
+    ok(rdmsr(MSR_PMC0 + 2) == 0, "%lu loops at CPL 0: the USR-only counter stays 0", (unsigned long)n);
   }
-  /* A counter left out of GLOBAL_CTRL does not count. */
+  /* A counter left out of GLOBAL_CTRL does not count; neither does an unavailable event. */
   reset_counters();
   wrmsr(MSR_PERFEVTSEL0, SEL_EN | SEL_OS | EV_INSTRUCTIONS);
   wrmsr(MSR_PERFEVTSEL0 + 1, SEL_EN | SEL_OS | EV_INSTRUCTIONS);
-  pmu_count_loop(100, 0x2);
-  ok(rdmsr(MSR_PMC0) == 0 && rdmsr(MSR_PMC0 + 1) == 305, "GLOBAL_CTRL selects the counters that count");
+  wrmsr(MSR_PERFEVTSEL0 + 2, SEL_EN | SEL_OS | EV_BRANCHES);
+  wrmsr(MSR_PERFEVTSEL0 + 3, SEL_EN | SEL_OS | EV_REF_CYCLES);
+  pmu_count_loop(100, 0xe);
+  ok(rdmsr(MSR_PMC0) == 0 && rdmsr(MSR_PMC0 + 1) == 305 && rdmsr(MSR_PMC0 + 2) == 0 &&
+         rdmsr(MSR_PMC0 + 3) == 305,
+     "GLOBAL_CTRL selects the counters that count; reference cycles count, branches (unavailable) do not");
 }
 
 static void user_checks(void) {
@@ -179,14 +192,14 @@ static void rdpmc_checks(void) {
   wrmsr(MSR_FIXED_CTR0, 0xabcdef012345ull);
   ok(rdpmc(2) == 0x12345678 && rdpmc(1u << 30) == 0xabcdef012345ull,
      "RDPMC reads PMC2 and (ECX bit 30) fixed counter 0");
-  static const uint32_t bad[] = {4, (1u << 30) | 1, 1u << 31, 64};
+  static const uint32_t bad[] = {4, (1u << 30) | 3, 1u << 31, 64};
   bool all = true;
   for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     struct fault_info fi;
     rdpmc_ecx = bad[i];
     if (rt_try(probe_rdpmc, 0, &fi) != 13) all = false;
   }
-  ok(all, "RDPMC of an absent counter (4, fixed 1, ECX bit 31, 64) is #GP");
+  ok(all, "RDPMC of an absent counter (4, fixed 3, ECX bit 31, 64) is #GP");
   reset_counters();
 }
 
