@@ -41,7 +41,8 @@ import { Insn, prepare } from "../icache.ts";
 import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
 import { FL_UNKNOWN, FLAGS_TO_ALU, flagsToAlu, type FlagUse, Gen } from "./gen.ts";
 import { type Plan, planInsn, Term } from "./plan.ts";
-import { condExpr, goTo, targetCheck, targetStaticallyOk } from "./emit_flow.ts";
+import { condExpr, goTo, loopCond, targetCheck, targetStaticallyOk } from "./emit_flow.ts";
+import { loop } from "../exec_control.ts";
 import { emitPush, tlbRead } from "./emit_mem.ts";
 import { type JitBlock, NO_BLOCK } from "./block.ts";
 import { fillForCompiled } from "../memory.ts";
@@ -708,7 +709,7 @@ function emitTerm(
   const toff = t - pageIp;
   const tl = labels.get(toff);
   if (term === Term.JCC) {
-    const c = condExpr(g, i.cc);
+    const c = i.h === loop ? loopCond(g, i) : condExpr(g, i.cc);
     g.emit(
       `if (${c}) { ${targetCheck(g, t, pageIp)} ${crossCheck(g, t, pageIp, tl)} ${
         goTo(g, t, tl)

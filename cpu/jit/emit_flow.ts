@@ -1,7 +1,7 @@
 /**
  * Block compiler: condition codes from the lazy flags (specialised when the
  * producer is known at compile time) and the near branches that end basic
- * blocks (Jcc, JMP rel, CALL rel, RET).
+ * blocks (Jcc, LOOP/JrCXZ, JMP rel, CALL rel, RET).
  *
  * @module
  */
@@ -9,6 +9,29 @@
 import { K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB } from "../alu/alu.ts";
 import type { Gen } from "./gen.ts";
 import { below64 } from "./emit_alu.ts";
+
+/** RCX's register number (the count register of LOOP and JrCXZ). */
+const RCX = 1;
+
+/**
+ * For LOOP/LOOPE/LOOPNE/JrCXZ (`i.x`: 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JrCXZ)
+ * whose count register is the code size's (RCX in 64-bit code, ECX in
+ * 32-bit code): emit the count's decrement (not for JrCXZ; the flags are
+ * unchanged and, as the interpreter does, ECX's write leaves the high
+ * half alone) and return the branch condition.
+ */
+export function loopCond(g: Gen, i: { x: number }): string {
+  const wide = !g.zmode;
+  const lo = g.lo(RCX);
+  const zero = wide ? `((${lo} | ${g.hi(RCX)}) === 0)` : `(${lo} === 0)`;
+  if (i.x === 3) return zero;
+  g.wrote(RCX);
+  if (wide) {
+    g.emit(`${lo} = (${lo} - 1) | 0; if (${lo} === -1) ${g.hi(RCX)} = (${g.hi(RCX)} - 1) | 0;`);
+  } else g.emit(`${lo} = (${lo} - 1) | 0;`);
+  if (i.x === 2) return `!${zero}`;
+  return `(!${zero} && ${condExpr(g, i.x === 1 ? 4 : 5)})`;
+}
 
 /**
  * A boolean expression for condition `cc` (the low nibble of Jcc/SETcc),

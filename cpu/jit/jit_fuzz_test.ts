@@ -149,7 +149,11 @@ function imm32Fixed(v: number): number[] {
   return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
 
-/** A loop: body with forward Jcc skips, then DEC ECX; JNZ body; HLT. */
+/**
+ * A loop: body with forward skips (Jcc, or LOOPNE/LOOPE/LOOP/JrCXZ, some
+ * with an address-size prefix, which also count RCX down), then DEC ECX;
+ * JNZ body; HLT.
+ */
 function program(r: Rng, bits: number, n: number): Uint8Array {
   const body: number[] = [];
   for (let k = 0; k < n; k++) {
@@ -157,6 +161,10 @@ function program(r: Rng, bits: number, n: number): Uint8Array {
     if (r() < 0.12) {
       const y = insn(r, bits);
       body.push(0x70 + Math.floor(r() * 16), y.length, ...y);
+    } else if (r() < 0.04) {
+      const y = insn(r, bits);
+      if (r() < 0.25) body.push(0x67);
+      body.push(0xe0 + Math.floor(r() * 4), y.length, ...y);
     }
     body.push(...x);
   }

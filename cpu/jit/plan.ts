@@ -50,7 +50,7 @@ import {
 export const enum Term {
   /** Not a terminator. */
   NONE = 0,
-  /** Jcc rel. */
+  /** Jcc rel, or LOOP/LOOPcc/JrCXZ rel (`Insn.h` tells them apart). */
   JCC = 1,
   /** JMP rel. */
   JMP = 2,
@@ -242,6 +242,11 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === D.popR && stackOk) return inline(emitPopR, MEM);
   const direct = bits === 64 ? i.opSize === 64 : i.opSize === 32;
   if (h === H.jccF && direct) return { emit: null, term: Term.JCC, use: OPAQUE };
+  // LOOP/LOOPE/LOOPNE/JrCXZ with the code size's count register (RCX, ECX):
+  // a conditional branch on it (`loopCond`).
+  if (h === C.loop && direct && i.addrSize === bits) {
+    return { emit: null, term: Term.JCC, use: OPAQUE };
+  }
   if (h === C.jmpRel && direct) return { emit: null, term: Term.JMP, use: OPAQUE };
   if (h === C.callRel && direct && stackOk) return { emit: null, term: Term.CALL, use: OPAQUE };
   if (h === C.retNear && stackOk) return { emit: null, term: Term.RET, use: OPAQUE };
