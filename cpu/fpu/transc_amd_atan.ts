@@ -95,6 +95,21 @@ export const ATAN_Q: readonly bigint[] = [
 const ATAN_TINY = 80;
 
 /**
+ * Q's last Horner sum is rounded as the host does it for ratios below
+ * 2^-ATAN_Q_LIMIT_LOG2 (round 9; README "FPATAN: Q's last sum, and t P
+ * rounded (round 9, fpatan9)"): there the sum's phase depends on the scale
+ * and q1 alone, not on the (7,7) family's free directions.
+ */
+export const ATAN_Q_LIMIT_LOG2 = 19;
+
+/**
+ * The host's scale of Q: its Q(0), measured (to about 3e-12) by the phase
+ * of Q's last 68-bit sum at tiny ratios (tools/x87-transc/atan8_sscan.py,
+ * atan9_forms.py); numerator and denominator of the decimal 1.473783082012.
+ */
+const ATAN_QS_NUM = 1473783082012n, ATAN_QS_DEN = 1000000000000n;
+
+/**
  * num / den rounded to nearest-even at 68 significant bits (num of either
  * sign, den > 0): [significand, exponent] with value significand * 2^exponent.
  */
@@ -134,6 +149,23 @@ export function atanAmdRational(R: bigint, re: number): Scaled {
     const s = BigInt(2 * k * (n - i));
     pn = pn * G + (ATAN_P[i] << s);
     qn = qn * G + (ATAN_Q[i] << s);
+  }
+  if (k - bitLength(R) >= ATAN_Q_LIMIT_LOG2) {
+    // Tiny ratios: the host's Q is s Q(g) with its last sum q0' + g A1 rounded to the 68-bit
+    // grid of [1, 2) (2^-67), q0' on that grid: Q = s + 2^-67 J, J = round(s g A1 2^67), and
+    // d = t (s P) / Q. Scaled: qn = Q(g) 2^(2kn + CS), g A1 = (qn - 2^(2kn + CS)) / 2^(2kn + CS).
+    const sh = BigInt(2 * k * n + ATAN_CS);
+    const ga1 = qn - (1n << sh);
+    const num = ATAN_QS_NUM * ga1, den = ATAN_QS_DEN << (sh - 67n);
+    const neg = num < 0n;
+    const a = neg ? -num : num;
+    let j = a / den;
+    const rem = a - j * den;
+    if (2n * rem > den || (2n * rem === den && (j & 1n) === 1n)) j++;
+    if (neg) j = -j;
+    // Q / s scaled by 2^sh and multiplied by s's numerator and denominator (exact integers).
+    qn = (ATAN_QS_NUM << sh) + j * (ATAN_QS_DEN << (sh - 67n));
+    pn = pn * ATAN_QS_NUM;
   }
   // d = t P / Q = T pn / (qn 2^(3k)), negative.
   const [dm, de0] = roundRatio68(T * pn, qn);
