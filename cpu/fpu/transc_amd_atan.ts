@@ -34,6 +34,16 @@
  *   small-ratio misses worse (786 .. 979 of 4,400), and a scatter of about
  *   one unit of d remains at every r (seen in the results only where d's
  *   unit is not far below a's, r above about 2^-4).
+ * - Below r = 2^-{@link ATAN_Q_LIMIT_LOG2} (round 9): the host's Q is the
+ *   model's times s = 1.473783082012 (its Q(0); found by a scan of the scale
+ *   at tiny ratios in round 8, pinned to about 3e-12 on 6,000 fresh cases
+ *   in round 9), with its last Horner sum rounded to nearest at 68 bits, and
+ *   d = R68(t s P / Q). Only there does that sum's phase follow from the
+ *   function (at larger r the (7,7) family's free directions move it by
+ *   many cells). What remains there is a rounding of N = t P (the scatter
+ *   grows as 1 / the significand of t s p0, README "FPATAN: Q's last sum,
+ *   and t P rounded (round 9, fpatan9)"), whose phase needs the host's p0
+ *   to all 68 bits: not modelled.
  *
  * Domains (probe hold-outs recorded after the model was fixed, with seeds
  * 0x6A61 .. 0x6A6B, cases aimed so that the last bits of the host's atan
@@ -48,6 +58,10 @@
  *   which random and atan-aimed operands there practically never are; next
  *   to r = 1/2 2 of 1,500 (4). Random operands (`record.sh`, 18,564 finite FPATAN cases):
  *   0 + 0 (0 + 0).
+ * - Round 9, ratios below 2^-19 aimed at d's cells (tools/x87-transc/atan8_tiny.py gen, seeds
+ *   0x9B01 .. 0x9B06, recorded after Q's rounding was committed): 1,180 of 6,400 cases differ
+ *   (without Q's rounding 1,437); random operands (`record.sh` seed 0x9a9f2026f1c7, 18,562
+ *   finite FPATAN cases): 0 + 0.
  *
  * @module
  */
@@ -128,8 +142,9 @@ function roundRatio68(num: bigint, den: bigint): Scaled {
 
 /**
  * The host's atan(r) for r = R * 2^re (0 < r <= 1): r + d with g = R68(r^2),
- * t = R68(r g) and d = t P(g) / Q(g) rounded to nearest-even at 68 bits,
- * returned exactly as [v, e] with atan = v * 2^e (v > 0).
+ * t = R68(r g) and d = t P(g) / Q(g) rounded to nearest-even at 68 bits
+ * (below r = 2^-{@link ATAN_Q_LIMIT_LOG2} with Q's last sum rounded at the
+ * host's scale), returned exactly as [v, e] with atan = v * 2^e (v > 0).
  */
 export function atanAmdRational(R: bigint, re: number): Scaled {
   const k = -re; // r = R / 2^k

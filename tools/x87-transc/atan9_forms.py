@@ -23,7 +23,7 @@ this way: its phase needs every bit of p0' (s p0 is known to about 1e-11, 2^31 c
 
 Run: python3 tools/x87-transc/atan9_forms.py FORM in,out [in,out ...]
   env SQ, SP: a decimal or a range lo:hi:n (scanned; default SQ = SP = 1.473783082012);
-  NPH: phase steps; TOP: best configurations printed (default 3); FIX="phiW[,phiR,phiM]": phases
+  RBITS, WBITS: widths of R and of W / M (default 68); PBITS: P's sum rounded to that many bits (default 68); NPH: phase steps; TOP: best configurations printed (default 3); FIX="phiW[,phiR,phiM]": phases
   fixed instead of scanned (hold-outs); CFIX: c fixed.
   Per-case values are cached in /tmp/atan9_cache (delete it after changing the model files).
 """
@@ -92,7 +92,7 @@ def e_q(d, sq):
 def e_p(d, sp, ph0=0.0):
     """P's last sum rounded at scale sp (phase offset ph0: 0 when p0' is on the sum's grid)."""
     p0 = float(T.PF[0])
-    cp = 2.0 ** (np.floor(np.log2(abs(sp * p0))) - 67)
+    cp = 2.0 ** (np.floor(np.log2(abs(sp * p0))) - (int(os.environ.get("PBITS", "68")) - 1))
     return cp * 2.0 ** 68 * saw(ph0 + sp * d["uP1"] * 2.0 ** -69 / cp) / (sp * d["Pg"])
 
 
@@ -137,12 +137,15 @@ def scan_e(d, form, sq, sp):
             if nm == "O":
                 E = E + e_p(d, sp, p0)
             elif nm == "R":
-                phr = p0 + d["uR"] / sqq - eq / sqq
-                er = sqq * saw(phr)
+                # RBITS / WBITS: widths of R and W / M (default 68; cells scale by 2^(68 - bits))
+                f = 2.0 ** (int(os.environ.get("RBITS", "68")) - 68)
+                phr = p0 + f * (d["uR"] / sqq - eq / sqq)
+                er = sqq * saw(phr) / f
                 E = E + er
             elif nm == "M" or nm == "W":
-                phm = p0 + d["uW"] + 2 * w0 * E
-                E = E + saw(phm) / (2 * w0)
+                f = 2.0 ** (int(os.environ.get("WBITS", "68")) - 68)
+                phm = p0 + f * (d["uW"] + 2 * w0 * E)
+                E = E + saw(phm) / (2 * w0 * f)
         return E
     total.n = len(grids)
     return total
