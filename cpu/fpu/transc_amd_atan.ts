@@ -34,6 +34,16 @@
  *   small-ratio misses worse (786 .. 979 of 4,400), and a scatter of about
  *   one unit of d remains at every r (seen in the results only where d's
  *   unit is not far below a's, r above about 2^-4).
+ * - Below r = 2^-{@link ATAN_Q_LIMIT_LOG2} (round 9): the host's Q is the
+ *   model's times s = 1.473783082012 (its Q(0); found by a scan of the scale
+ *   at tiny ratios in round 8, pinned to about 3e-12 on 6,000 fresh cases
+ *   in round 9), with its last Horner sum rounded to nearest at 68 bits, and
+ *   d = R68(t s P / Q). Only there does that sum's phase follow from the
+ *   function (at larger r the (7,7) family's free directions move it by
+ *   many cells). What remains there is a rounding of N = t P (the scatter
+ *   grows as 1 / the significand of t s p0, README "FPATAN: Q's last sum,
+ *   and t P rounded (round 9, fpatan9)"), whose phase needs the host's p0
+ *   to all 68 bits: not modelled.
  *
  * Domains (probe hold-outs recorded after the model was fixed, with seeds
  * 0x6A61 .. 0x6A6B, cases aimed so that the last bits of the host's atan
@@ -48,6 +58,10 @@
  *   which random and atan-aimed operands there practically never are; next
  *   to r = 1/2 2 of 1,500 (4). Random operands (`record.sh`, 18,564 finite FPATAN cases):
  *   0 + 0 (0 + 0).
+ * - Round 9, ratios below 2^-19 aimed at d's cells (tools/x87-transc/atan8_tiny.py gen, seeds
+ *   0x9B01 .. 0x9B06, recorded after Q's rounding was committed): 1,180 of 6,400 cases differ
+ *   (without Q's rounding 1,437); random operands (`record.sh` seed 0x9a9f2026f1c7, 18,562
+ *   finite FPATAN cases): 0 + 0.
  *
  * @module
  */
@@ -95,6 +109,21 @@ export const ATAN_Q: readonly bigint[] = [
 const ATAN_TINY = 80;
 
 /**
+ * Q's last Horner sum is rounded as the host does it for ratios below
+ * 2^-ATAN_Q_LIMIT_LOG2 (round 9; README "FPATAN: Q's last sum, and t P
+ * rounded (round 9, fpatan9)"): there the sum's phase depends on the scale
+ * and q1 alone, not on the (7,7) family's free directions.
+ */
+export const ATAN_Q_LIMIT_LOG2 = 19;
+
+/**
+ * The host's scale of Q: its Q(0), measured (to about 3e-12) by the phase
+ * of Q's last 68-bit sum at tiny ratios (tools/x87-transc/atan8_sscan.py,
+ * atan9_forms.py); numerator and denominator of the decimal 1.473783082012.
+ */
+const ATAN_QS_NUM = 1473783082012n, ATAN_QS_DEN = 1000000000000n;
+
+/**
  * num / den rounded to nearest-even at 68 significant bits (num of either
  * sign, den > 0): [significand, exponent] with value significand * 2^exponent.
  */
@@ -113,8 +142,9 @@ function roundRatio68(num: bigint, den: bigint): Scaled {
 
 /**
  * The host's atan(r) for r = R * 2^re (0 < r <= 1): r + d with g = R68(r^2),
- * t = R68(r g) and d = t P(g) / Q(g) rounded to nearest-even at 68 bits,
- * returned exactly as [v, e] with atan = v * 2^e (v > 0).
+ * t = R68(r g) and d = t P(g) / Q(g) rounded to nearest-even at 68 bits
+ * (below r = 2^-{@link ATAN_Q_LIMIT_LOG2} with Q's last sum rounded at the
+ * host's scale), returned exactly as [v, e] with atan = v * 2^e (v > 0).
  */
 export function atanAmdRational(R: bigint, re: number): Scaled {
   const k = -re; // r = R / 2^k
@@ -134,6 +164,23 @@ export function atanAmdRational(R: bigint, re: number): Scaled {
     const s = BigInt(2 * k * (n - i));
     pn = pn * G + (ATAN_P[i] << s);
     qn = qn * G + (ATAN_Q[i] << s);
+  }
+  if (k - bitLength(R) >= ATAN_Q_LIMIT_LOG2) {
+    // Tiny ratios: the host's Q is s Q(g) with its last sum q0' + g A1 rounded to the 68-bit
+    // grid of [1, 2) (2^-67), q0' on that grid: Q = s + 2^-67 J, J = round(s g A1 2^67), and
+    // d = t (s P) / Q. Scaled: qn = Q(g) 2^(2kn + CS), g A1 = (qn - 2^(2kn + CS)) / 2^(2kn + CS).
+    const sh = BigInt(2 * k * n + ATAN_CS);
+    const ga1 = qn - (1n << sh);
+    const num = ATAN_QS_NUM * ga1, den = ATAN_QS_DEN << (sh - 67n);
+    const neg = num < 0n;
+    const a = neg ? -num : num;
+    let j = a / den;
+    const rem = a - j * den;
+    if (2n * rem > den || (2n * rem === den && (j & 1n) === 1n)) j++;
+    if (neg) j = -j;
+    // Q / s scaled by 2^sh and multiplied by s's numerator and denominator (exact integers).
+    qn = (ATAN_QS_NUM << sh) + j * (ATAN_QS_DEN << (sh - 67n));
+    pn = pn * ATAN_QS_NUM;
   }
   // d = t P / Q = T pn / (qn 2^(3k)), negative.
   const [dm, de0] = roundRatio68(T * pn, qn);

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { runOnStack } from "./transc_testing.ts";
 import { fpatan } from "./transc.ts";
 import type { TranscModel } from "./transc_amd.ts";
-import { ATAN_EXACT_LIMIT, ATAN_P, ATAN_Q, atanAmdRational } from "./transc_amd_atan.ts";
+import {
+  ATAN_EXACT_LIMIT,
+  ATAN_P,
+  ATAN_Q,
+  ATAN_Q_LIMIT_LOG2,
+  atanAmdRational,
+} from "./transc_amd_atan.ts";
 
 /** Run FPATAN on ST(0) = x, ST(1) = y (20-hex-digit values) with `fcw`; the result and FSW. */
 function atan(model: TranscModel, fcw: number, x: string, y: string): [string, number] {
@@ -104,6 +110,31 @@ const ROUND6: [number, string, string, string, number][] = [
 
 Deno.test("FPATAN Zen atan: round-6 hold-outs that need g = R68(r^2), t = R68(r g) and the refitted P", () => {
   for (const [fcw, x, y, hw, flags] of ROUND6) {
+    const [r, fsw] = atan("amd-zen", fcw, x, y);
+    assert.equal(r, hw, `x ${x} y ${y}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
+  }
+});
+
+// Round-9 hold-outs (probe.c; tools/x87-transc/atan8_tiny.py gen -20 1500 2.5 0x9B01 and
+// gen -24 1000 2.5 0x9B03, recorded after Q's rounding was committed; README "FPATAN: Q's last
+// sum, and t P rounded (round 9, fpatan9)"), not in tests/data/x87_vectors.txt.gz: ratios
+// below 2^-19 aimed at d's cells that the model without Q's rounding gets wrong.
+// [FCW, x, y, result, FSW & 0x220]
+const ROUND9: [number, string, string, string, number][] = [
+  [0x77f, "3fff804691bc67427b8a", "3febf6830e92942031df", "3febf5fb70ffe1419ec3", 0x20],
+  [0x77f, "3fff807fbb812c20e1e0", "3febfdb14facdc6210eb", "3febfcb521c5b3ede144", 0x20],
+  [0x77f, "3fff809e85a0c27e30ab", "3febeb74fcd44c8b8890", "3febea52ca029ed8b4db", 0x20],
+  [0x77f, "3fff80a0223a473ffde2", "3febf66979f4e67fddf7", "3febf536b401b615dc13", 0x20],
+  [0x77f, "3fff8005e3eaee83bc2d", "3fe7b04d45c928935f84", "3fe7b04529375e6bb2a1", 0x20],
+  [0x77f, "3fff8064c5c401debdcd", "3fe7c7e589e77648ade7", "3fe7c748a53f6447c024", 0x20],
+  [0x77f, "3fff8077d27a86f33d48", "3fe7fcc8dbe2e4c7555d", "3fe7fbdd163073106168", 0x20],
+  [0x77f, "3fff8195575b5a9482e6", "3fe7f326a1405662af45", "3fe7f02e0ba4c86238ba", 0x20],
+];
+
+Deno.test("FPATAN Zen atan: round-9 tiny ratios that need Q's last sum rounded at the host's scale", () => {
+  for (const [fcw, x, y, hw, flags] of ROUND9) {
+    assert.ok(ratio(x, y) < 2 ** -ATAN_Q_LIMIT_LOG2, `x ${x} y ${y} ratio`);
     const [r, fsw] = atan("amd-zen", fcw, x, y);
     assert.equal(r, hw, `x ${x} y ${y}`);
     assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
