@@ -117,7 +117,11 @@ export function loop(c: Cpu, i: Insn): void {
     g[2] = lo;
     zero = (g[2] | g[3]) === 0;
   } else if (as === 32) {
+    // A 32-bit count register write: RCX's high half is cleared, as by any
+    // 32-bit register write (recorded on an x86-64 host: addr32 LOOP turns
+    // RCX = 0x1234567800000005 into 4).
     g[2] = (g[2] - 1) >>> 0;
+    g[3] = 0;
     zero = g[2] === 0;
   } else {
     g[2] = (g[2] & 0xffff0000) | ((g[2] - 1) & 0xffff);

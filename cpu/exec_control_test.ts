@@ -17,6 +17,27 @@ Deno.test("loop/loope/loopne/jrcxz", () => {
   assert.equal(t.cpu.gpr[2], 7);
 });
 
+Deno.test("LOOP with a 32-bit count register clears RCX's high half; JECXZ and a 16-bit count keep it", () => {
+  // Recorded on an x86-64 host (AMD Zen 5): addr32 LOOP with RCX = 0x1234567800000005 leaves
+  // RCX = 4, with 0x1234567800000001 leaves 0 (not taken), with 0xabcdef0000000000 leaves
+  // 0x00000000ffffffff.
+  for (
+    const [hi, lo, want] of [[0x12345678, 5, 4], [0x12345678, 1, 0], [0xabcdef00, 0, 0xffffffff]]
+  ) {
+    // mov rcx, imm64; addr32 loop +0; hlt
+    const imm = [lo, hi].map((v) =>
+      v.toString(16).padStart(8, "0").match(/../g)!.reverse().join(" ")
+    );
+    const t = exec64(`48 b9 ${imm[0]} ${imm[1]} 67 e2 00 f4`);
+    assert.deepEqual([t.cpu.gpr[2], t.cpu.gpr[3]], [want, 0], `RCX ${hi.toString(16)}:${lo}`);
+  }
+  // addr32 jrcxz writes nothing; addr16 loop writes CX only.
+  const j = exec64("48 b9 00 00 00 00 01 00 00 00 67 e3 00 f4");
+  assert.deepEqual([j.cpu.gpr[2], j.cpu.gpr[3]], [0, 1]);
+  const w = exec32("b9 05 00 01 00 67 e2 00 f4"); // mov ecx, 0x10005; addr16 loop +0
+  assert.equal(w.cpu.gpr[2], 0x10004);
+});
+
 Deno.test("ret imm16 releases stack bytes", () => {
   const t = exec32(
     "6a 01 6a 02 e8 01 00 00 00 f4 c2 08 00", /* push 1; push 2; call 1f; hlt; 1: ret 8 */

@@ -17,18 +17,18 @@ const RCX = 1;
  * For LOOP/LOOPE/LOOPNE/JrCXZ (`i.x`: 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JrCXZ)
  * whose count register is the code size's (RCX in 64-bit code, ECX in
  * 32-bit code): emit the count's decrement (not for JrCXZ; the flags are
- * unchanged and, as the interpreter does, ECX's write leaves the high
- * half alone) and return the branch condition.
+ * unchanged and ECX's write clears RCX's high half, as any 32-bit register
+ * write) and return the branch condition.
  */
 export function loopCond(g: Gen, i: { x: number }): string {
   const wide = !g.zmode;
   const lo = g.lo(RCX);
   const zero = wide ? `((${lo} | ${g.hi(RCX)}) === 0)` : `(${lo} === 0)`;
   if (i.x === 3) return zero;
-  g.wrote(RCX);
   if (wide) {
+    g.wrote(RCX);
     g.emit(`${lo} = (${lo} - 1) | 0; if (${lo} === -1) ${g.hi(RCX)} = (${g.hi(RCX)} - 1) | 0;`);
-  } else g.emit(`${lo} = (${lo} - 1) | 0;`);
+  } else g.set32(RCX, `(${lo} - 1) | 0`);
   if (i.x === 2) return `!${zero}`;
   return `(!${zero} && ${condExpr(g, i.x === 1 ? 4 : 5)})`;
 }
