@@ -193,8 +193,12 @@ export function cmpxchg(c: Cpu, i: Insn): void {
     const b = readG(c, i, s);
     rmwWrite(c, i, s, b, c.hi);
   } else {
-    // The destination is written back unchanged (a locked cycle), then the accumulator loaded.
-    rmwWrite(c, i, s, a, ah);
+    // The destination is written back unchanged (a locked cycle), then the accumulator
+    // loaded. Intel's processors write a register destination back too, so a 32-bit one
+    // is zero-extended (SDM Vol. 2A CMPXCHG: written "without regard to the result of the
+    // comparison"); AMD's leave a register destination untouched (recorded on an x86-64
+    // host, AMD Zen 5: CMPXCHG EBX, ESI with RBX = 0xbbbb000000000000 keeps RBX).
+    if (i.isMem !== 0 || c.model.vendor === "GenuineIntel") rmwWrite(c, i, s, a, ah);
     if (s === 1) setR8(c, 0, a);
     else setReg(c, 0, s, a, ah);
   }

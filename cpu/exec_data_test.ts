@@ -1,5 +1,17 @@
 import assert from "node:assert/strict";
-import { aflags, enter64, exec32, exec64, hex, installIdt, makeCpu, r64 } from "./testing.ts";
+import {
+  aflags,
+  enter64,
+  exec32,
+  exec64,
+  hex,
+  installIdt,
+  load,
+  makeCpu,
+  r64,
+  runToHlt,
+} from "./testing.ts";
+import { defaultModel } from "./model.ts";
 
 Deno.test("mov forms, movzx/movsx/movsxd, lea, 32-bit zero extension", () => {
   const t = exec64(
@@ -130,4 +142,22 @@ Deno.test("leave: RSP and RBP in different halves of the address space (signed 6
   );
   assert.equal(r64(t, 5), 0x1234n, "RBP popped from [old RBP]");
   assert.equal(r64(t, 4), 0x200008n, "RSP = old RBP + 8");
+});
+
+Deno.test("CMPXCHG r32 that fails: Intel writes the destination back (zero-extended), AMD leaves it", () => {
+  // cmpxchg ebx, esi with EAX != EBX; recorded on an x86-64 host (AMD Zen 5): RAX =
+  // 0x0000000000000000 (EBX's value, zero-extended), RBX unchanged 0xbbbb000000000000.
+  for (const vendor of ["GenuineIntel", "AuthenticAMD"]) {
+    const t = makeCpu(8, { ...defaultModel(), vendor });
+    enter64(t);
+    installIdt(t, true);
+    load(t, "0fb1f3f4");
+    t.cpu.gpr.set([5, 0xaaaa0000], 0);
+    t.cpu.gpr.set([0, 0xbbbb0000], 6);
+    t.cpu.gpr.set([0x11, 0x55550000], 12);
+    assert.equal(runToHlt(t), "halted");
+    assert.deepEqual([t.cpu.gpr[0], t.cpu.gpr[1]], [0, 0], `${vendor}: RAX`);
+    const rbxHigh = vendor === "GenuineIntel" ? 0 : 0xbbbb0000;
+    assert.deepEqual([t.cpu.gpr[6], t.cpu.gpr[7]], [0, rbxHigh], `${vendor}: RBX`);
+  }
 });
