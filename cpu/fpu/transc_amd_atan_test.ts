@@ -16,6 +16,22 @@ function atan(model: TranscModel, fcw: number, x: string, y: string): [string, n
   return [r.st[0], r.fsw];
 }
 
+/** A recorded case: [FCW, x = ST(0), y = ST(1), the host's result, its FSW & (C1 | PE)]. */
+type Recorded = [number, string, string, string, number];
+
+/**
+ * Each recorded case's ratio satisfies `inDomain` and the Zen model gives the host's result and
+ * C1 / PE flags.
+ */
+function assertReproduced(cases: Recorded[], inDomain: (r: number) => boolean = () => true): void {
+  for (const [fcw, x, y, hw, flags] of cases) {
+    assert.ok(inDomain(ratio(x, y)), `x ${x} y ${y} ratio`);
+    const [r, fsw] = atan("amd-zen", fcw, x, y);
+    assert.equal(r, hw, `x ${x} y ${y}`);
+    assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
+  }
+}
+
 /** |x / y| or |y / x|, the smaller, as a number (x, y positive hex values). */
 function ratio(x: string, y: string): number {
   const v = (h: string) =>
@@ -29,7 +45,7 @@ function ratio(x: string, y: string): number {
 // atan5_direct.py d gen ... 0xA14; README "FPATAN: structure of the atan step (round 5)"), not in
 // tests/data/x87_vectors.txt.gz: cases the earlier model (the correctly rounded atan(r), then
 // the 68-bit a) got wrong. [FCW, x = ST(0), y = ST(1), result, FSW & (C1 | PE)]
-const BELOW_LIMIT: [number, string, string, string, number][] = [
+const BELOW_LIMIT: Recorded[] = [
   [0xb7f, "3fff8000000000000000", "3ff9dbd512ecbf2ae70f", "3ff9dbc792311ceabf51", 0x220],
   [0xb7f, "3fff8000000000000000", "3ff9ac27a637c14d661c", "3ff9ac2129c886b196e2", 0x220],
   [0x77f, "3fff8000000000000000", "3ff9e7c06e1a0484d340", "3ff9e7b09c404df6e54b", 0x20],
@@ -41,7 +57,7 @@ const BELOW_LIMIT: [number, string, string, string, number][] = [
 ];
 
 // The same hold-outs above the exact domain (best fit: these are reproduced, others are not).
-const ABOVE_LIMIT: [number, string, string, string, number][] = [
+const ABOVE_LIMIT: Recorded[] = [
   [0xb7f, "3fffe28cbd124b4634ce", "40028000000000000000", "3fffad312feed238846f", 0x20],
   [0xb7f, "3fffcac5c13fd0a710f3", "40018000000000000000", "3fff98cb6fcffa56923e", 0x20],
   [0x37f, "3fff827913e85407fc53", "40008000000000000000", "3fff8cbacc3b5d5470e9", 0x20],
@@ -53,11 +69,8 @@ const ABOVE_LIMIT: [number, string, string, string, number][] = [
 ];
 
 Deno.test("FPATAN Zen atan: recorded ratios below the exact limit, both result paths", () => {
+  assertReproduced(BELOW_LIMIT, (r) => r < ATAN_EXACT_LIMIT);
   for (const [fcw, x, y, hw, flags] of BELOW_LIMIT) {
-    assert.ok(ratio(x, y) < ATAN_EXACT_LIMIT, `x ${x} y ${y} ratio`);
-    const [r, fsw] = atan("amd-zen", fcw, x, y);
-    assert.equal(r, hw, `x ${x} y ${y}`);
-    assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
     // The correctly rounded atan misses each of them (result or C1).
     const [re, fe] = atan("exact", fcw, x, y);
     assert.ok(re !== hw || (fe & 0x220) !== flags, `x ${x} y ${y} (exact)`);
@@ -65,12 +78,7 @@ Deno.test("FPATAN Zen atan: recorded ratios below the exact limit, both result p
 });
 
 Deno.test("FPATAN Zen atan: recorded ratios above the exact limit (best fit)", () => {
-  for (const [fcw, x, y, hw, flags] of ABOVE_LIMIT) {
-    assert.ok(ratio(x, y) >= ATAN_EXACT_LIMIT, `x ${x} y ${y} ratio`);
-    const [r, fsw] = atan("amd-zen", fcw, x, y);
-    assert.equal(r, hw, `x ${x} y ${y}`);
-    assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
-  }
+  assertReproduced(ABOVE_LIMIT, (r) => r >= ATAN_EXACT_LIMIT);
 });
 
 Deno.test("FPATAN Zen atan: r + d is r plus a 68-bit d, d ~ r^3 P(0) / Q(0) = -r^3/3 for small r", () => {
@@ -95,7 +103,7 @@ Deno.test("FPATAN Zen atan: r + d is r plus a 68-bit d, d ~ r^3 P(0) / Q(0) = -r
 // atan5_tiny.py gen ... 0x6A6A, atan5_direct.py d gen ... 0x6A62 / 0x6A65, atan5_emap.py gen ...
 // 0x6A61; README "FPATAN: evaluation order (round 6)"), not in tests/data/x87_vectors.txt.gz:
 // cases the round-5 model (exact r^3, the minimax P) gets wrong. [FCW, x, y, result, FSW & 0x220]
-const ROUND6: [number, string, string, string, number][] = [
+const ROUND6: Recorded[] = [
   [0x77f, "3fff8000000000000000", "3ff5f9096bb12580cbf4", "3ff5f909580d750e21d8", 0x20],
   [0xb7f, "3fff8000000000000000", "3ff5f9096bac24108d9a", "3ff5f9095808739f12aa", 0x20],
   [0x77f, "3fff8000000000000000", "3ff7902de00d256e3f62", "3ff7902da31331c7bedf", 0x20],
@@ -109,11 +117,7 @@ const ROUND6: [number, string, string, string, number][] = [
 ];
 
 Deno.test("FPATAN Zen atan: round-6 hold-outs that need g = R68(r^2), t = R68(r g) and the refitted P", () => {
-  for (const [fcw, x, y, hw, flags] of ROUND6) {
-    const [r, fsw] = atan("amd-zen", fcw, x, y);
-    assert.equal(r, hw, `x ${x} y ${y}`);
-    assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
-  }
+  assertReproduced(ROUND6);
 });
 
 // Round-9 hold-outs (probe.c; tools/x87-transc/atan8_tiny.py gen -20 1500 2.5 0x9B01 and
@@ -121,7 +125,7 @@ Deno.test("FPATAN Zen atan: round-6 hold-outs that need g = R68(r^2), t = R68(r 
 // sum, and t P rounded (round 9, fpatan9)"), not in tests/data/x87_vectors.txt.gz: ratios
 // below 2^-19 aimed at d's cells that the model without Q's rounding gets wrong.
 // [FCW, x, y, result, FSW & 0x220]
-const ROUND9: [number, string, string, string, number][] = [
+const ROUND9: Recorded[] = [
   [0x77f, "3fff804691bc67427b8a", "3febf6830e92942031df", "3febf5fb70ffe1419ec3", 0x20],
   [0x77f, "3fff807fbb812c20e1e0", "3febfdb14facdc6210eb", "3febfcb521c5b3ede144", 0x20],
   [0x77f, "3fff809e85a0c27e30ab", "3febeb74fcd44c8b8890", "3febea52ca029ed8b4db", 0x20],
@@ -133,10 +137,5 @@ const ROUND9: [number, string, string, string, number][] = [
 ];
 
 Deno.test("FPATAN Zen atan: round-9 tiny ratios that need Q's last sum rounded at the host's scale", () => {
-  for (const [fcw, x, y, hw, flags] of ROUND9) {
-    assert.ok(ratio(x, y) < 2 ** -ATAN_Q_LIMIT_LOG2, `x ${x} y ${y} ratio`);
-    const [r, fsw] = atan("amd-zen", fcw, x, y);
-    assert.equal(r, hw, `x ${x} y ${y}`);
-    assert.equal(fsw & 0x220, flags, `x ${x} y ${y} fsw`);
-  }
+  assertReproduced(ROUND9, (r) => r < 2 ** -ATAN_Q_LIMIT_LOG2);
 });

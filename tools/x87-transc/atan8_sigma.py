@@ -38,10 +38,11 @@ def main():
             fit(x0[s], K[s], kind[s], f"  d's significand {lo:.3f} .. {hi:.3f} ({s.sum()})")
 
 
-def fit(x0, K, kind, label):
+def fit(x0, K, kind, label, cmax=1.5, smax=2.5):
+    """Maximum-likelihood offset c (|c| <= cmax) and width sigma (<= smax), in steps of 0.05."""
     best = None
-    for c in np.arange(-1.5, 1.51, 0.05):
-        for s in np.arange(0.05, 2.51, 0.05):
+    for c in np.arange(-cmax, cmax + 0.01, 0.05):
+        for s in np.arange(0.05, smax + 0.01, 0.05):
             mu = x0 + c * K
             sd = s * np.abs(K)
             lo = norm.cdf((-0.5 - mu) / sd)

@@ -174,20 +174,9 @@ def total_e(d, form, sq, sp, ph):
 
 
 def sigma_fit(x0, K, kind, label):
-    from scipy.stats import norm
-    best = None
-    for c in np.arange(-1.0, 1.01, 0.05):
-        for s in np.arange(0.05, 1.51, 0.05):
-            mu = x0 + c * K
-            sd = s * np.abs(K)
-            lo = norm.cdf((-0.5 - mu) / sd)
-            hi = norm.sf((0.5 - mu) / sd)
-            p = np.where(kind < 0, lo, np.where(kind > 0, hi, 1 - lo - hi))
-            ll = np.log(np.maximum(p, 1e-300)).sum()
-            if best is None or ll > best[0]:
-                best = (ll, c, s)
-    print(f"  {label}: c = {best[1]:+.2f}, sigma = {best[2]:.2f} (2^-68 relative), "
-          f"log-likelihood {best[0]:.1f}")
+    """atan8_sigma's fit over |c| <= 1 and sigma <= 1.5."""
+    import atan8_sigma
+    atan8_sigma.fit(x0, K, kind, "  " + label, cmax=1.0, smax=1.5)
 
 
 def main():
