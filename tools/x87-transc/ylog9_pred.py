@@ -1,0 +1,33 @@
+import sys
+sys.path.insert(0, "/work/wt/ylog9/tools/x87-transc")
+import numpy as np, ylog9_period as YP
+fn = sys.argv[1]; K = int(sys.argv[2])
+rows = YP.read(fn)
+rng = np.random.default_rng(1)
+m0 = min(r[0] for r in rows); pos = np.array([r[0]-m0 for r in rows]); f = np.array([r[1] for r in rows]); h = np.array([r[2] for r in rows])
+train = rng.random(len(rows)) < 0.5; test = ~train
+nb = 20
+def ramp(mask):
+    rate = np.zeros(nb)
+    for b in range(nb):
+        s = mask & (np.minimum(nb-1,(f*nb).astype(int))==b)
+        rate[b] = h[s].mean() if s.any() else 0.5
+    return rate
+rate = ramp(train)
+base = rate[np.minimum(nb-1,(f*nb).astype(int))]
+e = np.where(train, h - base, 0.0)
+span = int(pos.max())+1; nfft = 1 << (4*span-1).bit_length()
+pred = base.copy()
+for k in range(K):
+    a = np.zeros(nfft); np.add.at(a, pos[train], e[train])
+    p = np.abs(np.fft.rfft(a))**2; p[0]=0
+    i = int(np.argmax(p)); nu = i/nfft
+    # refine
+    grid = np.linspace((i-1)/nfft,(i+1)/nfft,41)
+    nu = grid[np.argmax([abs(np.sum(e[train]*np.exp(2j*np.pi*x*pos[train]))) for x in grid])]
+    ph = ((nu*pos) % 1 * 32).astype(int)
+    tab = np.array([e[train & (ph==b)].mean() for b in range(32)])
+    e = e - np.where(train, tab[ph], 0)
+    pred = pred + tab[ph]
+    acc = np.mean((pred[test] > 0.5) == (h[test]==1))
+    print("family %d nu %.7f: held-out agreement %.3f (model alone %.3f)" % (k+1, nu, acc, np.mean((f[test]>0.5)==(h[test]==1))))
