@@ -14,6 +14,10 @@ combinations that match in EVERY window given.
   python3 tools/x87-transc/ylog9_combo.py bits FILE@E [FILE@E ...]
       the same for one bit of one quantity's significand (bit k above the
       last: frequency rate / 2^k), k = 0 ... 39.
+  python3 tools/x87-transc/ylog9_combo.py pow MAXC NZ FILE@E [FILE@E ...]
+      every combination of at most NZ quantities with |c| <= MAXC: the
+      periodogram power at its frequency in each window (all families, no
+      alias bookkeeping); the best by the smallest power over the windows.
   python3 tools/x87-transc/ylog9_combo.py MAXC FILE@E [FILE@E ...]
       FILE from ylog9_period.py genp1; MAXC the largest |coefficient|.
 """
@@ -81,7 +85,37 @@ def match(ws, fun):
     return True
 
 
+def powscan(maxc, nz, specs):
+    """Power at each combination's predicted frequency in every window (no
+    alias bookkeeping: the periodogram itself is looked up); combinations
+    of at most nz quantities with |c| <= maxc; prints the best by the
+    smallest power over the windows."""
+    ws = [measure(*(lambda s: (s[0], int(s[1])))(spec.rsplit("@", 1))) for spec in specs]
+    keys = ("T", "L1", "g", "h", "R", "P")
+
+    def power(w, nu):
+        nu = nu % 1.0
+        nu = min(nu, 1 - nu)
+        i = int(round(nu * w["nfft"]))
+        return max(w["p"][max(0, i - 1): i + 2])
+
+    res = []
+    for co in itertools.product(range(-maxc, maxc + 1), repeat=len(keys)):
+        if not any(co) or sum(1 for c in co if c) > nz:
+            continue
+        pw = [power(w, sum(c * w["rates"][k] for c, k in zip(co, keys))) for w in ws]
+        res.append((min(pw), co, pw))
+    res.sort(reverse=True)
+    print("%d combinations (|c| <= %d, at most %d quantities); best by the smallest power over %d windows:" % (
+        len(res), maxc, nz, len(ws)))
+    for sc, co, pw in res[:8]:
+        print("  %-30s min %.1f (%s)" % (" ".join("%+d %s" % (c, k) for c, k in zip(co, keys) if c), sc,
+                                         " ".join("%.0f" % v for v in pw)))
+
+
 def main():
+    if sys.argv[1] == "pow":
+        return powscan(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:])
     if sys.argv[1] == "bits":
         # one bit of one quantity's 68-bit significand: frequency rate / 2^k
         ws = [measure(*(lambda s: (s[0], int(s[1])))(spec.rsplit("@", 1))) for spec in sys.argv[2:]]

@@ -47,7 +47,7 @@ def chain(m, q, k=0):
     sh = hp.bit_length() - 68
     lo = hp >> sh << sh
     rl, rh = lo, lo + (1 << sh)
-    return dict(m=m, k=k, t=t, T=T, L1=L1, g=g, h=h, Pg=Pg, hp=hp, sh=sh, rl=rl, rh=rh,
+    return dict(m=m, k=k, t=t, S=S, T=T, L1=L1, g=g, h=h, Pg=Pg, hp=hp, sh=sh, rl=rl, rh=rh,
                 f=(hp - lo) / (1 << sh), Llo=r68(S + rl), Lhi=r68(S + rh), L=r68(S + r68(hp)))
 
 
@@ -63,7 +63,7 @@ def chain_p1(m, e, q):
     sh = hp.bit_length() - 68
     lo = hp >> sh << sh
     rl, rh = lo, lo + (1 << sh)
-    return dict(m=m, k=0, op="fyl2xp1", xh=xhex(m, 16383 + e), t=t, T=T, L1=L1, g=g, h=h, Pg=Pg, hp=hp,
+    return dict(m=m, k=0, op="fyl2xp1", xh=xhex(m, 16383 + e), t=t, S=S, T=T, L1=L1, g=g, h=h, Pg=Pg, hp=hp,
                 sh=sh, rl=rl, rh=rh, f=(hp - lo) / (1 << sh), Llo=r68(S + rl), Lhi=r68(S + rh), L=r68(S + r68(hp)))
 
 

@@ -1,7 +1,26 @@
+"""FYL2X round 9 (README, section "FYL2X / FYL2XP1: round 9 (ylog9)"): how
+much of the host's deviation do a window's periodic components explain?
+
+  python3 tools/x87-transc/ylog9_pred.py cases.txt K
+
+cases.txt from ylog9_period.py gen / genp1 (one window of consecutive x).
+The cases are split at random into halves; on the first half, K times: the
+highest periodogram peak of the residual choices (host's choice minus the
+pooled rate at the same model position f), its folded waveform (32 phase
+bins), subtracted. The second half is then predicted from the pooled rate
+plus the K waveforms at each case's phases; prints the held-out agreement
+after each component, against the model alone (f > 1/2). A per-window
+predictor, not a model: it shows that the deviation is a deterministic
+function of a few phases linear in x.
+"""
 import sys
-sys.path.insert(0, "/work/wt/ylog9/tools/x87-transc")
-import numpy as np, ylog9_period as YP
-fn = sys.argv[1]; K = int(sys.argv[2])
+
+import numpy as np
+
+import ylog9_period as YP
+
+fn = sys.argv[1]
+K = int(sys.argv[2])
 rows = YP.read(fn)
 rng = np.random.default_rng(1)
 m0 = min(r[0] for r in rows); pos = np.array([r[0]-m0 for r in rows]); f = np.array([r[1] for r in rows]); h = np.array([r[2] for r in rows])

@@ -54,7 +54,7 @@ def ysweep(nx, ny, seed):
 def xsweep(nbase, seed):
     q = L.load_q()
     rnd = random.Random(seed)
-    tot = dict(n=0, dec=0, diff=0, diff_dec=0, diff_other=0)
+    tot = dict(n=0, dec=0, diff=0, diff_dec=0, diff_two=0, diff_other=0)
     for _ in range(nbase):
         t = rnd.uniform(0.125, 0.41)
         m0 = int((1 + t) * 2**63) & ~0xFFF
@@ -65,7 +65,8 @@ def xsweep(nbase, seed):
             for fcw, mode in (("37f", "n"), ("77f", "d"), ("b7f", "u")):
                 lines.append("fyl2x %s %s %s" % (fcw, L.xhex(c["m"]), L.xhex(Y)))
                 res = []
-                for Lv in (c["L"], c["Llo"], c["Lhi"]):
+                u2 = 1 << c["sh"]
+                for Lv in (c["L"], c["Llo"], c["Lhi"], r68(c["S"] + c["rl"] + 2 * u2), r68(c["S"] + c["rl"] - u2)):
                     v = Y * Lv
                     u = 1 << (v.bit_length() - 64)
                     w = rnd_mode(v, u, mode)
@@ -77,23 +78,23 @@ def xsweep(nbase, seed):
             tot["n"] += 1
             tot["dec"] += dec
             differs = False
-            other = True
+            kind = "other"
             for j in range(3):
                 r = out[3 * i + j].split()[1]
                 e = exp[3 * i + j]
                 if r != e[0]:
                     differs = True
-                    if r in e[1:]:
-                        other = False
+                    if r in e[1:3] and dec:
+                        kind = "dec"
+                    elif r in e[3:] and kind != "dec":
+                        kind = "two"
             if differs:
                 tot["diff"] += 1
-                if dec and not other:
-                    tot["diff_dec"] += 1
-                else:
-                    tot["diff_other"] += 1
+                tot["diff_" + kind] += 1
     print("%d x (%d bases x 4,096 low-bit values, one y each, RN/RD/RU): %d decided by R's last unit; "
-          "host differs from the model at %d x, %d of them decided cases where the host took R's other "
-          "neighbour, %d elsewhere" % (tot["n"], nbase, tot["dec"], tot["diff"], tot["diff_dec"], tot["diff_other"]))
+          "host differs from the model at %d x: %d decided cases where the host took R's other "
+          "neighbour, %d where it took R_lo + 2 or R_lo - 1 units, %d other" % (
+              tot["n"], nbase, tot["dec"], tot["diff"], tot["diff_dec"], tot["diff_two"], tot["diff_other"]))
 
 
 def main():
