@@ -1,7 +1,7 @@
 """FYL2X round 9 (README, section "FYL2X / FYL2XP1: round 9 (ylog9)"): how
 much of the host's deviation do a window's periodic components explain?
 
-  python3 tools/x87-transc/ylog9_pred.py cases.txt K
+  python3 tools/x87-transc/ylog9_pred.py cases.txt K [next.txt]
 
 cases.txt from ylog9_period.py gen / genp1 (one window of consecutive x).
 The cases are split at random into halves; on the first half, K times: the
@@ -11,7 +11,9 @@ bins), subtracted. The second half is then predicted from the pooled rate
 plus the K waveforms at each case's phases; prints the held-out agreement
 after each component, against the model alone (f > 1/2). A per-window
 predictor, not a model: it shows that the deviation is a deterministic
-function of a few phases linear in x.
+function of a few phases linear in x. With next.txt (the window that
+follows, recorded after this one), all of cases.txt is the fit half and
+next.txt is predicted: the phases carried on over 2^20 more units.
 """
 import sys
 
@@ -23,8 +25,17 @@ fn = sys.argv[1]
 K = int(sys.argv[2])
 rows = YP.read(fn)
 rng = np.random.default_rng(1)
-m0 = min(r[0] for r in rows); pos = np.array([r[0]-m0 for r in rows]); f = np.array([r[1] for r in rows]); h = np.array([r[2] for r in rows])
-train = rng.random(len(rows)) < 0.5; test = ~train
+if len(sys.argv) > 3:
+    nxt = YP.read(sys.argv[3])
+    train = np.array([True] * len(rows) + [False] * len(nxt))
+    rows = rows + nxt
+else:
+    train = rng.random(len(rows)) < 0.5
+test = ~train
+m0 = min(r[0] for r in rows)
+pos = np.array([r[0] - m0 for r in rows])
+f = np.array([r[1] for r in rows])
+h = np.array([r[2] for r in rows])
 nb = 20
 def ramp(mask):
     rate = np.zeros(nb)
