@@ -17,7 +17,8 @@ many aliases (the decided cases lie on a lattice of x).
       RC (1 / (2 + t)), Z (t / (2 + t)), TP (T P), LG (the log, T C (1 +
       g P)), TT (t), T2 (t^2), D (2 + t), X (1 + t), LN (ln(1 + t)); any
       constant factor is the scale s, so L1 = T, Z = T; G2 (g^2), T5
-      (T^5), GA (g A(g) = P - p0), A (P's tail A(g)), IP (1 / P); B: bits; E: t's binary exponent
+      (T^5), GA (g A(g) = P - p0), A (P's tail A(g)), IP (1 / P), POW:a:b:c
+      (t^a (1 + t)^b (2 + t)^c, e.g. POW:3:0:-3 = T^3 / 8); B: bits; E: t's binary exponent
       (-2 for t in [1/4, 1/2)). Prints the 15 best s (score: the smallest
       power over the windows, then their sum).
   python3 tools/x87-transc/ylog9_scale.py fam W[,W...] B THRESH FILE@E [FILE@E ...]
@@ -43,8 +44,12 @@ Q = None
 
 
 def wval(name, t):
-    """W(t) for a smooth (unrounded) chain, as mpf."""
+    """W(t) for a smooth (unrounded) chain, as mpf; "POW:a:b:c" is
+    t^a (1 + t)^b (2 + t)^c."""
     global Q
+    if name.startswith("POW:"):
+        a, b, c = (int(v) for v in name.split(":")[1:])
+        return t**a * (1 + t) ** b * (2 + t) ** c
     if Q is None:
         Q = L.load_q()
     T = 2 * t / (2 + t)
