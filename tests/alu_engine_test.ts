@@ -62,7 +62,7 @@ function replayRegisterForms(list: readonly AluVector[], model?: CpuModel): void
       addr.set(key, at);
       next += 32;
     }
-    const st = setup(v);
+    const st = setup(v, model?.vendor);
     const g = cpu.gpr;
     g.fill(0);
     [g[0], g[1]] = st.rax;

@@ -232,8 +232,12 @@ export interface Setup {
   wantRcx: R64 | null;
 }
 
-/** Registers before and after for a 64-bit-mode vector. */
-export function setup(v: AluVector): Setup {
+/**
+ * Registers before and after for a 64-bit-mode vector, on a processor of
+ * `vendor` (the default: the recording host's, AMD): where vendors differ
+ * (a failed CMPXCHG's register destination), the expectation follows it.
+ */
+export function setup(v: AluVector, vendor = "AuthenticAMD"): Setup {
   const s = v.size;
   const rdx: R64 = [0x0badf00d, 0x0ddba11];
   let rax: R64;
@@ -325,9 +329,11 @@ export function setup(v: AluVector): Setup {
       rdx[0] = d[0];
       rdx[1] = d[1];
       const equal = (v.fout & 0x40) !== 0;
-      // SDM: the destination is always written (with itself on mismatch) and
-      // the accumulator only on mismatch, each by the operand-size rules.
-      wantRcx = written(s, rcx, v.r1Lo, v.r1Hi);
+      // The accumulator is written only on mismatch. Intel's SDM writes the
+      // destination always (with itself on mismatch); AMD leaves a register
+      // destination alone on mismatch (tools/upper-half). Each write follows
+      // the operand-size rules.
+      wantRcx = equal || vendor === "GenuineIntel" ? written(s, rcx, v.r1Lo, v.r1Hi) : rcx;
       wantRax = equal ? rax : written(s, rax, v.r2Lo, v.r2Hi);
       break;
     }
