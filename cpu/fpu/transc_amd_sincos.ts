@@ -60,8 +60,8 @@
  * FCOS aimed at A2 / A3 0 of 3,000 / 240, aimed at A4 12 of 54 lines (before
  * the refit 25, round 7: 17): the A4 level (c4 ..) is not pinned to the
  * cell. Round-9 hold-outs (recorded after the round-9 set was fixed): FSIN
- * aimed at S's A3 0 of 240 lines (round 8: 33), FCOS aimed at C's A4 0 of
- * 30 (round 8: 8), and 0 on every other fresh aimed, random and whole-domain
+ * aimed at S's A3 0 of 240 lines (round 8: 33), FCOS aimed at C's A4 1 of
+ * 75 (round 8: 21), and 0 on every other fresh aimed, random and whole-domain
  * set. The model is used for every reduced argument: correctly rounded
  * results differ from the hardware far more often.
  *
