@@ -38,8 +38,13 @@
  * and S's s3 37 68-bit cells lower in value, c4 .. c7 and s4 .. s6 refitted
  * at the level of A3 = R68(c3 + R68(g A4)), from cases aimed at A2 and A3
  * (tools/x87-transc/sincos8_coef.txt, README "FSIN, FCOS: A3's level (round
- * 8)"); last, C's c5 .. c7 refitted at the level of A4 from cases aimed
- * at A2 .. A4 (tools/x87-transc/sincos8_coef_a4.txt).
+ * 8)"); then C's c5 .. c7 refitted at the level of A4 from cases aimed
+ * at A2 .. A4 (tools/x87-transc/sincos8_coef_a4.txt); last (round 9) S's s3
+ * one 68-bit cell higher in value (the only whole cell at which the cases
+ * aimed at S's A3 admit a smooth s4 .. s6, and with which S's A4 level
+ * becomes consistent), s4 .. s6 refitted at A3's and A4's levels, and C's
+ * c5 .. c7 refitted at A4's level with more A4-aimed cases
+ * (tools/x87-transc/sincos9_coef.txt, README "FSIN, FCOS: round 9").
  *
  * sin x and cos x take sin t or cos t by the quadrant n mod 4 (odd n uses
  * the other polynomial, with the signs of the identities); FSINCOS gives
@@ -54,8 +59,11 @@
  * 16 of 180 aimed at S's A3 (round 7: 61). After the c5 .. c7 refit at A4:
  * FCOS aimed at A2 / A3 0 of 3,000 / 240, aimed at A4 12 of 54 lines (before
  * the refit 25, round 7: 17): the A4 level (c4 ..) is not pinned to the
- * cell. The model is used for every reduced argument: correctly
- * rounded results differ from the hardware far more often.
+ * cell. Round-9 hold-outs (recorded after the round-9 set was fixed): FSIN
+ * aimed at S's A3 0 of 240 lines (round 8: 33), FCOS aimed at C's A4 1 of
+ * 75 (round 8: 21), and 0 on every other fresh aimed, random and whole-domain
+ * set. The model is used for every reduced argument: correctly rounded
+ * results differ from the hardware far more often.
  *
  * @module
  */
@@ -85,10 +93,10 @@ export const SIN_S: readonly Scaled[] = [
   [0xaaaaaaaaaaaaaa973n, -70],
   [-0x8888888888885699cn, -74],
   [0xd00d00d00c5365144n, -80],
-  [-0xb8ef1d299845c8fa6n, -86],
-  [0xd7322946bf34059c0n, -93],
-  [-0xb0904623e7088a929n, -100],
-  [0xd5512389e2c386140n, -108],
+  [-0xb8ef1d299845c8fa5n, -86],
+  [0xd7322946bf3405631n, -93],
+  [-0xb0904623e708490a8n, -100],
+  [0xd5512389e2926020an, -108],
 ];
 
 /** C(g): cos t = 1 - g C(g); constant term (exactly 1/2) first, 68-bit values. */
@@ -98,9 +106,9 @@ export const COS_C: readonly Scaled[] = [
   [0xb60b60b60b609bca3n, -77],
   [-0xd00d00d00cabfc913n, -83],
   [0x93f27dbb3e4b5c300n, -89],
-  [-0x8f76c6975f78893e2n, -96],
-  [0xc9c9e8ad083fac9c0n, -104],
-  [-0xd584517981b4e2995n, -112],
+  [-0x8f76c6975f78897ban, -96],
+  [0xc9c9e8ad0840a163fn, -104],
+  [-0xd584517982a594cddn, -112],
 ];
 
 /**

@@ -428,3 +428,39 @@ const RECORDED_R8: readonly (readonly [string, number, string, string, string, s
 Deno.test("FSIN/FCOS Zen model: round-8 cases next to a rounding of the inner sums A2 and A3", () => {
   for (const [op, fcw, a, fsw, st0, st1] of RECORDED_R8) expectRecorded(op, fcw, a, fsw, st0, st1);
 });
+
+/**
+ * Recorded with tools/x87-transc/probe.c on the same host (round 9): FSIN
+ * lines aimed at the round-8 S's inner sum A3 (`sincos7_eval gena
+ * tools/x87-transc/sincos8_coef.txt sin 0x9c02 300 0.25 0.7854 s3 0.05`,
+ * stopped after 80 operands; 3 of them) and FCOS lines aimed at the round-8
+ * C's A4 (`gena tools/x87-transc/sincos8_coef_a4.txt cos 0x8a01 40 ... s4
+ * 0.05`, 3 operands), fit data of the round-9 set
+ * (tools/x87-transc/sincos9_coef.txt): operands that the round-8 set misses
+ * in at least one line and round 9 reproduces. None of these operands is in
+ * tests/data/x87_vectors.txt.gz.
+ */
+const RECORDED_R9: readonly (readonly [string, number, string, string, string, string])[] = [
+  ["fsin", 0x37f, "bffec62cd8111f414db4", "3220", "bffeb2f774b0fe4e5de0", "3fff8000000000000000"],
+  ["fsin", 0x77f, "bffec62cd8111f414db4", "3220", "bffeb2f774b0fe4e5de0", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "bffec62cd8111f414db4", "3020", "bffeb2f774b0fe4e5ddf", "3fff8000000000000000"],
+  ["fsin", 0x37f, "bffec82d6519c7e2428a", "3020", "bffeb4648afaf69f49d2", "3fff8000000000000000"],
+  ["fsin", 0x77f, "bffec82d6519c7e2428a", "3020", "bffeb4648afaf69f49d2", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "bffec82d6519c7e2428a", "3020", "bffeb4648afaf69f49d2", "3fff8000000000000000"],
+  ["fsin", 0x37f, "bffeab1681a858e2d1dc", "3020", "bffe9ea22dae632568fb", "3fff8000000000000000"],
+  ["fsin", 0x77f, "bffeab1681a858e2d1dc", "3020", "bffe9ea22dae632568fb", "3fff8000000000000000"],
+  ["fsin", 0xb7f, "bffeab1681a858e2d1dc", "3020", "bffe9ea22dae632568fb", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffea7a72a9808ec2480", "3020", "3ffecb096674e1459ae6", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffea7a72a9808ec2480", "3020", "3ffecb096674e1459ae6", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffea7a72a9808ec2480", "3220", "3ffecb096674e1459ae7", "3fff8000000000000000"],
+  ["fcos", 0x37f, "3ffeb989f7a948bc1fdf", "3020", "3ffebfa805f2c5de9f7c", "3fff8000000000000000"],
+  ["fcos", 0x77f, "3ffeb989f7a948bc1fdf", "3020", "3ffebfa805f2c5de9f7c", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "3ffeb989f7a948bc1fdf", "3220", "3ffebfa805f2c5de9f7d", "3fff8000000000000000"],
+  ["fcos", 0x37f, "bffec7767807a3095e5b", "3020", "3ffeb62585e44513cbf5", "3fff8000000000000000"],
+  ["fcos", 0x77f, "bffec7767807a3095e5b", "3020", "3ffeb62585e44513cbf5", "3fff8000000000000000"],
+  ["fcos", 0xb7f, "bffec7767807a3095e5b", "3020", "3ffeb62585e44513cbf5", "3fff8000000000000000"],
+];
+
+Deno.test("FSIN/FCOS Zen model: round-9 cases next to a rounding of the inner sums A3 (sine) and A4 (cosine)", () => {
+  for (const [op, fcw, a, fsw, st0, st1] of RECORDED_R9) expectRecorded(op, fcw, a, fsw, st0, st1);
+});

@@ -12,7 +12,8 @@
  * decimal or 0x-hex, signed; constant term first); "#" lines are comments. Optional line
  * "V name=value ..." with evaluation switches:
  *   sp<k>=B / cp<k>=B   product of S's / C's step k (A_{k+1} g) rounded to B bits (0 exact,
- *                       -B truncated to B bits) [68]
+ *                       -B truncated to B bits; B + 1000: ties away from zero, + 2000: ties
+ *                       toward zero, + 3000: ties to odd, round 9) [68]
  *   ss<k>=B / cs<k>=B   sum of step k rounded to B bits (same convention) [68]
  *   gb=B                g = t^2 rounded to B bits (0 exact, -B truncated to B bits) [68]
  *   g1b=B               only the g of step 1's product (A2 g) rounded to B bits from t^2 [68]
@@ -78,9 +79,13 @@ typedef struct {
 
 static void rndt(S *s, int bits);
 
-/* nearest-even at `bits` significant bits; bits 0 leaves s exact; negative: truncated to -bits */
+/* nearest-even at `bits` significant bits; bits 0 leaves s exact; negative: truncated to -bits;
+   bits + 1000 k (round 9): nearest with another tie rule, k = 1 ties away from zero, 2 ties
+   toward zero, 3 ties to odd */
 static void rnd(S *s, int bits) {
   if (bits < 0) { rndt(s, -bits); return; }
+  int tie = bits / 1000;
+  bits %= 1000;
   if (bits == 0 || mpz_sgn(s->m) == 0) return;
   int neg = mpz_sgn(s->m) < 0;
   mpz_abs(s->m, s->m);
@@ -91,7 +96,8 @@ static void rnd(S *s, int bits) {
     mpz_set_ui(T3, 1);
     mpz_mul_2exp(T3, T3, d - 1);
     int c = mpz_cmp(T2, T3);
-    if (c > 0 || (c == 0 && mpz_odd_p(T1))) mpz_add_ui(T1, T1, 1);
+    if (c > 0 || (c == 0 && (tie == 1 || (tie == 0 && mpz_odd_p(T1)) || (tie == 3 && mpz_even_p(T1)))))
+      mpz_add_ui(T1, T1, 1);
     mpz_swap(s->m, T1);
     s->e += d;
   }
