@@ -15,6 +15,9 @@ function run(model: TranscModel, op: string, fcw: number, a: string): [number, s
   return [r.fsw, r.st[0], r.st[1]];
 }
 
+/** A recorded line: [op, FCW, operand, FSW (hex), ST(0), ST(1)] after the instruction. */
+type RecordedLine = readonly [string, number, string, string, string, string];
+
 /**
  * Recorded with tools/x87-transc/probe.c on AMD EPYC family 26 model 2
  * (Zen 5): op, FCW, operand, FSW, ST(0), ST(1). Operands next to k pi/2
@@ -23,7 +26,7 @@ function run(model: TranscModel, op: string, fcw: number, a: string): [number, s
  * rounded result or C1 differs from the hardware; none of them is in
  * tests/data/x87_vectors.txt.gz.
  */
-const RECORDED: readonly (readonly [string, number, string, string, string, string])[] = [
+const RECORDED: readonly RecordedLine[] = [
   ["fsin", 0x37f, "3ffbf7551c2418d95c58", "3020", "3ffbf6bb4f6bc62ad97f", "3fff8000000000000000"],
   [
     "fsincos",
@@ -286,7 +289,7 @@ Deno.test("sinCosAmdZen: polynomial constants", () => {
  * coefficients (tools/x87-transc/sincos6_coef_r5.txt). None of these
  * operands is in tests/data/x87_vectors.txt.gz.
  */
-const RECORDED_R6: readonly (readonly [string, number, string, string, string, string])[] = [
+const RECORDED_R6: readonly RecordedLine[] = [
   ["fsin", 0x77f, "3ffdbcac876cc2fdd7a8", "3020", "3ffdb86ec3e8a552301b", "3fff8000000000000000"],
   ["fsin", 0xb7f, "3ffdbcac876cc2fdd7a8", "3220", "3ffdb86ec3e8a552301c", "3fff8000000000000000"],
   ["fsin", 0x37f, "3ffdbcac876cc2fdd7a8", "3220", "3ffdb86ec3e8a552301c", "3fff8000000000000000"],
@@ -341,7 +344,7 @@ Deno.test("FSIN/FCOS Zen model: round-6 cases next to a rounding of the last Hor
  * 0.7854 s2 0.05`) that round 7's set A (sincos7_coef_a.txt) misses. None of these operands is in
  * tests/data/x87_vectors.txt.gz.
  */
-const RECORDED_R7: readonly (readonly [string, number, string, string, string, string])[] = [
+const RECORDED_R7: readonly RecordedLine[] = [
   ["fsin", 0x37f, "bffec8ba3ff82019a2c7", "3220", "bffeb4c861144ca60cf3", "3fff8000000000000000"],
   ["fsin", 0x37f, "3ffec86350d88f30aa4e", "3020", "3ffeb48ac95e8c5cfbf6", "3fff8000000000000000"],
   ["fsin", 0x77f, "3ffec86350d88f30aa4e", "3020", "3ffeb48ac95e8c5cfbf6", "3fff8000000000000000"],
@@ -389,7 +392,7 @@ Deno.test("FSIN/FCOS Zen model: round-7 cases next to a rounding of the first Ho
  * (tools/x87-transc/sincos8_coef.txt) misses and the refit reproduces. None of these operands is in
  * tests/data/x87_vectors.txt.gz.
  */
-const RECORDED_R8: readonly (readonly [string, number, string, string, string, string])[] = [
+const RECORDED_R8: readonly RecordedLine[] = [
   ["fcos", 0x37f, "3ffea624a03ef257cd5a", "3020", "3ffecbf3ed5602d6f384", "3fff8000000000000000"],
   ["fcos", 0x77f, "3ffea624a03ef257cd5a", "3020", "3ffecbf3ed5602d6f384", "3fff8000000000000000"],
   ["fcos", 0xb7f, "3ffea624a03ef257cd5a", "3220", "3ffecbf3ed5602d6f385", "3fff8000000000000000"],
@@ -440,7 +443,7 @@ Deno.test("FSIN/FCOS Zen model: round-8 cases next to a rounding of the inner su
  * in at least one line and round 9 reproduces. None of these operands is in
  * tests/data/x87_vectors.txt.gz.
  */
-const RECORDED_R9: readonly (readonly [string, number, string, string, string, string])[] = [
+const RECORDED_R9: readonly RecordedLine[] = [
   ["fsin", 0x37f, "bffec62cd8111f414db4", "3220", "bffeb2f774b0fe4e5de0", "3fff8000000000000000"],
   ["fsin", 0x77f, "bffec62cd8111f414db4", "3220", "bffeb2f774b0fe4e5de0", "3fff8000000000000000"],
   ["fsin", 0xb7f, "bffec62cd8111f414db4", "3020", "bffeb2f774b0fe4e5ddf", "3fff8000000000000000"],
