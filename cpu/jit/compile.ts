@@ -745,7 +745,7 @@ function crossCheck(g: Gen, target: number, pageIp: number, label: number | unde
   if (label === undefined) return "";
   const tp = pageOf(target - pageIp);
   if (tp === 0 || tp === pageOf(g.ip - pageIp)) return "";
-  return `if (cpu.codeGen !== XG[0] && !XV(cpu)) ${g.exitAfter(`${target}`)}`;
+  return `if (${OTHER_PAGE_CHANGED}) ${g.exitAfter(`${target}`)}`;
 }
 
 /**
@@ -755,8 +755,15 @@ function crossCheck(g: Gen, target: number, pageIp: number, label: number | unde
  * (as {@link crossCheck} does for a branch).
  */
 function tailCheck(g: Gen): string {
-  return `if (cpu.codeGen !== XG[0] && !XV(cpu)) ${g.bail()}`;
+  return `if (${OTHER_PAGE_CHANGED}) ${g.bail()}`;
 }
+
+/**
+ * The region's other pages may have changed: `cpu.codeGen` moved since the
+ * last check (`XG[0]`) and checking again (`XV`) finds a page remapped or
+ * its decoded page replaced.
+ */
+const OTHER_PAGE_CHANGED = "cpu.codeGen !== XG[0] && !XV(cpu)";
 
 function assemble(g: Gen, bits: number, entryIp: number): string {
   const used: number[] = [];
