@@ -132,11 +132,7 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     let pg = page;
     let by = bytes;
     if (pn !== 0) {
-      let o = others.get(pn);
-      if (o === undefined) {
-        o = otherPage(cpu, cpu.sbase[1] + pageIp + pn * 4096, others.size);
-        others.set(pn, o);
-      }
+      const o = otherPageAt(pn);
       if (o === null) return null;
       pg = o.page;
       by = o.bytes;
@@ -162,15 +158,16 @@ export function compileRegion(cpu: Cpu, first: Insn, stats: JitStats): JitBlock 
     // instruction's tail, is in the next page, which the region then spans
     // like a branch target (64-bit code; its mapping is checked in the same
     // way, see crossCheck and tailCheck).
-    const next = bits === 64 ? nextPage(pn) : null;
+    const next = bits === 64 ? otherPageAt(pn + 1) : null;
     if (next === null) return null;
     return (i.frame2 >= 0 ? i.frame2 === next.frame : off + i.len === 4096) ? i : null;
   };
-  const nextPage = (pn: number): OtherPage | null => {
-    let o = others.get(pn + 1);
+  /** The region's page `pn` pages from the head's (not 0), looked up once. */
+  const otherPageAt = (pn: number): OtherPage | null => {
+    let o = others.get(pn);
     if (o === undefined) {
-      o = otherPage(cpu, cpu.sbase[1] + pageIp + (pn + 1) * 4096, others.size);
-      others.set(pn + 1, o);
+      o = otherPage(cpu, cpu.sbase[1] + pageIp + pn * 4096, others.size);
+      others.set(pn, o);
     }
     return o;
   };
