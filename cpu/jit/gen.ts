@@ -294,4 +294,43 @@ export class Gen {
       }`,
     );
   }
+
+  /**
+   * Call the handler of an instruction that reads no general register but
+   * its memory operand's base and index, and writes none, nor the flags
+   * (most MMX/SSE instructions): only those two registers are written back
+   * before the call and nothing is reloaded after it. If the handler throws
+   * (a fault), the rest of the registers and the flags are written back
+   * before the exception leaves the region, so the fault is as precise as
+   * after {@link helper}. Then leave the region if it asked for attention
+   * or changed code.
+   */
+  lightHelper(i: Insn): void {
+    const k = this.helpers.length;
+    this.helpers.push(i.h);
+    this.helperInsns.push(i);
+    this.emit(`cpu.retired = R + ${this.j}; cpu.ip0 = ${this.ip}; cpu.rip = ${this.next};`);
+    if (this.pending !== 0) this.emit(this.zFlush());
+    this.pending = 0;
+    if (i.isMem !== 0) {
+      for (const r of [i.base, i.index]) {
+        if (r < 0) continue;
+        const l = this.lo(r);
+        this.emit(
+          this.zmode
+            ? `g[${2 * r}] = ${l}; if ((z & ${1 << r}) !== 0) g[${2 * r + 1}] = 0;`
+            : `g[${2 * r}] = ${l}; g[${2 * r + 1}] = ${this.hi(r)};`,
+        );
+      }
+    }
+    this.emit(`try { H[${k}](cpu, I[${k}]); } catch (x) {`);
+    this.emit(Gen.SYNC);
+    if (this.fl !== FL_ALU) this.emit(FLAGS_TO_ALU);
+    this.emit(`throw x; }`);
+    this.emit(
+      `if (cpu.rip !== ${this.next} || cpu.loopLimit === 0 || cpu.codePage !== P) ${
+        this.exitAfter("cpu.rip")
+      }`,
+    );
+  }
 }

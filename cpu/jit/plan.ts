@@ -8,8 +8,11 @@
  * picked for the instruction (`dispatch.ts`), so the compiler and the
  * interpreter agree on which form an instruction has. Helpers are limited
  * to handlers that change no mode, segment, paging, interrupt or debug
- * state (those end the region: system instructions, I/O, x87/SSE, far
- * branches, POPF, MOV SS, ...).
+ * state (those end the region: system instructions, I/O, far branches,
+ * POPF, MOV SS, FXSAVE/XSAVE and their restores, ...). x87, MMX and SSE
+ * instructions are helpers; those that touch no general register but their
+ * memory operand's base and index, nor the flags, are light helpers
+ * (`Gen.lightHelper`), which write back and reload no other register.
  *
  * @module
  */
@@ -22,6 +25,14 @@ import * as S from "../exec_string.ts";
 import * as Y from "../exec_system.ts";
 import * as F from "../hot_alu.ts";
 import * as H from "../hot_mov_shift_jcc.ts";
+import * as X87 from "../fpu/mod.ts";
+import * as SC from "../sse/exec_cvt.ts";
+import * as SF from "../sse/exec_fp.ts";
+import * as SI from "../sse/exec_int.ts";
+import * as SM from "../sse/exec_move.ts";
+import * as SP from "../sse/exec_pcmpstr.ts";
+import * as S4 from "../sse/exec_sse4.ts";
+import * as SR from "../sse/rcp.ts";
 import type { FlagUse, Gen } from "./gen.ts";
 import {
   aluInline,
@@ -151,7 +162,58 @@ const HELPERS: ReadonlySet<Handler> = new Set<Handler>([
   ...F.GENERATED_HANDLERS,
   Y.flagOp,
   Y.nop,
+  // x87, and the MMX/SSE instructions that read or write general registers or flags.
+  X87.x87,
+  X87.fwait,
+  SC.cvt,
+  SF.fpComi,
+  SM.movd,
+  SM.movmsk,
+  SM.maskmov,
+  SM.pextr,
+  SM.pinsr,
+  SM.movnti,
+  SP.pcmpstr,
+  S4.ptest,
+  S4.crc32,
 ]);
+
+/**
+ * MMX/SSE handlers that read no general register but a memory operand's
+ * base and index and write none, nor the flags: called as light helpers
+ * (`Gen.lightHelper`).
+ */
+const LIGHT_HELPERS: ReadonlySet<Handler> = new Set<Handler>([
+  SF.fpArith,
+  SF.fpCmp,
+  SF.fpHoriz,
+  SI.intOp,
+  SI.shiftImm,
+  SI.pshuf,
+  SI.shufp,
+  SI.palignr,
+  SM.movFull,
+  SM.movScalar,
+  SM.movHalf,
+  SM.movq,
+  SM.insertps,
+  SM.ldmxcsr,
+  SM.stmxcsr,
+  SM.emms,
+  S4.roundFp,
+  S4.dpp,
+  S4.blend,
+  S4.pmovx,
+  S4.mpsadbw,
+  SR.rcpRsqrt,
+]);
+
+/** MMX/SSE handlers that touch general registers only in their register forms. */
+const LIGHT_WITH_MEMORY: ReadonlySet<Handler> = new Set<Handler>([SM.movd, SM.pextr, SM.pinsr]);
+
+function lightHelper(g: Gen, i: Insn): void {
+  g.lightHelper(i);
+}
 
 /** F-table ALU handlers (register destination, 32/64 bits). */
 const FAST_ALU: ReadonlySet<Handler> = new Set<Handler>(F.FAST_ALU_HANDLERS);
@@ -250,6 +312,9 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === C.jmpRel && direct) return { emit: null, term: Term.JMP, use: OPAQUE };
   if (h === C.callRel && direct && stackOk) return { emit: null, term: Term.CALL, use: OPAQUE };
   if (h === C.retNear && stackOk) return { emit: null, term: Term.RET, use: OPAQUE };
+  if (LIGHT_HELPERS.has(h) || (i.isMem !== 0 && LIGHT_WITH_MEMORY.has(h))) {
+    return inline(lightHelper, MEM);
+  }
   if (HELPERS.has(h)) return HELPER;
   if (h === S.strop && !i.isString) return HELPER;
   return null;
