@@ -20,6 +20,11 @@
  *   L1, which advances the guest RIP and resumes) per second; the guest
  *   checks the last exit reason and the L2 loop count. Needs VMX: nestvm
  *   and Bochs (QEMU's TCG and v86 have none).
+ * - with `--fp[=N]`: FP, guests/build/fpbench64.elf (gcc -O2, SSE2: n-body
+ *   and matrix products, `iterations=N`, default 20) in iterations per
+ *   second; its output must equal what the same C prints on the host for
+ *   that N (guests/src/fp/fp_bench_host.c, built here with gcc). Needs long
+ *   mode: nestvm, QEMU and Bochs;
  * - with `--sieve`: kvm-unit-tests' sieve.flat (path in `KUT_SIEVE`: build
  *   kvm-unit-tests yourself, see README), timed as a whole process (it has no
  *   iteration count).
@@ -31,7 +36,8 @@
  * they come; the table goes to stdout at the end. Usage:
  *
  *   deno run -A bench/peers_compare.ts [iterations=3000000] [rounds=5] [--rt=200000]
- *     [--sieve] [--only=jit,qemu,bochs,v86] [--no-bench] [--no-rt] [--v86-no-bios]
+ *     [--fp[=20]] [--sieve] [--only=jit,qemu,bochs,v86] [--no-bench] [--no-rt]
+ *     [--v86-no-bios]
  *
  * @module
  */
@@ -50,10 +56,12 @@ const ROUNDS = Number(pos[1] ?? 5);
 const flagValue = (name: string): string | undefined =>
   flags.find((f) => f.startsWith(`--${name}=`))?.slice(name.length + 3);
 const RT_ITER = Number(flagValue("rt") ?? 200_000);
+const FP = flags.some((f) => f === "--fp" || f.startsWith("--fp="));
+const FP_ITER = Number(flagValue("fp") ?? 20);
 const SIEVE = flags.includes("--sieve");
 const SIEVE_PATH = Deno.env.get("KUT_SIEVE") ?? "";
-if (!(ITER > 1) || !(ROUNDS >= 1) || !(RT_ITER > 1)) {
-  console.error("iterations and --rt must be above 1, rounds at least 1");
+if (!(ITER > 1) || !(ROUNDS >= 1) || !(RT_ITER > 1) || !(FP_ITER > 1)) {
+  console.error("iterations, --rt and --fp must be above 1, rounds at least 1");
   Deno.exit(2);
 }
 if (SIEVE && SIEVE_PATH === "") {
@@ -139,12 +147,58 @@ const rtPlan: Plan = {
     return text.includes(want) ? null : `expected "${want}"`;
   },
 };
+/** What the host prints for fpbench at `n` iterations (the same C built with gcc -O2), by n. */
+const fpHostOutputs = new Map<number, string>();
+async function fpHostOutput(n: number): Promise<string> {
+  const cached = fpHostOutputs.get(n);
+  if (cached !== undefined) return cached;
+  const bin = await Deno.makeTempFile();
+  try {
+    const src = `${root}guests/src/fp/`;
+    const cc = await new Deno.Command("gcc", {
+      args: [
+        "-O2",
+        "-std=gnu11",
+        "-fno-math-errno",
+        "-o",
+        bin,
+        `${src}fpwork.c`,
+        `${src}fp_bench_host.c`,
+      ],
+    }).output();
+    if (!cc.success) throw new Error(`gcc: ${new TextDecoder().decode(cc.stderr)}`);
+    const run = await new Deno.Command(bin, { args: [String(n)] }).output();
+    const text = new TextDecoder().decode(run.stdout);
+    fpHostOutputs.set(n, text);
+    return text;
+  } finally {
+    await Deno.remove(bin);
+  }
+}
+const fpPlan: Plan = {
+  workload: "FP",
+  n: FP_ITER,
+  jobs: (n) => ({
+    workload: "FP",
+    image: "guests/build/fpbench64.elf",
+    append: `iterations=${n}`,
+    done: /fp bench done\r?\n/,
+  }),
+  check(text, n) {
+    const want = fpHostOutputs.get(n)!;
+    return text.replaceAll("\r", "").includes(want) ? null : `expected the host's output:\n${want}`;
+  },
+};
 const plans: Plan[] = [];
 if (!flags.includes("--no-bench")) {
   plans.push(benchPlan("W1", 64), benchPlan("W2", 32));
   for (const bits of [32, 64] as const) for (const n of [1, ITER]) checksum(bits, n);
 }
 if (!flags.includes("--no-rt")) plans.push(rtPlan);
+if (FP) {
+  plans.push(fpPlan);
+  for (const n of [1, FP_ITER]) await fpHostOutput(n);
+}
 const sieveJob: Job = {
   workload: "sieve",
   image: SIEVE_PATH,
@@ -218,7 +272,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 console.log(
-  `peers_compare: W1/W2 ${ITER} iterations, RT ${RT_ITER} round trips, ${ROUNDS} rounds, args: ${
+  `peers_compare: W1/W2 ${ITER} iterations, RT ${RT_ITER} round trips, FP ${FP_ITER} iterations, ${ROUNDS} rounds, args: ${
     Deno.args.join(" ")
   }; loadavg before: ${load0}, after: ${loadavg()}; ${navigator.hardwareConcurrency} host CPUs`,
 );
@@ -228,13 +282,14 @@ console.log(
 for (const [key, t] of times) {
   const [w, ...name] = key.split(" ");
   const plan = plans.find((p) => p.workload === w)!;
-  const work = plan.workload === "RT" ? plan.n - 1 : (plan.n - 1) * INSTRUCTIONS_PER_ITERATION;
-  // MIPS for W1/W2 (instructions / µs), round trips per second for RT.
+  // MIPS for W1/W2 (instructions / µs), round trips per second for RT, iterations per second for FP.
+  const mips = plan.workload === "W1" || plan.workload === "W2";
+  const work = mips ? (plan.n - 1) * INSTRUCTIONS_PER_ITERATION : plan.n - 1;
   const rate = (ms: number, boot: number): number =>
-    plan.workload === "RT" ? work / ((ms - boot) / 1000) : work / ((ms - boot) * 1000);
-  const unit = plan.workload === "RT" ? "/s" : " MIPS";
+    mips ? work / ((ms - boot) * 1000) : work / ((ms - boot) / 1000);
+  const unit = mips ? " MIPS" : "/s";
   const fmt = (x: number): string =>
-    plan.workload === "RT" ? Math.round(x).toLocaleString("en-US") : x.toFixed(1);
+    plan.workload === "RT" ? Math.round(x).toLocaleString("en-US") : x.toFixed(mips ? 1 : 2);
   const b = median(t.bootMs);
   const bc = median(t.bootCpu);
   const wall = t.fullMs.map((f) => rate(f, b));

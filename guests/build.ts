@@ -107,6 +107,12 @@ export const IMAGES: readonly ImageSpec[] = [
     ownCflags: ["-msse2", "-fno-math-errno"],
   },
   {
+    out: "fpbench64.elf",
+    arch: 64,
+    sources: ["guests/src/fp/fpwork.c", "guests/src/fp/fp_bench.c"],
+    ownCflags: ["-msse2", "-fno-math-errno"],
+  },
+  {
     out: "x87_64.elf",
     arch: 64,
     sources: ["guests/src/x87/x87work.c", "guests/src/x87/x87_guest.c"],

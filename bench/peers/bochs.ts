@@ -51,7 +51,7 @@ export function bochsRunner(root: string, timeoutMs = 900_000): Runner {
   const loader = Deno.readFileSync(`${root}/guests/build/mbboot.bin`);
   return {
     name: "bochs",
-    workloads: ["W1", "W2", "RT"],
+    workloads: ["W1", "W2", "RT", "FP"],
     async run(job) {
       const elfPath = job.image.startsWith("/") ? job.image : `${root}/${job.image}`;
       const disk = bootDisk(loader, Deno.readFileSync(elfPath), job.append);

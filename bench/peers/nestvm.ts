@@ -13,7 +13,7 @@ import type { Runner } from "./types.ts";
 export function nestvmRunner(engine: "jit" | "interp", root: string): Runner {
   return {
     name: `nestvm ${engine}`,
-    workloads: ["W1", "W2", "RT", "sieve"],
+    workloads: ["W1", "W2", "RT", "FP", "sieve"],
     run: (job) =>
       runToExit(Deno.execPath(), [
         "run",

@@ -13,7 +13,7 @@ import type { Runner } from "./types.ts";
 export function qemuRunner(root: string): Runner {
   return {
     name: "qemu tcg",
-    workloads: ["W1", "W2", "sieve"],
+    workloads: ["W1", "W2", "FP", "sieve"],
     run: (job) =>
       runToExit("qemu-system-x86_64", [
         "-accel",

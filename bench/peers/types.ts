@@ -5,8 +5,11 @@
  * @module
  */
 
-/** W1/W2: the MIPS loops; RT: nested round trips; sieve: kvm-unit-tests' sieve.flat. */
-export type Workload = "W1" | "W2" | "RT" | "sieve";
+/**
+ * W1/W2: the MIPS loops; RT: nested round trips; FP: the floating-point
+ * benchmark (fpbench64.elf); sieve: kvm-unit-tests' sieve.flat.
+ */
+export type Workload = "W1" | "W2" | "RT" | "FP" | "sieve";
 
 /** One run of one guest image. */
 export interface Job {
