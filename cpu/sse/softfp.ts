@@ -34,6 +34,13 @@ export const env = {
   um: true,
   /** Overflow masked (MXCSR.OM). */
   om: true,
+  /**
+   * MXCSR.PE is set and precision exceptions are masked (PM): whether an
+   * operation is inexact cannot change MXCSR or raise anything, so the fast
+   * paths skip the exact error computation (PE is sticky until software
+   * clears it, and most programs never do).
+   */
+  peSet: false,
 };
 
 /**
@@ -55,6 +62,7 @@ export function beginFp(mxcsr: number): void {
   env.ftz = (mxcsr & 0x8000) !== 0;
   env.um = (mxcsr & 0x800) !== 0;
   env.om = (mxcsr & 0x400) !== 0;
+  env.peSet = (mxcsr & 0x1020) === 0x1020;
 }
 
 const cv = new Float64Array(1);
@@ -422,7 +430,7 @@ function fast64(op: number, alo: number, ahi: number, blo: number, bhi: number):
   // The operands' values, built as in f64 (inlined: zero or 64 <= e < 1984 here).
   const bm = bz ? 0 : ((bhi & 0xfffff) * 4294967296 + (blo >>> 0) + 4503599627370496) * UNIT[eb];
   const b = (bhi | 0) < 0 ? -bm : bm;
-  let r: number, e: number, p: number, q: number;
+  let r: number, p: number, q: number;
   let az = false, a = 0;
   if (op === FOp.SQRT) {
     if (b < 0) return false;
@@ -438,11 +446,12 @@ function fast64(op: number, alo: number, ahi: number, blo: number, bhi: number):
     if (op <= FOp.SUB) {
       const y = op === FOp.ADD ? b : -b;
       r = a + y;
-      const yy = r - a;
-      e = (a - (r - yy)) + (y - yy);
       const m = r < 0 ? -r : r;
       if (!(m >= FAST_LO && m <= FAST_HI) && r !== 0) return false;
-      if (e !== 0) env.flags |= PE;
+      if (!env.peSet) {
+        const yy = r - a;
+        if ((a - (r - yy)) + (y - yy) !== 0) env.flags |= PE;
+      }
       cv[0] = r;
       res[0] = cw[0];
       res[1] = cw[1];
@@ -461,6 +470,12 @@ function fast64(op: number, alo: number, ahi: number, blo: number, bhi: number):
   // A zero result is exact only from a zero operand (else it underflowed).
   const m = r < 0 ? -r : r;
   if (!(m >= FAST_LO && m <= FAST_HI) && !(r === 0 && (az || bz))) return false;
+  if (env.peSet) {
+    cv[0] = r;
+    res[0] = cw[0];
+    res[1] = cw[1];
+    return true;
+  }
   // Exact p*q - pq (Dekker): for MUL the product's error, for DIV and SQRT the
   // remainder a - r*b (resp. b - r*r) decides exactness.
   const pq = p * q;
@@ -469,6 +484,7 @@ function fast64(op: number, alo: number, ahi: number, blo: number, bhi: number):
   c = 134217729 * q;
   const qh = c - (c - q), ql = q - qh;
   const err = ((ph * qh - pq) + ph * ql + pl * qh) + pl * ql;
+  let e: number;
   if (op === FOp.MUL) e = err;
   else if (op === FOp.SQRT) e = b - pq - err;
   else {
