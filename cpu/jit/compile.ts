@@ -39,6 +39,7 @@ import type { Cpu } from "../cpu.ts";
 import { decodeBytes } from "../decode/mod.ts";
 import { Insn, prepare } from "../icache.ts";
 import { imul64Over, MUL_LO } from "../alu/muldiv.ts";
+import { UNIT } from "../sse/softfp.ts";
 import { FL_UNKNOWN, FLAGS_TO_ALU, flagsToAlu, type FlagUse, Gen } from "./gen.ts";
 import { type Plan, planInsn, Term } from "./plan.ts";
 import { condExpr, goTo, loopCond, targetCheck, targetStaticallyOk } from "./emit_flow.ts";
@@ -62,7 +63,7 @@ const MIN_STRAIGHT = 12;
 const COVERED_HEAT = 2048;
 
 /** Module helpers the generated code calls (passed as K). */
-const K = { imul64Over, MUL_LO };
+const K = { imul64Over, MUL_LO, UNIT };
 
 interface BasicBlock {
   /**
@@ -792,6 +793,12 @@ function assemble(g: Gen, bits: number, entryIp: number): string {
     `const wT = cpu.wTag, wM = cpu.wMem32, wB = cpu.wMem, sf = cpu.sflat, sb = cpu.sbase, sm = cpu.smax;`,
     `const P = cpu.codePage; let R = cpu.retired; let e = 0;`,
     bits === 32 && g.usesStack ? `if (cpu.stackBits !== 32) return;` : ``,
+    // Inline SSE (emit_sse.ts): the XMM file's views, and whether SSE may run (CR0.EM/TS,
+    // CR4.OSFXSR cannot change inside a region).
+    g.usesSse
+      ? `const XI = cpu.fpu.xmmI32, XF = cpu.fpu.xmmF64, FP = cpu.fpu, U = K.UNIT, ` +
+        `SX = (cpu.cr0 & 12) === 0 && (cpu.cr4 & 0x200) !== 0;`
+      : ``,
     decl === "" ? "" : `let ${decl};`,
     `let fk = -1, fs = 4, fa = 0, fb = 0, fr = 0, fah = 0, fbh = 0, frh = 0, fx = 0;`,
     `let nip = ${entryIp};`,

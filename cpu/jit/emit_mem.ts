@@ -113,6 +113,33 @@ export function tlbWrite(g: Gen, lin: string, size: number, lo: string, hi: stri
   else g.emit(`const m = wB[x]; m[o] = ${lo}; m[o + 1] = ${lo} >>> 8; }`);
 }
 
+/**
+ * Emit a TLB probe for an access of `size` bytes at linear `lin`, aligned
+ * to `align` bytes (4, 8 or 16) and inside one page: declares `m` (the
+ * page's int32 words, or null) and `k` (the first word's index). null when
+ * the access is misaligned, crosses the page, or misses and the fill
+ * refused; the caller then does the access another way (the interpreter's
+ * handler), rather than leaving the region.
+ */
+export function tlbProbe(
+  g: Gen,
+  lin: string,
+  size: number,
+  align: number,
+  write: boolean,
+  m: string,
+  k: string,
+): void {
+  const tags = write ? "wT" : "rT";
+  g.emit(`let ${m} = null, ${k} = 0;`);
+  g.emit(`{ const o = ${lin} & 0xfff; const x = (${lin} >>> 12) & ${TMASK};`);
+  g.emit(
+    `if ((o & ${align - 1}) === 0 && o <= ${4096 - size} && (${tags}[x] === ${lin} - o || !${
+      refill(g, lin, tags, write)
+    })) { ${m} = ${write ? "wM" : "rM"}[x]; ${k} = o >> 2; } }`,
+  );
+}
+
 /** MOV Gv, Ev from memory (32/64). */
 export function emitLoad(g: Gen, i: Insn): void {
   const s = i.osz;

@@ -127,6 +127,8 @@ export class Gen {
   uses: FlagUse[] = [];
   /** The region uses the stack inline (32-bit code then requires a 32-bit stack). */
   usesStack = false;
+  /** The region runs SSE instructions inline (it needs the XMM views and the SSE check). */
+  usesSse = false;
   /** Layout position of the current basic block. */
   cur = 0;
   /** Number of instructions in the current basic block. */

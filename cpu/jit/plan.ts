@@ -48,6 +48,14 @@ import {
 } from "./emit_alu.ts";
 import { eaSupported, emitLoad, emitPopR, emitPushR, emitStore, emitStoreImm } from "./emit_mem.ts";
 import {
+  arith64Inline,
+  emitArith64,
+  emitMovFull,
+  emitMovScalar,
+  movFullInline,
+  movScalarInline,
+} from "./emit_sse.ts";
+import {
   aluEInline,
   emitAluE,
   emitAluGSmall,
@@ -312,6 +320,9 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === C.jmpRel && direct) return { emit: null, term: Term.JMP, use: OPAQUE };
   if (h === C.callRel && direct && stackOk) return { emit: null, term: Term.CALL, use: OPAQUE };
   if (h === C.retNear && stackOk) return { emit: null, term: Term.RET, use: OPAQUE };
+  if (h === SM.movFull && movFullInline(bits, i)) return inline(emitMovFull, MEM);
+  if (h === SM.movScalar && movScalarInline(bits, i)) return inline(emitMovScalar, MEM);
+  if (h === SF.fpArith && arith64Inline(bits, i)) return inline(emitArith64, MEM);
   if (LIGHT_HELPERS.has(h) || (i.isMem !== 0 && LIGHT_WITH_MEMORY.has(h))) {
     return inline(lightHelper, MEM);
   }

@@ -76,7 +76,7 @@ const cfw = new Uint32Array(cf.buffer);
  * bit; UNIT[0] = UNIT[1] = 2^-1074 (denormals). Built by exact doubling and
  * halving.
  */
-const UNIT = new Float64Array(2099);
+export const UNIT: Float64Array = new Float64Array(2099);
 UNIT[1075] = 1;
 for (let e = 1076; e < 2099; e++) UNIT[e] = UNIT[e - 1] * 2;
 for (let e = 1074; e >= 1; e--) UNIT[e] = UNIT[e + 1] / 2;

@@ -1,0 +1,190 @@
+/**
+ * Block compiler: SSE data movement and binary64 arithmetic inline.
+ *
+ * - MOVAPS/MOVUPS/MOVAPD/MOVUPD/MOVDQA/MOVDQU and MOVSS/MOVSD copy XMM
+ *   words between registers, or through the inline TLB for a memory
+ *   operand inside one page (4-byte aligned; 16-byte aligned for the
+ *   aligned forms).
+ * - ADD/SUB/MUL/DIV SD and PD take a fast path only where the result
+ *   cannot depend on anything the JavaScript operation ignores: MXCSR
+ *   rounds to nearest with PE already set and masked (PE is sticky, so
+ *   whether this result is inexact changes nothing), every operand lane is
+ *   a normal number and every result lane lands in [2^-959, 2^960] (no
+ *   overflow, underflow, denormal, infinity or NaN, so no other flag, and
+ *   DAZ/FTZ do not apply). Then the IEEE binary64
+ *   result is JavaScript's.
+ *
+ * Whatever the inline code does not cover (a TLB miss the fill refuses, a
+ * misaligned or page-crossing operand, special values, another MXCSR)
+ * calls the interpreter's handler from the compiled code
+ * (`Gen.lightHelper`), which does the whole instruction, faults included.
+ *
+ * Every form first checks `SX`, the region's snapshot of CR0.EM = 0,
+ * CR0.TS = 0 and CR4.OSFXSR = 1 (nothing in a region can change them);
+ * without it the instruction is left to the interpreter, which raises
+ * #UD or #NM.
+ *
+ * Operand values are built from the register's int32 words (as
+ * `softfp.f64` does) rather than read through the file's Float64Array
+ * view: a 64-bit load of words just stored one at a time defeats the
+ * processor's store forwarding. Results are stored through that view.
+ *
+ * @module
+ */
+
+import type { Insn } from "../icache.ts";
+import type { Gen } from "./gen.ts";
+import { eaSupported, emitEa, tlbProbe } from "./emit_mem.ts";
+
+/** Results inside [2^-959, 2^960] (softfp's fast range) take the fast path. */
+const FAST_LO = "1.0321972e-289", FAST_HI = "9.7453140e288";
+
+/** Binary64 arithmetic done inline: ADD, SUB, MUL, DIV (softfp's FOp numbering). */
+const ARITH_OPS = ["+", "-", "*", "/"];
+
+/** Whether {@link emitMovFull} covers `i` (register form, or a memory form the inline EA covers). */
+export function movFullInline(bits: number, i: Insn): boolean {
+  return i.isMem === 0 || eaSupported(bits, i);
+}
+
+/** Whether {@link emitMovScalar} covers `i`. */
+export function movScalarInline(bits: number, i: Insn): boolean {
+  return (i.y === 4 || i.y === 8) && (i.isMem === 0 || eaSupported(bits, i));
+}
+
+/** Whether {@link emitArith64} covers `i` (fpArith with i.x = op, i.y = form). */
+export function arith64Inline(bits: number, i: Insn): boolean {
+  return (i.y === 1 || i.y === 3) && i.x < ARITH_OPS.length &&
+    (i.isMem === 0 || eaSupported(bits, i));
+}
+
+/**
+ * Open the instruction's block: the high halves this basic block cleared go
+ * to `z` first (the handler fallback is a branch), and without SSE (CR0.EM,
+ * CR0.TS, no CR4.OSFXSR) the region ends before the instruction: the
+ * interpreter raises #UD or #NM.
+ */
+function open(g: Gen): void {
+  if (g.pending !== 0) g.emit(g.zFlush());
+  g.pending = 0;
+  g.usesSse = true;
+  g.emit(`{ if (!SX) ${g.bail()}`);
+}
+
+/** Probe the memory operand of `i` (`size` bytes, `align`): declares `pm`, `pk` (see tlbProbe). */
+function probe(g: Gen, i: Insn, size: number, align: number, write: boolean): void {
+  emitEa(g, i, "lin", write ? 2 : 1);
+  tlbProbe(g, "lin", size, align, write, "pm", "pk");
+}
+
+/** `if (cond) { fast } else { the handler }`, closing the instruction's block. */
+function orHandler(g: Gen, i: Insn, cond: string, fast: string[]): void {
+  g.emit(`if (${cond}) {`);
+  for (const l of fast) g.emit(l);
+  g.emit(`} else {`);
+  g.lightHelper(i);
+  g.emit(`} }`);
+}
+
+/** Copies of `n` words: XI[d + k] = src(k). */
+function copyWords(d: number, n: number, src: (k: number) => string): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) out.push(`XI[${d + k}] = ${src(k)};`);
+  return out;
+}
+
+/** MOVAPS & co (i.x 0: load G <- E, 1: store E <- G; i.y 1: the aligned forms). */
+export function emitMovFull(g: Gen, i: Insn): void {
+  const r = i.reg << 2;
+  if (i.isMem === 0) {
+    g.usesSse = true;
+    g.emit(`{ if (!SX) ${g.bail()}`);
+    const [d, s] = i.x === 0 ? [r, i.rm << 2] : [i.rm << 2, r];
+    for (const l of copyWords(d, 4, (k) => `XI[${s + k}]`)) g.emit(l);
+    g.emit(`}`);
+    return;
+  }
+  open(g);
+  probe(g, i, 16, i.y === 1 ? 16 : 4, i.x === 1);
+  if (i.x === 0) orHandler(g, i, "pm !== null", copyWords(r, 4, (k) => `pm[pk + ${k}]`));
+  else {
+    orHandler(g, i, "pm !== null", [0, 1, 2, 3].map((k) => `pm[pk + ${k}] = XI[${r + k}];`));
+  }
+}
+
+/** MOVSS/MOVSD (i.x 0: load, 1: store; i.y = 4 or 8 bytes). */
+export function emitMovScalar(g: Gen, i: Insn): void {
+  const r = i.reg << 2, w = i.y >> 2;
+  if (i.isMem === 0) {
+    g.usesSse = true;
+    g.emit(`{ if (!SX) ${g.bail()}`);
+    const [d, s] = i.x === 0 ? [r, i.rm << 2] : [i.rm << 2, r];
+    for (const l of copyWords(d, w, (k) => `XI[${s + k}]`)) g.emit(l);
+    g.emit(`}`);
+    return;
+  }
+  open(g);
+  probe(g, i, i.y, 4, i.x === 1);
+  if (i.x === 0) {
+    // A load zeroes the rest of the register.
+    orHandler(g, i, "pm !== null", copyWords(r, 4, (k) => k < w ? `pm[pk + ${k}]` : "0"));
+  } else {
+    const st: string[] = [];
+    for (let k = 0; k < w; k++) st.push(`pm[pk + ${k}] = XI[${r + k}];`);
+    orHandler(g, i, "pm !== null", st);
+  }
+}
+
+/** The value of a normal binary64 with int32 words `lo`/`hi` and biased exponent `e` (exact). */
+function value(lo: string, hi: string, e: string): string {
+  return `((${hi} & 0xfffff) * 4294967296 + (${lo} >>> 0) + 4503599627370496) * U[${e}] * ` +
+    `(${hi} < 0 ? -1 : 1)`;
+}
+
+/**
+ * ADD/SUB/MUL/DIV SD and PD (i.x = op, i.y = 1 PD or 3 SD): the fast path
+ * described in the module notes, else the interpreter's handler.
+ */
+export function emitArith64(g: Gen, i: Insn): void {
+  const lanes = i.y === 1 ? 2 : 1;
+  const d = i.reg << 2;
+  const op = ARITH_OPS[i.x];
+  open(g);
+  // The source lanes' words, and the condition that they are there.
+  let src: (k: number) => string;
+  let cond = "(FP.mxcsr & 0x7020) === 0x1020"; // RC nearest, PE set, PM set
+  if (i.isMem === 0) {
+    const s = i.rm << 2;
+    src = (k) => `XI[${s + k}]`;
+  } else {
+    // PD's memory operand must be 16-byte aligned (else #GP, from the handler).
+    probe(g, i, 8 * lanes, lanes === 2 ? 16 : 4, false);
+    // The page's words may be unsigned (`| 0`: the value's sign is read from the high word).
+    src = (k) => `(pm[pk + ${k}] | 0)`;
+    cond = `pm !== null && ${cond}`;
+  }
+  g.emit(`let ok = ${cond};`);
+  for (let k = 0; k < lanes; k++) g.emit(`let r${k} = 0;`);
+  g.emit(`if (ok) {`);
+  for (let k = 0; k < lanes; k++) {
+    g.emit(
+      `const a${k}l = XI[${d + 2 * k}], a${k}h = XI[${d + 2 * k + 1}], b${k}l = ${src(2 * k)}, ` +
+        `b${k}h = ${src(2 * k + 1)};`,
+    );
+    g.emit(`const a${k}e = (a${k}h >>> 20) & 0x7ff, b${k}e = (b${k}h >>> 20) & 0x7ff;`);
+    // Normal operands (biased exponent 1..2046): no DE, DAZ does not apply.
+    g.emit(`ok = ok && a${k}e - 1 >>> 0 < 2046 && b${k}e - 1 >>> 0 < 2046;`);
+    g.emit(
+      `r${k} = (${value(`a${k}l`, `a${k}h`, `a${k}e`)}) ${op} (${
+        value(`b${k}l`, `b${k}h`, `b${k}e`)
+      });`,
+    );
+    g.emit(
+      `{ const m = r${k} < 0 ? -r${k} : r${k}; ok = ok && m >= ${FAST_LO} && m <= ${FAST_HI}; }`,
+    );
+  }
+  g.emit(`}`);
+  const store: string[] = [];
+  for (let k = 0; k < lanes; k++) store.push(`XF[${(d >> 1) + k}] = r${k};`);
+  orHandler(g, i, "ok", store);
+}
