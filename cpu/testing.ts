@@ -250,3 +250,22 @@ export function exec32(code: string, init?: (t: TestCpu) => void): TestCpu {
 export function aflags(t: TestCpu): number {
   return t.cpu.rflags & 0x8d5;
 }
+
+/**
+ * The state an engine must leave at an instruction boundary, for comparing
+ * engines: GPRs, RFLAGS, RIP, the retired count, CR2 and the 64 bytes
+ * below the initial stack (an exception frame pushed there).
+ */
+export function boundaryState(t: TestCpu): Record<string, unknown> {
+  const c = t.cpu;
+  const stack: number[] = [];
+  for (let k = 0; k < 64; k++) stack.push(t.mem.read8(LAYOUT.stack - 64 + k));
+  return {
+    gpr: [...c.gpr],
+    rflags: c.rflags,
+    rip: c.rip,
+    retired: c.retired,
+    cr2: c.cr2,
+    stack,
+  };
+}

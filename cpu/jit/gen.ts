@@ -275,17 +275,28 @@ export class Gen {
   }
 
   /**
-   * Call the interpreter's handler for the current instruction `i` with
-   * the state written back (precise if it throws), then reload and leave
-   * the region if it branched, asked for attention or changed code.
+   * Register `i`'s handler for a call from the compiled code (returns its
+   * index in H and I) and emit what every call needs first: the retired
+   * count, the instruction's RIP and the next RIP, and the high halves
+   * cleared so far in `z`.
    */
-  helper(i: Insn): void {
+  private beginCall(i: Insn): number {
     const k = this.helpers.length;
     this.helpers.push(i.h);
     this.helperInsns.push(i);
     this.emit(`cpu.retired = R + ${this.j}; cpu.ip0 = ${this.ip}; cpu.rip = ${this.next};`);
     if (this.pending !== 0) this.emit(this.zFlush());
     this.pending = 0;
+    return k;
+  }
+
+  /**
+   * Call the interpreter's handler for the current instruction `i` with
+   * the state written back (precise if it throws), then reload and leave
+   * the region if it branched, asked for attention or changed code.
+   */
+  helper(i: Insn): void {
+    const k = this.beginCall(i);
     this.emit(Gen.SYNC);
     this.syncFlags();
     this.emit(`H[${k}](cpu, I[${k}]);`);
@@ -308,12 +319,7 @@ export class Gen {
    * or changed code.
    */
   lightHelper(i: Insn): void {
-    const k = this.helpers.length;
-    this.helpers.push(i.h);
-    this.helperInsns.push(i);
-    this.emit(`cpu.retired = R + ${this.j}; cpu.ip0 = ${this.ip}; cpu.rip = ${this.next};`);
-    if (this.pending !== 0) this.emit(this.zFlush());
-    this.pending = 0;
+    const k = this.beginCall(i);
     if (i.isMem !== 0) {
       for (const r of [i.base, i.index]) {
         if (r < 0) continue;

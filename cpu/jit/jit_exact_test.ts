@@ -5,7 +5,15 @@
  * compile those loops (else the comparison says nothing).
  */
 import assert from "node:assert/strict";
-import { enter64, installIdt, LAYOUT, load, makeCpu, type TestCpu } from "../testing.ts";
+import {
+  boundaryState,
+  enter64,
+  installIdt,
+  LAYOUT,
+  load,
+  makeCpu,
+  type TestCpu,
+} from "../testing.ts";
 import { JitEngine } from "./mod.ts";
 
 function run(code: string, jit: boolean, limit = 2_000_000): TestCpu {
@@ -18,19 +26,7 @@ function run(code: string, jit: boolean, limit = 2_000_000): TestCpu {
   return t;
 }
 
-function state(t: TestCpu): unknown {
-  const c = t.cpu;
-  const stack: number[] = [];
-  for (let k = 0; k < 64; k++) stack.push(t.mem.read8(LAYOUT.stack - 64 + k));
-  return {
-    gpr: [...c.gpr],
-    rflags: c.rflags,
-    rip: c.rip,
-    retired: c.retired,
-    cr2: c.cr2,
-    stack,
-  };
-}
+const state = boundaryState;
 
 Deno.test("jit: a #PF in a compiled loop leaves the interpreter's state", () => {
   // mov rbx, 0x3fff0000; mov ecx, 100000

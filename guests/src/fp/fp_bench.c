@@ -8,6 +8,7 @@
  */
 #include "rt.h"
 #include "fpwork.h"
+#include "sse_on.h"
 #include "../bench/iterations.h"
 
 static void out(const char *line) { printf("%s\n", line); }
@@ -15,13 +16,7 @@ static void out(const char *line) { printf("%s\n", line); }
 int kmain(uint32_t magic, uint32_t mbi_addr) {
   const struct multiboot_info *mbi = (const struct multiboot_info *)(uintptr_t)mbi_addr;
   const char *cmdline = magic == 0x2badb002 && (mbi->flags & 4) ? (const char *)(uintptr_t)mbi->cmdline : 0;
-  uint64_t cr0, cr4;
-  __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-  cr0 = (cr0 & ~4ull) | 2; /* EM = 0, MP = 1 */
-  __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
-  __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-  cr4 |= 0x600;
-  __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+  sse_on();
   fp_bench(parse_iterations(cmdline, 10), out);
   return EXIT_PASS;
 }

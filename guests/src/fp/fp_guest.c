@@ -5,17 +5,12 @@
  */
 #include "rt.h"
 #include "fpwork.h"
+#include "sse_on.h"
 
 static void out(const char *line) { printf("%s\n", line); }
 
 int kmain(uint32_t magic, uint32_t mbi) {
-  uint64_t cr0, cr4;
-  __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-  cr0 = (cr0 & ~4ull) | 2; /* EM = 0, MP = 1 */
-  __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
-  __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-  cr4 |= 0x600;
-  __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+  sse_on();
   fp_main(out);
   return 0;
 }
