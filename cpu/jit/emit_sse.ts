@@ -5,7 +5,10 @@
  *   words between registers, or through the inline TLB for a memory
  *   operand inside one page (4-byte aligned; 16-byte aligned for the
  *   aligned forms).
- * - ADD/SUB/MUL/DIV SD and PD take a fast path only where the result
+ * - PAND/PANDN/POR/PXOR (and ANDPS/ANDNPS/ORPS/XORPS and their PD forms),
+ *   PUNPCKLDQ/HDQ/LQDQ/HQDQ (and UNPCKLPS/HPS/LPD/HPD) on XMM registers
+ *   combine words.
+ * - ADD/SUB/MUL/DIV/SQRT SD and PD take a fast path only where the result
  *   cannot depend on anything the JavaScript operation ignores: MXCSR
  *   rounds to nearest with PE already set and masked (PE is sticky, so
  *   whether this result is inexact changes nothing), every operand lane is
@@ -33,14 +36,15 @@
  */
 
 import type { Insn } from "../icache.ts";
+import { IOp } from "../sse/intops.ts";
 import type { Gen } from "./gen.ts";
 import { eaSupported, emitEa, tlbProbe } from "./emit_mem.ts";
 
 /** Results inside [2^-959, 2^960] (softfp's fast range) take the fast path. */
 const FAST_LO = "1.0321972e-289", FAST_HI = "9.7453140e288";
 
-/** Binary64 arithmetic done inline: ADD, SUB, MUL, DIV (softfp's FOp numbering). */
-const ARITH_OPS = ["+", "-", "*", "/"];
+/** Binary64 arithmetic done inline: ADD, SUB, MUL, DIV, SQRT (softfp's FOp numbering). */
+const ARITH_OPS = ["+", "-", "*", "/", "sqrt"];
 
 /** Whether {@link emitMovFull} covers `i` (register form, or a memory form the inline EA covers). */
 export function movFullInline(bits: number, i: Insn): boolean {
@@ -142,8 +146,9 @@ function value(lo: string, hi: string, e: string): string {
 }
 
 /**
- * ADD/SUB/MUL/DIV SD and PD (i.x = op, i.y = 1 PD or 3 SD): the fast path
- * described in the module notes, else the interpreter's handler.
+ * ADD/SUB/MUL/DIV/SQRT SD and PD (i.x = op, i.y = 1 PD or 3 SD): the fast
+ * path described in the module notes (Math.sqrt is IEEE's square root,
+ * correctly rounded), else the interpreter's handler.
  */
 export function emitArith64(g: Gen, i: Insn): void {
   const lanes = i.y === 1 ? 2 : 1;
@@ -172,13 +177,16 @@ export function emitArith64(g: Gen, i: Insn): void {
         `b${k}h = ${src(2 * k + 1)};`,
     );
     g.emit(`const a${k}e = (a${k}h >>> 20) & 0x7ff, b${k}e = (b${k}h >>> 20) & 0x7ff;`);
-    // Normal operands (biased exponent 1..2046): no DE, DAZ does not apply.
-    g.emit(`ok = ok && a${k}e - 1 >>> 0 < 2046 && b${k}e - 1 >>> 0 < 2046;`);
-    g.emit(
-      `r${k} = (${value(`a${k}l`, `a${k}h`, `a${k}e`)}) ${op} (${
-        value(`b${k}l`, `b${k}h`, `b${k}e`)
-      });`,
-    );
+    const b = value(`b${k}l`, `b${k}h`, `b${k}e`);
+    if (op === "sqrt") {
+      // The source only, normal and positive (no DE, no invalid operation).
+      g.emit(`ok = ok && b${k}e - 1 >>> 0 < 2046 && b${k}h >= 0;`);
+      g.emit(`r${k} = Math.sqrt(${b});`);
+    } else {
+      // Normal operands (biased exponent 1..2046): no DE, DAZ does not apply.
+      g.emit(`ok = ok && a${k}e - 1 >>> 0 < 2046 && b${k}e - 1 >>> 0 < 2046;`);
+      g.emit(`r${k} = (${value(`a${k}l`, `a${k}h`, `a${k}e`)}) ${op} (${b});`);
+    }
     g.emit(
       `{ const m = r${k} < 0 ? -r${k} : r${k}; ok = ok && m >= ${FAST_LO} && m <= ${FAST_HI}; }`,
     );
@@ -187,4 +195,54 @@ export function emitArith64(g: Gen, i: Insn): void {
   const store: string[] = [];
   for (let k = 0; k < lanes; k++) store.push(`XF[${(d >> 1) + k}] = r${k};`);
   orHandler(g, i, "ok", store);
+}
+
+/** XMM integer operations done inline (intOp's i.x), as word expressions of d(k) and s(k). */
+const INT_OPS: ReadonlyMap<
+  number,
+  (d: (k: number) => string, s: (k: number) => string) => string[]
+> = new Map([
+  [IOp.PAND, (d, s) => [0, 1, 2, 3].map((k) => `${d(k)} & ${s(k)}`)],
+  [IOp.PANDN, (d, s) => [0, 1, 2, 3].map((k) => `~${d(k)} & ${s(k)}`)],
+  [IOp.POR, (d, s) => [0, 1, 2, 3].map((k) => `${d(k)} | ${s(k)}`)],
+  [IOp.PXOR, (d, s) => [0, 1, 2, 3].map((k) => `${d(k)} ^ ${s(k)}`)],
+  [IOp.PUNPCKLDQ, (d, s) => [d(0), s(0), d(1), s(1)]],
+  [IOp.PUNPCKHDQ, (d, s) => [d(2), s(2), d(3), s(3)]],
+  [IOp.PUNPCKLQDQ, (d, s) => [d(0), d(1), s(0), s(1)]],
+  [IOp.PUNPCKHQDQ, (d, s) => [d(2), d(3), s(2), s(3)]],
+]);
+
+/** Whether {@link emitIntOp} covers `i` (intOp: i.x = IOp, i.y 0 = XMM). */
+export function intOpInline(bits: number, i: Insn): boolean {
+  return i.y === 0 && INT_OPS.has(i.x) && (i.isMem === 0 || eaSupported(bits, i));
+}
+
+/**
+ * The XMM forms of {@link INT_OPS}: every source and destination word is
+ * read before any is written (the registers may be the same); a memory
+ * operand must be 16-byte aligned (else #GP, from the handler).
+ */
+export function emitIntOp(g: Gen, i: Insn): void {
+  const d = i.reg << 2;
+  const words = INT_OPS.get(i.x)!((k) => `d${k}`, (k) => `s${k}`);
+  const compute = [
+    `const d0 = XI[${d}], d1 = XI[${d + 1}], d2 = XI[${d + 2}], d3 = XI[${d + 3}];`,
+    ...words.map((w, k) => `const w${k} = ${w};`),
+    `XI[${d}] = w0; XI[${d + 1}] = w1; XI[${d + 2}] = w2; XI[${d + 3}] = w3;`,
+  ];
+  if (i.isMem === 0) {
+    const s = i.rm << 2;
+    g.usesSse = true;
+    g.emit(`{ if (!SX) ${g.bail()}`);
+    g.emit(`const s0 = XI[${s}], s1 = XI[${s + 1}], s2 = XI[${s + 2}], s3 = XI[${s + 3}];`);
+    for (const l of compute) g.emit(l);
+    g.emit(`}`);
+    return;
+  }
+  open(g);
+  probe(g, i, 16, 16, false);
+  orHandler(g, i, "pm !== null", [
+    `const s0 = pm[pk] | 0, s1 = pm[pk + 1] | 0, s2 = pm[pk + 2] | 0, s3 = pm[pk + 3] | 0;`,
+    ...compute,
+  ]);
 }

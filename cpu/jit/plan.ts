@@ -50,8 +50,10 @@ import { eaSupported, emitLoad, emitPopR, emitPushR, emitStore, emitStoreImm } f
 import {
   arith64Inline,
   emitArith64,
+  emitIntOp,
   emitMovFull,
   emitMovScalar,
+  intOpInline,
   movFullInline,
   movScalarInline,
 } from "./emit_sse.ts";
@@ -323,6 +325,7 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === SM.movFull && movFullInline(bits, i)) return inline(emitMovFull, MEM);
   if (h === SM.movScalar && movScalarInline(bits, i)) return inline(emitMovScalar, MEM);
   if (h === SF.fpArith && arith64Inline(bits, i)) return inline(emitArith64, MEM);
+  if (h === SI.intOp && intOpInline(bits, i)) return inline(emitIntOp, MEM);
   if (LIGHT_HELPERS.has(h) || (i.isMem !== 0 && LIGHT_WITH_MEMORY.has(h))) {
     return inline(lightHelper, MEM);
   }
