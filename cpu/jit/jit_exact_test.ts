@@ -5,15 +5,7 @@
  * compile those loops (else the comparison says nothing).
  */
 import assert from "node:assert/strict";
-import {
-  boundaryState,
-  enter64,
-  installIdt,
-  LAYOUT,
-  load,
-  makeCpu,
-  type TestCpu,
-} from "../testing.ts";
+import { boundaryState, enter64, installIdt, load, makeCpu, type TestCpu } from "../testing.ts";
 import { JitEngine } from "./mod.ts";
 
 function run(code: string, jit: boolean, limit = 2_000_000): TestCpu {
