@@ -8,6 +8,7 @@
  * - PAND/PANDN/POR/PXOR (and ANDPS/ANDNPS/ORPS/XORPS and their PD forms),
  *   PUNPCKLDQ/HDQ/LQDQ/HQDQ (and UNPCKLPS/HPS/LPD/HPD) on XMM registers
  *   combine words.
+ * - UCOMISD/COMISD of normal or zero operands set the flags eagerly.
  * - ADD/SUB/MUL/DIV/SQRT SD and PD take a fast path only where the result
  *   cannot depend on anything the JavaScript operation ignores: MXCSR
  *   rounds to nearest with PE already set and masked (PE is sticky, so
@@ -37,7 +38,7 @@
 
 import type { Insn } from "../icache.ts";
 import { IOp } from "../sse/intops.ts";
-import type { Gen } from "./gen.ts";
+import { FL_ALU, type Gen } from "./gen.ts";
 import { eaSupported, emitEa, tlbProbe } from "./emit_mem.ts";
 
 /** Results inside [2^-959, 2^960] (softfp's fast range) take the fast path. */
@@ -245,4 +246,48 @@ export function emitIntOp(g: Gen, i: Insn): void {
     `const s0 = pm[pk] | 0, s1 = pm[pk + 1] | 0, s2 = pm[pk + 2] | 0, s3 = pm[pk + 3] | 0;`,
     ...compute,
   ]);
+}
+
+/** Whether {@link emitComi64} covers `i` (fpComi: i.x 0 UCOMISD / 1 COMISD, i.y 1 = double). */
+export function comi64Inline(bits: number, i: Insn): boolean {
+  return i.y === 1 && (i.isMem === 0 || eaSupported(bits, i));
+}
+
+/**
+ * UCOMISD/COMISD with two normal or zero operands: no exception is
+ * possible (IE needs a NaN, DE a denormal) and MXCSR plays no part, so
+ * the flags are the comparison's (ZF, PF, CF; OF, SF, AF clear), set
+ * eagerly in `cpu.alu`. Otherwise the interpreter's handler, which writes
+ * the flags too (a full helper).
+ */
+export function emitComi64(g: Gen, i: Insn): void {
+  const d = i.reg << 2;
+  open(g);
+  let src: (k: number) => string;
+  let cond = "";
+  if (i.isMem === 0) {
+    const s = i.rm << 2;
+    src = (k) => `XI[${s + k}]`;
+  } else {
+    probe(g, i, 8, 4, false);
+    src = (k) => `(pm[pk + ${k}] | 0)`;
+    cond = "pm !== null && ";
+  }
+  const ok = (l: string, h: string, e: string) =>
+    `(${e} - 1 >>> 0 < 2046 || ((${h} & 0x7fffffff) | ${l}) === 0)`;
+  g.emit(`let ok = ${cond}true, a = 0, b = 0;`);
+  g.emit(`if (ok) {`);
+  g.emit(`const al = XI[${d}], ah = XI[${d + 1}], bl = ${src(0)}, bh = ${src(1)};`);
+  g.emit(`const ae = (ah >>> 20) & 0x7ff, be = (bh >>> 20) & 0x7ff;`);
+  g.emit(`ok = ${ok("al", "ah", "ae")} && ${ok("bl", "bh", "be")};`);
+  g.emit(`a = ae === 0 ? 0 : ${value("al", "ah", "ae")};`);
+  g.emit(`b = be === 0 ? 0 : ${value("bl", "bh", "be")};`);
+  g.emit(`}`);
+  g.emit(`if (ok) {`);
+  // Any lazy flags of earlier instructions are replaced: they are in `cpu.alu` now.
+  g.emit(`u.setFlags(a < b ? 1 : a === b ? 0x40 : 0); fk = -1;`);
+  g.emit(`} else {`);
+  g.helper(i);
+  g.emit(`} }`);
+  g.fl = FL_ALU;
 }

@@ -171,6 +171,20 @@ Deno.test("jit: 32-bit code clears the high half of a register written before an
   assert.ok(b.cpu.jit!.compiledRetired > 4_000, `compiled ${b.cpu.jit!.compiledRetired}`);
 });
 
+Deno.test("jit: the flags COMISD sets inline survive a region exit right after it", () => {
+  // XMM0 = 1.0, XMM1 = 2.0 (CF = 1). mov rbx, 0x3fff0000 (no RAM: the load leaves the region);
+  // mov ecx, 100; 1: add rsi, rdx (lazy flags in the region); comisd xmm0, xmm1; mov rdx, [rbx];
+  // pushfq; pop rdx; dec ecx; jnz 1b; hlt
+  const code = "48c7c30000ff3f b964000000 4801d6 660f2fc1 488b13 9c 5a ffc9 75f0 f4";
+  const init = (t: TestCpu) => t.cpu.fpu.xmmI32.set([0, 0x3ff00000, 0, 0, 0, 0x40000000]);
+  const a = run(code, false, init);
+  const b = run(code, true, init);
+  // DEC keeps COMISD's CF (1.0 < 2.0) to the end.
+  assert.equal(a.cpu.rflags & 1, 1);
+  assert.deepEqual(state(b), state(a));
+  assert.ok(b.cpu.jit!.calls > 50, `region calls ${b.cpu.jit!.calls}`);
+});
+
 // ------------------------------------------------------------------ differential fuzz
 
 /** Operand values that reach every path: zeros, denormals, the fast range's edges, infinities, NaNs. */
@@ -250,7 +264,9 @@ const FORMS: readonly { p: string; op: number; kind: "ld" | "st" | "op"; size: n
   { p: "66", op: 0xfe, kind: "op", size: 16 }, // PADDD (a light helper)
   { p: "f2", op: 0x5d, kind: "op", size: 8 }, // MINSD (a light helper)
   { p: "", op: 0x58, kind: "op", size: 16 }, // ADDPS (a light helper)
-  { p: "66", op: 0x2f, kind: "op", size: 8 }, // COMISD (a helper: writes the flags)
+  { p: "66", op: 0x2f, kind: "op", size: 8 }, // COMISD (writes the flags)
+  { p: "66", op: 0x2e, kind: "op", size: 8 }, // UCOMISD
+  { p: "", op: 0x2e, kind: "op", size: 4 }, // UCOMISS (a helper)
 ];
 
 const hex2 = (n: number): string => (n & 0xff).toString(16).padStart(2, "0");
@@ -281,11 +297,15 @@ function fuzzCase(seed: number, bits: number): { code: string; init: (t: TestCpu
   const n = 4 + r() % 12;
   // mov edx, ecx first: a 32-bit write (clearing RDX's high half) before SSE code in the block.
   body.push("89ca");
-  for (let k = 0; k < n; k++) body.push(randomInsn(r));
+  // After some instructions, the flags go into RSI: pushf; pop rdx; add rsi, rdx.
+  const w = bits === 64 ? "48" : "";
+  for (let k = 0; k < n; k++) {
+    body.push(randomInsn(r));
+    if (r() % 3 === 0) body.push("9c", "5a", `${w}01d6`);
+  }
   // add rax, rcx; at the 21st iteration RBX moves by 16 or, in half the cases, 8 (then the
   // 16-byte forms are misaligned in compiled code): cmp ecx, 20; jne 1f; add rbx, 8|16; 1:
   // (32-bit code: the same without REX.W).
-  const w = bits === 64 ? "48" : "";
   const step = r() % 2 === 0 ? "08" : "10";
   body.push(`${w}01c8`, "83f914", `75${hex2(w.length / 2 + 3)}`, `${w}83c3${step}`);
   const bodyLen = body.join("").length / 2 + 2 + 2; // + dec ecx, jnz

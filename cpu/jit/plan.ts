@@ -49,7 +49,9 @@ import {
 import { eaSupported, emitLoad, emitPopR, emitPushR, emitStore, emitStoreImm } from "./emit_mem.ts";
 import {
   arith64Inline,
+  comi64Inline,
   emitArith64,
+  emitComi64,
   emitIntOp,
   emitMovFull,
   emitMovScalar,
@@ -326,6 +328,7 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === SM.movScalar && movScalarInline(bits, i)) return inline(emitMovScalar, MEM);
   if (h === SF.fpArith && arith64Inline(bits, i)) return inline(emitArith64, MEM);
   if (h === SI.intOp && intOpInline(bits, i)) return inline(emitIntOp, MEM);
+  if (h === SF.fpComi && comi64Inline(bits, i)) return inline(emitComi64, WRITES_MEM);
   if (LIGHT_HELPERS.has(h) || (i.isMem !== 0 && LIGHT_WITH_MEMORY.has(h))) {
     return inline(lightHelper, MEM);
   }
