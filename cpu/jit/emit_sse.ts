@@ -9,6 +9,10 @@
  *   PUNPCKLDQ/HDQ/LQDQ/HQDQ (and UNPCKLPS/HPS/LPD/HPD) on XMM registers
  *   combine words.
  * - UCOMISD/COMISD of normal or zero operands set the flags eagerly.
+ * - CVTSI2SD from a 32-bit integer (always exact) or a 64-bit one (exact
+ *   below 2^53, else under the rounding rule above), and CVTTSD2SI of a
+ *   normal or zero operand whose truncation fits (inexact only with PM
+ *   masked: PE is then set here).
  * - ADD/SUB/MUL/DIV/SQRT SD and PD take a fast path only where the result
  *   cannot depend on anything the JavaScript operation ignores: MXCSR
  *   rounds to nearest with PE already set and masked (PE is sticky, so
@@ -38,6 +42,7 @@
 
 import type { Insn } from "../icache.ts";
 import { IOp } from "../sse/intops.ts";
+import { Cvt } from "../sse/exec_cvt.ts";
 import { FL_ALU, type Gen } from "./gen.ts";
 import { eaSupported, emitEa, tlbProbe } from "./emit_mem.ts";
 
@@ -290,4 +295,71 @@ export function emitComi64(g: Gen, i: Insn): void {
   g.helper(i);
   g.emit(`} }`);
   g.fl = FL_ALU;
+}
+
+/** Whether {@link emitCvt} covers `i` (cvt: CVTSI2SD, CVTTSD2SI). */
+export function cvtInline(bits: number, i: Insn): boolean {
+  return (i.x === Cvt.SI2SD || i.x === Cvt.TSD2SI) && (i.isMem === 0 || eaSupported(bits, i));
+}
+
+/**
+ * CVTSI2SD and CVTTSD2SI (see the module notes); otherwise the
+ * interpreter's handler, called as a full helper (it reads or writes a
+ * general register). The flags go to `cpu.alu` first, so both paths leave
+ * them in the same place.
+ */
+export function emitCvt(g: Gen, i: Insn): void {
+  const wide = i.opSize === 64;
+  open(g);
+  let cond = "";
+  let word: (k: number) => string;
+  if (i.isMem !== 0) {
+    probe(g, i, i.x === Cvt.SI2SD && !wide ? 4 : 8, 4, false);
+    word = (k) => `(pm[pk + ${k}] | 0)`;
+    cond = "pm !== null && ";
+  } else if (i.x === Cvt.SI2SD) word = (k) => k === 0 ? g.lo(i.rm) : g.hi(i.rm);
+  else word = (k) => `XI[${(i.rm << 2) + k}]`;
+  g.syncFlags();
+  if (i.x === Cvt.SI2SD) {
+    const d = i.reg << 1;
+    // Exact below 2^53 in magnitude; beyond, JavaScript's rounding is MXCSR's only when it
+    // rounds to nearest with PE set and masked.
+    g.emit(
+      wide
+        ? `let ok = ${cond}(((${word(1)} + 0x200000) >>> 0) < 0x400000 || ` +
+          `(FP.mxcsr & 0x7020) === 0x1020);`
+        : `let ok = ${cond}true;`,
+    );
+    g.emit(`if (ok) {`);
+    g.emit(
+      wide ? `XF[${d}] = ${word(1)} * 4294967296 + (${word(0)} >>> 0);` : `XF[${d}] = ${word(0)};`,
+    );
+  } else {
+    // In range (a double below 2^63 is at most 2^63 - 1024); inexact only with PM set.
+    const range = wide
+      ? "t >= -9223372036854775808 && t < 9223372036854775808"
+      : "t >= -2147483648 && t <= 2147483647";
+    g.emit(`let ok = ${cond}true, t = 0, inexact = false;`);
+    g.emit(`if (ok) {`);
+    g.emit(`const bl = ${word(0)}, bh = ${word(1)}, be = (bh >>> 20) & 0x7ff;`);
+    g.emit(`const v = be === 0 ? 0 : ${value("bl", "bh", "be")};`);
+    g.emit(`t = Math.trunc(v); inexact = t !== v;`);
+    g.emit(
+      `ok = (be - 1 >>> 0 < 2046 || ((bh & 0x7fffffff) | bl) === 0) && ${range} && ` +
+        `(!inexact || (FP.mxcsr & 0x1000) !== 0);`,
+    );
+    g.emit(`}`);
+    g.emit(`if (ok) {`);
+    g.emit(`if (inexact) FP.mxcsr |= 0x20;`);
+    if (wide) {
+      g.emit(`const th = Math.floor(t / 4294967296);`);
+      g.set64(i.reg, "(t - th * 4294967296) | 0", "th | 0");
+    } else g.set32(i.reg, "t | 0");
+    // The handler path below flushes the block's cleared high halves itself.
+    if (g.pending !== 0) g.emit(g.zFlush());
+    g.pending = 0;
+  }
+  g.emit(`} else {`);
+  g.helper(i);
+  g.emit(`} }`);
 }

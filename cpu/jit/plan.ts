@@ -50,8 +50,10 @@ import { eaSupported, emitLoad, emitPopR, emitPushR, emitStore, emitStoreImm } f
 import {
   arith64Inline,
   comi64Inline,
+  cvtInline,
   emitArith64,
   emitComi64,
+  emitCvt,
   emitIntOp,
   emitMovFull,
   emitMovScalar,
@@ -329,6 +331,7 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === SF.fpArith && arith64Inline(bits, i)) return inline(emitArith64, MEM);
   if (h === SI.intOp && intOpInline(bits, i)) return inline(emitIntOp, MEM);
   if (h === SF.fpComi && comi64Inline(bits, i)) return inline(emitComi64, WRITES_MEM);
+  if (h === SC.cvt && cvtInline(bits, i)) return inline(emitCvt, MEM);
   if (LIGHT_HELPERS.has(h) || (i.isMem !== 0 && LIGHT_WITH_MEMORY.has(h))) {
     return inline(lightHelper, MEM);
   }
