@@ -796,7 +796,8 @@ function assemble(g: Gen, bits: number, entryIp: number): string {
     // Inline SSE (emit_sse.ts): the XMM file's views, and whether SSE may run (CR0.EM/TS,
     // CR4.OSFXSR cannot change inside a region).
     g.usesSse
-      ? `const XI = cpu.fpu.xmmI32, XF = cpu.fpu.xmmF64, FP = cpu.fpu, U = K.UNIT, ` +
+      ? `const XI = cpu.fpu.xmmI32, XF = cpu.fpu.xmmF64, XS = cpu.fpu.xmmF32, FP = cpu.fpu, ` +
+        `U = K.UNIT, ` +
         `SX = (cpu.cr0 & 12) === 0 && (cpu.cr4 & 0x200) !== 0;`
       : ``,
     decl === "" ? "" : `let ${decl};`,

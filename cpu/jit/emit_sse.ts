@@ -13,13 +13,13 @@
  *   below 2^53, else under the rounding rule above), and CVTTSD2SI of a
  *   normal or zero operand whose truncation fits (inexact only with PM
  *   masked: PE is then set here).
- * - ADD/SUB/MUL/DIV/SQRT SD and PD take a fast path only where the result
+ * - ADD/SUB/MUL/DIV/SQRT SS, PS, SD and PD take a fast path only where the result
  *   cannot depend on anything the JavaScript operation ignores: MXCSR
  *   rounds to nearest with PE already set and masked (PE is sticky, so
  *   whether this result is inexact changes nothing), every operand lane is
- *   a normal number and every result lane lands in [2^-959, 2^960] (no
- *   overflow, underflow, denormal, infinity or NaN, so no other flag, and
- *   DAZ/FTZ do not apply). Then the IEEE binary64
+ *   a normal number and every result lane lands in [2^-959, 2^960] (binary32:
+ *   in the normal range; no overflow, underflow, denormal, infinity or NaN,
+ *   so no other flag, and DAZ/FTZ do not apply). Then the IEEE binary64
  *   result is JavaScript's.
  *
  * Whatever the inline code does not cover (a TLB miss the fill refuses, a
@@ -62,10 +62,9 @@ export function movScalarInline(bits: number, i: Insn): boolean {
   return (i.y === 4 || i.y === 8) && (i.isMem === 0 || eaSupported(bits, i));
 }
 
-/** Whether {@link emitArith64} covers `i` (fpArith with i.x = op, i.y = form). */
-export function arith64Inline(bits: number, i: Insn): boolean {
-  return (i.y === 1 || i.y === 3) && i.x < ARITH_OPS.length &&
-    (i.isMem === 0 || eaSupported(bits, i));
+/** Whether {@link emitArith} covers `i` (fpArith with i.x = op, i.y = form: PS, PD, SS, SD). */
+export function arithInline(bits: number, i: Insn): boolean {
+  return i.x < ARITH_OPS.length && (i.isMem === 0 || eaSupported(bits, i));
 }
 
 /**
@@ -151,13 +150,23 @@ function value(lo: string, hi: string, e: string): string {
     `(${hi} < 0 ? -1 : 1)`;
 }
 
+/** The value of a normal binary32 with bits `w` (int32) and biased exponent `e` (exact). */
+function value32(w: string, e: string): string {
+  return `((${w} & 0x7fffff) + 0x800000) * U[${e} + 925] * (${w} < 0 ? -1 : 1)`;
+}
+
 /**
- * ADD/SUB/MUL/DIV/SQRT SD and PD (i.x = op, i.y = 1 PD or 3 SD): the fast
- * path described in the module notes (Math.sqrt is IEEE's square root,
- * correctly rounded), else the interpreter's handler.
+ * ADD/SUB/MUL/DIV/SQRT PS, PD, SS and SD (i.x = op, i.y = 0 PS, 1 PD,
+ * 2 SS, 3 SD): the fast path described in the module notes, else the
+ * interpreter's handler. Math.sqrt is IEEE's square root, correctly
+ * rounded; a binary32 result is computed in binary64 and rounded once more
+ * by Math.fround, which for these five operations gives binary32's
+ * correctly rounded result (53 >= 2 * 24 + 2: no double-rounding error).
  */
-export function emitArith64(g: Gen, i: Insn): void {
-  const lanes = i.y === 1 ? 2 : 1;
+export function emitArith(g: Gen, i: Insn): void {
+  const double = (i.y & 1) === 1;
+  const lanes = i.y === 0 ? 4 : i.y === 1 ? 2 : 1;
+  const words = double ? 2 : 1;
   const d = i.reg << 2;
   const op = ARITH_OPS[i.x];
   open(g);
@@ -168,9 +177,10 @@ export function emitArith64(g: Gen, i: Insn): void {
     const s = i.rm << 2;
     src = (k) => `XI[${s + k}]`;
   } else {
-    // PD's memory operand must be 16-byte aligned (else #GP, from the handler).
-    probe(g, i, 8 * lanes, lanes === 2 ? 16 : 4, false);
-    // The page's words may be unsigned (`| 0`: the value's sign is read from the high word).
+    // The packed forms' memory operand must be 16-byte aligned (else #GP, from the handler).
+    const bytes = 4 * words * lanes;
+    probe(g, i, bytes, bytes === 16 ? 16 : 4, false);
+    // The page's words may be unsigned (`| 0`: the value's sign is read from the top bit).
     src = (k) => `(pm[pk + ${k}] | 0)`;
     cond = `pm !== null && ${cond}`;
   }
@@ -178,28 +188,52 @@ export function emitArith64(g: Gen, i: Insn): void {
   for (let k = 0; k < lanes; k++) g.emit(`let r${k} = 0;`);
   g.emit(`if (ok) {`);
   for (let k = 0; k < lanes; k++) {
-    g.emit(
-      `const a${k}l = XI[${d + 2 * k}], a${k}h = XI[${d + 2 * k + 1}], b${k}l = ${src(2 * k)}, ` +
-        `b${k}h = ${src(2 * k + 1)};`,
-    );
-    g.emit(`const a${k}e = (a${k}h >>> 20) & 0x7ff, b${k}e = (b${k}h >>> 20) & 0x7ff;`);
-    const b = value(`b${k}l`, `b${k}h`, `b${k}e`);
-    if (op === "sqrt") {
-      // The source only, normal and positive (no DE, no invalid operation).
-      g.emit(`ok = ok && b${k}e - 1 >>> 0 < 2046 && b${k}h >= 0;`);
-      g.emit(`r${k} = Math.sqrt(${b});`);
-    } else {
+    let a: string, b: string;
+    if (double) {
+      g.emit(
+        `const a${k}l = XI[${d + 2 * k}], a${k}h = XI[${d + 2 * k + 1}], ` +
+          `b${k}l = ${src(2 * k)}, b${k}h = ${src(2 * k + 1)};`,
+      );
+      g.emit(`const a${k}e = (a${k}h >>> 20) & 0x7ff, b${k}e = (b${k}h >>> 20) & 0x7ff;`);
+      a = value(`a${k}l`, `a${k}h`, `a${k}e`);
+      b = value(`b${k}l`, `b${k}h`, `b${k}e`);
       // Normal operands (biased exponent 1..2046): no DE, DAZ does not apply.
-      g.emit(`ok = ok && a${k}e - 1 >>> 0 < 2046 && b${k}e - 1 >>> 0 < 2046;`);
-      g.emit(`r${k} = (${value(`a${k}l`, `a${k}h`, `a${k}e`)}) ${op} (${b});`);
+      g.emit(
+        op === "sqrt"
+          ? `ok = ok && b${k}e - 1 >>> 0 < 2046 && b${k}h >= 0;`
+          : `ok = ok && a${k}e - 1 >>> 0 < 2046 && b${k}e - 1 >>> 0 < 2046;`,
+      );
+    } else {
+      g.emit(`const a${k}h = XI[${d + k}], b${k}h = ${src(k)};`);
+      g.emit(`const a${k}e = (a${k}h >>> 23) & 0xff, b${k}e = (b${k}h >>> 23) & 0xff;`);
+      a = value32(`a${k}h`, `a${k}e`);
+      b = value32(`b${k}h`, `b${k}e`);
+      g.emit(
+        op === "sqrt"
+          ? `ok = ok && b${k}e - 1 >>> 0 < 254 && b${k}h >= 0;`
+          : `ok = ok && a${k}e - 1 >>> 0 < 254 && b${k}e - 1 >>> 0 < 254;`,
+      );
     }
-    g.emit(
-      `{ const m = r${k} < 0 ? -r${k} : r${k}; ok = ok && m >= ${FAST_LO} && m <= ${FAST_HI}; }`,
-    );
+    const exact = op === "sqrt" ? `Math.sqrt(${b})` : `(${a}) ${op} (${b})`;
+    if (double) {
+      g.emit(`r${k} = ${exact};`);
+      g.emit(
+        `{ const m = r${k} < 0 ? -r${k} : r${k}; ok = ok && m >= ${FAST_LO} && m <= ${FAST_HI}; }`,
+      );
+    } else {
+      // Not tiny before rounding (so not after), and no overflow after it.
+      g.emit(`{ const x = ${exact}; r${k} = Math.fround(x); const m = x < 0 ? -x : x;`);
+      g.emit(
+        `ok = ok && m >= 1.1754943508222875e-38 && (r${k} < 0 ? -r${k} : r${k}) <= ` +
+          `3.4028234663852886e38; }`,
+      );
+    }
   }
   g.emit(`}`);
   const store: string[] = [];
-  for (let k = 0; k < lanes; k++) store.push(`XF[${(d >> 1) + k}] = r${k};`);
+  for (let k = 0; k < lanes; k++) {
+    store.push(double ? `XF[${(d >> 1) + k}] = r${k};` : `XS[${d + k}] = r${k};`);
+  }
   orHandler(g, i, "ok", store);
 }
 

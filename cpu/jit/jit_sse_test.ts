@@ -60,8 +60,8 @@ function state(t: TestCpu): unknown {
 Deno.test("jit: a #PF in an SSE helper of a compiled loop leaves the interpreter's state", () => {
   // mov rbx, 0x3fff0000; mov ecx, 100000
   // 1: add rax, rcx; addps xmm1, [rbx]; mulsd xmm2, xmm3; add rbx, 0x1000; dec ecx; jnz 1b; hlt
-  // ADDPS (a light helper) reaches 0x40000000, past the identity-mapped 1 GiB: #PF, with
-  // RAX, RBX and the flags of ADD RAX, RCX still in the region's locals.
+  // ADDPS reaches 0x40000000, past the identity-mapped 1 GiB: its TLB probe fails, the handler
+  // runs and takes #PF, with RAX, RBX and the flags of ADD RAX, RCX still in the region's locals.
   const code = "48c7c30000ff3f b9a0860100 4801c8 0f580b f20f59d3 4881c300100000 ffc9 75eb f4";
   const a = run(code, false);
   const b = run(code, true);
@@ -349,7 +349,16 @@ const FORMS: readonly {
   { p: "66", op: 0x6a, kind: "op", size: 16 }, // PUNPCKHDQ
   { p: "66", op: 0xfe, kind: "op", size: 16 }, // PADDD (a light helper)
   { p: "f2", op: 0x5d, kind: "op", size: 8 }, // MINSD (a light helper)
-  { p: "", op: 0x58, kind: "op", size: 16 }, // ADDPS (a light helper)
+  { p: "", op: 0x58, kind: "op", size: 16 }, // ADDPS
+  { p: "", op: 0x59, kind: "op", size: 16 }, // MULPS
+  { p: "", op: 0x5e, kind: "op", size: 16 }, // DIVPS
+  { p: "", op: 0x51, kind: "op", size: 16 }, // SQRTPS
+  { p: "f3", op: 0x58, kind: "op", size: 4 }, // ADDSS
+  { p: "f3", op: 0x5c, kind: "op", size: 4 }, // SUBSS
+  { p: "f3", op: 0x59, kind: "op", size: 4 }, // MULSS
+  { p: "f3", op: 0x5e, kind: "op", size: 4 }, // DIVSS
+  { p: "f3", op: 0x51, kind: "op", size: 4 }, // SQRTSS
+  { p: "", op: 0x5d, kind: "op", size: 16 }, // MINPS (a light helper)
   { p: "66", op: 0x2f, kind: "op", size: 8 }, // COMISD (writes the flags)
   { p: "66", op: 0x2e, kind: "op", size: 8 }, // UCOMISD
   { p: "", op: 0x2e, kind: "op", size: 4 }, // UCOMISS (a helper)

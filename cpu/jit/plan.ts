@@ -48,10 +48,10 @@ import {
 } from "./emit_alu.ts";
 import { eaSupported, emitLoad, emitPopR, emitPushR, emitStore, emitStoreImm } from "./emit_mem.ts";
 import {
-  arith64Inline,
+  arithInline,
   comi64Inline,
   cvtInline,
-  emitArith64,
+  emitArith,
   emitComi64,
   emitCvt,
   emitIntOp,
@@ -328,7 +328,7 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === C.retNear && stackOk) return { emit: null, term: Term.RET, use: OPAQUE };
   if (h === SM.movFull && movFullInline(bits, i)) return inline(emitMovFull, MEM);
   if (h === SM.movScalar && movScalarInline(bits, i)) return inline(emitMovScalar, MEM);
-  if (h === SF.fpArith && arith64Inline(bits, i)) return inline(emitArith64, MEM);
+  if (h === SF.fpArith && arithInline(bits, i)) return inline(emitArith, MEM);
   if (h === SI.intOp && intOpInline(bits, i)) return inline(emitIntOp, MEM);
   if (h === SF.fpComi && comi64Inline(bits, i)) return inline(emitComi64, WRITES_MEM);
   if (h === SC.cvt && cvtInline(bits, i)) return inline(emitCvt, MEM);
