@@ -1,5 +1,6 @@
 /**
- * Block compiler: SSE data movement and binary64 arithmetic inline.
+ * Block compiler: SSE data movement, logic, comparisons, conversions and
+ * floating-point arithmetic inline.
  *
  * - MOVAPS/MOVUPS/MOVAPD/MOVUPD/MOVDQA/MOVDQU and MOVSS/MOVSD copy XMM
  *   words between registers, or through the inline TLB for a memory
@@ -19,8 +20,8 @@
  *   whether this result is inexact changes nothing), every operand lane is
  *   a normal number and every result lane lands in [2^-959, 2^960] (binary32:
  *   in the normal range; no overflow, underflow, denormal, infinity or NaN,
- *   so no other flag, and DAZ/FTZ do not apply). Then the IEEE binary64
- *   result is JavaScript's.
+ *   so no other flag, and DAZ/FTZ do not apply). Then the IEEE result is
+ *   JavaScript's (binary32: see {@link emitArith}).
  *
  * Whatever the inline code does not cover (a TLB miss the fill refuses, a
  * misaligned or page-crossing operand, special values, another MXCSR)
@@ -32,10 +33,11 @@
  * without it the instruction is left to the interpreter, which raises
  * #UD or #NM.
  *
- * Operand values are built from the register's int32 words (as
+ * Binary64 operand values are built from the register's int32 words (as
  * `softfp.f64` does) rather than read through the file's Float64Array
  * view: a 64-bit load of words just stored one at a time defeats the
- * processor's store forwarding. Results are stored through that view.
+ * processor's store forwarding. Results are stored through the
+ * Float64Array (binary32: Float32Array) view.
  *
  * @module
  */
@@ -49,7 +51,7 @@ import { eaSupported, emitEa, tlbProbe } from "./emit_mem.ts";
 /** Results inside [2^-959, 2^960] (softfp's fast range) take the fast path. */
 const FAST_LO = "1.0321972e-289", FAST_HI = "9.7453140e288";
 
-/** Binary64 arithmetic done inline: ADD, SUB, MUL, DIV, SQRT (softfp's FOp numbering). */
+/** Arithmetic done inline: ADD, SUB, MUL, DIV, SQRT (softfp's FOp numbering). */
 const ARITH_OPS = ["+", "-", "*", "/", "sqrt"];
 
 /** Whether {@link emitMovFull} covers `i` (register form, or a memory form the inline EA covers). */
@@ -68,16 +70,23 @@ export function arithInline(bits: number, i: Insn): boolean {
 }
 
 /**
- * Open the instruction's block: the high halves this basic block cleared go
- * to `z` first (the handler fallback is a branch), and without SSE (CR0.EM,
- * CR0.TS, no CR4.OSFXSR) the region ends before the instruction: the
+ * Open the block of an instruction without a fallback: without SSE (CR0.EM,
+ * CR0.TS, no CR4.OSFXSR) the region ends before the instruction, and the
  * interpreter raises #UD or #NM.
+ */
+function openPlain(g: Gen): void {
+  g.usesSse = true;
+  g.emit(`{ if (!SX) ${g.bail()}`);
+}
+
+/**
+ * Open the block of an instruction with a handler fallback (a branch): the
+ * high halves this basic block cleared go to `z` first.
  */
 function open(g: Gen): void {
   if (g.pending !== 0) g.emit(g.zFlush());
   g.pending = 0;
-  g.usesSse = true;
-  g.emit(`{ if (!SX) ${g.bail()}`);
+  openPlain(g);
 }
 
 /** Probe the memory operand of `i` (`size` bytes, `align`): declares `pm`, `pk` (see tlbProbe). */
@@ -106,8 +115,7 @@ function copyWords(d: number, n: number, src: (k: number) => string): string[] {
 export function emitMovFull(g: Gen, i: Insn): void {
   const r = i.reg << 2;
   if (i.isMem === 0) {
-    g.usesSse = true;
-    g.emit(`{ if (!SX) ${g.bail()}`);
+    openPlain(g);
     const [d, s] = i.x === 0 ? [r, i.rm << 2] : [i.rm << 2, r];
     for (const l of copyWords(d, 4, (k) => `XI[${s + k}]`)) g.emit(l);
     g.emit(`}`);
@@ -125,8 +133,7 @@ export function emitMovFull(g: Gen, i: Insn): void {
 export function emitMovScalar(g: Gen, i: Insn): void {
   const r = i.reg << 2, w = i.y >> 2;
   if (i.isMem === 0) {
-    g.usesSse = true;
-    g.emit(`{ if (!SX) ${g.bail()}`);
+    openPlain(g);
     const [d, s] = i.x === 0 ? [r, i.rm << 2] : [i.rm << 2, r];
     for (const l of copyWords(d, w, (k) => `XI[${s + k}]`)) g.emit(l);
     g.emit(`}`);
@@ -272,8 +279,7 @@ export function emitIntOp(g: Gen, i: Insn): void {
   ];
   if (i.isMem === 0) {
     const s = i.rm << 2;
-    g.usesSse = true;
-    g.emit(`{ if (!SX) ${g.bail()}`);
+    openPlain(g);
     g.emit(`const s0 = XI[${s}], s1 = XI[${s + 1}], s2 = XI[${s + 2}], s3 = XI[${s + 3}];`);
     for (const l of compute) g.emit(l);
     g.emit(`}`);
