@@ -2,10 +2,10 @@
  * Block compiler: SSE data movement, logic, comparisons, conversions and
  * floating-point arithmetic inline.
  *
- * - MOVAPS/MOVUPS/MOVAPD/MOVUPD/MOVDQA/MOVDQU and MOVSS/MOVSD copy XMM
- *   words between registers, or through the inline TLB for a memory
- *   operand inside one page (4-byte aligned; 16-byte aligned for the
- *   aligned forms).
+ * - MOVAPS/MOVUPS/MOVAPD/MOVUPD/MOVDQA/MOVDQU, MOVSS/MOVSD, MOVQ and
+ *   MOVD/MOVQ with a general register copy XMM words between registers, or
+ *   through the inline TLB for a memory operand inside one page (4-byte
+ *   aligned; 16-byte aligned for the aligned forms).
  * - PAND/PANDN/POR/PXOR (and ANDPS/ANDNPS/ORPS/XORPS and their PD forms),
  *   PUNPCKLDQ/HDQ/LQDQ/HQDQ (and UNPCKLPS/HPS/LPD/HPD) on XMM registers
  *   combine words.
@@ -402,4 +402,68 @@ export function emitCvt(g: Gen, i: Insn): void {
   g.emit(`} else {`);
   g.helper(i);
   g.emit(`} }`);
+}
+
+/** Whether {@link emitMovd} covers `i` (movd: i.x 0 into the XMM register, 1 out; i.y 1 = XMM). */
+export function movdInline(bits: number, i: Insn): boolean {
+  return i.y === 1 && (i.isMem === 0 || eaSupported(bits, i));
+}
+
+/** MOVD/MOVQ between a general register or memory and an XMM register (a load zeroes the rest). */
+export function emitMovd(g: Gen, i: Insn): void {
+  const o = i.reg << 2, wide = i.opSize === 64;
+  if (i.isMem === 0) {
+    openPlain(g);
+    if (i.x === 0) {
+      g.emit(`XI[${o}] = ${g.lo(i.rm)}; XI[${o + 1}] = ${wide ? g.hi(i.rm) : "0"};`);
+      g.emit(`XI[${o + 2}] = 0; XI[${o + 3}] = 0;`);
+    } else if (wide) g.set64(i.rm, `XI[${o}]`, `XI[${o + 1}]`);
+    else g.set32(i.rm, `XI[${o}]`);
+    g.emit(`}`);
+    return;
+  }
+  open(g);
+  probe(g, i, wide ? 8 : 4, 4, i.x === 1);
+  if (i.x === 0) {
+    orHandler(
+      g,
+      i,
+      "pm !== null",
+      copyWords(o, 4, (k) => k === 0 || (k === 1 && wide) ? `pm[pk + ${k}]` : "0"),
+    );
+  } else {
+    const st = [`pm[pk] = XI[${o}];`];
+    if (wide) st.push(`pm[pk + 1] = XI[${o + 1}];`);
+    orHandler(g, i, "pm !== null", st);
+  }
+}
+
+/** Whether {@link emitMovq} covers `i` (movq's XMM forms: i.x 2 MOVQ xmm, xmm/m64; 3 the store). */
+export function movqInline(bits: number, i: Insn): boolean {
+  return (i.x === 2 || i.x === 3) && (i.isMem === 0 || eaSupported(bits, i));
+}
+
+/**
+ * MOVQ xmm, xmm/m64 (F3 0F 7E) and MOVQ xmm/m64, xmm (66 0F D6): a register
+ * destination's upper half is zeroed.
+ */
+export function emitMovq(g: Gen, i: Insn): void {
+  const r = i.reg << 2;
+  if (i.isMem === 0) {
+    openPlain(g);
+    const [d, s] = i.x === 2 ? [r, i.rm << 2] : [i.rm << 2, r];
+    for (const l of copyWords(d, 4, (k) => k < 2 ? `XI[${s + k}]` : "0")) g.emit(l);
+    g.emit(`}`);
+    return;
+  }
+  open(g);
+  probe(g, i, 8, 4, i.x === 3);
+  if (i.x === 2) {
+    orHandler(
+      g,
+      i,
+      "pm !== null",
+      copyWords(r, 4, (k) => k < 2 ? `pm[pk + ${k}]` : "0"),
+    );
+  } else orHandler(g, i, "pm !== null", [`pm[pk] = XI[${r}];`, `pm[pk + 1] = XI[${r + 1}];`]);
 }

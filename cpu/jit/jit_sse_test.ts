@@ -300,8 +300,8 @@ function randomDouble(r: () => number): [number, number] {
 
 /**
  * [prefix, opcode, kind]: "ld" G <- E, "st" E <- G, "op" G op= E; size: memory operand bytes;
- * gpr: the REG field names a general register (written: EDX, ESI or EDI only, so the loop
- * runs on); w: also with REX.W in 64-bit code.
+ * gpr: the REG field names a general register, gprRm: the R/M field does (written: EDX, ESI
+ * or EDI only, so the loop runs on); w: also with REX.W in 64-bit code.
  */
 const FORMS: readonly {
   p: string;
@@ -309,6 +309,7 @@ const FORMS: readonly {
   kind: "ld" | "st" | "op";
   size: number;
   gpr?: boolean;
+  gprRm?: boolean;
   w?: boolean;
 }[] = [
   { p: "", op: 0x28, kind: "ld", size: 16 }, // MOVAPS
@@ -323,6 +324,10 @@ const FORMS: readonly {
   { p: "f3", op: 0x7f, kind: "st", size: 16 },
   { p: "f3", op: 0x10, kind: "ld", size: 4 }, // MOVSS
   { p: "f3", op: 0x11, kind: "st", size: 4 },
+  { p: "f3", op: 0x7e, kind: "ld", size: 8 }, // MOVQ xmm, xmm/m64
+  { p: "66", op: 0xd6, kind: "st", size: 8 }, // MOVQ xmm/m64, xmm
+  { p: "66", op: 0x6e, kind: "ld", size: 4, w: true }, // MOVD xmm, r/m32 (MOVQ r/m64)
+  { p: "66", op: 0x7e, kind: "st", size: 4, gprRm: true, w: true }, // MOVD r/m32, xmm (MOVQ)
   { p: "f2", op: 0x10, kind: "ld", size: 8 }, // MOVSD
   { p: "f2", op: 0x11, kind: "st", size: 8 },
   { p: "f2", op: 0x58, kind: "op", size: 8 }, // ADDSD
@@ -374,9 +379,10 @@ function randomInsn(r: () => number, bits: number): string {
   const f = FORMS[r() % FORMS.length];
   const reg = f.gpr ? [2, 6, 7][r() % 3] : r() % 8;
   const rexw = f.w === true && bits === 64 && r() % 2 === 0;
-  const size = rexw && f.op === 0x2a ? 8 : f.size;
+  const size = rexw && [0x2a, 0x6e, 0x7e].includes(f.op) ? 8 : f.size;
   const head = `${f.p}${rexw ? "48" : ""}0f${hex2(f.op)}`;
-  if (r() % 2 === 0) return head + hex2(0xc0 | (reg << 3) | (r() % 8));
+  const rm = f.gprRm ? [2, 6, 7][r() % 3] : r() % 8;
+  if (r() % 2 === 0) return head + hex2(0xc0 | (reg << 3) | rm);
   // Mostly naturally aligned displacements; sometimes off by 4 or 8 (a bail, or #GP).
   const align = r() % 8 === 0 ? 4 : Math.max(size, 4);
   const disp = (r() % (128 / align)) * align;

@@ -55,10 +55,14 @@ import {
   emitComi64,
   emitCvt,
   emitIntOp,
+  emitMovd,
   emitMovFull,
+  emitMovq,
   emitMovScalar,
   intOpInline,
+  movdInline,
   movFullInline,
+  movqInline,
   movScalarInline,
 } from "./emit_sse.ts";
 import {
@@ -332,6 +336,8 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === SI.intOp && intOpInline(bits, i)) return inline(emitIntOp, MEM);
   if (h === SF.fpComi && comi64Inline(bits, i)) return inline(emitComi64, WRITES_MEM);
   if (h === SC.cvt && cvtInline(bits, i)) return inline(emitCvt, MEM);
+  if (h === SM.movd && movdInline(bits, i)) return inline(emitMovd, MEM);
+  if (h === SM.movq && movqInline(bits, i)) return inline(emitMovq, MEM);
   if (LIGHT_HELPERS.has(h) || (i.isMem !== 0 && LIGHT_WITH_MEMORY.has(h))) {
     return inline(lightHelper, MEM);
   }
