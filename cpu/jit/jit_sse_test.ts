@@ -18,6 +18,7 @@ import {
   type TestCpu,
 } from "../testing.ts";
 import { JitEngine } from "./mod.ts";
+import { fuzzRuns } from "../../tests/fuzz_scale.ts";
 
 /**
  * Run `code` in 64-bit mode (or flat 32-bit protected mode) with SSE on (CR4.OSFXSR and OSXMMEXCPT, CR0.EM clear, CR0.MP set)
@@ -445,7 +446,7 @@ for (const bits of [64, 32]) {
     // The IDT stubs leave the vector in R15D (64-bit) or EDI (32-bit).
     const vector = bits === 64 ? 30 : 14;
     let compiled = 0, faults = 0;
-    const cases = bits === 64 ? 300 : 150;
+    const cases = fuzzRuns(bits === 64 ? 300 : 150);
     for (let seed = 1; seed <= cases; seed++) {
       const { code, init } = fuzzCase(seed * 0x9e3779b1 + bits, bits);
       const a = run(code, false, init, bits);
