@@ -1,10 +1,12 @@
 /**
- * x87, MMX and SSE instructions inside compiled regions (MMX/SSE mostly as
- * `Gen.lightHelper`): a fault in one leaves exactly the interpreter's state
- * (registers the region had in locals, flags an earlier instruction left,
- * XMM and x87 registers, the exception frame and the retired count); a
- * store by one into the region's own code is seen; and such loops do run
- * compiled.
+ * x87, MMX and SSE instructions inside compiled regions (emit_sse.ts inline,
+ * the rest as `Gen.lightHelper` or helper calls): a fault in one leaves
+ * exactly the interpreter's state (registers the region had in locals, flags
+ * an earlier instruction left, XMM and x87 registers, the exception frame and
+ * the retired count); a store by one into the region's own code is seen;
+ * the inline forms agree with the interpreter at their edges and in a
+ * differential fuzz of random SSE and x87 code (64- and 32-bit); and such
+ * loops do run compiled.
  */
 import assert from "node:assert/strict";
 import {
@@ -46,16 +48,9 @@ function run(
   return t;
 }
 
-/** {@link boundaryState} with the FPU/SSE state. */
+/** {@link boundaryState} with the whole FPU/SSE state (x87 registers, FIP/FDP/FOP included). */
 function state(t: TestCpu): unknown {
-  const f = t.cpu.fpu;
-  return {
-    ...boundaryState(t),
-    xmm: [...f.xmm32],
-    mxcsr: f.mxcsr,
-    fsw: f.fsw,
-    ftw: f.ftw,
-  };
+  return { ...boundaryState(t), fpu: [...t.cpu.fpu.save()] };
 }
 
 Deno.test("jit: a #PF in an SSE helper of a compiled loop leaves the interpreter's state", () => {
@@ -261,6 +256,23 @@ Deno.test("jit: CVTTSD2SI and CVTSI2SD at their edges agree with the interpreter
   }
 });
 
+Deno.test("jit: FCMOVB in a compiled loop reads the flags the region keeps in locals", () => {
+  // fninit; fldz; fld1; mov ecx, 100; mov rbx, 0x200000
+  // 1: cmp ecx, 50; fcmovb st, st(1); fst qword [rbx + rcx*8]; fstp st(0); fld1; dec ecx; jnz 1b
+  // hlt. Below 50 the CMP sets CF and FCMOVB copies 0.0 over the 1.0.
+  const code = "dbe3 d9ee d9e8 b964000000 48c7c300002000 83f932 dac1 dd14cb ddd8 d9e8 ffc9 75f0 f4";
+  const a = run(code, false);
+  const b = run(code, true);
+  const out = (t: TestCpu) =>
+    [...Array(101).keys()].map((k) => t.mem.read32(LAYOUT.data + 8 * k + 4));
+  assert.deepEqual(out(a).slice(1), [...Array(100).keys()].map((k) => k + 1 < 50 ? 0 : 0x3ff00000));
+  assert.deepEqual({ ...(state(b) as object), out: out(b) }, {
+    ...(state(a) as object),
+    out: out(a),
+  });
+  assert.ok(b.cpu.jit!.compiledRetired > 300, `compiled ${b.cpu.jit!.compiledRetired}`);
+});
+
 // ------------------------------------------------------------------ differential fuzz
 
 /** Operand values that reach every path: zeros, denormals, the fast range's edges, infinities, NaNs. */
@@ -375,8 +387,35 @@ const FORMS: readonly {
 
 const hex2 = (n: number): string => (n & 0xff).toString(16).padStart(2, "0");
 
-/** One random SSE instruction on XMM0-7 and [rbx + disp8] (disp 0..124, usually aligned). */
+/**
+ * x87 instructions for the fuzz (default FCW: every exception masked): loads and stores of
+ * [rbx + disp8] (the disp8 is appended), arithmetic, FCOMI (writes the flags), FCMOVB (reads
+ * them), FNSTSW AX (writes AX), FWAIT.
+ */
+const X87_FORMS: readonly string[] = [
+  "dd43", // FLD qword [rbx + disp8]
+  "dd5b", // FSTP qword [rbx + disp8]
+  "d943", // FLD dword [rbx + disp8]
+  "dc43", // FADD qword [rbx + disp8]
+  "d8c1", // FADD st, st(1)
+  "d8c9", // FMUL st, st(1)
+  "d8f1", // FDIV st, st(1)
+  "d9c9", // FXCH st(1)
+  "d9fa", // FSQRT
+  "d9e8", // FLD1
+  "ddd9", // FSTP st(1)
+  "dbf1", // FCOMI st, st(1)
+  "dac1", // FCMOVB st, st(1)
+  "dfe0", // FNSTSW AX
+  "9b", // FWAIT
+];
+
+/** One random SSE instruction on XMM0-7 and [rbx + disp8] (disp 0..124, usually aligned), or x87. */
 function randomInsn(r: () => number, bits: number): string {
+  if (r() % 5 === 0) {
+    const x = X87_FORMS[r() % X87_FORMS.length];
+    return x.endsWith("43") || x.endsWith("5b") ? x + hex2((r() % 16) * 8) : x;
+  }
   const f = FORMS[r() % FORMS.length];
   const reg = f.gpr ? [2, 6, 7][r() % 3] : r() % 8;
   const rexw = f.w === true && bits === 64 && r() % 2 === 0;
@@ -442,7 +481,7 @@ function fuzzCase(seed: number, bits: number): { code: string; init: (t: TestCpu
 }
 
 for (const bits of [64, 32]) {
-  Deno.test(`jit fuzz: random SSE moves, logic and binary64 arithmetic agree with the interpreter (${bits}-bit code)`, () => {
+  Deno.test(`jit fuzz: random SSE and x87 instructions agree with the interpreter (${bits}-bit code)`, () => {
     // The IDT stubs leave the vector in R15D (64-bit) or EDI (32-bit).
     const vector = bits === 64 ? 30 : 14;
     let compiled = 0, faults = 0;

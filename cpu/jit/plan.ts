@@ -180,9 +180,9 @@ const HELPERS: ReadonlySet<Handler> = new Set<Handler>([
   ...F.GENERATED_HANDLERS,
   Y.flagOp,
   Y.nop,
-  // x87, and the MMX/SSE instructions that read or write general registers or flags.
+  // x87 (the forms `x87Light` refuses), and the MMX/SSE instructions that read or write
+  // general registers or flags.
   X87.x87,
-  X87.fwait,
   SC.cvt,
   SF.fpComi,
   SM.movd,
@@ -224,7 +224,22 @@ const LIGHT_HELPERS: ReadonlySet<Handler> = new Set<Handler>([
   S4.pmovx,
   S4.mpsadbw,
   SR.rcpRsqrt,
+  X87.fwait,
 ]);
+
+/**
+ * Whether an x87 instruction (D8-DF) touches no general register but its
+ * memory operand's base and index, nor the flags: all but FNSTSW AX
+ * (DF E0), FCMOVcc (DA/DB C0-DF: they read the flags) and FCOMI/FUCOMI(P)
+ * (DB/DF E8-F7: they write them).
+ */
+function x87Light(i: Insn): boolean {
+  if (i.isMem !== 0) return true;
+  const esc = i.opcode & 7, r = i.reg & 7;
+  if (esc === 7 && r === 4) return false;
+  if ((esc === 2 || esc === 3) && r <= 3) return false;
+  return !((esc === 3 || esc === 7) && (r === 5 || r === 6));
+}
 
 /** MMX/SSE handlers that touch general registers only in their register forms. */
 const LIGHT_WITH_MEMORY: ReadonlySet<Handler> = new Set<Handler>([SM.movd, SM.pextr, SM.pinsr]);
@@ -338,7 +353,10 @@ export function planInsn(i: Insn, bits: number): Plan | null {
   if (h === SC.cvt && cvtInline(bits, i)) return inline(emitCvt, MEM);
   if (h === SM.movd && movdInline(bits, i)) return inline(emitMovd, MEM);
   if (h === SM.movq && movqInline(bits, i)) return inline(emitMovq, MEM);
-  if (LIGHT_HELPERS.has(h) || (i.isMem !== 0 && LIGHT_WITH_MEMORY.has(h))) {
+  if (
+    LIGHT_HELPERS.has(h) || (i.isMem !== 0 && LIGHT_WITH_MEMORY.has(h)) ||
+    (h === X87.x87 && x87Light(i))
+  ) {
     return inline(lightHelper, MEM);
   }
   if (HELPERS.has(h)) return HELPER;
