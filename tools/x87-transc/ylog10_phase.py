@@ -10,16 +10,19 @@ Phi mod 1 at its centre (the first harmonic of the residual choices against
 the model's local phase). Windows at offsets 2^21, 2^22, ..., 2^58 from a
 reference window are unwrapped one after the other, each time refitting the
 polynomial a(g) = a0 + a1 (g - g0) + ... (more terms as the span grows), so
-that the next window's predicted phase is good to a fraction of a cycle.
+that the next window's predicted phase is good to a fraction of a cycle; a
+beam search keeps the 8 best sets of integer wraps (by the weighted residual).
 
   python3 tools/x87-transc/ylog10_phase.py fit K c1,c2 REF.txt WIN.txt ...
       REF: the reference window (t in [1/4, 1/2), e = -2); WIN: the other
-      windows in the order to add them (nearest first). Prints, per step,
+      windows (FILE, FILE@E, or FILE@E@n for t < 0), added nearest in g first. Prints, per step,
       the window, its measured phase residual (cycles), the integer chosen,
-      the fitted terms and the rms phase residual of all windows so far.
+      the fitted terms and the rms phase residual of all windows so far;
+      writes g0 and the terms to $YLOG10_A (default /tmp/ylog10/a_coef.txt).
 
 Needs numpy, mpmath.
 """
+import os
 import sys
 
 import numpy as np
@@ -31,25 +34,31 @@ mp.dps = 60
 U = mpf(2) ** -65  # t's grid for e = -2
 
 
-def g_of_m(m):
-    t = mpf(m) * U
+def g_of_m(m, unit=U, sign=1):
+    t = sign * mpf(m) * unit
     T = 2 * t / (2 + t)
     return T * T
 
 
-def load(fn):
+def load(spec):
+    """FILE, FILE@E or FILE@E@n (t < 0; ylog10_gen.py windows)."""
+    parts = spec.split("@")
+    fn = parts[0]
+    e = int(parts[1]) if len(parts) > 1 else -2
+    sign = -1 if len(parts) > 2 and parts[2] == "n" else 1
+    unit = mpf(2) ** (e - 63)
     rows = YP.read(fn)
     m = np.array([r[0] for r in rows], dtype=object)
     e, _ = YP.residual(rows)
     mc = int(min(m) + (max(m) - min(m)) // 2)
     x = np.array([float(int(v) - mc) for v in m])
-    return dict(fn=fn, mc=mc, x=x, e=e, g=g_of_m(mc), n=len(rows))
+    return dict(fn=fn, mc=mc, x=x, e=e, g=g_of_m(mc, unit, sign), n=len(rows), unit=unit, sign=sign)
 
 
-def deriv_g(mc):
-    """dg/dm at mc (per unit of m), as mpf."""
-    t = mpf(mc) * U
-    return 16 * t / (2 + t) ** 3 * U
+def deriv_g(w):
+    """dg/dm at the window's centre (per unit of m), as mpf."""
+    t = w["sign"] * mpf(w["mc"]) * w["unit"]
+    return 16 * t / (2 + t) ** 3 * w["unit"] * w["sign"]
 
 
 def measure(w, coef, g0):
@@ -58,55 +67,89 @@ def measure(w, coef, g0):
     dg = w["g"] - g0
     phi_c = sum(c * dg**k for k, c in enumerate(coef))
     dphi = sum(k * c * dg ** (k - 1) for k, c in enumerate(coef) if k > 0)
-    Fc = float(dphi * deriv_g(w["mc"]))
+    Fc = float(dphi * deriv_g(w))
     frac_c = float(phi_c - mp.floor(phi_c))
     ang = 2 * np.pi * ((frac_c + Fc * w["x"]) % 1.0)
     z = np.sum(w["e"] * np.exp(1j * ang))
     return float(np.angle(z) / (2 * np.pi)), abs(z) / w["n"], phi_c
 
 
-def fit(K, cs, ref, wins):
+def prior(K, cs, g0):
+    """a(g0 + d) - a(g0) from the frequency fit a'(g) = A1 (1 + c1 g + c2 g^2)."""
     A1 = mpf(K) * 2**65
+    c1, c2 = (mpf(v) for v in cs)
+    return [mpf(0), A1 * (1 + c1 * g0 + c2 * g0**2), A1 * (c1 + 2 * c2 * g0) / 2, A1 * c2 / 3] + [mpf(0)] * 5
+
+
+THRESH = tuple(float(v) for v in os.environ.get("YLOG10_THRESH", "7e-9,2.5e-6,4.7e-5,1e-3,3e-3,1.0").split(","))  # spans from which a2, a3, a4 (a5) are fitted
+
+
+SIGMA = tuple(float(v) for v in os.environ.get("YLOG10_SIGMA", "0.5,3e13,1e15,3e15,1e16,1e18,1e19,1e10").split(","))  # prior spread of the corrections to a0 .. a5 (cycles / g^k)
+NOISE = 0.01  # a window's phase error in cycles at weight 1
+
+
+def lsq(obs):
+    """Fit of the phase corrections by a polynomial in dg, the observations
+    weighted by NOISE / weight and the terms held near 0 by SIGMA (ridge);
+    returns (terms, chi2 of the observations and the prior, order)."""
+    span = max(abs(o[0]) for o in obs) or 1.0
+    order = 1 + sum(span > v for v in THRESH)
+    X = [[(o[0] / span) ** k * o[2] / NOISE for k in range(order + 1)] for o in obs]
+    y = [o[1] * o[2] / NOISE for o in obs]
+    for k in range(order + 1):
+        X.append([(1.0 / (SIGMA[k] * span**k)) if i == k else 0.0 for i in range(order + 1)])
+        y.append(0.0)
+    X, y = np.array(X), np.array(y)
+    sol, *_ = np.linalg.lstsq(X, y, rcond=None)
+    res = y - X @ sol
+    return [sol[k] / span**k for k in range(order + 1)], float(np.sum(res**2)), order
+
+
+def fit(K, cs, ref, wins, beam=8):
     wr = load(ref)
     g0 = wr["g"]
-    # model a(g) - a(g0) from the frequency fit, expanded about g0: a'(g) = A1 (1 + c1 g + c2 g^2)
-    c1, c2 = (mpf(v) for v in cs)
-
-    def aprime_poly():
-        # a(g0 + d) = sum_k coef_k d^k with coef_0 = 0
-        a1 = A1 * (1 + c1 * g0 + c2 * g0**2)
-        a2 = A1 * (c1 + 2 * c2 * g0) / 2
-        a3 = A1 * c2 / 3
-        return [mpf(0), a1, a2, a3, mpf(0)]
-
-    coef = aprime_poly()
-    used = [(wr, 0.0)]
+    coef = prior(K, cs, g0)
     psi0, amp0, _ = measure(wr, coef, g0)
     print("ref %s: %d cases, psi %.3f, amplitude %.4f" % (ref, wr["n"], psi0, amp0))
-    obs = [(wr["g"] - g0, mpf(0), amp0)]  # (dg, observed Phi correction, weight)
+    meas = []
     for fn in wins:
         w = load(fn)
-        psi, amp, phi_model = measure(w, coef, g0)
-        d = psi - psi0  # the model's phase is off by -d (mod 1)
-        d = (d + 0.5) % 1.0 - 0.5
-        obs.append((w["g"] - g0, mpf(-d), amp))
-        # refit corrections to coef: terms up to the order the span needs
-        span = max(abs(float(o[0])) for o in obs)
-        order = 1 + sum(span > v for v in (3e-9, 1e-6, 6e-6))
-        order = min(order, len(obs) - 1)
-        X = np.array([[float(o[0]) ** k / span**k for k in range(order + 1)] for o in obs])
-        y = np.array([float(o[1]) for o in obs])
-        wt = np.array([o[2] for o in obs])
-        sol, *_ = np.linalg.lstsq(X * wt[:, None], y * wt, rcond=None)
-        for k in range(order + 1):
-            coef[k] += mpf(sol[k]) / mpf(span) ** k
-        res = y - X @ sol
-        # the observations are now relative to the corrected model
-        obs = [(o[0], mpf(r), o[2]) for o, r in zip(obs, res)]
-        print("%s: %d cases, dg %.3e, phase miss %+.3f (amp %.4f), order %d, rms %.3f" % (
-            fn, w["n"], float(w["g"] - g0), d, amp, order, float(np.sqrt(np.mean(res**2)))))
+        psi, amp, _ = measure(w, coef, g0)
+        d = (psi - psi0 + 0.5) % 1.0 - 0.5
+        meas.append((fn, float(w["g"] - g0), -d, amp / amp0 * np.sqrt(w["n"] / wr["n"]), w["n"]))
+    meas.sort(key=lambda v: abs(v[1]))
+    # beam search over the integer unwrapping of each window's phase miss
+    hyps = [([(0.0, 0.0, 1.0)], 0.0, [])]
+    for fn, dg, dm, wgt, n in meas:
+        nxt = []
+        for obs, _, path in hyps:
+            sol, _, _ = lsq(obs)
+            pred = sum(c * dg**k for k, c in enumerate(sol))
+            base = round(pred - dm)
+            for j in (base - 1, base, base + 1):
+                o2 = obs + [(dg, dm + j, wgt)]
+                sol, rss, order = lsq(o2)
+                nxt.append((o2, rss, path + [j]))
+        nxt.sort(key=lambda h: h[1])
+        hyps = nxt[:beam]
+        b = hyps[0]
+        print("%s: %d cases, dg %+.3e, miss %+.3f, best wraps ...%s chi2 %.1f (next %.1f)" % (
+            fn, n, dg, -dm, b[2][-4:], b[1], hyps[1][1] if len(hyps) > 1 else float("nan")))
+    obs, rss, path = hyps[0]
+    sol, rss, order = lsq(obs)
+    for k, c in enumerate(sol):
+        coef[k] += mpf(c)
+    names = ["ref"] + [m[0] for m in meas]
+    res = [o[1] - sum(c * o[0]**k for k, c in enumerate(sol)) for o in obs]
+    print("order %d; residuals (cycles) above 0.03: %s" % (order, " ".join("%s %+.3f" % (nm, r) for nm, r in zip(names, res) if abs(r) > 0.03)))
     print("a(g0 + d) = " + " + ".join("%s d^%d" % (mp.nstr(c, 25), k) for k, c in enumerate(coef)))
     print("g0 = %s" % mp.nstr(g0, 30))
+    out = os.environ.get("YLOG10_A", "/tmp/ylog10/a_coef.txt")
+    with open(out, "w") as f:
+        f.write("%s\n" % mp.nstr(g0, 50))
+        for c in coef:
+            f.write("%s\n" % mp.nstr(c, 50))
+    print("written to %s (g0, then the coefficients of d^0, d^1, ...)" % out)
 
 
 def main():
