@@ -19,6 +19,10 @@ beam search keeps the 8 best sets of integer wraps (by the weighted residual).
       the window, its measured phase residual (cycles), the integer chosen,
       the fitted terms and the rms phase residual of all windows so far;
       writes g0 and the terms to $YLOG10_A (default /tmp/ylog10/a_coef.txt).
+      YLOG10_START=FILE starts from a pinned a(g) instead of the frequency
+      fit; YLOG10_THRESH, YLOG10_SIGMA: the spans that activate a2, a3, ...
+      and the prior spreads of the corrections (comma lists); YLOG10_CAP:
+      robust weighting of windows that miss by more than CAP cycles.
 
 Needs numpy, mpmath.
 """
@@ -86,6 +90,7 @@ THRESH = tuple(float(v) for v in os.environ.get("YLOG10_THRESH", "7e-9,2.5e-6,4.
 
 SIGMA = tuple(float(v) for v in os.environ.get("YLOG10_SIGMA", "0.5,3e13,1e15,3e15,1e16,1e18,1e19,1e10").split(","))  # prior spread of the corrections to a0 .. a5 (cycles / g^k)
 NOISE = 0.01  # a window's phase error in cycles at weight 1
+CAP = float(os.environ.get("YLOG10_CAP", "0"))  # robust weighting above this miss (cycles), 0 = off
 
 
 def lsq(obs):
@@ -101,6 +106,12 @@ def lsq(obs):
         y.append(0.0)
     X, y = np.array(X), np.array(y)
     sol, *_ = np.linalg.lstsq(X, y, rcond=None)
+    if CAP:
+        # Huber-like reweighting: a window whose phase misses by more than CAP cycles counts less
+        for _ in range(3):
+            r = (y - X @ sol)[: len(obs)] * np.array([NOISE / o[2] for o in obs])
+            w = np.concatenate([np.minimum(1.0, CAP / np.maximum(np.abs(r), 1e-12)), np.ones(len(y) - len(obs))])
+            sol, *_ = np.linalg.lstsq(X * w[:, None], y * w, rcond=None)
     res = y - X @ sol
     return [sol[k] / span**k for k in range(order + 1)], float(np.sum(res**2)), order
 
@@ -109,6 +120,12 @@ def fit(K, cs, ref, wins, beam=8):
     wr = load(ref)
     g0 = wr["g"]
     coef = prior(K, cs, g0)
+    start = os.environ.get("YLOG10_START")
+    if start:
+        # start from a pinned a(g) (ylog10_a_local.txt format; same g0 = the reference window's)
+        v = open(start).read().split()
+        coef = [mpf(x) for x in v[1:]] + [mpf(0)] * 9
+        coef = coef[:9]
     psi0, amp0, _ = measure(wr, coef, g0)
     print("ref %s: %d cases, psi %.3f, amplitude %.4f" % (ref, wr["n"], psi0, amp0))
     meas = []
