@@ -11,6 +11,9 @@ printed against the model alone (k = 0).
   python3 tools/x87-transc/ylog10_apply.py scan A_COEF.txt SPEC [SPEC ...]
       scans c (the unknown offset of a's phase, cycles) and k (one cell of W
       relative to W, in units of 2^-68) for the best agreement
+  python3 tools/x87-transc/ylog10_apply.py phases A_COEF.txt K SPEC [SPEC ...]
+      per window, the offset c the host's choices prefer with k fixed: c
+      minus the global c is the model's phase error there (in cycles)
   python3 tools/x87-transc/ylog10_apply.py eval A_COEF.txt C K SPEC [SPEC ...]
       the agreement with c and k fixed (for hold-outs), per SPEC and in all
 
@@ -75,6 +78,15 @@ def main():
                       reverse=True)
         for a, c, k in best[:6]:
             print("  c %.2f  k %+.1f: agreement %d (%.4f)" % (c, k, a, a / n))
+    elif cmd == "phases":
+        # per window: the offset c that the decisions prefer (k fixed), i.e. the model's phase error
+        k = float(sys.argv[3])
+        for s in sys.argv[4:]:
+            arr = cases(s, g0, coef, q)
+            sc = [(agree(arr, c, k), c) for c in np.arange(0, 1, 0.01)]
+            a, c = max(sc)
+            print("%s: %d cases, best c %.2f, agreement %.4f (alone %.4f)" % (s, len(arr), c, a / len(arr),
+                                                                              agree(arr, 0, 0) / len(arr)))
     elif cmd == "eval":
         c, k = float(sys.argv[3]), float(sys.argv[4])
         tot = [0, 0, 0]
