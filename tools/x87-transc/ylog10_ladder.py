@@ -7,9 +7,10 @@ hp' = hp (1 + k 2^-68 (round(a + c) - (a + c)))) agree best with the host is
 found by a scan (the first-harmonic phase of ylog10_phase.py is biased in
 windows where the decided cases sample the component's phase unevenly);
 c - C0 is the model's phase error there. Windows are then taken in order of
-|g - g0|, the error is unwrapped against a polynomial fitted to the windows
-already taken (degree 1 .. 4 as the covered span grows, weighted least
-squares), and the corrected a(g) (a final degree-4 correction) is written out.
+|g - g0|, and the integer number of cycles of each is chosen by a beam search
+(30 hypotheses, each scored by the chi2 of a degree-4 polynomial correction
+through all its windows, phase error 0.02 cycles); the corrected a(g) is
+written out.
 
   python3 tools/x87-transc/ylog10_ladder.py A_START.txt C0 K OUT.txt SPEC [SPEC ...]
 
@@ -26,7 +27,9 @@ import ylog9_lib as L
 import ylog9_period as YP
 
 mp.dps = 60
-FINAL = 4  # degree of the final correction polynomial (a quartic D needs 4)
+FINAL = 4  # degree of the correction polynomial (a quartic D needs 4)
+SIG = 0.02  # a window's phase error (cycles) for the chi2
+BEAM = 30  # hypotheses kept
 
 
 def window(spec, g0, coef, q):
@@ -92,28 +95,36 @@ def main():
         print("%s: dg %+.4e, best c %.4f (error %+.3f), agreement %.4f (alone %.4f)" % (spec, dg, c, err, acc, alone),
               flush=True)
     meas.sort(key=lambda v: abs(v[0]))
-    taken = [(0.0, 0.0, 1e5)]  # the start model is exact at g0
+    # beam search over each window's integer number of cycles: a hypothesis is scored by the
+    # weighted residual of a polynomial correction (degree up to FINAL) through all its windows
+    def chi2(xs, ys):
+        xs, ys = np.array(xs), np.array(ys)
+        sp = abs(xs).max() or 1.0
+        cf = np.polyfit(xs / sp, ys, min(FINAL, len(xs) - 1))
+        r = ys - np.polyval(cf, xs / sp)
+        return cf, sp, float(np.sum((r / SIG) ** 2))
+
+    hyps = [([0.0], [0.0], 0.0)]  # the start model is exact at g0
     for dg, err, n, spec, acc, alone in meas:
-        xs = np.array([v[0] for v in taken])
-        span = max(abs(xs).max(), abs(dg))
-        # degree by the span already covered (the start model is good to |d| ~ 0.006)
-        reach = abs(xs).max()
-        deg = min(len(taken) - 2, 1 + sum(reach > v for v in (0.006, 0.012, 0.025)))
-        if len(taken) >= 3:
-            cf = np.polyfit(xs / span, [v[1] for v in taken], deg, w=[np.sqrt(v[2]) for v in taken])
-            pred = np.polyval(cf, dg / span)
-        else:
-            pred = 0.0
-        un = err + round(pred - err)
-        taken.append((dg, un, n))
-        print("  take %s: dg %+.4e, predicted %+.3f, measured %+.3f -> %+.3f" % (spec, dg, pred, err, un))
-    xs = np.array([v[0] for v in taken])
-    ys = np.array([v[1] for v in taken])
-    span = abs(xs).max()
-    cf = np.polyfit(xs / span, ys, FINAL, w=[np.sqrt(v[2]) for v in taken])
-    res = ys - np.polyval(cf, xs / span)
-    print("final degree-%d correction" % FINAL + ": rms residual %.3f cycles, max %.3f" % (np.sqrt(np.mean(res[1:] ** 2)),
-                                                                           abs(res[1:]).max()))
+        nxt = []
+        for xs, ys, _ in hyps:
+            if len(xs) >= 2:
+                cf, sp, _ = chi2(xs, ys)
+                pred = np.polyval(cf, dg / sp)
+            else:
+                pred = 0.0
+            base = round(pred - err)
+            for j in (base - 1, base, base + 1):
+                nxt.append((xs + [dg], ys + [err + j], chi2(xs + [dg], ys + [err + j])[2]))
+        nxt.sort(key=lambda h: h[2])
+        hyps = nxt[:BEAM]
+        print("  take %s: dg %+.4e, measured %+.3f -> %+.3f, chi2 %.1f (next %.1f)" % (
+            spec, dg, err, hyps[0][1][-1], hyps[0][2], hyps[1][2] if len(hyps) > 1 else float("nan")))
+    xs, ys, _ = hyps[0]
+    cf, span, c2 = chi2(xs, ys)
+    res = np.array(ys) - np.polyval(cf, np.array(xs) / span)
+    print("final degree-%d correction: rms residual %.3f cycles, max %.3f (chi2 %.1f; next hypothesis %.1f)" % (
+        FINAL, np.sqrt(np.mean(res[1:] ** 2)), abs(res[1:]).max(), c2, hyps[1][2]))
     # a_new(g0 + d) = a(g0 + d) + sum cf_j (d / span)^j  (cf from highest power)
     new = list(coef) + [mpf(0)] * 8
     for p, c in enumerate(cf[::-1]):
