@@ -27,7 +27,7 @@ of W on a fixed grid G has F = W'(t) u / G, so F / W' is constant.
       and the window's highest peak: an out-of-sample check of the curve.
   python3 tools/x87-transc/ylog10_phi.py measure K c1,c2,... T:FILE@E ...
       prints "t F p": the measured frequency per 2^-65 unit (the strongest
-      local peak within 2e-4 of the prediction, unfolded with the
+      local peak within $YLOG10_TOL (2e-4) of the prediction, unfolded with the
       prediction) and its power; input for gfit with branch 1:0:0.
 Needs numpy (and ylog10_track.py for predict and measure).
 """
@@ -37,6 +37,7 @@ import sys
 import numpy as np
 
 C = 1.4426950408889634
+TOL = float(os.environ.get("YLOG10_TOL", "2e-4"))  # measure: search half-width around the prediction
 QFILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ylog9_rem_one.txt")
 Q = [int(v, 16) / 2**140 for v in open(QFILE)]
 
@@ -169,7 +170,7 @@ def measure(K, cs, specs):
         for v, pw in zip(w["nu"], w["pw"]):
             for sg in (1, -1):
                 cand = sg * v + round(Fw - sg * v)
-                if abs(cand - Fw) < 2e-4 and (best is None or pw > best[1]):
+                if abs(cand - Fw) < TOL and (best is None or pw > best[1]):
                     best = (cand, pw)
         if best:
             print("%.6f %.9f %.0f" % (t, best[0] * 2.0 ** (-e - 2), best[1]))
