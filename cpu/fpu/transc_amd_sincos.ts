@@ -47,7 +47,8 @@
  * (tools/x87-transc/sincos9_coef.txt, README "FSIN, FCOS: round 9"); then
  * (round 10, with thousands of cases aimed at A3 .. A5 found by a lattice
  * search) C's c4 ten 68-bit cells higher and c5 eleven cells lower in value
- * (pinned at A4's and A5's levels), c6, c7 refitted at A5's level, and S's
+ * (pinned at A4's and A5's levels), c6, c7 refitted at A5's level (twice,
+ * the second time with the first set's hold-outs as fit data), and S's
  * s4 two cells lower (pinned at A4's level), s5 sixteen cells lower (at
  * A5's level, where it is bounded, not pinned) and s6 refitted
  * (tools/x87-transc/sincos10_coef.txt, README "FSIN, FCOS: round 10").
@@ -113,8 +114,8 @@ export const COS_C: readonly Scaled[] = [
   [-0xd00d00d00cabfc913n, -83],
   [0x93f27dbb3e4b5c30an, -89],
   [-0x8f76c6975f788b746n, -96],
-  [0xc9c9e8ad0844c0affn, -104],
-  [-0xd5845179857fc6c34n, -112],
+  [0xc9c9e8ad0844c0a89n, -104],
+  [-0xd5845179857fb9895n, -112],
 ];
 
 /**
