@@ -44,7 +44,14 @@
  * aimed at S's A3 admit a smooth s4 .. s6, and with which S's A4 level
  * becomes consistent), s4 .. s6 refitted at A3's and A4's levels, and C's
  * c5 .. c7 refitted at A4's level with more A4-aimed cases
- * (tools/x87-transc/sincos9_coef.txt, README "FSIN, FCOS: round 9").
+ * (tools/x87-transc/sincos9_coef.txt, README "FSIN, FCOS: round 9"); then
+ * (round 10, with thousands of cases aimed at A3 .. A5 found by a lattice
+ * search) C's c4 ten 68-bit cells higher and c5 eleven cells lower in value
+ * (pinned at A4's and A5's levels), c6, c7 refitted at A5's level (twice,
+ * the second time with the first set's hold-outs as fit data), and S's
+ * s4 two cells lower (pinned at A4's level), s5 sixteen cells lower (at
+ * A5's level, where it is bounded, not pinned) and s6 refitted
+ * (tools/x87-transc/sincos10_coef.txt, README "FSIN, FCOS: round 10").
  *
  * sin x and cos x take sin t or cos t by the quadrant n mod 4 (odd n uses
  * the other polynomial, with the signs of the identities); FSINCOS gives
@@ -94,9 +101,9 @@ export const SIN_S: readonly Scaled[] = [
   [-0x8888888888885699cn, -74],
   [0xd00d00d00c5365144n, -80],
   [-0xb8ef1d299845c8fa5n, -86],
-  [0xd7322946bf3405631n, -93],
-  [-0xb0904623e708490a8n, -100],
-  [0xd5512389e2926020an, -108],
+  [0xd7322946bf340562fn, -93],
+  [-0xb0904623e70848ef5n, -100],
+  [0xd5512389e29266914n, -108],
 ];
 
 /** C(g): cos t = 1 - g C(g); constant term (exactly 1/2) first, 68-bit values. */
@@ -105,10 +112,10 @@ export const COS_C: readonly Scaled[] = [
   [-0xaaaaaaaaaaaaaaa48n, -72],
   [0xb60b60b60b609bca3n, -77],
   [-0xd00d00d00cabfc913n, -83],
-  [0x93f27dbb3e4b5c300n, -89],
-  [-0x8f76c6975f78897ban, -96],
-  [0xc9c9e8ad0840a163fn, -104],
-  [-0xd584517982a594cddn, -112],
+  [0x93f27dbb3e4b5c30an, -89],
+  [-0x8f76c6975f788b746n, -96],
+  [0xc9c9e8ad0844c0a89n, -104],
+  [-0xd5845179857fb9895n, -112],
 ];
 
 /**

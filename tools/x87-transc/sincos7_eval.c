@@ -35,7 +35,11 @@
  *   sincos7_eval gena COEF sin|cos SEED N LO HI STEP W [MAXPB] [log]
  *       as gen for STEP s1 .. s6, 100s of times faster for inner steps (round 8): linear
  *       prediction over t's low 11 bits of STEP's and every lower step's unrounded sums; at most
- *       MAXPB (1) cases per random t (see the function's comment).
+ *       MAXPB (1) cases per random t (see the function's comment). Env GABITS=B (round 10):
+       each random t spans 2^B low bits (11 .. 28; 11 = the round-8 search, the same cases for
+       the same seed); above 11 the t where every window holds are found as the points of a
+       lattice (LLL + enumeration), hundreds to thousands of times faster (B = 28: FCOS aimed at
+       A4 about 150 operands a second, FSIN at A4 about 10).
  *   sincos7_eval check in.txt out.txt COEF ...
  *       lines whose result or C1 differ, per polynomial and band of |t|, for each COEF.
  *   sincos7_eval bounds COEF in.txt out.txt sin|cos sK D
@@ -62,6 +66,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "scaled_gmp.h"
 
 #define MAXC 10
@@ -538,6 +543,137 @@ static int gen(int argc, char **argv) {
 /* Position of unrounded sum u in cells of its 68-bit rounding: integer part (floor) in ip,
    fraction returned; the cell exponent in *ce. */
 
+
+/* ---- round 10: lattice search for gena (GABITS > 11) ---- */
+
+/* Position of u in cells of `bits` significant bits (spos at any width). */
+static double sposb(const S *u, int bits, mpz_t ip, long *ce) {
+  mpz_abs(T1, u->m);
+  long e = u->e + (long)mpz_sizeinbase(T1, 2) - bits;
+  *ce = e;
+  long sh = e - u->e;
+  if (sh <= 0) { mpz_mul_2exp(ip, u->m, -sh); return 0.0; }
+  mpz_fdiv_q_2exp(ip, u->m, sh);
+  mpz_fdiv_r_2exp(T2, u->m, sh);
+  return mpz_get_d(T2) / ldexp(1.0, (int)sh);
+}
+
+#define LMAX 12
+/* Windows |frac(a_j + d s_j) - 1/2| <= h_j for j < m, 0 <= d < R. */
+typedef struct {
+  int m;
+  double a[LMAX], s[LMAX], h[LMAX], R;
+} Lat;
+
+static void lat_gso(int n, double b[][LMAX], double bs[][LMAX], double mu[][LMAX], double *Bn) {
+  for (int i = 0; i < n; i++) {
+    for (int c = 0; c < n; c++) bs[i][c] = b[i][c];
+    for (int j = 0; j < i; j++) {
+      double dt = 0;
+      for (int c = 0; c < n; c++) dt += b[i][c] * bs[j][c];
+      mu[i][j] = dt / Bn[j];
+      for (int c = 0; c < n; c++) bs[i][c] -= mu[i][j] * bs[j][c];
+    }
+    Bn[i] = 0;
+    for (int c = 0; c < n; c++) Bn[i] += bs[i][c] * bs[i][c];
+  }
+}
+
+typedef struct {
+  int n;
+  double mu[LMAX][LMAX], Bn[LMAX], c[LMAX], r2;
+  long U[LMAX][LMAX], z[LMAX];
+  const Lat *L;
+  long *out;
+  int nout, maxout;
+  long nodes;
+} LatEnum;
+
+static int lat_ok(const Lat *L, long d) {
+  if (d < 0 || d >= (long)L->R) return 0;
+  for (int j = 0; j < L->m; j++) {
+    double y = L->a[j] + d * L->s[j];
+    y -= floor(y);
+    if (fabs(y - 0.5) > L->h[j]) return 0;
+  }
+  return 1;
+}
+
+static void lat_rec(LatEnum *E, int i, double part) {
+  if (E->nodes++ > 200000) return; /* a runaway base: give up on it */
+  if (i < 0) {
+    long d = 0;
+    for (int j = 0; j < E->n; j++) d += E->z[j] * E->U[j][0];
+    if (lat_ok(E->L, d) && E->nout < E->maxout) E->out[E->nout++] = d;
+    return;
+  }
+  double ctr = E->c[i];
+  for (int j = i + 1; j < E->n; j++) ctr -= E->mu[j][i] * ((double)E->z[j] - E->c[j]);
+  double rest = E->r2 - part;
+  if (rest < 0) return;
+  double rad = sqrt(rest / E->Bn[i]);
+  long lo = (long)ceil(ctr - rad), hi = (long)floor(ctr + rad);
+  for (long z = lo; z <= hi; z++) {
+    E->z[i] = z;
+    double y = (double)z - ctr;
+    lat_rec(E, i - 1, part + y * y * E->Bn[i]);
+  }
+}
+
+/* All d meeting the windows of L (up to maxout of them, in enumeration order). Coordinates:
+   x_0 = (d - R/2) / (R/2), x_{j+1} = (u_j + d s_j - n_j) / h_j with u_j = a_j - 1/2; the box is
+   |x| <= 1, searched in the ball of radius sqrt(m + 1) around it. */
+static int lat_points(const Lat *L, long *out, int maxout) {
+  int n = L->m + 1;
+  static double b[LMAX][LMAX], bs[LMAX][LMAX], T[LMAX];
+  static LatEnum E;
+  memset(&E, 0, sizeof E);
+  for (int i = 0; i < n; i++)
+    for (int c = 0; c < n; c++) { b[i][c] = 0; E.U[i][c] = i == c; }
+  b[0][0] = 2.0 / L->R;
+  T[0] = 1.0;
+  for (int j = 0; j < L->m; j++) {
+    b[0][j + 1] = L->s[j] / L->h[j];
+    b[j + 1][j + 1] = 1.0 / L->h[j];
+    T[j + 1] = -(L->a[j] - 0.5) / L->h[j];
+  }
+  /* LLL, delta 0.99 (n <= 12: recompute the Gram-Schmidt data after each change) */
+  lat_gso(n, b, bs, E.mu, E.Bn);
+  int k = 1, guard = 0;
+  while (k < n && guard++ < 10000) {
+    for (int j = k - 1; j >= 0; j--) {
+      double q = nearbyint(E.mu[k][j]);
+      if (q != 0) {
+        for (int c = 0; c < n; c++) { b[k][c] -= q * b[j][c]; E.U[k][c] -= (long)q * E.U[j][c]; }
+        lat_gso(n, b, bs, E.mu, E.Bn);
+      }
+    }
+    if (E.Bn[k] >= (0.99 - E.mu[k][k - 1] * E.mu[k][k - 1]) * E.Bn[k - 1]) k++;
+    else {
+      for (int c = 0; c < n; c++) {
+        double tb = b[k][c]; b[k][c] = b[k - 1][c]; b[k - 1][c] = tb;
+        long tu = E.U[k][c]; E.U[k][c] = E.U[k - 1][c]; E.U[k - 1][c] = tu;
+      }
+      lat_gso(n, b, bs, E.mu, E.Bn);
+      if (k > 1) k--;
+    }
+  }
+  /* target coordinates in the reduced basis */
+  for (int i = n - 1; i >= 0; i--) {
+    double dt = 0;
+    for (int c = 0; c < n; c++) dt += T[c] * bs[i][c];
+    E.c[i] = dt / E.Bn[i];
+    for (int j = i + 1; j < n; j++) E.c[i] -= E.c[j] * E.mu[j][i];
+  }
+  E.n = n;
+  E.r2 = (double)n;
+  E.L = L;
+  E.out = out;
+  E.maxout = maxout;
+  lat_rec(&E, n - 1, 0.0);
+  return E.nout;
+}
+
 /* gena COEF sin|cos SEED N LO HI STEP W [MAXPB] [log]: as gen (same selection, checked exactly),
    fast for inner steps (round 8, the FPTAN `gena` idea): for each random t with its low 11 bits
    clear, the model is evaluated exactly at both ends of the 2048 values of the low bits; the
@@ -557,6 +693,13 @@ static int gena(int argc, char **argv) {
   int maxpb = argc > 10 ? atoi(argv[10]) : 1;
   int loge = argc > 11 && !strcmp(argv[11], "log");
   if (k < 1) { fprintf(stderr, "gena: STEP s1 .. only\n"); return 2; }
+  /* round 10: GABITS=B spans 2^B low bits per base (11 .. 26; 11 = the round-8 search, same
+     cases for the same seed); above 11 the candidates are enumerated as the d intervals where
+     the narrowest window holds (no loop over every d), so a base costs k + 3 exact
+     evaluations for 2^B values of t instead of 2^11. */
+  int B = getenv("GABITS") ? atoi(getenv("GABITS")) : 11;
+  if (B < 11 || B > 28) { fprintf(stderr, "gena: GABITS 11 .. 28\n"); return 2; }
+  uint64_t R = 1ULL << B, mask = R - 1;
   Trace tr, tr2, tr3;
   trinit(&tr); trinit(&tr2); trinit(&tr3);
   S t;
@@ -565,16 +708,22 @@ static int gena(int argc, char **argv) {
   mpz_inits(i0, i1, i2, NULL);
   long got = 0, tried = 0, bases = 0;
   double f0[MAXC], sl[MAXC], win[MAXC];
+  time_t t0 = time(0), tlast = t0;
   while (got < n) {
     uint64_t mx;
     long e;
     rand_t(lo, hi, loge, &mx, &e);
-    uint64_t m0 = (mx & ~0x7ffULL) | (1ULL << 63);
+    uint64_t m0 = (mx & ~mask) | (1ULL << 63);
     bases++;
+    if (time(0) - tlast >= 60) {
+      tlast = time(0);
+      fprintf(stderr, "gena: %ld from %ld bases, %ld exact evaluations, %lds\n", got, bases, tried,
+              (long)(tlast - t0));
+    }
     int bad = 0;
     mpz_set_ui(t.m, m0); t.e = e;
     eval(M, p, &t, -1, 0, &tr);
-    mpz_set_ui(t.m, m0 | 0x7ff);
+    mpz_set_ui(t.m, m0 | mask);
     eval(M, p, &t, -1, 0, &tr2);
     for (int j = k; j >= 0 && !bad; j--) {
       long c0, c1;
@@ -582,7 +731,7 @@ static int gena(int argc, char **argv) {
       double f1 = spos(&tr2.su[j], i1, &c1);
       if (c0 != c1) { bad = 1; break; }
       mpz_sub(i2, i1, i0);
-      sl[j] = (mpz_get_d(i2) + f1 - f0[j]) / 2047.0;
+      sl[j] = (mpz_get_d(i2) + f1 - f0[j]) / (double)mask;
       if (j < k) { /* how far one cell of A_{j+1} moves s_j */
         mpz_set_ui(t.m, m0);
         eval(M, p, &t, j + 1, 1, &tr3);
@@ -593,32 +742,79 @@ static int gena(int argc, char **argv) {
     }
     if (bad) continue;
     int inbase = 0;
-    for (int d = 0; d < 2048 && got < n && inbase < maxpb; d++) {
-      double x = f0[k] + d * sl[k];
-      x -= floor(x);
-      if (fabs(x - 0.5) > w + 0.004) continue;
-      int okw = 1;
-      for (int j = k - 1; j >= 0 && okw; j--) {
-        double y = f0[j] + d * sl[j];
-        y -= floor(y);
-        if (fabs(y - 0.5) > win[j]) okw = 0;
+    if (B == 11) {
+      for (int d = 0; d < 2048 && got < n && inbase < maxpb; d++) {
+        double x = f0[k] + d * sl[k];
+        x -= floor(x);
+        if (fabs(x - 0.5) > w + 0.004) continue;
+        int okw = 1;
+        for (int j = k - 1; j >= 0 && okw; j--) {
+          double y = f0[j] + d * sl[j];
+          y -= floor(y);
+          if (fabs(y - 0.5) > win[j]) okw = 0;
+        }
+        if (!okw) continue;
+        uint64_t m = m0 | (uint64_t)d;
+        mpz_set_ui(t.m, m); t.e = e;
+        tried++;
+        eval(M, p, &t, -1, 0, &tr);
+        double o = offs(&tr.su[k], &tr.sr[k]);
+        if (fabs(fabs(o) - 0.5) > w) continue;
+        eval(M, p, &t, k, o > 0 ? 1 : -1, &tr3);
+        if (!differs(&tr.res, &tr3.res)) continue;
+        print3(p, m, e, (int)(rng() & 1));
+        fflush(stdout); /* rare aims run for minutes: keep what is found */
+        got++;
+        inbase++;
       }
-      if (!okw) continue;
-      uint64_t m = m0 | (uint64_t)d;
-      mpz_set_ui(t.m, m); t.e = e;
-      tried++;
+      continue;
+    }
+    /* GABITS > 11 (round 10): the d in [0, 2^B) where every window holds at once are the
+       points of a lattice in a box: levels k .. 0 and the final rounding (the result's
+       position in half-units of the 64-bit result, near a rounding point of RN or RD / RU,
+       within how far one cell of A_0 moves it + 0.05). LLL, then enumeration of the lattice
+       points in the box's circumscribed ball; each point is checked as in the loop above. */
+    {
+      long c0, c1;
+      mpz_set_ui(t.m, m0); t.e = e;
       eval(M, p, &t, -1, 0, &tr);
-      double o = offs(&tr.su[k], &tr.sr[k]);
-      if (fabs(fabs(o) - 0.5) > w) continue;
-      eval(M, p, &t, k, o > 0 ? 1 : -1, &tr3);
-      if (!differs(&tr.res, &tr3.res)) continue;
-      print3(p, m, e, (int)(rng() & 1));
-      fflush(stdout); /* rare aims run for minutes: keep what is found */
-      got++;
-      inbase++;
+      double r0 = sposb(&tr.res, 65, i0, &c0);
+      double r1 = sposb(&tr2.res, 65, i1, &c1);
+      if (c0 != c1) continue;
+      mpz_sub(i2, i1, i0);
+      double rsl = (mpz_get_d(i2) + r1 - r0) / (double)mask;
+      eval(M, p, &t, 0, 1, &tr3);
+      double r3 = sposb(&tr3.res, 65, i1, &c1);
+      mpz_sub(i2, i1, i0);
+      double rwin = fabs(mpz_get_d(i2) + r3 - r0) + 0.05;
+      Lat L;
+      int m = 0;
+      L.a[m] = f0[k]; L.s[m] = sl[k]; L.h[m++] = w + 0.004;
+      for (int j = k - 1; j >= 0; j--) { L.a[m] = f0[j]; L.s[m] = sl[j]; L.h[m++] = win[j]; }
+      L.a[m] = r0 + 0.5; L.s[m] = rsl; L.h[m++] = rwin;
+      L.m = m;
+      L.R = (double)R;
+      long ds[64];
+      int nd = lat_points(&L, ds, 64);
+      for (int q = 0; q < nd && got < n && inbase < maxpb; q++) {
+        long d = ds[q];
+        uint64_t mm = m0 | (uint64_t)d;
+        mpz_set_ui(t.m, mm); t.e = e;
+        tried++;
+        eval(M, p, &t, -1, 0, &tr);
+        double o = offs(&tr.su[k], &tr.sr[k]);
+        if (fabs(fabs(o) - 0.5) > w) continue;
+        eval(M, p, &t, k, o > 0 ? 1 : -1, &tr3);
+        if (!differs(&tr.res, &tr3.res)) continue;
+        print3(p, mm, e, (int)(rng() & 1));
+        fflush(stdout);
+        got++;
+        inbase++;
+      }
     }
   }
-  fprintf(stderr, "gena: %ld from %ld bases, %ld exact evaluations\n", got, bases, tried);
+  fprintf(stderr, "gena: %ld from %ld bases, %ld exact evaluations, %lds\n", got, bases, tried,
+          (long)(time(0) - t0));
   return 0;
 }
 

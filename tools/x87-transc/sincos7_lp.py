@@ -17,7 +17,9 @@ violations by a greedy drop of the worst operand).
 `--inv` adds a g^-1 term (the coefficient at A_{K-1}'s level moved).
 
 A FILE written as s3:FILE holds bounds of the next sum, A3 (cases aimed at A2), fitted jointly;
-s4:FILE bounds of A4's sum (FCOS, round 8; with `--fix4`, c3 and c4 fixed: c5 .. fitted).
+s4:FILE bounds of A4's sum (FCOS, round 8; with `--fix4`, c3 and c4 fixed: c5 .. fitted);
+s5:FILE bounds of A5's sum (round 10; with `--fix5`, c5 fixed too: c6 .. fitted; `--s5scale`
+A2's cell over A5's, 2^19 for C (default), 2^20 for S).
 
 Run: python3 tools/x87-transc/sincos7_lp.py DEG FILE ... [--cells sin|cos] [--scan W] [--viol] [--inv]
 """
@@ -38,6 +40,8 @@ def load(files):
             lev, fn = 3, fn[3:]
         elif fn.startswith("s4:"):  # bounds of A4's sum (round 8; FCOS)
             lev, fn = 4, fn[3:]
+        elif fn.startswith("s5:"):  # bounds of A5's sum (round 10)
+            lev, fn = 5, fn[3:]
         for line in open(fn):
             p = line.split()
             if len(p) < 7:
@@ -55,6 +59,7 @@ def load(files):
 
 L1 = False
 S4SCALE = 4096.0  # A2's cell over A4's (C; S: --s4scale 8192)
+S5SCALE = 524288.0  # A2's cell over A5's (C 2^19; S: --s5scale 1048576) (round 10)
 MARGIN = 0.0  # --margin M: the L1 fit asks lo + M <= D <= hi - M
 JMIN = 0  # --inv: also a g^-1 term (a move of the coefficient at A_{K-1}'s level)
 
@@ -64,6 +69,8 @@ def vec(r, deg):
     `sincos7_eval bounds ... s3` in cells of A3, 1/64 of A2's cell for both polynomials): A3 moves
     by 64 sum_{j>=1} a_j g^(j-1) (c2 and c1 do not enter A3)."""
     g = r[0]
+    if len(r) > 6 and r[6] == 5:  # A5 rows (round 10): c_{2+j} for j >= 3 moves A5 by g^(j-3)
+        return [S5SCALE * g ** (j - 3) if j >= 3 else 0.0 for j in range(JMIN, JMIN + deg)]
     if len(r) > 6 and r[6] == 4:  # A4 rows (round 8): A4's cell is 2^-12 of A2's for C (--s4scale
         # 8192 for S: 2^-13)
         return [S4SCALE * g ** (j - 2) if j >= 2 else 0.0 for j in range(JMIN, JMIN + deg)]
@@ -118,7 +125,7 @@ def fit_l1(rows, deg):
 
 
 def main():
-    global JMIN, L1, MARGIN, S4SCALE
+    global JMIN, L1, MARGIN, S4SCALE, S5SCALE
     args = sys.argv[1:]
     deg = int(args.pop(0))
     cells = scan = None
@@ -136,6 +143,10 @@ def main():
             JMIN = 2
         elif a == "--fix4":  # round 8: c4 fixed too (fit c5 ..)
             JMIN = 3
+        elif a == "--fix5":  # round 10: c5 fixed too (fit c6 ..)
+            JMIN = 4
+        elif a == "--s5scale":
+            S5SCALE = float(args.pop(0))
         elif a == "--inv":
             JMIN = -1
         elif a == "--s4scale":

@@ -9,7 +9,8 @@
 # Run in a work directory holding SET_in.txt / SET_out.txt probe files:
 #   sincos9_scan.sh move sin|cos LEVEL DEG FIXOPT BASE J SET... -- F1 F2 ...
 #   sincos9_scan.sh var  sin|cos LEVEL DEG FIXOPT BASE SET... -- SWITCH1 SWITCH2 ...
-# DEG and FIXOPT as for sincos7_lp.py (FSIN at A3: 5 --fix3; FCOS at A4: 6 --fix4); env XO adds
+# DEG and FIXOPT as for sincos7_lp.py (FSIN at A3: 5 --fix3; FCOS at A4: 6 --fix4; at A5, round 10:
+# FCOS 6 --fix5, FSIN 5 --fix5 with XO="--s5scale 1048576"); env XO adds
 # options (FSIN at A4: XO="--s4scale 8192"); env EV = the evaluator (/tmp/sincos7_eval).
 # Example (FSIN, s3 moved by -1 .. 2 cells, A3 level, fit sets S2 SH6):
 #   sincos9_scan.sh move sin s3 5 --fix3 tools/x87-transc/sincos8_coef.txt 3 S2 SH6 -- -1 0 1 2
