@@ -109,19 +109,45 @@ export const ATAN_Q: readonly bigint[] = [
 const ATAN_TINY = 80;
 
 /**
- * Q's last Horner sum is rounded as the host does it for ratios below
- * 2^-ATAN_Q_LIMIT_LOG2 (round 9; README "FPATAN: Q's last sum, and t P
- * rounded (round 9, fpatan9)"): there the sum's phase depends on the scale
- * and q1 alone, not on the (7,7) family's free directions.
+ * P's and Q's last Horner sums are rounded as the host does it for ratios
+ * below 2^-ATAN_Q_LIMIT_LOG2 (round 9: Q's below 2^-19; round 10: both,
+ * below 2^-11; README "FPATAN: P's and Q's last sums (round 10,
+ * fpatan10)"): there the sums' phases follow from two constants per
+ * polynomial (a scale and its drift with g), measured band by band.
  */
-export const ATAN_Q_LIMIT_LOG2 = 19;
+export const ATAN_Q_LIMIT_LOG2 = 11;
 
 /**
- * The host's scale of Q: its Q(0), measured (to about 3e-12) by the phase
- * of Q's last 68-bit sum at tiny ratios (tools/x87-transc/atan8_sscan.py,
- * atan9_forms.py); numerator and denominator of the decimal 1.473783082012.
+ * The host's Q is s Q(g), s = ATAN_QS (its Q(0)); its last sum's part
+ * beyond q0' (on the 68-bit grid of [1, 2)) is (ATAN_QS + ATAN_QB g) g A1q
+ * with A1q = (Q(g) - 1) / g: round 10's scans of the sum's phase at r =
+ * 2^-19 .. 2^-11 (tools/x87-transc/atan10_qscan.py). Decimal numerators
+ * over ATAN_SD (ATAN_QB over ATAN_BD).
  */
-const ATAN_QS_NUM = 1473783082012n, ATAN_QS_DEN = 1000000000000n;
+const ATAN_QS = 1473783082012737n, ATAN_QB = -23n;
+/** P's last sum beyond p0' (68-bit grid of [1/4, 1/2)): (ATAN_PS + ATAN_PB g) g A1p. */
+const ATAN_PS = 1473783053131446n, ATAN_PB = -22n;
+const ATAN_SD = 10n ** 15n, ATAN_BD = 10n ** 8n;
+/**
+ * The host's p0' / q0' against the model's, below 2^-ATAN_Q_LIMIT_LOG2:
+ * d is multiplied by 1 - 5 2^-73 (about -0.16 2^-68: the best constant
+ * offset of d on every tiny-ratio set since round 8).
+ */
+const ATAN_TINY_OFF = 5n;
+
+/**
+ * A sum rounded to nearest-even at its cell: returns J - V in units of
+ * 1 / den, J = round(V), V = num / den (den > 0).
+ */
+function roundErr(num: bigint, den: bigint): bigint {
+  const neg = num < 0n;
+  const a = neg ? -num : num;
+  let j = a / den;
+  const rem = a - j * den;
+  if (2n * rem > den || (2n * rem === den && (j & 1n) === 1n)) j++;
+  const e = j * den - a; // (J - V) den for the magnitude
+  return neg ? -e : e;
+}
 
 /**
  * num / den rounded to nearest-even at 68 significant bits (num of either
@@ -165,25 +191,36 @@ export function atanAmdRational(R: bigint, re: number): Scaled {
     pn = pn * G + (ATAN_P[i] << s);
     qn = qn * G + (ATAN_Q[i] << s);
   }
+  let off = 0n;
   if (k - bitLength(R) >= ATAN_Q_LIMIT_LOG2) {
-    // Tiny ratios: the host's Q is s Q(g) with its last sum q0' + g A1 rounded to the 68-bit
-    // grid of [1, 2) (2^-67), q0' on that grid: Q = s + 2^-67 J, J = round(s g A1 2^67), and
-    // d = t (s P) / Q. Scaled: qn = Q(g) 2^(2kn + CS), g A1 = (qn - 2^(2kn + CS)) / 2^(2kn + CS).
-    const sh = BigInt(2 * k * n + ATAN_CS);
-    const ga1 = qn - (1n << sh);
-    const num = ATAN_QS_NUM * ga1, den = ATAN_QS_DEN << (sh - 67n);
-    const neg = num < 0n;
-    const a = neg ? -num : num;
-    let j = a / den;
-    const rem = a - j * den;
-    if (2n * rem > den || (2n * rem === den && (j & 1n) === 1n)) j++;
-    if (neg) j = -j;
-    // Q / s scaled by 2^sh and multiplied by s's numerator and denominator (exact integers).
-    qn = (ATAN_QS_NUM << sh) + j * (ATAN_QS_DEN << (sh - 67n));
-    pn = pn * ATAN_QS_NUM;
+    // Tiny ratios: the host's Q is s Q(g) + eQ 2^-67 and its P is s P(g) + eP 2^-69, eQ and eP
+    // the rounding errors (in cells) of the last sums, whose parts beyond the constants are
+    // (S + B g) g A1 2^cell; d = t P / Q. Scaled by 2^sh: qn = Q(g) 2^sh, so g A1q = (qn -
+    // 2^sh) / 2^sh; pn - P0 2^sh likewise, with g = G / 2^(2k).
+    const sh = 2 * k * n + ATAN_CS;
+    const gq = qn - (ATAN_Q[0] << BigInt(2 * k * n));
+    const gp = pn - (ATAN_P[0] << BigInt(2 * k * n));
+    const g2 = 1n << BigInt(2 * k);
+    // V 2^cell = (S BD 2^2k + B SD G) gA1 2^cell / (SD BD 2^2k 2^sh): numerator over den.
+    const den = ATAN_SD * ATAN_BD * g2;
+    const eq = roundErr(
+      (ATAN_QS * ATAN_BD * g2 + ATAN_QB * ATAN_SD * G) * gq,
+      den << BigInt(sh - 67),
+    );
+    const ep = roundErr(
+      (ATAN_PS * ATAN_BD * g2 + ATAN_PB * ATAN_SD * G) * gp,
+      den << BigInt(sh - 69),
+    );
+    // eq = (J - V) den 2^(sh - 67), so Q = s Q(g) + (J - V) 2^-67 = (ATAN_QS qn den + eq
+    // ATAN_SD) / (ATAN_SD den 2^sh); P the same (ep over 2^-69); the common factor cancels.
+    qn = ATAN_QS * qn * den + eq * ATAN_SD;
+    pn = ATAN_QS * pn * den + ep * ATAN_SD;
+    off = ATAN_TINY_OFF;
   }
-  // d = t P / Q = T pn / (qn 2^(3k)), negative.
-  const [dm, de0] = roundRatio68(T * pn, qn);
+  // d = t P / Q = T pn / (qn 2^(3k)), negative (below the limit times 1 - off 2^-73).
+  const [dm, de0] = off === 0n
+    ? roundRatio68(T * pn, qn)
+    : roundRatio68(T * pn * ((1n << 73n) - off), qn << 73n);
   const de = de0 - 3 * k;
   const E = Math.min(re, de);
   return [(R << BigInt(re - E)) + (dm << BigInt(de - E)), E];
