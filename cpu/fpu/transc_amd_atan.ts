@@ -34,16 +34,19 @@
  *   small-ratio misses worse (786 .. 979 of 4,400), and a scatter of about
  *   one unit of d remains at every r (seen in the results only where d's
  *   unit is not far below a's, r above about 2^-4).
- * - Below r = 2^-{@link ATAN_Q_LIMIT_LOG2} (round 9): the host's Q is the
- *   model's times s = 1.473783082012 (its Q(0); found by a scan of the scale
- *   at tiny ratios in round 8, pinned to about 3e-12 on 6,000 fresh cases
- *   in round 9), with its last Horner sum rounded to nearest at 68 bits, and
- *   d = R68(t s P / Q). Only there does that sum's phase follow from the
- *   function (at larger r the (7,7) family's free directions move it by
- *   many cells). What remains there is a rounding of N = t P (the scatter
- *   grows as 1 / the significand of t s p0, README "FPATAN: Q's last sum,
- *   and t P rounded (round 9, fpatan9)"), whose phase needs the host's p0
- *   to all 68 bits: not modelled.
+ * - Below r = 2^-{@link ATAN_Q_LIMIT_LOG2} (round 9 for Q below 2^-19, round
+ *   10 for both below 2^-11): the host's Q and P are the model's times s =
+ *   1.473783082012737 (Q(0)), with their last Horner sums rounded to nearest
+ *   at 68 bits (cells 2^-67 and 2^-69, q0' and p0' on those grids), and d =
+ *   R68(t P / Q) times 1 - 5 2^-73. The sums' parts beyond the constants,
+ *   whose phases decide the roundings, are (S + B g) g A1 with S = 1.473783082012737,
+ *   B = -2.3e-7 for Q and S = 1.473783053131446, B = -2.2e-7 for P: measured
+ *   band by band from r = 2^-26 to 2^-11 by scans of the phases
+ *   (tools/x87-transc/atan10_qscan.py); P's S differs from Q's by 2e-8 and
+ *   both drift with g, so the host's coefficients are not the model's times
+ *   one constant (round 9 took P's scale to be Q's and found P unrounded). At
+ *   2^-11 the same constants no longer fit (higher terms). Not modelled: a
+ *   rounding of N = t P (README round 9), whose phase needs all bits of p0'.
  *
  * Domains (probe hold-outs recorded after the model was fixed, with seeds
  * 0x6A61 .. 0x6A6B, cases aimed so that the last bits of the host's atan
@@ -169,8 +172,9 @@ function roundRatio68(num: bigint, den: bigint): Scaled {
 /**
  * The host's atan(r) for r = R * 2^re (0 < r <= 1): r + d with g = R68(r^2),
  * t = R68(r g) and d = t P(g) / Q(g) rounded to nearest-even at 68 bits
- * (below r = 2^-{@link ATAN_Q_LIMIT_LOG2} with Q's last sum rounded at the
- * host's scale), returned exactly as [v, e] with atan = v * 2^e (v > 0).
+ * (below r = 2^-{@link ATAN_Q_LIMIT_LOG2} with P's and Q's last sums rounded
+ * as the host's, module comment), returned exactly as [v, e] with atan =
+ * v * 2^e (v > 0).
  */
 export function atanAmdRational(R: bigint, re: number): Scaled {
   const k = -re; // r = R / 2^k

@@ -139,3 +139,23 @@ const ROUND9: Recorded[] = [
 Deno.test("FPATAN Zen atan: round-9 tiny ratios that need Q's last sum rounded at the host's scale", () => {
   assertReproduced(ROUND9, (r) => r < 2 ** -ATAN_Q_LIMIT_LOG2);
 });
+
+// Round-10 hold-outs (probe.c; tools/x87-transc/atan8_tiny.py gen -12 / -14 / -16 / -20 1000 2.5
+// with seeds 0xB012, 0xB014, 0xB016, 0xB020, recorded after P's and Q's roundings below 2^-11
+// were committed; README "FPATAN: P's and Q's last sums (round 10, fpatan10)"), not in
+// tests/data/x87_vectors.txt.gz: ratios aimed at d's cells that the round-9 model gets wrong.
+// [FCW, x, y, result, FSW & 0x220]
+const ROUND10: Recorded[] = [
+  [0xb7f, "3fff8932f0f13a220a7f", "3ff3f94a7638ec3863b5", "3ff3e8938649fffcf777", 0x220],
+  [0x77f, "3fff89ae3e1865fe4693", "3ff3d895ba7f66684eee", "3ff3c95b364ed0d2074c", 0x20],
+  [0xb7f, "3fff99859b36f5bcb777", "3ff1fe255a514234a5af", "3ff1d3e5603092829883", 0x220],
+  [0xb7f, "3fffdae1f130d48d99b5", "3ff1de252d8214d3ef65", "3ff181e86fa1fe085611", 0x220],
+  [0x77f, "3fff8e1b8cc317504f5a", "3fefef48dadfd5e2eabf", "3fefd787a1920ceba5f9", 0x20],
+  [0xb7f, "3fffc0fd970ebf64c6a8", "3fefdb5eb976ea4be026", "3fef917efb2e56f9ffd9", 0x220],
+  [0x77f, "3fffb4d3ad39293551ef", "3febe397a9a55d1bc621", "3feba11a7bb5d3f1a004", 0x20],
+  [0xb7f, "3fff8cc4a1b272aae1d4", "3febf9a8cdf318da0e44", "3febe303b834e6ef2a4f", 0x220],
+];
+
+Deno.test("FPATAN Zen atan: round-10 ratios below 2^-11 that need P's and Q's last sums rounded", () => {
+  assertReproduced(ROUND10, (r) => r < 2 ** -ATAN_Q_LIMIT_LOG2);
+});
