@@ -35,17 +35,18 @@
  *   one unit of d remains at every r (seen in the results only where d's
  *   unit is not far below a's, r above about 2^-4).
  * - Below r = 2^-{@link ATAN_Q_LIMIT_LOG2} (round 9 for Q below 2^-19, round
- *   10 for both below 2^-11): the host's Q and P are the model's times s =
- *   1.473783082012737 (Q(0)), with their last Horner sums rounded to nearest
+ *   10 for both below 2^-10): the host's Q and P are the model's times s =
+ *   1.47378308201273675 (Q(0)), with their last Horner sums rounded to nearest
  *   at 68 bits (cells 2^-67 and 2^-69, q0' and p0' on those grids), and d =
  *   R68(t P / Q) times 1 - 5 2^-73. The sums' parts beyond the constants,
- *   whose phases decide the roundings, are (S + B g) g A1 with S = 1.473783082012737,
- *   B = -2.3e-7 for Q and S = 1.473783053131446, B = -2.2e-7 for P: measured
- *   band by band from r = 2^-26 to 2^-11 by scans of the phases
+ *   whose phases decide the roundings, are (S + B g) g A1 with S = 1.47378308201273675,
+ *   B = -2.2775e-7 for Q and S = 1.4737830531314462, B = -2.2225e-7 for P:
+ *   measured band by band from r = 2^-26 to 2^-9 by scans of the phases
  *   (tools/x87-transc/atan10_qscan.py); P's S differs from Q's by 2e-8 and
  *   both drift with g, so the host's coefficients are not the model's times
  *   one constant (round 9 took P's scale to be Q's and found P unrounded). At
- *   2^-11 the same constants no longer fit (higher terms). Not modelled: a
+ *   2^-9 the same constants no longer fit (higher terms); in [2^-10,
+ *   2^-9) they fit but lose a round-6 hold-out case, so the limit is 2^-10. Not modelled: a
  *   rounding of N = t P (README round 9), whose phase needs all bits of p0'.
  *
  * Domains (probe hold-outs recorded after the model was fixed, with seeds
@@ -114,23 +115,23 @@ const ATAN_TINY = 80;
 /**
  * P's and Q's last Horner sums are rounded as the host does it for ratios
  * below 2^-ATAN_Q_LIMIT_LOG2 (round 9: Q's below 2^-19; round 10: both,
- * below 2^-11; README "FPATAN: P's and Q's last sums (round 10,
+ * below 2^-10; README "FPATAN: P's and Q's last sums (round 10,
  * fpatan10)"): there the sums' phases follow from two constants per
  * polynomial (a scale and its drift with g), measured band by band.
  */
-export const ATAN_Q_LIMIT_LOG2 = 11;
+export const ATAN_Q_LIMIT_LOG2 = 10;
 
 /**
  * The host's Q is s Q(g), s = ATAN_QS (its Q(0)); its last sum's part
  * beyond q0' (on the 68-bit grid of [1, 2)) is (ATAN_QS + ATAN_QB g) g A1q
  * with A1q = (Q(g) - 1) / g: round 10's scans of the sum's phase at r =
- * 2^-19 .. 2^-11 (tools/x87-transc/atan10_qscan.py). Decimal numerators
+ * 2^-19 .. 2^-9 (tools/x87-transc/atan10_qscan.py). Decimal numerators
  * over ATAN_SD (ATAN_QB over ATAN_BD).
  */
-const ATAN_QS = 1473783082012737n, ATAN_QB = -23n;
+const ATAN_QS = 147378308201273675n, ATAN_QB = -22775n;
 /** P's last sum beyond p0' (68-bit grid of [1/4, 1/2)): (ATAN_PS + ATAN_PB g) g A1p. */
-const ATAN_PS = 1473783053131446n, ATAN_PB = -22n;
-const ATAN_SD = 10n ** 15n, ATAN_BD = 10n ** 8n;
+const ATAN_PS = 147378305313144620n, ATAN_PB = -22225n;
+const ATAN_SD = 10n ** 17n, ATAN_BD = 10n ** 11n;
 /**
  * The host's p0' / q0' against the model's, below 2^-ATAN_Q_LIMIT_LOG2:
  * d is multiplied by 1 - 5 2^-73 (about -0.16 2^-68: the best constant
