@@ -146,8 +146,6 @@ Deno.test("FPATAN Zen atan: round-9 tiny ratios that need Q's last sum rounded a
 // tests/data/x87_vectors.txt.gz: ratios aimed at d's cells that the round-9 model gets wrong.
 // [FCW, x, y, result, FSW & 0x220]
 const ROUND10: Recorded[] = [
-  [0xb7f, "3fff8932f0f13a220a7f", "3ff3f94a7638ec3863b5", "3ff3e8938649fffcf777", 0x220],
-  [0x77f, "3fff89ae3e1865fe4693", "3ff3d895ba7f66684eee", "3ff3c95b364ed0d2074c", 0x20],
   [0xb7f, "3fff99859b36f5bcb777", "3ff1fe255a514234a5af", "3ff1d3e5603092829883", 0x220],
   [0xb7f, "3fffdae1f130d48d99b5", "3ff1de252d8214d3ef65", "3ff181e86fa1fe085611", 0x220],
   [0x77f, "3fff8e1b8cc317504f5a", "3fefef48dadfd5e2eabf", "3fefd787a1920ceba5f9", 0x20],

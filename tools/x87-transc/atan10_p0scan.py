@@ -18,7 +18,9 @@ Run: python3 tools/x87-transc/atan10_p0scan.py LO HI in,out [in,out ...]
   scans L in [LO, HI) (integers; e.g. -8589934592 8589934592 for +-2^33), chunk-aligned.
   env LOG2M (default 20), SKIP (default 0), TOP (default 12), PROG (default 256),
   SYNTH=L: outcomes replaced by the design's own at L (as atan9_p0scan.py: the scan must find it),
-  NCASE=n: only the first n cases (a coarse pass).
+  NCASE=n: only the first n cases (a coarse pass);
+  H2="sigma,kappa,lambda": the base model is round 10's common factor (prep_h2: P's and Q's
+  last sums rounded, P68 rounded before N) instead of atan9_p0scan.py's.
 """
 import os
 import sys
@@ -33,6 +35,45 @@ sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import atan9_p0scan as P9  # noqa: E402
 
 D = 72  # f_i = Fi / 2^D exactly (f_i's denominators are 2^(b - 68) <= 2^68)
+
+
+def prep_h2(pairs):
+    """Round 10's common-factor model (env H2="sigma,kappa,lambda"): the host's P and Q are
+    sigma F(g) P(g) and sigma F(g) Q(g), F = 1 + kappa g + lambda g^2, with their last sums
+    rounded at 68 bits (cells 2^-69 and 2^-67); N = R68(t P68) with P68 = p0' + J 2^-69 (J the
+    rounded sum beyond p0'). Per case as atan9_p0scan.prep: x0 with P's and Q's roundings, K,
+    kind, beta (N's phase at P0_est), f = frac(T / 2^(b - 68)), N's significand. P0_est =
+    sigma |p0| 2^69 rounded."""
+    import atan6_fit as A
+    import atan8_tiny as T
+    sg, kp, lm = (F(v) for v in os.environ["H2"].split(","))
+    PF, QF = T.PF, T.QF
+    P0e = round(sg * -PF[0] * F(2) ** 69)
+    out = []
+    for pr in pairs:
+        for c in T.load([pr]):
+            x, t, g, q, X = A.position(A.VARIANTS["x_xqg"], c, PF, QF)
+            K = float(X / F(2) ** c[2]) * 2.0 ** -68
+            kind = {"lt": -1, "eq": 0, "gt": 1}[c[3]]
+            Pg = A.horner_x(PF, g)
+            Qg = A.horner_x(QF, g)
+            fac = kp * g + lm * g * g
+            VQ = sg * (Qg - QF[0] + fac * Qg) * F(2) ** 67
+            VP = sg * (Pg - PF[0] + fac * Pg) * F(2) ** 69  # negative
+            JQ, JP = round(VQ), round(VP)
+            eq = float(2 * (JQ - VQ) / (sg * Qg))
+            ep = float((JP - VP) / (2 * sg * Pg))
+            num, den = t.numerator, t.denominator
+            e = num.bit_length() - 68
+            Ti = num >> e if e >= 0 else num << -e
+            assert F(Ti) * F(2) ** e / den == t
+            Mi = P0e - JP  # |P68| 2^69 at P0_est
+            b = (Ti * Mi).bit_length()
+            tau = F(Ti, 2 ** (b - 68))
+            beta = (tau * Mi) % 1
+            mN = float(F(Ti * Mi, 2 ** (b - 1)))
+            out.append((x + K * (ep - eq), K, kind, beta, tau % 1, mN))
+    return P0e, out
 
 
 def grid_setup(M):
@@ -86,7 +127,7 @@ def main():
     c0 = float(os.environ.get("C", "-0.15"))
     sig = float(os.environ.get("SIG", "0.3"))
     t0 = time.time()
-    P0e, cases = P9.prep(sys.argv[3:])
+    P0e, cases = prep_h2(sys.argv[3:]) if os.environ.get("H2") else P9.prep(sys.argv[3:])
     if os.environ.get("NCASE"):
         cases = cases[: int(os.environ["NCASE"])]
     print(f"{len(cases)} cases; P0_est = {P0e:#x}; prep {time.time() - t0:.0f} s", flush=True)

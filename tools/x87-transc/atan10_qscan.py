@@ -22,8 +22,9 @@ Run: python3 tools/x87-transc/atan10_qscan.py WHICH S0 STEP N in,out [in,out ...
   WHICH = p: scan P's scale the same way (BETA / B0 for P's beta), Q's sum rounded at env QS
     (default 1.473783082012737) and QB (default -2.3e-7); WHICH = n: nothing scanned (S0 is
     ignored; QS / QB and, if set, PS / PB as given: hold-outs).
-  WHICH = h: both sums rounded, the host's coefficients sigma (1 + kappa g) times the model's
-    (P's and Q's: q_k' = sigma (q_k + kappa q_(k-1)), p_k' likewise); scanned through sQ =
+  WHICH = h: both sums rounded, the host's polynomials sigma (1 + kappa g + lambda g^2) times the
+    model's (env HL: lambda's base, default 0; LAMBDA=LSTEP,NL scans it), i.e. coefficients
+    q_k' = sigma (q_k + kappa q_(k-1) + lambda q_(k-2)), p_k' likewise; scanned through sQ =
     S0 + k STEP and sP = PS0 + b BSTEP (env PS0; BETA=BSTEP,NB), the scales of the first-order
     phases, which give sigma and kappa; env HS, HK: the base of the exact phases (near them).
   env TOP (default 8); RLO, RHI: only ratios in [2^RLO, 2^RHI); CR=lo:hi: c's range; CFIX=c.
@@ -43,6 +44,7 @@ RHI = float(os.environ.get("RHI", "0"))
 QS0 = "1.473783082012737"
 HS = F(os.environ.get("HS", "1.4737832216"))  # mode h: sigma, kappa (base values)
 HK = F(os.environ.get("HK", "-3.314e-7"))
+HL = F(os.environ.get("HL", "0"))  # mode h: lambda, the factor's g^2 term (fixed)
 QB0 = "-2.3e-7"
 
 
@@ -75,8 +77,8 @@ def prep(pairs, SQ, SP):
             cols["vq"].append(float(vq))
             cols["vp"].append(float(vp))
             # mode h: exact phases at (HS, HK): sigma (g A1 + kappa g V(g)) 2^cell
-            cols["hq"].append(float((HS * (gq + HK * vq)) % 1))
-            cols["hp"].append(float((HS * (gp + HK * vp)) % 1))
+            cols["hq"].append(float((HS * (gq + HK * vq + HL * g * vq)) % 1))
+            cols["hp"].append(float((HS * (gp + HK * vp + HL * g * vp)) % 1))
     return {k: np.array(v) for k, v in cols.items()}
 
 
@@ -141,24 +143,29 @@ def main():
         # (P's ~ sP p1 g), which fix sigma and kappa (hsk)
         hs, hk = float(HS), float(HK)
         ps0 = F(os.environ.get("PS0", "1.4737830531314"))
+        lstep, nl = (float(v) for v in os.environ.get("LAMBDA", "0,0").split(","))
         res = []
-        for b in range(-nb, nb + 1):
-            for k in range(-n, n + 1):
-                sg, kp = hsk(S0 + F(k * step), ps0 + F(b * bstep))
-                ds, dk = float(sg - HS), float(kp - HK)
-                phq = d["hq"] + ds * (d["uq"] + hk * d["vq"]) + hs * dk * d["vq"]
-                php = d["hp"] + ds * (d["up"] + hk * d["vp"]) + hs * dk * d["vp"]
-                e = (0.5 * (np.rint(php) - php) / (hs * d["pg"])
-                     - 2.0 * (np.rint(phq) - phq) / (hs * d["qg"]))
-                m = misses(x0[None, :] + K[None, :] * (cs[:, None] + e), kind)
-                j = int(m.argmin())
-                res.append((int(m[j]), k, float(cs[j]), b))
+        for li in range(-int(nl), int(nl) + 1):
+            for b in range(-nb, nb + 1):
+                for k in range(-n, n + 1):
+                    sg, kp = hsk(S0 + F(k * step), ps0 + F(b * bstep))
+                    ds, dk, dl = float(sg - HS), float(kp - HK), li * lstep
+                    hl = float(HL) + dl
+                    phq = (d["hq"] + ds * (d["uq"] + (hk + hl * d["g"]) * d["vq"])
+                           + hs * (dk + dl * d["g"]) * d["vq"])
+                    php = (d["hp"] + ds * (d["up"] + (hk + hl * d["g"]) * d["vp"])
+                           + hs * (dk + dl * d["g"]) * d["vp"])
+                    e = (0.5 * (np.rint(php) - php) / (hs * d["pg"])
+                         - 2.0 * (np.rint(phq) - phq) / (hs * d["qg"]))
+                    m = misses(x0[None, :] + K[None, :] * (cs[:, None] + e), kind)
+                    j = int(m.argmin())
+                    res.append((int(m[j]), k, float(cs[j]), b, li))
         res.sort()
-        for m, k, c, b in res[:top]:
+        for m, k, c, b, li in res[:top]:
             sg, kp = hsk(S0 + F(k * step), ps0 + F(b * bstep))
             print(f"  {m} misses at sQ = S0 {k * step:+.3e} (k {k}), sP = PS0 {b * bstep:+.3e} "
-                  f"(b {b}), c {c:+.2f}: sigma {float(sg):.16f}, kappa {float(kp):.6e}",
-                  flush=True)
+                  f"(b {b}), lambda = HL {li * lstep:+.3e}, c {c:+.2f}: sigma {float(sg):.16f}, "
+                  f"kappa {float(kp):.6e}", flush=True)
         return
     res = []
     for b in range(-nb, nb + 1):
