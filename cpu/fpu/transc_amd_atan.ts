@@ -124,7 +124,7 @@ const ATAN_TINY = 80;
  * fpatan10)"): there the sums' phases follow from two constants per
  * polynomial (a scale and its drift with g), measured band by band.
  */
-export const ATAN_Q_LIMIT_LOG2 = 13;
+export const ATAN_Q_LIMIT_LOG2 = 10;
 
 /**
  * The host's constant terms below 2^-ATAN_Q_LIMIT_LOG2 (round 10): q0' =
@@ -139,12 +139,12 @@ const ATAN_Q0 = 0xbca4edb905862d89dn, ATAN_P0 = 0xfb86924c075d91ff3n;
 /**
  * The host's P and Q below 2^-ATAN_Q_LIMIT_LOG2 are the model's times
  * sigma F(g), F = 1 + kappa g + lambda g^2 (their ratio unchanged): sigma =
- * ATAN_FS / 10^16, kappa = ATAN_FK / 10^13, lambda = ATAN_FL / 10^9, from
+ * ATAN_FS / 10^16, kappa = ATAN_FK / 10^16, lambda = ATAN_FL / 10^12, from
  * the phases of P's and Q's last sums at r = 2^-26 .. 2^-10
  * (tools/x87-transc/atan10_qscan.py; README "FPATAN: P's and Q's last sums
  * (round 10, fpatan10)"). They give the sums' parts beyond p0' and q0'.
  */
-const ATAN_FS = 14737832215715103n, ATAN_FK = -3313627n, ATAN_FL = 157n;
+const ATAN_FS = 14737832215715105n, ATAN_FK = -3313626773n, ATAN_FL = 157020n;
 
 /** num / den (den > 0) rounded to the nearest integer, ties to even. */
 function roundNear(num: bigint, den: bigint): bigint {
@@ -167,7 +167,7 @@ function roundNear(num: bigint, den: bigint): bigint {
 function atanTinyD(k: number, n: number, G: bigint, T: bigint, pn: bigint, qn: bigint): Scaled {
   const sh = 2 * k * n + ATAN_CS;
   const g2 = 1n << BigInt(2 * k);
-  const kd = 10n ** 13n, ld = 10n ** 9n, sd = 10n ** 16n;
+  const kd = 10n ** 16n, ld = 10n ** 12n, sd = 10n ** 16n;
   // F = fn / fd.
   const fd = kd * ld * g2 * g2;
   const fn = fd + ATAN_FK * ld * G * g2 + ATAN_FL * kd * G * G;
