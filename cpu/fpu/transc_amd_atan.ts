@@ -34,20 +34,19 @@
  *   small-ratio misses worse (786 .. 979 of 4,400), and a scatter of about
  *   one unit of d remains at every r (seen in the results only where d's
  *   unit is not far below a's, r above about 2^-4).
- * - Below r = 2^-{@link ATAN_Q_LIMIT_LOG2} (round 9 for Q below 2^-19, round
- *   10 for both below 2^-10): the host's Q and P are the model's times s =
- *   1.47378308201273675 (Q(0)), with their last Horner sums rounded to nearest
- *   at 68 bits (cells 2^-67 and 2^-69, q0' and p0' on those grids), and d =
- *   R68(t P / Q) times 1 - 5 2^-73. The sums' parts beyond the constants,
- *   whose phases decide the roundings, are (S + B g) g A1 with S = 1.47378308201273675,
- *   B = -2.2775e-7 for Q and S = 1.4737830531314462, B = -2.2225e-7 for P:
- *   measured band by band from r = 2^-26 to 2^-9 by scans of the phases
- *   (tools/x87-transc/atan10_qscan.py); P's S differs from Q's by 2e-8 and
- *   both drift with g, so the host's coefficients are not the model's times
- *   one constant (round 9 took P's scale to be Q's and found P unrounded). At
- *   2^-9 the same constants no longer fit (higher terms); in [2^-10,
- *   2^-9) they fit but lose a round-6 hold-out case, so the limit is 2^-10. Not modelled: a
- *   rounding of N = t P (README round 9), whose phase needs all bits of p0'.
+ * - Below r = 2^-{@link ATAN_Q_LIMIT_LOG2} (round 10; README "FPATAN: P's
+ *   and Q's last sums (round 10, fpatan10)"): the host's P and Q are the
+ *   model's times sigma F(g), F = 1 + kappa g + lambda g^2 (the ratio
+ *   unchanged; sigma = 1.4737832215715105, kappa = -3.313626773e-7, lambda
+ *   = 1.5702e-7), each with its constant term a 68-bit number (q0' =
+ *   0xbca4edb905862d89d 2^-67, p0' = -0xfb86924c075d91ff3 2^-69) and its
+ *   last Horner sum rounded to nearest at 68 bits; N = R68(t P) and d =
+ *   R68(N / Q). The phases of the two sums, measured band by band at r =
+ *   2^-26 .. 2^-10 (tools/x87-transc/atan10_qscan.py), gave sigma, kappa,
+ *   lambda; the phase of N then gave p0' (atan10_p0scan.py), and q0'
+ *   follows from p0' and the constant offset of d. Exact on every aimed
+ *   probe set below 2^-13 (fit and hold-out figures below); a few cases in
+ *   [2^-13, 2^-10) still differ (higher terms of F).
  *
  * Domains (probe hold-outs recorded after the model was fixed, with seeds
  * 0x6A61 .. 0x6A6B, cases aimed so that the last bits of the host's atan
@@ -82,7 +81,7 @@ export const ATAN_CS = 200;
 
 /**
  * No random or atan-aimed probe case with a ratio below 2^-5 differs; cases
- * aimed at d's own cells do (README figures).
+ * aimed at d's own cells do, except below 2^-13 (round 10; README figures).
  */
 export const ATAN_EXACT_LIMIT = 0.03125;
 
@@ -118,11 +117,10 @@ export const ATAN_Q: readonly bigint[] = [
 const ATAN_TINY = 80;
 
 /**
- * P's and Q's last Horner sums are rounded as the host does it for ratios
- * below 2^-ATAN_Q_LIMIT_LOG2 (round 9: Q's below 2^-19; round 10: both,
- * below 2^-10; README "FPATAN: P's and Q's last sums (round 10,
- * fpatan10)"): there the sums' phases follow from two constants per
- * polynomial (a scale and its drift with g), measured band by band.
+ * Ratios below 2^-ATAN_Q_LIMIT_LOG2 follow the host's own evaluation
+ * (round 10, `atanTinyD`): exact below 2^-13 on every aimed probe set, a
+ * few cases in [2^-13, 2^-10) differ; at 2^-9 a round-6 hold-out case
+ * would be lost.
  */
 export const ATAN_Q_LIMIT_LOG2 = 10;
 
