@@ -37,16 +37,16 @@
  * - Below r = 2^-{@link ATAN_Q_LIMIT_LOG2} (round 10; README "FPATAN: P's
  *   and Q's last sums (round 10, fpatan10)"): the host's P and Q are the
  *   model's times sigma F(g), F = 1 + kappa g + lambda g^2 (the ratio
- *   unchanged; sigma = 1.4737832215715105, kappa = -3.313626773e-7, lambda
- *   = 1.5702e-7), each with its constant term a 68-bit number (q0' =
+ *   unchanged; sigma = 1.47378322157151001, kappa = -3.313626761999e-7,
+ *   lambda = 1.5702e-7), each with its constant term a 68-bit number (q0' =
  *   0xbca4edb905862d89d 2^-67, p0' = -0xfb86924c075d91ff3 2^-69) and its
  *   last Horner sum rounded to nearest at 68 bits; N = R68(t P) and d =
  *   R68(N / Q). The phases of the two sums, measured band by band at r =
  *   2^-26 .. 2^-10 (tools/x87-transc/atan10_qscan.py), gave sigma, kappa,
  *   lambda; the phase of N then gave p0' (atan10_p0scan.py), and q0'
  *   follows from p0' and the constant offset of d. Exact on every aimed
- *   probe set below 2^-13 (fit and hold-out figures below); a few cases in
- *   [2^-13, 2^-10) still differ (higher terms of F).
+ *   probe set below 2^-10 (fit and hold-out figures below); a few cases in
+ *   [2^-10, 2^-9) still differ (higher terms of F).
  *
  * Domains (probe hold-outs recorded after the model was fixed, with seeds
  * 0x6A61 .. 0x6A6B, cases aimed so that the last bits of the host's atan
@@ -81,7 +81,7 @@ export const ATAN_CS = 200;
 
 /**
  * No random or atan-aimed probe case with a ratio below 2^-5 differs; cases
- * aimed at d's own cells do, except below 2^-13 (round 10; README figures).
+ * aimed at d's own cells do, except below 2^-10 (round 10; README figures).
  */
 export const ATAN_EXACT_LIMIT = 0.03125;
 
@@ -118,11 +118,11 @@ const ATAN_TINY = 80;
 
 /**
  * Ratios below 2^-ATAN_Q_LIMIT_LOG2 follow the host's own evaluation
- * (round 10, `atanTinyD`): exact below 2^-13 on every aimed probe set, a
- * few cases in [2^-13, 2^-10) differ; at 2^-9 a round-6 hold-out case
- * would be lost.
+ * (round 10, `atanTinyD`; README figures): exact below 2^-10 on every
+ * aimed probe set, a few cases in [2^-10, 2^-9) differ; at 2^-8 most of
+ * them would (F's next term).
  */
-export const ATAN_Q_LIMIT_LOG2 = 10;
+export const ATAN_Q_LIMIT_LOG2 = 9;
 
 /**
  * The host's constant terms below 2^-ATAN_Q_LIMIT_LOG2 (round 10): q0' =
@@ -137,12 +137,12 @@ const ATAN_Q0 = 0xbca4edb905862d89dn, ATAN_P0 = 0xfb86924c075d91ff3n;
 /**
  * The host's P and Q below 2^-ATAN_Q_LIMIT_LOG2 are the model's times
  * sigma F(g), F = 1 + kappa g + lambda g^2 (their ratio unchanged): sigma =
- * ATAN_FS / 10^16, kappa = ATAN_FK / 10^16, lambda = ATAN_FL / 10^12, from
+ * ATAN_FS / 10^18, kappa = ATAN_FK / 10^22, lambda = ATAN_FL / 10^12, from
  * the phases of P's and Q's last sums at r = 2^-26 .. 2^-10
  * (tools/x87-transc/atan10_qscan.py; README "FPATAN: P's and Q's last sums
  * (round 10, fpatan10)"). They give the sums' parts beyond p0' and q0'.
  */
-const ATAN_FS = 14737832215715105n, ATAN_FK = -3313626773n, ATAN_FL = 157020n;
+const ATAN_FS = 1473783221571510010n, ATAN_FK = -3313626761999068n, ATAN_FL = 157020n;
 
 /** num / den (den > 0) rounded to the nearest integer, ties to even. */
 function roundNear(num: bigint, den: bigint): bigint {
@@ -165,7 +165,7 @@ function roundNear(num: bigint, den: bigint): bigint {
 function atanTinyD(k: number, n: number, G: bigint, T: bigint, pn: bigint, qn: bigint): Scaled {
   const sh = 2 * k * n + ATAN_CS;
   const g2 = 1n << BigInt(2 * k);
-  const kd = 10n ** 16n, ld = 10n ** 12n, sd = 10n ** 16n;
+  const kd = 10n ** 22n, ld = 10n ** 12n, sd = 10n ** 18n;
   // F = fn / fd.
   const fd = kd * ld * g2 * g2;
   const fn = fd + ATAN_FK * ld * G * g2 + ATAN_FL * kd * G * G;
