@@ -139,3 +139,27 @@ const ROUND9: Recorded[] = [
 Deno.test("FPATAN Zen atan: round-9 tiny ratios that need Q's last sum rounded at the host's scale", () => {
   assertReproduced(ROUND9, (r) => r < 2 ** -ATAN_Q_LIMIT_LOG2);
 });
+
+// Round-10 hold-outs (probe.c; tools/x87-transc/atan8_tiny.py gen -E 1000 2.5 with seeds 0xE011 ..
+// 0xE014 for E = 11 .. 14 and 0xD016, 0xD017 for E = 16, 17, recorded after the round-10 model was
+// committed; README "FPATAN: P's and Q's last sums (round 10, fpatan10)"), not in
+// tests/data/x87_vectors.txt.gz: ratios aimed at d's cells that the round-9 model gets wrong.
+// [FCW, x, y, result, FSW & 0x220]
+const ROUND10: Recorded[] = [
+  [0xb7f, "3fffa39bf9f876f77862", "3ff4e348681bc5f61bbe", "3ff4b1d0a98917f875b4", 0x220],
+  [0x77f, "3fff82237e9a69aeec41", "3ff4e1e342463afeb85b", "3ff4de2ceef564791eae", 0x20],
+  [0xb7f, "3fff8806e37929487434", "3ff3c5e43e7987978800", "3ff3ba36cbb3b3280ac4", 0x220],
+  [0x77f, "3fff8a2e6ea49b92a4cf", "3ff3fa2098dccf2fa8cb", "3ff3e7b2977fc13008af", 0x20],
+  [0x77f, "3fff835ba064697ef344", "3ff2dae89d3720a76aaf", "3ff2d5500a92228bb53a", 0x20],
+  [0x77f, "3fff82fed4d25f677f07", "3ff2fb806965e7fdb72d", "3ff2f5c026978d55df98", 0x20],
+  [0x77f, "3fff83ab893fee0c4eed", "3ff1fedeac81cd38d54d", "3ff1f7c40a9c7d846360", 0x20],
+  [0x77f, "3fff82b603e42e2df2cf", "3ff1c9e3d54d4f710d1c", "3ff1c5b3e3e8ecb93d58", 0x20],
+  [0x77f, "3fffb9c3afefd0674e3a", "3fefd8d69b3327c07048", "3fef95694bb4f674d1bc", 0x20],
+  [0xb7f, "3fff8f3519bc732b6e66", "3fefee3ee1462737cf1d", "3fefd4f22957275eb851", 0x220],
+  [0x77f, "3fff94f108027a7c3121", "3feef02852dbff6bc53b", "3feece640bbdc8e07adb", 0x20],
+  [0x77f, "3fffa4751d9e4ddc799f", "3feec5ddba05bd81f3a8", "3fee9a00a3bf80cd0b32", 0x20],
+];
+
+Deno.test("FPATAN Zen atan: round-10 ratios below 2^-10 that need the host's P68, N and Q68", () => {
+  assertReproduced(ROUND10, (r) => r < 2 ** -ATAN_Q_LIMIT_LOG2);
+});
