@@ -70,6 +70,18 @@ def prep(pairs):
     return P0e, out
 
 
+def planted_kinds(cases, Ls, c0, sig):
+    """Synthetic host choices for validation: N's rounding at L = Ls plus Gaussian noise `sig`."""
+    rng = np.random.default_rng(7)
+    ph = np.array([float((v[3] + v[4] * Ls) % 1) for v in cases])
+    sw = np.rint(ph) - ph
+    x0 = np.array([v[0] for v in cases])
+    K = np.array([v[1] for v in cases])
+    mN = np.array([v[5] for v in cases])
+    x = x0 + K * (c0 + 2 * sw / mN + rng.normal(0, sig, len(x0)))
+    return np.where(x < -0.5, -1, np.where(x > 0.5, 1, 0))
+
+
 def coefs(cases, c0, sig, kinds=None):
     """First Fourier coefficient (over N's phase) of each case's log-probability."""
     ph = np.arange(64) / 64
@@ -116,14 +128,7 @@ def main():
     kinds = None
     if os.environ.get("SYNTH"):
         Ls = int(os.environ["SYNTH"])
-        rng = np.random.default_rng(7)
-        ph = np.array([float((v[3] + v[4] * Ls) % 1) for v in cases])
-        sw = np.rint(ph) - ph
-        x0 = np.array([v[0] for v in cases])
-        K = np.array([v[1] for v in cases])
-        mN = np.array([v[5] for v in cases])
-        x = x0 + K * (c0 + 2 * sw / mN + rng.normal(0, sig, len(x0)))
-        kinds = np.where(x < -0.5, -1, np.where(x > 0.5, 1, 0))
+        kinds = planted_kinds(cases, Ls, c0, sig)
         print(f"planted L = {Ls}")
     a = coefs(cases, c0, sig, kinds)
     sd = math.sqrt((np.abs(a) ** 2).sum() / 2)

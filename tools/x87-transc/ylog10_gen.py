@@ -23,6 +23,7 @@ import sys
 import numpy as np
 
 import ylog9_lib as L
+import ylog9_period
 
 F, r68 = L.F, L.r68
 y1 = L.y1
@@ -67,12 +68,7 @@ def main():
 
 
 def flush(cs, seed):
-    if not cs:
-        return
-    L.host_choice(cs, seed, 3)
-    for c in cs:
-        h = "-" if c["host"] is None else str(c["host"])
-        print("%016x %.6f %s %d" % (c["m"], c["f"], h, c["k"]))
+    ylog9_period.flush(cs, seed)
     sys.stdout.flush()
 
 
