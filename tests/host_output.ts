@@ -37,7 +37,8 @@ function runGuest(image: string): { output: string; stop: string } {
   }
 }
 
-const hasGcc = (() => {
+/** Whether gcc runs on this host (the host-build comparisons need it). */
+export const hasGcc: boolean = (() => {
   try {
     return new Deno.Command("gcc", { args: ["--version"], stdout: "null", stderr: "null" })
       .outputSync().success;
