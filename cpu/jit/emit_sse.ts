@@ -111,44 +111,54 @@ function copyWords(d: number, n: number, src: (k: number) => string): string[] {
   return out;
 }
 
-/** MOVAPS & co (i.x 0: load G <- E, 1: store E <- G; i.y 1: the aligned forms). */
-export function emitMovFull(g: Gen, i: Insn): void {
+/**
+ * A move of `n` words between XMM registers, or between an XMM register and
+ * memory (`align`: the memory operand's inline alignment). `load`: the XMM
+ * register G is the destination (else E is). The rest of a destination
+ * register is zeroed by a register destination when `zeroReg`, and by a
+ * load from memory when `zeroLoad`.
+ */
+function emitMove(
+  g: Gen,
+  i: Insn,
+  n: number,
+  load: boolean,
+  zeroReg: boolean,
+  zeroLoad: boolean,
+  align: number,
+): void {
   const r = i.reg << 2;
   if (i.isMem === 0) {
     openPlain(g);
-    const [d, s] = i.x === 0 ? [r, i.rm << 2] : [i.rm << 2, r];
-    for (const l of copyWords(d, 4, (k) => `XI[${s + k}]`)) g.emit(l);
+    const [d, s] = load ? [r, i.rm << 2] : [i.rm << 2, r];
+    for (const l of copyWords(d, zeroReg ? 4 : n, (k) => k < n ? `XI[${s + k}]` : "0")) g.emit(l);
     g.emit(`}`);
     return;
   }
   open(g);
-  probe(g, i, 16, i.y === 1 ? 16 : 4, i.x === 1);
-  if (i.x === 0) orHandler(g, i, "pm !== null", copyWords(r, 4, (k) => `pm[pk + ${k}]`));
-  else {
-    orHandler(g, i, "pm !== null", [0, 1, 2, 3].map((k) => `pm[pk + ${k}] = XI[${r + k}];`));
+  probe(g, i, 4 * n, align, !load);
+  if (load) {
+    orHandler(
+      g,
+      i,
+      "pm !== null",
+      copyWords(r, zeroLoad ? 4 : n, (k) => k < n ? `pm[pk + ${k}]` : "0"),
+    );
+  } else {
+    const st: string[] = [];
+    for (let k = 0; k < n; k++) st.push(`pm[pk + ${k}] = XI[${r + k}];`);
+    orHandler(g, i, "pm !== null", st);
   }
 }
 
-/** MOVSS/MOVSD (i.x 0: load, 1: store; i.y = 4 or 8 bytes). */
+/** MOVAPS & co (i.x 0: load G <- E, 1: store E <- G; i.y 1: the aligned forms). */
+export function emitMovFull(g: Gen, i: Insn): void {
+  emitMove(g, i, 4, i.x === 0, false, false, i.y === 1 ? 16 : 4);
+}
+
+/** MOVSS/MOVSD (i.x 0: load, 1: store; i.y = 4 or 8 bytes): a load from memory zeroes the rest. */
 export function emitMovScalar(g: Gen, i: Insn): void {
-  const r = i.reg << 2, w = i.y >> 2;
-  if (i.isMem === 0) {
-    openPlain(g);
-    const [d, s] = i.x === 0 ? [r, i.rm << 2] : [i.rm << 2, r];
-    for (const l of copyWords(d, w, (k) => `XI[${s + k}]`)) g.emit(l);
-    g.emit(`}`);
-    return;
-  }
-  open(g);
-  probe(g, i, i.y, 4, i.x === 1);
-  if (i.x === 0) {
-    // A load zeroes the rest of the register.
-    orHandler(g, i, "pm !== null", copyWords(r, 4, (k) => k < w ? `pm[pk + ${k}]` : "0"));
-  } else {
-    const st: string[] = [];
-    for (let k = 0; k < w; k++) st.push(`pm[pk + ${k}] = XI[${r + k}];`);
-    orHandler(g, i, "pm !== null", st);
-  }
+  emitMove(g, i, i.y >> 2, i.x === 0, false, true, 4);
 }
 
 /** The value of a normal binary64 with int32 words `lo`/`hi` and biased exponent `e` (exact). */
@@ -445,25 +455,8 @@ export function movqInline(bits: number, i: Insn): boolean {
 
 /**
  * MOVQ xmm, xmm/m64 (F3 0F 7E) and MOVQ xmm/m64, xmm (66 0F D6): a register
- * destination's upper half is zeroed.
+ * destination's upper half is zeroed, as by a load from memory.
  */
 export function emitMovq(g: Gen, i: Insn): void {
-  const r = i.reg << 2;
-  if (i.isMem === 0) {
-    openPlain(g);
-    const [d, s] = i.x === 2 ? [r, i.rm << 2] : [i.rm << 2, r];
-    for (const l of copyWords(d, 4, (k) => k < 2 ? `XI[${s + k}]` : "0")) g.emit(l);
-    g.emit(`}`);
-    return;
-  }
-  open(g);
-  probe(g, i, 8, 4, i.x === 3);
-  if (i.x === 2) {
-    orHandler(
-      g,
-      i,
-      "pm !== null",
-      copyWords(r, 4, (k) => k < 2 ? `pm[pk + ${k}]` : "0"),
-    );
-  } else orHandler(g, i, "pm !== null", [`pm[pk] = XI[${r}];`, `pm[pk + 1] = XI[${r + 1}];`]);
+  emitMove(g, i, 2, i.x === 2, true, true, 4);
 }
